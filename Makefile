@@ -1,0 +1,38 @@
+# bpa-provider — the two set-up commands are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB ?= demo/bpa-demo.sqlite3
+
+.PHONY: run test install demo bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Open the app on a demo SQLite database (created on first use).
+run: $(STAMP)
+	@if [ ! -f $(DEMO_DB) ]; then mkdir -p $(dir $(DEMO_DB)) && $(BIN)/bpa-provider --db $(DEMO_DB) demo; fi
+	$(BIN)/bpa-provider --db $(DEMO_DB)
+
+## Run every test (SQLite and a throwaway PostgreSQL).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	mkdir -p $(dir $(DEMO_DB)) && $(BIN)/bpa-provider --db $(DEMO_DB) demo
+
+## Benchmarks (never part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+lint: $(STAMP)
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) demo *.egg-info

@@ -1,0 +1,101 @@
+"""What a CLI command gets: settings, the database (opened on first use), the acting user,
+and output helpers that share one renderer."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from bpa_provider.access import Actor
+from bpa_provider.config import Settings, load_settings
+from bpa_provider.errors import DatabaseUnavailable, ServiceError
+
+
+class CliError(ServiceError):
+    """A problem with what was typed on the command line: exit code 2 by default."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class Context:
+    """Per-invocation state; the database and actor are created lazily."""
+
+    settings: Settings
+    db_url: str | None = None
+    as_user: str | None = None
+    lang: str | None = None
+    _db: Any = None
+    _actor: Actor | None = None
+    out: Any = field(default_factory=lambda: sys.stdout)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "Context":
+        settings = load_settings()
+        return cls(settings=settings, db_url=args.db or settings.database_url, as_user=args.as_user,
+                   lang=args.lang or settings.lang)
+
+    # -- database -------------------------------------------------------------------------
+    def database(self, *, check_schema: bool = True):
+        """The Database, refusing one that is missing, damaged or of an unknown schema."""
+        if self._db is None:
+            from sqlalchemy.exc import DatabaseError, OperationalError
+
+            from db import migrate
+            from db.engine import open_database
+
+            db = open_database(self.db_url)
+            if check_schema:
+                try:
+                    migrate.check_current(db.engine)
+                except migrate.SchemaMismatch as exc:
+                    db.dispose()
+                    raise DatabaseUnavailable(str(exc)) from None
+                except (OperationalError, DatabaseError) as exc:
+                    db.dispose()
+                    first = str(exc.orig or exc).splitlines()[0]
+                    raise DatabaseUnavailable(f"cannot open the database ({first})") from None
+            self._db = db
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
+    # -- identity -------------------------------------------------------------------------
+    def actor(self) -> Actor:
+        """The acting user: the OS login, or `--as NAME` where that is honoured."""
+        if self._actor is None:
+            from bpa_provider import identity
+
+            self._actor = identity.actor_for(self.database(), self.as_user)
+        return self._actor
+
+    # -- output ---------------------------------------------------------------------------
+    def emit(self, rows: Iterable[Mapping[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> None:
+        from bpa_provider.render import render
+
+        self.out.write(render(rows, fmt, columns) + "\n")
+
+    def open_app(self) -> int:
+        """Open the Textual app (the only place the CLI imports `screens`)."""
+        db = self.database()
+        actor = self.actor()
+        from screens.app import run_app  # lazy: reports never import Textual
+
+        return run_app(db, actor, lang=self.lang, settings=self.settings) or 0
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    """The shared `--format table|csv|json` option."""
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
+def env_flag(name: str) -> bool:
+    return bool(os.environ.get(name))

@@ -1,0 +1,1 @@
+"""Pure, database-free domain rules."""

@@ -1,0 +1,228 @@
+"""Payroll categories: how the hours of a shift divide into supplement categories, and the
+public holidays they depend on.
+
+Two independent axes, because the BPA tariffs pay their supplements side by side (a Saturday
+evening earns both the weekend and the evening supplement):
+- the kind of day, which divides the active hours exactly:
+  `ordinary` (a weekday that is not a holiday) + `weekend` + `holiday` = active hours;
+  a public holiday counts as `holiday`, never as `weekend`, even on a Saturday or Sunday;
+- the local clock, which counts supplement hours on any kind of day: `evening` and `night`.
+So `ordinary` is "hours on an ordinary day", not "hours without any supplement": a weekday
+17-20 shift is 3 h ordinary and 3 h evening. Summing all keys double counts by design.
+
+Passive time (the Virke-Fagforbundet BPA agreement): a passive shift is paid as 20 minutes per
+hour, unless the active time in it reaches one third of the shift, when the whole shift is
+active. Every length is real elapsed time (a DST night is 9 h or 11 h); every clock rule uses the
+client's local time. All numbers are `PayRules` defaults, configured per tariff.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Container, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays as _holidays
+
+from bpa_provider.rules.hours import shift_hours
+
+__all__ = ["PAY_KEYS", "PayRules", "public_holidays", "split_pay"]
+
+PAY_KEYS: tuple[str, ...] = (
+    "ordinary",
+    "evening",
+    "night",
+    "weekend",
+    "holiday",
+    "passive",
+    "passive_paid",
+)
+_SECONDS_PER_HOUR = 3600.0
+_SECONDS_PER_DAY = 86400
+# Float slack when comparing the active share with one third (3.0 h of a 9 h shift must count).
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class PayRules:
+    """When supplements apply, on the local clock, and how passive time is paid.
+
+    `weekend_from`/`weekend_until` are (weekday, time) with 0 = Monday; the weekend is the
+    half-open interval between them, wrapping over the week: Saturday 00:00 to Monday 00:00
+    (= Sunday 24:00). Evening is `[evening_start, night_start)`, night `[night_start,
+    night_end)` wrapping over midnight; equal ends make a window empty.
+    """
+
+    evening_start: time = time(17)
+    night_start: time = time(21)
+    night_end: time = time(6)
+    weekend_from: tuple[int, time] = (5, time(0))
+    weekend_until: tuple[int, time] = (0, time(0))
+    passive_paid_minutes_per_hour: float = 20
+    active_share_all_active: float = 1 / 3
+
+
+@lru_cache(maxsize=128)
+def _holidays_for(
+    country: str, year: int, language: str | None, categories: tuple[str, ...]
+) -> tuple[tuple[date, str], ...]:
+    # A tuple, so the cached value cannot be changed by a caller.
+    table = _holidays.country_holidays(
+        country, years=year, language=language, categories=categories
+    )
+    return tuple(sorted(table.items()))
+
+
+def public_holidays(
+    country: str,
+    years: Iterable[int],
+    *,
+    language: str | None = None,
+    categories: tuple[str, ...] = ("public",),
+) -> dict[date, str]:
+    """Public holidays of `country` ("NO" or "SE") in the given years, from `holidays`.
+
+    Sundays are not included (they are weekend hours, not holiday hours), nor Swedish de facto
+    holidays such as Midsommarafton unless `categories` asks for them. Cached per country and
+    year; a new dict is returned on each call.
+    """
+    code = country.strip().upper()
+    result: dict[date, str] = {}
+    for year in sorted(set(years)):
+        result.update(_holidays_for(code, year, language, tuple(categories)))
+    return result
+
+
+def _utc(instant: datetime) -> datetime:
+    # Naive means UTC, as everywhere in rules (SQLite returns stored UTC times without tzinfo).
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(timezone.utc)
+
+
+def _in_clock_window(clock: time, start: time, end: time) -> bool:
+    if start < end:
+        return start <= clock < end
+    if start > end:  # wraps over midnight
+        return clock >= start or clock < end
+    return False
+
+
+def _second_of_week(weekday: int, clock: time) -> int:
+    return weekday * _SECONDS_PER_DAY + clock.hour * 3600 + clock.minute * 60 + clock.second
+
+
+def _in_weekend(wall: datetime, rules: PayRules) -> bool:
+    here = _second_of_week(wall.weekday(), wall.time())
+    lo = _second_of_week(*rules.weekend_from)
+    hi = _second_of_week(*rules.weekend_until)
+    if lo < hi:
+        return lo <= here < hi
+    if lo > hi:
+        return here >= lo or here < hi
+    return False
+
+
+def _next_boundary(wall: datetime, rules: PayRules) -> datetime:
+    """The first local wall time after `wall` where a category may change."""
+    clocks = {
+        time(0),
+        rules.evening_start,
+        rules.night_start,
+        rules.night_end,
+        rules.weekend_from[1],
+        rules.weekend_until[1],
+    }
+    day = wall.date()
+    candidates = [
+        datetime.combine(d, c)
+        for d in (day, day + timedelta(days=1))
+        for c in clocks
+        if datetime.combine(d, c) > wall
+    ]
+    return min(candidates)
+
+
+def _first_offset_change(lo: datetime, hi: datetime, zone: ZoneInfo) -> datetime:
+    """The instant in (lo, hi] where the zone's UTC offset first differs from that at `lo`.
+
+    Time zones change offset on whole seconds, so a bisection on epoch seconds finds it exactly.
+    """
+    offset = lo.astimezone(zone).utcoffset()
+
+    def changed(second: int) -> bool:
+        instant = datetime.fromtimestamp(second, tz=timezone.utc)
+        return instant.astimezone(zone).utcoffset() != offset
+
+    a, b = math.floor(lo.timestamp()), math.ceil(hi.timestamp())
+    while b - a > 1:  # invariant: not changed(a), changed(b)
+        mid = (a + b) // 2
+        if changed(mid):
+            b = mid
+        else:
+            a = mid
+    return datetime.fromtimestamp(b, tz=timezone.utc)
+
+
+def _active_categories(
+    start: datetime, end: datetime, zone: ZoneInfo, holiday_dates: Container[date], rules: PayRules
+) -> dict[str, float]:
+    """Sweep the shift from boundary to boundary; inside a step nothing changes category."""
+    out = dict.fromkeys(("ordinary", "evening", "night", "weekend", "holiday"), 0.0)
+    cursor = start
+    while cursor < end:
+        local = cursor.astimezone(zone)
+        wall = local.replace(tzinfo=None)
+        # Valid while the UTC offset stays the same; a DST change inside the step ends it early.
+        step_end = min(cursor + (_next_boundary(wall, rules) - wall), end)
+        if (step_end - timedelta(microseconds=1)).astimezone(zone).utcoffset() != local.utcoffset():
+            step_end = _first_offset_change(cursor, step_end, zone)
+        hours = (step_end - cursor).total_seconds() / _SECONDS_PER_HOUR
+        if wall.date() in holiday_dates:
+            out["holiday"] += hours
+        elif _in_weekend(wall, rules):
+            out["weekend"] += hours
+        else:
+            out["ordinary"] += hours
+        if _in_clock_window(wall.time(), rules.night_start, rules.night_end):
+            out["night"] += hours
+        elif _in_clock_window(wall.time(), rules.evening_start, rules.night_start):
+            out["evening"] += hours
+        cursor = step_end
+    return out
+
+
+def split_pay(
+    start: datetime,
+    end: datetime,
+    tz: str,
+    kind: str,
+    holiday_dates: Container[date],
+    rules: PayRules = PayRules(),
+    active_hours_in_passive_shift: float = 0.0,
+) -> dict[str, float]:
+    """Hours of one shift per payroll category (keys in `PAY_KEYS`, all present).
+
+    `kind` is "active" or "passive". `holiday_dates` holds local dates, e.g. from
+    `public_holidays`. A passive shift stays passive (`passive` = its hours, `passive_paid` =
+    hours x 20/60, the active categories 0) unless `active_hours_in_passive_shift` reaches
+    one third of it; then it is split like an active shift. See the module docstring for how
+    the categories overlap.
+    """
+    if kind not in ("active", "passive"):
+        raise ValueError(f"unknown shift kind {kind!r}: expected 'active' or 'passive'")
+    if active_hours_in_passive_shift < 0:
+        raise ValueError("active hours in a passive shift cannot be negative")
+    hours = shift_hours(start, end)
+    result = dict.fromkeys(PAY_KEYS, 0.0)
+    if kind == "passive":
+        threshold = hours * rules.active_share_all_active
+        if active_hours_in_passive_shift + _EPSILON < threshold:
+            result["passive"] = hours
+            result["passive_paid"] = hours * rules.passive_paid_minutes_per_hour / 60.0
+            return result
+    result.update(_active_categories(_utc(start), _utc(end), ZoneInfo(tz), holiday_dates, rules))
+    return result

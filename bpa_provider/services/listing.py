@@ -1,0 +1,76 @@
+"""Display rows for lists: each registry record as a flat dict with the references people use
+(client ref, assistant ref, municipality name) instead of ids, national IDs masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bpa_provider.access import Actor
+from bpa_provider.rules.national_id import mask
+from bpa_provider.services import records
+from bpa_provider.services.base import service
+from db.engine import Database
+from db.models import Assistant, Client, Municipality, Supervision, Supervisor
+
+KINDS = {
+    "municipalities": "municipality", "clients": "client", "decisions": "decision",
+    "supervisors": "supervisor", "assistants": "assistant", "employments": "employment",
+    "assignments": "assignment", "supervisions": "supervision",
+}
+
+COLUMNS = {
+    "municipality": ["name", "country", "timezone", "unit_name", "notice_months", "approved"],
+    "client": ["ref", "name", "national_id", "municipality", "status", "start_date", "end_date"],
+    "decision": ["id", "client", "case_number", "hours", "hours_unit", "valid_from", "valid_to", "services"],
+    "supervisor": ["ref", "name", "clients", "phone"],
+    "supervision": ["id", "supervisor", "client", "relation", "since", "until"],
+    "assistant": ["ref", "name", "national_id", "phone"],
+    "employment": ["id", "assistant", "start_date", "end_date", "position_percent", "kind", "hourly_wage"],
+    "assignment": ["id", "assistant", "client", "role", "start_date", "end_date"],
+}
+
+
+def _names(db: Database, model: type, ids: set[int], column: str = "ref") -> dict[int, str]:
+    if not ids:
+        return {}
+    with db.read() as s:
+        return dict(s.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids))).all())
+
+
+@service
+def rows(db: Database, actor: Actor, kind: str, *, search: str = "", filters: dict | None = None,
+         offset: int = 0, limit: int = 10_000) -> tuple[list[dict[str, Any]], int]:
+    """One page of display rows for `kind` (a record kind), and the total count."""
+    page = records.list_records(db, actor, kind, search=search, filters=filters, offset=offset, limit=limit)
+    out = []
+    clients = _names(db, Client, {getattr(r, "client_id", None) for r in page.rows} - {None})
+    assistants = _names(db, Assistant, {getattr(r, "assistant_id", None) for r in page.rows} - {None})
+    munis = _names(db, Municipality, {getattr(r, "municipality_id", None) for r in page.rows} - {None}, "name")
+    sups = _names(db, Supervisor, {getattr(r, "supervisor_id", None) for r in page.rows} - {None})
+    sup_clients: dict[int, list[str]] = {}
+    if kind == "supervisor" and page.rows:
+        with db.read() as s:
+            for sid, ref in s.execute(
+                select(Supervision.supervisor_id, Client.ref)
+                .join(Client, Client.id == Supervision.client_id)
+                .where(Supervision.supervisor_id.in_([r.id for r in page.rows]))
+            ):
+                sup_clients.setdefault(sid, []).append(ref)
+    for r in page.rows:
+        d = r.model_dump()
+        if "national_id" in d:
+            d["national_id"] = mask(d["national_id"])
+        if "client_id" in d:
+            d["client"] = clients.get(d["client_id"], "")
+        if "assistant_id" in d:
+            d["assistant"] = assistants.get(d["assistant_id"], "")
+        if "municipality_id" in d:
+            d["municipality"] = munis.get(d["municipality_id"], "")
+        if "supervisor_id" in d:
+            d["supervisor"] = sups.get(d["supervisor_id"], "")
+        if kind == "supervisor":
+            d["clients"] = ", ".join(sorted(sup_clients.get(r.id, [])))
+        out.append(d)
+    return out, page.total

@@ -1,0 +1,733 @@
+"""Create, update, end, get and list for the registry records, described once as field specs.
+
+The same `EntitySpec` drives the service (parsing, validation, permission, audit), the TUI forms
+(labels, per-field validation as you type) and CSV import, so a rule about a field lives in one
+place. Records are never hard-deleted: `end()` sets the record's end date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any, Callable, Mapping, Sequence
+from zoneinfo import ZoneInfo, available_timezones
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from bpa_provider import audit
+from bpa_provider.access import Actor
+from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
+from bpa_provider.rules import national_id as nid
+from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from db.engine import Database
+from db.models import (
+    Assignment, Assistant, Client, Course, Decision, Employment, Municipality, Supervision,
+    Supervisor,
+)
+from db.types import utcnow
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a record as a person sees it: label, type, limits, and how to parse it."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text, date, int, float, bool, choice, ref, national_id, time
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    max_len: int = 200
+    ref_kind: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    create_only: bool = False
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """A registry record type: its table, fields, permission area and hooks."""
+
+    kind: str
+    model: type
+    label: str
+    area: str
+    fields: tuple[FieldSpec, ...]
+    end_field: str | None = None
+    ref_prefix: str | None = None
+    search_columns: tuple[str, ...] = ("name",)
+    client_field: str | None = None  # the field that names the client, for scoping and subject
+    validate: Callable[[Session, dict[str, Any], Any], list[FieldError]] | None = None
+    after_create: Callable[[Session, Actor, Any, dict[str, Any]], None] | None = None
+    extra_fields: tuple[FieldSpec, ...] = ()  # accepted on create, not columns of the table
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields + self.extra_fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- parsing
+
+def clean_text(raw: Any, spec: FieldSpec) -> str:
+    """Text as typed, minus surrounding space; control characters and over-long input refused."""
+    text = "" if raw is None else str(raw).strip()
+    if _CONTROL.search(text):
+        raise ValueError("contains control characters (such as escape codes); remove them")
+    if len(text) > spec.max_len:
+        raise ValueError(f"is too long ({len(text)} characters, at most {spec.max_len})")
+    return text
+
+
+def _lookup_ref(session: Session, ref_kind: str, raw: Any) -> int:
+    model, column = REF_TARGETS[ref_kind]
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if session.get(model, raw) is None:
+            raise ValueError(f"no {ref_kind} with id {raw}")
+        return raw
+    text = str(raw).strip()
+    found = session.execute(select(model.id).where(getattr(model, column) == text)).scalar()
+    if found is None:
+        raise ValueError(f"no {ref_kind} '{text}'")
+    return int(found)
+
+
+def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
+    """Turn a typed value (from a form, the CLI or a CSV cell) into the stored value.
+
+    Raises ValueError with a message about the value only; the caller adds the field's label.
+    """
+    empty = raw is None or (isinstance(raw, str) and not raw.strip())
+    if empty:
+        if spec.required:
+            raise ValueError("is required")
+        if spec.kind == "bool":
+            return False
+        return "" if spec.kind in ("text", "choice") else None
+    k = spec.kind
+    if k == "text":
+        return clean_text(raw, spec)
+    if k == "national_id":
+        text = clean_text(raw, spec).replace(" ", "")
+        if not text.replace("-", "").replace("+", "").isascii():
+            raise ValueError("may contain only the digits 0-9")
+        return text
+    if k == "date":
+        return raw if isinstance(raw, date) else parse_date(str(raw))
+    if k == "time":
+        if isinstance(raw, time):
+            return raw
+        m = re.match(r"^(\d{1,2})[:.](\d{2})$", str(raw).strip())
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise ValueError(f"'{raw}' is not a time of day: use HH:MM")
+        return time(int(m.group(1)), int(m.group(2)))
+    if k in ("int", "float"):
+        text = str(raw).strip().replace(",", ".") if not isinstance(raw, (int, float)) else raw
+        try:
+            value: float = float(text)
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a number") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("is not a number")
+        if k == "int":
+            if value != int(value):
+                raise ValueError("must be a whole number")
+            value = int(value)
+        if spec.minimum is not None and value < spec.minimum:
+            raise ValueError(f"must be at least {spec.minimum:g}")
+        if spec.maximum is not None and value > spec.maximum:
+            raise ValueError(f"must be at most {spec.maximum:g}")
+        return value
+    if k == "bool":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "y", "ja", "j", "x"):
+            return True
+        if text in ("0", "false", "no", "n", "nei", ""):
+            return False
+        raise ValueError(f"'{raw}' is not yes/no")
+    if k == "choice":
+        text = str(raw).strip().lower()
+        if text not in spec.choices:
+            raise ValueError(f"must be one of: {', '.join(spec.choices)}")
+        return text
+    if k == "ref":
+        if session is None:
+            return raw
+        return _lookup_ref(session, spec.ref_kind or "", raw)
+    raise ValueError(f"unknown field kind {k}")
+
+
+def check_field(kind: str, name: str, raw: Any) -> str | None:
+    """Validate one field without a database (the form calls this as you type): message or None."""
+    spec = SPECS[kind].field(name)
+    if spec.kind == "ref":
+        return "is required" if spec.required and not str(raw or "").strip() else None
+    try:
+        value = parse_value(None, spec, raw)
+        if spec.kind == "national_id" and value:
+            _validate_any_national_id(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _parse_all(
+    session: Session, spec: EntitySpec, data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], list[FieldError]]:
+    values: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    known = {f.name: f for f in spec.fields + (spec.extra_fields if creating else ())}
+    for name in data:
+        if name not in known:
+            errors.append(FieldError(name, "is not a field of this record"))
+    for f in known.values():
+        if f.name not in data:
+            if creating and f.required:
+                errors.append(FieldError(f.name, f"{f.label} is required"))
+            continue
+        if not creating and f.create_only:
+            errors.append(FieldError(f.name, f"{f.label} cannot be changed after creation"))
+            continue
+        try:
+            values[f.name] = parse_value(session, f, data[f.name])
+        except ValueError as exc:
+            errors.append(FieldError(f.name, f"{f.label} {exc}" if str(exc)[:1].islower() else str(exc)))
+    return values, errors
+
+
+# --------------------------------------------------------------------------- validations
+
+def _validate_any_national_id(value: str, country: str | None = None) -> nid.NationalId:
+    digits = value.replace("-", "").replace("+", "")
+    if country is None:
+        country = "NO" if len(digits) == 11 else "SE"
+    return nid.validate(value, country)
+
+
+def _dates_in_order(values: dict[str, Any], row: Any, start: str, end: str, label: str) -> list[FieldError]:
+    a = values.get(start, getattr(row, start, None) if row is not None else None)
+    b = values.get(end, getattr(row, end, None) if row is not None else None)
+    if a and b and b < a:
+        return [FieldError(end, f"{label} must be on or after the start ({format_date(a)})")]
+    return []
+
+
+def _merged(values: dict[str, Any], row: Any, name: str) -> Any:
+    return values[name] if name in values else (getattr(row, name, None) if row is not None else None)
+
+
+def _validate_person_id(
+    session: Session, values: dict[str, Any], row: Any, country: str | None
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    value = values.get("national_id")
+    if value:
+        try:
+            parsed = _validate_any_national_id(value, country)
+            values["national_id"] = parsed.compact
+            born = _merged(values, row, "birth_date")
+            if born and born != parsed.birth_date:
+                errors.append(FieldError("birth_date", "Birth date does not match the national ID"))
+            elif not born:
+                values["birth_date"] = parsed.birth_date
+        except ValueError as exc:
+            errors.append(FieldError("national_id", f"National ID: {exc}"))
+    return errors
+
+
+def _validate_municipality(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
+    errors = []
+    tz = values.get("timezone")
+    if tz and tz not in available_timezones():
+        errors.append(FieldError("timezone", f"Time zone '{tz}' is unknown (e.g. Europe/Oslo)"))
+    if "country" in values and "timezone" not in values and row is None:
+        values["timezone"] = "Europe/Stockholm" if values["country"] == "se" else "Europe/Oslo"
+    if "country" in values:
+        values["country"] = values["country"].upper()
+    if _merged(values, row, "approved") and not _merged(values, row, "approved_since"):
+        pass  # approval date unknown is allowed: older approvals often lack it
+    return errors
+
+
+def _validate_client(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
+    muni_id = _merged(values, row, "municipality_id")
+    muni = session.get(Municipality, muni_id) if muni_id else None
+    errors = _validate_person_id(session, values, row, muni.country if muni else None)
+    errors += _dates_in_order(values, row, "start_date", "end_date", "End date")
+    return errors
+
+
+def _validate_decision(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
+    errors = _dates_in_order(values, row, "valid_from", "valid_to", "Valid to")
+    services = values.get("services")
+    if services:
+        parts = [p.strip() for p in services.split(",") if p.strip()]
+        bad = [p for p in parts if p not in SERVICE_TYPES]
+        if bad:
+            errors.append(FieldError("services", f"Services: unknown {', '.join(bad)} (use {', '.join(SERVICE_TYPES)})"))
+        values["services"] = ",".join(parts)
+    if errors:
+        return errors
+    client_id = _merged(values, row, "client_id")
+    start = _merged(values, row, "valid_from")
+    end = _merged(values, row, "valid_to")
+    if client_id and start:
+        # One active decision per client per day: periods may not overlap.
+        q = select(Decision).where(
+            Decision.client_id == client_id,
+            or_(Decision.valid_to.is_(None), Decision.valid_to >= start),
+        )
+        if end is not None:
+            q = q.where(Decision.valid_from <= end)
+        if row is not None:
+            q = q.where(Decision.id != row.id)
+        other = session.execute(q.limit(1)).scalar()
+        if other is not None:
+            errors.append(FieldError(
+                "valid_from",
+                f"The client already has a decision for {format_date(other.valid_from)}–"
+                f"{format_date(other.valid_to) or '…'}; end it first (one decision per day)",
+            ))
+    return errors
+
+
+def _validate_assistant(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
+    return _validate_person_id(session, values, row, None)
+
+
+def _validate_employment(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
+    return _dates_in_order(values, row, "start_date", "end_date", "End date")
+
+
+def _validate_assignment(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
+    return _dates_in_order(values, row, "start_date", "end_date", "End date")
+
+
+def _validate_supervision(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
+    return _dates_in_order(values, row, "since", "until", "Until")
+
+
+def _supervisor_after_create(session: Session, actor: Actor, obj: Any, extra: dict[str, Any]) -> None:
+    # A supervisor created with a client starts supervising it at once (the import's shape).
+    client_id = extra.get("client_id")
+    if client_id:
+        sup = Supervision(
+            supervisor_id=obj.id, client_id=client_id,
+            relation=extra.get("relation") or "self", since=extra.get("since") or date.today(),
+        )
+        session.add(sup)
+        session.flush()
+        audit.record(session, actor, "create", "supervision", sup.id, subject=_client_ref(session, client_id), after=sup)
+
+
+def _client_ref(session: Session, client_id: int | None) -> str:
+    if not client_id:
+        return ""
+    return session.execute(select(Client.ref).where(Client.id == client_id)).scalar() or ""
+
+
+# --------------------------------------------------------------------------- the specs
+
+SERVICE_TYPES = ("practical", "training", "support", "respite")
+COUNTRIES = ("no", "se")
+RELATIONS = ("self", "parent", "spouse", "sibling", "child", "other")
+
+REF_TARGETS: dict[str, tuple[type, str]] = {
+    "municipality": (Municipality, "name"),
+    "client": (Client, "ref"),
+    "assistant": (Assistant, "ref"),
+    "supervisor": (Supervisor, "ref"),
+    "course": (Course, "name"),
+}
+
+_T = FieldSpec
+SPECS: dict[str, EntitySpec] = {
+    "municipality": EntitySpec(
+        "municipality", Municipality, "Municipality", "municipality",
+        (
+            _T("name", "Name", required=True, max_len=100),
+            _T("country", "Country", "choice", choices=COUNTRIES, hint="no or se"),
+            _T("timezone", "Time zone", max_len=64, hint="Europe/Oslo"),
+            _T("unit_name", "Case unit"),
+            _T("unit_contact", "Unit contact"),
+            _T("notice_months", "Notice (months)", "int", minimum=0, maximum=24),
+            _T("approved", "Approved provider", "bool"),
+            _T("approved_since", "Approved since", "date"),
+        ),
+        validate=_validate_municipality,
+    ),
+    "client": EntitySpec(
+        "client", Client, "Client", "client",
+        (
+            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free K-number"),
+            _T("name", "Name", required=True),
+            _T("national_id", "National ID", "national_id", max_len=20),
+            _T("birth_date", "Birth date", "date"),
+            _T("municipality_id", "Municipality", "ref", required=True, ref_kind="municipality"),
+            _T("status", "Status", "choice", choices=("prospect", "active", "transferring_out", "ended")),
+            _T("phone", "Phone", max_len=40),
+            _T("address", "Address"),
+            _T("start_date", "Start date", "date"),
+            _T("end_date", "End date", "date"),
+        ),
+        end_field="end_date", ref_prefix="K-", search_columns=("name", "ref"),
+        client_field="id", validate=_validate_client,
+    ),
+    "decision": EntitySpec(
+        "decision", Decision, "Decision", "decision",
+        (
+            _T("client_id", "Client", "ref", required=True, ref_kind="client", create_only=True),
+            _T("case_number", "Case number", max_len=60),
+            _T("issuer", "Issuer", "choice", choices=("municipality", "fk")),
+            _T("hours", "Hours", "float", required=True, minimum=0.25, maximum=168 * 5),
+            _T("hours_unit", "Per", "choice", choices=("week", "month")),
+            _T("two_helper_hours", "Two-helper hours", "float", minimum=0, maximum=168 * 5),
+            _T("night_hours_allowed", "Night hours granted", "bool"),
+            _T("services", "Services", hint="practical,training,support,respite"),
+            _T("valid_from", "Valid from", "date", required=True),
+            _T("valid_to", "Valid to", "date"),
+            _T("note", "Note", max_len=500),
+        ),
+        end_field="valid_to", search_columns=("case_number",), client_field="client_id",
+        validate=_validate_decision,
+    ),
+    "supervisor": EntitySpec(
+        "supervisor", Supervisor, "Work supervisor", "supervisor",
+        (
+            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free S-number"),
+            _T("name", "Name", required=True),
+            _T("phone", "Phone", max_len=40),
+            _T("email", "E-mail"),
+        ),
+        ref_prefix="S-", search_columns=("name", "ref"),
+        after_create=_supervisor_after_create,
+        extra_fields=(
+            _T("client_id", "Client", "ref", ref_kind="client"),
+            _T("relation", "Relation", "choice", choices=RELATIONS),
+            _T("since", "Since", "date"),
+        ),
+    ),
+    "supervision": EntitySpec(
+        "supervision", Supervision, "Supervision", "supervisor",
+        (
+            _T("supervisor_id", "Supervisor", "ref", required=True, ref_kind="supervisor", create_only=True),
+            _T("client_id", "Client", "ref", required=True, ref_kind="client", create_only=True),
+            _T("relation", "Relation", "choice", choices=RELATIONS),
+            _T("since", "Since", "date", required=True),
+            _T("until", "Until", "date"),
+        ),
+        end_field="until", search_columns=(), client_field="client_id",
+        validate=_validate_supervision,
+    ),
+    "assistant": EntitySpec(
+        "assistant", Assistant, "Assistant", "assistant",
+        (
+            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free A-number"),
+            _T("name", "Name", required=True),
+            _T("national_id", "National ID", "national_id", max_len=20),
+            _T("birth_date", "Birth date", "date"),
+            _T("phone", "Phone", max_len=40),
+            _T("email", "E-mail"),
+            _T("eea_resident", "EEA resident", "bool"),
+        ),
+        ref_prefix="A-", search_columns=("name", "ref"), validate=_validate_assistant,
+    ),
+    "employment": EntitySpec(
+        "employment", Employment, "Employment", "employment",
+        (
+            _T("assistant_id", "Assistant", "ref", required=True, ref_kind="assistant", create_only=True),
+            _T("start_date", "Start date", "date", required=True),
+            _T("end_date", "End date", "date"),
+            _T("position_percent", "Position %", "float", minimum=0.5, maximum=100),
+            _T("kind", "Kind", "choice", choices=("permanent", "temporary", "on_call")),
+            _T("hourly_wage", "Hourly wage", "float", minimum=0, maximum=10000),
+            _T("seniority_date", "Seniority from", "date"),
+            _T("police_certificate_on", "Police certificate", "date"),
+            _T("police_certificate_checked_by", "Certificate checked by", max_len=64),
+            _T("confidentiality_on", "Confidentiality signed", "date"),
+            _T("end_reason", "End reason"),
+        ),
+        end_field="end_date", search_columns=(), validate=_validate_employment,
+    ),
+    "assignment": EntitySpec(
+        "assignment", Assignment, "Assignment", "assignment",
+        (
+            _T("assistant_id", "Assistant", "ref", required=True, ref_kind="assistant", create_only=True),
+            _T("client_id", "Client", "ref", required=True, ref_kind="client", create_only=True),
+            _T("role", "Role", "choice", choices=("regular", "substitute")),
+            _T("start_date", "Start date", "date", required=True),
+            _T("end_date", "End date", "date"),
+            _T("family_relation", "Close family", "bool"),
+            _T("family_permission_on", "Family permission", "date"),
+            _T("fk_reported_on", "Reported to FK", "date"),
+        ),
+        end_field="end_date", search_columns=(), client_field="client_id",
+        validate=_validate_assignment,
+    ),
+}
+
+
+# --------------------------------------------------------------------------- services
+
+def _client_id_of(spec: EntitySpec, obj_or_values: Any) -> int | None:
+    if spec.client_field is None:
+        return None
+    if isinstance(obj_or_values, dict):
+        return obj_or_values.get(spec.client_field)
+    return getattr(obj_or_values, spec.client_field, None)
+
+
+def _subject(session: Session, spec: EntitySpec, obj: Any) -> str:
+    if getattr(obj, "ref", None):
+        return obj.ref
+    cid = _client_id_of(spec, obj)
+    if cid:
+        return _client_ref(session, cid)
+    aid = getattr(obj, "assistant_id", None)
+    if aid:
+        return session.execute(select(Assistant.ref).where(Assistant.id == aid)).scalar() or ""
+    return ""
+
+
+def next_ref(session: Session, model: type, prefix: str) -> str:
+    """The next free human reference with this prefix (K-0042 after K-0041)."""
+    refs = session.execute(select(model.ref).where(model.ref.like(f"{prefix}%"))).scalars()
+    top = 0
+    for ref in refs:
+        tail = ref[len(prefix):]
+        if tail.isdigit():
+            top = max(top, int(tail))
+    return f"{prefix}{top + 1:04d}"
+
+
+def create_in(session: Session, actor: Actor, kind: str, data: Mapping[str, Any]) -> Any:
+    """Create a record inside an open transaction (shared by `create` and import)."""
+    spec = SPECS[kind]
+    values, errors = _parse_all(session, spec, data, creating=True)
+    if not errors and spec.validate:
+        errors += spec.validate(session, values, None)
+    if errors:
+        raise ValidationError(errors)
+    extra = {f.name: values.pop(f.name) for f in spec.extra_fields if f.name in values}
+    if spec.ref_prefix and not values.get("ref"):
+        values["ref"] = next_ref(session, spec.model, spec.ref_prefix)
+    if "status" in values and values["status"] == "":
+        values.pop("status")
+    for k in [k for k, v in values.items() if v == "" and k in ("country", "hours_unit", "issuer", "kind", "role", "relation")]:
+        values.pop(k)
+    if spec.model is Municipality and "country" in values:
+        values.setdefault("timezone", "Europe/Stockholm" if values["country"] == "SE" else "Europe/Oslo")
+    obj = spec.model(**values)
+    session.add(obj)
+    session.flush()
+    audit.record(session, actor, "create", kind, obj.id, subject=_subject(session, spec, obj),
+                 summary=f"{spec.label} created", after=obj)
+    if spec.after_create:
+        spec.after_create(session, actor, obj, extra)
+    return obj
+
+
+@service
+def create(db: Database, actor: Actor, kind: str, data: Mapping[str, Any]) -> Any:
+    """Create a record from typed or raw values; every problem is reported at once."""
+    spec = SPECS[kind]
+    require(actor, f"{spec.area}.write", what=f"create a {spec.label.lower()}")
+    with db.write() as s:
+        return create_in(s, actor, kind, data)
+
+
+def _load_for_change(session: Session, actor: Actor, spec: EntitySpec, record_id: int, version: int | None) -> Any:
+    obj = session.get(spec.model, record_id)
+    if obj is None:
+        raise NotFound(f"{spec.label} {record_id} does not exist")
+    require(actor, f"{spec.area}.write", client_id=_client_id_of(spec, obj), what=f"change a {spec.label.lower()}")
+    if version is not None and obj.version != version:
+        raise Conflict(CONFLICT_MESSAGE)
+    return obj
+
+
+@service
+def update(db: Database, actor: Actor, kind: str, record_id: int, version: int | None, data: Mapping[str, Any]) -> Any:
+    """Change fields of a record that was read at `version`; a newer version on disk is a Conflict."""
+    spec = SPECS[kind]
+    require(actor, f"{spec.area}.write", what=f"change a {spec.label.lower()}")
+    with db.write() as s:
+        obj = _load_for_change(s, actor, spec, record_id, version)
+        values, errors = _parse_all(s, spec, data, creating=False)
+        if not errors and spec.validate:
+            errors += spec.validate(s, values, obj)
+        if errors:
+            raise ValidationError(errors)
+        before = spec.model.model_validate(obj.model_dump())
+        changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
+        if not changed:
+            return obj
+        for k, v in changed.items():
+            setattr(obj, k, v)
+        if hasattr(obj, "updated_at"):
+            obj.updated_at = utcnow()
+        s.flush()
+        audit.record(s, actor, "update", kind, obj.id, subject=_subject(s, spec, obj),
+                     summary=f"{spec.label} changed: {', '.join(sorted(changed))}", before=before, after=obj)
+        return obj
+
+
+@service
+def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | None, end_date: Any, reason: str = "") -> Any:
+    """End a record on a date (personal history is kept, never deleted)."""
+    spec = SPECS[kind]
+    if spec.end_field is None:
+        raise ValidationError(f"a {spec.label.lower()} cannot be ended", field="end_date")
+    require(actor, f"{spec.area}.write", what=f"end a {spec.label.lower()}")
+    data: dict[str, Any] = {spec.end_field: end_date}
+    if kind == "client":
+        data["status"] = "ended"
+    if reason and any(f.name == "end_reason" for f in spec.fields):
+        data["end_reason"] = reason
+    with db.write() as s:
+        obj = _load_for_change(s, actor, spec, record_id, version)
+        try:
+            value = parse_value(s, FieldSpec(spec.end_field, "End date", "date", required=True), end_date)
+        except ValueError as exc:
+            raise ValidationError(f"End date {exc}", field=spec.end_field) from None
+        data[spec.end_field] = value
+        values, errors = _parse_all(s, spec, data, creating=False)
+        if not errors and spec.validate:
+            errors += spec.validate(s, values, obj)
+        if errors:
+            raise ValidationError(errors)
+        before = spec.model.model_validate(obj.model_dump())
+        for k, v in values.items():
+            setattr(obj, k, v)
+        if hasattr(obj, "updated_at"):
+            obj.updated_at = utcnow()
+        s.flush()
+        audit.record(s, actor, "end", kind, obj.id, subject=_subject(s, spec, obj),
+                     summary=f"{spec.label} ended {format_date(value)}" + (f": {reason}" if reason else ""),
+                     before=before, after=obj)
+        return obj
+
+
+@service
+def get(db: Database, actor: Actor, kind: str, record_id: int) -> Any:
+    """Read one record (a supervisor only within their clients)."""
+    spec = SPECS[kind]
+    actor = scoped_actor(db, actor)
+    require(actor, f"{spec.area}.read", what=f"see {spec.label.lower()}s")
+    with db.read() as s:
+        obj = s.get(spec.model, record_id)
+        if obj is None:
+            raise NotFound(f"{spec.label} {record_id} does not exist")
+        cid = _client_id_of(spec, obj)
+        if actor.is_scoped and spec.client_field is not None and not actor.may_see_client(cid):
+            raise PermissionDenied("You can only see your own clients.")
+        return obj
+
+
+@service
+def find_id(db: Database, actor: Actor, kind: str, key: str | int) -> int:
+    """Resolve a reference, name or id to the record's id (NotFound with a clear message)."""
+    spec = SPECS[kind]
+    require(actor, f"{spec.area}.read", what=f"see {spec.label.lower()}s")
+    with db.read() as s:
+        try:
+            return _lookup_ref(s, kind, int(key) if str(key).isdigit() else key)
+        except ValueError as exc:
+            raise NotFound(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, and how many rows match in all."""
+
+    rows: list[Any]
+    total: int
+    offset: int = 0
+    limit: int = 100
+
+
+@service
+def list_records(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    *,
+    search: str = "",
+    filters: Mapping[str, Any] | None = None,
+    order: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+) -> Page:
+    """A page of records matching a search (substring of name/ref, or exact national ID for roles
+    that may see IDs) and equality filters; SQL does the paging, so 10,000 rows cost one page."""
+    spec = SPECS[kind]
+    actor = scoped_actor(db, actor)
+    require(actor, f"{spec.area}.read", what=f"see {spec.label.lower()}s")
+    model = spec.model
+    q = select(model)
+    conds = []
+    text = (search or "").strip()
+    if text:
+        like = f"%{text.lower()}%"
+        ors = [func.lower(getattr(model, c)).like(like) for c in spec.search_columns]
+        if hasattr(model, "national_id") and actor.may("national_id.reveal"):
+            ors.append(model.national_id == text.replace(" ", ""))  # exact match only
+        conds.append(or_(*ors) if ors else False)
+    for key, value in (filters or {}).items():
+        if value in (None, ""):
+            continue
+        if not hasattr(model, key):
+            raise ValidationError(f"cannot filter {spec.label.lower()}s by '{key}'", field=key)
+        conds.append(getattr(model, key) == value)
+    if actor.is_scoped:
+        scope = sorted(actor.client_scope or ())
+        if spec.client_field:
+            conds.append(getattr(model, spec.client_field).in_(scope))
+        elif kind == "assistant":
+            sub = select(Assignment.assistant_id).where(Assignment.client_id.in_(scope))
+            conds.append(model.id.in_(sub))
+        elif kind == "supervisor":
+            conds.append(model.id == actor.supervisor_id)
+        elif kind != "municipality":
+            conds.append(False)
+    if conds:
+        q = q.where(and_(*conds))
+    with db.read() as s:
+        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        col = getattr(model, order) if order and hasattr(model, order) else (
+            getattr(model, "ref", None) or getattr(model, "name", None) or model.id)
+        q = q.order_by(col.desc() if descending else col, model.id).offset(offset).limit(limit)
+        rows = list(s.execute(q).scalars())
+        return Page(rows, total, offset, limit)
+
+
+def display_national_id(actor: Actor, value: str | None) -> str:
+    """National IDs are masked for everyone by default; revealing one is a separate, logged call."""
+    return nid.mask(value)
+
+
+@service
+def reveal_national_id(db: Database, actor: Actor, kind: str, record_id: int) -> str:
+    """Show a client's or assistant's full national ID to a role that may, and log that it was seen."""
+    spec = SPECS[kind]
+    require(actor, "national_id.reveal", what="see national IDs")
+    with db.write() as s:
+        obj = s.get(spec.model, record_id)
+        if obj is None:
+            raise NotFound(f"{spec.label} {record_id} does not exist")
+        audit.record(s, actor, "reveal_id", kind, obj.id, subject=obj.ref, summary="national ID shown")
+        return obj.national_id or ""
+
+
+def field_specs(kind: str) -> Sequence[FieldSpec]:
+    """The fields of a record kind, in form order."""
+    return SPECS[kind].fields

@@ -1,0 +1,136 @@
+"""Engine and transaction set-up for SQLite (embedded default) and PostgreSQL (psycopg 3).
+
+SQLite recipe (measured in shared/engineering.md): the DBAPI connection runs in autocommit mode so
+SQLAlchemy's `begin` event can emit `BEGIN IMMEDIATE` for writes — the write lock is taken up front,
+so concurrent coordinators queue on `busy_timeout` instead of losing updates or seeing
+"database is locked". Reads use a plain deferred `BEGIN`.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import create_engine
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    # Erased personal data must be gone from the file, not left in free pages.
+    "PRAGMA secure_delete=ON",
+)
+
+
+def default_sqlite_path() -> Path:
+    """The embedded database in the user's data directory (platformdirs)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("bpa-provider", appauthor=False)) / "bpa.sqlite3"
+
+
+def default_url() -> str:
+    """`BPA_DATABASE_URL`, or the SQLite file in the user data directory."""
+    env = os.environ.get("BPA_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{default_sqlite_path()}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept a bare path for SQLite and `postgresql://` for psycopg 3."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
+    """Create an engine with the right recipe for its dialect."""
+    url = normalise_url(url or default_url())
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        db_path = parsed.database
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 10, "check_same_thread": False})
+        _apply_sqlite_recipe(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _apply_sqlite_recipe(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        # Autocommit at the driver level: we issue BEGIN ourselves (see module docstring).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cur.execute(pragma)
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True for the embedded SQLite engine."""
+    return engine.dialect.name == "sqlite"
+
+
+class Database:
+    """An engine plus the two kinds of transaction the services use.
+
+    `write()` is one short transaction that takes the write lock up front (SQLite) and commits or
+    rolls back as a whole; `read()` is a read-only transaction. Never hold either while a form is
+    on screen.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._writer = sessionmaker(engine, expire_on_commit=False)
+        read_engine = engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(engine) else engine
+        self._reader = sessionmaker(read_engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: everything in the block is committed together or not at all."""
+        with self._writer() as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction (rolled back at the end)."""
+        with self._reader() as session:
+            try:
+                yield session
+            finally:
+                # Detach first: a rollback would expire what was read, and callers use it after.
+                session.expunge_all()
+                session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None) -> Database:
+    """Engine + Database in one call."""
+    return Database(make_engine(url))

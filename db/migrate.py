@@ -1,0 +1,77 @@
+"""Schema migrations: run Alembic programmatically from inside the installed package.
+
+`upgrade()` brings a database to the newest revision (`bpa-provider init`); `check_current()`
+refuses a database whose revision this version of the app does not know (a newer app wrote it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class SchemaMismatch(Exception):
+    """The database's schema revision is unknown or not the newest."""
+
+
+def _config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database up (each revision in its own transaction)."""
+    from alembic import command
+
+    command.upgrade(_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Migrate the database down."""
+    from alembic import command
+
+    command.downgrade(_config(engine), revision)
+
+
+def head_revision() -> str:
+    """The newest revision this version of the app knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config(None)).get_current_head()  # type: ignore[arg-type]
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database, without importing Alembic (fast start-up)."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def known_revisions() -> set[str]:
+    """Revision ids present in migrations/versions, read from file names (no Alembic import)."""
+    return {p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("*.py")}
+
+
+def check_current(engine: Engine) -> None:
+    """Refuse to work on a database that is empty, from a newer app, or not yet migrated."""
+    rev = current_revision(engine)
+    if rev is None:
+        raise SchemaMismatch("the database has no schema yet: run 'bpa-provider init'")
+    if rev not in known_revisions():
+        raise SchemaMismatch(
+            f"the database is at schema revision {rev}, which this version of bpa-provider "
+            "does not know (was it written by a newer version?)"
+        )
+    newest = max(known_revisions())
+    if rev != newest:
+        raise SchemaMismatch(f"the database schema is out of date ({rev}): run 'bpa-provider init'")

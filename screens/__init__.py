@@ -1,0 +1,1 @@
+"""The Textual app: App, screens, widgets and styles. Screens call services; no SQL, no rules."""

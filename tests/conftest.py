@@ -1,0 +1,137 @@
+"""Shared fixtures: databases on SQLite and a real PostgreSQL, actors per role, small factories.
+
+Every test that takes `db` runs twice, once per engine. PostgreSQL comes from `tests/pgserver.py`;
+without PostgreSQL binaries those runs skip, except under CI=true where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Keep a developer's own settings and data out of the tests.
+os.environ.pop("BPA_DATABASE_URL", None)
+os.environ["BPA_CONFIG"] = "/nonexistent/bpa-test-config.toml"
+for _var in ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND"):
+    os.environ.pop(_var, None)
+
+from bpa_provider.access import Actor  # noqa: E402
+from db import migrate  # noqa: E402
+from db.engine import Database, make_engine  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated empty SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("tpl") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    import sqlite3
+
+    # Fold the WAL into the main file so a plain copy of it is a complete database.
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL server for the session (or BPA_TEST_PG_URL)."""
+    url = os.environ.get("BPA_TEST_PG_URL")
+    if url:
+        yield url
+        return
+    from pgserver import PgCluster, pg_bin_dir
+
+    bindir = pg_bin_dir()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL binaries are missing under CI=true: install postgresql")
+        pytest.skip("no PostgreSQL binaries on this machine")
+    cluster = PgCluster(bindir)
+    cluster.start()
+    try:
+        yield cluster.url()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_cluster):
+    """A migrated PostgreSQL database shared by the session; tests truncate it before use."""
+    admin = make_engine(pg_cluster)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("DROP DATABASE IF EXISTS bpa_test"))
+        c.execute(text("CREATE DATABASE bpa_test"))
+    admin.dispose()
+    engine = make_engine(with_database(pg_cluster, "bpa_test"))
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL with another database name."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _truncate_pg(engine) -> None:
+    from sqlmodel import SQLModel
+
+    import db.models  # noqa: F401
+
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as c:
+        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def db(request, tmp_path, sqlite_template) -> Database:
+    """An empty, migrated database — once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "bpa.sqlite3"
+        shutil.copy(sqlite_template, path)
+        database = Database(make_engine(f"sqlite:///{path}"))
+        yield database
+        database.dispose()
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        _truncate_pg(engine)
+        yield Database(engine)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path, sqlite_template) -> Database:
+    """An empty, migrated SQLite database only (for SQLite-specific behaviour)."""
+    path = tmp_path / "bpa.sqlite3"
+    shutil.copy(sqlite_template, path)
+    database = Database(make_engine(f"sqlite:///{path}"))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def admin() -> Actor:
+    return Actor(login="admin", role="admin", user_id=None)
+
+
+@pytest.fixture
+def coordinator() -> Actor:
+    return Actor(login="coord", role="coordinator")
+
+
+@pytest.fixture
+def auditor() -> Actor:
+    return Actor(login="audit", role="auditor")

@@ -1,0 +1,26 @@
+"""The layers point one way: screens -> bpa_provider -> db."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_core_imports_no_textual_and_start_up_no_alembic():
+    code = (
+        "import sys; import bpa_provider.cli, bpa_provider.services.records, db.models, db.engine;"
+        "from bpa_provider.cli import build_parser; build_parser();"
+        "bad=[m for m in ('textual','screens','alembic') if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_import_linter_contract():
+    lint = Path(sys.executable).parent / "lint-imports"
+    out = subprocess.run([str(lint)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "KEPT" in out.stdout
