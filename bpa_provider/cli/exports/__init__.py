@@ -1,0 +1,1 @@
+"""`export` subcommands, one module each with `register(subparsers)`."""

@@ -1,0 +1,1 @@
+"""`report` subcommands, one module each with `register(subparsers)`."""
