@@ -98,7 +98,8 @@ _instants = st.datetimes(
 @settings(max_examples=60, deadline=None)
 @given(start=_instants, minutes=st.integers(min_value=0, max_value=60 * 72))
 def test_pieces_add_up_to_the_shift(start: datetime, minutes: int) -> None:
-    end = start + timedelta(minutes=minutes)
+    # Add in UTC: aware-datetime arithmetic in a DST zone is wall-clock arithmetic.
+    end = start.astimezone(timezone.utc) + timedelta(minutes=minutes)
     pieces = split_at_local_midnight(start, end, OSLO)
     total = sum((e - s).total_seconds() for _, s, e in pieces) / 3600
     assert total == pytest.approx(shift_hours(start, end), abs=1e-9)
@@ -117,7 +118,8 @@ def test_pieces_add_up_to_the_shift(start: datetime, minutes: int) -> None:
     cut=st.integers(min_value=-3, max_value=4),
 )
 def test_adjacent_ranges_add_up(start: datetime, minutes: int, cut: int) -> None:
-    end = start + timedelta(minutes=minutes)
+    # Add in UTC: aware-datetime arithmetic in a DST zone is wall-clock arithmetic.
+    end = start.astimezone(timezone.utc) + timedelta(minutes=minutes)
     first = start.astimezone(Z).date() - timedelta(days=1)
     middle = first + timedelta(days=1 + cut % 5)
     last = first + timedelta(days=6)

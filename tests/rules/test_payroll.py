@@ -192,7 +192,8 @@ _START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 )
 def test_split_matches_minute_by_minute_oracle(offset: int, jitter: int, minutes: int) -> None:
     start = _START + timedelta(minutes=offset + jitter)
-    end = start + timedelta(minutes=minutes)
+    # Add in UTC: aware-datetime arithmetic in a DST zone is wall-clock arithmetic.
+    end = start.astimezone(timezone.utc) + timedelta(minutes=minutes)
     got = pay(start, end)
     expected = _oracle(start, minutes, PayRules())
     for key, value in expected.items():
