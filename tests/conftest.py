@@ -23,6 +23,13 @@ os.environ["BPA_CONFIG"] = "/nonexistent/bpa-test-config.toml"
 for _var in ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND"):
     os.environ.pop(_var, None)
 
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+# CI must be reproducible: the same examples every run. Locally, Hypothesis explores at random.
+_hyp_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI") == "true":
+    _hyp_settings.load_profile("ci")
+
 from bpa_provider.access import Actor  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import Database, make_engine  # noqa: E402
