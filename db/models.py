@@ -49,6 +49,7 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class SshKey(SQLModel, table=True):
@@ -114,6 +115,7 @@ class Municipality(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class HourlyRate(SQLModel, table=True):
@@ -131,6 +133,7 @@ class HourlyRate(SQLModel, table=True):
     note: str = Field(default="", max_length=200)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 # --------------------------------------------------------------------------- clients
@@ -158,6 +161,7 @@ class Client(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class Decision(SQLModel, table=True):
@@ -180,6 +184,7 @@ class Decision(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class Supervisor(SQLModel, table=True):
@@ -194,6 +199,7 @@ class Supervisor(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class Supervision(SQLModel, table=True):
@@ -213,6 +219,7 @@ class Supervision(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 # --------------------------------------------------------------------------- assistants
@@ -234,6 +241,7 @@ class Assistant(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class Employment(SQLModel, table=True):
@@ -257,6 +265,7 @@ class Employment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class Assignment(SQLModel, table=True):
@@ -279,6 +288,7 @@ class Assignment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 # --------------------------------------------------------------------------- rosters and hours
@@ -306,6 +316,7 @@ class RotaPattern(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class Shift(SQLModel, table=True):
@@ -340,6 +351,7 @@ class Shift(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class RuleAck(SQLModel, table=True):
@@ -375,6 +387,7 @@ class PeriodApproval(SQLModel, table=True):
     reopened_reason: str = Field(default="", max_length=500)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class HourBalanceEntry(SQLModel, table=True):
@@ -407,6 +420,7 @@ class Course(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class CourseSession(SQLModel, table=True):
@@ -421,6 +435,7 @@ class CourseSession(SQLModel, table=True):
     capacity: Optional[int] = None
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class CourseEnrollment(SQLModel, table=True):
@@ -444,6 +459,7 @@ class CourseEnrollment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class RequiredTraining(SQLModel, table=True):
@@ -472,6 +488,7 @@ class OnboardingStep(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 # --------------------------------------------------------------------------- reviews
@@ -492,6 +509,7 @@ class Review(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class ReviewAction(SQLModel, table=True):
@@ -507,6 +525,7 @@ class ReviewAction(SQLModel, table=True):
     course_id: Optional[int] = Field(default=None, foreign_key="course.id")
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 # --------------------------------------------------------------------------- transfers
@@ -530,6 +549,7 @@ class Transfer(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class TransferStep(SQLModel, table=True):
@@ -550,6 +570,7 @@ class TransferStep(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class TransferAssistant(SQLModel, table=True):
@@ -566,6 +587,7 @@ class TransferAssistant(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class HandoverExport(SQLModel, table=True):
@@ -580,6 +602,8 @@ class HandoverExport(SQLModel, table=True):
     schema_version: str = Field(default="1", max_length=10)
     by: str = Field(max_length=64)
     at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    # An imported package as received (cut-over creates employments from it); empty for exports.
+    payload: Optional[str] = Field(default=None, sa_type=Text)
 
 
 # --------------------------------------------------------------------------- Sweden: sick pay
@@ -597,6 +621,7 @@ class SickPeriod(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 class SickPayClaim(SQLModel, table=True):
@@ -614,6 +639,7 @@ class SickPayClaim(SQLModel, table=True):
     doctor_note_needed: bool = Field(default=False)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
 EDITABLE_TABLES = [

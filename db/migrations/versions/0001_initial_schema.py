@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:24:46.883783
+Create Date: 2026-11-25 13:38:52.430669
 """
 
 from alembic import op
@@ -468,6 +468,7 @@ def upgrade() -> None:
     sa.Column('schema_version', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('at', db.types.UTCDateTime(), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['transfer_id'], ['transfer.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
