@@ -1,0 +1,137 @@
+"""`bpa-provider review …`: record annual staff reviews, read them, follow up their actions.
+
+    review record ASSISTANT_REF CLIENT_REF --held-on DATE [--participants P] [--summary S]
+                  [--action "text;owner;due[;course]" …]
+    review show ID [--no-notes]      (reading the summary is written to the access log)
+    review list [--assistant REF] [--client REF]
+    review actions                    (open actions with due dates)
+    review action-done ACTION_ID [--on DATE]
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+from datetime import date
+
+from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.i18n import _
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("review", help="annual staff reviews: record, show, follow up actions")
+    rs = p.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+
+    r = rs.add_parser("record", help="record a review that was held")
+    r.add_argument("assistant", metavar="ASSISTANT_REF")
+    r.add_argument("client", metavar="CLIENT_REF")
+    r.add_argument("--held-on", required=True, metavar="DATE")
+    r.add_argument("--participants", default="")
+    r.add_argument("--summary", default="", help="private: coordinators and the client's supervisor only")
+    r.add_argument("--action", action="append", default=[], metavar="TEXT;OWNER;DUE[;COURSE]",
+                   help="an agreed action (repeatable); a course enrolls the assistant")
+    r.set_defaults(func=_record)
+
+    s = rs.add_parser("show", help="show a review (the summary only to those who may read it)")
+    s.add_argument("id", type=int, metavar="ID")
+    s.add_argument("--no-notes", action="store_true", help="leave the private summary out (nothing is logged)")
+    s.set_defaults(func=_show)
+
+    ls = rs.add_parser("list", help="reviews held, newest first")
+    ls.add_argument("--assistant", metavar="REF")
+    ls.add_argument("--client", metavar="REF")
+    add_format(ls)
+    ls.set_defaults(func=_list)
+
+    a = rs.add_parser("actions", help="open actions with due dates")
+    a.add_argument("--on", metavar="DATE", help="as of DATE (default: today)")
+    add_format(a)
+    a.set_defaults(func=_actions)
+
+    d = rs.add_parser("action-done", help="mark an agreed action done")
+    d.add_argument("id", type=int, metavar="ACTION_ID")
+    d.add_argument("--on", metavar="DATE")
+    d.set_defaults(func=_action_done)
+
+
+def parse_action(text: str):  # noqa: ANN201 - ActionInput, imported lazily
+    """`text;owner;due[;course]` → ActionInput; empty parts are allowed except the text."""
+    from bpa_provider.services.reviews import ActionInput
+
+    parts = [p.strip() for p in text.split(";")]
+    if len(parts) > 4 or not parts[0]:
+        raise CliError(_("--action '{text}': use \"text;owner;due date[;course]\"").format(text=text))
+    parts += [""] * (4 - len(parts))
+    return ActionInput(text=parts[0], owner=parts[1], due_date=parts[2] or None, course=parts[3] or None)
+
+
+def _day(text: str | None) -> date:
+    from bpa_provider.rules.dates import parse_date
+
+    if not text:
+        return date.today()
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _record(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.reviews import record_review
+
+    actions = [parse_action(a) for a in args.action]
+    view = record_review(ctx.database(), ctx.actor(), args.assistant, args.client, args.held_on,
+                         participants=args.participants, summary=args.summary, actions=actions)
+    ctx.out.write(_("Review {id} recorded ({a} with {c}, {n} action(s)).").format(
+        id=view.id, a=view.assistant_ref, c=view.client_ref, n=len(view.actions)) + "\n")
+    return 0
+
+
+def _show(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.rules.dates import format_date
+    from bpa_provider.services.reviews import get_review
+
+    v = get_review(ctx.database(), ctx.actor(), args.id, with_notes=not args.no_notes)
+    out = ctx.out
+    out.write(f"{_('Review')} {v.id}: {v.assistant_name} ({v.assistant_ref}) — {v.client_ref}\n")
+    out.write(f"{_('Held on')}: {format_date(v.held_on)}\n")
+    out.write(f"{_('Participants')}: {v.participants}\n")
+    if v.summary is not None:
+        out.write(f"{_('Summary')}:\n{v.summary}\n")
+    elif v.has_summary:
+        out.write(_("Summary: (private — only coordinators and the client's supervisor may read it)") + "\n")
+    if v.actions:
+        out.write(_("Actions") + ":\n")
+        for a in v.actions:
+            done = _("done {date}").format(date=format_date(a.done_on)) if a.done_on else _("open")
+            extra = f", {_('course')}: {a.course}" if a.course else ""
+            out.write(f"  [{a.id}] {a.text} — {a.owner or '-'}, {_('due')} {format_date(a.due_date) or '-'}"
+                      f"{extra} ({done})\n")
+    return 0
+
+
+def _list(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.reviews import list_reviews
+
+    rows = list_reviews(ctx.database(), ctx.actor(), assistant=args.assistant, client=args.client)
+    ctx.emit([{"id": r.id, "assistant": r.assistant_ref, "client": r.client_ref, "held_on": r.held_on,
+               "participants": r.participants, "actions": len(r.actions)} for r in rows], args.format,
+             ["id", "assistant", "client", "held_on", "participants", "actions"])
+    return 0
+
+
+def _actions(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.reviews import open_actions
+
+    rows = open_actions(ctx.database(), ctx.actor(), _day(args.on))
+    ctx.emit([asdict(r) for r in rows], args.format,
+             ["id", "review_id", "assistant_ref", "client_ref", "text", "owner", "due_date", "days_left", "overdue", "course"])
+    return 0
+
+
+def _action_done(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.reviews import complete_action
+
+    v = complete_action(ctx.database(), ctx.actor(), args.id, args.on)
+    ctx.out.write(_("Action {id} done ({date}).").format(id=v.id, date=v.done_on.isoformat()) + "\n")
+    return 0
