@@ -326,6 +326,15 @@ def _supervisor_after_create(session: Session, actor: Actor, obj: Any, extra: di
         session.add(sup)
         session.flush()
         audit.record(session, actor, "create", "supervision", sup.id, subject=_client_ref(session, client_id), after=sup)
+        _supervision_after_create(session, actor, sup, {})
+
+
+def _supervision_after_create(session: Session, actor: Actor, sup: Any, extra: dict[str, Any]) -> None:
+    # Becoming a supervisor starts the onboarding checklist (basic course within 90 days, …).
+    from bpa_provider.services import onboarding  # lazy: onboarding builds on this module
+
+    onboarding.start_onboarding_in(session, actor, sup.supervisor_id, sup.client_id, sup.since,
+                                   onboarding.default_template())
 
 
 def _client_ref(session: Session, client_id: int | None) -> str:
@@ -425,7 +434,7 @@ SPECS: dict[str, EntitySpec] = {
             _T("until", "Until", "date"),
         ),
         end_field="until", search_columns=(), client_field="client_id",
-        validate=_validate_supervision,
+        validate=_validate_supervision, after_create=_supervision_after_create,
     ),
     "assistant": EntitySpec(
         "assistant", Assistant, "Assistant", "assistant",

@@ -32,7 +32,9 @@ def test_template_creates_steps_with_due_dates_once(db, admin, two_clients):
     assert len(b.audit_rows(db, entity="onboarding_step")) == logged == 4
 
 
-def test_policy_sets_the_course_deadline_and_supervision_is_required(db, admin, two_clients):
+def test_policy_sets_the_course_deadline_and_supervision_is_required(db, admin, two_clients, monkeypatch):
+    # The checklist is created when the supervision is, from the configured policy.
+    monkeypatch.setenv("BPA_BASIC_COURSE_WITHIN_DAYS", "60")
     sup = b.supervisor(db, admin, "K-0001", since="2026-03-01")
     steps = ob.start_onboarding(db, admin, sup.ref, "K-0001", policy=Policy(basic_course_within_days=60))
     assert {s.code: s.due_date for s in steps}["basic_course"] == date(2026, 4, 30)
@@ -101,6 +103,21 @@ def test_course_done_before_onboarding_and_steps_for_two_clients(db, admin, two_
     assert [d.client_id for d in done] == [two_clients[1].id]
 
 
+def _legacy_supervisor(db, client_ref: str, since: date, name: str):
+    """A supervisor from before the app (imported raw): a supervision without a checklist."""
+    from sqlalchemy import select
+
+    from db.models import Client, Supervision, Supervisor
+
+    with db.write() as s:
+        sup = Supervisor(ref="S-9001", name=name)
+        s.add(sup)
+        s.flush()
+        cid = s.execute(select(Client.id).where(Client.ref == client_ref)).scalar_one()
+        s.add(Supervision(supervisor_id=sup.id, client_id=cid, since=since))
+    return sup
+
+
 def test_supervisor_sees_only_own_onboarding(db, admin, two_clients):
     s1 = b.supervisor(db, admin, "K-0001", since="2026-03-01")
     s2 = b.supervisor(db, admin, "K-0002", since="2026-03-01", name="Other")
@@ -109,7 +126,7 @@ def test_supervisor_sees_only_own_onboarding(db, admin, two_clients):
     rows = ob.onboarding_overview(db, b.sup_actor(s1), date(2026, 3, 2))
     assert [r.supervisor_ref for r in rows] == [s1.ref]
     # A supervision without a checklist is judged by the basic course alone, so nobody falls through.
-    third = b.supervisor(db, admin, "K-0002", since="2026-03-05", name="Third")
+    third = _legacy_supervisor(db, "K-0002", date(2026, 3, 5), "Third")
     rows = {r.name: r for r in ob.onboarding_overview(db, admin, date(2026, 6, 4))}
     assert (rows["Third"].status, rows["Third"].next_deadline, rows["Third"].overdue_days,
             rows["Third"].steps_total) == ("overdue", date(2026, 6, 3), 1, 0)

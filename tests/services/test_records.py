@@ -149,3 +149,18 @@ def test_markup_and_escape_codes_in_names(db, admin):
     assert c.name == "Kari [/bold] [link=x]"
     with pytest.raises(ValidationError):
         f.client(db, admin, name="Evil \x1b[2J")
+
+
+def test_a_new_supervisor_gets_an_onboarding_checklist(db, admin):
+    from sqlalchemy import select
+
+    from db.models import OnboardingStep
+
+    f.municipality(db, admin)
+    c = f.client(db, admin)
+    sup = records.create(db, admin, "supervisor", {"name": "Mor Nordmann", "client_id": c.ref,
+                                                    "relation": "parent", "since": "2026-02-01"})
+    with db.read() as s:
+        steps = {st.code: st.due_date for st in s.execute(
+            select(OnboardingStep).where(OnboardingStep.supervisor_id == sup.id)).scalars()}
+    assert steps["basic_course"] == date(2026, 5, 2)  # 90 days after 1 February
