@@ -1,0 +1,223 @@
+"""`bpa-provider transfer …`: provider switches — open, show, list, record steps, inform and
+refusals, consent, cancel. The handover package is `export handover` / `import handover`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.i18n import _
+
+_STEP_CODES = (
+    "notice", "client_signed", "sent_to_unit", "municipality_signed", "fk_notice", "provider_told",
+    "assistants_informed", "refusal_deadline_passed", "handover", "cutover", "closed",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("transfer", help="provider switches: open, show, list, steps, assistants, cancel")
+    ts = p.add_subparsers(dest="transfer_command", metavar="ACTION", required=True)
+
+    o = ts.add_parser("open", help="open a transfer in or out for a client")
+    o.add_argument("client_ref", metavar="CLIENT_REF")
+    o.add_argument("--direction", required=True, choices=("in", "out"))
+    o.add_argument("--counterpart", required=True, metavar="NAME", help="the other provider")
+    o.add_argument("--notice-date", required=True, metavar="DATE", help="dd.mm.yyyy or YYYY-MM-DD")
+    o.add_argument("--agreed-date", metavar="DATE", help="an effective date agreed between the providers")
+    add_format(o)
+    o.set_defaults(func=_open)
+
+    s = ts.add_parser("show", help="a transfer's checklist and assistants")
+    s.add_argument("id", type=int, metavar="ID")
+    add_format(s)
+    s.set_defaults(func=_show)
+
+    ls = ts.add_parser("list", help="transfers with days left and the next step")
+    ls.add_argument("--all", action="store_true", help="include cancelled and closed transfers")
+    add_format(ls)
+    ls.set_defaults(func=_list)
+
+    st = ts.add_parser("step", help="record a step as done")
+    st.add_argument("id", type=int, metavar="ID")
+    st.add_argument("code", metavar="CODE", choices=_STEP_CODES, help=", ".join(_STEP_CODES))
+    st.add_argument("--on", required=True, metavar="DATE")
+    st.add_argument("--note", default="")
+    st.set_defaults(func=_step)
+
+    i = ts.add_parser("inform", help="record that an assistant was informed, and their refusal deadline")
+    i.add_argument("id", type=int, metavar="ID")
+    i.add_argument("assistant_ref", metavar="ASSISTANT_REF")
+    i.add_argument("--on", required=True, metavar="DATE")
+    i.add_argument("--deadline", required=True, metavar="DATE", help="at least 14 days after --on")
+    i.set_defaults(func=_inform)
+
+    r = ts.add_parser("refuse", help="record an assistant's written refusal to transfer")
+    r.add_argument("id", type=int, metavar="ID")
+    r.add_argument("assistant_ref", metavar="ASSISTANT_REF")
+    r.add_argument("--on", required=True, metavar="DATE")
+    r.set_defaults(func=_refuse)
+
+    c = ts.add_parser("consent", help="record the client's consent to hand over the client part")
+    c.add_argument("id", type=int, metavar="ID")
+    group = c.add_mutually_exclusive_group(required=True)
+    group.add_argument("--on", metavar="DATE")
+    group.add_argument("--withdraw", action="store_true")
+    c.set_defaults(func=_consent)
+
+    x = ts.add_parser("cancel", help="cancel a transfer before cut-over (the history is kept)")
+    x.add_argument("id", type=int, metavar="ID")
+    x.add_argument("--reason", required=True)
+    x.add_argument("--on", metavar="DATE", help="default: today")
+    x.set_defaults(func=_cancel)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _summary_row(v: Any) -> dict[str, Any]:
+    return {
+        "id": v.id, "client": v.client_ref, "direction": v.direction, "counterpart": v.counterpart,
+        "notice_date": v.notice_date, "effective_date": v.effective_date, "days_left": v.days_left,
+        "state": v.state, "next_step": v.next_step, "next_due": v.next_due,
+    }
+
+
+def _as_json(v: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    def plain(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: plain(val) for k, val in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [plain(val) for val in x]
+        return _iso(x)
+
+    return plain(asdict(v))
+
+
+def _print_view(ctx: Any, v: Any, fmt: str) -> None:
+    if fmt == "json":
+        ctx.out.write(json.dumps(_as_json(v), ensure_ascii=False, indent=2) + "\n")
+        return
+    ctx.emit([_summary_row(v)], fmt)
+    if fmt != "table":
+        return
+    steps = [{"step": s.code, "title": s.title + (" *" if s.reported else ""), "due": s.due_date,
+              "days_left": s.days_left, "done": s.done_on, "by": s.done_by, "note": s.note} for s in v.steps]
+    ctx.out.write("\n")
+    ctx.emit(steps, "table")
+    if any(s.reported for s in v.steps):
+        ctx.out.write(_("* the new provider's step, recorded as reported to us") + "\n")
+    if v.assistants:
+        rows = [{"assistant": a.ref, "name": a.name, "status": a.status, "informed": a.informed_on,
+                 "deadline": a.refusal_deadline, "days_left": a.deadline_days_left, "refused": a.refused_on}
+                for a in v.assistants]
+        ctx.out.write("\n")
+        ctx.emit(rows, "table")
+        for a in v.assistants:
+            ctx.out.write(f"{a.ref}: {a.consequence}\n")
+    if v.cancelled_reason:
+        ctx.out.write(_("Cancelled: {reason}").format(reason=v.cancelled_reason) + "\n")
+
+
+def _confirm(ctx: Any, v: Any, message: str) -> None:
+    ctx.out.write(message + "\n")
+    for change in v.changes:
+        ctx.out.write(f"  - {change}\n")
+    if v.next_step:
+        due = v.next_due.strftime("%d.%m.%Y") if v.next_due else "—"
+        ctx.out.write(_("Next: {title} (due {due})").format(title=v.next_title, due=due) + "\n")
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def _open(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.transfers import open_transfer
+
+    v = open_transfer(ctx.database(), ctx.actor(), args.client_ref, args.direction, args.counterpart,
+                      args.notice_date, args.agreed_date, policy=ctx.settings.policy)
+    if args.format == "json":
+        ctx.out.write(json.dumps({k: _iso(val) for k, val in _summary_row(v).items()}, indent=2) + "\n")
+    else:
+        ctx.emit([_summary_row(v)], args.format)
+    return 0
+
+
+def _show(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.transfers import get_transfer
+
+    _print_view(ctx, get_transfer(ctx.database(), ctx.actor(), args.id), args.format)
+    return 0
+
+
+def _list(ctx, args) -> int:  # noqa: ANN001
+    from dataclasses import asdict
+
+    from bpa_provider.services.transfers import list_transfers
+
+    rows = [asdict(t) for t in list_transfers(ctx.database(), ctx.actor(), include_ended=args.all)]
+    columns = ["id", "client_ref", "client_name", "direction", "counterpart", "effective_date", "days_left",
+               "state", "next_title", "next_due", "next_days_left"]
+    ctx.emit(rows, args.format, columns)
+    return 0
+
+
+def _step(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.transfers import complete_step
+
+    v = complete_step(ctx.database(), ctx.actor(), args.id, args.code, args.on, args.note,
+                      policy=ctx.settings.policy)
+    title = next(s.title for s in v.steps if s.code == args.code)
+    _confirm(ctx, v, _("Transfer {id}: {title} done {date}.").format(id=v.id, title=title, date=args.on))
+    return 0
+
+
+def _inform(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.transfers import inform_assistant
+
+    v = inform_assistant(ctx.database(), ctx.actor(), args.id, args.assistant_ref, args.on, args.deadline,
+                         policy=ctx.settings.policy)
+    _confirm(ctx, v, _assistant_line(v, args.assistant_ref))
+    return 0
+
+
+def _refuse(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.transfers import record_refusal
+
+    v = record_refusal(ctx.database(), ctx.actor(), args.id, args.assistant_ref, args.on,
+                       policy=ctx.settings.policy)
+    _confirm(ctx, v, _assistant_line(v, args.assistant_ref))
+    return 0
+
+
+def _assistant_line(v: Any, ref: str) -> str:
+    a = next((a for a in v.assistants if a.ref == ref or str(a.assistant_id) == ref), None)
+    if a is None:  # the service found them, so this cannot happen; say something useful anyway
+        raise CliError(_("Assistant {ref} is not on transfer {id}").format(ref=ref, id=v.id))
+    return f"{a.ref} ({a.name}): {a.consequence}"
+
+
+def _consent(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.transfers import record_consent
+
+    v = record_consent(ctx.database(), ctx.actor(), args.id, args.on, withdraw=args.withdraw)
+    message = (_("Transfer {id}: client consent withdrawn; the client part is left out of the package.")
+               if args.withdraw else
+               _("Transfer {id}: client consent recorded; the package includes the client part."))
+    _confirm(ctx, v, message.format(id=v.id))
+    return 0
+
+
+def _cancel(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.services.transfers import cancel_transfer
+
+    v = cancel_transfer(ctx.database(), ctx.actor(), args.id, args.reason, args.on)
+    ctx.out.write(_("Transfer {id} cancelled; its steps are kept as history.").format(id=v.id) + "\n")
+    return 0
