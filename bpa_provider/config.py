@@ -22,6 +22,9 @@ class Policy:
     review_interval_months: int = 12
     review_due_window_days: int = 30
     basic_course_within_days: int = 90
+    job_description_within_days: int = 30
+    working_time_intro_within_days: int = 30
+    first_rota_within_days: int = 14
     course_expiry_reminders: tuple[int, ...] = (90, 30, 7)
     usage_warn: float = 1.00
     usage_alert: float = 1.05
@@ -32,6 +35,7 @@ class Policy:
     rule_profile_no: str = "no-default"
     rule_profile_se: str = "se-default"
     coapproval_when_course_overdue: bool = True
+    se_notice_months: int = 1  # Sweden: an assistant's notice when the assignment ends
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Settings:
 
     database_url: str | None = None
     lang: str | None = None
+    provider_name: str = "bpa-provider"  # our company's name, e.g. in handover packages
     policy: Policy = field(default_factory=Policy)
 
 
@@ -80,5 +85,6 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
     return Settings(
         database_url=env.get("BPA_DATABASE_URL") or data.get("database_url"),
         lang=env.get("BPA_LANG") or data.get("lang"),
+        provider_name=env.get("BPA_PROVIDER_NAME") or data.get("provider_name") or "bpa-provider",
         policy=policy,
     )

@@ -98,8 +98,7 @@ class ImportResult:
 
 
 def _provider_name() -> str:
-    # `Settings.provider_name` is read when the configuration offers it.
-    return getattr(load_settings(), "provider_name", None) or DEFAULT_PROVIDER_NAME
+    return load_settings().provider_name or DEFAULT_PROVIDER_NAME
 
 
 def _iso(d: date | None) -> str | None:

@@ -63,9 +63,9 @@ def default_template(policy: Policy | None = None) -> tuple[StepTemplate, ...]:
     p = current_policy(policy)
     return (
         StepTemplate(BASIC_COURSE, N_("Basic supervisor course completed"), p.basic_course_within_days, "supervisor"),
-        StepTemplate("job_description", N_("Job description written with the provider"), 30, "coordinator"),
-        StepTemplate("working_time_intro", N_("Working-time rules introduced"), 30, "coordinator"),
-        StepTemplate("first_rota", N_("First rota planned"), 14, "supervisor"),
+        StepTemplate("job_description", N_("Job description written with the provider"), p.job_description_within_days, "coordinator"),
+        StepTemplate("working_time_intro", N_("Working-time rules introduced"), p.working_time_intro_within_days, "coordinator"),
+        StepTemplate("first_rota", N_("First rota planned"), p.first_rota_within_days, "supervisor"),
     )
 
 

@@ -48,9 +48,12 @@ from db.types import utcnow
 
 #: Transfer states after which nothing more happens.
 ENDED_STATES = (flow.STAGE_CANCELLED, "closed")
-#: Sweden: notice when the assignment ends (domain.md, "Sweden"). A default, passed as a parameter;
-#: it belongs in `config.Policy` next to `notice_months` once that file's owner adds it.
-SE_NOTICE_MONTHS = 1
+
+
+def se_notice_months() -> int:
+    """Sweden: an assistant's notice when the assignment ends (domain.md, "Sweden"; Policy)."""
+    return load_settings().policy.se_notice_months
+
 _ONE_DAY = timedelta(days=1)
 
 
@@ -299,7 +302,7 @@ def _se_note() -> str:
     return _(
         "Sweden: no transfer of undertaking. The employment lasts as long as the assignment and "
         "ends with {n} month's notice when the assignment ends."
-    ).format(n=SE_NOTICE_MONTHS)
+    ).format(n=se_notice_months())
 
 
 def sync_assistants(session: Session, actor: Actor, ctx: _Ctx) -> list[TransferAssistant]:
@@ -350,7 +353,7 @@ def _service_periods(session: Session, assistant_id: int) -> list[tuple[date, da
     return [(start, end) for start, end in rows]
 
 
-def se_employment_end(effective: date, informed_on: date | None, notice_months: int = SE_NOTICE_MONTHS) -> date | None:
+def se_employment_end(effective: date, informed_on: date | None, notice_months: int | None = None) -> date | None:
     """Sweden: the last day of employment when the assignment ends on the day before `effective`.
 
     Notice is given when the assistant is informed; the employment cannot end before the notice
@@ -358,7 +361,8 @@ def se_employment_end(effective: date, informed_on: date | None, notice_months: 
     """
     if informed_on is None:
         return None
-    return max(effective - _ONE_DAY, informed_on + relativedelta(months=notice_months))
+    months = se_notice_months() if notice_months is None else notice_months
+    return max(effective - _ONE_DAY, informed_on + relativedelta(months=months))
 
 
 @dataclass(frozen=True)
@@ -753,7 +757,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[str]:
             continue  # employed with us for other clients: only the assignment ends
         if ctx.country == "SE":
             end = se_employment_end(eff, ta.informed_on) or last
-            reason = f"assignment ended (client moved to {t.counterpart}); {SE_NOTICE_MONTHS} month's notice"
+            reason = f"assignment ended (client moved to {t.counterpart}); {se_notice_months()} month's notice"
         elif ta.refused_on:
             end = last
             until = rehire_priority(_service_periods(session, ta.assistant_id), eff)
