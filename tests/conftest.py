@@ -31,6 +31,7 @@ if os.environ.get("CI") == "true":
     _hyp_settings.load_profile("ci")
 
 from bpa_provider.access import Actor  # noqa: E402
+from pgserver import with_database  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import Database, make_engine  # noqa: E402
 
@@ -85,13 +86,6 @@ def pg_engine(pg_cluster):
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server URL with another database name."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def _truncate_pg(engine) -> None:

@@ -62,3 +62,10 @@ class PgCluster:
         except subprocess.CalledProcessError:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL with another database name."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False)

@@ -29,7 +29,7 @@ def test_migrations_up_and_down_on_postgresql(pg_cluster):
         c.execute(text("DROP DATABASE IF EXISTS bpa_migrate"))
         c.execute(text("CREATE DATABASE bpa_migrate"))
     admin.dispose()
-    from conftest import with_database
+    from pgserver import with_database
 
     engine = make_engine(with_database(pg_cluster, "bpa_migrate"))
     migrate.upgrade(engine)

@@ -19,7 +19,7 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.services import handover as ho
 from bpa_provider.services import records
 from bpa_provider.services import transfers as tr
-from conftest import build, count
+from transfer_builders import build, count
 from db.engine import Database, make_engine
 from db.models import (
     Assignment, Assistant, AuditEvent, Client, Course, CourseEnrollment, Decision, Employment,

@@ -11,7 +11,7 @@ import pytest
 import factories as f
 from bpa_provider.cli import main
 from bpa_provider.services.users import add_user, current_login, ensure_first_admin
-from conftest import build
+from transfer_builders import build
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import select
 import factories as f
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
 from bpa_provider.services import transfers as tr
-from conftest import build, count
+from transfer_builders import build, count
 from db.models import Assignment, AuditEvent, Client, Employment, Transfer, TransferStep
 
 D = date.fromisoformat
