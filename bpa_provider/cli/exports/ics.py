@@ -1,0 +1,37 @@
+"""`bpa-provider export ics --assistant REF --from DATE --to DATE --out FILE.ics`: an assistant's
+shifts as a calendar (`--out -` writes to standard output)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ics", help="an assistant's shifts as an iCalendar file")
+    p.add_argument("--assistant", required=True, metavar="REF")
+    p.add_argument("--from", dest="date_from", required=True, metavar="DATE")
+    p.add_argument("--to", dest="date_to", required=True, metavar="DATE")
+    p.add_argument("--out", required=True, metavar="FILE.ics")
+    p.set_defaults(func=run)
+
+
+def run(ctx, args) -> int:  # noqa: ANN001
+    from pathlib import Path
+
+    from bpa_provider.cli.commands.roster import assistant_id, day
+    from bpa_provider.cli.context import CliError
+    from bpa_provider.i18n import _
+    from bpa_provider.services.exports import assistant_ics
+
+    first, last = day(args.date_from, "--from"), day(args.date_to, "--to")
+    text = assistant_ics(ctx.database(), ctx.actor(), assistant_id(ctx, args.assistant), first, last,
+                         policy=ctx.settings.policy)
+    if args.out == "-":
+        ctx.out.write(text)
+        return 0
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise CliError(_("the folder {path} does not exist").format(path=out.parent))
+    out.write_text(text, encoding="utf-8", newline="")
+    ctx.out.write(_("{n} shifts written to {path}").format(n=text.count("BEGIN:VEVENT"), path=out) + "\n")
+    return 0

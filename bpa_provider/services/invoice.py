@@ -1,0 +1,120 @@
+"""Invoice basis: per municipality and client, the hours worked in a month × the hourly rate in force.
+
+Hours worked: shifts worked or approved, or planned and ended without a deviation waiting for a
+decision (the plan becomes the actuals), counted in the month their local start date is in,
+summed in SQL. The rate: the municipality's dated rate with
+the latest `valid_from` on or before the first of the month; a Swedish client without one falls back
+to the state rate (schablonbelopp: `municipality_id` empty, country SE). No rate: amount left empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy.orm import Session
+
+from bpa_provider.access import Actor
+from bpa_provider.errors import ValidationError
+from bpa_provider.i18n import _
+from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.worktime import local_range
+from db.engine import Database
+from db.models import Client, HourlyRate, Municipality, Shift
+from db.types import utcnow
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One client's month: hours, the rate applied (from when), amount and currency."""
+
+    municipality: str
+    country: str
+    client_ref: str
+    client_name: str
+    hours: float
+    rate: float | None
+    currency: str
+    amount: float | None
+    rate_valid_from: date | None
+    note: str = ""
+
+
+COLUMNS = ["municipality", "country", "client_ref", "client_name", "hours", "rate", "currency", "amount",
+           "rate_valid_from", "note"]
+
+
+def hours_sql(dialect: str):  # noqa: ANN201 - a SQL expression
+    """Real elapsed hours of a shift, as SQL (instants are stored as naive UTC on both engines)."""
+    if dialect == "sqlite":
+        return (func.julianday(Shift.end_utc) - func.julianday(Shift.start_utc)) * 24.0
+    return extract("epoch", Shift.end_utc - Shift.start_utc) / 3600.0
+
+
+def counted(now: datetime):  # noqa: ANN201 - a SQL condition
+    """Worked hours: shifts worked or approved, or planned, ended and with no deviation waiting
+    for a decision (the same reading as the hour accounting and the Swedish time report)."""
+    return or_(Shift.status.in_(("worked", "approved")),
+               and_(Shift.status == "planned", Shift.end_utc <= now, Shift.deviation_status != "pending"))
+
+
+def rate_for(s: Session, municipality_id: int, country: str, on: date) -> HourlyRate | None:
+    """The municipality's rate in force on `on`; for Sweden, else the state rate."""
+    q = select(HourlyRate).where(HourlyRate.valid_from <= on).order_by(HourlyRate.valid_from.desc()).limit(1)
+    found = s.execute(q.where(HourlyRate.municipality_id == municipality_id)).scalars().first()
+    if found is None and country == "SE":
+        found = s.execute(q.where(HourlyRate.municipality_id.is_(None), HourlyRate.country == "SE")).scalars().first()
+    return found
+
+
+@service
+def invoice_basis(db: Database, actor: Actor, year: int, month: int, *,
+                  now: datetime | None = None) -> list[InvoiceLine]:
+    """Invoice lines for the month, by municipality then client (a supervisor: own clients only)."""
+    actor = scoped_actor(db, actor)
+    require(actor, "report.read", what="see reports")
+    if not 1 <= month <= 12:
+        raise ValidationError(_("The month must be 01-12"), field="month")
+    first = date(year, month, 1)
+    last = (first + timedelta(days=32)).replace(day=1)
+    now = now or utcnow()
+    out: list[InvoiceLine] = []
+    with db.read() as s:
+        hours = hours_sql(db.dialect)
+        zones = s.execute(select(Municipality.timezone).distinct()).scalars().all()
+        totals: dict[int, float] = {}
+        for tz in zones:
+            lo, hi = local_range(first, last, tz)
+            q = (select(Shift.client_id, func.sum(hours))
+                 .join(Client, Client.id == Shift.client_id)
+                 .join(Municipality, Municipality.id == Client.municipality_id)
+                 .where(Municipality.timezone == tz, counted(now),
+                        Shift.start_utc >= lo, Shift.start_utc < hi)
+                 .group_by(Shift.client_id))
+            if actor.is_scoped:
+                q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
+            totals.update({cid: float(h or 0) for cid, h in s.execute(q).all()})
+        if not totals:
+            return []
+        clients = s.execute(
+            select(Client, Municipality).join(Municipality, Municipality.id == Client.municipality_id)
+            .where(Client.id.in_(sorted(totals)))
+        ).all()
+        rates: dict[int, HourlyRate | None] = {}
+        for client, muni in clients:
+            if muni.id not in rates:
+                rates[muni.id] = rate_for(s, muni.id, (muni.country or "NO").upper(), first)
+            rate = rates[muni.id]
+            h = round(totals[client.id], 2)
+            out.append(InvoiceLine(
+                municipality=muni.name, country=(muni.country or "NO").upper(), client_ref=client.ref,
+                client_name=client.name, hours=h, rate=rate.rate if rate else None,
+                currency=rate.currency if rate else "", amount=round(h * rate.rate, 2) if rate else None,
+                rate_valid_from=rate.valid_from if rate else None,
+                note="" if rate else _("no hourly rate in force"),
+            ))
+    return sorted(out, key=lambda line: (line.municipality, line.client_ref))
+
+
+__all__ = ["COLUMNS", "InvoiceLine", "hours_sql", "invoice_basis", "rate_for"]

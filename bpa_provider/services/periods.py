@@ -1,0 +1,414 @@
+"""A client's hours for a period: deviations decided, the period approved by the supervisor,
+co-approved when the supervisor's basic course is overdue, locked by a coordinator, reopened
+only by an admin with a reason.
+
+Which period a shift belongs to: the local date its start falls on (a night from Sunday 22:00 is
+Sunday's). A lock protects every shift that *touches* a locked date, so a night into a locked
+month cannot be moved either.
+
+Approval always matches the data: changing, adding or cancelling a shift inside an approved (not
+yet locked) period withdraws that approval, and the supervisor approves again. Reopening clears
+lock, export mark and approval of the rows it touches, so the period goes through approval and
+lock again before payroll.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bpa_provider import audit
+from bpa_provider.access import Actor
+from bpa_provider.config import Policy
+from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
+from bpa_provider.i18n import _
+from bpa_provider.rules.dates import format_date, parse_month
+from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
+from db.engine import Database
+from db.models import PeriodApproval, Shift
+from db.types import utcnow
+
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+
+
+class PeriodLocked(ValidationError):
+    """A change inside a locked period: refused (exit 1), only an admin can reopen it."""
+
+    exit_code = 1
+
+
+# --------------------------------------------------------------------------- periods as typed
+
+
+def week_range(text: str) -> tuple[date, date]:
+    """`YYYY-Www` (ISO week) → [Monday, next Monday)."""
+    m = _WEEK.match((text or "").strip())
+    if not m:
+        raise ValueError(_("'{text}' is not a week: use YYYY-Www, e.g. 2026-W10").format(text=text))
+    try:
+        monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+    except ValueError:
+        raise ValueError(_("'{text}' is not a week of that year").format(text=text)) from None
+    return monday, monday + timedelta(days=7)
+
+
+def month_range(text: str) -> tuple[date, date]:
+    """`YYYY-MM` → [first day, first day of the next month)."""
+    y, m = parse_month(text)
+    first = date(y, m, 1)
+    return first, first + relativedelta(months=1)
+
+
+def describe(first: date, last_exclusive: date) -> str:
+    return f"{format_date(first)}–{format_date(last_exclusive - timedelta(days=1))}"
+
+
+# --------------------------------------------------------------------------- locks
+
+
+def shift_days(sh: Shift, tz: str) -> tuple[date, date]:
+    """First and last local date a shift touches (a shift ending at midnight stays on its day)."""
+    return local_date(sh.start_utc, tz), local_date(sh.end_utc - timedelta(microseconds=1), tz)
+
+
+def overlapping_rows(s: Session, client_id: int, first: date, last: date) -> list[PeriodApproval]:
+    """Approval rows of the client whose period overlaps the dates [first, last]."""
+    return list(s.execute(
+        select(PeriodApproval).where(
+            PeriodApproval.client_id == client_id, PeriodApproval.period_start <= last,
+            PeriodApproval.period_end > first,
+        ).order_by(PeriodApproval.period_start, PeriodApproval.id)
+    ).scalars())
+
+
+def ensure_unlocked(s: Session, client_id: int, first: date, last: date) -> None:
+    """Refuse (PeriodLocked) when any date in [first, last] is in a locked period of the client."""
+    for row in overlapping_rows(s, client_id, first, last):
+        if row.locked_at is not None:
+            raise PeriodLocked(_(
+                "The period {period} is locked (by {who}): its shifts cannot change. "
+                "Only an admin can reopen it, with a reason."
+            ).format(period=describe(row.period_start, row.period_end), who=row.locked_by or "?"),
+                field="start")
+
+
+def is_locked(s: Session, client_id: int, first: date, last: date) -> bool:
+    return any(r.locked_at is not None for r in overlapping_rows(s, client_id, first, last))
+
+
+def _shifts_starting(s: Session, client_id: int, first: date, last_exclusive: date, tz: str) -> list[Shift]:
+    lo, hi = local_range(first, last_exclusive, tz)
+    return list(s.execute(
+        select(Shift).where(Shift.client_id == client_id, Shift.status != "cancelled",
+                            Shift.start_utc >= lo, Shift.start_utc < hi)
+        .order_by(Shift.start_utc, Shift.id)
+    ).scalars())
+
+
+def _set_status(s: Session, client_id: int, first: date, last_exclusive: date, tz: str,
+                old: str, new: str) -> int:
+    lo, hi = local_range(first, last_exclusive, tz)
+    # Bulk update: the version column is bumped by hand, so an open form still sees a conflict.
+    res = s.execute(
+        update(Shift).where(Shift.client_id == client_id, Shift.status == old,
+                            Shift.start_utc >= lo, Shift.start_utc < hi)
+        .values(status=new, version=Shift.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return res.rowcount or 0
+
+
+def _clear_approval(row: PeriodApproval) -> None:
+    row.approved_by, row.approved_at = "", None
+    row.needs_coapproval, row.coapproved_by = False, ""
+
+
+def withdraw_approvals(s: Session, actor: Actor, client_id: int, first: date, last: date, tz: str,
+                       subject: str, why: str) -> int:
+    """A shift on [first, last] changed: approvals covering those dates no longer hold."""
+    n = 0
+    for row in overlapping_rows(s, client_id, first, last):
+        if row.approved_at is None or row.locked_at is not None:
+            continue
+        before = audit.snapshot(row)
+        _clear_approval(row)
+        _set_status(s, client_id, row.period_start, row.period_end, tz, "approved", "planned")
+        s.flush()
+        audit.record(s, actor, "withdraw", "period_approval", row.id, subject=subject,
+                     summary=f"approval of {describe(row.period_start, row.period_end)} withdrawn: {why}",
+                     before=before, after=row)
+        n += 1
+    return n
+
+
+def _row(s: Session, client_id: int, first: date, last_exclusive: date) -> PeriodApproval | None:
+    return s.execute(
+        select(PeriodApproval).where(PeriodApproval.client_id == client_id,
+                                     PeriodApproval.period_start == first,
+                                     PeriodApproval.period_end == last_exclusive)
+    ).scalars().first()
+
+
+def _check_range(first: date, last_exclusive: date) -> None:
+    if last_exclusive <= first:
+        raise ValidationError(_("The period must end after it starts"), field="period")
+    if (last_exclusive - first).days > 31:
+        raise ValidationError(_("A period is at most a month"), field="period")
+
+
+# --------------------------------------------------------------------------- approval
+
+
+def _course_overdue(s: Session, supervisor_id: int | None, today: date, policy: Policy) -> bool:
+    """The onboarding service's answer, so the roster and the onboarding report agree."""
+    if supervisor_id is None:
+        return False
+    from bpa_provider.services.onboarding import basic_course_overdue
+
+    return basic_course_overdue(s, supervisor_id, today, within_days=policy.basic_course_within_days)
+
+
+@service
+def approve_period(db: Database, actor: Actor, client_id: int, first: date, last_exclusive: date, *,
+                   approve_deviations: bool = False, today: date | None = None,
+                   now: datetime | None = None, policy: Policy | None = None) -> PeriodApproval:
+    """The supervisor (or a coordinator) approves the client's hours for [first, last_exclusive).
+
+    Refused while a shift in it has not ended or a deviation waits for a decision (unless
+    `approve_deviations` accepts them all here). A supervisor whose basic course is overdue gets
+    `needs_coapproval` when the policy asks for it: a coordinator co-approves before the lock.
+    """
+    actor = scoped_actor(db, actor)
+    require(actor, "hours.approve", client_id=client_id, what="approve this client's hours")
+    _check_range(first, last_exclusive)
+    pol = policy_or_default(policy)
+    now = now or utcnow()
+    today = today or now.date()
+    with db.write() as s:
+        info = client_info(s, client_id, pol)
+        ensure_unlocked(s, client_id, first, last_exclusive - timedelta(days=1))
+        shifts = _shifts_starting(s, client_id, first, last_exclusive, info.tz)
+        errors = []
+        open_ = [sh for sh in shifts if sh.end_utc > now]
+        if open_:
+            errors.append(FieldError("period", _(
+                "{n} shift(s) in the period have not ended yet (first #{id}); approve after they are worked"
+            ).format(n=len(open_), id=open_[0].id)))
+        pending = [sh for sh in shifts if sh.deviation_status == "pending"]
+        if pending and not approve_deviations:
+            errors.append(FieldError("deviations", _(
+                "{n} deviation(s) wait for a decision: shifts {ids}"
+            ).format(n=len(pending), ids=", ".join(f"#{sh.id}" for sh in pending))))
+        if errors:
+            raise ValidationError(errors)
+        for sh in pending:
+            before = audit.snapshot(sh)
+            sh.deviation_status = "approved"
+            sh.updated_at = utcnow()
+            s.flush()
+            audit.record(s, actor, "approve_deviation", "shift", sh.id, subject=info.ref,
+                         summary="deviation approved with the period", before=before, after=sh)
+        row = _row(s, client_id, first, last_exclusive)
+        before = audit.snapshot(row) if row else None
+        if row is None:
+            row = PeriodApproval(client_id=client_id, period_start=first, period_end=last_exclusive)
+            s.add(row)
+        row.approved_by, row.approved_at = actor.login, now
+        row.needs_coapproval = bool(
+            actor.is_scoped and pol.coapproval_when_course_overdue
+            and _course_overdue(s, actor.supervisor_id, today, pol))
+        row.coapproved_by = ""
+        s.flush()
+        _set_status(s, client_id, first, last_exclusive, info.tz, "planned", "approved")
+        _set_status(s, client_id, first, last_exclusive, info.tz, "worked", "approved")
+        note = " (needs a coordinator's co-approval: basic course overdue)" if row.needs_coapproval else ""
+        audit.record(s, actor, "approve", "period_approval", row.id, subject=info.ref,
+                     summary=f"hours {describe(first, last_exclusive)} approved, {len(shifts)} shifts{note}",
+                     before=before, after=row)
+        return row
+
+
+@service
+def coapprove_period(db: Database, actor: Actor, client_id: int, first: date,
+                     last_exclusive: date) -> PeriodApproval:
+    """A coordinator co-approves a period approved by a supervisor whose course is overdue."""
+    require(actor, "roster.lock", what="co-approve hours")
+    with db.write() as s:
+        row = _row(s, client_id, first, last_exclusive)
+        if row is None or row.approved_at is None:
+            raise ValidationError(_("The period {period} has not been approved").format(
+                period=describe(first, last_exclusive)), field="period")
+        if not row.needs_coapproval:
+            raise ValidationError(_("The period {period} needs no co-approval").format(
+                period=describe(first, last_exclusive)), field="period")
+        before = audit.snapshot(row)
+        row.coapproved_by = actor.login
+        s.flush()
+        subject = client_info(s, client_id, policy_or_default(None)).ref
+        audit.record(s, actor, "coapprove", "period_approval", row.id, subject=subject,
+                     summary=f"hours {describe(first, last_exclusive)} co-approved", before=before, after=row)
+        return row
+
+
+def unapproved_reasons(s: Session, client_id: int, first: date, last_exclusive: date, tz: str) -> list[str]:
+    """Why the client's hours in the period are not ready to lock (empty: ready)."""
+    reasons = []
+    shifts = _shifts_starting(s, client_id, first, last_exclusive, tz)
+    pending = [sh for sh in shifts if sh.deviation_status == "pending"]
+    if pending:
+        reasons.append(_("{n} deviation(s) wait for a decision").format(n=len(pending)))
+    unapproved = [sh for sh in shifts if sh.status != "approved"]
+    if unapproved:
+        days = sorted({local_date(sh.start_utc, tz) for sh in unapproved})
+        reasons.append(_("{n} shift(s) not approved (from {day})").format(
+            n=len(unapproved), day=format_date(days[0])))
+    for row in overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1)):
+        if row.approved_at is not None and row.needs_coapproval and not row.coapproved_by:
+            reasons.append(_("the approval of {period} waits for a coordinator's co-approval").format(
+                period=describe(row.period_start, row.period_end)))
+    return reasons
+
+
+def lock_rows(s: Session, actor: Actor, client_id: int, first: date, last_exclusive: date, subject: str,
+              now: datetime, *, exported: bool = False) -> PeriodApproval:
+    """Lock (and optionally mark exported) the row for exactly this period, creating it if needed."""
+    row = _row(s, client_id, first, last_exclusive)
+    before = audit.snapshot(row) if row else None
+    if row is None:
+        row = PeriodApproval(client_id=client_id, period_start=first, period_end=last_exclusive)
+        s.add(row)
+    if row.locked_at is None:
+        row.locked_by, row.locked_at = actor.login, now
+    if exported:
+        row.exported_at = now
+    s.flush()
+    action = "export" if exported else "lock"
+    audit.record(s, actor, action, "period_approval", row.id, subject=subject,
+                 summary=f"{describe(first, last_exclusive)} {'exported to payroll and locked' if exported else 'locked'}",
+                 before=before, after=row)
+    return row
+
+
+@service
+def lock_period(db: Database, actor: Actor, client_id: int, first: date, last_exclusive: date, *,
+                now: datetime | None = None) -> PeriodApproval:
+    """The coordinator locks an approved period: its shifts can no longer change."""
+    require(actor, "roster.lock", what="lock periods")
+    _check_range(first, last_exclusive)
+    with db.write() as s:
+        info = client_info(s, client_id, policy_or_default(None))
+        ensure_unlocked(s, client_id, first, last_exclusive - timedelta(days=1))
+        reasons = unapproved_reasons(s, client_id, first, last_exclusive, info.tz)
+        if reasons:
+            raise ValidationError([FieldError("period", _("Cannot lock {period}: {why}").format(
+                period=describe(first, last_exclusive), why=r)) for r in reasons])
+        return lock_rows(s, actor, client_id, first, last_exclusive, info.ref, now or utcnow())
+
+
+@service
+def reopen_period(db: Database, actor: Actor, client_id: int, first: date, last_exclusive: date,
+                  reason: str) -> list[PeriodApproval]:
+    """An admin reopens locked periods overlapping [first, last_exclusive), with a reason.
+
+    Every row touched loses its lock, export mark and approval, so the hours go through approval
+    and lock again; the reason is kept on the row and in the audit log.
+    """
+    require(actor, "roster.reopen", what="reopen locked periods")
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError(_("A reason is required to reopen a locked period"), field="reason")
+    if len(text) > 500:
+        raise ValidationError(_("The reason is too long (at most 500 characters)"), field="reason")
+    with db.write() as s:
+        info = client_info(s, client_id, policy_or_default(None))
+        rows = overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1))
+        if not any(r.locked_at is not None for r in rows):
+            raise ValidationError(_("Nothing is locked in {period}").format(
+                period=describe(first, last_exclusive)), field="period")
+        for row in rows:
+            before = audit.snapshot(row)
+            was_locked = row.locked_at is not None
+            row.locked_by, row.locked_at, row.exported_at = "", None, None
+            _clear_approval(row)
+            if was_locked:
+                row.reopened_reason = text
+            s.flush()
+            _set_status(s, client_id, row.period_start, row.period_end, info.tz, "approved", "planned")
+            audit.record(s, actor, "reopen", "period_approval", row.id, subject=info.ref,
+                         summary=f"{describe(row.period_start, row.period_end)} reopened: {text}",
+                         before=before, after=row)
+        return rows
+
+
+@service
+def decide_deviation(db: Database, actor: Actor, shift_id: int, version: int | None, accept: bool,
+                     comment: str = "") -> Shift:
+    """Accept a recorded deviation (the actual times stand) or reject it (the plan is restored)."""
+    actor = scoped_actor(db, actor)
+    with db.write() as s:
+        sh = s.get(Shift, shift_id)
+        if sh is None:
+            raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
+        require(actor, "hours.approve", client_id=sh.client_id, what="decide on deviations")
+        if version is not None and sh.version != version:
+            raise Conflict(CONFLICT_MESSAGE)
+        if sh.deviation_status != "pending":
+            raise ValidationError(_("Shift {id} has no deviation waiting for a decision").format(id=shift_id),
+                                  field="deviation_status")
+        info = client_info(s, sh.client_id, policy_or_default(None))
+        first, last = shift_days(sh, info.tz)
+        if sh.planned_start_utc is not None:
+            p_first = local_date(sh.planned_start_utc, info.tz)
+            first = min(first, p_first)
+        ensure_unlocked(s, sh.client_id, first, last)
+        before = audit.snapshot(sh)
+        if accept:
+            sh.deviation_status = "approved"
+        else:
+            sh.deviation_status = "rejected"
+            if sh.planned_start_utc is not None and sh.planned_end_utc is not None:
+                sh.start_utc, sh.end_utc = sh.planned_start_utc, sh.planned_end_utc
+        if comment.strip():
+            sh.note = (f"{sh.note} | {comment.strip()}" if sh.note else comment.strip())[:500]
+        sh.updated_at = utcnow()
+        s.flush()
+        audit.record(s, actor, "approve_deviation" if accept else "reject_deviation", "shift", sh.id,
+                     subject=info.ref, summary=f"deviation {'accepted' if accept else 'rejected'}"
+                     + (f": {comment.strip()}" if comment.strip() else ""), before=before, after=sh)
+        return sh
+
+
+@service
+def pending_deviations(db: Database, actor: Actor, client_id: int | None = None) -> list[Shift]:
+    """Shifts whose recorded actual times wait for a decision (scoped for supervisors)."""
+    actor = scoped_actor(db, actor)
+    require(actor, "roster.read", client_id=client_id, what="see rosters")
+    with db.read() as s:
+        q = select(Shift).where(Shift.deviation_status == "pending")
+        if client_id is not None:
+            q = q.where(Shift.client_id == client_id)
+        if actor.is_scoped:
+            q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
+        return list(s.execute(q.order_by(Shift.start_utc, Shift.id)).scalars())
+
+
+def client_rows(s: Session, client_ids: Iterable[int], first: date, last_exclusive: date) -> list[PeriodApproval]:
+    ids = sorted(set(client_ids))
+    if not ids:
+        return []
+    return list(s.execute(select(PeriodApproval).where(
+        PeriodApproval.client_id.in_(ids), PeriodApproval.period_start < last_exclusive,
+        PeriodApproval.period_end > first)).scalars())
+
+
+__all__ = [
+    "PeriodLocked", "approve_period", "coapprove_period", "decide_deviation", "describe",
+    "ensure_unlocked", "is_locked", "lock_period", "lock_rows", "month_range", "pending_deviations",
+    "reopen_period", "shift_days", "unapproved_reasons", "week_range", "withdraw_approvals",
+]

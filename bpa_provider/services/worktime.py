@@ -1,0 +1,617 @@
+"""Working-time checks against the database: gather an assistant's facts, pick the rule set of each
+client's country, run the pure rules of `bpa_provider.rules.worktime`.
+
+The rules look at *all* of an assistant's shifts, across every client (arbeidsmiljøloven counts the
+employee's working time, not the client's), so a check always loads the whole neighbourhood of the
+window: ± `MARGIN` around it. Only violations that involve a shift inside the window are returned.
+
+Rule set per client: the municipality's `rule_profile`, else the config profile of its country
+(`Policy.rule_profile_no` / `rule_profile_se`). An assistant with clients in both countries is
+checked once per profile over all their shifts; a violation is kept when it involves a shift of a
+client under that profile (duplicates from two profiles are merged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bpa_provider import audit
+from bpa_provider.access import Actor
+from bpa_provider.config import Policy, load_settings
+from bpa_provider.errors import FieldError, NotFound, ValidationError
+from bpa_provider.i18n import _
+from bpa_provider.rules.calendar import expiry_date
+from bpa_provider.rules.worktime import (
+    AssistantContext, RuleSet, ShiftFact, Violation, check_assistant, check_client_overlap,
+    check_credentials, profile,
+)
+from bpa_provider.services.base import require, scoped_actor, service
+from db.engine import Database
+from db.models import (
+    Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, Municipality,
+    RequiredTraining, RuleAck, Shift,
+)
+from db.types import utcnow
+
+MARGIN = timedelta(days=7)
+UTC = timezone.utc
+# Rules about the person, not the clock: a form marks the assistant field for these.
+CREDENTIAL_RULES = frozenset({
+    "NO-EMPLOYMENT", "NO-ASSIGNMENT", "NO-POLICE-CERT", "NO-CONFIDENTIALITY", "NO-TRAINING",
+    "SE-FK-REPORTED",
+})
+
+
+def policy_or_default(policy: Policy | None) -> Policy:
+    """The policy given, or the configured one (defaults, config.toml, BPA_* variables)."""
+    return policy if policy is not None else load_settings().policy
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """What the rules need to know about a client: where it is and which rule set applies."""
+
+    id: int
+    ref: str
+    name: str
+    municipality_id: int
+    municipality: str
+    country: str
+    tz: str
+    profile: str
+
+
+def profile_name(country: str, municipality_profile: str, policy: Policy) -> str:
+    """The rule profile for a client: the municipality's own, else its country's configured one."""
+    if municipality_profile:
+        return municipality_profile
+    return policy.rule_profile_se if country == "SE" else policy.rule_profile_no
+
+
+def client_infos(s: Session, client_ids: Iterable[int], policy: Policy) -> dict[int, ClientInfo]:
+    """ClientInfo for each id, in one query."""
+    ids = sorted(set(client_ids))
+    if not ids:
+        return {}
+    rows = s.execute(
+        select(Client.id, Client.ref, Client.name, Municipality.id, Municipality.name,
+               Municipality.country, Municipality.timezone, Municipality.rule_profile)
+        .join(Municipality, Municipality.id == Client.municipality_id)
+        .where(Client.id.in_(ids))
+    ).all()
+    return {
+        r[0]: ClientInfo(r[0], r[1], r[2], r[3], r[4], (r[5] or "NO").upper(), r[6] or "Europe/Oslo",
+                         profile_name((r[5] or "NO").upper(), r[7] or "", policy))
+        for r in rows
+    }
+
+
+def client_info(s: Session, client_id: int, policy: Policy) -> ClientInfo:
+    """One client's info, NotFound when there is no such client."""
+    info = client_infos(s, [client_id], policy).get(client_id)
+    if info is None:
+        raise NotFound(_("Client {id} does not exist").format(id=client_id))
+    return info
+
+
+def rule_set(name: str) -> RuleSet:
+    """The named preset; a misconfigured name is reported, not a crash deep in a save."""
+    try:
+        return profile(name)
+    except ValueError:
+        raise ValidationError(_("Unknown working-time rule profile '{name}' in the configuration "
+                                "or municipality").format(name=name), field="rule_profile") from None
+
+
+def fact(sh: Shift, info: ClientInfo) -> ShiftFact:
+    """A stored shift as the pure rules see it (in its client's time zone)."""
+    return ShiftFact(id=sh.id, assistant_id=sh.assistant_id, client_id=sh.client_id,
+                     start=sh.start_utc, end=sh.end_utc, kind=sh.kind, tz=info.tz,
+                     legal_basis=sh.legal_basis or None)
+
+
+def local_date(instant: datetime, tz: str) -> date:
+    return instant.astimezone(ZoneInfo(tz)).date()
+
+
+@contextmanager
+def _session(session_or_db: Session | Database) -> Iterator[Session]:
+    if isinstance(session_or_db, Database):
+        with session_or_db.read() as s:
+            yield s
+    else:
+        yield session_or_db
+
+
+# No shift is longer than this (services refuse over 72 h): a lower bound on the start lets the
+# start-time indexes do the work instead of scanning every earlier shift for its end.
+LONGEST_SHIFT = timedelta(days=4)
+
+
+def _overlapping(lo: datetime, hi: datetime) -> tuple[Any, ...]:
+    return (Shift.status != "cancelled", Shift.start_utc < hi, Shift.start_utc > lo - LONGEST_SHIFT,
+            Shift.end_utc > lo)
+
+
+def live_shifts(s: Session, lo: datetime, hi: datetime, *, assistant_id: int | None = None,
+                client_id: int | None = None) -> list[Shift]:
+    """Shifts (not cancelled) overlapping [lo, hi), in start order."""
+    q = select(Shift).where(*_overlapping(lo, hi))
+    if assistant_id is not None:
+        q = q.where(Shift.assistant_id == assistant_id)
+    if client_id is not None:
+        q = q.where(Shift.client_id == client_id)
+    return list(s.execute(q.order_by(Shift.start_utc, Shift.id)).scalars())
+
+
+@dataclass
+class Loaded:
+    """Everything the rules need about some assistants over a stretch of time, loaded in a
+    handful of queries whatever the number of assistants (the report and payroll check many)."""
+
+    by_assistant: dict[int, list[Shift]]
+    by_client: dict[int, list[Shift]]
+    infos: dict[int, ClientInfo]
+    contexts: dict[int, AssistantContext]
+    two_helpers: frozenset[int]  # clients whose decision grants two helpers at once
+
+
+def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict[int, AssistantContext]:
+    """AssistantContext per assistant; `who` is a list of ids or a SELECT of them."""
+    emps: dict[int, list[Employment]] = {}
+    for e in s.execute(select(Employment).where(Employment.assistant_id.in_(who))).scalars():
+        emps.setdefault(e.assistant_id, []).append(e)
+    assignments: dict[int, dict[int, list[tuple[date, date | None]]]] = {}
+    fk: dict[int, dict[int, date]] = {}
+    for a in s.execute(select(Assignment).where(Assignment.assistant_id.in_(who))).scalars():
+        assignments.setdefault(a.assistant_id, {}).setdefault(a.client_id, []).append((a.start_date, a.end_date))
+        mine = fk.setdefault(a.assistant_id, {})
+        if a.fk_reported_on and (a.client_id not in mine or a.fk_reported_on < mine[a.client_id]):
+            mine[a.client_id] = a.fk_reported_on
+    ids = sorted(set(client_ids))
+    required = s.execute(
+        select(RequiredTraining.client_id, Course.id, Course.name, Course.validity_months)
+        .join(Course, Course.id == RequiredTraining.course_id)
+        .where(RequiredTraining.client_id.in_(ids))
+    ).all() if ids else []
+    done: dict[int, dict[int, list[date]]] = {}
+    if required:
+        for aid, course_id, completed in s.execute(
+            select(CourseEnrollment.assistant_id, CourseEnrollment.course_id, CourseEnrollment.completed_on)
+            .where(CourseEnrollment.assistant_id.in_(who), CourseEnrollment.status == "completed",
+                   CourseEnrollment.completed_on <= on)
+        ).all():
+            done.setdefault(aid, {}).setdefault(course_id, []).append(completed)
+    people = set(emps) | set(assignments) | set(done)
+    if isinstance(who, (list, tuple, set, frozenset)):
+        people |= set(who)
+    out = {}
+    for aid in people:
+        # As courses.missing_trainings: a dated completion on or before `on`, not expired by then.
+        missing: dict[int, list[str]] = {}
+        for client_id, course_id, name, validity in required:
+            if not any((until := expiry_date(d, validity)) is None or until > on
+                       for d in done.get(aid, {}).get(course_id, [])):
+                missing.setdefault(client_id, []).append(name)
+        mine_e = emps.get(aid, [])
+        police = [e.police_certificate_on for e in mine_e if e.police_certificate_on]
+        confid = [e.confidentiality_on for e in mine_e if e.confidentiality_on]
+        out[aid] = AssistantContext(
+            employments=[(e.start_date, e.end_date) for e in mine_e],
+            assignments=assignments.get(aid, {}),
+            police_certificate_on=min(police) if police else None,
+            confidentiality_on=min(confid) if confid else None,
+            fk_reported=fk.get(aid, {}),
+            required_trainings_missing={c: tuple(sorted(set(n))) for c, n in missing.items()},
+        )
+    return out
+
+
+def load(s: Session, lo: datetime, hi: datetime, policy: Policy,
+         assistant_ids: Iterable[int] | None = None) -> Loaded:
+    """Shifts overlapping [lo, hi) of the given assistants (None: every assistant), the other
+    shifts at their clients, and the clients' and assistants' facts."""
+    window = _overlapping(lo, hi)
+    if assistant_ids is None:
+        shifts = list(s.execute(select(Shift).where(*window).order_by(Shift.start_utc, Shift.id)).scalars())
+        who: Any = select(Shift.assistant_id).where(*window).distinct()
+        by_client_rows = shifts
+    else:
+        ids = sorted(set(assistant_ids))
+        shifts = list(s.execute(select(Shift).where(*window, Shift.assistant_id.in_(ids))
+                                .order_by(Shift.start_utc, Shift.id)).scalars())
+        who = ids
+        clients = sorted({sh.client_id for sh in shifts})
+        by_client_rows = list(s.execute(select(Shift).where(*window, Shift.client_id.in_(clients))
+                                        .order_by(Shift.start_utc, Shift.id)).scalars()) if clients else []
+    by_assistant: dict[int, list[Shift]] = {}
+    for sh in shifts:
+        by_assistant.setdefault(sh.assistant_id, []).append(sh)
+    by_client: dict[int, list[Shift]] = {}
+    for sh in by_client_rows:
+        by_client.setdefault(sh.client_id, []).append(sh)
+    infos = client_infos(s, by_client, policy)
+    two = frozenset(s.execute(select(Decision.client_id).where(
+        Decision.client_id.in_(sorted(by_client)), Decision.two_helper_hours > 0,
+        Decision.valid_from <= hi.date(), or_(Decision.valid_to.is_(None), Decision.valid_to >= lo.date()),
+    )).scalars()) if by_client else frozenset()
+    contexts = _contexts(s, who, by_client, lo.date() + MARGIN) if shifts else {}
+    return Loaded(by_assistant, by_client, infos, contexts, two)
+
+
+def _merge(violations: Iterable[Violation]) -> list[Violation]:
+    seen: dict[tuple[str, tuple[int, ...], str], Violation] = {}
+    for v in violations:
+        seen.setdefault((v.rule_id, v.shift_ids, v.detail), v)
+    return list(seen.values())
+
+
+def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
+    """Working-time and credential violations of one assistant over all their loaded shifts."""
+    shifts = data.by_assistant.get(assistant_id, [])
+    if not shifts:
+        return []
+    facts = {sh.id: fact(sh, data.infos[sh.client_id]) for sh in shifts}
+    ctx = data.contexts.get(assistant_id) or AssistantContext((), {}, None, None)
+    out: list[Violation] = []
+    for name in sorted({data.infos[sh.client_id].profile for sh in shifts}):
+        rules = rule_set(name)
+        mine = {sh.id for sh in shifts if data.infos[sh.client_id].profile == name}
+        found = check_assistant(list(facts.values()), rules)
+        found += check_credentials([facts[i] for i in sorted(mine)], ctx, rules)
+        out += [v for v in found if mine & set(v.shift_ids)]
+    return _merge(out)
+
+
+def client_violations(data: Loaded, client_id: int) -> list[Violation]:
+    """Two assistants at once with the client when the decision grants no two-helper hours."""
+    info = data.infos[client_id]
+    facts = [fact(sh, info) for sh in data.by_client.get(client_id, [])]
+    return check_client_overlap(facts, client_id in data.two_helpers, rule_set(info.profile))
+
+
+def check_assistant_window(session_or_db: Session | Database, assistant_id: int, start: datetime,
+                           end: datetime, *, policy: Policy | None = None) -> list[Violation]:
+    """Every violation involving one of the assistant's shifts that overlap [start, end).
+
+    Loads all their shifts (every client) in the window ± MARGIN, their employments, assignments,
+    credentials, Försäkringskassan reports and required trainings, and the other assistants'
+    shifts with the same clients (for two helpers at once). Works inside the caller's
+    transaction (a Session) so a save can check what it is about to commit.
+    """
+    pol = policy_or_default(policy)
+    with _session(session_or_db) as s:
+        s.flush()
+        data = load(s, start - MARGIN, end + MARGIN, pol, [assistant_id])
+        mine = data.by_assistant.get(assistant_id, [])
+        in_window = {sh.id for sh in mine if sh.start_utc < end and sh.end_utc > start}
+        if not in_window:
+            return []
+        out = assistant_violations(data, assistant_id)
+        for client_id in sorted({sh.client_id for sh in mine if sh.id in in_window}):
+            out += client_violations(data, client_id)
+        return [v for v in _merge(out) if in_window & set(v.shift_ids)]
+
+
+def violations_involving(s: Session, chosen: Iterable[Shift], policy: Policy, *,
+                         everyone: bool = False) -> tuple[list[Violation], dict[int, Shift]]:
+    """Every violation that involves one of `chosen`, the assistants' other shifts within MARGIN
+    taken into account. `everyone` loads every assistant's shifts in the span in one go (cheaper
+    when the chosen shifts are most of them, as in a month's report). Also returns every shift
+    loaded, by id, so callers can describe the violations without another query."""
+    picked = {sh.id: sh for sh in chosen}
+    if not picked:
+        return [], {}
+    lo = min(sh.start_utc for sh in picked.values()) - MARGIN
+    hi = max(sh.end_utc for sh in picked.values()) + MARGIN
+    aids = sorted({sh.assistant_id for sh in picked.values()})
+    data = load(s, lo, hi, policy, None if everyone else aids)
+    out: list[Violation] = []
+    for aid in aids:
+        out += assistant_violations(data, aid)
+    for cid in sorted({sh.client_id for sh in picked.values()}):
+        out += client_violations(data, cid)
+    loaded = {sh.id: sh for rows in (*data.by_assistant.values(), *data.by_client.values()) for sh in rows}
+    return [v for v in _merge(out) if picked.keys() & set(v.shift_ids)], loaded
+
+
+# --------------------------------------------------------------------------- views for people
+
+
+@dataclass(frozen=True)
+class ShiftViolation:
+    """A violation as shown beside a shift, with whether a person acknowledged it."""
+
+    rule_id: str
+    law: str
+    severity: str
+    detail: str
+    shift_ids: tuple[int, ...]
+    not_payable: bool
+    acknowledged: bool
+    ack_comment: str = ""
+
+
+def chunks(ids: Iterable[int], size: int = 5000) -> Iterator[list[int]]:
+    """Sorted ids in slices: an IN list stays under SQLite's bound-parameter limit."""
+    ordered = sorted(set(ids))
+    for i in range(0, len(ordered), size):
+        yield ordered[i:i + size]
+
+
+def ack_map(s: Session, shift_ids: Iterable[int]) -> dict[tuple[int, str], RuleAck]:
+    """(shift id, rule id) → the acknowledgement, for the given shifts."""
+    out: dict[tuple[int, str], RuleAck] = {}
+    for part in chunks(shift_ids):
+        for a in s.execute(select(RuleAck).where(RuleAck.shift_id.in_(part))).scalars():
+            out[(a.shift_id, a.rule_id)] = a
+    return out
+
+
+def assistants_by_id(s: Session, ids: Iterable[int]) -> dict[int, Assistant]:
+    out: dict[int, Assistant] = {}
+    for part in chunks(ids):
+        out.update({a.id: a for a in s.execute(select(Assistant).where(Assistant.id.in_(part))).scalars()})
+    return out
+
+
+def acknowledgement(v: Violation, acks: dict[tuple[int, str], RuleAck]) -> RuleAck | None:
+    """A violation is acknowledged when any of its shifts has an acknowledgement of the rule."""
+    for sid in v.shift_ids:
+        if (sid, v.rule_id) in acks:
+            return acks[(sid, v.rule_id)]
+    return None
+
+
+def view(v: Violation, acks: dict[tuple[int, str], RuleAck]) -> ShiftViolation:
+    ack = acknowledgement(v, acks)
+    return ShiftViolation(v.rule_id, v.law, v.severity, v.detail, v.shift_ids, v.not_payable,
+                          ack is not None, ack.comment if ack else "")
+
+
+def violations_by_shift(s: Session, shifts: list[Shift], lo: datetime, hi: datetime,
+                        policy: Policy) -> dict[int, list[ShiftViolation]]:
+    """Per shift (of `shifts`), the violations that involve it."""
+    result: dict[int, list[ShiftViolation]] = {sh.id: [] for sh in shifts}
+    found, _loaded = violations_involving(s, shifts, policy)
+    acks = ack_map(s, {i for v in found for i in v.shift_ids})
+    for v in found:
+        shown = view(v, acks)
+        for sid in v.shift_ids:
+            if sid in result and shown not in result[sid]:
+                result[sid].append(shown)
+    return result
+
+
+@service
+def violations_for_client_week(db: Database, actor: Actor, client_id: int, week_start: date, *,
+                               policy: Policy | None = None) -> dict[int, list[ShiftViolation]]:
+    """For each shift of the client in the week from `week_start` (local), its violations.
+
+    Shifts without a violation map to an empty list, so the grid can mark every cell.
+    """
+    actor = scoped_actor(db, actor)
+    require(actor, "roster.read", client_id=client_id, what="see this client's roster")
+    pol = policy_or_default(policy)
+    with db.read() as s:
+        info = client_info(s, client_id, pol)
+        lo, hi = local_range(week_start, week_start + timedelta(days=7), info.tz)
+        shifts = live_shifts(s, lo, hi, client_id=client_id)
+        return violations_by_shift(s, shifts, lo, hi, pol)
+
+
+def local_range(first: date, last_exclusive: date, tz: str) -> tuple[datetime, datetime]:
+    """UTC instants of local midnight at `first` and at `last_exclusive`."""
+    zone = ZoneInfo(tz)
+    lo = datetime.combine(first, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    hi = datetime.combine(last_exclusive, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    return lo, hi
+
+
+@service
+def acknowledge_warning(db: Database, actor: Actor, shift_id: int, rule_id: str, comment: str, *,
+                        policy: Policy | None = None) -> RuleAck:
+    """Acknowledge a warning on a shift with a comment (kept, and audited).
+
+    Only a warning that applies to the shift now can be acknowledged; a blocking rule cannot.
+    A second acknowledgement of the same rule replaces the comment.
+    """
+    actor = scoped_actor(db, actor)
+    text = (comment or "").strip()
+    rule = (rule_id or "").strip().upper()
+    with db.write() as s:
+        sh = s.get(Shift, shift_id)
+        if sh is None:
+            raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
+        require(actor, "roster.write", client_id=sh.client_id, what="acknowledge rule warnings")
+        errors = []
+        if not text:
+            errors.append(FieldError("comment", _("A comment is required to acknowledge a warning")))
+        elif len(text) > 500:
+            errors.append(FieldError("comment", _("The comment is too long (at most 500 characters)")))
+        found = [v for v in check_assistant_window(s, sh.assistant_id, sh.start_utc, sh.end_utc, policy=policy)
+                 if v.rule_id == rule and shift_id in v.shift_ids]
+        if not found:
+            errors.append(FieldError("rule_id", _("Rule {rule} does not apply to shift {id}").format(
+                rule=rule, id=shift_id)))
+        elif any(v.severity == "block" for v in found):
+            errors.append(FieldError("rule_id", _("{rule} is a blocking rule: it cannot be acknowledged, "
+                                                  "only fixed").format(rule=rule)))
+        if errors:
+            raise ValidationError(errors)
+        ack = s.execute(select(RuleAck).where(RuleAck.shift_id == shift_id, RuleAck.rule_id == rule)).scalar()
+        before = None
+        if ack is None:
+            ack = RuleAck(shift_id=shift_id, rule_id=rule, comment=text, by=actor.login)
+            s.add(ack)
+        else:
+            before = audit.snapshot(ack)
+            ack.comment, ack.by, ack.at = text, actor.login, utcnow()
+        s.flush()
+        subject = s.execute(select(Assistant.ref).where(Assistant.id == sh.assistant_id)).scalar() or ""
+        audit.record(s, actor, "acknowledge", "rule_ack", ack.id, subject=subject,
+                     summary=f"{rule} on shift {shift_id}: {found[0].detail}"[:500], before=before, after=ack)
+        return ack
+
+
+# --------------------------------------------------------------------------- lists and reports
+
+
+@dataclass(frozen=True)
+class CredentialGap:
+    """An assistant with a coming shift but no police certificate or confidentiality declaration."""
+
+    assistant_id: int
+    assistant_ref: str
+    name: str
+    client_ref: str
+    shift_start: datetime
+    missing: tuple[str, ...]
+
+
+@service
+def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 30) -> list[CredentialGap]:
+    """Assistants whose shifts in the next `days` days lack a police certificate or a signed
+    confidentiality declaration dated on or before the shift: one row per assistant, at the
+    first such shift (a supervisor sees only their own clients' shifts)."""
+    actor = scoped_actor(db, actor)
+    require(actor, "roster.read", what="see rosters")
+    lo = datetime.combine(today - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    hi = datetime.combine(today + timedelta(days=days + 1), datetime.min.time(), tzinfo=UTC)
+    with db.read() as s:
+        q = (select(Shift, Client.ref, Municipality.timezone)
+             .join(Client, Client.id == Shift.client_id)
+             .join(Municipality, Municipality.id == Client.municipality_id)
+             .where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi))
+        if actor.is_scoped:
+            q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
+        rows = s.execute(q.order_by(Shift.start_utc, Shift.id)).all()
+        creds: dict[int, tuple[list[date], list[date]]] = {}
+        aids = sorted({sh.assistant_id for sh, _r, _t in rows})
+        if aids:
+            for aid, police, conf in s.execute(
+                select(Employment.assistant_id, Employment.police_certificate_on, Employment.confidentiality_on)
+                .where(Employment.assistant_id.in_(aids))
+            ).all():
+                entry = creds.setdefault(aid, ([], []))
+                if police:
+                    entry[0].append(police)
+                if conf:
+                    entry[1].append(conf)
+        people = dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(aids))).all()) if aids else {}
+        names = dict(s.execute(select(Assistant.id, Assistant.name).where(Assistant.id.in_(aids))).all()) if aids else {}
+        out: dict[int, CredentialGap] = {}
+        for sh, client_ref, tz in rows:
+            day = local_date(sh.start_utc, tz or "Europe/Oslo")
+            if sh.assistant_id in out or not today <= day <= today + timedelta(days=days):
+                continue
+            police, conf = creds.get(sh.assistant_id, ([], []))
+            missing = []
+            if not any(p <= day for p in police):
+                missing.append("police_certificate")
+            if not any(c <= day for c in conf):
+                missing.append("confidentiality")
+            if missing:
+                out[sh.assistant_id] = CredentialGap(
+                    sh.assistant_id, people.get(sh.assistant_id, ""), names.get(sh.assistant_id, ""),
+                    client_ref, sh.start_utc, tuple(missing))
+        return sorted(out.values(), key=lambda g: (g.shift_start, g.assistant_ref))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation in a report: who, which rule, which shifts, why."""
+
+    assistant: str
+    assistant_name: str
+    rule: str
+    law: str
+    severity: str
+    shifts: str
+    detail: str
+    acknowledged: bool
+    not_payable: bool
+
+
+def describe_shifts(shifts: Iterable[Shift], infos: dict[int, ClientInfo]) -> str:
+    """'K-0001 02.03 08:00–16:00, …' in each client's local time."""
+    parts = []
+    for sh in shifts:
+        info = infos[sh.client_id]
+        zone = ZoneInfo(info.tz)
+        a, b = sh.start_utc.astimezone(zone), sh.end_utc.astimezone(zone)
+        parts.append(f"{info.ref} {a:%d.%m %H:%M}–{b:%H:%M} (#{sh.id})")
+    return ", ".join(parts)
+
+
+@service
+def violations_between(db: Database, actor: Actor, date_from: date, date_to: date, *,
+                       policy: Policy | None = None) -> list[Finding]:
+    """Every working-time violation involving a shift that starts on a local date in
+    [date_from, date_to]; a supervisor sees only violations that touch their own clients."""
+    actor = scoped_actor(db, actor)
+    require(actor, "roster.read", what="see rosters")
+    if date_to < date_from:
+        raise ValidationError(_("The end date is before the start date"), field="to")
+    pol = policy_or_default(policy)
+    lo = datetime.combine(date_from - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    hi = datetime.combine(date_to + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    with db.read() as s:
+        q = select(Shift).where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi)
+        if actor.is_scoped:
+            q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
+        candidates = list(s.execute(q).scalars())
+        infos = client_infos(s, {sh.client_id for sh in candidates}, pol)
+        chosen = [sh for sh in candidates
+                  if date_from <= local_date(sh.start_utc, infos[sh.client_id].tz) <= date_to]
+        found, shifts = violations_involving(s, chosen, pol, everyone=not actor.is_scoped)
+        chosen_ids = {sh.id for sh in chosen}
+        ids = {i for v in found for i in v.shift_ids}
+        infos.update(client_infos(s, {shifts[i].client_id for i in ids} - infos.keys(), pol))
+        people = assistants_by_id(s, {shifts[i].assistant_id for i in ids})
+        acks = ack_map(s, ids)
+        out = []
+        for v in found:
+            vs = [shifts[i] for i in v.shift_ids]
+            if actor.is_scoped and not any(actor.may_see_client(sh.client_id) for sh in vs):
+                continue
+            owner = next((sh for sh in vs if sh.id in chosen_ids), vs[0])
+            person = people.get(owner.assistant_id)
+            out.append(Finding(
+                assistant=person.ref if person else "", assistant_name=person.name if person else "",
+                rule=v.rule_id, law=v.law, severity=v.severity,
+                shifts=describe_shifts(vs, infos), detail=v.detail,
+                acknowledged=acknowledgement(v, acks) is not None, not_payable=v.not_payable,
+            ))
+        return sorted(out, key=lambda f: (f.assistant, f.shifts, f.rule))
+
+
+def blocking(violations: Iterable[Violation]) -> list[Violation]:
+    return [v for v in violations if v.severity == "block"]
+
+
+def refuse_blocking(violations: Iterable[Violation]) -> None:
+    """Raise a ValidationError naming each blocking rule and its detail."""
+    blocks = blocking(violations)
+    if blocks:
+        raise ValidationError([
+            FieldError("assistant_id" if v.rule_id in CREDENTIAL_RULES else "start",
+                       f"{v.rule_id}: {v.detail} ({v.law})")
+            for v in blocks
+        ])
+
+
+__all__ = [
+    "CREDENTIAL_RULES", "ClientInfo", "CredentialGap", "Finding", "MARGIN", "ShiftViolation",
+    "acknowledge_warning", "check_assistant_window", "client_info", "client_infos", "local_range",
+    "missing_credentials", "policy_or_default", "refuse_blocking", "violations_between",
+    "violations_by_shift", "violations_for_client_week",
+]
