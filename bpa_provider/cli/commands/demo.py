@@ -1,0 +1,63 @@
+"""`bpa-provider demo`: fill an empty (or not yet created) database with a synthetic company.
+
+On a database without a schema it first migrates and makes the person running it an admin, as
+`init` does; a database that already holds clients is refused (exit 2), so demo data never mixes
+with real data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bpa_provider.cli.context import CliError
+from bpa_provider.i18n import _
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="fill an empty database with a synthetic demo company")
+    p.add_argument("--seed", type=int, default=1, help="same seed, same company (default 1)")
+    p.add_argument("--clients", type=int, default=40, help="number of clients (default 40)")
+    p.add_argument("--assistants", type=int, default=None, help="number of assistants (default 3 x clients)")
+    p.add_argument("--months", type=int, default=6, help="months of shifts up to today (default 6)")
+    p.set_defaults(func=run)
+
+
+def run(ctx, args) -> int:  # noqa: ANN001
+    from sqlalchemy.exc import DatabaseError
+
+    from bpa_provider.demo import has_clients, load_demo
+    from bpa_provider.services.users import current_login, ensure_first_admin
+    from db import migrate
+
+    if args.clients < 1 or (args.assistants is not None and args.assistants < 1) or not 1 <= args.months <= 120:
+        raise CliError(_("--clients and --assistants must be at least 1, --months 1 to 120"))
+    db = ctx.database(check_schema=False)
+    try:
+        revision = migrate.current_revision(db.engine)
+    except DatabaseError as exc:
+        first = str(exc.orig or exc).splitlines()[0]
+        raise CliError(_("cannot open the database ({reason})").format(reason=first)) from None
+    if revision is not None:
+        if revision not in migrate.known_revisions():
+            raise CliError(_("the database was written by a newer version of bpa-provider"), exit_code=1)
+        if has_clients(db):
+            raise CliError(_("the database already has clients; the demo only fills an empty database "
+                             "(choose another one with --db)"))
+    migrate.upgrade(db.engine)  # creates the schema, or brings an older one up to date
+    login = current_login()
+    if ensure_first_admin(db, login):
+        ctx.out.write(_("First user '{login}' created as admin.").format(login=login) + "\n")
+    show = sys.stderr.isatty()
+
+    def progress(step: str) -> None:
+        if show:
+            sys.stderr.write(".")
+            sys.stderr.flush()
+
+    summary = load_demo(db, ctx.actor(), seed=args.seed, clients=args.clients, assistants=args.assistants,
+                        months=args.months, progress=progress)
+    if show:
+        sys.stderr.write("\n")
+    ctx.out.write("\n".join(summary.lines()) + "\n")
+    return 0

@@ -1,0 +1,54 @@
+"""`bpa-provider import KIND FILE`: import a CSV file whole, or refuse it listing every bad row.
+
+`import handover FILE` reads another provider's handover package (services.handover).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bpa_provider.cli.context import CliError
+from bpa_provider.i18n import _
+
+# The same names as services.importer.KINDS (kept here so start-up imports no services; a test
+# checks they agree), plus the handover package.
+KINDS = ("municipalities", "clients", "decisions", "supervisors", "assistants", "employments",
+         "assignments", "shifts", "reviews", "handover")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import a CSV file (every row or none; see docs/import.md)")
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
+    p.add_argument("file", metavar="FILE", help="CSV file, UTF-8, ';' or ',' separated")
+    p.set_defaults(func=run)
+
+
+def run(ctx, args) -> int:  # noqa: ANN001
+    if args.kind == "handover":
+        return _handover(ctx, args)
+    from bpa_provider.errors import ValidationError
+    from bpa_provider.services.importer import import_csv
+
+    try:
+        result = import_csv(ctx.database(), ctx.actor(), args.kind, args.file)
+    except ValidationError as exc:
+        # Every bad row on its own line, so a person can fix the file in one go.
+        sys.stderr.write(
+            "bpa-provider: " + _("{file}: not imported, {n} problem(s); nothing was written:").format(
+                file=args.file, n=len(exc.errors)) + "\n")
+        for error in exc.errors:
+            sys.stderr.write(f"  {error}\n")
+        return 2
+    ctx.out.write(_("Imported {n} {kind} from {file}.").format(n=result.rows, kind=args.kind, file=args.file) + "\n")
+    return 0
+
+
+def _handover(ctx, args) -> int:  # noqa: ANN001
+    try:
+        from bpa_provider.services.handover import import_package
+    except ImportError:
+        raise CliError(_("importing a handover package is not available in this version")) from None
+    result = import_package(ctx.database(), ctx.actor(), args.file)
+    ctx.out.write(_("Handover package imported: transfer {id}.").format(id=result.transfer_id) + "\n")
+    return 0

@@ -1,0 +1,35 @@
+"""`bpa-provider report hours --month YYYY-MM`: decided, planned and worked hours per client, with
+the year-end projection and its flag (`--no-outlook`: the month's numbers only, read faster)."""
+
+from __future__ import annotations
+
+import argparse
+
+from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.i18n import _
+
+MONTH_COLUMNS = ["client", "name", "municipality", "decided_hours", "planned_hours", "worked_hours", "balance"]
+COLUMNS = MONTH_COLUMNS + ["year_decided", "year_projected", "usage_pct", "flag"]
+
+
+def register(members: argparse._SubParsersAction) -> None:
+    p = members.add_parser("hours", help="decided, planned and worked hours per client for a month")
+    p.add_argument("--month", required=True, metavar="YYYY-MM")
+    p.add_argument("--no-outlook", dest="outlook", action="store_false",
+                   help="only the month's numbers, without the year-end projection and flag (faster)")
+    add_format(p)
+    p.set_defaults(func=run)
+
+
+def run(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.rules.dates import parse_month
+
+    try:
+        year, month = parse_month(args.month)
+    except ValueError as exc:
+        raise CliError(_("bad --month: {reason}").format(reason=exc)) from None
+    from bpa_provider.services.hours import hours_report
+
+    rows = hours_report(ctx.database(), ctx.actor(), year, month, policy=ctx.settings.policy, outlook=args.outlook)
+    ctx.emit([r.as_dict() for r in rows], args.format, COLUMNS if args.outlook else MONTH_COLUMNS)
+    return 0

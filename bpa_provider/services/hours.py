@@ -1,0 +1,506 @@
+"""Hour accounting: decided vs planned vs worked hours per client, balances and year-end flags.
+
+What counts (issue 4, "the plan becomes the actuals by default"):
+- **planned hours**: every shift that is not cancelled;
+- **worked hours**: shifts with status `worked` or `approved`, plus `planned` shifts that have
+  ended (`end_utc <= now`) and have no pending deviation — nobody needs to tick off a shift that
+  went as planned. Cancelled shifts never count; a planned shift with a pending deviation counts
+  as planned, not worked, until the deviation is decided.
+- a shift's hours are its real elapsed time (a 22:00-08:00 night is 9 h or 11 h across a DST
+  change), clipped at the local midnights that bound the period in the client's municipality's
+  time zone, so a night crossing into the next month is split at local midnight.
+- **decided hours** of a period come from `rules.hours.decided_hours` (hours per week x covered
+  days / 7; per-month decisions pro rata).
+- **balance** = decided + balance adjustments dated in the period (`HourBalanceEntry`, e.g. the
+  opening balance of a handover: positive = hours still available) - worked.
+- **flag**: the projected use of the calendar year (`rules.hours.project_year_end`) against the
+  year's decided hours plus adjustments, with the thresholds of `config.Policy`. The year runs over
+  the part of the calendar year covered by the client's decisions; the projection is made as of the
+  end of the reported month, or today when that is earlier. The plan beats the pace: hours already
+  planned count as they are, the days beyond the last planned shift are filled at the pace so far.
+
+The sums are computed in SQL (one aggregate query grouped by client; the clipping works on a
+dialect-specific epoch expression: SQLite `julianday`, PostgreSQL `extract(epoch …)`). The local
+period boundaries are turned into UTC instants here, per municipality time zone, and handed to the
+query as a CASE on the municipality's zone — or as plain values when every zone gives the same
+instants, as Oslo and Stockholm do. Decisions are few per client and summed in Python with the
+same pure rule the rest of the app uses. The month report reads the whole year's shifts, for the
+projection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from bpa_provider.access import Actor
+from bpa_provider.config import Policy, load_settings
+from bpa_provider.errors import NotFound, ValidationError
+from bpa_provider.rules import hours as rules
+from bpa_provider.rules.dates import local_day_start_utc, to_local
+from bpa_provider.services.base import require, scoped_actor, service
+from db.engine import Database
+from db.models import Client, Decision, HourBalanceEntry, Municipality, Shift
+from db.types import utcnow
+
+#: Shifts are found through the start-time index; a shift longer than this that starts before a
+#: period would be missed. Respite periods may run 56 h; nothing legal runs a week.
+MAX_SHIFT = timedelta(days=7)
+
+_JULIAN_UNIX_EPOCH = 2440587.5  # julianday('1970-01-01 00:00:00')
+WORKED_STATUSES = ("worked", "approved")
+
+
+# --------------------------------------------------------------------------- result types
+
+@dataclass(frozen=True)
+class HoursRow:
+    """One client's hours in a month, and the year-end flag."""
+
+    client_id: int
+    client: str  # the client's ref
+    name: str
+    municipality: str
+    decided_hours: float
+    planned_hours: float
+    worked_hours: float
+    balance: float  # decided - worked, this month
+    year_decided: float | None  # decided hours of the year plus balance adjustments
+    year_projected: float | None  # projected use of the year
+    usage_pct: float | None  # year_projected / year_decided x 100 (None without decided hours)
+    flag: str  # ok, warn, alert, under ("" when the report was asked without the outlook)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class PeriodHours:
+    """Decided, planned and worked hours of one client over one period."""
+
+    name: str  # week, month, year_to_date, decision
+    first: date
+    last: date  # inclusive
+    decided: float
+    planned: float
+    worked: float
+    adjustments: float  # HourBalanceEntry hours dated in the period
+    balance: float  # decided + adjustments - worked
+
+
+@dataclass(frozen=True)
+class BalanceEntry:
+    """One adjustment of the hour account (e.g. the opening balance from a handover)."""
+
+    entry_date: date
+    hours: float
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class HourAccount:
+    """A client's hour account on a day: the periods, the adjustments and the year-end outlook."""
+
+    client_id: int
+    client: str
+    name: str
+    today: date
+    week: PeriodHours
+    month: PeriodHours
+    year_to_date: PeriodHours
+    decision: PeriodHours | None  # the decision in force today, over its whole period
+    entries: list[BalanceEntry]
+    opening_balance: float  # sum of all entries
+    balance: float  # the running balance: year to date
+    projection: rules.Projection
+    flag: str
+
+    @property
+    def periods(self) -> list[PeriodHours]:
+        return [p for p in (self.week, self.month, self.year_to_date, self.decision) if p is not None]
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A range of local dates `[first, last_exclusive)` whose hours are summed."""
+
+    name: str
+    first: date
+    last_exclusive: date
+
+
+@dataclass
+class _Sums:
+    planned: dict[str, float]
+    worked: dict[str, float]
+    last_end: datetime | None = None
+
+
+# --------------------------------------------------------------------------- SQL
+
+def _epoch_seconds(dialect: str, column: Any) -> Any:
+    """Seconds since 1970 of a stored UTC instant, as a float, per dialect."""
+    if dialect == "sqlite":
+        return (func.julianday(column) - _JULIAN_UNIX_EPOCH) * 86400.0
+    return cast(func.extract("epoch", column), Float)
+
+
+def _per_zone(instants: dict[str, datetime]) -> Any:
+    """A bound in epoch seconds for the shift's client's municipality zone (CASE when several)."""
+    items = [(tz, literal(t.timestamp(), Float)) for tz, t in sorted(instants.items())]
+    if len(items) == 1:
+        return items[0][1]
+    return case(*((Municipality.timezone == tz, v) for tz, v in items[:-1]), else_=items[-1][1])
+
+
+def _worked_condition(now: datetime) -> Any:
+    return or_(
+        Shift.status.in_(WORKED_STATUSES),
+        and_(Shift.status == "planned", Shift.end_utc <= now, Shift.deviation_status != "pending"),
+    )
+
+
+def _window_sums(
+    session: Session,
+    windows: list[_Window],
+    zones: Iterable[str],
+    now: datetime,
+    client_ids: Iterable[int] | None = None,
+) -> dict[int, _Sums]:
+    """Planned and worked hours per client and window, in one grouped query.
+
+    The inner query turns each shift into numbers once (epoch seconds of start and end, a worked
+    flag, each window's bounds for the client's zone); the outer one clips and sums them. The
+    inner query is kept from being merged into the outer one (SQLite: LIMIT -1, PostgreSQL:
+    OFFSET 0), or every window would convert the instants again.
+    """
+    dialect = session.get_bind().dialect.name
+    zones = sorted(set(zones))
+    if not zones or not windows:
+        return {}
+    bounds = {
+        w.name: (
+            {tz: local_day_start_utc(w.first, tz) for tz in zones},
+            {tz: local_day_start_utc(w.last_exclusive, tz) for tz in zones},
+        )
+        for w in windows
+    }
+    lowest = min(t for lo, _ in bounds.values() for t in lo.values())
+    highest = max(t for _, hi in bounds.values() for t in hi.values())
+    # Oslo and Stockholm share their offsets and DST dates: when every zone gives the same
+    # instants, the shift needs neither its municipality nor a CASE.
+    same = all(len(set(lo.values())) == 1 and len(set(hi.values())) == 1 for lo, hi in bounds.values())
+    if same:
+        bounds = {name: ({zones[0]: lo[zones[0]]}, {zones[0]: hi[zones[0]]}) for name, (lo, hi) in bounds.items()}
+    cols = [
+        Shift.client_id.label("cid"),
+        case((_worked_condition(now), 1.0), else_=0.0).label("w"),
+        _epoch_seconds(dialect, Shift.start_utc).label("s"),
+        _epoch_seconds(dialect, Shift.end_utc).label("e"),
+    ]
+    for k, w in enumerate(windows):
+        lo, hi = bounds[w.name]
+        cols += [_per_zone(lo).label(f"lo{k}"), _per_zone(hi).label(f"hi{k}")]
+    inner = select(*cols)
+    if not same:
+        inner = inner.join(Client, Client.id == Shift.client_id).join(
+            Municipality, Municipality.id == Client.municipality_id)
+    inner = (
+        inner.where(
+            Shift.status != "cancelled",
+            Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
+            Shift.start_utc < highest,
+            Shift.end_utc > lowest,
+        )
+    )
+    if client_ids is not None:
+        inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
+    inner = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("x")
+    least, greatest = (func.min, func.max) if dialect == "sqlite" else (func.least, func.greatest)
+    outer = [inner.c.cid]
+    for k, w in enumerate(windows):
+        secs = greatest(0.0, least(inner.c.e, inner.c[f"hi{k}"]) - greatest(inner.c.s, inner.c[f"lo{k}"]))
+        outer.append(func.coalesce(func.sum(secs), 0.0).label(f"p_{w.name}"))
+        outer.append(func.coalesce(func.sum(inner.c.w * secs), 0.0).label(f"w_{w.name}"))
+    outer.append(func.max(inner.c.e).label("last_end"))
+    out: dict[int, _Sums] = {}
+    for row in session.execute(select(*outer).group_by(inner.c.cid)):
+        m = row._mapping
+        last = m["last_end"]
+        out[m["cid"]] = _Sums(
+            planned={w.name: float(m[f"p_{w.name}"]) / 3600.0 for w in windows},
+            worked={w.name: float(m[f"w_{w.name}"]) / 3600.0 for w in windows},
+            last_end=datetime.fromtimestamp(float(last), timezone.utc) if last is not None else None,
+        )
+    return out
+
+
+def _entry_sums(session: Session, first: date, last_exclusive: date, client_ids: Iterable[int] | None) -> dict[int, float]:
+    q = (
+        select(HourBalanceEntry.client_id, func.sum(HourBalanceEntry.hours))
+        .where(HourBalanceEntry.entry_date >= first, HourBalanceEntry.entry_date < last_exclusive)
+        .group_by(HourBalanceEntry.client_id)
+    )
+    if client_ids is not None:
+        q = q.where(HourBalanceEntry.client_id.in_(sorted(set(client_ids))))
+    return {cid: float(total or 0.0) for cid, total in session.execute(q)}
+
+
+def _decisions(session: Session, first: date, last_exclusive: date, client_ids: Iterable[int] | None) -> dict[int, list[Decision]]:
+    q = select(Decision).where(
+        Decision.valid_from < last_exclusive,
+        or_(Decision.valid_to.is_(None), Decision.valid_to >= first),
+    )
+    if client_ids is not None:
+        q = q.where(Decision.client_id.in_(sorted(set(client_ids))))
+    out: dict[int, list[Decision]] = {}
+    for d in session.execute(q.order_by(Decision.client_id, Decision.valid_from)).scalars():
+        out.setdefault(d.client_id, []).append(d)
+    return out
+
+
+def _decided(decisions: list[Decision], first: date, last_exclusive: date) -> float:
+    return sum(
+        rules.decided_hours(d.hours, d.hours_unit, d.valid_from, d.valid_to, first, last_exclusive)
+        for d in decisions
+    )
+
+
+# --------------------------------------------------------------------------- projection
+
+def _thresholds(policy: Policy | None) -> rules.UsageThresholds:
+    policy = policy or load_settings().policy
+    return rules.UsageThresholds(warn=policy.usage_warn, alert=policy.usage_alert, under=policy.usage_under)
+
+
+def _year_windows(year: int, as_of: date) -> list[_Window]:
+    """The calendar year up to and including `as_of`, and the whole year."""
+    first, nxt = date(year, 1, 1), date(year + 1, 1, 1)
+    cut = min(max(as_of + timedelta(days=1), first), nxt)
+    return [_Window("ytd", first, cut), _Window("year", first, nxt)]
+
+
+def _project(
+    year: int,
+    as_of: date,
+    decisions: list[Decision],
+    adjustments: float,
+    sums: _Sums | None,
+    tz: str,
+    thresholds: rules.UsageThresholds,
+) -> rules.Projection:
+    """The year-end projection of one client, from the "ytd" and "year" window sums."""
+    y_first, y_next = date(year, 1, 1), date(year + 1, 1, 1)
+    # The period is the part of the year the decisions cover (a client who started in September
+    # is not measured against January's pace); without a decision, the whole year.
+    if decisions:
+        p_first = max(y_first, min(d.valid_from for d in decisions))
+        ends = [y_next if d.valid_to is None else d.valid_to + timedelta(days=1) for d in decisions]
+        p_next = min(y_next, max(ends))
+    else:
+        p_first, p_next = y_first, y_next
+    total = max((p_next - p_first).days, 1)
+    elapsed = min(max((as_of - p_first).days + 1, 0), total)
+    decided = _decided(decisions, y_first, y_next) + adjustments
+    used = sums.worked["ytd"] if sums else 0.0
+    # Everything planned in the year and not worked by the cut still comes (later today, pending
+    # deviations, the rest of the year).
+    planned_rest = max(sums.planned["year"] - sums.worked["ytd"], 0.0) if sums else 0.0
+    planned_days = 0
+    if sums and sums.last_end is not None:
+        last_day = to_local(sums.last_end, tz).date()
+        planned_days = max(0, min((last_day - as_of).days, total - elapsed))
+    return rules.project_year_end(
+        decided, used, planned_rest, elapsed, total, thresholds, planned_days=planned_days
+    )
+
+
+# --------------------------------------------------------------------------- services
+
+def _zones(session: Session) -> list[str]:
+    return [z for z in session.execute(select(Municipality.timezone).distinct()).scalars()]
+
+
+def _check_month(year: int, month: int) -> None:
+    if not (1 <= month <= 12 and 1900 <= year <= 2999):
+        raise ValidationError(f"{year:04d}-{month:02d} is not a month: use YYYY-MM", field="month")
+
+
+@service
+def hours_report(
+    db: Database,
+    actor: Actor,
+    year: int,
+    month: int,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+    outlook: bool = True,
+) -> list[HoursRow]:
+    """Decided, planned and worked hours of every client in scope for a month, with the year flag.
+
+    Clients are listed when they were clients during the month, or had a decision or shifts in
+    it; a supervisor sees only their own clients. Ordered by client ref. `outlook=False` leaves
+    out the year-end projection (its columns empty), which reads the whole year's shifts: the
+    month's numbers alone read only the month.
+    """
+    actor = scoped_actor(db, actor)
+    require(actor, "hours.read", what="see hour accounts")
+    return _report_rows(db, actor, year, month, today, now, policy, outlook)
+
+
+def _report_rows(
+    db: Database, actor: Actor, year: int, month: int, today: date | None, now: datetime | None,
+    policy: Policy | None, outlook: bool = True,
+) -> list[HoursRow]:
+    _check_month(year, month)
+    now = now or utcnow()
+    today = today or date.today()
+    m_first, m_next = rules.month_bounds(year, month)
+    as_of = min(today, m_next - timedelta(days=1))
+    scope = sorted(actor.client_scope) if actor.is_scoped else None
+    thresholds = _thresholds(policy)
+    with db.read() as s:
+        q = (
+            select(Client.id, Client.ref, Client.name, Client.start_date, Client.end_date,
+                   Municipality.name, Municipality.timezone)
+            .join(Municipality, Municipality.id == Client.municipality_id)
+            .order_by(Client.ref)
+        )
+        if scope is not None:
+            q = q.where(Client.id.in_(scope))
+        clients = s.execute(q).all()
+        zones = {c[6] for c in clients}
+        windows = [_Window("month", m_first, m_next)]
+        y_first, y_next = date(year, 1, 1), date(year + 1, 1, 1)
+        if outlook:
+            windows += _year_windows(year, as_of)
+            decisions = _decisions(s, y_first, y_next, scope)
+            entries = _entry_sums(s, y_first, y_next, scope)
+        else:
+            decisions, entries = _decisions(s, m_first, m_next, scope), {}
+        sums = _window_sums(s, windows, zones, now, scope)
+    rows: list[HoursRow] = []
+    for cid, ref, name, start, end, muni, tz in clients:
+        mine = decisions.get(cid, [])
+        decided = _decided(mine, m_first, m_next)
+        got = sums.get(cid)
+        planned = got.planned["month"] if got else 0.0
+        worked = got.worked["month"] if got else 0.0
+        was_client = (start is None or start < m_next) and (end is None or end >= m_first)
+        if not (was_client or decided > 0 or planned > 0):
+            continue
+        proj = _project(year, as_of, mine, entries.get(cid, 0.0), got, tz, thresholds) if outlook else None
+        rows.append(HoursRow(
+            client_id=cid, client=ref, name=name, municipality=muni,
+            decided_hours=round(decided, 2), planned_hours=round(planned, 2), worked_hours=round(worked, 2),
+            balance=round(decided - worked, 2),
+            year_decided=round(proj.decided, 2) if proj else None,
+            year_projected=round(proj.projected_used, 2) if proj else None,
+            usage_pct=round(proj.ratio * 100, 1) if proj and proj.decided > 0 else None,
+            flag=proj.flag if proj else "",
+        ))
+    return rows
+
+
+@service
+def usage_flags(
+    db: Database,
+    actor: Actor,
+    year: int,
+    month: int,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> list[HoursRow]:
+    """The clients of `hours_report` whose year-end flag is not ok (warn, alert or under)."""
+    actor = scoped_actor(db, actor)
+    require(actor, "hours.read", what="see hour accounts")
+    return [r for r in _report_rows(db, actor, year, month, today, now, policy) if r.flag != "ok"]
+
+
+def _period(name: str, w: _Window, decisions: list[Decision], sums: _Sums | None, adjustments: float) -> PeriodHours:
+    decided = _decided(decisions, w.first, w.last_exclusive)
+    planned = sums.planned[name] if sums else 0.0
+    worked = sums.worked[name] if sums else 0.0
+    return PeriodHours(
+        name=name, first=w.first, last=w.last_exclusive - timedelta(days=1),
+        decided=round(decided, 2), planned=round(planned, 2), worked=round(worked, 2),
+        adjustments=round(adjustments, 2), balance=round(decided + adjustments - worked, 2),
+    )
+
+
+@service
+def client_account(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    today: date | None = None,
+    *,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> HourAccount:
+    """One client's hour account on `today`: week, month, year to date and the decision in force,
+    each decided vs planned vs worked, the balance adjustments, and the year-end projection."""
+    actor = scoped_actor(db, actor)
+    require(actor, "hours.read", client_id=client_id, what="see hour accounts")
+    today = today or date.today()
+    now = now or utcnow()
+    thresholds = _thresholds(policy)
+    with db.read() as s:
+        row = s.execute(
+            select(Client.ref, Client.name, Municipality.timezone)
+            .join(Municipality, Municipality.id == Client.municipality_id)
+            .where(Client.id == client_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"Client {client_id} does not exist")
+        ref, name, tz = row
+        decisions = list(s.execute(
+            select(Decision).where(Decision.client_id == client_id).order_by(Decision.valid_from)
+        ).scalars())
+        entries = [
+            BalanceEntry(e.entry_date, e.hours, e.source, e.note)
+            for e in s.execute(
+                select(HourBalanceEntry).where(HourBalanceEntry.client_id == client_id)
+                .order_by(HourBalanceEntry.entry_date, HourBalanceEntry.id)
+            ).scalars()
+        ]
+        current = next(
+            (d for d in decisions if d.valid_from <= today and (d.valid_to is None or d.valid_to >= today)),
+            None,
+        )
+        week = _Window("week", *rules.week_bounds(today))
+        month = _Window("month", *rules.month_bounds(today.year, today.month))
+        ytd = _Window("year_to_date", date(today.year, 1, 1), today + timedelta(days=1))
+        windows = [week, month, ytd, *_year_windows(today.year, today)]
+        if current is not None:
+            # An open-ended decision is accounted to the end of the current year.
+            d_next = current.valid_to + timedelta(days=1) if current.valid_to else date(today.year + 1, 1, 1)
+            windows.append(_Window("decision", current.valid_from, d_next))
+        sums = _window_sums(s, windows, [tz], now, [client_id]).get(client_id)
+
+    def adj(w: _Window) -> float:
+        return sum(e.hours for e in entries if w.first <= e.entry_date < w.last_exclusive)
+
+    periods = {w.name: _period(w.name, w, decisions, sums, adj(w)) for w in windows if w.name not in ("ytd", "year")}
+    year_adj = sum(e.hours for e in entries if e.entry_date.year == today.year)
+    year_decisions = [
+        d for d in decisions
+        if d.valid_from < date(today.year + 1, 1, 1) and (d.valid_to is None or d.valid_to >= date(today.year, 1, 1))
+    ]
+    proj = _project(today.year, today, year_decisions, year_adj, sums, tz, thresholds)
+    return HourAccount(
+        client_id=client_id, client=ref, name=name, today=today,
+        week=periods["week"], month=periods["month"], year_to_date=periods["year_to_date"],
+        decision=periods.get("decision"), entries=entries,
+        opening_balance=round(sum(e.hours for e in entries), 2),
+        balance=periods["year_to_date"].balance, projection=proj, flag=proj.flag,
+    )
