@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bpa_provider.services.worked import counted_as_worked
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
@@ -189,8 +190,7 @@ def worked_hours(session: Session, client_id: int, tz: str, first: date, last_ex
     rows = session.execute(
         select(Shift.start_utc, Shift.end_utc).where(
             Shift.client_id == client_id, Shift.start_utc < hi, Shift.end_utc > lo,
-            or_(Shift.status.in_(("worked", "approved")),
-                and_(Shift.status == "planned", Shift.end_utc <= now, Shift.deviation_status != "pending")),
+            counted_as_worked(now),
         )
     ).all()
     return sum(hours_in_range(start, end, tz, first, last_exclusive) for start, end in rows)

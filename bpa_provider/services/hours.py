@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Float, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Float, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
 from bpa_provider.errors import NotFound, ValidationError
@@ -52,7 +53,6 @@ from db.types import utcnow
 MAX_SHIFT = timedelta(days=7)
 
 _JULIAN_UNIX_EPOCH = 2440587.5  # julianday('1970-01-01 00:00:00')
-WORKED_STATUSES = ("worked", "approved")
 
 
 # --------------------------------------------------------------------------- result types
@@ -158,11 +158,7 @@ def _per_zone(instants: dict[str, datetime]) -> Any:
     return case(*((Municipality.timezone == tz, v) for tz, v in items[:-1]), else_=items[-1][1])
 
 
-def _worked_condition(now: datetime) -> Any:
-    return or_(
-        Shift.status.in_(WORKED_STATUSES),
-        and_(Shift.status == "planned", Shift.end_utc <= now, Shift.deviation_status != "pending"),
-    )
+_worked_condition = counted_as_worked
 
 
 def _window_sums(

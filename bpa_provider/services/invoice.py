@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
+from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import _
@@ -52,11 +53,8 @@ def hours_sql(dialect: str):  # noqa: ANN201 - a SQL expression
     return extract("epoch", Shift.end_utc - Shift.start_utc) / 3600.0
 
 
-def counted(now: datetime):  # noqa: ANN201 - a SQL condition
-    """Worked hours: shifts worked or approved, or planned, ended and with no deviation waiting
-    for a decision (the same reading as the hour accounting and the Swedish time report)."""
-    return or_(Shift.status.in_(("worked", "approved")),
-               and_(Shift.status == "planned", Shift.end_utc <= now, Shift.deviation_status != "pending"))
+# Worked hours: the shared reading of "the plan becomes the actuals".
+counted = counted_as_worked
 
 
 def rate_for(s: Session, municipality_id: int, country: str, on: date) -> HourlyRate | None:

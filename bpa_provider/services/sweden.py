@@ -17,10 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
+from bpa_provider.services.worked import counted_as_worked
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, NotFound, ValidationError
@@ -37,7 +37,6 @@ from db.types import utcnow
 SWEDEN = "SE"
 SWEDISH_ZONE = "Europe/Stockholm"
 CURRENCY = "SEK"
-WORKED_STATUSES = ("worked", "approved")
 PASSIVE_KINDS = ("passive",)  # jour: converted by the agreement, not invoiced hour for hour
 _CENT = Decimal("0.01")
 
@@ -89,13 +88,7 @@ def client_holidays(session: Session, client_id: int, years: Iterable[int]) -> d
     return public_holidays(client_country(session, client_id), years)
 
 
-def counted_shifts(now: datetime) -> ColumnElement[bool]:
-    """The shifts that count as worked: worked or approved, or planned, ended by `now` and with no
-    deviation waiting for approval (the plan becomes the actuals). Cancelled shifts never count."""
-    return or_(
-        Shift.status.in_(WORKED_STATUSES),
-        and_(Shift.status == "planned", Shift.end_utc <= now, Shift.deviation_status != "pending"),
-    )
+counted_shifts = counted_as_worked  # the shared "plan becomes the actuals" condition
 
 
 def _swedish_clients(actor: Actor):  # noqa: ANN202 - a Select
