@@ -89,12 +89,12 @@ def _lookup_ref(session: Session, ref_kind: str, raw: Any) -> int:
     model, column = REF_TARGETS[ref_kind]
     if isinstance(raw, int) and not isinstance(raw, bool):
         if session.get(model, raw) is None:
-            raise ValueError(f"no {ref_kind} with id {raw}")
+            raise ValueError(f"{raw} is not the id of a known {ref_kind}")
         return raw
     text = str(raw).strip()
     found = session.execute(select(model.id).where(getattr(model, column) == text)).scalar()
     if found is None:
-        raise ValueError(f"no {ref_kind} '{text}'")
+        raise ValueError(f"'{text}' is not a known {ref_kind}")
     return int(found)
 
 
@@ -201,6 +201,20 @@ def _parse_all(
         except ValueError as exc:
             errors.append(FieldError(f.name, f"{f.label} {exc}" if str(exc)[:1].islower() else str(exc)))
     return values, errors
+
+
+def _with_record_checks(
+    session: Session, spec: EntitySpec, values: dict[str, Any], row: Any, errors: list[FieldError]
+) -> list[FieldError]:
+    """Add the record-level checks to the field errors, so every problem is reported at once.
+
+    The checks see only the fields that parsed; a field that already has an error gets no second one.
+    """
+    if not spec.validate:
+        return errors
+    failed = {e.field for e in errors}
+    extra = [e for e in spec.validate(session, values, row) if e.field not in failed]
+    return errors + extra
 
 
 # --------------------------------------------------------------------------- validations
@@ -521,8 +535,7 @@ def create_in(session: Session, actor: Actor, kind: str, data: Mapping[str, Any]
     """Create a record inside an open transaction (shared by `create` and import)."""
     spec = SPECS[kind]
     values, errors = _parse_all(session, spec, data, creating=True)
-    if not errors and spec.validate:
-        errors += spec.validate(session, values, None)
+    errors = _with_record_checks(session, spec, values, None, errors)
     if errors:
         raise ValidationError(errors)
     extra = {f.name: values.pop(f.name) for f in spec.extra_fields if f.name in values}
@@ -571,8 +584,7 @@ def update(db: Database, actor: Actor, kind: str, record_id: int, version: int |
     with db.write() as s:
         obj = _load_for_change(s, actor, spec, record_id, version)
         values, errors = _parse_all(s, spec, data, creating=False)
-        if not errors and spec.validate:
-            errors += spec.validate(s, values, obj)
+        errors = _with_record_checks(s, spec, values, obj, errors)
         if errors:
             raise ValidationError(errors)
         before = spec.model.model_validate(obj.model_dump())
@@ -609,8 +621,7 @@ def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | No
             raise ValidationError(f"End date {exc}", field=spec.end_field) from None
         data[spec.end_field] = value
         values, errors = _parse_all(s, spec, data, creating=False)
-        if not errors and spec.validate:
-            errors += spec.validate(s, values, obj)
+        errors = _with_record_checks(s, spec, values, obj, errors)
         if errors:
             raise ValidationError(errors)
         before = spec.model.model_validate(obj.model_dump())

@@ -164,3 +164,13 @@ def test_a_new_supervisor_gets_an_onboarding_checklist(db, admin):
         steps = {st.code: st.due_date for st in s.execute(
             select(OnboardingStep).where(OnboardingStep.supervisor_id == sup.id)).scalars()}
     assert steps["basic_course"] == date(2026, 5, 2)  # 90 days after 1 February
+
+
+def test_unknown_reference_and_a_bad_national_id_are_reported_together(db, admin):
+    f.municipality(db, admin)
+    with pytest.raises(ValidationError) as exc:
+        records.create(db, admin, "client", {"name": "", "municipality_id": "Atlantis",
+                                             "national_id": "14038512325"})
+    assert exc.value.for_field("municipality_id") == "'Atlantis' is not a known municipality"
+    assert exc.value.for_field("name")
+    assert exc.value.for_field("national_id")
