@@ -61,6 +61,9 @@ SESSION_FIELDS = (
     _F("capacity", "Capacity", "int", minimum=1, maximum=1000, hint="empty: no limit"),
 )
 
+#: certificate_ref of a completion imported from another provider's handover package.
+HANDOVER_CERTIFICATE_PREFIX = "handover:"
+
 
 # --------------------------------------------------------------------------- shapes
 
@@ -803,8 +806,10 @@ def training_report(db: Database, actor: Actor, year: int) -> TrainingReport:
     require(actor, "report.read", what=_("see reports"))
     require(actor, "course.read", what=_("see courses"))
     first, last = date(year, 1, 1), date(year, 12, 31)
+    # Training done at a previous provider (arrived with a handover package) is not ours to claim.
     done = and_(CourseEnrollment.status == "completed", CourseEnrollment.completed_on >= first,
-                CourseEnrollment.completed_on <= last)
+                CourseEnrollment.completed_on <= last,
+                ~CourseEnrollment.certificate_ref.like(f"{HANDOVER_CERTIFICATE_PREFIX}%"))
     cols = (CourseEnrollment.id.label("enrollment_id"), CourseEnrollment.supervisor_id, CourseEnrollment.assistant_id)
     named = select(*cols, CourseEnrollment.client_id.label("client_id")).where(done, CourseEnrollment.client_id.is_not(None))
     by_sup = (select(*cols, Supervision.client_id.label("client_id"))

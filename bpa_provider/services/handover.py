@@ -34,6 +34,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
 from bpa_provider.services.worked import counted_as_worked
 from bpa_provider import audit
 from bpa_provider.access import Actor
@@ -742,7 +743,7 @@ def _ensure_courses(session: Session, actor: Actor, courses: list[dict[str, Any]
         if exists is None:
             _audit_create(session, actor, "course_enrollment", CourseEnrollment(
                 course_id=course.id, status="completed", completed_on=done,
-                certificate_ref=f"handover: {provider}"[:100], **{column: person_id}),
+                certificate_ref=f"{HANDOVER_CERTIFICATE_PREFIX} {provider}"[:100], **{column: person_id}),
                 subject, f"completed {format_date(done)} (handover from {provider})")
 
 

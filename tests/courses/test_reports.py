@@ -45,3 +45,12 @@ def test_reports_on_the_fixed_dataset(db, admin):
         ("K-0002", "A-0004", "Løfteteknikk", date(2026, 4, 1), 4.0, ""),
     ]
     assert courses.training_report(db, admin, 2025).clients[0].completions == 1
+
+
+def test_training_from_a_previous_provider_is_not_claimed(db, admin):
+    b.fixed_dataset(db, admin)
+    before = courses.training_report(db, admin, 2026).clients[0].completions
+    with db.read() as s:
+        first_aid = courses.find_course(s, "Førstehjelp")
+    b.complete(db, admin, first_aid, "A-0001", "2026-05-05", client="K-0001", cert="handover: Aleris")
+    assert courses.training_report(db, admin, 2026).clients[0].completions == before
