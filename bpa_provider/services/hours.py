@@ -260,7 +260,29 @@ def _decisions(session: Session, first: date, last_exclusive: date, client_ids: 
     return out
 
 
-def _decided(decisions: list[Decision], first: date, last_exclusive: date) -> float:
+@dataclass(frozen=True)
+class _Grant:
+    """The part of a decision that falls while the client is with us."""
+
+    hours: float
+    hours_unit: str
+    valid_from: date
+    valid_to: date | None
+
+
+def _served(decisions: list[Decision], start: date | None, end: date | None) -> list[_Grant]:
+    """Clip decisions to the client's time with us: a client taken over mid-period brings the
+    earlier part as an opening balance entry, so those days' hours must not count twice."""
+    out = []
+    for d in decisions:
+        lo = max(d.valid_from, start) if start else d.valid_from
+        hi = d.valid_to if end is None else (end if d.valid_to is None else min(d.valid_to, end))
+        if hi is None or hi >= lo:
+            out.append(_Grant(d.hours, d.hours_unit, lo, hi))
+    return out
+
+
+def _decided(decisions: list[Decision] | list[_Grant], first: date, last_exclusive: date) -> float:
     return sum(
         rules.decided_hours(d.hours, d.hours_unit, d.valid_from, d.valid_to, first, last_exclusive)
         for d in decisions
@@ -384,7 +406,7 @@ def _report_rows(
         sums = _window_sums(s, windows, zones, now, scope)
     rows: list[HoursRow] = []
     for cid, ref, name, start, end, muni, tz in clients:
-        mine = decisions.get(cid, [])
+        mine = _served(decisions.get(cid, []), start, end)
         decided = _decided(mine, m_first, m_next)
         got = sums.get(cid)
         planned = got.planned["month"] if got else 0.0
@@ -452,16 +474,16 @@ def client_account(
     thresholds = _thresholds(policy)
     with db.read() as s:
         row = s.execute(
-            select(Client.ref, Client.name, Municipality.timezone)
+            select(Client.ref, Client.name, Municipality.timezone, Client.start_date, Client.end_date)
             .join(Municipality, Municipality.id == Client.municipality_id)
             .where(Client.id == client_id)
         ).first()
         if row is None:
             raise NotFound(f"Client {client_id} does not exist")
-        ref, name, tz = row
-        decisions = list(s.execute(
+        ref, name, tz, served_from, served_to = row
+        decisions = _served(list(s.execute(
             select(Decision).where(Decision.client_id == client_id).order_by(Decision.valid_from)
-        ).scalars())
+        ).scalars()), served_from, served_to)
         entries = [
             BalanceEntry(e.entry_date, e.hours, e.source, e.note)
             for e in s.execute(

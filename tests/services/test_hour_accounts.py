@@ -186,3 +186,15 @@ def test_month_numbers_without_the_outlook_are_the_same(dataset, admin):
         assert (plain[ref].decided_hours, plain[ref].planned_hours, plain[ref].worked_hours) == (
             full[ref].decided_hours, full[ref].planned_hours, full[ref].worked_hours)
         assert (plain[ref].flag, plain[ref].year_projected, plain[ref].usage_pct) == ("", None, None)
+
+
+def test_decided_hours_count_from_the_client_start_with_us(db, admin):
+    """A client taken over mid-month brings the earlier days as an opening balance, so the
+    decision's hours before the client's start date must not count again."""
+    from bpa_provider.services import hours
+
+    f.municipality(db, admin)
+    c = f.client(db, admin, start_date="2026-03-16")
+    f.decision(db, admin, c.ref, hours=35, valid_from="2026-01-01")
+    (row,) = hours.hours_report(db, admin, 2026, 3, today=date(2026, 3, 31), outlook=False)
+    assert row.decided_hours == pytest.approx(35 * 16 / 7)
