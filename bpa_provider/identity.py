@@ -1,34 +1,47 @@
 """Who is running this process: the OS login, or `--as NAME` when that is honoured.
 
-`--as` is honoured under an SSH forced command (SSH_ORIGINAL_COMMAND or SSH_CONNECTION set, the
-gitolite pattern) or when the OS login is an admin, which is logged as impersonation.
+`--as NAME` is honoured in two cases only:
+- an SSH forced command: SSH_CONNECTION is set *and* the running account's authorized_keys holds
+  a bpa-provider line forcing `--as NAME` (only sshd can start such a process: the person behind
+  that key has no shell). SSH_CONNECTION alone is not enough — someone with an ordinary shell
+  login over SSH has it too;
+- an admin impersonating someone, which is written to the access log first.
+Anything else is refused. An unknown or disabled user is refused with UnknownUser (exit 1).
 """
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Mapping
 
-from bpa_provider import audit
-from bpa_provider.access import Actor
-from bpa_provider.errors import PermissionDenied
-from bpa_provider.services.users import current_login, resolve_actor
-from db.engine import Database
+from bpa_provider import sshkeys
 
-
-def under_forced_command() -> bool:
-    return bool(os.environ.get("SSH_ORIGINAL_COMMAND") is not None and "SSH_CONNECTION" in os.environ) or (
-        "SSH_CONNECTION" in os.environ and os.environ.get("BPA_FORCED_COMMAND") == "1"
-    )
+if TYPE_CHECKING:  # the heavy modules are imported when an actor is actually resolved
+    from bpa_provider.access import Actor
+    from db.engine import Database
 
 
-def actor_for(db: Database, as_user: str | None) -> Actor:
-    """Resolve the acting user; UnknownUser (exit 1) when the login is not a user."""
-    connection = os.environ.get("SSH_CONNECTION", "")
+def is_forced_command(as_user: str | None, env: Mapping[str, str] | None = None) -> bool:
+    """True when this process is sshd's forced command for `as_user` (see the module docstring)."""
+    env = os.environ if env is None else env
+    if not as_user or "SSH_CONNECTION" not in env:
+        return False
+    return sshkeys.has_forced_line(as_user, sshkeys.authorized_keys_path(env))
+
+
+def actor_for(db: "Database", as_user: str | None, env: Mapping[str, str] | None = None) -> "Actor":
+    """Resolve the acting user; UnknownUser (exit 1) when the login is not an enabled user."""
+    from bpa_provider import audit
+    from bpa_provider.errors import PermissionDenied
+    from bpa_provider.services.users import current_login, resolve_actor
+
+    env = os.environ if env is None else env
+    connection = env.get("SSH_CONNECTION", "")
     login = current_login()
     if not as_user or as_user == login:
         return resolve_actor(db, login, connection)
-    if "SSH_CONNECTION" in os.environ:
-        # Under sshd the forced command chose the name; the OS login is the service account.
+    if is_forced_command(as_user, env):
+        # sshd chose the name from the key; the OS login is merely the service account.
         return resolve_actor(db, as_user, connection)
     me = resolve_actor(db, login, connection)
     if not me.may("impersonate"):

@@ -4,6 +4,13 @@ It parses arguments, builds settings, the database and the acting user, and runs
 no subcommand it opens the Textual app (imported lazily, so reports never pay for Textual).
 Subcommands live one module each in `bpa_provider.cli.commands` and are found by name, so a new
 command is a new file. Exit codes: 0 ok, 1 refused (permission, unknown user, conflict), 2 bad input.
+
+Under an SSH forced command (`--as NAME` with SSH_CONNECTION set, no subcommand of its own — the
+line `bpa-provider users key add` writes) the person's own command arrives in
+SSH_ORIGINAL_COMMAND, the gitolite way: none opens the app; a bpa-provider subcommand runs as NAME;
+anything else (a shell, scp/sftp, another program, an attempt at `--as`/`--db`, a file path on the
+server) is refused with one line and exit code 1. The environment is cut down to an allow-list
+before anything else runs.
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
+import shlex
 import sys
-from typing import Sequence
+from typing import MutableMapping, Sequence
 
 from bpa_provider.cli.context import CliError, Context
 from bpa_provider.errors import ServiceError
@@ -41,12 +50,135 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# --------------------------------------------------------------------------- clean environment
+
+# What a process started by sshd may keep; everything else (TEXTUAL_*, PYTHON*, LD_*, …) goes.
+_SSH_KEEP = {"HOME", "USER", "LOGNAME", "SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY",
+             "SSH_CLIENT", "BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS", "BPA_LANG"}
+# Kept only when they look like what they claim to be (a TERM of "../x" could name any file).
+_SSH_CHECKED = {"TERM": r"[A-Za-z0-9._+-]{1,64}", "COLORTERM": r"[A-Za-z0-9._+-]{1,32}",
+                "LANG": r"[A-Za-z0-9_.@-]{1,40}", "LC_ALL": r"[A-Za-z0-9_.@-]{1,40}",
+                "TZ": r"[A-Za-z0-9_+/-]{1,40}"}
+_ALWAYS_DROP = ("TEXTUAL", "PYTHONINSPECT", "PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME",
+                "PYTHONBREAKPOINT", "PYTHONDEBUG", "PYTHONUSERBASE", "PYTHONWARNINGS")
+
+
+def clean_environment(env: MutableMapping[str, str]) -> None:
+    """Cut the environment down before anything reads it.
+
+    Under SSH: an allow-list, PATH reset. Elsewhere: Textual's switches (TEXTUAL_DRIVER,
+    TEXTUAL_SCREENSHOT, …) and the interpreter hooks that `python -I` would ignore, so that a
+    later `os.environ` check (PYTHONINSPECT at exit) cannot reopen them.
+    """
+    if "SSH_CONNECTION" in env:
+        for name in list(env):
+            pattern = _SSH_CHECKED.get(name)
+            if name in _SSH_KEEP or (pattern and re.fullmatch(pattern, env[name])):
+                continue
+            del env[name]
+        env["PATH"] = "/usr/bin:/bin"
+        # Nothing in a session may start a browser on the server (a console browser would hand
+        # the terminal to another program): Python's webbrowser then runs /bin/true.
+        env["BROWSER"] = "/bin/true"
+        return
+    for name in list(env):
+        if name.startswith("TEXTUAL_") or name in _ALWAYS_DROP:
+            del env[name]
+
+
+# --------------------------------------------------------------------------- forced command
+
+# Commands that work on the server's files or schema: run them on the server, not through a key.
+REMOTE_REFUSED = frozenset({"init", "backup", "restore"})
+_IDENTITY_OPTIONS = ("--as", "--db")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 (tab allowed), DEL, C1 such as CSI
+
+
+class Refused(Exception):
+    """An SSH_ORIGINAL_COMMAND that is not a bpa-provider command this key may run."""
+
+
+def remote_argv(original: str | None, commands: set[str]) -> list[str] | None:
+    """The subcommand a person asked for over SSH, as argv; None means "open the app".
+
+    Raises Refused for anything that is not one of our subcommands.
+    """
+    if original is None or not original.strip():
+        return None
+    if any("\ud800" <= ch <= "\udfff" for ch in original):
+        raise Refused("the command is not valid UTF-8")
+    if _CONTROL.search(original):
+        raise Refused("the command contains control characters")
+    try:
+        words = shlex.split(original)
+    except ValueError as exc:
+        raise Refused(f"the command cannot be read ({exc})") from None
+    if words and words[0] == "bpa-provider":
+        words = words[1:]
+    if not words:
+        return None
+    for w in words:
+        name = w.split("=", 1)[0]
+        # argparse also accepts unambiguous prefixes (--a, --d): refuse those too.
+        if name.startswith("--") and len(name) > 2 and any(o.startswith(name) for o in _IDENTITY_OPTIONS):
+            raise Refused(f"'{name}' cannot be given over SSH: your key decides who you are and which database")
+    if words[0] in ("-h", "--help"):
+        return ["--help"]
+    if words[0] not in commands:
+        raise Refused(
+            f"'{words[0][:40]}' is not a bpa-provider command; this key runs only bpa-provider "
+            "(no shell, no file copy)"
+        )
+    if words[0] in REMOTE_REFUSED:
+        raise Refused(f"'{words[0]}' runs only on the server itself, not over SSH")
+    return words
+
+
+# Arguments that name a file or folder. Over SSH they would name the *server's* files, written or
+# read as the service account (an export could overwrite authorized_keys): only "-" (standard
+# input/output) is allowed there.
+_PATH_ARGS = ("out", "file", "dir", "path", "output", "target")
+
+
+def server_paths(args: argparse.Namespace) -> list[str]:
+    """The file arguments of a parsed command that name something other than stdin/stdout."""
+    return [f"{name}={value}" for name in _PATH_ARGS
+            if isinstance(value := getattr(args, name, None), str) and value != "-"]
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:  # noqa: SLF001 - argparse offers no public accessor
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            return set(action.choices)
+    return set()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    if argv is None:
+        clean_environment(os.environ)
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    remote = bool(args.as_user) and "SSH_CONNECTION" in os.environ and not getattr(args, "command", None)
+    if remote:
+        try:
+            inner = remote_argv(os.environ.get("SSH_ORIGINAL_COMMAND"), _subcommands(parser))
+        except Refused as exc:
+            sys.stderr.write(f"bpa-provider: refused: {exc}\n")
+            return 1
+        if inner is not None:
+            outer = args
+            args = parser.parse_args(inner)
+            args.as_user, args.db = outer.as_user, outer.db
+            args.lang = args.lang or outer.lang
+            named = server_paths(args)
+            if named:
+                sys.stderr.write(f"bpa-provider: refused: over SSH a command cannot name files on the server "
+                                 f"({', '.join(named)[:80]}); use '-' for standard input or output\n")
+                return 1
     ctx = Context.from_args(args)
+    ctx.remote = remote
     try:
         if not getattr(args, "func", None):
             return ctx.open_app()
@@ -55,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"bpa-provider: {exc.message}\n")
         return exc.exit_code
     except ServiceError as exc:
-        sys.stderr.write(f"bpa-provider: {exc.message}\n")
+        sys.stderr.write(f"bpa-provider: {_one_line(exc.message)}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -65,11 +197,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # noqa: BLE001 - never a traceback in front of a person
+        damaged = _damaged_database(exc)
+        if damaged:
+            sys.stderr.write(f"bpa-provider: {damaged}\n")
+            return 1
         where = _log_crash(exc)
         sys.stderr.write(f"bpa-provider: unexpected error ({type(exc).__name__}); details in {where}\n")
         return 1
     finally:
         ctx.close()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _damaged_database(exc: BaseException) -> str:
+    """A clear refusal for a damaged SQLite file (never a silent repair)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "malformed" in text or "not a database" in text or "disk i/o error" in text:
+        return ("the database file is damaged (" + _one_line(text)[:120] + "); "
+                "nothing was changed: restore it from a backup ('bpa-provider restore FILE')")
+    return ""
 
 
 def _log_crash(exc: BaseException) -> str:

@@ -33,6 +33,7 @@ class Context:
     _db: Any = None
     _actor: Actor | None = None
     out: Any = field(default_factory=lambda: sys.stdout)
+    remote: bool = False  # running as an SSH forced command: server-side file paths are off limits
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "Context":

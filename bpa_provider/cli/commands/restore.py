@@ -1,0 +1,42 @@
+"""`bpa-provider restore FILE [--force]`: put a checked backup in place of the SQLite database.
+
+The backup is copied to a scratch file and checked first (integrity, a known schema revision, an
+intact access-log chain); a damaged or foreign file is refused and nothing changes. An existing
+database is replaced only with --force — stop the app and SSH logins first (docs/privacy.md).
+Runs on the server only: over SSH it is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bpa_provider.cli.context import CliError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("restore", help="replace the database with a checked backup (server only)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="replace an existing database")
+    p.set_defaults(func=run)
+
+
+def run(ctx, args) -> int:  # noqa: ANN001
+    from db.engine import default_url, normalise_url
+
+    from bpa_provider.services import backup
+    from bpa_provider.services.users import current_login
+
+    url = normalise_url(ctx.db_url or default_url())
+    if not url.startswith("sqlite:///"):
+        raise CliError("restore handles SQLite files; a PostgreSQL dump is restored with pg_restore "
+                       "(see docs/privacy.md)")
+    target = Path(url[len("sqlite:///"):])
+    result = backup.restore(Path(args.file), target, force=args.force, by=current_login())
+    ctx.out.write(f"Restored {args.file} into {result.path} (schema {result.revision}, "
+                  f"{result.audit_rows} access-log rows verified).\n")
+    from db import migrate
+
+    if result.revision != max(migrate.known_revisions()):
+        ctx.out.write("The backup is from an older schema: run 'bpa-provider init' to migrate it.\n")
+    return 0

@@ -1,0 +1,110 @@
+"""Reading the access log: who did or saw what, about whom, and whether the chain is intact.
+
+"Who looked at my data?" is `query(subject="K-0001")`. Reading the log is itself logged (an
+auditor's questions are part of the record), in the same transaction as the read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, select
+
+from bpa_provider import audit
+from bpa_provider.access import Actor
+from bpa_provider.errors import ValidationError
+from bpa_provider.rules.dates import local_day_start_utc, to_local
+from bpa_provider.services.base import require, service
+from db.engine import Database
+from db.models import AuditEvent
+
+DEFAULT_TZ = "Europe/Oslo"  # --from/--to are local calendar days; Norway and Sweden share the zone
+COLUMNS = ["id", "at", "actor", "role", "action", "entity", "entity_id", "subject", "summary", "connection"]
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One access-log row as shown to a person (local time, no hashes)."""
+
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    entity: str
+    entity_id: int | None
+    subject: str
+    summary: str
+    connection: str
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _row(ev: AuditEvent, tz: str) -> LogRow:
+    return LogRow(ev.id or 0, to_local(ev.at, tz).replace(microsecond=0), ev.actor, ev.role, ev.action,
+                  ev.entity, ev.entity_id, ev.subject, ev.summary, ev.connection)
+
+
+@service
+def query(
+    db: Database,
+    actor: Actor,
+    *,
+    user: str | None = None,
+    subject: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    action: str | None = None,
+    limit: int = 10_000,
+    tz: str = DEFAULT_TZ,
+) -> list[LogRow]:
+    """Log rows, oldest first, filtered by acting user, data subject, local days and action."""
+    require(actor, "audit.read", what="read the access log")
+    if since and until and until < since:
+        raise ValidationError("--to must be on or after --from", field="to")
+    if not 1 <= limit <= 1_000_000:
+        raise ValidationError("limit must be between 1 and 1000000", field="limit")
+    conds = []
+    if user:
+        conds.append(AuditEvent.actor == user)
+    if subject:
+        conds.append(AuditEvent.subject == subject)
+    if action:
+        conds.append(AuditEvent.action == action)
+    if since:
+        conds.append(AuditEvent.at >= local_day_start_utc(since, tz))
+    if until:
+        conds.append(AuditEvent.at < local_day_start_utc(until + timedelta(days=1), tz))
+    q = select(AuditEvent).order_by(AuditEvent.id).limit(limit)
+    if conds:
+        q = q.where(and_(*conds))
+    filters = ", ".join(f"{k}={v}" for k, v in
+                        (("user", user), ("subject", subject), ("from", since), ("to", until), ("action", action)) if v)
+    with db.write() as s:
+        rows = [_row(ev, tz) for ev in s.execute(q).scalars()]
+        audit.record(s, actor, "view", "audit_event", subject=subject or "",
+                     summary=f"access log read ({filters or 'everything'}): {len(rows)} rows")
+    return rows
+
+
+@service
+def verify(db: Database, actor: Actor) -> audit.ChainReport:
+    """Recompute the whole hash chain; the first broken row, if any. The check is logged."""
+    require(actor, "audit.read", what="read the access log")
+    with db.read() as s:
+        report = audit.verify_chain(s)
+    outcome = "intact" if report.ok else f"BROKEN at row {report.broken_at}: {report.reason}"
+    with db.write() as s:
+        audit.record(s, actor, "verify", "audit_event", summary=f"chain of {report.rows} rows {outcome}")
+    return report
+
+
+@service
+def row(db: Database, actor: Actor, event_id: int, tz: str = DEFAULT_TZ) -> LogRow | None:
+    """One row by id (to show the broken row after a failed verify)."""
+    require(actor, "audit.read", what="read the access log")
+    with db.read() as s:
+        ev = s.get(AuditEvent, event_id)
+        return _row(ev, tz) if ev is not None else None

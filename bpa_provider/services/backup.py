@@ -1,0 +1,231 @@
+"""Backups and restores of the SQLite database with SQLite's online backup API.
+
+Never copy the file: a copy taken while data sits in the -wal file can lose whole tables
+(measured, shared/engineering.md). `backup()` reads one consistent snapshot while others keep
+writing, turns the copy into a single self-contained file (journal_mode=DELETE), and runs
+`PRAGMA integrity_check` on it before it takes the target's name. `restore()` first copies the
+backup to a scratch file and checks that copy — integrity, a schema revision this app knows, an
+intact access-log chain — and only then writes it into the target through the backup API, so a
+damaged or foreign file never replaces a database. PostgreSQL is backed up with pg_dump
+(`pg_dump_hint`, docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bpa_provider import audit
+from bpa_provider.access import Actor
+from bpa_provider.errors import DatabaseUnavailable, ServiceError
+from bpa_provider.services.base import require, service
+from db.engine import Database
+
+
+class FileRefused(ServiceError):
+    """The backup or restore file cannot be used (exists, missing, damaged, foreign): exit code 2."""
+
+    exit_code = 2
+
+
+class UsePgDump(ServiceError):
+    """The database is PostgreSQL: back it up with pg_dump (exit code 2, like bad input)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """What was written (or restored) and what was checked."""
+
+    path: Path
+    size: int
+    revision: str
+    audit_rows: int = 0
+
+
+def pg_dump_hint(db: Database, target: str = "FILE") -> str:
+    """The documented pg_dump command for this database (password never shown: use ~/.pgpass)."""
+    url = db.engine.url.set(drivername="postgresql", password=None)
+    return f"pg_dump --format=custom --no-owner --file={target} '{url.render_as_string(hide_password=True)}'"
+
+
+def sqlite_path(db: Database) -> Path:
+    """The file behind a SQLite Database."""
+    name = db.engine.url.database
+    if db.dialect != "sqlite" or not name or name == ":memory:":
+        raise UsePgDump(f"this is a {db.dialect} database; use: {pg_dump_hint(db)}")
+    return Path(name).resolve()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _integrity(con: sqlite3.Connection) -> str:
+    try:
+        rows = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.DatabaseError as exc:  # damage so bad the check itself cannot run
+        return str(exc)
+    return "ok" if rows == ["ok"] else "; ".join(rows[:3])
+
+
+def _revision(con: sqlite3.Connection) -> str | None:
+    try:
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+@service
+def backup(db: Database, actor: Actor, target: Path, *, force: bool = False) -> BackupResult:
+    """Write a checked, self-contained copy of the live SQLite database to `target` (mode 0600)."""
+    require(actor, "backup.run", what="make backups")
+    source = sqlite_path(db)
+    target = Path(target).expanduser().resolve()
+    if target == source:
+        raise FileRefused("the backup cannot be the database itself")
+    if target.exists() and not force:
+        raise FileRefused(f"{target} exists; add --force to replace it")
+    if not target.parent.is_dir():
+        raise FileRefused(f"the folder {target.parent} does not exist")
+    tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
+    try:
+        with closing(sqlite3.connect(source, timeout=10)) as src, closing(sqlite3.connect(tmp)) as dst:
+            src.execute("PRAGMA busy_timeout=10000")
+            src.backup(dst)  # one step: one read transaction, a consistent snapshot
+            dst.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
+            check = _integrity(dst)
+            revision = _revision(dst) or "?"
+        if check != "ok":
+            raise DatabaseUnavailable(f"the copy failed its integrity check ({check}); "
+                                      "the database itself may be damaged: nothing was written")
+        os.chmod(tmp, 0o600)  # personal data: readable by the service account only
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(f"the backup failed ({exc}); nothing was written") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    size = target.stat().st_size
+    with db.write() as s:
+        audit.record(s, actor, "backup", "database", summary=f"backup written to {target} ({size} bytes, "
+                     f"schema {revision}, integrity ok)")
+    return BackupResult(target, size, revision)
+
+
+def _check_copy(scratch: Path) -> tuple[str, int]:
+    """Integrity, known schema revision and an intact chain of the scratch copy."""
+    from db import migrate
+    from db.engine import open_database
+
+    with closing(sqlite3.connect(scratch)) as con:
+        check = _integrity(con)
+        if check != "ok":
+            raise FileRefused(f"the backup is damaged ({check}): not restored")
+        revision = _revision(con)
+    if revision is None:
+        raise FileRefused("the file is not a bpa-provider database (no schema revision): not restored")
+    if revision not in migrate.known_revisions():
+        raise FileRefused(f"the backup has schema revision {revision}, which this version of "
+                          "bpa-provider does not know: not restored")
+    db = open_database(str(scratch))
+    try:
+        with db.read() as s:
+            report = audit.verify_chain(s)
+    finally:
+        db.dispose()
+    if not report.ok:
+        raise FileRefused(f"the backup's access log is broken at row {report.broken_at} "
+                          f"({report.reason}): not restored")
+    return revision, report.rows
+
+
+def _copy_into(src_path: Path, target: Path, wait: float = 10.0) -> None:
+    with closing(sqlite3.connect(src_path)) as src, \
+            closing(sqlite3.connect(target, timeout=wait, isolation_level=None)) as dst:
+        # Python's backup() retries a locked destination forever: find out first, with a deadline,
+        # whether a writer holds it (writers' transactions are short, so the copy then gets in).
+        dst.execute("BEGIN IMMEDIATE")
+        dst.execute("ROLLBACK")
+        src.backup(dst)
+
+
+def _move_aside(target: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = target.with_name(f"{target.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{target}{suffix}")
+        if part.exists():
+            os.replace(part, Path(f"{aside}{suffix}"))
+    return aside
+
+
+def restore(source: Path, target: Path, *, force: bool = False, by: str = "") -> BackupResult:
+    """Check a backup and write it into the SQLite database at `target`.
+
+    Not a service: the target may be missing or damaged, so there may be no one to resolve as an
+    actor. The authority is the server account that can write the database file (the CLI refuses
+    `restore` over SSH). The restore is recorded in the restored database's access log.
+    """
+    source = Path(source).expanduser().resolve()
+    target = Path(target).expanduser().resolve()
+    if not source.is_file():
+        raise FileRefused(f"no such file: {source}")
+    if source == target:
+        raise FileRefused("the backup and the database are the same file")
+    if target.exists() and not force:
+        raise FileRefused(f"{target} exists; add --force to replace it (stop the app and SSH logins first)")
+    if not target.parent.is_dir():
+        raise FileRefused(f"the folder {target.parent} does not exist")
+    scratch = target.parent / f".{target.name}.restore-{os.getpid()}"
+    try:
+        try:
+            with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+                    closing(sqlite3.connect(scratch)) as dst:
+                src.backup(dst)
+        except sqlite3.DatabaseError as exc:
+            raise FileRefused(f"the file is not a usable SQLite database ({exc}): not restored") from None
+        revision, rows = _check_copy(scratch)
+        aside = None
+        try:
+            _copy_into(scratch, target)
+        except sqlite3.DatabaseError as exc:
+            text = str(exc).lower()
+            if "not a database" not in text and "malformed" not in text:
+                raise FileRefused(f"the database could not be replaced ({exc}); is the app still "
+                                  "running? Stop it and SSH logins first") from None
+            # The target itself is damaged: keep it for inspection, never repair it silently.
+            aside = _move_aside(target)
+            _copy_into(scratch, target)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+    os.chmod(target, 0o600)
+    _record_restore(target, source, revision, rows, by, aside)
+    return BackupResult(target, target.stat().st_size, revision, rows)
+
+
+def _record_restore(target: Path, source: Path, revision: str, rows: int, by: str, aside: Path | None) -> None:
+    from db.engine import open_database
+
+    db = open_database(str(target))
+    try:
+        with db.write() as s:
+            note = f"; the damaged file was kept as {aside}" if aside else ""
+            audit.record(s, Actor(login=by or "operator", role="operator"), "restore", "database",
+                         summary=f"database restored from {source} (schema {revision}, "
+                                 f"{rows} access-log rows verified){note}")
+    finally:
+        db.dispose()

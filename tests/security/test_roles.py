@@ -1,0 +1,195 @@
+"""Every service × every role: allowed or refused exactly as `access.PERMISSIONS` says.
+
+The service functions are discovered (every `@service` in bpa_provider/services), so a new one is
+covered the day it is written. Each module's `require` is wrapped to record the permission the
+service checks first; the role table then says whether the call must be refused. Most services
+check before they read their arguments, so placeholder arguments are enough; those that load a
+row first (to check a supervisor's client) get real rows of the supervisor's own client (ARGS).
+A service that reaches no permission check at all fails the test.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import shutil
+from datetime import date, datetime, time, timezone
+from typing import Any, Callable
+
+import pytest
+from sqlalchemy import select
+
+import bpa_provider.services as services_pkg
+from bpa_provider.access import PERMISSIONS, ROLES, Actor
+from bpa_provider.errors import PermissionDenied
+from bpa_provider.services import base, listing, records, users
+from db.engine import Database, make_engine
+from db.models import RotaPattern, Shift, Supervision
+import factories as f
+
+SCOPE_WORDS = ("own client", "your own")
+
+
+def _discover() -> dict[str, Callable[..., Any]]:
+    found = {}
+    for info in sorted(pkgutil.iter_modules(services_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"bpa_provider.services.{info.name}")
+        for name, fn in list(vars(module).items()):
+            if (callable(fn) and getattr(fn, "__module__", None) == module.__name__ and hasattr(fn, "__wrapped__")
+                    and getattr(fn, "__code__", None) is not None and fn.__code__.co_filename == base.__file__):
+                found[f"{info.name}.{name}"] = fn
+    return found
+
+
+SERVICES = _discover()
+KINDS = sorted(records.SPECS)
+
+
+def _records_args(fn: str, kind: str) -> Callable[[dict], tuple]:
+    def build(ids: dict) -> tuple:
+        rid = ids[kind]
+        return {
+            "create": (kind, {}), "update": (kind, rid, None, {}), "end": (kind, rid, None, "2026-12-31"),
+            "get": (kind, rid), "find_id": (kind, rid), "list_records": (kind,),
+            "reveal_national_id": (kind, rid),
+        }[fn]
+    return build
+
+
+# Services that need real arguments: name -> {variant: builder(ids) -> positional args}.
+ARGS: dict[str, dict[str, Callable[[dict], tuple]]] = {
+    **{f"records.{fn}": {kind: _records_args(fn, kind) for kind in KINDS
+                         if not (fn == "end" and records.SPECS[kind].end_field is None)
+                         and not (fn == "reveal_national_id" and not hasattr(records.SPECS[kind].model, "national_id"))}
+       for fn in ("create", "update", "end", "get", "find_id", "list_records", "reveal_national_id")},
+    "listing.rows": {kind: (lambda ids, kind=kind: (kind,)) for kind in listing.KINDS.values()},
+    "roster.update_shift": {"own": lambda ids: (ids["shift"], None)},
+    "roster.cancel_shift": {"own": lambda ids: (ids["shift"], None)},
+    "roster.reassign_shift": {"own": lambda ids: (ids["shift"], None, ids["assistant"])},
+    "roster.update_pattern": {"own": lambda ids: (ids["pattern"], None)},
+    "roster.get_shift": {"own": lambda ids: (ids["shift"],)},
+    "periods.decide_deviation": {"own": lambda ids: (ids["shift"], None, True)},
+    "worktime.acknowledge_warning": {"own": lambda ids: (ids["shift"], "NO-REST-DAILY", "ok")},
+}
+
+CASES = [(name, variant) for name in SERVICES for variant in (ARGS.get(name) or {"placeholders": None})]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, sqlite_template):
+    """A small database: the supervisor S-0001 leads K-0001; K-0002 is someone else's client."""
+    d = tmp_path_factory.mktemp("roles")
+    shutil.copy(sqlite_template, d / "template.sqlite3")
+    db = Database(make_engine(f"sqlite:///{d / 'template.sqlite3'}"))
+    admin = Actor("admin", "admin")
+    muni = f.municipality(db, admin)
+    own = f.client(db, admin, national_id=f.valid_fnr())
+    other = f.client(db, admin, name="Ola Nordmann")
+    decision = f.decision(db, admin, own.ref)
+    sup = records.create(db, admin, "supervisor", {"name": "Siv", "client_id": own.ref, "since": "2025-01-01"})
+    asst = f.assistant(db, admin, national_id=f.valid_fnr())
+    emp = f.employment(db, admin, asst.ref)
+    asg = f.assignment(db, admin, asst.ref, own.ref)
+    with db.write() as s:
+        supervision = s.execute(select(Supervision.id)).scalar_one()
+        shift = Shift(client_id=own.id, assistant_id=asst.id, start_utc=datetime(2026, 3, 2, 7, tzinfo=timezone.utc),
+                      end_utc=datetime(2026, 3, 2, 15, tzinfo=timezone.utc), deviation_status="pending")
+        pattern = RotaPattern(client_id=own.id, assistant_id=asst.id, weekdays="0,2", start_time=time(8),
+                              end_time=time(16), valid_from=date(2026, 3, 2))
+        s.add_all([shift, pattern])
+        s.flush()
+        ids = {"municipality": muni.id, "client": own.id, "decision": decision.id, "supervisor": sup.id,
+               "supervision": supervision, "assistant": asst.id, "employment": emp.id, "assignment": asg.id,
+               "shift": shift.id, "pattern": pattern.id, "other_client": other.id, "sup_id": sup.id}
+    users.add_user(db, admin, "sup", "supervisor", sup.ref)
+    db.dispose()
+    return d, ids
+
+
+def _actor(role: str, ids: dict) -> Actor:
+    if role == "supervisor":
+        return Actor("sup", role, supervisor_id=ids["sup_id"], client_scope=frozenset({ids["client"]}))
+    return Actor(f"a-{role}", role)
+
+
+def _placeholders(fn: Callable[..., Any]) -> tuple[tuple, dict]:
+    params = list(inspect.signature(fn.__wrapped__).parameters.values())[2:]
+    args = tuple(None for p in params if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD)
+    kwargs = {p.name: None for p in params if p.default is p.empty and p.kind is p.KEYWORD_ONLY}
+    return args, kwargs
+
+
+@pytest.mark.filterwarnings("ignore:fully NULL primary key")  # placeholder ids
+@pytest.mark.parametrize("name, variant", CASES, ids=[f"{n}[{v}]" for n, v in CASES])
+def test_service_allows_and_refuses_per_role_table(name, variant, world, tmp_path, monkeypatch):
+    template, ids = world
+    shutil.copy(template / "template.sqlite3", tmp_path / "db.sqlite3")
+    db = Database(make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}"))
+    checked: list[str] = []
+    real_require = base.require
+
+    def recording_require(actor: Actor, permission: str, **kw: Any) -> None:
+        checked.append(permission)
+        return real_require(actor, permission, **kw)
+
+    for info in pkgutil.iter_modules(services_pkg.__path__):
+        module = importlib.import_module(f"bpa_provider.services.{info.name}")
+        if getattr(module, "require", None) is real_require:
+            monkeypatch.setattr(module, "require", recording_require)
+    fn = SERVICES[name]
+    if variant == "placeholders":
+        args, kwargs = _placeholders(fn)
+    else:
+        args, kwargs = ARGS[name][variant](ids), {}
+    try:
+        for role in ROLES:
+            checked.clear()
+            try:
+                fn(db, _actor(role, ids), *args, **kwargs)
+                refused, message = False, ""
+            except PermissionDenied as exc:
+                refused, message = True, exc.message
+            except Exception:  # noqa: BLE001 - placeholder arguments: only the permission matters here
+                refused, message = False, ""
+            assert checked, f"{name} reached no permission check as {role}"
+            must_refuse = checked[0] not in PERMISSIONS[role]
+            scope = role == "supervisor" and any(w in message.lower() for w in SCOPE_WORDS)
+            assert refused == must_refuse or (refused and scope), (
+                f"{name}[{variant}] as {role}: checks {checked[0]!r}, "
+                f"{'refused' if refused else 'allowed'} ({message})")
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def scoped(world, tmp_path):
+    template, ids = world
+    shutil.copy(template / "template.sqlite3", tmp_path / "db.sqlite3")
+    db = Database(make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}"))
+    yield db, ids, Actor("sup", "supervisor", supervisor_id=ids["sup_id"])
+    db.dispose()
+
+
+def test_supervisor_scope_on_records(scoped):
+    db, ids, sup = scoped
+    assert records.get(db, sup, "client", ids["client"]).ref == "K-0001"
+    with pytest.raises(PermissionDenied):
+        records.get(db, sup, "client", ids["other_client"])
+    assert [c.ref for c in records.list_records(db, sup, "client").rows] == ["K-0001"]
+    assert [r["ref"] for r in listing.rows(db, sup, "client")[0]] == ["K-0001"]
+    for kind in ("municipality", "supervisor", "employment"):
+        with pytest.raises(PermissionDenied):
+            records.list_records(db, sup, kind)
+    with pytest.raises(PermissionDenied):
+        records.reveal_national_id(db, sup, "client", ids["client"])
+
+
+@pytest.mark.xfail(strict=True, reason="records.get has no scope check for assistants (no client_field): "
+                                       "a supervisor can read any assistant by id — reported to the records owner")
+def test_supervisor_cannot_get_an_assistant_of_another_client(scoped):
+    db, ids, sup = scoped
+    admin = Actor("admin", "admin")
+    stranger = f.assistant(db, admin, name="Fremmed Assistent")
+    with pytest.raises(PermissionDenied):
+        records.get(db, sup, "assistant", stranger.id)
