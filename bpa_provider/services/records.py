@@ -29,7 +29,10 @@ from db.models import (
 )
 from db.types import utcnow
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters (escape codes would reach terminals), and bidirectional overrides that make
+# a name display as something else. Line breaks and tabs only in multi-line fields.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class FieldSpec:
     maximum: float | None = None
     create_only: bool = False
     hint: str = ""
+    multiline: bool = False  # notes may hold line breaks; names and references may not
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,14 @@ class EntitySpec:
 def clean_text(raw: Any, spec: FieldSpec) -> str:
     """Text as typed, minus surrounding space; control characters and over-long input refused."""
     text = "" if raw is None else str(raw).strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: what undecodable bytes become in argv or files
+        raise ValueError("contains characters that are not valid text") from None
     if _CONTROL.search(text):
         raise ValueError("contains control characters (such as escape codes); remove them")
+    if not spec.multiline and _LINE_BREAKS.search(text):
+        raise ValueError("must be on one line (no line breaks or tabs)")
     if len(text) > spec.max_len:
         raise ValueError(f"is too long ({len(text)} characters, at most {spec.max_len})")
     return text
@@ -397,7 +407,7 @@ SPECS: dict[str, EntitySpec] = {
             _T("municipality_id", "Municipality", "ref", required=True, ref_kind="municipality"),
             _T("status", "Status", "choice", choices=("prospect", "active", "transferring_out", "ended")),
             _T("phone", "Phone", max_len=40),
-            _T("address", "Address"),
+            _T("address", "Address", multiline=True),
             _T("start_date", "Start date", "date"),
             _T("end_date", "End date", "date"),
         ),
@@ -417,7 +427,7 @@ SPECS: dict[str, EntitySpec] = {
             _T("services", "Services", hint="practical,training,support,respite"),
             _T("valid_from", "Valid from", "date", required=True),
             _T("valid_to", "Valid to", "date"),
-            _T("note", "Note", max_len=500),
+            _T("note", "Note", max_len=500, multiline=True),
         ),
         end_field="valid_to", search_columns=("case_number",), client_field="client_id",
         validate=_validate_decision,
@@ -646,10 +656,31 @@ def get(db: Database, actor: Actor, kind: str, record_id: int) -> Any:
         obj = s.get(spec.model, record_id)
         if obj is None:
             raise NotFound(f"{spec.label} {record_id} does not exist")
-        cid = _client_id_of(spec, obj)
-        if actor.is_scoped and spec.client_field is not None and not actor.may_see_client(cid):
-            raise PermissionDenied("You can only see your own clients.")
-        return obj
+        if actor.is_scoped and not _in_scope(s, actor, spec, obj):
+            raise PermissionDenied("You can only see your own clients and their assistants.")
+        return _for_reader(actor, obj)
+
+
+def _in_scope(session: Session, actor: Actor, spec: EntitySpec, obj: Any) -> bool:
+    """Whether a supervisor may read this record: their clients, and assistants working for them."""
+    if spec.client_field is not None:
+        return actor.may_see_client(_client_id_of(spec, obj))
+    if spec.kind == "assistant":
+        mine = select(Assignment.id).where(
+            Assignment.assistant_id == obj.id, Assignment.client_id.in_(sorted(actor.client_scope or ())))
+        return session.execute(mine.limit(1)).scalar() is not None
+    if spec.kind == "supervisor":
+        return obj.id == actor.supervisor_id
+    return spec.kind == "municipality"
+
+
+def _for_reader(actor: Actor, obj: Any) -> Any:
+    """The record as this reader may see it: a role that may not see national IDs gets them masked."""
+    if getattr(obj, "national_id", None) and not actor.may("national_id.reveal"):
+        copy = type(obj).model_validate(obj.model_dump())
+        copy.national_id = nid.mask(obj.national_id)
+        return copy
+    return obj
 
 
 @service
@@ -726,7 +757,7 @@ def list_records(
         col = getattr(model, order) if order and hasattr(model, order) else (
             getattr(model, "ref", None) or getattr(model, "name", None) or model.id)
         q = q.order_by(col.desc() if descending else col, model.id).offset(offset).limit(limit)
-        rows = list(s.execute(q).scalars())
+        rows = [_for_reader(actor, r) for r in s.execute(q).scalars()]
         return Page(rows, total, offset, limit)
 
 

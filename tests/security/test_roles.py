@@ -185,8 +185,6 @@ def test_supervisor_scope_on_records(scoped):
         records.reveal_national_id(db, sup, "client", ids["client"])
 
 
-@pytest.mark.xfail(strict=True, reason="records.get has no scope check for assistants (no client_field): "
-                                       "a supervisor can read any assistant by id — reported to the records owner")
 def test_supervisor_cannot_get_an_assistant_of_another_client(scoped):
     db, ids, sup = scoped
     admin = Actor("admin", "admin")

@@ -174,3 +174,20 @@ def test_unknown_reference_and_a_bad_national_id_are_reported_together(db, admin
     assert exc.value.for_field("municipality_id") == "'Atlantis' is not a known municipality"
     assert exc.value.for_field("name")
     assert exc.value.for_field("national_id")
+
+
+@pytest.mark.parametrize("bad", ["Kari\nNordmann", "Kari\tNordmann", "Kari \u202eannamdroN"])
+def test_single_line_fields_refuse_line_breaks_and_bidi_overrides(db, admin, bad):
+    f.municipality(db, admin)
+    with pytest.raises(ValidationError) as exc:
+        f.client(db, admin, name=bad)
+    assert exc.value.for_field("name")
+
+
+def test_roles_that_may_not_see_ids_get_them_masked(db, admin, auditor):
+    f.municipality(db, admin)
+    fnr = f.valid_fnr()
+    c = f.client(db, admin, national_id=fnr)
+    assert records.get(db, admin, "client", c.id).national_id == fnr
+    assert records.get(db, auditor, "client", c.id).national_id == fnr[:6] + "*****"
+    assert records.list_records(db, auditor, "client").rows[0].national_id == fnr[:6] + "*****"
