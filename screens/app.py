@@ -1,41 +1,159 @@
-"""The Textual application and `run_app`, its entry point from the CLI."""
+"""The Textual application and `run_app`, its entry point from the CLI.
+
+`BpaApp` holds what every screen needs (database, acting user, settings, today's date) and the
+navigation between screens: opening records, forms and the end-a-record dialog, the help screen,
+the language switch. The screens themselves live one per module beside this one.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from datetime import date
+from typing import Any, Iterable
+
+from textual import on
+from textual.app import App, SystemCommand, get_system_commands_provider
+from textual.binding import Binding
+from textual.screen import Screen
 
 from bpa_provider.access import Actor
-from bpa_provider.services import listing
+from bpa_provider.config import Settings
+from bpa_provider.i18n import N_, _, set_language
 from db.engine import Database
+from screens.assistant_detail import AssistantDetailScreen
+from screens.client_detail import ClientDetailScreen
+from screens.commands import NavigationCommands, RecordCommands
+from screens.end_form import EndForm
+from screens.forms import RecordForm
+from screens.help import HelpScreen, collect
+from screens.main import MainScreen
+from screens.messages import OpenRecord
+from screens.ui import TranslatedBindings
+
+DETAIL_SCREENS: dict[str, type[Screen]] = {"client": ClientDetailScreen, "assistant": AssistantDetailScreen}
 
 
-class BpaApp(App):
-    """bpa-provider's terminal app."""
+class BpaApp(TranslatedBindings, App[int]):
+    """bpa-provider's terminal app. `today` may be fixed (tests, snapshots); by default it is the
+    date when asked."""
 
     TITLE = "bpa-provider"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "app.tcss"
+    COMMANDS = {NavigationCommands, RecordCommands, get_system_commands_provider}
+    BINDINGS = [
+        Binding("f1", "help", N_("Help")),
+        Binding("question_mark", "help", N_("Help"), show=False),
+        Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
+    ]
 
-    def __init__(self, db: Database, actor: Actor, **kwargs):
+    def __init__(self, db: Database, actor: Actor, lang: str | None = None,
+                 settings: Settings | None = None, today: date | None = None) -> None:
+        self.lang = set_language(lang)
         super().__init__()
+        self.translate_bindings()
         self.db = db
         self.actor = actor
+        self.settings = settings or Settings()
+        self._today = today
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="clients")
-        yield Footer()
+    @property
+    def today(self) -> date:
+        return self._today or date.today()
 
-    def on_mount(self) -> None:
-        self.sub_title = f"{self.actor.login} ({self.actor.role})"
-        table = self.query_one(DataTable)
-        cols = listing.COLUMNS["client"]
-        table.add_columns(*cols)
-        rows, _ = listing.rows(self.db, self.actor, "client", limit=200)
-        for r in rows:
-            table.add_row(*[str(r.get(c) or "") for c in cols])
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    # -- the palette: no screenshots (they write personal data to disk) -------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self._refuse_screenshot()
+
+    def deliver_screenshot(self, *args: Any, **kwargs: Any) -> str | None:
+        self._refuse_screenshot()
+        return None
+
+    def save_screenshot(self, *args: Any, **kwargs: Any) -> str:
+        self._refuse_screenshot()
+        return ""
+
+    def _refuse_screenshot(self) -> None:
+        self.notify(_("Screenshots are switched off: they would write personal data to disk."),
+                    severity="warning")
+
+    # -- navigation ------------------------------------------------------------------------
+    def main_screen(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    async def action_go(self, area: str) -> None:
+        """Back to the main screen, showing `area`."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):
+            await self.pop_screen()
+        await self.main_screen().action_go(area)
+
+    @on(OpenRecord)
+    def _open_record(self, message: OpenRecord) -> None:
+        self.open_record(message.kind, message.record_id)
+
+    def open_record(self, kind: str, record_id: int) -> None:
+        """A client or assistant opens its screen; other records open their edit form."""
+        screen_type = DETAIL_SCREENS.get(kind)
+        if screen_type is None:
+            self.open_form(kind, record_id)
+            return
+        top = self.screen
+        if isinstance(top, screen_type) and top.record_id == record_id:  # type: ignore[attr-defined]
+            top.load()  # type: ignore[attr-defined]
+            return
+        self.push_screen(screen_type(record_id))  # type: ignore[call-arg]
+
+    def open_form(self, kind: str, record_id: int | None = None,
+                  preset: dict[str, tuple[Any, str]] | None = None) -> None:
+        """Create (no id) or edit a record in a modal form."""
+        def saved(record: Any) -> None:
+            if record is None:
+                return
+            self.notify(_("Saved."))
+            self.broadcast_change(kind)
+            if record_id is None and kind in DETAIL_SCREENS:
+                self.open_record(kind, record.id)
+
+        self.push_screen(RecordForm(kind, record_id, preset), saved)
+
+    def open_end(self, kind: str, record: Any, name: str | None = None) -> None:
+        """Ask for the end date and reason of a record, then end it."""
+        def ended(result: Any) -> None:
+            if result is not None:
+                self.notify(_("Ended."))
+                self.broadcast_change(kind)
+
+        self.push_screen(EndForm(kind, record, name), ended)
+
+    def broadcast_change(self, kind: str) -> None:
+        """Every open screen reloads what may show the changed record."""
+        for screen in self.screen_stack:
+            hook = getattr(screen, "record_changed", None)
+            if hook is not None:
+                hook(kind)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(collect(self, self.screen)))
+
+    async def set_language_and_rebuild(self, lang: str) -> None:
+        """Switch language: the main screen is built again in it (other screens are closed)."""
+        self.lang = set_language(lang)
+        self.translate_bindings()
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):
+            await self.pop_screen()
+        await self.main_screen().rebuild()
 
 
-def run_app(db: Database, actor: Actor, lang: str | None = None, settings=None) -> int:  # noqa: ANN001
-    BpaApp(db, actor).run()
-    return 0
+def run_app(db: Database, actor: Actor, lang: str | None = None, settings: Settings | None = None) -> int:
+    """Run the app until the person quits; the exit code for the CLI."""
+    app = BpaApp(db, actor, lang=lang, settings=settings)
+    app.run()
+    return app.return_code or 0

@@ -24,6 +24,7 @@ import shlex
 import sys
 from typing import MutableMapping, Sequence
 
+from bpa_provider.crashlog import log_crash
 from bpa_provider.cli.context import CliError, Context
 from bpa_provider.errors import ServiceError
 
@@ -201,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if damaged:
             sys.stderr.write(f"bpa-provider: {damaged}\n")
             return 1
-        where = _log_crash(exc)
+        where = log_crash(exc)
         sys.stderr.write(f"bpa-provider: unexpected error ({type(exc).__name__}); details in {where}\n")
         return 1
     finally:
@@ -219,23 +220,6 @@ def _damaged_database(exc: BaseException) -> str:
         return ("the database file is damaged (" + _one_line(text)[:120] + "); "
                 "nothing was changed: restore it from a backup ('bpa-provider restore FILE')")
     return ""
-
-
-def _log_crash(exc: BaseException) -> str:
-    """Write the traceback to the user's log folder (never to the terminal) and say where."""
-    import traceback
-    from pathlib import Path
-
-    from platformdirs import user_log_dir
-
-    path = Path(user_log_dir("bpa-provider", appauthor=False)) / "errors.log"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write("".join(traceback.format_exception(exc)) + "\n")
-    except OSError:
-        return "(the log could not be written)"
-    return str(path)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,196 @@
+"""A client's screen: the record, decisions, supervisors, assistants, this month's hours, staff
+reviews, an open transfer and the record's history. Opening it is logged (services.details)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Static
+
+from bpa_provider.i18n import N_, _
+from bpa_provider.rules.dates import to_local
+from bpa_provider.services import details
+from screens import labels
+from screens.detail_base import DetailScreen
+from screens.ui import hours, period, text
+
+
+class ClientDetailScreen(DetailScreen):
+    """One client, everything about them on one scrolling screen."""
+
+    kind = "client"
+
+    BINDINGS = [
+        Binding("escape", "back", N_("Back")),
+        Binding("e", "edit", N_("Edit client")),
+        Binding("d", "new_decision", N_("New decision")),
+        Binding("a", "new_assignment", N_("Assign assistant")),
+        Binding("s", "new_supervisor", N_("New supervisor")),
+        Binding("l", "link_supervisor", N_("Link supervisor"), show=False),
+        Binding("x", "end", N_("End…")),
+        Binding("r", "reveal", N_("Show national ID"), show=False),
+        Binding("f5", "reload", N_("Reload"), show=False),
+    ]
+
+    def load(self) -> None:
+        app = self.bpa
+        self.call_service("detail", details.client_detail, app.db, app.actor, self.record_id, app.today)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        may = self.bpa.actor.may
+        needs = {"edit": "client.write", "new_decision": "decision.write", "new_assignment": "assignment.write",
+                 "new_supervisor": "supervisor.write", "link_supervisor": "supervisor.write", "end": "client.write"}
+        if action in needs:
+            return may(needs[action])
+        return super().check_action(action, parameters)
+
+    # -- sections --------------------------------------------------------------------------
+    def build(self) -> list[Widget]:
+        d: details.ClientDetail = self.detail
+        return [
+            *self._summary(d), *self._decisions(d), *self._hours(d), *self._supervisors(d),
+            *self._assistants(d), *self._transfer(d), *self._history(d),
+        ]
+
+    def _summary(self, d: details.ClientDetail) -> list[Widget]:
+        c = d.client
+        status = labels.choice(c.status)
+        return [self.summary([
+            (_("Client"), Text(f"{c.ref} {c.name}", style="bold")),
+            (_("Status"), Text(status if c.status == "active" else status.upper(), style="bold")),
+            (_("National ID"), self.national_id_text(c.national_id)),
+            (_("Birth date"), text(c.birth_date)),
+            (_("Municipality"), text(d.municipality.name if d.municipality else "")),
+            (_("Period"), Text(period(c.start_date, c.end_date))),
+            (_("Phone"), text(c.phone)),
+            (_("Address"), text(c.address)),
+        ])]
+
+    def _decisions(self, d: details.ClientDetail) -> list[Widget]:
+        out: list[Widget] = [self.heading(_("Decisions"), len(d.decisions))]
+        if not d.decisions:
+            return out + [self.note(_("No decision yet. Press d to add one."))]
+        today = self.bpa.today
+        out.append(self.table("decisions", [
+            (_("Period"), 23), (_("Hours"), 10), (_("Case number"), 12), (_("Services"), 22),
+            (_("Two-helper"), 10), (_("Night"), 6)], d.decisions, lambda x: [
+            Text(period(x.valid_from, x.valid_to) + (" ◀" if x.valid_from <= today and (
+                x.valid_to is None or x.valid_to >= today) else "")),
+            Text(f"{hours(x.hours)}/{labels.choice(x.hours_unit)}"), text(x.case_number),
+            text(", ".join(labels.choice(s) for s in x.services.split(",") if s)),
+            Text(hours(x.two_helper_hours) if x.two_helper_hours else ""), text(x.night_hours_allowed)]))
+        out.append(self.note(_("◀ marks the decision in force today.")))
+        return out
+
+    def _hours(self, d: details.ClientDetail) -> list[Widget]:
+        out: list[Widget] = [self.heading(_("Hours this month"))]
+        h = d.hours
+        if h is None:
+            return out + [self.note(_("Not available in this version."))]
+        line = _("Decided: {decided} h · used: {used} h").format(decided=hours(h.decided), used=hours(h.used))
+        if h.planned is not None:
+            line += " · " + _("planned: {planned} h").format(planned=hours(h.planned))
+        flag = Text(line)
+        if h.flag:
+            flag.append(f"  {labels.flag(h.flag)}", style="bold")
+        return out + [Static(flag, classes="summary")]
+
+    def _supervisors(self, d: details.ClientDetail) -> list[Widget]:
+        out: list[Widget] = [self.heading(_("Work supervisors"), len(d.supervisors))]
+        if not d.supervisors:
+            return out + [self.note(_("No supervisor yet. Press s to add one."))]
+        out.append(self.table("supervisors", [
+            (_("Ref"), 7), (_("Name"), 20), (_("Phone"), 12), (_("Relation"), 10), (_("Period"), 22)],
+            d.supervisors, lambda x: [
+                text(x.supervisor.ref), text(x.supervisor.name), text(x.supervisor.phone),
+                Text(labels.choice(x.supervision.relation)), Text(period(x.supervision.since, x.supervision.until))]))
+        return out
+
+    def _assistants(self, d: details.ClientDetail) -> list[Widget]:
+        out: list[Widget] = [self.heading(_("Assistants"), len(d.assignments))]
+        if not d.assignments:
+            return out + [self.note(_("No assistant assigned. Press a to assign one."))]
+        out.append(self.table("assignments", [
+            (_("Ref"), 7), (_("Name"), 18), (_("Role"), 10), (_("Last review"), 13), (_("Next review"), 13),
+            (_("Period"), 22)], d.assignments, lambda x: [
+                text(x.assistant_ref), text(x.assistant_name), Text(labels.choice(x.assignment.role)),
+                text(x.last_review), text(x.next_review) if d.reviews_available else Text("–"),
+                Text(period(x.assignment.start_date, x.assignment.end_date))]))
+        if not d.reviews_available:
+            out.append(self.note(_("Next review dates: not available in this version.")))
+        return out
+
+    def _transfer(self, d: details.ClientDetail) -> list[Widget]:
+        out: list[Widget] = [self.heading(_("Provider transfer"))]
+        t = d.transfer
+        if t is None:
+            return out + [self.note(_("No open transfer."))]
+        direction = _("to {provider}") if t.direction == "out" else _("from {provider}")
+        line = Text(direction.format(provider=t.counterpart))
+        line.append(" · " + _("effective {day}").format(day=text(t.effective_date)))
+        line.append(" · " + _("last step: {step}").format(step=t.state))
+        return out + [Static(line, classes="summary")]
+
+    def _history(self, d: details.ClientDetail) -> list[Widget]:
+        if d.history is None:
+            return []
+        out: list[Widget] = [self.heading(_("History"), len(d.history))]
+        if not d.history:
+            return out + [self.note(_("No changes recorded."))]
+        tz = d.municipality.timezone if d.municipality else "Europe/Oslo"
+        out.append(self.table("history", [(_("When"), 16), (_("Who"), 10), (_("What"), 24), (_("Summary"), None)],
+                              d.history, lambda x: [
+                                  Text(to_local(x.at, tz).strftime("%d.%m.%Y %H:%M")), text(x.actor),
+                                  Text(f"{labels.kind(x.entity)} {labels.action(x.action)}"),
+                                  # "Client created" says nothing the previous column does not.
+                                  text("" if x.action == "create" else x.summary)]))
+        return out
+
+    # -- actions ---------------------------------------------------------------------------
+    def _preset(self) -> dict[str, tuple[Any, str]]:
+        c = self.detail.client
+        return {"client_id": (c.ref, f"{c.ref} {c.name}")}
+
+    def action_edit(self) -> None:
+        self.bpa.open_form("client", self.record_id)
+
+    def action_new_decision(self) -> None:
+        if self.detail is not None:
+            self.bpa.open_form("decision", preset=self._preset())
+
+    def action_new_assignment(self) -> None:
+        if self.detail is not None:
+            self.bpa.open_form("assignment", preset=self._preset())
+
+    def action_new_supervisor(self) -> None:
+        if self.detail is not None:
+            self.bpa.open_form("supervisor", preset=self._preset())
+
+    def action_link_supervisor(self) -> None:
+        if self.detail is not None:
+            self.bpa.open_form("supervision", preset=self._preset())
+
+    def action_end(self) -> None:
+        """End the selected decision, supervision or assignment; with no row selected, the client."""
+        if self.detail is None:
+            return
+        table, row = self.selected()
+        if table == "decisions":
+            self.bpa.open_end("decision", row, period(row.valid_from, row.valid_to))
+        elif table == "supervisors":
+            self.bpa.open_end("supervision", row.supervision, f"{row.supervisor.ref} {row.supervisor.name}")
+        elif table == "assignments":
+            self.bpa.open_end("assignment", row.assignment, f"{row.assistant_ref} {row.assistant_name}")
+        else:
+            self.bpa.open_end("client", self.detail.client)
+
+    def open_row(self, table_id: str, row: Any) -> None:
+        if table_id == "decisions":
+            self.bpa.open_form("decision", row.id)
+        elif table_id == "supervisors":
+            self.bpa.open_form("supervisor", row.supervisor.id)
+        elif table_id == "assignments":
+            self.bpa.open_record("assistant", row.assignment.assistant_id)

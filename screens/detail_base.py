@@ -1,0 +1,189 @@
+"""What the client and assistant screens share: loading in a worker, sections of heading plus
+table, the row under the cursor, revealing a national ID, and going back with Esc.
+
+A section's table is focusable; keys such as Enter (open) and x (end) act on the row under the
+cursor of the focused table, so "which record?" is always the one the person is looking at.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Static
+
+from bpa_provider.i18n import _
+from bpa_provider.services import records
+from screens.calls import ServiceCaller
+from screens.messages import ServiceResult
+from screens.ui import TranslatedBindings, describe_error
+from screens.widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from screens.app import BpaApp
+
+
+class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
+    """Base of a record's screen: subclasses load `detail` and build the sections."""
+
+    DEFAULT_CSS = """
+    DetailScreen #body { height: 1fr; padding: 0 1; }
+    DetailScreen .heading { text-style: bold; margin-top: 1; }
+    DetailScreen .note { color: $text-muted; padding-left: 2; }
+    DetailScreen .summary { padding-left: 2; height: auto; }
+    DetailScreen DataTable { height: auto; max-height: 14; margin-left: 2; }
+    """
+
+    kind = ""
+
+    def __init__(self, record_id: int) -> None:
+        super().__init__()
+        self.translate_bindings()
+        self.record_id = record_id
+        self.detail: Any = None
+        self.revealed: str | None = None
+        self.rows_of: dict[str, Sequence[Any]] = {}  # table id -> the record behind each row
+
+    @property
+    def bpa(self) -> "BpaApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        yield VerticalScroll(Static(_("Loading…")), id="body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        """Ask for the detail in a worker (each subclass calls its own service)."""
+
+    def build(self) -> list[Widget]:
+        """The sections' widgets, from `detail` (each subclass builds its own)."""
+        return []
+
+    def where(self) -> str:
+        record = getattr(self.detail, self.kind)
+        return f"{record.ref} {record.name}"
+
+    async def on_service_result(self, result: ServiceResult) -> None:
+        if not self.is_current(result):
+            return
+        if result.tag == "reveal":
+            if result.error is not None:
+                self.notify(describe_error(result.error), severity="error")
+            else:
+                self.revealed = result.value
+                await self.show()
+            return
+        if result.error is not None:
+            body = self.query_one("#body", VerticalScroll)
+            await body.remove_children()
+            await body.mount(Static(Text(describe_error(result.error))))
+            return
+        self.detail = result.value
+        await self.show()
+
+    async def show(self) -> None:
+        """(Re)build the sections from `detail`, keeping focus on the same table if possible."""
+        focused = self.focused.id if isinstance(self.focused, DataTable) else None
+        self.rows_of = {}
+        self.query_one(TopBar).set_where(self.where())
+        body = self.query_one("#body", VerticalScroll)
+        await body.remove_children()
+        await body.mount_all(self.build())
+        if focused:
+            self.call_after_refresh(self._refocus, focused)
+
+    def _refocus(self, table_id: str) -> None:
+        found = self.query(f"#{table_id}")
+        if found:
+            found.first().focus()
+
+    # -- building blocks -------------------------------------------------------------------
+    @staticmethod
+    def heading(title: str, count: int | None = None) -> Static:
+        return Static(Text(title if count is None else f"{title} ({count})"), classes="heading")
+
+    @staticmethod
+    def note(message: str) -> Static:
+        return Static(Text(message), classes="note")
+
+    def table(self, table_id: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Any],
+              cells: Any) -> DataTable:
+        """A section table; `cells(row)` gives a row's Text cells; rows are remembered for keys."""
+        table: DataTable = DataTable(cursor_type="row", id=table_id)
+        for title, width in columns:
+            table.add_column(Text(title), width=width)
+        for row in rows:
+            table.add_row(*cells(row))
+        self.rows_of[table_id] = list(rows)
+        return table
+
+    def selected(self) -> tuple[str, Any] | tuple[None, None]:
+        """(table id, record) under the cursor of the focused table."""
+        table = self.focused
+        if isinstance(table, DataTable) and table.id in self.rows_of and table.row_count:
+            rows = self.rows_of[table.id]
+            if 0 <= table.cursor_row < len(rows):
+                return table.id, rows[table.cursor_row]
+        return None, None
+
+    def summary(self, pairs: Sequence[tuple[str, Text]], per_line: int | None = None) -> Static:
+        """Label: value pairs, two per line when the screen is wide enough (empty ones left out)."""
+        pairs = [(title, value) for title, value in pairs if value.plain]
+        per_line = per_line or (2 if self.size.width >= 76 else 1)
+        grid = Table.grid(padding=(0, 1), expand=True)
+        for _n in range(per_line):
+            grid.add_column(style="dim", no_wrap=True)
+            grid.add_column(ratio=1)
+        for i in range(0, len(pairs), per_line):
+            cells: list[Any] = []
+            for title, value in pairs[i:i + per_line]:
+                cells += [Text(title + ":"), value]
+            grid.add_row(*cells)
+        return Static(grid, classes="summary")
+
+    def national_id_text(self, value: str | None) -> Text:
+        if self.revealed is not None:
+            return Text(self.revealed)
+        masked = records.display_national_id(self.bpa.actor, value)
+        hint = _(" (r: show)") if value and self.bpa.actor.may("national_id.reveal") else ""
+        return Text(masked + hint)
+
+    # -- actions shared by both screens ---------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return self.bpa.actor.may("national_id.reveal")
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_reveal(self) -> None:
+        self.call_service("reveal", records.reveal_national_id, self.bpa.db, self.bpa.actor, self.kind,
+                          self.record_id)
+
+    def record_changed(self, kind: str) -> None:
+        self.load()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        table_id = event.data_table.id or ""
+        rows = self.rows_of.get(table_id, ())
+        if 0 <= event.cursor_row < len(rows):
+            self.open_row(table_id, rows[event.cursor_row])
+
+    def open_row(self, table_id: str, row: Any) -> None:
+        """Enter on a row: subclasses open the row's record."""

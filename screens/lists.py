@@ -1,0 +1,340 @@
+"""Clients, assistants and municipalities as searchable, sortable, filterable lists.
+
+Every list is a `RecordList` configured by a `ListSpec`. Search, filters, order and paging are all
+done by the database through `records.list_records` (pages of PAGE_SIZE rows, the next page
+fetched as the cursor nears the end), so a register of 10,000 clients opens at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Select, Static
+
+from bpa_provider.i18n import N_, _
+from bpa_provider.services import records
+from screens import labels
+from screens.calls import ServiceCaller
+from screens.messages import OpenRecord, ServiceResult
+from screens.ui import TranslatedBindings, describe_error, text
+from screens.widgets.paged_table import PagedTable
+
+if TYPE_CHECKING:
+    from screens.app import BpaApp
+
+PAGE_SIZE = 200
+SEARCH_DELAY = 0.25  # seconds of quiet typing before the search runs
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: the record attribute, its English title, width, and whether SQL may sort by it."""
+
+    key: str
+    title: str
+    width: int | None = None
+    sortable: bool = True
+    show: Callable[[Any, "RecordList"], Text] | None = None
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """Which records, which columns, which filters."""
+
+    kind: str
+    columns: tuple[Column, ...]
+    filters: tuple[str, ...] = ()
+
+
+def _masked_id(row: Any, view: "RecordList") -> Text:
+    return Text(records.display_national_id(view.bpa.actor, row.national_id))
+
+
+def _municipality(row: Any, view: "RecordList") -> Text:
+    return text(view.municipalities.get(row.municipality_id, ""))
+
+
+def _choice(name: str) -> Callable[[Any, "RecordList"], Text]:
+    return lambda row, view: Text(labels.choice(getattr(row, name)))
+
+
+CLIENTS = ListSpec("client", (
+    Column("ref", N_("Ref"), 7),
+    Column("name", N_("Name"), 22),
+    Column("status", N_("Status"), 11, show=_choice("status")),
+    Column("municipality_id", N_("Municipality"), 12, sortable=False, show=_municipality),
+    Column("start_date", N_("Start"), 10),
+    Column("end_date", N_("End"), 10),
+    Column("national_id", N_("National ID"), 11, sortable=False, show=_masked_id),
+), filters=("status", "municipality_id"))
+
+ASSISTANTS = ListSpec("assistant", (
+    Column("ref", N_("Ref"), 7),
+    Column("name", N_("Name"), 24),
+    Column("phone", N_("Phone"), 14),
+    Column("email", N_("E-mail"), 24),
+    Column("national_id", N_("National ID"), 11, sortable=False, show=_masked_id),
+))
+
+MUNICIPALITIES = ListSpec("municipality", (
+    Column("name", N_("Name"), 18),
+    Column("country", N_("Country"), 8, show=_choice("country")),
+    Column("approved", N_("Approved"), 9),
+    Column("notice_months", N_("Notice"), 7),
+    Column("unit_name", N_("Case unit"), 24),
+    Column("timezone", N_("Time zone"), 16),
+), filters=("country",))
+
+
+class RecordList(ServiceCaller, TranslatedBindings, Vertical):
+    """Search field and filters above a paged table, with a status line below."""
+
+    DEFAULT_CSS = """
+    RecordList { height: 1fr; }
+    RecordList #filters { height: auto; margin-bottom: 1; }
+    RecordList #search { width: 1fr; }
+    RecordList Select { width: 16; margin-left: 1; }
+    RecordList #f-municipality_id { width: 20; }
+    RecordList PagedTable { height: 1fr; }
+    RecordList #status { height: 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("n", "new", N_("New")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("x", "end", N_("End")),
+        Binding("slash", "search", N_("Search")),
+        Binding("s", "sort", N_("Sort")),
+        Binding("r", "reverse", N_("Reverse order")),
+        Binding("f5", "reload", N_("Reload")),
+    ]
+
+    def __init__(self, spec: ListSpec, *, id: str) -> None:
+        super().__init__(id=id)
+        self.translate_bindings()
+        self.spec = spec
+        self.municipalities: dict[int, str] = {}
+        self.rows: list[Any] = []
+        self.total = 0
+        self.order = spec.columns[0].key
+        self.descending = False
+        self.fetching = False
+        self.stale = True
+        self._keep_id: int | None = None
+        self._search_timer: Timer | None = None
+
+    @property
+    def bpa(self) -> "BpaApp":
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        hint = _("Name or reference")
+        if self.spec.kind in ("client", "assistant") and self.bpa.actor.may("national_id.reveal"):
+            hint = _("Name, ref or national ID")
+        with Horizontal(id="filters"):
+            yield Input(placeholder=hint, id="search", compact=True)
+            for name in self.spec.filters:
+                yield self._filter(name)
+        yield PagedTable(id="table")
+        yield Static(id="status")
+
+    def _filter(self, name: str) -> Select:
+        if name == "status":
+            options = [(labels.choice(c), c) for c in records.SPECS["client"].field("status").choices]
+            return Select(options, prompt=_("Any status"), id="f-status", compact=True)
+        if name == "country":
+            return Select([(labels.choice(c), c.upper()) for c in records.COUNTRIES],
+                          prompt=_("Any country"), id="f-country", compact=True)
+        return Select([], prompt=_("Any municipality"), id="f-municipality_id", compact=True)
+
+    def on_mount(self) -> None:
+        self.stale = False
+        if self.spec.kind == "client" and self.bpa.actor.may("municipality.read"):
+            self.fetching = True  # the first page waits for the municipality names
+            self.call_service("municipalities", records.list_records, self.bpa.db, self.bpa.actor,
+                              "municipality", limit=1000)
+        else:
+            self.load()
+
+    def on_show(self) -> None:
+        if self.stale and not self.fetching:
+            self.load(keep=True)
+
+    # -- loading ---------------------------------------------------------------------------
+    def _filters(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for select in self.query(Select):
+            if select.id and select.id.startswith("f-") and not select.is_blank():
+                values[select.id[2:]] = select.value
+        return values
+
+    def load(self, *, keep: bool = False, more: bool = False) -> None:
+        """Fetch the first page (or, with `more`, the next one) for the current search."""
+        if more and (self.fetching or len(self.rows) >= self.total):
+            return
+        if keep and not more:
+            self._keep_id = self.current_id()
+        if not more:
+            self.forget("more")  # a next page of the previous search must not be appended
+        self.stale = False
+        self.fetching = True
+        offset = len(self.rows) if more else 0
+        self.query_one("#status", Static).update(_("Loading…"))
+        self.call_service(
+            "more" if more else "page", records.list_records, self.bpa.db, self.bpa.actor, self.spec.kind,
+            search=self.query_one("#search", Input).value, filters=self._filters(), order=self.order,
+            descending=self.descending, offset=offset, limit=PAGE_SIZE,
+        )
+
+    def on_service_result(self, result: ServiceResult) -> None:
+        if not self.is_current(result):
+            return
+        if result.tag == "municipalities":
+            if result.error is None:
+                self.municipalities = {m.id: m.name for m in result.value.rows}
+                for select in self.query("#f-municipality_id").results(Select):
+                    select.set_options([(name, mid) for mid, name in sorted(
+                        self.municipalities.items(), key=lambda kv: kv[1])])
+            self.load()
+            return
+        self.fetching = False
+        if result.error is not None:
+            self.query_one("#status", Static).update(Text(describe_error(result.error)))
+            return
+        page: records.Page = result.value
+        table = self.query_one(PagedTable)
+        if result.tag == "page":
+            self.rows = []
+            self._set_columns(table)
+        self.total = page.total
+        self.rows.extend(page.rows)
+        table.add_rows(([self._cell(c, r) for c in self.spec.columns] for r in page.rows))
+        if result.tag == "page" and self._keep_id is not None:
+            ids = [r.id for r in self.rows]
+            if self._keep_id in ids:
+                table.move_cursor(row=ids.index(self._keep_id))
+            self._keep_id = None
+        self._show_status()
+
+    def _set_columns(self, table: DataTable) -> None:
+        table.clear(columns=True)
+        for col in self.spec.columns:
+            title = Text(_(col.title))
+            if col.key == self.order:
+                title.append(" ▼" if self.descending else " ▲")
+            table.add_column(title, width=col.width, key=col.key)
+
+    def _cell(self, col: Column, row: Any) -> Text:
+        if col.show is not None:
+            return col.show(row, self)
+        return text(getattr(row, col.key, ""))
+
+    def _show_status(self) -> None:
+        sorted_by = next((_(c.title) for c in self.spec.columns if c.key == self.order), self.order)
+        line = _("{shown} of {total} · sorted by {column}").format(
+            shown=len(self.rows), total=self.total, column=sorted_by)
+        if not self.total:
+            line = _("Nothing found.") + " " + (_("Press n to add one.") if self._may_write() else "")
+        self.query_one("#status", Static).update(Text(line))
+
+    # -- events ----------------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self.load)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.query_one(PagedTable).focus()
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        if self.is_mounted:
+            self.load()
+
+    @on(PagedTable.NearEnd)
+    def _near_end(self) -> None:
+        self.load(more=True)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if 0 <= event.cursor_row < len(self.rows):
+            self.post_message(OpenRecord(self.spec.kind, self.rows[event.cursor_row].id))
+
+    @on(DataTable.HeaderSelected)
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        key = str(event.column_key.value)
+        if any(c.key == key and c.sortable for c in self.spec.columns):
+            self.descending = not self.descending if key == self.order else False
+            self.order = key
+            self.load(keep=True)
+
+    # -- actions ---------------------------------------------------------------------------
+    def current(self) -> Any | None:
+        table = self.query_one(PagedTable)
+        row = table.cursor_row
+        return self.rows[row] if table.row_count and 0 <= row < len(self.rows) else None
+
+    def current_id(self) -> int | None:
+        row = self.current()
+        return row.id if row is not None else None
+
+    def _may_write(self) -> bool:
+        return self.bpa.actor.may(f"{records.SPECS[self.spec.kind].area}.write")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new", "edit", "end") and not self._may_write():
+            return False
+        if action == "end" and records.SPECS[self.spec.kind].end_field is None:
+            return False
+        return True
+
+    def action_new(self) -> None:
+        self.bpa.open_form(self.spec.kind)
+
+    def action_edit(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.bpa.open_form(self.spec.kind, row.id)
+
+    def action_end(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.bpa.open_end(self.spec.kind, row)
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_sort(self) -> None:
+        keys = [c.key for c in self.spec.columns if c.sortable]
+        self.order = keys[(keys.index(self.order) + 1) % len(keys)] if self.order in keys else keys[0]
+        self.descending = False
+        self.load(keep=True)
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.load(keep=True)
+
+    def action_reload(self) -> None:
+        self.load(keep=True)
+
+    def record_changed(self, kind: str) -> None:
+        """Reload now if shown, else when next shown."""
+        if kind == self.spec.kind or (self.spec.kind == "client" and kind == "municipality"):
+            self.stale = True
+            if self.display and self.is_mounted and not self.fetching:
+                self.load(keep=True)
+
+    def focus_content(self) -> None:
+        self.query_one(PagedTable).focus()

@@ -1,0 +1,155 @@
+"""The main screen: top bar, navigation on the left, the chosen area on the right, keys below.
+
+An area's view is built the first time it is shown and kept, so coming back to a list keeps its
+search, order and cursor. Number keys 1–9 jump to an area; Esc goes back to the navigation.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, OptionList
+
+from bpa_provider.i18n import N_
+from screens.areas import AreaView
+from screens.dashboard import DashboardView
+from screens.lists import ASSISTANTS, CLIENTS, MUNICIPALITIES, RecordList
+from screens.nav import AREAS, visible_areas
+from screens.nav import area as find_area
+from screens.ui import TranslatedBindings
+from screens.widgets.nav import NavList
+from screens.widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from screens.app import BpaApp
+
+_LISTS = {"clients": CLIENTS, "assistants": ASSISTANTS, "municipalities": MUNICIPALITIES}
+
+# Areas whose view lives in a module of its own, written with its service. A build without the
+# module shows the calm placeholder of screens/areas.py instead. Each view is built as
+# `View(id=area)` and offers `record_changed(kind)` and `focus_content()`.
+AREA_VIEWS = {
+    "rosters": ("screens.rosters", "RostersView"),
+    "transfers": ("screens.transfers", "TransfersView"),
+    "courses": ("screens.courses", "CoursesView"),
+    "reviews": ("screens.reviews", "ReviewsView"),
+    "audit": ("screens.audit_log", "AuditLogView"),
+}
+
+
+def _area_view_class(key: str) -> type[Widget] | None:
+    module_name, class_name = AREA_VIEWS.get(key, ("", ""))
+    if not module_name:
+        return None
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+    return getattr(module, class_name, None)
+
+
+def make_view(key: str) -> Widget:
+    """The widget that shows an area."""
+    if key == "dashboard":
+        return DashboardView(id=key)
+    if key in _LISTS:
+        return RecordList(_LISTS[key], id=key)
+    view_class = _area_view_class(key)
+    return view_class(id=key) if view_class is not None else AreaView(key, id=key)
+
+
+class MainScreen(TranslatedBindings, Screen):
+    """Navigation plus the current area."""
+
+    BINDINGS = [
+        *(Binding(str(a.number), f"go('{a.key}')", a.title, show=False) for a in AREAS),
+        Binding("escape", "to_nav", N_("Navigation"), show=False),
+        Binding("q", "app.quit", N_("Quit")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.translate_bindings()
+        self.current = ""
+
+    @property
+    def bpa(self) -> "BpaApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        areas = visible_areas(self.bpa.actor)
+        yield TopBar()
+        with Horizontal(id="body"):
+            yield NavList(areas)
+            yield ContentSwitcher(id="content")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        first = visible_areas(self.bpa.actor)
+        if first:
+            await self.show_area(first[0].key)
+        self.query_one(NavList).focus()
+
+    async def rebuild(self) -> None:
+        """Build everything again (after a language switch), keeping the current area."""
+        self.translate_bindings()
+        area = self.current
+        self.current = ""
+        await self.recompose()
+        if area:
+            await self.show_area(area)
+        self.query_one(NavList).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go" and parameters:
+            return any(a.key == parameters[0] for a in visible_areas(self.bpa.actor))
+        return True
+
+    # -- areas -----------------------------------------------------------------------------
+    async def show_area(self, key: str) -> Widget:
+        """Show an area (building its view on first use) and return the view."""
+        switcher = self.query_one(ContentSwitcher)
+        view = self.view(key)
+        if view is None:
+            view = make_view(key)
+            await switcher.mount(view)
+        switcher.current = key
+        self.current = key
+        self.query_one(TopBar).set_where(find_area(key).label)
+        self.query_one(NavList).select_area(key)
+        return view
+
+    async def action_go(self, key: str) -> None:
+        view = await self.show_area(key)
+        self.call_after_refresh(view.focus_content)  # type: ignore[attr-defined]
+
+    def action_to_nav(self) -> None:
+        self.query_one(NavList).focus()
+
+    @on(OptionList.OptionHighlighted, "#nav")
+    async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and event.option.id != self.current:
+            await self.show_area(event.option.id)
+
+    @on(OptionList.OptionSelected, "#nav")
+    async def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            await self.action_go(event.option.id)
+
+    def view(self, key: str) -> Widget | None:
+        """The area's view if it was built already."""
+        return next((c for c in self.query_one(ContentSwitcher).children if c.id == key), None)
+
+    def record_changed(self, kind: str) -> None:
+        """Every built view reloads what may have changed (the hidden ones when next shown)."""
+        for child in self.query_one(ContentSwitcher).children:
+            child.record_changed(kind)  # type: ignore[attr-defined]

@@ -1,0 +1,113 @@
+"""Small helpers every screen shares: translated key bindings, text that is never markup,
+dates and numbers the way people read them, and errors worded for a person.
+
+Values that came from people (names, notes, addresses) are always wrapped in `rich.text.Text`:
+a name such as `Kari [/bold]` must show as typed, never be parsed as markup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from typing import Any
+
+from rich.text import Text
+from textual.binding import BindingsMap
+from textual.dom import DOMNode
+
+from bpa_provider.i18n import _
+from bpa_provider.rules.dates import format_date
+
+
+class TranslatedBindings:
+    """Mixin: the node's key-binding descriptions in the current language.
+
+    Class-level BINDINGS are evaluated once, at import, before `--lang` is known; the English
+    descriptions are marked with N_() and translated here, per instance, from the class's merged
+    bindings (so a node built after a language switch speaks the new language).
+    """
+
+    def translate_bindings(self) -> None:
+        node: DOMNode = self  # type: ignore[assignment]
+        source = type(node)._merged_bindings or BindingsMap()
+        keys = {
+            key: [
+                dataclasses.replace(b, description=_(b.description) if b.description else "",
+                                    tooltip=_(b.tooltip) if b.tooltip else "")
+                for b in bindings
+            ]
+            for key, bindings in source.key_to_bindings.items()
+        }
+        node._bindings = BindingsMap.from_keys(keys)
+
+
+def text(value: Any, style: str = "") -> Text:
+    """A value from a person or the database as plain text (never markup)."""
+    if value is None:
+        return Text("")
+    if isinstance(value, bool):
+        return Text(_("yes") if value else _("no"), style=style)
+    if isinstance(value, datetime):
+        return Text(value.strftime("%d.%m.%Y %H:%M"), style=style)
+    if isinstance(value, date):
+        return Text(format_date(value), style=style)
+    if isinstance(value, float):
+        return Text(hours(value), style=style)
+    return Text(str(value), style=style)
+
+
+def hours(value: float | None) -> str:
+    """Hours with at most two decimals and no trailing zeros: 37.5, 40, 12.25."""
+    if value is None:
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def period(start: date | None, end: date | None) -> str:
+    """A period as people write it: 01.01.2026–31.12.2026, or 01.01.2026– when open."""
+    return f"{format_date(start)}–{format_date(end)}"
+
+
+def field_message(label: str, message: str) -> str:
+    """A field's problem as one sentence in the person's language (`label` already translated):
+    "Name is required", "National ID: the check digits do not match …"."""
+    from screens.phrases import for_field
+
+    return for_field(label, message)
+
+
+def describe_error(exc: BaseException) -> str:
+    """Words for a person about an error raised by a service or the database (no traceback)."""
+    from bpa_provider.errors import ServiceError
+
+    if isinstance(exc, ServiceError):
+        from screens.phrases import translate
+
+        return translate(exc.message)
+    name = type(exc).__name__
+    if name in ("OperationalError", "InterfaceError", "DatabaseError") or "psycopg" in type(exc).__module__:
+        first = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else name
+        return _("The database cannot be reached ({detail}). Check the connection and try again.").format(
+            detail=first)
+    where = log_unexpected(exc)
+    return _("Unexpected error ({name}); details are in {where}.").format(name=name, where=where)
+
+
+def log_unexpected(exc: BaseException) -> str:
+    """Write an unexpected error's traceback to the user log folder (never to the screen)."""
+    from bpa_provider.crashlog import log_crash  # the one crash log, shared with the CLI
+
+    return log_crash(exc)
+
+
+def short_db_name(url: str) -> str:
+    """How the header names the database: the SQLite file name, or PostgreSQL's host/database."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - a header must never fail on an odd URL
+        return url
+    if parsed.get_backend_name() == "sqlite":
+        return (parsed.database or ":memory:").rsplit("/", 1)[-1]
+    return f"{parsed.host or 'localhost'}/{parsed.database or ''}"

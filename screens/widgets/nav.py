@@ -1,0 +1,28 @@
+"""The navigation list on the left: one line per area, with its number key."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from screens.nav import Area
+
+
+class NavList(OptionList):
+    """Areas as options; moving the highlight shows the area, Enter moves into it."""
+
+    DEFAULT_CSS = """
+    NavList { width: 17; height: 1fr; border: none; border-right: vkey $panel-lighten-2; padding: 0; }
+    NavList:focus { border: none; border-right: vkey $accent; }
+    """
+
+    def __init__(self, areas: list[Area]) -> None:
+        options = [Option(Text.assemble((f"{a.number} ", "dim"), a.label), id=a.key) for a in areas]
+        super().__init__(*options, id="nav")
+
+    def select_area(self, key: str) -> None:
+        """Highlight `key` without moving focus (a number key or the palette chose it)."""
+        index = self.get_option_index(key)
+        if self.highlighted != index:
+            self.highlighted = index
