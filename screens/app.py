@@ -80,6 +80,22 @@ class BpaApp(TranslatedBindings, App[int]):
         self._refuse_screenshot()
         return ""
 
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Refused: over SSH Textual's driver would start a browser on the server, not for the
+        person, and a link planted in user text could trigger it."""
+        self.notify(_("Links are not opened from bpa-provider."), severity="warning")
+
+    def deliver_text(self, *args: Any, **kwargs: Any) -> None:
+        """Refused: delivering files from the server would write personal data to disk."""
+        self._refuse_delivery()
+
+    def deliver_binary(self, *args: Any, **kwargs: Any) -> None:
+        """Refused, as `deliver_text`."""
+        self._refuse_delivery()
+
+    def _refuse_delivery(self) -> None:
+        self.notify(_("Files are not sent from the app: use the export commands."), severity="warning")
+
     def _refuse_screenshot(self) -> None:
         self.notify(_("Screenshots are switched off: they would write personal data to disk."),
                     severity="warning")

@@ -110,7 +110,7 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         Binding("right", "move(1, 0)", N_("Next day"), show=False),
         Binding("up", "move(0, -1)", N_("Previous shift"), show=False),
         Binding("down", "move(0, 1)", N_("Next shift"), show=False),
-        Binding("enter", "select", N_("Open shift"), show=False),
+        Binding("enter", "open_cell", N_("Open shift"), show=False),
     ]
 
     class Highlighted(Message):
@@ -201,7 +201,7 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
             self.index = min(max(self.index + shifts, 0), max(len(self._by_day[self.day]) - 1, 0))
         self._rebuild()
 
-    def action_select(self) -> None:
+    def action_open_cell(self) -> None:
         day = self.current_day()
         if day is not None and self.week is not None:
             self.post_message(self.Selected(self, day, self.current_shift()))
@@ -389,7 +389,7 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
             self.day, self.index = day, 0
         self._rebuild()
         if event.chain == 2:
-            self.action_select()
+            self.action_open_cell()
 
     def on_resize(self, event: Resize) -> None:
         if self.scrollable_content_region.width != self._width:
