@@ -34,7 +34,7 @@ from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.onboarding import current_policy, mark_basic_course_done_in
-from bpa_provider.services.records import FieldSpec, parse_value
+from bpa_provider.services.records import FieldSpec, lookup, parse_value
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, CourseSession, Employment,
@@ -207,13 +207,7 @@ def find_course(session: Session, key: int | str) -> Course:
 
 
 def _client(session: Session, key: int | str) -> Client:
-    if isinstance(key, int) and not isinstance(key, bool):
-        row = session.get(Client, key)
-    else:
-        row = session.execute(select(Client).where(Client.ref == str(key).strip())).scalar()
-    if row is None:
-        raise NotFound(_("no client '{key}'").format(key=key))
-    return row
+    return lookup(session, Client, key, _("client"))
 
 
 def resolve_person(session: Session, ref: str) -> tuple[str, int, str, str]:

@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
-from bpa_provider.errors import FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import course_deadline
 from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.services.records import lookup
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
 from db.models import Client, Course, CourseEnrollment, OnboardingStep, Supervision, Supervisor
@@ -143,23 +144,11 @@ def _step_state(step: OnboardingStep, today: date) -> str:
 # --------------------------------------------------------------------------- lookups
 
 def _supervisor(session: Session, key: int | str) -> Supervisor:
-    if isinstance(key, int) and not isinstance(key, bool):
-        row = session.get(Supervisor, key)
-    else:
-        row = session.execute(select(Supervisor).where(Supervisor.ref == str(key).strip())).scalar()
-    if row is None:
-        raise NotFound(_("no supervisor '{key}'").format(key=key))
-    return row
+    return lookup(session, Supervisor, key, _("supervisor"))
 
 
 def _client(session: Session, key: int | str) -> Client:
-    if isinstance(key, int) and not isinstance(key, bool):
-        row = session.get(Client, key)
-    else:
-        row = session.execute(select(Client).where(Client.ref == str(key).strip())).scalar()
-    if row is None:
-        raise NotFound(_("no client '{key}'").format(key=key))
-    return row
+    return lookup(session, Client, key, _("client"))
 
 
 def _as_date(value: date | str | None, field: str, errors: list[FieldError]) -> date | None:

@@ -8,16 +8,17 @@ place. Records are never hard-deleted: `end()` sets the record's end date.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, Callable, Mapping, Sequence
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.i18n import _
 from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
@@ -528,6 +529,17 @@ def _subject(session: Session, spec: EntitySpec, obj: Any) -> str:
     if aid:
         return session.execute(select(Assistant.ref).where(Assistant.id == aid)).scalar() or ""
     return ""
+
+
+def lookup(session: Session, model: type, key: int | str, what: str) -> Any:
+    """A row by id or human reference (`K-0042`); NotFound naming what was not found."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        row = session.get(model, key)
+    else:
+        row = session.execute(select(model).where(model.ref == str(key).strip())).scalar()
+    if row is None:
+        raise NotFound(_("no {what} '{key}'").format(what=what, key=key))
+    return row
 
 
 def next_ref(session: Session, model: type, prefix: str) -> str:

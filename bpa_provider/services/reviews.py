@@ -34,6 +34,7 @@ from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, 
 from bpa_provider.services.courses import enroll_without_date_in, find_course
 from bpa_provider.services.onboarding import current_policy
 from bpa_provider.services.records import FieldSpec, clean_text
+from bpa_provider.services.records import lookup as _lookup
 from db.engine import Database
 from db.models import Assignment, Assistant, Client, Course, Employment, Review, ReviewAction
 
@@ -129,16 +130,6 @@ class OpenAction:
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _lookup(session: Session, model: type, key: int | str, what: str) -> Any:
-    if isinstance(key, int) and not isinstance(key, bool):
-        row = session.get(model, key)
-    else:
-        row = session.execute(select(model).where(model.ref == str(key).strip())).scalar()
-    if row is None:
-        raise NotFound(_("no {what} '{key}'").format(what=what, key=key))
-    return row
-
 
 def _as_date(value: date | str | None, name: str, label: str, errors: list[FieldError]) -> date | None:
     if value is None or isinstance(value, date):
