@@ -4,6 +4,7 @@ and output helpers that share one renderer."""
 from __future__ import annotations
 
 import argparse
+from datetime import date
 import os
 import sys
 from dataclasses import dataclass, field
@@ -91,6 +92,30 @@ class Context:
         from screens.app import run_app  # lazy: reports never import Textual
 
         return run_app(db, actor, lang=self.lang, settings=self.settings) or 0
+
+
+def date_arg(text: str | None, flag: str = "", *, default_today: bool = False) -> date | None:
+    """A typed date option (`dd.mm.yyyy` or ISO), or a one-line CliError naming the option.
+
+    Empty means no date, or today with `default_today`.
+    """
+    from bpa_provider.rules.dates import parse_optional_date
+
+    try:
+        value = parse_optional_date(text)
+    except ValueError as exc:
+        raise CliError(f"{flag}: {exc}" if flag else str(exc)) from None
+    return date.today() if value is None and default_today else value
+
+
+def month_arg(text: str, flag: str = "--month") -> tuple[int, int]:
+    """A `YYYY-MM` option as (year, month), or a one-line CliError."""
+    from bpa_provider.rules.dates import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise CliError(f"{flag}: {exc}") from None
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:

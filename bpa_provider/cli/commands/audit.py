@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.cli.context import add_format, date_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,15 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--verify", action="store_true", help="check the hash chain of the whole log")
     add_format(p)
     p.set_defaults(func=run)
-
-
-def _date(text: str | None, flag: str):  # noqa: ANN202
-    from bpa_provider.rules.dates import parse_optional_date
-
-    try:
-        return parse_optional_date(text)
-    except ValueError as exc:
-        raise CliError(f"{flag}: {exc}") from None
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
@@ -49,8 +40,8 @@ def run(ctx, args) -> int:  # noqa: ANN001
             ctx.emit([broken.as_dict()], args.format, audit_log.COLUMNS)
         return 1
     rows = audit_log.query(
-        db, actor, user=args.user, subject=args.subject, since=_date(args.since, "--from"),
-        until=_date(args.until, "--to"), action=args.action, limit=args.limit,
+        db, actor, user=args.user, subject=args.subject, since=date_arg(args.since, "--from"),
+        until=date_arg(args.until, "--to"), action=args.action, limit=args.limit,
     )
     ctx.emit([r.as_dict() for r in rows], args.format, audit_log.COLUMNS)
     return 0

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from datetime import date
 
-from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.cli.context import CliError, add_format, date_arg
 from bpa_provider.i18n import _
 
 KINDS = ("supervisor_basic", "supervisor_refresher", "assistant_training")
@@ -92,17 +91,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     x.set_defaults(func=_expiring)
 
 
-def _day(text: str | None) -> date:
-    from bpa_provider.rules.dates import parse_date
-
-    if not text:
-        return date.today()
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-
-
 def _add(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.courses import create_course
 
@@ -140,7 +128,7 @@ def _session_add(ctx, args) -> int:  # noqa: ANN001
 def _session_list(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.courses import list_sessions
 
-    start = _day(args.from_date) if args.from_date else None
+    start = date_arg(args.from_date, default_today=True) if args.from_date else None
     rows = list_sessions(ctx.database(), ctx.actor(), course=args.course, from_date=start)
     ctx.emit([asdict(r) for r in rows], args.format,
              ["id", "course", "kind", "starts_on", "ends_on", "place", "capacity", "enrolled", "free"])
@@ -191,7 +179,7 @@ def _require(ctx, args) -> int:  # noqa: ANN001
 def _expiring(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.courses import expiring_credentials
 
-    rows = expiring_credentials(ctx.database(), ctx.actor(), _day(args.on), policy=ctx.settings.policy)
+    rows = expiring_credentials(ctx.database(), ctx.actor(), date_arg(args.on, default_today=True), policy=ctx.settings.policy)
     ctx.emit([asdict(r) for r in rows], args.format,
              ["person_ref", "person_name", "course", "completed_on", "expires_on", "days_left", "reminder", "expired"])
     return 0

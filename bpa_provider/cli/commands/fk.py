@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.cli.context import CliError, add_format, date_arg
 from bpa_provider.i18n import _
 
 
@@ -40,12 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def parse_day(text: str, what: str) -> date:
     """A typed date, or a one-line CliError naming the option."""
-    from bpa_provider.rules.dates import parse_date
-
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise CliError(f"{what}: {exc}") from None
+    value = date_arg(text, what)
+    if value is None:
+        raise CliError(f"{what}: a date is required (dd.mm.yyyy or YYYY-MM-DD)")
+    return value
 
 
 def _register(ctx, args) -> int:  # noqa: ANN001

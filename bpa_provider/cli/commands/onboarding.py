@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from datetime import date
 
-from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.cli.context import add_format, date_arg
 from bpa_provider.i18n import _
 
 
@@ -40,22 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=_done)
 
 
-def _day(text: str | None) -> date:
-    from bpa_provider.rules.dates import parse_date
-
-    if not text:
-        return date.today()
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-
-
 def _start(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.onboarding import default_template, start_onboarding
 
     steps = start_onboarding(ctx.database(), ctx.actor(), args.supervisor, args.client,
-                             _day(args.on) if args.on else None,
+                             date_arg(args.on, default_today=True) if args.on else None,
                              template=default_template(ctx.settings.policy))
     ctx.out.write(_("Onboarding of {sup} for {client}: {n} steps.").format(
         sup=args.supervisor, client=args.client, n=len(steps)) + "\n")
@@ -65,7 +53,7 @@ def _start(ctx, args) -> int:  # noqa: ANN001
 def _show(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.onboarding import onboarding_overview, onboarding_steps
 
-    today = _day(args.on)
+    today = date_arg(args.on, default_today=True)
     db, actor = ctx.database(), ctx.actor()
     steps = onboarding_steps(db, actor, args.supervisor, today)
     if args.format != "table":

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from datetime import date
 
-from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.cli.context import CliError, add_format, date_arg
 from bpa_provider.i18n import _
 
 
@@ -65,17 +64,6 @@ def parse_action(text: str):  # noqa: ANN201 - ActionInput, imported lazily
     return ActionInput(text=parts[0], owner=parts[1], due_date=parts[2] or None, course=parts[3] or None)
 
 
-def _day(text: str | None) -> date:
-    from bpa_provider.rules.dates import parse_date
-
-    if not text:
-        return date.today()
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-
-
 def _record(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.reviews import record_review
 
@@ -123,7 +111,7 @@ def _list(ctx, args) -> int:  # noqa: ANN001
 def _actions(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.reviews import open_actions
 
-    rows = open_actions(ctx.database(), ctx.actor(), _day(args.on))
+    rows = open_actions(ctx.database(), ctx.actor(), date_arg(args.on, default_today=True))
     ctx.emit([asdict(r) for r in rows], args.format,
              ["id", "review_id", "assistant_ref", "client_ref", "text", "owner", "due_date", "days_left", "overdue", "course"])
     return 0

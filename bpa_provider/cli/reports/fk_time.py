@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.cli.context import add_format, month_arg
 from bpa_provider.i18n import _
 
 
@@ -25,12 +25,7 @@ def register(members: argparse._SubParsersAction) -> None:
 
 def parse_month_arg(text: str) -> tuple[int, int]:
     """`YYYY-MM`, or a one-line CliError."""
-    from bpa_provider.rules.dates import parse_month
-
-    try:
-        return parse_month(text)
-    except ValueError as exc:
-        raise CliError(f"--month: {exc}") from None
+    return month_arg(text)
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
