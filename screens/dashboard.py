@@ -31,14 +31,17 @@ TITLES = {
     dash.DECISIONS_ENDING: N_("Decisions ending within {days} days"),
     dash.HOURS_USAGE: N_("Clients over or under their hours this month"),
     dash.REVIEWS_DUE: N_("Staff reviews overdue or due within {days} days"),
-    dash.COURSES_OVERDUE: N_("Supervisors with an overdue course"),
+    dash.COURSES_OVERDUE: N_("Supervisors with overdue onboarding (course or checklist)"),
     dash.CREDENTIALS_MISSING: N_("Assistants scheduled without police certificate or confidentiality"),
     dash.TRANSFER_STEPS_DUE: N_("Transfer steps due within {days} days"),
+    dash.REVIEW_ACTIONS_DUE: N_("Review actions overdue or due within {days} days"),
+    dash.COURSES_EXPIRING: N_("Courses expiring or expired"),
+    dash.FK_DEADLINES: N_("Försäkringskassan time reports due within {days} days"),
 }
 
 
 class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
-    """Six sections, each a heading with a count and a table (or a calm message)."""
+    """The sections, each a heading with a count and a table (or a calm message)."""
 
     DEFAULT_CSS = """
     DashboardView { height: 1fr; padding: 0 1; }
@@ -102,6 +105,8 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
             dash.DECISIONS_ENDING: policy.decision_ending_days,
             dash.REVIEWS_DUE: policy.review_due_window_days,
             dash.TRANSFER_STEPS_DUE: policy.transfer_step_window_days,
+            dash.REVIEW_ACTIONS_DUE: policy.review_due_window_days,
+            dash.FK_DEADLINES: policy.transfer_step_window_days,
         }
         widgets: list = [Static(Text(_("What needs action on {day}").format(day=text(board.today))), id="message")]
         self.items = {}

@@ -48,6 +48,7 @@ FLAGS = {
     "police_certificate": N_("NO POLICE CERTIFICATE"), "confidentiality": N_("NO CONFIDENTIALITY"),
     "missing_police_certificate": N_("NO POLICE CERTIFICATE"),
     "missing_confidentiality": N_("NO CONFIDENTIALITY"), "ok": N_("OK"),
+    "expired": N_("EXPIRED"), "expiring": N_("EXPIRES"),
 }
 
 # Audit actions in the history of a record.

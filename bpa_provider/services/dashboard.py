@@ -23,7 +23,7 @@ from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable, ServiceError
 from bpa_provider.i18n import _
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
-from db.models import Client, Decision, Transfer
+from db.models import Assistant, Client, Decision, Transfer
 
 # Section keys, in the order the dashboard shows them; the screen words each heading.
 DECISIONS_ENDING = "decisions_ending"
@@ -32,8 +32,11 @@ REVIEWS_DUE = "reviews_due"
 COURSES_OVERDUE = "courses_overdue"
 CREDENTIALS_MISSING = "credentials_missing"
 TRANSFER_STEPS_DUE = "transfer_steps_due"
-SECTION_KEYS = (DECISIONS_ENDING, HOURS_USAGE, REVIEWS_DUE, COURSES_OVERDUE, CREDENTIALS_MISSING,
-                TRANSFER_STEPS_DUE)
+REVIEW_ACTIONS_DUE = "review_actions_due"
+COURSES_EXPIRING = "courses_expiring"
+FK_DEADLINES = "fk_deadlines"
+SECTION_KEYS = (DECISIONS_ENDING, HOURS_USAGE, REVIEWS_DUE, REVIEW_ACTIONS_DUE, COURSES_OVERDUE,
+                COURSES_EXPIRING, CREDENTIALS_MISSING, TRANSFER_STEPS_DUE, FK_DEADLINES)
 
 # The permission each section needs: a role without it does not see the section at all (and the
 # dashboard does not ask, so a refresh does not fill the access log with refusals).
@@ -44,6 +47,9 @@ SECTION_PERMISSION = {
     COURSES_OVERDUE: "course.read",
     CREDENTIALS_MISSING: "roster.read",
     TRANSFER_STEPS_DUE: "transfer.read",
+    REVIEW_ACTIONS_DUE: "review.read",
+    COURSES_EXPIRING: "course.read",
+    FK_DEADLINES: "report.read",
 }
 
 UNAVAILABLE = "unavailable"  # Section.error when the owning service is not in this build
@@ -177,6 +183,36 @@ def _transfer_items(db: Database, rows: Iterable[Any]) -> list[Item]:
                  flag="overdue" if r.days_left < 0 else "due", detail=_(r.title)) for r in rows]
 
 
+def _ids_by_ref(db: Database, model: type, refs: Iterable[str]) -> dict[str, int]:
+    refs = sorted(set(refs))
+    if not refs:
+        return {}
+    with db.read() as s:
+        return dict(s.execute(select(model.ref, model.id).where(model.ref.in_(refs))).all())
+
+
+def _action_items(db: Database, rows: Iterable[Any]) -> list[Item]:
+    # reviews.OpenAction: an action agreed in a review, due within the review window or overdue.
+    rows = [r for r in rows if r.due_date is not None]
+    ids = _ids_by_ref(db, Assistant, (r.assistant_ref for r in rows))
+    return [Item("assistant", ids.get(r.assistant_ref), r.assistant_ref, r.assistant_name, when=r.due_date,
+                 flag="overdue" if r.overdue else "due", detail=f"{r.client_ref}: {r.text}") for r in rows]
+
+
+def _expiry_items(db: Database, rows: Iterable[Any]) -> list[Item]:
+    # courses.ExpiringCredential: a supervisor's or assistant's course about to expire, or expired.
+    return [Item(r.person_kind, r.person_id, r.person_ref, r.person_name, when=r.expires_on,
+                 flag="expired" if r.expired else "expiring", detail=r.course) for r in rows]
+
+
+def _fk_items(db: Database, rows: Iterable[Any]) -> list[Item]:
+    # sweden.FkDeadline: a Swedish client's monthly time report due at Försäkringskassan.
+    rows = list(rows)
+    ids = _ids_by_ref(db, Client, (r.client_ref for r in rows))
+    return [Item("client", ids.get(r.client_ref), r.client_ref, r.client_name, when=r.deadline,
+                 flag="overdue" if r.days_left < 0 else "due", detail=r.month) for r in rows]
+
+
 # --------------------------------------------------------------------------- gathering
 
 Source = tuple[Callable[..., Any] | None, Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
@@ -216,6 +252,22 @@ def _sources(policy: Policy) -> dict[str, Source]:
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _transfer_items,
         ),
+        REVIEW_ACTIONS_DUE: (
+            optional_service("reviews", "open_actions"),
+            lambda fn, db, actor, today: [a for a in fn(db, actor, today) if a.due_date is not None
+                                          and (a.due_date - today).days <= policy.review_due_window_days],
+            _action_items,
+        ),
+        COURSES_EXPIRING: (
+            optional_service("courses", "expiring_credentials"),
+            lambda fn, db, actor, today: fn(db, actor, today, policy=policy),
+            _expiry_items,
+        ),
+        FK_DEADLINES: (
+            optional_service("sweden", "fk_deadlines"),
+            lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
+            _fk_items,
+        ),
     }
 
 
@@ -224,7 +276,9 @@ def gather(db: Database, actor: Actor, today: date, policy: Policy | None = None
     message; a database that cannot be reached raises (one message for the whole dashboard)."""
     policy = policy or Policy()
     sections = []
-    for key, (fn, call, read) in _sources(policy).items():
+    sources = _sources(policy)
+    for key in SECTION_KEYS:
+        fn, call, read = sources[key]
         if not actor.may(SECTION_PERMISSION[key]):
             continue
         if fn is None:
