@@ -96,7 +96,18 @@ class ClientDetailScreen(DetailScreen):
         flag = Text(line)
         if h.flag:
             flag.append(f"  {labels.flag(h.flag)}", style="bold")
-        return out + [Static(flag, classes="summary")]
+        out.append(Static(flag, classes="summary"))
+        c = d.continuity
+        if c is not None:
+            # Continuity (domain.md): fewer, fixed helpers; Sweden counts staff met in 14 days.
+            seen = _("Assistants: {d14} in 14 days, {d30} in 30 days · {share} % of hours by regulars").format(
+                d14=c.distinct_14d, d30=c.distinct_30d, share=round(c.regular_share * 100))
+            if c.new_faces_month:
+                seen += " · " + _("new this month: {refs}").format(refs=", ".join(c.new_faces_month))
+            if c.substitutes_never_met:
+                seen += " · " + _("substitute never met the client: {refs}").format(refs=", ".join(c.substitutes_never_met))
+            out.append(Static(Text(seen), classes="summary"))
+        return out
 
     def _supervisors(self, d: details.ClientDetail) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Work supervisors"), len(d.supervisors))]

@@ -86,6 +86,7 @@ class ClientDetail:
     reviews_available: bool
     transfer: Transfer | None
     history: list[HistoryLine] | None
+    continuity: Any = None  # continuity.ClientContinuity, or None when not available to this role
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,17 @@ def _hours(db: Database, actor: Actor, client_id: int, today: date) -> HoursLine
         return None
 
 
+def _continuity(db: Database, actor: Actor, client_id: int, today: date) -> Any:
+    """Distinct assistants in 14/30 days, regulars' share, new faces (the roster's measure)."""
+    client_continuity = optional_service("continuity", "client_continuity")
+    if client_continuity is None or not actor.may("roster.read"):
+        return None
+    try:
+        return client_continuity(db, actor, client_id, today)
+    except (ServiceError, TypeError, AttributeError):
+        return None
+
+
 def _last_reviews(s: Any, *, client_id: int | None = None, assistant_id: int | None = None) -> dict[tuple[int, int], date]:
     q = select(Review.assistant_id, Review.client_id, func.max(Review.held_on)).group_by(
         Review.assistant_id, Review.client_id)
@@ -234,7 +246,7 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
         client=client, municipality=muni, decisions=decisions, supervisors=supervisors,
         assignments=_assignment_lines(assignment_rows, last, upcoming),
         hours=_hours(db, actor, client_id, today), reviews_available=upcoming is not None,
-        transfer=transfer, history=history,
+        transfer=transfer, history=history, continuity=_continuity(db, actor, client_id, today),
     )
 
 
