@@ -62,7 +62,7 @@ def _statements(up: bool) -> list[str]:
         return _SQLITE_UP if up else _SQLITE_DOWN
     if dialect == "postgresql":
         return _PG_UP if up else _PG_DOWN
-    raise NotImplementedError(f"no append-only rule for {dialect}")
+    raise RuntimeError(f"bpa-provider runs on SQLite and PostgreSQL only; no append-only rule for {dialect}")
 
 
 def upgrade() -> None:
