@@ -161,7 +161,7 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
         text = str(raw).strip().lower()
         if text in ("1", "true", "yes", "y", "ja", "j", "x"):
             return True
-        if text in ("0", "false", "no", "n", "nei", ""):
+        if text in ("0", "false", "no", "n", "nei", "nej", ""):
             return False
         raise ValueError(f"'{raw}' is not yes/no")
     if k == "choice":
