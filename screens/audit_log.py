@@ -18,8 +18,8 @@ is applied on Enter, not on every keystroke — half-typed filters would fill th
 (the hash chain) and `row` (the first broken row). Values in the log came from people and are
 shown as `Text`, never markup; national IDs are masked in the log already.
 
-The service returns the oldest rows first with a limit; the view reads up to FETCH_LIMIT rows,
-shows them newest first and says so when more matched (narrow the period then).
+The view asks the service for the newest FETCH_LIMIT rows and says so when more matched
+(narrow the period then).
 """
 
 from __future__ import annotations
@@ -240,7 +240,8 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
         self.fetching = True
         self.query_one("#status", Static).update(Text(_("Loading…")))
         app = self.bpa
-        self.call_service("query", audit_log.query, app.db, app.actor, limit=FETCH_LIMIT + 1, **filters)
+        self.call_service("query", audit_log.query, app.db, app.actor, limit=FETCH_LIMIT + 1,
+                          newest_first=True, **filters)
         return True
 
     def on_service_result(self, result: ServiceResult) -> None:
@@ -262,7 +263,7 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
             return
         rows = list(result.value)
         self.more = len(rows) > FETCH_LIMIT
-        self.rows = list(reversed(rows[:FETCH_LIMIT]))  # the service answers oldest first
+        self.rows = list(rows[:FETCH_LIMIT])  # newest first, as asked
         self.loaded = True
         self._fill(keep=self._keep_id)
         self._keep_id = None
@@ -326,7 +327,7 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
         if not n:
             line = _("Nothing in the log matches.")
         elif self.more:
-            line = _("More than {n} rows match; the oldest {n} are listed. Narrow the period (From/To).").format(
+            line = _("More than {n} rows match; the newest {n} are listed. Narrow the period (From/To).").format(
                 n=FETCH_LIMIT)
         else:
             line = ngettext("{n} row, newest first", "{n} rows, newest first", n).format(n=n)

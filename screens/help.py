@@ -56,6 +56,8 @@ GROUP_TITLES = {
     "HeldPane": N_("Reviews held"),
     "ReviewForm": N_("Recording a review"),
     "ReviewScreen": N_("Review"),
+    "AuditLogView": N_("Audit log"),
+    "AuditRowScreen": N_("Access-log row"),
 }
 
 MOVING_AROUND = (

@@ -37,6 +37,8 @@ class LogRow:
     subject: str
     summary: str
     connection: str
+    before: str | None = None  # JSON snapshots (national IDs already masked when written)
+    after: str | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -44,7 +46,7 @@ class LogRow:
 
 def _row(ev: AuditEvent, tz: str) -> LogRow:
     return LogRow(ev.id or 0, to_local(ev.at, tz).replace(microsecond=0), ev.actor, ev.role, ev.action,
-                  ev.entity, ev.entity_id, ev.subject, ev.summary, ev.connection)
+                  ev.entity, ev.entity_id, ev.subject, ev.summary, ev.connection, ev.before, ev.after)
 
 
 @service
@@ -59,8 +61,10 @@ def query(
     action: str | None = None,
     limit: int = 10_000,
     tz: str = DEFAULT_TZ,
+    newest_first: bool = False,
 ) -> list[LogRow]:
-    """Log rows, oldest first, filtered by acting user, data subject, local days and action."""
+    """Log rows, oldest first (or newest first: the screen's order, so `limit` keeps the latest),
+    filtered by acting user, data subject, local days and action."""
     require(actor, "audit.read", what="read the access log")
     if since and until and until < since:
         raise ValidationError("--to must be on or after --from", field="to")
@@ -77,7 +81,7 @@ def query(
         conds.append(AuditEvent.at >= local_day_start_utc(since, tz))
     if until:
         conds.append(AuditEvent.at < local_day_start_utc(until + timedelta(days=1), tz))
-    q = select(AuditEvent).order_by(AuditEvent.id).limit(limit)
+    q = select(AuditEvent).order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id).limit(limit)
     if conds:
         q = q.where(and_(*conds))
     filters = ", ".join(f"{k}={v}" for k, v in

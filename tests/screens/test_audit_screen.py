@@ -150,12 +150,12 @@ async def test_long_answers_page_into_the_table_and_say_when_rows_are_missing(ma
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_area(app, pilot)
         table = view.query_one(DataTable)
-        assert [r.id for r in view.rows] == list(range(20, 0, -1))  # the oldest 20, newest of them first
+        assert [r.id for r in view.rows] == list(range(24, 4, -1))  # the newest 20, newest first
         assert table.row_count == 5
         await pilot.press("down")
         await pilot.pause()
         assert table.row_count == 10  # the next page, from memory: the log is not asked again
-        assert shown(view, "status").startswith("More than 20 rows match; the oldest 20 are listed.")
+        assert shown(view, "status").startswith("More than 20 rows match; the newest 20 are listed.")
 
 
 async def test_a_wrong_date_is_refused_without_asking_the_log(make_app, fixed_db):
