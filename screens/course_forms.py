@@ -1,9 +1,9 @@
 """Forms of the Courses area: a course, a course date, a course outcome, enrolling people, and
 choosing a course date for someone.
 
-They keep the record form's promises (screens/forms.py): each field is checked as it is typed and
-the message stands under it; Save (Ctrl+S or F2) is refused while a field has a problem, with the
-first such field focused; the service checks again and its messages go under the fields it
+They keep the record form's promises (screens/form_base.py): each field is checked as it is typed
+and the message stands under it; Save (Ctrl+S or F2) is refused while a field has a problem, with
+the first such field focused; the service checks again and its messages go under the fields it
 names; a save refused because someone else changed the record says so and keeps the input; Esc on
 a changed form asks first. The fields are the services' own `FieldSpec`s (`courses.COURSE_FIELDS`,
 `courses.SESSION_FIELDS`), so a form accepts exactly what the command line accepts.
@@ -25,14 +25,14 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from bpa_provider.access import Actor
-from bpa_provider.errors import Conflict, ValidationError
+from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import courses, records
 from bpa_provider.services.records import FieldSpec, parse_value
 from db.engine import Database
 from screens import labels
 from screens.calls import ServiceCaller
-from screens.confirm import ConfirmScreen
+from screens.form_base import FormScreen, error_words
 from screens.messages import ServiceResult
 from screens.ui import TranslatedBindings, describe_error, field_message, text
 from screens.widgets.fields import FieldRow
@@ -50,9 +50,6 @@ COURSE_KIND_WORDS = {
     "assistant_training": N_("assistant training"),
 }
 OUTCOME_WORDS = {"attended": N_("attended"), "completed": N_("completed"), "no_show": N_("no-show")}
-
-CONFLICT = N_("Someone else changed this record after you opened it. Your input is kept: close the "
-              "form, look at their change, then make yours again.")
 
 
 def word(words: Mapping[str, str], code: str | None) -> str:
@@ -72,15 +69,6 @@ def seats(s: courses.SessionRow) -> str:
     if s.capacity is None:
         return _("{n} enrolled, no limit on places").format(n=s.enrolled)
     return _("{free} of {capacity} places free").format(free=s.free, capacity=s.capacity)
-
-
-def error_words(error: BaseException) -> str:
-    """A refusal in words; a validation error lists every problem."""
-    if isinstance(error, ValidationError):
-        return " ".join(_(e.message) for e in error.errors)
-    if isinstance(error, Conflict):
-        return _(CONFLICT)
-    return describe_error(error)
 
 
 # --------------------------------------------------------------------------- fields
@@ -119,7 +107,7 @@ class SpecFieldRow(FieldRow):
 
 # --------------------------------------------------------------------------- the generic form
 
-class SpecForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
+class SpecForm(FormScreen):
     """A modal of `SpecFieldRow`s whose Save runs `save(data)` in a worker; dismisses with its result.
 
     `send` says what `data` holds: "filled" (a new record: every filled field), "changed" (an edit:
@@ -127,16 +115,8 @@ class SpecForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     """
 
     DEFAULT_CSS = """
-    SpecForm { align: center middle; }
-    SpecForm #dialog { width: 80; max-width: 100%; height: auto; max-height: 100%;
-                       border: round $accent; background: $surface; padding: 0 1; }
-    SpecForm #title { text-style: bold; height: auto; }
+    SpecForm #dialog { width: 80; }
     SpecForm #info { color: $text-muted; height: auto; }
-    SpecForm #fields { height: auto; max-height: 1fr; }
-    SpecForm #banner { height: auto; color: $text-error; text-style: bold; }
-    SpecForm #banner.-empty { display: none; }
-    SpecForm #buttons { height: 1; margin-top: 1; }
-    SpecForm Button { margin-right: 2; }
     """
 
     BINDINGS = [
@@ -148,18 +128,12 @@ class SpecForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     def __init__(self, title: str, rows: Sequence[SpecFieldRow], save: Callable[[dict[str, Any]], Any], *,
                  values: Mapping[str, Any] | None = None, send: str = "filled", info: str = "") -> None:
         super().__init__()
-        self.translate_bindings()
         self.title_text = title
         self.info = info
         self._rows = list(rows)
         self.save = save
         self.values = dict(values or {})
         self.send = send
-        self.saving = False
-
-    @property
-    def bpa(self) -> "BpaApp":
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -169,9 +143,7 @@ class SpecForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             with VerticalScroll(id="fields"):
                 yield from self._rows
             yield Static("", id="banner", classes="-empty")
-            with Horizontal(id="buttons"):
-                yield Button(_("Save (Ctrl+S)"), id="save", variant="primary", compact=True)
-                yield Button(_("Cancel (Esc)"), id="cancel", compact=True)
+            yield from self.buttons()
 
     def rows(self) -> list[SpecFieldRow]:
         return list(self.query(SpecFieldRow))
@@ -206,77 +178,24 @@ class SpecForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             out[row.spec.name] = value
         return out
 
-    @property
-    def changed(self) -> bool:
-        return any(r.changed for r in self.rows())
-
     def action_save(self) -> None:
         if self.saving:
             return
-        problems = [r for r in self.rows() if r.validate(force=True)]
-        if problems:
-            self._banner(_("Not saved: fix the marked fields first."))
-            problems[0].focus_editor()
+        if self.refuse([r for r in self.rows() if r.validate(force=True)]):
             return
         data = self.data()
         if self.send == "changed" and not data:
             self.dismiss(None)
             return
-        self._banner("")
-        self.saving = True
-        self.query_one("#save", Button).disabled = True
+        self.begin_save()
         self.call_service("save", self.save, data)
 
-    def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result):
-            return
-        self.saving = False
-        self.query_one("#save", Button).disabled = False
-        error = result.error
-        if error is None:
-            self.dismiss(result.value)
-            return
-        if isinstance(error, ValidationError):
-            first: SpecFieldRow | None = None
-            loose: list[str] = []
-            for problem in error.errors:
-                row = self.row(problem.field)
-                if row is None or row.readonly is not None:
-                    loose.append(_(problem.message))
-                    continue
-                row.show_error(_(problem.message))
-                first = first or row
-            self._banner(" ".join(loose) or _("Not saved: fix the marked fields."))
-            if first is not None:
-                first.focus_editor()
-        else:
-            # A Conflict or anything else: the input stays as typed.
-            self._banner(error_words(error))
-
-    def _banner(self, message: str) -> None:
-        banner = self.query_one("#banner", Static)
-        banner.update(Text(message))
-        banner.set_class(not message, "-empty")
-
-    def action_cancel(self) -> None:
-        if self.changed:
-            question = ConfirmScreen(_("Discard your changes?"), yes=_("Discard"), no=_("Keep editing"))
-            self.app.push_screen(question, lambda discard: self.dismiss(None) if discard else None)
-        else:
-            self.dismiss(None)
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
+    def show_problem(self, problem: FieldError) -> SpecFieldRow | None:
+        row = self.row(problem.field)
+        if row is None or row.readonly is not None:
+            return None  # a fixed field cannot be corrected here: said in the banner
+        row.show_error(_(problem.message))
+        return row
 
 
 # --------------------------------------------------------------------------- the concrete forms
@@ -359,15 +278,12 @@ def find_people(db: Database, actor: Actor, term: str) -> list[tuple[str, str]]:
     return found
 
 
-class EnrollForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
+class EnrollForm(FormScreen):
     """Enroll one or more people in a course date: type a reference or part of a name, Enter adds
     the match to the list, Ctrl+S enrolls everyone on it (all or nobody, as the service does)."""
 
     DEFAULT_CSS = """
-    EnrollForm { align: center middle; }
-    EnrollForm > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
-                            border: round $accent; background: $surface; padding: 0 1; }
-    EnrollForm #title { text-style: bold; height: auto; }
+    EnrollForm #dialog { width: 76; }
     EnrollForm #info, EnrollForm .note { color: $text-muted; height: auto; }
     EnrollForm Horizontal { height: auto; }
     EnrollForm Label { width: 10; }
@@ -376,8 +292,6 @@ class EnrollForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     EnrollForm #chosen { height: auto; max-height: 8; margin-left: 10; border: none; }
     EnrollForm .heading { margin-top: 1; }
     EnrollForm .error { color: $text-error; text-style: bold; height: auto; }
-    EnrollForm #buttons { height: 1; margin-top: 1; }
-    EnrollForm Button { margin-right: 2; }
     """
 
     BINDINGS = [
@@ -389,24 +303,18 @@ class EnrollForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
 
     def __init__(self, course_date: courses.SessionRow, people: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
-        self.translate_bindings()
         self.course_date = course_date
         self.people: list[tuple[str, str]] = list(people)
         self.initial_people = list(people)
         self.match: tuple[str, str] | None = None
         self.looking = False
         self.add_when_found = False
-        self.saving = False
         self._timer: Timer | None = None
-
-    @property
-    def bpa(self) -> "BpaApp":
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         s = self.course_date
         info = seats(s) + (f" · {s.place}" if s.place else "")
-        with Vertical():
+        with Vertical(id="dialog"):
             yield Static(Text(_("Enroll in {name}").format(name=session_name(s))), id="title")
             yield Static(Text(info), id="info")
             with Horizontal():
@@ -416,9 +324,7 @@ class EnrollForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             yield Static(Text(_("To enroll (Delete removes):")), classes="heading")
             yield OptionList(*[self._option(p) for p in self.people], id="chosen")
             yield Static("", id="error", classes="error")
-            with Horizontal(id="buttons"):
-                yield Button(_("Enroll (Ctrl+S)"), id="save", variant="primary", compact=True)
-                yield Button(_("Cancel (Esc)"), id="cancel", compact=True)
+            yield from self.buttons(_("Enroll (Ctrl+S)"))
 
     @staticmethod
     def _option(person: tuple[str, str]) -> Option:
@@ -429,6 +335,9 @@ class EnrollForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
 
     def _say(self, widget_id: str, message: str) -> None:
         self.query_one(widget_id, Static).update(Text(message))
+
+    def banner(self, message: str) -> None:
+        self._say("#error", message)
 
     # -- look-up ---------------------------------------------------------------------------
     @on(Input.Changed, "#person")
@@ -450,6 +359,7 @@ class EnrollForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     @on(Input.Submitted, "#person")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        event.prevent_default()  # Enter adds the person here: the base's "next field" must not run
         if self.match is not None:
             self._add(self.match)
         elif self.looking:
@@ -469,13 +379,9 @@ class EnrollForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
         self._say("#error", "")
         person_input.focus()
 
-    def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result):
-            return
+    def answer(self, result: ServiceResult) -> None:
         if result.tag == "lookup":
             self._found(result)
-        elif result.tag == "save":
-            self._saved(result)
 
     def _found(self, result: ServiceResult) -> None:
         self.looking = False
@@ -519,37 +425,18 @@ class EnrollForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             self._say("#error", _("Add at least one person: type a reference or part of a name, then Enter."))
             self.query_one("#person", Input).focus()
             return
+        # Not `begin_save`: a message under the list stays until the service answers.
         self.saving = True
-        self.query_one("#save", Button).disabled = True
+        self.set_busy(True)
         self.call_service("save", courses.enroll, self.bpa.db, self.bpa.actor, self.course_date.id,
                           [p[0] for p in self.people])
 
-    def _saved(self, result: ServiceResult) -> None:
-        self.saving = False
-        self.query_one("#save", Button).disabled = False
-        if result.error is None:
-            self.dismiss(result.value)
-            return
-        self._say("#error", error_words(result.error))
+    def refused(self, error: ValidationError) -> None:
+        self.banner(error_words(error))  # all or nobody: the problems are about the list as a whole
 
     @property
     def changed(self) -> bool:
         return self.people != self.initial_people or bool(self.query_one("#person", Input).value.strip())
-
-    def action_cancel(self) -> None:
-        if self.changed:
-            question = ConfirmScreen(_("Discard your changes?"), yes=_("Discard"), no=_("Keep editing"))
-            self.app.push_screen(question, lambda discard: self.dismiss(None) if discard else None)
-        else:
-            self.dismiss(None)
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
 
 
 # --------------------------------------------------------------------------- choosing a date

@@ -4,23 +4,21 @@ catalog, and credentials about to expire — one tab each — plus a supervisor'
 The Onboarding tab comes first because it answers the coordinator's question "who has not done
 the course?": the most overdue first, the next step written out, and `d` (then `y`) marks it done.
 Every list is a service call made in a worker (`ServiceCaller`); this module only displays and
-asks. `AreaPane` is the shared shape of a tab (a table, a status line, load when first shown,
-reload when a record changed) and is used by the Reviews area too.
+asks. The tabs are `AreaPane`s of an `AreaTabs` area (screens/area_pane.py), as in Reviews.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
@@ -28,18 +26,16 @@ from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import courses, onboarding
 from db.engine import Database
 from screens import labels
-from screens.calls import ServiceCaller
+from screens.area_pane import AreaPane, AreaTabs, Columns, flag
 from screens.confirm import ConfirmScreen
 from screens.course_forms import (
-    COURSE_KIND_WORDS, EnrollForm, SessionPicker, course_form, error_words, outcome_form,
-    session_form, session_name, word,
+    COURSE_KIND_WORDS, EnrollForm, SessionPicker, course_form, outcome_form, session_form, session_name,
+    word,
 )
 from screens.detail_base import DetailScreen
+from screens.form_base import error_words
 from screens.messages import ServiceResult
-from screens.ui import TranslatedBindings, describe_error, hours, text
-
-if TYPE_CHECKING:
-    from screens.app import BpaApp
+from screens.ui import describe_error, hours, text
 
 # Onboarding status and step state as words; state is always written, never shown by colour alone.
 ONBOARDING_WORDS = {
@@ -48,135 +44,6 @@ ONBOARDING_WORDS = {
 }
 STEP_WORDS = {"done": N_("done"), "overdue": N_("OVERDUE"), "open": N_("open")}
 _ORDER = {"overdue": 0, "not_started": 1, "in_progress": 2, "complete": 3}
-
-Columns = Sequence[tuple[str, int | None]]
-
-
-def shown(widget: Widget) -> bool:
-    """Whether a widget is on display (no hidden tab or area around it)."""
-    return all(getattr(node, "display", True) for node in widget.ancestors_with_self)
-
-
-# --------------------------------------------------------------------------- the shared tab shape
-
-class AreaPane(ServiceCaller, TranslatedBindings, Vertical):
-    """A tab of an area: tables filled from service answers, a status line, lazy loading.
-
-    A pane loads the first time it is shown, and again when `mark_stale` is called while it is
-    shown (otherwise when next shown). Tables are filled by `fill`, which keeps the cursor on the
-    same record and gives the column without a width the room that is left (it wraps there).
-    """
-
-    DEFAULT_CSS = """
-    AreaPane { height: 1fr; }
-    AreaPane DataTable { height: 1fr; }
-    AreaPane .status { height: auto; color: $text-muted; }
-    AreaPane .heading { text-style: bold; height: auto; }
-    """
-
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.translate_bindings()
-        self.stale = True
-        self._filled: dict[str, tuple[Columns, Sequence[Any], Callable[[Any], list[Text]]]] = {}
-
-    @property
-    def bpa(self) -> "BpaApp":
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def db(self) -> Database:
-        return self.bpa.db
-
-    @property
-    def actor(self) -> Actor:
-        return self.bpa.actor
-
-    @property
-    def policy(self) -> Policy:
-        return self.bpa.settings.policy
-
-    def on_mount(self) -> None:
-        # Show is the usual trigger; this covers a pane that was on display from its first frame.
-        self.call_after_refresh(self.load_if_due)
-
-    def on_show(self) -> None:
-        self.load_if_due()
-
-    def load_if_due(self) -> None:
-        """Load when nothing was loaded since the last change and the pane is on display."""
-        if self.stale and self.is_mounted and shown(self):
-            self.load()
-
-    def load(self) -> None:
-        """Ask the service in a worker; subclasses."""
-        self.stale = False
-
-    def mark_stale(self) -> None:
-        self.stale = True
-        if self.is_mounted and shown(self):
-            self.load()
-
-    def action_reload(self) -> None:
-        self.load()
-
-    def status(self, message: str) -> None:
-        self.query_one(".status", Static).update(Text(message))
-
-    @staticmethod
-    def key_of(row: Any) -> Any:
-        """What identifies a row across reloads (rows without an `id` override this)."""
-        return getattr(row, "id", None)
-
-    def fill(self, table: DataTable, columns: Columns, rows: Sequence[Any],
-             cells: Callable[[Any], list[Text]], *, min_rest: int = 14) -> None:
-        """Put `rows` into `table`, keeping the cursor on the same record (`key_of`)."""
-        keep = None
-        previous = self._filled.get(table.id or "")
-        if previous is not None and table.row_count and 0 <= table.cursor_row < len(previous[1]):
-            keep = self.key_of(previous[1][table.cursor_row])
-        self._filled[table.id or ""] = (columns, rows, cells)
-        width = (self.size.width or self.app.size.width - 18) - 2  # room for a scrollbar
-        fixed = sum(w for _t, w in columns if w) + 2 * len(columns)  # cell padding
-        rest = max(min_rest, width - fixed)
-        table.clear(columns=True)
-        for title, col_width in columns:
-            table.add_column(Text(title), width=col_width or rest)
-        for row in rows:
-            table.add_row(*cells(row), height=None)
-        ids = [self.key_of(r) for r in rows]
-        if keep is not None and keep in ids:
-            table.move_cursor(row=ids.index(keep))
-
-    def on_resize(self) -> None:
-        for table_id, (columns, rows, cells) in list(self._filled.items()):
-            found = self.query(f"#{table_id}")
-            if found:
-                self.fill(found.first(DataTable), columns, rows, cells)
-
-    @staticmethod
-    def row_of(table: DataTable, rows: Sequence[Any]) -> Any | None:
-        """The record under the table's cursor."""
-        if table.row_count and 0 <= table.cursor_row < len(rows):
-            return rows[table.cursor_row]
-        return None
-
-    def confirm(self, question: str, then: Callable[[], None]) -> None:
-        """Ask yes/no (Esc is no); run `then` on yes. Used before changes there is no undo for."""
-        self.app.push_screen(ConfirmScreen(question, yes=_("Yes"), no=_("No")),
-                             lambda yes: then() if yes else None)
-
-    def focus_content(self) -> None:
-        self.load_if_due()
-        tables = list(self.query(DataTable))
-        if tables:
-            tables[0].focus()
-
-
-def flag(word_text: str, loud: bool) -> Text:
-    """A state word, bold when it asks for action."""
-    return Text(word_text, style="bold" if loud else "")
-
 
 # --------------------------------------------------------------------------- onboarding
 
@@ -190,17 +57,12 @@ class OnboardingPane(AreaPane):
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.rows: list[onboarding.OnboardingStatus] = []
+    TABLE_ID = "onboarding-table"
+    rows: list[onboarding.OnboardingStatus]
 
     @staticmethod
     def key_of(row: Any) -> Any:
         return (row.supervisor_id, row.client_id)
-
-    def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id="onboarding-table")
-        yield Static(_("Loading…"), classes="status")
 
     def load(self) -> None:
         super().load()
@@ -212,18 +74,13 @@ class OnboardingPane(AreaPane):
             return
         if result.tag == "overview":
             self._show(result)
-            return
-        if result.error is not None:
-            self.app.notify(error_words(result.error), severity="error", markup=False)
-            return
-        self.app.notify(_("Done.") if result.tag == "done" else _("Checklist started."), markup=False)
-        self.bpa.broadcast_change("onboarding")
+        else:
+            self.report_change(result, _("Done.") if result.tag == "done" else _("Checklist started."), "onboarding")
 
     def _show(self, result: ServiceResult) -> None:
-        if result.error is not None:
-            self.status(describe_error(result.error))
+        if not self.keep_rows(result):
             return
-        self.rows = sorted(result.value, key=lambda o: (
+        self.rows.sort(key=lambda o: (
             _ORDER.get(o.status, 9), -o.overdue_days, o.next_deadline or date.max, o.supervisor_ref, o.client_ref))
         self.fill(self.query_one(DataTable), [
             (_("Status"), 11), (_("Supervisor"), 16), (_("Next step"), None), (_("Due"), 10)],
@@ -249,9 +106,6 @@ class OnboardingPane(AreaPane):
                 step.append(" " + _("(no checklist yet: s starts one)"))
         return [flag(word(ONBOARDING_WORDS, o.status), o.status == "overdue"),
                 Text(f"{o.supervisor_ref} {o.name}"), step, text(o.next_deadline)]
-
-    def current(self) -> onboarding.OnboardingStatus | None:
-        return self.row_of(self.query_one(DataTable), self.rows)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("done", "enroll", "start"):
@@ -504,10 +358,6 @@ class DatesPane(AreaPane):
         self.app.push_screen(outcome_form(self.db, self.actor, row, status, self.current_date()),
                              self._changed(_("Saved.")))
 
-    def focus_content(self) -> None:
-        self.load_if_due()
-        self.query_one("#sessions-table", DataTable).focus()
-
 
 # --------------------------------------------------------------------------- catalog
 
@@ -521,25 +371,15 @@ class CatalogPane(AreaPane):
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.rows: list[Any] = []
-
-    def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id="catalog-table")
-        yield Static(_("Loading…"), classes="status")
+    TABLE_ID = "catalog-table"
 
     def load(self) -> None:
         super().load()
         self.call_service("courses", courses.list_courses, self.db, self.actor)
 
     def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result):
+        if not self.is_current(result) or not self.keep_rows(result):
             return
-        if result.error is not None:
-            self.status(describe_error(result.error))
-            return
-        self.rows = list(result.value)
         self.fill(self.query_one(DataTable), [
             (_("Course"), None), (_("Kind"), 14), (_("Hours"), 5), (_("Valid"), 9)], self.rows, self._cells)
         if self.rows:
@@ -562,9 +402,6 @@ class CatalogPane(AreaPane):
         if action in ("new", "edit", "new_date"):
             return self._may_write()
         return True
-
-    def current(self) -> Any | None:
-        return self.row_of(self.query_one(DataTable), self.rows)
 
     def _saved(self, result: Any) -> None:
         if result is not None:
@@ -601,17 +438,12 @@ class ExpiringPane(AreaPane):
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.rows: list[courses.ExpiringCredential] = []
+    TABLE_ID = "expiring-table"
+    rows: list[courses.ExpiringCredential]
 
     @staticmethod
     def key_of(row: Any) -> Any:
         return (row.person_kind, row.person_id, row.course_id)
-
-    def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id="expiring-table")
-        yield Static(_("Loading…"), classes="status")
 
     def load(self) -> None:
         super().load()
@@ -619,12 +451,8 @@ class ExpiringPane(AreaPane):
                           policy=self.policy)
 
     def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result):
+        if not self.is_current(result) or not self.keep_rows(result):
             return
-        if result.error is not None:
-            self.status(describe_error(result.error))
-            return
-        self.rows = list(result.value)
         self.fill(self.query_one(DataTable), [
             (_("Expires"), 10), (_("State"), 12), (_("Person"), 18), (_("Course"), None)], self.rows, self._cells)
         first = max(self.policy.course_expiry_reminders, default=90)
@@ -646,7 +474,7 @@ class ExpiringPane(AreaPane):
         return True
 
     def action_enroll(self) -> None:
-        row = self.row_of(self.query_one(DataTable), self.rows)
+        row = self.current()
         if row is None:
             return
         who = f"{row.person_ref} {row.person_name}"
@@ -658,64 +486,17 @@ class ExpiringPane(AreaPane):
 
 # --------------------------------------------------------------------------- the area
 
-class CoursesView(TranslatedBindings, Vertical):
-    """The "courses" area: Onboarding, Course dates, Catalog and Expiring tabs."""
+class CoursesView(AreaTabs):
+    """The "courses" area: Onboarding, Course dates, Catalog and Expiring tabs.
 
-    DEFAULT_CSS = """
-    CoursesView { height: 1fr; }
-    CoursesView TabbedContent { height: 1fr; }
-    CoursesView TabPane { height: 1fr; padding: 0; }
-    CoursesView ContentSwitcher { height: 1fr; }
+    Onboarding, courses and reviews touch each other (a completed basic course ticks the
+    checklist; a review action puts someone on a course): a changed record reloads every tab.
     """
-
-    BINDINGS = [
-        Binding("greater_than_sign", "next_tab(1)", N_("Next tab"), show=False),
-        Binding("less_than_sign", "next_tab(-1)", N_("Previous tab"), show=False),
-    ]
 
     TABS = (("onboarding", N_("Onboarding")), ("dates", N_("Course dates")), ("catalog", N_("Catalog")),
             ("expiring", N_("Expiring")))
-
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.translate_bindings()
-
-    def compose(self) -> ComposeResult:
-        panes = {"onboarding": OnboardingPane, "dates": DatesPane, "catalog": CatalogPane, "expiring": ExpiringPane}
-        with TabbedContent(initial="onboarding"):
-            for key, title in self.TABS:
-                with TabPane(_(title), id=key):
-                    yield panes[key](id=f"{key}-pane")
-
-    def pane(self, key: str | None = None) -> AreaPane:
-        """The pane of a tab (the active one by default)."""
-        key = key or self.query_one(TabbedContent).active or "onboarding"
-        return self.query_one(f"#{key}-pane", AreaPane)
-
-    def show_tab(self, key: str) -> None:
-        """Switch tab and focus its table: now, so a key typed straight after lands there too, and
-        after the refresh, in case the tab was not on display yet."""
-        self.query_one(TabbedContent).active = key
-        pane = self.pane(key)
-        pane.focus_content()
-        self.call_after_refresh(pane.focus_content)
-
-    def action_next_tab(self, step: int) -> None:
-        keys = [k for k, _t in self.TABS]
-        active = self.query_one(TabbedContent).active
-        index = keys.index(active) if active in keys else 0
-        self.show_tab(keys[(index + step) % len(keys)])
-
-    def record_changed(self, kind: str) -> None:
-        """Onboarding, courses and reviews touch each other (a completed basic course ticks the
-        checklist; a review action puts someone on a course): every tab reloads."""
-        for pane in self.query(AreaPane):
-            pane.mark_stale()
-
-    def focus_content(self) -> None:
-        pane = self.pane()
-        pane.focus_content()
-        self.call_after_refresh(pane.focus_content)
+    PANES: dict[str, Callable[..., AreaPane]] = {
+        "onboarding": OnboardingPane, "dates": DatesPane, "catalog": CatalogPane, "expiring": ExpiringPane}
 
 
 # --------------------------------------------------------------------------- a supervisor's checklist

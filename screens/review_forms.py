@@ -2,9 +2,9 @@
 
 `ReviewForm` records a review that was held: the day, who took part, the private summary, and the
 actions agreed (each with an owner, a due date and, optionally, a course that puts the assistant
-on that course's list). It keeps the record form's promises: fields are checked as they are typed
-with the message under the field; Save is refused with the first problem focused; the service's
-own refusals go under the fields they name; Esc on a changed form asks first.
+on that course's list). It keeps the record form's promises (screens/form_base.py): fields are
+checked as they are typed with the message under the field; Save is refused with the first problem
+focused; the service's own refusals go under the fields they name; Esc on a changed form asks first.
 
 `ReviewScreen` shows a review. The summary is private: it is fetched only when the person asks
 (`s`), through `reviews.review_notes`, which refuses everyone but coordinators and the client's
@@ -15,30 +15,26 @@ at a review's actions.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
+from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
 
-from bpa_provider.errors import ValidationError
+from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import courses, reviews
-from screens.calls import ServiceCaller
 from screens.confirm import ConfirmScreen
-from screens.course_forms import error_words
 from screens.detail_base import DetailScreen
+from screens.form_base import FormScreen, error_words
 from screens.messages import ServiceResult
-from screens.ui import TranslatedBindings, describe_error, text
-
-if TYPE_CHECKING:
-    from screens.app import BpaApp
+from screens.ui import describe_error, text
+from screens.widgets.fields import show_line
 
 PARTICIPANTS_MAX = 500
 ACTION_TEXT_MAX = 500
@@ -118,24 +114,18 @@ class ActionRow(Vertical):
         return None
 
     def show_error(self, message: str | None) -> None:
-        error = self.query_one(".error", Static)
-        error.update(Text(message or ""))
-        error.set_class(not message, "-empty")
+        show_line(self.query_one(".error", Static), message)
 
-    def focus_first(self) -> None:
+    def focus_editor(self) -> None:
         self.query_one(".what", Input).focus()
         self.scroll_visible()
 
 
-class ReviewForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
+class ReviewForm(FormScreen):
     """Record a review of `due.assistant` with `due.client`; dismisses with the ReviewView saved."""
 
     DEFAULT_CSS = """
-    ReviewForm { align: center middle; }
-    ReviewForm #dialog { width: 96; max-width: 100%; height: auto; max-height: 100%;
-                         border: round $accent; background: $surface; padding: 0 1; }
-    ReviewForm #title { text-style: bold; height: auto; }
-    ReviewForm #fields { height: auto; max-height: 1fr; }
+    ReviewForm #dialog { width: 96; }
     ReviewForm .line { height: auto; }
     ReviewForm .line Label { width: 14; }
     ReviewForm .line Input { width: 1fr; }
@@ -144,10 +134,6 @@ class ReviewForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     ReviewForm .error { color: $text-error; text-style: bold; padding-left: 14; height: auto; }
     ReviewForm .error.-empty { display: none; }
     ReviewForm .heading { text-style: bold; margin-top: 1; height: auto; }
-    ReviewForm #banner { height: auto; color: $text-error; text-style: bold; }
-    ReviewForm #banner.-empty { display: none; }
-    ReviewForm #buttons { height: 1; margin-top: 1; }
-    ReviewForm Button { margin-right: 2; }
     """
 
     BINDINGS = [
@@ -159,16 +145,10 @@ class ReviewForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
 
     def __init__(self, due: reviews.ReviewDue) -> None:
         super().__init__()
-        self.translate_bindings()
         self.due = due
         self.course_options: list[tuple[Text, str]] = []
-        self.saving = False
         self.sent: list[ActionRow] = []  # the action rows sent, in the service's numbering
         self.initial: tuple[Any, ...] = ()
-
-    @property
-    def bpa(self) -> "BpaApp":
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         d = self.due
@@ -193,9 +173,7 @@ class ReviewForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
                 yield Static(Text(_("Agreed actions (Ctrl+A adds one)")), classes="heading")
                 yield ActionRow(1, self.course_options)
             yield Static("", id="banner", classes="-empty")
-            with Horizontal(id="buttons"):
-                yield Button(_("Save (Ctrl+S)"), id="save", variant="primary", compact=True)
-                yield Button(_("Cancel (Esc)"), id="cancel", compact=True)
+            yield from self.buttons()
 
     def on_mount(self) -> None:
         self.initial = self._snapshot()
@@ -227,9 +205,7 @@ class ReviewForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
         return day, None
 
     def _show(self, widget_id: str, message: str | None) -> None:
-        error = self.query_one(f"#{widget_id}-error", Static)
-        error.update(Text(message or ""))
-        error.set_class(not message, "-empty")
+        show_line(self.query_one(f"#{widget_id}-error", Static), message)
 
     def check(self, *, force: bool = False, only: str | None = None) -> list[Widget]:
         """Check every field; show the messages (all of them with `force`, else the one edited).
@@ -276,45 +252,22 @@ class ReviewForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             row.touched = True
             self.check()
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
+    # -- answers (saving is the base's) ----------------------------------------------------
+    def answer(self, result: ServiceResult) -> None:
+        if result.tag == "courses" and result.error is None:
+            self.course_options[:] = [(Text(c.name), str(c.id)) for c in result.value]
+            for row in self.actions():
+                row.query_one(Select).set_options(self.course_options)
 
-    # -- answers ---------------------------------------------------------------------------
-    def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result):
-            return
-        if result.tag == "courses":
-            if result.error is None:
-                self.course_options[:] = [(Text(c.name), str(c.id)) for c in result.value]
-                for row in self.actions():
-                    row.query_one(Select).set_options(self.course_options)
-            return
-        self.saving = False
-        self.query_one("#save", Button).disabled = False
-        error = result.error
-        if error is None:
-            self.dismiss(result.value)
-            return
-        if isinstance(error, ValidationError):
-            loose: list[str] = []
-            first: Widget | None = None
-            for problem in error.errors:
-                target = self._target(problem.field)
-                if target is None:
-                    loose.append(_(problem.message))
-                    continue
-                widget, show = target
-                show(_(problem.message))
-                first = first or widget
-            self._banner(" ".join(loose) or _("Not saved: fix the marked fields."))
-            if first is not None:
-                first.focus()
-        else:
-            self._banner(error_words(error))
+    def show_problem(self, problem: FieldError) -> Widget | None:
+        target = self._target(problem.field)
+        if target is None:
+            return None
+        widget, show = target
+        show(_(problem.message))
+        return widget
 
-    def _target(self, field: str) -> tuple[Widget, Any] | None:
+    def _target(self, field: str) -> tuple[Widget, Callable[[str], None]] | None:
         """The widget a service's field name points at, and how to show its message."""
         if field in ("held_on", "participants", "summary"):
             return self.query_one(f"#{field}"), lambda m, f=field: self._show(f, m)
@@ -328,55 +281,27 @@ class ReviewForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
                 return row.query_one(".what", Input), row.show_error
         return None
 
-    def _banner(self, message: str) -> None:
-        banner = self.query_one("#banner", Static)
-        banner.update(Text(message))
-        banner.set_class(not message, "-empty")
-
     # -- actions ---------------------------------------------------------------------------
     async def action_add_action(self) -> None:
         row = ActionRow(len(self.actions()) + 1, self.course_options)
         await self.query_one("#fields", VerticalScroll).mount(row)
-        row.focus_first()
+        row.focus_editor()
 
     def action_save(self) -> None:
-        if self.saving:
+        if self.saving or self.refuse(self.check(force=True)):
             return
-        bad = self.check(force=True)
-        if bad:
-            self._banner(_("Not saved: fix the marked fields first."))
-            first = bad[0]
-            (first.focus_first if isinstance(first, ActionRow) else first.focus)()
-            return
-        self._banner("")
+        self.begin_save()
         self.sent = [row for row in self.actions() if not row.empty]
         actions = []
         for row in self.sent:
             what, owner, due, course = row.values()
             actions.append(reviews.ActionInput(text=what, owner=owner, due_date=due.strip() or None,
                                                course=int(course) if course else None))
-        self.saving = True
-        self.query_one("#save", Button).disabled = True
         app, d = self.bpa, self.due
         self.call_service("save", reviews.record_review, app.db, app.actor, d.assistant_id, d.client_id,
                           self.query_one("#held_on", Input).value,
                           participants=self.query_one("#participants", Input).value,
                           summary=self.query_one("#summary", TextArea).text, actions=actions)
-
-    def action_cancel(self) -> None:
-        if self.changed:
-            question = ConfirmScreen(_("Discard your changes?"), yes=_("Discard"), no=_("Keep editing"))
-            self.app.push_screen(question, lambda discard: self.dismiss(None) if discard else None)
-        else:
-            self.dismiss(None)
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
 
 
 # --------------------------------------------------------------------------- reading a review

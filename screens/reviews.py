@@ -3,7 +3,8 @@ agreed in reviews that are still open, and the reviews held — one tab each.
 
 The Schedule tab opens on "due or overdue", most urgent first, so a late review is one Enter away
 from its form. The review form and the review's screen live in `review_forms`; the summary of a
-review is read only through `reviews.review_notes`, which logs the reading.
+review is read only through `reviews.review_notes`, which logs the reading. The tabs are
+`AreaPane`s of an `AreaTabs` area (screens/area_pane.py), as in Courses.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Select, Static, TabbedContent, TabPane
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Select, Static
 
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import reviews
-from screens.course_forms import error_words, word
-from screens.courses import AreaPane, flag
+from screens.area_pane import AreaPane, AreaTabs, flag
+from screens.course_forms import word
 from screens.messages import OpenRecord, ServiceResult
 from screens.review_forms import ReviewForm, ReviewScreen
-from screens.ui import TranslatedBindings, describe_error, text
+from screens.ui import describe_error, text
 
 # A review's state in words: written out, never shown by colour alone.
 STATUS_WORDS = {"overdue": N_("OVERDUE"), "due": N_("DUE"), "done": N_("done"), "scheduled": N_("scheduled")}
@@ -55,10 +56,11 @@ class SchedulePane(AreaPane):
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
 
+    rows: list[reviews.ReviewDue]
+
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.all_rows: list[reviews.ReviewDue] = []
-        self.rows: list[reviews.ReviewDue] = []
 
     @staticmethod
     def key_of(row: Any) -> Any:
@@ -127,9 +129,6 @@ class SchedulePane(AreaPane):
         if self.is_mounted and self.all_rows:
             self.refresh_rows()
 
-    def current(self) -> reviews.ReviewDue | None:
-        return self.row_of(self.query_one(DataTable), self.rows)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "record":
             return self.actor.may("review.write")
@@ -173,10 +172,6 @@ class SchedulePane(AreaPane):
         if row is not None:
             self.post_message(OpenRecord("assistant", row.assistant_id))
 
-    def focus_content(self) -> None:
-        self.load_if_due()
-        self.query_one("#schedule-table", DataTable).focus()
-
 
 class ActionsPane(AreaPane):
     """Actions agreed in reviews and not yet done, by due date (undated last)."""
@@ -186,13 +181,8 @@ class ActionsPane(AreaPane):
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.rows: list[reviews.OpenAction] = []
-
-    def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id="actions-table")
-        yield Static(_("Loading…"), classes="status")
+    TABLE_ID = "actions-table"
+    rows: list[reviews.OpenAction]
 
     def load(self) -> None:
         super().load()
@@ -202,16 +192,10 @@ class ActionsPane(AreaPane):
         if not self.is_current(result):
             return
         if result.tag == "done":
-            if result.error is not None:
-                self.app.notify(error_words(result.error), severity="error", markup=False)
-            else:
-                self.app.notify(_("Done."), markup=False)
-                self.bpa.broadcast_change("review")
+            self.report_change(result, _("Done."), "review")
             return
-        if result.error is not None:
-            self.status(describe_error(result.error))
+        if not self.keep_rows(result):
             return
-        self.rows = list(result.value)
         self.fill(self.query_one(DataTable), [
             (_("Due"), 10), (_("State"), 9), (_("Assistant"), 15), (_("Action"), None)], self.rows, self._cells)
         late = sum(1 for a in self.rows if a.overdue)
@@ -234,9 +218,6 @@ class ActionsPane(AreaPane):
         if a.course:
             what.append(" · " + _("course: {name}").format(name=a.course), style="dim")
         return [text(a.due_date), state, Text(f"{a.assistant_ref} {a.assistant_name}"), what]
-
-    def current(self) -> reviews.OpenAction | None:
-        return self.row_of(self.query_one(DataTable), self.rows)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "done":
@@ -269,25 +250,16 @@ class HeldPane(AreaPane):
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.rows: list[reviews.ReviewView] = []
-
-    def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id="held-table")
-        yield Static(_("Loading…"), classes="status")
+    TABLE_ID = "held-table"
+    rows: list[reviews.ReviewView]
 
     def load(self) -> None:
         super().load()
         self.call_service("held", reviews.list_reviews, self.db, self.actor)
 
     def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result):
+        if not self.is_current(result) or not self.keep_rows(result):
             return
-        if result.error is not None:
-            self.status(describe_error(result.error))
-            return
-        self.rows = list(result.value)
         self.fill(self.query_one(DataTable), [
             (_("Held"), 10), (_("Assistant"), None), (_("Client"), 6), (_("Actions"), 10), (_("Summary"), 8)],
             self.rows, self._cells)
@@ -307,9 +279,6 @@ class HeldPane(AreaPane):
         return [text(r.held_on), Text(f"{r.assistant_ref} {r.assistant_name}"), Text(r.client_ref), acts,
                 Text(_("private") if r.has_summary else _("none"))]
 
-    def current(self) -> reviews.ReviewView | None:
-        return self.row_of(self.query_one(DataTable), self.rows)
-
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -328,60 +297,12 @@ class HeldPane(AreaPane):
             self.post_message(OpenRecord("assistant", row.assistant_id))
 
 
-class ReviewsView(TranslatedBindings, Vertical):
-    """The "reviews" area: Schedule, Open actions and Held tabs."""
+class ReviewsView(AreaTabs):
+    """The "reviews" area: Schedule, Open actions and Held tabs.
 
-    DEFAULT_CSS = """
-    ReviewsView { height: 1fr; }
-    ReviewsView TabbedContent { height: 1fr; }
-    ReviewsView TabPane { height: 1fr; padding: 0; }
-    ReviewsView ContentSwitcher { height: 1fr; }
+    Reviews, assignments and employments decide the schedule: a changed record reloads every tab.
     """
-
-    BINDINGS = [
-        Binding("greater_than_sign", "next_tab(1)", N_("Next tab"), show=False),
-        Binding("less_than_sign", "next_tab(-1)", N_("Previous tab"), show=False),
-    ]
 
     TABS = (("schedule", N_("Schedule")), ("actions", N_("Open actions")), ("held", N_("Held")))
     PANES: dict[str, Callable[..., AreaPane]] = {"schedule": SchedulePane, "actions": ActionsPane,
                                                   "held": HeldPane}
-
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.translate_bindings()
-
-    def compose(self) -> ComposeResult:
-        with TabbedContent(initial="schedule"):
-            for key, title in self.TABS:
-                with TabPane(_(title), id=key):
-                    yield self.PANES[key](id=f"{key}-pane")
-
-    def pane(self, key: str | None = None) -> AreaPane:
-        """The pane of a tab (the active one by default)."""
-        key = key or self.query_one(TabbedContent).active or "schedule"
-        return self.query_one(f"#{key}-pane", AreaPane)
-
-    def show_tab(self, key: str) -> None:
-        """Switch tab and focus its table: now, so a key typed straight after lands there too, and
-        after the refresh, in case the tab was not on display yet."""
-        self.query_one(TabbedContent).active = key
-        pane = self.pane(key)
-        pane.focus_content()
-        self.call_after_refresh(pane.focus_content)
-
-    def action_next_tab(self, step: int) -> None:
-        keys = [k for k, _t in self.TABS]
-        active = self.query_one(TabbedContent).active
-        index = keys.index(active) if active in keys else 0
-        self.show_tab(keys[(index + step) % len(keys)])
-
-    def record_changed(self, kind: str) -> None:
-        """Reviews, assignments and employments decide the schedule; every tab reloads."""
-        for pane in self.query(AreaPane):
-            pane.mark_stale()
-
-    def focus_content(self) -> None:
-        pane = self.pane()
-        pane.focus_content()
-        self.call_after_refresh(pane.focus_content)

@@ -1,7 +1,7 @@
 """The shift form: plan a shift, change one, cancel it, give it to another assistant, or
 acknowledge a working-time warning on it with a comment. One modal, five modes.
 
-It follows the record form's habits (screens/forms.py):
+It follows the record form's habits (screens/form_base.py):
 - times are checked as they are typed, on the client's local clock (`roster.to_utc`,
   `roster.end_to_utc`: a time in the spring-forward gap "does not exist"); the message stands
   under the field;
@@ -17,33 +17,27 @@ Saving happens in a worker; the form dismisses with what the service returned.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from bpa_provider.access import Actor
-from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import SaveResult, ShiftView
 from bpa_provider.services.worktime import acknowledge_warning
 from db.engine import Database
 from screens import labels
-from screens.calls import ServiceCaller
-from screens.confirm import ConfirmScreen
-from screens.messages import ServiceResult
-from screens.ui import TranslatedBindings, describe_error, hours
-from screens.widgets.fields import FieldRow
-
-if TYPE_CHECKING:
-    from screens.app import BpaApp
+from screens.form_base import FormScreen
+from screens.ui import hours
+from screens.widgets.fields import FieldRow, show_line
 
 MODES = ("new", "edit", "cancel", "reassign", "ack")
 KINDS = ("active", "passive", "night")
@@ -142,9 +136,7 @@ class ShiftField(Vertical):
         return self.value != self.initial
 
     def show_error(self, message: str | None) -> None:
-        error = self.query_one(".error", Static)
-        error.update(Text(message or ""))
-        error.set_class(not message, "-empty")
+        show_line(self.query_one(".error", Static), message)
 
     def focus_editor(self) -> None:
         if self._editor.focusable:
@@ -152,24 +144,16 @@ class ShiftField(Vertical):
         self.scroll_visible()
 
 
-class ShiftForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
+class ShiftForm(FormScreen):
     """Dismisses with the service's answer (SaveResult, the cancelled Shift, or the RuleAck), or
     None when closed without saving."""
 
     DEFAULT_CSS = """
-    ShiftForm { align: center middle; }
-    ShiftForm #dialog { width: 76; max-width: 100%; height: auto; max-height: 100%;
-                        border: round $accent; background: $surface; padding: 0 1; }
-    ShiftForm #title { text-style: bold; height: auto; }
+    ShiftForm #dialog { width: 76; }
     ShiftForm #summary { color: $text-muted; height: auto; }
-    ShiftForm #fields { height: auto; max-height: 1fr; }
     ShiftForm FieldRow .label { width: 16; }
     ShiftForm FieldRow .note, ShiftForm FieldRow .error { padding-left: 16; }
     ShiftForm #rule-detail { padding-left: 16; height: auto; }
-    ShiftForm #banner { height: auto; color: $text-error; text-style: bold; }
-    ShiftForm #banner.-empty { display: none; }
-    ShiftForm #buttons { height: 1; margin-top: 1; }
-    ShiftForm Button { margin-right: 2; }
     """
 
     BINDINGS = [
@@ -178,23 +162,20 @@ class ShiftForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
         Binding("escape", "close", N_("Close")),
     ]
 
+    CONFLICT = N_("Someone else changed this shift after you opened it. Your input is kept: "
+                  "close the form, look at their change in the week, then make yours again.")
+
     def __init__(self, mode: str, *, client_id: int, client_label: str, tz: str,
                  shift: ShiftView | None = None, day: date | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown shift form mode {mode!r}")
         super().__init__()
-        self.translate_bindings()
         self.mode = mode
         self.client_id = client_id
         self.client_label = client_label
         self.tz = tz
         self.shift = shift
         self.day = day
-        self.saving = False
-
-    @property
-    def bpa(self) -> "BpaApp":
-        return self.app  # type: ignore[return-value]
 
     # -- layout ----------------------------------------------------------------------------
     def _title(self) -> str:
@@ -214,10 +195,8 @@ class ShiftForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             with VerticalScroll(id="fields"):
                 yield from self._fields()
             yield Static("", id="banner", classes="-empty")
-            with Horizontal(id="buttons"):
-                yield Button(self._save_label(), id="save", variant="warning" if self.mode == "cancel" else "primary",
-                             compact=True)
-                yield Button(_("Close (Esc)"), id="close", compact=True)
+            yield from self.buttons(self._save_label(), variant="warning" if self.mode == "cancel" else "primary",
+                                    cancel=_("Close (Esc)"))
 
     def _save_label(self) -> str:
         return {"cancel": _("Cancel the shift (Ctrl+S)"), "ack": _("Acknowledge (Ctrl+S)"),
@@ -278,6 +257,11 @@ class ShiftForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     def assistant_row(self) -> FieldRow | None:
         found = self.query(FieldRow)
         return found.first() if found else None
+
+    def rows(self) -> list[Widget]:
+        """The assistant look-up (new, reassign) and the other fields: what `changed` looks at."""
+        row = self.assistant_row()
+        return [*([row] if row is not None else []), *self.fields()]
 
     def on_mount(self) -> None:
         for f in self.fields():
@@ -360,37 +344,23 @@ class ShiftForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             for detail in self.query("#rule-detail").results(Static):
                 detail.update(self._rule_text(rule))
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
-
     # -- saving ----------------------------------------------------------------------------
-    def changed(self) -> bool:
-        row = self.assistant_row()
-        return any(f.changed for f in self.fields()) or (row is not None and row.changed)
-
     def action_save(self) -> None:
         if self.saving:
             return
-        first: Widget | None = None
+        problems: list[Widget] = []
         row = self.assistant_row()
         if row is not None and row.validate(force=True):
-            first = row
-        for f in self.fields():
-            if self.validate(f.field_name, force=True) and first is None:
-                first = f
-        if first is not None:
-            self._banner(_("Not saved: fix the marked fields first."))
-            first.focus_editor()  # type: ignore[attr-defined]
+            problems.append(row)
+        # Every field is checked (and its message shown), not only up to the first problem.
+        problems += [f for f in self.fields() if self.validate(f.field_name, force=True)]
+        if self.refuse(problems):
             return
         call = self._call()
         if call is None:
             self.dismiss(None)  # an edit that changed nothing
             return
-        self._banner("")
-        self.saving = True
-        self.query_one("#save", Button).disabled = True
+        self.begin_save()
         fn, args, kwargs = call
         self.call_service("save", fn, self.bpa.db, self.bpa.actor, *args, **kwargs)
 
@@ -415,59 +385,18 @@ class ShiftForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             return save_reassign, (s.id, s.version, row.raw_value(), value["reason"]), {}
         return acknowledge_warning, (s.id, value["rule_id"], value["comment"]), {}
 
-    def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result) or result.tag != "save":
-            return
-        self.saving = False
-        self.query_one("#save", Button).disabled = False
-        error = result.error
-        if error is None:
-            self.dismiss(result.value)
-            return
-        if isinstance(error, ValidationError):
-            first: Widget | None = None
-            loose: list[str] = []
-            for problem in error.errors:
-                message = _(problem.message)
-                if problem.field == "assistant_id" and self.assistant_row() is not None:
-                    target: Widget | None = self.assistant_row()
-                    self.assistant_row().show_error(message)  # type: ignore[union-attr]
-                elif self.field(problem.field) is not None:
-                    target = self.field(problem.field)
-                    target.show_error(message)  # type: ignore[union-attr]
-                else:
-                    target = None
-                    loose.append(message)
-                first = first or target
-            self._banner(" ".join(loose) or _("Not saved: fix the marked fields."))
-            if first is not None:
-                first.focus_editor()  # type: ignore[attr-defined]
-        elif isinstance(error, Conflict):
-            self._banner(_("Someone else changed this shift after you opened it. Your input is kept: "
-                           "close the form, look at their change in the week, then make yours again."))
-        else:
-            self._banner(describe_error(error))
-
-    def _banner(self, message: str) -> None:
-        banner = self.query_one("#banner", Static)
-        banner.update(Text(message))
-        banner.set_class(not message, "-empty")
+    def show_problem(self, problem: FieldError) -> Widget | None:
+        # A credential rule names the assistant; the others name a field (start, kind, …).
+        row = self.assistant_row() if problem.field == "assistant_id" else None
+        target: FieldRow | ShiftField | None = row if row is not None else self.field(problem.field)
+        if target is not None:
+            target.show_error(_(problem.message))
+        return target
 
     def banner_text(self) -> str:
         return str(self.query_one("#banner", Static).render())
 
     # -- closing ---------------------------------------------------------------------------
     def action_close(self) -> None:
-        if self.changed():
-            question = ConfirmScreen(_("Discard your changes?"), yes=_("Discard"), no=_("Keep editing"))
-            self.app.push_screen(question, lambda discard: self.dismiss(None) if discard else None)
-        else:
-            self.dismiss(None)
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#close")
-    def _close_pressed(self) -> None:
-        self.action_close()
+        # Esc and the button say "Close": "Cancel" would read as cancelling the shift (a mode here).
+        self.action_cancel()

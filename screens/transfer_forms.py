@@ -1,7 +1,7 @@
 """Modal forms of the transfer screens: open a transfer, do a step, inform an assistant, record a
 written refusal or the client's consent, cancel, export and import a handover package.
 
-Every form is a `TransferForm` and behaves like the record forms (screens/forms.py):
+Every form is a `TransferForm` and behaves like the record forms (screens/form_base.py):
 - fields are declared as `Field`s and checked as they are typed (required, dates, length); the
   message stands under the field, shown once the person has touched it;
 - Save (Ctrl+S or F2) is refused while a field has a problem, and the first one is focused;
@@ -19,31 +19,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from bpa_provider.errors import Conflict, FieldError, ValidationError
+from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import handover, records, transfers
 from bpa_provider.services.transfers import TransferView
-from screens.calls import ServiceCaller
-from screens.confirm import ConfirmScreen
+from screens.form_base import FormScreen, focus_problem
 from screens.messages import ServiceResult
 from screens.phrases import translate
-from screens.ui import TranslatedBindings, describe_error, field_message
-from screens.widgets.fields import FieldRow
-
-if TYPE_CHECKING:
-    from screens.app import BpaApp
+from screens.ui import describe_error, field_message
+from screens.widgets.fields import FieldRow, show_line
 
 LABEL_WIDTH = 24  # as FieldRow's, so a look-up row lines up with the others
 
@@ -168,14 +163,10 @@ class InputRow(Vertical):
         return None
 
     def show_error(self, message: str | None) -> None:
-        error = self.query_one(".error", Static)
-        error.update(Text(message or ""))
-        error.set_class(not message, "-empty")
+        show_line(self.query_one(".error", Static), message)
 
     def set_note(self, message: str | Text) -> None:
-        note = self.query_one(".note", Static)
-        note.update(message if isinstance(message, Text) else Text(message))
-        note.set_class(not str(message), "-empty")
+        show_line(self.query_one(".note", Static), message)
 
     def focus_editor(self) -> None:
         ed = self.editor()
@@ -202,22 +193,15 @@ def _loose(problem: FieldError) -> str:
 # --------------------------------------------------------------------------- the form
 
 
-class TransferForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
+class TransferForm(FormScreen):
     """The shape every transfer form shares; subclasses declare fields and call their service."""
 
     DEFAULT_CSS = """
-    TransferForm { align: center middle; }
-    TransferForm #dialog { width: 88; max-width: 100%; height: auto; max-height: 100%;
-                           border: round $accent; background: $surface; padding: 0 1; }
-    TransferForm #title { text-style: bold; height: auto; }
+    TransferForm #dialog { width: 88; }
     TransferForm #intro { height: auto; color: $text-muted; margin-bottom: 1; }
     TransferForm #intro.-empty { display: none; }
-    TransferForm #fields { height: auto; max-height: 1fr; }
     TransferForm #banner-box { height: auto; max-height: 9; }
     TransferForm #banner-box.-empty { display: none; }
-    TransferForm #banner { height: auto; color: $text-error; text-style: bold; }
-    TransferForm #buttons { height: 1; margin-top: 1; }
-    TransferForm Button { margin-right: 2; }
     """
 
     BINDINGS = [
@@ -226,19 +210,15 @@ class TransferForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
+    CONFLICT = N_("Someone else changed this transfer after you opened the form. Your input is "
+                  "kept: close the form, look at their change, then try again.")
+
     #: Service field names that stand for one of this form's rows.
     aliases: dict[str, str] = {}
 
     def __init__(self, view: TransferView | None = None) -> None:
         super().__init__()
-        self.translate_bindings()
         self.view = view
-        self.saving = False
-        self.conflicted = False  # someone else changed the transfer: the screen behind reloads
-
-    @property
-    def bpa(self) -> "BpaApp":
-        return self.app  # type: ignore[return-value]
 
     # -- what subclasses say ---------------------------------------------------------------
     def heading(self) -> str:
@@ -267,9 +247,6 @@ class TransferForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     def submit(self, values: dict[str, Any]) -> None:
         """Call the service: `self.call_service("save", fn, ...)`."""
 
-    def answer(self, result: ServiceResult) -> None:
-        """Results of other calls than "save" (subclasses that make them)."""
-
     def about(self) -> Text:
         """The transfer in one line, for titles and introductions."""
         v = self.view
@@ -292,9 +269,7 @@ class TransferForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
                     yield InputRow(f)
             with VerticalScroll(id="banner-box", classes="-empty"):
                 yield Static("", id="banner")
-            with Horizontal(id="buttons"):
-                yield Button(self.save_label(), id="save", variant="primary", compact=True)
-                yield Button(_("Cancel (Esc)"), id="cancel", compact=True)
+            yield from self.buttons(self.save_label())
 
     def rows(self) -> list[Row]:
         return [w for w in self.query("InputRow, FieldRow") if isinstance(w, (InputRow, FieldRow))]
@@ -348,90 +323,41 @@ class TransferForm(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
         self.edited(row.field.name)
         self.check_rows()
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
-
     # -- saving ----------------------------------------------------------------------------
     def banner(self, message: str) -> None:
+        # The banner scrolls in a box of its own: a package's problems can be many.
         self.query_one("#banner", Static).update(Text(message))
         self.query_one("#banner-box").set_class(not message, "-empty")
 
-    def _busy(self, busy: bool) -> None:
-        self.query_one("#save", Button).disabled = busy
-
     def action_save(self) -> None:
-        if self.saving:
+        if self.saving or self.refuse(self.check_rows(force=True)):
             return
-        problems = self.check_rows(force=True)
-        if problems:
-            self.banner(_("Not saved: fix the marked fields first."))
-            problems[0].focus_editor()
-            return
-        self.banner("")
-        self.saving = True
-        self._busy(True)
+        self.begin_save()
         self.submit(self.values())
 
-    def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result):
-            return
-        if result.tag != "save":
-            self.answer(result)
-            return
-        self.saving = False
-        self._busy(False)
-        error = result.error
-        if error is None:
-            self.dismiss(result.value)
-        elif isinstance(error, ValidationError):
-            self.refused(error)
-        elif isinstance(error, Conflict):
-            self.conflicted = True
-            self.banner(_("Someone else changed this transfer after you opened the form. Your input is "
-                          "kept: close the form, look at their change, then try again."))
-        else:
-            self.banner(describe_error(error))
+    def show_problem(self, problem: FieldError) -> Row | None:
+        row = self.row(self.aliases.get(problem.field, problem.field))
+        if row is None:
+            return None
+        label = row.field.label if isinstance(row, InputRow) else _(row.spec.label)
+        message = translate(problem.message)
+        # "is not valid JSON …" under "Package file" reads as "Package file is not valid JSON …".
+        row.show_error(field_message(label, problem.message) if message[:1].islower() else message)
+        return row
 
     def refused(self, error: ValidationError, lead: str | None = None) -> None:
         """Mark the fields the service named; list the other problems above the buttons, after
         `lead` when given (always as a list then: a package's problems come in numbers)."""
-        first: Row | None = None
-        loose: list[str] = []
-        for problem in error.errors:
-            row = self.row(self.aliases.get(problem.field, problem.field))
-            if row is None:
-                loose.append(_loose(problem))
-                continue
-            label = row.field.label if isinstance(row, InputRow) else _(row.spec.label)
-            message = translate(problem.message)
-            # "is not valid JSON …" under "Package file" reads as "Package file is not valid JSON …".
-            row.show_error(field_message(label, problem.message) if message[:1].islower() else message)
-            first = first or row
+        first, problems = self.mark_fields(error)
+        loose = [_loose(problem) for problem in problems]
         if lead is not None:
             self.banner("\n".join([lead, *(f"• {m}" for m in loose)]))
         elif len(loose) > 1:
             self.banner("\n".join([_("Not saved:"), *(f"• {m}" for m in loose)]))
         else:
-            self.banner(loose[0] if loose else _("Not saved: fix the marked fields."))
+            self.banner(loose[0] if loose else _(self.NOT_SAVED))
         if first is not None:
-            first.focus_editor()
-
-    def action_cancel(self) -> None:
-        if any(r.changed for r in self.rows()):
-            question = ConfirmScreen(_("Discard your changes?"), yes=_("Discard"), no=_("Keep editing"))
-            self.app.push_screen(question, lambda discard: self.dismiss(None) if discard else None)
-        else:
-            self.dismiss(None)
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
+            focus_problem(first)
 
     # -- shared arguments ------------------------------------------------------------------
     def today_text(self) -> str:

@@ -36,6 +36,14 @@ LOOKUP_LIMIT = 6
 _PLACEHOLDER = {"date": "dd.mm.yyyy", "time": "HH:MM"}
 
 
+def show_line(line: Static, message: str | Text | None) -> None:
+    """Put a message on a line under a field (its error, its note) or in a form's banner; an empty
+    message hides the line (the `-empty` class)."""
+    text = message if isinstance(message, Text) else Text(message or "")
+    line.update(text)
+    line.set_class(not text.plain, "-empty")
+
+
 def shown(spec: records.FieldSpec, value: Any) -> Any:
     """A stored value as the editor holds it."""
     if value is None:
@@ -206,9 +214,7 @@ class FieldRow(ServiceCaller, Vertical):
         return message
 
     def show_error(self, message: str | None) -> None:
-        error = self.query_one(".error", Static)
-        error.update(Text(message or ""))
-        error.set_class(not message, "-empty")
+        show_line(self.query_one(".error", Static), message)
 
     def focus_editor(self) -> None:
         ed = self.editor()
@@ -265,6 +271,4 @@ class FieldRow(ServiceCaller, Vertical):
         self.validate(force=True)
 
     def _set_note(self, message: str) -> None:
-        note = self.query_one(".note", Static)
-        note.update(Text(message))
-        note.set_class(not message, "-empty")
+        show_line(self.query_one(".note", Static), message)

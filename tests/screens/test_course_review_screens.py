@@ -20,9 +20,10 @@ from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, courses, onboarding, records, reviews
+from screens.area_pane import AreaPane
 from screens.confirm import ConfirmScreen
 from screens.course_forms import EnrollForm, SpecForm
-from screens.courses import AreaPane, ChecklistScreen, CoursesView
+from screens.courses import ChecklistScreen, CoursesView
 from screens.review_forms import ReviewForm, ReviewScreen
 from screens.reviews import ReviewsView
 
