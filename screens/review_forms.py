@@ -20,6 +20,7 @@ from typing import Any, Callable
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
@@ -88,8 +89,12 @@ class ActionRow(Vertical):
         yield Static("", classes="error -empty")
 
     def values(self) -> tuple[str, str, str, str]:
-        what, owner, due = (self.query_one(f".{c}", Input).value for c in ("what", "owner", "due"))
-        select = self.query_one(Select)
+        try:
+            what, owner, due = (self.query_one(f".{c}", Input).value for c in ("what", "owner", "due"))
+            select = self.query_one(Select)
+        except NoMatches:
+            # Just added (Ctrl+A) and not composed yet while a check of another field runs: empty.
+            return "", "", "", ""
         return what, owner, due, "" if select.is_blank() else str(select.value)
 
     @property
