@@ -18,7 +18,6 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, OptionList
 
 from bpa_provider.i18n import N_
-from screens.areas import AreaView
 from screens.dashboard import DashboardView
 from screens.lists import ASSISTANTS, CLIENTS, MUNICIPALITIES, RecordList
 from screens.nav import AREAS, visible_areas
@@ -32,9 +31,9 @@ if TYPE_CHECKING:
 
 _LISTS = {"clients": CLIENTS, "assistants": ASSISTANTS, "municipalities": MUNICIPALITIES}
 
-# Areas whose view lives in a module of its own, written with its service. A build without the
-# module shows the calm placeholder of screens/areas.py instead. Each view is built as
-# `View(id=area)` and offers `record_changed(kind)` and `focus_content()`.
+# Areas whose view lives in a module of its own, written with its service; the module is imported
+# the first time the area is shown, so start-up does not pay for areas nobody opens. Each view is
+# built as `View(id=area)` and offers `record_changed(kind)` and `focus_content()`.
 AREA_VIEWS = {
     "rosters": ("screens.rosters", "RostersView"),
     "transfers": ("screens.transfers", "TransfersView"),
@@ -44,27 +43,14 @@ AREA_VIEWS = {
 }
 
 
-def _area_view_class(key: str) -> type[Widget] | None:
-    module_name, class_name = AREA_VIEWS.get(key, ("", ""))
-    if not module_name:
-        return None
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-    return getattr(module, class_name, None)
-
-
 def make_view(key: str) -> Widget:
     """The widget that shows an area."""
     if key == "dashboard":
         return DashboardView(id=key)
     if key in _LISTS:
         return RecordList(_LISTS[key], id=key)
-    view_class = _area_view_class(key)
-    return view_class(id=key) if view_class is not None else AreaView(key, id=key)
+    module_name, class_name = AREA_VIEWS[key]
+    return getattr(importlib.import_module(module_name), class_name)(id=key)
 
 
 class MainScreen(TranslatedBindings, Screen):
