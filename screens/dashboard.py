@@ -1,11 +1,17 @@
 """The dashboard: what needs action now, one section per list, counts in the headings.
 
-`services.dashboard.gather` decides what is listed; this view only shows it. Each row opens its
+`services.dashboard` decides what is listed; this view only shows it. Each row opens its
 record with Enter. A section whose service is not in this build says so calmly.
+
+Every section is fetched in a worker of its own and shown as it arrives (the others say
+"Loading…" meanwhile): at a large provider the hour outlook reads a year of shifts and takes
+seconds, the rest milliseconds. A table shows a section's first SHOWN_ROWS rows; its heading counts
+them all (thousands of reviews can be due at once, and a DataTable measures every cell it holds).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
     from screens.app import BpaApp
 
 WHO_WIDTH = 21
+SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and help nobody here
 
 TITLES = {
     dash.DECISIONS_ENDING: N_("Decisions ending within {days} days"),
@@ -57,7 +64,11 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         super().__init__(id=id)
         self.translate_bindings()
         self.items: dict[str, tuple[dash.Item, ...]] = {}
-        self.board: dash.Dashboard | None = None
+        self.board: dash.Dashboard | None = None  # the sections shown so far, in order
+        self._keys: list[str] = []  # the sections asked for, in order
+        self._sections: dict[str, dash.Section] = {}  # the latest answer of each (its first rows)
+        self._totals: dict[str, int] = {}  # how many rows each answer had
+        self._failed = False  # the database could not be reached: one message instead of sections
         self._shown_width = 0
         self.stale = True
 
@@ -73,9 +84,27 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
             self.load()
 
     def load(self) -> None:
+        """Ask for every section, each in its own worker; what is shown stays until its answer.
+
+        The first time, the headings are painted before the workers start: nine workers importing
+        their services and querying would otherwise hold the GIL while the screen waits."""
         self.stale = False
+        self._keys = dash.visible_sections(self.bpa.actor)
+        self._failed = False
+        if self.board is None:
+            self.call_later(self._first_show)
+        else:
+            self._ask()
+
+    async def _first_show(self) -> None:
+        await self.show()
+        self.call_after_refresh(self._ask)
+
+    def _ask(self) -> None:
         app = self.bpa
-        self.call_service("dashboard", dash.gather, app.db, app.actor, app.today, app.settings.policy)
+        for key in self._keys:
+            self.call_service(f"section-{key}", dash.gather_section, app.db, app.actor, app.today, key,
+                              app.settings.policy)
 
     def action_reload(self) -> None:
         self.load()
@@ -86,20 +115,63 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
             self.load()
 
     async def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result):
+        if not self.is_current(result) or self._failed:
             return
         if result.error is not None:
+            self._failed = True
+            self.board = None
             await self.remove_children()
             await self.mount(Static(Text(describe_error(result.error)), id="message"))
             return
-        await self.show(result.value)
+        section: dash.Section = result.value
+        # Only the rows a table shows are kept (thousands of items would stay alive for nothing).
+        self._totals[section.key] = len(section.items)
+        self._sections[section.key] = replace(section, items=section.items[:SHOWN_ROWS])
+        await self._show_section(section.key)
 
-    async def show(self, board: dash.Dashboard) -> None:
-        """Rebuild the sections (keeping focus on the same section's table)."""
-        self.board = board
+    def _update_board(self) -> None:
+        self.board = dash.Dashboard(self.bpa.today, tuple(
+            self._sections[k] for k in self._keys if k in self._sections))
+
+    async def show(self) -> None:
+        """Rebuild every section (keeping focus on the same section's table)."""
+        self._update_board()
         self._shown_width = self.size.width
         focused_key = self._focused_section()
         await self.remove_children()
+        widgets: list = [Static(Text(_("What needs action on {day}").format(day=text(self.bpa.today))),
+                                id="message")]
+        self.items = {}
+        for key in self._keys:
+            widgets += self._section_widgets(key)
+        await self.mount_all(widgets)
+        if focused_key:
+            self._focus_section(focused_key)
+
+    async def _show_section(self, key: str) -> None:
+        """Put one section's answer in place of what showed it before (its placeholder)."""
+        old = list(self.query(f".sec-{key}"))
+        if not old or self.size.width != self._shown_width:
+            await self.show()
+            return
+        self._update_board()
+        focused = self._focused_section() == key
+        following = self.children[self.children.index(old[-1]) + 1:] if old[-1] in self.children else []
+        await self.remove_children(old)  # first: the new table has the same id
+        widgets = self._section_widgets(key)
+        if following:
+            await self.mount_all(widgets, before=following[0])
+        else:
+            await self.mount_all(widgets)
+        if focused:
+            self._focus_section(key)
+
+    def _focus_section(self, key: str) -> None:
+        for table in self.query(DataTable):
+            if table.id == f"s-{key}":
+                table.focus()
+
+    def _title(self, key: str) -> str:
         policy = self.bpa.settings.policy
         days = {
             dash.DECISIONS_ENDING: policy.decision_ending_days,
@@ -108,25 +180,32 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
             dash.REVIEW_ACTIONS_DUE: policy.review_due_window_days,
             dash.FK_DEADLINES: policy.transfer_step_window_days,
         }
-        widgets: list = [Static(Text(_("What needs action on {day}").format(day=text(board.today))), id="message")]
-        self.items = {}
-        for section in board.sections:
-            title = _(TITLES[section.key]).format(days=days.get(section.key, ""))
-            if not section.available:
-                widgets.append(Static(Text(title), classes="heading"))
-                widgets.append(Static(Text(self._unavailable(section.error)), classes="note"))
-                continue
-            widgets.append(Static(Text(f"{title} ({len(section.items)})"), classes="heading"))
-            if not section.items:
-                widgets.append(Static(_("Nothing to do."), classes="note"))
-                continue
-            self.items[section.key] = section.items
-            widgets.append(self._table(section))
-        await self.mount_all(widgets)
-        if focused_key:
-            for table in self.query(DataTable):
-                if table.id == f"s-{focused_key}":
-                    table.focus()
+        return _(TITLES[key]).format(days=days.get(key, ""))
+
+    def _section_widgets(self, key: str) -> list:
+        """Heading and body of one section (a "Loading…" note until its answer came)."""
+        mark = f"sec-{key}"
+        title = self._title(key)
+        section = self._sections.get(key)
+        self.items.pop(key, None)
+        if section is None:
+            return [Static(Text(title), classes=f"heading {mark}"), Static(_("Loading…"), classes=f"note {mark}")]
+        if not section.available:
+            return [Static(Text(title), classes=f"heading {mark}"),
+                    Static(Text(self._unavailable(section.error)), classes=f"note {mark}")]
+        total = self._totals.get(key, len(section.items))
+        widgets: list = [Static(Text(f"{title} ({total})"), classes=f"heading {mark}")]
+        if not section.items:
+            widgets.append(Static(_("Nothing to do."), classes=f"note {mark}"))
+            return widgets
+        self.items[key] = section.items
+        table = self._table(section)
+        table.add_class(mark)
+        widgets.append(table)
+        if total > len(section.items):
+            widgets.append(Static(Text(_("The first {shown} of {total} are shown.").format(
+                shown=len(section.items), total=total)), classes=f"note {mark}"))
+        return widgets
 
     @staticmethod
     def _unavailable(error: str) -> str:
@@ -142,7 +221,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         table.add_column(Text(_("Date")), key="when", width=10)
         table.add_column(Text(_("Who")), key="who", width=WHO_WIDTH)
         table.add_column(Text(_("Why")), key="why", width=why_width)
-        for item in section.items:
+        for item in section.items[:SHOWN_ROWS]:
             why = Text(labels.flag(item.flag), style="bold")
             if item.detail:
                 why.append(" " + item.detail, style="not bold")
@@ -152,7 +231,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
     def on_resize(self) -> None:
         # The reason column is sized to the width: rebuild when the width (not the content) changed.
         if self.board is not None and self.is_mounted and self.size.width != self._shown_width:
-            self.call_after_refresh(self.show, self.board)
+            self.call_after_refresh(self.show)
 
     def _focused_section(self) -> str | None:
         focused = self.screen.focused if self.is_mounted else None

@@ -2,7 +2,8 @@
 
 Every list is a `RecordList` configured by a `ListSpec`. Search, filters, order and paging are all
 done by the database through `records.list_records` (pages of PAGE_SIZE rows, the next page
-fetched as the cursor nears the end), so a register of 10,000 clients opens at once.
+fetched as the cursor nears the end; ctrl+End follows the pages down to the last row), so a
+register of 10,000 clients opens at once.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         self.stale = True
         self._keep_id: int | None = None
         self._search_timer: Timer | None = None
+        self._to_end = False  # ctrl+End: follow the pages to the list's last row
 
     @property
     def bpa(self) -> "BpaApp":
@@ -184,6 +186,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             self._keep_id = self.current_id()
         if not more:
             self.forget("more")  # a next page of the previous search must not be appended
+            self._to_end = False
         self.stale = False
         self.fetching = True
         offset = len(self.rows) if more else 0
@@ -215,8 +218,16 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             self.rows = []
             self._set_columns(table)
         self.total = page.total
+        last = len(self.rows) - 1
         self.rows.extend(page.rows)
         table.add_rows(([self._cell(c, r) for c in self.spec.columns] for r in page.rows))
+        if self._to_end and result.tag == "more":
+            # Going to the end page by page (each page one bounded step for the UI thread): the
+            # cursor follows onto the new last row, which asks for the next page (NearEnd), unless
+            # the person moved away meanwhile.
+            self._to_end = table.cursor_row == last and len(self.rows) < self.total
+            if table.cursor_row == last:
+                table.move_cursor(row=len(self.rows) - 1)
         if result.tag == "page" and self._keep_id is not None:
             ids = [r.id for r in self.rows]
             if self._keep_id in ids:
@@ -264,6 +275,12 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
     @on(PagedTable.NearEnd)
     def _near_end(self) -> None:
         self.load(more=True)
+
+    @on(PagedTable.WantEnd)
+    def _want_end(self) -> None:
+        if len(self.rows) < self.total:
+            self._to_end = True
+            self.load(more=True)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

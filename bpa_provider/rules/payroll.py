@@ -25,8 +25,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays as _holidays
-
 from bpa_provider.rules.hours import shift_hours
 
 __all__ = ["PAY_KEYS", "PayRules", "public_holidays", "split_pay"]
@@ -69,6 +67,10 @@ class PayRules:
 def _holidays_for(
     country: str, year: int, language: str | None, categories: tuple[str, ...]
 ) -> tuple[tuple[date, str], ...]:
+    # Imported here, when a holiday is first asked for (in a worker, for the screens): the
+    # package takes ~50 ms to import, which opening the rosters area paid on the UI thread.
+    import holidays as _holidays
+
     # A tuple, so the cached value cannot be changed by a caller.
     table = _holidays.country_holidays(
         country, years=year, language=language, categories=categories

@@ -1,6 +1,7 @@
 """What needs action now: the dashboard's six lists, gathered from the services that own each rule.
 
-The dashboard screen only displays what `gather()` returns. One list (decisions ending soon) is a
+The dashboard screen only displays what `gather_section()` returns for each key of
+`visible_sections()` (`gather()` is all of them at once). One list (decisions ending soon) is a
 query of its own here; the other five belong to other areas (hours, reviews, onboarding, working
 time, transfers) and are called through `optional_service`, so a build without one of them shows
 that section as "not available" instead of failing. Each area's rows are turned into `Item`s by a
@@ -271,27 +272,35 @@ def _sources(policy: Policy) -> dict[str, Source]:
     }
 
 
+def visible_sections(actor: Actor) -> list[str]:
+    """The keys of the sections the actor may see, in the dashboard's order."""
+    return [key for key in SECTION_KEYS if actor.may(SECTION_PERMISSION[key])]
+
+
+def gather_section(db: Database, actor: Actor, today: date, key: str, policy: Policy | None = None) -> Section:
+    """One section, for a key of `visible_sections(actor)`.
+
+    The screen asks for each section in a worker of its own and shows each as it arrives: at a
+    large provider the hour outlook reads a year of shifts (seconds), the other sections take
+    milliseconds, and nobody should wait for the slowest to see the rest. A section whose service
+    refuses or does not fit carries a message; a database that cannot be reached raises."""
+    fn, call, read = _sources(policy or Policy())[key]
+    if fn is None:
+        return Section(key, error=UNAVAILABLE)
+    try:
+        return Section(key, tuple(read(db, call(fn, db, actor, today))))
+    except (DatabaseUnavailable, DatabaseBusy):
+        raise
+    except ServiceError as exc:
+        return Section(key, error=exc.message)
+    except (TypeError, AttributeError) as exc:
+        # The owning service takes or returns other things than this adapter knows: say so
+        # calmly on the dashboard instead of failing all of it.
+        return Section(key, error=f"{UNAVAILABLE}: {exc}")
+
+
 def gather(db: Database, actor: Actor, today: date, policy: Policy | None = None) -> Dashboard:
     """Every section the actor may see. A section whose service refuses or does not fit carries a
     message; a database that cannot be reached raises (one message for the whole dashboard)."""
     policy = policy or Policy()
-    sections = []
-    sources = _sources(policy)
-    for key in SECTION_KEYS:
-        fn, call, read = sources[key]
-        if not actor.may(SECTION_PERMISSION[key]):
-            continue
-        if fn is None:
-            sections.append(Section(key, error=UNAVAILABLE))
-            continue
-        try:
-            sections.append(Section(key, tuple(read(db, call(fn, db, actor, today)))))
-        except (DatabaseUnavailable, DatabaseBusy):
-            raise
-        except ServiceError as exc:
-            sections.append(Section(key, error=exc.message))
-        except (TypeError, AttributeError) as exc:
-            # The owning service takes or returns other things than this adapter knows: say so
-            # calmly on the dashboard instead of failing all of it.
-            sections.append(Section(key, error=f"{UNAVAILABLE}: {exc}"))
-    return Dashboard(today, tuple(sections))
+    return Dashboard(today, tuple(gather_section(db, actor, today, key, policy) for key in visible_sections(actor)))

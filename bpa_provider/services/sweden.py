@@ -102,6 +102,12 @@ def _swedish_clients(actor: Actor):  # noqa: ANN202 - a Select
     return q
 
 
+#: No shift is longer than this (services refuse longer ones; as `hours.MAX_SHIFT`): a lower bound on
+#: the start lets the (client, start) index find a month's shifts instead of walking every earlier
+#: shift of the client to test its end.
+LONGEST_SHIFT = timedelta(days=7)
+
+
 def _month_utc(year: int, month: int) -> tuple[date, date, datetime, datetime]:
     first, after = hrs.month_bounds(year, month)
     return first, after, local_day_start_utc(first, SWEDISH_ZONE), local_day_start_utc(after, SWEDISH_ZONE)
@@ -333,7 +339,8 @@ def _client_report(session: Session, client: Client, muni: str, year: int, month
     has_fk, decided = _fk_decided(session, client.id, first, after)
     rows = session.execute(
         select(Shift.assistant_id, Shift.start_utc, Shift.end_utc, Shift.kind)
-        .where(Shift.client_id == client.id, Shift.start_utc < hi, Shift.end_utc > lo, counted_shifts(now))
+        .where(Shift.client_id == client.id, Shift.start_utc < hi, Shift.start_utc >= lo - LONGEST_SHIFT,
+               Shift.end_utc > lo, counted_shifts(now))
     ).all()
     if not rows and not has_fk:
         return None
@@ -488,7 +495,8 @@ def fk_deadlines(db: Database, actor: Actor, today: date, within_days: int = 14)
                 Decision.client_id == Client.id, Decision.issuer == "fk", Decision.valid_from < after,
                 or_(Decision.valid_to.is_(None), Decision.valid_to >= first))
             worked = exists().where(
-                Shift.client_id == Client.id, Shift.start_utc < hi, Shift.end_utc > lo, Shift.status != "cancelled")
+                Shift.client_id == Client.id, Shift.start_utc < hi, Shift.start_utc >= lo - LONGEST_SHIFT,
+                Shift.end_utc > lo, Shift.status != "cancelled")
             due = calendar.fk_time_report_deadline(year, month)
             for ref, name in s.execute(
                 _swedish_clients(actor).where(or_(fk_decision, worked))

@@ -1,0 +1,131 @@
+"""Run in a subprocess by the benchmark: start an app headless and report when it is ready.
+
+Modes:
+- `bare`: a bare Textual app that mounts one DataTable (the floor): ready at its first paint;
+- `app DB_URL`: bpa-provider's app on that database, as `run_app` starts it. Ready is the first
+  full paint of the dashboard: every section the person may see is laid out, with its rows or,
+  while its answer is still being computed in a worker, "Loading…";
+- `app DB_URL --filled`: the same, but ready once every section has its rows.
+
+Prints seconds from process start to ready. Process start is BENCH_T0 (a `time.time()` the
+benchmark takes just before it starts this process; without it, this module's import), so the
+figure includes starting Python and the imports but not the teardown: after the first paint the
+dashboard's slower sections may still be computing, and a process exit waits for them.
+
+With `--memory` it prints instead the peak resident memory in bytes after browsing: the dashboard
+with every section filled, the clients list to its last row, the assistants list, a client's roster
+week, and back to the dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import sys
+import time
+
+_T0 = time.perf_counter()
+_WALL0 = float(os.environ.get("BENCH_T0", "0") or 0)
+
+
+def _since_start() -> float:
+    if _WALL0:
+        return time.time() - _WALL0
+    return time.perf_counter() - _T0
+
+
+async def _bare(memory: bool) -> float:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    class Bare(App):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("a", "b")
+            table.add_row("1", "2")
+
+    app = Bare()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(app, pilot, lambda: app.query_one(DataTable).row_count == 1)
+        await pilot.pause(0)  # the paint (a pause without a delay would wait for the CPU to idle)
+        return _since_start()
+
+
+async def _until(app, pilot, done) -> None:  # noqa: ANN001
+    while not done():
+        await asyncio.sleep(0.005)
+
+
+async def _settle(app, pilot) -> None:  # noqa: ANN001
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+
+
+async def _app(url: str, filled: bool, memory: bool) -> float:
+    from bpa_provider.access import Actor
+    from bpa_provider.services.dashboard import visible_sections
+    from db.engine import open_database
+    from screens.app import BpaApp, tune_garbage_collector
+    from screens.dashboard import DashboardView
+
+    db = open_database(url)
+    actor = Actor("bench", "admin")
+    app = BpaApp(db, actor)
+    tune_garbage_collector()  # as run_app does
+    sections = len(visible_sections(actor))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(app, pilot, lambda: bool(app.screen.query("#dashboard")))
+        view = app.screen.query_one("#dashboard", DashboardView)
+        if filled or memory:
+            await _until(app, pilot, lambda: len(view._sections) == sections)  # noqa: SLF001
+        else:
+            await _until(app, pilot, lambda: len(view.query(".heading")) == sections)
+        await pilot.pause(0)  # the paint (a pause without a delay would wait for the CPU to idle)
+        ready = _since_start()
+        if memory:
+            await _browse(app, pilot)
+        return ready
+
+
+async def _browse(app, pilot) -> None:  # noqa: ANN001
+    """The main screens, so the memory figure covers them."""
+    from screens.lists import RecordList
+
+    await _settle(app, pilot)
+    await pilot.press("2")
+    await _settle(app, pilot)
+    clients = app.screen.query_one("#clients", RecordList)
+    clients.query_one("#table").focus()
+    await pilot.press("ctrl+end")
+    await _until(app, pilot, lambda: not clients.fetching and len(clients.rows) >= clients.total)
+    for key in ("3", "4"):
+        await pilot.press(key)
+        await _settle(app, pilot)
+    await pilot.press("enter")  # the first client's week
+    await _settle(app, pilot)
+    await pilot.press("1")
+    await _settle(app, pilot)
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    memory = "--memory" in sys.argv
+    if mode == "bare":
+        took = asyncio.run(_bare(memory))
+    else:
+        took = asyncio.run(_app(sys.argv[2], "--filled" in sys.argv, memory))
+    if memory:
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    else:
+        print(f"{took:.6f}")
+    sys.stdout.flush()
+    os._exit(0)  # noqa: SLF001 - do not wait for the dashboard's workers still running
+
+
+if __name__ == "__main__":
+    main()
