@@ -25,11 +25,16 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import os
 import sys
 import threading
 import time
 from typing import Callable
+
+# As `bpa-provider` starts the app: the cyclic collector is off while the modules are imported;
+# run_app's tune_garbage_collector() (called below as well) freezes them and switches it back on.
+gc.disable()
 
 TICK = 0.001  # the ticker's sleep: the resolution of the measurement
 SEARCH = "sen"  # a common ending of Nordic surnames (Hansen, Olsen, …): a full page of hits

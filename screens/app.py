@@ -186,9 +186,11 @@ def tune_garbage_collector() -> None:
     - GC_THRESHOLDS make young collections a little larger and full ones rarer (every ~4 million
       net allocations rather than ~70,000); most garbage is freed by reference counting anyway.
     With both, the longest stall of the list and roster steps fell from 90-150 ms to 40-55 ms.
-    Called once, before the app runs."""
+    Called once, before the app runs; it also switches collection back on if start-up paused it
+    (the CLI pauses it while it imports, see `bpa_provider.cli.main` and `Context.open_app`)."""
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    gc.enable()
 
 
 def run_app(db: Database, actor: Actor, lang: str | None = None, settings: Settings | None = None) -> int:

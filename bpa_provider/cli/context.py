@@ -4,6 +4,7 @@ and output helpers that share one renderer."""
 from __future__ import annotations
 
 import argparse
+import gc
 from datetime import date
 import os
 import sys
@@ -89,6 +90,10 @@ class Context:
         """Open the Textual app (the only place the CLI imports `screens`)."""
         db = self.database()
         actor = self.actor()
+        # Textual and the screens create ~100,000 objects on import, none of them garbage: the
+        # cyclic collector stays off while they are created; run_app freezes them and switches it
+        # back on (screens.app.tune_garbage_collector).
+        gc.disable()
         from screens.app import run_app  # lazy: reports never import Textual
 
         return run_app(db, actor, lang=self.lang, settings=self.settings) or 0
