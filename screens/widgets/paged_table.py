@@ -12,6 +12,10 @@ column, for which that pipeline only pads them with spaces and layers the styles
 `_render_cell` builds those segments directly (the same characters and styles; checked against
 DataTable's own rendering in tests/screens/test_paged_table.py) and leaves every other cell —
 headers, wrapped or cut text, tabs, other renderables — to DataTable.
+
+`_render_cell`, `_update_dimensions` and `_get_row_style` are DataTable's private methods: textual
+is pinned exactly (pyproject.toml), and tests/screens/test_paged_table.py compares the overrides
+with DataTable's own, so an upgrade that changes them shows up there first.
 """
 
 from __future__ import annotations
