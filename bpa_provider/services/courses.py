@@ -28,13 +28,14 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.onboarding import current_policy, mark_basic_course_done_in
 from bpa_provider.services.records import FieldSpec, lookup, parse_value
+from bpa_provider.services.transitions import check_version, get_for_change
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, CourseSession, Employment,
@@ -295,8 +296,7 @@ def update_course(db: Database, actor: Actor, course: int | str, version: int | 
     require(actor, "course.write", what=_("change the course catalog"))
     with db.write() as s:
         row = find_course(s, course)
-        if version is not None and row.version != version:
-            raise Conflict(CONFLICT_MESSAGE)
+        check_version(row, version)
         values, errors = _parse(s, COURSE_FIELDS, data, creating=False)
         if values.get("name") and s.execute(select(Course.id).where(
                 func.lower(Course.name) == values["name"].lower(), Course.id != row.id)).first():
@@ -362,11 +362,7 @@ def update_session(db: Database, actor: Actor, session_id: int, version: int | N
     """Change a course date; its capacity cannot drop below the seats already taken."""
     require(actor, "course.write", what=_("plan course dates"))
     with db.write() as s:
-        row = s.get(CourseSession, session_id)
-        if row is None:
-            raise NotFound(_("no course date {id}").format(id=session_id))
-        if version is not None and row.version != version:
-            raise Conflict(CONFLICT_MESSAGE)
+        row = get_for_change(s, CourseSession, session_id, _("no course date {id}").format(id=session_id), version)
         values, errors = _parse(s, SESSION_FIELDS, data, creating=False)
         errors += _check_session(values, row)
         taken = _taken(s, row.id)
@@ -581,11 +577,8 @@ def record_outcome(
     last day; a certificate reference is kept for a completion)."""
     require(actor, "course.write", what=_("record course outcomes"))
     with db.write() as s:
-        row = s.get(CourseEnrollment, enrollment_id)
-        if row is None:
-            raise NotFound(_("no enrollment {id}").format(id=enrollment_id))
-        if version is not None and row.version != version:
-            raise Conflict(CONFLICT_MESSAGE)
+        row = get_for_change(s, CourseEnrollment, enrollment_id, _("no enrollment {id}").format(id=enrollment_id),
+                             version)
         return _apply_outcome(s, actor, row, status, on, certificate_ref)
 
 

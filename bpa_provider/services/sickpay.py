@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import sick_pay_claim_days
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.hours import hours_in_range
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.sweden import SWEDEN, SWEDISH_ZONE, counted_shifts
+from bpa_provider.services.transitions import get_for_change
 from db.engine import Database
 from db.models import Assistant, Client, Municipality, Shift, SickPayClaim, SickPeriod
 from db.types import utcnow
@@ -104,11 +105,8 @@ def update_sick_period(db: Database, actor: Actor, sick_period_id: int, version:
     """Extend or shorten a sick period, or record the doctor's note (None leaves a value as it is)."""
     require(actor, "sickpay.write", what=_("record sick leave"))
     with db.write() as s:
-        period = s.get(SickPeriod, sick_period_id)
-        if period is None:
-            raise NotFound(_("No sick period {id}").format(id=sick_period_id))
-        if version is not None and period.version != version:
-            raise Conflict(CONFLICT_MESSAGE)
+        period = get_for_change(s, SickPeriod, sick_period_id, _("No sick period {id}").format(id=sick_period_id),
+                                version)
         new_to = to_date or period.to_date
         new_note = doctor_note_on or period.doctor_note_on
         errors = _period_errors(s, period.assistant_id, period.from_date, new_to, new_note, period.id)
@@ -152,9 +150,7 @@ def prepare_claims(db: Database, actor: Actor, sick_period_id: int,
     assistant on days 2-14; returns every claim of the period, by client."""
     require(actor, "sickpay.write", what=_("prepare sick-pay claims"))
     with db.write() as s:
-        period = s.get(SickPeriod, sick_period_id)
-        if period is None:
-            raise NotFound(_("No sick period {id}").format(id=sick_period_id))
+        period = get_for_change(s, SickPeriod, sick_period_id, _("No sick period {id}").format(id=sick_period_id))
         ref = s.get(Assistant, period.assistant_id).ref  # type: ignore[union-attr]
         days, note_from = sick_pay_claim_days(period.from_date, period.to_date)
         note_needed = note_from is not None and period.doctor_note_on is None
@@ -189,11 +185,7 @@ def set_claim_status(db: Database, actor: Actor, claim_id: int, status: str,
     require(actor, "sickpay.write", what=_("change sick-pay claims"))
     status = status.strip().lower()
     with db.write() as s:
-        claim = s.get(SickPayClaim, claim_id)
-        if claim is None:
-            raise NotFound(_("No sick-pay claim {id}").format(id=claim_id))
-        if version is not None and claim.version != version:
-            raise Conflict(CONFLICT_MESSAGE)
+        claim = get_for_change(s, SickPayClaim, claim_id, _("No sick-pay claim {id}").format(id=claim_id), version)
         allowed = TRANSITIONS.get(claim.status, ())
         if status not in allowed:
             nxt = ", ".join(allowed) or _("none (the claim is closed)")

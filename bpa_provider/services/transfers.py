@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import or_, select, update
@@ -33,12 +33,13 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
-from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import _
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import days_left, effective_date, rehire_priority
 from bpa_provider.rules.dates import format_date, local_day_start_utc, parse_date
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, service
+from bpa_provider.services.base import require, service
+from bpa_provider.services.transitions import check_version
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Employment, Municipality, RotaPattern, Shift, Transfer,
@@ -233,20 +234,31 @@ def touch(t: Transfer, state: str | None = None) -> None:
     t.updated_at = utcnow()
 
 
-def _check_version(t: Transfer, version: int | None) -> None:
-    if version is not None and t.version != version:
-        raise Conflict(CONFLICT_MESSAGE)
+def _load_for_change(
+    session: Session, actor: Actor, transfer_id: int, version: int | None, what: str, *,
+    must_be: Literal["open", "not_ended"] | None = None, sync: bool = False,
+) -> _Ctx:
+    """What every step, consent and cancellation does first, inside the caller's one write transaction.
 
-
-def _check_open(ctx: _Ctx, field_name: str = "transfer") -> None:
+    Loads the transfer, checks `transfer.write` for its client (`what` says what was refused) and
+    the version the person read; `must_be` "open" also refuses an ended or cut-over transfer,
+    "not_ended" only an ended one. `sync` lists assistants assigned since the last change first,
+    so the step's checks see every affected assistant.
+    """
+    ctx = load_ctx(session, transfer_id)
+    require(actor, "transfer.write", client_id=ctx.client.id, what=what)
+    check_version(ctx.transfer, version)
     state = ctx.transfer.state
-    if state in ENDED_STATES:
-        raise ValidationError(_("The transfer is {state}").format(state=state), field=field_name)
-    if "cutover" in ctx.done:
+    if must_be is not None and state in ENDED_STATES:
+        raise ValidationError(_("The transfer is {state}").format(state=state), field="transfer")
+    if must_be == "open" and "cutover" in ctx.done:
         raise ValidationError(
             _("The transfer was cut over on {date}").format(date=format_date(ctx.done["cutover"])),
-            field=field_name,
+            field="transfer",
         )
+    if sync:
+        sync_assistants(session, actor, ctx)
+    return ctx
 
 
 # --------------------------------------------------------------------------- input helpers
@@ -686,10 +698,7 @@ def complete_step(
         raise ValidationError(errors)
     assert day is not None
     with db.write() as s:
-        ctx = load_ctx(s, transfer_id)
-        require(actor, "transfer.write", client_id=ctx.client.id, what="record transfer steps")
-        _check_version(ctx.transfer, version)
-        sync_assistants(s, actor, ctx)
+        ctx = _load_for_change(s, actor, transfer_id, version, "record transfer steps", sync=True)
         try:
             state = flow.complete_step(flow_state(ctx), code, day, refusal_days=policy.refusal_min_days)
         except flow.StepRefused as exc:
@@ -847,11 +856,7 @@ def inform_assistant(
         raise ValidationError(errors)
     assert informed is not None and until is not None
     with db.write() as s:
-        ctx = load_ctx(s, transfer_id)
-        require(actor, "transfer.write", client_id=ctx.client.id, what="record transfer steps")
-        _check_version(ctx.transfer, version)
-        _check_open(ctx)
-        sync_assistants(s, actor, ctx)
+        ctx = _load_for_change(s, actor, transfer_id, version, "record transfer steps", must_be="open", sync=True)
         ta, person = _transfer_assistant(s, ctx, assistant_ref)
         if informed < ctx.transfer.notice_date:
             raise ValidationError(_("The date cannot be before the notice date {date}").format(
@@ -893,11 +898,7 @@ def record_refusal(
         raise ValidationError(errors)
     assert day is not None
     with db.write() as s:
-        ctx = load_ctx(s, transfer_id)
-        require(actor, "transfer.write", client_id=ctx.client.id, what="record transfer steps")
-        _check_version(ctx.transfer, version)
-        _check_open(ctx)
-        sync_assistants(s, actor, ctx)
+        ctx = _load_for_change(s, actor, transfer_id, version, "record transfer steps", must_be="open", sync=True)
         ta, person = _transfer_assistant(s, ctx, assistant_ref)
         if ta.refused_on is not None:
             raise ValidationError(_("A refusal is already recorded ({date})").format(
@@ -935,11 +936,7 @@ def record_consent(
     if errors:
         raise ValidationError(errors)
     with db.write() as s:
-        ctx = load_ctx(s, transfer_id)
-        require(actor, "transfer.write", client_id=ctx.client.id, what="record consent")
-        _check_version(ctx.transfer, version)
-        if ctx.transfer.state in ENDED_STATES:
-            raise ValidationError(_("The transfer is {state}").format(state=ctx.transfer.state), field="transfer")
+        ctx = _load_for_change(s, actor, transfer_id, version, "record consent", must_be="not_ended")
         before = ctx.transfer.model_dump()
         ctx.transfer.client_consent_on = day
         touch(ctx.transfer)
@@ -965,9 +962,7 @@ def cancel_transfer(
     if errors:
         raise ValidationError(errors)
     with db.write() as s:
-        ctx = load_ctx(s, transfer_id)
-        require(actor, "transfer.write", client_id=ctx.client.id, what="cancel transfers")
-        _check_version(ctx.transfer, version)
+        ctx = _load_for_change(s, actor, transfer_id, version, "cancel transfers")
         try:
             flow.cancel(flow_state(ctx), day)
         except flow.StepRefused as exc:
