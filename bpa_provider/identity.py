@@ -7,10 +7,14 @@
   login over SSH has it too;
 - an admin impersonating someone, which is written to the access log first.
 Anything else is refused. An unknown or disabled user is refused with UnknownUser (exit 1).
+
+`early_actor` is the same answer read before the database stack is loaded, so the app can paint
+its first screen at once (db/peek.py); when it cannot be sure it says None and `actor_for` decides.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 from typing import TYPE_CHECKING, Mapping
 
@@ -19,6 +23,14 @@ from bpa_provider import sshkeys
 if TYPE_CHECKING:  # the heavy modules are imported when an actor is actually resolved
     from bpa_provider.access import Actor
     from db.engine import Database
+
+
+def current_login() -> str:
+    """The operating-system login running this process."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return os.environ.get("USER", "admin")
 
 
 def is_forced_command(as_user: str | None, env: Mapping[str, str] | None = None) -> bool:
@@ -33,7 +45,7 @@ def actor_for(db: "Database", as_user: str | None, env: Mapping[str, str] | None
     """Resolve the acting user; UnknownUser (exit 1) when the login is not an enabled user."""
     from bpa_provider import audit
     from bpa_provider.errors import PermissionDenied
-    from bpa_provider.services.users import current_login, resolve_actor
+    from bpa_provider.services.users import resolve_actor
 
     env = os.environ if env is None else env
     connection = env.get("SSH_CONNECTION", "")
@@ -51,3 +63,27 @@ def actor_for(db: "Database", as_user: str | None, env: Mapping[str, str] | None
         audit.record(s, me, "impersonate", "user", target.user_id, subject=as_user,
                      summary=f"{login} acts as {as_user}")
     return target
+
+
+def early_actor(url: str, as_user: str | None, env: Mapping[str, str] | None = None) -> "Actor | None":
+    """The acting user read with the database driver alone; None: ask `actor_for`.
+
+    Covers the everyday cases (your own login; an SSH forced command). An admin impersonating
+    someone writes to the access log first, and any refusal needs its exact message: both go the
+    ordinary way. A supervisor's client scope is filled in by the services on first use
+    (`services.base.service`), as `resolve_actor` would have done here.
+    """
+    from bpa_provider.access import Actor
+    from db.peek import peek_user
+
+    env = os.environ if env is None else env
+    login = current_login()
+    if as_user and as_user != login:
+        if not is_forced_command(as_user, env):
+            return None
+        login = as_user
+    row = peek_user(url, login)
+    if row is None:
+        return None
+    return Actor(login=row.login, role=row.role, user_id=row.id, supervisor_id=row.supervisor_id,
+                 connection=env.get("SSH_CONNECTION", ""))

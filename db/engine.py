@@ -1,5 +1,9 @@
 """Engine and transaction set-up for SQLite (embedded default) and PostgreSQL (psycopg 3).
 
+SQLAlchemy is imported when an engine is first made, not with this module: the app paints its
+first screen before the database stack is loaded (`open_database(url, deferred=True)`, see
+docs/performance.md), so `Database` and `normalise_url` must cost nothing to import.
+
 SQLite recipe (measured in shared/engineering.md): the DBAPI connection runs in autocommit mode so
 SQLAlchemy's `begin` event can emit `BEGIN IMMEDIATE` for writes — the write lock is taken up front,
 so concurrent coordinators queue on `busy_timeout` instead of losing updates or seeing
@@ -9,14 +13,15 @@ so concurrent coordinators queue on `busy_timeout` instead of losing updates or 
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy import create_engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -54,6 +59,9 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     """Create an engine with the right recipe for its dialect."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
     url = normalise_url(url or default_url())
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -67,6 +75,8 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
 
 
 def _apply_sqlite_recipe(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001
         # Autocommit at the driver level: we issue BEGIN ourselves (see module docstring).
@@ -87,31 +97,75 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def hide_password(url: str) -> str:
+    """The URL as it may be shown: the password replaced by ***, as SQLAlchemy renders it."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
+
+
 class Database:
     """An engine plus the two kinds of transaction the services use.
 
     `write()` is one short transaction that takes the write lock up front (SQLite) and commits or
     rolls back as a whole; `read()` is a read-only transaction. Never hold either while a form is
     on screen.
+
+    A deferred Database (`Database(url=...)`) makes its engine, and imports SQLAlchemy, when it is
+    first used: the app creates one before its first paint and uses it from thread workers.
     """
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, engine: Engine | None = None, *, url: str | None = None):
+        if engine is None and url is None:
+            raise ValueError("a Database needs an engine or a URL")
+        self._url = normalise_url(url) if url is not None else None
+        self._lock = threading.Lock()
+        self._engine = None
+        if engine is not None:
+            self._attach(engine)
+
+    def _attach(self, engine: Engine) -> None:
+        from sqlalchemy.orm import sessionmaker
+
         self._writer = sessionmaker(engine, expire_on_commit=False)
         read_engine = engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(engine) else engine
         self._reader = sessionmaker(read_engine, expire_on_commit=False)
+        self._engine = engine  # last: other threads test it without the lock
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:  # two workers asking at once make one engine
+                if self._engine is None:
+                    self._attach(make_engine(self._url))
+        return self._engine  # type: ignore[return-value]
+
+    @property
+    def started(self) -> bool:
+        """True once the engine exists (a deferred Database has not been used yet otherwise)."""
+        return self._engine is not None
 
     @property
     def url(self) -> str:
+        if self._engine is None and self._url is not None:
+            return hide_password(self._url)
         return self.engine.url.render_as_string(hide_password=True)
 
     @property
     def dialect(self) -> str:
+        if self._engine is None and self._url is not None:
+            return "sqlite" if self._url.startswith("sqlite") else "postgresql"
         return self.engine.dialect.name
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: everything in the block is committed together or not at all."""
+        self.engine  # noqa: B018 - makes the engine of a deferred Database
         with self._writer() as session:
             with session.begin():
                 yield session
@@ -119,6 +173,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction (rolled back at the end)."""
+        self.engine  # noqa: B018 - makes the engine of a deferred Database
         with self._reader() as session:
             try:
                 yield session
@@ -128,9 +183,12 @@ class Database:
                 session.rollback()
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
-def open_database(url: str | None = None) -> Database:
-    """Engine + Database in one call."""
+def open_database(url: str | None = None, *, deferred: bool = False) -> Database:
+    """Engine + Database in one call; `deferred`: the engine is made when first used."""
+    if deferred:
+        return Database(url=url or default_url())
     return Database(make_engine(url))

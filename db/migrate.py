@@ -7,8 +7,10 @@ refuses a database whose revision this version of the app does not know (a newer
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -64,7 +66,11 @@ def known_revisions() -> set[str]:
 
 def check_current(engine: Engine) -> None:
     """Refuse to work on a database that is empty, from a newer app, or not yet migrated."""
-    rev = current_revision(engine)
+    check_revision(current_revision(engine))
+
+
+def check_revision(rev: str | None) -> None:
+    """SchemaMismatch unless `rev` (None: no schema) is the newest revision this app knows."""
     if rev is None:
         raise SchemaMismatch("the database has no schema yet: run 'bpa-provider init'")
     if rev not in known_revisions():

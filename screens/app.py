@@ -8,8 +8,9 @@ the language switch. The screens themselves live one per module beside this one.
 from __future__ import annotations
 
 import gc
+import importlib
 from datetime import date
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual import on
 from textual.app import App, SystemCommand, get_system_commands_provider
@@ -19,18 +20,29 @@ from textual.screen import Screen
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings
 from bpa_provider.i18n import N_, _, set_language
-from db.engine import Database
-from screens.assistant_detail import AssistantDetailScreen
-from screens.client_detail import ClientDetailScreen
 from screens.commands import NavigationCommands, RecordCommands
-from screens.end_form import EndForm
-from screens.forms import RecordForm
 from screens.help import HelpScreen, collect
 from screens.main import MainScreen
 from screens.messages import OpenRecord
 from screens.ui import TranslatedBindings
 
-DETAIL_SCREENS: dict[str, type[Screen]] = {"client": ClientDetailScreen, "assistant": AssistantDetailScreen}
+if TYPE_CHECKING:
+    from db.engine import Database
+
+# The screens a record opens, imported when first opened: with them come the services and the
+# database stack, which the first paint does not wait for (docs/performance.md).
+DETAIL_SCREENS: dict[str, tuple[str, str]] = {
+    "client": ("screens.client_detail", "ClientDetailScreen"),
+    "assistant": ("screens.assistant_detail", "AssistantDetailScreen"),
+}
+
+
+def detail_screen(kind: str) -> type[Screen] | None:
+    """The screen class that shows a record of `kind` (None: the record opens its form)."""
+    where = DETAIL_SCREENS.get(kind)
+    if where is None:
+        return None
+    return getattr(importlib.import_module(where[0]), where[1])
 
 
 class BpaApp(TranslatedBindings, App[int]):
@@ -56,6 +68,47 @@ class BpaApp(TranslatedBindings, App[int]):
         self.actor = actor
         self.settings = settings or Settings()
         self._today = today
+        self._waiting: list[Callable[[], Any]] | None = None if db.started else []
+
+    # -- the database stack, loaded after the first paint -----------------------------------
+    def on_mount(self) -> None:
+        if self._waiting is not None:
+            self.call_after_refresh(self._load_database_stack)
+
+    def when_ready(self, callback: Callable[[], Any]) -> None:
+        """Run `callback` once the database stack is loaded (at once if it is)."""
+        if self._waiting is None:
+            callback()
+        else:
+            self._waiting.append(callback)
+
+    def _load_database_stack(self) -> None:
+        self.run_worker(self._database_stack_worker, name="database-stack", thread=True, exit_on_error=False)
+
+    def _database_stack_worker(self) -> None:
+        """SQLAlchemy, the models and the dashboard's services, and the supervisor's scope.
+
+        As at start-up, the collector is paused while the modules create their objects, which
+        are then frozen (see `tune_garbage_collector`)."""
+        actor = self.actor
+        gc.disable()
+        try:
+            importlib.import_module("bpa_provider.services.dashboard")
+            base = importlib.import_module("bpa_provider.services.base")
+            actor = base.scoped_actor(self.db, actor)
+        except Exception:  # noqa: BLE001 - each screen's own call shows what is wrong, in words
+            pass
+        finally:
+            gc.freeze()
+            gc.enable()
+        self.call_from_thread(self._database_ready, actor)
+
+    def _database_ready(self, actor: Actor) -> None:
+        if actor.login == self.actor.login and actor.role == self.actor.role:
+            self.actor = actor  # the same person, with a supervisor's clients filled in
+        waiting, self._waiting = self._waiting or [], None
+        for callback in waiting:
+            callback()
 
     @property
     def today(self) -> date:
@@ -117,7 +170,7 @@ class BpaApp(TranslatedBindings, App[int]):
 
     def open_record(self, kind: str, record_id: int) -> None:
         """A client or assistant opens its screen; other records open their edit form."""
-        screen_type = DETAIL_SCREENS.get(kind)
+        screen_type = detail_screen(kind)
         if screen_type is None:
             self.open_form(kind, record_id)
             return
@@ -138,6 +191,8 @@ class BpaApp(TranslatedBindings, App[int]):
             if record_id is None and kind in DETAIL_SCREENS:
                 self.open_record(kind, record.id)
 
+        from screens.forms import RecordForm
+
         self.push_screen(RecordForm(kind, record_id, preset), saved)
 
     def open_end(self, kind: str, record: Any, name: str | None = None) -> None:
@@ -146,6 +201,8 @@ class BpaApp(TranslatedBindings, App[int]):
             if result is not None:
                 self.notify(_("Ended."))
                 self.broadcast_change(kind)
+
+        from screens.end_form import EndForm
 
         self.push_screen(EndForm(kind, record, name), ended)
 

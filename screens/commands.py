@@ -17,7 +17,6 @@ from textual.fuzzy import Matcher
 from textual.markup import escape
 
 from bpa_provider.i18n import _
-from bpa_provider.services import records
 from screens import labels
 from screens.nav import visible_areas
 
@@ -84,6 +83,8 @@ class RecordCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     def _find(self, term: str) -> list[tuple[str, Any]]:
+        from bpa_provider.services import records  # in the palette's thread, not at start-up
+
         app = self.bpa
         found: list[tuple[str, Any]] = []
         for kind in ("client", "assistant"):

@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import dashboard as dash
+from bpa_provider.services import sections as dash
 from screens import labels
 from screens.calls import ServiceCaller
 from screens.messages import OpenRecord, ServiceResult
@@ -98,7 +98,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
 
     async def _first_show(self) -> None:
         await self.show()
-        self.call_after_refresh(self._ask)
+        self.call_after_refresh(self.bpa.when_ready, self._ask)
 
     def _ask(self) -> None:
         app = self.bpa

@@ -19,7 +19,6 @@ from textual.widgets import ContentSwitcher, Footer, OptionList
 
 from bpa_provider.i18n import N_
 from screens.dashboard import DashboardView
-from screens.lists import ASSISTANTS, CLIENTS, MUNICIPALITIES, RecordList
 from screens.nav import AREAS, visible_areas
 from screens.nav import area as find_area
 from screens.ui import TranslatedBindings
@@ -29,7 +28,7 @@ from screens.widgets.topbar import TopBar
 if TYPE_CHECKING:
     from screens.app import BpaApp
 
-_LISTS = {"clients": CLIENTS, "assistants": ASSISTANTS, "municipalities": MUNICIPALITIES}
+_LISTS = {"clients": "CLIENTS", "assistants": "ASSISTANTS", "municipalities": "MUNICIPALITIES"}
 
 # Areas whose view lives in a module of its own, written with its service; the module is imported
 # the first time the area is shown, so start-up does not pay for areas nobody opens. Each view is
@@ -48,7 +47,8 @@ def make_view(key: str) -> Widget:
     if key == "dashboard":
         return DashboardView(id=key)
     if key in _LISTS:
-        return RecordList(_LISTS[key], id=key)
+        lists = importlib.import_module("screens.lists")  # with it the services: not at start-up
+        return lists.RecordList(getattr(lists, _LISTS[key]), id=key)
     module_name, class_name = AREA_VIEWS[key]
     return getattr(importlib.import_module(module_name), class_name)(id=key)
 

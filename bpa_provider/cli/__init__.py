@@ -38,11 +38,45 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bpa-provider", description="Run a BPA / personal-assistance provider.")
+def _global_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="URL", help="database URL or SQLite file (default: BPA_DATABASE_URL or the user data folder)")
     parser.add_argument("--as", dest="as_user", metavar="NAME", help="act as this user (SSH forced command, or an admin impersonating)")
     parser.add_argument("--lang", choices=("nb", "en", "sv"), help="language of the app")
+    return parser
+
+
+def app_only_args(argv: Sequence[str], env: MutableMapping[str, str]) -> argparse.Namespace | None:
+    """The global options when `argv` only opens the app; None when there is a subcommand to find.
+
+    Opening the app is the everyday start: it need not import every subcommand (and with them
+    SQLAlchemy and our models) only to learn that there is none. Anything else — a word that is
+    not a global option, -h, an error, an SSH forced command carrying a command of its own — takes
+    the full parser, which also gives every refusal its usual words.
+    """
+    if "SSH_CONNECTION" in env and (env.get("SSH_ORIGINAL_COMMAND") or "").strip():
+        return None
+    quick = _global_options(_Parser(prog="bpa-provider", add_help=False))
+    quick.error = _no_quick_answer  # type: ignore[method-assign]
+    try:
+        args, rest = quick.parse_known_args(list(argv))
+    except _NotQuick:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+class _NotQuick(Exception):
+    """The quick parser met something only the full parser can word."""
+
+
+def _no_quick_answer(message: str) -> None:
+    raise _NotQuick(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _global_options(_Parser(prog="bpa-provider", description="Run a BPA / personal-assistance provider."))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     from bpa_provider.cli import commands
 
@@ -161,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if own_process:
         clean_environment(os.environ)
     argv = list(sys.argv[1:] if argv is None else argv)
+    quick = app_only_args(argv, os.environ)
+    if quick is not None:
+        return _run(Context.from_args(quick), quick, remote=bool(quick.as_user) and "SSH_CONNECTION" in os.environ)
     if own_process:
         # Building the parser imports the commands and with them SQLAlchemy, pydantic and our
         # models: ~300,000 objects that are never garbage, which the cyclic collector walked
@@ -192,7 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.stderr.write(f"bpa-provider: refused: over SSH a command cannot name files on the server "
                                  f"({', '.join(named)[:80]}); use '-' for standard input or output\n")
                 return 1
-    ctx = Context.from_args(args)
+    return _run(Context.from_args(args), args, remote=remote)
+
+
+def _run(ctx: Context, args: argparse.Namespace, *, remote: bool) -> int:
+    """Open the app or run the parsed subcommand; every failure becomes one line and an exit code."""
     ctx.remote = remote
     try:
         if not getattr(args, "func", None):

@@ -87,9 +87,23 @@ class Context:
         self.out.write(render(rows, fmt, columns) + "\n")
 
     def open_app(self) -> int:
-        """Open the Textual app (the only place the CLI imports `screens`)."""
-        db = self.database()
-        actor = self.actor()
+        """Open the Textual app (the only place the CLI imports `screens`).
+
+        The everyday start reads who you are with the database driver alone and gives the app a
+        deferred database: the first screen is painted while SQLAlchemy and the models load in a
+        worker (docs/performance.md). Anything unusual takes the ordinary path first, which
+        refuses with its exact words before the screen is touched.
+        """
+        from bpa_provider import identity
+        from db.engine import default_url, open_database
+
+        actor = identity.early_actor(self.db_url or default_url(), self.as_user)
+        if actor is not None:
+            self._db = db = open_database(self.db_url, deferred=True)
+            self._actor = actor
+        else:
+            db = self.database()
+            actor = self.actor()
         # Textual and the screens create ~100,000 objects on import, none of them garbage: the
         # cyclic collector stays off while they are created; run_app freezes them and switches it
         # back on (screens.app.tune_garbage_collector).
@@ -130,3 +144,25 @@ def add_format(parser: argparse.ArgumentParser) -> None:
 
 def env_flag(name: str) -> bool:
     return bool(os.environ.get(name))
+
+
+def add_action(
+    actions: argparse._SubParsersAction,
+    name: str,
+    help_text: str,
+    handler: Any,
+    arguments: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    formatted: bool = False,
+) -> argparse.ArgumentParser:
+    """One sub-command of a command group: its parser, `arguments` in the order given (name or
+    flag -> `add_argument` options), then `--format` when `formatted`, and the handler `main()`
+    calls as `handler(ctx, args)`. The parser is returned for what a table cannot say (a mutually
+    exclusive group)."""
+    parser = actions.add_parser(name, help=help_text)
+    for arg, options in (arguments or {}).items():
+        parser.add_argument(arg, **options)
+    if formatted:
+        add_format(parser)
+    parser.set_defaults(func=handler)
+    return parser

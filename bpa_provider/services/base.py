@@ -38,7 +38,9 @@ def service(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(db: Database, actor: Actor, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(db, actor, *args, **kwargs)
+            # A supervisor read before the database stack was loaded (identity.early_actor) has no
+            # client scope yet: every service fills it in, so none can see more, or less.
+            return fn(db, scoped_actor(db, actor), *args, **kwargs)
         except PermissionDenied as exc:
             _log_refusal(db, actor, fn.__name__, exc.message)
             raise

@@ -1,17 +1,16 @@
-"""What needs action now: the dashboard's six lists, gathered from the services that own each rule.
+"""What needs action now: the dashboard's lists, gathered from the services that own each rule.
 
 The dashboard screen only displays what `gather_section()` returns for each key of
 `visible_sections()` (`gather()` is all of them at once). One list (decisions ending soon) is a
-query of its own here; the other five belong to other areas (hours, reviews, onboarding, working
-time, transfers) and are called through `optional_service`, so a build without one of them shows
-that section as "not available" instead of failing. Each area's rows are turned into `Item`s by a
-small adapter below, the only code that knows their shapes.
+query of its own here; the others belong to other areas (hours, reviews, onboarding, courses,
+working time, transfers, Sweden's FK deadlines). Each area's rows are turned into `Item`s by a
+small adapter below, the only code that knows their shapes. The section catalog itself (keys,
+permissions, row shapes) is `services.sections`, which the screen reads before the database
+stack is loaded.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
@@ -26,85 +25,13 @@ from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
 from db.models import Assistant, Client, Decision, Transfer
 
-# Section keys, in the order the dashboard shows them; the screen words each heading.
-DECISIONS_ENDING = "decisions_ending"
-HOURS_USAGE = "hours_usage"
-REVIEWS_DUE = "reviews_due"
-COURSES_OVERDUE = "courses_overdue"
-CREDENTIALS_MISSING = "credentials_missing"
-TRANSFER_STEPS_DUE = "transfer_steps_due"
-REVIEW_ACTIONS_DUE = "review_actions_due"
-COURSES_EXPIRING = "courses_expiring"
-FK_DEADLINES = "fk_deadlines"
-SECTION_KEYS = (DECISIONS_ENDING, HOURS_USAGE, REVIEWS_DUE, REVIEW_ACTIONS_DUE, COURSES_OVERDUE,
-                COURSES_EXPIRING, CREDENTIALS_MISSING, TRANSFER_STEPS_DUE, FK_DEADLINES)
-
-# The permission each section needs: a role without it does not see the section at all (and the
-# dashboard does not ask, so a refresh does not fill the access log with refusals).
-SECTION_PERMISSION = {
-    DECISIONS_ENDING: "decision.read",
-    HOURS_USAGE: "hours.read",
-    REVIEWS_DUE: "review.read",
-    COURSES_OVERDUE: "course.read",
-    CREDENTIALS_MISSING: "roster.read",
-    TRANSFER_STEPS_DUE: "transfer.read",
-    REVIEW_ACTIONS_DUE: "review.read",
-    COURSES_EXPIRING: "course.read",
-    FK_DEADLINES: "report.read",
-}
-
-UNAVAILABLE = "unavailable"  # Section.error when the owning service is not in this build
-
-
-@dataclass(frozen=True)
-class Item:
-    """One row: the record it opens (kind + id), how people name it, and why it is listed."""
-
-    kind: str  # client, assistant or supervisor: what opening the row shows
-    record_id: int | None
-    ref: str = ""
-    name: str = ""
-    when: date | None = None  # the date that makes it urgent (end, due date, first shift, ...)
-    flag: str = ""  # short codes the screen words as text, comma-separated: "over", "overdue", ...
-    detail: str = ""  # extra words (numbers, a client's reference, a step's title)
-    client_id: int | None = None  # the client the row is about, when it is not the record itself
-
-
-@dataclass(frozen=True)
-class Section:
-    """One list of the dashboard; `error` is UNAVAILABLE or a service's message."""
-
-    key: str
-    items: tuple[Item, ...] = ()
-    error: str = ""
-
-    @property
-    def available(self) -> bool:
-        return not self.error
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """Every section the actor may see, for one day."""
-
-    today: date
-    sections: tuple[Section, ...] = field(default_factory=tuple)
-
-    def section(self, key: str) -> Section | None:
-        return next((s for s in self.sections if s.key == key), None)
-
-
-def optional_service(module: str, name: str) -> Callable[..., Any] | None:
-    """`bpa_provider.services.<module>.<name>`, or None when this build does not have it."""
-    path = f"bpa_provider.services.{module}"
-    try:
-        return getattr(importlib.import_module(path), name)
-    except ModuleNotFoundError as exc:
-        if exc.name and path.startswith(exc.name):
-            return None
-        raise  # the module exists but one of its own imports is missing: a real fault
-    except AttributeError:
-        return None
+# The section catalog and the shapes of its rows live in a module without the database stack, so
+# the screen can lay the dashboard out before SQLAlchemy is loaded; they are re-exported here.
+from bpa_provider.services.sections import (  # noqa: E402,F401
+    COURSES_EXPIRING, COURSES_OVERDUE, CREDENTIALS_MISSING, DECISIONS_ENDING, FK_DEADLINES,
+    HOURS_USAGE, REVIEW_ACTIONS_DUE, REVIEWS_DUE, SECTION_KEYS, SECTION_PERMISSION,
+    TRANSFER_STEPS_DUE, UNAVAILABLE, Dashboard, Item, Section, visible_sections,
+)
 
 
 # --------------------------------------------------------------------------- our own query
@@ -216,11 +143,14 @@ def _fk_items(db: Database, rows: Iterable[Any]) -> list[Item]:
 
 # --------------------------------------------------------------------------- gathering
 
-Source = tuple[Callable[..., Any] | None, Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
+Source = tuple[Callable[..., Any], Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
 
 
 def _sources(policy: Policy) -> dict[str, Source]:
-    """Section -> (service function or None, how to call it, how to read its rows)."""
+    """Section -> (service function, how to call it, how to read its rows)."""
+    # Imported here, not with this module: each owning area is a large module of its own.
+    from bpa_provider.services import courses, hours, onboarding, reviews, sweden, transfers, worktime
+
     return {
         DECISIONS_ENDING: (
             decisions_ending,
@@ -228,53 +158,48 @@ def _sources(policy: Policy) -> dict[str, Source]:
             lambda db, rows: list(rows),
         ),
         HOURS_USAGE: (
-            optional_service("hours", "usage_flags"),
+            hours.usage_flags,
             lambda fn, db, actor, today: fn(db, actor, today.year, today.month, today=today, policy=policy),
             _hours_items,
         ),
         REVIEWS_DUE: (
-            optional_service("reviews", "due_reviews"),
+            reviews.due_reviews,
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.review_due_window_days,
                                             policy=policy),
             _review_items,
         ),
         COURSES_OVERDUE: (
-            optional_service("onboarding", "onboarding_overdue"),
+            onboarding.onboarding_overdue,
             lambda fn, db, actor, today: fn(db, actor, today),
             _course_items,
         ),
         CREDENTIALS_MISSING: (
-            optional_service("worktime", "missing_credentials"),
+            worktime.missing_credentials,
             lambda fn, db, actor, today: fn(db, actor, today),
             _credential_items,
         ),
         TRANSFER_STEPS_DUE: (
-            optional_service("transfers", "steps_due"),
+            transfers.steps_due,
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _transfer_items,
         ),
         REVIEW_ACTIONS_DUE: (
-            optional_service("reviews", "open_actions"),
+            reviews.open_actions,
             lambda fn, db, actor, today: [a for a in fn(db, actor, today) if a.due_date is not None
                                           and (a.due_date - today).days <= policy.review_due_window_days],
             _action_items,
         ),
         COURSES_EXPIRING: (
-            optional_service("courses", "expiring_credentials"),
+            courses.expiring_credentials,
             lambda fn, db, actor, today: fn(db, actor, today, policy=policy),
             _expiry_items,
         ),
         FK_DEADLINES: (
-            optional_service("sweden", "fk_deadlines"),
+            sweden.fk_deadlines,
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _fk_items,
         ),
     }
-
-
-def visible_sections(actor: Actor) -> list[str]:
-    """The keys of the sections the actor may see, in the dashboard's order."""
-    return [key for key in SECTION_KEYS if actor.may(SECTION_PERMISSION[key])]
 
 
 def gather_section(db: Database, actor: Actor, today: date, key: str, policy: Policy | None = None) -> Section:
@@ -285,8 +210,6 @@ def gather_section(db: Database, actor: Actor, today: date, key: str, policy: Po
     milliseconds, and nobody should wait for the slowest to see the rest. A section whose service
     refuses or does not fit carries a message; a database that cannot be reached raises."""
     fn, call, read = _sources(policy or Policy())[key]
-    if fn is None:
-        return Section(key, error=UNAVAILABLE)
     try:
         return Section(key, tuple(read(db, call(fn, db, actor, today))))
     except (DatabaseUnavailable, DatabaseBusy):

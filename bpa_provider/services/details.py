@@ -2,8 +2,9 @@
 
 Each call checks the permission and the supervisor's scope, writes a "view" event to the access
 log (opening a person's record is itself worth recording), and returns detached rows and small
-dataclasses. Parts owned by other areas (hours account, next reviews) come through
-`dashboard.optional_service`, so they read "not available" until those services land.
+dataclasses. Parts owned by other areas (hours account, next reviews, continuity, upcoming
+shifts) are asked of their services; when one of them refuses, that part is left out and the rest
+of the screen still shows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
 from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.services.dashboard import optional_service
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, AuditEvent, Client, Course, CourseEnrollment, Decision, Employment,
@@ -141,36 +141,39 @@ def _log_view(db: Database, actor: Actor, kind: str, record_id: int, ref: str) -
 
 def _next_reviews(db: Database, actor: Actor, today: date) -> dict[tuple[int, int], date] | None:
     """(assistant_id, client_id) -> next review date, from the reviews service if it is here."""
-    due_reviews = optional_service("reviews", "due_reviews")
-    if due_reviews is None or not actor.may("review.read"):
+    from bpa_provider.services.reviews import due_reviews
+
+    if not actor.may("review.read"):
         return None
     try:
         rows = due_reviews(db, actor, today, include_all=True)
         return {(r.assistant_id, r.client_id): r.next_due for r in rows}
-    except (ServiceError, TypeError, AttributeError):
+    except ServiceError:
         return None
 
 
 def _hours(db: Database, actor: Actor, client_id: int, today: date) -> HoursLine | None:
     """This month's hours from the hours service's account, if that service is here."""
-    client_account = optional_service("hours", "client_account")
-    if client_account is None or not actor.may("hours.read"):
+    from bpa_provider.services.hours import client_account
+
+    if not actor.may("hours.read"):
         return None
     try:
         acc = client_account(db, actor, client_id, today)
         return HoursLine(acc.month.decided, acc.month.worked, acc.month.planned, acc.flag)
-    except (ServiceError, TypeError, AttributeError):
+    except ServiceError:
         return None
 
 
 def _continuity(db: Database, actor: Actor, client_id: int, today: date) -> Any:
     """Distinct assistants in 14/30 days, regulars' share, new faces (the roster's measure)."""
-    client_continuity = optional_service("continuity", "client_continuity")
-    if client_continuity is None or not actor.may("roster.read"):
+    from bpa_provider.services.continuity import client_continuity
+
+    if not actor.may("roster.read"):
         return None
     try:
         return client_continuity(db, actor, client_id, today)
-    except (ServiceError, TypeError, AttributeError):
+    except ServiceError:
         return None
 
 
@@ -209,6 +212,8 @@ def _assignments_query() -> Any:
 def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> ClientDetail:
     """The client's record with decisions, supervisors, assistants, hours, reviews, an open
     transfer and (for roles that may read the log) the record's history."""
+    from bpa_provider.services.transfers import open_transfer_for
+
     actor = scoped_actor(db, actor)
     require(actor, "client.read", client_id=client_id, what="see clients")
     with db.read() as s:
@@ -229,8 +234,7 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
             _assignments_query().where(Assignment.client_id == client_id)
             .order_by(Assignment.end_date.is_not(None), Assistant.name)))
         last = _last_reviews(s, client_id=client_id)
-        open_transfer_for = optional_service("transfers", "open_transfer_for")
-        transfer = open_transfer_for(s, client_id) if open_transfer_for and actor.may("transfer.read") else None
+        transfer = open_transfer_for(s, client_id) if actor.may("transfer.read") else None
         history = None
         if actor.may("audit.read"):
             events = s.execute(
@@ -299,14 +303,15 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date)
 
 def _upcoming_shifts(db: Database, actor: Actor, assistant_id: int, today: date) -> list[ShiftLine] | None:
     """The next shifts from the roster service (None when this build has no rosters)."""
-    assistant_shifts = optional_service("roster", "assistant_shifts")
-    if assistant_shifts is None or not actor.may("roster.read"):
+    from bpa_provider.services.roster import assistant_shifts
+
+    if not actor.may("roster.read"):
         return None
     try:
         views = assistant_shifts(db, actor, assistant_id, today, today + timedelta(days=SHIFT_DAYS))
         return [ShiftLine(v.start, v.end, v.client_ref, "", v.kind, v.status)
                 for v in views if v.status != "cancelled"][:SHIFT_LIMIT]
-    except (ServiceError, TypeError, AttributeError):
+    except ServiceError:
         return None
 
 

@@ -7,8 +7,6 @@ authorized_keys file (`bpa_provider.sshkeys`) after its transaction has committe
 
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,14 +22,6 @@ from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
 from db.models import SshKey, Supervisor, User
 from db.types import utcnow
-
-
-def current_login() -> str:
-    """The operating-system login running this process."""
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
-        return os.environ.get("USER", "admin")
 
 
 def ensure_first_admin(db: Database, login: str) -> User | None:

@@ -9,7 +9,8 @@ import json
 import pytest
 
 from bpa_provider.cli import main
-from bpa_provider.services.users import current_login, ensure_first_admin
+from bpa_provider.identity import current_login
+from bpa_provider.services.users import ensure_first_admin
 from roster_world import make_world, may_dataset
 
 

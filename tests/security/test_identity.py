@@ -125,11 +125,11 @@ def test_ssh_connection_alone_does_not_honour_as(setup, monkeypatch, capsys, pri
     """A shell login over SSH has SSH_CONNECTION too; without our forced line, --as is impersonation."""
     private_keys_file.unlink()
     monkeypatch.setenv("SSH_CONNECTION", SSH)
-    monkeypatch.setattr(users, "current_login", lambda: "coord")
+    monkeypatch.setattr(identity, "current_login", lambda: "coord")
     assert cli.main(["--db", sqlite_file(setup), "--as", "root", "list", "clients"]) == 1
     assert "only an admin may act as another user" in capsys.readouterr().err
     # An admin may, and it is logged as impersonation.
-    monkeypatch.setattr(users, "current_login", lambda: "root")
+    monkeypatch.setattr(identity, "current_login", lambda: "root")
     assert cli.main(["--db", sqlite_file(setup), "--as", "sup", "list", "clients"]) == 0
     rows = audit_log.query(setup, Actor("a", "admin"), action="impersonate")
     assert [(r.actor, r.subject) for r in rows] == [("root", "sup")]

@@ -21,6 +21,7 @@ POLICY = retention.RetentionPolicy()
 
 def test_reveal_cli_shows_the_number_to_a_coordinator_and_logs_it(sqlite_db, admin, capsys, monkeypatch):
     from bpa_provider import cli
+    from bpa_provider import identity
     from bpa_provider.services import users
 
     ensure_first_admin(sqlite_db, "root")
@@ -30,13 +31,13 @@ def test_reveal_cli_shows_the_number_to_a_coordinator_and_logs_it(sqlite_db, adm
     fnr = f.valid_fnr(date(1990, 1, 2))
     f.client(sqlite_db, admin, national_id=fnr)
     path = sqlite_file(sqlite_db)
-    monkeypatch.setattr(users, "current_login", lambda: "coord")
+    monkeypatch.setattr(identity, "current_login", lambda: "coord")
     assert cli.main(["--db", path, "reveal", "client", "K-0001"]) == 0
     assert capsys.readouterr().out == fnr + "\n"
     assert cli.main(["--db", path, "list", "clients", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert fnr not in out and "020190*****" in out
-    monkeypatch.setattr(users, "current_login", lambda: "aud")
+    monkeypatch.setattr(identity, "current_login", lambda: "aud")
     assert cli.main(["--db", path, "reveal", "client", "K-0001"]) == 1
     assert "may not see national IDs" in capsys.readouterr().err
     rows = audit_log.query(sqlite_db, admin, subject="K-0001", action="reveal_id")

@@ -9,7 +9,8 @@ import pytest
 import se_scenario as sc
 from bpa_provider.access import Actor
 from bpa_provider.cli import main
-from bpa_provider.services.users import add_user, current_login, ensure_first_admin
+from bpa_provider.identity import current_login
+from bpa_provider.services.users import add_user, ensure_first_admin
 from db.engine import Database, make_engine
 
 

@@ -10,7 +10,8 @@ import pytest
 
 import factories as f
 from bpa_provider.cli import main
-from bpa_provider.services.users import add_user, current_login, ensure_first_admin
+from bpa_provider.identity import current_login
+from bpa_provider.services.users import add_user, ensure_first_admin
 from transfer_builders import build
 
 

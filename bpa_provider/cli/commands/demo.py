@@ -27,7 +27,8 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from sqlalchemy.exc import DatabaseError
 
     from bpa_provider.demo import has_clients, load_demo
-    from bpa_provider.services.users import current_login, ensure_first_admin
+    from bpa_provider.identity import current_login
+    from bpa_provider.services.users import ensure_first_admin
     from db import migrate
 
     if args.clients < 1 or (args.assistants is not None and args.assistants < 1) or not 1 <= args.months <= 120:

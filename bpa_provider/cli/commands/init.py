@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(ctx, args) -> int:  # noqa: ANN001
     from db import migrate
-    from bpa_provider.services.users import current_login, ensure_first_admin
+    from bpa_provider.identity import current_login
+    from bpa_provider.services.users import ensure_first_admin
 
     db = ctx.database(check_schema=False)
     migrate.upgrade(db.engine)

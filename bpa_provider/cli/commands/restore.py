@@ -25,7 +25,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from db.engine import default_url, normalise_url
 
     from bpa_provider.services import backup
-    from bpa_provider.services.users import current_login
+    from bpa_provider.identity import current_login
 
     url = normalise_url(ctx.db_url or default_url())
     if not url.startswith("sqlite:///"):
