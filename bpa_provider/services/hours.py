@@ -300,9 +300,14 @@ def _thresholds(policy: Policy | None) -> rules.UsageThresholds:
     return rules.UsageThresholds(warn=policy.usage_warn, alert=policy.usage_alert, under=policy.usage_under)
 
 
+def _year_bounds(year: int) -> tuple[date, date]:
+    """The calendar year as `[first, next)`, the way `rules.month_bounds` gives a month."""
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
 def _year_windows(year: int, as_of: date) -> list[_Window]:
     """The calendar year up to and including `as_of`, and the whole year."""
-    first, nxt = date(year, 1, 1), date(year + 1, 1, 1)
+    first, nxt = _year_bounds(year)
     cut = min(max(as_of + timedelta(days=1), first), nxt)
     return [_Window("ytd", first, cut), _Window("year", first, nxt)]
 
@@ -317,7 +322,7 @@ def _project(
     thresholds: rules.UsageThresholds,
 ) -> rules.Projection:
     """The year-end projection of one client, from the "ytd" and "year" window sums."""
-    y_first, y_next = date(year, 1, 1), date(year + 1, 1, 1)
+    y_first, y_next = _year_bounds(year)
     # The period is the part of the year the decisions cover (a client who started in September
     # is not measured against January's pace); without a decision, the whole year.
     if decisions:
@@ -400,7 +405,7 @@ def _report_rows(
         clients = s.execute(q).all()
         zones = {c[6] for c in clients}
         windows = [_Window("month", m_first, m_next)]
-        y_first, y_next = date(year, 1, 1), date(year + 1, 1, 1)
+        y_first, y_next = _year_bounds(year)
         if outlook:
             windows += _year_windows(year, as_of)
             decisions = _decisions(s, y_first, y_next, scope)
@@ -499,13 +504,14 @@ def client_account(
             (d for d in decisions if d.valid_from <= today and (d.valid_to is None or d.valid_to >= today)),
             None,
         )
+        y_first, y_next = _year_bounds(today.year)
         week = _Window("week", *rules.week_bounds(today))
         month = _Window("month", *rules.month_bounds(today.year, today.month))
-        ytd = _Window("year_to_date", date(today.year, 1, 1), today + timedelta(days=1))
+        ytd = _Window("year_to_date", y_first, today + timedelta(days=1))
         windows = [week, month, ytd, *_year_windows(today.year, today)]
         if current is not None:
             # An open-ended decision is accounted to the end of the current year.
-            d_next = current.valid_to + timedelta(days=1) if current.valid_to else date(today.year + 1, 1, 1)
+            d_next = current.valid_to + timedelta(days=1) if current.valid_to else y_next
             windows.append(_Window("decision", current.valid_from, d_next))
         sums = _window_sums(s, windows, [tz], now, [client_id]).get(client_id)
 
@@ -515,8 +521,7 @@ def client_account(
     periods = {w.name: _period(w.name, w, decisions, sums, adj(w)) for w in windows if w.name not in ("ytd", "year")}
     year_adj = sum(e.hours for e in entries if e.entry_date.year == today.year)
     year_decisions = [
-        d for d in decisions
-        if d.valid_from < date(today.year + 1, 1, 1) and (d.valid_to is None or d.valid_to >= date(today.year, 1, 1))
+        d for d in decisions if d.valid_from < y_next and (d.valid_to is None or d.valid_to >= y_first)
     ]
     proj = _project(today.year, today, year_decisions, year_adj, sums, tz, thresholds)
     return HourAccount(

@@ -279,24 +279,26 @@ def _text(cells: Mapping[str, str], name: str, max_len: int, errors: list[FieldE
         return ""
 
 
-def _lookup(session: Session, model: type, ref: str, label: str) -> Any:
-    row = session.execute(select(model).where(model.ref == ref)).scalar_one_or_none()
-    if row is None:
-        raise ValueError(f"no {label} '{ref}'")
-    return row
+def _parties(session: Session, cells: Mapping[str, str], errors: list[FieldError]) -> tuple[Client | None, Assistant | None]:
+    """The client and assistant a shift or review row names (`client_ref`, `assistant_ref`).
+
+    An unknown reference is collected in `errors` under its column, as `_text` does, and comes
+    back as None: the row's other cells are still checked, so every problem is listed at once.
+    """
+    found: list[Any] = []
+    for model, label in ((Client, "client"), (Assistant, "assistant")):
+        column = f"{label}_ref"
+        ref = cells.get(column, "").strip()
+        row = session.execute(select(model).where(model.ref == ref)).scalar_one_or_none()
+        if row is None:
+            errors.append(FieldError(column, f"no {label} '{ref}'"))
+        found.append(row)
+    return found[0], found[1]
 
 
 def _shift_row(session: Session, cells: Mapping[str, str], tz_cache: dict[int, str]) -> tuple[Shift | None, list[FieldError]]:
     errors: list[FieldError] = []
-    client = assistant = None
-    try:
-        client = _lookup(session, Client, cells.get("client_ref", "").strip(), "client")
-    except ValueError as exc:
-        errors.append(FieldError("client_ref", str(exc)))
-    try:
-        assistant = _lookup(session, Assistant, cells.get("assistant_ref", "").strip(), "assistant")
-    except ValueError as exc:
-        errors.append(FieldError("assistant_ref", str(exc)))
+    client, assistant = _parties(session, cells, errors)
     tz = "Europe/Oslo"
     if client is not None:
         if client.municipality_id not in tz_cache:
@@ -338,15 +340,7 @@ def _shift_row(session: Session, cells: Mapping[str, str], tz_cache: dict[int, s
 
 def _review_row(session: Session, cells: Mapping[str, str], today: date) -> tuple[Review | None, list[FieldError]]:
     errors: list[FieldError] = []
-    client = assistant = None
-    try:
-        client = _lookup(session, Client, cells.get("client_ref", "").strip(), "client")
-    except ValueError as exc:
-        errors.append(FieldError("client_ref", str(exc)))
-    try:
-        assistant = _lookup(session, Assistant, cells.get("assistant_ref", "").strip(), "assistant")
-    except ValueError as exc:
-        errors.append(FieldError("assistant_ref", str(exc)))
+    client, assistant = _parties(session, cells, errors)
     held = None
     try:
         held = parse_date(cells.get("held_on", ""))

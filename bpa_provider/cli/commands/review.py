@@ -13,44 +13,37 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from bpa_provider.cli.context import CliError, add_format, date_arg
+from bpa_provider.cli.context import CliError, add_action, date_arg
 from bpa_provider.i18n import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("review", help="annual staff reviews: record, show, follow up actions")
     rs = p.add_subparsers(dest="review_command", metavar="ACTION", required=True)
-
-    r = rs.add_parser("record", help="record a review that was held")
-    r.add_argument("assistant", metavar="ASSISTANT_REF")
-    r.add_argument("client", metavar="CLIENT_REF")
-    r.add_argument("--held-on", required=True, metavar="DATE")
-    r.add_argument("--participants", default="")
-    r.add_argument("--summary", default="", help="private: coordinators and the client's supervisor only")
-    r.add_argument("--action", action="append", default=[], metavar="TEXT;OWNER;DUE[;COURSE]",
-                   help="an agreed action (repeatable); a course enrolls the assistant")
-    r.set_defaults(func=_record)
-
-    s = rs.add_parser("show", help="show a review (the summary only to those who may read it)")
-    s.add_argument("id", type=int, metavar="ID")
-    s.add_argument("--no-notes", action="store_true", help="leave the private summary out (nothing is logged)")
-    s.set_defaults(func=_show)
-
-    ls = rs.add_parser("list", help="reviews held, newest first")
-    ls.add_argument("--assistant", metavar="REF")
-    ls.add_argument("--client", metavar="REF")
-    add_format(ls)
-    ls.set_defaults(func=_list)
-
-    a = rs.add_parser("actions", help="open actions with due dates")
-    a.add_argument("--on", metavar="DATE", help="as of DATE (default: today)")
-    add_format(a)
-    a.set_defaults(func=_actions)
-
-    d = rs.add_parser("action-done", help="mark an agreed action done")
-    d.add_argument("id", type=int, metavar="ACTION_ID")
-    d.add_argument("--on", metavar="DATE")
-    d.set_defaults(func=_action_done)
+    add_action(rs, "record", "record a review that was held", _record, {
+        "assistant": dict(metavar="ASSISTANT_REF"),
+        "client": dict(metavar="CLIENT_REF"),
+        "--held-on": dict(required=True, metavar="DATE"),
+        "--participants": dict(default=""),
+        "--summary": dict(default="", help="private: coordinators and the client's supervisor only"),
+        "--action": dict(action="append", default=[], metavar="TEXT;OWNER;DUE[;COURSE]",
+                         help="an agreed action (repeatable); a course enrolls the assistant"),
+    })
+    add_action(rs, "show", "show a review (the summary only to those who may read it)", _show, {
+        "id": dict(type=int, metavar="ID"),
+        "--no-notes": dict(action="store_true", help="leave the private summary out (nothing is logged)"),
+    })
+    add_action(rs, "list", "reviews held, newest first", _list, {
+        "--assistant": dict(metavar="REF"),
+        "--client": dict(metavar="REF"),
+    }, formatted=True)
+    add_action(rs, "actions", "open actions with due dates", _actions, {
+        "--on": dict(metavar="DATE", help="as of DATE (default: today)"),
+    }, formatted=True)
+    add_action(rs, "action-done", "mark an agreed action done", _action_done, {
+        "id": dict(type=int, metavar="ACTION_ID"),
+        "--on": dict(metavar="DATE"),
+    })
 
 
 def parse_action(text: str):  # noqa: ANN201 - ActionInput, imported lazily

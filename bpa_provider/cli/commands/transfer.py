@@ -7,7 +7,7 @@ import argparse
 import json
 from typing import Any
 
-from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.cli.context import CliError, add_action
 from bpa_provider.i18n import _
 
 _STEP_CODES = (
@@ -19,58 +19,47 @@ _STEP_CODES = (
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("transfer", help="provider switches: open, show, list, steps, assistants, cancel")
     ts = p.add_subparsers(dest="transfer_command", metavar="ACTION", required=True)
-
-    o = ts.add_parser("open", help="open a transfer in or out for a client")
-    o.add_argument("client_ref", metavar="CLIENT_REF")
-    o.add_argument("--direction", required=True, choices=("in", "out"))
-    o.add_argument("--counterpart", required=True, metavar="NAME", help="the other provider")
-    o.add_argument("--notice-date", required=True, metavar="DATE", help="dd.mm.yyyy or YYYY-MM-DD")
-    o.add_argument("--agreed-date", metavar="DATE", help="an effective date agreed between the providers")
-    add_format(o)
-    o.set_defaults(func=_open)
-
-    s = ts.add_parser("show", help="a transfer's checklist and assistants")
-    s.add_argument("id", type=int, metavar="ID")
-    add_format(s)
-    s.set_defaults(func=_show)
-
-    ls = ts.add_parser("list", help="transfers with days left and the next step")
-    ls.add_argument("--all", action="store_true", help="include cancelled and closed transfers")
-    add_format(ls)
-    ls.set_defaults(func=_list)
-
-    st = ts.add_parser("step", help="record a step as done")
-    st.add_argument("id", type=int, metavar="ID")
-    st.add_argument("code", metavar="CODE", choices=_STEP_CODES, help=", ".join(_STEP_CODES))
-    st.add_argument("--on", required=True, metavar="DATE")
-    st.add_argument("--note", default="")
-    st.set_defaults(func=_step)
-
-    i = ts.add_parser("inform", help="record that an assistant was informed, and their refusal deadline")
-    i.add_argument("id", type=int, metavar="ID")
-    i.add_argument("assistant_ref", metavar="ASSISTANT_REF")
-    i.add_argument("--on", required=True, metavar="DATE")
-    i.add_argument("--deadline", required=True, metavar="DATE", help="at least 14 days after --on")
-    i.set_defaults(func=_inform)
-
-    r = ts.add_parser("refuse", help="record an assistant's written refusal to transfer")
-    r.add_argument("id", type=int, metavar="ID")
-    r.add_argument("assistant_ref", metavar="ASSISTANT_REF")
-    r.add_argument("--on", required=True, metavar="DATE")
-    r.set_defaults(func=_refuse)
-
-    c = ts.add_parser("consent", help="record the client's consent to hand over the client part")
-    c.add_argument("id", type=int, metavar="ID")
-    group = c.add_mutually_exclusive_group(required=True)
+    add_action(ts, "open", "open a transfer in or out for a client", _open, {
+        "client_ref": dict(metavar="CLIENT_REF"),
+        "--direction": dict(required=True, choices=("in", "out")),
+        "--counterpart": dict(required=True, metavar="NAME", help="the other provider"),
+        "--notice-date": dict(required=True, metavar="DATE", help="dd.mm.yyyy or YYYY-MM-DD"),
+        "--agreed-date": dict(metavar="DATE", help="an effective date agreed between the providers"),
+    }, formatted=True)
+    add_action(ts, "show", "a transfer's checklist and assistants", _show, {
+        "id": dict(type=int, metavar="ID"),
+    }, formatted=True)
+    add_action(ts, "list", "transfers with days left and the next step", _list, {
+        "--all": dict(action="store_true", help="include cancelled and closed transfers"),
+    }, formatted=True)
+    add_action(ts, "step", "record a step as done", _step, {
+        "id": dict(type=int, metavar="ID"),
+        "code": dict(metavar="CODE", choices=_STEP_CODES, help=", ".join(_STEP_CODES)),
+        "--on": dict(required=True, metavar="DATE"),
+        "--note": dict(default=""),
+    })
+    add_action(ts, "inform", "record that an assistant was informed, and their refusal deadline", _inform, {
+        "id": dict(type=int, metavar="ID"),
+        "assistant_ref": dict(metavar="ASSISTANT_REF"),
+        "--on": dict(required=True, metavar="DATE"),
+        "--deadline": dict(required=True, metavar="DATE", help="at least 14 days after --on"),
+    })
+    add_action(ts, "refuse", "record an assistant's written refusal to transfer", _refuse, {
+        "id": dict(type=int, metavar="ID"),
+        "assistant_ref": dict(metavar="ASSISTANT_REF"),
+        "--on": dict(required=True, metavar="DATE"),
+    })
+    consent = add_action(ts, "consent", "record the client's consent to hand over the client part", _consent, {
+        "id": dict(type=int, metavar="ID"),
+    })
+    group = consent.add_mutually_exclusive_group(required=True)
     group.add_argument("--on", metavar="DATE")
     group.add_argument("--withdraw", action="store_true")
-    c.set_defaults(func=_consent)
-
-    x = ts.add_parser("cancel", help="cancel a transfer before cut-over (the history is kept)")
-    x.add_argument("id", type=int, metavar="ID")
-    x.add_argument("--reason", required=True)
-    x.add_argument("--on", metavar="DATE", help="default: today")
-    x.set_defaults(func=_cancel)
+    add_action(ts, "cancel", "cancel a transfer before cut-over (the history is kept)", _cancel, {
+        "id": dict(type=int, metavar="ID"),
+        "--reason": dict(required=True),
+        "--on": dict(metavar="DATE", help="default: today"),
+    })
 
 
 # --------------------------------------------------------------------------- output
