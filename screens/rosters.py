@@ -12,6 +12,9 @@ Panes (one shows at a time, so everything fits 80×24; the line at the top names
 - **hours** (`h`): decided vs planned vs worked for week, month, year to date and the decision,
   the running balance and the projected year-end (`services.hours.client_account`, if installed).
 
+Beyond single shifts (`screens/roster_planning.py`): copy the week to the next weeks (`y`), the
+client's rota patterns (`m`), and accept (`d`) or reject (`u`) a shift's pending deviation.
+
 Every database call goes through `call_service` (a worker); the answers come back as
 `ServiceResult`s. Permissions are the services' to enforce; keys a role cannot use are not offered.
 """
@@ -45,6 +48,7 @@ from screens.calls import ServiceCaller
 from screens.confirm import ConfirmScreen
 from screens.messages import ServiceResult
 from screens.roster_grid import WEEKDAYS, RosterGrid, open_problems, severity_mark, time_range
+from screens.roster_planning import PLANNING_ACTIONS, RosterPlanning
 from screens.shift_form import ShiftForm
 from screens.ui import TranslatedBindings, describe_error, hours
 
@@ -199,7 +203,7 @@ class Picker(ServiceCaller, Vertical):
         self.query_one(Input).focus()
 
 
-class RostersView(ServiceCaller, TranslatedBindings, Vertical):
+class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
     """The "rosters" area of the main screen."""
 
     DEFAULT_CSS = """
@@ -234,6 +238,10 @@ class RostersView(ServiceCaller, TranslatedBindings, Vertical):
         Binding("x", "cancel_shift", N_("Cancel shift"), show=False),
         Binding("r", "reassign", N_("Reassign shift"), show=False),
         Binding("k", "acknowledge", N_("Acknowledge warning"), show=False),
+        Binding("d", "accept_deviation", N_("Accept deviation"), show=False),
+        Binding("u", "reject_deviation", N_("Reject deviation"), show=False),
+        Binding("y", "copy_week", N_("Copy week"), show=False),
+        Binding("m", "patterns", N_("Rota patterns"), show=False),
         Binding("p", "approve", N_("Approve week")),
         Binding("o", "coapprove", N_("Co-approve week"), show=False),
         Binding("l", "lock", N_("Lock week")),
@@ -539,6 +547,8 @@ class RostersView(ServiceCaller, TranslatedBindings, Vertical):
         if shift.deviation_status == "pending" and shift.planned_start and shift.planned_end:
             out.append("\n" + _("DEVIATION waiting for a decision; planned {start}–{end}").format(
                 start=shift.planned_start.strftime("%d.%m %H:%M"), end=shift.planned_end.strftime("%H:%M")))
+            if self.check_planning("accept_deviation"):
+                out.append("\n" + _("d accepts it, u rejects it (the plan is restored)."), style="dim")
         if shift.note:
             out.append("\n")
             out.append(shift.note, style="italic")
@@ -631,6 +641,8 @@ class RostersView(ServiceCaller, TranslatedBindings, Vertical):
             return may("hours.approve") and self.week is not None and self.pane == "week" and not self.week.locked
         if action in ("lock", "coapprove"):
             return may("roster.lock") and self.week is not None and self.pane == "week" and not self.week.locked
+        if action in PLANNING_ACTIONS:
+            return self.check_planning(action)
         if action in ("week", "this_week"):
             return self.client_id is not None or (self.pane == "assistant" and self.assistant_id is not None)
         if action == "pane":
