@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import shutil
 import tempfile
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -25,57 +23,9 @@ from bpa_provider.services import records
 from db.engine import Database, make_engine
 from db.models import Client
 import factories as f
+from hostile import expected, hostile_strings
 
 ADMIN = Actor("admin", "admin")
-MAX_NAME = 200
-
-_PIECES = [
-    "Kari", "Nordmann", "Åse", "Øvrebø", " ", "-", "'", '"', ";", ",", "=HYPERLINK(\"x\")", "+1", "@SUM(1)",
-    "[/bold]", "[bold red]", "[link=https://evil.example]klikk[/link]", "[@click=app.quit]x[/]", "[", "]",
-    "\\[", "[b]", "${HOME}", "$(id)", "`id`", "%s", "%n", "{0}", "<script>", "&amp;",
-    "\x1b[31m", "\x1b[2J", "\x1b]8;;https://evil.example\x1b\\", "\x1b]0;title\x07", "\x9b31m", "\x1bP+q\x1b\\",
-    "\x00", "\x07", "\x08", "\r", "\n", "\t", "\x7f", "\x85", "\x1f",
-    "\u202e", "\u202d", "\u200f", "\u200b", "\u2066", "\ufeff", "\u00a0", "\u0301", "\u200d",
-    "مرحبا", "שלום", "עברית123", "日本語", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "🙂", "👩‍👩‍👧", "１２３", "²", "Ⅻ",
-]
-
-
-def hostile_strings(n: int, seed: int = 2026) -> list[str]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        shape = i % 10
-        if shape == 0:  # very long
-            s = "".join(rng.choice(_PIECES) for _ in range(rng.randint(40, 400)))
-        elif shape == 1:  # random code points, any plane except surrogates
-            s = "".join(chr(rng.choice([rng.randint(0, 0x7F), rng.randint(0x80, 0x2FF), rng.randint(0x590, 0x6FF),
-                                        rng.randint(0x2000, 0x206F), rng.randint(0xE000, 0xFFFD),
-                                        rng.randint(0x10000, 0x1FFFF)])) for _ in range(rng.randint(0, 30)))
-        elif shape == 2:  # around the length limit
-            s = "x" * rng.randint(MAX_NAME - 2, MAX_NAME + 2)
-        else:
-            s = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 6)))
-        out.append(s)
-    return out
-
-
-def expected(raw: str) -> tuple[str, str | None]:
-    """(stored value, or the word the refusal must contain), in the order the service checks."""
-    text = raw.strip()
-    if not text:
-        return text, "required"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text, "not valid text"
-    if any((unicodedata.category(ch) == "Cc" and ch not in "\t\n")
-           or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069" for ch in text):
-        return text, "control characters"
-    if any(ch in "\t\n\u2028\u2029" for ch in text):
-        return text, "one line"
-    if len(text) > MAX_NAME:
-        return text, "too long"
-    return text, None
 
 
 @pytest.fixture
