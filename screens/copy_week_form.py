@@ -26,6 +26,7 @@ from bpa_provider.rules.dates import format_date
 from bpa_provider.services import roster
 from bpa_provider.services.roster import MAX_COPY_WEEKS, SaveResult
 from screens.form_base import FormScreen
+from screens.pattern_forms import generation_notes
 from screens.shift_form import ShiftField
 from screens.ui import field_message
 
@@ -48,13 +49,7 @@ def copied_summary(result: SaveResult, weeks: int) -> str:
         parts = [_("{n} shift(s) copied to the next {weeks} week(s).").format(n=len(result.shifts), weeks=weeks)]
     else:
         parts = [_("Nothing new to copy: the next {weeks} week(s) already hold these shifts.").format(weeks=weeks)]
-    if result.warnings:
-        rules = ", ".join(sorted({w.rule_id for w in result.warnings}))
-        parts.append(_("Warnings: {rules}. Press k on a shift in the week to acknowledge.").format(rules=rules))
-    if result.skipped:
-        parts.append(_("Skipped (the time does not exist on those days): {days}.").format(
-            days="; ".join(result.skipped)))
-    return " ".join(parts)
+    return " ".join(parts + generation_notes(result))
 
 
 class CopyWeekForm(FormScreen):
