@@ -24,16 +24,10 @@ from screens.audit_log import AuditLogView, AuditRowScreen
 from screens.widgets.nav import NavList
 
 import fixed_data
+from pilot_steps import settle
 
 AUDITOR = Actor(login="revisor", role="auditor")
 KARI = Actor(login="kari", role="coordinator", connection="10.0.0.7 51234 10.0.0.1 22")
-
-
-async def settle(app, pilot) -> None:
-    """Let workers finish and their answers be shown."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_area(app, pilot) -> AuditLogView:

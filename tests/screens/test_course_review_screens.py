@@ -28,6 +28,7 @@ from screens.review_forms import ReviewForm, ReviewScreen
 from screens.reviews import ReviewsView
 
 import fixed_data
+from pilot_steps import settle
 
 BUILDER = fixed_data.BUILDER
 
@@ -47,13 +48,6 @@ def wired(monkeypatch):
         return original(key)
 
     monkeypatch.setattr(main, "make_view", make_view)
-
-
-async def settle(app, pilot) -> None:
-    """Let workers finish and their answers be shown."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def until(app, pilot, check: Callable[[], Any], what: str, timeout: float = 10.0) -> None:

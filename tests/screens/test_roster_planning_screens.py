@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-import pytest
 from textual.widgets import DataTable, Input, Static
 
-import screens.main
 from bpa_provider.access import Actor
 from bpa_provider.services import periods, records, roster
 from screens.app import BpaApp
@@ -28,23 +26,10 @@ from screens.roster_grid import RosterGrid
 from screens.rosters import RostersView
 
 import fixed_data
+from pilot_steps import settle
 
 BUILDER = fixed_data.BUILDER
 MONDAY = date(2026, 3, 2)
-
-
-@pytest.fixture(autouse=True)
-def rosters_in_main(monkeypatch):
-    """The main screen builds RostersView for the "rosters" area (as in test_roster_screens)."""
-    original = screens.main.make_view
-    monkeypatch.setattr(screens.main, "make_view",
-                        lambda key: RostersView(id=key) if key == "rosters" else original(key))
-
-
-async def settle(app, pilot) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def ids(db) -> tuple[int, int]:

@@ -1,8 +1,7 @@
 """The Rosters area through the real app (Pilot): the week grid, moving weeks, rule marks, the
 shift form's refusal of a blocking rule, public holidays, and a supervisor approving their week.
 
-The area is reached the way a person reaches it (key 4 on the main screen); until the lead wires
-`RostersView` into `screens.main.make_view`, the tests put it there with monkeypatch. Shifts are
+The area is reached the way a person reaches it (key 4 on the main screen). Shifts are
 made through `services.roster` on the fixed dataset (Kari Nordmann K-0001 in Hamar, Per Hansen
 A-0001 assigned; "today" is Monday 02.03.2026, which lies in the past of the real clock, so its
 shifts have ended and can be approved).
@@ -13,10 +12,8 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from textual.widgets import Input, OptionList, Select, Static
 
-import screens.main
 from bpa_provider.access import Actor
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import DayView, ShiftView, WeekView
@@ -27,22 +24,9 @@ from screens.rosters import RostersView
 from screens.shift_form import ShiftForm
 
 import fixed_data
+from pilot_steps import settle
 
 BUILDER = fixed_data.BUILDER
-
-
-@pytest.fixture(autouse=True)
-def rosters_in_main(monkeypatch):
-    """The main screen builds RostersView for the "rosters" area (the lead's one-line wiring)."""
-    original = screens.main.make_view
-    monkeypatch.setattr(screens.main, "make_view",
-                        lambda key: RostersView(id=key) if key == "rosters" else original(key))
-
-
-async def settle(app, pilot) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def ids(db) -> tuple[int, int]:

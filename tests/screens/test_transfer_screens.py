@@ -2,8 +2,7 @@
 checklist, steps done and refused, assistants informed and refusing, the handover package exported
 and imported from the screen.
 
-`screens.main.make_view` is patched to build `TransfersView` for the "transfers" area, exactly as
-the wiring in main.py will, so the tests drive the area with its number key like a person would.
+The tests drive the area with its number key like a person would.
 """
 
 from __future__ import annotations
@@ -21,31 +20,17 @@ from screens.transfer_forms import ExportForm, ImportForm, InformForm, RefusalFo
 from screens.transfers import TransfersView
 
 import fixed_data
+from pilot_steps import settle
 
 A = fixed_data.BUILDER
 NOTICE = "02.03.2026"  # fixed_data.TODAY: effective 02.06.2026 with Hamar's 3 months
 
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch):
-    """The transfers area shows TransfersView, as main.make_view will once it is wired."""
-    from screens import main
-
-    original = main.make_view
-    monkeypatch.setattr(main, "make_view",
-                        lambda key: TransfersView(id=key) if key == "transfers" else original(key))
 
 
 @pytest.fixture
 def outgoing(fixed_db) -> tr.TransferView:
     """Kari (K-0001, Hamar) leaves for Aleris Omsorg; Per and Mona are assigned to her."""
     return tr.open_transfer(fixed_db, A, "K-0001", "out", "Aleris Omsorg", NOTICE, today=fixed_data.TODAY)
-
-
-async def settle(app, pilot) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_list(app, pilot) -> TransfersView:

@@ -18,13 +18,7 @@ from screens.widgets.fields import FieldRow
 from screens.widgets.nav import NavList
 
 import fixed_data
-
-
-async def settle(app, pilot) -> None:
-    """Let workers finish and their answers be shown."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+from pilot_steps import settle
 
 
 def field(form: RecordForm, name: str) -> FieldRow:
