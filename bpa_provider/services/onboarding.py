@@ -31,7 +31,7 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import course_deadline
 from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.records import lookup
+from bpa_provider.services.records import check_text, lookup
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
 from db.models import Client, Course, CourseEnrollment, OnboardingStep, Supervision, Supervisor
@@ -271,10 +271,9 @@ def complete_step(
     require(actor, "course.write", what=_("change onboardings"))
     errors: list[FieldError] = []
     done_on = _as_date(on, "on", errors) or date.today()
-    note = (note or "").strip()
-    if len(note) > 500:
-        errors.append(FieldError("note", _("Note is too long (at most 500 characters)")))
     with db.write() as s:
+        note = check_text(note, "note", 500, multiline=True, errors=errors, messages={
+            "long": _("Note is too long (at most 500 characters)")})
         sup = _supervisor(s, supervisor)
         q = select(OnboardingStep).where(OnboardingStep.supervisor_id == sup.id, OnboardingStep.code == code)
         if client is not None:

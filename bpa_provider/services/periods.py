@@ -29,6 +29,7 @@ from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
 from bpa_provider.i18n import _
 from bpa_provider.rules.dates import format_date, parse_month
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services.records import check_text
 from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
 from db.engine import Database
 from db.models import PeriodApproval, Shift
@@ -320,12 +321,10 @@ def reopen_period(db: Database, actor: Actor, client_id: int, first: date, last_
     and lock again; the reason is kept on the row and in the audit log.
     """
     require(actor, "roster.reopen", what="reopen locked periods")
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationError(_("A reason is required to reopen a locked period"), field="reason")
-    if len(text) > 500:
-        raise ValidationError(_("The reason is too long (at most 500 characters)"), field="reason")
     with db.write() as s:
+        text = check_text(reason, "reason", 500, required=True, messages={
+            "required": _("A reason is required to reopen a locked period"),
+            "long": _("The reason is too long (at most 500 characters)")})
         info = client_info(s, client_id, policy_or_default(None))
         rows = overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1))
         if not any(r.locked_at is not None for r in rows):
@@ -356,6 +355,8 @@ def decide_deviation(db: Database, actor: Actor, shift_id: int, version: int | N
         if sh is None:
             raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
         require(actor, "hours.approve", client_id=sh.client_id, what="decide on deviations")
+        # One line: it is added to the shift's note after " | " and to the change log's summary.
+        text = check_text(comment, "comment", 500)
         if version is not None and sh.version != version:
             raise Conflict(CONFLICT_MESSAGE)
         if sh.deviation_status != "pending":
@@ -374,13 +375,13 @@ def decide_deviation(db: Database, actor: Actor, shift_id: int, version: int | N
             sh.deviation_status = "rejected"
             if sh.planned_start_utc is not None and sh.planned_end_utc is not None:
                 sh.start_utc, sh.end_utc = sh.planned_start_utc, sh.planned_end_utc
-        if comment.strip():
-            sh.note = (f"{sh.note} | {comment.strip()}" if sh.note else comment.strip())[:500]
+        if text:
+            sh.note = (f"{sh.note} | {text}" if sh.note else text)[:500]
         sh.updated_at = utcnow()
         s.flush()
         audit.record(s, actor, "approve_deviation" if accept else "reject_deviation", "shift", sh.id,
                      subject=info.ref, summary=f"deviation {'accepted' if accept else 'rejected'}"
-                     + (f": {comment.strip()}" if comment.strip() else ""), before=before, after=sh)
+                     + (f": {text}" if text else ""), before=before, after=sh)
         return sh
 
 

@@ -80,20 +80,54 @@ class EntitySpec:
 
 # --------------------------------------------------------------------------- parsing
 
-def clean_text(raw: Any, spec: FieldSpec) -> str:
-    """Text as typed, minus surrounding space; control characters and over-long input refused."""
-    text = "" if raw is None else str(raw).strip()
+def _text_problem(text: str, max_len: int, multiline: bool) -> tuple[str, str] | None:
+    """The first thing wrong with (already trimmed) text as a stored value: (what, message), or None.
+
+    The one text rule: `clean_text` (records, forms, import) and `check_text` (other services' free
+    text) both come here. `what` is "invalid", "control", "lines" or "long"."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: what undecodable bytes become in argv or files
-        raise ValueError("contains characters that are not valid text") from None
+        return "invalid", "contains characters that are not valid text"
     if _CONTROL.search(text):
-        raise ValueError("contains control characters (such as escape codes); remove them")
-    if not spec.multiline and _LINE_BREAKS.search(text):
-        raise ValueError("must be on one line (no line breaks or tabs)")
-    if len(text) > spec.max_len:
-        raise ValueError(f"is too long ({len(text)} characters, at most {spec.max_len})")
+        return "control", "contains control characters (such as escape codes); remove them"
+    if not multiline and _LINE_BREAKS.search(text):
+        return "lines", "must be on one line (no line breaks or tabs)"
+    if len(text) > max_len:
+        return "long", f"is too long ({len(text)} characters, at most {max_len})"
+    return None
+
+
+def clean_text(raw: Any, spec: FieldSpec) -> str:
+    """Text as typed, minus surrounding space; control characters and over-long input refused."""
+    text = "" if raw is None else str(raw).strip()
+    problem = _text_problem(text, spec.max_len, spec.multiline)
+    if problem is not None:
+        raise ValueError(problem[1])
     return text
+
+
+def check_text(raw: Any, field: str, max_len: int, *, multiline: bool = False, required: bool = False,
+               messages: Mapping[str, str] | None = None, errors: list[FieldError] | None = None) -> str:
+    """A free-text parameter of a service (a note, a reason, a comment, a name) by the rule of
+    `clean_text`: the text trimmed, or ValidationError([FieldError(field, message)]).
+
+    Refused: empty text if `required` ("is required"), lone surrogates, control characters and bidi
+    overrides, line breaks and tabs unless `multiline`, more than `max_len` characters (after
+    trimming). The messages are clean_text's; `messages` may keep a service's own (translated)
+    wording for a check it had before, keyed "required", "invalid", "control", "lines" or "long".
+    With `errors` (a service collecting every problem before it refuses), the problem is appended
+    there and "" returned instead of raising."""
+    text = "" if raw is None else str(raw).strip()
+    problem = ("required", "is required") if required and not text else _text_problem(text, max_len, multiline)
+    if problem is None:
+        return text
+    what, message = problem
+    error = FieldError(field, (messages or {}).get(what, message))
+    if errors is None:
+        raise ValidationError([error])
+    errors.append(error)
+    return ""
 
 
 def _lookup_ref(session: Session, ref_kind: str, raw: Any) -> int:
@@ -633,7 +667,8 @@ def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | No
     data: dict[str, Any] = {spec.end_field: end_date}
     if kind == "client":
         data["status"] = "ended"
-    if reason and any(f.name == "end_reason" for f in spec.fields):
+    has_field = any(f.name == "end_reason" for f in spec.fields)
+    if reason and has_field:
         data["end_reason"] = reason
     with db.write() as s:
         obj = _load_for_change(s, actor, spec, record_id, version)
@@ -643,6 +678,9 @@ def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | No
             raise ValidationError(f"End date {exc}", field=spec.end_field) from None
         data[spec.end_field] = value
         values, errors = _parse_all(s, spec, data, creating=False)
+        # Without an end_reason field (a client) the reason is only told in the change log: it
+        # gets the same rule as one (one line, the 200 characters of an end reason).
+        why = values.get("end_reason", "") if has_field else check_text(reason, "reason", 200, errors=errors)
         errors = _with_record_checks(s, spec, values, obj, errors)
         if errors:
             raise ValidationError(errors)
@@ -653,7 +691,7 @@ def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | No
             obj.updated_at = utcnow()
         s.flush()
         audit.record(s, actor, "end", kind, obj.id, subject=_subject(s, spec, obj),
-                     summary=f"{spec.label} ended {format_date(value)}" + (f": {reason}" if reason else ""),
+                     summary=f"{spec.label} ended {format_date(value)}" + (f": {why}" if why else ""),
                      before=before, after=obj)
         return obj
 

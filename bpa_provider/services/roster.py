@@ -44,6 +44,7 @@ from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, 
 from bpa_provider.services.periods import (
     ensure_unlocked, overlapping_rows, shift_days, withdraw_approvals,
 )
+from bpa_provider.services.records import check_text
 from bpa_provider.services.worktime import (
     ClientInfo, ShiftViolation, check_assistant_window, client_info, client_infos, live_shifts,
     local_date, local_range, policy_or_default, refuse_blocking, violations_by_shift,
@@ -57,7 +58,6 @@ UTC = timezone.utc
 # up to 56 h continuous, so 72 h is the sanity limit.
 MAX_SHIFT = timedelta(hours=72)
 MAX_COPY_WEEKS = 26
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 WEEKDAY_NAMES = {
     "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
@@ -85,13 +85,12 @@ class SaveResult:
 # --------------------------------------------------------------------------- parsing
 
 
-def _text(value: Any, name: str, max_len: int, errors: list[FieldError]) -> str:
-    text = "" if value is None else str(value).strip()
-    if _CONTROL.search(text):
-        errors.append(FieldError(name, _("contains control characters; remove them")))
-    elif len(text) > max_len:
-        errors.append(FieldError(name, _("is too long (at most {n} characters)").format(n=max_len)))
-    return text
+def _text(value: Any, name: str, max_len: int, errors: list[FieldError], *, multiline: bool = False) -> str:
+    """A note, reason or name by the shared text rule (`records.check_text`), with roster's words
+    for the checks it always had. Only a note holds several lines."""
+    return check_text(value, name, max_len, multiline=multiline, errors=errors, messages={
+        "control": _("contains control characters; remove them"),
+        "long": _("is too long (at most {n} characters)").format(n=max_len)})
 
 
 def to_utc(value: str | datetime, tz: str) -> datetime:
@@ -294,7 +293,7 @@ def create_shift(db: Database, actor: Actor, client_id: int, assistant_id: int, 
         a, b = _times(start, end, info.tz, errors)
         k = _kind(kind, errors)
         basis = _text(legal_basis, "legal_basis", 200, errors)
-        text = _text(note, "note", 500, errors)
+        text = _text(note, "note", 500, errors, multiline=True)
         if active_minutes < 0:
             errors.append(FieldError("active_minutes", _("cannot be negative")))
         if errors:
@@ -347,7 +346,7 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
                 h=int(MAX_SHIFT.total_seconds() // 3600))))
         k = _kind(kind, errors) if kind is not None else sh.kind
         basis = _text(legal_basis, "legal_basis", 200, errors) if legal_basis is not None else sh.legal_basis
-        text = _text(note, "note", 500, errors) if note is not None else sh.note
+        text = _text(note, "note", 500, errors, multiline=True) if note is not None else sh.note
         if active_minutes is not None and active_minutes < 0:
             errors.append(FieldError("active_minutes", _("cannot be negative")))
         if errors:

@@ -29,6 +29,7 @@ from bpa_provider.rules.calendar import sick_pay_claim_days
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.hours import hours_in_range
 from bpa_provider.services.base import require, service
+from bpa_provider.services.records import check_text
 from bpa_provider.services.sweden import SWEDEN, SWEDISH_ZONE, counted_shifts
 from bpa_provider.services.transitions import get_for_change
 from db.engine import Database
@@ -86,12 +87,12 @@ def add_sick_period(db: Database, actor: Actor, assistant_ref: str, from_date: d
     with db.write() as s:
         person = _assistant(s, assistant_ref)
         errors = _period_errors(s, person.id, from_date, to_date, doctor_note_on, None)
-        if len(note) > 500:
-            errors.append(FieldError("note", _("The note is too long (at most 500 characters)")))
+        text = check_text(note, "note", 500, multiline=True, errors=errors, messages={
+            "long": _("The note is too long (at most 500 characters)")})
         if errors:
             raise ValidationError(errors)
         period = SickPeriod(assistant_id=person.id, from_date=from_date, to_date=to_date,
-                            doctor_note_on=doctor_note_on, note=note.strip())
+                            doctor_note_on=doctor_note_on, note=text)
         s.add(period)
         s.flush()
         audit.record(s, actor, "create", "sick_period", period.id, subject=person.ref,

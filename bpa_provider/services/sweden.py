@@ -30,6 +30,7 @@ from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.national_id import mask
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.services.base import require, service
+from bpa_provider.services.records import check_text
 from db.engine import Database
 from db.models import Assignment, Assistant, Client, Decision, HourlyRate, Municipality, Shift
 from db.types import utcnow
@@ -222,9 +223,10 @@ def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: float, no
     errors: list[FieldError] = []
     if not (isinstance(rate, (int, float)) and rate == rate and 0 < rate <= 10_000):
         errors.append(FieldError("rate", _("The rate must be a number above 0 and at most 10000")))
-    if len(note) > 200:
-        errors.append(FieldError("note", _("The note is too long (at most 200 characters)")))
     with db.write() as s:
+        # One line: a short remark shown beside the rate in the list of rates.
+        text = check_text(note, "note", 200, errors=errors, messages={
+            "long": _("The note is too long (at most 200 characters)")})
         clash = s.execute(
             select(HourlyRate.rate).where(HourlyRate.country == SWEDEN, HourlyRate.municipality_id.is_(None),
                                           HourlyRate.valid_from == valid_from)
@@ -235,7 +237,7 @@ def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: float, no
         if errors:
             raise ValidationError(errors)
         row = HourlyRate(country=SWEDEN, municipality_id=None, valid_from=valid_from,
-                         rate=round(float(rate), 2), currency=CURRENCY, note=note.strip())
+                         rate=round(float(rate), 2), currency=CURRENCY, note=text)
         s.add(row)
         s.flush()
         audit.record(s, actor, "create", "hourly_rate", row.id,

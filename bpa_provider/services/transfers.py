@@ -39,6 +39,7 @@ from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import days_left, effective_date, rehire_priority
 from bpa_provider.rules.dates import format_date, local_day_start_utc, parse_date
 from bpa_provider.services.base import require, service
+from bpa_provider.services.records import check_text
 from bpa_provider.services.transitions import check_version
 from db.engine import Database
 from db.models import (
@@ -280,15 +281,14 @@ def _date(value: Any, name: str, label: str, errors: list[FieldError], *, requir
         return None
 
 
-def _text(value: Any, name: str, label: str, max_len: int, errors: list[FieldError], *, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        errors.append(FieldError(name, _("{label} is required").format(label=label)))
-    elif len(text) > max_len:
-        errors.append(FieldError(name, _("{label} is too long (at most {n} characters)").format(label=label, n=max_len)))
-    elif any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text):
-        errors.append(FieldError(name, _("{label} contains control characters").format(label=label)))
-    return text
+def _text(value: Any, name: str, label: str, max_len: int, errors: list[FieldError], *, required: bool = False,
+          multiline: bool = False) -> str:
+    """Free text by the shared rule (`records.check_text`), in transfers' words for the checks it
+    always had (required, length, control characters)."""
+    return check_text(value, name, max_len, multiline=multiline, required=required, errors=errors, messages={
+        "required": _("{label} is required").format(label=label),
+        "long": _("{label} is too long (at most {n} characters)").format(label=label, n=max_len),
+        "control": _("{label} contains control characters").format(label=label)})
 
 
 def _refusal(exc: flow.StepRefused, names: dict[int, str], field_name: str = "step") -> ValidationError:
@@ -693,7 +693,7 @@ def complete_step(
     policy = _policy(policy)
     errors: list[FieldError] = []
     day = _date(on, "on", _("Date"), errors)
-    note = _text(note, "note", _("Note"), 500, errors)
+    note = _text(note, "note", _("Note"), 500, errors, multiline=True)
     if errors:
         raise ValidationError(errors)
     assert day is not None

@@ -19,6 +19,7 @@ from bpa_provider import audit, sshkeys
 from bpa_provider.access import ROLES, Actor, SYSTEM
 from bpa_provider.errors import NotFound, ServiceError, UnknownUser, ValidationError
 from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.records import check_text
 from db.engine import Database
 from db.models import SshKey, Supervisor, User
 from db.types import utcnow
@@ -64,10 +65,9 @@ def add_user(db: Database, actor: Actor, login: str, role: str, supervisor_ref: 
                               "or digit", field="login")
     if role not in ROLES:
         raise ValidationError(f"role must be one of: {', '.join(ROLES)}", field="role")
-    name = (name or "").strip()
-    if len(name) > 200 or any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in name):
-        raise ValidationError("the name is too long or contains control characters", field="name")
     with db.write() as s:
+        name = check_text(name, "name", 200, messages=dict.fromkeys(
+            ("control", "long"), "the name is too long or contains control characters"))
         if s.execute(select(User.id).where(User.login == login)).scalar() is not None:
             raise ValidationError(f"user '{login}' already exists", field="login")
         sup_id = None
@@ -192,6 +192,9 @@ def add_key(db: Database, actor: Actor, login: str, public_key: str, *,
     except sshkeys.BadKey as exc:
         raise ValidationError(str(exc), field="key") from None
     with db.write() as s:
+        # The comment is free text that ends up in authorized_keys and on screens: the shared rule
+        # (sshkeys refuses only what breaks the file's format).
+        comment = check_text(key.comment, "key", 200)
         user = _user(s, login)
         if user.disabled:
             raise ValidationError(f"user '{login}' is disabled; enable them first", field="login")
@@ -202,13 +205,13 @@ def add_key(db: Database, actor: Actor, login: str, public_key: str, *,
             raise ValidationError(f"this key ({key.fingerprint}) is already registered for {who}", field="key")
         if row is None:
             row = SshKey(user_id=user.id, key_type=key.key_type, key_data=key.key_data,
-                         comment=key.comment, fingerprint=key.fingerprint)
+                         comment=comment, fingerprint=key.fingerprint)
             s.add(row)
         else:  # a removed key added again: the fingerprint is unique, so the row is reused
-            row.user_id, row.comment, row.removed_at, row.added_at = user.id, key.comment, None, utcnow()
+            row.user_id, row.comment, row.removed_at, row.added_at = user.id, comment, None, utcnow()
         s.flush()
         audit.record(s, actor, "create", "ssh_key", row.id, subject=login,
-                     summary=f"SSH key {key.fingerprint} ({key.key_type} {key.comment}) added for {login}")
+                     summary=f"SSH key {key.fingerprint} ({key.key_type} {comment}) added for {login}")
     sync_keys_file(db, keys_file, env)
     return row
 

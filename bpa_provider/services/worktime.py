@@ -34,6 +34,7 @@ from bpa_provider.rules.worktime import (
     check_credentials, profile,
 )
 from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.records import check_text
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, Municipality,
@@ -425,18 +426,16 @@ def acknowledge_warning(db: Database, actor: Actor, shift_id: int, rule_id: str,
     A second acknowledgement of the same rule replaces the comment.
     """
     actor = scoped_actor(db, actor)
-    text = (comment or "").strip()
     rule = (rule_id or "").strip().upper()
     with db.write() as s:
         sh = s.get(Shift, shift_id)
         if sh is None:
             raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
         require(actor, "roster.write", client_id=sh.client_id, what="acknowledge rule warnings")
-        errors = []
-        if not text:
-            errors.append(FieldError("comment", _("A comment is required to acknowledge a warning")))
-        elif len(text) > 500:
-            errors.append(FieldError("comment", _("The comment is too long (at most 500 characters)")))
+        errors: list[FieldError] = []
+        text = check_text(comment, "comment", 500, required=True, errors=errors, messages={
+            "required": _("A comment is required to acknowledge a warning"),
+            "long": _("The comment is too long (at most 500 characters)")})
         found = [v for v in check_assistant_window(s, sh.assistant_id, sh.start_utc, sh.end_utc, policy=policy)
                  if v.rule_id == rule and shift_id in v.shift_ids]
         if not found:

@@ -572,45 +572,9 @@ TARGETS = {t.id: t for t in RECORD_TARGETS + SERVICE_TARGETS}
 
 # --------------------------------------------------------------------------- known defects
 
-_NO_SURROGATE_CHECK = "a lone surrogate is not refused: UnicodeEncodeError escapes when it is written (crash)"
-_NO_BIDI_CHECK = "bidi overrides (U+202A-202E, U+2066-2069) are accepted: the service checks C0/C1 controls only"
-_ROSTER_LINES = "roster._text lets tab, LF and U+2028/2029 into a one-line field (only the note may hold lines)"
-_SEPARATORS = "U+2028/2029 (line/paragraph separator) accepted in a one-line field: only Cc characters are checked"
-_LENGTH_ONLY = "only the length is checked: escape codes, C0 and C1 controls are stored"
-_RAW_LENGTH = "the length is checked before trimming: a value that fits once trimmed is refused as too long"
-_NO_CHECKS = "records.end: for a record without an end_reason field the reason goes unchecked and untrimmed " \
-    "into the change log summary (escape codes, any length)"
+# (target id, aspect) -> why the case is expected to fail, marked xfail(strict=True). Empty: the 18
+# free-text service parameters found here now go through records.check_text (the rule of clean_text).
 DEFECTS: dict[tuple[str, str], str] = {}
-for _t in ("roster.create_shift.note", "roster.create_shift.legal_basis", "roster.update_shift.note",
-           "roster.cancel_shift.reason", "roster.reassign_shift.reason", "roster.create_pattern.name",
-           "periods.decide_deviation.comment", "periods.reopen_period.reason", "worktime.acknowledge_warning.comment",
-           "sickpay.add_sick_period.note", "onboarding.complete_step.note", "sweden.add_state_rate.note",
-           "users.add_user.name", "users.add_key.comment", "transfers.open_transfer.counterpart",
-           "transfers.complete_step.note", "transfers.cancel_transfer.reason", "records.end.client_reason"):
-    DEFECTS[(_t, "invalid")] = _NO_SURROGATE_CHECK
-for _t in ("roster.create_shift.note", "roster.create_shift.legal_basis", "roster.update_shift.note",
-           "roster.cancel_shift.reason", "roster.reassign_shift.reason", "roster.create_pattern.name",
-           "transfers.open_transfer.counterpart", "transfers.complete_step.note", "transfers.cancel_transfer.reason",
-           "users.add_user.name", "users.add_key.comment"):
-    DEFECTS[(_t, "bidi")] = _NO_BIDI_CHECK
-for _t in ("roster.create_shift.legal_basis", "roster.cancel_shift.reason", "roster.reassign_shift.reason",
-           "roster.create_pattern.name"):
-    DEFECTS[(_t, "lines")] = _ROSTER_LINES
-for _t in ("users.add_user.name", "transfers.open_transfer.counterpart"):
-    DEFECTS[(_t, "lines")] = _SEPARATORS
-for _t in ("periods.decide_deviation.comment", "periods.reopen_period.reason", "worktime.acknowledge_warning.comment",
-           "sickpay.add_sick_period.note", "onboarding.complete_step.note", "sweden.add_state_rate.note"):
-    DEFECTS[(_t, "control")] = _LENGTH_ONLY
-    DEFECTS[(_t, "bidi")] = _LENGTH_ONLY.replace("C0 and C1 controls", "bidi overrides")
-for _t in ("sickpay.add_sick_period.note", "sweden.add_state_rate.note"):
-    DEFECTS[(_t, "exact")] = _RAW_LENGTH
-DEFECTS[("users.add_key.comment", "control")] = "the key line is checked for C0 controls and DEL only: C1 controls " \
-    "(U+0080-009F, e.g. the 8-bit CSI U+009B) reach the comment and authorized_keys"
-DEFECTS[("periods.decide_deviation.comment", "length")] = "the comment is not checked at all: a long one is " \
-    "silently cut to fit the shift note (500)"
-DEFECTS[("periods.decide_deviation.comment", "clear")] = "the comment is never refused (no check at all)"
-for _aspect in ("control", "bidi", "length", "lines", "exact", "clear"):
-    DEFECTS[("records.end.client_reason", _aspect)] = _NO_CHECKS
 
 
 # --------------------------------------------------------------------------- the tests
