@@ -31,6 +31,7 @@ import shlex
 import struct
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -79,7 +80,7 @@ def parse_public_key(text: str) -> PublicKey:
     if len(lines) != 1:
         raise BadKey("the file must hold exactly one public key line")
     line = lines[0]
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in line):
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in line):
         raise BadKey("the key line contains control characters")
     parts = line.split(None, 2)
     if len(parts) < 2 or parts[0] not in KEY_TYPES:
@@ -131,6 +132,9 @@ def key_line(login: str, key: PublicKey | tuple[str, str, str], env: Mapping[str
     """One authorized_keys line: restrict,pty and the forced command, then the key."""
     key_type, key_data, comment = (key.key_type, key.key_data, key.comment) if isinstance(key, PublicKey) else key
     command = _escape_option(forced_command(login, env, python))
+    # The comment was checked when the key was added; a row from before that check could hold
+    # format or control characters, which have no business in a file sshd and admins read.
+    comment = "".join(ch for ch in comment if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
     tail = f" {comment}" if comment else ""
     return f'restrict,pty,command="{command}" {key_type} {key_data}{tail}'
 

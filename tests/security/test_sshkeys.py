@@ -168,3 +168,11 @@ def test_cli_key_add_from_file_and_stdin_and_list(sqlite_db, admin, keys, privat
     assert main(["--db", path, "users", "key", "add", "coord", str(keys["k1"]) + ".missing"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file" in err
+
+
+def test_a_stored_comment_with_format_or_control_characters_is_cleaned_in_the_file():
+    """Rows saved before comments were checked must not carry C1 codes or bidi marks into the file."""
+    line = sshkeys.key_line("kari", ("ssh-ed25519", "AAAA", "kari\x9b31m@\u202elaptop"), env={}, python="/py")
+    assert line.endswith(" ssh-ed25519 AAAA kari31m@laptop")
+    with pytest.raises(sshkeys.BadKey):
+        sshkeys.parse_public_key("ssh-ed25519 AAAA kari\x9b31m")
