@@ -2,17 +2,28 @@
 
 `record()` is called inside the same transaction as the change it describes, so a change and its
 log row are committed together or not at all. National IDs never enter the log: snapshots mask them.
+
+Erasable snapshots. A row's before/after snapshots hold names, so retention must be able to erase
+them when it anonymises the person, without breaking the chain. Rows are therefore written in hash
+format 2: the row hash covers a salted SHA-256 digest of each snapshot, not its text. Retention
+(`erase_snapshots`) sets the text and the salt to NULL; the digests stay, so `verify_chain` still
+recomputes every row hash, counts the snapshot as erased, and checks every snapshot still present
+against its digest. The salt is random per row and erased with the text, because the rest of a
+snapshot survives in the anonymised record: with an unsalted digest anyone could confirm a guessed
+name. Rows written before migration 0003 are format 1 (the hash covers the text) and cannot be
+erased; the database's trigger refuses it and retention skips them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, case, func, inspect, literal, null, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
@@ -41,13 +52,38 @@ def snapshot(obj: Any) -> dict[str, Any] | None:
     return out
 
 
-def _digest(prev_hash: str, ev: AuditEvent) -> str:
-    body = json.dumps(
-        [prev_hash, ev.at.isoformat(), ev.actor, ev.role, ev.action, ev.entity, ev.entity_id,
-         ev.subject, ev.summary, ev.before, ev.after, ev.connection],
-        ensure_ascii=False, separators=(",", ":"),
-    )
+FORMAT_TEXT = 1  # rows written before migration 0003: the hash covers the snapshot text
+FORMAT_DIGESTS = 2  # the hash covers salted digests of the snapshots: the text may be erased
+CURRENT_FORMAT = FORMAT_DIGESTS
+
+
+def snapshot_digest(salt: str, snapshot_text: str) -> str:
+    """SHA-256 of the row's salt (hex) followed by the snapshot's UTF-8 text."""
+    return hashlib.sha256(bytes.fromhex(salt) + snapshot_text.encode("utf-8")).hexdigest()
+
+
+def _row_hash(prev_hash: str, ev: Any) -> str | None:
+    """The row's hash under its own format (`ev`: an AuditEvent, or a row of `_chain_columns`);
+    None for a format this version does not know."""
+    head = [ev.at.isoformat(), ev.actor, ev.role, ev.action, ev.entity, ev.entity_id, ev.subject, ev.summary]
+    if ev.hash_format == FORMAT_TEXT:
+        fields: list[Any] = [prev_hash, *head, ev.before, ev.after, ev.connection]
+    elif ev.hash_format == FORMAT_DIGESTS:
+        # The format number leads the body, so a row cannot be passed off under the other formula.
+        fields = [FORMAT_DIGESTS, prev_hash, *head, ev.before_digest, ev.after_digest, ev.connection]
+    else:
+        return None
+    body = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _snapshot_matches(salt: str | None, snapshot_text: str, digest: str | None) -> bool:
+    if salt is None or digest is None:
+        return False
+    try:
+        return snapshot_digest(salt, snapshot_text) == digest
+    except ValueError:  # a salt that is not hex was not written by record()
+        return False
 
 
 def record(
@@ -67,6 +103,9 @@ def record(
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     role = actor.role if not actor.impersonated_by else f"{actor.role}<-{actor.impersonated_by}"
+    before_text = json.dumps(snapshot(before), ensure_ascii=False, default=str) if before is not None else None
+    after_text = json.dumps(snapshot(after), ensure_ascii=False, default=str) if after is not None else None
+    salt = secrets.token_hex(16) if before_text is not None or after_text is not None else None
     ev = AuditEvent(
         at=utcnow(),
         actor=actor.login,
@@ -76,46 +115,107 @@ def record(
         entity_id=entity_id,
         subject=subject,
         summary=summary[:500],
-        before=json.dumps(snapshot(before), ensure_ascii=False, default=str) if before is not None else None,
-        after=json.dumps(snapshot(after), ensure_ascii=False, default=str) if after is not None else None,
+        before=before_text,
+        after=after_text,
         connection=actor.connection[:200],
         prev_hash=prev or "",
+        hash_format=CURRENT_FORMAT,
+        snapshot_salt=salt,
+        before_digest=snapshot_digest(salt, before_text) if salt and before_text is not None else None,
+        after_digest=snapshot_digest(salt, after_text) if salt and after_text is not None else None,
     )
     # Timestamps are stored without sub-microsecond precision; hash what will be read back.
     ev.at = ev.at.replace(microsecond=ev.at.microsecond)
-    ev.hash = _digest(ev.prev_hash, ev)
+    ev.hash = _row_hash(ev.prev_hash, ev) or ""
     session.add(ev)
     session.flush()
     return ev
 
 
+def erase_snapshots(session: Session, *about: ColumnElement[bool]) -> tuple[int, int]:
+    """Erase the before/after snapshots (and their salt) of every row matching any of `about`,
+    in the caller's transaction: (snapshots erased, snapshots kept because their rows are of
+    format 1, which cannot be erased). The digests, and so the chain, stay."""
+    if not about:
+        return 0, 0
+    matching = or_(*about)
+    present = or_(AuditEvent.before.is_not(None), AuditEvent.after.is_not(None))
+    snapshots = (case((AuditEvent.before.is_not(None), 1), else_=0)
+                 + case((AuditEvent.after.is_not(None), 1), else_=0))
+    counts = session.execute(
+        select(AuditEvent.hash_format, func.sum(snapshots)).where(matching, present)
+        .group_by(AuditEvent.hash_format)
+    ).all()
+    erased = sum(int(n) for fmt, n in counts if fmt == FORMAT_DIGESTS)
+    kept = sum(int(n) for fmt, n in counts if fmt != FORMAT_DIGESTS)
+    if erased:
+        # The one UPDATE the database lets through (migration 0003): text and salt to NULL on a
+        # format-2 row, every other column as it was.
+        session.execute(
+            update(AuditEvent).where(matching, present, AuditEvent.hash_format == FORMAT_DIGESTS)
+            .values(before=None, after=None, snapshot_salt=None)
+            .execution_options(synchronize_session=False)
+        )
+    return erased, kept
+
+
 @dataclass(frozen=True)
 class ChainReport:
-    """Result of verifying the chain: how many rows, and the first broken one if any."""
+    """Result of verifying the chain: how many rows, the first broken one if any, and how many
+    snapshots were erased by retention (their digests verified; not a break)."""
 
     rows: int
     ok: bool
     broken_at: int | None = None
     reason: str = ""
+    erased: int = 0
+
+
+_TEXT_COLUMNS = ("id", "at", "actor", "role", "action", "entity", "entity_id", "subject", "summary",
+                 "before", "after", "connection", "prev_hash", "hash")
+_DIGEST_COLUMNS = ("hash_format", "before_digest", "after_digest", "snapshot_salt")
+
+
+def _chain_columns(session: Session) -> list[Any]:
+    """What verify_chain reads. A database from before migration 0003 — a backup checked before
+    it is restored and migrated — has no digest columns: all its rows are format 1."""
+    table = AuditEvent.__table__
+    columns = [table.c[name] for name in _TEXT_COLUMNS]
+    present = {c["name"] for c in inspect(session.connection()).get_columns("audit_event")}
+    if "hash_format" in present:
+        return columns + [table.c[name] for name in _DIGEST_COLUMNS]
+    return columns + [literal(FORMAT_TEXT).label("hash_format"), null().label("before_digest"),
+                      null().label("after_digest"), null().label("snapshot_salt")]
 
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Recompute every hash in order; report the first row whose link or content does not match."""
+    """Recompute every hash in order; report the first row whose link or content does not match.
+
+    A format-2 row's snapshot that is present must match its digest (else the row is broken); one
+    that is absent while its digest is kept was erased, and is counted."""
     prev = ""
     count = 0
+    erased = 0
     last_id = 0
+    columns = _chain_columns(session)
     while True:
+        # Plain rows rather than ORM objects: nothing to track, and an older schema reads too.
         rows = session.execute(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-        ).scalars().all()
+            select(*columns).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
         if not rows:
-            return ChainReport(count, True)
+            return ChainReport(count, True, erased=erased)
         for ev in rows:
             if ev.prev_hash != prev:
-                return ChainReport(count, False, ev.id, "link to the previous row does not match")
-            if _digest(prev, ev) != ev.hash:
-                return ChainReport(count, False, ev.id, "row content does not match its hash")
+                return ChainReport(count, False, ev.id, "link to the previous row does not match", erased)
+            if _row_hash(prev, ev) != ev.hash:
+                return ChainReport(count, False, ev.id, "row content does not match its hash", erased)
+            if ev.hash_format == FORMAT_DIGESTS:
+                for snap, digest in ((ev.before, ev.before_digest), (ev.after, ev.after_digest)):
+                    if snap is None:
+                        erased += digest is not None  # no digest: the row never had this snapshot
+                    elif not _snapshot_matches(ev.snapshot_salt, snap, digest):
+                        return ChainReport(count, False, ev.id, "a snapshot does not match its digest", erased)
             prev = ev.hash
             count += 1
             last_id = ev.id
-        session.expunge_all()

@@ -72,6 +72,10 @@ class AuditEvent(SQLModel, table=True):
     """Append-only log of every change, every view of sensitive data and every refusal.
 
     Each row carries the hash of the previous row, so a removed or edited row breaks the chain.
+    Rows of `hash_format` 2 hash salted digests of their before/after snapshots instead of the
+    snapshots themselves, so retention can erase the snapshot text (and the salt) of a row about an
+    anonymised person and the chain still verifies; the database permits no other change
+    (migration 0003). Rows of format 1 (written before 0003) hash the text and cannot be erased.
     """
 
     __tablename__ = "audit_event"
@@ -89,11 +93,19 @@ class AuditEvent(SQLModel, table=True):
     entity_id: Optional[int] = None
     subject: str = Field(default="", max_length=40)  # the person the data is about: client/assistant ref
     summary: str = Field(default="", max_length=500)
-    before: Optional[str] = Field(default=None, sa_type=Text)  # JSON
-    after: Optional[str] = Field(default=None, sa_type=Text)  # JSON
+    before: Optional[str] = Field(default=None, sa_type=Text)  # JSON; NULL once erased (format 2)
+    after: Optional[str] = Field(default=None, sa_type=Text)  # JSON; NULL once erased (format 2)
     connection: str = Field(default="", max_length=200)  # SSH_CONNECTION of the session
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
+    # 1: the hash covers before/after as text; 2: it covers before_digest/after_digest. Existing
+    # rows become 1 through the server default; audit.record writes 2.
+    hash_format: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    before_digest: Optional[str] = Field(default=None, max_length=64)  # SHA-256(salt + before)
+    after_digest: Optional[str] = Field(default=None, max_length=64)  # SHA-256(salt + after)
+    # Random per row and erased with the snapshots: without it a kept digest cannot be used to
+    # confirm a guessed name (the rest of the snapshot is still in the anonymised record).
+    snapshot_salt: Optional[str] = Field(default=None, max_length=32)
 
 
 # --------------------------------------------------------------------------- municipalities

@@ -16,7 +16,8 @@
 Everything comes from `services.audit_log`: `query` (which logs the question itself, so a filter
 is applied on Enter, not on every keystroke — half-typed filters would fill the log), `verify`
 (the hash chain) and `row` (the first broken row). Values in the log came from people and are
-shown as `Text`, never markup; national IDs are masked in the log already.
+shown as `Text`, never markup; national IDs are masked in the log already. A snapshot that
+retention erased (the person was anonymised) reads "erased", and the chain line counts them.
 
 The view asks the service for the newest FETCH_LIMIT rows and says so when more matched
 (narrow the period then).
@@ -62,16 +63,18 @@ MIN_SUMMARY_WIDTH = 20  # a summary column only when at least this much room is 
 # Actions offered in the filter, in the order people ask about them. Their words come from
 # labels.ACTIONS where it has them, else from EXTRA_ACTIONS below.
 FILTER_ACTIONS = ("view", "reveal_id", "create", "update", "end", "refused", "export", "import",
-                  "anonymise", "impersonate", "verify", "backup", "restore")
+                  "anonymise", "erase", "impersonate", "verify", "backup", "restore")
 EXTRA_ACTIONS = {
     "import": N_("imported"), "anonymise": N_("anonymised"), "impersonate": N_("impersonated"),
     "verify": N_("chain verified"), "backup": N_("backed up"), "restore": N_("restored"),
+    "erase": N_("snapshots erased"),
 }
 
 # audit.verify_chain's reasons (English) in the person's language.
 REASONS = {
     "link to the previous row does not match": N_("its link to the previous row does not match"),
     "row content does not match its hash": N_("its content does not match its hash"),
+    "a snapshot does not match its digest": N_("a before/after snapshot does not match its digest"),
 }
 
 
@@ -412,15 +415,19 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
             return
         report = self.report = result.value
         if report.ok:
-            self._chain(Text(ngettext("Chain intact: {n} row, every hash matches.",
-                                      "Chain intact: {n} rows, every hash matches.", report.rows
-                                      ).format(n=report.rows)))
+            line = ngettext("Chain intact: {n} row, every hash matches.",
+                            "Chain intact: {n} rows, every hash matches.", report.rows).format(n=report.rows)
         else:
-            self._chain(Text(_("Chain BROKEN at row {id}: {reason} ({n} rows before it are intact).").format(
-                id=report.broken_at, reason=reason_text(report.reason), n=report.rows)))
-            if report.broken_at is not None:
-                app = self.bpa
-                self.call_service("broken", audit_log.row, app.db, app.actor, report.broken_at)
+            line = _("Chain BROKEN at row {id}: {reason} ({n} rows before it are intact).").format(
+                id=report.broken_at, reason=reason_text(report.reason), n=report.rows)
+        erased = report.erased
+        if erased:  # not a break: said apart from it, and only when there are any
+            line += " " + ngettext("{n} snapshot erased by retention.",
+                                   "{n} snapshots erased by retention.", erased).format(n=erased)
+        self._chain(Text(line))
+        if not report.ok and report.broken_at is not None:
+            app = self.bpa
+            self.call_service("broken", audit_log.row, app.db, app.actor, report.broken_at)
         self.stale = True  # the check is itself a new row
         self._show_status()
 
@@ -533,12 +540,16 @@ class AuditRowScreen(TranslatedBindings, ModalScreen[None]):
             yield Static(title)
             yield Static(grid)
             # Snapshots are offered by the service's row when it carries them (national IDs are
-            # masked in the log already); a row without them shows nothing here.
+            # masked in the log already); a row without them shows nothing here. One erased by
+            # retention says so, rather than looking like a row that never had one.
             for name, heading in (("before", _("Before")), ("after", _("After"))):
                 value = getattr(row, name, None)
                 if value:
                     yield Static(Text(heading), classes="heading")
                     yield Static(json_text(value))
+                elif getattr(row, f"{name}_erased", False):
+                    yield Static(Text(heading), classes="heading")
+                    yield Static(Text(_("erased"), style="italic"), classes="erased")
             yield Static(Text("\n" + _("Esc closes.")))
 
     def action_close(self) -> None:

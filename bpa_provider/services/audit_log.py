@@ -1,7 +1,9 @@
 """Reading the access log: who did or saw what, about whom, and whether the chain is intact.
 
 "Who looked at my data?" is `query(subject="K-0001")`. Reading the log is itself logged (an
-auditor's questions are part of the record), in the same transaction as the read.
+auditor's questions are part of the record), in the same transaction as the read. A snapshot that
+retention erased comes back as None with `before_erased`/`after_erased` set, so a screen can say
+"erased" rather than show nothing; `verify` counts erased snapshots apart from breaks.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class LogRow:
     connection: str
     before: str | None = None  # JSON snapshots (national IDs already masked when written)
     after: str | None = None
+    before_erased: bool = False  # the snapshot was erased by retention (its digest is kept)
+    after_erased: bool = False
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -46,7 +50,9 @@ class LogRow:
 
 def _row(ev: AuditEvent, tz: str) -> LogRow:
     return LogRow(ev.id or 0, to_local(ev.at, tz).replace(microsecond=0), ev.actor, ev.role, ev.action,
-                  ev.entity, ev.entity_id, ev.subject, ev.summary, ev.connection, ev.before, ev.after)
+                  ev.entity, ev.entity_id, ev.subject, ev.summary, ev.connection, ev.before, ev.after,
+                  before_erased=ev.before is None and ev.before_digest is not None,
+                  after_erased=ev.after is None and ev.after_digest is not None)
 
 
 @service
@@ -95,11 +101,13 @@ def query(
 
 @service
 def verify(db: Database, actor: Actor) -> audit.ChainReport:
-    """Recompute the whole hash chain; the first broken row, if any. The check is logged."""
+    """Recompute the whole hash chain; the first broken row, if any, and how many snapshots were
+    erased by retention (not a break: their digests still verify). The check is logged."""
     require(actor, "audit.read", what="read the access log")
     with db.read() as s:
         report = audit.verify_chain(s)
     outcome = "intact" if report.ok else f"BROKEN at row {report.broken_at}: {report.reason}"
+    outcome += f", {report.erased} snapshots erased by retention"
     with db.write() as s:
         audit.record(s, actor, "verify", "audit_event", summary=f"chain of {report.rows} rows {outcome}")
     return report

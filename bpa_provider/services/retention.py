@@ -9,8 +9,11 @@ Anonymising keeps every row that hour totals, invoices and payroll are computed 
 decisions' hours, employments' dates) and replaces what identifies a person: names become
 "Anonymised K-0042", national IDs, birth dates, phone, address and e-mail are cleared, free-text
 notes about the person are emptied. Each anonymisation is one access-log row without a snapshot
-(the log must not become a copy of what was erased). SQLite runs with secure_delete, and the WAL is
-checkpointed afterwards so old page images leave the WAL file too.
+(the log must not become a copy of what was erased). The before/after snapshots of earlier log rows
+about the record (its own rows, rows whose subject is its reference, rows of its reviews) are
+erased in the same transaction (`audit.erase_snapshots`: the digests stay, so the chain still
+verifies), and one more row says how many were erased. SQLite runs with secure_delete, and the WAL
+is checkpointed afterwards so old page images leave the WAL file too.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
@@ -30,7 +33,7 @@ from bpa_provider.access import Actor
 from bpa_provider.services.base import require, service
 from db.engine import Database
 from db.models import (
-    Assignment, Assistant, Client, Decision, Employment, HourBalanceEntry, Municipality,
+    Assignment, Assistant, AuditEvent, Client, Decision, Employment, HourBalanceEntry, Municipality,
     OnboardingStep, Review, ReviewAction, Shift, SickPeriod, Supervision, Supervisor, Transfer,
     TransferAssistant, User,
 )
@@ -249,23 +252,56 @@ _APPLY = {
     "review": (lambda s, rid: _clear_reviews(s, Review.id == rid), "review"),
 }
 
+# Which reviews a category's anonymisation clears (their log rows carry the assistant's reference
+# as subject, so a client's reviews are not found by the client's reference).
+_REVIEWS_OF = {
+    "client": lambda rid: Review.client_id == rid,
+    "assistant": lambda rid: Review.assistant_id == rid,
+    "review": lambda rid: Review.id == rid,
+}
+
+
+def _log_rows_about(d: Due) -> list[ColumnElement[bool]]:
+    """The access-log rows whose snapshots hold what anonymising `d` erases."""
+    def rows_of(entity: str, ids: Any) -> ColumnElement[bool]:
+        return (AuditEvent.entity == entity) & AuditEvent.entity_id.in_(ids)
+
+    about: list[ColumnElement[bool]] = []
+    if d.category != "review":  # a review's `ref` is its client's: that client is not anonymised
+        about += [AuditEvent.subject == d.ref, rows_of(d.category, [d.record_id])]
+    if d.category in _REVIEWS_OF:
+        reviews = select(Review.id).where(_REVIEWS_OF[d.category](d.record_id))
+        about += [rows_of("review", reviews),
+                  rows_of("review_action", select(ReviewAction.id).where(ReviewAction.review_id.in_(reviews)))]
+    return about
+
 
 @service
 def apply(db: Database, actor: Actor, *, today: date | None = None,
           policy: RetentionPolicy | None = None) -> list[Due]:
-    """Anonymise everything past its period, in one transaction, one access-log row per record."""
+    """Anonymise everything past its period, in one transaction, one access-log row per record,
+    erasing the snapshots of the log rows about each record, and one row counting those."""
     require(actor, "retention.run", what="run retention")
     policy = policy or load_policy()
     today = today or date.today()
     with db.write() as s:
         due = _candidates(s, policy, today)
+        erased = kept = 0
         for d in due:
             fn, entity = _APPLY[d.category]
             fn(s, d.record_id)
             s.flush()
+            gone, old = audit.erase_snapshots(s, *_log_rows_about(d))
+            erased, kept = erased + gone, kept + old
             audit.record(s, actor, "anonymise", entity, d.record_id, subject=d.ref,
                          summary=f"{d.action} after retention: ended {d.ended.isoformat()}, "
                                  f"kept {d.keep_years} years ({d.basis})")
+        if due:
+            # Counts only: which records they were about is in the anonymise rows just written.
+            audit.record(s, actor, "erase", "audit_event",
+                         summary=f"access-log snapshots erased after retention: {erased}"
+                                 + (f"; {kept} kept in rows written before erasable snapshots "
+                                    "(these cannot be erased)" if kept else ""))
     if due and db.dialect == "sqlite":
         # Old page images of the erased values may sit in the WAL until a checkpoint overwrites them.
         # Outside any transaction (a checkpoint inside BEGIN is refused): the raw driver connection.

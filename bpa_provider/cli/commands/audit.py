@@ -1,7 +1,8 @@
 """`bpa-provider audit`: read the access log, or `--verify` its hash chain.
 
 "Who looked at my data?" is `bpa-provider audit --subject K-0001`. With `--verify` the exit code
-is 0 when the chain is intact and 1 when it is broken; the broken row is printed.
+is 0 when the chain is intact and 1 when it is broken; the broken row is printed. Snapshots that
+retention erased are counted on a line of their own: an erasure is not a break.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ def run(ctx, args) -> int:  # noqa: ANN001
     db, actor = ctx.database(), ctx.actor()
     if args.verify:
         report = audit_log.verify(db, actor)
+        # Always printed, so a nightly check can read the count; up to the break when broken.
+        erased = f"Snapshots erased by retention: {report.erased} (not a break: their digests are kept).\n"
         if report.ok:
-            ctx.out.write(f"Access log intact: {report.rows} rows, every hash matches.\n")
+            ctx.out.write(f"Access log intact: {report.rows} rows, every hash matches.\n{erased}")
             return 0
         ctx.out.write(f"Access log BROKEN at row {report.broken_at}: {report.reason} "
-                      f"({report.rows} rows before it are intact).\n")
+                      f"({report.rows} rows before it are intact).\n{erased}")
         broken = audit_log.row(db, actor, report.broken_at) if report.broken_at else None
         if broken is not None:
             ctx.emit([broken.as_dict()], args.format, audit_log.COLUMNS)
