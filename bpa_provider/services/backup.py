@@ -144,6 +144,10 @@ def _check_copy(scratch: Path) -> tuple[str, int]:
     try:
         with db.read() as s:
             report = audit.verify_chain(s)
+        if report.ok and revision != max(migrate.known_revisions()):
+            # A backup from before the newest schema: the restored database is brought up to it
+            # here, on the copy, so the app can open it and the restore can be logged in it.
+            migrate.upgrade(db.engine)
     finally:
         db.dispose()
     if not report.ok:

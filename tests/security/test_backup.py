@@ -172,3 +172,29 @@ def test_restore_into_a_busy_database_is_refused_not_moved_aside(sqlite_db, good
         holder.execute("ROLLBACK")
         holder.close()
     assert not [p for p in tmp_path.iterdir() if ".damaged-" in p.name]
+
+
+def test_a_backup_from_an_older_schema_is_restored_and_brought_up_to_date(tmp_path):
+    """A backup taken before the newest migration restores, is migrated, and logs the restore."""
+    old = tmp_path / "old.sqlite3"
+    engine = make_engine(f"sqlite:///{old}")
+    migrate.upgrade(engine, "0002")
+    engine.dispose()
+    with sqlite3.connect(old) as con:  # today's models cannot write the old schema: plain SQL
+        con.execute("INSERT INTO municipality (name, country, timezone, unit_name, unit_contact, "
+                    "notice_months, approved, rule_profile, created_at, updated_at, version) VALUES "
+                    "('Hamar', 'NO', 'Europe/Oslo', '', '', 3, 1, 'NO', '2026-01-01 00:00:00', "
+                    "'2026-01-01 00:00:00', 1)")
+    target = tmp_path / "restored.sqlite3"
+    result = backup.restore(old, target, by="operator1")
+    assert result.revision == "0002"
+    restored = Database(make_engine(f"sqlite:///{target}"))
+    try:
+        migrate.check_current(restored.engine)  # at the newest revision: the app can open it
+        with restored.read() as s:
+            last = s.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
+            assert s.execute(select(func.count()).select_from(Municipality)).scalar_one() == 1
+        assert (last.actor, last.action) == ("operator1", "restore")
+        assert audit_log.verify(restored, Actor("a", "admin")).ok
+    finally:
+        restored.dispose()
