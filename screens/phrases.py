@@ -25,6 +25,7 @@ FIXED = (
     N_("a record with this reference or name already exists"),
     N_("it refers to a record that does not exist, or other records still refer to it"),
     N_("The database is busy with other users' changes; try again."),
+    N_("contains characters that are not valid text"), N_("must be on one line (no line breaks or tabs)"),
 )
 
 # Variable messages: the English pattern, and the template (named groups as placeholders).
