@@ -70,8 +70,8 @@ async def _settle(app, pilot) -> None:  # noqa: ANN001
 def _app(url: str, filled: bool, memory: bool) -> float:
     """bpa-provider as `bpa-provider --db URL` opens it: the CLI, who you are, the app.
 
-    The console script's own path runs unchanged (the person running the benchmark is the
-    demo's first admin); only `App.run` is replaced by a headless run under Pilot."""
+    The console script's own path runs (the person running the benchmark is the demo's first
+    admin); only `App.run` is replaced by a headless run under Pilot."""
     from textual.app import App
 
     ready: list[float] = []
@@ -82,8 +82,9 @@ def _app(url: str, filled: bool, memory: bool) -> float:
     App.run = run_headless  # type: ignore[method-assign]
     from bpa_provider.cli import main as cli_main
 
-    sys.argv = ["bpa-provider", "--db", url]
-    code = cli_main()
+    # With argv given, main() returns instead of ending the process (end_process) as the console
+    # script does after the app closes; everything up to the app is the console script's path.
+    code = cli_main(["--db", url])
     if code != 0 or not ready:
         raise SystemExit(f"the app did not open (exit code {code})")
     return ready[0]

@@ -125,3 +125,26 @@ def test_console_script_bad_month(tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_a_mistyped_database_path_is_refused_and_not_created(tmp_path, capsys):
+    missing = tmp_path / "typo" / "bpa.sqlite3"
+    for argv in (["list", "clients"], []):  # a command, and opening the app
+        code, out, err = run(capsys, "--db", str(missing), *argv)
+        assert code == 1 and out == ""
+        assert err == f"bpa-provider: there is no database at {missing}: create it with 'bpa-provider init' (or 'bpa-provider demo')\n"
+    assert not missing.parent.exists()
+
+
+def test_the_console_script_flushes_and_exits_with_the_commands_code(demo_db):
+    """The script ends its process without the interpreter's teardown (cli.end_process): output
+    must still arrive whole, with the command's exit code, also when the reader stops early."""
+    script = str(Path(sys.executable).parent / "bpa-provider")
+    proc = subprocess.run([script, "--db", demo_db, "list", "clients", "--format", "csv"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.count("\n") == 7 and proc.stderr == ""
+    help_ = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
+    assert help_.returncode == 0 and "usage: bpa-provider" in help_.stdout
+    head = subprocess.run(f"'{script}' --db '{demo_db}' report hours --month 2026-01 --format csv | head -1",
+                          shell=True, capture_output=True, text=True, timeout=60)
+    assert head.stdout.startswith("client,") and "Traceback" not in head.stderr
