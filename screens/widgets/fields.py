@@ -177,6 +177,10 @@ class FieldRow(ServiceCaller, Vertical):
         if isinstance(ed, Checkbox):
             return ed.value
         if isinstance(ed, Select):
+            if self._pending is not None:
+                # The record's value while the options are still loading: a save pressed before
+                # they arrive (a busy server) keeps it, instead of refusing a field that shows it.
+                return self._pending
             return "" if ed.is_blank() else ed.value
         assert isinstance(ed, Input)
         if self.is_lookup:

@@ -338,3 +338,43 @@ async def test_reveal_shows_the_full_national_id_and_logs_it(make_app, fixed_db)
         assert detail.revealed == fixed_data.fnr(date(1985, 3, 14))
     shown = audit_log.query(fixed_db, fixed_data.BUILDER, subject="K-0001", action="reveal_id")
     assert len(shown) == 1
+
+
+async def test_a_save_before_the_municipalities_arrive_keeps_the_municipality(make_app, fixed_db, monkeypatch):
+    """On a busy server the form's municipality list can come after the record: a save pressed
+    meanwhile keeps the record's municipality instead of refusing "Municipality is required"."""
+    import threading
+
+    import screens.forms
+
+    gate = threading.Event()
+    real = screens.forms.records.list_records
+
+    def slow_list(db, actor, kind, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if kind == "municipality":
+            gate.wait(10)
+        return real(db, actor, kind, *args, **kwargs)
+
+    monkeypatch.setattr(screens.forms.records, "list_records", slow_list)
+    kari = client_id(fixed_db, "K-0001")
+    before = records.get(fixed_db, fixed_data.BUILDER, "client", kari)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_form("client", kari)
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, RecordForm) and app.screen.record is not None:
+                break
+        form = app.screen
+        field(form, "phone").query_one(Input).value = "000 11 222"
+        await pilot.press("ctrl+s")
+        for _ in range(200):
+            if app.screen is not form:
+                break
+            await pilot.pause(0.02)
+        assert app.screen is not form, str(form.query_one("#banner", Static).render())
+        gate.set()
+        await settle(app, pilot)
+    saved = records.get(fixed_db, fixed_data.BUILDER, "client", kari)
+    assert (saved.phone, saved.municipality_id) == ("000 11 222", before.municipality_id)
