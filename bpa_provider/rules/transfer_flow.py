@@ -19,8 +19,9 @@ them as they are reported to us (`StepDef.reported`).
 
 Every number (14 days to refuse, the 15th of the month for Försäkringskassan, ...) is a parameter
 with a default: `TransferPolicy` for due-date targets, `refusal_days` for the statutory minimum.
-Every refusal message is written once, in `_MESSAGES`, and `StepRefused` carries the rule id and the
-values so the UI can translate it.
+Every refusal message is written once, in `_MESSAGES` (marked for translation), and `StepRefused`
+carries the rule id and the values; its message is in the language of the process (the app's; the
+CLI speaks English).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date
 
 # ---------------------------------------------------------------------------------------------
@@ -200,24 +202,24 @@ class TransferState:
 # ---------------------------------------------------------------------------------------------
 
 _MESSAGES: dict[str, str] = {
-    "unknown_step": "unknown step '{code}'",
-    "not_applicable": "step '{code}' does not apply to {country} transfers",
-    "cancelled": "the transfer is cancelled",
-    "closed": "the transfer is closed",
-    "already_done": "{step} is already done ({done_on})",
-    "before_notice": "the date cannot be before the notice date {notice_date}",
-    "before_last_step": "the date cannot be before {step} ({done_on})",
-    "must_be_done_first": "{step} must be done first",
-    "assistant_not_informed": "assistant {assistant_id} has not been informed",
-    "assistant_informed_later": "assistant {assistant_id} was informed on {informed_on}, after {on}",
-    "assistant_no_deadline": "assistant {assistant_id} has no refusal deadline",
-    "deadline_too_short": (
+    "unknown_step": N_("unknown step '{code}'"),
+    "not_applicable": N_("step '{code}' does not apply to {country} transfers"),
+    "cancelled": N_("the transfer is cancelled"),
+    "closed": N_("the transfer is closed"),
+    "already_done": N_("{step} is already done ({done_on})"),
+    "before_notice": N_("the date cannot be before the notice date {notice_date}"),
+    "before_last_step": N_("the date cannot be before {step} ({done_on})"),
+    "must_be_done_first": N_("{step} must be done first"),
+    "assistant_not_informed": N_("assistant {assistant_id} has not been informed"),
+    "assistant_informed_later": N_("assistant {assistant_id} was informed on {informed_on}, after {on}"),
+    "assistant_no_deadline": N_("assistant {assistant_id} has no refusal deadline"),
+    "deadline_too_short": N_(
         "refusal deadline for assistant {assistant_id} ({deadline}) must be at least "
         "{min_days} days after they were informed ({informed_on})"
     ),
-    "deadline_not_passed": "refusal deadline for assistant {assistant_id} has not passed ({deadline})",
-    "cutover_before_effective": "cut-over cannot be before the effective date {effective_date}",
-    "cancel_after_cutover": "the transfer cannot be cancelled after cut-over ({done_on})",
+    "deadline_not_passed": N_("refusal deadline for assistant {assistant_id} has not passed ({deadline})"),
+    "cutover_before_effective": N_("cut-over cannot be before the effective date {effective_date}"),
+    "cancel_after_cutover": N_("the transfer cannot be cancelled after cut-over ({done_on})"),
 }
 
 
@@ -230,8 +232,14 @@ class StepRefused(Exception):
     def __init__(self, rule: str, **params: Any) -> None:
         self.rule = rule
         self.params = params
-        self.message = _MESSAGES[rule].format(**params)
+        self.message = refusal_message(rule, params)
         super().__init__(self.message)
+
+
+def refusal_message(rule: str, params: Mapping[str, Any]) -> str:
+    """The words of a refusal in the current language (a step's title translated too)."""
+    values = {k: (_(v) if k == "step" and isinstance(v, str) else v) for k, v in params.items()}
+    return _(_MESSAGES[rule]).format(**values)
 
 
 # ---------------------------------------------------------------------------------------------

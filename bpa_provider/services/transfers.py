@@ -293,11 +293,11 @@ def _text(value: Any, name: str, label: str, max_len: int, errors: list[FieldErr
 
 def _refusal(exc: flow.StepRefused, names: dict[int, str], field_name: str = "step") -> ValidationError:
     # The rules name assistants by id; a person knows them by reference and name.
-    message = exc.message
-    aid = exc.params.get("assistant_id")
+    params = dict(exc.params)
+    aid = params.get("assistant_id")
     if aid is not None and aid in names:
-        message = message.replace(f"assistant {aid}", f"assistant {names[aid]}")
-    return ValidationError(message, field=field_name)
+        params["assistant_id"] = names[aid]
+    return ValidationError(flow.refusal_message(exc.rule, params), field=field_name)
 
 
 def _assistant_names(session: Session, ids: list[int]) -> dict[int, str]:

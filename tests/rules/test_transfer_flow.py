@@ -162,6 +162,25 @@ def test_message_names_the_missing_step() -> None:
         check_step(make_state(), "client_signed", D(2027, 2, 1))
 
 
+def test_refusals_are_in_the_language_of_the_app() -> None:
+    """The app asks in Norwegian or Swedish: the refusal and the step it names are translated."""
+    from bpa_provider import i18n
+
+    state = run_to(make_state(), "sent_to_unit", D(2027, 2, 1))
+    try:
+        for lang, expected in (("nb", "Kommunen har signert må gjøres først"),
+                               ("sv", None)):
+            i18n.set_language(lang)
+            with pytest.raises(StepRefused) as err:
+                check_step(state, "provider_told", D(2027, 2, 2))
+            assert err.value.rule == "must_be_done_first"
+            assert "must be done first" not in err.value.message
+            if expected:
+                assert err.value.message == expected
+    finally:
+        i18n.set_language("en")
+
+
 def test_fk_notice_required_in_sweden_only() -> None:
     se = run_to(make_state(country="SE"), "municipality_signed", D(2027, 2, 1))
     with pytest.raises(StepRefused, match="^Försäkringskassan notified must be done first$"):
