@@ -57,6 +57,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file path of a SQLite URL (normalised first); None for PostgreSQL or in-memory."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url[len("sqlite:///"):].split("?", 1)[0]  # absolute paths keep their leading "/"
+    return path if path and path != ":memory:" else None
+
+
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     """Create an engine with the right recipe for its dialect."""
     from sqlalchemy import create_engine

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.engine import normalise_url
+from db.engine import normalise_url, sqlite_file
 
 USER_QUERY = "SELECT id, login, role, supervisor_id, disabled FROM app_user WHERE login = {p}"
 REVISION_QUERY = "SELECT version_num FROM alembic_version"
@@ -65,8 +65,8 @@ def _query(url: str, login: str) -> tuple[str | None, tuple | None] | None:
 def _sqlite(url: str, login: str) -> tuple[str | None, tuple | None] | None:
     import sqlite3
 
-    path = url[len("sqlite:///"):]  # absolute paths keep their leading "/"
-    if not path or "?" in path or path == ":memory:" or not Path(path).is_file():
+    path = sqlite_file(url)
+    if path is None or "?" in url or not Path(path).is_file():
         return None  # never create a file here: the ordinary path says what is missing
     conn = sqlite3.connect(path, timeout=10, isolation_level=None)
     try:

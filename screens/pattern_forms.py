@@ -36,10 +36,9 @@ from bpa_provider.services.roster import SaveResult
 from db.engine import Database
 from screens import labels
 from screens.calls import ServiceCaller
-from screens.form_base import FormScreen
 from screens.messages import ServiceResult
 from screens.roster_grid import WEEKDAYS
-from screens.shift_form import ASSISTANT, KINDS, ShiftField
+from screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftFieldForm
 from screens.ui import TranslatedBindings, describe_error, field_message
 from screens.widgets.fields import FieldRow, show_line
 
@@ -326,7 +325,7 @@ def _input(value: str = "", placeholder: str = "") -> Input:
     return Input(value, placeholder=placeholder, compact=True, classes="editor")
 
 
-class PatternForm(FormScreen):
+class PatternForm(ShiftFieldForm):
     """Create a pattern (`row` None) or change one; dismisses with the service's `SaveResult`, or
     None when closed without saving."""
 
@@ -395,12 +394,6 @@ class PatternForm(FormScreen):
             ShiftField("name", _("Name"), _input(p.name if p else "", _("optional, e.g. A week"))),
         ]
 
-    def fields(self) -> list[ShiftField]:
-        return list(self.query(ShiftField))
-
-    def field(self, name: str) -> ShiftField | None:
-        return next((f for f in self.fields() if f.field_name == name), None)
-
     def assistant_row(self) -> FieldRow:
         return self.query_one(FieldRow)
 
@@ -431,14 +424,7 @@ class PatternForm(FormScreen):
         except ValueError:
             return None
 
-    def problem(self, name: str) -> str | None:
-        """The field's problem as a sentence, or None (the checks the service makes first)."""
-        f = self.field(name)
-        if f is None:
-            return None
-        value = f.value.strip()
-        if f.required and not value:
-            return _("{field} is required").format(field=f.label)
+    def field_problem(self, name: str, f: ShiftField, value: str) -> str | None:
         try:
             if name == "weekdays":
                 roster.parse_weekdays(value)
@@ -470,13 +456,6 @@ class PatternForm(FormScreen):
         elif name == "name" and len(value) > MAX_NAME:
             return _("{field} is too long (at most {n} characters)").format(field=f.label, n=MAX_NAME)
         return None
-
-    def validate(self, name: str, *, force: bool = False) -> str | None:
-        message = self.problem(name)
-        f = self.field(name)
-        if f is not None and (force or f.touched):
-            f.show_error(message)
-        return message
 
     # Fields whose check depends on another: a change of the first checks the second again.
     DEPENDS = {"start_time": "end_time", "valid_from": "valid_to", "cycle_weeks": "cycle_week"}

@@ -144,7 +144,39 @@ class ShiftField(Vertical):
         self.scroll_visible()
 
 
-class ShiftForm(FormScreen):
+class ShiftFieldForm(FormScreen):
+    """A form of ShiftFields (the shift and rota-pattern forms): finding a field, the "required"
+    check every field shares, and showing a field's problem once it was touched (or on save).
+    A subclass says what else is wrong with a typed value in `field_problem`."""
+
+    def fields(self) -> list[ShiftField]:
+        return list(self.query(ShiftField))
+
+    def field(self, name: str) -> ShiftField | None:
+        return next((f for f in self.fields() if f.field_name == name), None)
+
+    def problem(self, name: str) -> str | None:
+        """The field's problem as a sentence, or None (the same checks the service makes first)."""
+        f = self.field(name)
+        if f is None:
+            return None
+        value = f.value.strip()
+        if f.required and not value:
+            return _("{field} is required").format(field=f.label)
+        return self.field_problem(name, f, value)
+
+    def field_problem(self, name: str, f: ShiftField, value: str) -> str | None:
+        return None
+
+    def validate(self, name: str, *, force: bool = False) -> str | None:
+        message = self.problem(name)
+        f = self.field(name)
+        if f is not None and (force or f.touched):
+            f.show_error(message)
+        return message
+
+
+class ShiftForm(ShiftFieldForm):
     """Dismisses with the service's answer (SaveResult, the cancelled Shift, or the RuleAck), or
     None when closed without saving."""
 
@@ -248,12 +280,6 @@ class ShiftForm(FormScreen):
             out.append(f" ({v.law})")
         return out
 
-    def fields(self) -> list[ShiftField]:
-        return list(self.query(ShiftField))
-
-    def field(self, name: str) -> ShiftField | None:
-        return next((f for f in self.fields() if f.field_name == name), None)
-
     def assistant_row(self) -> FieldRow | None:
         found = self.query(FieldRow)
         return found.first() if found else None
@@ -290,14 +316,7 @@ class ShiftForm(FormScreen):
         except ValueError:
             return None
 
-    def problem(self, name: str) -> str | None:
-        """The field's problem as a sentence, or None (the same checks the service makes first)."""
-        f = self.field(name)
-        if f is None:
-            return None
-        value = f.value.strip()
-        if f.required and not value:
-            return _("{field} is required").format(field=f.label)
+    def field_problem(self, name: str, f: ShiftField, value: str) -> str | None:
         if name == "start":
             try:
                 roster.to_utc(value, self.tz)
@@ -319,13 +338,6 @@ class ShiftForm(FormScreen):
         elif name in MAX_TEXT and len(value) > MAX_TEXT[name]:
             return _("{field} is too long (at most {n} characters)").format(field=f.label, n=MAX_TEXT[name])
         return None
-
-    def validate(self, name: str, *, force: bool = False) -> str | None:
-        message = self.problem(name)
-        f = self.field(name)
-        if f is not None and (force or f.touched):
-            f.show_error(message)
-        return message
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:

@@ -50,12 +50,11 @@ class Context:
             from sqlalchemy.exc import DatabaseError, OperationalError
 
             from db import migrate
-            from db.engine import default_url, normalise_url, open_database
+            from db.engine import default_url, open_database, sqlite_file
 
-            url = normalise_url(self.db_url or default_url())
-            if check_schema and url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            path = sqlite_file(self.db_url or default_url())
+            if check_schema and path is not None:
                 # Only `init` and `demo` make a database: a mistyped path is not created here.
-                path = url[len("sqlite:///"):].split("?", 1)[0]
                 if not os.path.exists(path):
                     raise DatabaseUnavailable(f"there is no database at {path}: create it with "
                                               "'bpa-provider init' (or 'bpa-provider demo')")

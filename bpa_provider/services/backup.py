@@ -62,6 +62,14 @@ def sqlite_path(db: Database) -> Path:
     return Path(name).resolve()
 
 
+def _check_target(target: Path, force: bool, hint: str) -> None:
+    """A file is written over only with --force, and only into a folder that exists."""
+    if target.exists() and not force:
+        raise FileRefused(f"{target} exists; add --force to replace it{hint}")
+    if not target.parent.is_dir():
+        raise FileRefused(f"the folder {target.parent} does not exist")
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -94,10 +102,7 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False) -> 
     target = Path(target).expanduser().resolve()
     if target == source:
         raise FileRefused("the backup cannot be the database itself")
-    if target.exists() and not force:
-        raise FileRefused(f"{target} exists; add --force to replace it")
-    if not target.parent.is_dir():
-        raise FileRefused(f"the folder {target.parent} does not exist")
+    _check_target(target, force, "")
     tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
     try:
         with closing(sqlite3.connect(source, timeout=10)) as src, closing(sqlite3.connect(tmp)) as dst:
@@ -189,10 +194,7 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "") ->
         raise FileRefused(f"no such file: {source}")
     if source == target:
         raise FileRefused("the backup and the database are the same file")
-    if target.exists() and not force:
-        raise FileRefused(f"{target} exists; add --force to replace it (stop the app and SSH logins first)")
-    if not target.parent.is_dir():
-        raise FileRefused(f"the folder {target.parent} does not exist")
+    _check_target(target, force, " (stop the app and SSH logins first)")
     scratch = target.parent / f".{target.name}.restore-{os.getpid()}"
     try:
         try:

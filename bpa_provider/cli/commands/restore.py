@@ -22,21 +22,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from db.engine import default_url, normalise_url
+    from db.engine import default_url, sqlite_file
 
     from bpa_provider.services import backup
     from bpa_provider.identity import current_login
 
-    url = normalise_url(ctx.db_url or default_url())
-    if not url.startswith("sqlite:///"):
+    path = sqlite_file(ctx.db_url or default_url())
+    if path is None:
         raise CliError("restore handles SQLite files; a PostgreSQL dump is restored with pg_restore "
                        "(see docs/privacy.md)")
-    target = Path(url[len("sqlite:///"):])
+    target = Path(path)
     result = backup.restore(Path(args.file), target, force=args.force, by=current_login())
     ctx.out.write(f"Restored {args.file} into {result.path} (schema {result.revision}, "
                   f"{result.audit_rows} access-log rows verified).\n")
     from db import migrate
 
     if result.revision != max(migrate.known_revisions()):
-        ctx.out.write("The backup is from an older schema: run 'bpa-provider init' to migrate it.\n")
+        ctx.out.write(f"The backup was at an older schema; the restored database was migrated to "
+                      f"{max(migrate.known_revisions())}.\n")
     return 0
