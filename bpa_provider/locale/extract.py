@@ -110,8 +110,9 @@ def render_pot(messages: list[Message]) -> str:
         '"Content-Transfer-Encoding: 8bit\\n"',
         "",
     ]
-    for msg in messages:
-        out.append("#: " + " ".join(msg.places[:4]) + (" …" if len(msg.places) > 4 else ""))
+    # Sorted and without source references: a catalog changes only when its strings do, and two
+    # branches that add strings seldom touch the same lines (fewer merge conflicts).
+    for msg in sorted(messages, key=lambda m: m.msgid):
         if "{" in msg.msgid:
             out.append("#, python-brace-format")
         out.append(f"msgid {_quote(msg.msgid)}")
@@ -183,6 +184,7 @@ def update(root: Path = ROOT) -> None:
             po.write_text(new_po(lang, pot) + "\n", encoding="utf-8")
         else:
             _run("msgmerge", "--quiet", "--update", "--backup=none", "--no-fuzzy-matching", "--no-wrap",
+                 "--no-location", "--sort-output",
                  str(po), str(POT))
         _run("msgfmt", "--check-format", "-o", str(folder / f"{DOMAIN}.mo"), str(po))
 
