@@ -6,30 +6,58 @@ NotFound -> 2, Conflict -> 1, DatabaseBusy/DatabaseUnavailable -> 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as _field
+from typing import Any
+
+from bpa_provider.i18n import render_message
 
 
 class ServiceError(Exception):
-    """Base class: every error a service raises on purpose has a message for a person."""
+    """Base class: every error a service raises on purpose has a message for a person.
+
+    The message is an English template marked with N_() (the message id) and its parameters:
+    `ValidationError(N_("no client “{ref}”"), ref=ref)`. `.message` is the English text (logs,
+    tests); `.localized()` is the text in the language in force, made where it is shown (CLI
+    and screens alike) - services never pick a language.
+    """
 
     exit_code = 1
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, /, **params: Any):
+        self.template = message
+        self.params = params
+        self.message = render_message(message, params, translate=False)
+        super().__init__(self.message)
+
+    def localized(self) -> str:
+        """The message in the current language."""
+        return render_message(self.template, self.params)
 
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with one field (or one row and field of an import)."""
+    """One problem with one field (or one row and field of an import).
+
+    `message` is an English template (N_()-marked) and `params` its values, translated where it
+    is shown (`localized()`)."""
 
     field: str
     message: str
     row: int | None = None  # line number in an imported file
+    params: dict[str, Any] = _field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def text(self) -> str:
+        """The English message with its parameters filled in."""
+        return render_message(self.message, self.params, translate=False)
+
+    def localized(self) -> str:
+        """The message in the current language (without the field name)."""
+        return render_message(self.message, self.params)
 
     def __str__(self) -> str:
         where = f"line {self.row}: " if self.row is not None else ""
-        return f"{where}{self.field}: {self.message}"
+        return f"{where}{self.field}: {self.text}"
 
 
 class ValidationError(ServiceError):
@@ -37,18 +65,38 @@ class ValidationError(ServiceError):
 
     exit_code = 2
 
-    def __init__(self, errors: list[FieldError] | FieldError | str, field: str = ""):
+    def __init__(self, errors: list[FieldError] | FieldError | str, field: str = "", **params: Any):
         if isinstance(errors, str):
-            errors = [FieldError(field, errors)]
+            errors = [FieldError(field, errors, params=params)]
         elif isinstance(errors, FieldError):
             errors = [errors]
         self.errors = list(errors)
-        super().__init__("; ".join(str(e) for e in self.errors))
+        if len(self.errors) == 1 and not self.errors[0].field and self.errors[0].row is None:
+            # A message that is about no field: keep it translatable as a whole.
+            only = self.errors[0]
+            super().__init__(only.message, **only.params)
+        else:
+            super().__init__("; ".join(str(e) for e in self.errors))
+            self.template, self.params = self.message, {}
+
+    def localized(self) -> str:
+        """Every problem in the current language, "line 3: Name: is required; ..." style."""
+        if len(self.errors) == 1 and not self.errors[0].field and self.errors[0].row is None:
+            return self.errors[0].localized()
+        from bpa_provider.i18n import _
+
+        parts = []
+        for e in self.errors:
+            where = _("line {n}: ").format(n=e.row) if e.row is not None else ""
+            name = f"{e.field}: " if e.field else ""
+            parts.append(f"{where}{name}{e.localized()}")
+        return "; ".join(parts)
 
     def for_field(self, field: str) -> str | None:
+        """The English message for one field (None when that field is fine)."""
         for e in self.errors:
             if e.field == field:
-                return e.message
+                return e.text
         return None
 
 

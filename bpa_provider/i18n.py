@@ -64,3 +64,48 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a message for translation where it is defined; translate with _() where it is shown."""
     return message
+
+
+def render_message(template: str, params: dict | None = None, *, translate: bool = True) -> str:
+    """A message template with its parameters, in the current language (or English).
+
+    Parameters that are themselves message ids marked for translation (`Msg`) are translated
+    too; a template whose placeholders do not match its parameters is shown as it stands rather
+    than failing where an error is being reported."""
+    text = _(template) if translate else template
+    if not params:
+        return text
+    values = {k: (v.render(translate) if isinstance(v, Msg) else v) for k, v in params.items()}
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+
+class Msg:
+    """A message id with parameters, translated when shown: a parameter of another message
+    ("{kind}" = Msg(N_("client"))) or a value a service returns for a person to read."""
+
+    __slots__ = ("template", "params")
+
+    def __init__(self, template: str, /, **params):
+        self.template = template
+        self.params = params
+
+    def render(self, translate: bool = True) -> str:
+        return render_message(self.template, self.params, translate=translate)
+
+    def __str__(self) -> str:
+        return self.render(translate=True)
+
+    def __repr__(self) -> str:
+        return f"Msg({self.template!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Msg) and (self.template, self.params) == (other.template, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.template)
