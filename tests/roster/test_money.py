@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
@@ -65,10 +66,10 @@ def test_invoice_uses_the_rate_in_force_and_the_swedish_state_rate(world, db, ad
                          currency="SEK"))
     lines = invoice.invoice_basis(db, admin, 2026, 5)
     got = [(x.municipality, x.client_ref, x.hours, x.rate, x.currency, x.amount) for x in lines]
-    assert got == [("Bjuv", se.client.ref, 6.5, 332.6, "SEK", 2161.9),
-                   ("Hamar", world.client.ref, 39.0, 520.0, "NOK", 20280.0)]
+    assert got == [("Bjuv", se.client.ref, D("6.50"), D("332.60"), "SEK", D("2161.90")),
+                   ("Hamar", world.client.ref, D("39.00"), D("520.00"), "NOK", D("20280.00"))]
     april = invoice.invoice_basis(db, admin, 2026, 4)
-    assert [(x.hours, x.amount) for x in april] == [(8.0, 4000.0)]
+    assert [(x.hours, x.amount) for x in april] == [(D("8.00"), D("4000.00"))]
 
 
 def test_continuity_counts_faces_and_flags_a_substitute_who_never_met_the_client(world):
