@@ -7,6 +7,7 @@ thresholds, rule profiles) lives here as a default, never as a constant in the c
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -36,6 +37,66 @@ class Policy:
     rule_profile_se: str = "se-default"
     coapproval_when_course_overdue: bool = True
     se_notice_months: int = 1  # Sweden: an assistant's notice when the assignment ends
+    # Payroll overtime (arbeidsmiljøloven § 10-6): work beyond the agreed normal day or week, paid
+    # with at least 40 % supplement. The tariff or contract may agree a shorter normal week (37.5 h).
+    overtime_normal_day_hours: float = 9.0
+    overtime_normal_week_hours: float = 40.0
+    overtime_supplement_percent: float = 40.0
+
+
+#: The pay kinds a payroll file names by a wage-type code (docs/payroll.md): the hour categories of
+#: `rules.payroll`, overtime, and the absence kinds an absence register will pay.
+WAGE_KINDS: tuple[str, ...] = (
+    "ordinary", "evening", "night", "weekend", "holiday", "passive", "overtime",
+    "sick_employer_period", "holiday_absence", "unpaid_leave",
+)
+
+
+@dataclass(frozen=True)
+class WageTypes:
+    """The payroll system's code for each pay kind (`WAGE_KINDS`). The defaults are placeholders of
+    a common numbering: map them to your payroll system's wage types in `[wage_types]`."""
+
+    ordinary: str = "110"  # hourly wage, hours worked
+    evening: str = "210"  # evening supplement
+    night: str = "220"  # night supplement
+    weekend: str = "230"  # Saturday/Sunday supplement
+    holiday: str = "240"  # public-holiday supplement
+    passive: str = "250"  # passive time, paid hours
+    overtime: str = "310"  # overtime supplement (Policy.overtime_supplement_percent)
+    sick_employer_period: str = "410"  # sick pay in the employer period
+    holiday_absence: str = "420"  # holiday (ferie)
+    unpaid_leave: str = "430"  # unpaid leave
+
+    def code(self, kind: str) -> str:
+        """The code for `kind` (one of `WAGE_KINDS`)."""
+        if kind not in WAGE_KINDS:
+            raise KeyError(kind)
+        return getattr(self, kind)
+
+
+#: PAXml time codes (`tidkod`) for Swedish payroll systems: PAXml's customary codes (OB = obekväm
+#: arbetstid, ÖT = övertid, JOUR = jour, SJK/SEM/TJL = sick/holiday/leave); `[paxml_codes]` maps them.
+PAXML_CODES = WageTypes(
+    ordinary="TID", evening="OB1", night="OB2", weekend="OB3", holiday="OB4", passive="JOUR",
+    overtime="ÖT1", sick_employer_period="SJK", holiday_absence="SEM", unpaid_leave="TJL",
+)
+
+_CODE = re.compile(r"^\w[\w.-]{0,9}$")
+
+
+def _codes(base: WageTypes, table: object, env: dict[str, str], prefix: str, section: str) -> WageTypes:
+    """`base` with the codes of a TOML table and `BPA_<PREFIX>_<KIND>` variables; a bad one refused."""
+    given = table if isinstance(table, dict) else {}
+    updates = {}
+    for kind in WAGE_KINDS:
+        raw = env.get(f"BPA_{prefix}_{kind.upper()}", given.get(kind))
+        if raw is None:
+            continue
+        if not isinstance(raw, (str, int)) or isinstance(raw, bool) or not _CODE.match(str(raw)):
+            raise ValueError(f"config: {section}.{kind} must be a code of 1-10 letters or digits, not {raw!r}")
+        updates[kind] = str(raw)
+    return replace(base, **updates)
 
 
 @dataclass(frozen=True)
@@ -46,6 +107,8 @@ class Settings:
     lang: str | None = None
     provider_name: str = "bpa-provider"  # our company's name, e.g. in handover packages
     policy: Policy = field(default_factory=Policy)
+    wage_types: WageTypes = field(default_factory=WageTypes)  # `export payroll --layout lines`
+    paxml_codes: WageTypes = PAXML_CODES  # `export payroll --layout paxml`
 
 
 def config_path() -> Path:
@@ -87,4 +150,6 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         lang=env.get("BPA_LANG") or data.get("lang"),
         provider_name=env.get("BPA_PROVIDER_NAME") or data.get("provider_name") or "bpa-provider",
         policy=policy,
+        wage_types=_codes(WageTypes(), data.get("wage_types"), env, "WAGE_TYPE", "wage_types"),
+        paxml_codes=_codes(PAXML_CODES, data.get("paxml_codes"), env, "PAXML_CODE", "paxml_codes"),
     )
