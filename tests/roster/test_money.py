@@ -30,8 +30,9 @@ def test_payroll_refuses_until_approved_and_acknowledged_then_exports_and_locks(
         worktime.acknowledge_warning(db, coordinator, made["sat"].id, rule, "swapped on request")
     assert payroll.payroll_check(db, coordinator, 2026, 5) == []
     written = []
-    rows = payroll.export_payroll(db, coordinator, 2026, 5, written.extend)
-    assert written == rows
+    result = payroll.export_payroll(db, coordinator, 2026, 5, written.append)
+    assert written == [result]
+    rows = result.rows
     by_ref = {r.assistant_ref: r for r in rows}
     reg, sub = by_ref[world.regular.ref], by_ref[world.substitute.ref]
     assert (reg.shifts, reg.hours, reg.ordinary, reg.evening, reg.night, reg.weekend, reg.holiday,

@@ -80,7 +80,7 @@ def test_payroll_reports_and_exports(cli, tmp_path):
     code, out, _ = cli("export", "roster", "K-0001", "--week", "2026-W20")
     assert code == 0 and "Thu 14.05 *" in out
     code, out, _ = cli("report", "invoice", "--month", "2026-05", "--format", "csv")
-    assert code == 0 and out.splitlines()[1].startswith("Hamar,NO,K-0001,Kari Nordmann,39.0,")
+    assert code == 0 and out.splitlines()[1].startswith("Hamar,NO,K-0001,Kari Nordmann,39.00,")
     code, out, _ = cli("report", "continuity", "--date", "2026-05-20", "--format", "json")
     assert code == 0 and json.loads(out)[0]["substitutes_never_met"] == "A-0002"
     assert cli("report", "invoice", "--month", "2026-13")[0] == 2
