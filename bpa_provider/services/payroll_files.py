@@ -105,7 +105,7 @@ def paxml(month: PayrollMonth, codes: WageTypes, *, company: str, created: datet
     header = ET.SubElement(root, "header")
     for tag, text in (("format", "LÖNIN"), ("version", "2.2"),
                       ("datum", created.replace(microsecond=0, tzinfo=None).isoformat()),
-                      ("foretagnamn", company), ("programnamn", "bpa-provider")):
+                      ("foretagnamn", _visible(company)), ("programnamn", "bpa-provider")):
         ET.SubElement(header, tag).text = text
     wanted = {entry_kind: wage_kind for wage_kind, entry_kind in PAXML_KINDS.items()}
     transactions = ET.SubElement(root, "tidtransaktioner")
