@@ -189,6 +189,26 @@ def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
     return set()
 
 
+def refuse_forced(args: argparse.Namespace, reason: str) -> int:
+    """Turn away a forced command's request: one line, exit 1, and a row in the access log.
+
+    The line comes first and stands whatever happens next; the log row needs the database,
+    which may be missing or unreadable (then there is nothing to log into)."""
+    from bpa_provider import identity
+
+    sys.stderr.write(f"bpa-provider: refused: {reason}\n")
+    ctx = None
+    try:
+        ctx = Context.from_args(args)
+        identity.log_refusal(ctx.database(), args.as_user, reason)
+    except ServiceError:
+        pass  # no usable database (or settings): the refusal stands without a log row
+    finally:
+        if ctx is not None:
+            ctx.close()
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script (no argv: this process is the command, and ends here)."""
     if argv is not None:  # a test or a caller in the same process
@@ -254,8 +274,7 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
         try:
             inner = remote_argv(os.environ.get("SSH_ORIGINAL_COMMAND"), _subcommands(parser))
         except Refused as exc:
-            sys.stderr.write(f"bpa-provider: refused: {exc}\n")
-            return 1
+            return refuse_forced(args, str(exc))
         if inner is not None:
             outer = args
             args = parser.parse_args(inner)
@@ -263,9 +282,8 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
             args.lang = args.lang or outer.lang
             named = server_paths(args)
             if named:
-                sys.stderr.write(f"bpa-provider: refused: over SSH a command cannot name files on the server "
-                                 f"({', '.join(named)[:80]}); use '-' for standard input or output\n")
-                return 1
+                return refuse_forced(args, f"over SSH a command cannot name files on the server "
+                                           f"({', '.join(named)[:80]}); use '-' for standard input or output")
     return _run(Context.from_args(args), args, remote=remote)
 
 
