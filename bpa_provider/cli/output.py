@@ -15,8 +15,8 @@ went to standard output (the summary must not end up inside lonn.csv), else stan
 
 from __future__ import annotations
 
+import codecs
 import contextlib
-import io
 import os
 import sys
 import tempfile
@@ -93,7 +93,7 @@ def open_output(target: str | os.PathLike[str], *, binary: bool = False, encodin
 
 
 @contextlib.contextmanager
-def _stdout(stream: Any, binary: bool, encoding: str, newline: str | None) -> Iterator[IO[Any]]:
+def _stdout(stream: Any, binary: bool, encoding: str, newline: str | None) -> Iterator[Any]:
     buffer = getattr(stream, "buffer", None)
     if buffer is None:  # a StringIO standing in for stdout (tests): text is all it takes
         if binary:
@@ -101,13 +101,31 @@ def _stdout(stream: Any, binary: bool, encoding: str, newline: str | None) -> It
         yield stream
         return
     stream.flush()  # whatever was written as text before must come first
-    if binary:
-        yield buffer
-        buffer.flush()
-        return
-    wrapper = io.TextIOWrapper(buffer, encoding=encoding, newline=newline, write_through=True)
-    try:
-        yield wrapper
-        wrapper.flush()
-    finally:
-        wrapper.detach()  # leave sys.stdout's buffer open for what follows
+    target = buffer if binary else _Encoded(buffer, encoding, newline)
+    yield target
+    target.flush()
+
+
+class _Encoded:
+    """Text written as bytes to stdout's buffer with the file's encoding and line endings.
+
+    Not a TextIOWrapper around sys.stdout.buffer: detaching one flushes, and a flush that fails
+    (the reader went away) would leave it attached, to close stdout when it is collected."""
+
+    def __init__(self, buffer: Any, encoding: str, newline: str | None):
+        self._buffer = buffer
+        self._encoder = codecs.getincrementalencoder(encoding)()  # a BOM (utf-8-sig) comes once
+        self._newline = os.linesep if newline is None else newline
+
+    def write(self, text: str) -> int:
+        data = text if self._newline in ("", "\n") else text.replace("\n", self._newline)
+        self._buffer.write(self._encoder.encode(data))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._buffer.write(self._encoder.encode("", final=True))
+        self._buffer.flush()

@@ -105,3 +105,32 @@ def test_an_unwritable_target_is_one_line_before_any_work(cli, tmp_path, where):
     code, out, err = cli("export", "payroll", "--month", "2026-05", "--out", str(tmp_path / where))
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert "does not exist" in err or "is a folder" in err
+
+
+class _GonePipe(io.RawIOBase):
+    """Standard output whose reader went away (`ssh` cut off): every write is EPIPE."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # noqa: ANN001
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        return self._fd
+
+
+def test_a_payroll_that_could_not_be_written_out_locks_nothing(cli):
+    _ready_for_payroll(cli)
+    fd = os.open(os.devnull, os.O_WRONLY)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("sys.stdout", io.TextIOWrapper(io.BufferedWriter(_GonePipe(fd)), encoding="utf-8"))
+            cli("export", "payroll", "--month", "2026-05", "--out", "-")
+    finally:
+        os.close(fd)
+    code, out, err = cli("export", "payroll", "--month", "2026-05", "--check")
+    assert code == 0 and "nothing blocks it" in out  # not exported, not locked
