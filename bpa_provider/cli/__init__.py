@@ -200,9 +200,15 @@ def refuse_forced(args: argparse.Namespace, reason: str) -> int:
 
     The line comes first and stands whatever happens next; the log row needs the database,
     which may be missing or unreadable (then there is nothing to log into)."""
+    sys.stderr.write(f"bpa-provider: refused: {reason}\n")
+    log_forced_refusal(args, reason)
+    return 1
+
+
+def log_forced_refusal(args: argparse.Namespace, reason: str) -> None:
+    """The access-log row of a forced command's refusal (nothing is printed here)."""
     from bpa_provider import identity
 
-    sys.stderr.write(f"bpa-provider: refused: {reason}\n")
     ctx = None
     try:
         ctx = Context.from_args(args)
@@ -212,7 +218,6 @@ def refuse_forced(args: argparse.Namespace, reason: str) -> int:
     finally:
         if ctx is not None:
             ctx.close()
-    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -283,7 +288,12 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
             return refuse_forced(args, str(exc))
         if inner is not None:
             outer = args
-            args = parser.parse_args(inner)
+            try:
+                args = parser.parse_args(inner)
+            except SystemExit as exc:
+                if exc.code:  # a usage error (a shell's `;` or `$(…)`, a typo): argparse said why
+                    log_forced_refusal(outer, "the command was not understood (usage error)")
+                raise
             args.as_user, args.db = outer.as_user, outer.db
             args.lang = args.lang or outer.lang
             named = server_paths(args)

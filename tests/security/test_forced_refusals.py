@@ -138,3 +138,23 @@ def test_every_file_argument_is_checked_over_ssh():
     assert len(files) >= 6  # the walk finds them (payroll, calendar, ics, roster, import, users key add …)
     unchecked = [(cmd, dest) for cmd, dest in files if dest not in cli._PATH_ARGS]  # noqa: SLF001
     assert unchecked == []
+
+
+@pytest.mark.parametrize("command", ["list clients; sh -c id", "list $(id)", "report hours --month"])
+def test_a_command_our_parser_refuses_is_logged_too(setup, monkeypatch, capsys, command):
+    """Shell syntax is only text to argparse (exit 2 with its own words): the attempt is still logged."""
+    monkeypatch.setenv("SSH_ORIGINAL_COMMAND", command)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--db", sqlite_file(setup), "--as", "coord"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().out == ""
+    [row] = _refusals(setup, "coord")
+    assert row.connection == SSH and "not understood" in row.summary and command in row.summary
+
+
+def test_help_over_ssh_is_not_a_refusal(setup, monkeypatch, capsys):
+    monkeypatch.setenv("SSH_ORIGINAL_COMMAND", "export payroll --help")
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--db", sqlite_file(setup), "--as", "coord"])
+    assert exc.value.code == 0 and "--month" in capsys.readouterr().out
+    assert _refusals(setup) == []
