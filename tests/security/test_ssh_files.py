@@ -156,3 +156,19 @@ def test_a_file_name_over_ssh_is_refused_logged_and_not_written(server):
     assert not (HOME / "uke19.txt").exists()
     refused = audit_log.query(server.db, Actor("a", "admin"), user="coord", action="refused")
     assert refused and "uke19.txt" in refused[-1].summary and refused[-1].connection.startswith("127.0.0.1 ")
+
+
+@pytest.mark.parametrize("command, says", [
+    (("sh", "-c", "id"), "not a bpa-provider command"),
+    (("--as", "root", "users", "list"), "cannot be given over SSH"),
+    (("backup", "-"), "runs only on the server"),
+])
+def test_refusals_through_sshd_are_logged_with_its_connection(server, command, says):
+    before = len(audit_log.query(server.db, Actor("a", "admin"), user="coord", action="refused"))
+    r = _ssh(server, *command)
+    assert r.returncode == 1 and r.stdout == "" and says in r.stderr
+    rows = audit_log.query(server.db, Actor("a", "admin"), user="coord", action="refused")
+    assert len(rows) == before + 1
+    host, port, *_rest = rows[-1].connection.split()
+    assert host == "127.0.0.1" and port.isdigit()  # sshd's SSH_CONNECTION: the client's address and port
+    assert says in rows[-1].summary
