@@ -1,9 +1,11 @@
-"""`bpa-provider export payroll --month YYYY-MM --out FILE.csv [--check]`.
+"""`bpa-provider export payroll --month YYYY-MM --out FILE.csv|- [--check]`.
 
 The pre-run check comes first: with anything blocking, the problems are listed on stderr and the
 command exits 2 without writing. `--check` only prints the check (exit 0 when clear, 2 when not).
 The file is written to a temporary name and renamed inside the service's transaction, so a month
-is marked exported only when its file exists.
+is marked exported only when its file exists. `--out -` writes the file to standard output (and
+the summary to standard error) inside the same transaction: the month is locked as with a file,
+and a write that fails (the reader went away) locks nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from bpa_provider.cli.context import CliError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("payroll", help="hours per assistant and pay category for a month (CSV)")
     p.add_argument("--month", required=True, metavar="YYYY-MM")
-    p.add_argument("--out", metavar="FILE.csv")
+    p.add_argument("--out", metavar="FILE.csv", help="the file to write, or '-' for standard output")
     p.add_argument("--check", action="store_true", help="only run the pre-run check")
     p.set_defaults(func=run)
 
@@ -31,11 +33,10 @@ def _list(ctx, blockers) -> None:  # noqa: ANN001
 
 def run(ctx, args) -> int:  # noqa: ANN001
     import csv
-    import os
     from dataclasses import asdict
-    from pathlib import Path
 
     from bpa_provider.cli.commands.roster import month
+    from bpa_provider.cli.output import check_target, describe, open_output, status_stream
     from bpa_provider.i18n import _
     from bpa_provider.services import payroll
 
@@ -50,18 +51,14 @@ def run(ctx, args) -> int:  # noqa: ANN001
         raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above").format(
             month=args.month, n=len(found)))
     if not args.out:
-        raise CliError(_("--out FILE.csv is required (or use --check)"))
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise CliError(_("the folder {path} does not exist").format(path=out.parent))
-    tmp = out.with_name(f".{out.name}.tmp")
+        raise CliError(_("--out FILE.csv is required ('-' for standard output), or use --check"))
+    check_target(args.out)
 
     def write(rows) -> None:  # noqa: ANN001
-        with tmp.open("w", newline="", encoding="utf-8") as fh:
+        with open_output(args.out, newline="", encoding="utf-8", stdout=ctx.out) as fh:
             writer = csv.DictWriter(fh, fieldnames=payroll.COLUMNS)
             writer.writeheader()
             writer.writerows(asdict(r) for r in rows)
-        os.replace(tmp, out)
 
     try:
         rows = payroll.export_payroll(db, actor, first.year, first.month, write, policy=ctx.settings.policy)
@@ -69,8 +66,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
         _list(ctx, exc.blockers)
         raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above; nothing written").format(
             month=args.month, n=len(exc.blockers))) from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    ctx.out.write(_("Payroll {month}: {n} assistants written to {path}; the month is locked.").format(
-        month=args.month, n=len(rows), path=out) + "\n")
+    status_stream(args.out, ctx.out).write(
+        _("Payroll {month}: {n} assistants written to {path}; the month is locked.").format(
+            month=args.month, n=len(rows), path=describe(args.out)) + "\n")
     return 0
