@@ -805,9 +805,13 @@ def check_assistant(shifts: Sequence[ShiftFact], rules: RuleSet, *,
 
 
 def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
-                         rules: RuleSet) -> list[Violation]:
+                         rules: RuleSet, *, names: Mapping[int, str] | None = None) -> list[Violation]:
     """Two different assistants with one client at once, when the decision
-    grants no two-helper hours (one per overlapping pair of shifts)."""
+    grants no two-helper hours (one per overlapping pair of shifts).
+
+    `names` maps assistant ids to the references people know them by
+    (A-0012); an id without one is shown as "#id"."""
+    names = names or {}
     if not shifts or two_helpers_allowed:
         return []
     facts = _prepare(shifts, "client_id")
@@ -819,10 +823,12 @@ def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
             if g.assistant_id == f.assistant_id:
                 continue  # the same person twice is NO-OVERLAP, found per assistant
             overlap = _to_us(min(g.end, f.end)) - _to_us(f.start)
-            out.append(_violation(
+            out.append(_message(
                 "NO-TWO-HELPERS", rules, (g.id, f.id),
-                f"assistants {g.assistant_id} and {f.assistant_id} overlap by {_ceil1(overlap)} h; "
-                "the decision grants no two-helper hours",
+                N_("assistants {first} and {second} overlap by {hours} h; the decision grants no "
+                   "two-helper hours"),
+                {"first": names.get(g.assistant_id, f"#{g.assistant_id}"),
+                 "second": names.get(f.assistant_id, f"#{f.assistant_id}"), "hours": _ceil1(overlap)},
                 {"overlap_hours": _h(overlap)},
                 # Sweden: hours outside the decision are not compensated.
                 not_payable=rules.country == "SE",
