@@ -228,10 +228,17 @@ def check_more(sched: _Schedule, weeks: list[date], holidays: Collection[date]) 
 
 def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet) -> int:
     """Days of earlier shifts the rules need beyond a week for these shifts: overtime weeks look
-    back 52 weeks, an averaging agreement on Sundays 26; 0 when nothing looks back."""
-    if not shifts or rules.country != "NO":
+    back 52 weeks (Sweden's yearly overtime to the start of the year), an averaging agreement on
+    Sundays 26; 0 when nothing looks back."""
+    if not shifts:
         return 0
     sched = _Schedule(_prepare(shifts, "assistant_id"), rules)
+    if rules.country != "NO":
+        normal = _hours_us(rules.normal_week_hours)
+        over = rules.overtime_year_hours is not None and any(
+            sched.work.work(sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))) > normal
+            for d in sched.work_weeks())
+        return 7 * 53 if over else 0
     days = 0
     if rules.sunday_average_weeks:
         days = 7 * rules.sunday_average_weeks

@@ -299,3 +299,13 @@ def test_adding_a_shift_never_removes_a_limit_violation(shifts, at_q, len_q, rul
     start = shifts[0].start + QUARTER_H * at_q
     extra = sh(99, start, start + QUARTER_H * len_q)
     assert only(check_assistant(shifts + [extra], TIGHT, holidays=HOLIDAYS_2026), rule)
+
+
+def test_only_schedules_with_overtime_need_a_year_of_history():
+    stockholm = ZoneInfo("Europe/Stockholm")
+    week = [sh(n + 1, at(2026, 3, 2 + n, 8, tz=stockholm), at(2026, 3, 2 + n, 16, tz=stockholm),
+               tz="Europe/Stockholm") for n in range(5)]
+    assert needs_history(week, SE) == 0  # 40 h: no overtime, nothing to look back for
+    longer = week[:4] + [replace(week[4], end=week[4].end + timedelta(minutes=1))]
+    assert needs_history(longer, SE) == 7 * 53  # SE-OVERTIME counts the calendar year
+    assert needs_history(longer, profile("se-domestic")) == 0  # no yearly overtime rule
