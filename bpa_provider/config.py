@@ -31,6 +31,7 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -62,6 +63,13 @@ class Policy:
     rule_profile_se: str = "se-default"
     coapproval_when_course_overdue: bool = True
     se_notice_months: int = 1  # Sweden: an assistant's notice when the assignment ends
+    # Working time (docs/rosters.md, "Rules"): helse- og omsorgstjenesteloven § 5-4 asks for a
+    # police certificate from employments starting on or after this date.
+    police_certificate_required_from: date = date(2017, 1, 1)
+    overtime_agreement: bool = False  # § 10-6: a written agreement raises overtime to 20/50/300 h
+    breaks_in_shift: bool = True  # the break is taken at the client's, paid, inside the shift
+    sunday_average_weeks: int = 0  # § 10-8 (4) averaging agreement (0: the next Sunday off)
+    sunday_off_every: int = 4  # with averaging: at least one Sunday/holiday in this many off
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,13 @@ def _coerce(current: object, raw: object, where: str, largest: int) -> object:
 
     def bad(kind: str) -> ConfigError:
         return ConfigError(N_("{where}: '{value}' is not {kind}"), where=where, value=_shown(raw), kind=Msg(kind))
-
+    if isinstance(current, date):  # TOML gives a date; the environment an ISO string
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise bad(N_("a date (YYYY-MM-DD)")) from None
     if isinstance(current, bool):
         if isinstance(raw, bool):
             return raw
