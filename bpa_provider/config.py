@@ -36,6 +36,13 @@ class Policy:
     rule_profile_se: str = "se-default"
     coapproval_when_course_overdue: bool = True
     se_notice_months: int = 1  # Sweden: an assistant's notice when the assignment ends
+    # Absence (docs/absence.md): self-certification (folketrygdloven §§ 8-23, 8-24; an IA
+    # agreement allows 8 days at a time) and the holiday entitlement (ferieloven § 5; 30 with
+    # the tariff's fifth week).
+    self_cert_max_days: int = 3
+    self_cert_max_times: int = 4
+    self_cert_after_months: int = 2
+    holiday_days: int = 25
 
 
 @dataclass(frozen=True)
