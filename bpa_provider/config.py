@@ -76,6 +76,13 @@ class Policy:
     breaks_in_shift: bool = True  # the break is taken at the client's, paid, inside the shift
     sunday_average_weeks: int = 0  # § 10-8 (4) averaging agreement (0: the next Sunday off)
     sunday_off_every: int = 4  # with averaging: at least one Sunday/holiday in this many off
+    # Absence (docs/absence.md): self-certification (folketrygdloven §§ 8-23, 8-24; an IA
+    # agreement allows 8 days at a time) and the holiday entitlement (ferieloven § 5; 30 with
+    # the tariff's fifth week).
+    self_cert_max_days: int = 3
+    self_cert_max_times: int = 4
+    self_cert_after_months: int = 2
+    holiday_days: int = 25
 
 
 @dataclass(frozen=True)
