@@ -32,5 +32,5 @@ def test_the_config_file_and_the_environment_override_the_codes(tmp_path):
 
 @pytest.mark.parametrize("bad", ["=1+1", "", "12345678901", "a b", "@SUM"])
 def test_a_bad_code_is_refused_naming_it(bad):
-    with pytest.raises(ValueError, match="wage_types.evening"):
+    with pytest.raises(ValueError, match=r"\[wage_types\] evening"):
         load_settings(env={"BPA_WAGE_TYPE_EVENING": bad})

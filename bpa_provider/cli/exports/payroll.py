@@ -1,4 +1,4 @@
-"""`bpa-provider export payroll --month YYYY-MM --out FILE [--layout summary|lines|paxml] [--excel] [--check]`.
+"""`bpa-provider export payroll --month YYYY-MM --out FILE|- [--layout summary|lines|paxml] [--excel] [--check]`.
 
 Layouts (docs/payroll.md): `summary` one row per assistant; `lines` Visma Lønn's standard import
 format (one row per employee x wage type x client); `paxml` PAXml 2.2 for Swedish payroll systems.
@@ -7,7 +7,9 @@ format (one row per employee x wage type x client); `paxml` PAXml 2.2 for Swedis
 The pre-run check comes first: with anything blocking, the problems are listed on stderr and the
 command exits 2 without writing. `--check` only prints the check (exit 0 when clear, 2 when not).
 The file is written to a temporary name and renamed inside the service's transaction, so a month
-is marked exported only when its file exists.
+is marked exported only when its file exists. `--out -` writes the file to standard output (and
+the summary to standard error) inside the same transaction: the month is locked as with a file,
+and a write that fails (the reader went away) locks nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from bpa_provider.cli.context import CliError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("payroll", help="hours per assistant and pay category for a month (CSV or PAXml)")
     p.add_argument("--month", required=True, metavar="YYYY-MM")
-    p.add_argument("--out", metavar="FILE")
+    p.add_argument("--out", metavar="FILE", help="the file to write, or '-' for standard output")
     p.add_argument("--check", action="store_true", help="only run the pre-run check")
     p.add_argument("--layout", choices=("summary", "lines", "paxml"), default="summary",
                    help="summary (one row per assistant), lines (Visma Lønn import), paxml (PAXml 2.2)")
@@ -39,11 +41,10 @@ def _list(ctx, blockers) -> None:  # noqa: ANN001
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    import os
     from datetime import datetime
-    from pathlib import Path
 
     from bpa_provider.cli.commands.roster import month
+    from bpa_provider.cli.output import check_target, describe, open_output, status_stream
     from bpa_provider.i18n import _
     from bpa_provider.services import payroll, payroll_files
 
@@ -64,18 +65,15 @@ def run(ctx, args) -> int:  # noqa: ANN001
         raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above").format(
             month=args.month, n=len(found)))
     if not args.out:
-        raise CliError(_("--out FILE is required (or use --check)"))
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise CliError(_("the folder {path} does not exist").format(path=out.parent))
-    tmp = out.with_name(f".{out.name}.tmp")
+        raise CliError(_("--out FILE is required ('-' for standard output), or use --check"))
+    check_target(args.out)
 
     def write(result) -> None:  # noqa: ANN001
         data = payroll_files.render(
             args.layout, result, wage_types=ctx.settings.wage_types, paxml_codes=ctx.settings.paxml_codes,
             company=ctx.settings.provider_name, created=datetime.now(), excel=args.excel, run=args.run)
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
+        with open_output(args.out, binary=True, stdout=ctx.out) as fh:
+            fh.write(data)
 
     try:
         result = payroll.export_payroll(db, actor, first.year, first.month, write, policy=ctx.settings.policy,
@@ -84,8 +82,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
         _list(ctx, exc.blockers)
         raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above; nothing written").format(
             month=args.month, n=len(exc.blockers))) from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    ctx.out.write(_("Payroll {month}: {n} assistants written to {path}; the month is locked.").format(
-        month=args.month, n=len(result.rows), path=out) + "\n")
+    status_stream(args.out, ctx.out).write(
+        _("Payroll {month}: {n} assistants written to {path}; the month is locked.").format(
+            month=args.month, n=len(result.rows), path=describe(args.out)) + "\n")
     return 0
