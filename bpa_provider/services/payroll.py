@@ -3,9 +3,10 @@ the pay categories of `rules.payroll.split_pay`, with each client's country's pu
 
 A shift belongs to the month its local start date is in (as for approvals). Kinds: `passive` is
 paid by the passive rule (20 min per hour unless active time reaches a third); `active` and
-`night` (an awake night) are active time. Overtime is `rules.payroll.overtime_hours` over each
-assistant's active hours in time order, with the normal day and week of `config.Policy`; the week
-before the month is read for it, so a week that began in the last month counts whole. Exporting
+`night` (an awake night) are active time. Overtime is `rules.payroll.overtime_by_shift`: NO-OVERTIME's
+count of each week's overtime (the working-time rule set of the client), shared out over the shifts
+in time order; the week before the month is read for it, so a week that began in the last month
+counts whole and what that month paid is not paid again. Exporting
 marks each client's month exported and locks it, in the same transaction as the file is written: a
 failed write leaves nothing marked.
 
@@ -29,15 +30,14 @@ from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.hours import shift_hours
-from bpa_provider.rules.payroll import (
-    PAY_KEYS, OvertimeRules, PayRules, Work, overtime_hours, public_holidays, split_pay,
-)
+from bpa_provider.rules.payroll import PAY_KEYS, PayRules, overtime_by_shift, public_holidays, split_pay
+from bpa_provider.rules.worktime import ShiftFact
 from bpa_provider.services import employee_numbers
 from bpa_provider.services.base import require, service
 from bpa_provider.services.periods import client_rows, describe, lock_rows, unapproved_reasons
 from bpa_provider.services.worktime import (
     ClientInfo, ack_map, acknowledgement, assistants_by_id, client_infos, describe_shifts, local_date,
-    policy_or_default, violations_involving,
+    policy_or_default, rule_set, violations_involving,
 )
 from db.engine import Database
 from db.models import Assistant, Shift
@@ -138,6 +138,11 @@ def month_shifts(s: Session, first: date, last_exclusive: date,
     return chosen, infos
 
 
+def _aware(instant: datetime) -> datetime:
+    # SQLite hands back naive UTC; the rules want aware instants.
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+
+
 def _refs(s: Session, ids: set[int]) -> dict[int, Assistant]:
     return assistants_by_id(s, ids)
 
@@ -189,19 +194,18 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
     return out
 
 
-def _overtime_rules(policy: Policy) -> OvertimeRules:
+def _check_supplement(policy: Policy) -> None:
     if policy.overtime_supplement_percent < MIN_OVERTIME_SUPPLEMENT:
         raise ValidationError(N_(
             "The overtime supplement must be at least 40 % (arbeidsmiljøloven § 10-6); the config "
             "says {percent}"), field="overtime_supplement_percent", percent=policy.overtime_supplement_percent)
-    return OvertimeRules(policy.overtime_normal_day_hours, policy.overtime_normal_week_hours)
 
 
 def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
-          rules: PayRules = PayRules()) -> PayrollMonth:
+              rules: PayRules = PayRules()) -> PayrollMonth:
     """The month's payroll: per shift, its pay categories and overtime, gathered per assistant,
     client and local day. Reads the week before the month too, for the overtime of its first week."""
-    overtime_rules = _overtime_rules(policy)
+    _check_supplement(policy)
     context_first = first - timedelta(days=7)
     lo = datetime.combine(context_first, time(0), tzinfo=timezone.utc) - UTC_MARGIN
     hi = datetime.combine(last_exclusive, time(0), tzinfo=timezone.utc) + UTC_MARGIN
@@ -213,24 +217,26 @@ def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
     ).all()
     infos = client_infos(s, {r.client_id for r in found}, policy)
     split: dict[int, dict[str, float]] = {}
-    work: dict[int, list[Work]] = {}
+    facts: dict[int, list[ShiftFact]] = {}
     in_month: list = []
     for r in found:
         info = infos[r.client_id]
         day = local_date(r.start_utc, info.tz)
         if not context_first <= day < last_exclusive:
             continue
+        facts.setdefault(r.assistant_id, []).append(ShiftFact(
+            r.id, r.assistant_id, r.client_id, _aware(r.start_utc), _aware(r.end_utc), r.kind, info.tz))
+        if day < first:
+            continue  # the week before: its work counts towards overtime, it was paid last month
         years = {day.year, local_date(r.end_utc, info.tz).year}
         split[r.id] = split_pay(r.start_utc, r.end_utc, info.tz, "passive" if r.kind == "passive" else "active",
                                 public_holidays(info.country, years), rules,
                                 active_hours_in_passive_shift=r.active_minutes / 60.0)
-        active = split[r.id]["ordinary"] + split[r.id]["weekend"] + split[r.id]["holiday"]
-        work.setdefault(r.assistant_id, []).append(Work(r.id, day, active))
-        if day >= first:
-            in_month.append((r, day))
+        in_month.append((r, day))
     overtime: dict[int, float] = {}
-    for pieces in work.values():
-        overtime.update(overtime_hours(pieces, overtime_rules))
+    for pieces in facts.values():
+        # The rule set of the assistant's first shift's client, as NO-OVERTIME reads weeks in it.
+        overtime.update(overtime_by_shift(pieces, rule_set(infos[pieces[0].client_id].profile, policy)))
 
     people = _refs(s, {r.assistant_id for r, _day in in_month})
     employment = employee_numbers.in_force(s, people, first, last_exclusive)
