@@ -249,6 +249,29 @@ def _weeks_touched(fact: ShiftFact, tz: str, week_start_weekday: int) -> set[dat
     return out
 
 
+def _surely_no_overtime(facts: Sequence[ShiftFact], rules: RuleSet) -> bool:
+    """True when no day or week can hold overtime: every shift counted in full on each local day
+    and week it touches stays within the normal day and week (passive time only raises limits).
+    A bound, not the rule: False sends the shifts to the rule."""
+    zone = ZoneInfo(facts[0].tz)
+    per_day: dict[date, float] = {}
+    per_week: dict[date, float] = {}
+    for f in facts:
+        hours = (f.end - f.start).total_seconds() / _SECONDS_PER_HOUR
+        first = f.start.astimezone(zone).date()
+        last = (f.end - timedelta(microseconds=1)).astimezone(zone).date()
+        weeks = set()
+        day = first
+        while day <= last:
+            per_day[day] = per_day.get(day, 0.0) + hours
+            weeks.add(day - timedelta(days=(day.weekday() - rules.week_start_weekday) % 7))
+            day += timedelta(days=1)
+        for week in weeks:
+            per_week[week] = per_week.get(week, 0.0) + hours
+    return (max(per_day.values()) <= rules.normal_day_hours
+            and max(per_week.values()) <= rules.normal_week_hours)
+
+
 def overtime_by_shift(shifts: Sequence[ShiftFact], rules: RuleSet) -> dict[int, float]:
     """Overtime hours of each of one person's shifts, for payroll's overtime wage type.
 
@@ -265,6 +288,8 @@ def overtime_by_shift(shifts: Sequence[ShiftFact], rules: RuleSet) -> dict[int, 
 
     facts = sorted(shifts, key=lambda f: (f.start, f.end, f.id))
     out = {f.id: 0.0 for f in facts}
+    if not facts or _surely_no_overtime(facts, rules):
+        return out
     weeks = set(overtime_hours_by_week(facts, rules))
     if not weeks:
         return out  # the usual month: one count, nothing to share out

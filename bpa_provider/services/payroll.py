@@ -80,6 +80,7 @@ class PayrollRow:
 COLUMNS = ["assistant_ref", "assistant_name", "shifts", "hours", *PAY_KEYS, "overtime", "employee_number"]
 #: Wage kinds of a `PayEntry`: the hour categories, then overtime.
 ENTRY_KINDS = (*PAY_KEYS, "overtime")
+_KIND_ORDER = {kind: n for n, kind in enumerate(ENTRY_KINDS)}
 MIN_OVERTIME_SUPPLEMENT = 40.0  # arbeidsmiljøloven § 10-6 (11): at least 40 %
 
 
@@ -262,7 +263,7 @@ def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
     entries = sorted((
         PayEntry(people[aid].ref, number.get(aid, ""), infos[cid].ref, day, kind, round(h, 6))
         for (aid, cid, day, kind), h in per_day.items()
-    ), key=lambda e: (e.assistant_ref, e.day, e.client_ref, ENTRY_KINDS.index(e.kind)))
+    ), key=lambda e: (e.assistant_ref, e.day, e.client_ref, _KIND_ORDER[e.kind]))
     wages = {people[aid].ref: (employment[aid].hourly_wage if aid in employment else None) for aid in totals}
     clients = {r.client_id: infos[r.client_id].ref for r, _day in in_month}
     return PayrollMonth(first, out, entries, wages, policy.overtime_supplement_percent, clients)
