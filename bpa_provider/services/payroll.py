@@ -34,7 +34,7 @@ from bpa_provider.rules.payroll import PAY_KEYS, PayRules, overtime_by_shift, pu
 from bpa_provider.rules.worktime import ShiftFact
 from bpa_provider.services import employee_numbers
 from bpa_provider.services.base import require, service
-from bpa_provider.services.periods import client_rows, describe, lock_rows, unapproved_reasons
+from bpa_provider.services.periods import client_rows, describe, lock_many, unapproved_reasons
 from bpa_provider.services.worktime import (
     ClientInfo, ack_map, acknowledgement, assistants_by_id, client_infos, describe_shifts, local_date,
     policy_or_default, rule_set, violations_involving,
@@ -315,8 +315,7 @@ def export_payroll(db: Database, actor: Actor, year: int, month: int,
         result = pay_month(s, first, last, pol)
         if write is not None:
             write(result)
-        for cid in sorted(result.clients):
-            lock_rows(s, actor, cid, first, last, result.clients[cid], now, exported=True)
+        lock_many(s, actor, result.clients, first, last, now, exported=True)
         audit.record(s, actor, "export", "payroll", None,
                      summary=f"payroll {first:%Y-%m}: {len(result.rows)} assistants, "
                              f"{round(sum(r.hours for r in result.rows), 2)} h")

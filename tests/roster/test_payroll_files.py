@@ -201,3 +201,39 @@ def test_every_csv_cell_passes_the_formula_guard():
         assert not any(c[:1] in ("=", "+", "@", "\t", "\r") for c in cells)
     lines = list(csv.reader(io.StringIO(payroll_files.lines(month, WAGES).decode()), delimiter=";"))
     assert lines[0][11] == "'@SUM(A1)"
+
+
+def test_the_month_is_locked_for_every_client_with_one_chained_log_insert(db, admin, coordinator, auditor):
+    from sqlalchemy import func
+
+    from bpa_provider.services import audit_log
+    from db.models import AuditEvent, PeriodApproval
+    from roster_world import make_world
+
+    worlds = [make_world(db, admin, muni_name=name) for name in ("Hamar", "Stange", "Elverum")]
+    with db.write() as s:
+        for w in worlds:
+            for d in (1, 2, 3):
+                s.add(Shift(client_id=w.client.id, assistant_id=w.regular.id, start_utc=_at(d, 8),
+                            end_utc=_at(d, 15), status="worked"))
+    # One client approved its month before: its row is updated, the others' created.
+    periods.approve_period(db, coordinator, worlds[0].client.id, *JUNE, now=NOW)
+    for w in worlds[1:]:
+        periods.approve_period(db, coordinator, w.client.id, date(2026, 6, 1), date(2026, 6, 8), now=NOW)
+        periods.approve_period(db, coordinator, w.client.id, date(2026, 6, 8), JUNE[1], now=NOW)
+    result = payroll.export_payroll(db, coordinator, 2026, 6, now=NOW)
+    assert len(result.clients) == 3
+    with db.read() as s:
+        rows = s.execute(select(PeriodApproval).where(PeriodApproval.period_start == JUNE[0],
+                                                      PeriodApproval.period_end == JUNE[1])).scalars().all()
+        logged = s.execute(select(AuditEvent.subject, AuditEvent.entity_id, AuditEvent.before)
+                           .where(AuditEvent.action == "export", AuditEvent.entity == "period_approval")
+                           .order_by(AuditEvent.id)).all()
+        assert s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "payroll")).scalar() == 1
+    assert sorted(r.client_id for r in rows) == sorted(w.client.id for w in worlds)
+    assert all(r.exported_at is not None and r.locked_by == "coord" for r in rows)
+    assert [x.subject for x in logged] == sorted(w.client.ref for w in worlds)
+    assert {x.entity_id for x in logged} == {r.id for r in rows}
+    assert [x.before is not None for x in logged] == [True, False, False]  # updated, created, created
+    report = audit_log.verify(db, auditor)
+    assert report.ok, report.reason
