@@ -149,19 +149,25 @@ def _refs(s: Session, ids: set[int]) -> dict[int, Assistant]:
 
 
 def blockers(s: Session, first: date, last_exclusive: date, now: datetime, policy: Policy,
-             need_numbers: bool = False) -> list[Blocker]:
+             need_numbers: bool = False, digits_only: bool = False) -> list[Blocker]:
     """Everything that stops payroll for the month (empty: clear to run). `need_numbers`: a file
-    that names people by employee number also needs every assistant's number."""
+    that names people by employee number also needs every assistant's number; `digits_only`: one
+    that reads it as a number (Visma Lønn) needs digits."""
     shifts, infos = month_shifts(s, first, last_exclusive, policy)
     people = _refs(s, {sh.assistant_id for sh in shifts})
     out: list[Blocker] = []
-    if need_numbers:
+    if need_numbers or digits_only:
         numbers = employee_numbers.in_force(s, people, first, last_exclusive)
-        out += [Blocker("no_employee_number", "", people[aid].ref,
-                        _("no employee number on the employment in force; add it on the assistant's "
-                          "employment (the app, or 'import employments')"))
-                for aid in sorted(people, key=lambda a: people[a].ref)
-                if not (numbers.get(aid) and numbers[aid].employee_number)]
+        for aid in sorted(people, key=lambda a: people[a].ref):
+            number = numbers[aid].employee_number if aid in numbers else ""
+            if not number:
+                out.append(Blocker("no_employee_number", "", people[aid].ref, _(
+                    "no employee number on the employment in force; add it on the assistant's "
+                    "employment (the app, or 'import employments')")))
+            elif digits_only and not (number.isascii() and number.isdigit()):
+                out.append(Blocker("no_employee_number", "", people[aid].ref, _(
+                    "employee number {number} is not digits only, and Visma Lønn reads it as a "
+                    "number").format(number=number)))
     for cid in sorted({sh.client_id for sh in shifts}, key=lambda c: infos[c].ref):
         info = infos[cid]
         out += [Blocker("unapproved", info.ref, "", r)
@@ -277,14 +283,16 @@ def rows(s: Session, first: date, last_exclusive: date, policy: Policy,
 
 @service
 def payroll_check(db: Database, actor: Actor, year: int, month: int, *, now: datetime | None = None,
-                  policy: Policy | None = None, need_numbers: bool = False) -> list[Blocker]:
+                  policy: Policy | None = None, need_numbers: bool = False,
+                  digits_only: bool = False) -> list[Blocker]:
     """What blocks payroll for the month: unapproved periods, shifts not yet worked, months already
     exported, shifts without employment, blocking violations, unacknowledged warnings, and with
-    `need_numbers` assistants without an employee number."""
+    `need_numbers` assistants without an employee number (`digits_only`: or with one that is not
+    digits only, for Visma Lønn)."""
     require(actor, "payroll.export", what="run payroll")
     first, last = _month(year, month)
     with db.read() as s:
-        return blockers(s, first, last, now or utcnow(), policy_or_default(policy), need_numbers)
+        return blockers(s, first, last, now or utcnow(), policy_or_default(policy), need_numbers, digits_only)
 
 
 @service
@@ -301,7 +309,7 @@ def payroll_preview(db: Database, actor: Actor, year: int, month: int, *,
 def export_payroll(db: Database, actor: Actor, year: int, month: int,
                    write: Callable[[PayrollMonth], None] | None = None, *,
                    now: datetime | None = None, policy: Policy | None = None,
-                   need_numbers: bool = False) -> PayrollMonth:
+                   need_numbers: bool = False, digits_only: bool = False) -> PayrollMonth:
     """Run the pre-run check (PayrollBlocked listing every reason), compute the month, hand it to
     `write` and mark every client's month exported and locked, all in one transaction."""
     require(actor, "payroll.export", what="run payroll")
@@ -309,7 +317,7 @@ def export_payroll(db: Database, actor: Actor, year: int, month: int,
     pol = policy_or_default(policy)
     now = now or utcnow()
     with db.write() as s:
-        found = blockers(s, first, last, now, pol, need_numbers)
+        found = blockers(s, first, last, now, pol, need_numbers, digits_only)
         if found:
             raise PayrollBlocked(found)
         result = pay_month(s, first, last, pol)

@@ -182,6 +182,14 @@ def test_export_needs_employee_numbers_for_lines_and_paxml_and_locks_the_month(w
     assert [(b.kind, b.assistant_ref) for b in found] == [("no_employee_number", world.substitute.ref)]
     with pytest.raises(payroll.PayrollBlocked):
         payroll.export_payroll(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True)
+    # Visma Lønn reads employee numbers as numbers: a letter blocks the lines layout, not PAXml.
+    with world.db.write() as s:
+        s.execute(update(Employment).where(Employment.assistant_id == world.substitute.id)
+                  .values(employee_number="S-7"))
+    assert payroll.payroll_check(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True) == []
+    found = payroll.payroll_check(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True, digits_only=True)
+    assert [(b.kind, b.assistant_ref) for b in found] == [("no_employee_number", world.substitute.ref)]
+    assert "S-7" in found[0].detail
     written: list[bytes] = []
     result = payroll.export_payroll(
         world.db, coordinator, 2026, 6, lambda m: written.append(payroll_files.lines(m, WAGES)), now=NOW)
