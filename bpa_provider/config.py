@@ -64,10 +64,8 @@ class Policy:
     rule_profile_se: str = "se-default"
     coapproval_when_course_overdue: bool = True
     se_notice_months: int = 1  # Sweden: an assistant's notice when the assignment ends
-    # Payroll overtime (arbeidsmiljøloven § 10-6): work beyond the agreed normal day or week, paid
-    # with at least 40 % supplement. The tariff or contract may agree a shorter normal week (37.5 h).
-    overtime_normal_day_hours: float = 9.0
-    overtime_normal_week_hours: float = 40.0
+    # Payroll overtime (arbeidsmiljøloven § 10-6): the hours NO-OVERTIME counts (the normal day and
+    # week of the working-time rule profile) are paid with at least this supplement.
     overtime_supplement_percent: float = 40.0
     # Working time (docs/rosters.md, "Rules"): helse- og omsorgstjenesteloven § 5-4 asks for a
     # police certificate from employments starting on or after this date.
