@@ -204,10 +204,17 @@ def test_breaks_total_thirty_minutes_from_eight_hours(gap, fails):
     assert only(check_assistant(short, OFF_SHIFT_BREAKS), "NO-BREAK") == []
 
 
-@pytest.mark.parametrize(("end", "fails"), [((13, 0), False), ((13, 1), True)])
-def test_swedish_work_more_than_five_hours_in_a_row_needs_a_break(end, fails):
+@pytest.mark.parametrize(("start", "end", "fails"), [
+    ((2026, 3, 2, 8), (2026, 3, 2, 13, 0), False),
+    ((2026, 3, 2, 8), (2026, 3, 2, 13, 1), True),
+    ((2026, 3, 28, 23), (2026, 3, 29, 5, 0), False),     # spring: 6 h on the clock, 5 h worked
+    ((2026, 3, 28, 23), (2026, 3, 29, 5, 1), True),
+    ((2026, 10, 24, 23), (2026, 10, 25, 3, 0), False),   # autumn: 4 h on the clock, 5 h worked
+    ((2026, 10, 24, 23), (2026, 10, 25, 3, 1), True),
+])
+def test_swedish_work_more_than_five_hours_in_a_row_needs_a_break(start, end, fails):
     stockholm = ZoneInfo("Europe/Stockholm")
-    shift = sh(1, at(2026, 3, 2, 8, tz=stockholm), at(2026, 3, 2, *end, tz=stockholm), tz="Europe/Stockholm")
+    shift = sh(1, at(*start, tz=stockholm), at(*end, tz=stockholm), tz="Europe/Stockholm")
     found = only(check_assistant([shift], replace(SE, breaks_in_shift=False)), "SE-BREAK")
     assert bool(found) is fails
     if fails:
