@@ -300,7 +300,7 @@ def schedules(draw):
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(schedules(), st.integers(-96, 1500), st.integers(4, 56),
-       st.sampled_from(["NO-OVERTIME", "NO-SUNDAY"]))
+       st.sampled_from(["NO-OVERTIME", "NO-SUNDAY", "NO-PASSIVE"]))
 def test_adding_a_shift_never_removes_a_limit_violation(shifts, at_q, len_q, rule):
     assume(only(check_assistant(shifts, TIGHT, holidays=HOLIDAYS_2026), rule))
     start = shifts[0].start + QUARTER_H * at_q
