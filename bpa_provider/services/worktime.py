@@ -111,17 +111,21 @@ def rule_set(name: str, policy: Policy | None = None) -> RuleSet:
     overtime agreement, breaks inside the shift, Sunday averaging); a misconfigured name is
     reported, not a crash deep in a save."""
     try:
-        return _rule_set(name, policy)
+        rules = profile(name)
     except ValueError:
         raise ValidationError(_("Unknown working-time rule profile '{name}' in the configuration "
                                 "or municipality").format(name=name), field="rule_profile") from None
+    if policy is None:
+        return rules
+    try:
+        return _with_policy(rules, policy)
+    except ValueError as exc:
+        raise ValidationError(_("Bad working-time setting in the configuration: {reason}").format(
+            reason=exc), field="policy") from None
 
 
 @lru_cache(maxsize=32)
-def _rule_set(name: str, policy: Policy | None) -> RuleSet:
-    rules = profile(name)
-    if policy is None:
-        return rules
+def _with_policy(rules: RuleSet, policy: Policy) -> RuleSet:
     if policy.overtime_agreement:
         rules = with_overtime_agreement(rules)
     return replace(rules, police_certificate_from=policy.police_certificate_required_from,

@@ -81,3 +81,11 @@ def test_overtime_over_four_weeks_is_seen_beyond_the_seven_day_margin(world):
         last = s.query(Shift).order_by(Shift.start_utc.desc()).first()
     assert [x for x in worktime.check_assistant_window(db, a.id, last.start_utc, last.end_utc, policy=agreed)
             if x.rule_id == "NO-OVERTIME"] == []
+
+
+def test_a_bad_working_time_setting_is_reported_as_such(world):
+    db, admin, c, a = world.db, world.admin, world.client, world.regular
+    with pytest.raises(ValidationError) as exc:
+        roster.create_shift(db, admin, c.id, a.id, "2026-03-02T08:00", "16:00",
+                            policy=replace(Policy(), sunday_off_every=0))
+    assert "Bad working-time setting" in exc.value.message
