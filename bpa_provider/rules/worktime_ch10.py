@@ -226,10 +226,10 @@ def check_more(sched: _Schedule, weeks: list[date], holidays: Collection[date]) 
     return [] if r.breaks_in_shift else _breaks_se(sched)
 
 
-def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet) -> int:
+def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet, holidays: Collection[date] = frozenset()) -> int:
     """Days of earlier shifts the rules need beyond a week for these shifts: overtime weeks look
-    back 52 weeks (Sweden's yearly overtime to the start of the year), an averaging agreement on
-    Sundays 26; 0 when nothing looks back."""
+    back 52 weeks (Sweden's yearly overtime to the start of the year), Sunday/holiday work under
+    an averaging agreement 26; 0 when nothing looks back."""
     if not shifts:
         return 0
     sched = _Schedule(_prepare(shifts, "assistant_id"), rules)
@@ -240,7 +240,10 @@ def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet) -> int:
             for d in sched.work_weeks())
         return 7 * 53 if over else 0
     days = 0
-    if rules.sunday_average_weeks:
+    if rules.sunday_average_weeks and any(
+            sched.work.work(_local_us(f - timedelta(days=1), rules.sunday_eve_from, sched.tz),
+                            _local_us(l, rules.sunday_until, sched.tz)) > 0
+            for f, l in _sunday_units(sched, holidays, 0)):
         days = 7 * rules.sunday_average_weeks
     longest = 52 if rules.overtime_52weeks_hours is not None else 4 if rules.overtime_4weeks_hours is not None else 1
     if longest > 1 and _overtime_weeks(sched, sched.work_weeks()):

@@ -297,7 +297,10 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     need: dict[int, int] = {}
     for aid, rows in data.by_assistant.items():
         for name in {data.infos[sh.client_id].profile for sh in rows}:
-            days = needs_history([fact(sh, data.infos[sh.client_id]) for sh in rows], rule_set(name, policy))
+            rules = rule_set(name, policy)
+            first, last = _span(rows, data.infos)
+            days = needs_history([fact(sh, data.infos[sh.client_id]) for sh in rows], rules,
+                                 holidays_between(rules.country, first, last))
             if days:
                 need[aid] = max(need.get(aid, 0), days)
     if not need:
@@ -321,6 +324,13 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     data.history = frozenset(added)
 
 
+def _span(shifts: list[Shift], infos: dict[int, ClientInfo]) -> tuple[date, date]:
+    """Local dates around the shifts (a day either side), for the public holidays to load."""
+    first = min(local_date(sh.start_utc, infos[sh.client_id].tz) for sh in shifts) - timedelta(days=1)
+    last = max(local_date(sh.end_utc, infos[sh.client_id].tz) for sh in shifts) + timedelta(days=1)
+    return first, last
+
+
 def _merge(violations: Iterable[Violation]) -> list[Violation]:
     seen: dict[tuple[str, tuple[int, ...], str], Violation] = {}
     for v in violations:
@@ -335,8 +345,7 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
         return []
     facts = {sh.id: fact(sh, data.infos[sh.client_id]) for sh in shifts}
     ctx = data.contexts.get(assistant_id) or AssistantContext((), {}, None, None)
-    first = min(local_date(sh.start_utc, data.infos[sh.client_id].tz) for sh in shifts) - timedelta(days=1)
-    last = max(local_date(sh.end_utc, data.infos[sh.client_id].tz) for sh in shifts) + timedelta(days=1)
+    first, last = _span(shifts, data.infos)
     out: list[Violation] = []
     for name in sorted({data.infos[sh.client_id].profile for sh in shifts}):
         rules = rule_set(name, data.policy)

@@ -316,3 +316,12 @@ def test_only_schedules_with_overtime_need_a_year_of_history():
     longer = week[:4] + [replace(week[4], end=week[4].end + timedelta(minutes=1))]
     assert needs_history(longer, SE) == 7 * 53  # SE-OVERTIME counts the calendar year
     assert needs_history(longer, profile("se-domestic")) == 0  # no yearly overtime rule
+
+
+def test_sunday_averaging_looks_back_only_for_sunday_work():
+    rules = replace(NO, sunday_average_weeks=26)
+    weekdays_only = days(date(2026, 3, 2), range(5), 8, 16)
+    assert needs_history(weekdays_only, rules) == 0
+    easter_monday = [sh(1, at(2026, 4, 6, 8), at(2026, 4, 6, 16))]
+    assert needs_history(easter_monday, rules) == 0  # no holidays given: a Monday
+    assert needs_history(easter_monday, rules, HOLIDAYS_2026) == 26 * 7
