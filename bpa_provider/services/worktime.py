@@ -200,6 +200,14 @@ class Loaded:
     # Earlier shifts loaded for the rules that look back (overtime over 4 and 52 weeks, Sunday
     # averaging): they inform the clock rules only, never credentials or two helpers.
     history: frozenset[int] = frozenset()
+    facts: dict[int, ShiftFact] = field(default_factory=dict)  # by shift id, made once
+
+    def fact(self, sh: Shift) -> ShiftFact:
+        """The shift as the rules see it (made once per load: a report checks every shift twice)."""
+        made = self.facts.get(sh.id)
+        if made is None:
+            made = self.facts[sh.id] = fact(sh, self.infos[sh.client_id])
+        return made
 
 
 def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict[int, AssistantContext]:
@@ -296,11 +304,12 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     looks back 52 weeks): only those few assistants pay for the longer look-back."""
     need: dict[int, int] = {}
     for aid, rows in data.by_assistant.items():
+        facts = [data.fact(sh) for sh in rows]
         for name in {data.infos[sh.client_id].profile for sh in rows}:
             rules = rule_set(name, policy)
-            first, last = _span(rows, data.infos)
-            days = needs_history([fact(sh, data.infos[sh.client_id]) for sh in rows], rules,
-                                 holidays_between(rules.country, first, last))
+            # Holidays matter here only for Sunday averaging (does this assistant work Sundays?).
+            days = needs_history(facts, rules, holidays_between(rules.country, *_span(rows, data.infos))
+                                 if rules.sunday_average_weeks else frozenset())
             if days:
                 need[aid] = max(need.get(aid, 0), days)
     if not need:
@@ -343,7 +352,7 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
     shifts = data.by_assistant.get(assistant_id, [])
     if not shifts:
         return []
-    facts = {sh.id: fact(sh, data.infos[sh.client_id]) for sh in shifts}
+    facts = {sh.id: data.fact(sh) for sh in shifts}
     ctx = data.contexts.get(assistant_id) or AssistantContext((), {}, None, None)
     first, last = _span(shifts, data.infos)
     out: list[Violation] = []
