@@ -269,6 +269,7 @@ class Employment(SQLModel, table=True):
     position_percent: float = Field(default=100.0)
     kind: str = Field(default="permanent", max_length=20)  # permanent, temporary, on_call
     hourly_wage: Optional[float] = None
+    employee_number: str = Field(default="", max_length=20)  # the payroll system's number for the person
     seniority_date: Optional[date] = None  # kept across a transfer of undertaking
     police_certificate_on: Optional[date] = None
     police_certificate_checked_by: str = Field(default="", max_length=64)
@@ -622,19 +623,28 @@ class HandoverExport(SQLModel, table=True):
 # --------------------------------------------------------------------------- Sweden: sick pay
 
 
-class SickPeriod(SQLModel, table=True):
-    """An assistant's sick leave, the basis for a sick-pay claim to the municipality (Sweden)."""
+class Absence(SQLModel, table=True):
+    """An assistant's absence: sick leave (self-certified or with a sick note, graded), a sick
+    child, holiday, welfare, unpaid or parental leave (docs/absence.md). Sweden's sick periods,
+    the basis of sick-pay claims to municipalities, are absences of the sick kinds."""
 
-    __tablename__ = "sick_period"
+    __tablename__ = "absence"
+    __table_args__ = (Index("ix_absence_assistant_from", "assistant_id", "from_date"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    assistant_id: int = Field(foreign_key="assistant.id", index=True)
+    assistant_id: int = Field(foreign_key="assistant.id")
+    kind: str = Field(default="self-cert", max_length=12)  # rules/absence.py KINDS
     from_date: date
     to_date: date
-    doctor_note_on: Optional[date] = None
+    grade: int = Field(default=100)  # a graded sick note: the share of work missed, in %
+    doctor_note_on: Optional[date] = None  # the document received (sick note, application)
+    cancelled: bool = Field(default=False)  # recorded in error: kept, counted nowhere
     note: str = Field(default="", max_length=500)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+SickPeriod = Absence  # Sweden's name for the sick kinds (services/sickpay.py)
 
 
 class SickPayClaim(SQLModel, table=True):
@@ -642,7 +652,7 @@ class SickPayClaim(SQLModel, table=True):
 
     __tablename__ = "sick_pay_claim"
     id: Optional[int] = Field(default=None, primary_key=True)
-    sick_period_id: int = Field(foreign_key="sick_period.id", index=True)
+    sick_period_id: int = Field(foreign_key="absence.id", index=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     municipality_id: int = Field(foreign_key="municipality.id")
     first_day: date

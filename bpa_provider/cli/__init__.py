@@ -27,6 +27,7 @@ from typing import MutableMapping, Sequence
 
 from bpa_provider.crashlog import log_crash
 from bpa_provider.cli.context import CliError, Context
+from bpa_provider.config import ConfigError
 from bpa_provider.errors import ServiceError
 
 
@@ -77,6 +78,9 @@ def _no_quick_answer(message: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _global_options(_Parser(prog="bpa-provider", description="Run a BPA / personal-assistance provider."))
+    from bpa_provider import __version__
+
+    parser.add_argument("--version", action="version", version=f"bpa-provider {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     from bpa_provider.cli import commands
 
@@ -160,6 +164,8 @@ def remote_argv(original: str | None, commands: set[str]) -> list[str] | None:
             raise Refused(f"'{name}' cannot be given over SSH: your key decides who you are and which database")
     if words[0] in ("-h", "--help"):
         return ["--help"]
+    if words[0] == "--version":
+        return ["--version"]
     if words[0] not in commands:
         raise Refused(
             f"'{words[0][:40]}' is not a bpa-provider command; this key runs only bpa-provider "
@@ -187,6 +193,31 @@ def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
         if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
             return set(action.choices)
     return set()
+
+
+def refuse_forced(args: argparse.Namespace, reason: str) -> int:
+    """Turn away a forced command's request: one line, exit 1, and a row in the access log.
+
+    The line comes first and stands whatever happens next; the log row needs the database,
+    which may be missing or unreadable (then there is nothing to log into)."""
+    sys.stderr.write(f"bpa-provider: refused: {reason}\n")
+    log_forced_refusal(args, reason)
+    return 1
+
+
+def log_forced_refusal(args: argparse.Namespace, reason: str) -> None:
+    """The access-log row of a forced command's refusal (nothing is printed here)."""
+    from bpa_provider import identity
+
+    ctx = None
+    try:
+        ctx = Context.from_args(args)
+        identity.log_refusal(ctx.database(), args.as_user, reason)
+    except ServiceError:
+        pass  # no usable database (or settings): the refusal stands without a log row
+    finally:
+        if ctx is not None:
+            ctx.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,7 +265,7 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
     argv = list(argv)
     quick = app_only_args(argv, os.environ)
     if quick is not None:
-        return _run(Context.from_args(quick), quick, remote=bool(quick.as_user) and "SSH_CONNECTION" in os.environ)
+        return _start(quick, remote=bool(quick.as_user) and "SSH_CONNECTION" in os.environ)
     if own_process:
         # Building the parser imports the commands and with them SQLAlchemy, pydantic and our
         # models: ~300,000 objects that are never garbage, which the cyclic collector walked
@@ -254,19 +285,33 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
         try:
             inner = remote_argv(os.environ.get("SSH_ORIGINAL_COMMAND"), _subcommands(parser))
         except Refused as exc:
-            sys.stderr.write(f"bpa-provider: refused: {exc}\n")
-            return 1
+            return refuse_forced(args, str(exc))
         if inner is not None:
             outer = args
-            args = parser.parse_args(inner)
+            try:
+                args = parser.parse_args(inner)
+            except SystemExit as exc:
+                if exc.code:  # a usage error (a shell's `;` or `$(…)`, a typo): argparse said why
+                    log_forced_refusal(outer, "the command was not understood (usage error)")
+                raise
             args.as_user, args.db = outer.as_user, outer.db
             args.lang = args.lang or outer.lang
             named = server_paths(args)
             if named:
-                sys.stderr.write(f"bpa-provider: refused: over SSH a command cannot name files on the server "
-                                 f"({', '.join(named)[:80]}); use '-' for standard input or output\n")
-                return 1
-    return _run(Context.from_args(args), args, remote=remote)
+                return refuse_forced(args, f"over SSH a command cannot name files on the server "
+                                           f"({', '.join(named)[:80]}); use '-' for standard input or output")
+    return _start(args, remote=remote)
+
+
+def _start(args: argparse.Namespace, *, remote: bool) -> int:
+    """Read the settings, then run: a setting that cannot be used is one line and exit 2, before
+    anything else happens (bpa_provider.config)."""
+    try:
+        ctx = Context.from_args(args)
+    except ConfigError as exc:
+        sys.stderr.write(f"bpa-provider: {_one_line(exc.localized())}\n")
+        return exc.exit_code
+    return _run(ctx, args, remote=remote)
 
 
 def _run(ctx: Context, args: argparse.Namespace, *, remote: bool) -> int:

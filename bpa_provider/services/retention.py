@@ -18,9 +18,7 @@ is checkpointed afterwards so old page images leave the WAL file too.
 
 from __future__ import annotations
 
-import os
-import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.config import RetentionPolicy, load_settings
 from bpa_provider.services.base import require, service
 from db.engine import Database
 from db.models import (
@@ -40,37 +39,10 @@ from db.models import (
 from db.types import utcnow
 
 
-@dataclass(frozen=True)
-class RetentionPolicy:
-    """Years a record is kept after the calendar year it ended (see docs/privacy.md for the basis)."""
-
-    client_years: int = 5  # NO: bokføringsloven § 13 (5 years after the accounting year)
-    client_years_se: int = 7  # SE: bokföringslagen 7 kap. 2 § (7 years)
-    assistant_years: int = 5  # policy, on the same accounting basis (payroll records)
-    assistant_years_se: int = 7
-    supervisor_years: int = 5  # policy: as long as the client they supervised
-    review_years: int = 2  # policy: review notes, after the assistant stopped working for the client
-
-
 def load_policy(env: Mapping[str, str] | None = None, path: Path | None = None) -> RetentionPolicy:
-    """Defaults, then `[retention]` in the config file, then BPA_RETENTION_* variables."""
-    from bpa_provider.config import config_path
-
-    env = os.environ if env is None else env
-    data: dict[str, Any] = {}
-    path = path or config_path()
-    if path.is_file():
-        with path.open("rb") as fh:
-            data = tomllib.load(fh).get("retention", {})
-    updates: dict[str, int] = {}
-    for f in fields(RetentionPolicy):
-        raw = env.get(f"BPA_RETENTION_{f.name.upper()}", data.get(f.name))
-        if raw is not None:
-            value = int(raw)
-            if not 0 <= value <= 100:
-                raise ValueError(f"retention {f.name} must be 0-100 years, not {value}")
-            updates[f.name] = value
-    return replace(RetentionPolicy(), **updates)
+    """Defaults, then `[retention]` in the config file, then BPA_RETENTION_* variables (checked
+    with every other setting in `bpa_provider.config`: ConfigError, a ValueError, when unusable)."""
+    return load_settings(path, env).retention
 
 
 @dataclass(frozen=True)

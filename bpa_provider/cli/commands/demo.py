@@ -8,10 +8,12 @@ with real data.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from bpa_provider.cli.context import CliError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
+
+# The phases load_demo reports, as the progress line names them.
+STEPS = {"clients": N_("clients"), "assistants": N_("assistants"), "shifts": N_("shifts")}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +30,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     from bpa_provider.demo import has_clients, load_demo
     from bpa_provider.identity import current_login
+    from bpa_provider.progress import progress
     from bpa_provider.services.users import ensure_first_admin
     from db import migrate
 
@@ -49,16 +52,8 @@ def run(ctx, args) -> int:  # noqa: ANN001
     login = current_login()
     if ensure_first_admin(db, login):
         ctx.out.write(_("First user '{login}' created as admin.").format(login=login) + "\n")
-    show = sys.stderr.isatty()
-
-    def progress(step: str) -> None:
-        if show:
-            sys.stderr.write(".")
-            sys.stderr.flush()
-
-    summary = load_demo(db, ctx.actor(), seed=args.seed, clients=args.clients, assistants=args.assistants,
-                        months=args.months, progress=progress)
-    if show:
-        sys.stderr.write("\n")
+    with progress(_("Building the demo company")) as bar:
+        summary = load_demo(db, ctx.actor(), seed=args.seed, clients=args.clients, assistants=args.assistants,
+                            months=args.months, progress=lambda step: bar.step(_(STEPS.get(step, step))))
     ctx.out.write("\n".join(summary.lines()) + "\n")
     return 0

@@ -24,15 +24,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(ctx, args) -> int:  # noqa: ANN001
     from db.engine import default_url, sqlite_file
 
-    from bpa_provider.services import backup
+    from bpa_provider.i18n import _
     from bpa_provider.identity import current_login
+    from bpa_provider.progress import progress
+    from bpa_provider.services import backup
+
+    if args.file == "-":
+        raise CliError(_("restore reads a backup file on the server; name the file"))
 
     path = sqlite_file(ctx.db_url or default_url())
     if path is None:
         raise CliError("restore handles SQLite files; a PostgreSQL dump is restored with pg_restore "
                        "(see docs/privacy.md)")
     target = Path(path)
-    result = backup.restore(Path(args.file), target, force=args.force, by=current_login())
+    with progress(_("Restoring")):
+        result = backup.restore(Path(args.file), target, force=args.force, by=current_login())
     ctx.out.write(f"Restored {args.file} into {result.path} (schema {result.revision}, "
                   f"{result.audit_rows} access-log rows verified).\n")
     from db import migrate

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.i18n import _
+    from bpa_provider.progress import progress
     from bpa_provider.rules.dates import parse_optional_date
     from bpa_provider.services import retention
 
@@ -34,11 +36,13 @@ def run(ctx, args) -> int:  # noqa: ANN001
         raise CliError(str(exc)) from None
     db, actor = ctx.database(), ctx.actor()
     if args.dry_run:
-        due = retention.find_due(db, actor, today=today, policy=policy)
+        with progress(_("Looking for data past its retention period"), quiet=args.format == "json"):
+            due = retention.find_due(db, actor, today=today, policy=policy)
         ctx.emit([d.as_dict() for d in due], args.format, COLUMNS)
         _summary(ctx, args, f"{len(due)} record(s) past their retention period; nothing changed (dry run).")
         return 0
-    done = retention.apply(db, actor, policy=policy)
+    with progress(_("Anonymising"), quiet=args.format == "json"):
+        done = retention.apply(db, actor, policy=policy)
     ctx.emit([d.as_dict() for d in done], args.format, COLUMNS)
     _summary(ctx, args, f"{len(done)} record(s) anonymised; hour totals are kept.")
     return 0

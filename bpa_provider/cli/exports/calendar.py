@@ -1,4 +1,4 @@
-"""`bpa-provider export calendar --out FILE.ics`: course dates and scheduled staff reviews as an
+"""`bpa-provider export calendar --out FILE.ics|-`: course dates and scheduled staff reviews as an
 iCalendar file (all-day events) for a coordinator's calendar program.
 
 Only references and the assistant's name go into the file — no client names, no review notes —
@@ -14,7 +14,7 @@ from bpa_provider.cli.context import CliError
 
 def register(members: argparse._SubParsersAction) -> None:
     p = members.add_parser("calendar", help="course dates and scheduled reviews as an .ics file")
-    p.add_argument("--out", required=True, metavar="FILE.ics")
+    p.add_argument("--out", required=True, metavar="FILE.ics", help="the file to write, or '-' for standard output")
     p.add_argument("--from", dest="from_date", metavar="DATE", help="first day (default: today)")
     p.add_argument("--days", type=int, default=365, help="how far ahead (default 365)")
     p.set_defaults(func=run)
@@ -22,8 +22,8 @@ def register(members: argparse._SubParsersAction) -> None:
 
 def run(ctx, args) -> int:  # noqa: ANN001
     from datetime import date, timedelta
-    from pathlib import Path
 
+    from bpa_provider.cli.output import check_target, describe, is_stdio, open_output, status_stream
     from bpa_provider.i18n import _
     from bpa_provider.ical import Event, calendar
     from bpa_provider.rules.dates import parse_date
@@ -37,9 +37,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
     except ValueError as exc:
         raise CliError(str(exc)) from None
     end = start + timedelta(days=args.days)
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise CliError(_("folder {path} does not exist").format(path=out.parent))
+    check_target(args.out)
     db, actor = ctx.database(), ctx.actor()
     events = []
     for cs in list_sessions(db, actor, from_date=start, to_date=end):
@@ -58,9 +56,9 @@ def run(ctx, args) -> int:  # noqa: ANN001
             summary=f"{_('Staff review')}: {r.assistant_name} ({r.assistant_ref}) – {r.client_ref}",
             start=day, end=day + timedelta(days=1),
             description=f"{_('Due')}: {r.next_due.isoformat()} ({r.status})"))
-    try:
-        out.write_text(calendar(events, name="bpa-provider"), encoding="utf-8", newline="")
-    except OSError as exc:
-        raise CliError(_("cannot write {path}: {err}").format(path=out, err=exc.strerror)) from None
-    ctx.out.write(_("{n} events written to {path}.").format(n=len(events), path=out) + "\n")
+    with open_output(args.out, newline="", stdout=ctx.out) as fh:
+        fh.write(calendar(events, name="bpa-provider"))
+    if not is_stdio(args.out):
+        status_stream(args.out, ctx.out).write(
+            _("{n} events written to {path}.").format(n=len(events), path=describe(args.out)) + "\n")
     return 0

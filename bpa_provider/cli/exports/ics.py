@@ -1,4 +1,4 @@
-"""`bpa-provider export ics --assistant REF --from DATE --to DATE --out FILE.ics`: an assistant's
+"""`bpa-provider export ics --assistant REF --from DATE --to DATE --out FILE.ics|-`: an assistant's
 shifts as a calendar (`--out -` writes to standard output)."""
 
 from __future__ import annotations
@@ -11,27 +11,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--assistant", required=True, metavar="REF")
     p.add_argument("--from", dest="date_from", required=True, metavar="DATE")
     p.add_argument("--to", dest="date_to", required=True, metavar="DATE")
-    p.add_argument("--out", required=True, metavar="FILE.ics")
+    p.add_argument("--out", required=True, metavar="FILE.ics", help="the file to write, or '-' for standard output")
     p.set_defaults(func=run)
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from pathlib import Path
-
     from bpa_provider.cli.commands.roster import assistant_id, day
-    from bpa_provider.cli.context import CliError
+    from bpa_provider.cli.output import check_target, describe, is_stdio, open_output, status_stream
     from bpa_provider.i18n import _
     from bpa_provider.services.exports import assistant_ics
 
     first, last = day(args.date_from, "--from"), day(args.date_to, "--to")
+    check_target(args.out)
     text = assistant_ics(ctx.database(), ctx.actor(), assistant_id(ctx, args.assistant), first, last,
                          policy=ctx.settings.policy)
-    if args.out == "-":
-        ctx.out.write(text)
-        return 0
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise CliError(_("the folder {path} does not exist").format(path=out.parent))
-    out.write_text(text, encoding="utf-8", newline="")
-    ctx.out.write(_("{n} shifts written to {path}").format(n=text.count("BEGIN:VEVENT"), path=out) + "\n")
+    with open_output(args.out, newline="", stdout=ctx.out) as fh:
+        fh.write(text)
+    if not is_stdio(args.out):  # piped: the calendar alone, as before
+        status_stream(args.out, ctx.out).write(_("{n} shifts written to {path}").format(
+            n=text.count("BEGIN:VEVENT"), path=describe(args.out)) + "\n")
     return 0
