@@ -89,3 +89,15 @@ def test_a_bad_working_time_setting_is_reported_as_such(world):
         roster.create_shift(db, admin, c.id, a.id, "2026-03-02T08:00", "16:00",
                             policy=replace(Policy(), sunday_off_every=0))
     assert "Bad working-time setting" in exc.value.message
+
+
+def test_the_assistant_record_says_no_certificate_is_required_before_the_cut_off(world):
+    from bpa_provider.services import details
+
+    db, admin = world.db, world.admin
+    veteran = _hire(world, "Lang Tjeneste", "2016-12-31")
+    newcomer = _hire(world, "Ny Person", "2017-01-01")
+    old = details.assistant_detail(db, admin, veteran.id, date(2026, 3, 1))
+    new = details.assistant_detail(db, admin, newcomer.id, date(2026, 3, 1))
+    assert {e.id for e in old.employments} == old.certificate_not_required
+    assert new.certificate_not_required == frozenset()
