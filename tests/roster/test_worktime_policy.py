@@ -101,3 +101,16 @@ def test_the_assistant_record_says_no_certificate_is_required_before_the_cut_off
     new = details.assistant_detail(db, admin, newcomer.id, date(2026, 3, 1))
     assert {e.id for e in old.employments} == old.certificate_not_required
     assert new.certificate_not_required == frozenset()
+
+
+def test_the_working_time_policy_is_read_from_the_environment(tmp_path):
+    from bpa_provider.config import load_settings
+
+    env = {"BPA_POLICE_CERTIFICATE_REQUIRED_FROM": "2018-01-01", "BPA_OVERTIME_AGREEMENT": "true",
+           "BPA_BREAKS_IN_SHIFT": "false", "BPA_SUNDAY_AVERAGE_WEEKS": "26"}
+    policy = load_settings(tmp_path / "none.toml", env=env).policy
+    assert (policy.police_certificate_required_from, policy.overtime_agreement, policy.breaks_in_shift,
+            policy.sunday_average_weeks, policy.sunday_off_every) == (date(2018, 1, 1), True, False, 26, 4)
+    rules = worktime.rule_set("no-default", policy)
+    assert (rules.police_certificate_from, rules.overtime_week_hours, rules.breaks_in_shift,
+            rules.sunday_average_weeks) == (date(2018, 1, 1), 20.0, False, 26)
