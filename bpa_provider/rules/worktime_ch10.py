@@ -7,12 +7,12 @@ since the epoch, UTC, local time only for boundaries); `worktime.check_assistant
 normal-week limits it extends, in `rules.worktime`.
 
 How each rule is measured (the readings are documented in docs/rosters.md):
-- NO-OVERTIME (§ 10-6): a calendar week's overtime is the larger of (a) the week's work beyond
-  the normal week and (b) the sum over its local calendar days of each day's work beyond the
-  normal day, both limits extended by passive time as § 10-4 (2) allows. A week with overtime is
-  reported when its overtime, or the overtime of the 4 or 52 calendar weeks ending with it,
-  exceeds the limit. Adding work never lowers a week's overtime, so adding a shift never removes
-  a violation.
+- NO-OVERTIME (§ 10-6): overtime is what payroll pays (`rules.payroll.overtime_hours`): active
+  work beyond the agreed normal day (a shift counts on the local date it starts) or, of the rest,
+  beyond the agreed normal week — per week, the larger of the days' excess and the week's excess.
+  Passive shifts are NO-PASSIVE's. A week with overtime is reported when its overtime, or the
+  overtime of the 4 or 52 calendar weeks ending with it, exceeds the limit. Adding work never
+  lowers a week's overtime, so adding a shift never removes a violation.
 - NO-SUNDAY (§§ 10-8 (4), 10-10): a Sunday or public holiday — consecutive ones taken together
   (Easter Sunday and Monday, Christmas Day and Boxing Day) — is worked when work touches 18:00 the
   day before to 22:00 on its last day. Worked twice in a row is reported on the second; with an
@@ -30,6 +30,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 
 from bpa_provider.i18n import N_
+from bpa_provider.rules.payroll import OvertimeRules, Work, overtime_hours
 from bpa_provider.rules.worktime import (
     _HOUR_US, RuleSet, ShiftFact, Violation, _ceil1, _fmt_local, _g, _hours_us,
     _local_date, _local_us, _message, _prepare, _Schedule,
@@ -43,37 +44,30 @@ _MINUTE_US = 60_000_000
 # --------------------------------------------------------------------------- overtime
 
 
-def _week_overtime(sched: _Schedule, d: date) -> int:
-    """Overtime (µs) in the local calendar week from `d`."""
+def _overtime_weeks(sched: _Schedule) -> dict[date, int]:
+    """Overtime (µs) per local calendar week (its first day), weeks without any left out.
+
+    The one definition payroll pays (`rules.payroll.overtime_hours`): active work beyond the
+    normal day — a shift counts on the local date it starts — or, of the rest, beyond the normal
+    week. Passive shifts are left to NO-PASSIVE, as in payroll."""
     r = sched.rules
-    a, b = sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))
-    work = sched.work.work(a, b)
-    if not work:
-        return 0
-    passive = sched.passive.work(a, b)
-    normal = _hours_us(r.normal_week_hours)
-    extended = normal + int(min(passive / 2, _hours_us(r.passive_extension_week_hours)))
-    week_limit = min(extended, max(normal, _hours_us(r.passive_week_cap_hours)))
-    by_days = 0
-    for n in range(7):
-        da, db = sched.midnight_us(d + timedelta(days=n)), sched.midnight_us(d + timedelta(days=n + 1))
-        day_work = sched.work.work(da, db)
-        if not day_work:
-            continue
-        day_passive = sched.passive.work(da, db)
-        day_limit = _hours_us(r.normal_day_hours) + int(
-            min(day_passive / 2, _hours_us(r.passive_extension_day_hours)))
-        by_days += max(0, day_work - day_limit)
-    return max(work - week_limit, by_days, 0)
+    day = r.overtime_normal_day_hours if r.overtime_normal_day_hours is not None else r.normal_day_hours
+    week = r.overtime_normal_week_hours if r.overtime_normal_week_hours is not None else r.normal_week_hours
+    pieces = [Work(k, _local_date(sched.starts[k], f.tz), (sched.ends[k] - sched.starts[k]) / _HOUR_US)
+              for k, f in enumerate(sched.facts) if f.kind != "passive"]
+    found = overtime_hours(pieces, OvertimeRules(day, week, r.week_start_weekday))
+    out: dict[date, int] = {}
+    for piece in pieces:
+        over = round(found.get(piece.key, 0.0) * _HOUR_US)  # exact: payroll counts whole µs
+        if over > 0:
+            d = piece.day - timedelta(days=(piece.day.weekday() - r.week_start_weekday) % 7)
+            out[d] = out.get(d, 0) + over
+    return out
 
 
-def _overtime_weeks(sched: _Schedule, weeks: list[date]) -> dict[date, int]:
-    return {d: o for d in weeks if (o := _week_overtime(sched, d)) > 0}
-
-
-def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
+def _overtime(sched: _Schedule) -> list[Violation]:
     r = sched.rules
-    over = _overtime_weeks(sched, weeks)
+    over = _overtime_weeks(sched)
     limits = (
         (1, r.overtime_week_hours, N_("{overtime} h overtime in the week from {first}, limit {limit} h per "
                                       "7 days")),
@@ -108,7 +102,7 @@ def overtime_hours_by_week(shifts: Sequence[ShiftFact], rules: RuleSet) -> dict[
     if not shifts:
         return {}
     sched = _Schedule(_prepare(shifts, "assistant_id"), rules)
-    return {d: round(o / _HOUR_US, 4) for d, o in _overtime_weeks(sched, sched.work_weeks()).items()}
+    return {d: round(o / _HOUR_US, 4) for d, o in _overtime_weeks(sched).items()}
 
 
 # --------------------------------------------------------------------------- Sundays and holidays
@@ -219,17 +213,17 @@ def check_more(sched: _Schedule, weeks: list[date], holidays: Collection[date]) 
     """The rules of this module for one assistant's schedule (unsorted)."""
     r = sched.rules
     if r.country == "NO":
-        out = _overtime(sched, weeks) + _sundays(sched, holidays)
+        out = _overtime(sched) + _sundays(sched, holidays)
         if not r.breaks_in_shift:
             out += _breaks_no(sched)
         return out
     return [] if r.breaks_in_shift else _breaks_se(sched)
 
 
-def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet) -> int:
+def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet, holidays: Collection[date] = frozenset()) -> int:
     """Days of earlier shifts the rules need beyond a week for these shifts: overtime weeks look
-    back 52 weeks (Sweden's yearly overtime to the start of the year), an averaging agreement on
-    Sundays 26; 0 when nothing looks back."""
+    back 52 weeks (Sweden's yearly overtime to the start of the year), Sunday/holiday work under
+    an averaging agreement 26; 0 when nothing looks back."""
     if not shifts:
         return 0
     sched = _Schedule(_prepare(shifts, "assistant_id"), rules)
@@ -240,9 +234,12 @@ def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet) -> int:
             for d in sched.work_weeks())
         return 7 * 53 if over else 0
     days = 0
-    if rules.sunday_average_weeks:
+    if rules.sunday_average_weeks and any(
+            sched.work.work(_local_us(f - timedelta(days=1), rules.sunday_eve_from, sched.tz),
+                            _local_us(l, rules.sunday_until, sched.tz)) > 0
+            for f, l in _sunday_units(sched, holidays, 0)):
         days = 7 * rules.sunday_average_weeks
     longest = 52 if rules.overtime_52weeks_hours is not None else 4 if rules.overtime_4weeks_hours is not None else 1
-    if longest > 1 and _overtime_weeks(sched, sched.work_weeks()):
+    if longest > 1 and _overtime_weeks(sched):
         days = max(days, 7 * longest)
     return days if days > 7 else 0

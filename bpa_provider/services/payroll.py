@@ -197,7 +197,7 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
             continue
         where = describe_shifts([loaded[i] for i in v.shift_ids], infos)
         out.append(Blocker(kind, infos[owner.client_id].ref, people[owner.assistant_id].ref,
-                           f"{v.rule_id}: {v.detail} [{where}]"))
+                           f"{v.rule_id}: {v.text()} [{where}]"))
     return out
 
 

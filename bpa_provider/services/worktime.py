@@ -111,20 +111,27 @@ def rule_set(name: str, policy: Policy | None = None) -> RuleSet:
     overtime agreement, breaks inside the shift, Sunday averaging); a misconfigured name is
     reported, not a crash deep in a save."""
     try:
-        return _rule_set(name, policy)
+        rules = profile(name)
     except ValueError:
         raise ValidationError(_("Unknown working-time rule profile '{name}' in the configuration "
                                 "or municipality").format(name=name), field="rule_profile") from None
+    if policy is None:
+        return rules
+    try:
+        return _with_policy(rules, policy)
+    except ValueError as exc:
+        raise ValidationError(_("Bad working-time setting in the configuration: {reason}").format(
+            reason=exc), field="policy") from None
 
 
 @lru_cache(maxsize=32)
-def _rule_set(name: str, policy: Policy | None) -> RuleSet:
-    rules = profile(name)
-    if policy is None:
-        return rules
+def _with_policy(rules: RuleSet, policy: Policy) -> RuleSet:
     if policy.overtime_agreement:
         rules = with_overtime_agreement(rules)
     return replace(rules, police_certificate_from=policy.police_certificate_required_from,
+                   # The normal day and week payroll counts overtime from: one definition.
+                   overtime_normal_day_hours=policy.overtime_normal_day_hours,
+                   overtime_normal_week_hours=policy.overtime_normal_week_hours,
                    breaks_in_shift=policy.breaks_in_shift,
                    sunday_average_weeks=policy.sunday_average_weeks or None,
                    sunday_off_every=policy.sunday_off_every)
@@ -196,6 +203,14 @@ class Loaded:
     # Earlier shifts loaded for the rules that look back (overtime over 4 and 52 weeks, Sunday
     # averaging): they inform the clock rules only, never credentials or two helpers.
     history: frozenset[int] = frozenset()
+    facts: dict[int, ShiftFact] = field(default_factory=dict)  # by shift id, made once
+
+    def fact(self, sh: Shift) -> ShiftFact:
+        """The shift as the rules see it (made once per load: a report checks every shift twice)."""
+        made = self.facts.get(sh.id)
+        if made is None:
+            made = self.facts[sh.id] = fact(sh, self.infos[sh.client_id])
+        return made
 
 
 def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict[int, AssistantContext]:
@@ -292,8 +307,12 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     looks back 52 weeks): only those few assistants pay for the longer look-back."""
     need: dict[int, int] = {}
     for aid, rows in data.by_assistant.items():
+        facts = [data.fact(sh) for sh in rows]
         for name in {data.infos[sh.client_id].profile for sh in rows}:
-            days = needs_history([fact(sh, data.infos[sh.client_id]) for sh in rows], rule_set(name, policy))
+            rules = rule_set(name, policy)
+            # Holidays matter here only for Sunday averaging (does this assistant work Sundays?).
+            days = needs_history(facts, rules, holidays_between(rules.country, *_span(rows, data.infos))
+                                 if rules.sunday_average_weeks else frozenset())
             if days:
                 need[aid] = max(need.get(aid, 0), days)
     if not need:
@@ -317,6 +336,13 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     data.history = frozenset(added)
 
 
+def _span(shifts: list[Shift], infos: dict[int, ClientInfo]) -> tuple[date, date]:
+    """Local dates around the shifts (a day either side), for the public holidays to load."""
+    first = min(local_date(sh.start_utc, infos[sh.client_id].tz) for sh in shifts) - timedelta(days=1)
+    last = max(local_date(sh.end_utc, infos[sh.client_id].tz) for sh in shifts) + timedelta(days=1)
+    return first, last
+
+
 def _merge(violations: Iterable[Violation]) -> list[Violation]:
     seen: dict[tuple[str, tuple[int, ...], str], Violation] = {}
     for v in violations:
@@ -329,10 +355,9 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
     shifts = data.by_assistant.get(assistant_id, [])
     if not shifts:
         return []
-    facts = {sh.id: fact(sh, data.infos[sh.client_id]) for sh in shifts}
+    facts = {sh.id: data.fact(sh) for sh in shifts}
     ctx = data.contexts.get(assistant_id) or AssistantContext((), {}, None, None)
-    first = min(local_date(sh.start_utc, data.infos[sh.client_id].tz) for sh in shifts) - timedelta(days=1)
-    last = max(local_date(sh.end_utc, data.infos[sh.client_id].tz) for sh in shifts) + timedelta(days=1)
+    first, last = _span(shifts, data.infos)
     out: list[Violation] = []
     for name in sorted({data.infos[sh.client_id].profile for sh in shifts}):
         rules = rule_set(name, data.policy)

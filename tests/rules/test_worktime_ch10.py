@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bpa_provider import i18n
-from bpa_provider.rules.payroll import public_holidays
+from bpa_provider.rules.payroll import OvertimeRules, Work, overtime_hours, public_holidays
 from bpa_provider.rules.worktime import (
     AssistantContext, ShiftFact, check_assistant, check_credentials, police_certificate_required, profile,
     with_overtime_agreement,
@@ -83,6 +83,32 @@ def test_overtime_counts_long_days_even_in_a_short_week():
     (v,) = only(check_assistant(shifts, NO), "NO-OVERTIME")
     assert v.numbers["overtime_hours"] == 12.0
     assert overtime_hours_by_week(shifts, NO) == {date(2026, 3, 2): 12.0}
+
+
+def test_overtime_is_the_hours_payroll_pays():
+    night = [sh(1, at(2026, 3, 2, 22), at(2026, 3, 3, 8))]  # 10 h, all on Monday (its start date)
+    assert overtime_hours_by_week(night, NO) == {date(2026, 3, 2): 1.0}
+    pieces = [Work(1, date(2026, 3, 2), 10.0)]
+    assert overtime_hours(pieces, OvertimeRules()) == {1: 1.0}
+    passive = [replace(night[0], kind="passive", end=at(2026, 3, 3, 10))]  # passive: NO-PASSIVE's
+    assert overtime_hours_by_week(passive, NO) == {}
+    # The agreed normal week (payroll's, from the policy) is where overtime starts.
+    forty = days(date(2026, 3, 2), range(5), 8, 16)
+    assert overtime_hours_by_week(forty, NO) == {}
+    assert overtime_hours_by_week(forty, replace(NO, overtime_normal_week_hours=37.5)) == {date(2026, 3, 2): 2.5}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(4, 56)), min_size=1, max_size=12))
+def test_the_rule_counts_the_overtime_payroll_counts(gaps_and_lengths):
+    shifts, cursor = [], at(2026, 3, 16, 6)
+    for i, (gap, length) in enumerate(gaps_and_lengths):
+        cursor += QUARTER_H * gap
+        shifts.append(sh(i + 1, cursor, cursor + QUARTER_H * length))
+        cursor += QUARTER_H * length
+    pieces = [Work(f.id, f.start.astimezone(OSLO).date(), (f.end - f.start).total_seconds() / 3600) for f in shifts]
+    paid = sum(overtime_hours(pieces, OvertimeRules()).values())
+    assert sum(overtime_hours_by_week(shifts, NO).values()) == pytest.approx(paid, abs=1e-3)
 
 
 def _weeks_with_overtime(first_monday: date, n: int, extra: tuple[int, int]) -> list[ShiftFact]:
@@ -204,10 +230,17 @@ def test_breaks_total_thirty_minutes_from_eight_hours(gap, fails):
     assert only(check_assistant(short, OFF_SHIFT_BREAKS), "NO-BREAK") == []
 
 
-@pytest.mark.parametrize(("end", "fails"), [((13, 0), False), ((13, 1), True)])
-def test_swedish_work_more_than_five_hours_in_a_row_needs_a_break(end, fails):
+@pytest.mark.parametrize(("start", "end", "fails"), [
+    ((2026, 3, 2, 8), (2026, 3, 2, 13, 0), False),
+    ((2026, 3, 2, 8), (2026, 3, 2, 13, 1), True),
+    ((2026, 3, 28, 23), (2026, 3, 29, 5, 0), False),     # spring: 6 h on the clock, 5 h worked
+    ((2026, 3, 28, 23), (2026, 3, 29, 5, 1), True),
+    ((2026, 10, 24, 23), (2026, 10, 25, 3, 0), False),   # autumn: 4 h on the clock, 5 h worked
+    ((2026, 10, 24, 23), (2026, 10, 25, 3, 1), True),
+])
+def test_swedish_work_more_than_five_hours_in_a_row_needs_a_break(start, end, fails):
     stockholm = ZoneInfo("Europe/Stockholm")
-    shift = sh(1, at(2026, 3, 2, 8, tz=stockholm), at(2026, 3, 2, *end, tz=stockholm), tz="Europe/Stockholm")
+    shift = sh(1, at(*start, tz=stockholm), at(*end, tz=stockholm), tz="Europe/Stockholm")
     found = only(check_assistant([shift], replace(SE, breaks_in_shift=False)), "SE-BREAK")
     assert bool(found) is fails
     if fails:
@@ -293,7 +326,7 @@ def schedules(draw):
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(schedules(), st.integers(-96, 1500), st.integers(4, 56),
-       st.sampled_from(["NO-OVERTIME", "NO-SUNDAY"]))
+       st.sampled_from(["NO-OVERTIME", "NO-SUNDAY", "NO-PASSIVE"]))
 def test_adding_a_shift_never_removes_a_limit_violation(shifts, at_q, len_q, rule):
     assume(only(check_assistant(shifts, TIGHT, holidays=HOLIDAYS_2026), rule))
     start = shifts[0].start + QUARTER_H * at_q
@@ -309,3 +342,12 @@ def test_only_schedules_with_overtime_need_a_year_of_history():
     longer = week[:4] + [replace(week[4], end=week[4].end + timedelta(minutes=1))]
     assert needs_history(longer, SE) == 7 * 53  # SE-OVERTIME counts the calendar year
     assert needs_history(longer, profile("se-domestic")) == 0  # no yearly overtime rule
+
+
+def test_sunday_averaging_looks_back_only_for_sunday_work():
+    rules = replace(NO, sunday_average_weeks=26)
+    weekdays_only = days(date(2026, 3, 2), range(5), 8, 16)
+    assert needs_history(weekdays_only, rules) == 0
+    easter_monday = [sh(1, at(2026, 4, 6, 8), at(2026, 4, 6, 16))]
+    assert needs_history(easter_monday, rules) == 0  # no holidays given: a Monday
+    assert needs_history(easter_monday, rules, HOLIDAYS_2026) == 26 * 7
