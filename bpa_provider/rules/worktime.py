@@ -228,16 +228,12 @@ class RuleSet:
     night_worker_min_hours: float = field(default=3.0, kw_only=True)
     # Domestic-work act: the averaging period of domestic_week_hours.
     domestic_avg_days: int = field(default=28, kw_only=True)
-    # § 10-6: overtime (work beyond the agreed normal day and week) at
+    # § 10-6: overtime (work beyond normal_day_hours / normal_week_hours) at
     # most 10 h per 7 days, 25 h per 4 weeks, 200 h per 52 weeks; by
     # agreement 20/50/300 (`with_overtime_agreement`). None: not checked.
     overtime_week_hours: float | None = field(default=10.0, kw_only=True)
     overtime_4weeks_hours: float | None = field(default=25.0, kw_only=True)
     overtime_52weeks_hours: float | None = field(default=200.0, kw_only=True)
-    # The agreed normal day and week overtime is counted from (payroll's, `config.Policy`);
-    # None: normal_day_hours / normal_week_hours.
-    overtime_normal_day_hours: float | None = field(default=None, kw_only=True)
-    overtime_normal_week_hours: float | None = field(default=None, kw_only=True)
     # §§ 10-8 (4), 10-10: Sunday/holiday work is work from 18:00 the day before
     # to 22:00 on the Sunday or holiday; the next one must then be off, unless
     # averaged (by agreement) over `sunday_average_weeks` with at least every

@@ -7,12 +7,12 @@ since the epoch, UTC, local time only for boundaries); `worktime.check_assistant
 normal-week limits it extends, in `rules.worktime`.
 
 How each rule is measured (the readings are documented in docs/rosters.md):
-- NO-OVERTIME (§ 10-6): overtime is what payroll pays (`rules.payroll.overtime_hours`): active
-  work beyond the agreed normal day (a shift counts on the local date it starts) or, of the rest,
-  beyond the agreed normal week — per week, the larger of the days' excess and the week's excess.
-  Passive shifts are NO-PASSIVE's. A week with overtime is reported when its overtime, or the
-  overtime of the 4 or 52 calendar weeks ending with it, exceeds the limit. Adding work never
-  lowers a week's overtime, so adding a shift never removes a violation.
+- NO-OVERTIME (§ 10-6): a calendar week's overtime is the larger of (a) the week's work beyond
+  the normal week and (b) the sum over its local calendar days of each day's work beyond the
+  normal day, both limits extended by passive time as § 10-4 (2) allows. A week with overtime is
+  reported when its overtime, or the overtime of the 4 or 52 calendar weeks ending with it,
+  exceeds the limit. Adding work never lowers a week's overtime, so adding a shift never removes
+  a violation.
 - NO-SUNDAY (§§ 10-8 (4), 10-10): a Sunday or public holiday — consecutive ones taken together
   (Easter Sunday and Monday, Christmas Day and Boxing Day) — is worked when work touches 18:00 the
   day before to 22:00 on its last day. Worked twice in a row is reported on the second; with an
@@ -26,11 +26,11 @@ How each rule is measured (the readings are documented in docs/rosters.md):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 
 from bpa_provider.i18n import N_
-from bpa_provider.rules.payroll import OvertimeRules, Work, overtime_hours
 from bpa_provider.rules.worktime import (
     _HOUR_US, RuleSet, ShiftFact, Violation, _ceil1, _fmt_local, _g, _hours_us,
     _local_date, _local_us, _message, _prepare, _Schedule,
@@ -44,30 +44,47 @@ _MINUTE_US = 60_000_000
 # --------------------------------------------------------------------------- overtime
 
 
-def _overtime_weeks(sched: _Schedule) -> dict[date, int]:
-    """Overtime (µs) per local calendar week (its first day), weeks without any left out.
+def _week_overtime(sched: _Schedule, d: date) -> int:
+    """Overtime (µs) in the local calendar week from `d`.
 
-    The one definition payroll pays (`rules.payroll.overtime_hours`): active work beyond the
-    normal day — a shift counts on the local date it starts — or, of the rest, beyond the normal
-    week. Passive shifts are left to NO-PASSIVE, as in payroll."""
+    Passive time only raises a limit, so it is looked at only where the plain limit is passed
+    (most weeks and days are under it: a month's report checks every assistant's weeks)."""
     r = sched.rules
-    day = r.overtime_normal_day_hours if r.overtime_normal_day_hours is not None else r.normal_day_hours
-    week = r.overtime_normal_week_hours if r.overtime_normal_week_hours is not None else r.normal_week_hours
-    pieces = [Work(k, _local_date(sched.starts[k], f.tz), (sched.ends[k] - sched.starts[k]) / _HOUR_US)
-              for k, f in enumerate(sched.facts) if f.kind != "passive"]
-    found = overtime_hours(pieces, OvertimeRules(day, week, r.week_start_weekday))
-    out: dict[date, int] = {}
-    for piece in pieces:
-        over = round(found.get(piece.key, 0.0) * _HOUR_US)  # exact: payroll counts whole µs
-        if over > 0:
-            d = piece.day - timedelta(days=(piece.day.weekday() - r.week_start_weekday) % 7)
-            out[d] = out.get(d, 0) + over
-    return out
+    day_normal = _hours_us(r.normal_day_hours)
+    a, b = sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))
+    work = sched.work.work(a, b)
+    if work <= day_normal:
+        return 0  # no day and no week can be over
+    week_over = 0
+    normal = _hours_us(r.normal_week_hours)
+    if work > normal:
+        passive = sched.passive.work(a, b)
+        extended = normal + int(min(passive / 2, _hours_us(r.passive_extension_week_hours)))
+        week_over = work - min(extended, max(normal, _hours_us(r.passive_week_cap_hours)))
+    by_days = 0
+    starts, ends = sched.work.starts, sched.work.ends
+    first, last = bisect_right(ends, a), bisect_left(starts, b)
+    if last - first == 1 and min(ends[first], b) - max(starts[first], a) <= day_normal:
+        return max(week_over, 0)  # one work period in the week, no longer than a normal day
+    da = a
+    for n in range(1, 8):
+        db = sched.midnight_us(d + timedelta(days=n))
+        day_work = sched.work.work(da, db)
+        if day_work > day_normal:
+            day_passive = sched.passive.work(da, db)
+            by_days += max(0, day_work - day_normal - int(
+                min(day_passive / 2, _hours_us(r.passive_extension_day_hours))))
+        da = db
+    return max(week_over, by_days, 0)
 
 
-def _overtime(sched: _Schedule) -> list[Violation]:
+def _overtime_weeks(sched: _Schedule, weeks: list[date]) -> dict[date, int]:
+    return {d: o for d in weeks if (o := _week_overtime(sched, d)) > 0}
+
+
+def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
     r = sched.rules
-    over = _overtime_weeks(sched)
+    over = _overtime_weeks(sched, weeks)
     limits = (
         (1, r.overtime_week_hours, N_("{overtime} h overtime in the week from {first}, limit {limit} h per "
                                       "7 days")),
@@ -102,7 +119,7 @@ def overtime_hours_by_week(shifts: Sequence[ShiftFact], rules: RuleSet) -> dict[
     if not shifts:
         return {}
     sched = _Schedule(_prepare(shifts, "assistant_id"), rules)
-    return {d: round(o / _HOUR_US, 4) for d, o in _overtime_weeks(sched).items()}
+    return {d: round(o / _HOUR_US, 4) for d, o in _overtime_weeks(sched, sched.work_weeks()).items()}
 
 
 # --------------------------------------------------------------------------- Sundays and holidays
@@ -213,7 +230,7 @@ def check_more(sched: _Schedule, weeks: list[date], holidays: Collection[date]) 
     """The rules of this module for one assistant's schedule (unsorted)."""
     r = sched.rules
     if r.country == "NO":
-        out = _overtime(sched) + _sundays(sched, holidays)
+        out = _overtime(sched, weeks) + _sundays(sched, holidays)
         if not r.breaks_in_shift:
             out += _breaks_no(sched)
         return out
@@ -240,6 +257,6 @@ def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet, holidays: Collect
             for f, l in _sunday_units(sched, holidays, 0)):
         days = 7 * rules.sunday_average_weeks
     longest = 52 if rules.overtime_52weeks_hours is not None else 4 if rules.overtime_4weeks_hours is not None else 1
-    if longest > 1 and _overtime_weeks(sched):
+    if longest > 1 and any(_week_overtime(sched, d) > 0 for d in sched.work_weeks()):
         days = max(days, 7 * longest)
     return days if days > 7 else 0

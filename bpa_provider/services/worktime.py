@@ -129,9 +129,6 @@ def _with_policy(rules: RuleSet, policy: Policy) -> RuleSet:
     if policy.overtime_agreement:
         rules = with_overtime_agreement(rules)
     return replace(rules, police_certificate_from=policy.police_certificate_required_from,
-                   # The normal day and week payroll counts overtime from: one definition.
-                   overtime_normal_day_hours=policy.overtime_normal_day_hours,
-                   overtime_normal_week_hours=policy.overtime_normal_week_hours,
                    breaks_in_shift=policy.breaks_in_shift,
                    sunday_average_weeks=policy.sunday_average_weeks or None,
                    sunday_off_every=policy.sunday_off_every)

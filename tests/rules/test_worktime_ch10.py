@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bpa_provider import i18n
-from bpa_provider.rules.payroll import OvertimeRules, Work, overtime_hours, public_holidays
+from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.rules.worktime import (
     AssistantContext, ShiftFact, check_assistant, check_credentials, police_certificate_required, profile,
     with_overtime_agreement,
@@ -83,32 +83,6 @@ def test_overtime_counts_long_days_even_in_a_short_week():
     (v,) = only(check_assistant(shifts, NO), "NO-OVERTIME")
     assert v.numbers["overtime_hours"] == 12.0
     assert overtime_hours_by_week(shifts, NO) == {date(2026, 3, 2): 12.0}
-
-
-def test_overtime_is_the_hours_payroll_pays():
-    night = [sh(1, at(2026, 3, 2, 22), at(2026, 3, 3, 8))]  # 10 h, all on Monday (its start date)
-    assert overtime_hours_by_week(night, NO) == {date(2026, 3, 2): 1.0}
-    pieces = [Work(1, date(2026, 3, 2), 10.0)]
-    assert overtime_hours(pieces, OvertimeRules()) == {1: 1.0}
-    passive = [replace(night[0], kind="passive", end=at(2026, 3, 3, 10))]  # passive: NO-PASSIVE's
-    assert overtime_hours_by_week(passive, NO) == {}
-    # The agreed normal week (payroll's, from the policy) is where overtime starts.
-    forty = days(date(2026, 3, 2), range(5), 8, 16)
-    assert overtime_hours_by_week(forty, NO) == {}
-    assert overtime_hours_by_week(forty, replace(NO, overtime_normal_week_hours=37.5)) == {date(2026, 3, 2): 2.5}
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 400), st.integers(4, 56)), min_size=1, max_size=12))
-def test_the_rule_counts_the_overtime_payroll_counts(gaps_and_lengths):
-    shifts, cursor = [], at(2026, 3, 16, 6)
-    for i, (gap, length) in enumerate(gaps_and_lengths):
-        cursor += QUARTER_H * gap
-        shifts.append(sh(i + 1, cursor, cursor + QUARTER_H * length))
-        cursor += QUARTER_H * length
-    pieces = [Work(f.id, f.start.astimezone(OSLO).date(), (f.end - f.start).total_seconds() / 3600) for f in shifts]
-    paid = sum(overtime_hours(pieces, OvertimeRules()).values())
-    assert sum(overtime_hours_by_week(shifts, NO).values()) == pytest.approx(paid, abs=1e-3)
 
 
 def _weeks_with_overtime(first_monday: date, n: int, extra: tuple[int, int]) -> list[ShiftFact]:
