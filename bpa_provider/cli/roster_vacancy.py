@@ -24,6 +24,11 @@ def register(rs: argparse._SubParsersAction) -> None:
     add_format(c)
     c.set_defaults(func=_candidates)
 
+    o = rs.add_parser("offer", help="offer a vacant shift to an assistant by e-mail (an invitation)")
+    o.add_argument("shift", metavar="SHIFT_ID")
+    o.add_argument("--assistant", required=True, metavar="ASSISTANT_REF")
+    o.set_defaults(func=_offer)
+
     f = rs.add_parser("fill", help="give a vacant shift to a substitute (the checks of 'roster add')")
     f.add_argument("shift", metavar="SHIFT_ID")
     f.add_argument("--assistant", required=True, metavar="ASSISTANT_REF")
@@ -67,4 +72,15 @@ def _fill(ctx, args) -> int:  # noqa: ANN001
                                 assistant_id(ctx, args.assistant), reason="",
                                 policy=ctx.settings.policy)
     _print_saved(ctx, res)
+    return 0
+
+
+def _offer(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.cli.commands.roster import shift_id
+    from bpa_provider.services.vacancy import offer
+
+    if offer(ctx.database(), ctx.actor(), shift_id(args.shift), args.assistant):
+        ctx.out.write(_("Offered to {ref}; 'notify send' delivers it.").format(ref=args.assistant) + "\n")
+    else:
+        ctx.out.write(_("Already offered to {ref}.").format(ref=args.assistant) + "\n")
     return 0

@@ -393,6 +393,10 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         if pay_changed:
             _withdraw(s, actor, sh, info, f"shift #{sh.id} changed", old_days)
         warnings = run_checks(s, [sh], pol)
+        if times_changed and sh.start_utc > now and sh.status == "planned":
+            from bpa_provider.services import notify  # the new times, as an updated invitation
+
+            notify.tell_shift(s, "shift_changed", sh, sh.assistant_id, method="REQUEST")
         after = audit.snapshot(sh) or {}
         changed = sorted(k2 for k2, v in after.items()
                          if k2 not in ("version", "updated_at") and before.get(k2) != v)
@@ -426,6 +430,10 @@ def cancel_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         sh.updated_at = utcnow()
         s.flush()
         _withdraw(s, actor, sh, info, f"shift #{sh.id} cancelled")
+        if sh.start_utc > utcnow():
+            from bpa_provider.services import notify  # the calendar entry goes too
+
+            notify.tell_shift(s, "shift_cancelled", sh, sh.assistant_id, method="CANCEL")
         audit.record(s, actor, "cancel", "shift", sh.id, subject=info.ref,
                      summary=f"shift cancelled{': ' + why if why else ''}", before=before, after=sh)
         return sh
@@ -455,6 +463,7 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         ensure_unlocked(s, sh.client_id, *shift_days(sh, info.tz))
         before = audit.snapshot(sh)
         old_ref = _ref(s, sh.assistant_id)
+        previous_id = sh.assistant_id
         if sh.replaces_assistant_id is None and assistant_id != sh.assistant_id:
             sh.replaces_assistant_id = sh.assistant_id
         elif sh.replaces_assistant_id == assistant_id:
@@ -470,6 +479,9 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         s.flush()
         _withdraw(s, actor, sh, info, f"shift #{sh.id} reassigned")
         warnings = run_checks(s, [sh], pol)
+        from bpa_provider.services import notify  # the outbox: told in the same transaction
+
+        notify.tell_reassigned(s, sh, None if vacant else previous_id)
         audit.record(s, actor, "reassign", "shift", sh.id, subject=info.ref,
                      summary=f"shift {old_ref} → {person.ref}{': ' + why if why else ''}",
                      before=before, after=sh)

@@ -61,10 +61,12 @@ def vacate(s: Session, actor: Actor, absence: Absence, first: date, last: date, 
         Shift.assistant_id == absence.assistant_id, Shift.status == "planned",
         Shift.start_utc < hi, Shift.end_utc > lo).order_by(Shift.start_utc)).scalars().all()
     count = 0
+    per_client: dict[int, int] = {}
     for sh in rows:
         a, b, _tz = _shift_days(s, sh, pol)
         if b < first or a > last or sh.start_utc <= utcnow():
             continue
+        per_client[sh.client_id] = per_client.get(sh.client_id, 0) + 1
         before = audit.snapshot(sh)
         sh.status = "vacant"
         sh.updated_at = utcnow()
@@ -73,6 +75,12 @@ def vacate(s: Session, actor: Actor, absence: Absence, first: date, last: date, 
         audit.record(s, actor, "vacate", "shift", sh.id, subject=ref,
                      summary=f"shift vacant: absence #{absence.id}", before=before, after=sh)
         count += 1
+    if per_client:
+        from bpa_provider.services import notify
+
+        name = s.get(Assistant, absence.assistant_id).name  # type: ignore[union-attr]
+        for client_id, n in sorted(per_client.items()):
+            notify.tell_supervisors_absence(s, client_id, name, first, last, n, absence.id)
     return count
 
 
@@ -96,6 +104,31 @@ def restore(s: Session, actor: Actor, absence: Absence, first: date, last: date,
                      summary=f"shift back to its assistant: absence #{absence.id}", before=before, after=sh)
         count += 1
     return count
+
+
+@service
+def offer(db: Database, actor: Actor, shift_id: int, assistant_ref: str) -> bool:
+    """Offer a vacant shift to an assistant by e-mail (a tentative invitation); False when it was
+    offered to them already. Filling it later cancels the other offers."""
+    actor = scoped_actor(db, actor)
+    with db.write() as s:
+        sh = s.get(Shift, shift_id)
+        if sh is None or (actor.is_scoped and not actor.may_see_client(sh.client_id)):
+            raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
+        require(actor, "roster.write", client_id=sh.client_id, what=N_("fill vacant shifts"))
+        if sh.status != "vacant":
+            raise ValidationError(N_("The shift is not vacant"), field="status")
+        person = lookup(s, Assistant, assistant_ref, "assistant")
+        first, last, _tz = _shift_days(s, sh, policy_or_default(None))
+        if absent_on(s, person.id, first, last) is not None:
+            raise ValidationError(N_("The assistant is absent that day"), field="assistant_id")
+        from bpa_provider.services import notify
+
+        told = notify.tell_shift(s, "shift_offered", sh, person.id, method="REQUEST")
+        if told is not None:
+            ref = s.get(Client, sh.client_id).ref  # type: ignore[union-attr]
+            audit.record(s, actor, "offer", "shift", sh.id, subject=ref, summary=f"shift offered to {person.ref}")
+        return told is not None
 
 
 @dataclass(frozen=True)

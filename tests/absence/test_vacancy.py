@@ -15,25 +15,7 @@ from bpa_provider.services import absence, roster, vacancy
 from db.engine import Database
 from db.models import Shift
 
-WEEK = [date(2027, 1, 11) + timedelta(days=i) for i in range(5)]  # Monday to Friday, in the future
-
-
-def _world(db: Database, actor: Actor) -> dict:
-    f.municipality(db, actor, "Hamar")
-    client = f.client(db, actor, "Hamar")
-    f.decision(db, actor, client.ref)
-    people = {}
-    for key, name, extra in (("sick", "Siri Syk", {}), ("known", "Kjell Kjent", {}), ("new", "Nina Ny", {}),
-                             ("nocert", "Ola Uten", {"police_certificate_on": ""})):
-        person = f.assistant(db, actor, name=name)
-        f.employment(db, actor, person.ref, **extra)
-        f.assignment(db, actor, person.ref, client.ref, role="regular" if key == "sick" else "substitute")
-        people[key] = person
-    for day in WEEK:
-        roster.create_shift(db, actor, client.id, people["sick"].id, f"{day.isoformat()} 08:00", "15:30")
-    # Kjell has worked with the client before (a December shift, in the past relative to the week).
-    roster.create_shift(db, actor, client.id, people["known"].id, "2026-12-01 08:00", "12:00")
-    return {"client": client, **people}
+from absence_world import WEEK, world as _world
 
 
 def _statuses(db: Database) -> list[str]:
