@@ -111,6 +111,7 @@ def offer(db: Database, actor: Actor, shift_id: int, assistant_ref: str) -> bool
     """Offer a vacant shift to an assistant by e-mail (a tentative invitation); False when it was
     offered to them already. Filling it later cancels the other offers."""
     actor = scoped_actor(db, actor)
+    require(actor, "roster.write", what=N_("fill vacant shifts"))
     with db.write() as s:
         sh = s.get(Shift, shift_id)
         if sh is None or (actor.is_scoped and not actor.may_see_client(sh.client_id)):
@@ -147,6 +148,7 @@ class VacantRow:
 def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref: str | None = None) -> list[VacantRow]:
     """Vacant shifts starting on local days [first, last], earliest first (a supervisor: their clients)."""
     actor = scoped_actor(db, actor)
+    require(actor, "roster.read", what=N_("see rosters"))
     if last < first:
         raise ValidationError(N_("The end date is before the start date"), field="to")
     with db.read() as s:
@@ -211,6 +213,7 @@ def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None 
     actor = scoped_actor(db, actor)
     pol = policy_or_default(policy)
     now = now or utcnow()
+    require(actor, "roster.write", what=N_("fill vacant shifts"))
     # A write transaction only for the savepoints: every trial is rolled back, nothing is kept.
     with db.write() as s:
         sh = s.get(Shift, shift_id)
