@@ -26,6 +26,7 @@ from bpa_provider.config import Policy
 from bpa_provider.errors import NotFound, ValidationError
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules.hours import shift_hours
+from bpa_provider.rules.worktime import profile as rule_profile
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import lookup
 from bpa_provider.services.worked import counted_as_worked
@@ -229,6 +230,8 @@ def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None 
             .where(Assignment.client_id == sh.client_id, Assistant.id != was, Assistant.anonymised.is_(False))
             .distinct().order_by(Assistant.ref)).all()
         faces = _month_faces(s, sh.client_id, sh)
+        # A full position is the client's rule set's normal week (40 h in Norway's default set).
+        normal_week = rule_profile(client_info(s, sh.client_id, pol).profile).normal_week_hours
         hours = shift_hours(sh.start_utc, sh.end_utc)
         out: list[Candidate] = []
         for aid, ref, name in pool:
@@ -260,7 +263,7 @@ def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None 
             percent = s.execute(select(Employment.position_percent).where(
                 Employment.assistant_id == aid, Employment.start_date <= first)
                 .order_by(Employment.start_date.desc()).limit(1)).scalar() or 0.0
-            left = round(float(percent) / 100 * pol.overtime_normal_week_hours - _planned_week_hours(s, aid, sh) - hours, 2)
+            left = round(float(percent) / 100 * normal_week - _planned_week_hours(s, aid, sh) - hours, 2)
             reasons.append(Msg(N_("{h} h left in the position that week"), h=left))
             new_face = aid not in faces
             if new_face:
