@@ -81,6 +81,10 @@ class Policy:
     self_cert_max_times: int = 4
     self_cert_after_months: int = 2
     holiday_days: int = 25
+    # Notices (docs/notify.md): supervisors are reminded of unapproved hours from this many days
+    # before payroll day, the given day of the month after.
+    payroll_day: int = 5
+    approval_reminder_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,8 @@ class Settings:
     database_url: str | None = None
     lang: str | None = None
     provider_name: str = "bpa-provider"  # our company's name, e.g. in handover packages
+    smtp_url: str | None = None  # docs/notify.md: smtp+starttls://user:password@host:587
+    mail_from: str = ""  # the sender of notices (default: bpa-provider@ the SMTP host)
     policy: Policy = field(default_factory=Policy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     wage_types: WageTypes = field(default_factory=WageTypes)  # `export payroll --layout lines`
@@ -184,7 +190,7 @@ SECTIONS: dict[str, tuple[type, str, int]] = {
     "policy": (Policy, "BPA_", 10_000),
     "retention": (RetentionPolicy, "BPA_RETENTION_", 100),
 }
-_TOP_LEVEL = ("database_url", "lang", "provider_name")
+_TOP_LEVEL = ("database_url", "lang", "provider_name", "smtp_url", "mail_from")
 # Tables of wage-type codes (WageTypes) -> the prefix of their variables (BPA_WAGE_TYPE_NIGHT).
 _CODE_TABLES = {"wage_types": "WAGE_TYPE", "paxml_codes": "PAXML_CODE"}
 # Read elsewhere, but settings all the same (sshkeys.py, the config path itself).
@@ -367,6 +373,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         database_url=top.get("database_url"),
         lang=top.get("lang"),
         provider_name=top.get("provider_name") or "bpa-provider",
+        smtp_url=top.get("smtp_url"),
+        mail_from=top.get("mail_from") or "",
         policy=_section("policy", data, env, file),
         retention=_section("retention", data, env, file),
         wage_types=_codes(WageTypes(), data.get("wage_types"), env, "WAGE_TYPE", "wage_types", file),

@@ -24,6 +24,7 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import absence as rules
 from bpa_provider.rules.dates import format_date
+from bpa_provider.services import vacancy
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text, lookup
 from bpa_provider.services.transitions import get_for_change
@@ -63,6 +64,8 @@ class Saved:
     absence: Absence
     assistant_ref: str
     warnings: list[Warning_]
+    vacated: int = 0  # the assistant's planned shifts that became vacant (services/vacancy.py)
+    restored: int = 0  # vacant shifts given back (an absence shortened)
 
 
 def _logged(row: Absence) -> dict[str, Any]:
@@ -198,7 +201,8 @@ def add_absence(db: Database, actor: Actor, assistant_ref: str, kind: str, from_
         s.flush()
         audit.record(s, actor, "create", "absence", row.id, subject=person.ref,
                      summary=f"absence recorded: {kind}", after=_logged(row))
-        return Saved(row, person.ref, findings(s, row, absence_policy(policy)))
+        vacated = vacancy.vacate(s, actor, row, row.from_date, row.to_date, policy)
+        return Saved(row, person.ref, findings(s, row, absence_policy(policy)), vacated)
 
 
 @service
@@ -223,13 +227,17 @@ def edit_absence(db: Database, actor: Actor, absence_id: int, version: int | Non
         if errors:
             raise ValidationError(errors)
         before = _logged(row)
+        old_days = (row.from_date, row.to_date)
         for key, value in new.items():
             setattr(row, key, value)
         s.flush()
         ref = s.get(Assistant, row.assistant_id).ref  # type: ignore[union-attr]
         audit.record(s, actor, "update", "absence", row.id, subject=ref, summary="absence changed",
                      before=before, after=_logged(row))
-        return Saved(row, ref, findings(s, row, absence_policy(policy)))
+        # Days no longer absent get their shifts back; days newly absent lose theirs.
+        restored = vacancy.restore(s, actor, row, *old_days, policy)
+        vacated = vacancy.vacate(s, actor, row, row.from_date, row.to_date, policy)
+        return Saved(row, ref, findings(s, row, absence_policy(policy)), vacated, max(0, restored - vacated))
 
 
 @service
@@ -253,6 +261,7 @@ def cancel_absence(db: Database, actor: Actor, absence_id: int, version: int | N
         ref = s.get(Assistant, row.assistant_id).ref  # type: ignore[union-attr]
         audit.record(s, actor, "update", "absence", row.id, subject=ref, summary="absence cancelled",
                      before=before, after=_logged(row))
+        vacancy.restore(s, actor, row, row.from_date, row.to_date)
         return row
 
 

@@ -35,6 +35,7 @@ from bpa_provider.rules.worktime import ShiftFact
 from bpa_provider.services import employee_numbers
 from bpa_provider.services.base import require, service
 from bpa_provider.services.periods import client_rows, describe, lock_many, unapproved_reasons
+from bpa_provider.services.worked import staffed
 from bpa_provider.services.worktime import (
     ClientInfo, ack_map, acknowledgement, assistants_by_id, client_infos, describe_shifts, local_date,
     policy_or_default, rule_set, violations_involving,
@@ -131,7 +132,7 @@ def month_shifts(s: Session, first: date, last_exclusive: date,
     lo = datetime.combine(first, time(0), tzinfo=timezone.utc) - UTC_MARGIN
     hi = datetime.combine(last_exclusive, time(0), tzinfo=timezone.utc) + UTC_MARGIN
     rows = list(s.execute(
-        select(Shift).where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi)
+        select(Shift).where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
         .order_by(Shift.start_utc, Shift.id)
     ).scalars())
     infos = client_infos(s, {sh.client_id for sh in rows}, policy)
@@ -219,7 +220,7 @@ def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
     found = s.execute(
         select(Shift.id, Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.end_utc, Shift.kind,
                Shift.active_minutes)
-        .where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi)
+        .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
         .order_by(Shift.assistant_id, Shift.start_utc, Shift.id)
     ).all()
     infos = client_infos(s, {r.client_id for r in found}, policy)

@@ -31,6 +31,7 @@ from bpa_provider.rules.dates import format_date, parse_month
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
+from bpa_provider.services.worked import staffed
 from db.engine import Database
 from db.models import PeriodApproval, Shift
 from db.types import utcnow
@@ -106,7 +107,7 @@ def is_locked(s: Session, client_id: int, first: date, last: date) -> bool:
 def _shifts_starting(s: Session, client_id: int, first: date, last_exclusive: date, tz: str) -> list[Shift]:
     lo, hi = local_range(first, last_exclusive, tz)
     return list(s.execute(
-        select(Shift).where(Shift.client_id == client_id, Shift.status != "cancelled",
+        select(Shift).where(Shift.client_id == client_id, staffed(),
                             Shift.start_utc >= lo, Shift.start_utc < hi)
         .order_by(Shift.start_utc, Shift.id)
     ).scalars())

@@ -38,6 +38,7 @@ from bpa_provider.rules.worktime import (
 from bpa_provider.rules.worktime_ch10 import needs_history
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
+from bpa_provider.services.worked import staffed
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, Municipality,
@@ -170,7 +171,7 @@ LONGEST_SHIFT = timedelta(days=4)
 
 
 def _overlapping(lo: datetime, hi: datetime) -> tuple[Any, ...]:
-    return (Shift.status != "cancelled", Shift.start_utc < hi, Shift.start_utc > lo - LONGEST_SHIFT,
+    return (staffed(), Shift.start_utc < hi, Shift.start_utc > lo - LONGEST_SHIFT,
             Shift.end_utc > lo)
 
 
@@ -319,7 +320,7 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     added: set[int] = set()
     for part in chunks(need):
         for sh in s.execute(select(Shift).where(
-                Shift.status != "cancelled", Shift.assistant_id.in_(part), Shift.start_utc >= earliest,
+                staffed(), Shift.assistant_id.in_(part), Shift.start_utc >= earliest,
                 Shift.start_utc < lo)).scalars():
             if sh.id not in known and sh.start_utc >= lo - timedelta(days=need[sh.assistant_id]):
                 data.by_assistant[sh.assistant_id].append(sh)
@@ -599,7 +600,7 @@ def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 
              .join(Client, Client.id == Shift.client_id)
              .join(Municipality, Municipality.id == Client.municipality_id)
              .outerjoin(earliest, earliest.c.aid == Shift.assistant_id)
-             .where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi,
+             .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi,
                     or_(earliest.c.police.is_(None), earliest.c.police > today,
                         earliest.c.conf.is_(None), earliest.c.conf > today)))
         if actor.is_scoped:
@@ -680,7 +681,7 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
     lo = datetime.combine(date_from - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     hi = datetime.combine(date_to + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
     with db.read() as s:
-        q = select(Shift).where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi)
+        q = select(Shift).where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
         if actor.is_scoped:
             q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
         candidates = list(s.execute(q).scalars())

@@ -56,6 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _say(ctx, saved, verb: str) -> int:  # noqa: ANN001
     ctx.out.write(verb.format(id=saved.absence.id, ref=saved.assistant_ref) + "\n")
+    if saved.vacated:
+        ctx.out.write(_("{n} planned shifts are now vacant: 'roster vacant' lists them, "
+                        "'roster candidates ID' proposes substitutes.").format(n=saved.vacated) + "\n")
+    if saved.restored:
+        ctx.out.write(_("{n} vacant shifts went back to the assistant.").format(n=saved.restored) + "\n")
     for w in saved.warnings:
         ctx.out.write(_("warning: {rule}: {text} ({law})").format(rule=w.rule, text=w.text, law=w.law) + "\n")
     return 0
