@@ -34,6 +34,37 @@ class ServiceError(Exception):
         return render_message(self.template, self.params)
 
 
+class Invalid(ValueError):
+    """A value a pure rule refuses (a date, a number, a national ID), as a message id + parameters.
+
+    It is a ValueError, so `except ValueError` keeps working where a value is parsed; `str()` is
+    the English text, `.localized()` the text in the language in force, made where it is shown:
+    `raise Invalid(N_("“{raw}” is not a real calendar date"), raw=raw)`."""
+
+    def __init__(self, message: str, /, **params: Any):
+        self.template = message
+        self.params = params
+        self.message = render_message(message, params, translate=False)
+        super().__init__(self.message)
+
+    def localized(self) -> str:
+        """The message in the current language."""
+        return render_message(self.template, self.params)
+
+    def field_error(self, field: str, row: int | None = None) -> "FieldError":
+        """The same problem, about one field."""
+        return FieldError(field, self.template, row=row, params=self.params)
+
+
+def localized(problem: BaseException | str) -> str:
+    """Any problem in the current language: an error that carries a message id is translated;
+    anything else (a library's own ValueError) is shown as it came."""
+    if isinstance(problem, str):
+        return render_message(problem)
+    shown = getattr(problem, "localized", None)
+    return shown() if callable(shown) else str(problem)
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One problem with one field (or one row and field of an import).

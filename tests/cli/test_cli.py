@@ -66,7 +66,7 @@ def test_report_hours_formats(demo_db, capsys):
     rows = json.loads(out)
     assert code == 0 and {"client", "decided_hours", "planned_hours", "worked_hours", "flag"} <= set(rows[0])
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month)
-    assert code == 0 and "worked_hours" in out.splitlines()[0]
+    assert code == 0 and "Worked hours" in out.splitlines()[0]  # a translated heading
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--no-outlook", "--format", "csv")
     assert code == 0 and out.splitlines()[0] == "client,name,municipality,decided_hours,planned_hours,worked_hours,balance"
 
