@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field as _field
 from typing import Any
 
-from bpa_provider.i18n import render_message
+from bpa_provider.i18n import Msg, N_, render_message
 
 
 class ServiceError(Exception):
@@ -56,6 +56,26 @@ class Invalid(ValueError):
         return FieldError(field, self.template, row=row, params=self.params)
 
 
+# A field's problem that reads on after the label ("Name" + "is required"); other lowercase
+# messages are sentences of their own, set after a colon ("National ID: the check digits …").
+_PREDICATES = ("is ", "must ", "may ", "contains ", "has ", "cannot ", "does ")
+
+
+def labelled(label: Any, template: str, params: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """A field's problem as one message with the field's label: (template, params).
+
+    `label` is a Msg (an English label, translated when shown) or text already in the person's
+    language. The composition is decided on the English message id, never on translated words:
+    "is required" -> "{label} {problem}" (Navn er påkrevd); "the check digits do not match" ->
+    "{label}: {problem}"; a message that begins with a capital or a quote already says what it is
+    about and stands alone."""
+    params = dict(params or {})
+    if not template[:1].islower():
+        return template, params
+    joined = N_("{label} {problem}") if template.startswith(_PREDICATES) else N_("{label}: {problem}")
+    return joined, {"label": label, "problem": Msg(template, **params)}
+
+
 def localized(problem: BaseException | str) -> str:
     """Any problem in the current language: an error that carries a message id is translated;
     anything else (a library's own ValueError) is shown as it came."""
@@ -76,6 +96,19 @@ class FieldError:
     message: str
     row: int | None = None  # line number in an imported file
     params: dict[str, Any] = _field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def about(cls, field: str, label: str, problem: "BaseException | str", row: int | None = None,
+              **params: Any) -> "FieldError":
+        """A problem with one field, worded with its English `label` (translated where shown):
+        `FieldError.about("name", "Name", N_("is required"))` reads "Name is required"."""
+        template = getattr(problem, "template", None)
+        if template is not None:
+            params = {**getattr(problem, "params", {}), **params}
+        else:
+            template = str(problem)
+        message, values = labelled(Msg(label), template, params)
+        return cls(field, message, row=row, params=values)
 
     @property
     def text(self) -> str:
