@@ -110,6 +110,14 @@ class FieldError:
         message, values = labelled(Msg(label), template, params)
         return cls(field, message, row=row, params=values)
 
+    @classmethod
+    def of(cls, field: str, problem: BaseException, row: int | None = None) -> "FieldError":
+        """A refused value's problem (a rule's `Invalid` keeps its message id) about one field."""
+        template = getattr(problem, "template", None)
+        if template is None:
+            return cls(field, str(problem), row=row)
+        return cls(field, template, row=row, params=dict(getattr(problem, "params", {})))
+
     @property
     def text(self) -> str:
         """The English message with its parameters filled in."""
