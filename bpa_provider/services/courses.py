@@ -185,12 +185,12 @@ def _parse(session: Session, specs: Sequence[FieldSpec], data: Mapping[str, Any]
     for f in specs:
         if f.name not in data:
             if creating and f.required:
-                errors.append(FieldError(f.name, N_("{label} is required"), params={"label": _(f.label)}))
+                errors.append(FieldError.about(f.name, f.label, N_("is required")))
             continue
         try:
             values[f.name] = parse_value(session, f, data[f.name])
         except ValueError as exc:
-            errors.append(FieldError(f.name, f"{_(f.label)} {exc}"))
+            errors.append(FieldError.about(f.name, f.label, exc))
     return values, errors
 
 
@@ -530,7 +530,7 @@ def _apply_outcome(session: Session, actor: Actor, row: CourseEnrollment, status
     try:
         day = parse_value(None, FieldSpec("on", "Date", "date"), on)
     except ValueError as exc:
-        errors.append(FieldError("on", N_("Date {problem}"), params={"problem": exc}))
+        errors.append(FieldError.about("on", "Date", exc))
     if day is None and cs is not None:
         day = cs.ends_on or cs.starts_on
     if day is None and status in ("attended", "completed"):
@@ -540,7 +540,7 @@ def _apply_outcome(session: Session, actor: Actor, row: CourseEnrollment, status
     try:
         cert = parse_value(None, FieldSpec("certificate_ref", "Certificate", max_len=100), certificate_ref)
     except ValueError as exc:
-        errors.append(FieldError("certificate_ref", N_("Certificate {problem}"), params={"problem": exc}))
+        errors.append(FieldError.about("certificate_ref", "Certificate", exc))
         cert = ""
     if errors:
         raise ValidationError(errors)

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
+from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
 from db.models import (
@@ -219,7 +220,7 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
     with db.read() as s:
         client = s.get(Client, client_id)
         if client is None:
-            raise NotFound(f"Client {client_id} does not exist")
+            raise NotFound(N_("Client {id} does not exist"), id=client_id)
         muni = s.get(Municipality, client.municipality_id)
         decisions = list(s.execute(
             select(Decision).where(Decision.client_id == client_id)
@@ -266,7 +267,7 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date)
     with db.read() as s:
         person = s.get(Assistant, assistant_id)
         if person is None:
-            raise NotFound(f"Assistant {assistant_id} does not exist")
+            raise NotFound(N_("Assistant {id} does not exist"), id=assistant_id)
         q = _assignments_query().where(Assignment.assistant_id == assistant_id)
         if scope is not None:
             q = q.where(Assignment.client_id.in_(scope))

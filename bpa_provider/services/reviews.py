@@ -139,7 +139,7 @@ def _as_date(value: date | str | None, name: str, label: str, errors: list[Field
     try:
         return parse_date(str(value))
     except ValueError as exc:
-        errors.append(FieldError(name, f"{label}: {exc}"))
+        errors.append(FieldError.about(name, label, exc))
         return None
 
 
@@ -147,7 +147,7 @@ def _text(value: str | None, name: str, label: str, max_len: int, errors: list[F
     try:
         text = clean_text(value, FieldSpec(name, label, max_len=max_len))
     except ValueError as exc:
-        errors.append(FieldError(name, f"{label} {exc}"))
+        errors.append(FieldError.about(name, label, exc))
         return ""
     if required and not text:
         errors.append(FieldError(name, N_("{label} is required"), params={"label": label}))
