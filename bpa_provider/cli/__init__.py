@@ -48,7 +48,7 @@ def _global_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def take_lang(argv: Sequence[str]) -> tuple[list[str], str | None]:
+def take_lang(argv: Sequence[str], *, strict: bool = True) -> tuple[list[str], str | None]:
     """`--lang X` (or `--lang=X`) wherever it stands, before or after the subcommand, and the
     rest of argv without it. Subcommands do not declare --lang themselves: a person types it
     where it comes to mind (`list clients --lang nb`), also over SSH. A bad value is one line, exit 2.
@@ -66,6 +66,8 @@ def take_lang(argv: Sequence[str]) -> tuple[list[str], str | None]:
             value = word.split("=", 1)[1] if "=" in word else (words[i + 1] if i + 1 < len(words) else "")
             i += 1 if "=" in word else 2
             if value not in LANGUAGES:
+                if not strict:
+                    continue
                 sys.stderr.write(f"bpa-provider: argument --lang: invalid choice: '{value[:20]}' "
                                  f"(choose from {', '.join(LANGUAGES)})\n")
                 raise SystemExit(2)
@@ -289,7 +291,9 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
     args.lang = lang
     remote = bool(args.as_user) and "SSH_CONNECTION" in os.environ and not getattr(args, "command", None)
     if remote:
-        set_language(_settings_lang(args.lang))  # the refusals below are read in it too
+        # The refusals below are read in the person's language too, also one asked for in the
+        # very command that is refused (`ssh … sh --lang nb`).
+        set_language(_settings_lang(args.lang or _lang_asked(os.environ.get("SSH_ORIGINAL_COMMAND"))))
         try:
             inner = remote_argv(os.environ.get("SSH_ORIGINAL_COMMAND"), _subcommands(parser))
             if inner is not None:
@@ -342,6 +346,14 @@ def _run(ctx: Context, args: argparse.Namespace, *, remote: bool) -> int:
         return 1
     finally:
         ctx.close()
+
+
+def _lang_asked(original: str | None) -> str | None:
+    """The `--lang` of an SSH command line that may yet be refused (None when there is none)."""
+    try:
+        return take_lang(shlex.split(original or ""), strict=False)[1]
+    except ValueError:
+        return None
 
 
 def _settings_lang(explicit: str | None) -> str | None:

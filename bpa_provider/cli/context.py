@@ -133,7 +133,7 @@ def date_arg(text: str | None, flag: str = "", *, default_today: bool = False) -
     try:
         value = parse_optional_date(text)
     except ValueError as exc:
-        raise CliError(N_("{flag}: {problem}") if flag else "{problem}", flag=flag, problem=_problem(exc)) from None
+        raise CliError(N_("{flag}: {problem}") if flag else "{problem}", flag=flag, problem=problem_of(exc)) from None
     return date.today() if value is None and default_today else value
 
 
@@ -144,10 +144,10 @@ def month_arg(text: str, flag: str = "--month") -> tuple[int, int]:
     try:
         return parse_month(text)
     except ValueError as exc:
-        raise CliError(N_("{flag}: {problem}"), flag=flag, problem=_problem(exc)) from None
+        raise CliError(N_("{flag}: {problem}"), flag=flag, problem=problem_of(exc)) from None
 
 
-def _problem(exc: ValueError) -> Any:
+def problem_of(exc: ValueError) -> Any:
     """A rule's refusal as a parameter of another message, still translated where it is shown."""
     from bpa_provider.i18n import Msg
 
