@@ -109,4 +109,6 @@ def shown(value: object, lang: str | None = None) -> object:
     """`value` ready for `str.format` in a message of the language (dates and numbers); others as they are."""
     if isinstance(value, (date, float, Decimal)) and not isinstance(value, bool):
         return _Shown(value, lang)
+    if isinstance(value, (list, tuple)):  # several days or amounts: "02.03.2026 08:00, 03.03.2026 08:00"
+        return ", ".join(str(format_value(v, lang)) for v in value)
     return value

@@ -273,7 +273,7 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date)
             q = q.where(Assignment.client_id.in_(scope))
         assignment_rows = list(s.execute(q.order_by(Assignment.end_date.is_not(None), Client.name)))
         if scope is not None and not assignment_rows:
-            raise PermissionDenied("You can only see the assistants of your own clients.")
+            raise PermissionDenied(N_("You can only see the assistants of your own clients."))
         employments = list(s.execute(
             select(Employment).where(Employment.assistant_id == assistant_id)
             .order_by(Employment.start_date.desc())).scalars()) if actor.may("employment.read") else None

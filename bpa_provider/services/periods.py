@@ -27,7 +27,7 @@ from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date, parse_month
+from bpa_provider.rules.dates import format_date, parse_month, to_local
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
@@ -196,10 +196,14 @@ def approve_period(db: Database, actor: Actor, client_id: int, first: date, last
         errors = []
         open_ = [sh for sh in shifts if sh.end_utc > now]
         if open_:
-            errors.append(FieldError("period", N_("{n} shift(s) in the period have not ended yet (first #{id}); approve after they are worked"), params={"n": len(open_), "id": open_[0].id}))
+            # Shifts are named by when they start, as the person sees them, never by database id.
+            errors.append(FieldError("period", N_(
+                "{n} shift(s) in the period have not ended yet (the first starts {when}); approve after they are worked"),
+                params={"n": len(open_), "when": to_local(open_[0].start_utc, info.tz)}))
         pending = [sh for sh in shifts if sh.deviation_status == "pending"]
         if pending and not approve_deviations:
-            errors.append(FieldError("deviations", N_("{n} deviation(s) wait for a decision: shifts {ids}"), params={"n": len(pending), "ids": ", ".join(f"#{sh.id}" for sh in pending)}))
+            errors.append(FieldError("deviations", N_("{n} deviation(s) wait for a decision: the shifts starting {when}"),
+                                     params={"n": len(pending), "when": [to_local(sh.start_utc, info.tz) for sh in pending]}))
         if errors:
             raise ValidationError(errors)
         for sh in pending:
