@@ -131,6 +131,14 @@ class FieldError:
         where = f"line {self.row}: " if self.row is not None else ""
         return f"{where}{self.field}: {self.text}"
 
+    def shown(self) -> str:
+        """Like str(), in the current language: "linje 3: name: Navn må fylles ut"."""
+        from bpa_provider.i18n import _
+
+        where = _("line {n}: ").format(n=self.row) if self.row is not None else ""
+        name = f"{self.field}: " if self.field else ""
+        return f"{where}{name}{self.localized()}"
+
 
 class ValidationError(ServiceError):
     """Bad input. Carries every problem found, so a form can mark all fields at once."""
@@ -155,14 +163,7 @@ class ValidationError(ServiceError):
         """Every problem in the current language, "line 3: Name: is required; ..." style."""
         if len(self.errors) == 1 and not self.errors[0].field and self.errors[0].row is None:
             return self.errors[0].localized()
-        from bpa_provider.i18n import _
-
-        parts = []
-        for e in self.errors:
-            where = _("line {n}: ").format(n=e.row) if e.row is not None else ""
-            name = f"{e.field}: " if e.field else ""
-            parts.append(f"{where}{name}{e.localized()}")
-        return "; ".join(parts)
+        return "; ".join(e.shown() for e in self.errors)
 
     def for_field(self, field: str) -> str | None:
         """The English message for one field (None when that field is fine)."""

@@ -144,3 +144,15 @@ def test_lc_messages_survives_the_ssh_environment_cut():
     env = {"SSH_CONNECTION": SSH, "LANG": "nb_NO.UTF-8", "LC_MESSAGES": "sv_SE.UTF-8", "LC_ALL": "../x"}
     clean_environment(env)
     assert env["LANG"] == "nb_NO.UTF-8" and env["LC_MESSAGES"] == "sv_SE.UTF-8" and "LC_ALL" not in env
+
+
+def test_import_problems_are_listed_in_the_language(company, capsys, tmp_path):
+    bad = tmp_path / "clients.csv"
+    bad.write_text("ref,name,municipality,start_date\nK-0201,,Hamar,31.02.2026\n", encoding="utf-8")
+    code, _out, err = run(capsys, "--db", company, "import", "clients", str(bad), "--lang", "nb")
+    assert code == 2
+    lines = err.splitlines()
+    assert lines[0].startswith("bpa-provider: ") and "ikke importert" in lines[0]
+    assert any(line.strip().startswith("linje 2: ") and "«31.02.2026» er ikke en gyldig dato" in line
+               for line in lines[1:])
+    assert not any("is not" in line or "required" in line for line in lines)
