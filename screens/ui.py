@@ -90,9 +90,9 @@ def field_message(label: str, problem: "str | BaseException | FieldError", **par
 
 def describe_error(exc: BaseException) -> str:
     """Words for a person about an error raised by a service or the database (no traceback)."""
-    from bpa_provider.errors import ServiceError
+    from bpa_provider.errors import Invalid, ServiceError
 
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, (ServiceError, Invalid)):
         return exc.localized()
     name = type(exc).__name__
     if name in ("OperationalError", "InterfaceError", "DatabaseError") or "psycopg" in type(exc).__module__:
