@@ -409,7 +409,7 @@ def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str)
                         own.append(obj)
             for e in row_errors:
                 column = next((c for c, t in mapping.items() if t == e.field), e.field)
-                errors.append(FieldError(column, e.message, row=line))
+                errors.append(FieldError(column, e.message, row=line, params=e.params))
         if errors:
             errors.sort(key=lambda e: e.row or 0)
             raise ValidationError(errors)  # the transaction is rolled back: nothing is written

@@ -38,7 +38,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
             "bpa-provider: " + _("{file}: not imported, {n} problem(s); nothing was written:").format(
                 file=args.file, n=len(exc.errors)) + "\n")
         for error in exc.errors:
-            sys.stderr.write(f"  {error}\n")
+            sys.stderr.write(f"  {error.shown()}\n")
         return 2
     ctx.out.write(_("Imported {n} {kind} from {file}.").format(n=result.rows, kind=args.kind, file=args.file) + "\n")
     return 0

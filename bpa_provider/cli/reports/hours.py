@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from bpa_provider.cli.context import CliError, add_format
-from bpa_provider.i18n import _
+from bpa_provider.cli.context import CliError, add_format, problem_of
+from bpa_provider.i18n import N_
 
 MONTH_COLUMNS = ["client", "name", "municipality", "decided_hours", "planned_hours", "worked_hours", "balance"]
 COLUMNS = MONTH_COLUMNS + ["year_decided", "year_projected", "projected_as_of", "usage_pct", "flag"]
@@ -30,7 +30,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
     try:
         year, month = parse_month(args.month)
     except ValueError as exc:
-        raise CliError(_("bad --month: {reason}").format(reason=exc)) from None
+        raise CliError(N_("bad --month: {reason}"), reason=problem_of(exc)) from None
     from bpa_provider.services.hours import hours_report
 
     rows = hours_report(ctx.database(), ctx.actor(), year, month, policy=ctx.settings.policy, outlook=args.outlook)
