@@ -8,7 +8,6 @@ import re
 import json
 from decimal import Decimal
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
 from bpa_provider.formats import format_date, format_number, format_value
