@@ -104,6 +104,13 @@ def _apply_sqlite_recipe(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
+def reading(engine: Engine) -> Engine:
+    """The engine for reads only: on SQLite its transactions begin with a plain deferred `BEGIN`,
+    so a read never waits for (or blocks) a writer — WAL gives it a snapshot. Writing through it is
+    a mistake: a deferred transaction that later writes can fail with "database is locked"."""
+    return engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(engine) else engine
+
+
 def is_sqlite(engine: Engine) -> bool:
     """True for the embedded SQLite engine."""
     return engine.dialect.name == "sqlite"
@@ -145,8 +152,7 @@ class Database:
         from sqlalchemy.orm import sessionmaker
 
         self._writer = sessionmaker(engine, expire_on_commit=False)
-        read_engine = engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(engine) else engine
-        self._reader = sessionmaker(read_engine, expire_on_commit=False)
+        self._reader = sessionmaker(reading(engine), expire_on_commit=False)
         self._engine = engine  # last: other threads test it without the lock
 
     @property
