@@ -34,6 +34,7 @@ from bpa_provider.services import worktime
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
+from db.engine import insert_rows
 from db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
 from db.types import utcnow
 
@@ -60,6 +61,7 @@ class NewShift:
     client_ref: str
     assistant_ref: str
     tz: str
+    typed: str  # the start and end as the file gave them (for the access log)
 
 
 @dataclass(slots=True)
@@ -96,7 +98,7 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
         yield items[i:i + _IN_CHUNK]
 
 
-def _refs(s: Session, rows: Sequence[tuple[int, Mapping[str, str]]]) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
+def _refs(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]]) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
     """Client ref -> (id, time zone) and assistant ref -> id, for the refs the file names."""
     clients: dict[str, tuple[int, str]] = {}
     for part in _chunks(c.get("client_ref", "").strip() for _l, c in rows):
@@ -146,10 +148,11 @@ def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int,
     if errors or client is None or assistant is None or start is None or end is None:
         return None
     return NewShift(-line, line, client[0], assistant, start, end, kind, status, active, note, basis,
-                    cells["client_ref"].strip(), cells["assistant_ref"].strip(), tz)
+                    cells["client_ref"].strip(), cells["assistant_ref"].strip(), tz,
+                    f"{cells['start'].strip()}–{cells['end'].strip()}")
 
 
-def plan_shifts(s: Session, rows: Sequence[tuple[int, Mapping[str, str]]], policy: Policy) -> Plan:
+def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy) -> Plan:
     """Check every shift row (see the module docstring); nothing is written."""
     plan = Plan("shifts", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
@@ -263,31 +266,48 @@ def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
                 plan.errors.append(FieldError(column, e.message, row=mine[0], params=e.params))
 
 
+#: Rows per INSERT statement (and per access-log statement) when writing: bounds the memory the
+#: parameters take, whatever the size of the file; all of them are in the one transaction.
+WRITE_CHUNK = 10_000
+
+
 def write_shifts(s: Session, actor: Actor, plan: Plan, source: str) -> None:
-    """Insert the planned shifts (one multi-row INSERT) and one access-log row per shift."""
+    """Insert the planned shifts (multi-row INSERTs) and one access-log row per shift."""
     stamp = utcnow()
-    values = [dict(client_id=sh.client_id, assistant_id=sh.assistant_id, start_utc=sh.start_utc,
-                   end_utc=sh.end_utc, kind=sh.kind, status=sh.status, active_minutes=sh.active_minutes,
-                   note=sh.note, legal_basis=sh.legal_basis, version=1, created_at=stamp, updated_at=stamp)
-              for sh in plan.rows]
-    ids = s.execute(insert(Shift).returning(Shift.id, sort_by_parameter_order=True), values).scalars().all()
     where = f" ({source})" if source else ""
-    audit.record_many(s, actor, "create", "shift", [
-        audit.Entry(i, sh.client_ref, f"imported: {sh.assistant_ref} {_local(sh.start_utc, sh.tz)}–"
-                                      f"{_local(sh.end_utc, sh.tz)[-5:]} ({sh.kind}, {sh.status}){where}")
-        for i, sh in zip(ids, plan.rows)
-    ])
+    for first in range(0, len(plan.rows), WRITE_CHUNK):
+        part = plan.rows[first:first + WRITE_CHUNK]
+        ids = _bulk_insert(s, Shift, [
+            dict(client_id=sh.client_id, assistant_id=sh.assistant_id, start_utc=sh.start_utc,
+                 end_utc=sh.end_utc, kind=sh.kind, status=sh.status, active_minutes=sh.active_minutes,
+                 note=sh.note, legal_basis=sh.legal_basis, version=1, created_at=stamp, updated_at=stamp)
+            for sh in part])
+        audit.record_many(s, actor, "create", "shift", [
+            audit.Entry(i, sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
+            for i, sh in zip(ids, part)])
 
 
-def _local(instant: datetime, tz: str) -> str:
-    from zoneinfo import ZoneInfo
+def _bulk_insert(s: Session, model: Any, values: list[dict[str, Any]]) -> list[int]:
+    """Insert rows through the table (not the ORM's bulk path) and return their ids in order.
 
-    return f"{instant.astimezone(ZoneInfo(tz)):%d.%m.%Y %H:%M}"
+    PostgreSQL: multi-row INSERT ... RETURNING. SQLite: RETURNING with a guaranteed order makes
+    SQLAlchemy send one statement per row (SQLite does not promise the order), so the rows go in
+    one executemany and the ids are read back: under the write lock (BEGIN IMMEDIATE) no one else
+    inserts, so the rows above the previous largest id are these, in insertion order."""
+    table = model.__table__
+    if s.get_bind().dialect.name == "postgresql":
+        return list(s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values).scalars())
+    before = s.execute(select(func.max(table.c.id))).scalar() or 0
+    insert_rows(s.connection(), table, values)
+    ids = list(s.execute(select(table.c.id).where(table.c.id > before).order_by(table.c.id)).scalars())
+    if len(ids) != len(values):  # cannot happen under the write lock; never guess
+        raise RuntimeError(f"bulk insert into {table.name}: {len(ids)} ids for {len(values)} rows")
+    return ids
 
 
 # --------------------------------------------------------------------------- reviews
 
-def plan_reviews(s: Session, rows: Sequence[tuple[int, Mapping[str, str]]], today: date) -> Plan:
+def plan_reviews(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], today: date) -> Plan:
     """Check every review row as `review record` checks one; nothing is written."""
     from bpa_provider.services.records import FieldSpec, clean_text
 
@@ -344,7 +364,7 @@ def write_reviews(s: Session, actor: Actor, plan: Plan, source: str) -> None:
     values = [dict(client_id=r.client_id, assistant_id=r.assistant_id, held_on=r.held_on,
                    participants=r.participants, summary=r.summary, created_by=actor.login,
                    version=1, created_at=stamp, updated_at=stamp) for r in plan.rows]
-    ids = s.execute(insert(Review).returning(Review.id, sort_by_parameter_order=True), values).scalars().all()
+    ids = _bulk_insert(s, Review, values)
     where = f" ({source})" if source else ""
     audit.record_many(s, actor, "create", "review", [
         audit.Entry(i, r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")

@@ -270,6 +270,21 @@ def _record_file(s: Session, actor: Actor, kind: str, n: int, source: str) -> No
     audit.record(s, actor, "import", kind, summary=f"{n} {kind} imported" + (f" from {source}" if source else ""))
 
 
+class _Renamed:
+    """The table's rows as (line, {field: cell}), made each time they are gone through: a dict per
+    row held for a whole 100,000-row file would cost about 100 MB."""
+
+    def __init__(self, table: CsvTable, mapping: Mapping[str, str]):
+        self.records = table.records
+        self.fields = [(i, mapping[c]) for i, c in enumerate(table.columns) if c in mapping]
+
+    def __iter__(self):  # noqa: ANN204
+        fields = self.fields
+        for line, cells in self.records:
+            n = len(cells)
+            yield line, {name: (cells[i] if i < n else "") for i, name in fields}
+
+
 #: Tries at checking outside the write transaction before checking inside it (see `_import_own`).
 _OPTIMISTIC_TRIES = 2
 
@@ -281,7 +296,7 @@ def _import_own(db: Database, actor: Actor, kind: str, table: CsvTable, mapping:
     check is made again; after `_OPTIMISTIC_TRIES` it is made inside the write transaction, which
     is slower but cannot miss a change."""
     pol = policy_or_default(policy)
-    rows = [(line, {mapping[c]: v for c, v in cells.items() if c in mapping}) for line, cells in table.rows]
+    rows = _Renamed(table, mapping)
 
     def plan_in(s: Session) -> import_rows.Plan:
         plan = (import_rows.plan_shifts(s, rows, pol) if kind == "shifts"

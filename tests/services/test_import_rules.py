@@ -91,6 +91,11 @@ def test_a_long_shift_with_its_legal_basis_imports(world, admin):
     data = _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-05 08:00", "2026-03-06 08:00", "tariff § 4 (respite)"])
     result = importer.import_csv(world, admin, "shifts", data)
     assert result.rows == 1 and _count(world, Shift) == 1
+    with world.read() as s:  # written by the bulk path, read back as the ORM writes it
+        sh = s.execute(select(Shift)).scalar_one()
+        assert (sh.detached, sh.deviation_status, sh.version, sh.pattern_id) == (False, "none", 1, None)
+        assert sh.start_utc.utcoffset() is not None and (sh.end_utc - sh.start_utc).total_seconds() == 24 * 3600
+        assert sh.legal_basis == "tariff § 4 (respite)" and sh.created_at.tzinfo is not None
 
 
 def test_a_shift_overlapping_a_stored_one_is_refused(world, admin):
