@@ -34,15 +34,17 @@ def _csv(rows: list[list[str]]) -> io.BytesIO:
     return io.BytesIO(buf.getvalue().encode("utf-8"))
 
 
-def build_company(db, clients: int, per_client: int = 4) -> list[tuple[str, str]]:  # noqa: ANN001
-    """Clients K-0001.. with `per_client` assistants each (employed, certified, assigned);
-    returns (client ref, assistant ref) pairs in slot order."""
+def build_company(db, clients: int, per_client: int = 4, *, first: int = 1,  # noqa: ANN001
+                  municipality: str = "Hamar") -> list[tuple[str, str]]:
+    """Clients K-nnnn (from `first`) with `per_client` assistants each (employed, certified,
+    assigned); returns (client ref, assistant ref) pairs in slot order."""
     from bpa_provider.services.importer import import_csv
 
-    import_csv(db, ADMIN, "municipalities", _csv([["name"], ["Hamar"]]))
+    import_csv(db, ADMIN, "municipalities", _csv([["name"], [municipality]]))
+    numbers = range(first, first + clients)
     import_csv(db, ADMIN, "clients", _csv([["ref", "name", "municipality", "start_date"]] + [
-        [f"K-{c:04d}", f"Client {c}", "Hamar", "2024-01-01"] for c in range(1, clients + 1)]))
-    pairs = [(f"K-{c:04d}", f"A-{(c - 1) * per_client + k + 1:04d}") for c in range(1, clients + 1) for k in range(per_client)]
+        [f"K-{c:04d}", f"Client {c}", municipality, "2024-01-01"] for c in numbers]))
+    pairs = [(f"K-{c:04d}", f"A-{(c - 1) * per_client + k + 1:04d}") for c in numbers for k in range(per_client)]
     import_csv(db, ADMIN, "assistants", _csv([["ref", "name"]] + [[a, f"Assistant {a}"] for _c, a in pairs]))
     import_csv(db, ADMIN, "employments", _csv(
         [["assistant_ref", "start_date", "position_percent", "police_certificate_on", "confidentiality_on"]]
