@@ -92,7 +92,7 @@ def _check(path: str, shifts_in_file: int) -> None:
         db.dispose()
 
 
-def test_sigkill_during_import_and_backup_leaves_clean_files(company, tmp_path):
+def test_sigkill_during_import_backup_and_restore_leaves_clean_files(company, tmp_path):
     db, csv_path, rows = company
     path = make_engine_path(db)
     db.dispose()
@@ -114,9 +114,20 @@ def test_sigkill_during_import_and_backup_leaves_clean_files(company, tmp_path):
         backup.backup(mine, loadkit.ADMIN, backup_dir / "b.sqlite3")
         return 0
 
+    from bpa_provider.services import backup
+
+    good = tmp_path / "good.sqlite3"
+    backup.backup(Database(make_engine(f"sqlite:///{path}")), loadkit.ADMIN, good)
+    restored = tmp_path / "restored" / "r.sqlite3"
+    restored.parent.mkdir()
+
+    def do_restore() -> int:
+        backup.restore(good, restored, force=True, by="test")
+        return 0
+
     kills = 0
-    for round_no in range(8):
-        work = do_import if round_no % 2 == 0 else do_backup
+    for round_no in range(9):
+        work = (do_import, do_backup, do_restore)[round_no % 3]
         pid = _fork(work)
         time.sleep(rng.uniform(0.05, 1.5))
         try:
@@ -130,8 +141,11 @@ def test_sigkill_during_import_and_backup_leaves_clean_files(company, tmp_path):
         if done.exists():  # a backup that finished is a whole, checked database
             _check(str(done), rows)
             done.unlink()
-        for p in backup_dir.iterdir():  # a killed backup's scratch copy: see the test below
-            p.unlink()
+        if restored.exists():  # the old database or the whole backup, never half of it
+            _check(str(restored), rows)
+        for p in [*backup_dir.iterdir(), *restored.parent.iterdir()]:
+            if p.name.startswith("."):  # a killed backup's scratch copy: see the test below
+                p.unlink()
     assert kills >= 4
 
 
