@@ -152,7 +152,7 @@ def main() -> None:
 
             print(json.dumps(run_kills(where, args.kills)))
             return
-        clients = max(1, args.shifts // 2000)  # 4 assistants x 500 days each
+        clients = max(1, args.shifts // 2000)  # 4 assistants x 500 shifts each (two years)
         path, pairs = fresh_database(where, clients)
         csv_path = where / "shifts.csv"
         loadkit.write_shifts_csv(csv_path, pairs, args.shifts)

@@ -56,24 +56,28 @@ def build_company(db, clients: int, per_client: int = 4, *, first: int = 1,  # n
 
 def write_shifts_csv(path: Path, pairs: list[tuple[str, str]], n: int, *, first_day: date = FIRST_DAY,
                      per_client: int = 4) -> int:
-    """`n` shifts (fewer if the pairs run out of days: 2,000 days each), one a day per assistant,
-    slot k of 24/per_client hours for the k-th assistant of a client. Returns the rows written."""
+    """`n` shifts, five days of every seven per assistant (two days off in a row: the weekly rest),
+    slot k of 24/per_client hours for the k-th assistant of a client — a roster that breaks no
+    rule, as a provider's history mostly is. Returns the rows written."""
     slot_hours = 24 // per_client
-    days = -(-n // len(pairs))
     written = 0
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["client_ref", "assistant_ref", "start", "end", "status"])
-        for d in range(days):
+        d = 0
+        while written < n:
             day = first_day + timedelta(days=d)
             for i, (c, a) in enumerate(pairs):
                 if written == n:
-                    return written
+                    break
+                if (d + i) % 7 >= 5:
+                    continue  # this assistant's days off
+                # Slots start at 0, 6, 12, 18 h: never in the 02:00-03:00 DST gap.
                 start = datetime(day.year, day.month, day.day, (i % per_client) * slot_hours)
                 end = start + timedelta(hours=slot_hours)
-                # Slots start at 0, 6, 12, 18 h: never in the 02:00-03:00 DST gap.
                 w.writerow([c, a, start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M"), "worked"])
                 written += 1
+            d += 1
     return written
 
 

@@ -100,15 +100,20 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
 
 def _refs(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]]) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
     """Client ref -> (id, time zone) and assistant ref -> id, for the refs the file names."""
+    client_refs: set[str] = set()
+    assistant_refs: set[str] = set()
+    for _line, cells in rows:
+        client_refs.add(cells.get("client_ref", "").strip())
+        assistant_refs.add(cells.get("assistant_ref", "").strip())
     clients: dict[str, tuple[int, str]] = {}
-    for part in _chunks(c.get("client_ref", "").strip() for _l, c in rows):
+    for part in _chunks(client_refs):
         for cid, ref, tz in s.execute(
             select(Client.id, Client.ref, Municipality.timezone)
             .join(Municipality, Municipality.id == Client.municipality_id).where(Client.ref.in_(part))
         ).all():
             clients[ref] = (cid, tz or "Europe/Oslo")
     assistants: dict[str, int] = {}
-    for part in _chunks(c.get("assistant_ref", "").strip() for _l, c in rows):
+    for part in _chunks(assistant_refs):
         assistants.update(s.execute(select(Assistant.ref, Assistant.id).where(Assistant.ref.in_(part))).all())
     return clients, assistants
 
