@@ -75,7 +75,13 @@ def run_import(url: str, csv_path: str) -> dict:
     queue = ctx.Queue()
     p = ctx.Process(target=_import_child, args=(url, csv_path, queue))
     p.start()
-    out = queue.get(timeout=1800)
+    while True:  # a child that died says so instead of leaving us waiting
+        try:
+            out = queue.get(timeout=5)
+            break
+        except Exception:  # noqa: BLE001 - queue.Empty
+            if not p.is_alive():
+                raise RuntimeError(f"the import process ended with {p.exitcode}") from None
     p.join()
     return out
 
