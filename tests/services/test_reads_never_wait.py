@@ -73,6 +73,12 @@ def test_schema_check_and_read_transaction_do_not_wait(writer_holding_lock):
     ("report", "reviews"),
     ("transfer", "list"),
     ("users", "list"),
+    ("report", "rest", "--from", date.today().replace(day=1).isoformat(), "--to", date.today().isoformat()),
+    ("roster", "week", "K-0001", "--week", date.today().strftime("%G-W%V")),
+    ("course", "list"),
+    ("review", "list"),
+    ("fk", "deadlines"),
+    ("sick", "claims"),
 ])
 def test_read_only_commands_finish_while_a_writer_holds_the_lock(writer_holding_lock, capsys, argv):
     started = time.monotonic()
