@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
@@ -90,6 +90,15 @@ class Plan:
 def audit_mark(s: Session) -> int:
     """The id of the newest access-log row (0: none)."""
     return s.execute(select(func.max(AuditEvent.id))).scalar() or 0
+
+
+def audit_mark_for_write(s: Session) -> int:
+    """`audit_mark` inside the write transaction, once no other transaction can still be logging:
+    on PostgreSQL every log append holds the log's advisory lock to its commit, so taking it here
+    waits for those in flight (SQLite's BEGIN IMMEDIATE already excludes every other writer)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._PG_CHAIN_LOCK})
+    return audit_mark(s)
 
 
 def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:

@@ -314,8 +314,9 @@ def _import_own(db: Database, actor: Actor, kind: str, table: CsvTable, mapping:
                 plan = plan_in(s)
         with db.write() as s:
             if attempt == _OPTIMISTIC_TRIES:
+                import_rows.audit_mark_for_write(s)  # PostgreSQL: no one else logs (writes) meanwhile
                 plan = plan_in(s)
-            elif import_rows.audit_mark(s) != plan.mark:
+            elif import_rows.audit_mark_for_write(s) != plan.mark:
                 continue  # something changed since the check: check again
             write(s, actor, plan, source)
             _record_file(s, actor, kind, len(plan.rows), source)
