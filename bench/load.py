@@ -133,8 +133,10 @@ def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 
 def _session_until(url: str, worker: int, deadline, month: str, queue) -> None:  # noqa: ANN001
     """The mix in slices of a second, until the shared deadline (set when the import ends)."""
     total = loadkit.MixResult()
+    part = 0
     while time.time() < deadline.value:
-        r = loadkit.session_mix(url, worker * 1000 + total.reads, 1.0, month)
+        part += 1
+        r = loadkit.session_mix(url, worker, 1.0, month, part=part)
         total.reads += r.reads
         total.read_locked += r.read_locked
         total.slowest_read = max(total.slowest_read, r.slowest_read)

@@ -130,8 +130,10 @@ class MixResult:
     errors: list[str] = field(default_factory=list)
 
 
-def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: float | None = None) -> MixResult:
-    """One coordinator's session: a read, a read, a small write, again, for `seconds`."""
+def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: float | None = None,
+                part: int = 0) -> MixResult:
+    """One coordinator's session: a read, a read, a small write, again, for `seconds`
+    (`part`: which slice of a longer session this is, so the assistants it creates are unique)."""
     from bpa_provider.errors import DatabaseBusy
     from bpa_provider.services import hours, listing, records
     from db.engine import open_database
@@ -156,7 +158,7 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
                         out.errors.append(f"read: {type(exc).__name__}: {exc}"[:200])
                 out.slowest_read = max(out.slowest_read, time.perf_counter() - started)
                 out.reads += 1
-            ref = f"W-{worker:02d}-{i:05d}"
+            ref = f"W-{worker:02d}{part:04d}{i:04d}"
             try:
                 records.create(db, ADMIN, "assistant", {"ref": ref, "name": f"Session {worker}"})
                 out.writes_ok.append(ref)
