@@ -86,12 +86,6 @@ def run_import(url: str, csv_path: str) -> dict:
     return out
 
 
-def _session_child(url: str, worker: int, stop_at_wall: float, month: str, queue) -> None:  # noqa: ANN001
-    remaining = stop_at_wall - time.time()
-    res = loadkit.session_mix(url, worker, max(remaining, 0.0), month)
-    queue.put((worker, res.__dict__))
-
-
 def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 2.0) -> dict:
     """`sessions` processes doing the mix from just before the import starts until it ends."""
     from sqlalchemy import select
