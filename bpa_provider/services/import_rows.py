@@ -92,13 +92,38 @@ def audit_mark(s: Session) -> int:
     return s.execute(select(func.max(AuditEvent.id))).scalar() or 0
 
 
-def audit_mark_for_write(s: Session) -> int:
-    """`audit_mark` inside the write transaction, once no other transaction can still be logging:
-    on PostgreSQL every log append holds the log's advisory lock to its commit, so taking it here
-    waits for those in flight (SQLite's BEGIN IMMEDIATE already excludes every other writer)."""
+#: Logged actions that change nothing.
+_READ_ACTIONS = frozenset({"view", "refused", "reveal_id", "impersonate"})
+#: Access-log entities whose changes cannot touch what an import of each kind checked (people's
+#: contact details, users, keys, sick pay, onboarding, course dates, the other kind). Anything not
+#: named here — including entities added later — counts as a change: the check is made again.
+_UNRELATED_COMMON = frozenset({
+    "assistant", "supervisor", "supervision", "user", "ssh_key", "audit_event", "onboarding_step",
+    "sick_period", "sick_pay_claim", "hourly_rate", "fk_time_report", "course_session",
+})
+_UNRELATED = {
+    "shifts": _UNRELATED_COMMON | {"review", "review_action", "review_notes"},
+    "reviews": _UNRELATED_COMMON | {"shift", "rule_ack", "rota_pattern", "review_action", "review_notes"},
+}
+
+
+def hold_log(s: Session) -> None:
+    """In a write transaction: wait until no other transaction can still be logging (changing).
+    On PostgreSQL every log append holds the log's advisory lock to its commit, so taking it here
+    waits for those in flight; SQLite's BEGIN IMMEDIATE already excludes every other writer."""
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._PG_CHAIN_LOCK})
-    return audit_mark(s)
+
+
+def changed_since(s: Session, kind: str, mark: int) -> bool:
+    """Whether anything logged after `mark` could change what an import of `kind` checked (asked
+    in the write transaction, under `hold_log`). Every change in the application is logged in its
+    own transaction, so the log is the list of changes; that a coordinator added an assistant
+    meanwhile does not send a 100,000-row file back to be checked."""
+    hold_log(s)
+    since = s.execute(select(AuditEvent.action, AuditEvent.entity).where(AuditEvent.id > mark).distinct()).all()
+    unrelated = _UNRELATED[kind]
+    return any(action not in _READ_ACTIONS and entity not in unrelated for action, entity in since)
 
 
 def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:

@@ -292,8 +292,8 @@ _OPTIMISTIC_TRIES = 2
 def _import_own(db: Database, actor: Actor, kind: str, table: CsvTable, mapping: Mapping[str, str],
                 source: str, policy: Policy | None) -> ImportResult:
     """Shifts and reviews: check every row in a read snapshot (no lock), then write in one short
-    transaction. Should the access log have moved on in between (someone saved something), the
-    check is made again; after `_OPTIMISTIC_TRIES` it is made inside the write transaction, which
+    transaction. Should the access log show a change in between that could matter to the check
+    (`import_rows.changed_since`), the check is made again; after `_OPTIMISTIC_TRIES` it is made inside the write transaction, which
     is slower but cannot miss a change."""
     pol = policy_or_default(policy)
     rows = _Renamed(table, mapping)
@@ -314,10 +314,10 @@ def _import_own(db: Database, actor: Actor, kind: str, table: CsvTable, mapping:
                 plan = plan_in(s)
         with db.write() as s:
             if attempt == _OPTIMISTIC_TRIES:
-                import_rows.audit_mark_for_write(s)  # PostgreSQL: no one else logs (writes) meanwhile
+                import_rows.hold_log(s)  # PostgreSQL: no one else changes anything meanwhile
                 plan = plan_in(s)
-            elif import_rows.audit_mark_for_write(s) != plan.mark:
-                continue  # something changed since the check: check again
+            elif import_rows.changed_since(s, kind, plan.mark):
+                continue  # something the check read has changed: check again
             write(s, actor, plan, source)
             _record_file(s, actor, kind, len(plan.rows), source)
             return ImportResult(kind, len(plan.rows), [], table.encoding, plan.warnings)

@@ -145,6 +145,24 @@ def test_a_change_between_the_check_and_the_write_is_caught(world, admin, monkey
     assert _count(world, Shift) == 1
 
 
+def test_an_unrelated_change_between_the_check_and_the_write_is_let_through(world, admin, monkeypatch):
+    """A coordinator adding an assistant meanwhile cannot change what the shift check found: the
+    file is written without being checked again."""
+    real = import_rows.plan_shifts
+    calls = []
+
+    def plan_then_someone_adds_an_assistant(s, rows, policy):
+        plan = real(s, rows, policy)
+        if not calls:
+            f.assistant(world, admin, ref="A-0999")
+        calls.append(1)
+        return plan
+
+    monkeypatch.setattr(import_rows, "plan_shifts", plan_then_someone_adds_an_assistant)
+    result = importer.import_csv(world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""]))
+    assert result.rows == 1 and len(calls) == 1
+
+
 def test_the_check_moves_into_the_write_transaction_when_others_keep_writing(world, admin, monkeypatch):
     real = import_rows.plan_shifts
     calls = []
