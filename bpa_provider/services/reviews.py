@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -249,6 +249,31 @@ def due_reviews(
 
 # --------------------------------------------------------------------------- record
 
+def assignment_starts(s: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], date]:
+    """(assistant id, client id) -> the first day the assistant worked for the client, for the
+    pairs that have an assignment (one query, also for an import of many reviews)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = s.execute(
+        select(Assignment.assistant_id, Assignment.client_id, func.min(Assignment.start_date))
+        .where(Assignment.assistant_id.in_(sorted({a for a, _c in wanted})))
+        .group_by(Assignment.assistant_id, Assignment.client_id)
+    ).all()
+    return {(a, c): d for a, c, d in rows if (a, c) in wanted}
+
+
+def held_on_problem(held: date, started: date | None, assistant_ref: str, client_ref: str) -> FieldError | None:
+    """The rule for a review's date (`review record` and `import reviews` alike): the assistant must
+    have worked for the client, and not have started after the review was held."""
+    if started is None:
+        return FieldError("client", N_("{a} has never worked for {c}"), params={"a": assistant_ref, "c": client_ref})
+    if held < started:
+        return FieldError("held_on", N_("Held on is before {a} started with {c} ({d})"),
+                          params={"a": assistant_ref, "c": client_ref, "d": format_date(started)})
+    return None
+
+
 @service
 def record_review(
     db: Database, actor: Actor, assistant: int | str, client: int | str, held_on: date | str, *,
@@ -271,12 +296,10 @@ def record_review(
         cl = _lookup(s, Client, client, _("client"))
         require(actor, "review.write", client_id=cl.id, what=_("record reviews"))
         if held is not None:
-            started = s.execute(select(func.min(Assignment.start_date)).where(
-                Assignment.assistant_id == asst.id, Assignment.client_id == cl.id)).scalar()
-            if started is None:
-                errors.append(FieldError("client", N_("{a} has never worked for {c}"), params={"a": asst.ref, "c": cl.ref}))
-            elif held < started:
-                errors.append(FieldError("held_on", N_("Held on is before {a} started with {c} ({d})"), params={"a": asst.ref, "c": cl.ref, "d": format_date(started)}))
+            started = assignment_starts(s, [(asst.id, cl.id)]).get((asst.id, cl.id))
+            problem = held_on_problem(held, started, asst.ref, cl.ref)
+            if problem is not None:
+                errors.append(problem)
             elif s.execute(select(Review.id).where(Review.assistant_id == asst.id, Review.client_id == cl.id,
                                                    Review.held_on == held)).first():
                 errors.append(FieldError("held_on", N_("a review of {a} with {c} on {d} is already recorded"), params={"a": asst.ref, "c": cl.ref, "d": format_date(held)}))
