@@ -29,7 +29,7 @@ from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
-from bpa_provider.rules.dates import parse_date
+from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import worktime
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
@@ -215,6 +215,7 @@ def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], polic
         return plan  # the rules would only repeat what is wrong already
     _add_to(data, s, live, policy, lo)
     _rules(plan, data, live)
+    _absent(s, plan, data, live)
     plan.rows = new
     return plan
 
@@ -303,6 +304,35 @@ def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
             for e in exc.errors:
                 column = "assistant_ref" if e.field == "assistant_id" else e.field
                 plan.errors.append(FieldError(column, e.message, row=mine[0], params=e.params))
+
+
+def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
+    """`roster add`'s absence rule (roster.refuse_absent) for a whole file: an assistant recorded
+    absent (not a graded sick note) cannot be given a shift on those days. One query per chunk of
+    assistants, then a check in memory per row."""
+    from datetime import timedelta
+
+    from db.models import Absence
+
+    if not live:
+        return
+    first = min(sh.start_utc for sh in live).date() - timedelta(days=1)
+    last = max(sh.end_utc for sh in live).date() + timedelta(days=1)
+    away: dict[int, list[tuple[date, date]]] = {}
+    for part in _chunks(sorted({sh.assistant_id for sh in live})):
+        for aid, a, b in s.execute(select(Absence.assistant_id, Absence.from_date, Absence.to_date).where(
+                Absence.assistant_id.in_(part), Absence.cancelled.is_(False), Absence.grade == 100,
+                Absence.from_date <= last, Absence.to_date >= first)).all():
+            away.setdefault(aid, []).append((a, b))
+    for sh in live:
+        for a, b in away.get(sh.assistant_id, ()):
+            tz = data.infos[sh.client_id].tz
+            day_a = worktime.local_date(sh.start_utc, tz)
+            day_b = worktime.local_date(sh.end_utc - timedelta(microseconds=1), tz)
+            if a <= day_b and b >= day_a:
+                plan.errors.append(FieldError("assistant_ref", N_("The assistant is absent {a}–{b}; choose a substitute"),
+                                              row=sh.line, params={"a": format_date(a), "b": format_date(b)}))
+                break
 
 
 #: Rows per INSERT statement (and per access-log statement) when writing: bounds the memory the
