@@ -130,16 +130,23 @@ def check_text(raw: Any, field: str, max_len: int, *, multiline: bool = False, r
     return ""
 
 
+def _unknown(ref_kind: str, raw: Any) -> ValueError:
+    """The words for a reference or id that names no record."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return ValueError(f"{raw} is not the id of a known {ref_kind}")
+    return ValueError(f"'{str(raw).strip()}' is not a known {ref_kind}")
+
+
 def _lookup_ref(session: Session, ref_kind: str, raw: Any) -> int:
     model, column = REF_TARGETS[ref_kind]
     if isinstance(raw, int) and not isinstance(raw, bool):
         if session.get(model, raw) is None:
-            raise ValueError(f"{raw} is not the id of a known {ref_kind}")
+            raise _unknown(ref_kind, raw)
         return raw
     text = str(raw).strip()
     found = session.execute(select(model.id).where(getattr(model, column) == text)).scalar()
     if found is None:
-        raise ValueError(f"'{text}' is not a known {ref_kind}")
+        raise _unknown(ref_kind, raw)
     return int(found)
 
 
@@ -565,12 +572,17 @@ def _subject(session: Session, spec: EntitySpec, obj: Any) -> str:
     return ""
 
 
-def lookup(session: Session, model: type, key: int | str, what: str) -> Any:
-    """A row by id or human reference (`K-0042`); NotFound naming what was not found."""
+def lookup(session: Session, model: type, key: int | str, what: str, actor: Actor | None = None) -> Any:
+    """A row by id or human reference (`K-0042`); NotFound naming what was not found. Given a
+    supervisor `actor` (scope filled in), a record outside their scope is not found either, in
+    the same words: they cannot probe who exists at other clients."""
     if isinstance(key, int) and not isinstance(key, bool):
         row = session.get(model, key)
     else:
         row = session.execute(select(model).where(model.ref == str(key).strip())).scalar()
+    kind = next((k for k, spec in SPECS.items() if spec.model is model), None)
+    if row is not None and actor is not None and kind is not None and not in_scope(session, actor, kind, row):
+        row = None
     if row is None:
         raise NotFound(_("no {what} '{key}'").format(what=what, key=key))
     return row
@@ -711,6 +723,12 @@ def get(db: Database, actor: Actor, kind: str, record_id: int) -> Any:
         return _for_reader(actor, obj)
 
 
+def in_scope(session: Session, actor: Actor, kind: str, obj: Any) -> bool:
+    """Whether `actor` may know of this record at all (a supervisor: their clients, the assistants
+    working for them, themselves; everyone else: yes). `actor` has its scope filled in."""
+    return not actor.is_scoped or _in_scope(session, actor, SPECS[kind], obj)
+
+
 def _in_scope(session: Session, actor: Actor, spec: EntitySpec, obj: Any) -> bool:
     """Whether a supervisor may read this record: their clients, and assistants working for them."""
     if spec.client_field is not None:
@@ -737,12 +755,19 @@ def _for_reader(actor: Actor, obj: Any) -> Any:
 def find_id(db: Database, actor: Actor, kind: str, key: str | int) -> int:
     """Resolve a reference, name or id to the record's id (NotFound with a clear message)."""
     spec = SPECS[kind]
+    actor = scoped_actor(db, actor)
     require(actor, f"{spec.area}.read", what=f"see {spec.label.lower()}s")
+    raw = int(key) if str(key).isdigit() else key
     with db.read() as s:
         try:
-            return _lookup_ref(s, kind, int(key) if str(key).isdigit() else key)
+            found = _lookup_ref(s, kind, raw)
         except ValueError as exc:
             raise NotFound(str(exc)) from None
+        if actor.is_scoped and not _in_scope(s, actor, spec, s.get(spec.model, found)):
+            # The words for a reference that does not exist: a supervisor cannot probe who
+            # exists at other clients.
+            raise NotFound(str(_unknown(kind, raw)))
+        return found
 
 
 @dataclass(frozen=True)

@@ -267,8 +267,8 @@ def record_review(
     parts = _text(participants, "participants", _("Participants"), 500, errors)
     notes = _text(summary, "summary", _("Summary"), SUMMARY_MAX, errors)
     with db.write() as s:
-        asst = _lookup(s, Assistant, assistant, _("assistant"))
-        cl = _lookup(s, Client, client, _("client"))
+        asst = _lookup(s, Assistant, assistant, _("assistant"), actor)
+        cl = _lookup(s, Client, client, _("client"), actor)
         require(actor, "review.write", client_id=cl.id, what=_("record reviews"))
         if held is not None:
             started = s.execute(select(func.min(Assignment.start_date)).where(
