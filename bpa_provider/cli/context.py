@@ -44,8 +44,9 @@ class Context:
                    lang=args.lang or settings.lang)
 
     # -- database -------------------------------------------------------------------------
-    def database(self, *, check_schema: bool = True):
-        """The Database, refusing one that is missing, damaged or of an unknown schema."""
+    def database(self, *, check_schema: bool = True, check_guards: bool = True):
+        """The Database, refusing one that is missing, damaged or of an unknown schema, or whose
+        access log lost its append-only triggers (`check_guards`; `audit --verify` reports it)."""
         if self._db is None:
             from sqlalchemy.exc import DatabaseError, OperationalError
 
@@ -69,8 +70,25 @@ class Context:
                     db.dispose()
                     first = str(exc.orig or exc).splitlines()[0]
                     raise DatabaseUnavailable(f"cannot open the database ({first})") from None
+                if check_guards:
+                    self._check_guards(db)
             self._db = db
         return self._db
+
+    @staticmethod
+    def _check_guards(db) -> None:  # noqa: ANN001
+        """Refuse a database whose access log can be rewritten: a trigger dropped or disabled
+        outside the app (docs/privacy.md, "What each deployment can detect")."""
+        from bpa_provider.audit import missing_guards
+
+        with db.engine.connect() as c:
+            missing = missing_guards(c)
+        if missing:
+            db.dispose()
+            raise DatabaseUnavailable(
+                "the access log's append-only triggers are missing or disabled (" + ", ".join(missing)
+                + "): the database was changed outside bpa-provider; see 'bpa-provider audit --verify' "
+                "and restore a checked backup")
 
     def close(self) -> None:
         if self._db is not None:

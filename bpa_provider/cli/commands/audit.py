@@ -1,7 +1,8 @@
 """`bpa-provider audit`: read the access log, or `--verify` its hash chain.
 
 "Who looked at my data?" is `bpa-provider audit --subject K-0001`. With `--verify` the exit code
-is 0 when the chain is intact and 1 when it is broken; the broken row is printed. Snapshots that
+is 0 when the chain is intact and 1 when it is broken; the broken row is printed. The check writes
+nothing to the database; an intact head is checkpointed in the anchor file (audit_anchor.py). Snapshots that
 retention erased are counted on a line of their own: an erasure is not a break.
 """
 
@@ -28,15 +29,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import audit_log
 
-    db, actor = ctx.database(), ctx.actor()
+    # --verify reports missing triggers itself, with the rest of what it finds.
+    db, actor = ctx.database(check_guards=not args.verify), ctx.actor()
     if args.verify:
-        report = audit_log.verify(db, actor)
+        from bpa_provider.audit_anchor import anchor_path
+
+        report = audit_log.verify(db, actor, anchor_path(str(db.url)))
         # Always printed, so a nightly check can read the count; up to the break when broken.
         erased = f"Snapshots erased by retention: {report.erased} (not a break: their digests are kept).\n"
         if report.ok:
-            ctx.out.write(f"Access log intact: {report.rows} rows, every hash matches.\n{erased}")
+            ctx.out.write(f"Access log intact: {report.rows} rows, every hash matches, "
+                          f"{report.checkpoints} checkpoints match.\n{erased}")
             return 0
-        ctx.out.write(f"Access log BROKEN at row {report.broken_at}: {report.reason} "
+        where = f" at row {report.broken_at}" if report.broken_at else ""
+        ctx.out.write(f"Access log BROKEN{where}: {report.reason} "
                       f"({report.rows} rows before it are intact).\n{erased}")
         broken = audit_log.row(db, actor, report.broken_at) if report.broken_at else None
         if broken is not None:

@@ -26,6 +26,8 @@ def run(ctx, args) -> int:  # noqa: ANN001
     db = ctx.database()
     if db.dialect != "sqlite":
         raise CliError(f"PostgreSQL is backed up with pg_dump (see docs/privacy.md): {backup.pg_dump_hint(db, args.file)}")
-    result = backup.backup(db, ctx.actor(), Path(args.file), force=args.force)
+    from bpa_provider.audit_anchor import anchor_path
+
+    result = backup.backup(db, ctx.actor(), Path(args.file), force=args.force, anchor=anchor_path(str(db.url)))
     ctx.out.write(f"Backup written: {result.path} ({result.size:,} bytes, schema {result.revision}, integrity ok).\n")
     return 0

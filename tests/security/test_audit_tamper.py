@@ -1,0 +1,231 @@
+"""What the access log's tamper evidence can detect, claim by claim (docs/privacy.md, "What each
+deployment can detect"): a rewritten history with recomputed hashes (by the checkpoints kept
+outside the database), an emptied or restarted log, a dropped or disabled trigger (on start and on
+restore), SQLite's INSERT OR REPLACE, and a verification that writes nothing to what it checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import stat
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from bpa_provider import audit, audit_anchor
+from bpa_provider.access import Actor
+from bpa_provider.cli import main
+from bpa_provider.services import audit_log, backup
+from bpa_provider.services.users import ensure_first_admin
+import factories as f
+from sechelpers import sqlite_file
+
+AUDITOR = Actor("audit", "auditor")
+
+
+def _seed(db, admin) -> None:
+    f.municipality(db, admin)
+    for name in ("Kari Nordmann", "Ola Nordmann", "Per Hansen"):
+        f.client(db, admin, name=name)
+
+
+def _rewrite_history(path: str, row_id: int, summary: str) -> None:
+    """What someone with write access to the file can do: drop the triggers, change a row, and
+    recompute every hash after it, then put the triggers back as they were."""
+    con = sqlite3.connect(path)
+    try:
+        triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for name, _sql in triggers:
+            con.execute(f"DROP TRIGGER {name}")
+        con.execute("UPDATE audit_event SET summary = ? WHERE id = ?", (summary, row_id))
+        con.row_factory = sqlite3.Row
+        prev = ""
+        for row in con.execute("SELECT * FROM audit_event ORDER BY id").fetchall():
+            ev = type("Ev", (), {k: row[k] for k in row.keys()})()
+            from datetime import datetime
+
+            ev.at = datetime.fromisoformat(row["at"]).replace(tzinfo=__import__("datetime").timezone.utc)
+            new = audit._row_hash(prev, ev)
+            con.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE id = ?", (prev, new, row["id"]))
+            prev = new
+        for _name, sql in triggers:
+            con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
+def test_a_rewritten_history_verifies_without_a_checkpoint_and_breaks_with_one(sqlite_db, admin, tmp_path):
+    _seed(sqlite_db, admin)
+    anchor = tmp_path / "anchor"
+    assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok  # writes the first checkpoint
+    _rewrite_history(sqlite_file(sqlite_db), 2, "nothing happened")
+    # The chain alone is fooled: this is the limit the checkpoints are for.
+    assert audit_log.verify(sqlite_db, AUDITOR).ok
+    report = audit_log.verify(sqlite_db, AUDITOR, anchor)
+    assert not report.ok and "no longer matches the checkpoint" in report.reason
+
+
+def test_an_emptied_log_is_not_intact(sqlite_db, admin, tmp_path):
+    _seed(sqlite_db, admin)
+    anchor = tmp_path / "anchor"
+    assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
+    con = sqlite3.connect(sqlite_file(sqlite_db))
+    con.execute("DROP TRIGGER audit_event_no_delete")
+    con.execute("DELETE FROM audit_event")
+    con.execute("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+                "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END")
+    con.commit()
+    con.close()
+    report = audit_log.verify(sqlite_db, AUDITOR)
+    assert (report.ok, report.rows) == (False, 0) and "empty" in report.reason
+    # Started again: a chain of its own, intact in itself, but not the log the checkpoint saw.
+    f.client(sqlite_db, admin, name="Ny Start")
+    assert audit_log.verify(sqlite_db, AUDITOR).ok
+    report = audit_log.verify(sqlite_db, AUDITOR, anchor)
+    assert not report.ok and "checkpoint" in report.reason
+
+
+def test_an_edited_checkpoint_file_is_refused(sqlite_db, admin, tmp_path):
+    _seed(sqlite_db, admin)
+    anchor = tmp_path / "anchor"
+    assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
+    line = json.loads(anchor.read_text())
+    line["hash"] = "0" * 64
+    anchor.write_text(json.dumps(line) + "\n")
+    report = audit_log.verify(sqlite_db, AUDITOR, anchor)
+    assert not report.ok and "does not match its key" in report.reason
+
+
+def test_the_checkpoint_file_and_its_key_are_private(sqlite_db, admin, tmp_path):
+    _seed(sqlite_db, admin)
+    anchor = tmp_path / "anchor"
+    old = os.umask(0o022)
+    try:
+        assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
+    finally:
+        os.umask(old)
+    for path in (anchor, audit_anchor.key_path(anchor)):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert "mac" in anchor.read_text() and audit_anchor.key_path(anchor).read_text().strip() not in anchor.read_text()
+
+
+def test_verify_writes_nothing_to_the_database_it_checks(sqlite_db, admin, capsys):
+    ensure_first_admin(sqlite_db, "root")
+    _seed(sqlite_db, admin)
+    path = sqlite_file(sqlite_db)
+
+    def dump() -> list[str]:
+        con = sqlite3.connect(path)
+        try:
+            return list(con.iterdump())
+        finally:
+            con.close()
+
+    before = dump()
+    assert main(["--db", path, "audit", "--verify"]) == 0
+    assert "intact" in capsys.readouterr().out
+    assert dump() == before
+    assert os.path.exists(f"{path}.audit-anchor")  # logged elsewhere: a checkpoint beside it
+
+
+def test_insert_or_replace_cannot_swap_a_row(sqlite_db, admin):
+    _seed(sqlite_db, admin)
+    for verb in ("INSERT OR REPLACE INTO", "REPLACE INTO"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with sqlite_db.write() as s:
+                s.execute(text(f"{verb} audit_event (id, at, actor, role, action, entity, entity_id, subject, "
+                               "summary, connection, prev_hash, hash, hash_format) SELECT id, at, actor, role, "
+                               "action, entity, entity_id, subject, 'nothing', connection, prev_hash, hash, "
+                               "hash_format FROM audit_event WHERE id = 2"))
+    with sqlite_db.read() as s:
+        assert s.execute(text("SELECT summary FROM audit_event WHERE id = 2")).scalar() != "nothing"
+    assert audit_log.verify(sqlite_db, AUDITOR).ok
+
+
+def test_every_command_refuses_a_database_whose_triggers_were_dropped(sqlite_db, admin, capsys):
+    ensure_first_admin(sqlite_db, "root")
+    _seed(sqlite_db, admin)
+    path = sqlite_file(sqlite_db)
+    con = sqlite3.connect(path)
+    con.execute("DROP TRIGGER audit_event_no_replace")
+    con.commit()
+    con.close()
+    assert main(["--db", path, "list", "clients"]) == 1
+    assert "audit_event_no_replace" in capsys.readouterr().err
+    assert main(["--db", path, "audit", "--verify"]) == 1
+    assert "triggers are missing" in capsys.readouterr().out
+
+
+def test_restore_refuses_an_emptied_log_and_dropped_triggers(sqlite_db, admin, tmp_path):
+    _seed(sqlite_db, admin)
+    good = tmp_path / "good.sqlite3"
+    backup.backup(sqlite_db, admin, good)
+    for name, damage in (("emptied", ["DROP TRIGGER audit_event_no_delete", "DELETE FROM audit_event"]),
+                         ("unguarded", ["DROP TRIGGER audit_event_no_update"])):
+        bad = tmp_path / f"{name}.sqlite3"
+        shutil.copy(good, bad)
+        con = sqlite3.connect(bad)
+        for sql in damage:
+            con.execute(sql)
+        con.commit()
+        con.close()
+        with pytest.raises(backup.FileRefused, match="empty" if name == "emptied" else "triggers"):
+            backup.restore(bad, tmp_path / f"{name}-target.sqlite3")
+        assert not (tmp_path / f"{name}-target.sqlite3").exists()
+    restored = backup.restore(good, tmp_path / "target.sqlite3")
+    assert restored.audit_rows > 0
+
+
+def test_restore_checks_the_checkpoints_and_starts_from_the_restored_head(sqlite_db, admin, tmp_path):
+    _seed(sqlite_db, admin)
+    target = tmp_path / "live.sqlite3"
+    anchor = tmp_path / "live.anchor"
+    good = tmp_path / "good.sqlite3"
+    backup.backup(sqlite_db, admin, good, anchor=anchor)  # checkpoints the backup's head
+    forged = tmp_path / "forged.sqlite3"
+    shutil.copy(good, forged)
+    _rewrite_history(str(forged), 2, "nothing happened")
+    with pytest.raises(backup.FileRefused, match="checkpoint"):
+        backup.restore(forged, target, anchor=anchor)
+    backup.restore(good, target, anchor=anchor)
+    from db.engine import open_database
+
+    live = open_database(str(target))
+    try:
+        report = audit_log.verify(live, AUDITOR, anchor)
+        assert report.ok and report.checkpoints >= 2  # the backup's head and the restored one
+    finally:
+        live.dispose()
+
+
+def test_postgres_a_disabled_trigger_is_found(pg_db, admin):
+    _seed(pg_db, admin)
+    with pg_db.read() as s:
+        assert audit.missing_guards(s) == []
+    with pg_db.write() as s:
+        s.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+    try:
+        with pg_db.read() as s:
+            assert audit.missing_guards(s) == ["audit_event_append_only"]
+        report = audit_log.verify(pg_db, AUDITOR)
+        assert not report.ok and "audit_event_append_only" in report.reason
+    finally:
+        with pg_db.write() as s:
+            s.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
+
+
+def test_the_apps_fast_start_takes_the_refusing_path_when_a_trigger_is_gone(sqlite_db, admin):
+    from db.peek import peek_user
+
+    ensure_first_admin(sqlite_db, "root")
+    path = sqlite_file(sqlite_db)
+    assert peek_user(f"sqlite:///{path}", "root") is not None
+    con = sqlite3.connect(path)
+    con.execute("DROP TRIGGER audit_event_no_update")
+    con.commit()
+    con.close()
+    assert peek_user(f"sqlite:///{path}", "root") is None  # the ordinary path then refuses
