@@ -52,6 +52,12 @@ class FieldSpec:
     create_only: bool = False
     hint: str = ""
     multiline: bool = False  # notes may hold line breaks; names and references may not
+    pattern: str | None = None  # a text value must match it whole (references: no path-like values)
+
+
+# References name records in file names (exports, handover packages) and on command lines: letters,
+# digits, '-' and '_', starting with a letter or digit — never `../../etc/passwd`.
+REF_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]*"
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,10 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
         return "" if spec.kind in ("text", "choice") else None
     k = spec.kind
     if k == "text":
-        return clean_text(raw, spec)
+        text = clean_text(raw, spec)
+        if spec.pattern and not re.fullmatch(spec.pattern, text, flags=re.ASCII):
+            raise ValueError("may contain only letters, digits, '-' and '_', and starts with a letter or digit")
+        return text
     if k == "national_id":
         text = clean_text(raw, spec).replace(" ", "")
         if not text.replace("-", "").replace("+", "").isascii():
@@ -442,7 +451,8 @@ SPECS: dict[str, EntitySpec] = {
     "client": EntitySpec(
         "client", Client, "Client", "client",
         (
-            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free K-number"),
+            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free K-number",
+               pattern=REF_PATTERN),
             _T("name", "Name", required=True),
             _T("national_id", "National ID", "national_id", max_len=20),
             _T("birth_date", "Birth date", "date"),
