@@ -59,6 +59,8 @@ class Context:
                 if not os.path.exists(path):
                     raise DatabaseUnavailable(f"there is no database at {path}: create it with "
                                               "'bpa-provider init' (or 'bpa-provider demo')")
+            if path is not None:
+                self._private_file(path)
             db = open_database(self.db_url)
             if check_schema:
                 try:
@@ -74,6 +76,24 @@ class Context:
                     self._check_guards(db)
             self._db = db
         return self._db
+
+    @staticmethod
+    def _private_file(path: str) -> None:
+        """A new SQLite file is made 0600 in a 0700 folder before SQLite opens it (SQLite gives
+        its -wal and -shm files the same mode); scratch copies a killed backup or restore left
+        beside the database are removed (services/backup.py)."""
+        from pathlib import Path
+
+        from bpa_provider.services.backup import remove_stale_copies
+
+        file = Path(path)
+        if not file.exists():
+            file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+        remove_stale_copies(file.parent)
 
     @staticmethod
     def _check_guards(db) -> None:  # noqa: ANN001
