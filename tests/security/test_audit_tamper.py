@@ -229,3 +229,85 @@ def test_the_apps_fast_start_takes_the_refusing_path_when_a_trigger_is_gone(sqli
     con.commit()
     con.close()
     assert peek_user(f"sqlite:///{path}", "root") is None  # the ordinary path then refuses
+
+
+def _rewrite_history_db(db, row_id: int, summary: str) -> None:
+    """`_rewrite_history` on either engine, as the owner of the table: the guards off, one row
+    changed, every later hash recomputed, the guards back on."""
+    from sqlalchemy import select
+
+    from db.models import AuditEvent
+
+    with db.write() as s:
+        if db.dialect == "postgresql":
+            s.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+            saved = []
+        else:
+            saved = s.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _sql in saved:
+                s.execute(text(f"DROP TRIGGER {name}"))
+        s.execute(text("UPDATE audit_event SET summary = :x WHERE id = :id"), {"x": summary, "id": row_id})
+        prev = ""
+        for ev in s.execute(select(*audit._chain_columns(s)).order_by(AuditEvent.id)).all():
+            new = audit._row_hash(prev, ev)
+            s.execute(text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE id = :id"),
+                      {"p": prev, "h": new, "id": ev.id})
+            prev = new
+        if db.dialect == "postgresql":
+            s.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
+        for _name, sql in saved:
+            s.execute(text(sql))
+
+
+def test_both_engines_a_rewritten_history_is_found_only_with_a_checkpoint(db, admin, tmp_path):
+    _seed(db, admin)
+    anchor = tmp_path / "anchor"
+    assert audit_log.verify(db, AUDITOR, anchor).ok
+    _rewrite_history_db(db, 2, "nothing happened")
+    assert audit_log.verify(db, AUDITOR).ok  # the chain alone is fooled
+    report = audit_log.verify(db, AUDITOR, anchor)
+    # Found at the checkpoint's row: the first place the log is known to differ from what was seen.
+    assert (report.ok, report.broken_at) == (False, report.last_id) and "checkpoint" in report.reason
+
+
+def test_both_engines_an_emptied_log_is_found(db, admin):
+    _seed(db, admin)
+    with db.write() as s:
+        if db.dialect == "postgresql":
+            s.execute(text("TRUNCATE audit_event"))  # the owner can: TRUNCATE fires no row trigger
+        else:
+            s.execute(text("DROP TRIGGER audit_event_no_delete"))
+            s.execute(text("DELETE FROM audit_event"))
+            s.execute(text("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+                           "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"))
+    report = audit_log.verify(db, AUDITOR)
+    assert not report.ok and "empty" in report.reason
+
+
+def test_postgres_on_conflict_do_update_is_an_update_and_refused(pg_db, admin):
+    _seed(pg_db, admin)
+    with pytest.raises(DBAPIError, match="append-only"):
+        with pg_db.write() as s:
+            s.execute(text("INSERT INTO audit_event SELECT * FROM audit_event WHERE id = 2 "
+                           "ON CONFLICT (id) DO UPDATE SET summary = 'nothing'"))
+    assert audit_log.verify(pg_db, AUDITOR).ok
+
+
+def test_limits_a_weakened_trigger_and_a_rewrite_by_the_key_holder_are_not_found(sqlite_db, admin, tmp_path):
+    """What docs/privacy.md says is *not* detected, so the claim stays true."""
+    _seed(sqlite_db, admin)
+    with sqlite_db.write() as s:
+        s.execute(text("DROP TRIGGER audit_event_no_update"))
+        s.execute(text("CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN 0 "
+                       "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"))
+        assert audit.missing_guards(s) == []  # present, with its words: passes the check
+    anchor = tmp_path / "anchor"
+    assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
+    _rewrite_history_db(sqlite_db, 2, "nothing happened")
+    # Whoever can read the key rewrites the checkpoints too: nothing on this server shows it.
+    with sqlite_db.read() as s:
+        head = s.execute(text("SELECT id, hash, (SELECT count(*) FROM audit_event) FROM audit_event "
+                              "ORDER BY id DESC LIMIT 1")).one()
+    anchor.unlink()
+    audit_anchor.write(anchor, head[0], head[1], head[2])
+    assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
