@@ -101,8 +101,8 @@ class Context:
         outside the app (docs/privacy.md, "What each deployment can detect")."""
         from bpa_provider.audit import missing_guards
 
-        with db.engine.connect() as c:
-            missing = missing_guards(c)
+        with db.read() as s:  # a plain BEGIN: never waits for a writer
+            missing = missing_guards(s)
         if missing:
             db.dispose()
             raise DatabaseUnavailable(
