@@ -47,18 +47,11 @@ def actor_for(db: "Database", as_user: str | None, env: Mapping[str, str] | None
     from bpa_provider.errors import PermissionDenied
     from bpa_provider.services.users import resolve_actor
 
-    from bpa_provider.errors import UnknownUser
-
     env = os.environ if env is None else env
     connection = env.get("SSH_CONNECTION", "")
     login = current_login()
     if not as_user or as_user == login:
-        try:
-            return resolve_actor(db, login, connection)
-        except UnknownUser:
-            if connection or not _first_admin(db, login):
-                raise
-            return resolve_actor(db, login, connection)
+        return resolve_actor(db, login, connection)
     if is_forced_command(as_user, env):
         # sshd chose the name from the key; the OS login is merely the service account.
         return resolve_actor(db, as_user, connection)
@@ -70,16 +63,6 @@ def actor_for(db: "Database", as_user: str | None, env: Mapping[str, str] | None
         audit.record(s, me, "impersonate", "user", target.user_id, subject=as_user,
                      summary=f"{login} acts as {as_user}")
     return target
-
-
-def _first_admin(db: "Database", login: str) -> bool:
-    """Finish an `init` that was killed after the migration and before its first admin: on the
-    server (never over SSH), the first person to run a command on a database without any user
-    becomes its admin — what `init` would have done, logged the same way. False when there are
-    users already (then "unknown user" is the right answer)."""
-    from bpa_provider.services.users import ensure_first_admin
-
-    return ensure_first_admin(db, login) is not None
 
 
 def early_actor(url: str, as_user: str | None, env: Mapping[str, str] | None = None) -> "Actor | None":

@@ -47,6 +47,13 @@ def resolve_actor(db: Database, login: str, connection: str = "", impersonated_b
     """The Actor for a login; UnknownUser when there is no such user or it is disabled."""
     with db.read() as s:
         user = s.execute(select(User).where(User.login == fold(login))).scalar_one_or_none()
+    if user is None and not connection and not impersonated_by and ensure_first_admin(db, login):
+        # An `init` killed after the migration and before its first admin: on the server (never
+        # over SSH, never for someone impersonated) the first person to run a command on a
+        # database without any user becomes its admin — what `init` would have done, logged
+        # the same way. With users already there, "unknown user" stays the answer.
+        with db.read() as s:
+            user = s.execute(select(User).where(User.login == fold(login))).scalar_one_or_none()
     if user is None:
         raise UnknownUser(f"unknown user '{login}'")
     if user.disabled:

@@ -257,7 +257,7 @@ def _columns(engine) -> set[str]:
 
 
 def test_migration_0003_up_and_down(db):
-    assert migrate.current_revision(db.engine) == migrate.head_revision()
+    assert migrate.current_revision(db.engine) == migrate.head_revision()  # 0003 or a later revision
     assert NEW_COLUMNS <= _columns(db.engine)
     migrate.downgrade(db.engine, "0002")
     try:
