@@ -146,9 +146,11 @@ def _head(con: sqlite3.Connection) -> tuple[int, str, int] | None:
 def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
            anchor: Path | None = None) -> BackupResult:
     """Write a checked, self-contained copy of the live SQLite database to `target` (mode 0600),
-    and checkpoint its access log's head in `anchor` (audit_anchor.py) when given."""
+    and checkpoint its access log's head in `anchor` (audit_anchor.py; by default the
+    database's own checkpoint file)."""
     require(actor, "backup.run", what="make backups")
     source = sqlite_path(db)
+    anchor = anchor if anchor is not None else audit_anchor.anchor_path(f"sqlite:///{source}")
     target = Path(target).expanduser().resolve()
     if target == source:
         raise FileRefused("the backup cannot be the database itself")
@@ -177,7 +179,7 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
     finally:
         for suffix in ("", "-journal"):
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-    if anchor is not None and head is not None:
+    if head is not None:
         audit_anchor.write(anchor, *head)
     size = target.stat().st_size
     with db.write() as s:
@@ -186,7 +188,7 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
     return BackupResult(target, size, revision)
 
 
-def _check_copy(scratch: Path, anchor: Path | None = None) -> tuple[str, audit.ChainReport]:
+def _check_copy(scratch: Path, anchor: Path) -> tuple[str, audit.ChainReport]:
     """Integrity, known schema revision, an intact and non-empty chain matching the target's
     checkpoints (those up to the backup's last row), and the append-only triggers of the scratch
     copy (after it was migrated: a migration does not put back a dropped trigger)."""
@@ -205,9 +207,8 @@ def _check_copy(scratch: Path, anchor: Path | None = None) -> tuple[str, audit.C
                           "bpa-provider does not know: not restored")
     db = open_database(str(scratch))
     try:
-        checkpoints = audit_anchor.read(anchor) if anchor is not None else []
         with db.read() as s:
-            report = audit.verify_chain(s, checkpoints=checkpoints, shorter_ok=True)
+            report = audit.verify_chain(s, checkpoints=audit_anchor.read(anchor), shorter_ok=True)
         if report.ok and revision != max(migrate.known_revisions()):
             # A backup from before the newest schema: the restored database is brought up to it
             # here, on the copy, so the app can open it and the restore can be logged in it.
@@ -247,7 +248,8 @@ def _move_aside(target: Path) -> Path:
 
 def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
             anchor: Path | None = None) -> BackupResult:
-    """Check a backup and write it into the SQLite database at `target`.
+    """Check a backup and write it into the SQLite database at `target` (`anchor`: the target's
+    checkpoint file, by default beside it).
 
     Not a service: the target may be missing or damaged, so there may be no one to resolve as an
     actor. The authority is the server account that can write the database file (the CLI refuses
@@ -260,6 +262,7 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
     if source == target:
         raise FileRefused("the backup and the database are the same file")
     _check_target(target, force, " (stop the app and SSH logins first)")
+    anchor = anchor if anchor is not None else audit_anchor.anchor_path(f"sqlite:///{target}")
     remove_stale_copies(target.parent, ("restore",))
     scratch = target.parent / f".{target.name}.restore-{os.getpid()}"
     try:
@@ -288,14 +291,13 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
             Path(f"{scratch}{suffix}").unlink(missing_ok=True)
     os.chmod(target, 0o600)
     _record_restore(target, source, revision, rows, by, aside)
-    if anchor is not None:
-        # The rows after the backup are gone on purpose: their checkpoints are set aside (kept),
-        # and the restored log's head, its restore row included, is the new checkpoint.
-        audit_anchor.set_aside_beyond(anchor, report.last_id)
-        with closing(sqlite3.connect(target)) as con:
-            head = _head(con)
-        if head is not None:
-            audit_anchor.write(anchor, *head)
+    # The rows after the backup are gone on purpose: their checkpoints are set aside (kept), and
+    # the restored log's head, its restore row included, is the new checkpoint.
+    audit_anchor.set_aside_beyond(anchor, report.last_id)
+    with closing(sqlite3.connect(target)) as con:
+        head = _head(con)
+    if head is not None:
+        audit_anchor.write(anchor, *head)
     return BackupResult(target, target.stat().st_size, revision, rows)
 
 

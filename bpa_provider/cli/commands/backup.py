@@ -26,8 +26,6 @@ def run(ctx, args) -> int:  # noqa: ANN001
     db = ctx.database()
     if db.dialect != "sqlite":
         raise CliError(f"PostgreSQL is backed up with pg_dump (see docs/privacy.md): {backup.pg_dump_hint(db, args.file)}")
-    from bpa_provider.audit_anchor import anchor_path
-
-    result = backup.backup(db, ctx.actor(), Path(args.file), force=args.force, anchor=anchor_path(str(db.url)))
+    result = backup.backup(db, ctx.actor(), Path(args.file), force=args.force)
     ctx.out.write(f"Backup written: {result.path} ({result.size:,} bytes, schema {result.revision}, integrity ok).\n")
     return 0

@@ -32,10 +32,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
         raise CliError("restore handles SQLite files; a PostgreSQL dump is restored with pg_restore "
                        "(see docs/privacy.md)")
     target = Path(path)
-    from bpa_provider.audit_anchor import anchor_path
-
-    result = backup.restore(Path(args.file), target, force=args.force, by=current_login(),
-                            anchor=anchor_path(f"sqlite:///{target}"))
+    result = backup.restore(Path(args.file), target, force=args.force, by=current_login())
     ctx.out.write(f"Restored {args.file} into {result.path} (schema {result.revision}, "
                   f"{result.audit_rows} access-log rows verified).\n")
     from db import migrate
