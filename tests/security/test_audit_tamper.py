@@ -311,3 +311,20 @@ def test_limits_a_weakened_trigger_and_a_rewrite_by_the_key_holder_are_not_found
     anchor.unlink()
     audit_anchor.write(anchor, head[0], head[1], head[2])
     assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
+
+
+def test_a_checkpoint_goes_to_syslog_when_asked(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    sent = []
+    fake = types.SimpleNamespace(LOG_AUTH=32, LOG_INFO=6, openlog=lambda *a: None,
+                                 syslog=lambda prio, msg: sent.append((prio, msg)))
+    monkeypatch.setitem(sys.modules, "syslog", fake)
+    anchor = tmp_path / "anchor"
+    audit_anchor.write(anchor, 1, "ab" * 32, 1)
+    assert sent == []
+    monkeypatch.setenv(audit_anchor.ENV_SYSLOG, "1")
+    audit_anchor.write(anchor, 2, "cd" * 32, 2)
+    assert len(sent) == 1 and '"id":2' in sent[0][1] and "mac" in sent[0][1]
+    assert [c.id for c in audit_anchor.read(anchor) if c.valid] == [1, 2]
