@@ -120,17 +120,29 @@ def test_no_output_of_a_supervisor_names_anyone_outside_their_scope(world, capsy
     assert not failures, "\n\n".join(failures)
 
 
-def test_an_assistant_elsewhere_is_refused_like_one_that_does_not_exist(world, capsys):
-    w, path, _d = world
-    for argv in (["export", "ics", "--assistant", "REF", *SPAN, "--out", "-"],
-                 ["review", "record", "REF", "K-0001", "--held-on", "2026-03-01"],
-                 ["course", "enrollments", "--person", "REF"]):
-        answers = []
-        for ref in ("A-0002", "A-0009"):
-            code = main(["--db", str(path), "--as", "sup", *[ref if a == "REF" else a for a in argv]])
-            out, err = capsys.readouterr()
-            answers.append((code, out, err.replace(ref, "REF")))
-        assert answers[0] == answers[1] and answers[0][0] != 0, argv
+@pytest.mark.parametrize(("argv", "elsewhere", "nowhere"), [
+    (["export", "ics", "--assistant", "REF", *SPAN, "--out", "-"], "A-0002", "A-0009"),
+    (["review", "record", "REF", "K-0001", "--held-on", "2026-03-01"], "A-0002", "A-0009"),
+    (["course", "enrollments", "--person", "REF"], "A-0002", "A-0009"),
+    (["course", "enrollments", "--person", "REF"], "S-0002", "S-0009"),
+    (["review", "list", "--assistant", "REF"], "A-0002", "A-0009"),
+    (["review", "list", "--client", "REF"], "K-0002", "K-0009"),
+    (["onboarding", "show", "REF"], "S-0002", "S-0009"),
+    (["roster", "week", "REF", *WEEK], "K-0002", "K-0009"),
+    (["roster", "add", "K-0001", "REF", "--start", "2026-03-09T10:00", "--end", "14:00"], "A-0002", "A-0009"),
+    (["export", "roster", "REF", *WEEK], "K-0002", "K-0009"),
+    (["reveal", "client", "REF"], "K-0002", "K-0009"),
+    (["fk", "register", "REF", "K-0001", "--on", "2026-01-01"], "A-0002", "A-0009"),
+])
+def test_someone_elsewhere_is_refused_like_someone_who_does_not_exist(world, capsys, argv, elsewhere, nowhere):
+    """No probing: a reference outside the scope gets the answer of one that does not exist."""
+    _w, path, _d = world
+    answers = []
+    for ref in (elsewhere, nowhere):
+        code = main(["--db", str(path), "--as", "sup", *[ref if a == "REF" else a for a in argv]])
+        out, err = capsys.readouterr()
+        answers.append((code, out, err.replace(ref, "REF")))
+    assert answers[0] == answers[1] and answers[0][0] != 0
 
 
 def test_the_rest_report_shows_a_supervisor_only_their_own_shifts(world, capsys):
