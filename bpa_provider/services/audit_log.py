@@ -2,9 +2,10 @@
 
 "Who looked at my data?" is `query(subject="K-0001")`. Reading the log is itself logged (an
 auditor's questions are part of the record), in the same transaction as the read; verifying it is
-not (a check must not change what it checks: it writes a checkpoint outside the database instead). A snapshot that
-retention erased comes back as None with `before_erased`/`after_erased` set, so a screen can say
-"erased" rather than show nothing; `verify` counts erased snapshots apart from breaks.
+not (a check must not change what it checks: it writes a checkpoint outside the database
+instead). A snapshot that retention erased comes back as None with `before_erased`/`after_erased`
+set, so a screen can say "erased" rather than show nothing; `verify` counts erased snapshots apart
+from breaks.
 """
 
 from __future__ import annotations
