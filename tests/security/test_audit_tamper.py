@@ -33,29 +33,14 @@ def _seed(db, admin) -> None:
 
 
 def _rewrite_history(path: str, row_id: int, summary: str) -> None:
-    """What someone with write access to the file can do: drop the triggers, change a row, and
-    recompute every hash after it, then put the triggers back as they were."""
-    con = sqlite3.connect(path)
-    try:
-        triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
-        for name, _sql in triggers:
-            con.execute(f"DROP TRIGGER {name}")
-        con.execute("UPDATE audit_event SET summary = ? WHERE id = ?", (summary, row_id))
-        con.row_factory = sqlite3.Row
-        prev = ""
-        for row in con.execute("SELECT * FROM audit_event ORDER BY id").fetchall():
-            ev = type("Ev", (), {k: row[k] for k in row.keys()})()
-            from datetime import datetime
+    """`_rewrite_history_db` on a SQLite file (a live database or a backup)."""
+    from db.engine import open_database
 
-            ev.at = datetime.fromisoformat(row["at"]).replace(tzinfo=__import__("datetime").timezone.utc)
-            new = audit._row_hash(prev, ev)
-            con.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE id = ?", (prev, new, row["id"]))
-            prev = new
-        for _name, sql in triggers:
-            con.execute(sql)
-        con.commit()
+    db = open_database(str(path))
+    try:
+        _rewrite_history_db(db, row_id, summary)
     finally:
-        con.close()
+        db.dispose()
 
 
 def test_a_rewritten_history_verifies_without_a_checkpoint_and_breaks_with_one(sqlite_db, admin, tmp_path):
