@@ -313,3 +313,24 @@ def test_a_checkpoint_goes_to_syslog_when_asked(tmp_path, monkeypatch):
     audit_anchor.write(anchor, 2, "cd" * 32, 2)
     assert len(sent) == 1 and '"id":2' in sent[0][1] and "mac" in sent[0][1]
     assert [c.id for c in audit_anchor.read(anchor) if c.valid] == [1, 2]
+
+
+def test_rows_cut_off_the_end_are_found_back_to_the_last_checkpoint(sqlite_db, admin, tmp_path):
+    _seed(sqlite_db, admin)
+    anchor = tmp_path / "anchor"
+    report = audit_log.verify(sqlite_db, AUDITOR, anchor)
+    checkpointed = report.last_id
+    f.client(sqlite_db, admin, name="Etter Sjekkpunkt")
+
+    def cut(after: int) -> None:
+        with sqlite_db.write() as s:
+            s.execute(text("DROP TRIGGER audit_event_no_delete"))
+            s.execute(text("DELETE FROM audit_event WHERE id > :n"), {"n": after})
+            s.execute(text("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+                           "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"))
+
+    cut(checkpointed)  # only rows written after the last checkpoint: not found (the documented limit)
+    assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
+    cut(checkpointed - 1)  # into the checkpointed part: found
+    report = audit_log.verify(sqlite_db, AUDITOR, anchor)
+    assert not report.ok and "rows were removed" in report.reason
