@@ -334,3 +334,17 @@ def test_rows_cut_off_the_end_are_found_back_to_the_last_checkpoint(sqlite_db, a
     cut(checkpointed - 1)  # into the checkpointed part: found
     report = audit_log.verify(sqlite_db, AUDITOR, anchor)
     assert not report.ok and "rows were removed" in report.reason
+
+
+def test_verifying_a_backup_leaves_its_file_as_it_was(sqlite_db, admin, tmp_path, capsys):
+    import hashlib
+
+    ensure_first_admin(sqlite_db, "root")
+    _seed(sqlite_db, admin)
+    copy = tmp_path / "copy.sqlite3"
+    backup.backup(sqlite_db, admin, copy)
+    digest = hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert main(["--db", str(copy), "audit", "--verify"]) == 0
+    assert "intact" in capsys.readouterr().out
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == digest
+    assert not os.path.exists(f"{copy}-wal")

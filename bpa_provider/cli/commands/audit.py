@@ -29,12 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import audit_log
 
-    # --verify reports missing triggers itself, with the rest of what it finds.
-    db, actor = ctx.database(check_guards=not args.verify), ctx.actor()
     if args.verify:
         from bpa_provider.audit_anchor import anchor_path
 
-        report = audit_log.verify(db, actor, anchor_path(str(db.url)))
+        db, actor = _for_verify(ctx)
+        report = audit_log.verify(db, actor, anchor_path(ctx.db_url or _default_url()))
         # Always printed, so a nightly check can read the count; up to the break when broken.
         erased = f"Snapshots erased by retention: {report.erased} (not a break: their digests are kept).\n"
         if report.ok:
@@ -48,9 +47,41 @@ def run(ctx, args) -> int:  # noqa: ANN001
         if broken is not None:
             ctx.emit([broken.as_dict()], args.format, audit_log.COLUMNS)
         return 1
+    db, actor = ctx.database(), ctx.actor()
     rows = audit_log.query(
         db, actor, user=args.user, subject=args.subject, since=date_arg(args.since, "--from"),
         until=date_arg(args.until, "--to"), action=args.action, limit=args.limit,
     )
     ctx.emit([r.as_dict() for r in rows], args.format, audit_log.COLUMNS)
     return 0
+
+
+def _default_url() -> str:
+    from db.engine import default_url
+
+    return default_url()
+
+
+def _for_verify(ctx):  # noqa: ANN001, ANN202
+    """The database and actor for `--verify`, changing nothing in a SQLite file: the actor is read
+    with the driver alone (db/peek.py) and the chain through a read-only connection without the
+    app's PRAGMAs (which would switch a backup's journal to WAL). Anything unusual — an
+    impersonation, an old schema, a trigger gone — takes the ordinary way, which says what is
+    wrong (a missing trigger is then reported by the check itself)."""
+    import os
+    import sqlite3
+
+    from bpa_provider.identity import early_actor
+    from db.engine import Database, sqlite_file
+
+    url = ctx.db_url or _default_url()
+    path = sqlite_file(url)
+    actor = early_actor(url, ctx.as_user) if path is not None and os.path.isfile(path) else None
+    if actor is None:
+        return ctx.database(check_guards=False), ctx.actor()
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine("sqlite://", poolclass=NullPool, creator=lambda: sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, check_same_thread=False))
+    return Database(engine), actor
