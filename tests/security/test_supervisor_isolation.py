@@ -87,6 +87,28 @@ def commands(out_dir: Path, outside_shifts: list[int]) -> list[list[str]]:
         ["transfer", "list"], ["transfer", "show", "1"], ["sick", "claims"], ["fk", "deadlines"],
         ["reveal", "client", "K-0002"], ["reveal", "assistant", "A-0002"], ["audit"], ["audit", "--verify"],
         ["users", "list"],
+        # Refused to a supervisor by the role table: the refusal must name no one either.
+        ["backup", str(out_dir / "b.sqlite3")], ["retention", "--dry-run"],
+        ["course", "add", "Ny", "--kind", "assistant_training"],
+        ["course", "attended", "1", "A-0002"], ["course", "complete", "1", "A-0002"],
+        ["course", "enroll", "1", "A-0002"], ["course", "no-show", "1", "A-0002"],
+        ["course", "require", "K-0002", "Førstehjelp"], ["course", "session", "add", "Førstehjelp",
+                                                          "--starts", "2026-05-01"],
+        ["course", "session", "list"], ["fk", "rate", "add", "--from", "2026-01-01", "--rate", "300"],
+        ["fk", "rate", "list"], ["fk", "register", "A-0002", "K-0002", "--on", "2026-01-01"],
+        ["onboarding", "start", "S-0002", "K-0002"], ["onboarding", "done", "S-0002", "1"],
+        ["review", "action-done", "1"], ["roster", "lock", "K-0002", *WEEK],
+        ["roster", "reopen", "K-0002", *WEEK, "--reason", "x"],
+        ["sick", "add", "A-0002", "--from", "2026-03-01", "--to", "2026-03-02"],
+        ["sick", "claim-status", "1", "paid"], ["sick", "prepare", "1"], ["sick", "update", "1"],
+        ["transfer", "open", "K-0002", "--direction", "out", "--counterpart", "X", "--notice-date", "2026-03-01"],
+        ["transfer", "step", "1", "notice", "--on", "2026-03-01"],
+        ["transfer", "inform", "1", "A-0002", "--on", "2026-03-01", "--deadline", "2026-03-20"],
+        ["transfer", "refuse", "1", "A-0002", "--on", "2026-03-01"], ["transfer", "consent", "1", "--withdraw"],
+        ["transfer", "cancel", "1", "--reason", "x"], ["export", "handover", "1", "--out", str(out_dir)],
+        ["users", "add", "x", "--role", "auditor"], ["users", "disable", "sup"], ["users", "enable", "sup"],
+        ["users", "key", "add", "sup", str(out_dir / "none.pub")], ["users", "key", "list"],
+        ["users", "key", "remove", "sup", "x"], ["users", "key", "sync"],
     ]
     for sid in outside_shifts:
         cmds += [["roster", "edit", str(sid), "--note", "x"], ["roster", "cancel", str(sid)],
@@ -110,8 +132,12 @@ def test_no_output_of_a_supervisor_names_anyone_outside_their_scope(world, capsy
     for argv in commands(d, w.outside_shift_ids):
         ics = d / "a.ics"
         ics.unlink(missing_ok=True)
-        code = main(["--db", str(path), "--as", "sup", *argv])
+        try:
+            code = main(["--db", str(path), "--as", "sup", *argv])
+        except SystemExit as exc:  # argparse's own refusal of the arguments (still words to check)
+            code = int(exc.code or 0)
         out, err = capsys.readouterr()
+        assert code != 2 or "invalid choice" not in err, argv  # the sweep's own arguments are wrong
         text = out + err + (ics.read_text(encoding="utf-8") if ics.exists() else "")
         assert "Traceback" not in text, argv
         found = leaks(text, w.markers, w.outside_shift_ids, argv, code)
@@ -188,3 +214,37 @@ def test_the_read_models_of_the_screens_name_no_one_outside_the_scope(world):
         if found:
             failures.append(f"call {n}: {found}: {text[:400]}")
     assert not failures, "\n".join(failures)
+
+
+def _leaf_commands() -> set[tuple[str, ...]]:
+    """Every command path of the CLI ("roster add", "report rest", "audit", …)."""
+    import argparse
+
+    from bpa_provider.cli import build_parser
+
+    found: set[tuple[str, ...]] = set()
+
+    def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+        if not subs:
+            found.add(path)
+            return
+        for name, child in subs[0].choices.items():
+            walk(child, (*path, name))
+
+    walk(build_parser(), ())
+    return found
+
+
+# Commands that work on the server's files and never on behalf of a key (refused over SSH), or
+# that make a database: nothing of the company to name.
+NOT_SWEPT = {("init",), ("demo",), ("restore",), ("import",)}
+
+
+def test_the_sweep_covers_every_command_of_the_cli(world):
+    """A new command must be added to the sweep (or to NOT_SWEPT, saying why)."""
+    _w, _path, d = world
+    swept = {tuple(a for a in argv if not a.startswith("-"))[:3] for argv in commands(d, [1])}
+    missing = {c for c in _leaf_commands() - NOT_SWEPT
+               if not any(s[:len(c)] == c for s in swept)}
+    assert not missing, sorted(missing)
