@@ -16,8 +16,9 @@ app can read the key: against it, only a copy of the lines kept elsewhere helps,
 checkpoint is also sent to syslog when `BPA_AUDIT_SYSLOG` is set (docs/privacy.md says what each
 deployment can and cannot detect).
 
-Checkpoints are written by `audit --verify` when the log is intact, by `backup`, and by `restore`
-(which first sets aside the checkpoints beyond the restored log: those rows are gone on purpose).
+The file is started by `init` (`services.audit_log.start_checkpoints`); checkpoints are then
+written by `audit --verify` when the log is intact, by `backup`, and by `restore` (which first sets
+aside the checkpoints beyond the restored log: those rows are gone on purpose).
 """
 
 from __future__ import annotations

@@ -124,6 +124,20 @@ def verify(db: Database, actor: Actor, anchor: Path | None = None) -> audit.Chai
     return report
 
 
+def start_checkpoints(db: Database, anchor: Path) -> bool:
+    """Write the first checkpoint of a database that has none yet (`init`), once its chain is
+    verified; False when the file exists already or the chain does not verify (then `audit
+    --verify` says why). Not a service: `init` runs it as the server account."""
+    if anchor.exists():
+        return False
+    with db.read() as s:
+        report = audit.verify_chain(s)
+    if not report.ok:
+        return False
+    audit_anchor.write(anchor, report.last_id, report.last_hash, report.rows)
+    return True
+
+
 @service
 def row(db: Database, actor: Actor, event_id: int, tz: str = DEFAULT_TZ) -> LogRow | None:
     """One row by id (to show the broken row after a failed verify)."""

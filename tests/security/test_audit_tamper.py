@@ -112,9 +112,16 @@ def test_verify_writes_nothing_to_the_database_it_checks(sqlite_db, admin, capsy
 
     before = dump()
     assert main(["--db", path, "audit", "--verify"]) == 0
-    assert "intact" in capsys.readouterr().out
-    assert dump() == before
-    assert os.path.exists(f"{path}.audit-anchor")  # logged elsewhere: a checkpoint beside it
+    out = capsys.readouterr().out
+    assert "intact" in out and "No checkpoint file yet" in out
+    assert dump() == before and not os.path.exists(f"{path}.audit-anchor")  # a copy starts none
+    assert main(["--db", path, "init"]) == 0  # init starts the checkpoints of the database itself
+    assert "Access-log checkpoints" in capsys.readouterr().out
+    before = dump()
+    assert main(["--db", path, "audit", "--verify"]) == 0
+    assert "1 checkpoints match" in capsys.readouterr().out
+    assert dump() == before  # the check is logged in the checkpoint file, not in the database
+    assert len(audit_anchor.read(audit_anchor.anchor_path(f"sqlite:///{path}"))) == 1  # unchanged head
 
 
 def test_insert_or_replace_cannot_swap_a_row(sqlite_db, admin):

@@ -33,7 +33,12 @@ def run(ctx, args) -> int:  # noqa: ANN001
         from bpa_provider.audit_anchor import anchor_path
 
         db, actor = _for_verify(ctx)
-        report = audit_log.verify(db, actor, anchor_path(ctx.db_url or _default_url()))
+        anchor = anchor_path(ctx.db_url or _default_url())
+        # Checkpoints are started by `init` and `backup` for the database itself: verifying a
+        # copy elsewhere (a backup) must not start a checkpoint file of its own beside it.
+        report = audit_log.verify(db, actor, anchor if anchor.exists() else None)
+        if not anchor.exists():
+            ctx.out.write(f"No checkpoint file yet ({anchor}): 'bpa-provider init' or the next backup starts it.\n")
         # Always printed, so a nightly check can read the count; up to the break when broken.
         erased = f"Snapshots erased by retention: {report.erased} (not a break: their digests are kept).\n"
         if report.ok:
