@@ -110,6 +110,16 @@ def commands(out_dir: Path, outside_shifts: list[int]) -> list[list[str]]:
         ["users", "key", "add", "sup", str(out_dir / "none.pub")], ["users", "key", "list"],
         ["users", "key", "remove", "sup", "x"], ["users", "key", "sync"],
     ]
+    # Commands of other branches of work (assistants' absence, shell completion, NAV refunds):
+    # swept wherever they exist.
+    leaves = _leaf_commands()
+    later = [
+        ["absence", "add", "A-0002", "--kind", "self-cert", "--from", "2026-03-02", "--to", "2026-03-03"],
+        ["absence", "cancel", "1"], ["absence", "edit", "1", "--note", "x"], ["absence", "end", "1", "--on", "2026-03-03"],
+        ["absence", "list"], ["absence", "list", "--assistant", "A-0002"], ["absence", "list", "--assistant", "A-0001"],
+        ["completion", "bash"], ["report", "absence", "--year", "2026"], ["report", "nav-refund", "--month", "2026-03"],
+    ]
+    cmds += [argv for argv in later if tuple(argv[:2]) in leaves or tuple(argv[:1]) in leaves]
     for sid in outside_shifts:
         cmds += [["roster", "edit", str(sid), "--note", "x"], ["roster", "cancel", str(sid)],
                  ["roster", "reassign", str(sid), "A-0001"],
