@@ -163,6 +163,8 @@ _OWN_RULE: dict[tuple[str, str], dict[str, Any]] = {
     ("municipality", "timezone"): {"extra": ("Europe/Oslo", " America/New_York ")},
     ("decision", "services"): {"extra": ("practical", " respite , support "),
                                "normalize": lambda text: ",".join(p.strip() for p in text.split(",") if p.strip())},
+    # References have a pattern (letters, digits, '-', '_'): other valid text is refused by it.
+    ("client", "ref"): {"extra": ("K-9001", " oslo_17 ")},
 }
 
 
