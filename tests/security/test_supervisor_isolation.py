@@ -118,9 +118,14 @@ def commands(out_dir: Path, outside_shifts: list[int]) -> list[list[str]]:
         ["absence", "cancel", "1"], ["absence", "edit", "1", "--note", "x"], ["absence", "end", "1", "--on", "2026-03-03"],
         ["absence", "list"], ["absence", "list", "--assistant", "A-0002"], ["absence", "list", "--assistant", "A-0001"],
         ["completion", "bash"], ["report", "absence", "--year", "2026"], ["report", "nav-refund", "--month", "2026-03"],
+        ["roster", "vacant", "--from", "2026-03-01", "--to", "2026-03-31"],
+        ["roster", "vacant", "--from", "2026-03-01", "--to", "2026-03-31", "--client", "K-0002"],
+        ["notify", "list"], ["notify", "send"],
     ]
     cmds += [argv for argv in later if tuple(argv[:2]) in leaves or tuple(argv[:1]) in leaves]
     for sid in outside_shifts:
+        cmds += [["roster", "candidates", str(sid)], ["roster", "offer", str(sid), "--assistant", "A-0001"],
+                 ["roster", "fill", str(sid), "--assistant", "A-0001"]]
         cmds += [["roster", "edit", str(sid), "--note", "x"], ["roster", "cancel", str(sid)],
                  ["roster", "reassign", str(sid), "A-0001"],
                  ["roster", "ack", str(sid), "NO-REST-DAILY", "--comment", "ok"],
