@@ -66,6 +66,7 @@ class MainScreen(TranslatedBindings, Screen):
         super().__init__()
         self.translate_bindings()
         self.current = ""
+        self.wanted = ""  # the area asked for last; `current` once its view is built
 
     @property
     def bpa(self) -> "BpaApp":
@@ -89,7 +90,7 @@ class MainScreen(TranslatedBindings, Screen):
         """Build everything again (after a language switch), keeping the current area."""
         self.translate_bindings()
         area = self.current
-        self.current = ""
+        self.current = self.wanted = ""
         await self.recompose()
         if area:
             await self.show_area(area)
@@ -101,30 +102,45 @@ class MainScreen(TranslatedBindings, Screen):
         return True
 
     # -- areas -----------------------------------------------------------------------------
-    async def show_area(self, key: str) -> Widget:
-        """Show an area (building its view on first use) and return the view."""
+    async def show_area(self, key: str, follow_nav: bool = True) -> Widget:
+        """Show an area (building its view on first use) and return the view.
+
+        `follow_nav` moves the navigation's highlight to the area; it is False when the
+        highlight is what asked for the area (it is already there, or further on). The newest
+        request wins: one that arrives while an earlier view is still being built supersedes it.
+        """
+        self.wanted = key
+        if follow_nav:
+            self.query_one(NavList).select_area(key)
         switcher = self.query_one(ContentSwitcher)
         view = self.view(key)
         if view is None:
             view = make_view(key)
             await switcher.mount(view)
+            if self.wanted != key:
+                return view
         switcher.current = key
         self.current = key
         self.query_one(TopBar).set_where(find_area(key).label)
-        self.query_one(NavList).select_area(key)
         return view
 
     async def action_go(self, key: str) -> None:
         view = await self.show_area(key)
-        self.call_after_refresh(view.focus_content)  # type: ignore[attr-defined]
+        if self.current == key:
+            self.call_after_refresh(view.focus_content)  # type: ignore[attr-defined]
 
     def action_to_nav(self) -> None:
         self.query_one(NavList).focus()
 
     @on(OptionList.OptionHighlighted, "#nav")
     async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id and event.option.id != self.current:
-            await self.show_area(event.option.id)
+        # Keys come in bursts over SSH: by the time this message is handled the highlight may
+        # have moved on, and a newer message is queued for where it is now. Show only where the
+        # highlight is, never a stale step of the way.
+        if event.option_index != event.option_list.highlighted:
+            return
+        if event.option.id and event.option.id != self.wanted:
+            await self.show_area(event.option.id, follow_nav=False)
 
     @on(OptionList.OptionSelected, "#nav")
     async def _selected(self, event: OptionList.OptionSelected) -> None:
