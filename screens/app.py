@@ -24,6 +24,7 @@ from screens.commands import NavigationCommands, RecordCommands
 from screens.help import HelpScreen, collect
 from screens.main import MainScreen
 from screens.messages import OpenRecord
+from screens.safe_text import ControlCharacters
 from screens.ui import TranslatedBindings
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ class BpaApp(TranslatedBindings, App[int]):
                  settings: Settings | None = None, today: date | None = None) -> None:
         self.lang = set_language(lang)
         super().__init__()
+        # Nothing drawn may steer the terminal, whatever widget shows it (screens/safe_text.py).
+        self._filters.append(ControlCharacters())
         self.translate_bindings()
         self.db = db
         self.actor = actor

@@ -25,6 +25,7 @@ from screens.confirm import ConfirmScreen
 from screens.form_base import error_words
 from screens.messages import ServiceResult
 from screens.ui import TranslatedBindings, describe_error
+from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -87,7 +88,7 @@ class AreaPane(ServiceCaller, TranslatedBindings, Vertical):
         return self.bpa.settings.policy
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id=self.TABLE_ID or None)
+        yield SafeTable(cursor_type="row", id=self.TABLE_ID or None)
         yield Static(_("Loading…"), classes="status")
 
     def on_mount(self) -> None:

@@ -36,6 +36,7 @@ from screens.detail_base import DetailScreen
 from screens.form_base import error_words
 from screens.messages import ServiceResult
 from screens.ui import describe_error, hours, text
+from screens.widgets.safe_table import SafeTable
 
 # Onboarding status and step state as words; state is always written, never shown by colour alone.
 ONBOARDING_WORDS = {
@@ -198,9 +199,9 @@ class DatesPane(AreaPane):
         self._focus_person: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id="sessions-table")
+        yield SafeTable(cursor_type="row", id="sessions-table")
         yield Static("", id="enrolled-heading", classes="heading")
-        yield DataTable(cursor_type="row", id="enrollments-table")
+        yield SafeTable(cursor_type="row", id="enrollments-table")
         yield Static(_("Loading…"), classes="status")
 
     def load(self) -> None:
@@ -560,7 +561,7 @@ class ChecklistScreen(DetailScreen):
         if not d.steps:
             return out + [self.note(_("No checklist yet. Start one from the Onboarding tab (s)."))]
         width = max(16, self.size.width - 2 - 2 - (10 + 9 + 6 + 11 + 10) - 12)
-        table: DataTable = DataTable(cursor_type="row", id="steps")
+        table: DataTable = SafeTable(cursor_type="row", id="steps")
         for title, col_width in ((_("Due"), 10), (_("State"), 9), (_("Step"), width), (_("Client"), 6),
                                  (_("Who"), 11), (_("Done on"), 10)):
             table.add_column(Text(title), width=col_width)

@@ -27,6 +27,7 @@ from screens import labels
 from screens.calls import ServiceCaller
 from screens.messages import OpenRecord, ServiceResult
 from screens.ui import TranslatedBindings, describe_error, text
+from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -217,7 +218,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         # The last column takes the width that is left; a long reason wraps onto a second line
         # rather than hiding behind a horizontal scroll.
         why_width = max(16, self.size.width - 1 - 2 - 6 - WHO_WIDTH - 10)  # margin, scrollbar, cell padding
-        table: DataTable = DataTable(cursor_type="row", id=f"s-{section.key}")
+        table: DataTable = SafeTable(cursor_type="row", id=f"s-{section.key}")
         table.add_column(Text(_("Date")), key="when", width=10)
         table.add_column(Text(_("Who")), key="who", width=WHO_WIDTH)
         table.add_column(Text(_("Why")), key="why", width=why_width)

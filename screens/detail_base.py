@@ -22,7 +22,9 @@ from bpa_provider.i18n import _
 from bpa_provider.services import records
 from screens.calls import ServiceCaller
 from screens.messages import ServiceResult
+from screens.safe_text import visible_text
 from screens.ui import TranslatedBindings, describe_error
+from screens.widgets.safe_table import SafeTable
 from screens.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
@@ -119,7 +121,7 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
     def table(self, table_id: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Any],
               cells: Any) -> DataTable:
         """A section table; `cells(row)` gives a row's Text cells; rows are remembered for keys."""
-        table: DataTable = DataTable(cursor_type="row", id=table_id)
+        table: DataTable = SafeTable(cursor_type="row", id=table_id)
         for title, width in columns:
             table.add_column(Text(title), width=width)
         for row in rows:
@@ -147,7 +149,7 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
         for i in range(0, len(pairs), per_line):
             cells: list[Any] = []
             for title, value in pairs[i:i + per_line]:
-                cells += [Text(title + ":"), value]
+                cells += [Text(title + ":"), visible_text(value)]
             grid.add_row(*cells)
         return Static(grid, classes="summary")
 

@@ -51,6 +51,7 @@ from screens.roster_grid import WEEKDAYS, RosterGrid, open_problems, severity_ma
 from screens.roster_planning import PLANNING_ACTIONS, RosterPlanning
 from screens.shift_form import ShiftForm
 from screens.ui import TranslatedBindings, describe_error, hours
+from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -290,7 +291,7 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
             with Vertical(id="assistant"):
                 yield Picker("assistant", id="assistant-picker", placeholder=_("Assistant: name or reference"))
                 yield Static(id="assistant-title", classes="heading")
-                yield DataTable(cursor_type="row", id="assistant-table")
+                yield SafeTable(cursor_type="row", id="assistant-table")
             with VerticalScroll(id="hours"):
                 yield Static(id="hours-title", classes="heading")
                 yield Static(id="hours-body")

@@ -36,6 +36,7 @@ from screens.transfer_detail import (
 )
 from screens.transfer_forms import ImportForm, OpenTransferForm
 from screens.ui import TranslatedBindings, describe_error
+from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -78,7 +79,7 @@ class TransfersView(ServiceCaller, TranslatedBindings, Vertical):
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="table")
+        yield SafeTable(cursor_type="row", zebra_stripes=True, id="table")
         yield Static(Text(_("Loading…")), id="status")
 
     def on_mount(self) -> None:
