@@ -23,7 +23,7 @@ from bpa_provider.i18n import N_, _, set_language
 from screens.commands import NavigationCommands, RecordCommands
 from screens.help import HelpScreen, collect
 from screens.main import MainScreen
-from screens.messages import OpenRecord
+from screens.messages import OpenRecord, ShowClientRoster
 from screens.safe_text import ControlCharacters
 from screens.ui import TranslatedBindings
 
@@ -166,6 +166,15 @@ class BpaApp(TranslatedBindings, App[int]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):
             await self.pop_screen()
         await self.main_screen().action_go(area)
+
+    @on(ShowClientRoster)
+    async def _show_client_roster(self, message: ShowClientRoster) -> None:
+        """A client's roster week or hour account, from wherever the client was."""
+        await self.action_go("rosters")
+        view = self.main_screen().view("rosters")
+        view.open_client(message.client_id, message.label)  # type: ignore[union-attr]
+        if message.pane != "week":
+            view.action_pane(message.pane)  # type: ignore[union-attr]
 
     @on(OpenRecord)
     def _open_record(self, message: OpenRecord) -> None:

@@ -25,13 +25,14 @@ from screens.messages import ServiceResult
 from screens.safe_text import visible_text
 from screens.ui import TranslatedBindings, describe_error
 from screens.widgets.safe_table import SafeTable
+from screens.widgets.status_line import ExplainsKeys, StatusLine
 from screens.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
 
 
-class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
+class DetailScreen(ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
     """Base of a record's screen: subclasses load `detail` and build the sections."""
 
     DEFAULT_CSS = """
@@ -59,6 +60,7 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield VerticalScroll(Static(_("Loading…")), id="body")
+        yield StatusLine()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -77,6 +79,11 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
 
     async def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
+            return
+        if result.tag not in ("detail", "reveal"):  # a key's own call: `on_<tag>` answers it
+            handler = getattr(self, "on_" + result.tag.replace("-", "_"), None)
+            if handler is not None:
+                handler(result)
             return
         if result.tag == "reveal":
             if result.error is not None:

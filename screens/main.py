@@ -23,6 +23,7 @@ from screens.nav import AREAS, visible_areas
 from screens.nav import area as find_area
 from screens.ui import TranslatedBindings
 from screens.widgets.nav import NavList
+from screens.widgets.status_line import StatusLine
 from screens.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class MainScreen(TranslatedBindings, Screen):
         with Horizontal(id="body"):
             yield NavList(areas)
             yield ContentSwitcher(id="content")
+        yield StatusLine()
         yield Footer()
 
     async def on_mount(self) -> None:
