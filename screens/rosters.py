@@ -10,7 +10,7 @@ Panes (one shows at a time, so everything fits 80×24; the line at the top names
 - **assistant** (`a`): the shifts of one assistant in the same week at every client the person
   may see (the assistant of the shift under the cursor, or one searched for).
 - **hours** (`h`): decided vs planned vs worked for week, month, year to date and the decision,
-  the running balance and the projected year-end (`services.hours.client_account`, if installed).
+  the running balance and the projected year-end (`services.hours.client_account`).
 
 Beyond single shifts (`screens/roster_planning.py`): copy the week to the next weeks (`y`), the
 client's rota patterns (`m`), and accept (`d`) or reject (`u`) a shift's pending deviation.
@@ -87,13 +87,10 @@ def span(first: date, last: date) -> str:
 
 
 def hour_account(db: Database, actor: Actor, client_id: int, today: date) -> Any:
-    """The client's hour account, or None when this build has no hour accounting yet.
+    """The client's hour account (the hours service is imported here, in the worker: it is large
+    and only this pane needs it)."""
+    from bpa_provider.services.hours import client_account
 
-    Imported here, in the worker, so a missing or half-finished module is a calm message."""
-    try:
-        from bpa_provider.services.hours import client_account
-    except ImportError:
-        return None
     return client_account(db, actor, client_id, today)
 
 
@@ -415,9 +412,6 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
             body.update(Text(describe_error(result.error)))
             return
         self.account = result.value
-        if result.value is None:
-            body.update(Text(_("Hour accounting is not available in this version.")))
-            return
         body.update(self._account_table(result.value))
 
     def _got_period(self, result: ServiceResult) -> None:
