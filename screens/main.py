@@ -17,13 +17,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, OptionList
 
-from bpa_provider.i18n import N_
+from bpa_provider.i18n import N_, _
 from screens.dashboard import DashboardView
 from screens.nav import AREAS, visible_areas
 from screens.nav import area as find_area
 from screens.ui import TranslatedBindings
 from screens.widgets.nav import NavList
-from screens.widgets.status_line import StatusLine
+from screens.widgets.status_line import StatusLine, explain
 from screens.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class MainScreen(TranslatedBindings, Screen):
     BINDINGS = [
         *(Binding(str(a.number), f"go('{a.key}')", a.title, show=False) for a in AREAS),
         Binding("escape", "to_nav", N_("Navigation"), show=False),
-        Binding("q", "app.quit", N_("Quit")),
+        Binding("q", "quit", N_("Quit")),
     ]
 
     def __init__(self) -> None:
@@ -130,6 +130,14 @@ class MainScreen(TranslatedBindings, Screen):
         view = await self.show_area(key)
         if self.current == key:
             self.call_after_refresh(view.focus_content)  # type: ignore[attr-defined]
+
+    def action_quit(self) -> None:
+        """`q` quits from the navigation only: inside an area it sits next to `w` and `a`, and a
+        slip would close the app (Ctrl+Q quits from anywhere)."""
+        if self.query_one(NavList).has_focus:
+            self.call_later(self.app.action_quit)
+        else:
+            explain(self, _("q quits from the navigation (Esc, then q) — or Ctrl+Q from anywhere."))
 
     def action_to_nav(self) -> None:
         self.query_one(NavList).focus()

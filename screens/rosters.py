@@ -52,6 +52,7 @@ from screens.roster_planning import PLANNING_ACTIONS, RosterPlanning
 from screens.shift_form import ShiftForm
 from screens.ui import TranslatedBindings, describe_error, hours
 from screens.widgets.safe_table import SafeTable
+from screens.widgets.status_line import ExplainsKeys
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -201,7 +202,7 @@ class Picker(ServiceCaller, Vertical):
         self.query_one(Input).focus()
 
 
-class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
+class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
     """The "rosters" area of the main screen."""
 
     DEFAULT_CSS = """
@@ -608,6 +609,12 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
     @on(RosterGrid.Selected)
     def _selected(self, event: RosterGrid.Selected) -> None:
         event.stop()
+        action = "new_shift" if event.shift is None else "edit_shift"
+        if not self.check_action(action, ()):
+            reason = self.why_not(action, ())
+            if reason:
+                self.explain(reason)
+            return
         if event.shift is None:
             self.action_new_shift()
         else:
@@ -643,6 +650,28 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
         if action == "pane":
             return self.client_id is not None
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why a key of the week does nothing now: a locked week, a role, no shift chosen."""
+        may = self.bpa.actor.may
+        changes = ("new_shift", "edit_shift", "cancel_shift", "reassign", "acknowledge", "copy_week",
+                   "accept_deviation", "reject_deviation")
+        needs = {"approve": "hours.approve", "accept_deviation": "hours.approve",
+                 "reject_deviation": "hours.approve", "lock": "roster.lock", "coapprove": "roster.lock"}
+        if action not in changes and action not in needs:
+            return None
+        if self.pane != "week" or self.week is None:
+            return _("Choose a client's week first (c).") if self.client_id is None else None
+        if not may(needs.get(action, "roster.write")):
+            return _("Your role may not do that in the roster.")
+        if self.week.locked:
+            return _("{week} is locked: its shifts cannot change (an admin can reopen it).").format(
+                week=week_label(self.week.week_start))
+        if action in ("edit_shift", "cancel_shift", "reassign", "acknowledge") and self._shift() is None:
+            return _("No shift under the cursor.")
+        if action in ("accept_deviation", "reject_deviation"):
+            return _("The shift under the cursor has no deviation waiting.")
+        return None
 
     def action_week(self, step: int) -> None:
         assert self.week_start is not None
