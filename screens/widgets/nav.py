@@ -14,7 +14,7 @@ class NavList(OptionList):
 
     DEFAULT_CSS = """
     NavList { width: 17; height: 1fr; border: none; border-right: vkey $panel-lighten-2; padding: 0; }
-    NavList:focus { border: none; border-right: vkey $accent; }
+    NavList:focus { border: none; border-right: heavy $accent; }
     """
 
     def __init__(self, areas: list[Area]) -> None:

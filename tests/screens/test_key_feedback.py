@@ -48,3 +48,29 @@ async def test_no_shift_under_the_cursor_is_said(make_app, fixed_db):
         await pilot.press("x")
         await pilot.pause()
         assert said(app) == "No shift under the cursor."
+
+
+async def test_the_end_forms_date_problem_stands_under_the_date(make_app, fixed_db):
+    from textual.widgets import Input, Static
+
+    from bpa_provider.services import records
+    from screens.end_form import EndForm
+
+    import fixed_data
+
+    kari = records.get(fixed_db, fixed_data.BUILDER, "client",
+                       records.find_id(fixed_db, fixed_data.BUILDER, "client", "K-0001"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_end("client", kari)
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, EndForm)
+        form.query_one("#date", Input).value = "01.01.2020"  # before the client started
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        under_date = str(form.query_one("#date-error", Static).render())
+        banner = str(form.query_one("#banner", Static).render())
+        assert under_date.startswith("End date") and banner == "", (under_date, banner)
