@@ -21,7 +21,7 @@ from textual.widget import Widget
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings
 from bpa_provider.i18n import N_, _, set_language
-from screens.commands import NavigationCommands, RecordCommands
+from screens.commands import NavigationCommands, RecordCommands, ScreenActions
 from screens.help import HelpScreen, collect
 from screens.main import MainScreen
 from screens.messages import OpenRecord, ShowClientRoster
@@ -53,7 +53,7 @@ class BpaApp(TranslatedBindings, App[int]):
 
     TITLE = "bpa-provider"
     CSS_PATH = "app.tcss"
-    COMMANDS = {NavigationCommands, RecordCommands, get_system_commands_provider}
+    COMMANDS = {NavigationCommands, ScreenActions, RecordCommands, get_system_commands_provider}
     BINDINGS = [
         Binding("f1", "help", N_("Help")),
         Binding("question_mark", "help", N_("Help"), show=False),
