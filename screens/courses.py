@@ -130,12 +130,17 @@ class OnboardingPane(AreaPane):
         if not row.steps_total:
             self.app.notify(_("No checklist yet: press s to start one from the template."), markup=False)
             return
-        question = _("Mark \u201c{step}\u201d done for {who} ({client}) on {day}?").format(
-            step=row.next_step_title, who=f"{row.supervisor_ref} {row.name}", client=row.client_ref,
-            day=text(self.bpa.today).plain)
-        self.confirm(question, lambda: self.call_service(
-            "done", onboarding.complete_step, self.db, self.actor, row.supervisor_id, row.next_step,
-            client=row.client_ref, on=self.bpa.today))
+        from screens.date_prompt import DatePrompt
+
+        question = _("Mark \u201c{step}\u201d done for {who} ({client})").format(
+            step=row.next_step_title, who=f"{row.supervisor_ref} {row.name}", client=row.client_ref)
+
+        def done(day: date | None) -> None:
+            if day is not None:
+                self.call_service("done", onboarding.complete_step, self.db, self.actor, row.supervisor_id,
+                                  row.next_step, client=row.client_ref, on=day)
+
+        self.app.push_screen(DatePrompt(question, _("Done on"), self.bpa.today), done)
 
     def action_start(self) -> None:
         row = self.current()
@@ -605,13 +610,14 @@ class ChecklistScreen(DetailScreen):
         if step.done_on is not None:
             self.notify(_("This step was done on {day}.").format(day=text(step.done_on).plain), markup=False)
             return
-        question = _("Mark \u201c{step}\u201d done for {client} on {day}?").format(
-            step=step.title, client=step.client_ref, day=text(self.bpa.today).plain)
+        from screens.date_prompt import DatePrompt
+
+        question = _("Mark \u201c{step}\u201d done for {client}").format(step=step.title, client=step.client_ref)
         app = self.bpa
 
-        def yes(answer: bool) -> None:
-            if answer:
+        def done(day: date | None) -> None:
+            if day is not None:
                 self.call_service("done", onboarding.complete_step, app.db, app.actor, self.record_id, step.code,
-                                  client=step.client_ref or None, on=app.today)
+                                  client=step.client_ref or None, on=day)
 
-        self.app.push_screen(ConfirmScreen(question, yes=_("Yes"), no=_("No")), yes)
+        self.app.push_screen(DatePrompt(question, _("Done on"), app.today), done)

@@ -5,8 +5,8 @@ Panes (one shows at a time, so everything fits 80×24; the line at the top names
 - **client** (`c`): search and pick a client. A supervisor's search only ever finds their own
   clients (the services scope it); with exactly one client the pick is made for them.
 - **week** (`w`): the `RosterGrid` of the client's week; `[`/`]` or PageUp/PageDown move a week,
-  `t` back to this week. The shift under the cursor is described beside the grid (below it on a
-  narrow terminal) with every rule it breaks: rule id, detail and law.
+  `t` back to this week, `g` to a week or date typed in. The shift under the cursor is described
+  beside the grid (below it on a narrow terminal) with every rule it breaks: rule id, detail and law.
 - **assistant** (`a`): the shifts of one assistant in the same week at every client the person
   may see (the assistant of the shift under the cursor, or one searched for).
 - **hours** (`h`): decided vs planned vs worked for week, month, year to date and the decision,
@@ -228,6 +228,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         Binding("left_square_bracket,pageup", "week(-1)", N_("Prev week")),
         Binding("right_square_bracket,pagedown", "week(1)", N_("Next week")),
         Binding("t", "this_week", N_("This week"), show=False),
+        Binding("g", "go_to_week", N_("Go to week or date"), show=False),
         Binding("w", "pane('week')", N_("Week grid"), show=False),
         Binding("a", "assistant", N_("Assistant's shifts"), show=False),
         Binding("h", "pane('hours')", N_("Hour account"), show=False),
@@ -645,7 +646,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             return may("roster.lock") and self.week is not None and self.pane == "week" and not self.week.locked
         if action in PLANNING_ACTIONS:
             return self.check_planning(action)
-        if action in ("week", "this_week"):
+        if action in ("week", "this_week", "go_to_week"):
             return self.client_id is not None or (self.pane == "assistant" and self.assistant_id is not None)
         if action == "pane":
             return self.client_id is not None
@@ -679,6 +680,13 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
 
     def action_this_week(self) -> None:
         self.move_to_week(monday(self.today))
+
+    def action_go_to_week(self) -> None:
+        from screens.goto_week import GoToWeekScreen
+
+        assert self.week_start is not None
+        self.app.push_screen(GoToWeekScreen(self.week_start.year),
+                             lambda chosen: self.move_to_week(chosen) if chosen is not None else None)
 
     def move_to_week(self, week_start: date) -> None:
         """Show another week in the current pane (the grid's dates change at once)."""

@@ -58,3 +58,43 @@ async def test_the_palette_finds_a_supervisor(make_app):
         await settle(app, pilot)
         assert isinstance(app.screen, RecordForm)
         assert app.screen.kind == "supervisor"
+
+
+def test_a_typed_week_or_date_names_its_monday():
+    from datetime import date
+
+    import pytest
+
+    from screens.goto_week import week_monday
+
+    assert week_monday("9", 2026) == date(2026, 2, 23)
+    assert week_monday("uke 9", 2026) == date(2026, 2, 23)
+    assert week_monday("2027-W01", 2026) == date(2027, 1, 4)
+    assert week_monday("12/2027", 2026) == date(2027, 3, 22)
+    assert week_monday("12.02.2026", 2026) == date(2026, 2, 9)  # a Thursday: its week
+    assert week_monday("2026-02-15", 2026) == date(2026, 2, 9)  # a Sunday: still that week
+    for bad in ("54", "2026-W60", "hello", "31.02.2026", ""):
+        with pytest.raises(ValueError):
+            week_monday(bad, 2026)
+
+
+async def test_g_in_the_roster_goes_to_a_typed_week(make_app, fixed_db):
+    from textual.widgets import Input
+
+    from screens.goto_week import GoToWeekScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_kari(app, pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, GoToWeekScreen)
+        app.screen.query_one(Input).value = "99"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "has no week 99" in str(app.screen.query_one("#error").render())
+        app.screen.query_one(Input).value = "12.02.2026"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert str(view.week_start) == "2026-02-09"
+        assert view.week is not None and str(view.week.week_start) == "2026-02-09"
