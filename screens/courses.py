@@ -575,7 +575,7 @@ class ChecklistScreen(DetailScreen):
             if st.note:
                 step.append("\n" + st.note, style="dim")
             table.add_row(text(st.due_date), flag(word(STEP_WORDS, st.state), st.state == "overdue"), step,
-                          Text(st.client_ref), Text(labels.role(st.responsible)), text(st.done_on), height=None)
+                          Text(st.client_ref), Text(labels.role(st.responsible)), text(st.done_on))
         self.rows_of["steps"] = list(d.steps)
         out.append(table)
         return out

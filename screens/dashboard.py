@@ -29,6 +29,7 @@ from screens import labels
 from screens.calls import ServiceCaller
 from screens.messages import OpenRecord, ServiceResult, ShowClientRoster
 from screens.ui import TranslatedBindings, describe_error, hours, log_unexpected, text
+from screens.widgets.row_tip import RowTip, RowTips
 from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and 
 
 TITLES = {
     dash.DECISIONS_ENDING: N_("Decisions ending within {days} days"),
-    dash.HOURS_USAGE: N_("Clients heading over or under their decided hours by year end"),
+    dash.HOURS_USAGE: N_("Clients over or under their hours by year end"),
     dash.REVIEWS_DUE: N_("Staff reviews overdue or due within {days} days"),
     dash.COURSES_OVERDUE: N_("Supervisors with overdue onboarding (course or checklist)"),
     dash.CREDENTIALS_MISSING: N_("Assistants scheduled without police certificate or confidentiality"),
@@ -50,7 +51,7 @@ TITLES = {
 }
 
 
-class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
+class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
     """The sections, each a heading with a count and a table (or a calm message)."""
 
     DEFAULT_CSS = """
@@ -60,6 +61,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
     DashboardView .problem { color: $error; }
     DashboardView DataTable { height: auto; max-height: 12; margin-left: 1; overflow-x: hidden; }
     DashboardView #message { margin-top: 1; }
+    DashboardView RowTip { dock: bottom; background: $panel; color: $foreground; padding: 0 1; }
     """
 
     BINDINGS = [Binding("f5", "reload", N_("Reload"))]
@@ -155,7 +157,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         focused_key = self._focused_section()
         await self.remove_children()
         widgets: list = [Static(Text(_("What needs action on {day}").format(day=text(self.bpa.today))),
-                                id="message")]
+                                id="message"), RowTip()]
         self.items = {}
         for key in self._keys:
             widgets += self._section_widgets(key)
@@ -224,8 +226,8 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         return widgets
 
     def _table(self, section: dash.Section) -> DataTable:
-        # The last column takes the width that is left; a long reason wraps onto a second line
-        # rather than hiding behind a horizontal scroll.
+        # The last column takes the width that is left; a long reason is cut with … and shown in
+        # full on the line at the bottom while its row is highlighted (RowTip).
         why_width = max(16, self.size.width - 1 - 2 - 6 - WHO_WIDTH - 10)  # margin, scrollbar, cell padding
         table: DataTable = SafeTable(cursor_type="row", id=f"s-{section.key}")
         table.add_column(Text(_("Date")), key="when", width=10)
@@ -236,7 +238,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
             detail = self._detail(item)
             if detail:
                 why.append(" " + detail, style="not bold")
-            table.add_row(text(item.when), text(f"{item.ref} {item.name}".strip()), why, height=None)
+            table.add_row(text(item.when), text(f"{item.ref} {item.name}".strip()), why)
         return table
 
     @staticmethod

@@ -24,6 +24,7 @@ from screens.calls import ServiceCaller
 from screens.messages import ServiceResult
 from screens.safe_text import visible_text
 from screens.ui import TranslatedBindings, describe_error
+from screens.widgets.row_tip import RowTip, RowTips
 from screens.widgets.safe_table import SafeTable
 from screens.widgets.status_line import ExplainsKeys, StatusLine
 from screens.widgets.topbar import TopBar
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from screens.app import BpaApp
 
 
-class DetailScreen(ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
+class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
     """Base of a record's screen: subclasses load `detail` and build the sections."""
 
     DEFAULT_CSS = """
@@ -41,6 +42,7 @@ class DetailScreen(ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
     DetailScreen .note { color: $text-muted; padding-left: 2; }
     DetailScreen .summary { padding-left: 2; height: auto; }
     DetailScreen DataTable { height: auto; max-height: 14; margin-left: 2; }
+    DetailScreen RowTip { padding: 0 1; background: $panel; color: $foreground; }
     """
 
     kind = ""
@@ -60,8 +62,9 @@ class DetailScreen(ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield VerticalScroll(Static(_("Loading…")), id="body")
+        yield RowTip()
         yield StatusLine()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.load()

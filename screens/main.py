@@ -60,7 +60,7 @@ class MainScreen(TranslatedBindings, Screen):
     BINDINGS = [
         *(Binding(str(a.number), f"go('{a.key}')", a.title, show=False) for a in AREAS),
         Binding("escape", "to_nav", N_("Navigation"), show=False),
-        Binding("q", "quit", N_("Quit")),
+        Binding("q", "quit", N_("Quit"), show=False),  # Ctrl+Q quits from anywhere; the footer is full at 80
     ]
 
     def __init__(self) -> None:
@@ -80,7 +80,7 @@ class MainScreen(TranslatedBindings, Screen):
             yield NavList(areas)
             yield ContentSwitcher(id="content")
         yield StatusLine()
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         first = visible_areas(self.bpa.actor)

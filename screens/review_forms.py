@@ -374,7 +374,7 @@ class ReviewScreen(DetailScreen):
             table.add_column(Text(title), width=col_width)
         for a in r.actions:
             table.add_row(text(a.due_date), text(a.done_on) if a.done_on else Text(_("open"), style="bold"),
-                          Text(a.text), Text(a.owner), Text(a.course), height=None)
+                          Text(a.text), Text(a.owner), Text(a.course))
         self.rows_of["actions"] = list(r.actions)
         out.append(table)
         return out

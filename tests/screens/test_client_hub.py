@@ -106,3 +106,19 @@ async def test_an_onboarding_row_of_the_dashboard_opens_the_checklist(make_app):
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ChecklistScreen)
+
+
+async def test_rows_stay_one_line_and_a_cut_row_shows_in_full_below(make_app):
+    from screens.widgets.row_tip import RowTip
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#s-hours_usage", DataTable)
+        assert all(row.height == 1 for row in table.rows.values())
+        table.focus()
+        await pilot.press("down", "up")
+        await pilot.pause()
+        tip = app.screen.query_one(RowTip)
+        assert tip.has_class("-shown")
+        assert "by year end" in str(tip.render()) and "…" not in str(tip.render())

@@ -87,7 +87,7 @@ async def test_both_tables_draw_codes_in_cells_headers_and_updates():
         assert screen.count(SHOWN) == 2  # the header of each table
         # Rich drops the bell itself when a Text is made; the rest is shown as codes
         assert screen.count(SHOWN.replace("\\x07", "")) == 2
-        assert screen.count("\\x1b[") == 6  # the updated cell, in a column 5 wide
+        assert screen.count("\\x1b…") == 2  # the updated cell, cut to its column (5 wide)
         assert_safe(app)
 
 
