@@ -26,7 +26,7 @@ class AssistantDetailScreen(DetailScreen):
         Binding("e", "edit", N_("Edit assistant")),
         Binding("m", "new_employment", N_("New employment")),
         Binding("a", "new_assignment", N_("Assign to client")),
-        Binding("x", "end", N_("End…")),
+        Binding("x", "end", N_("End…"), show=False),  # in F1 and the palette; the footer is full at 80
         Binding("r", "reveal", N_("Show national ID"), show=False),
         Binding("f5", "reload", N_("Reload"), show=False),
     ]

@@ -132,12 +132,26 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
               cells: Any) -> DataTable:
         """A section table; `cells(row)` gives a row's Text cells; rows are remembered for keys."""
         table: DataTable = SafeTable(cursor_type="row", id=table_id)
-        for title, width in columns:
+        for (title, _w), width in zip(columns, self.fit([w for _t, w in columns])):
             table.add_column(Text(title), width=width)
         for row in rows:
             table.add_row(*cells(row))
         self.rows_of[table_id] = list(rows)
         return table
+
+    def fit(self, widths: list[int | None]) -> list[int | None]:
+        """Column widths narrowed, widest first (the first column, which names the row, last),
+        until the table fits the screen without scrolling sideways (cells then end in …; the
+        row's whole text shows below it when highlighted)."""
+        room = (self.size.width or self.app.size.width) - 2 - 2 - 2  # margin, padding, scrollbars
+        out = list(widths)
+        fixed = [i for i, w in enumerate(out) if w][1:] or [i for i, w in enumerate(out) if w]
+        while fixed and sum(w or 0 for w in out) + 2 * len(out) > room:
+            widest = max(fixed, key=lambda i: out[i] or 0)
+            if (out[widest] or 0) <= 6:
+                break
+            out[widest] = (out[widest] or 0) - 1
+        return out
 
     def selected(self) -> tuple[str, Any] | tuple[None, None]:
         """(table id, record) under the cursor of the focused table."""
