@@ -53,6 +53,20 @@ def _a_transfer(db) -> None:
     transfers.open_transfer(db, BUILDER, "K-0003", "out", "Aleris Omsorg", "2026-02-16", today=fixed_data.TODAY)
 
 
+def _fixed_clock(make: Callable[[], Any]) -> None:
+    """Make the test's own data with the log's and the records' clock fixed (as fixed_data does),
+    so the access log and histories show the same times every run."""
+    from datetime import datetime, timedelta, timezone
+    from itertools import count
+    from unittest import mock
+
+    tick = count()
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    now = lambda: start + timedelta(minutes=next(tick))  # noqa: E731
+    with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("db.models.utcnow", now):
+        make()
+
+
 def _keys(*keys: str) -> Callable[[Any], Awaitable[None]]:
     async def run(pilot) -> None:
         await _settle(pilot)
@@ -163,7 +177,6 @@ SCREEN_NAMES = ["dashboard", "clients", "client_detail", "client_form", "end_cli
 @pytest.mark.parametrize("screen", SCREEN_NAMES)
 def test_screen(snap_compare, make_app, fixed_db, screen, look):
     (size, lang) = look
-    _week_of_work(fixed_db)
-    _a_transfer(fixed_db)
+    _fixed_clock(lambda: (_week_of_work(fixed_db), _a_transfer(fixed_db)))
     run_before = _screens(fixed_db)[screen]
     assert snap_compare(make_app(lang=lang), terminal_size=size, run_before=run_before)
