@@ -27,6 +27,9 @@ def _visible(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
+visible = _visible  # the app's tables draw their cells through the same check (screens/safe_text.py)
+
+
 def _csv_cell(value: Any) -> Any:
     """A CSV cell that a spreadsheet will not run as a formula (OWASP: prefix with a quote)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(value):

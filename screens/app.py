@@ -16,14 +16,16 @@ from textual import on
 from textual.app import App, SystemCommand, get_system_commands_provider
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings
 from bpa_provider.i18n import N_, _, set_language
-from screens.commands import NavigationCommands, RecordCommands
+from screens.commands import NavigationCommands, RecordCommands, ScreenActions
 from screens.help import HelpScreen, collect
 from screens.main import MainScreen
-from screens.messages import OpenRecord
+from screens.messages import OpenRecord, ShowClientRoster
+from screens.safe_text import ControlCharacters
 from screens.ui import TranslatedBindings
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ class BpaApp(TranslatedBindings, App[int]):
 
     TITLE = "bpa-provider"
     CSS_PATH = "app.tcss"
-    COMMANDS = {NavigationCommands, RecordCommands, get_system_commands_provider}
+    COMMANDS = {NavigationCommands, ScreenActions, RecordCommands, get_system_commands_provider}
     BINDINGS = [
         Binding("f1", "help", N_("Help")),
         Binding("question_mark", "help", N_("Help"), show=False),
@@ -63,6 +65,8 @@ class BpaApp(TranslatedBindings, App[int]):
                  settings: Settings | None = None, today: date | None = None) -> None:
         self.lang = set_language(lang)
         super().__init__()
+        # Nothing drawn may steer the terminal, whatever widget shows it (screens/safe_text.py).
+        self._filters.append(ControlCharacters())
         self.translate_bindings()
         self.db = db
         self.actor = actor
@@ -158,11 +162,47 @@ class BpaApp(TranslatedBindings, App[int]):
     def main_screen(self) -> MainScreen:
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
+    # -- leaving: a form with changes is never thrown away without a question --------------
+    def unsaved_forms(self) -> list[Screen]:
+        """The open forms holding changes nobody saved."""
+        from screens.form_base import FormScreen
+
+        return [s for s in self.screen_stack if isinstance(s, FormScreen) and s.changed]
+
+    def _unless_unsaved(self, question: str, yes: str, then: Callable[[], Any]) -> None:
+        """Run `then` at once, or after a yes when a form holds unsaved changes (Esc is no)."""
+        if not self.unsaved_forms():
+            self.call_later(then)
+            return
+        from screens.confirm import ConfirmScreen
+
+        self.push_screen(ConfirmScreen(question, yes=yes, no=_("Keep editing")),
+                         lambda sure: self.call_later(then) if sure else None)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: quit, but ask first when a form holds changes."""
+        self._unless_unsaved(_("Quit and throw away the changes in the open form?"), _("Quit"), self.exit)
+
     async def action_go(self, area: str) -> None:
-        """Back to the main screen, showing `area`."""
+        """Back to the main screen, showing `area` (asking first if a form would be closed)."""
+        self._unless_unsaved(_("Close the open form and throw away its changes?"), _("Close it"),
+                             lambda: self.go_to(area))
+
+    async def go_to(self, area: str) -> Widget:
+        """Back to the main screen, showing `area`; returns the area's view."""
         while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):
             await self.pop_screen()
-        await self.main_screen().action_go(area)
+        main = self.main_screen()
+        await main.action_go(area)
+        return main.view(area)  # type: ignore[return-value]
+
+    @on(ShowClientRoster)
+    async def _show_client_roster(self, message: ShowClientRoster) -> None:
+        """A client's roster week or hour account, from wherever the client was."""
+        view = await self.go_to("rosters")
+        view.open_client(message.client_id, message.label)  # type: ignore[union-attr]
+        if message.pane != "week":
+            view.action_pane(message.pane)  # type: ignore[union-attr]
 
     @on(OpenRecord)
     def _open_record(self, message: OpenRecord) -> None:

@@ -25,6 +25,8 @@ from screens.confirm import ConfirmScreen
 from screens.form_base import error_words
 from screens.messages import ServiceResult
 from screens.ui import TranslatedBindings, describe_error
+from screens.widgets.row_tip import RowTip, RowTips
+from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -42,7 +44,7 @@ def flag(word_text: str, loud: bool) -> Text:
     return Text(word_text, style="bold" if loud else "")
 
 
-class AreaPane(ServiceCaller, TranslatedBindings, Vertical):
+class AreaPane(RowTips, ServiceCaller, TranslatedBindings, Vertical):
     """A tab of an area: tables filled from service answers, a status line, lazy loading.
 
     A pane loads the first time it is shown, and again when `mark_stale` is called while it is
@@ -87,7 +89,8 @@ class AreaPane(ServiceCaller, TranslatedBindings, Vertical):
         return self.bpa.settings.policy
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id=self.TABLE_ID or None)
+        yield SafeTable(cursor_type="row", id=self.TABLE_ID or None)
+        yield RowTip()
         yield Static(_("Loading…"), classes="status")
 
     def on_mount(self) -> None:
@@ -155,7 +158,7 @@ class AreaPane(ServiceCaller, TranslatedBindings, Vertical):
         for title, col_width in columns:
             table.add_column(Text(title), width=col_width or rest)
         for row in rows:
-            table.add_row(*cells(row), height=None)
+            table.add_row(*cells(row))
         ids = [self.key_of(r) for r in rows]
         if keep is not None and keep in ids:
             table.move_cursor(row=ids.index(keep))

@@ -26,7 +26,7 @@ class AssistantDetailScreen(DetailScreen):
         Binding("e", "edit", N_("Edit assistant")),
         Binding("m", "new_employment", N_("New employment")),
         Binding("a", "new_assignment", N_("Assign to client")),
-        Binding("x", "end", N_("End…")),
+        Binding("x", "end", N_("End…"), show=False),  # in F1 and the palette; the footer is full at 80
         Binding("r", "reveal", N_("Show national ID"), show=False),
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
@@ -127,8 +127,8 @@ class AssistantDetailScreen(DetailScreen):
         return out
 
     def _shifts(self, d: details.AssistantDetail) -> list[Widget]:
-        if d.shifts is None:
-            return [self.heading(_("Upcoming shifts")), self.note(_("Not available in this version."))]
+        if d.shifts is None:  # the role may not read rosters
+            return []
         out: list[Widget] = [self.heading(_("Upcoming shifts"), len(d.shifts))]
         if not d.shifts:
             return out + [self.note(_("No upcoming shift."))]

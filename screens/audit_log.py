@@ -45,6 +45,7 @@ from bpa_provider.services import audit_log
 from screens import labels
 from screens.calls import ServiceCaller
 from screens.messages import ServiceResult
+from screens.safe_text import visible_text
 from screens.ui import TranslatedBindings, describe_error, text
 from screens.widgets.paged_table import PagedTable
 
@@ -117,7 +118,7 @@ def json_text(value: str | None) -> Text:
         shown = json.dumps(json.loads(value), ensure_ascii=False, indent=2)
     except (TypeError, ValueError):
         shown = str(value)  # shown as stored rather than not at all
-    return Text(shown)
+    return visible_text(Text(shown))
 
 
 class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
@@ -361,7 +362,7 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
             preview.append(f"#{row.id} · {record_text(row)} · {connection_text(row.connection)}")
             if "<-" in row.role:  # the role column may cut this off, and it matters
                 preview.append(" · " + role_text(row.role))
-        self.query_one("#preview", Static).update(preview)
+        self.query_one("#preview", Static).update(visible_text(preview))
 
     @on(DataTable.RowHighlighted, "#table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -535,7 +536,7 @@ class AuditRowScreen(TranslatedBindings, ModalScreen[None]):
             (_("Connection"), Text(connection_text(row.connection))),
         ]
         for label, value in pairs:
-            grid.add_row(Text(label + ":"), value)
+            grid.add_row(Text(label + ":"), visible_text(value))
         with VerticalScroll():
             yield Static(title)
             yield Static(grid)

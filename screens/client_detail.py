@@ -1,5 +1,8 @@
-"""A client's screen: the record, decisions, supervisors, assistants, this month's hours, staff
-reviews, an open transfer and the record's history. Opening it is logged (services.details)."""
+"""A client's screen — the hub of a coordinator's day: the record, decisions, this month's hours
+and the year-end outlook, supervisors, assistants with their reviews, an open transfer and the
+record's history, with keys to everything about the client kept elsewhere: the roster week (w),
+the hour account (h), the transfer (t), the supervisor's onboarding (o) and the assistant's last
+review (v). Opening it is logged (services.details)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from bpa_provider.rules.dates import to_local
 from bpa_provider.services import details
 from screens import labels
 from screens.detail_base import DetailScreen
-from screens.ui import hours, period, text
+from screens.messages import ShowClientRoster
+from screens.ui import describe_error, hours, period, text
 
 
 class ClientDetailScreen(DetailScreen):
@@ -27,25 +31,36 @@ class ClientDetailScreen(DetailScreen):
         Binding("escape", "back", N_("Back")),
         Binding("e", "edit", N_("Edit client")),
         Binding("d", "new_decision", N_("New decision")),
-        Binding("a", "new_assignment", N_("Assign assistant")),
-        Binding("s", "new_supervisor", N_("New supervisor")),
+        Binding("a", "new_assignment", N_("Assign assistant"), show=False),
+        Binding("s", "new_supervisor", N_("New supervisor"), show=False),
         Binding("l", "link_supervisor", N_("Link supervisor"), show=False),
-        Binding("x", "end", N_("End…")),
+        Binding("x", "end", N_("End…"), show=False),
+        Binding("w", "roster", N_("Roster week")),
+        Binding("h", "hour_account", N_("Hour account")),
+        Binding("t", "transfer", N_("Transfer"), show=False),
+        Binding("o", "onboarding", N_("Onboarding"), show=False),
+        Binding("v", "last_review", N_("Last review"), show=False),
         Binding("r", "reveal", N_("Show national ID"), show=False),
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
+
+    # The permission each key needs; without it the key is not offered, and says why if pressed.
+    NEEDS = {"edit": "client.write", "new_decision": "decision.write", "new_assignment": "assignment.write",
+             "new_supervisor": "supervisor.write", "link_supervisor": "supervisor.write", "end": "client.write",
+             "roster": "roster.read", "hour_account": "hours.read", "transfer": "transfer.read",
+             "onboarding": "course.read", "last_review": "review.read"}
 
     def load(self) -> None:
         app = self.bpa
         self.call_service("detail", details.client_detail, app.db, app.actor, self.record_id, app.today)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        may = self.bpa.actor.may
-        needs = {"edit": "client.write", "new_decision": "decision.write", "new_assignment": "assignment.write",
-                 "new_supervisor": "supervisor.write", "link_supervisor": "supervisor.write", "end": "client.write"}
-        if action in needs:
-            return may(needs[action])
+        if action in self.NEEDS:
+            return self.bpa.actor.may(self.NEEDS[action])
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        return _("Your role may not do that here.") if action in self.NEEDS else None
 
     # -- sections --------------------------------------------------------------------------
     def build(self) -> list[Widget]:
@@ -86,17 +101,24 @@ class ClientDetailScreen(DetailScreen):
         return out
 
     def _hours(self, d: details.ClientDetail) -> list[Widget]:
-        out: list[Widget] = [self.heading(_("Hours this month"))]
         h = d.hours
-        if h is None:
-            return out + [self.note(_("Not available in this version."))]
-        line = _("Decided: {decided} h · used: {used} h").format(decided=hours(h.decided), used=hours(h.used))
+        if h is None:  # the role may not see hour accounts
+            return []
+        out: list[Widget] = [self.heading(_("Hours"))]
+        month = _("This month: decided {decided} h · used {used} h").format(
+            decided=hours(h.decided), used=hours(h.used))
         if h.planned is not None:
-            line += " · " + _("planned: {planned} h").format(planned=hours(h.planned))
-        flag = Text(line)
-        if h.flag:
-            flag.append(f"  {labels.flag(h.flag)}", style="bold")
-        out.append(Static(flag, classes="summary"))
+            month += " · " + _("planned {planned} h").format(planned=hours(h.planned))
+        out.append(Static(Text(month), classes="summary"))
+        if h.year_decided:
+            # The flag is the year's: it stands with the year's figures, never the month's.
+            year = Text(_("Year-end outlook: {projected} h of {decided} h ({pct} %)").format(
+                projected=hours(round(h.year_projected or 0)), decided=hours(round(h.year_decided)),
+                pct=round((h.year_ratio or 0) * 100)))
+            if h.flag and h.flag != "ok":
+                year.append(f"  {labels.flag(h.flag)}", style="bold")
+            out.append(Static(year, classes="summary"))
+        out.append(self.note(_("w roster week · h hour account")))
         c = d.continuity
         if c is not None:
             # Continuity (domain.md): fewer, fixed helpers; Sweden counts staff met in 14 days.
@@ -130,8 +152,6 @@ class ClientDetailScreen(DetailScreen):
                 text(x.assistant_ref), text(x.assistant_name), Text(labels.choice(x.assignment.role)),
                 text(x.last_review), text(x.next_review) if d.reviews_available else Text("–"),
                 Text(period(x.assignment.start_date, x.assignment.end_date))]))
-        if not d.reviews_available:
-            out.append(self.note(_("Next review dates: not available in this version.")))
         return out
 
     def _transfer(self, d: details.ClientDetail) -> list[Widget]:
@@ -143,7 +163,7 @@ class ClientDetailScreen(DetailScreen):
         line = Text(direction.format(provider=t.counterpart))
         line.append(" · " + _("effective {day}").format(day=text(t.effective_date)))
         line.append(" · " + _("last step: {step}").format(step=t.state))
-        return out + [Static(line, classes="summary")]
+        return out + [Static(line, classes="summary"), self.note(_("t opens the transfer"))]
 
     def _history(self, d: details.ClientDetail) -> list[Widget]:
         if d.history is None:
@@ -197,6 +217,69 @@ class ClientDetailScreen(DetailScreen):
             self.bpa.open_end("assignment", row.assignment, f"{row.assistant_ref} {row.assistant_name}")
         else:
             self.bpa.open_end("client", self.detail.client)
+
+    # -- the hub: what is kept about the client elsewhere ------------------------------------
+    def _label(self) -> str:
+        c = self.detail.client
+        return f"{c.ref} {c.name}"
+
+    def action_roster(self) -> None:
+        if self.detail is not None:
+            self.post_message(ShowClientRoster(self.record_id, self._label(), "week"))
+
+    def action_hour_account(self) -> None:
+        if self.detail is not None:
+            self.post_message(ShowClientRoster(self.record_id, self._label(), "hours"))
+
+    def action_transfer(self) -> None:
+        if self.detail is None:
+            return
+        if self.detail.transfer is None:
+            self.explain(_("No open transfer for this client."))
+            return
+        from screens.transfer_detail import TransferDetailScreen
+
+        self.app.push_screen(TransferDetailScreen(self.detail.transfer.id))
+
+    def action_onboarding(self) -> None:
+        """The onboarding checklist of the supervisor under the cursor (or the current one)."""
+        if self.detail is None:
+            return
+        table, row = self.selected()
+        current = [x for x in self.detail.supervisors if x.supervision.until is None] or self.detail.supervisors
+        line = row if table == "supervisors" else (current[0] if current else None)
+        if line is None:
+            self.explain(_("No supervisor yet: s adds one."))
+            return
+        from screens.courses import ChecklistScreen
+
+        self.app.push_screen(ChecklistScreen(line.supervisor.id))
+
+    def action_last_review(self) -> None:
+        """The last staff review of the assistant under the cursor (or the only one) with this client."""
+        if self.detail is None:
+            return
+        table, row = self.selected()
+        lines = self.detail.assignments
+        line = row if table == "assignments" else (lines[0] if len(lines) == 1 else None)
+        if line is None:
+            self.explain(_("Choose an assistant in the list first."))
+            return
+        from bpa_provider.services import reviews
+
+        app = self.bpa
+        self.call_service("last-review", reviews.list_reviews, app.db, app.actor,
+                          assistant=line.assignment.assistant_id, client=self.record_id)
+
+    def on_last_review(self, result: Any) -> None:
+        if result.error is not None:
+            self.explain(describe_error(result.error))
+        elif not result.value:
+            self.explain(_("No review held yet with this client."))
+        else:
+            from screens.review_forms import ReviewScreen
+
+            self.app.push_screen(ReviewScreen(result.value[0].id))
 
     def open_row(self, table_id: str, row: Any) -> None:
         if table_id == "decisions":

@@ -1,5 +1,7 @@
-"""The command palette's providers (Ctrl+P): every navigation target and action, and "Go to
-client K-0042 …" found by name or reference through the services.
+"""The command palette's providers (Ctrl+P): every navigation target, the actions of the screen
+the palette was opened on (approve, lock, copy week, new transfer, record review… whatever its keys
+do now), and "Go to client K-0042 …" — clients, assistants and supervisors found by name or
+reference through the services.
 
 Names of people are never parsed as markup: Textual's own highlighter reads its candidate as
 markup, so hits are highlighted here on plain `Content`.
@@ -16,7 +18,7 @@ from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.markup import escape
 
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from screens import labels
 from screens.nav import visible_areas
 
@@ -59,7 +61,7 @@ class NavigationCommands(Provider):
             (_("Help: keys of this screen"), app.action_help, "F1"),
             ("Language: English", partial(app.set_language_and_rebuild, "en"), "--lang en"),
             ("Språk: norsk bokmål", partial(app.set_language_and_rebuild, "nb"), "--lang nb"),
-            (_("Quit"), app.exit, "Ctrl+Q"),
+            (_("Quit"), app.action_quit, "Ctrl+Q"),
         ]
         return out
 
@@ -75,8 +77,49 @@ class NavigationCommands(Provider):
                 yield Hit(score, plain_highlight(matcher, title), command, text=title, help=escape(help_text))
 
 
+class ScreenActions(Provider):
+    """What the keys of the screen under the palette do now, by name ("Approve week  p")."""
+
+    @property
+    def bpa(self) -> "BpaApp":
+        return self.app  # type: ignore[return-value]
+
+    def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        from screens.help import usable_bindings
+
+        app = self.bpa
+        out: list[tuple[str, Callable[[], Any], str]] = []
+        seen: set[str] = set()
+        for node, bindings in usable_bindings(app, self.screen):
+            if node is app:
+                continue  # help, quit: the navigation provider has them
+            for binding in bindings:
+                if binding.description in seen or binding.action.startswith(("go(", "app.")):
+                    continue
+                seen.add(binding.description)
+                out.append((binding.description, partial(app.run_action, binding.action, node),
+                            _("Key: {key}").format(key=app.get_key_display(binding))))
+        return out
+
+    async def discover(self) -> Hits:
+        for title, command, help_text in self.commands():
+            yield DiscoveryHit(Content(title), command, text=title, help=escape(help_text))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, command, help_text in self.commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, plain_highlight(matcher, title), command, text=title, help=escape(help_text))
+
+
+# What a found record is called in the palette, by kind.
+GO_TO = {"client": N_("Go to client {ref} {name}"), "assistant": N_("Go to assistant {ref} {name}"),
+         "supervisor": N_("Go to supervisor {ref} {name}")}
+
+
 class RecordCommands(Provider):
-    """Clients and assistants whose name or reference matches what is typed."""
+    """Clients, assistants and supervisors whose name or reference matches what is typed."""
 
     @property
     def bpa(self) -> "BpaApp":
@@ -87,7 +130,7 @@ class RecordCommands(Provider):
 
         app = self.bpa
         found: list[tuple[str, Any]] = []
-        for kind in ("client", "assistant"):
+        for kind in GO_TO:
             if app.actor.may(f"{kind}.read"):
                 page = records.list_records(app.db, app.actor, kind, search=term, limit=RECORD_HITS)
                 found += [(kind, row) for row in page.rows]
@@ -96,8 +139,8 @@ class RecordCommands(Provider):
     @staticmethod
     def search_term(query: str) -> str:
         """What to ask the database: the query without words like "go to client"."""
-        noise = {w.lower() for w in (_("go"), _("to"), _("client"), _("assistant"), "go", "to", "client",
-                                     "assistant", "gå", "til")}
+        noise = {w.lower() for w in (_("go"), _("to"), _("client"), _("assistant"), _("supervisor"), "go",
+                                     "to", "client", "assistant", "supervisor", "gå", "til")}
         words = [w for w in query.split() if w.lower() not in noise]
         return " ".join(words)
 
@@ -112,8 +155,7 @@ class RecordCommands(Provider):
             return
         matcher = self.matcher(query)
         for kind, row in found:
-            template = _("Go to client {ref} {name}") if kind == "client" else _("Go to assistant {ref} {name}")
-            title = template.format(ref=row.ref, name=row.name)
+            title = _(GO_TO[kind]).format(ref=row.ref, name=row.name)
             # The database matched the term; the fuzzy score only orders the hits.
             score = max(matcher.match(title), 0.5)
             yield Hit(score, plain_highlight(matcher, title), partial(self.bpa.open_record, kind, row.id),

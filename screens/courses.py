@@ -36,6 +36,7 @@ from screens.detail_base import DetailScreen
 from screens.form_base import error_words
 from screens.messages import ServiceResult
 from screens.ui import describe_error, hours, text
+from screens.widgets.safe_table import SafeTable
 
 # Onboarding status and step state as words; state is always written, never shown by colour alone.
 ONBOARDING_WORDS = {
@@ -129,12 +130,17 @@ class OnboardingPane(AreaPane):
         if not row.steps_total:
             self.app.notify(_("No checklist yet: press s to start one from the template."), markup=False)
             return
-        question = _("Mark \u201c{step}\u201d done for {who} ({client}) on {day}?").format(
-            step=row.next_step_title, who=f"{row.supervisor_ref} {row.name}", client=row.client_ref,
-            day=text(self.bpa.today).plain)
-        self.confirm(question, lambda: self.call_service(
-            "done", onboarding.complete_step, self.db, self.actor, row.supervisor_id, row.next_step,
-            client=row.client_ref, on=self.bpa.today))
+        from screens.date_prompt import DatePrompt
+
+        question = _("Mark \u201c{step}\u201d done for {who} ({client})").format(
+            step=row.next_step_title, who=f"{row.supervisor_ref} {row.name}", client=row.client_ref)
+
+        def done(day: date | None) -> None:
+            if day is not None:
+                self.call_service("done", onboarding.complete_step, self.db, self.actor, row.supervisor_id,
+                                  row.next_step, client=row.client_ref, on=day)
+
+        self.app.push_screen(DatePrompt(question, _("Done on"), self.bpa.today), done)
 
     def action_start(self) -> None:
         row = self.current()
@@ -198,9 +204,9 @@ class DatesPane(AreaPane):
         self._focus_person: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", id="sessions-table")
+        yield SafeTable(cursor_type="row", id="sessions-table")
         yield Static("", id="enrolled-heading", classes="heading")
-        yield DataTable(cursor_type="row", id="enrollments-table")
+        yield SafeTable(cursor_type="row", id="enrollments-table")
         yield Static(_("Loading…"), classes="status")
 
     def load(self) -> None:
@@ -560,7 +566,7 @@ class ChecklistScreen(DetailScreen):
         if not d.steps:
             return out + [self.note(_("No checklist yet. Start one from the Onboarding tab (s)."))]
         width = max(16, self.size.width - 2 - 2 - (10 + 9 + 6 + 11 + 10) - 12)
-        table: DataTable = DataTable(cursor_type="row", id="steps")
+        table: DataTable = SafeTable(cursor_type="row", id="steps")
         for title, col_width in ((_("Due"), 10), (_("State"), 9), (_("Step"), width), (_("Client"), 6),
                                  (_("Who"), 11), (_("Done on"), 10)):
             table.add_column(Text(title), width=col_width)
@@ -569,7 +575,7 @@ class ChecklistScreen(DetailScreen):
             if st.note:
                 step.append("\n" + st.note, style="dim")
             table.add_row(text(st.due_date), flag(word(STEP_WORDS, st.state), st.state == "overdue"), step,
-                          Text(st.client_ref), Text(labels.role(st.responsible)), text(st.done_on), height=None)
+                          Text(st.client_ref), Text(labels.role(st.responsible)), text(st.done_on))
         self.rows_of["steps"] = list(d.steps)
         out.append(table)
         return out
@@ -604,13 +610,14 @@ class ChecklistScreen(DetailScreen):
         if step.done_on is not None:
             self.notify(_("This step was done on {day}.").format(day=text(step.done_on).plain), markup=False)
             return
-        question = _("Mark \u201c{step}\u201d done for {client} on {day}?").format(
-            step=step.title, client=step.client_ref, day=text(self.bpa.today).plain)
+        from screens.date_prompt import DatePrompt
+
+        question = _("Mark \u201c{step}\u201d done for {client}").format(step=step.title, client=step.client_ref)
         app = self.bpa
 
-        def yes(answer: bool) -> None:
-            if answer:
+        def done(day: date | None) -> None:
+            if day is not None:
                 self.call_service("done", onboarding.complete_step, app.db, app.actor, self.record_id, step.code,
-                                  client=step.client_ref or None, on=app.today)
+                                  client=step.client_ref or None, on=day)
 
-        self.app.push_screen(ConfirmScreen(question, yes=_("Yes"), no=_("No")), yes)
+        self.app.push_screen(DatePrompt(question, _("Done on"), app.today), done)

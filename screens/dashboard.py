@@ -1,7 +1,8 @@
 """The dashboard: what needs action now, one section per list, counts in the headings.
 
 `services.dashboard` decides what is listed; this view only shows it. Each row opens its
-record with Enter. A section whose service is not in this build says so calmly.
+record with Enter. A section whose service refuses says why; a section that fails (a bug) says it
+could not load and the traceback goes to the crash log — it is never passed off as "not available".
 
 Every section is fetched in a worker of its own and shown as it arrives (the others say
 "Loading…" meanwhile): at a large provider the hour outlook reads a year of shifts and takes
@@ -21,12 +22,15 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
+from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import sections as dash
 from screens import labels
 from screens.calls import ServiceCaller
-from screens.messages import OpenRecord, ServiceResult
-from screens.ui import TranslatedBindings, describe_error, text
+from screens.messages import OpenRecord, ServiceResult, ShowClientRoster
+from screens.ui import TranslatedBindings, describe_error, hours, log_unexpected, text
+from screens.widgets.row_tip import RowTip, RowTips
+from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -36,7 +40,7 @@ SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and 
 
 TITLES = {
     dash.DECISIONS_ENDING: N_("Decisions ending within {days} days"),
-    dash.HOURS_USAGE: N_("Clients over or under their hours this month"),
+    dash.HOURS_USAGE: N_("Clients over or under their hours by year end"),
     dash.REVIEWS_DUE: N_("Staff reviews overdue or due within {days} days"),
     dash.COURSES_OVERDUE: N_("Supervisors with overdue onboarding (course or checklist)"),
     dash.CREDENTIALS_MISSING: N_("Assistants scheduled without police certificate or confidentiality"),
@@ -47,15 +51,17 @@ TITLES = {
 }
 
 
-class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
+class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
     """The sections, each a heading with a count and a table (or a calm message)."""
 
     DEFAULT_CSS = """
     DashboardView { height: 1fr; padding: 0 1; }
     DashboardView .heading { text-style: bold; margin-top: 1; }
     DashboardView .note { color: $text-muted; padding-left: 2; }
+    DashboardView .problem { color: $error; }
     DashboardView DataTable { height: auto; max-height: 12; margin-left: 1; overflow-x: hidden; }
     DashboardView #message { margin-top: 1; }
+    DashboardView RowTip { dock: bottom; background: $panel; color: $foreground; padding: 0 1; }
     """
 
     BINDINGS = [Binding("f5", "reload", N_("Reload"))]
@@ -68,6 +74,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         self._keys: list[str] = []  # the sections asked for, in order
         self._sections: dict[str, dash.Section] = {}  # the latest answer of each (its first rows)
         self._totals: dict[str, int] = {}  # how many rows each answer had
+        self._problems: dict[str, str] = {}  # sections that failed: what they say instead
         self._failed = False  # the database could not be reached: one message instead of sections
         self._shown_width = 0
         self.stale = True
@@ -117,6 +124,15 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
     async def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result) or self._failed:
             return
+        key = result.tag.removeprefix("section-")
+        if result.error is not None and not isinstance(result.error, (DatabaseUnavailable, DatabaseBusy)):
+            # A bug in one section (or its service): that section says so, the rest still show.
+            self._problems[key] = _("Could not load — see the log: {where}").format(
+                where=log_unexpected(result.error))
+            self._totals[key] = 0
+            self._sections[key] = dash.Section(key, error=result.error)
+            await self._show_section(key)
+            return
         if result.error is not None:
             self._failed = True
             self.board = None
@@ -126,6 +142,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         section: dash.Section = result.value
         # Only the rows a table shows are kept (thousands of items would stay alive for nothing).
         self._totals[section.key] = len(section.items)
+        self._problems.pop(section.key, None)
         self._sections[section.key] = replace(section, items=section.items[:SHOWN_ROWS])
         await self._show_section(section.key)
 
@@ -140,7 +157,7 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         focused_key = self._focused_section()
         await self.remove_children()
         widgets: list = [Static(Text(_("What needs action on {day}").format(day=text(self.bpa.today))),
-                                id="message")]
+                                id="message"), RowTip()]
         self.items = {}
         for key in self._keys:
             widgets += self._section_widgets(key)
@@ -192,7 +209,8 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
             return [Static(Text(title), classes=f"heading {mark}"), Static(_("Loading…"), classes=f"note {mark}")]
         if not section.available:
             return [Static(Text(title), classes=f"heading {mark}"),
-                    Static(Text(self._unavailable(section.error)), classes=f"note {mark}")]
+                    Static(Text(self._problems.get(key) or describe_error(section.error)),
+                           classes=f"note problem {mark}")]
         total = self._totals.get(key, len(section.items))
         widgets: list = [Static(Text(f"{title} ({total})"), classes=f"heading {mark}")]
         if not section.items:
@@ -207,26 +225,33 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
                 shown=len(section.items), total=total)), classes=f"note {mark}"))
         return widgets
 
-    @staticmethod
-    def _unavailable(error: str) -> str:
-        if error.startswith(dash.UNAVAILABLE):
-            return _("Not available in this version.")
-        return _(error)
-
     def _table(self, section: dash.Section) -> DataTable:
-        # The last column takes the width that is left; a long reason wraps onto a second line
-        # rather than hiding behind a horizontal scroll.
+        # The last column takes the width that is left; a long reason is cut with … and shown in
+        # full on the line at the bottom while its row is highlighted (RowTip).
         why_width = max(16, self.size.width - 1 - 2 - 6 - WHO_WIDTH - 10)  # margin, scrollbar, cell padding
-        table: DataTable = DataTable(cursor_type="row", id=f"s-{section.key}")
+        table: DataTable = SafeTable(cursor_type="row", id=f"s-{section.key}")
         table.add_column(Text(_("Date")), key="when", width=10)
         table.add_column(Text(_("Who")), key="who", width=WHO_WIDTH)
         table.add_column(Text(_("Why")), key="why", width=why_width)
         for item in section.items[:SHOWN_ROWS]:
             why = Text(labels.flag(item.flag), style="bold")
-            if item.detail:
-                why.append(" " + item.detail, style="not bold")
-            table.add_row(text(item.when), text(f"{item.ref} {item.name}".strip()), why, height=None)
+            detail = self._detail(item)
+            if detail:
+                why.append(" " + detail, style="not bold")
+            table.add_row(text(item.when), text(f"{item.ref} {item.name}".strip()), why)
         return table
+
+    @staticmethod
+    def _detail(item: dash.Item) -> str:
+        """The words after a row's flag; figures worded here, in the person's language."""
+        if item.kind_detail == "year_end" and len(item.numbers) == 3:
+            projected, decided, pct = item.numbers
+            if projected is None or decided is None:
+                return item.detail
+            line = _("by year end {projected} of {decided} h").format(
+                projected=hours(round(projected)), decided=hours(round(decided)))
+            return line + (f" · {pct:.0f} %" if pct is not None else "")
+        return item.detail
 
     def on_resize(self) -> None:
         # The reason column is sized to the width: rebuild when the width (not the content) changed.
@@ -245,11 +270,29 @@ class DashboardView(ServiceCaller, TranslatedBindings, VerticalScroll):
         key = (event.data_table.id or "")[2:]
         items = self.items.get(key, ())
         if 0 <= event.cursor_row < len(items):
-            item = items[event.cursor_row]
-            if item.kind == "supervisor" and item.client_id:
-                self.post_message(OpenRecord("client", item.client_id))
-            elif item.record_id is not None:
-                self.post_message(OpenRecord(item.kind, item.record_id))
+            self.open_item(items[event.cursor_row])
+
+    def open_item(self, item: dash.Item) -> None:
+        """Open what the row is about: the hour account, the checklist, the transfer, the review,
+        or else the person's record."""
+        if item.opens == "hours" and item.record_id is not None:
+            self.post_message(ShowClientRoster(item.record_id, f"{item.ref} {item.name}".strip(), "hours"))
+        elif item.opens == "onboarding" and item.opens_id is not None:
+            from screens.courses import ChecklistScreen
+
+            self.app.push_screen(ChecklistScreen(item.opens_id))
+        elif item.opens == "transfer" and item.opens_id is not None:
+            from screens.transfer_detail import TransferDetailScreen
+
+            self.app.push_screen(TransferDetailScreen(item.opens_id))
+        elif item.opens == "review" and item.opens_id is not None:
+            from screens.review_forms import ReviewScreen
+
+            self.app.push_screen(ReviewScreen(item.opens_id))
+        elif item.kind == "supervisor" and item.client_id:
+            self.post_message(OpenRecord("client", item.client_id))
+        elif item.record_id is not None:
+            self.post_message(OpenRecord(item.kind, item.record_id))
 
     def focus_content(self) -> None:
         tables = list(self.query(DataTable))

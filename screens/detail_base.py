@@ -22,14 +22,18 @@ from bpa_provider.i18n import _
 from bpa_provider.services import records
 from screens.calls import ServiceCaller
 from screens.messages import ServiceResult
+from screens.safe_text import visible_text
 from screens.ui import TranslatedBindings, describe_error
+from screens.widgets.row_tip import RowTip, RowTips
+from screens.widgets.safe_table import SafeTable
+from screens.widgets.status_line import ExplainsKeys, StatusLine
 from screens.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
 
 
-class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
+class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
     """Base of a record's screen: subclasses load `detail` and build the sections."""
 
     DEFAULT_CSS = """
@@ -38,6 +42,7 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
     DetailScreen .note { color: $text-muted; padding-left: 2; }
     DetailScreen .summary { padding-left: 2; height: auto; }
     DetailScreen DataTable { height: auto; max-height: 14; margin-left: 2; }
+    DetailScreen RowTip { padding: 0 1; background: $panel; color: $foreground; }
     """
 
     kind = ""
@@ -57,7 +62,9 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
     def compose(self) -> ComposeResult:
         yield TopBar()
         yield VerticalScroll(Static(_("Loading…")), id="body")
-        yield Footer()
+        yield RowTip()
+        yield StatusLine()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.load()
@@ -75,6 +82,11 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
 
     async def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
+            return
+        if result.tag not in ("detail", "reveal"):  # a key's own call: `on_<tag>` answers it
+            handler = getattr(self, "on_" + result.tag.replace("-", "_"), None)
+            if handler is not None:
+                handler(result)
             return
         if result.tag == "reveal":
             if result.error is not None:
@@ -119,13 +131,27 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
     def table(self, table_id: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Any],
               cells: Any) -> DataTable:
         """A section table; `cells(row)` gives a row's Text cells; rows are remembered for keys."""
-        table: DataTable = DataTable(cursor_type="row", id=table_id)
-        for title, width in columns:
+        table: DataTable = SafeTable(cursor_type="row", id=table_id)
+        for (title, _w), width in zip(columns, self.fit([w for _t, w in columns])):
             table.add_column(Text(title), width=width)
         for row in rows:
             table.add_row(*cells(row))
         self.rows_of[table_id] = list(rows)
         return table
+
+    def fit(self, widths: list[int | None]) -> list[int | None]:
+        """Column widths narrowed, widest first (the first column, which names the row, last),
+        until the table fits the screen without scrolling sideways (cells then end in …; the
+        row's whole text shows below it when highlighted)."""
+        room = (self.size.width or self.app.size.width) - 2 - 2 - 2  # margin, padding, scrollbars
+        out = list(widths)
+        fixed = [i for i, w in enumerate(out) if w][1:] or [i for i, w in enumerate(out) if w]
+        while fixed and sum(w or 0 for w in out) + 2 * len(out) > room:
+            widest = max(fixed, key=lambda i: out[i] or 0)
+            if (out[widest] or 0) <= 6:
+                break
+            out[widest] = (out[widest] or 0) - 1
+        return out
 
     def selected(self) -> tuple[str, Any] | tuple[None, None]:
         """(table id, record) under the cursor of the focused table."""
@@ -147,7 +173,7 @@ class DetailScreen(ServiceCaller, TranslatedBindings, Screen):
         for i in range(0, len(pairs), per_line):
             cells: list[Any] = []
             for title, value in pairs[i:i + per_line]:
-                cells += [Text(title + ":"), value]
+                cells += [Text(title + ":"), visible_text(value)]
             grid.add_row(*cells)
         return Static(grid, classes="summary")
 

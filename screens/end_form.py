@@ -99,5 +99,13 @@ class EndForm(FormScreen):
         )
 
     def refused(self, error: ValidationError) -> None:
-        # The date is checked as it is typed; what the service refuses is said in the banner.
-        self.banner(" ".join(e.localized() for e in error.errors))
+        """A problem with the date (before the start, say) stands under the date; the rest under
+        the reason, in the banner."""
+        date_fields = {"end_date", records.SPECS[self.kind].end_field}
+        about_date = [e for e in error.errors if e.field in date_fields]
+        rest = [e for e in error.errors if e.field not in date_fields]
+        if about_date:
+            self.query_one("#date-error", Static).update(Text(" ".join(
+                field_message(_("End date"), e) for e in about_date)))
+            self.query_one("#date", Input).focus()
+        self.banner(" ".join(e.localized() for e in rest))

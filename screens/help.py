@@ -1,5 +1,7 @@
-"""The help screen (? or F1): every key of the screen you came from, grouped by where it works,
-plus how to move around, who you are signed in as and which database is open."""
+"""The help screen (? or F1): the keys that work where you are — the focused part of the screen
+first, then the screen, then everywhere — plus how to move around, who you are signed in as and
+which database is open. Areas opened earlier and hidden now are left out. `usable_bindings` also
+feeds the palette's actions (screens/commands.py)."""
 
 from __future__ import annotations
 
@@ -82,30 +84,64 @@ def _declared_here(node: DOMNode) -> set[tuple[str, str]]:
     return own
 
 
-def collect(app: "BpaApp", screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(where, [(keys, what)]) for the screen, its widgets with keys, and the app."""
-    nodes: list[DOMNode] = [screen]
-    nodes += [w for w in screen.walk_children(with_self=False) if isinstance(w, TranslatedBindings)]
-    nodes.append(app)
-    groups: list[tuple[str, list[tuple[str, str]]]] = []
+def _shown(node: DOMNode, screen: Screen) -> bool:
+    """Whether a widget is on display: an area built earlier and hidden in the main screen's
+    switcher keeps its widgets, but their keys do not work now."""
+    for n in node.ancestors_with_self:
+        if n is screen:
+            return True
+        if not n.display:
+            return False
+    return True
+
+
+def key_nodes(app: "BpaApp", screen: Screen) -> list[DOMNode]:
+    """The nodes whose keys work now, nearest first: the focused widget and what holds it, then
+    the other widgets on display with keys, then the screen, then the app."""
+    nodes: list[DOMNode] = []
+    focused = screen.focused
+    if focused is not None:
+        nodes += [n for n in focused.ancestors_with_self
+                  if n is not screen and n is not app and isinstance(n, TranslatedBindings)]
+    nodes += [w for w in screen.walk_children(with_self=False)
+              if isinstance(w, TranslatedBindings) and w not in nodes and _shown(w, screen)]
+    return [*nodes, screen, app]
+
+
+def usable_bindings(app: "BpaApp", screen: Screen) -> list[tuple[DOMNode, list[Binding]]]:
+    """For each node of `key_nodes`, the bindings of our own classes it offers now (with a
+    description, and an action this role may use); each node type once."""
+    out: list[tuple[DOMNode, list[Binding]]] = []
     seen_types: set[str] = set()
-    for node in nodes:
+    for node in key_nodes(app, screen):
         name = type(node).__name__
         if name in seen_types:
             continue
         seen_types.add(name)
-        merged: dict[tuple[str, str], list[str]] = {}
         own = _declared_here(node)
+        usable = []
         for _key, binding in node._bindings:
             if not binding.description or binding.system or (binding.key, binding.action) not in own:
                 continue
             _target, action, params = parse_action(binding.action)
             if node.check_action(action, params) is False:
                 continue  # an action this role may not use is not offered
+            usable.append(binding)
+        if usable:
+            out.append((node, usable))
+    return out
+
+
+def collect(app: "BpaApp", screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(where, [(keys, what)]) for what works now: the focused part of the screen first, the
+    screen, the app, then how to move around."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for node, bindings in usable_bindings(app, screen):
+        merged: dict[tuple[str, str], list[str]] = {}
+        for binding in bindings:
             merged.setdefault((binding.action, binding.description), []).append(app.get_key_display(binding))
-        if merged:
-            items = [(" / ".join(keys), what) for (_action, what), keys in merged.items()]
-            groups.append((_(GROUP_TITLES.get(name, name)), items))
+        items = [(" / ".join(keys), what) for (_action, what), keys in merged.items()]
+        groups.append((_(GROUP_TITLES.get(type(node).__name__, type(node).__name__)), items))
     groups.append((_("Moving around"), [(k, _(v)) for k, v in MOVING_AROUND]))
     return groups
 

@@ -17,12 +17,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, OptionList
 
-from bpa_provider.i18n import N_
+from bpa_provider.i18n import N_, _
 from screens.dashboard import DashboardView
 from screens.nav import AREAS, visible_areas
 from screens.nav import area as find_area
 from screens.ui import TranslatedBindings
 from screens.widgets.nav import NavList
+from screens.widgets.status_line import StatusLine, explain
 from screens.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
@@ -59,13 +60,14 @@ class MainScreen(TranslatedBindings, Screen):
     BINDINGS = [
         *(Binding(str(a.number), f"go('{a.key}')", a.title, show=False) for a in AREAS),
         Binding("escape", "to_nav", N_("Navigation"), show=False),
-        Binding("q", "app.quit", N_("Quit")),
+        Binding("q", "quit", N_("Quit"), show=False),  # Ctrl+Q quits from anywhere; the footer is full at 80
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.translate_bindings()
         self.current = ""
+        self.wanted = ""  # the area asked for last; `current` once its view is built
 
     @property
     def bpa(self) -> "BpaApp":
@@ -77,7 +79,8 @@ class MainScreen(TranslatedBindings, Screen):
         with Horizontal(id="body"):
             yield NavList(areas)
             yield ContentSwitcher(id="content")
-        yield Footer()
+        yield StatusLine()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         first = visible_areas(self.bpa.actor)
@@ -89,7 +92,7 @@ class MainScreen(TranslatedBindings, Screen):
         """Build everything again (after a language switch), keeping the current area."""
         self.translate_bindings()
         area = self.current
-        self.current = ""
+        self.current = self.wanted = ""
         await self.recompose()
         if area:
             await self.show_area(area)
@@ -101,30 +104,53 @@ class MainScreen(TranslatedBindings, Screen):
         return True
 
     # -- areas -----------------------------------------------------------------------------
-    async def show_area(self, key: str) -> Widget:
-        """Show an area (building its view on first use) and return the view."""
+    async def show_area(self, key: str, follow_nav: bool = True) -> Widget:
+        """Show an area (building its view on first use) and return the view.
+
+        `follow_nav` moves the navigation's highlight to the area; it is False when the
+        highlight is what asked for the area (it is already there, or further on). The newest
+        request wins: one that arrives while an earlier view is still being built supersedes it.
+        """
+        self.wanted = key
+        if follow_nav:
+            self.query_one(NavList).select_area(key)
         switcher = self.query_one(ContentSwitcher)
         view = self.view(key)
         if view is None:
             view = make_view(key)
             await switcher.mount(view)
+            if self.wanted != key:
+                return view
         switcher.current = key
         self.current = key
         self.query_one(TopBar).set_where(find_area(key).label)
-        self.query_one(NavList).select_area(key)
         return view
 
     async def action_go(self, key: str) -> None:
         view = await self.show_area(key)
-        self.call_after_refresh(view.focus_content)  # type: ignore[attr-defined]
+        if self.current == key:
+            self.call_after_refresh(view.focus_content)  # type: ignore[attr-defined]
+
+    def action_quit(self) -> None:
+        """`q` quits from the navigation only: inside an area it sits next to `w` and `a`, and a
+        slip would close the app (Ctrl+Q quits from anywhere)."""
+        if self.query_one(NavList).has_focus:
+            self.call_later(self.app.action_quit)
+        else:
+            explain(self, _("q quits from the navigation (Esc, then q) — or Ctrl+Q from anywhere."))
 
     def action_to_nav(self) -> None:
         self.query_one(NavList).focus()
 
     @on(OptionList.OptionHighlighted, "#nav")
     async def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id and event.option.id != self.current:
-            await self.show_area(event.option.id)
+        # Keys come in bursts over SSH: by the time this message is handled the highlight may
+        # have moved on, and a newer message is queued for where it is now. Show only where the
+        # highlight is, never a stale step of the way.
+        if event.option_index != event.option_list.highlighted:
+            return
+        if event.option.id and event.option.id != self.wanted:
+            await self.show_area(event.option.id, follow_nav=False)
 
     @on(OptionList.OptionSelected, "#nav")
     async def _selected(self, event: OptionList.OptionSelected) -> None:

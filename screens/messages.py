@@ -45,3 +45,13 @@ class RecordChanged(Message):
         super().__init__()
         self.kind = kind
         self.record_id = record_id
+
+
+class ShowClientRoster(Message):
+    """Show a client in the Rosters area: its week grid ("week") or its hour account ("hours")."""
+
+    def __init__(self, client_id: int, label: str, pane: str = "week") -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.label = label
+        self.pane = pane

@@ -41,6 +41,7 @@ from screens.roster_grid import WEEKDAYS
 from screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftFieldForm
 from screens.ui import TranslatedBindings, describe_error, field_message
 from screens.widgets.fields import FieldRow, show_line
+from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
     from db.models import RotaPattern
@@ -215,7 +216,7 @@ class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(_("Rota patterns of {client}").format(client=self.client_label)), id="title")
-            yield DataTable(cursor_type="row", id="patterns")
+            yield SafeTable(cursor_type="row", id="patterns")
             yield Static("", id="detail")
             yield Static("", id="message", classes="-empty")
             yield Static("", id="hint")

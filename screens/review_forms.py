@@ -36,6 +36,7 @@ from screens.form_base import FormScreen, error_words
 from screens.messages import ServiceResult
 from screens.ui import describe_error, text
 from screens.widgets.fields import show_line
+from screens.widgets.safe_table import SafeTable
 
 PARTICIPANTS_MAX = 500
 ACTION_TEXT_MAX = 500
@@ -367,13 +368,13 @@ class ReviewScreen(DetailScreen):
         if not r.actions:
             return out + [self.note(_("No action was agreed."))]
         width = max(16, self.size.width - 4 - (10 + 10 + 12 + 14) - 10)
-        table: DataTable = DataTable(cursor_type="row", id="actions")
+        table: DataTable = SafeTable(cursor_type="row", id="actions")
         for title, col_width in ((_("Due"), 10), (_("Done on"), 10), (_("Action"), width), (_("Owner"), 12),
                                  (_("Course"), 14)):
             table.add_column(Text(title), width=col_width)
         for a in r.actions:
             table.add_row(text(a.due_date), text(a.done_on) if a.done_on else Text(_("open"), style="bold"),
-                          Text(a.text), Text(a.owner), Text(a.course), height=None)
+                          Text(a.text), Text(a.owner), Text(a.course))
         self.rows_of["actions"] = list(r.actions)
         out.append(table)
         return out

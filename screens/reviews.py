@@ -25,6 +25,7 @@ from screens.course_forms import word
 from screens.messages import OpenRecord, ServiceResult
 from screens.review_forms import ReviewForm, ReviewScreen
 from screens.ui import describe_error, text
+from screens.widgets.safe_table import SafeTable
 
 # A review's state in words: written out, never shown by colour alone.
 STATUS_WORDS = {"overdue": N_("OVERDUE"), "due": N_("DUE"), "done": N_("done"), "scheduled": N_("scheduled")}
@@ -71,7 +72,7 @@ class SchedulePane(AreaPane):
             yield Select([(Text(_(title)), key) for key, title, _s in FILTERS], value="needs", allow_blank=False,
                          compact=True, id="review-filter")
             yield Static("", id="counts")
-        yield DataTable(cursor_type="row", id="schedule-table")
+        yield SafeTable(cursor_type="row", id="schedule-table")
         yield Static(_("Loading…"), classes="status")
 
     def load(self) -> None:

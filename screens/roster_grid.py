@@ -297,9 +297,13 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
             lines.extend(Text(_("DEVIATION"), style="bold").wrap(console, width, overflow="fold"))
         for v in shift.violations:
             style = self._style("muted") if v.acknowledged else self._style(v.severity if v.severity == "block" else "warn")
+            # The mark and the rule id each on a line of their own, cut with … rather than split
+            # mid-word (NO-NORMA / L-DAY); the whole id and its law stand in the shift's description.
             mark = Text(severity_mark(v.severity, v.acknowledged), style=style + Style(bold=not v.acknowledged))
-            mark.append(" " + v.rule_id)
-            lines.extend(mark.wrap(console, width, overflow="fold"))
+            rule = Text(v.rule_id, style=style)
+            for line in (mark, rule):
+                line.truncate(width, overflow="ellipsis")
+                lines.append(line)
         return lines
 
     def _body_lines(self, widths: list[int]) -> tuple[list[Text], dict[tuple[int, int], _Slot]]:

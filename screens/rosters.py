@@ -5,12 +5,12 @@ Panes (one shows at a time, so everything fits 80×24; the line at the top names
 - **client** (`c`): search and pick a client. A supervisor's search only ever finds their own
   clients (the services scope it); with exactly one client the pick is made for them.
 - **week** (`w`): the `RosterGrid` of the client's week; `[`/`]` or PageUp/PageDown move a week,
-  `t` back to this week. The shift under the cursor is described beside the grid (below it on a
-  narrow terminal) with every rule it breaks: rule id, detail and law.
+  `t` back to this week, `g` to a week or date typed in. The shift under the cursor is described
+  beside the grid (below it on a narrow terminal) with every rule it breaks: rule id, detail and law.
 - **assistant** (`a`): the shifts of one assistant in the same week at every client the person
   may see (the assistant of the shift under the cursor, or one searched for).
 - **hours** (`h`): decided vs planned vs worked for week, month, year to date and the decision,
-  the running balance and the projected year-end (`services.hours.client_account`, if installed).
+  the running balance and the projected year-end (`services.hours.client_account`).
 
 Beyond single shifts (`screens/roster_planning.py`): copy the week to the next weeks (`y`), the
 client's rota patterns (`m`), and accept (`d`) or reject (`u`) a shift's pending deviation.
@@ -51,6 +51,8 @@ from screens.roster_grid import WEEKDAYS, RosterGrid, open_problems, severity_ma
 from screens.roster_planning import PLANNING_ACTIONS, RosterPlanning
 from screens.shift_form import ShiftForm
 from screens.ui import TranslatedBindings, describe_error, hours
+from screens.widgets.safe_table import SafeTable
+from screens.widgets.status_line import ExplainsKeys
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -86,13 +88,10 @@ def span(first: date, last: date) -> str:
 
 
 def hour_account(db: Database, actor: Actor, client_id: int, today: date) -> Any:
-    """The client's hour account, or None when this build has no hour accounting yet.
+    """The client's hour account (the hours service is imported here, in the worker: it is large
+    and only this pane needs it)."""
+    from bpa_provider.services.hours import client_account
 
-    Imported here, in the worker, so a missing or half-finished module is a calm message."""
-    try:
-        from bpa_provider.services.hours import client_account
-    except ImportError:
-        return None
     return client_account(db, actor, client_id, today)
 
 
@@ -203,7 +202,7 @@ class Picker(ServiceCaller, Vertical):
         self.query_one(Input).focus()
 
 
-class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
+class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
     """The "rosters" area of the main screen."""
 
     DEFAULT_CSS = """
@@ -229,6 +228,7 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
         Binding("left_square_bracket,pageup", "week(-1)", N_("Prev week")),
         Binding("right_square_bracket,pagedown", "week(1)", N_("Next week")),
         Binding("t", "this_week", N_("This week"), show=False),
+        Binding("g", "go_to_week", N_("Go to week or date"), show=False),
         Binding("w", "pane('week')", N_("Week grid"), show=False),
         Binding("a", "assistant", N_("Assistant's shifts"), show=False),
         Binding("h", "pane('hours')", N_("Hour account"), show=False),
@@ -290,7 +290,7 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
             with Vertical(id="assistant"):
                 yield Picker("assistant", id="assistant-picker", placeholder=_("Assistant: name or reference"))
                 yield Static(id="assistant-title", classes="heading")
-                yield DataTable(cursor_type="row", id="assistant-table")
+                yield SafeTable(cursor_type="row", id="assistant-table")
             with VerticalScroll(id="hours"):
                 yield Static(id="hours-title", classes="heading")
                 yield Static(id="hours-body")
@@ -414,9 +414,6 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
             body.update(Text(describe_error(result.error)))
             return
         self.account = result.value
-        if result.value is None:
-            body.update(Text(_("Hour accounting is not available in this version.")))
-            return
         body.update(self._account_table(result.value))
 
     def _got_period(self, result: ServiceResult) -> None:
@@ -615,6 +612,12 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
     @on(RosterGrid.Selected)
     def _selected(self, event: RosterGrid.Selected) -> None:
         event.stop()
+        action = "new_shift" if event.shift is None else "edit_shift"
+        if not self.check_action(action, ()):
+            reason = self.why_not(action, ())
+            if reason:
+                self.explain(reason)
+            return
         if event.shift is None:
             self.action_new_shift()
         else:
@@ -645,11 +648,33 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
             return may("roster.lock") and self.week is not None and self.pane == "week" and not self.week.locked
         if action in PLANNING_ACTIONS:
             return self.check_planning(action)
-        if action in ("week", "this_week"):
+        if action in ("week", "this_week", "go_to_week"):
             return self.client_id is not None or (self.pane == "assistant" and self.assistant_id is not None)
         if action == "pane":
             return self.client_id is not None
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why a key of the week does nothing now: a locked week, a role, no shift chosen."""
+        may = self.bpa.actor.may
+        changes = ("new_shift", "edit_shift", "cancel_shift", "reassign", "acknowledge", "copy_week",
+                   "accept_deviation", "reject_deviation")
+        needs = {"approve": "hours.approve", "accept_deviation": "hours.approve",
+                 "reject_deviation": "hours.approve", "lock": "roster.lock", "coapprove": "roster.lock"}
+        if action not in changes and action not in needs:
+            return None
+        if self.pane != "week" or self.week is None:
+            return _("Choose a client's week first (c).") if self.client_id is None else None
+        if not may(needs.get(action, "roster.write")):
+            return _("Your role may not do that in the roster.")
+        if self.week.locked:
+            return _("{week} is locked: its shifts cannot change (an admin can reopen it).").format(
+                week=week_label(self.week.week_start))
+        if action in ("edit_shift", "cancel_shift", "reassign", "acknowledge") and self._shift() is None:
+            return _("No shift under the cursor.")
+        if action in ("accept_deviation", "reject_deviation"):
+            return _("The shift under the cursor has no deviation waiting.")
+        return None
 
     def action_week(self, step: int) -> None:
         assert self.week_start is not None
@@ -657,6 +682,13 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
 
     def action_this_week(self) -> None:
         self.move_to_week(monday(self.today))
+
+    def action_go_to_week(self) -> None:
+        from screens.goto_week import GoToWeekScreen
+
+        assert self.week_start is not None
+        self.app.push_screen(GoToWeekScreen(self.week_start.year),
+                             lambda chosen: self.move_to_week(chosen) if chosen is not None else None)
 
     def move_to_week(self, week_start: date) -> None:
         """Show another week in the current pane (the grid's dates change at once)."""

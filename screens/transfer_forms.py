@@ -107,7 +107,7 @@ class InputRow(Vertical):
     def _editor(self) -> Widget:
         f = self.field
         if f.kind == "check":
-            return Checkbox("", bool(f.value), compact=True, classes="editor")
+            return TickBox("", bool(f.value), compact=True, classes="editor")
         if f.kind == "select":
             value = f.value if any(v == f.value for _s, v in f.options) else Select.NULL
             return Select([(Text(s), v) for s, v in f.options], value=value, allow_blank=value is Select.NULL,

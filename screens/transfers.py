@@ -36,6 +36,8 @@ from screens.transfer_detail import (
 )
 from screens.transfer_forms import ImportForm, OpenTransferForm
 from screens.ui import TranslatedBindings, describe_error
+from screens.widgets.row_tip import RowTip, RowTips
+from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -45,7 +47,7 @@ MIN_CLIENT_WIDTH = 18
 MIN_NEXT_WIDTH = 24
 
 
-class TransfersView(ServiceCaller, TranslatedBindings, Vertical):
+class TransfersView(RowTips, ServiceCaller, TranslatedBindings, Vertical):
     """The table of transfers, and a status line below (counts, what is overdue, what to press)."""
 
     DEFAULT_CSS = """
@@ -78,7 +80,8 @@ class TransfersView(ServiceCaller, TranslatedBindings, Vertical):
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="table")
+        yield SafeTable(cursor_type="row", zebra_stripes=True, id="table")
+        yield RowTip()
         yield Static(Text(_("Loading…")), id="status")
 
     def on_mount(self) -> None:
@@ -130,7 +133,7 @@ class TransfersView(ServiceCaller, TranslatedBindings, Vertical):
         table.add_column(Text(_("Effective")), width=EFFECTIVE_WIDTH, key="effective")
         table.add_column(Text(_("Next step")), width=next_width, key="next")
         for row in self.rows:
-            table.add_row(*self.cells(row), height=2, key=str(row.id))
+            table.add_row(*self.cells(row), key=str(row.id))
         if keep is not None:
             ids = [r.id for r in self.rows]
             if keep in ids:
@@ -139,7 +142,8 @@ class TransfersView(ServiceCaller, TranslatedBindings, Vertical):
 
     @staticmethod
     def cells(row: TransferSummary) -> list[Text]:
-        """Two lines per transfer: who and with whom; when and how long; what next and by when."""
+        """Who and with whom; when and how long; what next and by when — each cell's parts on one
+        line (SafeTable joins them with " · "; the whole row shows under the table when cut)."""
         who = Text(f"{row.client_ref} {row.client_name}", no_wrap=True, overflow="ellipsis")
         who.append("\n")
         who.append(direction_word(row.direction) + " ", style="bold")

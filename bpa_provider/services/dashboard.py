@@ -30,7 +30,7 @@ from db.models import Assistant, Client, Decision, Transfer
 from bpa_provider.services.sections import (  # noqa: E402,F401
     COURSES_EXPIRING, COURSES_OVERDUE, CREDENTIALS_MISSING, DECISIONS_ENDING, FK_DEADLINES,
     HOURS_USAGE, REVIEW_ACTIONS_DUE, REVIEWS_DUE, SECTION_KEYS, SECTION_PERMISSION,
-    TRANSFER_STEPS_DUE, UNAVAILABLE, Dashboard, Item, Section, visible_sections,
+    TRANSFER_STEPS_DUE, Dashboard, Item, Section, visible_sections,
 )
 
 
@@ -70,10 +70,10 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
 # --------------------------------------------------------------------------- other areas' rows
 
 def _hours_items(db: Database, rows: Iterable[Any]) -> list[Item]:
-    # hours.HoursRow: flag is the year-end outlook (warn, alert, under); numbers are this month's.
-    return [Item("client", r.client_id, r.client, r.name, flag=r.flag,
-                 detail=f"{r.worked_hours:.0f}/{r.decided_hours:.0f} h"
-                        + (f" · {r.usage_pct:.0f} %" if r.usage_pct is not None else ""))
+    # hours.HoursRow: the flag is the year-end outlook (warn, alert, under), so the numbers beside
+    # it are the year's too — projected use against the year's decided hours — never this month's.
+    return [Item("client", r.client_id, r.client, r.name, flag=r.flag, kind_detail="year_end", opens="hours",
+                 numbers=(r.year_projected, r.year_decided, r.usage_pct))
             for r in rows]
 
 
@@ -84,10 +84,10 @@ def _review_items(db: Database, rows: Iterable[Any]) -> list[Item]:
 
 
 def _course_items(db: Database, rows: Iterable[Any]) -> list[Item]:
-    # onboarding.OnboardingStatus: a supervisor's checklist for one client; the row opens the client.
+    # onboarding.OnboardingStatus: a supervisor's checklist for one client; the row opens the checklist.
     return [Item("supervisor", r.supervisor_id, r.supervisor_ref, r.name, when=r.next_deadline,
                  flag="overdue", detail=f"{r.client_ref}: {_(r.next_step_title)}" if r.next_step_title else r.client_ref,
-                 client_id=r.client_id) for r in rows]
+                 client_id=r.client_id, opens="onboarding", opens_id=r.supervisor_id) for r in rows]
 
 
 def _credential_items(db: Database, rows: Iterable[Any]) -> list[Item]:
@@ -97,7 +97,7 @@ def _credential_items(db: Database, rows: Iterable[Any]) -> list[Item]:
 
 
 def _transfer_items(db: Database, rows: Iterable[Any]) -> list[Item]:
-    # transfers.StepDue names the transfer; the row opens the transfer's client.
+    # transfers.StepDue names the transfer; the row opens the transfer.
     rows = list(rows)
     ids = {r.transfer_id for r in rows}
     clients: dict[int, tuple[int, str]] = {}
@@ -108,7 +108,8 @@ def _transfer_items(db: Database, rows: Iterable[Any]) -> list[Item]:
                 .where(Transfer.id.in_(ids)))}
     return [Item("client", clients.get(r.transfer_id, (None, ""))[0], r.client_ref,
                  clients.get(r.transfer_id, (None, ""))[1], when=r.due_date,
-                 flag="overdue" if r.days_left < 0 else "due", detail=_(r.title)) for r in rows]
+                 flag="overdue" if r.days_left < 0 else "due", detail=_(r.title),
+                 opens="transfer", opens_id=r.transfer_id) for r in rows]
 
 
 def _ids_by_ref(db: Database, model: type, refs: Iterable[str]) -> dict[str, int]:
@@ -124,7 +125,8 @@ def _action_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     rows = [r for r in rows if r.due_date is not None]
     ids = _ids_by_ref(db, Assistant, (r.assistant_ref for r in rows))
     return [Item("assistant", ids.get(r.assistant_ref), r.assistant_ref, r.assistant_name, when=r.due_date,
-                 flag="overdue" if r.overdue else "due", detail=f"{r.client_ref}: {r.text}") for r in rows]
+                 flag="overdue" if r.overdue else "due", detail=f"{r.client_ref}: {r.text}",
+                 opens="review", opens_id=r.review_id) for r in rows]
 
 
 def _expiry_items(db: Database, rows: Iterable[Any]) -> list[Item]:
@@ -208,22 +210,19 @@ def gather_section(db: Database, actor: Actor, today: date, key: str, policy: Po
     The screen asks for each section in a worker of its own and shows each as it arrives: at a
     large provider the hour outlook reads a year of shifts (seconds), the other sections take
     milliseconds, and nobody should wait for the slowest to see the rest. A section whose service
-    refuses or does not fit carries a message; a database that cannot be reached raises."""
+    refuses carries the refusal; a database that cannot be reached raises, and so does a bug — the
+    screen writes it to the crash log and says the section could not load."""
     fn, call, read = _sources(policy or Policy())[key]
     try:
         return Section(key, tuple(read(db, call(fn, db, actor, today))))
     except (DatabaseUnavailable, DatabaseBusy):
         raise
     except ServiceError as exc:
-        return Section(key, error=exc.message)
-    except (TypeError, AttributeError) as exc:
-        # The owning service takes or returns other things than this adapter knows: say so
-        # calmly on the dashboard instead of failing all of it.
-        return Section(key, error=f"{UNAVAILABLE}: {exc}")
+        return Section(key, error=exc)
 
 
 def gather(db: Database, actor: Actor, today: date, policy: Policy | None = None) -> Dashboard:
-    """Every section the actor may see. A section whose service refuses or does not fit carries a
-    message; a database that cannot be reached raises (one message for the whole dashboard)."""
+    """Every section the actor may see. A section whose service refuses carries the refusal; a
+    database that cannot be reached raises (one message for the whole dashboard), and so does a bug."""
     policy = policy or Policy()
     return Dashboard(today, tuple(gather_section(db, actor, today, key, policy) for key in visible_sections(actor)))

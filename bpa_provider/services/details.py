@@ -3,8 +3,8 @@
 Each call checks the permission and the supervisor's scope, writes a "view" event to the access
 log (opening a person's record is itself worth recording), and returns detached rows and small
 dataclasses. Parts owned by other areas (hours account, next reviews, continuity, upcoming
-shifts) are asked of their services; when one of them refuses, that part is left out and the rest
-of the screen still shows.
+shifts) are asked of their services; a part the role may not see, or that its service refuses, is
+None and left out, and the rest of the screen still shows.
 """
 
 from __future__ import annotations
@@ -55,12 +55,17 @@ class AssignmentLine:
 
 @dataclass(frozen=True)
 class HoursLine:
-    """This month's hours against the decision, as the hours service reports them."""
+    """This month's hours against the decision, and the year-end outlook, as the hours service
+    reports them. `flag` belongs to the year-end outlook (ok, warn, alert, under), not the month."""
 
     decided: float | None
     used: float | None
     planned: float | None = None
     flag: str = ""
+    year_decided: float | None = None  # the year's decided hours (with adjustments)
+    year_used: float | None = None  # used so far this year
+    year_projected: float | None = None  # projected use by the year's end
+    year_ratio: float | None = None  # year_projected / year_decided
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,8 @@ class HistoryLine:
 
 @dataclass(frozen=True)
 class ClientDetail:
-    """Everything the client screen shows. `None` means "not available" (a service not in this
-    build) or "not for your role" (history); an empty list means "none"."""
+    """Everything the client screen shows. `None` means "not for your role" (or refused by the
+    owning service); an empty list means "none"."""
 
     client: Client
     municipality: Municipality | None
@@ -124,7 +129,7 @@ class ShiftLine:
 @dataclass(frozen=True)
 class AssistantDetail:
     """Everything the assistant screen shows; `employments` is None for roles that may not see
-    contracts and wages, `shifts` None when this build has no rosters."""
+    contracts and wages, `shifts` None for roles that may not read rosters."""
 
     assistant: Assistant
     employments: list[Employment] | None
@@ -158,14 +163,17 @@ def _next_reviews(db: Database, actor: Actor, today: date) -> dict[tuple[int, in
 
 
 def _hours(db: Database, actor: Actor, client_id: int, today: date) -> HoursLine | None:
-    """This month's hours from the hours service's account, if that service is here."""
+    """This month's hours and the year-end outlook from the hours service's account."""
     from bpa_provider.services.hours import client_account
 
     if not actor.may("hours.read"):
         return None
     try:
         acc = client_account(db, actor, client_id, today)
-        return HoursLine(acc.month.decided, acc.month.worked, acc.month.planned, acc.flag)
+        p = acc.projection
+        return HoursLine(acc.month.decided, acc.month.worked, acc.month.planned, acc.flag,
+                         year_decided=p.decided, year_used=p.used, year_projected=p.projected_used,
+                         year_ratio=p.ratio)
     except ServiceError:
         return None
 
@@ -315,7 +323,7 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date,
 
 
 def _upcoming_shifts(db: Database, actor: Actor, assistant_id: int, today: date) -> list[ShiftLine] | None:
-    """The next shifts from the roster service (None when this build has no rosters)."""
+    """The next shifts from the roster service (None for roles that may not read rosters)."""
     from bpa_provider.services.roster import assistant_shifts
 
     if not actor.may("roster.read"):

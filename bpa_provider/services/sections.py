@@ -43,9 +43,6 @@ SECTION_PERMISSION = {
     FK_DEADLINES: "report.read",
 }
 
-UNAVAILABLE = "unavailable"  # Section.error when the owning service answered in a shape not understood
-
-
 @dataclass(frozen=True)
 class Item:
     """One row: the record it opens (kind + id), how people name it, and why it is listed."""
@@ -56,21 +53,27 @@ class Item:
     name: str = ""
     when: date | None = None  # the date that makes it urgent (end, due date, first shift, ...)
     flag: str = ""  # short codes the screen words as text, comma-separated: "over", "overdue", ...
-    detail: str = ""  # extra words (numbers, a client's reference, a step's title)
+    detail: str = ""  # extra words (a client's reference, a step's title)
     client_id: int | None = None  # the client the row is about, when it is not the record itself
+    # Figures the screen words in the person's language, and what they are ("year_end": projected
+    # use, the year's decided hours and the percentage).
+    kind_detail: str = ""
+    numbers: tuple[float | None, ...] = ()
+    opens: str = ""  # what Enter opens when it is not the record itself: "hours", "onboarding", "transfer"
+    opens_id: int | None = None  # the id of what `opens` names (a transfer, a supervisor), if any
 
 
 @dataclass(frozen=True)
 class Section:
-    """One list of the dashboard; `error` is UNAVAILABLE or a service's message."""
+    """One list of the dashboard; `error` is the owning service's refusal (a ServiceError)."""
 
     key: str
     items: tuple[Item, ...] = ()
-    error: str = ""
+    error: Exception | None = None
 
     @property
     def available(self) -> bool:
-        return not self.error
+        return self.error is None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from screens import labels
 from screens.calls import ServiceCaller
 from screens.messages import ServiceResult
 from screens.ui import describe_error, field_message, hours
+from screens.widgets.tickbox import TickBox
 
 if TYPE_CHECKING:
     from screens.app import BpaApp
@@ -112,7 +113,7 @@ class FieldRow(ServiceCaller, Vertical):
         if self.readonly is not None:
             return Static(Text(self.readonly), classes="readonly")
         if spec.kind == "bool":
-            return Checkbox("", compact=True, classes="editor")
+            return TickBox("", compact=True, classes="editor")
         if spec.kind == "choice":
             options = [(labels.choice(c), c) for c in spec.choices]
             return Select(options, allow_blank=not self.editing, prompt=_("(default)"), compact=True,

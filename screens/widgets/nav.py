@@ -14,7 +14,7 @@ class NavList(OptionList):
 
     DEFAULT_CSS = """
     NavList { width: 17; height: 1fr; border: none; border-right: vkey $panel-lighten-2; padding: 0; }
-    NavList:focus { border: none; border-right: vkey $accent; }
+    NavList:focus { border: none; border-right: heavy $accent; }
     """
 
     def __init__(self, areas: list[Area]) -> None:
@@ -22,7 +22,13 @@ class NavList(OptionList):
         super().__init__(*options, id="nav")
 
     def select_area(self, key: str) -> None:
-        """Highlight `key` without moving focus (a number key or the palette chose it)."""
+        """Highlight `key` without moving focus (a number key or the palette chose it).
+
+        The highlight follows what the app already shows, so it must not announce itself as a
+        move: an announced move would show the area again, and with two arrows in flight the
+        echoes of each would pull the highlight back and forth for ever.
+        """
         index = self.get_option_index(key)
         if self.highlighted != index:
-            self.highlighted = index
+            with self.prevent(OptionList.OptionHighlighted):
+                self.highlighted = index

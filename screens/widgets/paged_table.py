@@ -32,10 +32,12 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from screens.widgets.safe_table import SafeTable
+
 LOOKAHEAD = 30  # rows before the end at which the next page is asked for
 
 
-class PagedTable(DataTable):
+class PagedTable(SafeTable):
     """Row cursor, zebra stripes, and a `NearEnd` message when more rows would soon be needed."""
 
     class NearEnd(Message):

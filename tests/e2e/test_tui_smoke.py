@@ -120,3 +120,38 @@ def test_real_command_moves_through_screens_and_quits_cleanly(tmp_path):
         assert not term.alive()
     finally:
         term.kill()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _app_pid(term: Terminal) -> int:
+    """The app's process: the pane runs `env … bpa-provider` directly."""
+    return int(term.tmux("list-panes", "-t", "app", "-F", "#{pane_pid}").split()[0])
+
+
+def test_a_burst_of_arrows_over_the_terminal_ends_where_the_keys_say_and_goes_idle(tmp_path):
+    env = {"BPA_CONFIG": str(tmp_path / "none.toml"), "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    db = tmp_path / "demo.sqlite3"
+    _make_database(db, env)
+    term = Terminal(f"bpa-burst-{os.getpid()}", width=80, height=24)
+    try:
+        term.start(f"{BIN} --db {db} --lang en", env)
+        term.wait_for("What needs action")
+        time.sleep(1.0)  # the dashboard's sections load in workers
+        term.keys("Down", "Down")  # one send-keys: the bytes reach the app as one burst
+        shown = term.wait_for("Assistants", timeout=10)
+        time.sleep(1.0)
+        pid = _app_pid(term)
+        before = _cpu_seconds(pid)
+        time.sleep(2.0)
+        used = _cpu_seconds(pid) - before
+        assert used < 0.4, f"the idle app used {used:.2f} s of CPU in 2 s"
+        top = term.screen().splitlines()[0]
+        assert "Assistants" in top, shown
+        term.keys("C-q")
+    finally:
+        term.kill()

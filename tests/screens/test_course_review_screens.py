@@ -24,6 +24,7 @@ from screens.area_pane import AreaPane
 from screens.confirm import ConfirmScreen
 from screens.course_forms import EnrollForm, SpecForm
 from screens.courses import ChecklistScreen, CoursesView
+from screens.date_prompt import DatePrompt
 from screens.review_forms import ReviewForm, ReviewScreen
 from screens.reviews import ReviewsView
 
@@ -179,25 +180,32 @@ async def test_onboarding_overdue_supervisor_shows_next_step_and_marks_it_done(m
         # The earliest open step is the first rota (14 days after 01.01.2025).
         assert cells(table) == [
             "OVERDUE | S-0001 Anne Nordmann | K-0001: First rota planned (411 days overdue) | 15.01.2025"]
-        await to_screen(app, pilot, ("d",), ConfirmScreen)  # two keys: d, then y
-        await pilot.press("y")
+        prompt = await to_screen(app, pilot, ("d",), DatePrompt)  # d, then Enter on today's date
+        assert prompt.query_one(Input).value == "02.03.2026"
+        await pilot.press("enter")
         await until(app, pilot, lambda: "Job description" in cells(table)[0], "the next step")
         assert steps_of(fixed_db, "S-0001")["first_rota"] == fixed_data.TODAY
         assert cells(table)[0].startswith("OVERDUE | S-0001 Anne Nordmann | K-0001: Job description")
 
-        # Enter opens the checklist, the cursor on the first open step; d, y marks it done.
+        # Enter opens the checklist, the cursor on the first open step; d takes the day it was done.
         checklist = await to_screen(app, pilot, ("enter",), ChecklistScreen)
         await until(app, pilot, lambda: checklist.focused is checklist.query_one("#steps"), "the steps")
         steps = checklist.query_one("#steps", DataTable)
         chosen = checklist.rows_of["steps"][steps.cursor_row]
         assert chosen.code == "job_description"
-        await pilot.press("d", "y")
+        prompt = await to_screen(app, pilot, ("d",), DatePrompt)
+        prompt.query_one(Input).value = "31.02.2026"  # not a real day: said under the field
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is prompt and "not a real calendar date" in str(prompt.query_one("#error").render())
+        prompt.query_one(Input).value = "26.02.2026"
+        await pilot.press("enter")
         await until(app, pilot, lambda: "| done |" in cells(checklist.query_one("#steps", DataTable))[1],
                     "the step done")
         steps = checklist.query_one("#steps", DataTable)  # rebuilt with the answer
         assert cells(steps)[1] == "31.01.2025 | done | Job description written with the provider | K-0001 | " \
-                                  "coordinator | 02.03.2026"
-        assert steps_of(fixed_db, "S-0001")["job_description"] == fixed_data.TODAY
+                                  "coordinator | 26.02.2026"
+        assert steps_of(fixed_db, "S-0001")["job_description"] == date(2026, 2, 26)
         await pilot.press("escape")
         # The list behind the checklist reloaded.
         await until(app, pilot, lambda: "K-0001: Working-time rules" in cells(table)[0], "the list reloaded")
