@@ -38,6 +38,7 @@ from screens.form_base import FormScreen, focus_problem
 from screens.messages import ServiceResult
 from screens.ui import describe_error, field_message
 from screens.widgets.fields import FieldRow, show_line
+from screens.widgets.tickbox import TickBox
 
 LABEL_WIDTH = 24  # as FieldRow's, so a look-up row lines up with the others
 
