@@ -236,6 +236,17 @@ def _window_sums(
     return out
 
 
+def worked_hours_in(session: Session, client_id: int, tz: str, first: date, last_exclusive: date,
+                    now: datetime) -> float:
+    """Worked hours of one client on the local days `[first, last_exclusive)` in zone `tz`: the
+    same sum as the reports (other services, e.g. the handover balance, ask here rather than
+    counting shifts a second way)."""
+    if last_exclusive <= first:
+        return 0.0
+    sums = _window_sums(session, [_Window("w", first, last_exclusive)], [tz], now, [client_id]).get(client_id)
+    return sums.worked["w"] if sums else 0.0
+
+
 def _entry_sums(session: Session, first: date, last_exclusive: date, client_ids: Iterable[int] | None) -> dict[int, float]:
     q = (
         select(HourBalanceEntry.client_id, func.sum(HourBalanceEntry.hours))

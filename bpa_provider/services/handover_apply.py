@@ -1,0 +1,306 @@
+"""Applying a validated handover package on the receiving side.
+
+- `check_against_db` decides what a package updates (an incoming transfer on its way) and what it
+  cannot (a client already ours, a package already imported);
+- `apply_package` creates or updates, inside the import's transaction, the client, municipality,
+  incoming transfer, assistants, decision, supervisors and the hour balance entry;
+- `apply_cutover_in` runs inside the incoming cut-over step: employments, assignments, courses and
+  rota from the stored package, from the effective date.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bpa_provider import audit
+from bpa_provider.access import Actor
+from bpa_provider.errors import FieldError
+from bpa_provider.i18n import _
+from bpa_provider.rules.dates import format_date
+from bpa_provider.services import records, transfers
+from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
+from bpa_provider.services.handover_validate import _as_date, _compact_id
+from db.models import (
+    Assistant, Client, Course, CourseEnrollment, Decision, HandoverExport, HourBalanceEntry, Municipality,
+    RotaPattern, Supervision, Supervisor, Transfer, TransferAssistant, TransferStep,
+)
+from db.types import utcnow
+
+
+def _by_national_id(session: Session, model: type, compact: str | None) -> Any:
+    if not compact:
+        return None
+    return session.execute(select(model).where(model.national_id == compact).order_by(model.id).limit(1)).scalar()
+
+
+
+@dataclass
+class _Target:
+    client: Client | None = None
+    transfer: Transfer | None = None
+
+
+def check_against_db(session: Session, doc: dict[str, Any], digest: str) -> tuple[_Target, list[FieldError]]:
+    errors: list[FieldError] = []
+    target = _Target()
+    seen = session.execute(select(HandoverExport.transfer_id).where(
+        HandoverExport.direction == "import", HandoverExport.sha256 == digest).limit(1)).scalar()
+    if seen is not None:
+        errors.append(FieldError("file", _("This package was already imported (transfer {id})").format(id=seen)))
+    m = doc["client"]["municipality"]
+    muni = session.execute(select(Municipality).where(Municipality.name == m["name"])).scalar()
+    if muni is not None and (muni.country or "").upper() != m["country"]:
+        errors.append(FieldError("client.municipality.country", _("Municipality {name} is in {country} here").format(
+            name=muni.name, country=muni.country)))
+    client = _by_national_id(session, Client, _compact_id(doc["client"]["national_id"], m["country"]))
+    if client is not None:
+        target.client = client
+        open_t = transfers.open_transfer_for(session, client.id)
+        cut = open_t is not None and session.execute(select(func.count()).select_from(TransferStep).where(
+            TransferStep.transfer_id == open_t.id, TransferStep.code == "cutover",
+            TransferStep.done_on.is_not(None))).scalar_one()
+        if open_t is not None and open_t.direction == "in" and not cut:
+            target.transfer = open_t  # a newer package for a transfer already on its way
+        elif open_t is not None:
+            errors.append(FieldError("client", _("Client {ref} has an open transfer ({id}) that this package "
+                                                 "cannot update").format(ref=client.ref, id=open_t.id)))
+        elif client.status in ("active", "transferring_out"):
+            errors.append(FieldError("client", _("Client {ref} with this national ID is already ours").format(
+                ref=client.ref)))
+    return target, errors
+
+
+def _audit_create(session: Session, actor: Actor, entity: str, row: Any, subject: str, summary: str) -> None:
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "create", entity, row.id, subject=subject, summary=summary, after=row)
+
+
+def _ensure_courses(session: Session, actor: Actor, courses: list[dict[str, Any]], provider: str,
+                    subject: str, **who: int) -> None:
+    """Record courses completed at the old provider (marked as such, so they are not reported as
+    our training for the state grant)."""
+    (column, person_id), = who.items()
+    for c in courses:
+        course = session.execute(select(Course).where(Course.name == c["name"])).scalar()
+        if course is None:
+            course = Course(name=c["name"], organiser=c["organiser"], kind=c["kind"], hours=c["hours"])
+            _audit_create(session, actor, "course", course, "", f"course from handover by {provider}")
+        done = date.fromisoformat(c["completed_on"])
+        exists = session.execute(select(CourseEnrollment.id).where(
+            getattr(CourseEnrollment, column) == person_id, CourseEnrollment.course_id == course.id,
+            CourseEnrollment.completed_on == done)).scalar()
+        if exists is None:
+            _audit_create(session, actor, "course_enrollment", CourseEnrollment(
+                course_id=course.id, status="completed", completed_on=done,
+                certificate_ref=f"{HANDOVER_CERTIFICATE_PREFIX} {provider}"[:100], **{column: person_id}),
+                subject, f"completed {format_date(done)} (handover from {provider})")
+
+
+def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, Any], provider: str,
+                        as_received: str) -> float | None:
+    client, t = ctx.client, ctx.transfer
+    d = cp["decision"]
+    decision = None
+    if d is not None:
+        frm, to = date.fromisoformat(d["valid_from"]), _as_date(d["valid_to"])
+        q = select(Decision).where(Decision.client_id == client.id,
+                                   or_(Decision.valid_to.is_(None), Decision.valid_to >= frm))
+        if to is not None:
+            q = q.where(Decision.valid_from <= to)
+        decision = session.execute(q.limit(1)).scalar()
+        if decision is None:  # an existing decision for the period is the municipality's word: kept
+            decision = records.create_in(session, actor, "decision", {
+                "client_id": client.id, "case_number": d["case_number"], "issuer": d["issuer"],
+                "hours": d["hours"], "hours_unit": d["hours_unit"], "two_helper_hours": d["two_helper_hours"],
+                "night_hours_allowed": d["night_hours_allowed"], "services": ",".join(d["services"]),
+                "valid_from": frm, "valid_to": to})
+    current = {name for (name,) in session.execute(
+        select(Supervisor.name).join(Supervision, Supervision.supervisor_id == Supervisor.id)
+        .where(Supervision.client_id == client.id, Supervision.until.is_(None))).all()}
+    for s in cp["supervisors"]:
+        if s["name"] in current:
+            continue
+        sup = records.create_in(session, actor, "supervisor", {
+            "name": s["name"], "client_id": client.id, "relation": s["relation"], "since": s["since"]})
+        _ensure_courses(session, actor, s["courses"], provider, sup.ref, supervisor_id=sup.id)
+    hb = cp["hour_balance"]
+    if hb is None:
+        return None
+    # The entries of this transfer add up to the newest package's balance: a later package adds
+    # the difference instead of a second opening balance.
+    marker = f"transfer {t.id}:"
+    booked = session.execute(select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
+        HourBalanceEntry.client_id == client.id, HourBalanceEntry.source == "handover",
+        HourBalanceEntry.note.like(f"{marker}%"))).scalar_one()
+    delta = round(hb["balance_hours"] - float(booked), 2)
+    if abs(delta) >= 0.01:
+        what = "opening balance" if not booked else "balance correction"
+        _audit_create(session, actor, "hour_balance_entry", HourBalanceEntry(
+            client_id=client.id, decision_id=decision.id if decision else None, entry_date=t.effective_date,
+            hours=delta, source="handover",
+            note=f"{marker} {what} from {provider}, as of {format_date(_as_date(hb['as_of']))} "
+                 f"(package {as_received})"[:500]),
+            client.ref, f"{what} {delta:+.2f} h from handover")
+    return hb["balance_hours"]
+
+
+def ensure_assistants(session: Session, actor: Actor, ctx: Any, doc: dict[str, Any]) -> list[str]:
+    t = ctx.transfer
+    part = doc["employment_part"]
+    deadline_done = "refusal_deadline_passed" in ctx.done
+    refs = []
+    for a in part["assistants"]:
+        person = _by_national_id(session, Assistant, _compact_id(a["national_id"]))
+        if person is None:
+            person = records.create_in(session, actor, "assistant", {
+                "name": a["name"], "national_id": a["national_id"], "birth_date": a["birth_date"]})
+        refs.append(person.ref)
+        ta = next((x for x in ctx.assistants if x.assistant_id == person.id), None)
+        informed, deadline = _as_date(a["informed_on"]), _as_date(a["refusal_deadline"])
+        if ta is None:
+            ta = TransferAssistant(transfer_id=t.id, assistant_id=person.id, informed_on=informed,
+                                   refusal_deadline=deadline)
+            _audit_create(session, actor, "transfer_assistant", ta, person.ref,
+                          f"listed on incoming transfer {t.id} of client {ctx.client.ref}")
+            ctx.assistants.append(ta)
+        elif informed and not deadline_done and (ta.informed_on, ta.refusal_deadline) != (informed, deadline):
+            before = ta.model_dump()
+            ta.informed_on, ta.refusal_deadline = informed, deadline
+            session.flush()
+            audit.record(session, actor, "inform", "transfer_assistant", ta.id, subject=person.ref,
+                         summary=f"dates from a newer handover package of transfer {t.id}", before=before, after=ta)
+    # A refusal names only the sender's reference: earlier packages of this transfer say who that is.
+    earlier: dict[str, str] = {}
+    for (payload,) in session.execute(select(HandoverExport.payload).where(
+            HandoverExport.transfer_id == t.id, HandoverExport.direction == "import",
+            HandoverExport.payload.is_not(None)).order_by(HandoverExport.id)).all():
+        for a in json.loads(payload)["employment_part"]["assistants"]:
+            earlier[a["sender_ref"]] = _compact_id(a["national_id"]) or ""
+    for r in part["refusals"]:
+        person = _by_national_id(session, Assistant, earlier.get(r["sender_ref"]))
+        ta = next((x for x in ctx.assistants if person is not None and x.assistant_id == person.id), None)
+        if ta is not None and ta.refused_on is None:
+            before = ta.model_dump()
+            ta.refused_on = date.fromisoformat(r["refused_on"])
+            session.flush()
+            audit.record(session, actor, "refuse", "transfer_assistant", ta.id, subject=person.ref,
+                         summary=f"written refusal {format_date(ta.refused_on)} reported in the handover package",
+                         before=before, after=ta)
+    return refs
+
+
+
+def create_client(session: Session, actor: Actor, c: dict[str, Any], eff: date) -> Client:
+    m = c["municipality"]
+    muni = session.execute(select(Municipality).where(Municipality.name == m["name"])).scalar()
+    if muni is None:
+        muni = records.create_in(session, actor, "municipality", {
+            "name": m["name"], "country": m["country"].lower(), "timezone": m["timezone"],
+            "notice_months": m["notice_months"]})
+    data: dict[str, Any] = {"name": c["name"], "municipality_id": muni.id, "status": "prospect", "start_date": eff}
+    if c["national_id"]:
+        data["national_id"] = c["national_id"]
+    if c["birth_date"]:
+        data["birth_date"] = c["birth_date"]
+    return records.create_in(session, actor, "client", data)
+
+
+def follow_dates(session: Session, actor: Actor, ctx: Any, agreed: date | None, eff: date, provider: str) -> None:
+    # The two providers may agree a new date between packages; the newest package says it.
+    t = ctx.transfer
+    if (t.agreed_date, t.effective_date) == (agreed, eff) or eff < t.notice_date:
+        return
+    before = t.model_dump()
+    t.agreed_date, t.effective_date = agreed or eff, eff
+    session.flush()
+    audit.record(session, actor, "update", "transfer", t.id, subject=ctx.client.ref,
+                 summary=f"effective date {format_date(eff)} from a newer package by {provider}",
+                 before=before, after=t)
+
+
+# =========================================================================== incoming cut-over
+
+
+def latest_import(session: Session, transfer_id: int) -> dict[str, Any] | None:
+    """The newest package imported for a transfer, parsed, or None."""
+    payload = session.execute(select(HandoverExport.payload).where(
+        HandoverExport.transfer_id == transfer_id, HandoverExport.direction == "import",
+        HandoverExport.payload.is_not(None)).order_by(HandoverExport.id.desc()).limit(1)).scalar()
+    return json.loads(payload) if payload else None
+
+
+def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
+    """The client joins us: employments and assignments from the effective date for every assistant
+    in the newest package who did not refuse (keeping pay, position percent and seniority), their
+    courses, the rota, and the client becomes active. Runs inside the cut-over step's transaction."""
+    t, client = ctx.transfer, ctx.client
+    eff = t.effective_date
+    doc = latest_import(session, t.id)
+    changes: list[str] = []
+    refs: dict[str, int] = {}
+    if doc is None:
+        changes.append(_("no handover package imported: no employments created"))
+    else:
+        provider = doc["from_provider"]["name"]
+        joined = []
+        for a in doc["employment_part"]["assistants"]:
+            person = _by_national_id(session, Assistant, _compact_id(a["national_id"]))
+            ta = next((x for x in ctx.assistants if person is not None and x.assistant_id == person.id), None)
+            if person is None or ta is None or ta.refused_on is not None:
+                continue
+            e, pc = a["employment"], a["police_certificate"]
+            emp = records.create_in(session, actor, "employment", {
+                "assistant_id": person.id, "start_date": eff, "position_percent": e["position_percent"],
+                "kind": e["kind"], "hourly_wage": e["hourly_wage"], "seniority_date": e["seniority_date"],
+                "police_certificate_on": pc["checked_on"] if pc["checked"] else None,
+                "police_certificate_checked_by": f"{provider} (handover)"[:64] if pc["checked"] else "",
+                "confidentiality_on": a["confidentiality_signed_on"]})
+            emp.transferred_from = t.counterpart[:200]
+            session.flush()
+            records.create_in(session, actor, "assignment", {
+                "assistant_id": person.id, "client_id": client.id, "role": a["role"], "start_date": eff})
+            _ensure_courses(session, actor, a["courses"], provider, person.ref, assistant_id=person.id)
+            refs[a["sender_ref"]] = person.id
+            joined.append(person.ref)
+        if joined:
+            changes.append(_("employment and assignment from {date} for {refs}").format(
+                date=format_date(eff), refs=", ".join(joined)))
+        n = _create_rota(session, actor, client, (doc["client_part"] or {}).get("rota_patterns", []), refs, eff)
+        if n:
+            changes.append(_("{n} rota pattern(s) from {date}").format(n=n, date=format_date(eff)))
+    before = client.model_dump()
+    client.status, client.start_date, client.end_date, client.end_reason = "active", eff, None, ""
+    client.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "update", "client", client.id, subject=client.ref,
+                 summary=f"active from {format_date(eff)}: transfer {t.id} from {t.counterpart}",
+                 before=before, after=client)
+    changes.append(_("client {ref} active from {date}").format(ref=client.ref, date=format_date(eff)))
+    return changes
+
+
+def _create_rota(session: Session, actor: Actor, client: Client, patterns: list[dict[str, Any]],
+                 refs: dict[str, int], eff: date) -> int:
+    # Patterns start on our first day; a week of a multi-week cycle keeps its number, so the
+    # roster owner should check the cycle's anchor after a transfer (docs/transfers.md).
+    n = 0
+    for p in patterns:
+        valid_to = _as_date(p["valid_to"])
+        if valid_to is not None and valid_to < eff:
+            continue
+        row = RotaPattern(
+            client_id=client.id, assistant_id=refs.get(p["assistant_sender_ref"] or ""), name=p["name"],
+            weekdays=",".join(str(x) for x in p["weekdays"]),
+            start_time=time.fromisoformat(p["start_time"]), end_time=time.fromisoformat(p["end_time"]),
+            kind=p["kind"], cycle_weeks=p["cycle_weeks"], cycle_week=p["cycle_week"],
+            valid_from=max(eff, date.fromisoformat(p["valid_from"])), valid_to=valid_to)
+        _audit_create(session, actor, "rota_pattern", row, client.ref, "rota pattern from handover package")
+        n += 1
+    return n
