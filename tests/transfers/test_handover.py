@@ -153,7 +153,7 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
 
     for code, on in [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
                      ("municipality_signed", "2026-02-01"), ("provider_told", "2026-02-01"),
-                     ("assistants_informed", "2026-02-11"), ("refusal_deadline_passed", "2026-02-25"),
+                     ("assistants_informed", "2026-02-11"), ("refusal_deadline_passed", "2026-02-26"),
                      ("handover", "2026-03-11"), ("cutover", "2026-04-30")]:
         tv = tr.complete_step(second_db, coord, t.id, code, on)
     assert tv.assistants[0].status == "joining"
