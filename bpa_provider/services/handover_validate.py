@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,11 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
     if isinstance(tz, str) and tz not in available_timezones():
         errors.append(FieldError("client.municipality.timezone", _("is not a known time zone")))
     _check_person(errors, "client", _get(doc, "client"), country if country in ("NO", "SE") else None)
+    consent_day = _as_date(consent)
+    if consent_day and notice and (consent_day < notice - timedelta(days=366)
+                                   or consent_day > (_as_date(str(generated)[:10]) or consent_day)):
+        errors.append(FieldError("transfer.client_consent_on", N_("is not a plausible date for this switch "
+                                                                  "(over a year before notice, or after the package)")))
     if _get(doc, "client_part") is not None and consent is None:
         errors.append(FieldError("client_part", _("is included without the client's consent "
                                                   "(transfer.client_consent_on is empty)")))

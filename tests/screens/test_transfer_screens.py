@@ -92,15 +92,19 @@ async def test_complete_the_next_step_with_a_date(make_app, fixed_db, outgoing):
         form = app.screen
         assert isinstance(form, StepForm)
         assert row(form, "step").raw_value() == "client_signed"
-        row(form, "on").query_one(Input).value = "04.03.2026"
+        row(form, "on").query_one(Input).value = "04.03.2026"  # after the app's today: refused
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        row(form, "on").query_one(Input).value = "02.03.2026"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is detail
         assert detail.view.state == "client_signed"
-        assert cells(detail.query_one("#steps", DataTable), 1)[1:3] == ["04.03.2026", "DONE"]
+        assert cells(detail.query_one("#steps", DataTable), 1)[1:3] == ["02.03.2026", "DONE"]
     saved = tr.get_transfer(fixed_db, A, outgoing.id, today=fixed_data.TODAY)
     step = next(s for s in saved.steps if s.code == "client_signed")
-    assert (step.done_on, step.done_by) == (date(2026, 3, 4), "coord")
+    assert (step.done_on, step.done_by) == (date(2026, 3, 2), "coord")
 
 
 async def test_step_out_of_order_is_refused_inline_and_nothing_changes(make_app, fixed_db, outgoing):
