@@ -38,7 +38,7 @@ from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfers
 from bpa_provider.services.base import require, service
 from bpa_provider.services.handover_apply import (
-    apply_cutover_in, check_against_db, create_client, ensure_assistants, ensure_client_part, follow_dates,
+    apply_cutover_in, check_against_db, complete_identity, create_client, ensure_assistants, ensure_client_part, follow_dates,
     latest_import,
 )
 from bpa_provider.services.handover_build import _self_check, build_package, hour_balance
@@ -81,6 +81,7 @@ class ImportResult:
     updated: bool  # True when the package updated an incoming transfer that was already open
     opening_balance: float | None
     signed_by: str | None = None  # the trusted counterpart whose key signed it; None: accepted unsigned
+    warnings: tuple[str, ...] = ()  # what a person must look at (e.g. our own date kept)
 
 
 # =========================================================================== export
@@ -290,16 +291,22 @@ def import_package(
         notice, eff = date.fromisoformat(tr["notice_date"]), date.fromisoformat(tr["effective_date"])
         agreed = date.fromisoformat(tr["agreed_date"]) if tr["agreed_date"] else None
         updated = target.transfer is not None
+        warnings = list(target.warnings)
         if target.transfer is not None:
             ctx = transfers.load_ctx(s, target.transfer.id)
-            follow_dates(s, actor, ctx, agreed, eff, provider)
+            complete_identity(s, actor, ctx.client, doc["client"])
+            if not target.cut_over:
+                warnings += follow_dates(s, actor, ctx, agreed, eff, provider)
         else:
             client = target.client or create_client(s, actor, doc["client"], eff)
             ctx = transfers.open_in(s, actor, client, "in", provider[:200], notice, agreed, eff, policy)
-        refs = ensure_assistants(s, actor, ctx, doc)
+        # After our cut-over, a (final) package brings only the final hour balance: the
+        # employments and the rota were made at cut-over from the package we had then.
+        refs = [] if target.cut_over else ensure_assistants(s, actor, ctx, doc)
         balance = None
         if doc["client_part"] is not None:
-            balance = ensure_client_part(s, actor, ctx, doc["client_part"], provider, doc["generated_at"])
+            balance = ensure_client_part(s, actor, ctx, doc["client_part"], provider, doc["generated_at"],
+                                         balance_only=target.cut_over)
         transfers.refresh_due_dates(ctx, policy)
         transfers.touch(ctx.transfer)
         row = HandoverExport(transfer_id=ctx.transfer.id, direction="import", sha256=digest, stage=doc["stage"],
@@ -314,7 +321,7 @@ def import_package(
                              f"{'included' if doc['client_part'] is not None else 'not included'}; "
                              f"{'updated' if updated else 'opened'} transfer {ctx.transfer.id}; sha256 {digest}")
         return ImportResult(ctx.transfer.id, ctx.client.ref, digest, doc["stage"], tuple(refs),
-                            doc["client_part"] is not None, updated, balance, signed_by)
+                            doc["client_part"] is not None, updated, balance, signed_by, tuple(warnings))
 
 
 __all__ = [

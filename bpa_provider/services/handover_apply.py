@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records, transfers
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
@@ -44,6 +44,42 @@ def _by_national_id(session: Session, model: type, compact: str | None) -> Any:
 class _Target:
     client: Client | None = None
     transfer: Transfer | None = None
+    cut_over: bool = False  # the transfer's cut-over is done: the package may only bring the final balance
+    warnings: list[str] = field(default_factory=list)
+
+
+def _generated(payload: str) -> str:
+    return str(json.loads(payload).get("generated_at") or "")
+
+
+def _imported(session: Session, transfer_id: int) -> list[str]:
+    """The payloads imported for a transfer, oldest package first (by the package's own
+    generated_at, not by when it arrived: packages may arrive out of order)."""
+    rows = session.execute(select(HandoverExport.id, HandoverExport.payload).where(
+        HandoverExport.transfer_id == transfer_id, HandoverExport.direction == "import",
+        HandoverExport.payload.is_not(None))).all()
+    return [p for _id, p in sorted(rows, key=lambda r: (_generated(r[1]), r[0]))]
+
+
+def _match_open_incoming(session: Session, doc: dict[str, Any]) -> tuple[Client | None, Transfer | None]:
+    """Our own incoming transfer for this client, opened before any package arrived, when the
+    national ID does not find it: the same sender and the client's name (and birth date, when we
+    have one). Only an unambiguous match counts."""
+    c, sender = doc["client"], " ".join(doc["from_provider"]["name"].split()).casefold()
+    found = []
+    for t, client in session.execute(
+            select(Transfer, Client).join(Client, Client.id == Transfer.client_id)
+            .where(Transfer.direction == "in", Transfer.state.not_in(transfers.ENDED_STATES))).all():
+        if " ".join(t.counterpart.split()).casefold() != sender:
+            continue
+        if " ".join(client.name.split()).casefold() != " ".join(c["name"].split()).casefold():
+            continue
+        if client.birth_date and c["birth_date"] and client.birth_date.isoformat() != c["birth_date"]:
+            continue
+        if client.national_id and c["national_id"] and client.national_id != _compact_id(c["national_id"]):
+            continue
+        found.append((client, t))
+    return found[0] if len(found) == 1 else (None, None)
 
 
 def check_against_db(session: Session, doc: dict[str, Any], digest: str) -> tuple[_Target, list[FieldError]]:
@@ -59,14 +95,23 @@ def check_against_db(session: Session, doc: dict[str, Any], digest: str) -> tupl
         errors.append(FieldError("client.municipality.country", _("Municipality {name} is in {country} here").format(
             name=muni.name, country=muni.country)))
     client = _by_national_id(session, Client, _compact_id(doc["client"]["national_id"], m["country"]))
+    open_t = transfers.open_transfer_for(session, client.id) if client is not None else None
+    if client is None or (open_t is None and client.status not in ("active", "transferring_out")):
+        matched, matched_t = _match_open_incoming(session, doc)
+        if matched is not None:
+            client, open_t = matched, matched_t
     if client is not None:
         target.client = client
-        open_t = transfers.open_transfer_for(session, client.id)
         cut = open_t is not None and session.execute(select(func.count()).select_from(TransferStep).where(
             TransferStep.transfer_id == open_t.id, TransferStep.code == "cutover",
             TransferStep.done_on.is_not(None))).scalar_one()
-        if open_t is not None and open_t.direction == "in" and not cut:
-            target.transfer = open_t  # a newer package for a transfer already on its way
+        if open_t is not None and open_t.direction == "in":
+            target.transfer, target.cut_over = open_t, bool(cut)  # a newer package for a transfer on its way
+            newest = max((_generated(p) for p in _imported(session, open_t.id)), default="")
+            if newest and doc["generated_at"] <= newest:
+                errors.append(FieldError("generated_at", N_("the package was made before the newest one already "
+                                                            "imported for transfer {id} ({newest}): it is out of date"),
+                                         params={"id": open_t.id, "newest": newest}))
         elif open_t is not None:
             errors.append(FieldError("client", _("Client {ref} has an open transfer ({id}) that this package "
                                                  "cannot update").format(ref=client.ref, id=open_t.id)))
@@ -104,11 +149,16 @@ def _ensure_courses(session: Session, actor: Actor, courses: list[dict[str, Any]
 
 
 def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, Any], provider: str,
-                        as_received: str) -> float | None:
+                        as_received: str, *, balance_only: bool = False) -> float | None:
+    """The decision and supervisors we do not have yet, and the hour balance entry; with
+    `balance_only` (a package after our cut-over) only the balance."""
     client, t = ctx.client, ctx.transfer
     d = cp["decision"]
     decision = None
-    if d is not None:
+    if d is not None and balance_only:
+        decision = session.execute(select(Decision).where(
+            Decision.client_id == client.id, Decision.valid_from == date.fromisoformat(d["valid_from"]))).scalar()
+    elif d is not None:
         frm, to = date.fromisoformat(d["valid_from"]), _as_date(d["valid_to"])
         q = select(Decision).where(Decision.client_id == client.id,
                                    or_(Decision.valid_to.is_(None), Decision.valid_to >= frm))
@@ -125,7 +175,7 @@ def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, A
         select(Supervisor.name).join(Supervision, Supervision.supervisor_id == Supervisor.id)
         .where(Supervision.client_id == client.id, Supervision.until.is_(None))).all()}
     for s in cp["supervisors"]:
-        if s["name"] in current:
+        if s["name"] in current or balance_only:
             continue
         sup = records.create_in(session, actor, "supervisor", {
             "name": s["name"], "client_id": client.id, "relation": s["relation"], "since": s["since"]})
@@ -139,7 +189,7 @@ def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, A
     booked = session.execute(select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
         HourBalanceEntry.client_id == client.id, HourBalanceEntry.source == "handover",
         HourBalanceEntry.note.like(f"{marker}%"))).scalar_one()
-    delta = round(hb["balance_hours"] - float(booked), 2)
+    delta = round(carried_balance(hb, t.effective_date) - float(booked), 2)
     if abs(delta) >= 0.01:
         what = "opening balance" if not booked else "balance correction"
         _audit_create(session, actor, "hour_balance_entry", HourBalanceEntry(
@@ -148,7 +198,15 @@ def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, A
             note=f"{marker} {what} from {provider}, as of {format_date(_as_date(hb['as_of']))} "
                  f"(package {as_received})"[:500]),
             client.ref, f"{what} {delta:+.2f} h from handover")
-    return hb["balance_hours"]
+    return carried_balance(hb, t.effective_date)
+
+
+def carried_balance(hb: dict[str, Any], effective: date) -> float:
+    """The part of the sender's balance that continues with us: hour accounts run by calendar
+    year, so a balance counted in an earlier year than our first day stays in that year (a
+    package made in December for a switch on 1 January carries nothing into the new year)."""
+    counted_from = date.fromisoformat(hb["counted_from"])
+    return float(hb["balance_hours"]) if counted_from.year == effective.year else 0.0
 
 
 def ensure_assistants(session: Session, actor: Actor, ctx: Any, doc: dict[str, Any]) -> list[str]:
@@ -212,28 +270,57 @@ def create_client(session: Session, actor: Actor, c: dict[str, Any], eff: date) 
     return records.create_in(session, actor, "client", data)
 
 
-def follow_dates(session: Session, actor: Actor, ctx: Any, agreed: date | None, eff: date, provider: str) -> None:
-    # The two providers may agree a new date between packages; the newest package says it.
+def follow_dates(session: Session, actor: Actor, ctx: Any, agreed: date | None, eff: date,
+                 provider: str) -> list[str]:
+    """The two providers may agree a new date between packages: the newest package says it —
+    unless we set our own date (an agreed date typed here, not taken from an earlier package),
+    which is never overwritten silently: the difference is returned as a warning."""
     t = ctx.transfer
     if (t.agreed_date, t.effective_date) == (agreed, eff) or eff < t.notice_date:
-        return
+        return []
+    previous = latest_import(session, t.id)
+    ours = (t.effective_date != date.fromisoformat(previous["transfer"]["effective_date"]) if previous
+            else t.agreed_date is not None)
+    if ours:
+        if t.effective_date == eff:
+            return []
+        return [_("{provider} gives the effective date {theirs}; ours is {ours} and was kept: agree one date "
+                  "and correct it on either side").format(provider=provider, theirs=format_date(eff),
+                                                          ours=format_date(t.effective_date))]
     before = t.model_dump()
     t.agreed_date, t.effective_date = agreed or eff, eff
     session.flush()
     audit.record(session, actor, "update", "transfer", t.id, subject=ctx.client.ref,
                  summary=f"effective date {format_date(eff)} from a newer package by {provider}",
                  before=before, after=t)
+    return []
+
+
+def complete_identity(session: Session, actor: Actor, client: Client, c: dict[str, Any]) -> None:
+    """A client we registered ourselves before the package came (matched by name): the package's
+    national ID and birth date fill what we did not have."""
+    before = client.model_dump()
+    changed = []
+    if c.get("national_id") and not client.national_id:
+        client.national_id = _compact_id(c["national_id"], c["municipality"]["country"])
+        changed.append("national_id")
+    if c.get("birth_date") and not client.birth_date:
+        client.birth_date = date.fromisoformat(c["birth_date"])
+        changed.append("birth_date")
+    if changed:
+        client.updated_at = utcnow()
+        session.flush()
+        audit.record(session, actor, "update", "client", client.id, subject=client.ref,
+                     summary=f"{', '.join(changed)} from the handover package", before=before, after=client)
 
 
 # =========================================================================== incoming cut-over
 
 
 def latest_import(session: Session, transfer_id: int) -> dict[str, Any] | None:
-    """The newest package imported for a transfer, parsed, or None."""
-    payload = session.execute(select(HandoverExport.payload).where(
-        HandoverExport.transfer_id == transfer_id, HandoverExport.direction == "import",
-        HandoverExport.payload.is_not(None)).order_by(HandoverExport.id.desc()).limit(1)).scalar()
-    return json.loads(payload) if payload else None
+    """The newest package imported for a transfer (by its generated_at), parsed, or None."""
+    payloads = _imported(session, transfer_id)
+    return json.loads(payloads[-1]) if payloads else None
 
 
 def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
@@ -272,9 +359,13 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
         if joined:
             changes.append(_("employment and assignment from {date} for {refs}").format(
                 date=format_date(eff), refs=", ".join(joined)))
-        n = _create_rota(session, actor, client, (doc["client_part"] or {}).get("rota_patterns", []), refs, eff)
+        n, unstaffed = _create_rota(session, actor, client, (doc["client_part"] or {}).get("rota_patterns", []),
+                                    refs, eff)
         if n:
             changes.append(_("{n} rota pattern(s) from {date}").format(n=n, date=format_date(eff)))
+        if unstaffed:
+            changes.append(_("rota pattern(s) without an assistant who moves, not created: {names}; "
+                             "plan those hours with one of our assistants").format(names=", ".join(unstaffed)))
     before = client.model_dump()
     client.status, client.start_date, client.end_date, client.end_reason = "active", eff, None, ""
     client.updated_at = utcnow()
@@ -287,20 +378,27 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
 
 
 def _create_rota(session: Session, actor: Actor, client: Client, patterns: list[dict[str, Any]],
-                 refs: dict[str, int], eff: date) -> int:
-    # Patterns start on our first day; a week of a multi-week cycle keeps its number, so the
-    # roster owner should check the cycle's anchor after a transfer (docs/transfers.md).
-    n = 0
+                 refs: dict[str, int], eff: date) -> tuple[int, list[str]]:
+    """The rota patterns from our first day; (how many, names of those left out for want of an
+    assistant). A pattern whose assistant refused (or stays) is not created without one: the
+    roster cannot make shifts of nobody (`roster extend` failed on it for the whole company)."""
+    # A week of a multi-week cycle keeps its number, so the roster owner should check the
+    # cycle's anchor after a transfer (docs/transfers.md).
+    n, unstaffed = 0, []
     for p in patterns:
         valid_to = _as_date(p["valid_to"])
         if valid_to is not None and valid_to < eff:
             continue
+        assistant_id = refs.get(p["assistant_sender_ref"] or "")
+        if assistant_id is None:
+            unstaffed.append(p["name"] or f"{p['start_time']}–{p['end_time']}")
+            continue
         row = RotaPattern(
-            client_id=client.id, assistant_id=refs.get(p["assistant_sender_ref"] or ""), name=p["name"],
+            client_id=client.id, assistant_id=assistant_id, name=p["name"],
             weekdays=",".join(str(x) for x in p["weekdays"]),
             start_time=time.fromisoformat(p["start_time"]), end_time=time.fromisoformat(p["end_time"]),
             kind=p["kind"], cycle_weeks=p["cycle_weeks"], cycle_week=p["cycle_week"],
             valid_from=max(eff, date.fromisoformat(p["valid_from"])), valid_to=valid_to)
         _audit_create(session, actor, "rota_pattern", row, client.ref, "rota pattern from handover package")
         n += 1
-    return n
+    return n, unstaffed

@@ -10,7 +10,7 @@ hours in the whole application. Privacy choices: docs/handover.md.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -112,22 +112,27 @@ def _current_decision(session: Session, client_id: int, on: date) -> Decision | 
 
 
 def hour_balance(session: Session, client: Client, decision: Decision, tz: str, as_of: date,
-                 now: datetime) -> dict[str, Any]:
+                 now: datetime, effective: date) -> dict[str, Any]:
     """The client's hour account in the current decision period, before day `as_of`.
 
     Decided hours are counted from the later of the period start and the client's start with us
     (an earlier provider's part arrived as an opening entry); adjustments are the account's
     entries in the period up to `as_of`, such as that opening entry.
     """
-    counted_from = max(decision.valid_from, client.start_date or decision.valid_from)
+    # Hour accounts run by calendar year: the balance is counted from the start of the year of
+    # the effective date (the year that continues at the new provider), or later.
+    counted_from = max(decision.valid_from, client.start_date or decision.valid_from, date(effective.year, 1, 1))
     counted_from = min(counted_from, as_of)
     decided = decided_hours(decision.hours, decision.hours_unit, decision.valid_from, decision.valid_to,
                             counted_from, as_of)
-    worked = worked_hours_in(session, client.id, tz, counted_from, as_of, now)
+    # A shift that started before the effective date was worked here, also its hours after the
+    # cut-over midnight: they are counted in this (final) balance, or by nobody.
+    worked = worked_hours_in(session, client.id, tz, counted_from, as_of, now,
+                             whole_shifts_started_before_end=as_of >= effective)
     adjust = session.execute(
         select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
-            HourBalanceEntry.client_id == client.id, HourBalanceEntry.entry_date >= decision.valid_from,
-            HourBalanceEntry.entry_date <= as_of)
+            HourBalanceEntry.client_id == client.id, HourBalanceEntry.entry_date >= counted_from,
+            HourBalanceEntry.entry_date < as_of)
     ).scalar_one()
     decided, worked, adjust = round(decided, 2), round(worked, 2), round(float(adjust), 2)
     return {
@@ -155,18 +160,25 @@ def _client_part(session: Session, ctx: Any, tz: str, as_of: date, now: datetime
     patterns = []
     refs = dict(session.execute(select(Assistant.id, Assistant.ref).join(
         RotaPattern, RotaPattern.assistant_id == Assistant.id).where(RotaPattern.client_id == client.id)).all())
+    # Our cut-over ends the rota the day before the effective date: a package made after it (the
+    # final one) still carries those patterns, open-ended, for the new provider's first day.
+    last_day = ctx.transfer.effective_date - timedelta(days=1)
+    ended_by_cutover = "cutover" in ctx.done
     for p in session.execute(
         select(RotaPattern).where(RotaPattern.client_id == client.id,
-                                  or_(RotaPattern.valid_to.is_(None), RotaPattern.valid_to >= as_of))
+                                  or_(RotaPattern.valid_to.is_(None), RotaPattern.valid_to >= min(as_of, last_day)))
         .order_by(RotaPattern.valid_from, RotaPattern.id)
     ).scalars():
+        if p.valid_to is not None and p.valid_to < as_of and not (ended_by_cutover and p.valid_to == last_day):
+            continue
         ref = refs.get(p.assistant_id)
         patterns.append({
             "name": p.name, "assistant_sender_ref": ref if ref in transferring else None,
             "weekdays": sorted({int(x) for x in p.weekdays.split(",") if x.strip()}),
             "start_time": p.start_time.strftime("%H:%M"), "end_time": p.end_time.strftime("%H:%M"),
             "kind": p.kind, "cycle_weeks": p.cycle_weeks, "cycle_week": p.cycle_week,
-            "valid_from": _iso(p.valid_from), "valid_to": _iso(p.valid_to),
+            "valid_from": _iso(p.valid_from),
+            "valid_to": None if ended_by_cutover and p.valid_to == last_day else _iso(p.valid_to),
         })
     return {
         "decision": None if decision is None else {
@@ -178,7 +190,7 @@ def _client_part(session: Session, ctx: Any, tz: str, as_of: date, now: datetime
         },
         "supervisors": supervisors,
         "rota_patterns": patterns,
-        "hour_balance": None if decision is None else hour_balance(session, client, decision, tz, as_of, now),
+        "hour_balance": None if decision is None else hour_balance(session, client, decision, tz, as_of, now, ctx.transfer.effective_date),
     }
 
 

@@ -47,3 +47,164 @@ def test_a_package_with_an_implausible_consent_is_refused(consent):
     pkg["transfer"]["client_consent_on"] = consent  # generated 10.03.2026, notice 31.01.2026
     doc, errors = ho.validate_package(json.dumps(pkg).encode())
     assert doc is None and [e.field for e in errors] == ["transfer.client_consent_on"]
+
+
+# --------------------------------------------------------------------------- two providers
+
+import shutil  # noqa: E402
+from datetime import datetime, time, timezone  # noqa: E402
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bpa_provider.services import roster  # noqa: E402
+from db.engine import Database, make_engine  # noqa: E402
+from db.models import (  # noqa: E402
+    Assistant, Client, HourBalanceEntry, RotaPattern, Shift, Transfer,
+)
+from handover_keys import pair  # noqa: E402
+from test_handover import _sender  # noqa: E402
+
+UTC = timezone.utc
+STEPS_BEFORE_CUTOVER = [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
+                        ("municipality_signed", "2026-02-01"), ("provider_told", "2026-02-01"),
+                        ("assistants_informed", "2026-02-11"), ("refusal_deadline_passed", "2026-02-26"),
+                        ("handover", "2026-03-11")]
+
+
+@pytest.fixture
+def b_db(tmp_path, sqlite_template):
+    path = tmp_path / "b.sqlite3"
+    shutil.copy(sqlite_template, path)
+    database = Database(make_engine(f"sqlite:///{path}"))
+    yield database
+    database.dispose()
+
+
+def _steps(db, actor, tid, cutover=True):
+    for code, on in STEPS_BEFORE_CUTOVER + ([("cutover", "2026-04-30")] if cutover else []):
+        v = tr.complete_step(db, actor, tid, code, on)
+    return v
+
+
+def _a_side(db, coord):
+    """Provider A: the client, assistant a moves, b refuses; both have a rota pattern; a night
+    shift of a runs across the cut-over midnight (29-30 April, 22:00-07:00 in Oslo)."""
+    w = _sender(db, coord)
+    a, b = w.assistants
+    with db.write() as s:
+        cid = s.execute(select(Client.id).where(Client.ref == w.client)).scalar_one()
+        aid, bid = (s.execute(select(Assistant.id).where(Assistant.ref == r)).scalar_one() for r in (a, b))
+        s.add(RotaPattern(client_id=cid, assistant_id=bid, name="Weekends", weekdays="5,6", start_time=time(9),
+                          end_time=time(17), valid_from=D("2026-01-05")))
+        s.add(Shift(client_id=cid, assistant_id=aid, start_utc=datetime(2026, 4, 29, 20, tzinfo=UTC),
+                    end_utc=datetime(2026, 4, 30, 5, tzinfo=UTC), status="worked"))
+    v = tr.open_transfer(db, coord, w.client, "out", "New Provider AS", "2026-01-31")
+    tr.record_consent(db, coord, v.id, "2026-02-01")
+    for ref in (a, b):
+        tr.inform_assistant(db, coord, v.id, ref, "2026-02-11", "2026-02-25")
+    tr.record_refusal(db, coord, v.id, b, "2026-02-20")
+    return w, v.id
+
+
+def _b_transfer(b_db):
+    with b_db.read() as s:
+        return s.execute(select(Transfer.id)).scalar_one()
+
+
+def test_final_package_first_then_b_cuts_over_with_rota_and_roster_extends(db, b_db, coord, tmp_path):
+    keys = pair(tmp_path)
+    w, tid = _a_side(db, coord)
+    _steps(db, coord, tid)  # A cuts over: its rota ends 29.04, planned shifts from 30.04 cancelled
+    final = ho.export_package(db, coord, tid, tmp_path / "final", keys=keys.a,
+                              now=datetime(2026, 5, 2, 12, tzinfo=UTC))
+    pkg = json.loads(final.json_path.read_text())
+    hb = pkg["client_part"]["hour_balance"]
+    # 4 day shifts of 8 h (the plan is the actuals) and the whole night shift across the cut-over
+    # midnight, 9 h — its 7 h after midnight were counted by neither side before (fix 9).
+    assert hb["worked_hours"] == 41.0 and hb["as_of"] == "2026-04-30"
+    # The patterns our cut-over ended still go with the client, open-ended (fix 2).
+    assert {p["name"]: p["valid_to"] for p in pkg["client_part"]["rota_patterns"]} == {
+        "Weekdays": None, "Weekends": None}
+    got = ho.import_package(b_db, coord, final.json_path, keys=keys.b)
+    assert got.opening_balance == hb["balance_hours"]
+    v = _steps(b_db, coord, _b_transfer(b_db))
+    assert any("Weekends" in c and "not created" in c for c in v.changes), v.changes  # fix 1
+    with b_db.read() as s:
+        patterns = s.execute(select(RotaPattern)).scalars().all()
+    assert [(p.name, p.valid_from) for p in patterns] == [("Weekdays", D("2026-04-30"))]
+    assert all(p.assistant_id is not None for p in patterns)
+    res = roster.extend_patterns(b_db, coord, today=D("2026-05-01"), now=datetime(2026, 5, 1, tzinfo=UTC))
+    assert res.shifts  # B's roster runs without repair (fix 1)
+
+
+def test_final_package_after_b_cut_over_brings_the_final_balance(db, b_db, coord, tmp_path):
+    keys = pair(tmp_path)
+    w, tid = _a_side(db, coord)
+    _steps(db, coord, tid, cutover=False)
+    early = ho.export_package(db, coord, tid, tmp_path / "early", keys=keys.a,
+                              now=datetime(2026, 3, 10, 12, tzinfo=UTC))
+    ho.import_package(b_db, coord, early.json_path, keys=keys.b)
+    _steps(b_db, coord, _b_transfer(b_db))  # B cuts over first
+    tr.complete_step(db, coord, tid, "cutover", "2026-04-30")
+    final = ho.export_package(db, coord, tid, tmp_path / "final", keys=keys.a,
+                              now=datetime(2026, 5, 2, 12, tzinfo=UTC))
+    got = ho.import_package(b_db, coord, final.json_path, keys=keys.b)  # was refused before (fix 2)
+    final_balance = json.loads(final.json_path.read_text())["client_part"]["hour_balance"]["balance_hours"]
+    assert got.updated and got.opening_balance == final_balance
+    with b_db.read() as s:
+        total = s.execute(select(func.sum(HourBalanceEntry.hours))).scalar_one()
+        assert s.execute(select(func.count()).select_from(RotaPattern)).scalar_one() == 1  # not made twice
+    assert round(total, 2) == final_balance
+    # The early package, arriving again late (re-sent), is older than the newest: refused (fix 2).
+    late = ho.export_package(db, coord, tid, tmp_path / "late", keys=keys.a, now=datetime(2026, 3, 1, 12, tzinfo=UTC))
+    with pytest.raises(ValidationError, match="before the newest one"):
+        ho.import_package(b_db, coord, late.json_path, keys=keys.b)
+
+
+def test_a_december_package_books_nothing_into_the_new_year(db, b_db, coord, tmp_path):
+    keys = pair(tmp_path)
+    w = _sender(db, coord)
+    v = tr.open_transfer(db, coord, w.client, "out", "New Provider AS", "2026-09-30")  # effective 31.12.2026
+    tr.record_consent(db, coord, v.id, "2026-10-01")
+    # An agreed first day of 1 January: the package of 10 December counts 2026's hours.
+    with db.write() as s:
+        t = s.get(Transfer, v.id)
+        t.agreed_date = t.effective_date = D("2027-01-01")
+    r = ho.export_package(db, coord, v.id, tmp_path / "dec", keys=keys.a, now=datetime(2026, 12, 10, 12, tzinfo=UTC))
+    hb = json.loads(r.json_path.read_text())["client_part"]["hour_balance"]
+    assert hb["counted_from"].startswith("2026") and hb["balance_hours"] > 0  # 2026's leftover, for the record
+    got = ho.import_package(b_db, coord, r.json_path, keys=keys.b)
+    assert got.opening_balance == 0.0
+    with b_db.read() as s:
+        assert s.execute(select(func.count()).select_from(HourBalanceEntry)).scalar_one() == 0
+
+
+def test_b_own_incoming_transfer_is_found_by_name_and_its_date_kept(db, b_db, coord, tmp_path):
+    import factories as f
+
+    keys = pair(tmp_path)
+    w = _sender(db, coord)
+    from bpa_provider.services import records
+
+    cid = records.find_id(db, coord, "client", w.client)
+    records.update(db, coord, "client", cid, records.get(db, coord, "client", cid).version,
+                   {"national_id": f.valid_fnr(date(1970, 2, 3))})
+    v = tr.open_transfer(db, coord, w.client, "out", "New Provider AS", "2026-01-31")
+    r = ho.export_package(db, coord, v.id, tmp_path / "p", keys=keys.a, now=datetime(2026, 3, 10, 12, tzinfo=UTC))
+    # B registered the client itself (no national ID yet) and opened its incoming transfer with
+    # its own agreed date.
+    f.municipality(b_db, coord, "Hamar", notice_months=3)
+    with db.read() as s:
+        name = s.execute(select(Client.name).where(Client.ref == w.client)).scalar_one()
+    c = f.client(b_db, coord, "Hamar", name=name, status="prospect")
+    own = tr.open_transfer(b_db, coord, c.ref, "in", "Old Provider AS", "2026-01-31", "2026-05-15")
+    got = ho.import_package(b_db, coord, r.json_path, keys=keys.b)
+    assert (got.transfer_id, got.client_ref, got.updated) == (own.id, c.ref, True)  # fix 6
+    assert any("15.05.2026" in x and "kept" in x for x in got.warnings)
+    with b_db.read() as s:
+        assert s.execute(select(func.count()).select_from(Client)).scalar_one() == 1
+        assert s.execute(select(func.count()).select_from(Transfer)).scalar_one() == 1
+        t = s.get(Transfer, own.id)
+        assert t.effective_date == D("2026-05-15")
+        sent = json.loads(r.json_path.read_text())["client"]["national_id"]
+        assert sent and s.execute(select(Client.national_id)).scalar_one() == sent  # from the package
