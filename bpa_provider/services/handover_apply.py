@@ -27,7 +27,7 @@ from bpa_provider.services import records, transfers
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
 from bpa_provider.services.handover_validate import _as_date, _compact_id
 from db.models import (
-    Assistant, Client, Course, CourseEnrollment, Decision, HandoverExport, HourBalanceEntry, Municipality,
+    Assistant, Client, Course, CourseEnrollment, Decision, Employment, HandoverExport, HourBalanceEntry, Municipality,
     RotaPattern, Supervision, Supervisor, Transfer, TransferAssistant, TransferStep,
 )
 from db.types import utcnow
@@ -251,6 +251,7 @@ def ensure_assistants(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
             audit.record(session, actor, "refuse", "transfer_assistant", ta.id, subject=person.ref,
                          summary=f"written refusal {format_date(ta.refused_on)} reported in the handover package",
                          before=before, after=ta)
+            forget_assistant(session, actor, person, f"refused the transfer of {ctx.client.ref}")
     return refs
 
 
@@ -402,3 +403,75 @@ def _create_rota(session: Session, actor: Actor, client: Client, patterns: list[
         _audit_create(session, actor, "rota_pattern", row, client.ref, "rota pattern from handover package")
         n += 1
     return n, unstaffed
+
+
+# =========================================================================== refusals and cancellation
+
+
+def forget_assistant(session: Session, actor: Actor, person: Assistant, why: str) -> bool:
+    """An assistant we registered only from a package, who will not come to us (refused, or the
+    transfer was cancelled): their national ID and birth date are not ours to keep. Nothing is
+    done for someone employed with us or on another open transfer. True when something was erased."""
+    if person.anonymised or not (person.national_id or person.birth_date):
+        return False
+    employed = session.execute(select(func.count()).select_from(Employment).where(
+        Employment.assistant_id == person.id)).scalar_one()
+    others = session.execute(select(func.count()).select_from(TransferAssistant).join(
+        Transfer, Transfer.id == TransferAssistant.transfer_id).where(
+        TransferAssistant.assistant_id == person.id, TransferAssistant.refused_on.is_(None),
+        Transfer.state.not_in(transfers.ENDED_STATES))).scalar_one()
+    if employed or others:
+        return False
+    before = person.model_dump()
+    person.national_id, person.birth_date = None, None
+    person.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "update", "assistant", person.id, subject=person.ref,
+                 summary=f"national ID and birth date erased: {why}", before=before, after=person)
+    return True
+
+
+def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> list[str]:
+    """An incoming transfer cancelled before cut-over: what its packages created is undone where it
+    can be — the client who never started with us ends (so retention reaches them), the hour
+    balance entries are reversed, assistants known only from the packages are forgotten, and the
+    stored packages' contents (national IDs, pay) are erased; the checksums stay as history."""
+    t, client = ctx.transfer, ctx.client
+    changes: list[str] = []
+    marker = f"transfer {t.id}:"
+    booked = session.execute(select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
+        HourBalanceEntry.client_id == client.id, HourBalanceEntry.source == "handover",
+        HourBalanceEntry.note.like(f"{marker}%"))).scalar_one()
+    if abs(float(booked)) >= 0.01:
+        _audit_create(session, actor, "hour_balance_entry", HourBalanceEntry(
+            client_id=client.id, entry_date=t.effective_date, hours=-round(float(booked), 2), source="handover",
+            note=f"{marker} reversed: transfer cancelled {format_date(day)}"), client.ref,
+            "handover balance reversed: transfer cancelled")
+        changes.append(_("hour balance from the package reversed"))
+    forgotten = []
+    for ta in ctx.assistants:
+        person = session.get(Assistant, ta.assistant_id)
+        if person is not None and forget_assistant(session, actor, person, f"transfer {t.id} cancelled"):
+            forgotten.append(person.ref)
+    if forgotten:
+        changes.append(_("national IDs erased for {refs}").format(refs=", ".join(forgotten)))
+    erased = 0
+    for row in session.execute(select(HandoverExport).where(
+            HandoverExport.transfer_id == t.id, HandoverExport.payload.is_not(None))).scalars():
+        row.payload = None
+        erased += 1
+    if erased:
+        session.flush()
+        audit.record(session, actor, "update", "handover", None, subject=client.ref,
+                     summary=f"contents of {erased} stored package(s) of transfer {t.id} erased: cancelled")
+        changes.append(_("stored packages erased"))
+    if client.status == "prospect":
+        before = client.model_dump()
+        client.status, client.end_date = "ended", day
+        client.end_reason = f"incoming transfer from {t.counterpart} cancelled"[:200]
+        client.updated_at = utcnow()
+        session.flush()
+        audit.record(session, actor, "end", "client", client.id, subject=client.ref,
+                     summary=f"never started: transfer {t.id} cancelled", before=before, after=client)
+        changes.append(_("client {ref} ended: never started with us").format(ref=client.ref))
+    return changes

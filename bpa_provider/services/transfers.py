@@ -1005,6 +1005,11 @@ def cancel_transfer(
         audit.record(s, actor, "cancel", "transfer", ctx.transfer.id, subject=ctx.client.ref,
                      summary=f"cancelled {format_date(day)}: {reason}", before=before, after=ctx.transfer)
         client = ctx.client
+        changes: list[str] = []
+        if ctx.transfer.direction == "in":
+            from bpa_provider.services.handover_apply import roll_back_incoming
+
+            changes = roll_back_incoming(s, actor, ctx, day)
         if ctx.transfer.direction == "out" and client.status == "transferring_out":
             cb = client.model_dump()
             client.status = "active"
@@ -1012,7 +1017,7 @@ def cancel_transfer(
             s.flush()
             audit.record(s, actor, "update", "client", client.id, subject=client.ref,
                          summary=f"active again: transfer {ctx.transfer.id} cancelled", before=cb, after=client)
-        return _view(s, ctx, today)
+        return _view(s, ctx, today, changes)
 
 
 __all__ = [

@@ -208,3 +208,32 @@ def test_b_own_incoming_transfer_is_found_by_name_and_its_date_kept(db, b_db, co
         assert t.effective_date == D("2026-05-15")
         sent = json.loads(r.json_path.read_text())["client"]["national_id"]
         assert sent and s.execute(select(Client.national_id)).scalar_one() == sent  # from the package
+
+
+def test_refusal_after_an_early_package_and_cancelling_at_b_leave_no_personal_data(db, coord, tmp_path):
+    from test_handover import _write, hand_keys
+    from db.models import HandoverExport
+
+    us = hand_keys(tmp_path).b
+    first = valid_package()
+    first["employment_part"]["assistants"].append({
+        **copy.deepcopy(first["employment_part"]["assistants"][0]), "sender_ref": "A-0008", "name": "Ola",
+        "national_id": __import__("factories").valid_fnr(date(1992, 6, 7)), "birth_date": "1992-06-07"})
+    r1 = ho.import_package(db, coord, _write(tmp_path, first, "v1.json"), keys=us)
+    second = copy.deepcopy(first)
+    second["generated_at"] = "2026-03-20T12:00:00Z"
+    second["employment_part"]["assistants"] = second["employment_part"]["assistants"][:1]
+    second["employment_part"]["refusals"] = [{"sender_ref": "A-0008", "refused_on": "2026-02-20"}]
+    ho.import_package(db, coord, _write(tmp_path, second, "v2.json"), keys=us)
+    with db.read() as s:
+        ids = dict(s.execute(select(Assistant.name, Assistant.national_id)).all())
+    assert ids["Ola"] is None and ids["Per"]  # who refused is not kept in our register (fix 5)
+
+    v = tr.cancel_transfer(db, coord, r1.transfer_id, "the client stays with Old AS")
+    assert any("reversed" in c for c in v.changes) and any("never started" in c for c in v.changes)
+    with db.read() as s:
+        client = s.execute(select(Client)).scalar_one()
+        assert (client.status, client.end_date) == ("ended", date.today())  # retention reaches them
+        assert s.execute(select(func.sum(HourBalanceEntry.hours))).scalar_one() == 0.0
+        assert s.execute(select(HandoverExport.payload).where(HandoverExport.payload.is_not(None))).first() is None
+        assert set(s.execute(select(Assistant.national_id)).scalars()) == {None}
