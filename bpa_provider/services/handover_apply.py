@@ -27,8 +27,8 @@ from bpa_provider.services import records, transfers
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
 from bpa_provider.services.handover_validate import _as_date, _compact_id
 from db.models import (
-    Assistant, Client, Course, CourseEnrollment, Decision, Employment, HandoverExport, HourBalanceEntry, Municipality,
-    RotaPattern, Supervision, Supervisor, Transfer, TransferAssistant, TransferStep,
+    Assistant, Client, Course, CourseEnrollment, Decision, Employment, HandoverExport, OnboardingStep, HourBalanceEntry, Municipality,
+    Review, RotaPattern, Supervision, Supervisor, Transfer, TransferAssistant, TransferStep,
 )
 from db.types import utcnow
 
@@ -135,7 +135,8 @@ def _ensure_courses(session: Session, actor: Actor, courses: list[dict[str, Any]
     for c in courses:
         course = session.execute(select(Course).where(Course.name == c["name"])).scalar()
         if course is None:
-            course = Course(name=c["name"], organiser=c["organiser"], kind=c["kind"], hours=c["hours"])
+            course = Course(name=c["name"], organiser=c["organiser"], kind=c["kind"], hours=c["hours"],
+                            validity_months=c.get("validity_months"))
             _audit_create(session, actor, "course", course, "", f"course from handover by {provider}")
         done = date.fromisoformat(c["completed_on"])
         exists = session.execute(select(CourseEnrollment.id).where(
@@ -180,6 +181,7 @@ def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, A
         sup = records.create_in(session, actor, "supervisor", {
             "name": s["name"], "client_id": client.id, "relation": s["relation"], "since": s["since"]})
         _ensure_courses(session, actor, s["courses"], provider, sup.ref, supervisor_id=sup.id)
+        _continue_onboarding(session, actor, sup, client.id, t.effective_date)
     hb = cp["hour_balance"]
     if hb is None:
         return None
@@ -201,6 +203,32 @@ def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, A
     return carried_balance(hb, t.effective_date)
 
 
+def _continue_onboarding(session: Session, actor: Actor, sup: Any, client_id: int, eff: date) -> None:
+    """A supervisor who comes with the client: the basic course completed at the sender counts, and
+    the steps that are ours to do (job description, working-time introduction, first rota) are due
+    from our first day — not from when they became supervisor at the sender, which made the
+    checklist overdue at once."""
+    from bpa_provider.services import onboarding
+    from bpa_provider.rules.calendar import course_deadline
+
+    sid = getattr(sup, "supervisor_id", None) or sup.id
+    basic = onboarding._basic_done_map(session, [sid]).get(sid)
+    within = {t.code: t.within_days for t in onboarding.default_template()}
+    for step in session.execute(select(OnboardingStep).where(
+            OnboardingStep.supervisor_id == sid, OnboardingStep.client_id == client_id,
+            OnboardingStep.done_on.is_(None))).scalars():
+        before = step.model_dump()
+        if step.code == onboarding.BASIC_COURSE and basic is not None:
+            step.done_on = basic
+        elif step.code in within:
+            step.due_date = max(step.due_date, course_deadline(eff, within[step.code]))
+        else:
+            continue
+        session.flush()
+        audit.record(session, actor, "update", "onboarding_step", step.id, subject=getattr(sup, "ref", ""),
+                     summary=f"onboarding {step.code} continued from the handover", before=before, after=step)
+
+
 def carried_balance(hb: dict[str, Any], effective: date) -> float:
     """The part of the sender's balance that continues with us: hour accounts run by calendar
     year, so a balance counted in an earlier year than our first day stays in that year (a
@@ -218,7 +246,8 @@ def ensure_assistants(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
         person = _by_national_id(session, Assistant, _compact_id(a["national_id"]))
         if person is None:
             person = records.create_in(session, actor, "assistant", {
-                "name": a["name"], "national_id": a["national_id"], "birth_date": a["birth_date"]})
+                "name": a["name"], "national_id": a["national_id"], "birth_date": a["birth_date"],
+                "eea_resident": a.get("eea_resident", True)})
         refs.append(person.ref)
         ta = next((x for x in ctx.assistants if x.assistant_id == person.id), None)
         informed, deadline = _as_date(a["informed_on"]), _as_date(a["refusal_deadline"])
@@ -337,26 +366,33 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
         changes.append(_("no handover package imported: no employments created"))
     else:
         provider = doc["from_provider"]["name"]
-        joined = []
+        joined, stays, fk = [], [], []
+        sweden = doc["transfer"]["basis"] == "new_employment"
         for a in doc["employment_part"]["assistants"]:
             person = _by_national_id(session, Assistant, _compact_id(a["national_id"]))
             ta = next((x for x in ctx.assistants if person is not None and x.assistant_id == person.id), None)
             if person is None or ta is None or ta.refused_on is not None:
                 continue
-            e, pc = a["employment"], a["police_certificate"]
-            emp = records.create_in(session, actor, "employment", {
-                "assistant_id": person.id, "start_date": eff, "position_percent": e["position_percent"],
-                "kind": e["kind"], "hourly_wage": e["hourly_wage"], "seniority_date": e["seniority_date"],
-                "police_certificate_on": pc["checked_on"] if pc["checked"] else None,
-                "police_certificate_checked_by": f"{provider} (handover)"[:64] if pc["checked"] else "",
-                "confidentiality_on": a["confidentiality_signed_on"]})
-            emp.transferred_from = t.counterpart[:200]
-            session.flush()
+            if sweden and a.get("stays_with_sender"):
+                stays.append(person.ref)  # keeps their employment with the sender: no offer from us
+                continue
+            _employ(session, actor, t, person, a, provider, sweden)
             records.create_in(session, actor, "assignment", {
-                "assistant_id": person.id, "client_id": client.id, "role": a["role"], "start_date": eff})
+                "assistant_id": person.id, "client_id": client.id, "role": a["role"], "start_date": eff,
+                "family_relation": bool(a.get("family_relation")),
+                "family_permission_on": a.get("family_permission_on")})
             _ensure_courses(session, actor, a["courses"], provider, person.ref, assistant_id=person.id)
+            _continue_reviews(session, actor, person, client, a.get("last_review_on"), provider)
             refs[a["sender_ref"]] = person.id
             joined.append(person.ref)
+            if sweden:
+                fk.append(person.ref)
+        if stays:
+            changes.append(_("no employment for {refs}: they stay employed with {provider}").format(
+                refs=", ".join(stays), provider=provider))
+        if fk:
+            changes.append(_("register {refs} with Försäkringskassan (form 3066) before their first hour: "
+                             "bpa-provider fk register").format(refs=", ".join(fk)))
         if joined:
             changes.append(_("employment and assignment from {date} for {refs}").format(
                 date=format_date(eff), refs=", ".join(joined)))
@@ -376,6 +412,54 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
                  before=before, after=client)
     changes.append(_("client {ref} active from {date}").format(ref=client.ref, date=format_date(eff)))
     return changes
+
+
+def _employ(session: Session, actor: Actor, t: Transfer, person: Assistant, a: dict[str, Any], provider: str,
+            sweden: bool) -> None:
+    """The assistant's employment with us from the effective date. Norway (transfer of
+    undertaking): their terms and seniority. Sweden: a new employment — seniority from our first
+    day. An assistant shared between clients is employed for the moving clients' part of their
+    position; one already taken over from the same provider (another client moving) gets that
+    part added to the employment they have, not a second one."""
+    eff, e, pc = t.effective_date, a["employment"], a["police_certificate"]
+    share = float(e.get("position_percent_moving") or e["position_percent"])
+    current = session.execute(select(Employment).where(
+        Employment.assistant_id == person.id, Employment.end_date.is_(None),
+        Employment.transferred_from == t.counterpart[:200])).scalar()
+    if current is not None:
+        before = current.model_dump()
+        current.position_percent = min(100.0, round(current.position_percent + share, 1))
+        current.updated_at = utcnow()
+        session.flush()
+        audit.record(session, actor, "update", "employment", current.id, subject=person.ref,
+                     summary=f"position {current.position_percent:g} %: another client moved from {provider}",
+                     before=before, after=current)
+        return
+    emp = records.create_in(session, actor, "employment", {
+        "assistant_id": person.id, "start_date": eff, "position_percent": share,
+        "kind": e["kind"], "hourly_wage": e["hourly_wage"],
+        "seniority_date": eff if sweden else e["seniority_date"],
+        "police_certificate_on": pc["checked_on"] if pc["checked"] else None,
+        "police_certificate_checked_by": f"{provider} (handover)"[:64] if pc["checked"] else "",
+        "confidentiality_on": a["confidentiality_signed_on"]})
+    emp.transferred_from = t.counterpart[:200]
+    session.flush()
+
+
+def _continue_reviews(session: Session, actor: Actor, person: Assistant, client: Client, last: str | None,
+                      provider: str) -> None:
+    """The last staff review at the sender, as a dated record (no notes: they stay there), so the
+    next review is due a year after it rather than six months after our first day."""
+    if not last:
+        return
+    held = date.fromisoformat(last)
+    exists = session.execute(select(Review.id).where(
+        Review.assistant_id == person.id, Review.client_id == client.id, Review.held_on == held)).scalar()
+    if exists is None:
+        _audit_create(session, actor, "review", Review(
+            assistant_id=person.id, client_id=client.id, held_on=held, created_by=actor.login,
+            summary=f"held at {provider} (handover); the notes stay there"[:500]),
+            person.ref, f"last review {format_date(held)} at {provider} (handover)")
 
 
 def _create_rota(session: Session, actor: Actor, client: Client, patterns: list[dict[str, Any]],

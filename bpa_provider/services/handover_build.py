@@ -27,7 +27,7 @@ from bpa_provider.services.handover_validate import SCHEMA_VERSION, load_schema
 from bpa_provider.services.hours import worked_hours_in
 from db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, HourBalanceEntry,
-    Municipality, Review, RotaPattern, Supervision, Supervisor, TransferAssistant,
+    Municipality, Review, RotaPattern, Shift, Supervision, Supervisor, TransferAssistant,
 )
 
 DEFAULT_PROVIDER_NAME = "bpa-provider"
@@ -54,7 +54,29 @@ def _completed_courses(session: Session, client_id: int, **who: int) -> list[dic
         .order_by(CourseEnrollment.completed_on, Course.name)
     ).all()
     return [{"name": c.name, "organiser": c.organiser, "kind": c.kind, "hours": c.hours,
-             "completed_on": _iso(done)} for c, done in rows]
+             "completed_on": _iso(done), "validity_months": c.validity_months} for c, done in rows]
+
+
+#: The weeks of plan that decide how a shared assistant's position is split between clients.
+SHARE_WEEKS = 13
+
+
+def moving_share(session: Session, assistant_id: int, client_id: int, moving: set[int], around: date) -> float:
+    """The share (0-1] of an assistant's planned hours that belongs to the clients in `moving`, over
+    the SHARE_WEEKS weeks before `around` (and, when those are empty, the weeks after it). An
+    assistant who works only for this client: 1. The receiver employs them for that share."""
+    for lo, hi in ((around - timedelta(weeks=SHARE_WEEKS), around), (around, around + timedelta(weeks=SHARE_WEEKS))):
+        lo_utc = datetime.combine(lo, datetime.min.time(), timezone.utc)
+        hi_utc = datetime.combine(hi, datetime.min.time(), timezone.utc)
+        rows = session.execute(
+            select(Shift.client_id, Shift.start_utc, Shift.end_utc).where(
+                Shift.assistant_id == assistant_id, Shift.status != "cancelled",
+                Shift.start_utc >= lo_utc, Shift.start_utc < hi_utc)).all()
+        total = sum((e - st).total_seconds() for _c, st, e in rows)
+        if total > 0:
+            mine = sum((e - st).total_seconds() for c, st, e in rows if c in moving | {client_id})
+            return max(mine / total, 0.005)
+    return 1.0
 
 
 def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: Assistant,
@@ -78,6 +100,8 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
     last_review = session.execute(
         select(func.max(Review.held_on)).where(Review.assistant_id == person.id, Review.client_id == client.id)
     ).scalar()
+    others = transfers._other_clients(session, person.id, client.id, t.effective_date)
+    share = moving_share(session, person.id, client.id, set(), t.effective_date) if others else 1.0
     return {
         "sender_ref": person.ref,
         "name": person.name,
@@ -93,7 +117,15 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
             "seniority_date": _iso(emp.seniority_date or emp.start_date),
             "position_percent": emp.position_percent,
             "hourly_wage": emp.hourly_wage,
+            "currency": "SEK" if ctx.country == "SE" else "NOK",
+            # Shared between clients: the receiver employs them for this client's part only.
+            "position_percent_moving": max(0.5, round(emp.position_percent * share, 1)),
         },
+        "eea_resident": bool(person.eea_resident),
+        "family_relation": bool(assignment.family_relation),
+        "family_permission_on": _iso(assignment.family_permission_on),
+        # Sweden: who keeps work with us for other clients stays employed here and gets no offer.
+        "stays_with_sender": bool(others) and ctx.country == "SE",
         "police_certificate": {"checked": emp.police_certificate_on is not None,
                                "checked_on": _iso(emp.police_certificate_on)},
         "confidentiality_signed_on": _iso(emp.confidentiality_on),

@@ -22,8 +22,9 @@ from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules import national_id as nid
 
-SCHEMA_VERSION = "1"
-SUPPORTED_VERSIONS = frozenset({"1"})
+SCHEMA_VERSION = "2"
+#: Version 2 adds optional fields to version 1 (docs/handover.md): both are read.
+SUPPORTED_VERSIONS = frozenset({"1", "2"})
 #: A package lists one client and their assistants; anything this large is not one.
 MAX_PACKAGE_BYTES = 5_000_000
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "handover_schema.json"
@@ -153,6 +154,16 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
         seniority = _as_date(_get(a, "employment", "seniority_date"))
         if seniority and eff and seniority > eff:
             errors.append(FieldError(f"{where}.employment.seniority_date", _("is after the effective date")))
+        currency = _get(a, "employment", "currency")
+        expected = {"NO": "NOK", "SE": "SEK"}.get(str(_get(tr, "country")))
+        if currency is not None and expected and currency != expected:
+            errors.append(FieldError(f"{where}.employment.currency",
+                                     N_("is {currency}, but wages in this country are in {expected}"),
+                                     params={"currency": currency, "expected": expected}))
+        moving, whole = _get(a, "employment", "position_percent_moving"), _get(a, "employment", "position_percent")
+        if isinstance(moving, (int, float)) and isinstance(whole, (int, float)) and moving > whole:
+            errors.append(FieldError(f"{where}.employment.position_percent_moving",
+                                     N_("is more than the whole position")))
         pc = _get(a, "police_certificate") or {}
         if _get(pc, "checked") is False and _get(pc, "checked_on"):
             errors.append(FieldError(f"{where}.police_certificate", _("has a date but is not marked as checked")))

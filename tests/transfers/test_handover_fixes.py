@@ -237,3 +237,82 @@ def test_refusal_after_an_early_package_and_cancelling_at_b_leave_no_personal_da
         assert s.execute(select(func.sum(HourBalanceEntry.hours))).scalar_one() == 0.0
         assert s.execute(select(HandoverExport.payload).where(HandoverExport.payload.is_not(None))).first() is None
         assert set(s.execute(select(Assistant.national_id)).scalars()) == {None}
+
+
+def test_shared_assistant_onboarding_reviews_and_carried_details(db, b_db, coord, tmp_path):
+    import factories as f
+    from db.models import Assignment, Course, Employment, OnboardingStep, Review
+
+    keys = pair(tmp_path)
+    w, tid = _a_side(db, coord)
+    a = w.assistants[0]
+    other = f.client(db, coord, name="Other Client")
+    f.assignment(db, coord, a, other.ref, start_date="2026-01-01", family_relation=False)
+    with db.write() as s:
+        aid = s.execute(select(Assistant.id).where(Assistant.ref == a)).scalar_one()
+        cid = s.execute(select(Client.id).where(Client.ref == w.client)).scalar_one()
+        s.execute(select(Course)).scalars().first().validity_months = 24  # Arbeidslederkurs
+        # 72 h for the other client in April.
+        for day in range(9):
+            start = datetime(2026, 4, 1 + day, 6, tzinfo=UTC)
+            s.add(Shift(client_id=other.id, assistant_id=aid, start_utc=start, end_utc=start.replace(hour=14),
+                        status="planned"))
+        s.execute(select(Assignment).where(Assignment.assistant_id == aid, Assignment.client_id == cid)
+                  ).scalar_one().family_relation = True
+    _steps(db, coord, tid, cutover=False)
+    r = ho.export_package(db, coord, tid, tmp_path / "p", keys=keys.a, now=datetime(2026, 4, 20, 12, tzinfo=UTC))
+    entry = json.loads(r.json_path.read_text())["employment_part"]["assistants"][0]
+    e = entry["employment"]
+    assert e["currency"] == "NOK" and e["position_percent"] == 80.0
+    # This client's planned hours (5 day shifts of 8 h, the 9 h night) of all 121 h in the 13 weeks
+    # before the effective date (72 h for the other client): 80 % x 49/121 (fix 3).
+    assert e["position_percent_moving"] == round(80 * 49 / 121, 1) == 32.4
+    assert entry["family_relation"] is True and entry["eea_resident"] is True
+    ho.import_package(b_db, coord, r.json_path, keys=keys.b)
+    _steps(b_db, coord, _b_transfer(b_db))
+    with b_db.read() as s:
+        emp = s.execute(select(Employment)).scalar_one()
+        assert emp.position_percent == e["position_percent_moving"]  # not A's whole 80 % (fix 3)
+        assert s.execute(select(Assignment.family_relation)).scalar_one() is True
+        assert s.execute(select(Review.held_on)).scalar_one() == D("2026-03-01")  # reviews continue (fix 4)
+        steps = {st.code: st for st in s.execute(select(OnboardingStep)).scalars()}
+        assert steps["basic_course"].done_on == D("2026-02-01")  # the basic course arrived (fix 4)
+        assert all(st.due_date >= D("2026-04-30") for st in steps.values() if st.done_on is None)
+        assert s.execute(select(Course.validity_months).where(Course.name == "Arbeidslederkurs")).scalar_one() == 24
+
+
+def test_sweden_new_employment_stays_with_sender_and_fk_step(db, b_db, coord, tmp_path):
+    import factories as f
+    from db.models import Employment
+
+    keys = pair(tmp_path, "Gamla Assistans AB", "Nya Assistans AB")
+    w = build(db, coord, country="se", muni="Bjuv", assistants=2)
+    stays = w.assistants[1]
+    other = f.client(db, coord, "Bjuv", name="Annan Kund")
+    f.assignment(db, coord, stays, other.ref, start_date="2026-01-01")
+    v = tr.open_transfer(db, coord, w.client, "out", "Nya Assistans AB", "2026-01-15")  # effective 15.04.2026
+    for ref in w.assistants:
+        tr.inform_assistant(db, coord, v.id, ref, "2026-02-01", "2026-02-15")
+    r = ho.export_package(db, coord, v.id, tmp_path / "se", keys=keys.a, now=datetime(2026, 3, 1, 12, tzinfo=UTC))
+    pkg = json.loads(r.json_path.read_text())
+    assert {a["employment"]["currency"] for a in pkg["employment_part"]["assistants"]} == {"SEK"}
+    assert [a["stays_with_sender"] for a in pkg["employment_part"]["assistants"]] == [False, True]
+    ho.import_package(b_db, coord, r.json_path, keys=keys.b)
+    tid = _b_transfer(b_db)
+    for code, on in [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
+                     ("municipality_signed", "2026-02-01"), ("fk_notice", "2026-02-01"),
+                     ("provider_told", "2026-02-01"), ("assistants_informed", "2026-02-01"),
+                     ("refusal_deadline_passed", "2026-02-16"), ("handover", "2026-03-01"), ("cutover", "2026-04-15")]:
+        v = tr.complete_step(b_db, coord, tid, code, on)
+    assert any("Försäkringskassan" in c for c in v.changes) and any("stay employed" in c for c in v.changes)
+    with b_db.read() as s:
+        (emp,) = s.execute(select(Employment)).scalars().all()  # only the one who moves (fix 7)
+        assert emp.seniority_date == D("2026-04-15")  # employed anew, not with A's seniority
+
+
+def test_a_wage_in_the_wrong_currency_is_refused():
+    pkg = valid_package()
+    pkg["schema_version"] = "2"
+    pkg["employment_part"]["assistants"][0]["employment"]["currency"] = "SEK"
+    doc, errors = ho.validate_package(json.dumps(pkg).encode())
+    assert doc is None and errors[0].field == "employment_part.assistants[0].employment.currency"
