@@ -46,6 +46,7 @@ from bpa_provider.services.handover_letter import render_markdown
 from bpa_provider.services.handover_validate import (
     ENVELOPE_KEY, MAX_PACKAGE_BYTES, SCHEMA_VERSION, load_schema, parse_json, validate_package,
 )
+from bpa_provider.services.handover_messages import MESSAGE_KEY
 from bpa_provider.signing import Keyring, SignatureError, signer_key, verify_bytes
 from db.engine import Database
 from db.models import HandoverExport
@@ -182,6 +183,48 @@ def export_package(
         raise
 
 
+@service
+def export_message(
+    db: Database, actor: Actor, transfer_id: int, kind: str, out_dir: str | Path, *,
+    keys: Keyring | None = None, now: datetime | None = None,
+) -> ExportResult:
+    """Write a signed receipt or cancellation message about a transfer (`handover_messages`), as
+    NAME.json + NAME.json.sig in `out_dir`, or as one envelope when `out_dir` is "-"."""
+    from bpa_provider.services.handover_messages import build_message
+    from bpa_provider.signing import sign_bytes
+
+    require(actor, "handover.export", what="send handover messages")
+    now = now or utcnow()
+    keys = keys or Keyring.default()
+    try:
+        private = keys.private_key()
+    except SignatureError as exc:
+        raise ValidationError(str(exc), field="signing key") from None
+    to_stdout = str(out_dir) == "-"
+    out = Path(out_dir).expanduser()
+    with db.write() as s:
+        ctx = transfers.load_ctx(s, transfer_id)
+        require(actor, "handover.export", client_id=ctx.client.id, what="send handover messages")
+        msg = build_message(s, ctx, kind, keys.name() or load_settings().provider_name, now)
+        data = (json.dumps(msg, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        signature = sign_bytes(data, private)
+        audit.record(s, actor, "export", "handover", None, subject=ctx.client.ref,
+                     summary=f"signed {kind} of transfer {transfer_id} for {msg['to_provider']['name']}; sha256 {digest}")
+        if to_stdout:
+            return ExportResult(None, None, digest, 0, kind, 0, False, envelope=envelope(data, signature))
+        stem = f"{kind}-{ctx.client.ref}-transfer{transfer_id}-{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            json_path, sig_path = out / f"{stem}.json", out / f"{stem}.json.sig"
+            _write_private(json_path, data)
+            _write_private(sig_path, signature.encode("ascii"))
+        except OSError as exc:
+            raise ValidationError(N_("Cannot write to {path}: {why}"), field="out_dir",
+                                  path=str(out), why=exc.strerror or str(exc)) from None
+        return ExportResult(json_path, None, digest, 0, kind, 0, False, sig_path=sig_path)
+
+
 # =========================================================================== import
 
 
@@ -276,6 +319,9 @@ def import_package(
         raise ValidationError(N_("is too large to be a handover package"), field="file")
     raw, embedded = _unwrap(raw)
     signature = embedded or signature
+    message, _errors = parse_json(raw)
+    if isinstance(message, dict) and MESSAGE_KEY in message:
+        return _import_message(db, actor, raw, message, signature, keys, accept_unsigned, today)
     doc, errors = validate_package(raw)
     if errors:
         raise ValidationError(errors)
@@ -324,8 +370,22 @@ def import_package(
                             doc["client_part"] is not None, updated, balance, signed_by, tuple(warnings))
 
 
+def _import_message(db: Database, actor: Actor, raw: bytes, doc: dict[str, Any], signature: str | None,
+                    keys: Keyring, accept_unsigned: bool, today: date | None) -> Any:
+    """A receipt or a cancellation from the other provider: checked and signed like a package."""
+    from bpa_provider.services.handover_messages import apply_message, check_message
+
+    errors = check_message(doc)
+    if errors:
+        raise ValidationError(errors)
+    signed_by = _verify(raw, signature, doc, keys, actor, accept_unsigned)
+    digest = hashlib.sha256(raw).hexdigest()
+    with db.write() as s:
+        return apply_message(s, actor, doc, digest, signed_by, today or date.today())
+
+
 __all__ = [
     "ExportResult", "FieldError", "ImportResult", "MAX_PACKAGE_BYTES", "SCHEMA_VERSION", "apply_cutover_in",
-    "build_package", "envelope", "export_package", "hour_balance", "import_package", "latest_import",
+    "build_package", "envelope", "export_message", "export_package", "hour_balance", "import_package", "latest_import",
     "load_schema", "render_markdown", "validate_package",
 ]

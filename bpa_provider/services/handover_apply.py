@@ -348,9 +348,20 @@ def complete_identity(session: Session, actor: Actor, client: Client, c: dict[st
 
 
 def latest_import(session: Session, transfer_id: int) -> dict[str, Any] | None:
-    """The newest package imported for a transfer (by its generated_at), parsed, or None."""
+    """The newest package imported for a transfer (by its generated_at), parsed, or None (also
+    when its contents were erased at cancellation)."""
     payloads = _imported(session, transfer_id)
-    return json.loads(payloads[-1]) if payloads else None
+    doc = json.loads(payloads[-1]) if payloads else None
+    return None if doc is None or doc.get("erased") else doc
+
+
+def sender_reference(session: Session, transfer_id: int) -> tuple[int, str] | None:
+    """(the sender's transfer id, the sender's name) from a transfer's imported packages, erased or not."""
+    payloads = _imported(session, transfer_id)
+    if not payloads:
+        return None
+    doc = json.loads(payloads[-1])
+    return int(doc["transfer"]["sender_transfer_id"]), str(doc["from_provider"]["name"])
 
 
 def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
@@ -542,7 +553,11 @@ def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> l
     erased = 0
     for row in session.execute(select(HandoverExport).where(
             HandoverExport.transfer_id == t.id, HandoverExport.payload.is_not(None))).scalars():
-        row.payload = None
+        # Only what names the other side's transfer is kept (a cancellation message needs it).
+        pkg = json.loads(row.payload)
+        row.payload = json.dumps({"generated_at": pkg.get("generated_at"), "from_provider": pkg["from_provider"],
+                                  "transfer": {"sender_transfer_id": pkg["transfer"]["sender_transfer_id"]},
+                                  "erased": True})
         erased += 1
     if erased:
         session.flush()

@@ -65,7 +65,16 @@ def _handover(ctx, args) -> int:  # noqa: ANN001
                                 accept_unsigned=args.accept_unsigned)
     signed = (_("signed by {name}").format(name=result.signed_by) if result.signed_by
               else _("UNSIGNED, accepted by an admin"))
-    ctx.out.write(_("Handover package imported: transfer {id} ({signed}).").format(id=result.transfer_id,
-                                                                                  signed=signed) + "\n")
+    if getattr(result, "kind", None) == "receipt":
+        ctx.out.write(_("Receipt recorded on transfer {id} ({signed}).").format(id=result.transfer_id,
+                                                                           signed=signed) + "\n")
+    elif getattr(result, "kind", None) == "cancellation":
+        ctx.out.write(_("Transfer {id} cancelled by the other provider ({signed}).").format(
+            id=result.transfer_id, signed=signed) + "\n")
+    else:
+        ctx.out.write(_("Handover package imported: transfer {id} ({signed}).").format(id=result.transfer_id,
+                                                                                      signed=signed) + "\n")
+        for warning in result.warnings:
+            ctx.out.write(_("Note: {warning}").format(warning=warning) + "\n")
     ctx.out.write(f"SHA-256 {result.sha256}\n")
     return 0

@@ -41,3 +41,21 @@ def run(ctx, args) -> int:  # noqa: ANN001
             id=args.transfer_id) + "\n"
     )
     return 0
+
+
+def write_message(ctx, args, kind: str) -> int:  # noqa: ANN001
+    """`export receipt` / `export cancellation`: the signed message, to files or standard output."""
+    from bpa_provider.services.handover import export_message
+
+    r = export_message(ctx.database(), ctx.actor(), args.transfer_id, kind, args.out)
+    if r.envelope is not None:
+        out = getattr(ctx.out, "buffer", None)
+        if out is not None:
+            out.write(r.envelope)
+            out.flush()
+        else:
+            ctx.out.write(r.envelope.decode("utf-8"))
+        sys.stderr.write(f"SHA-256 {r.sha256}\n")
+        return 0
+    ctx.out.write(f"{r.json_path}\n{r.sig_path}\nSHA-256 {r.sha256}\n")
+    return 0
