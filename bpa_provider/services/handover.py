@@ -38,9 +38,10 @@ from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfers
 from bpa_provider.services.base import require, service
 from bpa_provider.services.handover_apply import (
-    apply_cutover_in, check_against_db, complete_identity, create_client, ensure_assistants, ensure_client_part, follow_dates,
+    check_against_db, complete_identity, create_client, ensure_assistants, ensure_client_part, follow_dates,
     latest_import,
 )
+from bpa_provider.services.handover_cutover import apply_cutover_in
 from bpa_provider.services.handover_build import _self_check, build_package, hour_balance
 from bpa_provider.services.handover_letter import render_markdown
 from bpa_provider.services.handover_validate import (

@@ -20,7 +20,7 @@ from bpa_provider.config import load_settings
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import _
 from bpa_provider.rules import transfer_flow as flow
-from bpa_provider.rules.dates import to_local
+from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.rules.hours import decided_hours
 from bpa_provider.services import transfers
 from bpa_provider.services.handover_validate import SCHEMA_VERSION, load_schema
@@ -31,6 +31,8 @@ from db.models import (
 )
 
 DEFAULT_PROVIDER_NAME = "bpa-provider"
+#: The schema's limit on planned shifts in one package (a year of one-off plans is far fewer).
+MAX_PLANNED_SHIFTS = 5000
 
 
 def _provider_name() -> str:
@@ -189,6 +191,8 @@ def _client_part(session: Session, ctx: Any, tz: str, as_of: date, now: datetime
         basic = [c["completed_on"] for c in courses if c["kind"] == "supervisor_basic"]
         supervisors.append({"name": sup.name, "relation": sv.relation, "since": _iso(sv.since),
                             "basic_course_completed_on": min(basic) if basic else None, "courses": courses})
+    refs_all = dict(session.execute(select(Assistant.id, Assistant.ref).join(
+        Shift, Shift.assistant_id == Assistant.id).where(Shift.client_id == client.id).distinct()).all())
     patterns = []
     refs = dict(session.execute(select(Assistant.id, Assistant.ref).join(
         RotaPattern, RotaPattern.assistant_id == Assistant.id).where(RotaPattern.client_id == client.id)).all())
@@ -212,6 +216,17 @@ def _client_part(session: Session, ctx: Any, tz: str, as_of: date, now: datetime
             "valid_from": _iso(p.valid_from),
             "valid_to": None if ended_by_cutover and p.valid_to == last_day else _iso(p.valid_to),
         })
+    # One-off plans from the effective date on (a pattern's own shifts are made again from the
+    # pattern at the receiver), with the assistant when that assistant moves.
+    first_utc = local_day_start_utc(ctx.transfer.effective_date, tz)
+    planned = [{"start": st.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "end": en.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "kind": kind,
+                "assistant_sender_ref": (lambda r: r if r in transferring else None)(refs_all.get(aid))}
+               for st, en, kind, aid in session.execute(
+                   select(Shift.start_utc, Shift.end_utc, Shift.kind, Shift.assistant_id).where(
+                       Shift.client_id == client.id, Shift.status == "planned", Shift.start_utc >= first_utc,
+                       or_(Shift.pattern_id.is_(None), Shift.detached.is_(True)))
+                   .order_by(Shift.start_utc).limit(MAX_PLANNED_SHIFTS)).all()]
     return {
         "decision": None if decision is None else {
             "case_number": decision.case_number, "issuer": decision.issuer, "hours": decision.hours,
@@ -222,6 +237,7 @@ def _client_part(session: Session, ctx: Any, tz: str, as_of: date, now: datetime
         },
         "supervisors": supervisors,
         "rota_patterns": patterns,
+        "planned_shifts": planned,
         "hour_balance": None if decision is None else hour_balance(session, client, decision, tz, as_of, now, ctx.transfer.effective_date),
     }
 

@@ -185,6 +185,20 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
             if isinstance(weeks, int) and isinstance(week, int) and week >= weeks:
                 errors.append(FieldError(f"client_part.rota_patterns[{i}].cycle_week",
                                          _("must be less than cycle_weeks")))
+        for i, sh in enumerate(_get(cp, "planned_shifts") or []):
+            try:
+                start = datetime.fromisoformat(str(_get(sh, "start")).replace("Z", "+00:00"))
+                end = datetime.fromisoformat(str(_get(sh, "end")).replace("Z", "+00:00"))
+            except ValueError:
+                errors.append(FieldError(f"client_part.planned_shifts[{i}]", N_("is not a real date and time")))
+                continue
+            if start.tzinfo is None or end.tzinfo is None or not (start < end <= start + timedelta(days=7)):
+                errors.append(FieldError(f"client_part.planned_shifts[{i}].end",
+                                         N_("must be after the start, within a week, with a time zone")))
+            who = _get(sh, "assistant_sender_ref")
+            if who is not None and who not in refs:
+                errors.append(FieldError(f"client_part.planned_shifts[{i}].assistant_sender_ref",
+                                         _("is not an assistant in the package")))
         hb = _get(cp, "hour_balance")
         if isinstance(hb, dict):
             nums = [_get(hb, k) for k in ("adjustment_hours", "decided_hours", "worked_hours", "balance_hours")]

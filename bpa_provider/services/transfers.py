@@ -718,7 +718,7 @@ def complete_step(
             if ctx.transfer.direction == "out":
                 changes = _cutover_out(s, actor, ctx)
             else:
-                from bpa_provider.services.handover_apply import apply_cutover_in  # the package format lives there
+                from bpa_provider.services.handover_cutover import apply_cutover_in  # the package format lives there
 
                 changes = apply_cutover_in(s, actor, ctx)
         touch(ctx.transfer, flow.stage(state))

@@ -98,6 +98,10 @@ def _a_side(db, coord):
                           end_time=time(17), valid_from=D("2026-01-05")))
         s.add(Shift(client_id=cid, assistant_id=aid, start_utc=datetime(2026, 4, 29, 20, tzinfo=UTC),
                     end_utc=datetime(2026, 4, 30, 5, tzinfo=UTC), status="worked"))
+        # One-off plans after the effective date: a's goes with the client, b's (who refused) not.
+        for who, day in ((aid, 5), (bid, 6)):
+            s.add(Shift(client_id=cid, assistant_id=who, start_utc=datetime(2026, 5, day, 8, tzinfo=UTC),
+                        end_utc=datetime(2026, 5, day, 12, tzinfo=UTC), status="planned"))
     v = tr.open_transfer(db, coord, w.client, "out", "New Provider AS", "2026-01-31")
     tr.record_consent(db, coord, v.id, "2026-02-01")
     for ref in (a, b):
@@ -144,7 +148,13 @@ def test_final_package_after_b_cut_over_brings_the_final_balance(db, b_db, coord
     early = ho.export_package(db, coord, tid, tmp_path / "early", keys=keys.a,
                               now=datetime(2026, 3, 10, 12, tzinfo=UTC))
     ho.import_package(b_db, coord, early.json_path, keys=keys.b)
-    _steps(b_db, coord, _b_transfer(b_db))  # B cuts over first
+    v = _steps(b_db, coord, _b_transfer(b_db))  # B cuts over first
+    # The plan moves with the client (deliverable 4): the one-off shift of the assistant who moves.
+    assert "1 planned shift(s) from the package" in v.changes
+    assert "1 planned shift(s) without an assistant who moves, not created" in v.changes
+    with b_db.read() as s:
+        (planned,) = s.execute(select(Shift)).scalars().all()
+        assert (planned.start_utc, planned.status) == (datetime(2026, 5, 5, 8, tzinfo=UTC), "planned")
     tr.complete_step(db, coord, tid, "cutover", "2026-04-30")
     final = ho.export_package(db, coord, tid, tmp_path / "final", keys=keys.a,
                               now=datetime(2026, 5, 2, 12, tzinfo=UTC))
