@@ -713,9 +713,9 @@ class ExportForm(TransferForm):
     def submit(self, values: dict[str, Any]) -> None:
         app = self.bpa
         assert self.view is not None
+        # The sender's name is the one of the provider's signing key (provider init).
         self.call_service(
-            "save", handover.export_package, app.db, app.actor, self.view.id, str(values["out_dir"]).strip(),
-            provider_name=app.settings.provider_name)
+            "save", handover.export_package, app.db, app.actor, self.view.id, str(values["out_dir"]).strip())
 
 
 def check_package_file(path: str) -> tuple[dict[str, Any] | None, list[FieldError]]:

@@ -40,6 +40,12 @@ from db import migrate  # noqa: E402
 from db.engine import Database, make_engine  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _own_data_folder(tmp_path, monkeypatch):
+    """Signing keys and trusted keys go to the test's folder, never the developer's data folder."""
+    monkeypatch.setenv("BPA_DATA_DIR", str(tmp_path / "bpa-data"))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """A migrated empty SQLite file, copied for each test (faster than migrating each time)."""

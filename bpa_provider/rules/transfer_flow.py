@@ -369,18 +369,21 @@ def due_dates(
     anchors: dict[str, date] = {
         ANCHOR_NOTICE: notice,
         ANCHOR_EFFECTIVE: effective,
-        ANCHOR_INFORM_BY: effective - _days(refusal_days),
+        # Informed by then, the deadline has passed on the effective date itself.
+        ANCHOR_INFORM_BY: effective - _days(refusal_days + 1),
     }
     known = [d for d in deadlines if d is not None]
     due: dict[str, date] = {}
     for s in steps:
         if s.due_offset.anchor == ANCHOR_REFUSAL_DEADLINE or ANCHOR_REFUSAL_DEADLINE in s.due_offset.not_before:
             if ANCHOR_REFUSAL_DEADLINE not in anchors:
+                # An assistant may refuse through the deadline day itself: the deadline has passed
+                # on the day after it.
                 if known:
-                    anchors[ANCHOR_REFUSAL_DEADLINE] = max(known)
+                    anchors[ANCHOR_REFUSAL_DEADLINE] = max(known) + _days(1)
                 else:
                     informed = informed_on if informed_on is not None else due["assistants_informed"]
-                    anchors[ANCHOR_REFUSAL_DEADLINE] = informed + _days(refusal_days)
+                    anchors[ANCHOR_REFUSAL_DEADLINE] = informed + _days(refusal_days + 1)
         due[s.code] = _resolve(s.due_offset, anchors, due)
     return due
 
@@ -460,7 +463,8 @@ def _check_assistants(state: TransferState, on: date, refusal_days: int, *, dead
                 min_days=refusal_days,
                 informed_on=format_date(a.informed_on),
             )
-        if deadlines_passed and on < a.refusal_deadline:
+        # The deadline day is the assistant's own: a refusal that day is in time (§ 16-3).
+        if deadlines_passed and on <= a.refusal_deadline:
             raise StepRefused(
                 "deadline_not_passed",
                 assistant_id=a.assistant_id,

@@ -240,6 +240,26 @@ def _window_sums(
     return out
 
 
+def worked_hours_in(session: Session, client_id: int, tz: str, first: date, last_exclusive: date,
+                    now: datetime, *, whole_shifts_started_before_end: bool = False) -> float:
+    """Worked hours of one client on the local days `[first, last_exclusive)` in zone `tz`: the
+    same sum as the reports (other services, e.g. the handover balance, ask here rather than
+    counting shifts a second way). With `whole_shifts_started_before_end`, a shift that starts
+    before `last_exclusive` counts whole — the hours after that midnight too (a night shift across
+    a provider switch is the old provider's)."""
+    if last_exclusive <= first:
+        return 0.0
+    sums = _window_sums(session, [_Window("w", first, last_exclusive)], [tz], now, [client_id]).get(client_id)
+    worked = sums.worked["w"] if sums else 0.0
+    if whole_shifts_started_before_end:
+        edge = local_day_start_utc(last_exclusive, tz)
+        for start, end in session.execute(select(Shift.start_utc, Shift.end_utc).where(
+                Shift.client_id == client_id, Shift.start_utc < edge, Shift.end_utc > edge,
+                Shift.start_utc >= edge - MAX_SHIFT, _worked_condition(now))).all():
+            worked += (end - edge).total_seconds() / 3600.0
+    return worked
+
+
 def _entry_sums(session: Session, first: date, last_exclusive: date, client_ids: Iterable[int] | None) -> dict[int, float]:
     q = (
         select(HourBalanceEntry.client_id, func.sum(HourBalanceEntry.hours))

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
-from bpa_provider.errors import FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError
 from bpa_provider.i18n import N_, _, render_message
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import days_left, effective_date, fk_provider_change_earliest, rehire_priority
@@ -713,6 +713,12 @@ def complete_step(
     errors: list[FieldError] = []
     day = _date(on, "on", _("Date"), errors)
     note = _text(note, "note", _("Note"), 500, errors, multiline=True)
+    today = today or date.today()
+    if day is not None and day > today:
+        # A step is recorded when it has happened: a cut-over "done" months ahead would end
+        # employments and the client's assignments now (issue 13, fix 8).
+        errors.append(FieldError("on", N_("cannot be after today ({today}): record a step when it is done"),
+                                 params={"today": format_date(today)}))
     if errors:
         raise ValidationError(errors)
     assert day is not None
@@ -731,7 +737,7 @@ def complete_step(
             if ctx.transfer.direction == "out":
                 changes = _cutover_out(s, actor, ctx)
             else:
-                from bpa_provider.services.handover import apply_cutover_in  # the package format lives there
+                from bpa_provider.services.handover_cutover import apply_cutover_in  # the package format lives there
 
                 changes = apply_cutover_in(s, actor, ctx)
         touch(ctx.transfer, flow.stage(state))
@@ -839,6 +845,11 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[str]:
     return changes
 
 
+#: A client's consent to hand over the client part is given for this switch: at most this many
+#: days before the notice date.
+CONSENT_BEFORE_NOTICE_DAYS = 366
+
+
 # --------------------------------------------------------------------------- assistants' dates
 
 
@@ -891,11 +902,24 @@ def inform_assistant(
         touch(ctx.transfer)
         refresh_due_dates(ctx, policy)
         s.flush()
+        late = late_deadline_warning(ctx.transfer.effective_date, until)
         audit.record(s, actor, "inform", "transfer_assistant", ta.id, subject=person.ref,
                      summary=f"informed {format_date(informed)} of transfer {ctx.transfer.id} "
-                             f"(client {ctx.client.ref}); refusal deadline {format_date(until)}",
+                             f"(client {ctx.client.ref}); refusal deadline {format_date(until)}"
+                             + (f"; {late.message}" if late else ""),
                      before=before, after=ta)
-        return _view(s, ctx, today or date.today())
+        return _view(s, ctx, today or date.today(), [late.localized()] if late else None)
+
+
+def late_deadline_warning(effective: date, deadline: date | None) -> ServiceError | None:
+    """Said aloud when an assistant's refusal deadline does not pass before the effective date:
+    cut-over then moves, and the other provider must be told (issue 13, fix 8)."""
+    if deadline is None or deadline < effective:
+        return None
+    return ServiceError(N_("the refusal deadline {deadline} is not before the effective date {effective}: cut-over "
+                           "cannot be before {earliest}; agree a new effective date with the other provider"),
+                        deadline=format_date(deadline), effective=format_date(effective),
+                        earliest=format_date(deadline + timedelta(days=1)))
 
 
 @service
@@ -952,10 +976,17 @@ def record_consent(
     require(actor, "transfer.write", what="record consent")
     errors: list[FieldError] = []
     day = None if withdraw else _date(on, "on", _("Consent date"), errors)
+    today = today or date.today()
+    if day is not None and day > today:
+        errors.append(FieldError("on", N_("cannot be after today ({today})"), params={"today": format_date(today)}))
     if errors:
         raise ValidationError(errors)
     with db.write() as s:
         ctx = _load_for_change(s, actor, transfer_id, version, "record consent", must_be="not_ended")
+        if day is not None and day < ctx.transfer.notice_date - timedelta(days=CONSENT_BEFORE_NOTICE_DAYS):
+            # A consent years before the switch was given for something else (issue 13, fix 8).
+            raise ValidationError(N_("cannot be more than a year before the notice date {date}"), field="on",
+                                  date=format_date(ctx.transfer.notice_date))
         before = ctx.transfer.model_dump()
         ctx.transfer.client_consent_on = day
         touch(ctx.transfer)
@@ -993,6 +1024,11 @@ def cancel_transfer(
         audit.record(s, actor, "cancel", "transfer", ctx.transfer.id, subject=ctx.client.ref,
                      summary=f"cancelled {format_date(day)}: {reason}", before=before, after=ctx.transfer)
         client = ctx.client
+        changes: list[str] = []
+        if ctx.transfer.direction == "in":
+            from bpa_provider.services.handover_apply import roll_back_incoming
+
+            changes = roll_back_incoming(s, actor, ctx, day)
         if ctx.transfer.direction == "out" and client.status == "transferring_out":
             cb = client.model_dump()
             client.status = "active"
@@ -1000,7 +1036,7 @@ def cancel_transfer(
             s.flush()
             audit.record(s, actor, "update", "client", client.id, subject=client.ref,
                          summary=f"active again: transfer {ctx.transfer.id} cancelled", before=cb, after=client)
-        return _view(s, ctx, today)
+        return _view(s, ctx, today, changes)
 
 
 __all__ = [

@@ -119,7 +119,7 @@ def test_happy_path(direction: str, country: str) -> None:
         "fk_notice": D(2027, 2, 9),
         "provider_told": D(2027, 2, 9),
         "assistants_informed": D(2027, 2, 12),
-        "refusal_deadline_passed": D(2027, 3, 3),
+        "refusal_deadline_passed": D(2027, 3, 4),  # the day after the latest deadline
         "handover": D(2027, 4, 20),
         "cutover": effective,
         "closed": D(2027, 5, 14),
@@ -206,7 +206,10 @@ def test_refusal_deadline_message_names_the_assistant_and_the_date() -> None:
         check_step(state, "refusal_deadline_passed", D(2027, 3, 13))
     assert err.value.message == "refusal deadline for assistant 7 has not passed (14.03.2027)"
     assert err.value.params == {"assistant_id": 7, "deadline": "14.03.2027"}
-    check_step(state, "refusal_deadline_passed", D(2027, 3, 14))
+    # The deadline day is the assistant's own: a refusal that day is in time (issue 13, fix 8).
+    with pytest.raises(StepRefused, match="has not passed"):
+        check_step(state, "refusal_deadline_passed", D(2027, 3, 14))
+    check_step(state, "refusal_deadline_passed", D(2027, 3, 15))
 
 
 def test_uninformed_assistant_blocks_informing_step() -> None:
@@ -243,7 +246,9 @@ def test_assistant_added_after_deadline_step_blocks_cutover() -> None:
     state = replace(state, assistants=(*state.assistants, late))
     with pytest.raises(StepRefused, match=r"assistant 2 has not passed \(09.05.2027\)"):
         check_step(state, "cutover", D(2027, 4, 30))
-    check_step(state, "cutover", D(2027, 5, 9))
+    with pytest.raises(StepRefused, match=r"assistant 2 has not passed"):
+        check_step(state, "cutover", D(2027, 5, 9))  # the deadline day is still the assistant's
+    check_step(state, "cutover", D(2027, 5, 10))
 
 
 def test_dates_may_not_precede_notice_or_earlier_steps() -> None:
@@ -310,7 +315,7 @@ def test_due_dates_with_month_end_notice() -> None:
     assert due["municipality_signed"] == due["provider_told"] == D(2027, 2, 14)
     assert due["assistants_informed"] == D(2027, 2, 14)
     assert due["fk_notice"] == D(2027, 3, 15)
-    assert due["refusal_deadline_passed"] == D(2027, 2, 28)
+    assert due["refusal_deadline_passed"] == D(2027, 3, 1)
     assert due["handover"] == D(2027, 4, 23)
     assert due["cutover"] == effective
     assert due["closed"] == D(2027, 5, 14)
@@ -323,12 +328,12 @@ def test_due_dates_in_leap_years() -> None:
     assert effective == D(2028, 2, 29)
     due = due_dates("in", "SE", notice, effective, informed_on=D(2028, 2, 15))
     assert due["fk_notice"] == D(2028, 1, 15)
-    assert due["refusal_deadline_passed"] == D(2028, 2, 29)
-    assert due["cutover"] == D(2028, 2, 29)
+    assert due["refusal_deadline_passed"] == D(2028, 3, 1)
+    assert due["cutover"] == D(2028, 3, 1)
     # Notice on the leap day itself.
     due = due_dates("in", "NO", D(2028, 2, 29), D(2028, 5, 29))
     assert due["assistants_informed"] == D(2028, 3, 14)
-    assert due["refusal_deadline_passed"] == D(2028, 3, 28)
+    assert due["refusal_deadline_passed"] == D(2028, 3, 29)
 
 
 @pytest.mark.parametrize(
@@ -350,12 +355,13 @@ def test_due_dates_when_the_effective_date_is_close() -> None:
     notice, effective = D(2027, 3, 1), D(2027, 3, 11)
     due = due_dates("out", "NO", notice, effective)
     assert due["client_signed"] == due["assistants_informed"] == notice
-    assert due["refusal_deadline_passed"] == D(2027, 3, 15)
-    assert due["handover"] == due["cutover"] == D(2027, 3, 15)
-    assert due["closed"] == D(2027, 3, 29)
-    # With twenty days, informing is due six days before the effective date at the latest.
+    assert due["refusal_deadline_passed"] == D(2027, 3, 16)
+    assert due["handover"] == due["cutover"] == D(2027, 3, 16)
+    assert due["closed"] == D(2027, 3, 30)
+    # With twenty days, informing is due five days after notice: the 14 days and the deadline
+    # day itself have then passed before the effective date.
     due = due_dates("out", "NO", notice, D(2027, 3, 21))
-    assert due["assistants_informed"] == D(2027, 3, 7)
+    assert due["assistants_informed"] == D(2027, 3, 6)
     assert due["cutover"] == D(2027, 3, 21)
 
 
@@ -363,8 +369,8 @@ def test_due_dates_follow_actual_deadlines_and_policy() -> None:
     notice, effective = D(2027, 1, 31), D(2027, 4, 30)
     deadlines = [D(2027, 3, 1), None, D(2027, 5, 6)]
     due = due_dates("out", "NO", notice, effective, deadlines=deadlines)
-    assert due["refusal_deadline_passed"] == D(2027, 5, 6)
-    assert due["cutover"] == D(2027, 5, 6)
+    assert due["refusal_deadline_passed"] == D(2027, 5, 7)
+    assert due["cutover"] == D(2027, 5, 7)
     due = due_dates("out", "NO", notice, effective, policy=TransferPolicy(inform_days=10, close_days=30))
     assert due["assistants_informed"] == D(2027, 2, 10)
     assert due["closed"] == D(2027, 5, 30)
@@ -466,10 +472,10 @@ def test_random_sequences_keep_the_invariants(
                     assert on >= state.effective_date
                     for a in state.assistants:
                         assert a.informed_on is not None and a.refusal_deadline is not None
-                        assert on >= a.refusal_deadline
+                        assert on > a.refusal_deadline
                         assert refusal_deadline_valid(a.informed_on, a.refusal_deadline)
                 if code == "refusal_deadline_passed":
-                    assert all(a.refusal_deadline and on >= a.refusal_deadline for a in state.assistants)
+                    assert all(a.refusal_deadline and on > a.refusal_deadline for a in state.assistants)
                 if code == "closed":
                     assert "municipality_signed" in before.done
             last = max(last, on)
@@ -518,9 +524,10 @@ def test_a_patient_coordinator_always_reaches_closed(
         if step.code == "assistants_informed":
             on = max([on, *(a.informed_on for a in assistants if a.informed_on)])
         if step.code == "refusal_deadline_passed":
-            on = max([on, *(a.refusal_deadline for a in assistants if a.refusal_deadline)])
+            on = max([on, *(a.refusal_deadline + timedelta(days=1) for a in assistants if a.refusal_deadline)])
         if step.code == "cutover":
-            earliest = max([effective, *(a.refusal_deadline for a in assistants if a.refusal_deadline)])
+            earliest = max([effective, *(a.refusal_deadline + timedelta(days=1)
+                                         for a in assistants if a.refusal_deadline)])
             with pytest.raises(StepRefused) as err:
                 check_step(state, "cutover", earliest - timedelta(days=1))
             assert err.value.rule in {"cutover_before_effective", "deadline_not_passed", "before_last_step", "before_notice"}

@@ -92,15 +92,19 @@ async def test_complete_the_next_step_with_a_date(make_app, fixed_db, outgoing):
         form = app.screen
         assert isinstance(form, StepForm)
         assert row(form, "step").raw_value() == "client_signed"
-        row(form, "on").query_one(Input).value = "04.03.2026"
+        row(form, "on").query_one(Input).value = "04.03.2026"  # after the app's today: refused
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        row(form, "on").query_one(Input).value = "02.03.2026"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is detail
         assert detail.view.state == "client_signed"
-        assert cells(detail.query_one("#steps", DataTable), 1)[1:3] == ["04.03.2026", "DONE"]
+        assert cells(detail.query_one("#steps", DataTable), 1)[1:3] == ["02.03.2026", "DONE"]
     saved = tr.get_transfer(fixed_db, A, outgoing.id, today=fixed_data.TODAY)
     step = next(s for s in saved.steps if s.code == "client_signed")
-    assert (step.done_on, step.done_by) == (date(2026, 3, 4), "coord")
+    assert (step.done_on, step.done_by) == (date(2026, 3, 2), "coord")
 
 
 async def test_step_out_of_order_is_refused_inline_and_nothing_changes(make_app, fixed_db, outgoing):
@@ -199,6 +203,9 @@ async def test_export_the_package_from_the_screen(make_app, fixed_db, outgoing, 
         current = records.get(fixed_db, A, "assistant", aid)
         records.update(fixed_db, A, "assistant", aid, current.version, {"national_id": fixed_data.fnr(born)})
     out = tmp_path / "packages"
+    from bpa_provider.signing import Keyring
+
+    Keyring.default().init("bpa-provider")  # the provider's signing key (provider init)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         detail = await open_detail(app, pilot)
@@ -212,7 +219,7 @@ async def test_export_the_package_from_the_screen(make_app, fixed_db, outgoing, 
         assert app.screen is detail
         shown = str(detail.query_one("#export-result", Static).render())
     files = sorted(out.glob("handover-K-0001-*"))
-    assert [p.suffix for p in files] == [".json", ".md"]
+    assert [p.name.split(".", 1)[1] for p in files] == ["json", "json.sig", "md"]
     digest = hashlib.sha256(files[0].read_bytes()).hexdigest()
     assert f"SHA-256: {digest}" in shown
     assert str(files[0]) in shown
@@ -244,7 +251,14 @@ async def test_import_a_package_opens_the_incoming_transfer(make_app, fixed_db, 
         aid = records.find_id(fixed_db, A, "assistant", ref)
         current = records.get(fixed_db, A, "assistant", aid)
         records.update(fixed_db, A, "assistant", aid, current.version, {"national_id": fixed_data.fnr(born)})
-    package = handover.export_package(fixed_db, A, outgoing.id, tmp_path).json_path
+    # The two providers' signing keys: ours (the receiver's, in the data folder) trusts the sender's.
+    from bpa_provider.signing import Keyring
+
+    sender, receiver = Keyring(tmp_path / "sender-keys"), Keyring.default()
+    sender.init("bpa-provider")
+    receiver.init("Aleris Omsorg")
+    receiver.trust("bpa-provider", sender.public_key())
+    package = handover.export_package(fixed_db, A, outgoing.id, tmp_path, keys=sender).json_path
     app = make_app(db=sqlite_db)  # the receiving provider's empty database
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_list(app, pilot)

@@ -19,6 +19,7 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.services import handover as ho
 from bpa_provider.services import records
 from bpa_provider.services import transfers as tr
+from handover_keys import pair, sign_file
 from transfer_builders import build, count
 from db.engine import Database, make_engine
 from db.models import (
@@ -100,7 +101,8 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
         tr.inform_assistant(db, coord, v.id, ref, "2026-02-11", "2026-02-25")
     tr.record_refusal(db, coord, v.id, b, "2026-02-20")
 
-    r = ho.export_package(db, coord, v.id, tmp_path / "out", provider_name="Old Provider AS", now=NOW)
+    keys = pair(tmp_path)
+    r = ho.export_package(db, coord, v.id, tmp_path / "out", keys=keys.a, now=NOW)
     raw = r.json_path.read_bytes()
     assert r.sha256 == hashlib.sha256(raw).hexdigest()
     assert stat.S_IMODE(r.json_path.stat().st_mode) == 0o600
@@ -112,7 +114,7 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
 
     pkg = json.loads(raw)
     text = raw.decode()
-    assert pkg["schema_version"] == "1" and pkg["from_provider"]["name"] == "Old Provider AS"
+    assert pkg["schema_version"] == "2" and pkg["from_provider"]["name"] == "Old Provider AS"
     (entry,) = pkg["employment_part"]["assistants"]
     assert entry["sender_ref"] == a and entry["employment"]["seniority_date"] == "2019-03-01"
     assert entry["police_certificate"] == {"checked": True, "checked_on": "2024-12-01"}
@@ -129,7 +131,8 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
     assert entry["national_id"] not in md and entry["national_id"][:6] in md and r.sha256 in md
 
     # The receiving installation, empty until now.
-    got = ho.import_package(second_db, coord, r.json_path)
+    got = ho.import_package(second_db, coord, r.json_path, keys=keys.b)
+    assert got.signed_by == "Old Provider AS"
     assert (got.client_ref, got.assistants, got.opening_balance, got.updated) == ("K-0001", ("A-0001",), 340.29, False)
     with second_db.read() as s:
         client = s.execute(select(Client)).scalar_one()
@@ -144,13 +147,13 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
         assert s.execute(select(HandoverExport.payload)).scalar_one() == raw.decode()
         assert s.execute(select(Employment)).first() is None  # not before cut-over
     with pytest.raises(ValidationError, match="already imported"):
-        ho.import_package(second_db, coord, r.json_path)
+        ho.import_package(second_db, coord, r.json_path, keys=keys.b)
     with pytest.raises(ValidationError, match="outgoing transfer"):
-        ho.export_package(second_db, coord, t.id, tmp_path / "nope")
+        ho.export_package(second_db, coord, t.id, tmp_path / "nope", keys=keys.b)
 
     for code, on in [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
                      ("municipality_signed", "2026-02-01"), ("provider_told", "2026-02-01"),
-                     ("assistants_informed", "2026-02-11"), ("refusal_deadline_passed", "2026-02-25"),
+                     ("assistants_informed", "2026-02-11"), ("refusal_deadline_passed", "2026-02-26"),
                      ("handover", "2026-03-11"), ("cutover", "2026-04-30")]:
         tv = tr.complete_step(second_db, coord, t.id, code, on)
     assert tv.assistants[0].status == "joining"
@@ -172,18 +175,19 @@ def test_export_without_consent_has_no_client_part_and_needs_employment_data(db,
     w = build(db, coord)
     v = tr.open_transfer(db, coord, w.client, "out", "New AS", "2026-01-31")
     out = tmp_path / "out"
-    r = ho.export_package(db, coord, v.id, out, now=NOW)
+    keys = pair(tmp_path, "Old AS", "New AS")
+    r = ho.export_package(db, coord, v.id, out, keys=keys.a, now=NOW)
     pkg = json.loads(r.json_path.read_text())
     assert pkg["client_part"] is None and r.client_part is False
-    assert pkg["from_provider"]["name"] == "bpa-provider"
+    assert pkg["from_provider"]["name"] == "Old AS"
     assert "consent is not recorded" in r.md_path.read_text()
     lonely = f.assistant(db, coord, name="No Papers")
     f.assignment(db, coord, lonely.ref, w.client)
     with pytest.raises(ValidationError) as exc:
-        ho.export_package(db, coord, v.id, out, now=NOW)
+        ho.export_package(db, coord, v.id, out, keys=keys.a, now=NOW)
     assert "has no national ID" in str(exc.value) and "has no employment" in str(exc.value)
     assert count(db, HandoverExport) == 1
-    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".md"]  # nothing half-written
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".md", ".sig"]  # nothing half-written
 
 
 # --------------------------------------------------------------------------- packages by hand
@@ -216,9 +220,21 @@ def valid_package() -> dict:
 
 
 def _write(tmp_path, pkg, name="pkg.json") -> Path:
+    """The package written and signed by "Old AS"."""
     path = tmp_path / name
     path.write_text(pkg if isinstance(pkg, str) else json.dumps(pkg), encoding="utf-8")
+    sign_file(hand_keys(tmp_path).a, path)
     return path
+
+
+def hand_keys(tmp_path):
+    """The keys of the hand-made packages: from "Old AS" to "Us" (made once per test)."""
+    if not (tmp_path / "keys-a").exists():
+        pair(tmp_path, "Old AS", "Us")
+    from bpa_provider.signing import Keyring
+    from handover_keys import Pair
+
+    return Pair(Keyring(tmp_path / "keys-a"), Keyring(tmp_path / "keys-b"))
 
 
 def _without(pkg, *keys):
@@ -235,7 +251,7 @@ def _bad(kind: str):
     if kind == "malformed":
         return json.dumps(good)[:-5], "file", "not valid JSON"
     if kind == "version":
-        return {**good, "schema_version": "2"}, "schema_version", "not supported"
+        return {**good, "schema_version": "3"}, "schema_version", "not supported"
     if kind == "missing":
         return _without(good, "employment_part", "assistants", 0, "employment", "hourly_wage"), \
             "employment_part.assistants[0].employment.hourly_wage", "missing"
@@ -254,7 +270,7 @@ def test_bad_packages_are_refused_with_nothing_written(db, coord, tmp_path, kind
     assert ho.validate_package(json.dumps(valid_package()).encode()) [1] == []
     pkg, field, words = _bad(kind)
     with pytest.raises(ValidationError) as exc:
-        ho.import_package(db, coord, _write(tmp_path, pkg))
+        ho.import_package(db, coord, _write(tmp_path, pkg), keys=hand_keys(tmp_path).b)
     assert words in (exc.value.for_field(field) or ""), exc.value.errors
     for model in (Client, Municipality, Assistant, Transfer, HandoverExport, HourBalanceEntry, AuditEvent):
         assert count(db, model) == 0
@@ -274,12 +290,13 @@ def test_every_problem_is_listed_at_once():
 
 def test_newer_package_updates_the_open_incoming_transfer(db, coord, tmp_path):
     first = valid_package()
-    r1 = ho.import_package(db, coord, _write(tmp_path, first, "v1.json"))
+    us = hand_keys(tmp_path).b
+    r1 = ho.import_package(db, coord, _write(tmp_path, first, "v1.json"), keys=us)
     second = copy.deepcopy(first)
     second["generated_at"] = "2026-03-20T12:00:00Z"
     second["employment_part"] = {"assistants": [], "refusals": [{"sender_ref": "A-0007", "refused_on": "2026-02-20"}]}
     second["client_part"]["hour_balance"].update(as_of="2026-03-20", decided_hours=110.0, balance_hours=70.0)
-    r2 = ho.import_package(db, coord, _write(tmp_path, second, "v2.json"))
+    r2 = ho.import_package(db, coord, _write(tmp_path, second, "v2.json"), keys=us)
     assert (r2.transfer_id, r2.updated, r2.client_ref) == (r1.transfer_id, True, r1.client_ref)
     with db.read() as s:
         ta = s.execute(select(TransferAssistant)).scalar_one()
@@ -293,11 +310,12 @@ def test_newer_package_updates_the_open_incoming_transfer(db, coord, tmp_path):
 def test_swedish_round_trip_keeps_personnummer_and_fk_step(db, second_db, coord, tmp_path):
     w = build(db, coord, country="se", muni="Bjuv", assistants=1)
     v = tr.open_transfer(db, coord, w.client, "out", "Assistans AB", "2026-01-15")
-    r = ho.export_package(db, coord, v.id, tmp_path / "out", now=NOW)
+    keys = pair(tmp_path, "Gamla Assistans AB", "Assistans AB")
+    r = ho.export_package(db, coord, v.id, tmp_path / "out", keys=keys.a, now=NOW)
     pkg = json.loads(r.json_path.read_text())
     assert pkg["transfer"]["basis"] == "new_employment" and pkg["client_part"] is None
     assert "employs the assistants anew" in r.md_path.read_text()
-    got = ho.import_package(second_db, coord, r.json_path)
+    got = ho.import_package(second_db, coord, r.json_path, keys=keys.b)
     view = tr.get_transfer(second_db, coord, got.transfer_id)
     assert view.country == "SE" and "fk_notice" in [s.code for s in view.steps]
     assert "new employment with us" in view.assistants[0].consequence

@@ -99,12 +99,15 @@ def test_export_handover_prints_paths_and_checksum(sqlite_db, admin, cli, tmp_pa
     w = build(sqlite_db, admin, assistants=1)
     cli("transfer", "open", w.client, "--direction", "out", "--counterpart", "Aleris", "--notice-date", "31.01.2026")
     code, out, err = cli("export", "handover", "1", "--out", str(tmp_path / "pkg"))
+    assert code == 2 and "provider init" in err and len(err.splitlines()) == 1  # no key, no package
+    assert cli("provider", "init", "--name", "Omsorg AS")[0] == 0
+    code, out, err = cli("export", "handover", "1", "--out", str(tmp_path / "pkg"))
     assert code == 0, err
     lines = out.splitlines()
     json_path = Path(lines[1])
     import hashlib
 
-    assert json_path.suffix == ".json" and lines[2].endswith(".md")
-    assert lines[3] == f"SHA-256 {hashlib.sha256(json_path.read_bytes()).hexdigest()}"
+    assert json_path.suffix == ".json" and lines[2].endswith(".json.sig") and lines[3].endswith(".md")
+    assert lines[4] == f"SHA-256 {hashlib.sha256(json_path.read_bytes()).hexdigest()}"
     code, _out, err = cli("export", "handover", "7", "--out", str(tmp_path / "pkg"))
     assert code == 2 and "Transfer 7 does not exist" in err

@@ -60,7 +60,7 @@ def test_walk_every_step_in_and_out_norway_and_sweden(db, coord, direction, coun
             for person in v.assistants:
                 v = tr.inform_assistant(db, coord, v.id, person.ref, day, day + timedelta(days=14))
         if code == "refusal_deadline_passed":
-            day += timedelta(days=14)
+            day += timedelta(days=15)
         if code == "cutover":
             day = v.effective_date
         v = tr.complete_step(db, coord, v.id, code, day)
@@ -102,7 +102,7 @@ def test_outgoing_norway_in_detail(db, coord):
         v = tr.inform_assistant(db, coord, v.id, ref, "2026-02-11", "2026-02-25", today=D("2026-02-11"))
     assert v.assistants[0].deadline_days_left == 14
     # The deadline steps move to the actual deadline.
-    assert next(s for s in v.steps if s.code == "refusal_deadline_passed").due_date == D("2026-02-25")
+    assert next(s for s in v.steps if s.code == "refusal_deadline_passed").due_date == D("2026-02-26")
 
     v = tr.record_refusal(db, coord, v.id, b, "2026-02-20")
     refused = next(x for x in v.assistants if x.ref == b)
@@ -115,7 +115,9 @@ def test_outgoing_norway_in_detail(db, coord):
     v = tr.complete_step(db, coord, v.id, "assistants_informed", "2026-02-12")
     with pytest.raises(ValidationError, match=r"has not passed \(25.02.2026\)"):
         tr.complete_step(db, coord, v.id, "refusal_deadline_passed", "2026-02-24")
-    v = tr.complete_step(db, coord, v.id, "refusal_deadline_passed", "2026-02-25")
+    with pytest.raises(ValidationError, match=r"has not passed \(25.02.2026\)"):  # the deadline day
+        tr.complete_step(db, coord, v.id, "refusal_deadline_passed", "2026-02-25")
+    v = tr.complete_step(db, coord, v.id, "refusal_deadline_passed", "2026-02-26")
     v = tr.complete_step(db, coord, v.id, "handover", "2026-04-20", note="sent by e-mail")
     with pytest.raises(ValidationError, match="cut-over cannot be before the effective date 30.04.2026"):
         tr.complete_step(db, coord, v.id, "cutover", "2026-04-29")
@@ -150,7 +152,7 @@ def test_refusal_without_priority_and_assistant_with_another_client(db, coord):
     assert y.other_clients == (other.ref,) and f"stays employed with us for {other.ref}" in y.consequence
     for code, on in [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
                      ("municipality_signed", "2026-02-01"), ("provider_told", "2026-02-01"),
-                     ("assistants_informed", "2026-02-01"), ("refusal_deadline_passed", "2026-02-15"),
+                     ("assistants_informed", "2026-02-01"), ("refusal_deadline_passed", "2026-02-16"),
                      ("handover", "2026-04-01"), ("cutover", "2026-04-30")]:
         v = tr.complete_step(db, coord, v.id, code, on)
     assert _employments(db, a)[0].end_date == D("2026-04-29")
@@ -174,7 +176,7 @@ def test_sweden_outgoing_notice_and_fk_step(db, coord):
     v = tr.inform_assistant(db, coord, v.id, w.assistants[0], "2026-03-20", "2026-04-03")
     assert v.assistants[0].status == "ends" and "20.04.2026" in v.assistants[0].consequence
     for code, on in [("fk_notice", "2026-02-01"), ("provider_told", "2026-03-01"),
-                     ("assistants_informed", "2026-03-20"), ("refusal_deadline_passed", "2026-04-03"),
+                     ("assistants_informed", "2026-03-20"), ("refusal_deadline_passed", "2026-04-04"),
                      ("handover", "2026-04-08"), ("cutover", "2026-04-15")]:
         v = tr.complete_step(db, coord, v.id, code, on)
     emp = _employments(db, w.assistants[0])[0]

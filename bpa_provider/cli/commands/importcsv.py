@@ -21,7 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import a CSV file (every row or none; see docs/import.md)")
     p.add_argument("kind", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
     p.add_argument("file", metavar="FILE",
-                   help="CSV file ('-': standard input); UTF-8 or Windows-1252, ';' or ',' separated")
+                   help="CSV file ('-': standard input); UTF-8 or Windows-1252, ';' or ',' separated "
+                        "(handover: the package, or - for a signed envelope on standard input)")
+    p.add_argument("--signature", metavar="SIGFILE", help="handover: the package's signature (default FILE.sig)")
+    p.add_argument("--accept-unsigned", action="store_true",
+                   help="handover: accept a package without a signature (admin only, logged)")
     p.set_defaults(func=run)
 
 
@@ -56,9 +60,31 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
 def _handover(ctx, args) -> int:  # noqa: ANN001
     try:
-        from bpa_provider.services.handover import import_package
+        from bpa_provider.services.handover import MAX_PACKAGE_BYTES, import_package
     except ImportError:
         raise CliError(_("importing a handover package is not available in this version")) from None
-    result = import_package(ctx.database(), ctx.actor(), args.file)
-    ctx.out.write(_("Handover package imported: transfer {id}.").format(id=result.transfer_id) + "\n")
+    if args.signature and ctx.remote:
+        raise CliError(_("--signature names a file on the server: send a signed envelope on standard input"))
+    if args.file == "-":
+        # Standard input (over SSH): a signed envelope, read to one byte past the limit so a huge
+        # stream is refused without being held in memory; nothing is written to the server's disk.
+        raw = sys.stdin.buffer.read(MAX_PACKAGE_BYTES + 1)
+        result = import_package(ctx.database(), ctx.actor(), raw=raw, accept_unsigned=args.accept_unsigned)
+    else:
+        result = import_package(ctx.database(), ctx.actor(), args.file, signature_path=args.signature,
+                                accept_unsigned=args.accept_unsigned)
+    signed = (_("signed by {name}").format(name=result.signed_by) if result.signed_by
+              else _("UNSIGNED, accepted by an admin"))
+    if getattr(result, "kind", None) == "receipt":
+        ctx.out.write(_("Receipt recorded on transfer {id} ({signed}).").format(id=result.transfer_id,
+                                                                           signed=signed) + "\n")
+    elif getattr(result, "kind", None) == "cancellation":
+        ctx.out.write(_("Transfer {id} cancelled by the other provider ({signed}).").format(
+            id=result.transfer_id, signed=signed) + "\n")
+    else:
+        ctx.out.write(_("Handover package imported: transfer {id} ({signed}).").format(id=result.transfer_id,
+                                                                                      signed=signed) + "\n")
+        for warning in result.warnings:
+            ctx.out.write(_("Note: {warning}").format(warning=warning) + "\n")
+    ctx.out.write(f"SHA-256 {result.sha256}\n")
     return 0
