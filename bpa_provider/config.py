@@ -194,7 +194,7 @@ _TOP_LEVEL = ("database_url", "lang", "provider_name", "smtp_url", "mail_from")
 # Tables of wage-type codes (WageTypes) -> the prefix of their variables (BPA_WAGE_TYPE_NIGHT).
 _CODE_TABLES = {"wage_types": "WAGE_TYPE", "paxml_codes": "PAXML_CODE"}
 # Read elsewhere, but settings all the same (sshkeys.py, the config path itself).
-_ENV_ONLY = ("BPA_CONFIG", "BPA_AUTHORIZED_KEYS")
+_ENV_ONLY = ("BPA_CONFIG", "BPA_AUTHORIZED_KEYS", "BPA_DATA_DIR", "BPA_AUDIT_ANCHOR", "BPA_AUDIT_SYSLOG")
 _ENV_IGNORED_PREFIX = "BPA_TEST_"
 _LANGUAGE_CODES = {"nb": "nb", "no": "nb", "nn": "nb", "en": "en", "sv": "sv"}
 

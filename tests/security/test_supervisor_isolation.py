@@ -121,6 +121,9 @@ def commands(out_dir: Path, outside_shifts: list[int]) -> list[list[str]]:
         ["roster", "vacant", "--from", "2026-03-01", "--to", "2026-03-31"],
         ["roster", "vacant", "--from", "2026-03-01", "--to", "2026-03-31", "--client", "K-0002"],
         ["notify", "list"], ["notify", "send"],
+        ["export", "receipt", "1", "--out", "-"], ["export", "cancellation", "1", "--out", "-"],
+        ["provider", "show"], ["provider", "init", "--name", "Other"],
+        ["provider", "trust", "Other", str(out_dir / "none.pub")],
     ]
     cmds += [argv for argv in later if tuple(argv[:2]) in leaves or tuple(argv[:1]) in leaves]
     for sid in outside_shifts:
