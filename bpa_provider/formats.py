@@ -76,8 +76,8 @@ def format_value(value: object, lang: str | None = None) -> object:
         return format_datetime(value, lang)
     if isinstance(value, date):
         return format_date(value, lang)
-    if isinstance(value, Decimal):
-        return format_money(value, lang)
+    if isinstance(value, Decimal):  # money: two decimals (no grouping: tables and messages stay compact)
+        return format_number(value, 2, trim=False, lang=lang)
     if isinstance(value, float):
         return format_number(value, lang=lang)
     return value

@@ -8,7 +8,6 @@ Catalogs live in `bpa_provider/locale/<lang>/LC_MESSAGES/bpa.po` and are compile
 from __future__ import annotations
 
 import gettext
-import locale
 import os
 from pathlib import Path
 
@@ -21,7 +20,8 @@ _lang = "en"
 
 
 def detect_language(explicit: str | None = None) -> str:
-    """`--lang`, then BPA_LANG, then the locale (LANGUAGE/LC_ALL/LANG); English if none match."""
+    """`--lang`, then BPA_LANG, then the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG — over SSH
+    they come from the laptop through AcceptEnv); English if none names nb/no/nn, sv or en."""
     candidates = [explicit, os.environ.get("BPA_LANG")]
     for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         candidates.append(os.environ.get(var))

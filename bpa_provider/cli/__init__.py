@@ -26,7 +26,7 @@ import sys
 from typing import MutableMapping, Sequence
 
 from bpa_provider.crashlog import log_crash
-from bpa_provider.cli.context import CliError, Context
+from bpa_provider.cli.context import Context
 from bpa_provider.config import ConfigError
 from bpa_provider.errors import ServiceError
 from bpa_provider.i18n import LANGUAGES, N_, _, current_language, set_language
@@ -198,15 +198,20 @@ def remote_argv(original: str | None, commands: set[str]) -> list[str] | None:
         if name.startswith("--") and len(name) > 2 and any(o.startswith(name) for o in _IDENTITY_OPTIONS):
             raise Refused(N_("“{option}” cannot be given over SSH: your key decides who you are and which database"),
                           option=name)
-    if words[0] in ("-h", "--help"):
+    # `--lang nb` may stand anywhere, also before the command (`ssh … --lang nb list clients`);
+    # alone it opens the app in that language.
+    first = take_lang(words, strict=False)[0][:1]
+    if not first:
+        return None
+    if first[0] in ("-h", "--help"):
         return ["--help"]
-    if words[0] == "--version":
+    if first[0] == "--version":
         return ["--version"]
-    if words[0] not in commands:
+    if first[0] not in commands:
         raise Refused(N_("“{word}” is not a bpa-provider command; this key runs only bpa-provider "
-                         "(no shell, no file copy)"), word=words[0][:40])
-    if words[0] in REMOTE_REFUSED:
-        raise Refused(N_("“{word}” runs only on the server itself, not over SSH"), word=words[0])
+                         "(no shell, no file copy)"), word=first[0][:40])
+    if first[0] in REMOTE_REFUSED:
+        raise Refused(N_("“{word}” runs only on the server itself, not over SSH"), word=first[0])
     return words
 
 
@@ -332,7 +337,9 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
                 inner, inner_lang = take_lang(inner)
         except Refused as exc:
             return refuse_forced(args, exc.localized(), exc.message)
-        if inner is not None:
+        if inner is None:
+            args.lang = args.lang or _lang_asked(os.environ.get("SSH_ORIGINAL_COMMAND"))
+        else:
             outer = args
             try:
                 args = parser.parse_args(inner)

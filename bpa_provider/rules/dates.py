@@ -1,7 +1,10 @@
 """Parsing and formatting of the dates and months people type.
 
 Coordinators type `dd.mm.yyyy` (the Norwegian habit) or ISO `YYYY-MM-DD`; both are accepted
-everywhere (forms, CLI, import) through this one module, and dates are shown as `dd.mm.yyyy`.
+everywhere (forms, CLI, import) through this one module. `format_date` here is the fixed
+`dd.mm.yyyy` of files and the access log; what a person reads goes through `bpa_provider.formats`
+(the language's way: `2026-12-31` in Swedish). Refusals are `errors.Invalid`: a message id with
+parameters, translated where shown.
 """
 
 from __future__ import annotations

@@ -118,11 +118,23 @@ def _forced(monkeypatch, command: str) -> None:
     monkeypatch.setenv("SSH_ORIGINAL_COMMAND", command)
 
 
-def test_over_ssh_lang_inside_the_command(company, capsys, monkeypatch):
-    _forced(monkeypatch, "list decisions --lang sv")
+@pytest.mark.parametrize("command", ["list decisions --lang sv", "--lang=sv list decisions",
+                                     "bpa-provider --lang sv list decisions"])
+def test_over_ssh_lang_inside_the_command(company, capsys, monkeypatch, command):
+    _forced(monkeypatch, command)
     code, out, err = run(capsys, "--db", company, "--as", getpass.getuser())
     assert (code, err) == (0, "")
     assert "Ärendenummer" in out and "2026-12-31" in out
+
+
+def test_over_ssh_lang_alone_opens_the_app_in_that_language(company, monkeypatch):
+    import screens.app
+
+    opened = {}
+    monkeypatch.setattr(screens.app, "run_app", lambda db, actor, lang=None, settings=None: opened.update(lang=lang))
+    _forced(monkeypatch, "--lang nb")
+    assert main(["--db", company, "--as", getpass.getuser()]) == 0
+    assert opened == {"lang": "nb"}
 
 
 def test_over_ssh_refusals_in_the_language_asked_or_sent(capsys, monkeypatch):

@@ -41,3 +41,15 @@ def test_message_parameters_follow_the_language_and_english_stays_english():
     finally:
         i18n.set_language("en")
     assert problem.message == str(problem) == "must be at least 0.25"
+
+
+def test_every_column_of_the_record_lists_has_a_translated_heading():
+    from bpa_provider.headings import HEADINGS
+    from bpa_provider.locale import extract
+    from bpa_provider.services.listing import COLUMNS
+
+    keys = {key for columns in COLUMNS.values() for key in columns}
+    assert keys <= set(HEADINGS), sorted(keys - set(HEADINGS))
+    for lang in ("nb", "sv"):
+        entries = extract.po_entries((extract.HERE / lang / "LC_MESSAGES" / "bpa.po").read_text(encoding="utf-8"))
+        assert [h for h in HEADINGS.values() if not entries.get(h)] == [], lang

@@ -7,7 +7,7 @@ import argparse
 from datetime import date
 
 from bpa_provider.cli.context import CliError, add_format, date_arg
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, Msg, _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def parse_day(text: str, what: str) -> date:
     """A typed date, or a one-line CliError naming the option."""
     value = date_arg(text, what)
     if value is None:
-        raise CliError(f"{what}: a date is required (dd.mm.yyyy or YYYY-MM-DD)")
+        raise CliError(N_("{flag}: {problem}"), flag=what, problem=Msg(N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)")))
     return value
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.i18n import N_
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -100,16 +101,16 @@ def _read_key(ctx, name: str) -> str:  # noqa: ANN001
     if name == "-":
         return sys.stdin.read(16_384)
     if ctx.remote:
-        raise CliError("over SSH give the key on standard input: ... users key add NAME - < key.pub")
+        raise CliError(N_("over SSH give the key on standard input: ... users key add NAME - < key.pub"))
     path = Path(name).expanduser()
     try:
         if path.stat().st_size > 16_384:
-            raise CliError(f"{name} is too large to be a public key")
+            raise CliError(N_("{name} is too large to be a public key"), name=name)
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CliError(f"no such file: {name}") from None
+        raise CliError(N_("no such file: {name}"), name=name) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read {name} ({type(exc).__name__})") from None
+        raise CliError(N_("cannot read {name} ({detail})"), name=name, detail=type(exc).__name__) from None
 
 
 def _key_add(ctx, args) -> int:  # noqa: ANN001
