@@ -20,7 +20,9 @@ The file:
     client_years = 5
 
 A new group of settings is a frozen dataclass of plain values (int, float, bool, str, tuple of
-ints) added to `SECTIONS` with its environment prefix, and a field of `Settings`.
+ints): its defaults go into `SECTIONS` under the table's name with the prefix of its variables
+(`"wage_types": (WageTypes(), "BPA_WAGE_TYPE_", 0)`), and a field of the same name into
+`Settings`; reading, checking and the list of known variables follow from that entry.
 Variables of the test suite (`BPA_TEST_*`) are not settings and are left alone.
 """
 
@@ -95,11 +97,12 @@ class ConfigError(ServiceError, ValueError):
     exit_code = 2
 
 
-# Tables of the file -> (their dataclass, the prefix of their environment variables, the largest
-# whole number allowed). Top-level keys and variables that are not in a table are listed below.
-SECTIONS: dict[str, tuple[type, str, int]] = {
-    "policy": (Policy, "BPA_", 10_000),
-    "retention": (RetentionPolicy, "BPA_RETENTION_", 100),
+# Tables of the file -> (their defaults, the prefix of their environment variables, the largest
+# whole number allowed). Each is also a field of Settings. Top-level keys and variables that are
+# not in a table are listed below.
+SECTIONS: dict[str, tuple[Any, str, int]] = {
+    "policy": (Policy(), "BPA_", 10_000),
+    "retention": (RetentionPolicy(), "BPA_RETENTION_", 100),
 }
 _TOP_LEVEL = ("database_url", "lang", "provider_name")
 # Read elsewhere, but settings all the same (sshkeys.py, the config path itself).
@@ -198,17 +201,16 @@ def _read_file(path: Path) -> dict[str, Any]:
 
 
 def _section(name: str, data: Mapping[str, Any], env: Mapping[str, str], file: str) -> Any:
-    cls, prefix, largest = SECTIONS[name]
+    defaults, prefix, largest = SECTIONS[name]
     table = data.get(name, {})
     if not isinstance(table, dict):
         raise ConfigError(N_("{where}: must be a table ([{name}])"), where=f"{file}: {name}", name=name)
-    names = [f.name for f in fields(cls)]
+    names = [f.name for f in fields(defaults)]
     for key in table:
         if key not in names:
             raise _unknown(f"{file}: [{name}]", key, names)
-    defaults = cls()
     updates = {}
-    for f in fields(cls):
+    for f in fields(defaults):
         var = f"{prefix}{f.name.upper()}"
         if var in env:
             updates[f.name] = _coerce(getattr(defaults, f.name), env[var], var, largest)
@@ -219,8 +221,8 @@ def _section(name: str, data: Mapping[str, Any], env: Mapping[str, str], file: s
 
 def _known_variables() -> set[str]:
     known = set(_ENV_ONLY) | {f"BPA_{k.upper()}" for k in _TOP_LEVEL}
-    for cls, prefix, _largest in SECTIONS.values():
-        known |= {f"{prefix}{f.name.upper()}" for f in fields(cls)}
+    for defaults, prefix, _largest in SECTIONS.values():
+        known |= {f"{prefix}{f.name.upper()}" for f in fields(defaults)}
     return known
 
 
@@ -274,6 +276,5 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         database_url=top.get("database_url"),
         lang=top.get("lang"),
         provider_name=top.get("provider_name") or "bpa-provider",
-        policy=_section("policy", data, env, file),
-        retention=_section("retention", data, env, file),
+        **{name: _section(name, data, env, file) for name in SECTIONS},
     )
