@@ -105,8 +105,9 @@ SECTIONS: dict[str, tuple[Any, str, int]] = {
     "retention": (RetentionPolicy(), "BPA_RETENTION_", 100),
 }
 _TOP_LEVEL = ("database_url", "lang", "provider_name")
-# Read elsewhere, but settings all the same (sshkeys.py, the config path itself).
-_ENV_ONLY = ("BPA_CONFIG", "BPA_AUTHORIZED_KEYS")
+# Read elsewhere, but settings all the same: the config path itself, the authorized_keys file
+# (sshkeys.py), the data folder (signing keys of handover packages).
+_ENV_ONLY = ("BPA_CONFIG", "BPA_AUTHORIZED_KEYS", "BPA_DATA_DIR")
 _ENV_IGNORED_PREFIX = "BPA_TEST_"
 _LANGUAGE_CODES = {"nb": "nb", "no": "nb", "nn": "nb", "en": "en", "sv": "sv"}
 
