@@ -52,10 +52,10 @@ def run(ctx, args) -> int:  # noqa: ANN001
             month=args.month, n=len(found)))
     if not args.out:
         raise CliError(_("--out FILE.csv is required ('-' for standard output), or use --check"))
-    check_target(args.out)
+    check_target(args.out, remote=ctx.remote)
 
     def write(rows) -> None:  # noqa: ANN001
-        with open_output(args.out, newline="", encoding="utf-8", stdout=ctx.out) as fh:
+        with open_output(args.out, newline="", encoding="utf-8", stdout=ctx.out, remote=ctx.remote) as fh:
             writer = csv.DictWriter(fh, fieldnames=payroll.COLUMNS)
             writer.writeheader()
             writer.writerows(asdict(r) for r in rows)
