@@ -21,8 +21,10 @@ The file:
 
 A new group of settings is a frozen dataclass of plain values (int, float, bool, str, tuple of
 ints): its defaults go into `SECTIONS` under the table's name with the prefix of its variables
-(`"wage_types": (WageTypes(), "BPA_WAGE_TYPE_", 0)`), and a field of the same name into
-`Settings`; reading, checking and the list of known variables follow from that entry.
+(`"retention": (RetentionPolicy(), "BPA_RETENTION_", 100)`), and a field of the same name into
+`Settings`; reading, checking and the list of known variables follow from that entry. Tables of
+wage-type codes (`[wage_types]`, `[paxml_codes]`) are read by `_codes`, which also checks each
+code's form.
 Variables of the test suite (`BPA_TEST_*`) are not settings and are left alone.
 """
 
@@ -31,8 +33,10 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -64,6 +68,18 @@ class Policy:
     rule_profile_se: str = "se-default"
     coapproval_when_course_overdue: bool = True
     se_notice_months: int = 1  # Sweden: an assistant's notice when the assignment ends
+    # Payroll overtime (arbeidsmiljøloven § 10-6): work beyond the agreed normal day or week, paid
+    # with at least 40 % supplement. The tariff or contract may agree a shorter normal week (37.5 h).
+    overtime_normal_day_hours: float = 9.0
+    overtime_normal_week_hours: float = 40.0
+    overtime_supplement_percent: float = 40.0
+    # Working time (docs/rosters.md, "Rules"): helse- og omsorgstjenesteloven § 5-4 asks for a
+    # police certificate from employments starting on or after this date.
+    police_certificate_required_from: date = date(2017, 1, 1)
+    overtime_agreement: bool = False  # § 10-6: a written agreement raises overtime to 20/50/300 h
+    breaks_in_shift: bool = True  # the break is taken at the client's, paid, inside the shift
+    sunday_average_weeks: int = 0  # § 10-8 (4) averaging agreement (0: the next Sunday off)
+    sunday_off_every: int = 4  # with averaging: at least one Sunday/holiday in this many off
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,68 @@ class RetentionPolicy:
     review_years: int = 2  # policy: review notes, after the assistant stopped working for the client
 
 
+#: The pay kinds a payroll file names by a wage-type code (docs/payroll.md): the hour categories of
+#: `rules.payroll`, overtime, and the absence kinds an absence register will pay.
+WAGE_KINDS: tuple[str, ...] = (
+    "ordinary", "evening", "night", "weekend", "holiday", "passive", "overtime",
+    "sick_employer_period", "holiday_absence", "unpaid_leave",
+)
+
+
+@dataclass(frozen=True)
+class WageTypes:
+    """The payroll system's code for each pay kind (`WAGE_KINDS`). The defaults are placeholders of
+    a common numbering: map them to your payroll system's wage types in `[wage_types]`."""
+
+    ordinary: str = "110"  # hourly wage, hours worked
+    evening: str = "210"  # evening supplement
+    night: str = "220"  # night supplement
+    weekend: str = "230"  # Saturday/Sunday supplement
+    holiday: str = "240"  # public-holiday supplement
+    passive: str = "250"  # passive time, paid hours
+    overtime: str = "310"  # overtime supplement (Policy.overtime_supplement_percent)
+    sick_employer_period: str = "410"  # sick pay in the employer period
+    holiday_absence: str = "420"  # holiday (ferie)
+    unpaid_leave: str = "430"  # unpaid leave
+
+    def code(self, kind: str) -> str:
+        """The code for `kind` (one of `WAGE_KINDS`)."""
+        if kind not in WAGE_KINDS:
+            raise KeyError(kind)
+        return getattr(self, kind)
+
+
+#: PAXml time codes (`tidkod`) for Swedish payroll systems: PAXml's customary codes (OB = obekväm
+#: arbetstid, ÖT = övertid, JOUR = jour, SJK/SEM/TJL = sick/holiday/leave); `[paxml_codes]` maps them.
+PAXML_CODES = WageTypes(
+    ordinary="TID", evening="OB1", night="OB2", weekend="OB3", holiday="OB4", passive="JOUR",
+    overtime="ÖT1", sick_employer_period="SJK", holiday_absence="SEM", unpaid_leave="TJL",
+)
+
+_CODE = re.compile(r"^\w[\w.-]{0,9}$")
+
+
+def _codes(base: WageTypes, table: object, env: dict[str, str], prefix: str, section: str,
+           file: str = "config") -> WageTypes:
+    """`base` with the codes of a TOML table and `BPA_<PREFIX>_<KIND>` variables; a bad one refused."""
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(N_("{where}: must be a table ([{name}])"), where=f"{file}: {section}", name=section)
+    given = table or {}
+    for key in given:
+        if key not in WAGE_KINDS:
+            raise _unknown(f"{file}: [{section}]", key, list(WAGE_KINDS))
+    updates = {}
+    for kind in WAGE_KINDS:
+        raw = env.get(f"BPA_{prefix}_{kind.upper()}", given.get(kind))
+        if raw is None:
+            continue
+        if not isinstance(raw, (str, int)) or isinstance(raw, bool) or not _CODE.match(str(raw)):
+            raise ConfigError(N_("{where}: '{value}' is not a code of 1-10 letters or digits"),
+                              where=f"{file}: [{section}] {kind}", value=_shown(raw))
+        updates[kind] = str(raw)
+    return replace(base, **updates)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the data is, which language, and the policy."""
@@ -89,6 +167,8 @@ class Settings:
     provider_name: str = "bpa-provider"  # our company's name, e.g. in handover packages
     policy: Policy = field(default_factory=Policy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    wage_types: WageTypes = field(default_factory=WageTypes)  # `export payroll --layout lines`
+    paxml_codes: WageTypes = PAXML_CODES  # `export payroll --layout paxml`
 
 
 class ConfigError(ServiceError, ValueError):
@@ -105,6 +185,8 @@ SECTIONS: dict[str, tuple[Any, str, int]] = {
     "retention": (RetentionPolicy(), "BPA_RETENTION_", 100),
 }
 _TOP_LEVEL = ("database_url", "lang", "provider_name")
+# Tables of wage-type codes (WageTypes) -> the prefix of their variables (BPA_WAGE_TYPE_NIGHT).
+_CODE_TABLES = {"wage_types": "WAGE_TYPE", "paxml_codes": "PAXML_CODE"}
 # Read elsewhere, but settings all the same: the config path itself, the authorized_keys file
 # (sshkeys.py), the data folder (signing keys of handover packages).
 _ENV_ONLY = ("BPA_CONFIG", "BPA_AUTHORIZED_KEYS", "BPA_DATA_DIR")
@@ -143,7 +225,13 @@ def _coerce(current: object, raw: object, where: str, largest: int) -> object:
 
     def bad(kind: str) -> ConfigError:
         return ConfigError(N_("{where}: '{value}' is not {kind}"), where=where, value=_shown(raw), kind=Msg(kind))
-
+    if isinstance(current, date):  # TOML gives a date; the environment an ISO string
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise bad(N_("a date (YYYY-MM-DD)")) from None
     if isinstance(current, bool):
         if isinstance(raw, bool):
             return raw
@@ -224,6 +312,8 @@ def _known_variables() -> set[str]:
     known = set(_ENV_ONLY) | {f"BPA_{k.upper()}" for k in _TOP_LEVEL}
     for defaults, prefix, _largest in SECTIONS.values():
         known |= {f"{prefix}{f.name.upper()}" for f in fields(defaults)}
+    for prefix in _CODE_TABLES.values():
+        known |= {f"BPA_{prefix}_{kind.upper()}" for kind in WAGE_KINDS}
     return known
 
 
@@ -254,8 +344,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     _check_variables(env)
     sections = [name for name in SECTIONS]
     for key, value in data.items():
-        if key not in _TOP_LEVEL and key not in SECTIONS:
-            raise _unknown(file, key, [*_TOP_LEVEL, *sections])
+        if key not in _TOP_LEVEL and key not in SECTIONS and key not in _CODE_TABLES:
+            raise _unknown(file, key, [*_TOP_LEVEL, *sections, *_CODE_TABLES])
         if key in _TOP_LEVEL and isinstance(value, dict):
             raise ConfigError(N_("{where}: must be a single value, not a table"), where=f"{file}: {key}")
     top: dict[str, Any] = {}
@@ -278,4 +368,6 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         lang=top.get("lang"),
         provider_name=top.get("provider_name") or "bpa-provider",
         **{name: _section(name, data, env, file) for name in SECTIONS},
+        wage_types=_codes(WageTypes(), data.get("wage_types"), env, "WAGE_TYPE", "wage_types", file),
+        paxml_codes=_codes(PAXML_CODES, data.get("paxml_codes"), env, "PAXML_CODE", "paxml_codes", file),
     )

@@ -269,6 +269,7 @@ class Employment(SQLModel, table=True):
     position_percent: float = Field(default=100.0)
     kind: str = Field(default="permanent", max_length=20)  # permanent, temporary, on_call
     hourly_wage: Optional[float] = None
+    employee_number: str = Field(default="", max_length=20)  # the payroll system's number for the person
     seniority_date: Optional[date] = None  # kept across a transfer of undertaking
     police_certificate_on: Optional[date] = None
     police_certificate_checked_by: str = Field(default="", max_length=64)

@@ -514,7 +514,9 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
             used=hours(proj.projected_used), decided=hours(proj.decided), ratio=ratio,
             balance=hours(proj.projected_balance)) + "  ")
         year.append_text(flag)
-        outlook.add_row(Text(_("Projected year-end") + ":"), year)
+        # The projection is made as of today: say so, as the month report does.
+        outlook.add_row(Text(_("Projected year-end, as of {date}").format(date=format_date(account.today)) + ":"),
+                        year)
         outer = Table.grid()
         outer.add_row(grid)
         outer.add_row(outlook)

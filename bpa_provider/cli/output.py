@@ -99,14 +99,26 @@ def open_output(target: str | os.PathLike[str], *, binary: bool = False, encodin
 def _stdout(stream: Any, binary: bool, encoding: str, newline: str | None) -> Iterator[Any]:
     buffer = getattr(stream, "buffer", None)
     if buffer is None:  # a StringIO standing in for stdout (tests): text is all it takes
-        if binary:
-            raise TypeError("binary output needs a stream with a buffer")
-        yield stream
+        yield _Decoded(stream) if binary else stream
         return
     stream.flush()  # whatever was written as text before must come first
     target = buffer if binary else _Encoded(buffer, encoding, newline)
     yield target
     target.flush()
+
+
+class _Decoded:
+    """Bytes written to a text-only stand-in for stdout (a test's StringIO), as UTF-8 text."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        self._stream.write(data.decode("utf-8-sig"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._stream.flush()
 
 
 class _Encoded:

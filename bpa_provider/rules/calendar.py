@@ -21,6 +21,7 @@ __all__ = [
     "expiry_date",
     "expiry_reminders",
     "fk_provider_change_deadline",
+    "fk_provider_change_earliest",
     "fk_time_report_deadline",
     "next_review_due",
     "refusal_deadline_ok",
@@ -144,6 +145,16 @@ def fk_provider_change_deadline(change_date: date, day: int = 15) -> date:
     the month before the month of the change (change 1 March 2027 -> 15 February 2027).
     """
     return change_date + relativedelta(months=-1, day=day)
+
+
+def fk_provider_change_earliest(notice: date, day: int = 15, months_before: int = 1) -> date:
+    """Sweden: the earliest change date whose form 3079 deadline (`fk_provider_change_deadline`)
+    is not before `notice` (notice 31 January -> the deadline 15 February -> change 1 March;
+    notice 15 January -> 1 February)."""
+    deadline = notice + relativedelta(day=day)
+    if deadline < notice:
+        deadline = notice + relativedelta(months=1, day=day)
+    return deadline + relativedelta(months=months_before, day=1)
 
 
 def _merge(periods: list[tuple[date, date]]) -> list[tuple[date, date]]:

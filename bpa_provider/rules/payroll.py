@@ -19,7 +19,7 @@ client's local time. All numbers are `PayRules` defaults, configured per tariff.
 from __future__ import annotations
 
 import math
-from collections.abc import Container, Iterable
+from collections.abc import Container, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from bpa_provider.rules.hours import shift_hours
 
-__all__ = ["PAY_KEYS", "PayRules", "public_holidays", "split_pay"]
+__all__ = ["PAY_KEYS", "OvertimeRules", "PayRules", "Work", "overtime_hours", "public_holidays", "split_pay"]
 
 PAY_KEYS: tuple[str, ...] = (
     "ordinary",
@@ -228,3 +228,65 @@ def split_pay(
             return result
     result.update(_active_categories(_utc(start), _utc(end), ZoneInfo(tz), holiday_dates, rules))
     return result
+
+
+# --------------------------------------------------------------------------- overtime
+
+
+@dataclass(frozen=True)
+class OvertimeRules:
+    """The agreed normal working time (arbeidsmiljøloven §§ 10-4, 10-6; `config.Policy`): work
+    beyond `normal_day_hours` on a day or `normal_week_hours` in a week is overtime. Weeks start on
+    `week_start_weekday` (0 = Monday)."""
+
+    normal_day_hours: float = 9.0
+    normal_week_hours: float = 40.0
+    week_start_weekday: int = 0
+
+
+@dataclass(frozen=True)
+class Work:
+    """One piece of one person's work: `key` names it (a shift id), `day` is the local date it
+    belongs to (a shift's start date), `hours` the working time in it (active time: passive time
+    is limited by its own rule, NO-PASSIVE, and is not overtime)."""
+
+    key: Hashable
+    day: date
+    hours: float
+
+
+_US_PER_HOUR = 3_600_000_000
+
+
+def overtime_hours(work: Sequence[Work], rules: OvertimeRules = OvertimeRules()) -> dict[Hashable, float]:
+    """Overtime hours in each piece of one person's work, which must come in time order.
+
+    The one definition of overtime (payroll pays it, the working-time rules may count it):
+    hours beyond the normal day are overtime; of the hours that are not, those beyond the normal
+    week are. Both are counted as they come: the last hours of a long day or week are the overtime,
+    so a piece of work is overtime only from the moment the limit is passed, and work later in the
+    week never changes the overtime of work before it. Counted in whole microseconds, so the
+    result is exact for any shift and the sum of overtime and normal hours is the hours given.
+    """
+    day_limit = round(rules.normal_day_hours * _US_PER_HOUR)
+    week_limit = round(rules.normal_week_hours * _US_PER_HOUR)
+    if day_limit < 0 or week_limit < 0:
+        raise ValueError("normal working time cannot be negative")
+    day_used: dict[date, int] = {}
+    week_used: dict[date, int] = {}
+    out: dict[Hashable, float] = {}
+    previous: date | None = None
+    for piece in work:
+        if previous is not None and piece.day < previous:
+            raise ValueError("work must be given in time order")
+        previous = piece.day
+        length = round(piece.hours * _US_PER_HOUR)
+        if length < 0:
+            raise ValueError("hours cannot be negative")
+        week = piece.day - timedelta(days=(piece.day.weekday() - rules.week_start_weekday) % 7)
+        within_day = min(length, max(0, day_limit - day_used.get(piece.day, 0)))
+        within_week = min(within_day, max(0, week_limit - week_used.get(week, 0)))
+        day_used[piece.day] = day_used.get(piece.day, 0) + within_day
+        week_used[week] = week_used.get(week, 0) + within_week
+        out[piece.key] = out.get(piece.key, 0.0) + (length - within_week) / _US_PER_HOUR
+    return out

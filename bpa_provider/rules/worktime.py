@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
+
+from bpa_provider.i18n import N_, render_message
 
 __all__ = [
     "AssistantContext",
@@ -36,7 +38,9 @@ __all__ = [
     "check_assistant",
     "check_client_overlap",
     "check_credentials",
+    "police_certificate_required",
     "profile",
+    "with_overtime_agreement",
 ]
 
 _UTC = timezone.utc
@@ -57,6 +61,10 @@ RULE_LAWS: Mapping[str, str] = MappingProxyType({
     "NO-TOTAL-24H": "arbeidsmiljøloven § 10-6",
     "NO-LONG-SHIFT": "arbeidsmiljøloven §§ 10-4, 10-5; FOR-2017-06-25-1052",
     "NO-NIGHT": "arbeidsmiljøloven § 10-11 (6)",
+    "NO-OVERTIME": "arbeidsmiljøloven § 10-6",
+    "NO-SUNDAY": "arbeidsmiljøloven §§ 10-8 (4), 10-10",
+    "NO-BREAK": "arbeidsmiljøloven § 10-9",
+    "NO-PASSIVE": "arbeidsmiljøloven § 10-4 (2)",
     "NO-OVERLAP": "— (one assistant cannot work two shifts at once)",
     "NO-TWO-HELPERS": "vedtak / beslut (two helpers at once only when the decision grants it)",
     "NO-EMPLOYMENT": "policy: shifts only within an employment period",
@@ -68,6 +76,7 @@ RULE_LAWS: Mapping[str, str] = MappingProxyType({
     "SE-REST-WEEKLY": "Arbetstidslagen § 14",
     "SE-AVG-WEEK": "Arbetstidslagen § 10 b",
     "SE-OVERTIME": "Arbetstidslagen § 8",
+    "SE-BREAK": "Arbetstidslagen § 15",
     # § 2 of the act holds the 40 h + 12 h (supervision) ordinary week averaged
     # over four weeks; § 3 is its overtime rule.
     "SE-DOMESTIC-WEEK": "Lag (1970:943) om arbetstid m.m. i husligt arbete § 2",
@@ -93,6 +102,10 @@ DEFAULT_SEVERITIES: Mapping[str, str] = MappingProxyType({
     "NO-TOTAL-24H": "warn",
     "NO-LONG-SHIFT": "block",
     "NO-NIGHT": "warn",
+    "NO-OVERTIME": "warn",
+    "NO-SUNDAY": "warn",
+    "NO-BREAK": "warn",
+    "NO-PASSIVE": "warn",
     "NO-OVERLAP": "block",
     "NO-TWO-HELPERS": "warn",
     "NO-EMPLOYMENT": "block",
@@ -104,6 +117,7 @@ DEFAULT_SEVERITIES: Mapping[str, str] = MappingProxyType({
     "SE-REST-WEEKLY": "warn",
     "SE-AVG-WEEK": "warn",
     "SE-OVERTIME": "warn",
+    "SE-BREAK": "warn",
     "SE-DOMESTIC-WEEK": "warn",
     "SE-FK-REPORTED": "block",
 })
@@ -153,6 +167,10 @@ class ShiftFact:
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule. `detail` is English; a rule that words its detail as a
+    message id (`template`, marked with N_(), and `params`) is shown in the
+    reader's language by `text()`."""
+
     rule_id: str
     law: str
     shift_ids: tuple[int, ...]
@@ -160,6 +178,14 @@ class Violation:
     severity: str
     numbers: dict
     not_payable: bool = False
+    template: str = field(default="", compare=False)
+    params: Mapping = field(default_factory=dict, compare=False, hash=False)
+
+    def text(self) -> str:
+        """The detail in the current language (English when the rule has no template)."""
+        if not self.template:
+            return self.detail
+        return render_message(self.template, dict(self.params))
 
 
 def _frozen_mapping() -> Mapping:
@@ -202,6 +228,32 @@ class RuleSet:
     night_worker_min_hours: float = field(default=3.0, kw_only=True)
     # Domestic-work act: the averaging period of domestic_week_hours.
     domestic_avg_days: int = field(default=28, kw_only=True)
+    # § 10-6: overtime (work beyond normal_day_hours / normal_week_hours) at
+    # most 10 h per 7 days, 25 h per 4 weeks, 200 h per 52 weeks; by
+    # agreement 20/50/300 (`with_overtime_agreement`). None: not checked.
+    overtime_week_hours: float | None = field(default=10.0, kw_only=True)
+    overtime_4weeks_hours: float | None = field(default=25.0, kw_only=True)
+    overtime_52weeks_hours: float | None = field(default=200.0, kw_only=True)
+    # §§ 10-8 (4), 10-10: Sunday/holiday work is work from 18:00 the day before
+    # to 22:00 on the Sunday or holiday; the next one must then be off, unless
+    # averaged (by agreement) over `sunday_average_weeks` with at least every
+    # `sunday_off_every`-th Sunday/holiday off.
+    sunday_eve_from: time = field(default=time(18), kw_only=True)
+    sunday_until: time = field(default=time(22), kw_only=True)
+    sunday_average_weeks: int | None = field(default=None, kw_only=True)
+    sunday_off_every: int = field(default=4, kw_only=True)
+    # § 10-9 / Arbetstidslagen § 15: breaks.  In BPA the assistant usually
+    # cannot leave the client, so the break is taken inside the shift, paid
+    # and counted as work time (policy): nothing on the roster shows it and
+    # nothing is checked.  False: a break is time off between shifts.
+    breaks_in_shift: bool = field(default=True, kw_only=True)
+    break_after_hours: float = field(default=5.5, kw_only=True)
+    break_total_from_hours: float = field(default=8.0, kw_only=True)
+    break_total_minutes: float = field(default=30.0, kw_only=True)
+    se_break_after_hours: float = field(default=5.0, kw_only=True)
+    # helse- og omsorgstjenesteloven § 5-4: a police certificate only for
+    # employments starting on or after this date (None: every employment).
+    police_certificate_from: date | None = field(default=date(2017, 1, 1), kw_only=True)
 
     def __post_init__(self) -> None:
         if self.country not in ("NO", "SE"):
@@ -210,12 +262,20 @@ class RuleSet:
             raise ValueError("week_start_weekday must be 0 (Monday) .. 6 (Sunday)")
         if self.night_avg_weeks < 1 or self.avg_period_months < 1 or self.domestic_avg_days < 1:
             raise ValueError("averaging periods must be at least 1")
+        if (self.sunday_average_weeks is not None and self.sunday_average_weeks < 1) or self.sunday_off_every < 1:
+            raise ValueError("the Sunday averaging period and interval must be at least 1")
         merged = dict(DEFAULT_SEVERITIES)
         merged.update(self.severities)
         bad = {k: v for k, v in merged.items() if v not in _SEVERITY_VALUES}
         if bad:
             raise ValueError(f"severities must be 'warn' or 'block': {bad}")
         object.__setattr__(self, "severities", MappingProxyType(merged))
+
+
+def with_overtime_agreement(rules: RuleSet) -> RuleSet:
+    """§ 10-6 (4)/(5): the overtime limits a written agreement allows, 20 h per 7 days, 50 h per
+    4 weeks, 300 h per 52 weeks."""
+    return replace(rules, overtime_week_hours=20.0, overtime_4weeks_hours=50.0, overtime_52weeks_hours=300.0)
 
 
 def profile(name: str) -> RuleSet:
@@ -438,6 +498,15 @@ def _violation(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], detail: s
     )
 
 
+def _message(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], template: str, params: dict,
+             numbers: dict, not_payable: bool | None = None) -> Violation:
+    """A violation worded as a message id (N_()) with its parameters: English in `detail`,
+    the reader's language from `Violation.text()`."""
+    v = _violation(rule_id, rules, shift_ids, render_message(template, params, translate=False),
+                   numbers, not_payable)
+    return replace(v, template=template, params=MappingProxyType(dict(params)))
+
+
 class _WindowReporter:
     """Collects one rule's window violations, skipping repeats.
 
@@ -522,11 +591,22 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
         extra = min(passive / 2, _hours_us(r.passive_extension_day_hours))
         limit = _hours_us(r.normal_day_hours) + int(extra)
         if work > limit and day_rep.wants(idx):
-            day_rep.add(idx, _violation(
-                "NO-NORMAL-DAY", r, sched.ids(idx),
-                f"{_ceil1(work)} h work in {where}, normal limit {_g(round(limit / _HOUR_US, 4))} h",
-                {"work_hours": _h(work), "limit_hours": _h(limit), "passive_hours": _h(passive)},
-            ))
+            numbers = {"work_hours": _h(work), "limit_hours": _h(limit), "passive_hours": _h(passive)}
+            if passive:
+                # § 10-4 (2) set this limit: name it, so the planner sees why it is not 9 h.
+                day_rep.add(idx, _message("NO-PASSIVE", r, sched.ids(idx), N_(
+                    "{work} h work in the 24 h from {start} with {passive} h passive time; passive time "
+                    "extends the normal {normal} h by half of it, at most {extension} h, so the limit "
+                    "is {limit} h"), {
+                        "work": _ceil1(work), "start": _fmt_local(s, sched.tz), "passive": _floor1(passive),
+                        "normal": _g(r.normal_day_hours), "extension": _g(r.passive_extension_day_hours),
+                        "limit": _g(round(limit / _HOUR_US, 4))}, numbers))
+            else:
+                day_rep.add(idx, _violation(
+                    "NO-NORMAL-DAY", r, sched.ids(idx),
+                    f"{_ceil1(work)} h work in {where}, normal limit {_g(round(limit / _HOUR_US, 4))} h",
+                    numbers,
+                ))
         if work > _hours_us(r.total_24h_hours) and total_rep.wants(idx):
             total_rep.add(idx, _violation(
                 "NO-TOTAL-24H", r, sched.ids(idx),
@@ -559,11 +639,22 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
         extended = normal + int(min(passive / 2, _hours_us(r.passive_extension_week_hours)))
         limit = min(extended, max(normal, _hours_us(r.passive_week_cap_hours)))
         if work > limit:
-            out.append(_violation(
-                "NO-NORMAL-WEEK", r, sched.ids(idx),
-                f"{_ceil1(work)} h work in the week from {d}, normal limit {_g(round(limit / _HOUR_US, 4))} h",
-                {"work_hours": _h(work), "limit_hours": _h(limit), "passive_hours": _h(passive)},
-            ))
+            numbers = {"work_hours": _h(work), "limit_hours": _h(limit), "passive_hours": _h(passive)}
+            if passive:
+                out.append(_message("NO-PASSIVE", r, sched.ids(idx), N_(
+                    "{work} h work in the week from {week} with {passive} h passive time; passive time "
+                    "extends the normal {normal} h by half of it, at most {extension} h and never beyond "
+                    "{cap} h, so the limit is {limit} h"), {
+                        "work": _ceil1(work), "week": d.isoformat(), "passive": _floor1(passive),
+                        "normal": _g(r.normal_week_hours), "extension": _g(r.passive_extension_week_hours),
+                        "cap": _g(r.passive_week_cap_hours), "limit": _g(round(limit / _HOUR_US, 4))},
+                    numbers))
+            else:
+                out.append(_violation(
+                    "NO-NORMAL-WEEK", r, sched.ids(idx),
+                    f"{_ceil1(work)} h work in the week from {d}, normal limit {_g(round(limit / _HOUR_US, 4))} h",
+                    numbers,
+                ))
     return out
 
 
@@ -673,12 +764,18 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
     return out
 
 
-def check_assistant(shifts: Sequence[ShiftFact], rules: RuleSet) -> list[Violation]:
+def check_assistant(shifts: Sequence[ShiftFact], rules: RuleSet, *,
+                    holidays: Collection[date] = frozenset()) -> list[Violation]:
     """All working-time violations in one assistant's shifts (every client).
 
     The schedule is taken as complete: rest before the first and after the
-    last shift given counts as rest.  Sorted by the first shift's start.
+    last shift given counts as rest, weeks before it had no overtime.
+    `holidays` are the public holidays of the rule set's country (for
+    NO-SUNDAY).  Sorted by the first shift's start.
     """
+    # Imported here: worktime_ch10 builds on this module's schedule.
+    from bpa_provider.rules.worktime_ch10 import check_more
+
     if not shifts:
         return []
     facts = _prepare(shifts, "assistant_id")
@@ -703,13 +800,18 @@ def check_assistant(shifts: Sequence[ShiftFact], rules: RuleSet) -> list[Violati
             n = rules.domestic_avg_days
             out += _average(sched, "SE-DOMESTIC-WEEK", weeks, timedelta(days=n),
                             rules.domestic_week_hours, f"{n} days", {"days": n})
+    out += check_more(sched, weeks, holidays)
     return _sort(out, {f.id: f.start for f in facts})
 
 
 def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
-                         rules: RuleSet) -> list[Violation]:
+                         rules: RuleSet, *, names: Mapping[int, str] | None = None) -> list[Violation]:
     """Two different assistants with one client at once, when the decision
-    grants no two-helper hours (one per overlapping pair of shifts)."""
+    grants no two-helper hours (one per overlapping pair of shifts).
+
+    `names` maps assistant ids to the references people know them by
+    (A-0012); an id without one is shown as "#id"."""
+    names = names or {}
     if not shifts or two_helpers_allowed:
         return []
     facts = _prepare(shifts, "client_id")
@@ -721,10 +823,12 @@ def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
             if g.assistant_id == f.assistant_id:
                 continue  # the same person twice is NO-OVERLAP, found per assistant
             overlap = _to_us(min(g.end, f.end)) - _to_us(f.start)
-            out.append(_violation(
+            out.append(_message(
                 "NO-TWO-HELPERS", rules, (g.id, f.id),
-                f"assistants {g.assistant_id} and {f.assistant_id} overlap by {_ceil1(overlap)} h; "
-                "the decision grants no two-helper hours",
+                N_("assistants {first} and {second} overlap by {hours} h; the decision grants no "
+                   "two-helper hours"),
+                {"first": names.get(g.assistant_id, f"#{g.assistant_id}"),
+                 "second": names.get(f.assistant_id, f"#{f.assistant_id}"), "hours": _ceil1(overlap)},
                 {"overlap_hours": _h(overlap)},
                 # Sweden: hours outside the decision are not compensated.
                 not_payable=rules.country == "SE",
@@ -743,6 +847,17 @@ def _shift_dates(f: ShiftFact) -> list[date]:
 
 def _covered(d: date, periods: Sequence[tuple[date, date | None]]) -> bool:
     return any(s <= d and (e is None or d <= e) for s, e in periods)
+
+
+def police_certificate_required(day: date, employments: Sequence[tuple[date, date | None]],
+                                cutoff: date | None) -> bool:
+    """helse- og omsorgstjenesteloven § 5-4 asks for a police certificate from everyone hired on
+    or after 1 January 2017 (`cutoff`, from the policy): not required on a day covered by an
+    employment that started before the cut-off. A day outside every employment needs one (that
+    day is refused for want of an employment anyway)."""
+    if cutoff is None:
+        return True
+    return not any(s < cutoff and s <= day and (e is None or day <= e) for s, e in employments)
 
 
 def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
@@ -765,7 +880,8 @@ def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
             failed.append(("NO-EMPLOYMENT", None))
         if not all(_covered(d, ctx.assignments.get(f.client_id, ())) for d in dates):
             failed.append(("NO-ASSIGNMENT", f.client_id))
-        if ctx.police_certificate_on is None or ctx.police_certificate_on > first:
+        if (police_certificate_required(first, ctx.employments, rules.police_certificate_from)
+                and (ctx.police_certificate_on is None or ctx.police_certificate_on > first)):
             failed.append(("NO-POLICE-CERT", None))
         if ctx.confidentiality_on is None or ctx.confidentiality_on > first:
             failed.append(("NO-CONFIDENTIALITY", None))

@@ -73,6 +73,9 @@ class HoursRow:
     year_projected: float | None  # projected use of the year
     usage_pct: float | None  # year_projected / year_decided x 100 (None without decided hours)
     flag: str  # ok, warn, alert, under ("" when the report was asked without the outlook)
+    # The day the projection is made as of: the last day of the month, or today when that is
+    # earlier (None without the outlook). Shifts after it count as planned, not used.
+    projected_as_of: date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -432,6 +435,7 @@ def _report_rows(
             year_projected=round(proj.projected_used, 2) if proj else None,
             usage_pct=round(proj.ratio * 100, 1) if proj and proj.decided > 0 else None,
             flag=proj.flag if proj else "",
+            projected_as_of=as_of if proj else None,
         ))
     return rows
 

@@ -5,12 +5,16 @@ decision (the plan becomes the actuals), counted in the month their local start 
 summed in SQL. The rate: the municipality's dated rate with
 the latest `valid_from` on or before the first of the month; a Swedish client without one falls back
 to the state rate (schablonbelopp: `municipality_id` empty, country SE). No rate: amount left empty.
+
+Money is `Decimal`: hours are rounded to 0.01 h and the amount is hours x rate rounded per line,
+half up, by `rules.money` — the same rule as Försäkringskassan's invoice basis in `sweden.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +23,7 @@ from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import _
+from bpa_provider.rules import money
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.worktime import local_range
 from db.engine import Database
@@ -34,10 +39,10 @@ class InvoiceLine:
     country: str
     client_ref: str
     client_name: str
-    hours: float
-    rate: float | None
+    hours: Decimal  # rounded to 0.01 h
+    rate: Decimal | None
     currency: str
-    amount: float | None
+    amount: Decimal | None  # money.line_amount(hours, rate)
     rate_valid_from: date | None
     note: str = ""
 
@@ -104,11 +109,13 @@ def invoice_basis(db: Database, actor: Actor, year: int, month: int, *,
             if muni.id not in rates:
                 rates[muni.id] = rate_for(s, muni.id, (muni.country or "NO").upper(), first)
             rate = rates[muni.id]
-            h = round(totals[client.id], 2)
+            h = money.quantity(totals[client.id])
+            price = money.money(rate.rate) if rate else None
             out.append(InvoiceLine(
                 municipality=muni.name, country=(muni.country or "NO").upper(), client_ref=client.ref,
-                client_name=client.name, hours=h, rate=rate.rate if rate else None,
-                currency=rate.currency if rate else "", amount=round(h * rate.rate, 2) if rate else None,
+                client_name=client.name, hours=h, rate=price,
+                currency=rate.currency if rate else "",
+                amount=money.line_amount(h, price) if price is not None else None,
                 rate_valid_from=rate.valid_from if rate else None,
                 note="" if rate else _("no hourly rate in force"),
             ))

@@ -27,7 +27,8 @@ COLUMNS = {
     "supervisor": ["ref", "name", "clients", "phone"],
     "supervision": ["id", "supervisor", "client", "relation", "since", "until"],
     "assistant": ["ref", "name", "national_id", "phone"],
-    "employment": ["id", "assistant", "start_date", "end_date", "position_percent", "kind", "hourly_wage"],
+    "employment": ["id", "assistant", "employee_number", "start_date", "end_date", "position_percent", "kind",
+                   "hourly_wage"],
     "assignment": ["id", "assistant", "client", "role", "start_date", "end_date"],
 }
 

@@ -3,8 +3,15 @@ the pay categories of `rules.payroll.split_pay`, with each client's country's pu
 
 A shift belongs to the month its local start date is in (as for approvals). Kinds: `passive` is
 paid by the passive rule (20 min per hour unless active time reaches a third); `active` and
-`night` (an awake night) are active time. Exporting marks each client's month exported and locks it,
-in the same transaction as the file is written: a failed write leaves nothing marked.
+`night` (an awake night) are active time. Overtime is `rules.payroll.overtime_hours` over each
+assistant's active hours in time order, with the normal day and week of `config.Policy`; the week
+before the month is read for it, so a week that began in the last month counts whole. Exporting
+marks each client's month exported and locks it, in the same transaction as the file is written: a
+failed write leaves nothing marked.
+
+Besides one row per assistant (`PayrollRow`, the summary file) the month is kept as `PayEntry`s:
+hours of one wage kind for one assistant at one client on one local day, from which the payroll
+files (`payroll_files`) are written. Shifts are read as plain rows, not ORM objects.
 """
 
 from __future__ import annotations
@@ -20,9 +27,12 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules.hours import shift_hours
-from bpa_provider.rules.payroll import PAY_KEYS, PayRules, public_holidays, split_pay
+from bpa_provider.rules.payroll import (
+    PAY_KEYS, OvertimeRules, PayRules, Work, overtime_hours, public_holidays, split_pay,
+)
+from bpa_provider.services import employee_numbers
 from bpa_provider.services.base import require, service
 from bpa_provider.services.periods import client_rows, describe, lock_rows, unapproved_reasons
 from bpa_provider.services.worktime import (
@@ -62,9 +72,40 @@ class PayrollRow:
     holiday: float
     passive: float
     passive_paid: float
+    overtime: float = 0.0  # active hours beyond the normal day or week (also in the day kinds)
+    employee_number: str = ""
 
 
-COLUMNS = ["assistant_ref", "assistant_name", "shifts", "hours", *PAY_KEYS]
+#: The summary file's columns: the first ones as before employee numbers and overtime came.
+COLUMNS = ["assistant_ref", "assistant_name", "shifts", "hours", *PAY_KEYS, "overtime", "employee_number"]
+#: Wage kinds of a `PayEntry`: the hour categories, then overtime.
+ENTRY_KINDS = (*PAY_KEYS, "overtime")
+MIN_OVERTIME_SUPPLEMENT = 40.0  # arbeidsmiljøloven § 10-6 (11): at least 40 %
+
+
+@dataclass(frozen=True)
+class PayEntry:
+    """Hours of one wage kind (`ENTRY_KINDS`) for one assistant at one client on one local day."""
+
+    assistant_ref: str
+    employee_number: str
+    client_ref: str
+    day: date
+    kind: str
+    hours: float
+
+
+@dataclass(frozen=True)
+class PayrollMonth:
+    """A month's payroll: one row per assistant, the entries the files are made of, and each
+    assistant's hourly wage from the employment in force (None: not recorded)."""
+
+    first: date
+    rows: list[PayrollRow]
+    entries: list[PayEntry]
+    hourly_wages: dict[str, float | None]
+    overtime_supplement_percent: float
+    clients: dict[int, str]  # id -> reference of every client with a shift in the month
 
 
 class PayrollBlocked(ValidationError):
@@ -101,11 +142,20 @@ def _refs(s: Session, ids: set[int]) -> dict[int, Assistant]:
     return assistants_by_id(s, ids)
 
 
-def blockers(s: Session, first: date, last_exclusive: date, now: datetime, policy: Policy) -> list[Blocker]:
-    """Everything that stops payroll for the month (empty: clear to run)."""
+def blockers(s: Session, first: date, last_exclusive: date, now: datetime, policy: Policy,
+             need_numbers: bool = False) -> list[Blocker]:
+    """Everything that stops payroll for the month (empty: clear to run). `need_numbers`: a file
+    that names people by employee number also needs every assistant's number."""
     shifts, infos = month_shifts(s, first, last_exclusive, policy)
     people = _refs(s, {sh.assistant_id for sh in shifts})
     out: list[Blocker] = []
+    if need_numbers:
+        numbers = employee_numbers.in_force(s, people, first, last_exclusive)
+        out += [Blocker("no_employee_number", "", people[aid].ref,
+                        _("no employee number on the employment in force; add it on the assistant's "
+                          "employment (the app, or 'import employments')"))
+                for aid in sorted(people, key=lambda a: people[a].ref)
+                if not (numbers.get(aid) and numbers[aid].employee_number)]
     for cid in sorted({sh.client_id for sh in shifts}, key=lambda c: infos[c].ref):
         info = infos[cid]
         out += [Blocker("unapproved", info.ref, "", r)
@@ -139,78 +189,132 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
     return out
 
 
+def _overtime_rules(policy: Policy) -> OvertimeRules:
+    if policy.overtime_supplement_percent < MIN_OVERTIME_SUPPLEMENT:
+        raise ValidationError(N_(
+            "The overtime supplement must be at least 40 % (arbeidsmiljøloven § 10-6); the config "
+            "says {percent}"), field="overtime_supplement_percent", percent=policy.overtime_supplement_percent)
+    return OvertimeRules(policy.overtime_normal_day_hours, policy.overtime_normal_week_hours)
+
+
+def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
+          rules: PayRules = PayRules()) -> PayrollMonth:
+    """The month's payroll: per shift, its pay categories and overtime, gathered per assistant,
+    client and local day. Reads the week before the month too, for the overtime of its first week."""
+    overtime_rules = _overtime_rules(policy)
+    context_first = first - timedelta(days=7)
+    lo = datetime.combine(context_first, time(0), tzinfo=timezone.utc) - UTC_MARGIN
+    hi = datetime.combine(last_exclusive, time(0), tzinfo=timezone.utc) + UTC_MARGIN
+    found = s.execute(
+        select(Shift.id, Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.end_utc, Shift.kind,
+               Shift.active_minutes)
+        .where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi)
+        .order_by(Shift.assistant_id, Shift.start_utc, Shift.id)
+    ).all()
+    infos = client_infos(s, {r.client_id for r in found}, policy)
+    split: dict[int, dict[str, float]] = {}
+    work: dict[int, list[Work]] = {}
+    in_month: list = []
+    for r in found:
+        info = infos[r.client_id]
+        day = local_date(r.start_utc, info.tz)
+        if not context_first <= day < last_exclusive:
+            continue
+        years = {day.year, local_date(r.end_utc, info.tz).year}
+        split[r.id] = split_pay(r.start_utc, r.end_utc, info.tz, "passive" if r.kind == "passive" else "active",
+                                public_holidays(info.country, years), rules,
+                                active_hours_in_passive_shift=r.active_minutes / 60.0)
+        active = split[r.id]["ordinary"] + split[r.id]["weekend"] + split[r.id]["holiday"]
+        work.setdefault(r.assistant_id, []).append(Work(r.id, day, active))
+        if day >= first:
+            in_month.append((r, day))
+    overtime: dict[int, float] = {}
+    for pieces in work.values():
+        overtime.update(overtime_hours(pieces, overtime_rules))
+
+    people = _refs(s, {r.assistant_id for r, _day in in_month})
+    employment = employee_numbers.in_force(s, people, first, last_exclusive)
+    number = {aid: e.employee_number for aid, e in employment.items()}
+    totals: dict[int, dict[str, float]] = {}
+    counts: dict[int, int] = {}
+    per_day: dict[tuple[int, int, date, str], float] = {}
+    for r, day in in_month:
+        hours = {**split[r.id], "overtime": overtime[r.id]}
+        acc = totals.setdefault(r.assistant_id, dict.fromkeys(("hours", *ENTRY_KINDS), 0.0))
+        acc["hours"] += shift_hours(r.start_utc, r.end_utc)
+        counts[r.assistant_id] = counts.get(r.assistant_id, 0) + 1
+        for kind in ENTRY_KINDS:
+            acc[kind] += hours[kind]
+            if hours[kind]:
+                key = (r.assistant_id, r.client_id, day, kind)
+                per_day[key] = per_day.get(key, 0.0) + hours[kind]
+    out = sorted((
+        PayrollRow(people[aid].ref, people[aid].name, counts[aid],
+                   **{k: round(v, 2) for k, v in acc.items()}, employee_number=number.get(aid, ""))
+        for aid, acc in totals.items()
+    ), key=lambda row: row.assistant_ref)
+    entries = sorted((
+        PayEntry(people[aid].ref, number.get(aid, ""), infos[cid].ref, day, kind, round(h, 6))
+        for (aid, cid, day, kind), h in per_day.items()
+    ), key=lambda e: (e.assistant_ref, e.day, e.client_ref, ENTRY_KINDS.index(e.kind)))
+    wages = {people[aid].ref: (employment[aid].hourly_wage if aid in employment else None) for aid in totals}
+    clients = {r.client_id: infos[r.client_id].ref for r, _day in in_month}
+    return PayrollMonth(first, out, entries, wages, policy.overtime_supplement_percent, clients)
+
+
 def rows(s: Session, first: date, last_exclusive: date, policy: Policy,
          rules: PayRules = PayRules()) -> list[PayrollRow]:
     """Hours per assistant per pay category for the month."""
-    shifts, infos = month_shifts(s, first, last_exclusive, policy)
-    people = _refs(s, {sh.assistant_id for sh in shifts})
-    totals: dict[int, dict[str, float]] = {}
-    counts: dict[int, int] = {}
-    for sh in shifts:
-        info = infos[sh.client_id]
-        years = {local_date(sh.start_utc, info.tz).year, local_date(sh.end_utc, info.tz).year}
-        split = split_pay(sh.start_utc, sh.end_utc, info.tz, "passive" if sh.kind == "passive" else "active",
-                          public_holidays(info.country, years), rules,
-                          active_hours_in_passive_shift=sh.active_minutes / 60.0)
-        acc = totals.setdefault(sh.assistant_id, dict.fromkeys(("hours", *PAY_KEYS), 0.0))
-        acc["hours"] += shift_hours(sh.start_utc, sh.end_utc)
-        for key in PAY_KEYS:
-            acc[key] += split[key]
-        counts[sh.assistant_id] = counts.get(sh.assistant_id, 0) + 1
-    out = [
-        PayrollRow(people[aid].ref, people[aid].name, counts[aid],
-                   **{k: round(v, 2) for k, v in acc.items()})
-        for aid, acc in totals.items()
-    ]
-    return sorted(out, key=lambda r: r.assistant_ref)
+    return pay_month(s, first, last_exclusive, policy, rules).rows
 
 
 @service
 def payroll_check(db: Database, actor: Actor, year: int, month: int, *, now: datetime | None = None,
-                  policy: Policy | None = None) -> list[Blocker]:
+                  policy: Policy | None = None, need_numbers: bool = False) -> list[Blocker]:
     """What blocks payroll for the month: unapproved periods, shifts not yet worked, months already
-    exported, shifts without employment, blocking violations, unacknowledged warnings."""
+    exported, shifts without employment, blocking violations, unacknowledged warnings, and with
+    `need_numbers` assistants without an employee number."""
     require(actor, "payroll.export", what="run payroll")
     first, last = _month(year, month)
     with db.read() as s:
-        return blockers(s, first, last, now or utcnow(), policy_or_default(policy))
+        return blockers(s, first, last, now or utcnow(), policy_or_default(policy), need_numbers)
 
 
 @service
 def payroll_preview(db: Database, actor: Actor, year: int, month: int, *,
-                    policy: Policy | None = None) -> list[PayrollRow]:
+                    policy: Policy | None = None) -> PayrollMonth:
     """The numbers payroll would export, without the check and without marking anything."""
     require(actor, "payroll.export", what="run payroll")
     first, last = _month(year, month)
     with db.read() as s:
-        return rows(s, first, last, policy_or_default(policy))
+        return pay_month(s, first, last, policy_or_default(policy))
 
 
 @service
 def export_payroll(db: Database, actor: Actor, year: int, month: int,
-                   write: Callable[[list[PayrollRow]], None] | None = None, *,
-                   now: datetime | None = None, policy: Policy | None = None) -> list[PayrollRow]:
-    """Run the pre-run check (PayrollBlocked listing every reason), compute the rows, hand them to
+                   write: Callable[[PayrollMonth], None] | None = None, *,
+                   now: datetime | None = None, policy: Policy | None = None,
+                   need_numbers: bool = False) -> PayrollMonth:
+    """Run the pre-run check (PayrollBlocked listing every reason), compute the month, hand it to
     `write` and mark every client's month exported and locked, all in one transaction."""
     require(actor, "payroll.export", what="run payroll")
     first, last = _month(year, month)
     pol = policy_or_default(policy)
     now = now or utcnow()
     with db.write() as s:
-        found = blockers(s, first, last, now, pol)
+        found = blockers(s, first, last, now, pol, need_numbers)
         if found:
             raise PayrollBlocked(found)
-        result = rows(s, first, last, pol)
+        result = pay_month(s, first, last, pol)
         if write is not None:
             write(result)
-        shifts, infos = month_shifts(s, first, last, pol)
-        for cid in sorted({sh.client_id for sh in shifts}):
-            lock_rows(s, actor, cid, first, last, infos[cid].ref, now, exported=True)
+        for cid in sorted(result.clients):
+            lock_rows(s, actor, cid, first, last, result.clients[cid], now, exported=True)
         audit.record(s, actor, "export", "payroll", None,
-                     summary=f"payroll {first:%Y-%m}: {len(result)} assistants, "
-                             f"{round(sum(r.hours for r in result), 2)} h")
+                     summary=f"payroll {first:%Y-%m}: {len(result.rows)} assistants, "
+                             f"{round(sum(r.hours for r in result.rows), 2)} h")
         return result
 
 
-__all__ = ["Blocker", "COLUMNS", "PayrollBlocked", "PayrollRow", "export_payroll", "payroll_check",
-           "payroll_preview"]
+__all__ = ["Blocker", "COLUMNS", "ENTRY_KINDS", "PayEntry", "PayrollBlocked", "PayrollMonth", "PayrollRow",
+           "export_payroll", "pay_month", "payroll_check", "payroll_preview"]

@@ -23,6 +23,7 @@ from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services.employee_numbers import check_employee_number
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Course, Decision, Employment, Municipality, Supervision,
@@ -363,7 +364,8 @@ def _validate_assistant(session: Session, values: dict[str, Any], row: Any) -> l
 
 
 def _validate_employment(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
-    return _dates_in_order(values, row, "start_date", "end_date", "End date")
+    return (_dates_in_order(values, row, "start_date", "end_date", "End date")
+            + check_employee_number(session, values, row))
 
 
 def _validate_assignment(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
@@ -517,6 +519,7 @@ SPECS: dict[str, EntitySpec] = {
             _T("position_percent", "Position %", "float", minimum=0.5, maximum=100),
             _T("kind", "Kind", "choice", choices=("permanent", "temporary", "on_call")),
             _T("hourly_wage", "Hourly wage", "float", minimum=0, maximum=10000),
+            _T("employee_number", "Employee number", max_len=20, hint="the payroll system's number"),
             _T("seniority_date", "Seniority from", "date"),
             _T("police_certificate_on", "Police certificate", "date"),
             _T("police_certificate_checked_by", "Certificate checked by", max_len=64),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Iterable
 
 from dateutil.relativedelta import relativedelta
@@ -25,7 +25,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import _
-from bpa_provider.rules import calendar, hours as hrs
+from bpa_provider.rules import calendar, hours as hrs, money
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.national_id import mask
 from bpa_provider.rules.payroll import public_holidays
@@ -39,7 +39,6 @@ SWEDEN = "SE"
 SWEDISH_ZONE = "Europe/Stockholm"
 CURRENCY = "SEK"
 PASSIVE_KINDS = ("passive",)  # jour: converted by the agreement, not invoiced hour for hour
-_CENT = Decimal("0.01")
 
 
 # --------------------------------------------------------------------------- country by municipality
@@ -446,17 +445,17 @@ def fk_invoice_basis(db: Database, actor: Actor, year: int, month: int, *,
         raise ValidationError(_(
             "No state hourly rate in force on {date}: add it with 'bpa-provider fk rate add --from DATE --rate N'"
         ).format(date=format_date(first)), field="rate")
-    rate = Decimal(str(rate_row.rate)).quantize(_CENT)
+    rate = money.money(rate_row.rate)
     lines = []
     for r in reports:
         if not r.fk_decision:
             continue
-        payable = Decimal(str(r.payable_hours)).quantize(_CENT)
+        payable = money.quantity(r.payable_hours)
         lines.append(FkInvoiceLine(
             r.client_ref, r.client_name, year, month, r.total_hours,
             round(sum((a.unreported_hours for a in r.assistants), 0.0), 2),
             round(sum((a.passive_hours for a in r.assistants), 0.0), 2),
-            float(payable), rate, (payable * rate).quantize(_CENT, rounding=ROUND_HALF_UP), r.deadline,
+            float(payable), rate, money.line_amount(payable, rate), r.deadline,
         ))
     return lines
 

@@ -34,9 +34,9 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
 from bpa_provider.errors import FieldError, NotFound, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _, render_message
 from bpa_provider.rules import transfer_flow as flow
-from bpa_provider.rules.calendar import days_left, effective_date, rehire_priority
+from bpa_provider.rules.calendar import days_left, effective_date, fk_provider_change_earliest, rehire_priority
 from bpa_provider.rules.dates import format_date, local_day_start_utc, parse_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text
@@ -121,6 +121,7 @@ class TransferView:
     steps: tuple[StepView, ...]
     assistants: tuple[AssistantView, ...]
     changes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # e.g. a deadline that fell before the notice (fk_deadline_warnings)
 
 
 @dataclass(frozen=True)
@@ -500,8 +501,26 @@ def _view(session: Session, ctx: _Ctx, today: date, changes: list[str] | None = 
         next_step=nxt.code if nxt else None, next_title=nxt.title if nxt else None,
         next_due=nxt_row.due_date if nxt_row else None, client_consent_on=t.client_consent_on,
         cancelled_reason=t.cancelled_reason, steps=steps, assistants=tuple(assistants),
-        changes=tuple(changes or ()),
+        changes=tuple(changes or ()), warnings=fk_deadline_warnings(ctx),
     )
+
+
+def fk_deadline_warnings(ctx: _Ctx) -> tuple[str, ...]:
+    """Sweden: form 3079 must reach Försäkringskassan by the 15th of the month before the change;
+    when that day is already before the notice (notice 31 January, change in February: deadline
+    15 January), say so and give the earliest change date the deadline still allows."""
+    fk = ctx.step("fk_notice")
+    t = ctx.transfer
+    if fk is None or fk.done_on is not None or fk.due_date is None or fk.due_date >= t.notice_date:
+        return ()
+    earliest = fk_provider_change_earliest(t.notice_date, flow.DEFAULT_POLICY.fk_day_of_month,
+                                                          flow.DEFAULT_POLICY.fk_months_before)
+    return (render_message(N_(
+        "Försäkringskassan's deadline for form 3079 ({deadline}) is before the notice date ({notice}): "
+        "a change from {effective} is late; the earliest change date Försäkringskassan's deadline "
+        "still allows is {earliest}"), {
+            "deadline": format_date(fk.due_date), "notice": format_date(t.notice_date),
+            "effective": format_date(t.effective_date), "earliest": format_date(earliest)}),)
 
 
 # --------------------------------------------------------------------------- opening

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -29,10 +30,12 @@ from bpa_provider.config import Policy, load_settings
 from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import expiry_date
+from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.rules.worktime import (
     AssistantContext, RuleSet, ShiftFact, Violation, check_assistant, check_client_overlap,
-    check_credentials, profile,
+    check_credentials, police_certificate_required, profile, with_overtime_agreement,
 )
+from bpa_provider.rules.worktime_ch10 import needs_history
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from db.engine import Database
@@ -103,13 +106,38 @@ def client_info(s: Session, client_id: int, policy: Policy) -> ClientInfo:
     return info
 
 
-def rule_set(name: str) -> RuleSet:
-    """The named preset; a misconfigured name is reported, not a crash deep in a save."""
+def rule_set(name: str, policy: Policy | None = None) -> RuleSet:
+    """The named preset with the policy's working-time choices (police-certificate cut-off,
+    overtime agreement, breaks inside the shift, Sunday averaging); a misconfigured name is
+    reported, not a crash deep in a save."""
     try:
-        return profile(name)
+        return _rule_set(name, policy)
     except ValueError:
         raise ValidationError(_("Unknown working-time rule profile '{name}' in the configuration "
                                 "or municipality").format(name=name), field="rule_profile") from None
+
+
+@lru_cache(maxsize=32)
+def _rule_set(name: str, policy: Policy | None) -> RuleSet:
+    rules = profile(name)
+    if policy is None:
+        return rules
+    if policy.overtime_agreement:
+        rules = with_overtime_agreement(rules)
+    return replace(rules, police_certificate_from=policy.police_certificate_required_from,
+                   breaks_in_shift=policy.breaks_in_shift,
+                   sunday_average_weeks=policy.sunday_average_weeks or None,
+                   sunday_off_every=policy.sunday_off_every)
+
+
+def holidays_between(country: str, first: date, last: date) -> frozenset[date]:
+    """Public holidays of `country` in the years from `first` to `last` (for NO-SUNDAY)."""
+    return _holidays(country, tuple(range(first.year, last.year + 1)))
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, years: tuple[int, ...]) -> frozenset[date]:
+    return frozenset(public_holidays(country, years))
 
 
 def fact(sh: Shift, info: ClientInfo) -> ShiftFact:
@@ -163,6 +191,11 @@ class Loaded:
     infos: dict[int, ClientInfo]
     contexts: dict[int, AssistantContext]
     two_helpers: frozenset[int]  # clients whose decision grants two helpers at once
+    policy: Policy | None = None
+    refs: dict[int, str] = field(default_factory=dict)  # assistant id -> reference (A-0012)
+    # Earlier shifts loaded for the rules that look back (overtime over 4 and 52 weeks, Sunday
+    # averaging): they inform the clock rules only, never credentials or two helpers.
+    history: frozenset[int] = frozenset()
 
 
 def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict[int, AssistantContext]:
@@ -245,7 +278,43 @@ def load(s: Session, lo: datetime, hi: datetime, policy: Policy,
         Decision.valid_from <= hi.date(), or_(Decision.valid_to.is_(None), Decision.valid_to >= lo.date()),
     )).scalars()) if by_client else frozenset()
     contexts = _contexts(s, who, by_client, lo.date() + MARGIN) if shifts else {}
-    return Loaded(by_assistant, by_client, infos, contexts, two)
+    people = sorted({sh.assistant_id for rows in by_client.values() for sh in rows})
+    refs = {}
+    for part in chunks(people):
+        refs.update(dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(part))).all()))
+    data = Loaded(by_assistant, by_client, infos, contexts, two, policy, refs)
+    _load_history(s, data, lo, policy)
+    return data
+
+
+def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> None:
+    """Add the earlier shifts of the assistants whose loaded shifts need them (an overtime week
+    looks back 52 weeks): only those few assistants pay for the longer look-back."""
+    need: dict[int, int] = {}
+    for aid, rows in data.by_assistant.items():
+        for name in {data.infos[sh.client_id].profile for sh in rows}:
+            days = needs_history([fact(sh, data.infos[sh.client_id]) for sh in rows], rule_set(name, policy))
+            if days:
+                need[aid] = max(need.get(aid, 0), days)
+    if not need:
+        return
+    known = {sh.id for rows in data.by_assistant.values() for sh in rows}
+    earliest = lo - timedelta(days=max(need.values()))
+    added: set[int] = set()
+    for part in chunks(need):
+        for sh in s.execute(select(Shift).where(
+                Shift.status != "cancelled", Shift.assistant_id.in_(part), Shift.start_utc >= earliest,
+                Shift.start_utc < lo)).scalars():
+            if sh.id not in known and sh.start_utc >= lo - timedelta(days=need[sh.assistant_id]):
+                data.by_assistant[sh.assistant_id].append(sh)
+                added.add(sh.id)
+    if not added:
+        return
+    for rows in data.by_assistant.values():
+        rows.sort(key=lambda sh: (sh.start_utc, sh.id))
+    missing = {sh.client_id for rows in data.by_assistant.values() for sh in rows} - data.infos.keys()
+    data.infos.update(client_infos(s, missing, policy))
+    data.history = frozenset(added)
 
 
 def _merge(violations: Iterable[Violation]) -> list[Violation]:
@@ -262,12 +331,15 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
         return []
     facts = {sh.id: fact(sh, data.infos[sh.client_id]) for sh in shifts}
     ctx = data.contexts.get(assistant_id) or AssistantContext((), {}, None, None)
+    first = min(local_date(sh.start_utc, data.infos[sh.client_id].tz) for sh in shifts) - timedelta(days=1)
+    last = max(local_date(sh.end_utc, data.infos[sh.client_id].tz) for sh in shifts) + timedelta(days=1)
     out: list[Violation] = []
     for name in sorted({data.infos[sh.client_id].profile for sh in shifts}):
-        rules = rule_set(name)
+        rules = rule_set(name, data.policy)
         mine = {sh.id for sh in shifts if data.infos[sh.client_id].profile == name}
-        found = check_assistant(list(facts.values()), rules)
-        found += check_credentials([facts[i] for i in sorted(mine)], ctx, rules)
+        found = check_assistant(list(facts.values()), rules,
+                                holidays=holidays_between(rules.country, first, last))
+        found += check_credentials([facts[i] for i in sorted(mine - data.history)], ctx, rules)
         out += [v for v in found if mine & set(v.shift_ids)]
     return _merge(out)
 
@@ -276,7 +348,8 @@ def client_violations(data: Loaded, client_id: int) -> list[Violation]:
     """Two assistants at once with the client when the decision grants no two-helper hours."""
     info = data.infos[client_id]
     facts = [fact(sh, info) for sh in data.by_client.get(client_id, [])]
-    return check_client_overlap(facts, client_id in data.two_helpers, rule_set(info.profile))
+    return check_client_overlap(facts, client_id in data.two_helpers, rule_set(info.profile, data.policy),
+                                names=data.refs)
 
 
 def check_assistant_window(session_or_db: Session | Database, assistant_id: int, start: datetime,
@@ -374,7 +447,7 @@ def acknowledgement(v: Violation, acks: dict[tuple[int, str], RuleAck]) -> RuleA
 
 def view(v: Violation, acks: dict[tuple[int, str], RuleAck]) -> ShiftViolation:
     ack = acknowledgement(v, acks)
-    return ShiftViolation(v.rule_id, v.law, v.severity, v.detail, v.shift_ids, v.not_payable,
+    return ShiftViolation(v.rule_id, v.law, v.severity, v.text(), v.shift_ids, v.not_payable,
                           ack is not None, ack.comment if ack else "")
 
 
@@ -477,12 +550,15 @@ class CredentialGap:
 
 
 @service
-def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 30) -> list[CredentialGap]:
-    """Assistants whose shifts in the next `days` days lack a police certificate or a signed
+def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 30,
+                        policy: Policy | None = None) -> list[CredentialGap]:
+    """Assistants whose shifts in the next `days` days lack a police certificate (when their
+    employment needs one: hired on or after `Policy.police_certificate_required_from`) or a signed
     confidentiality declaration dated on or before the shift: one row per assistant, at the
     first such shift (a supervisor sees only their own clients' shifts)."""
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", what="see rosters")
+    cutoff = policy_or_default(policy).police_certificate_required_from
     lo = datetime.combine(today - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     hi = datetime.combine(today + timedelta(days=days + 1), datetime.min.time(), tzinfo=UTC)
     # Only assistants whose earliest certificate or declaration is missing or later than today can
@@ -508,13 +584,16 @@ def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 
             q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
         rows = s.execute(q.order_by(Shift.start_utc, Shift.id)).all()
         creds: dict[int, tuple[list[date], list[date]]] = {}
+        periods: dict[int, list[tuple[date, date | None]]] = {}
         aids = sorted({sh.assistant_id for sh, _r, _t in rows})
         if aids:
-            for aid, police, conf in s.execute(
-                select(Employment.assistant_id, Employment.police_certificate_on, Employment.confidentiality_on)
+            for aid, police, conf, began, ended in s.execute(
+                select(Employment.assistant_id, Employment.police_certificate_on, Employment.confidentiality_on,
+                       Employment.start_date, Employment.end_date)
                 .where(Employment.assistant_id.in_(aids))
             ).all():
                 entry = creds.setdefault(aid, ([], []))
+                periods.setdefault(aid, []).append((began, ended))
                 if police:
                     entry[0].append(police)
                 if conf:
@@ -528,7 +607,8 @@ def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 
                 continue
             police, conf = creds.get(sh.assistant_id, ([], []))
             missing = []
-            if not any(p <= day for p in police):
+            if (police_certificate_required(day, periods.get(sh.assistant_id, []), cutoff)
+                    and not any(p <= day for p in police)):
                 missing.append("police_certificate")
             if not any(c <= day for c in conf):
                 missing.append("confidentiality")
@@ -601,7 +681,7 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
             out.append(Finding(
                 assistant=person.ref if person else "", assistant_name=person.name if person else "",
                 rule=v.rule_id, law=v.law, severity=v.severity,
-                shifts=describe_shifts(vs, infos), detail=v.detail,
+                shifts=describe_shifts(vs, infos), detail=v.text(),
                 acknowledged=acknowledgement(v, acks) is not None, not_payable=v.not_payable,
             ))
         return sorted(out, key=lambda f: (f.assistant, f.shifts, f.rule))
@@ -617,7 +697,7 @@ def refuse_blocking(violations: Iterable[Violation]) -> None:
     if blocks:
         raise ValidationError([
             FieldError("assistant_id" if v.rule_id in CREDENTIAL_RULES else "start",
-                       f"{v.rule_id}: {v.detail} ({v.law})")
+                       f"{v.rule_id}: {v.text()} ({v.law})")
             for v in blocks
         ])
 

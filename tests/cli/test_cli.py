@@ -65,8 +65,11 @@ def test_report_hours_formats(demo_db, capsys):
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--format", "json")
     rows = json.loads(out)
     assert code == 0 and {"client", "decided_hours", "planned_hours", "worked_hours", "flag"} <= set(rows[0])
+    # The year-end projection is made as of the end of the month or today, whichever is earlier.
+    assert rows[0]["projected_as_of"] == date.today().isoformat()
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month)
     assert code == 0 and "worked_hours" in out.splitlines()[0]
+    assert f"Year-end projection as of {date.today():%d.%m.%Y}" in out
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--no-outlook", "--format", "csv")
     assert code == 0 and out.splitlines()[0] == "client,name,municipality,decided_hours,planned_hours,worked_hours,balance"
 

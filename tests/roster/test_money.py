@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import select
@@ -29,8 +30,9 @@ def test_payroll_refuses_until_approved_and_acknowledged_then_exports_and_locks(
         worktime.acknowledge_warning(db, coordinator, made["sat"].id, rule, "swapped on request")
     assert payroll.payroll_check(db, coordinator, 2026, 5) == []
     written = []
-    rows = payroll.export_payroll(db, coordinator, 2026, 5, written.extend)
-    assert written == rows
+    result = payroll.export_payroll(db, coordinator, 2026, 5, written.append)
+    assert written == [result]
+    rows = result.rows
     by_ref = {r.assistant_ref: r for r in rows}
     reg, sub = by_ref[world.regular.ref], by_ref[world.substitute.ref]
     assert (reg.shifts, reg.hours, reg.ordinary, reg.evening, reg.night, reg.weekend, reg.holiday,
@@ -65,10 +67,10 @@ def test_invoice_uses_the_rate_in_force_and_the_swedish_state_rate(world, db, ad
                          currency="SEK"))
     lines = invoice.invoice_basis(db, admin, 2026, 5)
     got = [(x.municipality, x.client_ref, x.hours, x.rate, x.currency, x.amount) for x in lines]
-    assert got == [("Bjuv", se.client.ref, 6.5, 332.6, "SEK", 2161.9),
-                   ("Hamar", world.client.ref, 39.0, 520.0, "NOK", 20280.0)]
+    assert got == [("Bjuv", se.client.ref, D("6.50"), D("332.60"), "SEK", D("2161.90")),
+                   ("Hamar", world.client.ref, D("39.00"), D("520.00"), "NOK", D("20280.00"))]
     april = invoice.invoice_basis(db, admin, 2026, 4)
-    assert [(x.hours, x.amount) for x in april] == [(8.0, 4000.0)]
+    assert [(x.hours, x.amount) for x in april] == [(D("8.00"), D("4000.00"))]
 
 
 def test_continuity_counts_faces_and_flags_a_substitute_who_never_met_the_client(world):

@@ -80,7 +80,36 @@ def test_payroll_reports_and_exports(cli, tmp_path):
     code, out, _ = cli("export", "roster", "K-0001", "--week", "2026-W20")
     assert code == 0 and "Thu 14.05 *" in out
     code, out, _ = cli("report", "invoice", "--month", "2026-05", "--format", "csv")
-    assert code == 0 and out.splitlines()[1].startswith("Hamar,NO,K-0001,Kari Nordmann,39.0,")
+    assert code == 0 and out.splitlines()[1].startswith("Hamar,NO,K-0001,Kari Nordmann,39.00,")
     code, out, _ = cli("report", "continuity", "--date", "2026-05-20", "--format", "json")
     assert code == 0 and json.loads(out)[0]["substitutes_never_met"] == "A-0002"
     assert cli("report", "invoice", "--month", "2026-13")[0] == 2
+
+
+def test_payroll_layouts_on_the_command_line(cli, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from sqlalchemy import update
+
+    from db.models import Employment
+
+    made = may_dataset(cli.world)
+    assert cli("roster", "approve", "K-0001", "--month", "2026-05")[0] == 0
+    for rule in ("NO-REST-DAILY", "NO-NORMAL-DAY"):
+        assert cli("roster", "ack", str(made["sat"].id), rule, "--comment", "asked for it")[0] == 0
+    target = tmp_path / "pay.xml"
+    code, _, err = cli("export", "payroll", "--month", "2026-05", "--layout", "paxml", "--excel", "--out", str(target))
+    assert code == 2 and "--excel" in err and not target.exists()
+    code, _, err = cli("export", "payroll", "--month", "2026-05", "--layout", "lines", "--check")
+    assert code == 2 and err.count("no_employee_number") == 2  # both assistants lack a number
+    code, _, err = cli("export", "payroll", "--month", "2026-05", "--layout", "paxml", "--out", str(target))
+    assert code == 2 and not target.exists()
+    with cli.world.db.write() as s:
+        for person, number in ((cli.world.regular, "1001"), (cli.world.substitute, "1002")):
+            s.execute(update(Employment).where(Employment.assistant_id == person.id).values(employee_number=number))
+    code, out, err = cli("export", "payroll", "--month", "2026-05", "--layout", "paxml", "--out", str(target))
+    assert code == 0, err
+    root = ET.parse(target).getroot()
+    hours = sum(float(t.findtext("timmar")) for t in root.iter("tidtrans") if t.findtext("tidkod") == "TID")
+    assert hours == 20.0  # the regular's 14 h and the substitute's 6 h on ordinary days
+    assert {t.get("anstid") for t in root.iter("tidtrans")} == {"1001", "1002"}

@@ -334,8 +334,12 @@ def test_passive_time_extends_the_normal_day():
     night = [sh(1, at(2026, 3, 9, 22), at(2026, 3, 10, 8), kind="passive")]  # 10 h
     assert only(check_assistant(night, NO), "NO-NORMAL-DAY") == []  # 9 + min(10/2, 2) = 11 h
     longer = [sh(1, at(2026, 3, 9, 22), at(2026, 3, 10, 9, 1), kind="passive")]
-    (v,) = only(check_assistant(longer, NO), "NO-NORMAL-DAY")
-    assert v.numbers["limit_hours"] == 11.0
+    found = check_assistant(longer, NO)
+    # Over the limit passive time allows: the violation names § 10-4 (2), not the plain 9 h.
+    assert only(found, "NO-NORMAL-DAY") == []
+    (v,) = only(found, "NO-PASSIVE")
+    assert v.numbers["limit_hours"] == 11.0 and v.law == "arbeidsmiljøloven § 10-4 (2)"
+    assert "so the limit is 11 h" in v.detail
     active = [sh(1, at(2026, 3, 9, 22), at(2026, 3, 10, 8))]
     assert len(only(check_assistant(active, NO), "NO-NORMAL-DAY")) == 1
 
@@ -346,8 +350,9 @@ def test_passive_time_extends_the_normal_week_up_to_48_hours():
     active = weekdays(date(2026, 3, 9), range(5), 22, 7)
     assert len(only(check_assistant(active, NO), "NO-NORMAL-WEEK")) == 1
     ten = weekdays(date(2026, 3, 9), range(5), 22, 8, kind="passive")  # 50 h
-    (v,) = only(check_assistant(ten, NO), "NO-NORMAL-WEEK")
+    (v,) = only(check_assistant(ten, NO), "NO-PASSIVE")
     assert v.numbers["limit_hours"] == 48.0  # § 10-4 (2): never over 48 h in 7 days
+    assert "never beyond 48 h" in v.detail
 
 
 def test_normal_week_limit_is_exclusive():

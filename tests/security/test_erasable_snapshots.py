@@ -255,7 +255,7 @@ def _columns(engine) -> set[str]:
 
 
 def test_migration_0003_up_and_down(db):
-    assert migrate.current_revision(db.engine) == migrate.head_revision() == "0003"
+    assert migrate.current_revision(db.engine) == migrate.head_revision()  # 0003 or a later revision
     assert NEW_COLUMNS <= _columns(db.engine)
     migrate.downgrade(db.engine, "0002")
     try:
@@ -269,7 +269,7 @@ def test_migration_0003_up_and_down(db):
                     s.execute(text(statement))
     finally:
         migrate.upgrade(db.engine)
-    assert migrate.current_revision(db.engine) == "0003"
+    assert migrate.current_revision(db.engine) == migrate.head_revision()
     assert NEW_COLUMNS <= _columns(db.engine)
     with pytest.raises(DBAPIError, match="append-only"):  # old rows are format 1 after the upgrade
         with db.write() as s:

@@ -188,6 +188,16 @@ def test_month_numbers_without_the_outlook_are_the_same(dataset, admin):
         assert (plain[ref].flag, plain[ref].year_projected, plain[ref].usage_pct) == ("", None, None)
 
 
+def test_the_projection_says_which_day_it_is_made_as_of(dataset, admin):
+    # The end of the reported month, or today when that is earlier; nothing without the outlook.
+    march = _by_ref(hours.hours_report(dataset, admin, 2026, 3, today=TODAY, now=NOW))
+    april = _by_ref(hours.hours_report(dataset, admin, 2026, 4, today=TODAY, now=NOW))
+    plain = _by_ref(hours.hours_report(dataset, admin, 2026, 3, today=TODAY, now=NOW, outlook=False))
+    assert march["K-0001"].projected_as_of == date(2026, 3, 31)
+    assert april["K-0001"].projected_as_of == TODAY
+    assert plain["K-0001"].projected_as_of is None
+
+
 def test_decided_hours_count_from_the_client_start_with_us(db, admin):
     """A client taken over mid-month brings the earlier days as an opening balance, so the
     decision's hours before the client's start date must not count again."""

@@ -113,6 +113,12 @@ def _print_view(ctx: Any, v: Any, fmt: str) -> None:
             ctx.out.write(f"{a.ref}: {a.consequence}\n")
     if v.cancelled_reason:
         ctx.out.write(_("Cancelled: {reason}").format(reason=v.cancelled_reason) + "\n")
+    _print_warnings(ctx, v)
+
+
+def _print_warnings(ctx: Any, v: Any) -> None:
+    for warning in v.warnings:
+        ctx.out.write(f"{_('warning')}: {warning}\n")
 
 
 def _confirm(ctx: Any, v: Any, message: str) -> None:
@@ -133,9 +139,12 @@ def _open(ctx, args) -> int:  # noqa: ANN001
     v = open_transfer(ctx.database(), ctx.actor(), args.client_ref, args.direction, args.counterpart,
                       args.notice_date, args.agreed_date, policy=ctx.settings.policy)
     if args.format == "json":
-        ctx.out.write(json.dumps({k: _iso(val) for k, val in _summary_row(v).items()}, indent=2) + "\n")
+        row = {k: _iso(val) for k, val in _summary_row(v).items()}
+        ctx.out.write(json.dumps({**row, "warnings": list(v.warnings)}, ensure_ascii=False, indent=2) + "\n")
     else:
         ctx.emit([_summary_row(v)], args.format)
+        if args.format == "table":
+            _print_warnings(ctx, v)
     return 0
 
 

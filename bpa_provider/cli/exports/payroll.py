@@ -1,4 +1,8 @@
-"""`bpa-provider export payroll --month YYYY-MM --out FILE.csv|- [--check]`.
+"""`bpa-provider export payroll --month YYYY-MM --out FILE|- [--layout summary|lines|paxml] [--excel] [--check]`.
+
+Layouts (docs/payroll.md): `summary` one row per assistant; `lines` Visma Lønn's standard import
+format (one row per employee x wage type x client); `paxml` PAXml 2.2 for Swedish payroll systems.
+`lines` and `paxml` name people by employee number, so an assistant without one blocks them.
 
 The pre-run check comes first: with anything blocking, the problems are listed on stderr and the
 command exits 2 without writing. `--check` only prints the check (exit 0 when clear, 2 when not).
@@ -16,10 +20,15 @@ from bpa_provider.cli.context import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("payroll", help="hours per assistant and pay category for a month (CSV)")
+    p = sub.add_parser("payroll", help="hours per assistant and pay category for a month (CSV or PAXml)")
     p.add_argument("--month", required=True, metavar="YYYY-MM")
-    p.add_argument("--out", metavar="FILE.csv", help="the file to write, or '-' for standard output")
+    p.add_argument("--out", metavar="FILE", help="the file to write, or '-' for standard output")
     p.add_argument("--check", action="store_true", help="only run the pre-run check")
+    p.add_argument("--layout", choices=("summary", "lines", "paxml"), default="summary",
+                   help="summary (one row per assistant), lines (Visma Lønn import), paxml (PAXml 2.2)")
+    p.add_argument("--excel", action="store_true",
+                   help="UTF-8 with BOM and ';' for Norwegian/Swedish Excel (CSV layouts)")
+    p.add_argument("--run", type=int, default=1, metavar="N", help="the payroll run number (lines layout)")
     p.set_defaults(func=run)
 
 
@@ -32,18 +41,23 @@ def _list(ctx, blockers) -> None:  # noqa: ANN001
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    import csv
-    from dataclasses import asdict
+    from datetime import datetime
 
     from bpa_provider.cli.commands.roster import month
     from bpa_provider.cli.output import check_target, describe, open_output, status_stream
     from bpa_provider.i18n import _
-    from bpa_provider.services import payroll
+    from bpa_provider.services import payroll, payroll_files
 
     first, _last = month(args.month)
+    if args.excel and args.layout == "paxml":
+        raise CliError(_("--excel is for the CSV layouts (summary, lines), not paxml"))
+    if not 1 <= args.run <= 9999:
+        raise CliError(_("--run must be a number from 1 to 9999"))
+    need_numbers = args.layout != "summary"
     db, actor = ctx.database(), ctx.actor()
     if args.check:
-        found = payroll.payroll_check(db, actor, first.year, first.month, policy=ctx.settings.policy)
+        found = payroll.payroll_check(db, actor, first.year, first.month, policy=ctx.settings.policy,
+                                      need_numbers=need_numbers)
         if not found:
             ctx.out.write(_("Payroll {month}: nothing blocks it.").format(month=args.month) + "\n")
             return 0
@@ -51,22 +65,24 @@ def run(ctx, args) -> int:  # noqa: ANN001
         raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above").format(
             month=args.month, n=len(found)))
     if not args.out:
-        raise CliError(_("--out FILE.csv is required ('-' for standard output), or use --check"))
+        raise CliError(_("--out FILE is required ('-' for standard output), or use --check"))
     check_target(args.out, remote=ctx.remote)
 
-    def write(rows) -> None:  # noqa: ANN001
-        with open_output(args.out, newline="", encoding="utf-8", stdout=ctx.out, remote=ctx.remote) as fh:
-            writer = csv.DictWriter(fh, fieldnames=payroll.COLUMNS)
-            writer.writeheader()
-            writer.writerows(asdict(r) for r in rows)
+    def write(result) -> None:  # noqa: ANN001
+        data = payroll_files.render(
+            args.layout, result, wage_types=ctx.settings.wage_types, paxml_codes=ctx.settings.paxml_codes,
+            company=ctx.settings.provider_name, created=datetime.now(), excel=args.excel, run=args.run)
+        with open_output(args.out, binary=True, stdout=ctx.out, remote=ctx.remote) as fh:
+            fh.write(data)
 
     try:
-        rows = payroll.export_payroll(db, actor, first.year, first.month, write, policy=ctx.settings.policy)
+        result = payroll.export_payroll(db, actor, first.year, first.month, write, policy=ctx.settings.policy,
+                                        need_numbers=need_numbers)
     except payroll.PayrollBlocked as exc:
         _list(ctx, exc.blockers)
         raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above; nothing written").format(
             month=args.month, n=len(exc.blockers))) from None
     status_stream(args.out, ctx.out).write(
         _("Payroll {month}: {n} assistants written to {path}; the month is locked.").format(
-            month=args.month, n=len(rows), path=describe(args.out)) + "\n")
+            month=args.month, n=len(result.rows), path=describe(args.out)) + "\n")
     return 0

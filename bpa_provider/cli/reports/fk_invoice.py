@@ -23,13 +23,14 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from decimal import Decimal
 
     from bpa_provider.cli.reports.fk_time import parse_month_arg
+    from bpa_provider.rules.money import as_text
     from bpa_provider.services.sweden import CURRENCY, fk_invoice_basis
 
     year, month = parse_month_arg(args.month)
     lines = fk_invoice_basis(ctx.database(), ctx.actor(), year, month)
     # Money as text with two decimals: a float would print 2661.8 and JSON cannot hold a Decimal.
-    rows = [{**line.__dict__, "month": f"{year:04d}-{month:02d}", "rate": f"{line.rate:.2f}",
-             "amount": f"{line.amount:.2f}", "currency": CURRENCY} for line in lines]
+    rows = [{**line.__dict__, "month": f"{year:04d}-{month:02d}", "rate": as_text(line.rate),
+             "amount": as_text(line.amount), "currency": CURRENCY} for line in lines]
     ctx.emit(rows, args.format, _COLUMNS)
     if args.format == "table" and lines:
         total = sum((line.amount for line in lines), Decimal("0"))

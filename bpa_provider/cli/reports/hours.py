@@ -1,5 +1,8 @@
 """`bpa-provider report hours --month YYYY-MM`: decided, planned and worked hours per client, with
-the year-end projection and its flag (`--no-outlook`: the month's numbers only, read faster)."""
+the year-end projection and its flag (`--no-outlook`: the month's numbers only, read faster).
+
+The projection is made as of the end of the month, or today when that is earlier: the column
+`projected_as_of` says which day, and the table says it once more below."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from bpa_provider.cli.context import CliError, add_format
 from bpa_provider.i18n import _
 
 MONTH_COLUMNS = ["client", "name", "municipality", "decided_hours", "planned_hours", "worked_hours", "balance"]
-COLUMNS = MONTH_COLUMNS + ["year_decided", "year_projected", "usage_pct", "flag"]
+COLUMNS = MONTH_COLUMNS + ["year_decided", "year_projected", "projected_as_of", "usage_pct", "flag"]
 
 
 def register(members: argparse._SubParsersAction) -> None:
@@ -32,4 +35,10 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     rows = hours_report(ctx.database(), ctx.actor(), year, month, policy=ctx.settings.policy, outlook=args.outlook)
     ctx.emit([r.as_dict() for r in rows], args.format, COLUMNS if args.outlook else MONTH_COLUMNS)
+    as_of = next((r.projected_as_of for r in rows if r.projected_as_of), None)
+    if args.format == "table" and as_of is not None:
+        from bpa_provider.rules.dates import format_date
+
+        ctx.out.write(_("Year-end projection as of {date} (the end of the month, or today if earlier): "
+                        "hours after that day count as planned, not used.").format(date=format_date(as_of)) + "\n")
     return 0

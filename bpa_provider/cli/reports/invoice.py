@@ -19,9 +19,14 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from dataclasses import asdict
 
     from bpa_provider.cli.commands.roster import month
+    from bpa_provider.rules.money import as_text
     from bpa_provider.services.invoice import COLUMNS, invoice_basis
 
     first, _last = month(args.month)
     lines = invoice_basis(ctx.database(), ctx.actor(), first.year, first.month)
-    ctx.emit([asdict(line) for line in lines], args.format, COLUMNS)
+    # Money as text with two decimals, as `report fk-invoice`: JSON cannot hold a Decimal, and a
+    # float would print 1558.2 or turn 1558.215 into 1558.21.
+    rows = [{**asdict(line), "hours": as_text(line.hours), "rate": as_text(line.rate),
+             "amount": as_text(line.amount)} for line in lines]
+    ctx.emit(rows, args.format, COLUMNS)
     return 0
