@@ -30,7 +30,6 @@ Variables of the test suite (`BPA_TEST_*`) are not settings and are left alone.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -207,6 +206,8 @@ def _shown(raw: object) -> str:
 
 
 def _close(name: str, known: list[str]) -> str:
+    import difflib  # only when a key is wrong: every start reads the settings
+
     match = difflib.get_close_matches(name, known, n=1)
     return match[0] if match else ""
 
