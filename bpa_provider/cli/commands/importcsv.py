@@ -29,9 +29,11 @@ def run(ctx, args) -> int:  # noqa: ANN001
         return _handover(ctx, args)
     from bpa_provider.errors import ValidationError
     from bpa_provider.services.importer import import_csv
+    from bpa_provider.progress import progress
 
     try:
-        result = import_csv(ctx.database(), ctx.actor(), args.kind, args.file)
+        with progress(_("Importing {kind}").format(kind=args.kind)):
+            result = import_csv(ctx.database(), ctx.actor(), args.kind, args.file)
     except ValidationError as exc:
         # Every bad row on its own line, so a person can fix the file in one go.
         sys.stderr.write(
