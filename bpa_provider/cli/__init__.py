@@ -195,12 +195,16 @@ def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
     return set()
 
 
-def refuse_forced(args: argparse.Namespace, reason: str) -> int:
+def refuse_forced(args: argparse.Namespace, reason: str, shown: str | None = None) -> int:
     """Turn away a forced command's request: one line, exit 1, and a row in the access log.
 
-    The line comes first and stands whatever happens next; the log row needs the database,
-    which may be missing or unreadable (then there is nothing to log into)."""
-    sys.stderr.write(f"bpa-provider: refused: {reason}\n")
+    `reason` is the English words the access log keeps; `shown`, if given, the same in the
+    person's language (a refusal's `.localized()`). The line comes first and stands whatever
+    happens next; the log row needs the database, which may be missing or unreadable (then there
+    is nothing to log into)."""
+    from bpa_provider.i18n import _
+
+    sys.stderr.write(_("bpa-provider: refused: {reason}").format(reason=shown or reason) + "\n")
     log_forced_refusal(args, reason)
     return 1
 
