@@ -23,7 +23,7 @@ _COORD_WRITE = {
     "employment.write", "assignment.write", "roster.write", "roster.lock", "hours.approve",
     "review.write", "review.notes", "course.write", "transfer.write", "handover.export",
     "handover.import", "import.run", "national_id.reveal", "demo.load", "payroll.export",
-    "audit.read", "rate.write", "sickpay.write",
+    "audit.read", "rate.write", "sickpay.write", "absence.write", "notify.send",
 }
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(_READ | _COORD_WRITE | {"users.admin", "roster.reopen", "retention.run",

@@ -99,15 +99,48 @@ def record(
     after: Any = None,
 ) -> AuditEvent:
     """Append one event, chained to the previous one, in the caller's transaction."""
+    ev = _event(actor, _last_hash(session), utcnow(), action, entity, entity_id, subject=subject,
+                summary=summary, before=before, after=after)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def record_many(session: Session, actor: Actor, events: list[dict[str, Any]]) -> int:
+    """Append several events of one bulk action (keyword arguments of `record` each: action,
+    entity, entity_id, subject, summary, before, after) in one INSERT statement, chained in
+    order, in the caller's transaction: the rows `record` would write one by one. Their count."""
+    if not events:
+        return 0
+    from sqlalchemy import insert
+
+    prev, at = _last_hash(session), utcnow()
+    rows = []
+    for e in events:
+        ev = _event(actor, prev, at, **e)
+        rows.append({c.key: getattr(ev, c.key) for c in AuditEvent.__table__.columns if c.key != "id"})
+        prev = ev.hash
+    # Executed in list order (one executemany), so the ids follow the chain.
+    session.execute(insert(AuditEvent), rows)
+    return len(rows)
+
+
+def _last_hash(session: Session) -> str:
+    """The hash the next row chains to; on PostgreSQL first the lock that serialises appends."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or ""
+
+
+def _event(actor: Actor, prev: str, at: datetime, action: str, entity: str, entity_id: int | None = None, *,
+           subject: str = "", summary: str = "", before: Any = None, after: Any = None) -> AuditEvent:
+    """One event chained to `prev`, its hash computed (not yet added to a session)."""
     role = actor.role if not actor.impersonated_by else f"{actor.role}<-{actor.impersonated_by}"
     before_text = json.dumps(snapshot(before), ensure_ascii=False, default=str) if before is not None else None
     after_text = json.dumps(snapshot(after), ensure_ascii=False, default=str) if after is not None else None
     salt = secrets.token_hex(16) if before_text is not None or after_text is not None else None
     ev = AuditEvent(
-        at=utcnow(),
+        at=at,
         actor=actor.login,
         role=role,
         action=action,
@@ -118,7 +151,7 @@ def record(
         before=before_text,
         after=after_text,
         connection=actor.connection[:200],
-        prev_hash=prev or "",
+        prev_hash=prev,
         hash_format=CURRENT_FORMAT,
         snapshot_salt=salt,
         before_digest=snapshot_digest(salt, before_text) if salt and before_text is not None else None,
@@ -127,8 +160,6 @@ def record(
     # Timestamps are stored without sub-microsecond precision; hash what will be read back.
     ev.at = ev.at.replace(microsecond=ev.at.microsecond)
     ev.hash = _row_hash(ev.prev_hash, ev) or ""
-    session.add(ev)
-    session.flush()
     return ev
 
 

@@ -67,10 +67,8 @@ class Policy:
     rule_profile_se: str = "se-default"
     coapproval_when_course_overdue: bool = True
     se_notice_months: int = 1  # Sweden: an assistant's notice when the assignment ends
-    # Payroll overtime (arbeidsmiljøloven § 10-6): work beyond the agreed normal day or week, paid
-    # with at least 40 % supplement. The tariff or contract may agree a shorter normal week (37.5 h).
-    overtime_normal_day_hours: float = 9.0
-    overtime_normal_week_hours: float = 40.0
+    # Payroll overtime (arbeidsmiljøloven § 10-6): the hours NO-OVERTIME counts (the normal day and
+    # week of the working-time rule profile) are paid with at least this supplement.
     overtime_supplement_percent: float = 40.0
     # Working time (docs/rosters.md, "Rules"): helse- og omsorgstjenesteloven § 5-4 asks for a
     # police certificate from employments starting on or after this date.
@@ -79,6 +77,17 @@ class Policy:
     breaks_in_shift: bool = True  # the break is taken at the client's, paid, inside the shift
     sunday_average_weeks: int = 0  # § 10-8 (4) averaging agreement (0: the next Sunday off)
     sunday_off_every: int = 4  # with averaging: at least one Sunday/holiday in this many off
+    # Absence (docs/absence.md): self-certification (folketrygdloven §§ 8-23, 8-24; an IA
+    # agreement allows 8 days at a time) and the holiday entitlement (ferieloven § 5; 30 with
+    # the tariff's fifth week).
+    self_cert_max_days: int = 3
+    self_cert_max_times: int = 4
+    self_cert_after_months: int = 2
+    holiday_days: int = 25
+    # Notices (docs/notify.md): supervisors are reminded of unapproved hours from this many days
+    # before payroll day, the given day of the month after.
+    payroll_day: int = 5
+    approval_reminder_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,8 @@ class Settings:
     database_url: str | None = None
     lang: str | None = None
     provider_name: str = "bpa-provider"  # our company's name, e.g. in handover packages
+    smtp_url: str | None = None  # docs/notify.md: smtp+starttls://user:password@host:587
+    mail_from: str = ""  # the sender of notices (default: bpa-provider@ the SMTP host)
     policy: Policy = field(default_factory=Policy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     wage_types: WageTypes = field(default_factory=WageTypes)  # `export payroll --layout lines`
@@ -183,7 +194,7 @@ SECTIONS: dict[str, tuple[Any, str, int]] = {
     "policy": (Policy(), "BPA_", 10_000),
     "retention": (RetentionPolicy(), "BPA_RETENTION_", 100),
 }
-_TOP_LEVEL = ("database_url", "lang", "provider_name")
+_TOP_LEVEL = ("database_url", "lang", "provider_name", "smtp_url", "mail_from")
 # Tables of wage-type codes (WageTypes) -> the prefix of their variables (BPA_WAGE_TYPE_NIGHT).
 _CODE_TABLES = {"wage_types": "WAGE_TYPE", "paxml_codes": "PAXML_CODE"}
 # Read elsewhere, but settings all the same: the config path itself, the authorized_keys file
@@ -368,6 +379,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         database_url=top.get("database_url"),
         lang=top.get("lang"),
         provider_name=top.get("provider_name") or "bpa-provider",
+        smtp_url=top.get("smtp_url"),
+        mail_from=top.get("mail_from") or "",
         **{name: _section(name, data, env, file) for name in SECTIONS},
         wage_types=_codes(WageTypes(), data.get("wage_types"), env, "WAGE_TYPE", "wage_types", file),
         paxml_codes=_codes(PAXML_CODES, data.get("paxml_codes"), env, "PAXML_CODE", "paxml_codes", file),

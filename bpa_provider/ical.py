@@ -21,6 +21,10 @@ class Event:
     end: datetime | date
     description: str = ""
     location: str = ""
+    sequence: int = 0  # RFC 5545 §3.8.7.4: raised on every change, so calendars take the newest
+    status: str = ""  # CONFIRMED, TENTATIVE or CANCELLED (with METHOD:CANCEL)
+    organizer: str = ""  # mailto: address; iTIP (RFC 5546) wants it on REQUEST and CANCEL
+    attendee: str = ""  # mailto: address of the one person the invitation is for
 
 
 def _escape(text: str) -> str:
@@ -47,14 +51,25 @@ def _when(name: str, value: datetime | date) -> str:
     return f"{name};VALUE=DATE:{value:%Y%m%d}"
 
 
-def calendar(events: Iterable[Event], name: str = "bpa-provider") -> str:
-    """A complete VCALENDAR text with CRLF line ends."""
+def calendar(events: Iterable[Event], name: str = "bpa-provider", method: str = "") -> str:
+    """A complete VCALENDAR text with CRLF line ends; `method` (REQUEST, CANCEL) makes it an
+    iTIP invitation or cancellation (RFC 5546) that mail clients apply to the same UID."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bpa-provider//EN", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_escape(name)}"]
+    if method:
+        lines.append(f"METHOD:{method}")
     for ev in events:
         lines += ["BEGIN:VEVENT", f"UID:{_escape(ev.uid)}", f"DTSTAMP:{stamp}",
                   _when("DTSTART", ev.start), _when("DTEND", ev.end), f"SUMMARY:{_escape(ev.summary)}"]
+        if ev.sequence:
+            lines.append(f"SEQUENCE:{ev.sequence}")
+        if ev.status:
+            lines.append(f"STATUS:{ev.status}")
+        if ev.organizer:
+            lines.append(f"ORGANIZER:mailto:{_escape(ev.organizer)}")
+        if ev.attendee:
+            lines.append(f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{_escape(ev.attendee)}")
         if ev.description:
             lines.append(f"DESCRIPTION:{_escape(ev.description)}")
         if ev.location:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import json
+from decimal import Decimal
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -36,6 +37,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, float):
         return round(value, 2)
+    if isinstance(value, Decimal):
+        return str(value)  # exact: money and hours stay as computed ("75.00"), never a float
     return value
 
 

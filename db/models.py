@@ -208,6 +208,8 @@ class Supervisor(SQLModel, table=True):
     name: str = Field(max_length=200, index=True)
     phone: str = Field(default="", max_length=40)
     email: str = Field(default="", max_length=200)
+    email_consent: bool = Field(default=False)  # notices by e-mail only with consent (docs/notify.md)
+    language: str = Field(default="", max_length=2)  # nb, sv, en; empty: the client's country's
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
@@ -248,6 +250,8 @@ class Assistant(SQLModel, table=True):
     birth_date: Optional[date] = None
     phone: str = Field(default="", max_length=40)
     email: str = Field(default="", max_length=200)
+    email_consent: bool = Field(default=False)  # notices by e-mail only with consent (docs/notify.md)
+    language: str = Field(default="", max_length=2)  # nb, sv, en; empty: the client's country's
     eea_resident: bool = Field(default=True)  # Sweden: Försäkringskassan's registration asks
     anonymised: bool = Field(default=False)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
@@ -623,19 +627,52 @@ class HandoverExport(SQLModel, table=True):
 # --------------------------------------------------------------------------- Sweden: sick pay
 
 
-class SickPeriod(SQLModel, table=True):
-    """An assistant's sick leave, the basis for a sick-pay claim to the municipality (Sweden)."""
+class Absence(SQLModel, table=True):
+    """An assistant's absence: sick leave (self-certified or with a sick note, graded), a sick
+    child, holiday, welfare, unpaid or parental leave (docs/absence.md). Sweden's sick periods,
+    the basis of sick-pay claims to municipalities, are absences of the sick kinds."""
 
-    __tablename__ = "sick_period"
+    __tablename__ = "absence"
+    __table_args__ = (Index("ix_absence_assistant_from", "assistant_id", "from_date"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    assistant_id: int = Field(foreign_key="assistant.id", index=True)
+    assistant_id: int = Field(foreign_key="assistant.id")
+    kind: str = Field(default="self-cert", max_length=12)  # rules/absence.py KINDS
     from_date: date
     to_date: date
-    doctor_note_on: Optional[date] = None
+    grade: int = Field(default=100)  # a graded sick note: the share of work missed, in %
+    doctor_note_on: Optional[date] = None  # the document received (sick note, application)
+    cancelled: bool = Field(default=False)  # recorded in error: kept, counted nowhere
     note: str = Field(default="", max_length=500)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+SickPeriod = Absence  # Sweden's name for the sick kinds (services/sickpay.py)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to a person, kept until it is delivered (docs/notify.md): a shift offered,
+    changed or cancelled, an absence recorded, hours waiting for approval. Written in the same
+    transaction as what it tells; `notify send` delivers it by e-mail."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_utc"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=120, unique=True)  # the same fact is told once
+    kind: str = Field(max_length=20)  # shift_offered, shift_confirmed, shift_changed, shift_cancelled, absence, approval_due
+    recipient_kind: str = Field(max_length=12)  # assistant, supervisor
+    recipient_id: int
+    params: str = Field(default="{}", max_length=4000)  # JSON: what the message says (no health detail)
+    ical_uid: str = Field(default="", max_length=120)
+    ical_sequence: int = Field(default=0)
+    ical_method: str = Field(default="", max_length=10)  # REQUEST, CANCEL or empty
+    status: str = Field(default="pending", max_length=10)  # pending, sent, failed, skipped
+    attempts: int = Field(default=0)
+    next_attempt_utc: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    sent_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
 
 class SickPayClaim(SQLModel, table=True):
@@ -643,7 +680,7 @@ class SickPayClaim(SQLModel, table=True):
 
     __tablename__ = "sick_pay_claim"
     id: Optional[int] = Field(default=None, primary_key=True)
-    sick_period_id: int = Field(foreign_key="sick_period.id", index=True)
+    sick_period_id: int = Field(foreign_key="absence.id", index=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     municipality_id: int = Field(foreign_key="municipality.id")
     first_day: date

@@ -33,7 +33,8 @@ class AssistantDetailScreen(DetailScreen):
 
     def load(self) -> None:
         app = self.bpa
-        self.call_service("detail", details.assistant_detail, app.db, app.actor, self.record_id, app.today)
+        self.call_service("detail", details.assistant_detail, app.db, app.actor, self.record_id, app.today,
+                          policy=app.settings.policy)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         may = self.bpa.actor.may
@@ -92,7 +93,8 @@ class AssistantDetailScreen(DetailScreen):
             (_("Period"), 22), (_("Position %"), 10), (_("Kind"), 10), (_("Police cert."), 12),
             (_("Confidentiality"), 15)], d.employments, lambda e: [
                 Text(period(e.start_date, e.end_date)), Text(hours(e.position_percent)),
-                Text(labels.choice(e.kind)), text(e.police_certificate_on) if e.police_certificate_on else Text(_("missing"), style="bold"),
+                Text(labels.choice(e.kind)), text(e.police_certificate_on) if e.police_certificate_on
+                else Text(_("not required")) if e.id in d.certificate_not_required else Text(_("missing"), style="bold"),
                 text(e.confidentiality_on) if e.confidentiality_on else Text(_("missing"), style="bold")]))
         return out
 

@@ -222,6 +222,8 @@ class TransferDetailScreen(DetailScreen):
         ])]
         if v.state == "cancelled" and v.cancelled_reason:
             out.append(self.note(_("Cancelled: {reason}").format(reason=v.cancelled_reason)))
+        # E.g. Försäkringskassan's deadline before the notice (services.transfers.fk_deadline_warnings).
+        out.extend(self.note(warning) for warning in v.warnings)
         return out
 
     def _changes(self) -> list[Widget]:

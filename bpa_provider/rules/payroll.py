@@ -19,15 +19,20 @@ client's local time. All numbers are `PayRules` defaults, configured per tariff.
 from __future__ import annotations
 
 import math
-from collections.abc import Container, Hashable, Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from typing import TYPE_CHECKING
+
 from bpa_provider.rules.hours import shift_hours
 
-__all__ = ["PAY_KEYS", "OvertimeRules", "PayRules", "Work", "overtime_hours", "public_holidays", "split_pay"]
+if TYPE_CHECKING:  # the working-time rules are imported where overtime is first counted
+    from bpa_provider.rules.worktime import RuleSet, ShiftFact
+
+__all__ = ["PAY_KEYS", "PayRules", "overtime_by_shift", "public_holidays", "split_pay"]
 
 PAY_KEYS: tuple[str, ...] = (
     "ordinary",
@@ -233,60 +238,68 @@ def split_pay(
 # --------------------------------------------------------------------------- overtime
 
 
-@dataclass(frozen=True)
-class OvertimeRules:
-    """The agreed normal working time (arbeidsmiljøloven §§ 10-4, 10-6; `config.Policy`): work
-    beyond `normal_day_hours` on a day or `normal_week_hours` in a week is overtime. Weeks start on
-    `week_start_weekday` (0 = Monday)."""
-
-    normal_day_hours: float = 9.0
-    normal_week_hours: float = 40.0
-    week_start_weekday: int = 0
-
-
-@dataclass(frozen=True)
-class Work:
-    """One piece of one person's work: `key` names it (a shift id), `day` is the local date it
-    belongs to (a shift's start date), `hours` the working time in it (active time: passive time
-    is limited by its own rule, NO-PASSIVE, and is not overtime)."""
-
-    key: Hashable
-    day: date
-    hours: float
+def _weeks_touched(fact: ShiftFact, tz: str, week_start_weekday: int) -> set[date]:
+    zone = ZoneInfo(tz)
+    day = fact.start.astimezone(zone).date()
+    week = day - timedelta(days=(day.weekday() - week_start_weekday) % 7)
+    out = set()
+    while datetime.combine(week, time(0), tzinfo=zone) < fact.end:
+        out.add(week)
+        week += timedelta(days=7)
+    return out
 
 
-_US_PER_HOUR = 3_600_000_000
+def _surely_no_overtime(facts: Sequence[ShiftFact], rules: RuleSet) -> bool:
+    """True when no day or week can hold overtime: every shift counted in full on each local day
+    and week it touches stays within the normal day and week (passive time only raises limits).
+    A bound, not the rule: False sends the shifts to the rule."""
+    zone = ZoneInfo(facts[0].tz)
+    per_day: dict[date, float] = {}
+    per_week: dict[date, float] = {}
+    for f in facts:
+        hours = (f.end - f.start).total_seconds() / _SECONDS_PER_HOUR
+        first = f.start.astimezone(zone).date()
+        last = (f.end - timedelta(microseconds=1)).astimezone(zone).date()
+        weeks = set()
+        day = first
+        while day <= last:
+            per_day[day] = per_day.get(day, 0.0) + hours
+            weeks.add(day - timedelta(days=(day.weekday() - rules.week_start_weekday) % 7))
+            day += timedelta(days=1)
+        for week in weeks:
+            per_week[week] = per_week.get(week, 0.0) + hours
+    return (max(per_day.values()) <= rules.normal_day_hours
+            and max(per_week.values()) <= rules.normal_week_hours)
 
 
-def overtime_hours(work: Sequence[Work], rules: OvertimeRules = OvertimeRules()) -> dict[Hashable, float]:
-    """Overtime hours in each piece of one person's work, which must come in time order.
+def overtime_by_shift(shifts: Sequence[ShiftFact], rules: RuleSet) -> dict[int, float]:
+    """Overtime hours of each of one person's shifts, for payroll's overtime wage type.
 
-    The one definition of overtime (payroll pays it, the working-time rules may count it):
-    hours beyond the normal day are overtime; of the hours that are not, those beyond the normal
-    week are. Both are counted as they come: the last hours of a long day or week are the overtime,
-    so a piece of work is overtime only from the moment the limit is passed, and work later in the
-    week never changes the overtime of work before it. Counted in whole microseconds, so the
-    result is exact for any shift and the sum of overtime and normal hours is the hours given.
+    How much overtime a week holds is NO-OVERTIME's count, the one definition
+    (`rules.worktime_ch10.overtime_hours_by_week`: per calendar week the larger of the work beyond
+    the normal week and the sum of each day's work beyond the normal day, both limits extended by
+    passive time as § 10-4 (2) allows). Which shift it belongs to: taken in time order, a shift's
+    overtime is what it adds to the overtime of the weeks it touches. So the last work of a long
+    day or week is the overtime, later work never changes the overtime of earlier work (a month's
+    payroll does not pay again what an earlier month paid), and the shifts' overtime adds up to
+    the weeks' overtime. Weeks are those of the person's first shift's time zone, as in the rules.
     """
-    day_limit = round(rules.normal_day_hours * _US_PER_HOUR)
-    week_limit = round(rules.normal_week_hours * _US_PER_HOUR)
-    if day_limit < 0 or week_limit < 0:
-        raise ValueError("normal working time cannot be negative")
-    day_used: dict[date, int] = {}
-    week_used: dict[date, int] = {}
-    out: dict[Hashable, float] = {}
-    previous: date | None = None
-    for piece in work:
-        if previous is not None and piece.day < previous:
-            raise ValueError("work must be given in time order")
-        previous = piece.day
-        length = round(piece.hours * _US_PER_HOUR)
-        if length < 0:
-            raise ValueError("hours cannot be negative")
-        week = piece.day - timedelta(days=(piece.day.weekday() - rules.week_start_weekday) % 7)
-        within_day = min(length, max(0, day_limit - day_used.get(piece.day, 0)))
-        within_week = min(within_day, max(0, week_limit - week_used.get(week, 0)))
-        day_used[piece.day] = day_used.get(piece.day, 0) + within_day
-        week_used[week] = week_used.get(week, 0) + within_week
-        out[piece.key] = out.get(piece.key, 0.0) + (length - within_week) / _US_PER_HOUR
+    from bpa_provider.rules.worktime_ch10 import overtime_hours_by_week
+
+    facts = sorted(shifts, key=lambda f: (f.start, f.end, f.id))
+    out = {f.id: 0.0 for f in facts}
+    if not facts or _surely_no_overtime(facts, rules):
+        return out
+    weeks = set(overtime_hours_by_week(facts, rules))
+    if not weeks:
+        return out  # the usual month: one count, nothing to share out
+    tz = facts[0].tz
+    # A week's overtime depends only on the work inside it: the shifts touching those weeks.
+    relevant = [f for f in facts if _weeks_touched(f, tz, rules.week_start_weekday) & weeks]
+    before = 0.0
+    for n, f in enumerate(relevant, start=1):
+        found = overtime_hours_by_week(relevant[:n], rules)
+        now = sum(found.get(w, 0.0) for w in weeks)
+        out[f.id] = round(now - before, 6)
+        before = now
     return out

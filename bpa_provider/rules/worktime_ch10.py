@@ -26,6 +26,7 @@ How each rule is measured (the readings are documented in docs/rosters.md):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 
@@ -44,27 +45,37 @@ _MINUTE_US = 60_000_000
 
 
 def _week_overtime(sched: _Schedule, d: date) -> int:
-    """Overtime (µs) in the local calendar week from `d`."""
+    """Overtime (µs) in the local calendar week from `d`.
+
+    Passive time only raises a limit, so it is looked at only where the plain limit is passed
+    (most weeks and days are under it: a month's report checks every assistant's weeks)."""
     r = sched.rules
+    day_normal = _hours_us(r.normal_day_hours)
     a, b = sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))
     work = sched.work.work(a, b)
-    if not work:
-        return 0
-    passive = sched.passive.work(a, b)
+    if work <= day_normal:
+        return 0  # no day and no week can be over
+    week_over = 0
     normal = _hours_us(r.normal_week_hours)
-    extended = normal + int(min(passive / 2, _hours_us(r.passive_extension_week_hours)))
-    week_limit = min(extended, max(normal, _hours_us(r.passive_week_cap_hours)))
+    if work > normal:
+        passive = sched.passive.work(a, b)
+        extended = normal + int(min(passive / 2, _hours_us(r.passive_extension_week_hours)))
+        week_over = work - min(extended, max(normal, _hours_us(r.passive_week_cap_hours)))
     by_days = 0
-    for n in range(7):
-        da, db = sched.midnight_us(d + timedelta(days=n)), sched.midnight_us(d + timedelta(days=n + 1))
+    starts, ends = sched.work.starts, sched.work.ends
+    first, last = bisect_right(ends, a), bisect_left(starts, b)
+    if last - first == 1 and min(ends[first], b) - max(starts[first], a) <= day_normal:
+        return max(week_over, 0)  # one work period in the week, no longer than a normal day
+    da = a
+    for n in range(1, 8):
+        db = sched.midnight_us(d + timedelta(days=n))
         day_work = sched.work.work(da, db)
-        if not day_work:
-            continue
-        day_passive = sched.passive.work(da, db)
-        day_limit = _hours_us(r.normal_day_hours) + int(
-            min(day_passive / 2, _hours_us(r.passive_extension_day_hours)))
-        by_days += max(0, day_work - day_limit)
-    return max(work - week_limit, by_days, 0)
+        if day_work > day_normal:
+            day_passive = sched.passive.work(da, db)
+            by_days += max(0, day_work - day_normal - int(
+                min(day_passive / 2, _hours_us(r.passive_extension_day_hours))))
+        da = db
+    return max(week_over, by_days, 0)
 
 
 def _overtime_weeks(sched: _Schedule, weeks: list[date]) -> dict[date, int]:
@@ -226,10 +237,10 @@ def check_more(sched: _Schedule, weeks: list[date], holidays: Collection[date]) 
     return [] if r.breaks_in_shift else _breaks_se(sched)
 
 
-def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet) -> int:
+def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet, holidays: Collection[date] = frozenset()) -> int:
     """Days of earlier shifts the rules need beyond a week for these shifts: overtime weeks look
-    back 52 weeks (Sweden's yearly overtime to the start of the year), an averaging agreement on
-    Sundays 26; 0 when nothing looks back."""
+    back 52 weeks (Sweden's yearly overtime to the start of the year), Sunday/holiday work under
+    an averaging agreement 26; 0 when nothing looks back."""
     if not shifts:
         return 0
     sched = _Schedule(_prepare(shifts, "assistant_id"), rules)
@@ -240,9 +251,12 @@ def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet) -> int:
             for d in sched.work_weeks())
         return 7 * 53 if over else 0
     days = 0
-    if rules.sunday_average_weeks:
+    if rules.sunday_average_weeks and any(
+            sched.work.work(_local_us(f - timedelta(days=1), rules.sunday_eve_from, sched.tz),
+                            _local_us(l, rules.sunday_until, sched.tz)) > 0
+            for f, l in _sunday_units(sched, holidays, 0)):
         days = 7 * rules.sunday_average_weeks
     longest = 52 if rules.overtime_52weeks_hours is not None else 4 if rules.overtime_4weeks_hours is not None else 1
-    if longest > 1 and _overtime_weeks(sched, sched.work_weeks()):
+    if longest > 1 and any(_week_overtime(sched, d) > 0 for d in sched.work_weeks()):
         days = max(days, 7 * longest)
     return days if days > 7 else 0

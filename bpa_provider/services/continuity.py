@@ -19,6 +19,7 @@ from bpa_provider.config import Policy
 from bpa_provider.rules.continuity import ShiftSeen, continuity
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
+from bpa_provider.services.worked import staffed
 from db.engine import Database
 from db.models import Assignment, Assistant, Client, Shift
 
@@ -54,10 +55,10 @@ def _measure(s: Session, client_id: int, today: date, policy: Policy) -> ClientC
     first = min(today - timedelta(days=30), month_first)
     lo, hi = local_range(first, today + timedelta(days=32), info.tz)
     shifts = list(s.execute(select(Shift).where(
-        Shift.client_id == client_id, Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi,
+        Shift.client_id == client_id, staffed(), Shift.start_utc >= lo, Shift.start_utc < hi,
     )).scalars())
     earlier = set(s.execute(select(Shift.assistant_id).distinct().where(
-        Shift.client_id == client_id, Shift.status != "cancelled", Shift.start_utc < lo)).scalars())
+        Shift.client_id == client_id, staffed(), Shift.start_utc < lo)).scalars())
     assignments = list(s.execute(select(Assignment).where(Assignment.client_id == client_id)).scalars())
     seen = [ShiftSeen(sh.assistant_id, sh.start_utc, sh.end_utc,
                       _regular(assignments, sh.assistant_id, local_date(sh.start_utc, info.tz)))

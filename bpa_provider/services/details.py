@@ -9,7 +9,7 @@ of the screen still shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.config import Policy
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
@@ -130,6 +131,9 @@ class AssistantDetail:
     courses: list[CourseLine]
     reviews: list[ReviewLine]
     shifts: list[ShiftLine] | None
+    # Employments that started before `Policy.police_certificate_required_from`: no police
+    # certificate is required for them (helse- og omsorgstjenesteloven § 5-4), so none is missing.
+    certificate_not_required: frozenset[int] = field(default_factory=frozenset)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -257,7 +261,8 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
 # --------------------------------------------------------------------------- assistant
 
 @service
-def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date) -> AssistantDetail:
+def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date, *,
+                     policy: Policy | None = None) -> AssistantDetail:
     """The assistant's record: employments (for roles that may see contracts), assignments,
     courses, staff reviews and the next shifts. A supervisor sees only their own clients' part."""
     actor = scoped_actor(db, actor)
@@ -294,10 +299,17 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date)
     upcoming = _next_reviews(db, actor, today)
     shifts = _upcoming_shifts(db, actor, assistant_id, today)
     _log_view(db, actor, "assistant", assistant_id, person.ref)
+    from bpa_provider.rules.worktime import police_certificate_required
+    from bpa_provider.services.worktime import policy_or_default
+
+    cutoff = policy_or_default(policy).police_certificate_required_from
     return AssistantDetail(
         assistant=person, employments=employments,
         assignments=_assignment_lines(assignment_rows, last, upcoming),
         courses=courses, reviews=reviews, shifts=shifts,
+        certificate_not_required=frozenset(
+            e.id for e in employments or ()
+            if not police_certificate_required(e.start_date, [(e.start_date, e.end_date)], cutoff)),
     )
 
 

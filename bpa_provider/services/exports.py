@@ -21,6 +21,7 @@ from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.roster import ShiftView, build_week, views
 from bpa_provider.services.worktime import client_infos, local_date, policy_or_default
+from bpa_provider.services.worked import staffed
 from db.engine import Database
 from db.models import Assistant, Shift
 
@@ -52,7 +53,7 @@ def assistant_ics(db: Database, actor: Actor, assistant_id: int, first: date, la
         lo = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
         hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
         rows = list(s.execute(select(Shift).where(
-            Shift.assistant_id == assistant_id, Shift.status != "cancelled",
+            Shift.assistant_id == assistant_id, staffed(),
             Shift.start_utc >= lo, Shift.start_utc < hi).order_by(Shift.start_utc, Shift.id)).scalars())
         infos = client_infos(s, {sh.client_id for sh in rows}, pol)
         chosen = [sh for sh in rows if actor.may_see_client(sh.client_id)

@@ -3,9 +3,10 @@ the pay categories of `rules.payroll.split_pay`, with each client's country's pu
 
 A shift belongs to the month its local start date is in (as for approvals). Kinds: `passive` is
 paid by the passive rule (20 min per hour unless active time reaches a third); `active` and
-`night` (an awake night) are active time. Overtime is `rules.payroll.overtime_hours` over each
-assistant's active hours in time order, with the normal day and week of `config.Policy`; the week
-before the month is read for it, so a week that began in the last month counts whole. Exporting
+`night` (an awake night) are active time. Overtime is `rules.payroll.overtime_by_shift`: NO-OVERTIME's
+count of each week's overtime (the working-time rule set of the client), shared out over the shifts
+in time order; the week before the month is read for it, so a week that began in the last month
+counts whole and what that month paid is not paid again. Exporting
 marks each client's month exported and locks it, in the same transaction as the file is written: a
 failed write leaves nothing marked.
 
@@ -29,15 +30,15 @@ from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.hours import shift_hours
-from bpa_provider.rules.payroll import (
-    PAY_KEYS, OvertimeRules, PayRules, Work, overtime_hours, public_holidays, split_pay,
-)
+from bpa_provider.rules.payroll import PAY_KEYS, PayRules, overtime_by_shift, public_holidays, split_pay
+from bpa_provider.rules.worktime import ShiftFact
 from bpa_provider.services import employee_numbers
 from bpa_provider.services.base import require, service
-from bpa_provider.services.periods import client_rows, describe, lock_rows, unapproved_reasons
+from bpa_provider.services.periods import client_rows, describe, lock_many, unapproved_reasons
+from bpa_provider.services.worked import staffed
 from bpa_provider.services.worktime import (
     ClientInfo, ack_map, acknowledgement, assistants_by_id, client_infos, describe_shifts, local_date,
-    policy_or_default, violations_involving,
+    policy_or_default, rule_set, violations_involving,
 )
 from db.engine import Database
 from db.models import Assistant, Shift
@@ -80,6 +81,7 @@ class PayrollRow:
 COLUMNS = ["assistant_ref", "assistant_name", "shifts", "hours", *PAY_KEYS, "overtime", "employee_number"]
 #: Wage kinds of a `PayEntry`: the hour categories, then overtime.
 ENTRY_KINDS = (*PAY_KEYS, "overtime")
+_KIND_ORDER = {kind: n for n, kind in enumerate(ENTRY_KINDS)}
 MIN_OVERTIME_SUPPLEMENT = 40.0  # arbeidsmiljøloven § 10-6 (11): at least 40 %
 
 
@@ -130,7 +132,7 @@ def month_shifts(s: Session, first: date, last_exclusive: date,
     lo = datetime.combine(first, time(0), tzinfo=timezone.utc) - UTC_MARGIN
     hi = datetime.combine(last_exclusive, time(0), tzinfo=timezone.utc) + UTC_MARGIN
     rows = list(s.execute(
-        select(Shift).where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi)
+        select(Shift).where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
         .order_by(Shift.start_utc, Shift.id)
     ).scalars())
     infos = client_infos(s, {sh.client_id for sh in rows}, policy)
@@ -138,24 +140,35 @@ def month_shifts(s: Session, first: date, last_exclusive: date,
     return chosen, infos
 
 
+def _aware(instant: datetime) -> datetime:
+    # SQLite hands back naive UTC; the rules want aware instants.
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+
+
 def _refs(s: Session, ids: set[int]) -> dict[int, Assistant]:
     return assistants_by_id(s, ids)
 
 
 def blockers(s: Session, first: date, last_exclusive: date, now: datetime, policy: Policy,
-             need_numbers: bool = False) -> list[Blocker]:
+             need_numbers: bool = False, digits_only: bool = False) -> list[Blocker]:
     """Everything that stops payroll for the month (empty: clear to run). `need_numbers`: a file
-    that names people by employee number also needs every assistant's number."""
+    that names people by employee number also needs every assistant's number; `digits_only`: one
+    that reads it as a number (Visma Lønn) needs digits."""
     shifts, infos = month_shifts(s, first, last_exclusive, policy)
     people = _refs(s, {sh.assistant_id for sh in shifts})
     out: list[Blocker] = []
-    if need_numbers:
+    if need_numbers or digits_only:
         numbers = employee_numbers.in_force(s, people, first, last_exclusive)
-        out += [Blocker("no_employee_number", "", people[aid].ref,
-                        _("no employee number on the employment in force; add it on the assistant's "
-                          "employment (the app, or 'import employments')"))
-                for aid in sorted(people, key=lambda a: people[a].ref)
-                if not (numbers.get(aid) and numbers[aid].employee_number)]
+        for aid in sorted(people, key=lambda a: people[a].ref):
+            number = numbers[aid].employee_number if aid in numbers else ""
+            if not number:
+                out.append(Blocker("no_employee_number", "", people[aid].ref, _(
+                    "no employee number on the employment in force; add it on the assistant's "
+                    "employment (the app, or 'import employments')")))
+            elif digits_only and not (number.isascii() and number.isdigit()):
+                out.append(Blocker("no_employee_number", "", people[aid].ref, _(
+                    "employee number {number} is not digits only, and Visma Lønn reads it as a "
+                    "number").format(number=number)))
     for cid in sorted({sh.client_id for sh in shifts}, key=lambda c: infos[c].ref):
         info = infos[cid]
         out += [Blocker("unapproved", info.ref, "", r)
@@ -185,52 +198,53 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
             continue
         where = describe_shifts([loaded[i] for i in v.shift_ids], infos)
         out.append(Blocker(kind, infos[owner.client_id].ref, people[owner.assistant_id].ref,
-                           f"{v.rule_id}: {v.detail} [{where}]"))
+                           f"{v.rule_id}: {v.text()} [{where}]"))
     return out
 
 
-def _overtime_rules(policy: Policy) -> OvertimeRules:
+def _check_supplement(policy: Policy) -> None:
     if policy.overtime_supplement_percent < MIN_OVERTIME_SUPPLEMENT:
         raise ValidationError(N_(
             "The overtime supplement must be at least 40 % (arbeidsmiljøloven § 10-6); the config "
             "says {percent}"), field="overtime_supplement_percent", percent=policy.overtime_supplement_percent)
-    return OvertimeRules(policy.overtime_normal_day_hours, policy.overtime_normal_week_hours)
 
 
 def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
-          rules: PayRules = PayRules()) -> PayrollMonth:
+              rules: PayRules = PayRules()) -> PayrollMonth:
     """The month's payroll: per shift, its pay categories and overtime, gathered per assistant,
     client and local day. Reads the week before the month too, for the overtime of its first week."""
-    overtime_rules = _overtime_rules(policy)
+    _check_supplement(policy)
     context_first = first - timedelta(days=7)
     lo = datetime.combine(context_first, time(0), tzinfo=timezone.utc) - UTC_MARGIN
     hi = datetime.combine(last_exclusive, time(0), tzinfo=timezone.utc) + UTC_MARGIN
     found = s.execute(
         select(Shift.id, Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.end_utc, Shift.kind,
                Shift.active_minutes)
-        .where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi)
+        .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
         .order_by(Shift.assistant_id, Shift.start_utc, Shift.id)
     ).all()
     infos = client_infos(s, {r.client_id for r in found}, policy)
     split: dict[int, dict[str, float]] = {}
-    work: dict[int, list[Work]] = {}
+    facts: dict[int, list[ShiftFact]] = {}
     in_month: list = []
     for r in found:
         info = infos[r.client_id]
         day = local_date(r.start_utc, info.tz)
         if not context_first <= day < last_exclusive:
             continue
+        facts.setdefault(r.assistant_id, []).append(ShiftFact(
+            r.id, r.assistant_id, r.client_id, _aware(r.start_utc), _aware(r.end_utc), r.kind, info.tz))
+        if day < first:
+            continue  # the week before: its work counts towards overtime, it was paid last month
         years = {day.year, local_date(r.end_utc, info.tz).year}
         split[r.id] = split_pay(r.start_utc, r.end_utc, info.tz, "passive" if r.kind == "passive" else "active",
                                 public_holidays(info.country, years), rules,
                                 active_hours_in_passive_shift=r.active_minutes / 60.0)
-        active = split[r.id]["ordinary"] + split[r.id]["weekend"] + split[r.id]["holiday"]
-        work.setdefault(r.assistant_id, []).append(Work(r.id, day, active))
-        if day >= first:
-            in_month.append((r, day))
+        in_month.append((r, day))
     overtime: dict[int, float] = {}
-    for pieces in work.values():
-        overtime.update(overtime_hours(pieces, overtime_rules))
+    for pieces in facts.values():
+        # The rule set of the assistant's first shift's client, as NO-OVERTIME reads weeks in it.
+        overtime.update(overtime_by_shift(pieces, rule_set(infos[pieces[0].client_id].profile, policy)))
 
     people = _refs(s, {r.assistant_id for r, _day in in_month})
     employment = employee_numbers.in_force(s, people, first, last_exclusive)
@@ -256,7 +270,7 @@ def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
     entries = sorted((
         PayEntry(people[aid].ref, number.get(aid, ""), infos[cid].ref, day, kind, round(h, 6))
         for (aid, cid, day, kind), h in per_day.items()
-    ), key=lambda e: (e.assistant_ref, e.day, e.client_ref, ENTRY_KINDS.index(e.kind)))
+    ), key=lambda e: (e.assistant_ref, e.day, e.client_ref, _KIND_ORDER[e.kind]))
     wages = {people[aid].ref: (employment[aid].hourly_wage if aid in employment else None) for aid in totals}
     clients = {r.client_id: infos[r.client_id].ref for r, _day in in_month}
     return PayrollMonth(first, out, entries, wages, policy.overtime_supplement_percent, clients)
@@ -270,14 +284,16 @@ def rows(s: Session, first: date, last_exclusive: date, policy: Policy,
 
 @service
 def payroll_check(db: Database, actor: Actor, year: int, month: int, *, now: datetime | None = None,
-                  policy: Policy | None = None, need_numbers: bool = False) -> list[Blocker]:
+                  policy: Policy | None = None, need_numbers: bool = False,
+                  digits_only: bool = False) -> list[Blocker]:
     """What blocks payroll for the month: unapproved periods, shifts not yet worked, months already
     exported, shifts without employment, blocking violations, unacknowledged warnings, and with
-    `need_numbers` assistants without an employee number."""
+    `need_numbers` assistants without an employee number (`digits_only`: or with one that is not
+    digits only, for Visma Lønn)."""
     require(actor, "payroll.export", what="run payroll")
     first, last = _month(year, month)
     with db.read() as s:
-        return blockers(s, first, last, now or utcnow(), policy_or_default(policy), need_numbers)
+        return blockers(s, first, last, now or utcnow(), policy_or_default(policy), need_numbers, digits_only)
 
 
 @service
@@ -294,7 +310,7 @@ def payroll_preview(db: Database, actor: Actor, year: int, month: int, *,
 def export_payroll(db: Database, actor: Actor, year: int, month: int,
                    write: Callable[[PayrollMonth], None] | None = None, *,
                    now: datetime | None = None, policy: Policy | None = None,
-                   need_numbers: bool = False) -> PayrollMonth:
+                   need_numbers: bool = False, digits_only: bool = False) -> PayrollMonth:
     """Run the pre-run check (PayrollBlocked listing every reason), compute the month, hand it to
     `write` and mark every client's month exported and locked, all in one transaction."""
     require(actor, "payroll.export", what="run payroll")
@@ -302,14 +318,13 @@ def export_payroll(db: Database, actor: Actor, year: int, month: int,
     pol = policy_or_default(policy)
     now = now or utcnow()
     with db.write() as s:
-        found = blockers(s, first, last, now, pol, need_numbers)
+        found = blockers(s, first, last, now, pol, need_numbers, digits_only)
         if found:
             raise PayrollBlocked(found)
         result = pay_month(s, first, last, pol)
         if write is not None:
             write(result)
-        for cid in sorted(result.clients):
-            lock_rows(s, actor, cid, first, last, result.clients[cid], now, exported=True)
+        lock_many(s, actor, result.clients, first, last, now, exported=True)
         audit.record(s, actor, "export", "payroll", None,
                      summary=f"payroll {first:%Y-%m}: {len(result.rows)} assistants, "
                              f"{round(sum(r.hours for r in result.rows), 2)} h")

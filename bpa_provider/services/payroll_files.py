@@ -48,7 +48,9 @@ def _cell(value: object) -> object:
 
 def _csv(rows: list[list[object]], *, delimiter: str, bom: bool) -> bytes:
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n" if bom else "\n")
+    # CRLF, csv's default and RFC 4180's: the payroll file has always ended its lines so, and the
+    # payroll systems reading it run on Windows.
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     writer.writerows([_cell(v) for v in row] for row in rows)
     return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
@@ -105,7 +107,7 @@ def paxml(month: PayrollMonth, codes: WageTypes, *, company: str, created: datet
     header = ET.SubElement(root, "header")
     for tag, text in (("format", "LÖNIN"), ("version", "2.2"),
                       ("datum", created.replace(microsecond=0, tzinfo=None).isoformat()),
-                      ("foretagnamn", company), ("programnamn", "bpa-provider")):
+                      ("foretagnamn", _visible(company)), ("programnamn", "bpa-provider")):
         ET.SubElement(header, tag).text = text
     wanted = {entry_kind: wage_kind for wage_kind, entry_kind in PAXML_KINDS.items()}
     transactions = ET.SubElement(root, "tidtransaktioner")

@@ -31,6 +31,7 @@ from bpa_provider.rules.dates import format_date, parse_month
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
+from bpa_provider.services.worked import staffed
 from db.engine import Database
 from db.models import PeriodApproval, Shift
 from db.types import utcnow
@@ -106,7 +107,7 @@ def is_locked(s: Session, client_id: int, first: date, last: date) -> bool:
 def _shifts_starting(s: Session, client_id: int, first: date, last_exclusive: date, tz: str) -> list[Shift]:
     lo, hi = local_range(first, last_exclusive, tz)
     return list(s.execute(
-        select(Shift).where(Shift.client_id == client_id, Shift.status != "cancelled",
+        select(Shift).where(Shift.client_id == client_id, staffed(),
                             Shift.start_utc >= lo, Shift.start_utc < hi)
         .order_by(Shift.start_utc, Shift.id)
     ).scalars())
@@ -279,21 +280,39 @@ def unapproved_reasons(s: Session, client_id: int, first: date, last_exclusive: 
 def lock_rows(s: Session, actor: Actor, client_id: int, first: date, last_exclusive: date, subject: str,
               now: datetime, *, exported: bool = False) -> PeriodApproval:
     """Lock (and optionally mark exported) the row for exactly this period, creating it if needed."""
-    row = _row(s, client_id, first, last_exclusive)
-    before = audit.snapshot(row) if row else None
-    if row is None:
-        row = PeriodApproval(client_id=client_id, period_start=first, period_end=last_exclusive)
-        s.add(row)
-    if row.locked_at is None:
-        row.locked_by, row.locked_at = actor.login, now
-    if exported:
-        row.exported_at = now
+    return lock_many(s, actor, {client_id: subject}, first, last_exclusive, now, exported=exported)[client_id]
+
+
+def lock_many(s: Session, actor: Actor, clients: dict[int, str], first: date, last_exclusive: date,
+              now: datetime, *, exported: bool = False) -> dict[int, PeriodApproval]:
+    """`lock_rows` for several clients (id -> reference) at once, as a month's payroll does: one
+    read of their rows, the changes flushed together and the access-log rows in one INSERT."""
+    ids = sorted(clients)
+    found: dict[int, PeriodApproval] = {}
+    for part in (ids[i:i + 5000] for i in range(0, len(ids), 5000)):
+        for row in s.execute(
+            select(PeriodApproval).where(PeriodApproval.client_id.in_(part), PeriodApproval.period_start == first,
+                                         PeriodApproval.period_end == last_exclusive)
+            .order_by(PeriodApproval.id)
+        ).scalars():
+            found.setdefault(row.client_id, row)
+    befores = {cid: audit.snapshot(row) for cid, row in found.items()}
+    for cid in ids:
+        row = found.get(cid)
+        if row is None:
+            row = found[cid] = PeriodApproval(client_id=cid, period_start=first, period_end=last_exclusive)
+            s.add(row)
+        if row.locked_at is None:
+            row.locked_by, row.locked_at = actor.login, now
+        if exported:
+            row.exported_at = now
     s.flush()
-    action = "export" if exported else "lock"
-    audit.record(s, actor, action, "period_approval", row.id, subject=subject,
-                 summary=f"{describe(first, last_exclusive)} {'exported to payroll and locked' if exported else 'locked'}",
-                 before=before, after=row)
-    return row
+    summary = f"{describe(first, last_exclusive)} {'exported to payroll and locked' if exported else 'locked'}"
+    audit.record_many(s, actor, [
+        {"action": "export" if exported else "lock", "entity": "period_approval", "entity_id": found[cid].id,
+         "subject": clients[cid], "summary": summary, "before": befores.get(cid), "after": found[cid]}
+        for cid in ids])
+    return found
 
 
 @service
@@ -410,6 +429,6 @@ def client_rows(s: Session, client_ids: Iterable[int], first: date, last_exclusi
 
 __all__ = [
     "PeriodLocked", "approve_period", "coapprove_period", "decide_deviation", "describe",
-    "ensure_unlocked", "is_locked", "lock_period", "lock_rows", "month_range", "pending_deviations",
+    "ensure_unlocked", "is_locked", "lock_many", "lock_period", "lock_rows", "month_range", "pending_deviations",
     "reopen_period", "shift_days", "unapproved_reasons", "week_range", "withdraw_approvals",
 ]

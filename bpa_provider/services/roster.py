@@ -35,7 +35,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date, local_to_utc, parse_date, parse_local_datetime
 from bpa_provider.rules.hours import shift_hours
 from bpa_provider.rules.payroll import public_holidays
@@ -45,6 +45,7 @@ from bpa_provider.services.periods import (
     ensure_unlocked, overlapping_rows, shift_days, withdraw_approvals,
 )
 from bpa_provider.services.records import check_text
+from bpa_provider.services.worked import NOT_STAFFED
 from bpa_provider.services.worktime import (
     ClientInfo, ShiftViolation, check_assistant_window, client_info, client_infos, live_shifts,
     local_date, local_range, policy_or_default, refuse_blocking, violations_by_shift,
@@ -219,10 +220,11 @@ def run_checks(s: Session, shifts: Sequence[Shift], policy: Policy) -> list[Viol
     ids = {sh.id for sh in shifts}
     spans: dict[int, tuple[datetime, datetime]] = {}
     for sh in shifts:
-        if sh.status == "cancelled":
+        if sh.status in NOT_STAFFED:
             continue
         lo, hi = spans.get(sh.assistant_id, (sh.start_utc, sh.end_utc))
         spans[sh.assistant_id] = (min(lo, sh.start_utc), max(hi, sh.end_utc))
+        refuse_absent(s, sh, policy)
     found: dict[tuple[str, tuple[int, ...], str], Violation] = {}
     if spans:
         # PostgreSQL: two saves for one assistant at once would each miss the other's shift (an
@@ -236,6 +238,18 @@ def run_checks(s: Session, shifts: Sequence[Shift], policy: Policy) -> list[Viol
                 found.setdefault((v.rule_id, v.shift_ids, v.detail), v)
     refuse_blocking(found.values())
     return list(found.values())
+
+
+def refuse_absent(s: Session, sh: Shift, policy: Policy) -> None:
+    """An assistant recorded absent (docs/absence.md) cannot be given a shift on those days."""
+    from bpa_provider.services.vacancy import absent_on
+
+    tz = client_info(s, sh.client_id, policy).tz
+    away = absent_on(s, sh.assistant_id, local_date(sh.start_utc, tz),
+                     local_date(sh.end_utc - timedelta(microseconds=1), tz))
+    if away is not None:
+        raise ValidationError(FieldError("assistant_id", N_("The assistant is absent {a}–{b}; choose a substitute"),
+                                         params={"a": format_date(away.from_date), "b": format_date(away.to_date)}))
 
 
 def _local(instant: datetime, tz: str) -> str:
@@ -379,6 +393,10 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         if pay_changed:
             _withdraw(s, actor, sh, info, f"shift #{sh.id} changed", old_days)
         warnings = run_checks(s, [sh], pol)
+        if times_changed and sh.start_utc > now and sh.status == "planned":
+            from bpa_provider.services import notify  # the new times, as an updated invitation
+
+            notify.tell_shift(s, "shift_changed", sh, sh.assistant_id, method="REQUEST")
         after = audit.snapshot(sh) or {}
         changed = sorted(k2 for k2, v in after.items()
                          if k2 not in ("version", "updated_at") and before.get(k2) != v)
@@ -412,6 +430,10 @@ def cancel_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         sh.updated_at = utcnow()
         s.flush()
         _withdraw(s, actor, sh, info, f"shift #{sh.id} cancelled")
+        if sh.start_utc > utcnow():
+            from bpa_provider.services import notify  # the calendar entry goes too
+
+            notify.tell_shift(s, "shift_cancelled", sh, sh.assistant_id, method="CANCEL")
         audit.record(s, actor, "cancel", "shift", sh.id, subject=info.ref,
                      summary=f"shift cancelled{': ' + why if why else ''}", before=before, after=sh)
         return sh
@@ -432,7 +454,8 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         why = _text(reason, "reason", 200, errors)
         if sh.status == "cancelled":
             errors.append(FieldError("status", _("Shift {id} is cancelled").format(id=shift_id)))
-        if assistant_id == sh.assistant_id:
+        vacant = sh.status == "vacant"  # filling a vacant shift (services/vacancy.py)
+        if assistant_id == sh.assistant_id and not vacant:
             errors.append(FieldError("assistant_id", _("The shift is already this assistant's")))
         if errors:
             raise ValidationError(errors)
@@ -440,11 +463,14 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         ensure_unlocked(s, sh.client_id, *shift_days(sh, info.tz))
         before = audit.snapshot(sh)
         old_ref = _ref(s, sh.assistant_id)
-        if sh.replaces_assistant_id is None:
+        previous_id = sh.assistant_id
+        if sh.replaces_assistant_id is None and assistant_id != sh.assistant_id:
             sh.replaces_assistant_id = sh.assistant_id
         elif sh.replaces_assistant_id == assistant_id:
             sh.replaces_assistant_id = None
         sh.assistant_id = assistant_id
+        if vacant:
+            sh.status = "planned"
         if sh.pattern_id is not None:
             sh.detached = True
         if why:
@@ -453,6 +479,9 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         s.flush()
         _withdraw(s, actor, sh, info, f"shift #{sh.id} reassigned")
         warnings = run_checks(s, [sh], pol)
+        from bpa_provider.services import notify  # the outbox: told in the same transaction
+
+        notify.tell_reassigned(s, sh, None if vacant else previous_id)
         audit.record(s, actor, "reassign", "shift", sh.id, subject=info.ref,
                      summary=f"shift {old_ref} → {person.ref}{': ' + why if why else ''}",
                      before=before, after=sh)

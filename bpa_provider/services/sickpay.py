@@ -68,8 +68,9 @@ def _period_errors(session: Session, assistant_id: int, start: date, end: date,
     if note_on is not None and note_on < start:
         errors.append(FieldError("doctor_note_on", _("The doctor's note ({date}) is dated before the sick period").format(
             date=format_date(note_on))))
+    # Every kind of absence counts: a sick day cannot also be a holiday (docs/absence.md).
     q = select(SickPeriod).where(SickPeriod.assistant_id == assistant_id, SickPeriod.from_date <= end,
-                                 SickPeriod.to_date >= start)
+                                 SickPeriod.to_date >= start, SickPeriod.cancelled.is_(False))
     if ignore_id is not None:
         q = q.where(SickPeriod.id != ignore_id)
     other = session.execute(q.limit(1)).scalar_one_or_none()
@@ -91,8 +92,8 @@ def add_sick_period(db: Database, actor: Actor, assistant_ref: str, from_date: d
             "long": _("The note is too long (at most 500 characters)")})
         if errors:
             raise ValidationError(errors)
-        period = SickPeriod(assistant_id=person.id, from_date=from_date, to_date=to_date,
-                            doctor_note_on=doctor_note_on, note=text)
+        period = SickPeriod(assistant_id=person.id, kind="sick-note" if doctor_note_on else "self-cert",
+                            from_date=from_date, to_date=to_date, doctor_note_on=doctor_note_on, note=text)
         s.add(period)
         s.flush()
         audit.record(s, actor, "create", "sick_period", period.id, subject=person.ref,
@@ -117,6 +118,8 @@ def update_sick_period(db: Database, actor: Actor, sick_period_id: int, version:
             return period
         before = _logged(period)
         period.to_date, period.doctor_note_on = new_to, new_note
+        if new_note is not None and period.kind == "self-cert":
+            period.kind = "sick-note"
         s.flush()
         ref = s.get(Assistant, period.assistant_id).ref  # type: ignore[union-attr]
         audit.record(s, actor, "update", "sick_period", period.id, subject=ref,

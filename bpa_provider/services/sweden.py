@@ -20,7 +20,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from bpa_provider.services.worked import counted_as_worked
+from bpa_provider.services.worked import counted_as_worked, staffed
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, NotFound, ValidationError
@@ -497,7 +497,7 @@ def fk_deadlines(db: Database, actor: Actor, today: date, within_days: int = 14)
                 or_(Decision.valid_to.is_(None), Decision.valid_to >= first))
             worked = exists().where(
                 Shift.client_id == Client.id, Shift.start_utc < hi, Shift.start_utc >= lo - LONGEST_SHIFT,
-                Shift.end_utc > lo, Shift.status != "cancelled")
+                Shift.end_utc > lo, staffed())
             due = calendar.fk_time_report_deadline(year, month)
             for ref, name in s.execute(
                 _swedish_clients(actor).where(or_(fk_decision, worked))

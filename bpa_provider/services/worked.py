@@ -3,6 +3,10 @@
 A shift counts as worked when it is worked or approved, or when it is planned, has ended, and no
 deviation from it waits for approval; a cancelled shift never counts. Hours, invoices, the
 Swedish time report and the handover balance all use this one condition.
+
+A vacant shift (its assistant is absent, docs/absence.md) is still the client's plan but nobody's
+work: it counts in the client's planned hours and in no one's working time, pay or continuity
+(`staffed()`), until a substitute fills it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,12 @@ from sqlalchemy import ColumnElement, and_, or_
 from db.models import Shift
 
 WORKED_STATUSES = ("worked", "approved")
+NOT_STAFFED = ("cancelled", "vacant")
+
+
+def staffed() -> ColumnElement[bool]:
+    """SQL condition on `Shift` for the shifts someone is to work: neither cancelled nor vacant."""
+    return Shift.status.not_in(NOT_STAFFED)
 
 
 def counted_as_worked(now: datetime) -> ColumnElement[bool]:

@@ -38,6 +38,7 @@ from bpa_provider.rules.worktime import (
 from bpa_provider.rules.worktime_ch10 import needs_history
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
+from bpa_provider.services.worked import staffed
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, Municipality,
@@ -111,17 +112,21 @@ def rule_set(name: str, policy: Policy | None = None) -> RuleSet:
     overtime agreement, breaks inside the shift, Sunday averaging); a misconfigured name is
     reported, not a crash deep in a save."""
     try:
-        return _rule_set(name, policy)
+        rules = profile(name)
     except ValueError:
         raise ValidationError(_("Unknown working-time rule profile '{name}' in the configuration "
                                 "or municipality").format(name=name), field="rule_profile") from None
+    if policy is None:
+        return rules
+    try:
+        return _with_policy(rules, policy)
+    except ValueError as exc:
+        raise ValidationError(_("Bad working-time setting in the configuration: {reason}").format(
+            reason=exc), field="policy") from None
 
 
 @lru_cache(maxsize=32)
-def _rule_set(name: str, policy: Policy | None) -> RuleSet:
-    rules = profile(name)
-    if policy is None:
-        return rules
+def _with_policy(rules: RuleSet, policy: Policy) -> RuleSet:
     if policy.overtime_agreement:
         rules = with_overtime_agreement(rules)
     return replace(rules, police_certificate_from=policy.police_certificate_required_from,
@@ -166,7 +171,7 @@ LONGEST_SHIFT = timedelta(days=4)
 
 
 def _overlapping(lo: datetime, hi: datetime) -> tuple[Any, ...]:
-    return (Shift.status != "cancelled", Shift.start_utc < hi, Shift.start_utc > lo - LONGEST_SHIFT,
+    return (staffed(), Shift.start_utc < hi, Shift.start_utc > lo - LONGEST_SHIFT,
             Shift.end_utc > lo)
 
 
@@ -196,6 +201,14 @@ class Loaded:
     # Earlier shifts loaded for the rules that look back (overtime over 4 and 52 weeks, Sunday
     # averaging): they inform the clock rules only, never credentials or two helpers.
     history: frozenset[int] = frozenset()
+    facts: dict[int, ShiftFact] = field(default_factory=dict)  # by shift id, made once
+
+    def fact(self, sh: Shift) -> ShiftFact:
+        """The shift as the rules see it (made once per load: a report checks every shift twice)."""
+        made = self.facts.get(sh.id)
+        if made is None:
+            made = self.facts[sh.id] = fact(sh, self.infos[sh.client_id])
+        return made
 
 
 def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict[int, AssistantContext]:
@@ -292,8 +305,12 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     looks back 52 weeks): only those few assistants pay for the longer look-back."""
     need: dict[int, int] = {}
     for aid, rows in data.by_assistant.items():
+        facts = [data.fact(sh) for sh in rows]
         for name in {data.infos[sh.client_id].profile for sh in rows}:
-            days = needs_history([fact(sh, data.infos[sh.client_id]) for sh in rows], rule_set(name, policy))
+            rules = rule_set(name, policy)
+            # Holidays matter here only for Sunday averaging (does this assistant work Sundays?).
+            days = needs_history(facts, rules, holidays_between(rules.country, *_span(rows, data.infos))
+                                 if rules.sunday_average_weeks else frozenset())
             if days:
                 need[aid] = max(need.get(aid, 0), days)
     if not need:
@@ -303,7 +320,7 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     added: set[int] = set()
     for part in chunks(need):
         for sh in s.execute(select(Shift).where(
-                Shift.status != "cancelled", Shift.assistant_id.in_(part), Shift.start_utc >= earliest,
+                staffed(), Shift.assistant_id.in_(part), Shift.start_utc >= earliest,
                 Shift.start_utc < lo)).scalars():
             if sh.id not in known and sh.start_utc >= lo - timedelta(days=need[sh.assistant_id]):
                 data.by_assistant[sh.assistant_id].append(sh)
@@ -315,6 +332,13 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     missing = {sh.client_id for rows in data.by_assistant.values() for sh in rows} - data.infos.keys()
     data.infos.update(client_infos(s, missing, policy))
     data.history = frozenset(added)
+
+
+def _span(shifts: list[Shift], infos: dict[int, ClientInfo]) -> tuple[date, date]:
+    """Local dates around the shifts (a day either side), for the public holidays to load."""
+    first = min(local_date(sh.start_utc, infos[sh.client_id].tz) for sh in shifts) - timedelta(days=1)
+    last = max(local_date(sh.end_utc, infos[sh.client_id].tz) for sh in shifts) + timedelta(days=1)
+    return first, last
 
 
 def _merge(violations: Iterable[Violation]) -> list[Violation]:
@@ -329,10 +353,9 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
     shifts = data.by_assistant.get(assistant_id, [])
     if not shifts:
         return []
-    facts = {sh.id: fact(sh, data.infos[sh.client_id]) for sh in shifts}
+    facts = {sh.id: data.fact(sh) for sh in shifts}
     ctx = data.contexts.get(assistant_id) or AssistantContext((), {}, None, None)
-    first = min(local_date(sh.start_utc, data.infos[sh.client_id].tz) for sh in shifts) - timedelta(days=1)
-    last = max(local_date(sh.end_utc, data.infos[sh.client_id].tz) for sh in shifts) + timedelta(days=1)
+    first, last = _span(shifts, data.infos)
     out: list[Violation] = []
     for name in sorted({data.infos[sh.client_id].profile for sh in shifts}):
         rules = rule_set(name, data.policy)
@@ -577,7 +600,7 @@ def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 
              .join(Client, Client.id == Shift.client_id)
              .join(Municipality, Municipality.id == Client.municipality_id)
              .outerjoin(earliest, earliest.c.aid == Shift.assistant_id)
-             .where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi,
+             .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi,
                     or_(earliest.c.police.is_(None), earliest.c.police > today,
                         earliest.c.conf.is_(None), earliest.c.conf > today)))
         if actor.is_scoped:
@@ -658,7 +681,7 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
     lo = datetime.combine(date_from - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     hi = datetime.combine(date_to + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
     with db.read() as s:
-        q = select(Shift).where(Shift.status != "cancelled", Shift.start_utc >= lo, Shift.start_utc < hi)
+        q = select(Shift).where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
         if actor.is_scoped:
             q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
         candidates = list(s.execute(q).scalars())

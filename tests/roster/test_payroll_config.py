@@ -22,12 +22,12 @@ def test_every_kind_has_a_documented_default_in_both_tables():
 def test_the_config_file_and_the_environment_override_the_codes(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('[wage_types]\novertime = "340"\nnight = 221\n[paxml_codes]\nnight = "OB3"\n'
-                    '[policy]\novertime_supplement_percent = 50\novertime_normal_week_hours = 37.5\n',
+                    '[policy]\novertime_supplement_percent = 50\n',
                     encoding="utf-8")
     s = load_settings(path, env={"BPA_WAGE_TYPE_ORDINARY": "100"})
     assert (s.wage_types.ordinary, s.wage_types.overtime, s.wage_types.night) == ("100", "340", "221")
     assert (s.paxml_codes.night, s.paxml_codes.overtime) == ("OB3", "ÖT1")
-    assert (s.policy.overtime_supplement_percent, s.policy.overtime_normal_week_hours) == (50.0, 37.5)
+    assert s.policy.overtime_supplement_percent == 50.0
 
 
 @pytest.mark.parametrize("bad", ["=1+1", "", "12345678901", "a b", "@SUM"])

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bpa_provider.config import PAXML_CODES, Policy, WageTypes
 from bpa_provider.errors import ValidationError
@@ -36,7 +36,8 @@ def june(w: World) -> list[int]:
 
     Regular (no. 1001, NOK 250/h): Mon 1 08-16 (8), Tue 2 08-19 (11: 2 h over the 9 h day, 2 h
     evening), Wed 3 14-20 (6, 3 h evening), Thu 4 08-18 (10: 1 h over the day, 1 h evening), Fri 5 08-17 (9: the
-    normal week reaches 41 h, so its last hour is overtime): 44 h, 4 h overtime; a passive night
+    week reaches 44 h, 4 h over the 40 h week, more than the days' 3 h: so Friday's last hour is
+    overtime too): 44 h, 4 h overtime (NO-OVERTIME's count); a passive night
     Tue 9 22:00 - Wed 10 07:00 (9 h passive, 3 h paid). Substitute (no. 1002): Sun 7 18-23 (5 h
     weekend, 3 h evening, 2 h night). 58 h in all.
     """
@@ -79,10 +80,24 @@ def test_overtime_is_paid_as_its_own_wage_type_in_a_worked_month(world):
     # 4 h x (250 x 40 %) = 4 x 100.00 = 400.00, on the regular's number and the client's reference.
     assert overtime == [["2026", "1", "1001", "310", "0.00", "4.00", "100.00", "400.00", "0", "0", "",
                          world.client.ref]]
-    # A tariff with 50 % and a 37.5 h week: more overtime, paid more.
-    tariff = replace(Policy(), overtime_normal_week_hours=37.5, overtime_supplement_percent=50.0)
-    reg = {r.assistant_ref: r for r in _preview(world, tariff).rows}[world.regular.ref]
-    assert reg.overtime == 6.5  # 2 + 1 (days) + 3.5 (the 41 normal hours over 37.5)
+    # A tariff paying 50 %: the same hours, a higher supplement (250 x 50 % = 125.00).
+    tariff = replace(Policy(), overtime_supplement_percent=50.0)
+    month = _preview(world, tariff)
+    lines = list(csv.reader(io.StringIO(payroll_files.lines(month, WAGES).decode()), delimiter=";"))
+    assert [x[5:8] for x in lines if x[3] == WAGES.overtime] == [["4.00", "125.00", "500.00"]]
+    # What NO-OVERTIME counts for the week is what payroll pays: one definition.
+    from bpa_provider.rules.worktime import ShiftFact, profile
+    from bpa_provider.rules.worktime_ch10 import overtime_hours_by_week
+
+    with world.db.read() as s:
+        rows = s.execute(select(Shift).where(Shift.assistant_id == world.regular.id)).scalars().all()
+    facts = [ShiftFact(r.id, r.assistant_id, r.client_id, _aware(r.start_utc), _aware(r.end_utc), r.kind,
+                       "Europe/Oslo") for r in rows]
+    assert sum(overtime_hours_by_week(facts, profile("no-default")).values()) == reg.overtime
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 def test_an_overtime_supplement_under_40_percent_is_refused(world):
@@ -167,6 +182,14 @@ def test_export_needs_employee_numbers_for_lines_and_paxml_and_locks_the_month(w
     assert [(b.kind, b.assistant_ref) for b in found] == [("no_employee_number", world.substitute.ref)]
     with pytest.raises(payroll.PayrollBlocked):
         payroll.export_payroll(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True)
+    # Visma Lønn reads employee numbers as numbers: a letter blocks the lines layout, not PAXml.
+    with world.db.write() as s:
+        s.execute(update(Employment).where(Employment.assistant_id == world.substitute.id)
+                  .values(employee_number="S-7"))
+    assert payroll.payroll_check(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True) == []
+    found = payroll.payroll_check(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True, digits_only=True)
+    assert [(b.kind, b.assistant_ref) for b in found] == [("no_employee_number", world.substitute.ref)]
+    assert "S-7" in found[0].detail
     written: list[bytes] = []
     result = payroll.export_payroll(
         world.db, coordinator, 2026, 6, lambda m: written.append(payroll_files.lines(m, WAGES)), now=NOW)
@@ -186,3 +209,39 @@ def test_every_csv_cell_passes_the_formula_guard():
         assert not any(c[:1] in ("=", "+", "@", "\t", "\r") for c in cells)
     lines = list(csv.reader(io.StringIO(payroll_files.lines(month, WAGES).decode()), delimiter=";"))
     assert lines[0][11] == "'@SUM(A1)"
+
+
+def test_the_month_is_locked_for_every_client_with_one_chained_log_insert(db, admin, coordinator, auditor):
+    from sqlalchemy import func
+
+    from bpa_provider.services import audit_log
+    from db.models import AuditEvent, PeriodApproval
+    from roster_world import make_world
+
+    worlds = [make_world(db, admin, muni_name=name) for name in ("Hamar", "Stange", "Elverum")]
+    with db.write() as s:
+        for w in worlds:
+            for d in (1, 2, 3):
+                s.add(Shift(client_id=w.client.id, assistant_id=w.regular.id, start_utc=_at(d, 8),
+                            end_utc=_at(d, 15), status="worked"))
+    # One client approved its month before: its row is updated, the others' created.
+    periods.approve_period(db, coordinator, worlds[0].client.id, *JUNE, now=NOW)
+    for w in worlds[1:]:
+        periods.approve_period(db, coordinator, w.client.id, date(2026, 6, 1), date(2026, 6, 8), now=NOW)
+        periods.approve_period(db, coordinator, w.client.id, date(2026, 6, 8), JUNE[1], now=NOW)
+    result = payroll.export_payroll(db, coordinator, 2026, 6, now=NOW)
+    assert len(result.clients) == 3
+    with db.read() as s:
+        rows = s.execute(select(PeriodApproval).where(PeriodApproval.period_start == JUNE[0],
+                                                      PeriodApproval.period_end == JUNE[1])).scalars().all()
+        logged = s.execute(select(AuditEvent.subject, AuditEvent.entity_id, AuditEvent.before)
+                           .where(AuditEvent.action == "export", AuditEvent.entity == "period_approval")
+                           .order_by(AuditEvent.id)).all()
+        assert s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "payroll")).scalar() == 1
+    assert sorted(r.client_id for r in rows) == sorted(w.client.id for w in worlds)
+    assert all(r.exported_at is not None and r.locked_by == "coord" for r in rows)
+    assert [x.subject for x in logged] == sorted(w.client.ref for w in worlds)
+    assert {x.entity_id for x in logged} == {r.id for r in rows}
+    assert [x.before is not None for x in logged] == [True, False, False]  # updated, created, created
+    report = audit_log.verify(db, auditor)
+    assert report.ok, report.reason

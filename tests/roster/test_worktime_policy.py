@@ -81,3 +81,36 @@ def test_overtime_over_four_weeks_is_seen_beyond_the_seven_day_margin(world):
         last = s.query(Shift).order_by(Shift.start_utc.desc()).first()
     assert [x for x in worktime.check_assistant_window(db, a.id, last.start_utc, last.end_utc, policy=agreed)
             if x.rule_id == "NO-OVERTIME"] == []
+
+
+def test_a_bad_working_time_setting_is_reported_as_such(world):
+    db, admin, c, a = world.db, world.admin, world.client, world.regular
+    with pytest.raises(ValidationError) as exc:
+        roster.create_shift(db, admin, c.id, a.id, "2026-03-02T08:00", "16:00",
+                            policy=replace(Policy(), sunday_off_every=0))
+    assert "Bad working-time setting" in exc.value.message
+
+
+def test_the_assistant_record_says_no_certificate_is_required_before_the_cut_off(world):
+    from bpa_provider.services import details
+
+    db, admin = world.db, world.admin
+    veteran = _hire(world, "Lang Tjeneste", "2016-12-31")
+    newcomer = _hire(world, "Ny Person", "2017-01-01")
+    old = details.assistant_detail(db, admin, veteran.id, date(2026, 3, 1))
+    new = details.assistant_detail(db, admin, newcomer.id, date(2026, 3, 1))
+    assert {e.id for e in old.employments} == old.certificate_not_required
+    assert new.certificate_not_required == frozenset()
+
+
+def test_the_working_time_policy_is_read_from_the_environment(tmp_path):
+    from bpa_provider.config import load_settings
+
+    env = {"BPA_POLICE_CERTIFICATE_REQUIRED_FROM": "2018-01-01", "BPA_OVERTIME_AGREEMENT": "true",
+           "BPA_BREAKS_IN_SHIFT": "false", "BPA_SUNDAY_AVERAGE_WEEKS": "26"}
+    policy = load_settings(tmp_path / "none.toml", env=env).policy
+    assert (policy.police_certificate_required_from, policy.overtime_agreement, policy.breaks_in_shift,
+            policy.sunday_average_weeks, policy.sunday_off_every) == (date(2018, 1, 1), True, False, 26, 4)
+    rules = worktime.rule_set("no-default", policy)
+    assert (rules.police_certificate_from, rules.overtime_week_hours, rules.breaks_in_shift,
+            rules.sunday_average_weeks) == (date(2018, 1, 1), 20.0, False, 26)

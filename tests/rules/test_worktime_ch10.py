@@ -204,10 +204,17 @@ def test_breaks_total_thirty_minutes_from_eight_hours(gap, fails):
     assert only(check_assistant(short, OFF_SHIFT_BREAKS), "NO-BREAK") == []
 
 
-@pytest.mark.parametrize(("end", "fails"), [((13, 0), False), ((13, 1), True)])
-def test_swedish_work_more_than_five_hours_in_a_row_needs_a_break(end, fails):
+@pytest.mark.parametrize(("start", "end", "fails"), [
+    ((2026, 3, 2, 8), (2026, 3, 2, 13, 0), False),
+    ((2026, 3, 2, 8), (2026, 3, 2, 13, 1), True),
+    ((2026, 3, 28, 23), (2026, 3, 29, 5, 0), False),     # spring: 6 h on the clock, 5 h worked
+    ((2026, 3, 28, 23), (2026, 3, 29, 5, 1), True),
+    ((2026, 10, 24, 23), (2026, 10, 25, 3, 0), False),   # autumn: 4 h on the clock, 5 h worked
+    ((2026, 10, 24, 23), (2026, 10, 25, 3, 1), True),
+])
+def test_swedish_work_more_than_five_hours_in_a_row_needs_a_break(start, end, fails):
     stockholm = ZoneInfo("Europe/Stockholm")
-    shift = sh(1, at(2026, 3, 2, 8, tz=stockholm), at(2026, 3, 2, *end, tz=stockholm), tz="Europe/Stockholm")
+    shift = sh(1, at(*start, tz=stockholm), at(*end, tz=stockholm), tz="Europe/Stockholm")
     found = only(check_assistant([shift], replace(SE, breaks_in_shift=False)), "SE-BREAK")
     assert bool(found) is fails
     if fails:
@@ -293,7 +300,7 @@ def schedules(draw):
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(schedules(), st.integers(-96, 1500), st.integers(4, 56),
-       st.sampled_from(["NO-OVERTIME", "NO-SUNDAY"]))
+       st.sampled_from(["NO-OVERTIME", "NO-SUNDAY", "NO-PASSIVE"]))
 def test_adding_a_shift_never_removes_a_limit_violation(shifts, at_q, len_q, rule):
     assume(only(check_assistant(shifts, TIGHT, holidays=HOLIDAYS_2026), rule))
     start = shifts[0].start + QUARTER_H * at_q
@@ -309,3 +316,12 @@ def test_only_schedules_with_overtime_need_a_year_of_history():
     longer = week[:4] + [replace(week[4], end=week[4].end + timedelta(minutes=1))]
     assert needs_history(longer, SE) == 7 * 53  # SE-OVERTIME counts the calendar year
     assert needs_history(longer, profile("se-domestic")) == 0  # no yearly overtime rule
+
+
+def test_sunday_averaging_looks_back_only_for_sunday_work():
+    rules = replace(NO, sunday_average_weeks=26)
+    weekdays_only = days(date(2026, 3, 2), range(5), 8, 16)
+    assert needs_history(weekdays_only, rules) == 0
+    easter_monday = [sh(1, at(2026, 4, 6, 8), at(2026, 4, 6, 16))]
+    assert needs_history(easter_monday, rules) == 0  # no holidays given: a Monday
+    assert needs_history(easter_monday, rules, HOLIDAYS_2026) == 26 * 7

@@ -163,6 +163,8 @@ _OWN_RULE: dict[tuple[str, str], dict[str, Any]] = {
     ("municipality", "timezone"): {"extra": ("Europe/Oslo", " America/New_York ")},
     ("decision", "services"): {"extra": ("practical", " respite , support "),
                                "normalize": lambda text: ",".join(p.strip() for p in text.split(",") if p.strip())},
+    # Letters, digits, '.', '_', '-' (services/employee_numbers.py): most free text is refused.
+    ("employment", "employee_number"): {"extra": ("1001", " A-17 ", "emp_2.b")},
 }
 
 

@@ -3,6 +3,7 @@ earliest change date the deadline still allows (issue 18, defect 5)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -39,3 +40,21 @@ def test_the_usual_three_months_notice_gives_no_warning(db, admin):
     v = transfers.open_transfer(db, admin, w.client, "out", "Fjordtun Assistans AB", "2027-01-31",
                                 today=date(2027, 1, 31))
     assert v.effective_date == date(2027, 4, 30) and v.warnings == ()
+
+
+def test_the_cli_prints_the_warning_on_open_and_show(sqlite_db, admin, capsys):
+    from bpa_provider.cli import main
+    from bpa_provider.identity import current_login
+    from bpa_provider.services.users import ensure_first_admin
+
+    ensure_first_admin(sqlite_db, current_login())
+    w = build(sqlite_db, admin, country="se", muni="Bjuv")
+    path = sqlite_db.engine.url.database
+    argv = ["--db", path, "transfer", "open", w.client, "--direction", "out", "--counterpart", "Fjordtun AB",
+            "--notice-date", "2027-01-31", "--agreed-date", "2027-02-28"]
+    assert main(argv + ["--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["warnings"]) == 1 and "01.03.2027" in data["warnings"][0]
+    assert main(["--db", path, "transfer", "show", str(data["id"])]) == 0
+    out = capsys.readouterr().out
+    assert "warning: Försäkringskassan's deadline for form 3079 (15.01.2027)" in out

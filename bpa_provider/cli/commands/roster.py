@@ -158,6 +158,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--reason", default="")
     r.set_defaults(func=_reassign)
 
+    from bpa_provider.cli import roster_vacancy  # vacant, candidates, fill (docs/absence.md)
+
+    roster_vacancy.register(rs)
+
     k = rs.add_parser("ack", help="acknowledge a working-time warning with a comment")
     k.add_argument("shift")
     k.add_argument("rule")

@@ -54,10 +54,11 @@ def run(ctx, args) -> int:  # noqa: ANN001
     if not 1 <= args.run <= 9999:
         raise CliError(_("--run must be a number from 1 to 9999"))
     need_numbers = args.layout != "summary"
+    digits_only = args.layout == "lines"  # Visma Lønn reads the employee number as a number
     db, actor = ctx.database(), ctx.actor()
     if args.check:
         found = payroll.payroll_check(db, actor, first.year, first.month, policy=ctx.settings.policy,
-                                      need_numbers=need_numbers)
+                                      need_numbers=need_numbers, digits_only=digits_only)
         if not found:
             ctx.out.write(_("Payroll {month}: nothing blocks it.").format(month=args.month) + "\n")
             return 0
@@ -77,7 +78,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     try:
         result = payroll.export_payroll(db, actor, first.year, first.month, write, policy=ctx.settings.policy,
-                                        need_numbers=need_numbers)
+                                        need_numbers=need_numbers, digits_only=digits_only)
     except payroll.PayrollBlocked as exc:
         _list(ctx, exc.blockers)
         raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above; nothing written").format(
