@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field as _field
 from typing import Any
 
-from bpa_provider.i18n import render_message
+from bpa_provider.i18n import Msg, N_, render_message
 
 
 class ServiceError(Exception):
@@ -34,6 +34,57 @@ class ServiceError(Exception):
         return render_message(self.template, self.params)
 
 
+class Invalid(ValueError):
+    """A value a pure rule refuses (a date, a number, a national ID), as a message id + parameters.
+
+    It is a ValueError, so `except ValueError` keeps working where a value is parsed; `str()` is
+    the English text, `.localized()` the text in the language in force, made where it is shown:
+    `raise Invalid(N_("“{raw}” is not a real calendar date"), raw=raw)`."""
+
+    def __init__(self, message: str, /, **params: Any):
+        self.template = message
+        self.params = params
+        self.message = render_message(message, params, translate=False)
+        super().__init__(self.message)
+
+    def localized(self) -> str:
+        """The message in the current language."""
+        return render_message(self.template, self.params)
+
+    def field_error(self, field: str, row: int | None = None) -> "FieldError":
+        """The same problem, about one field."""
+        return FieldError(field, self.template, row=row, params=self.params)
+
+
+# A field's problem that reads on after the label ("Name" + "is required"); other lowercase
+# messages are sentences of their own, set after a colon ("National ID: the check digits …").
+_PREDICATES = ("is ", "must ", "may ", "contains ", "has ", "cannot ", "does ")
+
+
+def labelled(label: Any, template: str, params: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """A field's problem as one message with the field's label: (template, params).
+
+    `label` is a Msg (an English label, translated when shown) or text already in the person's
+    language. The composition is decided on the English message id, never on translated words:
+    "is required" -> "{label} {problem}" (Navn er påkrevd); "the check digits do not match" ->
+    "{label}: {problem}"; a message that begins with a capital or a quote already says what it is
+    about and stands alone."""
+    params = dict(params or {})
+    if not template[:1].islower():
+        return template, params
+    joined = N_("{label} {problem}") if template.startswith(_PREDICATES) else N_("{label}: {problem}")
+    return joined, {"label": label, "problem": Msg(template, **params)}
+
+
+def localized(problem: BaseException | str) -> str:
+    """Any problem in the current language: an error that carries a message id is translated;
+    anything else (a library's own ValueError) is shown as it came."""
+    if isinstance(problem, str):
+        return render_message(problem)
+    shown = getattr(problem, "localized", None)
+    return shown() if callable(shown) else str(problem)
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One problem with one field (or one row and field of an import).
@@ -45,6 +96,27 @@ class FieldError:
     message: str
     row: int | None = None  # line number in an imported file
     params: dict[str, Any] = _field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def about(cls, field: str, label: str, problem: "BaseException | str", row: int | None = None,
+              **params: Any) -> "FieldError":
+        """A problem with one field, worded with its English `label` (translated where shown):
+        `FieldError.about("name", "Name", N_("is required"))` reads "Name is required"."""
+        template = getattr(problem, "template", None)
+        if template is not None:
+            params = {**getattr(problem, "params", {}), **params}
+        else:
+            template = str(problem)
+        message, values = labelled(Msg(label), template, params)
+        return cls(field, message, row=row, params=values)
+
+    @classmethod
+    def of(cls, field: str, problem: BaseException, row: int | None = None) -> "FieldError":
+        """A refused value's problem (a rule's `Invalid` keeps its message id) about one field."""
+        template = getattr(problem, "template", None)
+        if template is None:
+            return cls(field, str(problem), row=row)
+        return cls(field, template, row=row, params=dict(getattr(problem, "params", {})))
 
     @property
     def text(self) -> str:
@@ -58,6 +130,14 @@ class FieldError:
     def __str__(self) -> str:
         where = f"line {self.row}: " if self.row is not None else ""
         return f"{where}{self.field}: {self.text}"
+
+    def shown(self) -> str:
+        """Like str(), in the current language: "linje 3: name: Navn må fylles ut"."""
+        from bpa_provider.i18n import _
+
+        where = _("line {n}: ").format(n=self.row) if self.row is not None else ""
+        name = f"{self.field}: " if self.field else ""
+        return f"{where}{name}{self.localized()}"
 
 
 class ValidationError(ServiceError):
@@ -83,14 +163,7 @@ class ValidationError(ServiceError):
         """Every problem in the current language, "line 3: Name: is required; ..." style."""
         if len(self.errors) == 1 and not self.errors[0].field and self.errors[0].row is None:
             return self.errors[0].localized()
-        from bpa_provider.i18n import _
-
-        parts = []
-        for e in self.errors:
-            where = _("line {n}: ").format(n=e.row) if e.row is not None else ""
-            name = f"{e.field}: " if e.field else ""
-            parts.append(f"{where}{name}{e.localized()}")
-        return "; ".join(parts)
+        return "; ".join(e.shown() for e in self.errors)
 
     def for_field(self, field: str) -> str | None:
         """The English message for one field (None when that field is fine)."""

@@ -70,12 +70,15 @@ def render_message(template: str, params: dict | None = None, *, translate: bool
     """A message template with its parameters, in the current language (or English).
 
     Parameters that are themselves message ids marked for translation (`Msg`) are translated
-    too; a template whose placeholders do not match its parameters is shown as it stands rather
+    too; dates and numbers are written the language's way (`formats.shown`); a template whose placeholders do not match its parameters is shown as it stands rather
     than failing where an error is being reported."""
     text = _(template) if translate else template
     if not params:
         return text
-    values = {k: (v.render(translate) if isinstance(v, Msg) else v) for k, v in params.items()}
+    from bpa_provider.formats import shown  # dates and numbers the way the language writes them
+
+    lang = None if translate else "en"
+    values = {k: (v.render(translate) if isinstance(v, Msg) else shown(v, lang)) for k, v in params.items()}
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):

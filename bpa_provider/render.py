@@ -10,12 +10,16 @@ from decimal import Decimal
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
+from bpa_provider.formats import format_date, format_number, format_value
+from bpa_provider.i18n import _
+
 FORMATS = ("table", "csv", "json")
 
 
 # C0/C1 control characters (escape sequences among them) and bidi overrides: shown, not obeyed.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _visible(text: str) -> str:
@@ -43,10 +47,27 @@ def _plain(value: Any) -> Any:
 
 
 def render(rows: Iterable[Mapping[str, Any]], fmt: str = "table", columns: Sequence[str] | None = None) -> str:
-    """Render rows (dicts) as a plain-text table, CSV or JSON; `columns` fixes order and headers."""
+    """Render rows (dicts) as a plain-text table, CSV or JSON; `columns` fixes order and headers.
+
+    JSON and CSV are for machines: the column keys, ISO dates and a decimal point in any language.
+    A table is for a person: translated headings, dates and numbers the language's way
+    (`formats.py`: nb `72,5` and `31.12.2026`, sv `72,5` and `2026-12-31`)."""
     rows = list(rows)
     if columns is None:
         columns = list(rows[0].keys()) if rows else []
+    if fmt == "table":
+        from tabulate import tabulate
+
+        from bpa_provider.headings import heading
+
+        if not rows:
+            return _("(no rows)")
+        shown = [["" if r.get(c) is None else _display(r.get(c)) for c in columns] for r in rows]
+        shown = [[_visible(v) if isinstance(v, str) else v for v in row] for row in shown]
+        # Numbers are already text in the language's way: right-aligned like numbers still.
+        align = ["right" if _numeric_column(rows, c) else "left" for c in columns]
+        return tabulate(shown, headers=[heading(c) for c in columns], tablefmt="simple",
+                        disable_numparse=True, colalign=align)
     data = [[_plain(r.get(c)) for c in columns] for r in rows]
     if fmt == "json":
         return json.dumps([dict(zip(columns, row)) for row in data], ensure_ascii=False, indent=2)
@@ -57,20 +78,25 @@ def render(rows: Iterable[Mapping[str, Any]], fmt: str = "table", columns: Seque
         writer.writerows(["" if v is None else _csv_cell(_visible(v) if isinstance(v, str) else v) for v in row]
                          for row in data)
         return buf.getvalue().rstrip("\n")
-    if fmt == "table":
-        from tabulate import tabulate
-
-        if not data:
-            return "(no rows)"
-        shown = [["" if v is None else _display(v) for v in row] for row in data]
-        shown = [[_visible(v) if isinstance(v, str) else v for v in row] for row in shown]
-        return tabulate(shown, headers=list(columns), tablefmt="simple", floatfmt=".2f", disable_numparse=False)
     raise ValueError(f"unknown format '{fmt}' (use table, csv or json)")
 
 
+def _numeric_column(rows: list[Mapping[str, Any]], column: str) -> bool:
+    values = [r.get(column) for r in rows if r.get(column) not in (None, "")]
+    return bool(values) and all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values)
+
+
 def _display(value: Any) -> Any:
-    # Dates in tables the Norwegian way; machine formats keep ISO.
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        y, m, d = value.split("-")
-        return f"{d}.{m}.{y}"
-    return value
+    """A cell for a person: dates, times and numbers in the language, ISO dates in text too."""
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return format_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, float):
+        return format_number(value, trim=False)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (datetime, date, Decimal)):
+        return format_value(value)
+    return value if isinstance(value, str) else str(value)

@@ -36,6 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from bpa_provider.errors import Invalid
+from bpa_provider.i18n import N_
+
 BEGIN_MARK = "# BEGIN bpa-provider managed keys: do not edit, use 'bpa-provider users key …'"
 END_MARK = "# END bpa-provider managed keys"
 BAKED_SETTINGS = ("BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS")
@@ -46,8 +49,9 @@ KEY_TYPES = frozenset({
 })
 
 
-class BadKey(ValueError):
-    """A public key that cannot be used (bad format, unknown type, options, control characters)."""
+class BadKey(Invalid):
+    """A public key that cannot be used (bad format, unknown type, options, control characters);
+    a message id, translated where it is shown."""
 
 
 @dataclass(frozen=True)
@@ -78,32 +82,32 @@ def parse_public_key(text: str) -> PublicKey:
     """Parse the single key line of a .pub file; options (command=…, from=…) are refused."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     if len(lines) != 1:
-        raise BadKey("the file must hold exactly one public key line")
+        raise BadKey(N_("the file must hold exactly one public key line"))
     line = lines[0]
     if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in line):
-        raise BadKey("the key line contains control characters")
+        raise BadKey(N_("the key line contains control characters"))
     parts = line.split(None, 2)
     if len(parts) < 2 or parts[0] not in KEY_TYPES:
-        raise BadKey(
+        raise BadKey(N_(
             "not a plain OpenSSH public key (expected e.g. 'ssh-ed25519 AAAA… comment'; "
             "key options are added by bpa-provider, not taken from the file)"
-        )
+        ))
     key_type, data = parts[0], parts[1]
     comment = parts[2].strip() if len(parts) == 3 else ""
     try:
         blob = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise BadKey("the key data is not valid base64") from None
+        raise BadKey(N_("the key data is not valid base64")) from None
     # The blob starts with its own type name: a mismatch means a damaged or spliced key.
     if len(blob) < 4:
-        raise BadKey("the key data is too short")
+        raise BadKey(N_("the key data is too short"))
     (n,) = struct.unpack(">I", blob[:4])
     if blob[4:4 + n].decode("ascii", "replace") != key_type:
-        raise BadKey("the key data does not match its type")
+        raise BadKey(N_("the key data does not match its type"))
     if key_type == "ssh-rsa" and len(blob) < 256:
-        raise BadKey("RSA keys shorter than 2048 bits are refused")
+        raise BadKey(N_("RSA keys shorter than 2048 bits are refused"))
     if len(comment) > 200:
-        raise BadKey("the key comment is longer than 200 characters")
+        raise BadKey(N_("the key comment is longer than 200 characters"))
     return PublicKey(key_type, data, comment, fingerprint(blob))
 
 
@@ -123,7 +127,7 @@ def forced_command(login: str, env: Mapping[str, str] | None = None, python: str
     words += [python, "-I", "-m", "bpa_provider.cli", "--as", login]
     for w in words:
         if any(ord(ch) < 32 for ch in w):
-            raise BadKey("a setting contains a line break or control character")
+            raise BadKey(N_("a setting contains a line break or control character"))
     return " ".join(shlex.quote(w) for w in words)
 
 

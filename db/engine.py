@@ -16,7 +16,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
@@ -104,6 +104,13 @@ def _apply_sqlite_recipe(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
+def reading(engine: Engine) -> Engine:
+    """The engine for reads only: on SQLite its transactions begin with a plain deferred `BEGIN`,
+    so a read never waits for (or blocks) a writer — WAL gives it a snapshot. Writing through it is
+    a mistake: a deferred transaction that later writes can fail with "database is locked"."""
+    return engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(engine) else engine
+
+
 def is_sqlite(engine: Engine) -> bool:
     """True for the embedded SQLite engine."""
     return engine.dialect.name == "sqlite"
@@ -145,8 +152,7 @@ class Database:
         from sqlalchemy.orm import sessionmaker
 
         self._writer = sessionmaker(engine, expire_on_commit=False)
-        read_engine = engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(engine) else engine
-        self._reader = sessionmaker(read_engine, expire_on_commit=False)
+        self._reader = sessionmaker(reading(engine), expire_on_commit=False)
         self._engine = engine  # last: other threads test it without the lock
 
     @property
@@ -204,3 +210,55 @@ def open_database(url: str | None = None, *, deferred: bool = False) -> Database
     if deferred:
         return Database(url=url or default_url())
     return Database(make_engine(url))
+
+
+def insert_rows(connection, table, rows: list[dict]) -> None:  # noqa: ANN001
+    """Insert many rows of one shape (every dict with the same keys) into `table` in one executemany.
+
+    Compiled once by SQLAlchemy for the connection's dialect and handed to the driver with the
+    columns' own bind processors applied, so it is stored exactly as an ORM insert would store it,
+    without SQLAlchemy's per-row parameter machinery (a third of the cost of importing 100,000
+    shifts). No RETURNING: callers that need the ids read them back (see services.import_rows)."""
+    if not rows:
+        return
+    from sqlalchemy import insert
+
+    dialect = connection.dialect
+    keys = list(rows[0])
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = compiled.positiontup if compiled.positional else keys
+    # Columns the rows leave out but that have a default are in the statement too: fill them in
+    # as an ORM insert would (a scalar once; a callable, such as a timestamp, once for the batch).
+    defaults = {}
+    for k in order:
+        if k not in rows[0]:
+            default = table.c[k].default
+            if default is None or not (default.is_scalar or default.is_callable):
+                raise ValueError(f"insert_rows({table.name}): no value and no default for {k}")
+            defaults[k] = default.arg if default.is_scalar else default.arg(None)
+    template: list = []
+    variable: list[tuple[int, str, Any]] = []  # (position, key, bind processor or None)
+    for i, k in enumerate(order):
+        proc = table.c[k].type._cached_bind_processor(dialect)
+        if k in defaults:
+            template.append(proc(defaults[k]) if proc else defaults[k])
+        else:
+            template.append(None)
+            variable.append((i, k, proc))
+    last: dict[int, tuple[Any, Any]] = {}  # position -> (value, processed): a stamp shared by rows
+    params = []
+    for r in rows:
+        values = template.copy()
+        for i, k, proc in variable:
+            v = r[k]
+            if proc is not None:
+                seen = last.get(i)
+                if seen is not None and seen[0] is v:
+                    v = seen[1]
+                else:
+                    processed = proc(v)
+                    last[i] = (v, processed)
+                    v = processed
+            values[i] = v
+        params.append(tuple(values) if compiled.positional else dict(zip(order, values)))
+    connection.exec_driver_sql(compiled.string, params)

@@ -53,11 +53,14 @@ def current_revision(engine: Engine) -> str | None:
     """The revision stamped in the database, without importing Alembic (fast start-up).
 
     Asked directly rather than through the inspector: one statement, no catalog queries, on the
-    path of every command. A database without the table has no schema yet."""
+    path of every command. A database without the table has no schema yet. A read: it must not
+    wait for a writer (on SQLite a deferred BEGIN, see `db.engine.reading`)."""
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    with engine.connect() as conn:
+    from db.engine import reading
+
+    with reading(engine).connect() as conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except (OperationalError, ProgrammingError) as exc:

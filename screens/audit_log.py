@@ -38,13 +38,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Select, Static
 
+from bpa_provider.errors import localized
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.rules.dates import parse_optional_date
 from bpa_provider.services import audit_log
 from screens import labels
 from screens.calls import ServiceCaller
 from screens.messages import ServiceResult
-from screens.phrases import translate
 from screens.ui import TranslatedBindings, describe_error, text
 from screens.widgets.paged_table import PagedTable
 
@@ -215,7 +215,7 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
             try:
                 dates[name] = parse_optional_date(self._input(name).value)
             except ValueError as exc:
-                self._show_problem(name, f"{label}: {translate(str(exc))}")
+                self._show_problem(name, f"{label}: {localized(exc)}")
                 return None
         if dates["from"] and dates["to"] and dates["to"] < dates["from"]:
             self._show_problem("to", _("To must be on or after From."))

@@ -149,7 +149,7 @@ class CopyWeekForm(FormScreen):
         if problem.field != "weeks":
             return None  # a locked week, nothing to copy: the banner says it
         f = self.field()
-        f.show_error(field_message(f.label, problem.message))
+        f.show_error(field_message(f.label, problem))
         return f
 
     def banner_text(self) -> str:

@@ -101,7 +101,7 @@ class SpecFieldRow(FieldRow):
         try:
             parse_value(None, self.spec, self.raw_value())
         except ValueError as exc:
-            return field_message(labels.label(self.spec.label), str(exc))
+            return field_message(labels.label(self.spec.label), exc)
         return None
 
 
@@ -194,7 +194,7 @@ class SpecForm(FormScreen):
         row = self.row(problem.field)
         if row is None or row.readonly is not None:
             return None  # a fixed field cannot be corrected here: said in the banner
-        row.show_error(_(problem.message))
+        row.show_error(problem.localized())
         return row
 
 

@@ -23,7 +23,6 @@ from bpa_provider.services import records
 from screens import labels
 from screens.form_base import FormScreen
 from screens.forms import describe
-from screens.phrases import translate
 from screens.ui import field_message
 
 
@@ -77,7 +76,7 @@ class EndForm(FormScreen):
         try:
             parse_date(self.query_one("#date", Input).value)
         except ValueError as exc:
-            return field_message(_("End date"), str(exc))
+            return field_message(_("End date"), exc)
         return None
 
     @on(Input.Changed, "#date")
@@ -101,4 +100,4 @@ class EndForm(FormScreen):
 
     def refused(self, error: ValidationError) -> None:
         # The date is checked as it is typed; what the service refuses is said in the banner.
-        self.banner(" ".join(translate(e.message) for e in error.errors))
+        self.banner(" ".join(e.localized() for e in error.errors))

@@ -45,7 +45,7 @@ CONFLICT = N_("Someone else changed this record after you opened it. Your input 
 def error_words(error: BaseException) -> str:
     """A refusal in words, for a banner or a notification; a validation error lists every problem."""
     if isinstance(error, ValidationError):
-        return " ".join(_(e.message) for e in error.errors)
+        return " ".join(e.localized() for e in error.errors)
     if isinstance(error, Conflict):
         return _(CONFLICT)
     return describe_error(error)
@@ -125,7 +125,7 @@ class FormScreen(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
 
     def loose_problem(self, problem: FieldError) -> str:
         """A problem no field took, as the banner says it."""
-        return _(problem.message)
+        return problem.localized()
 
     # -- the banner and the buttons --------------------------------------------------------
     def buttons(self, save: str = "", *, variant: ButtonVariant = "primary", cancel: str = "") -> ComposeResult:

@@ -27,8 +27,7 @@ from db.engine import Database
 from screens import labels
 from screens.form_base import FormScreen
 from screens.messages import ServiceResult
-from screens.phrases import for_spec_field, translate
-from screens.ui import describe_error
+from screens.ui import describe_error, field_message
 from screens.widgets.fields import FieldRow
 
 
@@ -168,11 +167,11 @@ class RecordForm(FormScreen):
     def show_problem(self, problem: FieldError) -> FieldRow | None:
         row = self.row(problem.field)
         if row is not None:
-            row.show_error(for_spec_field(row.spec.label, problem.message))
+            row.show_error(field_message(labels.label(row.spec.label), problem))
         return row
 
     def loose_problem(self, problem: FieldError) -> str:
-        return translate(problem.message)
+        return problem.localized()
 
     # -- actions ---------------------------------------------------------------------------
     def data(self) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def _assistant_id(db: Database, actor: Actor, ref: str) -> int:
     try:
         return records.find_id(db, actor, "assistant", ref)
     except NotFound as exc:
-        raise ValidationError(FieldError("assistant_id", exc.message)) from None
+        raise ValidationError(FieldError("assistant_id", exc.template, params=exc.params)) from None
 
 
 def save_new_pattern(db: Database, actor: Actor, client_id: int, assistant: str, today: date,
@@ -443,7 +443,7 @@ class PatternForm(ShiftFieldForm):
                 if name == "valid_to" and first is not None and day < first:
                     return _("Valid to must be on or after valid from")
         except ValueError as exc:
-            return field_message(f.label, str(exc))
+            return field_message(f.label, exc)
         if name == "cycle_weeks":
             n = self._int(name)
             if n is None or not 1 <= n <= MAX_CYCLE:
@@ -509,7 +509,7 @@ class PatternForm(ShiftFieldForm):
         name = FIELD_ALIASES.get(problem.field, problem.field)
         if name == "assistant_id":
             row = self.assistant_row()
-            row.show_error(_(problem.message))
+            row.show_error(problem.localized())
             return row
         target = self.field(name)
         if target is None:
@@ -517,7 +517,7 @@ class PatternForm(ShiftFieldForm):
         if name == "cycle_week":  # the service counts the weeks of a rotation from 0, the form from 1
             message = _("The week of the rotation is 1 to {n}").format(n=self._int("cycle_weeks") or MAX_CYCLE)
         else:
-            message = field_message(target.label, problem.message)
+            message = field_message(target.label, problem)
         target.show_error(message)
         return target
 

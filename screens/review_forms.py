@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
 
-from bpa_provider.errors import FieldError
+from bpa_provider.errors import FieldError, localized
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import courses, reviews
@@ -49,7 +49,7 @@ def _date_problem(raw: str, label: str, *, required: bool = False) -> tuple[date
     try:
         return parse_date(raw), None
     except ValueError as exc:
-        return None, f"{label}: {_(str(exc))}"
+        return None, f"{label}: {localized(exc)}"
 
 
 def _too_long(value: str, label: str, limit: int) -> str | None:
@@ -269,7 +269,7 @@ class ReviewForm(FormScreen):
         if target is None:
             return None
         widget, show = target
-        show(_(problem.message))
+        show(problem.localized())
         return widget
 
     def _target(self, field: str) -> tuple[Widget, Callable[[str], None]] | None:

@@ -433,7 +433,7 @@ class RostersView(RosterPlanning, ServiceCaller, TranslatedBindings, Vertical):
             return
         if isinstance(result.error, ValidationError):
             fields = {e.field for e in result.error.errors}
-            self._message(" ".join(_(e.message) for e in result.error.errors))
+            self._message(" ".join(e.localized() for e in result.error.errors))
             if action == "approve" and fields == {"deviations"}:
                 question = ConfirmScreen(
                     _("Deviations wait for a decision. Accept them all and approve the week?"),

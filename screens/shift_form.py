@@ -28,7 +28,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from bpa_provider.access import Actor
-from bpa_provider.errors import FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, NotFound, ValidationError, localized
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import SaveResult, ShiftView
@@ -54,7 +54,7 @@ def _assistant_id(db: Database, actor: Actor, ref: str) -> int:
     try:
         return records.find_id(db, actor, "assistant", ref)
     except NotFound as exc:
-        raise ValidationError(FieldError("assistant_id", exc.message)) from None
+        raise ValidationError(FieldError("assistant_id", exc.template, params=exc.params)) from None
 
 
 def save_new(db: Database, actor: Actor, client_id: int, assistant: str, start: str, end: str,
@@ -321,7 +321,7 @@ class ShiftForm(ShiftFieldForm):
             try:
                 roster.to_utc(value, self.tz)
             except ValueError as exc:
-                return f"{f.label}: {_(str(exc))}"
+                return f"{f.label}: {localized(exc)}"
         elif name == "end":
             start = self._start_utc()
             if start is None:
@@ -329,7 +329,7 @@ class ShiftForm(ShiftFieldForm):
             try:
                 end = roster.end_to_utc(value, start, self.tz)
             except ValueError as exc:
-                return f"{f.label}: {_(str(exc))}"
+                return f"{f.label}: {localized(exc)}"
             if end <= start:
                 return _("The shift must end after it starts")
             if end - start > roster.MAX_SHIFT:
@@ -402,7 +402,7 @@ class ShiftForm(ShiftFieldForm):
         row = self.assistant_row() if problem.field == "assistant_id" else None
         target: FieldRow | ShiftField | None = row if row is not None else self.field(problem.field)
         if target is not None:
-            target.show_error(_(problem.message))
+            target.show_error(problem.localized())
         return target
 
     def banner_text(self) -> str:

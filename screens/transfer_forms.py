@@ -36,7 +36,6 @@ from bpa_provider.services import handover, records, transfers
 from bpa_provider.services.transfers import TransferView
 from screens.form_base import FormScreen, focus_problem
 from screens.messages import ServiceResult
-from screens.phrases import translate
 from screens.ui import describe_error, field_message
 from screens.widgets.fields import FieldRow, show_line
 
@@ -157,7 +156,7 @@ class InputRow(Vertical):
             try:
                 parse_date(text)
             except ValueError as exc:
-                return field_message(f.label, str(exc))
+                return field_message(f.label, exc)
         if f.kind == "text":
             return check_text(f.label, text, f.max_len)
         return None
@@ -184,8 +183,8 @@ def row_name(row: Row) -> str:
 
 def _loose(problem: FieldError) -> str:
     # Services word most problems as sentences; a package's problems are "<place> <what>".
-    message = translate(problem.message)
-    if problem.field and message[:1].islower():
+    message = problem.localized()
+    if problem.field and problem.message[:1].islower():
         return f"{problem.field}: {message}"
     return message
 
@@ -340,9 +339,8 @@ class TransferForm(FormScreen):
         if row is None:
             return None
         label = row.field.label if isinstance(row, InputRow) else _(row.spec.label)
-        message = translate(problem.message)
         # "is not valid JSON …" under "Package file" reads as "Package file is not valid JSON …".
-        row.show_error(field_message(label, problem.message) if message[:1].islower() else message)
+        row.show_error(field_message(label, problem))
         return row
 
     def refused(self, error: ValidationError, lead: str | None = None) -> None:

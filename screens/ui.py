@@ -15,8 +15,9 @@ from rich.text import Text
 from textual.binding import BindingsMap
 from textual.dom import DOMNode
 
-from bpa_provider.i18n import _
-from bpa_provider.rules.dates import format_date
+from bpa_provider.errors import FieldError, labelled
+from bpa_provider.formats import format_date, format_datetime, format_hours
+from bpa_provider.i18n import _, render_message
 
 
 class TranslatedBindings:
@@ -48,7 +49,7 @@ def text(value: Any, style: str = "") -> Text:
     if isinstance(value, bool):
         return Text(_("yes") if value else _("no"), style=style)
     if isinstance(value, datetime):
-        return Text(value.strftime("%d.%m.%Y %H:%M"), style=style)
+        return Text(format_datetime(value), style=style)
     if isinstance(value, date):
         return Text(format_date(value), style=style)
     if isinstance(value, float):
@@ -57,33 +58,42 @@ def text(value: Any, style: str = "") -> Text:
 
 
 def hours(value: float | None) -> str:
-    """Hours with at most two decimals and no trailing zeros: 37.5, 40, 12.25."""
-    if value is None:
-        return ""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """Hours with at most two decimals and no trailing zeros, the language's way: 37.5 (en),
+    37,5 (nb, sv), 40, 12.25."""
+    return format_hours(value)
 
 
 def period(start: date | None, end: date | None) -> str:
-    """A period as people write it: 01.01.2026–31.12.2026, or 01.01.2026– when open."""
+    """A period as people write it: 01.01.2026–31.12.2026 (2026-01-01–… in Swedish), open at the end."""
     return f"{format_date(start)}–{format_date(end)}"
 
 
-def field_message(label: str, message: str) -> str:
+def field_message(label: str, problem: "str | BaseException | FieldError", **params: Any) -> str:
     """A field's problem as one sentence in the person's language (`label` already translated):
-    "Name is required", "National ID: the check digits do not match …"."""
-    from screens.phrases import for_field
+    "Name is required", "National ID: the check digits do not match …".
 
-    return for_field(label, message)
+    `problem` is a message id (`N_("is required")`, with `params`), a rule's `Invalid`, or a
+    service's FieldError; one that already names its field (a service's "{label} …") is shown as
+    it is. The wording is chosen on the English id (`errors.labelled`), never on translated text."""
+    if isinstance(problem, FieldError):
+        template, values = problem.message, {**problem.params, **params}
+    elif isinstance(problem, str):
+        template, values = problem, params
+    elif getattr(problem, "template", None) is not None:
+        template, values = problem.template, {**problem.params, **params}  # type: ignore[attr-defined]
+    else:  # a library's own words: shown as they came, after the label
+        return f"{label}: {problem}"
+    if "label" in values:
+        return render_message(template, values)
+    return render_message(*labelled(label, template, values))
 
 
 def describe_error(exc: BaseException) -> str:
     """Words for a person about an error raised by a service or the database (no traceback)."""
-    from bpa_provider.errors import ServiceError
+    from bpa_provider.errors import Invalid, ServiceError
 
-    if isinstance(exc, ServiceError):
-        from screens.phrases import translate
-
-        return translate(exc.message)
+    if isinstance(exc, (ServiceError, Invalid)):
+        return exc.localized()
     name = type(exc).__name__
     if name in ("OperationalError", "InterfaceError", "DatabaseError") or "psycopg" in type(exc).__module__:
         first = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else name

@@ -22,6 +22,10 @@ os.environ.pop("BPA_DATABASE_URL", None)
 os.environ["BPA_CONFIG"] = "/nonexistent/bpa-test-config.toml"
 for _var in ("SSH_CONNECTION", "SSH_ORIGINAL_COMMAND"):
     os.environ.pop(_var, None)
+# The CLI speaks the locale's language: tests start from English whatever the developer's shell says.
+for _var in ("BPA_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_var, None)
+os.environ["LANG"] = "C.UTF-8"
 
 from hypothesis import settings as _hyp_settings  # noqa: E402
 

@@ -29,6 +29,7 @@ from bpa_provider.crashlog import log_crash
 from bpa_provider.cli.context import CliError, Context
 from bpa_provider.config import ConfigError
 from bpa_provider.errors import ServiceError
+from bpa_provider.i18n import LANGUAGES, N_, _, current_language, set_language
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,8 +43,40 @@ class _Parser(argparse.ArgumentParser):
 def _global_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="URL", help="database URL or SQLite file (default: BPA_DATABASE_URL or the user data folder)")
     parser.add_argument("--as", dest="as_user", metavar="NAME", help="act as this user (SSH forced command, or an admin impersonating)")
-    parser.add_argument("--lang", choices=("nb", "en", "sv"), help="language of the app")
+    parser.add_argument("--lang", choices=LANGUAGES,
+                        help="language of the app and of every message (also after the command; "
+                             "default: BPA_LANG, then LANG/LC_ALL/LC_MESSAGES)")
     return parser
+
+
+def take_lang(argv: Sequence[str], *, strict: bool = True) -> tuple[list[str], str | None]:
+    """`--lang X` (or `--lang=X`) wherever it stands, before or after the subcommand, and the
+    rest of argv without it. Subcommands do not declare --lang themselves: a person types it
+    where it comes to mind (`list clients --lang nb`), also over SSH. A bad value is one line, exit 2.
+    """
+    rest: list[str] = []
+    lang: str | None = None
+    words = list(argv)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":  # everything after is an argument, never an option
+            rest.extend(words[i:])
+            break
+        if word == "--lang" or word.startswith("--lang="):
+            value = word.split("=", 1)[1] if "=" in word else (words[i + 1] if i + 1 < len(words) else "")
+            i += 1 if "=" in word else 2
+            if value not in LANGUAGES:
+                if not strict:
+                    continue
+                sys.stderr.write(f"bpa-provider: argument --lang: invalid choice: '{value[:20]}' "
+                                 f"(choose from {', '.join(LANGUAGES)})\n")
+                raise SystemExit(2)
+            lang = value
+            continue
+        rest.append(word)
+        i += 1
+    return rest, lang
 
 
 def app_only_args(argv: Sequence[str], env: MutableMapping[str, str]) -> argparse.Namespace | None:
@@ -96,8 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
 _SSH_KEEP = {"HOME", "USER", "LOGNAME", "SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY",
              "SSH_CLIENT", "BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS", "BPA_LANG"}
 # Kept only when they look like what they claim to be (a TERM of "../x" could name any file).
+# LANG and LC_* arrive from the person's laptop through sshd's AcceptEnv: they pick the language.
 _SSH_CHECKED = {"TERM": r"[A-Za-z0-9._+-]{1,64}", "COLORTERM": r"[A-Za-z0-9._+-]{1,32}",
                 "LANG": r"[A-Za-z0-9_.@-]{1,40}", "LC_ALL": r"[A-Za-z0-9_.@-]{1,40}",
+                "LC_MESSAGES": r"[A-Za-z0-9_.@-]{1,40}",
                 "TZ": r"[A-Za-z0-9_+/-]{1,40}"}
 _ALWAYS_DROP = ("TEXTUAL", "PYTHONINSPECT", "PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME",
                 "PYTHONBREAKPOINT", "PYTHONDEBUG", "PYTHONUSERBASE", "PYTHONWARNINGS")
@@ -134,7 +169,7 @@ _IDENTITY_OPTIONS = ("--as", "--db")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 (tab allowed), DEL, C1 such as CSI
 
 
-class Refused(Exception):
+class Refused(ServiceError):
     """An SSH_ORIGINAL_COMMAND that is not a bpa-provider command this key may run."""
 
 
@@ -146,13 +181,13 @@ def remote_argv(original: str | None, commands: set[str]) -> list[str] | None:
     if original is None or not original.strip():
         return None
     if any("\ud800" <= ch <= "\udfff" for ch in original):
-        raise Refused("the command is not valid UTF-8")
+        raise Refused(N_("the command is not valid UTF-8"))
     if _CONTROL.search(original):
-        raise Refused("the command contains control characters")
+        raise Refused(N_("the command contains control characters"))
     try:
         words = shlex.split(original)
     except ValueError as exc:
-        raise Refused(f"the command cannot be read ({exc})") from None
+        raise Refused(N_("the command cannot be read ({detail})"), detail=str(exc)) from None
     if words and words[0] == "bpa-provider":
         words = words[1:]
     if not words:
@@ -161,18 +196,17 @@ def remote_argv(original: str | None, commands: set[str]) -> list[str] | None:
         name = w.split("=", 1)[0]
         # argparse also accepts unambiguous prefixes (--a, --d): refuse those too.
         if name.startswith("--") and len(name) > 2 and any(o.startswith(name) for o in _IDENTITY_OPTIONS):
-            raise Refused(f"'{name}' cannot be given over SSH: your key decides who you are and which database")
+            raise Refused(N_("“{option}” cannot be given over SSH: your key decides who you are and which database"),
+                          option=name)
     if words[0] in ("-h", "--help"):
         return ["--help"]
     if words[0] == "--version":
         return ["--version"]
     if words[0] not in commands:
-        raise Refused(
-            f"'{words[0][:40]}' is not a bpa-provider command; this key runs only bpa-provider "
-            "(no shell, no file copy)"
-        )
+        raise Refused(N_("“{word}” is not a bpa-provider command; this key runs only bpa-provider "
+                         "(no shell, no file copy)"), word=words[0][:40])
     if words[0] in REMOTE_REFUSED:
-        raise Refused(f"'{words[0]}' runs only on the server itself, not over SSH")
+        raise Refused(N_("“{word}” runs only on the server itself, not over SSH"), word=words[0])
     return words
 
 
@@ -195,17 +229,14 @@ def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
     return set()
 
 
-def refuse_forced(args: argparse.Namespace, reason: str, shown: str | None = None) -> int:
-    """Turn away a forced command's request: one line, exit 1, and a row in the access log.
+def refuse_forced(args: argparse.Namespace, shown: str, logged: str | None = None) -> int:
+    """Turn away a forced command's request: one line in the person's language (`shown`), exit 1,
+    and a row in the access log (`logged`: the English words, the log's language).
 
-    `reason` is the English words the access log keeps; `shown`, if given, the same in the
-    person's language (a refusal's `.localized()`). The line comes first and stands whatever
-    happens next; the log row needs the database, which may be missing or unreadable (then there
-    is nothing to log into)."""
-    from bpa_provider.i18n import _
-
-    sys.stderr.write(_("bpa-provider: refused: {reason}").format(reason=shown or reason) + "\n")
-    log_forced_refusal(args, reason)
+    The line comes first and stands whatever happens next; the log row needs the database,
+    which may be missing or unreadable (then there is nothing to log into)."""
+    sys.stderr.write(_("bpa-provider: refused: {reason}").format(reason=shown) + "\n")
+    log_forced_refusal(args, logged or shown)
     return 1
 
 
@@ -226,8 +257,12 @@ def log_forced_refusal(args: argparse.Namespace, reason: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script (no argv: this process is the command, and ends here)."""
-    if argv is not None:  # a test or a caller in the same process
-        return _main(argv, own_process=False)
+    if argv is not None:  # a test or a caller in the same process: its language is left as it was
+        before = current_language()
+        try:
+            return _main(argv, own_process=False)
+        finally:
+            set_language(before)
     try:
         code: object = _main(sys.argv[1:], own_process=True)
     except SystemExit as exc:  # argparse's usage errors and --help
@@ -266,9 +301,10 @@ def end_process(code: object) -> None:
 def _main(argv: Sequence[str], *, own_process: bool) -> int:
     if own_process:
         clean_environment(os.environ)
-    argv = list(argv)
+    argv, lang = take_lang(argv)
     quick = app_only_args(argv, os.environ)
     if quick is not None:
+        quick.lang = lang
         return _start(quick, remote=bool(quick.as_user) and "SSH_CONNECTION" in os.environ)
     if own_process:
         # Building the parser imports the commands and with them SQLAlchemy, pydantic and our
@@ -284,12 +320,18 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
     else:
         parser = build_parser()
     args = parser.parse_args(argv)
+    args.lang = lang
     remote = bool(args.as_user) and "SSH_CONNECTION" in os.environ and not getattr(args, "command", None)
     if remote:
+        # The refusals below are read in the person's language too, also one asked for in the
+        # very command that is refused (`ssh … sh --lang nb`).
+        set_language(_settings_lang(args.lang or _lang_asked(os.environ.get("SSH_ORIGINAL_COMMAND"))))
         try:
             inner = remote_argv(os.environ.get("SSH_ORIGINAL_COMMAND"), _subcommands(parser))
+            if inner is not None:
+                inner, inner_lang = take_lang(inner)
         except Refused as exc:
-            return refuse_forced(args, str(exc))
+            return refuse_forced(args, exc.localized(), exc.message)
         if inner is not None:
             outer = args
             try:
@@ -299,11 +341,14 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
                     log_forced_refusal(outer, "the command was not understood (usage error)")
                 raise
             args.as_user, args.db = outer.as_user, outer.db
-            args.lang = args.lang or outer.lang
+            args.lang = inner_lang or outer.lang
             named = server_paths(args)
             if named:
-                return refuse_forced(args, f"over SSH a command cannot name files on the server "
-                                           f"({', '.join(named)[:80]}); use '-' for standard input or output")
+                set_language(_settings_lang(args.lang))
+                reason = N_("over SSH a command cannot name files on the server ({names}); "
+                            "use “-” for standard input or output")
+                names = ", ".join(named)[:80]
+                return refuse_forced(args, _(reason).format(names=names), reason.format(names=names))
     return _start(args, remote=remote)
 
 
@@ -321,15 +366,14 @@ def _start(args: argparse.Namespace, *, remote: bool) -> int:
 def _run(ctx: Context, args: argparse.Namespace, *, remote: bool) -> int:
     """Open the app or run the parsed subcommand; every failure becomes one line and an exit code."""
     ctx.remote = remote
+    # Every command speaks the person's language, not only the app: refusals, errors, headings.
+    set_language(ctx.lang)
     try:
         if not getattr(args, "func", None):
             return ctx.open_app()
         return int(args.func(ctx, args) or 0)
-    except CliError as exc:
-        sys.stderr.write(f"bpa-provider: {exc.message}\n")
-        return exc.exit_code
-    except ServiceError as exc:
-        sys.stderr.write(f"bpa-provider: {_one_line(exc.message)}\n")
+    except ServiceError as exc:  # CliError among them
+        sys.stderr.write(f"bpa-provider: {_one_line(exc.localized())}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
@@ -344,10 +388,31 @@ def _run(ctx: Context, args: argparse.Namespace, *, remote: bool) -> int:
             sys.stderr.write(f"bpa-provider: {damaged}\n")
             return 1
         where = log_crash(exc)
-        sys.stderr.write(f"bpa-provider: unexpected error ({type(exc).__name__}); details in {where}\n")
+        sys.stderr.write("bpa-provider: " + _("unexpected error ({name}); details in {where}").format(
+            name=type(exc).__name__, where=where) + "\n")
         return 1
     finally:
         ctx.close()
+
+
+def _lang_asked(original: str | None) -> str | None:
+    """The `--lang` of an SSH command line that may yet be refused (None when there is none)."""
+    try:
+        return take_lang(shlex.split(original or ""), strict=False)[1]
+    except ValueError:
+        return None
+
+
+def _settings_lang(explicit: str | None) -> str | None:
+    """The language before a Context exists: `--lang`, else the config's (BPA_LANG or `lang`)."""
+    if explicit:
+        return explicit
+    try:
+        from bpa_provider.config import load_settings
+
+        return load_settings().lang
+    except Exception:  # noqa: BLE001 - a bad config is refused later, with its own words
+        return None
 
 
 def _one_line(text: str) -> str:
@@ -358,8 +423,8 @@ def _damaged_database(exc: BaseException) -> str:
     """A clear refusal for a damaged SQLite file (never a silent repair)."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     if "malformed" in text or "not a database" in text or "disk i/o error" in text:
-        return ("the database file is damaged (" + _one_line(text)[:120] + "); "
-                "nothing was changed: restore it from a backup ('bpa-provider restore FILE')")
+        return _("the database file is damaged ({detail}); nothing was changed: restore it from a "
+                 "backup (“bpa-provider restore FILE”)").format(detail=_one_line(text)[:120])
     return ""
 
 

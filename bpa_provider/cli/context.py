@@ -14,13 +14,17 @@ from typing import Any, Iterable, Mapping, Sequence
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings, load_settings
 from bpa_provider.errors import DatabaseUnavailable, ServiceError
+from bpa_provider.i18n import N_
 
 
 class CliError(ServiceError):
-    """A problem with what was typed on the command line: exit code 2 by default."""
+    """A problem with what was typed on the command line: exit code 2 by default.
 
-    def __init__(self, message: str, exit_code: int = 2):
-        super().__init__(message)
+    Like every ServiceError it is a message id and parameters, shown with `.localized()`:
+    `CliError(N_("--days must be at least {n}"), n=1)`."""
+
+    def __init__(self, message: str, exit_code: int = 2, **params: Any):
+        super().__init__(message, **params)
         self.exit_code = exit_code
 
 
@@ -56,8 +60,8 @@ class Context:
             if check_schema and path is not None:
                 # Only `init` and `demo` make a database: a mistyped path is not created here.
                 if not os.path.exists(path):
-                    raise DatabaseUnavailable(f"there is no database at {path}: create it with "
-                                              "'bpa-provider init' (or 'bpa-provider demo')")
+                    raise DatabaseUnavailable(N_("there is no database at {path}: create it with "
+                                                 "'bpa-provider init' (or 'bpa-provider demo')"), path=path)
             db = open_database(self.db_url)
             if check_schema:
                 try:
@@ -68,7 +72,7 @@ class Context:
                 except (OperationalError, DatabaseError) as exc:
                     db.dispose()
                     first = str(exc.orig or exc).splitlines()[0]
-                    raise DatabaseUnavailable(f"cannot open the database ({first})") from None
+                    raise DatabaseUnavailable(N_("cannot open the database ({detail})"), detail=first) from None
             self._db = db
         return self._db
 
@@ -129,7 +133,7 @@ def date_arg(text: str | None, flag: str = "", *, default_today: bool = False) -
     try:
         value = parse_optional_date(text)
     except ValueError as exc:
-        raise CliError(f"{flag}: {exc}" if flag else str(exc)) from None
+        raise CliError(N_("{flag}: {problem}") if flag else "{problem}", flag=flag, problem=problem_of(exc)) from None
     return date.today() if value is None and default_today else value
 
 
@@ -140,7 +144,15 @@ def month_arg(text: str, flag: str = "--month") -> tuple[int, int]:
     try:
         return parse_month(text)
     except ValueError as exc:
-        raise CliError(f"{flag}: {exc}") from None
+        raise CliError(N_("{flag}: {problem}"), flag=flag, problem=problem_of(exc)) from None
+
+
+def problem_of(exc: ValueError) -> Any:
+    """A rule's refusal as a parameter of another message, still translated where it is shown."""
+    from bpa_provider.i18n import Msg
+
+    template = getattr(exc, "template", None)
+    return Msg(template, **exc.params) if template is not None else str(exc)  # type: ignore[attr-defined]
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:

@@ -27,7 +27,7 @@ SOURCES = ("bpa_provider", "screens")
 DOMAIN = "bpa"
 POT = HERE / f"{DOMAIN}.pot"
 LANGUAGES = ("nb", "sv")
-MUST_BE_COMPLETE = ("nb",)
+MUST_BE_COMPLETE = ("nb", "sv")
 HEADERS = {
     "nb": "Norwegian Bokmål", "sv": "Swedish",
 }

@@ -10,6 +10,9 @@ import re
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from bpa_provider.errors import Invalid
+from bpa_provider.i18n import N_
+
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NORWEGIAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -18,7 +21,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 def _ascii(text: str) -> str:
     # str.isdigit() and \d accept non-ASCII digits such as '１'; refuse them before parsing.
     if not text.isascii():
-        raise ValueError(f"'{text}' contains characters that are not allowed in a date")
+        raise Invalid(N_("“{raw}” contains characters that are not allowed in a date"), raw=text)
     return text
 
 
@@ -26,19 +29,19 @@ def parse_date(text: str) -> date:
     """Parse `YYYY-MM-DD` or `dd.mm.yyyy`; raise ValueError with a message a person can act on."""
     raw = _ascii((text or "").strip())
     if not raw:
-        raise ValueError("a date is required (dd.mm.yyyy or YYYY-MM-DD)")
+        raise Invalid(N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)"))
     m = _ISO.match(raw)
     if m:
         y, mo, d = (int(g) for g in m.groups())
     else:
         m = _NORWEGIAN.match(raw)
         if not m:
-            raise ValueError(f"'{raw}' is not a date: use dd.mm.yyyy or YYYY-MM-DD")
+            raise Invalid(N_("“{raw}” is not a date: use dd.mm.yyyy or YYYY-MM-DD"), raw=raw)
         d, mo, y = (int(g) for g in m.groups())
     try:
         return date(y, mo, d)
     except ValueError:
-        raise ValueError(f"'{raw}' is not a real calendar date") from None
+        raise Invalid(N_("“{raw}” is not a real calendar date"), raw=raw) from None
 
 
 def parse_optional_date(text: str | None) -> date | None:
@@ -53,10 +56,10 @@ def parse_month(text: str) -> tuple[int, int]:
     raw = _ascii((text or "").strip())
     m = _MONTH.match(raw)
     if not m:
-        raise ValueError(f"'{raw}' is not a month: use YYYY-MM")
+        raise Invalid(N_("“{raw}” is not a month: use YYYY-MM"), raw=raw)
     y, mo = int(m.group(1)), int(m.group(2))
     if not 1 <= mo <= 12:
-        raise ValueError(f"'{raw}' is not a month: the month must be 01-12")
+        raise Invalid(N_("“{raw}” is not a month: the month must be 01-12"), raw=raw)
     return y, mo
 
 
@@ -73,7 +76,7 @@ def parse_local_datetime(text: str, tz: str) -> datetime:
     """
     raw = _ascii((text or "").strip())
     if not raw:
-        raise ValueError("a time is required (YYYY-MM-DDTHH:MM)")
+        raise Invalid(N_("a time is required (YYYY-MM-DDTHH:MM)"))
     m = re.match(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})[ T](\d{1,2}):(\d{2})$", raw)
     try:
         if m:
@@ -82,7 +85,7 @@ def parse_local_datetime(text: str, tz: str) -> datetime:
         else:
             naive = datetime.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"'{raw}' is not a time: use YYYY-MM-DDTHH:MM") from None
+        raise Invalid(N_("“{raw}” is not a time: use YYYY-MM-DDTHH:MM"), raw=raw) from None
     if naive.tzinfo is not None:
         return naive.astimezone(timezone.utc)
     return local_to_utc(naive, tz)
@@ -95,7 +98,8 @@ def local_to_utc(naive: datetime, tz: str) -> datetime:
     # A wall time in the DST gap does not survive a round trip through UTC.
     back = aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
     if back != naive:
-        raise ValueError(f"{naive:%d.%m.%Y %H:%M} does not exist in {tz} (clocks move forward)")
+        raise Invalid(N_("{time} does not exist in {zone} (clocks move forward)"),
+                      time=f"{naive:%d.%m.%Y %H:%M}", zone=tz)
     return aware.astimezone(timezone.utc)
 
 

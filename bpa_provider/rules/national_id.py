@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bpa_provider.errors import Invalid
+from bpa_provider.i18n import N_
+
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2, 1)  # weights over d1..d9 and k1
 _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1)  # weights over d1..d9, k1 and k2
 
@@ -28,9 +31,9 @@ class NationalId:
 def _digits_only(value: str) -> str:
     compact = "".join(ch for ch in value if ch not in " -+")
     if not compact:
-        raise ValueError("the national ID is empty")
+        raise Invalid(N_("the national ID is empty"))
     if not (compact.isascii() and compact.isdigit()):
-        raise ValueError("a national ID may contain only the digits 0-9")
+        raise Invalid(N_("a national ID may contain only the digits 0-9"))
     return compact
 
 
@@ -41,7 +44,7 @@ def _no_birth_date(compact: str) -> tuple[date, str]:
     try:
         born = fodselsnummer.get_birth_date(compact)
     except Exception:
-        raise ValueError("the first six digits are not a valid birth date") from None
+        raise Invalid(N_("the first six digits are not a valid birth date")) from None
     return born, kind
 
 
@@ -49,14 +52,14 @@ def validate_no(value: str) -> NationalId:
     """Validate a Norwegian fødselsnummer or D-number under today's or the 2032 check-digit rule."""
     compact = _digits_only(value)
     if len(compact) != 11:
-        raise ValueError("a Norwegian national ID has 11 digits")
+        raise Invalid(N_("a Norwegian national ID has 11 digits"))
     digits = [int(c) for c in compact]
     born, kind = _no_birth_date(compact)
     # From 2032 the first control digit may leave remainder 0-3 (Skatteetaten); the second is unchanged.
     if sum(w * d for w, d in zip(_W1, digits[:10])) % 11 not in (0, 1, 2, 3):
-        raise ValueError("the check digits do not match (mistyped digit?)")
+        raise Invalid(N_("the check digits do not match (mistyped digit?)"))
     if sum(w * d for w, d in zip(_W2, digits)) % 11 != 0:
-        raise ValueError("the check digits do not match (mistyped digit?)")
+        raise Invalid(N_("the check digits do not match (mistyped digit?)"))
     return NationalId("NO", compact, born, kind)
 
 
@@ -72,10 +75,10 @@ def validate_se(value: str) -> NationalId:
     raw = value.strip()
     digits = _digits_only(raw)
     if len(digits) not in (10, 12):
-        raise ValueError("a Swedish personnummer has 10 or 12 digits")
+        raise Invalid(N_("a Swedish personnummer has 10 or 12 digits"))
     ten = digits[-10:]
     if not luhn.is_valid(ten):
-        raise ValueError("the check digit does not match (mistyped digit?)")
+        raise Invalid(N_("the check digit does not match (mistyped digit?)"))
     day = int(ten[4:6])
     kind = "samordningsnummer" if day > 60 else "personnummer"
     sep = "+" if "+" in raw else "-"
@@ -84,7 +87,7 @@ def validate_se(value: str) -> NationalId:
     try:
         born = personnummer.get_birth_date(folded)
     except Exception:
-        raise ValueError("the first digits are not a valid birth date") from None
+        raise Invalid(N_("the first digits are not a valid birth date")) from None
     return NationalId("SE", f"{ten[:6]}{sep}{ten[6:]}", born, kind)
 
 
@@ -94,7 +97,7 @@ def validate(value: str, country: str) -> NationalId:
         return validate_se(value)
     if country == "NO":
         return validate_no(value)
-    raise ValueError(f"unknown country '{country}'")
+    raise Invalid(N_("unknown country “{country}”"), country=country)
 
 
 def mask(value: str | None) -> str:

@@ -21,12 +21,13 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import (
     Conflict, DatabaseBusy, DatabaseUnavailable, PermissionDenied, ValidationError,
 )
+from bpa_provider.i18n import Msg, N_
 from db.engine import Database
 from db.models import Supervision
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = N_(
     "Someone else changed this record after you opened it. Your input is kept: "
     "reopen the record to see their change, then save again."
 )
@@ -51,8 +52,8 @@ def service(fn: F) -> F:
         except OperationalError as exc:
             text = str(exc.orig) if exc.orig else str(exc)
             if "locked" in text or "busy" in text:
-                raise DatabaseBusy("The database is busy with other users' changes; try again.") from None
-            raise DatabaseUnavailable(f"The database cannot be used: {text.splitlines()[0]}") from None
+                raise DatabaseBusy(N_("The database is busy with other users' changes; try again.")) from None
+            raise DatabaseUnavailable(N_("The database cannot be used: {detail}"), detail=text.splitlines()[0]) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -60,10 +61,10 @@ def service(fn: F) -> F:
 def _integrity_message(exc: IntegrityError) -> str:
     text = str(exc.orig).lower()
     if "unique" in text or "duplicate" in text:
-        return "a record with this reference or name already exists"
+        return N_("a record with this reference or name already exists")
     if "foreign key" in text:
-        return "it refers to a record that does not exist, or other records still refer to it"
-    return "the change breaks a database rule"
+        return N_("it refers to a record that does not exist, or other records still refer to it")
+    return N_("the change breaks a database rule")
 
 
 def _log_refusal(db: Database, actor: Actor, action: str, message: str) -> None:
@@ -74,14 +75,20 @@ def _log_refusal(db: Database, actor: Actor, action: str, message: str) -> None:
         pass
 
 
-def require(actor: Actor, permission: str, *, client_id: int | None = None, what: str = "") -> None:
+# Roles as a word inside a message (the same words as the app's header).
+ROLE_WORDS = {"admin": N_("admin"), "coordinator": N_("coordinator"), "supervisor": N_("supervisor"),
+              "auditor": N_("auditor")}
+
+
+def require(actor: Actor, permission: str, *, client_id: int | None = None, what: "str | Msg" = "") -> None:
     """Refuse unless the actor's role has `permission` (and, for supervisors, the client is theirs)."""
     if not actor.may(permission):
-        raise PermissionDenied(
-            f"Your role ({actor.role}) may not {what or permission.replace('.', ' ')}."
-        )
+        # `what` may be a Msg (translated where shown) or English words of an older caller.
+        raise PermissionDenied(N_("Your role ({role}) may not {what}."),
+                               role=Msg(ROLE_WORDS.get(actor.role, actor.role)),
+                               what=what or permission.replace(".", " "))
     if actor.is_scoped and client_id is not None and not actor.may_see_client(client_id):
-        raise PermissionDenied("You can only see and change your own clients.")
+        raise PermissionDenied(N_("You can only see and change your own clients."))
 
 
 def supervisor_client_ids(session: Session, supervisor_id: int, on: date | None = None) -> frozenset[int]:

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.errors import FieldError, NotFound, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.errors import FieldError, Invalid, NotFound, ValidationError
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, scoped_actor, service
@@ -181,16 +181,16 @@ def _parse(session: Session, specs: Sequence[FieldSpec], data: Mapping[str, Any]
     known = {f.name: f for f in specs}
     for name in data:
         if name not in known:
-            errors.append(FieldError(name, _("is not a field of this record")))
+            errors.append(FieldError(name, N_("is not a field of this record")))
     for f in specs:
         if f.name not in data:
             if creating and f.required:
-                errors.append(FieldError(f.name, _("{label} is required").format(label=_(f.label))))
+                errors.append(FieldError.about(f.name, f.label, N_("is required")))
             continue
         try:
             values[f.name] = parse_value(session, f, data[f.name])
         except ValueError as exc:
-            errors.append(FieldError(f.name, f"{_(f.label)} {exc}"))
+            errors.append(FieldError.about(f.name, f.label, exc))
     return values, errors
 
 
@@ -203,7 +203,7 @@ def find_course(session: Session, key: int | str) -> Course:
         row = session.get(Course, int(text)) if text.isdigit() else session.execute(
             select(Course).where(func.lower(Course.name) == text.lower())).scalar()
     if row is None:
-        raise NotFound(_("no course '{key}'").format(key=key))
+        raise NotFound(N_("no course '{key}'"), key=key)
     return row
 
 
@@ -217,12 +217,12 @@ def resolve_person(session: Session, ref: str) -> tuple[str, int, str, str]:
     sup = session.execute(select(Supervisor.id, Supervisor.name).where(Supervisor.ref == text)).first()
     asst = session.execute(select(Assistant.id, Assistant.name).where(Assistant.ref == text)).first()
     if sup and asst:
-        raise ValueError(_("'{ref}' names both a supervisor and an assistant").format(ref=text))
+        raise Invalid(N_("'{ref}' names both a supervisor and an assistant"), ref=text)
     if sup:
         return "supervisor", sup[0], text, sup[1]
     if asst:
         return "assistant", asst[0], text, asst[1]
-    raise ValueError(_("no supervisor or assistant '{ref}'").format(ref=text))
+    raise Invalid(N_("no supervisor or assistant '{ref}'"), ref=text)
 
 
 def _person_filter(kind: str, person_id: int) -> Any:
@@ -280,7 +280,7 @@ def create_course(db: Database, actor: Actor, data: Mapping[str, Any]) -> Course
     with db.write() as s:
         values, errors = _parse(s, COURSE_FIELDS, data, creating=True)
         if "name" in values and s.execute(select(Course.id).where(func.lower(Course.name) == values["name"].lower())).first():
-            errors.append(FieldError("name", _("a course named '{name}' already exists").format(name=values["name"])))
+            errors.append(FieldError("name", N_("a course named '{name}' already exists"), params={"name": values["name"]}))
         if errors:
             raise ValidationError(errors)
         course = Course(**{k: v for k, v in values.items() if v not in ("", None)})
@@ -300,7 +300,7 @@ def update_course(db: Database, actor: Actor, course: int | str, version: int | 
         values, errors = _parse(s, COURSE_FIELDS, data, creating=False)
         if values.get("name") and s.execute(select(Course.id).where(
                 func.lower(Course.name) == values["name"].lower(), Course.id != row.id)).first():
-            errors.append(FieldError("name", _("a course named '{name}' already exists").format(name=values["name"])))
+            errors.append(FieldError("name", N_("a course named '{name}' already exists"), params={"name": values["name"]}))
         if errors:
             raise ValidationError(errors)
         before = Course.model_validate(row.model_dump())
@@ -330,7 +330,7 @@ def _check_session(values: dict[str, Any], row: CourseSession | None) -> list[Fi
     start = values.get("starts_on", row.starts_on if row else None)
     end = values.get("ends_on", row.ends_on if row else None)
     if start and end and end < start:
-        return [FieldError("ends_on", _("Ends on must be on or after the start ({start})").format(start=format_date(start)))]
+        return [FieldError("ends_on", N_("Ends on must be on or after the start ({start})"), params={"start": format_date(start)})]
     return []
 
 
@@ -367,7 +367,7 @@ def update_session(db: Database, actor: Actor, session_id: int, version: int | N
         errors += _check_session(values, row)
         taken = _taken(s, row.id)
         if values.get("capacity") is not None and values["capacity"] < taken:
-            errors.append(FieldError("capacity", _("Capacity cannot be below the {n} people already enrolled").format(n=taken)))
+            errors.append(FieldError("capacity", N_("Capacity cannot be below the {n} people already enrolled"), params={"n": taken}))
         if errors:
             raise ValidationError(errors)
         before = CourseSession.model_validate(row.model_dump())
@@ -444,38 +444,35 @@ def enroll(
         # Lock the course date so two coordinators cannot both fill the last seat.
         cs = s.execute(select(CourseSession).where(CourseSession.id == session_id).with_for_update()).scalar()
         if cs is None:
-            raise NotFound(_("no course date {id}").format(id=session_id))
+            raise NotFound(N_("no course date {id}"), id=session_id)
         course = s.get(Course, cs.course_id)
         assert course is not None
         client_id = _client(s, client).id if client is not None else None
         if not people:
-            errors.append(FieldError("people", _("name at least one supervisor or assistant")))
+            errors.append(FieldError("people", N_("name at least one supervisor or assistant")))
         found: list[tuple[str, int, str, str]] = []
         for ref in people:
             try:
                 person = resolve_person(s, ref)
             except ValueError as exc:
-                errors.append(FieldError("people", str(exc)))
+                errors.append(FieldError.of("people", exc))
                 continue
             kind, pid, pref, _name = person
             if any(p[:2] == (kind, pid) for p in found):
-                errors.append(FieldError("people", _("{ref} is named twice").format(ref=pref)))
+                errors.append(FieldError("people", N_("{ref} is named twice"), params={"ref": pref}))
                 continue
             if kind == "assistant" and course.kind in SUPERVISOR_KINDS:
-                errors.append(FieldError("people", _("{ref} is an assistant; '{course}' is a supervisor course").format(
-                    ref=pref, course=course.name)))
+                errors.append(FieldError("people", N_("{ref} is an assistant; '{course}' is a supervisor course"), params={"ref": pref, "course": course.name}))
                 continue
             if s.execute(select(CourseEnrollment.id).where(
                     CourseEnrollment.session_id == cs.id, _person_filter(kind, pid))).first():
-                errors.append(FieldError("people", _("{ref} is already enrolled on this date").format(ref=pref)))
+                errors.append(FieldError("people", N_("{ref} is already enrolled on this date"), params={"ref": pref}))
                 continue
             found.append(person)
         taken = _taken(s, cs.id)
         if cs.capacity is not None and taken + len(found) > cs.capacity:
             free = max(cs.capacity - taken, 0)
-            errors.append(FieldError("people", _(
-                "the course date has {free} free place(s) of {capacity}; {n} cannot be enrolled, so nobody was"
-            ).format(free=free, capacity=cs.capacity, n=len(found))))
+            errors.append(FieldError("people", N_("the course date has {free} free place(s) of {capacity}; {n} cannot be enrolled, so nobody was"), params={"free": free, "capacity": cs.capacity, "n": len(found)}))
         if errors:
             raise ValidationError(errors)
         out = []
@@ -527,24 +524,23 @@ def _apply_outcome(session: Session, actor: Actor, row: CourseEnrollment, status
                    certificate_ref: str) -> CourseEnrollment:
     errors: list[FieldError] = []
     if status not in OUTCOMES:
-        errors.append(FieldError("status", _("Outcome must be one of: {values}").format(values=", ".join(OUTCOMES))))
+        errors.append(FieldError("status", N_("Outcome must be one of: {values}"), params={"values": ", ".join(OUTCOMES)}))
     cs = session.get(CourseSession, row.session_id) if row.session_id else None
     day: date | None = None
     try:
         day = parse_value(None, FieldSpec("on", "Date", "date"), on)
     except ValueError as exc:
-        errors.append(FieldError("on", _("Date {problem}").format(problem=exc)))
+        errors.append(FieldError.about("on", "Date", exc))
     if day is None and cs is not None:
         day = cs.ends_on or cs.starts_on
     if day is None and status in ("attended", "completed"):
-        errors.append(FieldError("on", _("Give the date it was completed")))
+        errors.append(FieldError("on", N_("Give the date it was completed")))
     if day is not None and cs is not None and day < cs.starts_on:
-        errors.append(FieldError("on", _("The date is before the course started ({start})").format(
-            start=format_date(cs.starts_on))))
+        errors.append(FieldError("on", N_("The date is before the course started ({start})"), params={"start": format_date(cs.starts_on)}))
     try:
         cert = parse_value(None, FieldSpec("certificate_ref", "Certificate", max_len=100), certificate_ref)
     except ValueError as exc:
-        errors.append(FieldError("certificate_ref", _("Certificate {problem}").format(problem=exc)))
+        errors.append(FieldError.about("certificate_ref", "Certificate", exc))
         cert = ""
     if errors:
         raise ValidationError(errors)
@@ -591,18 +587,18 @@ def record_session_outcomes(
     require(actor, "course.write", what=_("record course outcomes"))
     with db.write() as s:
         if s.get(CourseSession, session_id) is None:
-            raise NotFound(_("no course date {id}").format(id=session_id))
+            raise NotFound(N_("no course date {id}"), id=session_id)
         rows, errors = [], []
         for ref in people:
             try:
                 kind, pid, pref, _name = resolve_person(s, ref)
             except ValueError as exc:
-                errors.append(FieldError("people", str(exc)))
+                errors.append(FieldError.of("people", exc))
                 continue
             row = s.execute(select(CourseEnrollment).where(
                 CourseEnrollment.session_id == session_id, _person_filter(kind, pid))).scalars().first()
             if row is None:
-                errors.append(FieldError("people", _("{ref} is not enrolled on this date").format(ref=pref)))
+                errors.append(FieldError("people", N_("{ref} is not enrolled on this date"), params={"ref": pref}))
             else:
                 rows.append(row)
         if errors:

@@ -19,6 +19,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
+from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
 from db.models import (
@@ -223,7 +224,7 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
     with db.read() as s:
         client = s.get(Client, client_id)
         if client is None:
-            raise NotFound(f"Client {client_id} does not exist")
+            raise NotFound(N_("Client {id} does not exist"), id=client_id)
         muni = s.get(Municipality, client.municipality_id)
         decisions = list(s.execute(
             select(Decision).where(Decision.client_id == client_id)
@@ -271,13 +272,13 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date,
     with db.read() as s:
         person = s.get(Assistant, assistant_id)
         if person is None:
-            raise NotFound(f"Assistant {assistant_id} does not exist")
+            raise NotFound(N_("Assistant {id} does not exist"), id=assistant_id)
         q = _assignments_query().where(Assignment.assistant_id == assistant_id)
         if scope is not None:
             q = q.where(Assignment.client_id.in_(scope))
         assignment_rows = list(s.execute(q.order_by(Assignment.end_date.is_not(None), Client.name)))
         if scope is not None and not assignment_rows:
-            raise PermissionDenied("You can only see the assistants of your own clients.")
+            raise PermissionDenied(N_("You can only see the assistants of your own clients."))
         employments = list(s.execute(
             select(Employment).where(Employment.assistant_id == assistant_id)
             .order_by(Employment.start_date.desc())).scalars()) if actor.may("employment.read") else None

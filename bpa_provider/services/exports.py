@@ -42,14 +42,14 @@ def assistant_ics(db: Database, actor: Actor, assistant_id: int, first: date, la
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", what="see rosters")
     if last < first:
-        raise ValidationError(_("The end date is before the start date"), field="to")
+        raise ValidationError(N_("The end date is before the start date"), field="to")
     if (last - first).days > MAX_DAYS:
-        raise ValidationError(_("Export at most {n} days at a time").format(n=MAX_DAYS), field="to")
+        raise ValidationError(N_("Export at most {n} days at a time"), n=MAX_DAYS, field="to")
     pol = policy_or_default(policy)
     with db.write() as s:
         person = s.get(Assistant, assistant_id)
         if person is None:
-            raise NotFound(_("No assistant with id {id}").format(id=assistant_id))
+            raise NotFound(N_("No assistant with id {id}"), id=assistant_id)
         lo = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
         hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
         rows = list(s.execute(select(Shift).where(

@@ -41,6 +41,7 @@ from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
 from bpa_provider.errors import NotFound, ValidationError
+from bpa_provider.i18n import N_
 from bpa_provider.rules import hours as rules
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.services.base import require, scoped_actor, service
@@ -358,7 +359,7 @@ def _zones(session: Session) -> list[str]:
 
 def _check_month(year: int, month: int) -> None:
     if not (1 <= month <= 12 and 1900 <= year <= 2999):
-        raise ValidationError(f"{year:04d}-{month:02d} is not a month: use YYYY-MM", field="month")
+        raise ValidationError(N_("{month} is not a month: use YYYY-MM"), field="month", month=f"{year:04d}-{month:02d}")
 
 
 @service
@@ -492,7 +493,7 @@ def client_account(
             .where(Client.id == client_id)
         ).first()
         if row is None:
-            raise NotFound(f"Client {client_id} does not exist")
+            raise NotFound(N_("Client {id} does not exist"), id=client_id)
         ref, name, tz, served_from, served_to = row
         decisions = _served(list(s.execute(
             select(Decision).where(Decision.client_id == client_id).order_by(Decision.valid_from)

@@ -1,24 +1,26 @@
 """CSV import of the spreadsheets a provider already has (`bpa-provider import KIND FILE.csv`).
 
-A file is imported whole or not at all: every row is parsed and validated inside one transaction,
-each in its own savepoint so one bad row cannot hide the next; every problem is collected with its
-line number and field, and if there is any, the transaction is rolled back and a ValidationError
-lists them all. Rows may refer to rows earlier in the same file (they are written, unflushed
-work is visible to later rows, and all of it disappears on a refusal).
+The file is read and parsed first (`services.csvfile`: encodings, separators, `-`, size limits),
+with no transaction open. A file is imported whole or not at all: every problem is collected with
+its line number and field, and if there is any, a ValidationError lists them all and nothing is
+written.
 
 Registry kinds go through `records.create_in`, so a CSV row is validated and audited exactly like a
-form; column names map onto the record's field specs (`docs/import.md`). Shifts and reviews are
-validated here and inserted, with one audit event for the file.
+form; column names map onto the record's field specs (`docs/import.md`). They are checked and
+written in one transaction, each row in its own savepoint so one bad row cannot hide the next, and
+rows may refer to rows earlier in the same file.
+
+Shifts and reviews — the large files — are checked in a read snapshot with the commands' own rules
+and then written in one short transaction with bulk inserts and one access-log row per record
+(`services.import_rows`), so readers never wait and writers wait only for the write itself.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, BinaryIO, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,12 +28,17 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ValidationError
-from bpa_provider.rules.dates import parse_date, parse_local_datetime
-from bpa_provider.services import records
+from bpa_provider.services import import_rows, records
 from bpa_provider.services.base import require, service
+from bpa_provider.services.csvfile import UTF8, CsvTable, parse_csv, read_csv, source_name
+from bpa_provider.services.worktime import policy_or_default
 from db.engine import Database
-from db.models import Assistant, Client, Municipality, Review, Shift, Supervisor
+from db.models import Supervisor
+
+__all__ = ["ALIASES", "CsvTable", "ImportResult", "KINDS", "import_csv", "import_table", "known_columns",
+           "parse_csv", "read_csv"]
 
 #: File kind -> record kind (None: handled here, not a registry record).
 KINDS: dict[str, str | None] = {
@@ -76,23 +83,8 @@ _OWN_COLUMNS: dict[str, dict[str, bool]] = {
     },
 }
 
-SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
-SHIFT_KINDS = ("active", "passive", "night")
-#: A longer "shift" is a typo in a date, not a shift.
-MAX_SHIFT = timedelta(hours=72)
-
 # Unit implied by a column name.
 _UNIT_COLUMNS = {"hours_per_week": "week", "hours_per_month": "month"}
-
-
-@dataclass(frozen=True)
-class CsvTable:
-    """A parsed file: normalised column names and (line number, cells) per data row."""
-
-    columns: list[str]
-    rows: list[tuple[int, dict[str, str]]]
-    delimiter: str = ","
-    errors: list[FieldError] = field(default_factory=list)  # rows that could not be read
 
 
 @dataclass(frozen=True)
@@ -102,65 +94,8 @@ class ImportResult:
     kind: str
     rows: int
     refs: list[str] = field(default_factory=list)  # references of the records created, if any
-
-
-# --------------------------------------------------------------------------- reading
-
-def _normalise(name: str) -> str:
-    return name.strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def _sniff(header: str) -> str:
-    """`;` (what a Norwegian or Swedish Excel writes) or `,`: the one the header line uses more."""
-    try:
-        return csv.Sniffer().sniff(header, delimiters=";,").delimiter
-    except csv.Error:
-        return ";" if header.count(";") > header.count(",") else ","
-
-
-def parse_csv(text: str) -> CsvTable:
-    """Parse CSV text (BOM already removed or not); blank lines are skipped."""
-    text = text.lstrip("\ufeff")
-    lines = text.splitlines()
-    header = next((ln for ln in lines if ln.strip()), "")
-    if not header:
-        raise ValidationError([FieldError("file", "the file is empty", row=1)])
-    delimiter = _sniff(header)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns: list[str] | None = None
-    rows: list[tuple[int, dict[str, str]]] = []
-    previous_end = 0
-    errors: list[FieldError] = []
-    for cells in reader:
-        line = previous_end + 1  # a quoted cell may span lines: report where the row starts
-        previous_end = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if columns is None:
-            columns = [_normalise(c) for c in cells]
-            continue
-        if any(c.strip() for c in cells[len(columns):]):
-            errors.append(FieldError(
-                "row", f"the row has {len(cells)} cells but the header names {len(columns)} columns", row=line))
-            continue
-        rows.append((line, {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns)}))
-    return CsvTable(columns or [], rows, delimiter, errors)
-
-
-def read_csv(path: str | Path) -> CsvTable:
-    """Read a UTF-8 CSV file (with or without BOM, `;` or `,` delimited)."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ValidationError([FieldError("file", f"cannot read {p}: {exc.strerror or exc}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ValidationError([FieldError(
-            "file", "the file is not UTF-8 text (save it as 'CSV UTF-8')", row=line)]) from None
-    return parse_csv(text)
+    encoding: str = UTF8  # how the file was read (Windows-1252 when it was not UTF-8)
+    warnings: int = 0  # working-time warnings raised by imported shifts (see `report rest`)
 
 
 # --------------------------------------------------------------------------- columns
@@ -270,173 +205,120 @@ def _import_record(session: Session, actor: Actor, kind: str, mapping: Mapping[s
     return getattr(obj, "ref", None) or getattr(obj, "name", None) or str(obj.id)
 
 
-def _text(cells: Mapping[str, str], name: str, max_len: int, errors: list[FieldError]) -> str:
-    """A free-text cell, checked like a form field (length, no control characters)."""
-    try:
-        return records.clean_text(cells.get(name), records.FieldSpec(name, name, max_len=max_len))
-    except ValueError as exc:
-        errors.append(FieldError(name, str(exc)))
-        return ""
-
-
-def _parties(session: Session, cells: Mapping[str, str], errors: list[FieldError]) -> tuple[Client | None, Assistant | None]:
-    """The client and assistant a shift or review row names (`client_ref`, `assistant_ref`).
-
-    An unknown reference is collected in `errors` under its column, as `_text` does, and comes
-    back as None: the row's other cells are still checked, so every problem is listed at once.
-    """
-    found: list[Any] = []
-    for model, label in ((Client, "client"), (Assistant, "assistant")):
-        column = f"{label}_ref"
-        ref = cells.get(column, "").strip()
-        row = session.execute(select(model).where(model.ref == ref)).scalar_one_or_none()
-        if row is None:
-            errors.append(FieldError(column, f"no {label} '{ref}'"))
-        found.append(row)
-    return found[0], found[1]
-
-
-def _shift_row(session: Session, cells: Mapping[str, str], tz_cache: dict[int, str]) -> tuple[Shift | None, list[FieldError]]:
-    errors: list[FieldError] = []
-    client, assistant = _parties(session, cells, errors)
-    tz = "Europe/Oslo"
-    if client is not None:
-        if client.municipality_id not in tz_cache:
-            tz_cache[client.municipality_id] = session.get(Municipality, client.municipality_id).timezone
-        tz = tz_cache[client.municipality_id]
-    times = {}
-    for col in ("start", "end"):
-        try:
-            times[col] = parse_local_datetime(cells.get(col, ""), tz)
-        except ValueError as exc:
-            errors.append(FieldError(col, str(exc)))
-    if len(times) == 2:
-        if times["end"] <= times["start"]:
-            errors.append(FieldError("end", "the shift must end after it starts"))
-        elif times["end"] - times["start"] > MAX_SHIFT:
-            errors.append(FieldError("end", "the shift is longer than 72 hours (mistyped date?)"))
-    status = (cells.get("status") or "").strip().lower() or "worked"
-    if status not in SHIFT_STATUSES:
-        errors.append(FieldError("status", f"must be one of: {', '.join(SHIFT_STATUSES)}"))
-    kind = (cells.get("kind") or "").strip().lower() or "active"
-    if kind not in SHIFT_KINDS:
-        errors.append(FieldError("kind", f"must be one of: {', '.join(SHIFT_KINDS)}"))
-    active = 0
-    raw_active = (cells.get("active_minutes") or "").strip()
-    if raw_active:
-        if not (raw_active.isascii() and raw_active.isdigit()):
-            errors.append(FieldError("active_minutes", "must be a whole number of minutes"))
-        else:
-            active = int(raw_active)
-    note = _text(cells, "note", 500, errors)
-    legal = _text(cells, "legal_basis", 200, errors)
-    if errors:
-        return None, errors
-    return Shift(
-        client_id=client.id, assistant_id=assistant.id, start_utc=times["start"], end_utc=times["end"],
-        status=status, kind=kind, active_minutes=active, note=note, legal_basis=legal,
-    ), []
-
-
-def _review_row(session: Session, cells: Mapping[str, str], today: date) -> tuple[Review | None, list[FieldError]]:
-    errors: list[FieldError] = []
-    client, assistant = _parties(session, cells, errors)
-    held = None
-    try:
-        held = parse_date(cells.get("held_on", ""))
-        if held > today:
-            errors.append(FieldError("held_on", "a review cannot be held in the future"))
-    except ValueError as exc:
-        errors.append(FieldError("held_on", str(exc)))
-    participants = _text(cells, "participants", 500, errors)
-    summary = _text(cells, "summary", 20_000, errors)
-    if errors:
-        return None, errors
-    return Review(assistant_id=assistant.id, client_id=client.id, held_on=held, participants=participants,
-                  summary=summary), []
-
-
 # --------------------------------------------------------------------------- the service
 
 @service
-def import_table(db: Database, actor: Actor, kind: str, table: CsvTable, *, source: str = "") -> ImportResult:
+def import_table(db: Database, actor: Actor, kind: str, table: CsvTable, *, source: str = "",
+                 policy: Policy | None = None) -> ImportResult:
     """Import parsed rows of `kind`: all of them, or none with every problem listed."""
     require(actor, "import.run", what="import files")
-    return _import(db, actor, kind, table, source)
+    return _import(db, actor, kind, table, source, policy)
 
 
 @service
-def import_csv(db: Database, actor: Actor, kind: str, path: str | Path) -> ImportResult:
-    """Read and import a CSV file (see `docs/import.md` for the columns of each kind)."""
+def import_csv(db: Database, actor: Actor, kind: str, path: str | Path | BinaryIO, *,
+               policy: Policy | None = None) -> ImportResult:
+    """Read and import a CSV file, `-` (standard input) or a binary stream (see `docs/import.md`
+    for the columns of each kind, `services.csvfile` for what is read)."""
     require(actor, "import.run", what="import files")
-    return _import(db, actor, kind, read_csv(path), Path(path).name)
+    return _import(db, actor, kind, read_csv(path), source_name(path), policy)
 
 
-def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str) -> ImportResult:
+def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str,
+            policy: Policy | None) -> ImportResult:
     if kind not in KINDS:
         raise ValidationError(f"unknown kind '{kind}' (use {', '.join(KINDS)})", field="kind")
     mapping, errors = _map_columns(kind, table.columns)
     if errors:
         raise ValidationError(errors)
-    if not table.rows and not table.errors:
+    if not len(table) and not table.errors:
         raise ValidationError([FieldError("file", "the file has a header but no rows", row=1)])
+    if KINDS[kind] is None:
+        return _import_own(db, actor, kind, table, mapping, source, policy)
     refs: list[str] = []
+    # Registry files (a few hundred rows) go through records.create_in row by row, each in a
+    # savepoint so one bad row cannot hide the next; the file is parsed before the transaction.
     with db.write() as s:
         errors = list(table.errors)
-        tz_cache: dict[int, str] = {}
-        seen: set[tuple] = set()
-        today = date.today()
-        own: list[Any] = []
         for line, cells in table.rows:
             row_errors: list[FieldError] = []
-            if KINDS[kind] is not None:
-                try:
-                    with s.begin_nested():
-                        refs.append(_import_record(s, actor, kind, mapping, cells))
-                except ValidationError as exc:
-                    row_errors = exc.errors
-                except IntegrityError:
-                    row_errors = [FieldError("row", "conflicts with an existing record (duplicate reference or name?)")]
-            else:
-                renamed = {mapping[c]: v for c, v in cells.items() if c in mapping}
-                obj, row_errors = (_shift_row(s, renamed, tz_cache) if kind == "shifts"
-                                   else _review_row(s, renamed, today))
-                if obj is not None:
-                    dup = _duplicate(s, obj, seen)
-                    if dup:
-                        row_errors = [dup]
-                    else:
-                        own.append(obj)
-            for e in row_errors:
-                column = next((c for c, t in mapping.items() if t == e.field), e.field)
-                errors.append(FieldError(column, e.message, row=line))
+            try:
+                with s.begin_nested():
+                    refs.append(_import_record(s, actor, kind, mapping, cells))
+            except ValidationError as exc:
+                row_errors = exc.errors
+            except IntegrityError:
+                row_errors = [FieldError("row", "conflicts with an existing record (duplicate reference or name?)")]
+            errors += _on_line(row_errors, mapping, line)
         if errors:
             errors.sort(key=lambda e: e.row or 0)
             raise ValidationError(errors)  # the transaction is rolled back: nothing is written
-        if own:
-            s.add_all(own)
-            s.flush()
-        audit.record(s, actor, "import", kind, summary=f"{len(table.rows)} {kind} imported" + (f" from {source}" if source else ""))
-    return ImportResult(kind, len(table.rows), refs)
+        _record_file(s, actor, kind, len(table), source)
+    return ImportResult(kind, len(table), refs, table.encoding)
 
 
-def _duplicate(session: Session, obj: Shift | Review, seen: set[tuple]) -> FieldError | None:
-    """The same shift or review twice (earlier in the file, or already stored): a file imported
-    a second time must not double the hours."""
-    if isinstance(obj, Shift):
-        key: tuple = ("shift", obj.client_id, obj.assistant_id, obj.start_utc, obj.end_utc)
-        q = select(Shift.id).where(Shift.client_id == obj.client_id, Shift.assistant_id == obj.assistant_id,
-                                   Shift.start_utc == obj.start_utc, Shift.end_utc == obj.end_utc,
-                                   Shift.status != "cancelled")
-        what, column = "this shift", "start"
-    else:
-        key = ("review", obj.client_id, obj.assistant_id, obj.held_on)
-        q = select(Review.id).where(Review.client_id == obj.client_id, Review.assistant_id == obj.assistant_id,
-                                    Review.held_on == obj.held_on)
-        what, column = "this review", "held_on"
-    if key in seen:
-        return FieldError(column, f"{what} is already in the file")
-    seen.add(key)
-    if session.execute(q.limit(1)).first():
-        return FieldError(column, f"{what} is already registered")
-    return None
+def _on_line(errors: list[FieldError], mapping: Mapping[str, str], line: int) -> list[FieldError]:
+    """Errors named by the file's own column and line."""
+    out = []
+    for e in errors:
+        column = next((c for c, t in mapping.items() if t == e.field), e.field)
+        out.append(FieldError(column, e.message, row=e.row if e.row is not None else line, params=e.params))
+    return out
+
+
+def _record_file(s: Session, actor: Actor, kind: str, n: int, source: str) -> None:
+    audit.record(s, actor, "import", kind, summary=f"{n} {kind} imported" + (f" from {source}" if source else ""))
+
+
+class _Renamed:
+    """The table's rows as (line, {field: cell}), made each time they are gone through: a dict per
+    row held for a whole 100,000-row file would cost about 100 MB."""
+
+    def __init__(self, table: CsvTable, mapping: Mapping[str, str]):
+        self.records = table.records
+        self.fields = [(i, mapping[c]) for i, c in enumerate(table.columns) if c in mapping]
+
+    def __iter__(self):  # noqa: ANN204
+        fields = self.fields
+        for line, cells in self.records:
+            n = len(cells)
+            yield line, {name: (cells[i] if i < n else "") for i, name in fields}
+
+
+#: Tries at checking outside the write transaction before checking inside it (see `_import_own`).
+_OPTIMISTIC_TRIES = 2
+
+
+def _import_own(db: Database, actor: Actor, kind: str, table: CsvTable, mapping: Mapping[str, str],
+                source: str, policy: Policy | None) -> ImportResult:
+    """Shifts and reviews: check every row in a read snapshot (no lock), then write in one short
+    transaction. Should the access log show a change in between that could matter to the check
+    (`import_rows.changed_since`), the check is made again; after `_OPTIMISTIC_TRIES` it is made inside the write transaction, which
+    is slower but cannot miss a change."""
+    pol = policy_or_default(policy)
+    rows = _Renamed(table, mapping)
+
+    def plan_in(s: Session) -> import_rows.Plan:
+        plan = (import_rows.plan_shifts(s, rows, pol) if kind == "shifts"
+                else import_rows.plan_reviews(s, rows, date.today()))
+        errors = list(table.errors) + _on_line(plan.errors, mapping, 0)
+        if errors:
+            errors.sort(key=lambda e: e.row or 0)
+            raise ValidationError(errors)
+        return plan
+
+    write = import_rows.write_shifts if kind == "shifts" else import_rows.write_reviews
+    for attempt in range(_OPTIMISTIC_TRIES + 1):
+        if attempt < _OPTIMISTIC_TRIES:
+            with db.read() as s:
+                plan = plan_in(s)
+        with db.write() as s:
+            if attempt == _OPTIMISTIC_TRIES:
+                import_rows.hold_log(s)  # PostgreSQL: no one else changes anything meanwhile
+                plan = plan_in(s)
+            elif import_rows.changed_since(s, kind, plan.mark):
+                continue  # something the check read has changed: check again
+            write(s, actor, plan, source)
+            _record_file(s, actor, kind, len(plan.rows), source)
+            return ImportResult(kind, len(plan.rows), [], table.encoding, plan.warnings)
+    raise AssertionError("unreachable")  # the last attempt checks and writes under the lock

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules import money
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.worktime import local_range
@@ -78,7 +78,7 @@ def invoice_basis(db: Database, actor: Actor, year: int, month: int, *,
     actor = scoped_actor(db, actor)
     require(actor, "report.read", what="see reports")
     if not 1 <= month <= 12:
-        raise ValidationError(_("The month must be 01-12"), field="month")
+        raise ValidationError(N_("The month must be 01-12"), field="month")
     first = date(year, month, 1)
     last = (first + timedelta(days=32)).replace(day=1)
     now = now or utcnow()

@@ -157,7 +157,7 @@ def _as_date(value: date | str | None, field: str, errors: list[FieldError]) -> 
     try:
         return parse_date(str(value))
     except ValueError as exc:
-        errors.append(FieldError(field, str(exc)))
+        errors.append(FieldError.of(field, exc))
         return None
 
 
@@ -235,8 +235,7 @@ def start_onboarding(
             .order_by(Supervision.since.desc()).limit(1)
         ).scalar()
         if supervision is None:
-            errors.append(FieldError("client", _("{sup} does not supervise {client}").format(
-                sup=sup.ref, client=client.ref)))
+            errors.append(FieldError("client", N_("{sup} does not supervise {client}"), params={"sup": sup.ref, "client": client.ref}))
         elif start is None and not errors:
             start = supervision.since
         if errors:
@@ -281,13 +280,11 @@ def complete_step(
         steps = list(s.execute(q).scalars())
         open_steps = [st for st in steps if st.done_on is None]
         if not steps:
-            errors.append(FieldError("step", _("{sup} has no onboarding step '{code}'").format(sup=sup.ref, code=code)))
+            errors.append(FieldError("step", N_("{sup} has no onboarding step '{code}'"), params={"sup": sup.ref, "code": code}))
         elif not open_steps:
-            errors.append(FieldError("step", _("step '{code}' is already done ({when})").format(
-                code=code, when=format_date(steps[0].done_on))))
+            errors.append(FieldError("step", N_("step '{code}' is already done ({when})"), params={"code": code, "when": format_date(steps[0].done_on)}))
         elif len(open_steps) > 1 and code != BASIC_COURSE:
-            errors.append(FieldError("client", _("{sup} has '{code}' open for several clients: name the client").format(
-                sup=sup.ref, code=code)))
+            errors.append(FieldError("client", N_("{sup} has '{code}' open for several clients: name the client"), params={"sup": sup.ref, "code": code}))
         if errors:
             raise ValidationError(errors)
         for step in open_steps:

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
-from bpa_provider.i18n import _
-from bpa_provider.rules.dates import format_date, parse_month
+from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, ValidationError
+from bpa_provider.i18n import N_, _
+from bpa_provider.rules.dates import format_date, parse_month, to_local
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
@@ -52,11 +52,11 @@ def week_range(text: str) -> tuple[date, date]:
     """`YYYY-Www` (ISO week) → [Monday, next Monday)."""
     m = _WEEK.match((text or "").strip())
     if not m:
-        raise ValueError(_("'{text}' is not a week: use YYYY-Www, e.g. 2026-W10").format(text=text))
+        raise Invalid(N_("'{text}' is not a week: use YYYY-Www, e.g. 2026-W10"), text=text)
     try:
         monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
-        raise ValueError(_("'{text}' is not a week of that year").format(text=text)) from None
+        raise Invalid(N_("'{text}' is not a week of that year"), text=text) from None
     return monday, monday + timedelta(days=7)
 
 
@@ -93,10 +93,8 @@ def ensure_unlocked(s: Session, client_id: int, first: date, last: date) -> None
     """Refuse (PeriodLocked) when any date in [first, last] is in a locked period of the client."""
     for row in overlapping_rows(s, client_id, first, last):
         if row.locked_at is not None:
-            raise PeriodLocked(_(
-                "The period {period} is locked (by {who}): its shifts cannot change. "
-                "Only an admin can reopen it, with a reason."
-            ).format(period=describe(row.period_start, row.period_end), who=row.locked_by or "?"),
+            raise PeriodLocked(N_("The period {period} is locked (by {who}): its shifts cannot change. "
+                "Only an admin can reopen it, with a reason."), period=describe(row.period_start, row.period_end), who=row.locked_by or "?",
                 field="start")
 
 
@@ -159,9 +157,9 @@ def _row(s: Session, client_id: int, first: date, last_exclusive: date) -> Perio
 
 def _check_range(first: date, last_exclusive: date) -> None:
     if last_exclusive <= first:
-        raise ValidationError(_("The period must end after it starts"), field="period")
+        raise ValidationError(N_("The period must end after it starts"), field="period")
     if (last_exclusive - first).days > 31:
-        raise ValidationError(_("A period is at most a month"), field="period")
+        raise ValidationError(N_("A period is at most a month"), field="period")
 
 
 # --------------------------------------------------------------------------- approval
@@ -199,14 +197,14 @@ def approve_period(db: Database, actor: Actor, client_id: int, first: date, last
         errors = []
         open_ = [sh for sh in shifts if sh.end_utc > now]
         if open_:
-            errors.append(FieldError("period", _(
-                "{n} shift(s) in the period have not ended yet (first #{id}); approve after they are worked"
-            ).format(n=len(open_), id=open_[0].id)))
+            # Shifts are named by when they start, as the person sees them, never by database id.
+            errors.append(FieldError("period", N_(
+                "{n} shift(s) in the period have not ended yet (the first starts {when}); approve after they are worked"),
+                params={"n": len(open_), "when": to_local(open_[0].start_utc, info.tz)}))
         pending = [sh for sh in shifts if sh.deviation_status == "pending"]
         if pending and not approve_deviations:
-            errors.append(FieldError("deviations", _(
-                "{n} deviation(s) wait for a decision: shifts {ids}"
-            ).format(n=len(pending), ids=", ".join(f"#{sh.id}" for sh in pending))))
+            errors.append(FieldError("deviations", N_("{n} deviation(s) wait for a decision: the shifts starting {when}"),
+                                     params={"n": len(pending), "when": [to_local(sh.start_utc, info.tz) for sh in pending]}))
         if errors:
             raise ValidationError(errors)
         for sh in pending:
@@ -244,11 +242,9 @@ def coapprove_period(db: Database, actor: Actor, client_id: int, first: date,
     with db.write() as s:
         row = _row(s, client_id, first, last_exclusive)
         if row is None or row.approved_at is None:
-            raise ValidationError(_("The period {period} has not been approved").format(
-                period=describe(first, last_exclusive)), field="period")
+            raise ValidationError(N_("The period {period} has not been approved"), period=describe(first, last_exclusive), field="period")
         if not row.needs_coapproval:
-            raise ValidationError(_("The period {period} needs no co-approval").format(
-                period=describe(first, last_exclusive)), field="period")
+            raise ValidationError(N_("The period {period} needs no co-approval"), period=describe(first, last_exclusive), field="period")
         before = audit.snapshot(row)
         row.coapproved_by = actor.login
         s.flush()
@@ -326,8 +322,7 @@ def lock_period(db: Database, actor: Actor, client_id: int, first: date, last_ex
         ensure_unlocked(s, client_id, first, last_exclusive - timedelta(days=1))
         reasons = unapproved_reasons(s, client_id, first, last_exclusive, info.tz)
         if reasons:
-            raise ValidationError([FieldError("period", _("Cannot lock {period}: {why}").format(
-                period=describe(first, last_exclusive), why=r)) for r in reasons])
+            raise ValidationError([FieldError("period", N_("Cannot lock {period}: {why}"), params={"period": describe(first, last_exclusive), "why": r}) for r in reasons])
         return lock_rows(s, actor, client_id, first, last_exclusive, info.ref, now or utcnow())
 
 
@@ -347,8 +342,7 @@ def reopen_period(db: Database, actor: Actor, client_id: int, first: date, last_
         info = client_info(s, client_id, policy_or_default(None))
         rows = overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1))
         if not any(r.locked_at is not None for r in rows):
-            raise ValidationError(_("Nothing is locked in {period}").format(
-                period=describe(first, last_exclusive)), field="period")
+            raise ValidationError(N_("Nothing is locked in {period}"), period=describe(first, last_exclusive), field="period")
         for row in rows:
             before = audit.snapshot(row)
             was_locked = row.locked_at is not None
@@ -372,14 +366,14 @@ def decide_deviation(db: Database, actor: Actor, shift_id: int, version: int | N
     with db.write() as s:
         sh = s.get(Shift, shift_id)
         if sh is None:
-            raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
+            raise NotFound(N_("Shift {id} does not exist"), id=shift_id)
         require(actor, "hours.approve", client_id=sh.client_id, what="decide on deviations")
         # One line: it is added to the shift's note after " | " and to the change log's summary.
         text = check_text(comment, "comment", 500)
         if version is not None and sh.version != version:
             raise Conflict(CONFLICT_MESSAGE)
         if sh.deviation_status != "pending":
-            raise ValidationError(_("Shift {id} has no deviation waiting for a decision").format(id=shift_id),
+            raise ValidationError(N_("Shift {id} has no deviation waiting for a decision"), id=shift_id,
                                   field="deviation_status")
         info = client_info(s, sh.client_id, policy_or_default(None))
         first, last = shift_days(sh, info.tz)

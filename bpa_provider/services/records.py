@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.i18n import _
-from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
+from bpa_provider.i18n import N_, Msg
+from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, PermissionDenied, ValidationError
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
@@ -89,13 +89,13 @@ def _text_problem(text: str, max_len: int, multiline: bool) -> tuple[str, str] |
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: what undecodable bytes become in argv or files
-        return "invalid", "contains characters that are not valid text"
+        return "invalid", Invalid(N_("contains characters that are not valid text"))
     if _CONTROL.search(text):
-        return "control", "contains control characters (such as escape codes); remove them"
+        return "control", Invalid(N_("contains control characters (such as escape codes); remove them"))
     if not multiline and _LINE_BREAKS.search(text):
-        return "lines", "must be on one line (no line breaks or tabs)"
+        return "lines", Invalid(N_("must be on one line (no line breaks or tabs)"))
     if len(text) > max_len:
-        return "long", f"is too long ({len(text)} characters, at most {max_len})"
+        return "long", Invalid(N_("is too long ({n} characters, at most {limit})"), n=len(text), limit=max_len)
     return None
 
 
@@ -104,7 +104,7 @@ def clean_text(raw: Any, spec: FieldSpec) -> str:
     text = "" if raw is None else str(raw).strip()
     problem = _text_problem(text, spec.max_len, spec.multiline)
     if problem is not None:
-        raise ValueError(problem[1])
+        raise problem[1]
     return text
 
 
@@ -120,11 +120,13 @@ def check_text(raw: Any, field: str, max_len: int, *, multiline: bool = False, r
     With `errors` (a service collecting every problem before it refuses), the problem is appended
     there and "" returned instead of raising."""
     text = "" if raw is None else str(raw).strip()
-    problem = ("required", "is required") if required and not text else _text_problem(text, max_len, multiline)
+    problem = (("required", Invalid(N_("is required"))) if required and not text
+               else _text_problem(text, max_len, multiline))
     if problem is None:
         return text
-    what, message = problem
-    error = FieldError(field, (messages or {}).get(what, message))
+    what, invalid = problem
+    own = (messages or {}).get(what)
+    error = FieldError(field, own) if own else invalid.field_error(field)
     if errors is None:
         raise ValidationError([error])
     errors.append(error)
@@ -135,24 +137,38 @@ def _lookup_ref(session: Session, ref_kind: str, raw: Any) -> int:
     model, column = REF_TARGETS[ref_kind]
     if isinstance(raw, int) and not isinstance(raw, bool):
         if session.get(model, raw) is None:
-            raise ValueError(f"{raw} is not the id of a known {ref_kind}")
+            raise Invalid(N_("{id} is not the id of a known {kind}"), id=raw, kind=_kind_word(ref_kind))
         return raw
     text = str(raw).strip()
     found = session.execute(select(model.id).where(getattr(model, column) == text)).scalar()
     if found is None:
-        raise ValueError(f"'{text}' is not a known {ref_kind}")
+        raise Invalid(N_("“{raw}” is not a known {kind}"), raw=text, kind=_kind_word(ref_kind))
     return int(found)
+
+
+# Record kinds as a word inside a message ("“Atlantis” is not a known municipality").
+KIND_WORDS = {
+    "municipality": N_("municipality"), "client": N_("client"), "decision": N_("decision"),
+    "supervisor": N_("work supervisor"), "supervision": N_("supervision"),
+    "assistant": N_("assistant"), "employment": N_("employment"), "assignment": N_("assignment"),
+    "course": N_("course"),
+}
+
+
+def _kind_word(kind: str) -> Msg | str:
+    return Msg(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
 
 
 def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
     """Turn a typed value (from a form, the CLI or a CSV cell) into the stored value.
 
-    Raises ValueError with a message about the value only; the caller adds the field's label.
+    Raises `Invalid` (a ValueError with a message id and parameters) about the value only; the
+    caller adds the field's label (`FieldError.about`).
     """
     empty = raw is None or (isinstance(raw, str) and not raw.strip())
     if empty:
         if spec.required:
-            raise ValueError("is required")
+            raise Invalid(N_("is required"))
         if spec.kind == "bool":
             return False
         return "" if spec.kind in ("text", "choice") else None
@@ -162,7 +178,7 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
     if k == "national_id":
         text = clean_text(raw, spec).replace(" ", "")
         if not text.replace("-", "").replace("+", "").isascii():
-            raise ValueError("may contain only the digits 0-9")
+            raise Invalid(N_("may contain only the digits 0-9"))
         return text
     if k == "date":
         return raw if isinstance(raw, date) else parse_date(str(raw))
@@ -171,24 +187,24 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
             return raw
         m = re.match(r"^(\d{1,2})[:.](\d{2})$", str(raw).strip())
         if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            raise ValueError(f"'{raw}' is not a time of day: use HH:MM")
+            raise Invalid(N_("“{raw}” is not a time of day: use HH:MM"), raw=str(raw))
         return time(int(m.group(1)), int(m.group(2)))
     if k in ("int", "float"):
         text = str(raw).strip().replace(",", ".") if not isinstance(raw, (int, float)) else raw
         try:
             value: float = float(text)
         except ValueError:
-            raise ValueError(f"'{raw}' is not a number") from None
+            raise Invalid(N_("“{raw}” is not a number"), raw=str(raw)) from None
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("is not a number")
+            raise Invalid(N_("is not a number"))
         if k == "int":
             if value != int(value):
-                raise ValueError("must be a whole number")
+                raise Invalid(N_("must be a whole number"))
             value = int(value)
         if spec.minimum is not None and value < spec.minimum:
-            raise ValueError(f"must be at least {spec.minimum:g}")
+            raise Invalid(N_("must be at least {n}"), n=spec.minimum)
         if spec.maximum is not None and value > spec.maximum:
-            raise ValueError(f"must be at most {spec.maximum:g}")
+            raise Invalid(N_("must be at most {n}"), n=spec.maximum)
         return value
     if k == "bool":
         if isinstance(raw, bool):
@@ -198,11 +214,11 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
             return True
         if text in ("0", "false", "no", "n", "nei", "nej", ""):
             return False
-        raise ValueError(f"'{raw}' is not yes/no")
+        raise Invalid(N_("“{raw}” is not yes or no"), raw=str(raw))
     if k == "choice":
         text = str(raw).strip().lower()
         if text not in spec.choices:
-            raise ValueError(f"must be one of: {', '.join(spec.choices)}")
+            raise Invalid(N_("must be one of: {values}"), values=", ".join(spec.choices))
         return text
     if k == "ref":
         if session is None:
@@ -211,17 +227,20 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
     raise ValueError(f"unknown field kind {k}")
 
 
-def check_field(kind: str, name: str, raw: Any) -> str | None:
-    """Validate one field without a database (the form calls this as you type): message or None."""
+def check_field(kind: str, name: str, raw: Any) -> Invalid | None:
+    """Validate one field without a database (the form calls this as you type): the problem
+    (a message id with parameters, without the field's label) or None."""
     spec = SPECS[kind].field(name)
     if spec.kind == "ref":
-        return "is required" if spec.required and not str(raw or "").strip() else None
+        return Invalid(N_("is required")) if spec.required and not str(raw or "").strip() else None
     try:
         value = parse_value(None, spec, raw)
         if spec.kind == "national_id" and value:
             _validate_any_national_id(value)
-    except ValueError as exc:
-        return str(exc)
+    except Invalid as exc:
+        return exc
+    except ValueError as exc:  # a library's own words (none expected): shown as they came
+        return Invalid(str(exc))
     return None
 
 
@@ -233,19 +252,19 @@ def _parse_all(
     known = {f.name: f for f in spec.fields + (spec.extra_fields if creating else ())}
     for name in data:
         if name not in known:
-            errors.append(FieldError(name, "is not a field of this record"))
+            errors.append(FieldError(name, N_("is not a field of this record")))
     for f in known.values():
         if f.name not in data:
             if creating and f.required:
-                errors.append(FieldError(f.name, f"{f.label} is required"))
+                errors.append(FieldError.about(f.name, f.label, N_("is required")))
             continue
         if not creating and f.create_only:
-            errors.append(FieldError(f.name, f"{f.label} cannot be changed after creation"))
+            errors.append(FieldError.about(f.name, f.label, N_("cannot be changed after creation")))
             continue
         try:
             values[f.name] = parse_value(session, f, data[f.name])
         except ValueError as exc:
-            errors.append(FieldError(f.name, f"{f.label} {exc}" if str(exc)[:1].islower() else str(exc)))
+            errors.append(FieldError.about(f.name, f.label, exc))
     return values, errors
 
 
@@ -276,7 +295,8 @@ def _dates_in_order(values: dict[str, Any], row: Any, start: str, end: str, labe
     a = values.get(start, getattr(row, start, None) if row is not None else None)
     b = values.get(end, getattr(row, end, None) if row is not None else None)
     if a and b and b < a:
-        return [FieldError(end, f"{label} must be on or after the start ({format_date(a)})")]
+        return [FieldError(end, N_("{label} must be on or after the start ({date})"),
+                           params={"label": Msg(label), "date": a})]
     return []
 
 
@@ -295,11 +315,11 @@ def _validate_person_id(
             values["national_id"] = parsed.compact
             born = _merged(values, row, "birth_date")
             if born and born != parsed.birth_date:
-                errors.append(FieldError("birth_date", "Birth date does not match the national ID"))
+                errors.append(FieldError("birth_date", N_("Birth date does not match the national ID")))
             elif not born:
                 values["birth_date"] = parsed.birth_date
         except ValueError as exc:
-            errors.append(FieldError("national_id", f"National ID: {exc}"))
+            errors.append(FieldError.about("national_id", "National ID", exc))
     return errors
 
 
@@ -307,7 +327,8 @@ def _validate_municipality(session: Session, values: dict[str, Any], row: Any) -
     errors = []
     tz = values.get("timezone")
     if tz and tz not in available_timezones():
-        errors.append(FieldError("timezone", f"Time zone '{tz}' is unknown (e.g. Europe/Oslo)"))
+        errors.append(FieldError("timezone", N_("Time zone “{zone}” is unknown (e.g. Europe/Oslo)"),
+                                 params={"zone": tz}))
     if "country" in values and "timezone" not in values and row is None:
         values["timezone"] = "Europe/Stockholm" if values["country"] == "se" else "Europe/Oslo"
     if "country" in values:
@@ -332,7 +353,8 @@ def _validate_decision(session: Session, values: dict[str, Any], row: Any) -> li
         parts = [p.strip() for p in services.split(",") if p.strip()]
         bad = [p for p in parts if p not in SERVICE_TYPES]
         if bad:
-            errors.append(FieldError("services", f"Services: unknown {', '.join(bad)} (use {', '.join(SERVICE_TYPES)})"))
+            errors.append(FieldError("services", N_("Services: unknown {bad} (use {known})"),
+                                     params={"bad": ", ".join(bad), "known": ", ".join(SERVICE_TYPES)}))
         values["services"] = ",".join(parts)
     if errors:
         return errors
@@ -353,8 +375,8 @@ def _validate_decision(session: Session, values: dict[str, Any], row: Any) -> li
         if other is not None:
             errors.append(FieldError(
                 "valid_from",
-                f"The client already has a decision for {format_date(other.valid_from)}–"
-                f"{format_date(other.valid_to) or '…'}; end it first (one decision per day)",
+                N_("The client already has a decision for {start}–{end}; end it first (one decision per day)"),
+                params={"start": other.valid_from, "end": other.valid_to or "…"},
             ))
     return errors
 
@@ -579,7 +601,7 @@ def lookup(session: Session, model: type, key: int | str, what: str) -> Any:
     else:
         row = session.execute(select(model).where(model.ref == str(key).strip())).scalar()
     if row is None:
-        raise NotFound(_("no {what} '{key}'").format(what=what, key=key))
+        raise NotFound(N_("no {what} “{key}”"), what=Msg(what) if what in KIND_WORDS.values() else what, key=key)
     return row
 
 
@@ -624,7 +646,7 @@ def create_in(session: Session, actor: Actor, kind: str, data: Mapping[str, Any]
 def create(db: Database, actor: Actor, kind: str, data: Mapping[str, Any]) -> Any:
     """Create a record from typed or raw values; every problem is reported at once."""
     spec = SPECS[kind]
-    require(actor, f"{spec.area}.write", what=f"create a {spec.label.lower()}")
+    require(actor, f"{spec.area}.write", what=Msg(N_("create {kind} records"), kind=_kind_word(kind)))
     with db.write() as s:
         return create_in(s, actor, kind, data)
 
@@ -632,8 +654,9 @@ def create(db: Database, actor: Actor, kind: str, data: Mapping[str, Any]) -> An
 def _load_for_change(session: Session, actor: Actor, spec: EntitySpec, record_id: int, version: int | None) -> Any:
     obj = session.get(spec.model, record_id)
     if obj is None:
-        raise NotFound(f"{spec.label} {record_id} does not exist")
-    require(actor, f"{spec.area}.write", client_id=_client_id_of(spec, obj), what=f"change a {spec.label.lower()}")
+        raise NotFound(N_("{kind} {id} does not exist"), kind=Msg(spec.label), id=record_id)
+    require(actor, f"{spec.area}.write", client_id=_client_id_of(spec, obj),
+            what=Msg(N_("change {kind} records"), kind=_kind_word(spec.kind)))
     if version is not None and obj.version != version:
         raise Conflict(CONFLICT_MESSAGE)
     return obj
@@ -643,7 +666,7 @@ def _load_for_change(session: Session, actor: Actor, spec: EntitySpec, record_id
 def update(db: Database, actor: Actor, kind: str, record_id: int, version: int | None, data: Mapping[str, Any]) -> Any:
     """Change fields of a record that was read at `version`; a newer version on disk is a Conflict."""
     spec = SPECS[kind]
-    require(actor, f"{spec.area}.write", what=f"change a {spec.label.lower()}")
+    require(actor, f"{spec.area}.write", what=Msg(N_("change {kind} records"), kind=_kind_word(kind)))
     with db.write() as s:
         obj = _load_for_change(s, actor, spec, record_id, version)
         values, errors = _parse_all(s, spec, data, creating=False)
@@ -669,8 +692,8 @@ def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | No
     """End a record on a date (personal history is kept, never deleted)."""
     spec = SPECS[kind]
     if spec.end_field is None:
-        raise ValidationError(f"a {spec.label.lower()} cannot be ended", field="end_date")
-    require(actor, f"{spec.area}.write", what=f"end a {spec.label.lower()}")
+        raise ValidationError(N_("{kind} records cannot be ended"), field="end_date", kind=_kind_word(kind))
+    require(actor, f"{spec.area}.write", what=Msg(N_("end {kind} records"), kind=_kind_word(kind)))
     data: dict[str, Any] = {spec.end_field: end_date}
     if kind == "client":
         data["status"] = "ended"
@@ -682,7 +705,7 @@ def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | No
         try:
             value = parse_value(s, FieldSpec(spec.end_field, "End date", "date", required=True), end_date)
         except ValueError as exc:
-            raise ValidationError(f"End date {exc}", field=spec.end_field) from None
+            raise ValidationError([FieldError.about(spec.end_field, "End date", exc)]) from None
         data[spec.end_field] = value
         values, errors = _parse_all(s, spec, data, creating=False)
         # Without an end_reason field (a client) the reason is only told in the change log: it
@@ -708,13 +731,13 @@ def get(db: Database, actor: Actor, kind: str, record_id: int) -> Any:
     """Read one record (a supervisor only within their clients)."""
     spec = SPECS[kind]
     actor = scoped_actor(db, actor)
-    require(actor, f"{spec.area}.read", what=f"see {spec.label.lower()}s")
+    require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=_kind_word(kind)))
     with db.read() as s:
         obj = s.get(spec.model, record_id)
         if obj is None:
-            raise NotFound(f"{spec.label} {record_id} does not exist")
+            raise NotFound(N_("{kind} {id} does not exist"), kind=Msg(spec.label), id=record_id)
         if actor.is_scoped and not _in_scope(s, actor, spec, obj):
-            raise PermissionDenied("You can only see your own clients and their assistants.")
+            raise PermissionDenied(N_("You can only see your own clients and their assistants."))
         return _for_reader(actor, obj)
 
 
@@ -744,12 +767,12 @@ def _for_reader(actor: Actor, obj: Any) -> Any:
 def find_id(db: Database, actor: Actor, kind: str, key: str | int) -> int:
     """Resolve a reference, name or id to the record's id (NotFound with a clear message)."""
     spec = SPECS[kind]
-    require(actor, f"{spec.area}.read", what=f"see {spec.label.lower()}s")
+    require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=_kind_word(kind)))
     with db.read() as s:
         try:
             return _lookup_ref(s, kind, int(key) if str(key).isdigit() else key)
-        except ValueError as exc:
-            raise NotFound(str(exc)) from None
+        except Invalid as exc:
+            raise NotFound(exc.template, **exc.params) from None
 
 
 @dataclass(frozen=True)
@@ -779,7 +802,7 @@ def list_records(
     that may see IDs) and equality filters; SQL does the paging, so 10,000 rows cost one page."""
     spec = SPECS[kind]
     actor = scoped_actor(db, actor)
-    require(actor, f"{spec.area}.read", what=f"see {spec.label.lower()}s")
+    require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=_kind_word(kind)))
     model = spec.model
     q = select(model)
     conds = []
@@ -794,7 +817,7 @@ def list_records(
         if value in (None, ""):
             continue
         if not hasattr(model, key):
-            raise ValidationError(f"cannot filter {spec.label.lower()}s by '{key}'", field=key)
+            raise ValidationError(N_("cannot filter by “{key}”"), field=key, key=key)
         conds.append(getattr(model, key) == value)
     if actor.is_scoped:
         scope = sorted(actor.client_scope or ())
@@ -827,11 +850,11 @@ def display_national_id(actor: Actor, value: str | None) -> str:
 def reveal_national_id(db: Database, actor: Actor, kind: str, record_id: int) -> str:
     """Show a client's or assistant's full national ID to a role that may, and log that it was seen."""
     spec = SPECS[kind]
-    require(actor, "national_id.reveal", what="see national IDs")
+    require(actor, "national_id.reveal", what=Msg(N_("see national IDs")))
     with db.write() as s:
         obj = s.get(spec.model, record_id)
         if obj is None:
-            raise NotFound(f"{spec.label} {record_id} does not exist")
+            raise NotFound(N_("{kind} {id} does not exist"), kind=Msg(spec.label), id=record_id)
         audit.record(s, actor, "reveal_id", kind, obj.id, subject=obj.ref, summary="national ID shown")
         return obj.national_id or ""
 

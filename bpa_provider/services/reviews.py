@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import days_left, next_review_due, review_status
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
@@ -139,7 +139,7 @@ def _as_date(value: date | str | None, name: str, label: str, errors: list[Field
     try:
         return parse_date(str(value))
     except ValueError as exc:
-        errors.append(FieldError(name, f"{label}: {exc}"))
+        errors.append(FieldError.about(name, label, exc))
         return None
 
 
@@ -147,10 +147,10 @@ def _text(value: str | None, name: str, label: str, max_len: int, errors: list[F
     try:
         text = clean_text(value, FieldSpec(name, label, max_len=max_len))
     except ValueError as exc:
-        errors.append(FieldError(name, f"{label} {exc}"))
+        errors.append(FieldError.about(name, label, exc))
         return ""
     if required and not text:
-        errors.append(FieldError(name, _("{label} is required").format(label=label)))
+        errors.append(FieldError(name, N_("{label} is required"), params={"label": label}))
     return text
 
 
@@ -249,6 +249,31 @@ def due_reviews(
 
 # --------------------------------------------------------------------------- record
 
+def assignment_starts(s: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], date]:
+    """(assistant id, client id) -> the first day the assistant worked for the client, for the
+    pairs that have an assignment (one query, also for an import of many reviews)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = s.execute(
+        select(Assignment.assistant_id, Assignment.client_id, func.min(Assignment.start_date))
+        .where(Assignment.assistant_id.in_(sorted({a for a, _c in wanted})))
+        .group_by(Assignment.assistant_id, Assignment.client_id)
+    ).all()
+    return {(a, c): d for a, c, d in rows if (a, c) in wanted}
+
+
+def held_on_problem(held: date, started: date | None, assistant_ref: str, client_ref: str) -> FieldError | None:
+    """The rule for a review's date (`review record` and `import reviews` alike): the assistant must
+    have worked for the client, and not have started after the review was held."""
+    if started is None:
+        return FieldError("client", N_("{a} has never worked for {c}"), params={"a": assistant_ref, "c": client_ref})
+    if held < started:
+        return FieldError("held_on", N_("Held on is before {a} started with {c} ({d})"),
+                          params={"a": assistant_ref, "c": client_ref, "d": format_date(started)})
+    return None
+
+
 @service
 def record_review(
     db: Database, actor: Actor, assistant: int | str, client: int | str, held_on: date | str, *,
@@ -261,9 +286,9 @@ def record_review(
     errors: list[FieldError] = []
     held = _as_date(held_on, "held_on", _("Held on"), errors)
     if held is None and not errors:
-        errors.append(FieldError("held_on", _("Held on is required")))
+        errors.append(FieldError("held_on", N_("Held on is required")))
     if held is not None and held > date.today():
-        errors.append(FieldError("held_on", _("Held on cannot be in the future: record a review after it was held")))
+        errors.append(FieldError("held_on", N_("Held on cannot be in the future: record a review after it was held")))
     parts = _text(participants, "participants", _("Participants"), 500, errors)
     notes = _text(summary, "summary", _("Summary"), SUMMARY_MAX, errors)
     with db.write() as s:
@@ -271,17 +296,13 @@ def record_review(
         cl = _lookup(s, Client, client, _("client"))
         require(actor, "review.write", client_id=cl.id, what=_("record reviews"))
         if held is not None:
-            started = s.execute(select(func.min(Assignment.start_date)).where(
-                Assignment.assistant_id == asst.id, Assignment.client_id == cl.id)).scalar()
-            if started is None:
-                errors.append(FieldError("client", _("{a} has never worked for {c}").format(a=asst.ref, c=cl.ref)))
-            elif held < started:
-                errors.append(FieldError("held_on", _("Held on is before {a} started with {c} ({d})").format(
-                    a=asst.ref, c=cl.ref, d=format_date(started))))
+            started = assignment_starts(s, [(asst.id, cl.id)]).get((asst.id, cl.id))
+            problem = held_on_problem(held, started, asst.ref, cl.ref)
+            if problem is not None:
+                errors.append(problem)
             elif s.execute(select(Review.id).where(Review.assistant_id == asst.id, Review.client_id == cl.id,
                                                    Review.held_on == held)).first():
-                errors.append(FieldError("held_on", _("a review of {a} with {c} on {d} is already recorded").format(
-                    a=asst.ref, c=cl.ref, d=format_date(held))))
+                errors.append(FieldError("held_on", N_("a review of {a} with {c} on {d} is already recorded"), params={"a": asst.ref, "c": cl.ref, "d": format_date(held)}))
         parsed: list[tuple[str, str, date | None, Course | None]] = []
         for i, a in enumerate(actions, start=1):
             label = _("Action {n}").format(n=i)
@@ -289,13 +310,13 @@ def record_review(
             owner = _text(a.owner, f"actions[{i}].owner", label + " " + _("owner"), 200, errors)
             due = _as_date(a.due_date, f"actions[{i}].due_date", label + " " + _("due date"), errors)
             if due is not None and held is not None and due < held:
-                errors.append(FieldError(f"actions[{i}].due_date", _("{label} is due before the review was held").format(label=label)))
+                errors.append(FieldError(f"actions[{i}].due_date", N_("{label} is due before the review was held"), params={"label": label}))
             course = None
             if a.course not in (None, ""):
                 try:
                     course = find_course(s, a.course)  # type: ignore[arg-type]
                 except NotFound as exc:
-                    errors.append(FieldError(f"actions[{i}].course", exc.message))
+                    errors.append(FieldError(f"actions[{i}].course", exc.template, params=exc.params))
             parsed.append((text, owner, due, course))
         if errors:
             raise ValidationError(errors)
@@ -331,7 +352,7 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
     with (db.write() if may_notes else db.read()) as s:
         review = s.get(Review, review_id)
         if review is None:
-            raise NotFound(_("no review {id}").format(id=review_id))
+            raise NotFound(N_("no review {id}"), id=review_id)
         require(actor, "review.read", client_id=review.client_id, what=_("see reviews"))
         asst = s.get(Assistant, review.assistant_id)
         cl = s.get(Client, review.client_id)
@@ -353,9 +374,9 @@ def review_notes(db: Database, actor: Actor, review_id: int) -> str:
     with db.write() as s:
         review = s.get(Review, review_id)
         if review is None:
-            raise NotFound(_("no review {id}").format(id=review_id))
+            raise NotFound(N_("no review {id}"), id=review_id)
         if not may_read_notes(actor, review.client_id):
-            raise PermissionDenied(_("Only coordinators and the client's supervisor may read this summary."))
+            raise PermissionDenied(N_("Only coordinators and the client's supervisor may read this summary."))
         ref = s.execute(select(Assistant.ref).where(Assistant.id == review.assistant_id)).scalar() or ""
         audit.record(s, actor, "view", "review_notes", review.id, subject=ref, summary="review summary read")
         return review.summary
@@ -421,13 +442,13 @@ def complete_action(
     with db.write() as s:
         action = s.get(ReviewAction, action_id)
         if action is None:
-            raise NotFound(_("no review action {id}").format(id=action_id))
+            raise NotFound(N_("no review action {id}"), id=action_id)
         review = s.get(Review, action.review_id)
         require(actor, "review.write", client_id=review.client_id, what=_("follow up review actions"))
         if version is not None and action.version != version:
             raise Conflict(CONFLICT_MESSAGE)
         if action.done_on is not None:
-            raise ValidationError(_("the action was already done on {d}").format(d=format_date(action.done_on)), field="on")
+            raise ValidationError(N_("the action was already done on {d}"), d=format_date(action.done_on), field="on")
         before = ReviewAction.model_validate(action.model_dump())
         action.done_on = done_on
         s.flush()

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
+from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date, local_to_utc, parse_date, parse_local_datetime
 from bpa_provider.rules.hours import shift_hours
@@ -111,7 +111,7 @@ def end_to_utc(value: str | datetime, start_utc: datetime, tz: str) -> datetime:
         if m:
             hh, mm = int(m.group(1)), int(m.group(2))
             if hh > 23 or mm > 59:
-                raise ValueError(_("'{v}' is not a time of day: use HH:MM").format(v=value))
+                raise Invalid(N_("'{v}' is not a time of day: use HH:MM"), v=value)
             local_start = start_utc.astimezone(ZoneInfo(tz))
             day = local_start.date()
             if (hh, mm) <= (local_start.hour, local_start.minute):
@@ -125,7 +125,7 @@ def parse_time_of_day(value: str | time) -> time:
         return value
     m = _HHMM.match(str(value).strip())
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ValueError(_("'{v}' is not a time of day: use HH:MM").format(v=value))
+        raise Invalid(N_("'{v}' is not a time of day: use HH:MM"), v=value)
     return time(int(m.group(1)), int(m.group(2)))
 
 
@@ -138,14 +138,14 @@ def parse_weekdays(value: str | Iterable[int]) -> tuple[int, ...]:
         if isinstance(item, int) or str(item).isdigit():
             n = int(item)
             if not 0 <= n <= 6:
-                raise ValueError(_("weekday numbers are 0 (Monday) to 6 (Sunday)"))
+                raise Invalid(N_("weekday numbers are 0 (Monday) to 6 (Sunday)"))
             days.add(n)
         elif str(item)[:3] in WEEKDAY_NAMES:
             days.add(WEEKDAY_NAMES[str(item)[:3]])
         else:
-            raise ValueError(_("'{v}' is not a weekday (use mon,tue,… or 0-6)").format(v=item))
+            raise Invalid(N_("'{v}' is not a weekday (use mon,tue,… or 0-6)"), v=item)
     if not days:
-        raise ValueError(_("at least one weekday is required"))
+        raise Invalid(N_("at least one weekday is required"))
     return tuple(sorted(days))
 
 
@@ -157,7 +157,7 @@ def _as_date(value: date | str | None, name: str, errors: list[FieldError]) -> d
     try:
         return parse_date(str(value))
     except ValueError as exc:
-        errors.append(FieldError(name, str(exc)))
+        errors.append(FieldError.of(name, exc))
         return None
 
 
@@ -166,32 +166,31 @@ def _times(start: Any, end: Any, tz: str, errors: list[FieldError]) -> tuple[dat
     try:
         a = to_utc(start, tz)
     except ValueError as exc:
-        errors.append(FieldError("start", str(exc)))
+        errors.append(FieldError.of("start", exc))
     if a is not None:
         try:
             b = end_to_utc(end, a, tz)
         except ValueError as exc:
-            errors.append(FieldError("end", str(exc)))
+            errors.append(FieldError.of("end", exc))
     if a is not None and b is not None:
         if b <= a:
-            errors.append(FieldError("end", _("The shift must end after it starts")))
+            errors.append(FieldError("end", N_("The shift must end after it starts")))
         elif b - a > MAX_SHIFT:
-            errors.append(FieldError("end", _("A shift can be at most {h} hours long").format(
-                h=int(MAX_SHIFT.total_seconds() // 3600))))
+            errors.append(FieldError("end", N_("A shift can be at most {h} hours long"), params={"h": int(MAX_SHIFT.total_seconds() // 3600)}))
     return a, b
 
 
 def _assistant(s: Session, assistant_id: int | None, errors: list[FieldError], name: str = "assistant_id") -> Assistant | None:
     person = s.get(Assistant, assistant_id) if assistant_id is not None else None
     if person is None:
-        errors.append(FieldError(name, _("No assistant with id {id}").format(id=assistant_id)))
+        errors.append(FieldError(name, N_("No assistant with id {id}"), params={"id": assistant_id}))
     return person
 
 
 def _kind(kind: str, errors: list[FieldError]) -> str:
     k = (kind or "active").strip().lower()
     if k not in SHIFT_KINDS:
-        errors.append(FieldError("kind", _("Kind must be one of: {kinds}").format(kinds=", ".join(sorted(SHIFT_KINDS)))))
+        errors.append(FieldError("kind", N_("Kind must be one of: {kinds}"), params={"kinds": ", ".join(sorted(SHIFT_KINDS))}))
     return k
 
 
@@ -269,7 +268,7 @@ def _ref(s: Session, assistant_id: int | None) -> str:
 def _load(s: Session, actor: Actor, shift_id: int, version: int | None, what: str) -> Shift:
     sh = s.get(Shift, shift_id)
     if sh is None:
-        raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
+        raise NotFound(N_("Shift {id} does not exist"), id=shift_id)
     require(actor, "roster.write", client_id=sh.client_id, what=what)
     if version is not None and sh.version != version:
         raise Conflict(CONFLICT_MESSAGE)
@@ -303,13 +302,13 @@ def create_shift(db: Database, actor: Actor, client_id: int, assistant_id: int, 
         if replaces_assistant_id is not None:
             _assistant(s, replaces_assistant_id, errors, "replaces_assistant_id")
             if replaces_assistant_id == assistant_id:
-                errors.append(FieldError("replaces_assistant_id", _("An assistant cannot replace themselves")))
+                errors.append(FieldError("replaces_assistant_id", N_("An assistant cannot replace themselves")))
         a, b = _times(start, end, info.tz, errors)
         k = _kind(kind, errors)
         basis = _text(legal_basis, "legal_basis", 200, errors)
         text = _text(note, "note", 500, errors, multiline=True)
         if active_minutes < 0:
-            errors.append(FieldError("active_minutes", _("cannot be negative")))
+            errors.append(FieldError("active_minutes", N_("cannot be negative")))
         if errors:
             raise ValidationError(errors)
         assert a is not None and b is not None and person is not None
@@ -340,29 +339,28 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         sh = _load(s, actor, shift_id, version, "change shifts")
         info = client_info(s, sh.client_id, pol)
         if sh.status == "cancelled":
-            raise ValidationError(_("Shift {id} is cancelled").format(id=shift_id), field="status")
+            raise ValidationError(N_("Shift {id} is cancelled"), id=shift_id, field="status")
         errors: list[FieldError] = []
         a, b = sh.start_utc, sh.end_utc
         if start is not None:
             try:
                 a = to_utc(start, info.tz)
             except ValueError as exc:
-                errors.append(FieldError("start", str(exc)))
+                errors.append(FieldError.of("start", exc))
         if end is not None:
             try:
                 b = end_to_utc(end, a, info.tz)
             except ValueError as exc:
-                errors.append(FieldError("end", str(exc)))
+                errors.append(FieldError.of("end", exc))
         if not errors and b <= a:
-            errors.append(FieldError("end", _("The shift must end after it starts")))
+            errors.append(FieldError("end", N_("The shift must end after it starts")))
         elif not errors and b - a > MAX_SHIFT:
-            errors.append(FieldError("end", _("A shift can be at most {h} hours long").format(
-                h=int(MAX_SHIFT.total_seconds() // 3600))))
+            errors.append(FieldError("end", N_("A shift can be at most {h} hours long"), params={"h": int(MAX_SHIFT.total_seconds() // 3600)}))
         k = _kind(kind, errors) if kind is not None else sh.kind
         basis = _text(legal_basis, "legal_basis", 200, errors) if legal_basis is not None else sh.legal_basis
         text = _text(note, "note", 500, errors, multiline=True) if note is not None else sh.note
         if active_minutes is not None and active_minutes < 0:
-            errors.append(FieldError("active_minutes", _("cannot be negative")))
+            errors.append(FieldError("active_minutes", N_("cannot be negative")))
         if errors:
             raise ValidationError(errors)
         old_days = shift_days(sh, info.tz)
@@ -453,10 +451,10 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         person = _assistant(s, assistant_id, errors)
         why = _text(reason, "reason", 200, errors)
         if sh.status == "cancelled":
-            errors.append(FieldError("status", _("Shift {id} is cancelled").format(id=shift_id)))
+            errors.append(FieldError("status", N_("Shift {id} is cancelled"), params={"id": shift_id}))
         vacant = sh.status == "vacant"  # filling a vacant shift (services/vacancy.py)
         if assistant_id == sh.assistant_id and not vacant:
-            errors.append(FieldError("assistant_id", _("The shift is already this assistant's")))
+            errors.append(FieldError("assistant_id", N_("The shift is already this assistant's")))
         if errors:
             raise ValidationError(errors)
         assert person is not None
@@ -598,13 +596,13 @@ def _pattern_values(s: Session, data: dict[str, Any], errors: list[FieldError]) 
         try:
             values["weekdays"] = ",".join(str(d) for d in parse_weekdays(data["weekdays"]))
         except ValueError as exc:
-            errors.append(FieldError("weekdays", str(exc)))
+            errors.append(FieldError.of("weekdays", exc))
     for name in ("start_time", "end_time"):
         if name in data:
             try:
                 values[name] = parse_time_of_day(data[name])
             except ValueError as exc:
-                errors.append(FieldError(name, str(exc)))
+                errors.append(FieldError.of(name, exc))
     for name in ("valid_from", "valid_to"):
         if name in data:
             values[name] = _as_date(data[name], name, errors)
@@ -617,7 +615,7 @@ def _pattern_values(s: Session, data: dict[str, Any], errors: list[FieldError]) 
             try:
                 values[name] = int(data[name])
             except (TypeError, ValueError):
-                errors.append(FieldError(name, _("must be a whole number")))
+                errors.append(FieldError(name, N_("must be a whole number")))
     if "assistant_id" in data:
         _assistant(s, data["assistant_id"], errors)
         values["assistant_id"] = data["assistant_id"]
@@ -626,17 +624,17 @@ def _pattern_values(s: Session, data: dict[str, Any], errors: list[FieldError]) 
 
 def _pattern_rules(p: RotaPattern, errors: list[FieldError]) -> None:
     if p.start_time == p.end_time:
-        errors.append(FieldError("end_time", _("Start and end are the same time")))
+        errors.append(FieldError("end_time", N_("Start and end are the same time")))
     if not 1 <= p.cycle_weeks <= 4:
-        errors.append(FieldError("cycle_weeks", _("A rotation is 1 to 4 weeks")))
+        errors.append(FieldError("cycle_weeks", N_("A rotation is 1 to 4 weeks")))
     elif not 0 <= p.cycle_week < p.cycle_weeks:
-        errors.append(FieldError("cycle_week", _("The week of the rotation is 0 to {n}").format(n=p.cycle_weeks - 1)))
+        errors.append(FieldError("cycle_week", N_("The week of the rotation is 0 to {n}"), params={"n": p.cycle_weeks - 1}))
     if p.valid_from is None:
-        errors.append(FieldError("valid_from", _("Valid from is required")))
+        errors.append(FieldError("valid_from", N_("Valid from is required")))
     elif p.valid_to is not None and p.valid_to < p.valid_from:
-        errors.append(FieldError("valid_to", _("Valid to must be on or after valid from")))
+        errors.append(FieldError("valid_to", N_("Valid to must be on or after valid from")))
     if p.assistant_id is None:
-        errors.append(FieldError("assistant_id", _("A pattern needs an assistant")))
+        errors.append(FieldError("assistant_id", N_("A pattern needs an assistant")))
 
 
 def _generate_and_check(s: Session, actor: Actor, p: RotaPattern, info: ClientInfo, first: date,
@@ -702,7 +700,7 @@ def update_pattern(db: Database, actor: Actor, pattern_id: int, version: int | N
     with db.write() as s:
         p = s.get(RotaPattern, pattern_id)
         if p is None:
-            raise NotFound(_("Pattern {id} does not exist").format(id=pattern_id))
+            raise NotFound(N_("Pattern {id} does not exist"), id=pattern_id)
         require(actor, "roster.write", client_id=p.client_id, what="change patterns")
         if version is not None and p.version != version:
             raise Conflict(CONFLICT_MESSAGE)
@@ -710,7 +708,7 @@ def update_pattern(db: Database, actor: Actor, pattern_id: int, version: int | N
         errors: list[FieldError] = []
         unknown = sorted(set(changes) - {"weekdays", "start_time", "end_time", "valid_from", "valid_to",
                                          "kind", "cycle_weeks", "cycle_week", "name", "assistant_id"})
-        errors += [FieldError(n, _("is not a field of a pattern")) for n in unknown]
+        errors += [FieldError(n, N_("is not a field of a pattern")) for n in unknown]
         values = _pattern_values(s, changes, errors)
         if errors:
             raise ValidationError(errors)
@@ -777,15 +775,14 @@ def copy_week(db: Database, actor: Actor, client_id: int, week_start: date, week
     require(actor, "roster.write", client_id=client_id, what="plan this client's shifts")
     pol = policy_or_default(policy)
     if not 1 <= weeks <= MAX_COPY_WEEKS:
-        raise ValidationError(_("Copy to 1 to {n} weeks").format(n=MAX_COPY_WEEKS), field="weeks")
+        raise ValidationError(N_("Copy to 1 to {n} weeks"), n=MAX_COPY_WEEKS, field="weeks")
     with db.write() as s:
         info = client_info(s, client_id, pol)
         zone = ZoneInfo(info.tz)
         lo, hi = local_range(week_start, week_start + timedelta(days=7), info.tz)
         source = [sh for sh in live_shifts(s, lo, hi, client_id=client_id) if sh.start_utc >= lo]
         if not source:
-            raise ValidationError(_("There are no shifts to copy in the week from {d}").format(
-                d=format_date(week_start)), field="week")
+            raise ValidationError(N_("There are no shifts to copy in the week from {d}"), d=format_date(week_start), field="week")
         t_lo, t_hi = local_range(week_start + timedelta(days=7), week_start + timedelta(days=7 * (weeks + 1)), info.tz)
         ensure_unlocked(s, client_id, week_start + timedelta(days=7),
                         week_start + timedelta(days=7 * (weeks + 1) - 1))
@@ -941,7 +938,7 @@ def get_shift(db: Database, actor: Actor, shift_id: int) -> Shift:
     with db.read() as s:
         sh = s.get(Shift, shift_id)
         if sh is None:
-            raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
+            raise NotFound(N_("Shift {id} does not exist"), id=shift_id)
         require(actor, "roster.read", client_id=sh.client_id, what="see this client's roster")
         return sh
 

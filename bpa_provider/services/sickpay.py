@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, NotFound, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import sick_pay_claim_days
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.hours import hours_in_range
@@ -54,7 +54,7 @@ def _logged(period: SickPeriod) -> dict[str, Any]:
 def _assistant(session: Session, ref: str) -> Assistant:
     row = session.execute(select(Assistant).where(Assistant.ref == ref.strip())).scalar_one_or_none()
     if row is None:
-        raise NotFound(_("No assistant '{ref}'").format(ref=ref))
+        raise NotFound(N_("No assistant '{ref}'"), ref=ref)
     return row
 
 
@@ -62,12 +62,11 @@ def _period_errors(session: Session, assistant_id: int, start: date, end: date,
                    note_on: date | None, ignore_id: int | None) -> list[FieldError]:
     errors = []
     if end < start:
-        errors.append(FieldError("to_date", _("The sick period cannot end ({end}) before it starts ({start})").format(
-            end=format_date(end), start=format_date(start))))
+        errors.append(FieldError("to_date", N_("The sick period cannot end ({end}) before it starts ({start})"), params={"end": format_date(end), "start": format_date(start)}))
         return errors
     if note_on is not None and note_on < start:
-        errors.append(FieldError("doctor_note_on", _("The doctor's note ({date}) is dated before the sick period").format(
-            date=format_date(note_on))))
+        errors.append(FieldError("doctor_note_on", N_("The doctor's note ({date}) is dated before the sick period"),
+                                 params={"date": format_date(note_on)}))
     # Every kind of absence counts: a sick day cannot also be a holiday (docs/absence.md).
     q = select(SickPeriod).where(SickPeriod.assistant_id == assistant_id, SickPeriod.from_date <= end,
                                  SickPeriod.to_date >= start, SickPeriod.cancelled.is_(False))
@@ -75,8 +74,7 @@ def _period_errors(session: Session, assistant_id: int, start: date, end: date,
         q = q.where(SickPeriod.id != ignore_id)
     other = session.execute(q.limit(1)).scalar_one_or_none()
     if other is not None:
-        errors.append(FieldError("from_date", _("It overlaps the sick period {a}–{b}; change that one instead").format(
-            a=format_date(other.from_date), b=format_date(other.to_date))))
+        errors.append(FieldError("from_date", N_("It overlaps the sick period {a}–{b}; change that one instead"), params={"a": format_date(other.from_date), "b": format_date(other.to_date)}))
     return errors
 
 
@@ -193,8 +191,7 @@ def set_claim_status(db: Database, actor: Actor, claim_id: int, status: str,
         allowed = TRANSITIONS.get(claim.status, ())
         if status not in allowed:
             nxt = ", ".join(allowed) or _("none (the claim is closed)")
-            raise ValidationError(_("A {old} claim cannot become {new}; next: {allowed}").format(
-                old=claim.status, new=status, allowed=nxt), field="status")
+            raise ValidationError(N_("A {old} claim cannot become {new}; next: {allowed}"), old=claim.status, new=status, allowed=nxt, field="status")
         before = SickPayClaim.model_validate(claim.model_dump())
         claim.status = status
         s.flush()
@@ -229,7 +226,7 @@ def list_claims(db: Database, actor: Actor, status: str | None = None) -> list[C
     """Sick-pay claims, newest sick period first; only holders of sickpay.write see sick leave."""
     require(actor, "sickpay.write", what=_("see sick-pay claims"))
     if status is not None and status not in CLAIM_STATUSES:
-        raise ValidationError(_("Unknown status '{s}' (use {all})").format(s=status, all=", ".join(CLAIM_STATUSES)),
+        raise ValidationError(N_("Unknown status '{s}' (use {all})"), s=status, all=", ".join(CLAIM_STATUSES),
                               field="status")
     q = (
         select(SickPayClaim, Client.ref, Municipality.name, Assistant.ref, Assistant.name,

@@ -24,7 +24,7 @@ from bpa_provider.services.worked import counted_as_worked, staffed
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, NotFound, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules import calendar, hours as hrs, money
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.national_id import mask
@@ -72,7 +72,7 @@ def client_place(session: Session, client_id: int) -> ClientPlace:
         .where(Client.id == client_id)
     ).one_or_none()
     if row is None:
-        raise NotFound(_("Client {id} does not exist").format(id=client_id))
+        raise NotFound(N_("Client {id} does not exist"), id=client_id)
     ref, muni_id, muni_name, country, zone = row
     country = (country or "NO").upper()
     return ClientPlace(client_id, ref, country, _zone_for(country, zone), muni_id, muni_name)
@@ -134,7 +134,7 @@ class FkRegistration:
 def _by_ref(session: Session, model: type, ref: str, label: str):  # noqa: ANN202
     row = session.execute(select(model).where(model.ref == ref.strip())).scalar_one_or_none()
     if row is None:
-        raise NotFound(_("No {what} '{ref}'").format(what=label, ref=ref))
+        raise NotFound(N_("No {what} '{ref}'"), what=label, ref=ref)
     return row
 
 
@@ -153,24 +153,16 @@ def register_assistant(db: Database, actor: Actor, assistant_ref: str, client_re
         require(actor, "assignment.write", client_id=client.id)
         errors: list[FieldError] = []
         if client_country(s, client.id) != SWEDEN:
-            errors.append(FieldError("client", _(
-                "{ref} is not in a Swedish municipality: Försäkringskassan registration is for Swedish clients"
-            ).format(ref=client.ref)))
+            errors.append(FieldError("client", N_("{ref} is not in a Swedish municipality: Försäkringskassan registration is for Swedish clients"), params={"ref": client.ref}))
         age = 0
         if assistant.birth_date is None:
-            errors.append(FieldError("birth_date", _(
-                "{name}'s birth date is unknown: record the birth date or personnummer first"
-            ).format(name=assistant.name)))
+            errors.append(FieldError("birth_date", N_("{name}'s birth date is unknown: record the birth date or personnummer first"), params={"name": assistant.name}))
         else:
             age = relativedelta(on, assistant.birth_date).years
             if age < 18:
-                errors.append(FieldError("birth_date", _(
-                    "{name} is under 18 on {date} (born {born}); Försäkringskassan requires 18 years"
-                ).format(name=assistant.name, date=format_date(on), born=format_date(assistant.birth_date))))
+                errors.append(FieldError("birth_date", N_("{name} is under 18 on {date} (born {born}); Försäkringskassan requires 18 years"), params={"name": assistant.name, "date": format_date(on), "born": format_date(assistant.birth_date)}))
         if not assistant.eea_resident:
-            errors.append(FieldError("eea_resident", _(
-                "{name} is not resident in the EEA; Försäkringskassan requires EEA residence"
-            ).format(name=assistant.name)))
+            errors.append(FieldError("eea_resident", N_("{name} is not resident in the EEA; Försäkringskassan requires EEA residence"), params={"name": assistant.name}))
         assignment = s.execute(
             select(Assignment)
             .where(Assignment.assistant_id == assistant.id, Assignment.client_id == client.id,
@@ -179,9 +171,7 @@ def register_assistant(db: Database, actor: Actor, assistant_ref: str, client_re
             .limit(1)
         ).scalar_one_or_none()
         if assignment is None:
-            errors.append(FieldError("assignment", _(
-                "{a} has no assignment to {c} that is open on {date}; create the assignment first"
-            ).format(a=assistant.ref, c=client.ref, date=format_date(on))))
+            errors.append(FieldError("assignment", N_("{a} has no assignment to {c} that is open on {date}; create the assignment first"), params={"a": assistant.ref, "c": client.ref, "date": format_date(on)}))
         if errors:
             raise ValidationError(errors)
         assert assignment is not None
@@ -221,7 +211,7 @@ def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: float, no
     require(actor, "rate.write", what=_("add an hourly rate"))
     errors: list[FieldError] = []
     if not (isinstance(rate, (int, float)) and rate == rate and 0 < rate <= 10_000):
-        errors.append(FieldError("rate", _("The rate must be a number above 0 and at most 10000")))
+        errors.append(FieldError("rate", N_("The rate must be a number above 0 and at most 10000")))
     with db.write() as s:
         # One line: a short remark shown beside the rate in the list of rates.
         text = check_text(note, "note", 200, errors=errors, messages={
@@ -231,8 +221,7 @@ def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: float, no
                                           HourlyRate.valid_from == valid_from)
         ).scalar()
         if clash is not None:
-            errors.append(FieldError("valid_from", _("A state rate from {date} already exists ({rate:.2f})").format(
-                date=format_date(valid_from), rate=clash)))
+            errors.append(FieldError("valid_from", N_("A state rate from {date} already exists ({rate:.2f})"), params={"date": format_date(valid_from), "rate": clash}))
         if errors:
             raise ValidationError(errors)
         row = HourlyRate(country=SWEDEN, municipality_id=None, valid_from=valid_from,
@@ -404,7 +393,7 @@ def _reports(session: Session, actor: Actor, year: int, month: int, client_ref: 
         q = q.where(Client.ref == client_ref.strip())
     found = session.execute(q).all()
     if client_ref and not found:
-        raise NotFound(_("No Swedish client '{ref}' that you may see").format(ref=client_ref))
+        raise NotFound(N_("No Swedish client '{ref}' that you may see"), ref=client_ref)
     return [r for c, muni in found if (r := _client_report(session, c, muni, year, month, now, reveal))]
 
 
@@ -442,9 +431,8 @@ def fk_invoice_basis(db: Database, actor: Actor, year: int, month: int, *,
         reports = _reports(s, actor, year, month, None, now or utcnow(), False)
         rate_row = state_rate_on(s, first)
     if rate_row is None:
-        raise ValidationError(_(
-            "No state hourly rate in force on {date}: add it with 'bpa-provider fk rate add --from DATE --rate N'"
-        ).format(date=format_date(first)), field="rate")
+        raise ValidationError(N_("No state hourly rate in force on {date}: add it with "
+                                 "'bpa-provider fk rate add --from DATE --rate N'"), date=format_date(first), field="rate")
     rate = money.money(rate_row.rate)
     lines = []
     for r in reports:
@@ -480,7 +468,7 @@ def fk_deadlines(db: Database, actor: Actor, today: date, within_days: int = 14)
     FK decision or worked hours in the month. Soonest first."""
     require(actor, "report.read", what=_("see reports"))
     if within_days < 0:
-        raise ValidationError(_("The number of days cannot be negative"), field="within_days")
+        raise ValidationError(N_("The number of days cannot be negative"), field="within_days")
     months: list[tuple[int, int]] = []
     cursor = (today - relativedelta(months=3)).replace(day=1)
     while cursor <= today + timedelta(days=within_days):

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit, sshkeys
 from bpa_provider.access import ROLES, Actor, SYSTEM
-from bpa_provider.errors import NotFound, ServiceError, UnknownUser, ValidationError
+from bpa_provider.errors import NotFound, ServiceError, UnknownUser, ValidationError, localized
+from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from db.engine import Database
@@ -42,9 +43,9 @@ def resolve_actor(db: Database, login: str, connection: str = "", impersonated_b
     with db.read() as s:
         user = s.execute(select(User).where(User.login == login)).scalar_one_or_none()
     if user is None:
-        raise UnknownUser(f"unknown user '{login}'")
+        raise UnknownUser(N_("unknown user '{login}'"), login=login)
     if user.disabled:
-        raise UnknownUser(f"user '{login}' is disabled")
+        raise UnknownUser(N_("user '{login}' is disabled"), login=login)
     actor = Actor(
         login=user.login, role=user.role, user_id=user.id, supervisor_id=user.supervisor_id,
         connection=connection, impersonated_by=impersonated_by,
@@ -61,22 +62,22 @@ def add_user(db: Database, actor: Actor, login: str, role: str, supervisor_ref: 
     # digit, so it can never be read as an option or need quoting.
     if (not login or len(login) > 64 or not login.isascii() or not login[0].isalnum()
             or not login.replace("-", "").replace("_", "").replace(".", "").isalnum()):
-        raise ValidationError("login names use letters, digits, '-', '_' and '.', and start with a letter "
-                              "or digit", field="login")
+        raise ValidationError(N_("login names use letters, digits, '-', '_' and '.', and start with a letter "
+                                 "or digit"), field="login")
     if role not in ROLES:
-        raise ValidationError(f"role must be one of: {', '.join(ROLES)}", field="role")
+        raise ValidationError(N_("role must be one of: {roles}"), field="role", roles=", ".join(ROLES))
     with db.write() as s:
         name = check_text(name, "name", 200, messages=dict.fromkeys(
-            ("control", "long"), "the name is too long or contains control characters"))
+            ("control", "long"), N_("the name is too long or contains control characters")))
         if s.execute(select(User.id).where(User.login == login)).scalar() is not None:
-            raise ValidationError(f"user '{login}' already exists", field="login")
+            raise ValidationError(N_("user '{login}' already exists"), field="login", login=login)
         sup_id = None
         if role == "supervisor":
             if not supervisor_ref:
-                raise ValidationError("a supervisor user needs --supervisor REF", field="supervisor")
+                raise ValidationError(N_("a supervisor user needs --supervisor REF"), field="supervisor")
             sup_id = s.execute(select(Supervisor.id).where(Supervisor.ref == supervisor_ref)).scalar()
             if sup_id is None:
-                raise NotFound(f"no supervisor '{supervisor_ref}'")
+                raise NotFound(N_("no supervisor '{ref}'"), ref=supervisor_ref)
         user = User(login=login, name=name or login, role=role, supervisor_id=sup_id)
         s.add(user)
         s.flush()
@@ -96,9 +97,9 @@ def set_disabled(db: Database, actor: Actor, login: str, disabled: bool = True, 
     with db.write() as s:
         user = s.execute(select(User).where(User.login == login)).scalar_one_or_none()
         if user is None:
-            raise NotFound(f"no user '{login}'")
+            raise NotFound(N_("no user '{login}'"), login=login)
         if disabled and actor.user_id is not None and user.id == actor.user_id:
-            raise ValidationError("you cannot disable yourself", field="login")
+            raise ValidationError(N_("you cannot disable yourself"), field="login")
         before = User.model_validate(user.model_dump())
         user.disabled = disabled
         user.updated_at = utcnow()
@@ -153,7 +154,7 @@ class KeyRow:
 def _user(session: Session, login: str) -> User:
     user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"no user '{login}'")
+        raise NotFound(N_("no user '{login}'"), login=login)
     return user
 
 
@@ -175,10 +176,9 @@ def sync_keys_file(db: Database, path: Path | None = None, env: Mapping[str, str
             lines = [sshkeys.key_line(login, (kt, kd, c), env) for login, kt, kd, c in rows]
             sshkeys.write_managed(path, lines)
     except (OSError, sshkeys.BadKey) as exc:
-        raise KeysFileNotWritten(
-            f"the key table is saved, but {path} could not be written ({exc}); "
-            "fix that and run 'bpa-provider users key sync'"
-        ) from None
+        raise KeysFileNotWritten(N_(
+            "the key table is saved, but {path} could not be written ({detail}); "
+            "fix that and run 'bpa-provider users key sync'"), path=str(path), detail=localized(exc)) from None
     return len(lines)
 
 
@@ -190,19 +190,20 @@ def add_key(db: Database, actor: Actor, login: str, public_key: str, *,
     try:
         key = sshkeys.parse_public_key(public_key)
     except sshkeys.BadKey as exc:
-        raise ValidationError(str(exc), field="key") from None
+        raise ValidationError([exc.field_error("key")]) from None
     with db.write() as s:
         # The comment is free text that ends up in authorized_keys and on screens: the shared rule
         # (sshkeys refuses only what breaks the file's format).
         comment = check_text(key.comment, "key", 200)
         user = _user(s, login)
         if user.disabled:
-            raise ValidationError(f"user '{login}' is disabled; enable them first", field="login")
+            raise ValidationError(N_("user '{login}' is disabled; enable them first"), field="login", login=login)
         row = s.execute(select(SshKey).where(SshKey.fingerprint == key.fingerprint)).scalar_one_or_none()
         if row is not None and row.removed_at is None:
             owner = s.get(User, row.user_id)
             who = "them" if row.user_id == user.id else f"user '{owner.login if owner else '?'}'"
-            raise ValidationError(f"this key ({key.fingerprint}) is already registered for {who}", field="key")
+            raise ValidationError(N_("this key ({fingerprint}) is already registered for {who}"), field="key",
+                                  fingerprint=key.fingerprint, who=who)
         if row is None:
             row = SshKey(user_id=user.id, key_type=key.key_type, key_data=key.key_data,
                          comment=comment, fingerprint=key.fingerprint)
@@ -223,7 +224,7 @@ def remove_key(db: Database, actor: Actor, login: str, which: str, *,
     require(actor, "users.admin", what="manage users")
     which = (which or "").strip()
     if not which:
-        raise ValidationError("give the key's fingerprint or comment", field="key")
+        raise ValidationError(N_("give the key's fingerprint or comment"), field="key")
     with db.write() as s:
         user = _user(s, login)
         active = s.execute(
@@ -232,7 +233,8 @@ def remove_key(db: Database, actor: Actor, login: str, which: str, *,
         fp = which if which.startswith("SHA256:") else f"SHA256:{which}"
         hits = [k for k in active if k.fingerprint == fp] or [k for k in active if k.comment == which]
         if not hits:
-            raise NotFound(f"user '{login}' has no active key '{which}' (see 'bpa-provider users key list')")
+            raise NotFound(N_("user '{login}' has no active key '{which}' (see 'bpa-provider users key list')"),
+                           login=login, which=which)
         now = utcnow()
         for k in hits:
             k.removed_at = now

@@ -68,7 +68,7 @@ def test_report_hours_formats(demo_db, capsys):
     # The year-end projection is made as of the end of the month or today, whichever is earlier.
     assert rows[0]["projected_as_of"] == date.today().isoformat()
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month)
-    assert code == 0 and "worked_hours" in out.splitlines()[0]
+    assert code == 0 and "Worked hours" in out.splitlines()[0]  # a translated heading
     assert f"Year-end projection as of {date.today():%d.%m.%Y}" in out
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--no-outlook", "--format", "csv")
     assert code == 0 and out.splitlines()[0] == "client,name,municipality,decided_hours,planned_hours,worked_hours,balance"

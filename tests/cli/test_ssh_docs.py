@@ -42,5 +42,6 @@ def test_each_documented_command_runs_over_ssh(doc, command):
     assert words is not None
     if words == ["--version"]:
         return
+    words, _lang = cli.take_lang(words)  # --lang may stand anywhere, as the forced command allows
     args = parser.parse_args(words)
     assert cli.server_paths(args) == [], f"{doc}: {command}"

@@ -59,7 +59,7 @@ def test_enrollment_refuses_unknown_duplicate_and_wrong_kind(db, admin, two_clie
     cs = courses.create_session(db, admin, basic.id, {"starts_on": "2026-05-10"})
     with pytest.raises(ValidationError) as exc:
         courses.enroll(db, admin, cs.id, [a.ref, "S-9999", sup.ref, sup.ref])
-    messages = [e.message for e in exc.value.errors]
+    messages = [e.text for e in exc.value.errors]
     assert any("is an assistant" in m for m in messages)
     assert any("no supervisor or assistant 'S-9999'" in m for m in messages)
     assert any("named twice" in m for m in messages)

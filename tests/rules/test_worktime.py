@@ -8,7 +8,6 @@ properties every schedule must have.
 
 from __future__ import annotations
 
-import time as clock
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -576,15 +575,8 @@ def test_violations_are_sorted_by_first_shift_start():
     assert vs and firsts == sorted(firsts)
 
 
-@pytest.mark.parametrize("rules", [NO, SE], ids=["NO", "SE"])
-def test_a_month_checks_well_under_a_millisecond_per_shift(rules):
-    shifts = _busy_month()
-    best = float("inf")
-    for _ in range(5):
-        t0 = clock.perf_counter()
-        check_assistant(shifts, rules)
-        best = min(best, clock.perf_counter() - t0)
-    assert best / len(shifts) < 0.5e-3
+# The speed of a month's check is measured in bench/ (worktime_probe: linear in the shifts), not
+# asserted here: a timed assertion fails on a busy machine and proves nothing on an idle one.
 
 
 # ---------------------------------------------------------------------------

@@ -741,7 +741,7 @@ def test_the_form_refuses_what_the_service_refuses(outcomes, target_id):
     for o in outcomes(target_id):
         found = _problems(t, o.raw)
         message = records.check_field(kind, name, o.raw)
-        if found and (message is None or WORDS[found[0]] not in message):
+        if found and (message is None or WORDS[found[0]] not in str(message)):
             bad.append(f"{o.raw[:60]!r}: form says {message!r}")
         elif not found and o.status == "stored" and message is not None:
             bad.append(f"{o.raw[:60]!r}: stored, but the form says {message!r}")

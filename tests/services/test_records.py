@@ -171,7 +171,7 @@ def test_unknown_reference_and_a_bad_national_id_are_reported_together(db, admin
     with pytest.raises(ValidationError) as exc:
         records.create(db, admin, "client", {"name": "", "municipality_id": "Atlantis",
                                              "national_id": "14038512325"})
-    assert exc.value.for_field("municipality_id") == "'Atlantis' is not a known municipality"
+    assert exc.value.for_field("municipality_id") == "“Atlantis” is not a known municipality"
     assert exc.value.for_field("name")
     assert exc.value.for_field("national_id")
 

@@ -62,7 +62,7 @@ def test_table_output_and_exit_codes(sqlite_db, admin, cli):
                          "--notice-date", "31.01.2026")
     assert code == 0 and err == ""
     header, _rule, row = out.splitlines()[:3]
-    assert "id" in header and "effective_date" in header
+    assert "Id" in header and "Effective date" in header  # translated headings
     assert row.split()[0] == "1" and "30.04.2026" in row
 
     bad = [

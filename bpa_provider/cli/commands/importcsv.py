@@ -20,7 +20,8 @@ KINDS = ("municipalities", "clients", "decisions", "supervisors", "assistants", 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import a CSV file (every row or none; see docs/import.md)")
     p.add_argument("kind", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
-    p.add_argument("file", metavar="FILE", help="CSV file, UTF-8, ';' or ',' separated")
+    p.add_argument("file", metavar="FILE",
+                   help="CSV file ('-': standard input); UTF-8 or Windows-1252, ';' or ',' separated")
     p.set_defaults(func=run)
 
 
@@ -28,21 +29,30 @@ def run(ctx, args) -> int:  # noqa: ANN001
     if args.kind == "handover":
         return _handover(ctx, args)
     from bpa_provider.errors import ValidationError
+    from bpa_provider.services.csvfile import UTF8
     from bpa_provider.services.importer import import_csv
     from bpa_provider.progress import progress
 
+    shown = _("standard input") if args.file == "-" else args.file
     try:
         with progress(_("Importing {kind}").format(kind=args.kind)):
             result = import_csv(ctx.database(), ctx.actor(), args.kind, args.file)
     except ValidationError as exc:
+        if len(exc.errors) == 1 and exc.errors[0].row is None and not exc.errors[0].field:
+            raise  # about the whole file (too large, unreadable): one line, as every refusal
         # Every bad row on its own line, so a person can fix the file in one go.
         sys.stderr.write(
             "bpa-provider: " + _("{file}: not imported, {n} problem(s); nothing was written:").format(
-                file=args.file, n=len(exc.errors)) + "\n")
+                file=shown, n=len(exc.errors)) + "\n")
         for error in exc.errors:
-            sys.stderr.write(f"  {error}\n")
+            sys.stderr.write(f"  {error.shown()}\n")
         return 2
-    ctx.out.write(_("Imported {n} {kind} from {file}.").format(n=result.rows, kind=args.kind, file=args.file) + "\n")
+    line = _("Imported {n} {kind} from {file}.").format(n=result.rows, kind=args.kind, file=shown)
+    if result.encoding != UTF8:
+        line += " " + _("The file was not UTF-8 and was read as {encoding}.").format(encoding=result.encoding)
+    if result.warnings:
+        line += " " + _("{n} working-time warning(s): see 'report rest'.").format(n=result.warnings)
+    ctx.out.write(line + "\n")
     return 0
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from bpa_provider.cli.context import CliError, add_format
-from bpa_provider.i18n import _
+from bpa_provider.cli.context import CliError, add_format, problem_of
+from bpa_provider.i18n import N_, _
 
 
 # --------------------------------------------------------------------------- helpers (shared with reports/exports)
@@ -36,7 +36,7 @@ def day(text: str, what: str) -> date:
     try:
         return parse_date(text)
     except ValueError as exc:
-        raise CliError(f"{what}: {exc}") from None
+        raise CliError(N_("{flag}: {problem}"), flag=what, problem=problem_of(exc)) from None
 
 
 def week(text: str) -> tuple[date, date]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from bpa_provider.cli.context import CliError, add_format
-from bpa_provider.i18n import _
+from bpa_provider.cli.context import CliError, add_format, problem_of
+from bpa_provider.i18n import N_, _
 
 MONTH_COLUMNS = ["client", "name", "municipality", "decided_hours", "planned_hours", "worked_hours", "balance"]
 COLUMNS = MONTH_COLUMNS + ["year_decided", "year_projected", "projected_as_of", "usage_pct", "flag"]
@@ -30,14 +30,14 @@ def run(ctx, args) -> int:  # noqa: ANN001
     try:
         year, month = parse_month(args.month)
     except ValueError as exc:
-        raise CliError(_("bad --month: {reason}").format(reason=exc)) from None
+        raise CliError(N_("bad --month: {reason}"), reason=problem_of(exc)) from None
     from bpa_provider.services.hours import hours_report
 
     rows = hours_report(ctx.database(), ctx.actor(), year, month, policy=ctx.settings.policy, outlook=args.outlook)
     ctx.emit([r.as_dict() for r in rows], args.format, COLUMNS if args.outlook else MONTH_COLUMNS)
     as_of = next((r.projected_as_of for r in rows if r.projected_as_of), None)
     if args.format == "table" and as_of is not None:
-        from bpa_provider.rules.dates import format_date
+        from bpa_provider.formats import format_date
 
         ctx.out.write(_("Year-end projection as of {date} (the end of the month, or today if earlier): "
                         "hours after that day count as planned, not used.").format(date=format_date(as_of)) + "\n")

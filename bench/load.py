@@ -1,0 +1,172 @@
+"""`python -m bench.load`: the load and fault figures of issue 15 (docs/performance.md).
+
+    python -m bench.load import   [--shifts 100000]            throughput, write-lock time, memory
+    python -m bench.load sessions [--sessions 20] [--shifts 100000] [--pg URL]
+    python -m bench.load kills    [--kills 100]
+
+`import` runs the import in a fresh process (its peak RSS is the import's own); `sessions` starts
+N processes doing a coordinator's mix while the import runs; `kills` SIGKILLs import, payroll
+export, backup and restore at random moments and checks every database. Each prints one JSON line.
+Nothing here is part of the tests; their short versions are in tests/services/test_import_load.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import loadkit
+
+
+def fresh_database(where: Path, clients: int, per_client: int = 4) -> tuple[str, list[tuple[str, str]]]:
+    """A migrated SQLite file with a company (see loadkit.build_company)."""
+    from db import migrate
+    from db.engine import Database, make_engine
+
+    path = where / "load.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    db = Database(engine)
+    pairs = loadkit.build_company(db, clients, per_client)
+    db.dispose()
+    return str(path), pairs
+
+
+def import_once(url: str, csv_path: str) -> dict:
+    """Import one shift file in this process: seconds, rows/s, longest write transaction, peak RSS."""
+    import os
+
+    from bpa_provider.services import import_rows
+    from bpa_provider.services.importer import import_csv
+    from db.engine import open_database
+
+    db = open_database(url)
+    writes = loadkit.timed_writes(db)
+    phases: dict[str, float] = {}
+    for name in ("plan_shifts", "write_shifts"):
+        setattr(import_rows, name, loadkit.timed(getattr(import_rows, name), phases, name))
+    started, cpu = time.perf_counter(), time.process_time()
+    result = import_csv(db, loadkit.ADMIN, "shifts", csv_path)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    db.dispose()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": result.rows, "seconds": round(seconds, 2), "rows_per_s": round(result.rows / seconds),
+            "cpu_s": round(cpu, 2), "rows_per_cpu_s": round(result.rows / cpu),
+            "check_s": round(phases.get("plan_shifts", 0), 2), "insert_s": round(phases.get("write_shifts", 0), 2),
+            "check_cpu_s": round(phases.get("plan_shifts_cpu", 0), 2),
+            "insert_cpu_s": round(phases.get("write_shifts_cpu", 0), 2),
+            "write_lock_s": round(writes.longest, 2), "peak_rss_mb": round(rss_mb), "warnings": result.warnings,
+            "load_average": round(os.getloadavg()[0], 1)}
+
+
+def _import_child(url: str, csv_path: str, queue) -> None:  # noqa: ANN001
+    queue.put(import_once(url, csv_path))
+
+
+def run_import(url: str, csv_path: str) -> dict:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    p = ctx.Process(target=_import_child, args=(url, csv_path, queue))
+    p.start()
+    while True:  # a child that died says so instead of leaving us waiting
+        try:
+            out = queue.get(timeout=5)
+            break
+        except Exception:  # noqa: BLE001 - queue.Empty
+            if not p.is_alive():
+                raise RuntimeError(f"the import process ended with {p.exitcode}") from None
+    p.join()
+    return out
+
+
+def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 2.0) -> dict:
+    """`sessions` processes doing the mix from just before the import starts until it ends."""
+    from sqlalchemy import select
+
+    from db.engine import open_database
+    from db.models import Assistant
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    month = loadkit.FIRST_DAY.strftime("%Y-%m")
+    stop_at = time.time() + 3600
+    # The sessions run until told to stop: a shared deadline written once the import ends.
+    deadline = ctx.Value("d", stop_at)
+    procs = [ctx.Process(target=_session_until, args=(url, w, deadline, month, queue)) for w in range(sessions)]
+    for p in procs:
+        p.start()
+    time.sleep(3.0)  # the sessions have started their loops
+    imported = run_import(url, csv_path)
+    deadline.value = time.time() + extra_seconds
+    results = [queue.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join()
+    db = open_database(url)
+    with db.read() as s:
+        stored = set(s.execute(select(Assistant.ref).where(Assistant.ref.like("W-%"))).scalars())
+    db.dispose()
+    acknowledged = {ref for _w, r in results for ref in r["writes_ok"]}
+    return {
+        "sessions": sessions, "import": imported,
+        "reads": sum(r["reads"] for _w, r in results),
+        "reads_locked": sum(r["read_locked"] for _w, r in results),
+        "slowest_read_s": round(max(r["slowest_read"] for _w, r in results), 3),
+        "writes_acknowledged": len(acknowledged), "writes_lost": len(acknowledged - stored),
+        "writes_busy": sum(r["write_busy"] for _w, r in results),
+        "errors": [e for _w, r in results for e in r["errors"]][:5],
+    }
+
+
+def _session_until(url: str, worker: int, deadline, month: str, queue) -> None:  # noqa: ANN001
+    """The mix in slices of a second, until the shared deadline (set when the import ends)."""
+    total = loadkit.MixResult()
+    part = 0
+    while time.time() < deadline.value:
+        part += 1
+        r = loadkit.session_mix(url, worker, 1.0, month, part=part)
+        total.reads += r.reads
+        total.read_locked += r.read_locked
+        total.slowest_read = max(total.slowest_read, r.slowest_read)
+        total.writes_ok += r.writes_ok
+        total.write_busy += r.write_busy
+        total.errors += r.errors
+    queue.put((worker, total.__dict__))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("figure", choices=("import", "sessions", "kills"))
+    ap.add_argument("--shifts", type=int, default=100_000)
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--kills", type=int, default=100)
+    args = ap.parse_args()
+    where = Path(tempfile.mkdtemp(prefix="bpa-load-"))
+    try:
+        if args.figure == "kills":
+            from bench.kills import run_kills
+
+            print(json.dumps(run_kills(where, args.kills)))
+            return
+        clients = max(1, args.shifts // 2000)  # 4 assistants x 500 shifts each (two years)
+        path, pairs = fresh_database(where, clients)
+        csv_path = where / "shifts.csv"
+        loadkit.write_shifts_csv(csv_path, pairs, args.shifts)
+        print(f"file: {csv_path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
+        url = f"sqlite:///{path}"
+        if args.figure == "import":
+            print(json.dumps(run_import(url, str(csv_path))))
+        else:
+            print(json.dumps(run_sessions(url, str(csv_path), args.sessions)))
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

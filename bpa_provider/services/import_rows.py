@@ -1,0 +1,441 @@
+"""Shifts and reviews from a CSV file: checked first, then written in one short transaction.
+
+`plan_shifts` / `plan_reviews` run in a read transaction (a snapshot: no write lock, nobody waits):
+every row is parsed and checked with the same functions as the commands — a shift like
+`roster add` (times on the client's clock, kind, note and legal basis through `services.roster`;
+locked periods through `services.periods`; the working-time and credential rules through
+`services.worktime`, over the assistant's stored shifts and the file's together, so an assistant
+without an assignment or police certificate, or a 24-hour shift without a legal basis, refuses the
+file), a review like `review record` (`services.reviews.held_on_problem`). The plan remembers the
+access log's last row id: every change in the application writes a log row in its own transaction,
+so the same id at write time means the checks still hold.
+
+`write_plan` then inserts the rows with one multi-row INSERT, and one access-log row per record with
+one more (`audit.record_many`). When the log moved on in between, the caller checks again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy.orm import Session
+
+from bpa_provider import audit
+from bpa_provider.access import Actor
+from bpa_provider.config import Policy
+from bpa_provider.errors import FieldError, ValidationError
+from bpa_provider.i18n import N_
+from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.services import worktime
+from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
+from bpa_provider.services.reviews import assignment_starts, held_on_problem
+from bpa_provider.services.roster import _kind, _text, _times
+from db.engine import insert_rows
+from db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
+from db.types import utcnow
+
+SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
+_IN_CHUNK = 5000  # values per IN (...) list
+
+
+@dataclass(slots=True)
+class NewShift:
+    """A checked shift row, shaped like a stored `Shift` for the rules (`worktime.fact`); its id is
+    negative (-line) until it is written."""
+
+    id: int
+    line: int
+    client_id: int
+    assistant_id: int
+    start_utc: datetime
+    end_utc: datetime
+    kind: str
+    status: str
+    active_minutes: int
+    note: str
+    legal_basis: str
+    client_ref: str
+    assistant_ref: str
+    tz: str
+    typed: str  # the start and end as the file gave them (for the access log)
+
+
+@dataclass(slots=True)
+class NewReview:
+    line: int
+    client_id: int
+    assistant_id: int
+    held_on: date
+    participants: str
+    summary: str
+    client_ref: str
+    assistant_ref: str
+
+
+@dataclass
+class Plan:
+    """What a file will write, once every row is fine."""
+
+    kind: str
+    rows: list[Any] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: int = 0  # working-time warnings the new shifts raise (see `report rest`)
+    mark: int = 0  # the access log's last row id when the plan was made
+
+
+def audit_mark(s: Session) -> int:
+    """The id of the newest access-log row (0: none)."""
+    return s.execute(select(func.max(AuditEvent.id))).scalar() or 0
+
+
+#: Logged actions that change nothing.
+_READ_ACTIONS = frozenset({"view", "refused", "reveal_id", "impersonate"})
+#: Access-log entities whose changes cannot touch what an import of each kind checked (people's
+#: contact details, users, keys, sick pay, onboarding, course dates, the other kind). Anything not
+#: named here — including entities added later — counts as a change: the check is made again.
+_UNRELATED_COMMON = frozenset({
+    "assistant", "supervisor", "supervision", "user", "ssh_key", "audit_event", "onboarding_step",
+    "sick_period", "sick_pay_claim", "hourly_rate", "fk_time_report", "course_session",
+})
+_UNRELATED = {
+    "shifts": _UNRELATED_COMMON | {"review", "review_action", "review_notes"},
+    "reviews": _UNRELATED_COMMON | {"shift", "rule_ack", "rota_pattern", "review_action", "review_notes"},
+}
+
+
+def hold_log(s: Session) -> None:
+    """In a write transaction: wait until no other transaction can still be logging (changing).
+    On PostgreSQL every log append holds the log's advisory lock to its commit, so taking it here
+    waits for those in flight; SQLite's BEGIN IMMEDIATE already excludes every other writer."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._PG_CHAIN_LOCK})
+
+
+def changed_since(s: Session, kind: str, mark: int) -> bool:
+    """Whether anything logged after `mark` could change what an import of `kind` checked (asked
+    in the write transaction, under `hold_log`). Every change in the application is logged in its
+    own transaction, so the log is the list of changes; that a coordinator added an assistant
+    meanwhile does not send a 100,000-row file back to be checked."""
+    hold_log(s)
+    since = s.execute(select(AuditEvent.action, AuditEvent.entity).where(AuditEvent.id > mark).distinct()).all()
+    unrelated = _UNRELATED[kind]
+    return any(action not in _READ_ACTIONS and entity not in unrelated for action, entity in since)
+
+
+def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+    items = sorted(set(values))
+    for i in range(0, len(items), _IN_CHUNK):
+        yield items[i:i + _IN_CHUNK]
+
+
+def _refs(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]]) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
+    """Client ref -> (id, time zone) and assistant ref -> id, for the refs the file names."""
+    client_refs: set[str] = set()
+    assistant_refs: set[str] = set()
+    for _line, cells in rows:
+        client_refs.add(cells.get("client_ref", "").strip())
+        assistant_refs.add(cells.get("assistant_ref", "").strip())
+    clients: dict[str, tuple[int, str]] = {}
+    for part in _chunks(client_refs):
+        for cid, ref, tz in s.execute(
+            select(Client.id, Client.ref, Municipality.timezone)
+            .join(Municipality, Municipality.id == Client.municipality_id).where(Client.ref.in_(part))
+        ).all():
+            clients[ref] = (cid, tz or "Europe/Oslo")
+    assistants: dict[str, int] = {}
+    for part in _chunks(assistant_refs):
+        assistants.update(s.execute(select(Assistant.ref, Assistant.id).where(Assistant.ref.in_(part))).all())
+    return clients, assistants
+
+
+def _parties(cells: Mapping[str, str], clients: Mapping[str, tuple[int, str]], assistants: Mapping[str, int],
+             errors: list[FieldError]) -> tuple[tuple[int, str] | None, int | None]:
+    """The client and assistant a row names; an unknown reference is an error under its column."""
+    client = clients.get(cells.get("client_ref", "").strip())
+    if client is None:
+        errors.append(FieldError("client_ref", N_("no client '{ref}'"), params={"ref": cells.get("client_ref", "").strip()}))
+    assistant = assistants.get(cells.get("assistant_ref", "").strip())
+    if assistant is None:
+        errors.append(FieldError("assistant_ref", N_("no assistant '{ref}'"),
+                                 params={"ref": cells.get("assistant_ref", "").strip()}))
+    return client, assistant
+
+
+def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int, str]],
+           assistants: Mapping[str, int], errors: list[FieldError]) -> NewShift | None:
+    """One row checked as `roster add` checks its input (roster's own parsing functions)."""
+    client, assistant = _parties(cells, clients, assistants, errors)
+    tz = client[1] if client else "Europe/Oslo"
+    start, end = _times(cells.get("start", ""), cells.get("end", ""), tz, errors)
+    status = (cells.get("status") or "").strip().lower() or "worked"  # an imported shift is history
+    if status not in SHIFT_STATUSES:
+        errors.append(FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)}))
+    kind = _kind(cells.get("kind") or "", errors)
+    active = 0
+    raw_active = (cells.get("active_minutes") or "").strip()
+    if raw_active:
+        if not (raw_active.isascii() and raw_active.isdigit()):
+            errors.append(FieldError("active_minutes", N_("must be a whole number of minutes")))
+        else:
+            active = int(raw_active)
+    note = _text(cells.get("note") or "", "note", 500, errors, multiline=True)
+    basis = _text(cells.get("legal_basis") or "", "legal_basis", 200, errors)
+    if errors or client is None or assistant is None or start is None or end is None:
+        return None
+    return NewShift(-line, line, client[0], assistant, start, end, kind, status, active, note, basis,
+                    cells["client_ref"].strip(), cells["assistant_ref"].strip(), tz,
+                    f"{cells['start'].strip()}–{cells['end'].strip()}")
+
+
+def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy) -> Plan:
+    """Check every shift row (see the module docstring); nothing is written."""
+    plan = Plan("shifts", mark=audit_mark(s))
+    clients, assistants = _refs(s, rows)
+    new: list[NewShift] = []
+    for line, cells in rows:
+        errors: list[FieldError] = []
+        sh = _shift(line, cells, clients, assistants, errors)
+        plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
+        if sh is not None:
+            new.append(sh)
+    if not new:
+        return plan
+    live = [sh for sh in new if sh.status != "cancelled"]
+    lo = min(sh.start_utc for sh in new) - worktime.MARGIN
+    hi = max(sh.end_utc for sh in new) + worktime.MARGIN
+    aids = sorted({sh.assistant_id for sh in new})
+    data = worktime.load(s, lo, hi, policy, aids)
+    _duplicates(plan, new, data)
+    _locked(s, plan, new)
+    if plan.errors:
+        return plan  # the rules would only repeat what is wrong already
+    _add_to(data, s, live, policy, lo)
+    _rules(plan, data, live)
+    _absent(s, plan, data, live)
+    plan.rows = new
+    return plan
+
+
+def _duplicates(plan: Plan, new: Sequence[NewShift], data: worktime.Loaded) -> None:
+    """The same shift twice in the file, or already stored: importing a file again must not
+    double the hours."""
+    stored = {(sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc)
+              for rows in data.by_assistant.values() for sh in rows}
+    seen: set[tuple[int, int, datetime, datetime]] = set()
+    for sh in new:
+        key = (sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc)
+        if key in seen:
+            plan.errors.append(FieldError("start", N_("this shift is already in the file"), row=sh.line))
+        elif key in stored:
+            plan.errors.append(FieldError("start", N_("this shift is already registered"), row=sh.line))
+        seen.add(key)
+
+
+def _locked(s: Session, plan: Plan, new: Sequence[NewShift]) -> None:
+    """Shifts in a locked period are refused, as `roster add` refuses them (`ensure_unlocked`
+    gives the words; the locked periods are loaded once, not asked for per row)."""
+    locked: dict[int, list[tuple[date, date]]] = {}
+    for part in _chunks(sh.client_id for sh in new):
+        for cid, first, end in s.execute(
+            select(PeriodApproval.client_id, PeriodApproval.period_start, PeriodApproval.period_end)
+            .where(PeriodApproval.client_id.in_(part), PeriodApproval.locked_at.is_not(None))
+        ).all():
+            locked.setdefault(cid, []).append((first, end))
+    if not locked:
+        return
+    for sh in new:
+        spans = locked.get(sh.client_id)
+        if not spans:
+            continue
+        first, last = shift_days(sh, sh.tz)  # type: ignore[arg-type]
+        if any(a <= last and b > first for a, b in spans):
+            try:
+                ensure_unlocked(s, sh.client_id, first, last)
+            except PeriodLocked as exc:
+                plan.errors.append(FieldError("start", exc.message, row=sh.line))
+
+
+def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy: Policy, lo: datetime) -> None:
+    """Put the new shifts among the stored ones, with the facts of every client and assistant the
+    file names (`worktime.load` knows only those with stored shifts in the window)."""
+    for sh in live:
+        data.by_assistant.setdefault(sh.assistant_id, []).append(sh)  # type: ignore[arg-type]
+        data.by_client.setdefault(sh.client_id, []).append(sh)  # type: ignore[arg-type]
+    for rows in (*data.by_assistant.values(), *data.by_client.values()):
+        rows.sort(key=lambda sh: (sh.start_utc, sh.id))
+    clients = sorted(data.by_client)
+    data.infos.update(worktime.client_infos(s, [c for c in clients if c not in data.infos], policy))
+    aids = sorted({sh.assistant_id for sh in live})
+    # As worktime.load: credentials as of the start of the window.
+    data.contexts = worktime._contexts(s, aids, clients, lo.date() + worktime.MARGIN)
+    hi = max(sh.end_utc for sh in live) + worktime.MARGIN if live else lo
+    two = set(data.two_helpers)
+    for part in _chunks(clients):
+        two |= set(s.execute(select(Decision.client_id).where(
+            Decision.client_id.in_(part), Decision.two_helper_hours > 0, Decision.valid_from <= hi.date(),
+            or_(Decision.valid_to.is_(None), Decision.valid_to >= lo.date()))).scalars())
+    data.two_helpers = frozenset(two)
+
+
+def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
+    """The working-time and credential rules over stored and new shifts together; a blocking
+    violation that involves a new shift refuses the file (reported at its first row, in the
+    words `roster add` uses), warnings are counted."""
+    lines = {sh.id: sh.line for sh in live}
+    found: list[Any] = []
+    for aid in sorted({sh.assistant_id for sh in live}):
+        found += worktime.assistant_violations(data, aid)
+    for cid in sorted({sh.client_id for sh in live}):
+        found += worktime.client_violations(data, cid)
+    for v in worktime._merge(found):
+        mine = sorted(lines[i] for i in v.shift_ids if i in lines)
+        if not mine:
+            continue
+        if v.severity != "block":
+            plan.warnings += 1
+            continue
+        try:
+            worktime.refuse_blocking([v])
+        except ValidationError as exc:
+            for e in exc.errors:
+                column = "assistant_ref" if e.field == "assistant_id" else e.field
+                plan.errors.append(FieldError(column, e.message, row=mine[0], params=e.params))
+
+
+def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
+    """`roster add`'s absence rule (roster.refuse_absent) for a whole file: an assistant recorded
+    absent (not a graded sick note) cannot be given a shift on those days. One query per chunk of
+    assistants, then a check in memory per row."""
+    from datetime import timedelta
+
+    from db.models import Absence
+
+    if not live:
+        return
+    first = min(sh.start_utc for sh in live).date() - timedelta(days=1)
+    last = max(sh.end_utc for sh in live).date() + timedelta(days=1)
+    away: dict[int, list[tuple[date, date]]] = {}
+    for part in _chunks(sorted({sh.assistant_id for sh in live})):
+        for aid, a, b in s.execute(select(Absence.assistant_id, Absence.from_date, Absence.to_date).where(
+                Absence.assistant_id.in_(part), Absence.cancelled.is_(False), Absence.grade == 100,
+                Absence.from_date <= last, Absence.to_date >= first)).all():
+            away.setdefault(aid, []).append((a, b))
+    for sh in live:
+        for a, b in away.get(sh.assistant_id, ()):
+            tz = data.infos[sh.client_id].tz
+            day_a = worktime.local_date(sh.start_utc, tz)
+            day_b = worktime.local_date(sh.end_utc - timedelta(microseconds=1), tz)
+            if a <= day_b and b >= day_a:
+                plan.errors.append(FieldError("assistant_ref", N_("The assistant is absent {a}–{b}; choose a substitute"),
+                                              row=sh.line, params={"a": format_date(a), "b": format_date(b)}))
+                break
+
+
+#: Rows per INSERT statement (and per access-log statement) when writing: bounds the memory the
+#: parameters take, whatever the size of the file; all of them are in the one transaction.
+WRITE_CHUNK = 10_000
+
+
+def write_shifts(s: Session, actor: Actor, plan: Plan, source: str) -> None:
+    """Insert the planned shifts (multi-row INSERTs) and one access-log row per shift."""
+    stamp = utcnow()
+    where = f" ({source})" if source else ""
+    for first in range(0, len(plan.rows), WRITE_CHUNK):
+        part = plan.rows[first:first + WRITE_CHUNK]
+        ids = _bulk_insert(s, Shift, [
+            dict(client_id=sh.client_id, assistant_id=sh.assistant_id, start_utc=sh.start_utc,
+                 end_utc=sh.end_utc, kind=sh.kind, status=sh.status, active_minutes=sh.active_minutes,
+                 note=sh.note, legal_basis=sh.legal_basis, version=1, created_at=stamp, updated_at=stamp)
+            for sh in part])
+        audit.record_many(s, actor, "create", "shift", [
+            audit.Entry(i, sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
+            for i, sh in zip(ids, part)])
+
+
+def _bulk_insert(s: Session, model: Any, values: list[dict[str, Any]]) -> list[int]:
+    """Insert rows through the table (not the ORM's bulk path) and return their ids in order.
+
+    PostgreSQL: multi-row INSERT ... RETURNING. SQLite: RETURNING with a guaranteed order makes
+    SQLAlchemy send one statement per row (SQLite does not promise the order), so the rows go in
+    one executemany and the ids are read back: under the write lock (BEGIN IMMEDIATE) no one else
+    inserts, so the rows above the previous largest id are these, in insertion order."""
+    table = model.__table__
+    if s.get_bind().dialect.name == "postgresql":
+        return list(s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values).scalars())
+    before = s.execute(select(func.max(table.c.id))).scalar() or 0
+    insert_rows(s.connection(), table, values)
+    ids = list(s.execute(select(table.c.id).where(table.c.id > before).order_by(table.c.id)).scalars())
+    if len(ids) != len(values):  # cannot happen under the write lock; never guess
+        raise RuntimeError(f"bulk insert into {table.name}: {len(ids)} ids for {len(values)} rows")
+    return ids
+
+
+# --------------------------------------------------------------------------- reviews
+
+def plan_reviews(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], today: date) -> Plan:
+    """Check every review row as `review record` checks one; nothing is written."""
+    from bpa_provider.services.records import FieldSpec, clean_text
+
+    plan = Plan("reviews", mark=audit_mark(s))
+    clients, assistants = _refs(s, rows)
+    parsed: list[NewReview] = []
+    for line, cells in rows:
+        errors: list[FieldError] = []
+        client, assistant = _parties(cells, clients, assistants, errors)
+        held = None
+        try:
+            held = parse_date(cells.get("held_on", ""))
+            if held > today:
+                errors.append(FieldError("held_on", N_("a review cannot be held in the future")))
+        except ValueError as exc:
+            errors.append(FieldError("held_on", str(exc)))
+        texts = {}
+        for name, max_len in (("participants", 500), ("summary", 20_000)):
+            try:
+                texts[name] = clean_text(cells.get(name), FieldSpec(name, name, max_len=max_len))
+            except ValueError as exc:
+                errors.append(FieldError(name, str(exc)))
+        plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
+        if not errors and client is not None and assistant is not None and held is not None:
+            parsed.append(NewReview(line, client[0], assistant, held, texts["participants"], texts["summary"],
+                                    cells["client_ref"].strip(), cells["assistant_ref"].strip()))
+    starts = assignment_starts(s, [(r.assistant_id, r.client_id) for r in parsed])
+    stored = set()
+    for part in _chunks(r.assistant_id for r in parsed):
+        stored |= set(s.execute(select(Review.client_id, Review.assistant_id, Review.held_on)
+                                .where(Review.assistant_id.in_(part))).all())
+    seen: set[tuple[int, int, date]] = set()
+    for r in parsed:
+        problem = held_on_problem(r.held_on, starts.get((r.assistant_id, r.client_id)), r.assistant_ref, r.client_ref)
+        if problem is not None:
+            column = "client_ref" if problem.field == "client" else problem.field
+            plan.errors.append(FieldError(column, problem.message, row=r.line, params=problem.params))
+            continue
+        key = (r.client_id, r.assistant_id, r.held_on)
+        if key in seen:
+            plan.errors.append(FieldError("held_on", N_("this review is already in the file"), row=r.line))
+        elif key in stored:
+            plan.errors.append(FieldError("held_on", N_("this review is already registered"), row=r.line))
+        seen.add(key)
+    if not plan.errors:
+        plan.rows = parsed
+    return plan
+
+
+def write_reviews(s: Session, actor: Actor, plan: Plan, source: str) -> None:
+    """Insert the planned reviews and one access-log row per review (about the assistant, as
+    `review record` logs it)."""
+    stamp = utcnow()
+    values = [dict(client_id=r.client_id, assistant_id=r.assistant_id, held_on=r.held_on,
+                   participants=r.participants, summary=r.summary, created_by=actor.login,
+                   version=1, created_at=stamp, updated_at=stamp) for r in plan.rows]
+    ids = _bulk_insert(s, Review, values)
+    where = f" ({source})" if source else ""
+    audit.record_many(s, actor, "create", "review", [
+        audit.Entry(i, r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
+        for i, r in zip(ids, plan.rows)
+    ])
