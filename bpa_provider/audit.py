@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import ColumnElement, case, func, inspect, literal, null, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
 from bpa_provider.rules.national_id import mask
+from db.guards import MESSAGE, PG_GUARDS, SQLITE_GUARDS
 from db.models import AuditEvent
 from db.types import utcnow
 
@@ -193,18 +195,25 @@ def erase_snapshots(session: Session, *about: ColumnElement[bool]) -> tuple[int,
 @dataclass(frozen=True)
 class ChainReport:
     """Result of verifying the chain: how many rows, the first broken one if any, and how many
-    snapshots were erased by retention (their digests verified; not a break)."""
+    snapshots were erased by retention (their digests verified; not a break). `ok` is False also
+    for an empty log, for a checkpoint the log no longer matches, and for snapshots erased outside
+    a retention run (`broken_at` is then None or the checkpoint's row)."""
 
     rows: int
     ok: bool
     broken_at: int | None = None
     reason: str = ""
     erased: int = 0
+    checkpoints: int = 0  # checkpoints (kept outside the database) the log was found to match
+    last_id: int = field(default=0, compare=False)
+    last_hash: str = field(default="", compare=False)
 
 
 _TEXT_COLUMNS = ("id", "at", "actor", "role", "action", "entity", "entity_id", "subject", "summary",
                  "before", "after", "connection", "prev_hash", "hash")
 _DIGEST_COLUMNS = ("hash_format", "before_digest", "after_digest", "snapshot_salt")
+# What retention writes after erasing (services/retention.py): the number it erased.
+_ERASE_SUMMARY = re.compile(r"^access-log snapshots erased after retention: (\d+)")
 
 
 def _chain_columns(session: Session) -> list[Any]:
@@ -219,53 +228,116 @@ def _chain_columns(session: Session) -> list[Any]:
                       null().label("after_digest"), null().label("snapshot_salt")]
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[Any] = (),
+                 allow_empty: bool = False, shorter_ok: bool = False) -> ChainReport:
     """Recompute every hash in order; report the first row whose link or content does not match.
 
     A format-2 row's snapshot that is present must match its digest (else the row is broken); one
-    that is absent while its digest is kept was erased, and is counted."""
+    that is absent while its digest is kept was erased, and is counted — and must be accounted
+    for by the retention runs' `erase` rows after it (else: erased outside retention).
+    `checkpoints` (audit_anchor.Checkpoint) must each be matched: their row present, with their
+    hash, at their place in the log; with `shorter_ok` (an older backup) those beyond the end of
+    the log are skipped. An empty log is not intact unless `allow_empty`."""
     prev = ""
     count = 0
     erased = 0
+    accounted = 0
     last_id = 0
     columns = _chain_columns(session)
+    pending = sorted(checkpoints, key=lambda c: c.id)
+    bad = next((c for c in pending if not c.valid), None)
+    if bad is not None:
+        return ChainReport(0, False, None, "a checkpoint does not match its key (the checkpoint file "
+                           "was edited, or its key replaced)")
+    matched = 0
+
+    def report(ok: bool, at: int | None = None, reason: str = "") -> ChainReport:
+        return ChainReport(count, ok, at, reason, erased, matched, last_id, prev)
+
     while True:
         # Plain rows rather than ORM objects: nothing to track, and an older schema reads too.
         rows = session.execute(
             select(*columns).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
         ).all()
         if not rows:
-            return ChainReport(count, True, erased=erased)
+            break
         for ev in rows:
             if ev.prev_hash != prev:
-                return ChainReport(count, False, ev.id, "link to the previous row does not match", erased)
+                return report(False, ev.id, "link to the previous row does not match")
             if _row_hash(prev, ev) != ev.hash:
-                return ChainReport(count, False, ev.id, "row content does not match its hash", erased)
+                return report(False, ev.id, "row content does not match its hash")
             if ev.hash_format == FORMAT_DIGESTS:
                 for snap, digest in ((ev.before, ev.before_digest), (ev.after, ev.after_digest)):
                     if snap is None:
                         erased += digest is not None  # no digest: the row never had this snapshot
                     elif not _snapshot_matches(ev.snapshot_salt, snap, digest):
-                        return ChainReport(count, False, ev.id, "a snapshot does not match its digest", erased)
+                        return report(False, ev.id, "a snapshot does not match its digest")
+            if ev.action == "erase" and ev.entity == "audit_event":
+                m = _ERASE_SUMMARY.match(ev.summary or "")
+                accounted += int(m.group(1)) if m else 0
             prev = ev.hash
             count += 1
             last_id = ev.id
+            while pending and pending[0].id <= ev.id:
+                cp = pending.pop(0)
+                if cp.id != ev.id or cp.hash != ev.hash or cp.rows != count:
+                    return report(False, cp.id, f"the log no longer matches the checkpoint of {cp.at} "
+                                                f"(row {cp.id} of {cp.rows}): rows were rewritten or removed")
+                matched += 1
+    if count == 0 and not allow_empty:
+        return report(False, None, "the access log is empty (a log that was emptied is not intact)")
+    if pending and not shorter_ok:
+        cp = pending[0]
+        return report(False, cp.id, f"the log ends at row {last_id}, before the checkpoint of {cp.at} "
+                                    f"(row {cp.id} of {cp.rows}): rows were removed")
+    if erased > accounted:
+        return report(False, None, f"{erased - accounted} snapshots erased outside a retention run")
+    return report(True)
+
+
+# --------------------------------------------------------------------------- the database's guards
+
+
+
+def missing_guards(connection: Any) -> list[str]:
+    """The append-only triggers that are missing, disabled or no longer refuse anything (empty
+    when all are in place). `connection`: a SQLAlchemy Connection or Session, or a sqlite3
+    connection (a backup being checked)."""
+    import sqlite3
+
+    if isinstance(connection, sqlite3.Connection):
+        rows = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND tbl_name = 'audit_event'").fetchall()
+        dialect = "sqlite"
+    else:
+        dialect = connection.get_bind().dialect.name if isinstance(connection, Session) else connection.dialect.name
+        if dialect == "sqlite":
+            rows = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                           "AND tbl_name = 'audit_event'")).all()
+        else:
+            rows = connection.execute(text(
+                "SELECT t.tgname, pg_get_functiondef(t.tgfoid) FROM pg_trigger t "
+                "WHERE t.tgrelid = 'audit_event'::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'")).all()
+    found = {name: body or "" for name, body in rows}
+    expected = SQLITE_GUARDS if dialect == "sqlite" else PG_GUARDS
+    return [name for name in expected if MESSAGE not in found.get(name, "")]
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One event of `record_many`: what `record()` takes, without snapshots."""
+    """One event of `record_entries`: what `record()` takes, without snapshots."""
 
     entity_id: int | None
     subject: str = ""
     summary: str = ""
 
 
-def record_many(session: Session, actor: Actor, action: str, entity: str, entries: list[Entry]) -> int:
+def record_entries(session: Session, actor: Actor, action: str, entity: str, entries: list[Entry]) -> int:
     """Append one event per entry, chained like `record()`, in one INSERT statement (executemany)
-    in the caller's transaction: an import of 100,000 shifts logs each shift, so `audit --subject`
-    finds them, without 100,000 round trips. No before/after snapshots (the summary says what was
-    created). Returns the number of rows written."""
+    straight to the driver, in the caller's transaction: an import of 100,000 shifts logs each
+    shift, so `audit --subject` finds them, without 100,000 round trips or an `AuditEvent` object
+    per row (what `record_many` builds, for bulk actions with snapshots). No before/after
+    snapshots (the summary says what was created). Returns the number of rows written."""
     if not entries:
         return 0
     from types import SimpleNamespace

@@ -3,7 +3,7 @@
 Every person's public key becomes one line with a forced command, so sshd itself authenticates
 the person and then can only start bpa-provider acting as them:
 
-    restrict,pty,command="env BPA_DATABASE_URL=… /venv/bin/python -I -m bpa_provider.cli --as NAME" ssh-ed25519 AAAA… comment
+    restrict,pty,command="env -u BPA_CONFIG -u BPA_AUTHORIZED_KEYS BPA_DATABASE_URL=… /venv/bin/python -I -m bpa_provider.cli --as NAME" ssh-ed25519 AAAA… comment
 
 `restrict` turns off port, agent and X11 forwarding and ~/.ssh/rc; `pty` gives the app a terminal
 back. The database (table `ssh_key`) is the source of truth: the managed block between the marker
@@ -15,9 +15,11 @@ Why no `env -i`: sshd hands the person's command to the forced command in SSH_OR
 those. The program instead replaces its own environment with an allow-list as its first act
 (`bpa_provider.cli.clean_environment`), and `python -I` ignores every PYTHON* variable.
 How the forced command finds the database: the BPA_* settings of the admin who writes the file
-(BPA_CONFIG, BPA_DATABASE_URL, BPA_AUTHORIZED_KEYS — only those that are set) are baked into the
-line with `env`; when none are set it uses the service account's defaults (config.toml in its
-config folder, or the SQLite file in its data folder). See docs/deploy-ssh.md.
+(BPA_CONFIG, BPA_DATABASE_URL, BPA_AUTHORIZED_KEYS) are baked into the line with `env` — those
+that are set with their value, the others unset with `env -u`, so a client's own (`AcceptEnv *`)
+can never stand in for them; when none are set it uses the service account's defaults
+(config.toml in its config folder, or the SQLite file in its data folder). The allow-list drops
+every other BPA_* variable. See docs/deploy-ssh.md.
 """
 
 from __future__ import annotations
@@ -120,11 +122,13 @@ def forced_command(login: str, env: Mapping[str, str] | None = None, python: str
     """The shell command sshd runs for this person (sshd passes it to the account's shell)."""
     env = os.environ if env is None else env
     python = python or os.path.abspath(sys.executable)
-    words: list[str] = []
+    # Every setting is decided by the line: set to the writer's value, or unset (`env -u`). sshd
+    # puts a client's variables in the environment first when the server has `AcceptEnv` for them
+    # (`AcceptEnv *`), and one not decided here — a BPA_DATABASE_URL of the client's choosing —
+    # would point the app at another database (docs/deploy-ssh.md, "AcceptEnv").
+    unset = [w for name in BAKED_SETTINGS if not env.get(name) for w in ("-u", name)]
     baked = [f"{name}={env[name]}" for name in BAKED_SETTINGS if env.get(name)]
-    if baked:
-        words += ["env", *baked]
-    words += [python, "-I", "-m", "bpa_provider.cli", "--as", login]
+    words: list[str] = ["env", *unset, *baked, python, "-I", "-m", "bpa_provider.cli", "--as", login]
     for w in words:
         if any(ord(ch) < 32 for ch in w):
             raise BadKey(N_("a setting contains a line break or control character"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db.engine import normalise_url, sqlite_file
+from db.guards import MESSAGE, PG_GUARDS, SQLITE_GUARDS
 
 USER_QUERY = "SELECT id, login, role, supervisor_id, disabled FROM app_user WHERE login = {p}"
 REVISION_QUERY = "SELECT version_num FROM alembic_version"
@@ -36,7 +37,8 @@ class UserRow:
 def peek_user(url: str, login: str) -> UserRow | None:
     """The enabled user `login` of a current-schema database at `url`; None: take the slow path."""
     try:
-        rows = _query(normalise_url(url), login)
+        # Folded as services.users.fold stores and finds logins (KARI is kari).
+        rows = _query(normalise_url(url), login.strip().lower())
     except Exception:  # noqa: BLE001 - any surprise means "ask the ordinary way", which explains it
         return None
     if rows is None:
@@ -72,8 +74,13 @@ def _sqlite(url: str, login: str) -> tuple[str | None, tuple | None] | None:
     try:
         revision = conn.execute(REVISION_QUERY).fetchone()
         user = conn.execute(USER_QUERY.format(p="?"), (login,)).fetchone()
+        guards = {name for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
+            if MESSAGE in (sql or "")}
     finally:
         conn.close()
+    if not set(SQLITE_GUARDS) <= guards:
+        return None  # the ordinary path refuses a log that lost its triggers, in its own words
     return (revision[0] if revision else None), user
 
 
@@ -84,4 +91,9 @@ def _postgresql(url: str, login: str) -> tuple[str | None, tuple | None] | None:
     with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
         revision = conn.execute(REVISION_QUERY).fetchone()
         user = conn.execute(USER_QUERY.format(p="%s"), (login,)).fetchone()
+        guards = {r[0] for r in conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_event'::regclass AND NOT tgisinternal "
+            "AND tgenabled <> 'D'")}
+    if not set(PG_GUARDS) <= guards:
+        return None  # the ordinary path refuses a log that lost its triggers, in its own words
     return (revision[0] if revision else None), user

@@ -48,8 +48,9 @@ class Context:
                    lang=args.lang or settings.lang)
 
     # -- database -------------------------------------------------------------------------
-    def database(self, *, check_schema: bool = True):
-        """The Database, refusing one that is missing, damaged or of an unknown schema."""
+    def database(self, *, check_schema: bool = True, check_guards: bool = True):
+        """The Database, refusing one that is missing, damaged or of an unknown schema, or whose
+        access log lost its append-only triggers (`check_guards`; `audit --verify` reports it)."""
         if self._db is None:
             from sqlalchemy.exc import DatabaseError, OperationalError
 
@@ -62,6 +63,8 @@ class Context:
                 if not os.path.exists(path):
                     raise DatabaseUnavailable(N_("there is no database at {path}: create it with "
                                                  "'bpa-provider init' (or 'bpa-provider demo')"), path=path)
+            if path is not None:
+                self._private_file(path)
             db = open_database(self.db_url)
             if check_schema:
                 try:
@@ -73,8 +76,43 @@ class Context:
                     db.dispose()
                     first = str(exc.orig or exc).splitlines()[0]
                     raise DatabaseUnavailable(N_("cannot open the database ({detail})"), detail=first) from None
+                if check_guards:
+                    self._check_guards(db)
             self._db = db
         return self._db
+
+    @staticmethod
+    def _private_file(path: str) -> None:
+        """A new SQLite file is made 0600 in a 0700 folder before SQLite opens it (SQLite gives
+        its -wal and -shm files the same mode); scratch copies a killed backup or restore left
+        beside the database are removed (services/backup.py)."""
+        from pathlib import Path
+
+        from bpa_provider.services.backup import remove_stale_copies
+
+        file = Path(path)
+        if not file.exists():
+            file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+        remove_stale_copies(file.parent)
+
+    @staticmethod
+    def _check_guards(db) -> None:  # noqa: ANN001
+        """Refuse a database whose access log can be rewritten: a trigger dropped or disabled
+        outside the app (docs/privacy.md, "What each deployment can detect")."""
+        from bpa_provider.audit import missing_guards
+
+        with db.read() as s:  # a plain BEGIN: never waits for a writer
+            missing = missing_guards(s)
+        if missing:
+            db.dispose()
+            raise DatabaseUnavailable(
+                "the access log's append-only triggers are missing or disabled (" + ", ".join(missing)
+                + "): the database was changed outside bpa-provider; see 'bpa-provider audit --verify' "
+                "and restore a checked backup")
 
     def close(self) -> None:
         if self._db is not None:

@@ -1,19 +1,22 @@
 """Reading the access log: who did or saw what, about whom, and whether the chain is intact.
 
 "Who looked at my data?" is `query(subject="K-0001")`. Reading the log is itself logged (an
-auditor's questions are part of the record), in the same transaction as the read. A snapshot that
-retention erased comes back as None with `before_erased`/`after_erased` set, so a screen can say
-"erased" rather than show nothing; `verify` counts erased snapshots apart from breaks.
+auditor's questions are part of the record), in the same transaction as the read; verifying it is
+not (a check must not change what it checks: it writes a checkpoint outside the database
+instead). A snapshot that retention erased comes back as None with `before_erased`/`after_erased`
+set, so a screen can say "erased" rather than show nothing; `verify` counts erased snapshots apart
+from breaks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import and_, select
 
-from bpa_provider import audit
+from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.rules.dates import local_day_start_utc, to_local
@@ -100,17 +103,39 @@ def query(
 
 
 @service
-def verify(db: Database, actor: Actor) -> audit.ChainReport:
-    """Recompute the whole hash chain; the first broken row, if any, and how many snapshots were
-    erased by retention (not a break: their digests still verify). The check is logged."""
+def verify(db: Database, actor: Actor, anchor: Path | None = None) -> audit.ChainReport:
+    """Recompute the whole hash chain, read-only: the first broken row, if any, and how many
+    snapshots were erased by retention (not a break: their digests still verify).
+
+    Not intact either: an empty log, a missing or disabled append-only trigger, snapshots erased
+    outside a retention run, and — given the `anchor` file (audit_anchor.py) — a log that no longer
+    matches a checkpoint. Nothing is written to the database it checks (verifying a backup must
+    not change it); an intact head is checkpointed in the anchor file instead."""
     require(actor, "audit.read", what="read the access log")
+    checkpoints = audit_anchor.read(anchor) if anchor is not None else []
+    with db.read() as s:
+        report = audit.verify_chain(s, checkpoints=checkpoints)
+        missing = audit.missing_guards(s)
+    if report.ok and missing:
+        report = replace(report, ok=False, reason="the append-only triggers are missing or disabled: "
+                                                  + ", ".join(missing))
+    if report.ok and anchor is not None:
+        audit_anchor.write(anchor, report.last_id, report.last_hash, report.rows)
+    return report
+
+
+def start_checkpoints(db: Database, anchor: Path) -> bool:
+    """Write the first checkpoint of a database that has none yet (`init`), once its chain is
+    verified; False when the file exists already or the chain does not verify (then `audit
+    --verify` says why). Not a service: `init` runs it as the server account."""
+    if anchor.exists():
+        return False
     with db.read() as s:
         report = audit.verify_chain(s)
-    outcome = "intact" if report.ok else f"BROKEN at row {report.broken_at}: {report.reason}"
-    outcome += f", {report.erased} snapshots erased by retention"
-    with db.write() as s:
-        audit.record(s, actor, "verify", "audit_event", summary=f"chain of {report.rows} rows {outcome}")
-    return report
+    if not report.ok:
+        return False
+    audit_anchor.write(anchor, report.last_id, report.last_hash, report.rows)
+    return True
 
 
 @service

@@ -13,13 +13,14 @@ damaged or foreign file never replaces a database. PostgreSQL is backed up with 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bpa_provider import audit
+from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
 from bpa_provider.errors import DatabaseUnavailable, ServiceError
 from bpa_provider.services.base import require, service
@@ -94,27 +95,81 @@ def _revision(con: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def remove_stale_copies(folder: Path, kinds: tuple[str, ...] = ("partial", "restore")) -> list[Path]:
+    """Delete the hidden scratch copies (`.NAME.partial-PID`, `.NAME.restore-PID` and their
+    journals) a killed backup or restore left in `folder`: full copies of personal data. Only
+    those whose process is gone; returns what was removed."""
+    pattern = re.compile(r"^\.(.+)\.(" + "|".join(kinds) + r")-(\d+)(-journal|-wal|-shm)?$")
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        m = pattern.match(path.name)
+        if m and int(m.group(3)) != os.getpid() and not _pid_alive(int(m.group(3))):
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+def _new_private_file(path: Path) -> None:
+    """An empty file with mode 0600 from the start (SQLite then writes into it, and gives its
+    journal the same mode): a copy of personal data is never readable by others, not even while
+    it is written or after the process is killed."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _head(con: sqlite3.Connection) -> tuple[int, str, int] | None:
+    """(last id, its hash, number of rows) of a database's access log; None when it is empty."""
+    row = con.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    return int(row[0]), str(row[1]), int(con.execute("SELECT count(*) FROM audit_event").fetchone()[0])
+
+
 @service
-def backup(db: Database, actor: Actor, target: Path, *, force: bool = False) -> BackupResult:
-    """Write a checked, self-contained copy of the live SQLite database to `target` (mode 0600)."""
+def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
+           anchor: Path | None = None) -> BackupResult:
+    """Write a checked, self-contained copy of the live SQLite database to `target` (mode 0600),
+    and checkpoint its access log's head in `anchor` (audit_anchor.py; by default the
+    database's own checkpoint file)."""
     require(actor, "backup.run", what="make backups")
     source = sqlite_path(db)
+    anchor = anchor if anchor is not None else audit_anchor.anchor_path(f"sqlite:///{source}")
     target = Path(target).expanduser().resolve()
     if target == source:
         raise FileRefused("the backup cannot be the database itself")
     _check_target(target, force, "")
+    remove_stale_copies(target.parent, ("partial",))
     tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
+    head = None
     try:
+        _new_private_file(tmp)
         with closing(sqlite3.connect(source, timeout=10)) as src, closing(sqlite3.connect(tmp)) as dst:
             src.execute("PRAGMA busy_timeout=10000")
             src.backup(dst)  # one step: one read transaction, a consistent snapshot
             dst.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
             check = _integrity(dst)
             revision = _revision(dst) or "?"
+            head = _head(dst) if check == "ok" else None
         if check != "ok":
             raise DatabaseUnavailable(f"the copy failed its integrity check ({check}); "
                                       "the database itself may be damaged: nothing was written")
-        os.chmod(tmp, 0o600)  # personal data: readable by the service account only
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -122,7 +177,10 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False) -> 
     except sqlite3.Error as exc:
         raise DatabaseUnavailable(f"the backup failed ({exc}); nothing was written") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        for suffix in ("", "-journal"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+    if head is not None:
+        audit_anchor.write(anchor, *head)
     size = target.stat().st_size
     with db.write() as s:
         audit.record(s, actor, "backup", "database", summary=f"backup written to {target} ({size} bytes, "
@@ -130,8 +188,10 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False) -> 
     return BackupResult(target, size, revision)
 
 
-def _check_copy(scratch: Path) -> tuple[str, int]:
-    """Integrity, known schema revision and an intact chain of the scratch copy."""
+def _check_copy(scratch: Path, anchor: Path) -> tuple[str, audit.ChainReport]:
+    """Integrity, known schema revision, an intact and non-empty chain matching the target's
+    checkpoints (those up to the backup's last row), and the append-only triggers of the scratch
+    copy (after it was migrated: a migration does not put back a dropped trigger)."""
     from db import migrate
     from db.engine import open_database
 
@@ -148,17 +208,22 @@ def _check_copy(scratch: Path) -> tuple[str, int]:
     db = open_database(str(scratch))
     try:
         with db.read() as s:
-            report = audit.verify_chain(s)
+            report = audit.verify_chain(s, checkpoints=audit_anchor.read(anchor), shorter_ok=True)
         if report.ok and revision != max(migrate.known_revisions()):
             # A backup from before the newest schema: the restored database is brought up to it
             # here, on the copy, so the app can open it and the restore can be logged in it.
             migrate.upgrade(db.engine)
+        with db.engine.connect() as c:
+            missing = audit.missing_guards(c)
     finally:
         db.dispose()
     if not report.ok:
-        raise FileRefused(f"the backup's access log is broken at row {report.broken_at} "
-                          f"({report.reason}): not restored")
-    return revision, report.rows
+        where = f" at row {report.broken_at}" if report.broken_at else ""
+        raise FileRefused(f"the backup's access log is broken{where} ({report.reason}): not restored")
+    if missing:
+        raise FileRefused("the backup's access log lost its append-only triggers (" + ", ".join(missing)
+                          + "): it was changed outside bpa-provider; not restored")
+    return revision, report
 
 
 def _copy_into(src_path: Path, target: Path, wait: float = 10.0) -> None:
@@ -181,8 +246,10 @@ def _move_aside(target: Path) -> Path:
     return aside
 
 
-def restore(source: Path, target: Path, *, force: bool = False, by: str = "") -> BackupResult:
-    """Check a backup and write it into the SQLite database at `target`.
+def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
+            anchor: Path | None = None) -> BackupResult:
+    """Check a backup and write it into the SQLite database at `target` (`anchor`: the target's
+    checkpoint file, by default beside it).
 
     Not a service: the target may be missing or damaged, so there may be no one to resolve as an
     actor. The authority is the server account that can write the database file (the CLI refuses
@@ -195,15 +262,19 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "") ->
     if source == target:
         raise FileRefused("the backup and the database are the same file")
     _check_target(target, force, " (stop the app and SSH logins first)")
+    anchor = anchor if anchor is not None else audit_anchor.anchor_path(f"sqlite:///{target}")
+    remove_stale_copies(target.parent, ("restore",))
     scratch = target.parent / f".{target.name}.restore-{os.getpid()}"
     try:
         try:
+            _new_private_file(scratch)
             with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
                     closing(sqlite3.connect(scratch)) as dst:
                 src.backup(dst)
         except sqlite3.DatabaseError as exc:
             raise FileRefused(f"the file is not a usable SQLite database ({exc}): not restored") from None
-        revision, rows = _check_copy(scratch)
+        revision, report = _check_copy(scratch, anchor)
+        rows = report.rows
         aside = None
         try:
             _copy_into(scratch, target)
@@ -220,6 +291,13 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "") ->
             Path(f"{scratch}{suffix}").unlink(missing_ok=True)
     os.chmod(target, 0o600)
     _record_restore(target, source, revision, rows, by, aside)
+    # The rows after the backup are gone on purpose: their checkpoints are set aside (kept), and
+    # the restored log's head, its restore row included, is the new checkpoint.
+    audit_anchor.set_aside_beyond(anchor, report.last_id)
+    with closing(sqlite3.connect(target)) as con:
+        head = _head(con)
+    if head is not None:
+        audit_anchor.write(anchor, *head)
     return BackupResult(target, target.stat().st_size, revision, rows)
 
 

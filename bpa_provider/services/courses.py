@@ -34,7 +34,7 @@ from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.onboarding import current_policy, mark_basic_course_done_in
-from bpa_provider.services.records import FieldSpec, lookup, parse_value
+from bpa_provider.services.records import FieldSpec, in_scope, lookup, parse_value
 from bpa_provider.services.transitions import check_version, get_for_change
 from db.engine import Database
 from db.models import (
@@ -626,6 +626,10 @@ def list_enrollments(
                 kind, pid, _ref, _name = resolve_person(s, person)
             except ValueError as exc:
                 raise NotFound(str(exc)) from None
+            if actor.is_scoped and not in_scope(s, actor, kind, s.get(Supervisor if kind == "supervisor"
+                                                                         else Assistant, pid)):
+                # The words for an unknown person: a supervisor cannot probe who exists elsewhere.
+                raise NotFound(_("no supervisor or assistant '{ref}'").format(ref=str(person).strip()))
             q = q.where(_person_filter(kind, pid))
         if actor.is_scoped:
             q = q.where(_in_scope_people(actor, date.today()))
@@ -638,7 +642,7 @@ def list_enrollments(
         expires = expiry_date(e.completed_on, c.validity_months) if e.status == "completed" and e.completed_on else None
         out.append(EnrollmentRow(
             id=e.id, session_id=e.session_id, course=c.name, starts_on=starts_on, person_kind=kind, person_ref=ref,
-            person_name=name, client_ref=cref or "", status=e.status, completed_on=e.completed_on,
+            person_name=name, client_ref=cref if cref and actor.may_see_client(e.client_id) else "", status=e.status, completed_on=e.completed_on,
             certificate_ref=e.certificate_ref, expires_on=expires, version=e.version))
     return out
 

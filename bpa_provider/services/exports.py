@@ -19,6 +19,7 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.ical import Event, calendar
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.records import in_scope
 from bpa_provider.services.roster import ShiftView, build_week, views
 from bpa_provider.services.worktime import client_infos, local_date, policy_or_default
 from bpa_provider.services.worked import staffed
@@ -48,7 +49,8 @@ def assistant_ics(db: Database, actor: Actor, assistant_id: int, first: date, la
     pol = policy_or_default(policy)
     with db.write() as s:
         person = s.get(Assistant, assistant_id)
-        if person is None:
+        if person is None or not in_scope(s, actor, "assistant", person):
+            # The same words for someone a supervisor may not know of: no probing for names.
             raise NotFound(N_("No assistant with id {id}"), id=assistant_id)
         lo = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
         hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
@@ -136,7 +138,7 @@ def week_roster_text(db: Database, actor: Actor, client_id: int, week_start: dat
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see this client's roster")
     with db.write() as s:
-        week = build_week(s, client_id, week_start, policy_or_default(policy))
+        week = build_week(s, client_id, week_start, policy_or_default(policy), actor=actor)
         audit.record(s, actor, "export", "roster", None, subject=week.client_ref,
                      summary=f"printable week from {format_date(week_start)}")
     return render_week(week)

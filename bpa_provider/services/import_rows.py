@@ -11,7 +11,7 @@ access log's last row id: every change in the application writes a log row in it
 so the same id at write time means the checks still hold.
 
 `write_plan` then inserts the rows with one multi-row INSERT, and one access-log row per record with
-one more (`audit.record_many`). When the log moved on in between, the caller checks again.
+one more (`audit.record_entries`). When the log moved on in between, the caller checks again.
 """
 
 from __future__ import annotations
@@ -351,7 +351,7 @@ def write_shifts(s: Session, actor: Actor, plan: Plan, source: str) -> None:
                  end_utc=sh.end_utc, kind=sh.kind, status=sh.status, active_minutes=sh.active_minutes,
                  note=sh.note, legal_basis=sh.legal_basis, version=1, created_at=stamp, updated_at=stamp)
             for sh in part])
-        audit.record_many(s, actor, "create", "shift", [
+        audit.record_entries(s, actor, "create", "shift", [
             audit.Entry(i, sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
             for i, sh in zip(ids, part)])
 
@@ -435,7 +435,7 @@ def write_reviews(s: Session, actor: Actor, plan: Plan, source: str) -> None:
                    version=1, created_at=stamp, updated_at=stamp) for r in plan.rows]
     ids = _bulk_insert(s, Review, values)
     where = f" ({source})" if source else ""
-    audit.record_many(s, actor, "create", "review", [
+    audit.record_entries(s, actor, "create", "review", [
         audit.Entry(i, r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
         for i, r in zip(ids, plan.rows)
     ])

@@ -412,7 +412,8 @@ def onboarding_steps(db: Database, actor: Actor, supervisor: int | str, today: d
     actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see onboardings"))
     with db.read() as s:
-        sup = _supervisor(s, supervisor)
+        # A supervisor asking about another supervisor gets the words for one that does not exist.
+        sup = lookup(s, Supervisor, supervisor, _("supervisor"), actor)
         q = (select(OnboardingStep, Client.ref).outerjoin(Client, Client.id == OnboardingStep.client_id)
              .where(OnboardingStep.supervisor_id == sup.id)
              .order_by(OnboardingStep.due_date, OnboardingStep.id))

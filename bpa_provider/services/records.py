@@ -53,6 +53,12 @@ class FieldSpec:
     create_only: bool = False
     hint: str = ""
     multiline: bool = False  # notes may hold line breaks; names and references may not
+    pattern: str | None = None  # a text value must match it whole (references: no path-like values)
+
+
+# References name records in file names (exports, handover packages) and on command lines: letters,
+# digits, '-' and '_', starting with a letter or digit — never `../../etc/passwd`.
+REF_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]*"
 
 
 @dataclass(frozen=True)
@@ -133,16 +139,24 @@ def check_text(raw: Any, field: str, max_len: int, *, multiline: bool = False, r
     return ""
 
 
+def _unknown(ref_kind: str, raw: Any) -> Invalid:
+    """The words for a reference or id that names no record (the same for one a supervisor may
+    not see: no probing for who exists at other clients)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return Invalid(N_("{id} is not the id of a known {kind}"), id=raw, kind=_kind_word(ref_kind))
+    return Invalid(N_("“{raw}” is not a known {kind}"), raw=str(raw).strip(), kind=_kind_word(ref_kind))
+
+
 def _lookup_ref(session: Session, ref_kind: str, raw: Any) -> int:
     model, column = REF_TARGETS[ref_kind]
     if isinstance(raw, int) and not isinstance(raw, bool):
         if session.get(model, raw) is None:
-            raise Invalid(N_("{id} is not the id of a known {kind}"), id=raw, kind=_kind_word(ref_kind))
+            raise _unknown(ref_kind, raw)
         return raw
     text = str(raw).strip()
     found = session.execute(select(model.id).where(getattr(model, column) == text)).scalar()
     if found is None:
-        raise Invalid(N_("“{raw}” is not a known {kind}"), raw=text, kind=_kind_word(ref_kind))
+        raise _unknown(ref_kind, raw)
     return int(found)
 
 
@@ -174,7 +188,10 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
         return "" if spec.kind in ("text", "choice") else None
     k = spec.kind
     if k == "text":
-        return clean_text(raw, spec)
+        text = clean_text(raw, spec)
+        if spec.pattern and not re.fullmatch(spec.pattern, text, flags=re.ASCII):
+            raise ValueError("may contain only letters, digits, '-' and '_', and starts with a letter or digit")
+        return text
     if k == "national_id":
         text = clean_text(raw, spec).replace(" ", "")
         if not text.replace("-", "").replace("+", "").isascii():
@@ -459,7 +476,8 @@ SPECS: dict[str, EntitySpec] = {
     "client": EntitySpec(
         "client", Client, "Client", "client",
         (
-            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free K-number"),
+            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free K-number",
+               pattern=REF_PATTERN),
             _T("name", "Name", required=True),
             _T("national_id", "National ID", "national_id", max_len=20),
             _T("birth_date", "Birth date", "date"),
@@ -594,12 +612,17 @@ def _subject(session: Session, spec: EntitySpec, obj: Any) -> str:
     return ""
 
 
-def lookup(session: Session, model: type, key: int | str, what: str) -> Any:
-    """A row by id or human reference (`K-0042`); NotFound naming what was not found."""
+def lookup(session: Session, model: type, key: int | str, what: str, actor: Actor | None = None) -> Any:
+    """A row by id or human reference (`K-0042`); NotFound naming what was not found. Given a
+    supervisor `actor` (scope filled in), a record outside their scope is not found either, in
+    the same words: they cannot probe who exists at other clients."""
     if isinstance(key, int) and not isinstance(key, bool):
         row = session.get(model, key)
     else:
         row = session.execute(select(model).where(model.ref == str(key).strip())).scalar()
+    kind = next((k for k, spec in SPECS.items() if spec.model is model), None)
+    if row is not None and actor is not None and kind is not None and not in_scope(session, actor, kind, row):
+        row = None
     if row is None:
         raise NotFound(N_("no {what} “{key}”"), what=Msg(what) if what in KIND_WORDS.values() else what, key=key)
     return row
@@ -741,6 +764,12 @@ def get(db: Database, actor: Actor, kind: str, record_id: int) -> Any:
         return _for_reader(actor, obj)
 
 
+def in_scope(session: Session, actor: Actor, kind: str, obj: Any) -> bool:
+    """Whether `actor` may know of this record at all (a supervisor: their clients, the assistants
+    working for them, themselves; everyone else: yes). `actor` has its scope filled in."""
+    return not actor.is_scoped or _in_scope(session, actor, SPECS[kind], obj)
+
+
 def _in_scope(session: Session, actor: Actor, spec: EntitySpec, obj: Any) -> bool:
     """Whether a supervisor may read this record: their clients, and assistants working for them."""
     if spec.client_field is not None:
@@ -767,12 +796,20 @@ def _for_reader(actor: Actor, obj: Any) -> Any:
 def find_id(db: Database, actor: Actor, kind: str, key: str | int) -> int:
     """Resolve a reference, name or id to the record's id (NotFound with a clear message)."""
     spec = SPECS[kind]
+    actor = scoped_actor(db, actor)
     require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=_kind_word(kind)))
+    raw = int(key) if str(key).isdigit() else key
     with db.read() as s:
         try:
-            return _lookup_ref(s, kind, int(key) if str(key).isdigit() else key)
+            found = _lookup_ref(s, kind, raw)
         except Invalid as exc:
             raise NotFound(exc.template, **exc.params) from None
+        if actor.is_scoped and not _in_scope(s, actor, spec, s.get(spec.model, found)):
+            # The words for a reference that does not exist: a supervisor cannot probe who
+            # exists at other clients.
+            hidden = _unknown(kind, raw)
+            raise NotFound(hidden.template, **hidden.params)
+        return found
 
 
 @dataclass(frozen=True)

@@ -292,8 +292,8 @@ def record_review(
     parts = _text(participants, "participants", _("Participants"), 500, errors)
     notes = _text(summary, "summary", _("Summary"), SUMMARY_MAX, errors)
     with db.write() as s:
-        asst = _lookup(s, Assistant, assistant, _("assistant"))
-        cl = _lookup(s, Client, client, _("client"))
+        asst = _lookup(s, Assistant, assistant, _("assistant"), actor)
+        cl = _lookup(s, Client, client, _("client"), actor)
         require(actor, "review.write", client_id=cl.id, what=_("record reviews"))
         if held is not None:
             started = assignment_starts(s, [(asst.id, cl.id)]).get((asst.id, cl.id))
@@ -393,9 +393,9 @@ def list_reviews(
         q = (select(Review, Assistant, Client).join(Assistant, Assistant.id == Review.assistant_id)
              .join(Client, Client.id == Review.client_id).order_by(Review.held_on.desc(), Review.id.desc()))
         if assistant is not None:
-            q = q.where(Review.assistant_id == _lookup(s, Assistant, assistant, _("assistant")).id)
+            q = q.where(Review.assistant_id == _lookup(s, Assistant, assistant, _("assistant"), actor).id)
         if client is not None:
-            q = q.where(Review.client_id == _lookup(s, Client, client, _("client")).id)
+            q = q.where(Review.client_id == _lookup(s, Client, client, _("client"), actor).id)
         if actor.is_scoped:
             q = q.where(Review.client_id.in_(sorted(actor.client_scope or ())))
         rows = list(s.execute(q))

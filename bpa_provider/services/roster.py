@@ -46,6 +46,7 @@ from bpa_provider.services.periods import (
 )
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worked import NOT_STAFFED
+from bpa_provider.services.scope_view import redact_in
 from bpa_provider.services.worktime import (
     ClientInfo, ShiftViolation, check_assistant_window, client_info, client_infos, live_shifts,
     local_date, local_range, policy_or_default, refuse_blocking, violations_by_shift,
@@ -213,9 +214,10 @@ def insert_shifts(s: Session, rows: list[dict[str, Any]]) -> list[Shift]:
     return [loaded[i] for i in ids]
 
 
-def run_checks(s: Session, shifts: Sequence[Shift], policy: Policy) -> list[Violation]:
+def run_checks(s: Session, shifts: Sequence[Shift], policy: Policy, actor: Actor | None = None) -> list[Violation]:
     """Check the assistants of `shifts`; refuse on a blocking violation involving one of them,
-    return the warnings that do."""
+    return the warnings that do — both in words `actor` may read (a supervisor learns nothing
+    about other clients' shifts: services/scope_view.py)."""
     ids = {sh.id for sh in shifts}
     spans: dict[int, tuple[datetime, datetime]] = {}
     for sh in shifts:
@@ -235,8 +237,9 @@ def run_checks(s: Session, shifts: Sequence[Shift], policy: Policy) -> list[Viol
         for v in check_assistant_window(s, aid, lo, hi, policy=policy):
             if ids & set(v.shift_ids):
                 found.setdefault((v.rule_id, v.shift_ids, v.detail), v)
-    refuse_blocking(found.values())
-    return list(found.values())
+    shown = redact_in(s, actor, found.values())
+    refuse_blocking(shown)
+    return shown
 
 
 def refuse_absent(s: Session, sh: Shift, policy: Policy) -> None:
@@ -317,7 +320,7 @@ def create_shift(db: Database, actor: Actor, client_id: int, assistant_id: int, 
                                      kind=k, legal_basis=basis, note=text, active_minutes=active_minutes,
                                      replaces_assistant_id=replaces_assistant_id)])
         _withdraw(s, actor, sh, info, f"shift #{sh.id} added")
-        warnings = run_checks(s, [sh], pol)
+        warnings = run_checks(s, [sh], pol, actor)
         audit.record(s, actor, "create", "shift", sh.id, subject=info.ref,
                      summary=_summary(sh, info, person.ref), after=sh)
         return SaveResult([sh], warnings)
@@ -390,7 +393,7 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         s.flush()
         if pay_changed:
             _withdraw(s, actor, sh, info, f"shift #{sh.id} changed", old_days)
-        warnings = run_checks(s, [sh], pol)
+        warnings = run_checks(s, [sh], pol, actor)
         if times_changed and sh.start_utc > now and sh.status == "planned":
             from bpa_provider.services import notify  # the new times, as an updated invitation
 
@@ -476,7 +479,7 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         sh.updated_at = utcnow()
         s.flush()
         _withdraw(s, actor, sh, info, f"shift #{sh.id} reassigned")
-        warnings = run_checks(s, [sh], pol)
+        warnings = run_checks(s, [sh], pol, actor)
         from bpa_provider.services import notify  # the outbox: told in the same transaction
 
         notify.tell_reassigned(s, sh, None if vacant else previous_id)
@@ -645,7 +648,7 @@ def _generate_and_check(s: Session, actor: Actor, p: RotaPattern, info: ClientIn
     gen = _regenerate(s, actor, p, info, first, last, now)
     p.generated_until = last if p.generated_until is None else max(p.generated_until, last)
     s.flush()
-    warnings = run_checks(s, [*gen.created, *gen.updated], pol)
+    warnings = run_checks(s, [*gen.created, *gen.updated], pol, actor)
     audit.record(s, actor, "generate", "rota_pattern", p.id, subject=info.ref,
                  summary=f"pattern #{p.id} to {format_date(last)}: {len(gen.created)} created, "
                          f"{len(gen.updated)} changed, {len(gen.removed)} removed, {len(gen.skipped)} skipped",
@@ -804,7 +807,7 @@ def copy_week(db: Database, actor: Actor, client_id: int, week_start: date, week
                 new_rows.append(dict(client_id=client_id, assistant_id=src.assistant_id, start_utc=a, end_utc=b,
                                      kind=src.kind, legal_basis=src.legal_basis, note=src.note))
         created = insert_shifts(s, new_rows)
-        warnings = run_checks(s, created, pol)
+        warnings = run_checks(s, created, pol, actor)
         audit.record(s, actor, "copy", "shift", None, subject=info.ref,
                      summary=f"week from {format_date(week_start)} copied to {weeks} week(s): {len(created)} shifts",
                      after={"created": [sh.id for sh in created], "skipped": skipped})
@@ -890,13 +893,14 @@ def views(s: Session, shifts: Sequence[Shift], infos: dict[int, ClientInfo],
 
 
 def build_week(s: Session, client_id: int, week_start: date, policy: Policy, *,
-               with_violations: bool = True) -> WeekView:
-    """The WeekView of a client, inside the caller's transaction (no permission check)."""
+               with_violations: bool = True, actor: Actor | None = None) -> WeekView:
+    """The WeekView of a client, inside the caller's transaction (no permission check; the
+    violations as `actor` may see them)."""
     info = client_info(s, client_id, policy)
     end = week_start + timedelta(days=7)
     lo, hi = local_range(week_start, end, info.tz)
     shifts = [sh for sh in live_shifts(s, lo, hi, client_id=client_id) if sh.start_utc >= lo]
-    found = violations_by_shift(s, shifts, lo, hi, policy) if with_violations else None
+    found = violations_by_shift(s, shifts, lo, hi, policy, actor) if with_violations else None
     shown = views(s, shifts, {client_id: info}, found)
     names = public_holidays(info.country, {week_start.year, end.year})
     days = tuple(DayView(week_start + timedelta(days=i), names.get(week_start + timedelta(days=i)))
@@ -913,7 +917,8 @@ def client_week(db: Database, actor: Actor, client_id: int, week_start: date, *,
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see this client's roster")
     with db.read() as s:
-        return build_week(s, client_id, week_start, policy_or_default(policy), with_violations=with_violations)
+        return build_week(s, client_id, week_start, policy_or_default(policy), with_violations=with_violations,
+                          actor=actor)
 
 
 @service

@@ -26,12 +26,18 @@ from db.models import SshKey, Supervisor, User
 from db.types import utcnow
 
 
+def fold(login: str) -> str:
+    """A login as stored and looked up: trimmed and lower-case (logins are ASCII), so `KARI` and
+    `kari` are one user — two would be two people to the app but one to anyone reading a log."""
+    return login.strip().lower()
+
+
 def ensure_first_admin(db: Database, login: str) -> User | None:
     """Create `login` as admin when there are no users yet (the first `init`)."""
     with db.write() as s:
         if s.execute(select(func.count()).select_from(User)).scalar_one():
             return None
-        user = User(login=login, name=login, role="admin")
+        user = User(login=fold(login), name=login, role="admin")
         s.add(user)
         s.flush()
         audit.record(s, SYSTEM, "create", "user", user.id, summary=f"first admin {login}", after=user)
@@ -41,7 +47,14 @@ def ensure_first_admin(db: Database, login: str) -> User | None:
 def resolve_actor(db: Database, login: str, connection: str = "", impersonated_by: str = "") -> Actor:
     """The Actor for a login; UnknownUser when there is no such user or it is disabled."""
     with db.read() as s:
-        user = s.execute(select(User).where(User.login == login)).scalar_one_or_none()
+        user = s.execute(select(User).where(User.login == fold(login))).scalar_one_or_none()
+    if user is None and not connection and not impersonated_by and ensure_first_admin(db, login):
+        # An `init` killed after the migration and before its first admin: on the server (never
+        # over SSH, never for someone impersonated) the first person to run a command on a
+        # database without any user becomes its admin — what `init` would have done, logged
+        # the same way. With users already there, "unknown user" stays the answer.
+        with db.read() as s:
+            user = s.execute(select(User).where(User.login == fold(login))).scalar_one_or_none()
     if user is None:
         raise UnknownUser(N_("unknown user '{login}'"), login=login)
     if user.disabled:
@@ -57,7 +70,7 @@ def resolve_actor(db: Database, login: str, connection: str = "", impersonated_b
 def add_user(db: Database, actor: Actor, login: str, role: str, supervisor_ref: str | None = None, name: str = "") -> User:
     """Add a user with a role; a supervisor user is linked to their supervisor record."""
     require(actor, "users.admin", what="manage users")
-    login = (login or "").strip()
+    login = fold(login or "")
     # The name goes into an SSH forced command (`--as NAME`): plain ASCII, starting with a letter or
     # digit, so it can never be read as an option or need quoting.
     if (not login or len(login) > 64 or not login.isascii() or not login[0].isalnum()
@@ -95,7 +108,7 @@ def set_disabled(db: Database, actor: Actor, login: str, disabled: bool = True, 
     """
     require(actor, "users.admin", what="manage users")
     with db.write() as s:
-        user = s.execute(select(User).where(User.login == login)).scalar_one_or_none()
+        user = s.execute(select(User).where(User.login == fold(login))).scalar_one_or_none()
         if user is None:
             raise NotFound(N_("no user '{login}'"), login=login)
         if disabled and actor.user_id is not None and user.id == actor.user_id:
@@ -152,7 +165,7 @@ class KeyRow:
 
 
 def _user(session: Session, login: str) -> User:
-    user = session.execute(select(User).where(User.login == login)).scalar_one_or_none()
+    user = session.execute(select(User).where(User.login == fold(login))).scalar_one_or_none()
     if user is None:
         raise NotFound(N_("no user '{login}'"), login=login)
     return user
@@ -251,7 +264,7 @@ def list_keys(db: Database, actor: Actor, login: str | None = None, *, include_r
     require(actor, "users.admin", what="manage users")
     q = select(User.login, SshKey).join(User, User.id == SshKey.user_id).order_by(User.login, SshKey.id)
     if login:
-        q = q.where(User.login == login)
+        q = q.where(User.login == fold(login))
     if not include_removed:
         q = q.where(SshKey.removed_at.is_(None))
     with db.read() as s:

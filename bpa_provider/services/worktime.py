@@ -39,6 +39,7 @@ from bpa_provider.rules.worktime_ch10 import needs_history
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worked import staffed
+from bpa_provider.services.scope_view import redact
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, Municipality,
@@ -475,10 +476,11 @@ def view(v: Violation, acks: dict[tuple[int, str], RuleAck]) -> ShiftViolation:
 
 
 def violations_by_shift(s: Session, shifts: list[Shift], lo: datetime, hi: datetime,
-                        policy: Policy) -> dict[int, list[ShiftViolation]]:
-    """Per shift (of `shifts`), the violations that involve it."""
+                        policy: Policy, actor: Actor | None = None) -> dict[int, list[ShiftViolation]]:
+    """Per shift (of `shifts`), the violations that involve it (as `actor` may see them)."""
     result: dict[int, list[ShiftViolation]] = {sh.id: [] for sh in shifts}
-    found, _loaded = violations_involving(s, shifts, policy)
+    found, loaded = violations_involving(s, shifts, policy)
+    found = redact(actor, found, {i: sh.client_id for i, sh in loaded.items()})
     acks = ack_map(s, {i for v in found for i in v.shift_ids})
     for v in found:
         shown = view(v, acks)
@@ -502,7 +504,7 @@ def violations_for_client_week(db: Database, actor: Actor, client_id: int, week_
         info = client_info(s, client_id, pol)
         lo, hi = local_range(week_start, week_start + timedelta(days=7), info.tz)
         shifts = live_shifts(s, lo, hi, client_id=client_id)
-        return violations_by_shift(s, shifts, lo, hi, pol)
+        return violations_by_shift(s, shifts, lo, hi, pol, actor)
 
 
 def local_range(first: date, last_exclusive: date, tz: str) -> tuple[datetime, datetime]:
@@ -689,6 +691,7 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
         chosen = [sh for sh in candidates
                   if date_from <= local_date(sh.start_utc, infos[sh.client_id].tz) <= date_to]
         found, shifts = violations_involving(s, chosen, pol, everyone=not actor.is_scoped)
+        found = redact(actor, found, {i: sh.client_id for i, sh in shifts.items()})
         chosen_ids = {sh.id for sh in chosen}
         ids = {i for v in found for i in v.shift_ids}
         infos.update(client_infos(s, {shifts[i].client_id for i in ids} - infos.keys(), pol))
@@ -697,8 +700,6 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
         out = []
         for v in found:
             vs = [shifts[i] for i in v.shift_ids]
-            if actor.is_scoped and not any(actor.may_see_client(sh.client_id) for sh in vs):
-                continue
             owner = next((sh for sh in vs if sh.id in chosen_ids), vs[0])
             person = people.get(owner.assistant_id)
             out.append(Finding(

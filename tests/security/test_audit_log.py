@@ -121,6 +121,13 @@ def test_cli_audit_subject_csv_and_verify_exit_codes(sqlite_db, admin, capsys):
     assert main(["--db", path, "audit", "--verify", "--format", "csv"]) == 1
     out = capsys.readouterr().out
     assert "BROKEN at row 4" in out and "\n4," in out
+    # Every other command refuses a database whose log lost a trigger (exit 1, one line).
+    assert main(["--db", path, "audit", "--subject", "K-0002"]) == 1
+    err = capsys.readouterr().err
+    assert "audit_event_no_delete" in err and len(err.strip().splitlines()) == 1
+    with sqlite_db.write() as s:
+        s.execute(text("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+                       "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"))
     assert main(["--db", path, "audit", "--from", "31.02.2026"]) == 2
     assert "--from" in capsys.readouterr().err
 

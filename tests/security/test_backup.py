@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 import random
 import shutil
 import sqlite3
@@ -185,6 +186,18 @@ def test_a_backup_from_an_older_schema_is_restored_and_brought_up_to_date(tmp_pa
                     "notice_months, approved, rule_profile, created_at, updated_at, version) VALUES "
                     "('Hamar', 'NO', 'Europe/Oslo', '', '', 3, 1, 'NO', '2026-01-01 00:00:00', "
                     "'2026-01-01 00:00:00', 1)")
+        # An access log of one row as the app at 0002 wrote it (an empty log is refused).
+        from types import SimpleNamespace
+
+        from bpa_provider import audit
+
+        at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        ev = SimpleNamespace(at=at, actor="admin", role="admin", action="create", entity="municipality",
+                             entity_id=1, subject="", summary="created", before=None, after=None,
+                             connection="", hash_format=audit.FORMAT_TEXT)
+        con.execute("INSERT INTO audit_event (at, actor, role, action, entity, entity_id, subject, summary, "
+                    "connection, prev_hash, hash) VALUES ('2026-01-01 00:00:00.000000', 'admin', 'admin', "
+                    "'create', 'municipality', 1, '', 'created', '', '', ?)", (audit._row_hash("", ev),))
     target = tmp_path / "restored.sqlite3"
     result = backup.restore(old, target, by="operator1")
     assert result.revision == "0002"

@@ -165,6 +165,8 @@ _OWN_RULE: dict[tuple[str, str], dict[str, Any]] = {
                                "normalize": lambda text: ",".join(p.strip() for p in text.split(",") if p.strip())},
     # Letters, digits, '.', '_', '-' (services/employee_numbers.py): most free text is refused.
     ("employment", "employee_number"): {"extra": ("1001", " A-17 ", "emp_2.b")},
+    # References have a pattern (letters, digits, '-', '_'): other valid text is refused by it.
+    ("client", "ref"): {"extra": ("K-9001", " oslo_17 ")},
 }
 
 

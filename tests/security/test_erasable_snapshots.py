@@ -141,8 +141,8 @@ def test_changing_a_snapshot_behind_the_app_is_found(db, admin, statement, reaso
             salt = s.get(AuditEvent, target).snapshot_salt
         params["digest"] = audit.snapshot_digest(salt, "{}")  # as if whoever did it knew the salt
     _behind_the_app(db, statement, **params)
-    if reason is None:  # the erasure itself is fine; now put a snapshot back
-        assert audit_log.verify(db, AUDITOR).ok
+    if reason is None:  # the erasure keeps the chain, but no retention run made it; now put a snapshot back
+        assert audit_log.verify(db, AUDITOR).reason == "2 snapshots erased outside a retention run"
         _behind_the_app(db, """UPDATE audit_event SET "after" = '{"name": "Ola Nordmann"}' WHERE id = :id""",
                         id=target)
         reason = "a snapshot does not match its digest"
@@ -178,11 +178,13 @@ def test_the_database_refuses_every_change_but_erasing_snapshots(db, admin, chan
     with db.read() as s:
         assert s.execute(text("SELECT count(*) FROM audit_event")).scalar() == rows_before
     assert audit_log.verify(db, AUDITOR).ok
-    # The one permitted change goes through, and is an erasure, not a break.
+    # The one permitted change goes through: the chain holds, but no retention run accounts for
+    # the erasure, and verify says so.
     with db.write() as s:
         s.execute(text(f"UPDATE audit_event SET {ERASE} WHERE id = :id"), {"id": target})
     report = audit_log.verify(db, AUDITOR)
-    assert (report.ok, report.erased) == (True, 2)
+    assert (report.ok, report.erased, report.broken_at) == (False, 2, None)
+    assert report.reason == "2 snapshots erased outside a retention run"
 
 
 def _old_hash(prev: str, at: datetime, actor: str, action: str, entity: str, entity_id: int | None,

@@ -80,6 +80,22 @@ def test_key_line_has_forced_command_python_isolated_and_baked_settings(keys):
         sshkeys.forced_command("coord", {"BPA_CONFIG": "/a\nb"})
 
 
+def test_a_clients_own_settings_never_reach_the_forced_command(tmp_path):
+    """With `AcceptEnv *`, sshd puts the client's variables in the environment before it runs the
+    forced command through the account's shell: every BPA_* setting is decided by the line."""
+    import subprocess
+
+    probe = tmp_path / "probe"
+    probe.write_text("#!/bin/sh\nprintf '%s|%s|%s' \"$BPA_CONFIG\" \"$BPA_DATABASE_URL\" \"$BPA_AUTHORIZED_KEYS\"\n")
+    probe.chmod(0o700)
+    client = {"BPA_CONFIG": "/tmp/evil.toml", "BPA_DATABASE_URL": "/tmp/evil.sqlite3",
+              "BPA_AUTHORIZED_KEYS": "/tmp/evil_keys", "PATH": "/usr/bin:/bin"}
+    for baked, expected in (({}, "||"), ({"BPA_CONFIG": "/etc/bpa.toml"}, "/etc/bpa.toml||")):
+        command = sshkeys.forced_command("kari", baked, python=str(probe))
+        seen = subprocess.run(["/bin/sh", "-c", command], env=client, capture_output=True, text=True, check=True)
+        assert seen.stdout == expected
+
+
 def test_add_remove_and_disable_maintain_table_and_file(db, admin, keys, private_keys_file):
     _users(db, admin)
     k1 = users.add_key(db, admin, "coord", keys["k1"].read_text())

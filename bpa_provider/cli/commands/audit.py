@@ -1,7 +1,8 @@
 """`bpa-provider audit`: read the access log, or `--verify` its hash chain.
 
 "Who looked at my data?" is `bpa-provider audit --subject K-0001`. With `--verify` the exit code
-is 0 when the chain is intact and 1 when it is broken; the broken row is printed. Snapshots that
+is 0 when the chain is intact and 1 when it is broken; the broken row is printed. The check writes
+nothing to the database; an intact head is checkpointed in the anchor file (audit_anchor.py). Snapshots that
 retention erased are counted on a line of their own: an erasure is not a break.
 """
 
@@ -28,23 +29,64 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import audit_log
 
-    db, actor = ctx.database(), ctx.actor()
     if args.verify:
-        report = audit_log.verify(db, actor)
+        from bpa_provider.audit_anchor import anchor_path
+
+        db, actor = _for_verify(ctx)
+        anchor = anchor_path(ctx.db_url or _default_url())
+        # Checkpoints are started by `init` and `backup` for the database itself: verifying a
+        # copy elsewhere (a backup) must not start a checkpoint file of its own beside it.
+        report = audit_log.verify(db, actor, anchor if anchor.exists() else None)
+        if not anchor.exists():
+            ctx.out.write(f"No checkpoint file yet ({anchor}): 'bpa-provider init' or the next backup starts it.\n")
         # Always printed, so a nightly check can read the count; up to the break when broken.
         erased = f"Snapshots erased by retention: {report.erased} (not a break: their digests are kept).\n"
         if report.ok:
-            ctx.out.write(f"Access log intact: {report.rows} rows, every hash matches.\n{erased}")
+            ctx.out.write(f"Access log intact: {report.rows} rows, every hash matches, "
+                          f"{report.checkpoints} checkpoints match.\n{erased}")
             return 0
-        ctx.out.write(f"Access log BROKEN at row {report.broken_at}: {report.reason} "
+        where = f" at row {report.broken_at}" if report.broken_at else ""
+        ctx.out.write(f"Access log BROKEN{where}: {report.reason} "
                       f"({report.rows} rows before it are intact).\n{erased}")
         broken = audit_log.row(db, actor, report.broken_at) if report.broken_at else None
         if broken is not None:
             ctx.emit([broken.as_dict()], args.format, audit_log.COLUMNS)
         return 1
+    db, actor = ctx.database(), ctx.actor()
     rows = audit_log.query(
         db, actor, user=args.user, subject=args.subject, since=date_arg(args.since, "--from"),
         until=date_arg(args.until, "--to"), action=args.action, limit=args.limit,
     )
     ctx.emit([r.as_dict() for r in rows], args.format, audit_log.COLUMNS)
     return 0
+
+
+def _default_url() -> str:
+    from db.engine import default_url
+
+    return default_url()
+
+
+def _for_verify(ctx):  # noqa: ANN001, ANN202
+    """The database and actor for `--verify`, changing nothing in a SQLite file: the actor is read
+    with the driver alone (db/peek.py) and the chain through a read-only connection without the
+    app's PRAGMAs (which would switch a backup's journal to WAL). Anything unusual — an
+    impersonation, an old schema, a trigger gone — takes the ordinary way, which says what is
+    wrong (a missing trigger is then reported by the check itself)."""
+    import os
+    import sqlite3
+
+    from bpa_provider.identity import early_actor
+    from db.engine import Database, sqlite_file
+
+    url = ctx.db_url or _default_url()
+    path = sqlite_file(url)
+    actor = early_actor(url, ctx.as_user) if path is not None and os.path.isfile(path) else None
+    if actor is None:
+        return ctx.database(check_guards=False), ctx.actor()
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine("sqlite://", poolclass=NullPool, creator=lambda: sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, check_same_thread=False))
+    return Database(engine), actor

@@ -1,7 +1,7 @@
 """assistants' absence in one model
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06
 
 Sweden's `sick_period` becomes `absence` (docs/absence.md): every kind of absence of an assistant
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
