@@ -20,13 +20,16 @@ The file:
     client_years = 5
 
 A new group of settings is a frozen dataclass of plain values (int, float, bool, str, tuple of
-ints) added to `SECTIONS` with its environment prefix, and a field of `Settings`.
+ints): its defaults go into `SECTIONS` under the table's name with the prefix of its variables
+(`"retention": (RetentionPolicy(), "BPA_RETENTION_", 100)`), and a field of the same name into
+`Settings`; reading, checking and the list of known variables follow from that entry. Tables of
+wage-type codes (`[wage_types]`, `[paxml_codes]`) are read by `_codes`, which also checks each
+code's form.
 Variables of the test suite (`BPA_TEST_*`) are not settings and are left alone.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -184,16 +187,19 @@ class ConfigError(ServiceError, ValueError):
     exit_code = 2
 
 
-# Tables of the file -> (their dataclass, the prefix of their environment variables, the largest
-# whole number allowed). Top-level keys and variables that are not in a table are listed below.
-SECTIONS: dict[str, tuple[type, str, int]] = {
-    "policy": (Policy, "BPA_", 10_000),
-    "retention": (RetentionPolicy, "BPA_RETENTION_", 100),
+# Tables of the file -> (their defaults, the prefix of their environment variables, the largest
+# whole number allowed). Each is also a field of Settings. Top-level keys and variables that are
+# not in a table are listed below.
+SECTIONS: dict[str, tuple[Any, str, int]] = {
+    "policy": (Policy(), "BPA_", 10_000),
+    "retention": (RetentionPolicy(), "BPA_RETENTION_", 100),
 }
 _TOP_LEVEL = ("database_url", "lang", "provider_name", "smtp_url", "mail_from")
 # Tables of wage-type codes (WageTypes) -> the prefix of their variables (BPA_WAGE_TYPE_NIGHT).
 _CODE_TABLES = {"wage_types": "WAGE_TYPE", "paxml_codes": "PAXML_CODE"}
-# Read elsewhere, but settings all the same (sshkeys.py, the config path itself).
+# Read elsewhere, but settings all the same: the config path itself, the authorized_keys file
+# (sshkeys.py), the data folder (signing keys of handover packages), the access log's anchor
+# (checkpoint file and syslog copy, audit_anchor.py).
 _ENV_ONLY = ("BPA_CONFIG", "BPA_AUTHORIZED_KEYS", "BPA_DATA_DIR", "BPA_AUDIT_ANCHOR", "BPA_AUDIT_SYSLOG")
 _ENV_IGNORED_PREFIX = "BPA_TEST_"
 _LANGUAGE_CODES = {"nb": "nb", "no": "nb", "nn": "nb", "en": "en", "sv": "sv"}
@@ -212,6 +218,8 @@ def _shown(raw: object) -> str:
 
 
 def _close(name: str, known: list[str]) -> str:
+    import difflib  # only when a key is wrong: every start reads the settings
+
     match = difflib.get_close_matches(name, known, n=1)
     return match[0] if match else ""
 
@@ -295,17 +303,16 @@ def _read_file(path: Path) -> dict[str, Any]:
 
 
 def _section(name: str, data: Mapping[str, Any], env: Mapping[str, str], file: str) -> Any:
-    cls, prefix, largest = SECTIONS[name]
+    defaults, prefix, largest = SECTIONS[name]
     table = data.get(name, {})
     if not isinstance(table, dict):
         raise ConfigError(N_("{where}: must be a table ([{name}])"), where=f"{file}: {name}", name=name)
-    names = [f.name for f in fields(cls)]
+    names = [f.name for f in fields(defaults)]
     for key in table:
         if key not in names:
             raise _unknown(f"{file}: [{name}]", key, names)
-    defaults = cls()
     updates = {}
-    for f in fields(cls):
+    for f in fields(defaults):
         var = f"{prefix}{f.name.upper()}"
         if var in env:
             updates[f.name] = _coerce(getattr(defaults, f.name), env[var], var, largest)
@@ -316,8 +323,8 @@ def _section(name: str, data: Mapping[str, Any], env: Mapping[str, str], file: s
 
 def _known_variables() -> set[str]:
     known = set(_ENV_ONLY) | {f"BPA_{k.upper()}" for k in _TOP_LEVEL}
-    for cls, prefix, _largest in SECTIONS.values():
-        known |= {f"{prefix}{f.name.upper()}" for f in fields(cls)}
+    for defaults, prefix, _largest in SECTIONS.values():
+        known |= {f"{prefix}{f.name.upper()}" for f in fields(defaults)}
     for prefix in _CODE_TABLES.values():
         known |= {f"BPA_{prefix}_{kind.upper()}" for kind in WAGE_KINDS}
     return known
@@ -375,8 +382,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         provider_name=top.get("provider_name") or "bpa-provider",
         smtp_url=top.get("smtp_url"),
         mail_from=top.get("mail_from") or "",
-        policy=_section("policy", data, env, file),
-        retention=_section("retention", data, env, file),
+        **{name: _section(name, data, env, file) for name in SECTIONS},
         wage_types=_codes(WageTypes(), data.get("wage_types"), env, "WAGE_TYPE", "wage_types", file),
         paxml_codes=_codes(PAXML_CODES, data.get("paxml_codes"), env, "PAXML_CODE", "paxml_codes", file),
     )

@@ -46,12 +46,15 @@ def describe(target: str) -> str:
     return _("standard output") if is_stdio(target) else str(target)
 
 
-def check_target(target: str | os.PathLike[str]) -> Path:
+def check_target(target: str | os.PathLike[str], *, remote: bool = False) -> Path:
     """Refuse, before any work is done, a file that cannot be written: its folder is missing, or
-    it names a folder. `-` passes (standard output)."""
+    it names a folder; or any file at all under an SSH forced command (`remote`), where a path
+    names the server's files — the second lock behind `cli.server_paths`. `-` passes."""
     path = Path(target)
     if is_stdio(target):
         return path
+    if remote:
+        raise CliError(_("over SSH a command cannot write files on the server; use '--out -'"), exit_code=1)
     if not path.parent.is_dir():
         raise CliError(_("the folder {path} does not exist").format(path=path.parent))
     if path.is_dir():
@@ -61,17 +64,17 @@ def check_target(target: str | os.PathLike[str]) -> Path:
 
 @contextlib.contextmanager
 def open_output(target: str | os.PathLike[str], *, binary: bool = False, encoding: str = "utf-8",
-                newline: str | None = None, stdout: Any = None) -> Iterator[IO[Any]]:
+                newline: str | None = None, stdout: Any = None, remote: bool = False) -> Iterator[IO[Any]]:
     """A stream to write one export to: standard output for `-`, else a new file (mode 0600).
 
     The file appears under its name only when the `with` block ends without an exception; a
     CliError (exit 2, one line) names a missing folder, a folder given as the file, or a write that
-    failed. `stdout` replaces sys.stdout (a Context's `out`)."""
+    failed. `stdout` replaces sys.stdout (a Context's `out`); `remote` (a Context's) refuses files."""
     if is_stdio(target):
         with _stdout(stdout if stdout is not None else sys.stdout, binary, encoding, newline) as fh:
             yield fh
         return
-    path = check_target(target)
+    path = check_target(target, remote=remote)
     try:
         # mkstemp creates the file with mode 0600 whatever the umask: no moment where others may read it.
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

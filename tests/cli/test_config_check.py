@@ -114,3 +114,16 @@ def test_a_real_process_shows_no_traceback(tmp_path):
                        env=env, timeout=60)
     assert p.returncode == 2 and p.stdout == ""
     assert p.stderr.count("\n") == 1 and "notice_months" in p.stderr
+
+
+def test_every_table_is_a_field_of_settings():
+    """A table added to SECTIONS is read into the Settings field of the same name."""
+    from dataclasses import fields
+
+    from bpa_provider.config import SECTIONS, Settings
+
+    names = {f.name for f in fields(Settings)}
+    assert set(SECTIONS) <= names
+    s = load_settings(Path("/nonexistent"), {})
+    for name, (defaults, _prefix, _largest) in SECTIONS.items():
+        assert getattr(s, name) == defaults

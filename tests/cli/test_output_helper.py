@@ -79,3 +79,14 @@ def test_a_reader_that_went_away_is_an_error_in_the_block_and_stdout_stays_usabl
     with pytest.raises(BrokenPipeError):
         _write("-", out)
     assert not out.closed and not out.buffer.closed
+
+
+def test_under_the_forced_command_no_file_is_written_even_if_a_check_was_missed(tmp_path):
+    """The second lock: a Context marked remote refuses any path (exit 1), and `-` still works."""
+    target = tmp_path / "x.csv"
+    with pytest.raises(CliError, match="over SSH") as exc:
+        _write(target, remote=True)
+    assert exc.value.exit_code == 1 and not target.exists()
+    out = FakeStdout()
+    _write("-", out, remote=True)
+    assert out.buffer.getvalue().startswith(b"ref;name")

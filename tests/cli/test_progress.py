@@ -92,3 +92,25 @@ def test_never_with_format_json(slow_retention, monkeypatch, capsys):
     assert json.loads(capsys.readouterr().out) == []
     assert "retention period;" in term.getvalue()  # the summary, and nothing else
     assert "\r" not in term.getvalue()
+
+
+def test_import_shows_progress_on_a_terminal(monkeypatch, tmp_path, capsys):
+    from pathlib import Path
+
+    from bpa_provider.services import importer
+
+    path = tmp_path / "bpa.sqlite3"
+    assert main(["--db", str(path), "init"]) == 0
+    real = importer.import_csv
+
+    def slow(*args, **kwargs):  # noqa: ANN002, ANN003
+        time.sleep(1.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "import_csv", slow)
+    term = Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    data = Path(__file__).resolve().parent.parent / "data" / "import" / "municipalities.csv"
+    assert main(["--db", str(path), "import", "municipalities", str(data)]) == 0
+    assert "Importing municipalities" in term.getvalue() and term.getvalue().endswith("\r\x1b[K")
+    assert "Imported" in capsys.readouterr().out

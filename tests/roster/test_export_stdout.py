@@ -51,7 +51,6 @@ def test_payroll_to_standard_output_creates_no_file_and_locks_the_month(cli):
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["assistant_ref"] for r in rows} == {"A-0001", "A-0002"}
-    assert "\r\n" in out  # the bytes a file would hold (csv's line ends), not re-translated
     assert "locked" in err and "standard output" in err  # the summary is not inside the CSV
     assert "locked" not in out
     assert list(cli.cwd.iterdir()) == []

@@ -1,8 +1,9 @@
 """Files in and out through a real `ssh` login with the forced command: the coordinator on a laptop
-pipes payroll, a week roster and a calendar out (`--out -`) and nothing is created on the server.
+pipes payroll, a week roster and a calendar out (`--out -`), a CSV in (`import KIND -`), and nothing
+is created on the server.
 
-Legs owned by other slices belong in `LEGS_OUT` / `LEGS_IN` below (same shape): the handover
-package out (`export handover ID --out -`) and a CSV in (`import clients - < klienter.csv`).
+Further legs belong in `LEGS_OUT` / `LEGS_IN` below (same shape): the handover package out
+(`export handover ID --out -`) and in (`import handover -`).
 
 The forced command runs this checkout's code: the key lines name a small wrapper around the
 interpreter that puts the checkout first on the path (`python -I` would otherwise import whatever
@@ -65,8 +66,14 @@ LEGS_OUT = [
     Leg("calendar", ("export", "calendar", "--from", "2026-05-01", "--out", "-"), _calendar),
     # handover slice: Leg("handover package", ("export", "handover", "1", "--out", "-"), _handover_json),
 ]
+def _imported(out: str, err: str) -> None:
+    assert "Imported 2 municipalities from standard input" in out and err == ""
+
+
 LEGS_IN: list[Leg] = [
-    # imports slice: Leg("clients CSV", ("import", "clients", "-"), _imported, stdin="ref;name;…\n"),
+    # A sheet saved by Excel as "CSV (semikolondelt)": semicolons, Norwegian letters.
+    Leg("municipalities CSV", ("import", "municipalities", "-"), _imported,
+        stdin="name;country;notice_months;unit\nLillehammer;no;3;Tildelingskontoret\nØyer;no;3;\n"),
 ]
 
 
@@ -133,20 +140,29 @@ def _visible(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir() if not p.name.startswith(".")}
 
 
-def test_files_travel_through_the_pipe_and_nothing_lands_on_the_server(server):
-    home_before, dir_before = _visible(HOME), _visible(server.dir)
+@pytest.fixture(scope="module")
+def approved(server):
+    """The coordinator approves May over SSH, as payroll needs."""
     r = _ssh(server, "roster", "approve", "K-0001", "--month", "2026-05")
     assert r.returncode == 0, r.stderr
-    for leg in [*LEGS_OUT, *LEGS_IN]:
-        r = _ssh(server, *leg.command, stdin=leg.stdin)
-        assert r.returncode == 0, f"{leg.name}: {r.stderr}"
-        leg.check(r.stdout, r.stderr)
+    return server
+
+
+@pytest.mark.parametrize("leg", [*LEGS_OUT, *LEGS_IN], ids=lambda leg: leg.name)
+def test_files_travel_through_the_pipe_and_nothing_lands_on_the_server(approved, leg):
+    home_before, dir_before = _visible(HOME), _visible(approved.dir)
+    r = _ssh(approved, *leg.command, stdin=leg.stdin)
+    assert r.returncode == 0, f"{leg.name}: {r.stderr}"
+    leg.check(r.stdout, r.stderr)
     assert not (HOME / "-").exists()
     assert _visible(HOME) - home_before == set()
-    assert _visible(server.dir) - dir_before <= {"bpa.sqlite3-wal", "bpa.sqlite3-shm"}
-    # The payroll month is exported and locked, as with a file.
-    r = _ssh(server, "export", "payroll", "--month", "2026-05", "--check")
-    assert r.returncode == 2
+    assert _visible(approved.dir) - dir_before <= {"bpa.sqlite3-wal", "bpa.sqlite3-shm"}
+
+
+def test_payroll_piped_out_locked_the_month(approved):
+    _ssh(approved, "export", "payroll", "--month", "2026-05", "--out", "-")  # whether or not the leg ran first
+    r = _ssh(approved, "export", "payroll", "--month", "2026-05", "--check")
+    assert r.returncode == 2  # blocked: exported and locked
 
 
 def test_a_file_name_over_ssh_is_refused_logged_and_not_written(server):

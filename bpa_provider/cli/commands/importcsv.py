@@ -35,10 +35,12 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.errors import ValidationError
     from bpa_provider.services.csvfile import UTF8
     from bpa_provider.services.importer import import_csv
+    from bpa_provider.progress import progress
 
     shown = _("standard input") if args.file == "-" else args.file
     try:
-        result = import_csv(ctx.database(), ctx.actor(), args.kind, args.file)
+        with progress(_("Importing {kind}").format(kind=args.kind)):
+            result = import_csv(ctx.database(), ctx.actor(), args.kind, args.file)
     except ValidationError as exc:
         if len(exc.errors) == 1 and exc.errors[0].row is None and not exc.errors[0].field:
             raise  # about the whole file (too large, unreadable): one line, as every refusal

@@ -37,7 +37,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
     except ValueError as exc:
         raise CliError(str(exc)) from None
     end = start + timedelta(days=args.days)
-    check_target(args.out)
+    check_target(args.out, remote=ctx.remote)
     db, actor = ctx.database(), ctx.actor()
     events = []
     for cs in list_sessions(db, actor, from_date=start, to_date=end):
@@ -56,7 +56,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
             summary=f"{_('Staff review')}: {r.assistant_name} ({r.assistant_ref}) – {r.client_ref}",
             start=day, end=day + timedelta(days=1),
             description=f"{_('Due')}: {r.next_due.isoformat()} ({r.status})"))
-    with open_output(args.out, newline="", stdout=ctx.out) as fh:
+    with open_output(args.out, newline="", stdout=ctx.out, remote=ctx.remote) as fh:
         fh.write(calendar(events, name="bpa-provider"))
     if not is_stdio(args.out):
         status_stream(args.out, ctx.out).write(

@@ -67,13 +67,13 @@ def run(ctx, args) -> int:  # noqa: ANN001
             month=args.month, n=len(found)))
     if not args.out:
         raise CliError(_("--out FILE is required ('-' for standard output), or use --check"))
-    check_target(args.out)
+    check_target(args.out, remote=ctx.remote)
 
     def write(result) -> None:  # noqa: ANN001
         data = payroll_files.render(
             args.layout, result, wage_types=ctx.settings.wage_types, paxml_codes=ctx.settings.paxml_codes,
             company=ctx.settings.provider_name, created=datetime.now(), excel=args.excel, run=args.run)
-        with open_output(args.out, binary=True, stdout=ctx.out) as fh:
+        with open_output(args.out, binary=True, stdout=ctx.out, remote=ctx.remote) as fh:
             fh.write(data)
 
     try:
