@@ -78,6 +78,7 @@ HEADINGS = {
     "free": N_("Free"),
     "held_on": N_("Held"),
     "hourly_wage": N_("Hourly wage"),
+    "employee_number": N_("Employee number"),
     "hours": N_("Hours"),
     "hours_unit": N_("Per"),
     "id": N_("Id"),

@@ -218,7 +218,7 @@ def remote_argv(original: str | None, commands: set[str]) -> list[str] | None:
 # Arguments that name a file or folder. Over SSH they would name the *server's* files, written or
 # read as the service account (an export could overwrite authorized_keys): only "-" (standard
 # input/output) is allowed there.
-_PATH_ARGS = ("out", "file", "dir", "path", "output", "target")
+_PATH_ARGS = ("out", "file", "dir", "path", "output", "target", "signature")
 
 
 def server_paths(args: argparse.Namespace) -> list[str]:
