@@ -7,7 +7,6 @@ tmux runs on a private socket (-L), so the test never touches a developer's own 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "bpa-provider"
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+# Skips without tmux locally, fails under CI=true (.ci/run installs it): tests/tooling.py.
+pytestmark = [pytest.mark.needs_tool("tmux"), pytest.mark.slow]
 
 
 class Terminal:

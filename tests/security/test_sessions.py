@@ -88,7 +88,7 @@ def seen(monkeypatch) -> Seen:
     return found
 
 
-@pytest.fixture(params=["sqlite", "pg"])
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=[pytest.mark.pg, pytest.mark.slow])])
 def sessions_db(request) -> Database:
     """One SQLite file, or (opt-in, see the module's docstring) an empty PostgreSQL database."""
     if request.param == "sqlite":
