@@ -61,6 +61,7 @@ def _writer(path: str, worker: int, n: int) -> None:
     db.dispose()
 
 
+@pytest.mark.slow  # four spawned interpreters: ~15 s on a loaded 2-core machine
 def test_four_processes_write_400_rows_without_error(tmp_path, sqlite_template):
     import shutil
 
