@@ -213,6 +213,7 @@ def database_url(db: Database) -> str:
     return db.engine.url.render_as_string(hide_password=False)
 
 
+@pytest.mark.slow
 async def test_ten_sessions_at_once_one_view_row_per_open(sessions_db, seen):
     db = sessions_db
     clients = build(db)

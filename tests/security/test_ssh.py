@@ -27,6 +27,7 @@ from sechelpers import keygen
 from tooling import need_tool
 
 SSHD = "/usr/sbin/sshd"
+pytestmark = pytest.mark.slow  # a real sshd per test: seconds each
 
 
 def _free_port() -> int:

@@ -134,6 +134,7 @@ def _visible(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir() if not p.name.startswith(".")}
 
 
+@pytest.mark.slow
 def test_files_travel_through_the_pipe_and_nothing_lands_on_the_server(server):
     home_before, dir_before = _visible(HOME), _visible(server.dir)
     r = _ssh(server, "roster", "approve", "K-0001", "--month", "2026-05")
