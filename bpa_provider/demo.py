@@ -14,8 +14,15 @@ provider switch in progress each way.
 
 The rota is built so that the working-time rules stay quiet except where a problem is planted on
 purpose (a few short rests, two new assistants with shifts but no police certificate): each
-assistant's weekly template is checked for overlap, 11 h daily rest, 36 h weekly rest (Sweden's
-floor; Norway asks 35) and 40 h a week before a block of shifts is given to them.
+assistant's two-week template is checked for overlap, 11 h daily rest, 36 h weekly rest (Sweden's
+floor; Norway asks 35), 40 h a week and Sundays before a block of shifts is given to them. The rota
+repeats every two weeks so that nobody works two Sundays in a row (NO-SUNDAY, arbeidsmiljøloven
+§ 10-8 (4): after Sunday work the next Sunday is off; a Sunday counts from 18:00 the day before to
+22:00): a seven-day line is shared by two assistants who swap its two blocks every week (Monday to
+Thursday one week, Friday to Sunday the next: each week keeps its weekly rest, as the old weekly
+blocks did), and any other line that touches a
+Sunday gives its Sunday work in odd weeks to a second assistant. Public holidays are not planned
+around.
 
 Rows go in with SQLAlchemy Core `insert()` and executemany lists; the shifts, streamed in chunks,
 as tuples straight to the driver (`_ShiftWriter`), so two million take minutes, not hours. The
@@ -104,10 +111,14 @@ ONBOARDING = (
 COUNTERPART_OUT = "Nordlys BPA AS"
 COUNTERPART_IN = "Fjordtun Assistans AB"
 
-# A weekly template entry: weekday (0 = Monday), start and end in minutes from that day's
-# midnight (the end may pass 1440: a night).
+# A template entry: day of the two-week rotation (0 = Monday of an even week, 7 = Monday of an
+# odd one), start and end in minutes from that day's midnight (the end may pass 1440: a night).
+# Weeks count from the Monday before the first shift day; their parity picks the rotation week.
 Entry = tuple[int, int, int]
 _WEEK = 7 * 1440
+_FORTNIGHT = 2 * _WEEK
+# The Sunday as NO-SUNDAY counts it: from 18:00 the day before to 22:00 (§ 10-8 (4)).
+_SUNDAY = (5 * 1440 + 18 * 60, 6 * 1440 + 22 * 60)
 
 
 # --------------------------------------------------------------------------- result
@@ -138,18 +149,42 @@ class DemoSummary:
 
 # --------------------------------------------------------------------------- weekly templates
 
+def weekly(days: list[int], start: int, end: int) -> list[Entry]:
+    """Entries for the same weekdays in both weeks of the rotation."""
+    return [(w * 7 + d, start, end) for w in (0, 1) for d in days]
+
+
+def sunday_weeks(entries: list[Entry]) -> set[int]:
+    """The weeks (0, 1) of the rotation in which the entries work on the Sunday."""
+    lo, hi = _SUNDAY
+    return {d // 7 for d, s, e in entries if (d % 7) * 1440 + s < hi and (d % 7) * 1440 + e > lo}
+
+
 def fits(template: list[Entry], new: list[Entry], *, max_minutes: int = 40 * 60) -> bool:
-    """Whether an assistant with weekly `template` can also take `new` without breaking the
-    overlap, 11 h daily rest, 36 h weekly rest (Monday-Sunday) and 40 h week rules."""
+    """Whether an assistant with two-week `template` can also take `new` without breaking the
+    overlap, 11 h daily rest, 9 h in 24 h for two shifts, 36 h weekly rest (Monday-Sunday), 40 h
+    week and Sunday rules (a Sunday worked in one week of the rotation only, so the next one is
+    always off)."""
     entries = template + new
-    if sum(e - s for _, s, e in entries) > max_minutes:
+    if len(sunday_weeks(entries)) > 1:
         return False
-    spans = sorted((w * _WEEK + d * 1440 + s, w * _WEEK + d * 1440 + e) for w in (0, 1) for d, s, e in entries)
+    spans = sorted((c * _FORTNIGHT + d * 1440 + s, c * _FORTNIGHT + d * 1440 + e) for c in (0, 1) for d, s, e in entries)
     if any(b[0] - a[1] < 11 * 60 for a, b in zip(spans, spans[1:])):
         return False
-    week = sorted((d * 1440 + s, d * 1440 + e) for d, s, e in entries)
-    gaps = [week[0][0], _WEEK - week[-1][1]] + [b[0] - a[1] for a, b in zip(week, week[1:])]
-    return max(gaps) >= 36 * 60
+    for i, (start, _end) in enumerate(spans):  # two shifts within 24 h: at most a 9 h normal day
+        within = [(s, min(e, start + 1440)) for s, e in spans[i:] if s < start + 1440]
+        if len(within) > 1 and sum(e - s for s, e in within) > 9 * 60:
+            return False
+    for w in (0, 1):
+        week = sorted((d % 7 * 1440 + s, d % 7 * 1440 + e) for d, s, e in entries if d // 7 == w)
+        if not week:
+            continue
+        if sum(e - s for s, e in week) > max_minutes:
+            return False
+        gaps = [week[0][0], _WEEK - week[-1][1]] + [b[0] - a[1] for a, b in zip(week, week[1:])]
+        if max(gaps) < 36 * 60:
+            return False
+    return True
 
 
 @dataclass
@@ -161,8 +196,9 @@ class _Line:
     start: int  # minutes from midnight
     minutes: int
     kind: str = "active"
-    blocks: list[tuple[list[int], int]] = field(default_factory=list)  # (weekdays, assistant index)
-    pattern_ids: list[int] = field(default_factory=list)
+    # (days of the two-week rotation, assistant index); see `Entry`.
+    blocks: list[tuple[list[int], int]] = field(default_factory=list)
+    pattern_ids: list[tuple[int | None, int | None]] = field(default_factory=list)  # per block: week 0, week 1
 
 
 @dataclass
@@ -422,6 +458,20 @@ class _Demo:
                 lines.append(_Line("evening", list(range(7)), 22 * 60 - half, half))
         c.lines = lines
 
+    @staticmethod
+    def rotation(line: _Line) -> list[list[int]]:
+        """The line's days of the two-week rotation, one list per assistant (see the module's
+        docstring): every other weekend off for everyone, never two Sundays in a row."""
+        if len(line.days) == 7:
+            return [[4, 5, 6, 7, 8, 9, 10], [0, 1, 2, 3, 11, 12, 13]]
+        both = [w * 7 + d for w in (0, 1) for d in line.days]
+        sunday = [d for d in both if sunday_weeks([(d, line.start, line.start + line.minutes)])]
+        if not sunday:
+            return [both]
+        # One assistant keeps the other days and every other Sunday; a second takes the rest
+        # (a small block, easy to fit beside someone's week).
+        return [sorted(d for d in both if d not in sunday or d < 7), [d for d in sunday if d >= 7]]
+
     def take_assistant(self, entries: list[Entry], fresh: Iterator[int]) -> int:
         i = next(fresh, None)
         if i is None:
@@ -456,8 +506,7 @@ class _Demo:
                 continue
             self.build_lines(c)
             for line in c.lines:
-                halves = [line.days] if len(line.days) < 6 else [line.days[:4], line.days[4:]]
-                for days in halves:
+                for days in self.rotation(line):
                     entries = [(d, line.start, line.start + line.minutes) for d in days]
                     a = self.take_assistant(entries, fresh)
                     line.blocks.append((days, a))
@@ -527,7 +576,7 @@ class _Demo:
                 hired = self.today - timedelta(days=5)
             elif incoming:
                 hired = eff  # they become our employees on the day the switch takes effect
-            minutes = sum(e - s for _, s, e in self.templates[a])
+            minutes = sum(e - s for _, s, e in self.templates[a]) // 2  # a week, on average
             percent = max(10.0, min(100.0, round(minutes / 60 / 37.5 * 100 / 5) * 5)) if minutes else \
                 float(self.rng.choice((10, 15, 20, 25)))
             kind = "on_call" if not minutes else ("permanent" if self.rng.random() < 0.8 else "temporary")
@@ -733,19 +782,36 @@ class _Demo:
     # ---- shifts ------------------------------------------------------------------------
     def patterns(self) -> None:
         rows, owners = [], []
+        monday0 = self.first_day - timedelta(days=self.first_day.weekday())
         for c in self.clients:
+            valid_from = max(c.start, self.first_day)
+            # A rotation is anchored on the Monday of valid_from (roster.occurrences): shift the
+            # rotation week so the pattern's weeks are the generator's weeks of that parity.
+            offset = (valid_from - timedelta(days=valid_from.weekday()) - monday0).days // 7
             for line in c.lines:
-                for days, a in line.blocks:
+                for k, (days, a) in enumerate(line.blocks):
+                    line.pattern_ids.append((None, None))
                     end = (line.start + line.minutes) % 1440
-                    rows.append(dict(
-                        client_id=c.id, assistant_id=self.assistant_ids[a], name=f"{line.name} {'/'.join(str(d) for d in days)}",
-                        weekdays=",".join(str(d) for d in days), start_time=time(line.start // 60, line.start % 60),
-                        end_time=time(end // 60, end % 60), kind=line.kind, cycle_weeks=1, cycle_week=0,
-                        valid_from=max(c.start, self.first_day), valid_to=None, generated_until=self.ahead - timedelta(days=1),
-                    ))
-                    owners.append(line)
-        for line, pid in zip(owners, self.insert(RotaPattern, rows, returning=True)):
-            line.pattern_ids.append(pid)
+                    weeks = [[d for d in days if d // 7 == w] for w in (0, 1)]
+                    plans = [((0, 1), 1, 0)] if weeks[0] == [d - 7 for d in weeks[1]] else \
+                        [((w,), 2, (w - offset) % 2) for w in (0, 1) if weeks[w]]
+                    for parities, cycle_weeks, cycle_week in plans:
+                        weekdays = [d % 7 for d in weeks[parities[0]]]
+                        rows.append(dict(
+                            client_id=c.id, assistant_id=self.assistant_ids[a],
+                            name=f"{line.name} {'/'.join(str(d) for d in weekdays)}"
+                                 + (f" (week {cycle_week + 1} of 2)" if cycle_weeks == 2 else ""),
+                            weekdays=",".join(str(d) for d in weekdays), start_time=time(line.start // 60, line.start % 60),
+                            end_time=time(end // 60, end % 60), kind=line.kind, cycle_weeks=cycle_weeks,
+                            cycle_week=cycle_week, valid_from=valid_from, valid_to=None,
+                            generated_until=self.ahead - timedelta(days=1),
+                        ))
+                        owners.append((line, k, parities))
+        for (line, k, parities), pid in zip(owners, self.insert(RotaPattern, rows, returning=True)):
+            ids = list(line.pattern_ids[k])
+            for w in parities:
+                ids[w] = pid
+            line.pattern_ids[k] = (ids[0], ids[1])
 
     def status(self, end: datetime, start_day: date) -> str:
         """The status of a generated shift: the past is worked, the future planned."""
@@ -766,6 +832,7 @@ class _Demo:
         writer = _ShiftWriter(self.conn, self.stamp)
         violations = self.planted_violations()
         sub_weeks: set[tuple[int, int]] = set()
+        sub_sundays: dict[int, set[int]] = {}  # week -> substitutes who stood in on its Sunday
         pending_left = 3
         monday0 = self.first_day - timedelta(days=self.first_day.weekday())
         weeks = (self.ahead - monday0).days // 7 + 1
@@ -773,7 +840,7 @@ class _Demo:
         for c in self.clients:
             if c is self.incoming or not c.lines:
                 continue
-            by_day: list[list[tuple[int, _Line, int, int]]] = [[] for _ in range(7)]
+            by_day: list[list[tuple[int, _Line, int, int]]] = [[] for _ in range(14)]  # rotation days
             for li, line in enumerate(c.lines):
                 for k, (days, a) in enumerate(line.blocks):
                     for d in days:
@@ -794,12 +861,16 @@ class _Demo:
                     day = monday + timedelta(days=d)
                     if day < first or day >= last:
                         continue
-                    for li, line, k, a in by_day[d]:
+                    rd = w % 2 * 7 + d  # the day of the two-week rotation
+                    for li, line, k, a in by_day[rd]:
                         replaces = None
+                        slot = [(rd, line.start, line.start + line.minutes)]
                         if sub_day and sub_day[0] == d and li == len(c.lines) - 1 and fits(
-                            self.templates[sub_day[1]], [(d, line.start, line.start + line.minutes)]
-                        ):
+                            self.templates[sub_day[1]], slot
+                        ) and not (sunday_weeks(slot) and sub_day[1] in sub_sundays.get(w - 1, ())):
                             replaces, a = self.assistant_ids[a], sub_day[1]
+                            if sunday_weeks(slot):  # a one-off Sunday: not the next week as well
+                                sub_sundays.setdefault(w, set()).add(a)
                         if (c.idx, day, line.name) in violations:
                             a = violations[(c.idx, day, line.name)]
                         start = self.local_utc(tz, day, line.start)
@@ -809,10 +880,10 @@ class _Demo:
                             # A recorded deviation waiting for approval: stayed an hour longer.
                             pending_left -= 1
                             writer.add(c.id, self.assistant_ids[a], start, end + timedelta(hours=1), line.kind,
-                                       status, line.pattern_ids[k], replaces, deviation=(start, end))
+                                       status, line.pattern_ids[k][w % 2], replaces, deviation=(start, end))
                         else:
                             writer.add(c.id, self.assistant_ids[a], start, end, line.kind, status,
-                                       line.pattern_ids[k], replaces)
+                                       line.pattern_ids[k][w % 2], replaces)
                     for a in hires:
                         self.training_shift(writer, c, a, tz, day)
             if w % 8 == 0:
@@ -827,7 +898,8 @@ class _Demo:
         for k, c in enumerate(two_line[:3]):
             day = self.today - timedelta(days=10 + 7 * k)
             evening = next(ln for ln in c.lines if ln.name == "evening")
-            a = next(a for days, a in evening.blocks if day.weekday() in days)
+            rd = (day - (self.first_day - timedelta(days=self.first_day.weekday()))).days % 14
+            a = next(a for days, a in evening.blocks if rd in days)
             out[(c.idx, day + timedelta(days=1), "morning")] = a
         return out
 

@@ -2,6 +2,11 @@
 
 Every test that takes `db` runs twice, once per engine. PostgreSQL comes from `tests/pgserver.py`;
 without PostgreSQL binaries those runs skip, except under CI=true where they fail.
+
+Markers (pyproject.toml): every PostgreSQL case carries `pg` (the `pg` parameters here and any
+test that asks for a PostgreSQL fixture, see `pytest_collection_modifyitems`), the slowest tests
+carry `slow`, and `needs_tool("name")` skips a test without that tool — or fails it under CI=true
+(tests/tooling.py). `make test` deselects nothing; `-m "not pg and not slow"` is the quick run.
 """
 
 from __future__ import annotations
@@ -35,9 +40,24 @@ if os.environ.get("CI") == "true":
     _hyp_settings.load_profile("ci")
 
 from bpa_provider.access import Actor  # noqa: E402
-from pgserver import with_database  # noqa: E402
+from pgserver import RefusedServer, external_url, scratch_database  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import Database, make_engine  # noqa: E402
+from tooling import need_tool  # noqa: E402
+
+# Fixtures that reach PostgreSQL: a test asking for one of them is a `pg` test.
+PG_FIXTURES = frozenset({"pg_cluster", "pg_engine", "pg_db"})
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if PG_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pg)
+
+
+def pytest_runtest_setup(item) -> None:
+    for mark in item.iter_markers("needs_tool"):
+        need_tool(*mark.args, **mark.kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -64,8 +84,11 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_cluster():
-    """A PostgreSQL server for the session (or BPA_TEST_PG_URL)."""
-    url = os.environ.get("BPA_TEST_PG_URL")
+    """A PostgreSQL server for the session (or BPA_TEST_PG_URL with BPA_TEST_PG_DISPOSABLE=1)."""
+    try:
+        url = external_url(os.environ)
+    except RefusedServer as exc:
+        pytest.fail(str(exc), pytrace=False)
     if url:
         yield url
         return
@@ -86,16 +109,15 @@ def pg_cluster():
 
 @pytest.fixture(scope="session")
 def pg_engine(pg_cluster):
-    """A migrated PostgreSQL database shared by the session; tests truncate it before use."""
-    admin = make_engine(pg_cluster)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text("DROP DATABASE IF EXISTS bpa_test"))
-        c.execute(text("CREATE DATABASE bpa_test"))
-    admin.dispose()
-    engine = make_engine(with_database(pg_cluster, "bpa_test"))
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+    """A migrated PostgreSQL database shared by the session; tests truncate it before use.
+
+    Its name is new each run (`scratch_name`), and it is dropped at the end: the run drops only
+    the database it created, never one that was there before."""
+    with scratch_database(pg_cluster, "bpa_test") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 def _truncate_pg(engine) -> None:
@@ -108,7 +130,7 @@ def _truncate_pg(engine) -> None:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(params=["sqlite", "pg"])
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def db(request, tmp_path, sqlite_template) -> Database:
     """An empty, migrated database — once on SQLite, once on PostgreSQL."""
     if request.param == "sqlite":

@@ -2,7 +2,9 @@
 
 Runs the server as the `postgres` user when the tests run as root (initdb refuses root), on a
 Unix socket in a private directory (no TCP port is opened). `BPA_TEST_PG_URL` names an existing
-server instead.
+server instead — only together with `BPA_TEST_PG_DISPOSABLE=1`, because the tests create and drop
+databases and roles on it (`external_url`). Either way the tests' databases get names of their own
+(`scratch_name`), so a run only ever drops a database it created.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -69,3 +74,54 @@ def with_database(url: str, name: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+URL_VARIABLE = "BPA_TEST_PG_URL"
+DISPOSABLE_VARIABLE = "BPA_TEST_PG_DISPOSABLE"
+
+
+class RefusedServer(Exception):
+    """BPA_TEST_PG_URL names a server nobody said the tests may change."""
+
+
+def external_url(environ: Mapping[str, str]) -> str | None:
+    """The server `BPA_TEST_PG_URL` names, or None to start a throwaway cluster.
+
+    The tests create and drop databases and login roles (`bpa_app_test`, `bpa_app_erase`) on the
+    server, so a server the tests did not start is used only when `BPA_TEST_PG_DISPOSABLE=1`
+    says it is a scratch server; otherwise RefusedServer."""
+    url = environ.get(URL_VARIABLE, "").strip()
+    if not url:
+        return None
+    if environ.get(DISPOSABLE_VARIABLE) != "1":
+        raise RefusedServer(
+            f"{URL_VARIABLE} is set, but the tests create and drop databases and roles on that server: "
+            f"set {DISPOSABLE_VARIABLE}=1 if it is a scratch server, or unset {URL_VARIABLE} to let "
+            "the tests start their own")
+    return url
+
+
+def scratch_name(prefix: str) -> str:
+    """A database name no one else uses: the tests create it, and drop only what they created."""
+    return f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+
+
+@contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """CREATE a database of a new name on the server, yield its URL, DROP it afterwards."""
+    name = scratch_name(prefix)
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+
+    admin = make_engine(server_url)
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield with_database(server_url, name)
+        finally:
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

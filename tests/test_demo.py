@@ -6,19 +6,21 @@ from __future__ import annotations
 import shutil
 from collections import defaultdict
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bpa_provider import audit
-from bpa_provider.demo import fits, load_demo
+from bpa_provider.demo import fits, load_demo, sunday_weeks, weekly
 from bpa_provider.errors import ValidationError
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.worktime import ShiftFact, check_assistant, profile
 from bpa_provider.services.hours import hours_report
+from bpa_provider.services.roster import occurrences
 from db.engine import Database, make_engine
 from db.models import (
-    Assistant, AuditEvent, Client, Employment, HourlyRate, Municipality, OnboardingStep, Shift,
+    Assistant, AuditEvent, Client, Employment, HourlyRate, Municipality, OnboardingStep, RotaPattern, Shift,
     Transfer, TransferAssistant, TransferStep, User,
 )
 
@@ -135,9 +137,8 @@ def test_rota_breaks_rules_only_where_planted(sqlite_db, admin):
         rules = profile("no-default" if shifts[0].country == "NO" else "se-default")
         for v in check_assistant(facts, rules):
             found[v.rule_id].add(aid)
-    # Not planted, known: the weekly rota gives a line's weekend block to the same assistant every
-    # week, so they work every Sunday (NO-SUNDAY, § 10-8 (4)) until the demo rotates weekends.
-    found.pop("NO-SUNDAY", None)
+    # Nobody works two Sundays in a row (NO-SUNDAY, § 10-8 (4)): the rota rotates weekends.
+    assert "NO-SUNDAY" not in found
     # Planted: the evening assistant of the two large clients also takes a morning shift.
     assert set(found) <= {"NO-REST-DAILY", "SE-REST-DAILY", "NO-NORMAL-DAY"}
     assert 1 <= len(set().union(*found.values())) <= 3
@@ -148,5 +149,35 @@ def test_weekly_template_check():
     assert fits([], day)
     assert not fits(day, [(0, 15 * 60, 18 * 60)])  # overlap
     assert not fits([(0, 15 * 60, 22 * 60)], [(1, 7 * 60, 12 * 60)])  # 9 h rest
+    assert not fits([(0, 15 * 60, 20 * 60)], [(1, 7 * 60, 12 * 60)])  # 11 h rest, but 10 h work in 24 h
     assert not fits([(d, 8 * 60, 12 * 60) for d in range(6)], [(6, 8 * 60, 12 * 60)])  # no weekly rest
     assert not fits([(d, 8 * 60, 16 * 60) for d in range(5)], [(5, 8 * 60, 12 * 60)])  # over 40 h
+
+
+def test_two_week_template_and_sundays():
+    weekend = [(5, 10 * 60, 16 * 60), (6, 10 * 60, 16 * 60)]
+    assert sunday_weeks(weekend) == {0} and sunday_weeks([(12, 19 * 60, 21 * 60)]) == {1}
+    assert sunday_weeks([(5, 9 * 60, 17 * 60)]) == set()  # Saturday, before 18:00
+    assert sunday_weeks([(5, 22 * 60, 32 * 60)]) == {0}  # the night into Sunday
+    assert fits(weekend, [(d + 7, 10 * 60, 16 * 60) for d in range(4)])  # the other week: weekdays
+    assert not fits(weekend, [(13, 10 * 60, 16 * 60)])  # Sundays in both weeks: two in a row
+    assert weekly([0], 60, 120) == [(0, 60, 120), (7, 60, 120)]
+    assert not fits(weekly(range(5), 8 * 60, 16 * 60), [(12, 8 * 60, 12 * 60)])  # over 40 h in week 1
+
+
+def test_every_shift_of_a_pattern_falls_on_one_of_its_days(sqlite_db, admin):
+    """The stored patterns describe the rota, two-week rotations included (roster.occurrences)."""
+    load_demo(sqlite_db, admin, seed=5, clients=12, assistants=36, months=2, today=TODAY)
+    with sqlite_db.read() as s:
+        patterns = {p.id: p for p in s.execute(select(RotaPattern)).scalars()}
+        rows = s.execute(select(Shift.pattern_id, Shift.start_utc, Municipality.timezone)
+                         .join(Client, Client.id == Shift.client_id)
+                         .join(Municipality, Municipality.id == Client.municipality_id)
+                         .where(Shift.pattern_id.is_not(None))).all()
+    assert {p.cycle_weeks for p in patterns.values()} == {1, 2}
+    days: dict[int, set] = defaultdict(set)
+    for pid, start, tz in rows:
+        days[pid].add(start.astimezone(ZoneInfo(tz)).date())
+    for pid, seen in days.items():
+        allowed = set(occurrences(patterns[pid], min(seen), max(seen)))
+        assert seen <= allowed, (patterns[pid].name, sorted(seen - allowed)[:3])

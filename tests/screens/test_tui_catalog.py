@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gettext
-import shutil
 import subprocess
 
 import pytest
@@ -16,7 +15,7 @@ def test_every_message_in_the_code_has_a_norwegian_translation():
     assert not missing, "run python -m bpa_provider.locale.extract, then translate:\n" + "\n".join(missing)
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed")
+@pytest.mark.needs_tool("msgfmt")  # GNU gettext; fails under CI=true (tests/tooling.py)
 def test_committed_mo_matches_the_po(tmp_path):
     folder = extract.HERE / "nb" / "LC_MESSAGES"
     fresh = tmp_path / "bpa.mo"

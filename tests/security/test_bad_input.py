@@ -40,6 +40,7 @@ def fast_db(sqlite_template):
     shutil.rmtree(d, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_5000_strings_through_the_client_service(fast_db):
     strings = hostile_strings(5000)
     stored: dict[str, str] = {}
@@ -71,6 +72,7 @@ def _csv(rows: list[tuple[str, str]]) -> str:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 def test_hostile_strings_through_csv_import(fast_db):
     importer = pytest.importorskip("bpa_provider.services.importer")
     strings = hostile_strings(1000, seed=7)

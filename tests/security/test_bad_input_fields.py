@@ -634,6 +634,7 @@ def _refused_for(t: Target, outs: list[Outcome], problem: str) -> None:
     assert not bad, f"{len(bad)} of {len(hit)} not refused, e.g. " + "; ".join(bad[:3])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target_id", cases("crash"))
 def test_nothing_but_a_validation_error_escapes(outcomes, target_id):
     outs = outcomes(target_id)

@@ -338,6 +338,7 @@ def test_cli_verify_counts_erased_snapshots_apart_from_breaks(sqlite_db, admin, 
     assert f"BROKEN at row {target}: a snapshot does not match its digest" in out
 
 
+@pytest.mark.slow
 async def test_the_screens_say_erased_instead_of_a_snapshot(sqlite_db, admin):
     from rich.console import Console
     from textual.app import App

@@ -46,6 +46,7 @@ def _wait(pid: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+@pytest.mark.slow
 def test_writer_killed_mid_transaction_50_rounds(sqlite_db):
     path = sqlite_file(sqlite_db)
     rng = random.Random(42)
@@ -97,6 +98,7 @@ def _counting_engine(path, kill_at: int | None = None) -> tuple:
     return engine, seen
 
 
+@pytest.mark.slow
 def test_migration_killed_midway_leaves_old_or_new_version(tmp_path):
     warm, statements = _counting_engine(tmp_path / "warm.sqlite3")
     ends = [0]
@@ -199,6 +201,7 @@ def _rmw_pg(url: str, rounds: int) -> Callable[[], int]:
     return work
 
 
+@pytest.mark.slow
 def test_8_processes_x_300_read_modify_write_lose_nothing(db, admin):
     f.municipality(db, admin)
     if db.dialect == "sqlite":

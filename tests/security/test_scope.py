@@ -57,6 +57,7 @@ def world(tmp_path_factory, sqlite_template):
 KINDS = ["client", "decision", "assignment", "supervision", "assistant", "supervisor", "employment", "municipality"]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     sup=st.sampled_from(sorted(SUPERVISES)),

@@ -88,7 +88,7 @@ def seen(monkeypatch) -> Seen:
     return found
 
 
-@pytest.fixture(params=["sqlite", "pg"])
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=[pytest.mark.pg, pytest.mark.slow])])
 def sessions_db(request) -> Database:
     """One SQLite file, or (opt-in, see the module's docstring) an empty PostgreSQL database."""
     if request.param == "sqlite":
@@ -213,6 +213,7 @@ def database_url(db: Database) -> str:
     return db.engine.url.render_as_string(hide_password=False)
 
 
+@pytest.mark.slow
 async def test_ten_sessions_at_once_one_view_row_per_open(sessions_db, seen):
     db = sessions_db
     clients = build(db)

@@ -24,16 +24,10 @@ from bpa_provider.services import audit_log, records, users
 from db.engine import Database, make_engine
 import factories as f
 from sechelpers import keygen
+from tooling import need_tool
 
 SSHD = "/usr/sbin/sshd"
-
-
-def _need(tool: str, path: str | None = None) -> None:
-    if (path and os.access(path, os.X_OK)) or shutil.which(tool):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{tool} is missing under CI=true (.ci/run installs it)")
-    pytest.skip(f"{tool} is not installed")
+pytestmark = pytest.mark.slow  # a real sshd per test: seconds each
 
 
 def _free_port() -> int:
@@ -93,9 +87,9 @@ LogLevel VERBOSE
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sqlite_template):
-    _need("sshd", SSHD)
-    _need("ssh")
-    _need("ssh-keygen")
+    need_tool("sshd", SSHD)
+    need_tool("ssh")
+    need_tool("ssh-keygen")
     d = tmp_path_factory.mktemp("sshd")
     db_path = d / "bpa.sqlite3"
     shutil.copy(sqlite_template, db_path)
@@ -248,7 +242,7 @@ class Tmux:
     ("sup", "supervisor", ["K-0001"], ["K-0002", "Ola Nordmann"]),
 ])
 def test_interactive_login_opens_the_app_as_that_person(server, who, role, sees, never):
-    _need("tmux")
+    need_tool("tmux")
     ssh = " ".join(server.ssh_args(who, "-tt"))
     session = Tmux(f"bpa-ssh-{os.getpid()}-{who}", f"{ssh}; echo SESSION-ENDED=$?; sleep 60")
     try:

@@ -29,7 +29,8 @@ from bpa_provider.services import audit_log, roster, users
 from db.engine import Database, make_engine
 import factories as f
 from sechelpers import keygen
-from test_ssh import SSHD, SSHD_CONFIG, Server, _free_port, _need, _wait_port
+from test_ssh import SSHD, SSHD_CONFIG, Server, _free_port, _wait_port
+from tooling import need_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = Path(os.path.expanduser("~"))  # the service account's home: tests run as root, and so does sshd's login
@@ -90,9 +91,9 @@ def _wrapper(d: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sqlite_template):
-    _need("sshd", SSHD)
-    _need("ssh")
-    _need("ssh-keygen")
+    need_tool("sshd", SSHD)
+    need_tool("ssh")
+    need_tool("ssh-keygen")
     d = tmp_path_factory.mktemp("sshfiles")
     shutil.copy(sqlite_template, d / "bpa.sqlite3")
     db = Database(make_engine(f"sqlite:///{d / 'bpa.sqlite3'}"))
@@ -148,6 +149,7 @@ def approved(server):
     return server
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("leg", [*LEGS_OUT, *LEGS_IN], ids=lambda leg: leg.name)
 def test_files_travel_through_the_pipe_and_nothing_lands_on_the_server(approved, leg):
     home_before, dir_before = _visible(HOME), _visible(approved.dir)

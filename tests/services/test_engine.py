@@ -24,19 +24,15 @@ def test_migrations_up_and_down_on_sqlite(tmp_path):
 
 
 def test_migrations_up_and_down_on_postgresql(pg_cluster):
-    admin = make_engine(pg_cluster)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.execute(text("DROP DATABASE IF EXISTS bpa_migrate"))
-        c.execute(text("CREATE DATABASE bpa_migrate"))
-    admin.dispose()
-    from pgserver import with_database
+    from pgserver import scratch_database
 
-    engine = make_engine(with_database(pg_cluster, "bpa_migrate"))
-    migrate.upgrade(engine)
-    assert "client" in inspect(engine).get_table_names()
-    migrate.downgrade(engine, "base")
-    assert "client" not in inspect(engine).get_table_names()
-    engine.dispose()
+    with scratch_database(pg_cluster, "bpa_migrate") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        assert "client" in inspect(engine).get_table_names()
+        migrate.downgrade(engine, "base")
+        assert "client" not in inspect(engine).get_table_names()
+        engine.dispose()
 
 
 def test_unknown_revision_is_refused(tmp_path):
@@ -65,6 +61,7 @@ def _writer(path: str, worker: int, n: int) -> None:
     db.dispose()
 
 
+@pytest.mark.slow  # four spawned interpreters: ~15 s on a loaded 2-core machine
 def test_four_processes_write_400_rows_without_error(tmp_path, sqlite_template):
     import shutil
 
