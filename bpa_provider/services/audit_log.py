@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
@@ -76,6 +76,21 @@ def query(
         raise ValidationError("--to must be on or after --from", field="to")
     if not 1 <= limit <= 1_000_000:
         raise ValidationError("limit must be between 1 and 1000000", field="limit")
+    conds = _conditions(user, subject, since, until, action, tz)
+    q = select(AuditEvent).order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id).limit(limit)
+    if conds:
+        q = q.where(and_(*conds))
+    filters = ", ".join(f"{k}={v}" for k, v in
+                        (("user", user), ("subject", subject), ("from", since), ("to", until), ("action", action)) if v)
+    with db.write() as s:
+        rows = [_row(ev, tz) for ev in s.execute(q).scalars()]
+        audit.record(s, actor, "view", "audit_event", subject=subject or "",
+                     summary=f"access log read ({filters or 'everything'}): {len(rows)} rows")
+    return rows
+
+
+def _conditions(user: str | None, subject: str | None, since: date | None, until: date | None,
+                action: str | None, tz: str) -> list:
     conds = []
     if user:
         conds.append(AuditEvent.actor == user)
@@ -87,16 +102,22 @@ def query(
         conds.append(AuditEvent.at >= local_day_start_utc(since, tz))
     if until:
         conds.append(AuditEvent.at < local_day_start_utc(until + timedelta(days=1), tz))
-    q = select(AuditEvent).order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id).limit(limit)
+    return conds
+
+
+@service
+def count(db: Database, actor: Actor, *, user: str | None = None, subject: str | None = None,
+          since: date | None = None, until: date | None = None, action: str | None = None,
+          tz: str = DEFAULT_TZ) -> int:
+    """How many rows `query` with the same filters would give without a limit (a number only:
+    so a caller can say how many rows its limit left out)."""
+    require(actor, "audit.read", what="read the access log")
+    q = select(func.count()).select_from(AuditEvent)
+    conds = _conditions(user, subject, since, until, action, tz)
     if conds:
         q = q.where(and_(*conds))
-    filters = ", ".join(f"{k}={v}" for k, v in
-                        (("user", user), ("subject", subject), ("from", since), ("to", until), ("action", action)) if v)
-    with db.write() as s:
-        rows = [_row(ev, tz) for ev in s.execute(q).scalars()]
-        audit.record(s, actor, "view", "audit_event", subject=subject or "",
-                     summary=f"access log read ({filters or 'everything'}): {len(rows)} rows")
-    return rows
+    with db.read() as s:
+        return s.execute(q).scalar_one()
 
 
 @service

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import select
 
@@ -13,6 +13,8 @@ from bpa_provider.services import records
 from bpa_provider.services.base import service
 from db.engine import Database
 from db.models import Assistant, Client, Municipality, Supervision, Supervisor
+
+PAGE_SIZE = 2_000  # rows per query when a list is streamed: memory stays flat whatever the total
 
 KINDS = {
     "municipalities": "municipality", "clients": "client", "decisions": "decision",
@@ -75,3 +77,23 @@ def rows(db: Database, actor: Actor, kind: str, *, search: str = "", filters: di
             d["clients"] = ", ".join(sorted(sup_clients.get(r.id, [])))
         out.append(d)
     return out, page.total
+
+
+def pages(db: Database, actor: Actor, kind: str, *, search: str = "", filters: dict | None = None,
+          limit: int | None = None, page_size: int | None = None) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Every matching display row (or the first `limit`), one page at a time, each with the total
+    that matches: a caller can stream the whole list, or say how many rows `limit` left out.
+
+    Each page is its own read (through `rows`, so permissions are checked on every page).
+    """
+    size = page_size or PAGE_SIZE
+    offset = 0
+    while True:
+        want = size if limit is None else min(size, limit - offset)
+        if want <= 0:
+            return
+        page, total = rows(db, actor, kind, search=search, filters=filters, offset=offset, limit=want)
+        yield page, total
+        offset += len(page)
+        if len(page) < want or offset >= total:
+            return
