@@ -197,6 +197,21 @@ def _report_rows(label: str, scale: float, runs: int, db: str, dialect: str, flo
     return out
 
 
+def continuity_row(scale: float, runs: int, db: str) -> Row:
+    from bench.continuity_floor import check, floor_sql
+
+    what, floor_name = "report continuity (own work)", "one SQL query via sqlite3"
+    try:
+        noop = time_command([CLI, "--help"], runs)
+        full = time_command([CLI, "--db", db, "report", "continuity", "--format", "csv"], runs)
+        own = Sample([max(f - noop.median, 0.0) for f in full.values])
+        floor = time_command(["sqlite3", db, floor_sql(date.today())], runs)
+        return Row(what, scale, own, floor_name, floor, "≤ 2×", check=at_most_ratio(2.0),
+                   note=f"14/30-day counts {check(db, CLI)} to the floor's")
+    except Exception as exc:  # noqa: BLE001
+        return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
+
+
 def ui_probe(probe: str, db: str, runs: int) -> tuple[Sample, str]:
     """bench/ui_probe.py `runs` times: the longest stall of each run, and each step's median."""
     worst: list[float] = []
@@ -236,6 +251,10 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
 
     # 2. report hours for all clients, minus a no-op command, vs the same totals in one SQL query
     out += _report_rows("", scale, runs, db, "sqlite", lambda sql: ["sqlite3", db, sql], "one SQL query via sqlite3", month)
+
+    # 2b. report continuity for all clients, minus a no-op command, vs its 14/30-day counts in one
+    # SQL query, checked equal in the same run (bench/continuity_floor.py)
+    out.append(continuity_row(scale, runs, db))
 
     # 3. CLI start-up vs importing sqlmodel
     try:
