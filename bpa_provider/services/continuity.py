@@ -143,10 +143,15 @@ def continuity_report(db: Database, actor: Actor, today: date, *,
         for a in s.execute(select(Assignment.client_id, Assignment.assistant_id, Assignment.role,
                                   Assignment.start_date, Assignment.end_date)):
             assignments[a.client_id, a.assistant_id].append(a)
+        # A pair whose assignments all have one role has that role on every date (most pairs):
+        # the shift's local date is worked out only where the role changed over time.
+        fixed = {pair: rows[0].role == "regular" for pair, rows in assignments.items()
+                 if len({r.role for r in rows}) == 1}
         results = {}
         for cid in ids:
             tz = infos[cid].tz
-            seen = [ShiftSeen(aid, start, end, _regular_among(assignments.get((cid, aid), []), local_date(start, tz)))
+            seen = [ShiftSeen(aid, start, end, fixed[cid, aid] if (cid, aid) in fixed else
+                              _regular_among(assignments.get((cid, aid), []), local_date(start, tz)))
                     for aid, start, end in shifts[cid]]
             results[cid] = continuity(seen, today, tz, earlier[cid])
         wanted = sorted({i for r in results.values() for i in (*r.new_faces_month, *r.substitutes_never_met)})

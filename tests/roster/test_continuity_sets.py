@@ -67,3 +67,20 @@ def test_supervisor_sees_the_same_for_their_own_client(company, admin):
     sup = Actor("sup", "supervisor", supervisor_id=sup_id, client_scope=frozenset({first.id}))
     mine = continuity.continuity_report(company, sup, TODAY)
     assert mine == [continuity.client_continuity(company, admin, first.id, TODAY)]
+
+
+def test_a_role_that_changed_in_the_window_counts_per_date(company, admin):
+    # Every pair whose assistant worked in the last 30 days becomes a substitute from 10 days ago:
+    # the role then depends on the shift's date, the path the report takes only for such pairs.
+    from sqlalchemy import select
+
+    from db.models import Assignment
+    with company.write() as s:
+        for a in list(s.execute(select(Assignment).where(Assignment.role == "regular")).scalars()):
+            if a.start_date < TODAY - timedelta(days=10) and a.end_date is None:
+                a.end_date = TODAY - timedelta(days=11)
+                s.add(Assignment(assistant_id=a.assistant_id, client_id=a.client_id, role="substitute",
+                                 start_date=TODAY - timedelta(days=10)))
+    report = continuity.continuity_report(company, admin, TODAY)
+    assert report == [continuity.client_continuity(company, admin, r.client_id, TODAY) for r in report]
+    assert any(0 < r.regular_share < 1 for r in report)
