@@ -11,7 +11,7 @@ import json
 import sqlite3
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 ZONE = ZoneInfo("Europe/Oslo")  # every demo municipality is on Oslo's (= Stockholm's) clock
@@ -20,7 +20,7 @@ ZONE = ZoneInfo("Europe/Oslo")  # every demo municipality is on Oslo's (= Stockh
 def _at(day: date) -> str:
     """Local midnight of `day` as the stored text of a UTC instant (microseconds included, so a
     bound compares as the instant it is against stored values)."""
-    utc = datetime.combine(day, datetime.min.time(), tzinfo=ZONE).astimezone(timezone.utc)
+    utc = datetime.combine(day, datetime.min.time(), tzinfo=ZONE).astimezone(UTC)
     return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 

@@ -7,7 +7,8 @@ columns, so it is collected and rendered whole.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence, TextIO
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TextIO
 
 from bpa_provider.render import render
 

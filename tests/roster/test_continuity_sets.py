@@ -26,7 +26,7 @@ def company(db, admin):
 def _statements(db):
     seen: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # noqa: ANN001
+    def count(conn, cursor, statement, *args):
         seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)

@@ -12,13 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpa_provider.rules.continuity import ShiftSeen, continuity
-from bpa_provider.rules.hours import hours_in_range, month_bounds, split_at_local_midnight
+from bpa_provider.rules.hours import (
+    hours_in_range,
+    month_bounds,
+    split_at_local_midnight,
+)
 
 OSLO = "Europe/Oslo"
 Z = ZoneInfo(OSLO)
 
 
-def reference(shifts, today, tz, earlier, short=14, long=30):  # noqa: ANN001, ANN201
+def reference(shifts, today, tz, earlier, short=14, long=30):
     """The computation as it was: every shift cut at local midnights."""
     today_end = today + timedelta(days=1)
     short_first, long_first = today_end - timedelta(days=short), today_end - timedelta(days=long)
@@ -53,7 +57,7 @@ TODAYS = [date(2026, 3, 30), date(2026, 4, 12), date(2026, 10, 26), date(2026, 1
 
 
 @st.composite
-def shifts(draw):  # noqa: ANN001, ANN201
+def shifts(draw):
     today = draw(st.sampled_from(TODAYS))
     out = []
     for _ in range(draw(st.integers(0, 30))):
@@ -66,7 +70,7 @@ def shifts(draw):  # noqa: ANN001, ANN201
 
 @settings(max_examples=300, deadline=None)
 @given(case=shifts(), earlier=st.frozensets(st.integers(1, 9), max_size=3))
-def test_windows_as_instants_equal_cutting_at_midnights(case, earlier):  # noqa: ANN001
+def test_windows_as_instants_equal_cutting_at_midnights(case, earlier):
     today, seen = case
     got = continuity(seen, today, OSLO, earlier)
     short, long_, share, faces, subs = reference(seen, today, OSLO, earlier)

@@ -44,8 +44,8 @@ def run(ctx, args) -> int:  # noqa: ANN001
         if broken is not None:
             ctx.emit([broken.as_dict()], args.format, audit_log.COLUMNS)
         return 1
-    filters = dict(user=args.user, subject=args.subject, since=date_arg(args.since, "--from"),
-                   until=date_arg(args.until, "--to"), action=args.action)
+    filters = {"user": args.user, "subject": args.subject, "since": date_arg(args.since, "--from"),
+               "until": date_arg(args.until, "--to"), "action": args.action}
     rows = audit_log.query(db, actor, limit=args.limit, **filters)
     ctx.emit([r.as_dict() for r in rows], args.format, audit_log.COLUMNS)
     if len(rows) >= args.limit:
