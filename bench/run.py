@@ -212,6 +212,21 @@ def continuity_row(scale: float, runs: int, db: str) -> Row:
         return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
 
 
+def list_row(scale: float, runs: int, db: str) -> Row:
+    from bench.list_floor import check, floor_argv
+
+    what, floor_name = "list assistants --format csv (own work)", "the rows via sqlite3 -csv"
+    try:
+        noop = time_command([CLI, "--help"], runs)
+        full = time_command([CLI, "--db", db, "list", "assistants", "--format", "csv"], runs)
+        own = Sample([max(f - noop.median, 0.0) for f in full.values])
+        floor = time_command(floor_argv(db), runs)
+        return Row(what, scale, own, floor_name, floor, "≤ 2×", check=at_most_ratio(2.0),
+                   note=f"refs {check(db, CLI)} to the floor's")
+    except Exception as exc:  # noqa: BLE001
+        return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
+
+
 def ui_probe(probe: str, db: str, runs: int) -> tuple[Sample, str]:
     """bench/ui_probe.py `runs` times: the longest stall of each run, and each step's median."""
     worst: list[float] = []
@@ -255,6 +270,10 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
     # 2b. report continuity for all clients, minus a no-op command, vs its 14/30-day counts in one
     # SQL query, checked equal in the same run (bench/continuity_floor.py)
     out.append(continuity_row(scale, runs, db))
+
+    # 2c. list assistants --format csv, minus a no-op command, vs the same rows through sqlite3;
+    # every row checked present (bench/list_floor.py)
+    out.append(list_row(scale, runs, db))
 
     # 3. CLI start-up vs importing sqlmodel
     try:
