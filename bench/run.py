@@ -337,6 +337,28 @@ def worktime_rows(scales: list[float], runs: int) -> list[Row]:
     return out
 
 
+def detail_rows(scales: list[float], runs: int) -> list[Row]:
+    """Opening a client and an assistant (bench/detail_probe.py) at every scale, taking turns like
+    the working-time rows; the floor is the figure at the smallest scale (issue 19: cost grows
+    with what is shown, not with the database)."""
+    dbs = {scale: build_database(scale) for scale in scales}
+    values: dict[float, list[float]] = {scale: [] for scale in scales}
+    errors: dict[float, str] = {}
+    for _ in range(runs):
+        for scale, db in dbs.items():
+            if scale in errors:
+                continue
+            try:
+                values[scale] += value_of_command([PY, "-m", "bench.detail_probe", f"sqlite:///{db}"], 1).values
+            except Exception as exc:  # noqa: BLE001
+                errors[scale] = str(exc)[:80]
+    smallest = min(scales)
+    floor = Sample(values[smallest]) if values[smallest] else None
+    return [Row("open a client and an assistant (services)", scale, Sample(values[scale]) if values[scale] else None,
+                "the same at the smallest scale", floor, "≤ 1.2×", note=errors.get(scale, ""),
+                check=at_most_ratio(1.2)) for scale in scales]
+
+
 def pg_rows(runs: int, scale: float) -> list[Row]:
     """`report hours` on PostgreSQL vs the same SQL through psql (a throwaway server)."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -415,6 +437,8 @@ def main() -> None:
         rows += rows_for_scale(scale, args.runs)
     print("working-time check at every scale", flush=True)
     rows += worktime_rows(scales, args.runs)
+    print("opening a client and an assistant at every scale", flush=True)
+    rows += detail_rows(scales, args.runs)
     if not args.no_pg:
         pg_scales = [float(s) for s in args.pg_scales.split(",")] if args.pg_scales else [min(scales)]
         for pg_scale in pg_scales:
