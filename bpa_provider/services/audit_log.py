@@ -55,6 +55,22 @@ def _row(ev: AuditEvent, tz: str) -> LogRow:
                   after_erased=ev.after is None and ev.after_digest is not None)
 
 
+def _conditions(user: str | None, subject: str | None, since: date | None, until: date | None,
+                action: str | None, tz: str) -> list:
+    conds = []
+    if user:
+        conds.append(AuditEvent.actor == user)
+    if subject:
+        conds.append(AuditEvent.subject == subject)
+    if action:
+        conds.append(AuditEvent.action == action)
+    if since:
+        conds.append(AuditEvent.at >= local_day_start_utc(since, tz))
+    if until:
+        conds.append(AuditEvent.at < local_day_start_utc(until + timedelta(days=1), tz))
+    return conds
+
+
 @service
 def query(
     db: Database,
@@ -87,22 +103,6 @@ def query(
         audit.record(s, actor, "view", "audit_event", subject=subject or "",
                      summary=f"access log read ({filters or 'everything'}): {len(rows)} rows")
     return rows
-
-
-def _conditions(user: str | None, subject: str | None, since: date | None, until: date | None,
-                action: str | None, tz: str) -> list:
-    conds = []
-    if user:
-        conds.append(AuditEvent.actor == user)
-    if subject:
-        conds.append(AuditEvent.subject == subject)
-    if action:
-        conds.append(AuditEvent.action == action)
-    if since:
-        conds.append(AuditEvent.at >= local_day_start_utc(since, tz))
-    if until:
-        conds.append(AuditEvent.at < local_day_start_utc(until + timedelta(days=1), tz))
-    return conds
 
 
 @service
