@@ -197,6 +197,36 @@ def _report_rows(label: str, scale: float, runs: int, db: str, dialect: str, flo
     return out
 
 
+def continuity_row(scale: float, runs: int, db: str) -> Row:
+    from bench.continuity_floor import check, floor_sql
+
+    what, floor_name = "report continuity (own work)", "one SQL query via sqlite3"
+    try:
+        noop = time_command([CLI, "--help"], runs)
+        full = time_command([CLI, "--db", db, "report", "continuity", "--format", "csv"], runs)
+        own = Sample([max(f - noop.median, 0.0) for f in full.values])
+        floor = time_command(["sqlite3", db, floor_sql(date.today())], runs)
+        return Row(what, scale, own, floor_name, floor, "≤ 2×", check=at_most_ratio(2.0),
+                   note=f"14/30-day counts {check(db, CLI)} to the floor's")
+    except Exception as exc:  # noqa: BLE001
+        return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
+
+
+def list_row(scale: float, runs: int, db: str) -> Row:
+    from bench.list_floor import check, floor_argv
+
+    what, floor_name = "list assistants --format csv (own work)", "the rows via sqlite3 -csv"
+    try:
+        noop = time_command([CLI, "--help"], runs)
+        full = time_command([CLI, "--db", db, "list", "assistants", "--format", "csv"], runs)
+        own = Sample([max(f - noop.median, 0.0) for f in full.values])
+        floor = time_command(floor_argv(db), runs)
+        return Row(what, scale, own, floor_name, floor, "≤ 2×", check=at_most_ratio(2.0),
+                   note=f"refs {check(db, CLI)} to the floor's")
+    except Exception as exc:  # noqa: BLE001
+        return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
+
+
 def ui_probe(probe: str, db: str, runs: int) -> tuple[Sample, str]:
     """bench/ui_probe.py `runs` times: the longest stall of each run, and each step's median."""
     worst: list[float] = []
@@ -236,6 +266,14 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
 
     # 2. report hours for all clients, minus a no-op command, vs the same totals in one SQL query
     out += _report_rows("", scale, runs, db, "sqlite", lambda sql: ["sqlite3", db, sql], "one SQL query via sqlite3", month)
+
+    # 2b. report continuity for all clients, minus a no-op command, vs its 14/30-day counts in one
+    # SQL query, checked equal in the same run (bench/continuity_floor.py)
+    out.append(continuity_row(scale, runs, db))
+
+    # 2c. list assistants --format csv, minus a no-op command, vs the same rows through sqlite3;
+    # every row checked present (bench/list_floor.py)
+    out.append(list_row(scale, runs, db))
 
     # 3. CLI start-up vs importing sqlmodel
     try:
@@ -297,6 +335,28 @@ def worktime_rows(scales: list[float], runs: int) -> list[Row]:
                        f"linear (≥ {LINEAR:.0%} of it)", unit="shifts/s", note=errors.get(scale, ""),
                        check=lambda r: r.value.median >= LINEAR * r.floor.median))  # type: ignore[union-attr]
     return out
+
+
+def detail_rows(scales: list[float], runs: int) -> list[Row]:
+    """Opening a client and an assistant (bench/detail_probe.py) at every scale, taking turns like
+    the working-time rows; the floor is the figure at the smallest scale (issue 19: cost grows
+    with what is shown, not with the database)."""
+    dbs = {scale: build_database(scale) for scale in scales}
+    values: dict[float, list[float]] = {scale: [] for scale in scales}
+    errors: dict[float, str] = {}
+    for _ in range(runs):
+        for scale, db in dbs.items():
+            if scale in errors:
+                continue
+            try:
+                values[scale] += value_of_command([PY, "-m", "bench.detail_probe", f"sqlite:///{db}"], 1).values
+            except Exception as exc:  # noqa: BLE001
+                errors[scale] = str(exc)[:80]
+    smallest = min(scales)
+    floor = Sample(values[smallest]) if values[smallest] else None
+    return [Row("open a client and an assistant (services)", scale, Sample(values[scale]) if values[scale] else None,
+                "the same at the smallest scale", floor, "≤ 1.2×", note=errors.get(scale, ""),
+                check=at_most_ratio(1.2)) for scale in scales]
 
 
 def pg_rows(runs: int, scale: float) -> list[Row]:
@@ -377,6 +437,8 @@ def main() -> None:
         rows += rows_for_scale(scale, args.runs)
     print("working-time check at every scale", flush=True)
     rows += worktime_rows(scales, args.runs)
+    print("opening a client and an assistant at every scale", flush=True)
+    rows += detail_rows(scales, args.runs)
     if not args.no_pg:
         pg_scales = [float(s) for s in args.pg_scales.split(",")] if args.pg_scales else [min(scales)]
         for pg_scale in pg_scales:

@@ -13,7 +13,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bpa_provider.rules.hours import hours_in_range, month_bounds, split_at_local_midnight
+from zoneinfo import ZoneInfo
+
+from bpa_provider.rules.hours import _local_midnight_utc, _ordered, month_bounds
 
 __all__ = ["Continuity", "ShiftSeen", "continuity"]
 
@@ -78,15 +80,24 @@ def continuity(
     this_month: set[int] = set()
     upcoming_substitutes: set[int] = set()
 
+    # The windows as UTC instants, computed once: the hours of a shift on the local dates
+    # [first, last) are its overlap with [midnight(first), midnight(last)), the same figure as
+    # hours_in_range gives by cutting the shift at every midnight (tests/rules/test_continuity.py).
+    zone = ZoneInfo(tz)
+    short_lo = _local_midnight_utc(short_first, zone)
+    long_lo = _local_midnight_utc(long_first, zone)
+    window_end = _local_midnight_utc(today_end, zone)
+
     for shift in shifts:
-        pieces = split_at_local_midnight(shift.start, shift.end, tz)
-        if not pieces:
+        start, end = _ordered(shift.start, shift.end)
+        if start == end:
             continue  # a zero-length shift meets nobody
-        first_day = pieces[0][0]
-        if hours_in_range(shift.start, shift.end, tz, short_first, today_end) > 0:
+        first_day = start.astimezone(zone).date()
+        if min(end, window_end) > max(start, short_lo):
             seen_short.add(shift.assistant_id)
-        in_long = hours_in_range(shift.start, shift.end, tz, long_first, today_end)
-        if in_long > 0:
+        overlap = (min(end, window_end) - max(start, long_lo)).total_seconds()
+        if overlap > 0:
+            in_long = overlap / 3600
             seen_long.add(shift.assistant_id)
             all_hours += in_long
             if shift.regular:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
@@ -58,6 +58,22 @@ def _row(ev: AuditEvent, tz: str) -> LogRow:
                   after_erased=ev.after is None and ev.after_digest is not None)
 
 
+def _conditions(user: str | None, subject: str | None, since: date | None, until: date | None,
+                action: str | None, tz: str) -> list:
+    conds = []
+    if user:
+        conds.append(AuditEvent.actor == user)
+    if subject:
+        conds.append(AuditEvent.subject == subject)
+    if action:
+        conds.append(AuditEvent.action == action)
+    if since:
+        conds.append(AuditEvent.at >= local_day_start_utc(since, tz))
+    if until:
+        conds.append(AuditEvent.at < local_day_start_utc(until + timedelta(days=1), tz))
+    return conds
+
+
 @service
 def query(
     db: Database,
@@ -79,17 +95,7 @@ def query(
         raise ValidationError("--to must be on or after --from", field="to")
     if not 1 <= limit <= 1_000_000:
         raise ValidationError("limit must be between 1 and 1000000", field="limit")
-    conds = []
-    if user:
-        conds.append(AuditEvent.actor == user)
-    if subject:
-        conds.append(AuditEvent.subject == subject)
-    if action:
-        conds.append(AuditEvent.action == action)
-    if since:
-        conds.append(AuditEvent.at >= local_day_start_utc(since, tz))
-    if until:
-        conds.append(AuditEvent.at < local_day_start_utc(until + timedelta(days=1), tz))
+    conds = _conditions(user, subject, since, until, action, tz)
     q = select(AuditEvent).order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id).limit(limit)
     if conds:
         q = q.where(and_(*conds))
@@ -100,6 +106,21 @@ def query(
         audit.record(s, actor, "view", "audit_event", subject=subject or "",
                      summary=f"access log read ({filters or 'everything'}): {len(rows)} rows")
     return rows
+
+
+@service
+def count(db: Database, actor: Actor, *, user: str | None = None, subject: str | None = None,
+          since: date | None = None, until: date | None = None, action: str | None = None,
+          tz: str = DEFAULT_TZ) -> int:
+    """How many rows `query` with the same filters would give without a limit (a number only:
+    so a caller can say how many rows its limit left out)."""
+    require(actor, "audit.read", what="read the access log")
+    q = select(func.count()).select_from(AuditEvent)
+    conds = _conditions(user, subject, since, until, action, tz)
+    if conds:
+        q = q.where(and_(*conds))
+    with db.read() as s:
+        return s.execute(q).scalar_one()
 
 
 @service

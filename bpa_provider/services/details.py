@@ -149,14 +149,15 @@ def _log_view(db: Database, actor: Actor, kind: str, record_id: int, ref: str) -
         audit.record(s, actor, "view", kind, record_id, subject=ref, summary=f"{kind} record opened")
 
 
-def _next_reviews(db: Database, actor: Actor, today: date) -> dict[tuple[int, int], date] | None:
-    """(assistant_id, client_id) -> next review date, from the reviews service if it is here."""
+def _next_reviews(db: Database, actor: Actor, today: date, **record: int) -> dict[tuple[int, int], date] | None:
+    """(assistant_id, client_id) -> next review date, from the reviews service if it is here;
+    `record` (client_id= or assistant_id=) keeps the query to the pairs the screen shows."""
     from bpa_provider.services.reviews import due_reviews
 
     if not actor.may("review.read"):
         return None
     try:
-        rows = due_reviews(db, actor, today, include_all=True)
+        rows = due_reviews(db, actor, today, include_all=True, **record)
         return {(r.assistant_id, r.client_id): r.next_due for r in rows}
     except ServiceError:
         return None
@@ -257,7 +258,7 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
                        AuditEvent.action != "view")
                 .order_by(AuditEvent.id.desc()).limit(HISTORY_LIMIT)).scalars()
             history = [HistoryLine(e.at, e.actor, e.action, e.entity, e.summary) for e in events]
-    upcoming = _next_reviews(db, actor, today)
+    upcoming = _next_reviews(db, actor, today, client_id=client_id)
     _log_view(db, actor, "client", client_id, client.ref)
     return ClientDetail(
         client=client, municipality=muni, decisions=decisions, supervisors=supervisors,
@@ -305,7 +306,7 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date,
                 rq = rq.where(Review.client_id.in_(scope))
             reviews = [ReviewLine(*row) for row in s.execute(rq.order_by(Review.held_on.desc()).limit(20))]
         last = _last_reviews(s, assistant_id=assistant_id)
-    upcoming = _next_reviews(db, actor, today)
+    upcoming = _next_reviews(db, actor, today, assistant_id=assistant_id)
     shifts = _upcoming_shifts(db, actor, assistant_id, today)
     _log_view(db, actor, "assistant", assistant_id, person.ref)
     from bpa_provider.rules.worktime import police_certificate_required

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from bpa_provider.services import records
 from bpa_provider.services.base import service
 from db.engine import Database
 from db.models import Assistant, Client, Municipality, Supervision, Supervisor
+
+PAGE_SIZE = 2_000  # rows per query when a list is streamed: memory stays flat whatever the total
 
 KINDS = {
     "municipalities": "municipality", "clients": "client", "decisions": "decision",
@@ -46,10 +49,17 @@ def rows(db: Database, actor: Actor, kind: str, *, search: str = "", filters: di
     """One page of display rows for `kind` (a record kind), and the total count."""
     page = records.list_records(db, actor, kind, search=search, filters=filters, offset=offset, limit=limit)
     out = []
-    clients = _names(db, Client, {getattr(r, "client_id", None) for r in page.rows} - {None})
-    assistants = _names(db, Assistant, {getattr(r, "assistant_id", None) for r in page.rows} - {None})
-    munis = _names(db, Municipality, {getattr(r, "municipality_id", None) for r in page.rows} - {None}, "name")
-    sups = _names(db, Supervisor, {getattr(r, "supervisor_id", None) for r in page.rows} - {None})
+    fields = type(page.rows[0]).model_fields if page.rows else {}
+
+    def ids(field: str) -> set[int]:
+        # Asked of the model once, not of each row: a missing attribute on a row goes through
+        # pydantic's __getattr__ and an exception (a third of a 12,000-row list's time).
+        return {getattr(r, field) for r in page.rows} - {None} if field in fields else set()
+
+    clients = _names(db, Client, ids("client_id"))
+    assistants = _names(db, Assistant, ids("assistant_id"))
+    munis = _names(db, Municipality, ids("municipality_id"), "name")
+    sups = _names(db, Supervisor, ids("supervisor_id"))
     sup_clients: dict[int, list[str]] = {}
     if kind == "supervisor" and page.rows:
         with db.read() as s:
@@ -75,3 +85,23 @@ def rows(db: Database, actor: Actor, kind: str, *, search: str = "", filters: di
             d["clients"] = ", ".join(sorted(sup_clients.get(r.id, [])))
         out.append(d)
     return out, page.total
+
+
+def pages(db: Database, actor: Actor, kind: str, *, search: str = "", filters: dict | None = None,
+          limit: int | None = None, page_size: int | None = None) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Every matching display row (or the first `limit`), one page at a time, each with the total
+    that matches: a caller can stream the whole list, or say how many rows `limit` left out.
+
+    Each page is its own read (through `rows`, so permissions are checked on every page).
+    """
+    size = page_size or PAGE_SIZE
+    offset = 0
+    while True:
+        want = size if limit is None else min(size, limit - offset)
+        if want <= 0:
+            return
+        page, total = rows(db, actor, kind, search=search, filters=filters, offset=offset, limit=want)
+        yield page, total
+        offset += len(page)
+        if len(page) < want or offset >= total:
+            return

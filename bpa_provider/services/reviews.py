@@ -191,10 +191,13 @@ def may_read_notes(actor: Actor, client_id: int) -> bool:
 @service
 def due_reviews(
     db: Database, actor: Actor, today: date, within_days: int | None = None, *, include_all: bool = False,
-    policy: Policy | None = None,
+    policy: Policy | None = None, client_id: int | None = None, assistant_id: int | None = None,
 ) -> list[ReviewDue]:
     """Reviews that are due (within `within_days`, default the policy's 30) or overdue; with
-    `include_all`, every current pair with its status. Soonest due first."""
+    `include_all`, every current pair with its status. Soonest due first.
+
+    `client_id` / `assistant_id` keep to one record's pairs: opening a client or an assistant then
+    reads what it shows, not every assignment in the company (issue 19)."""
     actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     p = current_policy(policy)
@@ -209,17 +212,24 @@ def due_reviews(
     )
     if actor.is_scoped:
         pair = pair.where(Assignment.client_id.in_(sorted(actor.client_scope or ())))
-    pair_q = pair.subquery("pair")
     emp = (
         select(Employment.assistant_id, func.max(Employment.end_date).label("end"),
                (func.count() - func.count(Employment.end_date)).label("open_ends"))
         .where(or_(Employment.end_date.is_(None), Employment.end_date >= today))
-        .group_by(Employment.assistant_id).subquery("emp")
+        .group_by(Employment.assistant_id)
     )
     last = (
         select(Review.assistant_id, Review.client_id, func.max(Review.held_on).label("held"))
-        .group_by(Review.assistant_id, Review.client_id).subquery("last")
+        .group_by(Review.assistant_id, Review.client_id)
     )
+    if client_id is not None:
+        pair = pair.where(Assignment.client_id == client_id)
+        last = last.where(Review.client_id == client_id)
+    if assistant_id is not None:
+        pair = pair.where(Assignment.assistant_id == assistant_id)
+        emp = emp.where(Employment.assistant_id == assistant_id)
+        last = last.where(Review.assistant_id == assistant_id)
+    pair_q, emp, last = pair.subquery("pair"), emp.subquery("emp"), last.subquery("last")
     q = (
         select(pair_q.c.assistant_id, Assistant.ref, Assistant.name, pair_q.c.client_id, Client.ref,
                pair_q.c.start, pair_q.c.end, pair_q.c.open_ends, emp.c.end, emp.c.open_ends, last.c.held)

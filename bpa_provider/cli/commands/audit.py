@@ -9,6 +9,7 @@ retention erased are counted on a line of their own: an erasure is not a break.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bpa_provider.cli.context import add_format, date_arg
 
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.i18n import _
     from bpa_provider.services import audit_log
 
     if args.verify:
@@ -53,11 +55,18 @@ def run(ctx, args) -> int:  # noqa: ANN001
             ctx.emit([broken.as_dict()], args.format, audit_log.COLUMNS)
         return 1
     db, actor = ctx.database(), ctx.actor()
-    rows = audit_log.query(
-        db, actor, user=args.user, subject=args.subject, since=date_arg(args.since, "--from"),
-        until=date_arg(args.until, "--to"), action=args.action, limit=args.limit,
-    )
+    filters = {"user": args.user, "subject": args.subject, "since": date_arg(args.since, "--from"),
+               "until": date_arg(args.until, "--to"), "action": args.action}
+    rows = audit_log.query(db, actor, limit=args.limit, **filters)
     ctx.emit([r.as_dict() for r in rows], args.format, audit_log.COLUMNS)
+    if len(rows) >= args.limit:
+        # Never a silent cut (issue 19): say how many the limit left out and how to get them.
+        # Counted after the read, so the count includes the row that logged this read.
+        total = audit_log.count(db, actor, **filters)
+        if total > len(rows):
+            sys.stderr.write(_("{left} more rows match after the first {shown}: raise --limit (up to "
+                               "1000000) or narrow with --from/--to to see them.").format(
+                                   left=total - len(rows), shown=len(rows)) + "\n")
     return 0
 
 

@@ -1,0 +1,53 @@
+"""Opening a client or an assistant computes review status for that record's pairs only (issue
+19), and gets exactly what the company-wide computation gives for them. Seeded demo, both engines."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bpa_provider.demo import load_demo
+from bpa_provider.services import details, reviews
+from db.models import Assistant, Client
+
+TODAY = date(2026, 5, 20)
+
+
+@pytest.fixture
+def company(db, admin):
+    load_demo(db, admin, seed=5, clients=6, assistants=14, months=14, today=TODAY)
+    return db
+
+
+@pytest.mark.parametrize("day", [TODAY, TODAY + timedelta(days=200)])
+def test_scoped_review_status_equals_the_company_wide_one(company, admin, day):
+    everything = reviews.due_reviews(company, admin, day, include_all=True)
+    assert everything and {r.status for r in everything} - {"scheduled"}  # something to compare
+    with company.read() as s:
+        clients = list(s.execute(select(Client.id)).scalars())
+        assistants = list(s.execute(select(Assistant.id)).scalars())
+    for cid in clients:
+        assert reviews.due_reviews(company, admin, day, include_all=True, client_id=cid) == [
+            r for r in everything if r.client_id == cid]
+    for aid in assistants:
+        assert reviews.due_reviews(company, admin, day, include_all=True, assistant_id=aid) == [
+            r for r in everything if r.assistant_id == aid]
+    # The default (due or overdue within the window) keeps to the record the same way.
+    due = reviews.due_reviews(company, admin, day)
+    for cid in clients:
+        assert reviews.due_reviews(company, admin, day, client_id=cid) == [r for r in due if r.client_id == cid]
+
+
+def test_detail_screens_show_the_company_wide_next_reviews(company, admin):
+    expected = {(r.assistant_id, r.client_id): r.next_due
+                for r in reviews.due_reviews(company, admin, TODAY, include_all=True)}
+    with company.read() as s:
+        client_id, assistant_id = s.execute(select(Client.id)).scalars().first(), s.execute(
+            select(Assistant.id)).scalars().first()
+    shown = details.client_detail(company, admin, client_id, TODAY).assignments
+    shown += details.assistant_detail(company, admin, assistant_id, TODAY).assignments
+    assert shown and any(line.next_review for line in shown)
+    for line in shown:
+        assert line.next_review == expected.get((line.assignment.assistant_id, line.assignment.client_id))
