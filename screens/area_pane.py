@@ -162,6 +162,7 @@ class AreaPane(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         ids = [self.key_of(r) for r in rows]
         if keep is not None and keep in ids:
             table.move_cursor(row=ids.index(keep))
+        self.refresh_tip(table)
 
     def on_resize(self) -> None:
         for table_id, (columns, rows, cells) in list(self._filled.items()):

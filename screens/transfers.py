@@ -138,6 +138,7 @@ class TransfersView(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             ids = [r.id for r in self.rows]
             if keep in ids:
                 table.move_cursor(row=ids.index(keep))
+        self.refresh_tip(table)
         self._show_status()
 
     @staticmethod

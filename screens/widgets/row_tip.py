@@ -34,6 +34,12 @@ class RowTips:
         tips = self.query(RowTip)  # type: ignore[attr-defined]
         return tips.first() if tips else None
 
+    def refresh_tip(self, table: DataTable) -> None:
+        """After a table was filled: the tip follows its rows whether focus came first or they did."""
+        tip = self._tip()
+        if tip is not None:
+            tip.show_row(table, table.cursor_row)
+
     # Handlers by name: Textual reads `@on` only from the classes it builds, not from a mixin.
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         tip = self._tip()

@@ -73,9 +73,11 @@ async def test_list_shows_days_left_and_next_step(make_app, outgoing):
         table = view.query_one(DataTable)
         assert table.row_count == 1
         who, when, step = cells(table, 0)
-        assert who.splitlines() == ["K-0001 Kari Nordmann", "OUT to Aleris Omsorg"]
-        assert when.splitlines() == ["02.06.2026", "92 days"]
-        assert step.splitlines() == ["Client signed", "09.03.2026 · in 7 days"]
+        # One line per row: a cell's parts joined by " · " (cut with … where the column ends).
+        assert who == "K-0001 Kari Nordmann · OUT to Aleris Omsorg"
+        assert when == "02.06.2026 · 92 days"
+        assert step == "Client signed · 09.03.2026 · in 7 days"
+        assert all(r.height == 1 for r in table.rows.values())
         assert "1 open transfer ·" in str(view.query_one("#status", Static).render())
         # Every column fits in the 62 columns the area has at 80x24.
         assert sum(c.get_render_width(table) for c in table.columns.values()) <= view.size.width
@@ -310,7 +312,7 @@ async def test_open_a_transfer_from_the_list(make_app, fixed_db):
         await pilot.press("escape")
         await settle(app, pilot)
         # A name that looks like markup shows as typed.
-        assert cells(view.query_one(DataTable), 0)[0].splitlines()[1] == "OUT to Stendi [/b] AS"
+        assert cells(view.query_one(DataTable), 0)[0].endswith(" · OUT to Stendi [/b] AS")
 
 
 async def test_cancel_keeps_the_history_and_ends_the_actions(make_app, fixed_db, outgoing):
