@@ -1,7 +1,7 @@
 """`python -m bench.load`: the load and fault figures of issue 15 (docs/performance.md).
 
     python -m bench.load import   [--shifts 100000]            throughput, write-lock time, memory
-    python -m bench.load sessions [--sessions 20] [--shifts 100000] [--pg URL]
+    python -m bench.load sessions [--sessions 20] [--shifts 100000] [--pg]
     python -m bench.load kills    [--kills 100]
 
 `import` runs the import in a fresh process (its peak RSS is the import's own); `sessions` starts
@@ -37,6 +37,34 @@ def fresh_database(where: Path, clients: int, per_client: int = 4) -> tuple[str,
     pairs = loadkit.build_company(db, clients, per_client)
     db.dispose()
     return str(path), pairs
+
+
+def fresh_pg_database(clients: int, per_client: int = 4):  # noqa: ANN201
+    """A throwaway PostgreSQL cluster (tests/pgserver.py) with a migrated database and a company;
+    returns (url, pairs, cluster) — stop the cluster when done."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pgserver import PgCluster, pg_bin_dir
+    from sqlalchemy import text
+
+    from db import migrate
+    from db.engine import Database, make_engine
+
+    bindir = pg_bin_dir()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL binaries on this machine")
+    cluster = PgCluster(bindir)
+    cluster.start()
+    admin = make_engine(cluster.url())
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("CREATE DATABASE bpa_load"))
+    admin.dispose()
+    url = cluster.url("bpa_load")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    db = Database(engine)
+    pairs = loadkit.build_company(db, clients, per_client)
+    db.dispose()
+    return url, pairs, cluster
 
 
 def import_once(url: str, csv_path: str) -> dict:
@@ -146,6 +174,7 @@ def main() -> None:
     ap.add_argument("--shifts", type=int, default=100_000)
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--kills", type=int, default=100)
+    ap.add_argument("--pg", action="store_true", help="on a throwaway PostgreSQL cluster instead of SQLite")
     args = ap.parse_args()
     where = Path(tempfile.mkdtemp(prefix="bpa-load-"))
     try:
@@ -155,15 +184,23 @@ def main() -> None:
             print(json.dumps(run_kills(where, args.kills)))
             return
         clients = max(1, args.shifts // 2000)  # 4 assistants x 500 shifts each (two years)
-        path, pairs = fresh_database(where, clients)
+        cluster = None
+        if args.pg:
+            url, pairs, cluster = fresh_pg_database(clients)
+        else:
+            path, pairs = fresh_database(where, clients)
+            url = f"sqlite:///{path}"
         csv_path = where / "shifts.csv"
         loadkit.write_shifts_csv(csv_path, pairs, args.shifts)
         print(f"file: {csv_path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
-        url = f"sqlite:///{path}"
-        if args.figure == "import":
-            print(json.dumps(run_import(url, str(csv_path))))
-        else:
-            print(json.dumps(run_sessions(url, str(csv_path), args.sessions)))
+        try:
+            if args.figure == "import":
+                print(json.dumps(run_import(url, str(csv_path))))
+            else:
+                print(json.dumps(run_sessions(url, str(csv_path), args.sessions)))
+        finally:
+            if cluster is not None:
+                cluster.stop()
     finally:
         shutil.rmtree(where, ignore_errors=True)
 

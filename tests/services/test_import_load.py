@@ -34,13 +34,22 @@ def company(sqlite_db, tmp_path):
     return sqlite_db, csv_path, rows
 
 
+@pytest.fixture
+def any_company(db, tmp_path):
+    """The same company on SQLite and on PostgreSQL."""
+    pairs = loadkit.build_company(db, clients=3)
+    csv_path = tmp_path / "shifts.csv"
+    rows = loadkit.write_shifts_csv(csv_path, pairs, 3000)
+    return db, csv_path, rows
+
+
 def _session(url: str, worker: int, seconds: float, queue) -> None:  # noqa: ANN001
     queue.put(loadkit.session_mix(url, worker, seconds, loadkit.FIRST_DAY.strftime("%Y-%m")).__dict__)
 
 
-def test_sessions_keep_working_while_a_shift_import_runs(company):
-    db, csv_path, rows = company
-    url = str(db.engine.url)
+def test_sessions_keep_working_while_a_shift_import_runs(any_company):
+    db, csv_path, rows = any_company
+    url = db.engine.url.render_as_string(hide_password=False)
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_session, args=(url, w, 6.0, queue)) for w in range(3)]
