@@ -158,8 +158,6 @@ def test_sigkill_during_import_backup_and_restore_leaves_clean_files(company, tm
     assert kills >= 4
 
 
-@pytest.mark.xfail(strict=False, reason="services/backup.py leaves .NAME.partial-PID behind when killed "
-                                        "(issue 15 finding 6; the security slice's fix)")
 def test_a_killed_backup_leaves_no_partial_copy(company, tmp_path):
     db, _csv, _rows = company
     path = make_engine_path(db)
