@@ -45,7 +45,7 @@ from bpa_provider.i18n import Msg, N_
 
 @dataclass(frozen=True)
 class Policy:
-    """Provider policy defaults from shared/domain.md; a provider can override each one."""
+    """Provider policy defaults from docs/domain.md; a provider can override each one."""
 
     notice_months: int = 3
     refusal_min_days: int = 14

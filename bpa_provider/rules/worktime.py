@@ -2,7 +2,7 @@
 
 Pure functions over plain facts (no database, no I/O).  Norway follows
 arbeidsmiljøloven chapter 10, Sweden Arbetstidslagen and the domestic-work act;
-see /work/shared/domain.md ("Assistants: employment and working time", "Sweden").
+see docs/domain.md ("Assistants: employment and working time", "Sweden").
 Every limit is a `RuleSet` field, so tariff and local agreements are
 configuration (`profile()` returns the named presets).
 
