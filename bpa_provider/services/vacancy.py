@@ -49,6 +49,16 @@ def _shift_days(s: Session, sh: Shift, policy: Policy) -> tuple[date, date, str]
     return local_date(sh.start_utc, tz), local_date(sh.end_utc - timedelta(microseconds=1), tz), tz
 
 
+def _set_status(s: Session, actor: Actor, sh: Shift, status: str, action: str, summary: str) -> None:
+    """One shift's status changed and logged under its client, in the caller's transaction."""
+    before = audit.snapshot(sh)
+    sh.status = status
+    sh.updated_at = utcnow()
+    s.flush()
+    ref = s.get(Client, sh.client_id).ref  # type: ignore[union-attr]
+    audit.record(s, actor, action, "shift", sh.id, subject=ref, summary=summary, before=before, after=sh)
+
+
 def vacate(s: Session, actor: Actor, absence: Absence, first: date, last: date, policy: Policy | None = None) -> int:
     """Turn the assistant's planned shifts on local days [first, last] into vacant shifts (in the
     caller's transaction); returns how many. A graded sick note leaves the plan as it is."""
@@ -68,13 +78,7 @@ def vacate(s: Session, actor: Actor, absence: Absence, first: date, last: date, 
         if b < first or a > last or sh.start_utc <= utcnow():
             continue
         per_client[sh.client_id] = per_client.get(sh.client_id, 0) + 1
-        before = audit.snapshot(sh)
-        sh.status = "vacant"
-        sh.updated_at = utcnow()
-        s.flush()
-        ref = s.get(Client, sh.client_id).ref  # type: ignore[union-attr]
-        audit.record(s, actor, "vacate", "shift", sh.id, subject=ref,
-                     summary=f"shift vacant: absence #{absence.id}", before=before, after=sh)
+        _set_status(s, actor, sh, "vacant", "vacate", f"shift vacant: absence #{absence.id}")
         count += 1
     if per_client:
         from bpa_provider.services import notify
@@ -96,13 +100,7 @@ def restore(s: Session, actor: Actor, absence: Absence, first: date, last: date,
         a, b, _tz = _shift_days(s, sh, pol)
         if b < first or a > last:
             continue
-        before = audit.snapshot(sh)
-        sh.status = "planned"
-        sh.updated_at = utcnow()
-        s.flush()
-        ref = s.get(Client, sh.client_id).ref  # type: ignore[union-attr]
-        audit.record(s, actor, "restore", "shift", sh.id, subject=ref,
-                     summary=f"shift back to its assistant: absence #{absence.id}", before=before, after=sh)
+        _set_status(s, actor, sh, "planned", "restore", f"shift back to its assistant: absence #{absence.id}")
         count += 1
     return count
 
