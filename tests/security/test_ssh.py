@@ -251,7 +251,7 @@ def test_interactive_login_opens_the_app_as_that_person(server, who, role, sees,
         for ref in sees:
             screen = session.wait_for(ref)
         assert not [n for n in never if n in screen]
-        session.keys("q")
+        session.keys("C-q")  # inside an area a bare q only says how to quit (docs/tui.md)
         screen = session.wait_for("SESSION-ENDED=", timeout=30)
         assert "SESSION-ENDED=0" in screen
     finally:
