@@ -27,10 +27,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import func, select
 
@@ -102,10 +102,10 @@ def _handover_out(out: str, err: str, server: FilesServer) -> None:
         signers.write_text(allowed_signers_line(US, server.provider.public_key()) + "\n")
         sig.write_text(env["signature"])
         ok = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", US, "-n", "bpa-handover",
-                             "-s", str(sig)], input=package, capture_output=True, timeout=30)
+                             "-s", str(sig)], input=package, capture_output=True, timeout=30, check=False)
         bad = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", US, "-n", "bpa-handover",
                               "-s", str(sig)], input=package.replace(b"K-0001", b"K-0002"), capture_output=True,
-                             timeout=30)
+                             timeout=30, check=False)
     assert ok.returncode == 0, ok.stderr
     assert bad.returncode != 0
     pkg = json.loads(package)
