@@ -3,7 +3,7 @@
 Every person's public key becomes one line with a forced command, so sshd itself authenticates
 the person and then can only start bpa-provider acting as them:
 
-    restrict,pty,command="env -u BPA_CONFIG -u BPA_AUTHORIZED_KEYS BPA_DATABASE_URL=… /venv/bin/python -I -m bpa_provider.cli --as NAME" ssh-ed25519 AAAA… comment
+    restrict,pty,command="env -u BPA_CONFIG -u BPA_AUTHORIZED_KEYS -u BPA_DATA_DIR BPA_DATABASE_URL=… /venv/bin/python -I -m bpa_provider.cli --as NAME" ssh-ed25519 AAAA… comment
 
 `restrict` turns off port, agent and X11 forwarding and ~/.ssh/rc; `pty` gives the app a terminal
 back. The database (table `ssh_key`) is the source of truth: the managed block between the marker
@@ -15,7 +15,7 @@ Why no `env -i`: sshd hands the person's command to the forced command in SSH_OR
 those. The program instead replaces its own environment with an allow-list as its first act
 (`bpa_provider.cli.clean_environment`), and `python -I` ignores every PYTHON* variable.
 How the forced command finds the database: the BPA_* settings of the admin who writes the file
-(BPA_CONFIG, BPA_DATABASE_URL, BPA_AUTHORIZED_KEYS) are baked into the line with `env` — those
+(BPA_CONFIG, BPA_DATABASE_URL, BPA_AUTHORIZED_KEYS, BPA_DATA_DIR) are baked into the line with `env` — those
 that are set with their value, the others unset with `env -u`, so a client's own (`AcceptEnv *`)
 can never stand in for them; when none are set it uses the service account's defaults
 (config.toml in its config folder, or the SQLite file in its data folder). The allow-list drops
@@ -43,7 +43,8 @@ from bpa_provider.i18n import N_
 
 BEGIN_MARK = "# BEGIN bpa-provider managed keys: do not edit, use 'bpa-provider users key …'"
 END_MARK = "# END bpa-provider managed keys"
-BAKED_SETTINGS = ("BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS")
+# BPA_DATA_DIR too: it chooses the folder of the provider's signing key (handover packages).
+BAKED_SETTINGS = ("BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS", "BPA_DATA_DIR")
 
 KEY_TYPES = frozenset({
     "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",

@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # What a process started by sshd may keep; everything else (TEXTUAL_*, PYTHON*, LD_*, …) goes.
 _SSH_KEEP = {"HOME", "USER", "LOGNAME", "SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY",
-             "SSH_CLIENT", "BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS", "BPA_LANG"}
+             "SSH_CLIENT", "BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS", "BPA_DATA_DIR",
+             "BPA_LANG"}
 # Kept only when they look like what they claim to be (a TERM of "../x" could name any file).
 # LANG and LC_* arrive from the person's laptop through sshd's AcceptEnv: they pick the language.
 _SSH_CHECKED = {"TERM": r"[A-Za-z0-9._+-]{1,64}", "COLORTERM": r"[A-Za-z0-9._+-]{1,32}",

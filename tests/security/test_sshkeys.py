@@ -86,11 +86,13 @@ def test_a_clients_own_settings_never_reach_the_forced_command(tmp_path):
     import subprocess
 
     probe = tmp_path / "probe"
-    probe.write_text("#!/bin/sh\nprintf '%s|%s|%s' \"$BPA_CONFIG\" \"$BPA_DATABASE_URL\" \"$BPA_AUTHORIZED_KEYS\"\n")
+    probe.write_text("#!/bin/sh\nprintf '%s|%s|%s|%s' \"$BPA_CONFIG\" \"$BPA_DATABASE_URL\" \"$BPA_AUTHORIZED_KEYS\" "
+                     "\"$BPA_DATA_DIR\"\n")
     probe.chmod(0o700)
     client = {"BPA_CONFIG": "/tmp/evil.toml", "BPA_DATABASE_URL": "/tmp/evil.sqlite3",
-              "BPA_AUTHORIZED_KEYS": "/tmp/evil_keys", "PATH": "/usr/bin:/bin"}
-    for baked, expected in (({}, "||"), ({"BPA_CONFIG": "/etc/bpa.toml"}, "/etc/bpa.toml||")):
+              "BPA_AUTHORIZED_KEYS": "/tmp/evil_keys", "BPA_DATA_DIR": "/tmp/evil_keys_folder", "PATH": "/usr/bin:/bin"}
+    for baked, expected in (({}, "|||"), ({"BPA_CONFIG": "/etc/bpa.toml"}, "/etc/bpa.toml|||"),
+                            ({"BPA_DATA_DIR": "/srv/bpa/keys"}, "|||/srv/bpa/keys")):
         command = sshkeys.forced_command("kari", baked, python=str(probe))
         seen = subprocess.run(["/bin/sh", "-c", command], env=client, capture_output=True, text=True, check=True)
         assert seen.stdout == expected
