@@ -26,7 +26,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, ValidationError
-from bpa_provider.i18n import N_, _
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.dates import format_date, parse_month, to_local
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.records import check_text
@@ -254,22 +254,22 @@ def coapprove_period(db: Database, actor: Actor, client_id: int, first: date,
         return row
 
 
-def unapproved_reasons(s: Session, client_id: int, first: date, last_exclusive: date, tz: str) -> list[str]:
-    """Why the client's hours in the period are not ready to lock (empty: ready)."""
+def unapproved_reasons(s: Session, client_id: int, first: date, last_exclusive: date, tz: str) -> list[Msg]:
+    """Why the client's hours in the period are not ready to lock (empty: ready), each a message
+    translated where it is shown."""
     reasons = []
     shifts = _shifts_starting(s, client_id, first, last_exclusive, tz)
     pending = [sh for sh in shifts if sh.deviation_status == "pending"]
     if pending:
-        reasons.append(_("{n} deviation(s) wait for a decision").format(n=len(pending)))
+        reasons.append(Msg(N_("{n} deviation(s) wait for a decision"), n=len(pending)))
     unapproved = [sh for sh in shifts if sh.status != "approved"]
     if unapproved:
         days = sorted({local_date(sh.start_utc, tz) for sh in unapproved})
-        reasons.append(_("{n} shift(s) not approved (from {day})").format(
-            n=len(unapproved), day=format_date(days[0])))
+        reasons.append(Msg(N_("{n} shift(s) not approved (from {day})"), n=len(unapproved), day=days[0]))
     for row in overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1)):
         if row.approved_at is not None and row.needs_coapproval and not row.coapproved_by:
-            reasons.append(_("the approval of {period} waits for a coordinator's co-approval").format(
-                period=describe(row.period_start, row.period_end)))
+            reasons.append(Msg(N_("the approval of {period} waits for a coordinator's co-approval"),
+                               period=describe(row.period_start, row.period_end)))
     return reasons
 
 
@@ -337,8 +337,8 @@ def reopen_period(db: Database, actor: Actor, client_id: int, first: date, last_
     require(actor, "roster.reopen", what="reopen locked periods")
     with db.write() as s:
         text = check_text(reason, "reason", 500, required=True, messages={
-            "required": _("A reason is required to reopen a locked period"),
-            "long": _("The reason is too long (at most 500 characters)")})
+            "required": N_("A reason is required to reopen a locked period"),
+            "long": N_("The reason is too long (at most 500 characters)")})
         info = client_info(s, client_id, policy_or_default(None))
         rows = overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1))
         if not any(r.locked_at is not None for r in rows):
