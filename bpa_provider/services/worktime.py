@@ -659,14 +659,16 @@ class Finding:
     not_payable: bool
 
 
-def describe_shifts(shifts: Iterable[Shift], infos: dict[int, ClientInfo]) -> str:
-    """'K-0001 02.03 08:00–16:00, …' in each client's local time."""
+def describe_shifts(shifts: Iterable[Shift], infos: dict[int, ClientInfo], *, ids: bool = False) -> str:
+    """'K-0001 02.03 08:00–16:00, …' in each client's local time: refusals name a shift by client,
+    day and time, as a person knows it. `ids` adds '(#id)' for a report whose reader acts on a
+    shift by its id (`roster ack --shift`)."""
     parts = []
     for sh in shifts:
         info = infos[sh.client_id]
         zone = ZoneInfo(info.tz)
         a, b = sh.start_utc.astimezone(zone), sh.end_utc.astimezone(zone)
-        parts.append(f"{info.ref} {a:%d.%m %H:%M}–{b:%H:%M}")
+        parts.append(f"{info.ref} {a:%d.%m %H:%M}–{b:%H:%M}" + (f" (#{sh.id})" if ids else ""))
     return ", ".join(parts)
 
 
@@ -705,7 +707,7 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
             out.append(Finding(
                 assistant=person.ref if person else "", assistant_name=person.name if person else "",
                 rule=v.rule_id, law=v.law, severity=v.severity,
-                shifts=describe_shifts(vs, infos), detail=v.text(),
+                shifts=describe_shifts(vs, infos, ids=True), detail=v.text(),
                 acknowledged=acknowledgement(v, acks) is not None, not_payable=v.not_payable,
             ))
         return sorted(out, key=lambda f: (f.assistant, f.shifts, f.rule))
