@@ -35,7 +35,7 @@ from bpa_provider.rules.payroll import PAY_KEYS, PayRules, overtime_by_shift, pu
 from bpa_provider.rules.worktime import ShiftFact
 from bpa_provider.services import employee_numbers
 from bpa_provider.services.base import require, service
-from bpa_provider.services.periods import client_rows, describe, lock_many, unapproved_reasons
+from bpa_provider.services.periods import client_rows, lock_many, period_words, unapproved_reasons
 from bpa_provider.services.worked import staffed
 from bpa_provider.services.worktime import (
     ClientInfo, ack_map, acknowledgement, assistants_by_id, client_infos, describe_shifts, local_date,
@@ -190,7 +190,7 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
         if row.exported_at is not None:
             out.append(_blocker("exported", infos[row.client_id].ref, "", N_(
                 "{period} was already exported to payroll; an admin must reopen it first"),
-                period=describe(row.period_start, row.period_end)))
+                period=period_words(row.period_start, row.period_end)))
     for sh in shifts:
         if sh.end_utc > now:
             out.append(_blocker("not_worked", infos[sh.client_id].ref, people[sh.assistant_id].ref,

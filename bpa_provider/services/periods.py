@@ -68,7 +68,13 @@ def month_range(text: str) -> tuple[date, date]:
 
 
 def describe(first: date, last_exclusive: date) -> str:
+    """The period in English dates (the access log's summaries)."""
     return f"{format_date(first)}–{format_date(last_exclusive - timedelta(days=1))}"
+
+
+def period_words(first: date, last_exclusive: date) -> Msg:
+    """The period as a message parameter: its dates are written the reader's way where shown."""
+    return Msg("{first}–{last}", first=first, last=last_exclusive - timedelta(days=1))
 
 
 # --------------------------------------------------------------------------- locks
@@ -94,7 +100,7 @@ def ensure_unlocked(s: Session, client_id: int, first: date, last: date) -> None
     for row in overlapping_rows(s, client_id, first, last):
         if row.locked_at is not None:
             raise PeriodLocked(N_("The period {period} is locked (by {who}): its shifts cannot change. "
-                "Only an admin can reopen it, with a reason."), period=describe(row.period_start, row.period_end), who=row.locked_by or "?",
+                "Only an admin can reopen it, with a reason."), period=period_words(row.period_start, row.period_end), who=row.locked_by or "?",
                 field="start")
 
 
@@ -242,9 +248,9 @@ def coapprove_period(db: Database, actor: Actor, client_id: int, first: date,
     with db.write() as s:
         row = _row(s, client_id, first, last_exclusive)
         if row is None or row.approved_at is None:
-            raise ValidationError(N_("The period {period} has not been approved"), period=describe(first, last_exclusive), field="period")
+            raise ValidationError(N_("The period {period} has not been approved"), period=period_words(first, last_exclusive), field="period")
         if not row.needs_coapproval:
-            raise ValidationError(N_("The period {period} needs no co-approval"), period=describe(first, last_exclusive), field="period")
+            raise ValidationError(N_("The period {period} needs no co-approval"), period=period_words(first, last_exclusive), field="period")
         before = audit.snapshot(row)
         row.coapproved_by = actor.login
         s.flush()
@@ -269,7 +275,7 @@ def unapproved_reasons(s: Session, client_id: int, first: date, last_exclusive: 
     for row in overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1)):
         if row.approved_at is not None and row.needs_coapproval and not row.coapproved_by:
             reasons.append(Msg(N_("the approval of {period} waits for a coordinator's co-approval"),
-                               period=describe(row.period_start, row.period_end)))
+                               period=period_words(row.period_start, row.period_end)))
     return reasons
 
 
@@ -322,7 +328,7 @@ def lock_period(db: Database, actor: Actor, client_id: int, first: date, last_ex
         ensure_unlocked(s, client_id, first, last_exclusive - timedelta(days=1))
         reasons = unapproved_reasons(s, client_id, first, last_exclusive, info.tz)
         if reasons:
-            raise ValidationError([FieldError("period", N_("Cannot lock {period}: {why}"), params={"period": describe(first, last_exclusive), "why": r}) for r in reasons])
+            raise ValidationError([FieldError("period", N_("Cannot lock {period}: {why}"), params={"period": period_words(first, last_exclusive), "why": r}) for r in reasons])
         return lock_rows(s, actor, client_id, first, last_exclusive, info.ref, now or utcnow())
 
 
@@ -342,7 +348,7 @@ def reopen_period(db: Database, actor: Actor, client_id: int, first: date, last_
         info = client_info(s, client_id, policy_or_default(None))
         rows = overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1))
         if not any(r.locked_at is not None for r in rows):
-            raise ValidationError(N_("Nothing is locked in {period}"), period=describe(first, last_exclusive), field="period")
+            raise ValidationError(N_("Nothing is locked in {period}"), period=period_words(first, last_exclusive), field="period")
         for row in rows:
             before = audit.snapshot(row)
             was_locked = row.locked_at is not None
@@ -424,5 +430,5 @@ def client_rows(s: Session, client_ids: Iterable[int], first: date, last_exclusi
 __all__ = [
     "PeriodLocked", "approve_period", "coapprove_period", "decide_deviation", "describe",
     "ensure_unlocked", "is_locked", "lock_many", "lock_period", "lock_rows", "month_range", "pending_deviations",
-    "reopen_period", "shift_days", "unapproved_reasons", "week_range", "withdraw_approvals",
+    "period_words", "reopen_period", "shift_days", "unapproved_reasons", "week_range", "withdraw_approvals",
 ]

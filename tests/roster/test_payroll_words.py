@@ -47,3 +47,17 @@ def test_acknowledging_a_rule_that_does_not_apply_names_the_shift(world, coordin
     with pytest.raises(worktime.ValidationError) as exc:
         worktime.acknowledge_warning(world.db, coordinator, sh.id, "NO-REST-DAILY", "ok")
     assert "02.03 08:00–12:00" in exc.value.message and f"shift {sh.id}" not in exc.value.message
+
+
+def test_a_period_in_a_refusal_is_dated_the_readers_way(world, coordinator):
+    from bpa_provider.services import periods
+
+    with pytest.raises(periods.ValidationError) as exc:
+        periods.reopen_period(world.db, world.admin, world.client.id, date(2026, 5, 1), date(2026, 6, 1), "typo")
+    assert "01.05.2026–31.05.2026" in exc.value.message
+    before = current_language()
+    try:
+        set_language("sv")
+        assert "2026-05-01–2026-05-31" in exc.value.localized()
+    finally:
+        set_language(before)
