@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from bpa_provider.errors import Invalid
+from bpa_provider.i18n import N_
+
 __all__ = [
     "Projection",
     "UsageThresholds",
@@ -42,7 +45,7 @@ def _utc(instant: datetime) -> datetime:
 def _ordered(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     s, e = _utc(start), _utc(end)
     if e < s:
-        raise ValueError(f"a shift cannot end ({e.isoformat()}) before it starts ({s.isoformat()})")
+        raise Invalid(N_("a shift cannot end ({end}) before it starts ({start})"), end=e, start=s)
     return s, e
 
 
@@ -118,7 +121,7 @@ def decided_hours(
     whole February gives the full monthly amount in leap and ordinary years alike.
     """
     if unit not in ("week", "month"):
-        raise ValueError(f"unknown decision unit {unit!r}: expected 'week' or 'month'")
+        raise Invalid(N_("unknown decision unit '{unit}': expected 'week' or 'month'"), unit=unit)
     lo = max(valid_from, first)
     hi = last_exclusive if valid_to is None else min(valid_to + timedelta(days=1), last_exclusive)
     if hi <= lo:
@@ -188,9 +191,9 @@ def project_year_end(
     decided hours, any projected use is an alert (ratio = inf).
     """
     if total_days <= 0:
-        raise ValueError("the period must have at least one day")
+        raise Invalid(N_("the period must have at least one day"))
     if not 0 <= elapsed_days <= total_days:
-        raise ValueError(f"elapsed days {elapsed_days} must be between 0 and {total_days}")
+        raise Invalid(N_("elapsed days {elapsed} must be between 0 and {total}"), elapsed=elapsed_days, total=total_days)
     remaining = total_days - elapsed_days
     pace = used_to_date / elapsed_days if elapsed_days > 0 else 0.0
     if planned_rest > 0 or planned_days is not None:
@@ -237,7 +240,7 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 def week_bounds(d: date, week_start_weekday: int = 0) -> tuple[date, date]:
     """`[first day, first day of the next week)` of the week holding `d` (0 = Monday, ISO)."""
     if not 0 <= week_start_weekday <= 6:
-        raise ValueError("week_start_weekday must be 0 (Monday) to 6 (Sunday)")
+        raise Invalid(N_("the week must start on a day from 0 (Monday) to 6 (Sunday)"))
     start = d - timedelta(days=(d.weekday() - week_start_weekday) % 7)
     return start, start + timedelta(days=7)
 

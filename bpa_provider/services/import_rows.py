@@ -256,7 +256,7 @@ def _locked(s: Session, plan: Plan, new: Sequence[NewShift]) -> None:
             try:
                 ensure_unlocked(s, sh.client_id, first, last)
             except PeriodLocked as exc:
-                plan.errors.append(FieldError("start", exc.message, row=sh.line))
+                plan.errors.append(FieldError("start", exc.template, row=sh.line, params=exc.params))
 
 
 def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy: Policy, lo: datetime) -> None:
@@ -392,13 +392,13 @@ def plan_reviews(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], toda
             if held > today:
                 errors.append(FieldError("held_on", N_("a review cannot be held in the future")))
         except ValueError as exc:
-            errors.append(FieldError("held_on", str(exc)))
+            errors.append(FieldError.of("held_on", exc))
         texts = {}
         for name, max_len in (("participants", 500), ("summary", 20_000)):
             try:
                 texts[name] = clean_text(cells.get(name), FieldSpec(name, name, max_len=max_len))
             except ValueError as exc:
-                errors.append(FieldError(name, str(exc)))
+                errors.append(FieldError.of(name, exc))
         plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
         if not errors and client is not None and assistant is not None and held is not None:
             parsed.append(NewReview(line, client[0], assistant, held, texts["participants"], texts["summary"],

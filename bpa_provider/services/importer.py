@@ -30,6 +30,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ValidationError
+from bpa_provider.i18n import N_
 from bpa_provider.services import import_rows, records
 from bpa_provider.services.base import require, service
 from bpa_provider.services.csvfile import UTF8, CsvTable, parse_csv, read_csv, source_name
@@ -120,14 +121,16 @@ def _map_columns(kind: str, columns: Sequence[str]) -> tuple[dict[str, str], lis
     errors: list[FieldError] = []
     for col in columns:
         if not col:
-            errors.append(FieldError("(empty)", "a column has no name in the header line", row=1))
+            errors.append(FieldError("(empty)", N_("a column has no name in the header line"), row=1))
             continue
         if col not in known:
-            errors.append(FieldError(col, f"unknown column '{col}' (known: {', '.join(known_columns(kind))})", row=1))
+            errors.append(FieldError(col, N_("unknown column '{column}' (known: {known})"), row=1,
+                                     params={"column": col, "known": ", ".join(known_columns(kind))}))
             continue
         target = aliases.get(col, col)
         if target in mapping.values():
-            errors.append(FieldError(col, f"column '{col}' fills the same field as another column", row=1))
+            errors.append(FieldError(col, N_("column '{column}' fills the same field as another column"), row=1,
+                                     params={"column": col}))
             continue
         mapping[col] = target
     record_kind = KINDS[kind]
@@ -140,7 +143,7 @@ def _map_columns(kind: str, columns: Sequence[str]) -> tuple[dict[str, str], lis
     for name in required:
         if name not in targets:
             shown = next((a for a, t in aliases.items() if t == name), name)
-            errors.append(FieldError(shown, f"the file has no column '{shown}'", row=1))
+            errors.append(FieldError(shown, N_("the file has no column '{column}'"), row=1, params={"column": shown}))
     return mapping, errors
 
 
@@ -168,9 +171,10 @@ def _existing_supervisor(session: Session, data: Mapping[str, Any]) -> Superviso
 def _add_supervision(session: Session, actor: Actor, sup: Supervisor, data: Mapping[str, Any]) -> None:
     """A supervisor named again (same ref and name) with another client: supervise that one too."""
     if str(data.get("name", "")).strip() != sup.name:
-        raise ValidationError(f"supervisor {sup.ref} already exists with the name '{sup.name}'", field="ref")
+        raise ValidationError(N_("supervisor {ref} already exists with the name '{name}'"), field="ref",
+                              ref=sup.ref, name=sup.name)
     if not data.get("client_id"):
-        raise ValidationError(f"supervisor {sup.ref} already exists", field="ref")
+        raise ValidationError(N_("supervisor {ref} already exists"), field="ref", ref=sup.ref)
     sv = {"supervisor_id": sup.ref, "client_id": data["client_id"], "since": data.get("since") or date.today().isoformat()}
     if data.get("relation"):
         sv["relation"] = data["relation"]
@@ -185,7 +189,7 @@ def _unique_clash(session: Session, record_kind: str, data: Mapping[str, Any]) -
     if value and hasattr(spec.model, name) and session.execute(
         select(spec.model.id).where(getattr(spec.model, name) == value)
     ).first():
-        return FieldError(name, f"'{value}' already exists")
+        return FieldError(name, N_("'{value}' already exists"), params={"value": value})
     return None
 
 
@@ -227,12 +231,12 @@ def import_csv(db: Database, actor: Actor, kind: str, path: str | Path | BinaryI
 def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str,
             policy: Policy | None) -> ImportResult:
     if kind not in KINDS:
-        raise ValidationError(f"unknown kind '{kind}' (use {', '.join(KINDS)})", field="kind")
+        raise ValidationError(N_("unknown kind '{kind}' (use {kinds})"), field="kind", kind=kind, kinds=", ".join(KINDS))
     mapping, errors = _map_columns(kind, table.columns)
     if errors:
         raise ValidationError(errors)
     if not len(table) and not table.errors:
-        raise ValidationError([FieldError("file", "the file has a header but no rows", row=1)])
+        raise ValidationError([FieldError("file", N_("the file has a header but no rows"), row=1)])
     if KINDS[kind] is None:
         return _import_own(db, actor, kind, table, mapping, source, policy)
     refs: list[str] = []
@@ -248,7 +252,7 @@ def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str,
             except ValidationError as exc:
                 row_errors = exc.errors
             except IntegrityError:
-                row_errors = [FieldError("row", "conflicts with an existing record (duplicate reference or name?)")]
+                row_errors = [FieldError("row", N_("conflicts with an existing record (duplicate reference or name?)"))]
             errors += _on_line(row_errors, mapping, line)
         if errors:
             errors.sort(key=lambda e: e.row or 0)

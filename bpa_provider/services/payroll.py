@@ -18,8 +18,9 @@ files (`payroll_files`) are written. Shifts are read as plain rows, not ORM obje
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,13 +29,13 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ValidationError
-from bpa_provider.i18n import N_, _
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.hours import shift_hours
 from bpa_provider.rules.payroll import PAY_KEYS, PayRules, overtime_by_shift, public_holidays, split_pay
 from bpa_provider.rules.worktime import ShiftFact
 from bpa_provider.services import employee_numbers
 from bpa_provider.services.base import require, service
-from bpa_provider.services.periods import client_rows, describe, lock_many, unapproved_reasons
+from bpa_provider.services.periods import client_rows, lock_many, period_words, unapproved_reasons
 from bpa_provider.services.worked import staffed
 from bpa_provider.services.worktime import (
     ClientInfo, ack_map, acknowledgement, assistants_by_id, client_infos, describe_shifts, local_date,
@@ -55,7 +56,17 @@ class Blocker:
     kind: str
     client_ref: str
     assistant_ref: str
-    detail: str
+    detail: str  # English (logs, tests)
+    why: Msg | None = field(default=None, compare=False)  # the same, translated where shown
+
+    def text(self) -> str:
+        """The reason in the language in force."""
+        return self.why.render() if self.why is not None else self.detail
+
+
+def _blocker(kind: str, client_ref: str, assistant_ref: str, template: str, **params: Any) -> Blocker:
+    why = Msg(template, **params)
+    return Blocker(kind, client_ref, assistant_ref, why.render(translate=False), why)
 
 
 @dataclass(frozen=True)
@@ -115,13 +126,15 @@ class PayrollBlocked(ValidationError):
 
     def __init__(self, blockers: list[Blocker]):
         self.blockers = blockers
-        super().__init__([FieldError(b.kind, " ".join(p for p in (b.client_ref, b.assistant_ref, b.detail) if p))
+        super().__init__([FieldError(b.kind, N_("{who}: {why}") if b.client_ref or b.assistant_ref else "{why}",
+                                     params={"who": " ".join(p for p in (b.client_ref, b.assistant_ref) if p),
+                                             "why": b.why if b.why is not None else b.detail})
                           for b in blockers])
 
 
 def _month(year: int, month: int) -> tuple[date, date]:
     if not 1 <= month <= 12:
-        raise ValidationError(_("The month must be 01-12"), field="month")
+        raise ValidationError(N_("The month must be 01-12"), field="month")
     first = date(year, month, 1)
     return first, (first + timedelta(days=32)).replace(day=1)
 
@@ -162,26 +175,26 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
         for aid in sorted(people, key=lambda a: people[a].ref):
             number = numbers[aid].employee_number if aid in numbers else ""
             if not number:
-                out.append(Blocker("no_employee_number", "", people[aid].ref, _(
+                out.append(_blocker("no_employee_number", "", people[aid].ref, N_(
                     "no employee number on the employment in force; add it on the assistant's "
                     "employment (the app, or 'import employments')")))
             elif digits_only and not (number.isascii() and number.isdigit()):
-                out.append(Blocker("no_employee_number", "", people[aid].ref, _(
+                out.append(_blocker("no_employee_number", "", people[aid].ref, N_(
                     "employee number {number} is not digits only, and Visma Lønn reads it as a "
-                    "number").format(number=number)))
+                    "number"), number=number))
     for cid in sorted({sh.client_id for sh in shifts}, key=lambda c: infos[c].ref):
         info = infos[cid]
-        out += [Blocker("unapproved", info.ref, "", r)
+        out += [Blocker("unapproved", info.ref, "", r.render(translate=False), r)
                 for r in unapproved_reasons(s, cid, first, last_exclusive, info.tz)]
     for row in client_rows(s, {sh.client_id for sh in shifts}, first, last_exclusive):
         if row.exported_at is not None:
-            out.append(Blocker("exported", infos[row.client_id].ref, "", _(
-                "{period} was already exported to payroll; an admin must reopen it first").format(
-                period=describe(row.period_start, row.period_end))))
+            out.append(_blocker("exported", infos[row.client_id].ref, "", N_(
+                "{period} was already exported to payroll; an admin must reopen it first"),
+                period=period_words(row.period_start, row.period_end)))
     for sh in shifts:
         if sh.end_utc > now:
-            out.append(Blocker("not_worked", infos[sh.client_id].ref, people[sh.assistant_id].ref,
-                               _("shift #{id} has not ended yet").format(id=sh.id)))
+            out.append(_blocker("not_worked", infos[sh.client_id].ref, people[sh.assistant_id].ref,
+                                N_("the shift {shift} has not ended yet"), shift=describe_shifts([sh], infos)))
     found, loaded = violations_involving(s, shifts, policy, everyone=True)
     acks = ack_map(s, {i for v in found for i in v.shift_ids})
     infos.update(client_infos(s, {sh.client_id for sh in loaded.values()} - infos.keys(), policy))
@@ -197,8 +210,9 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
         else:
             continue
         where = describe_shifts([loaded[i] for i in v.shift_ids], infos)
-        out.append(Blocker(kind, infos[owner.client_id].ref, people[owner.assistant_id].ref,
-                           f"{v.rule_id}: {v.text()} [{where}]"))
+        out.append(_blocker(kind, infos[owner.client_id].ref, people[owner.assistant_id].ref,
+                            "{rule}: {detail} [{shifts}]", rule=v.rule_id, shifts=where,
+                            detail=Msg(v.template, **v.params) if v.template else v.detail))
     return out
 
 

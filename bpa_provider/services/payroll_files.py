@@ -24,6 +24,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from bpa_provider.config import WageTypes
+from bpa_provider.errors import Invalid
+from bpa_provider.i18n import N_
 from bpa_provider.render import _csv_cell, _visible
 from bpa_provider.rules import money
 from bpa_provider.services.payroll import COLUMNS, PayrollMonth
@@ -133,7 +135,7 @@ def render(layout: str, month: PayrollMonth, *, wage_types: WageTypes, paxml_cod
         return lines(month, wage_types, run=run, excel=excel)
     if layout == "paxml":
         return paxml(month, paxml_codes, company=company, created=created)
-    raise ValueError(f"unknown payroll layout {layout!r}")
+    raise Invalid(N_("unknown payroll layout '{layout}'"), layout=layout)
 
 
 __all__ = ["LAYOUTS", "LINES_COLUMNS", "lines", "paxml", "render", "summary"]

@@ -26,7 +26,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, ValidationError
-from bpa_provider.i18n import N_, _
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.dates import format_date, parse_month, to_local
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.records import check_text
@@ -68,7 +68,13 @@ def month_range(text: str) -> tuple[date, date]:
 
 
 def describe(first: date, last_exclusive: date) -> str:
+    """The period in English dates (the access log's summaries)."""
     return f"{format_date(first)}–{format_date(last_exclusive - timedelta(days=1))}"
+
+
+def period_words(first: date, last_exclusive: date) -> Msg:
+    """The period as a message parameter: its dates are written the reader's way where shown."""
+    return Msg("{first}–{last}", first=first, last=last_exclusive - timedelta(days=1))
 
 
 # --------------------------------------------------------------------------- locks
@@ -94,7 +100,7 @@ def ensure_unlocked(s: Session, client_id: int, first: date, last: date) -> None
     for row in overlapping_rows(s, client_id, first, last):
         if row.locked_at is not None:
             raise PeriodLocked(N_("The period {period} is locked (by {who}): its shifts cannot change. "
-                "Only an admin can reopen it, with a reason."), period=describe(row.period_start, row.period_end), who=row.locked_by or "?",
+                "Only an admin can reopen it, with a reason."), period=period_words(row.period_start, row.period_end), who=row.locked_by or "?",
                 field="start")
 
 
@@ -242,9 +248,9 @@ def coapprove_period(db: Database, actor: Actor, client_id: int, first: date,
     with db.write() as s:
         row = _row(s, client_id, first, last_exclusive)
         if row is None or row.approved_at is None:
-            raise ValidationError(N_("The period {period} has not been approved"), period=describe(first, last_exclusive), field="period")
+            raise ValidationError(N_("The period {period} has not been approved"), period=period_words(first, last_exclusive), field="period")
         if not row.needs_coapproval:
-            raise ValidationError(N_("The period {period} needs no co-approval"), period=describe(first, last_exclusive), field="period")
+            raise ValidationError(N_("The period {period} needs no co-approval"), period=period_words(first, last_exclusive), field="period")
         before = audit.snapshot(row)
         row.coapproved_by = actor.login
         s.flush()
@@ -254,22 +260,22 @@ def coapprove_period(db: Database, actor: Actor, client_id: int, first: date,
         return row
 
 
-def unapproved_reasons(s: Session, client_id: int, first: date, last_exclusive: date, tz: str) -> list[str]:
-    """Why the client's hours in the period are not ready to lock (empty: ready)."""
+def unapproved_reasons(s: Session, client_id: int, first: date, last_exclusive: date, tz: str) -> list[Msg]:
+    """Why the client's hours in the period are not ready to lock (empty: ready), each a message
+    translated where it is shown."""
     reasons = []
     shifts = _shifts_starting(s, client_id, first, last_exclusive, tz)
     pending = [sh for sh in shifts if sh.deviation_status == "pending"]
     if pending:
-        reasons.append(_("{n} deviation(s) wait for a decision").format(n=len(pending)))
+        reasons.append(Msg(N_("{n} deviation(s) wait for a decision"), n=len(pending)))
     unapproved = [sh for sh in shifts if sh.status != "approved"]
     if unapproved:
         days = sorted({local_date(sh.start_utc, tz) for sh in unapproved})
-        reasons.append(_("{n} shift(s) not approved (from {day})").format(
-            n=len(unapproved), day=format_date(days[0])))
+        reasons.append(Msg(N_("{n} shift(s) not approved (from {day})"), n=len(unapproved), day=days[0]))
     for row in overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1)):
         if row.approved_at is not None and row.needs_coapproval and not row.coapproved_by:
-            reasons.append(_("the approval of {period} waits for a coordinator's co-approval").format(
-                period=describe(row.period_start, row.period_end)))
+            reasons.append(Msg(N_("the approval of {period} waits for a coordinator's co-approval"),
+                               period=period_words(row.period_start, row.period_end)))
     return reasons
 
 
@@ -322,7 +328,7 @@ def lock_period(db: Database, actor: Actor, client_id: int, first: date, last_ex
         ensure_unlocked(s, client_id, first, last_exclusive - timedelta(days=1))
         reasons = unapproved_reasons(s, client_id, first, last_exclusive, info.tz)
         if reasons:
-            raise ValidationError([FieldError("period", N_("Cannot lock {period}: {why}"), params={"period": describe(first, last_exclusive), "why": r}) for r in reasons])
+            raise ValidationError([FieldError("period", N_("Cannot lock {period}: {why}"), params={"period": period_words(first, last_exclusive), "why": r}) for r in reasons])
         return lock_rows(s, actor, client_id, first, last_exclusive, info.ref, now or utcnow())
 
 
@@ -337,12 +343,12 @@ def reopen_period(db: Database, actor: Actor, client_id: int, first: date, last_
     require(actor, "roster.reopen", what="reopen locked periods")
     with db.write() as s:
         text = check_text(reason, "reason", 500, required=True, messages={
-            "required": _("A reason is required to reopen a locked period"),
-            "long": _("The reason is too long (at most 500 characters)")})
+            "required": N_("A reason is required to reopen a locked period"),
+            "long": N_("The reason is too long (at most 500 characters)")})
         info = client_info(s, client_id, policy_or_default(None))
         rows = overlapping_rows(s, client_id, first, last_exclusive - timedelta(days=1))
         if not any(r.locked_at is not None for r in rows):
-            raise ValidationError(N_("Nothing is locked in {period}"), period=describe(first, last_exclusive), field="period")
+            raise ValidationError(N_("Nothing is locked in {period}"), period=period_words(first, last_exclusive), field="period")
         for row in rows:
             before = audit.snapshot(row)
             was_locked = row.locked_at is not None
@@ -424,5 +430,5 @@ def client_rows(s: Session, client_ids: Iterable[int], first: date, last_exclusi
 __all__ = [
     "PeriodLocked", "approve_period", "coapprove_period", "decide_deviation", "describe",
     "ensure_unlocked", "is_locked", "lock_many", "lock_period", "lock_rows", "month_range", "pending_deviations",
-    "reopen_period", "shift_days", "unapproved_reasons", "week_range", "withdraw_approvals",
+    "period_words", "reopen_period", "shift_days", "unapproved_reasons", "week_range", "withdraw_approvals",
 ]

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
-from bpa_provider.errors import FieldError, NotFound, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.errors import FieldError, Invalid, NotFound, ValidationError
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.rules.worktime import (
@@ -104,7 +104,7 @@ def client_info(s: Session, client_id: int, policy: Policy) -> ClientInfo:
     """One client's info, NotFound when there is no such client."""
     info = client_infos(s, [client_id], policy).get(client_id)
     if info is None:
-        raise NotFound(_("Client {id} does not exist").format(id=client_id))
+        raise NotFound(N_("Client {id} does not exist"), id=client_id)
     return info
 
 
@@ -115,15 +115,15 @@ def rule_set(name: str, policy: Policy | None = None) -> RuleSet:
     try:
         rules = profile(name)
     except ValueError:
-        raise ValidationError(_("Unknown working-time rule profile '{name}' in the configuration "
-                                "or municipality").format(name=name), field="rule_profile") from None
+        raise ValidationError(N_("Unknown working-time rule profile '{name}' in the configuration "
+                                 "or municipality"), field="rule_profile", name=name) from None
     if policy is None:
         return rules
     try:
         return _with_policy(rules, policy)
     except ValueError as exc:
-        raise ValidationError(_("Bad working-time setting in the configuration: {reason}").format(
-            reason=exc), field="policy") from None
+        raise ValidationError(N_("Bad working-time setting in the configuration: {reason}"), field="policy",
+                              reason=Msg(exc.template, **exc.params) if isinstance(exc, Invalid) else str(exc)) from None
 
 
 @lru_cache(maxsize=32)
@@ -528,20 +528,20 @@ def acknowledge_warning(db: Database, actor: Actor, shift_id: int, rule_id: str,
     with db.write() as s:
         sh = s.get(Shift, shift_id)
         if sh is None:
-            raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
+            raise NotFound(N_("Shift {id} does not exist"), id=shift_id)
         require(actor, "roster.write", client_id=sh.client_id, what="acknowledge rule warnings")
         errors: list[FieldError] = []
         text = check_text(comment, "comment", 500, required=True, errors=errors, messages={
-            "required": _("A comment is required to acknowledge a warning"),
-            "long": _("The comment is too long (at most 500 characters)")})
+            "required": N_("A comment is required to acknowledge a warning"),
+            "long": N_("The comment is too long (at most 500 characters)")})
         found = [v for v in check_assistant_window(s, sh.assistant_id, sh.start_utc, sh.end_utc, policy=policy)
                  if v.rule_id == rule and shift_id in v.shift_ids]
         if not found:
-            errors.append(FieldError("rule_id", _("Rule {rule} does not apply to shift {id}").format(
-                rule=rule, id=shift_id)))
+            errors.append(FieldError("rule_id", N_("Rule {rule} does not apply to the shift {shift}"),
+                                     params={"rule": rule, "shift": describe_shifts([sh], client_infos(s, [sh.client_id], policy_or_default(policy)))}))
         elif any(v.severity == "block" for v in found):
-            errors.append(FieldError("rule_id", _("{rule} is a blocking rule: it cannot be acknowledged, "
-                                                  "only fixed").format(rule=rule)))
+            errors.append(FieldError("rule_id", N_("{rule} is a blocking rule: it cannot be acknowledged, "
+                                                   "only fixed"), params={"rule": rule}))
         if errors:
             raise ValidationError(errors)
         ack = s.execute(select(RuleAck).where(RuleAck.shift_id == shift_id, RuleAck.rule_id == rule)).scalar()
@@ -659,14 +659,16 @@ class Finding:
     not_payable: bool
 
 
-def describe_shifts(shifts: Iterable[Shift], infos: dict[int, ClientInfo]) -> str:
-    """'K-0001 02.03 08:00–16:00, …' in each client's local time."""
+def describe_shifts(shifts: Iterable[Shift], infos: dict[int, ClientInfo], *, ids: bool = False) -> str:
+    """'K-0001 02.03 08:00–16:00, …' in each client's local time: refusals name a shift by client,
+    day and time, as a person knows it. `ids` adds '(#id)' for a report whose reader acts on a
+    shift by its id (`roster ack --shift`)."""
     parts = []
     for sh in shifts:
         info = infos[sh.client_id]
         zone = ZoneInfo(info.tz)
         a, b = sh.start_utc.astimezone(zone), sh.end_utc.astimezone(zone)
-        parts.append(f"{info.ref} {a:%d.%m %H:%M}–{b:%H:%M} (#{sh.id})")
+        parts.append(f"{info.ref} {a:%d.%m %H:%M}–{b:%H:%M}" + (f" (#{sh.id})" if ids else ""))
     return ", ".join(parts)
 
 
@@ -678,7 +680,7 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", what="see rosters")
     if date_to < date_from:
-        raise ValidationError(_("The end date is before the start date"), field="to")
+        raise ValidationError(N_("The end date is before the start date"), field="to")
     pol = policy_or_default(policy)
     lo = datetime.combine(date_from - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     hi = datetime.combine(date_to + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
@@ -705,7 +707,7 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
             out.append(Finding(
                 assistant=person.ref if person else "", assistant_name=person.name if person else "",
                 rule=v.rule_id, law=v.law, severity=v.severity,
-                shifts=describe_shifts(vs, infos), detail=v.text(),
+                shifts=describe_shifts(vs, infos, ids=True), detail=v.text(),
                 acknowledged=acknowledgement(v, acks) is not None, not_payable=v.not_payable,
             ))
         return sorted(out, key=lambda f: (f.assistant, f.shifts, f.rule))
@@ -721,7 +723,9 @@ def refuse_blocking(violations: Iterable[Violation]) -> None:
     if blocks:
         raise ValidationError([
             FieldError("assistant_id" if v.rule_id in CREDENTIAL_RULES else "start",
-                       f"{v.rule_id}: {v.text()} ({v.law})")
+                       "{rule}: {detail} ({law})",
+                       params={"rule": v.rule_id, "law": v.law,
+                               "detail": Msg(v.template, **v.params) if v.template else v.detail})
             for v in blocks
         ])
 

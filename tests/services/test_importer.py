@@ -132,3 +132,20 @@ def test_rows_that_cannot_be_read_are_listed_with_the_rest(db, admin, tmp_path):
         importer.import_csv(db, admin, "municipalities", bad)
     assert [(e.row, e.field) for e in exc.value.errors] == [(2, "row"), (3, "country")]
     assert _count(db, Municipality) == 0
+
+
+def test_column_problems_are_shown_in_the_readers_language(db, admin, tmp_path):
+    from bpa_provider.i18n import current_language, set_language
+
+    bad = tmp_path / "clients.csv"
+    bad.write_text("ref,navn,municipality\nK-1,Kari,Hamar\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as exc:
+        importer.import_csv(db, admin, "clients", bad)
+    before = current_language()
+    try:
+        set_language("sv")
+        shown = exc.value.localized()
+    finally:
+        set_language(before)
+    assert "okänd kolumn ”navn”" in shown and "filen har ingen kolumn ”name”" in shown
+    assert "unknown column" not in shown

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from bpa_provider.cli.context import CliError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 
 # The same names as services.importer.KINDS (kept here so start-up imports no services; a test
 # checks they agree), plus the handover package.
@@ -64,9 +64,9 @@ def _handover(ctx, args) -> int:  # noqa: ANN001
     try:
         from bpa_provider.services.handover import MAX_PACKAGE_BYTES, import_package
     except ImportError:
-        raise CliError(_("importing a handover package is not available in this version")) from None
+        raise CliError(N_("importing a handover package is not available in this version")) from None
     if args.signature and ctx.remote:
-        raise CliError(_("--signature names a file on the server: send a signed envelope on standard input"))
+        raise CliError(N_("--signature names a file on the server: send a signed envelope on standard input"))
     if args.file == "-":
         # Standard input (over SSH): a signed envelope, read to one byte past the limit so a huge
         # stream is refused without being held in memory; nothing is written to the server's disk.

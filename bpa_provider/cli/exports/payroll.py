@@ -37,7 +37,7 @@ def _list(ctx, blockers) -> None:  # noqa: ANN001
 
     for b in blockers:
         who = " ".join(x for x in (b.client_ref, b.assistant_ref) if x)
-        sys.stderr.write(f"  {b.kind:<14} {who:<16} {b.detail}\n")
+        sys.stderr.write(f"  {b.kind:<14} {who:<16} {b.text()}\n")
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
@@ -45,14 +45,14 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     from bpa_provider.cli.commands.roster import month
     from bpa_provider.cli.output import check_target, describe, open_output, status_stream
-    from bpa_provider.i18n import _
+    from bpa_provider.i18n import N_, _
     from bpa_provider.services import payroll, payroll_files
 
     first, _last = month(args.month)
     if args.excel and args.layout == "paxml":
-        raise CliError(_("--excel is for the CSV layouts (summary, lines), not paxml"))
+        raise CliError(N_("--excel is for the CSV layouts (summary, lines), not paxml"))
     if not 1 <= args.run <= 9999:
-        raise CliError(_("--run must be a number from 1 to 9999"))
+        raise CliError(N_("--run must be a number from 1 to 9999"))
     need_numbers = args.layout != "summary"
     digits_only = args.layout == "lines"  # Visma Lønn reads the employee number as a number
     db, actor = ctx.database(), ctx.actor()
@@ -63,10 +63,10 @@ def run(ctx, args) -> int:  # noqa: ANN001
             ctx.out.write(_("Payroll {month}: nothing blocks it.").format(month=args.month) + "\n")
             return 0
         _list(ctx, found)
-        raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above").format(
-            month=args.month, n=len(found)))
+        raise CliError(N_("payroll {month} is blocked by {n} problem(s), listed above"),
+                       month=args.month, n=len(found))
     if not args.out:
-        raise CliError(_("--out FILE is required ('-' for standard output), or use --check"))
+        raise CliError(N_("--out FILE is required ('-' for standard output), or use --check"))
     check_target(args.out, remote=ctx.remote)
 
     def write(result) -> None:  # noqa: ANN001
@@ -81,8 +81,8 @@ def run(ctx, args) -> int:  # noqa: ANN001
                                         need_numbers=need_numbers, digits_only=digits_only)
     except payroll.PayrollBlocked as exc:
         _list(ctx, exc.blockers)
-        raise CliError(_("payroll {month} is blocked by {n} problem(s), listed above; nothing written").format(
-            month=args.month, n=len(exc.blockers))) from None
+        raise CliError(N_("payroll {month} is blocked by {n} problem(s), listed above; nothing written"),
+                       month=args.month, n=len(exc.blockers)) from None
     status_stream(args.out, ctx.out).write(
         _("Payroll {month}: {n} assistants written to {path}; the month is locked.").format(
             month=args.month, n=len(result.rows), path=describe(args.out)) + "\n")
