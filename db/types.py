@@ -39,6 +39,7 @@ class UTCDateTime(TypeDecorator):
 
 MONEY_SCALE = 4
 _QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
+_CENT = Decimal("0.01")
 
 
 def to_money_value(value: object) -> Decimal:
@@ -60,7 +61,14 @@ def to_money_value(value: object) -> Decimal:
         raise ValueError(f"more than {MONEY_SCALE} decimals: {value!r}")
     if abs(out) >= Decimal(10) ** (12 - MONEY_SCALE):
         raise ValueError(f"amount too large: {value!r}")
-    return out
+    return canonical_money(out)
+
+
+def canonical_money(value: Decimal) -> Decimal:
+    """Two decimals, or up to four when they matter: 332.6 and PostgreSQL's 332.6000 both read
+    332.60, so the two engines hand out the same text for the same amount."""
+    cents = value.quantize(_CENT)
+    return cents if cents == value else value.quantize(_QUANTUM).normalize()
 
 
 class Money(TypeDecorator):

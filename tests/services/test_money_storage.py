@@ -29,6 +29,7 @@ def test_a_stored_rate_and_wage_read_back_exactly(db, admin, amount):
         wage = s.execute(select(Employment.hourly_wage).where(Employment.assistant_id == aid)).scalar_one()
     assert isinstance(rate, Decimal) and isinstance(wage, Decimal)
     assert rate == amount and wage == amount
+    assert str(rate) == str(wage) == str(amount)  # the same text on both engines: 332.60, not 332.6000
 
 
 def test_a_float_is_bound_through_its_text_not_its_binary_expansion(db):
@@ -84,7 +85,7 @@ def test_migration_0009_keeps_values_on_sqlite(tmp_path):
     migrate.upgrade(engine)
     with engine.connect() as c:  # stored as the decimal's text, not a REAL
         assert c.execute(text("SELECT typeof(rate), rate FROM hourly_rate ORDER BY id")).all() == [
-            ("text", "206.38"), ("text", "332.6")]
+            ("text", "206.38"), ("text", "332.60")]
 
 
 @pytest.mark.pg

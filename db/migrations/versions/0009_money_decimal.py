@@ -8,7 +8,7 @@ Create Date: 2026-12-06
 (db/types.py): NUMERIC(12,4) on PostgreSQL, the decimal's text on SQLite. Stored values are kept:
 on PostgreSQL the cast is exact for the stored binary value (`206.38` reads back `206.3800`); on
 SQLite each float is rewritten as the shortest decimal that reads back as it (`repr`), to 4 places,
-so 332.6 becomes '332.6', never '332.6000000000000227'. Downgrade turns them back into floats.
+so 332.6 becomes '332.60', never '332.6000000000000227'. Downgrade turns them back into floats.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,7 +28,8 @@ def _as_text(value) -> str | None:  # noqa: ANN001
     if value is None:
         return None
     out = Decimal(repr(float(value))).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-    return format(out.normalize(), "f")  # '206.38', '100', never '1E+2'
+    cents = out.quantize(Decimal("0.01"))
+    return str(cents if cents == out else out.normalize())  # as db.types.Money writes: '332.60'
 
 
 
