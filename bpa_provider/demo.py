@@ -35,6 +35,7 @@ import random
 import time as _time
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,12 @@ MUNICIPALITIES: tuple[tuple[str, str, str, str, int, float], ...] = (
     ("Nordreisa", "NO", "Europe/Oslo", "Tildelingskontoret", 6, 481.0),
     ("Bjuv", "SE", "Europe/Stockholm", "Vård- och omsorgsförvaltningen", 19, 338.0),
 )
+def _money(amount: float) -> Decimal:
+    """A made-up amount as the exact decimal stored: rounded to øre as before (the same figures
+    for the same seed), then turned into a Decimal through its text, never its binary value."""
+    return Decimal(str(round(amount, 2)))
+
+
 SE_STATE_RATES = ((date(2023, 1, 1), 324.50), (date(2024, 1, 1), 332.60))
 
 NO_FIRST = (
@@ -324,11 +331,11 @@ class _Demo:
         for mid, (_n, country, _tz, _u, _w, rate) in zip(self.muni_ids, MUNICIPALITIES):
             currency = "SEK" if country == "SE" else "NOK"
             rates.append(dict(country=country, municipality_id=mid, valid_from=date(self.today.year - 2, 1, 1),
-                              rate=round(rate / 1.04, 2), currency=currency, note="contract rate"))
+                              rate=_money(rate / 1.04), currency=currency, note="contract rate"))
             rates.append(dict(country=country, municipality_id=mid, valid_from=date(self.today.year, 1, 1),
-                              rate=rate, currency=currency, note="contract rate"))
+                              rate=_money(rate), currency=currency, note="contract rate"))
         for since, rate in SE_STATE_RATES:
-            rates.append(dict(country="SE", municipality_id=None, valid_from=since, rate=rate, currency="SEK",
+            rates.append(dict(country="SE", municipality_id=None, valid_from=since, rate=_money(rate), currency="SEK",
                               note="schablonbelopp (state rate)"))
         self.insert(HourlyRate, rates)
 
@@ -584,7 +591,7 @@ class _Demo:
             signed = None if a == 0 else hired - timedelta(days=self.rng.randint(0, 5))
             jobs.append(dict(
                 assistant_id=aid, start_date=hired, end_date=None, end_reason="", position_percent=percent,
-                kind=kind, hourly_wage=round(self.rng.uniform(206.38, 262.0) if country == "NO" else self.rng.uniform(150.0, 186.0), 2),
+                kind=kind, hourly_wage=_money(self.rng.uniform(206.38, 262.0) if country == "NO" else self.rng.uniform(150.0, 186.0)),
                 seniority_date=hired - relativedelta(years=self.rng.randint(1, 6)) if incoming else hired,
                 police_certificate_on=certificate,
                 police_certificate_checked_by="koord1" if certificate else "",

@@ -15,12 +15,13 @@ annotation from a string while the classes are built, ~10 ms of every command's 
 """
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.types import UTCDateTime, utcnow
+from db.types import Money, UTCDateTime, utcnow
 
 
 def _version() -> Column:
@@ -141,7 +142,7 @@ class HourlyRate(SQLModel, table=True):
     country: str = Field(default="NO", max_length=2)
     municipality_id: Optional[int] = Field(default=None, foreign_key="municipality.id")
     valid_from: date
-    rate: float
+    rate: Decimal = Field(sa_column=Column(Money(), nullable=False))
     currency: str = Field(default="NOK", max_length=3)
     note: str = Field(default="", max_length=200)
     version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
@@ -272,7 +273,7 @@ class Employment(SQLModel, table=True):
     end_reason: str = Field(default="", max_length=200)
     position_percent: float = Field(default=100.0)
     kind: str = Field(default="permanent", max_length=20)  # permanent, temporary, on_call
-    hourly_wage: Optional[float] = None
+    hourly_wage: Optional[Decimal] = Field(default=None, sa_column=Column(Money(), nullable=True))
     employee_number: str = Field(default="", max_length=20)  # the payroll system's number for the person
     seniority_date: Optional[date] = None  # kept across a transfer of undertaking
     police_certificate_on: Optional[date] = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections import defaultdict
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,7 +89,7 @@ def test_demo_company_on_both_engines(db, admin):
         assert (munis["Bjuv"].country, munis["Bjuv"].timezone) == ("SE", "Europe/Stockholm")
         state = s.execute(select(HourlyRate.valid_from, HourlyRate.rate)
                           .where(HourlyRate.municipality_id.is_(None)).order_by(HourlyRate.valid_from)).all()
-        assert state == [(date(2023, 1, 1), 324.50), (date(2024, 1, 1), 332.60)]
+        assert state == [(date(2023, 1, 1), Decimal("324.50")), (date(2024, 1, 1), Decimal("332.60"))]
         for country, number in s.execute(
             select(Municipality.country, Client.national_id).join(Client, Client.municipality_id == Municipality.id)
         ):

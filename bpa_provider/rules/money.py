@@ -6,10 +6,11 @@ A line's amount is its quantity (hours, rounded first to 0.01 h the same way) ti
 totals are the sums of the rounded lines, so a total always equals the sum of what is printed.
 
 Every report, invoice and payroll file computes amounts through `line_amount` and prints them
-with `as_text`, so two reports over the same hours and rate cannot disagree by an øre. Floats
-arrive from the database (SQL sums of elapsed hours, rates stored as floats); they are turned into
-decimals through their shortest repr (`Decimal(repr(x))`), never `Decimal(x)`, whose binary
-expansion would make 4.5 h x 346.27 round down.
+with `as_text`, so two reports over the same hours and rate cannot disagree by an øre. Rates and
+wages are stored as exact decimals (`db.types.Money`) and arrive as `Decimal`; floats still arrive
+as SQL sums of elapsed hours, and are turned into decimals through their shortest repr
+(`Decimal(repr(x))`), never `Decimal(x)`, whose binary expansion would make 4.5 h x 346.27 round
+down.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import or_, select
@@ -28,7 +29,7 @@ class PayEmployment:
     """What payroll needs from the employment in force: the number and the hourly wage."""
 
     employee_number: str
-    hourly_wage: float | None
+    hourly_wage: Decimal | None
 
 
 def check_employee_number(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:

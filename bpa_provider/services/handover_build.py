@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bpa_provider.config import load_settings
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import _
+from bpa_provider.rules import money
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.rules.hours import decided_hours
@@ -118,7 +119,8 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
             "start_date": _iso(emp.start_date),
             "seniority_date": _iso(emp.seniority_date or emp.start_date),
             "position_percent": emp.position_percent,
-            "hourly_wage": emp.hourly_wage,
+            # Exact text ("230.50"), never a JSON float: the receiver stores the same øre.
+            "hourly_wage": money.as_text(emp.hourly_wage) if emp.hourly_wage is not None else None,
             "currency": "SEK" if ctx.country == "SE" else "NOK",
             # Shared between clients: the receiver employs them for this client's part only.
             "position_percent_moving": max(0.5, round(emp.position_percent * share, 1)),

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from bpa_provider.i18n import _
+from bpa_provider.rules import money
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date
 
@@ -47,7 +48,8 @@ def render_markdown(pkg: dict[str, Any], sha256: str) -> str:
     lines += [f"## {_('Employment part')} ({len(part['assistants'])})", ""]
     for a in part["assistants"]:
         e, pc = a["employment"], a["police_certificate"]
-        wage = f"{e['hourly_wage']:.2f}" if e["hourly_wage"] is not None else "—"
+        # Text in new packages ("230.50"), a number in older ones: read either as a Decimal.
+        wage = money.as_text(money.to_decimal(e["hourly_wage"])) if e["hourly_wage"] is not None else "—"
         courses = "; ".join(f"{x['name']} ({_d(x['completed_on'])})" for x in a["courses"]) or _("none recorded")
         lines += [
             f"### {a['name']} ({a['sender_ref']})", "",

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -116,7 +117,7 @@ class PayrollMonth:
     first: date
     rows: list[PayrollRow]
     entries: list[PayEntry]
-    hourly_wages: dict[str, float | None]
+    hourly_wages: dict[str, Decimal | None]
     overtime_supplement_percent: float
     clients: dict[int, str]  # id -> reference of every client with a shift in the month
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 from zoneinfo import available_timezones
 
@@ -20,6 +21,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, PermissionDenied, ValidationError
+from bpa_provider.rules import money as money_rules
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
@@ -43,7 +45,7 @@ class FieldSpec:
 
     name: str
     label: str
-    kind: str = "text"  # text, date, int, float, bool, choice, ref, national_id, time
+    kind: str = "text"  # text, date, int, float, money, bool, choice, ref, national_id, time
     required: bool = False
     choices: tuple[str, ...] = ()
     max_len: int = 200
@@ -206,6 +208,8 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
         if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
             raise Invalid(N_("“{raw}” is not a time of day: use HH:MM"), raw=str(raw))
         return time(int(m.group(1)), int(m.group(2)))
+    if k == "money":
+        return _parse_money(spec, raw)
     if k in ("int", "float"):
         text = str(raw).strip().replace(",", ".") if not isinstance(raw, (int, float)) else raw
         try:
@@ -242,6 +246,24 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
             return raw
         return _lookup_ref(session, spec.ref_kind or "", raw)
     raise ValueError(f"unknown field kind {k}")
+
+
+def _parse_money(spec: FieldSpec, raw: Any) -> Decimal:
+    """An amount as an exact Decimal (never through a float): at most two decimals, NaN refused."""
+    text = raw if isinstance(raw, (int, float, Decimal)) else str(raw).strip().replace(",", ".")
+    try:
+        value = money_rules.to_decimal(text)
+    except ValueError:
+        if isinstance(text, str) and text.lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
+            raise Invalid(N_("is not a number")) from None
+        raise Invalid(N_("“{raw}” is not a number"), raw=str(raw)) from None
+    if spec.minimum is not None and value < Decimal(str(spec.minimum)):
+        raise Invalid(N_("must be at least {n}"), n=spec.minimum)
+    if spec.maximum is not None and value > Decimal(str(spec.maximum)):
+        raise Invalid(N_("must be at most {n}"), n=spec.maximum)
+    if value.as_tuple().exponent < -2 and value != value.quantize(money_rules.CENT):
+        raise Invalid(N_("may have at most two decimals"))
+    return value
 
 
 def check_field(kind: str, name: str, raw: Any) -> Invalid | None:
@@ -562,7 +584,7 @@ SPECS: dict[str, EntitySpec] = {
             _T("end_date", "End date", "date"),
             _T("position_percent", "Position %", "float", minimum=0.5, maximum=100),
             _T("kind", "Kind", "choice", choices=("permanent", "temporary", "on_call")),
-            _T("hourly_wage", "Hourly wage", "float", minimum=0, maximum=10000),
+            _T("hourly_wage", "Hourly wage", "money", minimum=0, maximum=10000),
             _T("employee_number", "Employee number", max_len=20, hint="the payroll system's number"),
             _T("seniority_date", "Seniority from", "date"),
             _T("police_certificate_on", "Police certificate", "date"),

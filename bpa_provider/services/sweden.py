@@ -205,13 +205,27 @@ def state_rate_on(session: Session, on: date) -> HourlyRate | None:
     ).scalar_one_or_none()
 
 
+def _exact_rate(rate: object) -> Decimal | None:
+    """`rate` as a Decimal in (0, 10000], or None (not a number, NaN, out of range)."""
+    try:
+        exact = money.to_decimal(rate.replace(",", ".") if isinstance(rate, str) else rate)
+    except ValueError:
+        return None
+    return exact if 0 < exact <= 10_000 else None
+
+
 @service
-def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: float, note: str = "") -> HourlyRate:
-    """Add the state's hourly rate from a date (SEK 324.50 from 2023, 332.60 from 2024, …)."""
+def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: Decimal | str | float,
+                   note: str = "") -> HourlyRate:
+    """Add the state's hourly rate from a date (SEK 324.50 from 2023, 332.60 from 2024, …), stored
+    as the exact decimal given (at most two decimals: öre)."""
     require(actor, "rate.write", what=_("add an hourly rate"))
     errors: list[FieldError] = []
-    if not (isinstance(rate, (int, float)) and rate == rate and 0 < rate <= 10_000):
+    exact = _exact_rate(rate)
+    if exact is None:
         errors.append(FieldError("rate", N_("The rate must be a number above 0 and at most 10000")))
+    elif exact != exact.quantize(money.CENT):
+        errors.append(FieldError("rate", N_("The rate may have at most two decimals (öre)")))
     with db.write() as s:
         # One line: a short remark shown beside the rate in the list of rates.
         text = check_text(note, "note", 200, errors=errors, messages={
@@ -225,7 +239,7 @@ def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: float, no
         if errors:
             raise ValidationError(errors)
         row = HourlyRate(country=SWEDEN, municipality_id=None, valid_from=valid_from,
-                         rate=round(float(rate), 2), currency=CURRENCY, note=text)
+                         rate=exact.quantize(money.CENT), currency=CURRENCY, note=text)
         s.add(row)
         s.flush()
         audit.record(s, actor, "create", "hourly_rate", row.id,

@@ -25,7 +25,7 @@ def _swedish(db, admin):  # noqa: ANN001, ANN202
     return w
 
 
-def _month_with(db, w, year: int, month: int, minutes: int, rate: float) -> None:  # noqa: ANN001
+def _month_with(db, w, year: int, month: int, minutes: int, rate: Decimal) -> None:  # noqa: ANN001
     """One worked shift of `minutes` on the 2nd at 08:00 UTC and a state rate from the 1st."""
     start = datetime(year, month, 2, 8, 0, tzinfo=timezone.utc)
     with db.write() as s:
@@ -59,7 +59,7 @@ def test_the_rounding_rule_is_half_up_per_line():
 
 def test_invoice_and_fk_invoice_agree_on_the_issue_example(db, admin):
     w = _swedish(db, admin)
-    _month_with(db, w, 2027, 3, 270, 346.27)  # 4.5 h x 346.27 = 1558.215
+    _month_with(db, w, 2027, 3, 270, Decimal("346.27"))  # 4.5 h x 346.27 = 1558.215
     plain, fk = _both(db, admin, 2027, 3)
     assert plain == fk == Decimal("1558.22")
     (line,) = invoice.invoice_basis(db, admin, 2027, 3, now=NOW)
@@ -91,7 +91,7 @@ def test_the_two_invoices_always_agree(db, admin, minutes, cents):
         db._se_world = _swedish(db, admin)
     n = next(_months)
     year, month = 2027 + n // 12, n % 12 + 1
-    rate = cents / 100  # stored as a float, as `fk rate add` stores it
+    rate = Decimal(cents) / 100  # stored exactly, as `fk rate add` stores it
     _month_with(db, db._se_world, year, month, minutes, rate)
     plain, fk = _both(db, admin, year, month)
     assert plain == fk == money.line_amount(Decimal(minutes) / 60, Decimal(cents) / 100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -10,7 +11,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
 from bpa_provider.services import records
-from db.models import AuditEvent, Client
+from db.models import AuditEvent, Client, Employment
 import factories as f
 
 
@@ -66,6 +67,26 @@ def test_decision_hours_and_date_order(db, admin):
     with pytest.raises(ValidationError) as exc:
         f.decision(db, admin, c.ref, valid_from="2026-05-01", valid_to="2026-04-30")
     assert exc.value.for_field("valid_to")
+
+
+@pytest.mark.parametrize("raw, stored", [("206,38", "206.38"), ("332.6", "332.60"), (206.38, "206.38"),
+                                         (220, "220.00"), ("0.01", "0.01")])
+def test_an_hourly_wage_is_stored_as_the_exact_decimal_typed(db, admin, raw, stored):
+    per = f.assistant(db, admin)
+    emp = f.employment(db, admin, per.ref, hourly_wage=raw)
+    with db.read() as s:
+        wage = s.get(Employment, emp.id).hourly_wage
+    assert isinstance(wage, Decimal) and str(wage) == stored
+
+
+@pytest.mark.parametrize("raw, words", [("NaN", "not a number"), ("inf", "not a number"), ("abc", "not a number"),
+                                        ("206.385", "two decimals"), ("-1", "at least"), ("10000.01", "at most")])
+def test_a_wage_that_is_not_an_amount_is_refused(db, admin, raw, words):
+    per = f.assistant(db, admin)
+    with pytest.raises(ValidationError) as exc:
+        f.employment(db, admin, per.ref, hourly_wage=raw)
+    assert words in (exc.value.for_field("hourly_wage") or ""), exc.value.errors
+    assert _count(db, Employment) == 0
 
 
 def test_one_decision_per_client_per_day(db, admin):

@@ -73,6 +73,10 @@ def test_register_rate_and_deadlines(capsys, url):
     assert code == 2 and "under 18" in err
     code, out, _ = run(capsys, url, "fk", "rate", "add", "--from", "2028-01-01", "--rate", "352,10")
     assert code == 0 and "SEK 352.10" in out
+    code, out, _ = run(capsys, url, "fk", "rate", "list", "--format", "json")
+    assert code == 0 and '"rate": "352.10"' in out
+    code, out, err = run(capsys, url, "fk", "rate", "add", "--from", "2029-01-01", "--rate", "NaN")
+    assert code == 2 and "Traceback" not in err
     code, out, _ = run(capsys, url, "fk", "deadlines", "--today", "2026-12-28", "--format", "csv")
     assert code == 0 and out.strip().splitlines()[1] == "K-0001,Sara Svensson,2026-11,2027-01-05,8"
 

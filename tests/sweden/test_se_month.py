@@ -128,7 +128,13 @@ def test_state_rate_is_validated_and_listed(db, admin, coordinator, auditor):
     assert {e.field for e in exc.value.errors} == {"rate", "valid_from"}
     with pytest.raises(PermissionDenied):
         sweden.add_state_rate(db, auditor, date(2025, 1, 1), 340.0)
-    assert [(r.rate, r.currency) for r in sweden.list_state_rates(db, auditor)] == [(332.6, "SEK")]
+    for bad in ("NaN", float("nan"), "332.605", "abc"):  # not a number, or finer than öre
+        with pytest.raises(ValidationError) as exc:
+            sweden.add_state_rate(db, admin, date(2025, 1, 1), bad)
+        assert {e.field for e in exc.value.errors} == {"rate"}
+    # Stored and read back as the exact decimal (a float 332.6 goes in through its text).
+    assert [(r.rate, str(r.rate), r.currency) for r in sweden.list_state_rates(db, auditor)] == [
+        (Decimal("332.60"), "332.60", "SEK")]
 
 
 def test_registration_names_each_failed_condition(db, admin):

@@ -9,6 +9,7 @@ import json
 import shutil
 import stat
 from datetime import date, datetime, time, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,8 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
     assert entry["police_certificate"] == {"checked": True, "checked_on": "2024-12-01"}
     assert [c["name"] for c in entry["courses"]] == ["Førstehjelp"]  # not the other client's training
     assert entry["last_review_on"] == "2026-03-01"
+    # The wage travels as exact decimal text, never a JSON float.
+    assert entry["employment"]["hourly_wage"] == "230.50" and '"hourly_wage": "230.50"' in text
     assert pkg["employment_part"]["refusals"] == [{"sender_ref": b, "refused_on": "2026-02-20"}]
     for secret in ("private review notes", "diagnosis", "PEG", "Assistant 1", "Other Client"):
         assert secret not in text
@@ -128,6 +131,7 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
     assert (hb["decided_hours"], hb["worked_hours"], hb["balance_hours"]) == (364.29, 24.0, 340.29)
     assert pkg["client_part"]["supervisors"][0]["basic_course_completed_on"] == "2026-02-01"
     md = r.md_path.read_text()
+    assert "230.50" in md  # the printed letter reads the text wage
     assert entry["national_id"] not in md and entry["national_id"][:6] in md and r.sha256 in md
 
     # The receiving installation, empty until now.
@@ -160,7 +164,8 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
     with second_db.read() as s:
         emp = s.execute(select(Employment)).scalar_one()
         assert (emp.start_date, emp.position_percent, emp.hourly_wage, emp.seniority_date) == \
-            (D("2026-04-30"), 80.0, 230.5, D("2019-03-01"))
+            (D("2026-04-30"), 80.0, Decimal("230.50"), D("2019-03-01"))
+        assert str(emp.hourly_wage) == "230.50"  # the same øre the sender stored, as a Decimal
         assert (emp.police_certificate_on, emp.transferred_from) == (D("2024-12-01"), "Old Provider AS")
         asg = s.execute(select(Assignment)).scalar_one()
         assert (asg.start_date, asg.role) == (D("2026-04-30"), "regular")
@@ -274,6 +279,15 @@ def test_bad_packages_are_refused_with_nothing_written(db, coord, tmp_path, kind
     assert words in (exc.value.for_field(field) or ""), exc.value.errors
     for model in (Client, Municipality, Assistant, Transfer, HandoverExport, HourBalanceEntry, AuditEvent):
         assert count(db, model) == 0
+
+
+@pytest.mark.parametrize("wage, ok", [("230.50", True), (220.0, True), (None, True), ("230.5", False),
+                                      ("230.505", False), ("NaN", False), ("1e3", False), ("10000.01", False)])
+def test_the_wage_is_exact_text_and_older_numbers_are_still_read(wage, ok):
+    pkg = valid_package()
+    pkg["employment_part"]["assistants"][0]["employment"]["hourly_wage"] = wage
+    doc, errors = ho.validate_package(json.dumps(pkg).encode())
+    assert (doc is not None and errors == []) == ok, errors
 
 
 def test_every_problem_is_listed_at_once():

@@ -68,8 +68,10 @@ def _rate_add(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.sweden import add_state_rate
 
     valid_from = parse_day(args.valid_from, "--from")
-    try:
-        rate = float(args.rate.replace(",", "."))
+    from bpa_provider.rules.money import to_decimal
+
+    try:  # exact: "332.60" is stored as 332.60, never through a float
+        rate = to_decimal(args.rate.replace(",", "."))
     except ValueError:
         raise CliError(_("--rate: '{v}' is not a number").format(v=args.rate)) from None
     row = add_state_rate(ctx.database(), ctx.actor(), valid_from, rate, args.note)
