@@ -236,6 +236,11 @@ class StepRefused(Exception):
         super().__init__(self.message)
 
 
+def refusal_template(rule: str) -> str:
+    """The English message id of a refusal (its parameters are the StepRefused's)."""
+    return _MESSAGES[rule]
+
+
 def refusal_message(rule: str, params: Mapping[str, Any]) -> str:
     """The words of a refusal in the current language (a step's title translated too)."""
     values = {k: (_(v) if k == "step" and isinstance(v, str) else v) for k, v in params.items()}
