@@ -299,7 +299,7 @@ def _refusal(exc: flow.StepRefused, names: dict[int, str], field_name: str = "st
         params["assistant_id"] = names[aid]
     # A step's title is itself a message id: translated where the refusal is shown.
     values = {k: (Msg(v) if k == "step" and isinstance(v, str) else v) for k, v in params.items()}
-    return ValidationError(flow.refusal_template(exc.rule), field=field_name, **values)
+    return ValidationError(exc.template, field=field_name, **values)
 
 
 def _assistant_names(session: Session, ids: list[int]) -> dict[int, str]:
