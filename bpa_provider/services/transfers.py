@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
-from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError
+from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError, labelled
 from bpa_provider.i18n import Msg, N_, _, render_message
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import days_left, effective_date, fk_provider_change_earliest, rehire_priority
@@ -283,12 +283,14 @@ def _date(value: Any, name: str, label: str, errors: list[FieldError], *, requir
 
 def _text(value: Any, name: str, label: str, max_len: int, errors: list[FieldError], *, required: bool = False,
           multiline: bool = False) -> str:
-    """Free text by the shared rule (`records.check_text`), in transfers' words for the checks it
-    always had (required, length, control characters)."""
-    return check_text(value, name, max_len, multiline=multiline, required=required, errors=errors, messages={
-        "required": _("{label} is required").format(label=_(label)),
-        "long": _("{label} is too long (at most {n} characters)").format(label=_(label), n=max_len),
-        "control": _("{label} contains control characters").format(label=_(label))})
+    """Free text by the shared rule (`records.check_text`), each problem named by the field's
+    English `label` (a message id: "Reason is required", translated where it is shown)."""
+    found: list[FieldError] = []
+    text = check_text(value, name, max_len, multiline=multiline, required=required, errors=found)
+    for e in found:
+        message, params = labelled(Msg(label), e.message, e.params)
+        errors.append(FieldError(e.field, message, params=params))
+    return text
 
 
 def _refusal(exc: flow.StepRefused, names: dict[int, str], field_name: str = "step") -> ValidationError:
