@@ -20,8 +20,9 @@ them as they are reported to us (`StepDef.reported`).
 Every number (14 days to refuse, the 15th of the month for Försäkringskassan, ...) is a parameter
 with a default: `TransferPolicy` for due-date targets, `refusal_days` for the statutory minimum.
 Every refusal message is written once, in `_MESSAGES` (marked for translation), and `StepRefused`
-carries the rule id and the values; its message is in the language of the process (the app's; the
-CLI speaks English).
+carries the rule id and the values: `.message` is English (logs, tests), `.localized()` the words in
+the language in force, made where the refusal is shown (a service re-raises it as a ValidationError
+with the same message id and values).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from bpa_provider.errors import Invalid
-from bpa_provider.i18n import N_, Msg, _, render_message
+from bpa_provider.i18n import N_, Msg, render_message
 from bpa_provider.rules.dates import format_date
 
 # ---------------------------------------------------------------------------------------------
@@ -244,12 +245,6 @@ class StepRefused(Exception):
     def localized(self) -> str:
         """The refusal in the current language."""
         return render_message(self.template, self.shown_params)
-
-
-def refusal_message(rule: str, params: Mapping[str, Any]) -> str:
-    """The words of a refusal in the current language (a step's title translated too)."""
-    values = {k: (_(v) if k == "step" and isinstance(v, str) else v) for k, v in params.items()}
-    return _(_MESSAGES[rule]).format(**values)
 
 
 # ---------------------------------------------------------------------------------------------
