@@ -32,6 +32,9 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from bpa_provider.errors import Invalid
+from bpa_provider.i18n import N_
+
 NAMESPACE = "bpa-handover"
 _MAGIC = b"SSHSIG"
 _VERSION = 1
@@ -44,8 +47,9 @@ _BAD_NAME = re.compile(r'["\\,*?!\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u20
 MAX_NAME = 200
 
 
-class SignatureError(Exception):
-    """A signature that is missing, malformed, untrusted or does not match (one line, English)."""
+class SignatureError(Invalid):
+    """A signature that is missing, malformed, untrusted or does not match: a message id with
+    parameters (`str()` English, `.localized()` in the language in force, made where shown)."""
 
 
 # --------------------------------------------------------------------------- wire format
@@ -61,7 +65,7 @@ class _Reader:
 
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > len(self.data):
-            raise SignatureError("the signature is truncated")
+            raise SignatureError(N_("the signature is truncated"))
         out = self.data[self.pos:self.pos + n]
         self.pos += n
         return out
@@ -93,11 +97,11 @@ def _armor(blob: bytes) -> str:
 def _unarmor(text: str) -> bytes:
     lines = [line.strip() for line in text.strip().splitlines()]
     if len(lines) < 3 or lines[0] != _BEGIN or lines[-1] != _END:
-        raise SignatureError("the signature is not an OpenSSH signature (-----BEGIN SSH SIGNATURE-----)")
+        raise SignatureError(N_("the signature is not an OpenSSH signature ({begin})"), begin=_BEGIN)
     try:
         return base64.b64decode("".join(lines[1:-1]), validate=True)
     except ValueError:
-        raise SignatureError("the signature is not valid base64") from None
+        raise SignatureError(N_("the signature is not valid base64")) from None
 
 
 # --------------------------------------------------------------------------- keys
@@ -127,7 +131,7 @@ def parse_public_key(text: str) -> bytes:
             except SignatureError:
                 pass
             break
-    raise SignatureError("not an Ed25519 public key (expected a line 'ssh-ed25519 AAAA…')")
+    raise SignatureError(N_("not an Ed25519 public key (expected a line '{example}')"), example="ssh-ed25519 AAAA…")
 
 
 def fingerprint(raw32: bytes) -> str:
@@ -140,12 +144,12 @@ def check_provider_name(name: str) -> str:
     """The name stripped, or ValueError saying why it cannot name a provider's key."""
     name = (name or "").strip()
     if not name:
-        raise ValueError("a provider name is required")
+        raise Invalid(N_("a provider name is required"))
     if len(name) > MAX_NAME:
-        raise ValueError(f"a provider name is at most {MAX_NAME} characters")
+        raise Invalid(N_("a provider name is at most {n} characters"), n=MAX_NAME)
     if _BAD_NAME.search(name) or name != " ".join(name.split()):
-        raise ValueError('a provider name cannot contain quotes, commas, * ? !, control characters '
-                         'or repeated spaces (ssh-keygen reads them as patterns)')
+        raise Invalid(N_("a provider name cannot contain quotes, commas, * ? !, control characters "
+                         "or repeated spaces (ssh-keygen reads them as patterns)"))
     return name
 
 
@@ -176,20 +180,20 @@ def signer_key(signature: str) -> bytes:
 def _parse(signature: str) -> tuple[bytes, str, str, bytes]:
     r = _Reader(_unarmor(signature))
     if r.take(6) != _MAGIC or r.uint32() != _VERSION:
-        raise SignatureError("the signature is not an SSHSIG version 1 signature")
+        raise SignatureError(N_("the signature is not an SSHSIG version 1 signature"))
     pub = _Reader(r.string())
     if pub.string() != _KEY_TYPE.encode():
-        raise SignatureError("the signature is not made with an Ed25519 key")
+        raise SignatureError(N_("the signature is not made with an Ed25519 key"))
     raw_pub = pub.string()
     namespace = r.string().decode("utf-8", "replace")
     r.string()  # reserved
     hash_alg = r.string().decode("ascii", "replace")
     sig = _Reader(r.string())
     if sig.string() != _KEY_TYPE.encode():
-        raise SignatureError("the signature is not an Ed25519 signature")
+        raise SignatureError(N_("the signature is not an Ed25519 signature"))
     raw_sig = sig.string()
     if len(raw_pub) != 32 or len(raw_sig) != 64 or not r.done():
-        raise SignatureError("the signature is malformed")
+        raise SignatureError(N_("the signature is malformed"))
     return raw_pub, namespace, hash_alg, raw_sig
 
 
@@ -204,19 +208,20 @@ def verify_bytes(message: bytes, signature: str, trusted: dict[str, bytes],
 
     raw_pub, ns, hash_alg, raw_sig = _parse(signature)
     if ns != namespace:
-        raise SignatureError(f"the signature is for namespace '{ns}', not '{namespace}'")
+        raise SignatureError(N_("the signature is for namespace '{ns}', not '{namespace}'"), ns=ns, namespace=namespace)
     if hash_alg not in ("sha512", "sha256"):
-        raise SignatureError(f"the signature uses an unknown hash '{hash_alg}'")
+        raise SignatureError(N_("the signature uses an unknown hash '{hash}'"), hash=hash_alg)
     names = [name for name, key in trusted.items() if key == raw_pub]
     if not names:
-        raise SignatureError(f"the signature is made by an untrusted key ({fingerprint(raw_pub)})")
+        raise SignatureError(N_("the signature is made by an untrusted key ({fingerprint})"),
+                             fingerprint=fingerprint(raw_pub))
     data = (_MAGIC + _string(ns.encode()) + _string(b"") + _string(hash_alg.encode())
             + _string(hashlib.new(hash_alg, message).digest()))
     try:
         Ed25519PublicKey.from_public_bytes(raw_pub).verify(raw_sig, data)
     except InvalidSignature:
-        raise SignatureError("the signature does not match the package (it was changed after signing, "
-                             "or signed by someone else)") from None
+        raise SignatureError(N_("the signature does not match the package (it was changed after signing, "
+                                "or signed by someone else)")) from None
     return names[0]
 
 
@@ -279,11 +284,15 @@ class Keyring:
         """Make our Ed25519 key (refusing to replace one) and record our name; returns the public key."""
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from cryptography.hazmat.primitives.serialization import (
-            Encoding, NoEncryption, PrivateFormat, PublicFormat)
+            Encoding,
+            NoEncryption,
+            PrivateFormat,
+            PublicFormat,
+        )
 
         name = check_provider_name(name)
         if self.private_path.exists():
-            raise SignatureError(f"a signing key already exists in {self.folder}")
+            raise SignatureError(N_("a signing key already exists in {folder}"), folder=str(self.folder))
         key = Ed25519PrivateKey.generate()
         raw_pub = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         pem = key.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
@@ -306,10 +315,10 @@ class Keyring:
         try:
             st = self.private_path.stat()
         except OSError:
-            raise SignatureError("this provider has no signing key: run 'bpa-provider provider init "
-                                 "--name \"Provider name\"'") from None
+            raise SignatureError(N_("this provider has no signing key: run '{command}'"),
+                                 command='bpa-provider provider init --name "Provider name"') from None
         if st.st_mode & 0o077:
-            raise SignatureError(f"{self.private_path} is readable by others (chmod 600 it)")
+            raise SignatureError(N_("{path} is readable by others (chmod 600 it)"), path=str(self.private_path))
         return load_ssh_private_key(self.private_path.read_bytes(), password=None)
 
     def public_key(self) -> bytes:
@@ -341,7 +350,7 @@ class Keyring:
         if current.get(name) == raw32:
             return False
         if raw32 == self.public_key_or_none():
-            raise SignatureError("that is this provider's own key")
+            raise SignatureError(N_("that is this provider's own key"))
         lines = [allowed_signers_line(n, k) for n, k in current.items() if n != name]
         lines.append(allowed_signers_line(name, raw32))
         _write_private(self.allowed_signers_path, ("\n".join(lines) + "\n").encode(), 0o644)

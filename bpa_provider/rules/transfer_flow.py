@@ -20,8 +20,9 @@ them as they are reported to us (`StepDef.reported`).
 Every number (14 days to refuse, the 15th of the month for Försäkringskassan, ...) is a parameter
 with a default: `TransferPolicy` for due-date targets, `refusal_days` for the statutory minimum.
 Every refusal message is written once, in `_MESSAGES` (marked for translation), and `StepRefused`
-carries the rule id and the values; its message is in the language of the process (the app's; the
-CLI speaks English).
+carries the rule id and the values: `.message` is English (logs, tests), `.localized()` the words in
+the language in force, made where the refusal is shown (a service re-raises it as a ValidationError
+with the same message id and values).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from bpa_provider.i18n import N_, _
+from bpa_provider.errors import Invalid
+from bpa_provider.i18n import N_, Msg, render_message
 from bpa_provider.rules.dates import format_date
 
 # ---------------------------------------------------------------------------------------------
@@ -187,11 +189,13 @@ class TransferState:
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
-            raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
+            raise Invalid(N_("direction must be one of {allowed}, not “{value}”"), allowed=", ".join(DIRECTIONS),
+                          value=self.direction)
         if self.country not in COUNTRIES:
-            raise ValueError(f"country must be one of {COUNTRIES}, not {self.country!r}")
+            raise Invalid(N_("country must be one of {allowed}, not “{value}”"), allowed=", ".join(COUNTRIES),
+                          value=self.country)
         if self.effective_date < self.notice_date:
-            raise ValueError("the effective date cannot be before the notice date")
+            raise Invalid(N_("the effective date cannot be before the notice date"))
         # Freeze the containers too, so a state handed to the UI cannot be changed behind our back.
         object.__setattr__(self, "done", MappingProxyType(dict(self.done)))
         object.__setattr__(self, "assistants", tuple(self.assistants))
@@ -232,14 +236,15 @@ class StepRefused(Exception):
     def __init__(self, rule: str, **params: Any) -> None:
         self.rule = rule
         self.params = params
-        self.message = refusal_message(rule, params)
+        self.template = _MESSAGES[rule]
+        # A step's title is itself a message id: translated where the refusal is shown.
+        self.shown_params = {k: (Msg(v) if k == "step" and isinstance(v, str) else v) for k, v in params.items()}
+        self.message = render_message(self.template, self.shown_params, translate=False)
         super().__init__(self.message)
 
-
-def refusal_message(rule: str, params: Mapping[str, Any]) -> str:
-    """The words of a refusal in the current language (a step's title translated too)."""
-    values = {k: (_(v) if k == "step" and isinstance(v, str) else v) for k, v in params.items()}
-    return _(_MESSAGES[rule]).format(**values)
+    def localized(self) -> str:
+        """The refusal in the current language."""
+        return render_message(self.template, self.shown_params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,9 +259,11 @@ def _days(n: int) -> relativedelta:
 def steps_for(direction: str, country: str, *, policy: TransferPolicy = DEFAULT_POLICY) -> list[StepDef]:
     """The ordered steps of a transfer in `direction` ("in"/"out") for `country` ("NO"/"SE")."""
     if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+        raise Invalid(N_("direction must be one of {allowed}, not “{value}”"), allowed=", ".join(DIRECTIONS),
+                      value=direction)
     if country not in COUNTRIES:
-        raise ValueError(f"country must be one of {COUNTRIES}, not {country!r}")
+        raise Invalid(N_("country must be one of {allowed}, not “{value}”"), allowed=", ".join(COUNTRIES),
+                      value=country)
     return list(_steps(direction, country, policy))
 
 

@@ -33,21 +33,35 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
 from bpa_provider.errors import FieldError, ValidationError
-from bpa_provider.i18n import N_
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfers
 from bpa_provider.services.base import require, service
 from bpa_provider.services.handover_apply import (
-    check_against_db, complete_identity, create_client, ensure_assistants, ensure_client_part, follow_dates,
+    check_against_db,
+    complete_identity,
+    create_client,
+    ensure_assistants,
+    ensure_client_part,
+    follow_dates,
     latest_import,
 )
-from bpa_provider.services.handover_cutover import apply_cutover_in
-from bpa_provider.services.handover_build import _self_check, build_package, hour_balance
-from bpa_provider.services.handover_letter import render_markdown
-from bpa_provider.services.handover_validate import (
-    ENVELOPE_KEY, MAX_PACKAGE_BYTES, SCHEMA_VERSION, load_schema, parse_json, validate_package,
+from bpa_provider.services.handover_build import (
+    _self_check,
+    build_package,
+    hour_balance,
 )
+from bpa_provider.services.handover_cutover import apply_cutover_in
+from bpa_provider.services.handover_letter import render_markdown
 from bpa_provider.services.handover_messages import MESSAGE_KEY
+from bpa_provider.services.handover_validate import (
+    ENVELOPE_KEY,
+    MAX_PACKAGE_BYTES,
+    SCHEMA_VERSION,
+    load_schema,
+    parse_json,
+    validate_package,
+)
 from bpa_provider.signing import Keyring, SignatureError, signer_key, verify_bytes
 from db.engine import Database
 from db.models import HandoverExport
@@ -125,7 +139,7 @@ def export_package(
     try:
         private = keys.private_key()
     except SignatureError as exc:
-        raise ValidationError(str(exc), field="signing key") from None
+        raise ValidationError(exc.template, field="signing key", **exc.params) from None
     provider = keys.name() or load_settings().provider_name
     to_stdout = str(out_dir) == "-"
     out = Path(out_dir).expanduser()
@@ -200,7 +214,7 @@ def export_message(
     try:
         private = keys.private_key()
     except SignatureError as exc:
-        raise ValidationError(str(exc), field="signing key") from None
+        raise ValidationError(exc.template, field="signing key", **exc.params) from None
     to_stdout = str(out_dir) == "-"
     out = Path(out_dir).expanduser()
     with db.write() as s:
@@ -281,7 +295,8 @@ def _verify(raw: bytes, signature: str | None, doc: dict[str, Any], keys: Keyrin
             raise ValidationError(N_("the package is signed with this provider's own key"), field="signature")
         signer = verify_bytes(raw, signature, keys.trusted())
     except SignatureError as exc:
-        raise ValidationError(N_("{problem}; nothing was imported"), field="signature", problem=str(exc)) from None
+        raise ValidationError(N_("{problem}; nothing was imported"), field="signature",
+                              problem=Msg(exc.template, **exc.params)) from None
     if not _same_name(signer, sender):
         raise ValidationError(N_("the package says it is from {sender} but is signed by {signer}"),
                               field="signature", sender=sender, signer=signer)

@@ -90,12 +90,12 @@ def check_against_db(session: Session, doc: dict[str, Any], digest: str) -> tupl
     seen = session.execute(select(HandoverExport.transfer_id).where(
         HandoverExport.direction == "import", HandoverExport.sha256 == digest).limit(1)).scalar()
     if seen is not None:
-        errors.append(FieldError("file", _("This package was already imported (transfer {id})").format(id=seen)))
+        errors.append(FieldError("file", N_("This package was already imported (transfer {id})"), params={"id": seen}))
     m = doc["client"]["municipality"]
     muni = session.execute(select(Municipality).where(Municipality.name == m["name"])).scalar()
     if muni is not None and (muni.country or "").upper() != m["country"]:
-        errors.append(FieldError("client.municipality.country", _("Municipality {name} is in {country} here").format(
-            name=muni.name, country=muni.country)))
+        errors.append(FieldError("client.municipality.country", N_("Municipality {name} is in {country} here"),
+                                 params={"name": muni.name, "country": muni.country}))
     client = _by_national_id(session, Client, _compact_id(doc["client"]["national_id"], m["country"]))
     open_t = transfers.open_transfer_for(session, client.id) if client is not None else None
     if client is None or (open_t is None and client.status not in ("active", "transferring_out")):
@@ -115,11 +115,11 @@ def check_against_db(session: Session, doc: dict[str, Any], digest: str) -> tupl
                                                             "imported for transfer {id} ({newest}): it is out of date"),
                                          params={"id": open_t.id, "newest": newest}))
         elif open_t is not None:
-            errors.append(FieldError("client", _("Client {ref} has an open transfer ({id}) that this package "
-                                                 "cannot update").format(ref=client.ref, id=open_t.id)))
+            errors.append(FieldError("client", N_("Client {ref} has an open transfer ({id}) that this package "
+                                                  "cannot update"), params={"ref": client.ref, "id": open_t.id}))
         elif client.status in ("active", "transferring_out"):
-            errors.append(FieldError("client", _("Client {ref} with this national ID is already ours").format(
-                ref=client.ref)))
+            errors.append(FieldError("client", N_("Client {ref} with this national ID is already ours"),
+                                     params={"ref": client.ref}))
     return target, errors
 
 

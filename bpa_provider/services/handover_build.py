@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.config import load_settings
 from bpa_provider.errors import FieldError, ValidationError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_
 from bpa_provider.rules import money
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.dates import local_day_start_utc, to_local
@@ -94,10 +94,11 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
         .order_by(Employment.start_date.desc()).limit(1)
     ).scalar()
     if not person.national_id:
-        problems.append(FieldError("assistant", _("Assistant {ref} has no national ID: the new employer needs it")
-                                   .format(ref=person.ref)))
+        problems.append(FieldError("assistant", N_("Assistant {ref} has no national ID: the new employer needs it"),
+                                   params={"ref": person.ref}))
     if emp is None:
-        problems.append(FieldError("assistant", _("Assistant {ref} has no employment recorded").format(ref=person.ref)))
+        problems.append(FieldError("assistant", N_("Assistant {ref} has no employment recorded"),
+                                   params={"ref": person.ref}))
     if assignment is None or emp is None or not person.national_id:
         return None
     last_review = session.execute(

@@ -154,7 +154,7 @@ def apply_message(session: Session, actor: Actor, doc: dict[str, Any], digest: s
     try:
         flow.cancel(transfers.flow_state(ctx), today)
     except flow.StepRefused as exc:
-        raise ValidationError(exc.message, field="transfer") from None
+        raise ValidationError(exc.template, field="transfer", **exc.shown_params) from None
     before = t.model_dump()
     t.cancelled_reason = f"cancelled by {sender}: {doc['reason']}"[:500]
     transfers.touch(t, flow.STAGE_CANCELLED)

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
-from bpa_provider.errors import FieldError
-from bpa_provider.i18n import N_, _
+from bpa_provider.errors import FieldError, Invalid
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import national_id as nid
 
 SCHEMA_VERSION = "2"
@@ -60,10 +60,46 @@ def _schema_errors(doc: Any) -> list[FieldError]:
         if err.validator == "required":
             m = re.match(r"'(.+)' is a required property", err.message)
             errors.append(FieldError(_path(where + [m.group(1)]) if m else _path(where) or "package",
-                                     _("is missing")))
+                                     N_("is missing")))
             continue
-        errors.append(FieldError(_path(where) or "package", err.message))
+        errors.append(_schema_problem(_path(where) or "package", err))
     return errors
+
+
+# The schema's checks in a person's words (message ids, translated where shown); a check not
+# listed keeps the validator's own English text.
+_SCHEMA_WORDS = {
+    "type": N_("must be of type {expected}"),
+    "enum": N_("must be one of {expected}"),
+    "const": N_("must be {expected}"),
+    "maxLength": N_("is longer than {expected} characters"),
+    "minLength": N_("is shorter than {expected} characters"),
+    "maximum": N_("must be at most {expected}"),
+    "minimum": N_("must be at least {expected}"),
+    "exclusiveMaximum": N_("must be less than {expected}"),
+    "exclusiveMinimum": N_("must be more than {expected}"),
+    "maxItems": N_("has more than {expected} entries"),
+    "minItems": N_("has fewer than {expected} entries"),
+    "pattern": N_("does not have the expected form"),
+    "format": N_("is not a valid {expected}"),
+    "additionalProperties": N_("has fields a handover package does not have: {expected}"),
+}
+
+
+def _schema_problem(field: str, err: Any) -> FieldError:
+    template = _SCHEMA_WORDS.get(err.validator)
+    if template is None:
+        return FieldError(field, err.message)
+    expected = err.validator_value
+    if err.validator == "additionalProperties":
+        known = err.schema.get("properties", {})
+        expected = sorted(str(k) for k in (err.instance if isinstance(err.instance, dict) else {}) if k not in known)
+    if isinstance(expected, (list, tuple)):
+        expected = ", ".join(json.dumps(x, ensure_ascii=False) if not isinstance(x, str) or err.validator != "type"
+                             else x for x in expected)
+    elif not isinstance(expected, (int, float)) or isinstance(expected, bool):
+        expected = json.dumps(expected, ensure_ascii=False) if err.validator == "const" else str(expected)
+    return FieldError(field, template, params={"expected": expected})
 
 
 def _get(doc: Any, *keys: Any) -> Any:
@@ -97,11 +133,11 @@ def _check_person(errors: list[FieldError], where: str, person: Any, country: st
     try:
         parsed = nid.validate(number, country or _id_country(number))
     except ValueError as exc:
-        errors.append(FieldError(f"{where}.national_id", str(exc)))
+        errors.append(FieldError.of(f"{where}.national_id", exc))
         return None
     born = _as_date(_get(person, "birth_date"))
     if born and born != parsed.birth_date:
-        errors.append(FieldError(f"{where}.birth_date", _("does not match the national ID")))
+        errors.append(FieldError(f"{where}.birth_date", N_("does not match the national ID")))
     return parsed.compact
 
 
@@ -112,21 +148,21 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
     notice, eff = _as_date(_get(tr, "notice_date")), _as_date(_get(tr, "effective_date"))
     agreed, consent = _as_date(_get(tr, "agreed_date")), _get(tr, "client_consent_on")
     if notice and eff and eff < notice:
-        errors.append(FieldError("transfer.effective_date", _("is before the notice date")))
+        errors.append(FieldError("transfer.effective_date", N_("is before the notice date")))
     if agreed and eff and agreed != eff:
-        errors.append(FieldError("transfer.agreed_date", _("an agreed date is the effective date, but they differ")))
+        errors.append(FieldError("transfer.agreed_date", N_("an agreed date is the effective date, but they differ")))
     generated = _get(doc, "generated_at")
     if isinstance(generated, str):
         try:
             datetime.fromisoformat(generated.replace("Z", "+00:00"))
         except ValueError:
-            errors.append(FieldError("generated_at", _("is not a real date and time")))
+            errors.append(FieldError("generated_at", N_("is not a real date and time")))
     country = _get(doc, "client", "municipality", "country")
     if country and _get(tr, "country") and country != _get(tr, "country"):
-        errors.append(FieldError("client.municipality.country", _("differs from transfer.country")))
+        errors.append(FieldError("client.municipality.country", N_("differs from transfer.country")))
     tz = _get(doc, "client", "municipality", "timezone")
     if isinstance(tz, str) and tz not in available_timezones():
-        errors.append(FieldError("client.municipality.timezone", _("is not a known time zone")))
+        errors.append(FieldError("client.municipality.timezone", N_("is not a known time zone")))
     _check_person(errors, "client", _get(doc, "client"), country if country in ("NO", "SE") else None)
     consent_day = _as_date(consent)
     if consent_day and notice and (consent_day < notice - timedelta(days=366)
@@ -134,7 +170,7 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
         errors.append(FieldError("transfer.client_consent_on", N_("is not a plausible date for this switch "
                                                                   "(over a year before notice, or after the package)")))
     if _get(doc, "client_part") is not None and consent is None:
-        errors.append(FieldError("client_part", _("is included without the client's consent "
+        errors.append(FieldError("client_part", N_("is included without the client's consent "
                                                   "(transfer.client_consent_on is empty)")))
     seen_ids: set[str] = set()
     refs: set[str] = set()
@@ -142,18 +178,18 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
         where = f"employment_part.assistants[{i}]"
         compact = _check_person(errors, where, a, None)
         if compact and compact in seen_ids:
-            errors.append(FieldError(f"{where}.national_id", _("appears twice in the package")))
+            errors.append(FieldError(f"{where}.national_id", N_("appears twice in the package")))
         seen_ids.add(compact or "")
         ref = _get(a, "sender_ref")
         if ref in refs:
-            errors.append(FieldError(f"{where}.sender_ref", _("appears twice in the package")))
+            errors.append(FieldError(f"{where}.sender_ref", N_("appears twice in the package")))
         refs.add(ref)
         informed, deadline = _as_date(_get(a, "informed_on")), _as_date(_get(a, "refusal_deadline"))
         if informed and deadline and deadline < informed:
-            errors.append(FieldError(f"{where}.refusal_deadline", _("is before the assistant was informed")))
+            errors.append(FieldError(f"{where}.refusal_deadline", N_("is before the assistant was informed")))
         seniority = _as_date(_get(a, "employment", "seniority_date"))
         if seniority and eff and seniority > eff:
-            errors.append(FieldError(f"{where}.employment.seniority_date", _("is after the effective date")))
+            errors.append(FieldError(f"{where}.employment.seniority_date", N_("is after the effective date")))
         currency = _get(a, "employment", "currency")
         expected = {"NO": "NOK", "SE": "SEK"}.get(str(_get(tr, "country")))
         if currency is not None and expected and currency != expected:
@@ -166,25 +202,25 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
                                      N_("is more than the whole position")))
         pc = _get(a, "police_certificate") or {}
         if _get(pc, "checked") is False and _get(pc, "checked_on"):
-            errors.append(FieldError(f"{where}.police_certificate", _("has a date but is not marked as checked")))
+            errors.append(FieldError(f"{where}.police_certificate", N_("has a date but is not marked as checked")))
     for i, r in enumerate(_get(doc, "employment_part", "refusals") or []):
         if _get(r, "sender_ref") in refs:
             errors.append(FieldError(f"employment_part.refusals[{i}].sender_ref",
-                                     _("is also listed as transferring")))
+                                     N_("is also listed as transferring")))
     cp = _get(doc, "client_part")
     if isinstance(cp, dict):
         frm, to = _as_date(_get(cp, "decision", "valid_from")), _as_date(_get(cp, "decision", "valid_to"))
         if frm and to and to < frm:
-            errors.append(FieldError("client_part.decision.valid_to", _("is before valid_from")))
+            errors.append(FieldError("client_part.decision.valid_to", N_("is before valid_from")))
         for i, p in enumerate(_get(cp, "rota_patterns") or []):
             who = _get(p, "assistant_sender_ref")
             if who is not None and who not in refs:
                 errors.append(FieldError(f"client_part.rota_patterns[{i}].assistant_sender_ref",
-                                         _("is not an assistant in the package")))
+                                         N_("is not an assistant in the package")))
             weeks, week = _get(p, "cycle_weeks"), _get(p, "cycle_week")
             if isinstance(weeks, int) and isinstance(week, int) and week >= weeks:
                 errors.append(FieldError(f"client_part.rota_patterns[{i}].cycle_week",
-                                         _("must be less than cycle_weeks")))
+                                         N_("must be less than cycle_weeks")))
         for i, sh in enumerate(_get(cp, "planned_shifts") or []):
             try:
                 start = datetime.fromisoformat(str(_get(sh, "start")).replace("Z", "+00:00"))
@@ -198,14 +234,14 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
             who = _get(sh, "assistant_sender_ref")
             if who is not None and who not in refs:
                 errors.append(FieldError(f"client_part.planned_shifts[{i}].assistant_sender_ref",
-                                         _("is not an assistant in the package")))
+                                         N_("is not an assistant in the package")))
         hb = _get(cp, "hour_balance")
         if isinstance(hb, dict):
             nums = [_get(hb, k) for k in ("adjustment_hours", "decided_hours", "worked_hours", "balance_hours")]
             if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in nums):
                 if abs(nums[0] + nums[1] - nums[2] - nums[3]) > 0.011:
                     errors.append(FieldError("client_part.hour_balance.balance_hours",
-                                             _("is not adjustments + decided - worked")))
+                                             N_("is not adjustments + decided - worked")))
     return errors
 
 
@@ -218,7 +254,7 @@ MAX_DEPTH = 12
 MAX_TEXT = 500
 
 
-class _Refused(ValueError):
+class _Refused(Invalid):
     """A reason the bytes are not JSON we accept (duplicate key, NaN)."""
 
 
@@ -226,13 +262,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _Refused(f"the key {json.dumps(key)[:60]} appears twice in one object")
+            raise _Refused(N_("the key {key} appears twice in one object"), key=json.dumps(key)[:60])
         out[key] = value
     return out
 
 
 def _no_constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a number a package may hold")
+    raise _Refused(N_("{name} is not a number a package may hold"), name=name)
 
 
 def _depth_ok(text: str) -> bool:
@@ -276,7 +312,7 @@ def parse_json(raw: bytes) -> tuple[Any, list[FieldError]]:
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant), []
     except _Refused as exc:
-        return None, [FieldError("file", N_("is not accepted: {why}"), params={"why": str(exc)})]
+        return None, [FieldError("file", N_("is not accepted: {why}"), params={"why": Msg(exc.template, **exc.params)})]
     except json.JSONDecodeError as exc:
         return None, [FieldError("file", N_("is not valid JSON: {msg} at line {line}, column {col}"),
                                  params={"msg": exc.msg, "line": exc.lineno, "col": exc.colno})]

@@ -12,11 +12,16 @@ from pathlib import Path
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.errors import ValidationError
+from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, service
 from bpa_provider.signing import (
-    Keyring, SignatureError, allowed_signers_line, check_provider_name, fingerprint, parse_public_key,
+    Keyring,
+    SignatureError,
+    allowed_signers_line,
+    check_provider_name,
+    fingerprint,
+    parse_public_key,
 )
 from db.engine import Database
 
@@ -53,7 +58,7 @@ def init_provider(db: Database, actor: Actor, name: str, *, keys: Keyring | None
         name = check_provider_name(name)
         keys.init(name)
     except (ValueError, SignatureError) as exc:
-        raise ValidationError(N_("{problem}"), field="name", problem=str(exc)) from None
+        raise ValidationError([FieldError.of("name", exc)]) from None
     ident = _identity(keys)
     with db.write() as s:
         audit.record(s, actor, "create", "provider_key", None, subject=name,
@@ -79,7 +84,7 @@ def trust_provider(db: Database, actor: Actor, name: str, key_text: str, *,
         raw = parse_public_key(key_text)
         changed = keys.trust(name, raw)
     except (ValueError, SignatureError) as exc:
-        raise ValidationError(N_("{problem}"), field="key", problem=str(exc)) from None
+        raise ValidationError([FieldError.of("key", exc)]) from None
     if changed:
         with db.write() as s:
             audit.record(s, actor, "trust", "provider_key", None, subject=check_provider_name(name),

@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
-from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError
-from bpa_provider.i18n import N_, _, render_message
+from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError, labelled
+from bpa_provider.i18n import Msg, N_, _, render_message
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import days_left, effective_date, fk_provider_change_earliest, rehire_priority
 from bpa_provider.rules.dates import format_date, local_day_start_utc, parse_date
@@ -196,7 +196,7 @@ def load_ctx(session: Session, transfer_id: int) -> _Ctx:
     """Load a transfer with its client, steps and assistants (NotFound when there is none)."""
     t = session.get(Transfer, transfer_id)
     if t is None:
-        raise NotFound(_("Transfer {id} does not exist").format(id=transfer_id))
+        raise NotFound(N_("Transfer {id} does not exist"), id=transfer_id)
     client = session.get(Client, t.client_id)
     assert client is not None
     muni = _municipality(session, client)
@@ -252,11 +252,10 @@ def _load_for_change(
     check_version(ctx.transfer, version)
     state = ctx.transfer.state
     if must_be is not None and state in ENDED_STATES:
-        raise ValidationError(_("The transfer is {state}").format(state=state), field="transfer")
+        raise ValidationError(N_("The transfer is {state}"), field="transfer", state=Msg(state))
     if must_be == "open" and "cutover" in ctx.done:
         raise ValidationError(
-            _("The transfer was cut over on {date}").format(date=format_date(ctx.done["cutover"])),
-            field="transfer",
+            N_("The transfer was cut over on {date}"), field="transfer", date=ctx.done["cutover"],
         )
     if sync:
         sync_assistants(session, actor, ctx)
@@ -269,7 +268,7 @@ def _load_for_change(
 def _date(value: Any, name: str, label: str, errors: list[FieldError], *, required: bool = True) -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors.append(FieldError(name, _("{label} is required").format(label=label)))
+            errors.append(FieldError.about(name, label, N_("is required")))
         return None
     if isinstance(value, datetime):
         return value.date()
@@ -278,18 +277,20 @@ def _date(value: Any, name: str, label: str, errors: list[FieldError], *, requir
     try:
         return parse_date(str(value))
     except ValueError as exc:
-        errors.append(FieldError(name, f"{label}: {exc}"))
+        errors.append(FieldError.about(name, label, exc))
         return None
 
 
 def _text(value: Any, name: str, label: str, max_len: int, errors: list[FieldError], *, required: bool = False,
           multiline: bool = False) -> str:
-    """Free text by the shared rule (`records.check_text`), in transfers' words for the checks it
-    always had (required, length, control characters)."""
-    return check_text(value, name, max_len, multiline=multiline, required=required, errors=errors, messages={
-        "required": _("{label} is required").format(label=label),
-        "long": _("{label} is too long (at most {n} characters)").format(label=label, n=max_len),
-        "control": _("{label} contains control characters").format(label=label)})
+    """Free text by the shared rule (`records.check_text`), each problem named by the field's
+    English `label` (a message id: "Reason is required", translated where it is shown)."""
+    found: list[FieldError] = []
+    text = check_text(value, name, max_len, multiline=multiline, required=required, errors=found)
+    for e in found:
+        message, params = labelled(Msg(label), e.message, e.params)
+        errors.append(FieldError(e.field, message, params=params))
+    return text
 
 
 def _refusal(exc: flow.StepRefused, names: dict[int, str], field_name: str = "step") -> ValidationError:
@@ -298,7 +299,9 @@ def _refusal(exc: flow.StepRefused, names: dict[int, str], field_name: str = "st
     aid = params.get("assistant_id")
     if aid is not None and aid in names:
         params["assistant_id"] = names[aid]
-    return ValidationError(flow.refusal_message(exc.rule, params), field=field_name)
+    # A step's title is itself a message id: translated where the refusal is shown.
+    values = {k: (Msg(v) if k == "step" and isinstance(v, str) else v) for k, v in params.items()}
+    return ValidationError(exc.template, field=field_name, **values)
 
 
 def _assistant_names(session: Session, ids: list[int]) -> dict[int, str]:
@@ -584,29 +587,29 @@ def open_transfer(
     policy = _policy(policy)
     errors: list[FieldError] = []
     if direction not in flow.DIRECTIONS:
-        errors.append(FieldError("direction", _("Direction must be 'in' or 'out'")))
-    counterpart = _text(counterpart, "counterpart", _("Other provider"), 200, errors, required=True)
-    notice = _date(notice_date, "notice_date", _("Notice date"), errors)
-    agreed = _date(agreed_date, "agreed_date", _("Agreed date"), errors, required=False)
+        errors.append(FieldError("direction", N_("Direction must be 'in' or 'out'")))
+    counterpart = _text(counterpart, "counterpart", N_("Other provider"), 200, errors, required=True)
+    notice = _date(notice_date, "notice_date", N_("Notice date"), errors)
+    agreed = _date(agreed_date, "agreed_date", N_("Agreed date"), errors, required=False)
     if notice and agreed and agreed < notice:
-        errors.append(FieldError("agreed_date", _("The agreed date cannot be before the notice date ({date})").format(
-            date=format_date(notice))))
+        errors.append(FieldError("agreed_date", N_("The agreed date cannot be before the notice date ({date})"),
+                                 params={"date": notice}))
     with db.write() as s:
         client = s.execute(select(Client).where(Client.ref == str(client_ref).strip())).scalar()
         if client is None:
-            errors.append(FieldError("client", _("No client '{ref}'").format(ref=client_ref)))
+            errors.append(FieldError("client", N_("No client '{ref}'"), params={"ref": client_ref}))
         else:
             require(actor, "transfer.write", client_id=client.id, what="open a transfer")
             existing = open_transfer_for(s, client.id)
             if existing is not None:
-                errors.append(FieldError("client", _("Client {ref} already has an open transfer ({id})").format(
-                    ref=client.ref, id=existing.id)))
+                errors.append(FieldError("client", N_("Client {ref} already has an open transfer ({id})"),
+                                         params={"ref": client.ref, "id": existing.id}))
             elif direction == "out" and client.status != "active":
-                errors.append(FieldError("client", _("Only an active client can transfer out (status: {status})").format(
-                    status=client.status)))
+                errors.append(FieldError("client", N_("Only an active client can transfer out (status: {status})"),
+                                         params={"status": Msg(client.status)}))
             elif direction == "in" and client.status in ("active", "transferring_out"):
-                errors.append(FieldError("client", _("Client {ref} is already ours (status: {status})").format(
-                    ref=client.ref, status=client.status)))
+                errors.append(FieldError("client", N_("Client {ref} is already ours (status: {status})"),
+                                         params={"ref": client.ref, "status": Msg(client.status)}))
         if errors:
             raise ValidationError(errors)
         assert client is not None and notice is not None
@@ -711,8 +714,8 @@ def complete_step(
     require(actor, "transfer.write", what="record transfer steps")
     policy = _policy(policy)
     errors: list[FieldError] = []
-    day = _date(on, "on", _("Date"), errors)
-    note = _text(note, "note", _("Note"), 500, errors, multiline=True)
+    day = _date(on, "on", N_("Date"), errors)
+    note = _text(note, "note", N_("Note"), 500, errors, multiline=True)
     today = today or date.today()
     if day is not None and day > today:
         # A step is recorded when it has happened: a cut-over "done" months ahead would end
@@ -860,8 +863,8 @@ def _transfer_assistant(session: Session, ctx: _Ctx, assistant_ref: str) -> tupl
         person = session.get(Assistant, int(key))
     ta = next((a for a in ctx.assistants if person is not None and a.assistant_id == person.id), None)
     if person is None or ta is None:
-        raise ValidationError(_("Assistant {ref} is not on transfer {id}").format(ref=key, id=ctx.transfer.id),
-                              field="assistant")
+        raise ValidationError(N_("Assistant {ref} is not on transfer {id}"), field="assistant", ref=key,
+                              id=ctx.transfer.id)
     return ta, person
 
 
@@ -875,13 +878,13 @@ def inform_assistant(
     require(actor, "transfer.write", what="record transfer steps")
     policy = _policy(policy)
     errors: list[FieldError] = []
-    informed = _date(on, "on", _("Informed on"), errors)
-    until = _date(deadline, "deadline", _("Refusal deadline"), errors)
+    informed = _date(on, "on", N_("Informed on"), errors)
+    until = _date(deadline, "deadline", N_("Refusal deadline"), errors)
     if informed and until and not flow.refusal_deadline_valid(informed, until, policy.refusal_min_days):
-        errors.append(FieldError("deadline", _(
+        errors.append(FieldError("deadline", N_(
             "The refusal deadline must be at least {n} days after the assistant was informed ({informed}): "
-            "{earliest} or later").format(n=policy.refusal_min_days, informed=format_date(informed),
-                                          earliest=format_date(informed + timedelta(days=policy.refusal_min_days)))))
+            "{earliest} or later"), params={"n": policy.refusal_min_days, "informed": informed,
+                                            "earliest": informed + timedelta(days=policy.refusal_min_days)}))
     if errors:
         raise ValidationError(errors)
     assert informed is not None and until is not None
@@ -889,14 +892,14 @@ def inform_assistant(
         ctx = _load_for_change(s, actor, transfer_id, version, "record transfer steps", must_be="open", sync=True)
         ta, person = _transfer_assistant(s, ctx, assistant_ref)
         if informed < ctx.transfer.notice_date:
-            raise ValidationError(_("The date cannot be before the notice date {date}").format(
-                date=format_date(ctx.transfer.notice_date)), field="on")
+            raise ValidationError(N_("The date cannot be before the notice date {date}"), field="on",
+                                  date=ctx.transfer.notice_date)
         if "refusal_deadline_passed" in ctx.done and ta.informed_on is not None:
-            raise ValidationError(_("The refusal deadline step is done; this assistant's dates can no longer change"),
+            raise ValidationError(N_("The refusal deadline step is done; this assistant's dates can no longer change"),
                                   field="assistant")
         if ta.refused_on is not None and ta.refused_on < informed:
-            raise ValidationError(_("The assistant refused on {date}, before this date").format(
-                date=format_date(ta.refused_on)), field="on")
+            raise ValidationError(N_("The assistant refused on {date}, before this date"), field="on",
+                                  date=ta.refused_on)
         before = ta.model_dump()
         ta.informed_on, ta.refusal_deadline = informed, until
         touch(ctx.transfer)
@@ -936,7 +939,7 @@ def record_refusal(
     require(actor, "transfer.write", what="record transfer steps")
     policy = _policy(policy)
     errors: list[FieldError] = []
-    day = _date(on, "on", _("Refused on"), errors)
+    day = _date(on, "on", N_("Refused on"), errors)
     if errors:
         raise ValidationError(errors)
     assert day is not None
@@ -944,18 +947,17 @@ def record_refusal(
         ctx = _load_for_change(s, actor, transfer_id, version, "record transfer steps", must_be="open", sync=True)
         ta, person = _transfer_assistant(s, ctx, assistant_ref)
         if ta.refused_on is not None:
-            raise ValidationError(_("A refusal is already recorded ({date})").format(
-                date=format_date(ta.refused_on)), field="assistant")
+            raise ValidationError(N_("A refusal is already recorded ({date})"), field="assistant", date=ta.refused_on)
         if ta.informed_on is None or ta.refusal_deadline is None:
-            raise ValidationError(_("Record when the assistant was informed, and their deadline, first"),
+            raise ValidationError(N_("Record when the assistant was informed, and their deadline, first"),
                                   field="assistant")
         if day < ta.informed_on:
-            raise ValidationError(_("The refusal cannot be before the assistant was informed ({date})").format(
-                date=format_date(ta.informed_on)), field="on")
+            raise ValidationError(N_("The refusal cannot be before the assistant was informed ({date})"), field="on",
+                                  date=ta.informed_on)
         if day > ta.refusal_deadline:
-            raise ValidationError(_(
+            raise ValidationError(N_(
                 "The refusal deadline ({date}) has passed: a later refusal does not stop the transfer"
-            ).format(date=format_date(ta.refusal_deadline)), field="on")
+            ), field="on", date=ta.refusal_deadline)
         before = ta.model_dump()
         ta.refused_on = day
         ta.note = consequence(s, ctx, ta).text[:500]
@@ -975,7 +977,7 @@ def record_consent(
     """Record (or withdraw) the client's consent to hand over the client part of the package."""
     require(actor, "transfer.write", what="record consent")
     errors: list[FieldError] = []
-    day = None if withdraw else _date(on, "on", _("Consent date"), errors)
+    day = None if withdraw else _date(on, "on", N_("Consent date"), errors)
     today = today or date.today()
     if day is not None and day > today:
         errors.append(FieldError("on", N_("cannot be after today ({today})"), params={"today": format_date(today)}))
@@ -1007,8 +1009,8 @@ def cancel_transfer(
     require(actor, "transfer.write", what="cancel transfers")
     today = today or date.today()
     errors: list[FieldError] = []
-    reason = _text(reason, "reason", _("Reason"), 500, errors, required=True)
-    day = _date(on, "on", _("Date"), errors, required=False) or today
+    reason = _text(reason, "reason", N_("Reason"), 500, errors, required=True)
+    day = _date(on, "on", N_("Date"), errors, required=False) or today
     if errors:
         raise ValidationError(errors)
     with db.write() as s:

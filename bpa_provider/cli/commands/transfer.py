@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from bpa_provider.cli.context import CliError, add_action
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 
 _STEP_CODES = (
     "notice", "client_signed", "sent_to_unit", "municipality_signed", "fk_notice", "provider_told",
@@ -198,7 +198,7 @@ def _refuse(ctx, args) -> int:  # noqa: ANN001
 def _assistant_line(v: Any, ref: str) -> str:
     a = next((a for a in v.assistants if a.ref == ref or str(a.assistant_id) == ref), None)
     if a is None:  # the service found them, so this cannot happen; say something useful anyway
-        raise CliError(_("Assistant {ref} is not on transfer {id}").format(ref=ref, id=v.id))
+        raise CliError(N_("Assistant {ref} is not on transfer {id}"), ref=ref, id=v.id)
     return f"{a.ref} ({a.name}): {a.consequence}"
 
 
