@@ -109,10 +109,10 @@ class Context:
             missing = missing_guards(s)
         if missing:
             db.dispose()
-            raise DatabaseUnavailable(
-                "the access log's append-only triggers are missing or disabled (" + ", ".join(missing)
-                + "): the database was changed outside bpa-provider; see 'bpa-provider audit --verify' "
-                "and restore a checked backup")
+            raise DatabaseUnavailable(N_(
+                "the access log's append-only triggers are missing or disabled ({triggers}): the "
+                "database was changed outside bpa-provider; see 'bpa-provider audit --verify' "
+                "and restore a checked backup"), triggers=", ".join(missing))
 
     def close(self) -> None:
         if self._db is not None:
@@ -129,6 +129,12 @@ class Context:
         return self._actor
 
     # -- output ---------------------------------------------------------------------------
+    def say(self, template: str, **params: Any) -> None:
+        """One line for a person: an N_() message id with its values, in the language in force."""
+        from bpa_provider.i18n import render_message
+
+        self.out.write(render_message(template, params) + "\n")
+
     def emit(self, rows: Iterable[Mapping[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> None:
         from bpa_provider.render import render
 
