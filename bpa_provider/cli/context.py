@@ -70,8 +70,9 @@ class Context:
                 try:
                     migrate.check_current(db.engine)
                 except migrate.SchemaMismatch as exc:
+                    refusal = self._schema_refusal(db, exc)
                     db.dispose()
-                    raise DatabaseUnavailable(str(exc)) from None
+                    raise refusal from None
                 except (OperationalError, DatabaseError) as exc:
                     db.dispose()
                     first = str(exc.orig or exc).splitlines()[0]
@@ -98,6 +99,25 @@ class Context:
             except FileExistsError:
                 pass
         remove_stale_copies(file.parent)
+
+    @staticmethod
+    def _schema_refusal(db, exc: Exception) -> DatabaseUnavailable:  # noqa: ANN001
+        """db/migrate.py says what is wrong in English (db/ does not import bpa_provider): the same
+        words as message ids here, decided on the revision, so the person reads their language."""
+        from db import migrate
+
+        try:
+            rev = migrate.current_revision(db.engine)
+        except Exception:  # noqa: BLE001 - the refusal itself must still reach the person
+            return DatabaseUnavailable("{problem}", problem=str(exc))
+        if rev is None:
+            return DatabaseUnavailable(N_("the database has no schema yet: run 'bpa-provider init'"))
+        if rev not in migrate.known_revisions():
+            return DatabaseUnavailable(N_("the database is at schema revision {rev}, which this version of "
+                                          "bpa-provider does not know (was it written by a newer version?)"),
+                                       rev=rev)
+        return DatabaseUnavailable(N_("the database schema is out of date ({rev}): run 'bpa-provider init'"),
+                                   rev=rev)
 
     @staticmethod
     def _check_guards(db) -> None:  # noqa: ANN001
