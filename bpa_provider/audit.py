@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Sequence
 
@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, case, func, inspect, literal, null, or_, s
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
+from bpa_provider.i18n import N_, render_message
 from bpa_provider.rules.national_id import mask
 from db.guards import MESSAGE, PG_GUARDS, SQLITE_GUARDS
 from db.models import AuditEvent
@@ -207,6 +208,27 @@ class ChainReport:
     checkpoints: int = 0  # checkpoints (kept outside the database) the log was found to match
     last_id: int = field(default=0, compare=False)
     last_hash: str = field(default="", compare=False)
+    # `reason` is the English text (tests, logs); the message id and its values translate it
+    # where it is shown (`audit --verify`, a refused restore).
+    reason_id: str = field(default="", compare=False)
+    reason_params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def refused(cls, rows: int, broken_at: int | None, template: str, **params: Any) -> "ChainReport":
+        """A report that is not intact, with its reason as a message id and values."""
+        return cls(rows, False, broken_at, render_message(template, params, translate=False),
+                   reason_id=template, reason_params=params)
+
+    def because(self, template: str, **params: Any) -> "ChainReport":
+        """This report, no longer intact, for the reason given (a message id and values)."""
+        return replace(self, ok=False, reason=render_message(template, params, translate=False),
+                       reason_id=template, reason_params=params)
+
+    def localized_reason(self) -> str:
+        """The reason in the language in force."""
+        if not self.reason_id:
+            return self.reason
+        return render_message(self.reason_id, self.reason_params)
 
 
 _TEXT_COLUMNS = ("id", "at", "actor", "role", "action", "entity", "entity_id", "subject", "summary",
@@ -247,12 +269,13 @@ def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[A
     pending = sorted(checkpoints, key=lambda c: c.id)
     bad = next((c for c in pending if not c.valid), None)
     if bad is not None:
-        return ChainReport(0, False, None, "a checkpoint does not match its key (the checkpoint file "
-                           "was edited, or its key replaced)")
+        return ChainReport.refused(0, None, N_("a checkpoint does not match its key (the checkpoint "
+                                               "file was edited, or its key replaced)"))
     matched = 0
 
-    def report(ok: bool, at: int | None = None, reason: str = "") -> ChainReport:
-        return ChainReport(count, ok, at, reason, erased, matched, last_id, prev)
+    def report(ok: bool, broken_at: int | None = None, reason: str = "", /, **params: Any) -> ChainReport:
+        done = ChainReport(count, ok, broken_at, "", erased, matched, last_id, prev)
+        return done.because(reason, **params) if reason else done
 
     while True:
         # Plain rows rather than ORM objects: nothing to track, and an older schema reads too.
@@ -263,15 +286,15 @@ def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[A
             break
         for ev in rows:
             if ev.prev_hash != prev:
-                return report(False, ev.id, "link to the previous row does not match")
+                return report(False, ev.id, N_("link to the previous row does not match"))
             if _row_hash(prev, ev) != ev.hash:
-                return report(False, ev.id, "row content does not match its hash")
+                return report(False, ev.id, N_("row content does not match its hash"))
             if ev.hash_format == FORMAT_DIGESTS:
                 for snap, digest in ((ev.before, ev.before_digest), (ev.after, ev.after_digest)):
                     if snap is None:
                         erased += digest is not None  # no digest: the row never had this snapshot
                     elif not _snapshot_matches(ev.snapshot_salt, snap, digest):
-                        return report(False, ev.id, "a snapshot does not match its digest")
+                        return report(False, ev.id, N_("a snapshot does not match its digest"))
             if ev.action == "erase" and ev.entity == "audit_event":
                 m = _ERASE_SUMMARY.match(ev.summary or "")
                 accounted += int(m.group(1)) if m else 0
@@ -281,17 +304,20 @@ def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[A
             while pending and pending[0].id <= ev.id:
                 cp = pending.pop(0)
                 if cp.id != ev.id or cp.hash != ev.hash or cp.rows != count:
-                    return report(False, cp.id, f"the log no longer matches the checkpoint of {cp.at} "
-                                                f"(row {cp.id} of {cp.rows}): rows were rewritten or removed")
+                    return report(False, cp.id, N_("the log no longer matches the checkpoint of {at} "
+                                                   "(row {id} of {rows}): rows were rewritten or removed"),
+                                  at=cp.at, id=cp.id, rows=cp.rows)
                 matched += 1
     if count == 0 and not allow_empty:
-        return report(False, None, "the access log is empty (a log that was emptied is not intact)")
+        return report(False, None, N_("the access log is empty (a log that was emptied is not intact)"))
     if pending and not shorter_ok:
         cp = pending[0]
-        return report(False, cp.id, f"the log ends at row {last_id}, before the checkpoint of {cp.at} "
-                                    f"(row {cp.id} of {cp.rows}): rows were removed")
+        return report(False, cp.id, N_("the log ends at row {last}, before the checkpoint of {at} "
+                                       "(row {id} of {rows}): rows were removed"),
+                      last=last_id, at=cp.at, id=cp.id, rows=cp.rows)
     if erased > accounted:
-        return report(False, None, f"{erased - accounted} snapshots erased outside a retention run")
+        return report(False, None, N_("{n} snapshots erased outside a retention run"),
+                      n=erased - accounted)
     return report(True)
 
 

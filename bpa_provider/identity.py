@@ -23,6 +23,7 @@ import os
 from typing import TYPE_CHECKING, Mapping
 
 from bpa_provider import sshkeys
+from bpa_provider.i18n import N_
 
 if TYPE_CHECKING:  # the heavy modules are imported when an actor is actually resolved
     from bpa_provider.access import Actor
@@ -68,7 +69,7 @@ def actor_for(db: "Database", as_user: str | None, env: Mapping[str, str] | None
         raise
     me = resolve_actor(db, login, connection)
     if not me.may("impersonate"):
-        raise PermissionDenied(f"only an admin may act as another user (you are {login})")
+        raise PermissionDenied(N_("only an admin may act as another user (you are {login})"), login=login)
     target = resolve_actor(db, as_user, connection, impersonated_by=login)
     with db.write() as s:
         audit.record(s, me, "impersonate", "user", target.user_id, subject=as_user,

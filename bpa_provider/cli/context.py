@@ -70,8 +70,9 @@ class Context:
                 try:
                     migrate.check_current(db.engine)
                 except migrate.SchemaMismatch as exc:
+                    refusal = self._schema_refusal(db, exc)
                     db.dispose()
-                    raise DatabaseUnavailable(str(exc)) from None
+                    raise refusal from None
                 except (OperationalError, DatabaseError) as exc:
                     db.dispose()
                     first = str(exc.orig or exc).splitlines()[0]
@@ -100,6 +101,25 @@ class Context:
         remove_stale_copies(file.parent)
 
     @staticmethod
+    def _schema_refusal(db, exc: Exception) -> DatabaseUnavailable:  # noqa: ANN001
+        """db/migrate.py says what is wrong in English (db/ does not import bpa_provider): the same
+        words as message ids here, decided on the revision, so the person reads their language."""
+        from db import migrate
+
+        try:
+            rev = migrate.current_revision(db.engine)
+        except Exception:  # noqa: BLE001 - the refusal itself must still reach the person
+            return DatabaseUnavailable("{problem}", problem=str(exc))
+        if rev is None:
+            return DatabaseUnavailable(N_("the database has no schema yet: run 'bpa-provider init'"))
+        if rev not in migrate.known_revisions():
+            return DatabaseUnavailable(N_("the database is at schema revision {rev}, which this version of "
+                                          "bpa-provider does not know (was it written by a newer version?)"),
+                                       rev=rev)
+        return DatabaseUnavailable(N_("the database schema is out of date ({rev}): run 'bpa-provider init'"),
+                                   rev=rev)
+
+    @staticmethod
     def _check_guards(db) -> None:  # noqa: ANN001
         """Refuse a database whose access log can be rewritten: a trigger dropped or disabled
         outside the app (docs/privacy.md, "What each deployment can detect")."""
@@ -109,10 +129,10 @@ class Context:
             missing = missing_guards(s)
         if missing:
             db.dispose()
-            raise DatabaseUnavailable(
-                "the access log's append-only triggers are missing or disabled (" + ", ".join(missing)
-                + "): the database was changed outside bpa-provider; see 'bpa-provider audit --verify' "
-                "and restore a checked backup")
+            raise DatabaseUnavailable(N_(
+                "the access log's append-only triggers are missing or disabled ({triggers}): the "
+                "database was changed outside bpa-provider; see 'bpa-provider audit --verify' "
+                "and restore a checked backup"), triggers=", ".join(missing))
 
     def close(self) -> None:
         if self._db is not None:
@@ -129,6 +149,12 @@ class Context:
         return self._actor
 
     # -- output ---------------------------------------------------------------------------
+    def say(self, template: str, **params: Any) -> None:
+        """One line for a person: an N_() message id with its values, in the language in force."""
+        from bpa_provider.i18n import render_message
+
+        self.out.write(render_message(template, params) + "\n")
+
     def emit(self, rows: Iterable[Mapping[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> None:
         from bpa_provider.render import render
 

@@ -10,7 +10,7 @@ from breaks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, select
 from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
+from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.services.base import require, service
 from db.engine import Database
@@ -92,9 +93,9 @@ def query(
     filtered by acting user, data subject, local days and action."""
     require(actor, "audit.read", what="read the access log")
     if since and until and until < since:
-        raise ValidationError("--to must be on or after --from", field="to")
+        raise ValidationError(N_("--to must be on or after --from"), field="to")
     if not 1 <= limit <= 1_000_000:
-        raise ValidationError("limit must be between 1 and 1000000", field="limit")
+        raise ValidationError(N_("limit must be between 1 and {most}"), field="limit", most=1_000_000)
     conds = _conditions(user, subject, since, until, action, tz)
     q = select(AuditEvent).order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id).limit(limit)
     if conds:
@@ -138,8 +139,8 @@ def verify(db: Database, actor: Actor, anchor: Path | None = None) -> audit.Chai
         report = audit.verify_chain(s, checkpoints=checkpoints)
         missing = audit.missing_guards(s)
     if report.ok and missing:
-        report = replace(report, ok=False, reason="the append-only triggers are missing or disabled: "
-                                                  + ", ".join(missing))
+        report = report.because(N_("the append-only triggers are missing or disabled: {triggers}"),
+                                triggers=", ".join(missing))
     if report.ok and anchor is not None:
         audit_anchor.write(anchor, report.last_id, report.last_hash, report.rows)
     return report

@@ -23,6 +23,7 @@ from pathlib import Path
 from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
 from bpa_provider.errors import DatabaseUnavailable, ServiceError
+from bpa_provider.i18n import Msg, N_
 from bpa_provider.services.base import require, service
 from db.engine import Database
 
@@ -59,16 +60,20 @@ def sqlite_path(db: Database) -> Path:
     """The file behind a SQLite Database."""
     name = db.engine.url.database
     if db.dialect != "sqlite" or not name or name == ":memory:":
-        raise UsePgDump(f"this is a {db.dialect} database; use: {pg_dump_hint(db)}")
+        raise UsePgDump(N_("this is a {dialect} database; use: {command}"), dialect=db.dialect,
+                        command=pg_dump_hint(db))
     return Path(name).resolve()
 
 
-def _check_target(target: Path, force: bool, hint: str) -> None:
+def _check_target(target: Path, force: bool, restoring: bool = False) -> None:
     """A file is written over only with --force, and only into a folder that exists."""
     if target.exists() and not force:
-        raise FileRefused(f"{target} exists; add --force to replace it{hint}")
+        if restoring:
+            raise FileRefused(N_("{path} exists; add --force to replace it (stop the app and SSH "
+                                 "logins first)"), path=str(target))
+        raise FileRefused(N_("{path} exists; add --force to replace it"), path=str(target))
     if not target.parent.is_dir():
-        raise FileRefused(f"the folder {target.parent} does not exist")
+        raise FileRefused(N_("the folder {path} does not exist"), path=str(target.parent))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -153,8 +158,8 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
     anchor = anchor if anchor is not None else audit_anchor.anchor_path(f"sqlite:///{source}")
     target = Path(target).expanduser().resolve()
     if target == source:
-        raise FileRefused("the backup cannot be the database itself")
-    _check_target(target, force, "")
+        raise FileRefused(N_("the backup cannot be the database itself"))
+    _check_target(target, force)
     remove_stale_copies(target.parent, ("partial",))
     tmp = target.parent / f".{target.name}.partial-{os.getpid()}"
     head = None
@@ -168,14 +173,14 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
             revision = _revision(dst) or "?"
             head = _head(dst) if check == "ok" else None
         if check != "ok":
-            raise DatabaseUnavailable(f"the copy failed its integrity check ({check}); "
-                                      "the database itself may be damaged: nothing was written")
+            raise DatabaseUnavailable(N_("the copy failed its integrity check ({check}); the database "
+                                         "itself may be damaged: nothing was written"), check=check)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except sqlite3.Error as exc:
-        raise DatabaseUnavailable(f"the backup failed ({exc}); nothing was written") from None
+        raise DatabaseUnavailable(N_("the backup failed ({detail}); nothing was written"), detail=str(exc)) from None
     finally:
         for suffix in ("", "-journal"):
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
@@ -198,13 +203,13 @@ def _check_copy(scratch: Path, anchor: Path) -> tuple[str, audit.ChainReport]:
     with closing(sqlite3.connect(scratch)) as con:
         check = _integrity(con)
         if check != "ok":
-            raise FileRefused(f"the backup is damaged ({check}): not restored")
+            raise FileRefused(N_("the backup is damaged ({check}): not restored"), check=check)
         revision = _revision(con)
     if revision is None:
-        raise FileRefused("the file is not a bpa-provider database (no schema revision): not restored")
+        raise FileRefused(N_("the file is not a bpa-provider database (no schema revision): not restored"))
     if revision not in migrate.known_revisions():
-        raise FileRefused(f"the backup has schema revision {revision}, which this version of "
-                          "bpa-provider does not know: not restored")
+        raise FileRefused(N_("the backup has schema revision {revision}, which this version of "
+                             "bpa-provider does not know: not restored"), revision=revision)
     db = open_database(str(scratch))
     try:
         with db.read() as s:
@@ -218,11 +223,14 @@ def _check_copy(scratch: Path, anchor: Path) -> tuple[str, audit.ChainReport]:
     finally:
         db.dispose()
     if not report.ok:
-        where = f" at row {report.broken_at}" if report.broken_at else ""
-        raise FileRefused(f"the backup's access log is broken{where} ({report.reason}): not restored")
+        reason = Msg(report.reason_id or report.reason, **report.reason_params)
+        if report.broken_at:
+            raise FileRefused(N_("the backup's access log is broken at row {row} ({reason}): not restored"),
+                              row=report.broken_at, reason=reason)
+        raise FileRefused(N_("the backup's access log is broken ({reason}): not restored"), reason=reason)
     if missing:
-        raise FileRefused("the backup's access log lost its append-only triggers (" + ", ".join(missing)
-                          + "): it was changed outside bpa-provider; not restored")
+        raise FileRefused(N_("the backup's access log lost its append-only triggers ({triggers}): it was "
+                             "changed outside bpa-provider; not restored"), triggers=", ".join(missing))
     return revision, report
 
 
@@ -258,10 +266,10 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
     source = Path(source).expanduser().resolve()
     target = Path(target).expanduser().resolve()
     if not source.is_file():
-        raise FileRefused(f"no such file: {source}")
+        raise FileRefused(N_("no such file: {name}"), name=str(source))
     if source == target:
-        raise FileRefused("the backup and the database are the same file")
-    _check_target(target, force, " (stop the app and SSH logins first)")
+        raise FileRefused(N_("the backup and the database are the same file"))
+    _check_target(target, force, restoring=True)
     anchor = anchor if anchor is not None else audit_anchor.anchor_path(f"sqlite:///{target}")
     remove_stale_copies(target.parent, ("restore",))
     scratch = target.parent / f".{target.name}.restore-{os.getpid()}"
@@ -272,7 +280,8 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
                     closing(sqlite3.connect(scratch)) as dst:
                 src.backup(dst)
         except sqlite3.DatabaseError as exc:
-            raise FileRefused(f"the file is not a usable SQLite database ({exc}): not restored") from None
+            raise FileRefused(N_("the file is not a usable SQLite database ({detail}): not restored"),
+                              detail=str(exc)) from None
         revision, report = _check_copy(scratch, anchor)
         rows = report.rows
         aside = None
@@ -281,8 +290,8 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
         except sqlite3.DatabaseError as exc:
             text = str(exc).lower()
             if "not a database" not in text and "malformed" not in text:
-                raise FileRefused(f"the database could not be replaced ({exc}); is the app still "
-                                  "running? Stop it and SSH logins first") from None
+                raise FileRefused(N_("the database could not be replaced ({detail}); is the app still "
+                                     "running? Stop it and SSH logins first"), detail=str(exc)) from None
             # The target itself is damaged: keep it for inspection, never repair it silently.
             aside = _move_aside(target)
             _copy_into(scratch, target)

@@ -214,9 +214,11 @@ def add_key(db: Database, actor: Actor, login: str, public_key: str, *,
         row = s.execute(select(SshKey).where(SshKey.fingerprint == key.fingerprint)).scalar_one_or_none()
         if row is not None and row.removed_at is None:
             owner = s.get(User, row.user_id)
-            who = "them" if row.user_id == user.id else f"user '{owner.login if owner else '?'}'"
-            raise ValidationError(N_("this key ({fingerprint}) is already registered for {who}"), field="key",
-                                  fingerprint=key.fingerprint, who=who)
+            if row.user_id == user.id:
+                raise ValidationError(N_("this key ({fingerprint}) is already registered for them"),
+                                      field="key", fingerprint=key.fingerprint)
+            raise ValidationError(N_("this key ({fingerprint}) is already registered for user '{login}'"),
+                                  field="key", fingerprint=key.fingerprint, login=owner.login if owner else "?")
         if row is None:
             row = SshKey(user_id=user.id, key_type=key.key_type, key_data=key.key_data,
                          comment=comment, fingerprint=key.fingerprint)

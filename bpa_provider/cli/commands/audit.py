@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.i18n import _
+    from bpa_provider.i18n import N_, render_message
     from bpa_provider.services import audit_log
 
     if args.verify:
@@ -40,16 +40,22 @@ def run(ctx, args) -> int:  # noqa: ANN001
         # copy elsewhere (a backup) must not start a checkpoint file of its own beside it.
         report = audit_log.verify(db, actor, anchor if anchor.exists() else None)
         if not anchor.exists():
-            ctx.out.write(f"No checkpoint file yet ({anchor}): 'bpa-provider init' or the next backup starts it.\n")
-        # Always printed, so a nightly check can read the count; up to the break when broken.
-        erased = f"Snapshots erased by retention: {report.erased} (not a break: their digests are kept).\n"
+            ctx.say(N_("No checkpoint file yet ({path}): 'bpa-provider init' or the next backup "
+                       "starts it."), path=str(anchor))
         if report.ok:
-            ctx.out.write(f"Access log intact: {report.rows} rows, every hash matches, "
-                          f"{report.checkpoints} checkpoints match.\n{erased}")
+            ctx.say(N_("Access log intact: {rows} rows, every hash matches, {checkpoints} checkpoints "
+                       "match."), rows=report.rows, checkpoints=report.checkpoints)
+        elif report.broken_at:
+            ctx.say(N_("Access log BROKEN at row {row}: {reason} ({rows} rows before it are intact)."),
+                    row=report.broken_at, reason=report.localized_reason(), rows=report.rows)
+        else:
+            ctx.say(N_("Access log BROKEN: {reason} ({rows} rows before it are intact)."),
+                    reason=report.localized_reason(), rows=report.rows)
+        # Always printed, so a nightly check can read the count; up to the break when broken.
+        ctx.say(N_("Snapshots erased by retention: {n} (not a break: their digests are kept)."),
+                n=report.erased)
+        if report.ok:
             return 0
-        where = f" at row {report.broken_at}" if report.broken_at else ""
-        ctx.out.write(f"Access log BROKEN{where}: {report.reason} "
-                      f"({report.rows} rows before it are intact).\n{erased}")
         broken = audit_log.row(db, actor, report.broken_at) if report.broken_at else None
         if broken is not None:
             ctx.emit([broken.as_dict()], args.format, audit_log.COLUMNS)
@@ -64,9 +70,9 @@ def run(ctx, args) -> int:  # noqa: ANN001
         # Counted after the read, so the count includes the row that logged this read.
         total = audit_log.count(db, actor, **filters)
         if total > len(rows):
-            sys.stderr.write(_("{left} more rows match after the first {shown}: raise --limit (up to "
-                               "1000000) or narrow with --from/--to to see them.").format(
-                                   left=total - len(rows), shown=len(rows)) + "\n")
+            sys.stderr.write(render_message(N_(
+                "{left} more rows match after the first {shown}: raise --limit (up to 1000000) or "
+                "narrow with --from/--to to see them."), {"left": total - len(rows), "shown": len(rows)}) + "\n")
     return 0
 
 

@@ -14,6 +14,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from db import migrate
     from db.engine import default_url
     from bpa_provider.audit_anchor import anchor_path
+    from bpa_provider.i18n import N_
     from bpa_provider.identity import current_login
     from bpa_provider.services.audit_log import start_checkpoints
     from bpa_provider.services.users import ensure_first_admin
@@ -24,8 +25,9 @@ def run(ctx, args) -> int:  # noqa: ANN001
     made = ensure_first_admin(db, login)
     anchor = anchor_path(ctx.db_url or default_url())
     if start_checkpoints(db, anchor):  # the access log's anchor outside the database (docs/privacy.md)
-        ctx.out.write(f"Access-log checkpoints: {anchor}\n")
-    ctx.out.write(f"Database ready: {db.url} (schema {migrate.current_revision(db.engine)})\n")
+        ctx.say(N_("Access-log checkpoints: {path}"), path=str(anchor))
+    ctx.say(N_("Database ready: {url} (schema {revision})"), url=str(db.url),
+            revision=migrate.current_revision(db.engine))
     if made:
-        ctx.out.write(f"First user '{login}' created as admin.\n")
+        ctx.say(N_("First user '{login}' created as admin."), login=login)
     return 0

@@ -24,26 +24,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(ctx, args) -> int:  # noqa: ANN001
     from db.engine import default_url, sqlite_file
 
-    from bpa_provider.i18n import _
+    from bpa_provider.i18n import N_, _
     from bpa_provider.identity import current_login
     from bpa_provider.progress import progress
     from bpa_provider.services import backup
 
     if args.file == "-":
-        raise CliError(_("restore reads a backup file on the server; name the file"))
+        raise CliError(N_("restore reads a backup file on the server; name the file"))
 
     path = sqlite_file(ctx.db_url or default_url())
     if path is None:
-        raise CliError("restore handles SQLite files; a PostgreSQL dump is restored with pg_restore "
-                       "(see docs/privacy.md)")
+        raise CliError(N_("restore handles SQLite files; a PostgreSQL dump is restored with pg_restore "
+                          "(see docs/privacy.md)"))
     target = Path(path)
     with progress(_("Restoring")):
         result = backup.restore(Path(args.file), target, force=args.force, by=current_login())
-    ctx.out.write(f"Restored {args.file} into {result.path} (schema {result.revision}, "
-                  f"{result.audit_rows} access-log rows verified).\n")
+    ctx.say(N_("Restored {source} into {path} (schema {revision}, {rows} access-log rows verified)."),
+            source=args.file, path=str(result.path), revision=result.revision, rows=result.audit_rows)
     from db import migrate
 
     if result.revision != max(migrate.known_revisions()):
-        ctx.out.write(f"The backup was at an older schema; the restored database was migrated to "
-                      f"{max(migrate.known_revisions())}.\n")
+        ctx.say(N_("The backup was at an older schema; the restored database was migrated to {revision}."),
+                revision=max(migrate.known_revisions()))
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from bpa_provider.cli.context import CliError, add_format
+from bpa_provider.cli.context import CliError, add_format, problem_of
 
 COLUMNS = ["category", "ref", "ended", "keep_years", "action", "basis"]
 
@@ -22,29 +22,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.i18n import _
+    from bpa_provider.i18n import N_, _, render_message
     from bpa_provider.progress import progress
     from bpa_provider.rules.dates import parse_optional_date
     from bpa_provider.services import retention
 
     if args.as_of and not args.dry_run:
-        raise CliError("--as-of only works with --dry-run: anonymising always uses today's date")
+        raise CliError(N_("--as-of only works with --dry-run: anonymising always uses today's date"))
     try:
         today = parse_optional_date(args.as_of)
         policy = retention.load_policy()
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        # A date rule's or the policy's refusal keeps its message id (problem_of).
+        raise CliError("{problem}", problem=problem_of(exc)) from None
     db, actor = ctx.database(), ctx.actor()
     if args.dry_run:
         with progress(_("Looking for data past its retention period"), quiet=args.format == "json"):
             due = retention.find_due(db, actor, today=today, policy=policy)
         ctx.emit([d.as_dict() for d in due], args.format, COLUMNS)
-        _summary(ctx, args, f"{len(due)} record(s) past their retention period; nothing changed (dry run).")
+        _summary(ctx, args, render_message(N_("{n} record(s) past their retention period; nothing changed "
+                                           "(dry run)."), {"n": len(due)}))
         return 0
     with progress(_("Anonymising"), quiet=args.format == "json"):
         done = retention.apply(db, actor, policy=policy)
     ctx.emit([d.as_dict() for d in done], args.format, COLUMNS)
-    _summary(ctx, args, f"{len(done)} record(s) anonymised; hour totals are kept.")
+    _summary(ctx, args, render_message(N_("{n} record(s) anonymised; hour totals are kept."), {"n": len(done)}))
     return 0
 
 

@@ -69,7 +69,7 @@ def _add(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.users import add_user
 
     user = add_user(ctx.database(), ctx.actor(), args.name, args.role, args.supervisor, name=args.full_name)
-    ctx.out.write(f"User '{user.login}' added as {user.role}.\n")
+    ctx.say(N_("User '{login}' added as {role}."), login=user.login, role=user.role)
     return 0
 
 
@@ -77,7 +77,7 @@ def _disable(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.users import set_disabled
 
     set_disabled(ctx.database(), ctx.actor(), args.name, True, env=key_settings(args))
-    ctx.out.write(f"User '{args.name}' disabled; their SSH keys no longer open a session.\n")
+    ctx.say(N_("User '{login}' disabled; their SSH keys no longer open a session."), login=args.name)
     return 0
 
 
@@ -85,7 +85,7 @@ def _enable(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.users import set_disabled
 
     set_disabled(ctx.database(), ctx.actor(), args.name, False)
-    ctx.out.write(f"User '{args.name}' enabled; add their SSH key with 'users key add'.\n")
+    ctx.say(N_("User '{login}' enabled; add their SSH key with 'users key add'."), login=args.name)
     return 0
 
 
@@ -120,7 +120,8 @@ def _key_add(ctx, args) -> int:  # noqa: ANN001
     text = _read_key(ctx, args.file)
     env = key_settings(args)
     key = add_key(ctx.database(), ctx.actor(), args.name, text, env=env)
-    ctx.out.write(f"Key {key.fingerprint} added for '{args.name}' in {sshkeys.authorized_keys_path(env)}.\n")
+    ctx.say(N_("Key {fingerprint} added for '{login}' in {path}."), fingerprint=key.fingerprint, login=args.name,
+            path=str(sshkeys.authorized_keys_path(env)))
     return 0
 
 
@@ -129,7 +130,7 @@ def _key_remove(ctx, args) -> int:  # noqa: ANN001
 
     removed = remove_key(ctx.database(), ctx.actor(), args.name, args.key, env=key_settings(args))
     for key in removed:
-        ctx.out.write(f"Key {key.fingerprint} removed from '{args.name}'.\n")
+        ctx.say(N_("Key {fingerprint} removed from '{login}'."), fingerprint=key.fingerprint, login=args.name)
     return 0
 
 
@@ -148,5 +149,5 @@ def _key_sync(ctx, args) -> int:  # noqa: ANN001
 
     env = key_settings(args)
     count = sync_keys(ctx.database(), ctx.actor(), env=env)
-    ctx.out.write(f"{count} key line(s) written to {sshkeys.authorized_keys_path(env)}.\n")
+    ctx.say(N_("{n} key line(s) written to {path}."), n=count, path=str(sshkeys.authorized_keys_path(env)))
     return 0
