@@ -200,6 +200,8 @@ def due_reviews(
     reads what it shows, not every assignment in the company (issue 19)."""
     actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
+    if client_id is not None:  # one client's reviews: that client must be the person's to see
+        require(actor, "review.read", client_id=client_id, what=_("see reviews"))
     p = current_policy(policy)
     window = p.review_due_window_days if within_days is None else within_days
     pair = (

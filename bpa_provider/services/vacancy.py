@@ -148,8 +148,6 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
     """Vacant shifts starting on local days [first, last], earliest first (a supervisor: their clients)."""
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", what=N_("see rosters"))
-    if last < first:
-        raise ValidationError(N_("The end date is before the start date"), field="to")
     with db.read() as s:
         q = (select(Shift, Client.ref, Assistant.ref).join(Client, Client.id == Shift.client_id)
              .join(Assistant, Assistant.id == Shift.assistant_id).where(Shift.status == "vacant"))
@@ -157,10 +155,10 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
             client = lookup(s, Client, client_ref, "client")
             require(actor, "roster.read", client_id=client.id, what=N_("see this client's roster"))
             q = q.where(Shift.client_id == client.id)
-        else:
-            require(actor, "roster.read", what=N_("see rosters"))
-            if actor.is_scoped:
-                q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
+        elif actor.is_scoped:
+            q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
+        if last < first:  # after the client's scope: a refusal must not tell what exists elsewhere
+            raise ValidationError(N_("The end date is before the start date"), field="to")
         lo, hi = local_range(first, last + timedelta(days=1), "Europe/Oslo")
         q = q.where(Shift.start_utc >= lo - timedelta(days=1), Shift.start_utc < hi + timedelta(days=1))
         out = []
