@@ -33,10 +33,11 @@ from bpa_provider.i18n import LANGUAGES, N_, _, current_language, set_language
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but bad usage is one clear line on stderr and exit code 2."""
+    """argparse, but bad usage is one clear line on stderr and exit code 2, in the person's
+    language (argparse's own words too: cli/argparse_words.py)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"bpa-provider: {message} (see 'bpa-provider --help')\n")
+        sys.stderr.write(_("bpa-provider: {message} (see 'bpa-provider --help')").format(message=message) + "\n")
         raise SystemExit(2)
 
 
@@ -325,6 +326,11 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
         gc.enable()
     else:
         parser = build_parser()
+    # Bad usage is refused by argparse itself: its words follow the language too.
+    from bpa_provider.cli import argparse_words
+
+    argparse_words.install()
+    set_language(_settings_lang(lang))
     args = parser.parse_args(argv)
     args.lang = lang
     remote = bool(args.as_user) and "SSH_CONNECTION" in os.environ and not getattr(args, "command", None)
