@@ -24,7 +24,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import NotFound, ValidationError
-from bpa_provider.i18n import N_, Msg, _
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.hours import shift_hours
 from bpa_provider.rules.worktime import profile as rule_profile
 from bpa_provider.services.base import require, scoped_actor, service
@@ -105,6 +105,17 @@ def restore(s: Session, actor: Actor, absence: Absence, first: date, last: date,
     return count
 
 
+def _vacant_shift(s: Session, actor: Actor, shift_id: int) -> Shift:
+    """A vacant shift the person may fill (one outside a supervisor's scope reads as missing)."""
+    sh = s.get(Shift, shift_id)
+    if sh is None or (actor.is_scoped and not actor.may_see_client(sh.client_id)):
+        raise NotFound(N_("Shift {id} does not exist"), id=shift_id)
+    require(actor, "roster.write", client_id=sh.client_id, what=N_("fill vacant shifts"))
+    if sh.status != "vacant":
+        raise ValidationError(N_("The shift is not vacant"), field="status")
+    return sh
+
+
 @service
 def offer(db: Database, actor: Actor, shift_id: int, assistant_ref: str) -> bool:
     """Offer a vacant shift to an assistant by e-mail (a tentative invitation); False when it was
@@ -112,12 +123,7 @@ def offer(db: Database, actor: Actor, shift_id: int, assistant_ref: str) -> bool
     actor = scoped_actor(db, actor)
     require(actor, "roster.write", what=N_("fill vacant shifts"))
     with db.write() as s:
-        sh = s.get(Shift, shift_id)
-        if sh is None or (actor.is_scoped and not actor.may_see_client(sh.client_id)):
-            raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
-        require(actor, "roster.write", client_id=sh.client_id, what=N_("fill vacant shifts"))
-        if sh.status != "vacant":
-            raise ValidationError(N_("The shift is not vacant"), field="status")
+        sh = _vacant_shift(s, actor, shift_id)
         person = lookup(s, Assistant, assistant_ref, "assistant")
         first, last, _tz = _shift_days(s, sh, policy_or_default(None))
         if absent_on(s, person.id, first, last) is not None:
@@ -213,12 +219,7 @@ def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None 
     require(actor, "roster.write", what=N_("fill vacant shifts"))
     # A write transaction only for the savepoints: every trial is rolled back, nothing is kept.
     with db.write() as s:
-        sh = s.get(Shift, shift_id)
-        if sh is None or (actor.is_scoped and not actor.may_see_client(sh.client_id)):
-            raise NotFound(_("Shift {id} does not exist").format(id=shift_id))
-        require(actor, "roster.write", client_id=sh.client_id, what=N_("fill vacant shifts"))
-        if sh.status != "vacant":
-            raise ValidationError(N_("The shift is not vacant"), field="status")
+        sh = _vacant_shift(s, actor, shift_id)
         first, last, _tz = _shift_days(s, sh, pol)
         was = sh.assistant_id
         pool = s.execute(
