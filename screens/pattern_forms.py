@@ -44,8 +44,10 @@ from screens.widgets.fields import FieldRow, show_line
 from screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
-    from db.models import RotaPattern
     from screens.app import BpaApp
+
+# The pattern as the roster service returns it (a detached read model); screens name no table model.
+RotaPattern = Any
 
 MAX_CYCLE = 4
 MAX_NAME = 100
