@@ -116,6 +116,8 @@ HEADINGS = {
     "phone": N_("Phone"),
     "place": N_("Place"),
     "planned_hours": N_("Planned hours"),
+    "covered_hours": N_("Covered hours"),
+    "uncovered_hours": N_("Uncovered hours"),
     "position_percent": N_("Position %"),
     "rate": N_("Rate"),
     "rate_valid_from": N_("Rate valid from"),

@@ -31,10 +31,10 @@ projection.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import Float, case, cast, func, literal, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.services.worked import counted_as_worked
@@ -45,16 +45,10 @@ from bpa_provider.i18n import N_
 from bpa_provider.rules import hours as rules
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
 from db.engine import Database
 from db.models import Client, Decision, HourBalanceEntry, Municipality, Shift
 from db.types import utcnow
-
-#: Shifts are found through the start-time index; a shift longer than this that starts before a
-#: period would be missed. Respite periods may run 56 h; nothing legal runs a week.
-MAX_SHIFT = timedelta(days=7)
-
-_JULIAN_UNIX_EPOCH = 2440587.5  # julianday('1970-01-01 00:00:00')
-
 
 # --------------------------------------------------------------------------- result types
 
@@ -77,6 +71,10 @@ class HoursRow:
     # The day the projection is made as of: the last day of the month, or today when that is
     # earlier (None without the outlook). Shifts after it count as planned, not used.
     projected_as_of: date | None = None
+    # The month's planned hours split: covered (a shift someone is to work) and uncovered (vacant
+    # shifts, docs/absence.md); covered + uncovered = planned.
+    covered_hours: float = 0.0
+    uncovered_hours: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -129,115 +127,12 @@ class HourAccount:
         return [p for p in (self.week, self.month, self.year_to_date, self.decision) if p is not None]
 
 
-@dataclass(frozen=True)
-class _Window:
-    """A range of local dates `[first, last_exclusive)` whose hours are summed."""
-
-    name: str
-    first: date
-    last_exclusive: date
-
-
-@dataclass
-class _Sums:
-    planned: dict[str, float]
-    worked: dict[str, float]
-    last_end: datetime | None = None
-
-
 # --------------------------------------------------------------------------- SQL
 
-def _epoch_seconds(dialect: str, column: Any) -> Any:
-    """Seconds since 1970 of a stored UTC instant, as a float, per dialect."""
-    if dialect == "sqlite":
-        return (func.julianday(column) - _JULIAN_UNIX_EPOCH) * 86400.0
-    return cast(func.extract("epoch", column), Float)
-
-
-def _per_zone(instants: dict[str, datetime]) -> Any:
-    """A bound in epoch seconds for the shift's client's municipality zone (CASE when several)."""
-    items = [(tz, literal(t.timestamp(), Float)) for tz, t in sorted(instants.items())]
-    if len(items) == 1:
-        return items[0][1]
-    return case(*((Municipality.timezone == tz, v) for tz, v in items[:-1]), else_=items[-1][1])
-
-
+_Window = Window
+_Sums = Sums
+_window_sums = window_sums
 _worked_condition = counted_as_worked
-
-
-def _window_sums(
-    session: Session,
-    windows: list[_Window],
-    zones: Iterable[str],
-    now: datetime,
-    client_ids: Iterable[int] | None = None,
-) -> dict[int, _Sums]:
-    """Planned and worked hours per client and window, in one grouped query.
-
-    The inner query turns each shift into numbers once (epoch seconds of start and end, a worked
-    flag, each window's bounds for the client's zone); the outer one clips and sums them. The
-    inner query is kept from being merged into the outer one (SQLite: LIMIT -1, PostgreSQL:
-    OFFSET 0), or every window would convert the instants again.
-    """
-    dialect = session.get_bind().dialect.name
-    zones = sorted(set(zones))
-    if not zones or not windows:
-        return {}
-    bounds = {
-        w.name: (
-            {tz: local_day_start_utc(w.first, tz) for tz in zones},
-            {tz: local_day_start_utc(w.last_exclusive, tz) for tz in zones},
-        )
-        for w in windows
-    }
-    lowest = min(t for lo, _ in bounds.values() for t in lo.values())
-    highest = max(t for _, hi in bounds.values() for t in hi.values())
-    # Oslo and Stockholm share their offsets and DST dates: when every zone gives the same
-    # instants, the shift needs neither its municipality nor a CASE.
-    same = all(len(set(lo.values())) == 1 and len(set(hi.values())) == 1 for lo, hi in bounds.values())
-    if same:
-        bounds = {name: ({zones[0]: lo[zones[0]]}, {zones[0]: hi[zones[0]]}) for name, (lo, hi) in bounds.items()}
-    cols = [
-        Shift.client_id.label("cid"),
-        case((_worked_condition(now), 1.0), else_=0.0).label("w"),
-        _epoch_seconds(dialect, Shift.start_utc).label("s"),
-        _epoch_seconds(dialect, Shift.end_utc).label("e"),
-    ]
-    for k, w in enumerate(windows):
-        lo, hi = bounds[w.name]
-        cols += [_per_zone(lo).label(f"lo{k}"), _per_zone(hi).label(f"hi{k}")]
-    inner = select(*cols)
-    if not same:
-        inner = inner.join(Client, Client.id == Shift.client_id).join(
-            Municipality, Municipality.id == Client.municipality_id)
-    inner = (
-        inner.where(
-            Shift.status != "cancelled",
-            Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
-            Shift.start_utc < highest,
-            Shift.end_utc > lowest,
-        )
-    )
-    if client_ids is not None:
-        inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
-    inner = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("x")
-    least, greatest = (func.min, func.max) if dialect == "sqlite" else (func.least, func.greatest)
-    outer = [inner.c.cid]
-    for k, w in enumerate(windows):
-        secs = greatest(0.0, least(inner.c.e, inner.c[f"hi{k}"]) - greatest(inner.c.s, inner.c[f"lo{k}"]))
-        outer.append(func.coalesce(func.sum(secs), 0.0).label(f"p_{w.name}"))
-        outer.append(func.coalesce(func.sum(inner.c.w * secs), 0.0).label(f"w_{w.name}"))
-    outer.append(func.max(inner.c.e).label("last_end"))
-    out: dict[int, _Sums] = {}
-    for row in session.execute(select(*outer).group_by(inner.c.cid)):
-        m = row._mapping
-        last = m["last_end"]
-        out[m["cid"]] = _Sums(
-            planned={w.name: float(m[f"p_{w.name}"]) / 3600.0 for w in windows},
-            worked={w.name: float(m[f"w_{w.name}"]) / 3600.0 for w in windows},
-            last_end=datetime.fromtimestamp(float(last), timezone.utc) if last is not None else None,
-        )
-    return out
 
 
 def worked_hours_in(session: Session, client_id: int, tz: str, first: date, last_exclusive: date,
@@ -394,7 +289,8 @@ def hours_report(
     policy: Policy | None = None,
     outlook: bool = True,
 ) -> list[HoursRow]:
-    """Decided, planned and worked hours of every client in scope for a month, with the year flag.
+    """Decided, planned (covered and uncovered) and worked hours of every client in scope for a
+    month, with the year flag.
 
     Clients are listed when they were clients during the month, or had a decision or shifts in
     it; a supervisor sees only their own clients. Ordered by client ref. `outlook=False` leaves
@@ -444,6 +340,7 @@ def _report_rows(
         got = sums.get(cid)
         planned = got.planned["month"] if got else 0.0
         worked = got.worked["month"] if got else 0.0
+        uncovered = got.vacant["month"] if got and got.vacant else 0.0
         was_client = (start is None or start < m_next) and (end is None or end >= m_first)
         if not (was_client or decided > 0 or planned > 0):
             continue
@@ -457,6 +354,7 @@ def _report_rows(
             usage_pct=round(proj.ratio * 100, 1) if proj and proj.decided > 0 else None,
             flag=proj.flag if proj else "",
             projected_as_of=as_of if proj else None,
+            covered_hours=round(planned - uncovered, 2), uncovered_hours=round(uncovered, 2),
         ))
     return rows
 

@@ -1,4 +1,5 @@
-"""`bpa-provider report hours --month YYYY-MM`: decided, planned and worked hours per client, with
+"""`bpa-provider report hours --month YYYY-MM`: decided, planned (covered by an assistant and
+uncovered: vacant shifts) and worked hours per client, with
 the year-end projection and its flag (`--no-outlook`: the month's numbers only, read faster).
 
 The projection is made as of the end of the month, or today when that is earlier: the column
@@ -11,7 +12,8 @@ import argparse
 from bpa_provider.cli.context import CliError, add_format, problem_of
 from bpa_provider.i18n import N_, _
 
-MONTH_COLUMNS = ["client", "name", "municipality", "decided_hours", "planned_hours", "worked_hours", "balance"]
+MONTH_COLUMNS = ["client", "name", "municipality", "decided_hours", "planned_hours", "covered_hours",
+                 "uncovered_hours", "worked_hours", "balance"]
 COLUMNS = MONTH_COLUMNS + ["year_decided", "year_projected", "projected_as_of", "usage_pct", "flag"]
 
 

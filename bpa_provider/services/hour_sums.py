@@ -1,0 +1,145 @@
+"""Planned, worked and vacant hours per client over windows of local days, in one grouped query.
+
+Shared by the hour report (services/hours.py) and the hour ledger (services/hour_ledger.py), so a
+closed month's totals in the ledger are the very sums the report would compute from raw shifts.
+
+A shift's hours are its real elapsed time clipped at the local midnights that bound the window in
+the client's municipality's time zone. The clipping works on a dialect-specific epoch expression
+(SQLite `julianday`, PostgreSQL `extract(epoch …)`). The local window boundaries are turned into
+UTC instants here, per municipality time zone, and handed to the query as a CASE on the
+municipality's zone — or as plain values when every zone gives the same instants, as Oslo and
+Stockholm do. "Worked" is `services.worked.counted_as_worked`; "vacant" (planned but uncovered:
+nobody is to work it, docs/absence.md) is status `vacant`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy.orm import Session
+
+from bpa_provider.rules.dates import local_day_start_utc
+from bpa_provider.services.worked import counted_as_worked
+from db.models import Client, Municipality, Shift
+
+#: Shifts are found through the start-time index; a shift longer than this that starts before a
+#: period would be missed. Respite periods may run 56 h; nothing legal runs a week.
+MAX_SHIFT = timedelta(days=7)
+
+_JULIAN_UNIX_EPOCH = 2440587.5  # julianday('1970-01-01 00:00:00')
+
+
+@dataclass(frozen=True)
+class Window:
+    """A range of local dates `[first, last_exclusive)` whose hours are summed."""
+
+    name: str
+    first: date
+    last_exclusive: date
+
+
+@dataclass
+class Sums:
+    """One client's hours per window name, and the end of its last shift read by the query."""
+
+    planned: dict[str, float]
+    worked: dict[str, float]
+    last_end: datetime | None = None
+    vacant: dict[str, float] | None = None  # uncovered planned hours (status "vacant")
+
+
+def epoch_seconds(dialect: str, column: Any) -> Any:
+    """Seconds since 1970 of a stored UTC instant, as a float, per dialect."""
+    if dialect == "sqlite":
+        return (func.julianday(column) - _JULIAN_UNIX_EPOCH) * 86400.0
+    return cast(func.extract("epoch", column), Float)
+
+
+def _per_zone(instants: dict[str, datetime]) -> Any:
+    """A bound in epoch seconds for the shift's client's municipality zone (CASE when several)."""
+    items = [(tz, literal(t.timestamp(), Float)) for tz, t in sorted(instants.items())]
+    if len(items) == 1:
+        return items[0][1]
+    return case(*((Municipality.timezone == tz, v) for tz, v in items[:-1]), else_=items[-1][1])
+
+
+def window_sums(
+    session: Session,
+    windows: list[Window],
+    zones: Iterable[str],
+    now: datetime,
+    client_ids: Iterable[int] | None = None,
+) -> dict[int, Sums]:
+    """Planned, worked and vacant hours per client and window, in one grouped query.
+
+    The inner query turns each shift into numbers once (epoch seconds of start and end, a worked
+    and a vacant flag, each window's bounds for the client's zone); the outer one clips and sums
+    them. The inner query is kept from being merged into the outer one (SQLite: LIMIT -1,
+    PostgreSQL: OFFSET 0), or every window would convert the instants again. `last_end` is the
+    latest end of the shifts read: those overlapping the span of all the windows.
+    """
+    dialect = session.get_bind().dialect.name
+    zones = sorted(set(zones))
+    if not zones or not windows:
+        return {}
+    bounds = {
+        w.name: (
+            {tz: local_day_start_utc(w.first, tz) for tz in zones},
+            {tz: local_day_start_utc(w.last_exclusive, tz) for tz in zones},
+        )
+        for w in windows
+    }
+    lowest = min(t for lo, _ in bounds.values() for t in lo.values())
+    highest = max(t for _, hi in bounds.values() for t in hi.values())
+    # Oslo and Stockholm share their offsets and DST dates: when every zone gives the same
+    # instants, the shift needs neither its municipality nor a CASE.
+    same = all(len(set(lo.values())) == 1 and len(set(hi.values())) == 1 for lo, hi in bounds.values())
+    if same:
+        bounds = {name: ({zones[0]: lo[zones[0]]}, {zones[0]: hi[zones[0]]}) for name, (lo, hi) in bounds.items()}
+    cols = [
+        Shift.client_id.label("cid"),
+        case((counted_as_worked(now), 1.0), else_=0.0).label("w"),
+        case((Shift.status == "vacant", 1.0), else_=0.0).label("v"),
+        epoch_seconds(dialect, Shift.start_utc).label("s"),
+        epoch_seconds(dialect, Shift.end_utc).label("e"),
+    ]
+    for k, w in enumerate(windows):
+        lo, hi = bounds[w.name]
+        cols += [_per_zone(lo).label(f"lo{k}"), _per_zone(hi).label(f"hi{k}")]
+    inner = select(*cols)
+    if not same:
+        inner = inner.join(Client, Client.id == Shift.client_id).join(
+            Municipality, Municipality.id == Client.municipality_id)
+    inner = (
+        inner.where(
+            Shift.status != "cancelled",
+            Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
+            Shift.start_utc < highest,
+            Shift.end_utc > lowest,
+        )
+    )
+    if client_ids is not None:
+        inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
+    inner = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("x")
+    least, greatest = (func.min, func.max) if dialect == "sqlite" else (func.least, func.greatest)
+    outer = [inner.c.cid]
+    for k, w in enumerate(windows):
+        secs = greatest(0.0, least(inner.c.e, inner.c[f"hi{k}"]) - greatest(inner.c.s, inner.c[f"lo{k}"]))
+        outer.append(func.coalesce(func.sum(secs), 0.0).label(f"p_{w.name}"))
+        outer.append(func.coalesce(func.sum(inner.c.w * secs), 0.0).label(f"w_{w.name}"))
+        outer.append(func.coalesce(func.sum(inner.c.v * secs), 0.0).label(f"v_{w.name}"))
+    outer.append(func.max(inner.c.e).label("last_end"))
+    out: dict[int, Sums] = {}
+    for row in session.execute(select(*outer).group_by(inner.c.cid)):
+        m = row._mapping
+        last = m["last_end"]
+        out[m["cid"]] = Sums(
+            planned={w.name: float(m[f"p_{w.name}"]) / 3600.0 for w in windows},
+            worked={w.name: float(m[f"w_{w.name}"]) / 3600.0 for w in windows},
+            last_end=datetime.fromtimestamp(float(last), timezone.utc) if last is not None else None,
+            vacant={w.name: float(m[f"v_{w.name}"]) / 3600.0 for w in windows},
+        )
+    return out
