@@ -423,6 +423,23 @@ class HourBalanceEntry(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
 
+
+class HourLedger(SQLModel, table=True):
+    """A closed month's hour totals of one client (services/hour_ledger.py): written in the
+    transaction that locks the month, removed when it is reopened, and read by the year-end outlook
+    instead of the month's raw shifts. Hours are unrounded sums, as the report computes them."""
+
+    __tablename__ = "hour_ledger"
+    __table_args__ = (UniqueConstraint("client_id", "month", name="uq_hour_ledger_client_month"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    month: date  # the first day of the month
+    planned_hours: float  # not cancelled, clipped at the client's local month bounds
+    worked_hours: float  # counted as worked when the month was locked
+    vacant_hours: float = Field(default=0.0)  # planned but uncovered (vacant shifts)
+    last_end_utc: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)  # latest end of a shift touching the month
+    written_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
 # --------------------------------------------------------------------------- courses and onboarding
 
 

@@ -19,13 +19,11 @@ What counts (issue 4, "the plan becomes the actuals by default"):
   end of the reported month, or today when that is earlier. The plan beats the pace: hours already
   planned count as they are, the days beyond the last planned shift are filled at the pace so far.
 
-The sums are computed in SQL (one aggregate query grouped by client; the clipping works on a
-dialect-specific epoch expression: SQLite `julianday`, PostgreSQL `extract(epoch …)`). The local
-period boundaries are turned into UTC instants here, per municipality time zone, and handed to the
-query as a CASE on the municipality's zone — or as plain values when every zone gives the same
-instants, as Oslo and Stockholm do. Decisions are few per client and summed in Python with the
-same pure rule the rest of the app uses. The month report reads the whole year's shifts, for the
-projection.
+The sums are computed in SQL (services/hour_sums.py: one aggregate query grouped by client).
+Decisions are few per client and summed in Python with the same pure rule the rest of the app
+uses. For the projection, the month report reads each client's closed (locked) months from the
+hour ledger (services/hour_ledger.py) and only the rest of the year from raw shifts; the figures
+are the same either way (tests/services/test_hour_ledger.py).
 """
 
 from __future__ import annotations
@@ -45,6 +43,7 @@ from bpa_provider.i18n import N_
 from bpa_provider.rules import hours as rules
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services import hour_ledger
 from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
 from db.engine import Database
 from db.models import Client, Decision, HourBalanceEntry, Municipality, Shift
@@ -324,15 +323,17 @@ def _report_rows(
             q = q.where(Client.id.in_(scope))
         clients = s.execute(q).all()
         zones = {c[6] for c in clients}
-        windows = [_Window("month", m_first, m_next)]
+        month_window = _Window("month", m_first, m_next)
         y_first, y_next = _year_bounds(year)
         if outlook:
-            windows += _year_windows(year, as_of)
             decisions = _decisions(s, y_first, y_next, scope)
             entries = _entry_sums(s, y_first, y_next, scope)
+            # Closed months come from the hour ledger, the rest of the year from raw shifts.
+            cut = _year_windows(year, as_of)[0].last_exclusive
+            sums = hour_ledger.outlook_sums(s, month_window, year, cut, {c[0]: c[6] for c in clients}, now, scope)
         else:
             decisions, entries = _decisions(s, m_first, m_next, scope), {}
-        sums = _window_sums(s, windows, zones, now, scope)
+            sums = _window_sums(s, [month_window], zones, now, scope)
     rows: list[HoursRow] = []
     for cid, ref, name, start, end, muni, tz in clients:
         mine = _served(decisions.get(cid, []), start, end)

@@ -28,6 +28,7 @@ from bpa_provider.config import Policy
 from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.dates import format_date, parse_month, to_local
+from bpa_provider.services import hour_ledger
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
@@ -309,6 +310,8 @@ def lock_many(s: Session, actor: Actor, clients: dict[int, str], first: date, la
         if exported:
             row.exported_at = now
     s.flush()
+    # A month now wholly locked gets its hour-ledger row, in this transaction (the outlook reads it).
+    hour_ledger.refresh(s, ids, first, last_exclusive, now)
     summary = f"{describe(first, last_exclusive)} {'exported to payroll and locked' if exported else 'locked'}"
     audit.record_many(s, actor, [
         {"action": "export" if exported else "lock", "entity": "period_approval", "entity_id": found[cid].id,
@@ -361,6 +364,9 @@ def reopen_period(db: Database, actor: Actor, client_id: int, first: date, last_
             audit.record(s, actor, "reopen", "period_approval", row.id, subject=info.ref,
                          summary=f"{describe(row.period_start, row.period_end)} reopened: {text}",
                          before=before, after=row)
+        # The months reopened leave the hour ledger until they are locked again (a correction).
+        hour_ledger.refresh(s, [client_id], min(r.period_start for r in rows), max(r.period_end for r in rows),
+                            utcnow())
         return rows
 
 

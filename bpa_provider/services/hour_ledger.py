@@ -1,0 +1,181 @@
+"""The hour ledger: a closed month's hour totals per client, so the year-end outlook need not read
+a year of raw shifts (issue 19: 0.18 s against 1.95 s at a large provider).
+
+A month is *closed* for a client when locked periods (`PeriodApproval.locked_at`) cover every one
+of its local days. Its row (`HourLedger`) holds the month's planned, worked and vacant hours and
+the end of the latest shift touching it — the very sums `hour_sums.window_sums` gives over the
+month's window, "worked" as counted at the moment of the lock. A lock protects every shift that
+touches a locked date (services/periods.py), so the totals cannot drift from the shifts while the
+month stays locked.
+
+`refresh` is called in the transaction that locks periods (`periods.lock_many`, and so `roster
+lock` and `export payroll`) and in the one that reopens them (`periods.reopen_period`, a
+correction): every month of the period that is now wholly locked gets its row written again; any
+other loses its row. The demo writes the rows of the months it locks the same way.
+
+`closed_prefix` is what the outlook reads: per client, the run of consecutive ledger months from
+January that ends before the projection's cut, summed. The outlook takes those months from the
+ledger and only the rest of the year from raw shifts; a client with no ledger row (an open January,
+months locked before the ledger existed) is read from raw shifts, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from bpa_provider.services.hour_sums import Sums, Window, window_sums
+from db.models import Client, HourLedger, Municipality, PeriodApproval
+
+_CHUNK = 5000  # ids per IN list (SQLite's bound-parameter limit is well above)
+
+
+@dataclass
+class Closed:
+    """The ledger months `[January, until)` of one client, summed."""
+
+    until: date  # the first day not taken from the ledger
+    planned: float = 0.0
+    worked: float = 0.0
+    vacant: float = 0.0
+    last_end: datetime | None = None
+
+
+def months_touching(first: date, last_exclusive: date) -> list[date]:
+    """The first days of the months that overlap the local days `[first, last_exclusive)`."""
+    out, m = [], first.replace(day=1)
+    while m < last_exclusive:
+        out.append(m)
+        m += relativedelta(months=1)
+    return out
+
+
+def _covered(spans: list[tuple[date, date]], first: date, last_exclusive: date) -> bool:
+    """Whether the union of `[start, end)` spans covers `[first, last_exclusive)`."""
+    reached = first
+    for start, end in sorted(spans):
+        if start > reached:
+            break
+        reached = max(reached, end)
+        if reached >= last_exclusive:
+            return True
+    return reached >= last_exclusive
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    return (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK))
+
+
+def refresh(s: Session, client_ids: Iterable[int], first: date, last_exclusive: date, now: datetime) -> int:
+    """Rewrite the ledger rows of the clients' months touching `[first, last_exclusive)`: a row for
+    each month wholly locked, none for the others. In the caller's transaction, after its lock
+    changes are flushed. Returns the number of rows written."""
+    ids = sorted(set(client_ids))
+    months = months_touching(first, last_exclusive)
+    if not ids or not months:
+        return 0
+    lo, hi = months[0], months[-1] + relativedelta(months=1)
+    spans: dict[int, list[tuple[date, date]]] = {}
+    zones: dict[int, str] = {}
+    for part in _chunks(ids):
+        for cid, start, end in s.execute(
+            select(PeriodApproval.client_id, PeriodApproval.period_start, PeriodApproval.period_end).where(
+                PeriodApproval.client_id.in_(part), PeriodApproval.locked_at.is_not(None),
+                PeriodApproval.period_start < hi, PeriodApproval.period_end > lo)):
+            spans.setdefault(cid, []).append((start, end))
+        zones.update((cid, tz) for cid, tz in s.execute(select(Client.id, Municipality.timezone).join(
+            Municipality, Municipality.id == Client.municipality_id).where(Client.id.in_(part))))
+    for part in _chunks(ids):
+        s.execute(delete(HourLedger).where(HourLedger.client_id.in_(part), HourLedger.month.in_(months)))
+    rows = []
+    for m in months:
+        m_next = m + relativedelta(months=1)
+        closed = [cid for cid in ids if _covered(spans.get(cid, []), m, m_next)]
+        if not closed:
+            continue
+        sums = {}
+        for part in _chunks(closed):
+            sums.update(window_sums(s, [Window("m", m, m_next)], {zones[c] for c in part if c in zones}, now, part))
+        for cid in closed:
+            got = sums.get(cid)
+            rows.append({
+                "client_id": cid, "month": m,
+                "planned_hours": got.planned["m"] if got else 0.0,
+                "worked_hours": got.worked["m"] if got else 0.0,
+                "vacant_hours": got.vacant["m"] if got and got.vacant else 0.0,
+                "last_end_utc": got.last_end if got else None,
+                "written_at": now,
+            })
+    if rows:
+        s.execute(insert(HourLedger), rows)
+    return len(rows)
+
+
+def closed_prefix(s: Session, year: int, cut: date, client_ids: Iterable[int] | None) -> dict[int, Closed]:
+    """Per client with a ledger row for January of `year`: the consecutive ledger months from
+    January that end on or before `cut`, summed (a gap ends the run: later closed months are read
+    raw, which gives the same figures)."""
+    q = (select(HourLedger.client_id, HourLedger.month, HourLedger.planned_hours, HourLedger.worked_hours,
+                HourLedger.vacant_hours, HourLedger.last_end_utc)
+         .where(HourLedger.month >= date(year, 1, 1), HourLedger.month < cut)
+         .order_by(HourLedger.client_id, HourLedger.month))
+    parts: list[list[int] | None] = [None] if client_ids is None else list(_chunks(sorted(set(client_ids))))
+    out: dict[int, Closed] = {}
+    for part in parts:
+        for cid, month, planned, worked, vacant, last_end in s.execute(
+                q if part is None else q.where(HourLedger.client_id.in_(part))):
+            got = out.get(cid)
+            start = got.until if got else date(year, 1, 1)
+            nxt = month + relativedelta(months=1)
+            if month != start or nxt > cut:
+                continue  # a gap (or a month the cut falls in): the run ends here
+            if got is None:
+                got = out[cid] = Closed(until=start)
+            got.until = nxt
+            got.planned += planned
+            got.worked += worked
+            got.vacant += vacant
+            if last_end is not None and (got.last_end is None or last_end > got.last_end):
+                got.last_end = last_end
+    return out
+
+
+def outlook_sums(s: Session, month: Window, year: int, cut: date, zones: dict[int, str], now: datetime,
+                 scope: Iterable[int] | None) -> dict[int, Sums]:
+    """The report's sums per client of `zones` (client id -> time zone): the `month` window, and for
+    the outlook "ytd" (`[January, cut)`) and "year" (the calendar year) — each client's closed
+    months from the ledger, the rest from raw shifts. Clients are grouped by where their closed
+    run ends (in practice one or two groups), one grouped query per group, so the raw scan starts
+    at the first open month instead of January."""
+    y_first, y_next = date(year, 1, 1), date(year + 1, 1, 1)
+    closed = closed_prefix(s, year, cut, scope)
+    groups: dict[date, list[int]] = {}
+    for cid in zones:
+        groups.setdefault(closed[cid].until if cid in closed else y_first, []).append(cid)
+    out: dict[int, Sums] = {}
+    for until, ids in sorted(groups.items()):
+        windows = [month, Window("ytd", until, cut), Window("year", until, y_next)]
+        only = scope if len(groups) == 1 else ids
+        raw = window_sums(s, windows, {zones[c] for c in ids}, now, only)
+        for cid in ids:
+            got, led = raw.get(cid), closed.get(cid)
+            if led is None:
+                if got is not None:
+                    out[cid] = got
+                continue
+            names = (month.name, "ytd", "year")
+            planned = {n: got.planned[n] if got else 0.0 for n in names}
+            worked = {n: got.worked[n] if got else 0.0 for n in names}
+            vacant = {n: (got.vacant or {}).get(n, 0.0) if got else 0.0 for n in names}
+            for n in ("ytd", "year"):
+                planned[n] += led.planned
+                worked[n] += led.worked
+                vacant[n] += led.vacant
+            ends = [e for e in (got.last_end if got else None, led.last_end) if e is not None]
+            out[cid] = Sums(planned, worked, max(ends) if ends else None, vacant)
+    return out
