@@ -10,7 +10,10 @@ contract rates and Sweden's state rates, coordinators, an auditor and a supervis
 with decisions of 10-80 h/week; supervisors (the client, a parent, a spouse); assistants with
 employments and assignments; a weekly rota per client expanded into shifts over the months up to
 today (worked/approved) and four weeks ahead (planned); courses, onboarding, reviews, and one
-provider switch in progress each way.
+provider switch in progress each way. Every client's months before last month are approved,
+locked and exported to payroll, as at a provider that runs payroll monthly (last month's payroll
+is still to run), with their hour-ledger rows (services/hour_ledger.py) written as a lock writes
+them.
 
 The rota is built so that the working-time rules stay quiet except where a problem is planted on
 purpose (a few short rests, two new assistants with shifts but no police certificate): each
@@ -53,7 +56,7 @@ from bpa_provider.services.base import require, service
 from db.engine import Database
 from db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, CourseSession, Decision, Employment,
-    HourBalanceEntry, HourlyRate, Municipality, OnboardingStep, Review, RotaPattern, Shift,
+    HourBalanceEntry, HourlyRate, Municipality, OnboardingStep, PeriodApproval, Review, RotaPattern, Shift,
     Supervision, Supervisor, Transfer, TransferAssistant, TransferStep, User,
 )
 from db.types import utcnow
@@ -316,6 +319,26 @@ class _Demo:
         self.shifts(progress)
         self.courses()
         self.reviews()
+        self.locks()
+
+    @property
+    def open_from(self) -> date:
+        """The first month not locked: last month (its payroll is still to run)."""
+        return self.today.replace(day=1) - relativedelta(months=1)
+
+    def locks(self) -> None:
+        """Each client's months before last month approved, locked and exported: one period row
+        per client and month (their shifts are all approved or cancelled by `status`)."""
+        rows = []
+        for c in self.clients:
+            m = max(c.start, self.first_day).replace(day=1)
+            while m < self.open_from:
+                nxt = m + relativedelta(months=1)
+                rows.append({"client_id": c.id, "period_start": m, "period_end": nxt, "approved_by": "demo",
+                             "approved_at": self.stamp, "locked_by": "demo", "locked_at": self.stamp,
+                             "exported_at": self.stamp})
+                m = nxt
+        self.insert(PeriodApproval, rows)
 
     def municipalities(self) -> None:
         existing = dict(self.conn.execute(select(Municipality.name, Municipality.id)).all())
@@ -1016,6 +1039,11 @@ def load_demo(
                 "(give another one with --db)", field="database")
         demo = _Demo(s.connection(), seed, clients, assistants, months, today)
         demo.run(progress or (lambda _step: None))
+        # The locked months' hour-ledger rows, as a lock writes them (the outlook reads them).
+        from bpa_provider.services import hour_ledger
+
+        demo.counts["hour_ledger"] = hour_ledger.refresh(
+            s, [c.id for c in demo.clients], demo.first_day, demo.open_from, demo.now)
         counts = {**demo.counts}
         summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
         audit.record(s, actor, "demo", "database", summary=f"demo data loaded (seed {seed}): {summary}")

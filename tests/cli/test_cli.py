@@ -60,7 +60,7 @@ def test_report_hours_formats(demo_db, capsys):
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--format", "csv")
     assert code == 0
     lines = out.strip().splitlines()
-    assert lines[0].startswith("client,name,municipality,decided_hours,planned_hours,worked_hours,balance")
+    assert lines[0].startswith("client,name,municipality,decided_hours,planned_hours,covered_hours,uncovered_hours,worked_hours,balance")
     assert len(lines) >= 6
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--format", "json")
     rows = json.loads(out)
@@ -71,7 +71,7 @@ def test_report_hours_formats(demo_db, capsys):
     assert code == 0 and "Worked hours" in out.splitlines()[0]  # a translated heading
     assert f"Year-end projection as of {date.today():%d.%m.%Y}" in out
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--no-outlook", "--format", "csv")
-    assert code == 0 and out.splitlines()[0] == "client,name,municipality,decided_hours,planned_hours,worked_hours,balance"
+    assert code == 0 and out.splitlines()[0] == "client,name,municipality,decided_hours,planned_hours,covered_hours,uncovered_hours,worked_hours,balance"
 
 
 @pytest.mark.parametrize("month", ["2026-13", "March", "２０２６-03"])

@@ -171,3 +171,31 @@ def test_closed_prefix_stops_at_a_gap_and_at_the_cut(company):
         runs = hour_ledger.closed_prefix(s, 2026, date(2026, 6, 1), None)
         assert {cid: r.until for cid, r in runs.items()} == {1: date(2026, 4, 1), 2: date(2026, 2, 1)}
         assert hour_ledger.closed_prefix(s, 2026, date(2026, 2, 20), None)[1].until == date(2026, 2, 1)
+
+
+def test_the_demo_locks_its_past_months_and_fills_their_ledger(db, admin):
+    from bpa_provider.demo import load_demo
+    from db.models import Client, Municipality, PeriodApproval
+
+    today = date(2026, 5, 14)
+    now = datetime(2026, 5, 14, 12, tzinfo=timezone.utc)
+    summary = load_demo(db, admin, seed=3, clients=6, assistants=18, months=4, today=today)
+    rows = _ledger(db)
+    with db.read() as s:
+        zones = dict(s.execute(select(Client.id, Municipality.timezone).join(
+            Municipality, Municipality.id == Client.municipality_id)).all())
+        locked = {(r.client_id, r.period_start) for r in s.execute(select(PeriodApproval)).scalars()
+                  if r.locked_at is not None}
+    # Months before last month (April, whose payroll is still to run) are locked, with their rows.
+    assert {m for _, m in locked} == {date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)}
+    assert set(rows) == locked and summary.counts["hour_ledger"] == len(rows) > 0
+    for (cid, month), row in rows.items():
+        raw = _raw(db, cid, zones[cid], month, now)
+        assert row.planned_hours == pytest.approx(raw.planned["m"] if raw else 0.0, abs=1e-9)
+        assert row.worked_hours == pytest.approx(raw.worked["m"] if raw else 0.0, abs=1e-9)
+    assert sum(r.planned_hours for r in rows.values()) > 0
+
+    def report():
+        return [astuple(r) for r in hours.hours_report(db, admin, 2026, 5, today=today, now=now)]
+
+    assert report() == _without_ledger(db, report)
