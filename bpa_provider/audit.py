@@ -208,6 +208,8 @@ class ChainReport:
     checkpoints: int = 0  # checkpoints (kept outside the database) the log was found to match
     last_id: int = field(default=0, compare=False)
     last_hash: str = field(default="", compare=False)
+    # The checkpointed row an incremental check resumed after (0: the whole log was re-hashed).
+    resumed_after: int = field(default=0, compare=False)
     # `reason` is the English text (tests, logs); the message id and its values translate it
     # where it is shown (`audit --verify`, a refused restore).
     reason_id: str = field(default="", compare=False)
@@ -251,7 +253,7 @@ def _chain_columns(session: Session) -> list[Any]:
 
 
 def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[Any] = (),
-                 allow_empty: bool = False, shorter_ok: bool = False) -> ChainReport:
+                 allow_empty: bool = False, shorter_ok: bool = False, resume: Any = None) -> ChainReport:
     """Recompute every hash in order; report the first row whose link or content does not match.
 
     A format-2 row's snapshot that is present must match its digest (else the row is broken); one
@@ -259,7 +261,14 @@ def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[A
     for by the retention runs' `erase` rows after it (else: erased outside retention).
     `checkpoints` (audit_anchor.Checkpoint) must each be matched: their row present, with their
     hash, at their place in the log; with `shorter_ok` (an older backup) those beyond the end of
-    the log are skipped. An empty log is not intact unless `allow_empty`."""
+    the log are skipped. An empty log is not intact unless `allow_empty`.
+
+    `resume` (one of the checkpoints, `audit --verify` without `--full`): the rows up to it were
+    verified when it was written; its row must still be there with its hash and as many rows up to
+    it, and only the rows after it are re-hashed, chained from its hash. A row before it edited
+    without recomputing the later hashes is then not re-read (`--full` finds it); one edited with
+    every later hash recomputed changes the checkpointed row's hash and is found. Snapshots erased
+    and retention's `erase` rows are counted from it on."""
     prev = ""
     count = 0
     erased = 0
@@ -274,8 +283,20 @@ def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[A
     matched = 0
 
     def report(ok: bool, broken_at: int | None = None, reason: str = "", /, **params: Any) -> ChainReport:
-        done = ChainReport(count, ok, broken_at, "", erased, matched, last_id, prev)
+        done = ChainReport(count, ok, broken_at, "", erased, matched, last_id, prev,
+                           resumed_after=resume.id if resume is not None else 0)
         return done.because(reason, **params) if reason else done
+
+    if resume is not None:
+        head = session.execute(select(AuditEvent.hash).where(AuditEvent.id == resume.id)).first()
+        before = session.execute(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.id <= resume.id)).scalar_one()
+        if head is None or head[0] != resume.hash or before != resume.rows:
+            return report(False, resume.id, N_("the log no longer matches the checkpoint of {at} "
+                                               "(row {id} of {rows}): rows were rewritten or removed"),
+                          at=resume.at, id=resume.id, rows=resume.rows)
+        prev, count, last_id, matched = resume.hash, resume.rows, resume.id, 1
+        pending = [c for c in pending if c.id > resume.id]
 
     while True:
         # Plain rows rather than ORM objects: nothing to track, and an older schema reads too.

@@ -1,7 +1,8 @@
 """`bpa-provider audit`: read the access log, or `--verify` its hash chain.
 
 "Who looked at my data?" is `bpa-provider audit --subject K-0001`. With `--verify` the exit code
-is 0 when the chain is intact and 1 when it is broken; the broken row is printed. The check writes
+is 0 when the chain is intact and 1 when it is broken; the broken row is printed. It resumes after
+the last checkpoint (`--full`: every row, as before). The check writes
 nothing to the database; an intact head is checkpointed in the anchor file (audit_anchor.py). Snapshots that
 retention erased are counted on a line of their own: an erasure is not a break.
 """
@@ -22,7 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="until", metavar="DATE", help="to this local day, inclusive")
     p.add_argument("--action", help="only this action (view, create, update, reveal_id, refused, …)")
     p.add_argument("--limit", type=int, default=10_000)
-    p.add_argument("--verify", action="store_true", help="check the hash chain of the whole log")
+    p.add_argument("--verify", action="store_true",
+                   help="check the hash chain from the last checkpoint on (with --full: the whole log)")
+    p.add_argument("--full", action="store_true",
+                   help="with --verify: re-hash every row, not only those after the last checkpoint")
     add_format(p)
     p.set_defaults(func=run)
 
@@ -38,11 +42,15 @@ def run(ctx, args) -> int:  # noqa: ANN001
         anchor = anchor_path(ctx.db_url or _default_url())
         # Checkpoints are started by `init` and `backup` for the database itself: verifying a
         # copy elsewhere (a backup) must not start a checkpoint file of its own beside it.
-        report = audit_log.verify(db, actor, anchor if anchor.exists() else None)
+        report = audit_log.verify(db, actor, anchor if anchor.exists() else None, full=args.full)
         if not anchor.exists():
             ctx.say(N_("No checkpoint file yet ({path}): 'bpa-provider init' or the next backup "
                        "starts it."), path=str(anchor))
-        if report.ok:
+        if report.ok and report.resumed_after:
+            ctx.say(N_("Access log intact: {rows} rows, {checkpoints} checkpoints match, every hash "
+                       "after the last one (row {id}) matches; '--full' re-checks every row."),
+                    rows=report.rows, checkpoints=report.checkpoints, id=report.resumed_after)
+        elif report.ok:
             ctx.say(N_("Access log intact: {rows} rows, every hash matches, {checkpoints} checkpoints "
                        "match."), rows=report.rows, checkpoints=report.checkpoints)
         elif report.broken_at:
@@ -52,8 +60,12 @@ def run(ctx, args) -> int:  # noqa: ANN001
             ctx.say(N_("Access log BROKEN: {reason} ({rows} rows before it are intact)."),
                     reason=report.localized_reason(), rows=report.rows)
         # Always printed, so a nightly check can read the count; up to the break when broken.
-        ctx.say(N_("Snapshots erased by retention: {n} (not a break: their digests are kept)."),
-                n=report.erased)
+        if report.resumed_after:
+            ctx.say(N_("Snapshots erased by retention after the checkpoint: {n} (not a break: their "
+                       "digests are kept)."), n=report.erased)
+        else:
+            ctx.say(N_("Snapshots erased by retention: {n} (not a break: their digests are kept)."),
+                    n=report.erased)
         if report.ok:
             return 0
         broken = audit_log.row(db, actor, report.broken_at) if report.broken_at else None
