@@ -1,0 +1,60 @@
+"""The bench floors of issue 19's `report hours` (with the outlook, from the hour ledger) and
+`audit --verify` (incremental and full) give the command's own figures (bench/hours_floor.py,
+bench/audit_floor.py) — the equality the bench rows rest on, checked on a small company."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from bench import audit_floor, hours_floor
+from bench.run import CLI
+from bpa_provider.cli import main
+
+
+
+
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("floors") / "demo.sqlite3")
+    assert main(["--db", path, "demo", "--clients", "8", "--months", "14", "--seed", "2"]) == 0
+    return path
+
+
+def test_the_hours_floor_gives_the_reports_outlook_inputs(company):
+    today = date.today()
+    assert hours_floor.check(company).startswith("equal (")
+    # Another month of the year, and a month before the locked ones (read raw from January).
+    month = f"{today.year}-01"
+    assert hours_floor.check(company, month).startswith("equal (")
+
+
+def test_the_demo_company_has_ledger_rows_this_year(company):
+    import sqlite3
+
+    with sqlite3.connect(company) as conn:  # the demo locked its months before last month
+        assert conn.execute("SELECT COUNT(*) FROM hour_ledger WHERE month >= ?",
+                            (f"{date.today().year}-01-01",)).fetchone()[0] > 0
+
+
+def test_the_audit_floor_gives_the_commands_rows_and_head(tmp_path, capsys):
+    path = str(tmp_path / "log.sqlite3")
+    assert main(["--db", path, "init"]) == 0
+    capsys.readouterr()
+    audit_floor.prepare(path, 300, 40)
+    cp = audit_floor.last_checkpoint(audit_floor.anchor_of(path))
+    ok, rows, head = audit_floor.floor(path)
+    assert ok and rows == cp["rows"] + 40
+    assert audit_floor.floor(path, full=True) == (ok, rows, head)
+    assert audit_floor.check(path, CLI) == "equal"
+    # A row after the checkpoint edited: the floor and the command both say broken.
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER audit_event_no_update")
+        conn.execute("UPDATE audit_event SET summary = 'x' WHERE id = ?", (cp["id"] + 5,))
+    assert audit_floor.floor(path)[0] is False
+    assert audit_floor.command(path, CLI)[0] is False
