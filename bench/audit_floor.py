@@ -89,6 +89,9 @@ def prepare(db: str, old: int, new: int) -> None:
     from bpa_provider.access import Actor
     from db.engine import open_database
 
+    # `init` starts the checkpoint file of this database (`audit --verify` never starts one beside
+    # a copy, and the bench works on a copy of the company).
+    subprocess.run([CLI, "--db", db, "init"], check=True, capture_output=True)
     database = open_database(f"sqlite:///{db}")
     actor = Actor("bench", "admin")
 
