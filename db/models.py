@@ -352,7 +352,9 @@ class Shift(SQLModel, table=True):
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id")
-    assistant_id: int = Field(foreign_key="assistant.id")
+    # None: created vacant (`roster add --vacant`), nobody's until filled. A shift vacated by an
+    # absence keeps naming the absent assistant (docs/absence.md).
+    assistant_id: Optional[int] = Field(default=None, foreign_key="assistant.id")
     start_utc: datetime = Field(sa_type=UTCDateTime)
     end_utc: datetime = Field(sa_type=UTCDateTime)
     kind: str = Field(default="active", max_length=10)  # active, passive, night

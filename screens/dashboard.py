@@ -48,6 +48,8 @@ TITLES = {
     dash.REVIEW_ACTIONS_DUE: N_("Review actions overdue or due within {days} days"),
     dash.COURSES_EXPIRING: N_("Courses expiring or expired"),
     dash.FK_DEADLINES: N_("Försäkringskassan time reports due within {days} days"),
+    dash.VACANT_SHIFTS: N_("Vacant shifts in the next {days} days"),
+    dash.NOTICES_UNDELIVERED: N_("Notices not delivered (failed or retrying), oldest first"),
 }
 
 
@@ -196,6 +198,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             dash.TRANSFER_STEPS_DUE: policy.transfer_step_window_days,
             dash.REVIEW_ACTIONS_DUE: policy.review_due_window_days,
             dash.FK_DEADLINES: policy.transfer_step_window_days,
+            dash.VACANT_SHIFTS: dash.VACANT_WITHIN_DAYS,
         }
         return _(TITLES[key]).format(days=days.get(key, ""))
 
@@ -275,8 +278,9 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
     def open_item(self, item: dash.Item) -> None:
         """Open what the row is about: the hour account, the checklist, the transfer, the review,
         or else the person's record."""
-        if item.opens == "hours" and item.record_id is not None:
-            self.post_message(ShowClientRoster(item.record_id, f"{item.ref} {item.name}".strip(), "hours"))
+        if item.opens in ("hours", "roster") and item.record_id is not None:
+            pane = "hours" if item.opens == "hours" else "week"
+            self.post_message(ShowClientRoster(item.record_id, f"{item.ref} {item.name}".strip(), pane))
         elif item.opens == "onboarding" and item.opens_id is not None:
             from screens.courses import ChecklistScreen
 

@@ -49,6 +49,7 @@ FLAGS = {
     "missing_police_certificate": N_("NO POLICE CERTIFICATE"),
     "missing_confidentiality": N_("NO CONFIDENTIALITY"), "ok": N_("OK"),
     "expired": N_("EXPIRED"), "expiring": N_("EXPIRES"),
+    "vacant": N_("VACANT"), "failed": N_("FAILED"), "retrying": N_("RETRYING"),
 }
 
 # Audit actions in the history of a record.

@@ -16,18 +16,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.i18n import N_
 from bpa_provider.rules import absence as rules
-from bpa_provider.rules.dates import local_day_start_utc
-from bpa_provider.rules.hours import month_bounds, split_at_local_midnight
+from bpa_provider.rules.hours import month_bounds
+from bpa_provider.services import absence_hours
 from bpa_provider.services.absence import PERMISSION, absence_policy, assistant_country, holiday_left
 from bpa_provider.services.base import require, service
 from db.engine import Database
-from db.models import Absence, Assistant, Client, Municipality, Shift
+from db.models import Absence, Assistant
 
 _HUNDREDTH = Decimal("0.01")
 
@@ -52,7 +52,8 @@ def nav_refund(db: Database, actor: Actor, year: int, month: int, policy: Policy
     """Per sick absence of a Norwegian assistant: refundable days and hours in the month."""
     require(actor, PERMISSION, what=N_("see absence"))
     rule_policy = absence_policy(policy)
-    first, last = month_bounds(year, month)
+    first, after = month_bounds(year, month)
+    last = after - timedelta(days=1)  # month_bounds gives the next month's first day
     out: list[RefundRow] = []
     with db.read() as s:
         people = s.execute(
@@ -70,7 +71,7 @@ def nav_refund(db: Database, actor: Actor, year: int, month: int, policy: Policy
                 Absence.cancelled.is_(False), Absence.from_date <= last).order_by(Absence.from_date)).scalars().all()
             spans = [rules.Span(r.from_date, r.to_date, r.grade) for r in rows]
             periods = rules.employer_periods(spans, rule_policy)
-            hours_by_day = _rostered_hours(s, assistant_id, first, last)
+            hours_by_day = absence_hours.by_day(absence_hours.rostered_hours(s, assistant_id, first, last))
             for row, period in zip(rows, periods):
                 if row.to_date < first or row.from_date > last:
                     continue
@@ -79,25 +80,6 @@ def nav_refund(db: Database, actor: Actor, year: int, month: int, policy: Policy
                 hours = (hours * row.grade / 100).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
                 out.append(RefundRow(ref, name, row.kind, row.grade, row.from_date, row.to_date,
                                      period.employer_period_end, len(days), hours))
-    return out
-
-
-def _rostered_hours(session, assistant_id: int, first: date, last: date) -> dict[date, Decimal]:  # noqa: ANN001
-    """Hours per local day the assistant was rostered for: their own shifts and those a
-    substitute took over from them (cancelled shifts are no one's hours)."""
-    lo = local_day_start_utc(first, "Europe/Oslo") - timedelta(days=1)
-    hi = local_day_start_utc(last + timedelta(days=1), "Europe/Oslo") + timedelta(days=1)
-    rows = session.execute(
-        select(Shift.start_utc, Shift.end_utc, Municipality.timezone)
-        .join(Client, Client.id == Shift.client_id).join(Municipality, Municipality.id == Client.municipality_id)
-        .where(or_(Shift.assistant_id == assistant_id, Shift.replaces_assistant_id == assistant_id),
-               Shift.status != "cancelled", Shift.start_utc < hi, Shift.end_utc > lo)
-    ).all()
-    out: dict[date, Decimal] = defaultdict(Decimal)
-    for start, end, tz in rows:
-        for day, piece_start, piece_end in split_at_local_midnight(start, end, tz):
-            if first <= day <= last:
-                out[day] += Decimal(int((piece_end - piece_start).total_seconds())) / 3600
     return out
 
 

@@ -3,7 +3,7 @@
 The dashboard screen only displays what `gather_section()` returns for each key of
 `visible_sections()` (`gather()` is all of them at once). One list (decisions ending soon) is a
 query of its own here; the others belong to other areas (hours, reviews, onboarding, courses,
-working time, transfers, Sweden's FK deadlines). Each area's rows are turned into `Item`s by a
+working time, transfers, Sweden's FK deadlines, vacant shifts, undelivered notices). Each area's rows are turned into `Item`s by a
 small adapter below, the only code that knows their shapes. The section catalog itself (keys,
 permissions, row shapes) is `services.sections`, which the screen reads before the database
 stack is loaded.
@@ -11,8 +11,9 @@ stack is loaded.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
@@ -20,17 +21,17 @@ from sqlalchemy.orm import aliased
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable, ServiceError
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
-from db.models import Assistant, Client, Decision, Transfer
+from db.models import Assistant, Client, Decision, Municipality, Transfer
 
 # The section catalog and the shapes of its rows live in a module without the database stack, so
 # the screen can lay the dashboard out before SQLAlchemy is loaded; they are re-exported here.
 from bpa_provider.services.sections import (  # noqa: E402,F401
     COURSES_EXPIRING, COURSES_OVERDUE, CREDENTIALS_MISSING, DECISIONS_ENDING, FK_DEADLINES,
-    HOURS_USAGE, REVIEW_ACTIONS_DUE, REVIEWS_DUE, SECTION_KEYS, SECTION_PERMISSION,
-    TRANSFER_STEPS_DUE, Dashboard, Item, Section, visible_sections,
+    HOURS_USAGE, NOTICES_UNDELIVERED, REVIEW_ACTIONS_DUE, REVIEWS_DUE, SECTION_KEYS, SECTION_PERMISSION,
+    TRANSFER_STEPS_DUE, VACANT_SHIFTS, VACANT_WITHIN_DAYS, Dashboard, Item, Section, visible_sections,
 )
 
 
@@ -143,6 +144,52 @@ def _fk_items(db: Database, rows: Iterable[Any]) -> list[Item]:
                  flag="overdue" if r.days_left < 0 else "due", detail=r.month) for r in rows]
 
 
+def _vacant_items(db: Database, rows: Iterable[Any]) -> list[Item]:
+    # vacancy.VacantRow: a vacant shift, earliest first; the row opens the client's roster week.
+    rows = list(rows)
+    refs = sorted({r.client for r in rows})
+    clients: dict[str, tuple[int, str, str]] = {}
+    if refs:
+        with db.read() as s:
+            clients = {ref: (cid, name, tz) for ref, cid, name, tz in s.execute(
+                select(Client.ref, Client.id, Client.name, Municipality.timezone)
+                .join(Municipality, Municipality.id == Client.municipality_id).where(Client.ref.in_(refs)))}
+    out = []
+    for r in rows:
+        cid, name, tz = clients[r.client]
+        start, end = (_aware(x).astimezone(ZoneInfo(tz)) for x in (r.start, r.end))
+        out.append(Item("client", cid, r.client, name, when=start.date(), flag="vacant",
+                        detail=_("{start}–{end}, was {assistant}'s").format(
+                            start=f"{start:%H:%M}", end=f"{end:%H:%M}", assistant=r.was_assistant),
+                        opens="roster", opens_id=cid))
+    return out
+
+
+#: What each kind of notice is, in a dashboard row (notify.TEXTS has the messages themselves).
+NOTICE_KINDS = {
+    "shift_offered": N_("shift offered"), "shift_confirmed": N_("shift confirmed"),
+    "shift_changed": N_("shift changed"), "shift_cancelled": N_("shift cancelled"),
+    "absence": N_("vacant shifts"), "approval_due": N_("hours to approve"),
+}
+
+
+def _notice_items(db: Database, rows: Iterable[Any]) -> list[Item]:
+    # notify.DeliveryProblem, oldest first: the heading counts them, the first row is the oldest.
+    out = []
+    for r in rows:
+        error = " ".join(r.last_error.split())  # one line per row, whatever the server answered
+        what = _(NOTICE_KINDS[r.kind]) if r.kind in NOTICE_KINDS else r.kind
+        out.append(Item(r.recipient_kind, r.recipient_id, r.recipient, r.name, when=_aware(r.created).date(),
+                        flag=r.state, detail=_("{what}, {n} attempts: {error}").format(
+                            what=what, n=r.attempts, error=error) if error else what))
+    return out
+
+
+def _aware(instant: datetime) -> datetime:
+    # SQLite hands back naive UTC.
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+
+
 # --------------------------------------------------------------------------- gathering
 
 Source = tuple[Callable[..., Any], Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
@@ -151,7 +198,7 @@ Source = tuple[Callable[..., Any], Callable[..., Any], Callable[[Database, Itera
 def _sources(policy: Policy) -> dict[str, Source]:
     """Section -> (service function, how to call it, how to read its rows)."""
     # Imported here, not with this module: each owning area is a large module of its own.
-    from bpa_provider.services import courses, hours, onboarding, reviews, sweden, transfers, worktime
+    from bpa_provider.services import courses, hours, notify, onboarding, reviews, sweden, transfers, vacancy, worktime
 
     return {
         DECISIONS_ENDING: (
@@ -200,6 +247,16 @@ def _sources(policy: Policy) -> dict[str, Source]:
             sweden.fk_deadlines,
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _fk_items,
+        ),
+        VACANT_SHIFTS: (
+            vacancy.list_vacant,
+            lambda fn, db, actor, today: fn(db, actor, today, today + timedelta(days=VACANT_WITHIN_DAYS - 1)),
+            _vacant_items,
+        ),
+        NOTICES_UNDELIVERED: (
+            notify.delivery_problems,
+            lambda fn, db, actor, today: fn(db, actor),
+            _notice_items,
         ),
     }
 

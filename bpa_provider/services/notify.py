@@ -380,5 +380,42 @@ def list_outbox(db: Database, actor: Actor, status: str | None = None) -> list[O
         return out
 
 
-__all__ = ["OutboxRow", "SendReport", "SmtpTarget", "compose", "enqueue", "list_outbox", "parse_smtp_url",
+@dataclass(frozen=True)
+class DeliveryProblem:
+    """A message that could not be delivered: `failed` (given up) or `retrying` (pending after a
+    failed attempt), with whom it was for and the server's last answer."""
+
+    id: int
+    kind: str
+    state: str  # failed, retrying
+    recipient_kind: str  # assistant, supervisor
+    recipient_id: int
+    recipient: str  # their reference
+    name: str
+    attempts: int
+    created: datetime
+    last_error: str
+
+
+@service
+def delivery_problems(db: Database, actor: Actor, limit: int = 200) -> list[DeliveryProblem]:
+    """Messages that failed or are being retried, oldest first (what the dashboard shows)."""
+    require(actor, PERMISSION, what=N_("see notices"))
+    with db.read() as s:
+        rows = s.execute(select(OutboxMessage).where(
+            (OutboxMessage.status == "failed")
+            | ((OutboxMessage.status == "pending") & (OutboxMessage.attempts > 0)))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)).scalars().all()
+        out = []
+        for row in rows:
+            model = Assistant if row.recipient_kind == "assistant" else Supervisor
+            ref, name = s.execute(select(model.ref, model.name).where(model.id == row.recipient_id)).one_or_none() \
+                or ("?", "")
+            out.append(DeliveryProblem(row.id, row.kind, "failed" if row.status == "failed" else "retrying",
+                                       row.recipient_kind, row.recipient_id, ref, name, row.attempts,
+                                       row.created_at, row.last_error))
+        return out
+
+
+__all__ = ["DeliveryProblem", "OutboxRow", "delivery_problems", "SendReport", "SmtpTarget", "compose", "enqueue", "list_outbox", "parse_smtp_url",
            "send_due", "shift_uid", "tell_reassigned", "tell_shift", "tell_supervisors_absence"]

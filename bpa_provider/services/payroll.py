@@ -36,6 +36,7 @@ from bpa_provider.rules.payroll import PAY_KEYS, PayRules, overtime_by_shift, pu
 from bpa_provider.rules.worktime import ShiftFact
 from bpa_provider.services import employee_numbers
 from bpa_provider.services.base import require, service
+from bpa_provider.services.payroll_absence import ABSENCE_KINDS, month_absence
 from bpa_provider.services.periods import client_rows, lock_many, period_words, unapproved_reasons
 from bpa_provider.services.worked import staffed
 from bpa_provider.services.worktime import (
@@ -87,19 +88,27 @@ class PayrollRow:
     passive_paid: float
     overtime: float = 0.0  # active hours beyond the normal day or week (also in the day kinds)
     employee_number: str = ""
+    # Absence (services/payroll_absence.py): hours the assistant was rostered for and did not work.
+    sick_employer_period: float = 0.0
+    holiday_absence: float = 0.0
+    unpaid_leave: float = 0.0
 
 
-#: The summary file's columns: the first ones as before employee numbers and overtime came.
-COLUMNS = ["assistant_ref", "assistant_name", "shifts", "hours", *PAY_KEYS, "overtime", "employee_number"]
-#: Wage kinds of a `PayEntry`: the hour categories, then overtime.
-ENTRY_KINDS = (*PAY_KEYS, "overtime")
+#: The summary file's columns: the first ones as before employee numbers, overtime and absence came.
+COLUMNS = ["assistant_ref", "assistant_name", "shifts", "hours", *PAY_KEYS, "overtime", "employee_number",
+           *ABSENCE_KINDS]
+#: Wage kinds of work in a `PayEntry`: the hour categories, then overtime.
+WORK_KINDS = (*PAY_KEYS, "overtime")
+#: Every wage kind of a `PayEntry`: work, then absence.
+ENTRY_KINDS = (*WORK_KINDS, *ABSENCE_KINDS)
 _KIND_ORDER = {kind: n for n, kind in enumerate(ENTRY_KINDS)}
 MIN_OVERTIME_SUPPLEMENT = 40.0  # arbeidsmiljøloven § 10-6 (11): at least 40 %
 
 
 @dataclass(frozen=True)
 class PayEntry:
-    """Hours of one wage kind (`ENTRY_KINDS`) for one assistant at one client on one local day."""
+    """Hours of one wage kind (`ENTRY_KINDS`: work or absence) for one assistant at one client on
+    one local day."""
 
     assistant_ref: str
     employee_number: str
@@ -172,15 +181,17 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
     people = _refs(s, {sh.assistant_id for sh in shifts})
     out: list[Blocker] = []
     if need_numbers or digits_only:
-        numbers = employee_numbers.in_force(s, people, first, last_exclusive)
-        for aid in sorted(people, key=lambda a: people[a].ref):
+        # An assistant absent all month has absence lines and no shift: the file names them too.
+        paid = {**people, **_refs(s, {a.assistant_id for a in month_absence(s, first, last_exclusive, policy)})}
+        numbers = employee_numbers.in_force(s, paid, first, last_exclusive)
+        for aid in sorted(paid, key=lambda a: paid[a].ref):
             number = numbers[aid].employee_number if aid in numbers else ""
             if not number:
-                out.append(_blocker("no_employee_number", "", people[aid].ref, N_(
+                out.append(_blocker("no_employee_number", "", paid[aid].ref, N_(
                     "no employee number on the employment in force; add it on the assistant's "
                     "employment (the app, or 'import employments')")))
             elif digits_only and not (number.isascii() and number.isdigit()):
-                out.append(_blocker("no_employee_number", "", people[aid].ref, N_(
+                out.append(_blocker("no_employee_number", "", paid[aid].ref, N_(
                     "employee number {number} is not digits only, and Visma Lønn reads it as a "
                     "number"), number=number))
     for cid in sorted({sh.client_id for sh in shifts}, key=lambda c: infos[c].ref):
@@ -261,24 +272,36 @@ def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
         # The rule set of the assistant's first shift's client, as NO-OVERTIME reads weeks in it.
         overtime.update(overtime_by_shift(pieces, rule_set(infos[pieces[0].client_id].profile, policy)))
 
-    people = _refs(s, {r.assistant_id for r, _day in in_month})
+    absent = month_absence(s, first, last_exclusive, policy)
+    people = _refs(s, {r.assistant_id for r, _day in in_month} | {a.assistant_id for a in absent})
     employment = employee_numbers.in_force(s, people, first, last_exclusive)
     number = {aid: e.employee_number for aid, e in employment.items()}
     totals: dict[int, dict[str, float]] = {}
     counts: dict[int, int] = {}
     per_day: dict[tuple[int, int, date, str], float] = {}
+
+    def account(aid: int) -> dict[str, float]:
+        return totals.setdefault(aid, dict.fromkeys(("hours", *ENTRY_KINDS), 0.0))
+
     for r, day in in_month:
         hours = {**split[r.id], "overtime": overtime[r.id]}
-        acc = totals.setdefault(r.assistant_id, dict.fromkeys(("hours", *ENTRY_KINDS), 0.0))
+        acc = account(r.assistant_id)
         acc["hours"] += shift_hours(r.start_utc, r.end_utc)
         counts[r.assistant_id] = counts.get(r.assistant_id, 0) + 1
-        for kind in ENTRY_KINDS:
+        for kind in WORK_KINDS:
             acc[kind] += hours[kind]
             if hours[kind]:
                 key = (r.assistant_id, r.client_id, day, kind)
                 per_day[key] = per_day.get(key, 0.0) + hours[kind]
+    # Absence is the absent assistant's, never the substitute's: their hours on a shift they
+    # took over are ordinary work above.
+    infos.update(client_infos(s, {a.client_id for a in absent} - infos.keys(), policy))
+    for a in absent:
+        account(a.assistant_id)[a.kind] += a.hours
+        key = (a.assistant_id, a.client_id, a.day, a.kind)
+        per_day[key] = per_day.get(key, 0.0) + a.hours
     out = sorted((
-        PayrollRow(people[aid].ref, people[aid].name, counts[aid],
+        PayrollRow(people[aid].ref, people[aid].name, counts.get(aid, 0),
                    **{k: round(v, 2) for k, v in acc.items()}, employee_number=number.get(aid, ""))
         for aid, acc in totals.items()
     ), key=lambda row: row.assistant_ref)
@@ -346,5 +369,5 @@ def export_payroll(db: Database, actor: Actor, year: int, month: int,
         return result
 
 
-__all__ = ["Blocker", "COLUMNS", "ENTRY_KINDS", "PayEntry", "PayrollBlocked", "PayrollMonth", "PayrollRow",
+__all__ = ["ABSENCE_KINDS", "Blocker", "COLUMNS", "ENTRY_KINDS", "WORK_KINDS", "PayEntry", "PayrollBlocked", "PayrollMonth", "PayrollRow",
            "export_payroll", "pay_month", "payroll_check", "payroll_preview"]

@@ -7,7 +7,12 @@
   (Visma's format; a decimal comma would be read as a field break in some versions). `excel` only
   adds the BOM.
 - `paxml`: PAXml 2.2 (`LÖNIN`) for Swedish payroll systems: one `tidtrans` per employee, day,
-  time code and client (the client as result unit, `resenhet` dimension 1).
+  time code and client (the client as result unit, `resenhet` dimension 1), and absence as one
+  `franvarotrans` per employee, day, absence type and client.
+
+Absence (services/payroll_absence.py) has wage types of its own in every layout: sick pay in the
+employer period at the hourly wage; holiday and unpaid leave as zero-paid lines (their hours
+registered, rate and amount 0.00: holiday is paid from holiday pay, unpaid leave is not paid).
 
 Every text cell of the CSV files passes the formula guard of `render` (a cell starting with
 = + - @ tab or CR is neutralised), as every CSV the app writes. Amounts follow `rules.money`.
@@ -29,6 +34,7 @@ from bpa_provider.i18n import N_
 from bpa_provider.render import _csv_cell, _visible
 from bpa_provider.rules import money
 from bpa_provider.services.payroll import COLUMNS, PayrollMonth
+from bpa_provider.services.payroll_absence import ABSENCE_KINDS
 
 LAYOUTS = ("summary", "lines", "paxml")
 LINES_COLUMNS = ("wage_year", "run_number", "employee_number", "wage_type", "base", "quantity", "rate",
@@ -37,8 +43,11 @@ LINES_COLUMNS = ("wage_year", "run_number", "employee_number", "wage_type", "bas
 #: the paid hours (20 min per hour); PAXml reports the passive hours (jour) and the Swedish
 #: payroll system applies its own rate.
 LINES_KINDS = {"ordinary": "ordinary", "evening": "evening", "night": "night", "weekend": "weekend",
-               "holiday": "holiday", "passive": "passive_paid", "overtime": "overtime"}
-PAXML_KINDS = {**LINES_KINDS, "passive": "passive"}
+               "holiday": "holiday", "passive": "passive_paid", "overtime": "overtime",
+               **{kind: kind for kind in ABSENCE_KINDS}}
+#: PAXml's time transactions (`tidtrans`): work. Absence goes in `franvarotrans` (PAXML_ABSENCE).
+PAXML_KINDS = {k: v for k, v in {**LINES_KINDS, "passive": "passive"}.items() if k not in ABSENCE_KINDS}
+PAXML_ABSENCE = ABSENCE_KINDS
 PAXML_SCHEMA = "http://www.paxml.se/2.2/paxml.xsd"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
@@ -70,13 +79,16 @@ def summary(month: PayrollMonth, *, excel: bool = False) -> bytes:
 def _rates(month: PayrollMonth, ref: str) -> dict[str, Decimal]:
     """The rates payroll knows: the hourly wage for hours and paid passive time, and for overtime
     the supplement (a share of the hourly wage). The supplements of the day kinds are the tariff's,
-    kept in the payroll system: left 0 there, so it uses its own."""
+    kept in the payroll system: left 0 there, so it uses its own. Sick pay in the employer period
+    is the wage the assistant would have earned (the hourly wage); holiday and unpaid leave pay
+    nothing here (holiday pay is the payroll system's, unpaid leave is unpaid)."""
+    unpaid = {"holiday_absence": money.ZERO, "unpaid_leave": money.ZERO}
     wage = month.hourly_wages.get(ref)
     if wage is None:
-        return {}
+        return unpaid
     hourly = money.money(wage)
     supplement = money.money(hourly * money.to_decimal(month.overtime_supplement_percent) / 100)
-    return {"ordinary": hourly, "passive": hourly, "overtime": supplement}
+    return {"ordinary": hourly, "passive": hourly, "overtime": supplement, "sick_employer_period": hourly, **unpaid}
 
 
 def lines(month: PayrollMonth, wage_types: WageTypes, *, run: int = 1, excel: bool = False) -> bytes:
@@ -103,8 +115,9 @@ def lines(month: PayrollMonth, wage_types: WageTypes, *, run: int = 1, excel: bo
 
 
 def paxml(month: PayrollMonth, codes: WageTypes, *, company: str, created: datetime) -> bytes:
-    """PAXml 2.2: a header (format LÖNIN, version, date, company) and one `tidtrans` per employee,
-    day, time code and client, in `tidtransaktioner`."""
+    """PAXml 2.2: a header (format LÖNIN, version, date, company), one `tidtrans` per employee,
+    day, time code and client in `tidtransaktioner`, and one `franvarotrans` per employee, day,
+    absence type and client in `franvarotransaktioner` (only when there is absence)."""
     root = ET.Element("paxml", {"xmlns:xsi": _XSI, "xsi:noNamespaceSchemaLocation": PAXML_SCHEMA})
     header = ET.SubElement(root, "header")
     for tag, text in (("format", "LÖNIN"), ("version", "2.2"),
@@ -122,6 +135,16 @@ def paxml(month: PayrollMonth, codes: WageTypes, *, company: str, created: datet
         ET.SubElement(trans, "timmar").text = f"{money.quantity(e.hours):.2f}"
         units = ET.SubElement(trans, "resenheter")
         ET.SubElement(units, "resenhet", {"dim": "1", "id": e.client_ref})
+    absent = [e for e in month.entries if e.kind in PAXML_ABSENCE and money.quantity(e.hours)]
+    if absent:
+        absences = ET.SubElement(root, "franvarotransaktioner")
+        for e in sorted(absent, key=lambda e: (e.employee_number, e.assistant_ref, e.day, e.client_ref)):
+            trans = ET.SubElement(absences, "franvarotrans", {"anstid": e.employee_number})
+            ET.SubElement(trans, "franvarotyp").text = codes.code(e.kind)
+            ET.SubElement(trans, "datum").text = e.day.isoformat()
+            ET.SubElement(trans, "timmar").text = f"{money.quantity(e.hours):.2f}"
+            units = ET.SubElement(trans, "resenheter")
+            ET.SubElement(units, "resenhet", {"dim": "1", "id": e.client_ref})
     ET.indent(root)
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
 

@@ -290,18 +290,25 @@ def _withdraw(s: Session, actor: Actor, sh: Shift, info: ClientInfo, why: str,
 
 
 @service
-def create_shift(db: Database, actor: Actor, client_id: int, assistant_id: int, start: str | datetime,
+def create_shift(db: Database, actor: Actor, client_id: int, assistant_id: int | None, start: str | datetime,
                  end: str | datetime, *, kind: str = "active", legal_basis: str = "", note: str = "",
-                 replaces_assistant_id: int | None = None, active_minutes: int = 0,
+                 replaces_assistant_id: int | None = None, active_minutes: int = 0, vacant: bool = False,
                  policy: Policy | None = None) -> SaveResult:
-    """Plan one shift; `start`/`end` on the client's local clock (`end` may be just `HH:MM`)."""
+    """Plan one shift; `start`/`end` on the client's local clock (`end` may be just `HH:MM`).
+    `vacant`: a shift nobody has yet (no assistant; `services.vacancy` finds and fills it), with
+    every check of a shift but the assistant's."""
     actor = scoped_actor(db, actor)
     require(actor, "roster.write", client_id=client_id, what="plan this client's shifts")
     pol = policy_or_default(policy)
     with db.write() as s:
         info = client_info(s, client_id, pol)
         errors: list[FieldError] = []
-        person = _assistant(s, assistant_id, errors)
+        if vacant:
+            person = None
+            if assistant_id is not None:
+                errors.append(FieldError("assistant_id", N_("A vacant shift has no assistant yet")))
+        else:
+            person = _assistant(s, assistant_id, errors)
         if replaces_assistant_id is not None:
             _assistant(s, replaces_assistant_id, errors, "replaces_assistant_id")
             if replaces_assistant_id == assistant_id:
@@ -314,15 +321,16 @@ def create_shift(db: Database, actor: Actor, client_id: int, assistant_id: int, 
             errors.append(FieldError("active_minutes", N_("cannot be negative")))
         if errors:
             raise ValidationError(errors)
-        assert a is not None and b is not None and person is not None
+        assert a is not None and b is not None and (person is not None or vacant)
         ensure_unlocked(s, client_id, local_date(a, info.tz), local_date(b - timedelta(microseconds=1), info.tz))
         sh, = insert_shifts(s, [dict(client_id=client_id, assistant_id=assistant_id, start_utc=a, end_utc=b,
                                      kind=k, legal_basis=basis, note=text, active_minutes=active_minutes,
-                                     replaces_assistant_id=replaces_assistant_id)])
+                                     replaces_assistant_id=replaces_assistant_id,
+                                     status="vacant" if vacant else "planned")])
         _withdraw(s, actor, sh, info, f"shift #{sh.id} added")
-        warnings = run_checks(s, [sh], pol, actor)
+        warnings = run_checks(s, [sh], pol, actor)  # a vacant shift: no assistant to check yet
         audit.record(s, actor, "create", "shift", sh.id, subject=info.ref,
-                     summary=_summary(sh, info, person.ref), after=sh)
+                     summary=_summary(sh, info, person.ref if person is not None else "vacant"), after=sh)
         return SaveResult([sh], warnings)
 
 
@@ -431,7 +439,7 @@ def cancel_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         sh.updated_at = utcnow()
         s.flush()
         _withdraw(s, actor, sh, info, f"shift #{sh.id} cancelled")
-        if sh.start_utc > utcnow():
+        if sh.start_utc > utcnow() and sh.assistant_id is not None:
             from bpa_provider.services import notify  # the calendar entry goes too
 
             notify.tell_shift(s, "shift_cancelled", sh, sh.assistant_id, method="CANCEL")

@@ -26,8 +26,13 @@ TRANSFER_STEPS_DUE = "transfer_steps_due"
 REVIEW_ACTIONS_DUE = "review_actions_due"
 COURSES_EXPIRING = "courses_expiring"
 FK_DEADLINES = "fk_deadlines"
+VACANT_SHIFTS = "vacant_shifts"
+NOTICES_UNDELIVERED = "notices_undelivered"
 SECTION_KEYS = (DECISIONS_ENDING, HOURS_USAGE, REVIEWS_DUE, REVIEW_ACTIONS_DUE, COURSES_OVERDUE,
-                COURSES_EXPIRING, CREDENTIALS_MISSING, TRANSFER_STEPS_DUE, FK_DEADLINES)
+                COURSES_EXPIRING, CREDENTIALS_MISSING, TRANSFER_STEPS_DUE, FK_DEADLINES, VACANT_SHIFTS,
+                NOTICES_UNDELIVERED)
+#: How far ahead the dashboard lists vacant shifts: today and the 13 days after (the next 14 days).
+VACANT_WITHIN_DAYS = 14
 
 # The permission each section needs: a role without it does not see the section at all (and the
 # dashboard does not ask, so a refresh does not fill the access log with refusals).
@@ -41,6 +46,8 @@ SECTION_PERMISSION = {
     REVIEW_ACTIONS_DUE: "review.read",
     COURSES_EXPIRING: "course.read",
     FK_DEADLINES: "report.read",
+    VACANT_SHIFTS: "roster.read",
+    NOTICES_UNDELIVERED: "notify.send",
 }
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class Item:
     # use, the year's decided hours and the percentage).
     kind_detail: str = ""
     numbers: tuple[float | None, ...] = ()
-    opens: str = ""  # what Enter opens when it is not the record itself: "hours", "onboarding", "transfer"
+    opens: str = ""  # what Enter opens when it is not the record itself: "hours", "roster", "onboarding", "transfer"
     opens_id: int | None = None  # the id of what `opens` names (a transfer, a supervisor), if any
 
 

@@ -28,6 +28,7 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import sick_pay_claim_days
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.hours import hours_in_range
+from bpa_provider.services import vacancy
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.sweden import SWEDEN, SWEDISH_ZONE, counted_shifts
@@ -96,6 +97,8 @@ def add_sick_period(db: Database, actor: Actor, assistant_ref: str, from_date: d
         s.flush()
         audit.record(s, actor, "create", "sick_period", period.id, subject=person.ref,
                      summary="sick period recorded", after=_logged(period))
+        # One rule with Norway's absences: the sick assistant's coming shifts become vacant.
+        vacancy.vacate(s, actor, period, period.from_date, period.to_date)
         return period
 
 
@@ -115,6 +118,7 @@ def update_sick_period(db: Database, actor: Actor, sick_period_id: int, version:
         if (new_to, new_note) == (period.to_date, period.doctor_note_on):
             return period
         before = _logged(period)
+        old_to = period.to_date
         period.to_date, period.doctor_note_on = new_to, new_note
         if new_note is not None and period.kind == "self-cert":
             period.kind = "sick-note"
@@ -122,6 +126,9 @@ def update_sick_period(db: Database, actor: Actor, sick_period_id: int, version:
         ref = s.get(Assistant, period.assistant_id).ref  # type: ignore[union-attr]
         audit.record(s, actor, "update", "sick_period", period.id, subject=ref,
                      summary="sick period changed", before=before, after=_logged(period))
+        # As `absence edit`: days no longer sick get their shifts back, days newly sick lose theirs.
+        vacancy.restore(s, actor, period, period.from_date, old_to)
+        vacancy.vacate(s, actor, period, period.from_date, period.to_date)
         return period
 
 

@@ -15,6 +15,7 @@ rules run, everything rolled back), so "eligible" means exactly what `roster fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
@@ -36,6 +37,9 @@ from bpa_provider.services.worktime import (
 from db.engine import Database
 from db.models import Absence, Assignment, Assistant, Client, Employment, Shift
 from db.types import utcnow
+
+if TYPE_CHECKING:
+    from bpa_provider.services import roster
 
 def absent_on(s: Session, assistant_id: int, first: date, last: date) -> Absence | None:
     """The assistant's absence (not cancelled, not a graded sick note) on a day in [first, last]."""
@@ -137,6 +141,17 @@ def offer(db: Database, actor: Actor, shift_id: int, assistant_ref: str) -> bool
         return told is not None
 
 
+def create_vacant_shift(db: Database, actor: Actor, client_id: int, start: str | datetime, end: str | datetime,
+                        *, kind: str = "active", legal_basis: str = "", note: str = "",
+                        policy: Policy | None = None) -> "roster.SaveResult":
+    """A shift of the client that nobody has yet (`roster add --vacant`): the checks of `roster add`
+    but the assistant's, listed by `list_vacant`, filled by `roster fill` (a reassignment)."""
+    from bpa_provider.services import roster
+
+    return roster.create_shift(db, actor, client_id, None, start, end, kind=kind, legal_basis=legal_basis,
+                               note=note, vacant=True, policy=policy)
+
+
 @dataclass(frozen=True)
 class VacantRow:
     """A vacant shift as `roster vacant` lists it (JSON field names as docs/absence.md gives them)."""
@@ -155,8 +170,9 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", what=N_("see rosters"))
     with db.read() as s:
+        # Outer: a shift created vacant names nobody (was_assistant "").
         q = (select(Shift, Client.ref, Assistant.ref).join(Client, Client.id == Shift.client_id)
-             .join(Assistant, Assistant.id == Shift.assistant_id).where(Shift.status == "vacant"))
+             .outerjoin(Assistant, Assistant.id == Shift.assistant_id).where(Shift.status == "vacant"))
         if client_ref:
             client = lookup(s, Client, client_ref, "client")
             require(actor, "roster.read", client_id=client.id, what=N_("see this client's roster"))
@@ -171,7 +187,8 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
         for sh, cref, aref in s.execute(q.order_by(Shift.start_utc, Shift.id)).all():
             a, _b, _tz = _shift_days(s, sh, policy_or_default(None))
             if first <= a <= last:
-                out.append(VacantRow(sh.id, cref, sh.start_utc, sh.end_utc, aref, round(shift_hours(sh.start_utc, sh.end_utc), 2)))
+                out.append(VacantRow(sh.id, cref, sh.start_utc, sh.end_utc, aref or "",
+                                     round(shift_hours(sh.start_utc, sh.end_utc), 2)))
         return out
 
 

@@ -104,13 +104,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     a = rs.add_parser("add", help="plan one shift")
     a.add_argument("client")
-    a.add_argument("assistant")
+    a.add_argument("assistant", nargs="?", help="who works it (none with --vacant)")
     a.add_argument("--start", required=True, help="local time, e.g. 2026-03-02T08:00")
     a.add_argument("--end", required=True, help="local time, or HH:MM")
     a.add_argument("--kind", default="active", choices=("active", "passive", "night"))
     a.add_argument("--legal-basis", default="", help="needed for a shift over 12.5 h")
     a.add_argument("--note", default="")
     a.add_argument("--replaces", metavar="ASSISTANT", help="the assistant this one stands in for")
+    a.add_argument("--vacant", action="store_true", help="nobody has it yet: a vacant shift to fill")
     a.set_defaults(func=_add)
 
     e = rs.add_parser("edit", help="change a shift (a worked shift records a deviation)")
@@ -205,11 +206,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _add(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import roster
 
-    cid, aid = client_id(ctx, args.client), assistant_id(ctx, args.assistant)
+    if args.vacant == bool(args.assistant):
+        raise CliError(N_("name the assistant, or --vacant for a shift nobody has yet"))
+    if args.vacant and args.replaces:
+        raise CliError(N_("a vacant shift stands in for nobody yet: --replaces goes with 'roster fill'"))
+    cid = client_id(ctx, args.client)
+    aid = assistant_id(ctx, args.assistant) if args.assistant else None
     replaces = assistant_id(ctx, args.replaces) if args.replaces else None
     res = roster.create_shift(ctx.database(), ctx.actor(), cid, aid, args.start, args.end, kind=args.kind,
                               legal_basis=args.legal_basis, note=args.note, replaces_assistant_id=replaces,
-                              policy=ctx.settings.policy)
+                              vacant=args.vacant, policy=ctx.settings.policy)
     _print_saved(ctx, res)
     return 0
 
