@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError
-from bpa_provider.i18n import N_, _
+from bpa_provider.i18n import N_, Msg, _
+from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records, transfers
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
@@ -129,18 +131,39 @@ def _audit_create(session: Session, actor: Actor, entity: str, row: Any, subject
     audit.record(session, actor, "create", entity, row.id, subject=subject, summary=summary, after=row)
 
 
+def _validity_of(c: dict[str, Any], done: date) -> int | None:
+    """The course's validity in months: as sent, else read from the expiry date (schema 3 from a
+    counterpart that sends only the date; rounded up to whole months)."""
+    if c.get("validity_months") is not None:
+        return int(c["validity_months"])
+    until = _as_date(c.get("expires_on"))
+    if until is None:
+        return None
+    gap = relativedelta(until, done)
+    return max(1, gap.years * 12 + gap.months + (1 if gap.days else 0))
+
+
 def _ensure_courses(session: Session, actor: Actor, courses: list[dict[str, Any]], provider: str,
-                    subject: str, **who: int) -> None:
+                    subject: str, **who: int) -> list[Msg]:
     """Record courses completed at the old provider (marked as such, so they are not reported as
-    our training for the state grant)."""
+    our training for the state grant). A completion whose expiry date here would differ from the
+    sender's (our catalog has the course with another validity) is returned as a warning."""
     (column, person_id), = who.items()
+    warnings: list[Msg] = []
     for c in courses:
+        done = date.fromisoformat(c["completed_on"])
         course = session.execute(select(Course).where(Course.name == c["name"])).scalar()
         if course is None:
             course = Course(name=c["name"], organiser=c["organiser"], kind=c["kind"], hours=c["hours"],
-                            validity_months=c.get("validity_months"))
+                            validity_months=_validity_of(c, done))
             _audit_create(session, actor, "course", course, "", f"course from handover by {provider}")
-        done = date.fromisoformat(c["completed_on"])
+        if "expires_on" in c:
+            theirs, ours = _as_date(c["expires_on"]), expiry_date(done, course.validity_months)
+            if theirs != ours:
+                never = Msg(N_("never"))
+                warnings.append(Msg(N_("{course} of {who}: expires {theirs} at {provider}, {ours} here "
+                                       "(our catalog's validity)"), course=c["name"], who=subject,
+                                    provider=provider, theirs=theirs or never, ours=ours or never))
         exists = session.execute(select(CourseEnrollment.id).where(
             getattr(CourseEnrollment, column) == person_id, CourseEnrollment.course_id == course.id,
             CourseEnrollment.completed_on == done)).scalar()
@@ -149,12 +172,15 @@ def _ensure_courses(session: Session, actor: Actor, courses: list[dict[str, Any]
                 course_id=course.id, status="completed", completed_on=done,
                 certificate_ref=f"{HANDOVER_CERTIFICATE_PREFIX} {provider}"[:100], **{column: person_id}),
                 subject, f"completed {format_date(done)} (handover from {provider})")
+    return warnings
 
 
 def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, Any], provider: str,
-                        as_received: str, *, balance_only: bool = False) -> float | None:
+                        as_received: str, *, balance_only: bool = False,
+                        warnings: list[Msg] | None = None) -> float | None:
     """The decision and supervisors we do not have yet, and the hour balance entry; with
-    `balance_only` (a package after our cut-over) only the balance."""
+    `balance_only` (a package after our cut-over) only the balance. What a person must look at
+    (a course expiring on another day here) is added to `warnings`."""
     client, t = ctx.client, ctx.transfer
     d = cp["decision"]
     decision = None
@@ -182,7 +208,9 @@ def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, A
             continue
         sup = records.create_in(session, actor, "supervisor", {
             "name": s["name"], "client_id": client.id, "relation": s["relation"], "since": s["since"]})
-        _ensure_courses(session, actor, s["courses"], provider, sup.ref, supervisor_id=sup.id)
+        found = _ensure_courses(session, actor, s["courses"], provider, sup.ref, supervisor_id=sup.id)
+        if warnings is not None:
+            warnings.extend(found)
         _continue_onboarding(session, actor, sup, client.id, t.effective_date)
     hb = cp["hour_balance"]
     if hb is None:

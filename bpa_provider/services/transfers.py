@@ -504,8 +504,16 @@ def _view(session: Session, ctx: _Ctx, today: date, changes: list[str] | None = 
         next_step=nxt.code if nxt else None, next_title=nxt.title if nxt else None,
         next_due=nxt_row.due_date if nxt_row else None, client_consent_on=t.client_consent_on,
         cancelled_reason=t.cancelled_reason, steps=steps, assistants=tuple(assistants),
-        changes=tuple(changes or ()), warnings=fk_deadline_warnings(ctx),
+        changes=tuple(changes or ()), warnings=fk_deadline_warnings(ctx) + _package_differences(session, ctx),
     )
+
+
+def _package_differences(session: Session, ctx: _Ctx) -> tuple[str, ...]:
+    """Where our incoming transfer's dates differ from the newest handover package: kept in view
+    until the two sides agree (computed from the stored package, in the reader's language)."""
+    from bpa_provider.services.handover_checklist import date_differences  # the package format lives there
+
+    return tuple(str(m) for m in date_differences(session, ctx))
 
 
 def fk_deadline_warnings(ctx: _Ctx) -> tuple[str, ...]:
