@@ -98,7 +98,8 @@ class ImportResult:
     updated: bool  # True when the package updated an incoming transfer that was already open
     opening_balance: float | None
     signed_by: str | None = None  # the trusted counterpart whose key signed it; None: accepted unsigned
-    warnings: tuple[str, ...] = ()  # what a person must look at (e.g. our own date kept)
+    # What a person must look at (e.g. our own date kept): i18n.Msg values, translated where shown.
+    warnings: tuple[Msg, ...] = ()
 
 
 # =========================================================================== export
@@ -375,7 +376,7 @@ def import_package(
             found: list[Msg] = []
             balance = ensure_client_part(s, actor, ctx, doc["client_part"], provider, doc["generated_at"],
                                          balance_only=target.cut_over, warnings=found)
-            warnings += [str(m) for m in found]
+            warnings += found
         transfers.refresh_due_dates(ctx, policy)
         transfers.touch(ctx.transfer)
         row = HandoverExport(transfer_id=ctx.transfer.id, direction="import", sha256=digest, stage=doc["stage"],
@@ -384,7 +385,7 @@ def import_package(
         s.add(row)
         s.flush()
         # Where our own dates differ from the sender's, say so (the effective date was said above).
-        warnings += [str(m) for m in date_differences(s, ctx, include_effective=False)]
+        warnings += date_differences(s, ctx, include_effective=False)
         how = f"signed by {signed_by}" if signed_by else "UNSIGNED, accepted by admin"
         audit.record(s, actor, "import", "handover", row.id, subject=ctx.client.ref,
                      summary=f"handover package from {provider} ({how}), stage {doc['stage']}: {len(refs)} "

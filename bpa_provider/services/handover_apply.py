@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError
-from bpa_provider.i18n import N_, Msg, _
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records, transfers
@@ -49,7 +49,7 @@ class _Target:
     client: Client | None = None
     transfer: Transfer | None = None
     cut_over: bool = False  # the transfer's cut-over is done: the package may only bring the final balance
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)
 
 
 def _generated(payload: str) -> str:
@@ -331,7 +331,7 @@ def create_client(session: Session, actor: Actor, c: dict[str, Any], eff: date) 
 
 
 def follow_dates(session: Session, actor: Actor, ctx: Any, agreed: date | None, eff: date,
-                 provider: str) -> list[str]:
+                 provider: str) -> list[Msg]:
     """The two providers may agree a new date between packages: the newest package says it —
     unless we set our own date (an agreed date typed here, not taken from an earlier package),
     which is never overwritten silently: the difference is returned as a warning."""
@@ -344,9 +344,8 @@ def follow_dates(session: Session, actor: Actor, ctx: Any, agreed: date | None, 
     if ours:
         if t.effective_date == eff:
             return []
-        return [_("{provider} gives the effective date {theirs}; ours is {ours} and was kept: agree one date "
-                  "and correct it on either side").format(provider=provider, theirs=format_date(eff),
-                                                          ours=format_date(t.effective_date))]
+        return [Msg(N_("{provider} gives the effective date {theirs}; ours is {ours} and was kept: agree one date "
+                       "and correct it on either side"), provider=provider, theirs=eff, ours=t.effective_date)]
     before = t.model_dump()
     t.agreed_date, t.effective_date = agreed or eff, eff
     session.flush()
@@ -420,13 +419,13 @@ def forget_assistant(session: Session, actor: Actor, person: Assistant, why: str
     return True
 
 
-def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> list[str]:
+def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> list[Msg]:
     """An incoming transfer cancelled before cut-over: what its packages created is undone where it
     can be — the client who never started with us ends (so retention reaches them), the hour
     balance entries are reversed, assistants known only from the packages are forgotten, and the
     stored packages' contents (national IDs, pay) are erased; the checksums stay as history."""
     t, client = ctx.transfer, ctx.client
-    changes: list[str] = []
+    changes: list[Msg] = []
     marker = f"transfer {t.id}:"
     booked = session.execute(select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
         HourBalanceEntry.client_id == client.id, HourBalanceEntry.source == "handover",
@@ -436,14 +435,14 @@ def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> l
             client_id=client.id, entry_date=t.effective_date, hours=-round(float(booked), 2), source="handover",
             note=f"{marker} reversed: transfer cancelled {format_date(day)}"), client.ref,
             "handover balance reversed: transfer cancelled")
-        changes.append(_("hour balance from the package reversed"))
+        changes.append(Msg(N_("hour balance from the package reversed")))
     forgotten = []
     for ta in ctx.assistants:
         person = session.get(Assistant, ta.assistant_id)
         if person is not None and forget_assistant(session, actor, person, f"transfer {t.id} cancelled"):
             forgotten.append(person.ref)
     if forgotten:
-        changes.append(_("national IDs erased for {refs}").format(refs=", ".join(forgotten)))
+        changes.append(Msg(N_("national IDs erased for {refs}"), refs=", ".join(forgotten)))
     erased = 0
     for row in session.execute(select(HandoverExport).where(
             HandoverExport.transfer_id == t.id, HandoverExport.payload.is_not(None))).scalars():
@@ -457,7 +456,7 @@ def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> l
         session.flush()
         audit.record(session, actor, "update", "handover", None, subject=client.ref,
                      summary=f"contents of {erased} stored package(s) of transfer {t.id} erased: cancelled")
-        changes.append(_("stored packages erased"))
+        changes.append(Msg(N_("stored packages erased")))
     if client.status == "prospect":
         before = client.model_dump()
         client.status, client.end_date = "ended", day
@@ -466,5 +465,5 @@ def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> l
         session.flush()
         audit.record(session, actor, "end", "client", client.id, subject=client.ref,
                      summary=f"never started: transfer {t.id} cancelled", before=before, after=client)
-        changes.append(_("client {ref} ended: never started with us").format(ref=client.ref))
+        changes.append(Msg(N_("client {ref} ended: never started with us"), ref=client.ref))
     return changes

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.i18n import N_, Msg, _
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records
 from bpa_provider.services.handover_apply import _audit_create, _by_national_id, _ensure_courses, latest_import
@@ -23,17 +23,17 @@ from db.models import Absence, Assistant, Client, Employment, Review, RotaPatter
 from db.types import utcnow
 
 
-def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
+def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:
     """The client joins us: employments and assignments from the effective date for every assistant
     in the newest package who did not refuse (keeping pay, position percent and seniority), their
     courses, the rota, and the client becomes active. Runs inside the cut-over step's transaction."""
     t, client = ctx.transfer, ctx.client
     eff = t.effective_date
     doc = latest_import(session, t.id)
-    changes: list[str] = []
+    changes: list[Msg] = []
     refs: dict[str, int] = {}
     if doc is None:
-        changes.append(_("no handover package imported: no employments created"))
+        changes.append(Msg(N_("no handover package imported: no employments created")))
     else:
         provider = doc["from_provider"]["name"]
         joined, stays, fk = [], [], []
@@ -52,8 +52,8 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
                 "assistant_id": person.id, "client_id": client.id, "role": a["role"], "start_date": eff,
                 "family_relation": bool(a.get("family_relation")),
                 "family_permission_on": a.get("family_permission_on")})
-            changes += [str(m) for m in _ensure_courses(session, actor, a["courses"], provider, person.ref,
-                                                        assistant_id=person.id)]
+            changes += list(_ensure_courses(session, actor, a["courses"], provider, person.ref,
+                                                       assistant_id=person.id))
             _continue_reviews(session, actor, person, client, a.get("last_review_on"), provider)
             refs[a["sender_ref"]] = person.id
             absences.append((person, a.get("absences") or []))
@@ -61,31 +61,31 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
             if sweden:
                 fk.append(person.ref)
         if stays:
-            changes.append(_("no employment for {refs}: they stay employed with {provider}").format(
-                refs=", ".join(stays), provider=provider))
+            changes.append(Msg(N_("no employment for {refs}: they stay employed with {provider}"),
+                               refs=", ".join(stays), provider=provider))
         if fk:
-            changes.append(_("register {refs} with Försäkringskassan (form 3066) before their first hour: "
-                             "bpa-provider fk register").format(refs=", ".join(fk)))
+            changes.append(Msg(N_("register {refs} with Försäkringskassan (form 3066) before their first hour: "
+                                  "bpa-provider fk register"), refs=", ".join(fk)))
         if joined:
-            changes.append(_("employment and assignment from {date} for {refs}").format(
-                date=format_date(eff), refs=", ".join(joined)))
+            changes.append(Msg(N_("employment and assignment from {date} for {refs}"),
+                               date=eff, refs=", ".join(joined)))
         made, unplanned = _create_planned(session, actor, client, (doc["client_part"] or {}).get("planned_shifts", []),
                                           refs, eff)
         if made:
-            changes.append(_("{n} planned shift(s) from the package").format(n=made))
+            changes.append(Msg(N_("{n} planned shift(s) from the package"), n=made))
         if unplanned:
-            changes.append(_("{n} planned shift(s) without an assistant who moves, not created").format(n=unplanned))
+            changes.append(Msg(N_("{n} planned shift(s) without an assistant who moves, not created"), n=unplanned))
         taken, refused = _create_absences(session, actor, absences, eff, provider)
         if taken:
-            changes.append(_("{n} absence(s) from the package").format(n=taken))
-        changes += [str(m) for m in refused]
+            changes.append(Msg(N_("{n} absence(s) from the package"), n=taken))
+        changes += refused
         n, unstaffed = _create_rota(session, actor, client, (doc["client_part"] or {}).get("rota_patterns", []),
                                     refs, eff)
         if n:
-            changes.append(_("{n} rota pattern(s) from {date}").format(n=n, date=format_date(eff)))
+            changes.append(Msg(N_("{n} rota pattern(s) from {date}"), n=n, date=eff))
         if unstaffed:
-            changes.append(_("rota pattern(s) without an assistant who moves, not created: {names}; "
-                             "plan those hours with one of our assistants").format(names=", ".join(unstaffed)))
+            changes.append(Msg(N_("rota pattern(s) without an assistant who moves, not created: {names}; "
+                                  "plan those hours with one of our assistants"), names=", ".join(unstaffed)))
     before = client.model_dump()
     client.status, client.start_date, client.end_date, client.end_reason = "active", eff, None, ""
     client.updated_at = utcnow()
@@ -93,7 +93,7 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
     audit.record(session, actor, "update", "client", client.id, subject=client.ref,
                  summary=f"active from {format_date(eff)}: transfer {t.id} from {t.counterpart}",
                  before=before, after=client)
-    changes.append(_("client {ref} active from {date}").format(ref=client.ref, date=format_date(eff)))
+    changes.append(Msg(N_("client {ref} active from {date}"), ref=client.ref, date=eff))
     return changes
 
 
