@@ -56,6 +56,30 @@ def test_version_3_needs_text_wages_and_expiry_dates_and_versions_1_and_2_are_st
                       "backwards": ["employment_part.assistants[0].courses[0].expires_on"]}
 
 
+def test_the_published_schema_is_valid_json_schema_and_names_version_3():
+    from jsonschema import Draft202012Validator
+
+    schema = ho.load_schema()
+    Draft202012Validator.check_schema(schema)
+    assert schema["properties"]["schema_version"]["enum"] == ["1", "2", "3"]
+    assert "expires_on" in schema["$defs"]["course"]["properties"]
+
+
+@pytest.mark.parametrize("version", ["2", "3"])
+def test_a_version_2_or_3_package_is_imported(db, coord, tmp_path, version):
+    from test_handover import _write, hand_keys
+
+    pkg = _v3(valid_package())
+    pkg["schema_version"] = version
+    pkg["employment_part"]["assistants"][0]["courses"] = [{
+        "name": "Førstehjelp", "organiser": "Røde Kors", "kind": "assistant_training", "hours": 4,
+        "completed_on": "2025-05-05", "validity_months": None, "expires_on": "2026-05-05"}]
+    got = ho.import_package(db, coord, _write(tmp_path, pkg), keys=hand_keys(tmp_path).b)
+    assert got.client_ref and got.assistants
+    with db.read() as s:
+        assert s.execute(select(Transfer.client_consent_on)).scalar_one() == D("2026-02-01")
+
+
 def test_course_expiry_dates_travel_and_a_differing_catalog_is_said(db, b_db, coord, tmp_path):  # noqa: F811
     keys = pair(tmp_path)
     _w, tid = _a_side(db, coord)
@@ -161,3 +185,13 @@ def test_absences_past_the_effective_date_travel_to_b(db, b_db, coord, tmp_path)
     # The same checks as `absence add`: one that overlaps an absence B recorded itself is refused,
     # and said.
     assert not any("not taken over" in c for c in map(str, v.changes))
+
+
+def test_a_validity_is_read_from_the_expiry_date_when_only_that_is_sent():
+    from bpa_provider.services.handover_apply import _validity_of
+
+    done = D("2025-05-05")
+    assert _validity_of({"validity_months": None, "expires_on": "2026-05-05"}, done) == 12
+    assert _validity_of({"expires_on": "2026-05-20"}, done) == 13  # part of a month: rounded up
+    assert _validity_of({"validity_months": 24, "expires_on": "2026-05-05"}, done) == 24  # as sent
+    assert _validity_of({"expires_on": None}, done) is None
