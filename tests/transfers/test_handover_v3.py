@@ -94,6 +94,7 @@ def test_course_expiry_dates_travel_and_a_differing_catalog_is_said(db, b_db, co
     (basic,) = pkg["client_part"]["supervisors"][0]["courses"]
     assert (first_aid["completed_on"], first_aid["expires_on"]) == ("2025-05-05", "2026-05-05")
     assert (basic["completed_on"], basic["expires_on"]) == ("2026-02-01", "2028-02-01")
+    assert "Førstehjelp (05.05.2025, expires 05.05.2026)" in r.md_path.read_text()
     # B has first aid in its own catalog, valid three years: B's credential would differ.
     with b_db.write() as s:
         s.add(Course(name="Førstehjelp", kind="assistant_training", validity_months=36))
@@ -174,6 +175,7 @@ def test_absences_past_the_effective_date_travel_to_b(db, b_db, coord, tmp_path)
     assert entry["absences"] == [{"kind": "holiday", "from_date": "2026-04-27", "to_date": "2026-05-08",
                                   "grade": 100, "document_on": None}]
     assert "Mallorca" not in r.json_path.read_text()
+    assert "holiday 27.04.2026–08.05.2026" in r.md_path.read_text()  # the printed copy says it too
     ho.import_package(b_db, coord, r.json_path, keys=keys.b)
     v = _steps(b_db, coord, _b_transfer(b_db))
     assert "1 absence(s) from the package" in map(str, v.changes)
