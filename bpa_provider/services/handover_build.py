@@ -140,7 +140,10 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
         "confidentiality_signed_on": _iso(emp.confidentiality_on),
         "courses": _completed_courses(session, client.id, assistant_id=person.id),
         "last_review_on": _iso(last_review),
-        "absences": _absences(session, person.id, t.effective_date),
+        # Norway only: the employment (and its leave, the sick-pay employer period) continues with
+        # the receiver. In Sweden the receiver employs anew; the old employer's leave is not its
+        # business, and sick leave is health data (docs/handover.md, Privacy choices).
+        "absences": _absences(session, person.id, t.effective_date) if ctx.country == "NO" else [],
     }
 
 

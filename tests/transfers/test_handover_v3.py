@@ -197,3 +197,17 @@ def test_a_validity_is_read_from_the_expiry_date_when_only_that_is_sent():
     assert _validity_of({"expires_on": "2026-05-20"}, done) == 13  # part of a month: rounded up
     assert _validity_of({"validity_months": 24, "expires_on": "2026-05-05"}, done) == 24  # as sent
     assert _validity_of({"expires_on": None}, done) is None
+
+
+def test_sweden_carries_no_absences(db, coord, tmp_path):
+    from transfer_builders import build
+
+    keys = pair(tmp_path, "Gamla Assistans AB", "Nya Assistans AB")
+    w = build(db, coord, country="se", muni="Bjuv", assistants=1)
+    with db.write() as s:
+        aid = s.execute(select(Assistant.id).where(Assistant.ref == w.assistants[0])).scalar_one()
+        s.add(Absence(assistant_id=aid, kind="sick-note", from_date=D("2026-04-01"), to_date=D("2026-06-30")))
+    v = tr.open_transfer(db, coord, w.client, "out", "Nya Assistans AB", "2026-01-15")
+    r = ho.export_package(db, coord, v.id, tmp_path / "se", keys=keys.a, now=datetime(2026, 3, 1, 12, tzinfo=UTC))
+    (entry,) = json.loads(r.json_path.read_text())["employment_part"]["assistants"]
+    assert entry["absences"] == []  # a new employment: sick leave (health data) stays with the old employer
