@@ -142,7 +142,7 @@ class TransferDetailScreen(DetailScreen):
 
     def __init__(self, record_id: int) -> None:
         super().__init__(record_id)
-        self.changes: tuple[str, ...] = ()  # what the last step did (cut-over), kept across reloads
+        self.changes: tuple[Any, ...] = ()  # what the last step did (cut-over), kept across reloads
         self.exported: ExportResult | None = None
         self.export_folder: str | None = None
         self._quiet = False  # True while this screen announces its own change
@@ -223,13 +223,13 @@ class TransferDetailScreen(DetailScreen):
         if v.state == "cancelled" and v.cancelled_reason:
             out.append(self.note(_("Cancelled: {reason}").format(reason=v.cancelled_reason)))
         # E.g. Försäkringskassan's deadline before the notice (services.transfers.fk_deadline_warnings).
-        out.extend(self.note(warning) for warning in v.warnings)
+        out.extend(self.note(str(warning)) for warning in v.warnings)  # i18n.Msg: in the reader's language
         return out
 
     def _changes(self) -> list[Widget]:
         if not self.changes:
             return []
-        return [self.note(_("Done with the last step: {changes}").format(changes="; ".join(self.changes)))]
+        return [self.note(_("Done with the last step: {changes}").format(changes="; ".join(map(str, self.changes))))]
 
     def _steps(self, v: TransferView) -> list[Widget]:
         done = sum(1 for s in v.steps if s.done_on is not None)

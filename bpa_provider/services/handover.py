@@ -51,6 +51,7 @@ from bpa_provider.services.handover_build import (
     build_package,
     hour_balance,
 )
+from bpa_provider.services.handover_checklist import date_differences, prefill_checklist
 from bpa_provider.services.handover_cutover import apply_cutover_in
 from bpa_provider.services.handover_letter import render_markdown
 from bpa_provider.services.handover_messages import MESSAGE_KEY
@@ -97,7 +98,8 @@ class ImportResult:
     updated: bool  # True when the package updated an incoming transfer that was already open
     opening_balance: float | None
     signed_by: str | None = None  # the trusted counterpart whose key signed it; None: accepted unsigned
-    warnings: tuple[str, ...] = ()  # what a person must look at (e.g. our own date kept)
+    # What a person must look at (e.g. our own date kept): i18n.Msg values, translated where shown.
+    warnings: tuple[Msg, ...] = ()
 
 
 # =========================================================================== export
@@ -365,10 +367,16 @@ def import_package(
         # After our cut-over, a (final) package brings only the final hour balance: the
         # employments and the rota were made at cut-over from the package we had then.
         refs = [] if target.cut_over else ensure_assistants(s, actor, ctx, doc)
+        prefilled: list[str] = []
+        if not target.cut_over:
+            # After the package is stored below, the checklist compares with it (date_differences).
+            prefilled = prefill_checklist(s, actor, ctx, doc, policy, today or date.today())
         balance = None
         if doc["client_part"] is not None:
+            found: list[Msg] = []
             balance = ensure_client_part(s, actor, ctx, doc["client_part"], provider, doc["generated_at"],
-                                         balance_only=target.cut_over)
+                                         balance_only=target.cut_over, warnings=found)
+            warnings += found
         transfers.refresh_due_dates(ctx, policy)
         transfers.touch(ctx.transfer)
         row = HandoverExport(transfer_id=ctx.transfer.id, direction="import", sha256=digest, stage=doc["stage"],
@@ -376,12 +384,15 @@ def import_package(
                              payload=raw.decode("utf-8-sig"))
         s.add(row)
         s.flush()
+        # Where our own dates differ from the sender's, say so (the effective date was said above).
+        warnings += date_differences(s, ctx, include_effective=False)
         how = f"signed by {signed_by}" if signed_by else "UNSIGNED, accepted by admin"
         audit.record(s, actor, "import", "handover", row.id, subject=ctx.client.ref,
                      summary=f"handover package from {provider} ({how}), stage {doc['stage']}: {len(refs)} "
                              f"assistant(s), client part "
                              f"{'included' if doc['client_part'] is not None else 'not included'}; "
-                             f"{'updated' if updated else 'opened'} transfer {ctx.transfer.id}; sha256 {digest}")
+                             f"{'updated' if updated else 'opened'} transfer {ctx.transfer.id}"
+                             f"{'; checklist filled in: ' + ', '.join(prefilled) if prefilled else ''}; sha256 {digest}")
         return ImportResult(ctx.transfer.id, ctx.client.ref, digest, doc["stage"], tuple(refs),
                             doc["client_part"] is not None, updated, balance, signed_by, tuple(warnings))
 

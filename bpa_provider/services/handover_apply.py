@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError
-from bpa_provider.i18n import N_, _
+from bpa_provider.i18n import N_, Msg
+from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records, transfers
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
@@ -47,7 +49,7 @@ class _Target:
     client: Client | None = None
     transfer: Transfer | None = None
     cut_over: bool = False  # the transfer's cut-over is done: the package may only bring the final balance
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)
 
 
 def _generated(payload: str) -> str:
@@ -129,18 +131,39 @@ def _audit_create(session: Session, actor: Actor, entity: str, row: Any, subject
     audit.record(session, actor, "create", entity, row.id, subject=subject, summary=summary, after=row)
 
 
+def _validity_of(c: dict[str, Any], done: date) -> int | None:
+    """The course's validity in months: as sent, else read from the expiry date (schema 3 from a
+    counterpart that sends only the date; rounded up to whole months)."""
+    if c.get("validity_months") is not None:
+        return int(c["validity_months"])
+    until = _as_date(c.get("expires_on"))
+    if until is None:
+        return None
+    gap = relativedelta(until, done)
+    return max(1, gap.years * 12 + gap.months + (1 if gap.days else 0))
+
+
 def _ensure_courses(session: Session, actor: Actor, courses: list[dict[str, Any]], provider: str,
-                    subject: str, **who: int) -> None:
+                    subject: str, **who: int) -> list[Msg]:
     """Record courses completed at the old provider (marked as such, so they are not reported as
-    our training for the state grant)."""
+    our training for the state grant). A completion whose expiry date here would differ from the
+    sender's (our catalog has the course with another validity) is returned as a warning."""
     (column, person_id), = who.items()
+    warnings: list[Msg] = []
     for c in courses:
+        done = date.fromisoformat(c["completed_on"])
         course = session.execute(select(Course).where(Course.name == c["name"])).scalar()
         if course is None:
             course = Course(name=c["name"], organiser=c["organiser"], kind=c["kind"], hours=c["hours"],
-                            validity_months=c.get("validity_months"))
+                            validity_months=_validity_of(c, done))
             _audit_create(session, actor, "course", course, "", f"course from handover by {provider}")
-        done = date.fromisoformat(c["completed_on"])
+        if "expires_on" in c:
+            theirs, ours = _as_date(c["expires_on"]), expiry_date(done, course.validity_months)
+            if theirs != ours:
+                never = Msg(N_("never"))
+                warnings.append(Msg(N_("{course} of {who}: expires {theirs} at {provider}, {ours} here "
+                                       "(our catalog's validity)"), course=c["name"], who=subject,
+                                    provider=provider, theirs=theirs or never, ours=ours or never))
         exists = session.execute(select(CourseEnrollment.id).where(
             getattr(CourseEnrollment, column) == person_id, CourseEnrollment.course_id == course.id,
             CourseEnrollment.completed_on == done)).scalar()
@@ -149,12 +172,15 @@ def _ensure_courses(session: Session, actor: Actor, courses: list[dict[str, Any]
                 course_id=course.id, status="completed", completed_on=done,
                 certificate_ref=f"{HANDOVER_CERTIFICATE_PREFIX} {provider}"[:100], **{column: person_id}),
                 subject, f"completed {format_date(done)} (handover from {provider})")
+    return warnings
 
 
 def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, Any], provider: str,
-                        as_received: str, *, balance_only: bool = False) -> float | None:
+                        as_received: str, *, balance_only: bool = False,
+                        warnings: list[Msg] | None = None) -> float | None:
     """The decision and supervisors we do not have yet, and the hour balance entry; with
-    `balance_only` (a package after our cut-over) only the balance."""
+    `balance_only` (a package after our cut-over) only the balance. What a person must look at
+    (a course expiring on another day here) is added to `warnings`."""
     client, t = ctx.client, ctx.transfer
     d = cp["decision"]
     decision = None
@@ -182,7 +208,9 @@ def ensure_client_part(session: Session, actor: Actor, ctx: Any, cp: dict[str, A
             continue
         sup = records.create_in(session, actor, "supervisor", {
             "name": s["name"], "client_id": client.id, "relation": s["relation"], "since": s["since"]})
-        _ensure_courses(session, actor, s["courses"], provider, sup.ref, supervisor_id=sup.id)
+        found = _ensure_courses(session, actor, s["courses"], provider, sup.ref, supervisor_id=sup.id)
+        if warnings is not None:
+            warnings.extend(found)
         _continue_onboarding(session, actor, sup, client.id, t.effective_date)
     hb = cp["hour_balance"]
     if hb is None:
@@ -303,7 +331,7 @@ def create_client(session: Session, actor: Actor, c: dict[str, Any], eff: date) 
 
 
 def follow_dates(session: Session, actor: Actor, ctx: Any, agreed: date | None, eff: date,
-                 provider: str) -> list[str]:
+                 provider: str) -> list[Msg]:
     """The two providers may agree a new date between packages: the newest package says it —
     unless we set our own date (an agreed date typed here, not taken from an earlier package),
     which is never overwritten silently: the difference is returned as a warning."""
@@ -316,9 +344,8 @@ def follow_dates(session: Session, actor: Actor, ctx: Any, agreed: date | None, 
     if ours:
         if t.effective_date == eff:
             return []
-        return [_("{provider} gives the effective date {theirs}; ours is {ours} and was kept: agree one date "
-                  "and correct it on either side").format(provider=provider, theirs=format_date(eff),
-                                                          ours=format_date(t.effective_date))]
+        return [Msg(N_("{provider} gives the effective date {theirs}; ours is {ours} and was kept: agree one date "
+                       "and correct it on either side"), provider=provider, theirs=eff, ours=t.effective_date)]
     before = t.model_dump()
     t.agreed_date, t.effective_date = agreed or eff, eff
     session.flush()
@@ -392,13 +419,13 @@ def forget_assistant(session: Session, actor: Actor, person: Assistant, why: str
     return True
 
 
-def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> list[str]:
+def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> list[Msg]:
     """An incoming transfer cancelled before cut-over: what its packages created is undone where it
     can be — the client who never started with us ends (so retention reaches them), the hour
     balance entries are reversed, assistants known only from the packages are forgotten, and the
     stored packages' contents (national IDs, pay) are erased; the checksums stay as history."""
     t, client = ctx.transfer, ctx.client
-    changes: list[str] = []
+    changes: list[Msg] = []
     marker = f"transfer {t.id}:"
     booked = session.execute(select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
         HourBalanceEntry.client_id == client.id, HourBalanceEntry.source == "handover",
@@ -408,14 +435,14 @@ def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> l
             client_id=client.id, entry_date=t.effective_date, hours=-round(float(booked), 2), source="handover",
             note=f"{marker} reversed: transfer cancelled {format_date(day)}"), client.ref,
             "handover balance reversed: transfer cancelled")
-        changes.append(_("hour balance from the package reversed"))
+        changes.append(Msg(N_("hour balance from the package reversed")))
     forgotten = []
     for ta in ctx.assistants:
         person = session.get(Assistant, ta.assistant_id)
         if person is not None and forget_assistant(session, actor, person, f"transfer {t.id} cancelled"):
             forgotten.append(person.ref)
     if forgotten:
-        changes.append(_("national IDs erased for {refs}").format(refs=", ".join(forgotten)))
+        changes.append(Msg(N_("national IDs erased for {refs}"), refs=", ".join(forgotten)))
     erased = 0
     for row in session.execute(select(HandoverExport).where(
             HandoverExport.transfer_id == t.id, HandoverExport.payload.is_not(None))).scalars():
@@ -429,7 +456,7 @@ def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> l
         session.flush()
         audit.record(session, actor, "update", "handover", None, subject=client.ref,
                      summary=f"contents of {erased} stored package(s) of transfer {t.id} erased: cancelled")
-        changes.append(_("stored packages erased"))
+        changes.append(Msg(N_("stored packages erased")))
     if client.status == "prospect":
         before = client.model_dump()
         client.status, client.end_date = "ended", day
@@ -438,5 +465,5 @@ def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> l
         session.flush()
         audit.record(session, actor, "end", "client", client.id, subject=client.ref,
                      summary=f"never started: transfer {t.id} cancelled", before=before, after=client)
-        changes.append(_("client {ref} ended: never started with us").format(ref=client.ref))
+        changes.append(Msg(N_("client {ref} ended: never started with us"), ref=client.ref))
     return changes

@@ -21,13 +21,14 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules import money
 from bpa_provider.rules import transfer_flow as flow
+from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.rules.hours import decided_hours
 from bpa_provider.services import transfers
 from bpa_provider.services.handover_validate import SCHEMA_VERSION, load_schema
 from bpa_provider.services.hours import worked_hours_in
 from db.models import (
-    Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, HourBalanceEntry,
+    Absence, Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, HourBalanceEntry,
     Municipality, Review, RotaPattern, Shift, Supervision, Supervisor, TransferAssistant,
 )
 
@@ -56,8 +57,11 @@ def _completed_courses(session: Session, client_id: int, **who: int) -> list[dic
                or_(CourseEnrollment.client_id.is_(None), CourseEnrollment.client_id == client_id))
         .order_by(CourseEnrollment.completed_on, Course.name)
     ).all()
+    # The expiry date travels as well as the validity: the receiver's credential status must be
+    # ours even when its catalog has the course with another validity (it is told so).
     return [{"name": c.name, "organiser": c.organiser, "kind": c.kind, "hours": c.hours,
-             "completed_on": _iso(done), "validity_months": c.validity_months} for c, done in rows]
+             "completed_on": _iso(done), "validity_months": c.validity_months,
+             "expires_on": _iso(expiry_date(done, c.validity_months))} for c, done in rows]
 
 
 #: The weeks of plan that decide how a shared assistant's position is split between clients.
@@ -136,7 +140,21 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
         "confidentiality_signed_on": _iso(emp.confidentiality_on),
         "courses": _completed_courses(session, client.id, assistant_id=person.id),
         "last_review_on": _iso(last_review),
+        # Norway only: the employment (and its leave, the sick-pay employer period) continues with
+        # the receiver. In Sweden the receiver employs anew; the old employer's leave is not its
+        # business, and sick leave is health data (docs/handover.md, Privacy choices).
+        "absences": _absences(session, person.id, t.effective_date) if ctx.country == "NO" else [],
     }
+
+
+def _absences(session: Session, assistant_id: int, effective: date) -> list[dict[str, Any]]:
+    """The absences that overlap or follow the effective date (issue 17): the receiver's roster
+    and payroll need them from its first day. No notes: they may say something about health."""
+    return [{"kind": a.kind, "from_date": _iso(a.from_date), "to_date": _iso(a.to_date), "grade": a.grade,
+             "document_on": _iso(a.doctor_note_on)}
+            for a in session.execute(select(Absence).where(
+                Absence.assistant_id == assistant_id, Absence.cancelled.is_(False),
+                Absence.to_date >= effective).order_by(Absence.from_date).limit(200)).scalars()]
 
 
 def _current_decision(session: Session, client_id: int, on: date) -> Decision | None:
@@ -281,6 +299,8 @@ def build_package(session: Session, ctx: Any, provider: str, now: datetime) -> d
             "basis": "new_employment" if ctx.country == "SE" else "transfer_of_undertaking",
             "notice_date": _iso(t.notice_date), "agreed_date": _iso(t.agreed_date),
             "effective_date": _iso(t.effective_date), "client_consent_on": _iso(t.client_consent_on),
+            # The receiver fills in its own checklist from these and warns where its dates differ.
+            "steps_done": {code: _iso(day) for code, day in ctx.done.items() if day <= now.date()},
         },
         "client": {
             "sender_ref": client.ref, "name": client.name, "national_id": client.national_id,

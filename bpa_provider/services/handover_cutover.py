@@ -14,29 +14,30 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records
 from bpa_provider.services.handover_apply import _audit_create, _by_national_id, _ensure_courses, latest_import
 from bpa_provider.services.handover_validate import _as_date, _compact_id
-from db.models import Assistant, Client, Employment, Review, RotaPattern, Shift, Transfer
+from db.models import Absence, Assistant, Client, Employment, Review, RotaPattern, Shift, Transfer
 from db.types import utcnow
 
 
-def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
+def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:
     """The client joins us: employments and assignments from the effective date for every assistant
     in the newest package who did not refuse (keeping pay, position percent and seniority), their
     courses, the rota, and the client becomes active. Runs inside the cut-over step's transaction."""
     t, client = ctx.transfer, ctx.client
     eff = t.effective_date
     doc = latest_import(session, t.id)
-    changes: list[str] = []
+    changes: list[Msg] = []
     refs: dict[str, int] = {}
     if doc is None:
-        changes.append(_("no handover package imported: no employments created"))
+        changes.append(Msg(N_("no handover package imported: no employments created")))
     else:
         provider = doc["from_provider"]["name"]
         joined, stays, fk = [], [], []
+        absences: list[tuple[Assistant, list[dict[str, Any]]]] = []
         sweden = doc["transfer"]["basis"] == "new_employment"
         for a in doc["employment_part"]["assistants"]:
             person = _by_national_id(session, Assistant, _compact_id(a["national_id"]))
@@ -51,34 +52,40 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
                 "assistant_id": person.id, "client_id": client.id, "role": a["role"], "start_date": eff,
                 "family_relation": bool(a.get("family_relation")),
                 "family_permission_on": a.get("family_permission_on")})
-            _ensure_courses(session, actor, a["courses"], provider, person.ref, assistant_id=person.id)
+            changes += list(_ensure_courses(session, actor, a["courses"], provider, person.ref,
+                                                       assistant_id=person.id))
             _continue_reviews(session, actor, person, client, a.get("last_review_on"), provider)
             refs[a["sender_ref"]] = person.id
+            absences.append((person, a.get("absences") or []))
             joined.append(person.ref)
             if sweden:
                 fk.append(person.ref)
         if stays:
-            changes.append(_("no employment for {refs}: they stay employed with {provider}").format(
-                refs=", ".join(stays), provider=provider))
+            changes.append(Msg(N_("no employment for {refs}: they stay employed with {provider}"),
+                               refs=", ".join(stays), provider=provider))
         if fk:
-            changes.append(_("register {refs} with Försäkringskassan (form 3066) before their first hour: "
-                             "bpa-provider fk register").format(refs=", ".join(fk)))
+            changes.append(Msg(N_("register {refs} with Försäkringskassan (form 3066) before their first hour: "
+                                  "bpa-provider fk register"), refs=", ".join(fk)))
         if joined:
-            changes.append(_("employment and assignment from {date} for {refs}").format(
-                date=format_date(eff), refs=", ".join(joined)))
+            changes.append(Msg(N_("employment and assignment from {date} for {refs}"),
+                               date=eff, refs=", ".join(joined)))
         made, unplanned = _create_planned(session, actor, client, (doc["client_part"] or {}).get("planned_shifts", []),
                                           refs, eff)
         if made:
-            changes.append(_("{n} planned shift(s) from the package").format(n=made))
+            changes.append(Msg(N_("{n} planned shift(s) from the package"), n=made))
         if unplanned:
-            changes.append(_("{n} planned shift(s) without an assistant who moves, not created").format(n=unplanned))
+            changes.append(Msg(N_("{n} planned shift(s) without an assistant who moves, not created"), n=unplanned))
+        taken, refused = _create_absences(session, actor, absences, eff, provider)
+        if taken:
+            changes.append(Msg(N_("{n} absence(s) from the package"), n=taken))
+        changes += refused
         n, unstaffed = _create_rota(session, actor, client, (doc["client_part"] or {}).get("rota_patterns", []),
                                     refs, eff)
         if n:
-            changes.append(_("{n} rota pattern(s) from {date}").format(n=n, date=format_date(eff)))
+            changes.append(Msg(N_("{n} rota pattern(s) from {date}"), n=n, date=eff))
         if unstaffed:
-            changes.append(_("rota pattern(s) without an assistant who moves, not created: {names}; "
-                             "plan those hours with one of our assistants").format(names=", ".join(unstaffed)))
+            changes.append(Msg(N_("rota pattern(s) without an assistant who moves, not created: {names}; "
+                                  "plan those hours with one of our assistants"), names=", ".join(unstaffed)))
     before = client.model_dump()
     client.status, client.start_date, client.end_date, client.end_reason = "active", eff, None, ""
     client.updated_at = utcnow()
@@ -86,7 +93,7 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[str]:
     audit.record(session, actor, "update", "client", client.id, subject=client.ref,
                  summary=f"active from {format_date(eff)}: transfer {t.id} from {t.counterpart}",
                  before=before, after=client)
-    changes.append(_("client {ref} active from {date}").format(ref=client.ref, date=format_date(eff)))
+    changes.append(Msg(N_("client {ref} active from {date}"), ref=client.ref, date=eff))
     return changes
 
 
@@ -136,6 +143,40 @@ def _continue_reviews(session: Session, actor: Actor, person: Assistant, client:
             assistant_id=person.id, client_id=client.id, held_on=held, created_by=actor.login,
             summary=f"held at {provider} (handover); the notes stay there"[:500]),
             person.ref, f"last review {format_date(held)} at {provider} (handover)")
+
+
+def _create_absences(session: Session, actor: Actor, people: list[tuple[Assistant, list[dict[str, Any]]]],
+                     eff: date, provider: str) -> tuple[int, list[Msg]]:
+    """The moving assistants' absences that run past the effective date, from our first day, by
+    the same checks as `absence add` (an overlap with one we recorded already, for instance):
+    (how many made, one line for each refused). Their planned shifts become vacant as with
+    `absence add`."""
+    from bpa_provider.services import absence as absence_service
+    from bpa_provider.services import vacancy
+
+    made, refused = 0, []
+    for person, rows in people:
+        for ab in rows:
+            start, end = max(eff, date.fromisoformat(ab["from_date"])), date.fromisoformat(ab["to_date"])
+            document_on = _as_date(ab["document_on"])
+            if end < start:
+                continue
+            errors = absence_service._errors(session, person.id, ab["kind"], start, end, ab["grade"],
+                                             None if document_on is None else max(document_on, start), None)
+            if errors:
+                refused.append(Msg(N_("absence of {ref} {start}–{end} not taken over: {why}"), ref=person.ref,
+                                   start=start, end=end, why="; ".join(e.localized() for e in errors)))
+                continue
+            row = Absence(assistant_id=person.id, kind=ab["kind"], from_date=start, to_date=end, grade=ab["grade"],
+                          doctor_note_on=document_on, note=f"from the handover package of {provider}"[:500])
+            session.add(row)
+            session.flush()
+            audit.record(session, actor, "create", "absence", row.id, subject=person.ref,
+                         summary=f"absence {ab['kind']} {format_date(start)}–{format_date(end)} from the handover "
+                                 f"package of {provider}", after={k: v for k, v in row.model_dump().items() if k != "note"})
+            vacancy.vacate(session, actor, row, start, end)
+            made += 1
+    return made, refused
 
 
 def _create_planned(session: Session, actor: Actor, client: Client, shifts: list[dict[str, Any]],

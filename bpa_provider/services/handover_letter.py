@@ -12,6 +12,7 @@ from typing import Any
 from bpa_provider.i18n import _
 from bpa_provider.rules import money
 from bpa_provider.rules import national_id as nid
+from bpa_provider.rules.absence import KIND_LABELS
 from bpa_provider.rules.dates import format_date
 
 
@@ -50,7 +51,12 @@ def render_markdown(pkg: dict[str, Any], sha256: str) -> str:
         e, pc = a["employment"], a["police_certificate"]
         # Text in new packages ("230.50"), a number in older ones: read either as a Decimal.
         wage = money.as_text(money.to_decimal(e["hourly_wage"])) if e["hourly_wage"] is not None else "—"
-        courses = "; ".join(f"{x['name']} ({_d(x['completed_on'])})" for x in a["courses"]) or _("none recorded")
+        courses = "; ".join(f"{x['name']} ({_d(x['completed_on'])}"
+                            + (f", {_('expires')} {_d(x['expires_on'])}" if x.get("expires_on") else "") + ")"
+                            for x in a["courses"]) or _("none recorded")
+        absences = "; ".join(f"{_(KIND_LABELS.get(x['kind'], x['kind']))} {_d(x['from_date'])}–{_d(x['to_date'])}"
+                             + (f" ({x['grade']} %)" if x["grade"] != 100 else "")
+                             for x in a.get("absences") or []) or "—"
         lines += [
             f"### {a['name']} ({a['sender_ref']})", "",
             f"- {_('National ID')}: {nid.mask(a['national_id'])} ({_('full number in the JSON file')})",
@@ -62,7 +68,8 @@ def render_markdown(pkg: dict[str, Any], sha256: str) -> str:
             + (_d(pc["checked_on"]) if pc["checked"] else _("no")),
             f"- {_('Confidentiality declaration')}: {_d(a['confidentiality_signed_on'])}",
             f"- {_('Courses completed')}: {courses}",
-            f"- {_('Last staff review')}: {_d(a['last_review_on'])}", "",
+            f"- {_('Last staff review')}: {_d(a['last_review_on'])}",
+            f"- {_('Absence from the effective date')}: {absences}", "",
         ]
     if part["refusals"]:
         refused = ", ".join(f"{r['sender_ref']} ({_d(r['refused_on'])})" for r in part["refusals"])

@@ -22,9 +22,10 @@ from bpa_provider.errors import FieldError, Invalid
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import national_id as nid
 
-SCHEMA_VERSION = "2"
-#: Version 2 adds optional fields to version 1 (docs/handover.md): both are read.
-SUPPORTED_VERSIONS = frozenset({"1", "2"})
+SCHEMA_VERSION = "3"
+#: Version 2 adds optional fields to version 1; version 3 makes the wage text and adds each
+#: course's expiry date and the checklist's done steps (docs/handover.md): all three are read.
+SUPPORTED_VERSIONS = frozenset({"1", "2", "3"})
 #: A package lists one client and their assistants; anything this large is not one.
 MAX_PACKAGE_BYTES = 5_000_000
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "handover_schema.json"
@@ -146,6 +147,7 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
     tr = _get(doc, "transfer") or {}
     notice, eff = _as_date(_get(tr, "notice_date")), _as_date(_get(tr, "effective_date"))
+    v3 = _get(doc, "schema_version") == "3"
     agreed, consent = _as_date(_get(tr, "agreed_date")), _get(tr, "client_consent_on")
     if notice and eff and eff < notice:
         errors.append(FieldError("transfer.effective_date", N_("is before the notice date")))
@@ -169,6 +171,11 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
                                    or consent_day > (_as_date(str(generated)[:10]) or consent_day)):
         errors.append(FieldError("transfer.client_consent_on", N_("is not a plausible date for this switch "
                                                                   "(over a year before notice, or after the package)")))
+    made = _as_date(str(generated)[:10])
+    for code, day in (_get(tr, "steps_done") or {}).items():
+        done = _as_date(day)
+        if done and ((notice and done < notice) or (made and done > made)):
+            errors.append(FieldError(f"transfer.steps_done.{code}", N_("is before the notice date or after the package")))
     if _get(doc, "client_part") is not None and consent is None:
         errors.append(FieldError("client_part", N_("is included without the client's consent "
                                                   "(transfer.client_consent_on is empty)")))
@@ -203,6 +210,17 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
         pc = _get(a, "police_certificate") or {}
         if _get(pc, "checked") is False and _get(pc, "checked_on"):
             errors.append(FieldError(f"{where}.police_certificate", N_("has a date but is not marked as checked")))
+        if v3 and isinstance(_get(a, "employment", "hourly_wage"), (int, float)):
+            errors.append(FieldError(f"{where}.employment.hourly_wage",
+                                     N_("must be exact decimal text (\"230.50\") in version 3")))
+        _course_errors(errors, where, _get(a, "courses"), v3)
+        for j, ab in enumerate(_get(a, "absences") or []):
+            start, end = _as_date(_get(ab, "from_date")), _as_date(_get(ab, "to_date"))
+            doc_on = _as_date(_get(ab, "document_on"))
+            if start and end and end < start:
+                errors.append(FieldError(f"{where}.absences[{j}].to_date", N_("is before from_date")))
+            if start and doc_on and doc_on < start:
+                errors.append(FieldError(f"{where}.absences[{j}].document_on", N_("is before from_date")))
     for i, r in enumerate(_get(doc, "employment_part", "refusals") or []):
         if _get(r, "sender_ref") in refs:
             errors.append(FieldError(f"employment_part.refusals[{i}].sender_ref",
@@ -212,6 +230,8 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
         frm, to = _as_date(_get(cp, "decision", "valid_from")), _as_date(_get(cp, "decision", "valid_to"))
         if frm and to and to < frm:
             errors.append(FieldError("client_part.decision.valid_to", N_("is before valid_from")))
+        for i, sup in enumerate(_get(cp, "supervisors") or []):
+            _course_errors(errors, f"client_part.supervisors[{i}]", _get(sup, "courses"), v3)
         for i, p in enumerate(_get(cp, "rota_patterns") or []):
             who = _get(p, "assistant_sender_ref")
             if who is not None and who not in refs:
@@ -243,6 +263,18 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
                     errors.append(FieldError("client_part.hour_balance.balance_hours",
                                              N_("is not adjustments + decided - worked")))
     return errors
+
+
+def _course_errors(errors: list[FieldError], where: str, courses: Any, v3: bool) -> None:
+    """Version 3 carries each completion's expiry date: it must be there and after completion."""
+    for j, c in enumerate(courses if isinstance(courses, list) else []):
+        if not isinstance(c, dict):
+            continue
+        if v3 and "expires_on" not in c:
+            errors.append(FieldError(f"{where}.courses[{j}].expires_on", N_("is missing")))
+        done, until = _as_date(c.get("completed_on")), _as_date(c.get("expires_on"))
+        if done and until and until <= done:
+            errors.append(FieldError(f"{where}.courses[{j}].expires_on", N_("is not after completed_on")))
 
 
 #: The top-level key of the signed envelope written to standard output (docs/handover.md).

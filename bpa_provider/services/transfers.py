@@ -34,7 +34,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
 from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError, labelled
-from bpa_provider.i18n import Msg, N_, _, render_message
+from bpa_provider.i18n import Msg, N_, _
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import days_left, effective_date, fk_provider_change_earliest, rehire_priority
 from bpa_provider.rules.dates import format_date, local_day_start_utc, parse_date
@@ -120,8 +120,9 @@ class TransferView:
     cancelled_reason: str
     steps: tuple[StepView, ...]
     assistants: tuple[AssistantView, ...]
-    changes: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()  # e.g. a deadline that fell before the notice (fk_deadline_warnings)
+    # Message ids with their values (i18n.Msg), translated where shown: str(m) in the reader's language.
+    changes: tuple[Msg, ...] = ()
+    warnings: tuple[Msg, ...] = ()  # e.g. a deadline that fell before the notice (fk_deadline_warnings)
 
 
 @dataclass(frozen=True)
@@ -466,7 +467,7 @@ def refresh_due_dates(ctx: _Ctx, policy: Policy) -> None:
             st.due_date = dues[st.code]
 
 
-def _view(session: Session, ctx: _Ctx, today: date, changes: list[str] | None = None) -> TransferView:
+def _view(session: Session, ctx: _Ctx, today: date, changes: list[Msg] | None = None) -> TransferView:
     t = ctx.transfer
     state = flow_state(ctx)
     defs = {d.code: d for d in flow.steps_for(t.direction, ctx.country)}
@@ -504,11 +505,19 @@ def _view(session: Session, ctx: _Ctx, today: date, changes: list[str] | None = 
         next_step=nxt.code if nxt else None, next_title=nxt.title if nxt else None,
         next_due=nxt_row.due_date if nxt_row else None, client_consent_on=t.client_consent_on,
         cancelled_reason=t.cancelled_reason, steps=steps, assistants=tuple(assistants),
-        changes=tuple(changes or ()), warnings=fk_deadline_warnings(ctx),
+        changes=tuple(changes or ()), warnings=fk_deadline_warnings(ctx) + _package_differences(session, ctx),
     )
 
 
-def fk_deadline_warnings(ctx: _Ctx) -> tuple[str, ...]:
+def _package_differences(session: Session, ctx: _Ctx) -> tuple[Msg, ...]:
+    """Where our incoming transfer's dates differ from the newest handover package: kept in view
+    until the two sides agree (computed from the stored package, in the reader's language)."""
+    from bpa_provider.services.handover_checklist import date_differences  # the package format lives there
+
+    return tuple(date_differences(session, ctx))
+
+
+def fk_deadline_warnings(ctx: _Ctx) -> tuple[Msg, ...]:
     """Sweden: form 3079 must reach Försäkringskassan by the 15th of the month before the change;
     when that day is already before the notice (notice 31 January, change in February: deadline
     15 January), say so and give the earliest change date the deadline still allows."""
@@ -518,12 +527,11 @@ def fk_deadline_warnings(ctx: _Ctx) -> tuple[str, ...]:
         return ()
     earliest = fk_provider_change_earliest(t.notice_date, flow.DEFAULT_POLICY.fk_day_of_month,
                                                           flow.DEFAULT_POLICY.fk_months_before)
-    return (render_message(N_(
+    return (Msg(N_(
         "Försäkringskassan's deadline for form 3079 ({deadline}) is before the notice date ({notice}): "
         "a change from {effective} is late; the earliest change date Försäkringskassan's deadline "
-        "still allows is {earliest}"), {
-            "deadline": format_date(fk.due_date), "notice": format_date(t.notice_date),
-            "effective": format_date(t.effective_date), "earliest": format_date(earliest)}),)
+        "still allows is {earliest}"), deadline=fk.due_date, notice=t.notice_date,
+        effective=t.effective_date, earliest=earliest),)
 
 
 # --------------------------------------------------------------------------- opening
@@ -735,7 +743,7 @@ def complete_step(
         assert row is not None  # steps_for and the rows agree: both come from the rules
         before = row.model_dump()
         row.done_on, row.done_by, row.note = day, actor.login, note
-        changes: list[str] = []
+        changes: list[Msg] = []
         if code == "cutover":
             if ctx.transfer.direction == "out":
                 changes = _cutover_out(s, actor, ctx)
@@ -749,7 +757,7 @@ def complete_step(
         title = next(d.title for d in flow.steps_for(ctx.transfer.direction, ctx.country) if d.code == code)
         audit.record(s, actor, "step", "transfer", ctx.transfer.id, subject=ctx.client.ref,
                      summary=f"{title} done {format_date(day)}" + (f": {note}" if note else "")
-                             + (f" ({'; '.join(changes)})" if changes else ""),
+                             + (f" ({'; '.join(m.render(translate=False) for m in changes)})" if changes else ""),
                      before=before, after=row)
         return _view(s, ctx, today or date.today(), changes)
 
@@ -768,13 +776,13 @@ def _end_row(session: Session, actor: Actor, row: Any, entity: str, subject: str
                  summary=f"ended {format_date(end)}" + (f": {reason}" if reason else ""), before=before, after=row)
 
 
-def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[str]:
+def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
     """The client leaves us: end assignments, rota, future planned shifts, the client, and the
     employments of assistants with no other client."""
     t, client = ctx.transfer, ctx.client
     eff = t.effective_date
     last = eff - _ONE_DAY
-    changes: list[str] = []
+    changes: list[Msg] = []
     refs = {a.id: a.ref for a in session.execute(
         select(Assistant).join(Assignment, Assignment.assistant_id == Assistant.id)
         .where(Assignment.client_id == client.id)).scalars()}
@@ -786,7 +794,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[str]:
         _end_row(session, actor, a, "assignment", client.ref, max(last, a.start_date),
                  f"client transferred to {t.counterpart}")
     if assignments:
-        changes.append(_("{n} assignment(s) ended {date}").format(n=len(assignments), date=format_date(last)))
+        changes.append(Msg(N_("{n} assignment(s) ended {date}"), n=len(assignments), date=last))
 
     ended = []
     for ta in ctx.assistants:
@@ -811,7 +819,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[str]:
             _end_row(session, actor, emp, "employment", refs.get(ta.assistant_id, ""), end, reason)
             ended.append(refs.get(ta.assistant_id, str(ta.assistant_id)))
     if ended:
-        changes.append(_("employment ended for {refs}").format(refs=", ".join(ended)))
+        changes.append(Msg(N_("employment ended for {refs}"), refs=", ".join(ended)))
 
     patterns = list(session.execute(select(RotaPattern).where(
         RotaPattern.client_id == client.id,
@@ -820,7 +828,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[str]:
     for p in patterns:
         _end_row(session, actor, p, "rota_pattern", client.ref, max(last, p.valid_from))
     if patterns:
-        changes.append(_("{n} rota pattern(s) ended").format(n=len(patterns)))
+        changes.append(Msg(N_("{n} rota pattern(s) ended"), n=len(patterns)))
 
     # Planned shifts from the effective date on would otherwise become "worked" by the plan-becomes-
     # actuals rule and reach payroll; they are the new provider's now.
@@ -835,7 +843,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[str]:
         audit.record(session, actor, "update", "shift", None, subject=client.ref,
                      summary=f"{cancelled} planned shift(s) from {format_date(eff)} cancelled: "
                              f"transfer to {t.counterpart}")
-        changes.append(_("{n} planned shift(s) cancelled").format(n=cancelled))
+        changes.append(Msg(N_("{n} planned shift(s) cancelled"), n=cancelled))
 
     before = client.model_dump()
     client.status, client.end_date = "ended", max(last, client.start_date or last)
@@ -844,7 +852,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[str]:
     session.flush()
     audit.record(session, actor, "end", "client", client.id, subject=client.ref,
                  summary=f"transferred to {t.counterpart} from {format_date(eff)}", before=before, after=client)
-    changes.append(_("client {ref} ended {date}").format(ref=client.ref, date=format_date(client.end_date)))
+    changes.append(Msg(N_("client {ref} ended {date}"), ref=client.ref, date=client.end_date))
     return changes
 
 
@@ -911,7 +919,7 @@ def inform_assistant(
                              f"(client {ctx.client.ref}); refusal deadline {format_date(until)}"
                              + (f"; {late.message}" if late else ""),
                      before=before, after=ta)
-        return _view(s, ctx, today or date.today(), [late.localized()] if late else None)
+        return _view(s, ctx, today or date.today(), [Msg(late.template, **late.params)] if late else None)
 
 
 def late_deadline_warning(effective: date, deadline: date | None) -> ServiceError | None:
@@ -921,8 +929,7 @@ def late_deadline_warning(effective: date, deadline: date | None) -> ServiceErro
         return None
     return ServiceError(N_("the refusal deadline {deadline} is not before the effective date {effective}: cut-over "
                            "cannot be before {earliest}; agree a new effective date with the other provider"),
-                        deadline=format_date(deadline), effective=format_date(effective),
-                        earliest=format_date(deadline + timedelta(days=1)))
+                        deadline=deadline, effective=effective, earliest=deadline + timedelta(days=1))
 
 
 @service
@@ -1026,7 +1033,7 @@ def cancel_transfer(
         audit.record(s, actor, "cancel", "transfer", ctx.transfer.id, subject=ctx.client.ref,
                      summary=f"cancelled {format_date(day)}: {reason}", before=before, after=ctx.transfer)
         client = ctx.client
-        changes: list[str] = []
+        changes: list[Msg] = []
         if ctx.transfer.direction == "in":
             from bpa_provider.services.handover_apply import roll_back_incoming
 

@@ -115,7 +115,7 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
 
     pkg = json.loads(raw)
     text = raw.decode()
-    assert pkg["schema_version"] == "2" and pkg["from_provider"]["name"] == "Old Provider AS"
+    assert pkg["schema_version"] == "3" and pkg["from_provider"]["name"] == "Old Provider AS"
     (entry,) = pkg["employment_part"]["assistants"]
     assert entry["sender_ref"] == a and entry["employment"]["seniority_date"] == "2019-03-01"
     assert entry["police_certificate"] == {"checked": True, "checked_on": "2024-12-01"}
@@ -256,7 +256,7 @@ def _bad(kind: str):
     if kind == "malformed":
         return json.dumps(good)[:-5], "file", "not valid JSON"
     if kind == "version":
-        return {**good, "schema_version": "3"}, "schema_version", "not supported"
+        return {**good, "schema_version": "4"}, "schema_version", "not supported"
     if kind == "missing":
         return _without(good, "employment_part", "assistants", 0, "employment", "hourly_wage"), \
             "employment_part.assistants[0].employment.hourly_wage", "missing"

@@ -30,7 +30,7 @@ def test_notice_on_31_january_with_a_february_change_warns(db, admin):
                                 today=date(2027, 1, 31))
     fk = next(s for s in v.steps if s.code == "fk_notice")
     assert fk.due_date == date(2027, 1, 15)
-    (warning,) = v.warnings
+    (warning,) = map(str, v.warnings)
     assert "15.01.2027" in warning and "31.01.2027" in warning and "01.03.2027" in warning
     assert transfers.get_transfer(db, admin, v.id, today=date(2027, 2, 1)).warnings == v.warnings
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bpa_provider import i18n
+from bpa_provider.i18n import Msg
 from bpa_provider.errors import NotFound, ValidationError
 from bpa_provider.services import transfers as tr
 from bpa_provider.services.handover_validate import _schema_errors
@@ -47,3 +48,17 @@ def test_signing_and_schema_problems_are_translated_where_shown(lang):
     assert bad.value.localized().startswith("signaturen er ikke")
     assert name.value.localized() == "et leverandørnavn må fylles ut"
     assert extra.localized() == 'har felt som en overføringspakke ikke har: "zzz"'
+
+
+def test_change_and_warning_lists_follow_the_reader(db, coord, lang):
+    """What a transfer write did is returned as message ids with values, not as text translated
+    when it was built: the same result reads in the language and date format of whoever shows it."""
+    w = build(db, coord, assistants=1)
+    v = tr.open_transfer(db, coord, w.client, "out", "New AS", "2026-01-31")  # effective 30.04.2026
+    v = tr.inform_assistant(db, coord, v.id, w.assistants[0], "2026-04-20", "2026-05-04")
+    (late,) = v.changes
+    assert isinstance(late, Msg) and "not before the effective date 30.04.2026" in str(late)
+    lang("sv")
+    assert "2026-04-30" in str(late) and "not before" not in str(late)
+    lang("nb")
+    assert "30.04.2026" in str(late) and "not before" not in str(late)

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from bpa_provider.cli.context import CliError, add_action
-from bpa_provider.i18n import N_, _
+from bpa_provider.i18n import N_, Msg, _
 
 _STEP_CODES = (
     "notice", "client_signed", "sent_to_unit", "municipality_signed", "fk_notice", "provider_told",
@@ -85,6 +85,8 @@ def _as_json(v: Any) -> dict[str, Any]:
             return {k: plain(val) for k, val in x.items()}
         if isinstance(x, (list, tuple)):
             return [plain(val) for val in x]
+        if isinstance(x, Msg):  # changes and warnings: in the reader's language
+            return str(x)
         return _iso(x)
 
     return plain(asdict(v))
@@ -140,7 +142,7 @@ def _open(ctx, args) -> int:  # noqa: ANN001
                       args.notice_date, args.agreed_date, policy=ctx.settings.policy)
     if args.format == "json":
         row = {k: _iso(val) for k, val in _summary_row(v).items()}
-        ctx.out.write(json.dumps({**row, "warnings": list(v.warnings)}, ensure_ascii=False, indent=2) + "\n")
+        ctx.out.write(json.dumps({**row, "warnings": [str(w) for w in v.warnings]}, ensure_ascii=False, indent=2) + "\n")
     else:
         ctx.emit([_summary_row(v)], args.format)
         if args.format == "table":
