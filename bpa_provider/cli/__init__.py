@@ -34,7 +34,14 @@ from bpa_provider.i18n import LANGUAGES, N_, _, current_language, set_language
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but bad usage is one clear line on stderr and exit code 2, in the person's
-    language (argparse's own words too: cli/argparse_words.py)."""
+    language (argparse's own words too: cli/argparse_words.py), and --help in it as well."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own signature
+        from bpa_provider.cli.argparse_words import HelpWords, SubCommands
+
+        kwargs.setdefault("formatter_class", HelpWords)
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", SubCommands)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(_("bpa-provider: {message} (see 'bpa-provider --help')").format(message=message) + "\n")

@@ -177,10 +177,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=_deviation)
 
     for name, helptext, func in (
-        ("approve", "approve a client's hours for a week or month", _approve),
-        ("coapprove", "co-approve a supervisor's approval (course overdue)", _coapprove),
-        ("lock", "lock an approved week or month", _lock),
-        ("reopen", "reopen a locked period (admin, with a reason)", _reopen),
+        ("approve", N_("approve a client's hours for a week or month"), _approve),
+        ("coapprove", N_("co-approve a supervisor's approval (course overdue)"), _coapprove),
+        ("lock", N_("lock an approved week or month"), _lock),
+        ("reopen", N_("reopen a locked period (admin, with a reason)"), _reopen),
     ):
         q = rs.add_parser(name, help=helptext)
         q.add_argument("client")
