@@ -36,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but bad usage is one clear line on stderr and exit code 2, in the person's
     language (argparse's own words too: cli/argparse_words.py), and --help in it as well."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own signature
+    def __init__(self, *args, **kwargs) -> None:
         from bpa_provider.cli.argparse_words import HelpWords, SubCommands
 
         kwargs.setdefault("formatter_class", HelpWords)

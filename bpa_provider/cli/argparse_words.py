@@ -79,14 +79,14 @@ class HelpWords(argparse.HelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str | None:
         return _shown(action.help)
 
-    def _metavar_formatter(self, action: argparse.Action, default_metavar: str):  # noqa: ANN202
+    def _metavar_formatter(self, action: argparse.Action, default_metavar: str):
         if isinstance(action.metavar, str):
             shown = _shown(action.metavar)
             return lambda size: (shown,) * size
         return super()._metavar_formatter(action, default_metavar)
 
 
-class SubCommands(argparse._SubParsersAction):  # noqa: SLF001 - argparse's one way to make sub-commands
+class SubCommands(argparse._SubParsersAction):  # argparse offers no public base for this
     """Sub-commands whose one-line `help=` is also the first line of their own --help."""
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
