@@ -77,8 +77,12 @@ def take_lang(argv: Sequence[str], *, strict: bool = True) -> tuple[list[str], s
             if value not in LANGUAGES:
                 if not strict:
                     continue
-                sys.stderr.write(f"bpa-provider: argument --lang: invalid choice: '{value[:20]}' "
-                                 f"(choose from {', '.join(LANGUAGES)})\n")
+                # in the language of the environment (BPA_LANG, LANG…): --lang is what is wrong
+                set_language(None)
+                problem = _("invalid choice: %(value)r (choose from %(choices)s)") % {
+                    "value": value[:20], "choices": ", ".join(LANGUAGES)}
+                sys.stderr.write("bpa-provider: " + _("argument %(argument_name)s: %(message)s") % {
+                    "argument_name": "--lang", "message": problem} + "\n")
                 raise SystemExit(2)
             lang = value
             continue

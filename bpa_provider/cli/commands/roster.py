@@ -82,9 +82,9 @@ def _print_saved(ctx, res) -> None:  # noqa: ANN001
                  for cid in {sh.client_id for sh in res.shifts}}
     for sh in res.shifts[:20]:
         z = ZoneInfo(zones[sh.client_id])
-        ctx.out.write(_("Shift {id}: {start}–{end} ({hours:.2f} h)").format(
-            id=sh.id, start=f"{sh.start_utc.astimezone(z):%a %d.%m.%Y %H:%M}",
-            end=f"{sh.end_utc.astimezone(z):%H:%M}", hours=shift_hours(sh.start_utc, sh.end_utc)) + "\n")
+        ctx.say(N_("Shift {id}: {start}–{end} ({hours:.2f} h)"),
+                id=sh.id, start=f"{sh.start_utc.astimezone(z):%a %d.%m.%Y %H:%M}",
+                end=f"{sh.end_utc.astimezone(z):%H:%M}", hours=shift_hours(sh.start_utc, sh.end_utc))
     if len(res.shifts) > 20:
         ctx.out.write(_("… and {n} more shifts").format(n=len(res.shifts) - 20) + "\n")
     if res.removed:
