@@ -34,7 +34,14 @@ from bpa_provider.i18n import LANGUAGES, N_, _, current_language, set_language
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but bad usage is one clear line on stderr and exit code 2, in the person's
-    language (argparse's own words too: cli/argparse_words.py)."""
+    language (argparse's own words too: cli/argparse_words.py), and --help in it as well."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        from bpa_provider.cli.argparse_words import HelpWords, SubCommands
+
+        kwargs.setdefault("formatter_class", HelpWords)
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", SubCommands)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(_("bpa-provider: {message} (see 'bpa-provider --help')").format(message=message) + "\n")
@@ -70,8 +77,12 @@ def take_lang(argv: Sequence[str], *, strict: bool = True) -> tuple[list[str], s
             if value not in LANGUAGES:
                 if not strict:
                     continue
-                sys.stderr.write(f"bpa-provider: argument --lang: invalid choice: '{value[:20]}' "
-                                 f"(choose from {', '.join(LANGUAGES)})\n")
+                # in the language of the environment (BPA_LANG, LANG…): --lang is what is wrong
+                set_language(None)
+                problem = _("invalid choice: %(value)r (choose from %(choices)s)") % {
+                    "value": value[:20], "choices": ", ".join(LANGUAGES)}
+                sys.stderr.write("bpa-provider: " + _("argument %(argument_name)s: %(message)s") % {
+                    "argument_name": "--lang", "message": problem} + "\n")
                 raise SystemExit(2)
             lang = value
             continue

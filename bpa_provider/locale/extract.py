@@ -8,7 +8,11 @@ and compile the `.mo` files the app reads.
 What counts as translatable, found with Python's `ast` (no build tool needed to extract):
 - the first argument of `_()` and `N_()`, the first two of `ngettext()`;
 - the labels and hints of `records.FieldSpec` (written `_T(name, label, ..., hint=...)`) and the
-  label of an `EntitySpec`: the specs are English data shown by forms, so their words belong here.
+  label of an `EntitySpec`: the specs are English data shown by forms, so their words belong here;
+- in `bpa_provider/cli/`, the words of the command line's --help: every string given as `help=`,
+  `description=`, `epilog=` or `metavar=`, and the help text (third argument) of `add_action` and
+  `register_group`. They are translated when --help is shown (cli/argparse_words.py), so they are
+  written plain; a help text that is not such a literal (a loop over a table) is marked with N_().
 Merging and compiling use GNU gettext's `msgmerge` and `msgfmt` (apt package `gettext`).
 """
 
@@ -54,8 +58,15 @@ def _name(func: ast.AST) -> str:
     return ""
 
 
-def strings_in(path: Path) -> list[tuple[str, str | None, int]]:
-    """(msgid, plural, line) for every translatable string in one Python file."""
+#: The keywords whose string is a --help word (in bpa_provider/cli only).
+HELP_KEYWORDS = ("help", "description", "epilog", "metavar")
+#: The CLI's helpers that take a sub-command's help text as their third argument.
+HELP_HELPERS = ("add_action", "register_group")
+
+
+def strings_in(path: Path, *, help_words: bool = False) -> list[tuple[str, str | None, int]]:
+    """(msgid, plural, line) for every translatable string in one Python file (with `help_words`,
+    also the argparse words of a command-line module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: list[tuple[str, str | None, int]] = []
     for node in ast.walk(tree):
@@ -75,6 +86,12 @@ def strings_in(path: Path) -> list[tuple[str, str | None, int]]:
                     found.append((text, None, node.lineno))
         elif name == "EntitySpec" and len(args) >= 3 and (label := _const(args[2])):
             found.append((label, None, node.lineno))
+        if help_words:
+            if name in HELP_HELPERS and len(args) >= 3 and (text := _const(args[2])):
+                found.append((text, None, node.lineno))
+            for kw in node.keywords:
+                if kw.arg in HELP_KEYWORDS and (text := _const(kw.value)):
+                    found.append((text, None, node.lineno))
     return found
 
 
@@ -86,7 +103,7 @@ def collect(root: Path = ROOT) -> list[Message]:
             if "locale" in path.parts:
                 continue
             rel = path.relative_to(root).as_posix()
-            for msgid, plural, line in strings_in(path):
+            for msgid, plural, line in strings_in(path, help_words=rel.startswith("bpa_provider/cli/")):
                 msg = messages.setdefault(msgid, Message(msgid, plural))
                 msg.plural = msg.plural or plural
                 msg.places.append(f"{rel}:{line}")

@@ -11,7 +11,6 @@ Schema, and the package's own logic (national IDs, date order and plausibility, 
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -47,60 +46,11 @@ def _path(parts: Any) -> str:
 
 
 def _schema_errors(doc: Any) -> list[FieldError]:
-    from jsonschema import Draft202012Validator, FormatChecker
-    from jsonschema.exceptions import best_match
+    """The JSON Schema's problems, each in our words with its JSON path (services/schema_problems.py)."""
+    from bpa_provider.services.schema_problems import schema_problems
 
-    validator = Draft202012Validator(load_schema(), format_checker=FormatChecker())
-    errors = []
-    for err in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
-        where = list(err.absolute_path)
-        if err.validator == "oneOf" and err.context:
-            # "x is not valid under any of the given schemas" helps nobody: say what was expected.
-            err = best_match(err.context)
-            where = list(err.absolute_path) or where
-        if err.validator == "required":
-            m = re.match(r"'(.+)' is a required property", err.message)
-            errors.append(FieldError(_path(where + [m.group(1)]) if m else _path(where) or "package",
-                                     N_("is missing")))
-            continue
-        errors.append(_schema_problem(_path(where) or "package", err))
-    return errors
-
-
-# The schema's checks in a person's words (message ids, translated where shown); a check not
-# listed keeps the validator's own English text.
-_SCHEMA_WORDS = {
-    "type": N_("must be of type {expected}"),
-    "enum": N_("must be one of {expected}"),
-    "const": N_("must be {expected}"),
-    "maxLength": N_("is longer than {expected} characters"),
-    "minLength": N_("is shorter than {expected} characters"),
-    "maximum": N_("must be at most {expected}"),
-    "minimum": N_("must be at least {expected}"),
-    "exclusiveMaximum": N_("must be less than {expected}"),
-    "exclusiveMinimum": N_("must be more than {expected}"),
-    "maxItems": N_("has more than {expected} entries"),
-    "minItems": N_("has fewer than {expected} entries"),
-    "pattern": N_("does not have the expected form"),
-    "format": N_("is not a valid {expected}"),
-    "additionalProperties": N_("has fields a handover package does not have: {expected}"),
-}
-
-
-def _schema_problem(field: str, err: Any) -> FieldError:
-    template = _SCHEMA_WORDS.get(err.validator)
-    if template is None:
-        return FieldError(field, err.message)
-    expected = err.validator_value
-    if err.validator == "additionalProperties":
-        known = err.schema.get("properties", {})
-        expected = sorted(str(k) for k in (err.instance if isinstance(err.instance, dict) else {}) if k not in known)
-    if isinstance(expected, (list, tuple)):
-        expected = ", ".join(json.dumps(x, ensure_ascii=False) if not isinstance(x, str) or err.validator != "type"
-                             else x for x in expected)
-    elif not isinstance(expected, (int, float)) or isinstance(expected, bool):
-        expected = json.dumps(expected, ensure_ascii=False) if err.validator == "const" else str(expected)
-    return FieldError(field, template, params={"expected": expected})
+    return schema_problems(load_schema(), doc,
+                           extra_fields=N_("has fields a handover package does not have: {expected}"))
 
 
 def _get(doc: Any, *keys: Any) -> Any:

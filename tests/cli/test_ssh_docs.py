@@ -31,7 +31,8 @@ NOT_OURS = ("sh -c id",)  # shown as what is refused
 
 def test_the_docs_show_the_file_commands():
     commands = " | ".join(c for _doc, c in DOCUMENTED)
-    for needed in ("export payroll --month 2026-11 --out -", "import clients -", "export handover 12 --out -"):
+    for needed in ("export payroll --month 2026-11 --out -", "import clients -", "export handover 12 --out -",
+                   "import handover -", "--layout lines", "--lang nb", "--help --lang sv"):
         assert needed in commands
 
 
@@ -43,5 +44,10 @@ def test_each_documented_command_runs_over_ssh(doc, command):
     if words == ["--version"]:
         return
     words, _lang = cli.take_lang(words)  # --lang may stand anywhere, as the forced command allows
+    if "--help" in words:
+        with pytest.raises(SystemExit) as shown:  # the help is written, nothing runs
+            parser.parse_args(words)
+        assert shown.value.code == 0
+        return
     args = parser.parse_args(words)
     assert cli.server_paths(args) == [], f"{doc}: {command}"

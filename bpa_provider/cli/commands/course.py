@@ -19,7 +19,7 @@ import argparse
 from dataclasses import asdict
 
 from bpa_provider.cli.context import CliError, add_format, date_arg
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 
 KINDS = ("supervisor_basic", "supervisor_refresher", "assistant_training")
 
@@ -67,9 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_format(el)
     el.set_defaults(func=_enrollments)
 
-    for name, status, text in (("complete", "completed", "record completion"),
-                               ("attended", "attended", "record attendance"),
-                               ("no-show", "no_show", "record that people did not come")):
+    for name, status, text in (("complete", "completed", N_("record completion")),
+                               ("attended", "attended", N_("record attendance")),
+                               ("no-show", "no_show", N_("record that people did not come"))):
         o = cs.add_parser(name, help=text)
         o.add_argument("session", type=int, metavar="SESSION_ID")
         o.add_argument("people", nargs="+", metavar="REF")

@@ -55,5 +55,29 @@ def run(ctx, args) -> int:  # noqa: ANN001
     with progress(_("Building the demo company")) as bar:
         summary = load_demo(db, ctx.actor(), seed=args.seed, clients=args.clients, assistants=args.assistants,
                             months=args.months, progress=lambda step: bar.step(_(STEPS.get(step, step))))
-    ctx.out.write("\n".join(summary.lines()) + "\n")
+    for line in summary_lines(summary):
+        ctx.out.write(line + "\n")
     return 0
+
+
+def summary_lines(summary) -> list[str]:  # noqa: ANN001 - bpa_provider.demo.DemoSummary
+    """What was made, in the person's language (`DemoSummary.lines()` says the same in English)."""
+    from bpa_provider.i18n import render_message
+
+    c = summary.counts
+    lines = [
+        (N_("Demo company loaded (seed {seed}), shifts {first}–{last}:"),
+         {"seed": summary.seed, "first": summary.first_day, "last": summary.last_day}),
+        (N_("  {municipalities} municipalities, {clients} clients, {decisions} decisions, {supervisors} supervisors"),
+         {"municipalities": c["municipality"], "clients": c["client"], "decisions": c["decision"],
+          "supervisors": c["supervisor"]}),
+        (N_("  {assistants} assistants, {employments} employments, {assignments} assignments"),
+         {"assistants": c["assistant"], "employments": c["employment"], "assignments": c["assignment"]}),
+        (N_("  {shifts} shifts, {reviews} reviews, {enrollments} course enrollments, {transfers} transfers"),
+         {"shifts": c["shift"], "reviews": c["review"], "enrollments": c["course_enrollment"],
+          "transfers": c["transfer"]}),
+        (N_("  users: {users} (coordinators koord1, koord2; auditor revisor; supervisor arbeidsleder)"),
+         {"users": c["app_user"]}),
+        (N_("  in {seconds:.1f} s"), {"seconds": summary.seconds}),
+    ]
+    return [render_message(template, params) for template, params in lines]

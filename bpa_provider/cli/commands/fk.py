@@ -47,7 +47,7 @@ def parse_day(text: str, what: str) -> date:
 
 
 def _register(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.rules.dates import format_date
+    from bpa_provider.formats import format_date  # the language's way (sv: 2026-12-31)
     from bpa_provider.services.sweden import register_assistant
 
     on = parse_day(args.on, "--on")
@@ -64,7 +64,7 @@ def _register(ctx, args) -> int:  # noqa: ANN001
 
 
 def _rate_add(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.rules.dates import format_date
+    from bpa_provider.formats import format_date  # the language's way (sv: 2026-12-31)
     from bpa_provider.services.sweden import add_state_rate
 
     valid_from = parse_day(args.valid_from, "--from")
@@ -75,15 +75,16 @@ def _rate_add(ctx, args) -> int:  # noqa: ANN001
     except ValueError:
         raise CliError(_("--rate: '{v}' is not a number").format(v=args.rate)) from None
     row = add_state_rate(ctx.database(), ctx.actor(), valid_from, rate, args.note)
-    ctx.out.write(_("State rate SEK {rate:.2f} per hour from {date}.").format(
-        rate=row.rate, date=format_date(row.valid_from)) + "\n")
+    ctx.say(N_("State rate SEK {rate:.2f} per hour from {date}."), rate=row.rate, date=format_date(row.valid_from))
     return 0
 
 
 def _rate_list(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.rules.money import money
     from bpa_provider.services.sweden import list_state_rates
 
-    rows = [{"valid_from": r.valid_from, "rate": f"{r.rate:.2f}", "currency": r.currency, "note": r.note}
+    # Decimal: a table writes 332,60 in nb/sv, JSON and CSV the exact "332.60" (render.py).
+    rows = [{"valid_from": r.valid_from, "rate": money(r.rate), "currency": r.currency, "note": r.note}
             for r in list_state_rates(ctx.database(), ctx.actor())]
     ctx.emit(rows, args.format, ["valid_from", "rate", "currency", "note"])
     return 0

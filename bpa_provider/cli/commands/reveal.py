@@ -23,5 +23,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
     record_id = records.find_id(db, actor, args.kind, args.ref)
     # The service checks `national_id.reveal` and writes the access-log row (or the refusal).
     value = records.reveal_national_id(db, actor, args.kind, record_id)
-    ctx.out.write((value or "(no national ID recorded)") + "\n")
+    from bpa_provider.i18n import _
+
+    ctx.out.write((value or _("(no national ID recorded)")) + "\n")
     return 0

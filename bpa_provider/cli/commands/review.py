@@ -69,7 +69,7 @@ def _record(ctx, args) -> int:  # noqa: ANN001
 
 
 def _show(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.rules.dates import format_date
+    from bpa_provider.formats import format_date  # the language's way (sv: 2026-12-31)
     from bpa_provider.services.reviews import get_review
 
     v = get_review(ctx.database(), ctx.actor(), args.id, with_notes=not args.no_notes)

@@ -82,9 +82,9 @@ def _print_saved(ctx, res) -> None:  # noqa: ANN001
                  for cid in {sh.client_id for sh in res.shifts}}
     for sh in res.shifts[:20]:
         z = ZoneInfo(zones[sh.client_id])
-        ctx.out.write(_("Shift {id}: {start}–{end} ({hours:.2f} h)").format(
-            id=sh.id, start=f"{sh.start_utc.astimezone(z):%a %d.%m.%Y %H:%M}",
-            end=f"{sh.end_utc.astimezone(z):%H:%M}", hours=shift_hours(sh.start_utc, sh.end_utc)) + "\n")
+        ctx.say(N_("Shift {id}: {start}–{end} ({hours:.2f} h)"),
+                id=sh.id, start=f"{sh.start_utc.astimezone(z):%a %d.%m.%Y %H:%M}",
+                end=f"{sh.end_utc.astimezone(z):%H:%M}", hours=shift_hours(sh.start_utc, sh.end_utc))
     if len(res.shifts) > 20:
         ctx.out.write(_("… and {n} more shifts").format(n=len(res.shifts) - 20) + "\n")
     if res.removed:
@@ -178,10 +178,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=_deviation)
 
     for name, helptext, func in (
-        ("approve", "approve a client's hours for a week or month", _approve),
-        ("coapprove", "co-approve a supervisor's approval (course overdue)", _coapprove),
-        ("lock", "lock an approved week or month", _lock),
-        ("reopen", "reopen a locked period (admin, with a reason)", _reopen),
+        ("approve", N_("approve a client's hours for a week or month"), _approve),
+        ("coapprove", N_("co-approve a supervisor's approval (course overdue)"), _coapprove),
+        ("lock", N_("lock an approved week or month"), _lock),
+        ("reopen", N_("reopen a locked period (admin, with a reason)"), _reopen),
     ):
         q = rs.add_parser(name, help=helptext)
         q.add_argument("client")

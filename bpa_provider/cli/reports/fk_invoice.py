@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from bpa_provider.cli.context import add_format
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_
 
 _COLUMNS = ["client_ref", "client_name", "month", "hours", "unreported_hours", "passive_hours",
             "payable_hours", "rate", "amount", "currency", "deadline"]
@@ -23,16 +23,16 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from decimal import Decimal
 
     from bpa_provider.cli.reports.fk_time import parse_month_arg
-    from bpa_provider.rules.money import as_text
+    from bpa_provider.cli.reports.invoice import exact
     from bpa_provider.services.sweden import CURRENCY, fk_invoice_basis
 
     year, month = parse_month_arg(args.month)
     lines = fk_invoice_basis(ctx.database(), ctx.actor(), year, month)
-    # Money as text with two decimals: a float would print 2661.8 and JSON cannot hold a Decimal.
-    rows = [{**line.__dict__, "month": f"{year:04d}-{month:02d}", "rate": as_text(line.rate),
-             "amount": as_text(line.amount), "currency": CURRENCY} for line in lines]
+    # Money exact with two decimals (invoice.exact): 2661,80 in a Swedish table, "2661.80" in JSON.
+    rows = [{**line.__dict__, "month": f"{year:04d}-{month:02d}", "rate": exact(line.rate),
+             "amount": exact(line.amount), "currency": CURRENCY} for line in lines]
     ctx.emit(rows, args.format, _COLUMNS)
     if args.format == "table" and lines:
         total = sum((line.amount for line in lines), Decimal("0"))
-        ctx.out.write(_("Total: SEK {amount:.2f}").format(amount=total) + "\n")
+        ctx.say(N_("Total: SEK {amount:.2f}"), amount=total)
     return 0

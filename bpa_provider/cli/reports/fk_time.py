@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from bpa_provider.cli.context import add_format, month_arg
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _, render_message
 
 
 def register(members: argparse._SubParsersAction) -> None:
@@ -82,27 +82,34 @@ def csv_rows(reports: list) -> list[dict[str, Any]]:
     return out
 
 
+def _hours(value: Any) -> str:
+    """Hours with two decimals and the language's decimal mark (sv: 12,50)."""
+    from bpa_provider.formats import format_number
+
+    return format_number(value, 2, trim=False)
+
+
 def _summary(r) -> str:  # noqa: ANN001
-    from bpa_provider.rules.dates import format_date
+    from bpa_provider.formats import format_date  # the language's way (sv: 2026-12-31)
 
     issuer = _("Försäkringskassan") if r.fk_decision else _("no Försäkringskassan decision")
-    return _("Decided {d:.2f} h ({issuer}), worked {w:.2f} h, balance {x:.2f} h; due {due}").format(
-        d=r.decided_hours, issuer=issuer, w=r.total_hours, x=r.decided_hours - r.total_hours,
-        due=format_date(r.deadline))
+    return render_message(N_("Decided {d:.2f} h ({issuer}), worked {w:.2f} h, balance {x:.2f} h; due {due}"), {
+        "d": r.decided_hours, "issuer": issuer, "w": r.total_hours, "x": r.decided_hours - r.total_hours,
+        "due": format_date(r.deadline)})
 
 
 def _people(r) -> list[str]:  # noqa: ANN001
-    from bpa_provider.rules.dates import format_date
+    from bpa_provider.formats import format_date  # the language's way (sv: 2026-12-31)
 
     out = []
     for a in r.assistants:
         reported = (_("reported {date}").format(date=format_date(a.fk_reported_on)) if a.fk_reported_on
                     else _("not reported to Försäkringskassan"))
-        line = f"{a.assistant_ref} {a.name} {a.national_id or '-'} ({reported}): {a.total:.2f} h"
+        line = f"{a.assistant_ref} {a.name} {a.national_id or '-'} ({reported}): {_hours(a.total)} h"
         if a.unreported_hours:
-            line += ", " + _("{h:.2f} h before the report (not paid)").format(h=a.unreported_hours)
+            line += ", " + render_message(N_("{h:.2f} h before the report (not paid)"), {"h": a.unreported_hours})
         if a.passive_hours:
-            line += ", " + _("{h:.2f} h passive (jour) apart").format(h=a.passive_hours)
+            line += ", " + render_message(N_("{h:.2f} h passive (jour) apart"), {"h": a.passive_hours})
         out.append(line)
     return out
 
@@ -159,7 +166,7 @@ def printable(reports: list) -> str:
 
     from tabulate import tabulate
 
-    from bpa_provider.rules.dates import format_date
+    from bpa_provider.formats import format_date  # the language's way (sv: 2026-12-31)
 
     sign = "_" * 32
     pages = []
@@ -171,7 +178,7 @@ def printable(reports: list) -> str:
             for i, h in enumerate(a.hours_by_day):
                 day = date(r.year, r.month, i + 1)
                 mark = " *" if day in r.holidays else ""
-                rows.append([format_date(day), _(_WEEKDAYS[day.weekday()]) + mark, f"{h:.2f}" if h else ""])
+                rows.append([format_date(day), _(_WEEKDAYS[day.weekday()]) + mark, _hours(h) if h else ""])
             reported = format_date(a.fk_reported_on) if a.fk_reported_on else _("not reported")
             lines = [
                 _("Försäkringskassan — time report, personal assistance (form 3059)"),
@@ -183,13 +190,15 @@ def printable(reports: list) -> str:
                 tabulate(rows, headers=[_("Date"), _("Day"), _("Hours")], tablefmt="simple",
                          disable_numparse=True, colalign=("left", "left", "right")),
                 "",
-                _("Total: {h:.2f} h").format(h=a.total),
+                render_message(N_("Total: {h:.2f} h"), {"h": a.total}),
             ]
             if a.passive_hours:
-                lines.append(_("Passive time (jour), not included above: {h:.2f} h").format(h=a.passive_hours))
+                lines.append(render_message(N_("Passive time (jour), not included above: {h:.2f} h"),
+                                            {"h": a.passive_hours}))
             if a.unreported_hours:
-                lines.append(_("Of which before the report to Försäkringskassan (not paid): {h:.2f} h").format(
-                    h=a.unreported_hours))
+                lines.append(render_message(
+                    N_("Of which before the report to Försäkringskassan (not paid): {h:.2f} h"),
+                    {"h": a.unreported_hours}))
             if r.holidays:
                 lines.append(_("* public holiday"))
             lines += ["", "",
@@ -198,8 +207,8 @@ def printable(reports: list) -> str:
                       _("Signature, employer:  {line}    Date: {short}").format(line=sign, short="_" * 12)]
             pages.append("\n".join(lines))
         summary = [_("Försäkringskassan — summary for {m}").format(m=r.label), client, _summary(r), ""]
-        summary.append(tabulate([[a.name, a.national_id, f"{a.total:.2f}"] for a in r.assistants]
-                                + [[_("Total"), "", f"{r.total_hours:.2f}"]],
+        summary.append(tabulate([[a.name, a.national_id, _hours(a.total)] for a in r.assistants]
+                                + [[_("Total"), "", _hours(r.total_hours)]],
                                 headers=[_("Assistant"), _("Personnummer"), _("Hours")], tablefmt="simple",
                                 disable_numparse=True, colalign=("left", "left", "right")))
         pages.append("\n".join(summary))

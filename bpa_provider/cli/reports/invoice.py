@@ -15,18 +15,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def exact(value: object) -> object:
+    """Two decimals, exact ("" for none)."""
+    from bpa_provider.rules.money import money
+
+    return "" if value is None else money(value)
+
+
 def run(ctx, args) -> int:  # noqa: ANN001
     from dataclasses import asdict
 
     from bpa_provider.cli.commands.roster import month
-    from bpa_provider.rules.money import as_text
+    from bpa_provider.rules.money import money
     from bpa_provider.services.invoice import COLUMNS, invoice_basis
 
     first, _last = month(args.month)
     lines = invoice_basis(ctx.database(), ctx.actor(), first.year, first.month)
-    # Money as text with two decimals, as `report fk-invoice`: JSON cannot hold a Decimal, and a
-    # float would print 1558.2 or turn 1558.215 into 1558.21.
-    rows = [{**asdict(line), "hours": as_text(line.hours), "rate": as_text(line.rate),
-             "amount": as_text(line.amount)} for line in lines]
+    # Money as an exact Decimal of two decimals, as `report fk-invoice`: a table writes it the
+    # language's way (1558,20 in nb), JSON and CSV as the text "1558.20" (render.py); a float would
+    # print 1558.2 or turn 1558.215 into 1558.21. No rate: an empty cell.
+    rows = [{**asdict(line), "hours": exact(line.hours), "rate": exact(line.rate),
+             "amount": exact(line.amount)} for line in lines]
     ctx.emit(rows, args.format, COLUMNS)
     return 0

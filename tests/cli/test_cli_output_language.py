@@ -1,0 +1,60 @@
+"""What CLI commands write for a person follows the language: the demo's summary, amounts in
+tables (Decimal money shown 332,60 in nb/sv, still "332.60" in JSON and CSV), a refused --lang
+(in the environment's language), and Swedish FK dates and hours."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bpa_provider.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("outlang") / "demo.sqlite3")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_the_demo_summary_is_swedish(demo_db, capsys):
+    code, out, _err = run(capsys, "--db", demo_db, "--lang", "sv", "demo", "--clients", "1", "--months", "1")
+    assert code == 0
+    assert "Demoföretaget är inläst (frö 1), pass 20" in out and "kunder" in out and "clients" not in out
+    assert out.rstrip().splitlines()[-1].endswith(" s") and "," in out.rstrip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+def test_money_in_a_table_has_the_decimal_comma(demo_db, capsys, lang):
+    run(capsys, "--db", demo_db, "demo", "--clients", "1", "--months", "1")  # refused if loaded: fine
+    code, out, _err = run(capsys, "--db", demo_db, "--lang", lang, "fk", "rate", "list")
+    assert code == 0 and "332,60" in out and "332.60" not in out
+    code, out, _err = run(capsys, "--db", demo_db, "--lang", lang, "fk", "rate", "list", "--format", "json")
+    assert {row["rate"] for row in json.loads(out)} >= {"332.60"}
+
+
+def test_the_invoice_basis_table_and_json(demo_db, capsys):
+    run(capsys, "--db", demo_db, "demo", "--clients", "1", "--months", "1")
+    from datetime import date
+
+    month = f"{date.today():%Y-%m}"
+    code, table, _err = run(capsys, "--db", demo_db, "--lang", "nb", "report", "invoice", "--month", month)
+    code2, raw, _err = run(capsys, "--db", demo_db, "report", "invoice", "--month", month, "--format", "json")
+    assert code == code2 == 0
+    rows = json.loads(raw)
+    assert rows and all(isinstance(r["hours"], str) and r["hours"].count(".") == 1 for r in rows)
+    assert rows[0]["hours"].replace(".", ",") in table
+
+
+def test_a_bad_lang_is_refused_in_the_environments_language(capsys, monkeypatch):
+    monkeypatch.setenv("BPA_LANG", "nb")
+    with pytest.raises(SystemExit) as end:
+        main(["list", "clients", "--lang", "fi"])
+    assert end.value.code == 2
+    assert capsys.readouterr().err == "bpa-provider: argument --lang: ugyldig valg: 'fi' (velg blant en, nb, sv)\n"
