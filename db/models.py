@@ -339,7 +339,8 @@ class RotaPattern(SQLModel, table=True):
 
 
 class Shift(SQLModel, table=True):
-    """One shift of one assistant for one client, as UTC instants.
+    """One shift of one assistant for one client, as UTC instants (a vacant shift: of nobody yet,
+    or still naming the absent assistant it was for; docs/absence.md).
 
     The plan becomes the actuals by default: a planned shift that has ended counts as worked unless a
     deviation is recorded (`deviation_status` pending until approved).

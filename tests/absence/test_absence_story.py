@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from absence_world import WEEK, world
 from bpa_provider.config import WageTypes
-from bpa_provider.services import absence, absence_reports, notify, payroll, payroll_files, roster, vacancy
+from bpa_provider.services import absence, absence_reports, notify, payroll, payroll_files, periods, roster, vacancy
 from db.models import Employment
 from smtp_sink import calendar_of, smtp_server  # noqa: F401 (a fixture)
 
@@ -72,6 +72,14 @@ def test_a_sick_note_on_monday_is_covered_told_and_paid(db, admin, coordinator, 
     assert paid[("3001", WAGES.sick_employer_period)] == ("37.50", "250.00", "9375.00")
     assert paid[("3002", WAGES.ordinary)] == ("37.50", "240.00", "9000.00")
     assert ("3001", WAGES.ordinary) not in paid
+    # The month is approved and exported: the pre-run check passes with vacant shifts and absence,
+    # and the exported file is the preview's.
+    after = datetime(2027, 2, 2, 9, 0, tzinfo=timezone.utc)
+    periods.approve_period(db, coordinator, w["client"].id, date(2027, 1, 1), date(2027, 2, 1), now=after)
+    written: list[bytes] = []
+    payroll.export_payroll(db, admin, 2027, 1, lambda m: written.append(payroll_files.lines(m, WAGES)),
+                           now=after, need_numbers=True, digits_only=True)
+    assert written == [payroll_files.lines(month, WAGES)]
 
 
 def test_the_refund_of_a_month_ends_on_its_last_day(db, admin):

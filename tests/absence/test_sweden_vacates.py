@@ -45,3 +45,15 @@ def test_a_swedish_sick_period_vacates_the_shifts_and_shortening_it_gives_them_b
     assert _statuses(db) == ["vacant", "planned", "planned", "planned"]
     sickpay.update_sick_period(db, admin, period.id, None, to_date=DAYS[3])
     assert _statuses(db) == ["vacant"] * 4
+
+
+def test_swedish_sick_pay_in_payroll_is_days_1_to_14(db, admin):
+    from bpa_provider.services import payroll
+
+    client, sick, _sub = _world(db, admin)
+    for day in ("2027-03-14", "2027-03-15"):  # day 14 (the employer's) and day 15 (Försäkringskassan's)
+        roster.create_shift(db, admin, client.id, sick.id, f"{day} 08:00", "12:00")
+    sickpay.add_sick_period(db, admin, sick.ref, DAYS[0], date(2027, 3, 20))
+    month = payroll.payroll_preview(db, admin, 2027, 3)
+    anna = {r.assistant_ref: r for r in month.rows}[sick.ref]
+    assert (anna.hours, anna.sick_employer_period) == (0.0, 4 * 8.0 + 4.0)
