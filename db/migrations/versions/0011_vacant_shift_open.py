@@ -1,7 +1,7 @@
 """a shift may be created vacant: no assistant yet
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07
 
 `shift.assistant_id` becomes nullable: a shift created vacant (`roster add --vacant`, issue 17)
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
