@@ -310,10 +310,8 @@ def lock_many(s: Session, actor: Actor, clients: dict[int, str], first: date, la
             row.exported_at = now
     s.flush()
     summary = f"{describe(first, last_exclusive)} {'exported to payroll and locked' if exported else 'locked'}"
-    audit.record_many(s, actor, [
-        {"action": "export" if exported else "lock", "entity": "period_approval", "entity_id": found[cid].id,
-         "subject": clients[cid], "summary": summary, "before": befores.get(cid), "after": found[cid]}
-        for cid in ids])
+    audit.record_entries(s, actor, "export" if exported else "lock", "period_approval", [
+        audit.Entry(found[cid].id, clients[cid], summary, befores.get(cid), found[cid]) for cid in ids])
     return found
 
 
