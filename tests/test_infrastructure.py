@@ -69,6 +69,7 @@ def test_a_test_using_a_postgresql_fixture_carries_the_pg_marker(request, pg_clu
 
 SQLMODEL_PROBE = '''
 from sqlmodel import select
+from sqlmodel.sql.expression import SelectOfScalar
 from db.models import Shift
 
 
@@ -78,6 +79,14 @@ def query(ids: list[int]) -> object:
 
 def of_a_row(shift: Shift) -> int:
     return shift.client_id  # a row's attribute keeps its Python type
+
+
+def primary_keys() -> SelectOfScalar[int]:
+    return select(Shift.id)  # `id: int | None` on a row, never NULL in the column
+
+
+def a_row_id(shift: Shift) -> int | None:
+    return shift.id  # not yet flushed: no id
 '''
 
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable
 
-from mypy.nodes import NameExpr, TypeInfo, Var
+from mypy.nodes import AssignmentStmt, CallExpr, NameExpr, TypeInfo, Var
 from mypy.plugin import AttributeContext, ClassDefContext, Plugin
-from mypy.types import Instance, Type
+from mypy.typeops import make_simplified_union
+from mypy.types import Instance, NoneType, Type, UnionType, get_proper_type
 
 _SQLMODEL = "sqlmodel.main.SQLModel"
 _ATTRIBUTE = "sqlalchemy.orm.attributes.InstrumentedAttribute"
@@ -34,11 +35,28 @@ def _is_table(info: TypeInfo) -> bool:
     return any(base.metadata.get(_KEY, {}).get("table") for base in info.mro)
 
 
+def _primary_keys(info: TypeInfo) -> set[str]:
+    """The fields declared `Field(primary_key=True)` in the class or its bases."""
+    return {name for base in info.mro for name in base.metadata.get(_KEY, {}).get("pk", [])}
+
+
 def _mark_table(ctx: ClassDefContext) -> None:
-    """Remember `table=True` of a class statement (runs during semantic analysis)."""
+    """Remember `table=True` of a class statement and its `Field(primary_key=True)` names (runs
+    during semantic analysis, before the names in the body are resolved: compared by name)."""
     table = ctx.cls.keywords.get("table")
-    if isinstance(table, NameExpr) and table.fullname == "builtins.True":
-        ctx.cls.info.metadata[_KEY] = {"table": True}
+    if not (isinstance(table, NameExpr) and table.name == "True"):
+        return
+    keys = []
+    for stmt in ctx.cls.defs.body:
+        if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, CallExpr)
+                and len(stmt.lvalues) == 1 and isinstance(stmt.lvalues[0], NameExpr)):
+            continue
+        call = stmt.rvalue
+        if isinstance(call.callee, NameExpr) and call.callee.name == "Field":
+            for arg_name, arg in zip(call.arg_names, call.args):
+                if arg_name == "primary_key" and isinstance(arg, NameExpr) and arg.name == "True":
+                    keys.append(stmt.lvalues[0].name)
+    ctx.cls.info.metadata[_KEY] = {"table": True, "pk": keys}
 
 
 class SQLModelColumns(Plugin):
@@ -66,14 +84,22 @@ class SQLModelColumns(Plugin):
         column = self.lookup_fully_qualified(_ATTRIBUTE)
         if column is None or not isinstance(column.node, TypeInfo):
             return None  # SQLAlchemy's ORM is not in the build: keep mypy's own answer
-        return partial(_as_column, column.node)
+        return partial(_as_column, column.node, name in _primary_keys(info))
 
 
-def _as_column(column: TypeInfo, ctx: AttributeContext) -> Type:
-    """`InstrumentedAttribute[T]` for a read of the class attribute (an assignment keeps T)."""
+def _as_column(column: TypeInfo, primary_key: bool, ctx: AttributeContext) -> Type:
+    """`InstrumentedAttribute[T]` for a read of the class attribute (an assignment keeps T).
+
+    A primary key is declared `id: int | None` because a row has no id until it is flushed; the
+    column itself never holds NULL, so `select(Shift.id)` gives `int`, not `int | None`."""
     if ctx.is_lvalue:
         return ctx.default_attr_type
-    return Instance(column, [ctx.default_attr_type])
+    value = ctx.default_attr_type
+    proper = get_proper_type(value)
+    if primary_key and isinstance(proper, UnionType):
+        value = make_simplified_union(
+            [t for t in proper.items if not isinstance(get_proper_type(t), NoneType)])
+    return Instance(column, [value])
 
 
 def plugin(version: str) -> type[Plugin]:
