@@ -31,7 +31,10 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+## The gates (docs/architecture.md, "Gates"): ruff, mypy --strict (rules, services), import contracts.
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 clean:

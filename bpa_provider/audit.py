@@ -22,6 +22,7 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 from sqlalchemy import ColumnElement, case, func, inspect, literal, null, or_, select, text, update
@@ -102,29 +103,43 @@ def record(
     after: Any = None,
 ) -> AuditEvent:
     """Append one event, chained to the previous one, in the caller's transaction."""
-    ev = _event(actor, _last_hash(session), utcnow(), action, entity, entity_id, subject=subject,
-                summary=summary, before=before, after=after)
+    ev = AuditEvent(**_row(actor, _last_hash(session), utcnow(), action, entity,
+                           Entry(entity_id, subject, summary, before, after)))
     session.add(ev)
     session.flush()
     return ev
 
 
-def record_many(session: Session, actor: Actor, events: list[dict[str, Any]]) -> int:
-    """Append several events of one bulk action (keyword arguments of `record` each: action,
-    entity, entity_id, subject, summary, before, after) in one INSERT statement, chained in
-    order, in the caller's transaction: the rows `record` would write one by one. Their count."""
-    if not events:
-        return 0
-    from sqlalchemy import insert
+@dataclass(frozen=True)
+class Entry:
+    """One event of `record_entries`: what `record()` takes after the action and the entity."""
 
+    entity_id: int | None
+    subject: str = ""
+    summary: str = ""
+    before: Any = None
+    after: Any = None
+
+
+def record_entries(session: Session, actor: Actor, action: str, entity: str, entries: Sequence[Entry]) -> int:
+    """Append one event per entry (one bulk action: a period locked for several clients, an import
+    of 100,000 shifts), chained in order exactly as `record()` would chain them one by one, in one
+    INSERT statement (executemany) straight to the driver, in the caller's transaction: no round
+    trip and no `AuditEvent` object per row. Returns the number of rows written."""
+    if not entries:
+        return 0
+    session.flush()  # rows record() added are in the chain before these
     prev, at = _last_hash(session), utcnow()
     rows = []
-    for e in events:
-        ev = _event(actor, prev, at, **e)
-        rows.append({c.key: getattr(ev, c.key) for c in AuditEvent.__table__.columns if c.key != "id"})
-        prev = ev.hash
+    for e in entries:
+        row = _row(actor, prev, at, action, entity, e)
+        prev = row["hash"]
+        rows.append(row)
+    # Straight to the driver (db.engine.insert_rows): the ORM's bulk path costs several times more.
     # Executed in list order (one executemany), so the ids follow the chain.
-    session.execute(insert(AuditEvent), rows)
+    from db.engine import insert_rows
+
+    insert_rows(session.connection(), AuditEvent.__table__, rows)
     return len(rows)
 
 
@@ -135,22 +150,22 @@ def _last_hash(session: Session) -> str:
     return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or ""
 
 
-def _event(actor: Actor, prev: str, at: datetime, action: str, entity: str, entity_id: int | None = None, *,
-           subject: str = "", summary: str = "", before: Any = None, after: Any = None) -> AuditEvent:
-    """One event chained to `prev`, its hash computed (not yet added to a session)."""
+def _row(actor: Actor, prev: str, at: datetime, action: str, entity: str, e: Entry) -> dict[str, Any]:
+    """The columns of one event chained to `prev`, its hash computed: the one place a row of the
+    log is made (`record` adds it as an object, `record_entries` inserts many at once)."""
     role = actor.role if not actor.impersonated_by else f"{actor.role}<-{actor.impersonated_by}"
-    before_text = json.dumps(snapshot(before), ensure_ascii=False, default=str) if before is not None else None
-    after_text = json.dumps(snapshot(after), ensure_ascii=False, default=str) if after is not None else None
+    before_text = json.dumps(snapshot(e.before), ensure_ascii=False, default=str) if e.before is not None else None
+    after_text = json.dumps(snapshot(e.after), ensure_ascii=False, default=str) if e.after is not None else None
     salt = secrets.token_hex(16) if before_text is not None or after_text is not None else None
-    ev = AuditEvent(
+    row: dict[str, Any] = dict(
         at=at,
         actor=actor.login,
         role=role,
         action=action,
         entity=entity,
-        entity_id=entity_id,
-        subject=subject,
-        summary=summary[:500],
+        entity_id=e.entity_id,
+        subject=e.subject,
+        summary=e.summary[:500],
         before=before_text,
         after=after_text,
         connection=actor.connection[:200],
@@ -160,10 +175,8 @@ def _event(actor: Actor, prev: str, at: datetime, action: str, entity: str, enti
         before_digest=snapshot_digest(salt, before_text) if salt and before_text is not None else None,
         after_digest=snapshot_digest(salt, after_text) if salt and after_text is not None else None,
     )
-    # Timestamps are stored without sub-microsecond precision; hash what will be read back.
-    ev.at = ev.at.replace(microsecond=ev.at.microsecond)
-    ev.hash = _row_hash(ev.prev_hash, ev) or ""
-    return ev
+    row["hash"] = _row_hash(prev, SimpleNamespace(**row)) or ""
+    return row
 
 
 def erase_snapshots(session: Session, *about: ColumnElement[bool]) -> tuple[int, int]:
@@ -368,43 +381,3 @@ def missing_guards(connection: Any) -> list[str]:
     found = {name: body or "" for name, body in rows}
     expected = SQLITE_GUARDS if dialect == "sqlite" else PG_GUARDS
     return [name for name in expected if MESSAGE not in found.get(name, "")]
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One event of `record_entries`: what `record()` takes, without snapshots."""
-
-    entity_id: int | None
-    subject: str = ""
-    summary: str = ""
-
-
-def record_entries(session: Session, actor: Actor, action: str, entity: str, entries: list[Entry]) -> int:
-    """Append one event per entry, chained like `record()`, in one INSERT statement (executemany)
-    straight to the driver, in the caller's transaction: an import of 100,000 shifts logs each
-    shift, so `audit --subject` finds them, without 100,000 round trips or an `AuditEvent` object
-    per row (what `record_many` builds, for bulk actions with snapshots). No before/after
-    snapshots (the summary says what was created). Returns the number of rows written."""
-    if not entries:
-        return 0
-    from types import SimpleNamespace
-
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    session.flush()  # rows record() added are in the chain before these
-    prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or ""
-    role = actor.role if not actor.impersonated_by else f"{actor.role}<-{actor.impersonated_by}"
-    at = utcnow()
-    common = dict(at=at, actor=actor.login, role=role, action=action, entity=entity,
-                  connection=actor.connection[:200], hash_format=CURRENT_FORMAT, before_digest=None,
-                  after_digest=None)
-    rows = []
-    for e in entries:
-        row = dict(common, entity_id=e.entity_id, subject=e.subject, summary=e.summary[:500], prev_hash=prev)
-        prev = row["hash"] = _row_hash(prev, SimpleNamespace(**row)) or ""
-        rows.append(row)
-    # Straight to the driver (db.engine.insert_rows): the ORM's bulk path costs several times more.
-    from db.engine import insert_rows
-
-    insert_rows(session.connection(), AuditEvent.__table__, rows)
-    return len(rows)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import pgserver
 from tooling import need_tool
 
 NO_SUCH_TOOL = "bpa-no-such-tool-7f3a"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_missing_tool_skips_locally(monkeypatch):
@@ -59,3 +65,43 @@ def test_the_postgresql_case_of_db_carries_the_pg_marker(request, db):
 
 def test_a_test_using_a_postgresql_fixture_carries_the_pg_marker(request, pg_cluster):
     assert request.node.get_closest_marker("pg") is not None
+
+
+SQLMODEL_PROBE = '''
+from sqlmodel import select
+from sqlmodel.sql.expression import SelectOfScalar
+from db.models import Shift
+
+
+def query(ids: list[int]) -> object:
+    return select(Shift.id).where(Shift.client_id.in_(ids), Shift.start_utc.is_not(None))
+
+
+def of_a_row(shift: Shift) -> int:
+    return shift.client_id  # a row's attribute keeps its Python type
+
+
+def primary_keys() -> SelectOfScalar[int]:
+    return select(Shift.id)  # `id: int | None` on a row, never NULL in the column
+
+
+def a_row_id(shift: Shift) -> int | None:
+    return shift.id  # not yet flushed: no id
+'''
+
+
+def _mypy(tmp_path, plugins: str) -> subprocess.CompletedProcess:
+    (tmp_path / "probe.py").write_text(SQLMODEL_PROBE)
+    (tmp_path / "mypy.ini").write_text(f"[mypy]\nstrict = True\n{plugins}")
+    return subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(tmp_path / "mypy.ini"),
+                           "--cache-dir", str(tmp_path / "cache"), str(tmp_path / "probe.py")],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+@pytest.mark.slow
+def test_the_mypy_plugin_types_a_table_class_attribute_as_a_column(tmp_path):
+    pytest.importorskip("mypy")
+    with_plugin = _mypy(tmp_path, f"plugins = {ROOT / 'tools' / 'mypy_sqlmodel.py'}\n")
+    assert with_plugin.returncode == 0, with_plugin.stdout
+    without = _mypy(tmp_path, "")
+    assert without.returncode == 1 and '"in_"' in without.stdout, without.stdout

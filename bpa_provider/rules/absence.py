@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Any, Iterable
 
 from dateutil.relativedelta import relativedelta
 
@@ -81,7 +81,7 @@ class Finding:
 
     rule: str
     message: str
-    params: dict
+    params: dict[str, Any]
     law: str
 
 

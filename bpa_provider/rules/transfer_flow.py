@@ -274,7 +274,7 @@ def _steps(direction: str, country: str, policy: TransferPolicy) -> tuple[StepDe
     # Steps before informing the assistants are due within a policy period of the notice, but
     # never so late that the assistants could no longer get their full refusal period before the
     # effective date (when the notice period is short, everything moves up to the notice date).
-    early = {"not_after": ANCHOR_INFORM_BY, "not_before": (ANCHOR_NOTICE,)}
+    early: dict[str, Any] = {"not_after": ANCHOR_INFORM_BY, "not_before": (ANCHOR_NOTICE,)}
 
     def step(code: str, title: str, due: DueOffset, law: str | None = None) -> StepDef:
         return StepDef(code, title, outgoing and code in CONTRACT_STEPS, law, due)

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from typing import Any
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -176,10 +177,10 @@ class Violation:
     shift_ids: tuple[int, ...]
     detail: str
     severity: str
-    numbers: dict
+    numbers: dict[str, Any]
     not_payable: bool = False
     template: str = field(default="", compare=False)
-    params: Mapping = field(default_factory=dict, compare=False, hash=False)
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def text(self) -> str:
         """The detail in the current language (English when the rule has no template)."""
@@ -188,7 +189,7 @@ class Violation:
         return render_message(self.template, dict(self.params))
 
 
-def _frozen_mapping() -> Mapping:
+def _frozen_mapping() -> Mapping[Any, Any]:
     return MappingProxyType({})
 
 
@@ -482,7 +483,7 @@ class _Schedule:
 
 
 def _violation(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], detail: str,
-               numbers: dict, not_payable: bool | None = None) -> Violation:
+               numbers: dict[str, Any], not_payable: bool | None = None) -> Violation:
     law = RULE_LAWS[rule_id]
     if rules.country == "SE":
         law = _SE_LAW_OVERRIDES.get(rule_id, law)
@@ -498,8 +499,8 @@ def _violation(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], detail: s
     )
 
 
-def _message(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], template: str, params: dict,
-             numbers: dict, not_payable: bool | None = None) -> Violation:
+def _message(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], template: str, params: dict[str, Any],
+             numbers: dict[str, Any], not_payable: bool | None = None) -> Violation:
     """A violation worded as a message id (N_()) with its parameters: English in `detail`,
     the reader's language from `Violation.text()`."""
     v = _violation(rule_id, rules, shift_ids, render_message(template, params, translate=False),
@@ -701,7 +702,7 @@ def _night(sched: _Schedule, weeks: list[date]) -> list[Violation]:
 
 
 def _average(sched: _Schedule, rule_id: str, starts: list[date], step: relativedelta | timedelta,
-             limit_week_hours: float, period: str, numbers: dict) -> list[Violation]:
+             limit_week_hours: float, period: str, numbers: dict[str, Any]) -> list[Violation]:
     """Average hours per week over [start, start + step) for each start."""
     r = sched.rules
     rep = _WindowReporter()
@@ -748,7 +749,7 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
         total = sum(o for _, o in rows)
         if total <= limit:
             continue
-        running, crossed, idx = 0, False, set()
+        running, crossed, idx = 0, False, set[int]()
         for d, over in rows:
             running += over
             crossed = crossed or running > limit
@@ -912,9 +913,11 @@ def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
         elif rule_id == "NO-CONFIDENTIALITY":
             detail = f"{when(fs)} before the confidentiality declaration ({on(ctx.confidentiality_on)})"
         elif rule_id == "NO-TRAINING":
+            assert client_id is not None  # grouped by the shift's client (see `failed` above)
             missing = ", ".join(ctx.required_trainings_missing[client_id])
             detail = f"{when(fs)} for client {client_id} without required training: {missing}"
         else:
+            assert client_id is not None
             detail = (f"{when(fs)} for client {client_id} before the report to Försäkringskassan "
                       f"({on(ctx.fk_reported.get(client_id))})")
         out.append(_violation(rule_id, rules, tuple(f.id for f in fs), detail, {"shift_count": len(fs)}))

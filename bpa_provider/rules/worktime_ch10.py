@@ -145,8 +145,8 @@ def _sundays(sched: _Schedule, holidays: Collection[date]) -> list[Violation]:
     r = sched.rules
     avg = r.sunday_average_weeks
     units = _sunday_units(sched, holidays, 7 * avg if avg else 7)
-    windows = [(_local_us(f - timedelta(days=1), r.sunday_eve_from, sched.tz),
-                _local_us(l, r.sunday_until, sched.tz)) for f, l in units]
+    windows = [(_local_us(first - timedelta(days=1), r.sunday_eve_from, sched.tz),
+                _local_us(last, r.sunday_until, sched.tz)) for first, last in units]
     worked = [sched.work.work(a, b) > 0 for a, b in windows]
     out = []
     for i, (f, _l) in enumerate(units):
@@ -252,9 +252,9 @@ def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet, holidays: Collect
         return 7 * 53 if over else 0
     days = 0
     if rules.sunday_average_weeks and any(
-            sched.work.work(_local_us(f - timedelta(days=1), rules.sunday_eve_from, sched.tz),
-                            _local_us(l, rules.sunday_until, sched.tz)) > 0
-            for f, l in _sunday_units(sched, holidays, 0)):
+            sched.work.work(_local_us(first - timedelta(days=1), rules.sunday_eve_from, sched.tz),
+                            _local_us(last, rules.sunday_until, sched.tz)) > 0
+            for first, last in _sunday_units(sched, holidays, 0)):
         days = 7 * rules.sunday_average_weeks
     longest = 52 if rules.overtime_52weeks_hours is not None else 4 if rules.overtime_4weeks_hours is not None else 1
     if longest > 1 and any(_week_overtime(sched, d) > 0 for d in sched.work_weeks()):

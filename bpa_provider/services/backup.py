@@ -115,7 +115,7 @@ def remove_stale_copies(folder: Path, kinds: tuple[str, ...] = ("partial", "rest
     journals) a killed backup or restore left in `folder`: full copies of personal data. Only
     those whose process is gone; returns what was removed."""
     pattern = re.compile(r"^\.(.+)\.(" + "|".join(kinds) + r")-(\d+)(-journal|-wal|-shm)?$")
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(folder.iterdir())
     except OSError:

@@ -20,7 +20,7 @@ from bpa_provider.ical import Event, calendar
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import in_scope
-from bpa_provider.services.roster import ShiftView, build_week, views
+from bpa_provider.services.roster import ShiftView, WeekView, build_week, views
 from bpa_provider.services.worktime import client_infos, local_date, policy_or_default
 from bpa_provider.services.worked import staffed
 from db.engine import Database
@@ -91,7 +91,7 @@ def _notes(v: ShiftView) -> str:
     return ", ".join(marks)
 
 
-def week_table(week) -> list[dict[str, str]]:  # noqa: ANN001 - WeekView
+def week_table(week: WeekView) -> list[dict[str, str]]:
     """The rows of the printable week: every day, with its shifts (an empty day shows a dash)."""
     out = []
     for day in week.days:
@@ -110,7 +110,7 @@ def week_table(week) -> list[dict[str, str]]:  # noqa: ANN001 - WeekView
     return out
 
 
-def render_week(week) -> str:  # noqa: ANN001 - WeekView
+def render_week(week: WeekView) -> str:
     """The week as plain text for printing: header, tabulate table, total, holidays."""
     from tabulate import tabulate
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
@@ -122,7 +123,7 @@ def _set_status(s: Session, client_id: int, first: date, last_exclusive: date, t
                 old: str, new: str) -> int:
     lo, hi = local_range(first, last_exclusive, tz)
     # Bulk update: the version column is bumped by hand, so an open form still sees a conflict.
-    res = s.execute(
+    res: CursorResult[Any] = s.execute(  # type: ignore[assignment]  # an UPDATE's result is a CursorResult
         update(Shift).where(Shift.client_id == client_id, Shift.status == old,
                             Shift.start_utc >= lo, Shift.start_utc < hi)
         .values(status=new, version=Shift.version + 1, updated_at=utcnow())
@@ -301,22 +302,20 @@ def lock_many(s: Session, actor: Actor, clients: dict[int, str], first: date, la
             found.setdefault(row.client_id, row)
     befores = {cid: audit.snapshot(row) for cid, row in found.items()}
     for cid in ids:
-        row = found.get(cid)
-        if row is None:
-            row = found[cid] = PeriodApproval(client_id=cid, period_start=first, period_end=last_exclusive)
-            s.add(row)
-        if row.locked_at is None:
-            row.locked_by, row.locked_at = actor.login, now
+        approval = found.get(cid)
+        if approval is None:
+            approval = found[cid] = PeriodApproval(client_id=cid, period_start=first, period_end=last_exclusive)
+            s.add(approval)
+        if approval.locked_at is None:
+            approval.locked_by, approval.locked_at = actor.login, now
         if exported:
-            row.exported_at = now
+            approval.exported_at = now
     s.flush()
     # A month now wholly locked gets its hour-ledger row, in this transaction (the outlook reads it).
     hour_ledger.refresh(s, ids, first, last_exclusive, now)
     summary = f"{describe(first, last_exclusive)} {'exported to payroll and locked' if exported else 'locked'}"
-    audit.record_many(s, actor, [
-        {"action": "export" if exported else "lock", "entity": "period_approval", "entity_id": found[cid].id,
-         "subject": clients[cid], "summary": summary, "before": befores.get(cid), "after": found[cid]}
-        for cid in ids])
+    audit.record_entries(s, actor, "export" if exported else "lock", "period_approval", [
+        audit.Entry(found[cid].id, clients[cid], summary, befores.get(cid), found[cid]) for cid in ids])
     return found
 
 

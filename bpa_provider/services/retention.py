@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-from sqlalchemy import ColumnElement, func, select, text, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit

@@ -379,7 +379,7 @@ def _four_weeks(days: range, start_h: int, end_h: int, end_min: int = 0) -> list
     out: list[ShiftFact] = []
     for w in range(4):
         monday = date(2026, 4, 6) + timedelta(weeks=w)
-        for n, off in enumerate(days):
+        for off in days:
             d = monday + timedelta(days=off)
             end_day = d if end_h > start_h else d + timedelta(days=1)
             out.append(sh(len(out) + 1, at(d.year, d.month, d.day, start_h),

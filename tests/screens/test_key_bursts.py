@@ -18,6 +18,7 @@ from screens.main import MainScreen
 from screens.widgets.nav import NavList
 
 from pilot_steps import settle
+from tooling import wait_for
 
 
 def burst(app, *keys: str) -> None:  # noqa: ANN001
@@ -58,7 +59,7 @@ async def test_two_quick_downs_end_two_areas_down_and_go_quiet(make_app):
         await settle(app, pilot)
         burst(app, "down", "down")
         await settle(app, pilot)
-        await asyncio.sleep(0.3)
+        await wait_for(pilot, lambda: current(app) == "assistants", what="the keys to end on assistants")
         assert current(app) == "assistants"
         assert app.screen.query_one(NavList).highlighted == 2
         assert await quiet_after(app, pilot) == 0
@@ -71,12 +72,12 @@ async def test_a_long_burst_of_arrows_and_numbers_ends_where_the_keys_say(make_a
         await settle(app, pilot)
         burst(app, "down", "down", "down", "up", "down", "down")
         await settle(app, pilot)
-        await asyncio.sleep(0.3)
+        await wait_for(pilot, lambda: current(app) == "transfers", what="the keys to end on transfers")
         assert current(app) == "transfers"
         assert await quiet_after(app, pilot) == 0
         burst(app, "down", "down", "escape", "3")
         await settle(app, pilot)
-        await asyncio.sleep(0.3)
+        await wait_for(pilot, lambda: current(app) == "assistants", what="the keys to end on assistants")
         assert current(app) == "assistants"
         assert await quiet_after(app, pilot) == 0
         assert current(app) == "assistants"
@@ -88,7 +89,7 @@ async def test_a_burst_then_enter_moves_into_the_area_the_keys_chose(make_app):
         await settle(app, pilot)
         burst(app, "down", "down", "up", "enter")
         await settle(app, pilot)
-        await asyncio.sleep(0.3)
+        await wait_for(pilot, lambda: current(app) == "clients", what="the keys to end on clients")
         assert current(app) == "clients"
         assert app.screen.query_one(NavList).highlighted == 1
         assert not app.screen.query_one(NavList).has_focus

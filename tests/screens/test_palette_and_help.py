@@ -9,6 +9,7 @@ from screens.forms import RecordForm
 from screens.help import HelpScreen
 
 from pilot_steps import settle
+from tooling import wait_for
 from test_roster_screens import open_kari, shift
 
 
@@ -39,7 +40,7 @@ async def test_the_palette_offers_the_weeks_actions_and_runs_them(make_app, fixe
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"approve week")
-        await pilot.pause(0.5)
+        await wait_for(pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)  # "Approve …?" as the key p asks
@@ -52,7 +53,7 @@ async def test_the_palette_finds_a_supervisor(make_app):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"anne")
-        await pilot.pause(0.6)
+        await wait_for(pilot)
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)

@@ -27,6 +27,7 @@ from screens.rosters import RostersView
 
 import fixed_data
 from pilot_steps import settle
+from tooling import wait_for
 
 BUILDER = fixed_data.BUILDER
 MONDAY = date(2026, 3, 2)
@@ -64,7 +65,7 @@ async def open_kari(app, pilot, week_start: date | None = None) -> RostersView:
 async def type_into(app, pilot, widget: Input, text: str) -> None:
     """Put text into a field the way typing does (Changed events), then let look-ups answer."""
     widget.value = text
-    await pilot.pause(0.3)
+    await wait_for(pilot)
     await settle(app, pilot)
 
 

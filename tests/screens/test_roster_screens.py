@@ -25,6 +25,7 @@ from screens.shift_form import ShiftForm
 
 import fixed_data
 from pilot_steps import settle
+from tooling import wait_for
 
 BUILDER = fixed_data.BUILDER
 
@@ -54,7 +55,7 @@ async def open_kari(app, pilot, *, search: bool = False) -> RostersView:
     view = app.screen.query_one(RostersView)
     if search:
         view.query_one("#client-picker Input", Input).value = "Kari"
-        await pilot.pause(0.3)
+        await wait_for(pilot)
         await settle(app, pilot)
         await pilot.press("enter")
     else:
@@ -132,7 +133,7 @@ async def test_blocking_rule_refuses_the_save_inline(make_app, fixed_db):
         assert isinstance(form, ShiftForm) and form.mode == "new"
         assert form.field("start").value == "03.03.2026 08:00"
         form.query_one("#field-assistant_id Input", Input).value = "A-0001"
-        await pilot.pause(0.3)
+        await wait_for(pilot)
         await settle(app, pilot)
         form.query_one("#f-start Input", Input).value = "03.03.2026 10:00"
         form.query_one("#f-end Input", Input).value = "14:00"
@@ -205,7 +206,7 @@ async def test_supervisor_sees_only_their_client_and_approves_the_week(make_app,
 
         # Another client's roster is not theirs to see.
         view.query_one("#client-picker Input", Input).value = "Ola"
-        await pilot.pause(0.3)
+        await wait_for(pilot)
         await settle(app, pilot)
         assert picker_rows.option_count == 0
 

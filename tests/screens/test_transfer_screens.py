@@ -21,6 +21,7 @@ from screens.transfers import TransfersView
 
 import fixed_data
 from pilot_steps import settle
+from tooling import wait_for
 
 A = fixed_data.BUILDER
 NOTICE = "02.03.2026"  # fixed_data.TODAY: effective 02.06.2026 with Hamar's 3 months
@@ -293,7 +294,7 @@ async def test_open_a_transfer_from_the_list(make_app, fixed_db):
         form = app.screen
         row(form, "client").query_one(Input).focus()
         await pilot.press(*"ingrid")
-        await pilot.pause(0.3)  # the look-up waits for a pause in typing
+        await wait_for(pilot)  # the look-up waits for a pause in typing
         await settle(app, pilot)
         assert row(form, "client").resolved == "K-0003"
         row(form, "counterpart").query_one(Input).value = "Stendi [/b] AS"

@@ -19,6 +19,7 @@ from screens.widgets.nav import NavList
 
 import fixed_data
 from pilot_steps import settle
+from tooling import wait_for
 
 
 def field(form: RecordForm, name: str) -> FieldRow:
@@ -105,7 +106,7 @@ async def test_search_and_open_a_client(make_app, fixed_db):
         await settle(app, pilot)
         await pilot.press("slash")
         await pilot.press(*"ingr")
-        await pilot.pause(0.4)  # the search waits for a pause in typing
+        await wait_for(pilot)  # the search waits for a pause in typing
         await settle(app, pilot)
         table = app.screen.query_one("#clients DataTable", DataTable)
         assert table.row_count == 1
@@ -244,7 +245,7 @@ async def test_assign_an_assistant_by_typing_part_of_the_name(make_app, fixed_db
         lookup = field(form, "assistant_id")
         lookup.query_one(Input).focus()
         await pilot.press(*"mona")
-        await pilot.pause(0.3)
+        await wait_for(pilot)
         await settle(app, pilot)
         assert lookup.resolved == "A-0002"
         field(form, "start_date").query_one(Input).value = "2026-03-01"
@@ -287,7 +288,7 @@ async def test_palette_finds_a_client_and_offers_no_screenshot(make_app):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"kari")
-        await pilot.pause(0.6)
+        await wait_for(pilot)
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)

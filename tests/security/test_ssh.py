@@ -14,8 +14,6 @@ import socket
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -24,72 +22,15 @@ from bpa_provider.services import audit_log, records, users
 from db.engine import Database, make_engine
 import factories as f
 from sechelpers import keygen
+from sshd_server import Server, free_port, need_ssh_tools, running_sshd, wait_port
 from tooling import need_tool
 
-SSHD = "/usr/sbin/sshd"
 pytestmark = pytest.mark.slow  # a real sshd per test: seconds each
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
-@dataclass
-class Server:
-    port: int
-    dir: Path
-    db: Database
-    keys_file: Path
-    keys: dict[str, Path]  # private key files
-    env: dict[str, str]  # the settings baked into the key lines
-
-    def ssh_args(self, key: str, *extra: str) -> list[str]:
-        return ["ssh", "-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR",
-                "-o", "ConnectTimeout=20", "-i", str(self.keys[key]), "-p", str(self.port), *extra, "--", "root@127.0.0.1"]
-
-    def ssh(self, key: str, *command: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.ssh_args(key, "-T"), *command], capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
-
-
-SSHD_CONFIG = """\
-Port {port}
-ListenAddress 127.0.0.1
-HostKey {dir}/host_ed25519
-PidFile {dir}/sshd.pid
-AuthorizedKeysFile {dir}/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-# Left at sshd's default (yes) on purpose: `restrict` in each key line must be what refuses it.
-AllowTcpForwarding yes
-PermitUserEnvironment no
-Subsystem sftp /usr/lib/openssh/sftp-server
-LogLevel VERBOSE
-"""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sqlite_template):
-    need_tool("sshd", SSHD)
-    need_tool("ssh")
-    need_tool("ssh-keygen")
+    need_ssh_tools()
     d = tmp_path_factory.mktemp("sshd")
     db_path = d / "bpa.sqlite3"
     shutil.copy(sqlite_template, db_path)
@@ -110,22 +51,10 @@ def server(tmp_path_factory, sqlite_template):
         pub = keygen(d / name, f"{name}@laptop")
         keys[name] = d / name
         users.add_key(db, admin, login, pub.read_text(), keys_file=keys_file, env=env)
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "host_ed25519")], check=True)
-    port = _free_port()
-    (d / "sshd_config").write_text(SSHD_CONFIG.format(port=port, dir=d))
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
-    log = (d / "sshd.log").open("w")
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")], stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_port(port)
-        yield Server(port, d, db, keys_file, keys, env)
+        with running_sshd(d) as port:
+            yield Server(port, d, db, keys_file, keys, env)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         db.dispose()
 
 
@@ -168,11 +97,11 @@ def test_file_copy_is_refused(server):
 
 
 def test_port_forwarding_is_refused(server):
-    local = _free_port()
+    local = free_port()
     fwd = subprocess.Popen(server.ssh_args("coord", "-N", "-L", f"{local}:127.0.0.1:{server.port}"),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_port(local)
+        wait_port(local)
         with socket.create_connection(("127.0.0.1", local), timeout=10) as s:
             origin = s.getsockname()[1]
             s.settimeout(10)

@@ -44,8 +44,7 @@ from db.models import Transfer
 from db.engine import Database, make_engine
 import factories as f
 from sechelpers import keygen
-from test_ssh import SSHD, SSHD_CONFIG, Server, _free_port, _wait_port
-from tooling import need_tool
+from sshd_server import Server, need_ssh_tools, running_sshd
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = Path(os.path.expanduser("~"))  # the service account's home: tests run as root, and so does sshd's login
@@ -192,9 +191,7 @@ def _their_package(folder: Path, sqlite_template: Path, theirs: Keyring) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sqlite_template):
-    need_tool("sshd", SSHD)
-    need_tool("ssh")
-    need_tool("ssh-keygen")
+    need_ssh_tools()
     d = tmp_path_factory.mktemp("sshfiles")
     providers = tmp_path_factory.mktemp("providers")  # not beside the database: its own folder
     ours, theirs = _providers(providers)
@@ -221,23 +218,11 @@ def server(tmp_path_factory, sqlite_template):
     users.add_key(db, admin, "coord", keygen(d / "coord", "coord@laptop").read_text(), keys_file=keys_file, env=env)
     keys_file.write_text(keys_file.read_text().replace(shlex.quote(os.path.abspath(sys.executable)),
                                                        str(_wrapper(d))))
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "host_ed25519")], check=True)
-    port = _free_port()
-    (d / "sshd_config").write_text(SSHD_CONFIG.format(port=port, dir=d))
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    log = (d / "sshd.log").open("w")
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(d / "sshd_config")], stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_port(port)
-        yield FilesServer(port, d, db, keys_file, {"coord": d / "coord"}, env, data=ours.folder, provider=ours,
-                          incoming=_their_package(providers, sqlite_template, theirs))
+        with running_sshd(d) as port:
+            yield FilesServer(port, d, db, keys_file, {"coord": d / "coord"}, env, data=ours.folder,
+                              provider=ours, incoming=_their_package(providers, sqlite_template, theirs))
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         db.dispose()
 
 
