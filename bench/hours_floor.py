@@ -77,8 +77,9 @@ def floor_sql(dialect: str, month: str, today: date | None = None, now: datetime
 
 def compare(database, month: str, today: date, now: datetime) -> str:
     """'equal (N clients)' when the floor's figures, run on `database` (a db.engine.Database on
-    SQLite or PostgreSQL), are the report's (`hour_ledger.outlook_sums`, what `report hours
-    --month` projects from), to a micro-hour; else the first difference."""
+    SQLite or PostgreSQL), are the report's: the projection's inputs (`hour_ledger.outlook_sums`,
+    to a micro-hour) and the month's planned and worked hours as the report prints them; else the
+    first difference."""
     from sqlalchemy import select, text
 
     from bpa_provider.services import hour_ledger
@@ -99,6 +100,14 @@ def compare(database, month: str, today: date, now: datetime) -> str:
         a, b = report.get(cid, zero), floor.get(cid, zero)
         if any(abs(x - y) > 1e-6 for x, y in zip(a, b)):
             return f"differs: client {cid} report {a} floor {b}"
+    # And the report's own month columns (what `report hours --month` prints), rounded as it does.
+    from bpa_provider.access import Actor
+    from bpa_provider.services.hours import hours_report
+
+    for row in hours_report(database, Actor("bench", "admin"), first.year, first.month, today=today, now=now):
+        mp, mw = floor.get(row.client_id, zero)[:2]
+        if (row.planned_hours, row.worked_hours) != (round(mp, 2), round(mw, 2)):
+            return f"differs: {row.client} report {(row.planned_hours, row.worked_hours)} floor {(mp, mw)}"
     return f"equal ({len(set(report) | set(floor))} clients)"
 
 
