@@ -243,3 +243,11 @@ def test_any_shifts_and_locks_give_ledger_rows_equal_to_the_raw_sums_and_the_sam
         def report(month=month):
             return [astuple(r) for r in hours.hours_report(db, admin, 2026, month, today=date(2026, 4, 20), now=now)]
         assert report() == _without_ledger(db, report)
+
+
+def test_a_month_locked_before_its_shifts_have_ended_is_read_raw(company, admin):
+    with company.write() as s:  # June is locked on 1 June; its 20 June shift is still ahead
+        periods.lock_many(s, admin, {1: "K-0001"}, date(2026, 6, 1), date(2026, 7, 1), LOCKED_AT)
+    assert (1, date(2026, 6, 1)) not in _ledger(company)
+    assert _report(company, admin, 2026, 6, date(2026, 6, 30)) == _without_ledger(
+        company, lambda: _report(company, admin, 2026, 6, date(2026, 6, 30)))
