@@ -13,10 +13,6 @@ from bench.run import CLI
 from bpa_provider.cli import main
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def company(tmp_path_factory) -> str:
     path = str(tmp_path_factory.mktemp("floors") / "demo.sqlite3")

@@ -10,14 +10,15 @@ from dataclasses import astuple
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import factories as f
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
 from bpa_provider.services import hour_ledger, hours, periods
 from bpa_provider.services.hour_sums import Window, window_sums
 from db.models import HourLedger, Shift
-import factories as f
 
 OSLO, STHLM = "Europe/Oslo", "Europe/Stockholm"
 LOCKED_AT = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
