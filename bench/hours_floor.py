@@ -10,7 +10,6 @@ difference; `floor_sql()` is the statement bench/run.py times through the sqlite
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -76,29 +75,24 @@ def floor_sql(dialect: str, month: str, today: date | None = None, now: datetime
             f"GROUP BY cid ORDER BY cid;")
 
 
-def check(db: str, month: str | None = None, today: date | None = None, now: datetime | None = None) -> str:
-    """'equal (N clients)' when the floor's figures are the report's (`hour_ledger.outlook_sums`,
-    what `report hours --month` projects from), to a micro-hour."""
+def compare(database, month: str, today: date, now: datetime) -> str:
+    """'equal (N clients)' when the floor's figures, run on `database` (a db.engine.Database on
+    SQLite or PostgreSQL), are the report's: the projection's inputs (`hour_ledger.outlook_sums`,
+    to a micro-hour) and the month's planned and worked hours as the report prints them; else the
+    first difference."""
+    from sqlalchemy import select, text
+
     from bpa_provider.services import hour_ledger
     from bpa_provider.services.hour_sums import Window
-    from db.engine import open_database
     from db.models import Client, Municipality
-    from sqlalchemy import select
 
-    today = today or date.today()
-    now = now or datetime.now(timezone.utc)
-    month = month or f"{today.year}-{today.month:02d}"
     first, nxt, cut, _ = bounds(month, today)
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        floor = {r[0]: tuple(float(v or 0.0) for v in r[1:]) for r in conn.execute(floor_sql("sqlite", month, today, now))}
-    database = open_database(f"sqlite:///{db}")
-    try:
-        with database.read() as s:
-            zones = dict(s.execute(select(Client.id, Municipality.timezone).join(
-                Municipality, Municipality.id == Client.municipality_id)).all())
-            sums = hour_ledger.outlook_sums(s, Window("month", first, nxt), first.year, cut, zones, now, None)
-    finally:
-        database.dispose()
+    with database.read() as s:
+        floor = {r[0]: tuple(float(v or 0.0) for v in r[1:])
+                 for r in s.execute(text(floor_sql(database.dialect, month, today, now)))}
+        zones = dict(s.execute(select(Client.id, Municipality.timezone).join(
+            Municipality, Municipality.id == Client.municipality_id)).all())
+        sums = hour_ledger.outlook_sums(s, Window("month", first, nxt), first.year, cut, zones, now, None)
     report = {cid: (x.planned["month"], x.worked["month"], x.worked["ytd"], x.planned["year"],
                     x.last_end.timestamp() if x.last_end else 0.0) for cid, x in sums.items()}
     zero = (0.0,) * 5  # a client with nothing on one side (e.g. only empty ledger months) is all zeros
@@ -106,7 +100,28 @@ def check(db: str, month: str | None = None, today: date | None = None, now: dat
         a, b = report.get(cid, zero), floor.get(cid, zero)
         if any(abs(x - y) > 1e-6 for x, y in zip(a, b)):
             return f"differs: client {cid} report {a} floor {b}"
+    # And the report's own month columns (what `report hours --month` prints), rounded as it does.
+    from bpa_provider.access import Actor
+    from bpa_provider.services.hours import hours_report
+
+    for row in hours_report(database, Actor("bench", "admin"), first.year, first.month, today=today, now=now):
+        mp, mw = floor.get(row.client_id, zero)[:2]
+        if (row.planned_hours, row.worked_hours) != (round(mp, 2), round(mw, 2)):
+            return f"differs: {row.client} report {(row.planned_hours, row.worked_hours)} floor {(mp, mw)}"
     return f"equal ({len(set(report) | set(floor))} clients)"
+
+
+def check(db: str, month: str | None = None, today: date | None = None, now: datetime | None = None) -> str:
+    """`compare` on a SQLite file (what bench/run.py notes beside the row)."""
+    from db.engine import open_database
+
+    today = today or date.today()
+    database = open_database(f"sqlite:///{db}")
+    try:
+        return compare(database, month or f"{today.year}-{today.month:02d}", today,
+                       now or datetime.now(timezone.utc))
+    finally:
+        database.dispose()
 
 
 if __name__ == "__main__":

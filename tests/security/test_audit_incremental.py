@@ -7,13 +7,13 @@ both."""
 
 from __future__ import annotations
 
+import factories as f
 from sqlalchemy import func, select, text
 
 from bpa_provider import audit_anchor
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log
 from db.models import AuditEvent
-import factories as f
 
 AUDITOR = Actor("audit", "auditor")
 

@@ -13,10 +13,6 @@ from bench.run import CLI
 from bpa_provider.cli import main
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def company(tmp_path_factory) -> str:
     path = str(tmp_path_factory.mktemp("floors") / "demo.sqlite3")
@@ -57,3 +53,13 @@ def test_the_audit_floor_gives_the_commands_rows_and_head(tmp_path, capsys):
         conn.execute("UPDATE audit_event SET summary = 'x' WHERE id = ?", (cp["id"] + 5,))
     assert audit_floor.floor(path)[0] is False
     assert audit_floor.command(path, CLI)[0] is False
+
+
+def test_the_hours_floor_on_both_engines(db, admin):
+    from bpa_provider.demo import load_demo
+
+    today = date(2026, 5, 14)
+    now = datetime(2026, 5, 14, 12, tzinfo=timezone.utc)
+    load_demo(db, admin, seed=2, clients=6, assistants=18, months=14, today=today)
+    for month in ("2026-05", "2026-02", "2026-12"):
+        assert hours_floor.compare(db, month, today, now).startswith("equal ("), month

@@ -1,7 +1,8 @@
 """The hour ledger (services/hour_ledger.py), on SQLite and PostgreSQL: a wholly locked month gets
 its row in the locking transaction, equal to the raw sums; a reopened month loses it and gets it
 back, corrected, when locked again; and the year-end outlook is the same with and without the
-ledger — the ledger is only a faster way to the same figures (issue 19)."""
+ledger — the ledger is only a faster way to the same figures (issue 19); table-driven, and for
+any shifts and locks (Hypothesis)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from dataclasses import astuple
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import factories as f
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
 from bpa_provider.services import hour_ledger, hours, periods
 from bpa_provider.services.hour_sums import Window, window_sums
 from db.models import HourLedger, Shift
-import factories as f
 
 OSLO, STHLM = "Europe/Oslo", "Europe/Stockholm"
 LOCKED_AT = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
@@ -199,3 +202,53 @@ def test_the_demo_locks_its_past_months_and_fills_their_ledger(db, admin):
         return [astuple(r) for r in hours.hours_report(db, admin, 2026, 5, today=today, now=now)]
 
     assert report() == _without_ledger(db, report)
+
+_shift = st.tuples(st.sampled_from([1, 2]), st.integers(0, 119), st.integers(0, 23), st.integers(1, 14),
+                   st.sampled_from(["approved", "worked", "planned", "vacant", "cancelled"]))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shifts=st.lists(_shift, max_size=25),
+       locked=st.sets(st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2, 3]))))
+def test_any_shifts_and_locks_give_ledger_rows_equal_to_the_raw_sums_and_the_same_outlook(db, admin, shifts, locked):
+    from db.models import Client, PeriodApproval
+
+    with db.read() as s:
+        have = s.execute(select(Client.id)).first()
+    if have is None:
+        f.municipality(db, admin, "Hamar")
+        f.municipality(db, admin, "Bjuv", country="se")
+        f.client(db, admin, "Hamar")
+        f.client(db, admin, "Bjuv", name="Sven Svensson")
+        f.decision(db, admin, "K-0001", 20, valid_from="2026-01-01", valid_to="2026-12-31")
+        f.assistant(db, admin)
+    tz = {1: OSLO, 2: STHLM}
+    with db.write() as s:
+        for model in (HourLedger, PeriodApproval, Shift):
+            s.execute(delete(model))
+        for cid, day, hour, length, status in shifts:
+            start = local(tz[cid], 2026, 1, 1, hour) + timedelta(days=day)
+            s.add(Shift(client_id=cid, assistant_id=1, start_utc=start, end_utc=start + timedelta(hours=length),
+                        status=status))
+        s.flush()
+        for cid, m in sorted(locked):
+            periods.lock_many(s, admin, {cid: f"K-000{cid}"}, date(2026, m, 1), date(2026, m + 1, 1), LOCKED_AT)
+    rows = _ledger(db)
+    assert set(rows) == {(cid, date(2026, m, 1)) for cid, m in locked}
+    for (cid, month), row in rows.items():
+        raw = _raw(db, cid, tz[cid], month, LOCKED_AT)
+        assert row.planned_hours == pytest.approx(raw.planned["m"] if raw else 0.0, abs=1e-9)
+        assert row.worked_hours == pytest.approx(raw.worked["m"] if raw else 0.0, abs=1e-9)
+    now = datetime(2026, 4, 20, 12, tzinfo=timezone.utc)
+    for month in (3, 4):
+        def report(month=month):
+            return [astuple(r) for r in hours.hours_report(db, admin, 2026, month, today=date(2026, 4, 20), now=now)]
+        assert report() == _without_ledger(db, report)
+
+
+def test_a_month_locked_before_its_shifts_have_ended_is_read_raw(company, admin):
+    with company.write() as s:  # June is locked on 1 June; its 20 June shift is still ahead
+        periods.lock_many(s, admin, {1: "K-0001"}, date(2026, 6, 1), date(2026, 7, 1), LOCKED_AT)
+    assert (1, date(2026, 6, 1)) not in _ledger(company)
+    assert _report(company, admin, 2026, 6, date(2026, 6, 30)) == _without_ledger(
+        company, lambda: _report(company, admin, 2026, 6, date(2026, 6, 30)))

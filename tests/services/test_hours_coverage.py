@@ -10,12 +10,12 @@ import json
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+import factories as f
 import pytest
 
 from bpa_provider import headings, i18n
 from bpa_provider.services import hours
 from db.models import Shift
-import factories as f
 
 NOW = datetime(2026, 4, 15, 12, tzinfo=timezone.utc)
 

@@ -7,12 +7,12 @@ Create Date: 2026-12-07
 `hour_ledger` keeps, per client and locked month, the planned, worked and vacant hours and the end
 of the latest shift touching the month (services/hour_ledger.py). The year-end outlook reads it
 instead of the month's raw shifts (issue 19). Months locked before this revision have no row and
-are read from the raw shifts, as before, until they are locked again; nothing is back-filled here
-(`hour_ledger.rebuild` does that from the locks when wanted).
+are read from the raw shifts, as before (the same figures, read slower); nothing is back-filled
+here: `hour_ledger.refresh` writes the rows of the months wholly locked whenever periods are locked.
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from db.types import UTCDateTime
 
