@@ -26,7 +26,7 @@ from screens.absence_form import absence_form
 from screens.detail_base import DetailScreen
 from screens.form_base import error_words
 from screens.messages import ServiceResult
-from screens.ui import text
+from screens.ui import period, text
 
 STATUS_WORDS = {"cancelled": N_("cancelled"), "ended": N_("ended"), "current": N_("CURRENT"),
                 "planned": N_("planned")}
@@ -101,7 +101,7 @@ class AbsenceScreen(DetailScreen):
             out.append(self.table("absences", [
                 (_("Kind"), 24), (_("Period"), 22), (_("Days"), 4), (_("Grade"), 5), (_("Document"), 10),
                 (_("Status"), 9)], rows, lambda r: [
-                    Text(kind_word(r.kind)), Text(_("{a}–{b}").format(a=text(r.from_date).plain, b=text(r.to_date).plain)),
+                    Text(kind_word(r.kind)), Text(period(r.from_date, r.to_date)),
                     Text(str(r.days)), Text(f"{r.grade} %"), text(r.document_on),
                     Text(_(STATUS_WORDS[status_of(r, today)]), style="bold" if status_of(r, today) == "current" else "")]))
         if self.remarks:
