@@ -99,7 +99,7 @@ class AbsenceScreen(DetailScreen):
             out.append(self.note(_("No absence recorded. Press n to record one.")))
         else:
             out.append(self.table("absences", [
-                (_("Kind"), 24), (_("Period"), 22), (_("Days"), 4), (_("Grade"), 5), (_("Document"), 10),
+                (_("Kind"), 12), (_("Period"), 21), (_("Days"), 5), (_("Grade"), 5), (_("Document"), 10),
                 (_("Status"), 9)], rows, lambda r: [
                     Text(kind_word(r.kind)), Text(period(r.from_date, r.to_date)),
                     Text(str(r.days)), Text(f"{r.grade} %"), text(r.document_on),

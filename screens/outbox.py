@@ -11,14 +11,18 @@ screen only reads, through `services.notify.list_outbox`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.binding import Binding
 
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import notify
 from screens.area_pane import AreaPane, flag
 from screens.messages import ServiceResult
 from screens.ui import text
+from screens.vacancy import ZONE
 
 KIND_WORDS = {
     "shift_offered": N_("shift offered"), "shift_confirmed": N_("shift confirmed"),
@@ -30,6 +34,14 @@ STATE_WORDS = {"due": N_("DUE"), "retrying": N_("RETRYING"), "sent": N_("sent"),
 # Why a message was skipped: the service's English ids, translated here (other errors are the
 # mail server's own words and are shown as they came).
 SKIP_REASONS = (N_("no e-mail address"), N_("no consent to e-mail"))
+
+
+def when(moment: datetime) -> str:
+    """A recent moment in local time without the year, the language's way: 01.03 13:01 (03-01 in
+    Swedish); the row's whole text below the table has it too."""
+    local = moment.astimezone(ZONE)
+    day = format_date(local.date())
+    return f"{day[5:] if day[4:5] == '-' else day[:5]} {local:%H:%M}"
 
 
 def state_of(row: notify.OutboxRow) -> str:
@@ -62,8 +74,8 @@ class OutboxView(AreaPane):
         if not self.is_current(result) or result.tag != "outbox" or not self.keep_rows(result):
             return
         self.fill(self.query_one(f"#{self.TABLE_ID}"), [
-            (_("Due"), 16), (_("Kind"), 16), (_("To"), 7), (_("State"), 12), (_("Last error"), None)],
-            self.rows, self._cells, min_rest=8)
+            (_("Due"), 11), (_("Kind"), 14), (_("To"), 7), (_("State"), 14), (_("Last error"), None)],
+            self.rows, self._cells, min_rest=5)
         counts = {k: sum(1 for r in self.rows if state_of(r) == k) for k in STATE_WORDS}
         if not self.rows:
             self.status(_("No failed message.") if self.only else _("The outbox is empty."))
@@ -78,7 +90,7 @@ class OutboxView(AreaPane):
         if r.attempts:
             shown += f" ×{r.attempts}"
         error = _(r.last_error) if r.last_error in SKIP_REASONS else r.last_error
-        return [text(r.next_attempt), Text(_(KIND_WORDS[r.kind]) if r.kind in KIND_WORDS else r.kind),
+        return [Text(when(r.next_attempt)), Text(_(KIND_WORDS[r.kind]) if r.kind in KIND_WORDS else r.kind),
                 text(r.recipient), flag(shown, state in ("failed", "retrying")), text(error)]
 
     def action_only(self, status: str) -> None:

@@ -73,7 +73,7 @@ class VacantScreen(_ListScreen):
 
     BINDINGS = [
         Binding("escape", "back", N_("Back")),
-        Binding("enter", "candidates", N_("Candidates")),
+        Binding("enter", "candidates", N_("Candidates"), priority=True),
         Binding("f5", "reload", N_("Reload")),
     ]
 
@@ -120,7 +120,7 @@ class CandidatesScreen(_ListScreen):
 
     BINDINGS = [
         Binding("escape", "back", N_("Back")),
-        Binding("enter", "fill", N_("Fill with this one")),
+        Binding("enter", "fill", N_("Fill with this one"), priority=True),
         Binding("o", "offer", N_("Offer by e-mail")),
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
