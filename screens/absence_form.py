@@ -60,8 +60,8 @@ def absence_form(db: Database, actor: Actor, assistant: str, name: str, row: Any
     if row is None:
         def add(data: dict[str, Any]) -> Any:
             v = parsed(data)
-            return absence.add_absence(db, actor, assistant, v.get("kind", ""), v.get("from_date"),
-                                       v.get("to_date"), grade=v.get("grade") or 100,
+            return absence.add_absence(db, actor, assistant, v.get("kind", ""), v["from_date"],
+                                       v["to_date"], grade=v.get("grade") or 100,
                                        document_on=v.get("document_on"), note=v.get("note") or "", policy=policy)
 
         return SpecForm(_("New absence for {who}").format(who=who), rows, add, values={"grade": 100})

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.widgets import DataTable
 
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
@@ -73,7 +74,7 @@ class OutboxView(AreaPane):
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result) or result.tag != "outbox" or not self.keep_rows(result):
             return
-        self.fill(self.query_one(f"#{self.TABLE_ID}"), [
+        self.fill(self.query_one(f"#{self.TABLE_ID}", DataTable), [
             (_("Due"), 11), (_("Kind"), 14), (_("To"), 7), (_("State"), 14), (_("Last error"), None)],
             self.rows, self._cells, min_rest=5)
         counts = {k: sum(1 for r in self.rows if state_of(r) == k) for k in STATE_WORDS}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import factories as f
+
 from bpa_provider.access import Actor
 from bpa_provider.services import roster
 from db.engine import Database

@@ -5,8 +5,8 @@ in the person's language; the outbox lists what was written with its state."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from absence_screen_world import TODAY, WEEK, world
+from pilot_steps import settle
 from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.services import absence, vacancy
@@ -16,9 +16,6 @@ from screens.course_forms import SpecForm
 from screens.roster_grid import RosterGrid
 from screens.rosters import RostersView
 from screens.vacancy import CandidatesScreen, VacantScreen
-
-from absence_screen_world import TODAY, WEEK, world
-from pilot_steps import settle
 
 
 def _app(db, actor, lang: str = "en") -> BpaApp:

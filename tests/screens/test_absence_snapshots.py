@@ -7,17 +7,17 @@ Re-baseline deliberately: `pytest tests/screens/test_absence_snapshots.py --snap
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
-from typing import Any, Awaitable, Callable
+from typing import Any
 from unittest import mock
 
+import fixed_data
 import pytest
 from textual.widgets import Input, Select
 
 from bpa_provider.services import absence, notify, records, roster, vacancy
-
-import fixed_data
 
 BUILDER = fixed_data.BUILDER
 LOOKS = [pytest.param("en", id="80x24-en"), pytest.param("nb", id="80x24-nb")]
@@ -29,8 +29,8 @@ def _id(db, kind: str, ref: str) -> int:
 
 def _absent_week(db) -> None:
     tick = count()
-    start = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
-    now = lambda: start + timedelta(minutes=next(tick))  # noqa: E731
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    now = lambda: start + timedelta(minutes=next(tick))
     with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("db.models.utcnow", now), \
             mock.patch("bpa_provider.services.vacancy.utcnow", now), \
             mock.patch("bpa_provider.services.notify.utcnow", now):
@@ -51,11 +51,11 @@ def _absent_week(db) -> None:
         first = vacancy.list_vacant(db, BUILDER, date(2026, 3, 3), date(2026, 3, 3))[0]
         vacancy.offer(db, BUILDER, first.id, liv.ref)
 
-        def refused(target, timeout):  # noqa: ANN001, ARG001
+        def refused(target, timeout):
             raise OSError("Connection refused")
 
         notify.send_due(db, BUILDER, "smtp://mail.example.org:587", "bpa@example.org",
-                        now=datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc), connect=refused)
+                        now=datetime(2026, 3, 1, 12, 0, tzinfo=UTC), connect=refused)
 
 
 async def _settle(pilot) -> None:
