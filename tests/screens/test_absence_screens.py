@@ -181,3 +181,16 @@ async def test_outbox_lists_messages_with_their_state(db, coordinator):
         await pilot.press("f")
         await settle(app, pilot)
         assert app.screen.query_one("#outbox-table", DataTable).row_count == 0
+
+
+def test_the_week_carries_vacant_shifts_only_for_the_screen(db, coordinator):
+    """The roster screen asks for the vacant shifts (`with_vacant`); exports and checks do not."""
+    from bpa_provider.services import roster
+
+    w = world(db, coordinator)
+    absence.add_absence(db, coordinator, w["sick"].ref, "holiday", WEEK[0], WEEK[1])
+    shown = roster.client_week(db, coordinator, w["client"].id, WEEK[0], with_vacant=True)
+    assert [s.status for s in shown.shifts] == ["vacant", "vacant", "planned", "planned", "planned"]
+    assert shown.total_hours == 37.5  # still the client's plan
+    plain = roster.client_week(db, coordinator, w["client"].id, WEEK[0])
+    assert [s.status for s in plain.shifts] == ["planned"] * 3
