@@ -194,3 +194,41 @@ def test_the_week_carries_vacant_shifts_only_for_the_screen(db, coordinator):
     assert shown.total_hours == 37.5  # still the client's plan
     plain = roster.client_week(db, coordinator, w["client"].id, WEEK[0])
     assert [s.status for s in plain.shifts] == ["planned"] * 3
+
+
+async def test_edit_changes_only_what_was_typed(db, coordinator):
+    w = world(db, coordinator)
+    absence.add_absence(db, coordinator, w["sick"].ref, "sick-note", WEEK[0], WEEK[1], grade=50)
+    app = _app(db, coordinator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _absence_screen(app, pilot, w["sick"].id)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, SpecForm) and form.row("grade").query_one(Input).value == "50"
+        form.row("to_date").query_one(Input).value = "14.01.2027"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+    (row,) = absence.list_absences(db, coordinator, w["sick"].ref)
+    assert (row.to_date, row.grade, row.kind) == (WEEK[3], 50, "sick-note")
+
+
+async def test_a_supervisor_gets_neither_the_absence_key_nor_the_outbox(db, coordinator):
+    from bpa_provider.access import Actor
+    from bpa_provider.services import records
+    from screens.nav import visible_areas
+
+    w = world(db, coordinator)
+    sup = records.create(db, coordinator, "supervisor", {"name": "Anne Leder", "client_id": w["client"].ref,
+                                                         "relation": "parent", "since": "2026-01-01"})
+    actor = Actor(login="anne", role="supervisor", supervisor_id=sup.id)
+    assert "outbox" not in [a.key for a in visible_areas(actor)]
+    app = _app(db, actor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_record("assistant", w["sick"].id)
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, AbsenceScreen)
