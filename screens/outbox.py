@@ -12,6 +12,7 @@ screen only reads, through `services.notify.list_outbox`.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.binding import Binding
@@ -23,7 +24,6 @@ from bpa_provider.services import notify
 from screens.area_pane import AreaPane, flag
 from screens.messages import ServiceResult
 from screens.ui import text
-from screens.vacancy import ZONE
 
 KIND_WORDS = {
     "shift_offered": N_("shift offered"), "shift_confirmed": N_("shift confirmed"),
@@ -34,6 +34,8 @@ STATE_WORDS = {"due": N_("DUE"), "retrying": N_("RETRYING"), "sent": N_("sent"),
                "skipped": N_("skipped")}
 # Why a message was skipped: the service's English ids, translated here (other errors are the
 # mail server's own words and are shown as they came).
+# Instants are stored UTC; shown in the providers' zone (Norway and Sweden share it).
+ZONE = ZoneInfo("Europe/Oslo")
 SKIP_REASONS = (N_("no e-mail address"), N_("no consent to e-mail"))
 
 
