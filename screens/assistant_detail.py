@@ -27,6 +27,7 @@ class AssistantDetailScreen(DetailScreen):
         Binding("m", "new_employment", N_("New employment")),
         Binding("a", "new_assignment", N_("Assign to client")),
         Binding("x", "end", N_("End…"), show=False),  # in F1 and the palette; the footer is full at 80
+        Binding("b", "absence", N_("Absence"), show=False),  # screens/absence.py
         Binding("r", "reveal", N_("Show national ID"), show=False),
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
@@ -39,7 +40,7 @@ class AssistantDetailScreen(DetailScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         may = self.bpa.actor.may
         needs = {"edit": "assistant.write", "new_employment": "employment.write",
-                 "new_assignment": "assignment.write", "end": "employment.write"}
+                 "new_assignment": "assignment.write", "end": "employment.write", "absence": "absence.write"}
         if action in needs:
             return may(needs[action])
         return super().check_action(action, parameters)
@@ -153,6 +154,13 @@ class AssistantDetailScreen(DetailScreen):
     def action_new_assignment(self) -> None:
         if self.detail is not None:
             self.bpa.open_form("assignment", preset=self._preset())
+
+    def action_absence(self) -> None:
+        if self.detail is not None:
+            from screens.absence import AbsenceScreen
+
+            a = self.detail.assistant
+            self.app.push_screen(AbsenceScreen(self.record_id, a.ref, a.name))
 
     def action_end(self) -> None:
         """End the selected employment or assignment."""

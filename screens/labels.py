@@ -36,7 +36,7 @@ CHOICES = {
     "permanent": N_("permanent"), "temporary": N_("temporary"), "on_call": N_("on call"),
     "regular": N_("regular"), "substitute": N_("substitute"),
     "planned": N_("planned"), "worked": N_("worked"), "approved": N_("approved"),
-    "cancelled": N_("cancelled"), "passive": N_("passive"), "night": N_("night"),
+    "cancelled": N_("cancelled"), "vacant": N_("vacant"), "passive": N_("passive"), "night": N_("night"),
     "enrolled": N_("enrolled"), "attended": N_("attended"), "completed": N_("completed"),
     "no_show": N_("no-show"), "in": N_("in"), "out": N_("out"),
 }

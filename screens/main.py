@@ -40,6 +40,7 @@ AREA_VIEWS = {
     "courses": ("screens.courses", "CoursesView"),
     "reviews": ("screens.reviews", "ReviewsView"),
     "audit": ("screens.audit_log", "AuditLogView"),
+    "outbox": ("screens.outbox", "OutboxView"),
 }
 
 

@@ -36,6 +36,7 @@ AREAS: tuple[Area, ...] = (
     Area("reviews", N_("Reviews"), "review.read", 7),
     Area("municipalities", N_("Municipalities"), "municipality.read", 8),
     Area("audit", N_("Audit log"), "audit.read", 9),
+    Area("outbox", N_("Outbox"), "notify.send", 0),  # screens/outbox.py
 )
 
 

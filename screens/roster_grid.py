@@ -285,8 +285,12 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
             lines.append(Text(times))
         if worst:
             lines[0].stylize(self._style(worst), 0, 1)
-        lines.append(Text(shift.assistant_ref))
-        lines.append(Text(shift.assistant_name))  # a person's name: Text, never markup
+        if shift.status == "vacant":  # a word, not colour alone (NO_COLOR); screens/vacancy.py
+            lines.append(Text(_("VACANT"), style="bold"))
+            lines.extend(Text(_("was {ref}").format(ref=shift.assistant_ref)).wrap(console, width, overflow="fold"))
+        else:
+            lines.append(Text(shift.assistant_ref))
+            lines.append(Text(shift.assistant_name))  # a person's name: Text, never markup
         amount = Text(_("{h} h").format(h=hours(shift.hours)))
         if shift.kind != "active":
             amount.append(" " + labels.choice(shift.kind))

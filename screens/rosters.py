@@ -245,6 +245,8 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         Binding("p", "approve", N_("Approve week")),
         Binding("o", "coapprove", N_("Co-approve week"), show=False),
         Binding("l", "lock", N_("Lock week")),
+        Binding("f", "substitute", N_("Find substitute"), show=False),  # screens/vacancy.py
+        Binding("v", "vacant", N_("Vacant shifts"), show=False),
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
 
@@ -347,7 +349,8 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         self.week = None
         self.query_one(RosterGrid).show_week(self.week_start, _("Loading…"))
         self._title()
-        self.call_service("week", roster.client_week, self.bpa.db, self.bpa.actor, self.client_id, self.week_start)
+        self.call_service("week", roster.client_week, self.bpa.db, self.bpa.actor, self.client_id, self.week_start,
+                          with_vacant=True)
 
     def load_assistant(self) -> None:
         assert self.week_start is not None
@@ -543,6 +546,8 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         out.append(shift.assistant_name)
         if shift.replaces_ref:
             out.append(" " + _("(for {ref})").format(ref=shift.replaces_ref))
+        if shift.status == "vacant":
+            out.append("\n" + _("VACANT: f shows who can take it."), style="bold")
         if shift.deviation_status == "pending" and shift.planned_start and shift.planned_end:
             out.append("\n" + _("DEVIATION waiting for a decision; planned {start}–{end}").format(
                 start=shift.planned_start.strftime("%d.%m %H:%M"), end=shift.planned_end.strftime("%H:%M")))
@@ -770,6 +775,16 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         shift = self._shift()
         if shift is not None and self.check_action("reassign", ()):
             self._form("reassign", shift)
+
+    def action_substitute(self) -> None:
+        from screens.vacancy import open_candidates
+
+        open_candidates(self, self._shift())
+
+    def action_vacant(self) -> None:
+        from screens.vacancy import VacantScreen
+
+        self.app.push_screen(VacantScreen())
 
     def action_acknowledge(self) -> None:
         shift = self._shift()

@@ -901,14 +901,20 @@ def views(s: Session, shifts: Sequence[Shift], infos: dict[int, ClientInfo],
 
 
 def build_week(s: Session, client_id: int, week_start: date, policy: Policy, *,
-               with_violations: bool = True, actor: Actor | None = None) -> WeekView:
+               with_violations: bool = True, actor: Actor | None = None, with_vacant: bool = False) -> WeekView:
     """The WeekView of a client, inside the caller's transaction (no permission check; the
-    violations as `actor` may see them)."""
+    violations as `actor` may see them). `with_vacant` adds the vacant shifts (status "vacant",
+    the absent assistant kept): the roster screen marks them; nobody's work, so no rules run."""
     info = client_info(s, client_id, policy)
     end = week_start + timedelta(days=7)
     lo, hi = local_range(week_start, end, info.tz)
     shifts = [sh for sh in live_shifts(s, lo, hi, client_id=client_id) if sh.start_utc >= lo]
     found = violations_by_shift(s, shifts, lo, hi, policy, actor) if with_violations else None
+    if with_vacant:
+        shifts += s.execute(select(Shift).where(
+            Shift.client_id == client_id, Shift.status == "vacant", Shift.start_utc >= lo, Shift.start_utc < hi)
+        ).scalars().all()
+        shifts.sort(key=lambda sh: (sh.start_utc, sh.id))
     shown = views(s, shifts, {client_id: info}, found)
     names = public_holidays(info.country, {week_start.year, end.year})
     days = tuple(DayView(week_start + timedelta(days=i), names.get(week_start + timedelta(days=i)))
@@ -920,13 +926,13 @@ def build_week(s: Session, client_id: int, week_start: date, policy: Policy, *,
 
 @service
 def client_week(db: Database, actor: Actor, client_id: int, week_start: date, *,
-                with_violations: bool = True, policy: Policy | None = None) -> WeekView:
+                with_violations: bool = True, policy: Policy | None = None, with_vacant: bool = False) -> WeekView:
     """The client's week from `week_start` (a Monday, local): days, holidays, shifts, violations."""
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see this client's roster")
     with db.read() as s:
         return build_week(s, client_id, week_start, policy_or_default(policy), with_violations=with_violations,
-                          actor=actor)
+                          actor=actor, with_vacant=with_vacant)
 
 
 @service
