@@ -28,6 +28,9 @@ _STATUS = {
     # sick-pay claims and e-mail notices
     "prepared": N_("prepared"), "sent": N_("sent"), "paid": N_("paid"), "rejected": N_("rejected"),
     "pending": N_("pending"), "failed": N_("failed"), "skipped": N_("skipped"),
+    # an assistant in a transfer (services/transfers.py)
+    "joining": N_("joining us"), "stays": N_("stays"), "ends": N_("employment ends"),
+    "transferring": N_("transferring"), "refused": N_("refused"),
 }
 
 #: A transfer's state is the code of its last step done (rules/transfer_flow.py); the titles are
@@ -40,6 +43,8 @@ _TRANSFER_STATE = {
     "refusal_deadline_passed": N_("Refusal deadline passed"), "handover": N_("Handover sent"),
     "cutover": N_("Cut-over"), "closed": N_("Closed"),
 }
+#: The step after the last one done, by its code (a transfer's `next_step`).
+_TRANSFER_STEP = {code: title for code, title in _TRANSFER_STATE.items() if code not in ("new", "cancelled")}
 
 _KIND = {
     # employments
@@ -65,6 +70,7 @@ _ROLE = {
 WORDS: dict[str, dict[str, str]] = {
     "status": _STATUS,
     "state": _TRANSFER_STATE,
+    "next_step": _TRANSFER_STEP,
     "next_title": {title: title for title in _TRANSFER_STATE.values()},
     "kind": _KIND,
     "role": _ROLE,

@@ -73,3 +73,14 @@ def test_the_payroll_check_names_each_problem_in_the_language(capsys):
     err = capsys.readouterr().err
     assert "mangler ansattnummer" in err and "ikke arbeidet" in err and "not_worked" not in err
     assert {"blocking", "warning", "no_employment", "unapproved", "exported"} <= BLOCKER_WORDS.keys()
+
+
+def test_a_printable_week_has_hours_the_languages_way(demo_db, capsys):
+    from datetime import date, timedelta
+
+    run(capsys, "--db", demo_db, "demo", "--clients", "1", "--months", "1")
+    year, week, _day = (date.today() - timedelta(days=7)).isocalendar()
+    code, out, _err = run(capsys, "--db", demo_db, "--lang", "sv", "export", "roster", "K-0001",
+                          "--week", f"{year}-W{week:02d}", "--out", "-")
+    total = out.rstrip().splitlines()[-1]
+    assert code == 0 and total.startswith("Totalt: ") and "," in total and "." not in total
