@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from bpa_provider.i18n import N_, Msg, render_message
+from bpa_provider.i18n import N_, Figure, LocalTime, Msg, render_message
 
 __all__ = [
     "AssistantContext",
@@ -345,8 +345,8 @@ def _week_start(us: int, tz: str, weekday: int) -> date:
     return d - timedelta(days=(d.weekday() - weekday) % 7)
 
 
-def _fmt_local(us: int, tz: str) -> str:
-    return f"{_from_us(us).astimezone(_zone(tz)):%Y-%m-%d %H:%M}"
+def _fmt_local(us: int, tz: str) -> LocalTime:
+    return LocalTime(f"{_from_us(us).astimezone(_zone(tz)):%Y-%m-%d %H:%M}")
 
 
 def _h(us: int) -> float:
@@ -355,16 +355,16 @@ def _h(us: int) -> float:
 
 # Displayed numbers are rounded towards the lawful side, so a failing value
 # never prints as the limit itself (10 h 59 min shows as 10.9, not 11.0).
-def _floor1(us: int) -> str:
-    return f"{math.floor(us * 10 / _HOUR_US) / 10:.1f}"
+def _floor1(us: int) -> Figure:
+    return Figure(f"{math.floor(us * 10 / _HOUR_US) / 10:.1f}")
 
 
-def _ceil1(us: int) -> str:
-    return f"{math.ceil(us * 10 / _HOUR_US) / 10:.1f}"
+def _ceil1(us: int) -> Figure:
+    return Figure(f"{math.ceil(us * 10 / _HOUR_US) / 10:.1f}")
 
 
-def _g(hours: float) -> str:
-    return f"{hours:g}"
+def _g(hours: float) -> Figure:
+    return Figure(f"{hours:g}")
 
 
 class _Timeline:
@@ -629,7 +629,7 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
         if rest < need:
             out.append(_message(
                 rest_id, r, sched.ids(idx), N_("{rest} h continuous rest, needs {need} h (the week from {week})"),
-                {"rest": _floor1(rest), "need": _g(r.weekly_rest_hours), "week": d.isoformat()},
+                {"rest": _floor1(rest), "need": _g(r.weekly_rest_hours), "week": LocalTime(d.isoformat())},
                 {"rest_hours": _h(rest), "required_hours": r.weekly_rest_hours},
             ))
         if not hour_limits:
@@ -646,14 +646,14 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
                     "{work} h work in the week from {week} with {passive} h passive time; passive time "
                     "extends the normal {normal} h by half of it, at most {extension} h and never beyond "
                     "{cap} h, so the limit is {limit} h"), {
-                        "work": _ceil1(work), "week": d.isoformat(), "passive": _floor1(passive),
+                        "work": _ceil1(work), "week": LocalTime(d.isoformat()), "passive": _floor1(passive),
                         "normal": _g(r.normal_week_hours), "extension": _g(r.passive_extension_week_hours),
                         "cap": _g(r.passive_week_cap_hours), "limit": _g(round(limit / _HOUR_US, 4))},
                     numbers))
             else:
                 out.append(_message(
                     "NO-NORMAL-WEEK", r, sched.ids(idx), N_("{work} h work in the week from {week}, normal limit {limit} h"),
-                    {"work": _ceil1(work), "week": d.isoformat(), "limit": _g(round(limit / _HOUR_US, 4))},
+                    {"work": _ceil1(work), "week": LocalTime(d.isoformat()), "limit": _g(round(limit / _HOUR_US, 4))},
                     numbers,
                 ))
     return out
@@ -694,7 +694,7 @@ def _night(sched: _Schedule, weeks: list[date]) -> list[Violation]:
         rep.add(idx, _message(
             "NO-NIGHT", r, sched.ids(idx),
             N_("night worker averages {avg} h per 24 h over the {weeks} weeks from {week}, limit {limit} h"),
-            {"avg": f"{math.ceil(avg * 10) / 10:.1f}", "weeks": n, "week": d.isoformat(),
+            {"avg": Figure(f"{math.ceil(avg * 10) / 10:.1f}"), "weeks": n, "week": LocalTime(d.isoformat()),
              "limit": _g(r.night_hours_per_24h)},
             {"avg_hours_per_24h": round(avg, 4), "limit_hours": r.night_hours_per_24h,
              "work_hours": _h(work), "weeks": n},
@@ -719,7 +719,7 @@ def _average(sched: _Schedule, rule_id: str, starts: list[date], step: relatived
         avg = work / weeks / _HOUR_US
         rep.add(idx, _message(
             rule_id, r, sched.ids(idx), N_("{avg} h/week on average over {period} from {start}, limit {limit} h"),
-            {"avg": f"{math.ceil(avg * 10) / 10:.1f}", "period": period, "start": d.isoformat(),
+            {"avg": Figure(f"{math.ceil(avg * 10) / 10:.1f}"), "period": period, "start": LocalTime(d.isoformat()),
              "limit": _g(limit_week_hours)},
             {"avg_week_hours": round(avg, 4), "limit_hours": limit_week_hours,
              "work_hours": _h(work), **numbers},
@@ -897,12 +897,12 @@ def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
             groups.setdefault(key, []).append(f)
 
     def when(fs: list[ShiftFact]) -> Msg:
-        day = str(_shift_dates(fs[0])[0])
+        day = LocalTime(_shift_dates(fs[0])[0].isoformat())
         return Msg(N_("1 shift from {day}"), day=day) if len(fs) == 1 else Msg(
             N_("{n} shifts from {day}"), n=len(fs), day=day)
 
     def on(d: date | None) -> Msg:
-        return Msg(N_("none on record")) if d is None else Msg(N_("dated {day}"), day=str(d))
+        return Msg(N_("none on record")) if d is None else Msg(N_("dated {day}"), day=LocalTime(d.isoformat()))
 
     out = []
     for (rule_id, client_id), fs in groups.items():
