@@ -152,6 +152,7 @@ HEADINGS = {
     "ref": N_("Ref."),
     "refund_days": N_("Refund days"),
     "refund_hours": N_("Refund hours"),
+    "refused": N_("Refused"),
     "regular_share": N_("Regular share"),
     "relation": N_("Relation"),
     "reminder": N_("Reminder"),

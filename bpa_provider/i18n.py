@@ -78,7 +78,8 @@ def render_message(template: str, params: dict | None = None, *, translate: bool
     from bpa_provider.formats import shown  # dates and numbers the way the language writes them
 
     lang = None if translate else "en"
-    values = {k: (v.render(translate) if isinstance(v, Msg) else shown(v, lang)) for k, v in params.items()}
+    values = {k: (v.render(translate) if isinstance(v, Msg) else _written(v, lang) if isinstance(v, Written)
+                  else shown(v, lang)) for k, v in params.items()}
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):
@@ -86,6 +87,46 @@ def render_message(template: str, params: dict | None = None, *, translate: bool
             return template.format(**values)
         except (KeyError, IndexError, ValueError):
             return template
+
+
+class Written(str):
+    """A value a pure rule wrote the English way, for a message parameter: a number with a
+    point (`Figure`, "13.5") or a local date or time in ISO form (`LocalTime`, "2026-10-31 22:00").
+    The English text stays as it is (logs, tests); a reader of nb or sv gets `13,5` and
+    `31.10.2026 22:00` / `2026-10-31 22:00` (`formats.py`)."""
+
+    __slots__ = ()
+
+
+class Figure(Written):
+    """A number written with a decimal point ("13.5", "11")."""
+
+    __slots__ = ()
+
+
+class LocalTime(Written):
+    """A local day ("2026-10-31") or day and time ("2026-10-31 22:00")."""
+
+    __slots__ = ()
+
+
+def _written(value: Written, lang: str | None) -> str:
+    lang = lang or current_language()
+    if lang == "en":
+        return str(value)
+    from datetime import date, datetime
+
+    from bpa_provider.formats import format_date, format_datetime, format_number
+
+    if isinstance(value, Figure):
+        mark = format_number(0.5, 1, lang=lang)[1]  # the language's decimal mark: "0,5"
+        return str(value).replace(".", mark)
+    try:
+        if len(value) > 10:
+            return format_datetime(datetime.fromisoformat(value), lang)
+        return format_date(date.fromisoformat(value), lang)
+    except ValueError:
+        return str(value)
 
 
 class Msg:

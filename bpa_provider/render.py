@@ -53,7 +53,7 @@ def render(rows: Iterable[Mapping[str, Any]], fmt: str = "table", columns: Seque
     """Render rows (dicts) as a plain-text table, CSV or JSON; `columns` fixes order and headers.
 
     JSON and CSV are for machines: the column keys, ISO dates and a decimal point in any language.
-    A table is for a person: translated headings, dates and numbers the language's way
+    A table is for a person: translated headings, codes in words (`code_words.py`), dates and numbers the language's way
     (`formats.py`: nb `72,5` and `31.12.2026`, sv `72,5` and `2026-12-31`)."""
     rows = list(rows)
     if columns is None:
@@ -61,11 +61,13 @@ def render(rows: Iterable[Mapping[str, Any]], fmt: str = "table", columns: Seque
     if fmt == "table":
         from tabulate import tabulate
 
+        from bpa_provider.code_words import word
         from bpa_provider.headings import heading
 
         if not rows:
             return _("(no rows)")
-        shown = [["" if r.get(c) is None else _display(r.get(c)) for c in columns] for r in rows]
+        # codes (a status, a role) in words: bpa_provider/code_words.py
+        shown = [["" if r.get(c) is None else _display(word(c, r.get(c))) for c in columns] for r in rows]
         shown = [[_visible(v) if isinstance(v, str) else v for v in row] for row in shown]
         # Numbers are already text in the language's way: right-aligned like numbers still.
         align = ["right" if _numeric_column(rows, c) else "left" for c in columns]

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from bpa_provider.i18n import N_, render_message
+from bpa_provider.i18n import N_, Figure, LocalTime, Msg, render_message
 
 __all__ = [
     "AssistantContext",
@@ -346,8 +346,8 @@ def _week_start(us: int, tz: str, weekday: int) -> date:
     return d - timedelta(days=(d.weekday() - weekday) % 7)
 
 
-def _fmt_local(us: int, tz: str) -> str:
-    return f"{_from_us(us).astimezone(_zone(tz)):%Y-%m-%d %H:%M}"
+def _fmt_local(us: int, tz: str) -> LocalTime:
+    return LocalTime(f"{_from_us(us).astimezone(_zone(tz)):%Y-%m-%d %H:%M}")
 
 
 def _h(us: int) -> float:
@@ -356,16 +356,16 @@ def _h(us: int) -> float:
 
 # Displayed numbers are rounded towards the lawful side, so a failing value
 # never prints as the limit itself (10 h 59 min shows as 10.9, not 11.0).
-def _floor1(us: int) -> str:
-    return f"{math.floor(us * 10 / _HOUR_US) / 10:.1f}"
+def _floor1(us: int) -> Figure:
+    return Figure(f"{math.floor(us * 10 / _HOUR_US) / 10:.1f}")
 
 
-def _ceil1(us: int) -> str:
-    return f"{math.ceil(us * 10 / _HOUR_US) / 10:.1f}"
+def _ceil1(us: int) -> Figure:
+    return Figure(f"{math.ceil(us * 10 / _HOUR_US) / 10:.1f}")
 
 
-def _g(hours: float) -> str:
-    return f"{hours:g}"
+def _g(hours: float) -> Figure:
+    return Figure(f"{hours:g}")
 
 
 class _Timeline:
@@ -558,9 +558,9 @@ def _overlaps(sched: _Schedule) -> list[Violation]:
         for g in active:
             both = sched.ids((g, k))
             overlap = min(sched.ends[g], sched.ends[k]) - s
-            out.append(_violation(
-                "NO-OVERLAP", sched.rules, both,
-                f"shifts {both[0]} and {both[1]} overlap by {_ceil1(overlap)} h",
+            out.append(_message(
+                "NO-OVERLAP", sched.rules, both, N_("shifts {first} and {second} overlap by {hours} h"),
+                {"first": both[0], "second": both[1], "hours": _ceil1(overlap)},
                 {"overlap_hours": _h(overlap)},
                 not_payable=False,
             ))
@@ -577,12 +577,12 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
     for s in sched.work.starts:
         e = s + _DAY_US
         idx = sched.shifts_in(s, e)
-        where = f"the 24 h from {_fmt_local(s, sched.tz)}"
+        start = _fmt_local(s, sched.tz)
         rest = sched.work.max_rest(s, e)
         if rest < need and rest_rep.wants(idx):
-            rest_rep.add(idx, _violation(
-                rest_id, r, sched.ids(idx),
-                f"{_floor1(rest)} h rest, needs {_g(r.daily_rest_hours)} h ({where})",
+            rest_rep.add(idx, _message(
+                rest_id, r, sched.ids(idx), N_("{rest} h rest, needs {need} h (the 24 h from {start})"),
+                {"rest": _floor1(rest), "need": _g(r.daily_rest_hours), "start": start},
                 {"rest_hours": _h(rest), "required_hours": r.daily_rest_hours},
             ))
         if not hour_limits:
@@ -599,19 +599,20 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
                     "{work} h work in the 24 h from {start} with {passive} h passive time; passive time "
                     "extends the normal {normal} h by half of it, at most {extension} h, so the limit "
                     "is {limit} h"), {
-                        "work": _ceil1(work), "start": _fmt_local(s, sched.tz), "passive": _floor1(passive),
+                        "work": _ceil1(work), "start": start, "passive": _floor1(passive),
                         "normal": _g(r.normal_day_hours), "extension": _g(r.passive_extension_day_hours),
                         "limit": _g(round(limit / _HOUR_US, 4))}, numbers))
             else:
-                day_rep.add(idx, _violation(
+                day_rep.add(idx, _message(
                     "NO-NORMAL-DAY", r, sched.ids(idx),
-                    f"{_ceil1(work)} h work in {where}, normal limit {_g(round(limit / _HOUR_US, 4))} h",
+                    N_("{work} h work in the 24 h from {start}, normal limit {limit} h"),
+                    {"work": _ceil1(work), "start": start, "limit": _g(round(limit / _HOUR_US, 4))},
                     numbers,
                 ))
         if work > _hours_us(r.total_24h_hours) and total_rep.wants(idx):
-            total_rep.add(idx, _violation(
-                "NO-TOTAL-24H", r, sched.ids(idx),
-                f"{_ceil1(work)} h work in {where}, limit {_g(r.total_24h_hours)} h",
+            total_rep.add(idx, _message(
+                "NO-TOTAL-24H", r, sched.ids(idx), N_("{work} h work in the 24 h from {start}, limit {limit} h"),
+                {"work": _ceil1(work), "start": start, "limit": _g(r.total_24h_hours)},
                 {"work_hours": _h(work), "limit_hours": r.total_24h_hours},
             ))
     return rest_rep.out + day_rep.out + total_rep.out
@@ -627,9 +628,9 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
         idx = sched.shifts_in(a, b)
         rest = sched.work.max_rest(a, b)
         if rest < need:
-            out.append(_violation(
-                rest_id, r, sched.ids(idx),
-                f"{_floor1(rest)} h continuous rest, needs {_g(r.weekly_rest_hours)} h (the week from {d})",
+            out.append(_message(
+                rest_id, r, sched.ids(idx), N_("{rest} h continuous rest, needs {need} h (the week from {week})"),
+                {"rest": _floor1(rest), "need": _g(r.weekly_rest_hours), "week": LocalTime(d.isoformat())},
                 {"rest_hours": _h(rest), "required_hours": r.weekly_rest_hours},
             ))
         if not hour_limits:
@@ -646,14 +647,14 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
                     "{work} h work in the week from {week} with {passive} h passive time; passive time "
                     "extends the normal {normal} h by half of it, at most {extension} h and never beyond "
                     "{cap} h, so the limit is {limit} h"), {
-                        "work": _ceil1(work), "week": d.isoformat(), "passive": _floor1(passive),
+                        "work": _ceil1(work), "week": LocalTime(d.isoformat()), "passive": _floor1(passive),
                         "normal": _g(r.normal_week_hours), "extension": _g(r.passive_extension_week_hours),
                         "cap": _g(r.passive_week_cap_hours), "limit": _g(round(limit / _HOUR_US, 4))},
                     numbers))
             else:
-                out.append(_violation(
-                    "NO-NORMAL-WEEK", r, sched.ids(idx),
-                    f"{_ceil1(work)} h work in the week from {d}, normal limit {_g(round(limit / _HOUR_US, 4))} h",
+                out.append(_message(
+                    "NO-NORMAL-WEEK", r, sched.ids(idx), N_("{work} h work in the week from {week}, normal limit {limit} h"),
+                    {"work": _ceil1(work), "week": LocalTime(d.isoformat()), "limit": _g(round(limit / _HOUR_US, 4))},
                     numbers,
                 ))
     return out
@@ -666,9 +667,9 @@ def _long_shifts(sched: _Schedule) -> list[Violation]:
     for k, f in enumerate(sched.facts):
         length = sched.ends[k] - sched.starts[k]
         if length > limit and not (f.legal_basis or "").strip():
-            out.append(_violation(
-                "NO-LONG-SHIFT", r, (f.id,),
-                f"{_ceil1(length)} h shift, over {_g(r.long_shift_hours)} h without a recorded legal basis",
+            out.append(_message(
+                "NO-LONG-SHIFT", r, (f.id,), N_("{hours} h shift, over {limit} h without a recorded legal basis"),
+                {"hours": _ceil1(length), "limit": _g(r.long_shift_hours)},
                 {"shift_hours": _h(length), "limit_hours": r.long_shift_hours},
             ))
     return out
@@ -691,10 +692,11 @@ def _night(sched: _Schedule, weeks: list[date]) -> list[Violation]:
         if not any(sched.night_us(k) > min_night for k in idx) or not rep.wants(idx):
             continue
         avg = work / days / _HOUR_US
-        rep.add(idx, _violation(
+        rep.add(idx, _message(
             "NO-NIGHT", r, sched.ids(idx),
-            f"night worker averages {math.ceil(avg * 10) / 10:.1f} h per 24 h over the {n} weeks from {d}, "
-            f"limit {_g(r.night_hours_per_24h)} h",
+            N_("night worker averages {avg} h per 24 h over the {weeks} weeks from {week}, limit {limit} h"),
+            {"avg": Figure(f"{math.ceil(avg * 10) / 10:.1f}"), "weeks": n, "week": LocalTime(d.isoformat()),
+             "limit": _g(r.night_hours_per_24h)},
             {"avg_hours_per_24h": round(avg, 4), "limit_hours": r.night_hours_per_24h,
              "work_hours": _h(work), "weeks": n},
         ))
@@ -702,7 +704,7 @@ def _night(sched: _Schedule, weeks: list[date]) -> list[Violation]:
 
 
 def _average(sched: _Schedule, rule_id: str, starts: list[date], step: relativedelta | timedelta,
-             limit_week_hours: float, period: str, numbers: dict[str, Any]) -> list[Violation]:
+             limit_week_hours: float, period: Msg, numbers: dict[str, Any]) -> list[Violation]:
     """Average hours per week over [start, start + step) for each start."""
     r = sched.rules
     rep = _WindowReporter()
@@ -716,10 +718,10 @@ def _average(sched: _Schedule, rule_id: str, starts: list[date], step: relatived
         if not rep.wants(idx):
             continue
         avg = work / weeks / _HOUR_US
-        rep.add(idx, _violation(
-            rule_id, r, sched.ids(idx),
-            f"{math.ceil(avg * 10) / 10:.1f} h/week on average over {period} from {d}, "
-            f"limit {_g(limit_week_hours)} h",
+        rep.add(idx, _message(
+            rule_id, r, sched.ids(idx), N_("{avg} h/week on average over {period} from {start}, limit {limit} h"),
+            {"avg": Figure(f"{math.ceil(avg * 10) / 10:.1f}"), "period": period, "start": LocalTime(d.isoformat()),
+             "limit": _g(limit_week_hours)},
             {"avg_week_hours": round(avg, 4), "limit_hours": limit_week_hours,
              "work_hours": _h(work), **numbers},
         ))
@@ -756,9 +758,9 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
             if crossed:
                 a, b = sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))
                 idx.update(sched.shifts_in(a, b))
-        out.append(_violation(
-            "SE-OVERTIME", r, sched.ids(sorted(idx)),
-            f"{_ceil1(total)} h overtime in {year}, limit {_g(r.overtime_year_hours)} h",
+        out.append(_message(
+            "SE-OVERTIME", r, sched.ids(sorted(idx)), N_("{hours} h overtime in {year}, limit {limit} h"),
+            {"hours": _ceil1(total), "year": str(year), "limit": _g(r.overtime_year_hours)},
             {"overtime_hours": _h(total), "limit_hours": r.overtime_year_hours,
              "excess_hours": _h(total - limit), "year": year},
         ))
@@ -794,13 +796,13 @@ def check_assistant(shifts: Sequence[ShiftFact], rules: RuleSet, *,
         if rules.avg_week_hours is not None:
             m = rules.avg_period_months
             out += _average(sched, "SE-AVG-WEEK", sched.work_months(), relativedelta(months=m),
-                            rules.avg_week_hours, f"{m} months", {"months": m})
+                            rules.avg_week_hours, Msg(N_("{n} months"), n=m), {"months": m})
         if rules.overtime_year_hours is not None:
             out += _overtime(sched, weeks)
         if rules.domestic_week_hours is not None:
             n = rules.domestic_avg_days
             out += _average(sched, "SE-DOMESTIC-WEEK", weeks, timedelta(days=n),
-                            rules.domestic_week_hours, f"{n} days", {"days": n})
+                            rules.domestic_week_hours, Msg(N_("{n} days"), n=n), {"days": n})
     out += check_more(sched, weeks, holidays)
     return _sort(out, {f.id: f.start for f in facts})
 
@@ -895,30 +897,33 @@ def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
         for key in failed:
             groups.setdefault(key, []).append(f)
 
-    def when(fs: list[ShiftFact]) -> str:
-        n = len(fs)
-        return f"{n} shift{'s' if n != 1 else ''} from {_shift_dates(fs[0])[0]}"
+    def when(fs: list[ShiftFact]) -> Msg:
+        day = LocalTime(_shift_dates(fs[0])[0].isoformat())
+        return Msg(N_("1 shift from {day}"), day=day) if len(fs) == 1 else Msg(
+            N_("{n} shifts from {day}"), n=len(fs), day=day)
 
-    def on(d: date | None) -> str:
-        return "none on record" if d is None else f"dated {d}"
+    def on(d: date | None) -> Msg:
+        return Msg(N_("none on record")) if d is None else Msg(N_("dated {day}"), day=LocalTime(d.isoformat()))
 
     out = []
     for (rule_id, client_id), fs in groups.items():
+        params: dict[str, Any] = {"when": when(fs), "client": client_id}
         if rule_id == "NO-EMPLOYMENT":
-            detail = f"{when(fs)} outside every employment period"
+            template = N_("{when} outside every employment period")
         elif rule_id == "NO-ASSIGNMENT":
-            detail = f"{when(fs)} outside an assignment to client {client_id}"
+            template = N_("{when} outside an assignment to client {client}")
         elif rule_id == "NO-POLICE-CERT":
-            detail = f"{when(fs)} before the police certificate ({on(ctx.police_certificate_on)})"
+            template, params["on"] = N_("{when} before the police certificate ({on})"), on(ctx.police_certificate_on)
         elif rule_id == "NO-CONFIDENTIALITY":
-            detail = f"{when(fs)} before the confidentiality declaration ({on(ctx.confidentiality_on)})"
+            template = N_("{when} before the confidentiality declaration ({on})")
+            params["on"] = on(ctx.confidentiality_on)
         elif rule_id == "NO-TRAINING":
             assert client_id is not None  # grouped by the shift's client (see `failed` above)
-            missing = ", ".join(ctx.required_trainings_missing[client_id])
-            detail = f"{when(fs)} for client {client_id} without required training: {missing}"
+            template = N_("{when} for client {client} without required training: {missing}")
+            params["missing"] = ", ".join(ctx.required_trainings_missing[client_id])
         else:
             assert client_id is not None
-            detail = (f"{when(fs)} for client {client_id} before the report to Försäkringskassan "
-                      f"({on(ctx.fk_reported.get(client_id))})")
-        out.append(_violation(rule_id, rules, tuple(f.id for f in fs), detail, {"shift_count": len(fs)}))
+            template = N_("{when} for client {client} before the report to Försäkringskassan ({on})")
+            params["on"] = on(ctx.fk_reported.get(client_id))
+        out.append(_message(rule_id, rules, tuple(f.id for f in fs), template, params, {"shift_count": len(fs)}))
     return _sort(out, {f.id: f.start for f in facts})

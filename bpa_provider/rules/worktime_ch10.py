@@ -30,7 +30,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 
-from bpa_provider.i18n import N_
+from bpa_provider.i18n import N_, LocalTime
 from bpa_provider.rules.worktime import (
     _HOUR_US, RuleSet, ShiftFact, Violation, _ceil1, _fmt_local, _g, _hours_us,
     _local_date, _local_us, _message, _prepare, _Schedule,
@@ -105,7 +105,7 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
             first = d - timedelta(days=7 * (n - 1))
             # One violation a week, for the shortest period over its limit.
             out.append(_message("NO-OVERTIME", r, sched.ids(sched.shifts_in(a, b)), template, {
-                "overtime": _ceil1(total), "first": first.isoformat(), "week_overtime": _ceil1(over[d]),
+                "overtime": _ceil1(total), "first": LocalTime(first.isoformat()), "week_overtime": _ceil1(over[d]),
                 "limit": _g(limit)},
                 {"overtime_hours": round(total / _HOUR_US, 4), "limit_hours": limit, "weeks": n,
                  "week_overtime_hours": round(over[d] / _HOUR_US, 4)}))
@@ -159,7 +159,7 @@ def _sundays(sched: _Schedule, holidays: Collection[date]) -> list[Violation]:
                 out.append(_message("NO-SUNDAY", r, sched.ids(both), N_(
                     "work on the Sunday/holiday {day} after work on the one before ({previous}); after "
                     "Sunday or holiday work the next Sunday or holiday must be off"), {
-                        "day": f.isoformat(), "previous": units[i - 1][0].isoformat()},
+                        "day": LocalTime(f.isoformat()), "previous": LocalTime(units[i - 1][0].isoformat())},
                     {"day": f.isoformat(), "previous": units[i - 1][0].isoformat()}))
             continue
         since = f - timedelta(days=7 * avg)
@@ -169,7 +169,7 @@ def _sundays(sched: _Schedule, holidays: Collection[date]) -> list[Violation]:
             out.append(_message("NO-SUNDAY", r, sched.ids(here), N_(
                 "{off} of {count} Sundays/holidays off in the {weeks} weeks up to {day}; the agreement "
                 "needs at least one in {every} off"), {
-                    "off": off, "count": len(period), "weeks": avg, "day": f.isoformat(),
+                    "off": off, "count": len(period), "weeks": avg, "day": LocalTime(f.isoformat()),
                     "every": r.sunday_off_every},
                 {"off": off, "count": len(period), "weeks": avg, "every": r.sunday_off_every}))
     return out

@@ -15,6 +15,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import NotFound, ValidationError
+from bpa_provider.formats import format_number  # hours with the language's decimal mark
 from bpa_provider.i18n import N_, _
 from bpa_provider.ical import Event, calendar
 from bpa_provider.rules.dates import format_date
@@ -65,7 +66,7 @@ def assistant_ics(db: Database, actor: Actor, assistant_id: int, first: date, la
         events = []
         for v in shown:
             client = clients[v.client_id]
-            details = [f"{_('Kind')}: {v.kind}", f"{_('Hours')}: {v.hours:.2f}",
+            details = [f"{_('Kind')}: {v.kind}", f"{_('Hours')}: {format_number(v.hours, 2, trim=False)}",
                        f"{_('Local time')}: {v.start:%d.%m.%Y %H:%M}–{v.end:%H:%M} ({client.tz})"]
             if v.replaces_ref:
                 details.append(f"{_('Replaces')}: {v.replaces_ref}")
@@ -104,7 +105,7 @@ def week_table(week: WeekView) -> list[dict[str, str]]:
             next_day = "" if v.end.date() == v.start.date() else " (+1)"
             out.append({
                 "day": label if n == 0 else "", "from": f"{v.start:%H:%M}", "to": f"{v.end:%H:%M}{next_day}",
-                "hours": f"{v.hours:.2f}", "assistant": f"{v.assistant_name} ({v.assistant_ref})",
+                "hours": format_number(v.hours, 2, trim=False), "assistant": f"{v.assistant_name} ({v.assistant_ref})",
                 "notes": _notes(v),
             })
     return out
@@ -124,7 +125,7 @@ def render_week(week: WeekView) -> str:
                "assistant": _("Assistant"), "notes": _("Notes")}
     table = tabulate([[r[k] for k in headers] for r in rows], headers=list(headers.values()),
                      tablefmt="simple", disable_numparse=True)
-    lines = [head, "", table, "", f"{_('Total')}: {week.total_hours:.2f} h"]
+    lines = [head, "", table, "", f"{_('Total')}: {format_number(week.total_hours, 2, trim=False)} h"]
     holidays = [d for d in week.days if d.holiday]
     for d in holidays:
         lines.append(f"* {_('public holiday')}: {_weekday(d.day)} {format_date(d.day)} {d.holiday}")

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
-from bpa_provider.i18n import _
+from bpa_provider.i18n import N_, _
 from bpa_provider.rules.worktime import Violation
 from db.models import Shift
 
@@ -44,13 +44,15 @@ def redact(actor: Actor | None, violations: Iterable[Violation], client_of: Mapp
         if not mine:
             continue
         if v.rule_id in CREDENTIAL_RULES:
-            detail = _("the assistant may not work this shift yet; the coordinator has the details")
+            template = N_("the assistant may not work this shift yet; the coordinator has the details")
         elif len(mine) < len(v.shift_ids):
-            detail = _("together with the assistant's work for another client")
+            template = N_("together with the assistant's work for another client")
         else:
             out.append(v)
             continue
-        out.append(replace(v, shift_ids=mine, detail=detail, numbers={}))
+        # The message id goes too (template, params): `Violation.text()` words the finding from
+        # them, and they hold what the supervisor may not learn.
+        out.append(replace(v, shift_ids=mine, detail=_(template), template=template, params={}, numbers={}))
     return out
 
 

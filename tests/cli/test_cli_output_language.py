@@ -58,3 +58,29 @@ def test_a_bad_lang_is_refused_in_the_environments_language(capsys, monkeypatch)
         main(["list", "clients", "--lang", "fi"])
     assert end.value.code == 2
     assert capsys.readouterr().err == "bpa-provider: argument --lang: ugyldig valg: 'fi' (velg blant en, nb, sv)\n"
+
+
+def test_the_payroll_check_names_each_problem_in_the_language(capsys):
+    from bpa_provider import i18n
+    from bpa_provider.cli.exports.payroll import BLOCKER_WORDS, _list
+    from bpa_provider.services.payroll import Blocker
+
+    i18n.set_language("nb")
+    try:
+        _list(None, [Blocker("no_employee_number", "", "A-0001", "…"), Blocker("not_worked", "K-0001", "A-0001", "…")])
+    finally:
+        i18n.set_language("en")
+    err = capsys.readouterr().err
+    assert "mangler ansattnummer" in err and "ikke arbeidet" in err and "not_worked" not in err
+    assert {"blocking", "warning", "no_employment", "unapproved", "exported"} <= BLOCKER_WORDS.keys()
+
+
+def test_a_printable_week_has_hours_the_languages_way(demo_db, capsys):
+    from datetime import date, timedelta
+
+    run(capsys, "--db", demo_db, "demo", "--clients", "1", "--months", "1")
+    year, week, _day = (date.today() - timedelta(days=7)).isocalendar()
+    code, out, _err = run(capsys, "--db", demo_db, "--lang", "sv", "export", "roster", "K-0001",
+                          "--week", f"{year}-W{week:02d}", "--out", "-")
+    total = out.rstrip().splitlines()[-1]
+    assert code == 0 and total.startswith("Totalt: ") and "," in total and "." not in total

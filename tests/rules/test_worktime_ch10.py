@@ -275,7 +275,7 @@ def test_new_rules_speak_the_readers_language():
     finally:
         i18n.set_language("en")
     assert english == v.detail and "2026-11-01" in english
-    assert norwegian != english and swedish != english and "2026-11-01" in norwegian
+    assert norwegian != english and swedish != english and "01.11.2026" in norwegian and "2026-11-01" in swedish
 
 
 # --------------------------------------------------------------------------- properties

@@ -51,6 +51,8 @@ def _start(ctx, args) -> int:  # noqa: ANN001
 
 
 def _show(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.code_words import word
+    from bpa_provider.formats import format_date
     from bpa_provider.services.onboarding import onboarding_overview, onboarding_steps
 
     today = date_arg(args.on, default_today=True)
@@ -61,9 +63,9 @@ def _show(ctx, args) -> int:  # noqa: ANN001
                  ["client_ref", "code", "title", "responsible", "due_date", "done_on", "state", "note"])
         return 0
     for o in onboarding_overview(db, actor, today, supervisor=args.supervisor):
-        line = _("{client}: {status}").format(client=o.client_ref, status=o.status)
+        line = _("{client}: {status}").format(client=o.client_ref, status=word("status", o.status))
         if o.next_deadline:
-            line += " — " + _("next: {step} by {date}").format(step=o.next_step, date=o.next_deadline.strftime("%d.%m.%Y"))
+            line += " — " + _("next: {step} by {date}").format(step=o.next_step, date=format_date(o.next_deadline))
         if o.overdue_days:
             line += " " + _("({n} days overdue)").format(n=o.overdue_days)
         ctx.out.write(line + "\n")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 from bpa_provider.cli.context import CliError
+from bpa_provider.i18n import N_
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,12 +33,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+# What stops (or warns about) a payroll month, as the pre-run check lists it (services/payroll.py).
+BLOCKER_WORDS = {
+    "blocking": N_("blocking"), "warning": N_("warning"), "no_employment": N_("no employment"),
+    "no_employee_number": N_("no employee number"), "unapproved": N_("not approved"),
+    "exported": N_("already exported"), "not_worked": N_("not worked"),
+}
+
+
 def _list(ctx, blockers) -> None:  # noqa: ANN001
     import sys
 
+    from bpa_provider.i18n import _
+
     for b in blockers:
         who = " ".join(x for x in (b.client_ref, b.assistant_ref) if x)
-        sys.stderr.write(f"  {b.kind:<14} {who:<16} {b.text()}\n")
+        kind = _(BLOCKER_WORDS[b.kind]) if b.kind in BLOCKER_WORDS else b.kind
+        sys.stderr.write(f"  {kind:<18} {who:<16} {b.text()}\n")
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
