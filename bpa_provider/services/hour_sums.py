@@ -123,17 +123,17 @@ def window_sums(
     )
     if client_ids is not None:
         inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
-    inner = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("x")
+    sub = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("x")
     least, greatest = (func.min, func.max) if dialect == "sqlite" else (func.least, func.greatest)
-    outer = [inner.c.cid]
+    outer = [sub.c.cid]
     for k, w in enumerate(windows):
-        secs = greatest(0.0, least(inner.c.e, inner.c[f"hi{k}"]) - greatest(inner.c.s, inner.c[f"lo{k}"]))
+        secs = greatest(0.0, least(sub.c.e, sub.c[f"hi{k}"]) - greatest(sub.c.s, sub.c[f"lo{k}"]))
         outer.append(func.coalesce(func.sum(secs), 0.0).label(f"p_{w.name}"))
-        outer.append(func.coalesce(func.sum(inner.c.w * secs), 0.0).label(f"w_{w.name}"))
-        outer.append(func.coalesce(func.sum(inner.c.v * secs), 0.0).label(f"v_{w.name}"))
-    outer.append(func.max(inner.c.e).label("last_end"))
+        outer.append(func.coalesce(func.sum(sub.c.w * secs), 0.0).label(f"w_{w.name}"))
+        outer.append(func.coalesce(func.sum(sub.c.v * secs), 0.0).label(f"v_{w.name}"))
+    outer.append(func.max(sub.c.e).label("last_end"))
     out: dict[int, Sums] = {}
-    for row in session.execute(select(*outer).group_by(inner.c.cid)):
+    for row in session.execute(select(*outer).group_by(sub.c.cid)):
         m = row._mapping
         last = m["last_end"]
         out[m["cid"]] = Sums(
