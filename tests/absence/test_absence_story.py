@@ -18,7 +18,7 @@ from absence_world import WEEK, world
 from bpa_provider.config import WageTypes
 from bpa_provider.services import absence, absence_reports, notify, payroll, payroll_files, periods, roster, vacancy
 from db.models import Employment
-from smtp_sink import calendar_of, smtp_server  # noqa: F401 (a fixture)
+from smtp_sink import calendar_of
 
 WAGES = WageTypes()
 MONDAY_MORNING = datetime(2027, 1, 11, 6, 30, tzinfo=timezone.utc)  # 07:30 in Hamar, before the 08:00 shift

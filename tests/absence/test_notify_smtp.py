@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from absence_world import WEEK, world
-from smtp_sink import calendar_of as _calendar, free_port as _free_port, smtp_server  # noqa: F401 (a fixture)
+from smtp_sink import calendar_of as _calendar, free_port as _free_port
 from bpa_provider.services import absence, notify, records, roster, vacancy
 from db.models import OutboxMessage
 

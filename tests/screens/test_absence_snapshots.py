@@ -30,7 +30,8 @@ def _id(db, kind: str, ref: str) -> int:
 def _absent_week(db) -> None:
     tick = count()
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    now = lambda: start + timedelta(minutes=next(tick))
+    def now() -> datetime:
+        return start + timedelta(minutes=next(tick))
     with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("db.models.utcnow", now), \
             mock.patch("bpa_provider.services.vacancy.utcnow", now), \
             mock.patch("bpa_provider.services.notify.utcnow", now):

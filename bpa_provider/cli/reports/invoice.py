@@ -26,7 +26,6 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from dataclasses import asdict
 
     from bpa_provider.cli.commands.roster import month
-    from bpa_provider.rules.money import money
     from bpa_provider.services.invoice import COLUMNS, invoice_basis
 
     first, _last = month(args.month)
