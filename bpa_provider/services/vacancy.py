@@ -28,6 +28,7 @@ from bpa_provider.errors import NotFound, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.hours import shift_hours
 from bpa_provider.rules.worktime import profile as rule_profile
+from bpa_provider.services import periods
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import lookup
 from bpa_provider.services.worked import counted_as_worked
@@ -103,6 +104,10 @@ def restore(s: Session, actor: Actor, absence: Absence, first: date, last: date,
     for sh in rows:
         a, b, _tz = _shift_days(s, sh, pol)
         if b < first or a > last:
+            continue
+        # A locked (approved, exported) period keeps its figures: a shift that stayed vacant there
+        # was nobody's work, and the month's hour-ledger row says so.
+        if periods.is_locked(s, sh.client_id, a, b):
             continue
         _set_status(s, actor, sh, "planned", "restore", f"shift back to its assistant: absence #{absence.id}")
         count += 1

@@ -117,3 +117,18 @@ def test_cli_lists_vacant_shifts_ranks_candidates_and_fills(tmp_path, sqlite_tem
     assert (code, err) == (0, "")
     code, out, err = run("roster", "vacant", "--from", "2027-01-11", "--to", "2027-01-17", "--format", "json")
     assert len(json.loads(out)) == 4
+
+
+def test_a_locked_period_keeps_its_vacant_shifts_when_the_absence_is_cancelled(db, admin):
+    """A locked (approved, exported) period's figures do not change behind its back: cancelling the
+    absence gives back only the shifts outside it (the hour ledger of a locked month stays true)."""
+    from bpa_provider.services import periods
+
+    w = _world(db, admin)
+    saved = absence.add_absence(db, admin, w["sick"].ref, "self-cert", WEEK[0], WEEK[2])
+    assert _statuses(db) == ["vacant"] * 3 + ["planned"] * 2
+    with db.write() as s:  # the first day's period locked, as a month end would
+        periods.lock_rows(s, admin, w["client"].id, WEEK[0], WEEK[1], w["client"].ref,
+                          datetime(2027, 1, 12, tzinfo=timezone.utc))
+    absence.cancel_absence(db, admin, saved.absence.id)
+    assert _statuses(db) == ["vacant"] + ["planned"] * 4
