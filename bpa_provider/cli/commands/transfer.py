@@ -9,6 +9,7 @@ from typing import Any
 
 from bpa_provider.cli.context import CliError, add_action
 from bpa_provider.i18n import N_, Msg, _
+from bpa_provider.rules.dates import format_date
 
 _STEP_CODES = (
     "notice", "client_signed", "sent_to_unit", "municipality_signed", "fk_notice", "provider_told",
@@ -99,7 +100,7 @@ def _print_view(ctx: Any, v: Any, fmt: str) -> None:
     ctx.emit([_summary_row(v)], fmt)
     if fmt != "table":
         return
-    steps = [{"step": s.code, "title": s.title + (" *" if s.reported else ""), "due": s.due_date,
+    steps = [{"step": s.code, "title": _(s.title) + (" *" if s.reported else ""), "due": s.due_date,
               "days_left": s.days_left, "done": s.done_on, "by": s.done_by, "note": s.note} for s in v.steps]
     ctx.out.write("\n")
     ctx.emit(steps, "table")
@@ -128,8 +129,8 @@ def _confirm(ctx: Any, v: Any, message: str) -> None:
     for change in v.changes:
         ctx.out.write(f"  - {change}\n")
     if v.next_step:
-        due = v.next_due.strftime("%d.%m.%Y") if v.next_due else "—"
-        ctx.out.write(_("Next: {title} (due {due})").format(title=v.next_title, due=due) + "\n")
+        due = format_date(v.next_due) if v.next_due else "—"
+        ctx.out.write(_("Next: {title} (due {due})").format(title=_(v.next_title), due=due) + "\n")
 
 
 # --------------------------------------------------------------------------- actions
@@ -174,7 +175,7 @@ def _step(ctx, args) -> int:  # noqa: ANN001
 
     v = complete_step(ctx.database(), ctx.actor(), args.id, args.code, args.on, args.note,
                       policy=ctx.settings.policy)
-    title = next(s.title for s in v.steps if s.code == args.code)
+    title = _(next(s.title for s in v.steps if s.code == args.code))
     _confirm(ctx, v, _("Transfer {id}: {title} done {date}.").format(id=v.id, title=title, date=args.on))
     return 0
 
