@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import courses, records
+from bpa_provider.services import course_enrollment, courses, records
 from bpa_provider.services.records import FieldSpec, parse_value
 from db.engine import Database
 from screens import labels
@@ -249,7 +249,7 @@ OUTCOME_FIELDS = (
 )
 
 
-def outcome_form(db: Database, actor: Actor, enrollment: courses.EnrollmentRow, status: str,
+def outcome_form(db: Database, actor: Actor, enrollment: course_enrollment.EnrollmentRow, status: str,
                  course_date: courses.SessionRow | None) -> SpecForm:
     """Record attended / completed / no-show for one enrollment (the date defaults to the course's
     last day, as the service does)."""
@@ -258,8 +258,8 @@ def outcome_form(db: Database, actor: Actor, enrollment: courses.EnrollmentRow, 
     rows = [SpecFieldRow(f, words=OUTCOME_WORDS) for f in OUTCOME_FIELDS]
 
     def save(data: dict[str, Any]) -> Any:
-        return courses.record_outcome(db, actor, enrollment.id, data["status"], data["on"] or None,
-                                      data["certificate_ref"], version=enrollment.version)
+        return course_enrollment.record_outcome(db, actor, enrollment.id, data["status"], data["on"] or None,
+                                                data["certificate_ref"], version=enrollment.version)
 
     title = _("Outcome for {who}").format(who=f"{enrollment.person_ref} {enrollment.person_name}")
     info = f"{text(enrollment.starts_on).plain} {enrollment.course}".strip()
@@ -428,7 +428,7 @@ class EnrollForm(FormScreen):
         # Not `begin_save`: a message under the list stays until the service answers.
         self.saving = True
         self.set_busy(True)
-        self.call_service("save", courses.enroll, self.bpa.db, self.bpa.actor, self.course_date.id,
+        self.call_service("save", course_enrollment.enroll, self.bpa.db, self.bpa.actor, self.course_date.id,
                           [p[0] for p in self.people])
 
     def refused(self, error: ValidationError) -> None:

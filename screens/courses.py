@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Static
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.services import courses, onboarding
+from bpa_provider.services import course_credentials, course_enrollment, courses, onboarding
 from db.engine import Database
 from screens import labels
 from screens.area_pane import AreaPane, AreaTabs, Columns, flag
@@ -198,7 +198,7 @@ class DatesPane(AreaPane):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.sessions: list[courses.SessionRow] = []
-        self.enrollments: list[courses.EnrollmentRow] = []
+        self.enrollments: list[course_enrollment.EnrollmentRow] = []
         self.course_list: list[Any] = []
         self.session_id: int | None = None
         self._focus_person: str | None = None
@@ -220,7 +220,7 @@ class DatesPane(AreaPane):
             self.fill(self.query_one("#enrollments-table", DataTable), self._people_columns(), [], self._person_cells)
             self.query_one("#enrolled-heading", Static).update("")
             return
-        self.call_service("enrollments", courses.list_enrollments, self.db, self.actor, session_id=self.session_id)
+        self.call_service("enrollments", course_enrollment.list_enrollments, self.db, self.actor, session_id=self.session_id)
 
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
@@ -270,11 +270,11 @@ class DatesPane(AreaPane):
         return [(_("Person"), None), (_("Outcome"), 10), (_("Date"), 10), (_("Certificate"), 12)]
 
     @staticmethod
-    def _person_cells(e: courses.EnrollmentRow) -> list[Text]:
+    def _person_cells(e: course_enrollment.EnrollmentRow) -> list[Text]:
         return [Text(f"{e.person_ref} {e.person_name}"), Text(labels.choice(e.status)), text(e.completed_on),
                 Text(e.certificate_ref)]
 
-    def _show_enrollments(self, rows: list[courses.EnrollmentRow]) -> None:
+    def _show_enrollments(self, rows: list[course_enrollment.EnrollmentRow]) -> None:
         self.enrollments = rows
         table = self.query_one("#enrollments-table", DataTable)
         self.fill(table, self._people_columns(), rows, self._person_cells)
@@ -445,7 +445,7 @@ class ExpiringPane(AreaPane):
     ]
 
     TABLE_ID = "expiring-table"
-    rows: list[courses.ExpiringCredential]
+    rows: list[course_credentials.ExpiringCredential]
 
     @staticmethod
     def key_of(row: Any) -> Any:
@@ -453,7 +453,7 @@ class ExpiringPane(AreaPane):
 
     def load(self) -> None:
         super().load()
-        self.call_service("expiring", courses.expiring_credentials, self.db, self.actor, self.bpa.today,
+        self.call_service("expiring", course_credentials.expiring_credentials, self.db, self.actor, self.bpa.today,
                           policy=self.policy)
 
     def on_service_result(self, result: ServiceResult) -> None:
@@ -469,7 +469,7 @@ class ExpiringPane(AreaPane):
             self.status(_("No course credential expires within {days} days.").format(days=first))
 
     @staticmethod
-    def _cells(x: courses.ExpiringCredential) -> list[Text]:
+    def _cells(x: course_credentials.ExpiringCredential) -> list[Text]:
         state = flag(_("EXPIRED"), True) if x.expired else flag(
             _("{n} days left").format(n=x.days_left), x.days_left <= 30)
         return [text(x.expires_on), state, Text(f"{x.person_ref} {x.person_name}"), Text(x.course)]

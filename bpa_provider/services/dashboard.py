@@ -131,7 +131,7 @@ def _action_items(db: Database, rows: Iterable[Any]) -> list[Item]:
 
 
 def _expiry_items(db: Database, rows: Iterable[Any]) -> list[Item]:
-    # courses.ExpiringCredential: a supervisor's or assistant's course about to expire, or expired.
+    # course_credentials.ExpiringCredential: a supervisor's or assistant's course about to expire, or expired.
     return [Item(r.person_kind, r.person_id, r.person_ref, r.person_name, when=r.expires_on,
                  flag="expired" if r.expired else "expiring", detail=r.course) for r in rows]
 
@@ -198,7 +198,7 @@ Source = tuple[Callable[..., Any], Callable[..., Any], Callable[[Database, Itera
 def _sources(policy: Policy) -> dict[str, Source]:
     """Section -> (service function, how to call it, how to read its rows)."""
     # Imported here, not with this module: each owning area is a large module of its own.
-    from bpa_provider.services import courses, hours, notify, onboarding, reviews, sweden, transfers, vacancy, worktime
+    from bpa_provider.services import course_credentials, hours, notify, onboarding, reviews, sweden, transfers, vacancy, worktime
 
     return {
         DECISIONS_ENDING: (
@@ -239,7 +239,7 @@ def _sources(policy: Policy) -> dict[str, Source]:
             _action_items,
         ),
         COURSES_EXPIRING: (
-            courses.expiring_credentials,
+            course_credentials.expiring_credentials,
             lambda fn, db, actor, today: fn(db, actor, today, policy=policy),
             _expiry_items,
         ),

@@ -31,7 +31,8 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import days_left, next_review_due, review_status
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
-from bpa_provider.services.courses import enroll_without_date_in, find_course
+from bpa_provider.services.course_enrollment import enroll_without_date_in
+from bpa_provider.services.courses import find_course
 from bpa_provider.services.onboarding import current_policy
 from bpa_provider.services.records import FieldSpec, clean_text
 from bpa_provider.services.records import lookup as _lookup

@@ -243,7 +243,7 @@ def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict
         people |= set(who)
     out = {}
     for aid in people:
-        # As courses.missing_trainings: a dated completion on or before `on`, not expired by then.
+        # As course_credentials.missing_trainings: a dated completion on or before `on`, not expired by then.
         missing: dict[int, list[str]] = {}
         for client_id, course_id, name, validity in required:
             if not any((until := expiry_date(d, validity)) is None or until > on

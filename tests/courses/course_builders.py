@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
-from bpa_provider.services import courses, records
+from bpa_provider.services import course_enrollment, courses, records
 from db.engine import Database
 from db.models import AuditEvent
 import factories as f
@@ -39,8 +39,8 @@ def complete(db: Database, actor: Actor, course_row, person_ref: str, on: str, *
              status: str = "completed", cert: str = "") -> None:
     """Plan a one-day course date, enroll one person and record the outcome."""
     cs = courses.create_session(db, actor, course_row.id, {"starts_on": on})
-    courses.enroll(db, actor, cs.id, [person_ref], client=client)
-    courses.record_session_outcomes(db, actor, cs.id, [person_ref], status, on, cert)
+    course_enrollment.enroll(db, actor, cs.id, [person_ref], client=client)
+    course_enrollment.record_session_outcomes(db, actor, cs.id, [person_ref], status, on, cert)
 
 
 def audit_rows(db: Database, **where) -> list[AuditEvent]:
@@ -93,7 +93,7 @@ def fixed_dataset(db: Database, actor: Actor) -> None:
     complete(db, actor, basic, s1.ref, "2026-02-10", cert="AL-1")
     complete(db, actor, first_aid, a1.ref, "2025-11-01")  # last year: not in 2026's report
     cs = courses.create_session(db, actor, first_aid.id, {"starts_on": "2026-03-05", "capacity": 10})
-    courses.enroll(db, actor, cs.id, [a1.ref, a2.ref, a3.ref])
-    courses.record_session_outcomes(db, actor, cs.id, [a1.ref, a3.ref], "completed", "2026-03-05")
-    courses.record_session_outcomes(db, actor, cs.id, [a2.ref], "no_show")
+    course_enrollment.enroll(db, actor, cs.id, [a1.ref, a2.ref, a3.ref])
+    course_enrollment.record_session_outcomes(db, actor, cs.id, [a1.ref, a3.ref], "completed", "2026-03-05")
+    course_enrollment.record_session_outcomes(db, actor, cs.id, [a2.ref], "no_show")
     complete(db, actor, lifting, a4.ref, "2026-04-01")  # two clients: counts for both

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bpa_provider.services import courses, onboarding, reviews
+from bpa_provider.services import course_report, courses, onboarding, reviews
 import course_builders as b
 
 TODAY = date(2026, 6, 15)
@@ -31,7 +31,7 @@ def test_reports_on_the_fixed_dataset(db, admin):
         ("S-0002", "K-0002", "not_started", "first_rota", date(2026, 6, 15), 0, 0),
     ]
 
-    report = courses.training_report(db, admin, 2026)
+    report = course_report.training_report(db, admin, 2026)
     assert [(c.client_ref, c.supervisors_trained, c.assistants_trained, c.supervisor_hours, c.assistant_hours,
              c.completions) for c in report.clients] == [
         ("K-0001", 1, 2, 12.0, 10.0, 3),
@@ -44,13 +44,13 @@ def test_reports_on_the_fixed_dataset(db, admin):
         ("K-0002", "A-0003", "Førstehjelp", date(2026, 3, 5), 6.0, ""),
         ("K-0002", "A-0004", "Løfteteknikk", date(2026, 4, 1), 4.0, ""),
     ]
-    assert courses.training_report(db, admin, 2025).clients[0].completions == 1
+    assert course_report.training_report(db, admin, 2025).clients[0].completions == 1
 
 
 def test_training_from_a_previous_provider_is_not_claimed(db, admin):
     b.fixed_dataset(db, admin)
-    before = courses.training_report(db, admin, 2026).clients[0].completions
+    before = course_report.training_report(db, admin, 2026).clients[0].completions
     with db.read() as s:
         first_aid = courses.find_course(s, "Førstehjelp")
     b.complete(db, admin, first_aid, "A-0001", "2026-05-05", client="K-0001", cert="handover: Aleris")
-    assert courses.training_report(db, admin, 2026).clients[0].completions == before
+    assert course_report.training_report(db, admin, 2026).clients[0].completions == before

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bpa_provider.errors import PermissionDenied, ValidationError
-from bpa_provider.services import courses, reviews
+from bpa_provider.services import course_enrollment, courses, reviews
 from bpa_provider.services.reviews import ActionInput
 from db.models import AuditEvent, CourseEnrollment
 import course_builders as b
@@ -66,9 +66,9 @@ def test_record_review_with_actions_enrolls_and_keeps_the_summary_out_of_the_log
     assert [(x.text, x.overdue, x.days_left) for x in acts] == [("Ny turnus", True, -9), ("Førstehjelpskurs", False, 52)]
     # Giving the waiting enrollment a date and completing it closes the action.
     cs = courses.create_session(db, admin, "Førstehjelp", {"starts_on": "2026-05-05"})
-    courses.enroll(db, admin, cs.id, [a.ref])
+    course_enrollment.enroll(db, admin, cs.id, [a.ref])
     assert b.count(db, CourseEnrollment) == 1
-    courses.record_session_outcomes(db, admin, cs.id, [a.ref], "completed", "2026-05-05")
+    course_enrollment.record_session_outcomes(db, admin, cs.id, [a.ref], "completed", "2026-05-05")
     reviews.complete_action(db, admin, acts[0].id, "2026-04-11")
     assert reviews.open_actions(db, admin, date(2026, 5, 6)) == []
 

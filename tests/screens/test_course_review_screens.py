@@ -19,7 +19,7 @@ import pytest
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from bpa_provider.access import Actor
-from bpa_provider.services import audit_log, courses, onboarding, records, reviews
+from bpa_provider.services import audit_log, course_enrollment, courses, onboarding, records, reviews
 from screens.area_pane import AreaPane
 from screens.confirm import ConfirmScreen
 from screens.course_forms import EnrollForm, SpecForm
@@ -239,7 +239,7 @@ async def test_enroll_a_supervisor_and_record_completion(make_app, fixed_db):
         await pilot.press("ctrl+s")
         await until(app, pilot, lambda: "completed" in cells(people)[0], "the completion")
         assert cells(people) == ["S-0001 Anne Nordmann | completed | 17.02.2026 | ULOBA-2026-17"]
-    done = courses.list_enrollments(fixed_db, BUILDER, person="S-0001")
+    done = course_enrollment.list_enrollments(fixed_db, BUILDER, person="S-0001")
     assert [(e.status, e.completed_on, e.certificate_ref) for e in done] == [
         ("completed", date(2026, 2, 17), "ULOBA-2026-17")]
     # Completing the basic course ticked the supervisor's checklist.
@@ -249,7 +249,7 @@ async def test_enroll_a_supervisor_and_record_completion(make_app, fixed_db):
 async def test_outcome_refused_when_someone_else_changed_it_keeps_the_input(make_app, fixed_db):
     course = courses.create_course(fixed_db, BUILDER, {"name": "Løfteteknikk", "kind": "assistant_training"})
     course_date = courses.create_session(fixed_db, BUILDER, course.id, {"starts_on": "2026-02-20"})
-    [enrolled] = courses.enroll(fixed_db, BUILDER, course_date.id, ["A-0001"])
+    [enrolled] = course_enrollment.enroll(fixed_db, BUILDER, course_date.id, ["A-0001"])
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -261,13 +261,13 @@ async def test_outcome_refused_when_someone_else_changed_it_keeps_the_input(make
         form = await to_screen(app, pilot, ("c",), SpecForm)
         form.query_one("#field-certificate_ref Input", Input).value = "LT-1"
         # Another coordinator records an outcome meanwhile.
-        courses.record_outcome(fixed_db, Actor(login="other", role="coordinator"), enrolled.id, "no_show")
+        course_enrollment.record_outcome(fixed_db, Actor(login="other", role="coordinator"), enrolled.id, "no_show")
         await pilot.press("ctrl+s")
         banner = form.query_one("#banner", Static)
         await until(app, pilot, lambda: "Someone else changed this record" in str(banner.render()), "the refusal")
         assert app.screen is form
         assert form.query_one("#field-certificate_ref Input", Input).value == "LT-1"
-    [row] = courses.list_enrollments(fixed_db, BUILDER, session_id=course_date.id)
+    [row] = course_enrollment.list_enrollments(fixed_db, BUILDER, session_id=course_date.id)
     assert row.status == "no_show"
 
 

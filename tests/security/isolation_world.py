@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from bpa_provider.access import Actor
 from bpa_provider.rules.national_id import make_no, mask
-from bpa_provider.services import courses, onboarding, records, reviews, roster, users
+from bpa_provider.services import course_enrollment, courses, onboarding, records, reviews, roster, users
 from db.engine import Database
 from db.models import Client, Shift
 import factories as f
@@ -92,8 +92,8 @@ def build(db: Database, admin_login: str) -> IsolationWorld:
     course = courses.create_course(db, admin, {"name": "Førstehjelp", "kind": "assistant_training", "hours": 6,
                                                "organiser": "Uloba", "validity_months": 12})
     cs = courses.create_session(db, admin, course.id, {"starts_on": "2025-04-01"})
-    courses.enroll(db, admin, cs.id, [hidden.ref, shared.ref, "S-0002"], client=outside.ref)
-    courses.record_session_outcomes(db, admin, cs.id, [hidden.ref, shared.ref, "S-0002"], "completed", "2025-04-01")
+    course_enrollment.enroll(db, admin, cs.id, [hidden.ref, shared.ref, "S-0002"], client=outside.ref)
+    course_enrollment.record_session_outcomes(db, admin, cs.id, [hidden.ref, shared.ref, "S-0002"], "completed", "2025-04-01")
     onboarding.start_onboarding(db, admin, "S-0002", outside.ref)
     markers = ["K-0002", "Zorro", "Utenforsson", "Hemmeligveien", "A-0002", "Quentin", "Skjulested",
                "S-0002", "Xerxes", "Fremmedleder", OUT_CLIENT_NID, OUT_ASSISTANT_NID,

@@ -34,7 +34,7 @@ from sqlalchemy import func, insert, select
 from bpa_provider.access import Actor
 from bpa_provider.errors import ServiceError, ValidationError
 from bpa_provider.services import (
-    courses, onboarding, periods, records, reviews, roster, sickpay, sweden, transfers, users, worktime,
+    course_enrollment, courses, onboarding, periods, records, reviews, roster, sickpay, sweden, transfers, users, worktime,
 )
 from db.engine import Database, make_engine
 from db.models import (
@@ -435,7 +435,7 @@ def _course_setup(db: Database) -> World:
     w = world(db)
     course = courses.create_course(db, ADMIN, {"name": "Førstehjelp", "kind": "assistant_training"})
     cs = courses.create_session(db, ADMIN, course.id, {"starts_on": "2026-01-01"})
-    enrolment, = courses.enroll(db, ADMIN, cs.id, ["A-0001"])
+    enrolment, = course_enrollment.enroll(db, ADMIN, cs.id, ["A-0001"])
     w.extra.update(course=course.id, enrollment=enrolment.id)
     return w
 
@@ -555,8 +555,8 @@ SERVICE_TARGETS = [
                                                         {"starts_on": "2026-02-01", "place": raw}).id,
            lambda db, w, key: _value(db, CourseSession.place, CourseSession.id == key), counts(CourseSession),
            _course_setup, clean_text=True),
-    Target("courses.record_outcome.certificate_ref", "certificate_ref", 100, "one", False,
-           lambda db, w, i, raw: courses.record_outcome(db, ADMIN, w.extra["enrollment"], "completed",
+    Target("course_enrollment.record_outcome.certificate_ref", "certificate_ref", 100, "one", False,
+           lambda db, w, i, raw: course_enrollment.record_outcome(db, ADMIN, w.extra["enrollment"], "completed",
                                                         "2026-01-01", raw).id,
            lambda db, w, key: _value(db, CourseEnrollment.certificate_ref, CourseEnrollment.id == key),
            _enrollment_state, _course_setup, clean_text=True),

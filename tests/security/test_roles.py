@@ -250,16 +250,16 @@ def test_every_service_that_takes_a_client_is_in_the_scope_cases():
 
 # Lists that take a client as a filter leave another client's rows out rather than refuse:
 # asserted on rows of the other client that the admin does see.
-FILTERS = {"courses.required_trainings", "reviews.list_reviews"}
+FILTERS = {"course_credentials.required_trainings", "reviews.list_reviews"}
 
 
 def _seed_other_client(db: Database, ids: dict) -> None:
-    from bpa_provider.services import courses, reviews
+    from bpa_provider.services import course_credentials, courses, reviews
 
     admin = Actor("admin", "admin")
     course = courses.create_course(db, admin, {"name": "Løfteteknikk", "kind": "assistant_training", "hours": 6,
                                                "organiser": "Uloba"})
-    courses.set_required_training(db, admin, ids["other_ref"], course.id)
+    course_credentials.set_required_training(db, admin, ids["other_ref"], course.id)
     f.assignment(db, admin, ids["assistant_ref"], ids["other_ref"], start_date="2026-01-01")
     reviews.record_review(db, admin, ids["assistant_ref"], ids["other_ref"], "2026-03-02", summary="ok")
 

@@ -10,7 +10,7 @@ import pytest
 import factories as f
 from bpa_provider.access import Actor
 from bpa_provider.errors import Conflict, NotFound, ValidationError
-from bpa_provider.services import courses, sickpay
+from bpa_provider.services import course_enrollment, courses, sickpay
 from bpa_provider.services import transfers as tr
 from bpa_provider.services.base import CONFLICT_MESSAGE
 from bpa_provider.services.transitions import check_version, get_for_change
@@ -40,7 +40,7 @@ def test_services_keep_their_own_not_found_words(db, admin):
     with pytest.raises(NotFound, match="no course date 99"):
         courses.update_session(db, admin, 99, None, {})
     with pytest.raises(NotFound, match="no enrollment 99"):
-        courses.record_outcome(db, admin, 99, "completed", "2026-01-01")
+        course_enrollment.record_outcome(db, admin, 99, "completed", "2026-01-01")
     with pytest.raises(NotFound, match="No sick period 99"):
         sickpay.update_sick_period(db, admin, 99, None)
     with pytest.raises(NotFound, match="No sick period 99"):

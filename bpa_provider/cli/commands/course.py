@@ -136,7 +136,7 @@ def _session_list(ctx, args) -> int:  # noqa: ANN001
 
 
 def _enroll(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.services.courses import enroll
+    from bpa_provider.services.course_enrollment import enroll
 
     rows = enroll(ctx.database(), ctx.actor(), args.session, args.people, client=args.client)
     ctx.out.write(_("{n} enrolled on course date {id}.").format(n=len(rows), id=args.session) + "\n")
@@ -144,7 +144,7 @@ def _enroll(ctx, args) -> int:  # noqa: ANN001
 
 
 def _enrollments(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.services.courses import list_enrollments
+    from bpa_provider.services.course_enrollment import list_enrollments
 
     if args.session is None and not args.person:
         raise CliError(_("give --session ID or --person REF"))
@@ -156,7 +156,7 @@ def _enrollments(ctx, args) -> int:  # noqa: ANN001
 
 
 def _outcome(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.services.courses import record_session_outcomes
+    from bpa_provider.services.course_enrollment import record_session_outcomes
 
     certificate = getattr(args, "certificate", "")
     if certificate and len(args.people) > 1:
@@ -168,7 +168,7 @@ def _outcome(ctx, args) -> int:  # noqa: ANN001
 
 
 def _require(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.services.courses import set_required_training
+    from bpa_provider.services.course_credentials import set_required_training
 
     set_required_training(ctx.database(), ctx.actor(), args.client, args.course, not args.remove)
     text = _("{client} no longer requires '{course}'.") if args.remove else _("{client} requires '{course}'.")
@@ -177,7 +177,7 @@ def _require(ctx, args) -> int:  # noqa: ANN001
 
 
 def _expiring(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.services.courses import expiring_credentials
+    from bpa_provider.services.course_credentials import expiring_credentials
 
     rows = expiring_credentials(ctx.database(), ctx.actor(), date_arg(args.on, default_today=True), policy=ctx.settings.policy)
     ctx.emit([asdict(r) for r in rows], args.format,

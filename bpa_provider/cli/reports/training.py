@@ -25,7 +25,7 @@ def register(members: argparse._SubParsersAction) -> None:
 
 def run(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.i18n import _
-    from bpa_provider.services.courses import training_report
+    from bpa_provider.services.course_report import training_report
 
     text = str(args.year).strip()
     if not (text.isascii() and text.isdigit() and len(text) == 4 and 1900 < int(text) < 2200):
