@@ -1,6 +1,6 @@
 """The absence form: record a new absence for an assistant, or change one (services/absence.py).
 
-It is a `SpecForm` (screens/course_forms.py), so it keeps every form's promises: each field is
+It is a `SpecForm` (screens/spec_form.py), so it keeps every form's promises: each field is
 checked as it is typed with the parser the service uses (`records.parse_value`) and the problem
 stands under it; Save (Ctrl+S or F2) is refused while a field has a problem; the service checks
 again (a grade on a kind that has none, an overlap, a day outside employment…) and its problems
@@ -21,7 +21,7 @@ from bpa_provider.services import absence
 from bpa_provider.services.records import FieldSpec, parse_value
 from db.engine import Database
 from screens import labels
-from screens.course_forms import SpecFieldRow, SpecForm
+from screens.spec_form import SpecFieldRow, SpecForm
 
 ABSENCE_FIELDS = (
     FieldSpec("kind", N_("Kind"), "choice", required=True, choices=KINDS),

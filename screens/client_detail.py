@@ -251,7 +251,7 @@ class ClientDetailScreen(DetailScreen):
         if line is None:
             self.explain(_("No supervisor yet: s adds one."))
             return
-        from screens.courses import ChecklistScreen
+        from screens.course_onboarding import ChecklistScreen
 
         self.app.push_screen(ChecklistScreen(line.supervisor.id))
 

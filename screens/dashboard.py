@@ -282,7 +282,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             pane = "hours" if item.opens == "hours" else "week"
             self.post_message(ShowClientRoster(item.record_id, f"{item.ref} {item.name}".strip(), pane))
         elif item.opens == "onboarding" and item.opens_id is not None:
-            from screens.courses import ChecklistScreen
+            from screens.course_onboarding import ChecklistScreen
 
             self.app.push_screen(ChecklistScreen(item.opens_id))
         elif item.opens == "transfer" and item.opens_id is not None:

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Select, Static
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import reviews
 from screens.area_pane import AreaPane, AreaTabs, flag
-from screens.course_forms import word
+from screens.spec_form import word
 from screens.messages import OpenRecord, ServiceResult
 from screens.review_forms import ReviewForm, ReviewScreen
 from screens.ui import describe_error, text

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from bpa_provider.services import absence, vacancy
 from screens.absence import AbsenceScreen
 from screens.app import BpaApp
-from screens.course_forms import SpecForm
+from screens.spec_form import SpecForm
 from screens.roster_grid import RosterGrid
 from screens.rosters import RostersView
 from screens.vacancy import CandidatesScreen, VacantScreen

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 from bpa_provider.access import Actor
 from bpa_provider.services import dashboard, records
 from screens.client_detail import ClientDetailScreen
-from screens.courses import ChecklistScreen
+from screens.course_onboarding import ChecklistScreen
 from screens.main import MainScreen
 from screens.widgets.status_line import StatusLine
 

@@ -22,8 +22,10 @@ from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, course_enrollment, courses, onboarding, records, reviews
 from screens.area_pane import AreaPane
 from screens.confirm import ConfirmScreen
-from screens.course_forms import EnrollForm, SpecForm
-from screens.courses import ChecklistScreen, CoursesView
+from screens.course_enroll import EnrollForm
+from screens.course_onboarding import ChecklistScreen
+from screens.courses import CoursesView
+from screens.spec_form import SpecForm
 from screens.date_prompt import DatePrompt
 from screens.review_forms import ReviewForm, ReviewScreen
 from screens.reviews import ReviewsView
