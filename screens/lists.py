@@ -159,10 +159,9 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
 
     def on_mount(self) -> None:
         self.stale = False
-        if self.spec.kind == "client" and self.bpa.actor.may("municipality.read"):
+        if self.spec.kind == "client":
             self.fetching = True  # the first page waits for the municipality names
-            self.call_service("municipalities", records.list_records, self.bpa.db, self.bpa.actor,
-                              "municipality", limit=1000)
+            self.call_service("municipalities", records.client_municipalities, self.bpa.db, self.bpa.actor)
         else:
             self.load()
 
@@ -202,7 +201,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             return
         if result.tag == "municipalities":
             if result.error is None:
-                self.municipalities = {m.id: m.name for m in result.value.rows}
+                self.municipalities = dict(result.value)
                 for select in self.query("#f-municipality_id").results(Select):
                     select.set_options([(name, mid) for mid, name in sorted(
                         self.municipalities.items(), key=lambda kv: kv[1])])

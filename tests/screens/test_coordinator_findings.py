@@ -1,0 +1,98 @@
+"""Findings of issue 16 (8) that live in the services the screens call: names in family-name
+order (æøå/åäö where each language puts them), a client starting later is a prospect, a
+supervisor's client list names the municipality, and `users list` names a supervisor."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date, timedelta
+
+import pytest
+
+from bpa_provider import i18n
+from bpa_provider.access import Actor
+from bpa_provider.services import name_order, records, users
+from db.engine import Database
+from screens.lists import RecordList
+
+import factories as f
+import fixed_data
+from pilot_steps import settle
+
+NAMES = ["Åse Berg", "Ola Ødegård", "Kari Nordmann", "Per Ås", "Berit Æsen", "Anna Åkesson",
+         "Lars Ärlig", "Ebba Öhman", "Zara Zeta", "anders berg"]
+
+
+def _sorted_by_service(db: Database, actor: Actor, lang: str, descending: bool = False) -> list[str]:
+    i18n.set_language(lang)
+    page = records.list_records(db, actor, "client", order="name", descending=descending, limit=50)
+    return [r.name for r in page.rows]
+
+
+def test_clients_sort_by_family_name_with_each_languages_letters(db, coordinator):
+    f.municipality(db, coordinator)
+    for name in NAMES:
+        f.client(db, coordinator, name=name)
+    # nb: … z, æ (ä with it), ø (ö with it), å; sv: … z, å, ä (æ with it), ö (ø with it).
+    nb = ["anders berg", "Åse Berg", "Kari Nordmann", "Zara Zeta", "Lars Ärlig", "Berit Æsen",
+          "Ola Ødegård", "Ebba Öhman", "Anna Åkesson", "Per Ås"]
+    sv = ["anders berg", "Åse Berg", "Kari Nordmann", "Zara Zeta", "Anna Åkesson", "Per Ås",
+          "Lars Ärlig", "Berit Æsen", "Ola Ødegård", "Ebba Öhman"]
+    assert _sorted_by_service(db, coordinator, "nb") == nb
+    assert _sorted_by_service(db, coordinator, "sv") == sv
+    assert _sorted_by_service(db, coordinator, "nb", descending=True) == nb[::-1]
+    # The Python key agrees with the database's order (lists a service assembles itself).
+    assert sorted(NAMES, key=lambda n: name_order.sort_key(n, "nb")) == nb
+    assert sorted(NAMES, key=lambda n: name_order.sort_key(n, "sv")) == sv
+
+
+def test_a_client_starting_later_is_a_prospect_not_active(db, coordinator):
+    f.municipality(db, coordinator)
+    later = date.today() + timedelta(days=30)
+    planned = f.client(db, coordinator, name="Siri Fremtid", start_date=later.isoformat())
+    started = f.client(db, coordinator, name="Nils Nå", start_date=date.today().isoformat())
+    chosen = f.client(db, coordinator, name="Eva Valgt", start_date=later.isoformat(), status="active")
+    assert planned.status == "prospect"
+    assert started.status == "active"
+    assert chosen.status == "active"  # a status typed on purpose is kept
+
+
+def test_users_list_names_a_supervisor_by_reference_and_name(db, admin, coordinator):
+    f.municipality(db, coordinator)
+    kari = f.client(db, coordinator)
+    sup = records.create(db, coordinator, "supervisor", {"name": "Anne Nordmann", "client_id": kari.ref,
+                                                         "since": "2026-01-01"})
+    users.add_user(db, admin, "anne", "supervisor", sup.ref)
+    users.add_user(db, admin, "kari", "coordinator")
+    rows = {r["login"]: r for r in users.user_rows(db, admin)}
+    assert rows["anne"]["supervisor"] == f"{sup.ref} Anne Nordmann"
+    assert rows["kari"]["supervisor"] == ""
+
+
+def test_users_list_command_shows_the_supervisor_not_a_number(sqlite_db, admin, coordinator, capsys):
+    from bpa_provider.cli import main
+
+    f.municipality(sqlite_db, coordinator)
+    kari = f.client(sqlite_db, coordinator)
+    sup = records.create(sqlite_db, coordinator, "supervisor", {"name": "Anne Nordmann", "client_id": kari.ref})
+    users.add_user(sqlite_db, admin, "anne", "supervisor", sup.ref)
+    users.add_user(sqlite_db, admin, getpass.getuser(), "admin")  # the CLI acts as the login running it
+    url = str(sqlite_db.url)
+    assert main(["--db", url, "--lang", "en", "users", "list"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("anne"))
+    assert f"{sup.ref} Anne Nordmann" in line
+
+
+@pytest.mark.parametrize("role", ["supervisor", "coordinator"])
+async def test_the_client_list_names_the_municipality_for_every_role(make_app, fixed_db, role):
+    sup_id = records.find_id(fixed_db, fixed_data.BUILDER, "supervisor", "S-0001")
+    actor = Actor(login="anne", role="supervisor", supervisor_id=sup_id) if role == "supervisor" else None
+    app = make_app(actor=actor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        view = app.screen.query_one("#clients", RecordList)
+        kari = next(i for i, r in enumerate(view.rows) if r.ref == "K-0001")
+        cells = [str(c) for c in view.query_one("PagedTable").get_row_at(kari)]
+        assert "Hamar" in cells
