@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from bpa_provider.i18n import N_, render_message
+from bpa_provider.i18n import N_, Msg, render_message
 
 __all__ = [
     "AssistantContext",
@@ -150,6 +150,7 @@ class ShiftFact:
     kind: str = "active"
     tz: str = "Europe/Oslo"
     legal_basis: str | None = None
+    client_ref: str = ""  # how a refusal names the shift's client (K-0001); empty: by day and time only
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -349,6 +350,11 @@ def _fmt_local(us: int, tz: str) -> str:
     return f"{_from_us(us).astimezone(_zone(tz)):%Y-%m-%d %H:%M}"
 
 
+def _local_at(us: int, tz: str) -> datetime:
+    """A local time as a message parameter: written the reader's way (31.12.2026 14:30)."""
+    return _from_us(us).astimezone(_zone(tz)).replace(tzinfo=None)
+
+
 def _h(us: int) -> float:
     return round(us / _HOUR_US, 4)
 
@@ -361,6 +367,15 @@ def _floor1(us: int) -> str:
 
 def _ceil1(us: int) -> str:
     return f"{math.ceil(us * 10 / _HOUR_US) / 10:.1f}"
+
+
+# The same roundings as numbers, for message parameters ("{rest:.1f}": 10,9 in nb, 10.9 in en).
+def _floor1h(us: int) -> float:
+    return math.floor(us * 10 / _HOUR_US) / 10
+
+
+def _ceil1h(us: int) -> float:
+    return math.ceil(us * 10 / _HOUR_US) / 10
 
 
 def _g(hours: float) -> str:
@@ -549,6 +564,14 @@ def _prepare(shifts: Sequence[ShiftFact], same: str) -> list[ShiftFact]:
 # ---------------------------------------------------------------------------
 
 
+def _shift_words(sched: _Schedule, k: int) -> Msg:
+    """A shift as people know it: its client, day and time ("K-0001 02.03.2026 08:00–16:00")."""
+    f = sched.facts[k]
+    words = "{client} {start}–{end}" if f.client_ref else "{start}–{end}"
+    end = _from_us(sched.ends[k]).astimezone(_zone(f.tz))
+    return Msg(words, client=f.client_ref, start=_local_at(sched.starts[k], f.tz), end=f"{end:%H:%M}")
+
+
 def _overlaps(sched: _Schedule) -> list[Violation]:
     out: list[Violation] = []
     active: list[int] = []
@@ -557,9 +580,10 @@ def _overlaps(sched: _Schedule) -> list[Violation]:
         for g in active:
             both = sched.ids((g, k))
             overlap = min(sched.ends[g], sched.ends[k]) - s
-            out.append(_violation(
+            out.append(_message(
                 "NO-OVERLAP", sched.rules, both,
-                f"shifts {both[0]} and {both[1]} overlap by {_ceil1(overlap)} h",
+                N_("the shifts {first} and {second} overlap by {hours:.1f} h"),
+                {"first": _shift_words(sched, g), "second": _shift_words(sched, k), "hours": _ceil1h(overlap)},
                 {"overlap_hours": _h(overlap)},
                 not_payable=False,
             ))
@@ -576,12 +600,13 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
     for s in sched.work.starts:
         e = s + _DAY_US
         idx = sched.shifts_in(s, e)
-        where = f"the 24 h from {_fmt_local(s, sched.tz)}"
+        start = _local_at(s, sched.tz)
         rest = sched.work.max_rest(s, e)
         if rest < need and rest_rep.wants(idx):
-            rest_rep.add(idx, _violation(
+            rest_rep.add(idx, _message(
                 rest_id, r, sched.ids(idx),
-                f"{_floor1(rest)} h rest, needs {_g(r.daily_rest_hours)} h ({where})",
+                N_("{rest:.1f} h rest, needs {needs} h (the 24 h from {start})"),
+                {"rest": _floor1h(rest), "needs": float(r.daily_rest_hours), "start": start},
                 {"rest_hours": _h(rest), "required_hours": r.daily_rest_hours},
             ))
         if not hour_limits:
@@ -598,19 +623,21 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
                     "{work} h work in the 24 h from {start} with {passive} h passive time; passive time "
                     "extends the normal {normal} h by half of it, at most {extension} h, so the limit "
                     "is {limit} h"), {
-                        "work": _ceil1(work), "start": _fmt_local(s, sched.tz), "passive": _floor1(passive),
-                        "normal": _g(r.normal_day_hours), "extension": _g(r.passive_extension_day_hours),
-                        "limit": _g(round(limit / _HOUR_US, 4))}, numbers))
+                        "work": _ceil1h(work), "start": start, "passive": _floor1h(passive),
+                        "normal": float(r.normal_day_hours), "extension": float(r.passive_extension_day_hours),
+                        "limit": round(limit / _HOUR_US, 4)}, numbers))
             else:
-                day_rep.add(idx, _violation(
+                day_rep.add(idx, _message(
                     "NO-NORMAL-DAY", r, sched.ids(idx),
-                    f"{_ceil1(work)} h work in {where}, normal limit {_g(round(limit / _HOUR_US, 4))} h",
+                    N_("{work:.1f} h work in the 24 h from {start}, normal limit {limit} h"),
+                    {"work": _ceil1h(work), "start": start, "limit": round(limit / _HOUR_US, 4)},
                     numbers,
                 ))
         if work > _hours_us(r.total_24h_hours) and total_rep.wants(idx):
-            total_rep.add(idx, _violation(
+            total_rep.add(idx, _message(
                 "NO-TOTAL-24H", r, sched.ids(idx),
-                f"{_ceil1(work)} h work in {where}, limit {_g(r.total_24h_hours)} h",
+                N_("{work:.1f} h work in the 24 h from {start}, limit {limit} h"),
+                {"work": _ceil1h(work), "start": start, "limit": float(r.total_24h_hours)},
                 {"work_hours": _h(work), "limit_hours": r.total_24h_hours},
             ))
     return rest_rep.out + day_rep.out + total_rep.out
@@ -626,9 +653,10 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
         idx = sched.shifts_in(a, b)
         rest = sched.work.max_rest(a, b)
         if rest < need:
-            out.append(_violation(
+            out.append(_message(
                 rest_id, r, sched.ids(idx),
-                f"{_floor1(rest)} h continuous rest, needs {_g(r.weekly_rest_hours)} h (the week from {d})",
+                N_("{rest:.1f} h continuous rest, needs {needs} h (the week from {week})"),
+                {"rest": _floor1h(rest), "needs": float(r.weekly_rest_hours), "week": d},
                 {"rest_hours": _h(rest), "required_hours": r.weekly_rest_hours},
             ))
         if not hour_limits:
@@ -645,14 +673,15 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
                     "{work} h work in the week from {week} with {passive} h passive time; passive time "
                     "extends the normal {normal} h by half of it, at most {extension} h and never beyond "
                     "{cap} h, so the limit is {limit} h"), {
-                        "work": _ceil1(work), "week": d.isoformat(), "passive": _floor1(passive),
-                        "normal": _g(r.normal_week_hours), "extension": _g(r.passive_extension_week_hours),
-                        "cap": _g(r.passive_week_cap_hours), "limit": _g(round(limit / _HOUR_US, 4))},
+                        "work": _ceil1h(work), "week": d, "passive": _floor1h(passive),
+                        "normal": float(r.normal_week_hours), "extension": float(r.passive_extension_week_hours),
+                        "cap": float(r.passive_week_cap_hours), "limit": round(limit / _HOUR_US, 4)},
                     numbers))
             else:
-                out.append(_violation(
+                out.append(_message(
                     "NO-NORMAL-WEEK", r, sched.ids(idx),
-                    f"{_ceil1(work)} h work in the week from {d}, normal limit {_g(round(limit / _HOUR_US, 4))} h",
+                    N_("{work:.1f} h work in the week from {week}, normal limit {limit} h"),
+                    {"work": _ceil1h(work), "week": d, "limit": round(limit / _HOUR_US, 4)},
                     numbers,
                 ))
     return out
@@ -665,9 +694,10 @@ def _long_shifts(sched: _Schedule) -> list[Violation]:
     for k, f in enumerate(sched.facts):
         length = sched.ends[k] - sched.starts[k]
         if length > limit and not (f.legal_basis or "").strip():
-            out.append(_violation(
+            out.append(_message(
                 "NO-LONG-SHIFT", r, (f.id,),
-                f"{_ceil1(length)} h shift, over {_g(r.long_shift_hours)} h without a recorded legal basis",
+                N_("{hours:.1f} h shift, over {limit} h without a recorded legal basis"),
+                {"hours": _ceil1h(length), "limit": float(r.long_shift_hours)},
                 {"shift_hours": _h(length), "limit_hours": r.long_shift_hours},
             ))
     return out
@@ -690,10 +720,10 @@ def _night(sched: _Schedule, weeks: list[date]) -> list[Violation]:
         if not any(sched.night_us(k) > min_night for k in idx) or not rep.wants(idx):
             continue
         avg = work / days / _HOUR_US
-        rep.add(idx, _violation(
+        rep.add(idx, _message(
             "NO-NIGHT", r, sched.ids(idx),
-            f"night worker averages {math.ceil(avg * 10) / 10:.1f} h per 24 h over the {n} weeks from {d}, "
-            f"limit {_g(r.night_hours_per_24h)} h",
+            N_("night worker averages {average:.1f} h per 24 h over the {weeks} weeks from {week}, limit {limit} h"),
+            {"average": math.ceil(avg * 10) / 10, "weeks": n, "week": d, "limit": float(r.night_hours_per_24h)},
             {"avg_hours_per_24h": round(avg, 4), "limit_hours": r.night_hours_per_24h,
              "work_hours": _h(work), "weeks": n},
         ))
@@ -701,7 +731,7 @@ def _night(sched: _Schedule, weeks: list[date]) -> list[Violation]:
 
 
 def _average(sched: _Schedule, rule_id: str, starts: list[date], step: relativedelta | timedelta,
-             limit_week_hours: float, period: str, numbers: dict) -> list[Violation]:
+             limit_week_hours: float, period: Msg, numbers: dict) -> list[Violation]:
     """Average hours per week over [start, start + step) for each start."""
     r = sched.rules
     rep = _WindowReporter()
@@ -715,10 +745,10 @@ def _average(sched: _Schedule, rule_id: str, starts: list[date], step: relatived
         if not rep.wants(idx):
             continue
         avg = work / weeks / _HOUR_US
-        rep.add(idx, _violation(
+        rep.add(idx, _message(
             rule_id, r, sched.ids(idx),
-            f"{math.ceil(avg * 10) / 10:.1f} h/week on average over {period} from {d}, "
-            f"limit {_g(limit_week_hours)} h",
+            N_("{average:.1f} h/week on average over {period} from {week}, limit {limit} h"),
+            {"average": math.ceil(avg * 10) / 10, "period": period, "week": d, "limit": float(limit_week_hours)},
             {"avg_week_hours": round(avg, 4), "limit_hours": limit_week_hours,
              "work_hours": _h(work), **numbers},
         ))
@@ -755,9 +785,10 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
             if crossed:
                 a, b = sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))
                 idx.update(sched.shifts_in(a, b))
-        out.append(_violation(
+        out.append(_message(
             "SE-OVERTIME", r, sched.ids(sorted(idx)),
-            f"{_ceil1(total)} h overtime in {year}, limit {_g(r.overtime_year_hours)} h",
+            N_("{hours:.1f} h overtime in {year}, limit {limit} h"),
+            {"hours": _ceil1h(total), "year": str(year), "limit": float(r.overtime_year_hours)},
             {"overtime_hours": _h(total), "limit_hours": r.overtime_year_hours,
              "excess_hours": _h(total - limit), "year": year},
         ))
@@ -793,13 +824,13 @@ def check_assistant(shifts: Sequence[ShiftFact], rules: RuleSet, *,
         if rules.avg_week_hours is not None:
             m = rules.avg_period_months
             out += _average(sched, "SE-AVG-WEEK", sched.work_months(), relativedelta(months=m),
-                            rules.avg_week_hours, f"{m} months", {"months": m})
+                            rules.avg_week_hours, Msg(N_("{n} months"), n=m), {"months": m})
         if rules.overtime_year_hours is not None:
             out += _overtime(sched, weeks)
         if rules.domestic_week_hours is not None:
             n = rules.domestic_avg_days
             out += _average(sched, "SE-DOMESTIC-WEEK", weeks, timedelta(days=n),
-                            rules.domestic_week_hours, f"{n} days", {"days": n})
+                            rules.domestic_week_hours, Msg(N_("{n} days"), n=n), {"days": n})
     out += check_more(sched, weeks, holidays)
     return _sort(out, {f.id: f.start for f in facts})
 
@@ -828,7 +859,7 @@ def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
                 N_("assistants {first} and {second} overlap by {hours} h; the decision grants no "
                    "two-helper hours"),
                 {"first": names.get(g.assistant_id, f"#{g.assistant_id}"),
-                 "second": names.get(f.assistant_id, f"#{f.assistant_id}"), "hours": _ceil1(overlap)},
+                 "second": names.get(f.assistant_id, f"#{f.assistant_id}"), "hours": _ceil1h(overlap)},
                 {"overlap_hours": _h(overlap)},
                 # Sweden: hours outside the decision are not compensated.
                 not_payable=rules.country == "SE",
@@ -894,28 +925,30 @@ def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
         for key in failed:
             groups.setdefault(key, []).append(f)
 
-    def when(fs: list[ShiftFact]) -> str:
-        n = len(fs)
-        return f"{n} shift{'s' if n != 1 else ''} from {_shift_dates(fs[0])[0]}"
+    def when(fs: list[ShiftFact]) -> Msg:
+        n, day = len(fs), _shift_dates(fs[0])[0]
+        return Msg(N_("1 shift from {day}"), day=day) if n == 1 else Msg(N_("{n} shifts from {day}"), n=n, day=day)
 
-    def on(d: date | None) -> str:
-        return "none on record" if d is None else f"dated {d}"
+    def on(d: date | None) -> Msg:
+        return Msg(N_("none on record")) if d is None else Msg(N_("dated {day}"), day=d)
 
     out = []
     for (rule_id, client_id), fs in groups.items():
+        params: dict = {"when": when(fs), "client": fs[0].client_ref or str(client_id)}
         if rule_id == "NO-EMPLOYMENT":
-            detail = f"{when(fs)} outside every employment period"
+            template = N_("{when} outside every employment period")
         elif rule_id == "NO-ASSIGNMENT":
-            detail = f"{when(fs)} outside an assignment to client {client_id}"
+            template = N_("{when} outside an assignment to client {client}")
         elif rule_id == "NO-POLICE-CERT":
-            detail = f"{when(fs)} before the police certificate ({on(ctx.police_certificate_on)})"
+            template, params["on"] = N_("{when} before the police certificate ({on})"), on(ctx.police_certificate_on)
         elif rule_id == "NO-CONFIDENTIALITY":
-            detail = f"{when(fs)} before the confidentiality declaration ({on(ctx.confidentiality_on)})"
+            template, params["on"] = (N_("{when} before the confidentiality declaration ({on})"),
+                                      on(ctx.confidentiality_on))
         elif rule_id == "NO-TRAINING":
-            missing = ", ".join(ctx.required_trainings_missing[client_id])
-            detail = f"{when(fs)} for client {client_id} without required training: {missing}"
+            template = N_("{when} for client {client} without required training: {missing}")
+            params["missing"] = ", ".join(ctx.required_trainings_missing[client_id])
         else:
-            detail = (f"{when(fs)} for client {client_id} before the report to Försäkringskassan "
-                      f"({on(ctx.fk_reported.get(client_id))})")
-        out.append(_violation(rule_id, rules, tuple(f.id for f in fs), detail, {"shift_count": len(fs)}))
+            template = N_("{when} for client {client} before the report to Försäkringskassan ({on})")
+            params["on"] = on(ctx.fk_reported.get(client_id))
+        out.append(_message(rule_id, rules, tuple(f.id for f in fs), template, params, {"shift_count": len(fs)}))
     return _sort(out, {f.id: f.start for f in facts})

@@ -32,7 +32,7 @@ from datetime import date, timedelta
 
 from bpa_provider.i18n import N_
 from bpa_provider.rules.worktime import (
-    _HOUR_US, RuleSet, ShiftFact, Violation, _ceil1, _fmt_local, _g, _hours_us,
+    _HOUR_US, RuleSet, ShiftFact, Violation, _ceil1h, _hours_us, _local_at,
     _local_date, _local_us, _message, _prepare, _Schedule,
 )
 
@@ -105,8 +105,8 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
             first = d - timedelta(days=7 * (n - 1))
             # One violation a week, for the shortest period over its limit.
             out.append(_message("NO-OVERTIME", r, sched.ids(sched.shifts_in(a, b)), template, {
-                "overtime": _ceil1(total), "first": first.isoformat(), "week_overtime": _ceil1(over[d]),
-                "limit": _g(limit)},
+                "overtime": _ceil1h(total), "first": first, "week_overtime": _ceil1h(over[d]),
+                "limit": float(limit)},
                 {"overtime_hours": round(total / _HOUR_US, 4), "limit_hours": limit, "weeks": n,
                  "week_overtime_hours": round(over[d] / _HOUR_US, 4)}))
             break
@@ -159,7 +159,7 @@ def _sundays(sched: _Schedule, holidays: Collection[date]) -> list[Violation]:
                 out.append(_message("NO-SUNDAY", r, sched.ids(both), N_(
                     "work on the Sunday/holiday {day} after work on the one before ({previous}); after "
                     "Sunday or holiday work the next Sunday or holiday must be off"), {
-                        "day": f.isoformat(), "previous": units[i - 1][0].isoformat()},
+                        "day": f, "previous": units[i - 1][0]},
                     {"day": f.isoformat(), "previous": units[i - 1][0].isoformat()}))
             continue
         since = f - timedelta(days=7 * avg)
@@ -169,7 +169,7 @@ def _sundays(sched: _Schedule, holidays: Collection[date]) -> list[Violation]:
             out.append(_message("NO-SUNDAY", r, sched.ids(here), N_(
                 "{off} of {count} Sundays/holidays off in the {weeks} weeks up to {day}; the agreement "
                 "needs at least one in {every} off"), {
-                    "off": off, "count": len(period), "weeks": avg, "day": f.isoformat(),
+                    "off": off, "count": len(period), "weeks": avg, "day": f,
                     "every": r.sunday_off_every},
                 {"off": off, "count": len(period), "weeks": avg, "every": r.sunday_off_every}))
     return out
@@ -192,18 +192,18 @@ def _breaks_no(sched: _Schedule) -> list[Violation]:
         work = sum(ends[m] - starts[m] for m in range(k, j + 1))
         gaps = sum(starts[m + 1] - ends[m] for m in range(k, j))
         idx = sched.shifts_in(starts[k], ends[j])
-        params = {"work": _ceil1(work), "start": _fmt_local(starts[k], sched.tz)}
+        params = {"work": _ceil1h(work), "start": _local_at(starts[k], sched.tz)}
         numbers = {"work_hours": round(work / _HOUR_US, 4), "break_minutes": round(gaps / _MINUTE_US, 2)}
         if work > _hours_us(r.break_after_hours) and j == k:
             out.append(_message("NO-BREAK", r, sched.ids(idx), N_(
                 "a working day of {work} h from {start} without a break; a day over {limit} h needs one"),
-                {**params, "limit": _g(r.break_after_hours)}, numbers))
+                {**params, "limit": float(r.break_after_hours)}, numbers))
         elif work >= _hours_us(r.break_total_from_hours) and gaps < round(r.break_total_minutes * _MINUTE_US):
             out.append(_message("NO-BREAK", r, sched.ids(idx), N_(
                 "a working day of {work} h from {start} with {minutes} min of breaks; from {from_hours} h "
                 "the breaks must total {needed} min"),
-                {**params, "minutes": f"{gaps // _MINUTE_US}", "from_hours": _g(r.break_total_from_hours),
-                 "needed": _g(r.break_total_minutes)}, numbers))
+                {**params, "minutes": f"{gaps // _MINUTE_US}", "from_hours": float(r.break_total_from_hours),
+                 "needed": float(r.break_total_minutes)}, numbers))
         k = j + 1
     return out
 
@@ -217,7 +217,7 @@ def _breaks_se(sched: _Schedule) -> list[Violation]:
         if b - a > limit:
             out.append(_message("SE-BREAK", r, sched.ids(sched.shifts_in(a, b)), N_(
                 "{work} h of work in a row from {start}; a break is due after at most {limit} h"),
-                {"work": _ceil1(b - a), "start": _fmt_local(a, sched.tz), "limit": _g(r.se_break_after_hours)},
+                {"work": _ceil1h(b - a), "start": _local_at(a, sched.tz), "limit": float(r.se_break_after_hours)},
                 {"work_hours": round((b - a) / _HOUR_US, 4), "limit_hours": r.se_break_after_hours},
                 not_payable=False))  # a missed break does not make the hours unpaid
     return out

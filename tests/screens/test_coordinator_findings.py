@@ -96,3 +96,43 @@ async def test_the_client_list_names_the_municipality_for_every_role(make_app, f
         kari = next(i for i, r in enumerate(view.rows) if r.ref == "K-0001")
         cells = [str(c) for c in view.query_one("PagedTable").get_row_at(kari)]
         assert "Hamar" in cells
+
+
+def _client_with_assistant(db: Database, actor: Actor):
+    f.municipality(db, actor)
+    kari = f.client(db, actor, start_date="2025-01-01")
+    f.decision(db, actor, kari.ref, valid_from="2025-01-01")
+    per = f.assistant(db, actor)
+    f.employment(db, actor, per.ref)
+    f.assignment(db, actor, per.ref, kari.ref, start_date="2025-01-01")
+    return kari, per
+
+
+def test_an_overlap_refusal_names_the_shifts_by_client_day_and_time(db, coordinator):
+    from bpa_provider.errors import ValidationError
+    from bpa_provider.services import roster
+
+    kari, per = _client_with_assistant(db, coordinator)
+    first = roster.create_shift(db, coordinator, kari.id, per.id, "2026-03-02T08:00", "16:00").shifts[0]
+    with pytest.raises(ValidationError) as caught:
+        roster.create_shift(db, coordinator, kari.id, per.id, "2026-03-02T14:30", "20:00")
+    english = caught.value.message
+    i18n.set_language("nb")
+    norwegian = caught.value.localized()
+    assert f"{kari.ref} 02.03.2026 08:00–16:00" in english and "overlap by 1.5 h" in english
+    assert f"#{first.id}" not in english and f"shifts {first.id} " not in english
+    assert "overlapper med 1,5 t" in norwegian and f"{kari.ref} 02.03.2026 14:30–20:00" in norwegian
+
+
+def test_rule_explanations_are_in_the_readers_language_with_decimal_commas(db, coordinator):
+    from bpa_provider.services import roster
+
+    kari, per = _client_with_assistant(db, coordinator)
+    roster.create_shift(db, coordinator, kari.id, per.id, "2026-03-02T12:00", "22:00")
+    warnings = roster.create_shift(db, coordinator, kari.id, per.id, "2026-03-03T07:30", "15:00").warnings
+    rest = next(v for v in warnings if v.rule_id == "NO-REST-DAILY")
+    assert rest.text().startswith("9.5 h rest, needs 11 h (the 24 h from 02.03.2026 12:00)")
+    i18n.set_language("nb")
+    assert rest.text().startswith("9,5 t hvile, krever 11 t (døgnet fra 02.03.2026 12:00)")
+    i18n.set_language("sv")
+    assert rest.text().startswith("9,5 tim vila, kräver 11 tim (dygnet från 2026-03-02 12:00)")
