@@ -136,3 +136,17 @@ def test_rule_explanations_are_in_the_readers_language_with_decimal_commas(db, c
     assert rest.text().startswith("9,5 t hvile, krever 11 t (døgnet fra 02.03.2026 12:00)")
     i18n.set_language("sv")
     assert rest.text().startswith("9,5 tim vila, kräver 11 tim (dygnet från 2026-03-02 12:00)")
+
+
+def test_a_cancelled_shift_is_named_by_client_day_and_time(db, coordinator):
+    from bpa_provider.errors import ValidationError
+    from bpa_provider.services import roster
+
+    kari, per = _client_with_assistant(db, coordinator)
+    shift = roster.create_shift(db, coordinator, kari.id, per.id, "2026-03-02T08:00", "16:00").shifts[0]
+    roster.cancel_shift(db, coordinator, shift.id, None, "not needed")
+    with pytest.raises(ValidationError) as caught:
+        roster.update_shift(db, coordinator, shift.id, None, note="x")
+    assert caught.value.message.endswith(f"The shift {kari.ref} 02.03 08:00–16:00 is cancelled")
+    i18n.set_language("nb")
+    assert caught.value.localized().endswith(f"Vakten {kari.ref} 02.03 08:00–16:00 er avlyst")
