@@ -103,6 +103,8 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
     RecordList #search { width: 1fr; }
     RecordList Select { width: 16; margin-left: 1; }
     RecordList #f-municipality_id { width: 20; }
+    /* "Alle statuser" / "Alla statusar": one line with the arrow (a wrapped prompt hid the list's first row) */
+    RecordList #f-status { width: 18; }
     RecordList PagedTable { height: 1fr; }
     RecordList #status { height: 1; color: $text-muted; }
     """
@@ -114,7 +116,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         Binding("slash", "search", N_("Search")),
         Binding("s", "sort", N_("Sort")),
         Binding("r", "reverse", N_("Reverse order")),
-        Binding("f5", "reload", N_("Reload")),
+        Binding("f5", "reload", N_("Reload"), show=False),  # in F1 help; the footer has no room at 80 columns
     ]
 
     def __init__(self, spec: ListSpec, *, id: str) -> None:

@@ -150,3 +150,43 @@ def test_a_cancelled_shift_is_named_by_client_day_and_time(db, coordinator):
     assert caught.value.message.endswith(f"The shift {kari.ref} 02.03 08:00–16:00 is cancelled")
     i18n.set_language("nb")
     assert caught.value.localized().endswith(f"Vakten {kari.ref} 02.03 08:00–16:00 er avlyst")
+
+
+def test_overdue_is_forfalt_in_norwegian_not_on_overtime():
+    """"PÅ OVERTID" reads as "working overtime"; a missed deadline is "forfalt"."""
+    i18n.set_language("nb")
+    assert i18n._("OVERDUE") == "FORFALT"
+    assert "overtid" not in i18n._("{overdue} overdue · {due} due · {done} done")
+    assert "overtid" not in i18n._("Staff reviews overdue or due within {days} days")
+
+
+@pytest.mark.parametrize("keys", [("2",), ("4", "enter"), ("7",), ("8",)], ids=["clients", "roster", "reviews", "munis"])
+async def test_the_footer_fits_80_columns_in_norwegian(make_app, keys):
+    """Every footer entry whole at 80x24 ("f1 Hjel▏" was cut): F5 stays in the help only, the
+    roster's [ and ] share one entry."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(lang="nb")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+        footer_keys = [k for k in app.screen.query(FooterKey) if k.display]
+        palette = next(k for k in footer_keys if k.action == "command_palette")
+        others = [k for k in footer_keys if k is not palette]
+        assert others and max(k.region.right for k in others) <= palette.region.x, \
+            [(k.key, k.region) for k in others]
+
+
+async def test_a_cut_column_heading_ends_in_an_ellipsis(make_app, fixed_db):
+    app = make_app(lang="nb")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_record("client", records.find_id(fixed_db, fixed_data.BUILDER, "client", "K-0001"))
+        await settle(app, pilot)
+        table = app.screen.query_one("#decisions")
+        label = next(c.label for c in table.ordered_columns if c.label.plain.startswith("Saksn"))
+        assert label.overflow == "ellipsis" and label.no_wrap
+        services = str(table.get_row_at(0)[3])
+        assert "praktisk bistand" in services  # the decision's services in Norwegian, not "practical"
