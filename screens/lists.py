@@ -127,6 +127,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         self.rows: list[Any] = []
         self.total = 0
         self.order = spec.columns[0].key
+        self.shown: tuple[Column, ...] = spec.columns  # the columns that fit whole (see _fitting)
         self.descending = False
         self.fetching = False
         self.stale = True
@@ -221,7 +222,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         self.total = page.total
         last = len(self.rows) - 1
         self.rows.extend(page.rows)
-        table.add_rows(([self._cell(c, r) for c in self.spec.columns] for r in page.rows))
+        table.add_rows(([self._cell(c, r) for c in self.shown] for r in page.rows))
         if self._to_end and result.tag == "more":
             # Going to the end page by page (each page one bounded step for the UI thread): the
             # cursor follows onto the new last row, which asks for the next page (NearEnd), unless
@@ -236,9 +237,27 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             self._keep_id = None
         self._show_status()
 
+    def _fitting(self) -> tuple[Column, ...]:
+        """The columns, from the left, that fit the list's width whole (at least the first two):
+        at 80 columns a client list shows reference, name, status and municipality rather than a
+        sliver of its start date; the rest come back on a wider terminal."""
+        room = self.size.width or max(self.app.size.width - 19, 40)
+        used, out = 2, []  # the scrollbar gutter
+        for col in self.spec.columns:
+            used += col.width + 2  # the cell's padding
+            if used > room and len(out) >= 2:
+                break
+            out.append(col)
+        return tuple(out)
+
+    def on_resize(self) -> None:
+        if self.rows and self._fitting() != self.shown:
+            self.load(keep=True)
+
     def _set_columns(self, table: DataTable) -> None:
         table.clear(columns=True)
-        for col in self.spec.columns:
+        self.shown = self._fitting()
+        for col in self.shown:
             title = Text(_(col.title))
             if col.key == self.order:
                 title.append(" ▼" if self.descending else " ▲")

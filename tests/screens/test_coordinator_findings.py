@@ -190,3 +190,19 @@ async def test_a_cut_column_heading_ends_in_an_ellipsis(make_app, fixed_db):
         assert label.overflow == "ellipsis" and label.no_wrap
         services = str(table.get_row_at(0)[3])
         assert "praktisk bistand" in services  # the decision's services in Norwegian, not "practical"
+
+
+@pytest.mark.parametrize(("size", "columns"), [((80, 24), ["Ref", "Name", "Status", "Municipality"]),
+                                               ((120, 40), ["Ref", "Name", "Status", "Municipality", "Start",
+                                                            "End", "National ID"])])
+async def test_a_list_shows_the_columns_that_fit_whole(make_app, size, columns):
+    """At 80 columns the client list showed a sliver of its start date ("S", "0"): a column
+    that does not fit whole is left out, and comes back on a wider terminal."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.screen.query_one("#clients", RecordList).query_one("PagedTable")
+        assert [c.label.plain.rstrip(" ▲▼") for c in table.ordered_columns] == columns
+        assert len(table.get_row_at(0)) == len(columns)
