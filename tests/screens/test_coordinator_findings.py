@@ -7,17 +7,16 @@ from __future__ import annotations
 import getpass
 from datetime import date, timedelta
 
+import factories as f
+import fixed_data
 import pytest
+from pilot_steps import settle
 
 from bpa_provider import i18n
 from bpa_provider.access import Actor
 from bpa_provider.services import name_order, records, users
 from db.engine import Database
 from screens.lists import RecordList
-
-import factories as f
-import fixed_data
-from pilot_steps import settle
 
 NAMES = ["Åse Berg", "Ola Ødegård", "Kari Nordmann", "Per Ås", "Berit Æsen", "Anna Åkesson",
          "Lars Ärlig", "Ebba Öhman", "Zara Zeta", "anders berg"]

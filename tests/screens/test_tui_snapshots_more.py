@@ -11,10 +11,10 @@ Re-baseline deliberately: `pytest tests/screens/test_tui_snapshots_more.py --sna
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
-
 import test_tui_snapshots as base
 
 LOOKS = base.LOOKS
