@@ -111,9 +111,12 @@ class LocalTime(Written):
 
 
 def _written(value: Written, lang: str | None) -> str:
-    lang = lang or current_language()
+    # An explicit "en" is the untranslated text (the access log, JSON): as the rule wrote it, ISO.
+    # A reader's text follows the reader's conventions, English included (dates dd.mm.yyyy, the
+    # way every other date on an English screen is written; formats.py).
     if lang == "en":
         return str(value)
+    lang = current_language()
     from datetime import date, datetime
 
     from bpa_provider.formats import format_date, format_datetime, format_number

@@ -39,6 +39,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.errors import localized
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.rules.dates import parse_optional_date
 from bpa_provider.services import audit_log
@@ -526,7 +527,7 @@ class AuditRowScreen(TranslatedBindings, ModalScreen[None]):
         if action.plain != row.action:
             action.append(f" ({row.action})")
         pairs = [
-            (_("When"), Text(row.at.strftime("%d.%m.%Y %H:%M:%S %Z"))),
+            (_("When"), Text(f"{format_date(row.at)} {row.at:%H:%M:%S %Z}")),
             (_("Who"), Text(row.actor)),
             (_("Role"), Text(role_text(row.role))),
             (_("What"), action),

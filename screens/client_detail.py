@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Static
 
+from bpa_provider.formats import format_datetime
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import to_local
 from bpa_provider.services import details
@@ -174,7 +175,7 @@ class ClientDetailScreen(DetailScreen):
         tz = d.municipality.timezone if d.municipality else "Europe/Oslo"
         out.append(self.table("history", [(_("When"), 16), (_("Who"), 10), (_("What"), 24), (_("Summary"), None)],
                               d.history, lambda x: [
-                                  Text(to_local(x.at, tz).strftime("%d.%m.%Y %H:%M")), text(x.actor),
+                                  Text(format_datetime(to_local(x.at, tz))), text(x.actor),
                                   Text(f"{labels.kind(x.entity)} {labels.action(x.action)}"),
                                   # "Client created" says nothing the previous column does not.
                                   text("" if x.action == "create" else x.summary)]))

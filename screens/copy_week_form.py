@@ -21,8 +21,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from bpa_provider.errors import FieldError
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date
 from bpa_provider.services import roster
 from bpa_provider.services.roster import MAX_COPY_WEEKS, SaveResult
 from screens.form_base import FormScreen

@@ -17,8 +17,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import parse_date
 from screens.ui import TranslatedBindings, field_message
 
 

@@ -17,8 +17,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from bpa_provider.errors import ValidationError
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import records
 from screens import labels
 from screens.form_base import FormScreen

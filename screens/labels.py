@@ -39,6 +39,9 @@ CHOICES = {
     "cancelled": N_("cancelled"), "vacant": N_("vacant"), "passive": N_("passive"), "night": N_("night"),
     "enrolled": N_("enrolled"), "attended": N_("attended"), "completed": N_("completed"),
     "no_show": N_("no-show"), "in": N_("in"), "out": N_("out"),
+    # a decision's services (records.SERVICE_TYPES)
+    "practical": N_("practical help"), "training": N_("training"), "support": N_("support"),
+    "respite": N_("respite"),
 }
 
 # Dashboard flags: state is written as text, never conveyed by colour alone.

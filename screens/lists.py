@@ -103,6 +103,8 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
     RecordList #search { width: 1fr; }
     RecordList Select { width: 16; margin-left: 1; }
     RecordList #f-municipality_id { width: 20; }
+    /* "Alle statuser" / "Alla statusar": one line with the arrow (a wrapped prompt hid the list's first row) */
+    RecordList #f-status { width: 18; }
     RecordList PagedTable { height: 1fr; }
     RecordList #status { height: 1; color: $text-muted; }
     """
@@ -114,7 +116,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         Binding("slash", "search", N_("Search")),
         Binding("s", "sort", N_("Sort")),
         Binding("r", "reverse", N_("Reverse order")),
-        Binding("f5", "reload", N_("Reload")),
+        Binding("f5", "reload", N_("Reload"), show=False),  # in F1 help; the footer has no room at 80 columns
     ]
 
     def __init__(self, spec: ListSpec, *, id: str) -> None:
@@ -125,6 +127,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         self.rows: list[Any] = []
         self.total = 0
         self.order = spec.columns[0].key
+        self.shown: tuple[Column, ...] = spec.columns  # the columns that fit whole (see _fitting)
         self.descending = False
         self.fetching = False
         self.stale = True
@@ -159,10 +162,9 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
 
     def on_mount(self) -> None:
         self.stale = False
-        if self.spec.kind == "client" and self.bpa.actor.may("municipality.read"):
+        if self.spec.kind == "client":
             self.fetching = True  # the first page waits for the municipality names
-            self.call_service("municipalities", records.list_records, self.bpa.db, self.bpa.actor,
-                              "municipality", limit=1000)
+            self.call_service("municipalities", records.client_municipalities, self.bpa.db, self.bpa.actor)
         else:
             self.load()
 
@@ -202,7 +204,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             return
         if result.tag == "municipalities":
             if result.error is None:
-                self.municipalities = {m.id: m.name for m in result.value.rows}
+                self.municipalities = dict(result.value)
                 for select in self.query("#f-municipality_id").results(Select):
                     select.set_options([(name, mid) for mid, name in sorted(
                         self.municipalities.items(), key=lambda kv: kv[1])])
@@ -220,7 +222,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         self.total = page.total
         last = len(self.rows) - 1
         self.rows.extend(page.rows)
-        table.add_rows(([self._cell(c, r) for c in self.spec.columns] for r in page.rows))
+        table.add_rows(([self._cell(c, r) for c in self.shown] for r in page.rows))
         if self._to_end and result.tag == "more":
             # Going to the end page by page (each page one bounded step for the UI thread): the
             # cursor follows onto the new last row, which asks for the next page (NearEnd), unless
@@ -235,9 +237,27 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             self._keep_id = None
         self._show_status()
 
+    def _fitting(self) -> tuple[Column, ...]:
+        """The columns, from the left, that fit the list's width whole (at least the first two):
+        at 80 columns a client list shows reference, name, status and municipality rather than a
+        sliver of its start date; the rest come back on a wider terminal."""
+        room = self.size.width or max(self.app.size.width - 19, 40)
+        used, out = 2, []  # the scrollbar gutter
+        for col in self.spec.columns:
+            used += col.width + 2  # the cell's padding
+            if used > room and len(out) >= 2:
+                break
+            out.append(col)
+        return tuple(out)
+
+    def on_resize(self) -> None:
+        if self.rows and self._fitting() != self.shown:
+            self.load(keep=True)
+
     def _set_columns(self, table: DataTable) -> None:
         table.clear(columns=True)
-        for col in self.spec.columns:
+        self.shown = self._fitting()
+        for col in self.shown:
             title = Text(_(col.title))
             if col.key == self.order:
                 title.append(" ▼" if self.descending else " ▲")

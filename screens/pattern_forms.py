@@ -29,8 +29,9 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import SaveResult
 from db.engine import Database

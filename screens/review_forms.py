@@ -20,15 +20,16 @@ from typing import Any, Callable
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.css.query import NoMatches
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
 
 from bpa_provider.errors import FieldError, localized
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import courses, reviews
 from screens.confirm import ConfirmScreen
 from screens.detail_base import DetailScreen

@@ -38,8 +38,8 @@ from textual.widgets.option_list import Option
 
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
+from bpa_provider.formats import format_date, format_number
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date
 from bpa_provider.services import periods, records, roster
 from bpa_provider.services.roster import ShiftView, WeekView
 from db.engine import Database
@@ -66,6 +66,7 @@ PERIOD_NAMES = {"week": N_("Week"), "month": N_("Month"), "year_to_date": N_("Ye
                 "decision": N_("Decision")}
 PERIOD_DONE = {"approve": N_("week approved"), "coapprove": N_("week co-approved"), "lock": N_("week locked")}
 # Records whose change may change what this area shows.
+WEEK_KEYS = Binding.Group(N_("Week"), compact=True)  # [ and ] share one footer entry
 WATCHED = {"shift", "client", "assistant", "assignment", "employment", "decision", "municipality", "supervision"}
 
 
@@ -225,8 +226,9 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
     """
 
     BINDINGS = [
-        Binding("left_square_bracket,pageup", "week(-1)", N_("Prev week")),
-        Binding("right_square_bracket,pagedown", "week(1)", N_("Next week")),
+        # One footer entry for both ("[] Week"): at 80 columns the footer has no room for two.
+        Binding("left_square_bracket,pageup", "week(-1)", N_("Prev week"), group=WEEK_KEYS),
+        Binding("right_square_bracket,pagedown", "week(1)", N_("Next week"), group=WEEK_KEYS),
         Binding("t", "this_week", N_("This week"), show=False),
         Binding("g", "go_to_week", N_("Go to week or date"), show=False),
         Binding("w", "pane('week')", N_("Week grid"), show=False),
@@ -509,7 +511,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         if account.opening_balance:
             outlook.add_row(Text(_("Adjustments") + ":"), Text(_("{h} h").format(h=hours(account.opening_balance))))
         flag = Text(labels.flag(account.flag) or account.flag.upper(), style="bold")
-        ratio = f"{proj.ratio * 100:.1f} %" if proj.decided else "–"
+        ratio = f"{format_number(proj.ratio * 100, 1, trim=False)} %" if proj.decided else "–"
         year = Text(_("{used} h of {decided} h ({ratio}), balance {balance} h").format(
             used=hours(proj.projected_used), decided=hours(proj.decided), ratio=ratio,
             balance=hours(proj.projected_balance)) + "  ")

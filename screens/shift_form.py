@@ -29,6 +29,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, NotFound, ValidationError, localized
+from bpa_provider.formats import format_datetime
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import SaveResult, ShiftView
@@ -77,7 +78,7 @@ def local_text(moment: datetime) -> str:
 
 def describe_shift(shift: ShiftView) -> Text:
     """"Tue 03.03.2026 08:00–16:00 (8 h) A-0001 Per Hansen" — the name stays plain text."""
-    line = Text(f"{shift.start.strftime('%d.%m.%Y %H:%M')}–{shift.end.strftime('%H:%M')} ("
+    line = Text(f"{format_datetime(shift.start)}–{shift.end:%H:%M} ("
                 + _("{h} h").format(h=hours(shift.hours)) + ") ")
     line.append(f"{shift.assistant_ref} ")
     line.append(shift.assistant_name)

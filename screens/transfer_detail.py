@@ -21,14 +21,20 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.rules.dates import format_date
 from bpa_provider.services import transfers
 from bpa_provider.services.handover import ExportResult
 from bpa_provider.services.transfers import AssistantView, StepView, TransferView
 from screens.detail_base import DetailScreen
 from screens.transfer_forms import (
-    CancelForm, ConsentForm, ExportForm, InformForm, RefusalForm, StepForm, TransferForm,
+    CancelForm,
+    ConsentForm,
+    ExportForm,
+    InformForm,
+    RefusalForm,
+    StepForm,
+    TransferForm,
 )
 from screens.ui import text
 

@@ -30,8 +30,9 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from bpa_provider.errors import FieldError, ValidationError
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import handover, records, transfers
 from bpa_provider.services.transfers import TransferView
 from screens.form_base import FormScreen, focus_problem

@@ -24,15 +24,21 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.rules.dates import format_date
 from bpa_provider.services import transfers
 from bpa_provider.services.handover import ImportResult
 from bpa_provider.services.transfers import TransferSummary
 from screens.calls import ServiceCaller
 from screens.messages import ServiceResult
 from screens.transfer_detail import (
-    ENDED, TransferDetailScreen, days_left_text, direction_word, due_text, state_text, with_whom,
+    ENDED,
+    TransferDetailScreen,
+    days_left_text,
+    direction_word,
+    due_text,
+    state_text,
+    with_whom,
 )
 from screens.transfer_forms import ImportForm, OpenTransferForm
 from screens.ui import TranslatedBindings, describe_error

@@ -34,7 +34,9 @@ class TranslatedBindings:
         keys = {
             key: [
                 dataclasses.replace(b, description=_(b.description) if b.description else "",
-                                    tooltip=_(b.tooltip) if b.tooltip else "")
+                                    tooltip=_(b.tooltip) if b.tooltip else "",
+                                    group=dataclasses.replace(b.group, description=_(b.group.description))
+                                    if b.group else None)
                 for b in bindings
             ]
             for key, bindings in source.key_to_bindings.items()

@@ -151,6 +151,7 @@ class ShiftFact:
     kind: str = "active"
     tz: str = "Europe/Oslo"
     legal_basis: str | None = None
+    client_ref: str = ""  # how a refusal names the shift's client (K-0001); empty: by day and time only
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -550,6 +551,14 @@ def _prepare(shifts: Sequence[ShiftFact], same: str) -> list[ShiftFact]:
 # ---------------------------------------------------------------------------
 
 
+def _shift_words(sched: _Schedule, k: int) -> Msg:
+    """A shift as people know it: its client, day and time ("K-0001 02.03.2026 08:00–16:00")."""
+    f = sched.facts[k]
+    words = "{client} {start}–{end}" if f.client_ref else "{start}–{end}"
+    end = _from_us(sched.ends[k]).astimezone(_zone(f.tz))
+    return Msg(words, client=f.client_ref, start=_fmt_local(sched.starts[k], f.tz), end=f"{end:%H:%M}")
+
+
 def _overlaps(sched: _Schedule) -> list[Violation]:
     out: list[Violation] = []
     active: list[int] = []
@@ -559,8 +568,8 @@ def _overlaps(sched: _Schedule) -> list[Violation]:
             both = sched.ids((g, k))
             overlap = min(sched.ends[g], sched.ends[k]) - s
             out.append(_message(
-                "NO-OVERLAP", sched.rules, both, N_("shifts {first} and {second} overlap by {hours} h"),
-                {"first": both[0], "second": both[1], "hours": _ceil1(overlap)},
+                "NO-OVERLAP", sched.rules, both, N_("the shifts {first} and {second} overlap by {hours} h"),
+                {"first": _shift_words(sched, g), "second": _shift_words(sched, k), "hours": _ceil1(overlap)},
                 {"overlap_hours": _h(overlap)},
                 not_payable=False,
             ))
@@ -907,7 +916,7 @@ def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
 
     out = []
     for (rule_id, client_id), fs in groups.items():
-        params: dict[str, Any] = {"when": when(fs), "client": client_id}
+        params: dict[str, Any] = {"when": when(fs), "client": fs[0].client_ref or str(client_id)}
         if rule_id == "NO-EMPLOYMENT":
             template = N_("{when} outside every employment period")
         elif rule_id == "NO-ASSIGNMENT":

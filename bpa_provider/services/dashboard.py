@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable, ServiceError
+from bpa_provider.formats import format_hours
 from bpa_provider.i18n import N_, _
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
@@ -63,7 +64,7 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
         rows = s.execute(q).all()
     return [
         Item("client", d.client_id, ref, name, when=d.valid_to, flag="ending",
-             detail=f"{d.hours:g} h/{_(d.hours_unit)}")
+             detail=f"{format_hours(d.hours)} h/{_(d.hours_unit)}")
         for d, ref, name in rows
     ]
 

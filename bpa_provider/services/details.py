@@ -20,6 +20,7 @@ from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
 from bpa_provider.i18n import N_
+from bpa_provider.services import name_order
 from bpa_provider.services.base import require, scoped_actor, service
 from db.engine import Database
 from db.models import (
@@ -246,7 +247,7 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
         ]
         assignment_rows = list(s.execute(
             _assignments_query().where(Assignment.client_id == client_id)
-            .order_by(Assignment.end_date.is_not(None), Assistant.name)))
+            .order_by(Assignment.end_date.is_not(None), *name_order.order_by(Assistant.name, db.dialect))))
         last = _last_reviews(s, client_id=client_id)
         transfer = open_transfer_for(s, client_id) if actor.may("transfer.read") else None
         history = None
@@ -285,7 +286,7 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date,
         q = _assignments_query().where(Assignment.assistant_id == assistant_id)
         if scope is not None:
             q = q.where(Assignment.client_id.in_(scope))
-        assignment_rows = list(s.execute(q.order_by(Assignment.end_date.is_not(None), Client.name)))
+        assignment_rows = list(s.execute(q.order_by(Assignment.end_date.is_not(None), *name_order.order_by(Client.name, db.dialect))))
         if scope is not None and not assignment_rows:
             raise PermissionDenied(N_("You can only see the assistants of your own clients."))
         employments = list(s.execute(

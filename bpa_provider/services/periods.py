@@ -32,7 +32,7 @@ from bpa_provider.rules.dates import format_date, parse_month, to_local
 from bpa_provider.services import hour_ledger
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.records import check_text
-from bpa_provider.services.worktime import client_info, local_date, local_range, policy_or_default
+from bpa_provider.services.worktime import client_info, describe_shifts, local_date, local_range, policy_or_default
 from bpa_provider.services.worked import staffed
 from db.engine import Database
 from db.models import PeriodApproval, Shift
@@ -383,10 +383,10 @@ def decide_deviation(db: Database, actor: Actor, shift_id: int, version: int | N
         text = check_text(comment, "comment", 500)
         if version is not None and sh.version != version:
             raise Conflict(CONFLICT_MESSAGE)
-        if sh.deviation_status != "pending":
-            raise ValidationError(N_("Shift {id} has no deviation waiting for a decision"), id=shift_id,
-                                  field="deviation_status")
         info = client_info(s, sh.client_id, policy_or_default(None))
+        if sh.deviation_status != "pending":
+            raise ValidationError(N_("The shift {shift} has no deviation waiting for a decision"),
+                                  shift=describe_shifts([sh], {info.id: info}), field="deviation_status")
         first, last = shift_days(sh, info.tz)
         if sh.planned_start_utc is not None:
             p_first = local_date(sh.planned_start_utc, info.tz)

@@ -25,6 +25,7 @@ from bpa_provider.rules import money as money_rules
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services import name_order
 from bpa_provider.services.employee_numbers import check_employee_number
 from db.engine import Database
 from db.models import (
@@ -673,6 +674,10 @@ def create_in(session: Session, actor: Actor, kind: str, data: Mapping[str, Any]
         values["ref"] = next_ref(session, spec.model, spec.ref_prefix)
     if "status" in values and values["status"] == "":
         values.pop("status")
+    if spec.model is Client and "status" not in values:
+        # A client whose start is still ahead is not active yet: a prospect until the start.
+        start = values.get("start_date")
+        values["status"] = "prospect" if isinstance(start, date) and start > date.today() else "active"
     for k in [k for k, v in values.items() if v == "" and k in ("country", "hours_unit", "issuer", "kind", "role", "relation")]:
         values.pop(k)
     if spec.model is Municipality and "country" in values:
@@ -893,11 +898,29 @@ def list_records(
         q = q.where(and_(*conds))
     with db.read() as s:
         total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        col = getattr(model, order) if order and hasattr(model, order) else (
-            getattr(model, "ref", None) or getattr(model, "name", None) or model.id)
-        q = q.order_by(col.desc() if descending else col, model.id).offset(offset).limit(limit)
+        if order == "name" and model in (Client, Assistant, Supervisor):  # people: by family name
+            terms = name_order.order_by(model.name, db.dialect, descending=descending)
+        else:
+            col = getattr(model, order) if order and hasattr(model, order) else (
+                getattr(model, "ref", None) or getattr(model, "name", None) or model.id)
+            terms = [col.desc() if descending else col]
+        q = q.order_by(*terms, model.id).offset(offset).limit(limit)
         rows = [_for_reader(actor, r) for r in s.execute(q).scalars()]
         return Page(rows, total, offset, limit)
+
+
+@service
+def client_municipalities(db: Database, actor: Actor) -> dict[int, str]:
+    """The names of the municipalities of the clients the actor may see, by id: what a client
+    list shows in its municipality column, also to a supervisor, who may not list municipalities."""
+    actor = scoped_actor(db, actor)
+    require(actor, "client.read", what=Msg(N_("see {kind} records"), kind=_kind_word("client")))
+    theirs = select(Client.municipality_id)
+    if actor.is_scoped:
+        theirs = theirs.where(Client.id.in_(sorted(actor.client_scope or ())))
+    q = select(Municipality.id, Municipality.name).where(Municipality.id.in_(theirs))
+    with db.read() as s:
+        return dict(s.execute(q).all())
 
 
 def display_national_id(actor: Actor, value: str | None) -> str:

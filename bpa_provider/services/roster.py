@@ -48,7 +48,7 @@ from bpa_provider.services.records import check_text
 from bpa_provider.services.worked import NOT_STAFFED
 from bpa_provider.services.scope_view import redact_in
 from bpa_provider.services.worktime import (
-    ClientInfo, ShiftViolation, check_assistant_window, client_info, client_infos, live_shifts,
+    ClientInfo, ShiftViolation, check_assistant_window, client_info, client_infos, describe_shifts, live_shifts,
     local_date, local_range, policy_or_default, refuse_blocking, violations_by_shift,
 )
 from db.engine import Database
@@ -350,7 +350,8 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         sh = _load(s, actor, shift_id, version, "change shifts")
         info = client_info(s, sh.client_id, pol)
         if sh.status == "cancelled":
-            raise ValidationError(N_("Shift {id} is cancelled"), id=shift_id, field="status")
+            raise ValidationError(N_("The shift {shift} is cancelled"), shift=describe_shifts([sh], {info.id: info}),
+                                  field="status")
         errors: list[FieldError] = []
         a, b = sh.start_utc, sh.end_utc
         if start is not None:
@@ -462,7 +463,8 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         person = _assistant(s, assistant_id, errors)
         why = _text(reason, "reason", 200, errors)
         if sh.status == "cancelled":
-            errors.append(FieldError("status", N_("Shift {id} is cancelled"), params={"id": shift_id}))
+            errors.append(FieldError("status", N_("The shift {shift} is cancelled"),
+                                     params={"shift": describe_shifts([sh], {info.id: info})}))
         vacant = sh.status == "vacant"  # filling a vacant shift (services/vacancy.py)
         if assistant_id == sh.assistant_id and not vacant:
             errors.append(FieldError("assistant_id", N_("The shift is already this assistant's")))

@@ -144,6 +144,17 @@ def list_users(db: Database, actor: Actor) -> list[User]:
         return list(s.execute(select(User).order_by(User.login)).scalars())
 
 
+@service
+def user_rows(db: Database, actor: Actor) -> list[dict]:
+    """All users, by login, as an admin reads them: a supervisor user's supervisor record by its
+    reference and name ("S-0003 Ola Hansen"), not by its database id (kept as `supervisor_id`)."""
+    require(actor, "users.admin", what="manage users")
+    with db.read() as s:
+        found = s.execute(select(User, Supervisor.ref, Supervisor.name)
+                          .outerjoin(Supervisor, Supervisor.id == User.supervisor_id).order_by(User.login)).all()
+    return [{**user.model_dump(), "supervisor": f"{ref} {name}" if ref else ""} for user, ref, name in found]
+
+
 # --------------------------------------------------------------------------- SSH keys
 
 

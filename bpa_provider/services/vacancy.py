@@ -257,8 +257,8 @@ def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None 
             reasons: list[Msg] = []
             away = absent_on(s, aid, first, last)
             if away is not None:
-                out.append(Candidate(ref, name, False, [Msg(N_("absent {a}–{b}"), a=away.from_date.isoformat(),
-                                                                b=away.to_date.isoformat())], (1,)))
+                out.append(Candidate(ref, name, False, [Msg(N_("absent {a}–{b}"), a=away.from_date,
+                                                                b=away.to_date)], (1,)))
                 continue
             with s.begin_nested() as trial:
                 sh.assistant_id, sh.status = aid, "planned"

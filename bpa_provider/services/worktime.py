@@ -150,7 +150,7 @@ def fact(sh: Shift, info: ClientInfo) -> ShiftFact:
     """A stored shift as the pure rules see it (in its client's time zone)."""
     return ShiftFact(id=sh.id, assistant_id=sh.assistant_id, client_id=sh.client_id,
                      start=sh.start_utc, end=sh.end_utc, kind=sh.kind, tz=info.tz,
-                     legal_basis=sh.legal_basis or None)
+                     legal_basis=sh.legal_basis or None, client_ref=info.ref)
 
 
 def local_date(instant: datetime, tz: str) -> date:

@@ -20,8 +20,8 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
+from bpa_provider.formats import format_date
 from bpa_provider.i18n import _
-from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records
 from screens import labels
 from screens.calls import ServiceCaller

@@ -44,7 +44,8 @@ class SafeTable(DataTable):
         return super().add_row(*(one_line(visible_cell(cell)) for cell in cells), **kwargs)
 
     def add_column(self, label: Any, *args: Any, **kwargs: Any):  # noqa: ANN201
-        return super().add_column(visible_cell(label), *args, **kwargs)
+        # A heading wider than its column ends in "…" too, rather than being cut mid-word.
+        return super().add_column(one_line(visible_cell(label)), *args, **kwargs)
 
     def update_cell(self, row_key: Any, column_key: Any, value: Any, *, update_width: bool = False) -> None:
         super().update_cell(row_key, column_key, one_line(visible_cell(value)), update_width=update_width)

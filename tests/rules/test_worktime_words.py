@@ -55,10 +55,10 @@ def test_credential_findings_in_english_and_norwegian(lang):
 
 def test_rest_and_overlap_in_swedish(lang):
     found = {v.rule_id: v for v in check_assistant([sh(1, 2, 8, 20), sh(2, 2, 19, 23), sh(3, 3, 4, 8)], NO)}
-    assert found["NO-OVERLAP"].detail == "shifts 1 and 2 overlap by 1.0 h"
+    assert found["NO-OVERLAP"].detail == "the shifts 2026-03-02 08:00–20:00 and 2026-03-02 19:00–23:00 overlap by 1.0 h"
     assert "h rest, needs 11 h (the 24 h from 2026-03-02 08:00)" in found["NO-REST-DAILY"].detail
     lang("sv")
-    assert found["NO-OVERLAP"].text() == "passen 1 och 2 överlappar med 1,0 h"
+    assert found["NO-OVERLAP"].text() == "passen 2026-03-02 08:00–20:00 och 2026-03-02 19:00–23:00 överlappar med 1,0 h"
     assert "h vila, kräver 11 h (dygnet från 2026-03-02 08:00)" in found["NO-REST-DAILY"].text()
     lang("nb")
     assert ",0 t hvile, krever 11 t (døgnet fra 02.03.2026 08:00)" in found["NO-REST-DAILY"].text()

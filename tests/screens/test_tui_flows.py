@@ -275,9 +275,9 @@ async def test_list_pages_from_the_database_and_sorts_there(make_app, monkeypatc
             await pilot.press("down")
             await settle(app, pilot)
         assert table.row_count == 5
-        await pilot.press("s")  # next sortable column: name
+        await pilot.press("s")  # next sortable column: name, by family name
         await settle(app, pilot)
-        assert [r.name for r in view.rows][:2] == ["Ingrid Berg", "Kari Nordmann"]
+        assert [r.name for r in view.rows][:2] == ["Ingrid Berg", "Ola Hansen"]
 
 
 async def test_palette_finds_a_client_and_offers_no_screenshot(make_app):

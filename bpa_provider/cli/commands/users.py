@@ -90,10 +90,9 @@ def _enable(ctx, args) -> int:  # noqa: ANN001
 
 
 def _list(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.services.users import list_users
+    from bpa_provider.services.users import user_rows
 
-    users = list_users(ctx.database(), ctx.actor())
-    ctx.emit([u.model_dump() for u in users], args.format, ["login", "name", "role", "supervisor_id", "disabled"])
+    ctx.emit(user_rows(ctx.database(), ctx.actor()), args.format, ["login", "name", "role", "supervisor", "disabled"])
     return 0
 
 
