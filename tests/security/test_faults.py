@@ -61,9 +61,22 @@ def test_writer_killed_mid_transaction_50_rounds(sqlite_db):
 
     # Warm the statement caches once here: forked writers inherit them and start writing at once.
     records.create(sqlite_db, ADMIN, "municipality", {"name": "warm-up"})
+    def count() -> int:
+        con = sqlite3.connect(path)
+        try:
+            return con.execute("SELECT count(*) FROM municipality").fetchone()[0]
+        finally:
+            con.close()
+
     for round_no in range(50):
+        before = count()
         pid = _fork(writer(round_no))
-        time.sleep(rng.uniform(0.01, 0.08))
+        # Kill a writer that is writing: wait for its first commit (a busy machine may take a while
+        # to schedule it), then at a random point of a later transaction.
+        deadline = time.monotonic() + 10
+        while count() == before and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.05))
         os.kill(pid, signal.SIGKILL)
         assert _wait(pid) == -signal.SIGKILL
     con = sqlite3.connect(path)
