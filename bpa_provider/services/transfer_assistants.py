@@ -17,7 +17,7 @@ from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ServiceError, ValidationError
 from bpa_provider.i18n import N_, Msg
-from bpa_provider.rules import transfer_flow as flow
+from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.transfer_rows import _Ctx, _date, _load_for_change, _policy, consequence, touch
@@ -50,7 +50,7 @@ def inform_assistant(
     errors: list[FieldError] = []
     informed = _date(on, "on", N_("Informed on"), errors)
     until = _date(deadline, "deadline", N_("Refusal deadline"), errors)
-    if informed and until and not flow.refusal_deadline_valid(informed, until, policy.refusal_min_days):
+    if informed and until and not transfer_steps.refusal_deadline_valid(informed, until, policy.refusal_min_days):
         errors.append(FieldError("deadline", N_(
             "The refusal deadline must be at least {n} days after the assistant was informed ({informed}): "
             "{earliest} or later"), params={"n": policy.refusal_min_days, "informed": informed,

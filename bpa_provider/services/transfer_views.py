@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bpa_provider.config import Policy
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
+from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.calendar import days_left, fk_provider_change_earliest
 from bpa_provider.services.transfer_rows import _Ctx, consequence, flow_state
 from db.models import Assistant
@@ -127,7 +128,7 @@ def refresh_due_dates(ctx: _Ctx, policy: Policy) -> None:
     """
     t = ctx.transfer
     informed = [a.informed_on for a in ctx.assistants if a.informed_on is not None]
-    dues = flow.due_dates(
+    dues = transfer_steps.due_dates(
         t.direction, ctx.country, t.notice_date, t.effective_date,
         max(informed) if informed else None, policy.refusal_min_days,
         deadlines=[a.refusal_deadline for a in ctx.assistants],
@@ -199,8 +200,8 @@ def fk_deadline_warnings(ctx: _Ctx) -> tuple[Msg, ...]:
     t = ctx.transfer
     if fk is None or fk.done_on is not None or fk.due_date is None or fk.due_date >= t.notice_date:
         return ()
-    earliest = fk_provider_change_earliest(t.notice_date, flow.DEFAULT_POLICY.fk_day_of_month,
-                                                          flow.DEFAULT_POLICY.fk_months_before)
+    earliest = fk_provider_change_earliest(t.notice_date, transfer_steps.DEFAULT_POLICY.fk_day_of_month,
+                                                          transfer_steps.DEFAULT_POLICY.fk_months_before)
     return (Msg(N_(
         "Försäkringskassan's deadline for form 3079 ({deadline}) is before the notice date ({notice}): "
         "a change from {effective} is late; the earliest change date Försäkringskassan's deadline "

@@ -40,6 +40,7 @@ from bpa_provider.config import Policy
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import transfer_flow as flow
+from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.calendar import days_left, effective_date
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
@@ -72,7 +73,7 @@ def open_in(
                  agreed_date=agreed, effective_date=effective, state=flow.STAGE_NEW, created_by=actor.login)
     session.add(t)
     session.flush()
-    dues = flow.due_dates(direction, country, notice, effective, refusal_days=policy.refusal_min_days)
+    dues = transfer_steps.due_dates(direction, country, notice, effective, refusal_days=policy.refusal_min_days)
     for seq, sd in enumerate(flow.steps_for(direction, country)):
         session.add(TransferStep(transfer_id=t.id, code=sd.code, seq=seq, due_date=dues[sd.code]))
     session.flush()
@@ -115,7 +116,7 @@ def open_transfer(
     require(actor, "transfer.write", what="open a transfer")
     policy = _policy(policy)
     errors: list[FieldError] = []
-    if direction not in flow.DIRECTIONS:
+    if direction not in transfer_steps.DIRECTIONS:
         errors.append(FieldError("direction", N_("Direction must be 'in' or 'out'")))
     counterpart = _text(counterpart, "counterpart", N_("Other provider"), 200, errors, required=True)
     notice = _date(notice_date, "notice_date", N_("Notice date"), errors)
