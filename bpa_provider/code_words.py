@@ -28,7 +28,7 @@ _STATUS = {
     # sick-pay claims and e-mail notices
     "prepared": N_("prepared"), "sent": N_("sent"), "paid": N_("paid"), "rejected": N_("rejected"),
     "pending": N_("pending"), "failed": N_("failed"), "skipped": N_("skipped"),
-    # an assistant in a transfer (services/transfers.py)
+    # an assistant in a transfer (services/transfer_rows.py)
     "joining": N_("joining us"), "stays": N_("stays"), "ends": N_("employment ends"),
     "transferring": N_("transferring"), "refused": N_("refused"),
 }

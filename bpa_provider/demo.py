@@ -50,7 +50,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.rules import national_id as nid
-from bpa_provider.rules import transfer_flow
+from bpa_provider.rules import transfer_flow, transfer_steps
 from bpa_provider.rules.calendar import effective_date
 from bpa_provider.services.base import require, service
 from db.engine import Database
@@ -784,7 +784,7 @@ class _Demo:
         for direction, c, counterpart, notice, done, informed, people_rows in plans:
             effective = effective_date(notice, 3)
             deadlines = [r["refusal_deadline"] for r in people_rows]
-            due = transfer_flow.due_dates(direction, c.country, notice, effective, informed, deadlines=deadlines)
+            due = transfer_steps.due_dates(direction, c.country, notice, effective, informed, deadlines=deadlines)
             done_on = {code: min(self.today, max(notice, due[code])) for code in done if code in due}
             if c.country == "SE" and "fk_notice" in due and direction == "in":
                 done_on["fk_notice"] = min(self.today, notice + timedelta(days=20))

@@ -23,9 +23,9 @@ from textual.widgets import DataTable, Static
 
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.services import transfers
+from bpa_provider.services import transfer_rows, transfers
 from bpa_provider.services.handover import ExportResult
-from bpa_provider.services.transfers import AssistantView, StepView, TransferView
+from bpa_provider.services.transfer_views import AssistantView, StepView, TransferView
 from screens.detail_base import DetailScreen
 from screens.transfer_forms import (
     CancelForm,
@@ -52,7 +52,7 @@ ASSISTANT_STATUS = {
     "stays": N_("STAYS"), "joining": N_("JOINING"),
 }
 
-ENDED = transfers.ENDED_STATES
+ENDED = transfer_rows.ENDED_STATES
 
 
 # --------------------------------------------------------------------------- words for values
@@ -228,7 +228,7 @@ class TransferDetailScreen(DetailScreen):
         ])]
         if v.state == "cancelled" and v.cancelled_reason:
             out.append(self.note(_("Cancelled: {reason}").format(reason=v.cancelled_reason)))
-        # E.g. Försäkringskassan's deadline before the notice (services.transfers.fk_deadline_warnings).
+        # E.g. Försäkringskassan's deadline before the notice (services.transfer_views.fk_deadline_warnings).
         out.extend(self.note(str(warning)) for warning in v.warnings)  # i18n.Msg: in the reader's language
         return out
 

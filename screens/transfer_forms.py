@@ -34,7 +34,7 @@ from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import handover, records, transfers
-from bpa_provider.services.transfers import TransferView
+from bpa_provider.services.transfer_views import TransferView
 from screens.form_base import FormScreen, focus_problem
 from screens.messages import ServiceResult
 from screens.ui import describe_error, field_message

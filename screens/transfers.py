@@ -28,7 +28,7 @@ from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import transfers
 from bpa_provider.services.handover import ImportResult
-from bpa_provider.services.transfers import TransferSummary
+from bpa_provider.services.transfer_views import TransferSummary
 from screens.calls import ServiceCaller
 from screens.messages import ServiceResult
 from screens.transfer_detail import (

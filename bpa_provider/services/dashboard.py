@@ -99,7 +99,7 @@ def _credential_items(db: Database, rows: Iterable[Any]) -> list[Item]:
 
 
 def _transfer_items(db: Database, rows: Iterable[Any]) -> list[Item]:
-    # transfers.StepDue names the transfer; the row opens the transfer.
+    # transfer_views.StepDue names the transfer; the row opens the transfer.
     rows = list(rows)
     ids = {r.transfer_id for r in rows}
     clients: dict[int, tuple[int, str]] = {}

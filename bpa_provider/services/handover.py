@@ -35,7 +35,7 @@ from bpa_provider.config import Policy, load_settings
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
-from bpa_provider.services import transfers
+from bpa_provider.services import transfer_rows, transfer_views, transfers
 from bpa_provider.services.base import require, service
 from bpa_provider.services.handover_apply import (
     check_against_db,
@@ -150,7 +150,7 @@ def export_package(
     written: list[Path] = []
     try:
         with db.write() as s:
-            ctx = transfers.load_ctx(s, transfer_id)
+            ctx = transfer_rows.load_ctx(s, transfer_id)
             require(actor, "handover.export", client_id=ctx.client.id, what="export handover packages")
             t = ctx.transfer
             if t.direction != "out":
@@ -158,7 +158,7 @@ def export_package(
                                          "transfer {id} is incoming"), field="transfer", id=t.id)
             if t.state == flow.STAGE_CANCELLED:
                 raise ValidationError(N_("Transfer {id} is cancelled"), field="transfer", id=t.id)
-            transfers.sync_assistants(s, actor, ctx)
+            transfer_rows.sync_assistants(s, actor, ctx)
             pkg = build_package(s, ctx, provider, now)
             _self_check(pkg)
             data = (json.dumps(pkg, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -220,7 +220,7 @@ def export_message(
     to_stdout = str(out_dir) == "-"
     out = Path(out_dir).expanduser()
     with db.write() as s:
-        ctx = transfers.load_ctx(s, transfer_id)
+        ctx = transfer_rows.load_ctx(s, transfer_id)
         require(actor, "handover.export", client_id=ctx.client.id, what="send handover messages")
         msg = build_message(s, ctx, kind, keys.name() or load_settings().provider_name, now)
         data = (json.dumps(msg, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -357,7 +357,7 @@ def import_package(
         updated = target.transfer is not None
         warnings = list(target.warnings)
         if target.transfer is not None:
-            ctx = transfers.load_ctx(s, target.transfer.id)
+            ctx = transfer_rows.load_ctx(s, target.transfer.id)
             complete_identity(s, actor, ctx.client, doc["client"])
             if not target.cut_over:
                 warnings += follow_dates(s, actor, ctx, agreed, eff, provider)
@@ -377,8 +377,8 @@ def import_package(
             balance = ensure_client_part(s, actor, ctx, doc["client_part"], provider, doc["generated_at"],
                                          balance_only=target.cut_over, warnings=found)
             warnings += found
-        transfers.refresh_due_dates(ctx, policy)
-        transfers.touch(ctx.transfer)
+        transfer_views.refresh_due_dates(ctx, policy)
+        transfer_rows.touch(ctx.transfer)
         row = HandoverExport(transfer_id=ctx.transfer.id, direction="import", sha256=digest, stage=doc["stage"],
                              schema_version=doc["schema_version"], by=actor.login,
                              payload=raw.decode("utf-8-sig"))

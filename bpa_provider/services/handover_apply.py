@@ -27,7 +27,7 @@ from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services import records, transfers
+from bpa_provider.services import records, transfer_rows, transfers
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
 from bpa_provider.services.handover_validate import _as_date, _compact_id
 from db.models import (
@@ -73,7 +73,7 @@ def _match_open_incoming(session: Session, doc: dict[str, Any]) -> tuple[Client 
     found = []
     for t, client in session.execute(
             select(Transfer, Client).join(Client, Client.id == Transfer.client_id)
-            .where(Transfer.direction == "in", Transfer.state.not_in(transfers.ENDED_STATES))).all():
+            .where(Transfer.direction == "in", Transfer.state.not_in(transfer_rows.ENDED_STATES))).all():
         if " ".join(t.counterpart.split()).casefold() != sender:
             continue
         if " ".join(client.name.split()).casefold() != " ".join(c["name"].split()).casefold():
@@ -407,7 +407,7 @@ def forget_assistant(session: Session, actor: Actor, person: Assistant, why: str
     others = session.execute(select(func.count()).select_from(TransferAssistant).join(
         Transfer, Transfer.id == TransferAssistant.transfer_id).where(
         TransferAssistant.assistant_id == person.id, TransferAssistant.refused_on.is_(None),
-        Transfer.state.not_in(transfers.ENDED_STATES))).scalar_one()
+        Transfer.state.not_in(transfer_rows.ENDED_STATES))).scalar_one()
     if employed or others:
         return False
     before = person.model_dump()

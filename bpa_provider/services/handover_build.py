@@ -24,7 +24,7 @@ from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.rules.hours import decided_hours
-from bpa_provider.services import transfers
+from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_validate import SCHEMA_VERSION, load_schema
 from bpa_provider.services.hours import worked_hours_in
 from db.models import (
@@ -108,7 +108,7 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
     last_review = session.execute(
         select(func.max(Review.held_on)).where(Review.assistant_id == person.id, Review.client_id == client.id)
     ).scalar()
-    others = transfers._other_clients(session, person.id, client.id, t.effective_date)
+    others = transfer_rows._other_clients(session, person.id, client.id, t.effective_date)
     share = moving_share(session, person.id, client.id, set(), t.effective_date) if others else 1.0
     return {
         "sender_ref": person.ref,
@@ -290,7 +290,7 @@ def build_package(session: Session, ctx: Any, provider: str, now: datetime) -> d
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "stage": flow.stage(transfers.flow_state(ctx)),
+        "stage": flow.stage(transfer_rows.flow_state(ctx)),
         "from_provider": {"name": provider},
         "to_provider": {"name": t.counterpart},
         "transfer": {

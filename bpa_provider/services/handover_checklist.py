@@ -25,7 +25,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
-from bpa_provider.services import transfers
+from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_validate import _as_date, _compact_id
 from db.models import Assistant
 
@@ -63,7 +63,7 @@ def prefill_checklist(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
         if day is None or day > today:
             break  # steps are done in order: the rest is ours to record
         try:
-            flow.complete_step(transfers.flow_state(ctx), sd.code, day, refusal_days=policy.refusal_min_days)
+            flow.complete_step(transfer_rows.flow_state(ctx), sd.code, day, refusal_days=policy.refusal_min_days)
         except flow.StepRefused:
             break
         row = ctx.step(sd.code)
@@ -77,7 +77,7 @@ def prefill_checklist(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
                      before=before, after=row)
         filled.append(sd.code)
     if filled:
-        transfers.touch(t, flow.stage(transfers.flow_state(ctx)))
+        transfer_rows.touch(t, flow.stage(transfer_rows.flow_state(ctx)))
     return filled
 
 

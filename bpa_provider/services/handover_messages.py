@@ -28,7 +28,7 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules import transfer_flow as flow
-from bpa_provider.services import transfers
+from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_apply import latest_import, roll_back_incoming, sender_reference
 from bpa_provider.services.records import check_text
 from db.models import HandoverExport, Transfer
@@ -134,7 +134,7 @@ def apply_message(session: Session, actor: Actor, doc: dict[str, Any], digest: s
     if t is None:
         raise ValidationError(N_("no transfer of ours matches this message from {sender} (their transfer {ref})"),
                               field="sender_transfer_id", sender=sender, ref=doc["sender_transfer_id"])
-    ctx = transfers.load_ctx(session, t.id)
+    ctx = transfer_rows.load_ctx(session, t.id)
     if doc["kind"] == "receipt":
         sent = session.execute(select(HandoverExport.id).where(
             HandoverExport.transfer_id == t.id, HandoverExport.direction == "export",
@@ -152,12 +152,12 @@ def apply_message(session: Session, actor: Actor, doc: dict[str, Any], digest: s
     if t.state == flow.STAGE_CANCELLED:
         raise ValidationError(N_("transfer {id} is already cancelled"), field="transfer", id=t.id)
     try:
-        flow.cancel(transfers.flow_state(ctx), today)
+        flow.cancel(transfer_rows.flow_state(ctx), today)
     except flow.StepRefused as exc:
         raise ValidationError(exc.template, field="transfer", **exc.shown_params) from None
     before = t.model_dump()
     t.cancelled_reason = f"cancelled by {sender}: {doc['reason']}"[:500]
-    transfers.touch(t, flow.STAGE_CANCELLED)
+    transfer_rows.touch(t, flow.STAGE_CANCELLED)
     session.flush()
     summary = f"cancelled by {sender}'s signed message: {doc['reason']}"
     audit.record(session, actor, "cancel", "transfer", t.id, subject=ctx.client.ref, summary=summary,

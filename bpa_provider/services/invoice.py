@@ -7,7 +7,7 @@ the latest `valid_from` on or before the first of the month; a Swedish client wi
 to the state rate (schablonbelopp: `municipality_id` empty, country SE). No rate: amount left empty.
 
 Money is `Decimal`: hours are rounded to 0.01 h and the amount is hours x rate rounded per line,
-half up, by `rules.money` — the same rule as Försäkringskassan's invoice basis in `sweden.py`.
+half up, by `rules.money` — the same rule as Försäkringskassan's invoice basis in `sweden_reports.py`.
 """
 
 from __future__ import annotations

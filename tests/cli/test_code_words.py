@@ -31,7 +31,7 @@ def test_a_status_in_norwegian_and_swedish_but_a_name_stays(lang):
 
 def test_every_code_of_those_columns_has_words(lang):
     from bpa_provider.access import ROLES
-    from bpa_provider.rules import absence, transfer_flow
+    from bpa_provider.rules import absence, transfer_steps
     from bpa_provider.services import courses, notify, onboarding, reviews, sickpay
     from bpa_provider.services.import_rows import SHIFT_STATUSES
 
@@ -41,7 +41,7 @@ def test_every_code_of_those_columns_has_words(lang):
     assert sorted(statuses - WORDS["status"].keys()) == []
     assert sorted({*ROLES} - WORDS["role"].keys()) == []
     assert sorted({*absence.KINDS, *courses.COURSE_KINDS} - WORDS["kind"].keys()) == []
-    assert sorted({*transfer_flow.DIRECTIONS} - WORDS["direction"].keys()) == []
+    assert sorted({*transfer_steps.DIRECTIONS} - WORDS["direction"].keys()) == []
     lang("nb")
     for column, codes in WORDS.items():
         for code, label in codes.items():

@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bpa_provider.rules import money
-from bpa_provider.services import invoice, sweden
+from bpa_provider.services import invoice, sweden_reports
 from db.models import Decision, HourlyRate, Shift
 from roster_world import add, make_world
 
@@ -38,7 +38,7 @@ def _month_with(db, w, year: int, month: int, minutes: int, rate: Decimal) -> No
 
 def _both(db, admin, year: int, month: int) -> tuple[Decimal, Decimal]:  # noqa: ANN001
     (plain,) = invoice.invoice_basis(db, admin, year, month, now=NOW)
-    (fk,) = sweden.fk_invoice_basis(db, admin, year, month, now=NOW)
+    (fk,) = sweden_reports.fk_invoice_basis(db, admin, year, month, now=NOW)
     return plain.amount, fk.amount
 
 

@@ -1,4 +1,4 @@
-"""Tests for the provider-switch state machine (bpa_provider.rules.transfer_flow)."""
+"""Tests for the provider-switch state machine and step table (bpa_provider.rules.transfer_flow, transfer_steps)."""
 
 from __future__ import annotations
 
@@ -11,21 +11,17 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from bpa_provider.rules.transfer_flow import (
-    STEP_CODES,
     AssistantState,
     StepRefused,
-    TransferPolicy,
     TransferState,
     cancel,
     check_step,
     complete_step,
-    due_dates,
     latest_refusal_deadline,
     next_step,
-    refusal_deadline_valid,
     stage,
-    steps_for,
 )
+from bpa_provider.rules.transfer_steps import STEP_CODES, TransferPolicy, due_dates, refusal_deadline_valid, steps_for
 
 D = date
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.services import handover, records
 from bpa_provider.services import transfers as tr
+from bpa_provider.services.transfer_views import TransferView
 from screens.transfer_detail import TransferDetailScreen
 from screens.transfer_forms import ExportForm, ImportForm, InformForm, RefusalForm, StepForm, TransferForm
 from screens.transfers import TransfersView
@@ -29,7 +30,7 @@ NOTICE = "02.03.2026"  # fixed_data.TODAY: effective 02.06.2026 with Hamar's 3 m
 
 
 @pytest.fixture
-def outgoing(fixed_db) -> tr.TransferView:
+def outgoing(fixed_db) -> TransferView:
     """Kari (K-0001, Hamar) leaves for Aleris Omsorg; Per and Mona are assigned to her."""
     return tr.open_transfer(fixed_db, A, "K-0001", "out", "Aleris Omsorg", NOTICE, today=fixed_data.TODAY)
 

@@ -284,7 +284,7 @@ def test_supervisor_is_refused_on_a_client_outside_their_scope(name, world, tmp_
     sup = _actor("supervisor", ids)
     args, kwargs = _scope_args(SERVICES[name], ids)
     try:
-        if name == "sweden.fk_time_report":  # Swedish clients only: another Swedish client is "not found"
+        if name == "sweden_reports.fk_time_report":  # Swedish clients only: another Swedish client is "not found"
             from bpa_provider.rules.national_id import make_se
 
             admin = Actor("admin", "admin")

@@ -12,6 +12,7 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import Conflict, NotFound, ValidationError
 from bpa_provider.services import course_enrollment, courses, sickpay
 from bpa_provider.services import transfers as tr
+from bpa_provider.services.transfer_views import TransferView
 from bpa_provider.services.base import CONFLICT_MESSAGE
 from bpa_provider.services.transitions import check_version, get_for_change
 from db.models import Course
@@ -49,7 +50,7 @@ def test_services_keep_their_own_not_found_words(db, admin):
         sickpay.set_claim_status(db, admin, 99, "sent")
 
 
-def _outgoing(db, notice: str) -> tr.TransferView:
+def _outgoing(db, notice: str) -> TransferView:
     return tr.open_transfer(db, COORD, f.client(db, COORD).ref, "out", "Aleris", notice)
 
 

@@ -15,7 +15,7 @@ import factories as f
 import se_scenario as sc
 from bpa_provider.errors import NotFound, PermissionDenied, ValidationError
 from bpa_provider.rules.worktime import AssistantContext, ShiftFact, check_assistant, check_credentials, profile
-from bpa_provider.services import sickpay, sweden
+from bpa_provider.services import sickpay, sweden, sweden_reports
 from db.models import AuditEvent, Client, Shift
 
 
@@ -48,7 +48,7 @@ def test_a_swedish_month_end_to_end(db, admin, auditor):
     assert [(v.rule_id, v.numbers["shift_count"]) for v in blocked] == [("SE-FK-REPORTED", 2)]
 
     # The time report (masked).
-    (r,) = sweden.fk_time_report(db, admin, 2026, 3, now=sc.NOW)
+    (r,) = sweden_reports.fk_time_report(db, admin, 2026, 3, now=sc.NOW)
     assert (r.client_ref, r.municipality, r.label, r.days) == (se.client_ref, "Bjuv", "2026-03", 31)
     assert r.client_national_id == "900472-****"
     anna, bo = r.assistants  # by name
@@ -62,23 +62,23 @@ def test_a_swedish_month_end_to_end(db, admin, auditor):
     assert (r.deadline, r.fk_decision) == (date(2026, 5, 5), True)
     assert sum(anna.hours_by_day) == pytest.approx(anna.total)
     # Before they end, planned shifts do not count: on 18 March 07:00 Bo has 16 h.
-    (early,) = sweden.fk_time_report(db, admin, 2026, 3, now=datetime(2026, 3, 18, 6, tzinfo=timezone.utc))
+    (early,) = sweden_reports.fk_time_report(db, admin, 2026, 3, now=datetime(2026, 3, 18, 6, tzinfo=timezone.utc))
     assert [a.total for a in early.assistants if a.assistant_ref == se.bo_ref] == [16.0]
 
     # The copy for FK has full numbers, needs the reveal permission and is logged.
-    (full,) = sweden.fk_time_report(db, admin, 2026, 3, reveal_ids=True, purpose="(csv)", now=sc.NOW)
+    (full,) = sweden_reports.fk_time_report(db, admin, 2026, 3, reveal_ids=True, purpose="(csv)", now=sc.NOW)
     assert (full.client_national_id, full.assistants[0].national_id) == (sc.CLIENT_NR, sc.ANNA_NR)
     with db.read() as s:
         ev = s.execute(select(AuditEvent).where(AuditEvent.action == "export")).scalar_one()
     assert ev.subject == se.client_ref and "(csv)" in ev.summary
     with pytest.raises(PermissionDenied):
-        sweden.fk_time_report(db, auditor, 2026, 3, reveal_ids=True)
+        sweden_reports.fk_time_report(db, auditor, 2026, 3, reveal_ids=True)
 
     # The invoice basis: 168 payable hours x 332.60 (2024's rate, still in force; 2027's is not yet).
-    (line,) = sweden.fk_invoice_basis(db, auditor, 2026, 3, now=sc.NOW)
+    (line,) = sweden_reports.fk_invoice_basis(db, auditor, 2026, 3, now=sc.NOW)
     assert (line.hours, line.unreported_hours, line.payable_hours) == (184.0, 16.0, 168.0)
     assert (line.rate, line.amount) == (Decimal("332.60"), Decimal("55876.80"))
-    (later,) = sweden.fk_invoice_basis(db, admin, 2027, 1, now=sc.NOW)
+    (later,) = sweden_reports.fk_invoice_basis(db, admin, 2027, 1, now=sc.NOW)
     assert later.rate == Decimal("345.00")
 
     # Anna is sick 16-27 March and Bo covered: one claim for days 2-12 with the 9 shifts on them.
@@ -106,18 +106,18 @@ def _swedish_client(db, admin, muni: str = "Bjuv", **decision):  # noqa: ANN001,
 
 def test_week_decision_is_pro_rata_and_municipal_decisions_are_not_fk(db, admin):
     c = _swedish_client(db, admin, hours=70, hours_unit="week", issuer="fk", valid_from="2026-03-15")
-    (r,) = sweden.fk_time_report(db, admin, 2026, 3)
+    (r,) = sweden_reports.fk_time_report(db, admin, 2026, 3)
     assert r.decided_hours == pytest.approx(170.0)  # 17 days of March x 70 / 7
     assert (r.assistants, r.total_hours, r.client_ref) == ((), 0.0, c.ref)
     lss = f.client(db, admin, "Bjuv", name="Lena")
     f.decision(db, admin, lss.ref, hours=100, hours_unit="month", issuer="municipality")
-    assert [x.client_ref for x in sweden.fk_time_report(db, admin, 2026, 3)] == [c.ref]
+    assert [x.client_ref for x in sweden_reports.fk_time_report(db, admin, 2026, 3)] == [c.ref]
 
 
 def test_invoice_without_a_rate_says_how_to_add_one(db, admin):
     _swedish_client(db, admin)
     with pytest.raises(ValidationError) as exc:
-        sweden.fk_invoice_basis(db, admin, 2026, 3)
+        sweden_reports.fk_invoice_basis(db, admin, 2026, 3)
     assert "fk rate add" in exc.value.for_field("rate")
 
 

@@ -24,7 +24,8 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     from bpa_provider.cli.reports.fk_time import parse_month_arg
     from bpa_provider.cli.reports.invoice import exact
-    from bpa_provider.services.sweden import CURRENCY, fk_invoice_basis
+    from bpa_provider.services.sweden import CURRENCY
+    from bpa_provider.services.sweden_reports import fk_invoice_basis
 
     year, month = parse_month_arg(args.month)
     lines = fk_invoice_basis(ctx.database(), ctx.actor(), year, month)

@@ -29,7 +29,7 @@ def parse_month_arg(text: str) -> tuple[int, int]:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.services.sweden import fk_time_report
+    from bpa_provider.services.sweden_reports import fk_time_report
 
     year, month = parse_month_arg(args.month)
     reveal = args.printable or args.format == "csv"
