@@ -90,7 +90,7 @@ def import_once(url: str, csv_path: str) -> dict:
             "check_s": round(phases.get("plan_shifts", 0), 2), "insert_s": round(phases.get("write_shifts", 0), 2),
             "check_cpu_s": round(phases.get("plan_shifts_cpu", 0), 2),
             "insert_cpu_s": round(phases.get("write_shifts_cpu", 0), 2),
-            "write_lock_s": round(writes.longest, 2), "peak_rss_mb": round(rss_mb), "warnings": result.warnings,
+            "write_lock_s": round(writes.longest_lock, 2), "write_transaction_s": round(writes.longest, 2), "peak_rss_mb": round(rss_mb), "warnings": result.warnings,
             "load_average": round(os.getloadavg()[0], 1)}
 
 

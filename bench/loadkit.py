@@ -83,26 +83,46 @@ def write_shifts_csv(path: Path, pairs: list[tuple[str, str]], n: int, *, first_
 
 @dataclass
 class WriteTimes:
-    durations: list[float] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)  # each db.write() block, from entering it
+    locked: list[float] = field(default_factory=list)  # from BEGIN IMMEDIATE's return to COMMIT's
 
     @property
     def longest(self) -> float:
         return max(self.durations, default=0.0)
 
+    @property
+    def longest_lock(self) -> float:
+        return max(self.locked, default=0.0)
+
 
 def timed_writes(db) -> WriteTimes:  # noqa: ANN001
-    """Record the duration of every `db.write()` transaction (BEGIN IMMEDIATE to COMMIT)."""
+    """Record the duration of every `db.write()` transaction, and on SQLite how long it held the
+    write lock: from the moment `BEGIN IMMEDIATE` returns (an engine "begin" listener registered
+    after db.engine's own, which issues it) to the moment COMMIT returns. Only here, in the bench:
+    the product code is not instrumented."""
+    from sqlalchemy import event
+
     times = WriteTimes()
     plain = db.write
+    began: list[float] = []
+
+    def on_begin(_conn) -> None:  # noqa: ANN001
+        began.append(time.perf_counter())
+
+    event.listen(db.engine, "begin", on_begin)
 
     @contextmanager
     def write() -> Iterator:
         started = time.perf_counter()
+        began.clear()
         try:
             with plain() as s:
                 yield s
         finally:
-            times.durations.append(time.perf_counter() - started)
+            ended = time.perf_counter()
+            times.durations.append(ended - started)
+            if began:
+                times.locked.append(ended - began[0])
 
     db.write = write
     return times
