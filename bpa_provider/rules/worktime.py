@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -156,8 +156,11 @@ class ShiftFact:
             raise ValueError(f"shift {self.id}: start and end must be timezone-aware")
         # Normalise to UTC: subtracting two datetimes that share a ZoneInfo is
         # wall-clock arithmetic in Python, which would get DST nights wrong.
-        object.__setattr__(self, "start", self.start.astimezone(_UTC))
-        object.__setattr__(self, "end", self.end.astimezone(_UTC))
+        # (Already UTC, as stored shifts are: nothing to convert — a check of 100,000.)
+        if self.start.tzinfo is not _UTC:
+            object.__setattr__(self, "start", self.start.astimezone(_UTC))
+        if self.end.tzinfo is not _UTC:
+            object.__setattr__(self, "end", self.end.astimezone(_UTC))
         if self.end <= self.start:
             raise ValueError(f"shift {self.id}: end must be after start")
         if self.kind not in SHIFT_KINDS:
@@ -576,7 +579,8 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
     for s in sched.work.starts:
         e = s + _DAY_US
         idx = sched.shifts_in(s, e)
-        where = f"the 24 h from {_fmt_local(s, sched.tz)}"
+        # Worded only for a window that breaks a rule (most do not; the text is the same).
+        where = _Lazy(lambda s=s: f"the 24 h from {_fmt_local(s, sched.tz)}")
         rest = sched.work.max_rest(s, e)
         if rest < need and rest_rep.wants(idx):
             rest_rep.add(idx, _violation(
@@ -614,6 +618,21 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
                 {"work_hours": _h(work), "limit_hours": r.total_24h_hours},
             ))
     return rest_rep.out + day_rep.out + total_rep.out
+
+
+class _Lazy:
+    """A text made when first formatted into another (`f"{where}"`), not before."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __format__(self, spec: str) -> str:
+        return format(self._make(), spec)
+
+    def __str__(self) -> str:
+        return self._make()
 
 
 def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool) -> list[Violation]:
@@ -839,10 +858,17 @@ def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
 
 def _shift_dates(f: ShiftFact) -> list[date]:
     """Local calendar dates the shift touches (a night shift touches two)."""
-    tz = _zone(f.tz)
-    first = f.start.astimezone(tz).date()
-    last = (f.end - _ONE_US).astimezone(tz).date()
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return list(_dates_between(f.start, f.end, f.tz))
+
+
+@lru_cache(maxsize=65536)
+def _dates_between(start: datetime, end: datetime, tz_name: str) -> tuple[date, ...]:
+    # Shifts repeat their times (every assistant of a client starts at 07:00): made once per
+    # distinct start, end and zone.
+    tz = _zone(tz_name)
+    first = start.astimezone(tz).date()
+    last = (end - _ONE_US).astimezone(tz).date()
+    return tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
 
 
 def _covered(d: date, periods: Sequence[tuple[date, date | None]]) -> bool:

@@ -31,6 +31,7 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import worktime
+from bpa_provider.services.import_fast import RowChecks
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
@@ -166,15 +167,17 @@ def _parties(cells: Mapping[str, str], clients: Mapping[str, tuple[int, str]], a
 
 
 def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int, str]],
-           assistants: Mapping[str, int], errors: list[FieldError]) -> NewShift | None:
-    """One row checked as `roster add` checks its input (roster's own parsing functions)."""
+           assistants: Mapping[str, int], errors: list[FieldError], checks: RowChecks | None = None) -> NewShift | None:
+    """One row checked as `roster add` checks its input (roster's own parsing functions, through
+    `checks`: each distinct value once per file — `import_fast`; None: called for every row)."""
+    times, kind_of, text = (_times, _kind, _text) if checks is None else (checks.times, checks.kind, checks.text)
     client, assistant = _parties(cells, clients, assistants, errors)
     tz = client[1] if client else "Europe/Oslo"
-    start, end = _times(cells.get("start", ""), cells.get("end", ""), tz, errors)
+    start, end = times(cells.get("start", ""), cells.get("end", ""), tz, errors)
     status = (cells.get("status") or "").strip().lower() or "worked"  # an imported shift is history
     if status not in SHIFT_STATUSES:
         errors.append(FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)}))
-    kind = _kind(cells.get("kind") or "", errors)
+    kind = kind_of(cells.get("kind") or "", errors)
     active = 0
     raw_active = (cells.get("active_minutes") or "").strip()
     if raw_active:
@@ -182,8 +185,8 @@ def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int,
             errors.append(FieldError("active_minutes", N_("must be a whole number of minutes")))
         else:
             active = int(raw_active)
-    note = _text(cells.get("note") or "", "note", 500, errors, multiline=True)
-    basis = _text(cells.get("legal_basis") or "", "legal_basis", 200, errors)
+    note = text(cells.get("note") or "", "note", 500, errors, multiline=True)
+    basis = text(cells.get("legal_basis") or "", "legal_basis", 200, errors)
     if errors or client is None or assistant is None or start is None or end is None:
         return None
     return NewShift(-line, line, client[0], assistant, start, end, kind, status, active, note, basis,
@@ -191,14 +194,18 @@ def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int,
                     f"{cells['start'].strip()}–{cells['end'].strip()}")
 
 
-def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy) -> Plan:
-    """Check every shift row (see the module docstring); nothing is written."""
+def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy, *,
+                memo: bool = True) -> Plan:
+    """Check every shift row (see the module docstring); nothing is written. `memo`: each distinct
+    time and text checked once (`import_fast.RowChecks`); False checks every row afresh (the
+    reference the tests hold the memo to)."""
     plan = Plan("shifts", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
+    checks = RowChecks() if memo else None
     new: list[NewShift] = []
     for line, cells in rows:
         errors: list[FieldError] = []
-        sh = _shift(line, cells, clients, assistants, errors)
+        sh = _shift(line, cells, clients, assistants, errors, checks)
         plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
         if sh is not None:
             new.append(sh)

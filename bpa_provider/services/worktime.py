@@ -371,7 +371,7 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
 def client_violations(data: Loaded, client_id: int) -> list[Violation]:
     """Two assistants at once with the client when the decision grants no two-helper hours."""
     info = data.infos[client_id]
-    facts = [fact(sh, info) for sh in data.by_client.get(client_id, [])]
+    facts = [data.fact(sh) for sh in data.by_client.get(client_id, [])]  # made once per load
     return check_client_overlap(facts, client_id in data.two_helpers, rule_set(info.profile, data.policy),
                                 names=data.refs)
 
