@@ -237,7 +237,7 @@ class RowShape:
     filled as an ORM insert would fill them (a scalar once; a callable, such as a timestamp, once
     for the batch)."""
 
-    __slots__ = ("sql", "positional", "order", "_template", "_slots")
+    __slots__ = ("_slots", "_template", "order", "positional", "sql")
 
     def __init__(self, dialect, table, constant: dict[str, Any], variable: list[str]) -> None:  # noqa: ANN001
         from sqlalchemy import insert

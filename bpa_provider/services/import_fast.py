@@ -29,7 +29,7 @@ class RowChecks:
     """The memo of one file's check: `times`, `text` and `kind` append to `errors` exactly what
     `roster._times`, `roster._text` and `roster._kind` would, and return what they return."""
 
-    __slots__ = ("_times", "_texts", "_kinds", "limit")
+    __slots__ = ("_kinds", "_texts", "_times", "limit")
 
     def __init__(self, limit: int = 50_000) -> None:
         self._times: dict[tuple[Any, Any, str], _Times] = {}

@@ -10,8 +10,12 @@ file), a review like `review record` (`services.reviews.held_on_problem`). The p
 access log's last row id: every change in the application writes a log row in its own transaction,
 so the same id at write time means the checks still hold.
 
-`write_plan` then inserts the rows with one multi-row INSERT, and one access-log row per record with
-one more (`audit.record_entries`). When the log moved on in between, the caller checks again.
+`prepare` then makes, still outside any transaction, the rows as the driver takes them and the
+access-log rows' own parts; `write_plan`, in the write transaction, inserts the rows with one
+executemany (ids worked out, not read back) and one access-log row per record with one more
+(`audit.append_entries`), so the write lock is held for little more than SQLite's own work. When
+the log moved on in between, the caller checks again. Each distinct time and text of a file is
+checked once (`import_fast.RowChecks`, by roster's own functions).
 """
 
 from __future__ import annotations
