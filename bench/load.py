@@ -154,7 +154,9 @@ def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 
     while warmed.value < sessions and time.time() < started + 300:
         time.sleep(0.5)  # every session has started (one untimed round of its reads)
     started = time.time()
+    print(f"{sessions} sessions started; load average {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
     imported = run_import(url, csv_path) if with_import else None
+    print(f"import: {imported}", file=sys.stderr, flush=True)
     deadline.value = max(time.time() + extra_seconds, started + duration)
     results = [queue.get(timeout=600 + duration) for _ in procs]
     for p in procs:
@@ -212,14 +214,15 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=0.0,
                     help="sessions: run at least this many seconds (the issue's figure: 300)")
     ap.add_argument("--no-import", action="store_true",
-                    help="sessions: the same mix with no import running (a baseline for the machine)")
+                    help="sessions: the shift file imported first, then the same mix with no import running "
+                         "(a baseline for the machine and the data)")
     args = ap.parse_args()
     where = Path(tempfile.mkdtemp(prefix="bpa-load-"))
     try:
         if args.figure == "kills":
             from bench.kills import run_kills
 
-            print(json.dumps(run_kills(where, args.kills)))
+            print(json.dumps(run_kills(where, args.kills)), flush=True)
             return
         clients = max(1, args.shifts // 2000)  # 4 assistants x 500 shifts each (two years)
         cluster = None
@@ -233,10 +236,13 @@ def main() -> None:
         print(f"file: {csv_path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
         try:
             if args.figure == "import":
-                print(json.dumps(run_import(url, str(csv_path))))
+                print(json.dumps(run_import(url, str(csv_path))), flush=True)
             else:
+                if args.no_import:  # the same data, imported first: only the import's running is left out
+                    print(f"imported first: {run_import(url, str(csv_path))}", file=sys.stderr, flush=True)
                 print(json.dumps(run_sessions(url, str(csv_path), args.sessions, think=tuple(args.think),
-                                              duration=args.duration, with_import=not args.no_import)))
+                                              duration=args.duration, with_import=not args.no_import)),
+                      flush=True)
         finally:
             if cluster is not None:
                 cluster.stop()

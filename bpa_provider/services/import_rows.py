@@ -370,22 +370,23 @@ _REVIEW_COLUMNS = ["client_id", "assistant_id", "held_on", "participants", "summ
 
 def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
     """Everything the write needs that does not depend on the database at write time: the rows'
-    parameters (bind-processed for `dialect`) and the access-log rows' own JSON. Pure work on the
-    plan; no transaction."""
+    parameters (bind-processed for `dialect`) and the access-log rows' subjects and summaries.
+    Pure work on the plan; no transaction."""
     stamp = utcnow()
     where = f" ({source})" if source else ""
     if plan.kind == "shifts":
         model, columns = Shift, _SHIFT_COLUMNS
         constant: dict[str, Any] = dict(version=1, created_at=stamp, updated_at=stamp)
-        rows = [(sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc, sh.kind, sh.status, sh.active_minutes,
-                 sh.note, sh.legal_basis) for sh in plan.rows]
+        rows: Iterable[tuple[Any, ...]] = (
+            (sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc, sh.kind, sh.status, sh.active_minutes,
+             sh.note, sh.legal_basis) for sh in plan.rows)  # made once, as the parameters are
         log = audit.prepare_entries(actor, "create", "shift", [
             (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
             for sh in plan.rows])
     else:
         model, columns = Review, _REVIEW_COLUMNS
         constant = dict(created_by=actor.login, version=1, created_at=stamp, updated_at=stamp)
-        rows = [(r.client_id, r.assistant_id, r.held_on, r.participants, r.summary) for r in plan.rows]
+        rows = ((r.client_id, r.assistant_id, r.held_on, r.participants, r.summary) for r in plan.rows)
         log = audit.prepare_entries(actor, "create", "review", [
             (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
             for r in plan.rows])
