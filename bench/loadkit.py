@@ -147,6 +147,8 @@ class MixResult:
     slowest_read: float = 0.0  # seconds, wall clock
     slowest_read_cpu: float = 0.0  # the CPU seconds of that read (the rest was waiting)
     slowest_wait: float = 0.0  # the longest wall - CPU of any read: time not spent computing
+    slowest_read_queued: float = 0.0  # of the slowest read: seconds runnable but waiting for a core
+    longest_other_wait: float = 0.0  # the longest wall - CPU - core wait of any read: locks, disk
     read_times: list[float] = field(default_factory=list)  # every read's wall seconds
     writes_ok: list[str] = field(default_factory=list)  # refs of the assistants created
     write_busy: int = 0  # writes refused as busy (they are not lost: the caller was told)
@@ -165,8 +167,9 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
     """One coordinator's session: the clients list, a client's roster week, the month's hours
     report and a small write (a new assistant), in a loop, with `think` seconds (uniform, seeded
     by the worker) before each action; for `seconds`, or until `stop()` says so. Each read is timed
-    in wall-clock and CPU seconds (`time.thread_time`: this process has one thread doing work), so
-    waiting (for a lock, the disk or a core) is told apart from the read's own work. `part`: which
+    in wall-clock and CPU seconds (`time.thread_time`: this process has one thread doing work) and
+    in time spent runnable but waiting for a core (Linux `/proc/thread-self/schedstat`), so the
+    read's own work, waiting for a core and any other waiting (a lock, the disk) are told apart. `part`: which
     slice of a longer session this is, so the assistants it creates are unique. think=(0, 0): back
     to back, as the first version of this bench ran. `ready`: called after one untimed round of
     the reads (the session has started, as an app that has drawn its first screen)."""
@@ -194,6 +197,14 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
             time.sleep(min(left, 0.2))
         return False
 
+    def queued() -> float:
+        """Seconds this thread has been runnable but waiting for a core (Linux schedstat)."""
+        try:
+            with open("/proc/thread-self/schedstat") as fh:
+                return int(fh.read().split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
     i = 0
     year, mon = (int(x) for x in month.split("-"))
     week = date(year, mon, 1) - timedelta(days=date(year, mon, 1).weekday())
@@ -218,7 +229,7 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
             for read in reads:
                 if not pause():
                     return out
-                started, cpu = time.perf_counter(), time.thread_time()
+                started, cpu, waited = time.perf_counter(), time.thread_time(), queued()
                 try:
                     read()
                 except Exception as exc:  # noqa: BLE001 - counted, not hidden
@@ -227,10 +238,12 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
                     else:
                         out.errors.append(f"read: {type(exc).__name__}: {exc}"[:200])
                 wall, used = time.perf_counter() - started, time.thread_time() - cpu
+                on_queue = queued() - waited
                 out.read_times.append(round(wall, 4))
                 if wall > out.slowest_read:
-                    out.slowest_read, out.slowest_read_cpu = wall, used
+                    out.slowest_read, out.slowest_read_cpu, out.slowest_read_queued = wall, used, on_queue
                 out.slowest_wait = max(out.slowest_wait, wall - used)
+                out.longest_other_wait = max(out.longest_other_wait, wall - used - on_queue)
                 out.reads += 1
             if not pause():
                 return out
