@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Iterator, Sequence
 
 from sqlalchemy import ColumnElement, case, func, inspect, literal, null, or_, select, text, update

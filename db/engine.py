@@ -245,7 +245,7 @@ class RowShape:
         compiled = insert(table).compile(dialect=dialect, column_keys=[*constant, *variable])
         self.sql = compiled.string
         self.positional = bool(compiled.positional)
-        self.order = list(compiled.positiontup) if compiled.positional else [*constant, *variable]
+        self.order = list(compiled.positiontup or ()) if compiled.positional else [*constant, *variable]
         where = {k: i for i, k in enumerate(variable)}
         self._template: list[Any] = []
         self._slots: list[tuple[int, int, Any]] = []  # (position, index in a row, bind processor)

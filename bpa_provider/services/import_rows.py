@@ -375,7 +375,8 @@ def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
     stamp = utcnow()
     where = f" ({source})" if source else ""
     if plan.kind == "shifts":
-        model, columns = Shift, _SHIFT_COLUMNS
+        model: Any = Shift
+        columns = _SHIFT_COLUMNS
         constant: dict[str, Any] = dict(version=1, created_at=stamp, updated_at=stamp)
         rows: Iterable[tuple[Any, ...]] = (
             (sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc, sh.kind, sh.status, sh.active_minutes,
