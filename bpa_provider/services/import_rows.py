@@ -359,8 +359,10 @@ class Prepared:
     model: Any
     dialect: str
     shape: RowShape | None  # SQLite: one executemany of `params`
-    params: list[Any]  # SQLite: driver parameters; PostgreSQL: one dict per row
+    params: list[Any]  # SQLite: driver parameters; PostgreSQL: the variable columns' values per row
     log: audit.PreparedEntries
+    columns: list[str] = field(default_factory=list)  # PostgreSQL: the names of those values
+    constant: dict[str, Any] = field(default_factory=dict)  # PostgreSQL: values every row shares
 
 
 _SHIFT_COLUMNS = ["client_id", "assistant_id", "start_utc", "end_utc", "kind", "status", "active_minutes",
@@ -391,8 +393,8 @@ def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
         log = audit.prepare_entries(actor, "create", "review", [
             (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
             for r in plan.rows])
-    if dialect.name == "postgresql":
-        return Prepared(model, dialect.name, None, [dict(constant, **dict(zip(columns, r))) for r in rows], log)
+    if dialect.name == "postgresql":  # a dict per row only as each chunk is sent (memory)
+        return Prepared(model, dialect.name, None, list(rows), log, columns, constant)
     shape = RowShape(dialect, model.__table__, constant, columns)
     return Prepared(model, dialect.name, shape, shape.params(rows), log)
 
@@ -431,9 +433,11 @@ def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
         return []
     if prepared.shape is None:
         ids: list[int] = []
+        columns, constant = prepared.columns, prepared.constant
         for first in range(0, len(prepared.params), WRITE_CHUNK):
             ids += s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                             prepared.params[first:first + WRITE_CHUNK]).scalars()
+                             [dict(constant, **dict(zip(columns, r)))
+                              for r in prepared.params[first:first + WRITE_CHUNK]]).scalars()
         return ids
     n = len(prepared.params)
     before = s.execute(select(func.max(table.c.id))).scalar() or 0
