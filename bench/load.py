@@ -1,11 +1,14 @@
 """`python -m bench.load`: the load and fault figures of issue 15 (docs/performance.md).
 
     python -m bench.load import   [--shifts 100000]            throughput, write-lock time, memory
-    python -m bench.load sessions [--sessions 20] [--shifts 100000] [--pg]
+    python -m bench.load sessions [--sessions 20] [--shifts 100000] [--pg] [--think 1 3] [--duration 300]
+                                  [--no-import]
     python -m bench.load kills    [--kills 100]
 
 `import` runs the import in a fresh process (its peak RSS is the import's own); `sessions` starts
-N processes doing a coordinator's mix while the import runs; `kills` SIGKILLs import, payroll
+N processes doing a coordinator's mix while the import runs (a clients list, a roster week, the
+month's hours report and a small write, 1–3 s of think time before each: `loadkit.session_mix`),
+each read timed in wall-clock and CPU seconds; `kills` SIGKILLs import, payroll
 export, backup and restore at random moments and checks every database. Each prints one JSON line.
 Nothing here is part of the tests; their short versions are in tests/services/test_import_load.py.
 """
@@ -90,7 +93,7 @@ def import_once(url: str, csv_path: str) -> dict:
             "check_s": round(phases.get("plan_shifts", 0), 2), "insert_s": round(phases.get("write_shifts", 0), 2),
             "check_cpu_s": round(phases.get("plan_shifts_cpu", 0), 2),
             "insert_cpu_s": round(phases.get("write_shifts_cpu", 0), 2),
-            "write_lock_s": round(writes.longest, 2), "peak_rss_mb": round(rss_mb), "warnings": result.warnings,
+            "write_lock_s": round(writes.longest_lock, 2), "write_transaction_s": round(writes.longest, 2), "peak_rss_mb": round(rss_mb), "warnings": result.warnings,
             "load_average": round(os.getloadavg()[0], 1)}
 
 
@@ -114,8 +117,15 @@ def run_import(url: str, csv_path: str) -> dict:
     return out
 
 
-def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 2.0) -> dict:
-    """`sessions` processes doing the mix from just before the import starts until it ends."""
+def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 2.0, *,
+                 think: tuple[float, float] = loadkit.THINK, duration: float = 0.0, with_import: bool = True) -> dict:
+    """`sessions` processes doing the mix (`loadkit.session_mix`, `think` seconds between actions)
+    from just before the import starts until it ends and at least `duration` seconds have passed;
+    without the import (`with_import=False`), for `duration` seconds: the same reads on the same
+    machine with nothing else of ours running, to tell the import's effect from the machine's."""
+    import os
+    import threading
+
     from sqlalchemy import select
 
     from db.engine import open_database
@@ -124,48 +134,74 @@ def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     month = loadkit.FIRST_DAY.strftime("%Y-%m")
-    stop_at = time.time() + 3600
     # The sessions run until told to stop: a shared deadline written once the import ends.
-    deadline = ctx.Value("d", stop_at)
-    procs = [ctx.Process(target=_session_until, args=(url, w, deadline, month, queue)) for w in range(sessions)]
+    deadline = ctx.Value("d", time.time() + 3600)
+    loads: list[float] = []
+    sampling = threading.Event()
+
+    def sample() -> None:  # the machine's load average through the run, every 5 s
+        while not sampling.wait(5.0):
+            loads.append(os.getloadavg()[0])
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    started = time.time()
+    warmed = ctx.Value("i", 0)
+    procs = [ctx.Process(target=_session_until, args=(url, w, deadline, month, queue, think, warmed))
+             for w in range(sessions)]
     for p in procs:
         p.start()
-    time.sleep(3.0)  # the sessions have started their loops
-    imported = run_import(url, csv_path)
-    deadline.value = time.time() + extra_seconds
-    results = [queue.get(timeout=600) for _ in procs]
+    sampler.start()
+    while warmed.value < sessions and time.time() < started + 300:
+        time.sleep(0.5)  # every session has started (one untimed round of its reads)
+    started = time.time()
+    print(f"{sessions} sessions started; load average {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+    imported = run_import(url, csv_path) if with_import else None
+    print(f"import: {imported}", file=sys.stderr, flush=True)
+    deadline.value = max(time.time() + extra_seconds, started + duration)
+    results = [queue.get(timeout=600 + duration) for _ in procs]
     for p in procs:
         p.join()
+    sampling.set()
     db = open_database(url)
     with db.read() as s:
         stored = set(s.execute(select(Assistant.ref).where(Assistant.ref.like("W-%"))).scalars())
     db.dispose()
     acknowledged = {ref for _w, r in results for ref in r["writes_ok"]}
+    times = sorted(t for _w, r in results for t in r["read_times"])
+    slowest = max((r for _w, r in results), key=lambda r: r["slowest_read"])
+
+    def pct(q: float) -> float:
+        return round(times[min(len(times) - 1, int(q * len(times)))], 3) if times else 0.0
+
     return {
-        "sessions": sessions, "import": imported,
-        "reads": sum(r["reads"] for _w, r in results),
+        "sessions": sessions, "think_s": list(think), "seconds": round(time.time() - started), "import": imported,
+        "reads": len(times),
         "reads_locked": sum(r["read_locked"] for _w, r in results),
-        "slowest_read_s": round(max(r["slowest_read"] for _w, r in results), 3),
+        "read_p50_s": pct(0.50), "read_p95_s": pct(0.95), "read_p99_s": pct(0.99),
+        "reads_over_1s": sum(1 for t in times if t > 1.0),
+        "slowest_read_s": round(slowest["slowest_read"], 3),
+        "slowest_read_cpu_s": round(slowest["slowest_read_cpu"], 3),
+        "slowest_read_core_wait_s": round(slowest["slowest_read_queued"], 3),
+        "longest_wait_s": round(max(r["slowest_wait"] for _w, r in results), 3),
+        "longest_other_wait_s": round(max(r["longest_other_wait"] for _w, r in results), 3),
         "writes_acknowledged": len(acknowledged), "writes_lost": len(acknowledged - stored),
         "writes_busy": sum(r["write_busy"] for _w, r in results),
+        "load_average": {"min": min(loads, default=0.0), "max": max(loads, default=0.0),
+                         "mean": round(sum(loads) / len(loads), 1) if loads else 0.0},
+        "cpus": os.cpu_count(),
         "errors": [e for _w, r in results for e in r["errors"]][:5],
     }
 
 
-def _session_until(url: str, worker: int, deadline, month: str, queue) -> None:  # noqa: ANN001
-    """The mix in slices of a second, until the shared deadline (set when the import ends)."""
-    total = loadkit.MixResult()
-    part = 0
-    while time.time() < deadline.value:
-        part += 1
-        r = loadkit.session_mix(url, worker, 1.0, month, part=part)
-        total.reads += r.reads
-        total.read_locked += r.read_locked
-        total.slowest_read = max(total.slowest_read, r.slowest_read)
-        total.writes_ok += r.writes_ok
-        total.write_busy += r.write_busy
-        total.errors += r.errors
-    queue.put((worker, total.__dict__))
+def _session_until(url: str, worker: int, deadline, month: str, queue, think, warmed) -> None:  # noqa: ANN001
+    """One session's mix until the shared deadline (set when the import ends)."""
+    def ready() -> None:
+        with warmed.get_lock():
+            warmed.value += 1
+
+    r = loadkit.session_mix(url, worker, 24 * 3600, month, think=tuple(think),
+                            stop=lambda: time.time() >= deadline.value, ready=ready)
+    queue.put((worker, r.__dict__))
 
 
 def main() -> None:
@@ -175,13 +211,20 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--kills", type=int, default=100)
     ap.add_argument("--pg", action="store_true", help="on a throwaway PostgreSQL cluster instead of SQLite")
+    ap.add_argument("--think", type=float, nargs=2, default=list(loadkit.THINK), metavar=("MIN", "MAX"),
+                    help="a session's think time between actions, seconds (uniform); 0 0: back to back")
+    ap.add_argument("--duration", type=float, default=0.0,
+                    help="sessions: run at least this many seconds (the issue's figure: 300)")
+    ap.add_argument("--no-import", action="store_true",
+                    help="sessions: the shift file imported first, then the same mix with no import running "
+                         "(a baseline for the machine and the data)")
     args = ap.parse_args()
     where = Path(tempfile.mkdtemp(prefix="bpa-load-"))
     try:
         if args.figure == "kills":
             from bench.kills import run_kills
 
-            print(json.dumps(run_kills(where, args.kills)))
+            print(json.dumps(run_kills(where, args.kills)), flush=True)
             return
         clients = max(1, args.shifts // 2000)  # 4 assistants x 500 shifts each (two years)
         cluster = None
@@ -195,9 +238,13 @@ def main() -> None:
         print(f"file: {csv_path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
         try:
             if args.figure == "import":
-                print(json.dumps(run_import(url, str(csv_path))))
+                print(json.dumps(run_import(url, str(csv_path))), flush=True)
             else:
-                print(json.dumps(run_sessions(url, str(csv_path), args.sessions)))
+                if args.no_import:  # the same data, imported first: only the import's running is left out
+                    print(f"imported first: {run_import(url, str(csv_path))}", file=sys.stderr, flush=True)
+                print(json.dumps(run_sessions(url, str(csv_path), args.sessions, think=tuple(args.think),
+                                              duration=args.duration, with_import=not args.no_import)),
+                      flush=True)
         finally:
             if cluster is not None:
                 cluster.stop()

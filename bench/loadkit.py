@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from bpa_provider.access import Actor
 
@@ -83,26 +83,46 @@ def write_shifts_csv(path: Path, pairs: list[tuple[str, str]], n: int, *, first_
 
 @dataclass
 class WriteTimes:
-    durations: list[float] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)  # each db.write() block, from entering it
+    locked: list[float] = field(default_factory=list)  # from BEGIN IMMEDIATE's return to COMMIT's
 
     @property
     def longest(self) -> float:
         return max(self.durations, default=0.0)
 
+    @property
+    def longest_lock(self) -> float:
+        return max(self.locked, default=0.0)
+
 
 def timed_writes(db) -> WriteTimes:  # noqa: ANN001
-    """Record the duration of every `db.write()` transaction (BEGIN IMMEDIATE to COMMIT)."""
+    """Record the duration of every `db.write()` transaction, and on SQLite how long it held the
+    write lock: from the moment `BEGIN IMMEDIATE` returns (an engine "begin" listener registered
+    after db.engine's own, which issues it) to the moment COMMIT returns. Only here, in the bench:
+    the product code is not instrumented."""
+    from sqlalchemy import event
+
     times = WriteTimes()
     plain = db.write
+    began: list[float] = []
+
+    def on_begin(_conn) -> None:  # noqa: ANN001
+        began.append(time.perf_counter())
+
+    event.listen(db.engine, "begin", on_begin)
 
     @contextmanager
     def write() -> Iterator:
         started = time.perf_counter()
+        began.clear()
         try:
             with plain() as s:
                 yield s
         finally:
-            times.durations.append(time.perf_counter() - started)
+            ended = time.perf_counter()
+            times.durations.append(ended - started)
+            if began:
+                times.locked.append(ended - began[0])
 
     db.write = write
     return times
@@ -124,31 +144,92 @@ def timed(fn, phases: dict[str, float], name: str):  # noqa: ANN001, ANN201
 class MixResult:
     reads: int = 0
     read_locked: int = 0
-    slowest_read: float = 0.0
+    slowest_read: float = 0.0  # seconds, wall clock
+    slowest_read_cpu: float = 0.0  # the CPU seconds of that read (the rest was waiting)
+    slowest_wait: float = 0.0  # the longest wall - CPU of any read: time not spent computing
+    slowest_read_queued: float = 0.0  # of the slowest read: seconds runnable but waiting for a core
+    longest_other_wait: float = 0.0  # the longest wall - CPU - core wait of any read: locks, disk
+    read_times: list[float] = field(default_factory=list)  # every read's wall seconds
     writes_ok: list[str] = field(default_factory=list)  # refs of the assistants created
     write_busy: int = 0  # writes refused as busy (they are not lost: the caller was told)
     errors: list[str] = field(default_factory=list)
 
 
+#: A coordinator's think time between two actions, in seconds (uniform): reading what the screen
+#: shows, typing the next command. A person over SSH does not fire commands back to back; 1–3 s
+#: is quick for a person (issue 15 asks for "a coordinator's mix").
+THINK = (1.0, 3.0)
+
+
 def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: float | None = None,
-                part: int = 0) -> MixResult:
-    """One coordinator's session: a read, a read, a small write, again, for `seconds`
-    (`part`: which slice of a longer session this is, so the assistants it creates are unique)."""
+                part: int = 0, *, think: tuple[float, float] = THINK,
+                stop: Callable[[], bool] | None = None, ready: Callable[[], None] | None = None) -> MixResult:
+    """One coordinator's session: the clients list, a client's roster week, the month's hours
+    report and a small write (a new assistant), in a loop, with `think` seconds (uniform, seeded
+    by the worker) before each action; for `seconds`, or until `stop()` says so. Each read is timed
+    in wall-clock and CPU seconds (`time.thread_time`: this process has one thread doing work) and
+    in time spent runnable but waiting for a core (Linux `/proc/thread-self/schedstat`), so the
+    read's own work, waiting for a core and any other waiting (a lock, the disk) are told apart. `part`: which
+    slice of a longer session this is, so the assistants it creates are unique. think=(0, 0): back
+    to back, as the first version of this bench ran. `ready`: called after one untimed round of
+    the reads (the session has started, as an app that has drawn its first screen)."""
+    import random
+
     from bpa_provider.errors import DatabaseBusy
-    from bpa_provider.services import hours, listing, records
+    from bpa_provider.services import hours, listing, records, roster
     from db.engine import open_database
 
     db = open_database(url)
     out = MixResult()
     deadline = stop_at or (time.monotonic() + seconds)
+    rng = random.Random(worker * 1000 + part)
+
+    def done() -> bool:
+        return time.monotonic() >= deadline or (stop is not None and stop())
+
+    def pause() -> bool:
+        """Think, waking to see whether the run is over; False when it is."""
+        end = time.monotonic() + rng.uniform(*think)
+        while not done():
+            left = end - time.monotonic()
+            if left <= 0:
+                return True
+            time.sleep(min(left, 0.2))
+        return False
+
+    def queued() -> float:
+        """Seconds this thread has been runnable but waiting for a core (Linux schedstat)."""
+        try:
+            with open("/proc/thread-self/schedstat") as fh:
+                return int(fh.read().split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
     i = 0
     year, mon = (int(x) for x in month.split("-"))
+    week = date(year, mon, 1) - timedelta(days=date(year, mon, 1).weekday())
+    from sqlalchemy import select
+
+    from db.models import Client
+
+    with db.read() as s:
+        clients = list(s.execute(select(Client.id).order_by(Client.id)).scalars())
+    client_id = clients[worker % len(clients)]  # each session looks at one client's roster
+    reads = (lambda: listing.rows(db, ADMIN, "client", limit=50),
+             lambda: roster.client_week(db, ADMIN, client_id, week),
+             lambda: hours.hours_report(db, ADMIN, year, mon))
+    if ready is not None:
+        # As an app that has started: its modules imported, its first screen drawn. Untimed.
+        for read in reads:
+            read()
+        ready()
     try:
-        while time.monotonic() < deadline:
+        while not done():
             i += 1
-            for read in (lambda: listing.rows(db, ADMIN, "client", limit=50),
-                         lambda: hours.hours_report(db, ADMIN, year, mon)):
-                started = time.perf_counter()
+            for read in reads:
+                if not pause():
+                    return out
+                started, cpu, waited = time.perf_counter(), time.thread_time(), queued()
                 try:
                     read()
                 except Exception as exc:  # noqa: BLE001 - counted, not hidden
@@ -156,8 +237,16 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
                         out.read_locked += 1
                     else:
                         out.errors.append(f"read: {type(exc).__name__}: {exc}"[:200])
-                out.slowest_read = max(out.slowest_read, time.perf_counter() - started)
+                wall, used = time.perf_counter() - started, time.thread_time() - cpu
+                on_queue = queued() - waited
+                out.read_times.append(round(wall, 4))
+                if wall > out.slowest_read:
+                    out.slowest_read, out.slowest_read_cpu, out.slowest_read_queued = wall, used, on_queue
+                out.slowest_wait = max(out.slowest_wait, wall - used)
+                out.longest_other_wait = max(out.longest_other_wait, wall - used - on_queue)
                 out.reads += 1
+            if not pause():
+                return out
             ref = f"W-{worker:02d}{part:04d}{i:04d}"
             try:
                 records.create(db, ADMIN, "assistant", {"ref": ref, "name": f"Session {worker}"})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -221,44 +222,81 @@ def insert_rows(connection, table, rows: list[dict]) -> None:  # noqa: ANN001
     shifts). No RETURNING: callers that need the ids read them back (see services.import_rows)."""
     if not rows:
         return
-    from sqlalchemy import insert
-
-    dialect = connection.dialect
     keys = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    order = compiled.positiontup if compiled.positional else keys
-    # Columns the rows leave out but that have a default are in the statement too: fill them in
-    # as an ORM insert would (a scalar once; a callable, such as a timestamp, once for the batch).
-    defaults = {}
-    for k in order:
-        if k not in rows[0]:
-            default = table.c[k].default
-            if default is None or not (default.is_scalar or default.is_callable):
-                raise ValueError(f"insert_rows({table.name}): no value and no default for {k}")
-            defaults[k] = default.arg if default.is_scalar else default.arg(None)
-    template: list = []
-    variable: list[tuple[int, str, Any]] = []  # (position, key, bind processor or None)
-    for i, k in enumerate(order):
-        proc = table.c[k].type._cached_bind_processor(dialect)
-        if k in defaults:
-            template.append(proc(defaults[k]) if proc else defaults[k])
-        else:
-            template.append(None)
-            variable.append((i, k, proc))
-    last: dict[int, tuple[Any, Any]] = {}  # position -> (value, processed): a stamp shared by rows
-    params = []
-    for r in rows:
-        values = template.copy()
-        for i, k, proc in variable:
-            v = r[k]
-            if proc is not None:
-                seen = last.get(i)
-                if seen is not None and seen[0] is v:
-                    v = seen[1]
-                else:
-                    processed = proc(v)
-                    last[i] = (v, processed)
-                    v = processed
-            values[i] = v
-        params.append(tuple(values) if compiled.positional else dict(zip(order, values)))
-    connection.exec_driver_sql(compiled.string, params)
+    shape = RowShape(connection.dialect, table, {}, keys)
+    shape.run(connection, shape.params(tuple(r[k] for k in keys) for r in rows))
+
+
+class RowShape:
+    """An INSERT of rows of one shape, split so the costly part can be done before the write lock.
+
+    `constant` values are the same in every row (bind-processed once); `variable` names the
+    columns each row gives, in the order `params` receives them. `params` applies the columns' own
+    bind processors (so a row is stored exactly as an ORM insert would store it) and returns what
+    the driver takes; `run` is the one executemany. Columns with a default that neither names are
+    filled as an ORM insert would fill them (a scalar once; a callable, such as a timestamp, once
+    for the batch)."""
+
+    __slots__ = ("_slots", "_template", "order", "positional", "sql")
+
+    def __init__(self, dialect, table, constant: dict[str, Any], variable: list[str]) -> None:  # noqa: ANN001
+        from sqlalchemy import insert
+
+        compiled = insert(table).compile(dialect=dialect, column_keys=[*constant, *variable])
+        self.sql = compiled.string
+        self.positional = bool(compiled.positional)
+        self.order = list(compiled.positiontup or ()) if compiled.positional else [*constant, *variable]
+        where = {k: i for i, k in enumerate(variable)}
+        self._template: list[Any] = []
+        self._slots: list[tuple[int, int, Any]] = []  # (position, index in a row, bind processor)
+        for pos, k in enumerate(self.order):
+            proc = table.c[k].type._cached_bind_processor(dialect)
+            if k in where:
+                self._template.append(None)
+                self._slots.append((pos, where[k], proc))
+                continue
+            if k in constant:
+                value = constant[k]
+            else:
+                default = table.c[k].default
+                if default is None or not (default.is_scalar or default.is_callable):
+                    raise ValueError(f"insert_rows({table.name}): no value and no default for {k}")
+                value = default.arg if default.is_scalar else default.arg(None)
+            self._template.append(proc(value) if proc else value)
+
+    def params(self, rows: Iterable[Sequence[Any]]) -> list[Any]:
+        """The driver's parameters for `rows` (each a sequence of the variable columns' values)."""
+        return list(self.iter_params(rows))
+
+    def iter_params(self, rows: Iterable[Sequence[Any]]) -> Iterator[Any]:
+        """`params`, one row at a time (a generator costs no list of every row)."""
+        template, slots, positional, order = self._template, self._slots, self.positional, self.order
+        last: dict[int, tuple[Any, Any]] = {}  # position -> (value, processed): a value shared by rows
+        for r in rows:
+            values = template.copy()
+            for pos, i, proc in slots:
+                v = r[i]
+                if proc is not None:
+                    seen = last.get(pos)
+                    if seen is not None and seen[0] is v:
+                        v = seen[1]
+                    else:
+                        processed = proc(v)
+                        last[pos] = (v, processed)
+                        v = processed
+                values[pos] = v
+            yield tuple(values) if positional else dict(zip(order, values))
+
+    def run(self, connection, params: Iterable[Any]) -> None:  # noqa: ANN001
+        """One executemany of `params` on `connection` (a SQLAlchemy Connection), in its
+        transaction. A list goes through SQLAlchemy; any other iterable straight to the driver's
+        cursor, which takes it row by row."""
+        if isinstance(params, list):
+            if params:
+                connection.exec_driver_sql(self.sql, params)
+            return
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(self.sql, params)
+        finally:
+            cursor.close()

@@ -158,8 +158,11 @@ class ShiftFact:
             raise ValueError(f"shift {self.id}: start and end must be timezone-aware")
         # Normalise to UTC: subtracting two datetimes that share a ZoneInfo is
         # wall-clock arithmetic in Python, which would get DST nights wrong.
-        object.__setattr__(self, "start", self.start.astimezone(_UTC))
-        object.__setattr__(self, "end", self.end.astimezone(_UTC))
+        # (Already UTC, as stored shifts are: nothing to convert — a check of 100,000.)
+        if self.start.tzinfo is not _UTC:
+            object.__setattr__(self, "start", self.start.astimezone(_UTC))
+        if self.end.tzinfo is not _UTC:
+            object.__setattr__(self, "end", self.end.astimezone(_UTC))
         if self.end <= self.start:
             raise ValueError(f"shift {self.id}: end must be after start")
         if self.kind not in SHIFT_KINDS:
@@ -586,12 +589,12 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
     for s in sched.work.starts:
         e = s + _DAY_US
         idx = sched.shifts_in(s, e)
-        start = _fmt_local(s, sched.tz)
+        # The window's start is worded only for a window that breaks a rule (most do not).
         rest = sched.work.max_rest(s, e)
         if rest < need and rest_rep.wants(idx):
             rest_rep.add(idx, _message(
                 rest_id, r, sched.ids(idx), N_("{rest} h rest, needs {need} h (the 24 h from {start})"),
-                {"rest": _floor1(rest), "need": _g(r.daily_rest_hours), "start": start},
+                {"rest": _floor1(rest), "need": _g(r.daily_rest_hours), "start": _fmt_local(s, sched.tz)},
                 {"rest_hours": _h(rest), "required_hours": r.daily_rest_hours},
             ))
         if not hour_limits:
@@ -608,20 +611,20 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
                     "{work} h work in the 24 h from {start} with {passive} h passive time; passive time "
                     "extends the normal {normal} h by half of it, at most {extension} h, so the limit "
                     "is {limit} h"), {
-                        "work": _ceil1(work), "start": start, "passive": _floor1(passive),
+                        "work": _ceil1(work), "start": _fmt_local(s, sched.tz), "passive": _floor1(passive),
                         "normal": _g(r.normal_day_hours), "extension": _g(r.passive_extension_day_hours),
                         "limit": _g(round(limit / _HOUR_US, 4))}, numbers))
             else:
                 day_rep.add(idx, _message(
                     "NO-NORMAL-DAY", r, sched.ids(idx),
                     N_("{work} h work in the 24 h from {start}, normal limit {limit} h"),
-                    {"work": _ceil1(work), "start": start, "limit": _g(round(limit / _HOUR_US, 4))},
+                    {"work": _ceil1(work), "start": _fmt_local(s, sched.tz), "limit": _g(round(limit / _HOUR_US, 4))},
                     numbers,
                 ))
         if work > _hours_us(r.total_24h_hours) and total_rep.wants(idx):
             total_rep.add(idx, _message(
                 "NO-TOTAL-24H", r, sched.ids(idx), N_("{work} h work in the 24 h from {start}, limit {limit} h"),
-                {"work": _ceil1(work), "start": start, "limit": _g(r.total_24h_hours)},
+                {"work": _ceil1(work), "start": _fmt_local(s, sched.tz), "limit": _g(r.total_24h_hours)},
                 {"work_hours": _h(work), "limit_hours": r.total_24h_hours},
             ))
     return rest_rep.out + day_rep.out + total_rep.out
@@ -851,10 +854,17 @@ def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
 
 def _shift_dates(f: ShiftFact) -> list[date]:
     """Local calendar dates the shift touches (a night shift touches two)."""
-    tz = _zone(f.tz)
-    first = f.start.astimezone(tz).date()
-    last = (f.end - _ONE_US).astimezone(tz).date()
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return list(_dates_between(f.start, f.end, f.tz))
+
+
+@lru_cache(maxsize=65536)
+def _dates_between(start: datetime, end: datetime, tz_name: str) -> tuple[date, ...]:
+    # Shifts repeat their times (every assistant of a client starts at 07:00): made once per
+    # distinct start, end and zone.
+    tz = _zone(tz_name)
+    first = start.astimezone(tz).date()
+    last = (end - _ONE_US).astimezone(tz).date()
+    return tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
 
 
 def _covered(d: date, periods: Sequence[tuple[date, date | None]]) -> bool:

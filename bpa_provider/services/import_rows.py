@@ -10,8 +10,12 @@ file), a review like `review record` (`services.reviews.held_on_problem`). The p
 access log's last row id: every change in the application writes a log row in its own transaction,
 so the same id at write time means the checks still hold.
 
-`write_plan` then inserts the rows with one multi-row INSERT, and one access-log row per record with
-one more (`audit.record_entries`). When the log moved on in between, the caller checks again.
+`prepare` then makes, still outside any transaction, the rows as the driver takes them and the
+access-log rows' own parts; `write_plan`, in the write transaction, inserts the rows with one
+executemany (ids worked out, not read back) and one access-log row per record with one more
+(`audit.append_entries`), so the write lock is held for little more than SQLite's own work. When
+the log moved on in between, the caller checks again. Each distinct time and text of a file is
+checked once (`import_fast.RowChecks`, by roster's own functions).
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import worktime
+from bpa_provider.services.import_fast import RowChecks
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
-from db.engine import insert_rows
+from db.engine import RowShape
 from db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
 from db.types import utcnow
 
@@ -166,15 +171,17 @@ def _parties(cells: Mapping[str, str], clients: Mapping[str, tuple[int, str]], a
 
 
 def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int, str]],
-           assistants: Mapping[str, int], errors: list[FieldError]) -> NewShift | None:
-    """One row checked as `roster add` checks its input (roster's own parsing functions)."""
+           assistants: Mapping[str, int], errors: list[FieldError], checks: RowChecks | None = None) -> NewShift | None:
+    """One row checked as `roster add` checks its input (roster's own parsing functions, through
+    `checks`: each distinct value once per file — `import_fast`; None: called for every row)."""
+    times, kind_of, text = (_times, _kind, _text) if checks is None else (checks.times, checks.kind, checks.text)
     client, assistant = _parties(cells, clients, assistants, errors)
     tz = client[1] if client else "Europe/Oslo"
-    start, end = _times(cells.get("start", ""), cells.get("end", ""), tz, errors)
+    start, end = times(cells.get("start", ""), cells.get("end", ""), tz, errors)
     status = (cells.get("status") or "").strip().lower() or "worked"  # an imported shift is history
     if status not in SHIFT_STATUSES:
         errors.append(FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)}))
-    kind = _kind(cells.get("kind") or "", errors)
+    kind = kind_of(cells.get("kind") or "", errors)
     active = 0
     raw_active = (cells.get("active_minutes") or "").strip()
     if raw_active:
@@ -182,8 +189,8 @@ def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int,
             errors.append(FieldError("active_minutes", N_("must be a whole number of minutes")))
         else:
             active = int(raw_active)
-    note = _text(cells.get("note") or "", "note", 500, errors, multiline=True)
-    basis = _text(cells.get("legal_basis") or "", "legal_basis", 200, errors)
+    note = text(cells.get("note") or "", "note", 500, errors, multiline=True)
+    basis = text(cells.get("legal_basis") or "", "legal_basis", 200, errors)
     if errors or client is None or assistant is None or start is None or end is None:
         return None
     return NewShift(-line, line, client[0], assistant, start, end, kind, status, active, note, basis,
@@ -191,14 +198,18 @@ def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int,
                     f"{cells['start'].strip()}–{cells['end'].strip()}")
 
 
-def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy) -> Plan:
-    """Check every shift row (see the module docstring); nothing is written."""
+def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy, *,
+                memo: bool = True) -> Plan:
+    """Check every shift row (see the module docstring); nothing is written. `memo`: each distinct
+    time and text checked once (`import_fast.RowChecks`); False checks every row afresh (the
+    reference the tests hold the memo to)."""
     plan = Plan("shifts", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
+    checks = RowChecks() if memo else None
     new: list[NewShift] = []
     for line, cells in rows:
         errors: list[FieldError] = []
-        sh = _shift(line, cells, clients, assistants, errors)
+        sh = _shift(line, cells, clients, assistants, errors, checks)
         plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
         if sh is not None:
             new.append(sh)
@@ -335,43 +346,107 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
                 break
 
 
-#: Rows per INSERT statement (and per access-log statement) when writing: bounds the memory the
-#: parameters take, whatever the size of the file; all of them are in the one transaction.
+#: Rows per INSERT statement on PostgreSQL (INSERT ... RETURNING): bounds the memory the
+#: parameters take there; all of them are in the one transaction.
 WRITE_CHUNK = 10_000
 
 
-def write_shifts(s: Session, actor: Actor, plan: Plan, source: str) -> None:
-    """Insert the planned shifts (multi-row INSERTs) and one access-log row per shift."""
+@dataclass
+class Prepared:
+    """A plan's rows as the driver takes them, made before the write transaction (`prepare`) so the
+    write lock is held only for the INSERTs, the access log's chain and the commit."""
+
+    model: Any
+    dialect: str
+    shape: RowShape | None  # SQLite: one executemany of `params`
+    params: list[Any]  # SQLite: driver parameters; PostgreSQL: the variable columns' values per row
+    log: audit.PreparedEntries
+    columns: list[str] = field(default_factory=list)  # PostgreSQL: the names of those values
+    constant: dict[str, Any] = field(default_factory=dict)  # PostgreSQL: values every row shares
+
+
+_SHIFT_COLUMNS = ["client_id", "assistant_id", "start_utc", "end_utc", "kind", "status", "active_minutes",
+                  "note", "legal_basis"]
+_REVIEW_COLUMNS = ["client_id", "assistant_id", "held_on", "participants", "summary"]
+
+
+def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
+    """Everything the write needs that does not depend on the database at write time: the rows'
+    parameters (bind-processed for `dialect`) and the access-log rows' subjects and summaries.
+    Pure work on the plan; no transaction."""
     stamp = utcnow()
     where = f" ({source})" if source else ""
-    for first in range(0, len(plan.rows), WRITE_CHUNK):
-        part = plan.rows[first:first + WRITE_CHUNK]
-        ids = _bulk_insert(s, Shift, [
-            dict(client_id=sh.client_id, assistant_id=sh.assistant_id, start_utc=sh.start_utc,
-                 end_utc=sh.end_utc, kind=sh.kind, status=sh.status, active_minutes=sh.active_minutes,
-                 note=sh.note, legal_basis=sh.legal_basis, version=1, created_at=stamp, updated_at=stamp)
-            for sh in part])
-        audit.record_entries(s, actor, "create", "shift", [
-            audit.Entry(i, sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
-            for i, sh in zip(ids, part)])
+    if plan.kind == "shifts":
+        model: Any = Shift
+        columns = _SHIFT_COLUMNS
+        constant: dict[str, Any] = dict(version=1, created_at=stamp, updated_at=stamp)
+        rows: Iterable[tuple[Any, ...]] = (
+            (sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc, sh.kind, sh.status, sh.active_minutes,
+             sh.note, sh.legal_basis) for sh in plan.rows)  # made once, as the parameters are
+        log = audit.prepare_entries(actor, "create", "shift", [
+            (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
+            for sh in plan.rows])
+    else:
+        model, columns = Review, _REVIEW_COLUMNS
+        constant = dict(created_by=actor.login, version=1, created_at=stamp, updated_at=stamp)
+        rows = ((r.client_id, r.assistant_id, r.held_on, r.participants, r.summary) for r in plan.rows)
+        log = audit.prepare_entries(actor, "create", "review", [
+            (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
+            for r in plan.rows])
+    if dialect.name == "postgresql":  # a dict per row only as each chunk is sent (memory)
+        return Prepared(model, dialect.name, None, list(rows), log, columns, constant)
+    shape = RowShape(dialect, model.__table__, constant, columns)
+    return Prepared(model, dialect.name, shape, shape.params(rows), log)
 
 
-def _bulk_insert(s: Session, model: Any, values: list[dict[str, Any]]) -> list[int]:
-    """Insert rows through the table (not the ORM's bulk path) and return their ids in order.
+def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
+    """Insert the planned rows and one access-log row per row (as `roster add` / `review record`
+    log them), in the caller's write transaction; `prepared` (made before it) or made here."""
+    if prepared is None:
+        prepared = prepare(plan, actor, source, s.get_bind().dialect)
+    ids = _bulk_insert(s, prepared)
+    audit.append_entries(s, prepared.log, ids)
+
+
+def write_shifts(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
+    """Insert the planned shifts and one access-log row per shift."""
+    write_plan(s, actor, plan, source, prepared)
+
+
+def write_reviews(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
+    """Insert the planned reviews and one access-log row per review (about the assistant, as
+    `review record` logs it)."""
+    write_plan(s, actor, plan, source, prepared)
+
+
+def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
+    """Insert the prepared rows through the table (not the ORM's bulk path) and return their ids
+    in order.
 
     PostgreSQL: multi-row INSERT ... RETURNING. SQLite: RETURNING with a guaranteed order makes
     SQLAlchemy send one statement per row (SQLite does not promise the order), so the rows go in
-    one executemany and the ids are read back: under the write lock (BEGIN IMMEDIATE) no one else
-    inserts, so the rows above the previous largest id are these, in insertion order."""
-    table = model.__table__
-    if s.get_bind().dialect.name == "postgresql":
-        return list(s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values).scalars())
+    one executemany and the ids are worked out: under the write lock (BEGIN IMMEDIATE) no one else
+    inserts, and SQLite gives each new row the largest id plus one, so they are the n ids after the
+    previous largest — checked by counting them, never assumed."""
+    table = prepared.model.__table__
+    if not prepared.params:
+        return []
+    if prepared.shape is None:
+        ids: list[int] = []
+        columns, constant = prepared.columns, prepared.constant
+        for first in range(0, len(prepared.params), WRITE_CHUNK):
+            ids += s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                             [dict(constant, **dict(zip(columns, r)))
+                              for r in prepared.params[first:first + WRITE_CHUNK]]).scalars()
+        return ids
+    n = len(prepared.params)
     before = s.execute(select(func.max(table.c.id))).scalar() or 0
-    insert_rows(s.connection(), table, values)
-    ids = list(s.execute(select(table.c.id).where(table.c.id > before).order_by(table.c.id)).scalars())
-    if len(ids) != len(values):  # cannot happen under the write lock; never guess
-        raise RuntimeError(f"bulk insert into {table.name}: {len(ids)} ids for {len(values)} rows")
-    return ids
+    prepared.shape.run(s.connection(), prepared.params)
+    # n rows above `before`, the largest of them before + n: they are exactly before+1 … before+n.
+    count, top = s.execute(select(func.count(), func.max(table.c.id)).where(table.c.id > before)).one()
+    if count != n or top != before + n:  # cannot happen under the write lock; never guess
+        raise RuntimeError(f"bulk insert into {table.name}: {count} rows up to id {top} for {n} rows after {before}")
+    return list(range(before + 1, before + n + 1))
 
 
 # --------------------------------------------------------------------------- reviews
@@ -424,18 +499,3 @@ def plan_reviews(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], toda
     if not plan.errors:
         plan.rows = parsed
     return plan
-
-
-def write_reviews(s: Session, actor: Actor, plan: Plan, source: str) -> None:
-    """Insert the planned reviews and one access-log row per review (about the assistant, as
-    `review record` logs it)."""
-    stamp = utcnow()
-    values = [dict(client_id=r.client_id, assistant_id=r.assistant_id, held_on=r.held_on,
-                   participants=r.participants, summary=r.summary, created_by=actor.login,
-                   version=1, created_at=stamp, updated_at=stamp) for r in plan.rows]
-    ids = _bulk_insert(s, Review, values)
-    where = f" ({source})" if source else ""
-    audit.record_entries(s, actor, "create", "review", [
-        audit.Entry(i, r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
-        for i, r in zip(ids, plan.rows)
-    ])

@@ -313,16 +313,21 @@ def _import_own(db: Database, actor: Actor, kind: str, table: CsvTable, mapping:
 
     write = import_rows.write_shifts if kind == "shifts" else import_rows.write_reviews
     for attempt in range(_OPTIMISTIC_TRIES + 1):
+        prepared = None
         if attempt < _OPTIMISTIC_TRIES:
             with db.read() as s:
                 plan = plan_in(s)
+                dialect = s.get_bind().dialect
+            # The rows as the driver takes them, before the lock: under it only the INSERTs,
+            # the access log's chain and the commit remain.
+            prepared = import_rows.prepare(plan, actor, source, dialect)
         with db.write() as s:
             if attempt == _OPTIMISTIC_TRIES:
                 import_rows.hold_log(s)  # PostgreSQL: no one else changes anything meanwhile
                 plan = plan_in(s)
             elif import_rows.changed_since(s, kind, plan.mark):
                 continue  # something the check read has changed: check again
-            write(s, actor, plan, source)
+            write(s, actor, plan, source, prepared)
             _record_file(s, actor, kind, len(plan.rows), source)
             return ImportResult(kind, len(plan.rows), [], table.encoding, plan.warnings)
     raise AssertionError("unreachable")  # the last attempt checks and writes under the lock

@@ -337,8 +337,18 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
 
 def _span(shifts: list[Shift], infos: dict[int, ClientInfo]) -> tuple[date, date]:
     """Local dates around the shifts (a day either side), for the public holidays to load."""
-    first = min(local_date(sh.start_utc, infos[sh.client_id].tz) for sh in shifts) - timedelta(days=1)
-    last = max(local_date(sh.end_utc, infos[sh.client_id].tz) for sh in shifts) + timedelta(days=1)
+    # A local date never goes back as the instant moves on, so per time zone the earliest start
+    # and the latest end give the dates (two conversions per zone, not two per shift).
+    starts: dict[str, datetime] = {}
+    ends: dict[str, datetime] = {}
+    for sh in shifts:
+        tz = infos[sh.client_id].tz
+        if tz not in starts or sh.start_utc < starts[tz]:
+            starts[tz] = sh.start_utc
+        if tz not in ends or sh.end_utc > ends[tz]:
+            ends[tz] = sh.end_utc
+    first = min(local_date(t, tz) for tz, t in starts.items()) - timedelta(days=1)
+    last = max(local_date(t, tz) for tz, t in ends.items()) + timedelta(days=1)
     return first, last
 
 
@@ -371,7 +381,7 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
 def client_violations(data: Loaded, client_id: int) -> list[Violation]:
     """Two assistants at once with the client when the decision grants no two-helper hours."""
     info = data.infos[client_id]
-    facts = [fact(sh, info) for sh in data.by_client.get(client_id, [])]
+    facts = [data.fact(sh) for sh in data.by_client.get(client_id, [])]  # made once per load
     return check_client_overlap(facts, client_id in data.two_helpers, rule_set(info.profile, data.policy),
                                 names=data.refs)
 

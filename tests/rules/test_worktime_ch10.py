@@ -9,7 +9,7 @@ violation of a limit rule.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -288,7 +288,9 @@ TIGHT = replace(NO, overtime_week_hours=2.0, overtime_4weeks_hours=3.0, overtime
 @st.composite
 def schedules(draw):
     """One assistant's shifts over the spring DST change and Easter 2026."""
-    cursor = at(2026, 3, 20, 6) + QUARTER_H * draw(st.integers(0, 96))
+    # Steps in UTC: wall-clock arithmetic on an Oslo time lands in the DST gap and can make a
+    # shift of no length (which ShiftFact refuses) — a broken example, not a finding.
+    cursor = at(2026, 3, 20, 6).astimezone(UTC) + QUARTER_H * draw(st.integers(0, 96))
     shifts = []
     for i in range(draw(st.integers(2, 10))):
         cursor += QUARTER_H * draw(st.integers(0, 160))
