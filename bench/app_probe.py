@@ -92,7 +92,7 @@ def _app(url: str, filled: bool, memory: bool) -> float:
 
 async def _drive(app, filled: bool, memory: bool) -> float:  # noqa: ANN001
     from bpa_provider.services.sections import visible_sections
-    from screens.dashboard import DashboardView
+    from bpa_provider.screens.dashboard import DashboardView
 
     sections = len(visible_sections(app.actor))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -111,7 +111,7 @@ async def _drive(app, filled: bool, memory: bool) -> float:  # noqa: ANN001
 
 async def _browse(app, pilot) -> None:  # noqa: ANN001
     """The main screens, so the memory figure covers them."""
-    from screens.lists import RecordList
+    from bpa_provider.screens.lists import RecordList
 
     await _settle(app, pilot)
     await pilot.press("2")

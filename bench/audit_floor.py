@@ -87,7 +87,7 @@ def prepare(db: str, old: int, new: int) -> None:
     from bench.run import CLI
     from bpa_provider import audit
     from bpa_provider.access import Actor
-    from db.engine import open_database
+    from bpa_provider.db.engine import open_database
 
     # `init` starts the checkpoint file of this database (`audit --verify` never starts one beside
     # a copy, and the bench works on a copy of the company).

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
 from bpa_provider.services import details
-from db.engine import open_database
-from db.models import Assignment, Client
+from bpa_provider.db.engine import open_database
+from bpa_provider.db.models import Assignment, Client
 
 
 def main() -> None:

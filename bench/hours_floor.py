@@ -84,7 +84,7 @@ def compare(database, month: str, today: date, now: datetime) -> str:
 
     from bpa_provider.services import hour_ledger
     from bpa_provider.services.hour_sums import Window
-    from db.models import Client, Municipality
+    from bpa_provider.db.models import Client, Municipality
 
     first, nxt, cut, _ = bounds(month, today)
     with database.read() as s:
@@ -113,7 +113,7 @@ def compare(database, month: str, today: date, now: datetime) -> str:
 
 def check(db: str, month: str | None = None, today: date | None = None, now: datetime | None = None) -> str:
     """`compare` on a SQLite file (what bench/run.py notes beside the row)."""
-    from db.engine import open_database
+    from bpa_provider.db.engine import open_database
 
     today = today or date.today()
     database = open_database(f"sqlite:///{db}")

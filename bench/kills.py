@@ -116,7 +116,7 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
 
 def _company_shifts(db_path: Path, csv_path: Path) -> None:
     """Clients K-5001… with their assistants in the demo database, and a file of their shifts."""
-    from db.engine import Database, make_engine
+    from bpa_provider.db.engine import Database, make_engine
 
     db = Database(make_engine(f"sqlite:///{db_path}"))
     try:

@@ -30,8 +30,8 @@ from bench import loadkit
 
 def fresh_database(where: Path, clients: int, per_client: int = 4) -> tuple[str, list[tuple[str, str]]]:
     """A migrated SQLite file with a company (see loadkit.build_company)."""
-    from db import migrate
-    from db.engine import Database, make_engine
+    from bpa_provider.db import migrate
+    from bpa_provider.db.engine import Database, make_engine
 
     path = where / "load.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
@@ -49,8 +49,8 @@ def fresh_pg_database(clients: int, per_client: int = 4):  # noqa: ANN201
     from pgserver import PgCluster, pg_bin_dir
     from sqlalchemy import text
 
-    from db import migrate
-    from db.engine import Database, make_engine
+    from bpa_provider.db import migrate
+    from bpa_provider.db.engine import Database, make_engine
 
     bindir = pg_bin_dir()
     if bindir is None:
@@ -76,7 +76,7 @@ def import_once(url: str, csv_path: str) -> dict:
 
     from bpa_provider.services import import_rows
     from bpa_provider.services.importer import import_csv
-    from db.engine import open_database
+    from bpa_provider.db.engine import open_database
 
     db = open_database(url)
     writes = loadkit.timed_writes(db)
@@ -128,8 +128,8 @@ def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 
 
     from sqlalchemy import select
 
-    from db.engine import open_database
-    from db.models import Assistant
+    from bpa_provider.db.engine import open_database
+    from bpa_provider.db.models import Assistant
 
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()

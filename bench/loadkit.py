@@ -177,7 +177,7 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
 
     from bpa_provider.errors import DatabaseBusy
     from bpa_provider.services import hours, listing, records, roster
-    from db.engine import open_database
+    from bpa_provider.db.engine import open_database
 
     db = open_database(url)
     out = MixResult()
@@ -210,7 +210,7 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
     week = date(year, mon, 1) - timedelta(days=date(year, mon, 1).weekday())
     from sqlalchemy import select
 
-    from db.models import Client
+    from bpa_provider.db.models import Client
 
     with db.read() as s:
         clients = list(s.execute(select(Client.id).order_by(Client.id)).scalars())

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import event
 
 from bpa_provider.access import Actor
-from db.engine import open_database
+from bpa_provider.db.engine import open_database
 
 ADMIN = Actor("bench", "admin")
 

@@ -122,7 +122,7 @@ async def until(app, pilot, done: Callable[[], bool], what: str) -> None:  # noq
 
 
 async def _lists(app, pilot, meter: StallMeter, steps: dict[str, float]) -> None:  # noqa: ANN001
-    from screens.lists import RecordList
+    from bpa_provider.screens.lists import RecordList
 
     meter.take()
     await pilot.press("2")
@@ -161,7 +161,7 @@ async def _roster(app, pilot, meter: StallMeter, steps: dict[str, float]) -> Non
 
     meter.take()
     await pilot.press("4")  # the first time, this also imports the area's module, as for a person
-    from screens.rosters import Picker, RostersView
+    from bpa_provider.screens.rosters import Picker, RostersView
 
     view = app.screen.query_one(RostersView)
     picker = view.query_one("#client-picker", Picker)
@@ -187,8 +187,8 @@ async def _roster(app, pilot, meter: StallMeter, steps: dict[str, float]) -> Non
 
 async def probe(mode: str, url: str, size: tuple[int, int]) -> dict[str, float]:
     from bpa_provider.access import Actor
-    from db.engine import open_database
-    from screens.app import BpaApp, tune_garbage_collector
+    from bpa_provider.db.engine import open_database
+    from bpa_provider.screens.app import BpaApp, tune_garbage_collector
 
     db = open_database(url)
     app = BpaApp(db, Actor("bench", "admin"))

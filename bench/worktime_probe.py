@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
 from bpa_provider.services.worktime import violations_between
-from db.engine import open_database
-from db.models import Shift
+from bpa_provider.db.engine import open_database
+from bpa_provider.db.models import Shift
 
 
 def main() -> None:

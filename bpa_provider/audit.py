@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 from bpa_provider.access import Actor
 from bpa_provider.i18n import N_, render_message
 from bpa_provider.rules.national_id import mask
-from db.guards import MESSAGE, PG_GUARDS, SQLITE_GUARDS
-from db.models import AuditEvent
-from db.types import utcnow
+from bpa_provider.db.guards import MESSAGE, PG_GUARDS, SQLITE_GUARDS
+from bpa_provider.db.models import AuditEvent
+from bpa_provider.db.types import utcnow
 
 _PG_CHAIN_LOCK = 784_211  # advisory lock id: serialises chain appends on PostgreSQL
 _SENSITIVE = {"national_id"}
@@ -138,7 +138,7 @@ def record_entries(session: Session, actor: Actor, action: str, entity: str, ent
         rows.append(row)
     # Straight to the driver (db.engine.insert_rows): the ORM's bulk path costs several times more.
     # Executed in list order (one executemany), so the ids follow the chain.
-    from db.engine import insert_rows
+    from bpa_provider.db.engine import insert_rows
 
     insert_rows(session.connection(), AuditEvent.__table__, rows)
     return len(rows)
@@ -408,7 +408,7 @@ def append_entries(session: Session, prepared: PreparedEntries, entity_ids: Sequ
     format 2 (no snapshots), its JSON body put together from parts: byte for byte what `json.dumps`
     makes of the row's fields (tests/services/test_import_fast.py holds them equal). The rows are
     made one at a time as the driver takes them: no list of 100,000 rows in memory."""
-    from db.engine import RowShape
+    from bpa_provider.db.engine import RowShape
 
     if len(entity_ids) != len(prepared.subjects):
         raise ValueError("append_entries: one entity id per prepared event")

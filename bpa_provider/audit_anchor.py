@@ -53,7 +53,7 @@ def anchor_path(url: str) -> Path:
     env = os.environ.get(ENV_ANCHOR)
     if env:
         return Path(env).expanduser()
-    from db.engine import default_sqlite_path, sqlite_file
+    from bpa_provider.db.engine import default_sqlite_path, sqlite_file
 
     path = sqlite_file(url)
     if path is not None:

@@ -53,13 +53,13 @@ from bpa_provider.rules import national_id as nid
 from bpa_provider.rules import transfer_flow, transfer_steps
 from bpa_provider.rules.calendar import effective_date
 from bpa_provider.services.base import require, service
-from db.engine import Database
-from db.models import (
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, CourseSession, Decision, Employment,
     HourBalanceEntry, HourlyRate, Municipality, OnboardingStep, PeriodApproval, Review, RotaPattern, Shift,
     Supervision, Supervisor, Transfer, TransferAssistant, TransferStep, User,
 )
-from db.types import utcnow
+from bpa_provider.db.types import utcnow
 
 COMPANY = "Demo Assistanse AS"
 SHIFT_CHUNK = 20_000

@@ -27,7 +27,7 @@ from bpa_provider.i18n import N_
 
 if TYPE_CHECKING:  # the heavy modules are imported when an actor is actually resolved
     from bpa_provider.access import Actor
-    from db.engine import Database
+    from bpa_provider.db.engine import Database
 
 
 def current_login() -> str:
@@ -86,7 +86,7 @@ def early_actor(url: str, as_user: str | None, env: Mapping[str, str] | None = N
     (`services.base.service`), as `resolve_actor` would have done here.
     """
     from bpa_provider.access import Actor
-    from db.peek import peek_user
+    from bpa_provider.db.peek import peek_user
 
     env = os.environ if env is None else env
     login = current_login()
@@ -114,7 +114,7 @@ def log_refusal(db: "Database", as_user: str | None, message: str, env: Mapping[
 
     from bpa_provider import audit
     from bpa_provider.access import Actor
-    from db.models import User
+    from bpa_provider.db.models import User
 
     env = os.environ if env is None else env
     login = current_login()

@@ -21,7 +21,7 @@ from typing import Optional
 from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.types import Money, UTCDateTime, utcnow
+from bpa_provider.db.types import Money, UTCDateTime, utcnow
 
 
 def _version() -> Column:

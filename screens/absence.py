@@ -21,12 +21,12 @@ from textual.widgets import DataTable
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.rules.absence import KIND_LABELS
 from bpa_provider.services import absence
-from screens import labels
-from screens.absence_form import absence_form
-from screens.detail_base import DetailScreen
-from screens.form_base import error_words
-from screens.messages import ServiceResult
-from screens.ui import period, text
+from bpa_provider.screens import labels
+from bpa_provider.screens.absence_form import absence_form
+from bpa_provider.screens.detail_base import DetailScreen
+from bpa_provider.screens.form_base import error_words
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import period, text
 
 STATUS_WORDS = {"cancelled": N_("cancelled"), "ended": N_("ended"), "current": N_("CURRENT"),
                 "planned": N_("planned")}
@@ -153,7 +153,7 @@ class AbsenceScreen(DetailScreen):
         row = self._chosen()
         if row is None:
             return
-        from screens.date_prompt import DatePrompt
+        from bpa_provider.screens.date_prompt import DatePrompt
 
         app = self.bpa
         question = _("{kind} {a}–{b}: the last day of the absence").format(
@@ -170,7 +170,7 @@ class AbsenceScreen(DetailScreen):
         row = self._chosen()
         if row is None:
             return
-        from screens.confirm import ConfirmScreen
+        from bpa_provider.screens.confirm import ConfirmScreen
 
         app = self.bpa
         question = _("Cancel the absence {kind} {a}–{b}? It was recorded in error: it is kept in the history and "

@@ -19,9 +19,9 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules.absence import KIND_LABELS, KINDS
 from bpa_provider.services import absence
 from bpa_provider.services.records import FieldSpec, parse_value
-from db.engine import Database
-from screens import labels
-from screens.spec_form import SpecFieldRow, SpecForm
+from bpa_provider.db.engine import Database
+from bpa_provider.screens import labels
+from bpa_provider.screens.spec_form import SpecFieldRow, SpecForm
 
 ABSENCE_FIELDS = (
     FieldSpec("kind", N_("Kind"), "choice", required=True, choices=KINDS),

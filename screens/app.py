@@ -21,21 +21,21 @@ from textual.widget import Widget
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings
 from bpa_provider.i18n import N_, _, set_language
-from screens.commands import NavigationCommands, RecordCommands, ScreenActions
-from screens.help import HelpScreen, collect
-from screens.main import MainScreen
-from screens.messages import OpenRecord, ShowClientRoster
-from screens.safe_text import ControlCharacters
-from screens.ui import TranslatedBindings
+from bpa_provider.screens.commands import NavigationCommands, RecordCommands, ScreenActions
+from bpa_provider.screens.help import HelpScreen, collect
+from bpa_provider.screens.main import MainScreen
+from bpa_provider.screens.messages import OpenRecord, ShowClientRoster
+from bpa_provider.screens.safe_text import ControlCharacters
+from bpa_provider.screens.ui import TranslatedBindings
 
 if TYPE_CHECKING:
-    from db.engine import Database
+    from bpa_provider.db.engine import Database
 
 # The screens a record opens, imported when first opened: with them come the services and the
 # database stack, which the first paint does not wait for (docs/performance.md).
 DETAIL_SCREENS: dict[str, tuple[str, str]] = {
-    "client": ("screens.client_detail", "ClientDetailScreen"),
-    "assistant": ("screens.assistant_detail", "AssistantDetailScreen"),
+    "client": ("bpa_provider.screens.client_detail", "ClientDetailScreen"),
+    "assistant": ("bpa_provider.screens.assistant_detail", "AssistantDetailScreen"),
 }
 
 
@@ -165,7 +165,7 @@ class BpaApp(TranslatedBindings, App[int]):
     # -- leaving: a form with changes is never thrown away without a question --------------
     def unsaved_forms(self) -> list[Screen]:
         """The open forms holding changes nobody saved."""
-        from screens.form_base import FormScreen
+        from bpa_provider.screens.form_base import FormScreen
 
         return [s for s in self.screen_stack if isinstance(s, FormScreen) and s.changed]
 
@@ -174,7 +174,7 @@ class BpaApp(TranslatedBindings, App[int]):
         if not self.unsaved_forms():
             self.call_later(then)
             return
-        from screens.confirm import ConfirmScreen
+        from bpa_provider.screens.confirm import ConfirmScreen
 
         self.push_screen(ConfirmScreen(question, yes=yes, no=_("Keep editing")),
                          lambda sure: self.call_later(then) if sure else None)
@@ -231,7 +231,7 @@ class BpaApp(TranslatedBindings, App[int]):
             if record_id is None and kind in DETAIL_SCREENS:
                 self.open_record(kind, record.id)
 
-        from screens.forms import RecordForm
+        from bpa_provider.screens.forms import RecordForm
 
         self.push_screen(RecordForm(kind, record_id, preset), saved)
 
@@ -242,7 +242,7 @@ class BpaApp(TranslatedBindings, App[int]):
                 self.notify(_("Ended."))
                 self.broadcast_change(kind)
 
-        from screens.end_form import EndForm
+        from bpa_provider.screens.end_form import EndForm
 
         self.push_screen(EndForm(kind, record, name), ended)
 

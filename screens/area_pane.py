@@ -19,17 +19,17 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.i18n import N_, _
-from db.engine import Database
-from screens.calls import ServiceCaller
-from screens.confirm import ConfirmScreen
-from screens.form_base import error_words
-from screens.messages import ServiceResult
-from screens.ui import TranslatedBindings, describe_error
-from screens.widgets.row_tip import RowTip, RowTips
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.db.engine import Database
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.form_base import error_words
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import TranslatedBindings, describe_error
+from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 Columns = Sequence[tuple[str, int | None]]
 

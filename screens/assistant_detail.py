@@ -11,9 +11,9 @@ from textual.widget import Widget
 
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import details
-from screens import labels
-from screens.detail_base import DetailScreen
-from screens.ui import hours, period, text
+from bpa_provider.screens import labels
+from bpa_provider.screens.detail_base import DetailScreen
+from bpa_provider.screens.ui import hours, period, text
 
 
 class AssistantDetailScreen(DetailScreen):
@@ -157,7 +157,7 @@ class AssistantDetailScreen(DetailScreen):
 
     def action_absence(self) -> None:
         if self.detail is not None:
-            from screens.absence import AbsenceScreen
+            from bpa_provider.screens.absence import AbsenceScreen
 
             a = self.detail.assistant
             self.app.push_screen(AbsenceScreen(self.record_id, a.ref, a.name))

@@ -1,6 +1,6 @@
 """The audit-log area: who did or saw what, about whom, when — and whether the log is intact.
 
-`AuditLogView` is the area's view (built by `screens.main.make_view("audit")` as
+`AuditLogView` is the area's view (built by `bpa_provider.screens.main.make_view("audit")` as
 `AuditLogView(id="audit")`). At 80×24 it reads:
 
     About e.g. K-0001    Who login           Any action        ▼
@@ -43,15 +43,15 @@ from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.rules.dates import parse_optional_date
 from bpa_provider.services import audit_log
-from screens import labels
-from screens.calls import ServiceCaller
-from screens.messages import ServiceResult
-from screens.safe_text import visible_text
-from screens.ui import TranslatedBindings, describe_error, text
-from screens.widgets.paged_table import PagedTable
+from bpa_provider.screens import labels
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.safe_text import visible_text
+from bpa_provider.screens.ui import TranslatedBindings, describe_error, text
+from bpa_provider.screens.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 FETCH_LIMIT = 5_000  # rows read per question: about 0.15 s in the service's write transaction
 PAGE = 200  # rows put into the table at a time (DataTable measures every cell it holds)

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from textual.worker import get_current_worker
 
-from screens.messages import ServiceResult
+from bpa_provider.screens.messages import ServiceResult
 
 
 class ServiceCaller:

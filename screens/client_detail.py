@@ -17,10 +17,10 @@ from bpa_provider.formats import format_datetime
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import to_local
 from bpa_provider.services import details
-from screens import labels
-from screens.detail_base import DetailScreen
-from screens.messages import ShowClientRoster
-from screens.ui import describe_error, hours, period, text
+from bpa_provider.screens import labels
+from bpa_provider.screens.detail_base import DetailScreen
+from bpa_provider.screens.messages import ShowClientRoster
+from bpa_provider.screens.ui import describe_error, hours, period, text
 
 
 class ClientDetailScreen(DetailScreen):
@@ -238,7 +238,7 @@ class ClientDetailScreen(DetailScreen):
         if self.detail.transfer is None:
             self.explain(_("No open transfer for this client."))
             return
-        from screens.transfer_detail import TransferDetailScreen
+        from bpa_provider.screens.transfer_detail import TransferDetailScreen
 
         self.app.push_screen(TransferDetailScreen(self.detail.transfer.id))
 
@@ -252,7 +252,7 @@ class ClientDetailScreen(DetailScreen):
         if line is None:
             self.explain(_("No supervisor yet: s adds one."))
             return
-        from screens.course_onboarding import ChecklistScreen
+        from bpa_provider.screens.course_onboarding import ChecklistScreen
 
         self.app.push_screen(ChecklistScreen(line.supervisor.id))
 
@@ -278,7 +278,7 @@ class ClientDetailScreen(DetailScreen):
         elif not result.value:
             self.explain(_("No review held yet with this client."))
         else:
-            from screens.review_forms import ReviewScreen
+            from bpa_provider.screens.review_forms import ReviewScreen
 
             self.app.push_screen(ReviewScreen(result.value[0].id))
 

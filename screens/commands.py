@@ -19,11 +19,11 @@ from textual.fuzzy import Matcher
 from textual.markup import escape
 
 from bpa_provider.i18n import N_, _
-from screens import labels
-from screens.nav import visible_areas
+from bpa_provider.screens import labels
+from bpa_provider.screens.nav import visible_areas
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 RECORD_HITS = 8  # per kind
 
@@ -85,7 +85,7 @@ class ScreenActions(Provider):
         return self.app  # type: ignore[return-value]
 
     def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
-        from screens.help import usable_bindings
+        from bpa_provider.screens.help import usable_bindings
 
         app = self.bpa
         out: list[tuple[str, Callable[[], Any], str]] = []

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from bpa_provider.i18n import N_
-from screens.ui import TranslatedBindings
+from bpa_provider.screens.ui import TranslatedBindings
 
 
 class ConfirmScreen(TranslatedBindings, ModalScreen[bool]):

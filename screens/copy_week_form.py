@@ -25,10 +25,10 @@ from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import roster
 from bpa_provider.services.roster import MAX_COPY_WEEKS, SaveResult
-from screens.form_base import FormScreen
-from screens.pattern_forms import generation_notes
-from screens.shift_form import ShiftField
-from screens.ui import field_message
+from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.pattern_forms import generation_notes
+from bpa_provider.screens.shift_form import ShiftField
+from bpa_provider.screens.ui import field_message
 
 
 def target_weeks(week_start: date, weeks: int) -> str:

@@ -14,14 +14,14 @@ from textual.widgets import DataTable, Static
 
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import course_enrollment, courses
-from screens import labels
-from screens.area_pane import AreaPane, Columns
-from screens.course_enroll import EnrollForm
-from screens.course_forms import outcome_form, session_form, session_name
-from screens.form_base import error_words
-from screens.messages import ServiceResult
-from screens.ui import describe_error, text
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.screens import labels
+from bpa_provider.screens.area_pane import AreaPane, Columns
+from bpa_provider.screens.course_enroll import EnrollForm
+from bpa_provider.screens.course_forms import outcome_form, session_form, session_name
+from bpa_provider.screens.form_base import error_words
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import describe_error, text
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 
 # --------------------------------------------------------------------------- course dates

@@ -21,16 +21,16 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import course_enrollment, courses, records
-from db.engine import Database
-from screens.area_pane import AreaPane
-from screens.calls import ServiceCaller
-from screens.course_forms import seats, session_name
-from screens.form_base import FormScreen, error_words
-from screens.messages import ServiceResult
-from screens.ui import TranslatedBindings, describe_error
+from bpa_provider.db.engine import Database
+from bpa_provider.screens.area_pane import AreaPane
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.course_forms import seats, session_name
+from bpa_provider.screens.form_base import FormScreen, error_words
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import TranslatedBindings, describe_error
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 LOOKUP_DELAY = 0.2
 LOOKUP_LIMIT = 6

@@ -16,9 +16,9 @@ from bpa_provider.access import Actor
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import course_enrollment, courses
 from bpa_provider.services.records import FieldSpec
-from db.engine import Database
-from screens.spec_form import SpecFieldRow, SpecForm
-from screens.ui import text
+from bpa_provider.db.engine import Database
+from bpa_provider.screens.spec_form import SpecFieldRow, SpecForm
+from bpa_provider.screens.ui import text
 
 # Words for the codes of this area (the codes never change with the language; these words do).
 COURSE_KIND_WORDS = {

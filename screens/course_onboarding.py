@@ -19,16 +19,16 @@ from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import courses, onboarding
-from db.engine import Database
-from screens import labels
-from screens.area_pane import AreaPane, flag
-from screens.course_enroll import pick_and_enroll
-from screens.detail_base import DetailScreen
-from screens.form_base import error_words
-from screens.messages import ServiceResult
-from screens.spec_form import word
-from screens.ui import text
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.db.engine import Database
+from bpa_provider.screens import labels
+from bpa_provider.screens.area_pane import AreaPane, flag
+from bpa_provider.screens.course_enroll import pick_and_enroll
+from bpa_provider.screens.detail_base import DetailScreen
+from bpa_provider.screens.form_base import error_words
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.spec_form import word
+from bpa_provider.screens.ui import text
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 # Onboarding status and step state as words; state is always written, never shown by colour alone.
 ONBOARDING_WORDS = {
@@ -123,7 +123,7 @@ class OnboardingPane(AreaPane):
         if not row.steps_total:
             self.app.notify(_("No checklist yet: press s to start one from the template."), markup=False)
             return
-        from screens.date_prompt import DatePrompt
+        from bpa_provider.screens.date_prompt import DatePrompt
 
         question = _("Mark \u201c{step}\u201d done for {who} ({client})").format(
             step=row.next_step_title, who=f"{row.supervisor_ref} {row.name}", client=row.client_ref)
@@ -258,7 +258,7 @@ class ChecklistScreen(DetailScreen):
         if step.done_on is not None:
             self.notify(_("This step was done on {day}.").format(day=text(step.done_on).plain), markup=False)
             return
-        from screens.date_prompt import DatePrompt
+        from bpa_provider.screens.date_prompt import DatePrompt
 
         question = _("Mark \u201c{step}\u201d done for {client}").format(step=step.title, client=step.client_ref)
         app = self.bpa

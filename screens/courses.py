@@ -18,14 +18,14 @@ from textual.widgets import DataTable
 
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import course_credentials, courses
-from screens.area_pane import AreaPane, AreaTabs, flag
-from screens.course_dates import DatesPane
-from screens.course_enroll import pick_and_enroll
-from screens.course_forms import COURSE_KIND_WORDS, course_form, session_form
-from screens.course_onboarding import OnboardingPane
-from screens.messages import ServiceResult
-from screens.spec_form import word
-from screens.ui import hours, text
+from bpa_provider.screens.area_pane import AreaPane, AreaTabs, flag
+from bpa_provider.screens.course_dates import DatesPane
+from bpa_provider.screens.course_enroll import pick_and_enroll
+from bpa_provider.screens.course_forms import COURSE_KIND_WORDS, course_form, session_form
+from bpa_provider.screens.course_onboarding import OnboardingPane
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.spec_form import word
+from bpa_provider.screens.ui import hours, text
 
 
 # --------------------------------------------------------------------------- catalog

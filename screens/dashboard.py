@@ -25,15 +25,15 @@ from textual.widgets import DataTable, Static
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import sections as dash
-from screens import labels
-from screens.calls import ServiceCaller
-from screens.messages import OpenRecord, ServiceResult, ShowClientRoster
-from screens.ui import TranslatedBindings, describe_error, hours, log_unexpected, text
-from screens.widgets.row_tip import RowTip, RowTips
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.screens import labels
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.messages import OpenRecord, ServiceResult, ShowClientRoster
+from bpa_provider.screens.ui import TranslatedBindings, describe_error, hours, log_unexpected, text
+from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 WHO_WIDTH = 21
 SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and help nobody here
@@ -282,15 +282,15 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             pane = "hours" if item.opens == "hours" else "week"
             self.post_message(ShowClientRoster(item.record_id, f"{item.ref} {item.name}".strip(), pane))
         elif item.opens == "onboarding" and item.opens_id is not None:
-            from screens.course_onboarding import ChecklistScreen
+            from bpa_provider.screens.course_onboarding import ChecklistScreen
 
             self.app.push_screen(ChecklistScreen(item.opens_id))
         elif item.opens == "transfer" and item.opens_id is not None:
-            from screens.transfer_detail import TransferDetailScreen
+            from bpa_provider.screens.transfer_detail import TransferDetailScreen
 
             self.app.push_screen(TransferDetailScreen(item.opens_id))
         elif item.opens == "review" and item.opens_id is not None:
-            from screens.review_forms import ReviewScreen
+            from bpa_provider.screens.review_forms import ReviewScreen
 
             self.app.push_screen(ReviewScreen(item.opens_id))
         elif item.kind == "supervisor" and item.client_id:

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, Static
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
-from screens.ui import TranslatedBindings, field_message
+from bpa_provider.screens.ui import TranslatedBindings, field_message
 
 
 class DatePrompt(TranslatedBindings, ModalScreen[date | None]):

@@ -20,17 +20,17 @@ from textual.widgets import DataTable, Footer, Static
 
 from bpa_provider.i18n import _
 from bpa_provider.services import records
-from screens.calls import ServiceCaller
-from screens.messages import ServiceResult
-from screens.safe_text import visible_text
-from screens.ui import TranslatedBindings, describe_error
-from screens.widgets.row_tip import RowTip, RowTips
-from screens.widgets.safe_table import SafeTable
-from screens.widgets.status_line import ExplainsKeys, StatusLine
-from screens.widgets.topbar import TopBar
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.safe_text import visible_text
+from bpa_provider.screens.ui import TranslatedBindings, describe_error
+from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
+from bpa_provider.screens.widgets.safe_table import SafeTable
+from bpa_provider.screens.widgets.status_line import ExplainsKeys, StatusLine
+from bpa_provider.screens.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 
 class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):

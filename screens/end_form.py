@@ -21,10 +21,10 @@ from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import records
-from screens import labels
-from screens.form_base import FormScreen
-from screens.forms import describe
-from screens.ui import field_message
+from bpa_provider.screens import labels
+from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.forms import describe
+from bpa_provider.screens.ui import field_message
 
 
 class EndForm(FormScreen):

@@ -28,14 +28,14 @@ from textual.widgets.button import ButtonVariant
 
 from bpa_provider.errors import Conflict, FieldError, ValidationError
 from bpa_provider.i18n import N_, _
-from screens.calls import ServiceCaller
-from screens.confirm import ConfirmScreen
-from screens.messages import ServiceResult
-from screens.ui import TranslatedBindings, describe_error
-from screens.widgets.fields import show_line
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import TranslatedBindings, describe_error
+from bpa_provider.screens.widgets.fields import show_line
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 # The refusal of a stale save, for forms that do not word their own.
 CONFLICT = N_("Someone else changed this record after you opened it. Your input is kept: close the "

@@ -23,12 +23,12 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import records
-from db.engine import Database
-from screens import labels
-from screens.form_base import FormScreen
-from screens.messages import ServiceResult
-from screens.ui import describe_error, field_message
-from screens.widgets.fields import FieldRow
+from bpa_provider.db.engine import Database
+from bpa_provider.screens import labels
+from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import describe_error, field_message
+from bpa_provider.screens.widgets.fields import FieldRow
 
 
 def load_for_edit(db: Database, actor: Actor, kind: str, record_id: int) -> tuple[Any, dict[str, str]]:

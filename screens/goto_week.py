@@ -20,7 +20,7 @@ from textual.widgets import Input, Static
 
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
-from screens.ui import TranslatedBindings
+from bpa_provider.screens.ui import TranslatedBindings
 
 _WEEK = re.compile(r"^(?:w|v|uke|vecka|week)?\s*(\d{1,2})(?:\s*[/ ]\s*(\d{4}))?$", re.IGNORECASE)
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)

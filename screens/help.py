@@ -18,11 +18,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from bpa_provider.i18n import N_, _
-from screens import labels
-from screens.ui import TranslatedBindings
+from bpa_provider.screens import labels
+from bpa_provider.screens.ui import TranslatedBindings
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 # Where a group of keys works, by the class that declares them.
 GROUP_TITLES = {
@@ -79,7 +79,7 @@ def _declared_here(node: DOMNode) -> set[tuple[str, str]]:
     "Moving around", in words a newcomer understands)."""
     own: set[tuple[str, str]] = set()
     for cls in type(node).__mro__:
-        if cls.__module__.startswith("screens."):
+        if cls.__module__.startswith("bpa_provider.screens."):
             own |= {(b.key, b.action) for b in Binding.make_bindings(cls.__dict__.get("BINDINGS", []))}
     return own
 

@@ -21,14 +21,14 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import records
-from screens import labels
-from screens.calls import ServiceCaller
-from screens.messages import OpenRecord, ServiceResult
-from screens.ui import TranslatedBindings, describe_error, text
-from screens.widgets.paged_table import PagedTable
+from bpa_provider.screens import labels
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.messages import OpenRecord, ServiceResult
+from bpa_provider.screens.ui import TranslatedBindings, describe_error, text
+from bpa_provider.screens.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 PAGE_SIZE = 200
 SEARCH_DELAY = 0.25  # seconds of quiet typing before the search runs

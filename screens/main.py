@@ -18,16 +18,16 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, OptionList
 
 from bpa_provider.i18n import N_, _
-from screens.dashboard import DashboardView
-from screens.nav import AREAS, visible_areas
-from screens.nav import area as find_area
-from screens.ui import TranslatedBindings
-from screens.widgets.nav import NavList
-from screens.widgets.status_line import StatusLine, explain
-from screens.widgets.topbar import TopBar
+from bpa_provider.screens.dashboard import DashboardView
+from bpa_provider.screens.nav import AREAS, visible_areas
+from bpa_provider.screens.nav import area as find_area
+from bpa_provider.screens.ui import TranslatedBindings
+from bpa_provider.screens.widgets.nav import NavList
+from bpa_provider.screens.widgets.status_line import StatusLine, explain
+from bpa_provider.screens.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 _LISTS = {"clients": "CLIENTS", "assistants": "ASSISTANTS", "municipalities": "MUNICIPALITIES"}
 
@@ -35,12 +35,12 @@ _LISTS = {"clients": "CLIENTS", "assistants": "ASSISTANTS", "municipalities": "M
 # the first time the area is shown, so start-up does not pay for areas nobody opens. Each view is
 # built as `View(id=area)` and offers `record_changed(kind)` and `focus_content()`.
 AREA_VIEWS = {
-    "rosters": ("screens.rosters", "RostersView"),
-    "transfers": ("screens.transfers", "TransfersView"),
-    "courses": ("screens.courses", "CoursesView"),
-    "reviews": ("screens.reviews", "ReviewsView"),
-    "audit": ("screens.audit_log", "AuditLogView"),
-    "outbox": ("screens.outbox", "OutboxView"),
+    "rosters": ("bpa_provider.screens.rosters", "RostersView"),
+    "transfers": ("bpa_provider.screens.transfers", "TransfersView"),
+    "courses": ("bpa_provider.screens.courses", "CoursesView"),
+    "reviews": ("bpa_provider.screens.reviews", "ReviewsView"),
+    "audit": ("bpa_provider.screens.audit_log", "AuditLogView"),
+    "outbox": ("bpa_provider.screens.outbox", "OutboxView"),
 }
 
 
@@ -49,7 +49,7 @@ def make_view(key: str) -> Widget:
     if key == "dashboard":
         return DashboardView(id=key)
     if key in _LISTS:
-        lists = importlib.import_module("screens.lists")  # with it the services: not at start-up
+        lists = importlib.import_module("bpa_provider.screens.lists")  # with it the services: not at start-up
         return lists.RecordList(getattr(lists, _LISTS[key]), id=key)
     module_name, class_name = AREA_VIEWS[key]
     return getattr(importlib.import_module(module_name), class_name)(id=key)

@@ -21,9 +21,9 @@ from textual.widgets import DataTable
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import notify
-from screens.area_pane import AreaPane, flag
-from screens.messages import ServiceResult
-from screens.ui import text
+from bpa_provider.screens.area_pane import AreaPane, flag
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import text
 
 KIND_WORDS = {
     "shift_offered": N_("shift offered"), "shift_confirmed": N_("shift confirmed"),

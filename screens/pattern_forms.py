@@ -34,18 +34,18 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import SaveResult
-from db.engine import Database
-from screens import labels
-from screens.calls import ServiceCaller
-from screens.messages import ServiceResult
-from screens.roster_grid import WEEKDAYS
-from screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftFieldForm
-from screens.ui import TranslatedBindings, describe_error, field_message
-from screens.widgets.fields import FieldRow, show_line
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.db.engine import Database
+from bpa_provider.screens import labels
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.roster_grid import WEEKDAYS
+from bpa_provider.screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftFieldForm
+from bpa_provider.screens.ui import TranslatedBindings, describe_error, field_message
+from bpa_provider.screens.widgets.fields import FieldRow, show_line
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 # The pattern as the roster service returns it (a detached read model); screens name no table model.
 RotaPattern = Any

@@ -31,13 +31,13 @@ from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import courses, reviews
-from screens.confirm import ConfirmScreen
-from screens.detail_base import DetailScreen
-from screens.form_base import FormScreen, error_words
-from screens.messages import ServiceResult
-from screens.ui import describe_error, text
-from screens.widgets.fields import show_line
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.detail_base import DetailScreen
+from bpa_provider.screens.form_base import FormScreen, error_words
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import describe_error, text
+from bpa_provider.screens.widgets.fields import show_line
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 PARTICIPANTS_MAX = 500
 ACTION_TEXT_MAX = 500

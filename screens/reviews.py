@@ -20,12 +20,12 @@ from textual.widgets import DataTable, Select, Static
 
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import reviews
-from screens.area_pane import AreaPane, AreaTabs, flag
-from screens.spec_form import word
-from screens.messages import OpenRecord, ServiceResult
-from screens.review_forms import ReviewForm, ReviewScreen
-from screens.ui import describe_error, text
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.screens.area_pane import AreaPane, AreaTabs, flag
+from bpa_provider.screens.spec_form import word
+from bpa_provider.screens.messages import OpenRecord, ServiceResult
+from bpa_provider.screens.review_forms import ReviewForm, ReviewScreen
+from bpa_provider.screens.ui import describe_error, text
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 # A review's state in words: written out, never shown by colour alone.
 STATUS_WORDS = {"overdue": N_("OVERDUE"), "due": N_("DUE"), "done": N_("done"), "scheduled": N_("scheduled")}

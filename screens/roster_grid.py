@@ -32,8 +32,8 @@ from textual.strip import Strip
 
 from bpa_provider.i18n import N_, _
 from bpa_provider.services.roster import ShiftView, WeekView
-from screens import labels
-from screens.ui import TranslatedBindings, hours
+from bpa_provider.screens import labels
+from bpa_provider.screens.ui import TranslatedBindings, hours
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 SEPARATOR = "│"

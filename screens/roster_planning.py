@@ -2,7 +2,7 @@
 weeks (`y`), the client's rota patterns (`m`), and deciding a shift's pending deviation — accept
 (`d`, the worked times stand) or reject (`u`, the plan is restored).
 
-`RosterPlanning` is a mixin of `screens.rosters.RostersView` (which declares the keys, so they are
+`RosterPlanning` is a mixin of `bpa_provider.screens.rosters.RostersView` (which declares the keys, so they are
 translated and listed in the help with the area's other keys); it only uses what the view offers:
 `bpa`, `client_id`, `client_label`, `week`, `week_start`, `pane`, `_shift()`, `_message()`,
 `_changed()` and `call_service`. The forms live in `screens/copy_week_form.py` and
@@ -19,15 +19,15 @@ from bpa_provider.errors import Conflict
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import periods
 from bpa_provider.services.roster import ShiftView, WeekView
-from screens.confirm import ConfirmScreen
-from screens.copy_week_form import CopyWeekForm, copied_summary
-from screens.form_base import error_words
-from screens.messages import ServiceResult
-from screens.pattern_forms import PatternListScreen
-from screens.roster_grid import WEEKDAYS
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.copy_week_form import CopyWeekForm, copied_summary
+from bpa_provider.screens.form_base import error_words
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.pattern_forms import PatternListScreen
+from bpa_provider.screens.roster_grid import WEEKDAYS
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 PLANNING_ACTIONS = ("copy_week", "patterns", "accept_deviation", "reject_deviation")
 DECIDED = {True: N_("Deviation accepted: the worked times stand."),
@@ -86,7 +86,7 @@ class RosterPlanning:
     def action_copy_week(self) -> None:
         if not self.check_planning("copy_week") or self.week is None or self.client_id is None:
             return
-        from screens.rosters import week_label  # the view's own wording of a week
+        from bpa_provider.screens.rosters import week_label  # the view's own wording of a week
 
         form = CopyWeekForm(client_id=self.client_id, client_label=self.client_label,
                             week_start=self.week.week_start, week_title=week_label(self.week.week_start),

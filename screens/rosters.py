@@ -42,20 +42,20 @@ from bpa_provider.formats import format_date, format_number
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import periods, records, roster
 from bpa_provider.services.roster import ShiftView, WeekView
-from db.engine import Database
-from screens import labels
-from screens.calls import ServiceCaller
-from screens.confirm import ConfirmScreen
-from screens.messages import ServiceResult
-from screens.roster_grid import WEEKDAYS, RosterGrid, open_problems, severity_mark, time_range
-from screens.roster_planning import PLANNING_ACTIONS, RosterPlanning
-from screens.shift_form import ShiftForm
-from screens.ui import TranslatedBindings, describe_error, hours
-from screens.widgets.safe_table import SafeTable
-from screens.widgets.status_line import ExplainsKeys
+from bpa_provider.db.engine import Database
+from bpa_provider.screens import labels
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.roster_grid import WEEKDAYS, RosterGrid, open_problems, severity_mark, time_range
+from bpa_provider.screens.roster_planning import PLANNING_ACTIONS, RosterPlanning
+from bpa_provider.screens.shift_form import ShiftForm
+from bpa_provider.screens.ui import TranslatedBindings, describe_error, hours
+from bpa_provider.screens.widgets.safe_table import SafeTable
+from bpa_provider.screens.widgets.status_line import ExplainsKeys
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 SEARCH_DELAY = 0.2
 PICK_LIMIT = 50
@@ -691,7 +691,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         self.move_to_week(monday(self.today))
 
     def action_go_to_week(self) -> None:
-        from screens.goto_week import GoToWeekScreen
+        from bpa_provider.screens.goto_week import GoToWeekScreen
 
         assert self.week_start is not None
         self.app.push_screen(GoToWeekScreen(self.week_start.year),
@@ -779,12 +779,12 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             self._form("reassign", shift)
 
     def action_substitute(self) -> None:
-        from screens.vacancy import open_candidates
+        from bpa_provider.screens.vacancy import open_candidates
 
         open_candidates(self, self._shift())
 
     def action_vacant(self) -> None:
-        from screens.vacancy import VacantScreen
+        from bpa_provider.screens.vacancy import VacantScreen
 
         self.app.push_screen(VacantScreen())
 

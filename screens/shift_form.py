@@ -34,11 +34,11 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import SaveResult, ShiftView
 from bpa_provider.services.worktime import acknowledge_warning
-from db.engine import Database
-from screens import labels
-from screens.form_base import FormScreen
-from screens.ui import hours
-from screens.widgets.fields import FieldRow, show_line
+from bpa_provider.db.engine import Database
+from bpa_provider.screens import labels
+from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.ui import hours
+from bpa_provider.screens.widgets.fields import FieldRow, show_line
 
 MODES = ("new", "edit", "cancel", "reassign", "ack")
 KINDS = ("active", "passive", "night")

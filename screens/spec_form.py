@@ -24,10 +24,10 @@ from textual.widgets import Select, Static
 from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, _
 from bpa_provider.services.records import FieldSpec, parse_value
-from screens import labels
-from screens.form_base import FormScreen
-from screens.ui import field_message
-from screens.widgets.fields import FieldRow
+from bpa_provider.screens import labels
+from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.ui import field_message
+from bpa_provider.screens.widgets.fields import FieldRow
 
 
 def word(words: Mapping[str, str], code: str | None) -> str:

@@ -26,8 +26,8 @@ from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import transfer_rows, transfers
 from bpa_provider.services.handover import ExportResult
 from bpa_provider.services.transfer_views import AssistantView, StepView, TransferView
-from screens.detail_base import DetailScreen
-from screens.transfer_forms import (
+from bpa_provider.screens.detail_base import DetailScreen
+from bpa_provider.screens.transfer_forms import (
     CancelForm,
     ConsentForm,
     ExportForm,
@@ -36,7 +36,7 @@ from screens.transfer_forms import (
     StepForm,
     TransferForm,
 )
-from screens.ui import text
+from bpa_provider.screens.ui import text
 
 # The workflow's step titles (rules.transfer_flow) marked here for the catalog; shown with _().
 STEP_TITLES = (

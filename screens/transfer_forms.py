@@ -35,11 +35,11 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import handover, records, transfers
 from bpa_provider.services.transfer_views import TransferView
-from screens.form_base import FormScreen, focus_problem
-from screens.messages import ServiceResult
-from screens.ui import describe_error, field_message
-from screens.widgets.fields import FieldRow, show_line
-from screens.widgets.tickbox import TickBox
+from bpa_provider.screens.form_base import FormScreen, focus_problem
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import describe_error, field_message
+from bpa_provider.screens.widgets.fields import FieldRow, show_line
+from bpa_provider.screens.widgets.tickbox import TickBox
 
 LABEL_WIDTH = 24  # as FieldRow's, so a look-up row lines up with the others
 

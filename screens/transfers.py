@@ -1,6 +1,6 @@
 """The transfers area: every provider switch in and out, soonest effective date first.
 
-`TransfersView` is the area's view (built by `screens.main.make_view("transfers")`, like the other
+`TransfersView` is the area's view (built by `bpa_provider.screens.main.make_view("transfers")`, like the other
 areas). Each transfer takes two lines so that everything fits at 80 columns:
 
     Client                  Effective    Next step
@@ -29,9 +29,9 @@ from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.services import transfers
 from bpa_provider.services.handover import ImportResult
 from bpa_provider.services.transfer_views import TransferSummary
-from screens.calls import ServiceCaller
-from screens.messages import ServiceResult
-from screens.transfer_detail import (
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.transfer_detail import (
     ENDED,
     TransferDetailScreen,
     days_left_text,
@@ -40,13 +40,13 @@ from screens.transfer_detail import (
     state_text,
     with_whom,
 )
-from screens.transfer_forms import ImportForm, OpenTransferForm
-from screens.ui import TranslatedBindings, describe_error
-from screens.widgets.row_tip import RowTip, RowTips
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.screens.transfer_forms import ImportForm, OpenTransferForm
+from bpa_provider.screens.ui import TranslatedBindings, describe_error
+from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 EFFECTIVE_WIDTH = 11  # "02.06.2026", "84 days ago"
 MIN_CLIENT_WIDTH = 18

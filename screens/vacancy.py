@@ -27,11 +27,11 @@ from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import records, roster, vacancy
-from db.engine import Database
-from screens.detail_base import DetailScreen
-from screens.form_base import error_words
-from screens.messages import ServiceResult
-from screens.ui import hours, text
+from bpa_provider.db.engine import Database
+from bpa_provider.screens.detail_base import DetailScreen
+from bpa_provider.screens.form_base import error_words
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import hours, text
 
 DAYS_AHEAD = 14
 # Vacant rows carry UTC instants; shown in the providers' zone (Norway and Sweden share it).

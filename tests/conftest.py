@@ -41,8 +41,8 @@ if os.environ.get("CI") == "true":
 
 from bpa_provider.access import Actor  # noqa: E402
 from pgserver import RefusedServer, external_url, scratch_database  # noqa: E402
-from db import migrate  # noqa: E402
-from db.engine import Database, make_engine  # noqa: E402
+from bpa_provider.db import migrate  # noqa: E402
+from bpa_provider.db.engine import Database, make_engine  # noqa: E402
 from tooling import need_tool  # noqa: E402
 
 # Fixtures that reach PostgreSQL: a test asking for one of them is a `pg` test.
@@ -123,7 +123,7 @@ def pg_engine(pg_cluster):
 def _truncate_pg(engine) -> None:
     from sqlmodel import SQLModel
 
-    import db.models  # noqa: F401
+    import bpa_provider.db.models  # noqa: F401
 
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as c:

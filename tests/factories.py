@@ -8,7 +8,7 @@ from itertools import count
 from bpa_provider.access import Actor
 from bpa_provider.rules.national_id import make_no
 from bpa_provider.services import records
-from db.engine import Database
+from bpa_provider.db.engine import Database
 
 _seq = count(100)
 

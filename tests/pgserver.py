@@ -112,7 +112,7 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
     name = scratch_name(prefix)
     from sqlalchemy import text
 
-    from db.engine import make_engine
+    from bpa_provider.db.engine import make_engine
 
     admin = make_engine(server_url)
     try:

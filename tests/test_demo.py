@@ -19,8 +19,8 @@ from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.worktime import ShiftFact, check_assistant, profile
 from bpa_provider.services.hours import hours_report
 from bpa_provider.services.roster import occurrences
-from db.engine import Database, make_engine
-from db.models import (
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import (
     Assistant, AuditEvent, Client, Employment, HourlyRate, Municipality, OnboardingStep, RotaPattern, Shift,
     Transfer, TransferAssistant, TransferStep, User,
 )

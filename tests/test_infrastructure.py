@@ -70,7 +70,7 @@ def test_a_test_using_a_postgresql_fixture_carries_the_pg_marker(request, pg_clu
 SQLMODEL_PROBE = '''
 from sqlmodel import select
 from sqlmodel.sql.expression import SelectOfScalar
-from db.models import Shift
+from bpa_provider.db.models import Shift
 
 
 def query(ids: list[int]) -> object:

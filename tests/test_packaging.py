@@ -98,7 +98,5 @@ def _top_level(wheel: Path) -> set[str]:
     return {n for n in installed if not n.endswith(".dist-info")} | declared
 
 
-@pytest.mark.xfail(strict=True, reason="db and screens are still top-level packages until "
-                   "the packaging change of issue 20 lands; then remove this marker")
 def test_the_wheel_claims_no_global_name_but_bpa_provider(wheel):
     assert _top_level(wheel) == {"bpa_provider"}

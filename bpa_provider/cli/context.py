@@ -54,8 +54,8 @@ class Context:
         if self._db is None:
             from sqlalchemy.exc import DatabaseError, OperationalError
 
-            from db import migrate
-            from db.engine import default_url, open_database, sqlite_file
+            from bpa_provider.db import migrate
+            from bpa_provider.db.engine import default_url, open_database, sqlite_file
 
             path = sqlite_file(self.db_url or default_url())
             if check_schema and path is not None:
@@ -104,7 +104,7 @@ class Context:
     def _schema_refusal(db, exc: Exception) -> DatabaseUnavailable:  # noqa: ANN001
         """db/migrate.py says what is wrong in English (db/ does not import bpa_provider): the same
         words as message ids here, decided on the revision, so the person reads their language."""
-        from db import migrate
+        from bpa_provider.db import migrate
 
         try:
             rev = migrate.current_revision(db.engine)
@@ -169,7 +169,7 @@ class Context:
         refuses with its exact words before the screen is touched.
         """
         from bpa_provider import identity
-        from db.engine import default_url, open_database
+        from bpa_provider.db.engine import default_url, open_database
 
         actor = identity.early_actor(self.db_url or default_url(), self.as_user)
         if actor is not None:
@@ -180,9 +180,9 @@ class Context:
             actor = self.actor()
         # Textual and the screens create ~100,000 objects on import, none of them garbage: the
         # cyclic collector stays off while they are created; run_app freezes them and switches it
-        # back on (screens.app.tune_garbage_collector).
+        # back on (bpa_provider.screens.app.tune_garbage_collector).
         gc.disable()
-        from screens.app import run_app  # lazy: reports never import Textual
+        from bpa_provider.screens.app import run_app  # lazy: reports never import Textual
 
         return run_app(db, actor, lang=self.lang, settings=self.settings) or 0
 

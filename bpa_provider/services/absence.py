@@ -28,8 +28,8 @@ from bpa_provider.services import vacancy
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text, lookup
 from bpa_provider.services.transitions import get_for_change
-from db.engine import Database
-from db.models import Absence, Assignment, Assistant, Client, Employment, Municipality
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Absence, Assignment, Assistant, Client, Employment, Municipality
 
 PERMISSION = "absence.write"
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.rules.dates import local_day_start_utc
 from bpa_provider.rules.hours import split_at_local_midnight
-from db.models import Client, Municipality, Shift
+from bpa_provider.db.models import Client, Municipality, Shift
 
 
 def rostered_hours(session: Session, assistant_id: int, first: date, last: date) -> dict[tuple[int, date], Decimal]:

@@ -26,8 +26,8 @@ from bpa_provider.rules.hours import month_bounds
 from bpa_provider.services import absence_hours
 from bpa_provider.services.absence import PERMISSION, absence_policy, assistant_country, holiday_left
 from bpa_provider.services.base import require, service
-from db.engine import Database
-from db.models import Absence, Assistant
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Absence, Assistant
 
 _HUNDREDTH = Decimal("0.01")
 

@@ -22,8 +22,8 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.services.base import require, service
-from db.engine import Database
-from db.models import AuditEvent
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import AuditEvent
 
 DEFAULT_TZ = "Europe/Oslo"  # --from/--to are local calendar days; Norway and Sweden share the zone
 COLUMNS = ["id", "at", "actor", "role", "action", "entity", "entity_id", "subject", "summary", "connection"]

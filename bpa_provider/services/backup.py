@@ -25,7 +25,7 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import DatabaseUnavailable, ServiceError
 from bpa_provider.i18n import Msg, N_
 from bpa_provider.services.base import require, service
-from db.engine import Database
+from bpa_provider.db.engine import Database
 
 
 class FileRefused(ServiceError):
@@ -197,8 +197,8 @@ def _check_copy(scratch: Path, anchor: Path) -> tuple[str, audit.ChainReport]:
     """Integrity, known schema revision, an intact and non-empty chain matching the target's
     checkpoints (those up to the backup's last row), and the append-only triggers of the scratch
     copy (after it was migrated: a migration does not put back a dropped trigger)."""
-    from db import migrate
-    from db.engine import open_database
+    from bpa_provider.db import migrate
+    from bpa_provider.db.engine import open_database
 
     with closing(sqlite3.connect(scratch)) as con:
         check = _integrity(con)
@@ -311,7 +311,7 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
 
 
 def _record_restore(target: Path, source: Path, revision: str, rows: int, by: str, aside: Path | None) -> None:
-    from db.engine import open_database
+    from bpa_provider.db.engine import open_database
 
     db = open_database(str(target))
     try:

@@ -22,8 +22,8 @@ from bpa_provider.errors import (
     Conflict, DatabaseBusy, DatabaseUnavailable, PermissionDenied, ValidationError,
 )
 from bpa_provider.i18n import Msg, N_
-from db.engine import Database
-from db.models import Supervision
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Supervision
 
 F = TypeVar("F", bound=Callable[..., Any])
 

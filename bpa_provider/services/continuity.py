@@ -22,8 +22,8 @@ from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.worktime import (ClientInfo, client_info, client_infos, local_date, local_range,
                                             policy_or_default)
 from bpa_provider.services.worked import NOT_STAFFED, staffed
-from db.engine import Database
-from db.models import Assignment, Assistant, Client, Shift
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Assistant, Client, Shift
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.courses import SUPERVISOR_KINDS, find_client, find_course, in_scope_people, people_names, person_of
 from bpa_provider.services.onboarding import current_policy
-from db.engine import Database
-from db.models import Assignment, Client, Course, CourseEnrollment, Employment, RequiredTraining, Supervision
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Client, Course, CourseEnrollment, Employment, RequiredTraining, Supervision
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ from bpa_provider.services.courses import (
 from bpa_provider.services.onboarding import mark_basic_course_done_in
 from bpa_provider.services.records import FieldSpec, in_scope, parse_value
 from bpa_provider.services.transitions import get_for_change
-from db.engine import Database
-from db.models import Assistant, Client, Course, CourseEnrollment, CourseSession, Review, ReviewAction, Supervisor
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Client, Course, CourseEnrollment, CourseSession, Review, ReviewAction, Supervisor
+from bpa_provider.db.types import utcnow
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from bpa_provider.access import Actor
 from bpa_provider.i18n import _
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX, people_names, person_of
-from db.engine import Database
-from db.models import Assignment, Client, Course, CourseEnrollment, Supervision
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Client, Course, CourseEnrollment, Supervision
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,9 @@ from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import FieldSpec, lookup, parse_value
 from bpa_provider.services.transitions import check_version, get_for_change
-from db.engine import Database
-from db.models import Assignment, Assistant, Client, Course, CourseEnrollment, CourseSession, Supervision, Supervisor
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Assistant, Client, Course, CourseEnrollment, CourseSession, Supervision, Supervisor
+from bpa_provider.db.types import utcnow
 
 COURSE_KINDS = ("supervisor_basic", "supervisor_refresher", "assistant_training")
 SUPERVISOR_KINDS = ("supervisor_basic", "supervisor_refresher")

@@ -24,8 +24,8 @@ from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable, ServiceError
 from bpa_provider.formats import format_hours
 from bpa_provider.i18n import N_, _
 from bpa_provider.services.base import require, scoped_actor, service
-from db.engine import Database
-from db.models import Assistant, Client, Decision, Municipality, Transfer
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Client, Decision, Municipality, Transfer
 
 # The section catalog and the shapes of its rows live in a module without the database stack, so
 # the screen can lay the dashboard out before SQLAlchemy is loaded; they are re-exported here.

@@ -22,8 +22,8 @@ from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
 from bpa_provider.i18n import N_
 from bpa_provider.services import name_order
 from bpa_provider.services.base import require, scoped_actor, service
-from db.engine import Database
-from db.models import (
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
     Assignment, Assistant, AuditEvent, Client, Course, CourseEnrollment, Decision, Employment,
     Municipality, Review, Supervision, Supervisor, Transfer,
 )

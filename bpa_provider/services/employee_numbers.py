@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_
-from db.models import Assistant, Employment
+from bpa_provider.db.models import Assistant, Employment
 
 _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
 

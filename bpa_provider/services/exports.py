@@ -24,8 +24,8 @@ from bpa_provider.services.records import in_scope
 from bpa_provider.services.roster import ShiftView, WeekView, build_week, views
 from bpa_provider.services.worktime import client_infos, local_date, policy_or_default
 from bpa_provider.services.worked import staffed
-from db.engine import Database
-from db.models import Assistant, Shift
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Shift
 
 UTC = timezone.utc
 MAX_DAYS = 400

@@ -64,9 +64,9 @@ from bpa_provider.services.handover_validate import (
     validate_package,
 )
 from bpa_provider.signing import Keyring, SignatureError, signer_key, verify_bytes
-from db.engine import Database
-from db.models import HandoverExport
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import HandoverExport
+from bpa_provider.db.types import utcnow
 
 
 @dataclass(frozen=True)

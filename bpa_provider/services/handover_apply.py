@@ -30,11 +30,11 @@ from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records, transfer_rows, transfers
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
 from bpa_provider.services.handover_validate import _as_date, _compact_id
-from db.models import (
+from bpa_provider.db.models import (
     Assistant, Client, Course, CourseEnrollment, Decision, Employment, HandoverExport, OnboardingStep, HourBalanceEntry, Municipality,
     Supervision, Supervisor, Transfer, TransferAssistant, TransferStep,
 )
-from db.types import utcnow
+from bpa_provider.db.types import utcnow
 
 
 def _by_national_id(session: Session, model: type, compact: str | None) -> Any:

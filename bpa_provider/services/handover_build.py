@@ -27,7 +27,7 @@ from bpa_provider.rules.hours import decided_hours
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_validate import SCHEMA_VERSION, load_schema
 from bpa_provider.services.hours import worked_hours_in
-from db.models import (
+from bpa_provider.db.models import (
     Absence, Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, HourBalanceEntry,
     Municipality, Review, RotaPattern, Shift, Supervision, Supervisor, TransferAssistant,
 )

@@ -27,7 +27,7 @@ from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_validate import _as_date, _compact_id
-from db.models import Assistant
+from bpa_provider.db.models import Assistant
 
 #: The steps a package can fill in. Notice is done when the transfer is opened; cut-over and
 #: closing are each side's own act on its own data.

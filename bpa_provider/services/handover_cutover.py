@@ -19,8 +19,8 @@ from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records
 from bpa_provider.services.handover_apply import _audit_create, _by_national_id, _ensure_courses, latest_import
 from bpa_provider.services.handover_validate import _as_date, _compact_id
-from db.models import Absence, Assistant, Client, Employment, Review, RotaPattern, Shift, Transfer
-from db.types import utcnow
+from bpa_provider.db.models import Absence, Assistant, Client, Employment, Review, RotaPattern, Shift, Transfer
+from bpa_provider.db.types import utcnow
 
 
 def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:

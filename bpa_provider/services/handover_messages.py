@@ -31,7 +31,7 @@ from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_apply import latest_import, roll_back_incoming, sender_reference
 from bpa_provider.services.records import check_text
-from db.models import HandoverExport, Transfer
+from bpa_provider.db.models import HandoverExport, Transfer
 
 MESSAGE_KEY = "bpa_handover_message"
 KINDS = ("receipt", "cancellation")

@@ -31,7 +31,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.services.hour_sums import Sums, Window, window_sums
-from db.models import Client, HourLedger, Municipality, PeriodApproval
+from bpa_provider.db.models import Client, HourLedger, Municipality, PeriodApproval
 
 _CHUNK = 5000  # ids per IN list (SQLite's bound-parameter limit is well above)
 

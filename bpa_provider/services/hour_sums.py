@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.rules.dates import local_day_start_utc
 from bpa_provider.services.worked import counted_as_worked
-from db.models import Client, Municipality, Shift
+from bpa_provider.db.models import Client, Municipality, Shift
 
 #: Shifts are found through the start-time index; a shift longer than this that starts before a
 #: period would be missed. Respite periods may run 56 h; nothing legal runs a week.

@@ -45,9 +45,9 @@ from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services import hour_ledger
 from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
-from db.engine import Database
-from db.models import Client, Decision, HourBalanceEntry, Municipality, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, Decision, HourBalanceEntry, Municipality, Shift
+from bpa_provider.db.types import utcnow
 
 # --------------------------------------------------------------------------- result types
 

@@ -39,9 +39,9 @@ from bpa_provider.services.import_fast import RowChecks
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
-from db.engine import RowShape
-from db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import RowShape
+from bpa_provider.db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
+from bpa_provider.db.types import utcnow
 
 SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
 _IN_CHUNK = 5000  # values per IN (...) list
@@ -323,7 +323,7 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
     assistants, then a check in memory per row."""
     from datetime import timedelta
 
-    from db.models import Absence
+    from bpa_provider.db.models import Absence
 
     if not live:
         return

@@ -35,8 +35,8 @@ from bpa_provider.services import import_rows, records
 from bpa_provider.services.base import require, service
 from bpa_provider.services.csvfile import UTF8, CsvTable, parse_csv, read_csv, source_name
 from bpa_provider.services.worktime import policy_or_default
-from db.engine import Database
-from db.models import Supervisor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Supervisor
 
 __all__ = ["ALIASES", "CsvTable", "ImportResult", "KINDS", "import_csv", "import_table", "known_columns",
            "parse_csv", "read_csv"]

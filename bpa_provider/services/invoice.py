@@ -26,9 +26,9 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules import money
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.worktime import local_range
-from db.engine import Database
-from db.models import Client, HourlyRate, Municipality, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, HourlyRate, Municipality, Shift
+from bpa_provider.db.types import utcnow
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from bpa_provider.access import Actor
 from bpa_provider.rules.national_id import mask
 from bpa_provider.services import records
 from bpa_provider.services.base import service
-from db.engine import Database
-from db.models import Assistant, Client, Municipality, Supervision, Supervisor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Client, Municipality, Supervision, Supervisor
 
 PAGE_SIZE = 2_000  # rows per query when a list is streamed: memory stays flat whatever the total
 

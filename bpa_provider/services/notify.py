@@ -37,9 +37,9 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import DOMAIN, LOCALE_DIR, N_
 from bpa_provider.ical import Event, calendar
 from bpa_provider.services.base import require, service
-from db.engine import Database
-from db.models import Assistant, Client, Municipality, OutboxMessage, Shift, Supervision, Supervisor
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Client, Municipality, OutboxMessage, Shift, Supervision, Supervisor
+from bpa_provider.db.types import utcnow
 
 PERMISSION = "notify.send"
 BACKOFF_MINUTES = (1, 5, 30, 120, 720)  # then failed
@@ -140,7 +140,7 @@ def queue_approval_reminders(s: Session, today: Any, payroll_day: int, days_befo
 
     from dateutil.relativedelta import relativedelta
 
-    from db.models import PeriodApproval
+    from bpa_provider.db.models import PeriodApproval
 
     first = (today.replace(day=1) - relativedelta(months=1))
     after = today.replace(day=1)

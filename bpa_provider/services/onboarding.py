@@ -33,8 +33,8 @@ from bpa_provider.rules.calendar import course_deadline
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.records import check_text, lookup
 from bpa_provider.services.base import require, scoped_actor, service
-from db.engine import Database
-from db.models import Client, Course, CourseEnrollment, OnboardingStep, Supervision, Supervisor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, Course, CourseEnrollment, OnboardingStep, Supervision, Supervisor
 
 STATUSES = ("not_started", "in_progress", "complete", "overdue")
 RESPONSIBLE = ("coordinator", "supervisor")

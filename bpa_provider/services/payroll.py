@@ -43,9 +43,9 @@ from bpa_provider.services.worktime import (
     ClientInfo, ack_map, acknowledgement, assistants_by_id, client_infos, describe_shifts, local_date,
     policy_or_default, rule_set, violations_involving,
 )
-from db.engine import Database
-from db.models import Assistant, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Shift
+from bpa_provider.db.types import utcnow
 
 UTC_MARGIN = timedelta(days=1)
 

@@ -27,7 +27,7 @@ from bpa_provider.config import Policy
 from bpa_provider.rules import absence as rules
 from bpa_provider.services.absence import absence_policy, assistant_country
 from bpa_provider.services.absence_hours import rostered_hours
-from db.models import Absence
+from bpa_provider.db.models import Absence
 
 #: The absence wage kinds, in the order the files write them (after the kinds of work).
 ABSENCE_KINDS = ("sick_employer_period", "holiday_absence", "unpaid_leave")

@@ -34,9 +34,9 @@ from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, 
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worktime import client_info, describe_shifts, local_date, local_range, policy_or_default
 from bpa_provider.services.worked import staffed
-from db.engine import Database
-from db.models import PeriodApproval, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import PeriodApproval, Shift
+from bpa_provider.db.types import utcnow
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 

@@ -23,7 +23,7 @@ from bpa_provider.signing import (
     fingerprint,
     parse_public_key,
 )
-from db.engine import Database
+from bpa_provider.db.engine import Database
 
 #: A public key file is one line; anything much longer is not one.
 MAX_KEYFILE_BYTES = 16_384

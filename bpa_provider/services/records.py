@@ -27,12 +27,12 @@ from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services import name_order
 from bpa_provider.services.employee_numbers import check_employee_number
-from db.engine import Database
-from db.models import (
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
     Assignment, Assistant, Client, Course, Decision, Employment, Municipality, Supervision,
     Supervisor,
 )
-from db.types import utcnow
+from bpa_provider.db.types import utcnow
 
 # Control characters (escape codes would reach terminals), and bidirectional overrides that make
 # a name display as something else. Line breaks and tabs only in multi-line fields.

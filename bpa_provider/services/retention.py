@@ -30,13 +30,13 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import RetentionPolicy, load_settings
 from bpa_provider.services.base import require, service
-from db.engine import Database
-from db.models import (
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
     Assignment, Assistant, AuditEvent, Client, Decision, Employment, HourBalanceEntry, Municipality,
     OnboardingStep, Review, ReviewAction, Shift, SickPeriod, Supervision, Supervisor, Transfer,
     TransferAssistant, User,
 )
-from db.types import utcnow
+from bpa_provider.db.types import utcnow
 
 
 def load_policy(env: Mapping[str, str] | None = None, path: Path | None = None) -> RetentionPolicy:

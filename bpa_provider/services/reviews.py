@@ -36,8 +36,8 @@ from bpa_provider.services.courses import find_course
 from bpa_provider.services.onboarding import current_policy
 from bpa_provider.services.records import FieldSpec, clean_text
 from bpa_provider.services.records import lookup as _lookup
-from db.engine import Database
-from db.models import Assignment, Assistant, Client, Course, Employment, Review, ReviewAction
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Assistant, Client, Course, Employment, Review, ReviewAction
 
 REVIEW_STATUSES = ("overdue", "due", "scheduled", "done")
 SUMMARY_MAX = 20_000

@@ -51,9 +51,9 @@ from bpa_provider.services.worktime import (
     ClientInfo, ShiftViolation, check_assistant_window, client_info, client_infos, describe_shifts, live_shifts,
     local_date, local_range, policy_or_default, refuse_blocking, violations_by_shift,
 )
-from db.engine import Database
-from db.models import Assistant, RotaPattern, RuleAck, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, RotaPattern, RuleAck, Shift
+from bpa_provider.db.types import utcnow
 
 UTC = timezone.utc
 # A typo in a date (a month too far) must not become a month-long shift; respite agreements allow

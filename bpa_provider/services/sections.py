@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bpa_provider.access import Actor
     from bpa_provider.config import Policy
-    from db.engine import Database
+    from bpa_provider.db.engine import Database
 
 # Section keys, in the order the dashboard shows them; the screen words each heading.
 DECISIONS_ENDING = "decisions_ending"

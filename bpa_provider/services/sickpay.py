@@ -33,9 +33,9 @@ from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.sweden import SWEDEN, SWEDISH_ZONE, counted_shifts
 from bpa_provider.services.transitions import get_for_change
-from db.engine import Database
-from db.models import Assistant, Client, Municipality, Shift, SickPayClaim, SickPeriod
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Client, Municipality, Shift, SickPayClaim, SickPeriod
+from bpa_provider.db.types import utcnow
 
 CLAIM_STATUSES = ("prepared", "sent", "paid", "rejected")
 # A claim goes out once and is answered once; a rejected claim is corrected as a new occurrence.

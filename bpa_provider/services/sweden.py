@@ -29,9 +29,9 @@ from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text
-from db.engine import Database
-from db.models import Assignment, Assistant, Client, Decision, HourlyRate, Municipality, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Assistant, Client, Decision, HourlyRate, Municipality, Shift
+from bpa_provider.db.types import utcnow
 
 SWEDEN = "SE"
 SWEDISH_ZONE = "Europe/Stockholm"

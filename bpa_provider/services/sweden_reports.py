@@ -31,9 +31,9 @@ from bpa_provider.services.base import require, service
 from bpa_provider.services.sweden import (
     LONGEST_SHIFT, PASSIVE_KINDS, SWEDEN, SWEDISH_ZONE, _month_utc, _swedish_clients, counted_shifts, state_rate_on,
 )
-from db.engine import Database
-from db.models import Assignment, Assistant, Client, Decision, Municipality, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Assistant, Client, Decision, Municipality, Shift
+from bpa_provider.db.types import utcnow
 
 
 # --------------------------------------------------------------------------- the monthly time report

@@ -22,8 +22,8 @@ from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.transfer_rows import _Ctx, _date, _load_for_change, _policy, consequence, touch
 from bpa_provider.services.transfer_views import TransferView, _view, refresh_due_dates
-from db.engine import Database
-from db.models import Assistant, TransferAssistant
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, TransferAssistant
 
 
 def _transfer_assistant(session: Session, ctx: _Ctx, assistant_ref: str) -> tuple[TransferAssistant, Assistant]:

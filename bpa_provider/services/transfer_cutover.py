@@ -20,8 +20,8 @@ from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.services.transfer_rows import (
     _ONE_DAY, _Ctx, _other_clients, _service_periods, se_employment_end, se_notice_months,
 )
-from db.models import Assignment, Assistant, Employment, RotaPattern, Shift
-from db.types import utcnow
+from bpa_provider.db.models import Assignment, Assistant, Employment, RotaPattern, Shift
+from bpa_provider.db.types import utcnow
 
 
 def _end_row(session: Session, actor: Actor, row: Any, entity: str, subject: str, end: date, reason: str = "") -> None:

@@ -29,8 +29,8 @@ from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import require
 from bpa_provider.services.records import check_text
 from bpa_provider.services.transitions import check_version
-from db.models import Assignment, Assistant, Client, Employment, Municipality, Transfer, TransferAssistant, TransferStep
-from db.types import utcnow
+from bpa_provider.db.models import Assignment, Assistant, Client, Employment, Municipality, Transfer, TransferAssistant, TransferStep
+from bpa_provider.db.types import utcnow
 
 #: Transfer states after which nothing more happens.
 ENDED_STATES = (flow.STAGE_CANCELLED, "closed")

@@ -17,7 +17,7 @@ from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.calendar import days_left, fk_provider_change_earliest
 from bpa_provider.services.transfer_rows import _Ctx, consequence, flow_state
-from db.models import Assistant
+from bpa_provider.db.models import Assistant
 
 # --------------------------------------------------------------------------- read models
 

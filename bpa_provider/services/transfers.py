@@ -51,9 +51,9 @@ from bpa_provider.services.transfer_rows import (
     _text, flow_state, load_ctx, sync_assistants, touch,
 )
 from bpa_provider.services.transfer_views import StepDue, TransferSummary, TransferView, _view, refresh_due_dates
-from db.engine import Database
-from db.models import Client, Municipality, Transfer, TransferStep
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, Municipality, Transfer, TransferStep
+from bpa_provider.db.types import utcnow
 
 
 # --------------------------------------------------------------------------- opening

@@ -21,9 +21,9 @@ from bpa_provider.errors import NotFound, ServiceError, UnknownUser, ValidationE
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
-from db.engine import Database
-from db.models import SshKey, Supervisor, User
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import SshKey, Supervisor, User
+from bpa_provider.db.types import utcnow
 
 
 def fold(login: str) -> str:

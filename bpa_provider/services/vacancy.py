@@ -35,9 +35,9 @@ from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.services.worktime import (
     blocking, check_assistant_window, client_info, local_date, local_range, policy_or_default,
 )
-from db.engine import Database
-from db.models import Absence, Assignment, Assistant, Client, Employment, Shift
-from db.types import utcnow
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Absence, Assignment, Assistant, Client, Employment, Shift
+from bpa_provider.db.types import utcnow
 
 if TYPE_CHECKING:
     from bpa_provider.services import roster

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from db.models import Shift
+from bpa_provider.db.models import Shift
 
 WORKED_STATUSES = ("worked", "approved")
 NOT_STAFFED = ("cancelled", "vacant")

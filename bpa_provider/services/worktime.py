@@ -40,12 +40,12 @@ from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worked import staffed
 from bpa_provider.services.scope_view import redact
-from db.engine import Database
-from db.models import (
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
     Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, Municipality,
     RequiredTraining, RuleAck, Shift,
 )
-from db.types import utcnow
+from bpa_provider.db.types import utcnow
 
 MARGIN = timedelta(days=7)
 UTC = timezone.utc

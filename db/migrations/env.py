@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import bpa_provider.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -14,7 +14,7 @@ target_metadata = SQLModel.metadata
 def _engine():
     engine = config.attributes.get("engine")
     if engine is None:
-        from db.engine import make_engine
+        from bpa_provider.db.engine import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url") or None)
     return engine

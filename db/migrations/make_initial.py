@@ -17,7 +17,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from db.engine import make_engine
+from bpa_provider.db.engine import make_engine
 
 HERE = Path(__file__).parent
 

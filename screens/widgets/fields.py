@@ -23,14 +23,14 @@ from textual.widgets.select import InvalidSelectValueError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import _
 from bpa_provider.services import records
-from screens import labels
-from screens.calls import ServiceCaller
-from screens.messages import ServiceResult
-from screens.ui import describe_error, field_message, hours
-from screens.widgets.tickbox import TickBox
+from bpa_provider.screens import labels
+from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.ui import describe_error, field_message, hours
+from bpa_provider.screens.widgets.tickbox import TickBox
 
 if TYPE_CHECKING:
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
 LOOKUP_DELAY = 0.2
 LOOKUP_LIMIT = 6

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from screens.nav import Area
+from bpa_provider.screens.nav import Area
 
 
 class NavList(OptionList):

@@ -32,7 +32,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 LOOKAHEAD = 30  # rows before the end at which the next page is asked for
 

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Static
 
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 
 class RowTip(Static):

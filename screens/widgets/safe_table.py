@@ -1,6 +1,6 @@
 """The app's table: every cell is shown, never obeyed, on one line per row.
 
-- Cells, headers and updates pass through `screens.safe_text.visible_cell`, so control
+- Cells, headers and updates pass through `bpa_provider.screens.safe_text.visible_cell`, so control
   characters in a name or note are drawn as their codes (tests/screens/test_terminal_escapes.py
   checks that no screen builds a plain DataTable).
 - Every row is one line, at 80×24 too: a cell's line breaks become " · " and what does not fit its
@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
-from screens.safe_text import visible_cell
+from bpa_provider.screens.safe_text import visible_cell
 
 SEPARATOR = " · "
 

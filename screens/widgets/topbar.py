@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from screens import labels
-from screens.ui import short_db_name
+from bpa_provider.screens import labels
+from bpa_provider.screens.ui import short_db_name
 
 
 class TopBar(Horizontal):

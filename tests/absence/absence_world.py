@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import factories as f
 from bpa_provider.access import Actor
 from bpa_provider.services import roster
-from db.engine import Database
+from bpa_provider.db.engine import Database
 
 WEEK = [date(2027, 1, 11) + timedelta(days=i) for i in range(5)]  # Monday to Friday, in the future
 

@@ -11,7 +11,7 @@ import pytest
 from absence_world import world
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import absence, importer
-from db.models import Shift
+from bpa_provider.db.models import Shift
 
 
 def test_an_import_cannot_roster_an_absent_assistant(db, admin):

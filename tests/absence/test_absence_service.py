@@ -15,7 +15,7 @@ from bpa_provider.access import Actor
 from bpa_provider.cli import main
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import absence, absence_reports, roster
-from db.engine import Database, make_engine
+from bpa_provider.db.engine import Database, make_engine
 
 
 def _company(db: Database, actor: Actor) -> dict:

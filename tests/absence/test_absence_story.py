@@ -17,7 +17,7 @@ from sqlalchemy import update
 from absence_world import WEEK, world
 from bpa_provider.config import WageTypes
 from bpa_provider.services import absence, absence_reports, notify, payroll, payroll_files, periods, roster, vacancy
-from db.models import Employment
+from bpa_provider.db.models import Employment
 from smtp_sink import calendar_of
 
 WAGES = WageTypes()

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from absence_world import WEEK, world
 from bpa_provider.services import absence, dashboard, notify, vacancy
 from bpa_provider.services.sections import NOTICES_UNDELIVERED, VACANT_SHIFTS, visible_sections
-from db.models import OutboxMessage
+from bpa_provider.db.models import OutboxMessage
 
 
 def _dead_port() -> int:

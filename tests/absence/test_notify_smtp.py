@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from absence_world import WEEK, world
 from smtp_sink import calendar_of as _calendar, free_port as _free_port
 from bpa_provider.services import absence, notify, records, roster, vacancy
-from db.models import OutboxMessage
+from bpa_provider.db.models import OutboxMessage
 
 
 def _supervisor(db, admin, client_ref: str):  # noqa: ANN001

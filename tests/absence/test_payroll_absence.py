@@ -15,7 +15,7 @@ from sqlalchemy import update
 from absence_world import WEEK, world
 from bpa_provider.config import PAXML_CODES, WageTypes
 from bpa_provider.services import absence, payroll, payroll_files, roster, vacancy
-from db.models import Employment
+from bpa_provider.db.models import Employment
 
 WAGES = WageTypes()
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import factories as f
 from bpa_provider.services import roster, sickpay, sweden, vacancy
-from db.models import Shift
+from bpa_provider.db.models import Shift
 
 DAYS = [date(2027, 3, 1) + timedelta(days=i) for i in range(4)]  # Monday to Thursday, in the future
 

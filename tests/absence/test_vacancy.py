@@ -12,8 +12,8 @@ import factories as f
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import absence, roster, vacancy
-from db.engine import Database
-from db.models import Shift
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Shift
 
 from absence_world import WEEK, world as _world
 
@@ -84,7 +84,7 @@ def test_cli_lists_vacant_shifts_ranks_candidates_and_fills(tmp_path, sqlite_tem
     from bpa_provider.cli import main
     from bpa_provider.identity import current_login
     from bpa_provider.services.users import ensure_first_admin
-    from db.engine import make_engine
+    from bpa_provider.db.engine import make_engine
 
     path = tmp_path / "v.sqlite3"
     shutil.copy(sqlite_template, path)

@@ -10,8 +10,8 @@ from absence_world import WEEK, world
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import payroll, roster, vacancy
-from db.engine import Database
-from db.models import OutboxMessage, Shift
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import OutboxMessage, Shift
 
 SATURDAY = "2027-01-16"
 
@@ -63,7 +63,7 @@ def test_cli_adds_a_vacant_shift(tmp_path, sqlite_template, capsys):
     from bpa_provider.cli import main
     from bpa_provider.identity import current_login
     from bpa_provider.services.users import ensure_first_admin
-    from db.engine import make_engine
+    from bpa_provider.db.engine import make_engine
 
     path = tmp_path / "v.sqlite3"
     shutil.copy(sqlite_template, path)

@@ -14,7 +14,7 @@ from bpa_provider import i18n
 from bpa_provider.access import Actor
 from bpa_provider.cli import main
 from bpa_provider.services import users
-from db.engine import Database, make_engine
+from bpa_provider.db.engine import Database, make_engine
 import factories as f
 
 SSH = "127.0.0.1 50000 127.0.0.1 22"
@@ -128,10 +128,10 @@ def test_over_ssh_lang_inside_the_command(company, capsys, monkeypatch, command)
 
 
 def test_over_ssh_lang_alone_opens_the_app_in_that_language(company, monkeypatch):
-    import screens.app
+    import bpa_provider.screens.app
 
     opened = {}
-    monkeypatch.setattr(screens.app, "run_app", lambda db, actor, lang=None, settings=None: opened.update(lang=lang))
+    monkeypatch.setattr(bpa_provider.screens.app, "run_app", lambda db, actor, lang=None, settings=None: opened.update(lang=lang))
     _forced(monkeypatch, "--lang nb")
     assert main(["--db", company, "--as", getpass.getuser()]) == 0
     assert opened == {"lang": "nb"}

@@ -57,9 +57,9 @@ def test_a_bad_setting_is_one_line_and_exit_2(config, monkeypatch, capsys, tmp_p
 
 def test_the_app_start_is_checked_too(config, monkeypatch, capsys, tmp_path):
     """The quick path that opens the app reads the settings as well: no screen for a bad file."""
-    import screens.app
+    import bpa_provider.screens.app
 
-    monkeypatch.setattr(screens.app, "run_app", lambda *a, **kw: pytest.fail("the app opened"))
+    monkeypatch.setattr(bpa_provider.screens.app, "run_app", lambda *a, **kw: pytest.fail("the app opened"))
     config.write_text("[policy]\nreview_intervall_months = 6\n")
     assert main(["--db", str(tmp_path / "x.sqlite3")]) == 2
     assert "review_intervall_months" in capsys.readouterr().err

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
 from bpa_provider.services import course_enrollment, courses, records
-from db.engine import Database
-from db.models import AuditEvent
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import AuditEvent
 import factories as f
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
 from bpa_provider.services import course_credentials, course_enrollment, courses
-from db.models import CourseEnrollment
+from bpa_provider.db.models import CourseEnrollment
 import course_builders as b
 
 

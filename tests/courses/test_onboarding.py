@@ -11,7 +11,7 @@ from bpa_provider.config import Policy
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import onboarding as ob
 from bpa_provider.services import records
-from db.models import OnboardingStep
+from bpa_provider.db.models import OnboardingStep
 import course_builders as b
 
 
@@ -107,7 +107,7 @@ def _legacy_supervisor(db, client_ref: str, since: date, name: str):
     """A supervisor from before the app (imported raw): a supervision without a checklist."""
     from sqlalchemy import select
 
-    from db.models import Client, Supervision, Supervisor
+    from bpa_provider.db.models import Client, Supervision, Supervisor
 
     with db.write() as s:
         sup = Supervisor(ref="S-9001", name=name)

@@ -10,7 +10,7 @@ import pytest
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import course_enrollment, courses, reviews
 from bpa_provider.services.reviews import ActionInput
-from db.models import AuditEvent, CourseEnrollment
+from bpa_provider.db.models import AuditEvent, CourseEnrollment
 import course_builders as b
 
 

@@ -72,7 +72,7 @@ def _make_database(path: Path, env: dict[str, str]) -> None:
     sys.path.insert(0, str(ROOT / "tests" / "screens"))
     import fixed_data
 
-    from db.engine import open_database
+    from bpa_provider.db.engine import open_database
 
     db = open_database(str(path))
     fixed_data.build(db)

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 
 from bpa_provider.access import Actor
 from bpa_provider.services.records import next_ref
-from db.models import (
+from bpa_provider.db.models import (
     Assignment, Assistant, Client, Decision, Employment, Municipality, Supervision, Supervisor,
 )
 

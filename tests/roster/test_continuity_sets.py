@@ -12,7 +12,7 @@ from sqlalchemy import event
 from bpa_provider.access import Actor
 from bpa_provider.demo import load_demo
 from bpa_provider.services import continuity
-from db.models import Client
+from bpa_provider.db.models import Client
 
 TODAY = date(2026, 5, 20)
 
@@ -61,7 +61,7 @@ def test_supervisor_sees_the_same_for_their_own_client(company, admin):
         first = s.query(Client).order_by(Client.ref).first()
     from sqlalchemy import select
 
-    from db.models import Supervision
+    from bpa_provider.db.models import Supervision
     with company.read() as s:
         sup_id = s.execute(select(Supervision.supervisor_id).where(Supervision.client_id == first.id)).scalars().first()
     sup = Actor("sup", "supervisor", supervisor_id=sup_id, client_scope=frozenset({first.id}))
@@ -74,7 +74,7 @@ def test_a_role_that_changed_in_the_window_counts_per_date(company, admin):
     # the role then depends on the shift's date, the path the report takes only for such pairs.
     from sqlalchemy import select
 
-    from db.models import Assignment
+    from bpa_provider.db.models import Assignment
     with company.write() as s:
         for a in list(s.execute(select(Assignment).where(Assignment.role == "regular")).scalars()):
             if a.start_date < TODAY - timedelta(days=10) and a.end_date is None:

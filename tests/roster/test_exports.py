@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import exports, roster
-from db.models import AuditEvent
+from bpa_provider.db.models import AuditEvent
 from roster_world import may_dataset, supervisor_actor
 
 

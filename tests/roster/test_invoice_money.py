@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bpa_provider.rules import money
 from bpa_provider.services import invoice, sweden_reports
-from db.models import Decision, HourlyRate, Shift
+from bpa_provider.db.models import Decision, HourlyRate, Shift
 from roster_world import add, make_world
 
 NOW = datetime(2100, 1, 1, tzinfo=timezone.utc)  # after every month used here

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import continuity, invoice, payroll, periods, worktime
-from db.models import HourlyRate, PeriodApproval
+from bpa_provider.db.models import HourlyRate, PeriodApproval
 from roster_world import make_world, may_dataset, supervisor_actor
 
 MAY = (date(2026, 5, 1), date(2026, 6, 1))

@@ -18,7 +18,7 @@ from bpa_provider.config import PAXML_CODES, Policy, WageTypes
 from bpa_provider.errors import ValidationError
 from bpa_provider.rules.dates import local_to_utc
 from bpa_provider.services import hours, payroll, payroll_files, periods, worktime
-from db.models import Employment, Shift
+from bpa_provider.db.models import Employment, Shift
 from roster_world import World
 
 JUNE = (date(2026, 6, 1), date(2026, 7, 1))
@@ -215,7 +215,7 @@ def test_the_month_is_locked_for_every_client_with_one_chained_log_insert(db, ad
     from sqlalchemy import func
 
     from bpa_provider.services import audit_log
-    from db.models import AuditEvent, PeriodApproval
+    from bpa_provider.db.models import AuditEvent, PeriodApproval
     from roster_world import make_world
 
     worlds = [make_world(db, admin, muni_name=name) for name in ("Hamar", "Stange", "Elverum")]

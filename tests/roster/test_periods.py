@@ -10,7 +10,7 @@ from sqlalchemy import select
 import factories as f
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import periods, roster
-from db.models import AuditEvent, OnboardingStep, PeriodApproval, Shift
+from bpa_provider.db.models import AuditEvent, OnboardingStep, PeriodApproval, Shift
 from roster_world import supervisor_actor, utc
 
 WEEK = (date(2026, 3, 2), date(2026, 3, 9))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import periods, roster
-from db.models import AuditEvent, Shift
+from bpa_provider.db.models import AuditEvent, Shift
 from roster_world import utc
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -91,7 +91,7 @@ def test_payroll_layouts_on_the_command_line(cli, tmp_path):
 
     from sqlalchemy import update
 
-    from db.models import Employment
+    from bpa_provider.db.models import Employment
 
     made = may_dataset(cli.world)
     assert cli("roster", "approve", "K-0001", "--month", "2026-05")[0] == 0

@@ -12,7 +12,7 @@ from sqlalchemy import select
 import factories as f
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import records, roster, worktime
-from db.models import AuditEvent, RuleAck, Shift
+from bpa_provider.db.models import AuditEvent, RuleAck, Shift
 from roster_world import make_world, utc
 
 
@@ -120,7 +120,7 @@ def test_rest_report_lists_violations_with_rule_and_shifts(world):
 def test_a_required_training_blocks_until_completed(world):
     from datetime import date as d
 
-    from db.models import Course, CourseEnrollment, RequiredTraining
+    from bpa_provider.db.models import Course, CourseEnrollment, RequiredTraining
     from roster_world import add
 
     db, admin = world.db, world.admin

@@ -13,7 +13,7 @@ import factories as f
 from bpa_provider.config import Policy
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import payroll, roster, worktime
-from db.models import Shift
+from bpa_provider.db.models import Shift
 from roster_world import add, utc
 
 AFTER_MARCH = datetime(2026, 4, 15, tzinfo=timezone.utc)

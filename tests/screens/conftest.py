@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bpa_provider import i18n
-from db.engine import Database, make_engine
+from bpa_provider.db.engine import Database, make_engine
 
 import fixed_data
 
@@ -54,7 +54,7 @@ def english_and_still(monkeypatch):
 @pytest.fixture
 def make_app(fixed_db, coordinator):
     """A factory for the app on the fixed data, at the fixed date."""
-    from screens.app import BpaApp
+    from bpa_provider.screens.app import BpaApp
 
     def make(actor=None, lang: str = "en", db: Database | None = None) -> BpaApp:
         return BpaApp(db or fixed_db, actor or coordinator, lang=lang, today=fixed_data.TODAY)

@@ -14,7 +14,7 @@ from unittest import mock
 from bpa_provider.access import Actor
 from bpa_provider.rules.national_id import make_no
 from bpa_provider.services import records
-from db.engine import Database
+from bpa_provider.db.engine import Database
 
 TODAY = date(2026, 3, 2)
 BUILDER = Actor(login="coord", role="coordinator")

@@ -32,7 +32,7 @@ def _absent_week(db) -> None:
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     def now() -> datetime:
         return start + timedelta(minutes=next(tick))
-    with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("db.models.utcnow", now), \
+    with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("bpa_provider.db.models.utcnow", now), \
             mock.patch("bpa_provider.services.vacancy.utcnow", now), \
             mock.patch("bpa_provider.services.notify.utcnow", now):
         kari, per = _id(db, "client", "K-0001"), _id(db, "assistant", "A-0001")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import webbrowser
 
 from bpa_provider.access import Actor
-from screens.app import BpaApp
+from bpa_provider.screens.app import BpaApp
 
 
 async def test_links_and_file_delivery_are_refused(fixed_db, monkeypatch, tmp_path):

@@ -20,8 +20,8 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, details, records
-from screens.audit_log import AuditLogView, AuditRowScreen
-from screens.widgets.nav import NavList
+from bpa_provider.screens.audit_log import AuditLogView, AuditRowScreen
+from bpa_provider.screens.widgets.nav import NavList
 
 import fixed_data
 from pilot_steps import settle
@@ -136,7 +136,7 @@ async def test_w_shows_everything_about_the_person_of_the_row(make_app, fixed_db
 
 
 async def test_long_answers_page_into_the_table_and_say_when_rows_are_missing(make_app, fixed_db, monkeypatch):
-    from screens import audit_log as view_module
+    from bpa_provider.screens import audit_log as view_module
 
     monkeypatch.setattr(view_module, "FETCH_LIMIT", 20)  # the dataset's log has 24 rows
     monkeypatch.setattr(view_module, "PAGE", 5)

@@ -9,10 +9,10 @@ from textual.widgets import DataTable, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.services import dashboard, records
-from screens.client_detail import ClientDetailScreen
-from screens.course_onboarding import ChecklistScreen
-from screens.main import MainScreen
-from screens.widgets.status_line import StatusLine
+from bpa_provider.screens.client_detail import ClientDetailScreen
+from bpa_provider.screens.course_onboarding import ChecklistScreen
+from bpa_provider.screens.main import MainScreen
+from bpa_provider.screens.widgets.status_line import StatusLine
 
 import fixed_data
 from pilot_steps import settle
@@ -109,7 +109,7 @@ async def test_an_onboarding_row_of_the_dashboard_opens_the_checklist(make_app):
 
 
 async def test_rows_stay_one_line_and_a_cut_row_shows_in_full_below(make_app):
-    from screens.widgets.row_tip import RowTip
+    from bpa_provider.screens.widgets.row_tip import RowTip
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -15,8 +15,8 @@ from pilot_steps import settle
 from bpa_provider import i18n
 from bpa_provider.access import Actor
 from bpa_provider.services import name_order, records, users
-from db.engine import Database
-from screens.lists import RecordList
+from bpa_provider.db.engine import Database
+from bpa_provider.screens.lists import RecordList
 
 NAMES = ["Åse Berg", "Ola Ødegård", "Kari Nordmann", "Per Ås", "Berit Æsen", "Anna Åkesson",
          "Lars Ärlig", "Ebba Öhman", "Zara Zeta", "anders berg"]

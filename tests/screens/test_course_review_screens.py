@@ -20,15 +20,15 @@ from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, course_enrollment, courses, onboarding, records, reviews
-from screens.area_pane import AreaPane
-from screens.confirm import ConfirmScreen
-from screens.course_enroll import EnrollForm
-from screens.course_onboarding import ChecklistScreen
-from screens.courses import CoursesView
-from screens.spec_form import SpecForm
-from screens.date_prompt import DatePrompt
-from screens.review_forms import ReviewForm, ReviewScreen
-from screens.reviews import ReviewsView
+from bpa_provider.screens.area_pane import AreaPane
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.course_enroll import EnrollForm
+from bpa_provider.screens.course_onboarding import ChecklistScreen
+from bpa_provider.screens.courses import CoursesView
+from bpa_provider.screens.spec_form import SpecForm
+from bpa_provider.screens.date_prompt import DatePrompt
+from bpa_provider.screens.review_forms import ReviewForm, ReviewScreen
+from bpa_provider.screens.reviews import ReviewsView
 
 import fixed_data
 from pilot_steps import settle
@@ -39,7 +39,7 @@ BUILDER = fixed_data.BUILDER
 @pytest.fixture(autouse=True)
 def wired(monkeypatch):
     """Courses and Reviews areas built by make_view, as the lead wires them."""
-    from screens import main
+    from bpa_provider.screens import main
 
     original = main.make_view
 

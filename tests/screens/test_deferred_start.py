@@ -6,8 +6,8 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from bpa_provider.access import Actor
-from db.engine import Database
-from screens.app import BpaApp
+from bpa_provider.db.engine import Database
+from bpa_provider.screens.app import BpaApp
 
 import fixed_data
 
@@ -33,7 +33,7 @@ async def test_the_dashboard_fills_in_once_the_database_stack_is_loaded(fixed_db
 async def test_a_supervisor_gets_their_clients_once_loaded(fixed_db):
     from sqlalchemy import select
 
-    from db.models import Supervisor
+    from bpa_provider.db.models import Supervisor
 
     with fixed_db.read() as s:
         sup_id = s.execute(select(Supervisor.id)).scalars().first()

@@ -3,8 +3,8 @@ the area in use carry a bar, the others do not; a checkbox reads [x] or [ ]."""
 
 from __future__ import annotations
 
-from screens.forms import RecordForm
-from screens.widgets.tickbox import TickBox
+from bpa_provider.screens.forms import RecordForm
+from bpa_provider.screens.widgets.tickbox import TickBox
 
 from pilot_steps import settle
 from test_terminal_escapes import plain_screen

@@ -13,8 +13,8 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import parse_date
 from bpa_provider.services import records
-from screens.forms import RecordForm
-from screens.ui import field_message, hours, period, text
+from bpa_provider.screens.forms import RecordForm
+from bpa_provider.screens.ui import field_message, hours, period, text
 
 import fixed_data
 from pilot_steps import settle

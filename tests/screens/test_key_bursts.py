@@ -14,8 +14,8 @@ import time
 from textual import events
 from textual.widgets import ContentSwitcher
 
-from screens.main import MainScreen
-from screens.widgets.nav import NavList
+from bpa_provider.screens.main import MainScreen
+from bpa_provider.screens.widgets.nav import NavList
 
 from pilot_steps import settle
 from tooling import wait_for

@@ -4,7 +4,7 @@ locked week's `e`, `n` and Enter, a role without the permission, no shift under 
 from __future__ import annotations
 
 from bpa_provider.access import Actor
-from screens.widgets.status_line import StatusLine
+from bpa_provider.screens.widgets.status_line import StatusLine
 
 from pilot_steps import settle
 from test_roster_screens import open_kari, shift
@@ -54,7 +54,7 @@ async def test_the_end_forms_date_problem_stands_under_the_date(make_app, fixed_
     from textual.widgets import Input, Static
 
     from bpa_provider.services import records
-    from screens.end_form import EndForm
+    from bpa_provider.screens.end_form import EndForm
 
     import fixed_data
 

@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from screens.lists import RecordList
-from screens.widgets.paged_table import PagedTable
+from bpa_provider.screens.lists import RecordList
+from bpa_provider.screens.widgets.paged_table import PagedTable
 
 WIDTHS = (7, 22, 11, 1, 12)
 WORDS = ["Kari", "Nordmann", "Ærlig", "Øystein", "漢字", "x" * 25, "a\tb", "", " ", "Lise [/bold] Lie",
@@ -76,7 +76,7 @@ async def test_scrollable_size_is_datatables():
 
 
 async def test_ctrl_end_follows_the_pages_to_the_last_row(make_app, monkeypatch):
-    from screens import lists
+    from bpa_provider.screens import lists
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     app = make_app()

@@ -3,10 +3,10 @@ opened so far); the palette finds supervisors too and offers the current screen'
 
 from __future__ import annotations
 
-from screens.commands import ScreenActions
-from screens.confirm import ConfirmScreen
-from screens.forms import RecordForm
-from screens.help import HelpScreen
+from bpa_provider.screens.commands import ScreenActions
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.forms import RecordForm
+from bpa_provider.screens.help import HelpScreen
 
 from pilot_steps import settle
 from tooling import wait_for
@@ -66,7 +66,7 @@ def test_a_typed_week_or_date_names_its_monday():
 
     import pytest
 
-    from screens.goto_week import week_monday
+    from bpa_provider.screens.goto_week import week_monday
 
     assert week_monday("9", 2026) == date(2026, 2, 23)
     assert week_monday("uke 9", 2026) == date(2026, 2, 23)
@@ -82,7 +82,7 @@ def test_a_typed_week_or_date_names_its_monday():
 async def test_g_in_the_roster_goes_to_a_typed_week(make_app, fixed_db):
     from textual.widgets import Input
 
-    from screens.goto_week import GoToWeekScreen
+    from bpa_provider.screens.goto_week import GoToWeekScreen
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -17,13 +17,13 @@ from textual.widgets import DataTable, Input, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.services import periods, records, roster
-from screens.app import BpaApp
-from screens.confirm import ConfirmScreen
-from screens.copy_week_form import CopyWeekForm
-from screens.help import collect
-from screens.pattern_forms import PatternForm, PatternListScreen
-from screens.roster_grid import RosterGrid
-from screens.rosters import RostersView
+from bpa_provider.screens.app import BpaApp
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.copy_week_form import CopyWeekForm
+from bpa_provider.screens.help import collect
+from bpa_provider.screens.pattern_forms import PatternForm, PatternListScreen
+from bpa_provider.screens.roster_grid import RosterGrid
+from bpa_provider.screens.rosters import RostersView
 
 import fixed_data
 from pilot_steps import settle

@@ -18,10 +18,10 @@ from bpa_provider.access import Actor
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import DayView, ShiftView, WeekView
 from bpa_provider.services.worktime import ShiftViolation
-from screens.confirm import ConfirmScreen
-from screens.roster_grid import RosterGrid
-from screens.rosters import RostersView
-from screens.shift_form import ShiftForm
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.roster_grid import RosterGrid
+from bpa_provider.screens.rosters import RostersView
+from bpa_provider.screens.shift_form import ShiftForm
 
 import fixed_data
 from pilot_steps import settle

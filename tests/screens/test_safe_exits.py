@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from screens.confirm import ConfirmScreen
-from screens.forms import RecordForm
-from screens.main import MainScreen
-from screens.widgets.status_line import StatusLine
+from bpa_provider.screens.confirm import ConfirmScreen
+from bpa_provider.screens.forms import RecordForm
+from bpa_provider.screens.main import MainScreen
+from bpa_provider.screens.widgets.status_line import StatusLine
 
 from pilot_steps import settle
 

@@ -10,7 +10,7 @@ import pytest
 
 from bpa_provider import i18n
 from bpa_provider.locale import extract
-from screens.widgets.nav import NavList
+from bpa_provider.screens.widgets.nav import NavList
 
 FOLDER = extract.HERE / "sv" / "LC_MESSAGES"
 PO = FOLDER / "bpa.po"

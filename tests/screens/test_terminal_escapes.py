@@ -18,9 +18,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from bpa_provider.access import Actor
-from screens.safe_text import ControlCharacters, visible_cell
-from screens.widgets.paged_table import PagedTable
-from screens.widgets.safe_table import SafeTable
+from bpa_provider.screens.safe_text import ControlCharacters, visible_cell
+from bpa_provider.screens.widgets.paged_table import PagedTable
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 from pilot_steps import settle
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from bpa_provider.services import transfers as tr
-from screens.transfer_detail import TransferDetailScreen
+from bpa_provider.screens.transfer_detail import TransferDetailScreen
 
 import fixed_data
 from pilot_steps import settle

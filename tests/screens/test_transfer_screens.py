@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Input, Select, Static
 from bpa_provider.services import handover, records
 from bpa_provider.services import transfers as tr
 from bpa_provider.services.transfer_views import TransferView
-from screens.transfer_detail import TransferDetailScreen
-from screens.transfer_forms import ExportForm, ImportForm, InformForm, RefusalForm, StepForm, TransferForm
-from screens.transfers import TransfersView
+from bpa_provider.screens.transfer_detail import TransferDetailScreen
+from bpa_provider.screens.transfer_forms import ExportForm, ImportForm, InformForm, RefusalForm, StepForm, TransferForm
+from bpa_provider.screens.transfers import TransfersView
 
 import fixed_data
 from pilot_steps import settle

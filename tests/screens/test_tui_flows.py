@@ -8,14 +8,14 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.services import records
-from screens.assistant_detail import AssistantDetailScreen
-from screens.client_detail import ClientDetailScreen
-from screens.end_form import EndForm
-from screens.forms import RecordForm
-from screens.help import HelpScreen
-from screens.lists import RecordList
-from screens.widgets.fields import FieldRow
-from screens.widgets.nav import NavList
+from bpa_provider.screens.assistant_detail import AssistantDetailScreen
+from bpa_provider.screens.client_detail import ClientDetailScreen
+from bpa_provider.screens.end_form import EndForm
+from bpa_provider.screens.forms import RecordForm
+from bpa_provider.screens.help import HelpScreen
+from bpa_provider.screens.lists import RecordList
+from bpa_provider.screens.widgets.fields import FieldRow
+from bpa_provider.screens.widgets.nav import NavList
 
 import fixed_data
 from pilot_steps import settle
@@ -260,7 +260,7 @@ async def test_assign_an_assistant_by_typing_part_of_the_name(make_app, fixed_db
 
 
 async def test_list_pages_from_the_database_and_sorts_there(make_app, monkeypatch):
-    from screens import lists
+    from bpa_provider.screens import lists
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     app = make_app()
@@ -311,8 +311,8 @@ async def test_supervisor_sees_own_clients_and_no_write_keys(make_app, fixed_db)
 
 
 async def test_unreachable_database_is_a_message_not_a_traceback(coordinator):
-    from db.engine import Database, make_engine
-    from screens.app import BpaApp
+    from bpa_provider.db.engine import Database, make_engine
+    from bpa_provider.screens.app import BpaApp
 
     db = Database(make_engine("postgresql://nobody@127.0.0.1:9/none?connect_timeout=2"))
     app = BpaApp(db, coordinator, lang="en", today=fixed_data.TODAY)
@@ -346,17 +346,17 @@ async def test_a_save_before_the_municipalities_arrive_keeps_the_municipality(ma
     meanwhile keeps the record's municipality instead of refusing "Municipality is required"."""
     import threading
 
-    import screens.forms
+    import bpa_provider.screens.forms
 
     gate = threading.Event()
-    real = screens.forms.records.list_records
+    real = bpa_provider.screens.forms.records.list_records
 
     def slow_list(db, actor, kind, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
         if kind == "municipality":
             gate.wait(10)
         return real(db, actor, kind, *args, **kwargs)
 
-    monkeypatch.setattr(screens.forms.records, "list_records", slow_list)
+    monkeypatch.setattr(bpa_provider.screens.forms.records, "list_records", slow_list)
     kari = client_id(fixed_db, "K-0001")
     before = records.get(fixed_db, fixed_data.BUILDER, "client", kari)
     app = make_app()

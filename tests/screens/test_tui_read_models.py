@@ -10,7 +10,7 @@ import pytest
 from bpa_provider.access import Actor
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import dashboard, details, records
-from db.models import AuditEvent
+from bpa_provider.db.models import AuditEvent
 
 import factories as f
 

@@ -63,7 +63,7 @@ def _fixed_clock(make: Callable[[], Any]) -> None:
     tick = count()
     start = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
     now = lambda: start + timedelta(minutes=next(tick))  # noqa: E731
-    with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("db.models.utcnow", now):
+    with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("bpa_provider.db.models.utcnow", now):
         make()
 
 

@@ -24,8 +24,8 @@ def pg_db(request):
     from sqlalchemy import text
     from sqlmodel import SQLModel
 
-    import db.models  # noqa: F401
-    from db.engine import Database
+    import bpa_provider.db.models  # noqa: F401
+    from bpa_provider.db.engine import Database
 
     engine = request.getfixturevalue("pg_engine")
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)

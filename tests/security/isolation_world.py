@@ -16,8 +16,8 @@ from sqlalchemy import insert, select
 from bpa_provider.access import Actor
 from bpa_provider.rules.national_id import make_no, mask
 from bpa_provider.services import course_enrollment, courses, onboarding, records, reviews, roster, users
-from db.engine import Database
-from db.models import Client, Shift
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, Shift
 import factories as f
 
 UTC = timezone.utc

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.engine import Database
+from bpa_provider.db.engine import Database
 from tooling import need_tool
 
 SSHD = "/usr/sbin/sshd"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from bpa_provider import audit_anchor
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log
-from db.models import AuditEvent
+from bpa_provider.db.models import AuditEvent
 
 AUDITOR = Actor("audit", "auditor")
 

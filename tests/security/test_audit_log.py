@@ -12,8 +12,8 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import audit_log, records
 from bpa_provider.services.users import ensure_first_admin
-from db import migrate
-from db.engine import Database, make_engine
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import Database, make_engine
 import factories as f
 from sechelpers import sqlite_file
 

@@ -34,7 +34,7 @@ def _seed(db, admin) -> None:
 
 def _rewrite_history(path: str, row_id: int, summary: str) -> None:
     """`_rewrite_history_db` on a SQLite file (a live database or a backup)."""
-    from db.engine import open_database
+    from bpa_provider.db.engine import open_database
 
     db = open_database(str(path))
     try:
@@ -184,7 +184,7 @@ def test_restore_checks_the_checkpoints_and_starts_from_the_restored_head(sqlite
     with pytest.raises(backup.FileRefused, match="checkpoint"):
         backup.restore(forged, target, anchor=anchor)
     backup.restore(good, target, anchor=anchor)
-    from db.engine import open_database
+    from bpa_provider.db.engine import open_database
 
     live = open_database(str(target))
     try:
@@ -211,7 +211,7 @@ def test_postgres_a_disabled_trigger_is_found(pg_db, admin):
 
 
 def test_the_apps_fast_start_takes_the_refusing_path_when_a_trigger_is_gone(sqlite_db, admin):
-    from db.peek import peek_user
+    from bpa_provider.db.peek import peek_user
 
     ensure_first_admin(sqlite_db, "root")
     path = sqlite_file(sqlite_db)
@@ -228,7 +228,7 @@ def _rewrite_history_db(db, row_id: int, summary: str) -> None:
     changed, every later hash recomputed, the guards back on."""
     from sqlalchemy import select
 
-    from db.models import AuditEvent
+    from bpa_provider.db.models import AuditEvent
 
     with db.write() as s:
         if db.dialect == "postgresql":

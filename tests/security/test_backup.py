@@ -17,9 +17,9 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import audit_log, backup, records
 from bpa_provider.services.users import ensure_first_admin
-from db import migrate
-from db.engine import Database, make_engine
-from db.models import AuditEvent, Municipality
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import AuditEvent, Municipality
 import factories as f
 from sechelpers import corrupt_table, sqlite_file
 

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import records
-from db.engine import Database, make_engine
-from db.models import Client
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import Client
 import factories as f
 from hostile import expected, hostile_strings
 

@@ -36,8 +36,8 @@ from bpa_provider.errors import ServiceError, ValidationError
 from bpa_provider.services import (
     course_enrollment, courses, onboarding, periods, records, reviews, roster, sickpay, sweden, transfers, users, worktime,
 )
-from db.engine import Database, make_engine
-from db.models import (
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import (
     AuditEvent, Client, Course, CourseEnrollment, CourseSession, Employment, HourlyRate,
     OnboardingStep, PeriodApproval, Review, ReviewAction, RotaPattern, RuleAck, Shift, SickPeriod, SshKey,
     Transfer, TransferStep, User,

@@ -23,10 +23,10 @@ import factories as f
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, records, retention
-from db import migrate
-from db.engine import Database, make_engine
-from db.models import AuditEvent, Review
-from db.types import UTCDateTime
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import AuditEvent, Review
+from bpa_provider.db.types import UTCDateTime
 from sechelpers import sqlite_file
 
 TODAY = date(2026, 6, 1)
@@ -345,8 +345,8 @@ async def test_the_screens_say_erased_instead_of_a_snapshot(sqlite_db, admin):
     from textual.widgets import Static
 
     from bpa_provider import i18n
-    from screens.app import BpaApp
-    from screens.audit_log import AuditLogView, AuditRowScreen
+    from bpa_provider.screens.app import BpaApp
+    from bpa_provider.screens.audit_log import AuditLogView, AuditRowScreen
 
     ids = _people(sqlite_db, admin)
     retention.apply(sqlite_db, admin, today=TODAY, policy=POLICY)

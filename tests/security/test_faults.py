@@ -21,8 +21,8 @@ from bpa_provider.access import Actor
 from bpa_provider.audit import verify_chain
 from bpa_provider.services import records
 from bpa_provider.services.users import ensure_first_admin
-from db import migrate
-from db.engine import Database, make_engine
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import Database, make_engine
 import factories as f
 from sechelpers import corrupt_table, run_cli, sqlite_file
 

@@ -13,9 +13,9 @@ import pytest
 from bpa_provider import cli
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, users
-from db.engine import Database, make_engine
+from bpa_provider.db.engine import Database, make_engine
 import factories as f
-import screens.app
+import bpa_provider.screens.app
 from sechelpers import keygen, sqlite_file
 
 SSH = "192.0.2.7 51234 127.0.0.1 22"
@@ -49,7 +49,7 @@ def setup(template, tmp_path, private_keys_file, monkeypatch):
     private_keys_file.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(template / "stale_keys", private_keys_file)
     monkeypatch.setenv("SSH_CONNECTION", SSH)
-    monkeypatch.setattr(screens.app, "run_app", lambda db, actor, **kw: pytest.fail("the app opened"))
+    monkeypatch.setattr(bpa_provider.screens.app, "run_app", lambda db, actor, **kw: pytest.fail("the app opened"))
     db = Database(make_engine(f"sqlite:///{tmp_path / 'bpa.sqlite3'}"))
     yield db
     db.dispose()

@@ -9,9 +9,9 @@ import pytest
 
 from bpa_provider import cli, identity
 from bpa_provider.access import Actor
-import screens.app
+import bpa_provider.screens.app
 from bpa_provider.services import audit_log, records, users
-from db.engine import Database, make_engine
+from bpa_provider.db.engine import Database, make_engine
 import factories as f
 from sechelpers import keygen, run_cli, sqlite_file
 
@@ -100,7 +100,7 @@ def test_shell_syntax_is_just_text_to_our_parser(setup, monkeypatch, capsys):
 
 def test_no_command_opens_the_app_as_the_key_owner(setup, monkeypatch):
     opened: list[Actor] = []
-    monkeypatch.setattr(screens.app, "run_app", lambda db, actor, **kw: opened.append(actor) or 0)
+    monkeypatch.setattr(bpa_provider.screens.app, "run_app", lambda db, actor, **kw: opened.append(actor) or 0)
     _forced(monkeypatch, None)
     assert cli.main(["--db", sqlite_file(setup), "--as", "coord"]) == 0
     _forced(monkeypatch, "  ")
@@ -111,7 +111,7 @@ def test_no_command_opens_the_app_as_the_key_owner(setup, monkeypatch):
 @pytest.mark.parametrize("login, says", [("nobody", "unknown user 'nobody'"), ("gone", "user 'gone' is disabled")])
 def test_unknown_or_disabled_user_gets_one_line_and_no_app(setup, monkeypatch, capsys, login, says, private_keys_file):
     opened: list[str] = []
-    monkeypatch.setattr(screens.app, "run_app", lambda db, actor, **kw: opened.append("app") or 0)
+    monkeypatch.setattr(bpa_provider.screens.app, "run_app", lambda db, actor, **kw: opened.append("app") or 0)
     # Even with a (stale) forced line for the name, the table decides.
     text = private_keys_file.read_text().replace("--as coord", f"--as {login}")
     private_keys_file.write_text(text)

@@ -11,7 +11,7 @@ from bpa_provider.access import Actor
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import audit_log, records, retention
 from bpa_provider.services.users import ensure_first_admin
-from db.models import Assistant, Client, Review, ReviewAction, Shift
+from bpa_provider.db.models import Assistant, Client, Review, ReviewAction, Shift
 import factories as f
 from sechelpers import sqlite_file
 

@@ -24,8 +24,8 @@ import bpa_provider.services as services_pkg
 from bpa_provider.access import PERMISSIONS, ROLES, Actor
 from bpa_provider.errors import NotFound, PermissionDenied
 from bpa_provider.services import base, listing, records, users
-from db.engine import Database, make_engine
-from db.models import RotaPattern, Shift, Supervision
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import RotaPattern, Shift, Supervision
 import factories as f
 
 SCOPE_WORDS = ("own client", "your own")

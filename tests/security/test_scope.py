@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bpa_provider.access import PERMISSIONS, Actor
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import listing, records
-from db.engine import Database, make_engine
-from db.models import Assignment, Client, Supervisor
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import Assignment, Client, Supervisor
 import factories as f
 
 # Who supervises whom, by client number; S-0002's supervision of client 3 ended in 2025.

@@ -33,14 +33,14 @@ from textual.widgets import Input
 
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, records
-from db.engine import Database, make_engine
-from screens.app import BpaApp
-from screens.audit_log import AuditLogView
-from screens.client_detail import ClientDetailScreen
-from screens.forms import RecordForm
-from screens.lists import RecordList
-from screens.main import MainScreen
-from screens.messages import ServiceResult
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.screens.app import BpaApp
+from bpa_provider.screens.audit_log import AuditLogView
+from bpa_provider.screens.client_detail import ClientDetailScreen
+from bpa_provider.screens.forms import RecordForm
+from bpa_provider.screens.lists import RecordList
+from bpa_provider.screens.main import MainScreen
+from bpa_provider.screens.messages import ServiceResult
 
 TODAY = date(2026, 3, 2)
 BUILDER = Actor(login="builder", role="coordinator")

@@ -47,8 +47,8 @@ def test_ordinary_client_references_are_accepted(db):
 def test_init_creates_the_database_private_and_a_kill_before_the_first_admin_heals(tmp_path, capsys, monkeypatch):
     from bpa_provider.cli import main
     from bpa_provider.identity import current_login
-    from db import migrate
-    from db.engine import make_engine
+    from bpa_provider.db import migrate
+    from bpa_provider.db.engine import make_engine
 
     old = os.umask(0o022)
     try:

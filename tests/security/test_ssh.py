@@ -19,7 +19,7 @@ import pytest
 
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, records, users
-from db.engine import Database, make_engine
+from bpa_provider.db.engine import Database, make_engine
 import factories as f
 from sechelpers import keygen
 from sshd_server import Server, free_port, need_ssh_tools, running_sshd, wait_port

@@ -40,8 +40,8 @@ from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, roster, transfers, users
 from bpa_provider.services import handover as ho
 from bpa_provider.signing import Keyring, allowed_signers_line, verify_bytes
-from db.models import Transfer
-from db.engine import Database, make_engine
+from bpa_provider.db.models import Transfer
+from bpa_provider.db.engine import Database, make_engine
 import factories as f
 from sechelpers import keygen
 from sshd_server import Server, need_ssh_tools, running_sshd

@@ -15,7 +15,7 @@ from bpa_provider import sshkeys
 from bpa_provider.errors import NotFound, PermissionDenied, ValidationError
 from bpa_provider.access import Actor
 from bpa_provider.services import audit_log, users
-from db.models import SshKey
+from bpa_provider.db.models import SshKey
 import factories as f
 from sechelpers import keygen, sqlite_file
 

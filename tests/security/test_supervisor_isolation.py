@@ -24,9 +24,9 @@ from bpa_provider.errors import ServiceError
 from bpa_provider.identity import current_login
 from bpa_provider.services import dashboard, details, listing, roster, worktime
 from bpa_provider.services.base import scoped_actor
-from db import migrate
-from db.engine import Database, make_engine
-from db.models import User
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import User
 import isolation_world as iw
 
 WEEK = ["--week", "2026-W10"]

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from db.models import AuditEvent
+from bpa_provider.db.models import AuditEvent
 
 ADMIN = Actor("admin", "admin", connection="10.0.0.1 5000 10.0.0.2 22")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from db import migrate
-from db.engine import make_engine
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import make_engine
 
 
 def test_migrations_up_and_down_on_sqlite(tmp_path):
@@ -52,7 +52,7 @@ def test_empty_database_is_refused(tmp_path):
 def _writer(path: str, worker: int, n: int) -> None:
     from bpa_provider.access import Actor
     from bpa_provider.services import records
-    from db.engine import Database, make_engine
+    from bpa_provider.db.engine import Database, make_engine
 
     db = Database(make_engine(f"sqlite:///{path}"))
     actor = Actor(f"w{worker}", "admin")
@@ -80,7 +80,7 @@ def test_four_processes_write_400_rows_without_error(tmp_path, sqlite_template):
         assert c.execute(text("SELECT count(*) FROM audit_event")).scalar() == 400
         assert c.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     from bpa_provider import audit
-    from db.engine import Database
+    from bpa_provider.db.engine import Database
 
     with Database(engine).read() as s:
         assert audit.verify_chain(s).ok

@@ -18,8 +18,8 @@ from bpa_provider import identity
 from bpa_provider.access import Actor
 from bpa_provider.cli import app_only_args
 from bpa_provider.services import records, users
-from db.engine import Database, hide_password, open_database
-from db.peek import peek_user
+from bpa_provider.db.engine import Database, hide_password, open_database
+from bpa_provider.db.peek import peek_user
 import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +97,7 @@ def test_a_deferred_database_loads_sqlalchemy_when_first_used(tmp_path, sqlite_t
     path = tmp_path / "bpa.sqlite3"
     path.write_bytes(Path(sqlite_template).read_bytes())
     code = (
-        "import sys; from db.engine import open_database;"
+        "import sys; from bpa_provider.db.engine import open_database;"
         f"db = open_database({str(path)!r}, deferred=True);"
         "before = ('sqlalchemy' in sys.modules, db.started, db.dialect, db.url.startswith('sqlite:'));"
         "from sqlalchemy import text\n"
@@ -148,7 +148,7 @@ def test_the_app_is_started_before_sqlalchemy_is_imported(tmp_path, sqlite_templ
         "import sys; from textual.app import App\n"
         "seen = []\n"
         "App.run = lambda self, *a, **k: seen.append(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', "
-        "'db.models') if m in sys.modules))\n"
+        "'bpa_provider.db.models') if m in sys.modules))\n"
         "from bpa_provider.cli import main\n"
         f"code = main(['--db', {str(db_path)!r}])\n"
         "print(code, seen)"

@@ -15,7 +15,7 @@ from bpa_provider.config import Policy
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.rules.hours import decided_hours, hours_in_range, month_bounds
 from bpa_provider.services import hours, records
-from db.models import HourBalanceEntry, Shift, Supervision, Supervisor
+from bpa_provider.db.models import HourBalanceEntry, Shift, Supervision, Supervisor
 import factories as f
 
 OSLO, STHLM = "Europe/Oslo", "Europe/Stockholm"

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 
 from bpa_provider.services import hour_ledger, hours, periods
 from bpa_provider.services.hour_sums import Window, window_sums
-from db.models import HourLedger, Shift
+from bpa_provider.db.models import HourLedger, Shift
 
 OSLO, STHLM = "Europe/Oslo", "Europe/Stockholm"
 LOCKED_AT = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
@@ -178,7 +178,7 @@ def test_closed_prefix_stops_at_a_gap_and_at_the_cut(company):
 
 def test_the_demo_locks_its_past_months_and_fills_their_ledger(db, admin):
     from bpa_provider.demo import load_demo
-    from db.models import Client, Municipality, PeriodApproval
+    from bpa_provider.db.models import Client, Municipality, PeriodApproval
 
     today = date(2026, 5, 14)
     now = datetime(2026, 5, 14, 12, tzinfo=timezone.utc)
@@ -211,7 +211,7 @@ _shift = st.tuples(st.sampled_from([1, 2]), st.integers(0, 119), st.integers(0, 
 @given(shifts=st.lists(_shift, max_size=25),
        locked=st.sets(st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2, 3]))))
 def test_any_shifts_and_locks_give_ledger_rows_equal_to_the_raw_sums_and_the_same_outlook(db, admin, shifts, locked):
-    from db.models import Client, PeriodApproval
+    from bpa_provider.db.models import Client, PeriodApproval
 
     with db.read() as s:
         have = s.execute(select(Client.id)).first()

@@ -15,7 +15,7 @@ import pytest
 
 from bpa_provider import headings, i18n
 from bpa_provider.services import hours
-from db.models import Shift
+from bpa_provider.db.models import Shift
 
 NOW = datetime(2026, 4, 15, 12, tzinfo=timezone.utc)
 
@@ -60,7 +60,7 @@ def test_cli_json_csv_and_table_carry_the_split(tmp_path, capsys):
     path = str(tmp_path / "c.sqlite3")
     assert main(["--db", path, "init"]) == 0
     from bpa_provider.access import Actor
-    from db.engine import Database
+    from bpa_provider.db.engine import Database
 
     db = Database(url=f"sqlite:///{path}")
     admin = Actor(login="admin", role="admin", user_id=None)

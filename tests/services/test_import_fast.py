@@ -25,7 +25,7 @@ from bpa_provider.services import import_rows
 from bpa_provider.services.import_fast import RowChecks
 from bpa_provider.services.roster import _kind, _text, _times
 from bpa_provider.services.worktime import policy_or_default
-from db.models import AuditEvent
+from bpa_provider.db.models import AuditEvent
 
 STARTS = [
     "2026-03-02T08:00", "2026-03-02 08:00", "02.03.2026 08:00", "2.3.2026 8:00", "2026-03-29T02:30",
@@ -64,7 +64,7 @@ def world(db, admin):
     """K-0001 (Oslo) with A-0001 (every credential), A-0002 (no police certificate), A-0003 (not
     assigned), and one stored shift of A-0001."""
     from bpa_provider.services import roster
-    from db.models import Assistant, Client
+    from bpa_provider.db.models import Assistant, Client
 
     f.municipality(db, admin)
     f.client(db, admin, ref="K-0001")

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from bench import loadkit
 from bpa_provider.audit import verify_chain
-from db.engine import Database, make_engine
-from db.models import Assistant, AuditEvent, Shift
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import Assistant, AuditEvent, Shift
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bpa_provider.cli import main
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import csvfile, importer
-from db.models import Assistant, Decision, Municipality
+from bpa_provider.db.models import Assistant, Decision, Municipality
 
 ROWS = [["name", "country", "unit"], ["Bærum", "no", "Tjenestekontoret"], ["Malmö", "se", "Försäkringskassan"]]
 

@@ -18,7 +18,7 @@ import factories as f
 from bpa_provider import audit
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import audit_log, import_rows, importer, reviews, roster
-from db.models import AuditEvent, Review, Shift
+from bpa_provider.db.models import AuditEvent, Review, Shift
 
 
 def _file(header: list[str], *rows: list[str]) -> io.BytesIO:
@@ -76,7 +76,7 @@ def test_shift_import_refuses_what_roster_add_refuses(world, admin):
     assert _count(db, Shift) == 0
     # The same shifts through `roster add` are refused by the same rules.
     with db.read() as s:
-        from db.models import Assistant, Client
+        from bpa_provider.db.models import Assistant, Client
 
         cid = s.execute(select(Client.id)).scalar_one()
         aid = {r: i for r, i in s.execute(select(Assistant.ref, Assistant.id))}
@@ -128,7 +128,7 @@ def test_a_change_between_the_check_and_the_write_is_caught(world, admin, monkey
         plan = real(s, rows, policy)
         if not calls:
             with world.read() as r:
-                from db.models import Assistant, Client
+                from bpa_provider.db.models import Assistant, Client
 
                 cid = r.execute(select(Client.id)).scalar_one()
                 aid = r.execute(select(Assistant.id).where(Assistant.ref == "A-0001")).scalar_one()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import importer
-from db.models import (
+from bpa_provider.db.models import (
     Assignment, AuditEvent, Client, Decision, Employment, Municipality, Review, Shift, Supervision,
     Supervisor,
 )

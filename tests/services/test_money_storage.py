@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from db import migrate
-from db.engine import make_engine
-from db.models import Employment, HourlyRate
-from db.types import to_money_value
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import make_engine
+from bpa_provider.db.models import Employment, HourlyRate
+from bpa_provider.db.types import to_money_value
 from tests import factories
 
 AMOUNTS = [Decimal("206.38"), Decimal("332.60"), Decimal("0.0001"), Decimal("346.27"), Decimal("99999999.9999")]

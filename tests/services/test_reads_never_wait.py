@@ -13,8 +13,8 @@ from datetime import date
 import pytest
 
 from bpa_provider.cli import main
-from db import migrate
-from db.engine import Database, make_engine
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import Database, make_engine
 
 # The writer: another process that takes the write lock and keeps it until its stdin closes.
 _HOLDER = """

@@ -11,7 +11,7 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
 from bpa_provider.services import records
-from db.models import AuditEvent, Client, Employment
+from bpa_provider.db.models import AuditEvent, Client, Employment
 import factories as f
 
 
@@ -175,7 +175,7 @@ def test_markup_and_escape_codes_in_names(db, admin):
 def test_a_new_supervisor_gets_an_onboarding_checklist(db, admin):
     from sqlalchemy import select
 
-    from db.models import OnboardingStep
+    from bpa_provider.db.models import OnboardingStep
 
     f.municipality(db, admin)
     c = f.client(db, admin)

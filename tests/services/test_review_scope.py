@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bpa_provider.demo import load_demo
 from bpa_provider.services import details, reviews
-from db.models import Assistant, Client
+from bpa_provider.db.models import Assistant, Client
 
 TODAY = date(2026, 5, 20)
 

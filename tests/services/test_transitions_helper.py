@@ -15,7 +15,7 @@ from bpa_provider.services import transfers as tr
 from bpa_provider.services.transfer_views import TransferView
 from bpa_provider.services.base import CONFLICT_MESSAGE
 from bpa_provider.services.transitions import check_version, get_for_change
-from db.models import Course
+from bpa_provider.db.models import Course
 
 COORD = Actor(login="coord", role="coordinator")
 

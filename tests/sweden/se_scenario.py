@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 from bpa_provider.rules.dates import local_to_utc
 from bpa_provider.rules.national_id import make_se
 from bpa_provider.services import records, sweden
-from db.models import Shift
+from bpa_provider.db.models import Shift
 
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=timezone.utc)  # after the month: planned shifts have ended
 ZONE = "Europe/Stockholm"

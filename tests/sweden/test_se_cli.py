@@ -11,7 +11,7 @@ from bpa_provider.access import Actor
 from bpa_provider.cli import main
 from bpa_provider.identity import current_login
 from bpa_provider.services.users import add_user, ensure_first_admin
-from db.engine import Database, make_engine
+from bpa_provider.db.engine import Database, make_engine
 
 
 @pytest.fixture(scope="module")

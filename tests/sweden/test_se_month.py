@@ -16,7 +16,7 @@ import se_scenario as sc
 from bpa_provider.errors import NotFound, PermissionDenied, ValidationError
 from bpa_provider.rules.worktime import AssistantContext, ShiftFact, check_assistant, check_credentials, profile
 from bpa_provider.services import sickpay, sweden, sweden_reports
-from db.models import AuditEvent, Client, Shift
+from bpa_provider.db.models import AuditEvent, Client, Shift
 
 
 def test_a_swedish_month_end_to_end(db, admin, auditor):

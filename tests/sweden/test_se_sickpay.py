@@ -12,7 +12,7 @@ import factories as f
 import se_scenario as sc
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import sickpay
-from db.models import AuditEvent
+from bpa_provider.db.models import AuditEvent
 
 
 def _setup(db, admin):  # noqa: ANN001, ANN202

@@ -22,8 +22,8 @@ from bpa_provider.services import records
 from bpa_provider.services import transfers as tr
 from handover_keys import pair, sign_file
 from transfer_builders import build, count
-from db.engine import Database, make_engine
-from db.models import (
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import (
     Assignment, Assistant, AuditEvent, Client, Course, CourseEnrollment, Decision, Employment,
     HandoverExport, HourBalanceEntry, Municipality, Review, RotaPattern, Shift, Supervision,
     Transfer, TransferAssistant,

@@ -57,8 +57,8 @@ from datetime import datetime, time, timezone  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bpa_provider.services import roster  # noqa: E402
-from db.engine import Database, make_engine  # noqa: E402
-from db.models import (  # noqa: E402
+from bpa_provider.db.engine import Database, make_engine  # noqa: E402
+from bpa_provider.db.models import (  # noqa: E402
     Assistant, Client, HourBalanceEntry, RotaPattern, Shift, Transfer,
 )
 from handover_keys import pair  # noqa: E402
@@ -227,7 +227,7 @@ def test_b_own_incoming_transfer_is_found_by_name_and_its_date_kept(db, b_db, co
 
 def test_refusal_after_an_early_package_and_cancelling_at_b_leave_no_personal_data(db, coord, tmp_path):
     from test_handover import _write, hand_keys
-    from db.models import HandoverExport
+    from bpa_provider.db.models import HandoverExport
 
     us = hand_keys(tmp_path).b
     first = valid_package()
@@ -257,7 +257,7 @@ def test_refusal_after_an_early_package_and_cancelling_at_b_leave_no_personal_da
 
 def test_shared_assistant_onboarding_reviews_and_carried_details(db, b_db, coord, tmp_path):
     import factories as f
-    from db.models import Assignment, Course, Employment, OnboardingStep, Review
+    from bpa_provider.db.models import Assignment, Course, Employment, OnboardingStep, Review
 
     keys = pair(tmp_path)
     w, tid = _a_side(db, coord)
@@ -299,7 +299,7 @@ def test_shared_assistant_onboarding_reviews_and_carried_details(db, b_db, coord
 
 def test_sweden_new_employment_stays_with_sender_and_fk_step(db, b_db, coord, tmp_path):
     import factories as f
-    from db.models import Employment
+    from bpa_provider.db.models import Employment
 
     keys = pair(tmp_path, "Gamla Assistans AB", "Nya Assistans AB")
     w = build(db, coord, country="se", muni="Bjuv", assistants=2)

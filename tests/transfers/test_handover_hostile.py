@@ -12,7 +12,7 @@ from bpa_provider.cli import main
 from bpa_provider.identity import current_login
 from bpa_provider.services import handover as ho
 from bpa_provider.services.users import ensure_first_admin
-from db.models import AuditEvent, Client, HandoverExport, Municipality, Transfer
+from bpa_provider.db.models import AuditEvent, Client, HandoverExport, Municipality, Transfer
 from handover_keys import pair, sign_file
 from test_handover import valid_package
 from transfer_builders import count

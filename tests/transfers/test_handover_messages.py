@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import handover as ho
 from bpa_provider.services import transfers as tr
-from db.engine import Database, make_engine
-from db.models import Client, HandoverExport, Transfer
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import Client, HandoverExport, Transfer
 from handover_keys import pair
 from transfer_builders import build
 

@@ -23,8 +23,8 @@ from bpa_provider.services import handover as ho
 from bpa_provider.services import transfers as tr
 from bpa_provider.services.users import ensure_first_admin
 from bpa_provider.signing import Keyring, SignatureError, allowed_signers_line, sign_bytes, verify_bytes
-from db.engine import Database, make_engine
-from db.models import AuditEvent, Client, HandoverExport, Transfer
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import AuditEvent, Client, HandoverExport, Transfer
 from handover_keys import pair, provider
 from transfer_builders import build, count
 

@@ -16,7 +16,7 @@ from bpa_provider import i18n
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.services import handover as ho
 from bpa_provider.services import transfers as tr
-from db.models import Absence, Assistant, Client, Course, CourseEnrollment, Supervisor, Transfer
+from bpa_provider.db.models import Absence, Assistant, Client, Course, CourseEnrollment, Supervisor, Transfer
 from handover_keys import pair
 from test_handover import valid_package
 from test_handover_fixes import _a_side, _b_transfer, _steps, b_db  # noqa: F401 (b_db is a fixture)

@@ -12,7 +12,7 @@ import factories as f
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
 from bpa_provider.services import transfers as tr
 from transfer_builders import build, count
-from db.models import Assignment, AuditEvent, Client, Employment, Transfer, TransferStep
+from bpa_provider.db.models import Assignment, AuditEvent, Client, Employment, Transfer, TransferStep
 
 D = date.fromisoformat
 
@@ -24,7 +24,7 @@ def _client(db, actor, ref):
 
 def _employments(db, assistant_ref):
     with db.read() as s:
-        from db.models import Assistant
+        from bpa_provider.db.models import Assistant
 
         aid = s.execute(select(Assistant.id).where(Assistant.ref == assistant_ref)).scalar_one()
         return list(s.execute(select(Employment).where(Employment.assistant_id == aid)
@@ -33,7 +33,7 @@ def _employments(db, assistant_ref):
 
 def _assignments(db, assistant_ref):
     with db.read() as s:
-        from db.models import Assistant
+        from bpa_provider.db.models import Assistant
 
         aid = s.execute(select(Assistant.id).where(Assistant.ref == assistant_ref)).scalar_one()
         return list(s.execute(select(Assignment).where(Assignment.assistant_id == aid)

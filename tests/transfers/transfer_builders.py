@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 import factories as f
 from bpa_provider.access import Actor
 from bpa_provider.rules.national_id import make_se
-from db.engine import Database
+from bpa_provider.db.engine import Database
 
 
 @dataclass

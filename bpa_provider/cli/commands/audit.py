@@ -89,7 +89,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
 
 def _default_url() -> str:
-    from db.engine import default_url
+    from bpa_provider.db.engine import default_url
 
     return default_url()
 
@@ -104,7 +104,7 @@ def _for_verify(ctx):  # noqa: ANN001, ANN202
     import sqlite3
 
     from bpa_provider.identity import early_actor
-    from db.engine import Database, sqlite_file
+    from bpa_provider.db.engine import Database, sqlite_file
 
     url = ctx.db_url or _default_url()
     path = sqlite_file(url)

@@ -32,7 +32,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.identity import current_login
     from bpa_provider.progress import progress
     from bpa_provider.services.users import ensure_first_admin
-    from db import migrate
+    from bpa_provider.db import migrate
 
     if args.clients < 1 or (args.assistants is not None and args.assistants < 1) or not 1 <= args.months <= 120:
         raise CliError(_("--clients and --assistants must be at least 1, --months 1 to 120"))

@@ -11,8 +11,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from db import migrate
-    from db.engine import default_url
+    from bpa_provider.db import migrate
+    from bpa_provider.db.engine import default_url
     from bpa_provider.audit_anchor import anchor_path
     from bpa_provider.i18n import N_
     from bpa_provider.identity import current_login

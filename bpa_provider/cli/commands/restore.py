@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from db.engine import default_url, sqlite_file
+    from bpa_provider.db.engine import default_url, sqlite_file
 
     from bpa_provider.i18n import N_, _
     from bpa_provider.identity import current_login
@@ -41,7 +41,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
         result = backup.restore(Path(args.file), target, force=args.force, by=current_login())
     ctx.say(N_("Restored {source} into {path} (schema {revision}, {rows} access-log rows verified)."),
             source=args.file, path=str(result.path), revision=result.revision, rows=result.audit_rows)
-    from db import migrate
+    from bpa_provider.db import migrate
 
     if result.revision != max(migrate.known_revisions()):
         ctx.say(N_("The backup was at an older schema; the restored database was migrated to {revision}."),

@@ -13,7 +13,7 @@ cancelled, an absence recorded, hours waiting for approval) until `notify send` 
 from alembic import op
 import sqlalchemy as sa
 
-from db.types import UTCDateTime
+from bpa_provider.db.types import UTCDateTime
 
 revision = "0008"
 down_revision = "0007"

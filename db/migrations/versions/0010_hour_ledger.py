@@ -14,7 +14,7 @@ here: `hour_ledger.refresh` writes the rows of the months wholly locked whenever
 import sqlalchemy as sa
 from alembic import op
 
-from db.types import UTCDateTime
+from bpa_provider.db.types import UTCDateTime
 
 revision = "0010"
 down_revision = "0009"
