@@ -34,6 +34,7 @@ bench: $(STAMP)
 ## The gates (docs/architecture.md, "Gates"): ruff, mypy --strict (rules, services), import contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

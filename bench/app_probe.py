@@ -91,8 +91,8 @@ def _app(url: str, filled: bool, memory: bool) -> float:
 
 
 async def _drive(app, filled: bool, memory: bool) -> float:  # noqa: ANN001
-    from bpa_provider.services.sections import visible_sections
     from bpa_provider.screens.dashboard import DashboardView
+    from bpa_provider.services.sections import visible_sections
 
     sections = len(visible_sections(app.actor))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -21,11 +21,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-COLUMNS = ("id, at, actor, role, action, entity, entity_id, subject, summary, before, after, connection, "
-           "prev_hash, hash, hash_format, before_digest, after_digest, snapshot_salt")
+COLUMNS = (
+    "id, at, actor, role, action, entity, entity_id, subject, summary, before, after, connection, "
+    "prev_hash, hash, hash_format, before_digest, after_digest, snapshot_salt"
+)
 
 
 def anchor_of(db: str) -> Path:
@@ -43,7 +45,7 @@ def last_checkpoint(anchor: Path) -> dict | None:
 
 def _at(text: str) -> str:
     """The stored UTC instant as the chain hashes it (the ORM's aware datetime, isoformat)."""
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).isoformat()
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat()
 
 
 def floor(db: str, full: bool = False) -> tuple[bool, int, str]:
@@ -59,9 +61,26 @@ def floor(db: str, full: bool = False) -> tuple[bool, int, str]:
                 return False, count, ""
             prev, rows, after = cp["hash"], cp["rows"], cp["id"]
         sha = hashlib.sha256
-        for (_id, at, actor, role, action, entity, entity_id, subject, summary, before, after_, conn, prev_hash,
-             hash_, fmt, b_digest, a_digest, salt) in con.execute(
-                f"SELECT {COLUMNS} FROM audit_event WHERE id > ? ORDER BY id", (after,)):
+        for (
+            _id,
+            at,
+            actor,
+            role,
+            action,
+            entity,
+            entity_id,
+            subject,
+            summary,
+            before,
+            after_,
+            conn,
+            prev_hash,
+            hash_,
+            fmt,
+            b_digest,
+            a_digest,
+            salt,
+        ) in con.execute(f"SELECT {COLUMNS} FROM audit_event WHERE id > ? ORDER BY id", (after,)):
             if prev_hash != prev:
                 return False, rows, prev
             head = [_at(at), actor, role, action, entity, entity_id, subject, summary]
@@ -98,11 +117,22 @@ def prepare(db: str, old: int, new: int) -> None:
     def append(n: int, tag: str) -> None:
         for start in range(0, n, 10_000):
             with database.write() as s:
-                audit.record_many(s, actor, [
-                    {"action": "view", "entity": "client", "entity_id": 1 + (start + i) % 100, "subject": "K-0001",
-                     "summary": f"{tag} row {start + i}", "before": None,
-                     "after": {"note": f"looked at {start + i}"} if i % 10 == 0 else None}
-                    for i in range(min(10_000, n - start))])
+                audit.record_many(
+                    s,
+                    actor,
+                    [
+                        {
+                            "action": "view",
+                            "entity": "client",
+                            "entity_id": 1 + (start + i) % 100,
+                            "subject": "K-0001",
+                            "summary": f"{tag} row {start + i}",
+                            "before": None,
+                            "after": {"note": f"looked at {start + i}"} if i % 10 == 0 else None,
+                        }
+                        for i in range(min(10_000, n - start))
+                    ],
+                )
 
     append(old, "before")
     subprocess.run([CLI, "--db", db, "audit", "--verify", "--full"], check=True, capture_output=True)
@@ -120,8 +150,11 @@ def reset(db: str) -> None:
 
 def command(db: str, cli: str, full: bool = False) -> tuple[bool, int, str]:
     """What `audit --verify` says: intact, its row count, and the head it checkpointed."""
-    proc = subprocess.run([cli, "--db", db, "--lang", "en", "audit", "--verify", *(["--full"] if full else [])],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [cli, "--db", db, "--lang", "en", "audit", "--verify", *(["--full"] if full else [])],
+        capture_output=True,
+        text=True,
+    )
     first = proc.stdout.splitlines()[0] if proc.stdout else ""
     rows = int(first.split(":", 1)[1].split()[0]) if first.startswith("Access log intact") else -1
     cp = last_checkpoint(anchor_of(db))

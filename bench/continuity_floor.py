@@ -46,8 +46,12 @@ def check(db: str, cli: str, today: date | None = None) -> str:
     today = today or date.today()
     with sqlite3.connect(db) as conn:
         floor = [tuple(r) for r in conn.execute(floor_sql(today))]
-    proc = subprocess.run([cli, "--db", db, "report", "continuity", "--date", today.isoformat(), "--format", "json"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [cli, "--db", db, "report", "continuity", "--date", today.isoformat(), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     command = [(r["client_ref"], r["distinct_14d"], r["distinct_30d"]) for r in json.loads(proc.stdout)]
     if command == floor:
         return "equal"

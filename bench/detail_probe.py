@@ -15,9 +15,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
-from bpa_provider.services import details
 from bpa_provider.db.engine import open_database
 from bpa_provider.db.models import Assignment, Client
+from bpa_provider.services import details
 
 
 def main() -> None:
@@ -26,8 +26,9 @@ def main() -> None:
     with db.read() as s:
         n = s.execute(select(func.count()).select_from(Client)).scalar_one()
         client_id = s.execute(select(Client.id).order_by(Client.ref).offset(n // 2).limit(1)).scalar_one()
-        assistant_id = s.execute(select(Assignment.assistant_id).where(Assignment.client_id == client_id)
-                                 .order_by(Assignment.id).limit(1)).scalar_one()
+        assistant_id = s.execute(
+            select(Assignment.assistant_id).where(Assignment.client_id == client_id).order_by(Assignment.id).limit(1)
+        ).scalar_one()
 
     def open_both() -> None:
         details.client_detail(db, actor, client_id, today)

@@ -11,7 +11,7 @@ difference; `floor_sql()` is the statement bench/run.py times through the sqlite
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 ZONE = ZoneInfo("Europe/Oslo")  # every demo municipality is on Oslo's (= Stockholm's) clock
@@ -23,7 +23,7 @@ def _midnight(day: date) -> float:
 
 
 def _text(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def bounds(month: str, today: date) -> tuple[date, date, date, date]:
@@ -42,11 +42,14 @@ def bounds(month: str, today: date) -> tuple[date, date, date, date]:
 
 def floor_sql(dialect: str, month: str, today: date | None = None, now: datetime | None = None) -> str:
     today = today or date.today()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     first, nxt, cut, raw_from = bounds(month, today)
     y_next = date(first.year + 1, 1, 1)
-    win = {"m": (_midnight(first), _midnight(nxt)), "ytd": (_midnight(raw_from), _midnight(cut)),
-           "year": (_midnight(raw_from), _midnight(y_next))}
+    win = {
+        "m": (_midnight(first), _midnight(nxt)),
+        "ytd": (_midnight(raw_from), _midnight(cut)),
+        "year": (_midnight(raw_from), _midnight(y_next)),
+    }
     lowest, highest = min(lo for lo, _ in win.values()), max(hi for _, hi in win.values())
     if dialect == "sqlite":
         epoch, least, greatest = "(julianday({}) - 2440587.5) * 86400.0", "MIN", "MAX"
@@ -71,8 +74,10 @@ def floor_sql(dialect: str, month: str, today: date | None = None, now: datetime
         f"MAX({epoch.format('last_end_utc')}) AS le FROM hour_ledger "
         f"WHERE month >= '{first.year}-01-01' AND month < '{raw_from.isoformat()}' GROUP BY client_id"
     )
-    return (f"SELECT cid, SUM(mp), SUM(mw), SUM(yw), SUM(yp), MAX(le) FROM ({raw} UNION ALL {led}) u "
-            f"GROUP BY cid ORDER BY cid;")
+    return (
+        f"SELECT cid, SUM(mp), SUM(mw), SUM(yw), SUM(yp), MAX(le) FROM ({raw} UNION ALL {led}) u "
+        f"GROUP BY cid ORDER BY cid;"
+    )
 
 
 def compare(database, month: str, today: date, now: datetime) -> str:
@@ -82,19 +87,32 @@ def compare(database, month: str, today: date, now: datetime) -> str:
     first difference."""
     from sqlalchemy import select, text
 
+    from bpa_provider.db.models import Client, Municipality
     from bpa_provider.services import hour_ledger
     from bpa_provider.services.hour_sums import Window
-    from bpa_provider.db.models import Client, Municipality
 
     first, nxt, cut, _ = bounds(month, today)
     with database.read() as s:
-        floor = {r[0]: tuple(float(v or 0.0) for v in r[1:])
-                 for r in s.execute(text(floor_sql(database.dialect, month, today, now)))}
-        zones = dict(s.execute(select(Client.id, Municipality.timezone).join(
-            Municipality, Municipality.id == Client.municipality_id)).all())
+        floor = {
+            r[0]: tuple(float(v or 0.0) for v in r[1:])
+            for r in s.execute(text(floor_sql(database.dialect, month, today, now)))
+        }
+        zones = dict(
+            s.execute(
+                select(Client.id, Municipality.timezone).join(Municipality, Municipality.id == Client.municipality_id)
+            ).all()
+        )
         sums = hour_ledger.outlook_sums(s, Window("month", first, nxt), first.year, cut, zones, now, None)
-    report = {cid: (x.planned["month"], x.worked["month"], x.worked["ytd"], x.planned["year"],
-                    x.last_end.timestamp() if x.last_end else 0.0) for cid, x in sums.items()}
+    report = {
+        cid: (
+            x.planned["month"],
+            x.worked["month"],
+            x.worked["ytd"],
+            x.planned["year"],
+            x.last_end.timestamp() if x.last_end else 0.0,
+        )
+        for cid, x in sums.items()
+    }
     zero = (0.0,) * 5  # a client with nothing on one side (e.g. only empty ledger months) is all zeros
     for cid in sorted(set(report) | set(floor)):
         a, b = report.get(cid, zero), floor.get(cid, zero)
@@ -118,8 +136,7 @@ def check(db: str, month: str | None = None, today: date | None = None, now: dat
     today = today or date.today()
     database = open_database(f"sqlite:///{db}")
     try:
-        return compare(database, month or f"{today.year}-{today.month:02d}", today,
-                       now or datetime.now(timezone.utc))
+        return compare(database, month or f"{today.year}-{today.month:02d}", today, now or datetime.now(UTC))
     finally:
         database.dispose()
 

@@ -38,8 +38,10 @@ def _integrity(path: Path) -> str:
 def _shifts(path: Path) -> tuple[int, int]:
     con = sqlite3.connect(path)
     try:
-        return (con.execute("SELECT count(*) FROM shift").fetchone()[0],
-                con.execute("SELECT count(*) FROM audit_event WHERE entity = 'shift'").fetchone()[0])
+        return (
+            con.execute("SELECT count(*) FROM shift").fetchone()[0],
+            con.execute("SELECT count(*) FROM audit_event WHERE entity = 'shift'").fetchone()[0],
+        )
     finally:
         con.close()
 
@@ -50,16 +52,20 @@ def _verify(db: Path) -> bool:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()
-                  if p.name.startswith(".") and ("partial" in p.name or ".restore-" in p.name or p.name.endswith(".tmp")))
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name.startswith(".") and ("partial" in p.name or ".restore-" in p.name or p.name.endswith(".tmp"))
+    )
 
 
 def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
     """Start one of OPERATIONS, kill it after a random delay, check everything; `kills` times."""
     rng = random.Random(seed)
     db_path = where / "live.sqlite3"
-    subprocess.run(_cli(db_path, "demo", "--clients", "12", "--months", "3", "--seed", "3"),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _cli(db_path, "demo", "--clients", "12", "--months", "3", "--seed", "3"), check=True, capture_output=True
+    )
     # Shifts for the demo's own assistants would clash with their rosters: clients and assistants
     # of their own are added once, and their shift file imported again and again (all or nothing:
     # after the first import the file is refused as already registered).
@@ -109,9 +115,14 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
             f = out / name
             if f.exists() and f.suffix == ".sqlite3" and _integrity(f) != "ok":
                 problems.append(f"{n} {op}: {name} is half-written")
-    return {"kills": sum(s["killed"] for s in stats.values()), "runs": kills, "by_operation": stats,
-            "problems": problems[:20], "problem_count": len(problems),
-            "leftovers": _leftovers(out) + _leftovers(where)}
+    return {
+        "kills": sum(s["killed"] for s in stats.values()),
+        "runs": kills,
+        "by_operation": stats,
+        "problems": problems[:20],
+        "problem_count": len(problems),
+        "leftovers": _leftovers(out) + _leftovers(where),
+    }
 
 
 def _company_shifts(db_path: Path, csv_path: Path) -> None:

@@ -23,8 +23,9 @@ def check(db: str, cli: str) -> str:
     """'equal (N rows)' when the command lists the floor's assistants (by ref, in order)."""
     with sqlite3.connect(db) as conn:
         floor = [r[0] for r in conn.execute(FLOOR_SQL)]
-    proc = subprocess.run([cli, "--db", db, "list", "assistants", "--format", "csv"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [cli, "--db", db, "list", "assistants", "--format", "csv"], capture_output=True, text=True, check=True
+    )
     command = [r["ref"] for r in csv.DictReader(io.StringIO(proc.stdout))]
     if command == floor:
         return f"equal ({len(floor)} rows)"

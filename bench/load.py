@@ -74,9 +74,9 @@ def import_once(url: str, csv_path: str) -> dict:
     """Import one shift file in this process: seconds, rows/s, longest write transaction, peak RSS."""
     import os
 
+    from bpa_provider.db.engine import open_database
     from bpa_provider.services import import_rows
     from bpa_provider.services.importer import import_csv
-    from bpa_provider.db.engine import open_database
 
     db = open_database(url)
     writes = loadkit.timed_writes(db)
@@ -88,13 +88,22 @@ def import_once(url: str, csv_path: str) -> dict:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     db.dispose()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": result.rows, "seconds": round(seconds, 2), "rows_per_s": round(result.rows / seconds),
-            "cpu_s": round(cpu, 2), "rows_per_cpu_s": round(result.rows / cpu),
-            "check_s": round(phases.get("plan_shifts", 0), 2), "insert_s": round(phases.get("write_shifts", 0), 2),
-            "check_cpu_s": round(phases.get("plan_shifts_cpu", 0), 2),
-            "insert_cpu_s": round(phases.get("write_shifts_cpu", 0), 2),
-            "write_lock_s": round(writes.longest_lock, 2), "write_transaction_s": round(writes.longest, 2), "peak_rss_mb": round(rss_mb), "warnings": result.warnings,
-            "load_average": round(os.getloadavg()[0], 1)}
+    return {
+        "rows": result.rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(result.rows / seconds),
+        "cpu_s": round(cpu, 2),
+        "rows_per_cpu_s": round(result.rows / cpu),
+        "check_s": round(phases.get("plan_shifts", 0), 2),
+        "insert_s": round(phases.get("write_shifts", 0), 2),
+        "check_cpu_s": round(phases.get("plan_shifts_cpu", 0), 2),
+        "insert_cpu_s": round(phases.get("write_shifts_cpu", 0), 2),
+        "write_lock_s": round(writes.longest_lock, 2),
+        "write_transaction_s": round(writes.longest, 2),
+        "peak_rss_mb": round(rss_mb),
+        "warnings": result.warnings,
+        "load_average": round(os.getloadavg()[0], 1),
+    }
 
 
 def _import_child(url: str, csv_path: str, queue) -> None:  # noqa: ANN001
@@ -117,8 +126,16 @@ def run_import(url: str, csv_path: str) -> dict:
     return out
 
 
-def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 2.0, *,
-                 think: tuple[float, float] = loadkit.THINK, duration: float = 0.0, with_import: bool = True) -> dict:
+def run_sessions(
+    url: str,
+    csv_path: str,
+    sessions: int,
+    extra_seconds: float = 2.0,
+    *,
+    think: tuple[float, float] = loadkit.THINK,
+    duration: float = 0.0,
+    with_import: bool = True,
+) -> dict:
     """`sessions` processes doing the mix (`loadkit.session_mix`, `think` seconds between actions)
     from just before the import starts until it ends and at least `duration` seconds have passed;
     without the import (`with_import=False`), for `duration` seconds: the same reads on the same
@@ -146,8 +163,10 @@ def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 
     sampler = threading.Thread(target=sample, daemon=True)
     started = time.time()
     warmed = ctx.Value("i", 0)
-    procs = [ctx.Process(target=_session_until, args=(url, w, deadline, month, queue, think, warmed))
-             for w in range(sessions)]
+    procs = [
+        ctx.Process(target=_session_until, args=(url, w, deadline, month, queue, think, warmed))
+        for w in range(sessions)
+    ]
     for p in procs:
         p.start()
     sampler.start()
@@ -174,20 +193,29 @@ def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 
         return round(times[min(len(times) - 1, int(q * len(times)))], 3) if times else 0.0
 
     return {
-        "sessions": sessions, "think_s": list(think), "seconds": round(time.time() - started), "import": imported,
+        "sessions": sessions,
+        "think_s": list(think),
+        "seconds": round(time.time() - started),
+        "import": imported,
         "reads": len(times),
         "reads_locked": sum(r["read_locked"] for _w, r in results),
-        "read_p50_s": pct(0.50), "read_p95_s": pct(0.95), "read_p99_s": pct(0.99),
+        "read_p50_s": pct(0.50),
+        "read_p95_s": pct(0.95),
+        "read_p99_s": pct(0.99),
         "reads_over_1s": sum(1 for t in times if t > 1.0),
         "slowest_read_s": round(slowest["slowest_read"], 3),
         "slowest_read_cpu_s": round(slowest["slowest_read_cpu"], 3),
         "slowest_read_core_wait_s": round(slowest["slowest_read_queued"], 3),
         "longest_wait_s": round(max(r["slowest_wait"] for _w, r in results), 3),
         "longest_other_wait_s": round(max(r["longest_other_wait"] for _w, r in results), 3),
-        "writes_acknowledged": len(acknowledged), "writes_lost": len(acknowledged - stored),
+        "writes_acknowledged": len(acknowledged),
+        "writes_lost": len(acknowledged - stored),
         "writes_busy": sum(r["write_busy"] for _w, r in results),
-        "load_average": {"min": min(loads, default=0.0), "max": max(loads, default=0.0),
-                         "mean": round(sum(loads) / len(loads), 1) if loads else 0.0},
+        "load_average": {
+            "min": min(loads, default=0.0),
+            "max": max(loads, default=0.0),
+            "mean": round(sum(loads) / len(loads), 1) if loads else 0.0,
+        },
         "cpus": os.cpu_count(),
         "errors": [e for _w, r in results for e in r["errors"]][:5],
     }
@@ -195,12 +223,14 @@ def run_sessions(url: str, csv_path: str, sessions: int, extra_seconds: float = 
 
 def _session_until(url: str, worker: int, deadline, month: str, queue, think, warmed) -> None:  # noqa: ANN001
     """One session's mix until the shared deadline (set when the import ends)."""
+
     def ready() -> None:
         with warmed.get_lock():
             warmed.value += 1
 
-    r = loadkit.session_mix(url, worker, 24 * 3600, month, think=tuple(think),
-                            stop=lambda: time.time() >= deadline.value, ready=ready)
+    r = loadkit.session_mix(
+        url, worker, 24 * 3600, month, think=tuple(think), stop=lambda: time.time() >= deadline.value, ready=ready
+    )
     queue.put((worker, r.__dict__))
 
 
@@ -211,13 +241,23 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--kills", type=int, default=100)
     ap.add_argument("--pg", action="store_true", help="on a throwaway PostgreSQL cluster instead of SQLite")
-    ap.add_argument("--think", type=float, nargs=2, default=list(loadkit.THINK), metavar=("MIN", "MAX"),
-                    help="a session's think time between actions, seconds (uniform); 0 0: back to back")
-    ap.add_argument("--duration", type=float, default=0.0,
-                    help="sessions: run at least this many seconds (the issue's figure: 300)")
-    ap.add_argument("--no-import", action="store_true",
-                    help="sessions: the shift file imported first, then the same mix with no import running "
-                         "(a baseline for the machine and the data)")
+    ap.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=list(loadkit.THINK),
+        metavar=("MIN", "MAX"),
+        help="a session's think time between actions, seconds (uniform); 0 0: back to back",
+    )
+    ap.add_argument(
+        "--duration", type=float, default=0.0, help="sessions: run at least this many seconds (the issue's figure: 300)"
+    )
+    ap.add_argument(
+        "--no-import",
+        action="store_true",
+        help="sessions: the shift file imported first, then the same mix with no import running "
+        "(a baseline for the machine and the data)",
+    )
     args = ap.parse_args()
     where = Path(tempfile.mkdtemp(prefix="bpa-load-"))
     try:
@@ -242,9 +282,19 @@ def main() -> None:
             else:
                 if args.no_import:  # the same data, imported first: only the import's running is left out
                     print(f"imported first: {run_import(url, str(csv_path))}", file=sys.stderr, flush=True)
-                print(json.dumps(run_sessions(url, str(csv_path), args.sessions, think=tuple(args.think),
-                                              duration=args.duration, with_import=not args.no_import)),
-                      flush=True)
+                print(
+                    json.dumps(
+                        run_sessions(
+                            url,
+                            str(csv_path),
+                            args.sessions,
+                            think=tuple(args.think),
+                            duration=args.duration,
+                            with_import=not args.no_import,
+                        )
+                    ),
+                    flush=True,
+                )
         finally:
             if cluster is not None:
                 cluster.stop()

@@ -16,11 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 from bpa_provider.access import Actor
 
@@ -34,28 +34,52 @@ def _csv(rows: list[list[str]]) -> io.BytesIO:
     return io.BytesIO(buf.getvalue().encode("utf-8"))
 
 
-def build_company(db, clients: int, per_client: int = 4, *, first: int = 1,  # noqa: ANN001
-                  municipality: str = "Hamar") -> list[tuple[str, str]]:
+def build_company(
+    db,
+    clients: int,
+    per_client: int = 4,
+    *,
+    first: int = 1,  # noqa: ANN001
+    municipality: str = "Hamar",
+) -> list[tuple[str, str]]:
     """Clients K-nnnn (from `first`) with `per_client` assistants each (employed, certified,
     assigned); returns (client ref, assistant ref) pairs in slot order."""
     from bpa_provider.services.importer import import_csv
 
     import_csv(db, ADMIN, "municipalities", _csv([["name"], [municipality]]))
     numbers = range(first, first + clients)
-    import_csv(db, ADMIN, "clients", _csv([["ref", "name", "municipality", "start_date"]] + [
-        [f"K-{c:04d}", f"Client {c}", municipality, "2024-01-01"] for c in numbers]))
+    import_csv(
+        db,
+        ADMIN,
+        "clients",
+        _csv(
+            [["ref", "name", "municipality", "start_date"]]
+            + [[f"K-{c:04d}", f"Client {c}", municipality, "2024-01-01"] for c in numbers]
+        ),
+    )
     pairs = [(f"K-{c:04d}", f"A-{(c - 1) * per_client + k + 1:04d}") for c in numbers for k in range(per_client)]
     import_csv(db, ADMIN, "assistants", _csv([["ref", "name"]] + [[a, f"Assistant {a}"] for _c, a in pairs]))
-    import_csv(db, ADMIN, "employments", _csv(
-        [["assistant_ref", "start_date", "position_percent", "police_certificate_on", "confidentiality_on"]]
-        + [[a, "2024-01-01", "80", "2023-12-01", "2023-12-01"] for _c, a in pairs]))
-    import_csv(db, ADMIN, "assignments", _csv([["assistant_ref", "client_ref", "start_date"]]
-                                              + [[a, c, "2024-01-01"] for c, a in pairs]))
+    import_csv(
+        db,
+        ADMIN,
+        "employments",
+        _csv(
+            [["assistant_ref", "start_date", "position_percent", "police_certificate_on", "confidentiality_on"]]
+            + [[a, "2024-01-01", "80", "2023-12-01", "2023-12-01"] for _c, a in pairs]
+        ),
+    )
+    import_csv(
+        db,
+        ADMIN,
+        "assignments",
+        _csv([["assistant_ref", "client_ref", "start_date"]] + [[a, c, "2024-01-01"] for c, a in pairs]),
+    )
     return pairs
 
 
-def write_shifts_csv(path: Path, pairs: list[tuple[str, str]], n: int, *, first_day: date = FIRST_DAY,
-                     per_client: int = 4) -> int:
+def write_shifts_csv(
+    path: Path, pairs: list[tuple[str, str]], n: int, *, first_day: date = FIRST_DAY, per_client: int = 4
+) -> int:
     """`n` shifts, five days of every seven per assistant (two days off in a row: the weekly rest),
     slot k of 24/per_client hours for the k-th assistant of a client — a roster that breaks no
     rule, as a provider's history mostly is. Returns the rows written."""
@@ -130,6 +154,7 @@ def timed_writes(db) -> WriteTimes:  # noqa: ANN001
 
 def timed(fn, phases: dict[str, float], name: str):  # noqa: ANN001, ANN201
     """`fn`, adding the seconds each call takes to phases[name]."""
+
     def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         started, cpu = time.perf_counter(), time.process_time()
         try:
@@ -137,6 +162,7 @@ def timed(fn, phases: dict[str, float], name: str):  # noqa: ANN001, ANN201
         finally:
             phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
             phases[name + "_cpu"] = phases.get(name + "_cpu", 0.0) + time.process_time() - cpu
+
     return wrapper
 
 
@@ -161,9 +187,18 @@ class MixResult:
 THINK = (1.0, 3.0)
 
 
-def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: float | None = None,
-                part: int = 0, *, think: tuple[float, float] = THINK,
-                stop: Callable[[], bool] | None = None, ready: Callable[[], None] | None = None) -> MixResult:
+def session_mix(
+    url: str,
+    worker: int,
+    seconds: float,
+    month: str,
+    stop_at: float | None = None,
+    part: int = 0,
+    *,
+    think: tuple[float, float] = THINK,
+    stop: Callable[[], bool] | None = None,
+    ready: Callable[[], None] | None = None,
+) -> MixResult:
     """One coordinator's session: the clients list, a client's roster week, the month's hours
     report and a small write (a new assistant), in a loop, with `think` seconds (uniform, seeded
     by the worker) before each action; for `seconds`, or until `stop()` says so. Each read is timed
@@ -175,9 +210,9 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
     the reads (the session has started, as an app that has drawn its first screen)."""
     import random
 
+    from bpa_provider.db.engine import open_database
     from bpa_provider.errors import DatabaseBusy
     from bpa_provider.services import hours, listing, records, roster
-    from bpa_provider.db.engine import open_database
 
     db = open_database(url)
     out = MixResult()
@@ -215,9 +250,11 @@ def session_mix(url: str, worker: int, seconds: float, month: str, stop_at: floa
     with db.read() as s:
         clients = list(s.execute(select(Client.id).order_by(Client.id)).scalars())
     client_id = clients[worker % len(clients)]  # each session looks at one client's roster
-    reads = (lambda: listing.rows(db, ADMIN, "client", limit=50),
-             lambda: roster.client_week(db, ADMIN, client_id, week),
-             lambda: hours.hours_report(db, ADMIN, year, mon))
+    reads = (
+        lambda: listing.rows(db, ADMIN, "client", limit=50),
+        lambda: roster.client_week(db, ADMIN, client_id, week),
+        lambda: hours.hours_report(db, ADMIN, year, mon),
+    )
     if ready is not None:
         # As an app that has started: its modules imported, its first screen drawn. Untimed.
         for read in reads:

@@ -30,9 +30,12 @@ def _reports(db, year: int, month: int) -> dict[str, object]:  # noqa: ANN001
         "report hours --month (with the year-end outlook)": lambda: hours.hours_report(db, ADMIN, year, month),
         "report hours --month --no-outlook": lambda: hours.hours_report(db, ADMIN, year, month, outlook=False),
         "working-time check of a month (report rest)": lambda: worktime.violations_between(db, ADMIN, first, last),
-        "dashboard: assistants scheduled without credentials": lambda: worktime.missing_credentials(db, ADMIN, date.today()),
+        "dashboard: assistants scheduled without credentials": lambda: worktime.missing_credentials(
+            db, ADMIN, date.today()
+        ),
         "dashboard: Försäkringskassan deadlines": lambda: dashboard.gather_section(
-            db, ADMIN, date.today(), dashboard.FK_DEADLINES),
+            db, ADMIN, date.today(), dashboard.FK_DEADLINES
+        ),
     }
 
 

@@ -17,10 +17,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from bench.measure import ROOT, VENV_BIN, Sample, time_command, value_of_command, value_since_launch
@@ -43,7 +43,7 @@ class Row:
     target: str
     unit: str = "s"
     note: str = ""
-    check: Callable[["Row"], bool] | None = None  # whether the target holds
+    check: Callable[[Row], bool] | None = None  # whether the target holds
 
     @property
     def ratio(self) -> float | None:
@@ -75,8 +75,17 @@ class Row:
                 ratio = f"+{(self.value.median - self.floor.median) / 1e6:.0f} MB"
             else:
                 ratio = f"{self.value.median / self.floor.median:.2f}×"
-        return [self.what, f"{int(round(self.scale * 100))} %", fmt(self.value), self.floor_name,
-                fmt(self.floor), ratio, self.target, self.met(), self.note]
+        return [
+            self.what,
+            f"{int(round(self.scale * 100))} %",
+            fmt(self.value),
+            self.floor_name,
+            fmt(self.floor),
+            ratio,
+            self.target,
+            self.met(),
+            self.note,
+        ]
 
 
 def at_most_ratio(limit: float) -> Callable[[Row], bool]:
@@ -107,9 +116,23 @@ def build_database(scale: float, url: str | None = None) -> str:
         return target
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [CLI, "--db", target, "demo", "--seed", "1", "--clients", str(args["clients"]),
-         "--assistants", str(args["assistants"]), "--months", str(args["months"])],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            CLI,
+            "--db",
+            target,
+            "demo",
+            "--seed",
+            "1",
+            "--clients",
+            str(args["clients"]),
+            "--assistants",
+            str(args["assistants"]),
+            "--months",
+            str(args["months"]),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"demo failed: {proc.stderr[-800:]}")
@@ -128,7 +151,7 @@ def _local_midnight(day: date) -> float:
 
 
 def _utc_text(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def hours_floor_sql(dialect: str, month: str, outlook: bool) -> str:
@@ -144,11 +167,14 @@ def hours_floor_sql(dialect: str, month: str, outlook: bool) -> str:
     as_of = min(today, nxt - timedelta(days=1))
     windows = {"month": (_local_midnight(first), _local_midnight(nxt))}
     if outlook:
-        windows["ytd"] = (_local_midnight(date(y, 1, 1)), _local_midnight(min(as_of + timedelta(days=1), date(y + 1, 1, 1))))
+        windows["ytd"] = (
+            _local_midnight(date(y, 1, 1)),
+            _local_midnight(min(as_of + timedelta(days=1), date(y + 1, 1, 1))),
+        )
         windows["year"] = (_local_midnight(date(y, 1, 1)), _local_midnight(date(y + 1, 1, 1)))
     lowest = min(lo for lo, _ in windows.values())
     highest = max(hi for _, hi in windows.values())
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
     if dialect == "sqlite":
         epoch = "(julianday({}) - 2440587.5) * 86400.0"
         least, greatest = "MIN", "MAX"
@@ -175,8 +201,16 @@ def hours_floor_sql(dialect: str, month: str, outlook: bool) -> str:
     )
 
 
-def _report_rows(label: str, scale: float, runs: int, db: str, dialect: str, floor_cmd: Callable[[str], list[str]],
-                 floor_name: str, month: str) -> list[Row]:
+def _report_rows(
+    label: str,
+    scale: float,
+    runs: int,
+    db: str,
+    dialect: str,
+    floor_cmd: Callable[[str], list[str]],
+    floor_name: str,
+    month: str,
+) -> list[Row]:
     """`report hours` with and without the outlook, each beside its hand-written query."""
     out = []
     noop = time_command([CLI, "--help"], runs)
@@ -193,13 +227,32 @@ def _report_rows(label: str, scale: float, runs: int, db: str, dialect: str, flo
 
                 floor = time_command(floor_cmd(floor_sql(dialect, month)), runs)
                 note = f"outlook inputs {check(db, month)} to the floor's" if dialect == "sqlite" else ""
-                out.append(Row(what, scale, own, floor_name.replace("one SQL query", "ledger + open months"),
-                               floor, "≤ 2×", check=at_most_ratio(2.0), note=note))
+                out.append(
+                    Row(
+                        what,
+                        scale,
+                        own,
+                        floor_name.replace("one SQL query", "ledger + open months"),
+                        floor,
+                        "≤ 2×",
+                        check=at_most_ratio(2.0),
+                        note=note,
+                    )
+                )
                 continue
             # The month-only mode: a floor of a few ms, beside the fixed cost of any command.
             floor = time_command(floor_cmd(hours_floor_sql(dialect, month, outlook)), runs)
-            out.append(Row(what, scale, own, floor_name, floor, "—",
-                           note="informative: fixed cost of a command beside a small query"))
+            out.append(
+                Row(
+                    what,
+                    scale,
+                    own,
+                    floor_name,
+                    floor,
+                    "—",
+                    note="informative: fixed cost of a command beside a small query",
+                )
+            )
         except Exception as exc:  # noqa: BLE001
             out.append(Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80]))
     return out
@@ -214,8 +267,16 @@ def continuity_row(scale: float, runs: int, db: str) -> Row:
         full = time_command([CLI, "--db", db, "report", "continuity", "--format", "csv"], runs)
         own = Sample([max(f - noop.median, 0.0) for f in full.values])
         floor = time_command(["sqlite3", db, floor_sql(date.today())], runs)
-        return Row(what, scale, own, floor_name, floor, "≤ 2×", check=at_most_ratio(2.0),
-                   note=f"14/30-day counts {check(db, CLI)} to the floor's")
+        return Row(
+            what,
+            scale,
+            own,
+            floor_name,
+            floor,
+            "≤ 2×",
+            check=at_most_ratio(2.0),
+            note=f"14/30-day counts {check(db, CLI)} to the floor's",
+        )
     except Exception as exc:  # noqa: BLE001
         return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
 
@@ -229,8 +290,16 @@ def list_row(scale: float, runs: int, db: str) -> Row:
         full = time_command([CLI, "--db", db, "list", "assistants", "--format", "csv"], runs)
         own = Sample([max(f - noop.median, 0.0) for f in full.values])
         floor = time_command(floor_argv(db), runs)
-        return Row(what, scale, own, floor_name, floor, "≤ 2×", check=at_most_ratio(2.0),
-                   note=f"refs {check(db, CLI)} to the floor's")
+        return Row(
+            what,
+            scale,
+            own,
+            floor_name,
+            floor,
+            "≤ 2×",
+            check=at_most_ratio(2.0),
+            note=f"refs {check(db, CLI)} to the floor's",
+        )
     except Exception as exc:  # noqa: BLE001
         return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
 
@@ -263,17 +332,39 @@ def audit_rows(scale: float, runs: int, db: str) -> list[Row]:
                 if i:  # the first run warms the caches
                     values.append(max(time.perf_counter() - t0 - noop.median, 0.0))
             audit_floor.reset(copy)
-            floor = value_of_command([PY, "-m", "bench.audit_floor", "floor", copy, *(["--full"] if full else [])], runs)
+            floor = value_of_command(
+                [PY, "-m", "bench.audit_floor", "floor", copy, *(["--full"] if full else [])], runs
+            )
             what = f"audit --verify{' --full' if full else ''} (own work)"
             if full:
-                out.append(Row(what, scale, Sample(values), "plain-Python re-hash", floor, "—",
-                               note="informative: every row re-hashed"))
+                out.append(
+                    Row(
+                        what,
+                        scale,
+                        Sample(values),
+                        "plain-Python re-hash",
+                        floor,
+                        "—",
+                        note="informative: every row re-hashed",
+                    )
+                )
             else:
-                out.append(Row(what, scale, Sample(values), "plain-Python re-hash", floor, "≤ 2×",
-                               check=at_most_ratio(2.0), note=note))
+                out.append(
+                    Row(
+                        what,
+                        scale,
+                        Sample(values),
+                        "plain-Python re-hash",
+                        floor,
+                        "≤ 2×",
+                        check=at_most_ratio(2.0),
+                        note=note,
+                    )
+                )
     except Exception as exc:  # noqa: BLE001
-        out.append(Row("audit --verify (own work)", scale, None, "plain-Python re-hash", None, "≤ 2×",
-                       note=str(exc)[:80]))
+        out.append(
+            Row("audit --verify (own work)", scale, None, "plain-Python re-hash", None, "≤ 2×", note=str(exc)[:80])
+        )
     return out
 
 
@@ -305,17 +396,46 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
     try:
         bare = value_since_launch([PY, "-m", "bench.app_probe", "bare"], runs)
         value = value_since_launch([PY, "-m", "bench.app_probe", "app", db], runs)
-        out.append(Row("start → dashboard first full paint (headless)", scale, value, "bare Textual + DataTable",
-                       bare, "≤ 2.5×", check=at_most_ratio(2.5)))
+        out.append(
+            Row(
+                "start → dashboard first full paint (headless)",
+                scale,
+                value,
+                "bare Textual + DataTable",
+                bare,
+                "≤ 2.5×",
+                check=at_most_ratio(2.5),
+            )
+        )
         value = value_since_launch([PY, "-m", "bench.app_probe", "app", db, "--filled"], runs)
-        out.append(Row("start → every dashboard section filled", scale, value, "bare Textual + DataTable", bare,
-                       "—", note="informative: the hour outlook reads a year of shifts"))
+        out.append(
+            Row(
+                "start → every dashboard section filled",
+                scale,
+                value,
+                "bare Textual + DataTable",
+                bare,
+                "—",
+                note="informative: the hour outlook reads a year of shifts",
+            )
+        )
     except Exception as exc:  # noqa: BLE001
-        out.append(Row("start → dashboard first full paint (headless)", scale, None, "bare Textual + DataTable",
-                       bare, "≤ 2.5×", note=str(exc)[:80]))
+        out.append(
+            Row(
+                "start → dashboard first full paint (headless)",
+                scale,
+                None,
+                "bare Textual + DataTable",
+                bare,
+                "≤ 2.5×",
+                note=str(exc)[:80],
+            )
+        )
 
     # 2. report hours for all clients, minus a no-op command, vs the same totals in one SQL query
-    out += _report_rows("", scale, runs, db, "sqlite", lambda sql: ["sqlite3", db, sql], "one SQL query via sqlite3", month)
+    out += _report_rows(
+        "", scale, runs, db, "sqlite", lambda sql: ["sqlite3", db, sql], "one SQL query via sqlite3", month
+    )
 
     # 2b. report continuity for all clients, minus a no-op command, vs its 14/30-day counts in one
     # SQL query, checked equal in the same run (bench/continuity_floor.py)
@@ -333,18 +453,49 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
     try:
         floor = time_command([PY, "-c", "import sqlmodel"], runs)
         value = time_command([CLI, "--db", db, "list", "municipalities"], runs)
-        out.append(Row("CLI start-up: list municipalities", scale, value, "python -c 'import sqlmodel'", floor,
-                       "≤ 1.5×", check=at_most_ratio(1.5)))
+        out.append(
+            Row(
+                "CLI start-up: list municipalities",
+                scale,
+                value,
+                "python -c 'import sqlmodel'",
+                floor,
+                "≤ 1.5×",
+                check=at_most_ratio(1.5),
+            )
+        )
     except Exception as exc:  # noqa: BLE001
-        out.append(Row("CLI start-up: list municipalities", scale, None, "python -c 'import sqlmodel'", None,
-                       "≤ 1.5×", note=str(exc)[:80]))
+        out.append(
+            Row(
+                "CLI start-up: list municipalities",
+                scale,
+                None,
+                "python -c 'import sqlmodel'",
+                None,
+                "≤ 1.5×",
+                note=str(exc)[:80],
+            )
+        )
 
     # 4./5. UI-thread work (longest event-loop stall) for list and roster interactions
-    for probe, label in (("lists", "clients list: open, last row, search"), ("roster", "roster: open area, a week, next week")):
+    for probe, label in (
+        ("lists", "clients list: open, last row, search"),
+        ("roster", "roster: open area, a week, next week"),
+    ):
         try:
             value, steps = ui_probe(probe, db, runs)
-            out.append(Row(f"UI thread, {label}", scale, value, "—", None, "≤ 50 ms", check=at_most_seconds(0.05),
-                           note="worst step; medians: " + steps))
+            out.append(
+                Row(
+                    f"UI thread, {label}",
+                    scale,
+                    value,
+                    "—",
+                    None,
+                    "≤ 50 ms",
+                    check=at_most_seconds(0.05),
+                    note="worst step; medians: " + steps,
+                )
+            )
         except Exception as exc:  # noqa: BLE001
             out.append(Row(f"UI thread, {label}", scale, None, "—", None, "≤ 50 ms", note=str(exc)[:80]))
 
@@ -354,11 +505,31 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
     try:
         floor = value_of_command([PY, "-m", "bench.app_probe", "bare", "--memory"], 2)
         value = value_of_command([PY, "-m", "bench.app_probe", "app", db, "--memory"], 2)
-        out.append(Row("peak memory while browsing", scale, value, "bare Textual app", floor, "≤ +150 MB", unit="MB",
-                       check=at_most_above(150e6)))
+        out.append(
+            Row(
+                "peak memory while browsing",
+                scale,
+                value,
+                "bare Textual app",
+                floor,
+                "≤ +150 MB",
+                unit="MB",
+                check=at_most_above(150e6),
+            )
+        )
     except Exception as exc:  # noqa: BLE001
-        out.append(Row("peak memory while browsing", scale, None, "bare Textual app", None, "≤ +150 MB", unit="MB",
-                       note=str(exc)[:80]))
+        out.append(
+            Row(
+                "peak memory while browsing",
+                scale,
+                None,
+                "bare Textual app",
+                None,
+                "≤ +150 MB",
+                unit="MB",
+                note=str(exc)[:80],
+            )
+        )
     return out
 
 
@@ -385,9 +556,19 @@ def worktime_rows(scales: list[float], runs: int) -> list[Row]:
     out = []
     for scale in scales:
         value = Sample(values[scale]) if values[scale] else None
-        out.append(Row("working-time check, one month", scale, value, "rate at the smallest scale", floor,
-                       f"linear (≥ {LINEAR:.0%} of it)", unit="shifts/s", note=errors.get(scale, ""),
-                       check=lambda r: r.value.median >= LINEAR * r.floor.median))  # type: ignore[union-attr]
+        out.append(
+            Row(
+                "working-time check, one month",
+                scale,
+                value,
+                "rate at the smallest scale",
+                floor,
+                f"linear (≥ {LINEAR:.0%} of it)",
+                unit="shifts/s",
+                note=errors.get(scale, ""),
+                check=lambda r: r.value.median >= LINEAR * r.floor.median,
+            )
+        )  # type: ignore[union-attr]
     return out
 
 
@@ -408,9 +589,19 @@ def detail_rows(scales: list[float], runs: int) -> list[Row]:
                 errors[scale] = str(exc)[:80]
     smallest = min(scales)
     floor = Sample(values[smallest]) if values[smallest] else None
-    return [Row("open a client and an assistant (services)", scale, Sample(values[scale]) if values[scale] else None,
-                "the same at the smallest scale", floor, "≤ 1.2×", note=errors.get(scale, ""),
-                check=at_most_ratio(1.2)) for scale in scales]
+    return [
+        Row(
+            "open a client and an assistant (services)",
+            scale,
+            Sample(values[scale]) if values[scale] else None,
+            "the same at the smallest scale",
+            floor,
+            "≤ 1.2×",
+            note=errors.get(scale, ""),
+            check=at_most_ratio(1.2),
+        )
+        for scale in scales
+    ]
 
 
 def pg_rows(runs: int, scale: float) -> list[Row]:
@@ -429,8 +620,16 @@ def pg_rows(runs: int, scale: float) -> list[Row]:
         build_database(scale, url)
         base = [psql, "-h", str(cluster.dir), "-p", str(cluster.port), "-U", "postgres", "-d", "postgres", "-qAt"]
         subprocess.run([*base, "-c", "ANALYZE"], check=True, capture_output=True)  # as autovacuum would
-        return _report_rows(" on PostgreSQL", scale, runs, url, "postgresql", lambda sql: [*base, "-c", sql], "same totals via psql",
-                            _month())
+        return _report_rows(
+            " on PostgreSQL",
+            scale,
+            runs,
+            url,
+            "postgresql",
+            lambda sql: [*base, "-c", sql],
+            "same totals via psql",
+            _month(),
+        )
     finally:
         cluster.stop()
 
@@ -444,7 +643,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    load = ", load average {:.1f}".format(os.getloadavg()[0]) if hasattr(os, "getloadavg") else ""
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}{load}"
 
 
@@ -465,7 +664,7 @@ def write_markdown(rows: list[Row], path: Path, args: argparse.Namespace, starte
     text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
     begin, end = text.find("<!-- bench:begin"), text.find("<!-- bench:end -->")
     if begin >= 0 and end > begin:
-        text = text[:begin] + block + text[end + len("<!-- bench:end -->"):]
+        text = text[:begin] + block + text[end + len("<!-- bench:end -->") :]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")
@@ -482,8 +681,9 @@ def main() -> None:
     started = datetime.now().strftime("%Y-%m-%d %H:%M")
     # Bytecode for our own modules, as an installed package has it (with PYTHONDONTWRITEBYTECODE
     # set, every start would otherwise compile the edited modules again and count that).
-    subprocess.run([PY, "-m", "compileall", "-q", "bpa_provider", "db", "screens", "bench"], cwd=ROOT,
-                   capture_output=True)
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", "bpa_provider", "db", "screens", "bench"], cwd=ROOT, capture_output=True
+    )
     rows: list[Row] = []
     scales = [float(s) for s in args.scales.split(",")]
     for scale in scales:

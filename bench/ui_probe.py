@@ -30,7 +30,7 @@ import os
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 # As `bpa-provider` starts the app: the cyclic collector is off while the modules are imported;
 # run_app's tune_garbage_collector() (called below as well) freezes them and switches it back on.
@@ -45,7 +45,7 @@ class StallStacks(threading.Thread):
     """Diagnosis (BENCH_STALL_STACKS=1): while the ticker is late by more than `threshold`, sample
     the UI thread's stack every 2 ms; `report()` prints the most frequent stacks to stderr."""
 
-    def __init__(self, meter: "StallMeter", threshold: float = 0.02) -> None:
+    def __init__(self, meter: StallMeter, threshold: float = 0.02) -> None:
         super().__init__(daemon=True)
         self.meter, self.threshold = meter, threshold
         self.ui = threading.get_ident()
@@ -151,8 +151,12 @@ async def _lists(app, pilot, meter: StallMeter, steps: dict[str, float]) -> None
     asked = view.__dict__.get("_call_seq", {}).get("page", 0)
     await pilot.press(*SEARCH)
     # The search runs after a short quiet pause (a new "page" call); wait until its page is shown.
-    await until(app, pilot, lambda: view.__dict__.get("_call_seq", {}).get("page", 0) > asked
-                and not view.fetching, "the search result")
+    await until(
+        app,
+        pilot,
+        lambda: view.__dict__.get("_call_seq", {}).get("page", 0) > asked and not view.fetching,
+        "the search result",
+    )
     steps["type a search"] = meter.take()
 
 
@@ -180,8 +184,9 @@ async def _roster(app, pilot, meter: StallMeter, steps: dict[str, float]) -> Non
     first = view.week_start
     meter.take()
     await pilot.press("right_square_bracket")
-    await until(app, pilot, lambda: view.week is not None and view.week.week_start == first + timedelta(days=7),
-                "the next week")
+    await until(
+        app, pilot, lambda: view.week is not None and view.week.week_start == first + timedelta(days=7), "the next week"
+    )
     steps["next week"] = meter.take()
 
 

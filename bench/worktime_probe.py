@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
-from bpa_provider.services.worktime import violations_between
 from bpa_provider.db.engine import open_database
 from bpa_provider.db.models import Shift
+from bpa_provider.services.worktime import violations_between
 
 
 def main() -> None:
@@ -24,12 +24,15 @@ def main() -> None:
     last = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
     db = open_database(url)
     with db.read() as s:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        lo = datetime.combine(first, datetime.min.time(), tzinfo=timezone.utc)
-        hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
-        n = s.execute(select(func.count()).select_from(Shift).where(
-            Shift.start_utc >= lo, Shift.start_utc < hi, Shift.status != "cancelled")).scalar_one()
+        lo = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+        hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        n = s.execute(
+            select(func.count())
+            .select_from(Shift)
+            .where(Shift.start_utc >= lo, Shift.start_utc < hi, Shift.status != "cancelled")
+        ).scalar_one()
     t0 = time.perf_counter()
     violations_between(db, Actor("bench", "admin"), first, last)
     took = time.perf_counter() - t0

@@ -20,21 +20,22 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from types import SimpleNamespace
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, inspect, literal, null, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
-from bpa_provider.i18n import N_, render_message
-from bpa_provider.rules.national_id import mask
 from bpa_provider.db.guards import MESSAGE, PG_GUARDS, SQLITE_GUARDS
 from bpa_provider.db.models import AuditEvent
 from bpa_provider.db.types import utcnow
+from bpa_provider.i18n import N_, render_message
+from bpa_provider.rules.national_id import mask
 
 _PG_CHAIN_LOCK = 784_211  # advisory lock id: serialises chain appends on PostgreSQL
 _SENSITIVE = {"national_id"}
@@ -104,8 +105,9 @@ def record(
     after: Any = None,
 ) -> AuditEvent:
     """Append one event, chained to the previous one, in the caller's transaction."""
-    ev = AuditEvent(**_row(actor, _last_hash(session), utcnow(), action, entity,
-                           Entry(entity_id, subject, summary, before, after)))
+    ev = AuditEvent(
+        **_row(actor, _last_hash(session), utcnow(), action, entity, Entry(entity_id, subject, summary, before, after))
+    )
     session.add(ev)
     session.flush()
     return ev
@@ -188,11 +190,9 @@ def erase_snapshots(session: Session, *about: ColumnElement[bool]) -> tuple[int,
         return 0, 0
     matching = or_(*about)
     present = or_(AuditEvent.before.is_not(None), AuditEvent.after.is_not(None))
-    snapshots = (case((AuditEvent.before.is_not(None), 1), else_=0)
-                 + case((AuditEvent.after.is_not(None), 1), else_=0))
+    snapshots = case((AuditEvent.before.is_not(None), 1), else_=0) + case((AuditEvent.after.is_not(None), 1), else_=0)
     counts = session.execute(
-        select(AuditEvent.hash_format, func.sum(snapshots)).where(matching, present)
-        .group_by(AuditEvent.hash_format)
+        select(AuditEvent.hash_format, func.sum(snapshots)).where(matching, present).group_by(AuditEvent.hash_format)
     ).all()
     erased = sum(int(n) for fmt, n in counts if fmt == FORMAT_DIGESTS)
     kept = sum(int(n) for fmt, n in counts if fmt != FORMAT_DIGESTS)
@@ -200,7 +200,8 @@ def erase_snapshots(session: Session, *about: ColumnElement[bool]) -> tuple[int,
         # The one UPDATE the database lets through (migration 0003): text and salt to NULL on a
         # format-2 row, every other column as it was.
         session.execute(
-            update(AuditEvent).where(matching, present, AuditEvent.hash_format == FORMAT_DIGESTS)
+            update(AuditEvent)
+            .where(matching, present, AuditEvent.hash_format == FORMAT_DIGESTS)
             .values(before=None, after=None, snapshot_salt=None)
             .execution_options(synchronize_session=False)
         )
@@ -230,15 +231,26 @@ class ChainReport:
     reason_params: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def refused(cls, rows: int, broken_at: int | None, template: str, **params: Any) -> "ChainReport":
+    def refused(cls, rows: int, broken_at: int | None, template: str, **params: Any) -> ChainReport:
         """A report that is not intact, with its reason as a message id and values."""
-        return cls(rows, False, broken_at, render_message(template, params, translate=False),
-                   reason_id=template, reason_params=params)
+        return cls(
+            rows,
+            False,
+            broken_at,
+            render_message(template, params, translate=False),
+            reason_id=template,
+            reason_params=params,
+        )
 
-    def because(self, template: str, **params: Any) -> "ChainReport":
+    def because(self, template: str, **params: Any) -> ChainReport:
         """This report, no longer intact, for the reason given (a message id and values)."""
-        return replace(self, ok=False, reason=render_message(template, params, translate=False),
-                       reason_id=template, reason_params=params)
+        return replace(
+            self,
+            ok=False,
+            reason=render_message(template, params, translate=False),
+            reason_id=template,
+            reason_params=params,
+        )
 
     def localized_reason(self) -> str:
         """The reason in the language in force."""
@@ -247,8 +259,22 @@ class ChainReport:
         return render_message(self.reason_id, self.reason_params)
 
 
-_TEXT_COLUMNS = ("id", "at", "actor", "role", "action", "entity", "entity_id", "subject", "summary",
-                 "before", "after", "connection", "prev_hash", "hash")
+_TEXT_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "role",
+    "action",
+    "entity",
+    "entity_id",
+    "subject",
+    "summary",
+    "before",
+    "after",
+    "connection",
+    "prev_hash",
+    "hash",
+)
 _DIGEST_COLUMNS = ("hash_format", "before_digest", "after_digest", "snapshot_salt")
 # What retention writes after erasing (services/retention.py): the number it erased.
 _ERASE_SUMMARY = re.compile(r"^access-log snapshots erased after retention: (\d+)")
@@ -262,12 +288,23 @@ def _chain_columns(session: Session) -> list[Any]:
     present = {c["name"] for c in inspect(session.connection()).get_columns("audit_event")}
     if "hash_format" in present:
         return columns + [table.c[name] for name in _DIGEST_COLUMNS]
-    return columns + [literal(FORMAT_TEXT).label("hash_format"), null().label("before_digest"),
-                      null().label("after_digest"), null().label("snapshot_salt")]
+    return columns + [
+        literal(FORMAT_TEXT).label("hash_format"),
+        null().label("before_digest"),
+        null().label("after_digest"),
+        null().label("snapshot_salt"),
+    ]
 
 
-def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[Any] = (),
-                 allow_empty: bool = False, shorter_ok: bool = False, resume: Any = None) -> ChainReport:
+def verify_chain(
+    session: Session,
+    batch: int = 5000,
+    *,
+    checkpoints: Sequence[Any] = (),
+    allow_empty: bool = False,
+    shorter_ok: bool = False,
+    resume: Any = None,
+) -> ChainReport:
     """Recompute every hash in order; report the first row whose link or content does not match.
 
     A format-2 row's snapshot that is present must match its digest (else the row is broken); one
@@ -292,23 +329,42 @@ def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[A
     pending = sorted(checkpoints, key=lambda c: c.id)
     bad = next((c for c in pending if not c.valid), None)
     if bad is not None:
-        return ChainReport.refused(0, None, N_("a checkpoint does not match its key (the checkpoint "
-                                               "file was edited, or its key replaced)"))
+        return ChainReport.refused(
+            0, None, N_("a checkpoint does not match its key (the checkpoint file was edited, or its key replaced)")
+        )
     matched = 0
 
     def report(ok: bool, broken_at: int | None = None, reason: str = "", /, **params: Any) -> ChainReport:
-        done = ChainReport(count, ok, broken_at, "", erased, matched, last_id, prev,
-                           resumed_after=resume.id if resume is not None else 0)
+        done = ChainReport(
+            count,
+            ok,
+            broken_at,
+            "",
+            erased,
+            matched,
+            last_id,
+            prev,
+            resumed_after=resume.id if resume is not None else 0,
+        )
         return done.because(reason, **params) if reason else done
 
     if resume is not None:
         head = session.execute(select(AuditEvent.hash).where(AuditEvent.id == resume.id)).first()
-        before = session.execute(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.id <= resume.id)).scalar_one()
+        before = session.execute(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= resume.id)
+        ).scalar_one()
         if head is None or head[0] != resume.hash or before != resume.rows:
-            return report(False, resume.id, N_("the log no longer matches the checkpoint of {at} "
-                                               "(row {id} of {rows}): rows were rewritten or removed"),
-                          at=resume.at, id=resume.id, rows=resume.rows)
+            return report(
+                False,
+                resume.id,
+                N_(
+                    "the log no longer matches the checkpoint of {at} "
+                    "(row {id} of {rows}): rows were rewritten or removed"
+                ),
+                at=resume.at,
+                id=resume.id,
+                rows=resume.rows,
+            )
         prev, count, last_id, matched = resume.hash, resume.rows, resume.id, 1
         pending = [c for c in pending if c.id > resume.id]
 
@@ -339,25 +395,37 @@ def verify_chain(session: Session, batch: int = 5000, *, checkpoints: Sequence[A
             while pending and pending[0].id <= ev.id:
                 cp = pending.pop(0)
                 if cp.id != ev.id or cp.hash != ev.hash or cp.rows != count:
-                    return report(False, cp.id, N_("the log no longer matches the checkpoint of {at} "
-                                                   "(row {id} of {rows}): rows were rewritten or removed"),
-                                  at=cp.at, id=cp.id, rows=cp.rows)
+                    return report(
+                        False,
+                        cp.id,
+                        N_(
+                            "the log no longer matches the checkpoint of {at} "
+                            "(row {id} of {rows}): rows were rewritten or removed"
+                        ),
+                        at=cp.at,
+                        id=cp.id,
+                        rows=cp.rows,
+                    )
                 matched += 1
     if count == 0 and not allow_empty:
         return report(False, None, N_("the access log is empty (a log that was emptied is not intact)"))
     if pending and not shorter_ok:
         cp = pending[0]
-        return report(False, cp.id, N_("the log ends at row {last}, before the checkpoint of {at} "
-                                       "(row {id} of {rows}): rows were removed"),
-                      last=last_id, at=cp.at, id=cp.id, rows=cp.rows)
+        return report(
+            False,
+            cp.id,
+            N_("the log ends at row {last}, before the checkpoint of {at} (row {id} of {rows}): rows were removed"),
+            last=last_id,
+            at=cp.at,
+            id=cp.id,
+            rows=cp.rows,
+        )
     if erased > accounted:
-        return report(False, None, N_("{n} snapshots erased outside a retention run"),
-                      n=erased - accounted)
+        return report(False, None, N_("{n} snapshots erased outside a retention run"), n=erased - accounted)
     return report(True)
 
 
 # --------------------------------------------------------------------------- the database's guards
-
 
 
 def missing_guards(connection: Any) -> list[str]:
@@ -367,18 +435,23 @@ def missing_guards(connection: Any) -> list[str]:
     import sqlite3
 
     if isinstance(connection, sqlite3.Connection):
-        rows = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                  "AND tbl_name = 'audit_event'").fetchall()
+        rows = connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+        ).fetchall()
         dialect = "sqlite"
     else:
         dialect = connection.get_bind().dialect.name if isinstance(connection, Session) else connection.dialect.name
         if dialect == "sqlite":
-            rows = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                           "AND tbl_name = 'audit_event'")).all()
+            rows = connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
+            ).all()
         else:
-            rows = connection.execute(text(
-                "SELECT t.tgname, pg_get_functiondef(t.tgfoid) FROM pg_trigger t "
-                "WHERE t.tgrelid = 'audit_event'::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'")).all()
+            rows = connection.execute(
+                text(
+                    "SELECT t.tgname, pg_get_functiondef(t.tgfoid) FROM pg_trigger t "
+                    "WHERE t.tgrelid = 'audit_event'::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
+                )
+            ).all()
     found = {name: body or "" for name, body in rows}
     expected = SQLITE_GUARDS if dialect == "sqlite" else PG_GUARDS
     return [name for name in expected if MESSAGE not in found.get(name, "")]
@@ -398,8 +471,9 @@ class PreparedEntries:
 def prepare_entries(actor: Actor, action: str, entity: str, entries: Sequence[tuple[str, str]]) -> PreparedEntries:
     """(subject, summary) per event -> what `append_entries` takes (summaries cut as `record` cuts
     them). Made before the write transaction."""
-    return PreparedEntries(actor, action, entity, [subject for subject, _ in entries],
-                           [summary[:500] for _, summary in entries])
+    return PreparedEntries(
+        actor, action, entity, [subject for subject, _ in entries], [summary[:500] for _, summary in entries]
+    )
 
 
 def append_entries(session: Session, prepared: PreparedEntries, entity_ids: Sequence[int | None]) -> int:
@@ -422,11 +496,23 @@ def append_entries(session: Session, prepared: PreparedEntries, entity_ids: Sequ
     role = actor.role if not actor.impersonated_by else f"{actor.role}<-{actor.impersonated_by}"
     at = utcnow()
     connection = actor.connection[:200]
-    common = dict(at=at, actor=actor.login, role=role, action=prepared.action, entity=prepared.entity,
-                  connection=connection, hash_format=CURRENT_FORMAT, before_digest=None, after_digest=None)
+    common = dict(
+        at=at,
+        actor=actor.login,
+        role=role,
+        action=prepared.action,
+        entity=prepared.entity,
+        connection=connection,
+        hash_format=CURRENT_FORMAT,
+        before_digest=None,
+        after_digest=None,
+    )
     # [2, prev, at, actor, role, action, entity, entity_id, subject, summary, null, null, connection]
-    middle = "," + ",".join(_json_str(v) for v in (at.isoformat(), actor.login, role, prepared.action,
-                                                    prepared.entity)) + ","
+    middle = (
+        ","
+        + ",".join(_json_str(v) for v in (at.isoformat(), actor.login, role, prepared.action, prepared.entity))
+        + ","
+    )
     end = f",null,null,{_json_str(connection)}]"
     head = f"[{FORMAT_DIGESTS},"
 
@@ -434,15 +520,21 @@ def append_entries(session: Session, prepared: PreparedEntries, entity_ids: Sequ
         sha256 = hashlib.sha256
         prev, prev_json = first, _json_str(first)
         for eid, subject, summary in zip(entity_ids, prepared.subjects, prepared.summaries):
-            body = (f"{head}{prev_json}{middle}{'null' if eid is None else int(eid)},"
-                    f"{_json_str(subject)},{_json_str(summary)}{end}")
+            body = (
+                f"{head}{prev_json}{middle}{'null' if eid is None else int(eid)},"
+                f"{_json_str(subject)},{_json_str(summary)}{end}"
+            )
             digest = sha256(body.encode("utf-8")).hexdigest()
             yield (eid, subject, summary, prev, digest)
             prev, prev_json = digest, f'"{digest}"'
 
     # Straight to the driver (db.engine.RowShape): the ORM's bulk path costs several times more.
-    shape = RowShape(session.connection().dialect, AuditEvent.__table__, common,
-                     ["entity_id", "subject", "summary", "prev_hash", "hash"])
+    shape = RowShape(
+        session.connection().dialect,
+        AuditEvent.__table__,
+        common,
+        ["entity_id", "subject", "summary", "prev_hash", "hash"],
+    )
     shape.run(session.connection(), shape.iter_params(rows()))
     return len(entity_ids)
 

@@ -29,7 +29,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ENV_ANCHOR = "BPA_AUDIT_ANCHOR"
@@ -130,9 +130,11 @@ def write(anchor: Path, row_id: int, row_hash: str, rows: int) -> Checkpoint:
         return known[-1]
     key = _key(anchor, create=True)
     assert key is not None
-    at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    line = json.dumps({"at": at, "id": row_id, "hash": row_hash, "rows": rows,
-                       "mac": _mac(key, at, row_id, row_hash, rows)}, separators=(",", ":"))
+    at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    line = json.dumps(
+        {"at": at, "id": row_id, "hash": row_hash, "rows": rows, "mac": _mac(key, at, row_id, row_hash, rows)},
+        separators=(",", ":"),
+    )
     if not anchor.exists():
         try:
             _create_private(anchor, b"")
@@ -163,7 +165,7 @@ def set_aside_beyond(anchor: Path, last_id: int) -> Path | None:
         (drop if beyond else keep).append(line)
     if not drop:
         return None
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = anchor.with_name(f"{anchor.name}.before-restore-{stamp}")
     _create_private(aside, ("\n".join(lines) + "\n").encode("utf-8"))
     tmp = anchor.with_name(f".{anchor.name}.partial-{os.getpid()}")

@@ -15,56 +15,94 @@ from bpa_provider.i18n import N_, _
 
 _STATUS = {
     # clients
-    "prospect": N_("prospect"), "active": N_("active"), "transferring_out": N_("transferring out"),
+    "prospect": N_("prospect"),
+    "active": N_("active"),
+    "transferring_out": N_("transferring out"),
     "ended": N_("ended"),
     # staff reviews and onboarding
-    "overdue": N_("overdue"), "due": N_("due"), "scheduled": N_("scheduled"), "done": N_("done"),
-    "not_started": N_("not started"), "in_progress": N_("in progress"), "complete": N_("complete"),
+    "overdue": N_("overdue"),
+    "due": N_("due"),
+    "scheduled": N_("scheduled"),
+    "done": N_("done"),
+    "not_started": N_("not started"),
+    "in_progress": N_("in progress"),
+    "complete": N_("complete"),
     # course enrollments
-    "enrolled": N_("enrolled"), "attended": N_("attended"), "completed": N_("completed"),
+    "enrolled": N_("enrolled"),
+    "attended": N_("attended"),
+    "completed": N_("completed"),
     "no_show": N_("did not come"),
     # shifts
-    "planned": N_("planned"), "worked": N_("worked"), "approved": N_("approved"), "cancelled": N_("cancelled"),
+    "planned": N_("planned"),
+    "worked": N_("worked"),
+    "approved": N_("approved"),
+    "cancelled": N_("cancelled"),
     # sick-pay claims and e-mail notices
-    "prepared": N_("prepared"), "sent": N_("sent"), "paid": N_("paid"), "rejected": N_("rejected"),
-    "pending": N_("pending"), "failed": N_("failed"), "skipped": N_("skipped"),
+    "prepared": N_("prepared"),
+    "sent": N_("sent"),
+    "paid": N_("paid"),
+    "rejected": N_("rejected"),
+    "pending": N_("pending"),
+    "failed": N_("failed"),
+    "skipped": N_("skipped"),
     # an assistant in a transfer (services/transfer_rows.py)
-    "joining": N_("joining us"), "stays": N_("stays"), "ends": N_("employment ends"),
-    "transferring": N_("transferring"), "refused": N_("refused"),
+    "joining": N_("joining us"),
+    "stays": N_("stays"),
+    "ends": N_("employment ends"),
+    "transferring": N_("transferring"),
+    "refused": N_("refused"),
 }
 
 #: A transfer's state is the code of its last step done (rules/transfer_flow.py); the titles are
 #: the steps' own message ids.
 _TRANSFER_STATE = {
-    "new": N_("new"), "cancelled": N_("called off"),
-    "notice": N_("Notice received"), "client_signed": N_("Client signed"), "sent_to_unit": N_("Sent to case unit"),
-    "municipality_signed": N_("Municipality signed"), "fk_notice": N_("Försäkringskassan notified"),
-    "provider_told": N_("Current provider told"), "assistants_informed": N_("Assistants informed"),
-    "refusal_deadline_passed": N_("Refusal deadline passed"), "handover": N_("Handover sent"),
-    "cutover": N_("Cut-over"), "closed": N_("Closed"),
+    "new": N_("new"),
+    "cancelled": N_("called off"),
+    "notice": N_("Notice received"),
+    "client_signed": N_("Client signed"),
+    "sent_to_unit": N_("Sent to case unit"),
+    "municipality_signed": N_("Municipality signed"),
+    "fk_notice": N_("Försäkringskassan notified"),
+    "provider_told": N_("Current provider told"),
+    "assistants_informed": N_("Assistants informed"),
+    "refusal_deadline_passed": N_("Refusal deadline passed"),
+    "handover": N_("Handover sent"),
+    "cutover": N_("Cut-over"),
+    "closed": N_("Closed"),
 }
 #: The step after the last one done, by its code (a transfer's `next_step`).
 _TRANSFER_STEP = {code: title for code, title in _TRANSFER_STATE.items() if code not in ("new", "cancelled")}
 
 _KIND = {
     # employments
-    "permanent": N_("permanent"), "temporary": N_("temporary"),
+    "permanent": N_("permanent"),
+    "temporary": N_("temporary"),
     # courses
-    "supervisor_basic": N_("supervisor course, basic"), "supervisor_refresher": N_("supervisor course, refresher"),
+    "supervisor_basic": N_("supervisor course, basic"),
+    "supervisor_refresher": N_("supervisor course, refresher"),
     "assistant_training": N_("assistant training"),
     # shifts
-    "active": N_("active"), "passive": N_("passive"), "night": N_("night"),
+    "active": N_("active"),
+    "passive": N_("passive"),
+    "night": N_("night"),
     # absence (rules/absence.py KIND_LABELS)
-    "self-cert": N_("self-certified sick leave"), "sick-note": N_("sick note"), "sick-child": N_("sick child"),
-    "holiday": N_("holiday"), "welfare": N_("welfare leave"), "unpaid": N_("unpaid leave"),
+    "self-cert": N_("self-certified sick leave"),
+    "sick-note": N_("sick note"),
+    "sick-child": N_("sick child"),
+    "holiday": N_("holiday"),
+    "welfare": N_("welfare leave"),
+    "unpaid": N_("unpaid leave"),
     "parental": N_("parental leave"),
 }
 
 _ROLE = {
-    "admin": N_("admin"), "coordinator": N_("coordinator"), "supervisor": N_("supervisor"),
+    "admin": N_("admin"),
+    "coordinator": N_("coordinator"),
+    "supervisor": N_("supervisor"),
     "auditor": N_("auditor"),
     # assignments
-    "regular": N_("regular"), "substitute": N_("substitute"),
+    "regular": N_("regular"),
+    "substitute": N_("substitute"),
 }
 
 WORDS: dict[str, dict[str, str]] = {

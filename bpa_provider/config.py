@@ -34,13 +34,14 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from bpa_provider.errors import ServiceError
-from bpa_provider.i18n import Msg, N_
+from bpa_provider.i18n import N_, Msg
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,16 @@ class RetentionPolicy:
 #: The pay kinds a payroll file names by a wage-type code (docs/payroll.md): the hour categories of
 #: `rules.payroll`, overtime, and the absence kinds an absence register will pay.
 WAGE_KINDS: tuple[str, ...] = (
-    "ordinary", "evening", "night", "weekend", "holiday", "passive", "overtime",
-    "sick_employer_period", "holiday_absence", "unpaid_leave",
+    "ordinary",
+    "evening",
+    "night",
+    "weekend",
+    "holiday",
+    "passive",
+    "overtime",
+    "sick_employer_period",
+    "holiday_absence",
+    "unpaid_leave",
 )
 
 
@@ -138,15 +147,24 @@ class WageTypes:
 #: PAXml time codes (`tidkod`) for Swedish payroll systems: PAXml's customary codes (OB = obekväm
 #: arbetstid, ÖT = övertid, JOUR = jour, SJK/SEM/TJL = sick/holiday/leave); `[paxml_codes]` maps them.
 PAXML_CODES = WageTypes(
-    ordinary="TID", evening="OB1", night="OB2", weekend="OB3", holiday="OB4", passive="JOUR",
-    overtime="ÖT1", sick_employer_period="SJK", holiday_absence="SEM", unpaid_leave="TJL",
+    ordinary="TID",
+    evening="OB1",
+    night="OB2",
+    weekend="OB3",
+    holiday="OB4",
+    passive="JOUR",
+    overtime="ÖT1",
+    sick_employer_period="SJK",
+    holiday_absence="SEM",
+    unpaid_leave="TJL",
 )
 
 _CODE = re.compile(r"^\w[\w.-]{0,9}$")
 
 
-def _codes(base: WageTypes, table: object, env: dict[str, str], prefix: str, section: str,
-           file: str = "config") -> WageTypes:
+def _codes(
+    base: WageTypes, table: object, env: dict[str, str], prefix: str, section: str, file: str = "config"
+) -> WageTypes:
     """`base` with the codes of a TOML table and `BPA_<PREFIX>_<KIND>` variables; a bad one refused."""
     if table is not None and not isinstance(table, dict):
         raise ConfigError(N_("{where}: must be a table ([{name}])"), where=f"{file}: {section}", name=section)
@@ -160,8 +178,11 @@ def _codes(base: WageTypes, table: object, env: dict[str, str], prefix: str, sec
         if raw is None:
             continue
         if not isinstance(raw, (str, int)) or isinstance(raw, bool) or not _CODE.match(str(raw)):
-            raise ConfigError(N_("{where}: '{value}' is not a code of 1-10 letters or digits"),
-                              where=f"{file}: [{section}] {kind}", value=_shown(raw))
+            raise ConfigError(
+                N_("{where}: '{value}' is not a code of 1-10 letters or digits"),
+                where=f"{file}: [{section}] {kind}",
+                value=_shown(raw),
+            )
         updates[kind] = str(raw)
     return replace(base, **updates)
 
@@ -227,8 +248,9 @@ def _close(name: str, known: list[str]) -> str:
 def _unknown(where: str | Msg, name: str, known: list[str]) -> ConfigError:
     near = _close(name, known)
     if near:
-        return ConfigError(N_("{where}: unknown setting '{name}' (did you mean '{near}'?)"),
-                           where=where, name=_shown(name), near=near)
+        return ConfigError(
+            N_("{where}: unknown setting '{name}' (did you mean '{near}'?)"), where=where, name=_shown(name), near=near
+        )
     return ConfigError(N_("{where}: unknown setting '{name}'"), where=where, name=_shown(name))
 
 
@@ -238,6 +260,7 @@ def _coerce(current: object, raw: object, where: str, largest: int) -> object:
 
     def bad(kind: str) -> ConfigError:
         return ConfigError(N_("{where}: '{value}' is not {kind}"), where=where, value=_shown(raw), kind=Msg(kind))
+
     if isinstance(current, date):  # TOML gives a date; the environment an ISO string
         if isinstance(raw, date):
             return raw
@@ -284,8 +307,9 @@ def _whole(raw: object, where: str, largest: int, bad: Any) -> int:
     if not isinstance(raw, int):
         raise bad(N_("a whole number"))
     if not 0 <= raw <= largest:
-        raise ConfigError(N_("{where}: {value} is not between 0 and {largest}"),
-                          where=where, value=raw, largest=largest)
+        raise ConfigError(
+            N_("{where}: {value} is not between 0 and {largest}"), where=where, value=raw, largest=largest
+        )
     return raw
 
 
@@ -298,8 +322,9 @@ def _read_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(N_("{path}: not a valid TOML file ({reason})"), path=str(path), reason=str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(N_("{path}: cannot be read ({reason})"), path=str(path),
-                          reason=getattr(exc, "strerror", None) or str(exc)) from None
+        raise ConfigError(
+            N_("{path}: cannot be read ({reason})"), path=str(path), reason=getattr(exc, "strerror", None) or str(exc)
+        ) from None
 
 
 def _section(name: str, data: Mapping[str, Any], env: Mapping[str, str], file: str) -> Any:

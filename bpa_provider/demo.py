@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import random
 import time as _time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -48,18 +49,37 @@ from sqlalchemy.engine import Connection
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
+    Assignment,
+    Assistant,
+    Client,
+    Course,
+    CourseEnrollment,
+    CourseSession,
+    Decision,
+    Employment,
+    HourBalanceEntry,
+    HourlyRate,
+    Municipality,
+    OnboardingStep,
+    PeriodApproval,
+    Review,
+    RotaPattern,
+    Shift,
+    Supervision,
+    Supervisor,
+    Transfer,
+    TransferAssistant,
+    TransferStep,
+    User,
+)
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import ValidationError
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules import transfer_flow, transfer_steps
 from bpa_provider.rules.calendar import effective_date
 from bpa_provider.services.base import require, service
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import (
-    Assignment, Assistant, Client, Course, CourseEnrollment, CourseSession, Decision, Employment,
-    HourBalanceEntry, HourlyRate, Municipality, OnboardingStep, PeriodApproval, Review, RotaPattern, Shift,
-    Supervision, Supervisor, Transfer, TransferAssistant, TransferStep, User,
-)
-from bpa_provider.db.types import utcnow
 
 COMPANY = "Demo Assistanse AS"
 SHIFT_CHUNK = 20_000
@@ -74,6 +94,8 @@ MUNICIPALITIES: tuple[tuple[str, str, str, str, int, float], ...] = (
     ("Nordreisa", "NO", "Europe/Oslo", "Tildelingskontoret", 6, 481.0),
     ("Bjuv", "SE", "Europe/Stockholm", "Vård- och omsorgsförvaltningen", 19, 338.0),
 )
+
+
 def _money(amount: float) -> Decimal:
     """A made-up amount as the exact decimal stored: rounded to øre as before (the same figures
     for the same seed), then turned into a Decimal through its text, never its binary value."""
@@ -83,26 +105,136 @@ def _money(amount: float) -> Decimal:
 SE_STATE_RATES = ((date(2023, 1, 1), 324.50), (date(2024, 1, 1), 332.60))
 
 NO_FIRST = (
-    "Kari", "Ola", "Ingrid", "Per", "Sigrid", "Lars", "Astrid", "Nils", "Solveig", "Jon", "Marit",
-    "Bjørn", "Liv", "Erik", "Anne", "Knut", "Hilde", "Arne", "Randi", "Tor", "Silje", "Magnus",
-    "Nora", "Emil", "Ida", "Jonas", "Thea", "Henrik", "Maja", "Sander", "Ragnhild", "Eirik",
-    "Tone", "Håkon", "Guro", "Øystein", "Åse", "Vegard", "Kristin", "Mathias", "Amina", "Ali",
+    "Kari",
+    "Ola",
+    "Ingrid",
+    "Per",
+    "Sigrid",
+    "Lars",
+    "Astrid",
+    "Nils",
+    "Solveig",
+    "Jon",
+    "Marit",
+    "Bjørn",
+    "Liv",
+    "Erik",
+    "Anne",
+    "Knut",
+    "Hilde",
+    "Arne",
+    "Randi",
+    "Tor",
+    "Silje",
+    "Magnus",
+    "Nora",
+    "Emil",
+    "Ida",
+    "Jonas",
+    "Thea",
+    "Henrik",
+    "Maja",
+    "Sander",
+    "Ragnhild",
+    "Eirik",
+    "Tone",
+    "Håkon",
+    "Guro",
+    "Øystein",
+    "Åse",
+    "Vegard",
+    "Kristin",
+    "Mathias",
+    "Amina",
+    "Ali",
 )
 NO_LAST = (
-    "Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen",
-    "Jensen", "Karlsen", "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen", "Dahl",
-    "Johannessen", "Andreassen", "Jacobsen", "Jørgensen", "Halvorsen", "Henriksen", "Lund",
-    "Sørensen", "Moen", "Gundersen", "Iversen", "Strand", "Solberg", "Bakken", "Martinsen",
-    "Rasmussen", "Lie", "Nygård", "Aas", "Eide", "Haugland", "Øien", "Sæther",
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Johnsen",
+    "Pettersen",
+    "Eriksen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Dahl",
+    "Johannessen",
+    "Andreassen",
+    "Jacobsen",
+    "Jørgensen",
+    "Halvorsen",
+    "Henriksen",
+    "Lund",
+    "Sørensen",
+    "Moen",
+    "Gundersen",
+    "Iversen",
+    "Strand",
+    "Solberg",
+    "Bakken",
+    "Martinsen",
+    "Rasmussen",
+    "Lie",
+    "Nygård",
+    "Aas",
+    "Eide",
+    "Haugland",
+    "Øien",
+    "Sæther",
 )
 SE_FIRST = (
-    "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Per", "Lena",
-    "Mikael", "Emma", "Olof", "Kerstin", "Nils", "Elsa", "Gustav", "Ingrid", "Axel",
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Anders",
+    "Eva",
+    "Johan",
+    "Sara",
+    "Per",
+    "Lena",
+    "Mikael",
+    "Emma",
+    "Olof",
+    "Kerstin",
+    "Nils",
+    "Elsa",
+    "Gustav",
+    "Ingrid",
+    "Axel",
 )
 SE_LAST = (
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
-    "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson", "Bengtsson",
-    "Lindberg", "Lindström", "Berglund", "Sandberg", "Holm", "Åberg", "Öberg",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Jansson",
+    "Hansson",
+    "Bengtsson",
+    "Lindberg",
+    "Lindström",
+    "Berglund",
+    "Sandberg",
+    "Holm",
+    "Åberg",
+    "Öberg",
 )
 
 # name, kind, hours, validity in months
@@ -133,6 +265,7 @@ _SUNDAY = (5 * 1440 + 18 * 60, 6 * 1440 + 22 * 60)
 
 # --------------------------------------------------------------------------- result
 
+
 @dataclass(frozen=True)
 class DemoSummary:
     """What the demo wrote."""
@@ -159,6 +292,7 @@ class DemoSummary:
 
 # --------------------------------------------------------------------------- weekly templates
 
+
 def weekly(days: list[int], start: int, end: int) -> list[Entry]:
     """Entries for the same weekdays in both weeks of the rotation."""
     return [(w * 7 + d, start, end) for w in (0, 1) for d in days]
@@ -178,7 +312,9 @@ def fits(template: list[Entry], new: list[Entry], *, max_minutes: int = 40 * 60)
     entries = template + new
     if len(sunday_weeks(entries)) > 1:
         return False
-    spans = sorted((c * _FORTNIGHT + d * 1440 + s, c * _FORTNIGHT + d * 1440 + e) for c in (0, 1) for d, s, e in entries)
+    spans = sorted(
+        (c * _FORTNIGHT + d * 1440 + s, c * _FORTNIGHT + d * 1440 + e) for c in (0, 1) for d, s, e in entries
+    )
     if any(b[0] - a[1] < 11 * 60 for a, b in zip(spans, spans[1:])):
         return False
     for i, (start, _end) in enumerate(spans):  # two shifts within 24 h: at most a 9 h normal day
@@ -234,6 +370,7 @@ class _Client:
 
 # --------------------------------------------------------------------------- generator
 
+
 class _Demo:
     """Builds the company and inserts it, table by table, on one connection."""
 
@@ -247,7 +384,7 @@ class _Demo:
         self.first_day = today - relativedelta(months=months)
         self.ahead = today + timedelta(days=28)  # exclusive
         # What is past: now on a real run, noon UTC when a test fixes "today".
-        self.now = utcnow() if today == date.today() else datetime.combine(today, time(12), tzinfo=timezone.utc)
+        self.now = utcnow() if today == date.today() else datetime.combine(today, time(12), tzinfo=UTC)
         self.stamp = utcnow()
         self.counts: dict[str, int] = {}
         self.used_ids: set[str] = set()
@@ -301,7 +438,7 @@ class _Demo:
     def local_utc(self, tz: ZoneInfo, d: date, minutes: int) -> datetime:
         day = d + timedelta(days=minutes // 1440)
         m = minutes % 1440
-        return datetime(day.year, day.month, day.day, m // 60, m % 60, tzinfo=tz).astimezone(timezone.utc)
+        return datetime(day.year, day.month, day.day, m // 60, m % 60, tzinfo=tz).astimezone(UTC)
 
     # ---- the company -------------------------------------------------------------------
     def run(self, progress: Callable[[str], None]) -> None:
@@ -334,18 +471,37 @@ class _Demo:
             m = max(c.start, self.first_day).replace(day=1)
             while m < self.open_from:
                 nxt = m + relativedelta(months=1)
-                rows.append({"client_id": c.id, "period_start": m, "period_end": nxt, "approved_by": "demo",
-                             "approved_at": self.stamp, "locked_by": "demo", "locked_at": self.stamp,
-                             "exported_at": self.stamp})
+                rows.append(
+                    {
+                        "client_id": c.id,
+                        "period_start": m,
+                        "period_end": nxt,
+                        "approved_by": "demo",
+                        "approved_at": self.stamp,
+                        "locked_by": "demo",
+                        "locked_at": self.stamp,
+                        "exported_at": self.stamp,
+                    }
+                )
                 m = nxt
         self.insert(PeriodApproval, rows)
 
     def municipalities(self) -> None:
         existing = dict(self.conn.execute(select(Municipality.name, Municipality.id)).all())
         rows = [
-            dict(name=n, country=c, timezone=tz, unit_name=unit, unit_contact="", notice_months=3,
-                 approved=True, approved_since=date(2018 + i % 4, 1 + i, 1), rule_profile="")
-            for i, (n, c, tz, unit, _w, _r) in enumerate(MUNICIPALITIES) if n not in existing
+            dict(
+                name=n,
+                country=c,
+                timezone=tz,
+                unit_name=unit,
+                unit_contact="",
+                notice_months=3,
+                approved=True,
+                approved_since=date(2018 + i % 4, 1 + i, 1),
+                rule_profile="",
+            )
+            for i, (n, c, tz, unit, _w, _r) in enumerate(MUNICIPALITIES)
+            if n not in existing
         ]
         for row, new_id in zip(rows, self.insert(Municipality, rows, returning=True)):
             existing[row["name"]] = new_id
@@ -353,13 +509,37 @@ class _Demo:
         rates = []
         for mid, (_n, country, _tz, _u, _w, rate) in zip(self.muni_ids, MUNICIPALITIES):
             currency = "SEK" if country == "SE" else "NOK"
-            rates.append(dict(country=country, municipality_id=mid, valid_from=date(self.today.year - 2, 1, 1),
-                              rate=_money(rate / 1.04), currency=currency, note="contract rate"))
-            rates.append(dict(country=country, municipality_id=mid, valid_from=date(self.today.year, 1, 1),
-                              rate=_money(rate), currency=currency, note="contract rate"))
+            rates.append(
+                dict(
+                    country=country,
+                    municipality_id=mid,
+                    valid_from=date(self.today.year - 2, 1, 1),
+                    rate=_money(rate / 1.04),
+                    currency=currency,
+                    note="contract rate",
+                )
+            )
+            rates.append(
+                dict(
+                    country=country,
+                    municipality_id=mid,
+                    valid_from=date(self.today.year, 1, 1),
+                    rate=_money(rate),
+                    currency=currency,
+                    note="contract rate",
+                )
+            )
         for since, rate in SE_STATE_RATES:
-            rates.append(dict(country="SE", municipality_id=None, valid_from=since, rate=_money(rate), currency="SEK",
-                              note="schablonbelopp (state rate)"))
+            rates.append(
+                dict(
+                    country="SE",
+                    municipality_id=None,
+                    valid_from=since,
+                    rate=_money(rate),
+                    currency="SEK",
+                    note="schablonbelopp (state rate)",
+                )
+            )
         self.insert(HourlyRate, rates)
 
     def users(self) -> None:
@@ -367,7 +547,9 @@ class _Demo:
         rows = []
         for login, role in (("koord1", "coordinator"), ("koord2", "coordinator"), ("revisor", "auditor")):
             if login not in taken:
-                rows.append(dict(login=login, name=self.name("NO"), role=role, supervisor_id=None, disabled=False, lang=None))
+                rows.append(
+                    dict(login=login, name=self.name("NO"), role=role, supervisor_id=None, disabled=False, lang=None)
+                )
         ids = self.insert(User, rows, returning=True)
         coord = list(self.conn.execute(select(User.id).where(User.role == "coordinator").order_by(User.id)).scalars())
         self.coordinators = coord or ids or [None]
@@ -379,18 +561,27 @@ class _Demo:
             muni = self.rng.choices(range(len(MUNICIPALITIES)), weights)[0]
             country, tz = MUNICIPALITIES[muni][1], MUNICIPALITIES[muni][2]
             child = self.rng.random() < 0.2
-            born = self.day(self.today - relativedelta(years=17), self.today - relativedelta(years=3)) if child \
+            born = (
+                self.day(self.today - relativedelta(years=17), self.today - relativedelta(years=3))
+                if child
                 else self.day(self.today - relativedelta(years=66), self.today - relativedelta(years=19))
+            )
             if self.rng.random() < 0.1:  # new this period
                 start = self.day(self.first_day, max(self.first_day, self.today - timedelta(days=21)))
             else:
                 start = self.day(max(start_floor, born + relativedelta(years=2)), self.first_day)
             r = self.rng.random()
-            hours = self.rng.randint(20, 50) / 2 if r < 0.35 else (
-                self.rng.randint(50, 90) / 2 if r < 0.75 else self.rng.randint(90, 160) / 2)
+            hours = (
+                self.rng.randint(20, 50) / 2
+                if r < 0.35
+                else (self.rng.randint(50, 90) / 2 if r < 0.75 else self.rng.randint(90, 160) / 2)
+            )
             u = self.rng.random()
-            usage = self.rng.uniform(0.93, 1.0) if u < 0.75 else (
-                self.rng.uniform(1.02, 1.12) if u < 0.87 else self.rng.uniform(0.6, 0.78))
+            usage = (
+                self.rng.uniform(0.93, 1.0)
+                if u < 0.75
+                else (self.rng.uniform(1.02, 1.12) if u < 0.87 else self.rng.uniform(0.6, 0.78))
+            )
             self.clients.append(_Client(i, f"K-{i + 1:04d}", muni, country, tz, born, start, hours, usage))
         # Room for the planted problems: two large clients with two lines a day (short rests),
         # two clients with night shifts (DST nights), two with two-helper hours (new hires).
@@ -408,15 +599,21 @@ class _Demo:
             if self.rng.random() < 0.08:
                 c.two_helper = max(c.two_helper, float(self.rng.choice((2, 4, 6))))
         # The incoming transfer: a Swedish client when there is one (Försäkringskassan's step).
-        incoming = next((c for c in reversed(self.clients[8:]) if c.country == "SE"), self.clients[-1]) \
-            if len(self.clients) >= 3 else None
+        incoming = (
+            next((c for c in reversed(self.clients[8:]) if c.country == "SE"), self.clients[-1])
+            if len(self.clients) >= 3
+            else None
+        )
         if incoming is not None:
             incoming.status = "prospect"
             incoming.night = False
             incoming.two_helper = 0.0
         self.incoming = incoming
-        self.outgoing = next((c for c in self.clients[6:] if c.country == "NO" and c.status == "active"), None) \
-            if len(self.clients) >= 8 else None
+        self.outgoing = (
+            next((c for c in self.clients[6:] if c.country == "NO" and c.status == "active"), None)
+            if len(self.clients) >= 8
+            else None
+        )
         if self.outgoing is not None:
             self.outgoing.status = "transferring_out"
 
@@ -424,14 +621,23 @@ class _Demo:
         rows = []
         for c in self.clients:
             m = MUNICIPALITIES[c.muni]
-            rows.append(dict(
-                ref=c.ref, name=self.name(c.country), national_id=self.national_id(c.country, c.born),
-                birth_date=c.born, municipality_id=self.muni_ids[c.muni], status=c.status,
-                coordinator_id=self.coordinators[c.idx % len(self.coordinators)],
-                phone=f"+{47 if m[1] == 'NO' else 46} {self.rng.randint(400, 999)} {self.rng.randint(10, 99)} {self.rng.randint(100, 999)}",
-                address="", start_date=c.start if c is not self.incoming else None, end_date=None,
-                end_reason="", anonymised=False,
-            ))
+            rows.append(
+                dict(
+                    ref=c.ref,
+                    name=self.name(c.country),
+                    national_id=self.national_id(c.country, c.born),
+                    birth_date=c.born,
+                    municipality_id=self.muni_ids[c.muni],
+                    status=c.status,
+                    coordinator_id=self.coordinators[c.idx % len(self.coordinators)],
+                    phone=f"+{47 if m[1] == 'NO' else 46} {self.rng.randint(400, 999)} {self.rng.randint(10, 99)} {self.rng.randint(100, 999)}",
+                    address="",
+                    start_date=c.start if c is not self.incoming else None,
+                    end_date=None,
+                    end_reason="",
+                    anonymised=False,
+                )
+            )
         self.client_names = [r["name"] for r in rows]
         for c, new_id in zip(self.clients, self.insert(Client, rows, returning=True)):
             c.id = new_id
@@ -444,8 +650,9 @@ class _Demo:
             for year in range(first_year, self.today.year + 1):
                 current = year == self.today.year
                 # The first decision starts with the data (a renewal then), later ones each 1 January.
-                valid_from = max(date(year, 1, 1), c.start, self.first_day) if c is not self.incoming \
-                    else date(year, 1, 1)
+                valid_from = (
+                    max(date(year, 1, 1), c.start, self.first_day) if c is not self.incoming else date(year, 1, 1)
+                )
                 valid_to: date | None = date(year, 12, 31)
                 hours = c.hours if current else round(c.hours * self.rng.uniform(0.85, 1.0) * 2) / 2
                 if current:
@@ -457,13 +664,21 @@ class _Demo:
                         valid_to = None
                     c.decision_end = valid_to
                 fk = c.country == "SE" and hours > 20
-                rows.append(dict(
-                    client_id=c.id, case_number=f"{'FK ' if fk else ''}{year}/{self.rng.randint(1000, 99999)}",
-                    issuer="fk" if fk else "municipality", hours=max(10.0, hours), hours_unit="week",
-                    two_helper_hours=c.two_helper if current else 0.0, night_hours_allowed=c.night,
-                    services="practical,training" if c.born.year < self.today.year - 18 else "practical,respite",
-                    valid_from=valid_from, valid_to=valid_to, note="",
-                ))
+                rows.append(
+                    dict(
+                        client_id=c.id,
+                        case_number=f"{'FK ' if fk else ''}{year}/{self.rng.randint(1000, 99999)}",
+                        issuer="fk" if fk else "municipality",
+                        hours=max(10.0, hours),
+                        hours_unit="week",
+                        two_helper_hours=c.two_helper if current else 0.0,
+                        night_hours_allowed=c.night,
+                        services="practical,training" if c.born.year < self.today.year - 18 else "practical,respite",
+                        valid_from=valid_from,
+                        valid_to=valid_to,
+                        note="",
+                    )
+                )
         self.insert(Decision, rows)
 
     # ---- rota and assistants -----------------------------------------------------------
@@ -576,11 +791,18 @@ class _Demo:
             country = self.assistant_country[a]
             born = self.day(self.today - relativedelta(years=63), self.today - relativedelta(years=19))
             foreign = self.rng.random() < 0.05
-            rows.append(dict(
-                ref=f"A-{a + 1:04d}", name=self.name(country), national_id=self.national_id(country, born, foreign),
-                birth_date=born, phone=f"+{47 if country == 'NO' else 46} {self.rng.randint(400, 999)} {self.rng.randint(10, 99)} {self.rng.randint(100, 999)}",
-                email="", eea_resident=True, anonymised=False,
-            ))
+            rows.append(
+                dict(
+                    ref=f"A-{a + 1:04d}",
+                    name=self.name(country),
+                    national_id=self.national_id(country, born, foreign),
+                    birth_date=born,
+                    phone=f"+{47 if country == 'NO' else 46} {self.rng.randint(400, 999)} {self.rng.randint(10, 99)} {self.rng.randint(100, 999)}",
+                    email="",
+                    eea_resident=True,
+                    anonymised=False,
+                )
+            )
         self.assistant_ids = self.insert(Assistant, rows, returning=True)
         for a, aid in enumerate(self.assistant_ids):
             country = self.assistant_country[a]
@@ -594,32 +816,57 @@ class _Demo:
                 else:
                     s = self.day(c.start, max(c.start, self.first_day))
                 starts.append(s)
-                links.append(dict(
-                    assistant_id=aid, client_id=c.id, role=role, start_date=s, end_date=None,
-                    family_relation=False, family_permission_on=None,
-                    fk_reported_on=s - timedelta(days=3) if c.country == "SE" else None,
-                ))
-            incoming = bool(self.assistant_clients[a]) and self.clients[self.assistant_clients[a][0][0]] is self.incoming
-            hired = min(starts) - timedelta(days=self.rng.randint(0, 30)) if starts else \
-                self.day(self.first_day - relativedelta(years=2), self.today - timedelta(days=30))
+                links.append(
+                    dict(
+                        assistant_id=aid,
+                        client_id=c.id,
+                        role=role,
+                        start_date=s,
+                        end_date=None,
+                        family_relation=False,
+                        family_permission_on=None,
+                        fk_reported_on=s - timedelta(days=3) if c.country == "SE" else None,
+                    )
+                )
+            incoming = (
+                bool(self.assistant_clients[a]) and self.clients[self.assistant_clients[a][0][0]] is self.incoming
+            )
+            hired = (
+                min(starts) - timedelta(days=self.rng.randint(0, 30))
+                if starts
+                else self.day(self.first_day - relativedelta(years=2), self.today - timedelta(days=30))
+            )
             if a in self.new_hires:
                 hired = self.today - timedelta(days=5)
             elif incoming:
                 hired = eff  # they become our employees on the day the switch takes effect
             minutes = sum(e - s for _, s, e in self.templates[a]) // 2  # a week, on average
-            percent = max(10.0, min(100.0, round(minutes / 60 / 37.5 * 100 / 5) * 5)) if minutes else \
-                float(self.rng.choice((10, 15, 20, 25)))
+            percent = (
+                max(10.0, min(100.0, round(minutes / 60 / 37.5 * 100 / 5) * 5))
+                if minutes
+                else float(self.rng.choice((10, 15, 20, 25)))
+            )
             kind = "on_call" if not minutes else ("permanent" if self.rng.random() < 0.8 else "temporary")
             certificate = None if a in self.new_hires else hired - timedelta(days=self.rng.randint(3, 20))
             signed = None if a == 0 else hired - timedelta(days=self.rng.randint(0, 5))
-            jobs.append(dict(
-                assistant_id=aid, start_date=hired, end_date=None, end_reason="", position_percent=percent,
-                kind=kind, hourly_wage=_money(self.rng.uniform(206.38, 262.0) if country == "NO" else self.rng.uniform(150.0, 186.0)),
-                seniority_date=hired - relativedelta(years=self.rng.randint(1, 6)) if incoming else hired,
-                police_certificate_on=certificate,
-                police_certificate_checked_by="koord1" if certificate else "",
-                confidentiality_on=signed, transferred_from=COUNTERPART_IN if incoming else "",
-            ))
+            jobs.append(
+                dict(
+                    assistant_id=aid,
+                    start_date=hired,
+                    end_date=None,
+                    end_reason="",
+                    position_percent=percent,
+                    kind=kind,
+                    hourly_wage=_money(
+                        self.rng.uniform(206.38, 262.0) if country == "NO" else self.rng.uniform(150.0, 186.0)
+                    ),
+                    seniority_date=hired - relativedelta(years=self.rng.randint(1, 6)) if incoming else hired,
+                    police_certificate_on=certificate,
+                    police_certificate_checked_by="koord1" if certificate else "",
+                    confidentiality_on=signed,
+                    transferred_from=COUNTERPART_IN if incoming else "",
+                )
+            )
         self.insert(Employment, jobs)
         self.insert(Assignment, links)
 
@@ -630,8 +877,11 @@ class _Demo:
         for c in self.clients:
             adult = c.born <= self.today - relativedelta(years=18)
             roll = self.rng.random()
-            relation = "parent" if not adult or roll < 0.25 else ("self" if roll < 0.85 else (
-                "spouse" if roll < 0.95 else "sibling"))
+            relation = (
+                "parent"
+                if not adult or roll < 0.25
+                else ("self" if roll < 0.85 else ("spouse" if roll < 0.95 else "sibling"))
+            )
             last = self.client_names[c.idx].split()[-1]
             name = self.client_names[c.idx] if relation == "self" else self.name(c.country, last)
             since = c.start if c is not self.incoming else self.incoming_effective()
@@ -644,18 +894,35 @@ class _Demo:
             links.append(relation)
         sup_ids = self.insert(Supervisor, rows, returning=True)
         self.supervisor_ids = sup_ids
-        self.insert(Supervision, [
-            dict(supervisor_id=sid, client_id=c.id, relation=rel, since=since, until=None)
-            for sid, (_i, c, since), rel in zip(sup_ids, self.supervision, links)
-        ])
+        self.insert(
+            Supervision,
+            [
+                dict(supervisor_id=sid, client_id=c.id, relation=rel, since=since, until=None)
+                for sid, (_i, c, since), rel in zip(sup_ids, self.supervision, links)
+            ],
+        )
         if sup_ids and "arbeidsleder" not in set(self.conn.execute(select(User.login)).scalars()):
-            self.insert(User, [dict(login="arbeidsleder", name=rows[0]["name"], role="supervisor",
-                                    supervisor_id=sup_ids[0], disabled=False, lang=None)])
+            self.insert(
+                User,
+                [
+                    dict(
+                        login="arbeidsleder",
+                        name=rows[0]["name"],
+                        role="supervisor",
+                        supervisor_id=sup_ids[0],
+                        disabled=False,
+                        lang=None,
+                    )
+                ],
+            )
 
     def courses(self) -> None:
         taken = dict(self.conn.execute(select(Course.name, Course.id)).all())
-        new = [dict(name=n, organiser=COMPANY, kind=k, hours=h, validity_months=v)
-               for n, k, h, v in COURSES if n not in taken]
+        new = [
+            dict(name=n, organiser=COMPANY, kind=k, hours=h, validity_months=v)
+            for n, k, h, v in COURSES
+            if n not in taken
+        ]
         for row, cid in zip(new, self.insert(Course, new, returning=True)):
             taken[row["name"]] = cid
         course_ids = [taken[c[0]] for c in COURSES]
@@ -665,8 +932,15 @@ class _Demo:
             rows = []
             d = self.first_day - relativedelta(months=12) + timedelta(days=7 * k)
             while d < self.today + relativedelta(months=3):
-                rows.append(dict(course_id=cid, starts_on=d, ends_on=d + timedelta(days=1 if k == 0 else 0),
-                                 place=self.rng.choice(places), capacity=20))
+                rows.append(
+                    dict(
+                        course_id=cid,
+                        starts_on=d,
+                        ends_on=d + timedelta(days=1 if k == 0 else 0),
+                        place=self.rng.choice(places),
+                        capacity=20,
+                    )
+                )
                 d += timedelta(days=self.rng.randint(35, 70))
             ids = self.insert(CourseSession, rows, returning=True)
             sessions.append([(r["starts_on"], i) for r, i in zip(rows, ids)])
@@ -687,33 +961,72 @@ class _Demo:
             if due < self.today and c.idx not in (6, 7) and self.rng.random() < (0.5 if recent else 0.88):
                 on, sess = session_after(0, since + timedelta(days=10), min(due, self.today - timedelta(days=1)))
                 done_basic = on
-                enrollments.append(dict(course_id=course_ids[0], session_id=sess, supervisor_id=sid,
-                                        assistant_id=None, client_id=c.id, status="completed",
-                                        completed_on=on, certificate_ref=""))
+                enrollments.append(
+                    dict(
+                        course_id=course_ids[0],
+                        session_id=sess,
+                        supervisor_id=sid,
+                        assistant_id=None,
+                        client_id=c.id,
+                        status="completed",
+                        completed_on=on,
+                        certificate_ref="",
+                    )
+                )
             else:
                 upcoming = next(((on, s) for on, s in sessions[0] if on > self.today), None)
                 if upcoming is not None and self.rng.random() < 0.6:
-                    enrollments.append(dict(course_id=course_ids[0], session_id=upcoming[1], supervisor_id=sid,
-                                            assistant_id=None, client_id=c.id, status="enrolled",
-                                            completed_on=None, certificate_ref=""))
+                    enrollments.append(
+                        dict(
+                            course_id=course_ids[0],
+                            session_id=upcoming[1],
+                            supervisor_id=sid,
+                            assistant_id=None,
+                            client_id=c.id,
+                            status="enrolled",
+                            completed_on=None,
+                            certificate_ref="",
+                        )
+                    )
             if done_basic and not recent and self.rng.random() < 0.2:
                 on, sess = session_after(1, done_basic + timedelta(days=180), self.today - timedelta(days=1))
                 if on <= self.today and on > done_basic:
-                    enrollments.append(dict(course_id=course_ids[1], session_id=sess, supervisor_id=sid,
-                                            assistant_id=None, client_id=c.id, status="completed",
-                                            completed_on=on, certificate_ref=""))
+                    enrollments.append(
+                        dict(
+                            course_id=course_ids[1],
+                            session_id=sess,
+                            supervisor_id=sid,
+                            assistant_id=None,
+                            client_id=c.id,
+                            status="completed",
+                            completed_on=on,
+                            certificate_ref="",
+                        )
+                    )
             if recent:
                 for code, title, days in ONBOARDING:
                     step_due = since + timedelta(days=days)
                     if code == "basic_course":
                         done = done_basic
                     else:
-                        done = since + timedelta(days=self.rng.randint(2, days)) \
-                            if step_due < self.today or self.rng.random() < 0.5 else None
+                        done = (
+                            since + timedelta(days=self.rng.randint(2, days))
+                            if step_due < self.today or self.rng.random() < 0.5
+                            else None
+                        )
                         done = done if done is None or done <= self.today else None
-                    steps.append(dict(supervisor_id=sid, client_id=c.id, code=code, title=title,
-                                      responsible="koord1" if c.idx % 2 == 0 else "koord2",
-                                      due_date=step_due, done_on=done, note=""))
+                    steps.append(
+                        dict(
+                            supervisor_id=sid,
+                            client_id=c.id,
+                            code=code,
+                            title=title,
+                            responsible="koord1" if c.idx % 2 == 0 else "koord2",
+                            due_date=step_due,
+                            done_on=done,
+                            note="",
+                        )
+                    )
         for a, aid in enumerate(self.assistant_ids):
             if not self.assistant_clients[a]:
                 continue
@@ -724,16 +1037,34 @@ class _Demo:
                     past = [s for s in sessions[k] if s[0] <= self.today]
                     if past:
                         on, sess = self.rng.choice(past)
-                        enrollments.append(dict(course_id=course_ids[k], session_id=sess, supervisor_id=None,
-                                                assistant_id=aid, client_id=client.id, status="completed",
-                                                completed_on=on, certificate_ref=""))
+                        enrollments.append(
+                            dict(
+                                course_id=course_ids[k],
+                                session_id=sess,
+                                supervisor_id=None,
+                                assistant_id=aid,
+                                client_id=client.id,
+                                status="completed",
+                                completed_on=on,
+                                certificate_ref="",
+                            )
+                        )
                 elif roll < (0.65 if k == 2 else 0.35):
                     future = [s for s in sessions[k] if s[0] > self.today]
                     if future:
                         on, sess = future[0]
-                        enrollments.append(dict(course_id=course_ids[k], session_id=sess, supervisor_id=None,
-                                                assistant_id=aid, client_id=client.id, status="enrolled",
-                                                completed_on=None, certificate_ref=""))
+                        enrollments.append(
+                            dict(
+                                course_id=course_ids[k],
+                                session_id=sess,
+                                supervisor_id=None,
+                                assistant_id=aid,
+                                client_id=client.id,
+                                status="enrolled",
+                                completed_on=None,
+                                certificate_ref="",
+                            )
+                        )
         self.insert(CourseEnrollment, enrollments)
         self.insert(OnboardingStep, steps)
 
@@ -741,7 +1072,8 @@ class _Demo:
         rows = []
         with_start = self.conn.execute(
             select(Assignment.assistant_id, Assignment.client_id, Assignment.start_date)
-            .where(Assignment.role == "regular").order_by(Assignment.id)
+            .where(Assignment.role == "regular")
+            .order_by(Assignment.id)
         ).all()
         for aid, cid, start in with_start:
             due = start + relativedelta(months=6)
@@ -752,8 +1084,17 @@ class _Demo:
                 due = held[-1] + relativedelta(months=12)
             if overdue and held:
                 held.pop()
-            rows.extend(dict(assistant_id=aid, client_id=cid, held_on=h, participants="assistant, supervisor",
-                             summary="", created_by="demo") for h in held)
+            rows.extend(
+                dict(
+                    assistant_id=aid,
+                    client_id=cid,
+                    held_on=h,
+                    participants="assistant, supervisor",
+                    summary="",
+                    created_by="demo",
+                )
+                for h in held
+            )
         self.insert(Review, rows)
 
     # ---- transfers ---------------------------------------------------------------------
@@ -768,19 +1109,49 @@ class _Demo:
             people = [self.assistant_ids[a] for a in dict.fromkeys(c.regulars + c.substitutes)]
             informed = notice + timedelta(days=14)
             deadline = informed + timedelta(days=14)
-            people_rows = [dict(assistant_id=aid, informed_on=informed, refusal_deadline=deadline,
-                                refused_on=(informed + timedelta(days=3)) if k == 0 and len(people) > 1 else None,
-                                note="") for k, aid in enumerate(people)]
-            done = ("notice", "client_signed", "sent_to_unit", "municipality_signed", "provider_told", "assistants_informed")
+            people_rows = [
+                dict(
+                    assistant_id=aid,
+                    informed_on=informed,
+                    refusal_deadline=deadline,
+                    refused_on=(informed + timedelta(days=3)) if k == 0 and len(people) > 1 else None,
+                    note="",
+                )
+                for k, aid in enumerate(people)
+            ]
+            done = (
+                "notice",
+                "client_signed",
+                "sent_to_unit",
+                "municipality_signed",
+                "provider_told",
+                "assistants_informed",
+            )
             plans.append(("out", c, COUNTERPART_OUT, notice, done, informed, people_rows))
         if self.incoming is not None:
             notice = self.today - timedelta(days=35)
             c = self.incoming
-            people_rows = [dict(assistant_id=self.assistant_ids[a], informed_on=None, refusal_deadline=None,
-                                refused_on=None, note=f"employed by {COUNTERPART_IN}")
-                           for a in self.incoming_assistants]
-            plans.append(("in", c, COUNTERPART_IN, notice, ("notice", "client_signed", "sent_to_unit", "municipality_signed"),
-                          None, people_rows))
+            people_rows = [
+                dict(
+                    assistant_id=self.assistant_ids[a],
+                    informed_on=None,
+                    refusal_deadline=None,
+                    refused_on=None,
+                    note=f"employed by {COUNTERPART_IN}",
+                )
+                for a in self.incoming_assistants
+            ]
+            plans.append(
+                (
+                    "in",
+                    c,
+                    COUNTERPART_IN,
+                    notice,
+                    ("notice", "client_signed", "sent_to_unit", "municipality_signed"),
+                    None,
+                    people_rows,
+                )
+            )
         for direction, c, counterpart, notice, done, informed, people_rows in plans:
             effective = effective_date(notice, 3)
             deadlines = [r["refusal_deadline"] for r in people_rows]
@@ -789,25 +1160,58 @@ class _Demo:
             if c.country == "SE" and "fk_notice" in due and direction == "in":
                 done_on["fk_notice"] = min(self.today, notice + timedelta(days=20))
             last = [s.code for s in transfer_flow.steps_for(direction, c.country) if s.code in done_on]
-            [tid] = self.insert(Transfer, [dict(
-                client_id=c.id, direction=direction, counterpart=counterpart, notice_date=notice, agreed_date=None,
-                effective_date=effective, state=last[-1] if last else "notice",
-                client_consent_on=notice if direction == "out" else None, cancelled_reason="", created_by="koord1",
-            )], returning=True)
-            self.insert(TransferStep, [
-                dict(transfer_id=tid, code=s.code, seq=k, due_date=due.get(s.code), done_on=done_on.get(s.code),
-                     done_by="koord1" if s.code in done_on else "", note="")
-                for k, s in enumerate(transfer_flow.steps_for(direction, c.country))
-            ])
+            [tid] = self.insert(
+                Transfer,
+                [
+                    dict(
+                        client_id=c.id,
+                        direction=direction,
+                        counterpart=counterpart,
+                        notice_date=notice,
+                        agreed_date=None,
+                        effective_date=effective,
+                        state=last[-1] if last else "notice",
+                        client_consent_on=notice if direction == "out" else None,
+                        cancelled_reason="",
+                        created_by="koord1",
+                    )
+                ],
+                returning=True,
+            )
+            self.insert(
+                TransferStep,
+                [
+                    dict(
+                        transfer_id=tid,
+                        code=s.code,
+                        seq=k,
+                        due_date=due.get(s.code),
+                        done_on=done_on.get(s.code),
+                        done_by="koord1" if s.code in done_on else "",
+                        note="",
+                    )
+                    for k, s in enumerate(transfer_flow.steps_for(direction, c.country))
+                ],
+            )
             for r in people_rows:
                 r["transfer_id"] = tid
             self.insert(TransferAssistant, people_rows)
         # An opening balance from an earlier handover, for the hour account to show.
         newcomer = next((c for c in self.clients if c.start.year == self.today.year and c.status == "active"), None)
         if newcomer is not None:
-            self.insert(HourBalanceEntry, [dict(client_id=newcomer.id, decision_id=None, entry_date=newcomer.start,
-                                                hours=round(self.rng.uniform(10, 60) * 2) / 2, source="handover",
-                                                note="opening balance from the previous provider")])
+            self.insert(
+                HourBalanceEntry,
+                [
+                    dict(
+                        client_id=newcomer.id,
+                        decision_id=None,
+                        entry_date=newcomer.start,
+                        hours=round(self.rng.uniform(10, 60) * 2) / 2,
+                        source="handover",
+                        note="opening balance from the previous provider",
+                    )
+                ],
+            )
 
     # ---- shifts ------------------------------------------------------------------------
     def patterns(self) -> None:
@@ -823,19 +1227,30 @@ class _Demo:
                     line.pattern_ids.append((None, None))
                     end = (line.start + line.minutes) % 1440
                     weeks = [[d for d in days if d // 7 == w] for w in (0, 1)]
-                    plans = [((0, 1), 1, 0)] if weeks[0] == [d - 7 for d in weeks[1]] else \
-                        [((w,), 2, (w - offset) % 2) for w in (0, 1) if weeks[w]]
+                    plans = (
+                        [((0, 1), 1, 0)]
+                        if weeks[0] == [d - 7 for d in weeks[1]]
+                        else [((w,), 2, (w - offset) % 2) for w in (0, 1) if weeks[w]]
+                    )
                     for parities, cycle_weeks, cycle_week in plans:
                         weekdays = [d % 7 for d in weeks[parities[0]]]
-                        rows.append(dict(
-                            client_id=c.id, assistant_id=self.assistant_ids[a],
-                            name=f"{line.name} {'/'.join(str(d) for d in weekdays)}"
-                                 + (f" (week {cycle_week + 1} of 2)" if cycle_weeks == 2 else ""),
-                            weekdays=",".join(str(d) for d in weekdays), start_time=time(line.start // 60, line.start % 60),
-                            end_time=time(end // 60, end % 60), kind=line.kind, cycle_weeks=cycle_weeks,
-                            cycle_week=cycle_week, valid_from=valid_from, valid_to=None,
-                            generated_until=self.ahead - timedelta(days=1),
-                        ))
+                        rows.append(
+                            dict(
+                                client_id=c.id,
+                                assistant_id=self.assistant_ids[a],
+                                name=f"{line.name} {'/'.join(str(d) for d in weekdays)}"
+                                + (f" (week {cycle_week + 1} of 2)" if cycle_weeks == 2 else ""),
+                                weekdays=",".join(str(d) for d in weekdays),
+                                start_time=time(line.start // 60, line.start % 60),
+                                end_time=time(end // 60, end % 60),
+                                kind=line.kind,
+                                cycle_weeks=cycle_weeks,
+                                cycle_week=cycle_week,
+                                valid_from=valid_from,
+                                valid_to=None,
+                                generated_until=self.ahead - timedelta(days=1),
+                            )
+                        )
                         owners.append((line, k, parities))
         for (line, k, parities), pid in zip(owners, self.insert(RotaPattern, rows, returning=True)):
             ids = list(line.pattern_ids[k])
@@ -895,9 +1310,13 @@ class _Demo:
                     for li, line, k, a in by_day[rd]:
                         replaces = None
                         slot = [(rd, line.start, line.start + line.minutes)]
-                        if sub_day and sub_day[0] == d and li == len(c.lines) - 1 and fits(
-                            self.templates[sub_day[1]], slot
-                        ) and not (sunday_weeks(slot) and sub_day[1] in sub_sundays.get(w - 1, ())):
+                        if (
+                            sub_day
+                            and sub_day[0] == d
+                            and li == len(c.lines) - 1
+                            and fits(self.templates[sub_day[1]], slot)
+                            and not (sunday_weeks(slot) and sub_day[1] in sub_sundays.get(w - 1, ()))
+                        ):
                             replaces, a = self.assistant_ids[a], sub_day[1]
                             if sunday_weeks(slot):  # a one-off Sunday: not the next week as well
                                 sub_sundays.setdefault(w, set()).add(a)
@@ -909,11 +1328,28 @@ class _Demo:
                         if status == "planned" and end <= self.now and pending_left and self.rng.random() < 0.05:
                             # A recorded deviation waiting for approval: stayed an hour longer.
                             pending_left -= 1
-                            writer.add(c.id, self.assistant_ids[a], start, end + timedelta(hours=1), line.kind,
-                                       status, line.pattern_ids[k][w % 2], replaces, deviation=(start, end))
+                            writer.add(
+                                c.id,
+                                self.assistant_ids[a],
+                                start,
+                                end + timedelta(hours=1),
+                                line.kind,
+                                status,
+                                line.pattern_ids[k][w % 2],
+                                replaces,
+                                deviation=(start, end),
+                            )
                         else:
-                            writer.add(c.id, self.assistant_ids[a], start, end, line.kind, status,
-                                       line.pattern_ids[k][w % 2], replaces)
+                            writer.add(
+                                c.id,
+                                self.assistant_ids[a],
+                                start,
+                                end,
+                                line.kind,
+                                status,
+                                line.pattern_ids[k][w % 2],
+                                replaces,
+                            )
                     for a in hires:
                         self.training_shift(writer, c, a, tz, day)
             if w % 8 == 0:
@@ -933,7 +1369,7 @@ class _Demo:
             out[(c.idx, day + timedelta(days=1), "morning")] = a
         return out
 
-    def training_shift(self, writer: "_ShiftWriter", c: _Client, a: int, tz: ZoneInfo, day: date) -> None:
+    def training_shift(self, writer: _ShiftWriter, c: _Client, a: int, tz: ZoneInfo, day: date) -> None:
         """A new hire learns alongside a regular on Tuesdays and Thursdays from their first day,
         inside the decision's two-helper hours."""
         if day < self.today - timedelta(days=4) or day.weekday() not in (1, 3):
@@ -941,8 +1377,9 @@ class _Demo:
         line = c.lines[-1]
         start = self.local_utc(tz, day, line.start)
         end = self.local_utc(tz, day, line.start + min(240, line.minutes))
-        writer.add(c.id, self.assistant_ids[a], start, end, "active",
-                   "planned" if end > self.now else "worked", None, None)
+        writer.add(
+            c.id, self.assistant_ids[a], start, end, "active", "planned" if end > self.now else "worked", None, None
+        )
 
 
 class _ShiftWriter:
@@ -953,9 +1390,26 @@ class _ShiftWriter:
     text on SQLite, `timestamp` on PostgreSQL.
     """
 
-    COLUMNS = ("client_id", "assistant_id", "start_utc", "end_utc", "kind", "status", "active_minutes",
-               "pattern_id", "detached", "deviation_status", "planned_start_utc", "planned_end_utc",
-               "replaces_assistant_id", "legal_basis", "note", "created_at", "updated_at", "version")
+    COLUMNS = (
+        "client_id",
+        "assistant_id",
+        "start_utc",
+        "end_utc",
+        "kind",
+        "status",
+        "active_minutes",
+        "pattern_id",
+        "detached",
+        "deviation_status",
+        "planned_start_utc",
+        "planned_end_utc",
+        "replaces_assistant_id",
+        "legal_basis",
+        "note",
+        "created_at",
+        "updated_at",
+        "version",
+    )
 
     def __init__(self, conn: Connection, stamp: datetime):
         self.conn = conn
@@ -963,8 +1417,10 @@ class _ShiftWriter:
         self.sqlite = dialect.name == "sqlite"
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         quote = dialect.identifier_preparer.quote
-        self.sql = (f"INSERT INTO {quote(Shift.__tablename__)} ({', '.join(quote(c) for c in self.COLUMNS)}) "
-                    f"VALUES ({', '.join([mark] * len(self.COLUMNS))})")
+        self.sql = (
+            f"INSERT INTO {quote(Shift.__tablename__)} ({', '.join(quote(c) for c in self.COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(self.COLUMNS))})"
+        )
         self.stamp = self.instant(stamp)
         self.rows: list[tuple[Any, ...]] = []
         self.count = 0
@@ -972,22 +1428,50 @@ class _ShiftWriter:
     def instant(self, value: datetime | None) -> Any:
         if value is None:
             return None
-        v = value.astimezone(timezone.utc)
+        v = value.astimezone(UTC)
         if self.sqlite:
             # SQLAlchemy's SQLite DATETIME storage format, so the ORM reads these back unchanged.
-            return (f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-                    f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}")
+            return (
+                f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+            )
         return v.replace(tzinfo=None)
 
-    def add(self, client_id: int, assistant_id: int, start: datetime, end: datetime, kind: str, status: str,
-            pattern: int | None, replaces: int | None, *, deviation: tuple[datetime, datetime] | None = None) -> None:
+    def add(
+        self,
+        client_id: int,
+        assistant_id: int,
+        start: datetime,
+        end: datetime,
+        kind: str,
+        status: str,
+        pattern: int | None,
+        replaces: int | None,
+        *,
+        deviation: tuple[datetime, datetime] | None = None,
+    ) -> None:
         planned_start, planned_end = deviation or (None, None)
-        self.rows.append((
-            client_id, assistant_id, self.instant(start), self.instant(end), kind, status,
-            60 if kind == "passive" else 0, pattern, replaces is not None or deviation is not None,
-            "pending" if deviation else "none", self.instant(planned_start), self.instant(planned_end),
-            replaces, "", "stayed an hour longer" if deviation else "", self.stamp, self.stamp, 1,
-        ))
+        self.rows.append(
+            (
+                client_id,
+                assistant_id,
+                self.instant(start),
+                self.instant(end),
+                kind,
+                status,
+                60 if kind == "passive" else 0,
+                pattern,
+                replaces is not None or deviation is not None,
+                "pending" if deviation else "none",
+                self.instant(planned_start),
+                self.instant(planned_end),
+                replaces,
+                "",
+                "stayed an hour longer" if deviation else "",
+                self.stamp,
+                self.stamp,
+                1,
+            )
+        )
         if len(self.rows) >= SHIFT_CHUNK:
             self.flush()
 
@@ -999,6 +1483,7 @@ class _ShiftWriter:
 
 
 # --------------------------------------------------------------------------- service
+
 
 def has_clients(db: Database) -> bool:
     """True when the database already holds clients (the demo refuses to mix with real data)."""
@@ -1035,19 +1520,33 @@ def load_demo(
     with db.write() as s:
         if s.execute(select(func.count()).select_from(Client)).scalar_one():
             raise ValidationError(
-                "the database already has clients; the demo only fills an empty database "
-                "(give another one with --db)", field="database")
+                "the database already has clients; the demo only fills an empty database (give another one with --db)",
+                field="database",
+            )
         demo = _Demo(s.connection(), seed, clients, assistants, months, today)
         demo.run(progress or (lambda _step: None))
         # The locked months' hour-ledger rows, as a lock writes them (the outlook reads them).
         from bpa_provider.services import hour_ledger
 
         demo.counts["hour_ledger"] = hour_ledger.refresh(
-            s, [c.id for c in demo.clients], demo.first_day, demo.open_from, demo.now)
+            s, [c.id for c in demo.clients], demo.first_day, demo.open_from, demo.now
+        )
         counts = {**demo.counts}
         summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
         audit.record(s, actor, "demo", "database", summary=f"demo data loaded (seed {seed}): {summary}")
-    for key in ("municipality", "client", "decision", "supervisor", "assistant", "employment", "assignment",
-                "shift", "review", "course_enrollment", "transfer", "app_user"):
+    for key in (
+        "municipality",
+        "client",
+        "decision",
+        "supervisor",
+        "assistant",
+        "employment",
+        "assignment",
+        "shift",
+        "review",
+        "course_enrollment",
+        "transfer",
+        "app_user",
+    ):
         counts.setdefault(key, 0)
     return DemoSummary(seed, demo.first_day, demo.ahead - timedelta(days=1), counts, _time.monotonic() - began)

@@ -6,10 +6,11 @@ NotFound -> 2, Conflict -> 1, DatabaseBusy/DatabaseUnavailable -> 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as _field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Any
 
-from bpa_provider.i18n import Msg, N_, render_message
+from bpa_provider.i18n import N_, Msg, render_message
 
 
 class ServiceError(Exception):
@@ -51,7 +52,7 @@ class Invalid(ValueError):
         """The message in the current language."""
         return render_message(self.template, self.params)
 
-    def field_error(self, field: str, row: int | None = None) -> "FieldError":
+    def field_error(self, field: str, row: int | None = None) -> FieldError:
         """The same problem, about one field."""
         return FieldError(field, self.template, row=row, params=self.params)
 
@@ -98,8 +99,9 @@ class FieldError:
     params: dict[str, Any] = _field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
-    def about(cls, field: str, label: str, problem: "BaseException | str", row: int | None = None,
-              **params: Any) -> "FieldError":
+    def about(
+        cls, field: str, label: str, problem: BaseException | str, row: int | None = None, **params: Any
+    ) -> FieldError:
         """A problem with one field, worded with its English `label` (translated where shown):
         `FieldError.about("name", "Name", N_("is required"))` reads "Name is required"."""
         template = getattr(problem, "template", None)
@@ -111,7 +113,7 @@ class FieldError:
         return cls(field, message, row=row, params=values)
 
     @classmethod
-    def of(cls, field: str, problem: BaseException, row: int | None = None) -> "FieldError":
+    def of(cls, field: str, problem: BaseException, row: int | None = None) -> FieldError:
         """A refused value's problem (a rule's `Invalid` keeps its message id) about one field."""
         template = getattr(problem, "template", None)
         if template is None:

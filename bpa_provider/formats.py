@@ -42,8 +42,14 @@ def format_datetime(value: datetime | None, lang: str | None = None) -> str:
     return f"{format_date(value, lang)} {value:%H:%M}"
 
 
-def format_number(value: float | int | Decimal | None, decimals: int = 2, *, trim: bool = True,
-                  lang: str | None = None, group: bool = False) -> str:
+def format_number(
+    value: float | int | Decimal | None,
+    decimals: int = 2,
+    *,
+    trim: bool = True,
+    lang: str | None = None,
+    group: bool = False,
+) -> str:
     """A number with at most `decimals` decimals (trailing zeros dropped when `trim`) and the
     language's decimal mark: 72.5 -> `72,5` in nb and sv. `group` separates thousands."""
     if value is None:

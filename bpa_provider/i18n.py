@@ -78,8 +78,16 @@ def render_message(template: str, params: dict | None = None, *, translate: bool
     from bpa_provider.formats import shown  # dates and numbers the way the language writes them
 
     lang = None if translate else "en"
-    values = {k: (v.render(translate) if isinstance(v, Msg) else _written(v, lang) if isinstance(v, Written)
-                  else shown(v, lang)) for k, v in params.items()}
+    values = {
+        k: (
+            v.render(translate)
+            if isinstance(v, Msg)
+            else _written(v, lang)
+            if isinstance(v, Written)
+            else shown(v, lang)
+        )
+        for k, v in params.items()
+    }
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):

@@ -6,9 +6,9 @@ escaped per RFC 5545 §3.3.11 and lines are folded at 75 octets.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Iterable
+from datetime import UTC, date, datetime
 
 
 @dataclass(frozen=True)
@@ -47,21 +47,32 @@ def _fold(line: str) -> str:
 
 def _when(name: str, value: datetime | date) -> str:
     if isinstance(value, datetime):
-        return f"{name}:{value.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+        return f"{name}:{value.astimezone(UTC):%Y%m%dT%H%M%SZ}"
     return f"{name};VALUE=DATE:{value:%Y%m%d}"
 
 
 def calendar(events: Iterable[Event], name: str = "bpa-provider", method: str = "") -> str:
     """A complete VCALENDAR text with CRLF line ends; `method` (REQUEST, CANCEL) makes it an
     iTIP invitation or cancellation (RFC 5546) that mail clients apply to the same UID."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bpa-provider//EN", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{_escape(name)}"]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//bpa-provider//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_escape(name)}",
+    ]
     if method:
         lines.append(f"METHOD:{method}")
     for ev in events:
-        lines += ["BEGIN:VEVENT", f"UID:{_escape(ev.uid)}", f"DTSTAMP:{stamp}",
-                  _when("DTSTART", ev.start), _when("DTEND", ev.end), f"SUMMARY:{_escape(ev.summary)}"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{_escape(ev.uid)}",
+            f"DTSTAMP:{stamp}",
+            _when("DTSTART", ev.start),
+            _when("DTEND", ev.end),
+            f"SUMMARY:{_escape(ev.summary)}",
+        ]
         if ev.sequence:
             lines.append(f"SEQUENCE:{ev.sequence}")
         if ev.status:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bpa_provider import sshkeys
 from bpa_provider.i18n import N_
@@ -46,13 +47,11 @@ def is_forced_command(as_user: str | None, env: Mapping[str, str] | None = None)
     return sshkeys.has_forced_line(as_user, sshkeys.authorized_keys_path(env))
 
 
-def actor_for(db: "Database", as_user: str | None, env: Mapping[str, str] | None = None) -> "Actor":
+def actor_for(db: Database, as_user: str | None, env: Mapping[str, str] | None = None) -> Actor:
     """Resolve the acting user; UnknownUser (exit 1) when the login is not an enabled user."""
     from bpa_provider import audit
-    from bpa_provider.errors import PermissionDenied
+    from bpa_provider.errors import PermissionDenied, UnknownUser
     from bpa_provider.services.users import resolve_actor
-
-    from bpa_provider.errors import UnknownUser
 
     env = os.environ if env is None else env
     connection = env.get("SSH_CONNECTION", "")
@@ -72,12 +71,13 @@ def actor_for(db: "Database", as_user: str | None, env: Mapping[str, str] | None
         raise PermissionDenied(N_("only an admin may act as another user (you are {login})"), login=login)
     target = resolve_actor(db, as_user, connection, impersonated_by=login)
     with db.write() as s:
-        audit.record(s, me, "impersonate", "user", target.user_id, subject=as_user,
-                     summary=f"{login} acts as {as_user}")
+        audit.record(
+            s, me, "impersonate", "user", target.user_id, subject=as_user, summary=f"{login} acts as {as_user}"
+        )
     return target
 
 
-def early_actor(url: str, as_user: str | None, env: Mapping[str, str] | None = None) -> "Actor | None":
+def early_actor(url: str, as_user: str | None, env: Mapping[str, str] | None = None) -> Actor | None:
     """The acting user read with the database driver alone; None: ask `actor_for`.
 
     Covers the everyday cases (your own login; an SSH forced command). An admin impersonating
@@ -97,11 +97,16 @@ def early_actor(url: str, as_user: str | None, env: Mapping[str, str] | None = N
     row = peek_user(url, login)
     if row is None:
         return None
-    return Actor(login=row.login, role=row.role, user_id=row.id, supervisor_id=row.supervisor_id,
-                 connection=env.get("SSH_CONNECTION", ""))
+    return Actor(
+        login=row.login,
+        role=row.role,
+        user_id=row.id,
+        supervisor_id=row.supervisor_id,
+        connection=env.get("SSH_CONNECTION", ""),
+    )
 
 
-def log_refusal(db: "Database", as_user: str | None, message: str, env: Mapping[str, str] | None = None) -> None:
+def log_refusal(db: Database, as_user: str | None, message: str, env: Mapping[str, str] | None = None) -> None:
     """Write one refusal of an SSH login or forced command to the access log, with SSH_CONNECTION.
 
     The name is the key's (`--as`) when this process really is its forced command, else the OS
@@ -129,9 +134,12 @@ def log_refusal(db: "Database", as_user: str | None, message: str, env: Mapping[
     try:
         with db.write() as s:
             user = s.execute(select(User).where(User.login == login)).scalar_one_or_none()
-            actor = Actor(login=login, role=user.role if user is not None else "unknown",
-                          user_id=user.id if user is not None else None,
-                          connection=env.get("SSH_CONNECTION", ""))
+            actor = Actor(
+                login=login,
+                role=user.role if user is not None else "unknown",
+                user_id=user.id if user is not None else None,
+                connection=env.get("SSH_CONNECTION", ""),
+            )
             audit.record(s, actor, "refused", "ssh", subject=login, summary=summary)
     except Exception as exc:  # noqa: BLE001 - the refusal itself must still reach the person
         from bpa_provider.crashlog import log_crash

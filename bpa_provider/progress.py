@@ -22,7 +22,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import IO, Any, Callable
+from collections.abc import Callable
+from typing import IO, Any
 
 _CLEAR = "\r\x1b[K"
 
@@ -30,9 +31,17 @@ _CLEAR = "\r\x1b[K"
 class Progress:
     """One progress line on a terminal's standard error (see the module docstring)."""
 
-    def __init__(self, label: str, total: int | None = None, *, stream: IO[str] | None = None,
-                 quiet: bool = False, delay: float = 1.0, interval: float = 0.2,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        *,
+        stream: IO[str] | None = None,
+        quiet: bool = False,
+        delay: float = 1.0,
+        interval: float = 0.2,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.label = label
         self.total = total
         self.done = 0
@@ -87,7 +96,7 @@ class Progress:
         while not self._stop.wait(self._interval):
             self.draw()
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         self._started = self._clock()
         if self.enabled:
             self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
@@ -106,8 +115,7 @@ class Progress:
                 pass
 
 
-def progress(label: str, total: int | None = None, *, quiet: bool = False,
-             stream: IO[str] | None = None) -> Progress:
+def progress(label: str, total: int | None = None, *, quiet: bool = False, stream: IO[str] | None = None) -> Progress:
     """A progress line for a `with` block (see the module docstring)."""
     return Progress(label, total, quiet=quiet, stream=stream)
 

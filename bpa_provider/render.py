@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import json
-from decimal import Decimal
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
 
 from bpa_provider.formats import format_date, format_number, format_value
 from bpa_provider.i18n import _
@@ -24,7 +25,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _visible(text: str) -> str:
     """Text for a terminal: control characters shown as their code, never sent raw."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 visible = _visible  # the app's tables draw their cells through the same check (screens/safe_text.py)
@@ -71,8 +74,9 @@ def render(rows: Iterable[Mapping[str, Any]], fmt: str = "table", columns: Seque
         shown = [[_visible(v) if isinstance(v, str) else v for v in row] for row in shown]
         # Numbers are already text in the language's way: right-aligned like numbers still.
         align = ["right" if _numeric_column(rows, c) else "left" for c in columns]
-        return tabulate(shown, headers=[heading(c) for c in columns], tablefmt="simple",
-                        disable_numparse=True, colalign=align)
+        return tabulate(
+            shown, headers=[heading(c) for c in columns], tablefmt="simple", disable_numparse=True, colalign=align
+        )
     data = [[_plain(r.get(c)) for c in columns] for r in rows]
     if fmt == "json":
         return json.dumps([dict(zip(columns, row)) for row in data], ensure_ascii=False, indent=2)
@@ -80,8 +84,9 @@ def render(rows: Iterable[Mapping[str, Any]], fmt: str = "table", columns: Seque
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows(["" if v is None else _csv_cell(_visible(v) if isinstance(v, str) else v) for v in row]
-                         for row in data)
+        writer.writerows(
+            ["" if v is None else _csv_cell(_visible(v) if isinstance(v, str) else v) for v in row] for row in data
+        )
         return buf.getvalue().rstrip("\n")
     raise ValueError(f"unknown format '{fmt}' (use table, csv or json)")
 

@@ -66,7 +66,7 @@ class _Reader:
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > len(self.data):
             raise SignatureError(N_("the signature is truncated"))
-        out = self.data[self.pos:self.pos + n]
+        out = self.data[self.pos : self.pos + n]
         self.pos += n
         return out
 
@@ -85,13 +85,18 @@ def _public_blob(raw32: bytes) -> bytes:
 
 
 def _signed_data(message: bytes, namespace: str) -> bytes:
-    return (_MAGIC + _string(namespace.encode()) + _string(b"") + _string(_HASH.encode())
-            + _string(hashlib.sha512(message).digest()))
+    return (
+        _MAGIC
+        + _string(namespace.encode())
+        + _string(b"")
+        + _string(_HASH.encode())
+        + _string(hashlib.sha512(message).digest())
+    )
 
 
 def _armor(blob: bytes) -> str:
     b64 = base64.b64encode(blob).decode()
-    return "\n".join([_BEGIN, *(b64[i:i + 70] for i in range(0, len(b64), 70)), _END]) + "\n"
+    return "\n".join([_BEGIN, *(b64[i : i + 70] for i in range(0, len(b64), 70)), _END]) + "\n"
 
 
 def _unarmor(text: str) -> bytes:
@@ -148,8 +153,12 @@ def check_provider_name(name: str) -> str:
     if len(name) > MAX_NAME:
         raise Invalid(N_("a provider name is at most {n} characters"), n=MAX_NAME)
     if _BAD_NAME.search(name) or name != " ".join(name.split()):
-        raise Invalid(N_("a provider name cannot contain quotes, commas, * ? !, control characters "
-                         "or repeated spaces (ssh-keygen reads them as patterns)"))
+        raise Invalid(
+            N_(
+                "a provider name cannot contain quotes, commas, * ? !, control characters "
+                "or repeated spaces (ssh-keygen reads them as patterns)"
+            )
+        )
     return name
 
 
@@ -167,8 +176,15 @@ def sign_bytes(message: bytes, private_key: object, namespace: str = NAMESPACE) 
 
     raw_pub = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)  # type: ignore[attr-defined]
     sig = private_key.sign(_signed_data(message, namespace))  # type: ignore[attr-defined]
-    blob = (_MAGIC + struct.pack(">I", _VERSION) + _string(_public_blob(raw_pub)) + _string(namespace.encode())
-            + _string(b"") + _string(_HASH.encode()) + _string(_string(_KEY_TYPE.encode()) + _string(sig)))
+    blob = (
+        _MAGIC
+        + struct.pack(">I", _VERSION)
+        + _string(_public_blob(raw_pub))
+        + _string(namespace.encode())
+        + _string(b"")
+        + _string(_HASH.encode())
+        + _string(_string(_KEY_TYPE.encode()) + _string(sig))
+    )
     return _armor(blob)
 
 
@@ -197,8 +213,7 @@ def _parse(signature: str) -> tuple[bytes, str, str, bytes]:
     return raw_pub, namespace, hash_alg, raw_sig
 
 
-def verify_bytes(message: bytes, signature: str, trusted: dict[str, bytes],
-                 namespace: str = NAMESPACE) -> str:
+def verify_bytes(message: bytes, signature: str, trusted: dict[str, bytes], namespace: str = NAMESPACE) -> str:
     """The name of the trusted signer whose key made `signature` over `message`, else SignatureError.
 
     `trusted` maps provider names to raw public keys (`Keyring.trusted()`).
@@ -213,15 +228,22 @@ def verify_bytes(message: bytes, signature: str, trusted: dict[str, bytes],
         raise SignatureError(N_("the signature uses an unknown hash '{hash}'"), hash=hash_alg)
     names = [name for name, key in trusted.items() if key == raw_pub]
     if not names:
-        raise SignatureError(N_("the signature is made by an untrusted key ({fingerprint})"),
-                             fingerprint=fingerprint(raw_pub))
-    data = (_MAGIC + _string(ns.encode()) + _string(b"") + _string(hash_alg.encode())
-            + _string(hashlib.new(hash_alg, message).digest()))
+        raise SignatureError(
+            N_("the signature is made by an untrusted key ({fingerprint})"), fingerprint=fingerprint(raw_pub)
+        )
+    data = (
+        _MAGIC
+        + _string(ns.encode())
+        + _string(b"")
+        + _string(hash_alg.encode())
+        + _string(hashlib.new(hash_alg, message).digest())
+    )
     try:
         Ed25519PublicKey.from_public_bytes(raw_pub).verify(raw_sig, data)
     except InvalidSignature:
-        raise SignatureError(N_("the signature does not match the package (it was changed after signing, "
-                                "or signed by someone else)")) from None
+        raise SignatureError(
+            N_("the signature does not match the package (it was changed after signing, or signed by someone else)")
+        ) from None
     return names[0]
 
 
@@ -258,7 +280,7 @@ class Keyring:
     folder: Path
 
     @classmethod
-    def default(cls) -> "Keyring":
+    def default(cls) -> Keyring:
         return cls(data_dir())
 
     @property
@@ -315,8 +337,10 @@ class Keyring:
         try:
             st = self.private_path.stat()
         except OSError:
-            raise SignatureError(N_("this provider has no signing key: run '{command}'"),
-                                 command='bpa-provider provider init --name "Provider name"') from None
+            raise SignatureError(
+                N_("this provider has no signing key: run '{command}'"),
+                command='bpa-provider provider init --name "Provider name"',
+            ) from None
         if st.st_mode & 0o077:
             raise SignatureError(N_("{path} is readable by others (chmod 600 it)"), path=str(self.private_path))
         return load_ssh_private_key(self.private_path.read_bytes(), password=None)
@@ -365,6 +389,16 @@ class Keyring:
 
 
 __all__ = [
-    "Keyring", "NAMESPACE", "SignatureError", "allowed_signers_line", "check_provider_name", "data_dir",
-    "fingerprint", "parse_public_key", "public_key_line", "sign_bytes", "signer_key", "verify_bytes",
+    "Keyring",
+    "NAMESPACE",
+    "SignatureError",
+    "allowed_signers_line",
+    "check_provider_name",
+    "data_dir",
+    "fingerprint",
+    "parse_public_key",
+    "public_key_line",
+    "sign_bytes",
+    "signer_key",
+    "verify_bytes",
 ]

@@ -34,9 +34,9 @@ import struct
 import sys
 import tempfile
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from bpa_provider.errors import Invalid
 from bpa_provider.i18n import N_
@@ -46,10 +46,17 @@ END_MARK = "# END bpa-provider managed keys"
 # BPA_DATA_DIR too: it chooses the folder of the provider's signing key (handover packages).
 BAKED_SETTINGS = ("BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS", "BPA_DATA_DIR")
 
-KEY_TYPES = frozenset({
-    "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-})
+KEY_TYPES = frozenset(
+    {
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+    }
+)
 
 
 class BadKey(Invalid):
@@ -91,10 +98,12 @@ def parse_public_key(text: str) -> PublicKey:
         raise BadKey(N_("the key line contains control characters"))
     parts = line.split(None, 2)
     if len(parts) < 2 or parts[0] not in KEY_TYPES:
-        raise BadKey(N_(
-            "not a plain OpenSSH public key (expected e.g. 'ssh-ed25519 AAAA… comment'; "
-            "key options are added by bpa-provider, not taken from the file)"
-        ))
+        raise BadKey(
+            N_(
+                "not a plain OpenSSH public key (expected e.g. 'ssh-ed25519 AAAA… comment'; "
+                "key options are added by bpa-provider, not taken from the file)"
+            )
+        )
     key_type, data = parts[0], parts[1]
     comment = parts[2].strip() if len(parts) == 3 else ""
     try:
@@ -105,7 +114,7 @@ def parse_public_key(text: str) -> PublicKey:
     if len(blob) < 4:
         raise BadKey(N_("the key data is too short"))
     (n,) = struct.unpack(">I", blob[:4])
-    if blob[4:4 + n].decode("ascii", "replace") != key_type:
+    if blob[4 : 4 + n].decode("ascii", "replace") != key_type:
         raise BadKey(N_("the key data does not match its type"))
     if key_type == "ssh-rsa" and len(blob) < 256:
         raise BadKey(N_("RSA keys shorter than 2048 bits are refused"))
@@ -136,8 +145,9 @@ def forced_command(login: str, env: Mapping[str, str] | None = None, python: str
     return " ".join(shlex.quote(w) for w in words)
 
 
-def key_line(login: str, key: PublicKey | tuple[str, str, str], env: Mapping[str, str] | None = None,
-             python: str | None = None) -> str:
+def key_line(
+    login: str, key: PublicKey | tuple[str, str, str], env: Mapping[str, str] | None = None, python: str | None = None
+) -> str:
     """One authorized_keys line: restrict,pty and the forced command, then the key."""
     key_type, key_data, comment = (key.key_type, key.key_data, key.comment) if isinstance(key, PublicKey) else key
     command = _escape_option(forced_command(login, env, python))
@@ -225,7 +235,7 @@ class locked:
         self.lock_path = path.parent / f".{path.name}.bpa-lock"
         self.fd: int | None = None
 
-    def __enter__(self) -> "locked":
+    def __enter__(self) -> locked:
         self.lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self.fd, fcntl.LOCK_EX)

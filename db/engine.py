@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def sqlite_file(url: str) -> str | None:
     url = normalise_url(url)
     if not url.startswith("sqlite:///"):
         return None
-    path = url[len("sqlite:///"):].split("?", 1)[0]  # absolute paths keep their leading "/"
+    path = url[len("sqlite:///") :].split("?", 1)[0]  # absolute paths keep their leading "/"
     return path if path and path != ":memory:" else None
 
 
@@ -83,8 +83,7 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         return engine
     # No hstore columns here: skipping the dialect's hstore lookup saves a catalog query (and
     # ~3 ms) on every new connection.
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         use_native_hstore=False)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5, use_native_hstore=False)
 
 
 def _apply_sqlite_recipe(engine: Engine) -> None:

@@ -16,7 +16,6 @@ annotation from a string while the classes are built, ~10 ms of every command's 
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -40,16 +39,16 @@ class User(SQLModel, table=True):
     """A person who signs in: admin, coordinator, supervisor (scoped to own clients) or auditor."""
 
     __tablename__ = "app_user"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     login: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(default="", max_length=200)
     role: str = Field(max_length=20)
-    supervisor_id: Optional[int] = Field(default=None, foreign_key="supervisor.id", index=True)
+    supervisor_id: int | None = Field(default=None, foreign_key="supervisor.id", index=True)
     disabled: bool = Field(default=False)
-    lang: Optional[str] = Field(default=None, max_length=8)
+    lang: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -59,14 +58,14 @@ class SshKey(SQLModel, table=True):
     authorized_keys file."""
 
     __tablename__ = "ssh_key"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     key_type: str = Field(max_length=40)
     key_data: str = Field(sa_type=Text)
     comment: str = Field(default="", max_length=200)
     fingerprint: str = Field(max_length=100, unique=True)
     added_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    removed_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -85,28 +84,28 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_actor_at", "actor", "at"),
         Index("ix_audit_entity", "entity", "entity_id"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     actor: str = Field(max_length=64)
     role: str = Field(default="", max_length=20)
     action: str = Field(max_length=40)  # create, update, end, view, reveal_id, refused, export, …
     entity: str = Field(max_length=40)
-    entity_id: Optional[int] = None
+    entity_id: int | None = None
     subject: str = Field(default="", max_length=40)  # the person the data is about: client/assistant ref
     summary: str = Field(default="", max_length=500)
-    before: Optional[str] = Field(default=None, sa_type=Text)  # JSON; NULL once erased (format 2)
-    after: Optional[str] = Field(default=None, sa_type=Text)  # JSON; NULL once erased (format 2)
+    before: str | None = Field(default=None, sa_type=Text)  # JSON; NULL once erased (format 2)
+    after: str | None = Field(default=None, sa_type=Text)  # JSON; NULL once erased (format 2)
     connection: str = Field(default="", max_length=200)  # SSH_CONNECTION of the session
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
     # 1: the hash covers before/after as text; 2: it covers before_digest/after_digest. Existing
     # rows become 1 through the server default; audit.record writes 2.
     hash_format: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
-    before_digest: Optional[str] = Field(default=None, max_length=64)  # SHA-256(salt + before)
-    after_digest: Optional[str] = Field(default=None, max_length=64)  # SHA-256(salt + after)
+    before_digest: str | None = Field(default=None, max_length=64)  # SHA-256(salt + before)
+    after_digest: str | None = Field(default=None, max_length=64)  # SHA-256(salt + after)
     # Random per row and erased with the snapshots: without it a kept digest cannot be used to
     # confirm a guessed name (the rest of the snapshot is still in the anonymised record).
-    snapshot_salt: Optional[str] = Field(default=None, max_length=32)
+    snapshot_salt: str | None = Field(default=None, max_length=32)
 
 
 # --------------------------------------------------------------------------- municipalities
@@ -115,7 +114,7 @@ class AuditEvent(SQLModel, table=True):
 class Municipality(SQLModel, table=True):
     """A municipality (kommune/kommun): country, time zone, case unit and the notice period."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True, index=True)
     country: str = Field(default="NO", max_length=2)
     timezone: str = Field(default="Europe/Oslo", max_length=64)
@@ -123,11 +122,11 @@ class Municipality(SQLModel, table=True):
     unit_contact: str = Field(default="", max_length=200)
     notice_months: int = Field(default=3)
     approved: bool = Field(default=False)
-    approved_since: Optional[date] = None
+    approved_since: date | None = None
     rule_profile: str = Field(default="", max_length=40)  # empty: the country's default rule set
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -138,14 +137,14 @@ class HourlyRate(SQLModel, table=True):
 
     __tablename__ = "hourly_rate"
     __table_args__ = (Index("ix_rate_lookup", "country", "municipality_id", "valid_from"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     country: str = Field(default="NO", max_length=2)
-    municipality_id: Optional[int] = Field(default=None, foreign_key="municipality.id")
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id")
     valid_from: date
     rate: Decimal = Field(sa_column=Column(Money(), nullable=False))
     currency: str = Field(default="NOK", max_length=3)
     note: str = Field(default="", max_length=200)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -157,23 +156,23 @@ class Client(SQLModel, table=True):
     """The person who receives assistance (bruker / assistansberättigad)."""
 
     __table_args__ = (Index("ix_client_status_muni", "status", "municipality_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(max_length=20, unique=True, index=True)
     name: str = Field(max_length=200, index=True)
-    national_id: Optional[str] = Field(default=None, max_length=20, index=True)
-    birth_date: Optional[date] = None
+    national_id: str | None = Field(default=None, max_length=20, index=True)
+    birth_date: date | None = None
     municipality_id: int = Field(foreign_key="municipality.id", index=True)
     status: str = Field(default="active", max_length=20)  # prospect, active, transferring_out, ended
-    coordinator_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    coordinator_id: int | None = Field(default=None, foreign_key="app_user.id")
     phone: str = Field(default="", max_length=40)
     address: str = Field(default="", max_length=200)
-    start_date: Optional[date] = None
-    end_date: Optional[date] = None
+    start_date: date | None = None
+    end_date: date | None = None
     end_reason: str = Field(default="", max_length=200)
     anonymised: bool = Field(default=False)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -182,7 +181,7 @@ class Decision(SQLModel, table=True):
     """The municipality's (or Försäkringskassan's) decision: hours and period (vedtak / beslut)."""
 
     __table_args__ = (Index("ix_decision_client_period", "client_id", "valid_from", "valid_to"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id")
     case_number: str = Field(default="", max_length=60)
     issuer: str = Field(default="municipality", max_length=20)  # municipality, fk (Försäkringskassan)
@@ -192,11 +191,11 @@ class Decision(SQLModel, table=True):
     night_hours_allowed: bool = Field(default=False)
     services: str = Field(default="practical", max_length=200)  # comma list: practical, training, support, respite
     valid_from: date
-    valid_to: Optional[date] = None
+    valid_to: date | None = None
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -204,7 +203,7 @@ class Decision(SQLModel, table=True):
 class Supervisor(SQLModel, table=True):
     """A work supervisor (arbeidsleder / arbetsledare): the client or a close person."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(max_length=20, unique=True, index=True)
     name: str = Field(max_length=200, index=True)
     phone: str = Field(default="", max_length=40)
@@ -213,7 +212,7 @@ class Supervisor(SQLModel, table=True):
     language: str = Field(default="", max_length=2)  # nb, sv, en; empty: the client's country's
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -225,15 +224,15 @@ class Supervision(SQLModel, table=True):
         Index("ix_supervision_client", "client_id", "since"),
         Index("ix_supervision_supervisor", "supervisor_id", "since"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     supervisor_id: int = Field(foreign_key="supervisor.id")
     client_id: int = Field(foreign_key="client.id")
     relation: str = Field(default="self", max_length=20)  # self, parent, spouse, sibling, child, other
     since: date
-    until: Optional[date] = None
+    until: date | None = None
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -244,11 +243,11 @@ class Supervision(SQLModel, table=True):
 class Assistant(SQLModel, table=True):
     """A personal assistant: an employee of the provider."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(max_length=20, unique=True, index=True)
     name: str = Field(max_length=200, index=True)
-    national_id: Optional[str] = Field(default=None, max_length=20, index=True)
-    birth_date: Optional[date] = None
+    national_id: str | None = Field(default=None, max_length=20, index=True)
+    birth_date: date | None = None
     phone: str = Field(default="", max_length=40)
     email: str = Field(default="", max_length=200)
     email_consent: bool = Field(default=False)  # notices by e-mail only with consent (docs/notify.md)
@@ -257,7 +256,7 @@ class Assistant(SQLModel, table=True):
     anonymised: bool = Field(default=False)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -266,23 +265,23 @@ class Employment(SQLModel, table=True):
     """An employment contract of an assistant with the provider, with its credentials."""
 
     __table_args__ = (Index("ix_employment_assistant", "assistant_id", "start_date"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     assistant_id: int = Field(foreign_key="assistant.id")
     start_date: date
-    end_date: Optional[date] = None
+    end_date: date | None = None
     end_reason: str = Field(default="", max_length=200)
     position_percent: float = Field(default=100.0)
     kind: str = Field(default="permanent", max_length=20)  # permanent, temporary, on_call
-    hourly_wage: Optional[Decimal] = Field(default=None, sa_column=Column(Money(), nullable=True))
+    hourly_wage: Decimal | None = Field(default=None, sa_column=Column(Money(), nullable=True))
     employee_number: str = Field(default="", max_length=20)  # the payroll system's number for the person
-    seniority_date: Optional[date] = None  # kept across a transfer of undertaking
-    police_certificate_on: Optional[date] = None
+    seniority_date: date | None = None  # kept across a transfer of undertaking
+    police_certificate_on: date | None = None
     police_certificate_checked_by: str = Field(default="", max_length=64)
-    confidentiality_on: Optional[date] = None
+    confidentiality_on: date | None = None
     transferred_from: str = Field(default="", max_length=200)  # the provider we took them over from
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -294,18 +293,18 @@ class Assignment(SQLModel, table=True):
         Index("ix_assignment_client", "client_id", "start_date"),
         Index("ix_assignment_assistant", "assistant_id", "start_date"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     assistant_id: int = Field(foreign_key="assistant.id")
     client_id: int = Field(foreign_key="client.id")
     role: str = Field(default="regular", max_length=20)  # regular, substitute
     start_date: date
-    end_date: Optional[date] = None
+    end_date: date | None = None
     family_relation: bool = Field(default=False)  # close family: needs the municipality's permission
-    family_permission_on: Optional[date] = None
-    fk_reported_on: Optional[date] = None  # Sweden: reported to Försäkringskassan for this client
+    family_permission_on: date | None = None
+    fk_reported_on: date | None = None  # Sweden: reported to Försäkringskassan for this client
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -318,9 +317,9 @@ class RotaPattern(SQLModel, table=True):
     expanded with dateutil.rrule up to a horizon."""
 
     __tablename__ = "rota_pattern"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
-    assistant_id: Optional[int] = Field(default=None, foreign_key="assistant.id")
+    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
     name: str = Field(default="", max_length=100)
     weekdays: str = Field(max_length=20)  # "0,2,4" (Monday = 0)
     start_time: time
@@ -329,11 +328,11 @@ class RotaPattern(SQLModel, table=True):
     cycle_weeks: int = Field(default=1)
     cycle_week: int = Field(default=0)  # which week of the cycle this pattern's shifts fall in
     valid_from: date
-    valid_to: Optional[date] = None
-    generated_until: Optional[date] = None
+    valid_to: date | None = None
+    generated_until: date | None = None
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -351,27 +350,27 @@ class Shift(SQLModel, table=True):
         Index("ix_shift_assistant_start", "assistant_id", "start_utc"),
         Index("ix_shift_start", "start_utc"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id")
     # None: created vacant (`roster add --vacant`), nobody's until filled. A shift vacated by an
     # absence keeps naming the absent assistant (docs/absence.md).
-    assistant_id: Optional[int] = Field(default=None, foreign_key="assistant.id")
+    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
     start_utc: datetime = Field(sa_type=UTCDateTime)
     end_utc: datetime = Field(sa_type=UTCDateTime)
     kind: str = Field(default="active", max_length=10)  # active, passive, night
     status: str = Field(default="planned", max_length=12)  # planned, worked, approved, cancelled
     active_minutes: int = Field(default=0)  # active time recorded inside a passive shift
-    pattern_id: Optional[int] = Field(default=None, foreign_key="rota_pattern.id", index=True)
+    pattern_id: int | None = Field(default=None, foreign_key="rota_pattern.id", index=True)
     detached: bool = Field(default=False)  # an occurrence edited alone: regeneration leaves it be
     deviation_status: str = Field(default="none", max_length=10)  # none, pending, approved, rejected
-    planned_start_utc: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    planned_end_utc: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    replaces_assistant_id: Optional[int] = Field(default=None, foreign_key="assistant.id")
+    planned_start_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    planned_end_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    replaces_assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
     legal_basis: str = Field(default="", max_length=200)  # needed for a shift over 12.5 h
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -381,7 +380,7 @@ class RuleAck(SQLModel, table=True):
 
     __tablename__ = "rule_ack"
     __table_args__ = (UniqueConstraint("shift_id", "rule_id", name="uq_rule_ack"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     shift_id: int = Field(foreign_key="shift.id", index=True)
     rule_id: str = Field(max_length=40)
     comment: str = Field(max_length=500)
@@ -395,19 +394,19 @@ class PeriodApproval(SQLModel, table=True):
 
     __tablename__ = "period_approval"
     __table_args__ = (Index("ix_period_client", "client_id", "period_start"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id")
     period_start: date
     period_end: date  # exclusive
     approved_by: str = Field(default="", max_length=64)
-    approved_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     needs_coapproval: bool = Field(default=False)  # supervisor's course overdue: coordinator co-signs
     coapproved_by: str = Field(default="", max_length=64)
     locked_by: str = Field(default="", max_length=64)
-    locked_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    exported_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reopened_reason: str = Field(default="", max_length=500)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -416,15 +415,14 @@ class HourBalanceEntry(SQLModel, table=True):
     """An adjustment of a client's hour account, e.g. the opening balance from a handover."""
 
     __tablename__ = "hour_balance_entry"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
-    decision_id: Optional[int] = Field(default=None, foreign_key="decision.id")
+    decision_id: int | None = Field(default=None, foreign_key="decision.id")
     entry_date: date
     hours: float  # positive: hours still available; negative: hours already used
     source: str = Field(default="manual", max_length=40)  # manual, handover
     note: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-
 
 
 class HourLedger(SQLModel, table=True):
@@ -434,14 +432,15 @@ class HourLedger(SQLModel, table=True):
 
     __tablename__ = "hour_ledger"
     __table_args__ = (UniqueConstraint("client_id", "month", name="uq_hour_ledger_client_month"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id")
     month: date  # the first day of the month
     planned_hours: float  # not cancelled, clipped at the client's local month bounds
     worked_hours: float  # counted as worked when the month was locked
     vacant_hours: float = Field(default=0.0)  # planned but uncovered (vacant shifts)
-    last_end_utc: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)  # latest end of a shift touching the month
+    last_end_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)  # latest end of a shift touching the month
     written_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
 
 # --------------------------------------------------------------------------- courses and onboarding
 
@@ -449,15 +448,17 @@ class HourLedger(SQLModel, table=True):
 class Course(SQLModel, table=True):
     """A course in the catalog: supervisor basic course, refresher, or an assistant training."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     organiser: str = Field(default="", max_length=200)
-    kind: str = Field(default="supervisor_basic", max_length=30)  # supervisor_basic, supervisor_refresher, assistant_training
+    kind: str = Field(
+        default="supervisor_basic", max_length=30
+    )  # supervisor_basic, supervisor_refresher, assistant_training
     hours: float = Field(default=0.0)
-    validity_months: Optional[int] = None
+    validity_months: int | None = None
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -466,13 +467,13 @@ class CourseSession(SQLModel, table=True):
     """A dated run of a course, with place and capacity."""
 
     __tablename__ = "course_session"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     course_id: int = Field(foreign_key="course.id", index=True)
     starts_on: date = Field(index=True)
-    ends_on: Optional[date] = None
+    ends_on: date | None = None
     place: str = Field(default="", max_length=200)
-    capacity: Optional[int] = None
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    capacity: int | None = None
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -485,18 +486,18 @@ class CourseEnrollment(SQLModel, table=True):
         Index("ix_enrollment_supervisor", "supervisor_id"),
         Index("ix_enrollment_assistant", "assistant_id"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     course_id: int = Field(foreign_key="course.id", index=True)
-    session_id: Optional[int] = Field(default=None, foreign_key="course_session.id")
-    supervisor_id: Optional[int] = Field(default=None, foreign_key="supervisor.id")
-    assistant_id: Optional[int] = Field(default=None, foreign_key="assistant.id")
-    client_id: Optional[int] = Field(default=None, foreign_key="client.id")  # for the training report
+    session_id: int | None = Field(default=None, foreign_key="course_session.id")
+    supervisor_id: int | None = Field(default=None, foreign_key="supervisor.id")
+    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
+    client_id: int | None = Field(default=None, foreign_key="client.id")  # for the training report
     status: str = Field(default="enrolled", max_length=12)  # enrolled, attended, completed, no_show
-    completed_on: Optional[date] = None
+    completed_on: date | None = None
     certificate_ref: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -506,7 +507,7 @@ class RequiredTraining(SQLModel, table=True):
 
     __tablename__ = "required_training"
     __table_args__ = (UniqueConstraint("client_id", "course_id", name="uq_required_training"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     course_id: int = Field(foreign_key="course.id")
 
@@ -516,16 +517,16 @@ class OnboardingStep(SQLModel, table=True):
 
     __tablename__ = "onboarding_step"
     __table_args__ = (Index("ix_onboarding_supervisor", "supervisor_id", "due_date"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     supervisor_id: int = Field(foreign_key="supervisor.id")
-    client_id: Optional[int] = Field(default=None, foreign_key="client.id")
+    client_id: int | None = Field(default=None, foreign_key="client.id")
     code: str = Field(max_length=40)  # basic_course, job_description, working_time_intro, first_rota
     title: str = Field(max_length=200)
     responsible: str = Field(default="", max_length=64)
     due_date: date
-    done_on: Optional[date] = None
+    done_on: date | None = None
     note: str = Field(default="", max_length=500)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -537,7 +538,7 @@ class Review(SQLModel, table=True):
     """An annual staff review (medarbeidersamtale) of an assistant at a client."""
 
     __table_args__ = (Index("ix_review_pair", "assistant_id", "client_id", "held_on"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     assistant_id: int = Field(foreign_key="assistant.id")
     client_id: int = Field(foreign_key="client.id", index=True)
     held_on: date
@@ -546,7 +547,7 @@ class Review(SQLModel, table=True):
     created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -555,14 +556,14 @@ class ReviewAction(SQLModel, table=True):
     """An action agreed in a review, with owner and due date; may enroll the assistant in a course."""
 
     __tablename__ = "review_action"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", index=True)
     text: str = Field(max_length=500)
     owner: str = Field(default="", max_length=200)
-    due_date: Optional[date] = Field(default=None, index=True)
-    done_on: Optional[date] = None
-    course_id: Optional[int] = Field(default=None, foreign_key="course.id")
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    due_date: date | None = Field(default=None, index=True)
+    done_on: date | None = None
+    course_id: int | None = Field(default=None, foreign_key="course.id")
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -573,20 +574,20 @@ class ReviewAction(SQLModel, table=True):
 class Transfer(SQLModel, table=True):
     """A provider switch, in or out, with its dates; the steps are TransferStep rows."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     direction: str = Field(max_length=3)  # in, out
     counterpart: str = Field(max_length=200)  # the other provider
     notice_date: date
-    agreed_date: Optional[date] = None
+    agreed_date: date | None = None
     effective_date: date = Field(index=True)
     state: str = Field(default="notice", max_length=30)  # last completed step, or cancelled/closed
-    client_consent_on: Optional[date] = None  # consent to hand over the client part of the package
+    client_consent_on: date | None = None  # consent to hand over the client part of the package
     cancelled_reason: str = Field(default="", max_length=500)
     created_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -599,15 +600,15 @@ class TransferStep(SQLModel, table=True):
         UniqueConstraint("transfer_id", "code", name="uq_transfer_step"),
         Index("ix_transfer_step_due", "done_on", "due_date"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     transfer_id: int = Field(foreign_key="transfer.id")
     code: str = Field(max_length=40)
     seq: int = Field(default=0)
-    due_date: Optional[date] = None
-    done_on: Optional[date] = None
+    due_date: date | None = None
+    done_on: date | None = None
     done_by: str = Field(default="", max_length=64)
     note: str = Field(default="", max_length=500)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -617,14 +618,14 @@ class TransferAssistant(SQLModel, table=True):
 
     __tablename__ = "transfer_assistant"
     __table_args__ = (UniqueConstraint("transfer_id", "assistant_id", name="uq_transfer_assistant"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     transfer_id: int = Field(foreign_key="transfer.id", index=True)
     assistant_id: int = Field(foreign_key="assistant.id")
-    informed_on: Optional[date] = None
-    refusal_deadline: Optional[date] = None
-    refused_on: Optional[date] = None  # a written refusal: the assistant does not transfer
+    informed_on: date | None = None
+    refusal_deadline: date | None = None
+    refused_on: date | None = None  # a written refusal: the assistant does not transfer
     note: str = Field(default="", max_length=500)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -633,7 +634,7 @@ class HandoverExport(SQLModel, table=True):
     """A handover package exported (or imported): its checksum, stage and who did it."""
 
     __tablename__ = "handover_export"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     transfer_id: int = Field(foreign_key="transfer.id", index=True)
     direction: str = Field(default="export", max_length=10)  # export, import
     sha256: str = Field(max_length=64)
@@ -642,7 +643,7 @@ class HandoverExport(SQLModel, table=True):
     by: str = Field(max_length=64)
     at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     # An imported package as received (cut-over creates employments from it); empty for exports.
-    payload: Optional[str] = Field(default=None, sa_type=Text)
+    payload: str | None = Field(default=None, sa_type=Text)
 
 
 # --------------------------------------------------------------------------- Sweden: sick pay
@@ -655,16 +656,16 @@ class Absence(SQLModel, table=True):
 
     __tablename__ = "absence"
     __table_args__ = (Index("ix_absence_assistant_from", "assistant_id", "from_date"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     assistant_id: int = Field(foreign_key="assistant.id")
     kind: str = Field(default="self-cert", max_length=12)  # rules/absence.py KINDS
     from_date: date
     to_date: date
     grade: int = Field(default=100)  # a graded sick note: the share of work missed, in %
-    doctor_note_on: Optional[date] = None  # the document received (sick note, application)
+    doctor_note_on: date | None = None  # the document received (sick note, application)
     cancelled: bool = Field(default=False)  # recorded in error: kept, counted nowhere
     note: str = Field(default="", max_length=500)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
@@ -679,9 +680,11 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_utc"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=120, unique=True)  # the same fact is told once
-    kind: str = Field(max_length=20)  # shift_offered, shift_confirmed, shift_changed, shift_cancelled, absence, approval_due
+    kind: str = Field(
+        max_length=20
+    )  # shift_offered, shift_confirmed, shift_changed, shift_cancelled, absence, approval_due
     recipient_kind: str = Field(max_length=12)  # assistant, supervisor
     recipient_id: int
     params: str = Field(default="{}", max_length=4000)  # JSON: what the message says (no health detail)
@@ -693,14 +696,14 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_utc: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     last_error: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    sent_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SickPayClaim(SQLModel, table=True):
     """A claim to a client's municipality for a regular assistant's sick pay when a substitute worked."""
 
     __tablename__ = "sick_pay_claim"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     sick_period_id: int = Field(foreign_key="absence.id", index=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     municipality_id: int = Field(foreign_key="municipality.id")
@@ -709,11 +712,9 @@ class SickPayClaim(SQLModel, table=True):
     hours: float = Field(default=0.0)
     status: str = Field(default="prepared", max_length=12)  # prepared, sent, paid, rejected
     doctor_note_needed: bool = Field(default=False)
-    version: Optional[int] = Field(default=None, sa_column=(_v := _version()))
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
-EDITABLE_TABLES = [
-    t.name for t in SQLModel.metadata.sorted_tables if "version" in t.columns
-]
+EDITABLE_TABLES = [t.name for t in SQLModel.metadata.sorted_tables if "version" in t.columns]

@@ -52,8 +52,13 @@ def peek_user(url: str, login: str) -> UserRow | None:
         return None
     if user is None or bool(user[4]):
         return None
-    return UserRow(id=int(user[0]), login=str(user[1]), role=str(user[2]),
-                   supervisor_id=None if user[3] is None else int(user[3]), disabled=False)
+    return UserRow(
+        id=int(user[0]),
+        login=str(user[1]),
+        role=str(user[2]),
+        supervisor_id=None if user[3] is None else int(user[3]),
+        disabled=False,
+    )
 
 
 def _query(url: str, login: str) -> tuple[str | None, tuple | None] | None:
@@ -74,9 +79,13 @@ def _sqlite(url: str, login: str) -> tuple[str | None, tuple | None] | None:
     try:
         revision = conn.execute(REVISION_QUERY).fetchone()
         user = conn.execute(USER_QUERY.format(p="?"), (login,)).fetchone()
-        guards = {name for name, sql in conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
-            if MESSAGE in (sql or "")}
+        guards = {
+            name
+            for name, sql in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+            )
+            if MESSAGE in (sql or "")
+        }
     finally:
         conn.close()
     if not set(SQLITE_GUARDS) <= guards:
@@ -91,9 +100,13 @@ def _postgresql(url: str, login: str) -> tuple[str | None, tuple | None] | None:
     with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
         revision = conn.execute(REVISION_QUERY).fetchone()
         user = conn.execute(USER_QUERY.format(p="%s"), (login,)).fetchone()
-        guards = {r[0] for r in conn.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_event'::regclass AND NOT tgisinternal "
-            "AND tgenabled <> 'D'")}
+        guards = {
+            r[0]
+            for r in conn.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_event'::regclass AND NOT tgisinternal "
+                "AND tgenabled <> 'D'"
+            )
+        }
     if not set(PG_GUARDS) <= guards:
         return None  # the ordinary path refuses a log that lost its triggers, in its own words
     return (revision[0] if revision else None), user

@@ -9,7 +9,7 @@ is used the same way so both engines behave alike) and hands back aware UTC date
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import DateTime, Numeric, Text
@@ -27,14 +27,14 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given for a UTC column: attach a time zone first")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
         if value is None:
             return None
         if isinstance(value, str):  # raw SQL results on SQLite
             value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 MONEY_SCALE = 4
@@ -99,4 +99,4 @@ class Money(TypeDecorator):
 
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

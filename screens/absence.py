@@ -20,16 +20,15 @@ from textual.widgets import DataTable
 
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.rules.absence import KIND_LABELS
-from bpa_provider.services import absence
 from bpa_provider.screens import labels
 from bpa_provider.screens.absence_form import absence_form
 from bpa_provider.screens.detail_base import DetailScreen
 from bpa_provider.screens.form_base import error_words
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import period, text
+from bpa_provider.services import absence
 
-STATUS_WORDS = {"cancelled": N_("cancelled"), "ended": N_("ended"), "current": N_("CURRENT"),
-                "planned": N_("planned")}
+STATUS_WORDS = {"cancelled": N_("cancelled"), "ended": N_("ended"), "current": N_("CURRENT"), "planned": N_("planned")}
 
 
 def status_of(row: absence.AbsenceRow, today: date) -> str:
@@ -49,14 +48,25 @@ def saved_lines(saved: Any) -> list[str]:
     """What a save says beyond "Saved.": shifts made vacant or given back, and the rules' warnings."""
     out: list[str] = []
     if getattr(saved, "vacated", 0):
-        out.append(ngettext("{n} shift became vacant: find substitutes in Rosters (v).",
-                            "{n} shifts became vacant: find substitutes in Rosters (v).",
-                            saved.vacated).format(n=saved.vacated))
+        out.append(
+            ngettext(
+                "{n} shift became vacant: find substitutes in Rosters (v).",
+                "{n} shifts became vacant: find substitutes in Rosters (v).",
+                saved.vacated,
+            ).format(n=saved.vacated)
+        )
     if getattr(saved, "restored", 0):
-        out.append(ngettext("{n} vacant shift went back to the assistant.",
-                            "{n} vacant shifts went back to the assistant.", saved.restored).format(n=saved.restored))
-    out += [_("WARNING {rule}: {text} ({law})").format(rule=w.rule, text=str(w.text), law=w.law)
-            for w in getattr(saved, "warnings", ())]
+        out.append(
+            ngettext(
+                "{n} vacant shift went back to the assistant.",
+                "{n} vacant shifts went back to the assistant.",
+                saved.restored,
+            ).format(n=saved.restored)
+        )
+    out += [
+        _("WARNING {rule}: {text} ({law})").format(rule=w.rule, text=str(w.text), law=w.law)
+        for w in getattr(saved, "warnings", ())
+    ]
     return out
 
 
@@ -98,12 +108,31 @@ class AbsenceScreen(DetailScreen):
         if not rows:
             out.append(self.note(_("No absence recorded. Press n to record one.")))
         else:
-            out.append(self.table("absences", [
-                (_("Kind"), 12), (_("Period"), 21), (_("Days"), 5), (_("Grade"), 5), (_("Document"), 10),
-                (_("Status"), 9)], rows, lambda r: [
-                    Text(kind_word(r.kind)), Text(period(r.from_date, r.to_date)),
-                    Text(str(r.days)), Text(f"{r.grade} %"), text(r.document_on),
-                    Text(_(STATUS_WORDS[status_of(r, today)]), style="bold" if status_of(r, today) == "current" else "")]))
+            out.append(
+                self.table(
+                    "absences",
+                    [
+                        (_("Kind"), 12),
+                        (_("Period"), 21),
+                        (_("Days"), 5),
+                        (_("Grade"), 5),
+                        (_("Document"), 10),
+                        (_("Status"), 9),
+                    ],
+                    rows,
+                    lambda r: [
+                        Text(kind_word(r.kind)),
+                        Text(period(r.from_date, r.to_date)),
+                        Text(str(r.days)),
+                        Text(f"{r.grade} %"),
+                        text(r.document_on),
+                        Text(
+                            _(STATUS_WORDS[status_of(r, today)]),
+                            style="bold" if status_of(r, today) == "current" else "",
+                        ),
+                    ],
+                )
+            )
         if self.remarks:
             out.append(self.heading(_("Last saved")))
             out += [self.note(line) for line in self.remarks]
@@ -130,8 +159,11 @@ class AbsenceScreen(DetailScreen):
         if saved is None:
             return
         self.remarks = saved_lines(saved)
-        self.notify(_("Saved.") + (" " + " ".join(self.remarks) if self.remarks else ""),
-                    severity="warning" if getattr(saved, "warnings", None) else "information", markup=False)
+        self.notify(
+            _("Saved.") + (" " + " ".join(self.remarks) if self.remarks else ""),
+            severity="warning" if getattr(saved, "warnings", None) else "information",
+            markup=False,
+        )
         self.bpa.broadcast_change("absence")  # reloads this screen; rosters show the vacant shifts
 
     def action_new(self) -> None:
@@ -142,8 +174,9 @@ class AbsenceScreen(DetailScreen):
         row = self._chosen()
         if row is not None:
             app = self.bpa
-            app.push_screen(absence_form(app.db, app.actor, self.ref, self.person, row, policy=app.settings.policy),
-                            self._saved)
+            app.push_screen(
+                absence_form(app.db, app.actor, self.ref, self.person, row, policy=app.settings.policy), self._saved
+            )
 
     def open_row(self, table_id: str, row: Any) -> None:
         if table_id == "absences":
@@ -157,12 +190,21 @@ class AbsenceScreen(DetailScreen):
 
         app = self.bpa
         question = _("{kind} {a}–{b}: the last day of the absence").format(
-            kind=kind_word(row.kind), a=text(row.from_date).plain, b=text(row.to_date).plain)
+            kind=kind_word(row.kind), a=text(row.from_date).plain, b=text(row.to_date).plain
+        )
 
         def ended(day: date | None) -> None:
             if day is not None:
-                self.call_service("end-absence", absence.end_absence, app.db, app.actor, row.id, day, row.version,
-                                  policy=app.settings.policy)
+                self.call_service(
+                    "end-absence",
+                    absence.end_absence,
+                    app.db,
+                    app.actor,
+                    row.id,
+                    day,
+                    row.version,
+                    policy=app.settings.policy,
+                )
 
         app.push_screen(DatePrompt(question, _("Last day"), max(row.from_date, min(app.today, row.to_date))), ended)
 
@@ -173,9 +215,10 @@ class AbsenceScreen(DetailScreen):
         from bpa_provider.screens.confirm import ConfirmScreen
 
         app = self.bpa
-        question = _("Cancel the absence {kind} {a}–{b}? It was recorded in error: it is kept in the history and "
-                     "counted nowhere; its vacant shifts go back to the assistant.").format(
-            kind=kind_word(row.kind), a=text(row.from_date).plain, b=text(row.to_date).plain)
+        question = _(
+            "Cancel the absence {kind} {a}–{b}? It was recorded in error: it is kept in the history and "
+            "counted nowhere; its vacant shifts go back to the assistant."
+        ).format(kind=kind_word(row.kind), a=text(row.from_date).plain, b=text(row.to_date).plain)
 
         def answer(yes: bool | None) -> None:
             if yes:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import gc
 import importlib
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import App, SystemCommand, get_system_commands_provider
@@ -61,8 +62,14 @@ class BpaApp(TranslatedBindings, App[int]):
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
     ]
 
-    def __init__(self, db: Database, actor: Actor, lang: str | None = None,
-                 settings: Settings | None = None, today: date | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        lang: str | None = None,
+        settings: Settings | None = None,
+        today: date | None = None,
+    ) -> None:
         self.lang = set_language(lang)
         super().__init__()
         # Nothing drawn may steer the terminal, whatever widget shows it (screens/safe_text.py).
@@ -155,8 +162,7 @@ class BpaApp(TranslatedBindings, App[int]):
         self.notify(_("Files are not sent from the app: use the export commands."), severity="warning")
 
     def _refuse_screenshot(self) -> None:
-        self.notify(_("Screenshots are switched off: they would write personal data to disk."),
-                    severity="warning")
+        self.notify(_("Screenshots are switched off: they would write personal data to disk."), severity="warning")
 
     # -- navigation ------------------------------------------------------------------------
     def main_screen(self) -> MainScreen:
@@ -176,8 +182,9 @@ class BpaApp(TranslatedBindings, App[int]):
             return
         from bpa_provider.screens.confirm import ConfirmScreen
 
-        self.push_screen(ConfirmScreen(question, yes=yes, no=_("Keep editing")),
-                         lambda sure: self.call_later(then) if sure else None)
+        self.push_screen(
+            ConfirmScreen(question, yes=yes, no=_("Keep editing")), lambda sure: self.call_later(then) if sure else None
+        )
 
     async def action_quit(self) -> None:
         """Ctrl+Q: quit, but ask first when a form holds changes."""
@@ -185,8 +192,9 @@ class BpaApp(TranslatedBindings, App[int]):
 
     async def action_go(self, area: str) -> None:
         """Back to the main screen, showing `area` (asking first if a form would be closed)."""
-        self._unless_unsaved(_("Close the open form and throw away its changes?"), _("Close it"),
-                             lambda: self.go_to(area))
+        self._unless_unsaved(
+            _("Close the open form and throw away its changes?"), _("Close it"), lambda: self.go_to(area)
+        )
 
     async def go_to(self, area: str) -> Widget:
         """Back to the main screen, showing `area`; returns the area's view."""
@@ -220,9 +228,11 @@ class BpaApp(TranslatedBindings, App[int]):
             return
         self.push_screen(screen_type(record_id))  # type: ignore[call-arg]
 
-    def open_form(self, kind: str, record_id: int | None = None,
-                  preset: dict[str, tuple[Any, str]] | None = None) -> None:
+    def open_form(
+        self, kind: str, record_id: int | None = None, preset: dict[str, tuple[Any, str]] | None = None
+    ) -> None:
         """Create (no id) or edit a record in a modal form."""
+
         def saved(record: Any) -> None:
             if record is None:
                 return
@@ -237,6 +247,7 @@ class BpaApp(TranslatedBindings, App[int]):
 
     def open_end(self, kind: str, record: Any, name: str | None = None) -> None:
         """Ask for the end date and reason of a record, then end it."""
+
         def ended(result: Any) -> None:
             if result is not None:
                 self.notify(_("Ended."))

@@ -7,7 +7,8 @@ Every list is a service call made in a worker (`ServiceCaller`); a pane only dis
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,8 +19,8 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.i18n import N_, _
 from bpa_provider.db.engine import Database
+from bpa_provider.i18n import N_, _
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.form_base import error_words
@@ -73,7 +74,7 @@ class AreaPane(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         self._filled: dict[str, tuple[Columns, Sequence[Any], Callable[[Any], list[Text]]]] = {}
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     @property
@@ -143,8 +144,15 @@ class AreaPane(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         """What identifies a row across reloads (rows without an `id` override this)."""
         return getattr(row, "id", None)
 
-    def fill(self, table: DataTable, columns: Columns, rows: Sequence[Any],
-             cells: Callable[[Any], list[Text]], *, min_rest: int = 14) -> None:
+    def fill(
+        self,
+        table: DataTable,
+        columns: Columns,
+        rows: Sequence[Any],
+        cells: Callable[[Any], list[Text]],
+        *,
+        min_rest: int = 14,
+    ) -> None:
         """Put `rows` into `table`, keeping the cursor on the same record (`key_of`)."""
         keep = None
         previous = self._filled.get(table.id or "")
@@ -183,8 +191,7 @@ class AreaPane(RowTips, ServiceCaller, TranslatedBindings, Vertical):
 
     def confirm(self, question: str, then: Callable[[], None]) -> None:
         """Ask yes/no (Esc is no); run `then` on yes. Used before changes there is no undo for."""
-        self.app.push_screen(ConfirmScreen(question, yes=_("Yes"), no=_("No")),
-                             lambda yes: then() if yes else None)
+        self.app.push_screen(ConfirmScreen(question, yes=_("Yes"), no=_("No")), lambda yes: then() if yes else None)
 
     def focus_content(self) -> None:
         self.load_if_due()

@@ -10,10 +10,10 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import details
 from bpa_provider.screens import labels
 from bpa_provider.screens.detail_base import DetailScreen
 from bpa_provider.screens.ui import hours, period, text
+from bpa_provider.services import details
 
 
 class AssistantDetailScreen(DetailScreen):
@@ -34,21 +34,33 @@ class AssistantDetailScreen(DetailScreen):
 
     def load(self) -> None:
         app = self.bpa
-        self.call_service("detail", details.assistant_detail, app.db, app.actor, self.record_id, app.today,
-                          policy=app.settings.policy)
+        self.call_service(
+            "detail", details.assistant_detail, app.db, app.actor, self.record_id, app.today, policy=app.settings.policy
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         may = self.bpa.actor.may
-        needs = {"edit": "assistant.write", "new_employment": "employment.write",
-                 "new_assignment": "assignment.write", "end": "employment.write", "absence": "absence.write"}
+        needs = {
+            "edit": "assistant.write",
+            "new_employment": "employment.write",
+            "new_assignment": "assignment.write",
+            "end": "employment.write",
+            "absence": "absence.write",
+        }
         if action in needs:
             return may(needs[action])
         return super().check_action(action, parameters)
 
     def build(self) -> list[Widget]:
         d: details.AssistantDetail = self.detail
-        return [*self._summary(d), *self._employments(d), *self._assignments(d), *self._courses(d),
-                *self._reviews(d), *self._shifts(d)]
+        return [
+            *self._summary(d),
+            *self._employments(d),
+            *self._assignments(d),
+            *self._courses(d),
+            *self._reviews(d),
+            *self._shifts(d),
+        ]
 
     def _summary(self, d: details.AssistantDetail) -> list[Widget]:
         a = d.assistant
@@ -63,8 +75,10 @@ class AssistantDetailScreen(DetailScreen):
         out: list[Widget] = [self.summary(pairs)]
         if d.employments is not None:
             today = self.bpa.today
-            current = next((e for e in d.employments if e.start_date <= today and (
-                e.end_date is None or e.end_date >= today)), None)
+            current = next(
+                (e for e in d.employments if e.start_date <= today and (e.end_date is None or e.end_date >= today)),
+                None,
+            )
             out.append(self.summary([(_("Credentials"), self._credentials(current))], per_line=1))
         return out
 
@@ -90,41 +104,86 @@ class AssistantDetailScreen(DetailScreen):
         out: list[Widget] = [self.heading(_("Employments"), len(d.employments))]
         if not d.employments:
             return out + [self.note(_("No employment yet. Press m to add one."))]
-        out.append(self.table("employments", [
-            (_("Period"), 22), (_("Position %"), 10), (_("Kind"), 10), (_("Police cert."), 12),
-            (_("Confidentiality"), 15)], d.employments, lambda e: [
-                Text(period(e.start_date, e.end_date)), Text(hours(e.position_percent)),
-                Text(labels.choice(e.kind)), text(e.police_certificate_on) if e.police_certificate_on
-                else Text(_("not required")) if e.id in d.certificate_not_required else Text(_("missing"), style="bold"),
-                text(e.confidentiality_on) if e.confidentiality_on else Text(_("missing"), style="bold")]))
+        out.append(
+            self.table(
+                "employments",
+                [
+                    (_("Period"), 22),
+                    (_("Position %"), 10),
+                    (_("Kind"), 10),
+                    (_("Police cert."), 12),
+                    (_("Confidentiality"), 15),
+                ],
+                d.employments,
+                lambda e: [
+                    Text(period(e.start_date, e.end_date)),
+                    Text(hours(e.position_percent)),
+                    Text(labels.choice(e.kind)),
+                    text(e.police_certificate_on)
+                    if e.police_certificate_on
+                    else Text(_("not required"))
+                    if e.id in d.certificate_not_required
+                    else Text(_("missing"), style="bold"),
+                    text(e.confidentiality_on) if e.confidentiality_on else Text(_("missing"), style="bold"),
+                ],
+            )
+        )
         return out
 
     def _assignments(self, d: details.AssistantDetail) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Clients"), len(d.assignments))]
         if not d.assignments:
             return out + [self.note(_("Not assigned to a client. Press a to assign."))]
-        out.append(self.table("assignments", [
-            (_("Ref"), 7), (_("Client"), 18), (_("Role"), 10), (_("Last review"), 13), (_("Next review"), 13),
-            (_("Period"), 22)], d.assignments, lambda x: [
-                text(x.client_ref), text(x.client_name), Text(labels.choice(x.assignment.role)),
-                text(x.last_review), text(x.next_review), Text(period(x.assignment.start_date, x.assignment.end_date))]))
+        out.append(
+            self.table(
+                "assignments",
+                [
+                    (_("Ref"), 7),
+                    (_("Client"), 18),
+                    (_("Role"), 10),
+                    (_("Last review"), 13),
+                    (_("Next review"), 13),
+                    (_("Period"), 22),
+                ],
+                d.assignments,
+                lambda x: [
+                    text(x.client_ref),
+                    text(x.client_name),
+                    Text(labels.choice(x.assignment.role)),
+                    text(x.last_review),
+                    text(x.next_review),
+                    Text(period(x.assignment.start_date, x.assignment.end_date)),
+                ],
+            )
+        )
         return out
 
     def _courses(self, d: details.AssistantDetail) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Courses"), len(d.courses))]
         if not d.courses:
             return out + [self.note(_("No course recorded."))]
-        out.append(self.table("courses", [(_("Course"), 30), (_("Status"), 12), (_("Completed"), 11)],
-                              d.courses, lambda c: [text(c.name), Text(labels.choice(c.status)),
-                                                    text(c.completed_on)]))
+        out.append(
+            self.table(
+                "courses",
+                [(_("Course"), 30), (_("Status"), 12), (_("Completed"), 11)],
+                d.courses,
+                lambda c: [text(c.name), Text(labels.choice(c.status)), text(c.completed_on)],
+            )
+        )
         return out
 
     def _reviews(self, d: details.AssistantDetail) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Staff reviews"), len(d.reviews))]
         if not d.reviews:
             return out + [self.note(_("No staff review recorded."))]
-        out.append(self.table("reviews", [(_("Held"), 11), (_("Ref"), 7), (_("Client"), 24)], d.reviews,
-                              lambda r: [text(r.held_on), text(r.client_ref), text(r.client_name)]))
+        out.append(
+            self.table(
+                "reviews",
+                [(_("Held"), 11), (_("Ref"), 7), (_("Client"), 24)],
+                d.reviews,
+                lambda r: [text(r.held_on), text(r.client_ref), text(r.client_name)],
+            )
+        )
         return out
 
     def _shifts(self, d: details.AssistantDetail) -> list[Widget]:
@@ -133,10 +192,20 @@ class AssistantDetailScreen(DetailScreen):
         out: list[Widget] = [self.heading(_("Upcoming shifts"), len(d.shifts))]
         if not d.shifts:
             return out + [self.note(_("No upcoming shift."))]
-        out.append(self.table("shifts", [(_("Day"), 11), (_("Time"), 12), (_("Client"), 24), (_("Kind"), 8),
-                                         (_("Status"), 10)], d.shifts, lambda s: [
-            text(s.start.date()), Text(f"{s.start:%H:%M}–{s.end:%H:%M}"), text(f"{s.client_ref} {s.client_name}".strip()),
-            Text(labels.choice(s.kind)), Text(labels.choice(s.status))]))
+        out.append(
+            self.table(
+                "shifts",
+                [(_("Day"), 11), (_("Time"), 12), (_("Client"), 24), (_("Kind"), 8), (_("Status"), 10)],
+                d.shifts,
+                lambda s: [
+                    text(s.start.date()),
+                    Text(f"{s.start:%H:%M}–{s.end:%H:%M}"),
+                    text(f"{s.client_ref} {s.client_name}".strip()),
+                    Text(labels.choice(s.kind)),
+                    Text(labels.choice(s.status)),
+                ],
+            )
+        )
         return out
 
     # -- actions ---------------------------------------------------------------------------

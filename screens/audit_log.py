@@ -42,13 +42,13 @@ from bpa_provider.errors import localized
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
 from bpa_provider.rules.dates import parse_optional_date
-from bpa_provider.services import audit_log
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.safe_text import visible_text
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, text
 from bpa_provider.screens.widgets.paged_table import PagedTable
+from bpa_provider.services import audit_log
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -64,11 +64,29 @@ MIN_SUMMARY_WIDTH = 20  # a summary column only when at least this much room is 
 
 # Actions offered in the filter, in the order people ask about them. Their words come from
 # labels.ACTIONS where it has them, else from EXTRA_ACTIONS below.
-FILTER_ACTIONS = ("view", "reveal_id", "create", "update", "end", "refused", "export", "import",
-                  "anonymise", "erase", "impersonate", "verify", "backup", "restore")
+FILTER_ACTIONS = (
+    "view",
+    "reveal_id",
+    "create",
+    "update",
+    "end",
+    "refused",
+    "export",
+    "import",
+    "anonymise",
+    "erase",
+    "impersonate",
+    "verify",
+    "backup",
+    "restore",
+)
 EXTRA_ACTIONS = {
-    "import": N_("imported"), "anonymise": N_("anonymised"), "impersonate": N_("impersonated"),
-    "verify": N_("chain verified"), "backup": N_("backed up"), "restore": N_("restored"),
+    "import": N_("imported"),
+    "anonymise": N_("anonymised"),
+    "impersonate": N_("impersonated"),
+    "verify": N_("chain verified"),
+    "backup": N_("backed up"),
+    "restore": N_("restored"),
     "erase": N_("snapshots erased"),
 }
 
@@ -166,7 +184,7 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
         self._widths_shown: tuple[int, ...] = ()
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     # -- layout ----------------------------------------------------------------------------
@@ -176,8 +194,9 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
             yield Input(placeholder=_("e.g. K-0001"), id="f-subject", compact=True)
             yield Static(Text(_("Who")), classes="filter-label gap")
             yield Input(placeholder=_("login"), id="f-user", compact=True)
-            yield Select([(action_word(a), a) for a in FILTER_ACTIONS], prompt=_("Any action"),
-                         id="f-action", compact=True)
+            yield Select(
+                [(action_word(a), a) for a in FILTER_ACTIONS], prompt=_("Any action"), id="f-action", compact=True
+            )
         with Horizontal(classes="filters"):
             yield Static(Text(_("From")), classes="filter-label")
             yield Input(placeholder=_("dd.mm.yyyy"), id="f-from", compact=True)
@@ -245,8 +264,9 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
         self.fetching = True
         self.query_one("#status", Static).update(Text(_("Loading…")))
         app = self.bpa
-        self.call_service("query", audit_log.query, app.db, app.actor, limit=FETCH_LIMIT + 1,
-                          newest_first=True, **filters)
+        self.call_service(
+            "query", audit_log.query, app.db, app.actor, limit=FETCH_LIMIT + 1, newest_first=True, **filters
+        )
         return True
 
     def on_service_result(self, result: ServiceResult) -> None:
@@ -311,18 +331,18 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
     def _add_rows(self, upto: int) -> None:
         table = self.query_one(PagedTable)
         wide = len(self._widths_shown) > 3
-        batch = self.rows[self.shown:upto]
+        batch = self.rows[self.shown : upto]
         table.add_rows(self.cells(r, wide) for r in batch)
         self.shown += len(batch)
 
     @staticmethod
     def cells(row: audit_log.LogRow, wide: bool = False) -> list[Text]:
         """When, who, role, what, about (and the summary on wide screens), as plain text."""
+
         def cut(value: str) -> Text:
             return Text(value, no_wrap=True, overflow="ellipsis")
 
-        out = [text(row.at), cut(row.actor), cut(role_text(row.role)), cut(action_word(row.action)),
-               cut(row.subject)]
+        out = [text(row.at), cut(row.actor), cut(role_text(row.role)), cut(action_word(row.action)), cut(row.subject)]
         if wide:
             out.append(cut(row.summary))
         return out
@@ -333,7 +353,8 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
             line = _("Nothing in the log matches.")
         elif self.more:
             line = _("More than {n} rows match; the newest {n} are listed. Narrow the period (From/To).").format(
-                n=FETCH_LIMIT)
+                n=FETCH_LIMIT
+            )
         else:
             line = ngettext("{n} row, newest first", "{n} rows, newest first", n).format(n=n)
         if self.stale:
@@ -417,15 +438,18 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
             return
         report = self.report = result.value
         if report.ok:
-            line = ngettext("Chain intact: {n} row, every hash matches.",
-                            "Chain intact: {n} rows, every hash matches.", report.rows).format(n=report.rows)
+            line = ngettext(
+                "Chain intact: {n} row, every hash matches.", "Chain intact: {n} rows, every hash matches.", report.rows
+            ).format(n=report.rows)
         else:
             line = _("Chain BROKEN at row {id}: {reason} ({n} rows before it are intact).").format(
-                id=report.broken_at, reason=reason_text(report.reason), n=report.rows)
+                id=report.broken_at, reason=reason_text(report.reason), n=report.rows
+            )
         erased = report.erased
         if erased:  # not a break: said apart from it, and only when there are any
-            line += " " + ngettext("{n} snapshot erased by retention.",
-                                   "{n} snapshots erased by retention.", erased).format(n=erased)
+            line += " " + ngettext(
+                "{n} snapshot erased by retention.", "{n} snapshots erased by retention.", erased
+            ).format(n=erased)
         self._chain(Text(line))
         if not report.ok and report.broken_at is not None:
             app = self.bpa

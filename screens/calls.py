@@ -8,7 +8,8 @@ went away becomes a message on screen, never a traceback.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from textual.worker import get_current_worker
 
@@ -35,7 +36,8 @@ class ServiceCaller:
                 target.post_message(ServiceResult(tag, value, error, seq))  # type: ignore[attr-defined]
 
         self.run_worker(  # type: ignore[attr-defined]
-            job, name=tag, group=tag, thread=True, exclusive=True, exit_on_error=False)
+            job, name=tag, group=tag, thread=True, exclusive=True, exit_on_error=False
+        )
         return seq
 
     def forget(self, tag: str) -> None:

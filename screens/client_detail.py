@@ -16,11 +16,11 @@ from textual.widgets import Static
 from bpa_provider.formats import format_datetime
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import to_local
-from bpa_provider.services import details
 from bpa_provider.screens import labels
 from bpa_provider.screens.detail_base import DetailScreen
 from bpa_provider.screens.messages import ShowClientRoster
 from bpa_provider.screens.ui import describe_error, hours, period, text
+from bpa_provider.services import details
 
 
 class ClientDetailScreen(DetailScreen):
@@ -46,10 +46,19 @@ class ClientDetailScreen(DetailScreen):
     ]
 
     # The permission each key needs; without it the key is not offered, and says why if pressed.
-    NEEDS = {"edit": "client.write", "new_decision": "decision.write", "new_assignment": "assignment.write",
-             "new_supervisor": "supervisor.write", "link_supervisor": "supervisor.write", "end": "client.write",
-             "roster": "roster.read", "hour_account": "hours.read", "transfer": "transfer.read",
-             "onboarding": "course.read", "last_review": "review.read"}
+    NEEDS = {
+        "edit": "client.write",
+        "new_decision": "decision.write",
+        "new_assignment": "assignment.write",
+        "new_supervisor": "supervisor.write",
+        "link_supervisor": "supervisor.write",
+        "end": "client.write",
+        "roster": "roster.read",
+        "hour_account": "hours.read",
+        "transfer": "transfer.read",
+        "onboarding": "course.read",
+        "last_review": "review.read",
+    }
 
     def load(self) -> None:
         app = self.bpa
@@ -67,37 +76,63 @@ class ClientDetailScreen(DetailScreen):
     def build(self) -> list[Widget]:
         d: details.ClientDetail = self.detail
         return [
-            *self._summary(d), *self._decisions(d), *self._hours(d), *self._supervisors(d),
-            *self._assistants(d), *self._transfer(d), *self._history(d),
+            *self._summary(d),
+            *self._decisions(d),
+            *self._hours(d),
+            *self._supervisors(d),
+            *self._assistants(d),
+            *self._transfer(d),
+            *self._history(d),
         ]
 
     def _summary(self, d: details.ClientDetail) -> list[Widget]:
         c = d.client
         status = labels.choice(c.status)
-        return [self.summary([
-            (_("Client"), Text(f"{c.ref} {c.name}", style="bold")),
-            (_("Status"), Text(status if c.status == "active" else status.upper(), style="bold")),
-            (_("National ID"), self.national_id_text(c.national_id)),
-            (_("Birth date"), text(c.birth_date)),
-            (_("Municipality"), text(d.municipality.name if d.municipality else "")),
-            (_("Period"), Text(period(c.start_date, c.end_date))),
-            (_("Phone"), text(c.phone)),
-            (_("Address"), text(c.address)),
-        ])]
+        return [
+            self.summary(
+                [
+                    (_("Client"), Text(f"{c.ref} {c.name}", style="bold")),
+                    (_("Status"), Text(status if c.status == "active" else status.upper(), style="bold")),
+                    (_("National ID"), self.national_id_text(c.national_id)),
+                    (_("Birth date"), text(c.birth_date)),
+                    (_("Municipality"), text(d.municipality.name if d.municipality else "")),
+                    (_("Period"), Text(period(c.start_date, c.end_date))),
+                    (_("Phone"), text(c.phone)),
+                    (_("Address"), text(c.address)),
+                ]
+            )
+        ]
 
     def _decisions(self, d: details.ClientDetail) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Decisions"), len(d.decisions))]
         if not d.decisions:
             return out + [self.note(_("No decision yet. Press d to add one."))]
         today = self.bpa.today
-        out.append(self.table("decisions", [
-            (_("Period"), 23), (_("Hours"), 10), (_("Case number"), 12), (_("Services"), 22),
-            (_("Two-helper"), 10), (_("Night"), 6)], d.decisions, lambda x: [
-            Text(period(x.valid_from, x.valid_to) + (" ◀" if x.valid_from <= today and (
-                x.valid_to is None or x.valid_to >= today) else "")),
-            Text(f"{hours(x.hours)}/{labels.choice(x.hours_unit)}"), text(x.case_number),
-            text(", ".join(labels.choice(s) for s in x.services.split(",") if s)),
-            Text(hours(x.two_helper_hours) if x.two_helper_hours else ""), text(x.night_hours_allowed)]))
+        out.append(
+            self.table(
+                "decisions",
+                [
+                    (_("Period"), 23),
+                    (_("Hours"), 10),
+                    (_("Case number"), 12),
+                    (_("Services"), 22),
+                    (_("Two-helper"), 10),
+                    (_("Night"), 6),
+                ],
+                d.decisions,
+                lambda x: [
+                    Text(
+                        period(x.valid_from, x.valid_to)
+                        + (" ◀" if x.valid_from <= today and (x.valid_to is None or x.valid_to >= today) else "")
+                    ),
+                    Text(f"{hours(x.hours)}/{labels.choice(x.hours_unit)}"),
+                    text(x.case_number),
+                    text(", ".join(labels.choice(s) for s in x.services.split(",") if s)),
+                    Text(hours(x.two_helper_hours) if x.two_helper_hours else ""),
+                    text(x.night_hours_allowed),
+                ],
+            )
+        )
         out.append(self.note(_("◀ marks the decision in force today.")))
         return out
 
@@ -107,15 +142,20 @@ class ClientDetailScreen(DetailScreen):
             return []
         out: list[Widget] = [self.heading(_("Hours"))]
         month = _("This month: decided {decided} h · used {used} h").format(
-            decided=hours(h.decided), used=hours(h.used))
+            decided=hours(h.decided), used=hours(h.used)
+        )
         if h.planned is not None:
             month += " · " + _("planned {planned} h").format(planned=hours(h.planned))
         out.append(Static(Text(month), classes="summary"))
         if h.year_decided:
             # The flag is the year's: it stands with the year's figures, never the month's.
-            year = Text(_("Year-end outlook: {projected} h of {decided} h ({pct} %)").format(
-                projected=hours(round(h.year_projected or 0)), decided=hours(round(h.year_decided)),
-                pct=round((h.year_ratio or 0) * 100)))
+            year = Text(
+                _("Year-end outlook: {projected} h of {decided} h ({pct} %)").format(
+                    projected=hours(round(h.year_projected or 0)),
+                    decided=hours(round(h.year_decided)),
+                    pct=round((h.year_ratio or 0) * 100),
+                )
+            )
             if h.flag and h.flag != "ok":
                 year.append(f"  {labels.flag(h.flag)}", style="bold")
             out.append(Static(year, classes="summary"))
@@ -124,11 +164,14 @@ class ClientDetailScreen(DetailScreen):
         if c is not None:
             # Continuity (domain.md): fewer, fixed helpers; Sweden counts staff met in 14 days.
             seen = _("Assistants: {d14} in 14 days, {d30} in 30 days · {share} % of hours by regulars").format(
-                d14=c.distinct_14d, d30=c.distinct_30d, share=round(c.regular_share * 100))
+                d14=c.distinct_14d, d30=c.distinct_30d, share=round(c.regular_share * 100)
+            )
             if c.new_faces_month:
                 seen += " · " + _("new this month: {refs}").format(refs=", ".join(c.new_faces_month))
             if c.substitutes_never_met:
-                seen += " · " + _("substitute never met the client: {refs}").format(refs=", ".join(c.substitutes_never_met))
+                seen += " · " + _("substitute never met the client: {refs}").format(
+                    refs=", ".join(c.substitutes_never_met)
+                )
             out.append(Static(Text(seen), classes="summary"))
         return out
 
@@ -136,23 +179,48 @@ class ClientDetailScreen(DetailScreen):
         out: list[Widget] = [self.heading(_("Work supervisors"), len(d.supervisors))]
         if not d.supervisors:
             return out + [self.note(_("No supervisor yet. Press s to add one."))]
-        out.append(self.table("supervisors", [
-            (_("Ref"), 7), (_("Name"), 20), (_("Phone"), 12), (_("Relation"), 10), (_("Period"), 22)],
-            d.supervisors, lambda x: [
-                text(x.supervisor.ref), text(x.supervisor.name), text(x.supervisor.phone),
-                Text(labels.choice(x.supervision.relation)), Text(period(x.supervision.since, x.supervision.until))]))
+        out.append(
+            self.table(
+                "supervisors",
+                [(_("Ref"), 7), (_("Name"), 20), (_("Phone"), 12), (_("Relation"), 10), (_("Period"), 22)],
+                d.supervisors,
+                lambda x: [
+                    text(x.supervisor.ref),
+                    text(x.supervisor.name),
+                    text(x.supervisor.phone),
+                    Text(labels.choice(x.supervision.relation)),
+                    Text(period(x.supervision.since, x.supervision.until)),
+                ],
+            )
+        )
         return out
 
     def _assistants(self, d: details.ClientDetail) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Assistants"), len(d.assignments))]
         if not d.assignments:
             return out + [self.note(_("No assistant assigned. Press a to assign one."))]
-        out.append(self.table("assignments", [
-            (_("Ref"), 7), (_("Name"), 18), (_("Role"), 10), (_("Last review"), 13), (_("Next review"), 13),
-            (_("Period"), 22)], d.assignments, lambda x: [
-                text(x.assistant_ref), text(x.assistant_name), Text(labels.choice(x.assignment.role)),
-                text(x.last_review), text(x.next_review) if d.reviews_available else Text("–"),
-                Text(period(x.assignment.start_date, x.assignment.end_date))]))
+        out.append(
+            self.table(
+                "assignments",
+                [
+                    (_("Ref"), 7),
+                    (_("Name"), 18),
+                    (_("Role"), 10),
+                    (_("Last review"), 13),
+                    (_("Next review"), 13),
+                    (_("Period"), 22),
+                ],
+                d.assignments,
+                lambda x: [
+                    text(x.assistant_ref),
+                    text(x.assistant_name),
+                    Text(labels.choice(x.assignment.role)),
+                    text(x.last_review),
+                    text(x.next_review) if d.reviews_available else Text("–"),
+                    Text(period(x.assignment.start_date, x.assignment.end_date)),
+                ],
+            )
+        )
         return out
 
     def _transfer(self, d: details.ClientDetail) -> list[Widget]:
@@ -173,12 +241,20 @@ class ClientDetailScreen(DetailScreen):
         if not d.history:
             return out + [self.note(_("No changes recorded."))]
         tz = d.municipality.timezone if d.municipality else "Europe/Oslo"
-        out.append(self.table("history", [(_("When"), 16), (_("Who"), 10), (_("What"), 24), (_("Summary"), None)],
-                              d.history, lambda x: [
-                                  Text(format_datetime(to_local(x.at, tz))), text(x.actor),
-                                  Text(f"{labels.kind(x.entity)} {labels.action(x.action)}"),
-                                  # "Client created" says nothing the previous column does not.
-                                  text("" if x.action == "create" else x.summary)]))
+        out.append(
+            self.table(
+                "history",
+                [(_("When"), 16), (_("Who"), 10), (_("What"), 24), (_("Summary"), None)],
+                d.history,
+                lambda x: [
+                    Text(format_datetime(to_local(x.at, tz))),
+                    text(x.actor),
+                    Text(f"{labels.kind(x.entity)} {labels.action(x.action)}"),
+                    # "Client created" says nothing the previous column does not.
+                    text("" if x.action == "create" else x.summary),
+                ],
+            )
+        )
         return out
 
     # -- actions ---------------------------------------------------------------------------
@@ -269,8 +345,14 @@ class ClientDetailScreen(DetailScreen):
         from bpa_provider.services import reviews
 
         app = self.bpa
-        self.call_service("last-review", reviews.list_reviews, app.db, app.actor,
-                          assistant=line.assignment.assistant_id, client=self.record_id)
+        self.call_service(
+            "last-review",
+            reviews.list_reviews,
+            app.db,
+            app.actor,
+            assistant=line.assignment.assistant_id,
+            client=self.record_id,
+        )
 
     def on_last_review(self, result: Any) -> None:
         if result.error is not None:

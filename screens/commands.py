@@ -10,8 +10,9 @@ markup, so hits are highlighted here on plain `Content`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -42,7 +43,7 @@ class NavigationCommands(Provider):
     """Areas, "New …" actions, help, language and quit."""
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
@@ -52,11 +53,14 @@ class NavigationCommands(Provider):
             (_("Go to {area}").format(area=a.label), partial(app.action_go, a.key), _("Navigation"))
             for a in visible_areas(app.actor)
         ]
-        for kind, permission in (("client", "client.write"), ("assistant", "assistant.write"),
-                                 ("municipality", "municipality.write"), ("supervisor", "supervisor.write")):
+        for kind, permission in (
+            ("client", "client.write"),
+            ("assistant", "assistant.write"),
+            ("municipality", "municipality.write"),
+            ("supervisor", "supervisor.write"),
+        ):
             if may(permission):
-                out.append((labels.new(kind), partial(app.open_form, kind),
-                            _("Opens an empty form")))
+                out.append((labels.new(kind), partial(app.open_form, kind), _("Opens an empty form")))
         out += [
             (_("Help: keys of this screen"), app.action_help, "F1"),
             ("Language: English", partial(app.set_language_and_rebuild, "en"), "--lang en"),
@@ -81,7 +85,7 @@ class ScreenActions(Provider):
     """What the keys of the screen under the palette do now, by name ("Approve week  p")."""
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
@@ -97,8 +101,13 @@ class ScreenActions(Provider):
                 if binding.description in seen or binding.action.startswith(("go(", "app.")):
                     continue
                 seen.add(binding.description)
-                out.append((binding.description, partial(app.run_action, binding.action, node),
-                            _("Key: {key}").format(key=app.get_key_display(binding))))
+                out.append(
+                    (
+                        binding.description,
+                        partial(app.run_action, binding.action, node),
+                        _("Key: {key}").format(key=app.get_key_display(binding)),
+                    )
+                )
         return out
 
     async def discover(self) -> Hits:
@@ -114,15 +123,18 @@ class ScreenActions(Provider):
 
 
 # What a found record is called in the palette, by kind.
-GO_TO = {"client": N_("Go to client {ref} {name}"), "assistant": N_("Go to assistant {ref} {name}"),
-         "supervisor": N_("Go to supervisor {ref} {name}")}
+GO_TO = {
+    "client": N_("Go to client {ref} {name}"),
+    "assistant": N_("Go to assistant {ref} {name}"),
+    "supervisor": N_("Go to supervisor {ref} {name}"),
+}
 
 
 class RecordCommands(Provider):
     """Clients, assistants and supervisors whose name or reference matches what is typed."""
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def _find(self, term: str) -> list[tuple[str, Any]]:
@@ -139,8 +151,23 @@ class RecordCommands(Provider):
     @staticmethod
     def search_term(query: str) -> str:
         """What to ask the database: the query without words like "go to client"."""
-        noise = {w.lower() for w in (_("go"), _("to"), _("client"), _("assistant"), _("supervisor"), "go",
-                                     "to", "client", "assistant", "supervisor", "gå", "til")}
+        noise = {
+            w.lower()
+            for w in (
+                _("go"),
+                _("to"),
+                _("client"),
+                _("assistant"),
+                _("supervisor"),
+                "go",
+                "to",
+                "client",
+                "assistant",
+                "supervisor",
+                "gå",
+                "til",
+            )
+        }
         words = [w for w in query.split() if w.lower() not in noise]
         return " ".join(words)
 
@@ -158,5 +185,4 @@ class RecordCommands(Provider):
             title = _(GO_TO[kind]).format(ref=row.ref, name=row.name)
             # The database matched the term; the fuzzy score only orders the hits.
             score = max(matcher.match(title), 0.5)
-            yield Hit(score, plain_highlight(matcher, title), partial(self.bpa.open_record, kind, row.id),
-                      text=title)
+            yield Hit(score, plain_highlight(matcher, title), partial(self.bpa.open_record, kind, row.id), text=title)

@@ -23,16 +23,16 @@ from textual.widgets import Input, Static
 from bpa_provider.errors import FieldError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import roster
-from bpa_provider.services.roster import MAX_COPY_WEEKS, SaveResult
 from bpa_provider.screens.form_base import FormScreen
 from bpa_provider.screens.pattern_forms import generation_notes
 from bpa_provider.screens.shift_form import ShiftField
 from bpa_provider.screens.ui import field_message
+from bpa_provider.services import roster
+from bpa_provider.services.roster import MAX_COPY_WEEKS, SaveResult
 
 
 def target_weeks(week_start: date, weeks: int) -> str:
-    """"weeks 11–13 (09.03.2026–29.03.2026)": where `weeks` copies of the week from `week_start` go."""
+    """ "weeks 11–13 (09.03.2026–29.03.2026)": where `weeks` copies of the week from `week_start` go."""
     first = week_start + timedelta(days=7)
     last = week_start + timedelta(days=7 * (weeks + 1) - 1)
     n_first, n_last = first.isocalendar()[1], last.isocalendar()[1]
@@ -67,8 +67,7 @@ class CopyWeekForm(FormScreen):
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
-    def __init__(self, *, client_id: int, client_label: str, week_start: date, week_title: str,
-                 shifts: int) -> None:
+    def __init__(self, *, client_id: int, client_label: str, week_start: date, week_title: str, shifts: int) -> None:
         super().__init__()
         self.client_id = client_id
         self.client_label = client_label
@@ -79,11 +78,22 @@ class CopyWeekForm(FormScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(Text(_("Copy a week of {client}").format(client=self.client_label)), id="title")
-            yield Static(Text(_("{week}: {n} shift(s), copied at the same times to the weeks after it.").format(
-                week=self.week_title, n=self.shifts)), id="summary")
+            yield Static(
+                Text(
+                    _("{week}: {n} shift(s), copied at the same times to the weeks after it.").format(
+                        week=self.week_title, n=self.shifts
+                    )
+                ),
+                id="summary",
+            )
             with VerticalScroll(id="fields"):
-                yield ShiftField("weeks", _("Weeks"), Input("1", compact=True, classes="editor"), required=True,
-                                 hint=_("1 to {n}").format(n=MAX_COPY_WEEKS))
+                yield ShiftField(
+                    "weeks",
+                    _("Weeks"),
+                    Input("1", compact=True, classes="editor"),
+                    required=True,
+                    hint=_("1 to {n}").format(n=MAX_COPY_WEEKS),
+                )
                 yield Static(Text(""), id="target")
             yield Static("", id="banner", classes="-empty")
             yield from self.buttons(_("Copy (Ctrl+S)"), cancel=_("Cancel (Esc)"))
@@ -142,8 +152,9 @@ class CopyWeekForm(FormScreen):
         if self.refuse([f] if message else []):
             return
         self.begin_save()
-        self.call_service("save", roster.copy_week, self.bpa.db, self.bpa.actor, self.client_id, self.week_start,
-                          self.weeks())
+        self.call_service(
+            "save", roster.copy_week, self.bpa.db, self.bpa.actor, self.client_id, self.week_start, self.weeks()
+        )
 
     def show_problem(self, problem: FieldError) -> Widget | None:
         if problem.field != "weeks":

@@ -4,7 +4,8 @@ highlighted one (lower table), with planning, enrolling and outcomes.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -13,7 +14,6 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.services import course_enrollment, courses
 from bpa_provider.screens import labels
 from bpa_provider.screens.area_pane import AreaPane, Columns
 from bpa_provider.screens.course_enroll import EnrollForm
@@ -22,9 +22,10 @@ from bpa_provider.screens.form_base import error_words
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import describe_error, text
 from bpa_provider.screens.widgets.safe_table import SafeTable
-
+from bpa_provider.services import course_enrollment, courses
 
 # --------------------------------------------------------------------------- course dates
+
 
 class DatesPane(AreaPane):
     """Course dates (upper table) and who is enrolled on the highlighted one (lower table)."""
@@ -69,7 +70,9 @@ class DatesPane(AreaPane):
             self.fill(self.query_one("#enrollments-table", DataTable), self._people_columns(), [], self._person_cells)
             self.query_one("#enrolled-heading", Static).update("")
             return
-        self.call_service("enrollments", course_enrollment.list_enrollments, self.db, self.actor, session_id=self.session_id)
+        self.call_service(
+            "enrollments", course_enrollment.list_enrollments, self.db, self.actor, session_id=self.session_id
+        )
 
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
@@ -92,8 +95,12 @@ class DatesPane(AreaPane):
         first = self.sessions == [] and self.session_id is None
         self.sessions = rows
         table = self.query_one("#sessions-table", DataTable)
-        self.fill(table, [(_("Starts"), 10), (_("Course"), None), (_("Place"), 12), (_("Places"), 8)],
-                  rows, self._session_cells)
+        self.fill(
+            table,
+            [(_("Starts"), 10), (_("Course"), None), (_("Place"), 12), (_("Places"), 8)],
+            rows,
+            self._session_cells,
+        )
         if first and rows:
             # Open on the first date that has not passed: the one people are planning for.
             upcoming = [i for i, s in enumerate(rows) if (s.ends_on or s.starts_on) >= self.bpa.today]
@@ -104,15 +111,22 @@ class DatesPane(AreaPane):
         if not rows:
             self.status(_("No course date yet.") + " " + (_("Press n to add one.") if self._may_write() else ""))
         else:
-            self.status(ngettext("{n} course date", "{n} course dates", len(rows)).format(n=len(rows))
-                        + " · " + _("Enter: to the people enrolled"))
+            self.status(
+                ngettext("{n} course date", "{n} course dates", len(rows)).format(n=len(rows))
+                + " · "
+                + _("Enter: to the people enrolled")
+            )
 
     @staticmethod
     def _session_cells(s: courses.SessionRow) -> list[Text]:
         places = f"{s.enrolled}/{s.capacity}" if s.capacity is not None else f"{s.enrolled}/–"
         full = s.capacity is not None and not s.free
-        return [text(s.starts_on), Text(s.course), Text(s.place),
-                Text(places + (" " + _("FULL") if full else ""), style="bold" if full else "")]
+        return [
+            text(s.starts_on),
+            Text(s.course),
+            Text(s.place),
+            Text(places + (" " + _("FULL") if full else ""), style="bold" if full else ""),
+        ]
 
     @staticmethod
     def _people_columns() -> Columns:
@@ -120,8 +134,12 @@ class DatesPane(AreaPane):
 
     @staticmethod
     def _person_cells(e: course_enrollment.EnrollmentRow) -> list[Text]:
-        return [Text(f"{e.person_ref} {e.person_name}"), Text(labels.choice(e.status)), text(e.completed_on),
-                Text(e.certificate_ref)]
+        return [
+            Text(f"{e.person_ref} {e.person_name}"),
+            Text(labels.choice(e.status)),
+            text(e.completed_on),
+            Text(e.certificate_ref),
+        ]
 
     def _show_enrollments(self, rows: list[course_enrollment.EnrollmentRow]) -> None:
         self.enrollments = rows
@@ -177,6 +195,7 @@ class DatesPane(AreaPane):
             if result is not None:
                 self.app.notify(what, markup=False)
                 self.bpa.broadcast_change("course")
+
         return done
 
     def action_new(self) -> None:
@@ -188,8 +207,9 @@ class DatesPane(AreaPane):
     def action_edit(self) -> None:
         course_date = self.current_date()
         if course_date is not None:
-            self.app.push_screen(session_form(self.db, self.actor, self.course_list, course_date=course_date),
-                                 self._changed(_("Saved.")))
+            self.app.push_screen(
+                session_form(self.db, self.actor, self.course_list, course_date=course_date), self._changed(_("Saved."))
+            )
 
     def action_enroll(self) -> None:
         course_date = self.current_date()
@@ -210,5 +230,6 @@ class DatesPane(AreaPane):
         if row is None:
             return
         self._focus_person = row.person_ref
-        self.app.push_screen(outcome_form(self.db, self.actor, row, status, self.current_date()),
-                             self._changed(_("Saved.")))
+        self.app.push_screen(
+            outcome_form(self.db, self.actor, row, status, self.current_date()), self._changed(_("Saved."))
+        )

@@ -5,7 +5,8 @@ adds the match, Ctrl+S enrolls everyone on the list, all or nobody), the course-
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -18,16 +19,16 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
 from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import course_enrollment, courses, records
-from bpa_provider.db.engine import Database
 from bpa_provider.screens.area_pane import AreaPane
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.course_forms import seats, session_name
 from bpa_provider.screens.form_base import FormScreen, error_words
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import TranslatedBindings, describe_error
+from bpa_provider.services import course_enrollment, courses, records
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -37,6 +38,7 @@ LOOKUP_LIMIT = 6
 
 
 # --------------------------------------------------------------------------- enrolling people
+
 
 def find_people(db: Database, actor: Actor, term: str) -> list[tuple[str, str]]:
     """(ref, name) of supervisors and assistants whose name or reference matches `term`."""
@@ -168,8 +170,12 @@ class EnrollForm(FormScreen):
                 return
             self._say("#match", _("→ {who} (Enter adds)").format(who=f"{self.match[0]} {self.match[1]}"))
         elif rows:
-            self._say("#match", _("{n} match: {names} — type more").format(
-                n=len(rows), names=", ".join(f"{r[0]} {r[1]}" for r in rows[:3])))
+            self._say(
+                "#match",
+                _("{n} match: {names} — type more").format(
+                    n=len(rows), names=", ".join(f"{r[0]} {r[1]}" for r in rows[:3])
+                ),
+            )
         else:
             self._say("#match", _("No supervisor or assistant matches \u201c{text}\u201d.").format(text=term))
         self.add_when_found = False
@@ -187,8 +193,9 @@ class EnrollForm(FormScreen):
             return
         typed = self.query_one("#person", Input).value.strip()
         if typed:
-            self._say("#error", _("Add \u201c{text}\u201d with Enter, or clear it, before enrolling.").format(
-                text=typed))
+            self._say(
+                "#error", _("Add \u201c{text}\u201d with Enter, or clear it, before enrolling.").format(text=typed)
+            )
             self.query_one("#person", Input).focus()
             return
         if not self.people:
@@ -198,8 +205,14 @@ class EnrollForm(FormScreen):
         # Not `begin_save`: a message under the list stays until the service answers.
         self.saving = True
         self.set_busy(True)
-        self.call_service("save", course_enrollment.enroll, self.bpa.db, self.bpa.actor, self.course_date.id,
-                          [p[0] for p in self.people])
+        self.call_service(
+            "save",
+            course_enrollment.enroll,
+            self.bpa.db,
+            self.bpa.actor,
+            self.course_date.id,
+            [p[0] for p in self.people],
+        )
 
     def refused(self, error: ValidationError) -> None:
         self.banner(error_words(error))  # all or nobody: the problems are about the list as a whole
@@ -210,6 +223,7 @@ class EnrollForm(FormScreen):
 
 
 # --------------------------------------------------------------------------- choosing a date
+
 
 class SessionPicker(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     """Upcoming course dates of some kinds (or of one course); Enter picks one, Esc closes."""
@@ -234,7 +248,7 @@ class SessionPicker(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
         self.sessions: list[courses.SessionRow] = []
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -244,8 +258,14 @@ class SessionPicker(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             yield Static(_("Loading…"), id="message")
 
     def on_mount(self) -> None:
-        self.call_service("sessions", courses.list_sessions, self.bpa.db, self.bpa.actor,
-                          course=self.course_id, from_date=self.bpa.today)
+        self.call_service(
+            "sessions",
+            courses.list_sessions,
+            self.bpa.db,
+            self.bpa.actor,
+            course=self.course_id,
+            from_date=self.bpa.today,
+        )
 
     def on_service_result(self, result: ServiceResult) -> None:
         message = self.query_one("#message", Static)
@@ -264,8 +284,7 @@ class SessionPicker(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
             dates.highlighted = 0
             dates.focus()
         else:
-            message.update(Text(_("No upcoming course date fits. Add one under Course dates (n), then "
-                                  "come back.")))
+            message.update(Text(_("No upcoming course date fits. Add one under Course dates (n), then come back.")))
 
     @on(OptionList.OptionSelected, "#dates")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -277,9 +296,11 @@ class SessionPicker(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
         self.dismiss(None)
 
 
-def pick_and_enroll(pane: AreaPane, who: str, person: tuple[str, str], *, kinds: Sequence[str] = (),
-                    course_id: int | None = None) -> None:
+def pick_and_enroll(
+    pane: AreaPane, who: str, person: tuple[str, str], *, kinds: Sequence[str] = (), course_id: int | None = None
+) -> None:
     """Choose an upcoming course date, then open the enroll form with the person on its list."""
+
     def picked(course_date: Any) -> None:
         if course_date is not None:
             pane.app.push_screen(EnrollForm(course_date, [person]), enrolled)

@@ -17,9 +17,8 @@ from textual.widgets import DataTable, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.i18n import N_, _
-from bpa_provider.services import courses, onboarding
 from bpa_provider.db.engine import Database
+from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
 from bpa_provider.screens.area_pane import AreaPane, flag
 from bpa_provider.screens.course_enroll import pick_and_enroll
@@ -29,10 +28,13 @@ from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.spec_form import word
 from bpa_provider.screens.ui import text
 from bpa_provider.screens.widgets.safe_table import SafeTable
+from bpa_provider.services import courses, onboarding
 
 # Onboarding status and step state as words; state is always written, never shown by colour alone.
 ONBOARDING_WORDS = {
-    "overdue": N_("OVERDUE"), "not_started": N_("not started"), "in_progress": N_("in progress"),
+    "overdue": N_("OVERDUE"),
+    "not_started": N_("not started"),
+    "in_progress": N_("in progress"),
     "complete": N_("complete"),
 }
 STEP_WORDS = {"done": N_("done"), "overdue": N_("OVERDUE"), "open": N_("open")}
@@ -40,6 +42,7 @@ _ORDER = {"overdue": 0, "not_started": 1, "in_progress": 2, "complete": 3}
 
 
 # --------------------------------------------------------------------------- onboarding
+
 
 class OnboardingPane(AreaPane):
     """Onboarding status per supervisor and client, most overdue first."""
@@ -60,8 +63,9 @@ class OnboardingPane(AreaPane):
 
     def load(self) -> None:
         super().load()
-        self.call_service("overview", onboarding.onboarding_overview, self.db, self.actor, self.bpa.today,
-                          policy=self.policy)
+        self.call_service(
+            "overview", onboarding.onboarding_overview, self.db, self.actor, self.bpa.today, policy=self.policy
+        )
 
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
@@ -74,18 +78,35 @@ class OnboardingPane(AreaPane):
     def _show(self, result: ServiceResult) -> None:
         if not self.keep_rows(result):
             return
-        self.rows.sort(key=lambda o: (
-            _ORDER.get(o.status, 9), -o.overdue_days, o.next_deadline or date.max, o.supervisor_ref, o.client_ref))
-        self.fill(self.query_one(DataTable), [
-            (_("Status"), 11), (_("Supervisor"), 16), (_("Next step"), None), (_("Due"), 10)],
-            self.rows, self._cells)
+        self.rows.sort(
+            key=lambda o: (
+                _ORDER.get(o.status, 9),
+                -o.overdue_days,
+                o.next_deadline or date.max,
+                o.supervisor_ref,
+                o.client_ref,
+            )
+        )
+        self.fill(
+            self.query_one(DataTable),
+            [(_("Status"), 11), (_("Supervisor"), 16), (_("Next step"), None), (_("Due"), 10)],
+            self.rows,
+            self._cells,
+        )
         counts = {k: sum(1 for o in self.rows if o.status == k) for k in _ORDER}
         if not self.rows:
             self.status(_("No current supervisor."))
             return
-        self.status(_("{overdue} overdue · {started} in progress · {new} not started · {done} complete").format(
-            overdue=counts["overdue"], started=counts["in_progress"], new=counts["not_started"],
-            done=counts["complete"]) + " · " + _("Enter: checklist"))
+        self.status(
+            _("{overdue} overdue · {started} in progress · {new} not started · {done} complete").format(
+                overdue=counts["overdue"],
+                started=counts["in_progress"],
+                new=counts["not_started"],
+                done=counts["complete"],
+            )
+            + " · "
+            + _("Enter: checklist")
+        )
 
     @staticmethod
     def _cells(o: onboarding.OnboardingStatus) -> list[Text]:
@@ -98,8 +119,12 @@ class OnboardingPane(AreaPane):
                 step.append(" " + _("({n} days overdue)").format(n=o.overdue_days), style="bold")
             if not o.steps_total:
                 step.append(" " + _("(no checklist yet: s starts one)"))
-        return [flag(word(ONBOARDING_WORDS, o.status), o.status == "overdue"),
-                Text(f"{o.supervisor_ref} {o.name}"), step, text(o.next_deadline)]
+        return [
+            flag(word(ONBOARDING_WORDS, o.status), o.status == "overdue"),
+            Text(f"{o.supervisor_ref} {o.name}"),
+            step,
+            text(o.next_deadline),
+        ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("done", "enroll", "start"):
@@ -126,12 +151,21 @@ class OnboardingPane(AreaPane):
         from bpa_provider.screens.date_prompt import DatePrompt
 
         question = _("Mark \u201c{step}\u201d done for {who} ({client})").format(
-            step=row.next_step_title, who=f"{row.supervisor_ref} {row.name}", client=row.client_ref)
+            step=row.next_step_title, who=f"{row.supervisor_ref} {row.name}", client=row.client_ref
+        )
 
         def done(day: date | None) -> None:
             if day is not None:
-                self.call_service("done", onboarding.complete_step, self.db, self.actor, row.supervisor_id,
-                                  row.next_step, client=row.client_ref, on=day)
+                self.call_service(
+                    "done",
+                    onboarding.complete_step,
+                    self.db,
+                    self.actor,
+                    row.supervisor_id,
+                    row.next_step,
+                    client=row.client_ref,
+                    on=day,
+                )
 
         self.app.push_screen(DatePrompt(question, _("Done on"), self.bpa.today), done)
 
@@ -142,8 +176,15 @@ class OnboardingPane(AreaPane):
         if row.steps_total:
             self.app.notify(_("This supervisor has a checklist already: Enter opens it."), markup=False)
             return
-        self.call_service("start", onboarding.start_onboarding, self.db, self.actor, row.supervisor_id,
-                          row.client_id, policy=self.policy)
+        self.call_service(
+            "start",
+            onboarding.start_onboarding,
+            self.db,
+            self.actor,
+            row.supervisor_id,
+            row.client_id,
+            policy=self.policy,
+        )
 
     def action_enroll(self) -> None:
         row = self.current()
@@ -154,6 +195,7 @@ class OnboardingPane(AreaPane):
 
 
 # --------------------------------------------------------------------------- a supervisor's checklist
+
 
 @dataclass(frozen=True)
 class Checklist:
@@ -188,8 +230,7 @@ class ChecklistScreen(DetailScreen):
 
     def load(self) -> None:
         app = self.bpa
-        self.call_service("detail", load_checklist, app.db, app.actor, self.record_id, app.today,
-                          app.settings.policy)
+        self.call_service("detail", load_checklist, app.db, app.actor, self.record_id, app.today, app.settings.policy)
 
     def where(self) -> str:
         d: Checklist = self.detail
@@ -215,15 +256,27 @@ class ChecklistScreen(DetailScreen):
             return out + [self.note(_("No checklist yet. Start one from the Onboarding tab (s)."))]
         width = max(16, self.size.width - 2 - 2 - (10 + 9 + 6 + 11 + 10) - 12)
         table: DataTable = SafeTable(cursor_type="row", id="steps")
-        for title, col_width in ((_("Due"), 10), (_("State"), 9), (_("Step"), width), (_("Client"), 6),
-                                 (_("Who"), 11), (_("Done on"), 10)):
+        for title, col_width in (
+            (_("Due"), 10),
+            (_("State"), 9),
+            (_("Step"), width),
+            (_("Client"), 6),
+            (_("Who"), 11),
+            (_("Done on"), 10),
+        ):
             table.add_column(Text(title), width=col_width)
         for st in d.steps:
             step = Text(st.title)
             if st.note:
                 step.append("\n" + st.note, style="dim")
-            table.add_row(text(st.due_date), flag(word(STEP_WORDS, st.state), st.state == "overdue"), step,
-                          Text(st.client_ref), Text(labels.role(st.responsible)), text(st.done_on))
+            table.add_row(
+                text(st.due_date),
+                flag(word(STEP_WORDS, st.state), st.state == "overdue"),
+                step,
+                Text(st.client_ref),
+                Text(labels.role(st.responsible)),
+                text(st.done_on),
+            )
         self.rows_of["steps"] = list(d.steps)
         out.append(table)
         return out
@@ -265,7 +318,15 @@ class ChecklistScreen(DetailScreen):
 
         def done(day: date | None) -> None:
             if day is not None:
-                self.call_service("done", onboarding.complete_step, app.db, app.actor, self.record_id, step.code,
-                                  client=step.client_ref or None, on=day)
+                self.call_service(
+                    "done",
+                    onboarding.complete_step,
+                    app.db,
+                    app.actor,
+                    self.record_id,
+                    step.code,
+                    client=step.client_ref or None,
+                    on=day,
+                )
 
         self.app.push_screen(DatePrompt(question, _("Done on"), app.today), done)

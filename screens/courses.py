@@ -9,7 +9,8 @@ asks. The tabs are `AreaPane`s of an `AreaTabs` area (screens/area_pane.py), as 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -17,7 +18,6 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.services import course_credentials, courses
 from bpa_provider.screens.area_pane import AreaPane, AreaTabs, flag
 from bpa_provider.screens.course_dates import DatesPane
 from bpa_provider.screens.course_enroll import pick_and_enroll
@@ -26,9 +26,10 @@ from bpa_provider.screens.course_onboarding import OnboardingPane
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.spec_form import word
 from bpa_provider.screens.ui import hours, text
-
+from bpa_provider.services import course_credentials, courses
 
 # --------------------------------------------------------------------------- catalog
+
 
 class CatalogPane(AreaPane):
     """The course catalog: name and organiser, kind, hours, validity."""
@@ -49,8 +50,12 @@ class CatalogPane(AreaPane):
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result) or not self.keep_rows(result):
             return
-        self.fill(self.query_one(DataTable), [
-            (_("Course"), None), (_("Kind"), 14), (_("Hours"), 5), (_("Valid"), 9)], self.rows, self._cells)
+        self.fill(
+            self.query_one(DataTable),
+            [(_("Course"), None), (_("Kind"), 14), (_("Hours"), 5), (_("Valid"), 9)],
+            self.rows,
+            self._cells,
+        )
         if self.rows:
             self.status(ngettext("{n} course", "{n} courses", len(self.rows)).format(n=len(self.rows)))
         else:
@@ -99,6 +104,7 @@ class CatalogPane(AreaPane):
 
 # --------------------------------------------------------------------------- expiring credentials
 
+
 class ExpiringPane(AreaPane):
     """Course credentials of current staff that expire within the first reminder (or have)."""
 
@@ -116,25 +122,34 @@ class ExpiringPane(AreaPane):
 
     def load(self) -> None:
         super().load()
-        self.call_service("expiring", course_credentials.expiring_credentials, self.db, self.actor, self.bpa.today,
-                          policy=self.policy)
+        self.call_service(
+            "expiring", course_credentials.expiring_credentials, self.db, self.actor, self.bpa.today, policy=self.policy
+        )
 
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result) or not self.keep_rows(result):
             return
-        self.fill(self.query_one(DataTable), [
-            (_("Expires"), 10), (_("State"), 12), (_("Person"), 18), (_("Course"), None)], self.rows, self._cells)
+        self.fill(
+            self.query_one(DataTable),
+            [(_("Expires"), 10), (_("State"), 12), (_("Person"), 18), (_("Course"), None)],
+            self.rows,
+            self._cells,
+        )
         first = max(self.policy.course_expiry_reminders, default=90)
         if self.rows:
-            self.status(_("{n} expired or expiring within {days} days · i: enroll in a new date").format(
-                n=len(self.rows), days=first))
+            self.status(
+                _("{n} expired or expiring within {days} days · i: enroll in a new date").format(
+                    n=len(self.rows), days=first
+                )
+            )
         else:
             self.status(_("No course credential expires within {days} days.").format(days=first))
 
     @staticmethod
     def _cells(x: course_credentials.ExpiringCredential) -> list[Text]:
-        state = flag(_("EXPIRED"), True) if x.expired else flag(
-            _("{n} days left").format(n=x.days_left), x.days_left <= 30)
+        state = (
+            flag(_("EXPIRED"), True) if x.expired else flag(_("{n} days left").format(n=x.days_left), x.days_left <= 30)
+        )
         return [text(x.expires_on), state, Text(f"{x.person_ref} {x.person_name}"), Text(x.course)]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -155,6 +170,7 @@ class ExpiringPane(AreaPane):
 
 # --------------------------------------------------------------------------- the area
 
+
 class CoursesView(AreaTabs):
     """The "courses" area: Onboarding, Course dates, Catalog and Expiring tabs.
 
@@ -162,7 +178,15 @@ class CoursesView(AreaTabs):
     checklist; a review action puts someone on a course): a changed record reloads every tab.
     """
 
-    TABS = (("onboarding", N_("Onboarding")), ("dates", N_("Course dates")), ("catalog", N_("Catalog")),
-            ("expiring", N_("Expiring")))
+    TABS = (
+        ("onboarding", N_("Onboarding")),
+        ("dates", N_("Course dates")),
+        ("catalog", N_("Catalog")),
+        ("expiring", N_("Expiring")),
+    )
     PANES: dict[str, Callable[..., AreaPane]] = {
-        "onboarding": OnboardingPane, "dates": DatesPane, "catalog": CatalogPane, "expiring": ExpiringPane}
+        "onboarding": OnboardingPane,
+        "dates": DatesPane,
+        "catalog": CatalogPane,
+        "expiring": ExpiringPane,
+    }

@@ -24,13 +24,13 @@ from textual.widgets import DataTable, Static
 
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import sections as dash
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import OpenRecord, ServiceResult, ShowClientRoster
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, hours, log_unexpected, text
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
 from bpa_provider.screens.widgets.safe_table import SafeTable
+from bpa_provider.services import sections as dash
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -82,7 +82,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self.stale = True
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -112,8 +112,9 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
     def _ask(self) -> None:
         app = self.bpa
         for key in self._keys:
-            self.call_service(f"section-{key}", dash.gather_section, app.db, app.actor, app.today, key,
-                              app.settings.policy)
+            self.call_service(
+                f"section-{key}", dash.gather_section, app.db, app.actor, app.today, key, app.settings.policy
+            )
 
     def action_reload(self) -> None:
         self.load()
@@ -129,8 +130,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         key = result.tag.removeprefix("section-")
         if result.error is not None and not isinstance(result.error, (DatabaseUnavailable, DatabaseBusy)):
             # A bug in one section (or its service): that section says so, the rest still show.
-            self._problems[key] = _("Could not load — see the log: {where}").format(
-                where=log_unexpected(result.error))
+            self._problems[key] = _("Could not load — see the log: {where}").format(where=log_unexpected(result.error))
             self._totals[key] = 0
             self._sections[key] = dash.Section(key, error=result.error)
             await self._show_section(key)
@@ -149,8 +149,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         await self._show_section(section.key)
 
     def _update_board(self) -> None:
-        self.board = dash.Dashboard(self.bpa.today, tuple(
-            self._sections[k] for k in self._keys if k in self._sections))
+        self.board = dash.Dashboard(self.bpa.today, tuple(self._sections[k] for k in self._keys if k in self._sections))
 
     async def show(self) -> None:
         """Rebuild every section (keeping focus on the same section's table)."""
@@ -158,8 +157,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._shown_width = self.size.width
         focused_key = self._focused_section()
         await self.remove_children()
-        widgets: list = [Static(Text(_("What needs action on {day}").format(day=text(self.bpa.today))),
-                                id="message"), RowTip()]
+        widgets: list = [
+            Static(Text(_("What needs action on {day}").format(day=text(self.bpa.today))), id="message"),
+            RowTip(),
+        ]
         self.items = {}
         for key in self._keys:
             widgets += self._section_widgets(key)
@@ -175,7 +176,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             return
         self._update_board()
         focused = self._focused_section() == key
-        following = self.children[self.children.index(old[-1]) + 1:] if old[-1] in self.children else []
+        following = self.children[self.children.index(old[-1]) + 1 :] if old[-1] in self.children else []
         await self.remove_children(old)  # first: the new table has the same id
         widgets = self._section_widgets(key)
         if following:
@@ -211,9 +212,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         if section is None:
             return [Static(Text(title), classes=f"heading {mark}"), Static(_("Loading…"), classes=f"note {mark}")]
         if not section.available:
-            return [Static(Text(title), classes=f"heading {mark}"),
-                    Static(Text(self._problems.get(key) or describe_error(section.error)),
-                           classes=f"note problem {mark}")]
+            return [
+                Static(Text(title), classes=f"heading {mark}"),
+                Static(Text(self._problems.get(key) or describe_error(section.error)), classes=f"note problem {mark}"),
+            ]
         total = self._totals.get(key, len(section.items))
         widgets: list = [Static(Text(f"{title} ({total})"), classes=f"heading {mark}")]
         if not section.items:
@@ -224,8 +226,12 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         table.add_class(mark)
         widgets.append(table)
         if total > len(section.items):
-            widgets.append(Static(Text(_("The first {shown} of {total} are shown.").format(
-                shown=len(section.items), total=total)), classes=f"note {mark}"))
+            widgets.append(
+                Static(
+                    Text(_("The first {shown} of {total} are shown.").format(shown=len(section.items), total=total)),
+                    classes=f"note {mark}",
+                )
+            )
         return widgets
 
     def _table(self, section: dash.Section) -> DataTable:
@@ -252,7 +258,8 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             if projected is None or decided is None:
                 return item.detail
             line = _("by year end {projected} of {decided} h").format(
-                projected=hours(round(projected)), decided=hours(round(decided)))
+                projected=hours(round(projected)), decided=hours(round(decided))
+            )
             return line + (f" · {pct:.0f} %" if pct is not None else "")
         return item.detail
 

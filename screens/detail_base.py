@@ -7,7 +7,8 @@ cursor of the focused table, so "which record?" is always the one the person is 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -19,7 +20,6 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
 from bpa_provider.i18n import _
-from bpa_provider.services import records
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.safe_text import visible_text
@@ -28,6 +28,7 @@ from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
 from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.screens.widgets.status_line import ExplainsKeys, StatusLine
 from bpa_provider.screens.widgets.topbar import TopBar
+from bpa_provider.services import records
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -56,7 +57,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.rows_of: dict[str, Sequence[Any]] = {}  # table id -> the record behind each row
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -128,8 +129,9 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
     def note(message: str) -> Static:
         return Static(Text(message), classes="note")
 
-    def table(self, table_id: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Any],
-              cells: Any) -> DataTable:
+    def table(
+        self, table_id: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Any], cells: Any
+    ) -> DataTable:
         """A section table; `cells(row)` gives a row's Text cells; rows are remembered for keys."""
         table: DataTable = SafeTable(cursor_type="row", id=table_id)
         for (title, _w), width in zip(columns, self.fit([w for _t, w in columns])):
@@ -172,7 +174,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             grid.add_column(ratio=1)
         for i in range(0, len(pairs), per_line):
             cells: list[Any] = []
-            for title, value in pairs[i:i + per_line]:
+            for title, value in pairs[i : i + per_line]:
                 cells += [Text(title + ":"), visible_text(value)]
             grid.add_row(*cells)
         return Static(grid, classes="summary")
@@ -197,8 +199,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.load()
 
     def action_reveal(self) -> None:
-        self.call_service("reveal", records.reveal_national_id, self.bpa.db, self.bpa.actor, self.kind,
-                          self.record_id)
+        self.call_service("reveal", records.reveal_national_id, self.bpa.db, self.bpa.actor, self.kind, self.record_id)
 
     def record_changed(self, kind: str) -> None:
         self.load()

@@ -20,11 +20,11 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
-from bpa_provider.services import records
 from bpa_provider.screens import labels
 from bpa_provider.screens.form_base import FormScreen
 from bpa_provider.screens.forms import describe
 from bpa_provider.screens.ui import field_message
+from bpa_provider.services import records
 
 
 class EndForm(FormScreen):
@@ -46,8 +46,10 @@ class EndForm(FormScreen):
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
-    CONFLICT = N_("Someone else changed this record after you opened it. Nothing was ended: "
-                  "close this, look at their change, then try again.")
+    CONFLICT = N_(
+        "Someone else changed this record after you opened it. Nothing was ended: "
+        "close this, look at their change, then try again."
+    )
 
     def __init__(self, kind: str, record: Any, name: str | None = None) -> None:
         super().__init__()
@@ -95,8 +97,15 @@ class EndForm(FormScreen):
         # Not `begin_save`: here the last message and an enabled Save stay until the service answers.
         self.saving = True
         self.call_service(
-            "save", records.end, self.bpa.db, self.bpa.actor, self.kind, self.record.id,
-            self.record.version, self.query_one("#date", Input).value, self.query_one("#reason", Input).value,
+            "save",
+            records.end,
+            self.bpa.db,
+            self.bpa.actor,
+            self.kind,
+            self.record.id,
+            self.record.version,
+            self.query_one("#date", Input).value,
+            self.query_one("#reason", Input).value,
         )
 
     def refused(self, error: ValidationError) -> None:
@@ -106,7 +115,8 @@ class EndForm(FormScreen):
         about_date = [e for e in error.errors if e.field in date_fields]
         rest = [e for e in error.errors if e.field not in date_fields]
         if about_date:
-            self.query_one("#date-error", Static).update(Text(" ".join(
-                field_message(_("End date"), e) for e in about_date)))
+            self.query_one("#date-error", Static).update(
+                Text(" ".join(field_message(_("End date"), e) for e in about_date))
+            )
             self.query_one("#date", Input).focus()
         self.banner(" ".join(e.localized() for e in rest))

@@ -16,7 +16,8 @@ Answers to a form's other calls (look-ups, loading the record) go to `answer`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual import on
 from textual.app import ComposeResult
@@ -38,8 +39,10 @@ if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
 
 # The refusal of a stale save, for forms that do not word their own.
-CONFLICT = N_("Someone else changed this record after you opened it. Your input is kept: close the "
-              "form, look at their change, then make yours again.")
+CONFLICT = N_(
+    "Someone else changed this record after you opened it. Your input is kept: close the "
+    "form, look at their change, then make yours again."
+)
 
 
 def error_words(error: BaseException) -> str:
@@ -101,7 +104,7 @@ class FormScreen(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
         self.conflicted = False  # someone else changed the record: the screen behind may reload
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     # -- what subclasses say ---------------------------------------------------------------
@@ -113,7 +116,6 @@ class FormScreen(ServiceCaller, TranslatedBindings, ModalScreen[Any]):
     def changed(self) -> bool:
         """Whether Esc asks before closing: something was typed or chosen."""
         return any(r.changed for r in self.rows())
-
 
     def answer(self, result: ServiceResult) -> None:
         """Answers to calls with another tag than "save" (look-ups, loading)."""

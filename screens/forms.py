@@ -20,15 +20,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
 from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import records
-from bpa_provider.db.engine import Database
 from bpa_provider.screens import labels
 from bpa_provider.screens.form_base import FormScreen
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import describe_error, field_message
 from bpa_provider.screens.widgets.fields import FieldRow
+from bpa_provider.services import records
 
 
 def load_for_edit(db: Database, actor: Actor, kind: str, record_id: int) -> tuple[Any, dict[str, str]]:
@@ -68,12 +68,15 @@ class RecordForm(FormScreen):
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
-    CONFLICT = N_("Someone else changed this record after you opened it. Your input is kept: "
-                  "close the form, reopen the record to see their change, then make yours again.")
+    CONFLICT = N_(
+        "Someone else changed this record after you opened it. Your input is kept: "
+        "close the form, reopen the record to see their change, then make yours again."
+    )
     NOT_SAVED = N_("The record was not saved: fix the marked fields.")
 
-    def __init__(self, kind: str, record_id: int | None = None,
-                 preset: dict[str, tuple[Any, str]] | None = None) -> None:
+    def __init__(
+        self, kind: str, record_id: int | None = None, preset: dict[str, tuple[Any, str]] | None = None
+    ) -> None:
         super().__init__()
         self.kind = kind
         self.spec = records.SPECS[kind]
@@ -118,10 +121,10 @@ class RecordForm(FormScreen):
         for row in self.rows():
             if row.spec.name in self.preset:
                 row.fixed_value = self.preset[row.spec.name][0]
-        if any(r.spec.kind == "ref" and r.spec.ref_kind == "municipality" and r.readonly is None
-               for r in self.rows()):
-            self.call_service("municipalities", records.list_records, self.bpa.db, self.bpa.actor,
-                              "municipality", limit=1000)
+        if any(r.spec.kind == "ref" and r.spec.ref_kind == "municipality" and r.readonly is None for r in self.rows()):
+            self.call_service(
+                "municipalities", records.list_records, self.bpa.db, self.bpa.actor, "municipality", limit=1000
+            )
         if self.editing:
             self.set_busy(True)
             self.call_service("load", load_for_edit, self.bpa.db, self.bpa.actor, self.kind, self.record_id)

@@ -95,20 +95,26 @@ def _shown(node: DOMNode, screen: Screen) -> bool:
     return True
 
 
-def key_nodes(app: "BpaApp", screen: Screen) -> list[DOMNode]:
+def key_nodes(app: BpaApp, screen: Screen) -> list[DOMNode]:
     """The nodes whose keys work now, nearest first: the focused widget and what holds it, then
     the other widgets on display with keys, then the screen, then the app."""
     nodes: list[DOMNode] = []
     focused = screen.focused
     if focused is not None:
-        nodes += [n for n in focused.ancestors_with_self
-                  if n is not screen and n is not app and isinstance(n, TranslatedBindings)]
-    nodes += [w for w in screen.walk_children(with_self=False)
-              if isinstance(w, TranslatedBindings) and w not in nodes and _shown(w, screen)]
+        nodes += [
+            n
+            for n in focused.ancestors_with_self
+            if n is not screen and n is not app and isinstance(n, TranslatedBindings)
+        ]
+    nodes += [
+        w
+        for w in screen.walk_children(with_self=False)
+        if isinstance(w, TranslatedBindings) and w not in nodes and _shown(w, screen)
+    ]
     return [*nodes, screen, app]
 
 
-def usable_bindings(app: "BpaApp", screen: Screen) -> list[tuple[DOMNode, list[Binding]]]:
+def usable_bindings(app: BpaApp, screen: Screen) -> list[tuple[DOMNode, list[Binding]]]:
     """For each node of `key_nodes`, the bindings of our own classes it offers now (with a
     description, and an action this role may use); each node type once."""
     out: list[tuple[DOMNode, list[Binding]]] = []
@@ -132,7 +138,7 @@ def usable_bindings(app: "BpaApp", screen: Screen) -> list[tuple[DOMNode, list[B
     return out
 
 
-def collect(app: "BpaApp", screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
+def collect(app: BpaApp, screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
     """(where, [(keys, what)]) for what works now: the focused part of the screen first, the
     screen, the app, then how to move around."""
     groups: list[tuple[str, list[tuple[str, str]]]] = []
@@ -165,8 +171,12 @@ class HelpScreen(TranslatedBindings, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         app: BpaApp = self.app  # type: ignore[assignment]
         intro = Text(_("Help"), style="bold")
-        intro.append("\n" + _("Signed in as {login} ({role}). Database: {url}").format(
-            login=app.actor.login, role=labels.role(app.actor.role), url=app.db.url))
+        intro.append(
+            "\n"
+            + _("Signed in as {login} ({role}). Database: {url}").format(
+                login=app.actor.login, role=labels.role(app.actor.role), url=app.db.url
+            )
+        )
         table = Table.grid(padding=(0, 2))
         table.add_column(no_wrap=True)
         table.add_column()

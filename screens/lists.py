@@ -8,8 +8,9 @@ register of 10,000 clients opens at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -20,12 +21,12 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import records
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import OpenRecord, ServiceResult
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, text
 from bpa_provider.screens.widgets.paged_table import PagedTable
+from bpa_provider.services import records
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -42,7 +43,7 @@ class Column:
     title: str
     width: int | None = None
     sortable: bool = True
-    show: Callable[[Any, "RecordList"], Text] | None = None
+    show: Callable[[Any, RecordList], Text] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,44 +55,55 @@ class ListSpec:
     filters: tuple[str, ...] = ()
 
 
-def _masked_id(row: Any, view: "RecordList") -> Text:
+def _masked_id(row: Any, view: RecordList) -> Text:
     return Text(records.display_national_id(view.bpa.actor, row.national_id))
 
 
-def _municipality(row: Any, view: "RecordList") -> Text:
+def _municipality(row: Any, view: RecordList) -> Text:
     return text(view.municipalities.get(row.municipality_id, ""))
 
 
-def _choice(name: str) -> Callable[[Any, "RecordList"], Text]:
+def _choice(name: str) -> Callable[[Any, RecordList], Text]:
     return lambda row, view: Text(labels.choice(getattr(row, name)))
 
 
-CLIENTS = ListSpec("client", (
-    Column("ref", N_("Ref"), 7),
-    Column("name", N_("Name"), 22),
-    Column("status", N_("Status"), 11, show=_choice("status")),
-    Column("municipality_id", N_("Municipality"), 12, sortable=False, show=_municipality),
-    Column("start_date", N_("Start"), 10),
-    Column("end_date", N_("End"), 10),
-    Column("national_id", N_("National ID"), 11, sortable=False, show=_masked_id),
-), filters=("status", "municipality_id"))
+CLIENTS = ListSpec(
+    "client",
+    (
+        Column("ref", N_("Ref"), 7),
+        Column("name", N_("Name"), 22),
+        Column("status", N_("Status"), 11, show=_choice("status")),
+        Column("municipality_id", N_("Municipality"), 12, sortable=False, show=_municipality),
+        Column("start_date", N_("Start"), 10),
+        Column("end_date", N_("End"), 10),
+        Column("national_id", N_("National ID"), 11, sortable=False, show=_masked_id),
+    ),
+    filters=("status", "municipality_id"),
+)
 
-ASSISTANTS = ListSpec("assistant", (
-    Column("ref", N_("Ref"), 7),
-    Column("name", N_("Name"), 24),
-    Column("phone", N_("Phone"), 14),
-    Column("email", N_("E-mail"), 24),
-    Column("national_id", N_("National ID"), 11, sortable=False, show=_masked_id),
-))
+ASSISTANTS = ListSpec(
+    "assistant",
+    (
+        Column("ref", N_("Ref"), 7),
+        Column("name", N_("Name"), 24),
+        Column("phone", N_("Phone"), 14),
+        Column("email", N_("E-mail"), 24),
+        Column("national_id", N_("National ID"), 11, sortable=False, show=_masked_id),
+    ),
+)
 
-MUNICIPALITIES = ListSpec("municipality", (
-    Column("name", N_("Name"), 18),
-    Column("country", N_("Country"), 8, show=_choice("country")),
-    Column("approved", N_("Approved"), 9),
-    Column("notice_months", N_("Notice"), 7),
-    Column("unit_name", N_("Case unit"), 24),
-    Column("timezone", N_("Time zone"), 16),
-), filters=("country",))
+MUNICIPALITIES = ListSpec(
+    "municipality",
+    (
+        Column("name", N_("Name"), 18),
+        Column("country", N_("Country"), 8, show=_choice("country")),
+        Column("approved", N_("Approved"), 9),
+        Column("notice_months", N_("Notice"), 7),
+        Column("unit_name", N_("Case unit"), 24),
+        Column("timezone", N_("Time zone"), 16),
+    ),
+    filters=("country",),
+)
 
 
 class RecordList(ServiceCaller, TranslatedBindings, Vertical):
@@ -136,7 +148,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         self._to_end = False  # ctrl+End: follow the pages to the list's last row
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     # -- layout ----------------------------------------------------------------------------
@@ -156,8 +168,12 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             options = [(labels.choice(c), c) for c in records.SPECS["client"].field("status").choices]
             return Select(options, prompt=_("Any status"), id="f-status", compact=True)
         if name == "country":
-            return Select([(labels.choice(c), c.upper()) for c in records.COUNTRIES],
-                          prompt=_("Any country"), id="f-country", compact=True)
+            return Select(
+                [(labels.choice(c), c.upper()) for c in records.COUNTRIES],
+                prompt=_("Any country"),
+                id="f-country",
+                compact=True,
+            )
         return Select([], prompt=_("Any municipality"), id="f-municipality_id", compact=True)
 
     def on_mount(self) -> None:
@@ -194,9 +210,17 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         offset = len(self.rows) if more else 0
         self.query_one("#status", Static).update(_("Loading…"))
         self.call_service(
-            "more" if more else "page", records.list_records, self.bpa.db, self.bpa.actor, self.spec.kind,
-            search=self.query_one("#search", Input).value, filters=self._filters(), order=self.order,
-            descending=self.descending, offset=offset, limit=PAGE_SIZE,
+            "more" if more else "page",
+            records.list_records,
+            self.bpa.db,
+            self.bpa.actor,
+            self.spec.kind,
+            search=self.query_one("#search", Input).value,
+            filters=self._filters(),
+            order=self.order,
+            descending=self.descending,
+            offset=offset,
+            limit=PAGE_SIZE,
         )
 
     def on_service_result(self, result: ServiceResult) -> None:
@@ -206,8 +230,9 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             if result.error is None:
                 self.municipalities = dict(result.value)
                 for select in self.query("#f-municipality_id").results(Select):
-                    select.set_options([(name, mid) for mid, name in sorted(
-                        self.municipalities.items(), key=lambda kv: kv[1])])
+                    select.set_options(
+                        [(name, mid) for mid, name in sorted(self.municipalities.items(), key=lambda kv: kv[1])]
+                    )
             self.load()
             return
         self.fetching = False
@@ -222,7 +247,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
         self.total = page.total
         last = len(self.rows) - 1
         self.rows.extend(page.rows)
-        table.add_rows(([self._cell(c, r) for c in self.shown] for r in page.rows))
+        table.add_rows([self._cell(c, r) for c in self.shown] for r in page.rows)
         if self._to_end and result.tag == "more":
             # Going to the end page by page (each page one bounded step for the UI thread): the
             # cursor follows onto the new last row, which asks for the next page (NearEnd), unless
@@ -271,7 +296,8 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
     def _show_status(self) -> None:
         sorted_by = next((_(c.title) for c in self.spec.columns if c.key == self.order), self.order)
         line = _("{shown} of {total} · sorted by {column}").format(
-            shown=len(self.rows), total=self.total, column=sorted_by)
+            shown=len(self.rows), total=self.total, column=sorted_by
+        )
         if not self.total:
             line = _("Nothing found.") + " " + (_("Press n to add one.") if self._may_write() else "")
         self.query_one("#status", Static).update(Text(line))

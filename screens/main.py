@@ -71,7 +71,7 @@ class MainScreen(TranslatedBindings, Screen):
         self.wanted = ""  # the area asked for last; `current` once its view is built
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

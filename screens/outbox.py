@@ -20,18 +20,26 @@ from textual.widgets import DataTable
 
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import notify
 from bpa_provider.screens.area_pane import AreaPane, flag
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import text
+from bpa_provider.services import notify
 
 KIND_WORDS = {
-    "shift_offered": N_("shift offered"), "shift_confirmed": N_("shift confirmed"),
-    "shift_changed": N_("shift changed"), "shift_cancelled": N_("shift cancelled"),
-    "absence": N_("absence"), "approval_due": N_("approval due"),
+    "shift_offered": N_("shift offered"),
+    "shift_confirmed": N_("shift confirmed"),
+    "shift_changed": N_("shift changed"),
+    "shift_cancelled": N_("shift cancelled"),
+    "absence": N_("absence"),
+    "approval_due": N_("approval due"),
 }
-STATE_WORDS = {"due": N_("DUE"), "retrying": N_("RETRYING"), "sent": N_("sent"), "failed": N_("FAILED"),
-               "skipped": N_("skipped")}
+STATE_WORDS = {
+    "due": N_("DUE"),
+    "retrying": N_("RETRYING"),
+    "sent": N_("sent"),
+    "failed": N_("FAILED"),
+    "skipped": N_("skipped"),
+}
 # Why a message was skipped: the service's English ids, translated here (other errors are the
 # mail server's own words and are shown as they came).
 # Instants are stored UTC; shown in the providers' zone (Norway and Sweden share it).
@@ -76,15 +84,21 @@ class OutboxView(AreaPane):
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result) or result.tag != "outbox" or not self.keep_rows(result):
             return
-        self.fill(self.query_one(f"#{self.TABLE_ID}", DataTable), [
-            (_("Due"), 11), (_("Kind"), 14), (_("To"), 7), (_("State"), 14), (_("Last error"), None)],
-            self.rows, self._cells, min_rest=5)
+        self.fill(
+            self.query_one(f"#{self.TABLE_ID}", DataTable),
+            [(_("Due"), 11), (_("Kind"), 14), (_("To"), 7), (_("State"), 14), (_("Last error"), None)],
+            self.rows,
+            self._cells,
+            min_rest=5,
+        )
         counts = {k: sum(1 for r in self.rows if state_of(r) == k) for k in STATE_WORDS}
         if not self.rows:
             self.status(_("No failed message.") if self.only else _("The outbox is empty."))
             return
-        self.status(_("{due} due · {retrying} retrying · {failed} failed · {sent} sent · {skipped} skipped").format(
-            **counts) + (" · " + _("failed only (a: all)") if self.only else ""))
+        self.status(
+            _("{due} due · {retrying} retrying · {failed} failed · {sent} sent · {skipped} skipped").format(**counts)
+            + (" · " + _("failed only (a: all)") if self.only else "")
+        )
 
     @staticmethod
     def _cells(r: notify.OutboxRow) -> list[Text]:
@@ -93,8 +107,13 @@ class OutboxView(AreaPane):
         if r.attempts:
             shown += f" ×{r.attempts}"
         error = _(r.last_error) if r.last_error in SKIP_REASONS else r.last_error
-        return [Text(when(r.next_attempt)), Text(_(KIND_WORDS[r.kind]) if r.kind in KIND_WORDS else r.kind),
-                text(r.recipient), flag(shown, state in ("failed", "retrying")), text(error)]
+        return [
+            Text(when(r.next_attempt)),
+            Text(_(KIND_WORDS[r.kind]) if r.kind in KIND_WORDS else r.kind),
+            text(r.recipient),
+            flag(shown, state in ("failed", "retrying")),
+            text(error),
+        ]
 
     def action_only(self, status: str) -> None:
         self.only = status

@@ -28,13 +28,11 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
 from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
-from bpa_provider.services import records, roster
-from bpa_provider.services.roster import SaveResult
-from bpa_provider.db.engine import Database
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
@@ -43,6 +41,8 @@ from bpa_provider.screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftF
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, field_message
 from bpa_provider.screens.widgets.fields import FieldRow, show_line
 from bpa_provider.screens.widgets.safe_table import SafeTable
+from bpa_provider.services import records, roster
+from bpa_provider.services.roster import SaveResult
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -56,11 +56,11 @@ MAX_NAME = 100
 # name "start"; a locked period names "start" too).
 FIELD_ALIASES = {"start": "start_time", "end": "end_time"}
 # The fields the form sends, in order; `assistant_id` is the look-up row.
-FIELDS = ("weekdays", "start_time", "end_time", "kind", "cycle_weeks", "cycle_week", "valid_from", "valid_to",
-          "name")
+FIELDS = ("weekdays", "start_time", "end_time", "kind", "cycle_weeks", "cycle_week", "valid_from", "valid_to", "name")
 
 
 # --------------------------------------------------------------------------- reading and saving (in a worker)
+
 
 @dataclass(frozen=True)
 class PatternRow:
@@ -91,14 +91,16 @@ def _assistant_id(db: Database, actor: Actor, ref: str) -> int:
         raise ValidationError(FieldError("assistant_id", exc.template, params=exc.params)) from None
 
 
-def save_new_pattern(db: Database, actor: Actor, client_id: int, assistant: str, today: date,
-                     **values: Any) -> SaveResult:
+def save_new_pattern(
+    db: Database, actor: Actor, client_id: int, assistant: str, today: date, **values: Any
+) -> SaveResult:
     """Create the pattern for the assistant named by reference; its shifts are generated at once."""
     return roster.create_pattern(db, actor, client_id, _assistant_id(db, actor, assistant), today=today, **values)
 
 
-def save_pattern_changes(db: Database, actor: Actor, pattern_id: int, version: int | None, today: date,
-                         assistant: str | None, **changes: Any) -> SaveResult:
+def save_pattern_changes(
+    db: Database, actor: Actor, pattern_id: int, version: int | None, today: date, assistant: str | None, **changes: Any
+) -> SaveResult:
     """Change the pattern read at `version` (a new assistant named by reference)."""
     if assistant is not None:
         changes["assistant_id"] = _assistant_id(db, actor, assistant)
@@ -107,14 +109,15 @@ def save_pattern_changes(db: Database, actor: Actor, pattern_id: int, version: i
 
 # --------------------------------------------------------------------------- how a pattern reads
 
+
 def weekday_names(weekdays: str, sep: str = ", ") -> str:
-    """"0,2,4" → "Mon, Wed, Fri" in the person's language."""
+    """ "0,2,4" → "Mon, Wed, Fri" in the person's language."""
     days = [int(d) for d in weekdays.split(",") if d.strip().isdigit()]
     return sep.join(_(WEEKDAYS[d]) for d in days if 0 <= d <= 6)
 
 
 def weekday_input(weekdays: str) -> str:
-    """"0,2,4" as the form shows it to be edited: "mon,wed,fri" (or "man,ons,fre" in Norwegian);
+    """ "0,2,4" as the form shows it to be edited: "mon,wed,fri" (or "man,ons,fre" in Norwegian);
     the service reads the English, Norwegian and Swedish short names."""
     days = [int(d) for d in weekdays.split(",") if d.strip().isdigit()]
     typed = ",".join(_(WEEKDAYS[d]).lower() for d in days if 0 <= d <= 6)
@@ -127,7 +130,7 @@ def weekday_input(weekdays: str) -> str:
 
 
 def times_text(p: RotaPattern) -> str:
-    """"08:00–16:00", with "+1" when the shift ends the next day."""
+    """ "08:00–16:00", with "+1" when the shift ends the next day."""
     later = "+1" if p.end_time <= p.start_time else ""
     return f"{p.start_time:%H:%M}–{p.end_time:%H:%M}{later}"
 
@@ -151,9 +154,12 @@ def describe_pattern(row: PatternRow) -> Text:
     out.append(f" · {row.assistant_ref} ")
     out.append(row.assistant_name)
     out.append("\n" + f"{weekday_names(p.weekdays)} {times_text(p)} · {labels.choice(p.kind)} · {rotation_text(p)}")
-    out.append("\n" + (_("Valid {from_} until further notice") if p.valid_to is None
-                       else _("Valid {from_} to {to}")).format(from_=format_date(p.valid_from),
-                                                               to=format_date(p.valid_to)))
+    out.append(
+        "\n"
+        + (_("Valid {from_} until further notice") if p.valid_to is None else _("Valid {from_} to {to}")).format(
+            from_=format_date(p.valid_from), to=format_date(p.valid_to)
+        )
+    )
     if p.generated_until:
         out.append(" · " + _("shifts planned up to {day}").format(day=format_date(p.generated_until)))
     return out
@@ -166,19 +172,24 @@ def generation_notes(result: SaveResult) -> list[str]:
         rules = ", ".join(sorted({w.rule_id for w in result.warnings}))
         parts.append(_("Warnings: {rules}. Press k on a shift in the week to acknowledge.").format(rules=rules))
     if result.skipped:
-        parts.append(_("Skipped (the time does not exist on those days): {days}.").format(
-            days="; ".join(result.skipped)))
+        parts.append(
+            _("Skipped (the time does not exist on those days): {days}.").format(days="; ".join(result.skipped))
+        )
     return parts
 
 
 def saved_summary(result: SaveResult) -> str:
     """What a pattern save did, in one or two sentences."""
-    parts = [_("Pattern saved: {n} shift(s) planned or moved, {removed} removed.").format(
-        n=len(result.shifts), removed=result.removed)]
+    parts = [
+        _("Pattern saved: {n} shift(s) planned or moved, {removed} removed.").format(
+            n=len(result.shifts), removed=result.removed
+        )
+    ]
     return " ".join(parts + generation_notes(result))
 
 
 # --------------------------------------------------------------------------- the list
+
 
 class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
     """A client's rota patterns; n creates one, Enter or e changes the one under the cursor.
@@ -213,7 +224,7 @@ class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
         self.saved = False
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -243,13 +254,23 @@ class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
         self.rows = list(result.value)
         table.clear(columns=True)
         # 71 cells with the columns' padding: fits the dialog at 80 columns (the kind is in the detail).
-        for title, width in ((_("Assistant"), 9), (_("Days"), 11), (_("Time"), 13), (_("Rotation"), 11),
-                             (_("Valid"), 17)):
+        for title, width in (
+            (_("Assistant"), 9),
+            (_("Days"), 11),
+            (_("Time"), 13),
+            (_("Rotation"), 11),
+            (_("Valid"), 17),
+        ):
             table.add_column(Text(title), width=width)
         for row in self.rows:
             p = row.pattern
-            table.add_row(Text(row.assistant_ref), Text(weekday_names(p.weekdays, ",")), Text(times_text(p)),
-                          Text(rotation_text(p)), Text(validity_text(p, short=True)))
+            table.add_row(
+                Text(row.assistant_ref),
+                Text(weekday_names(p.weekdays, ",")),
+                Text(times_text(p)),
+                Text(rotation_text(p)),
+                Text(validity_text(p, short=True)),
+            )
         if keep is not None:
             index = next((i for i, r in enumerate(self.rows) if r.pattern.id == keep.pattern.id), 0)
             table.move_cursor(row=index)
@@ -304,8 +325,10 @@ class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
             self.message(saved_summary(result))
             self.load()
 
-        self.app.push_screen(PatternForm(client_id=self.client_id, client_label=self.client_label, row=row,
-                                         week_start=self.week_start), done)
+        self.app.push_screen(
+            PatternForm(client_id=self.client_id, client_label=self.client_label, row=row, week_start=self.week_start),
+            done,
+        )
 
     def action_new_pattern(self) -> None:
         if self.check_action("new_pattern", ()):
@@ -324,6 +347,7 @@ class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
 
 
 # --------------------------------------------------------------------------- the form
+
 
 def _input(value: str = "", placeholder: str = "") -> Input:
     return Input(value, placeholder=placeholder, compact=True, classes="editor")
@@ -347,8 +371,10 @@ class PatternForm(ShiftFieldForm):
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
-    CONFLICT = N_("Someone else changed this pattern after you opened it. Your input is kept: close the "
-                  "form, look at their change in the list, then make yours again.")
+    CONFLICT = N_(
+        "Someone else changed this pattern after you opened it. Your input is kept: close the "
+        "form, look at their change in the list, then make yours again."
+    )
 
     def __init__(self, *, client_id: int, client_label: str, row: PatternRow | None, week_start: date) -> None:
         super().__init__()
@@ -367,8 +393,9 @@ class PatternForm(ShiftFieldForm):
         with Vertical(id="dialog"):
             yield Static(Text(title.format(client=self.client_label)), id="title")
             if self.row is not None:
-                yield Static(Text(_("From today on; started, locked and separately changed shifts stay.")),
-                             id="summary")
+                yield Static(
+                    Text(_("From today on; started, locked and separately changed shifts stay.")), id="summary"
+                )
             with VerticalScroll(id="fields"):
                 yield from self._fields()
             yield Static("", id="banner", classes="-empty")
@@ -376,25 +403,56 @@ class PatternForm(ShiftFieldForm):
 
     def _fields(self) -> list[Widget]:
         p = self.pattern
-        kind = Select([(labels.choice(k), k) for k in KINDS], value=p.kind if p else "active", allow_blank=False,
-                      compact=True, classes="editor")
+        kind = Select(
+            [(labels.choice(k), k) for k in KINDS],
+            value=p.kind if p else "active",
+            allow_blank=False,
+            compact=True,
+            classes="editor",
+        )
         return [
             FieldRow("shift", ASSISTANT, editing=p is not None),
-            ShiftField("weekdays", _("Weekdays"), _input(weekday_input(p.weekdays) if p else "",
-                                                           _("e.g. mon,wed,fri")), required=True),
-            ShiftField("start_time", _("Start time"), _input(f"{p.start_time:%H:%M}" if p else "08:00", "HH:MM"),
-                       required=True),
-            ShiftField("end_time", _("End time"), _input(f"{p.end_time:%H:%M}" if p else "16:00", "HH:MM"),
-                       required=True, hint=_("At or before the start: the shift ends the next day.")),
+            ShiftField(
+                "weekdays",
+                _("Weekdays"),
+                _input(weekday_input(p.weekdays) if p else "", _("e.g. mon,wed,fri")),
+                required=True,
+            ),
+            ShiftField(
+                "start_time", _("Start time"), _input(f"{p.start_time:%H:%M}" if p else "08:00", "HH:MM"), required=True
+            ),
+            ShiftField(
+                "end_time",
+                _("End time"),
+                _input(f"{p.end_time:%H:%M}" if p else "16:00", "HH:MM"),
+                required=True,
+                hint=_("At or before the start: the shift ends the next day."),
+            ),
             ShiftField("kind", _("Kind"), kind),
-            ShiftField("cycle_weeks", _("Rotation weeks"), _input(str(p.cycle_weeks) if p else "1",
-                                                                  _("1 = every week, up to 4")), required=True),
-            ShiftField("cycle_week", _("Week of rotation"), _input(str(p.cycle_week + 1) if p else "1"),
-                       required=True, hint=_("1 = the week of Valid from, 2 = the week after, …")),
-            ShiftField("valid_from", _("Valid from"),
-                       _input(format_date(p.valid_from if p else self.week_start), "dd.mm.yyyy"), required=True),
-            ShiftField("valid_to", _("Valid to"), _input(format_date(p.valid_to) if p else "",
-                                                         _("empty: until further notice"))),
+            ShiftField(
+                "cycle_weeks",
+                _("Rotation weeks"),
+                _input(str(p.cycle_weeks) if p else "1", _("1 = every week, up to 4")),
+                required=True,
+            ),
+            ShiftField(
+                "cycle_week",
+                _("Week of rotation"),
+                _input(str(p.cycle_week + 1) if p else "1"),
+                required=True,
+                hint=_("1 = the week of Valid from, 2 = the week after, …"),
+            ),
+            ShiftField(
+                "valid_from",
+                _("Valid from"),
+                _input(format_date(p.valid_from if p else self.week_start), "dd.mm.yyyy"),
+                required=True,
+            ),
+            ShiftField(
+                "valid_to",
+                _("Valid to"),
+                _input(format_date(p.valid_to) if p else "", _("empty: until further notice")),
+            ),
             ShiftField("name", _("Name"), _input(p.name if p else "", _("optional, e.g. A week"))),
         ]
 

@@ -14,8 +14,9 @@ at a review's actions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -30,7 +31,6 @@ from bpa_provider.errors import FieldError, localized
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
-from bpa_provider.services import courses, reviews
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.detail_base import DetailScreen
 from bpa_provider.screens.form_base import FormScreen, error_words
@@ -38,6 +38,7 @@ from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import describe_error, text
 from bpa_provider.screens.widgets.fields import show_line
 from bpa_provider.screens.widgets.safe_table import SafeTable
+from bpa_provider.services import courses, reviews
 
 PARTICIPANTS_MAX = 500
 ACTION_TEXT_MAX = 500
@@ -57,7 +58,8 @@ def _date_problem(raw: str, label: str, *, required: bool = False) -> tuple[date
 def _too_long(value: str, label: str, limit: int) -> str | None:
     if len(value.strip()) > limit:
         return _("{label} is too long ({n} characters, at most {limit})").format(
-            label=label, n=len(value.strip()), limit=limit)
+            label=label, n=len(value.strip()), limit=limit
+        )
     return None
 
 
@@ -83,8 +85,9 @@ class ActionRow(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Input(placeholder=_("Action {n}: what was agreed").format(n=self.number), classes="what",
-                        compact=True)
+            yield Input(
+                placeholder=_("Action {n}: what was agreed").format(n=self.number), classes="what", compact=True
+            )
             yield Input(placeholder=_("owner"), classes="owner", compact=True)
             yield Input(placeholder=_("due dd.mm.yyyy"), classes="due", compact=True)
             yield Select(self.course_options, prompt=_("no course"), compact=True)
@@ -160,7 +163,8 @@ class ReviewForm(FormScreen):
     def compose(self) -> ComposeResult:
         d = self.due
         title = _("Record review: {assistant} with {client}").format(
-            assistant=f"{d.assistant_ref} {d.assistant_name}", client=d.client_ref)
+            assistant=f"{d.assistant_ref} {d.assistant_name}", client=d.client_ref
+        )
         with Vertical(id="dialog"):
             yield Static(Text(title), id="title")
             with VerticalScroll(id="fields"):
@@ -174,8 +178,15 @@ class ReviewForm(FormScreen):
                 yield Static("", id="participants-error", classes="error -empty")
                 yield Label(_("Summary"))
                 yield TextArea(id="summary")
-                yield Static(Text(_("Private: only coordinators and the client's supervisor may read it; every "
-                                    "reading is logged.")), classes="note")
+                yield Static(
+                    Text(
+                        _(
+                            "Private: only coordinators and the client's supervisor may read it; every "
+                            "reading is logged."
+                        )
+                    ),
+                    classes="note",
+                )
                 yield Static("", id="summary-error", classes="error -empty")
                 yield Static(Text(_("Agreed actions (Ctrl+A adds one)")), classes="heading")
                 yield ActionRow(1, self.course_options)
@@ -193,8 +204,12 @@ class ReviewForm(FormScreen):
         return list(self.query(ActionRow))
 
     def _snapshot(self) -> tuple[Any, ...]:
-        return (self.query_one("#held_on", Input).value, self.query_one("#participants", Input).value,
-                self.query_one("#summary", TextArea).text, tuple(a.values() for a in self.actions()))
+        return (
+            self.query_one("#held_on", Input).value,
+            self.query_one("#participants", Input).value,
+            self.query_one("#summary", TextArea).text,
+            tuple(a.values() for a in self.actions()),
+        )
 
     @property
     def changed(self) -> bool:
@@ -208,7 +223,8 @@ class ReviewForm(FormScreen):
             return None, _("Held on cannot be in the future: record a review after it was held")
         if day < self.due.assignment_start:
             return None, _("Held on is before {a} started with {c} ({d})").format(
-                a=self.due.assistant_ref, c=self.due.client_ref, d=format_date(self.due.assignment_start))
+                a=self.due.assistant_ref, c=self.due.client_ref, d=format_date(self.due.assignment_start)
+            )
         return day, None
 
     def _show(self, widget_id: str, message: str | None) -> None:
@@ -280,7 +296,7 @@ class ReviewForm(FormScreen):
             return self.query_one(f"#{field}"), lambda m, f=field: self._show(f, m)
         if field.startswith("actions[") and "]" in field:
             try:
-                index = int(field[len("actions["):field.index("]")]) - 1
+                index = int(field[len("actions[") : field.index("]")]) - 1
             except ValueError:
                 return None
             if 0 <= index < len(self.sent):
@@ -302,16 +318,28 @@ class ReviewForm(FormScreen):
         actions = []
         for row in self.sent:
             what, owner, due, course = row.values()
-            actions.append(reviews.ActionInput(text=what, owner=owner, due_date=due.strip() or None,
-                                               course=int(course) if course else None))
+            actions.append(
+                reviews.ActionInput(
+                    text=what, owner=owner, due_date=due.strip() or None, course=int(course) if course else None
+                )
+            )
         app, d = self.bpa, self.due
-        self.call_service("save", reviews.record_review, app.db, app.actor, d.assistant_id, d.client_id,
-                          self.query_one("#held_on", Input).value,
-                          participants=self.query_one("#participants", Input).value,
-                          summary=self.query_one("#summary", TextArea).text, actions=actions)
+        self.call_service(
+            "save",
+            reviews.record_review,
+            app.db,
+            app.actor,
+            d.assistant_id,
+            d.client_id,
+            self.query_one("#held_on", Input).value,
+            participants=self.query_one("#participants", Input).value,
+            summary=self.query_one("#summary", TextArea).text,
+            actions=actions,
+        )
 
 
 # --------------------------------------------------------------------------- reading a review
+
 
 class ReviewScreen(DetailScreen):
     """One review: when, who took part, the agreed actions, and the private summary on request."""
@@ -337,7 +365,8 @@ class ReviewScreen(DetailScreen):
     def where(self) -> str:
         r: reviews.ReviewView = self.detail
         return _("Review {assistant} · {client} · {day}").format(
-            assistant=f"{r.assistant_ref} {r.assistant_name}", client=r.client_ref, day=format_date(r.held_on))
+            assistant=f"{r.assistant_ref} {r.assistant_name}", client=r.client_ref, day=format_date(r.held_on)
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         may = self.bpa.actor.may
@@ -349,13 +378,17 @@ class ReviewScreen(DetailScreen):
 
     def build(self) -> list[Widget]:
         r: reviews.ReviewView = self.detail
-        out: list[Widget] = [self.summary([
-            (_("Assistant"), Text(f"{r.assistant_ref} {r.assistant_name}", style="bold")),
-            (_("Client"), Text(r.client_ref)),
-            (_("Held on"), text(r.held_on)),
-            (_("Recorded by"), Text(r.created_by)),
-            (_("Participants"), Text(r.participants)),
-        ])]
+        out: list[Widget] = [
+            self.summary(
+                [
+                    (_("Assistant"), Text(f"{r.assistant_ref} {r.assistant_name}", style="bold")),
+                    (_("Client"), Text(r.client_ref)),
+                    (_("Held on"), text(r.held_on)),
+                    (_("Recorded by"), Text(r.created_by)),
+                    (_("Participants"), Text(r.participants)),
+                ]
+            )
+        ]
         out.append(self.heading(_("Summary")))
         if self.summary_text is not None:
             out.append(Static(Text(self.summary_text or _("(empty)")), classes="summary"))
@@ -370,12 +403,22 @@ class ReviewScreen(DetailScreen):
             return out + [self.note(_("No action was agreed."))]
         width = max(16, self.size.width - 4 - (10 + 10 + 12 + 14) - 10)
         table: DataTable = SafeTable(cursor_type="row", id="actions")
-        for title, col_width in ((_("Due"), 10), (_("Done on"), 10), (_("Action"), width), (_("Owner"), 12),
-                                 (_("Course"), 14)):
+        for title, col_width in (
+            (_("Due"), 10),
+            (_("Done on"), 10),
+            (_("Action"), width),
+            (_("Owner"), 12),
+            (_("Course"), 14),
+        ):
             table.add_column(Text(title), width=col_width)
         for a in r.actions:
-            table.add_row(text(a.due_date), text(a.done_on) if a.done_on else Text(_("open"), style="bold"),
-                          Text(a.text), Text(a.owner), Text(a.course))
+            table.add_row(
+                text(a.due_date),
+                text(a.done_on) if a.done_on else Text(_("open"), style="bold"),
+                Text(a.text),
+                Text(a.owner),
+                Text(a.course),
+            )
         self.rows_of["actions"] = list(r.actions)
         out.append(table)
         return out
@@ -422,8 +465,9 @@ class ReviewScreen(DetailScreen):
 
         def yes(answer: bool) -> None:
             if answer:
-                self.call_service("done", reviews.complete_action, app.db, app.actor, action.id, app.today,
-                                  version=action.version)
+                self.call_service(
+                    "done", reviews.complete_action, app.db, app.actor, action.id, app.today, version=action.version
+                )
 
         self.app.push_screen(ConfirmScreen(question, yes=_("Yes"), no=_("No")), yes)
 

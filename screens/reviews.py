@@ -9,7 +9,8 @@ review is read only through `reviews.review_notes`, which logs the reading. The 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -19,13 +20,13 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Select, Static
 
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.services import reviews
 from bpa_provider.screens.area_pane import AreaPane, AreaTabs, flag
-from bpa_provider.screens.spec_form import word
 from bpa_provider.screens.messages import OpenRecord, ServiceResult
 from bpa_provider.screens.review_forms import ReviewForm, ReviewScreen
+from bpa_provider.screens.spec_form import word
 from bpa_provider.screens.ui import describe_error, text
 from bpa_provider.screens.widgets.safe_table import SafeTable
+from bpa_provider.services import reviews
 
 # A review's state in words: written out, never shown by colour alone.
 STATUS_WORDS = {"overdue": N_("OVERDUE"), "due": N_("DUE"), "done": N_("done"), "scheduled": N_("scheduled")}
@@ -69,8 +70,13 @@ class SchedulePane(AreaPane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-line"):
-            yield Select([(Text(_(title)), key) for key, title, _s in FILTERS], value="needs", allow_blank=False,
-                         compact=True, id="review-filter")
+            yield Select(
+                [(Text(_(title)), key) for key, title, _s in FILTERS],
+                value="needs",
+                allow_blank=False,
+                compact=True,
+                id="review-filter",
+            )
             yield Static("", id="counts")
         yield SafeTable(cursor_type="row", id="schedule-table")
         yield Static(_("Loading…"), classes="status")
@@ -78,8 +84,9 @@ class SchedulePane(AreaPane):
     def load(self) -> None:
         super().load()
         app = self.bpa
-        self.call_service("schedule", reviews.due_reviews, app.db, app.actor, app.today, include_all=True,
-                          policy=self.policy)
+        self.call_service(
+            "schedule", reviews.due_reviews, app.db, app.actor, app.today, include_all=True, policy=self.policy
+        )
 
     @property
     def filter_key(self) -> str:
@@ -107,23 +114,38 @@ class SchedulePane(AreaPane):
         """Apply the filter to the rows loaded (no database trip)."""
         statuses = next(s for k, _t, s in FILTERS if k == self.filter_key)
         self.rows = [r for r in self.all_rows if r.status in statuses]
-        self.fill(self.query_one(DataTable), [
-            (_("Status"), 9), (_("Due"), 10), (_("Assistant"), None), (_("Client"), 6), (_("Last held"), 10)],
-            self.rows, self._cells)
+        self.fill(
+            self.query_one(DataTable),
+            [(_("Status"), 9), (_("Due"), 10), (_("Assistant"), None), (_("Client"), 6), (_("Last held"), 10)],
+            self.rows,
+            self._cells,
+        )
         counts = {k: sum(1 for r in self.all_rows if r.status == k) for k in reviews.REVIEW_STATUSES}
-        self.query_one("#counts", Static).update(Text(_("{overdue} overdue · {due} due · {done} done").format(
-            **{k: counts[k] for k in ("overdue", "due", "done")})))
+        self.query_one("#counts", Static).update(
+            Text(
+                _("{overdue} overdue · {due} due · {done} done").format(
+                    **{k: counts[k] for k in ("overdue", "due", "done")}
+                )
+            )
+        )
         if self.rows:
-            self.status(_("{shown} of {total} · Enter: record review · f: filter").format(
-                shown=len(self.rows), total=len(self.all_rows)))
+            self.status(
+                _("{shown} of {total} · Enter: record review · f: filter").format(
+                    shown=len(self.rows), total=len(self.all_rows)
+                )
+            )
         else:
             self.status(_("Nothing here with this filter (f changes it)."))
 
     @staticmethod
     def _cells(r: reviews.ReviewDue) -> list[Text]:
-        return [flag(word(STATUS_WORDS, r.status), r.status in ("due", "overdue")), text(r.next_due),
-                Text(f"{r.assistant_ref} {r.assistant_name}"), Text(r.client_ref),
-                text(r.last_held) if r.last_held else Text(_("never"))]
+        return [
+            flag(word(STATUS_WORDS, r.status), r.status in ("due", "overdue")),
+            text(r.next_due),
+            Text(f"{r.assistant_ref} {r.assistant_name}"),
+            Text(r.client_ref),
+            text(r.last_held) if r.last_held else Text(_("never")),
+        ]
 
     @on(Select.Changed, "#review-filter")
     def _filter_changed(self) -> None:
@@ -165,8 +187,9 @@ class SchedulePane(AreaPane):
     def action_last_review(self) -> None:
         row = self.current()
         if row is not None:
-            self.call_service("last", reviews.list_reviews, self.db, self.actor, assistant=row.assistant_id,
-                              client=row.client_id)
+            self.call_service(
+                "last", reviews.list_reviews, self.db, self.actor, assistant=row.assistant_id, client=row.client_id
+            )
 
     def action_open_assistant(self) -> None:
         row = self.current()
@@ -197,11 +220,18 @@ class ActionsPane(AreaPane):
             return
         if not self.keep_rows(result):
             return
-        self.fill(self.query_one(DataTable), [
-            (_("Due"), 10), (_("State"), 9), (_("Assistant"), 15), (_("Action"), None)], self.rows, self._cells)
+        self.fill(
+            self.query_one(DataTable),
+            [(_("Due"), 10), (_("State"), 9), (_("Assistant"), 15), (_("Action"), None)],
+            self.rows,
+            self._cells,
+        )
         late = sum(1 for a in self.rows if a.overdue)
-        self.status(_("{n} open, {late} overdue · d: done · Enter: the review").format(n=len(self.rows), late=late)
-                    if self.rows else _("No open action."))
+        self.status(
+            _("{n} open, {late} overdue · d: done · Enter: the review").format(n=len(self.rows), late=late)
+            if self.rows
+            else _("No open action.")
+        )
 
     @staticmethod
     def _cells(a: reviews.OpenAction) -> list[Text]:
@@ -231,9 +261,14 @@ class ActionsPane(AreaPane):
             return
         app = self.bpa
         question = _("Mark \u201c{action}\u201d ({who}) done on {day}?").format(
-            action=row.text, who=row.assistant_ref, day=text(app.today).plain)
-        self.confirm(question, lambda: self.call_service(
-            "done", reviews.complete_action, app.db, app.actor, row.id, app.today, version=row.version))
+            action=row.text, who=row.assistant_ref, day=text(app.today).plain
+        )
+        self.confirm(
+            question,
+            lambda: self.call_service(
+                "done", reviews.complete_action, app.db, app.actor, row.id, app.today, version=row.version
+            ),
+        )
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -261,12 +296,18 @@ class HeldPane(AreaPane):
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result) or not self.keep_rows(result):
             return
-        self.fill(self.query_one(DataTable), [
-            (_("Held"), 10), (_("Assistant"), None), (_("Client"), 6), (_("Actions"), 10), (_("Summary"), 8)],
-            self.rows, self._cells)
+        self.fill(
+            self.query_one(DataTable),
+            [(_("Held"), 10), (_("Assistant"), None), (_("Client"), 6), (_("Actions"), 10), (_("Summary"), 8)],
+            self.rows,
+            self._cells,
+        )
         n = len(self.rows)
-        self.status(ngettext("{n} review held", "{n} reviews held", n).format(n=n) + " · " + _("Enter: open")
-                    if n else _("No review recorded yet."))
+        self.status(
+            ngettext("{n} review held", "{n} reviews held", n).format(n=n) + " · " + _("Enter: open")
+            if n
+            else _("No review recorded yet.")
+        )
 
     @staticmethod
     def _cells(r: reviews.ReviewView) -> list[Text]:
@@ -277,8 +318,13 @@ class HeldPane(AreaPane):
             acts = flag(_("{n} open").format(n=open_count), True)
         else:
             acts = Text(_("all done"))
-        return [text(r.held_on), Text(f"{r.assistant_ref} {r.assistant_name}"), Text(r.client_ref), acts,
-                Text(_("private") if r.has_summary else _("none"))]
+        return [
+            text(r.held_on),
+            Text(f"{r.assistant_ref} {r.assistant_name}"),
+            Text(r.client_ref),
+            acts,
+            Text(_("private") if r.has_summary else _("none")),
+        ]
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -305,5 +351,4 @@ class ReviewsView(AreaTabs):
     """
 
     TABS = (("schedule", N_("Schedule")), ("actions", N_("Open actions")), ("held", N_("Held")))
-    PANES: dict[str, Callable[..., AreaPane]] = {"schedule": SchedulePane, "actions": ActionsPane,
-                                                  "held": HeldPane}
+    PANES: dict[str, Callable[..., AreaPane]] = {"schedule": SchedulePane, "actions": ActionsPane, "held": HeldPane}

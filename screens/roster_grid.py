@@ -31,9 +31,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from bpa_provider.i18n import N_, _
-from bpa_provider.services.roster import ShiftView, WeekView
 from bpa_provider.screens import labels
 from bpa_provider.screens.ui import TranslatedBindings, hours
+from bpa_provider.services.roster import ShiftView, WeekView
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 SEPARATOR = "│"
@@ -101,8 +101,14 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "roster-grid--heading", "roster-grid--holiday", "roster-grid--rule", "roster-grid--muted",
-        "roster-grid--block", "roster-grid--warn", "roster-grid--cursor", "roster-grid--cursor-blurred",
+        "roster-grid--heading",
+        "roster-grid--holiday",
+        "roster-grid--rule",
+        "roster-grid--muted",
+        "roster-grid--block",
+        "roster-grid--warn",
+        "roster-grid--cursor",
+        "roster-grid--cursor-blurred",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -116,7 +122,7 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
     class Highlighted(Message):
         """The cursor is on `shift` (None: an empty day) of `day`."""
 
-        def __init__(self, grid: "RosterGrid", day: date, shift: ShiftView | None) -> None:
+        def __init__(self, grid: RosterGrid, day: date, shift: ShiftView | None) -> None:
             super().__init__()
             self.grid = grid
             self.day = day
@@ -264,8 +270,11 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         if two_lines:
             lines.append(self._join(second, widths))
         if any(holidays.values()):
-            lines.append(self._join([Text("*" + holidays[d], style=holiday) if holidays.get(d) else Text("")
-                                     for d in days], widths))
+            lines.append(
+                self._join(
+                    [Text("*" + holidays[d], style=holiday) if holidays.get(d) else Text("") for d in days], widths
+                )
+            )
         lines.append(Text("─" * sum(widths + [6]), style=self._style("rule"), no_wrap=True, end=""))
         return lines
 
@@ -300,7 +309,9 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         if shift.deviation_status == "pending":
             lines.extend(Text(_("DEVIATION"), style="bold").wrap(console, width, overflow="fold"))
         for v in shift.violations:
-            style = self._style("muted") if v.acknowledged else self._style(v.severity if v.severity == "block" else "warn")
+            style = (
+                self._style("muted") if v.acknowledged else self._style(v.severity if v.severity == "block" else "warn")
+            )
             # The mark and the rule id each on a line of their own, cut with … rather than split
             # mid-word (NO-NORMA / L-DAY); the whole id and its law stand in the shift's description.
             mark = Text(severity_mark(v.severity, v.acknowledged), style=style + Style(bold=not v.acknowledged))

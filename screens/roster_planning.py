@@ -17,40 +17,46 @@ from typing import TYPE_CHECKING, Any
 
 from bpa_provider.errors import Conflict
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import periods
-from bpa_provider.services.roster import ShiftView, WeekView
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.copy_week_form import CopyWeekForm, copied_summary
 from bpa_provider.screens.form_base import error_words
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.pattern_forms import PatternListScreen
 from bpa_provider.screens.roster_grid import WEEKDAYS
+from bpa_provider.services import periods
+from bpa_provider.services.roster import ShiftView, WeekView
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
 
 PLANNING_ACTIONS = ("copy_week", "patterns", "accept_deviation", "reject_deviation")
-DECIDED = {True: N_("Deviation accepted: the worked times stand."),
-           False: N_("Deviation rejected: the planned times are restored.")}
+DECIDED = {
+    True: N_("Deviation accepted: the worked times stand."),
+    False: N_("Deviation rejected: the planned times are restored."),
+}
 
 
 def _span(start: datetime, end: datetime) -> str:
-    """"03.03 08:00–17:00" (the end's date too when it is on another day)."""
+    """ "03.03 08:00–17:00" (the end's date too when it is on another day)."""
     tail = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%d.%m %H:%M")
     return f"{start.strftime('%d.%m %H:%M')}–{tail}"
 
 
 def deviation_question(shift: ShiftView, accept: bool) -> str:
     """The yes/no question before a deviation is decided, with both the worked and the planned times."""
-    who = f"{_(WEEKDAYS[shift.start.weekday()])} {shift.start.strftime('%d.%m')} {shift.assistant_ref} " \
-          f"{shift.assistant_name}"
+    who = (
+        f"{_(WEEKDAYS[shift.start.weekday()])} {shift.start.strftime('%d.%m')} {shift.assistant_ref} "
+        f"{shift.assistant_name}"
+    )
     planned = _span(shift.planned_start, shift.planned_end) if shift.planned_start and shift.planned_end else "?"
     worked = _span(shift.start, shift.end)
     if accept:
-        return _("Accept the deviation on {shift}? The worked times {worked} stand instead of the plan "
-                 "{planned}.").format(shift=who, worked=worked, planned=planned)
-    return _("Reject the deviation on {shift}? The planned times {planned} are restored instead of "
-             "{worked}.").format(shift=who, worked=worked, planned=planned)
+        return _(
+            "Accept the deviation on {shift}? The worked times {worked} stand instead of the plan {planned}."
+        ).format(shift=who, worked=worked, planned=planned)
+    return _("Reject the deviation on {shift}? The planned times {planned} are restored instead of {worked}.").format(
+        shift=who, worked=worked, planned=planned
+    )
 
 
 class RosterPlanning:
@@ -79,8 +85,13 @@ class RosterPlanning:
         if action == "patterns":
             return may("roster.read") and week_shown
         shift = self._shift() if week_shown else None
-        return (may("hours.approve") and shift is not None and shift.deviation_status == "pending"
-                and self.week is not None and not self.week.locked)
+        return (
+            may("hours.approve")
+            and shift is not None
+            and shift.deviation_status == "pending"
+            and self.week is not None
+            and not self.week.locked
+        )
 
     # -- copy the week ---------------------------------------------------------------------
     def action_copy_week(self) -> None:
@@ -88,9 +99,13 @@ class RosterPlanning:
             return
         from bpa_provider.screens.rosters import week_label  # the view's own wording of a week
 
-        form = CopyWeekForm(client_id=self.client_id, client_label=self.client_label,
-                            week_start=self.week.week_start, week_title=week_label(self.week.week_start),
-                            shifts=sum(1 for s in self.week.shifts if s.status != "cancelled"))
+        form = CopyWeekForm(
+            client_id=self.client_id,
+            client_label=self.client_label,
+            week_start=self.week.week_start,
+            week_title=week_label(self.week.week_start),
+            shifts=sum(1 for s in self.week.shifts if s.status != "cancelled"),
+        )
 
         def done(result: Any) -> None:
             if result is None:
@@ -109,8 +124,10 @@ class RosterPlanning:
             if saved:
                 self._changed()
 
-        self.app.push_screen(PatternListScreen(client_id=self.client_id, client_label=self.client_label,
-                                               week_start=self.week_start), done)
+        self.app.push_screen(
+            PatternListScreen(client_id=self.client_id, client_label=self.client_label, week_start=self.week_start),
+            done,
+        )
 
     # -- deviations ------------------------------------------------------------------------
     def action_accept_deviation(self) -> None:
@@ -123,15 +140,19 @@ class RosterPlanning:
         shift = self._shift()
         if shift is None or not self.check_planning("accept_deviation" if accept else "reject_deviation"):
             return
-        question = ConfirmScreen(deviation_question(shift, accept),
-                                 yes=_("Accept deviation") if accept else _("Reject deviation"), no=_("Not now"))
+        question = ConfirmScreen(
+            deviation_question(shift, accept),
+            yes=_("Accept deviation") if accept else _("Reject deviation"),
+            no=_("Not now"),
+        )
         self.app.push_screen(question, lambda yes: self._decide(shift, accept) if yes else None)
 
     def _decide(self, shift: ShiftView, accept: bool) -> None:
         self._message(_("Working…"))
         self._deciding = accept  # which of the two the "deviation" answer is about
-        self.call_service("deviation", periods.decide_deviation, self.bpa.db, self.bpa.actor, shift.id,
-                          shift.version, accept)
+        self.call_service(
+            "deviation", periods.decide_deviation, self.bpa.db, self.bpa.actor, shift.id, shift.version, accept
+        )
 
     def _got_deviation(self, result: ServiceResult) -> None:
         """The answer to accepting or rejecting a deviation."""
@@ -139,8 +160,9 @@ class RosterPlanning:
             self._message(_(DECIDED[bool(getattr(self, "_deciding", True))]))
             self._changed()
         elif isinstance(result.error, Conflict):
-            self._message(_("Someone else changed this shift meanwhile. The week is shown again: look at "
-                            "it, then decide again."))
+            self._message(
+                _("Someone else changed this shift meanwhile. The week is shown again: look at it, then decide again.")
+            )
             self._changed()
         else:
             self._message(error_words(result.error))

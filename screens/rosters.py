@@ -37,12 +37,10 @@ from textual.widgets import ContentSwitcher, DataTable, Input, OptionList, Stati
 from textual.widgets.option_list import Option
 
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
 from bpa_provider.errors import ValidationError
 from bpa_provider.formats import format_date, format_number
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import periods, records, roster
-from bpa_provider.services.roster import ShiftView, WeekView
-from bpa_provider.db.engine import Database
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.confirm import ConfirmScreen
@@ -53,6 +51,8 @@ from bpa_provider.screens.shift_form import ShiftForm
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, hours
 from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.screens.widgets.status_line import ExplainsKeys
+from bpa_provider.services import periods, records, roster
+from bpa_provider.services.roster import ShiftView, WeekView
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -60,10 +60,18 @@ if TYPE_CHECKING:
 SEARCH_DELAY = 0.2
 PICK_LIMIT = 50
 WIDE = 110  # from this many columns the shift's description stands beside the grid
-PANES = (("week", "w", N_("Week")), ("assistant", "a", N_("Assistant")), ("hours", "h", N_("Hours")),
-         ("pick", "c", N_("Client")))
-PERIOD_NAMES = {"week": N_("Week"), "month": N_("Month"), "year_to_date": N_("Year to date"),
-                "decision": N_("Decision")}
+PANES = (
+    ("week", "w", N_("Week")),
+    ("assistant", "a", N_("Assistant")),
+    ("hours", "h", N_("Hours")),
+    ("pick", "c", N_("Client")),
+)
+PERIOD_NAMES = {
+    "week": N_("Week"),
+    "month": N_("Month"),
+    "year_to_date": N_("Year to date"),
+    "decision": N_("Decision"),
+}
 PERIOD_DONE = {"approve": N_("week approved"), "coapprove": N_("week co-approved"), "lock": N_("week locked")}
 # Records whose change may change what this area shows.
 WEEK_KEYS = Binding.Group(N_("Week"), compact=True)  # [ and ] share one footer entry
@@ -75,10 +83,11 @@ def monday(day: date) -> date:
 
 
 def week_label(week_start: date) -> str:
-    """"Week 10 · 02.03–08.03.2026"."""
+    """ "Week 10 · 02.03–08.03.2026"."""
     last = week_start + timedelta(days=6)
     return _("Week {n} · {first}–{last}").format(
-        n=week_start.isocalendar()[1], first=week_start.strftime("%d.%m"), last=format_date(last))
+        n=week_start.isocalendar()[1], first=week_start.strftime("%d.%m"), last=format_date(last)
+    )
 
 
 def span(first: date, last: date) -> str:
@@ -110,7 +119,7 @@ class Picker(ServiceCaller, Vertical):
     class Picked(Message):
         """A record was chosen."""
 
-        def __init__(self, picker: "Picker", kind: str, record_id: int, label: str, auto: bool = False) -> None:
+        def __init__(self, picker: Picker, kind: str, record_id: int, label: str, auto: bool = False) -> None:
             super().__init__()
             self.picker = picker
             self.auto = auto  # picked by itself (the only record), not by a key
@@ -119,7 +128,7 @@ class Picker(ServiceCaller, Vertical):
             self.label = label
 
         @property
-        def control(self) -> "Picker":
+        def control(self) -> Picker:
             """The picker, so `@on(Picker.Picked, "#id")` can tell two pickers apart."""
             return self.picker
 
@@ -133,7 +142,7 @@ class Picker(ServiceCaller, Vertical):
         self._timer: Timer | None = None
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -143,8 +152,16 @@ class Picker(ServiceCaller, Vertical):
 
     def load(self) -> None:
         """Ask for the records matching the search (the first PICK_LIMIT, by reference)."""
-        self.call_service("search", records.list_records, self.bpa.db, self.bpa.actor, self.kind,
-                          search=self.query_one(Input).value, order="ref", limit=PICK_LIMIT)
+        self.call_service(
+            "search",
+            records.list_records,
+            self.bpa.db,
+            self.bpa.actor,
+            self.kind,
+            search=self.query_one(Input).value,
+            order="ref",
+            limit=PICK_LIMIT,
+        )
 
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
@@ -165,8 +182,13 @@ class Picker(ServiceCaller, Vertical):
         if not page.total:
             status.update(Text(_("Nothing found.")))
         elif page.total > len(self.rows):
-            status.update(Text(_("{shown} of {total}: type more of the name or reference").format(
-                shown=len(self.rows), total=page.total)))
+            status.update(
+                Text(
+                    _("{shown} of {total}: type more of the name or reference").format(
+                        shown=len(self.rows), total=page.total
+                    )
+                )
+            )
         else:
             status.update(Text(_("{n} found · Enter opens").format(n=page.total)))
         if first_load and self.auto_single and page.total == 1 and not self.query_one(Input).value:
@@ -270,7 +292,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         self._own_change = False
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     @property
@@ -283,8 +305,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         with ContentSwitcher(id="panes", initial="pick"):
             with Vertical(id="pick"):
                 yield Static(Text(_("Choose a client to see their roster")), classes="heading")
-                yield Picker("client", id="client-picker", placeholder=_("Client: name or reference"),
-                             auto_single=True)
+                yield Picker("client", id="client-picker", placeholder=_("Client: name or reference"), auto_single=True)
             with Vertical(id="week"):
                 yield Static(id="week-title")
                 with Container(id="week-body"):
@@ -351,22 +372,32 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         self.week = None
         self.query_one(RosterGrid).show_week(self.week_start, _("Loading…"))
         self._title()
-        self.call_service("week", roster.client_week, self.bpa.db, self.bpa.actor, self.client_id, self.week_start,
-                          with_vacant=True)
+        self.call_service(
+            "week", roster.client_week, self.bpa.db, self.bpa.actor, self.client_id, self.week_start, with_vacant=True
+        )
 
     def load_assistant(self) -> None:
         assert self.week_start is not None
         if self.assistant_id is None:
             return
         self._assistant_title(loading=True)
-        self.call_service("assistant", roster.assistant_shifts, self.bpa.db, self.bpa.actor, self.assistant_id,
-                          self.week_start, self.week_start + timedelta(days=7), tz=self.tz)
+        self.call_service(
+            "assistant",
+            roster.assistant_shifts,
+            self.bpa.db,
+            self.bpa.actor,
+            self.assistant_id,
+            self.week_start,
+            self.week_start + timedelta(days=7),
+            tz=self.tz,
+        )
 
     def load_hours(self) -> None:
         if self.client_id is None:
             return
         self.query_one("#hours-title", Static).update(
-            Text(_("Hour account of {client} on {day}").format(client=self.client_label, day=format_date(self.today))))
+            Text(_("Hour account of {client} on {day}").format(client=self.client_label, day=format_date(self.today)))
+        )
         self.query_one("#hours-body", Static).update(Text(_("Loading…")))
         self.call_service("hours", hour_account, self.bpa.db, self.bpa.actor, self.client_id, self.today)
 
@@ -401,16 +432,27 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             self.query_one("#assistant-title", Static).update(Text(describe_error(result.error)))
             return
         self.assistant_rows = sorted(result.value, key=lambda s: s.start)
-        for title, width in ((_("Day"), 9), (_("Time"), 12), (_("Hours"), 5), (_("Client"), 7),
-                             (_("Kind"), 8), (_("Status"), 9)):
+        for title, width in (
+            (_("Day"), 9),
+            (_("Time"), 12),
+            (_("Hours"), 5),
+            (_("Client"), 7),
+            (_("Kind"), 8),
+            (_("Status"), 9),
+        ):
             table.add_column(Text(title), width=width)
         for s in self.assistant_rows:
             status = labels.choice(s.status)
             if s.deviation_status == "pending":
                 status = _("DEVIATION")
-            table.add_row(Text(f"{_(WEEKDAYS[s.start.weekday()])} {s.start.strftime('%d.%m')}"),
-                          Text(time_range(s, 12)), Text(hours(s.hours)), Text(s.client_ref),
-                          Text(labels.choice(s.kind)), Text(status))
+            table.add_row(
+                Text(f"{_(WEEKDAYS[s.start.weekday()])} {s.start.strftime('%d.%m')}"),
+                Text(time_range(s, 12)),
+                Text(hours(s.hours)),
+                Text(s.client_ref),
+                Text(labels.choice(s.kind)),
+                Text(status),
+            )
         self._assistant_title()
 
     def _got_hours(self, result: ServiceResult) -> None:
@@ -427,8 +469,12 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         if result.error is None:
             row = result.value
             if getattr(row, "needs_coapproval", False) and not getattr(row, "coapproved_by", ""):
-                self._message(_("Week approved. It needs a coordinator's co-approval before it can be locked "
-                                "(the supervisor's basic course is overdue)."))
+                self._message(
+                    _(
+                        "Week approved. It needs a coordinator's co-approval before it can be locked "
+                        "(the supervisor's basic course is overdue)."
+                    )
+                )
             else:
                 self._message(_("Done: {what}.").format(what=_(PERIOD_DONE.get(action, ""))))
             self._changed()
@@ -439,7 +485,9 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             if action == "approve" and fields == {"deviations"}:
                 question = ConfirmScreen(
                     _("Deviations wait for a decision. Accept them all and approve the week?"),
-                    yes=_("Accept and approve"), no=_("Not now"))
+                    yes=_("Accept and approve"),
+                    no=_("Not now"),
+                )
                 self.app.push_screen(question, lambda yes: self._period("approve", True) if yes else None)
             return
         self._message(describe_error(result.error))
@@ -500,8 +548,9 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
                 name.append("\n")
                 name.append_text(dates)
             cells = [name] if narrow else [name, dates]
-            grid.add_row(*cells, Text(hours(p.decided)), Text(hours(p.planned)), Text(hours(p.worked)),
-                         Text(hours(p.balance)))
+            grid.add_row(
+                *cells, Text(hours(p.decided)), Text(hours(p.planned)), Text(hours(p.worked)), Text(hours(p.balance))
+            )
         proj = account.projection
         outlook = Table.grid(padding=(0, 1))
         outlook.add_column(no_wrap=True, style="dim")
@@ -512,13 +561,18 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             outlook.add_row(Text(_("Adjustments") + ":"), Text(_("{h} h").format(h=hours(account.opening_balance))))
         flag = Text(labels.flag(account.flag) or account.flag.upper(), style="bold")
         ratio = f"{format_number(proj.ratio * 100, 1, trim=False)} %" if proj.decided else "–"
-        year = Text(_("{used} h of {decided} h ({ratio}), balance {balance} h").format(
-            used=hours(proj.projected_used), decided=hours(proj.decided), ratio=ratio,
-            balance=hours(proj.projected_balance)) + "  ")
+        year = Text(
+            _("{used} h of {decided} h ({ratio}), balance {balance} h").format(
+                used=hours(proj.projected_used),
+                decided=hours(proj.decided),
+                ratio=ratio,
+                balance=hours(proj.projected_balance),
+            )
+            + "  "
+        )
         year.append_text(flag)
         # The projection is made as of today: say so, as the month report does.
-        outlook.add_row(Text(_("Projected year-end, as of {date}").format(date=format_date(account.today)) + ":"),
-                        year)
+        outlook.add_row(Text(_("Projected year-end, as of {date}").format(date=format_date(account.today)) + ":"), year)
         outer = Table.grid()
         outer.add_row(grid)
         outer.add_row(outlook)
@@ -537,10 +591,16 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
                 if self.bpa.actor.may("roster.write") and not self.week.locked:
                     out.append(" " + _("Enter or n plans one."))
             return out
-        out.append(f"{_(WEEKDAYS[shift.start.weekday()])} {shift.start.strftime('%d.%m')} "
-                   f"{shift.start.strftime('%H:%M')}–{shift.end.strftime('%H:%M')}", style="bold")
-        out.append(" · " + _("{h} h").format(h=hours(shift.hours))
-                   + f" · {labels.choice(shift.kind)} · {labels.choice(shift.status)}")
+        out.append(
+            f"{_(WEEKDAYS[shift.start.weekday()])} {shift.start.strftime('%d.%m')} "
+            f"{shift.start.strftime('%H:%M')}–{shift.end.strftime('%H:%M')}",
+            style="bold",
+        )
+        out.append(
+            " · "
+            + _("{h} h").format(h=hours(shift.hours))
+            + f" · {labels.choice(shift.kind)} · {labels.choice(shift.status)}"
+        )
         if holiday:
             out.append(" · * " + holiday)
         out.append("\n")
@@ -551,8 +611,12 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         if shift.status == "vacant":
             out.append("\n" + _("VACANT: f shows who can take it."), style="bold")
         if shift.deviation_status == "pending" and shift.planned_start and shift.planned_end:
-            out.append("\n" + _("DEVIATION waiting for a decision; planned {start}–{end}").format(
-                start=shift.planned_start.strftime("%d.%m %H:%M"), end=shift.planned_end.strftime("%H:%M")))
+            out.append(
+                "\n"
+                + _("DEVIATION waiting for a decision; planned {start}–{end}").format(
+                    start=shift.planned_start.strftime("%d.%m %H:%M"), end=shift.planned_end.strftime("%H:%M")
+                )
+            )
             if self.check_planning("accept_deviation"):
                 out.append("\n" + _("d accepts it, u rejects it (the plan is restored)."), style="dim")
         if shift.note:
@@ -664,10 +728,23 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         """Why a key of the week does nothing now: a locked week, a role, no shift chosen."""
         may = self.bpa.actor.may
-        changes = ("new_shift", "edit_shift", "cancel_shift", "reassign", "acknowledge", "copy_week",
-                   "accept_deviation", "reject_deviation")
-        needs = {"approve": "hours.approve", "accept_deviation": "hours.approve",
-                 "reject_deviation": "hours.approve", "lock": "roster.lock", "coapprove": "roster.lock"}
+        changes = (
+            "new_shift",
+            "edit_shift",
+            "cancel_shift",
+            "reassign",
+            "acknowledge",
+            "copy_week",
+            "accept_deviation",
+            "reject_deviation",
+        )
+        needs = {
+            "approve": "hours.approve",
+            "accept_deviation": "hours.approve",
+            "reject_deviation": "hours.approve",
+            "lock": "roster.lock",
+            "coapprove": "roster.lock",
+        }
         if action not in changes and action not in needs:
             return None
         if self.pane != "week" or self.week is None:
@@ -676,7 +753,8 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             return _("Your role may not do that in the roster.")
         if self.week.locked:
             return _("{week} is locked: its shifts cannot change (an admin can reopen it).").format(
-                week=week_label(self.week.week_start))
+                week=week_label(self.week.week_start)
+            )
         if action in ("edit_shift", "cancel_shift", "reassign", "acknowledge") and self._shift() is None:
             return _("No shift under the cursor.")
         if action in ("accept_deviation", "reject_deviation"):
@@ -694,8 +772,10 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         from bpa_provider.screens.goto_week import GoToWeekScreen
 
         assert self.week_start is not None
-        self.app.push_screen(GoToWeekScreen(self.week_start.year),
-                             lambda chosen: self.move_to_week(chosen) if chosen is not None else None)
+        self.app.push_screen(
+            GoToWeekScreen(self.week_start.year),
+            lambda chosen: self.move_to_week(chosen) if chosen is not None else None,
+        )
 
     def move_to_week(self, week_start: date) -> None:
         """Show another week in the current pane (the grid's dates change at once)."""
@@ -715,7 +795,10 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
     def action_assistant(self) -> None:
         shift = self._shift()
         if shift is not None:
-            self.assistant_id, self.assistant_label = shift.assistant_id, f"{shift.assistant_ref} {shift.assistant_name}"
+            self.assistant_id, self.assistant_label = (
+                shift.assistant_id,
+                f"{shift.assistant_ref} {shift.assistant_name}",
+            )
         self.show_pane("assistant")
         picker = self.query_one("#assistant-picker", Picker)
         if not picker.loaded:
@@ -744,11 +827,16 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             warnings = getattr(value, "warnings", None) or []
             if warnings:
                 rules = ", ".join(sorted({w.rule_id for w in warnings}))
-                self.notify(_("Saved with warnings: {rules}. Press k on the shift to acknowledge.").format(rules=rules),
-                            severity="warning", markup=False)
+                self.notify(
+                    _("Saved with warnings: {rules}. Press k on the shift to acknowledge.").format(rules=rules),
+                    severity="warning",
+                    markup=False,
+                )
             else:
-                self.notify({"cancel": _("Shift cancelled."), "ack": _("Warning acknowledged.")}.get(mode, _("Saved.")),
-                            markup=False)
+                self.notify(
+                    {"cancel": _("Shift cancelled."), "ack": _("Warning acknowledged.")}.get(mode, _("Saved.")),
+                    markup=False,
+                )
             saved = getattr(value, "shift", None)
             start = getattr(saved, "start_utc", None)
             if start is not None and start.tzinfo is not None:
@@ -756,8 +844,17 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
                 self.week_start = monday(start.astimezone(ZoneInfo(self.tz)).date())
             self._changed()
 
-        self.app.push_screen(ShiftForm(mode, client_id=self.client_id, client_label=self.client_label, tz=self.tz,
-                                       shift=shift, day=grid.current_day()), done)
+        self.app.push_screen(
+            ShiftForm(
+                mode,
+                client_id=self.client_id,
+                client_label=self.client_label,
+                tz=self.tz,
+                shift=shift,
+                day=grid.current_day(),
+            ),
+            done,
+        )
 
     def action_new_shift(self) -> None:
         if self.check_action("new_shift", ()):
@@ -794,8 +891,11 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             return
         if not any(v.severity != "block" for v in shift.violations):
             if shift.violations:
-                self.notify(_("A blocking rule cannot be acknowledged, only fixed: change or reassign the shift."),
-                            severity="warning", markup=False)
+                self.notify(
+                    _("A blocking rule cannot be acknowledged, only fixed: change or reassign the shift."),
+                    severity="warning",
+                    markup=False,
+                )
             else:
                 self.notify(_("This shift breaks no working-time rule."), markup=False)
             return
@@ -819,12 +919,16 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
     def _ask_period(self, action: str) -> None:
         if self.week is None or self.week_start is None:
             return
-        what = {"approve": _("Approve the hours of {client}, {week}?"),
-                "coapprove": _("Co-approve the hours of {client}, {week}?"),
-                "lock": _("Lock {client}, {week}? Locked shifts cannot change; only an admin can reopen.")}[action]
-        question = ConfirmScreen(what.format(client=self.client_label, week=week_label(self.week_start)),
-                                 yes={"approve": _("Approve"), "coapprove": _("Co-approve"), "lock": _("Lock")}[action],
-                                 no=_("Not now"))
+        what = {
+            "approve": _("Approve the hours of {client}, {week}?"),
+            "coapprove": _("Co-approve the hours of {client}, {week}?"),
+            "lock": _("Lock {client}, {week}? Locked shifts cannot change; only an admin can reopen."),
+        }[action]
+        question = ConfirmScreen(
+            what.format(client=self.client_label, week=week_label(self.week_start)),
+            yes={"approve": _("Approve"), "coapprove": _("Co-approve"), "lock": _("Lock")}[action],
+            no=_("Not now"),
+        )
         self.app.push_screen(question, lambda yes: self._period(action) if yes else None)
 
     def action_approve(self) -> None:

@@ -42,7 +42,7 @@ def visible_text(text: Text) -> Text:
         if code != char:
             out.append_text(text[start:index])
             shown = Text(code)
-            for span in text[index:index + 1].spans:  # the character's own styles, then the mark
+            for span in text[index : index + 1].spans:  # the character's own styles, then the mark
                 shown.stylize(span.style)
             shown.stylize(CODE_STYLE)
             out.append_text(shown)
@@ -66,8 +66,9 @@ class ControlCharacters(LineFilter):
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
         if not any(visible(segment.text) != segment.text for segment in segments if not segment.control):
             return segments
-        return [segment if segment.control else Segment(_strip(segment.text), segment.style, None)
-                for segment in segments]
+        return [
+            segment if segment.control else Segment(_strip(segment.text), segment.style, None) for segment in segments
+        ]
 
 
 def _strip(text: str) -> str:

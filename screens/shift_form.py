@@ -16,8 +16,9 @@ Saving happens in a worker; the form dismisses with what the service returned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -28,28 +29,28 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
 from bpa_provider.errors import FieldError, NotFound, ValidationError, localized
 from bpa_provider.formats import format_datetime
 from bpa_provider.i18n import N_, _
-from bpa_provider.services import records, roster
-from bpa_provider.services.roster import SaveResult, ShiftView
-from bpa_provider.services.worktime import acknowledge_warning
-from bpa_provider.db.engine import Database
 from bpa_provider.screens import labels
 from bpa_provider.screens.form_base import FormScreen
 from bpa_provider.screens.ui import hours
 from bpa_provider.screens.widgets.fields import FieldRow, show_line
+from bpa_provider.services import records, roster
+from bpa_provider.services.roster import SaveResult, ShiftView
+from bpa_provider.services.worktime import acknowledge_warning
 
 MODES = ("new", "edit", "cancel", "reassign", "ack")
 KINDS = ("active", "passive", "night")
 DATETIME_HINT = "dd.mm.yyyy HH:MM"
 ASSISTANT = records.FieldSpec("assistant_id", N_("Assistant"), kind="ref", required=True, ref_kind="assistant")
-NEW_ASSISTANT = records.FieldSpec("assistant_id", N_("New assistant"), kind="ref", required=True,
-                                  ref_kind="assistant")
+NEW_ASSISTANT = records.FieldSpec("assistant_id", N_("New assistant"), kind="ref", required=True, ref_kind="assistant")
 MAX_TEXT = {"note": 500, "reason": 200, "comment": 500}
 
 
 # --------------------------------------------------------------------------- saving (in a worker)
+
 
 def _assistant_id(db: Database, actor: Actor, ref: str) -> int:
     try:
@@ -58,15 +59,18 @@ def _assistant_id(db: Database, actor: Actor, ref: str) -> int:
         raise ValidationError(FieldError("assistant_id", exc.template, params=exc.params)) from None
 
 
-def save_new(db: Database, actor: Actor, client_id: int, assistant: str, start: str, end: str,
-             kind: str, note: str) -> SaveResult:
+def save_new(
+    db: Database, actor: Actor, client_id: int, assistant: str, start: str, end: str, kind: str, note: str
+) -> SaveResult:
     """Plan one shift for the assistant named by reference (as the look-up resolved it)."""
-    return roster.create_shift(db, actor, client_id, _assistant_id(db, actor, assistant), start, end,
-                               kind=kind, note=note)
+    return roster.create_shift(
+        db, actor, client_id, _assistant_id(db, actor, assistant), start, end, kind=kind, note=note
+    )
 
 
-def save_reassign(db: Database, actor: Actor, shift_id: int, version: int | None, assistant: str,
-                  reason: str) -> SaveResult:
+def save_reassign(
+    db: Database, actor: Actor, shift_id: int, version: int | None, assistant: str, reason: str
+) -> SaveResult:
     """Give the shift to the assistant named by reference."""
     return roster.reassign_shift(db, actor, shift_id, version, _assistant_id(db, actor, assistant), reason=reason)
 
@@ -77,9 +81,8 @@ def local_text(moment: datetime) -> str:
 
 
 def describe_shift(shift: ShiftView) -> Text:
-    """"Tue 03.03.2026 08:00–16:00 (8 h) A-0001 Per Hansen" — the name stays plain text."""
-    line = Text(f"{format_datetime(shift.start)}–{shift.end:%H:%M} ("
-                + _("{h} h").format(h=hours(shift.hours)) + ") ")
+    """ "Tue 03.03.2026 08:00–16:00 (8 h) A-0001 Per Hansen" — the name stays plain text."""
+    line = Text(f"{format_datetime(shift.start)}–{shift.end:%H:%M} (" + _("{h} h").format(h=hours(shift.hours)) + ") ")
     line.append(f"{shift.assistant_ref} ")
     line.append(shift.assistant_name)
     return line
@@ -195,11 +198,21 @@ class ShiftForm(ShiftFieldForm):
         Binding("escape", "close", N_("Close")),
     ]
 
-    CONFLICT = N_("Someone else changed this shift after you opened it. Your input is kept: "
-                  "close the form, look at their change in the week, then make yours again.")
+    CONFLICT = N_(
+        "Someone else changed this shift after you opened it. Your input is kept: "
+        "close the form, look at their change in the week, then make yours again."
+    )
 
-    def __init__(self, mode: str, *, client_id: int, client_label: str, tz: str,
-                 shift: ShiftView | None = None, day: date | None = None) -> None:
+    def __init__(
+        self,
+        mode: str,
+        *,
+        client_id: int,
+        client_label: str,
+        tz: str,
+        shift: ShiftView | None = None,
+        day: date | None = None,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown shift form mode {mode!r}")
         super().__init__()
@@ -228,12 +241,16 @@ class ShiftForm(ShiftFieldForm):
             with VerticalScroll(id="fields"):
                 yield from self._fields()
             yield Static("", id="banner", classes="-empty")
-            yield from self.buttons(self._save_label(), variant="warning" if self.mode == "cancel" else "primary",
-                                    cancel=_("Close (Esc)"))
+            yield from self.buttons(
+                self._save_label(), variant="warning" if self.mode == "cancel" else "primary", cancel=_("Close (Esc)")
+            )
 
     def _save_label(self) -> str:
-        return {"cancel": _("Cancel the shift (Ctrl+S)"), "ack": _("Acknowledge (Ctrl+S)"),
-                "reassign": _("Reassign (Ctrl+S)")}.get(self.mode, _("Save (Ctrl+S)"))
+        return {
+            "cancel": _("Cancel the shift (Ctrl+S)"),
+            "ack": _("Acknowledge (Ctrl+S)"),
+            "reassign": _("Reassign (Ctrl+S)"),
+        }.get(self.mode, _("Save (Ctrl+S)"))
 
     def _fields(self) -> list[Widget]:
         s = self.shift
@@ -241,15 +258,25 @@ class ShiftForm(ShiftFieldForm):
         if self.mode in ("new", "edit"):
             start = local_text(s.start) if s else (self.day.strftime("%d.%m.%Y") + " 08:00" if self.day else "")
             end = local_text(s.end) if s else "16:00"
-            kind = Select([(labels.choice(k), k) for k in KINDS], value=s.kind if s else "active",
-                          allow_blank=False, compact=True, classes="editor")
+            kind = Select(
+                [(labels.choice(k), k) for k in KINDS],
+                value=s.kind if s else "active",
+                allow_blank=False,
+                compact=True,
+                classes="editor",
+            )
             out: list[Widget] = []
             if self.mode == "new":
                 out.append(FieldRow("shift", ASSISTANT, editing=False))
             out += [
                 ShiftField("start", _("Start"), text_input(start, DATETIME_HINT), required=True),
-                ShiftField("end", _("End"), text_input(end, _("HH:MM or ") + DATETIME_HINT), required=True,
-                           hint=_("A time at or before the start ends the next day.")),
+                ShiftField(
+                    "end",
+                    _("End"),
+                    text_input(end, _("HH:MM or ") + DATETIME_HINT),
+                    required=True,
+                    hint=_("A time at or before the start ends the next day."),
+                ),
                 ShiftField("kind", _("Kind"), kind),
                 ShiftField("note", _("Note"), text_input(s.note if s else "")),
             ]
@@ -257,19 +284,30 @@ class ShiftForm(ShiftFieldForm):
         if self.mode == "cancel":
             return [ShiftField("reason", _("Reason"), text_input("", _("e.g. client away")))]
         if self.mode == "reassign":
-            return [FieldRow("shift", NEW_ASSISTANT, editing=False),
-                    ShiftField("reason", _("Reason"), text_input("", _("e.g. sick")))]
+            return [
+                FieldRow("shift", NEW_ASSISTANT, editing=False),
+                ShiftField("reason", _("Reason"), text_input("", _("e.g. sick"))),
+            ]
         # ack: the shift's warnings (blocking rules cannot be acknowledged, only fixed)
         warnings = [v for v in (s.violations if s else ()) if v.severity != "block"]
         options = [(v.rule_id + (" " + _("(acknowledged)") if v.acknowledged else ""), v.rule_id) for v in warnings]
         first = next((v for v in warnings if not v.acknowledged), warnings[0] if warnings else None)
-        rule = Select(options, value=first.rule_id if first else Select.NULL, allow_blank=not options,
-                      compact=True, classes="editor")
+        rule = Select(
+            options,
+            value=first.rule_id if first else Select.NULL,
+            allow_blank=not options,
+            compact=True,
+            classes="editor",
+        )
         return [
             ShiftField("rule_id", _("Rule"), rule, required=True),
             Static(self._rule_text(first.rule_id if first else ""), id="rule-detail"),
-            ShiftField("comment", _("Comment"), text_input(first.ack_comment if first else "",
-                                                            _("why this is acceptable")), required=True),
+            ShiftField(
+                "comment",
+                _("Comment"),
+                text_input(first.ack_comment if first else "", _("why this is acceptable")),
+                required=True,
+            ),
         ]
 
     def _rule_text(self, rule_id: str) -> Text:
@@ -335,7 +373,8 @@ class ShiftForm(ShiftFieldForm):
                 return _("The shift must end after it starts")
             if end - start > roster.MAX_SHIFT:
                 return _("A shift can be at most {h} hours long").format(
-                    h=int(roster.MAX_SHIFT.total_seconds() // 3600))
+                    h=int(roster.MAX_SHIFT.total_seconds() // 3600)
+                )
         elif name in MAX_TEXT and len(value) > MAX_TEXT[name]:
             return _("{field} is too long (at most {n} characters)").format(field=f.label, n=MAX_TEXT[name])
         return None
@@ -383,8 +422,11 @@ class ShiftForm(ShiftFieldForm):
         s = self.shift
         if self.mode == "new":
             assert row is not None
-            return save_new, (self.client_id, row.raw_value(), value["start"], value["end"], value["kind"],
-                              value["note"]), {}
+            return (
+                save_new,
+                (self.client_id, row.raw_value(), value["start"], value["end"], value["kind"], value["note"]),
+                {},
+            )
         assert s is not None
         if self.mode == "edit":
             changes = {f.field_name: f.value.strip() for f in self.fields() if f.changed}

@@ -12,7 +12,8 @@ what the command line accepts.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,11 +24,11 @@ from textual.widgets import Select, Static
 
 from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, _
-from bpa_provider.services.records import FieldSpec, parse_value
 from bpa_provider.screens import labels
 from bpa_provider.screens.form_base import FormScreen
 from bpa_provider.screens.ui import field_message
 from bpa_provider.screens.widgets.fields import FieldRow
+from bpa_provider.services.records import FieldSpec, parse_value
 
 
 def word(words: Mapping[str, str], code: str | None) -> str:
@@ -39,6 +40,7 @@ def word(words: Mapping[str, str], code: str | None) -> str:
 
 # --------------------------------------------------------------------------- fields
 
+
 class SpecFieldRow(FieldRow):
     """A form field for a `FieldSpec` outside the registry (courses, course dates, outcomes).
 
@@ -47,17 +49,26 @@ class SpecFieldRow(FieldRow):
     `options` given by the caller (course names from the database, as `Text`, never markup).
     """
 
-    def __init__(self, spec: FieldSpec, *, editing: bool = False, readonly: str | None = None,
-                 words: Mapping[str, str] | None = None,
-                 options: Sequence[tuple[Text, str]] | None = None) -> None:
+    def __init__(
+        self,
+        spec: FieldSpec,
+        *,
+        editing: bool = False,
+        readonly: str | None = None,
+        words: Mapping[str, str] | None = None,
+        options: Sequence[tuple[Text, str]] | None = None,
+    ) -> None:
         super().__init__("course", spec, editing=editing, readonly=readonly)
         self.words = dict(words or {})
         self.options = list(options) if options is not None else None
 
     def _editor(self) -> Widget:
         if self.readonly is None and self.spec.kind == "choice":
-            options = self.options if self.options is not None else [
-                (Text(word(self.words, c)), c) for c in self.spec.choices]
+            options = (
+                self.options
+                if self.options is not None
+                else [(Text(word(self.words, c)), c) for c in self.spec.choices]
+            )
             return Select(options, allow_blank=True, prompt=_("Choose…"), compact=True, classes="editor")
         return super()._editor()
 
@@ -72,6 +83,7 @@ class SpecFieldRow(FieldRow):
 
 
 # --------------------------------------------------------------------------- the generic form
+
 
 class SpecForm(FormScreen):
     """A modal of `SpecFieldRow`s whose Save runs `save(data)` in a worker; dismisses with its result.
@@ -91,8 +103,16 @@ class SpecForm(FormScreen):
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
-    def __init__(self, title: str, rows: Sequence[SpecFieldRow], save: Callable[[dict[str, Any]], Any], *,
-                 values: Mapping[str, Any] | None = None, send: str = "filled", info: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        rows: Sequence[SpecFieldRow],
+        save: Callable[[dict[str, Any]], Any],
+        *,
+        values: Mapping[str, Any] | None = None,
+        send: str = "filled",
+        info: str = "",
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.info = info

@@ -23,9 +23,6 @@ from textual.widgets import DataTable, Static
 
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.services import transfer_rows, transfers
-from bpa_provider.services.handover import ExportResult
-from bpa_provider.services.transfer_views import AssistantView, StepView, TransferView
 from bpa_provider.screens.detail_base import DetailScreen
 from bpa_provider.screens.transfer_forms import (
     CancelForm,
@@ -37,19 +34,34 @@ from bpa_provider.screens.transfer_forms import (
     TransferForm,
 )
 from bpa_provider.screens.ui import text
+from bpa_provider.services import transfer_rows, transfers
+from bpa_provider.services.handover import ExportResult
+from bpa_provider.services.transfer_views import AssistantView, StepView, TransferView
 
 # The workflow's step titles (rules.transfer_flow) marked here for the catalog; shown with _().
 STEP_TITLES = (
-    N_("Notice received"), N_("Notice given"), N_("Client signed"), N_("Sent to case unit"),
-    N_("Municipality signed"), N_("Försäkringskassan notified"), N_("Current provider told"),
-    N_("Assistants informed"), N_("Refusal deadline passed"), N_("Handover sent"),
-    N_("Handover received"), N_("Cut-over"), N_("Closed"),
+    N_("Notice received"),
+    N_("Notice given"),
+    N_("Client signed"),
+    N_("Sent to case unit"),
+    N_("Municipality signed"),
+    N_("Försäkringskassan notified"),
+    N_("Current provider told"),
+    N_("Assistants informed"),
+    N_("Refusal deadline passed"),
+    N_("Handover sent"),
+    N_("Handover received"),
+    N_("Cut-over"),
+    N_("Closed"),
 )
 
 # What the transfer means for an assistant (AssistantView.status), as words.
 ASSISTANT_STATUS = {
-    "transferring": N_("TRANSFERRING"), "refused": N_("REFUSED"), "ends": N_("ENDS"),
-    "stays": N_("STAYS"), "joining": N_("JOINING"),
+    "transferring": N_("TRANSFERRING"),
+    "refused": N_("REFUSED"),
+    "ends": N_("ENDS"),
+    "stays": N_("STAYS"),
+    "joining": N_("JOINING"),
 }
 
 ENDED = transfer_rows.ENDED_STATES
@@ -142,8 +154,12 @@ class TransferDetailScreen(DetailScreen):
 
     # action -> the permission it needs
     NEEDS = {
-        "complete": "transfer.write", "inform": "transfer.write", "refusal": "transfer.write",
-        "consent": "transfer.write", "cancel_transfer": "transfer.write", "export": "handover.export",
+        "complete": "transfer.write",
+        "inform": "transfer.write",
+        "refusal": "transfer.write",
+        "consent": "transfer.write",
+        "cancel_transfer": "transfer.write",
+        "export": "handover.export",
     }
 
     def __init__(self, record_id: int) -> None:
@@ -213,19 +229,22 @@ class TransferDetailScreen(DetailScreen):
             nxt.append(" · " + _("due {date}").format(date=format_date(v.next_due)) + " (")
             nxt.append(due_text(next((s.days_left for s in v.steps if s.code == v.next_step), None)))
             nxt.append(")")
-        consent = (text(v.client_consent_on) if v.client_consent_on
-                   else Text(_("not recorded (no client part)")))
+        consent = text(v.client_consent_on) if v.client_consent_on else Text(_("not recorded (no client part)"))
         direction = Text(direction_word(v.direction) + " ", style="bold")
         direction.append(with_whom(v.direction, v.counterpart))
-        out: list[Widget] = [self.summary([
-            (_("Client"), Text(f"{v.client_ref} {v.client_name}", style="bold")),
-            (_("Direction"), direction),
-            (_("Notice date"), text(v.notice_date)),
-            (_("Effective date"), effective),
-            (_("Next step") if v.state not in ENDED else _("Status"), nxt),
-            (_("Client consent"), consent),
-            (_("Country"), Text(_("Sweden") if v.country == "SE" else _("Norway"))),
-        ])]
+        out: list[Widget] = [
+            self.summary(
+                [
+                    (_("Client"), Text(f"{v.client_ref} {v.client_name}", style="bold")),
+                    (_("Direction"), direction),
+                    (_("Notice date"), text(v.notice_date)),
+                    (_("Effective date"), effective),
+                    (_("Next step") if v.state not in ENDED else _("Status"), nxt),
+                    (_("Client consent"), consent),
+                    (_("Country"), Text(_("Sweden") if v.country == "SE" else _("Norway"))),
+                ]
+            )
+        ]
         if v.state == "cancelled" and v.cancelled_reason:
             out.append(self.note(_("Cancelled: {reason}").format(reason=v.cancelled_reason)))
         # E.g. Försäkringskassan's deadline before the notice (services.transfer_views.fk_deadline_warnings).
@@ -244,8 +263,12 @@ class TransferDetailScreen(DetailScreen):
         room = self.size.width - 6 - 4 * 2
         fixed = 10 + 18 + 8
         step_width = max(24, min(32, room - fixed))  # 30 at 80 columns: titles in Norwegian are long
-        columns: list[tuple[str, int | None]] = [(_("Step"), step_width), (_("Date"), 10), (_("Status"), 18),
-                                                 (_("By"), 8)]
+        columns: list[tuple[str, int | None]] = [
+            (_("Step"), step_width),
+            (_("Date"), 10),
+            (_("Status"), 18),
+            (_("By"), 8),
+        ]
         # A note gets a column when the screen is wide enough; it is always shown whole under the
         # table for the step under the cursor.
         note_width = room - step_width - fixed - 2
@@ -253,8 +276,12 @@ class TransferDetailScreen(DetailScreen):
             columns.append((_("Note"), note_width))
 
         def cells(s: StepView) -> list[Text]:
-            row = [Text(_(s.title) + (" *" if s.reported else "")), text(s.done_on or s.due_date),
-                   step_status(s, v.next_step), text(s.done_by)]
+            row = [
+                Text(_(s.title) + (" *" if s.reported else "")),
+                text(s.done_on or s.due_date),
+                step_status(s, v.next_step),
+                text(s.done_by),
+            ]
             return row + ([text(s.note)] if len(columns) > 4 else [])
 
         out.append(self.table("steps", columns, v.steps, cells))
@@ -300,8 +327,11 @@ class TransferDetailScreen(DetailScreen):
     def _assistants(self, v: TransferView) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Assistants"), len(v.assistants))]
         if not v.assistants:
-            empty = (_("No assistant is assigned to the client.") if v.direction == "out"
-                     else _("No assistant yet: they arrive with the handover package."))
+            empty = (
+                _("No assistant is assigned to the client.")
+                if v.direction == "out"
+                else _("No assistant yet: they arrive with the handover package.")
+            )
             return out + [self.note(empty)]
 
         def cells(a: AssistantView) -> list[Text]:
@@ -309,13 +339,28 @@ class TransferDetailScreen(DetailScreen):
             informed = text(a.informed_on) if a.informed_on else Text(_("NOT YET"), style="bold")
             left = Text("")
             if a.refusal_deadline and a.refused_on is None and a.deadline_days_left is not None:
-                left = Text(days(a.deadline_days_left)) if a.deadline_days_left > 0 else Text(
-                    _("today") if a.deadline_days_left == 0 else _("passed"))
+                left = (
+                    Text(days(a.deadline_days_left))
+                    if a.deadline_days_left > 0
+                    else Text(_("today") if a.deadline_days_left == 0 else _("passed"))
+                )
             return [text(a.ref), text(a.name), status, informed, text(a.refusal_deadline), left]
 
-        out.append(self.table("assistants", [(_("Ref"), 7), (_("Name"), 14), (_("Status"), 12),
-                                             (_("Informed"), 10), (_("Deadline"), 10), (_("Left"), 8)],
-                              v.assistants, cells))
+        out.append(
+            self.table(
+                "assistants",
+                [
+                    (_("Ref"), 7),
+                    (_("Name"), 14),
+                    (_("Status"), 12),
+                    (_("Informed"), 10),
+                    (_("Deadline"), 10),
+                    (_("Left"), 8),
+                ],
+                v.assistants,
+                cells,
+            )
+        )
         for a in v.assistants:
             line = Text(f"{a.ref}: ", style="bold")
             line.append(a.consequence)
@@ -329,8 +374,11 @@ class TransferDetailScreen(DetailScreen):
         e = self.exported
         if e is None:
             return out + [self.note(_("Not exported from this screen yet. Press p to export it (any stage)."))]
-        line = Text(_("Exported at stage {stage}: {n} assistant(s), client part {part}.").format(
-            stage=e.stage, n=e.assistants, part=_("included") if e.client_part else _("not included")))
+        line = Text(
+            _("Exported at stage {stage}: {n} assistant(s), client part {part}.").format(
+                stage=e.stage, n=e.assistants, part=_("included") if e.client_part else _("not included")
+            )
+        )
         line.append("\n" + _("JSON: {path}").format(path=e.json_path))
         line.append("\n" + _("Readable copy: {path}").format(path=e.md_path))
         line.append("\n" + _("SHA-256: {sha}").format(sha=e.sha256))
@@ -339,6 +387,7 @@ class TransferDetailScreen(DetailScreen):
     # -- actions ---------------------------------------------------------------------------
     def _form(self, form: TransferForm, *, also: tuple[str, ...] = ()) -> None:
         """Open a form; what it saved becomes the screen's view, and other screens reload."""
+
         def saved(result: Any) -> None:
             if result is None:
                 if form.conflicted:
@@ -378,7 +427,9 @@ class TransferDetailScreen(DetailScreen):
             return
         step = self._selected_step() if code is None else None
         if step is not None and step.done_on is not None:
-            self.notify(_("{step} is already done ({date}).").format(step=_(step.title), date=format_date(step.done_on)))
+            self.notify(
+                _("{step} is already done ({date}).").format(step=_(step.title), date=format_date(step.done_on))
+            )
             return
         code = code or (step.code if step else None)
         if not any(s.done_on is None for s in v.steps):
@@ -414,7 +465,8 @@ class TransferDetailScreen(DetailScreen):
             return
         if table_id == "steps":
             self.action_complete() if row.done_on is None else self.notify(
-                _("{step} is already done ({date}).").format(step=_(row.title), date=format_date(row.done_on)))
+                _("{step} is already done ({date}).").format(step=_(row.title), date=format_date(row.done_on))
+            )
         elif table_id == "assistants" and not cut_over(self.view):
             if row.informed_on is None:
                 self.action_inform(row.ref)

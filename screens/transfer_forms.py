@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -33,13 +33,13 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import parse_date
-from bpa_provider.services import handover, records, transfers
-from bpa_provider.services.transfer_views import TransferView
 from bpa_provider.screens.form_base import FormScreen, focus_problem
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import describe_error, field_message
 from bpa_provider.screens.widgets.fields import FieldRow, show_line
 from bpa_provider.screens.widgets.tickbox import TickBox
+from bpa_provider.services import handover, records, transfers
+from bpa_provider.services.transfer_views import TransferView
 
 LABEL_WIDTH = 24  # as FieldRow's, so a look-up row lines up with the others
 
@@ -112,8 +112,14 @@ class InputRow(Vertical):
             return TickBox("", bool(f.value), compact=True, classes="editor")
         if f.kind == "select":
             value = f.value if any(v == f.value for _s, v in f.options) else Select.NULL
-            return Select([(Text(s), v) for s, v in f.options], value=value, allow_blank=value is Select.NULL,
-                          prompt=_("Choose…"), compact=True, classes="editor")
+            return Select(
+                [(Text(s), v) for s, v in f.options],
+                value=value,
+                allow_blank=value is Select.NULL,
+                prompt=_("Choose…"),
+                compact=True,
+                classes="editor",
+            )
         placeholder = f.placeholder or ("dd.mm.yyyy" if f.kind == "date" else "")
         return Input(str(f.value or ""), placeholder=placeholder, compact=True, classes="editor")
 
@@ -176,7 +182,7 @@ class InputRow(Vertical):
         self.scroll_visible()
 
 
-Row = Union[InputRow, FieldRow]
+Row = InputRow | FieldRow
 
 
 def row_name(row: Row) -> str:
@@ -211,8 +217,10 @@ class TransferForm(FormScreen):
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
-    CONFLICT = N_("Someone else changed this transfer after you opened the form. Your input is "
-                  "kept: close the form, look at their change, then try again.")
+    CONFLICT = N_(
+        "Someone else changed this transfer after you opened the form. Your input is "
+        "kept: close the form, look at their change, then try again."
+    )
 
     #: Service field names that stand for one of this form's rows.
     aliases: dict[str, str] = {}
@@ -254,8 +262,9 @@ class TransferForm(FormScreen):
         if v is None:
             return Text("")
         out = Text(f"{v.client_ref} {v.client_name} · ")
-        out.append((_("out to {provider}") if v.direction == "out" else _("in from {provider}"))
-                   .format(provider=v.counterpart))
+        out.append(
+            (_("out to {provider}") if v.direction == "out" else _("in from {provider}")).format(provider=v.counterpart)
+        )
         return out
 
     # -- layout ----------------------------------------------------------------------------
@@ -386,8 +395,12 @@ class OpenTransferForm(TransferForm):
         return _("New transfer")
 
     def intro(self) -> Text | None:
-        return Text(_("Opening a transfer records the notice. The effective date is the notice date plus "
-                      "the municipality's notice period, unless you enter an agreed date."))
+        return Text(
+            _(
+                "Opening a transfer records the notice. The effective date is the notice date plus "
+                "the municipality's notice period, unless you enter an agreed date."
+            )
+        )
 
     def lookups(self) -> list[FieldRow]:
         spec = records.FieldSpec("client", N_("Client"), kind="ref", ref_kind="client", required=True)
@@ -395,27 +408,46 @@ class OpenTransferForm(TransferForm):
 
     def fields(self) -> list[Field]:
         return [
-            Field("direction", _("Direction"), "select", True, "out",
-                  tuple((_(label), code) for code, label in DIRECTION_CHOICES)),
+            Field(
+                "direction",
+                _("Direction"),
+                "select",
+                True,
+                "out",
+                tuple((_(label), code) for code, label in DIRECTION_CHOICES),
+            ),
             Field("counterpart", _("Other provider"), required=True, max_len=200),
             Field("notice_date", _("Notice date"), "date", True, self.today_text()),
-            Field("agreed_date", _("Agreed date"), "date",
-                  hint=_("Leave empty to use the municipality's notice period.")),
+            Field(
+                "agreed_date", _("Agreed date"), "date", hint=_("Leave empty to use the municipality's notice period.")
+            ),
         ]
 
     def cross_check(self, values: dict[str, Any]) -> dict[str, str]:
         notice, agreed = parsed_date(values.get("notice_date")), parsed_date(values.get("agreed_date"))
         if notice and agreed and agreed < notice:
-            return {"agreed_date": _("The agreed date cannot be before the notice date ({date})").format(
-                date=format_date(notice))}
+            return {
+                "agreed_date": _("The agreed date cannot be before the notice date ({date})").format(
+                    date=format_date(notice)
+                )
+            }
         return {}
 
     def submit(self, values: dict[str, Any]) -> None:
         app = self.bpa
         self.call_service(
-            "save", transfers.open_transfer, app.db, app.actor, values["client"], values["direction"],
-            values["counterpart"], values["notice_date"], values["agreed_date"] or None,
-            today=app.today, policy=app.settings.policy)
+            "save",
+            transfers.open_transfer,
+            app.db,
+            app.actor,
+            values["client"],
+            values["direction"],
+            values["counterpart"],
+            values["notice_date"],
+            values["agreed_date"] or None,
+            today=app.today,
+            policy=app.settings.policy,
+        )
 
 
 # --------------------------------------------------------------------------- steps
@@ -467,17 +499,28 @@ class StepForm(TransferForm):
         if step.due_date:
             parts.append(_("due {date}").format(date=format_date(step.due_date)))
         if code == "cutover":
-            parts.append(_("ends the client's assignments, rota and planned shifts with us")
-                         if self.view.direction == "out" else
-                         _("creates employments and assignments from the handover package"))
+            parts.append(
+                _("ends the client's assignments, rota and planned shifts with us")
+                if self.view.direction == "out"
+                else _("creates employments and assignments from the handover package")
+            )
         self.input_row("step").set_note("; ".join(parts))
 
     def submit(self, values: dict[str, Any]) -> None:
         app = self.bpa
         assert self.view is not None
         self.call_service(
-            "save", transfers.complete_step, app.db, app.actor, self.view.id, values["step"], values["on"],
-            values["note"], policy=app.settings.policy, **self.common())
+            "save",
+            transfers.complete_step,
+            app.db,
+            app.actor,
+            self.view.id,
+            values["step"],
+            values["on"],
+            values["note"],
+            policy=app.settings.policy,
+            **self.common(),
+        )
 
 
 # --------------------------------------------------------------------------- assistants
@@ -486,7 +529,8 @@ class StepForm(TransferForm):
 def assistant_options(view: TransferView, *, informed: bool | None = None) -> tuple[tuple[str, str], ...]:
     """The transfer's assistants as select options (only informed / uninformed ones when asked)."""
     return tuple(
-        (f"{a.ref} {a.name}", a.ref) for a in view.assistants
+        (f"{a.ref} {a.name}", a.ref)
+        for a in view.assistants
         if informed is None or (a.informed_on is not None) == informed
     )
 
@@ -501,8 +545,9 @@ class InformForm(TransferForm):
     def __init__(self, view: TransferView, assistant_ref: str | None = None) -> None:
         super().__init__(view)
         pending = [a.ref for a in view.assistants if a.informed_on is None]
-        self.assistant_ref = assistant_ref or (pending[0] if pending else
-                                               (view.assistants[0].ref if view.assistants else ""))
+        self.assistant_ref = assistant_ref or (
+            pending[0] if pending else (view.assistants[0].ref if view.assistants else "")
+        )
         self.deadline_typed = False
 
     @property
@@ -515,8 +560,13 @@ class InformForm(TransferForm):
 
     def intro(self) -> Text | None:
         out = self.about()
-        out.append("\n" + _("Every assistant must be told in writing and given at least {n} days to refuse "
-                            "(arbeidsmiljøloven § 16-3, § 16-6).").format(n=self.bpa.settings.policy.refusal_min_days))
+        out.append(
+            "\n"
+            + _(
+                "Every assistant must be told in writing and given at least {n} days to refuse "
+                "(arbeidsmiljøloven § 16-3, § 16-6)."
+            ).format(n=self.bpa.settings.policy.refusal_min_days)
+        )
         return out
 
     def fields(self) -> list[Field]:
@@ -525,8 +575,7 @@ class InformForm(TransferForm):
         return [
             Field("assistant", _("Assistant"), "select", True, self.assistant_ref, assistant_options(self.view)),
             Field("on", _("Informed on"), "date", True, format_date(today)),
-            Field("deadline", _("Refusal deadline"), "date", True,
-                  format_date(today + timedelta(days=self.min_days))),
+            Field("deadline", _("Refusal deadline"), "date", True, format_date(today + timedelta(days=self.min_days))),
         ]
 
     def edited(self, name: str) -> None:
@@ -540,18 +589,33 @@ class InformForm(TransferForm):
     def cross_check(self, values: dict[str, Any]) -> dict[str, str]:
         informed, until = parsed_date(values.get("on")), parsed_date(values.get("deadline"))
         if informed and until and until < informed + timedelta(days=self.min_days):
-            return {"deadline": _(
-                "The refusal deadline must be at least {n} days after the assistant was informed ({informed}): "
-                "{earliest} or later").format(n=self.min_days, informed=format_date(informed),
-                                              earliest=format_date(informed + timedelta(days=self.min_days)))}
+            return {
+                "deadline": _(
+                    "The refusal deadline must be at least {n} days after the assistant was informed ({informed}): "
+                    "{earliest} or later"
+                ).format(
+                    n=self.min_days,
+                    informed=format_date(informed),
+                    earliest=format_date(informed + timedelta(days=self.min_days)),
+                )
+            }
         return {}
 
     def submit(self, values: dict[str, Any]) -> None:
         app = self.bpa
         assert self.view is not None
         self.call_service(
-            "save", transfers.inform_assistant, app.db, app.actor, self.view.id, values["assistant"],
-            values["on"], values["deadline"], policy=app.settings.policy, **self.common())
+            "save",
+            transfers.inform_assistant,
+            app.db,
+            app.actor,
+            self.view.id,
+            values["assistant"],
+            values["on"],
+            values["deadline"],
+            policy=app.settings.policy,
+            **self.common(),
+        )
 
 
 class RefusalForm(TransferForm):
@@ -570,17 +634,27 @@ class RefusalForm(TransferForm):
         assert self.view is not None
         out = self.about()
         if self.view.direction == "out":
-            out.append("\n" + _("An assistant who refuses in writing does not transfer: their employment with us "
-                                "ends on {date} unless they work for other clients.").format(
-                date=format_date(self.view.effective_date - timedelta(days=1))))
+            out.append(
+                "\n"
+                + _(
+                    "An assistant who refuses in writing does not transfer: their employment with us "
+                    "ends on {date} unless they work for other clients."
+                ).format(date=format_date(self.view.effective_date - timedelta(days=1)))
+            )
         return out
 
     def fields(self) -> list[Field]:
         assert self.view is not None
         return [
             Field("assistant", _("Assistant"), "select", True, self.assistant_ref, assistant_options(self.view)),
-            Field("on", _("Refused on"), "date", True, self.today_text(),
-                  hint=_("The date the written refusal was received.")),
+            Field(
+                "on",
+                _("Refused on"),
+                "date",
+                True,
+                self.today_text(),
+                hint=_("The date the written refusal was received."),
+            ),
         ]
 
     def edited(self, name: str) -> None:
@@ -598,7 +672,8 @@ class RefusalForm(TransferForm):
         note = ""
         if person is not None and person.refusal_deadline is not None:
             note = _("Informed {informed}; deadline {deadline}").format(
-                informed=format_date(person.informed_on), deadline=format_date(person.refusal_deadline))
+                informed=format_date(person.informed_on), deadline=format_date(person.refusal_deadline)
+            )
         elif person is not None:
             note = _("Not informed yet: record that first (i on the transfer screen).")
         self.input_row("assistant").set_note(note)
@@ -607,8 +682,16 @@ class RefusalForm(TransferForm):
         app = self.bpa
         assert self.view is not None
         self.call_service(
-            "save", transfers.record_refusal, app.db, app.actor, self.view.id, values["assistant"], values["on"],
-            policy=app.settings.policy, **self.common())
+            "save",
+            transfers.record_refusal,
+            app.db,
+            app.actor,
+            self.view.id,
+            values["assistant"],
+            values["on"],
+            policy=app.settings.policy,
+            **self.common(),
+        )
 
 
 # --------------------------------------------------------------------------- consent, cancel
@@ -623,8 +706,13 @@ class ConsentForm(TransferForm):
 
     def intro(self) -> Text | None:
         out = self.about()
-        out.append("\n" + _("With the client's consent the handover package also carries the decision, the "
-                            "supervisors, the rota pattern and the hour balance."))
+        out.append(
+            "\n"
+            + _(
+                "With the client's consent the handover package also carries the decision, the "
+                "supervisors, the rota pattern and the hour balance."
+            )
+        )
         return out
 
     def fields(self) -> list[Field]:
@@ -645,8 +733,15 @@ class ConsentForm(TransferForm):
         assert self.view is not None
         withdraw = bool(values.get("withdraw"))
         self.call_service(
-            "save", transfers.record_consent, app.db, app.actor, self.view.id,
-            None if withdraw else values["on"], withdraw=withdraw, **self.common())
+            "save",
+            transfers.record_consent,
+            app.db,
+            app.actor,
+            self.view.id,
+            None if withdraw else values["on"],
+            withdraw=withdraw,
+            **self.common(),
+        )
 
 
 class CancelForm(TransferForm):
@@ -658,8 +753,13 @@ class CancelForm(TransferForm):
 
     def intro(self) -> Text | None:
         out = self.about()
-        out.append("\n" + _("The steps done stay as history. A cancelled transfer cannot be reopened; "
-                            "open a new one if the switch comes back."))
+        out.append(
+            "\n"
+            + _(
+                "The steps done stay as history. A cancelled transfer cannot be reopened; "
+                "open a new one if the switch comes back."
+            )
+        )
         return out
 
     def save_label(self) -> str:
@@ -675,8 +775,15 @@ class CancelForm(TransferForm):
         app = self.bpa
         assert self.view is not None
         self.call_service(
-            "save", transfers.cancel_transfer, app.db, app.actor, self.view.id, values["reason"], values["on"],
-            **self.common())
+            "save",
+            transfers.cancel_transfer,
+            app.db,
+            app.actor,
+            self.view.id,
+            values["reason"],
+            values["on"],
+            **self.common(),
+        )
 
 
 # --------------------------------------------------------------------------- handover package
@@ -698,11 +805,19 @@ class ExportForm(TransferForm):
     def intro(self) -> Text | None:
         assert self.view is not None
         out = self.about()
-        part = (_("included (consent {date})").format(date=format_date(self.view.client_consent_on))
-                if self.view.client_consent_on else _("not included (no consent recorded)"))
+        part = (
+            _("included (consent {date})").format(date=format_date(self.view.client_consent_on))
+            if self.view.client_consent_on
+            else _("not included (no consent recorded)")
+        )
         out.append("\n" + _("Client part: {part}.").format(part=part))
-        out.append("\n" + _("The file holds national IDs and pay: it is written readable by you only. "
-                            "Recording it as sent is the step \u201cHandover sent\u201d."))
+        out.append(
+            "\n"
+            + _(
+                "The file holds national IDs and pay: it is written readable by you only. "
+                "Recording it as sent is the step \u201cHandover sent\u201d."
+            )
+        )
         return out
 
     def save_label(self) -> str:
@@ -716,7 +831,8 @@ class ExportForm(TransferForm):
         assert self.view is not None
         # The sender's name is the one of the provider's signing key (provider init).
         self.call_service(
-            "save", handover.export_package, app.db, app.actor, self.view.id, str(values["out_dir"]).strip())
+            "save", handover.export_package, app.db, app.actor, self.view.id, str(values["out_dir"]).strip()
+        )
 
 
 def check_package_file(path: str) -> tuple[dict[str, Any] | None, list[FieldError]]:
@@ -740,15 +856,27 @@ class ImportForm(TransferForm):
         return _("Import a handover package")
 
     def intro(self) -> Text | None:
-        return Text(_("Opens the incoming transfer (or updates it with a newer package) with the client "
-                      "and the assistants from the file. Nothing is written unless the whole file is valid."))
+        return Text(
+            _(
+                "Opens the incoming transfer (or updates it with a newer package) with the client "
+                "and the assistants from the file. Nothing is written unless the whole file is valid."
+            )
+        )
 
     def save_label(self) -> str:
         return _("Import (Ctrl+S)")
 
     def fields(self) -> list[Field]:
-        return [Field("file", _("Package file"), required=True, max_len=4096,
-                      placeholder=_("path to handover-….json"), hint=_("F3 checks the file without importing it."))]
+        return [
+            Field(
+                "file",
+                _("Package file"),
+                required=True,
+                max_len=4096,
+                placeholder=_("path to handover-….json"),
+                hint=_("F3 checks the file without importing it."),
+            )
+        ]
 
     def action_check(self) -> None:
         row = self.input_row("file")
@@ -769,15 +897,26 @@ class ImportForm(TransferForm):
             return
         doc, problems = result.value
         if problems:
-            self.refused(ValidationError(problems),
-                         _("The file is not a valid package. Problems found: {n}").format(n=len(problems)))
+            self.refused(
+                ValidationError(problems),
+                _("The file is not a valid package. Problems found: {n}").format(n=len(problems)),
+            )
             return
         n = len(doc["employment_part"]["assistants"])
         self.banner("")
-        self.input_row("file").set_note(Text(_(
-            "Valid package from {sender}: client {client}, stage {stage}, {n} assistant(s), client part {part}."
-        ).format(sender=doc["from_provider"]["name"], client=doc["client"]["name"], stage=doc["stage"], n=n,
-                 part=_("included") if doc["client_part"] is not None else _("not included"))))
+        self.input_row("file").set_note(
+            Text(
+                _(
+                    "Valid package from {sender}: client {client}, stage {stage}, {n} assistant(s), client part {part}."
+                ).format(
+                    sender=doc["from_provider"]["name"],
+                    client=doc["client"]["name"],
+                    stage=doc["stage"],
+                    n=n,
+                    part=_("included") if doc["client_part"] is not None else _("not included"),
+                )
+            )
+        )
 
     def refused(self, error: ValidationError, lead: str | None = None) -> None:
         if lead is None:
@@ -786,5 +925,12 @@ class ImportForm(TransferForm):
 
     def submit(self, values: dict[str, Any]) -> None:
         app = self.bpa
-        self.call_service("save", handover.import_package, app.db, app.actor, str(values["file"]).strip(),
-                          today=app.today, policy=app.settings.policy)
+        self.call_service(
+            "save",
+            handover.import_package,
+            app.db,
+            app.actor,
+            str(values["file"]).strip(),
+            today=app.today,
+            policy=app.settings.policy,
+        )

@@ -26,9 +26,6 @@ from textual.widgets import DataTable, Static
 
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.services import transfers
-from bpa_provider.services.handover import ImportResult
-from bpa_provider.services.transfer_views import TransferSummary
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.transfer_detail import (
@@ -44,6 +41,9 @@ from bpa_provider.screens.transfer_forms import ImportForm, OpenTransferForm
 from bpa_provider.screens.ui import TranslatedBindings, describe_error
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
 from bpa_provider.screens.widgets.safe_table import SafeTable
+from bpa_provider.services import transfers
+from bpa_provider.services.handover import ImportResult
+from bpa_provider.services.transfer_views import TransferSummary
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -81,7 +81,7 @@ class TransfersView(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         self._shown_widths = (0, 0)
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     # -- layout ----------------------------------------------------------------------------
@@ -109,8 +109,9 @@ class TransfersView(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         self.stale = False
         self.fetching = True
         app = self.bpa
-        self.call_service("list", transfers.list_transfers, app.db, app.actor, today=app.today,
-                          include_ended=self.include_ended)
+        self.call_service(
+            "list", transfers.list_transfers, app.db, app.actor, today=app.today, include_ended=self.include_ended
+        )
 
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
@@ -171,12 +172,17 @@ class TransfersView(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             if self.bpa.actor.may("transfer.write"):
                 line += " " + _("Press n to open one or i to import a handover package.")
         else:
-            overdue = sum(1 for r in self.rows if r.next_days_left is not None and r.next_days_left < 0
-                          and r.state not in ENDED)
+            overdue = sum(
+                1 for r in self.rows if r.next_days_left is not None and r.next_days_left < 0 and r.state not in ENDED
+            )
             n = len(self.rows)
-            line = (ngettext("{n} transfer, cancelled and closed included",
-                             "{n} transfers, cancelled and closed included", n) if self.include_ended
-                    else ngettext("{n} open transfer", "{n} open transfers", n)).format(n=n)
+            line = (
+                ngettext(
+                    "{n} transfer, cancelled and closed included", "{n} transfers, cancelled and closed included", n
+                )
+                if self.include_ended
+                else ngettext("{n} open transfer", "{n} open transfers", n)
+            ).format(n=n)
             if overdue:
                 line += " · " + _("{n} with an OVERDUE step").format(n=overdue)
             line += " · " + _("Enter opens one")
@@ -213,8 +219,11 @@ class TransfersView(RowTips, ServiceCaller, TranslatedBindings, Vertical):
     def action_new(self) -> None:
         def opened(view: Any) -> None:
             if view is not None:
-                self.notify(_("Transfer {id} opened: effective {date}.").format(
-                    id=view.id, date=format_date(view.effective_date)))
+                self.notify(
+                    _("Transfer {id} opened: effective {date}.").format(
+                        id=view.id, date=format_date(view.effective_date)
+                    )
+                )
                 self._changed()
                 self.open_transfer(view.id)
 
@@ -225,9 +234,12 @@ class TransfersView(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             if result is None:
                 return
             what = _("updated") if result.updated else _("opened")
-            self.notify(_("Package imported: transfer {id} for {ref} {what}, {n} assistant(s). SHA-256: {sha}").format(
-                id=result.transfer_id, ref=result.client_ref, what=what, n=len(result.assistants), sha=result.sha256),
-                markup=False)
+            self.notify(
+                _("Package imported: transfer {id} for {ref} {what}, {n} assistant(s). SHA-256: {sha}").format(
+                    id=result.transfer_id, ref=result.client_ref, what=what, n=len(result.assistants), sha=result.sha256
+                ),
+                markup=False,
+            )
             self._changed()
             self.open_transfer(result.transfer_id)
 

@@ -33,10 +33,12 @@ class TranslatedBindings:
         source = type(node)._merged_bindings or BindingsMap()
         keys = {
             key: [
-                dataclasses.replace(b, description=_(b.description) if b.description else "",
-                                    tooltip=_(b.tooltip) if b.tooltip else "",
-                                    group=dataclasses.replace(b.group, description=_(b.group.description))
-                                    if b.group else None)
+                dataclasses.replace(
+                    b,
+                    description=_(b.description) if b.description else "",
+                    tooltip=_(b.tooltip) if b.tooltip else "",
+                    group=dataclasses.replace(b.group, description=_(b.group.description)) if b.group else None,
+                )
                 for b in bindings
             ]
             for key, bindings in source.key_to_bindings.items()
@@ -70,7 +72,7 @@ def period(start: date | None, end: date | None) -> str:
     return f"{format_date(start)}–{format_date(end)}"
 
 
-def field_message(label: str, problem: "str | BaseException | FieldError", **params: Any) -> str:
+def field_message(label: str, problem: str | BaseException | FieldError, **params: Any) -> str:
     """A field's problem as one sentence in the person's language (`label` already translated):
     "Name is required", "National ID: the check digits do not match …".
 
@@ -99,8 +101,7 @@ def describe_error(exc: BaseException) -> str:
     name = type(exc).__name__
     if name in ("OperationalError", "InterfaceError", "DatabaseError") or "psycopg" in type(exc).__module__:
         first = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else name
-        return _("The database cannot be reached ({detail}). Check the connection and try again.").format(
-            detail=first)
+        return _("The database cannot be reached ({detail}). Check the connection and try again.").format(detail=first)
     where = log_unexpected(exc)
     return _("Unexpected error ({name}); details are in {where}.").format(name=name, where=where)
 

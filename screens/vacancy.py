@@ -25,13 +25,13 @@ from textual.widgets import DataTable
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.i18n import N_, _
-from bpa_provider.services import records, roster, vacancy
 from bpa_provider.db.engine import Database
+from bpa_provider.i18n import N_, _
 from bpa_provider.screens.detail_base import DetailScreen
 from bpa_provider.screens.form_base import error_words
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import hours, text
+from bpa_provider.services import records, roster, vacancy
 
 DAYS_AHEAD = 14
 # Vacant rows carry UTC instants; shown in the providers' zone (Norway and Sweden share it).
@@ -39,7 +39,7 @@ ZONE = ZoneInfo("Europe/Oslo")
 
 
 def shift_label(start: Any, end: Any) -> str:
-    """"09.03.2026 08:00–15:30" in local time."""
+    """ "09.03.2026 08:00–15:30" in local time."""
     a, b = start.astimezone(ZONE), end.astimezone(ZONE)
     return f"{text(a.date()).plain} {a:%H:%M}–{b:%H:%M}"
 
@@ -82,8 +82,9 @@ class VacantScreen(_ListScreen):
 
     def load(self) -> None:
         app = self.bpa
-        self.call_service("detail", vacancy.list_vacant, app.db, app.actor, app.today,
-                          app.today + timedelta(days=DAYS_AHEAD - 1))
+        self.call_service(
+            "detail", vacancy.list_vacant, app.db, app.actor, app.today, app.today + timedelta(days=DAYS_AHEAD - 1)
+        )
 
     def where(self) -> str:
         return _("Vacant shifts")
@@ -91,15 +92,26 @@ class VacantScreen(_ListScreen):
     def build(self) -> list[Widget]:
         rows: list[vacancy.VacantRow] = self.detail
         today = self.bpa.today
-        title = _("Vacant shifts {a}–{b}").format(a=text(today).plain,
-                                                  b=text(today + timedelta(days=DAYS_AHEAD - 1)).plain)
+        title = _("Vacant shifts {a}–{b}").format(
+            a=text(today).plain, b=text(today + timedelta(days=DAYS_AHEAD - 1)).plain
+        )
         out: list[Widget] = [self.heading(title, len(rows))]
         if not rows:
             return out + [self.note(_("No vacant shift in the next 14 days."))]
-        out.append(self.table(self.TABLE, [
-            (_("Shift"), 23), (_("Client"), 10), (_("Was for"), 10), (_("Hours"), 6), (_("State"), 8)], rows,
-            lambda r: [Text(shift_label(r.start, r.end)), text(r.client), text(r.was_assistant),
-                       Text(hours(r.hours)), Text(_("VACANT"), style="bold")]))
+        out.append(
+            self.table(
+                self.TABLE,
+                [(_("Shift"), 23), (_("Client"), 10), (_("Was for"), 10), (_("Hours"), 6), (_("State"), 8)],
+                rows,
+                lambda r: [
+                    Text(shift_label(r.start, r.end)),
+                    text(r.client),
+                    text(r.was_assistant),
+                    Text(hours(r.hours)),
+                    Text(_("VACANT"), style="bold"),
+                ],
+            )
+        )
         out.append(self.note(_("Enter: who can take it")))
         return out
 
@@ -131,8 +143,7 @@ class CandidatesScreen(_ListScreen):
 
     def load(self) -> None:
         app = self.bpa
-        self.call_service("detail", vacancy.candidates, app.db, app.actor, self.record_id,
-                          policy=app.settings.policy)
+        self.call_service("detail", vacancy.candidates, app.db, app.actor, self.record_id, policy=app.settings.policy)
 
     def where(self) -> str:
         return _("Candidates · {shift}").format(shift=self.label)
@@ -148,11 +159,19 @@ class CandidatesScreen(_ListScreen):
         if not rows:
             return out + [self.note(_("Nobody assigned to the client can be asked: assign a substitute first."))]
         rank = {id(c): i + 1 for i, c in enumerate(rows)}
-        out.append(self.table(self.TABLE, [
-            (_("#"), 2), (_("Assistant"), 18), (_("Eligible"), 8), (_("Why"), 36)], rows,
-            lambda c: [Text(str(rank[id(c)])), text(f"{c.assistant} {c.name}"),
-                       Text(_("yes") if c.eligible else _("NO"), style="" if c.eligible else "bold"),
-                       Text("; ".join(str(r) for r in c.reasons))]))
+        out.append(
+            self.table(
+                self.TABLE,
+                [(_("#"), 2), (_("Assistant"), 18), (_("Eligible"), 8), (_("Why"), 36)],
+                rows,
+                lambda c: [
+                    Text(str(rank[id(c)])),
+                    text(f"{c.assistant} {c.name}"),
+                    Text(_("yes") if c.eligible else _("NO"), style="" if c.eligible else "bold"),
+                    Text("; ".join(str(r) for r in c.reasons)),
+                ],
+            )
+        )
         return out
 
     def _chosen(self) -> vacancy.Candidate | None:
@@ -167,8 +186,9 @@ class CandidatesScreen(_ListScreen):
         if c is None:
             return
         if not c.eligible:
-            self.explain(_("{who} cannot take it: {why}").format(
-                who=c.assistant, why="; ".join(str(r) for r in c.reasons)))
+            self.explain(
+                _("{who} cannot take it: {why}").format(who=c.assistant, why="; ".join(str(r) for r in c.reasons))
+            )
             return
         app = self.bpa
         self.call_service("fill", fill, app.db, app.actor, self.record_id, c.assistant, app.settings.policy)
@@ -181,8 +201,9 @@ class CandidatesScreen(_ListScreen):
         if c is None:
             return
         if not c.eligible:
-            self.explain(_("{who} cannot take it: {why}").format(
-                who=c.assistant, why="; ".join(str(r) for r in c.reasons)))
+            self.explain(
+                _("{who} cannot take it: {why}").format(who=c.assistant, why="; ".join(str(r) for r in c.reasons))
+            )
             return
         app = self.bpa
         self.call_service("offer", vacancy.offer, app.db, app.actor, self.record_id, c.assistant)
@@ -193,8 +214,9 @@ class CandidatesScreen(_ListScreen):
             return
         warned = sorted({v.rule_id for v in getattr(result.value, "warnings", [])})
         if warned:
-            self.notify(_("Filled, with warnings: {rules}.").format(rules=", ".join(warned)),
-                        severity="warning", markup=False)
+            self.notify(
+                _("Filled, with warnings: {rules}.").format(rules=", ".join(warned)), severity="warning", markup=False
+            )
         else:
             self.notify(_("Filled."), markup=False)
         self.app.pop_screen()
@@ -218,6 +240,7 @@ def open_candidates(view: Any, shift: Any) -> None:
     elif not view.bpa.actor.may("roster.write"):
         view.explain(_("Your role may not do that in the roster."))
     else:
-        label = (f"{shift.client_ref} {text(shift.start.date()).plain} {shift.start:%H:%M}–{shift.end:%H:%M} · "
-                 + _("was for {ref}").format(ref=shift.assistant_ref))
+        label = f"{shift.client_ref} {text(shift.start.date()).plain} {shift.start:%H:%M}–{shift.end:%H:%M} · " + _(
+            "was for {ref}"
+        ).format(ref=shift.assistant_ref)
         view.app.push_screen(CandidatesScreen(shift.id, label))

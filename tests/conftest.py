@@ -39,11 +39,12 @@ _hyp_settings.register_profile("ci", derandomize=True, deadline=None, print_blob
 if os.environ.get("CI") == "true":
     _hyp_settings.load_profile("ci")
 
-from bpa_provider.access import Actor  # noqa: E402
 from pgserver import RefusedServer, external_url, scratch_database  # noqa: E402
+from tooling import need_tool  # noqa: E402
+
+from bpa_provider.access import Actor  # noqa: E402
 from bpa_provider.db import migrate  # noqa: E402
 from bpa_provider.db.engine import Database, make_engine  # noqa: E402
-from tooling import need_tool  # noqa: E402
 
 # Fixtures that reach PostgreSQL: a test asking for one of them is a `pg` test.
 PG_FIXTURES = frozenset({"pg_cluster", "pg_engine", "pg_db"})

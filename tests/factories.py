@@ -6,9 +6,9 @@ from datetime import date
 from itertools import count
 
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
 from bpa_provider.rules.national_id import make_no
 from bpa_provider.services import records
-from bpa_provider.db.engine import Database
 
 _seq = count(100)
 
@@ -40,8 +40,14 @@ def assistant(db: Database, actor: Actor, **kw) -> object:
 
 
 def employment(db: Database, actor: Actor, assistant_ref: str, **kw) -> object:
-    data = {"assistant_id": assistant_ref, "start_date": "2025-01-01", "position_percent": 80,
-            "police_certificate_on": "2024-12-01", "confidentiality_on": "2024-12-01", **kw}
+    data = {
+        "assistant_id": assistant_ref,
+        "start_date": "2025-01-01",
+        "position_percent": 80,
+        "police_certificate_on": "2024-12-01",
+        "confidentiality_on": "2024-12-01",
+        **kw,
+    }
     return records.create(db, actor, "employment", data)
 
 

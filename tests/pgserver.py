@@ -52,11 +52,30 @@ class PgCluster:
         if self.as_root:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-        self._run(str(self.bindir / "initdb"), "-D", str(self.dir / "data"), "-A", "trust",
-                  "-U", "postgres", "-E", "UTF8", "--no-locale")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.dir / "data"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
         opts = f"-p {self.port} -k {self.dir} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.dir / "data"), "-o", opts,
-                  "-l", str(self.dir / "log"), "-w", "start")
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.dir / "data"),
+            "-o",
+            opts,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@/{dbname}?host={self.dir}&port={self.port}"
@@ -97,7 +116,8 @@ def external_url(environ: Mapping[str, str]) -> str | None:
         raise RefusedServer(
             f"{URL_VARIABLE} is set, but the tests create and drop databases and roles on that server: "
             f"set {DISPOSABLE_VARIABLE}=1 if it is a scratch server, or unset {URL_VARIABLE} to let "
-            "the tests start their own")
+            "the tests start their own"
+        )
     return url
 
 

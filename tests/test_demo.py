@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -13,17 +13,28 @@ import pytest
 from sqlalchemy import func, select
 
 from bpa_provider import audit
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import (
+    Assistant,
+    AuditEvent,
+    Client,
+    Employment,
+    HourlyRate,
+    Municipality,
+    OnboardingStep,
+    RotaPattern,
+    Shift,
+    Transfer,
+    TransferAssistant,
+    TransferStep,
+    User,
+)
 from bpa_provider.demo import fits, load_demo, sunday_weeks, weekly
 from bpa_provider.errors import ValidationError
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.worktime import ShiftFact, check_assistant, profile
 from bpa_provider.services.hours import hours_report
 from bpa_provider.services.roster import occurrences
-from bpa_provider.db.engine import Database, make_engine
-from bpa_provider.db.models import (
-    Assistant, AuditEvent, Client, Employment, HourlyRate, Municipality, OnboardingStep, RotaPattern, Shift,
-    Transfer, TransferAssistant, TransferStep, User,
-)
 
 TODAY = date(2026, 4, 15)
 SMALL = dict(clients=10, assistants=30, months=2, today=TODAY)
@@ -32,9 +43,12 @@ SMALL = dict(clients=10, assistants=30, months=2, today=TODAY)
 def _people(db: Database) -> list[tuple]:
     with db.read() as s:
         clients = s.execute(select(Client.ref, Client.name, Client.national_id).order_by(Client.ref)).all()
-        assistants = s.execute(select(Assistant.ref, Assistant.name, Assistant.national_id).order_by(Assistant.ref)).all()
-        shifts = s.execute(select(Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.status)
-                           .order_by(Shift.id).limit(200)).all()
+        assistants = s.execute(
+            select(Assistant.ref, Assistant.name, Assistant.national_id).order_by(Assistant.ref)
+        ).all()
+        shifts = s.execute(
+            select(Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.status).order_by(Shift.id).limit(200)
+        ).all()
     return [tuple(r) for r in clients + assistants + shifts]
 
 
@@ -87,8 +101,11 @@ def test_demo_company_on_both_engines(db, admin):
         assert munis["Hamar"].unit_name == "PAO"
         assert munis["Drammen"].unit_name == "Tjenestetildeling og koordinerende enhet"
         assert (munis["Bjuv"].country, munis["Bjuv"].timezone) == ("SE", "Europe/Stockholm")
-        state = s.execute(select(HourlyRate.valid_from, HourlyRate.rate)
-                          .where(HourlyRate.municipality_id.is_(None)).order_by(HourlyRate.valid_from)).all()
+        state = s.execute(
+            select(HourlyRate.valid_from, HourlyRate.rate)
+            .where(HourlyRate.municipality_id.is_(None))
+            .order_by(HourlyRate.valid_from)
+        ).all()
         assert state == [(date(2023, 1, 1), Decimal("324.50")), (date(2024, 1, 1), Decimal("332.60"))]
         for country, number in s.execute(
             select(Municipality.country, Client.national_id).join(Client, Client.municipality_id == Municipality.id)
@@ -100,13 +117,20 @@ def test_demo_company_on_both_engines(db, admin):
         assert _count(db, TransferStep) >= 20 and _count(db, TransferAssistant) >= 2
         # New hires without a police certificate who already have planned shifts.
         no_cert = s.execute(
-            select(func.count(Shift.id)).join(Employment, Employment.assistant_id == Shift.assistant_id)
+            select(func.count(Shift.id))
+            .join(Employment, Employment.assistant_id == Shift.assistant_id)
             .where(Employment.police_certificate_on.is_(None), Shift.status == "planned")
         ).scalar_one()
         assert no_cert > 0
-        overdue = s.execute(select(func.count()).select_from(OnboardingStep).where(
-            OnboardingStep.code == "basic_course", OnboardingStep.done_on.is_(None), OnboardingStep.due_date < TODAY,
-        )).scalar_one()
+        overdue = s.execute(
+            select(func.count())
+            .select_from(OnboardingStep)
+            .where(
+                OnboardingStep.code == "basic_course",
+                OnboardingStep.done_on.is_(None),
+                OnboardingStep.due_date < TODAY,
+            )
+        ).scalar_one()
         assert overdue >= 2  # new supervisors past the 90 days without the basic course
         statuses = set(s.execute(select(Shift.status).distinct()).scalars())
         assert {"approved", "worked", "planned"} <= statuses
@@ -115,8 +139,8 @@ def test_demo_company_on_both_engines(db, admin):
         assert audit.verify_chain(s).ok
         # Bulk-inserted instants read back as aware UTC through the ORM.
         first = s.execute(select(Shift).order_by(Shift.id).limit(1)).scalar_one()
-        assert first.start_utc.tzinfo == timezone.utc and first.start_utc.date() >= date(2026, 2, 14)
-    rows = hours_report(db, admin, 2026, 3, today=TODAY, now=datetime(2026, 4, 15, 12, tzinfo=timezone.utc))
+        assert first.start_utc.tzinfo == UTC and first.start_utc.date() >= date(2026, 2, 14)
+    rows = hours_report(db, admin, 2026, 3, today=TODAY, now=datetime(2026, 4, 15, 12, tzinfo=UTC))
     assert sum(r.worked_hours for r in rows) > 0
 
 
@@ -124,9 +148,18 @@ def test_rota_breaks_rules_only_where_planted(sqlite_db, admin):
     load_demo(sqlite_db, admin, seed=5, clients=12, assistants=36, months=2, today=TODAY)
     with sqlite_db.read() as s:
         rows = s.execute(
-            select(Shift.id, Shift.assistant_id, Shift.client_id, Shift.start_utc, Shift.end_utc, Shift.kind,
-                   Municipality.timezone, Municipality.country)
-            .join(Client, Client.id == Shift.client_id).join(Municipality, Municipality.id == Client.municipality_id)
+            select(
+                Shift.id,
+                Shift.assistant_id,
+                Shift.client_id,
+                Shift.start_utc,
+                Shift.end_utc,
+                Shift.kind,
+                Municipality.timezone,
+                Municipality.country,
+            )
+            .join(Client, Client.id == Shift.client_id)
+            .join(Municipality, Municipality.id == Client.municipality_id)
             .where(Shift.status != "cancelled")
         ).all()
     by_assistant: dict[int, list] = defaultdict(list)
@@ -134,7 +167,9 @@ def test_rota_breaks_rules_only_where_planted(sqlite_db, admin):
         by_assistant[r.assistant_id].append(r)
     found = defaultdict(set)
     for aid, shifts in by_assistant.items():
-        facts = [ShiftFact(r.id, r.assistant_id, r.client_id, r.start_utc, r.end_utc, r.kind, r.timezone) for r in shifts]
+        facts = [
+            ShiftFact(r.id, r.assistant_id, r.client_id, r.start_utc, r.end_utc, r.kind, r.timezone) for r in shifts
+        ]
         rules = profile("no-default" if shifts[0].country == "NO" else "se-default")
         for v in check_assistant(facts, rules):
             found[v.rule_id].add(aid)
@@ -171,10 +206,12 @@ def test_every_shift_of_a_pattern_falls_on_one_of_its_days(sqlite_db, admin):
     load_demo(sqlite_db, admin, seed=5, clients=12, assistants=36, months=2, today=TODAY)
     with sqlite_db.read() as s:
         patterns = {p.id: p for p in s.execute(select(RotaPattern)).scalars()}
-        rows = s.execute(select(Shift.pattern_id, Shift.start_utc, Municipality.timezone)
-                         .join(Client, Client.id == Shift.client_id)
-                         .join(Municipality, Municipality.id == Client.municipality_id)
-                         .where(Shift.pattern_id.is_not(None))).all()
+        rows = s.execute(
+            select(Shift.pattern_id, Shift.start_utc, Municipality.timezone)
+            .join(Client, Client.id == Shift.client_id)
+            .join(Municipality, Municipality.id == Client.municipality_id)
+            .where(Shift.pattern_id.is_not(None))
+        ).all()
     assert {p.cycle_weeks for p in patterns.values()} == {1, 2}
     days: dict[int, set] = defaultdict(set)
     for pid, start, tz in rows:

@@ -7,9 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import pgserver
+import pytest
 from tooling import need_tool
 
 NO_SUCH_TOOL = "bpa-no-such-tool-7f3a"
@@ -67,7 +66,7 @@ def test_a_test_using_a_postgresql_fixture_carries_the_pg_marker(request, pg_clu
     assert request.node.get_closest_marker("pg") is not None
 
 
-SQLMODEL_PROBE = '''
+SQLMODEL_PROBE = """
 from sqlmodel import select
 from sqlmodel.sql.expression import SelectOfScalar
 from bpa_provider.db.models import Shift
@@ -87,15 +86,28 @@ def primary_keys() -> SelectOfScalar[int]:
 
 def a_row_id(shift: Shift) -> int | None:
     return shift.id  # not yet flushed: no id
-'''
+"""
 
 
 def _mypy(tmp_path, plugins: str) -> subprocess.CompletedProcess:
     (tmp_path / "probe.py").write_text(SQLMODEL_PROBE)
     (tmp_path / "mypy.ini").write_text(f"[mypy]\nstrict = True\n{plugins}")
-    return subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(tmp_path / "mypy.ini"),
-                           "--cache-dir", str(tmp_path / "cache"), str(tmp_path / "probe.py")],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(tmp_path / "mypy.ini"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(tmp_path / "probe.py"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.mark.slow

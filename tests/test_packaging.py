@@ -46,8 +46,13 @@ def wheel(tmp_path_factory) -> Path:
         else:
             shutil.copy2(path, src / name)
     out = tmp_path_factory.mktemp("wheel")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(out)],
-                          capture_output=True, text=True, env=_clean_env(), timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(out)],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     (found,) = out.glob("bpa_provider-*.whl")
     return found
@@ -59,27 +64,48 @@ def installed(wheel, tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = venv / "bin" / "python"
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps",
-                           str(wheel)], capture_output=True, text=True, env=_clean_env(), timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", str(wheel)],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     # The dependencies, after the venv's own packages (so the wheel's bpa_provider wins).
     Path(site, "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
 
 
 def _run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(bin_dir / "bpa-provider"), *args], capture_output=True, text=True,
-                          cwd=cwd, env=_clean_env() | {"BPA_CONFIG": "/nonexistent"}, timeout=120)
+    return subprocess.run(
+        [str(bin_dir / "bpa-provider"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=_clean_env() | {"BPA_CONFIG": "/nonexistent"},
+        timeout=120,
+    )
 
 
 def test_the_installed_wheel_runs_from_its_own_files(installed, tmp_path):
     version = _run(installed, tmp_path, "--version")
     assert version.returncode == 0, version.stderr
     assert version.stdout.startswith("bpa-provider ")
-    where = subprocess.run([str(installed / "python"), "-c", "import bpa_provider; print(bpa_provider.__file__)"],
-                           capture_output=True, text=True, cwd=tmp_path, env=_clean_env(), check=True)
+    where = subprocess.run(
+        [str(installed / "python"), "-c", "import bpa_provider; print(bpa_provider.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_clean_env(),
+        check=True,
+    )
     assert str(installed.parent) in where.stdout, "the checkout answered instead of the wheel"
     # The migrations (package data) and the database layer come with it: `init` builds a database.
     made = _run(installed, tmp_path, "--db", str(tmp_path / "new.sqlite3"), "init")

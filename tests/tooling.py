@@ -57,8 +57,7 @@ def pending_debounces(app) -> list:  # noqa: ANN001 - a Textual App (this module
     for node in [app, *list(getattr(app, "_registry", ()))]:
         for timer in list(getattr(node, "_timers", ())):
             task = getattr(timer, "_task", None)
-            if (timer._repeat == 0 and timer._interval <= DEBOUNCE_MAX
-                    and task is not None and not task.done()):
+            if timer._repeat == 0 and timer._interval <= DEBOUNCE_MAX and task is not None and not task.done():
                 pending.append(timer)
     return pending
 

@@ -12,8 +12,8 @@ dunder names are left alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from mypy.nodes import AssignmentStmt, CallExpr, NameExpr, TypeInfo, Var
 from mypy.plugin import AttributeContext, ClassDefContext, Plugin
@@ -48,8 +48,12 @@ def _mark_table(ctx: ClassDefContext) -> None:
         return
     keys = []
     for stmt in ctx.cls.defs.body:
-        if not (isinstance(stmt, AssignmentStmt) and isinstance(stmt.rvalue, CallExpr)
-                and len(stmt.lvalues) == 1 and isinstance(stmt.lvalues[0], NameExpr)):
+        if not (
+            isinstance(stmt, AssignmentStmt)
+            and isinstance(stmt.rvalue, CallExpr)
+            and len(stmt.lvalues) == 1
+            and isinstance(stmt.lvalues[0], NameExpr)
+        ):
             continue
         call = stmt.rvalue
         if isinstance(call.callee, NameExpr) and call.callee.name == "Field":
@@ -97,8 +101,7 @@ def _as_column(column: TypeInfo, primary_key: bool, ctx: AttributeContext) -> Ty
     value = ctx.default_attr_type
     proper = get_proper_type(value)
     if primary_key and isinstance(proper, UnionType):
-        value = make_simplified_union(
-            [t for t in proper.items if not isinstance(get_proper_type(t), NoneType)])
+        value = make_simplified_union([t for t in proper.items if not isinstance(get_proper_type(t), NoneType)])
     return Instance(column, [value])
 
 

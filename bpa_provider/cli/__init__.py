@@ -23,11 +23,11 @@ import pkgutil
 import re
 import shlex
 import sys
-from typing import MutableMapping, Sequence
+from collections.abc import MutableMapping, Sequence
 
-from bpa_provider.crashlog import log_crash
 from bpa_provider.cli.context import Context
 from bpa_provider.config import ConfigError
+from bpa_provider.crashlog import log_crash
 from bpa_provider.errors import ServiceError
 from bpa_provider.i18n import LANGUAGES, N_, _, current_language, set_language
 
@@ -49,11 +49,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _global_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--db", metavar="URL", help="database URL or SQLite file (default: BPA_DATABASE_URL or the user data folder)")
-    parser.add_argument("--as", dest="as_user", metavar="NAME", help="act as this user (SSH forced command, or an admin impersonating)")
-    parser.add_argument("--lang", choices=LANGUAGES,
-                        help="language of the app and of every message (also after the command; "
-                             "default: BPA_LANG, then LANG/LC_ALL/LC_MESSAGES)")
+    parser.add_argument(
+        "--db", metavar="URL", help="database URL or SQLite file (default: BPA_DATABASE_URL or the user data folder)"
+    )
+    parser.add_argument(
+        "--as", dest="as_user", metavar="NAME", help="act as this user (SSH forced command, or an admin impersonating)"
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="language of the app and of every message (also after the command; "
+        "default: BPA_LANG, then LANG/LC_ALL/LC_MESSAGES)",
+    )
     return parser
 
 
@@ -80,9 +87,14 @@ def take_lang(argv: Sequence[str], *, strict: bool = True) -> tuple[list[str], s
                 # in the language of the environment (BPA_LANG, LANG…): --lang is what is wrong
                 set_language(None)
                 problem = _("invalid choice: %(value)r (choose from %(choices)s)") % {
-                    "value": value[:20], "choices": ", ".join(LANGUAGES)}
-                sys.stderr.write("bpa-provider: " + _("argument %(argument_name)s: %(message)s") % {
-                    "argument_name": "--lang", "message": problem} + "\n")
+                    "value": value[:20],
+                    "choices": ", ".join(LANGUAGES),
+                }
+                sys.stderr.write(
+                    "bpa-provider: "
+                    + _("argument %(argument_name)s: %(message)s") % {"argument_name": "--lang", "message": problem}
+                    + "\n"
+                )
                 raise SystemExit(2)
             lang = value
             continue
@@ -138,17 +150,41 @@ def build_parser() -> argparse.ArgumentParser:
 # --------------------------------------------------------------------------- clean environment
 
 # What a process started by sshd may keep; everything else (TEXTUAL_*, PYTHON*, LD_*, …) goes.
-_SSH_KEEP = {"HOME", "USER", "LOGNAME", "SSH_CONNECTION", "SSH_ORIGINAL_COMMAND", "SSH_TTY",
-             "SSH_CLIENT", "BPA_CONFIG", "BPA_DATABASE_URL", "BPA_AUTHORIZED_KEYS", "BPA_DATA_DIR",
-             "BPA_LANG"}
+_SSH_KEEP = {
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SSH_CONNECTION",
+    "SSH_ORIGINAL_COMMAND",
+    "SSH_TTY",
+    "SSH_CLIENT",
+    "BPA_CONFIG",
+    "BPA_DATABASE_URL",
+    "BPA_AUTHORIZED_KEYS",
+    "BPA_DATA_DIR",
+    "BPA_LANG",
+}
 # Kept only when they look like what they claim to be (a TERM of "../x" could name any file).
 # LANG and LC_* arrive from the person's laptop through sshd's AcceptEnv: they pick the language.
-_SSH_CHECKED = {"TERM": r"[A-Za-z0-9._+-]{1,64}", "COLORTERM": r"[A-Za-z0-9._+-]{1,32}",
-                "LANG": r"[A-Za-z0-9_.@-]{1,40}", "LC_ALL": r"[A-Za-z0-9_.@-]{1,40}",
-                "LC_MESSAGES": r"[A-Za-z0-9_.@-]{1,40}",
-                "TZ": r"[A-Za-z0-9_+/-]{1,40}"}
-_ALWAYS_DROP = ("TEXTUAL", "PYTHONINSPECT", "PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME",
-                "PYTHONBREAKPOINT", "PYTHONDEBUG", "PYTHONUSERBASE", "PYTHONWARNINGS")
+_SSH_CHECKED = {
+    "TERM": r"[A-Za-z0-9._+-]{1,64}",
+    "COLORTERM": r"[A-Za-z0-9._+-]{1,32}",
+    "LANG": r"[A-Za-z0-9_.@-]{1,40}",
+    "LC_ALL": r"[A-Za-z0-9_.@-]{1,40}",
+    "LC_MESSAGES": r"[A-Za-z0-9_.@-]{1,40}",
+    "TZ": r"[A-Za-z0-9_+/-]{1,40}",
+}
+_ALWAYS_DROP = (
+    "TEXTUAL",
+    "PYTHONINSPECT",
+    "PYTHONSTARTUP",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONBREAKPOINT",
+    "PYTHONDEBUG",
+    "PYTHONUSERBASE",
+    "PYTHONWARNINGS",
+)
 
 
 def clean_environment(env: MutableMapping[str, str]) -> None:
@@ -209,8 +245,9 @@ def remote_argv(original: str | None, commands: set[str]) -> list[str] | None:
         name = w.split("=", 1)[0]
         # argparse also accepts unambiguous prefixes (--a, --d): refuse those too.
         if name.startswith("--") and len(name) > 2 and any(o.startswith(name) for o in _IDENTITY_OPTIONS):
-            raise Refused(N_("“{option}” cannot be given over SSH: your key decides who you are and which database"),
-                          option=name)
+            raise Refused(
+                N_("“{option}” cannot be given over SSH: your key decides who you are and which database"), option=name
+            )
     # `--lang nb` may stand anywhere, also before the command (`ssh … --lang nb list clients`);
     # alone it opens the app in that language.
     first = take_lang(words, strict=False)[0][:1]
@@ -221,8 +258,10 @@ def remote_argv(original: str | None, commands: set[str]) -> list[str] | None:
     if first[0] == "--version":
         return ["--version"]
     if first[0] not in commands:
-        raise Refused(N_("“{word}” is not a bpa-provider command; this key runs only bpa-provider "
-                         "(no shell, no file copy)"), word=first[0][:40])
+        raise Refused(
+            N_("“{word}” is not a bpa-provider command; this key runs only bpa-provider (no shell, no file copy)"),
+            word=first[0][:40],
+        )
     if first[0] in REMOTE_REFUSED:
         raise Refused(N_("“{word}” runs only on the server itself, not over SSH"), word=first[0])
     return words
@@ -236,8 +275,9 @@ _PATH_ARGS = ("out", "file", "dir", "path", "output", "target", "signature")
 
 def server_paths(args: argparse.Namespace) -> list[str]:
     """The file arguments of a parsed command that name something other than stdin/stdout."""
-    return [f"{name}={value}" for name in _PATH_ARGS
-            if isinstance(value := getattr(args, name, None), str) and value != "-"]
+    return [
+        f"{name}={value}" for name in _PATH_ARGS if isinstance(value := getattr(args, name, None), str) and value != "-"
+    ]
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
@@ -370,8 +410,9 @@ def _main(argv: Sequence[str], *, own_process: bool) -> int:
             named = server_paths(args)
             if named:
                 set_language(_settings_lang(args.lang))
-                reason = N_("over SSH a command cannot name files on the server ({names}); "
-                            "use “-” for standard input or output")
+                reason = N_(
+                    "over SSH a command cannot name files on the server ({names}); use “-” for standard input or output"
+                )
                 names = ", ".join(named)[:80]
                 return refuse_forced(args, _(reason).format(names=names), reason.format(names=names))
     return _start(args, remote=remote)
@@ -413,8 +454,11 @@ def _run(ctx: Context, args: argparse.Namespace, *, remote: bool) -> int:
             sys.stderr.write(f"bpa-provider: {damaged}\n")
             return 1
         where = log_crash(exc)
-        sys.stderr.write("bpa-provider: " + _("unexpected error ({name}); details in {where}").format(
-            name=type(exc).__name__, where=where) + "\n")
+        sys.stderr.write(
+            "bpa-provider: "
+            + _("unexpected error ({name}); details in {where}").format(name=type(exc).__name__, where=where)
+            + "\n"
+        )
         return 1
     finally:
         ctx.close()
@@ -448,8 +492,10 @@ def _damaged_database(exc: BaseException) -> str:
     """A clear refusal for a damaged SQLite file (never a silent repair)."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     if "malformed" in text or "not a database" in text or "disk i/o error" in text:
-        return _("the database file is damaged ({detail}); nothing was changed: restore it from a "
-                 "backup (“bpa-provider restore FILE”)").format(detail=_one_line(text)[:120])
+        return _(
+            "the database file is damaged ({detail}); nothing was changed: restore it from a "
+            "backup (“bpa-provider restore FILE”)"
+        ).format(detail=_one_line(text)[:120])
     return ""
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-from datetime import date
 import os
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings, load_settings
@@ -42,10 +43,14 @@ class Context:
     remote: bool = False  # running as an SSH forced command: server-side file paths are off limits
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "Context":
+    def from_args(cls, args: argparse.Namespace) -> Context:
         settings = load_settings()
-        return cls(settings=settings, db_url=args.db or settings.database_url, as_user=args.as_user,
-                   lang=args.lang or settings.lang)
+        return cls(
+            settings=settings,
+            db_url=args.db or settings.database_url,
+            as_user=args.as_user,
+            lang=args.lang or settings.lang,
+        )
 
     # -- database -------------------------------------------------------------------------
     def database(self, *, check_schema: bool = True, check_guards: bool = True):
@@ -61,8 +66,13 @@ class Context:
             if check_schema and path is not None:
                 # Only `init` and `demo` make a database: a mistyped path is not created here.
                 if not os.path.exists(path):
-                    raise DatabaseUnavailable(N_("there is no database at {path}: create it with "
-                                                 "'bpa-provider init' (or 'bpa-provider demo')"), path=path)
+                    raise DatabaseUnavailable(
+                        N_(
+                            "there is no database at {path}: create it with "
+                            "'bpa-provider init' (or 'bpa-provider demo')"
+                        ),
+                        path=path,
+                    )
             if path is not None:
                 self._private_file(path)
             db = open_database(self.db_url)
@@ -113,11 +123,14 @@ class Context:
         if rev is None:
             return DatabaseUnavailable(N_("the database has no schema yet: run 'bpa-provider init'"))
         if rev not in migrate.known_revisions():
-            return DatabaseUnavailable(N_("the database is at schema revision {rev}, which this version of "
-                                          "bpa-provider does not know (was it written by a newer version?)"),
-                                       rev=rev)
-        return DatabaseUnavailable(N_("the database schema is out of date ({rev}): run 'bpa-provider init'"),
-                                   rev=rev)
+            return DatabaseUnavailable(
+                N_(
+                    "the database is at schema revision {rev}, which this version of "
+                    "bpa-provider does not know (was it written by a newer version?)"
+                ),
+                rev=rev,
+            )
+        return DatabaseUnavailable(N_("the database schema is out of date ({rev}): run 'bpa-provider init'"), rev=rev)
 
     @staticmethod
     def _check_guards(db) -> None:  # noqa: ANN001
@@ -129,10 +142,14 @@ class Context:
             missing = missing_guards(s)
         if missing:
             db.dispose()
-            raise DatabaseUnavailable(N_(
-                "the access log's append-only triggers are missing or disabled ({triggers}): the "
-                "database was changed outside bpa-provider; see 'bpa-provider audit --verify' "
-                "and restore a checked backup"), triggers=", ".join(missing))
+            raise DatabaseUnavailable(
+                N_(
+                    "the access log's append-only triggers are missing or disabled ({triggers}): the "
+                    "database was changed outside bpa-provider; see 'bpa-provider audit --verify' "
+                    "and restore a checked backup"
+                ),
+                triggers=", ".join(missing),
+            )
 
     def close(self) -> None:
         if self._db is not None:

@@ -20,8 +20,9 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from bpa_provider.cli.context import CliError
 from bpa_provider.i18n import _
@@ -63,8 +64,15 @@ def check_target(target: str | os.PathLike[str], *, remote: bool = False) -> Pat
 
 
 @contextlib.contextmanager
-def open_output(target: str | os.PathLike[str], *, binary: bool = False, encoding: str = "utf-8",
-                newline: str | None = None, stdout: Any = None, remote: bool = False) -> Iterator[IO[Any]]:
+def open_output(
+    target: str | os.PathLike[str],
+    *,
+    binary: bool = False,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+    stdout: Any = None,
+    remote: bool = False,
+) -> Iterator[IO[Any]]:
     """A stream to write one export to: standard output for `-`, else a new file (mode 0600).
 
     The file appears under its name only when the `with` block ends without an exception; a

@@ -40,8 +40,9 @@ def _vacant(ctx, args) -> int:  # noqa: ANN001
 
     from bpa_provider.services.vacancy import list_vacant
 
-    rows = list_vacant(ctx.database(), ctx.actor(), date_arg(args.from_date, "--from"),
-                       date_arg(args.to_date, "--to"), args.client)
+    rows = list_vacant(
+        ctx.database(), ctx.actor(), date_arg(args.from_date, "--from"), date_arg(args.to_date, "--to"), args.client
+    )
     ctx.emit([asdict(r) for r in rows], args.format, VACANT_COLUMNS)
     return 0
 
@@ -54,12 +55,31 @@ def _candidates(ctx, args) -> int:  # noqa: ANN001
     if args.format == "json":
         import json
 
-        ctx.out.write(json.dumps([{"assistant": c.assistant, "eligible": c.eligible,
-                                   "reasons": [r.render(translate=False) for r in c.reasons]} for c in found],
-                                 ensure_ascii=False, indent=2) + "\n")
+        ctx.out.write(
+            json.dumps(
+                [
+                    {
+                        "assistant": c.assistant,
+                        "eligible": c.eligible,
+                        "reasons": [r.render(translate=False) for r in c.reasons],
+                    }
+                    for c in found
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
         return 0
-    rows = [{"assistant": c.assistant, "name": c.name, "eligible": _("yes") if c.eligible else _("no"),
-             "reasons": "; ".join(str(r) for r in c.reasons)} for c in found]
+    rows = [
+        {
+            "assistant": c.assistant,
+            "name": c.name,
+            "eligible": _("yes") if c.eligible else _("no"),
+            "reasons": "; ".join(str(r) for r in c.reasons),
+        }
+        for c in found
+    ]
     ctx.emit(rows, args.format, ["assistant", "name", "eligible", "reasons"])
     return 0
 
@@ -68,9 +88,15 @@ def _fill(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.cli.commands.roster import _print_saved, assistant_id, shift_id
     from bpa_provider.services import roster
 
-    res = roster.reassign_shift(ctx.database(), ctx.actor(), shift_id(args.shift), None,
-                                assistant_id(ctx, args.assistant), reason="",
-                                policy=ctx.settings.policy)
+    res = roster.reassign_shift(
+        ctx.database(),
+        ctx.actor(),
+        shift_id(args.shift),
+        None,
+        assistant_id(ctx, args.assistant),
+        reason="",
+        policy=ctx.settings.policy,
+    )
     _print_saved(ctx, res)
     return 0
 

@@ -13,8 +13,7 @@ from typing import Any, TextIO
 from bpa_provider.render import render
 
 
-def write_pages(out: TextIO, pages: Iterable[Sequence[Mapping[str, Any]]], fmt: str,
-                columns: Sequence[str]) -> int:
+def write_pages(out: TextIO, pages: Iterable[Sequence[Mapping[str, Any]]], fmt: str, columns: Sequence[str]) -> int:
     """Write the rows of every page to `out` in `fmt`; the number of rows written."""
     count = 0
     if fmt == "table":

@@ -33,7 +33,8 @@ POT = HERE / f"{DOMAIN}.pot"
 LANGUAGES = ("nb", "sv")
 MUST_BE_COMPLETE = ("nb", "sv")
 HEADERS = {
-    "nb": "Norwegian Bokmål", "sv": "Swedish",
+    "nb": "Norwegian Bokmål",
+    "sv": "Swedish",
 }
 
 
@@ -144,12 +145,16 @@ def render_pot(messages: list[Message]) -> str:
 
 def new_po(lang: str, pot: str) -> str:
     """A fresh catalog for a language, from the template."""
-    header = (f'"Language: {lang}\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
-              f'"Language-Team: {HEADERS.get(lang, lang)}\\n"\n')
+    header = (
+        f'"Language: {lang}\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+        f'"Language-Team: {HEADERS.get(lang, lang)}\\n"\n'
+    )
     po = pot.replace('"Content-Transfer-Encoding: 8bit\\n"\n', '"Content-Transfer-Encoding: 8bit\\n"\n' + header, 1)
     first, rest = po.split("\n", 1)
-    return (f"# {HEADERS.get(lang, lang)} messages of bpa-provider. Translate here; "
-            "python -m bpa_provider.locale.extract keeps it in step with the code.\n" + rest)
+    return (
+        f"# {HEADERS.get(lang, lang)} messages of bpa-provider. Translate here; "
+        "python -m bpa_provider.locale.extract keeps it in step with the code.\n" + rest
+    )
 
 
 def po_entries(text: str) -> dict[str, str]:
@@ -200,9 +205,18 @@ def update(root: Path = ROOT) -> None:
         if not po.exists():
             po.write_text(new_po(lang, pot) + "\n", encoding="utf-8")
         else:
-            _run("msgmerge", "--quiet", "--update", "--backup=none", "--no-fuzzy-matching", "--no-wrap",
-                 "--no-location", "--sort-output",
-                 str(po), str(POT))
+            _run(
+                "msgmerge",
+                "--quiet",
+                "--update",
+                "--backup=none",
+                "--no-fuzzy-matching",
+                "--no-wrap",
+                "--no-location",
+                "--sort-output",
+                str(po),
+                str(POT),
+            )
         _run("msgfmt", "--check-format", "-o", str(folder / f"{DOMAIN}.mo"), str(po))
 
 

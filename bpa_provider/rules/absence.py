@@ -16,9 +16,10 @@ Every function takes its numbers from `AbsencePolicy`; nothing here reads a data
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -41,14 +42,14 @@ KIND_LABELS = {
 class AbsencePolicy:
     """The numbers of the absence rules; defaults from the law (docs/domain.md), all configurable."""
 
-    self_cert_max_days: int = 3          # § 8-24: up to 3 calendar days at a time (IA: 8)
-    self_cert_max_times: int = 4         # § 8-24: up to 4 times in 12 months
-    self_cert_after_months: int = 2      # § 8-23: after 2 months of employment
-    sick_pay_after_days: int = 28        # § 8-18: 4 weeks of employment
-    employer_period_days: int = 16       # § 8-19
-    join_gap_days: int = 16              # § 8-19: periods less than 16 days apart are one
-    holiday_days: int = 25               # ferieloven § 5 (the tariff's 5 weeks: 30 working days)
-    holiday_days_over_60: int = 6        # ferieloven § 5(1)
+    self_cert_max_days: int = 3  # § 8-24: up to 3 calendar days at a time (IA: 8)
+    self_cert_max_times: int = 4  # § 8-24: up to 4 times in 12 months
+    self_cert_after_months: int = 2  # § 8-23: after 2 months of employment
+    sick_pay_after_days: int = 28  # § 8-18: 4 weeks of employment
+    employer_period_days: int = 16  # § 8-19
+    join_gap_days: int = 16  # § 8-19: periods less than 16 days apart are one
+    holiday_days: int = 25  # ferieloven § 5 (the tariff's 5 weeks: 30 working days)
+    holiday_days_over_60: int = 6  # ferieloven § 5(1)
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ class Span:
 class EmployerPeriod:
     """How one sick span falls between the employer and NAV."""
 
-    employer_days: tuple[date, ...]       # the span's days paid by the employer
-    refund_days: tuple[date, ...]         # the span's days after the employer period (NAV's)
-    employer_period_end: date | None      # the 16th employer day of the chain (None: not reached)
+    employer_days: tuple[date, ...]  # the span's days paid by the employer
+    refund_days: tuple[date, ...]  # the span's days after the employer period (NAV's)
+    employer_period_end: date | None  # the 16th employer day of the chain (None: not reached)
 
 
 @dataclass(frozen=True)
@@ -121,40 +122,58 @@ def employer_periods(spans: list[Span], policy: AbsencePolicy = AbsencePolicy())
     return [out[i] for i in range(len(spans))]
 
 
-def self_cert_findings(span: Span, employed_from: date | None, earlier_self_certs: list[Span],
-                       policy: AbsencePolicy = AbsencePolicy()) -> list[Finding]:
+def self_cert_findings(
+    span: Span, employed_from: date | None, earlier_self_certs: list[Span], policy: AbsencePolicy = AbsencePolicy()
+) -> list[Finding]:
     """What the law says about one self-certification: too long, too often, too early."""
     found = []
     length = (span.end - span.start).days + 1
     if length > policy.self_cert_max_days:
-        found.append(Finding(
-            "NO-SELF-CERT-LENGTH",
-            N_("A self-certification covers at most {max} calendar days; this one is {days}: "
-               "a sick note is needed from day {first}"),
-            {"max": policy.self_cert_max_days, "days": length, "first": policy.self_cert_max_days + 1},
-            "folketrygdloven § 8-24"))
+        found.append(
+            Finding(
+                "NO-SELF-CERT-LENGTH",
+                N_(
+                    "A self-certification covers at most {max} calendar days; this one is {days}: "
+                    "a sick note is needed from day {first}"
+                ),
+                {"max": policy.self_cert_max_days, "days": length, "first": policy.self_cert_max_days + 1},
+                "folketrygdloven § 8-24",
+            )
+        )
     window_start = span.start - relativedelta(months=12)
     times = 1 + sum(1 for s in earlier_self_certs if window_start < s.start <= span.start)
     if times > policy.self_cert_max_times:
-        found.append(Finding(
-            "NO-SELF-CERT-TIMES",
-            N_("Self-certified {times} times in 12 months; at most {max} are allowed"),
-            {"times": times, "max": policy.self_cert_max_times}, "folketrygdloven § 8-24"))
+        found.append(
+            Finding(
+                "NO-SELF-CERT-TIMES",
+                N_("Self-certified {times} times in 12 months; at most {max} are allowed"),
+                {"times": times, "max": policy.self_cert_max_times},
+                "folketrygdloven § 8-24",
+            )
+        )
     if employed_from is None or span.start < employed_from + relativedelta(months=policy.self_cert_after_months):
-        found.append(Finding(
-            "NO-SELF-CERT-EARLY",
-            N_("Self-certification needs {months} months of employment; a sick note is needed"),
-            {"months": policy.self_cert_after_months}, "folketrygdloven § 8-23"))
+        found.append(
+            Finding(
+                "NO-SELF-CERT-EARLY",
+                N_("Self-certification needs {months} months of employment; a sick note is needed"),
+                {"months": policy.self_cert_after_months},
+                "folketrygdloven § 8-23",
+            )
+        )
     return found
 
 
-def sick_pay_findings(span: Span, employed_from: date | None,
-                      policy: AbsencePolicy = AbsencePolicy()) -> list[Finding]:
+def sick_pay_findings(span: Span, employed_from: date | None, policy: AbsencePolicy = AbsencePolicy()) -> list[Finding]:
     """Sick pay from the employer needs four weeks of employment."""
     if employed_from is None or (span.start - employed_from).days < policy.sick_pay_after_days:
-        return [Finding("NO-SICK-PAY-EARLY",
-                        N_("No sick pay from the employer before {days} days of employment"),
-                        {"days": policy.sick_pay_after_days}, "folketrygdloven § 8-18")]
+        return [
+            Finding(
+                "NO-SICK-PAY-EARLY",
+                N_("No sick pay from the employer before {days} days of employment"),
+                {"days": policy.sick_pay_after_days},
+                "folketrygdloven § 8-18",
+            )
+        ]
     return []
 
 

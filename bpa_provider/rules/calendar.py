@@ -82,9 +82,7 @@ def next_review_due(
     return due
 
 
-def review_status(
-    next_due: date | None, last_held: date | None, today: date, due_within_days: int = 30
-) -> str:
+def review_status(next_due: date | None, last_held: date | None, today: date, due_within_days: int = 30) -> str:
     """One word for a review's state, checked in this order.
 
     - "cancelled": no next review (the assignment or employment ended).
@@ -119,9 +117,7 @@ def expiry_date(completed_on: date, validity_months: int | None) -> date | None:
     return completed_on + relativedelta(months=validity_months)
 
 
-def expiry_reminders(
-    expires: date, today: date, lead_days: Sequence[int] = (90, 30, 7)
-) -> int | None:
+def expiry_reminders(expires: date, today: date, lead_days: Sequence[int] = (90, 30, 7)) -> int | None:
     """The reminder bucket that applies today: the smallest lead time already reached.
 
     90 days before expiry -> 90; 29 days before -> 30; on and after expiry -> 7 (the last
@@ -217,13 +213,6 @@ def sick_pay_claim_days(
     if sick_to < sick_from:
         raise ValueError("a sick period cannot end before it starts")
     length = (sick_to - sick_from).days + 1
-    days = [
-        sick_from + timedelta(days=n - 1)
-        for n in range(first_paid_day, min(last_day, length) + 1)
-    ]
-    note = (
-        sick_from + timedelta(days=doctor_note_from_day - 1)
-        if length >= doctor_note_from_day
-        else None
-    )
+    days = [sick_from + timedelta(days=n - 1) for n in range(first_paid_day, min(last_day, length) + 1)]
+    note = sick_from + timedelta(days=doctor_note_from_day - 1) if length >= doctor_note_from_day else None
     return days, note

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
 from zoneinfo import ZoneInfo
 
 from bpa_provider.rules.hours import _local_midnight_utc, _ordered, month_bounds

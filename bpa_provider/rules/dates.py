@@ -10,7 +10,7 @@ parameters, translated where shown.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bpa_provider.errors import Invalid
@@ -90,7 +90,7 @@ def parse_local_datetime(text: str, tz: str) -> datetime:
     except ValueError:
         raise Invalid(N_("“{raw}” is not a time: use YYYY-MM-DDTHH:MM"), raw=raw) from None
     if naive.tzinfo is not None:
-        return naive.astimezone(timezone.utc)
+        return naive.astimezone(UTC)
     return local_to_utc(naive, tz)
 
 
@@ -99,20 +99,21 @@ def local_to_utc(naive: datetime, tz: str) -> datetime:
     zone = ZoneInfo(tz)
     aware = naive.replace(tzinfo=zone)
     # A wall time in the DST gap does not survive a round trip through UTC.
-    back = aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
+    back = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     if back != naive:
-        raise Invalid(N_("{time} does not exist in {zone} (clocks move forward)"),
-                      time=f"{naive:%d.%m.%Y %H:%M}", zone=tz)
-    return aware.astimezone(timezone.utc)
+        raise Invalid(
+            N_("{time} does not exist in {zone} (clocks move forward)"), time=f"{naive:%d.%m.%Y %H:%M}", zone=tz
+        )
+    return aware.astimezone(UTC)
 
 
 def local_day_start_utc(day: date, tz: str) -> datetime:
     """The UTC instant of local midnight at the start of `day` in `tz`."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def to_local(instant: datetime, tz: str) -> datetime:
     """An aware UTC instant shown on the local clock of `tz`."""
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
+        instant = instant.replace(tzinfo=UTC)
     return instant.astimezone(ZoneInfo(tz))

@@ -12,7 +12,7 @@ back stored UTC times without their tzinfo.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -38,8 +38,8 @@ _SECONDS_PER_HOUR = 3600.0
 def _utc(instant: datetime) -> datetime:
     """The same instant with tzinfo UTC (naive input is taken to be UTC already)."""
     if instant.tzinfo is None:
-        return instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(timezone.utc)
+        return instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC)
 
 
 def _ordered(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -53,7 +53,7 @@ def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
     # Local midnight may in principle fall in a DST gap (not in Europe/Oslo or Stockholm, whose
     # change is at 02:00/03:00); fold=0 then gives an instant just after the gap, still monotone
     # in `day`, so the pieces below stay contiguous and never overlap.
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def shift_hours(start: datetime, end: datetime) -> float:
@@ -66,9 +66,7 @@ def shift_hours(start: datetime, end: datetime) -> float:
     return (e - s).total_seconds() / _SECONDS_PER_HOUR
 
 
-def split_at_local_midnight(
-    start: datetime, end: datetime, tz: str
-) -> list[tuple[date, datetime, datetime]]:
+def split_at_local_midnight(start: datetime, end: datetime, tz: str) -> list[tuple[date, datetime, datetime]]:
     """Cut a shift at each local midnight of `tz`.
 
     Returns `(local date, start_utc, end_utc)` pieces in order; they are contiguous and cover the
@@ -92,9 +90,7 @@ def split_at_local_midnight(
     return pieces
 
 
-def hours_in_range(
-    start: datetime, end: datetime, tz: str, first: date, last_exclusive: date
-) -> float:
+def hours_in_range(start: datetime, end: datetime, tz: str, first: date, last_exclusive: date) -> float:
     """Hours of the shift that fall on local dates in `[first, last_exclusive)`."""
     if last_exclusive <= first:
         return 0.0
@@ -193,7 +189,9 @@ def project_year_end(
     if total_days <= 0:
         raise Invalid(N_("the period must have at least one day"))
     if not 0 <= elapsed_days <= total_days:
-        raise Invalid(N_("elapsed days {elapsed} must be between 0 and {total}"), elapsed=elapsed_days, total=total_days)
+        raise Invalid(
+            N_("elapsed days {elapsed} must be between 0 and {total}"), elapsed=elapsed_days, total=total_days
+        )
     remaining = total_days - elapsed_days
     pace = used_to_date / elapsed_days if elapsed_days > 0 else 0.0
     if planned_rest > 0 or planned_days is not None:
@@ -211,11 +209,7 @@ def project_year_end(
         flag = "alert"
     elif ratio > thresholds.warn:
         flag = "warn"
-    elif (
-        decided_year > 0
-        and ratio < thresholds.under
-        and elapsed_days / total_days >= thresholds.under_min_elapsed
-    ):
+    elif decided_year > 0 and ratio < thresholds.under and elapsed_days / total_days >= thresholds.under_min_elapsed:
         flag = "under"
     else:
         flag = "ok"
@@ -243,4 +237,3 @@ def week_bounds(d: date, week_start_weekday: int = 0) -> tuple[date, date]:
         raise Invalid(N_("the week must start on a day from 0 (Monday) to 6 (Sunday)"))
     start = d - timedelta(days=(d.weekday() - week_start_weekday) % 7)
     return start, start + timedelta(days=7)
-

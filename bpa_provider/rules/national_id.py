@@ -118,7 +118,7 @@ def make_no(born: date, individual: int, dnr: bool = False, new_rule: bool = Fal
     base = f"{day:02d}{born.month:02d}{born.year % 100:02d}{individual:03d}"
     digits = [int(c) for c in base]
     s1 = sum(w * d for w, d in zip(_W1[:9], digits))
-    for remainder in ((1, 2, 3) if new_rule else (0,)):
+    for remainder in (1, 2, 3) if new_rule else (0,):
         k1 = (remainder - s1) % 11
         if k1 == 10:
             continue

@@ -21,11 +21,10 @@ from __future__ import annotations
 import math
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
-
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bpa_provider.rules.hours import shift_hours
 
@@ -77,9 +76,7 @@ def _holidays_for(
     import holidays as _holidays
 
     # A tuple, so the cached value cannot be changed by a caller.
-    table = _holidays.country_holidays(
-        country, years=year, language=language, categories=categories
-    )
+    table = _holidays.country_holidays(country, years=year, language=language, categories=categories)
     return tuple(sorted(table.items()))
 
 
@@ -106,8 +103,8 @@ def public_holidays(
 def _utc(instant: datetime) -> datetime:
     # Naive means UTC, as everywhere in rules (SQLite returns stored UTC times without tzinfo).
     if instant.tzinfo is None:
-        return instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(timezone.utc)
+        return instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC)
 
 
 def _in_clock_window(clock: time, start: time, end: time) -> bool:
@@ -145,10 +142,7 @@ def _next_boundary(wall: datetime, rules: PayRules) -> datetime:
     }
     day = wall.date()
     candidates = [
-        datetime.combine(d, c)
-        for d in (day, day + timedelta(days=1))
-        for c in clocks
-        if datetime.combine(d, c) > wall
+        datetime.combine(d, c) for d in (day, day + timedelta(days=1)) for c in clocks if datetime.combine(d, c) > wall
     ]
     return min(candidates)
 
@@ -161,7 +155,7 @@ def _first_offset_change(lo: datetime, hi: datetime, zone: ZoneInfo) -> datetime
     offset = lo.astimezone(zone).utcoffset()
 
     def changed(second: int) -> bool:
-        instant = datetime.fromtimestamp(second, tz=timezone.utc)
+        instant = datetime.fromtimestamp(second, tz=UTC)
         return instant.astimezone(zone).utcoffset() != offset
 
     a, b = math.floor(lo.timestamp()), math.ceil(hi.timestamp())
@@ -171,7 +165,7 @@ def _first_offset_change(lo: datetime, hi: datetime, zone: ZoneInfo) -> datetime
             b = mid
         else:
             a = mid
-    return datetime.fromtimestamp(b, tz=timezone.utc)
+    return datetime.fromtimestamp(b, tz=UTC)
 
 
 def _active_categories(
@@ -268,8 +262,7 @@ def _surely_no_overtime(facts: Sequence[ShiftFact], rules: RuleSet) -> bool:
             day += timedelta(days=1)
         for week in weeks:
             per_week[week] = per_week.get(week, 0.0) + hours
-    return (max(per_day.values()) <= rules.normal_day_hours
-            and max(per_week.values()) <= rules.normal_week_hours)
+    return max(per_day.values()) <= rules.normal_day_hours and max(per_week.values()) <= rules.normal_week_hours
 
 
 def overtime_by_shift(shifts: Sequence[ShiftFact], rules: RuleSet) -> dict[int, float]:

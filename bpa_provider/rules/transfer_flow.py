@@ -39,15 +39,32 @@ from bpa_provider.errors import Invalid
 from bpa_provider.i18n import N_, Msg, render_message
 from bpa_provider.rules.dates import format_date
 from bpa_provider.rules.transfer_steps import (
-    COUNTRIES, DEFAULT_REFUSAL_DAYS, DIRECTIONS, STAGE_CANCELLED, STAGE_NEW, STEP_CODES, StepDef,
-    refusal_deadline_valid, steps_for,
+    COUNTRIES,
+    DEFAULT_REFUSAL_DAYS,
+    DIRECTIONS,
+    STAGE_CANCELLED,
+    STAGE_NEW,
+    STEP_CODES,
+    StepDef,
+    refusal_deadline_valid,
+    steps_for,
 )
 
 # The step table is `rules.transfer_steps`; the names used all over (`flow.steps_for`,
 # `flow.STAGE_CANCELLED`) stay importable from here.
 __all__ = [
-    "STAGE_CANCELLED", "STAGE_NEW", "steps_for", "AssistantState", "StepRefused", "TransferState",
-    "cancel", "check_step", "complete_step", "latest_refusal_deadline", "next_step", "stage",
+    "STAGE_CANCELLED",
+    "STAGE_NEW",
+    "steps_for",
+    "AssistantState",
+    "StepRefused",
+    "TransferState",
+    "cancel",
+    "check_step",
+    "complete_step",
+    "latest_refusal_deadline",
+    "next_step",
+    "stage",
 ]
 
 
@@ -79,11 +96,15 @@ class TransferState:
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
-            raise Invalid(N_("direction must be one of {allowed}, not “{value}”"), allowed=", ".join(DIRECTIONS),
-                          value=self.direction)
+            raise Invalid(
+                N_("direction must be one of {allowed}, not “{value}”"),
+                allowed=", ".join(DIRECTIONS),
+                value=self.direction,
+            )
         if self.country not in COUNTRIES:
-            raise Invalid(N_("country must be one of {allowed}, not “{value}”"), allowed=", ".join(COUNTRIES),
-                          value=self.country)
+            raise Invalid(
+                N_("country must be one of {allowed}, not “{value}”"), allowed=", ".join(COUNTRIES), value=self.country
+            )
         if self.effective_date < self.notice_date:
             raise Invalid(N_("the effective date cannot be before the notice date"))
         # Freeze the containers too, so a state handed to the UI cannot be changed behind our back.

@@ -139,7 +139,6 @@ class StepDef:
     due_offset: DueOffset
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Step definitions and due dates
 # ---------------------------------------------------------------------------------------------
@@ -152,11 +151,13 @@ def _days(n: int) -> relativedelta:
 def steps_for(direction: str, country: str, *, policy: TransferPolicy = DEFAULT_POLICY) -> list[StepDef]:
     """The ordered steps of a transfer in `direction` ("in"/"out") for `country` ("NO"/"SE")."""
     if direction not in DIRECTIONS:
-        raise Invalid(N_("direction must be one of {allowed}, not “{value}”"), allowed=", ".join(DIRECTIONS),
-                      value=direction)
+        raise Invalid(
+            N_("direction must be one of {allowed}, not “{value}”"), allowed=", ".join(DIRECTIONS), value=direction
+        )
     if country not in COUNTRIES:
-        raise Invalid(N_("country must be one of {allowed}, not “{value}”"), allowed=", ".join(COUNTRIES),
-                      value=country)
+        raise Invalid(
+            N_("country must be one of {allowed}, not “{value}”"), allowed=", ".join(COUNTRIES), value=country
+        )
     return list(_steps(direction, country, policy))
 
 

@@ -19,10 +19,10 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -44,7 +44,7 @@ __all__ = [
     "with_overtime_agreement",
 ]
 
-_UTC = timezone.utc
+_UTC = UTC
 _EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 _ONE_US = timedelta(microseconds=1)
 _HOUR_US = 3_600_000_000
@@ -54,74 +54,80 @@ _WEEK_US = 7 * _DAY_US
 SHIFT_KINDS = frozenset({"active", "passive", "night"})
 
 # Where each rule comes from, shown to planners next to the violation.
-RULE_LAWS: Mapping[str, str] = MappingProxyType({
-    "NO-REST-DAILY": "arbeidsmiljøloven § 10-8 (1)",
-    "NO-REST-WEEKLY": "arbeidsmiljøloven § 10-8 (2)",
-    "NO-NORMAL-DAY": "arbeidsmiljøloven § 10-4 (1)",
-    "NO-NORMAL-WEEK": "arbeidsmiljøloven § 10-4 (1)",
-    "NO-TOTAL-24H": "arbeidsmiljøloven § 10-6",
-    "NO-LONG-SHIFT": "arbeidsmiljøloven §§ 10-4, 10-5; FOR-2017-06-25-1052",
-    "NO-NIGHT": "arbeidsmiljøloven § 10-11 (6)",
-    "NO-OVERTIME": "arbeidsmiljøloven § 10-6",
-    "NO-SUNDAY": "arbeidsmiljøloven §§ 10-8 (4), 10-10",
-    "NO-BREAK": "arbeidsmiljøloven § 10-9",
-    "NO-PASSIVE": "arbeidsmiljøloven § 10-4 (2)",
-    "NO-OVERLAP": "— (one assistant cannot work two shifts at once)",
-    "NO-TWO-HELPERS": "vedtak / beslut (two helpers at once only when the decision grants it)",
-    "NO-EMPLOYMENT": "policy: shifts only within an employment period",
-    "NO-ASSIGNMENT": "policy: shifts only within an assignment to the client",
-    "NO-POLICE-CERT": "helse- og omsorgstjenesteloven § 5-4",
-    "NO-CONFIDENTIALITY": "forvaltningsloven § 13; NS 8435 (policy: signed before the first shift)",
-    "NO-TRAINING": "policy: required training for the client completed",
-    "SE-REST-DAILY": "Arbetstidslagen § 13",
-    "SE-REST-WEEKLY": "Arbetstidslagen § 14",
-    "SE-AVG-WEEK": "Arbetstidslagen § 10 b",
-    "SE-OVERTIME": "Arbetstidslagen § 8",
-    "SE-BREAK": "Arbetstidslagen § 15",
-    # § 2 of the act holds the 40 h + 12 h (supervision) ordinary week averaged
-    # over four weeks; § 3 is its overtime rule.
-    "SE-DOMESTIC-WEEK": "Lag (1970:943) om arbetstid m.m. i husligt arbete § 2",
-    "SE-FK-REPORTED": "Försäkringskassan: assistant reported (form 3066) before the first hour",
-})
+RULE_LAWS: Mapping[str, str] = MappingProxyType(
+    {
+        "NO-REST-DAILY": "arbeidsmiljøloven § 10-8 (1)",
+        "NO-REST-WEEKLY": "arbeidsmiljøloven § 10-8 (2)",
+        "NO-NORMAL-DAY": "arbeidsmiljøloven § 10-4 (1)",
+        "NO-NORMAL-WEEK": "arbeidsmiljøloven § 10-4 (1)",
+        "NO-TOTAL-24H": "arbeidsmiljøloven § 10-6",
+        "NO-LONG-SHIFT": "arbeidsmiljøloven §§ 10-4, 10-5; FOR-2017-06-25-1052",
+        "NO-NIGHT": "arbeidsmiljøloven § 10-11 (6)",
+        "NO-OVERTIME": "arbeidsmiljøloven § 10-6",
+        "NO-SUNDAY": "arbeidsmiljøloven §§ 10-8 (4), 10-10",
+        "NO-BREAK": "arbeidsmiljøloven § 10-9",
+        "NO-PASSIVE": "arbeidsmiljøloven § 10-4 (2)",
+        "NO-OVERLAP": "— (one assistant cannot work two shifts at once)",
+        "NO-TWO-HELPERS": "vedtak / beslut (two helpers at once only when the decision grants it)",
+        "NO-EMPLOYMENT": "policy: shifts only within an employment period",
+        "NO-ASSIGNMENT": "policy: shifts only within an assignment to the client",
+        "NO-POLICE-CERT": "helse- og omsorgstjenesteloven § 5-4",
+        "NO-CONFIDENTIALITY": "forvaltningsloven § 13; NS 8435 (policy: signed before the first shift)",
+        "NO-TRAINING": "policy: required training for the client completed",
+        "SE-REST-DAILY": "Arbetstidslagen § 13",
+        "SE-REST-WEEKLY": "Arbetstidslagen § 14",
+        "SE-AVG-WEEK": "Arbetstidslagen § 10 b",
+        "SE-OVERTIME": "Arbetstidslagen § 8",
+        "SE-BREAK": "Arbetstidslagen § 15",
+        # § 2 of the act holds the 40 h + 12 h (supervision) ordinary week averaged
+        # over four weeks; § 3 is its overtime rule.
+        "SE-DOMESTIC-WEEK": "Lag (1970:943) om arbetstid m.m. i husligt arbete § 2",
+        "SE-FK-REPORTED": "Försäkringskassan: assistant reported (form 3066) before the first hour",
+    }
+)
 
 # Swedish law does not require a police certificate for assistance to adults;
 # when a Swedish rule set checks it, it is the provider's own policy.
-_SE_LAW_OVERRIDES: Mapping[str, str] = MappingProxyType({
-    "NO-POLICE-CERT": "policy (utdrag ur belastningsregistret)",
-    "NO-CONFIDENTIALITY": "policy (tystnadsplikt, signed before the first shift)",
-})
+_SE_LAW_OVERRIDES: Mapping[str, str] = MappingProxyType(
+    {
+        "NO-POLICE-CERT": "policy (utdrag ur belastningsregistret)",
+        "NO-CONFIDENTIALITY": "policy (tystnadsplikt, signed before the first shift)",
+    }
+)
 
 # (policy) Only what can never be right is blocked: overlaps, long shifts with
 # no recorded basis, and missing credentials.  Hour and rest limits warn, since
 # agreements, dispensations and recorded legal bases can make them lawful, and
 # in Sweden the money consequence is carried by `not_payable`.
-DEFAULT_SEVERITIES: Mapping[str, str] = MappingProxyType({
-    "NO-REST-DAILY": "warn",
-    "NO-REST-WEEKLY": "warn",
-    "NO-NORMAL-DAY": "warn",
-    "NO-NORMAL-WEEK": "warn",
-    "NO-TOTAL-24H": "warn",
-    "NO-LONG-SHIFT": "block",
-    "NO-NIGHT": "warn",
-    "NO-OVERTIME": "warn",
-    "NO-SUNDAY": "warn",
-    "NO-BREAK": "warn",
-    "NO-PASSIVE": "warn",
-    "NO-OVERLAP": "block",
-    "NO-TWO-HELPERS": "warn",
-    "NO-EMPLOYMENT": "block",
-    "NO-ASSIGNMENT": "block",
-    "NO-POLICE-CERT": "block",
-    "NO-CONFIDENTIALITY": "block",
-    "NO-TRAINING": "block",
-    "SE-REST-DAILY": "warn",
-    "SE-REST-WEEKLY": "warn",
-    "SE-AVG-WEEK": "warn",
-    "SE-OVERTIME": "warn",
-    "SE-BREAK": "warn",
-    "SE-DOMESTIC-WEEK": "warn",
-    "SE-FK-REPORTED": "block",
-})
+DEFAULT_SEVERITIES: Mapping[str, str] = MappingProxyType(
+    {
+        "NO-REST-DAILY": "warn",
+        "NO-REST-WEEKLY": "warn",
+        "NO-NORMAL-DAY": "warn",
+        "NO-NORMAL-WEEK": "warn",
+        "NO-TOTAL-24H": "warn",
+        "NO-LONG-SHIFT": "block",
+        "NO-NIGHT": "warn",
+        "NO-OVERTIME": "warn",
+        "NO-SUNDAY": "warn",
+        "NO-BREAK": "warn",
+        "NO-PASSIVE": "warn",
+        "NO-OVERLAP": "block",
+        "NO-TWO-HELPERS": "warn",
+        "NO-EMPLOYMENT": "block",
+        "NO-ASSIGNMENT": "block",
+        "NO-POLICE-CERT": "block",
+        "NO-CONFIDENTIALITY": "block",
+        "NO-TRAINING": "block",
+        "SE-REST-DAILY": "warn",
+        "SE-REST-WEEKLY": "warn",
+        "SE-AVG-WEEK": "warn",
+        "SE-OVERTIME": "warn",
+        "SE-BREAK": "warn",
+        "SE-DOMESTIC-WEEK": "warn",
+        "SE-FK-REPORTED": "block",
+    }
+)
 
 _SEVERITY_VALUES = frozenset({"warn", "block"})
 
@@ -292,15 +298,23 @@ def profile(name: str) -> RuleSet:
         return RuleSet(name=name, country="NO", daily_rest_hours=8.0, weekly_rest_hours=28.0)
     if name == "se-default":
         return RuleSet(
-            name=name, country="SE", daily_rest_hours=11.0, weekly_rest_hours=36.0,
-            avg_week_hours=48.0, avg_period_months=4, overtime_year_hours=200.0,
+            name=name,
+            country="SE",
+            daily_rest_hours=11.0,
+            weekly_rest_hours=36.0,
+            avg_week_hours=48.0,
+            avg_period_months=4,
+            overtime_year_hours=200.0,
         )
     if name == "se-domestic":
         # Work in the employer's household falls outside Arbetstidslagen's hour
         # limits (its § 2) and under the domestic-work act instead; the rest
         # rules are kept as the provider's floor.
         return RuleSet(
-            name=name, country="SE", daily_rest_hours=11.0, weekly_rest_hours=36.0,
+            name=name,
+            country="SE",
+            daily_rest_hours=11.0,
+            weekly_rest_hours=36.0,
             domestic_week_hours=52.0,
         )
     raise ValueError(f"unknown rule profile {name!r}")
@@ -428,9 +442,7 @@ class _Schedule:
         self.ends = [_to_us(f.end) for f in facts]
         self.max_len = max(e - s for s, e in zip(self.starts, self.ends))
         self.work = _Timeline(zip(self.starts, self.ends))
-        self.passive = _Timeline(
-            (s, e) for s, e, f in zip(self.starts, self.ends, facts) if f.kind == "passive"
-        )
+        self.passive = _Timeline((s, e) for s, e, f in zip(self.starts, self.ends, facts) if f.kind == "passive")
         # (decision) Calendar weeks and months follow the time zone of the
         # assistant's first shift: one reference frame, even across clients.
         self.tz = facts[0].tz
@@ -486,8 +498,14 @@ class _Schedule:
         return self._night[k]
 
 
-def _violation(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], detail: str,
-               numbers: dict[str, Any], not_payable: bool | None = None) -> Violation:
+def _violation(
+    rule_id: str,
+    rules: RuleSet,
+    shift_ids: Sequence[int],
+    detail: str,
+    numbers: dict[str, Any],
+    not_payable: bool | None = None,
+) -> Violation:
     law = RULE_LAWS[rule_id]
     if rules.country == "SE":
         law = _SE_LAW_OVERRIDES.get(rule_id, law)
@@ -503,12 +521,18 @@ def _violation(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], detail: s
     )
 
 
-def _message(rule_id: str, rules: RuleSet, shift_ids: Sequence[int], template: str, params: dict[str, Any],
-             numbers: dict[str, Any], not_payable: bool | None = None) -> Violation:
+def _message(
+    rule_id: str,
+    rules: RuleSet,
+    shift_ids: Sequence[int],
+    template: str,
+    params: dict[str, Any],
+    numbers: dict[str, Any],
+    not_payable: bool | None = None,
+) -> Violation:
     """A violation worded as a message id (N_()) with its parameters: English in `detail`,
     the reader's language from `Violation.text()`."""
-    v = _violation(rule_id, rules, shift_ids, render_message(template, params, translate=False),
-                   numbers, not_payable)
+    v = _violation(rule_id, rules, shift_ids, render_message(template, params, translate=False), numbers, not_payable)
     return replace(v, template=template, params=MappingProxyType(dict(params)))
 
 
@@ -570,12 +594,17 @@ def _overlaps(sched: _Schedule) -> list[Violation]:
         for g in active:
             both = sched.ids((g, k))
             overlap = min(sched.ends[g], sched.ends[k]) - s
-            out.append(_message(
-                "NO-OVERLAP", sched.rules, both, N_("the shifts {first} and {second} overlap by {hours} h"),
-                {"first": _shift_words(sched, g), "second": _shift_words(sched, k), "hours": _ceil1(overlap)},
-                {"overlap_hours": _h(overlap)},
-                not_payable=False,
-            ))
+            out.append(
+                _message(
+                    "NO-OVERLAP",
+                    sched.rules,
+                    both,
+                    N_("the shifts {first} and {second} overlap by {hours} h"),
+                    {"first": _shift_words(sched, g), "second": _shift_words(sched, k), "hours": _ceil1(overlap)},
+                    {"overlap_hours": _h(overlap)},
+                    not_payable=False,
+                )
+            )
         active.append(k)
     return out
 
@@ -592,11 +621,17 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
         # The window's start is worded only for a window that breaks a rule (most do not).
         rest = sched.work.max_rest(s, e)
         if rest < need and rest_rep.wants(idx):
-            rest_rep.add(idx, _message(
-                rest_id, r, sched.ids(idx), N_("{rest} h rest, needs {need} h (the 24 h from {start})"),
-                {"rest": _floor1(rest), "need": _g(r.daily_rest_hours), "start": _fmt_local(s, sched.tz)},
-                {"rest_hours": _h(rest), "required_hours": r.daily_rest_hours},
-            ))
+            rest_rep.add(
+                idx,
+                _message(
+                    rest_id,
+                    r,
+                    sched.ids(idx),
+                    N_("{rest} h rest, needs {need} h (the 24 h from {start})"),
+                    {"rest": _floor1(rest), "need": _g(r.daily_rest_hours), "start": _fmt_local(s, sched.tz)},
+                    {"rest_hours": _h(rest), "required_hours": r.daily_rest_hours},
+                ),
+            )
         if not hour_limits:
             continue
         work = sched.work.work(s, e)
@@ -607,26 +642,56 @@ def _daily(sched: _Schedule, rest_id: str, hour_limits: bool) -> list[Violation]
             numbers = {"work_hours": _h(work), "limit_hours": _h(limit), "passive_hours": _h(passive)}
             if passive:
                 # § 10-4 (2) set this limit: name it, so the planner sees why it is not 9 h.
-                day_rep.add(idx, _message("NO-PASSIVE", r, sched.ids(idx), N_(
-                    "{work} h work in the 24 h from {start} with {passive} h passive time; passive time "
-                    "extends the normal {normal} h by half of it, at most {extension} h, so the limit "
-                    "is {limit} h"), {
-                        "work": _ceil1(work), "start": _fmt_local(s, sched.tz), "passive": _floor1(passive),
-                        "normal": _g(r.normal_day_hours), "extension": _g(r.passive_extension_day_hours),
-                        "limit": _g(round(limit / _HOUR_US, 4))}, numbers))
+                day_rep.add(
+                    idx,
+                    _message(
+                        "NO-PASSIVE",
+                        r,
+                        sched.ids(idx),
+                        N_(
+                            "{work} h work in the 24 h from {start} with {passive} h passive time; passive time "
+                            "extends the normal {normal} h by half of it, at most {extension} h, so the limit "
+                            "is {limit} h"
+                        ),
+                        {
+                            "work": _ceil1(work),
+                            "start": _fmt_local(s, sched.tz),
+                            "passive": _floor1(passive),
+                            "normal": _g(r.normal_day_hours),
+                            "extension": _g(r.passive_extension_day_hours),
+                            "limit": _g(round(limit / _HOUR_US, 4)),
+                        },
+                        numbers,
+                    ),
+                )
             else:
-                day_rep.add(idx, _message(
-                    "NO-NORMAL-DAY", r, sched.ids(idx),
-                    N_("{work} h work in the 24 h from {start}, normal limit {limit} h"),
-                    {"work": _ceil1(work), "start": _fmt_local(s, sched.tz), "limit": _g(round(limit / _HOUR_US, 4))},
-                    numbers,
-                ))
+                day_rep.add(
+                    idx,
+                    _message(
+                        "NO-NORMAL-DAY",
+                        r,
+                        sched.ids(idx),
+                        N_("{work} h work in the 24 h from {start}, normal limit {limit} h"),
+                        {
+                            "work": _ceil1(work),
+                            "start": _fmt_local(s, sched.tz),
+                            "limit": _g(round(limit / _HOUR_US, 4)),
+                        },
+                        numbers,
+                    ),
+                )
         if work > _hours_us(r.total_24h_hours) and total_rep.wants(idx):
-            total_rep.add(idx, _message(
-                "NO-TOTAL-24H", r, sched.ids(idx), N_("{work} h work in the 24 h from {start}, limit {limit} h"),
-                {"work": _ceil1(work), "start": _fmt_local(s, sched.tz), "limit": _g(r.total_24h_hours)},
-                {"work_hours": _h(work), "limit_hours": r.total_24h_hours},
-            ))
+            total_rep.add(
+                idx,
+                _message(
+                    "NO-TOTAL-24H",
+                    r,
+                    sched.ids(idx),
+                    N_("{work} h work in the 24 h from {start}, limit {limit} h"),
+                    {"work": _ceil1(work), "start": _fmt_local(s, sched.tz), "limit": _g(r.total_24h_hours)},
+                    {"work_hours": _h(work), "limit_hours": r.total_24h_hours},
+                ),
+            )
     return rest_rep.out + day_rep.out + total_rep.out
 
 
@@ -640,11 +705,16 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
         idx = sched.shifts_in(a, b)
         rest = sched.work.max_rest(a, b)
         if rest < need:
-            out.append(_message(
-                rest_id, r, sched.ids(idx), N_("{rest} h continuous rest, needs {need} h (the week from {week})"),
-                {"rest": _floor1(rest), "need": _g(r.weekly_rest_hours), "week": LocalTime(d.isoformat())},
-                {"rest_hours": _h(rest), "required_hours": r.weekly_rest_hours},
-            ))
+            out.append(
+                _message(
+                    rest_id,
+                    r,
+                    sched.ids(idx),
+                    N_("{rest} h continuous rest, needs {need} h (the week from {week})"),
+                    {"rest": _floor1(rest), "need": _g(r.weekly_rest_hours), "week": LocalTime(d.isoformat())},
+                    {"rest_hours": _h(rest), "required_hours": r.weekly_rest_hours},
+                )
+            )
         if not hour_limits:
             continue
         work = sched.work.work(a, b)
@@ -655,20 +725,43 @@ def _weekly(sched: _Schedule, weeks: list[date], rest_id: str, hour_limits: bool
         if work > limit:
             numbers = {"work_hours": _h(work), "limit_hours": _h(limit), "passive_hours": _h(passive)}
             if passive:
-                out.append(_message("NO-PASSIVE", r, sched.ids(idx), N_(
-                    "{work} h work in the week from {week} with {passive} h passive time; passive time "
-                    "extends the normal {normal} h by half of it, at most {extension} h and never beyond "
-                    "{cap} h, so the limit is {limit} h"), {
-                        "work": _ceil1(work), "week": LocalTime(d.isoformat()), "passive": _floor1(passive),
-                        "normal": _g(r.normal_week_hours), "extension": _g(r.passive_extension_week_hours),
-                        "cap": _g(r.passive_week_cap_hours), "limit": _g(round(limit / _HOUR_US, 4))},
-                    numbers))
+                out.append(
+                    _message(
+                        "NO-PASSIVE",
+                        r,
+                        sched.ids(idx),
+                        N_(
+                            "{work} h work in the week from {week} with {passive} h passive time; passive time "
+                            "extends the normal {normal} h by half of it, at most {extension} h and never beyond "
+                            "{cap} h, so the limit is {limit} h"
+                        ),
+                        {
+                            "work": _ceil1(work),
+                            "week": LocalTime(d.isoformat()),
+                            "passive": _floor1(passive),
+                            "normal": _g(r.normal_week_hours),
+                            "extension": _g(r.passive_extension_week_hours),
+                            "cap": _g(r.passive_week_cap_hours),
+                            "limit": _g(round(limit / _HOUR_US, 4)),
+                        },
+                        numbers,
+                    )
+                )
             else:
-                out.append(_message(
-                    "NO-NORMAL-WEEK", r, sched.ids(idx), N_("{work} h work in the week from {week}, normal limit {limit} h"),
-                    {"work": _ceil1(work), "week": LocalTime(d.isoformat()), "limit": _g(round(limit / _HOUR_US, 4))},
-                    numbers,
-                ))
+                out.append(
+                    _message(
+                        "NO-NORMAL-WEEK",
+                        r,
+                        sched.ids(idx),
+                        N_("{work} h work in the week from {week}, normal limit {limit} h"),
+                        {
+                            "work": _ceil1(work),
+                            "week": LocalTime(d.isoformat()),
+                            "limit": _g(round(limit / _HOUR_US, 4)),
+                        },
+                        numbers,
+                    )
+                )
     return out
 
 
@@ -679,11 +772,16 @@ def _long_shifts(sched: _Schedule) -> list[Violation]:
     for k, f in enumerate(sched.facts):
         length = sched.ends[k] - sched.starts[k]
         if length > limit and not (f.legal_basis or "").strip():
-            out.append(_message(
-                "NO-LONG-SHIFT", r, (f.id,), N_("{hours} h shift, over {limit} h without a recorded legal basis"),
-                {"hours": _ceil1(length), "limit": _g(r.long_shift_hours)},
-                {"shift_hours": _h(length), "limit_hours": r.long_shift_hours},
-            ))
+            out.append(
+                _message(
+                    "NO-LONG-SHIFT",
+                    r,
+                    (f.id,),
+                    N_("{hours} h shift, over {limit} h without a recorded legal basis"),
+                    {"hours": _ceil1(length), "limit": _g(r.long_shift_hours)},
+                    {"shift_hours": _h(length), "limit_hours": r.long_shift_hours},
+                )
+            )
     return out
 
 
@@ -704,19 +802,39 @@ def _night(sched: _Schedule, weeks: list[date]) -> list[Violation]:
         if not any(sched.night_us(k) > min_night for k in idx) or not rep.wants(idx):
             continue
         avg = work / days / _HOUR_US
-        rep.add(idx, _message(
-            "NO-NIGHT", r, sched.ids(idx),
-            N_("night worker averages {avg} h per 24 h over the {weeks} weeks from {week}, limit {limit} h"),
-            {"avg": Figure(f"{math.ceil(avg * 10) / 10:.1f}"), "weeks": n, "week": LocalTime(d.isoformat()),
-             "limit": _g(r.night_hours_per_24h)},
-            {"avg_hours_per_24h": round(avg, 4), "limit_hours": r.night_hours_per_24h,
-             "work_hours": _h(work), "weeks": n},
-        ))
+        rep.add(
+            idx,
+            _message(
+                "NO-NIGHT",
+                r,
+                sched.ids(idx),
+                N_("night worker averages {avg} h per 24 h over the {weeks} weeks from {week}, limit {limit} h"),
+                {
+                    "avg": Figure(f"{math.ceil(avg * 10) / 10:.1f}"),
+                    "weeks": n,
+                    "week": LocalTime(d.isoformat()),
+                    "limit": _g(r.night_hours_per_24h),
+                },
+                {
+                    "avg_hours_per_24h": round(avg, 4),
+                    "limit_hours": r.night_hours_per_24h,
+                    "work_hours": _h(work),
+                    "weeks": n,
+                },
+            ),
+        )
     return rep.out
 
 
-def _average(sched: _Schedule, rule_id: str, starts: list[date], step: relativedelta | timedelta,
-             limit_week_hours: float, period: Msg, numbers: dict[str, Any]) -> list[Violation]:
+def _average(
+    sched: _Schedule,
+    rule_id: str,
+    starts: list[date],
+    step: relativedelta | timedelta,
+    limit_week_hours: float,
+    period: Msg,
+    numbers: dict[str, Any],
+) -> list[Violation]:
     """Average hours per week over [start, start + step) for each start."""
     r = sched.rules
     rep = _WindowReporter()
@@ -730,13 +848,22 @@ def _average(sched: _Schedule, rule_id: str, starts: list[date], step: relatived
         if not rep.wants(idx):
             continue
         avg = work / weeks / _HOUR_US
-        rep.add(idx, _message(
-            rule_id, r, sched.ids(idx), N_("{avg} h/week on average over {period} from {start}, limit {limit} h"),
-            {"avg": Figure(f"{math.ceil(avg * 10) / 10:.1f}"), "period": period, "start": LocalTime(d.isoformat()),
-             "limit": _g(limit_week_hours)},
-            {"avg_week_hours": round(avg, 4), "limit_hours": limit_week_hours,
-             "work_hours": _h(work), **numbers},
-        ))
+        rep.add(
+            idx,
+            _message(
+                rule_id,
+                r,
+                sched.ids(idx),
+                N_("{avg} h/week on average over {period} from {start}, limit {limit} h"),
+                {
+                    "avg": Figure(f"{math.ceil(avg * 10) / 10:.1f}"),
+                    "period": period,
+                    "start": LocalTime(d.isoformat()),
+                    "limit": _g(limit_week_hours),
+                },
+                {"avg_week_hours": round(avg, 4), "limit_hours": limit_week_hours, "work_hours": _h(work), **numbers},
+            ),
+        )
     return rep.out
 
 
@@ -770,17 +897,27 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
             if crossed:
                 a, b = sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))
                 idx.update(sched.shifts_in(a, b))
-        out.append(_message(
-            "SE-OVERTIME", r, sched.ids(sorted(idx)), N_("{hours} h overtime in {year}, limit {limit} h"),
-            {"hours": _ceil1(total), "year": str(year), "limit": _g(r.overtime_year_hours)},
-            {"overtime_hours": _h(total), "limit_hours": r.overtime_year_hours,
-             "excess_hours": _h(total - limit), "year": year},
-        ))
+        out.append(
+            _message(
+                "SE-OVERTIME",
+                r,
+                sched.ids(sorted(idx)),
+                N_("{hours} h overtime in {year}, limit {limit} h"),
+                {"hours": _ceil1(total), "year": str(year), "limit": _g(r.overtime_year_hours)},
+                {
+                    "overtime_hours": _h(total),
+                    "limit_hours": r.overtime_year_hours,
+                    "excess_hours": _h(total - limit),
+                    "year": year,
+                },
+            )
+        )
     return out
 
 
-def check_assistant(shifts: Sequence[ShiftFact], rules: RuleSet, *,
-                    holidays: Collection[date] = frozenset()) -> list[Violation]:
+def check_assistant(
+    shifts: Sequence[ShiftFact], rules: RuleSet, *, holidays: Collection[date] = frozenset()
+) -> list[Violation]:
     """All working-time violations in one assistant's shifts (every client).
 
     The schedule is taken as complete: rest before the first and after the
@@ -807,20 +944,35 @@ def check_assistant(shifts: Sequence[ShiftFact], rules: RuleSet, *,
         out += _weekly(sched, weeks, "SE-REST-WEEKLY", hour_limits=False)
         if rules.avg_week_hours is not None:
             m = rules.avg_period_months
-            out += _average(sched, "SE-AVG-WEEK", sched.work_months(), relativedelta(months=m),
-                            rules.avg_week_hours, Msg(N_("{n} months"), n=m), {"months": m})
+            out += _average(
+                sched,
+                "SE-AVG-WEEK",
+                sched.work_months(),
+                relativedelta(months=m),
+                rules.avg_week_hours,
+                Msg(N_("{n} months"), n=m),
+                {"months": m},
+            )
         if rules.overtime_year_hours is not None:
             out += _overtime(sched, weeks)
         if rules.domestic_week_hours is not None:
             n = rules.domestic_avg_days
-            out += _average(sched, "SE-DOMESTIC-WEEK", weeks, timedelta(days=n),
-                            rules.domestic_week_hours, Msg(N_("{n} days"), n=n), {"days": n})
+            out += _average(
+                sched,
+                "SE-DOMESTIC-WEEK",
+                weeks,
+                timedelta(days=n),
+                rules.domestic_week_hours,
+                Msg(N_("{n} days"), n=n),
+                {"days": n},
+            )
     out += check_more(sched, weeks, holidays)
     return _sort(out, {f.id: f.start for f in facts})
 
 
-def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
-                         rules: RuleSet, *, names: Mapping[int, str] | None = None) -> list[Violation]:
+def check_client_overlap(
+    shifts: Sequence[ShiftFact], two_helpers_allowed: bool, rules: RuleSet, *, names: Mapping[int, str] | None = None
+) -> list[Violation]:
     """Two different assistants with one client at once, when the decision
     grants no two-helper hours (one per overlapping pair of shifts).
 
@@ -838,16 +990,22 @@ def check_client_overlap(shifts: Sequence[ShiftFact], two_helpers_allowed: bool,
             if g.assistant_id == f.assistant_id:
                 continue  # the same person twice is NO-OVERLAP, found per assistant
             overlap = _to_us(min(g.end, f.end)) - _to_us(f.start)
-            out.append(_message(
-                "NO-TWO-HELPERS", rules, (g.id, f.id),
-                N_("assistants {first} and {second} overlap by {hours} h; the decision grants no "
-                   "two-helper hours"),
-                {"first": names.get(g.assistant_id, f"#{g.assistant_id}"),
-                 "second": names.get(f.assistant_id, f"#{f.assistant_id}"), "hours": _ceil1(overlap)},
-                {"overlap_hours": _h(overlap)},
-                # Sweden: hours outside the decision are not compensated.
-                not_payable=rules.country == "SE",
-            ))
+            out.append(
+                _message(
+                    "NO-TWO-HELPERS",
+                    rules,
+                    (g.id, f.id),
+                    N_("assistants {first} and {second} overlap by {hours} h; the decision grants no two-helper hours"),
+                    {
+                        "first": names.get(g.assistant_id, f"#{g.assistant_id}"),
+                        "second": names.get(f.assistant_id, f"#{f.assistant_id}"),
+                        "hours": _ceil1(overlap),
+                    },
+                    {"overlap_hours": _h(overlap)},
+                    # Sweden: hours outside the decision are not compensated.
+                    not_payable=rules.country == "SE",
+                )
+            )
         active.append(f)
     return _sort(out, {f.id: f.start for f in facts})
 
@@ -871,8 +1029,9 @@ def _covered(d: date, periods: Sequence[tuple[date, date | None]]) -> bool:
     return any(s <= d and (e is None or d <= e) for s, e in periods)
 
 
-def police_certificate_required(day: date, employments: Sequence[tuple[date, date | None]],
-                                cutoff: date | None) -> bool:
+def police_certificate_required(
+    day: date, employments: Sequence[tuple[date, date | None]], cutoff: date | None
+) -> bool:
     """helse- og omsorgstjenesteloven § 5-4 asks for a police certificate from everyone hired on
     or after 1 January 2017 (`cutoff`, from the policy): not required on a day covered by an
     employment that started before the cut-off. A day outside every employment needs one (that
@@ -882,8 +1041,7 @@ def police_certificate_required(day: date, employments: Sequence[tuple[date, dat
     return not any(s < cutoff and s <= day and (e is None or day <= e) for s, e in employments)
 
 
-def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
-                      rules: RuleSet) -> list[Violation]:
+def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext, rules: RuleSet) -> list[Violation]:
     """Employment, assignment, certificate, declaration, training and (SE)
     Försäkringskassan reporting for one assistant's shifts.
 
@@ -902,8 +1060,9 @@ def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
             failed.append(("NO-EMPLOYMENT", None))
         if not all(_covered(d, ctx.assignments.get(f.client_id, ())) for d in dates):
             failed.append(("NO-ASSIGNMENT", f.client_id))
-        if (police_certificate_required(first, ctx.employments, rules.police_certificate_from)
-                and (ctx.police_certificate_on is None or ctx.police_certificate_on > first)):
+        if police_certificate_required(first, ctx.employments, rules.police_certificate_from) and (
+            ctx.police_certificate_on is None or ctx.police_certificate_on > first
+        ):
             failed.append(("NO-POLICE-CERT", None))
         if ctx.confidentiality_on is None or ctx.confidentiality_on > first:
             failed.append(("NO-CONFIDENTIALITY", None))
@@ -918,8 +1077,11 @@ def check_credentials(shifts: Sequence[ShiftFact], ctx: AssistantContext,
 
     def when(fs: list[ShiftFact]) -> Msg:
         day = LocalTime(_shift_dates(fs[0])[0].isoformat())
-        return Msg(N_("1 shift from {day}"), day=day) if len(fs) == 1 else Msg(
-            N_("{n} shifts from {day}"), n=len(fs), day=day)
+        return (
+            Msg(N_("1 shift from {day}"), day=day)
+            if len(fs) == 1
+            else Msg(N_("{n} shifts from {day}"), n=len(fs), day=day)
+        )
 
     def on(d: date | None) -> Msg:
         return Msg(N_("none on record")) if d is None else Msg(N_("dated {day}"), day=LocalTime(d.isoformat()))

@@ -32,8 +32,19 @@ from datetime import date, timedelta
 
 from bpa_provider.i18n import N_, LocalTime
 from bpa_provider.rules.worktime import (
-    _HOUR_US, RuleSet, ShiftFact, Violation, _ceil1, _fmt_local, _g, _hours_us,
-    _local_date, _local_us, _message, _prepare, _Schedule,
+    _HOUR_US,
+    RuleSet,
+    ShiftFact,
+    Violation,
+    _ceil1,
+    _fmt_local,
+    _g,
+    _hours_us,
+    _local_date,
+    _local_us,
+    _message,
+    _prepare,
+    _Schedule,
 )
 
 __all__ = ["check_more", "needs_history", "overtime_hours_by_week"]
@@ -72,8 +83,9 @@ def _week_overtime(sched: _Schedule, d: date) -> int:
         day_work = sched.work.work(da, db)
         if day_work > day_normal:
             day_passive = sched.passive.work(da, db)
-            by_days += max(0, day_work - day_normal - int(
-                min(day_passive / 2, _hours_us(r.passive_extension_day_hours))))
+            by_days += max(
+                0, day_work - day_normal - int(min(day_passive / 2, _hours_us(r.passive_extension_day_hours)))
+            )
         da = db
     return max(week_over, by_days, 0)
 
@@ -86,12 +98,23 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
     r = sched.rules
     over = _overtime_weeks(sched, weeks)
     limits = (
-        (1, r.overtime_week_hours, N_("{overtime} h overtime in the week from {first}, limit {limit} h per "
-                                      "7 days")),
-        (4, r.overtime_4weeks_hours, N_("{overtime} h overtime in the 4 weeks from {first} (this week "
-                                        "{week_overtime} h), limit {limit} h per 4 weeks")),
-        (52, r.overtime_52weeks_hours, N_("{overtime} h overtime in the 52 weeks from {first} (this "
-                                          "week {week_overtime} h), limit {limit} h per 52 weeks")),
+        (1, r.overtime_week_hours, N_("{overtime} h overtime in the week from {first}, limit {limit} h per 7 days")),
+        (
+            4,
+            r.overtime_4weeks_hours,
+            N_(
+                "{overtime} h overtime in the 4 weeks from {first} (this week "
+                "{week_overtime} h), limit {limit} h per 4 weeks"
+            ),
+        ),
+        (
+            52,
+            r.overtime_52weeks_hours,
+            N_(
+                "{overtime} h overtime in the 52 weeks from {first} (this "
+                "week {week_overtime} h), limit {limit} h per 52 weeks"
+            ),
+        ),
     )
     out = []
     for d in sorted(over):
@@ -104,11 +127,26 @@ def _overtime(sched: _Schedule, weeks: list[date]) -> list[Violation]:
             a, b = sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))
             first = d - timedelta(days=7 * (n - 1))
             # One violation a week, for the shortest period over its limit.
-            out.append(_message("NO-OVERTIME", r, sched.ids(sched.shifts_in(a, b)), template, {
-                "overtime": _ceil1(total), "first": LocalTime(first.isoformat()), "week_overtime": _ceil1(over[d]),
-                "limit": _g(limit)},
-                {"overtime_hours": round(total / _HOUR_US, 4), "limit_hours": limit, "weeks": n,
-                 "week_overtime_hours": round(over[d] / _HOUR_US, 4)}))
+            out.append(
+                _message(
+                    "NO-OVERTIME",
+                    r,
+                    sched.ids(sched.shifts_in(a, b)),
+                    template,
+                    {
+                        "overtime": _ceil1(total),
+                        "first": LocalTime(first.isoformat()),
+                        "week_overtime": _ceil1(over[d]),
+                        "limit": _g(limit),
+                    },
+                    {
+                        "overtime_hours": round(total / _HOUR_US, 4),
+                        "limit_hours": limit,
+                        "weeks": n,
+                        "week_overtime_hours": round(over[d] / _HOUR_US, 4),
+                    },
+                )
+            )
             break
     return out
 
@@ -145,8 +183,10 @@ def _sundays(sched: _Schedule, holidays: Collection[date]) -> list[Violation]:
     r = sched.rules
     avg = r.sunday_average_weeks
     units = _sunday_units(sched, holidays, 7 * avg if avg else 7)
-    windows = [(_local_us(first - timedelta(days=1), r.sunday_eve_from, sched.tz),
-                _local_us(last, r.sunday_until, sched.tz)) for first, last in units]
+    windows = [
+        (_local_us(first - timedelta(days=1), r.sunday_eve_from, sched.tz), _local_us(last, r.sunday_until, sched.tz))
+        for first, last in units
+    ]
     worked = [sched.work.work(a, b) > 0 for a, b in windows]
     out = []
     for i, (f, _l) in enumerate(units):
@@ -156,22 +196,43 @@ def _sundays(sched: _Schedule, holidays: Collection[date]) -> list[Violation]:
         if avg is None:
             if i and worked[i - 1]:
                 both = sorted(set(sched.shifts_in(*windows[i - 1])) | set(here))
-                out.append(_message("NO-SUNDAY", r, sched.ids(both), N_(
-                    "work on the Sunday/holiday {day} after work on the one before ({previous}); after "
-                    "Sunday or holiday work the next Sunday or holiday must be off"), {
-                        "day": LocalTime(f.isoformat()), "previous": LocalTime(units[i - 1][0].isoformat())},
-                    {"day": f.isoformat(), "previous": units[i - 1][0].isoformat()}))
+                out.append(
+                    _message(
+                        "NO-SUNDAY",
+                        r,
+                        sched.ids(both),
+                        N_(
+                            "work on the Sunday/holiday {day} after work on the one before ({previous}); after "
+                            "Sunday or holiday work the next Sunday or holiday must be off"
+                        ),
+                        {"day": LocalTime(f.isoformat()), "previous": LocalTime(units[i - 1][0].isoformat())},
+                        {"day": f.isoformat(), "previous": units[i - 1][0].isoformat()},
+                    )
+                )
             continue
         since = f - timedelta(days=7 * avg)
         period = [k for k in range(i + 1) if units[k][0] > since]
         off = sum(1 for k in period if not worked[k])
         if off * r.sunday_off_every < len(period):
-            out.append(_message("NO-SUNDAY", r, sched.ids(here), N_(
-                "{off} of {count} Sundays/holidays off in the {weeks} weeks up to {day}; the agreement "
-                "needs at least one in {every} off"), {
-                    "off": off, "count": len(period), "weeks": avg, "day": LocalTime(f.isoformat()),
-                    "every": r.sunday_off_every},
-                {"off": off, "count": len(period), "weeks": avg, "every": r.sunday_off_every}))
+            out.append(
+                _message(
+                    "NO-SUNDAY",
+                    r,
+                    sched.ids(here),
+                    N_(
+                        "{off} of {count} Sundays/holidays off in the {weeks} weeks up to {day}; the agreement "
+                        "needs at least one in {every} off"
+                    ),
+                    {
+                        "off": off,
+                        "count": len(period),
+                        "weeks": avg,
+                        "day": LocalTime(f.isoformat()),
+                        "every": r.sunday_off_every,
+                    },
+                    {"off": off, "count": len(period), "weeks": avg, "every": r.sunday_off_every},
+                )
+            )
     return out
 
 
@@ -195,15 +256,35 @@ def _breaks_no(sched: _Schedule) -> list[Violation]:
         params = {"work": _ceil1(work), "start": _fmt_local(starts[k], sched.tz)}
         numbers = {"work_hours": round(work / _HOUR_US, 4), "break_minutes": round(gaps / _MINUTE_US, 2)}
         if work > _hours_us(r.break_after_hours) and j == k:
-            out.append(_message("NO-BREAK", r, sched.ids(idx), N_(
-                "a working day of {work} h from {start} without a break; a day over {limit} h needs one"),
-                {**params, "limit": _g(r.break_after_hours)}, numbers))
+            out.append(
+                _message(
+                    "NO-BREAK",
+                    r,
+                    sched.ids(idx),
+                    N_("a working day of {work} h from {start} without a break; a day over {limit} h needs one"),
+                    {**params, "limit": _g(r.break_after_hours)},
+                    numbers,
+                )
+            )
         elif work >= _hours_us(r.break_total_from_hours) and gaps < round(r.break_total_minutes * _MINUTE_US):
-            out.append(_message("NO-BREAK", r, sched.ids(idx), N_(
-                "a working day of {work} h from {start} with {minutes} min of breaks; from {from_hours} h "
-                "the breaks must total {needed} min"),
-                {**params, "minutes": f"{gaps // _MINUTE_US}", "from_hours": _g(r.break_total_from_hours),
-                 "needed": _g(r.break_total_minutes)}, numbers))
+            out.append(
+                _message(
+                    "NO-BREAK",
+                    r,
+                    sched.ids(idx),
+                    N_(
+                        "a working day of {work} h from {start} with {minutes} min of breaks; from {from_hours} h "
+                        "the breaks must total {needed} min"
+                    ),
+                    {
+                        **params,
+                        "minutes": f"{gaps // _MINUTE_US}",
+                        "from_hours": _g(r.break_total_from_hours),
+                        "needed": _g(r.break_total_minutes),
+                    },
+                    numbers,
+                )
+            )
         k = j + 1
     return out
 
@@ -215,11 +296,17 @@ def _breaks_se(sched: _Schedule) -> list[Violation]:
     out = []
     for a, b in zip(sched.work.starts, sched.work.ends):
         if b - a > limit:
-            out.append(_message("SE-BREAK", r, sched.ids(sched.shifts_in(a, b)), N_(
-                "{work} h of work in a row from {start}; a break is due after at most {limit} h"),
-                {"work": _ceil1(b - a), "start": _fmt_local(a, sched.tz), "limit": _g(r.se_break_after_hours)},
-                {"work_hours": round((b - a) / _HOUR_US, 4), "limit_hours": r.se_break_after_hours},
-                not_payable=False))  # a missed break does not make the hours unpaid
+            out.append(
+                _message(
+                    "SE-BREAK",
+                    r,
+                    sched.ids(sched.shifts_in(a, b)),
+                    N_("{work} h of work in a row from {start}; a break is due after at most {limit} h"),
+                    {"work": _ceil1(b - a), "start": _fmt_local(a, sched.tz), "limit": _g(r.se_break_after_hours)},
+                    {"work_hours": round((b - a) / _HOUR_US, 4), "limit_hours": r.se_break_after_hours},
+                    not_payable=False,
+                )
+            )  # a missed break does not make the hours unpaid
     return out
 
 
@@ -248,13 +335,18 @@ def needs_history(shifts: Sequence[ShiftFact], rules: RuleSet, holidays: Collect
         normal = _hours_us(rules.normal_week_hours)
         over = rules.overtime_year_hours is not None and any(
             sched.work.work(sched.midnight_us(d), sched.midnight_us(d + timedelta(days=7))) > normal
-            for d in sched.work_weeks())
+            for d in sched.work_weeks()
+        )
         return 7 * 53 if over else 0
     days = 0
     if rules.sunday_average_weeks and any(
-            sched.work.work(_local_us(first - timedelta(days=1), rules.sunday_eve_from, sched.tz),
-                            _local_us(last, rules.sunday_until, sched.tz)) > 0
-            for first, last in _sunday_units(sched, holidays, 0)):
+        sched.work.work(
+            _local_us(first - timedelta(days=1), rules.sunday_eve_from, sched.tz),
+            _local_us(last, rules.sunday_until, sched.tz),
+        )
+        > 0
+        for first, last in _sunday_units(sched, holidays, 0)
+    ):
         days = 7 * rules.sunday_average_weeks
     longest = 52 if rules.overtime_52weeks_hours is not None else 4 if rules.overtime_4weeks_hours is not None else 1
     if longest > 1 and any(_week_overtime(sched, d) > 0 for d in sched.work_weeks()):

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Absence, Assignment, Assistant, Client, Employment, Municipality
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import absence as rules
@@ -28,8 +30,6 @@ from bpa_provider.services import vacancy
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text, lookup
 from bpa_provider.services.transitions import get_for_change
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Absence, Assignment, Assistant, Client, Employment, Municipality
 
 PERMISSION = "absence.write"
 
@@ -76,30 +76,39 @@ def _logged(row: Absence) -> dict[str, Any]:
 def employment_start(session: Session, assistant_id: int, on: date) -> date | None:
     """The start of the employment that covers `on` (None: not employed that day)."""
     return session.execute(
-        select(Employment.start_date).where(
-            Employment.assistant_id == assistant_id, Employment.start_date <= on,
-            or_(Employment.end_date.is_(None), Employment.end_date >= on))
-        .order_by(Employment.start_date.desc()).limit(1)
+        select(Employment.start_date)
+        .where(
+            Employment.assistant_id == assistant_id,
+            Employment.start_date <= on,
+            or_(Employment.end_date.is_(None), Employment.end_date >= on),
+        )
+        .order_by(Employment.start_date.desc())
+        .limit(1)
     ).scalar()
 
 
 def assistant_country(session: Session, assistant_id: int) -> str:
     """The country the assistant works in: that of their latest assignment's client (NO if none)."""
-    return session.execute(
-        select(Municipality.country)
-        .join(Client, Client.municipality_id == Municipality.id)
-        .join(Assignment, Assignment.client_id == Client.id)
-        .where(Assignment.assistant_id == assistant_id)
-        .order_by(Assignment.start_date.desc()).limit(1)
-    ).scalar() or "NO"
+    return (
+        session.execute(
+            select(Municipality.country)
+            .join(Client, Client.municipality_id == Municipality.id)
+            .join(Assignment, Assignment.client_id == Client.id)
+            .where(Assignment.assistant_id == assistant_id)
+            .order_by(Assignment.start_date.desc())
+            .limit(1)
+        ).scalar()
+        or "NO"
+    )
 
 
-def sick_spans(session: Session, assistant_id: int, *, until: date | None = None,
-               ignore_id: int | None = None) -> list[tuple[int | None, rules.Span]]:
+def sick_spans(
+    session: Session, assistant_id: int, *, until: date | None = None, ignore_id: int | None = None
+) -> list[tuple[int | None, rules.Span]]:
     """The assistant's sick absences (not cancelled), oldest first, as (id, span)."""
     q = select(Absence.id, Absence.from_date, Absence.to_date, Absence.grade).where(
-        Absence.assistant_id == assistant_id, Absence.kind.in_(rules.SICK_KINDS),
-        Absence.cancelled.is_(False))
+        Absence.assistant_id == assistant_id, Absence.kind.in_(rules.SICK_KINDS), Absence.cancelled.is_(False)
+    )
     if until is not None:
         q = q.where(Absence.from_date <= until)
     if ignore_id is not None:
@@ -107,34 +116,65 @@ def sick_spans(session: Session, assistant_id: int, *, until: date | None = None
     return [(i, rules.Span(a, b, g)) for i, a, b, g in session.execute(q.order_by(Absence.from_date)).all()]
 
 
-def _errors(session: Session, assistant_id: int, kind: str, start: date, end: date, grade: int,
-            document_on: date | None, ignore_id: int | None) -> list[FieldError]:
+def _errors(
+    session: Session,
+    assistant_id: int,
+    kind: str,
+    start: date,
+    end: date,
+    grade: int,
+    document_on: date | None,
+    ignore_id: int | None,
+) -> list[FieldError]:
     errors: list[FieldError] = []
     if kind not in rules.KINDS:
         errors.append(FieldError("kind", N_("must be one of: {values}"), params={"values": ", ".join(rules.KINDS)}))
     if end < start:
-        errors.append(FieldError("to_date", N_("The absence cannot end ({end}) before it starts ({start})"),
-                                 params={"end": format_date(end), "start": format_date(start)}))
+        errors.append(
+            FieldError(
+                "to_date",
+                N_("The absence cannot end ({end}) before it starts ({start})"),
+                params={"end": format_date(end), "start": format_date(start)},
+            )
+        )
         return errors
     if not 1 <= grade <= 100:
         errors.append(FieldError("grade", N_("must be between 1 and 100 %")))
     elif grade != 100 and kind != "sick-note":
         errors.append(FieldError("grade", N_("only a sick note is graded; leave the grade at 100 %")))
     if document_on is not None and document_on < start:
-        errors.append(FieldError("document_on", N_("The document ({date}) is dated before the absence"),
-                                 params={"date": format_date(document_on)}))
+        errors.append(
+            FieldError(
+                "document_on",
+                N_("The document ({date}) is dated before the absence"),
+                params={"date": format_date(document_on)},
+            )
+        )
     if employment_start(session, assistant_id, start) is None:
-        errors.append(FieldError("from_date", N_("The assistant is not employed on {date}"),
-                                 params={"date": format_date(start)}))
-    q = select(Absence).where(Absence.assistant_id == assistant_id, Absence.cancelled.is_(False),
-                              Absence.from_date <= end, Absence.to_date >= start)
+        errors.append(
+            FieldError("from_date", N_("The assistant is not employed on {date}"), params={"date": format_date(start)})
+        )
+    q = select(Absence).where(
+        Absence.assistant_id == assistant_id,
+        Absence.cancelled.is_(False),
+        Absence.from_date <= end,
+        Absence.to_date >= start,
+    )
     if ignore_id is not None:
         q = q.where(Absence.id != ignore_id)
     other = session.execute(q.limit(1)).scalar_one_or_none()
     if other is not None:
-        errors.append(FieldError("from_date", N_("It overlaps the absence {a}–{b} ({kind}); change that one instead"),
-                                 params={"a": format_date(other.from_date), "b": format_date(other.to_date),
-                                         "kind": Msg(rules.KIND_LABELS.get(other.kind, other.kind))}))
+        errors.append(
+            FieldError(
+                "from_date",
+                N_("It overlaps the absence {a}–{b} ({kind}); change that one instead"),
+                params={
+                    "a": format_date(other.from_date),
+                    "b": format_date(other.to_date),
+                    "kind": Msg(rules.KIND_LABELS.get(other.kind, other.kind)),
+                },
+            )
+        )
     return errors
 
 
@@ -146,8 +186,12 @@ def findings(session: Session, row: Absence, policy: rules.AbsencePolicy) -> lis
     if row.kind == "self-cert":
         self_certs = session.execute(
             select(Absence.from_date, Absence.to_date).where(
-                Absence.assistant_id == row.assistant_id, Absence.kind == "self-cert",
-                Absence.cancelled.is_(False), Absence.id != row.id, Absence.from_date <= row.from_date)
+                Absence.assistant_id == row.assistant_id,
+                Absence.kind == "self-cert",
+                Absence.cancelled.is_(False),
+                Absence.id != row.id,
+                Absence.from_date <= row.from_date,
+            )
         ).all()
         out += rules.self_cert_findings(span, employed, [rules.Span(a, b) for a, b in self_certs], policy)
     if row.kind in rules.SICK_KINDS:
@@ -156,9 +200,14 @@ def findings(session: Session, row: Absence, policy: rules.AbsencePolicy) -> lis
         year = row.from_date.year
         left = holiday_left(session, row.assistant_id, year, policy)
         if left < 0:
-            out.append(rules.Finding("HOLIDAY-EXCEEDED",
-                                     N_("Holiday in {year} exceeds the entitlement by {days} days"),
-                                     {"year": year, "days": -left}, "ferieloven § 5"))
+            out.append(
+                rules.Finding(
+                    "HOLIDAY-EXCEEDED",
+                    N_("Holiday in {year} exceeds the entitlement by {days} days"),
+                    {"year": year, "days": -left},
+                    "ferieloven § 5",
+                )
+            )
     return [Warning_(f.rule, Msg(f.message, **f.params), f.law) for f in out]
 
 
@@ -171,9 +220,15 @@ def holiday_left(session: Session, assistant_id: int, year: int, policy: rules.A
     free = set(public_holidays(country, [year]))
     first, last = date(year, 1, 1), date(year, 12, 31)
     taken = 0
-    for a, b in session.execute(select(Absence.from_date, Absence.to_date).where(
-            Absence.assistant_id == assistant_id, Absence.kind == "holiday", Absence.cancelled.is_(False),
-            Absence.from_date <= last, Absence.to_date >= first)).all():
+    for a, b in session.execute(
+        select(Absence.from_date, Absence.to_date).where(
+            Absence.assistant_id == assistant_id,
+            Absence.kind == "holiday",
+            Absence.cancelled.is_(False),
+            Absence.from_date <= last,
+            Absence.to_date >= first,
+        )
+    ).all():
         taken += rules.holiday_working_days(rules.Span(max(a, first), min(b, last)), country, free)
     return rules.holiday_entitlement(year, birth, policy) - taken
 
@@ -183,9 +238,19 @@ def _check_note(note: str, errors: list[FieldError]) -> str:
 
 
 @service
-def add_absence(db: Database, actor: Actor, assistant_ref: str, kind: str, from_date: date, to_date: date,
-                *, grade: int = 100, document_on: date | None = None, note: str = "",
-                policy: Policy | None = None) -> Saved:
+def add_absence(
+    db: Database,
+    actor: Actor,
+    assistant_ref: str,
+    kind: str,
+    from_date: date,
+    to_date: date,
+    *,
+    grade: int = 100,
+    document_on: date | None = None,
+    note: str = "",
+    policy: Policy | None = None,
+) -> Saved:
     """Record an absence; returns it with the rules' warnings."""
     require(actor, PERMISSION, what=N_("record absence"))
     kind = (kind or "").strip().lower()
@@ -195,21 +260,46 @@ def add_absence(db: Database, actor: Actor, assistant_ref: str, kind: str, from_
         text = _check_note(note, errors)
         if errors:
             raise ValidationError(errors)
-        row = Absence(assistant_id=person.id, kind=kind, from_date=from_date, to_date=to_date, grade=grade,
-                      doctor_note_on=document_on, note=text)
+        row = Absence(
+            assistant_id=person.id,
+            kind=kind,
+            from_date=from_date,
+            to_date=to_date,
+            grade=grade,
+            doctor_note_on=document_on,
+            note=text,
+        )
         s.add(row)
         s.flush()
-        audit.record(s, actor, "create", "absence", row.id, subject=person.ref,
-                     summary=f"absence recorded: {kind}", after=_logged(row))
+        audit.record(
+            s,
+            actor,
+            "create",
+            "absence",
+            row.id,
+            subject=person.ref,
+            summary=f"absence recorded: {kind}",
+            after=_logged(row),
+        )
         vacated = vacancy.vacate(s, actor, row, row.from_date, row.to_date, policy)
         return Saved(row, person.ref, findings(s, row, absence_policy(policy)), vacated)
 
 
 @service
-def edit_absence(db: Database, actor: Actor, absence_id: int, version: int | None, *,
-                 kind: str | None = None, from_date: date | None = None, to_date: date | None = None,
-                 grade: int | None = None, document_on: date | None = None, note: str | None = None,
-                 policy: Policy | None = None) -> Saved:
+def edit_absence(
+    db: Database,
+    actor: Actor,
+    absence_id: int,
+    version: int | None,
+    *,
+    kind: str | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    grade: int | None = None,
+    document_on: date | None = None,
+    note: str | None = None,
+    policy: Policy | None = None,
+) -> Saved:
     """Change an absence (None leaves a value as it is); `version` is the one the person read."""
     require(actor, PERMISSION, what=N_("record absence"))
     with db.write() as s:
@@ -217,12 +307,22 @@ def edit_absence(db: Database, actor: Actor, absence_id: int, version: int | Non
         if row.cancelled:
             raise ValidationError(N_("The absence was cancelled; record a new one"))
         new = {
-            "kind": (kind or row.kind).strip().lower(), "from_date": from_date or row.from_date,
-            "to_date": to_date or row.to_date, "grade": row.grade if grade is None else grade,
+            "kind": (kind or row.kind).strip().lower(),
+            "from_date": from_date or row.from_date,
+            "to_date": to_date or row.to_date,
+            "grade": row.grade if grade is None else grade,
             "doctor_note_on": document_on or row.doctor_note_on,
         }
-        errors = _errors(s, row.assistant_id, new["kind"], new["from_date"], new["to_date"], new["grade"],
-                         new["doctor_note_on"], row.id)
+        errors = _errors(
+            s,
+            row.assistant_id,
+            new["kind"],
+            new["from_date"],
+            new["to_date"],
+            new["grade"],
+            new["doctor_note_on"],
+            row.id,
+        )
         new["note"] = row.note if note is None else _check_note(note, errors)
         if errors:
             raise ValidationError(errors)
@@ -232,8 +332,17 @@ def edit_absence(db: Database, actor: Actor, absence_id: int, version: int | Non
             setattr(row, key, value)
         s.flush()
         ref = s.get(Assistant, row.assistant_id).ref  # type: ignore[union-attr]
-        audit.record(s, actor, "update", "absence", row.id, subject=ref, summary="absence changed",
-                     before=before, after=_logged(row))
+        audit.record(
+            s,
+            actor,
+            "update",
+            "absence",
+            row.id,
+            subject=ref,
+            summary="absence changed",
+            before=before,
+            after=_logged(row),
+        )
         # Days no longer absent get their shifts back; days newly absent lose theirs.
         restored = vacancy.restore(s, actor, row, *old_days, policy)
         vacated = vacancy.vacate(s, actor, row, row.from_date, row.to_date, policy)
@@ -241,8 +350,14 @@ def edit_absence(db: Database, actor: Actor, absence_id: int, version: int | Non
 
 
 @service
-def end_absence(db: Database, actor: Actor, absence_id: int, last_day: date, version: int | None = None,
-                policy: Policy | None = None) -> Saved:
+def end_absence(
+    db: Database,
+    actor: Actor,
+    absence_id: int,
+    last_day: date,
+    version: int | None = None,
+    policy: Policy | None = None,
+) -> Saved:
     """The assistant is back: the absence ends on `last_day` (earlier than planned, or later)."""
     return edit_absence(db, actor, absence_id, version, to_date=last_day, policy=policy)
 
@@ -259,8 +374,17 @@ def cancel_absence(db: Database, actor: Actor, absence_id: int, version: int | N
         row.cancelled = True
         s.flush()
         ref = s.get(Assistant, row.assistant_id).ref  # type: ignore[union-attr]
-        audit.record(s, actor, "update", "absence", row.id, subject=ref, summary="absence cancelled",
-                     before=before, after=_logged(row))
+        audit.record(
+            s,
+            actor,
+            "update",
+            "absence",
+            row.id,
+            subject=ref,
+            summary="absence cancelled",
+            before=before,
+            after=_logged(row),
+        )
         vacancy.restore(s, actor, row, row.from_date, row.to_date)
         return row
 
@@ -283,12 +407,21 @@ class AbsenceRow:
 
 
 @service
-def list_absences(db: Database, actor: Actor, assistant_ref: str | None = None, from_date: date | None = None,
-                  to_date: date | None = None, include_cancelled: bool = False) -> list[AbsenceRow]:
+def list_absences(
+    db: Database,
+    actor: Actor,
+    assistant_ref: str | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    include_cancelled: bool = False,
+) -> list[AbsenceRow]:
     """Absences overlapping [from_date, to_date] (either open), newest first."""
     require(actor, PERMISSION, what=N_("see absence"))
-    q = (select(Absence, Assistant.ref, Assistant.name).join(Assistant, Assistant.id == Absence.assistant_id)
-         .order_by(Absence.from_date.desc(), Absence.id.desc()))
+    q = (
+        select(Absence, Assistant.ref, Assistant.name)
+        .join(Assistant, Assistant.id == Absence.assistant_id)
+        .order_by(Absence.from_date.desc(), Absence.id.desc())
+    )
     conditions = []
     if from_date is not None:
         conditions.append(Absence.to_date >= from_date)
@@ -302,6 +435,19 @@ def list_absences(db: Database, actor: Actor, assistant_ref: str | None = None, 
             conditions.append(Absence.assistant_id == person.id)
         if conditions:
             q = q.where(and_(*conditions))
-        return [AbsenceRow(a.id, a.version or 0, ref, name, a.kind, a.from_date, a.to_date,
-                           (a.to_date - a.from_date).days + 1, a.grade, a.doctor_note_on, a.cancelled)
-                for a, ref, name in s.execute(q).all()]
+        return [
+            AbsenceRow(
+                a.id,
+                a.version or 0,
+                ref,
+                name,
+                a.kind,
+                a.from_date,
+                a.to_date,
+                (a.to_date - a.from_date).days + 1,
+                a.grade,
+                a.doctor_note_on,
+                a.cancelled,
+            )
+            for a, ref, name in s.execute(q).all()
+        ]

@@ -16,9 +16,9 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bpa_provider.db.models import Client, Municipality, Shift
 from bpa_provider.rules.dates import local_day_start_utc
 from bpa_provider.rules.hours import split_at_local_midnight
-from bpa_provider.db.models import Client, Municipality, Shift
 
 
 def rostered_hours(session: Session, assistant_id: int, first: date, last: date) -> dict[tuple[int, date], Decimal]:
@@ -28,9 +28,14 @@ def rostered_hours(session: Session, assistant_id: int, first: date, last: date)
     hi = local_day_start_utc(last + timedelta(days=1), "Europe/Oslo") + timedelta(days=1)
     rows = session.execute(
         select(Shift.client_id, Shift.start_utc, Shift.end_utc, Municipality.timezone)
-        .join(Client, Client.id == Shift.client_id).join(Municipality, Municipality.id == Client.municipality_id)
-        .where(or_(Shift.assistant_id == assistant_id, Shift.replaces_assistant_id == assistant_id),
-               Shift.status != "cancelled", Shift.start_utc < hi, Shift.end_utc > lo)
+        .join(Client, Client.id == Shift.client_id)
+        .join(Municipality, Municipality.id == Client.municipality_id)
+        .where(
+            or_(Shift.assistant_id == assistant_id, Shift.replaces_assistant_id == assistant_id),
+            Shift.status != "cancelled",
+            Shift.start_utc < hi,
+            Shift.end_utc > lo,
+        )
     ).all()
     out: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     for client_id, start, end, tz in rows:

@@ -20,14 +20,14 @@ from sqlalchemy import and_, select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Absence, Assistant
 from bpa_provider.i18n import N_
 from bpa_provider.rules import absence as rules
 from bpa_provider.rules.hours import month_bounds
 from bpa_provider.services import absence_hours
 from bpa_provider.services.absence import PERMISSION, absence_policy, assistant_country, holiday_left
 from bpa_provider.services.base import require, service
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Absence, Assistant
 
 _HUNDREDTH = Decimal("0.01")
 
@@ -57,18 +57,35 @@ def nav_refund(db: Database, actor: Actor, year: int, month: int, policy: Policy
     out: list[RefundRow] = []
     with db.read() as s:
         people = s.execute(
-            select(Assistant.id, Assistant.ref, Assistant.name).join(Absence, Absence.assistant_id == Assistant.id)
-            .where(Absence.kind.in_(rules.SICK_KINDS), Absence.cancelled.is_(False),
-                   Absence.from_date <= last, Absence.to_date >= first)
-            .distinct().order_by(Assistant.ref)
+            select(Assistant.id, Assistant.ref, Assistant.name)
+            .join(Absence, Absence.assistant_id == Assistant.id)
+            .where(
+                Absence.kind.in_(rules.SICK_KINDS),
+                Absence.cancelled.is_(False),
+                Absence.from_date <= last,
+                Absence.to_date >= first,
+            )
+            .distinct()
+            .order_by(Assistant.ref)
         ).all()
         for assistant_id, ref, name in people:
             if assistant_country(s, assistant_id) != "NO":
                 continue
             # Every earlier sick absence too: an employer period can begin in an earlier month.
-            rows = s.execute(select(Absence).where(
-                Absence.assistant_id == assistant_id, Absence.kind.in_(rules.SICK_KINDS),
-                Absence.cancelled.is_(False), Absence.from_date <= last).order_by(Absence.from_date)).scalars().all()
+            rows = (
+                s.execute(
+                    select(Absence)
+                    .where(
+                        Absence.assistant_id == assistant_id,
+                        Absence.kind.in_(rules.SICK_KINDS),
+                        Absence.cancelled.is_(False),
+                        Absence.from_date <= last,
+                    )
+                    .order_by(Absence.from_date)
+                )
+                .scalars()
+                .all()
+            )
             spans = [rules.Span(r.from_date, r.to_date, r.grade) for r in rows]
             periods = rules.employer_periods(spans, rule_policy)
             hours_by_day = absence_hours.by_day(absence_hours.rostered_hours(s, assistant_id, first, last))
@@ -78,8 +95,19 @@ def nav_refund(db: Database, actor: Actor, year: int, month: int, policy: Policy
                 days = [d for d in period.refund_days if first <= d <= last]
                 hours = sum((hours_by_day.get(d, Decimal(0)) for d in days), Decimal(0))
                 hours = (hours * row.grade / 100).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
-                out.append(RefundRow(ref, name, row.kind, row.grade, row.from_date, row.to_date,
-                                     period.employer_period_end, len(days), hours))
+                out.append(
+                    RefundRow(
+                        ref,
+                        name,
+                        row.kind,
+                        row.grade,
+                        row.from_date,
+                        row.to_date,
+                        period.employer_period_end,
+                        len(days),
+                        hours,
+                    )
+                )
     return out
 
 
@@ -112,16 +140,24 @@ def absence_year(db: Database, actor: Actor, year: int, policy: Policy | None = 
     first, last = date(year, 1, 1), date(year, 12, 31)
     with db.read() as s:
         rows = s.execute(
-            select(Absence.assistant_id, Absence.kind, Absence.from_date, Absence.to_date,
-                   Assistant.ref, Assistant.name, Assistant.birth_date)
+            select(
+                Absence.assistant_id,
+                Absence.kind,
+                Absence.from_date,
+                Absence.to_date,
+                Assistant.ref,
+                Assistant.name,
+                Assistant.birth_date,
+            )
             .join(Assistant, Assistant.id == Absence.assistant_id)
             .where(and_(Absence.cancelled.is_(False), Absence.from_date <= last, Absence.to_date >= first))
             .order_by(Assistant.ref, Absence.from_date)
         ).all()
         people: dict[int, dict] = {}
         for assistant_id, kind, a, b, ref, name, birth in rows:
-            p = people.setdefault(assistant_id, {"ref": ref, "name": name, "birth": birth,
-                                                 "days": defaultdict(int), "certs": 0})
+            p = people.setdefault(
+                assistant_id, {"ref": ref, "name": name, "birth": birth, "days": defaultdict(int), "certs": 0}
+            )
             span = rules.Span(max(a, first), min(b, last))
             if kind == "holiday":
                 country = p.setdefault("country", assistant_country(s, assistant_id))
@@ -133,8 +169,20 @@ def absence_year(db: Database, actor: Actor, year: int, policy: Policy | None = 
         out = []
         for assistant_id, p in people.items():
             d = p["days"]
-            out.append(YearRow(
-                p["ref"], p["name"], d["self-cert"], d["sick-note"], d["sick-child"], d["holiday"], d["welfare"],
-                d["unpaid"], d["parental"], rules.holiday_entitlement(year, p["birth"], rule_policy),
-                holiday_left(s, assistant_id, year, rule_policy), p["certs"]))
+            out.append(
+                YearRow(
+                    p["ref"],
+                    p["name"],
+                    d["self-cert"],
+                    d["sick-note"],
+                    d["sick-child"],
+                    d["holiday"],
+                    d["welfare"],
+                    d["unpaid"],
+                    d["parental"],
+                    rules.holiday_entitlement(year, p["birth"], rule_policy),
+                    holiday_left(s, assistant_id, year, rule_policy),
+                    p["certs"],
+                )
+            )
     return out

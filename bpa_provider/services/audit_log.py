@@ -18,12 +18,12 @@ from sqlalchemy import and_, func, select
 
 from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import AuditEvent
 from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.services.base import require, service
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import AuditEvent
 
 DEFAULT_TZ = "Europe/Oslo"  # --from/--to are local calendar days; Norway and Sweden share the zone
 COLUMNS = ["id", "at", "actor", "role", "action", "entity", "entity_id", "subject", "summary", "connection"]
@@ -53,14 +53,27 @@ class LogRow:
 
 
 def _row(ev: AuditEvent, tz: str) -> LogRow:
-    return LogRow(ev.id or 0, to_local(ev.at, tz).replace(microsecond=0), ev.actor, ev.role, ev.action,
-                  ev.entity, ev.entity_id, ev.subject, ev.summary, ev.connection, ev.before, ev.after,
-                  before_erased=ev.before is None and ev.before_digest is not None,
-                  after_erased=ev.after is None and ev.after_digest is not None)
+    return LogRow(
+        ev.id or 0,
+        to_local(ev.at, tz).replace(microsecond=0),
+        ev.actor,
+        ev.role,
+        ev.action,
+        ev.entity,
+        ev.entity_id,
+        ev.subject,
+        ev.summary,
+        ev.connection,
+        ev.before,
+        ev.after,
+        before_erased=ev.before is None and ev.before_digest is not None,
+        after_erased=ev.after is None and ev.after_digest is not None,
+    )
 
 
-def _conditions(user: str | None, subject: str | None, since: date | None, until: date | None,
-                action: str | None, tz: str) -> list:
+def _conditions(
+    user: str | None, subject: str | None, since: date | None, until: date | None, action: str | None, tz: str
+) -> list:
     conds = []
     if user:
         conds.append(AuditEvent.actor == user)
@@ -100,19 +113,36 @@ def query(
     q = select(AuditEvent).order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id).limit(limit)
     if conds:
         q = q.where(and_(*conds))
-    filters = ", ".join(f"{k}={v}" for k, v in
-                        (("user", user), ("subject", subject), ("from", since), ("to", until), ("action", action)) if v)
+    filters = ", ".join(
+        f"{k}={v}"
+        for k, v in (("user", user), ("subject", subject), ("from", since), ("to", until), ("action", action))
+        if v
+    )
     with db.write() as s:
         rows = [_row(ev, tz) for ev in s.execute(q).scalars()]
-        audit.record(s, actor, "view", "audit_event", subject=subject or "",
-                     summary=f"access log read ({filters or 'everything'}): {len(rows)} rows")
+        audit.record(
+            s,
+            actor,
+            "view",
+            "audit_event",
+            subject=subject or "",
+            summary=f"access log read ({filters or 'everything'}): {len(rows)} rows",
+        )
     return rows
 
 
 @service
-def count(db: Database, actor: Actor, *, user: str | None = None, subject: str | None = None,
-          since: date | None = None, until: date | None = None, action: str | None = None,
-          tz: str = DEFAULT_TZ) -> int:
+def count(
+    db: Database,
+    actor: Actor,
+    *,
+    user: str | None = None,
+    subject: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    action: str | None = None,
+    tz: str = DEFAULT_TZ,
+) -> int:
     """How many rows `query` with the same filters would give without a limit (a number only:
     so a caller can say how many rows its limit left out)."""
     require(actor, "audit.read", what="read the access log")
@@ -147,8 +177,9 @@ def verify(db: Database, actor: Actor, anchor: Path | None = None, *, full: bool
         report = audit.verify_chain(s, checkpoints=checkpoints, resume=resume)
         missing = audit.missing_guards(s)
     if report.ok and missing:
-        report = report.because(N_("the append-only triggers are missing or disabled: {triggers}"),
-                                triggers=", ".join(missing))
+        report = report.because(
+            N_("the append-only triggers are missing or disabled: {triggers}"), triggers=", ".join(missing)
+        )
     if report.ok and anchor is not None:
         audit_anchor.write(anchor, report.last_id, report.last_hash, report.rows)
     return report

@@ -17,15 +17,15 @@ import re
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
-from bpa_provider.errors import DatabaseUnavailable, ServiceError
-from bpa_provider.i18n import Msg, N_
-from bpa_provider.services.base import require, service
 from bpa_provider.db.engine import Database
+from bpa_provider.errors import DatabaseUnavailable, ServiceError
+from bpa_provider.i18n import N_, Msg
+from bpa_provider.services.base import require, service
 
 
 class FileRefused(ServiceError):
@@ -60,8 +60,9 @@ def sqlite_path(db: Database) -> Path:
     """The file behind a SQLite Database."""
     name = db.engine.url.database
     if db.dialect != "sqlite" or not name or name == ":memory:":
-        raise UsePgDump(N_("this is a {dialect} database; use: {command}"), dialect=db.dialect,
-                        command=pg_dump_hint(db))
+        raise UsePgDump(
+            N_("this is a {dialect} database; use: {command}"), dialect=db.dialect, command=pg_dump_hint(db)
+        )
     return Path(name).resolve()
 
 
@@ -69,8 +70,9 @@ def _check_target(target: Path, force: bool, restoring: bool = False) -> None:
     """A file is written over only with --force, and only into a folder that exists."""
     if target.exists() and not force:
         if restoring:
-            raise FileRefused(N_("{path} exists; add --force to replace it (stop the app and SSH "
-                                 "logins first)"), path=str(target))
+            raise FileRefused(
+                N_("{path} exists; add --force to replace it (stop the app and SSH logins first)"), path=str(target)
+            )
         raise FileRefused(N_("{path} exists; add --force to replace it"), path=str(target))
     if not target.parent.is_dir():
         raise FileRefused(N_("the folder {path} does not exist"), path=str(target.parent))
@@ -148,8 +150,9 @@ def _head(con: sqlite3.Connection) -> tuple[int, str, int] | None:
 
 
 @service
-def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
-           anchor: Path | None = None) -> BackupResult:
+def backup(
+    db: Database, actor: Actor, target: Path, *, force: bool = False, anchor: Path | None = None
+) -> BackupResult:
     """Write a checked, self-contained copy of the live SQLite database to `target` (mode 0600),
     and checkpoint its access log's head in `anchor` (audit_anchor.py; by default the
     database's own checkpoint file)."""
@@ -173,8 +176,13 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
             revision = _revision(dst) or "?"
             head = _head(dst) if check == "ok" else None
         if check != "ok":
-            raise DatabaseUnavailable(N_("the copy failed its integrity check ({check}); the database "
-                                         "itself may be damaged: nothing was written"), check=check)
+            raise DatabaseUnavailable(
+                N_(
+                    "the copy failed its integrity check ({check}); the database "
+                    "itself may be damaged: nothing was written"
+                ),
+                check=check,
+            )
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -188,8 +196,13 @@ def backup(db: Database, actor: Actor, target: Path, *, force: bool = False,
         audit_anchor.write(anchor, *head)
     size = target.stat().st_size
     with db.write() as s:
-        audit.record(s, actor, "backup", "database", summary=f"backup written to {target} ({size} bytes, "
-                     f"schema {revision}, integrity ok)")
+        audit.record(
+            s,
+            actor,
+            "backup",
+            "database",
+            summary=f"backup written to {target} ({size} bytes, schema {revision}, integrity ok)",
+        )
     return BackupResult(target, size, revision)
 
 
@@ -208,8 +221,13 @@ def _check_copy(scratch: Path, anchor: Path) -> tuple[str, audit.ChainReport]:
     if revision is None:
         raise FileRefused(N_("the file is not a bpa-provider database (no schema revision): not restored"))
     if revision not in migrate.known_revisions():
-        raise FileRefused(N_("the backup has schema revision {revision}, which this version of "
-                             "bpa-provider does not know: not restored"), revision=revision)
+        raise FileRefused(
+            N_(
+                "the backup has schema revision {revision}, which this version of "
+                "bpa-provider does not know: not restored"
+            ),
+            revision=revision,
+        )
     db = open_database(str(scratch))
     try:
         with db.read() as s:
@@ -225,18 +243,28 @@ def _check_copy(scratch: Path, anchor: Path) -> tuple[str, audit.ChainReport]:
     if not report.ok:
         reason = Msg(report.reason_id or report.reason, **report.reason_params)
         if report.broken_at:
-            raise FileRefused(N_("the backup's access log is broken at row {row} ({reason}): not restored"),
-                              row=report.broken_at, reason=reason)
+            raise FileRefused(
+                N_("the backup's access log is broken at row {row} ({reason}): not restored"),
+                row=report.broken_at,
+                reason=reason,
+            )
         raise FileRefused(N_("the backup's access log is broken ({reason}): not restored"), reason=reason)
     if missing:
-        raise FileRefused(N_("the backup's access log lost its append-only triggers ({triggers}): it was "
-                             "changed outside bpa-provider; not restored"), triggers=", ".join(missing))
+        raise FileRefused(
+            N_(
+                "the backup's access log lost its append-only triggers ({triggers}): it was "
+                "changed outside bpa-provider; not restored"
+            ),
+            triggers=", ".join(missing),
+        )
     return revision, report
 
 
 def _copy_into(src_path: Path, target: Path, wait: float = 10.0) -> None:
-    with closing(sqlite3.connect(src_path)) as src, \
-            closing(sqlite3.connect(target, timeout=wait, isolation_level=None)) as dst:
+    with (
+        closing(sqlite3.connect(src_path)) as src,
+        closing(sqlite3.connect(target, timeout=wait, isolation_level=None)) as dst,
+    ):
         # Python's backup() retries a locked destination forever: find out first, with a deadline,
         # whether a writer holds it (writers' transactions are short, so the copy then gets in).
         dst.execute("BEGIN IMMEDIATE")
@@ -245,7 +273,7 @@ def _copy_into(src_path: Path, target: Path, wait: float = 10.0) -> None:
 
 
 def _move_aside(target: Path) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = target.with_name(f"{target.name}.damaged-{stamp}")
     for suffix in ("", "-wal", "-shm"):
         part = Path(f"{target}{suffix}")
@@ -254,8 +282,9 @@ def _move_aside(target: Path) -> Path:
     return aside
 
 
-def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
-            anchor: Path | None = None) -> BackupResult:
+def restore(
+    source: Path, target: Path, *, force: bool = False, by: str = "", anchor: Path | None = None
+) -> BackupResult:
     """Check a backup and write it into the SQLite database at `target` (`anchor`: the target's
     checkpoint file, by default beside it).
 
@@ -276,12 +305,15 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
     try:
         try:
             _new_private_file(scratch)
-            with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
-                    closing(sqlite3.connect(scratch)) as dst:
+            with (
+                closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+                closing(sqlite3.connect(scratch)) as dst,
+            ):
                 src.backup(dst)
         except sqlite3.DatabaseError as exc:
-            raise FileRefused(N_("the file is not a usable SQLite database ({detail}): not restored"),
-                              detail=str(exc)) from None
+            raise FileRefused(
+                N_("the file is not a usable SQLite database ({detail}): not restored"), detail=str(exc)
+            ) from None
         revision, report = _check_copy(scratch, anchor)
         rows = report.rows
         aside = None
@@ -290,8 +322,13 @@ def restore(source: Path, target: Path, *, force: bool = False, by: str = "",
         except sqlite3.DatabaseError as exc:
             text = str(exc).lower()
             if "not a database" not in text and "malformed" not in text:
-                raise FileRefused(N_("the database could not be replaced ({detail}); is the app still "
-                                     "running? Stop it and SSH logins first"), detail=str(exc)) from None
+                raise FileRefused(
+                    N_(
+                        "the database could not be replaced ({detail}); is the app still "
+                        "running? Stop it and SSH logins first"
+                    ),
+                    detail=str(exc),
+                ) from None
             # The target itself is damaged: keep it for inspection, never repair it silently.
             aside = _move_aside(target)
             _copy_into(scratch, target)
@@ -317,8 +354,12 @@ def _record_restore(target: Path, source: Path, revision: str, rows: int, by: st
     try:
         with db.write() as s:
             note = f"; the damaged file was kept as {aside}" if aside else ""
-            audit.record(s, Actor(login=by or "operator", role="operator"), "restore", "database",
-                         summary=f"database restored from {source} (schema {revision}, "
-                                 f"{rows} access-log rows verified){note}")
+            audit.record(
+                s,
+                Actor(login=by or "operator", role="operator"),
+                "restore",
+                "database",
+                summary=f"database restored from {source} (schema {revision}, {rows} access-log rows verified){note}",
+            )
     finally:
         db.dispose()

@@ -8,8 +8,9 @@ transaction of its own — the refused action's transaction was rolled back.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -18,12 +19,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.errors import (
-    Conflict, DatabaseBusy, DatabaseUnavailable, PermissionDenied, ValidationError,
-)
-from bpa_provider.i18n import Msg, N_
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Supervision
+from bpa_provider.errors import (
+    Conflict,
+    DatabaseBusy,
+    DatabaseUnavailable,
+    PermissionDenied,
+    ValidationError,
+)
+from bpa_provider.i18n import N_, Msg
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,7 +58,9 @@ def service(fn: F) -> F:
             text = str(exc.orig) if exc.orig else str(exc)
             if "locked" in text or "busy" in text:
                 raise DatabaseBusy(N_("The database is busy with other users' changes; try again.")) from None
-            raise DatabaseUnavailable(N_("The database cannot be used: {detail}"), detail=text.splitlines()[0]) from None
+            raise DatabaseUnavailable(
+                N_("The database cannot be used: {detail}"), detail=text.splitlines()[0]
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -76,17 +83,23 @@ def _log_refusal(db: Database, actor: Actor, action: str, message: str) -> None:
 
 
 # Roles as a word inside a message (the same words as the app's header).
-ROLE_WORDS = {"admin": N_("admin"), "coordinator": N_("coordinator"), "supervisor": N_("supervisor"),
-              "auditor": N_("auditor")}
+ROLE_WORDS = {
+    "admin": N_("admin"),
+    "coordinator": N_("coordinator"),
+    "supervisor": N_("supervisor"),
+    "auditor": N_("auditor"),
+}
 
 
-def require(actor: Actor, permission: str, *, client_id: int | None = None, what: "str | Msg" = "") -> None:
+def require(actor: Actor, permission: str, *, client_id: int | None = None, what: str | Msg = "") -> None:
     """Refuse unless the actor's role has `permission` (and, for supervisors, the client is theirs)."""
     if not actor.may(permission):
         # `what` may be a Msg (translated where shown) or English words of an older caller.
-        raise PermissionDenied(N_("Your role ({role}) may not {what}."),
-                               role=Msg(ROLE_WORDS.get(actor.role, actor.role)),
-                               what=what or permission.replace(".", " "))
+        raise PermissionDenied(
+            N_("Your role ({role}) may not {what}."),
+            role=Msg(ROLE_WORDS.get(actor.role, actor.role)),
+            what=what or permission.replace(".", " "),
+        )
     if actor.is_scoped and client_id is not None and not actor.may_see_client(client_id):
         raise PermissionDenied(N_("You can only see and change your own clients."))
 

@@ -17,13 +17,19 @@ from sqlalchemy.orm import Session, aliased
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.rules.continuity import Continuity, ShiftSeen, continuity
-from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.services.worktime import (ClientInfo, client_info, client_infos, local_date, local_range,
-                                            policy_or_default)
-from bpa_provider.services.worked import NOT_STAFFED, staffed
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Assignment, Assistant, Client, Shift
+from bpa_provider.rules.continuity import Continuity, ShiftSeen, continuity
+from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.worked import NOT_STAFFED, staffed
+from bpa_provider.services.worktime import (
+    ClientInfo,
+    client_info,
+    client_infos,
+    local_date,
+    local_range,
+    policy_or_default,
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,15 @@ class ClientContinuity:
     substitutes_never_met: tuple[str, ...]
 
 
-COLUMNS = ["client_ref", "client_name", "distinct_14d", "distinct_30d", "regular_share",
-           "new_faces_month", "substitutes_never_met"]
+COLUMNS = [
+    "client_ref",
+    "client_name",
+    "distinct_14d",
+    "distinct_30d",
+    "regular_share",
+    "new_faces_month",
+    "substitutes_never_met",
+]
 
 
 def _regular(assignments: list[Assignment], assistant_id: int, day: date) -> bool:
@@ -64,7 +77,11 @@ def _window(today: date, tz: str) -> tuple[datetime, datetime]:
 
 def _shown(info: ClientInfo, result: Continuity, refs: dict[int, str]) -> ClientContinuity:
     return ClientContinuity(
-        info.id, info.ref, info.name, result.distinct_14d, result.distinct_30d,
+        info.id,
+        info.ref,
+        info.name,
+        result.distinct_14d,
+        result.distinct_30d,
         round(result.regular_share, 4),
         tuple(sorted(refs[i] for i in result.new_faces_month)),
         tuple(sorted(refs[i] for i in result.substitutes_never_met)),
@@ -74,24 +91,43 @@ def _shown(info: ClientInfo, result: Continuity, refs: dict[int, str]) -> Client
 def _measure(s: Session, client_id: int, today: date, policy: Policy) -> ClientContinuity:
     info = client_info(s, client_id, policy)
     lo, hi = _window(today, info.tz)
-    shifts = list(s.execute(select(Shift).where(
-        Shift.client_id == client_id, staffed(), Shift.start_utc >= lo, Shift.start_utc < hi,
-    )).scalars())
-    earlier = set(s.execute(select(Shift.assistant_id).distinct().where(
-        Shift.client_id == client_id, staffed(), Shift.start_utc < lo)).scalars())
+    shifts = list(
+        s.execute(
+            select(Shift).where(
+                Shift.client_id == client_id,
+                staffed(),
+                Shift.start_utc >= lo,
+                Shift.start_utc < hi,
+            )
+        ).scalars()
+    )
+    earlier = set(
+        s.execute(
+            select(Shift.assistant_id).distinct().where(Shift.client_id == client_id, staffed(), Shift.start_utc < lo)
+        ).scalars()
+    )
     assignments = list(s.execute(select(Assignment).where(Assignment.client_id == client_id)).scalars())
-    seen = [ShiftSeen(sh.assistant_id, sh.start_utc, sh.end_utc,
-                      _regular(assignments, sh.assistant_id, local_date(sh.start_utc, info.tz)))
-            for sh in shifts]
+    seen = [
+        ShiftSeen(
+            sh.assistant_id,
+            sh.start_utc,
+            sh.end_utc,
+            _regular(assignments, sh.assistant_id, local_date(sh.start_utc, info.tz)),
+        )
+        for sh in shifts
+    ]
     result = continuity(seen, today, info.tz, earlier)
     ids = set(result.new_faces_month) | set(result.substitutes_never_met)
-    refs = dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(sorted(ids)))).all()) if ids else {}
+    refs = (
+        dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(sorted(ids)))).all()) if ids else {}
+    )
     return _shown(info, result, refs)
 
 
 @service
-def client_continuity(db: Database, actor: Actor, client_id: int, today: date, *,
-                      policy: Policy | None = None) -> ClientContinuity:
+def client_continuity(
+    db: Database, actor: Actor, client_id: int, today: date, *, policy: Policy | None = None
+) -> ClientContinuity:
     """One client's continuity measures as of `today`."""
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see this client's roster")
@@ -100,8 +136,9 @@ def client_continuity(db: Database, actor: Actor, client_id: int, today: date, *
 
 
 @service
-def continuity_report(db: Database, actor: Actor, today: date, *,
-                      policy: Policy | None = None) -> list[ClientContinuity]:
+def continuity_report(
+    db: Database, actor: Actor, today: date, *, policy: Policy | None = None
+) -> list[ClientContinuity]:
     """Continuity of every active client (a supervisor: their own clients), by reference.
 
     Set-based: a few statements for all clients together (the window's shifts, the pairs who met
@@ -128,35 +165,62 @@ def continuity_report(db: Database, actor: Actor, today: date, *,
             if actor.is_scoped or len(by_zone) > 1:  # the company in one zone reads the window whole
                 window += (Shift.client_id.in_(sorted(members)),)
             for cid, aid, start, end in s.execute(
-                    select(Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.end_utc).where(*window)):
+                select(Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.end_utc).where(*window)
+            ):
                 if cid in members:
                     shifts[cid].append((aid, start, end))
             # Who met the client before the window: only pairs seen in it matter to the rules
             # (new faces and substitutes are among them), so each pair is one index probe.
             pairs = select(Shift.client_id, Shift.assistant_id).where(*window).distinct().subquery("pair")
             e = aliased(Shift)
-            before = select(e.id).where(e.assistant_id == pairs.c.assistant_id, e.client_id == pairs.c.client_id,
-                                        e.status.not_in(NOT_STAFFED), e.start_utc < lo).exists()
+            before = (
+                select(e.id)
+                .where(
+                    e.assistant_id == pairs.c.assistant_id,
+                    e.client_id == pairs.c.client_id,
+                    e.status.not_in(NOT_STAFFED),
+                    e.start_utc < lo,
+                )
+                .exists()
+            )
             for cid, aid in s.execute(select(pairs.c.client_id, pairs.c.assistant_id).where(before)):
                 if cid in members:
                     earlier[cid].add(aid)
         assignments: dict[tuple[int, int], list] = defaultdict(list)  # rows with what _regular_among reads
-        for a in s.execute(select(Assignment.client_id, Assignment.assistant_id, Assignment.role,
-                                  Assignment.start_date, Assignment.end_date)):
+        for a in s.execute(
+            select(
+                Assignment.client_id,
+                Assignment.assistant_id,
+                Assignment.role,
+                Assignment.start_date,
+                Assignment.end_date,
+            )
+        ):
             assignments[a.client_id, a.assistant_id].append(a)
         # A pair whose assignments all have one role has that role on every date (most pairs):
         # the shift's local date is worked out only where the role changed over time.
-        fixed = {pair: rows[0].role == "regular" for pair, rows in assignments.items()
-                 if len({r.role for r in rows}) == 1}
+        fixed = {
+            pair: rows[0].role == "regular" for pair, rows in assignments.items() if len({r.role for r in rows}) == 1
+        }
         results = {}
         for cid in ids:
             tz = infos[cid].tz
-            seen = [ShiftSeen(aid, start, end, fixed[cid, aid] if (cid, aid) in fixed else
-                              _regular_among(assignments.get((cid, aid), []), local_date(start, tz)))
-                    for aid, start, end in shifts[cid]]
+            seen = [
+                ShiftSeen(
+                    aid,
+                    start,
+                    end,
+                    fixed[cid, aid]
+                    if (cid, aid) in fixed
+                    else _regular_among(assignments.get((cid, aid), []), local_date(start, tz)),
+                )
+                for aid, start, end in shifts[cid]
+            ]
             results[cid] = continuity(seen, today, tz, earlier[cid])
         wanted = sorted({i for r in results.values() for i in (*r.new_faces_month, *r.substitutes_never_met)})
-        refs = dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(wanted))).all()) if wanted else {}
+        refs = (
+            dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(wanted))).all()) if wanted else {}
+        )
     return [_shown(infos[cid], results[cid], refs) for cid in ids]
 
 

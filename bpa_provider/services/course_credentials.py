@@ -17,13 +17,28 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
+    Assignment,
+    Client,
+    Course,
+    CourseEnrollment,
+    Employment,
+    RequiredTraining,
+    Supervision,
+)
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
 from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.services.courses import SUPERVISOR_KINDS, find_client, find_course, in_scope_people, people_names, person_of
+from bpa_provider.services.courses import (
+    SUPERVISOR_KINDS,
+    find_client,
+    find_course,
+    in_scope_people,
+    people_names,
+    person_of,
+)
 from bpa_provider.services.onboarding import current_policy
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assignment, Client, Course, CourseEnrollment, Employment, RequiredTraining, Supervision
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,6 @@ class ExpiringCredential:
     expired: bool
 
 
-
 @dataclass(frozen=True)
 class RequiredTrainingRow:
     """A course a client requires of every assistant who works for them."""
@@ -56,9 +70,14 @@ class RequiredTrainingRow:
 
 # --------------------------------------------------------------------------- expiry
 
+
 @service
 def expiring_credentials(
-    db: Database, actor: Actor, today: date, *, policy: Policy | None = None,
+    db: Database,
+    actor: Actor,
+    today: date,
+    *,
+    policy: Policy | None = None,
 ) -> list[ExpiringCredential]:
     """Course credentials of current staff that expire within the first reminder lead (90 days by
     default) or have expired, soonest first. Only each person's latest completion counts."""
@@ -67,31 +86,58 @@ def expiring_credentials(
     leads = tuple(current_policy(policy).course_expiry_reminders)
     # Supervisor basic course and refresher are one credential: the latest of either counts.
     group = case((Course.kind.in_(SUPERVISOR_KINDS), literal_column("-1")), else_=Course.id)
-    current_sup = exists().where(Supervision.supervisor_id == CourseEnrollment.supervisor_id,
-                                 or_(Supervision.until.is_(None), Supervision.until >= today))
-    current_asst = exists().where(Employment.assistant_id == CourseEnrollment.assistant_id,
-                                  or_(Employment.end_date.is_(None), Employment.end_date >= today))
-    base = (select(CourseEnrollment.supervisor_id, CourseEnrollment.assistant_id, group.label("grp"),
-                   CourseEnrollment.completed_on)
-            .join(Course, Course.id == CourseEnrollment.course_id)
-            .where(CourseEnrollment.status == "completed", CourseEnrollment.completed_on.is_not(None),
-                   or_(and_(CourseEnrollment.supervisor_id.is_not(None), current_sup),
-                       and_(CourseEnrollment.assistant_id.is_not(None), current_asst))))
+    current_sup = exists().where(
+        Supervision.supervisor_id == CourseEnrollment.supervisor_id,
+        or_(Supervision.until.is_(None), Supervision.until >= today),
+    )
+    current_asst = exists().where(
+        Employment.assistant_id == CourseEnrollment.assistant_id,
+        or_(Employment.end_date.is_(None), Employment.end_date >= today),
+    )
+    base = (
+        select(
+            CourseEnrollment.supervisor_id,
+            CourseEnrollment.assistant_id,
+            group.label("grp"),
+            CourseEnrollment.completed_on,
+        )
+        .join(Course, Course.id == CourseEnrollment.course_id)
+        .where(
+            CourseEnrollment.status == "completed",
+            CourseEnrollment.completed_on.is_not(None),
+            or_(
+                and_(CourseEnrollment.supervisor_id.is_not(None), current_sup),
+                and_(CourseEnrollment.assistant_id.is_not(None), current_asst),
+            ),
+        )
+    )
     if actor.is_scoped:
         base = base.where(in_scope_people(actor, today))
     b = base.subquery("b")
     # Grouping on the subquery's column: PostgreSQL would not match a CASE with bound values.
-    latest = (select(b.c.supervisor_id, b.c.assistant_id, b.c.grp, func.max(b.c.completed_on).label("last"))
-              .group_by(b.c.supervisor_id, b.c.assistant_id, b.c.grp).subquery("latest"))
+    latest = (
+        select(b.c.supervisor_id, b.c.assistant_id, b.c.grp, func.max(b.c.completed_on).label("last"))
+        .group_by(b.c.supervisor_id, b.c.assistant_id, b.c.grp)
+        .subquery("latest")
+    )
     # Back to the enrollment of each latest completion: its course decides the validity.
-    q = (select(CourseEnrollment, Course)
-         .join(Course, Course.id == CourseEnrollment.course_id)
-         .join(latest, and_(
-             or_(CourseEnrollment.supervisor_id == latest.c.supervisor_id,
-                 CourseEnrollment.assistant_id == latest.c.assistant_id),
-             CourseEnrollment.completed_on == latest.c.last, group == latest.c.grp))
-         .where(CourseEnrollment.status == "completed")
-         .order_by(CourseEnrollment.id))
+    q = (
+        select(CourseEnrollment, Course)
+        .join(Course, Course.id == CourseEnrollment.course_id)
+        .join(
+            latest,
+            and_(
+                or_(
+                    CourseEnrollment.supervisor_id == latest.c.supervisor_id,
+                    CourseEnrollment.assistant_id == latest.c.assistant_id,
+                ),
+                CourseEnrollment.completed_on == latest.c.last,
+                group == latest.c.grp,
+            ),
+        )
+        .where(CourseEnrollment.status == "completed")
+        .order_by(CourseEnrollment.id)
+    )
     with db.read() as s:
         rows = list(s.execute(q))
         names = people_names(s, [e for e, _c in rows])
@@ -107,36 +153,71 @@ def expiring_credentials(
             continue
         ref, name = names.get((kind, pid), ("", ""))
         left = days_left(expires, today)
-        out.append(ExpiringCredential(
-            person_kind=kind, person_id=pid, person_ref=ref, person_name=name, course_id=c.id, course=c.name,
-            completed_on=e.completed_on, expires_on=expires, days_left=left, reminder=bucket, expired=left <= 0))
+        out.append(
+            ExpiringCredential(
+                person_kind=kind,
+                person_id=pid,
+                person_ref=ref,
+                person_name=name,
+                course_id=c.id,
+                course=c.name,
+                completed_on=e.completed_on,
+                expires_on=expires,
+                days_left=left,
+                reminder=bucket,
+                expired=left <= 0,
+            )
+        )
     return sorted(out, key=lambda x: (x.expires_on, x.person_ref, x.course))
+
 
 # --------------------------------------------------------------------------- required trainings
 
+
 @service
 def set_required_training(
-    db: Database, actor: Actor, client: int | str, course: int | str, required: bool = True,
+    db: Database,
+    actor: Actor,
+    client: int | str,
+    course: int | str,
+    required: bool = True,
 ) -> RequiredTrainingRow | None:
     """Make a course required (or no longer required) for every assistant working for a client."""
     require(actor, "course.write", what=_("set required trainings"))
     with db.write() as s:
         c = find_client(s, client)
         co = find_course(s, course)
-        row = s.execute(select(RequiredTraining).where(
-            RequiredTraining.client_id == c.id, RequiredTraining.course_id == co.id)).scalar()
+        row = s.execute(
+            select(RequiredTraining).where(RequiredTraining.client_id == c.id, RequiredTraining.course_id == co.id)
+        ).scalar()
         if required:
             if row is None:
                 row = RequiredTraining(client_id=c.id, course_id=co.id)
                 s.add(row)
                 s.flush()
-                audit.record(s, actor, "create", "required_training", row.id, subject=c.ref,
-                             summary=f"requires {co.name}", after=row)
+                audit.record(
+                    s,
+                    actor,
+                    "create",
+                    "required_training",
+                    row.id,
+                    subject=c.ref,
+                    summary=f"requires {co.name}",
+                    after=row,
+                )
             return RequiredTrainingRow(row.id, c.ref, co.id, co.name)
         if row is not None:
             # A requirement is configuration, not personal history: removing it is a real delete.
-            audit.record(s, actor, "delete", "required_training", row.id, subject=c.ref,
-                         summary=f"no longer requires {co.name}", before=row)
+            audit.record(
+                s,
+                actor,
+                "delete",
+                "required_training",
+                row.id,
+                subject=c.ref,
+                summary=f"no longer requires {co.name}",
+                before=row,
+            )
             s.delete(row)
         return None
 
@@ -147,9 +228,12 @@ def required_trainings(db: Database, actor: Actor, client: int | str | None = No
     actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see courses"))
     with db.read() as s:
-        q = (select(RequiredTraining.id, Client.ref, Course.id, Course.name)
-             .join(Client, Client.id == RequiredTraining.client_id)
-             .join(Course, Course.id == RequiredTraining.course_id).order_by(Client.ref, Course.name))
+        q = (
+            select(RequiredTraining.id, Client.ref, Course.id, Course.name)
+            .join(Client, Client.id == RequiredTraining.client_id)
+            .join(Course, Course.id == RequiredTraining.course_id)
+            .order_by(Client.ref, Course.name)
+        )
         if client is not None:
             q = q.where(RequiredTraining.client_id == find_client(s, client).id)
         if actor.is_scoped:
@@ -164,17 +248,25 @@ def missing_trainings(session: Session, assistant_id: int, on: date) -> dict[int
         select(RequiredTraining.client_id, Course.id, Course.name, Course.validity_months)
         .join(Course, Course.id == RequiredTraining.course_id)
         .join(Assignment, Assignment.client_id == RequiredTraining.client_id)
-        .where(Assignment.assistant_id == assistant_id, Assignment.start_date <= on,
-               or_(Assignment.end_date.is_(None), Assignment.end_date >= on))
+        .where(
+            Assignment.assistant_id == assistant_id,
+            Assignment.start_date <= on,
+            or_(Assignment.end_date.is_(None), Assignment.end_date >= on),
+        )
     ).all()
     if not rows:
         return {}
-    done = dict(session.execute(
-        select(CourseEnrollment.course_id, func.max(CourseEnrollment.completed_on))
-        .where(CourseEnrollment.assistant_id == assistant_id, CourseEnrollment.status == "completed",
-               CourseEnrollment.completed_on <= on)
-        .group_by(CourseEnrollment.course_id)
-    ).all())
+    done = dict(
+        session.execute(
+            select(CourseEnrollment.course_id, func.max(CourseEnrollment.completed_on))
+            .where(
+                CourseEnrollment.assistant_id == assistant_id,
+                CourseEnrollment.status == "completed",
+                CourseEnrollment.completed_on <= on,
+            )
+            .group_by(CourseEnrollment.course_id)
+        ).all()
+    )
     missing: dict[int, list[str]] = {}
     for client_id, course_id, name, validity in rows:
         last = done.get(course_id)

@@ -8,30 +8,47 @@ in `courses`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
+    Assistant,
+    Client,
+    Course,
+    CourseEnrollment,
+    CourseSession,
+    Review,
+    ReviewAction,
+    Supervisor,
+)
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.courses import (
-    OUTCOMES, SUPERVISOR_KINDS, find_client, in_scope_people, people_names, person_filter, person_of,
-    resolve_person, seats_taken, single_client,
+    OUTCOMES,
+    SUPERVISOR_KINDS,
+    find_client,
+    in_scope_people,
+    people_names,
+    person_filter,
+    person_of,
+    resolve_person,
+    seats_taken,
+    single_client,
 )
 from bpa_provider.services.onboarding import mark_basic_course_done_in
 from bpa_provider.services.records import FieldSpec, in_scope, parse_value
 from bpa_provider.services.transitions import get_for_change
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assistant, Client, Course, CourseEnrollment, CourseSession, Review, ReviewAction, Supervisor
-from bpa_provider.db.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -55,27 +72,50 @@ class EnrollmentRow:
 
 # --------------------------------------------------------------------------- enrollment
 
-def enroll_without_date_in(session: Session, actor: Actor, course_id: int, assistant_id: int,
-                           client_id: int | None) -> CourseEnrollment:
+
+def enroll_without_date_in(
+    session: Session, actor: Actor, course_id: int, assistant_id: int, client_id: int | None
+) -> CourseEnrollment:
     """Put an assistant on a course's list before a date is chosen (a review action asked for it);
     an open enrollment for the same course is reused."""
-    open_row = session.execute(select(CourseEnrollment).where(
-        CourseEnrollment.course_id == course_id, CourseEnrollment.assistant_id == assistant_id,
-        CourseEnrollment.status == "enrolled")).scalars().first()
+    open_row = (
+        session.execute(
+            select(CourseEnrollment).where(
+                CourseEnrollment.course_id == course_id,
+                CourseEnrollment.assistant_id == assistant_id,
+                CourseEnrollment.status == "enrolled",
+            )
+        )
+        .scalars()
+        .first()
+    )
     if open_row is not None:
         return open_row
     row = CourseEnrollment(course_id=course_id, assistant_id=assistant_id, client_id=client_id)
     session.add(row)
     session.flush()
     ref = session.execute(select(Assistant.ref).where(Assistant.id == assistant_id)).scalar() or ""
-    audit.record(session, actor, "create", "course_enrollment", row.id, subject=ref,
-                 summary="enrolled without a date (review action)", after=row)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "course_enrollment",
+        row.id,
+        subject=ref,
+        summary="enrolled without a date (review action)",
+        after=row,
+    )
     return row
 
 
 @service
 def enroll(
-    db: Database, actor: Actor, session_id: int, people: Sequence[str], *, client: int | str | None = None,
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    people: Sequence[str],
+    *,
+    client: int | str | None = None,
 ) -> list[CourseEnrollment]:
     """Enroll supervisors (S-…) and assistants (A-…) in a course date, all or none.
 
@@ -107,69 +147,125 @@ def enroll(
                 errors.append(FieldError("people", N_("{ref} is named twice"), params={"ref": pref}))
                 continue
             if kind == "assistant" and course.kind in SUPERVISOR_KINDS:
-                errors.append(FieldError("people", N_("{ref} is an assistant; '{course}' is a supervisor course"), params={"ref": pref, "course": course.name}))
+                errors.append(
+                    FieldError(
+                        "people",
+                        N_("{ref} is an assistant; '{course}' is a supervisor course"),
+                        params={"ref": pref, "course": course.name},
+                    )
+                )
                 continue
-            if s.execute(select(CourseEnrollment.id).where(
-                    CourseEnrollment.session_id == cs.id, person_filter(kind, pid))).first():
+            if s.execute(
+                select(CourseEnrollment.id).where(CourseEnrollment.session_id == cs.id, person_filter(kind, pid))
+            ).first():
                 errors.append(FieldError("people", N_("{ref} is already enrolled on this date"), params={"ref": pref}))
                 continue
             found.append(person)
         taken = seats_taken(s, cs.id)
         if cs.capacity is not None and taken + len(found) > cs.capacity:
             free = max(cs.capacity - taken, 0)
-            errors.append(FieldError("people", N_("the course date has {free} free place(s) of {capacity}; {n} cannot be enrolled, so nobody was"), params={"free": free, "capacity": cs.capacity, "n": len(found)}))
+            errors.append(
+                FieldError(
+                    "people",
+                    N_("the course date has {free} free place(s) of {capacity}; {n} cannot be enrolled, so nobody was"),
+                    params={"free": free, "capacity": cs.capacity, "n": len(found)},
+                )
+            )
         if errors:
             raise ValidationError(errors)
         out = []
         for kind, pid, pref, _name in found:
-            waiting = s.execute(select(CourseEnrollment).where(
-                CourseEnrollment.course_id == course.id, CourseEnrollment.session_id.is_(None),
-                CourseEnrollment.status == "enrolled", person_filter(kind, pid))).scalars().first()
+            waiting = (
+                s.execute(
+                    select(CourseEnrollment).where(
+                        CourseEnrollment.course_id == course.id,
+                        CourseEnrollment.session_id.is_(None),
+                        CourseEnrollment.status == "enrolled",
+                        person_filter(kind, pid),
+                    )
+                )
+                .scalars()
+                .first()
+            )
             if waiting is not None:
                 before = CourseEnrollment.model_validate(waiting.model_dump())
                 waiting.session_id = cs.id
                 waiting.client_id = waiting.client_id or client_id or single_client(s, kind, pid, cs.starts_on)
                 waiting.updated_at = utcnow()
                 s.flush()
-                audit.record(s, actor, "update", "course_enrollment", waiting.id, subject=pref,
-                             summary=f"given course date {cs.starts_on.isoformat()}", before=before, after=waiting)
+                audit.record(
+                    s,
+                    actor,
+                    "update",
+                    "course_enrollment",
+                    waiting.id,
+                    subject=pref,
+                    summary=f"given course date {cs.starts_on.isoformat()}",
+                    before=before,
+                    after=waiting,
+                )
                 out.append(waiting)
                 continue
             row = CourseEnrollment(
-                course_id=course.id, session_id=cs.id,
+                course_id=course.id,
+                session_id=cs.id,
                 supervisor_id=pid if kind == "supervisor" else None,
                 assistant_id=pid if kind == "assistant" else None,
                 client_id=client_id or single_client(s, kind, pid, cs.starts_on),
             )
             s.add(row)
             s.flush()
-            audit.record(s, actor, "create", "course_enrollment", row.id, subject=pref,
-                         summary=f"enrolled: {course.name} {cs.starts_on.isoformat()}", after=row)
+            audit.record(
+                s,
+                actor,
+                "create",
+                "course_enrollment",
+                row.id,
+                subject=pref,
+                summary=f"enrolled: {course.name} {cs.starts_on.isoformat()}",
+                after=row,
+            )
             out.append(row)
         return out
 
 
 def _close_review_actions_in(session: Session, actor: Actor, assistant_id: int, course_id: int, on: date) -> None:
     """A completed course closes the open review actions of that assistant that asked for it."""
-    actions = list(session.execute(
-        select(ReviewAction).join(Review, Review.id == ReviewAction.review_id)
-        .where(Review.assistant_id == assistant_id, ReviewAction.course_id == course_id,
-               ReviewAction.done_on.is_(None))
-    ).scalars())
+    actions = list(
+        session.execute(
+            select(ReviewAction)
+            .join(Review, Review.id == ReviewAction.review_id)
+            .where(
+                Review.assistant_id == assistant_id, ReviewAction.course_id == course_id, ReviewAction.done_on.is_(None)
+            )
+        ).scalars()
+    )
     ref = session.execute(select(Assistant.ref).where(Assistant.id == assistant_id)).scalar() or ""
     for action in actions:
         before = ReviewAction.model_validate(action.model_dump())
         action.done_on = on
         session.flush()
-        audit.record(session, actor, "update", "review_action", action.id, subject=ref,
-                     summary="done: course completed", before=before, after=action)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "review_action",
+            action.id,
+            subject=ref,
+            summary="done: course completed",
+            before=before,
+            after=action,
+        )
 
 
-def _apply_outcome(session: Session, actor: Actor, row: CourseEnrollment, status: str, on: date | str | None,
-                   certificate_ref: str) -> CourseEnrollment:
+def _apply_outcome(
+    session: Session, actor: Actor, row: CourseEnrollment, status: str, on: date | str | None, certificate_ref: str
+) -> CourseEnrollment:
     errors: list[FieldError] = []
     if status not in OUTCOMES:
-        errors.append(FieldError("status", N_("Outcome must be one of: {values}"), params={"values": ", ".join(OUTCOMES)}))
+        errors.append(
+            FieldError("status", N_("Outcome must be one of: {values}"), params={"values": ", ".join(OUTCOMES)})
+        )
     cs = session.get(CourseSession, row.session_id) if row.session_id else None
     day: date | None = None
     try:
@@ -181,7 +277,11 @@ def _apply_outcome(session: Session, actor: Actor, row: CourseEnrollment, status
     if day is None and status in ("attended", "completed"):
         errors.append(FieldError("on", N_("Give the date it was completed")))
     if day is not None and cs is not None and day < cs.starts_on:
-        errors.append(FieldError("on", N_("The date is before the course started ({start})"), params={"start": format_date(cs.starts_on)}))
+        errors.append(
+            FieldError(
+                "on", N_("The date is before the course started ({start})"), params={"start": format_date(cs.starts_on)}
+            )
+        )
     try:
         cert = parse_value(None, FieldSpec("certificate_ref", "Certificate", max_len=100), certificate_ref)
     except ValueError as exc:
@@ -198,8 +298,17 @@ def _apply_outcome(session: Session, actor: Actor, row: CourseEnrollment, status
     session.flush()
     kind, pid = person_of(row)
     ref = people_names(session, [row]).get((kind, pid), ("", ""))[0]
-    audit.record(session, actor, "update", "course_enrollment", row.id, subject=ref,
-                 summary=f"{status} {day.isoformat() if day else ''}".strip(), before=before, after=row)
+    audit.record(
+        session,
+        actor,
+        "update",
+        "course_enrollment",
+        row.id,
+        subject=ref,
+        summary=f"{status} {day.isoformat() if day else ''}".strip(),
+        before=before,
+        after=row,
+    )
     if status == "completed" and day is not None:
         course = session.get(Course, row.course_id)
         if row.supervisor_id and course is not None and course.kind == "supervisor_basic":
@@ -211,22 +320,34 @@ def _apply_outcome(session: Session, actor: Actor, row: CourseEnrollment, status
 
 @service
 def record_outcome(
-    db: Database, actor: Actor, enrollment_id: int, status: str, on: date | str | None = None,
-    certificate_ref: str = "", *, version: int | None = None,
+    db: Database,
+    actor: Actor,
+    enrollment_id: int,
+    status: str,
+    on: date | str | None = None,
+    certificate_ref: str = "",
+    *,
+    version: int | None = None,
 ) -> CourseEnrollment:
     """Record attended / completed / no_show for one enrollment (date defaults to the course's
     last day; a certificate reference is kept for a completion)."""
     require(actor, "course.write", what=_("record course outcomes"))
     with db.write() as s:
-        row = get_for_change(s, CourseEnrollment, enrollment_id, _("no enrollment {id}").format(id=enrollment_id),
-                             version)
+        row = get_for_change(
+            s, CourseEnrollment, enrollment_id, _("no enrollment {id}").format(id=enrollment_id), version
+        )
         return _apply_outcome(s, actor, row, status, on, certificate_ref)
 
 
 @service
 def record_session_outcomes(
-    db: Database, actor: Actor, session_id: int, people: Sequence[str], status: str,
-    on: date | str | None = None, certificate_ref: str = "",
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    people: Sequence[str],
+    status: str,
+    on: date | str | None = None,
+    certificate_ref: str = "",
 ) -> list[CourseEnrollment]:
     """The same outcome for several people on one course date, all or none."""
     require(actor, "course.write", what=_("record course outcomes"))
@@ -240,8 +361,13 @@ def record_session_outcomes(
             except ValueError as exc:
                 errors.append(FieldError.of("people", exc))
                 continue
-            row = s.execute(select(CourseEnrollment).where(
-                CourseEnrollment.session_id == session_id, person_filter(kind, pid))).scalars().first()
+            row = (
+                s.execute(
+                    select(CourseEnrollment).where(CourseEnrollment.session_id == session_id, person_filter(kind, pid))
+                )
+                .scalars()
+                .first()
+            )
             if row is None:
                 errors.append(FieldError("people", N_("{ref} is not enrolled on this date"), params={"ref": pref}))
             else:
@@ -253,17 +379,23 @@ def record_session_outcomes(
 
 @service
 def list_enrollments(
-    db: Database, actor: Actor, *, session_id: int | None = None, person: str | None = None,
+    db: Database,
+    actor: Actor,
+    *,
+    session_id: int | None = None,
+    person: str | None = None,
 ) -> list[EnrollmentRow]:
     """Enrollments of a course date or of a person, with outcome and expiry."""
     actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see courses"))
     with db.read() as s:
-        q = (select(CourseEnrollment, Course, CourseSession.starts_on, Client.ref)
-             .join(Course, Course.id == CourseEnrollment.course_id)
-             .outerjoin(CourseSession, CourseSession.id == CourseEnrollment.session_id)
-             .outerjoin(Client, Client.id == CourseEnrollment.client_id)
-             .order_by(CourseSession.starts_on, CourseEnrollment.id))
+        q = (
+            select(CourseEnrollment, Course, CourseSession.starts_on, Client.ref)
+            .join(Course, Course.id == CourseEnrollment.course_id)
+            .outerjoin(CourseSession, CourseSession.id == CourseEnrollment.session_id)
+            .outerjoin(Client, Client.id == CourseEnrollment.client_id)
+            .order_by(CourseSession.starts_on, CourseEnrollment.id)
+        )
         if session_id is not None:
             q = q.where(CourseEnrollment.session_id == session_id)
         if person:
@@ -271,8 +403,9 @@ def list_enrollments(
                 kind, pid, _ref, _name = resolve_person(s, person)
             except ValueError as exc:
                 raise NotFound(str(exc)) from None
-            if actor.is_scoped and not in_scope(s, actor, kind, s.get(Supervisor if kind == "supervisor"
-                                                                         else Assistant, pid)):
+            if actor.is_scoped and not in_scope(
+                s, actor, kind, s.get(Supervisor if kind == "supervisor" else Assistant, pid)
+            ):
                 # The words for an unknown person: a supervisor cannot probe who exists elsewhere.
                 raise NotFound(_("no supervisor or assistant '{ref}'").format(ref=str(person).strip()))
             q = q.where(person_filter(kind, pid))
@@ -285,8 +418,21 @@ def list_enrollments(
         kind, pid = person_of(e)
         ref, name = names.get((kind, pid), ("", ""))
         expires = expiry_date(e.completed_on, c.validity_months) if e.status == "completed" and e.completed_on else None
-        out.append(EnrollmentRow(
-            id=e.id, session_id=e.session_id, course=c.name, starts_on=starts_on, person_kind=kind, person_ref=ref,
-            person_name=name, client_ref=cref if cref and actor.may_see_client(e.client_id) else "", status=e.status, completed_on=e.completed_on,
-            certificate_ref=e.certificate_ref, expires_on=expires, version=e.version))
+        out.append(
+            EnrollmentRow(
+                id=e.id,
+                session_id=e.session_id,
+                course=c.name,
+                starts_on=starts_on,
+                person_kind=kind,
+                person_ref=ref,
+                person_name=name,
+                client_ref=cref if cref and actor.may_see_client(e.client_id) else "",
+                status=e.status,
+                completed_on=e.completed_on,
+                certificate_ref=e.certificate_ref,
+                expires_on=expires,
+                version=e.version,
+            )
+        )
     return out

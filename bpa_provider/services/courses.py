@@ -25,24 +25,34 @@ to change anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
+    Assignment,
+    Assistant,
+    Client,
+    Course,
+    CourseEnrollment,
+    CourseSession,
+    Supervision,
+    Supervisor,
+)
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import FieldSpec, lookup, parse_value
 from bpa_provider.services.transitions import check_version, get_for_change
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assignment, Assistant, Client, Course, CourseEnrollment, CourseSession, Supervision, Supervisor
-from bpa_provider.db.types import utcnow
 
 COURSE_KINDS = ("supervisor_basic", "supervisor_refresher", "assistant_training")
 SUPERVISOR_KINDS = ("supervisor_basic", "supervisor_refresher")
@@ -69,6 +79,7 @@ HANDOVER_CERTIFICATE_PREFIX = "handover:"
 
 # --------------------------------------------------------------------------- shapes
 
+
 @dataclass(frozen=True)
 class SessionRow:
     """A course date with its course and how many seats are taken."""
@@ -90,8 +101,10 @@ class SessionRow:
 
 # --------------------------------------------------------------------------- helpers
 
-def _parse(session: Session, specs: Sequence[FieldSpec], data: Mapping[str, Any], *, creating: bool
-           ) -> tuple[dict[str, Any], list[FieldError]]:
+
+def _parse(
+    session: Session, specs: Sequence[FieldSpec], data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], list[FieldError]]:
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
     known = {f.name: f for f in specs}
@@ -116,8 +129,11 @@ def find_course(session: Session, key: int | str) -> Course:
         row = session.get(Course, key)
     else:
         text = str(key).strip()
-        row = session.get(Course, int(text)) if text.isdigit() else session.execute(
-            select(Course).where(func.lower(Course.name) == text.lower())).scalar()
+        row = (
+            session.get(Course, int(text))
+            if text.isdigit()
+            else session.execute(select(Course).where(func.lower(Course.name) == text.lower())).scalar()
+        )
     if row is None:
         raise NotFound(N_("no course '{key}'"), key=key)
     return row
@@ -152,12 +168,16 @@ def single_client(session: Session, kind: str, person_id: int, on: date) -> int 
     """The person's only client on a day (for the training report), or None when several/none."""
     if kind == "supervisor":
         q = select(Supervision.client_id).where(
-            Supervision.supervisor_id == person_id, Supervision.since <= on,
-            or_(Supervision.until.is_(None), Supervision.until >= on))
+            Supervision.supervisor_id == person_id,
+            Supervision.since <= on,
+            or_(Supervision.until.is_(None), Supervision.until >= on),
+        )
     else:
         q = select(Assignment.client_id).where(
-            Assignment.assistant_id == person_id, Assignment.start_date <= on,
-            or_(Assignment.end_date.is_(None), Assignment.end_date >= on))
+            Assignment.assistant_id == person_id,
+            Assignment.start_date <= on,
+            or_(Assignment.end_date.is_(None), Assignment.end_date >= on),
+        )
     ids = set(session.execute(q).scalars())
     return ids.pop() if len(ids) == 1 else None
 
@@ -168,10 +188,14 @@ def people_names(session: Session, enrollments: Sequence[CourseEnrollment]) -> d
     asst_ids = {e.assistant_id for e in enrollments if e.assistant_id}
     out: dict[tuple[str, int], tuple[str, str]] = {}
     if sup_ids:
-        for i, ref, name in session.execute(select(Supervisor.id, Supervisor.ref, Supervisor.name).where(Supervisor.id.in_(sup_ids))):
+        for i, ref, name in session.execute(
+            select(Supervisor.id, Supervisor.ref, Supervisor.name).where(Supervisor.id.in_(sup_ids))
+        ):
             out[("supervisor", i)] = (ref, name)
     if asst_ids:
-        for i, ref, name in session.execute(select(Assistant.id, Assistant.ref, Assistant.name).where(Assistant.id.in_(asst_ids))):
+        for i, ref, name in session.execute(
+            select(Assistant.id, Assistant.ref, Assistant.name).where(Assistant.id.in_(asst_ids))
+        ):
             out[("assistant", i)] = (ref, name)
     return out
 
@@ -186,11 +210,16 @@ def in_scope_people(actor: Actor, today: date) -> Any:
     scope = sorted(actor.client_scope or ())
     return or_(
         CourseEnrollment.supervisor_id == actor.supervisor_id,
-        CourseEnrollment.assistant_id.in_(select(Assignment.assistant_id).where(
-            Assignment.client_id.in_(scope), or_(Assignment.end_date.is_(None), Assignment.end_date >= today))),
+        CourseEnrollment.assistant_id.in_(
+            select(Assignment.assistant_id).where(
+                Assignment.client_id.in_(scope), or_(Assignment.end_date.is_(None), Assignment.end_date >= today)
+            )
+        ),
     )
 
+
 # --------------------------------------------------------------------------- catalog
+
 
 @service
 def create_course(db: Database, actor: Actor, data: Mapping[str, Any]) -> Course:
@@ -198,28 +227,43 @@ def create_course(db: Database, actor: Actor, data: Mapping[str, Any]) -> Course
     require(actor, "course.write", what=_("change the course catalog"))
     with db.write() as s:
         values, errors = _parse(s, COURSE_FIELDS, data, creating=True)
-        if "name" in values and s.execute(select(Course.id).where(func.lower(Course.name) == values["name"].lower())).first():
-            errors.append(FieldError("name", N_("a course named '{name}' already exists"), params={"name": values["name"]}))
+        if (
+            "name" in values
+            and s.execute(select(Course.id).where(func.lower(Course.name) == values["name"].lower())).first()
+        ):
+            errors.append(
+                FieldError("name", N_("a course named '{name}' already exists"), params={"name": values["name"]})
+            )
         if errors:
             raise ValidationError(errors)
         course = Course(**{k: v for k, v in values.items() if v not in ("", None)})
         s.add(course)
         s.flush()
-        audit.record(s, actor, "create", "course", course.id, subject=course.name, summary="course created", after=course)
+        audit.record(
+            s, actor, "create", "course", course.id, subject=course.name, summary="course created", after=course
+        )
         return course
 
 
 @service
-def update_course(db: Database, actor: Actor, course: int | str, version: int | None, data: Mapping[str, Any]) -> Course:
+def update_course(
+    db: Database, actor: Actor, course: int | str, version: int | None, data: Mapping[str, Any]
+) -> Course:
     """Change a course read at `version` (an empty validity means "never expires")."""
     require(actor, "course.write", what=_("change the course catalog"))
     with db.write() as s:
         row = find_course(s, course)
         check_version(row, version)
         values, errors = _parse(s, COURSE_FIELDS, data, creating=False)
-        if values.get("name") and s.execute(select(Course.id).where(
-                func.lower(Course.name) == values["name"].lower(), Course.id != row.id)).first():
-            errors.append(FieldError("name", N_("a course named '{name}' already exists"), params={"name": values["name"]}))
+        if (
+            values.get("name")
+            and s.execute(
+                select(Course.id).where(func.lower(Course.name) == values["name"].lower(), Course.id != row.id)
+            ).first()
+        ):
+            errors.append(
+                FieldError("name", N_("a course named '{name}' already exists"), params={"name": values["name"]})
+            )
         if errors:
             raise ValidationError(errors)
         before = Course.model_validate(row.model_dump())
@@ -230,8 +274,17 @@ def update_course(db: Database, actor: Actor, course: int | str, version: int | 
             setattr(row, k, v)
         row.updated_at = utcnow()
         s.flush()
-        audit.record(s, actor, "update", "course", row.id, subject=row.name,
-                     summary=f"course changed: {', '.join(sorted(changed))}", before=before, after=row)
+        audit.record(
+            s,
+            actor,
+            "update",
+            "course",
+            row.id,
+            subject=row.name,
+            summary=f"course changed: {', '.join(sorted(changed))}",
+            before=before,
+            after=row,
+        )
         return row
 
 
@@ -245,11 +298,16 @@ def list_courses(db: Database, actor: Actor) -> list[Course]:
 
 # --------------------------------------------------------------------------- sessions
 
+
 def _check_session(values: dict[str, Any], row: CourseSession | None) -> list[FieldError]:
     start = values.get("starts_on", row.starts_on if row else None)
     end = values.get("ends_on", row.ends_on if row else None)
     if start and end and end < start:
-        return [FieldError("ends_on", N_("Ends on must be on or after the start ({start})"), params={"start": format_date(start)})]
+        return [
+            FieldError(
+                "ends_on", N_("Ends on must be on or after the start ({start})"), params={"start": format_date(start)}
+            )
+        ]
     return []
 
 
@@ -266,19 +324,32 @@ def create_session(db: Database, actor: Actor, course: int | str, data: Mapping[
         row = CourseSession(course_id=c.id, **values)
         s.add(row)
         s.flush()
-        audit.record(s, actor, "create", "course_session", row.id, subject=c.name,
-                     summary=f"course date {row.starts_on.isoformat()}", after=row)
+        audit.record(
+            s,
+            actor,
+            "create",
+            "course_session",
+            row.id,
+            subject=c.name,
+            summary=f"course date {row.starts_on.isoformat()}",
+            after=row,
+        )
         return row
 
 
 def seats_taken(session: Session, session_id: int) -> int:
     """Enrollments on a course date; a no-show still took a seat."""
-    return int(session.execute(select(func.count()).select_from(CourseEnrollment)
-                               .where(CourseEnrollment.session_id == session_id)).scalar_one())
+    return int(
+        session.execute(
+            select(func.count()).select_from(CourseEnrollment).where(CourseEnrollment.session_id == session_id)
+        ).scalar_one()
+    )
 
 
 @service
-def update_session(db: Database, actor: Actor, session_id: int, version: int | None, data: Mapping[str, Any]) -> CourseSession:
+def update_session(
+    db: Database, actor: Actor, session_id: int, version: int | None, data: Mapping[str, Any]
+) -> CourseSession:
     """Change a course date; its capacity cannot drop below the seats already taken."""
     require(actor, "course.write", what=_("plan course dates"))
     with db.write() as s:
@@ -287,30 +358,46 @@ def update_session(db: Database, actor: Actor, session_id: int, version: int | N
         errors += _check_session(values, row)
         taken = seats_taken(s, row.id)
         if values.get("capacity") is not None and values["capacity"] < taken:
-            errors.append(FieldError("capacity", N_("Capacity cannot be below the {n} people already enrolled"), params={"n": taken}))
+            errors.append(
+                FieldError(
+                    "capacity", N_("Capacity cannot be below the {n} people already enrolled"), params={"n": taken}
+                )
+            )
         if errors:
             raise ValidationError(errors)
         before = CourseSession.model_validate(row.model_dump())
         for k, v in values.items():
             setattr(row, k, v)
         s.flush()
-        audit.record(s, actor, "update", "course_session", row.id, summary="course date changed", before=before, after=row)
+        audit.record(
+            s, actor, "update", "course_session", row.id, summary="course date changed", before=before, after=row
+        )
         return row
 
 
 @service
 def list_sessions(
-    db: Database, actor: Actor, *, course: int | str | None = None, from_date: date | None = None,
+    db: Database,
+    actor: Actor,
+    *,
+    course: int | str | None = None,
+    from_date: date | None = None,
     to_date: date | None = None,
 ) -> list[SessionRow]:
     """Course dates with seats taken, by start date."""
     require(actor, "course.read", what=_("see courses"))
-    taken = (select(CourseEnrollment.session_id, func.count().label("n"))
-             .where(CourseEnrollment.session_id.is_not(None)).group_by(CourseEnrollment.session_id).subquery())
-    q = (select(CourseSession, Course, func.coalesce(taken.c.n, 0))
-         .join(Course, Course.id == CourseSession.course_id)
-         .outerjoin(taken, taken.c.session_id == CourseSession.id)
-         .order_by(CourseSession.starts_on, CourseSession.id))
+    taken = (
+        select(CourseEnrollment.session_id, func.count().label("n"))
+        .where(CourseEnrollment.session_id.is_not(None))
+        .group_by(CourseEnrollment.session_id)
+        .subquery()
+    )
+    q = (
+        select(CourseSession, Course, func.coalesce(taken.c.n, 0))
+        .join(Course, Course.id == CourseSession.course_id)
+        .outerjoin(taken, taken.c.session_id == CourseSession.id)
+        .order_by(CourseSession.starts_on, CourseSession.id)
+    )
     with db.read() as s:
         if course is not None:
             q = q.where(CourseSession.course_id == find_course(s, course).id)
@@ -320,9 +407,20 @@ def list_sessions(
             q = q.where(CourseSession.starts_on <= to_date)
         rows = list(s.execute(q))
     return [
-        SessionRow(id=cs.id, course_id=c.id, course=c.name, kind=c.kind, organiser=c.organiser, hours=c.hours,
-                   starts_on=cs.starts_on, ends_on=cs.ends_on, place=cs.place, capacity=cs.capacity,
-                   enrolled=int(n), free=None if cs.capacity is None else max(cs.capacity - int(n), 0),
-                   version=cs.version)
+        SessionRow(
+            id=cs.id,
+            course_id=c.id,
+            course=c.name,
+            kind=c.kind,
+            organiser=c.organiser,
+            hours=c.hours,
+            starts_on=cs.starts_on,
+            ends_on=cs.ends_on,
+            place=cs.place,
+            capacity=cs.capacity,
+            enrolled=int(n),
+            free=None if cs.capacity is None else max(cs.capacity - int(n), 0),
+            version=cs.version,
+        )
         for cs, c, n in rows
     ]

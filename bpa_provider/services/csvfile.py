@@ -19,9 +19,10 @@ import csv
 import io
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
@@ -70,8 +71,9 @@ def _sniff(header: str) -> str:
 
 
 def _too_many_rows() -> ValidationError:
-    return ValidationError([FieldError(
-        "file", N_("the file has more than {n} rows: split it into smaller files"), params={"n": MAX_ROWS})])
+    return ValidationError(
+        [FieldError("file", N_("the file has more than {n} rows: split it into smaller files"), params={"n": MAX_ROWS})]
+    )
 
 
 def parse_csv(text: str, encoding: str = UTF8) -> CsvTable:
@@ -102,17 +104,30 @@ def parse_csv(text: str, encoding: str = UTF8) -> CsvTable:
             if columns is None:
                 columns = [normalise(c) for c in cells]
                 continue
-            if any(c.strip() for c in cells[len(columns):]):
-                errors.append(FieldError(
-                    "row", N_("the row has {cells} cells but the header names {columns} columns"),
-                    row=line_no, params={"cells": len(cells), "columns": len(columns)}))
+            if any(c.strip() for c in cells[len(columns) :]):
+                errors.append(
+                    FieldError(
+                        "row",
+                        N_("the row has {cells} cells but the header names {columns} columns"),
+                        row=line_no,
+                        params={"cells": len(cells), "columns": len(columns)},
+                    )
+                )
                 continue
             if len(records) >= MAX_ROWS:
                 raise _too_many_rows()
             records.append((line_no, cells[: len(columns)]))
     except csv.Error as exc:
-        raise ValidationError([FieldError("file", N_("the file is not readable CSV ({reason})"),
-                                          row=previous_end + 1, params={"reason": str(exc)})]) from None
+        raise ValidationError(
+            [
+                FieldError(
+                    "file",
+                    N_("the file is not readable CSV ({reason})"),
+                    row=previous_end + 1,
+                    params={"reason": str(exc)},
+                )
+            ]
+        ) from None
     return CsvTable(columns or [], records, delimiter, errors, encoding)
 
 
@@ -126,14 +141,19 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("cp1252"), CP1252
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ValidationError([FieldError(
-            "file", N_("the file is neither UTF-8 nor Windows-1252 text (save it as 'CSV UTF-8')"),
-            row=line)]) from None
+        raise ValidationError(
+            [
+                FieldError(
+                    "file", N_("the file is neither UTF-8 nor Windows-1252 text (save it as 'CSV UTF-8')"), row=line
+                )
+            ]
+        ) from None
 
 
 def _too_large() -> ValidationError:
-    return ValidationError(N_("the file is larger than {mb} MB: split it into smaller files"),
-                           mb=MAX_BYTES // (1024 * 1024))
+    return ValidationError(
+        N_("the file is larger than {mb} MB: split it into smaller files"), mb=MAX_BYTES // (1024 * 1024)
+    )
 
 
 def read_bytes(source: str | Path | BinaryIO) -> bytes:
@@ -148,8 +168,9 @@ def read_bytes(source: str | Path | BinaryIO) -> bytes:
             with p.open("rb") as fh:
                 raw = fh.read(MAX_BYTES + 1)
         except OSError as exc:
-            raise ValidationError(N_("cannot read {file}: {reason}"), file=str(p),
-                                  reason=exc.strerror or str(exc)) from None
+            raise ValidationError(
+                N_("cannot read {file}: {reason}"), file=str(p), reason=exc.strerror or str(exc)
+            ) from None
     else:
         raw = source.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:

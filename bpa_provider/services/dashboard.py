@@ -11,8 +11,9 @@ stack is loaded.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
@@ -20,23 +21,38 @@ from sqlalchemy.orm import aliased
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Client, Decision, Municipality, Transfer
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable, ServiceError
 from bpa_provider.formats import format_hours
 from bpa_provider.i18n import N_, _
 from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assistant, Client, Decision, Municipality, Transfer
 
 # The section catalog and the shapes of its rows live in a module without the database stack, so
 # the screen can lay the dashboard out before SQLAlchemy is loaded; they are re-exported here.
 from bpa_provider.services.sections import (  # noqa: E402,F401
-    COURSES_EXPIRING, COURSES_OVERDUE, CREDENTIALS_MISSING, DECISIONS_ENDING, FK_DEADLINES,
-    HOURS_USAGE, NOTICES_UNDELIVERED, REVIEW_ACTIONS_DUE, REVIEWS_DUE, SECTION_KEYS, SECTION_PERMISSION,
-    TRANSFER_STEPS_DUE, VACANT_SHIFTS, VACANT_WITHIN_DAYS, Dashboard, Item, Section, visible_sections,
+    COURSES_EXPIRING,
+    COURSES_OVERDUE,
+    CREDENTIALS_MISSING,
+    DECISIONS_ENDING,
+    FK_DEADLINES,
+    HOURS_USAGE,
+    NOTICES_UNDELIVERED,
+    REVIEW_ACTIONS_DUE,
+    REVIEWS_DUE,
+    SECTION_KEYS,
+    SECTION_PERMISSION,
+    TRANSFER_STEPS_DUE,
+    VACANT_SHIFTS,
+    VACANT_WITHIN_DAYS,
+    Dashboard,
+    Item,
+    Section,
+    visible_sections,
 )
 
-
 # --------------------------------------------------------------------------- our own query
+
 
 @service
 def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) -> list[Item]:
@@ -63,39 +79,90 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
     with db.read() as s:
         rows = s.execute(q).all()
     return [
-        Item("client", d.client_id, ref, name, when=d.valid_to, flag="ending",
-             detail=f"{format_hours(d.hours)} h/{_(d.hours_unit)}")
+        Item(
+            "client",
+            d.client_id,
+            ref,
+            name,
+            when=d.valid_to,
+            flag="ending",
+            detail=f"{format_hours(d.hours)} h/{_(d.hours_unit)}",
+        )
         for d, ref, name in rows
     ]
 
 
 # --------------------------------------------------------------------------- other areas' rows
 
+
 def _hours_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     # hours.HoursRow: the flag is the year-end outlook (warn, alert, under), so the numbers beside
     # it are the year's too — projected use against the year's decided hours — never this month's.
-    return [Item("client", r.client_id, r.client, r.name, flag=r.flag, kind_detail="year_end", opens="hours",
-                 numbers=(r.year_projected, r.year_decided, r.usage_pct))
-            for r in rows]
+    return [
+        Item(
+            "client",
+            r.client_id,
+            r.client,
+            r.name,
+            flag=r.flag,
+            kind_detail="year_end",
+            opens="hours",
+            numbers=(r.year_projected, r.year_decided, r.usage_pct),
+        )
+        for r in rows
+    ]
 
 
 def _review_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     # reviews.ReviewDue: one assistant with one client.
-    return [Item("assistant", r.assistant_id, r.assistant_ref, r.assistant_name, when=r.next_due,
-                 flag=r.status, detail=r.client_ref, client_id=r.client_id) for r in rows]
+    return [
+        Item(
+            "assistant",
+            r.assistant_id,
+            r.assistant_ref,
+            r.assistant_name,
+            when=r.next_due,
+            flag=r.status,
+            detail=r.client_ref,
+            client_id=r.client_id,
+        )
+        for r in rows
+    ]
 
 
 def _course_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     # onboarding.OnboardingStatus: a supervisor's checklist for one client; the row opens the checklist.
-    return [Item("supervisor", r.supervisor_id, r.supervisor_ref, r.name, when=r.next_deadline,
-                 flag="overdue", detail=f"{r.client_ref}: {_(r.next_step_title)}" if r.next_step_title else r.client_ref,
-                 client_id=r.client_id, opens="onboarding", opens_id=r.supervisor_id) for r in rows]
+    return [
+        Item(
+            "supervisor",
+            r.supervisor_id,
+            r.supervisor_ref,
+            r.name,
+            when=r.next_deadline,
+            flag="overdue",
+            detail=f"{r.client_ref}: {_(r.next_step_title)}" if r.next_step_title else r.client_ref,
+            client_id=r.client_id,
+            opens="onboarding",
+            opens_id=r.supervisor_id,
+        )
+        for r in rows
+    ]
 
 
 def _credential_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     # worktime.CredentialGap: the first shift without a certificate or a declaration.
-    return [Item("assistant", r.assistant_id, r.assistant_ref, r.name, when=r.shift_start.date(),
-                 flag=",".join(r.missing), detail=r.client_ref) for r in rows]
+    return [
+        Item(
+            "assistant",
+            r.assistant_id,
+            r.assistant_ref,
+            r.name,
+            when=r.shift_start.date(),
+            flag=",".join(r.missing),
+            detail=r.client_ref,
+        )
+        for r in rows
+    ]
 
 
 def _transfer_items(db: Database, rows: Iterable[Any]) -> list[Item]:
@@ -105,13 +172,28 @@ def _transfer_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     clients: dict[int, tuple[int, str]] = {}
     if ids:
         with db.read() as s:
-            clients = {tid: (cid, name) for tid, cid, name in s.execute(
-                select(Transfer.id, Client.id, Client.name).join(Client, Client.id == Transfer.client_id)
-                .where(Transfer.id.in_(ids)))}
-    return [Item("client", clients.get(r.transfer_id, (None, ""))[0], r.client_ref,
-                 clients.get(r.transfer_id, (None, ""))[1], when=r.due_date,
-                 flag="overdue" if r.days_left < 0 else "due", detail=_(r.title),
-                 opens="transfer", opens_id=r.transfer_id) for r in rows]
+            clients = {
+                tid: (cid, name)
+                for tid, cid, name in s.execute(
+                    select(Transfer.id, Client.id, Client.name)
+                    .join(Client, Client.id == Transfer.client_id)
+                    .where(Transfer.id.in_(ids))
+                )
+            }
+    return [
+        Item(
+            "client",
+            clients.get(r.transfer_id, (None, ""))[0],
+            r.client_ref,
+            clients.get(r.transfer_id, (None, ""))[1],
+            when=r.due_date,
+            flag="overdue" if r.days_left < 0 else "due",
+            detail=_(r.title),
+            opens="transfer",
+            opens_id=r.transfer_id,
+        )
+        for r in rows
+    ]
 
 
 def _ids_by_ref(db: Database, model: type, refs: Iterable[str]) -> dict[str, int]:
@@ -126,23 +208,54 @@ def _action_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     # reviews.OpenAction: an action agreed in a review, due within the review window or overdue.
     rows = [r for r in rows if r.due_date is not None]
     ids = _ids_by_ref(db, Assistant, (r.assistant_ref for r in rows))
-    return [Item("assistant", ids.get(r.assistant_ref), r.assistant_ref, r.assistant_name, when=r.due_date,
-                 flag="overdue" if r.overdue else "due", detail=f"{r.client_ref}: {r.text}",
-                 opens="review", opens_id=r.review_id) for r in rows]
+    return [
+        Item(
+            "assistant",
+            ids.get(r.assistant_ref),
+            r.assistant_ref,
+            r.assistant_name,
+            when=r.due_date,
+            flag="overdue" if r.overdue else "due",
+            detail=f"{r.client_ref}: {r.text}",
+            opens="review",
+            opens_id=r.review_id,
+        )
+        for r in rows
+    ]
 
 
 def _expiry_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     # course_credentials.ExpiringCredential: a supervisor's or assistant's course about to expire, or expired.
-    return [Item(r.person_kind, r.person_id, r.person_ref, r.person_name, when=r.expires_on,
-                 flag="expired" if r.expired else "expiring", detail=r.course) for r in rows]
+    return [
+        Item(
+            r.person_kind,
+            r.person_id,
+            r.person_ref,
+            r.person_name,
+            when=r.expires_on,
+            flag="expired" if r.expired else "expiring",
+            detail=r.course,
+        )
+        for r in rows
+    ]
 
 
 def _fk_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     # sweden.FkDeadline: a Swedish client's monthly time report due at Försäkringskassan.
     rows = list(rows)
     ids = _ids_by_ref(db, Client, (r.client_ref for r in rows))
-    return [Item("client", ids.get(r.client_ref), r.client_ref, r.client_name, when=r.deadline,
-                 flag="overdue" if r.days_left < 0 else "due", detail=r.month) for r in rows]
+    return [
+        Item(
+            "client",
+            ids.get(r.client_ref),
+            r.client_ref,
+            r.client_name,
+            when=r.deadline,
+            flag="overdue" if r.days_left < 0 else "due",
+            detail=r.month,
+        )
+        for r in rows
+    ]
 
 
 def _vacant_items(db: Database, rows: Iterable[Any]) -> list[Item]:
@@ -152,25 +265,44 @@ def _vacant_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     clients: dict[str, tuple[int, str, str]] = {}
     if refs:
         with db.read() as s:
-            clients = {ref: (cid, name, tz) for ref, cid, name, tz in s.execute(
-                select(Client.ref, Client.id, Client.name, Municipality.timezone)
-                .join(Municipality, Municipality.id == Client.municipality_id).where(Client.ref.in_(refs)))}
+            clients = {
+                ref: (cid, name, tz)
+                for ref, cid, name, tz in s.execute(
+                    select(Client.ref, Client.id, Client.name, Municipality.timezone)
+                    .join(Municipality, Municipality.id == Client.municipality_id)
+                    .where(Client.ref.in_(refs))
+                )
+            }
     out = []
     for r in rows:
         cid, name, tz = clients[r.client]
         start, end = (_aware(x).astimezone(ZoneInfo(tz)) for x in (r.start, r.end))
-        out.append(Item("client", cid, r.client, name, when=start.date(), flag="vacant",
-                        detail=_("{start}–{end}, was {assistant}'s").format(
-                            start=f"{start:%H:%M}", end=f"{end:%H:%M}", assistant=r.was_assistant),
-                        opens="roster", opens_id=cid))
+        out.append(
+            Item(
+                "client",
+                cid,
+                r.client,
+                name,
+                when=start.date(),
+                flag="vacant",
+                detail=_("{start}–{end}, was {assistant}'s").format(
+                    start=f"{start:%H:%M}", end=f"{end:%H:%M}", assistant=r.was_assistant
+                ),
+                opens="roster",
+                opens_id=cid,
+            )
+        )
     return out
 
 
 #: What each kind of notice is, in a dashboard row (notify.TEXTS has the messages themselves).
 NOTICE_KINDS = {
-    "shift_offered": N_("shift offered"), "shift_confirmed": N_("shift confirmed"),
-    "shift_changed": N_("shift changed"), "shift_cancelled": N_("shift cancelled"),
-    "absence": N_("vacant shifts"), "approval_due": N_("hours to approve"),
+    "shift_offered": N_("shift offered"),
+    "shift_confirmed": N_("shift confirmed"),
+    "shift_changed": N_("shift changed"),
+    "shift_cancelled": N_("shift cancelled"),
+    "absence": N_("vacant shifts"),
+    "approval_due": N_("hours to approve"),
 }
 
 
@@ -180,15 +312,25 @@ def _notice_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     for r in rows:
         error = " ".join(r.last_error.split())  # one line per row, whatever the server answered
         what = _(NOTICE_KINDS[r.kind]) if r.kind in NOTICE_KINDS else r.kind
-        out.append(Item(r.recipient_kind, r.recipient_id, r.recipient, r.name, when=_aware(r.created).date(),
-                        flag=r.state, detail=_("{what}, {n} attempts: {error}").format(
-                            what=what, n=r.attempts, error=error) if error else what))
+        out.append(
+            Item(
+                r.recipient_kind,
+                r.recipient_id,
+                r.recipient,
+                r.name,
+                when=_aware(r.created).date(),
+                flag=r.state,
+                detail=_("{what}, {n} attempts: {error}").format(what=what, n=r.attempts, error=error)
+                if error
+                else what,
+            )
+        )
     return out
 
 
 def _aware(instant: datetime) -> datetime:
     # SQLite hands back naive UTC.
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- gathering
@@ -199,7 +341,17 @@ Source = tuple[Callable[..., Any], Callable[..., Any], Callable[[Database, Itera
 def _sources(policy: Policy) -> dict[str, Source]:
     """Section -> (service function, how to call it, how to read its rows)."""
     # Imported here, not with this module: each owning area is a large module of its own.
-    from bpa_provider.services import course_credentials, hours, notify, onboarding, reviews, sweden, transfers, vacancy, worktime
+    from bpa_provider.services import (
+        course_credentials,
+        hours,
+        notify,
+        onboarding,
+        reviews,
+        sweden,
+        transfers,
+        vacancy,
+        worktime,
+    )
 
     return {
         DECISIONS_ENDING: (
@@ -214,8 +366,7 @@ def _sources(policy: Policy) -> dict[str, Source]:
         ),
         REVIEWS_DUE: (
             reviews.due_reviews,
-            lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.review_due_window_days,
-                                            policy=policy),
+            lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.review_due_window_days, policy=policy),
             _review_items,
         ),
         COURSES_OVERDUE: (
@@ -235,8 +386,11 @@ def _sources(policy: Policy) -> dict[str, Source]:
         ),
         REVIEW_ACTIONS_DUE: (
             reviews.open_actions,
-            lambda fn, db, actor, today: [a for a in fn(db, actor, today) if a.due_date is not None
-                                          and (a.due_date - today).days <= policy.review_due_window_days],
+            lambda fn, db, actor, today: [
+                a
+                for a in fn(db, actor, today)
+                if a.due_date is not None and (a.due_date - today).days <= policy.review_due_window_days
+            ],
             _action_items,
         ),
         COURSES_EXPIRING: (

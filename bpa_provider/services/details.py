@@ -18,15 +18,26 @@ from sqlalchemy import func, or_, select
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
+    Assignment,
+    Assistant,
+    AuditEvent,
+    Client,
+    Course,
+    CourseEnrollment,
+    Decision,
+    Employment,
+    Municipality,
+    Review,
+    Supervision,
+    Supervisor,
+    Transfer,
+)
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
 from bpa_provider.i18n import N_
 from bpa_provider.services import name_order
 from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import (
-    Assignment, Assistant, AuditEvent, Client, Course, CourseEnrollment, Decision, Employment,
-    Municipality, Review, Supervision, Supervisor, Transfer,
-)
 
 HISTORY_LIMIT = 30
 SHIFT_LIMIT = 14
@@ -145,6 +156,7 @@ class AssistantDetail:
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _log_view(db: Database, actor: Actor, kind: str, record_id: int, ref: str) -> None:
     with db.write() as s:
         audit.record(s, actor, "view", kind, record_id, subject=ref, summary=f"{kind} record opened")
@@ -173,9 +185,16 @@ def _hours(db: Database, actor: Actor, client_id: int, today: date) -> HoursLine
     try:
         acc = client_account(db, actor, client_id, today)
         p = acc.projection
-        return HoursLine(acc.month.decided, acc.month.worked, acc.month.planned, acc.flag,
-                         year_decided=p.decided, year_used=p.used, year_projected=p.projected_used,
-                         year_ratio=p.ratio)
+        return HoursLine(
+            acc.month.decided,
+            acc.month.worked,
+            acc.month.planned,
+            acc.flag,
+            year_decided=p.decided,
+            year_used=p.used,
+            year_projected=p.projected_used,
+            year_ratio=p.ratio,
+        )
     except ServiceError:
         return None
 
@@ -192,9 +211,12 @@ def _continuity(db: Database, actor: Actor, client_id: int, today: date) -> Any:
         return None
 
 
-def _last_reviews(s: Any, *, client_id: int | None = None, assistant_id: int | None = None) -> dict[tuple[int, int], date]:
+def _last_reviews(
+    s: Any, *, client_id: int | None = None, assistant_id: int | None = None
+) -> dict[tuple[int, int], date]:
     q = select(Review.assistant_id, Review.client_id, func.max(Review.held_on)).group_by(
-        Review.assistant_id, Review.client_id)
+        Review.assistant_id, Review.client_id
+    )
     if client_id is not None:
         q = q.where(Review.client_id == client_id)
     if assistant_id is not None:
@@ -205,7 +227,11 @@ def _last_reviews(s: Any, *, client_id: int | None = None, assistant_id: int | N
 def _assignment_lines(rows: list[Any], last: dict, upcoming: dict | None) -> list[AssignmentLine]:
     return [
         AssignmentLine(
-            a, a_ref, a_name, c_ref, c_name,
+            a,
+            a_ref,
+            a_name,
+            c_ref,
+            c_name,
             last_review=last.get((a.assistant_id, a.client_id)),
             next_review=(upcoming or {}).get((a.assistant_id, a.client_id)),
         )
@@ -223,6 +249,7 @@ def _assignments_query() -> Any:
 
 # --------------------------------------------------------------------------- client
 
+
 @service
 def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> ClientDetail:
     """The client's record with decisions, supervisors, assistants, hours, reviews, an open
@@ -236,44 +263,71 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
         if client is None:
             raise NotFound(N_("Client {id} does not exist"), id=client_id)
         muni = s.get(Municipality, client.municipality_id)
-        decisions = list(s.execute(
-            select(Decision).where(Decision.client_id == client_id)
-            .order_by(Decision.valid_from.desc())).scalars()) if actor.may("decision.read") else []
+        decisions = (
+            list(
+                s.execute(
+                    select(Decision).where(Decision.client_id == client_id).order_by(Decision.valid_from.desc())
+                ).scalars()
+            )
+            if actor.may("decision.read")
+            else []
+        )
         supervisors = [
-            SupervisorLine(sup, person) for sup, person in s.execute(
-                select(Supervision, Supervisor).join(Supervisor, Supervisor.id == Supervision.supervisor_id)
+            SupervisorLine(sup, person)
+            for sup, person in s.execute(
+                select(Supervision, Supervisor)
+                .join(Supervisor, Supervisor.id == Supervision.supervisor_id)
                 .where(Supervision.client_id == client_id)
-                .order_by(Supervision.until.is_not(None), Supervision.since.desc()))
+                .order_by(Supervision.until.is_not(None), Supervision.since.desc())
+            )
         ]
-        assignment_rows = list(s.execute(
-            _assignments_query().where(Assignment.client_id == client_id)
-            .order_by(Assignment.end_date.is_not(None), *name_order.order_by(Assistant.name, db.dialect))))
+        assignment_rows = list(
+            s.execute(
+                _assignments_query()
+                .where(Assignment.client_id == client_id)
+                .order_by(Assignment.end_date.is_not(None), *name_order.order_by(Assistant.name, db.dialect))
+            )
+        )
         last = _last_reviews(s, client_id=client_id)
         transfer = open_transfer_for(s, client_id) if actor.may("transfer.read") else None
         history = None
         if actor.may("audit.read"):
             events = s.execute(
                 select(AuditEvent)
-                .where(or_(AuditEvent.subject == client.ref,
-                           (AuditEvent.entity == "client") & (AuditEvent.entity_id == client_id)),
-                       AuditEvent.action != "view")
-                .order_by(AuditEvent.id.desc()).limit(HISTORY_LIMIT)).scalars()
+                .where(
+                    or_(
+                        AuditEvent.subject == client.ref,
+                        (AuditEvent.entity == "client") & (AuditEvent.entity_id == client_id),
+                    ),
+                    AuditEvent.action != "view",
+                )
+                .order_by(AuditEvent.id.desc())
+                .limit(HISTORY_LIMIT)
+            ).scalars()
             history = [HistoryLine(e.at, e.actor, e.action, e.entity, e.summary) for e in events]
     upcoming = _next_reviews(db, actor, today, client_id=client_id)
     _log_view(db, actor, "client", client_id, client.ref)
     return ClientDetail(
-        client=client, municipality=muni, decisions=decisions, supervisors=supervisors,
+        client=client,
+        municipality=muni,
+        decisions=decisions,
+        supervisors=supervisors,
         assignments=_assignment_lines(assignment_rows, last, upcoming),
-        hours=_hours(db, actor, client_id, today), reviews_available=upcoming is not None,
-        transfer=transfer, history=history, continuity=_continuity(db, actor, client_id, today),
+        hours=_hours(db, actor, client_id, today),
+        reviews_available=upcoming is not None,
+        transfer=transfer,
+        history=history,
+        continuity=_continuity(db, actor, client_id, today),
     )
 
 
 # --------------------------------------------------------------------------- assistant
 
+
 @service
-def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date, *,
-                     policy: Policy | None = None) -> AssistantDetail:
+def assistant_detail(
+    db: Database, actor: Actor, assistant_id: int, today: date, *, policy: Policy | None = None
+) -> AssistantDetail:
     """The assistant's record: employments (for roles that may see contracts), assignments,
     courses, staff reviews and the next shifts. A supervisor sees only their own clients' part."""
     actor = scoped_actor(db, actor)
@@ -286,23 +340,42 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date,
         q = _assignments_query().where(Assignment.assistant_id == assistant_id)
         if scope is not None:
             q = q.where(Assignment.client_id.in_(scope))
-        assignment_rows = list(s.execute(q.order_by(Assignment.end_date.is_not(None), *name_order.order_by(Client.name, db.dialect))))
+        assignment_rows = list(
+            s.execute(q.order_by(Assignment.end_date.is_not(None), *name_order.order_by(Client.name, db.dialect)))
+        )
         if scope is not None and not assignment_rows:
             raise PermissionDenied(N_("You can only see the assistants of your own clients."))
-        employments = list(s.execute(
-            select(Employment).where(Employment.assistant_id == assistant_id)
-            .order_by(Employment.start_date.desc())).scalars()) if actor.may("employment.read") else None
-        courses = [
-            CourseLine(name, status, done) for name, status, done in s.execute(
-                select(Course.name, CourseEnrollment.status, CourseEnrollment.completed_on)
-                .join(Course, Course.id == CourseEnrollment.course_id)
-                .where(CourseEnrollment.assistant_id == assistant_id)
-                .order_by(CourseEnrollment.completed_on.desc()))
-        ] if actor.may("course.read") else []
+        employments = (
+            list(
+                s.execute(
+                    select(Employment)
+                    .where(Employment.assistant_id == assistant_id)
+                    .order_by(Employment.start_date.desc())
+                ).scalars()
+            )
+            if actor.may("employment.read")
+            else None
+        )
+        courses = (
+            [
+                CourseLine(name, status, done)
+                for name, status, done in s.execute(
+                    select(Course.name, CourseEnrollment.status, CourseEnrollment.completed_on)
+                    .join(Course, Course.id == CourseEnrollment.course_id)
+                    .where(CourseEnrollment.assistant_id == assistant_id)
+                    .order_by(CourseEnrollment.completed_on.desc())
+                )
+            ]
+            if actor.may("course.read")
+            else []
+        )
         reviews: list[ReviewLine] = []
         if actor.may("review.read"):
-            rq = (select(Review.held_on, Client.ref, Client.name).join(Client, Client.id == Review.client_id)
-                  .where(Review.assistant_id == assistant_id))
+            rq = (
+                select(Review.held_on, Client.ref, Client.name)
+                .join(Client, Client.id == Review.client_id)
+                .where(Review.assistant_id == assistant_id)
+            )
             if scope is not None:
                 rq = rq.where(Review.client_id.in_(scope))
             reviews = [ReviewLine(*row) for row in s.execute(rq.order_by(Review.held_on.desc()).limit(20))]
@@ -315,12 +388,17 @@ def assistant_detail(db: Database, actor: Actor, assistant_id: int, today: date,
 
     cutoff = policy_or_default(policy).police_certificate_required_from
     return AssistantDetail(
-        assistant=person, employments=employments,
+        assistant=person,
+        employments=employments,
         assignments=_assignment_lines(assignment_rows, last, upcoming),
-        courses=courses, reviews=reviews, shifts=shifts,
+        courses=courses,
+        reviews=reviews,
+        shifts=shifts,
         certificate_not_required=frozenset(
-            e.id for e in employments or ()
-            if not police_certificate_required(e.start_date, [(e.start_date, e.end_date)], cutoff)),
+            e.id
+            for e in employments or ()
+            if not police_certificate_required(e.start_date, [(e.start_date, e.end_date)], cutoff)
+        ),
     )
 
 
@@ -332,13 +410,15 @@ def _upcoming_shifts(db: Database, actor: Actor, assistant_id: int, today: date)
         return None
     try:
         views = assistant_shifts(db, actor, assistant_id, today, today + timedelta(days=SHIFT_DAYS))
-        return [ShiftLine(v.start, v.end, v.client_ref, "", v.kind, v.status)
-                for v in views if v.status != "cancelled"][:SHIFT_LIMIT]
+        return [
+            ShiftLine(v.start, v.end, v.client_ref, "", v.kind, v.status) for v in views if v.status != "cancelled"
+        ][:SHIFT_LIMIT]
     except ServiceError:
         return None
 
 
 # --------------------------------------------------------------------------- look-ups for forms
+
 
 @service
 def supervisor_clients(db: Database, actor: Actor, supervisor_id: int) -> list[int]:
@@ -346,6 +426,10 @@ def supervisor_clients(db: Database, actor: Actor, supervisor_id: int) -> list[i
     actor = scoped_actor(db, actor)
     require(actor, "supervisor.read", what="see supervisors")
     with db.read() as s:
-        return list(s.execute(
-            select(Supervision.client_id).where(Supervision.supervisor_id == supervisor_id)
-            .order_by(Supervision.until.is_not(None), Supervision.since.desc())).scalars())
+        return list(
+            s.execute(
+                select(Supervision.client_id)
+                .where(Supervision.supervisor_id == supervisor_id)
+                .order_by(Supervision.until.is_not(None), Supervision.since.desc())
+            ).scalars()
+        )

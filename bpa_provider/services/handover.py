@@ -25,13 +25,16 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import HandoverExport
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
@@ -64,9 +67,6 @@ from bpa_provider.services.handover_validate import (
     validate_package,
 )
 from bpa_provider.signing import Keyring, SignatureError, signer_key, verify_bytes
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import HandoverExport
-from bpa_provider.db.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -120,14 +120,25 @@ def _write_private(path: Path, data: bytes) -> None:
 def envelope(package: bytes, signature: str) -> bytes:
     """The package and its signature in one JSON document, for standard output (docs/handover.md):
     `package` is the exact text of NAME.json and `signature` the text of NAME.json.sig."""
-    return (json.dumps({ENVELOPE_KEY: "1", "package": package.decode("utf-8"), "signature": signature},
-                       ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (
+        json.dumps(
+            {ENVELOPE_KEY: "1", "package": package.decode("utf-8"), "signature": signature},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    ).encode("utf-8")
 
 
 @service
 def export_package(
-    db: Database, actor: Actor, transfer_id: int, out_dir: str | Path, *,
-    keys: Keyring | None = None, now: datetime | None = None,
+    db: Database,
+    actor: Actor,
+    transfer_id: int,
+    out_dir: str | Path,
+    *,
+    keys: Keyring | None = None,
+    now: datetime | None = None,
 ) -> ExportResult:
     """Write the signed handover package of an outgoing transfer to `out_dir` (JSON, Markdown and
     signature), or return it as one envelope when `out_dir` is "-" (nothing written to disk).
@@ -154,8 +165,11 @@ def export_package(
             require(actor, "handover.export", client_id=ctx.client.id, what="export handover packages")
             t = ctx.transfer
             if t.direction != "out":
-                raise ValidationError(N_("A handover package is exported on an outgoing transfer; "
-                                         "transfer {id} is incoming"), field="transfer", id=t.id)
+                raise ValidationError(
+                    N_("A handover package is exported on an outgoing transfer; transfer {id} is incoming"),
+                    field="transfer",
+                    id=t.id,
+                )
             if t.state == flow.STAGE_CANCELLED:
                 raise ValidationError(N_("Transfer {id} is cancelled"), field="transfer", id=t.id)
             transfer_rows.sync_assistants(s, actor, ctx)
@@ -166,20 +180,34 @@ def export_package(
             from bpa_provider.signing import sign_bytes
 
             signature = sign_bytes(data, private)
-            row = HandoverExport(transfer_id=t.id, direction="export", sha256=digest, stage=pkg["stage"],
-                                 schema_version=SCHEMA_VERSION, by=actor.login, at=now)
+            row = HandoverExport(
+                transfer_id=t.id,
+                direction="export",
+                sha256=digest,
+                stage=pkg["stage"],
+                schema_version=SCHEMA_VERSION,
+                by=actor.login,
+                at=now,
+            )
             s.add(row)
             s.flush()
             n = len(pkg["employment_part"]["assistants"])
-            audit.record(s, actor, "export", "handover", row.id, subject=ctx.client.ref,
-                         summary=f"signed handover package of transfer {t.id} for {t.counterpart}, stage "
-                                 f"{pkg['stage']}: {n} assistant(s), client part "
-                                 f"{'included' if pkg['client_part'] is not None else 'not included (no consent)'}; "
-                                 f"{'to standard output; ' if to_stdout else ''}sha256 {digest}")
+            audit.record(
+                s,
+                actor,
+                "export",
+                "handover",
+                row.id,
+                subject=ctx.client.ref,
+                summary=f"signed handover package of transfer {t.id} for {t.counterpart}, stage "
+                f"{pkg['stage']}: {n} assistant(s), client part "
+                f"{'included' if pkg['client_part'] is not None else 'not included (no consent)'}; "
+                f"{'to standard output; ' if to_stdout else ''}sha256 {digest}",
+            )
             cp = pkg["client_part"] is not None
             if to_stdout:
                 return ExportResult(None, None, digest, row.id, pkg["stage"], n, cp, envelope=envelope(data, signature))
-            stem = f"handover-{ctx.client.ref}-transfer{t.id}-{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+            stem = f"handover-{ctx.client.ref}-transfer{t.id}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
             try:
                 out.mkdir(parents=True, exist_ok=True)
                 json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
@@ -191,8 +219,9 @@ def export_package(
                 _write_private(md_path, render_markdown(pkg, digest).encode("utf-8"))
                 written.append(md_path)
             except OSError as exc:
-                raise ValidationError(N_("Cannot write to {path}: {why}"), field="out_dir",
-                                      path=str(out), why=exc.strerror or str(exc)) from None
+                raise ValidationError(
+                    N_("Cannot write to {path}: {why}"), field="out_dir", path=str(out), why=exc.strerror or str(exc)
+                ) from None
             return ExportResult(json_path, md_path, digest, row.id, pkg["stage"], n, cp, sig_path=sig_path)
     except BaseException:
         for p in written:  # the log entry was rolled back: leave no unlogged package behind
@@ -202,8 +231,14 @@ def export_package(
 
 @service
 def export_message(
-    db: Database, actor: Actor, transfer_id: int, kind: str, out_dir: str | Path, *,
-    keys: Keyring | None = None, now: datetime | None = None,
+    db: Database,
+    actor: Actor,
+    transfer_id: int,
+    kind: str,
+    out_dir: str | Path,
+    *,
+    keys: Keyring | None = None,
+    now: datetime | None = None,
 ) -> ExportResult:
     """Write a signed receipt or cancellation message about a transfer (`handover_messages`), as
     NAME.json + NAME.json.sig in `out_dir`, or as one envelope when `out_dir` is "-"."""
@@ -226,19 +261,27 @@ def export_message(
         data = (json.dumps(msg, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         signature = sign_bytes(data, private)
-        audit.record(s, actor, "export", "handover", None, subject=ctx.client.ref,
-                     summary=f"signed {kind} of transfer {transfer_id} for {msg['to_provider']['name']}; sha256 {digest}")
+        audit.record(
+            s,
+            actor,
+            "export",
+            "handover",
+            None,
+            subject=ctx.client.ref,
+            summary=f"signed {kind} of transfer {transfer_id} for {msg['to_provider']['name']}; sha256 {digest}",
+        )
         if to_stdout:
             return ExportResult(None, None, digest, 0, kind, 0, False, envelope=envelope(data, signature))
-        stem = f"{kind}-{ctx.client.ref}-transfer{transfer_id}-{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+        stem = f"{kind}-{ctx.client.ref}-transfer{transfer_id}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
         try:
             out.mkdir(parents=True, exist_ok=True)
             json_path, sig_path = out / f"{stem}.json", out / f"{stem}.json.sig"
             _write_private(json_path, data)
             _write_private(sig_path, signature.encode("ascii"))
         except OSError as exc:
-            raise ValidationError(N_("Cannot write to {path}: {why}"), field="out_dir",
-                                  path=str(out), why=exc.strerror or str(exc)) from None
+            raise ValidationError(
+                N_("Cannot write to {path}: {why}"), field="out_dir", path=str(out), why=exc.strerror or str(exc)
+            ) from None
         return ExportResult(json_path, None, digest, 0, kind, 0, False, sig_path=sig_path)
 
 
@@ -251,8 +294,9 @@ def _read_capped(p: Path, field: str) -> bytes:
         with p.open("rb") as fh:
             raw = fh.read(MAX_PACKAGE_BYTES + 1)
     except OSError as exc:
-        raise ValidationError(N_("Cannot read {path}: {why}"), field=field, path=str(p),
-                              why=exc.strerror or str(exc)) from None
+        raise ValidationError(
+            N_("Cannot read {path}: {why}"), field=field, path=str(p), why=exc.strerror or str(exc)
+        ) from None
     if len(raw) > MAX_PACKAGE_BYTES:
         raise ValidationError(N_("is too large to be a handover package"), field=field)
     return raw
@@ -275,41 +319,63 @@ def _unwrap(raw: bytes) -> tuple[bytes, str | None]:
     return raw, None
 
 
-def _verify(raw: bytes, signature: str | None, doc: dict[str, Any], keys: Keyring, actor: Actor,
-            accept_unsigned: bool) -> str | None:
+def _verify(
+    raw: bytes, signature: str | None, doc: dict[str, Any], keys: Keyring, actor: Actor, accept_unsigned: bool
+) -> str | None:
     """The trusted signer's name, None for an admin's accepted unsigned package; else a refusal."""
     ours = keys.name() or load_settings().provider_name
     sender, addressee = doc["from_provider"]["name"], doc["to_provider"]["name"]
     if _same_name(sender, ours):
-        raise ValidationError(N_("the package is from this provider ({name}) itself"), field="from_provider",
-                              name=ours)
+        raise ValidationError(N_("the package is from this provider ({name}) itself"), field="from_provider", name=ours)
     if not _same_name(addressee, ours):
-        raise ValidationError(N_("the package is addressed to {to}, not to this provider ({ours})"),
-                              field="to_provider", to=addressee, ours=ours)
+        raise ValidationError(
+            N_("the package is addressed to {to}, not to this provider ({ours})"),
+            field="to_provider",
+            to=addressee,
+            ours=ours,
+        )
     if signature is None:
         if accept_unsigned:
             require(actor, "users.admin", what="accept an unsigned handover package")
             return None
-        raise ValidationError(N_("the package has no signature (NAME.json.sig); ask {sender} for it, or an "
-                                 "admin may use --accept-unsigned"), field="signature", sender=sender)
+        raise ValidationError(
+            N_(
+                "the package has no signature (NAME.json.sig); ask {sender} for it, or an "
+                "admin may use --accept-unsigned"
+            ),
+            field="signature",
+            sender=sender,
+        )
     try:
         if signer_key(signature) == keys.public_key_or_none():
             raise ValidationError(N_("the package is signed with this provider's own key"), field="signature")
         signer = verify_bytes(raw, signature, keys.trusted())
     except SignatureError as exc:
-        raise ValidationError(N_("{problem}; nothing was imported"), field="signature",
-                              problem=Msg(exc.template, **exc.params)) from None
+        raise ValidationError(
+            N_("{problem}; nothing was imported"), field="signature", problem=Msg(exc.template, **exc.params)
+        ) from None
     if not _same_name(signer, sender):
-        raise ValidationError(N_("the package says it is from {sender} but is signed by {signer}"),
-                              field="signature", sender=sender, signer=signer)
+        raise ValidationError(
+            N_("the package says it is from {sender} but is signed by {signer}"),
+            field="signature",
+            sender=sender,
+            signer=signer,
+        )
     return signer
 
 
 @service
 def import_package(
-    db: Database, actor: Actor, path: str | Path | None = None, *, raw: bytes | None = None,
-    signature_path: str | Path | None = None, accept_unsigned: bool = False, keys: Keyring | None = None,
-    today: date | None = None, policy: Policy | None = None,
+    db: Database,
+    actor: Actor,
+    path: str | Path | None = None,
+    *,
+    raw: bytes | None = None,
+    signature_path: str | Path | None = None,
+    accept_unsigned: bool = False,
+    keys: Keyring | None = None,
+    today: date | None = None,
+    policy: Policy | None = None,
 ) -> ImportResult:
     """Open (or update) the incoming transfer a signed handover package describes.
 
@@ -374,31 +440,70 @@ def import_package(
         balance = None
         if doc["client_part"] is not None:
             found: list[Msg] = []
-            balance = ensure_client_part(s, actor, ctx, doc["client_part"], provider, doc["generated_at"],
-                                         balance_only=target.cut_over, warnings=found)
+            balance = ensure_client_part(
+                s,
+                actor,
+                ctx,
+                doc["client_part"],
+                provider,
+                doc["generated_at"],
+                balance_only=target.cut_over,
+                warnings=found,
+            )
             warnings += found
         transfer_views.refresh_due_dates(ctx, policy)
         transfer_rows.touch(ctx.transfer)
-        row = HandoverExport(transfer_id=ctx.transfer.id, direction="import", sha256=digest, stage=doc["stage"],
-                             schema_version=doc["schema_version"], by=actor.login,
-                             payload=raw.decode("utf-8-sig"))
+        row = HandoverExport(
+            transfer_id=ctx.transfer.id,
+            direction="import",
+            sha256=digest,
+            stage=doc["stage"],
+            schema_version=doc["schema_version"],
+            by=actor.login,
+            payload=raw.decode("utf-8-sig"),
+        )
         s.add(row)
         s.flush()
         # Where our own dates differ from the sender's, say so (the effective date was said above).
         warnings += date_differences(s, ctx, include_effective=False)
         how = f"signed by {signed_by}" if signed_by else "UNSIGNED, accepted by admin"
-        audit.record(s, actor, "import", "handover", row.id, subject=ctx.client.ref,
-                     summary=f"handover package from {provider} ({how}), stage {doc['stage']}: {len(refs)} "
-                             f"assistant(s), client part "
-                             f"{'included' if doc['client_part'] is not None else 'not included'}; "
-                             f"{'updated' if updated else 'opened'} transfer {ctx.transfer.id}"
-                             f"{'; checklist filled in: ' + ', '.join(prefilled) if prefilled else ''}; sha256 {digest}")
-        return ImportResult(ctx.transfer.id, ctx.client.ref, digest, doc["stage"], tuple(refs),
-                            doc["client_part"] is not None, updated, balance, signed_by, tuple(warnings))
+        audit.record(
+            s,
+            actor,
+            "import",
+            "handover",
+            row.id,
+            subject=ctx.client.ref,
+            summary=f"handover package from {provider} ({how}), stage {doc['stage']}: {len(refs)} "
+            f"assistant(s), client part "
+            f"{'included' if doc['client_part'] is not None else 'not included'}; "
+            f"{'updated' if updated else 'opened'} transfer {ctx.transfer.id}"
+            f"{'; checklist filled in: ' + ', '.join(prefilled) if prefilled else ''}; sha256 {digest}",
+        )
+        return ImportResult(
+            ctx.transfer.id,
+            ctx.client.ref,
+            digest,
+            doc["stage"],
+            tuple(refs),
+            doc["client_part"] is not None,
+            updated,
+            balance,
+            signed_by,
+            tuple(warnings),
+        )
 
 
-def _import_message(db: Database, actor: Actor, raw: bytes, doc: dict[str, Any], signature: str | None,
-                    keys: Keyring, accept_unsigned: bool, today: date | None) -> Any:
+def _import_message(
+    db: Database,
+    actor: Actor,
+    raw: bytes,
+    doc: dict[str, Any],
+    signature: str | None,
+    keys: Keyring,
+    accept_unsigned: bool,
+    today: date | None,
+) -> Any:
     """A receipt or a cancellation from the other provider: checked and signed like a package."""
     from bpa_provider.services.handover_messages import apply_message, check_message
 
@@ -412,7 +517,20 @@ def _import_message(db: Database, actor: Actor, raw: bytes, doc: dict[str, Any],
 
 
 __all__ = [
-    "ExportResult", "FieldError", "ImportResult", "MAX_PACKAGE_BYTES", "SCHEMA_VERSION", "apply_cutover_in",
-    "build_package", "envelope", "export_message", "export_package", "hour_balance", "import_package", "latest_import",
-    "load_schema", "render_markdown", "validate_package",
+    "ExportResult",
+    "FieldError",
+    "ImportResult",
+    "MAX_PACKAGE_BYTES",
+    "SCHEMA_VERSION",
+    "apply_cutover_in",
+    "build_package",
+    "envelope",
+    "export_message",
+    "export_package",
+    "hour_balance",
+    "import_package",
+    "latest_import",
+    "load_schema",
+    "render_markdown",
+    "validate_package",
 ]

@@ -10,13 +10,31 @@ hours in the whole application. Privacy choices: docs/handover.md.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.config import load_settings
+from bpa_provider.db.models import (
+    Absence,
+    Assignment,
+    Assistant,
+    Client,
+    Course,
+    CourseEnrollment,
+    Decision,
+    Employment,
+    HourBalanceEntry,
+    Municipality,
+    Review,
+    RotaPattern,
+    Shift,
+    Supervision,
+    Supervisor,
+    TransferAssistant,
+)
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules import money
@@ -27,10 +45,6 @@ from bpa_provider.rules.hours import decided_hours
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_validate import SCHEMA_VERSION, load_schema
 from bpa_provider.services.hours import worked_hours_in
-from bpa_provider.db.models import (
-    Absence, Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, HourBalanceEntry,
-    Municipality, Review, RotaPattern, Shift, Supervision, Supervisor, TransferAssistant,
-)
 
 DEFAULT_PROVIDER_NAME = "bpa-provider"
 #: The schema's limit on planned shifts in one package (a year of one-off plans is far fewer).
@@ -48,20 +62,32 @@ def _iso(d: date | None) -> str | None:
 def _completed_courses(session: Session, client_id: int, **who: int) -> list[dict[str, Any]]:
     # Courses taken for another client (its required trainings) would tell the receiver about that
     # client — possibly about their health — so only general ones and this client's are included.
-    (column, person_id), = who.items()
+    ((column, person_id),) = who.items()
     rows = session.execute(
         select(Course, CourseEnrollment.completed_on)
         .join(CourseEnrollment, CourseEnrollment.course_id == Course.id)
-        .where(getattr(CourseEnrollment, column) == person_id, CourseEnrollment.status == "completed",
-               CourseEnrollment.completed_on.is_not(None),
-               or_(CourseEnrollment.client_id.is_(None), CourseEnrollment.client_id == client_id))
+        .where(
+            getattr(CourseEnrollment, column) == person_id,
+            CourseEnrollment.status == "completed",
+            CourseEnrollment.completed_on.is_not(None),
+            or_(CourseEnrollment.client_id.is_(None), CourseEnrollment.client_id == client_id),
+        )
         .order_by(CourseEnrollment.completed_on, Course.name)
     ).all()
     # The expiry date travels as well as the validity: the receiver's credential status must be
     # ours even when its catalog has the course with another validity (it is told so).
-    return [{"name": c.name, "organiser": c.organiser, "kind": c.kind, "hours": c.hours,
-             "completed_on": _iso(done), "validity_months": c.validity_months,
-             "expires_on": _iso(expiry_date(done, c.validity_months))} for c, done in rows]
+    return [
+        {
+            "name": c.name,
+            "organiser": c.organiser,
+            "kind": c.kind,
+            "hours": c.hours,
+            "completed_on": _iso(done),
+            "validity_months": c.validity_months,
+            "expires_on": _iso(expiry_date(done, c.validity_months)),
+        }
+        for c, done in rows
+    ]
 
 
 #: The weeks of plan that decide how a shared assistant's position is split between clients.
@@ -73,12 +99,16 @@ def moving_share(session: Session, assistant_id: int, client_id: int, moving: se
     the SHARE_WEEKS weeks before `around` (and, when those are empty, the weeks after it). An
     assistant who works only for this client: 1. The receiver employs them for that share."""
     for lo, hi in ((around - timedelta(weeks=SHARE_WEEKS), around), (around, around + timedelta(weeks=SHARE_WEEKS))):
-        lo_utc = datetime.combine(lo, datetime.min.time(), timezone.utc)
-        hi_utc = datetime.combine(hi, datetime.min.time(), timezone.utc)
+        lo_utc = datetime.combine(lo, datetime.min.time(), UTC)
+        hi_utc = datetime.combine(hi, datetime.min.time(), UTC)
         rows = session.execute(
             select(Shift.client_id, Shift.start_utc, Shift.end_utc).where(
-                Shift.assistant_id == assistant_id, Shift.status != "cancelled",
-                Shift.start_utc >= lo_utc, Shift.start_utc < hi_utc)).all()
+                Shift.assistant_id == assistant_id,
+                Shift.status != "cancelled",
+                Shift.start_utc >= lo_utc,
+                Shift.start_utc < hi_utc,
+            )
+        ).all()
         total = sum((e - st).total_seconds() for _c, st, e in rows)
         if total > 0:
             mine = sum((e - st).total_seconds() for c, st, e in rows if c in moving | {client_id})
@@ -86,23 +116,34 @@ def moving_share(session: Session, assistant_id: int, client_id: int, moving: se
     return 1.0
 
 
-def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: Assistant,
-                     problems: list[FieldError]) -> dict[str, Any] | None:
+def _assistant_entry(
+    session: Session, ctx: Any, ta: TransferAssistant, person: Assistant, problems: list[FieldError]
+) -> dict[str, Any] | None:
     t, client = ctx.transfer, ctx.client
     assignment = session.execute(
-        select(Assignment).where(Assignment.assistant_id == person.id, Assignment.client_id == client.id)
-        .order_by(Assignment.start_date.desc()).limit(1)
+        select(Assignment)
+        .where(Assignment.assistant_id == person.id, Assignment.client_id == client.id)
+        .order_by(Assignment.start_date.desc())
+        .limit(1)
     ).scalar()
     emp = session.execute(
-        select(Employment).where(Employment.assistant_id == person.id, Employment.start_date <= t.effective_date)
-        .order_by(Employment.start_date.desc()).limit(1)
+        select(Employment)
+        .where(Employment.assistant_id == person.id, Employment.start_date <= t.effective_date)
+        .order_by(Employment.start_date.desc())
+        .limit(1)
     ).scalar()
     if not person.national_id:
-        problems.append(FieldError("assistant", N_("Assistant {ref} has no national ID: the new employer needs it"),
-                                   params={"ref": person.ref}))
+        problems.append(
+            FieldError(
+                "assistant",
+                N_("Assistant {ref} has no national ID: the new employer needs it"),
+                params={"ref": person.ref},
+            )
+        )
     if emp is None:
-        problems.append(FieldError("assistant", N_("Assistant {ref} has no employment recorded"),
-                                   params={"ref": person.ref}))
+        problems.append(
+            FieldError("assistant", N_("Assistant {ref} has no employment recorded"), params={"ref": person.ref})
+        )
     if assignment is None or emp is None or not person.national_id:
         return None
     last_review = session.execute(
@@ -135,8 +176,10 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
         "family_permission_on": _iso(assignment.family_permission_on),
         # Sweden: who keeps work with us for other clients stays employed here and gets no offer.
         "stays_with_sender": bool(others) and ctx.country == "SE",
-        "police_certificate": {"checked": emp.police_certificate_on is not None,
-                               "checked_on": _iso(emp.police_certificate_on)},
+        "police_certificate": {
+            "checked": emp.police_certificate_on is not None,
+            "checked_on": _iso(emp.police_certificate_on),
+        },
         "confidentiality_signed_on": _iso(emp.confidentiality_on),
         "courses": _completed_courses(session, client.id, assistant_id=person.id),
         "last_review_on": _iso(last_review),
@@ -150,24 +193,36 @@ def _assistant_entry(session: Session, ctx: Any, ta: TransferAssistant, person: 
 def _absences(session: Session, assistant_id: int, effective: date) -> list[dict[str, Any]]:
     """The absences that overlap or follow the effective date (issue 17): the receiver's roster
     and payroll need them from its first day. No notes: they may say something about health."""
-    return [{"kind": a.kind, "from_date": _iso(a.from_date), "to_date": _iso(a.to_date), "grade": a.grade,
-             "document_on": _iso(a.doctor_note_on)}
-            for a in session.execute(select(Absence).where(
-                Absence.assistant_id == assistant_id, Absence.cancelled.is_(False),
-                Absence.to_date >= effective).order_by(Absence.from_date).limit(200)).scalars()]
+    return [
+        {
+            "kind": a.kind,
+            "from_date": _iso(a.from_date),
+            "to_date": _iso(a.to_date),
+            "grade": a.grade,
+            "document_on": _iso(a.doctor_note_on),
+        }
+        for a in session.execute(
+            select(Absence)
+            .where(Absence.assistant_id == assistant_id, Absence.cancelled.is_(False), Absence.to_date >= effective)
+            .order_by(Absence.from_date)
+            .limit(200)
+        ).scalars()
+    ]
 
 
 def _current_decision(session: Session, client_id: int, on: date) -> Decision | None:
     """The decision in force on `on`, else the latest one that started by then."""
     return session.execute(
-        select(Decision).where(Decision.client_id == client_id, Decision.valid_from <= on)
+        select(Decision)
+        .where(Decision.client_id == client_id, Decision.valid_from <= on)
         .order_by(or_(Decision.valid_to.is_(None), Decision.valid_to >= on).desc(), Decision.valid_from.desc())
         .limit(1)
     ).scalar()
 
 
-def hour_balance(session: Session, client: Client, decision: Decision, tz: str, as_of: date,
-                 now: datetime, effective: date) -> dict[str, Any]:
+def hour_balance(
+    session: Session, client: Client, decision: Decision, tz: str, as_of: date, now: datetime, effective: date
+) -> dict[str, Any]:
     """The client's hour account in the current decision period, before day `as_of`.
 
     Decided hours are counted from the later of the period start and the client's start with us
@@ -178,88 +233,144 @@ def hour_balance(session: Session, client: Client, decision: Decision, tz: str, 
     # the effective date (the year that continues at the new provider), or later.
     counted_from = max(decision.valid_from, client.start_date or decision.valid_from, date(effective.year, 1, 1))
     counted_from = min(counted_from, as_of)
-    decided = decided_hours(decision.hours, decision.hours_unit, decision.valid_from, decision.valid_to,
-                            counted_from, as_of)
+    decided = decided_hours(
+        decision.hours, decision.hours_unit, decision.valid_from, decision.valid_to, counted_from, as_of
+    )
     # A shift that started before the effective date was worked here, also its hours after the
     # cut-over midnight: they are counted in this (final) balance, or by nobody.
-    worked = worked_hours_in(session, client.id, tz, counted_from, as_of, now,
-                             whole_shifts_started_before_end=as_of >= effective)
+    worked = worked_hours_in(
+        session, client.id, tz, counted_from, as_of, now, whole_shifts_started_before_end=as_of >= effective
+    )
     adjust = session.execute(
         select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
-            HourBalanceEntry.client_id == client.id, HourBalanceEntry.entry_date >= counted_from,
-            HourBalanceEntry.entry_date < as_of)
+            HourBalanceEntry.client_id == client.id,
+            HourBalanceEntry.entry_date >= counted_from,
+            HourBalanceEntry.entry_date < as_of,
+        )
     ).scalar_one()
     decided, worked, adjust = round(decided, 2), round(worked, 2), round(float(adjust), 2)
     return {
-        "period_start": _iso(decision.valid_from), "period_end": _iso(decision.valid_to),
-        "counted_from": _iso(counted_from), "as_of": _iso(as_of),
-        "decided_hours": decided, "worked_hours": worked, "adjustment_hours": adjust,
+        "period_start": _iso(decision.valid_from),
+        "period_end": _iso(decision.valid_to),
+        "counted_from": _iso(counted_from),
+        "as_of": _iso(as_of),
+        "decided_hours": decided,
+        "worked_hours": worked,
+        "adjustment_hours": adjust,
         "balance_hours": round(adjust + decided - worked, 2),
     }
 
 
-def _client_part(session: Session, ctx: Any, tz: str, as_of: date, now: datetime,
-                 transferring: set[str]) -> dict[str, Any]:
+def _client_part(
+    session: Session, ctx: Any, tz: str, as_of: date, now: datetime, transferring: set[str]
+) -> dict[str, Any]:
     client = ctx.client
     decision = _current_decision(session, client.id, as_of)
     supervisors = []
     for sup, sv in session.execute(
-        select(Supervisor, Supervision).join(Supervision, Supervision.supervisor_id == Supervisor.id)
+        select(Supervisor, Supervision)
+        .join(Supervision, Supervision.supervisor_id == Supervisor.id)
         .where(Supervision.client_id == client.id, or_(Supervision.until.is_(None), Supervision.until >= as_of))
         .order_by(Supervision.since, Supervisor.id)
     ).all():
         courses = _completed_courses(session, client.id, supervisor_id=sup.id)
         basic = [c["completed_on"] for c in courses if c["kind"] == "supervisor_basic"]
-        supervisors.append({"name": sup.name, "relation": sv.relation, "since": _iso(sv.since),
-                            "basic_course_completed_on": min(basic) if basic else None, "courses": courses})
-    refs_all = dict(session.execute(select(Assistant.id, Assistant.ref).join(
-        Shift, Shift.assistant_id == Assistant.id).where(Shift.client_id == client.id).distinct()).all())
+        supervisors.append(
+            {
+                "name": sup.name,
+                "relation": sv.relation,
+                "since": _iso(sv.since),
+                "basic_course_completed_on": min(basic) if basic else None,
+                "courses": courses,
+            }
+        )
+    refs_all = dict(
+        session.execute(
+            select(Assistant.id, Assistant.ref)
+            .join(Shift, Shift.assistant_id == Assistant.id)
+            .where(Shift.client_id == client.id)
+            .distinct()
+        ).all()
+    )
     patterns = []
-    refs = dict(session.execute(select(Assistant.id, Assistant.ref).join(
-        RotaPattern, RotaPattern.assistant_id == Assistant.id).where(RotaPattern.client_id == client.id)).all())
+    refs = dict(
+        session.execute(
+            select(Assistant.id, Assistant.ref)
+            .join(RotaPattern, RotaPattern.assistant_id == Assistant.id)
+            .where(RotaPattern.client_id == client.id)
+        ).all()
+    )
     # Our cut-over ends the rota the day before the effective date: a package made after it (the
     # final one) still carries those patterns, open-ended, for the new provider's first day.
     last_day = ctx.transfer.effective_date - timedelta(days=1)
     ended_by_cutover = "cutover" in ctx.done
     for p in session.execute(
-        select(RotaPattern).where(RotaPattern.client_id == client.id,
-                                  or_(RotaPattern.valid_to.is_(None), RotaPattern.valid_to >= min(as_of, last_day)))
+        select(RotaPattern)
+        .where(
+            RotaPattern.client_id == client.id,
+            or_(RotaPattern.valid_to.is_(None), RotaPattern.valid_to >= min(as_of, last_day)),
+        )
         .order_by(RotaPattern.valid_from, RotaPattern.id)
     ).scalars():
         if p.valid_to is not None and p.valid_to < as_of and not (ended_by_cutover and p.valid_to == last_day):
             continue
         ref = refs.get(p.assistant_id)
-        patterns.append({
-            "name": p.name, "assistant_sender_ref": ref if ref in transferring else None,
-            "weekdays": sorted({int(x) for x in p.weekdays.split(",") if x.strip()}),
-            "start_time": p.start_time.strftime("%H:%M"), "end_time": p.end_time.strftime("%H:%M"),
-            "kind": p.kind, "cycle_weeks": p.cycle_weeks, "cycle_week": p.cycle_week,
-            "valid_from": _iso(p.valid_from),
-            "valid_to": None if ended_by_cutover and p.valid_to == last_day else _iso(p.valid_to),
-        })
+        patterns.append(
+            {
+                "name": p.name,
+                "assistant_sender_ref": ref if ref in transferring else None,
+                "weekdays": sorted({int(x) for x in p.weekdays.split(",") if x.strip()}),
+                "start_time": p.start_time.strftime("%H:%M"),
+                "end_time": p.end_time.strftime("%H:%M"),
+                "kind": p.kind,
+                "cycle_weeks": p.cycle_weeks,
+                "cycle_week": p.cycle_week,
+                "valid_from": _iso(p.valid_from),
+                "valid_to": None if ended_by_cutover and p.valid_to == last_day else _iso(p.valid_to),
+            }
+        )
     # One-off plans from the effective date on (a pattern's own shifts are made again from the
     # pattern at the receiver), with the assistant when that assistant moves.
     first_utc = local_day_start_utc(ctx.transfer.effective_date, tz)
-    planned = [{"start": st.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "end": en.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "kind": kind,
-                "assistant_sender_ref": (lambda r: r if r in transferring else None)(refs_all.get(aid))}
-               for st, en, kind, aid in session.execute(
-                   select(Shift.start_utc, Shift.end_utc, Shift.kind, Shift.assistant_id).where(
-                       Shift.client_id == client.id, Shift.status == "planned", Shift.start_utc >= first_utc,
-                       or_(Shift.pattern_id.is_(None), Shift.detached.is_(True)))
-                   .order_by(Shift.start_utc).limit(MAX_PLANNED_SHIFTS)).all()]
+    planned = [
+        {
+            "start": st.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": en.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "kind": kind,
+            "assistant_sender_ref": (lambda r: r if r in transferring else None)(refs_all.get(aid)),
+        }
+        for st, en, kind, aid in session.execute(
+            select(Shift.start_utc, Shift.end_utc, Shift.kind, Shift.assistant_id)
+            .where(
+                Shift.client_id == client.id,
+                Shift.status == "planned",
+                Shift.start_utc >= first_utc,
+                or_(Shift.pattern_id.is_(None), Shift.detached.is_(True)),
+            )
+            .order_by(Shift.start_utc)
+            .limit(MAX_PLANNED_SHIFTS)
+        ).all()
+    ]
     return {
-        "decision": None if decision is None else {
-            "case_number": decision.case_number, "issuer": decision.issuer, "hours": decision.hours,
-            "hours_unit": decision.hours_unit, "two_helper_hours": decision.two_helper_hours,
+        "decision": None
+        if decision is None
+        else {
+            "case_number": decision.case_number,
+            "issuer": decision.issuer,
+            "hours": decision.hours,
+            "hours_unit": decision.hours_unit,
+            "two_helper_hours": decision.two_helper_hours,
             "night_hours_allowed": decision.night_hours_allowed,
             "services": [x for x in decision.services.split(",") if x],
-            "valid_from": _iso(decision.valid_from), "valid_to": _iso(decision.valid_to),
+            "valid_from": _iso(decision.valid_from),
+            "valid_to": _iso(decision.valid_to),
         },
         "supervisors": supervisors,
         "rota_patterns": patterns,
         "planned_shifts": planned,
-        "hour_balance": None if decision is None else hour_balance(session, client, decision, tz, as_of, now, ctx.transfer.effective_date),
+        "hour_balance": None
+        if decision is None
+        else hour_balance(session, client, decision, tz, as_of, now, ctx.transfer.effective_date),
     }
 
 
@@ -271,8 +382,12 @@ def build_package(session: Session, ctx: Any, provider: str, now: datetime) -> d
     # The balance and "current" records are as of today, or the effective date once it has come:
     # a package exported after cut-over carries the final balance.
     as_of = min(to_local(now, muni.timezone).date(), t.effective_date)
-    people = {a.id: a for a in session.execute(
-        select(Assistant).where(Assistant.id.in_([ta.assistant_id for ta in ctx.assistants]))).scalars()}
+    people = {
+        a.id: a
+        for a in session.execute(
+            select(Assistant).where(Assistant.id.in_([ta.assistant_id for ta in ctx.assistants]))
+        ).scalars()
+    }
     problems: list[FieldError] = []
     assistants, refusals = [], []
     for ta in ctx.assistants:
@@ -289,7 +404,7 @@ def build_package(session: Session, ctx: Any, provider: str, now: datetime) -> d
     transferring = {a["sender_ref"] for a in assistants}
     return {
         "schema_version": SCHEMA_VERSION,
-        "generated_at": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "stage": flow.stage(transfer_rows.flow_state(ctx)),
         "from_provider": {"name": provider},
         "to_provider": {"name": t.counterpart},
@@ -297,22 +412,32 @@ def build_package(session: Session, ctx: Any, provider: str, now: datetime) -> d
             "sender_transfer_id": t.id,
             "country": ctx.country,
             "basis": "new_employment" if ctx.country == "SE" else "transfer_of_undertaking",
-            "notice_date": _iso(t.notice_date), "agreed_date": _iso(t.agreed_date),
-            "effective_date": _iso(t.effective_date), "client_consent_on": _iso(t.client_consent_on),
+            "notice_date": _iso(t.notice_date),
+            "agreed_date": _iso(t.agreed_date),
+            "effective_date": _iso(t.effective_date),
+            "client_consent_on": _iso(t.client_consent_on),
             # The receiver fills in its own checklist from these and warns where its dates differ.
             "steps_done": {code: _iso(day) for code, day in ctx.done.items() if day <= now.date()},
         },
         "client": {
-            "sender_ref": client.ref, "name": client.name, "national_id": client.national_id,
+            "sender_ref": client.ref,
+            "name": client.name,
+            "national_id": client.national_id,
             "birth_date": _iso(client.birth_date),
-            "municipality": {"name": muni.name, "country": ctx.country, "timezone": muni.timezone,
-                             "notice_months": muni.notice_months},
+            "municipality": {
+                "name": muni.name,
+                "country": ctx.country,
+                "timezone": muni.timezone,
+                "notice_months": muni.notice_months,
+            },
         },
         "employment_part": {"assistants": assistants, "refusals": refusals},
-        "client_part": (_client_part(session, ctx, muni.timezone, as_of, now, transferring)
-                        if t.client_consent_on is not None else None),
+        "client_part": (
+            _client_part(session, ctx, muni.timezone, as_of, now, transferring)
+            if t.client_consent_on is not None
+            else None
+        ),
     }
-
 
 
 def _self_check(pkg: dict[str, Any]) -> None:
@@ -320,4 +445,3 @@ def _self_check(pkg: dict[str, Any]) -> None:
     from jsonschema import Draft202012Validator, FormatChecker
 
     Draft202012Validator(load_schema(), format_checker=FormatChecker()).validate(pkg)
-

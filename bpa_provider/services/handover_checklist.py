@@ -23,16 +23,24 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.models import Assistant
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_validate import _as_date, _compact_id
-from bpa_provider.db.models import Assistant
 
 #: The steps a package can fill in. Notice is done when the transfer is opened; cut-over and
 #: closing are each side's own act on its own data.
-PREFILLED = ("client_signed", "sent_to_unit", "municipality_signed", "fk_notice", "provider_told",
-             "assistants_informed", "refusal_deadline_passed", "handover")
+PREFILLED = (
+    "client_signed",
+    "sent_to_unit",
+    "municipality_signed",
+    "fk_notice",
+    "provider_told",
+    "assistants_informed",
+    "refusal_deadline_passed",
+    "handover",
+)
 
 _FIELDS = {
     "notice_date": N_("notice date"),
@@ -41,8 +49,9 @@ _FIELDS = {
 }
 
 
-def prefill_checklist(session: Session, actor: Actor, ctx: Any, doc: dict[str, Any], policy: Any,
-                      today: date) -> list[str]:
+def prefill_checklist(
+    session: Session, actor: Actor, ctx: Any, doc: dict[str, Any], policy: Any, today: date
+) -> list[str]:
     """Fill in what the package answers; returns the step codes done here now."""
     t, tr = ctx.transfer, doc["transfer"]
     provider = doc["from_provider"]["name"]
@@ -51,9 +60,17 @@ def prefill_checklist(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
         before = t.model_dump()
         t.client_consent_on = consent
         session.flush()
-        audit.record(session, actor, "update", "transfer", t.id, subject=ctx.client.ref,
-                     summary=f"client consent {consent.isoformat()} from the handover package of {provider}",
-                     before=before, after=t)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "transfer",
+            t.id,
+            subject=ctx.client.ref,
+            summary=f"client consent {consent.isoformat()} from the handover package of {provider}",
+            before=before,
+            after=t,
+        )
     theirs = {code: _as_date(day) for code, day in (tr.get("steps_done") or {}).items()}
     filled: list[str] = []
     for sd in flow.steps_for(t.direction, ctx.country):
@@ -72,9 +89,17 @@ def prefill_checklist(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
         row.done_on, row.done_by = day, actor.login
         row.note = f"from the handover package of {provider}"[:500]
         session.flush()
-        audit.record(session, actor, "step", "transfer", t.id, subject=ctx.client.ref,
-                     summary=f"{sd.title} done {day.isoformat()}: from the handover package of {provider}",
-                     before=before, after=row)
+        audit.record(
+            session,
+            actor,
+            "step",
+            "transfer",
+            t.id,
+            subject=ctx.client.ref,
+            summary=f"{sd.title} done {day.isoformat()}: from the handover package of {provider}",
+            before=before,
+            after=row,
+        )
         filled.append(sd.code)
     if filled:
         transfer_rows.touch(t, flow.stage(transfer_rows.flow_state(ctx)))
@@ -83,8 +108,15 @@ def prefill_checklist(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
 
 def _differs(out: list[Msg], what: Any, provider: str, theirs: date | None, ours: date | None) -> None:
     if theirs is not None and ours is not None and theirs != ours:
-        out.append(Msg(N_("{what}: {provider} has {theirs}, we have {ours}"), what=what, provider=provider,
-                       theirs=theirs, ours=ours))
+        out.append(
+            Msg(
+                N_("{what}: {provider} has {theirs}, we have {ours}"),
+                what=what,
+                provider=provider,
+                theirs=theirs,
+                ours=ours,
+            )
+        )
 
 
 def date_differences(session: Session, ctx: Any, *, include_effective: bool = True) -> list[Msg]:
@@ -117,8 +149,14 @@ def date_differences(session: Session, ctx: Any, *, include_effective: bool = Tr
             if a is None:
                 continue
             ta = by_id[person.id]
-            _differs(out, Msg(N_("{ref} informed"), ref=person.ref), provider, _as_date(a["informed_on"]),
-                     ta.informed_on)
-            _differs(out, Msg(N_("{ref} refusal deadline"), ref=person.ref), provider,
-                     _as_date(a["refusal_deadline"]), ta.refusal_deadline)
+            _differs(
+                out, Msg(N_("{ref} informed"), ref=person.ref), provider, _as_date(a["informed_on"]), ta.informed_on
+            )
+            _differs(
+                out,
+                Msg(N_("{ref} refusal deadline"), ref=person.ref),
+                provider,
+                _as_date(a["refusal_deadline"]),
+                ta.refusal_deadline,
+            )
     return out

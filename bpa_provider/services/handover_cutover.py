@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.models import Absence, Assistant, Client, Employment, Review, RotaPattern, Shift, Transfer
+from bpa_provider.db.types import utcnow
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records
 from bpa_provider.services.handover_apply import _audit_create, _by_national_id, _ensure_courses, latest_import
 from bpa_provider.services.handover_validate import _as_date, _compact_id
-from bpa_provider.db.models import Absence, Assistant, Client, Employment, Review, RotaPattern, Shift, Transfer
-from bpa_provider.db.types import utcnow
 
 
 def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:
@@ -48,12 +48,20 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:
                 stays.append(person.ref)  # keeps their employment with the sender: no offer from us
                 continue
             _employ(session, actor, t, person, a, provider, sweden)
-            records.create_in(session, actor, "assignment", {
-                "assistant_id": person.id, "client_id": client.id, "role": a["role"], "start_date": eff,
-                "family_relation": bool(a.get("family_relation")),
-                "family_permission_on": a.get("family_permission_on")})
-            changes += list(_ensure_courses(session, actor, a["courses"], provider, person.ref,
-                                                       assistant_id=person.id))
+            records.create_in(
+                session,
+                actor,
+                "assignment",
+                {
+                    "assistant_id": person.id,
+                    "client_id": client.id,
+                    "role": a["role"],
+                    "start_date": eff,
+                    "family_relation": bool(a.get("family_relation")),
+                    "family_permission_on": a.get("family_permission_on"),
+                },
+            )
+            changes += list(_ensure_courses(session, actor, a["courses"], provider, person.ref, assistant_id=person.id))
             _continue_reviews(session, actor, person, client, a.get("last_review_on"), provider)
             refs[a["sender_ref"]] = person.id
             absences.append((person, a.get("absences") or []))
@@ -61,16 +69,30 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:
             if sweden:
                 fk.append(person.ref)
         if stays:
-            changes.append(Msg(N_("no employment for {refs}: they stay employed with {provider}"),
-                               refs=", ".join(stays), provider=provider))
+            changes.append(
+                Msg(
+                    N_("no employment for {refs}: they stay employed with {provider}"),
+                    refs=", ".join(stays),
+                    provider=provider,
+                )
+            )
         if fk:
-            changes.append(Msg(N_("register {refs} with Försäkringskassan (form 3066) before their first hour: "
-                                  "bpa-provider fk register"), refs=", ".join(fk)))
+            changes.append(
+                Msg(
+                    N_(
+                        "register {refs} with Försäkringskassan (form 3066) before their first hour: "
+                        "bpa-provider fk register"
+                    ),
+                    refs=", ".join(fk),
+                )
+            )
         if joined:
-            changes.append(Msg(N_("employment and assignment from {date} for {refs}"),
-                               date=eff, refs=", ".join(joined)))
-        made, unplanned = _create_planned(session, actor, client, (doc["client_part"] or {}).get("planned_shifts", []),
-                                          refs, eff)
+            changes.append(
+                Msg(N_("employment and assignment from {date} for {refs}"), date=eff, refs=", ".join(joined))
+            )
+        made, unplanned = _create_planned(
+            session, actor, client, (doc["client_part"] or {}).get("planned_shifts", []), refs, eff
+        )
         if made:
             changes.append(Msg(N_("{n} planned shift(s) from the package"), n=made))
         if unplanned:
@@ -79,26 +101,43 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:
         if taken:
             changes.append(Msg(N_("{n} absence(s) from the package"), n=taken))
         changes += refused
-        n, unstaffed = _create_rota(session, actor, client, (doc["client_part"] or {}).get("rota_patterns", []),
-                                    refs, eff)
+        n, unstaffed = _create_rota(
+            session, actor, client, (doc["client_part"] or {}).get("rota_patterns", []), refs, eff
+        )
         if n:
             changes.append(Msg(N_("{n} rota pattern(s) from {date}"), n=n, date=eff))
         if unstaffed:
-            changes.append(Msg(N_("rota pattern(s) without an assistant who moves, not created: {names}; "
-                                  "plan those hours with one of our assistants"), names=", ".join(unstaffed)))
+            changes.append(
+                Msg(
+                    N_(
+                        "rota pattern(s) without an assistant who moves, not created: {names}; "
+                        "plan those hours with one of our assistants"
+                    ),
+                    names=", ".join(unstaffed),
+                )
+            )
     before = client.model_dump()
     client.status, client.start_date, client.end_date, client.end_reason = "active", eff, None, ""
     client.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, "update", "client", client.id, subject=client.ref,
-                 summary=f"active from {format_date(eff)}: transfer {t.id} from {t.counterpart}",
-                 before=before, after=client)
+    audit.record(
+        session,
+        actor,
+        "update",
+        "client",
+        client.id,
+        subject=client.ref,
+        summary=f"active from {format_date(eff)}: transfer {t.id} from {t.counterpart}",
+        before=before,
+        after=client,
+    )
     changes.append(Msg(N_("client {ref} active from {date}"), ref=client.ref, date=eff))
     return changes
 
 
-def _employ(session: Session, actor: Actor, t: Transfer, person: Assistant, a: dict[str, Any], provider: str,
-            sweden: bool) -> None:
+def _employ(
+    session: Session, actor: Actor, t: Transfer, person: Assistant, a: dict[str, Any], provider: str, sweden: bool
+) -> None:
     """The assistant's employment with us from the effective date. Norway (transfer of
     undertaking): their terms and seniority. Sweden: a new employment — seniority from our first
     day. An assistant shared between clients is employed for the moving clients' part of their
@@ -106,47 +145,81 @@ def _employ(session: Session, actor: Actor, t: Transfer, person: Assistant, a: d
     part added to the employment they have, not a second one."""
     eff, e, pc = t.effective_date, a["employment"], a["police_certificate"]
     share = float(e.get("position_percent_moving") or e["position_percent"])
-    current = session.execute(select(Employment).where(
-        Employment.assistant_id == person.id, Employment.end_date.is_(None),
-        Employment.transferred_from == t.counterpart[:200])).scalar()
+    current = session.execute(
+        select(Employment).where(
+            Employment.assistant_id == person.id,
+            Employment.end_date.is_(None),
+            Employment.transferred_from == t.counterpart[:200],
+        )
+    ).scalar()
     if current is not None:
         before = current.model_dump()
         current.position_percent = min(100.0, round(current.position_percent + share, 1))
         current.updated_at = utcnow()
         session.flush()
-        audit.record(session, actor, "update", "employment", current.id, subject=person.ref,
-                     summary=f"position {current.position_percent:g} %: another client moved from {provider}",
-                     before=before, after=current)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "employment",
+            current.id,
+            subject=person.ref,
+            summary=f"position {current.position_percent:g} %: another client moved from {provider}",
+            before=before,
+            after=current,
+        )
         return
-    emp = records.create_in(session, actor, "employment", {
-        "assistant_id": person.id, "start_date": eff, "position_percent": share,
-        "kind": e["kind"], "hourly_wage": e["hourly_wage"],
-        "seniority_date": eff if sweden else e["seniority_date"],
-        "police_certificate_on": pc["checked_on"] if pc["checked"] else None,
-        "police_certificate_checked_by": f"{provider} (handover)"[:64] if pc["checked"] else "",
-        "confidentiality_on": a["confidentiality_signed_on"]})
+    emp = records.create_in(
+        session,
+        actor,
+        "employment",
+        {
+            "assistant_id": person.id,
+            "start_date": eff,
+            "position_percent": share,
+            "kind": e["kind"],
+            "hourly_wage": e["hourly_wage"],
+            "seniority_date": eff if sweden else e["seniority_date"],
+            "police_certificate_on": pc["checked_on"] if pc["checked"] else None,
+            "police_certificate_checked_by": f"{provider} (handover)"[:64] if pc["checked"] else "",
+            "confidentiality_on": a["confidentiality_signed_on"],
+        },
+    )
     emp.transferred_from = t.counterpart[:200]
     session.flush()
 
 
-def _continue_reviews(session: Session, actor: Actor, person: Assistant, client: Client, last: str | None,
-                      provider: str) -> None:
+def _continue_reviews(
+    session: Session, actor: Actor, person: Assistant, client: Client, last: str | None, provider: str
+) -> None:
     """The last staff review at the sender, as a dated record (no notes: they stay there), so the
     next review is due a year after it rather than six months after our first day."""
     if not last:
         return
     held = date.fromisoformat(last)
-    exists = session.execute(select(Review.id).where(
-        Review.assistant_id == person.id, Review.client_id == client.id, Review.held_on == held)).scalar()
+    exists = session.execute(
+        select(Review.id).where(Review.assistant_id == person.id, Review.client_id == client.id, Review.held_on == held)
+    ).scalar()
     if exists is None:
-        _audit_create(session, actor, "review", Review(
-            assistant_id=person.id, client_id=client.id, held_on=held, created_by=actor.login,
-            summary=f"held at {provider} (handover); the notes stay there"[:500]),
-            person.ref, f"last review {format_date(held)} at {provider} (handover)")
+        _audit_create(
+            session,
+            actor,
+            "review",
+            Review(
+                assistant_id=person.id,
+                client_id=client.id,
+                held_on=held,
+                created_by=actor.login,
+                summary=f"held at {provider} (handover); the notes stay there"[:500],
+            ),
+            person.ref,
+            f"last review {format_date(held)} at {provider} (handover)",
+        )
 
 
-def _create_absences(session: Session, actor: Actor, people: list[tuple[Assistant, list[dict[str, Any]]]],
-                     eff: date, provider: str) -> tuple[int, list[Msg]]:
+def _create_absences(
+    session: Session, actor: Actor, people: list[tuple[Assistant, list[dict[str, Any]]]], eff: date, provider: str
+) -> tuple[int, list[Msg]]:
     """The moving assistants' absences that run past the effective date, from our first day, by
     the same checks as `absence add` (an overlap with one we recorded already, for instance):
     (how many made, one line for each refused). Their planned shifts become vacant as with
@@ -161,26 +234,57 @@ def _create_absences(session: Session, actor: Actor, people: list[tuple[Assistan
             document_on = _as_date(ab["document_on"])
             if end < start:
                 continue
-            errors = absence_service._errors(session, person.id, ab["kind"], start, end, ab["grade"],
-                                             None if document_on is None else max(document_on, start), None)
+            errors = absence_service._errors(
+                session,
+                person.id,
+                ab["kind"],
+                start,
+                end,
+                ab["grade"],
+                None if document_on is None else max(document_on, start),
+                None,
+            )
             if errors:
-                refused.append(Msg(N_("absence of {ref} {start}–{end} not taken over: {why}"), ref=person.ref,
-                                   start=start, end=end, why="; ".join(e.localized() for e in errors)))
+                refused.append(
+                    Msg(
+                        N_("absence of {ref} {start}–{end} not taken over: {why}"),
+                        ref=person.ref,
+                        start=start,
+                        end=end,
+                        why="; ".join(e.localized() for e in errors),
+                    )
+                )
                 continue
-            row = Absence(assistant_id=person.id, kind=ab["kind"], from_date=start, to_date=end, grade=ab["grade"],
-                          doctor_note_on=document_on, note=f"from the handover package of {provider}"[:500])
+            row = Absence(
+                assistant_id=person.id,
+                kind=ab["kind"],
+                from_date=start,
+                to_date=end,
+                grade=ab["grade"],
+                doctor_note_on=document_on,
+                note=f"from the handover package of {provider}"[:500],
+            )
             session.add(row)
             session.flush()
-            audit.record(session, actor, "create", "absence", row.id, subject=person.ref,
-                         summary=f"absence {ab['kind']} {format_date(start)}–{format_date(end)} from the handover "
-                                 f"package of {provider}", after={k: v for k, v in row.model_dump().items() if k != "note"})
+            audit.record(
+                session,
+                actor,
+                "create",
+                "absence",
+                row.id,
+                subject=person.ref,
+                summary=f"absence {ab['kind']} {format_date(start)}–{format_date(end)} from the handover "
+                f"package of {provider}",
+                after={k: v for k, v in row.model_dump().items() if k != "note"},
+            )
             vacancy.vacate(session, actor, row, start, end)
             made += 1
     return made, refused
 
 
-def _create_planned(session: Session, actor: Actor, client: Client, shifts: list[dict[str, Any]],
-                    refs: dict[str, int], eff: date) -> tuple[int, int]:
+def _create_planned(
+    session: Session, actor: Actor, client: Client, shifts: list[dict[str, Any]], refs: dict[str, int], eff: date
+) -> tuple[int, int]:
     """The sender's one-off planned shifts from our first day, with their assistants who moved:
     (made, left out for want of an assistant)."""
     made = unplanned = 0
@@ -194,18 +298,34 @@ def _create_planned(session: Session, actor: Actor, client: Client, shifts: list
         if end <= start:
             unplanned += 1
             continue
-        session.add(Shift(client_id=client.id, assistant_id=assistant_id, start_utc=start, end_utc=end,
-                          kind=sh["kind"], status="planned"))
+        session.add(
+            Shift(
+                client_id=client.id,
+                assistant_id=assistant_id,
+                start_utc=start,
+                end_utc=end,
+                kind=sh["kind"],
+                status="planned",
+            )
+        )
         made += 1
     if made:
         session.flush()
-        audit.record(session, actor, "create", "shift", None, subject=client.ref,
-                     summary=f"{made} planned shift(s) from the handover package, from {format_date(eff)}")
+        audit.record(
+            session,
+            actor,
+            "create",
+            "shift",
+            None,
+            subject=client.ref,
+            summary=f"{made} planned shift(s) from the handover package, from {format_date(eff)}",
+        )
     return made, unplanned
 
 
-def _create_rota(session: Session, actor: Actor, client: Client, patterns: list[dict[str, Any]],
-                 refs: dict[str, int], eff: date) -> tuple[int, list[str]]:
+def _create_rota(
+    session: Session, actor: Actor, client: Client, patterns: list[dict[str, Any]], refs: dict[str, int], eff: date
+) -> tuple[int, list[str]]:
     """The rota patterns from our first day; (how many, names of those left out for want of an
     assistant). A pattern whose assistant refused (or stays) is not created without one: the
     roster cannot make shifts of nobody (`roster extend` failed on it for the whole company)."""
@@ -221,11 +341,18 @@ def _create_rota(session: Session, actor: Actor, client: Client, patterns: list[
             unstaffed.append(p["name"] or f"{p['start_time']}–{p['end_time']}")
             continue
         row = RotaPattern(
-            client_id=client.id, assistant_id=assistant_id, name=p["name"],
+            client_id=client.id,
+            assistant_id=assistant_id,
+            name=p["name"],
             weekdays=",".join(str(x) for x in p["weekdays"]),
-            start_time=time.fromisoformat(p["start_time"]), end_time=time.fromisoformat(p["end_time"]),
-            kind=p["kind"], cycle_weeks=p["cycle_weeks"], cycle_week=p["cycle_week"],
-            valid_from=max(eff, date.fromisoformat(p["valid_from"])), valid_to=valid_to)
+            start_time=time.fromisoformat(p["start_time"]),
+            end_time=time.fromisoformat(p["end_time"]),
+            kind=p["kind"],
+            cycle_weeks=p["cycle_weeks"],
+            cycle_week=p["cycle_week"],
+            valid_from=max(eff, date.fromisoformat(p["valid_from"])),
+            valid_to=valid_to,
+        )
         _audit_create(session, actor, "rota_pattern", row, client.ref, "rota pattern from handover package")
         n += 1
     return n, unstaffed

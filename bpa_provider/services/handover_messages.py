@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.models import HandoverExport, Transfer
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_apply import latest_import, roll_back_incoming, sender_reference
 from bpa_provider.services.records import check_text
-from bpa_provider.db.models import HandoverExport, Transfer
 
 MESSAGE_KEY = "bpa_handover_message"
 KINDS = ("receipt", "cancellation")
@@ -54,36 +54,56 @@ def build_message(session: Session, ctx: Any, kind: str, provider: str, now: dat
     if kind == "receipt":
         pkg = latest_import(session, t.id) if t.direction == "in" else None
         if pkg is None:
-            raise ValidationError(N_("a receipt is sent for an imported package; transfer {id} has none"),
-                                  field="transfer", id=t.id)
-        digest = session.execute(select(HandoverExport.sha256).where(
-            HandoverExport.transfer_id == t.id, HandoverExport.direction == "import")
-            .order_by(HandoverExport.id.desc()).limit(1)).scalar()
+            raise ValidationError(
+                N_("a receipt is sent for an imported package; transfer {id} has none"), field="transfer", id=t.id
+            )
+        digest = session.execute(
+            select(HandoverExport.sha256)
+            .where(HandoverExport.transfer_id == t.id, HandoverExport.direction == "import")
+            .order_by(HandoverExport.id.desc())
+            .limit(1)
+        ).scalar()
         ref, counterpart, sha, reason = pkg["transfer"]["sender_transfer_id"], pkg["from_provider"]["name"], digest, ""
     else:
         if t.state != flow.STAGE_CANCELLED:
-            raise ValidationError(N_("transfer {id} is not cancelled: cancel it first (transfer cancel)"),
-                                  field="transfer", id=t.id)
+            raise ValidationError(
+                N_("transfer {id} is not cancelled: cancel it first (transfer cancel)"), field="transfer", id=t.id
+            )
         if t.direction == "out":
             ref, counterpart, sha = t.id, t.counterpart, None
         else:
             named = sender_reference(session, t.id)
             if named is None:
-                raise ValidationError(N_("no package of transfer {id} names the other provider's transfer"),
-                                      field="transfer", id=t.id)
+                raise ValidationError(
+                    N_("no package of transfer {id} names the other provider's transfer"), field="transfer", id=t.id
+                )
             (ref, counterpart), sha = named, None
         reason = t.cancelled_reason
-    return {MESSAGE_KEY: "1", "kind": kind,
-            "generated_at": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "from_provider": {"name": provider}, "to_provider": {"name": counterpart},
-            "sender_transfer_id": int(ref), "package_sha256": sha, "reason": reason}
+    return {
+        MESSAGE_KEY: "1",
+        "kind": kind,
+        "generated_at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "from_provider": {"name": provider},
+        "to_provider": {"name": counterpart},
+        "sender_transfer_id": int(ref),
+        "package_sha256": sha,
+        "reason": reason,
+    }
 
 
 def check_message(doc: dict[str, Any]) -> list[FieldError]:
     """The message's own shape (the bytes were already read by the strict JSON reader)."""
     errors: list[FieldError] = []
-    expected = {MESSAGE_KEY, "kind", "generated_at", "from_provider", "to_provider", "sender_transfer_id",
-                "package_sha256", "reason"}
+    expected = {
+        MESSAGE_KEY,
+        "kind",
+        "generated_at",
+        "from_provider",
+        "to_provider",
+        "sender_transfer_id",
+        "package_sha256",
+        "reason",
+    }
     if set(doc) != expected or doc.get(MESSAGE_KEY) != "1" or doc.get("kind") not in KINDS:
         return [FieldError("file", N_("is not a handover message of version 1"))]
     for side in ("from_provider", "to_provider"):
@@ -91,11 +111,16 @@ def check_message(doc: dict[str, Any]) -> list[FieldError]:
             errors.append(FieldError(side, N_("is not a provider")))
         else:
             check_text(doc[side]["name"], f"{side}.name", 200, required=True, errors=errors)
-    if not isinstance(doc["sender_transfer_id"], int) or isinstance(doc["sender_transfer_id"], bool) \
-            or doc["sender_transfer_id"] < 1:
+    if (
+        not isinstance(doc["sender_transfer_id"], int)
+        or isinstance(doc["sender_transfer_id"], bool)
+        or doc["sender_transfer_id"] < 1
+    ):
         errors.append(FieldError("sender_transfer_id", N_("is not a transfer id")))
     sha = doc["package_sha256"]
-    if sha is not None and (not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+    if sha is not None and (
+        not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)
+    ):
         errors.append(FieldError("package_sha256", N_("is not a SHA-256")))
     if not isinstance(doc["reason"], str):
         errors.append(FieldError("reason", N_("is not text")))
@@ -114,11 +139,16 @@ def _our_transfer(session: Session, doc: dict[str, Any]) -> Transfer | None:
     receipt, or a cancellation by B): our outgoing transfer of that id, to that provider."""
     sender, ref = " ".join(doc["from_provider"]["name"].split()).casefold(), doc["sender_transfer_id"]
     if doc["kind"] == "cancellation":
-        for tid, payload in session.execute(select(HandoverExport.transfer_id, HandoverExport.payload).where(
-                HandoverExport.direction == "import", HandoverExport.payload.is_not(None))).all():
+        for tid, payload in session.execute(
+            select(HandoverExport.transfer_id, HandoverExport.payload).where(
+                HandoverExport.direction == "import", HandoverExport.payload.is_not(None)
+            )
+        ).all():
             pkg = json.loads(payload)
-            if pkg["transfer"]["sender_transfer_id"] == ref and \
-                    " ".join(pkg["from_provider"]["name"].split()).casefold() == sender:
+            if (
+                pkg["transfer"]["sender_transfer_id"] == ref
+                and " ".join(pkg["from_provider"]["name"].split()).casefold() == sender
+            ):
                 return session.get(Transfer, tid)
     t = session.get(Transfer, ref)
     if t is not None and t.direction == "out" and " ".join(t.counterpart.split()).casefold() == sender:
@@ -126,24 +156,40 @@ def _our_transfer(session: Session, doc: dict[str, Any]) -> Transfer | None:
     return None
 
 
-def apply_message(session: Session, actor: Actor, doc: dict[str, Any], digest: str, signed_by: str | None,
-                  today: date) -> MessageResult:
+def apply_message(
+    session: Session, actor: Actor, doc: dict[str, Any], digest: str, signed_by: str | None, today: date
+) -> MessageResult:
     """Record a receipt, or cancel our side of a transfer the other provider cancelled."""
     t = _our_transfer(session, doc)
     sender = doc["from_provider"]["name"]
     if t is None:
-        raise ValidationError(N_("no transfer of ours matches this message from {sender} (their transfer {ref})"),
-                              field="sender_transfer_id", sender=sender, ref=doc["sender_transfer_id"])
+        raise ValidationError(
+            N_("no transfer of ours matches this message from {sender} (their transfer {ref})"),
+            field="sender_transfer_id",
+            sender=sender,
+            ref=doc["sender_transfer_id"],
+        )
     ctx = transfer_rows.load_ctx(session, t.id)
     if doc["kind"] == "receipt":
-        sent = session.execute(select(HandoverExport.id).where(
-            HandoverExport.transfer_id == t.id, HandoverExport.direction == "export",
-            HandoverExport.sha256 == doc["package_sha256"])).scalar()
+        sent = session.execute(
+            select(HandoverExport.id).where(
+                HandoverExport.transfer_id == t.id,
+                HandoverExport.direction == "export",
+                HandoverExport.sha256 == doc["package_sha256"],
+            )
+        ).scalar()
         if sent is None:
-            raise ValidationError(N_("the receipt names a package we did not export for transfer {id}"),
-                                  field="package_sha256", id=t.id)
-        row = HandoverExport(transfer_id=t.id, direction="receipt", sha256=doc["package_sha256"],
-                             stage="received", schema_version="1", by=actor.login)
+            raise ValidationError(
+                N_("the receipt names a package we did not export for transfer {id}"), field="package_sha256", id=t.id
+            )
+        row = HandoverExport(
+            transfer_id=t.id,
+            direction="receipt",
+            sha256=doc["package_sha256"],
+            stage="received",
+            schema_version="1",
+            by=actor.login,
+        )
         session.add(row)
         session.flush()
         summary = f"handover received by {sender}: package sha256 {doc['package_sha256']}"
@@ -160,14 +206,24 @@ def apply_message(session: Session, actor: Actor, doc: dict[str, Any], digest: s
     transfer_rows.touch(t, flow.STAGE_CANCELLED)
     session.flush()
     summary = f"cancelled by {sender}'s signed message: {doc['reason']}"
-    audit.record(session, actor, "cancel", "transfer", t.id, subject=ctx.client.ref, summary=summary,
-                 before=before, after=t)
+    audit.record(
+        session, actor, "cancel", "transfer", t.id, subject=ctx.client.ref, summary=summary, before=before, after=t
+    )
     if t.direction == "in":
         roll_back_incoming(session, actor, ctx, today)
     elif ctx.client.status == "transferring_out":
         cb = ctx.client.model_dump()
         ctx.client.status = "active"
         session.flush()
-        audit.record(session, actor, "update", "client", ctx.client.id, subject=ctx.client.ref,
-                     summary=f"active again: transfer {t.id} cancelled by {sender}", before=cb, after=ctx.client)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "client",
+            ctx.client.id,
+            subject=ctx.client.ref,
+            summary=f"active again: transfer {t.id} cancelled by {sender}",
+            before=cb,
+            after=ctx.client,
+        )
     return MessageResult("cancellation", t.id, digest, signed_by, summary)

@@ -37,7 +37,6 @@ def load_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-
 def _path(parts: Any) -> str:
     out = ""
     for p in parts:
@@ -49,8 +48,9 @@ def _schema_errors(doc: Any) -> list[FieldError]:
     """The JSON Schema's problems, each in our words with its JSON path (services/schema_problems.py)."""
     from bpa_provider.services.schema_problems import schema_problems
 
-    return schema_problems(load_schema(), doc,
-                           extra_fields=N_("has fields a handover package does not have: {expected}"))
+    return schema_problems(
+        load_schema(), doc, extra_fields=N_("has fields a handover package does not have: {expected}")
+    )
 
 
 def _get(doc: Any, *keys: Any) -> Any:
@@ -117,18 +117,30 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
         errors.append(FieldError("client.municipality.timezone", N_("is not a known time zone")))
     _check_person(errors, "client", _get(doc, "client"), country if country in ("NO", "SE") else None)
     consent_day = _as_date(consent)
-    if consent_day and notice and (consent_day < notice - timedelta(days=366)
-                                   or consent_day > (_as_date(str(generated)[:10]) or consent_day)):
-        errors.append(FieldError("transfer.client_consent_on", N_("is not a plausible date for this switch "
-                                                                  "(over a year before notice, or after the package)")))
+    if (
+        consent_day
+        and notice
+        and (consent_day < notice - timedelta(days=366) or consent_day > (_as_date(str(generated)[:10]) or consent_day))
+    ):
+        errors.append(
+            FieldError(
+                "transfer.client_consent_on",
+                N_("is not a plausible date for this switch (over a year before notice, or after the package)"),
+            )
+        )
     made = _as_date(str(generated)[:10])
     for code, day in (_get(tr, "steps_done") or {}).items():
         done = _as_date(day)
         if done and ((notice and done < notice) or (made and done > made)):
-            errors.append(FieldError(f"transfer.steps_done.{code}", N_("is before the notice date or after the package")))
+            errors.append(
+                FieldError(f"transfer.steps_done.{code}", N_("is before the notice date or after the package"))
+            )
     if _get(doc, "client_part") is not None and consent is None:
-        errors.append(FieldError("client_part", N_("is included without the client's consent "
-                                                  "(transfer.client_consent_on is empty)")))
+        errors.append(
+            FieldError(
+                "client_part", N_("is included without the client's consent (transfer.client_consent_on is empty)")
+            )
+        )
     seen_ids: set[str] = set()
     refs: set[str] = set()
     for i, a in enumerate(_get(doc, "employment_part", "assistants") or []):
@@ -150,19 +162,25 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
         currency = _get(a, "employment", "currency")
         expected = {"NO": "NOK", "SE": "SEK"}.get(str(_get(tr, "country")))
         if currency is not None and expected and currency != expected:
-            errors.append(FieldError(f"{where}.employment.currency",
-                                     N_("is {currency}, but wages in this country are in {expected}"),
-                                     params={"currency": currency, "expected": expected}))
+            errors.append(
+                FieldError(
+                    f"{where}.employment.currency",
+                    N_("is {currency}, but wages in this country are in {expected}"),
+                    params={"currency": currency, "expected": expected},
+                )
+            )
         moving, whole = _get(a, "employment", "position_percent_moving"), _get(a, "employment", "position_percent")
         if isinstance(moving, (int, float)) and isinstance(whole, (int, float)) and moving > whole:
-            errors.append(FieldError(f"{where}.employment.position_percent_moving",
-                                     N_("is more than the whole position")))
+            errors.append(
+                FieldError(f"{where}.employment.position_percent_moving", N_("is more than the whole position"))
+            )
         pc = _get(a, "police_certificate") or {}
         if _get(pc, "checked") is False and _get(pc, "checked_on"):
             errors.append(FieldError(f"{where}.police_certificate", N_("has a date but is not marked as checked")))
         if v3 and isinstance(_get(a, "employment", "hourly_wage"), (int, float)):
-            errors.append(FieldError(f"{where}.employment.hourly_wage",
-                                     N_("must be exact decimal text (\"230.50\") in version 3")))
+            errors.append(
+                FieldError(f"{where}.employment.hourly_wage", N_('must be exact decimal text ("230.50") in version 3'))
+            )
         _course_errors(errors, where, _get(a, "courses"), v3)
         for j, ab in enumerate(_get(a, "absences") or []):
             start, end = _as_date(_get(ab, "from_date")), _as_date(_get(ab, "to_date"))
@@ -173,8 +191,7 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
                 errors.append(FieldError(f"{where}.absences[{j}].document_on", N_("is before from_date")))
     for i, r in enumerate(_get(doc, "employment_part", "refusals") or []):
         if _get(r, "sender_ref") in refs:
-            errors.append(FieldError(f"employment_part.refusals[{i}].sender_ref",
-                                     N_("is also listed as transferring")))
+            errors.append(FieldError(f"employment_part.refusals[{i}].sender_ref", N_("is also listed as transferring")))
     cp = _get(doc, "client_part")
     if isinstance(cp, dict):
         frm, to = _as_date(_get(cp, "decision", "valid_from")), _as_date(_get(cp, "decision", "valid_to"))
@@ -185,12 +202,16 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
         for i, p in enumerate(_get(cp, "rota_patterns") or []):
             who = _get(p, "assistant_sender_ref")
             if who is not None and who not in refs:
-                errors.append(FieldError(f"client_part.rota_patterns[{i}].assistant_sender_ref",
-                                         N_("is not an assistant in the package")))
+                errors.append(
+                    FieldError(
+                        f"client_part.rota_patterns[{i}].assistant_sender_ref", N_("is not an assistant in the package")
+                    )
+                )
             weeks, week = _get(p, "cycle_weeks"), _get(p, "cycle_week")
             if isinstance(weeks, int) and isinstance(week, int) and week >= weeks:
-                errors.append(FieldError(f"client_part.rota_patterns[{i}].cycle_week",
-                                         N_("must be less than cycle_weeks")))
+                errors.append(
+                    FieldError(f"client_part.rota_patterns[{i}].cycle_week", N_("must be less than cycle_weeks"))
+                )
         for i, sh in enumerate(_get(cp, "planned_shifts") or []):
             try:
                 start = datetime.fromisoformat(str(_get(sh, "start")).replace("Z", "+00:00"))
@@ -199,19 +220,30 @@ def _semantic_errors(doc: dict[str, Any]) -> list[FieldError]:
                 errors.append(FieldError(f"client_part.planned_shifts[{i}]", N_("is not a real date and time")))
                 continue
             if start.tzinfo is None or end.tzinfo is None or not (start < end <= start + timedelta(days=7)):
-                errors.append(FieldError(f"client_part.planned_shifts[{i}].end",
-                                         N_("must be after the start, within a week, with a time zone")))
+                errors.append(
+                    FieldError(
+                        f"client_part.planned_shifts[{i}].end",
+                        N_("must be after the start, within a week, with a time zone"),
+                    )
+                )
             who = _get(sh, "assistant_sender_ref")
             if who is not None and who not in refs:
-                errors.append(FieldError(f"client_part.planned_shifts[{i}].assistant_sender_ref",
-                                         N_("is not an assistant in the package")))
+                errors.append(
+                    FieldError(
+                        f"client_part.planned_shifts[{i}].assistant_sender_ref",
+                        N_("is not an assistant in the package"),
+                    )
+                )
         hb = _get(cp, "hour_balance")
         if isinstance(hb, dict):
             nums = [_get(hb, k) for k in ("adjustment_hours", "decided_hours", "worked_hours", "balance_hours")]
             if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in nums):
                 if abs(nums[0] + nums[1] - nums[2] - nums[3]) > 0.011:
-                    errors.append(FieldError("client_part.hour_balance.balance_hours",
-                                             N_("is not adjustments + decided - worked")))
+                    errors.append(
+                        FieldError(
+                            "client_part.hour_balance.balance_hours", N_("is not adjustments + decided - worked")
+                        )
+                    )
     return errors
 
 
@@ -289,18 +321,25 @@ def parse_json(raw: bytes) -> tuple[Any, list[FieldError]]:
     except UnicodeDecodeError:
         return None, [FieldError("file", N_("is not UTF-8 text"))]
     if not _depth_ok(text):
-        return None, [FieldError("file", N_("is nested deeper than a handover package ({n} levels)"),
-                                 params={"n": MAX_DEPTH})]
+        return None, [
+            FieldError("file", N_("is nested deeper than a handover package ({n} levels)"), params={"n": MAX_DEPTH})
+        ]
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant), []
     except _Refused as exc:
         return None, [FieldError("file", N_("is not accepted: {why}"), params={"why": Msg(exc.template, **exc.params)})]
     except json.JSONDecodeError as exc:
-        return None, [FieldError("file", N_("is not valid JSON: {msg} at line {line}, column {col}"),
-                                 params={"msg": exc.msg, "line": exc.lineno, "col": exc.colno})]
+        return None, [
+            FieldError(
+                "file",
+                N_("is not valid JSON: {msg} at line {line}, column {col}"),
+                params={"msg": exc.msg, "line": exc.lineno, "col": exc.colno},
+            )
+        ]
     except RecursionError:  # the depth check makes this unreachable; belt and braces
-        return None, [FieldError("file", N_("is nested deeper than a handover package ({n} levels)"),
-                                 params={"n": MAX_DEPTH})]
+        return None, [
+            FieldError("file", N_("is nested deeper than a handover package ({n} levels)"), params={"n": MAX_DEPTH})
+        ]
 
 
 def _text_errors(doc: Any) -> list[FieldError]:
@@ -334,8 +373,9 @@ def validate_package(raw: bytes) -> tuple[dict[str, Any] | None, list[FieldError
     if not isinstance(doc, dict):
         return None, [FieldError("file", N_("is not a handover package (expected a JSON object)"))]
     if ENVELOPE_KEY in doc:
-        return None, [FieldError("file", N_("is a signed envelope: import it with 'import handover', "
-                                            "which checks its signature"))]
+        return None, [
+            FieldError("file", N_("is a signed envelope: import it with 'import handover', which checks its signature"))
+        ]
     errors = _text_errors(doc)
     if errors:  # nothing else is judged on text that could not be shown safely
         return None, errors
@@ -344,10 +384,13 @@ def validate_package(raw: bytes) -> tuple[dict[str, Any] | None, list[FieldError
         # Another version's fields cannot be judged by this version's schema: say only that.
         if version is None:
             return None, [FieldError("schema_version", N_("is missing"))]
-        return None, [FieldError("schema_version", N_("version {v} is not supported (this bpa-provider reads "
-                                                      "version {ours})"),
-                                 params={"v": json.dumps(version),
-                                         "ours": ", ".join(json.dumps(v) for v in sorted(SUPPORTED_VERSIONS))})]
+        return None, [
+            FieldError(
+                "schema_version",
+                N_("version {v} is not supported (this bpa-provider reads version {ours})"),
+                params={"v": json.dumps(version), "ours": ", ".join(json.dumps(v) for v in sorted(SUPPORTED_VERSIONS))},
+            )
+        ]
     errors = _schema_errors(doc)
     # A field the schema already refused is not reported twice.
     refused = {e.field for e in errors}

@@ -30,8 +30,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from bpa_provider.services.hour_sums import Sums, Window, window_sums
 from bpa_provider.db.models import Client, HourLedger, Municipality, PeriodApproval
+from bpa_provider.services.hour_sums import Sums, Window, window_sums
 
 _CHUNK = 5000  # ids per IN list (SQLite's bound-parameter limit is well above)
 
@@ -69,7 +69,7 @@ def _covered(spans: list[tuple[date, date]], first: date, last_exclusive: date) 
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    return (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK))
+    return (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK))
 
 
 def refresh(s: Session, client_ids: Iterable[int], first: date, last_exclusive: date, now: datetime) -> int:
@@ -86,11 +86,21 @@ def refresh(s: Session, client_ids: Iterable[int], first: date, last_exclusive: 
     for part in _chunks(ids):
         for cid, start, end in s.execute(
             select(PeriodApproval.client_id, PeriodApproval.period_start, PeriodApproval.period_end).where(
-                PeriodApproval.client_id.in_(part), PeriodApproval.locked_at.is_not(None),
-                PeriodApproval.period_start < hi, PeriodApproval.period_end > lo)):
+                PeriodApproval.client_id.in_(part),
+                PeriodApproval.locked_at.is_not(None),
+                PeriodApproval.period_start < hi,
+                PeriodApproval.period_end > lo,
+            )
+        ):
             spans.setdefault(cid, []).append((start, end))
-        zones.update((cid, tz) for cid, tz in s.execute(select(Client.id, Municipality.timezone).join(
-            Municipality, Municipality.id == Client.municipality_id).where(Client.id.in_(part))))
+        zones.update(
+            (cid, tz)
+            for cid, tz in s.execute(
+                select(Client.id, Municipality.timezone)
+                .join(Municipality, Municipality.id == Client.municipality_id)
+                .where(Client.id.in_(part))
+            )
+        )
     for part in _chunks(ids):
         s.execute(delete(HourLedger).where(HourLedger.client_id.in_(part), HourLedger.month.in_(months)))
     rows = []
@@ -108,14 +118,17 @@ def refresh(s: Session, client_ids: Iterable[int], first: date, last_exclusive: 
                 # A shift of the month has not ended yet (a month locked early): whether it counts
                 # as worked depends on the hour it is read, so the month stays read raw.
                 continue
-            rows.append({
-                "client_id": cid, "month": m,
-                "planned_hours": got.planned["m"] if got else 0.0,
-                "worked_hours": got.worked["m"] if got else 0.0,
-                "vacant_hours": got.vacant["m"] if got and got.vacant else 0.0,
-                "last_end_utc": got.last_end if got else None,
-                "written_at": now,
-            })
+            rows.append(
+                {
+                    "client_id": cid,
+                    "month": m,
+                    "planned_hours": got.planned["m"] if got else 0.0,
+                    "worked_hours": got.worked["m"] if got else 0.0,
+                    "vacant_hours": got.vacant["m"] if got and got.vacant else 0.0,
+                    "last_end_utc": got.last_end if got else None,
+                    "written_at": now,
+                }
+            )
     if rows:
         s.execute(insert(HourLedger), rows)
     return len(rows)
@@ -125,15 +138,24 @@ def closed_prefix(s: Session, year: int, cut: date, client_ids: Iterable[int] | 
     """Per client with a ledger row for January of `year`: the consecutive ledger months from
     January that end on or before `cut`, summed (a gap ends the run: later closed months are read
     raw, which gives the same figures)."""
-    q = (select(HourLedger.client_id, HourLedger.month, HourLedger.planned_hours, HourLedger.worked_hours,
-                HourLedger.vacant_hours, HourLedger.last_end_utc)
-         .where(HourLedger.month >= date(year, 1, 1), HourLedger.month < cut)
-         .order_by(HourLedger.client_id, HourLedger.month))
+    q = (
+        select(
+            HourLedger.client_id,
+            HourLedger.month,
+            HourLedger.planned_hours,
+            HourLedger.worked_hours,
+            HourLedger.vacant_hours,
+            HourLedger.last_end_utc,
+        )
+        .where(HourLedger.month >= date(year, 1, 1), HourLedger.month < cut)
+        .order_by(HourLedger.client_id, HourLedger.month)
+    )
     parts: list[list[int] | None] = [None] if client_ids is None else list(_chunks(sorted(set(client_ids))))
     out: dict[int, Closed] = {}
     for part in parts:
         for cid, month, planned, worked, vacant, last_end in s.execute(
-                q if part is None else q.where(HourLedger.client_id.in_(part))):
+            q if part is None else q.where(HourLedger.client_id.in_(part))
+        ):
             got = out.get(cid)
             start = got.until if got else date(year, 1, 1)
             nxt = month + relativedelta(months=1)
@@ -150,8 +172,9 @@ def closed_prefix(s: Session, year: int, cut: date, client_ids: Iterable[int] | 
     return out
 
 
-def outlook_sums(s: Session, month: Window, year: int, cut: date, zones: dict[int, str], now: datetime,
-                 scope: Iterable[int] | None) -> dict[int, Sums]:
+def outlook_sums(
+    s: Session, month: Window, year: int, cut: date, zones: dict[int, str], now: datetime, scope: Iterable[int] | None
+) -> dict[int, Sums]:
     """The report's sums per client of `zones` (client id -> time zone): the `month` window, and for
     the outlook "ytd" (`[January, cut)`) and "year" (the calendar year) — each client's closed
     months from the ledger, the rest from raw shifts. Clients are grouped by where their closed

@@ -14,16 +14,17 @@ nobody is to work it, docs/absence.md) is status `vacant`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Float, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from bpa_provider.db.models import Client, Municipality, Shift
 from bpa_provider.rules.dates import local_day_start_utc
 from bpa_provider.services.worked import counted_as_worked
-from bpa_provider.db.models import Client, Municipality, Shift
 
 #: Shifts are found through the start-time index; a shift longer than this that starts before a
 #: period would be missed. Respite periods may run 56 h; nothing legal runs a week.
@@ -112,14 +113,13 @@ def window_sums(
     inner = select(*cols)
     if not same:
         inner = inner.join(Client, Client.id == Shift.client_id).join(
-            Municipality, Municipality.id == Client.municipality_id)
-    inner = (
-        inner.where(
-            Shift.status != "cancelled",
-            Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
-            Shift.start_utc < highest,
-            Shift.end_utc > lowest,
+            Municipality, Municipality.id == Client.municipality_id
         )
+    inner = inner.where(
+        Shift.status != "cancelled",
+        Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
+        Shift.start_utc < highest,
+        Shift.end_utc > lowest,
     )
     if client_ids is not None:
         inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
@@ -139,7 +139,7 @@ def window_sums(
         out[m["cid"]] = Sums(
             planned={w.name: float(m[f"p_{w.name}"]) / 3600.0 for w in windows},
             worked={w.name: float(m[f"w_{w.name}"]) / 3600.0 for w in windows},
-            last_end=datetime.fromtimestamp(float(last), timezone.utc) if last is not None else None,
+            last_end=datetime.fromtimestamp(float(last), UTC) if last is not None else None,
             vacant={w.name: float(m[f"v_{w.name}"]) / 3600.0 for w in windows},
         )
     return out

@@ -28,28 +28,30 @@ are the same either way (tests/services/test_hour_ledger.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, Decision, HourBalanceEntry, Municipality, Shift
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import NotFound, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules import hours as rules
 from bpa_provider.rules.dates import local_day_start_utc, to_local
-from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services import hour_ledger
+from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Client, Decision, HourBalanceEntry, Municipality, Shift
-from bpa_provider.db.types import utcnow
+from bpa_provider.services.worked import counted_as_worked
 
 # --------------------------------------------------------------------------- result types
+
 
 @dataclass(frozen=True)
 class HoursRow:
@@ -134,8 +136,16 @@ _window_sums = window_sums
 _worked_condition = counted_as_worked
 
 
-def worked_hours_in(session: Session, client_id: int, tz: str, first: date, last_exclusive: date,
-                    now: datetime, *, whole_shifts_started_before_end: bool = False) -> float:
+def worked_hours_in(
+    session: Session,
+    client_id: int,
+    tz: str,
+    first: date,
+    last_exclusive: date,
+    now: datetime,
+    *,
+    whole_shifts_started_before_end: bool = False,
+) -> float:
     """Worked hours of one client on the local days `[first, last_exclusive)` in zone `tz`: the
     same sum as the reports (other services, e.g. the handover balance, ask here rather than
     counting shifts a second way). With `whole_shifts_started_before_end`, a shift that starts
@@ -147,14 +157,22 @@ def worked_hours_in(session: Session, client_id: int, tz: str, first: date, last
     worked = sums.worked["w"] if sums else 0.0
     if whole_shifts_started_before_end:
         edge = local_day_start_utc(last_exclusive, tz)
-        for start, end in session.execute(select(Shift.start_utc, Shift.end_utc).where(
-                Shift.client_id == client_id, Shift.start_utc < edge, Shift.end_utc > edge,
-                Shift.start_utc >= edge - MAX_SHIFT, _worked_condition(now))).all():
+        for _start, end in session.execute(
+            select(Shift.start_utc, Shift.end_utc).where(
+                Shift.client_id == client_id,
+                Shift.start_utc < edge,
+                Shift.end_utc > edge,
+                Shift.start_utc >= edge - MAX_SHIFT,
+                _worked_condition(now),
+            )
+        ).all():
             worked += (end - edge).total_seconds() / 3600.0
     return worked
 
 
-def _entry_sums(session: Session, first: date, last_exclusive: date, client_ids: Iterable[int] | None) -> dict[int, float]:
+def _entry_sums(
+    session: Session, first: date, last_exclusive: date, client_ids: Iterable[int] | None
+) -> dict[int, float]:
     q = (
         select(HourBalanceEntry.client_id, func.sum(HourBalanceEntry.hours))
         .where(HourBalanceEntry.entry_date >= first, HourBalanceEntry.entry_date < last_exclusive)
@@ -165,12 +183,13 @@ def _entry_sums(session: Session, first: date, last_exclusive: date, client_ids:
     return {cid: float(total or 0.0) for cid, total in session.execute(q)}
 
 
-def _decisions(session: Session, first: date, last_exclusive: date, client_ids: Iterable[int] | None) -> dict[int, list[Any]]:
+def _decisions(
+    session: Session, first: date, last_exclusive: date, client_ids: Iterable[int] | None
+) -> dict[int, list[Any]]:
     """Per client, the decisions overlapping the period, oldest first: rows with the attributes
     `_served` reads (not ORM objects: a large provider's year has ~6,000 decisions, and building
     them as entities was a tenth of the month report's time)."""
-    q = select(Decision.client_id, Decision.hours, Decision.hours_unit, Decision.valid_from,
-               Decision.valid_to).where(
+    q = select(Decision.client_id, Decision.hours, Decision.hours_unit, Decision.valid_from, Decision.valid_to).where(
         Decision.valid_from < last_exclusive,
         or_(Decision.valid_to.is_(None), Decision.valid_to >= first),
     )
@@ -206,12 +225,12 @@ def _served(decisions: list[Decision], start: date | None, end: date | None) -> 
 
 def _decided(decisions: list[Decision] | list[_Grant], first: date, last_exclusive: date) -> float:
     return sum(
-        rules.decided_hours(d.hours, d.hours_unit, d.valid_from, d.valid_to, first, last_exclusive)
-        for d in decisions
+        rules.decided_hours(d.hours, d.hours_unit, d.valid_from, d.valid_to, first, last_exclusive) for d in decisions
     )
 
 
 # --------------------------------------------------------------------------- projection
+
 
 def _thresholds(policy: Policy | None) -> rules.UsageThresholds:
     policy = policy or load_settings().policy
@@ -260,12 +279,11 @@ def _project(
     if sums and sums.last_end is not None:
         last_day = to_local(sums.last_end, tz).date()
         planned_days = max(0, min((last_day - as_of).days, total - elapsed))
-    return rules.project_year_end(
-        decided, used, planned_rest, elapsed, total, thresholds, planned_days=planned_days
-    )
+    return rules.project_year_end(decided, used, planned_rest, elapsed, total, thresholds, planned_days=planned_days)
 
 
 # --------------------------------------------------------------------------- services
+
 
 def _zones(session: Session) -> list[str]:
     return [z for z in session.execute(select(Municipality.timezone).distinct()).scalars()]
@@ -302,8 +320,14 @@ def hours_report(
 
 
 def _report_rows(
-    db: Database, actor: Actor, year: int, month: int, today: date | None, now: datetime | None,
-    policy: Policy | None, outlook: bool = True,
+    db: Database,
+    actor: Actor,
+    year: int,
+    month: int,
+    today: date | None,
+    now: datetime | None,
+    policy: Policy | None,
+    outlook: bool = True,
 ) -> list[HoursRow]:
     _check_month(year, month)
     now = now or utcnow()
@@ -314,8 +338,15 @@ def _report_rows(
     thresholds = _thresholds(policy)
     with db.read() as s:
         q = (
-            select(Client.id, Client.ref, Client.name, Client.start_date, Client.end_date,
-                   Municipality.name, Municipality.timezone)
+            select(
+                Client.id,
+                Client.ref,
+                Client.name,
+                Client.start_date,
+                Client.end_date,
+                Municipality.name,
+                Municipality.timezone,
+            )
             .join(Municipality, Municipality.id == Client.municipality_id)
             .order_by(Client.ref)
         )
@@ -346,17 +377,25 @@ def _report_rows(
         if not (was_client or decided > 0 or planned > 0):
             continue
         proj = _project(year, as_of, mine, entries.get(cid, 0.0), got, tz, thresholds) if outlook else None
-        rows.append(HoursRow(
-            client_id=cid, client=ref, name=name, municipality=muni,
-            decided_hours=round(decided, 2), planned_hours=round(planned, 2), worked_hours=round(worked, 2),
-            balance=round(decided - worked, 2),
-            year_decided=round(proj.decided, 2) if proj else None,
-            year_projected=round(proj.projected_used, 2) if proj else None,
-            usage_pct=round(proj.ratio * 100, 1) if proj and proj.decided > 0 else None,
-            flag=proj.flag if proj else "",
-            projected_as_of=as_of if proj else None,
-            covered_hours=round(planned - uncovered, 2), uncovered_hours=round(uncovered, 2),
-        ))
+        rows.append(
+            HoursRow(
+                client_id=cid,
+                client=ref,
+                name=name,
+                municipality=muni,
+                decided_hours=round(decided, 2),
+                planned_hours=round(planned, 2),
+                worked_hours=round(worked, 2),
+                balance=round(decided - worked, 2),
+                year_decided=round(proj.decided, 2) if proj else None,
+                year_projected=round(proj.projected_used, 2) if proj else None,
+                usage_pct=round(proj.ratio * 100, 1) if proj and proj.decided > 0 else None,
+                flag=proj.flag if proj else "",
+                projected_as_of=as_of if proj else None,
+                covered_hours=round(planned - uncovered, 2),
+                uncovered_hours=round(uncovered, 2),
+            )
+        )
     return rows
 
 
@@ -382,9 +421,14 @@ def _period(name: str, w: _Window, decisions: list[Decision], sums: _Sums | None
     planned = sums.planned[name] if sums else 0.0
     worked = sums.worked[name] if sums else 0.0
     return PeriodHours(
-        name=name, first=w.first, last=w.last_exclusive - timedelta(days=1),
-        decided=round(decided, 2), planned=round(planned, 2), worked=round(worked, 2),
-        adjustments=round(adjustments, 2), balance=round(decided + adjustments - worked, 2),
+        name=name,
+        first=w.first,
+        last=w.last_exclusive - timedelta(days=1),
+        decided=round(decided, 2),
+        planned=round(planned, 2),
+        worked=round(worked, 2),
+        adjustments=round(adjustments, 2),
+        balance=round(decided + adjustments - worked, 2),
     )
 
 
@@ -414,13 +458,20 @@ def client_account(
         if row is None:
             raise NotFound(N_("Client {id} does not exist"), id=client_id)
         ref, name, tz, served_from, served_to = row
-        decisions = _served(list(s.execute(
-            select(Decision).where(Decision.client_id == client_id).order_by(Decision.valid_from)
-        ).scalars()), served_from, served_to)
+        decisions = _served(
+            list(
+                s.execute(
+                    select(Decision).where(Decision.client_id == client_id).order_by(Decision.valid_from)
+                ).scalars()
+            ),
+            served_from,
+            served_to,
+        )
         entries = [
             BalanceEntry(e.entry_date, e.hours, e.source, e.note)
             for e in s.execute(
-                select(HourBalanceEntry).where(HourBalanceEntry.client_id == client_id)
+                select(HourBalanceEntry)
+                .where(HourBalanceEntry.client_id == client_id)
                 .order_by(HourBalanceEntry.entry_date, HourBalanceEntry.id)
             ).scalars()
         ]
@@ -444,14 +495,20 @@ def client_account(
 
     periods = {w.name: _period(w.name, w, decisions, sums, adj(w)) for w in windows if w.name not in ("ytd", "year")}
     year_adj = sum(e.hours for e in entries if e.entry_date.year == today.year)
-    year_decisions = [
-        d for d in decisions if d.valid_from < y_next and (d.valid_to is None or d.valid_to >= y_first)
-    ]
+    year_decisions = [d for d in decisions if d.valid_from < y_next and (d.valid_to is None or d.valid_to >= y_first)]
     proj = _project(today.year, today, year_decisions, year_adj, sums, tz, thresholds)
     return HourAccount(
-        client_id=client_id, client=ref, name=name, today=today,
-        week=periods["week"], month=periods["month"], year_to_date=periods["year_to_date"],
-        decision=periods.get("decision"), entries=entries,
+        client_id=client_id,
+        client=ref,
+        name=name,
+        today=today,
+        week=periods["week"],
+        month=periods["month"],
+        year_to_date=periods["year_to_date"],
+        decision=periods.get("decision"),
+        entries=entries,
         opening_balance=round(sum(e.hours for e in entries), 2),
-        balance=periods["year_to_date"].balance, projection=proj, flag=proj.flag,
+        balance=periods["year_to_date"].balance,
+        projection=proj,
+        flag=proj.flag,
     )

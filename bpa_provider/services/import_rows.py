@@ -31,6 +31,9 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import RowShape
+from bpa_provider.db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date, parse_date
@@ -39,9 +42,6 @@ from bpa_provider.services.import_fast import RowChecks
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
-from bpa_provider.db.engine import RowShape
-from bpa_provider.db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
-from bpa_provider.db.types import utcnow
 
 SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
 _IN_CHUNK = 5000  # values per IN (...) list
@@ -102,10 +102,22 @@ _READ_ACTIONS = frozenset({"view", "refused", "reveal_id", "impersonate"})
 #: Access-log entities whose changes cannot touch what an import of each kind checked (people's
 #: contact details, users, keys, sick pay, onboarding, course dates, the other kind). Anything not
 #: named here — including entities added later — counts as a change: the check is made again.
-_UNRELATED_COMMON = frozenset({
-    "assistant", "supervisor", "supervision", "user", "ssh_key", "audit_event", "onboarding_step",
-    "sick_period", "sick_pay_claim", "hourly_rate", "fk_time_report", "course_session",
-})
+_UNRELATED_COMMON = frozenset(
+    {
+        "assistant",
+        "supervisor",
+        "supervision",
+        "user",
+        "ssh_key",
+        "audit_event",
+        "onboarding_step",
+        "sick_period",
+        "sick_pay_claim",
+        "hourly_rate",
+        "fk_time_report",
+        "course_session",
+    }
+)
 _UNRELATED = {
     "shifts": _UNRELATED_COMMON | {"review", "review_action", "review_notes"},
     "reviews": _UNRELATED_COMMON | {"shift", "rule_ack", "rota_pattern", "review_action", "review_notes"},
@@ -134,10 +146,12 @@ def changed_since(s: Session, kind: str, mark: int) -> bool:
 def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
     items = sorted(set(values))
     for i in range(0, len(items), _IN_CHUNK):
-        yield items[i:i + _IN_CHUNK]
+        yield items[i : i + _IN_CHUNK]
 
 
-def _refs(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]]) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
+def _refs(
+    s: Session, rows: Iterable[tuple[int, Mapping[str, str]]]
+) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
     """Client ref -> (id, time zone) and assistant ref -> id, for the refs the file names."""
     client_refs: set[str] = set()
     assistant_refs: set[str] = set()
@@ -148,7 +162,8 @@ def _refs(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]]) -> tuple[di
     for part in _chunks(client_refs):
         for cid, ref, tz in s.execute(
             select(Client.id, Client.ref, Municipality.timezone)
-            .join(Municipality, Municipality.id == Client.municipality_id).where(Client.ref.in_(part))
+            .join(Municipality, Municipality.id == Client.municipality_id)
+            .where(Client.ref.in_(part))
         ).all():
             clients[ref] = (cid, tz or "Europe/Oslo")
     assistants: dict[str, int] = {}
@@ -157,21 +172,36 @@ def _refs(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]]) -> tuple[di
     return clients, assistants
 
 
-def _parties(cells: Mapping[str, str], clients: Mapping[str, tuple[int, str]], assistants: Mapping[str, int],
-             errors: list[FieldError]) -> tuple[tuple[int, str] | None, int | None]:
+def _parties(
+    cells: Mapping[str, str],
+    clients: Mapping[str, tuple[int, str]],
+    assistants: Mapping[str, int],
+    errors: list[FieldError],
+) -> tuple[tuple[int, str] | None, int | None]:
     """The client and assistant a row names; an unknown reference is an error under its column."""
     client = clients.get(cells.get("client_ref", "").strip())
     if client is None:
-        errors.append(FieldError("client_ref", N_("no client '{ref}'"), params={"ref": cells.get("client_ref", "").strip()}))
+        errors.append(
+            FieldError("client_ref", N_("no client '{ref}'"), params={"ref": cells.get("client_ref", "").strip()})
+        )
     assistant = assistants.get(cells.get("assistant_ref", "").strip())
     if assistant is None:
-        errors.append(FieldError("assistant_ref", N_("no assistant '{ref}'"),
-                                 params={"ref": cells.get("assistant_ref", "").strip()}))
+        errors.append(
+            FieldError(
+                "assistant_ref", N_("no assistant '{ref}'"), params={"ref": cells.get("assistant_ref", "").strip()}
+            )
+        )
     return client, assistant
 
 
-def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int, str]],
-           assistants: Mapping[str, int], errors: list[FieldError], checks: RowChecks | None = None) -> NewShift | None:
+def _shift(
+    line: int,
+    cells: Mapping[str, str],
+    clients: Mapping[str, tuple[int, str]],
+    assistants: Mapping[str, int],
+    errors: list[FieldError],
+    checks: RowChecks | None = None,
+) -> NewShift | None:
     """One row checked as `roster add` checks its input (roster's own parsing functions, through
     `checks`: each distinct value once per file — `import_fast`; None: called for every row)."""
     times, kind_of, text = (_times, _kind, _text) if checks is None else (checks.times, checks.kind, checks.text)
@@ -180,7 +210,9 @@ def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int,
     start, end = times(cells.get("start", ""), cells.get("end", ""), tz, errors)
     status = (cells.get("status") or "").strip().lower() or "worked"  # an imported shift is history
     if status not in SHIFT_STATUSES:
-        errors.append(FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)}))
+        errors.append(
+            FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)})
+        )
     kind = kind_of(cells.get("kind") or "", errors)
     active = 0
     raw_active = (cells.get("active_minutes") or "").strip()
@@ -193,13 +225,28 @@ def _shift(line: int, cells: Mapping[str, str], clients: Mapping[str, tuple[int,
     basis = text(cells.get("legal_basis") or "", "legal_basis", 200, errors)
     if errors or client is None or assistant is None or start is None or end is None:
         return None
-    return NewShift(-line, line, client[0], assistant, start, end, kind, status, active, note, basis,
-                    cells["client_ref"].strip(), cells["assistant_ref"].strip(), tz,
-                    f"{cells['start'].strip()}–{cells['end'].strip()}")
+    return NewShift(
+        -line,
+        line,
+        client[0],
+        assistant,
+        start,
+        end,
+        kind,
+        status,
+        active,
+        note,
+        basis,
+        cells["client_ref"].strip(),
+        cells["assistant_ref"].strip(),
+        tz,
+        f"{cells['start'].strip()}–{cells['end'].strip()}",
+    )
 
 
-def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy, *,
-                memo: bool = True) -> Plan:
+def plan_shifts(
+    s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy, *, memo: bool = True
+) -> Plan:
     """Check every shift row (see the module docstring); nothing is written. `memo`: each distinct
     time and text checked once (`import_fast.RowChecks`); False checks every row afresh (the
     reference the tests hold the memo to)."""
@@ -234,8 +281,9 @@ def plan_shifts(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], polic
 def _duplicates(plan: Plan, new: Sequence[NewShift], data: worktime.Loaded) -> None:
     """The same shift twice in the file, or already stored: importing a file again must not
     double the hours."""
-    stored = {(sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc)
-              for rows in data.by_assistant.values() for sh in rows}
+    stored = {
+        (sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc) for rows in data.by_assistant.values() for sh in rows
+    }
     seen: set[tuple[int, int, datetime, datetime]] = set()
     for sh in new:
         key = (sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc)
@@ -252,8 +300,9 @@ def _locked(s: Session, plan: Plan, new: Sequence[NewShift]) -> None:
     locked: dict[int, list[tuple[date, date]]] = {}
     for part in _chunks(sh.client_id for sh in new):
         for cid, first, end in s.execute(
-            select(PeriodApproval.client_id, PeriodApproval.period_start, PeriodApproval.period_end)
-            .where(PeriodApproval.client_id.in_(part), PeriodApproval.locked_at.is_not(None))
+            select(PeriodApproval.client_id, PeriodApproval.period_start, PeriodApproval.period_end).where(
+                PeriodApproval.client_id.in_(part), PeriodApproval.locked_at.is_not(None)
+            )
         ).all():
             locked.setdefault(cid, []).append((first, end))
     if not locked:
@@ -286,9 +335,16 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
     hi = max(sh.end_utc for sh in live) + worktime.MARGIN if live else lo
     two = set(data.two_helpers)
     for part in _chunks(clients):
-        two |= set(s.execute(select(Decision.client_id).where(
-            Decision.client_id.in_(part), Decision.two_helper_hours > 0, Decision.valid_from <= hi.date(),
-            or_(Decision.valid_to.is_(None), Decision.valid_to >= lo.date()))).scalars())
+        two |= set(
+            s.execute(
+                select(Decision.client_id).where(
+                    Decision.client_id.in_(part),
+                    Decision.two_helper_hours > 0,
+                    Decision.valid_from <= hi.date(),
+                    or_(Decision.valid_to.is_(None), Decision.valid_to >= lo.date()),
+                )
+            ).scalars()
+        )
     data.two_helpers = frozenset(two)
 
 
@@ -331,9 +387,15 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
     last = max(sh.end_utc for sh in live).date() + timedelta(days=1)
     away: dict[int, list[tuple[date, date]]] = {}
     for part in _chunks(sorted({sh.assistant_id for sh in live})):
-        for aid, a, b in s.execute(select(Absence.assistant_id, Absence.from_date, Absence.to_date).where(
-                Absence.assistant_id.in_(part), Absence.cancelled.is_(False), Absence.grade == 100,
-                Absence.from_date <= last, Absence.to_date >= first)).all():
+        for aid, a, b in s.execute(
+            select(Absence.assistant_id, Absence.from_date, Absence.to_date).where(
+                Absence.assistant_id.in_(part),
+                Absence.cancelled.is_(False),
+                Absence.grade == 100,
+                Absence.from_date <= last,
+                Absence.to_date >= first,
+            )
+        ).all():
             away.setdefault(aid, []).append((a, b))
     for sh in live:
         for a, b in away.get(sh.assistant_id, ()):
@@ -341,8 +403,14 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
             day_a = worktime.local_date(sh.start_utc, tz)
             day_b = worktime.local_date(sh.end_utc - timedelta(microseconds=1), tz)
             if a <= day_b and b >= day_a:
-                plan.errors.append(FieldError("assistant_ref", N_("The assistant is absent {a}–{b}; choose a substitute"),
-                                              row=sh.line, params={"a": format_date(a), "b": format_date(b)}))
+                plan.errors.append(
+                    FieldError(
+                        "assistant_ref",
+                        N_("The assistant is absent {a}–{b}; choose a substitute"),
+                        row=sh.line,
+                        params={"a": format_date(a), "b": format_date(b)},
+                    )
+                )
                 break
 
 
@@ -365,8 +433,17 @@ class Prepared:
     constant: dict[str, Any] = field(default_factory=dict)  # PostgreSQL: values every row shares
 
 
-_SHIFT_COLUMNS = ["client_id", "assistant_id", "start_utc", "end_utc", "kind", "status", "active_minutes",
-                  "note", "legal_basis"]
+_SHIFT_COLUMNS = [
+    "client_id",
+    "assistant_id",
+    "start_utc",
+    "end_utc",
+    "kind",
+    "status",
+    "active_minutes",
+    "note",
+    "legal_basis",
+]
 _REVIEW_COLUMNS = ["client_id", "assistant_id", "held_on", "participants", "summary"]
 
 
@@ -381,18 +458,41 @@ def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
         columns = _SHIFT_COLUMNS
         constant: dict[str, Any] = dict(version=1, created_at=stamp, updated_at=stamp)
         rows: Iterable[tuple[Any, ...]] = (
-            (sh.client_id, sh.assistant_id, sh.start_utc, sh.end_utc, sh.kind, sh.status, sh.active_minutes,
-             sh.note, sh.legal_basis) for sh in plan.rows)  # made once, as the parameters are
-        log = audit.prepare_entries(actor, "create", "shift", [
-            (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
-            for sh in plan.rows])
+            (
+                sh.client_id,
+                sh.assistant_id,
+                sh.start_utc,
+                sh.end_utc,
+                sh.kind,
+                sh.status,
+                sh.active_minutes,
+                sh.note,
+                sh.legal_basis,
+            )
+            for sh in plan.rows
+        )  # made once, as the parameters are
+        log = audit.prepare_entries(
+            actor,
+            "create",
+            "shift",
+            [
+                (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
+                for sh in plan.rows
+            ],
+        )
     else:
         model, columns = Review, _REVIEW_COLUMNS
         constant = dict(created_by=actor.login, version=1, created_at=stamp, updated_at=stamp)
         rows = ((r.client_id, r.assistant_id, r.held_on, r.participants, r.summary) for r in plan.rows)
-        log = audit.prepare_entries(actor, "create", "review", [
-            (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
-            for r in plan.rows])
+        log = audit.prepare_entries(
+            actor,
+            "create",
+            "review",
+            [
+                (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
+                for r in plan.rows
+            ],
+        )
     if dialect.name == "postgresql":  # a dict per row only as each chunk is sent (memory)
         return Prepared(model, dialect.name, None, list(rows), log, columns, constant)
     shape = RowShape(dialect, model.__table__, constant, columns)
@@ -435,9 +535,10 @@ def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
         ids: list[int] = []
         columns, constant = prepared.columns, prepared.constant
         for first in range(0, len(prepared.params), WRITE_CHUNK):
-            ids += s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                             [dict(constant, **dict(zip(columns, r)))
-                              for r in prepared.params[first:first + WRITE_CHUNK]]).scalars()
+            ids += s.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [dict(constant, **dict(zip(columns, r))) for r in prepared.params[first : first + WRITE_CHUNK]],
+            ).scalars()
         return ids
     n = len(prepared.params)
     before = s.execute(select(func.max(table.c.id))).scalar() or 0
@@ -450,6 +551,7 @@ def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
 
 
 # --------------------------------------------------------------------------- reviews
+
 
 def plan_reviews(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], today: date) -> Plan:
     """Check every review row as `review record` checks one; nothing is written."""
@@ -476,13 +578,26 @@ def plan_reviews(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], toda
                 errors.append(FieldError.of(name, exc))
         plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
         if not errors and client is not None and assistant is not None and held is not None:
-            parsed.append(NewReview(line, client[0], assistant, held, texts["participants"], texts["summary"],
-                                    cells["client_ref"].strip(), cells["assistant_ref"].strip()))
+            parsed.append(
+                NewReview(
+                    line,
+                    client[0],
+                    assistant,
+                    held,
+                    texts["participants"],
+                    texts["summary"],
+                    cells["client_ref"].strip(),
+                    cells["assistant_ref"].strip(),
+                )
+            )
     starts = assignment_starts(s, [(r.assistant_id, r.client_id) for r in parsed])
     stored = set()
     for part in _chunks(r.assistant_id for r in parsed):
-        stored |= set(s.execute(select(Review.client_id, Review.assistant_id, Review.held_on)
-                                .where(Review.assistant_id.in_(part))).all())
+        stored |= set(
+            s.execute(
+                select(Review.client_id, Review.assistant_id, Review.held_on).where(Review.assistant_id.in_(part))
+            ).all()
+        )
     seen: set[tuple[int, int, date]] = set()
     for r in parsed:
         problem = held_on_problem(r.held_on, starts.get((r.assistant_id, r.client_id)), r.assistant_ref, r.client_ref)

@@ -17,10 +17,11 @@ and then written in one short transaction with bulk inserts and one access-log r
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO, Mapping, Sequence
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,17 +30,26 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Supervisor
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.services import import_rows, records
 from bpa_provider.services.base import require, service
 from bpa_provider.services.csvfile import UTF8, CsvTable, parse_csv, read_csv, source_name
 from bpa_provider.services.worktime import policy_or_default
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Supervisor
 
-__all__ = ["ALIASES", "CsvTable", "ImportResult", "KINDS", "import_csv", "import_table", "known_columns",
-           "parse_csv", "read_csv"]
+__all__ = [
+    "ALIASES",
+    "CsvTable",
+    "ImportResult",
+    "KINDS",
+    "import_csv",
+    "import_table",
+    "known_columns",
+    "parse_csv",
+    "read_csv",
+]
 
 #: File kind -> record kind (None: handled here, not a registry record).
 KINDS: dict[str, str | None] = {
@@ -59,15 +69,19 @@ ALIASES: dict[str, dict[str, str]] = {
     "municipalities": {"unit": "unit_name"},
     "clients": {"municipality": "municipality_id"},
     "decisions": {
-        "client_ref": "client_id", "client": "client_id",
-        "hours_per_week": "hours", "hours_per_month": "hours",
+        "client_ref": "client_id",
+        "client": "client_id",
+        "hours_per_week": "hours",
+        "hours_per_month": "hours",
     },
     "supervisors": {"client_ref": "client_id", "client": "client_id"},
     "assistants": {},
     "employments": {"assistant_ref": "assistant_id", "assistant": "assistant_id"},
     "assignments": {
-        "assistant_ref": "assistant_id", "assistant": "assistant_id",
-        "client_ref": "client_id", "client": "client_id",
+        "assistant_ref": "assistant_id",
+        "assistant": "assistant_id",
+        "client_ref": "client_id",
+        "client": "client_id",
     },
     "shifts": {"client": "client_ref", "assistant": "assistant_ref"},
     "reviews": {"client": "client_ref", "assistant": "assistant_ref"},
@@ -76,11 +90,22 @@ ALIASES: dict[str, dict[str, str]] = {
 #: Columns of the kinds handled here: name -> required.
 _OWN_COLUMNS: dict[str, dict[str, bool]] = {
     "shifts": {
-        "client_ref": True, "assistant_ref": True, "start": True, "end": True, "status": False,
-        "kind": False, "active_minutes": False, "note": False, "legal_basis": False,
+        "client_ref": True,
+        "assistant_ref": True,
+        "start": True,
+        "end": True,
+        "status": False,
+        "kind": False,
+        "active_minutes": False,
+        "note": False,
+        "legal_basis": False,
     },
     "reviews": {
-        "assistant_ref": True, "client_ref": True, "held_on": True, "participants": False, "summary": False,
+        "assistant_ref": True,
+        "client_ref": True,
+        "held_on": True,
+        "participants": False,
+        "summary": False,
     },
 }
 
@@ -100,6 +125,7 @@ class ImportResult:
 
 
 # --------------------------------------------------------------------------- columns
+
 
 def known_columns(kind: str) -> list[str]:
     """Every column name a file of `kind` may have (aliases and field names)."""
@@ -124,13 +150,22 @@ def _map_columns(kind: str, columns: Sequence[str]) -> tuple[dict[str, str], lis
             errors.append(FieldError("(empty)", N_("a column has no name in the header line"), row=1))
             continue
         if col not in known:
-            errors.append(FieldError(col, N_("unknown column '{column}' (known: {known})"), row=1,
-                                     params={"column": col, "known": ", ".join(known_columns(kind))}))
+            errors.append(
+                FieldError(
+                    col,
+                    N_("unknown column '{column}' (known: {known})"),
+                    row=1,
+                    params={"column": col, "known": ", ".join(known_columns(kind))},
+                )
+            )
             continue
         target = aliases.get(col, col)
         if target in mapping.values():
-            errors.append(FieldError(col, N_("column '{column}' fills the same field as another column"), row=1,
-                                     params={"column": col}))
+            errors.append(
+                FieldError(
+                    col, N_("column '{column}' fills the same field as another column"), row=1, params={"column": col}
+                )
+            )
             continue
         mapping[col] = target
     record_kind = KINDS[kind]
@@ -148,6 +183,7 @@ def _map_columns(kind: str, columns: Sequence[str]) -> tuple[dict[str, str], lis
 
 
 # --------------------------------------------------------------------------- rows
+
 
 def _record_data(kind: str, mapping: Mapping[str, str], cells: Mapping[str, str]) -> dict[str, Any]:
     """Cells -> create_in data; empty cells are left out (the field's default applies)."""
@@ -171,11 +207,16 @@ def _existing_supervisor(session: Session, data: Mapping[str, Any]) -> Superviso
 def _add_supervision(session: Session, actor: Actor, sup: Supervisor, data: Mapping[str, Any]) -> None:
     """A supervisor named again (same ref and name) with another client: supervise that one too."""
     if str(data.get("name", "")).strip() != sup.name:
-        raise ValidationError(N_("supervisor {ref} already exists with the name '{name}'"), field="ref",
-                              ref=sup.ref, name=sup.name)
+        raise ValidationError(
+            N_("supervisor {ref} already exists with the name '{name}'"), field="ref", ref=sup.ref, name=sup.name
+        )
     if not data.get("client_id"):
         raise ValidationError(N_("supervisor {ref} already exists"), field="ref", ref=sup.ref)
-    sv = {"supervisor_id": sup.ref, "client_id": data["client_id"], "since": data.get("since") or date.today().isoformat()}
+    sv = {
+        "supervisor_id": sup.ref,
+        "client_id": data["client_id"],
+        "since": data.get("since") or date.today().isoformat(),
+    }
     if data.get("relation"):
         sv["relation"] = data["relation"]
     records.create_in(session, actor, "supervision", sv)
@@ -186,14 +227,18 @@ def _unique_clash(session: Session, record_kind: str, data: Mapping[str, Any]) -
     spec = records.SPECS[record_kind]
     name = "name" if record_kind == "municipality" else "ref"
     value = str(data.get(name, "")).strip()
-    if value and hasattr(spec.model, name) and session.execute(
-        select(spec.model.id).where(getattr(spec.model, name) == value)
-    ).first():
+    if (
+        value
+        and hasattr(spec.model, name)
+        and session.execute(select(spec.model.id).where(getattr(spec.model, name) == value)).first()
+    ):
         return FieldError(name, N_("'{value}' already exists"), params={"value": value})
     return None
 
 
-def _import_record(session: Session, actor: Actor, kind: str, mapping: Mapping[str, str], cells: Mapping[str, str]) -> str:
+def _import_record(
+    session: Session, actor: Actor, kind: str, mapping: Mapping[str, str], cells: Mapping[str, str]
+) -> str:
     record_kind = KINDS[kind]
     assert record_kind is not None
     data = _record_data(kind, mapping, cells)
@@ -211,27 +256,31 @@ def _import_record(session: Session, actor: Actor, kind: str, mapping: Mapping[s
 
 # --------------------------------------------------------------------------- the service
 
+
 @service
-def import_table(db: Database, actor: Actor, kind: str, table: CsvTable, *, source: str = "",
-                 policy: Policy | None = None) -> ImportResult:
+def import_table(
+    db: Database, actor: Actor, kind: str, table: CsvTable, *, source: str = "", policy: Policy | None = None
+) -> ImportResult:
     """Import parsed rows of `kind`: all of them, or none with every problem listed."""
     require(actor, "import.run", what="import files")
     return _import(db, actor, kind, table, source, policy)
 
 
 @service
-def import_csv(db: Database, actor: Actor, kind: str, path: str | Path | BinaryIO, *,
-               policy: Policy | None = None) -> ImportResult:
+def import_csv(
+    db: Database, actor: Actor, kind: str, path: str | Path | BinaryIO, *, policy: Policy | None = None
+) -> ImportResult:
     """Read and import a CSV file, `-` (standard input) or a binary stream (see `docs/import.md`
     for the columns of each kind, `services.csvfile` for what is read)."""
     require(actor, "import.run", what="import files")
     return _import(db, actor, kind, read_csv(path), source_name(path), policy)
 
 
-def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str,
-            policy: Policy | None) -> ImportResult:
+def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str, policy: Policy | None) -> ImportResult:
     if kind not in KINDS:
-        raise ValidationError(N_("unknown kind '{kind}' (use {kinds})"), field="kind", kind=kind, kinds=", ".join(KINDS))
+        raise ValidationError(
+            N_("unknown kind '{kind}' (use {kinds})"), field="kind", kind=kind, kinds=", ".join(KINDS)
+        )
     mapping, errors = _map_columns(kind, table.columns)
     if errors:
         raise ValidationError(errors)
@@ -293,8 +342,15 @@ class _Renamed:
 _OPTIMISTIC_TRIES = 2
 
 
-def _import_own(db: Database, actor: Actor, kind: str, table: CsvTable, mapping: Mapping[str, str],
-                source: str, policy: Policy | None) -> ImportResult:
+def _import_own(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    table: CsvTable,
+    mapping: Mapping[str, str],
+    source: str,
+    policy: Policy | None,
+) -> ImportResult:
     """Shifts and reviews: check every row in a read snapshot (no lock), then write in one short
     transaction. Should the access log show a change in between that could matter to the check
     (`import_rows.changed_since`), the check is made again; after `_OPTIMISTIC_TRIES` it is made inside the write transaction, which
@@ -303,8 +359,11 @@ def _import_own(db: Database, actor: Actor, kind: str, table: CsvTable, mapping:
     rows = _Renamed(table, mapping)
 
     def plan_in(s: Session) -> import_rows.Plan:
-        plan = (import_rows.plan_shifts(s, rows, pol) if kind == "shifts"
-                else import_rows.plan_reviews(s, rows, date.today()))
+        plan = (
+            import_rows.plan_shifts(s, rows, pol)
+            if kind == "shifts"
+            else import_rows.plan_reviews(s, rows, date.today())
+        )
         errors = list(table.errors) + _on_line(plan.errors, mapping, 0)
         if errors:
             errors.sort(key=lambda e: e.row or 0)

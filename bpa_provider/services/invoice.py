@@ -19,16 +19,16 @@ from decimal import Decimal
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
-from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, HourlyRate, Municipality, Shift
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules import money
 from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.services.worktime import local_range
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Client, HourlyRate, Municipality, Shift
-from bpa_provider.db.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,18 @@ class InvoiceLine:
     note: str = ""
 
 
-COLUMNS = ["municipality", "country", "client_ref", "client_name", "hours", "rate", "currency", "amount",
-           "rate_valid_from", "note"]
+COLUMNS = [
+    "municipality",
+    "country",
+    "client_ref",
+    "client_name",
+    "hours",
+    "rate",
+    "currency",
+    "amount",
+    "rate_valid_from",
+    "note",
+]
 
 
 def hours_sql(dialect: str):  # noqa: ANN201 - a SQL expression
@@ -72,8 +82,9 @@ def rate_for(s: Session, municipality_id: int, country: str, on: date) -> Hourly
 
 
 @service
-def invoice_basis(db: Database, actor: Actor, year: int, month: int, *,
-                  now: datetime | None = None) -> list[InvoiceLine]:
+def invoice_basis(
+    db: Database, actor: Actor, year: int, month: int, *, now: datetime | None = None
+) -> list[InvoiceLine]:
     """Invoice lines for the month, by municipality then client (a supervisor: own clients only)."""
     actor = scoped_actor(db, actor)
     require(actor, "report.read", what="see reports")
@@ -89,19 +100,21 @@ def invoice_basis(db: Database, actor: Actor, year: int, month: int, *,
         totals: dict[int, float] = {}
         for tz in zones:
             lo, hi = local_range(first, last, tz)
-            q = (select(Shift.client_id, func.sum(hours))
-                 .join(Client, Client.id == Shift.client_id)
-                 .join(Municipality, Municipality.id == Client.municipality_id)
-                 .where(Municipality.timezone == tz, counted(now),
-                        Shift.start_utc >= lo, Shift.start_utc < hi)
-                 .group_by(Shift.client_id))
+            q = (
+                select(Shift.client_id, func.sum(hours))
+                .join(Client, Client.id == Shift.client_id)
+                .join(Municipality, Municipality.id == Client.municipality_id)
+                .where(Municipality.timezone == tz, counted(now), Shift.start_utc >= lo, Shift.start_utc < hi)
+                .group_by(Shift.client_id)
+            )
             if actor.is_scoped:
                 q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
             totals.update({cid: float(h or 0) for cid, h in s.execute(q).all()})
         if not totals:
             return []
         clients = s.execute(
-            select(Client, Municipality).join(Municipality, Municipality.id == Client.municipality_id)
+            select(Client, Municipality)
+            .join(Municipality, Municipality.id == Client.municipality_id)
             .where(Client.id.in_(sorted(totals)))
         ).all()
         rates: dict[int, HourlyRate | None] = {}
@@ -111,14 +124,20 @@ def invoice_basis(db: Database, actor: Actor, year: int, month: int, *,
             rate = rates[muni.id]
             h = money.quantity(totals[client.id])
             price = money.money(rate.rate) if rate else None
-            out.append(InvoiceLine(
-                municipality=muni.name, country=(muni.country or "NO").upper(), client_ref=client.ref,
-                client_name=client.name, hours=h, rate=price,
-                currency=rate.currency if rate else "",
-                amount=money.line_amount(h, price) if price is not None else None,
-                rate_valid_from=rate.valid_from if rate else None,
-                note="" if rate else _("no hourly rate in force"),
-            ))
+            out.append(
+                InvoiceLine(
+                    municipality=muni.name,
+                    country=(muni.country or "NO").upper(),
+                    client_ref=client.ref,
+                    client_name=client.name,
+                    hours=h,
+                    rate=price,
+                    currency=rate.currency if rate else "",
+                    amount=money.line_amount(h, price) if price is not None else None,
+                    rate_valid_from=rate.valid_from if rate else None,
+                    note="" if rate else _("no hourly rate in force"),
+                )
+            )
     return sorted(out, key=lambda line: (line.municipality, line.client_ref))
 
 

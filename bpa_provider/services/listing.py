@@ -9,18 +9,23 @@ from typing import Any
 from sqlalchemy import select
 
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Client, Municipality, Supervision, Supervisor
 from bpa_provider.rules.national_id import mask
 from bpa_provider.services import records
 from bpa_provider.services.base import service
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assistant, Client, Municipality, Supervision, Supervisor
 
 PAGE_SIZE = 2_000  # rows per query when a list is streamed: memory stays flat whatever the total
 
 KINDS = {
-    "municipalities": "municipality", "clients": "client", "decisions": "decision",
-    "supervisors": "supervisor", "assistants": "assistant", "employments": "employment",
-    "assignments": "assignment", "supervisions": "supervision",
+    "municipalities": "municipality",
+    "clients": "client",
+    "decisions": "decision",
+    "supervisors": "supervisor",
+    "assistants": "assistant",
+    "employments": "employment",
+    "assignments": "assignment",
+    "supervisions": "supervision",
 }
 
 COLUMNS = {
@@ -30,8 +35,16 @@ COLUMNS = {
     "supervisor": ["ref", "name", "clients", "phone"],
     "supervision": ["id", "supervisor", "client", "relation", "since", "until"],
     "assistant": ["ref", "name", "national_id", "phone"],
-    "employment": ["id", "assistant", "employee_number", "start_date", "end_date", "position_percent", "kind",
-                   "hourly_wage"],
+    "employment": [
+        "id",
+        "assistant",
+        "employee_number",
+        "start_date",
+        "end_date",
+        "position_percent",
+        "kind",
+        "hourly_wage",
+    ],
     "assignment": ["id", "assistant", "client", "role", "start_date", "end_date"],
 }
 
@@ -44,8 +57,16 @@ def _names(db: Database, model: type, ids: set[int], column: str = "ref") -> dic
 
 
 @service
-def rows(db: Database, actor: Actor, kind: str, *, search: str = "", filters: dict | None = None,
-         offset: int = 0, limit: int = 10_000) -> tuple[list[dict[str, Any]], int]:
+def rows(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    *,
+    search: str = "",
+    filters: dict | None = None,
+    offset: int = 0,
+    limit: int = 10_000,
+) -> tuple[list[dict[str, Any]], int]:
     """One page of display rows for `kind` (a record kind), and the total count."""
     page = records.list_records(db, actor, kind, search=search, filters=filters, offset=offset, limit=limit)
     out = []
@@ -87,8 +108,16 @@ def rows(db: Database, actor: Actor, kind: str, *, search: str = "", filters: di
     return out, page.total
 
 
-def pages(db: Database, actor: Actor, kind: str, *, search: str = "", filters: dict | None = None,
-          limit: int | None = None, page_size: int | None = None) -> Iterator[tuple[list[dict[str, Any]], int]]:
+def pages(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    *,
+    search: str = "",
+    filters: dict | None = None,
+    limit: int | None = None,
+    page_size: int | None = None,
+) -> Iterator[tuple[list[dict[str, Any]], int]]:
     """Every matching display row (or the first `limit`), one page at a time, each with the total
     that matches: a caller can stream the whole list, or say how many rows `limit` left out.
 

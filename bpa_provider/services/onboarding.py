@@ -17,9 +17,10 @@ Permissions: reading needs `course.read` (a supervisor only for their own client
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -27,14 +28,14 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, Course, CourseEnrollment, OnboardingStep, Supervision, Supervisor
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import course_deadline
 from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.records import check_text, lookup
 from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Client, Course, CourseEnrollment, OnboardingStep, Supervision, Supervisor
+from bpa_provider.services.records import check_text, lookup
 
 STATUSES = ("not_started", "in_progress", "complete", "overdue")
 RESPONSIBLE = ("coordinator", "supervisor")
@@ -64,8 +65,15 @@ def default_template(policy: Policy | None = None) -> tuple[StepTemplate, ...]:
     p = current_policy(policy)
     return (
         StepTemplate(BASIC_COURSE, N_("Basic supervisor course completed"), p.basic_course_within_days, "supervisor"),
-        StepTemplate("job_description", N_("Job description written with the provider"), p.job_description_within_days, "coordinator"),
-        StepTemplate("working_time_intro", N_("Working-time rules introduced"), p.working_time_intro_within_days, "coordinator"),
+        StepTemplate(
+            "job_description",
+            N_("Job description written with the provider"),
+            p.job_description_within_days,
+            "coordinator",
+        ),
+        StepTemplate(
+            "working_time_intro", N_("Working-time rules introduced"), p.working_time_intro_within_days, "coordinator"
+        ),
         StepTemplate("first_rota", N_("First rota planned"), p.first_rota_within_days, "supervisor"),
     )
 
@@ -120,6 +128,7 @@ class StepView:
 
 # --------------------------------------------------------------------------- pure status
 
+
 def checklist_status(steps: Sequence[OnboardingStep], today: date) -> tuple[str, OnboardingStep | None, int]:
     """(status, next open step, overdue days) of one checklist; see the module docstring."""
     if not steps:
@@ -142,6 +151,7 @@ def _step_state(step: OnboardingStep, today: date) -> str:
 
 
 # --------------------------------------------------------------------------- lookups
+
 
 def _supervisor(session: Session, key: int | str) -> Supervisor:
     return lookup(session, Supervisor, key, _("supervisor"))
@@ -170,14 +180,21 @@ def _basic_done_map(session: Session, supervisor_ids: Sequence[int]) -> dict[int
     by_course = (
         select(CourseEnrollment.supervisor_id, func.min(CourseEnrollment.completed_on))
         .join(Course, Course.id == CourseEnrollment.course_id)
-        .where(CourseEnrollment.supervisor_id.in_(ids), CourseEnrollment.status == "completed",
-               Course.kind == "supervisor_basic", CourseEnrollment.completed_on.is_not(None))
+        .where(
+            CourseEnrollment.supervisor_id.in_(ids),
+            CourseEnrollment.status == "completed",
+            Course.kind == "supervisor_basic",
+            CourseEnrollment.completed_on.is_not(None),
+        )
         .group_by(CourseEnrollment.supervisor_id)
     )
     by_step = (
         select(OnboardingStep.supervisor_id, func.min(OnboardingStep.done_on))
-        .where(OnboardingStep.supervisor_id.in_(ids), OnboardingStep.code == BASIC_COURSE,
-               OnboardingStep.done_on.is_not(None))
+        .where(
+            OnboardingStep.supervisor_id.in_(ids),
+            OnboardingStep.code == BASIC_COURSE,
+            OnboardingStep.done_on.is_not(None),
+        )
         .group_by(OnboardingStep.supervisor_id)
     )
     out: dict[int, date] = {}
@@ -188,37 +205,63 @@ def _basic_done_map(session: Session, supervisor_ids: Sequence[int]) -> dict[int
 
 # --------------------------------------------------------------------------- writes
 
+
 def start_onboarding_in(
-    session: Session, actor: Actor, supervisor_id: int, client_id: int, start_date: date,
+    session: Session,
+    actor: Actor,
+    supervisor_id: int,
+    client_id: int,
+    start_date: date,
     template: Sequence[StepTemplate],
 ) -> list[OnboardingStep]:
     """Create the missing steps of a checklist inside an open transaction (idempotent)."""
-    existing = {s.code: s for s in session.execute(
-        select(OnboardingStep).where(OnboardingStep.supervisor_id == supervisor_id,
-                                     OnboardingStep.client_id == client_id)
-    ).scalars()}
+    existing = {
+        s.code: s
+        for s in session.execute(
+            select(OnboardingStep).where(
+                OnboardingStep.supervisor_id == supervisor_id, OnboardingStep.client_id == client_id
+            )
+        ).scalars()
+    }
     sup_ref = session.execute(select(Supervisor.ref).where(Supervisor.id == supervisor_id)).scalar() or ""
     basic_done = _basic_done_map(session, [supervisor_id]).get(supervisor_id)
     for t in template:
         if t.code in existing:
             continue
         step = OnboardingStep(
-            supervisor_id=supervisor_id, client_id=client_id, code=t.code, title=t.title,
-            responsible=t.responsible, due_date=course_deadline(start_date, t.within_days),
+            supervisor_id=supervisor_id,
+            client_id=client_id,
+            code=t.code,
+            title=t.title,
+            responsible=t.responsible,
+            due_date=course_deadline(start_date, t.within_days),
             done_on=basic_done if t.code == BASIC_COURSE else None,
         )
         session.add(step)
         session.flush()
-        audit.record(session, actor, "create", "onboarding_step", step.id, subject=sup_ref,
-                     summary=f"onboarding step {t.code} due {step.due_date.isoformat()}", after=step)
+        audit.record(
+            session,
+            actor,
+            "create",
+            "onboarding_step",
+            step.id,
+            subject=sup_ref,
+            summary=f"onboarding step {t.code} due {step.due_date.isoformat()}",
+            after=step,
+        )
         existing[t.code] = step
     return sorted(existing.values(), key=lambda s: (s.due_date, s.id or 0))
 
 
 @service
 def start_onboarding(
-    db: Database, actor: Actor, supervisor_id: int | str, client_id: int | str,
-    start_date: date | str | None = None, *, template: Sequence[StepTemplate] | None = None,
+    db: Database,
+    actor: Actor,
+    supervisor_id: int | str,
+    client_id: int | str,
+    start_date: date | str | None = None,
+    *,
+    template: Sequence[StepTemplate] | None = None,
     policy: Policy | None = None,
 ) -> list[OnboardingStep]:
     """Create a supervisor's checklist for a client from the template; running it again only adds
@@ -231,11 +274,17 @@ def start_onboarding(
         sup = _supervisor(s, supervisor_id)
         client = _client(s, client_id)
         supervision = s.execute(
-            select(Supervision).where(Supervision.supervisor_id == sup.id, Supervision.client_id == client.id)
-            .order_by(Supervision.since.desc()).limit(1)
+            select(Supervision)
+            .where(Supervision.supervisor_id == sup.id, Supervision.client_id == client.id)
+            .order_by(Supervision.since.desc())
+            .limit(1)
         ).scalar()
         if supervision is None:
-            errors.append(FieldError("client", N_("{sup} does not supervise {client}"), params={"sup": sup.ref, "client": client.ref}))
+            errors.append(
+                FieldError(
+                    "client", N_("{sup} does not supervise {client}"), params={"sup": sup.ref, "client": client.ref}
+                )
+            )
         elif start is None and not errors:
             start = supervision.since
         if errors:
@@ -246,24 +295,44 @@ def start_onboarding(
 
 def mark_basic_course_done_in(session: Session, actor: Actor, supervisor_id: int, on: date) -> int:
     """Tick every open basic-course step of a supervisor (a course was completed); how many."""
-    steps = list(session.execute(
-        select(OnboardingStep).where(OnboardingStep.supervisor_id == supervisor_id,
-                                     OnboardingStep.code == BASIC_COURSE, OnboardingStep.done_on.is_(None))
-    ).scalars())
+    steps = list(
+        session.execute(
+            select(OnboardingStep).where(
+                OnboardingStep.supervisor_id == supervisor_id,
+                OnboardingStep.code == BASIC_COURSE,
+                OnboardingStep.done_on.is_(None),
+            )
+        ).scalars()
+    )
     sup_ref = session.execute(select(Supervisor.ref).where(Supervisor.id == supervisor_id)).scalar() or ""
     for step in steps:
         before = OnboardingStep.model_validate(step.model_dump())
         step.done_on = on
         session.flush()
-        audit.record(session, actor, "update", "onboarding_step", step.id, subject=sup_ref,
-                     summary=f"basic course completed {on.isoformat()}", before=before, after=step)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "onboarding_step",
+            step.id,
+            subject=sup_ref,
+            summary=f"basic course completed {on.isoformat()}",
+            before=before,
+            after=step,
+        )
     return len(steps)
 
 
 @service
 def complete_step(
-    db: Database, actor: Actor, supervisor: int | str, code: str, *, client: int | str | None = None,
-    on: date | str | None = None, note: str = "",
+    db: Database,
+    actor: Actor,
+    supervisor: int | str,
+    code: str,
+    *,
+    client: int | str | None = None,
+    on: date | str | None = None,
+    note: str = "",
 ) -> list[OnboardingStep]:
     """Mark a step done (default: today). When the supervisor has that step open for several
     clients, `client` says which; the basic course is ticked in every checklist at once."""
@@ -271,8 +340,14 @@ def complete_step(
     errors: list[FieldError] = []
     done_on = _as_date(on, "on", errors) or date.today()
     with db.write() as s:
-        note = check_text(note, "note", 500, multiline=True, errors=errors, messages={
-            "long": _("Note is too long (at most 500 characters)")})
+        note = check_text(
+            note,
+            "note",
+            500,
+            multiline=True,
+            errors=errors,
+            messages={"long": _("Note is too long (at most 500 characters)")},
+        )
         sup = _supervisor(s, supervisor)
         q = select(OnboardingStep).where(OnboardingStep.supervisor_id == sup.id, OnboardingStep.code == code)
         if client is not None:
@@ -280,11 +355,25 @@ def complete_step(
         steps = list(s.execute(q).scalars())
         open_steps = [st for st in steps if st.done_on is None]
         if not steps:
-            errors.append(FieldError("step", N_("{sup} has no onboarding step '{code}'"), params={"sup": sup.ref, "code": code}))
+            errors.append(
+                FieldError("step", N_("{sup} has no onboarding step '{code}'"), params={"sup": sup.ref, "code": code})
+            )
         elif not open_steps:
-            errors.append(FieldError("step", N_("step '{code}' is already done ({when})"), params={"code": code, "when": format_date(steps[0].done_on)}))
+            errors.append(
+                FieldError(
+                    "step",
+                    N_("step '{code}' is already done ({when})"),
+                    params={"code": code, "when": format_date(steps[0].done_on)},
+                )
+            )
         elif len(open_steps) > 1 and code != BASIC_COURSE:
-            errors.append(FieldError("client", N_("{sup} has '{code}' open for several clients: name the client"), params={"sup": sup.ref, "code": code}))
+            errors.append(
+                FieldError(
+                    "client",
+                    N_("{sup} has '{code}' open for several clients: name the client"),
+                    params={"sup": sup.ref, "code": code},
+                )
+            )
         if errors:
             raise ValidationError(errors)
         for step in open_steps:
@@ -293,15 +382,29 @@ def complete_step(
             if note:
                 step.note = note
             s.flush()
-            audit.record(s, actor, "update", "onboarding_step", step.id, subject=sup.ref,
-                         summary=f"step {code} done {done_on.isoformat()}", before=before, after=step)
+            audit.record(
+                s,
+                actor,
+                "update",
+                "onboarding_step",
+                step.id,
+                subject=sup.ref,
+                summary=f"step {code} done {done_on.isoformat()}",
+                before=before,
+                after=step,
+            )
         return open_steps
 
 
 # --------------------------------------------------------------------------- reads
 
+
 def basic_course_overdue(
-    session: Session, supervisor_id: int, today: date, *, within_days: int | None = None,
+    session: Session,
+    supervisor_id: int,
+    today: date,
+    *,
+    within_days: int | None = None,
 ) -> bool:
     """Whether a supervisor's basic course is past its deadline and not done (the roster's
     co-approval policy asks this inside its own transaction).
@@ -310,25 +413,27 @@ def basic_course_overdue(
     the start of their earliest current supervision + the policy's days (`within_days`), unless
     a completed basic course is on record — so a supervisor nobody onboarded is not let off.
     """
-    steps = list(session.execute(
-        select(OnboardingStep.due_date, OnboardingStep.done_on)
-        .where(OnboardingStep.supervisor_id == supervisor_id, OnboardingStep.code == BASIC_COURSE)
-    ))
+    steps = list(
+        session.execute(
+            select(OnboardingStep.due_date, OnboardingStep.done_on).where(
+                OnboardingStep.supervisor_id == supervisor_id, OnboardingStep.code == BASIC_COURSE
+            )
+        )
+    )
     if steps:
         return any(done is None and due < today for due, done in steps)
     if supervisor_id in _basic_done_map(session, [supervisor_id]):
         return False
     since = session.execute(
         select(func.min(Supervision.since)).where(
-            Supervision.supervisor_id == supervisor_id,
-            or_(Supervision.until.is_(None), Supervision.until >= today))
+            Supervision.supervisor_id == supervisor_id, or_(Supervision.until.is_(None), Supervision.until >= today)
+        )
     ).scalar()
     days = current_policy().basic_course_within_days if within_days is None else within_days
     return since is not None and course_deadline(since, days) < today
 
 
-def _without_checklist(since: date, basic_done: date | None, today: date, days: int
-                       ) -> tuple[str, date | None, int]:
+def _without_checklist(since: date, basic_done: date | None, today: date, days: int) -> tuple[str, date | None, int]:
     """(status, basic-course deadline, overdue days) of a supervision nobody started a checklist
     for: only the basic course can be judged."""
     if basic_done is not None:
@@ -341,7 +446,11 @@ def _without_checklist(since: date, basic_done: date | None, today: date, days: 
 
 @service
 def onboarding_overview(
-    db: Database, actor: Actor, today: date, *, supervisor: int | str | None = None,
+    db: Database,
+    actor: Actor,
+    today: date,
+    *,
+    supervisor: int | str | None = None,
     policy: Policy | None = None,
 ) -> list[OnboardingStatus]:
     """Status of every current supervision's checklist (or one supervisor's), by supervisor ref.
@@ -354,8 +463,14 @@ def onboarding_overview(
     days = current_policy(policy).basic_course_within_days
     with db.read() as s:
         q = (
-            select(Supervision.supervisor_id, Supervision.client_id, Supervisor.ref, Supervisor.name, Client.ref,
-                   Supervision.since)
+            select(
+                Supervision.supervisor_id,
+                Supervision.client_id,
+                Supervisor.ref,
+                Supervisor.name,
+                Client.ref,
+                Supervision.since,
+            )
             .join(Supervisor, Supervisor.id == Supervision.supervisor_id)
             .join(Client, Client.id == Supervision.client_id)
             .where(or_(Supervision.until.is_(None), Supervision.until >= today))
@@ -388,18 +503,32 @@ def onboarding_overview(
         else:
             status, deadline, overdue = _without_checklist(since, basic_done.get(sup_id), today, days)
             code, title = (BASIC_COURSE, _(basic_title)) if deadline else ("", "")
-        out.append(OnboardingStatus(
-            supervisor_id=sup_id, supervisor_ref=sup_ref, name=name, client_id=client_id,
-            client_ref=client_ref, status=status, next_step=code, next_step_title=title,
-            next_deadline=deadline, overdue_days=overdue,
-            steps_done=sum(1 for r in rows if r.done_on is not None), steps_total=len(rows),
-        ))
+        out.append(
+            OnboardingStatus(
+                supervisor_id=sup_id,
+                supervisor_ref=sup_ref,
+                name=name,
+                client_id=client_id,
+                client_ref=client_ref,
+                status=status,
+                next_step=code,
+                next_step_title=title,
+                next_deadline=deadline,
+                overdue_days=overdue,
+                steps_done=sum(1 for r in rows if r.done_on is not None),
+                steps_total=len(rows),
+            )
+        )
     return sorted(out, key=lambda o: (o.supervisor_ref, o.client_ref))
 
 
 @service
 def onboarding_overdue(
-    db: Database, actor: Actor, today: date, *, policy: Policy | None = None,
+    db: Database,
+    actor: Actor,
+    today: date,
+    *,
+    policy: Policy | None = None,
 ) -> list[OnboardingStatus]:
     """The onboardings with a missed deadline, most overdue first (the dashboard's list)."""
     rows = [o for o in onboarding_overview(db, actor, today, policy=policy) if o.status == "overdue"]
@@ -414,15 +543,28 @@ def onboarding_steps(db: Database, actor: Actor, supervisor: int | str, today: d
     with db.read() as s:
         # A supervisor asking about another supervisor gets the words for one that does not exist.
         sup = lookup(s, Supervisor, supervisor, _("supervisor"), actor)
-        q = (select(OnboardingStep, Client.ref).outerjoin(Client, Client.id == OnboardingStep.client_id)
-             .where(OnboardingStep.supervisor_id == sup.id)
-             .order_by(OnboardingStep.due_date, OnboardingStep.id))
+        q = (
+            select(OnboardingStep, Client.ref)
+            .outerjoin(Client, Client.id == OnboardingStep.client_id)
+            .where(OnboardingStep.supervisor_id == sup.id)
+            .order_by(OnboardingStep.due_date, OnboardingStep.id)
+        )
         if actor.is_scoped:
             q = q.where(OnboardingStep.client_id.in_(sorted(actor.client_scope or ())))
         rows = list(s.execute(q))
     return [
-        StepView(id=st.id, supervisor_ref=sup.ref, client_ref=cref or "", code=st.code, title=_(st.title),
-                 responsible=st.responsible, due_date=st.due_date, done_on=st.done_on,
-                 state=_step_state(st, today), note=st.note, version=st.version)
+        StepView(
+            id=st.id,
+            supervisor_ref=sup.ref,
+            client_ref=cref or "",
+            code=st.code,
+            title=_(st.title),
+            responsible=st.responsible,
+            due_date=st.due_date,
+            done_on=st.done_on,
+            state=_step_state(st, today),
+            note=st.note,
+            version=st.version,
+        )
         for st, cref in rows
     ]

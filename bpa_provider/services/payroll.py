@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,9 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Shift
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.hours import shift_hours
@@ -40,12 +43,17 @@ from bpa_provider.services.payroll_absence import ABSENCE_KINDS, month_absence
 from bpa_provider.services.periods import client_rows, lock_many, period_words, unapproved_reasons
 from bpa_provider.services.worked import staffed
 from bpa_provider.services.worktime import (
-    ClientInfo, ack_map, acknowledgement, assistants_by_id, client_infos, describe_shifts, local_date,
-    policy_or_default, rule_set, violations_involving,
+    ClientInfo,
+    ack_map,
+    acknowledgement,
+    assistants_by_id,
+    client_infos,
+    describe_shifts,
+    local_date,
+    policy_or_default,
+    rule_set,
+    violations_involving,
 )
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assistant, Shift
-from bpa_provider.db.types import utcnow
 
 UTC_MARGIN = timedelta(days=1)
 
@@ -95,8 +103,16 @@ class PayrollRow:
 
 
 #: The summary file's columns: the first ones as before employee numbers, overtime and absence came.
-COLUMNS = ["assistant_ref", "assistant_name", "shifts", "hours", *PAY_KEYS, "overtime", "employee_number",
-           *ABSENCE_KINDS]
+COLUMNS = [
+    "assistant_ref",
+    "assistant_name",
+    "shifts",
+    "hours",
+    *PAY_KEYS,
+    "overtime",
+    "employee_number",
+    *ABSENCE_KINDS,
+]
 #: Wage kinds of work in a `PayEntry`: the hour categories, then overtime.
 WORK_KINDS = (*PAY_KEYS, "overtime")
 #: Every wage kind of a `PayEntry`: work, then absence.
@@ -136,10 +152,19 @@ class PayrollBlocked(ValidationError):
 
     def __init__(self, blockers: list[Blocker]):
         self.blockers = blockers
-        super().__init__([FieldError(b.kind, N_("{who}: {why}") if b.client_ref or b.assistant_ref else "{why}",
-                                     params={"who": " ".join(p for p in (b.client_ref, b.assistant_ref) if p),
-                                             "why": b.why if b.why is not None else b.detail})
-                          for b in blockers])
+        super().__init__(
+            [
+                FieldError(
+                    b.kind,
+                    N_("{who}: {why}") if b.client_ref or b.assistant_ref else "{why}",
+                    params={
+                        "who": " ".join(p for p in (b.client_ref, b.assistant_ref) if p),
+                        "why": b.why if b.why is not None else b.detail,
+                    },
+                )
+                for b in blockers
+            ]
+        )
 
 
 def _month(year: int, month: int) -> tuple[date, date]:
@@ -149,15 +174,19 @@ def _month(year: int, month: int) -> tuple[date, date]:
     return first, (first + timedelta(days=32)).replace(day=1)
 
 
-def month_shifts(s: Session, first: date, last_exclusive: date,
-                 policy: Policy) -> tuple[list[Shift], dict[int, ClientInfo]]:
+def month_shifts(
+    s: Session, first: date, last_exclusive: date, policy: Policy
+) -> tuple[list[Shift], dict[int, ClientInfo]]:
     """Shifts (not cancelled) whose local start date is in the month, and their clients."""
-    lo = datetime.combine(first, time(0), tzinfo=timezone.utc) - UTC_MARGIN
-    hi = datetime.combine(last_exclusive, time(0), tzinfo=timezone.utc) + UTC_MARGIN
-    rows = list(s.execute(
-        select(Shift).where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
-        .order_by(Shift.start_utc, Shift.id)
-    ).scalars())
+    lo = datetime.combine(first, time(0), tzinfo=UTC) - UTC_MARGIN
+    hi = datetime.combine(last_exclusive, time(0), tzinfo=UTC) + UTC_MARGIN
+    rows = list(
+        s.execute(
+            select(Shift)
+            .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
+            .order_by(Shift.start_utc, Shift.id)
+        ).scalars()
+    )
     infos = client_infos(s, {sh.client_id for sh in rows}, policy)
     chosen = [sh for sh in rows if first <= local_date(sh.start_utc, infos[sh.client_id].tz) < last_exclusive]
     return chosen, infos
@@ -165,15 +194,22 @@ def month_shifts(s: Session, first: date, last_exclusive: date,
 
 def _aware(instant: datetime) -> datetime:
     # SQLite hands back naive UTC; the rules want aware instants.
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def _refs(s: Session, ids: set[int]) -> dict[int, Assistant]:
     return assistants_by_id(s, ids)
 
 
-def blockers(s: Session, first: date, last_exclusive: date, now: datetime, policy: Policy,
-             need_numbers: bool = False, digits_only: bool = False) -> list[Blocker]:
+def blockers(
+    s: Session,
+    first: date,
+    last_exclusive: date,
+    now: datetime,
+    policy: Policy,
+    need_numbers: bool = False,
+    digits_only: bool = False,
+) -> list[Blocker]:
     """Everything that stops payroll for the month (empty: clear to run). `need_numbers`: a file
     that names people by employee number also needs every assistant's number; `digits_only`: one
     that reads it as a number (Visma Lønn) needs digits."""
@@ -187,26 +223,55 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
         for aid in sorted(paid, key=lambda a: paid[a].ref):
             number = numbers[aid].employee_number if aid in numbers else ""
             if not number:
-                out.append(_blocker("no_employee_number", "", paid[aid].ref, N_(
-                    "no employee number on the employment in force; add it on the assistant's "
-                    "employment (the app, or 'import employments')")))
+                out.append(
+                    _blocker(
+                        "no_employee_number",
+                        "",
+                        paid[aid].ref,
+                        N_(
+                            "no employee number on the employment in force; add it on the assistant's "
+                            "employment (the app, or 'import employments')"
+                        ),
+                    )
+                )
             elif digits_only and not (number.isascii() and number.isdigit()):
-                out.append(_blocker("no_employee_number", "", paid[aid].ref, N_(
-                    "employee number {number} is not digits only, and Visma Lønn reads it as a "
-                    "number"), number=number))
+                out.append(
+                    _blocker(
+                        "no_employee_number",
+                        "",
+                        paid[aid].ref,
+                        N_("employee number {number} is not digits only, and Visma Lønn reads it as a number"),
+                        number=number,
+                    )
+                )
     for cid in sorted({sh.client_id for sh in shifts}, key=lambda c: infos[c].ref):
         info = infos[cid]
-        out += [Blocker("unapproved", info.ref, "", r.render(translate=False), r)
-                for r in unapproved_reasons(s, cid, first, last_exclusive, info.tz)]
+        out += [
+            Blocker("unapproved", info.ref, "", r.render(translate=False), r)
+            for r in unapproved_reasons(s, cid, first, last_exclusive, info.tz)
+        ]
     for row in client_rows(s, {sh.client_id for sh in shifts}, first, last_exclusive):
         if row.exported_at is not None:
-            out.append(_blocker("exported", infos[row.client_id].ref, "", N_(
-                "{period} was already exported to payroll; an admin must reopen it first"),
-                period=period_words(row.period_start, row.period_end)))
+            out.append(
+                _blocker(
+                    "exported",
+                    infos[row.client_id].ref,
+                    "",
+                    N_("{period} was already exported to payroll; an admin must reopen it first"),
+                    period=period_words(row.period_start, row.period_end),
+                )
+            )
     for sh in shifts:
         if sh.end_utc > now:
-            out.append(_blocker("not_worked", infos[sh.client_id].ref, people[sh.assistant_id].ref,
-                                N_("the shift {shift} has not ended yet"), shift=describe_shifts([sh], infos)))
+            out.append(
+                _blocker(
+                    "not_worked",
+                    infos[sh.client_id].ref,
+                    people[sh.assistant_id].ref,
+                    N_("the shift {shift} has not ended yet"),
+                    shift=describe_shifts([sh], infos),
+                )
+            )
     found, loaded = violations_involving(s, shifts, policy, everyone=True)
     acks = ack_map(s, {i for v in found for i in v.shift_ids})
     infos.update(client_infos(s, {sh.client_id for sh in loaded.values()} - infos.keys(), policy))
@@ -222,30 +287,48 @@ def blockers(s: Session, first: date, last_exclusive: date, now: datetime, polic
         else:
             continue
         where = describe_shifts([loaded[i] for i in v.shift_ids], infos)
-        out.append(_blocker(kind, infos[owner.client_id].ref, people[owner.assistant_id].ref,
-                            "{rule}: {detail} [{shifts}]", rule=v.rule_id, shifts=where,
-                            detail=Msg(v.template, **v.params) if v.template else v.detail))
+        out.append(
+            _blocker(
+                kind,
+                infos[owner.client_id].ref,
+                people[owner.assistant_id].ref,
+                "{rule}: {detail} [{shifts}]",
+                rule=v.rule_id,
+                shifts=where,
+                detail=Msg(v.template, **v.params) if v.template else v.detail,
+            )
+        )
     return out
 
 
 def _check_supplement(policy: Policy) -> None:
     if policy.overtime_supplement_percent < MIN_OVERTIME_SUPPLEMENT:
-        raise ValidationError(N_(
-            "The overtime supplement must be at least 40 % (arbeidsmiljøloven § 10-6); the config "
-            "says {percent}"), field="overtime_supplement_percent", percent=policy.overtime_supplement_percent)
+        raise ValidationError(
+            N_("The overtime supplement must be at least 40 % (arbeidsmiljøloven § 10-6); the config says {percent}"),
+            field="overtime_supplement_percent",
+            percent=policy.overtime_supplement_percent,
+        )
 
 
-def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
-              rules: PayRules = PayRules()) -> PayrollMonth:
+def pay_month(
+    s: Session, first: date, last_exclusive: date, policy: Policy, rules: PayRules = PayRules()
+) -> PayrollMonth:
     """The month's payroll: per shift, its pay categories and overtime, gathered per assistant,
     client and local day. Reads the week before the month too, for the overtime of its first week."""
     _check_supplement(policy)
     context_first = first - timedelta(days=7)
-    lo = datetime.combine(context_first, time(0), tzinfo=timezone.utc) - UTC_MARGIN
-    hi = datetime.combine(last_exclusive, time(0), tzinfo=timezone.utc) + UTC_MARGIN
+    lo = datetime.combine(context_first, time(0), tzinfo=UTC) - UTC_MARGIN
+    hi = datetime.combine(last_exclusive, time(0), tzinfo=UTC) + UTC_MARGIN
     found = s.execute(
-        select(Shift.id, Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.end_utc, Shift.kind,
-               Shift.active_minutes)
+        select(
+            Shift.id,
+            Shift.client_id,
+            Shift.assistant_id,
+            Shift.start_utc,
+            Shift.end_utc,
+            Shift.kind,
+            Shift.active_minutes,
+        )
         .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
         .order_by(Shift.assistant_id, Shift.start_utc, Shift.id)
     ).all()
@@ -258,14 +341,21 @@ def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
         day = local_date(r.start_utc, info.tz)
         if not context_first <= day < last_exclusive:
             continue
-        facts.setdefault(r.assistant_id, []).append(ShiftFact(
-            r.id, r.assistant_id, r.client_id, _aware(r.start_utc), _aware(r.end_utc), r.kind, info.tz))
+        facts.setdefault(r.assistant_id, []).append(
+            ShiftFact(r.id, r.assistant_id, r.client_id, _aware(r.start_utc), _aware(r.end_utc), r.kind, info.tz)
+        )
         if day < first:
             continue  # the week before: its work counts towards overtime, it was paid last month
         years = {day.year, local_date(r.end_utc, info.tz).year}
-        split[r.id] = split_pay(r.start_utc, r.end_utc, info.tz, "passive" if r.kind == "passive" else "active",
-                                public_holidays(info.country, years), rules,
-                                active_hours_in_passive_shift=r.active_minutes / 60.0)
+        split[r.id] = split_pay(
+            r.start_utc,
+            r.end_utc,
+            info.tz,
+            "passive" if r.kind == "passive" else "active",
+            public_holidays(info.country, years),
+            rules,
+            active_hours_in_passive_shift=r.active_minutes / 60.0,
+        )
         in_month.append((r, day))
     overtime: dict[int, float] = {}
     for pieces in facts.values():
@@ -300,30 +390,50 @@ def pay_month(s: Session, first: date, last_exclusive: date, policy: Policy,
         account(a.assistant_id)[a.kind] += a.hours
         key = (a.assistant_id, a.client_id, a.day, a.kind)
         per_day[key] = per_day.get(key, 0.0) + a.hours
-    out = sorted((
-        PayrollRow(people[aid].ref, people[aid].name, counts.get(aid, 0),
-                   **{k: round(v, 2) for k, v in acc.items()}, employee_number=number.get(aid, ""))
-        for aid, acc in totals.items()
-    ), key=lambda row: row.assistant_ref)
-    entries = sorted((
-        PayEntry(people[aid].ref, number.get(aid, ""), infos[cid].ref, day, kind, round(h, 6))
-        for (aid, cid, day, kind), h in per_day.items()
-    ), key=lambda e: (e.assistant_ref, e.day, e.client_ref, _KIND_ORDER[e.kind]))
+    out = sorted(
+        (
+            PayrollRow(
+                people[aid].ref,
+                people[aid].name,
+                counts.get(aid, 0),
+                **{k: round(v, 2) for k, v in acc.items()},
+                employee_number=number.get(aid, ""),
+            )
+            for aid, acc in totals.items()
+        ),
+        key=lambda row: row.assistant_ref,
+    )
+    entries = sorted(
+        (
+            PayEntry(people[aid].ref, number.get(aid, ""), infos[cid].ref, day, kind, round(h, 6))
+            for (aid, cid, day, kind), h in per_day.items()
+        ),
+        key=lambda e: (e.assistant_ref, e.day, e.client_ref, _KIND_ORDER[e.kind]),
+    )
     wages = {people[aid].ref: (employment[aid].hourly_wage if aid in employment else None) for aid in totals}
     clients = {r.client_id: infos[r.client_id].ref for r, _day in in_month}
     return PayrollMonth(first, out, entries, wages, policy.overtime_supplement_percent, clients)
 
 
-def rows(s: Session, first: date, last_exclusive: date, policy: Policy,
-         rules: PayRules = PayRules()) -> list[PayrollRow]:
+def rows(
+    s: Session, first: date, last_exclusive: date, policy: Policy, rules: PayRules = PayRules()
+) -> list[PayrollRow]:
     """Hours per assistant per pay category for the month."""
     return pay_month(s, first, last_exclusive, policy, rules).rows
 
 
 @service
-def payroll_check(db: Database, actor: Actor, year: int, month: int, *, now: datetime | None = None,
-                  policy: Policy | None = None, need_numbers: bool = False,
-                  digits_only: bool = False) -> list[Blocker]:
+def payroll_check(
+    db: Database,
+    actor: Actor,
+    year: int,
+    month: int,
+    *,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+    need_numbers: bool = False,
+    digits_only: bool = False,
+) -> list[Blocker]:
     """What blocks payroll for the month: unapproved periods, shifts not yet worked, months already
     exported, shifts without employment, blocking violations, unacknowledged warnings, and with
     `need_numbers` assistants without an employee number (`digits_only`: or with one that is not
@@ -335,8 +445,7 @@ def payroll_check(db: Database, actor: Actor, year: int, month: int, *, now: dat
 
 
 @service
-def payroll_preview(db: Database, actor: Actor, year: int, month: int, *,
-                    policy: Policy | None = None) -> PayrollMonth:
+def payroll_preview(db: Database, actor: Actor, year: int, month: int, *, policy: Policy | None = None) -> PayrollMonth:
     """The numbers payroll would export, without the check and without marking anything."""
     require(actor, "payroll.export", what="run payroll")
     first, last = _month(year, month)
@@ -345,10 +454,18 @@ def payroll_preview(db: Database, actor: Actor, year: int, month: int, *,
 
 
 @service
-def export_payroll(db: Database, actor: Actor, year: int, month: int,
-                   write: Callable[[PayrollMonth], None] | None = None, *,
-                   now: datetime | None = None, policy: Policy | None = None,
-                   need_numbers: bool = False, digits_only: bool = False) -> PayrollMonth:
+def export_payroll(
+    db: Database,
+    actor: Actor,
+    year: int,
+    month: int,
+    write: Callable[[PayrollMonth], None] | None = None,
+    *,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+    need_numbers: bool = False,
+    digits_only: bool = False,
+) -> PayrollMonth:
     """Run the pre-run check (PayrollBlocked listing every reason), compute the month, hand it to
     `write` and mark every client's month exported and locked, all in one transaction."""
     require(actor, "payroll.export", what="run payroll")
@@ -363,11 +480,30 @@ def export_payroll(db: Database, actor: Actor, year: int, month: int,
         if write is not None:
             write(result)
         lock_many(s, actor, result.clients, first, last, now, exported=True)
-        audit.record(s, actor, "export", "payroll", None,
-                     summary=f"payroll {first:%Y-%m}: {len(result.rows)} assistants, "
-                             f"{round(sum(r.hours for r in result.rows), 2)} h")
+        audit.record(
+            s,
+            actor,
+            "export",
+            "payroll",
+            None,
+            summary=f"payroll {first:%Y-%m}: {len(result.rows)} assistants, "
+            f"{round(sum(r.hours for r in result.rows), 2)} h",
+        )
         return result
 
 
-__all__ = ["ABSENCE_KINDS", "Blocker", "COLUMNS", "ENTRY_KINDS", "WORK_KINDS", "PayEntry", "PayrollBlocked", "PayrollMonth", "PayrollRow",
-           "export_payroll", "pay_month", "payroll_check", "payroll_preview"]
+__all__ = [
+    "ABSENCE_KINDS",
+    "Blocker",
+    "COLUMNS",
+    "ENTRY_KINDS",
+    "WORK_KINDS",
+    "PayEntry",
+    "PayrollBlocked",
+    "PayrollMonth",
+    "PayrollRow",
+    "export_payroll",
+    "pay_month",
+    "payroll_check",
+    "payroll_preview",
+]

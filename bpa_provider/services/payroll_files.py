@@ -37,14 +37,33 @@ from bpa_provider.services.payroll import COLUMNS, PayrollMonth
 from bpa_provider.services.payroll_absence import ABSENCE_KINDS
 
 LAYOUTS = ("summary", "lines", "paxml")
-LINES_COLUMNS = ("wage_year", "run_number", "employee_number", "wage_type", "base", "quantity", "rate",
-                 "amount", "account", "balancing_account", "r1_department", "r2_project")
+LINES_COLUMNS = (
+    "wage_year",
+    "run_number",
+    "employee_number",
+    "wage_type",
+    "base",
+    "quantity",
+    "rate",
+    "amount",
+    "account",
+    "balancing_account",
+    "r1_department",
+    "r2_project",
+)
 #: Which entry kind each wage kind of the files is made of. The `lines` file pays passive time as
 #: the paid hours (20 min per hour); PAXml reports the passive hours (jour) and the Swedish
 #: payroll system applies its own rate.
-LINES_KINDS = {"ordinary": "ordinary", "evening": "evening", "night": "night", "weekend": "weekend",
-               "holiday": "holiday", "passive": "passive_paid", "overtime": "overtime",
-               **{kind: kind for kind in ABSENCE_KINDS}}
+LINES_KINDS = {
+    "ordinary": "ordinary",
+    "evening": "evening",
+    "night": "night",
+    "weekend": "weekend",
+    "holiday": "holiday",
+    "passive": "passive_paid",
+    "overtime": "overtime",
+    **{kind: kind for kind in ABSENCE_KINDS},
+}
 #: PAXml's time transactions (`tidtrans`): work. Absence goes in `franvarotrans` (PAXML_ABSENCE).
 PAXML_KINDS = {k: v for k, v in {**LINES_KINDS, "passive": "passive"}.items() if k not in ABSENCE_KINDS}
 PAXML_ABSENCE = ABSENCE_KINDS
@@ -68,6 +87,7 @@ def _csv(rows: list[list[object]], *, delimiter: str, bom: bool) -> bytes:
 
 def summary(month: PayrollMonth, *, excel: bool = False) -> bytes:
     """One row per assistant: shifts, hours and every pay category, overtime, employee number."""
+
     def number(v: object) -> object:
         # Excel in Norwegian or Swedish reads "31,5" as a number and "31.5" as text.
         return f"{v:.2f}".replace(".", ",") if excel and isinstance(v, float) else v
@@ -103,14 +123,29 @@ def lines(month: PayrollMonth, wage_types: WageTypes, *, run: int = 1, excel: bo
     order = list(LINES_KINDS)
     out: list[list[object]] = []
     for (ref, number, kind, client), hours in sorted(
-            quantities.items(), key=lambda kv: (kv[0][1], kv[0][0], order.index(kv[0][2]), kv[0][3])):
+        quantities.items(), key=lambda kv: (kv[0][1], kv[0][0], order.index(kv[0][2]), kv[0][3])
+    ):
         qty = money.quantity(hours)
         if not qty:
             continue
         rate = _rates(month, ref).get(kind)
         amount = money.line_amount(qty, rate) if rate is not None else money.ZERO
-        out.append([month.first.year, run, number, wage_types.code(kind), "0.00", f"{qty:.2f}",
-                    f"{rate if rate is not None else money.ZERO:.2f}", f"{amount:.2f}", 0, 0, "", client])
+        out.append(
+            [
+                month.first.year,
+                run,
+                number,
+                wage_types.code(kind),
+                "0.00",
+                f"{qty:.2f}",
+                f"{rate if rate is not None else money.ZERO:.2f}",
+                f"{amount:.2f}",
+                0,
+                0,
+                "",
+                client,
+            ]
+        )
     return _csv(out, delimiter=";", bom=excel)
 
 
@@ -120,9 +155,13 @@ def paxml(month: PayrollMonth, codes: WageTypes, *, company: str, created: datet
     absence type and client in `franvarotransaktioner` (only when there is absence)."""
     root = ET.Element("paxml", {"xmlns:xsi": _XSI, "xsi:noNamespaceSchemaLocation": PAXML_SCHEMA})
     header = ET.SubElement(root, "header")
-    for tag, text in (("format", "LÖNIN"), ("version", "2.2"),
-                      ("datum", created.replace(microsecond=0, tzinfo=None).isoformat()),
-                      ("foretagnamn", _visible(company)), ("programnamn", "bpa-provider")):
+    for tag, text in (
+        ("format", "LÖNIN"),
+        ("version", "2.2"),
+        ("datum", created.replace(microsecond=0, tzinfo=None).isoformat()),
+        ("foretagnamn", _visible(company)),
+        ("programnamn", "bpa-provider"),
+    ):
         ET.SubElement(header, tag).text = text
     wanted = {entry_kind: wage_kind for wage_kind, entry_kind in PAXML_KINDS.items()}
     transactions = ET.SubElement(root, "tidtransaktioner")
@@ -149,8 +188,17 @@ def paxml(month: PayrollMonth, codes: WageTypes, *, company: str, created: datet
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
 
 
-def render(layout: str, month: PayrollMonth, *, wage_types: WageTypes, paxml_codes: WageTypes,
-           company: str, created: datetime, excel: bool = False, run: int = 1) -> bytes:
+def render(
+    layout: str,
+    month: PayrollMonth,
+    *,
+    wage_types: WageTypes,
+    paxml_codes: WageTypes,
+    company: str,
+    created: datetime,
+    excel: bool = False,
+    run: int = 1,
+) -> bytes:
     """The file of `layout` (one of `LAYOUTS`)."""
     if layout == "summary":
         return summary(month, excel=excel)

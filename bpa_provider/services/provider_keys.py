@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, service
@@ -23,7 +24,6 @@ from bpa_provider.signing import (
     fingerprint,
     parse_public_key,
 )
-from bpa_provider.db.engine import Database
 
 #: A public key file is one line; anything much longer is not one.
 MAX_KEYFILE_BYTES = 16_384
@@ -43,10 +43,17 @@ class ProviderIdentity:
 def _identity(keys: Keyring) -> ProviderIdentity:
     name, pub = keys.name(), keys.public_key_or_none()
     if name is None or pub is None:
-        raise ValidationError(N_("this provider has no signing key yet: run 'bpa-provider provider init "
-                                 "--name \"Provider name\"'"), field="provider")
-    return ProviderIdentity(name, fingerprint(pub), allowed_signers_line(name, pub), keys.folder,
-                            tuple((n, fingerprint(k)) for n, k in sorted(keys.trusted().items())))
+        raise ValidationError(
+            N_("this provider has no signing key yet: run 'bpa-provider provider init --name \"Provider name\"'"),
+            field="provider",
+        )
+    return ProviderIdentity(
+        name,
+        fingerprint(pub),
+        allowed_signers_line(name, pub),
+        keys.folder,
+        tuple((n, fingerprint(k)) for n, k in sorted(keys.trusted().items())),
+    )
 
 
 @service
@@ -61,8 +68,15 @@ def init_provider(db: Database, actor: Actor, name: str, *, keys: Keyring | None
         raise ValidationError([FieldError.of("name", exc)]) from None
     ident = _identity(keys)
     with db.write() as s:
-        audit.record(s, actor, "create", "provider_key", None, subject=name,
-                     summary=f"signing key made for {name}: {ident.fingerprint}")
+        audit.record(
+            s,
+            actor,
+            "create",
+            "provider_key",
+            None,
+            subject=name,
+            summary=f"signing key made for {name}: {ident.fingerprint}",
+        )
     return ident
 
 
@@ -74,8 +88,9 @@ def show_provider(db: Database, actor: Actor, *, keys: Keyring | None = None) ->
 
 
 @service
-def trust_provider(db: Database, actor: Actor, name: str, key_text: str, *,
-                   keys: Keyring | None = None) -> ProviderIdentity:
+def trust_provider(
+    db: Database, actor: Actor, name: str, key_text: str, *, keys: Keyring | None = None
+) -> ProviderIdentity:
     """Trust `name`'s public key (a `.pub` file's or `provider show`'s line) for their packages;
     replaces an earlier key of that name. Logged with the fingerprint."""
     require(actor, "users.admin", what="trust another provider's key")
@@ -87,10 +102,22 @@ def trust_provider(db: Database, actor: Actor, name: str, key_text: str, *,
         raise ValidationError([FieldError.of("key", exc)]) from None
     if changed:
         with db.write() as s:
-            audit.record(s, actor, "trust", "provider_key", None, subject=check_provider_name(name),
-                         summary=f"packages signed by {fingerprint(raw)} accepted as from {name}")
-    return _identity(keys) if keys.name() else ProviderIdentity(
-        "", "", "", keys.folder, tuple((n, fingerprint(k)) for n, k in sorted(keys.trusted().items())))
+            audit.record(
+                s,
+                actor,
+                "trust",
+                "provider_key",
+                None,
+                subject=check_provider_name(name),
+                summary=f"packages signed by {fingerprint(raw)} accepted as from {name}",
+            )
+    return (
+        _identity(keys)
+        if keys.name()
+        else ProviderIdentity(
+            "", "", "", keys.folder, tuple((n, fingerprint(k)) for n, k in sorted(keys.trusted().items()))
+        )
+    )
 
 
 def read_key_file(path: str) -> str:
@@ -99,8 +126,9 @@ def read_key_file(path: str) -> str:
         with open(Path(path).expanduser(), "rb") as fh:
             data = fh.read(MAX_KEYFILE_BYTES + 1)
     except OSError as exc:
-        raise ValidationError(N_("Cannot read {path}: {why}"), field="key", path=path,
-                              why=exc.strerror or str(exc)) from None
+        raise ValidationError(
+            N_("Cannot read {path}: {why}"), field="key", path=path, why=exc.strerror or str(exc)
+        ) from None
     if len(data) > MAX_KEYFILE_BYTES:
         raise ValidationError(N_("is too large to be a public key"), field="key")
     return data.decode("utf-8", "replace")

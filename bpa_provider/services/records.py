@@ -8,10 +8,11 @@ place. Records are never hard-deleted: `end()` sets the record's end date.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 from zoneinfo import available_timezones
 
 from sqlalchemy import and_, func, or_, select
@@ -19,20 +20,27 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.i18n import N_, Msg
-from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, PermissionDenied, ValidationError
-from bpa_provider.rules import money as money_rules
-from bpa_provider.rules import national_id as nid
-from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
-from bpa_provider.services import name_order
-from bpa_provider.services.employee_numbers import check_employee_number
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import (
-    Assignment, Assistant, Client, Course, Decision, Employment, Municipality, Supervision,
+    Assignment,
+    Assistant,
+    Client,
+    Course,
+    Decision,
+    Employment,
+    Municipality,
+    Supervision,
     Supervisor,
 )
 from bpa_provider.db.types import utcnow
+from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, PermissionDenied, ValidationError
+from bpa_provider.i18n import N_, Msg
+from bpa_provider.rules import money as money_rules
+from bpa_provider.rules import national_id as nid
+from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.services import name_order
+from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services.employee_numbers import check_employee_number
 
 # Control characters (escape codes would reach terminals), and bidirectional overrides that make
 # a name display as something else. Line breaks and tabs only in multi-line fields.
@@ -90,6 +98,7 @@ class EntitySpec:
 
 # --------------------------------------------------------------------------- parsing
 
+
 def _text_problem(text: str, max_len: int, multiline: bool) -> tuple[str, str] | None:
     """The first thing wrong with (already trimmed) text as a stored value: (what, message), or None.
 
@@ -117,8 +126,16 @@ def clean_text(raw: Any, spec: FieldSpec) -> str:
     return text
 
 
-def check_text(raw: Any, field: str, max_len: int, *, multiline: bool = False, required: bool = False,
-               messages: Mapping[str, str] | None = None, errors: list[FieldError] | None = None) -> str:
+def check_text(
+    raw: Any,
+    field: str,
+    max_len: int,
+    *,
+    multiline: bool = False,
+    required: bool = False,
+    messages: Mapping[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+) -> str:
     """A free-text parameter of a service (a note, a reason, a comment, a name) by the rule of
     `clean_text`: the text trimmed, or ValidationError([FieldError(field, message)]).
 
@@ -129,8 +146,9 @@ def check_text(raw: Any, field: str, max_len: int, *, multiline: bool = False, r
     With `errors` (a service collecting every problem before it refuses), the problem is appended
     there and "" returned instead of raising."""
     text = "" if raw is None else str(raw).strip()
-    problem = (("required", Invalid(N_("is required"))) if required and not text
-               else _text_problem(text, max_len, multiline))
+    problem = (
+        ("required", Invalid(N_("is required"))) if required and not text else _text_problem(text, max_len, multiline)
+    )
     if problem is None:
         return text
     what, invalid = problem
@@ -165,9 +183,14 @@ def _lookup_ref(session: Session, ref_kind: str, raw: Any) -> int:
 
 # Record kinds as a word inside a message ("“Atlantis” is not a known municipality").
 KIND_WORDS = {
-    "municipality": N_("municipality"), "client": N_("client"), "decision": N_("decision"),
-    "supervisor": N_("work supervisor"), "supervision": N_("supervision"),
-    "assistant": N_("assistant"), "employment": N_("employment"), "assignment": N_("assignment"),
+    "municipality": N_("municipality"),
+    "client": N_("client"),
+    "decision": N_("decision"),
+    "supervisor": N_("work supervisor"),
+    "supervision": N_("supervision"),
+    "assistant": N_("assistant"),
+    "employment": N_("employment"),
+    "assignment": N_("assignment"),
     "course": N_("course"),
 }
 
@@ -324,6 +347,7 @@ def _with_record_checks(
 
 # --------------------------------------------------------------------------- validations
 
+
 def _validate_any_national_id(value: str, country: str | None = None) -> nid.NationalId:
     digits = value.replace("-", "").replace("+", "")
     if country is None:
@@ -335,8 +359,11 @@ def _dates_in_order(values: dict[str, Any], row: Any, start: str, end: str, labe
     a = values.get(start, getattr(row, start, None) if row is not None else None)
     b = values.get(end, getattr(row, end, None) if row is not None else None)
     if a and b and b < a:
-        return [FieldError(end, N_("{label} must be on or after the start ({date})"),
-                           params={"label": Msg(label), "date": a})]
+        return [
+            FieldError(
+                end, N_("{label} must be on or after the start ({date})"), params={"label": Msg(label), "date": a}
+            )
+        ]
     return []
 
 
@@ -344,9 +371,7 @@ def _merged(values: dict[str, Any], row: Any, name: str) -> Any:
     return values[name] if name in values else (getattr(row, name, None) if row is not None else None)
 
 
-def _validate_person_id(
-    session: Session, values: dict[str, Any], row: Any, country: str | None
-) -> list[FieldError]:
+def _validate_person_id(session: Session, values: dict[str, Any], row: Any, country: str | None) -> list[FieldError]:
     errors: list[FieldError] = []
     value = values.get("national_id")
     if value:
@@ -367,8 +392,9 @@ def _validate_municipality(session: Session, values: dict[str, Any], row: Any) -
     errors = []
     tz = values.get("timezone")
     if tz and tz not in available_timezones():
-        errors.append(FieldError("timezone", N_("Time zone “{zone}” is unknown (e.g. Europe/Oslo)"),
-                                 params={"zone": tz}))
+        errors.append(
+            FieldError("timezone", N_("Time zone “{zone}” is unknown (e.g. Europe/Oslo)"), params={"zone": tz})
+        )
     if "country" in values and "timezone" not in values and row is None:
         values["timezone"] = "Europe/Stockholm" if values["country"] == "se" else "Europe/Oslo"
     if "country" in values:
@@ -393,8 +419,13 @@ def _validate_decision(session: Session, values: dict[str, Any], row: Any) -> li
         parts = [p.strip() for p in services.split(",") if p.strip()]
         bad = [p for p in parts if p not in SERVICE_TYPES]
         if bad:
-            errors.append(FieldError("services", N_("Services: unknown {bad} (use {known})"),
-                                     params={"bad": ", ".join(bad), "known": ", ".join(SERVICE_TYPES)}))
+            errors.append(
+                FieldError(
+                    "services",
+                    N_("Services: unknown {bad} (use {known})"),
+                    params={"bad": ", ".join(bad), "known": ", ".join(SERVICE_TYPES)},
+                )
+            )
         values["services"] = ",".join(parts)
     if errors:
         return errors
@@ -413,11 +444,13 @@ def _validate_decision(session: Session, values: dict[str, Any], row: Any) -> li
             q = q.where(Decision.id != row.id)
         other = session.execute(q.limit(1)).scalar()
         if other is not None:
-            errors.append(FieldError(
-                "valid_from",
-                N_("The client already has a decision for {start}–{end}; end it first (one decision per day)"),
-                params={"start": other.valid_from, "end": other.valid_to or "…"},
-            ))
+            errors.append(
+                FieldError(
+                    "valid_from",
+                    N_("The client already has a decision for {start}–{end}; end it first (one decision per day)"),
+                    params={"start": other.valid_from, "end": other.valid_to or "…"},
+                )
+            )
     return errors
 
 
@@ -426,8 +459,9 @@ def _validate_assistant(session: Session, values: dict[str, Any], row: Any) -> l
 
 
 def _validate_employment(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
-    return (_dates_in_order(values, row, "start_date", "end_date", "End date")
-            + check_employee_number(session, values, row))
+    return _dates_in_order(values, row, "start_date", "end_date", "End date") + check_employee_number(
+        session, values, row
+    )
 
 
 def _validate_assignment(session: Session, values: dict[str, Any], row: Any) -> list[FieldError]:
@@ -443,12 +477,16 @@ def _supervisor_after_create(session: Session, actor: Actor, obj: Any, extra: di
     client_id = extra.get("client_id")
     if client_id:
         sup = Supervision(
-            supervisor_id=obj.id, client_id=client_id,
-            relation=extra.get("relation") or "self", since=extra.get("since") or date.today(),
+            supervisor_id=obj.id,
+            client_id=client_id,
+            relation=extra.get("relation") or "self",
+            since=extra.get("since") or date.today(),
         )
         session.add(sup)
         session.flush()
-        audit.record(session, actor, "create", "supervision", sup.id, subject=_client_ref(session, client_id), after=sup)
+        audit.record(
+            session, actor, "create", "supervision", sup.id, subject=_client_ref(session, client_id), after=sup
+        )
         _supervision_after_create(session, actor, sup, {})
 
 
@@ -456,8 +494,9 @@ def _supervision_after_create(session: Session, actor: Actor, sup: Any, extra: d
     # Becoming a supervisor starts the onboarding checklist (basic course within 90 days, …).
     from bpa_provider.services import onboarding  # lazy: onboarding builds on this module
 
-    onboarding.start_onboarding_in(session, actor, sup.supervisor_id, sup.client_id, sup.since,
-                                   onboarding.default_template())
+    onboarding.start_onboarding_in(
+        session, actor, sup.supervisor_id, sup.client_id, sup.since, onboarding.default_template()
+    )
 
 
 def _client_ref(session: Session, client_id: int | None) -> str:
@@ -483,7 +522,10 @@ REF_TARGETS: dict[str, tuple[type, str]] = {
 _T = FieldSpec
 SPECS: dict[str, EntitySpec] = {
     "municipality": EntitySpec(
-        "municipality", Municipality, "Municipality", "municipality",
+        "municipality",
+        Municipality,
+        "Municipality",
+        "municipality",
         (
             _T("name", "Name", required=True, max_len=100),
             _T("country", "Country", "choice", choices=COUNTRIES, hint="no or se"),
@@ -497,10 +539,12 @@ SPECS: dict[str, EntitySpec] = {
         validate=_validate_municipality,
     ),
     "client": EntitySpec(
-        "client", Client, "Client", "client",
+        "client",
+        Client,
+        "Client",
+        "client",
         (
-            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free K-number",
-               pattern=REF_PATTERN),
+            _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free K-number", pattern=REF_PATTERN),
             _T("name", "Name", required=True),
             _T("national_id", "National ID", "national_id", max_len=20),
             _T("birth_date", "Birth date", "date"),
@@ -511,11 +555,17 @@ SPECS: dict[str, EntitySpec] = {
             _T("start_date", "Start date", "date"),
             _T("end_date", "End date", "date"),
         ),
-        end_field="end_date", ref_prefix="K-", search_columns=("name", "ref"),
-        client_field="id", validate=_validate_client,
+        end_field="end_date",
+        ref_prefix="K-",
+        search_columns=("name", "ref"),
+        client_field="id",
+        validate=_validate_client,
     ),
     "decision": EntitySpec(
-        "decision", Decision, "Decision", "decision",
+        "decision",
+        Decision,
+        "Decision",
+        "decision",
         (
             _T("client_id", "Client", "ref", required=True, ref_kind="client", create_only=True),
             _T("case_number", "Case number", max_len=60),
@@ -529,11 +579,16 @@ SPECS: dict[str, EntitySpec] = {
             _T("valid_to", "Valid to", "date"),
             _T("note", "Note", max_len=500, multiline=True),
         ),
-        end_field="valid_to", search_columns=("case_number",), client_field="client_id",
+        end_field="valid_to",
+        search_columns=("case_number",),
+        client_field="client_id",
         validate=_validate_decision,
     ),
     "supervisor": EntitySpec(
-        "supervisor", Supervisor, "Work supervisor", "supervisor",
+        "supervisor",
+        Supervisor,
+        "Work supervisor",
+        "supervisor",
         (
             _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free S-number"),
             _T("name", "Name", required=True),
@@ -542,7 +597,8 @@ SPECS: dict[str, EntitySpec] = {
             _T("email_consent", "Notices by e-mail (consent)", "bool"),
             _T("language", "Language of notices", "choice", choices=("nb", "sv", "en")),
         ),
-        ref_prefix="S-", search_columns=("name", "ref"),
+        ref_prefix="S-",
+        search_columns=("name", "ref"),
         after_create=_supervisor_after_create,
         extra_fields=(
             _T("client_id", "Client", "ref", ref_kind="client"),
@@ -551,7 +607,10 @@ SPECS: dict[str, EntitySpec] = {
         ),
     ),
     "supervision": EntitySpec(
-        "supervision", Supervision, "Supervision", "supervisor",
+        "supervision",
+        Supervision,
+        "Supervision",
+        "supervisor",
         (
             _T("supervisor_id", "Supervisor", "ref", required=True, ref_kind="supervisor", create_only=True),
             _T("client_id", "Client", "ref", required=True, ref_kind="client", create_only=True),
@@ -559,11 +618,17 @@ SPECS: dict[str, EntitySpec] = {
             _T("since", "Since", "date", required=True),
             _T("until", "Until", "date"),
         ),
-        end_field="until", search_columns=(), client_field="client_id",
-        validate=_validate_supervision, after_create=_supervision_after_create,
+        end_field="until",
+        search_columns=(),
+        client_field="client_id",
+        validate=_validate_supervision,
+        after_create=_supervision_after_create,
     ),
     "assistant": EntitySpec(
-        "assistant", Assistant, "Assistant", "assistant",
+        "assistant",
+        Assistant,
+        "Assistant",
+        "assistant",
         (
             _T("ref", "Reference", max_len=20, create_only=True, hint="empty: next free A-number"),
             _T("name", "Name", required=True),
@@ -575,10 +640,15 @@ SPECS: dict[str, EntitySpec] = {
             _T("language", "Language of notices", "choice", choices=("nb", "sv", "en")),
             _T("eea_resident", "EEA resident", "bool"),
         ),
-        ref_prefix="A-", search_columns=("name", "ref"), validate=_validate_assistant,
+        ref_prefix="A-",
+        search_columns=("name", "ref"),
+        validate=_validate_assistant,
     ),
     "employment": EntitySpec(
-        "employment", Employment, "Employment", "employment",
+        "employment",
+        Employment,
+        "Employment",
+        "employment",
         (
             _T("assistant_id", "Assistant", "ref", required=True, ref_kind="assistant", create_only=True),
             _T("start_date", "Start date", "date", required=True),
@@ -593,10 +663,15 @@ SPECS: dict[str, EntitySpec] = {
             _T("confidentiality_on", "Confidentiality signed", "date"),
             _T("end_reason", "End reason"),
         ),
-        end_field="end_date", search_columns=(), validate=_validate_employment,
+        end_field="end_date",
+        search_columns=(),
+        validate=_validate_employment,
     ),
     "assignment": EntitySpec(
-        "assignment", Assignment, "Assignment", "assignment",
+        "assignment",
+        Assignment,
+        "Assignment",
+        "assignment",
         (
             _T("assistant_id", "Assistant", "ref", required=True, ref_kind="assistant", create_only=True),
             _T("client_id", "Client", "ref", required=True, ref_kind="client", create_only=True),
@@ -607,13 +682,16 @@ SPECS: dict[str, EntitySpec] = {
             _T("family_permission_on", "Family permission", "date"),
             _T("fk_reported_on", "Reported to FK", "date"),
         ),
-        end_field="end_date", search_columns=(), client_field="client_id",
+        end_field="end_date",
+        search_columns=(),
+        client_field="client_id",
         validate=_validate_assignment,
     ),
 }
 
 
 # --------------------------------------------------------------------------- services
+
 
 def _client_id_of(spec: EntitySpec, obj_or_values: Any) -> int | None:
     if spec.client_field is None:
@@ -656,7 +734,7 @@ def next_ref(session: Session, model: type, prefix: str) -> str:
     refs = session.execute(select(model.ref).where(model.ref.like(f"{prefix}%"))).scalars()
     top = 0
     for ref in refs:
-        tail = ref[len(prefix):]
+        tail = ref[len(prefix) :]
         if tail.isdigit():
             top = max(top, int(tail))
     return f"{prefix}{top + 1:04d}"
@@ -678,15 +756,25 @@ def create_in(session: Session, actor: Actor, kind: str, data: Mapping[str, Any]
         # A client whose start is still ahead is not active yet: a prospect until the start.
         start = values.get("start_date")
         values["status"] = "prospect" if isinstance(start, date) and start > date.today() else "active"
-    for k in [k for k, v in values.items() if v == "" and k in ("country", "hours_unit", "issuer", "kind", "role", "relation")]:
+    for k in [
+        k for k, v in values.items() if v == "" and k in ("country", "hours_unit", "issuer", "kind", "role", "relation")
+    ]:
         values.pop(k)
     if spec.model is Municipality and "country" in values:
         values.setdefault("timezone", "Europe/Stockholm" if values["country"] == "SE" else "Europe/Oslo")
     obj = spec.model(**values)
     session.add(obj)
     session.flush()
-    audit.record(session, actor, "create", kind, obj.id, subject=_subject(session, spec, obj),
-                 summary=f"{spec.label} created", after=obj)
+    audit.record(
+        session,
+        actor,
+        "create",
+        kind,
+        obj.id,
+        subject=_subject(session, spec, obj),
+        summary=f"{spec.label} created",
+        after=obj,
+    )
     if spec.after_create:
         spec.after_create(session, actor, obj, extra)
     return obj
@@ -705,8 +793,12 @@ def _load_for_change(session: Session, actor: Actor, spec: EntitySpec, record_id
     obj = session.get(spec.model, record_id)
     if obj is None:
         raise NotFound(N_("{kind} {id} does not exist"), kind=Msg(spec.label), id=record_id)
-    require(actor, f"{spec.area}.write", client_id=_client_id_of(spec, obj),
-            what=Msg(N_("change {kind} records"), kind=_kind_word(spec.kind)))
+    require(
+        actor,
+        f"{spec.area}.write",
+        client_id=_client_id_of(spec, obj),
+        what=Msg(N_("change {kind} records"), kind=_kind_word(spec.kind)),
+    )
     if version is not None and obj.version != version:
         raise Conflict(CONFLICT_MESSAGE)
     return obj
@@ -732,13 +824,24 @@ def update(db: Database, actor: Actor, kind: str, record_id: int, version: int |
         if hasattr(obj, "updated_at"):
             obj.updated_at = utcnow()
         s.flush()
-        audit.record(s, actor, "update", kind, obj.id, subject=_subject(s, spec, obj),
-                     summary=f"{spec.label} changed: {', '.join(sorted(changed))}", before=before, after=obj)
+        audit.record(
+            s,
+            actor,
+            "update",
+            kind,
+            obj.id,
+            subject=_subject(s, spec, obj),
+            summary=f"{spec.label} changed: {', '.join(sorted(changed))}",
+            before=before,
+            after=obj,
+        )
         return obj
 
 
 @service
-def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | None, end_date: Any, reason: str = "") -> Any:
+def end(
+    db: Database, actor: Actor, kind: str, record_id: int, version: int | None, end_date: Any, reason: str = ""
+) -> Any:
     """End a record on a date (personal history is kept, never deleted)."""
     spec = SPECS[kind]
     if spec.end_field is None:
@@ -770,9 +873,17 @@ def end(db: Database, actor: Actor, kind: str, record_id: int, version: int | No
         if hasattr(obj, "updated_at"):
             obj.updated_at = utcnow()
         s.flush()
-        audit.record(s, actor, "end", kind, obj.id, subject=_subject(s, spec, obj),
-                     summary=f"{spec.label} ended {format_date(value)}" + (f": {why}" if why else ""),
-                     before=before, after=obj)
+        audit.record(
+            s,
+            actor,
+            "end",
+            kind,
+            obj.id,
+            subject=_subject(s, spec, obj),
+            summary=f"{spec.label} ended {format_date(value)}" + (f": {why}" if why else ""),
+            before=before,
+            after=obj,
+        )
         return obj
 
 
@@ -803,7 +914,8 @@ def _in_scope(session: Session, actor: Actor, spec: EntitySpec, obj: Any) -> boo
         return actor.may_see_client(_client_id_of(spec, obj))
     if spec.kind == "assistant":
         mine = select(Assignment.id).where(
-            Assignment.assistant_id == obj.id, Assignment.client_id.in_(sorted(actor.client_scope or ())))
+            Assignment.assistant_id == obj.id, Assignment.client_id.in_(sorted(actor.client_scope or ()))
+        )
         return session.execute(mine.limit(1)).scalar() is not None
     if spec.kind == "supervisor":
         return obj.id == actor.supervisor_id
@@ -901,8 +1013,11 @@ def list_records(
         if order == "name" and model in (Client, Assistant, Supervisor):  # people: by family name
             terms = name_order.order_by(model.name, db.dialect, descending=descending)
         else:
-            col = getattr(model, order) if order and hasattr(model, order) else (
-                getattr(model, "ref", None) or getattr(model, "name", None) or model.id)
+            col = (
+                getattr(model, order)
+                if order and hasattr(model, order)
+                else (getattr(model, "ref", None) or getattr(model, "name", None) or model.id)
+            )
             terms = [col.desc() if descending else col]
         q = q.order_by(*terms, model.id).offset(offset).limit(limit)
         rows = [_for_reader(actor, r) for r in s.execute(q).scalars()]

@@ -18,10 +18,11 @@ is checkpointed afterwards so old page images leave the WAL file too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
@@ -29,14 +30,29 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import RetentionPolicy, load_settings
-from bpa_provider.services.base import require, service
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import (
-    Assignment, Assistant, AuditEvent, Client, Decision, Employment, HourBalanceEntry, Municipality,
-    OnboardingStep, Review, ReviewAction, Shift, SickPeriod, Supervision, Supervisor, Transfer,
-    TransferAssistant, User,
+    Assignment,
+    Assistant,
+    AuditEvent,
+    Client,
+    Decision,
+    Employment,
+    HourBalanceEntry,
+    Municipality,
+    OnboardingStep,
+    Review,
+    ReviewAction,
+    Shift,
+    SickPeriod,
+    Supervision,
+    Supervisor,
+    Transfer,
+    TransferAssistant,
+    User,
 )
 from bpa_provider.db.types import utcnow
+from bpa_provider.services.base import require, service
 
 
 def load_policy(env: Mapping[str, str] | None = None, path: Path | None = None) -> RetentionPolicy:
@@ -91,12 +107,14 @@ def _client_candidates(s: Session, policy: RetentionPolicy, today: date) -> list
 def _assistant_candidates(s: Session, policy: RetentionPolicy, today: date) -> list[Due]:
     out = []
     open_work = (
-        select(Employment.assistant_id).where(Employment.end_date.is_(None))
+        select(Employment.assistant_id)
+        .where(Employment.end_date.is_(None))
         .union(select(Assignment.assistant_id).where(Assignment.end_date.is_(None)))
     )
     last_end = (
         select(Employment.assistant_id, func.max(Employment.end_date).label("ended"))
-        .group_by(Employment.assistant_id).subquery()
+        .group_by(Employment.assistant_id)
+        .subquery()
     )
     rows = s.execute(
         select(Assistant.id, Assistant.ref, last_end.c.ended)
@@ -105,10 +123,14 @@ def _assistant_candidates(s: Session, policy: RetentionPolicy, today: date) -> l
         .order_by(Assistant.ref)
     ).all()
     for aid, ref, ended in rows:
-        countries = set(s.execute(
-            select(Municipality.country).join(Client, Client.municipality_id == Municipality.id)
-            .join(Assignment, Assignment.client_id == Client.id).where(Assignment.assistant_id == aid)
-        ).scalars())
+        countries = set(
+            s.execute(
+                select(Municipality.country)
+                .join(Client, Client.municipality_id == Municipality.id)
+                .join(Assignment, Assignment.client_id == Client.id)
+                .where(Assignment.assistant_id == aid)
+            ).scalars()
+        )
         years = policy.assistant_years_se if "SE" in countries else policy.assistant_years
         if _due(ended, years, today):
             out.append(Due("assistant", aid, ref, ended, years, _BASIS["assistant"], "anonymise"))
@@ -121,7 +143,8 @@ def _supervisor_candidates(s: Session, policy: RetentionPolicy, today: date) -> 
     active_user = select(User.supervisor_id).where(User.disabled.is_(False), User.supervisor_id.is_not(None))
     last = (
         select(Supervision.supervisor_id, func.max(Supervision.until).label("ended"))
-        .group_by(Supervision.supervisor_id).subquery()
+        .group_by(Supervision.supervisor_id)
+        .subquery()
     )
     rows = s.execute(
         select(Supervisor.id, Supervisor.ref, Supervisor.name, last.c.ended)
@@ -138,9 +161,15 @@ def _supervisor_candidates(s: Session, policy: RetentionPolicy, today: date) -> 
 def _review_candidates(s: Session, policy: RetentionPolicy, today: date) -> list[Due]:
     out = []
     pair_end = (
-        select(Assignment.assistant_id, Assignment.client_id, func.max(Assignment.end_date).label("ended"),
-               func.count().label("n"), func.count(Assignment.end_date).label("n_ended"))
-        .group_by(Assignment.assistant_id, Assignment.client_id).subquery()
+        select(
+            Assignment.assistant_id,
+            Assignment.client_id,
+            func.max(Assignment.end_date).label("ended"),
+            func.count().label("n"),
+            func.count(Assignment.end_date).label("n_ended"),
+        )
+        .group_by(Assignment.assistant_id, Assignment.client_id)
+        .subquery()
     )
     rows = s.execute(
         select(Review.id, Client.ref, pair_end.c.ended)
@@ -156,13 +185,18 @@ def _review_candidates(s: Session, policy: RetentionPolicy, today: date) -> list
 
 
 def _candidates(s: Session, policy: RetentionPolicy, today: date) -> list[Due]:
-    return (_client_candidates(s, policy, today) + _assistant_candidates(s, policy, today)
-            + _supervisor_candidates(s, policy, today) + _review_candidates(s, policy, today))
+    return (
+        _client_candidates(s, policy, today)
+        + _assistant_candidates(s, policy, today)
+        + _supervisor_candidates(s, policy, today)
+        + _review_candidates(s, policy, today)
+    )
 
 
 @service
-def find_due(db: Database, actor: Actor, *, today: date | None = None,
-             policy: RetentionPolicy | None = None) -> list[Due]:
+def find_due(
+    db: Database, actor: Actor, *, today: date | None = None, policy: RetentionPolicy | None = None
+) -> list[Due]:
     """What `apply` would anonymise today (the dry run)."""
     require(actor, "retention.run", what="run retention")
     with db.read() as s:
@@ -235,6 +269,7 @@ _REVIEWS_OF = {
 
 def _log_rows_about(d: Due) -> list[ColumnElement[bool]]:
     """The access-log rows whose snapshots hold what anonymising `d` erases."""
+
     def rows_of(entity: str, ids: Any) -> ColumnElement[bool]:
         return (AuditEvent.entity == entity) & AuditEvent.entity_id.in_(ids)
 
@@ -243,14 +278,15 @@ def _log_rows_about(d: Due) -> list[ColumnElement[bool]]:
         about += [AuditEvent.subject == d.ref, rows_of(d.category, [d.record_id])]
     if d.category in _REVIEWS_OF:
         reviews = select(Review.id).where(_REVIEWS_OF[d.category](d.record_id))
-        about += [rows_of("review", reviews),
-                  rows_of("review_action", select(ReviewAction.id).where(ReviewAction.review_id.in_(reviews)))]
+        about += [
+            rows_of("review", reviews),
+            rows_of("review_action", select(ReviewAction.id).where(ReviewAction.review_id.in_(reviews))),
+        ]
     return about
 
 
 @service
-def apply(db: Database, actor: Actor, *, today: date | None = None,
-          policy: RetentionPolicy | None = None) -> list[Due]:
+def apply(db: Database, actor: Actor, *, today: date | None = None, policy: RetentionPolicy | None = None) -> list[Due]:
     """Anonymise everything past its period, in one transaction, one access-log row per record,
     erasing the snapshots of the log rows about each record, and one row counting those."""
     require(actor, "retention.run", what="run retention")
@@ -265,15 +301,26 @@ def apply(db: Database, actor: Actor, *, today: date | None = None,
             s.flush()
             gone, old = audit.erase_snapshots(s, *_log_rows_about(d))
             erased, kept = erased + gone, kept + old
-            audit.record(s, actor, "anonymise", entity, d.record_id, subject=d.ref,
-                         summary=f"{d.action} after retention: ended {d.ended.isoformat()}, "
-                                 f"kept {d.keep_years} years ({d.basis})")
+            audit.record(
+                s,
+                actor,
+                "anonymise",
+                entity,
+                d.record_id,
+                subject=d.ref,
+                summary=f"{d.action} after retention: ended {d.ended.isoformat()}, "
+                f"kept {d.keep_years} years ({d.basis})",
+            )
         if due:
             # Counts only: which records they were about is in the anonymise rows just written.
-            audit.record(s, actor, "erase", "audit_event",
-                         summary=f"access-log snapshots erased after retention: {erased}"
-                                 + (f"; {kept} kept in rows written before erasable snapshots "
-                                    "(these cannot be erased)" if kept else ""))
+            audit.record(
+                s,
+                actor,
+                "erase",
+                "audit_event",
+                summary=f"access-log snapshots erased after retention: {erased}"
+                + (f"; {kept} kept in rows written before erasable snapshots (these cannot be erased)" if kept else ""),
+            )
     if due and db.dialect == "sqlite":
         # Old page images of the erased values may sit in the WAL until a checkpoint overwrites them.
         # Outside any transaction (a checkpoint inside BEGIN is refused): the raw driver connection.

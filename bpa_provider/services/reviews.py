@@ -16,9 +16,10 @@ only how long it is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,8 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Assistant, Client, Course, Employment, Review, ReviewAction
 from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import days_left, next_review_due, review_status
@@ -36,8 +39,6 @@ from bpa_provider.services.courses import find_course
 from bpa_provider.services.onboarding import current_policy
 from bpa_provider.services.records import FieldSpec, clean_text
 from bpa_provider.services.records import lookup as _lookup
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assignment, Assistant, Client, Course, Employment, Review, ReviewAction
 
 REVIEW_STATUSES = ("overdue", "due", "scheduled", "done")
 SUMMARY_MAX = 20_000
@@ -132,6 +133,7 @@ class OpenAction:
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _as_date(value: date | str | None, name: str, label: str, errors: list[FieldError]) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -144,7 +146,9 @@ def _as_date(value: date | str | None, name: str, label: str, errors: list[Field
         return None
 
 
-def _text(value: str | None, name: str, label: str, max_len: int, errors: list[FieldError], required: bool = False) -> str:
+def _text(
+    value: str | None, name: str, label: str, max_len: int, errors: list[FieldError], required: bool = False
+) -> str:
     try:
         text = clean_text(value, FieldSpec(name, label, max_len=max_len))
     except ValueError as exc:
@@ -166,20 +170,37 @@ def _actions(session: Session, review_ids: Sequence[int]) -> dict[int, list[Acti
     out: dict[int, list[ActionView]] = {}
     if not review_ids:
         return out
-    q = (select(ReviewAction, Course.name).outerjoin(Course, Course.id == ReviewAction.course_id)
-         .where(ReviewAction.review_id.in_(review_ids)).order_by(ReviewAction.id))
+    q = (
+        select(ReviewAction, Course.name)
+        .outerjoin(Course, Course.id == ReviewAction.course_id)
+        .where(ReviewAction.review_id.in_(review_ids))
+        .order_by(ReviewAction.id)
+    )
     for a, cname in session.execute(q):
-        out.setdefault(a.review_id, []).append(ActionView(
-            a.id, a.review_id, a.text, a.owner, a.due_date, a.done_on, cname or "", a.version))
+        out.setdefault(a.review_id, []).append(
+            ActionView(a.id, a.review_id, a.text, a.owner, a.due_date, a.done_on, cname or "", a.version)
+        )
     return out
 
 
-def _view(review: Review, asst: Assistant, client: Client, actions: Sequence[ActionView], summary: str | None) -> ReviewView:
+def _view(
+    review: Review, asst: Assistant, client: Client, actions: Sequence[ActionView], summary: str | None
+) -> ReviewView:
     return ReviewView(
-        id=review.id, assistant_id=asst.id, assistant_ref=asst.ref, assistant_name=asst.name,
-        client_id=client.id, client_ref=client.ref, held_on=review.held_on, participants=review.participants,
-        has_summary=bool(review.summary), summary=summary, created_by=review.created_by,
-        version=review.version, actions=tuple(actions))
+        id=review.id,
+        assistant_id=asst.id,
+        assistant_ref=asst.ref,
+        assistant_name=asst.name,
+        client_id=client.id,
+        client_ref=client.ref,
+        held_on=review.held_on,
+        participants=review.participants,
+        has_summary=bool(review.summary),
+        summary=summary,
+        created_by=review.created_by,
+        version=review.version,
+        actions=tuple(actions),
+    )
 
 
 def may_read_notes(actor: Actor, client_id: int) -> bool:
@@ -189,10 +210,18 @@ def may_read_notes(actor: Actor, client_id: int) -> bool:
 
 # --------------------------------------------------------------------------- schedule
 
+
 @service
 def due_reviews(
-    db: Database, actor: Actor, today: date, within_days: int | None = None, *, include_all: bool = False,
-    policy: Policy | None = None, client_id: int | None = None, assistant_id: int | None = None,
+    db: Database,
+    actor: Actor,
+    today: date,
+    within_days: int | None = None,
+    *,
+    include_all: bool = False,
+    policy: Policy | None = None,
+    client_id: int | None = None,
+    assistant_id: int | None = None,
 ) -> list[ReviewDue]:
     """Reviews that are due (within `within_days`, default the policy's 30) or overdue; with
     `include_all`, every current pair with its status. Soonest due first.
@@ -206,24 +235,29 @@ def due_reviews(
     p = current_policy(policy)
     window = p.review_due_window_days if within_days is None else within_days
     pair = (
-        select(Assignment.assistant_id, Assignment.client_id,
-               func.min(Assignment.start_date).label("start"),
-               func.max(Assignment.end_date).label("end"),
-               (func.count() - func.count(Assignment.end_date)).label("open_ends"))
+        select(
+            Assignment.assistant_id,
+            Assignment.client_id,
+            func.min(Assignment.start_date).label("start"),
+            func.max(Assignment.end_date).label("end"),
+            (func.count() - func.count(Assignment.end_date)).label("open_ends"),
+        )
         .where(or_(Assignment.end_date.is_(None), Assignment.end_date >= today))
         .group_by(Assignment.assistant_id, Assignment.client_id)
     )
     if actor.is_scoped:
         pair = pair.where(Assignment.client_id.in_(sorted(actor.client_scope or ())))
     emp = (
-        select(Employment.assistant_id, func.max(Employment.end_date).label("end"),
-               (func.count() - func.count(Employment.end_date)).label("open_ends"))
+        select(
+            Employment.assistant_id,
+            func.max(Employment.end_date).label("end"),
+            (func.count() - func.count(Employment.end_date)).label("open_ends"),
+        )
         .where(or_(Employment.end_date.is_(None), Employment.end_date >= today))
         .group_by(Employment.assistant_id)
     )
-    last = (
-        select(Review.assistant_id, Review.client_id, func.max(Review.held_on).label("held"))
-        .group_by(Review.assistant_id, Review.client_id)
+    last = select(Review.assistant_id, Review.client_id, func.max(Review.held_on).label("held")).group_by(
+        Review.assistant_id, Review.client_id
     )
     if client_id is not None:
         pair = pair.where(Assignment.client_id == client_id)
@@ -234,8 +268,19 @@ def due_reviews(
         last = last.where(Review.assistant_id == assistant_id)
     pair_q, emp, last = pair.subquery("pair"), emp.subquery("emp"), last.subquery("last")
     q = (
-        select(pair_q.c.assistant_id, Assistant.ref, Assistant.name, pair_q.c.client_id, Client.ref,
-               pair_q.c.start, pair_q.c.end, pair_q.c.open_ends, emp.c.end, emp.c.open_ends, last.c.held)
+        select(
+            pair_q.c.assistant_id,
+            Assistant.ref,
+            Assistant.name,
+            pair_q.c.client_id,
+            Client.ref,
+            pair_q.c.start,
+            pair_q.c.end,
+            pair_q.c.open_ends,
+            emp.c.end,
+            emp.c.open_ends,
+            last.c.held,
+        )
         .join(Assistant, Assistant.id == pair_q.c.assistant_id)
         .join(Client, Client.id == pair_q.c.client_id)
         # Without a current employment the assistant is not staff: no review to schedule.
@@ -249,8 +294,13 @@ def due_reviews(
         # A review from an earlier spell with the client does not count for this one.
         last_held = held if held is not None and held >= start else None
         due = next_review_due(
-            start, last_held, first_after_months=p.first_review_months, interval_months=p.review_interval_months,
-            assignment_end=None if a_open else a_end, employment_end=None if e_open else e_end)
+            start,
+            last_held,
+            first_after_months=p.first_review_months,
+            interval_months=p.review_interval_months,
+            assignment_end=None if a_open else a_end,
+            employment_end=None if e_open else e_end,
+        )
         status = review_status(due, last_held, today, window)
         if due is None or status == "cancelled":
             continue
@@ -261,6 +311,7 @@ def due_reviews(
 
 
 # --------------------------------------------------------------------------- record
+
 
 def assignment_starts(s: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], date]:
     """(assistant id, client id) -> the first day the assistant worked for the client, for the
@@ -282,15 +333,25 @@ def held_on_problem(held: date, started: date | None, assistant_ref: str, client
     if started is None:
         return FieldError("client", N_("{a} has never worked for {c}"), params={"a": assistant_ref, "c": client_ref})
     if held < started:
-        return FieldError("held_on", N_("Held on is before {a} started with {c} ({d})"),
-                          params={"a": assistant_ref, "c": client_ref, "d": format_date(started)})
+        return FieldError(
+            "held_on",
+            N_("Held on is before {a} started with {c} ({d})"),
+            params={"a": assistant_ref, "c": client_ref, "d": format_date(started)},
+        )
     return None
 
 
 @service
 def record_review(
-    db: Database, actor: Actor, assistant: int | str, client: int | str, held_on: date | str, *,
-    participants: str = "", summary: str = "", actions: Sequence[ActionInput] = (),
+    db: Database,
+    actor: Actor,
+    assistant: int | str,
+    client: int | str,
+    held_on: date | str,
+    *,
+    participants: str = "",
+    summary: str = "",
+    actions: Sequence[ActionInput] = (),
 ) -> ReviewView:
     """Record a review that was held: participants, a private summary, and the agreed actions
     (an action with a course puts the assistant on that course's list)."""
@@ -313,9 +374,18 @@ def record_review(
             problem = held_on_problem(held, started, asst.ref, cl.ref)
             if problem is not None:
                 errors.append(problem)
-            elif s.execute(select(Review.id).where(Review.assistant_id == asst.id, Review.client_id == cl.id,
-                                                   Review.held_on == held)).first():
-                errors.append(FieldError("held_on", N_("a review of {a} with {c} on {d} is already recorded"), params={"a": asst.ref, "c": cl.ref, "d": format_date(held)}))
+            elif s.execute(
+                select(Review.id).where(
+                    Review.assistant_id == asst.id, Review.client_id == cl.id, Review.held_on == held
+                )
+            ).first():
+                errors.append(
+                    FieldError(
+                        "held_on",
+                        N_("a review of {a} with {c} on {d} is already recorded"),
+                        params={"a": asst.ref, "c": cl.ref, "d": format_date(held)},
+                    )
+                )
         parsed: list[tuple[str, str, date | None, Course | None]] = []
         for i, a in enumerate(actions, start=1):
             label = _("Action {n}").format(n=i)
@@ -323,7 +393,13 @@ def record_review(
             owner = _text(a.owner, f"actions[{i}].owner", label + " " + _("owner"), 200, errors)
             due = _as_date(a.due_date, f"actions[{i}].due_date", label + " " + _("due date"), errors)
             if due is not None and held is not None and due < held:
-                errors.append(FieldError(f"actions[{i}].due_date", N_("{label} is due before the review was held"), params={"label": label}))
+                errors.append(
+                    FieldError(
+                        f"actions[{i}].due_date",
+                        N_("{label} is due before the review was held"),
+                        params={"label": label},
+                    )
+                )
             course = None
             if a.course not in (None, ""):
                 try:
@@ -334,19 +410,35 @@ def record_review(
         if errors:
             raise ValidationError(errors)
         assert held is not None
-        review = Review(assistant_id=asst.id, client_id=cl.id, held_on=held, participants=parts,
-                        summary=notes, created_by=actor.login)
+        review = Review(
+            assistant_id=asst.id,
+            client_id=cl.id,
+            held_on=held,
+            participants=parts,
+            summary=notes,
+            created_by=actor.login,
+        )
         s.add(review)
         s.flush()
-        audit.record(s, actor, "create", "review", review.id, subject=asst.ref,
-                     summary=f"review with {cl.ref} held {held.isoformat()}", after=_private(review))
+        audit.record(
+            s,
+            actor,
+            "create",
+            "review",
+            review.id,
+            subject=asst.ref,
+            summary=f"review with {cl.ref} held {held.isoformat()}",
+            after=_private(review),
+        )
         for text, owner, due, course in parsed:
-            act = ReviewAction(review_id=review.id, text=text, owner=owner, due_date=due,
-                               course_id=course.id if course else None)
+            act = ReviewAction(
+                review_id=review.id, text=text, owner=owner, due_date=due, course_id=course.id if course else None
+            )
             s.add(act)
             s.flush()
-            audit.record(s, actor, "create", "review_action", act.id, subject=asst.ref,
-                         summary="review action", after=act)
+            audit.record(
+                s, actor, "create", "review_action", act.id, subject=asst.ref, summary="review action", after=act
+            )
             if course is not None:
                 enroll_without_date_in(s, actor, course.id, asst.id, cl.id)
         views = _actions(s, [review.id]).get(review.id, [])
@@ -355,6 +447,7 @@ def record_review(
 
 # --------------------------------------------------------------------------- read
 
+
 @service
 def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool = False) -> ReviewView:
     """One review. With `with_notes`, the summary is included when this reader may see it, and
@@ -362,7 +455,7 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
     actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     may_notes = with_notes and actor.may("review.notes")
-    with (db.write() if may_notes else db.read()) as s:
+    with db.write() if may_notes else db.read() as s:
         review = s.get(Review, review_id)
         if review is None:
             raise NotFound(N_("no review {id}"), id=review_id)
@@ -371,8 +464,15 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
         cl = s.get(Client, review.client_id)
         summary = None
         if may_notes and may_read_notes(actor, review.client_id):
-            audit.record(s, actor, "view", "review_notes", review.id, subject=asst.ref,
-                         summary=f"review summary read (client {cl.ref}, held {review.held_on.isoformat()})")
+            audit.record(
+                s,
+                actor,
+                "view",
+                "review_notes",
+                review.id,
+                subject=asst.ref,
+                summary=f"review summary read (client {cl.ref}, held {review.held_on.isoformat()})",
+            )
             summary = review.summary
         views = _actions(s, [review.id]).get(review.id, [])
         return _view(review, asst, cl, views, summary)
@@ -397,14 +497,22 @@ def review_notes(db: Database, actor: Actor, review_id: int) -> str:
 
 @service
 def list_reviews(
-    db: Database, actor: Actor, *, assistant: int | str | None = None, client: int | str | None = None,
+    db: Database,
+    actor: Actor,
+    *,
+    assistant: int | str | None = None,
+    client: int | str | None = None,
 ) -> list[ReviewView]:
     """Reviews held (newest first), without summaries."""
     actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     with db.read() as s:
-        q = (select(Review, Assistant, Client).join(Assistant, Assistant.id == Review.assistant_id)
-             .join(Client, Client.id == Review.client_id).order_by(Review.held_on.desc(), Review.id.desc()))
+        q = (
+            select(Review, Assistant, Client)
+            .join(Assistant, Assistant.id == Review.assistant_id)
+            .join(Client, Client.id == Review.client_id)
+            .order_by(Review.held_on.desc(), Review.id.desc())
+        )
         if assistant is not None:
             q = q.where(Review.assistant_id == _lookup(s, Assistant, assistant, _("assistant"), actor).id)
         if client is not None:
@@ -418,17 +526,20 @@ def list_reviews(
 
 # --------------------------------------------------------------------------- actions
 
+
 @service
 def open_actions(db: Database, actor: Actor, today: date) -> list[OpenAction]:
     """Agreed actions not yet done, by due date (undated last), with days left."""
     actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
-    q = (select(ReviewAction, Assistant.ref, Assistant.name, Client.ref, Course.name)
-         .join(Review, Review.id == ReviewAction.review_id)
-         .join(Assistant, Assistant.id == Review.assistant_id)
-         .join(Client, Client.id == Review.client_id)
-         .outerjoin(Course, Course.id == ReviewAction.course_id)
-         .where(ReviewAction.done_on.is_(None)))
+    q = (
+        select(ReviewAction, Assistant.ref, Assistant.name, Client.ref, Course.name)
+        .join(Review, Review.id == ReviewAction.review_id)
+        .join(Assistant, Assistant.id == Review.assistant_id)
+        .join(Client, Client.id == Review.client_id)
+        .outerjoin(Course, Course.id == ReviewAction.course_id)
+        .where(ReviewAction.done_on.is_(None))
+    )
     if actor.is_scoped:
         q = q.where(Review.client_id.in_(sorted(actor.client_scope or ())))
     with db.read() as s:
@@ -436,14 +547,33 @@ def open_actions(db: Database, actor: Actor, today: date) -> list[OpenAction]:
     out = []
     for a, aref, aname, cref, cname in rows:
         left = days_left(a.due_date, today) if a.due_date else None
-        out.append(OpenAction(a.id, a.review_id, aref, aname, cref, a.text, a.owner, a.due_date, left,
-                              left is not None and left < 0, cname or "", a.version))
+        out.append(
+            OpenAction(
+                a.id,
+                a.review_id,
+                aref,
+                aname,
+                cref,
+                a.text,
+                a.owner,
+                a.due_date,
+                left,
+                left is not None and left < 0,
+                cname or "",
+                a.version,
+            )
+        )
     return sorted(out, key=lambda o: (o.due_date is None, o.due_date or date.max, o.id))
 
 
 @service
 def complete_action(
-    db: Database, actor: Actor, action_id: int, on: date | str | None = None, *, version: int | None = None,
+    db: Database,
+    actor: Actor,
+    action_id: int,
+    on: date | str | None = None,
+    *,
+    version: int | None = None,
 ) -> ActionView:
     """Mark an agreed action done (default today)."""
     actor = scoped_actor(db, actor)
@@ -466,8 +596,25 @@ def complete_action(
         action.done_on = done_on
         s.flush()
         ref = s.execute(select(Assistant.ref).where(Assistant.id == review.assistant_id)).scalar() or ""
-        audit.record(s, actor, "update", "review_action", action.id, subject=ref,
-                     summary=f"done {done_on.isoformat()}", before=before, after=action)
+        audit.record(
+            s,
+            actor,
+            "update",
+            "review_action",
+            action.id,
+            subject=ref,
+            summary=f"done {done_on.isoformat()}",
+            before=before,
+            after=action,
+        )
         cname = s.execute(select(Course.name).where(Course.id == action.course_id)).scalar() if action.course_id else ""
-        return ActionView(action.id, action.review_id, action.text, action.owner, action.due_date, action.done_on,
-                          cname or "", action.version)
+        return ActionView(
+            action.id,
+            action.review_id,
+            action.text,
+            action.owner,
+            action.due_date,
+            action.done_on,
+            cname or "",
+            action.version,
+        )

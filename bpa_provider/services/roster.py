@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,9 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, RotaPattern, RuleAck, Shift
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date, local_to_utc, parse_date, parse_local_datetime
@@ -42,29 +45,56 @@ from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.rules.worktime import SHIFT_KINDS, Violation
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.periods import (
-    ensure_unlocked, overlapping_rows, shift_days, withdraw_approvals,
+    ensure_unlocked,
+    overlapping_rows,
+    shift_days,
+    withdraw_approvals,
 )
 from bpa_provider.services.records import check_text
-from bpa_provider.services.worked import NOT_STAFFED
 from bpa_provider.services.scope_view import redact_in
+from bpa_provider.services.worked import NOT_STAFFED
 from bpa_provider.services.worktime import (
-    ClientInfo, ShiftViolation, check_assistant_window, client_info, client_infos, describe_shifts, live_shifts,
-    local_date, local_range, policy_or_default, refuse_blocking, violations_by_shift,
+    ClientInfo,
+    ShiftViolation,
+    check_assistant_window,
+    client_info,
+    client_infos,
+    describe_shifts,
+    live_shifts,
+    local_date,
+    local_range,
+    policy_or_default,
+    refuse_blocking,
+    violations_by_shift,
 )
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assistant, RotaPattern, RuleAck, Shift
-from bpa_provider.db.types import utcnow
 
-UTC = timezone.utc
+UTC = UTC
 # A typo in a date (a month too far) must not become a month-long shift; respite agreements allow
 # up to 56 h continuous, so 72 h is the sanity limit.
 MAX_SHIFT = timedelta(hours=72)
 MAX_COPY_WEEKS = 26
 _HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 WEEKDAY_NAMES = {
-    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
-    "man": 0, "tir": 1, "ons": 2, "tor": 3, "fre": 4, "lør": 5, "lor": 5, "søn": 6, "son": 6,
-    "mån": 0, "tis": 1, "lör": 5, "sön": 6,
+    "mon": 0,
+    "tue": 1,
+    "wed": 2,
+    "thu": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+    "man": 0,
+    "tir": 1,
+    "ons": 2,
+    "tor": 3,
+    "fre": 4,
+    "lør": 5,
+    "lor": 5,
+    "søn": 6,
+    "son": 6,
+    "mån": 0,
+    "tis": 1,
+    "lör": 5,
+    "sön": 6,
 }
 
 
@@ -90,9 +120,17 @@ class SaveResult:
 def _text(value: Any, name: str, max_len: int, errors: list[FieldError], *, multiline: bool = False) -> str:
     """A note, reason or name by the shared text rule (`records.check_text`), with roster's words
     for the checks it always had. Only a note holds several lines."""
-    return check_text(value, name, max_len, multiline=multiline, errors=errors, messages={
-        "control": _("contains control characters; remove them"),
-        "long": _("is too long (at most {n} characters)").format(n=max_len)})
+    return check_text(
+        value,
+        name,
+        max_len,
+        multiline=multiline,
+        errors=errors,
+        messages={
+            "control": _("contains control characters; remove them"),
+            "long": _("is too long (at most {n} characters)").format(n=max_len),
+        },
+    )
 
 
 def to_utc(value: str | datetime, tz: str) -> datetime:
@@ -132,8 +170,9 @@ def parse_time_of_day(value: str | time) -> time:
 
 def parse_weekdays(value: str | Iterable[int]) -> tuple[int, ...]:
     """'mon,wed,fri', 'man,ons,fre', '0,2,4' or [0, 2, 4] → (0, 2, 4)."""
-    items: list[Any] = [p for p in re.split(r"[,\s/]+", value.strip().lower()) if p] \
-        if isinstance(value, str) else list(value)
+    items: list[Any] = (
+        [p for p in re.split(r"[,\s/]+", value.strip().lower()) if p] if isinstance(value, str) else list(value)
+    )
     days = set()
     for item in items:
         if isinstance(item, int) or str(item).isdigit():
@@ -177,11 +216,19 @@ def _times(start: Any, end: Any, tz: str, errors: list[FieldError]) -> tuple[dat
         if b <= a:
             errors.append(FieldError("end", N_("The shift must end after it starts")))
         elif b - a > MAX_SHIFT:
-            errors.append(FieldError("end", N_("A shift can be at most {h} hours long"), params={"h": int(MAX_SHIFT.total_seconds() // 3600)}))
+            errors.append(
+                FieldError(
+                    "end",
+                    N_("A shift can be at most {h} hours long"),
+                    params={"h": int(MAX_SHIFT.total_seconds() // 3600)},
+                )
+            )
     return a, b
 
 
-def _assistant(s: Session, assistant_id: int | None, errors: list[FieldError], name: str = "assistant_id") -> Assistant | None:
+def _assistant(
+    s: Session, assistant_id: int | None, errors: list[FieldError], name: str = "assistant_id"
+) -> Assistant | None:
     person = s.get(Assistant, assistant_id) if assistant_id is not None else None
     if person is None:
         errors.append(FieldError(name, N_("No assistant with id {id}"), params={"id": assistant_id}))
@@ -191,7 +238,9 @@ def _assistant(s: Session, assistant_id: int | None, errors: list[FieldError], n
 def _kind(kind: str, errors: list[FieldError]) -> str:
     k = (kind or "active").strip().lower()
     if k not in SHIFT_KINDS:
-        errors.append(FieldError("kind", N_("Kind must be one of: {kinds}"), params={"kinds": ", ".join(sorted(SHIFT_KINDS))}))
+        errors.append(
+            FieldError("kind", N_("Kind must be one of: {kinds}"), params={"kinds": ", ".join(sorted(SHIFT_KINDS))})
+        )
     return k
 
 
@@ -231,8 +280,7 @@ def run_checks(s: Session, shifts: Sequence[Shift], policy: Policy, actor: Actor
         # PostgreSQL: two saves for one assistant at once would each miss the other's shift (an
         # overlap nobody sees); the row lock makes the second wait and check after the first
         # commits. SQLite already serialises writers with BEGIN IMMEDIATE (FOR UPDATE is omitted).
-        s.execute(select(Assistant.id).where(Assistant.id.in_(sorted(spans))).order_by(Assistant.id)
-                  .with_for_update())
+        s.execute(select(Assistant.id).where(Assistant.id.in_(sorted(spans))).order_by(Assistant.id).with_for_update())
     for aid, (lo, hi) in sorted(spans.items()):
         for v in check_assistant_window(s, aid, lo, hi, policy=policy):
             if ids & set(v.shift_ids):
@@ -247,11 +295,17 @@ def refuse_absent(s: Session, sh: Shift, policy: Policy) -> None:
     from bpa_provider.services.vacancy import absent_on
 
     tz = client_info(s, sh.client_id, policy).tz
-    away = absent_on(s, sh.assistant_id, local_date(sh.start_utc, tz),
-                     local_date(sh.end_utc - timedelta(microseconds=1), tz))
+    away = absent_on(
+        s, sh.assistant_id, local_date(sh.start_utc, tz), local_date(sh.end_utc - timedelta(microseconds=1), tz)
+    )
     if away is not None:
-        raise ValidationError(FieldError("assistant_id", N_("The assistant is absent {a}–{b}; choose a substitute"),
-                                         params={"a": format_date(away.from_date), "b": format_date(away.to_date)}))
+        raise ValidationError(
+            FieldError(
+                "assistant_id",
+                N_("The assistant is absent {a}–{b}; choose a substitute"),
+                params={"a": format_date(away.from_date), "b": format_date(away.to_date)},
+            )
+        )
 
 
 def _local(instant: datetime, tz: str) -> str:
@@ -278,8 +332,9 @@ def _load(s: Session, actor: Actor, shift_id: int, version: int | None, what: st
     return sh
 
 
-def _withdraw(s: Session, actor: Actor, sh: Shift, info: ClientInfo, why: str,
-              extra_days: tuple[date, date] | None = None) -> None:
+def _withdraw(
+    s: Session, actor: Actor, sh: Shift, info: ClientInfo, why: str, extra_days: tuple[date, date] | None = None
+) -> None:
     first, last = shift_days(sh, info.tz)
     if extra_days:
         first, last = min(first, extra_days[0]), max(last, extra_days[1])
@@ -290,10 +345,22 @@ def _withdraw(s: Session, actor: Actor, sh: Shift, info: ClientInfo, why: str,
 
 
 @service
-def create_shift(db: Database, actor: Actor, client_id: int, assistant_id: int | None, start: str | datetime,
-                 end: str | datetime, *, kind: str = "active", legal_basis: str = "", note: str = "",
-                 replaces_assistant_id: int | None = None, active_minutes: int = 0, vacant: bool = False,
-                 policy: Policy | None = None) -> SaveResult:
+def create_shift(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    assistant_id: int | None,
+    start: str | datetime,
+    end: str | datetime,
+    *,
+    kind: str = "active",
+    legal_basis: str = "",
+    note: str = "",
+    replaces_assistant_id: int | None = None,
+    active_minutes: int = 0,
+    vacant: bool = False,
+    policy: Policy | None = None,
+) -> SaveResult:
     """Plan one shift; `start`/`end` on the client's local clock (`end` may be just `HH:MM`).
     `vacant`: a shift nobody has yet (no assistant; `services.vacancy` finds and fills it), with
     every check of a shift but the assistant's."""
@@ -323,23 +390,54 @@ def create_shift(db: Database, actor: Actor, client_id: int, assistant_id: int |
             raise ValidationError(errors)
         assert a is not None and b is not None and (person is not None or vacant)
         ensure_unlocked(s, client_id, local_date(a, info.tz), local_date(b - timedelta(microseconds=1), info.tz))
-        sh, = insert_shifts(s, [dict(client_id=client_id, assistant_id=assistant_id, start_utc=a, end_utc=b,
-                                     kind=k, legal_basis=basis, note=text, active_minutes=active_minutes,
-                                     replaces_assistant_id=replaces_assistant_id,
-                                     status="vacant" if vacant else "planned")])
+        (sh,) = insert_shifts(
+            s,
+            [
+                dict(
+                    client_id=client_id,
+                    assistant_id=assistant_id,
+                    start_utc=a,
+                    end_utc=b,
+                    kind=k,
+                    legal_basis=basis,
+                    note=text,
+                    active_minutes=active_minutes,
+                    replaces_assistant_id=replaces_assistant_id,
+                    status="vacant" if vacant else "planned",
+                )
+            ],
+        )
         _withdraw(s, actor, sh, info, f"shift #{sh.id} added")
         warnings = run_checks(s, [sh], pol, actor)  # a vacant shift: no assistant to check yet
-        audit.record(s, actor, "create", "shift", sh.id, subject=info.ref,
-                     summary=_summary(sh, info, person.ref if person is not None else "vacant"), after=sh)
+        audit.record(
+            s,
+            actor,
+            "create",
+            "shift",
+            sh.id,
+            subject=info.ref,
+            summary=_summary(sh, info, person.ref if person is not None else "vacant"),
+            after=sh,
+        )
         return SaveResult([sh], warnings)
 
 
 @service
-def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None, *,
-                 start: str | datetime | None = None, end: str | datetime | None = None,
-                 kind: str | None = None, active_minutes: int | None = None,
-                 legal_basis: str | None = None, note: str | None = None,
-                 now: datetime | None = None, policy: Policy | None = None) -> SaveResult:
+def update_shift(
+    db: Database,
+    actor: Actor,
+    shift_id: int,
+    version: int | None,
+    *,
+    start: str | datetime | None = None,
+    end: str | datetime | None = None,
+    kind: str | None = None,
+    active_minutes: int | None = None,
+    legal_basis: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> SaveResult:
     """Change a shift read at `version`. A pattern occurrence becomes detached (regeneration
     leaves it be). New times or active minutes on a shift that has started are a deviation:
     the plan is kept and the change waits for approval."""
@@ -350,8 +448,9 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         sh = _load(s, actor, shift_id, version, "change shifts")
         info = client_info(s, sh.client_id, pol)
         if sh.status == "cancelled":
-            raise ValidationError(N_("The shift {shift} is cancelled"), shift=describe_shifts([sh], {info.id: info}),
-                                  field="status")
+            raise ValidationError(
+                N_("The shift {shift} is cancelled"), shift=describe_shifts([sh], {info.id: info}), field="status"
+            )
         errors: list[FieldError] = []
         a, b = sh.start_utc, sh.end_utc
         if start is not None:
@@ -367,7 +466,13 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         if not errors and b <= a:
             errors.append(FieldError("end", N_("The shift must end after it starts")))
         elif not errors and b - a > MAX_SHIFT:
-            errors.append(FieldError("end", N_("A shift can be at most {h} hours long"), params={"h": int(MAX_SHIFT.total_seconds() // 3600)}))
+            errors.append(
+                FieldError(
+                    "end",
+                    N_("A shift can be at most {h} hours long"),
+                    params={"h": int(MAX_SHIFT.total_seconds() // 3600)},
+                )
+            )
         k = _kind(kind, errors) if kind is not None else sh.kind
         basis = _text(legal_basis, "legal_basis", 200, errors) if legal_basis is not None else sh.legal_basis
         text = _text(note, "note", 500, errors, multiline=True) if note is not None else sh.note
@@ -408,12 +513,19 @@ def update_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
 
             notify.tell_shift(s, "shift_changed", sh, sh.assistant_id, method="REQUEST")
         after = audit.snapshot(sh) or {}
-        changed = sorted(k2 for k2, v in after.items()
-                         if k2 not in ("version", "updated_at") and before.get(k2) != v)
-        audit.record(s, actor, "update", "shift", sh.id, subject=info.ref,
-                     summary=f"shift changed: {', '.join(changed)}"
-                     + (" (deviation pending approval)" if sh.deviation_status == "pending" else ""),
-                     before=before, after=sh)
+        changed = sorted(k2 for k2, v in after.items() if k2 not in ("version", "updated_at") and before.get(k2) != v)
+        audit.record(
+            s,
+            actor,
+            "update",
+            "shift",
+            sh.id,
+            subject=info.ref,
+            summary=f"shift changed: {', '.join(changed)}"
+            + (" (deviation pending approval)" if sh.deviation_status == "pending" else ""),
+            before=before,
+            after=sh,
+        )
         return SaveResult([sh], warnings)
 
 
@@ -444,14 +556,31 @@ def cancel_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
             from bpa_provider.services import notify  # the calendar entry goes too
 
             notify.tell_shift(s, "shift_cancelled", sh, sh.assistant_id, method="CANCEL")
-        audit.record(s, actor, "cancel", "shift", sh.id, subject=info.ref,
-                     summary=f"shift cancelled{': ' + why if why else ''}", before=before, after=sh)
+        audit.record(
+            s,
+            actor,
+            "cancel",
+            "shift",
+            sh.id,
+            subject=info.ref,
+            summary=f"shift cancelled{': ' + why if why else ''}",
+            before=before,
+            after=sh,
+        )
         return sh
 
 
 @service
-def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | None, assistant_id: int, *,
-                   reason: str = "", policy: Policy | None = None) -> SaveResult:
+def reassign_shift(
+    db: Database,
+    actor: Actor,
+    shift_id: int,
+    version: int | None,
+    assistant_id: int,
+    *,
+    reason: str = "",
+    policy: Policy | None = None,
+) -> SaveResult:
     """Give a shift to another assistant (a substitute for a sick one). The first assistant is
     kept in `replaces_assistant_id`; giving it back to them clears it."""
     actor = scoped_actor(db, actor)
@@ -463,8 +592,13 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         person = _assistant(s, assistant_id, errors)
         why = _text(reason, "reason", 200, errors)
         if sh.status == "cancelled":
-            errors.append(FieldError("status", N_("The shift {shift} is cancelled"),
-                                     params={"shift": describe_shifts([sh], {info.id: info})}))
+            errors.append(
+                FieldError(
+                    "status",
+                    N_("The shift {shift} is cancelled"),
+                    params={"shift": describe_shifts([sh], {info.id: info})},
+                )
+            )
         vacant = sh.status == "vacant"  # filling a vacant shift (services/vacancy.py)
         if assistant_id == sh.assistant_id and not vacant:
             errors.append(FieldError("assistant_id", N_("The shift is already this assistant's")))
@@ -493,9 +627,17 @@ def reassign_shift(db: Database, actor: Actor, shift_id: int, version: int | Non
         from bpa_provider.services import notify  # the outbox: told in the same transaction
 
         notify.tell_reassigned(s, sh, None if vacant else previous_id)
-        audit.record(s, actor, "reassign", "shift", sh.id, subject=info.ref,
-                     summary=f"shift {old_ref} → {person.ref}{': ' + why if why else ''}",
-                     before=before, after=sh)
+        audit.record(
+            s,
+            actor,
+            "reassign",
+            "shift",
+            sh.id,
+            subject=info.ref,
+            summary=f"shift {old_ref} → {person.ref}{': ' + why if why else ''}",
+            before=before,
+            after=sh,
+        )
         return SaveResult([sh], warnings)
 
 
@@ -538,8 +680,9 @@ class _Generated:
     skipped: list[str] = field(default_factory=list)
 
 
-def _regenerate(s: Session, actor: Actor, p: RotaPattern, info: ClientInfo, first: date, last: date,
-                now: datetime) -> _Generated:
+def _regenerate(
+    s: Session, actor: Actor, p: RotaPattern, info: ClientInfo, first: date, last: date, now: datetime
+) -> _Generated:
     """Bring the pattern's occurrences on [first, last] in line with the pattern."""
     out = _Generated()
     locked = [r for r in overlapping_rows(s, p.client_id, first, last + timedelta(days=1)) if r.locked_at]
@@ -572,10 +715,22 @@ def _regenerate(s: Session, actor: Actor, p: RotaPattern, info: ClientInfo, firs
         keep = live[0] if live else None
         leftovers.extend((d, o) for o in live[1:])
         if keep is None:
-            new_rows.append(dict(client_id=p.client_id, assistant_id=p.assistant_id, start_utc=a, end_utc=b,
-                                 kind=p.kind, pattern_id=p.id))
+            new_rows.append(
+                dict(
+                    client_id=p.client_id,
+                    assistant_id=p.assistant_id,
+                    start_utc=a,
+                    end_utc=b,
+                    kind=p.kind,
+                    pattern_id=p.id,
+                )
+            )
         elif keep.start_utc > now and (keep.start_utc, keep.end_utc, keep.assistant_id, keep.kind) != (
-                a, b, p.assistant_id, p.kind):
+            a,
+            b,
+            p.assistant_id,
+            p.kind,
+        ):
             keep.start_utc, keep.end_utc, keep.assistant_id, keep.kind = a, b, p.assistant_id, p.kind
             keep.updated_at = utcnow()
             out.updated.append(keep)
@@ -598,8 +753,7 @@ def _regenerate(s: Session, actor: Actor, p: RotaPattern, info: ClientInfo, firs
     changed = [*out.created, *out.updated]
     if changed and overlapping_rows(s, p.client_id, first, last + timedelta(days=1)):
         for day in sorted({local_date(sh.start_utc, info.tz) for sh in changed}):
-            withdraw_approvals(s, actor, p.client_id, day, day, info.tz, info.ref,
-                               f"pattern #{p.id} regenerated")
+            withdraw_approvals(s, actor, p.client_id, day, day, info.tz, info.ref, f"pattern #{p.id} regenerated")
     return out
 
 
@@ -641,7 +795,9 @@ def _pattern_rules(p: RotaPattern, errors: list[FieldError]) -> None:
     if not 1 <= p.cycle_weeks <= 4:
         errors.append(FieldError("cycle_weeks", N_("A rotation is 1 to 4 weeks")))
     elif not 0 <= p.cycle_week < p.cycle_weeks:
-        errors.append(FieldError("cycle_week", N_("The week of the rotation is 0 to {n}"), params={"n": p.cycle_weeks - 1}))
+        errors.append(
+            FieldError("cycle_week", N_("The week of the rotation is 0 to {n}"), params={"n": p.cycle_weeks - 1})
+        )
     if p.valid_from is None:
         errors.append(FieldError("valid_from", N_("Valid from is required")))
     elif p.valid_to is not None and p.valid_to < p.valid_from:
@@ -650,8 +806,9 @@ def _pattern_rules(p: RotaPattern, errors: list[FieldError]) -> None:
         errors.append(FieldError("assistant_id", N_("A pattern needs an assistant")))
 
 
-def _generate_and_check(s: Session, actor: Actor, p: RotaPattern, info: ClientInfo, first: date,
-                        today: date, now: datetime, pol: Policy) -> SaveResult:
+def _generate_and_check(
+    s: Session, actor: Actor, p: RotaPattern, info: ClientInfo, first: date, today: date, now: datetime, pol: Policy
+) -> SaveResult:
     last = horizon(today, pol)
     if p.valid_to is not None:
         last = min(last, p.valid_to)
@@ -659,21 +816,45 @@ def _generate_and_check(s: Session, actor: Actor, p: RotaPattern, info: ClientIn
     p.generated_until = last if p.generated_until is None else max(p.generated_until, last)
     s.flush()
     warnings = run_checks(s, [*gen.created, *gen.updated], pol, actor)
-    audit.record(s, actor, "generate", "rota_pattern", p.id, subject=info.ref,
-                 summary=f"pattern #{p.id} to {format_date(last)}: {len(gen.created)} created, "
-                         f"{len(gen.updated)} changed, {len(gen.removed)} removed, {len(gen.skipped)} skipped",
-                 after={"created": [sh.id for sh in gen.created], "updated": [sh.id for sh in gen.updated],
-                        "removed": gen.removed, "skipped": gen.skipped})
+    audit.record(
+        s,
+        actor,
+        "generate",
+        "rota_pattern",
+        p.id,
+        subject=info.ref,
+        summary=f"pattern #{p.id} to {format_date(last)}: {len(gen.created)} created, "
+        f"{len(gen.updated)} changed, {len(gen.removed)} removed, {len(gen.skipped)} skipped",
+        after={
+            "created": [sh.id for sh in gen.created],
+            "updated": [sh.id for sh in gen.updated],
+            "removed": gen.removed,
+            "skipped": gen.skipped,
+        },
+    )
     return SaveResult([*gen.created, *gen.updated], warnings, p, len(gen.removed), tuple(gen.skipped))
 
 
 @service
-def create_pattern(db: Database, actor: Actor, client_id: int, assistant_id: int, *,
-                   weekdays: str | Iterable[int], start_time: str | time, end_time: str | time,
-                   valid_from: date | str, valid_to: date | str | None = None, kind: str = "active",
-                   cycle_weeks: int = 1, cycle_week: int = 0, name: str = "",
-                   today: date | None = None, now: datetime | None = None,
-                   policy: Policy | None = None) -> SaveResult:
+def create_pattern(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    assistant_id: int,
+    *,
+    weekdays: str | Iterable[int],
+    start_time: str | time,
+    end_time: str | time,
+    valid_from: date | str,
+    valid_to: date | str | None = None,
+    kind: str = "active",
+    cycle_weeks: int = 1,
+    cycle_week: int = 0,
+    name: str = "",
+    today: date | None = None,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> SaveResult:
     """Create a recurring pattern and generate its shifts from `valid_from` to the horizon."""
     actor = scoped_actor(db, actor)
     require(actor, "roster.write", client_id=client_id, what="plan this client's shifts")
@@ -683,11 +864,22 @@ def create_pattern(db: Database, actor: Actor, client_id: int, assistant_id: int
     with db.write() as s:
         info = client_info(s, client_id, pol)
         errors: list[FieldError] = []
-        values = _pattern_values(s, {
-            "assistant_id": assistant_id, "weekdays": weekdays, "start_time": start_time,
-            "end_time": end_time, "valid_from": valid_from, "valid_to": valid_to, "kind": kind,
-            "cycle_weeks": cycle_weeks, "cycle_week": cycle_week, "name": name,
-        }, errors)
+        values = _pattern_values(
+            s,
+            {
+                "assistant_id": assistant_id,
+                "weekdays": weekdays,
+                "start_time": start_time,
+                "end_time": end_time,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "kind": kind,
+                "cycle_weeks": cycle_weeks,
+                "cycle_week": cycle_week,
+                "name": name,
+            },
+            errors,
+        )
         if errors:
             raise ValidationError(errors)
         p = RotaPattern(client_id=client_id, **values)
@@ -696,15 +888,31 @@ def create_pattern(db: Database, actor: Actor, client_id: int, assistant_id: int
             raise ValidationError(errors)
         s.add(p)
         s.flush()
-        audit.record(s, actor, "create", "rota_pattern", p.id, subject=info.ref,
-                     summary=f"pattern {p.weekdays} {p.start_time:%H:%M}–{p.end_time:%H:%M}", after=p)
+        audit.record(
+            s,
+            actor,
+            "create",
+            "rota_pattern",
+            p.id,
+            subject=info.ref,
+            summary=f"pattern {p.weekdays} {p.start_time:%H:%M}–{p.end_time:%H:%M}",
+            after=p,
+        )
         return _generate_and_check(s, actor, p, info, p.valid_from, today, now, pol)
 
 
 @service
-def update_pattern(db: Database, actor: Actor, pattern_id: int, version: int | None, *,
-                   today: date | None = None, now: datetime | None = None,
-                   policy: Policy | None = None, **changes: Any) -> SaveResult:
+def update_pattern(
+    db: Database,
+    actor: Actor,
+    pattern_id: int,
+    version: int | None,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+    **changes: Any,
+) -> SaveResult:
     """Change a pattern and regenerate its occurrences from today (or valid_from, if later)."""
     actor = scoped_actor(db, actor)
     pol = policy_or_default(policy)
@@ -719,8 +927,21 @@ def update_pattern(db: Database, actor: Actor, pattern_id: int, version: int | N
             raise Conflict(CONFLICT_MESSAGE)
         info = client_info(s, p.client_id, pol)
         errors: list[FieldError] = []
-        unknown = sorted(set(changes) - {"weekdays", "start_time", "end_time", "valid_from", "valid_to",
-                                         "kind", "cycle_weeks", "cycle_week", "name", "assistant_id"})
+        unknown = sorted(
+            set(changes)
+            - {
+                "weekdays",
+                "start_time",
+                "end_time",
+                "valid_from",
+                "valid_to",
+                "kind",
+                "cycle_weeks",
+                "cycle_week",
+                "name",
+                "assistant_id",
+            }
+        )
         errors += [FieldError(n, N_("is not a field of a pattern")) for n in unknown]
         values = _pattern_values(s, changes, errors)
         if errors:
@@ -733,14 +954,30 @@ def update_pattern(db: Database, actor: Actor, pattern_id: int, version: int | N
             raise ValidationError(errors)
         p.updated_at = utcnow()
         s.flush()
-        audit.record(s, actor, "update", "rota_pattern", p.id, subject=info.ref,
-                     summary=f"pattern changed: {', '.join(sorted(values))}", before=before, after=p)
+        audit.record(
+            s,
+            actor,
+            "update",
+            "rota_pattern",
+            p.id,
+            subject=info.ref,
+            summary=f"pattern changed: {', '.join(sorted(values))}",
+            before=before,
+            after=p,
+        )
         return _generate_and_check(s, actor, p, info, max(p.valid_from, today), today, now, pol)
 
 
 @service
-def extend_patterns(db: Database, actor: Actor, *, client_id: int | None = None, today: date | None = None,
-                    now: datetime | None = None, policy: Policy | None = None) -> SaveResult:
+def extend_patterns(
+    db: Database,
+    actor: Actor,
+    *,
+    client_id: int | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> SaveResult:
     """Roll every current pattern (of one client, or all in scope) forward to the horizon."""
     actor = scoped_actor(db, actor)
     require(actor, "roster.write", client_id=client_id, what="plan shifts")
@@ -771,16 +1008,22 @@ def list_patterns(db: Database, actor: Actor, client_id: int) -> list[RotaPatter
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see this client's roster")
     with db.read() as s:
-        return list(s.execute(select(RotaPattern).where(RotaPattern.client_id == client_id)
-                              .order_by(RotaPattern.valid_from, RotaPattern.id)).scalars())
+        return list(
+            s.execute(
+                select(RotaPattern)
+                .where(RotaPattern.client_id == client_id)
+                .order_by(RotaPattern.valid_from, RotaPattern.id)
+            ).scalars()
+        )
 
 
 # --------------------------------------------------------------------------- copy a week
 
 
 @service
-def copy_week(db: Database, actor: Actor, client_id: int, week_start: date, weeks: int = 1, *,
-              policy: Policy | None = None) -> SaveResult:
+def copy_week(
+    db: Database, actor: Actor, client_id: int, week_start: date, weeks: int = 1, *, policy: Policy | None = None
+) -> SaveResult:
     """Copy the client's shifts of the week from `week_start` to the following `weeks` weeks, at
     the same local times. Identical shifts already there are not doubled; the copies are single
     shifts (not pattern occurrences) without the substitute mark."""
@@ -795,10 +1038,11 @@ def copy_week(db: Database, actor: Actor, client_id: int, week_start: date, week
         lo, hi = local_range(week_start, week_start + timedelta(days=7), info.tz)
         source = [sh for sh in live_shifts(s, lo, hi, client_id=client_id) if sh.start_utc >= lo]
         if not source:
-            raise ValidationError(N_("There are no shifts to copy in the week from {d}"), d=format_date(week_start), field="week")
+            raise ValidationError(
+                N_("There are no shifts to copy in the week from {d}"), d=format_date(week_start), field="week"
+            )
         t_lo, t_hi = local_range(week_start + timedelta(days=7), week_start + timedelta(days=7 * (weeks + 1)), info.tz)
-        ensure_unlocked(s, client_id, week_start + timedelta(days=7),
-                        week_start + timedelta(days=7 * (weeks + 1) - 1))
+        ensure_unlocked(s, client_id, week_start + timedelta(days=7), week_start + timedelta(days=7 * (weeks + 1) - 1))
         existing = {(o.assistant_id, o.start_utc, o.end_utc) for o in live_shifts(s, t_lo, t_hi, client_id=client_id)}
         new_rows: list[dict[str, Any]] = []
         skipped: list[str] = []
@@ -814,13 +1058,29 @@ def copy_week(db: Database, actor: Actor, client_id: int, week_start: date, week
                 if (src.assistant_id, a, b) in existing:
                     continue
                 existing.add((src.assistant_id, a, b))
-                new_rows.append(dict(client_id=client_id, assistant_id=src.assistant_id, start_utc=a, end_utc=b,
-                                     kind=src.kind, legal_basis=src.legal_basis, note=src.note))
+                new_rows.append(
+                    dict(
+                        client_id=client_id,
+                        assistant_id=src.assistant_id,
+                        start_utc=a,
+                        end_utc=b,
+                        kind=src.kind,
+                        legal_basis=src.legal_basis,
+                        note=src.note,
+                    )
+                )
         created = insert_shifts(s, new_rows)
         warnings = run_checks(s, created, pol, actor)
-        audit.record(s, actor, "copy", "shift", None, subject=info.ref,
-                     summary=f"week from {format_date(week_start)} copied to {weeks} week(s): {len(created)} shifts",
-                     after={"created": [sh.id for sh in created], "skipped": skipped})
+        audit.record(
+            s,
+            actor,
+            "copy",
+            "shift",
+            None,
+            subject=info.ref,
+            summary=f"week from {format_date(week_start)} copied to {weeks} week(s): {len(created)} shifts",
+            after={"created": [sh.id for sh in created], "skipped": skipped},
+        )
         return SaveResult(created, warnings, None, 0, tuple(skipped))
 
 
@@ -877,33 +1137,59 @@ class WeekView:
     locked: bool
 
 
-def views(s: Session, shifts: Sequence[Shift], infos: dict[int, ClientInfo],
-          violations: dict[int, list[ShiftViolation]] | None = None) -> list[ShiftView]:
+def views(
+    s: Session,
+    shifts: Sequence[Shift],
+    infos: dict[int, ClientInfo],
+    violations: dict[int, list[ShiftViolation]] | None = None,
+) -> list[ShiftView]:
     ids = {sh.assistant_id for sh in shifts} | {sh.replaces_assistant_id for sh in shifts if sh.replaces_assistant_id}
-    people = {a.id: a for a in s.execute(select(Assistant).where(Assistant.id.in_(sorted(ids)))).scalars()} if ids else {}
+    people = (
+        {a.id: a for a in s.execute(select(Assistant).where(Assistant.id.in_(sorted(ids)))).scalars()} if ids else {}
+    )
     out = []
     for sh in shifts:
         info = infos[sh.client_id]
         zone = ZoneInfo(info.tz)
         person = people.get(sh.assistant_id)
-        out.append(ShiftView(
-            id=sh.id, version=sh.version, client_id=sh.client_id, client_ref=info.ref,
-            assistant_id=sh.assistant_id, assistant_ref=person.ref if person else "",
-            assistant_name=person.name if person else "",
-            start=sh.start_utc.astimezone(zone), end=sh.end_utc.astimezone(zone),
-            hours=round(shift_hours(sh.start_utc, sh.end_utc), 4), kind=sh.kind, status=sh.status,
-            deviation_status=sh.deviation_status,
-            planned_start=sh.planned_start_utc.astimezone(zone) if sh.planned_start_utc else None,
-            planned_end=sh.planned_end_utc.astimezone(zone) if sh.planned_end_utc else None,
-            replaces_ref=people[sh.replaces_assistant_id].ref if sh.replaces_assistant_id in people else "",
-            pattern_id=sh.pattern_id, detached=sh.detached, note=sh.note, legal_basis=sh.legal_basis,
-            violations=tuple((violations or {}).get(sh.id, ())),
-        ))
+        out.append(
+            ShiftView(
+                id=sh.id,
+                version=sh.version,
+                client_id=sh.client_id,
+                client_ref=info.ref,
+                assistant_id=sh.assistant_id,
+                assistant_ref=person.ref if person else "",
+                assistant_name=person.name if person else "",
+                start=sh.start_utc.astimezone(zone),
+                end=sh.end_utc.astimezone(zone),
+                hours=round(shift_hours(sh.start_utc, sh.end_utc), 4),
+                kind=sh.kind,
+                status=sh.status,
+                deviation_status=sh.deviation_status,
+                planned_start=sh.planned_start_utc.astimezone(zone) if sh.planned_start_utc else None,
+                planned_end=sh.planned_end_utc.astimezone(zone) if sh.planned_end_utc else None,
+                replaces_ref=people[sh.replaces_assistant_id].ref if sh.replaces_assistant_id in people else "",
+                pattern_id=sh.pattern_id,
+                detached=sh.detached,
+                note=sh.note,
+                legal_basis=sh.legal_basis,
+                violations=tuple((violations or {}).get(sh.id, ())),
+            )
+        )
     return out
 
 
-def build_week(s: Session, client_id: int, week_start: date, policy: Policy, *,
-               with_violations: bool = True, actor: Actor | None = None, with_vacant: bool = False) -> WeekView:
+def build_week(
+    s: Session,
+    client_id: int,
+    week_start: date,
+    policy: Policy,
+    *,
+    with_violations: bool = True,
+    actor: Actor | None = None,
+    with_vacant: bool = False,
+) -> WeekView:
     """The WeekView of a client, inside the caller's transaction (no permission check; the
     violations as `actor` may see them). `with_vacant` adds the vacant shifts (status "vacant",
     the absent assistant kept): the roster screen marks them; nobody's work, so no rules run."""
@@ -913,33 +1199,72 @@ def build_week(s: Session, client_id: int, week_start: date, policy: Policy, *,
     shifts = [sh for sh in live_shifts(s, lo, hi, client_id=client_id) if sh.start_utc >= lo]
     found = violations_by_shift(s, shifts, lo, hi, policy, actor) if with_violations else None
     if with_vacant:
-        shifts += s.execute(select(Shift).where(
-            Shift.client_id == client_id, Shift.status == "vacant", Shift.start_utc >= lo, Shift.start_utc < hi)
-        ).scalars().all()
+        shifts += (
+            s.execute(
+                select(Shift).where(
+                    Shift.client_id == client_id, Shift.status == "vacant", Shift.start_utc >= lo, Shift.start_utc < hi
+                )
+            )
+            .scalars()
+            .all()
+        )
         shifts.sort(key=lambda sh: (sh.start_utc, sh.id))
     shown = views(s, shifts, {client_id: info}, found)
     names = public_holidays(info.country, {week_start.year, end.year})
-    days = tuple(DayView(week_start + timedelta(days=i), names.get(week_start + timedelta(days=i)))
-                 for i in range(7))
+    days = tuple(DayView(week_start + timedelta(days=i), names.get(week_start + timedelta(days=i))) for i in range(7))
     locked = any(r.locked_at for r in overlapping_rows(s, client_id, week_start, end - timedelta(days=1)))
-    return WeekView(client_id, info.ref, info.name, info.municipality, info.country, info.tz,
-                    week_start, days, tuple(shown), round(sum(v.hours for v in shown), 4), locked)
+    return WeekView(
+        client_id,
+        info.ref,
+        info.name,
+        info.municipality,
+        info.country,
+        info.tz,
+        week_start,
+        days,
+        tuple(shown),
+        round(sum(v.hours for v in shown), 4),
+        locked,
+    )
 
 
 @service
-def client_week(db: Database, actor: Actor, client_id: int, week_start: date, *,
-                with_violations: bool = True, policy: Policy | None = None, with_vacant: bool = False) -> WeekView:
+def client_week(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    week_start: date,
+    *,
+    with_violations: bool = True,
+    policy: Policy | None = None,
+    with_vacant: bool = False,
+) -> WeekView:
     """The client's week from `week_start` (a Monday, local): days, holidays, shifts, violations."""
     actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see this client's roster")
     with db.read() as s:
-        return build_week(s, client_id, week_start, policy_or_default(policy), with_violations=with_violations,
-                          actor=actor, with_vacant=with_vacant)
+        return build_week(
+            s,
+            client_id,
+            week_start,
+            policy_or_default(policy),
+            with_violations=with_violations,
+            actor=actor,
+            with_vacant=with_vacant,
+        )
 
 
 @service
-def assistant_shifts(db: Database, actor: Actor, assistant_id: int, first: date, last_exclusive: date, *,
-                     tz: str = "Europe/Oslo", policy: Policy | None = None) -> list[ShiftView]:
+def assistant_shifts(
+    db: Database,
+    actor: Actor,
+    assistant_id: int,
+    first: date,
+    last_exclusive: date,
+    *,
+    tz: str = "Europe/Oslo",
+    policy: Policy | None = None,
+) -> list[ShiftView]:
     """One assistant's shifts across clients with a start in [first, last_exclusive) (dates in
     `tz`); a supervisor sees only the shifts at their own clients."""
     actor = scoped_actor(db, actor)
@@ -947,8 +1272,11 @@ def assistant_shifts(db: Database, actor: Actor, assistant_id: int, first: date,
     pol = policy_or_default(policy)
     with db.read() as s:
         lo, hi = local_range(first, last_exclusive, tz)
-        shifts = [sh for sh in live_shifts(s, lo, hi, assistant_id=assistant_id)
-                  if sh.start_utc >= lo and actor.may_see_client(sh.client_id)]
+        shifts = [
+            sh
+            for sh in live_shifts(s, lo, hi, assistant_id=assistant_id)
+            if sh.start_utc >= lo and actor.may_see_client(sh.client_id)
+        ]
         infos = client_infos(s, {sh.client_id for sh in shifts}, pol)
         return views(s, shifts, infos)
 
@@ -965,7 +1293,24 @@ def get_shift(db: Database, actor: Actor, shift_id: int) -> Shift:
 
 
 __all__ = [
-    "SaveResult", "ShiftView", "WeekView", "assistant_shifts", "build_week", "cancel_shift", "client_week", "copy_week",
-    "create_pattern", "create_shift", "end_to_utc", "extend_patterns", "get_shift", "list_patterns",
-    "occurrences", "parse_weekdays", "reassign_shift", "to_utc", "update_pattern", "update_shift",
+    "SaveResult",
+    "ShiftView",
+    "WeekView",
+    "assistant_shifts",
+    "build_week",
+    "cancel_shift",
+    "client_week",
+    "copy_week",
+    "create_pattern",
+    "create_shift",
+    "end_to_utc",
+    "extend_patterns",
+    "get_shift",
+    "list_patterns",
+    "occurrences",
+    "parse_weekdays",
+    "reassign_shift",
+    "to_utc",
+    "update_pattern",
+    "update_shift",
 ]

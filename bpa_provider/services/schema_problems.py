@@ -21,16 +21,27 @@ ROOT = "package"
 
 #: JSON types as a person calls them.
 TYPE_WORDS = {
-    "string": N_("text"), "integer": N_("whole number"), "number": N_("number"),
-    "boolean": N_("true or false"), "object": N_("object with fields"), "array": N_("list"),
+    "string": N_("text"),
+    "integer": N_("whole number"),
+    "number": N_("number"),
+    "boolean": N_("true or false"),
+    "object": N_("object with fields"),
+    "array": N_("list"),
     "null": N_("empty (null)"),
 }
 #: The `format`s a schema may ask for, as a person calls them.
 FORMAT_WORDS = {
-    "date": N_("date (YYYY-MM-DD)"), "date-time": N_("date and time (ISO 8601)"),
-    "time": N_("time of day (HH:MM:SS)"), "email": N_("e-mail address"), "uri": N_("web address (URI)"),
-    "uuid": N_("UUID"), "ipv4": N_("IPv4 address"), "ipv6": N_("IPv6 address"),
-    "hostname": N_("host name"), "duration": N_("duration (ISO 8601)"), "regex": N_("regular expression"),
+    "date": N_("date (YYYY-MM-DD)"),
+    "date-time": N_("date and time (ISO 8601)"),
+    "time": N_("time of day (HH:MM:SS)"),
+    "email": N_("e-mail address"),
+    "uri": N_("web address (URI)"),
+    "uuid": N_("UUID"),
+    "ipv4": N_("IPv4 address"),
+    "ipv6": N_("IPv6 address"),
+    "hostname": N_("host name"),
+    "duration": N_("duration (ISO 8601)"),
+    "regex": N_("regular expression"),
 }
 
 #: One message id per validator keyword; {expected} is the schema's value, made readable.
@@ -107,13 +118,18 @@ def problems_of(err: Any, *, extra_fields: str | None = None) -> list[FieldError
     field = json_path(where) or ROOT
     if err.validator == "required":
         have = err.instance if isinstance(err.instance, dict) else {}
-        return [FieldError(json_path([*where, name]), MISSING)
-                for name in err.validator_value if name not in have] or [FieldError(field, MISSING)]
+        return [FieldError(json_path([*where, name]), MISSING) for name in err.validator_value if name not in have] or [
+            FieldError(field, MISSING)
+        ]
     if err.validator == "dependentRequired":
         have = err.instance if isinstance(err.instance, dict) else {}
-        return [FieldError(json_path([*where, name]), MISSING_WITH, params={"other": key})
-                for key, needed in err.validator_value.items() if key in have
-                for name in needed if name not in have] or [FieldError(field, OTHER)]
+        return [
+            FieldError(json_path([*where, name]), MISSING_WITH, params={"other": key})
+            for key, needed in err.validator_value.items()
+            if key in have
+            for name in needed
+            if name not in have
+        ] or [FieldError(field, OTHER)]
     template = WORDS.get(err.validator, OTHER)
     if err.validator in ("additionalProperties", "unevaluatedProperties") and extra_fields:
         template = extra_fields

@@ -19,16 +19,17 @@ and the working-time report (docs/privacy.md, "Supervisors").
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
+from bpa_provider.db.models import Shift
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.worktime import Violation
-from bpa_provider.db.models import Shift
+
 
 def redact(actor: Actor | None, violations: Iterable[Violation], client_of: Mapping[int, int]) -> list[Violation]:
     """`violations` as `actor` may see them (`client_of`: shift id -> client id, for every shift

@@ -28,9 +28,19 @@ COURSES_EXPIRING = "courses_expiring"
 FK_DEADLINES = "fk_deadlines"
 VACANT_SHIFTS = "vacant_shifts"
 NOTICES_UNDELIVERED = "notices_undelivered"
-SECTION_KEYS = (DECISIONS_ENDING, HOURS_USAGE, REVIEWS_DUE, REVIEW_ACTIONS_DUE, COURSES_OVERDUE,
-                COURSES_EXPIRING, CREDENTIALS_MISSING, TRANSFER_STEPS_DUE, FK_DEADLINES, VACANT_SHIFTS,
-                NOTICES_UNDELIVERED)
+SECTION_KEYS = (
+    DECISIONS_ENDING,
+    HOURS_USAGE,
+    REVIEWS_DUE,
+    REVIEW_ACTIONS_DUE,
+    COURSES_OVERDUE,
+    COURSES_EXPIRING,
+    CREDENTIALS_MISSING,
+    TRANSFER_STEPS_DUE,
+    FK_DEADLINES,
+    VACANT_SHIFTS,
+    NOTICES_UNDELIVERED,
+)
 #: How far ahead the dashboard lists vacant shifts: today and the 13 days after (the next 14 days).
 VACANT_WITHIN_DAYS = 14
 
@@ -49,6 +59,7 @@ SECTION_PERMISSION = {
     VACANT_SHIFTS: "roster.read",
     NOTICES_UNDELIVERED: "notify.send",
 }
+
 
 @dataclass(frozen=True)
 class Item:

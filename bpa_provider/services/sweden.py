@@ -10,28 +10,29 @@ reported to FK for that client, and passive time (jour), which the collective ag
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterable
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from bpa_provider.services.worked import counted_as_worked, staffed
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Assistant, Client, Decision, HourlyRate, Municipality, Shift
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules import calendar, hours as hrs, money
+from bpa_provider.rules import calendar, money
+from bpa_provider.rules import hours as hrs
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assignment, Assistant, Client, Decision, HourlyRate, Municipality, Shift
-from bpa_provider.db.types import utcnow
+from bpa_provider.services.worked import counted_as_worked, staffed
 
 SWEDEN = "SE"
 SWEDISH_ZONE = "Europe/Stockholm"
@@ -77,7 +78,7 @@ def client_place(session: Session, client_id: int) -> ClientPlace:
 
 
 def client_country(session: Session, client_id: int) -> str:
-    """"NO" or "SE": the country of the client's municipality."""
+    """ "NO" or "SE": the country of the client's municipality."""
     return client_place(session, client_id).country
 
 
@@ -151,25 +152,62 @@ def register_assistant(db: Database, actor: Actor, assistant_ref: str, client_re
         require(actor, "assignment.write", client_id=client.id)
         errors: list[FieldError] = []
         if client_country(s, client.id) != SWEDEN:
-            errors.append(FieldError("client", N_("{ref} is not in a Swedish municipality: Försäkringskassan registration is for Swedish clients"), params={"ref": client.ref}))
+            errors.append(
+                FieldError(
+                    "client",
+                    N_("{ref} is not in a Swedish municipality: Försäkringskassan registration is for Swedish clients"),
+                    params={"ref": client.ref},
+                )
+            )
         age = 0
         if assistant.birth_date is None:
-            errors.append(FieldError("birth_date", N_("{name}'s birth date is unknown: record the birth date or personnummer first"), params={"name": assistant.name}))
+            errors.append(
+                FieldError(
+                    "birth_date",
+                    N_("{name}'s birth date is unknown: record the birth date or personnummer first"),
+                    params={"name": assistant.name},
+                )
+            )
         else:
             age = relativedelta(on, assistant.birth_date).years
             if age < 18:
-                errors.append(FieldError("birth_date", N_("{name} is under 18 on {date} (born {born}); Försäkringskassan requires 18 years"), params={"name": assistant.name, "date": format_date(on), "born": format_date(assistant.birth_date)}))
+                errors.append(
+                    FieldError(
+                        "birth_date",
+                        N_("{name} is under 18 on {date} (born {born}); Försäkringskassan requires 18 years"),
+                        params={
+                            "name": assistant.name,
+                            "date": format_date(on),
+                            "born": format_date(assistant.birth_date),
+                        },
+                    )
+                )
         if not assistant.eea_resident:
-            errors.append(FieldError("eea_resident", N_("{name} is not resident in the EEA; Försäkringskassan requires EEA residence"), params={"name": assistant.name}))
+            errors.append(
+                FieldError(
+                    "eea_resident",
+                    N_("{name} is not resident in the EEA; Försäkringskassan requires EEA residence"),
+                    params={"name": assistant.name},
+                )
+            )
         assignment = s.execute(
             select(Assignment)
-            .where(Assignment.assistant_id == assistant.id, Assignment.client_id == client.id,
-                   or_(Assignment.end_date.is_(None), Assignment.end_date >= on))
+            .where(
+                Assignment.assistant_id == assistant.id,
+                Assignment.client_id == client.id,
+                or_(Assignment.end_date.is_(None), Assignment.end_date >= on),
+            )
             .order_by(Assignment.start_date)
             .limit(1)
         ).scalar_one_or_none()
         if assignment is None:
-            errors.append(FieldError("assignment", N_("{a} has no assignment to {c} that is open on {date}; create the assignment first"), params={"a": assistant.ref, "c": client.ref, "date": format_date(on)}))
+            errors.append(
+                FieldError(
+                    "assignment",
+                    N_("{a} has no assignment to {c} that is open on {date}; create the assignment first"),
+                    params={"a": assistant.ref, "c": client.ref, "date": format_date(on)},
+                )
+            )
         if errors:
             raise ValidationError(errors)
         assert assignment is not None
@@ -179,14 +217,27 @@ def register_assistant(db: Database, actor: Actor, assistant_ref: str, client_re
             assignment.updated_at = utcnow()
             s.flush()
             audit.record(
-                s, actor, "fk_register", "assignment", assignment.id, subject=assistant.ref,
+                s,
+                actor,
+                "fk_register",
+                "assignment",
+                assignment.id,
+                subject=assistant.ref,
                 summary=f"reported to Försäkringskassan for {client.ref} on {on.isoformat()}"
-                        f"{' (close family)' if assignment.family_relation else ''}",
-                before=before, after=assignment,
+                f"{' (close family)' if assignment.family_relation else ''}",
+                before=before,
+                after=assignment,
             )
         return FkRegistration(
-            assignment.id, assistant.ref, assistant.name, client.ref, on, age,
-            assistant.eea_resident, assignment.family_relation, assignment.family_permission_on,
+            assignment.id,
+            assistant.ref,
+            assistant.name,
+            client.ref,
+            on,
+            age,
+            assistant.eea_resident,
+            assignment.family_relation,
+            assignment.family_permission_on,
         )
 
 
@@ -213,8 +264,9 @@ def _exact_rate(rate: object) -> Decimal | None:
 
 
 @service
-def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: Decimal | str | float,
-                   note: str = "") -> HourlyRate:
+def add_state_rate(
+    db: Database, actor: Actor, valid_from: date, rate: Decimal | str | float, note: str = ""
+) -> HourlyRate:
     """Add the state's hourly rate from a date (SEK 324.50 from 2023, 332.60 from 2024, …), stored
     as the exact decimal given (at most two decimals: öre)."""
     require(actor, "rate.write", what=_("add an hourly rate"))
@@ -226,22 +278,43 @@ def add_state_rate(db: Database, actor: Actor, valid_from: date, rate: Decimal |
         errors.append(FieldError("rate", N_("The rate may have at most two decimals (öre)")))
     with db.write() as s:
         # One line: a short remark shown beside the rate in the list of rates.
-        text = check_text(note, "note", 200, errors=errors, messages={
-            "long": _("The note is too long (at most 200 characters)")})
+        text = check_text(
+            note, "note", 200, errors=errors, messages={"long": _("The note is too long (at most 200 characters)")}
+        )
         clash = s.execute(
-            select(HourlyRate.rate).where(HourlyRate.country == SWEDEN, HourlyRate.municipality_id.is_(None),
-                                          HourlyRate.valid_from == valid_from)
+            select(HourlyRate.rate).where(
+                HourlyRate.country == SWEDEN, HourlyRate.municipality_id.is_(None), HourlyRate.valid_from == valid_from
+            )
         ).scalar()
         if clash is not None:
-            errors.append(FieldError("valid_from", N_("A state rate from {date} already exists ({rate:.2f})"), params={"date": format_date(valid_from), "rate": clash}))
+            errors.append(
+                FieldError(
+                    "valid_from",
+                    N_("A state rate from {date} already exists ({rate:.2f})"),
+                    params={"date": format_date(valid_from), "rate": clash},
+                )
+            )
         if errors:
             raise ValidationError(errors)
-        row = HourlyRate(country=SWEDEN, municipality_id=None, valid_from=valid_from,
-                         rate=exact.quantize(money.CENT), currency=CURRENCY, note=text)
+        row = HourlyRate(
+            country=SWEDEN,
+            municipality_id=None,
+            valid_from=valid_from,
+            rate=exact.quantize(money.CENT),
+            currency=CURRENCY,
+            note=text,
+        )
         s.add(row)
         s.flush()
-        audit.record(s, actor, "create", "hourly_rate", row.id,
-                     summary=f"state rate SEK {row.rate:.2f} from {valid_from.isoformat()}", after=row)
+        audit.record(
+            s,
+            actor,
+            "create",
+            "hourly_rate",
+            row.id,
+            summary=f"state rate SEK {row.rate:.2f} from {valid_from.isoformat()}",
+            after=row,
+        )
         return row
 
 
@@ -250,10 +323,13 @@ def list_state_rates(db: Database, actor: Actor) -> list[HourlyRate]:
     """Every Swedish state rate, oldest first."""
     require(actor, "report.read")
     with db.read() as s:
-        return list(s.execute(
-            select(HourlyRate).where(HourlyRate.country == SWEDEN, HourlyRate.municipality_id.is_(None))
-            .order_by(HourlyRate.valid_from)
-        ).scalars())
+        return list(
+            s.execute(
+                select(HourlyRate)
+                .where(HourlyRate.country == SWEDEN, HourlyRate.municipality_id.is_(None))
+                .order_by(HourlyRate.valid_from)
+            ).scalars()
+        )
 
 
 # --------------------------------------------------------------------------- deadlines for the dashboard
@@ -289,15 +365,24 @@ def fk_deadlines(db: Database, actor: Actor, today: date, within_days: int = 14)
         for year, month in months:
             first, after, lo, hi = _month_utc(year, month)
             fk_decision = exists().where(
-                Decision.client_id == Client.id, Decision.issuer == "fk", Decision.valid_from < after,
-                or_(Decision.valid_to.is_(None), Decision.valid_to >= first))
+                Decision.client_id == Client.id,
+                Decision.issuer == "fk",
+                Decision.valid_from < after,
+                or_(Decision.valid_to.is_(None), Decision.valid_to >= first),
+            )
             worked = exists().where(
-                Shift.client_id == Client.id, Shift.start_utc < hi, Shift.start_utc >= lo - LONGEST_SHIFT,
-                Shift.end_utc > lo, staffed())
+                Shift.client_id == Client.id,
+                Shift.start_utc < hi,
+                Shift.start_utc >= lo - LONGEST_SHIFT,
+                Shift.end_utc > lo,
+                staffed(),
+            )
             due = calendar.fk_time_report_deadline(year, month)
             for ref, name in s.execute(
-                _swedish_clients(actor).where(or_(fk_decision, worked))
-                .with_only_columns(Client.ref, Client.name).order_by(Client.ref)
+                _swedish_clients(actor)
+                .where(or_(fk_decision, worked))
+                .with_only_columns(Client.ref, Client.name)
+                .order_by(Client.ref)
             ):
                 out.append(FkDeadline(ref, name, f"{year:04d}-{month:02d}", due, calendar.days_left(due, today)))
     return sorted(out, key=lambda d: (d.deadline, d.client_ref))

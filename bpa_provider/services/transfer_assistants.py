@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, TransferAssistant
 from bpa_provider.errors import FieldError, ServiceError, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_steps
@@ -22,8 +24,6 @@ from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.transfer_rows import _Ctx, _date, _load_for_change, _policy, consequence, touch
 from bpa_provider.services.transfer_views import TransferView, _view, refresh_due_dates
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assistant, TransferAssistant
 
 
 def _transfer_assistant(session: Session, ctx: _Ctx, assistant_ref: str) -> tuple[TransferAssistant, Assistant]:
@@ -33,15 +33,24 @@ def _transfer_assistant(session: Session, ctx: _Ctx, assistant_ref: str) -> tupl
         person = session.get(Assistant, int(key))
     ta = next((a for a in ctx.assistants if person is not None and a.assistant_id == person.id), None)
     if person is None or ta is None:
-        raise ValidationError(N_("Assistant {ref} is not on transfer {id}"), field="assistant", ref=key,
-                              id=ctx.transfer.id)
+        raise ValidationError(
+            N_("Assistant {ref} is not on transfer {id}"), field="assistant", ref=key, id=ctx.transfer.id
+        )
     return ta, person
 
 
 @service
 def inform_assistant(
-    db: Database, actor: Actor, transfer_id: int, assistant_ref: str, on: Any, deadline: Any, *,
-    version: int | None = None, today: date | None = None, policy: Policy | None = None,
+    db: Database,
+    actor: Actor,
+    transfer_id: int,
+    assistant_ref: str,
+    on: Any,
+    deadline: Any,
+    *,
+    version: int | None = None,
+    today: date | None = None,
+    policy: Policy | None = None,
 ) -> TransferView:
     """Record that an assistant was informed (aml. § 16-6) and their deadline to refuse in writing,
     which must be at least `policy.refusal_min_days` (14) days later (§ 16-3)."""
@@ -51,10 +60,20 @@ def inform_assistant(
     informed = _date(on, "on", N_("Informed on"), errors)
     until = _date(deadline, "deadline", N_("Refusal deadline"), errors)
     if informed and until and not transfer_steps.refusal_deadline_valid(informed, until, policy.refusal_min_days):
-        errors.append(FieldError("deadline", N_(
-            "The refusal deadline must be at least {n} days after the assistant was informed ({informed}): "
-            "{earliest} or later"), params={"n": policy.refusal_min_days, "informed": informed,
-                                            "earliest": informed + timedelta(days=policy.refusal_min_days)}))
+        errors.append(
+            FieldError(
+                "deadline",
+                N_(
+                    "The refusal deadline must be at least {n} days after the assistant was informed ({informed}): "
+                    "{earliest} or later"
+                ),
+                params={
+                    "n": policy.refusal_min_days,
+                    "informed": informed,
+                    "earliest": informed + timedelta(days=policy.refusal_min_days),
+                },
+            )
+        )
     if errors:
         raise ValidationError(errors)
     assert informed is not None and until is not None
@@ -62,25 +81,35 @@ def inform_assistant(
         ctx = _load_for_change(s, actor, transfer_id, version, "record transfer steps", must_be="open", sync=True)
         ta, person = _transfer_assistant(s, ctx, assistant_ref)
         if informed < ctx.transfer.notice_date:
-            raise ValidationError(N_("The date cannot be before the notice date {date}"), field="on",
-                                  date=ctx.transfer.notice_date)
+            raise ValidationError(
+                N_("The date cannot be before the notice date {date}"), field="on", date=ctx.transfer.notice_date
+            )
         if "refusal_deadline_passed" in ctx.done and ta.informed_on is not None:
-            raise ValidationError(N_("The refusal deadline step is done; this assistant's dates can no longer change"),
-                                  field="assistant")
+            raise ValidationError(
+                N_("The refusal deadline step is done; this assistant's dates can no longer change"), field="assistant"
+            )
         if ta.refused_on is not None and ta.refused_on < informed:
-            raise ValidationError(N_("The assistant refused on {date}, before this date"), field="on",
-                                  date=ta.refused_on)
+            raise ValidationError(
+                N_("The assistant refused on {date}, before this date"), field="on", date=ta.refused_on
+            )
         before = ta.model_dump()
         ta.informed_on, ta.refusal_deadline = informed, until
         touch(ctx.transfer)
         refresh_due_dates(ctx, policy)
         s.flush()
         late = late_deadline_warning(ctx.transfer.effective_date, until)
-        audit.record(s, actor, "inform", "transfer_assistant", ta.id, subject=person.ref,
-                     summary=f"informed {format_date(informed)} of transfer {ctx.transfer.id} "
-                             f"(client {ctx.client.ref}); refusal deadline {format_date(until)}"
-                             + (f"; {late.message}" if late else ""),
-                     before=before, after=ta)
+        audit.record(
+            s,
+            actor,
+            "inform",
+            "transfer_assistant",
+            ta.id,
+            subject=person.ref,
+            summary=f"informed {format_date(informed)} of transfer {ctx.transfer.id} "
+            f"(client {ctx.client.ref}); refusal deadline {format_date(until)}" + (f"; {late.message}" if late else ""),
+            before=before,
+            after=ta,
+        )
         return _view(s, ctx, today or date.today(), [Msg(late.template, **late.params)] if late else None)
 
 
@@ -89,15 +118,28 @@ def late_deadline_warning(effective: date, deadline: date | None) -> ServiceErro
     cut-over then moves, and the other provider must be told (issue 13, fix 8)."""
     if deadline is None or deadline < effective:
         return None
-    return ServiceError(N_("the refusal deadline {deadline} is not before the effective date {effective}: cut-over "
-                           "cannot be before {earliest}; agree a new effective date with the other provider"),
-                        deadline=deadline, effective=effective, earliest=deadline + timedelta(days=1))
+    return ServiceError(
+        N_(
+            "the refusal deadline {deadline} is not before the effective date {effective}: cut-over "
+            "cannot be before {earliest}; agree a new effective date with the other provider"
+        ),
+        deadline=deadline,
+        effective=effective,
+        earliest=deadline + timedelta(days=1),
+    )
 
 
 @service
 def record_refusal(
-    db: Database, actor: Actor, transfer_id: int, assistant_ref: str, on: Any, *,
-    version: int | None = None, today: date | None = None, policy: Policy | None = None,
+    db: Database,
+    actor: Actor,
+    transfer_id: int,
+    assistant_ref: str,
+    on: Any,
+    *,
+    version: int | None = None,
+    today: date | None = None,
+    policy: Policy | None = None,
 ) -> TransferView:
     """Record an assistant's written refusal to transfer (aml. § 16-3), received on `on`.
 
@@ -118,21 +160,33 @@ def record_refusal(
         if ta.refused_on is not None:
             raise ValidationError(N_("A refusal is already recorded ({date})"), field="assistant", date=ta.refused_on)
         if ta.informed_on is None or ta.refusal_deadline is None:
-            raise ValidationError(N_("Record when the assistant was informed, and their deadline, first"),
-                                  field="assistant")
+            raise ValidationError(
+                N_("Record when the assistant was informed, and their deadline, first"), field="assistant"
+            )
         if day < ta.informed_on:
-            raise ValidationError(N_("The refusal cannot be before the assistant was informed ({date})"), field="on",
-                                  date=ta.informed_on)
+            raise ValidationError(
+                N_("The refusal cannot be before the assistant was informed ({date})"), field="on", date=ta.informed_on
+            )
         if day > ta.refusal_deadline:
-            raise ValidationError(N_(
-                "The refusal deadline ({date}) has passed: a later refusal does not stop the transfer"
-            ), field="on", date=ta.refusal_deadline)
+            raise ValidationError(
+                N_("The refusal deadline ({date}) has passed: a later refusal does not stop the transfer"),
+                field="on",
+                date=ta.refusal_deadline,
+            )
         before = ta.model_dump()
         ta.refused_on = day
         ta.note = consequence(s, ctx, ta).text[:500]
         touch(ctx.transfer)
         s.flush()
-        audit.record(s, actor, "refuse", "transfer_assistant", ta.id, subject=person.ref,
-                     summary=f"written refusal {format_date(day)} of transfer {ctx.transfer.id} "
-                             f"(client {ctx.client.ref})", before=before, after=ta)
+        audit.record(
+            s,
+            actor,
+            "refuse",
+            "transfer_assistant",
+            ta.id,
+            subject=person.ref,
+            summary=f"written refusal {format_date(day)} of transfer {ctx.transfer.id} (client {ctx.client.ref})",
+            before=before,
+            after=ta,
+        )
         return _view(s, ctx, today or date.today())

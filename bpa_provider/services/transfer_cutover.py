@@ -14,14 +14,19 @@ from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.models import Assignment, Assistant, Employment, RotaPattern, Shift
+from bpa_provider.db.types import utcnow
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import rehire_priority
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.services.transfer_rows import (
-    _ONE_DAY, _Ctx, _other_clients, _service_periods, se_employment_end, se_notice_months,
+    _ONE_DAY,
+    _Ctx,
+    _other_clients,
+    _service_periods,
+    se_employment_end,
+    se_notice_months,
 )
-from bpa_provider.db.models import Assignment, Assistant, Employment, RotaPattern, Shift
-from bpa_provider.db.types import utcnow
 
 
 def _end_row(session: Session, actor: Actor, row: Any, entity: str, subject: str, end: date, reason: str = "") -> None:
@@ -34,8 +39,17 @@ def _end_row(session: Session, actor: Actor, row: Any, entity: str, subject: str
         row.end_reason = reason[:200]
     row.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, "end", entity, row.id, subject=subject,
-                 summary=f"ended {format_date(end)}" + (f": {reason}" if reason else ""), before=before, after=row)
+    audit.record(
+        session,
+        actor,
+        "end",
+        entity,
+        row.id,
+        subject=subject,
+        summary=f"ended {format_date(end)}" + (f": {reason}" if reason else ""),
+        before=before,
+        after=row,
+    )
 
 
 def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
@@ -45,16 +59,33 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
     eff = t.effective_date
     last = eff - _ONE_DAY
     changes: list[Msg] = []
-    refs = {a.id: a.ref for a in session.execute(
-        select(Assistant).join(Assignment, Assignment.assistant_id == Assistant.id)
-        .where(Assignment.client_id == client.id)).scalars()}
+    refs = {
+        a.id: a.ref
+        for a in session.execute(
+            select(Assistant)
+            .join(Assignment, Assignment.assistant_id == Assistant.id)
+            .where(Assignment.client_id == client.id)
+        ).scalars()
+    }
 
-    assignments = list(session.execute(select(Assignment).where(
-        Assignment.client_id == client.id, or_(Assignment.end_date.is_(None), Assignment.end_date > last),
-    )).scalars())
+    assignments = list(
+        session.execute(
+            select(Assignment).where(
+                Assignment.client_id == client.id,
+                or_(Assignment.end_date.is_(None), Assignment.end_date > last),
+            )
+        ).scalars()
+    )
     for a in assignments:
-        _end_row(session, actor, a, "assignment", client.ref, max(last, a.start_date),
-                 f"client transferred to {t.counterpart}")
+        _end_row(
+            session,
+            actor,
+            a,
+            "assignment",
+            client.ref,
+            max(last, a.start_date),
+            f"client transferred to {t.counterpart}",
+        )
     if assignments:
         changes.append(Msg(N_("{n} assignment(s) ended {date}"), n=len(assignments), date=last))
 
@@ -69,24 +100,35 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
             end = last
             until = rehire_priority(_service_periods(session, ta.assistant_id), eff)
             reason = f"refused transfer to {t.counterpart}" + (
-                f"; re-hire priority until {format_date(until)}" if until else "")
+                f"; re-hire priority until {format_date(until)}" if until else ""
+            )
         else:
             end = last
             reason = f"transfer of undertaking to {t.counterpart}"
-        for emp in session.execute(select(Employment).where(
-            Employment.assistant_id == ta.assistant_id,
-            or_(Employment.end_date.is_(None), Employment.end_date > end),
-            Employment.start_date <= end,
-        )).scalars().all():
+        for emp in (
+            session.execute(
+                select(Employment).where(
+                    Employment.assistant_id == ta.assistant_id,
+                    or_(Employment.end_date.is_(None), Employment.end_date > end),
+                    Employment.start_date <= end,
+                )
+            )
+            .scalars()
+            .all()
+        ):
             _end_row(session, actor, emp, "employment", refs.get(ta.assistant_id, ""), end, reason)
             ended.append(refs.get(ta.assistant_id, str(ta.assistant_id)))
     if ended:
         changes.append(Msg(N_("employment ended for {refs}"), refs=", ".join(ended)))
 
-    patterns = list(session.execute(select(RotaPattern).where(
-        RotaPattern.client_id == client.id,
-        or_(RotaPattern.valid_to.is_(None), RotaPattern.valid_to > last),
-    )).scalars())
+    patterns = list(
+        session.execute(
+            select(RotaPattern).where(
+                RotaPattern.client_id == client.id,
+                or_(RotaPattern.valid_to.is_(None), RotaPattern.valid_to > last),
+            )
+        ).scalars()
+    )
     for p in patterns:
         _end_row(session, actor, p, "rota_pattern", client.ref, max(last, p.valid_from))
     if patterns:
@@ -102,9 +144,15 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
         .execution_options(synchronize_session=False)
     ).rowcount
     if cancelled:
-        audit.record(session, actor, "update", "shift", None, subject=client.ref,
-                     summary=f"{cancelled} planned shift(s) from {format_date(eff)} cancelled: "
-                             f"transfer to {t.counterpart}")
+        audit.record(
+            session,
+            actor,
+            "update",
+            "shift",
+            None,
+            subject=client.ref,
+            summary=f"{cancelled} planned shift(s) from {format_date(eff)} cancelled: transfer to {t.counterpart}",
+        )
         changes.append(Msg(N_("{n} planned shift(s) cancelled"), n=cancelled))
 
     before = client.model_dump()
@@ -112,7 +160,16 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
     client.end_reason = f"transferred to {t.counterpart}"[:200]
     client.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, "end", "client", client.id, subject=client.ref,
-                 summary=f"transferred to {t.counterpart} from {format_date(eff)}", before=before, after=client)
+    audit.record(
+        session,
+        actor,
+        "end",
+        "client",
+        client.id,
+        subject=client.ref,
+        summary=f"transferred to {t.counterpart} from {format_date(eff)}",
+        before=before,
+        after=client,
+    )
     changes.append(Msg(N_("client {ref} ended {date}"), ref=client.ref, date=client.end_date))
     return changes

@@ -21,6 +21,17 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
+from bpa_provider.db.models import (
+    Assignment,
+    Assistant,
+    Client,
+    Employment,
+    Municipality,
+    Transfer,
+    TransferAssistant,
+    TransferStep,
+)
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, NotFound, ValidationError, labelled
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import transfer_flow as flow
@@ -29,8 +40,6 @@ from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services.base import require
 from bpa_provider.services.records import check_text
 from bpa_provider.services.transitions import check_version
-from bpa_provider.db.models import Assignment, Assistant, Client, Employment, Municipality, Transfer, TransferAssistant, TransferStep
-from bpa_provider.db.types import utcnow
 
 #: Transfer states after which nothing more happens.
 ENDED_STATES = (flow.STAGE_CANCELLED, "closed")
@@ -39,6 +48,7 @@ ENDED_STATES = (flow.STAGE_CANCELLED, "closed")
 def se_notice_months() -> int:
     """Sweden: an assistant's notice when the assignment ends (domain.md, "Sweden"; Policy)."""
     return load_settings().policy.se_notice_months
+
 
 _ONE_DAY = timedelta(days=1)
 
@@ -87,12 +97,16 @@ def load_ctx(session: Session, transfer_id: int) -> _Ctx:
     client = session.get(Client, t.client_id)
     assert client is not None
     muni = _municipality(session, client)
-    steps = list(session.execute(
-        select(TransferStep).where(TransferStep.transfer_id == t.id).order_by(TransferStep.seq)
-    ).scalars())
-    tas = list(session.execute(
-        select(TransferAssistant).where(TransferAssistant.transfer_id == t.id).order_by(TransferAssistant.id)
-    ).scalars())
+    steps = list(
+        session.execute(
+            select(TransferStep).where(TransferStep.transfer_id == t.id).order_by(TransferStep.seq)
+        ).scalars()
+    )
+    tas = list(
+        session.execute(
+            select(TransferAssistant).where(TransferAssistant.transfer_id == t.id).order_by(TransferAssistant.id)
+        ).scalars()
+    )
     return _Ctx(t, client, _country(muni), muni.timezone, steps, tas)
 
 
@@ -106,8 +120,7 @@ def flow_state(ctx: _Ctx) -> flow.TransferState:
         effective_date=t.effective_date,
         done=ctx.done,
         assistants=[
-            flow.AssistantState(a.assistant_id, a.informed_on, a.refusal_deadline, a.refused_on)
-            for a in ctx.assistants
+            flow.AssistantState(a.assistant_id, a.informed_on, a.refusal_deadline, a.refused_on) for a in ctx.assistants
         ],
         cancelled=t.state == flow.STAGE_CANCELLED,
         client_consent=t.client_consent_on is not None,
@@ -124,8 +137,14 @@ def touch(t: Transfer, state: str | None = None) -> None:
 
 
 def _load_for_change(
-    session: Session, actor: Actor, transfer_id: int, version: int | None, what: str, *,
-    must_be: Literal["open", "not_ended"] | None = None, sync: bool = False,
+    session: Session,
+    actor: Actor,
+    transfer_id: int,
+    version: int | None,
+    what: str,
+    *,
+    must_be: Literal["open", "not_ended"] | None = None,
+    sync: bool = False,
 ) -> _Ctx:
     """What every step, consent and cancellation does first, inside the caller's one write transaction.
 
@@ -142,7 +161,9 @@ def _load_for_change(
         raise ValidationError(N_("The transfer is {state}"), field="transfer", state=Msg(state))
     if must_be == "open" and "cutover" in ctx.done:
         raise ValidationError(
-            N_("The transfer was cut over on {date}"), field="transfer", date=ctx.done["cutover"],
+            N_("The transfer was cut over on {date}"),
+            field="transfer",
+            date=ctx.done["cutover"],
         )
     if sync:
         sync_assistants(session, actor, ctx)
@@ -168,8 +189,16 @@ def _date(value: Any, name: str, label: str, errors: list[FieldError], *, requir
         return None
 
 
-def _text(value: Any, name: str, label: str, max_len: int, errors: list[FieldError], *, required: bool = False,
-          multiline: bool = False) -> str:
+def _text(
+    value: Any,
+    name: str,
+    label: str,
+    max_len: int,
+    errors: list[FieldError],
+    *,
+    required: bool = False,
+    multiline: bool = False,
+) -> str:
     """Free text by the shared rule (`records.check_text`), each problem named by the field's
     English `label` (a message id: "Reason is required", translated where it is shown)."""
     found: list[FieldError] = []
@@ -219,20 +248,30 @@ def sync_assistants(session: Session, actor: Actor, ctx: _Ctx) -> list[TransferA
     if t.direction != "out" or t.state in ENDED_STATES or "cutover" in ctx.done:
         return []
     listed = {a.assistant_id for a in ctx.assistants}
-    assigned = set(session.execute(
-        select(Assignment.assistant_id).where(
-            Assignment.client_id == t.client_id,
-            or_(Assignment.end_date.is_(None), Assignment.end_date >= t.effective_date),
-        )
-    ).scalars())
+    assigned = set(
+        session.execute(
+            select(Assignment.assistant_id).where(
+                Assignment.client_id == t.client_id,
+                or_(Assignment.end_date.is_(None), Assignment.end_date >= t.effective_date),
+            )
+        ).scalars()
+    )
     added = []
     for aid in sorted(assigned - listed):
         ta = TransferAssistant(transfer_id=t.id, assistant_id=aid, note=_se_note() if ctx.country == "SE" else "")
         session.add(ta)
         session.flush()
         ref = session.get(Assistant, aid).ref  # type: ignore[union-attr]
-        audit.record(session, actor, "create", "transfer_assistant", ta.id, subject=ref,
-                     summary=f"listed on transfer {t.id} of client {ctx.client.ref}", after=ta)
+        audit.record(
+            session,
+            actor,
+            "create",
+            "transfer_assistant",
+            ta.id,
+            subject=ref,
+            summary=f"listed on transfer {t.id} of client {ctx.client.ref}",
+            after=ta,
+        )
         ctx.assistants.append(ta)
         added.append(ta)
     return added
@@ -240,11 +279,15 @@ def sync_assistants(session: Session, actor: Actor, ctx: _Ctx) -> list[TransferA
 
 def _other_clients(session: Session, assistant_id: int, client_id: int, on: date) -> tuple[str, ...]:
     rows = session.execute(
-        select(Client.ref).join(Assignment, Assignment.client_id == Client.id).where(
+        select(Client.ref)
+        .join(Assignment, Assignment.client_id == Client.id)
+        .where(
             Assignment.assistant_id == assistant_id,
             Assignment.client_id != client_id,
             or_(Assignment.end_date.is_(None), Assignment.end_date >= on),
-        ).distinct().order_by(Client.ref)
+        )
+        .distinct()
+        .order_by(Client.ref)
     ).scalars()
     return tuple(rows)
 
@@ -283,46 +326,72 @@ def consequence(session: Session, ctx: _Ctx, ta: TransferAssistant) -> _Conseque
     last = format_date(eff - _ONE_DAY)
     if t.direction == "in":
         if ta.refused_on:
-            return _Consequence("refused", _("Refused in writing {date}: does not join us").format(
-                date=format_date(ta.refused_on)), (), None)
-        text = (_("Sweden: a new employment with us from {date}, for as long as the assignment lasts")
-                if ctx.country == "SE" else
-                _("Joins us on {date} with their terms and seniority (transfer of undertaking)"))
+            return _Consequence(
+                "refused",
+                _("Refused in writing {date}: does not join us").format(date=format_date(ta.refused_on)),
+                (),
+                None,
+            )
+        text = (
+            _("Sweden: a new employment with us from {date}, for as long as the assignment lasts")
+            if ctx.country == "SE"
+            else _("Joins us on {date} with their terms and seniority (transfer of undertaking)")
+        )
         return _Consequence("joining", text.format(date=format_date(eff)), (), None)
 
     others = _other_clients(session, ta.assistant_id, t.client_id, eff)
     clients = ", ".join(others)
     if ctx.country == "SE":
         if others:
-            return _Consequence("stays", _(
-                "Sweden: the assignment with this client ends {last}; stays employed with us (works for {clients})"
-            ).format(last=last, clients=clients), others, None)
+            return _Consequence(
+                "stays",
+                _(
+                    "Sweden: the assignment with this client ends {last}; stays employed with us (works for {clients})"
+                ).format(last=last, clients=clients),
+                others,
+                None,
+            )
         end = se_employment_end(eff, ta.informed_on)
-        text = _se_note() + " " + (
-            _("Last day of employment: {date}").format(date=format_date(end)) if end
-            else _("The notice runs from when the assistant is informed")
+        text = (
+            _se_note()
+            + " "
+            + (
+                _("Last day of employment: {date}").format(date=format_date(end))
+                if end
+                else _("The notice runs from when the assistant is informed")
+            )
         )
         return _Consequence("ends", text, others, None)
 
     if ta.refused_on:
         refused = format_date(ta.refused_on)
         if others:
-            return _Consequence("refused", _(
-                "Refused in writing {date}: the work for this client ends {last}; stays employed with us "
-                "(works for {clients})").format(date=refused, last=last, clients=clients), others, None)
+            return _Consequence(
+                "refused",
+                _(
+                    "Refused in writing {date}: the work for this client ends {last}; stays employed with us "
+                    "(works for {clients})"
+                ).format(date=refused, last=last, clients=clients),
+                others,
+                None,
+            )
         until = rehire_priority(_service_periods(session, ta.assistant_id), eff)
         text = _("Refused in writing {date}: employment with us ends {last}").format(date=refused, last=last)
         text += "; " + (
-            _("re-hire priority until {date}").format(date=format_date(until)) if until
+            _("re-hire priority until {date}").format(date=format_date(until))
+            if until
             else _("no re-hire priority (less than 12 months of service in the last 2 years)")
         )
         return _Consequence("refused", text, others, until)
 
     if others:
-        text = _("Transfers to {to} on {date} for this client (transfer of undertaking); stays employed "
-                 "with us for {clients}").format(to=t.counterpart, date=format_date(eff), clients=clients)
+        text = _(
+            "Transfers to {to} on {date} for this client (transfer of undertaking); stays employed "
+            "with us for {clients}"
+        ).format(to=t.counterpart, date=format_date(eff), clients=clients)
     else:
-        text = _("Transfers to {to} on {date} with terms and seniority (transfer of undertaking); "
-                 "employment with us ends {last} unless a written refusal is recorded by the deadline"
-                 ).format(to=t.counterpart, date=format_date(eff), last=last)
+        text = _(
+            "Transfers to {to} on {date} with terms and seniority (transfer of undertaking); "
+            "employment with us ends {last} unless a written refusal is recorded by the deadline"
+        ).format(to=t.counterpart, date=format_date(eff), last=last)
     return _Consequence("transferring", text, others, None)

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bpa_provider.config import Policy
+from bpa_provider.db.models import Assistant
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.calendar import days_left, fk_provider_change_earliest
 from bpa_provider.services.transfer_rows import _Ctx, consequence, flow_state
-from bpa_provider.db.models import Assistant
 
 # --------------------------------------------------------------------------- read models
 
@@ -129,8 +129,12 @@ def refresh_due_dates(ctx: _Ctx, policy: Policy) -> None:
     t = ctx.transfer
     informed = [a.informed_on for a in ctx.assistants if a.informed_on is not None]
     dues = transfer_steps.due_dates(
-        t.direction, ctx.country, t.notice_date, t.effective_date,
-        max(informed) if informed else None, policy.refusal_min_days,
+        t.direction,
+        ctx.country,
+        t.notice_date,
+        t.effective_date,
+        max(informed) if informed else None,
+        policy.refusal_min_days,
         deadlines=[a.refusal_deadline for a in ctx.assistants],
     )
     cut = ctx.done.get("cutover")
@@ -148,39 +152,74 @@ def _view(session: Session, ctx: _Ctx, today: date, changes: list[Msg] | None = 
     defs = {d.code: d for d in flow.steps_for(t.direction, ctx.country)}
     steps = tuple(
         StepView(
-            code=st.code, title=defs[st.code].title if st.code in defs else st.code, seq=st.seq,
+            code=st.code,
+            title=defs[st.code].title if st.code in defs else st.code,
+            seq=st.seq,
             reported=defs[st.code].reported if st.code in defs else False,
             law=defs[st.code].law if st.code in defs else None,
-            due_date=st.due_date, done_on=st.done_on, done_by=st.done_by, note=st.note,
+            due_date=st.due_date,
+            done_on=st.done_on,
+            done_by=st.done_by,
+            note=st.note,
             days_left=days_left(st.due_date, today) if st.due_date and st.done_on is None else None,
         )
         for st in ctx.steps
     )
-    people = {a.id: a for a in session.execute(
-        select(Assistant).where(Assistant.id.in_([ta.assistant_id for ta in ctx.assistants]))
-    ).scalars()} if ctx.assistants else {}
+    people = (
+        {
+            a.id: a
+            for a in session.execute(
+                select(Assistant).where(Assistant.id.in_([ta.assistant_id for ta in ctx.assistants]))
+            ).scalars()
+        }
+        if ctx.assistants
+        else {}
+    )
     assistants = []
     for ta in ctx.assistants:
         person = people[ta.assistant_id]
         c = consequence(session, ctx, ta)
-        assistants.append(AssistantView(
-            assistant_id=ta.assistant_id, ref=person.ref, name=person.name,
-            informed_on=ta.informed_on, refusal_deadline=ta.refusal_deadline, refused_on=ta.refused_on,
-            deadline_days_left=days_left(ta.refusal_deadline, today) if ta.refusal_deadline else None,
-            status=c.status, consequence=c.text, other_clients=c.other_clients,
-            rehire_priority_until=c.rehire_until, note=ta.note,
-        ))
+        assistants.append(
+            AssistantView(
+                assistant_id=ta.assistant_id,
+                ref=person.ref,
+                name=person.name,
+                informed_on=ta.informed_on,
+                refusal_deadline=ta.refusal_deadline,
+                refused_on=ta.refused_on,
+                deadline_days_left=days_left(ta.refusal_deadline, today) if ta.refusal_deadline else None,
+                status=c.status,
+                consequence=c.text,
+                other_clients=c.other_clients,
+                rehire_priority_until=c.rehire_until,
+                note=ta.note,
+            )
+        )
     nxt = flow.next_step(state)
     nxt_row = ctx.step(nxt.code) if nxt else None
     return TransferView(
-        id=t.id, version=t.version or 0, client_id=ctx.client.id, client_ref=ctx.client.ref,
-        client_name=ctx.client.name, direction=t.direction, country=ctx.country,
-        counterpart=t.counterpart, notice_date=t.notice_date, agreed_date=t.agreed_date,
-        effective_date=t.effective_date, days_left=days_left(t.effective_date, today), state=t.state,
-        next_step=nxt.code if nxt else None, next_title=nxt.title if nxt else None,
-        next_due=nxt_row.due_date if nxt_row else None, client_consent_on=t.client_consent_on,
-        cancelled_reason=t.cancelled_reason, steps=steps, assistants=tuple(assistants),
-        changes=tuple(changes or ()), warnings=fk_deadline_warnings(ctx) + _package_differences(session, ctx),
+        id=t.id,
+        version=t.version or 0,
+        client_id=ctx.client.id,
+        client_ref=ctx.client.ref,
+        client_name=ctx.client.name,
+        direction=t.direction,
+        country=ctx.country,
+        counterpart=t.counterpart,
+        notice_date=t.notice_date,
+        agreed_date=t.agreed_date,
+        effective_date=t.effective_date,
+        days_left=days_left(t.effective_date, today),
+        state=t.state,
+        next_step=nxt.code if nxt else None,
+        next_title=nxt.title if nxt else None,
+        next_due=nxt_row.due_date if nxt_row else None,
+        client_consent_on=t.client_consent_on,
+        cancelled_reason=t.cancelled_reason,
+        steps=steps,
+        assistants=tuple(assistants),
+        changes=tuple(changes or ()),
+        warnings=fk_deadline_warnings(ctx) + _package_differences(session, ctx),
     )
 
 
@@ -200,10 +239,19 @@ def fk_deadline_warnings(ctx: _Ctx) -> tuple[Msg, ...]:
     t = ctx.transfer
     if fk is None or fk.done_on is not None or fk.due_date is None or fk.due_date >= t.notice_date:
         return ()
-    earliest = fk_provider_change_earliest(t.notice_date, transfer_steps.DEFAULT_POLICY.fk_day_of_month,
-                                                          transfer_steps.DEFAULT_POLICY.fk_months_before)
-    return (Msg(N_(
-        "Försäkringskassan's deadline for form 3079 ({deadline}) is before the notice date ({notice}): "
-        "a change from {effective} is late; the earliest change date Försäkringskassan's deadline "
-        "still allows is {earliest}"), deadline=fk.due_date, notice=t.notice_date,
-        effective=t.effective_date, earliest=earliest),)
+    earliest = fk_provider_change_earliest(
+        t.notice_date, transfer_steps.DEFAULT_POLICY.fk_day_of_month, transfer_steps.DEFAULT_POLICY.fk_months_before
+    )
+    return (
+        Msg(
+            N_(
+                "Försäkringskassan's deadline for form 3079 ({deadline}) is before the notice date ({notice}): "
+                "a change from {effective} is late; the earliest change date Försäkringskassan's deadline "
+                "still allows is {earliest}"
+            ),
+            deadline=fk.due_date,
+            notice=t.notice_date,
+            effective=t.effective_date,
+            earliest=earliest,
+        ),
+    )

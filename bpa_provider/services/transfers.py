@@ -37,6 +37,9 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, Municipality, Transfer, TransferStep
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import transfer_flow as flow
@@ -47,21 +50,36 @@ from bpa_provider.services.base import require, service
 from bpa_provider.services.transfer_assistants import inform_assistant, record_refusal
 from bpa_provider.services.transfer_cutover import _cutover_out
 from bpa_provider.services.transfer_rows import (
-    ENDED_STATES, _assistant_names, _country, _Ctx, _date, _load_for_change, _municipality, _policy, _refusal,
-    _text, flow_state, load_ctx, sync_assistants, touch,
+    ENDED_STATES,
+    _assistant_names,
+    _country,
+    _Ctx,
+    _date,
+    _load_for_change,
+    _municipality,
+    _policy,
+    _refusal,
+    _text,
+    flow_state,
+    load_ctx,
+    sync_assistants,
+    touch,
 )
 from bpa_provider.services.transfer_views import StepDue, TransferSummary, TransferView, _view, refresh_due_dates
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Client, Municipality, Transfer, TransferStep
-from bpa_provider.db.types import utcnow
-
 
 # --------------------------------------------------------------------------- opening
 
 
 def open_in(
-    session: Session, actor: Actor, client: Client, direction: str, counterpart: str,
-    notice: date, agreed: date | None, effective: date, policy: Policy,
+    session: Session,
+    actor: Actor,
+    client: Client,
+    direction: str,
+    counterpart: str,
+    notice: date,
+    agreed: date | None,
+    effective: date,
+    policy: Policy,
 ) -> _Ctx:
     """Create a transfer with its steps inside an open transaction (shared with the import).
 
@@ -69,8 +87,16 @@ def open_in(
     """
     muni = _municipality(session, client)
     country = _country(muni)
-    t = Transfer(client_id=client.id, direction=direction, counterpart=counterpart, notice_date=notice,
-                 agreed_date=agreed, effective_date=effective, state=flow.STAGE_NEW, created_by=actor.login)
+    t = Transfer(
+        client_id=client.id,
+        direction=direction,
+        counterpart=counterpart,
+        notice_date=notice,
+        agreed_date=agreed,
+        effective_date=effective,
+        state=flow.STAGE_NEW,
+        created_by=actor.login,
+    )
     session.add(t)
     session.flush()
     dues = transfer_steps.due_dates(direction, country, notice, effective, refusal_days=policy.refusal_min_days)
@@ -84,16 +110,33 @@ def open_in(
     first.done_on, first.done_by, first.note = notice, actor.login, _("recorded when the transfer was opened")
     touch(t, flow.stage(state))
     session.flush()
-    audit.record(session, actor, "create", "transfer", t.id, subject=client.ref,
-                 summary=f"transfer {direction} with {counterpart}: notice {format_date(notice)}, "
-                         f"effective {format_date(effective)}", after=t)
+    audit.record(
+        session,
+        actor,
+        "create",
+        "transfer",
+        t.id,
+        subject=client.ref,
+        summary=f"transfer {direction} with {counterpart}: notice {format_date(notice)}, "
+        f"effective {format_date(effective)}",
+        after=t,
+    )
     if direction == "out" and client.status != "transferring_out":
         before = client.model_dump()
         client.status = "transferring_out"
         client.updated_at = utcnow()
         session.flush()
-        audit.record(session, actor, "update", "client", client.id, subject=client.ref,
-                     summary=f"transferring out (transfer {t.id})", before=before, after=client)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "client",
+            client.id,
+            subject=client.ref,
+            summary=f"transferring out (transfer {t.id})",
+            before=before,
+            after=client,
+        )
     sync_assistants(session, actor, ctx)
     return ctx
 
@@ -101,15 +144,25 @@ def open_in(
 def open_transfer_for(session: Session, client_id: int) -> Transfer | None:
     """The client's transfer that is neither cancelled nor closed, if any."""
     return session.execute(
-        select(Transfer).where(Transfer.client_id == client_id, Transfer.state.not_in(ENDED_STATES))
-        .order_by(Transfer.id.desc()).limit(1)
+        select(Transfer)
+        .where(Transfer.client_id == client_id, Transfer.state.not_in(ENDED_STATES))
+        .order_by(Transfer.id.desc())
+        .limit(1)
     ).scalar()
 
 
 @service
 def open_transfer(
-    db: Database, actor: Actor, client_ref: str, direction: str, counterpart: str,
-    notice_date: Any, agreed_date: Any = None, *, today: date | None = None, policy: Policy | None = None,
+    db: Database,
+    actor: Actor,
+    client_ref: str,
+    direction: str,
+    counterpart: str,
+    notice_date: Any,
+    agreed_date: Any = None,
+    *,
+    today: date | None = None,
+    policy: Policy | None = None,
 ) -> TransferView:
     """Open a transfer in or out for a client; the effective date is notice + the municipality's
     notice months (relativedelta: 31 Jan + 3 months = 30 Apr) unless an agreed date is given."""
@@ -122,8 +175,11 @@ def open_transfer(
     notice = _date(notice_date, "notice_date", N_("Notice date"), errors)
     agreed = _date(agreed_date, "agreed_date", N_("Agreed date"), errors, required=False)
     if notice and agreed and agreed < notice:
-        errors.append(FieldError("agreed_date", N_("The agreed date cannot be before the notice date ({date})"),
-                                 params={"date": notice}))
+        errors.append(
+            FieldError(
+                "agreed_date", N_("The agreed date cannot be before the notice date ({date})"), params={"date": notice}
+            )
+        )
     with db.write() as s:
         client = s.execute(select(Client).where(Client.ref == str(client_ref).strip())).scalar()
         if client is None:
@@ -132,14 +188,29 @@ def open_transfer(
             require(actor, "transfer.write", client_id=client.id, what="open a transfer")
             existing = open_transfer_for(s, client.id)
             if existing is not None:
-                errors.append(FieldError("client", N_("Client {ref} already has an open transfer ({id})"),
-                                         params={"ref": client.ref, "id": existing.id}))
+                errors.append(
+                    FieldError(
+                        "client",
+                        N_("Client {ref} already has an open transfer ({id})"),
+                        params={"ref": client.ref, "id": existing.id},
+                    )
+                )
             elif direction == "out" and client.status != "active":
-                errors.append(FieldError("client", N_("Only an active client can transfer out (status: {status})"),
-                                         params={"status": Msg(client.status)}))
+                errors.append(
+                    FieldError(
+                        "client",
+                        N_("Only an active client can transfer out (status: {status})"),
+                        params={"status": Msg(client.status)},
+                    )
+                )
             elif direction == "in" and client.status in ("active", "transferring_out"):
-                errors.append(FieldError("client", N_("Client {ref} is already ours (status: {status})"),
-                                         params={"ref": client.ref, "status": Msg(client.status)}))
+                errors.append(
+                    FieldError(
+                        "client",
+                        N_("Client {ref} is already ours (status: {status})"),
+                        params={"ref": client.ref, "status": Msg(client.status)},
+                    )
+                )
         if errors:
             raise ValidationError(errors)
         assert client is not None and notice is not None
@@ -166,15 +237,21 @@ def get_transfer(db: Database, actor: Actor, transfer_id: int, *, today: date | 
 
 @service
 def list_transfers(
-    db: Database, actor: Actor, *, today: date | None = None, include_ended: bool = False,
+    db: Database,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    include_ended: bool = False,
 ) -> list[TransferSummary]:
     """Transfers, soonest effective date first; cancelled and closed ones only when asked."""
     require(actor, "transfer.read", what="see transfers")
     today = today or date.today()
     with db.read() as s:
-        q = (select(Transfer, Client, Municipality.country)
-             .join(Client, Client.id == Transfer.client_id)
-             .join(Municipality, Municipality.id == Client.municipality_id))
+        q = (
+            select(Transfer, Client, Municipality.country)
+            .join(Client, Client.id == Transfer.client_id)
+            .join(Municipality, Municipality.id == Client.municipality_id)
+        )
         if not include_ended:
             q = q.where(Transfer.state.not_in(ENDED_STATES))
         rows = s.execute(q.order_by(Transfer.effective_date, Transfer.id)).all()
@@ -182,7 +259,8 @@ def list_transfers(
         pending: dict[int, TransferStep] = {}
         if ids:
             for st in s.execute(
-                select(TransferStep).where(TransferStep.transfer_id.in_(ids), TransferStep.done_on.is_(None))
+                select(TransferStep)
+                .where(TransferStep.transfer_id.in_(ids), TransferStep.done_on.is_(None))
                 .order_by(TransferStep.transfer_id, TransferStep.seq)
             ).scalars():
                 pending.setdefault(st.transfer_id, st)
@@ -190,14 +268,22 @@ def list_transfers(
         for t, client, country in rows:
             nxt = pending.get(t.id) if t.state not in ENDED_STATES else None
             titles = {d.code: d.title for d in flow.steps_for(t.direction, _country_code(country))}
-            out.append(TransferSummary(
-                id=t.id, client_ref=client.ref, client_name=client.name, direction=t.direction,
-                counterpart=t.counterpart, effective_date=t.effective_date,
-                days_left=days_left(t.effective_date, today), state=t.state,
-                next_step=nxt.code if nxt else None, next_title=titles.get(nxt.code) if nxt else None,
-                next_due=nxt.due_date if nxt else None,
-                next_days_left=days_left(nxt.due_date, today) if nxt and nxt.due_date else None,
-            ))
+            out.append(
+                TransferSummary(
+                    id=t.id,
+                    client_ref=client.ref,
+                    client_name=client.name,
+                    direction=t.direction,
+                    counterpart=t.counterpart,
+                    effective_date=t.effective_date,
+                    days_left=days_left(t.effective_date, today),
+                    state=t.state,
+                    next_step=nxt.code if nxt else None,
+                    next_title=titles.get(nxt.code) if nxt else None,
+                    next_due=nxt.due_date if nxt else None,
+                    next_days_left=days_left(nxt.due_date, today) if nxt and nxt.due_date else None,
+                )
+            )
         return out
 
 
@@ -216,15 +302,24 @@ def steps_due(db: Database, actor: Actor, today: date, within_days: int = 14) ->
             .join(Transfer, Transfer.id == TransferStep.transfer_id)
             .join(Client, Client.id == Transfer.client_id)
             .join(Municipality, Municipality.id == Client.municipality_id)
-            .where(TransferStep.done_on.is_(None), TransferStep.due_date <= limit,
-                   Transfer.state.not_in(ENDED_STATES))
+            .where(TransferStep.done_on.is_(None), TransferStep.due_date <= limit, Transfer.state.not_in(ENDED_STATES))
             .order_by(TransferStep.due_date, Transfer.id, TransferStep.seq)
         ).all()
         out = []
         for st, t, ref, country in rows:
             titles = {d.code: d.title for d in flow.steps_for(t.direction, _country_code(country))}
-            out.append(StepDue(t.id, ref, t.direction, t.counterpart, st.code, titles.get(st.code, st.code),
-                               st.due_date, days_left(st.due_date, today)))
+            out.append(
+                StepDue(
+                    t.id,
+                    ref,
+                    t.direction,
+                    t.counterpart,
+                    st.code,
+                    titles.get(st.code, st.code),
+                    st.due_date,
+                    days_left(st.due_date, today),
+                )
+            )
         return out
 
 
@@ -233,8 +328,16 @@ def steps_due(db: Database, actor: Actor, today: date, within_days: int = 14) ->
 
 @service
 def complete_step(
-    db: Database, actor: Actor, transfer_id: int, code: str, on: Any, note: str = "", *,
-    version: int | None = None, today: date | None = None, policy: Policy | None = None,
+    db: Database,
+    actor: Actor,
+    transfer_id: int,
+    code: str,
+    on: Any,
+    note: str = "",
+    *,
+    version: int | None = None,
+    today: date | None = None,
+    policy: Policy | None = None,
 ) -> TransferView:
     """Record step `code` as done on `on`; refused (ValidationError) with the rule's message when
     the step may not be done — out of order, before the effective date, an assistant not informed.
@@ -250,8 +353,13 @@ def complete_step(
     if day is not None and day > today:
         # A step is recorded when it has happened: a cut-over "done" months ahead would end
         # employments and the client's assignments now (issue 13, fix 8).
-        errors.append(FieldError("on", N_("cannot be after today ({today}): record a step when it is done"),
-                                 params={"today": format_date(today)}))
+        errors.append(
+            FieldError(
+                "on",
+                N_("cannot be after today ({today}): record a step when it is done"),
+                params={"today": format_date(today)},
+            )
+        )
     if errors:
         raise ValidationError(errors)
     assert day is not None
@@ -277,12 +385,20 @@ def complete_step(
         refresh_due_dates(ctx, policy)
         s.flush()
         title = next(d.title for d in flow.steps_for(ctx.transfer.direction, ctx.country) if d.code == code)
-        audit.record(s, actor, "step", "transfer", ctx.transfer.id, subject=ctx.client.ref,
-                     summary=f"{title} done {format_date(day)}" + (f": {note}" if note else "")
-                             + (f" ({'; '.join(m.render(translate=False) for m in changes)})" if changes else ""),
-                     before=before, after=row)
+        audit.record(
+            s,
+            actor,
+            "step",
+            "transfer",
+            ctx.transfer.id,
+            subject=ctx.client.ref,
+            summary=f"{title} done {format_date(day)}"
+            + (f": {note}" if note else "")
+            + (f" ({'; '.join(m.render(translate=False) for m in changes)})" if changes else ""),
+            before=before,
+            after=row,
+        )
         return _view(s, ctx, today or date.today(), changes)
-
 
 
 #: A client's consent to hand over the client part is given for this switch: at most this many
@@ -292,8 +408,14 @@ CONSENT_BEFORE_NOTICE_DAYS = 366
 
 @service
 def record_consent(
-    db: Database, actor: Actor, transfer_id: int, on: Any = None, *, withdraw: bool = False,
-    version: int | None = None, today: date | None = None,
+    db: Database,
+    actor: Actor,
+    transfer_id: int,
+    on: Any = None,
+    *,
+    withdraw: bool = False,
+    version: int | None = None,
+    today: date | None = None,
 ) -> TransferView:
     """Record (or withdraw) the client's consent to hand over the client part of the package."""
     require(actor, "transfer.write", what="record consent")
@@ -308,22 +430,39 @@ def record_consent(
         ctx = _load_for_change(s, actor, transfer_id, version, "record consent", must_be="not_ended")
         if day is not None and day < ctx.transfer.notice_date - timedelta(days=CONSENT_BEFORE_NOTICE_DAYS):
             # A consent years before the switch was given for something else (issue 13, fix 8).
-            raise ValidationError(N_("cannot be more than a year before the notice date {date}"), field="on",
-                                  date=format_date(ctx.transfer.notice_date))
+            raise ValidationError(
+                N_("cannot be more than a year before the notice date {date}"),
+                field="on",
+                date=format_date(ctx.transfer.notice_date),
+            )
         before = ctx.transfer.model_dump()
         ctx.transfer.client_consent_on = day
         touch(ctx.transfer)
         s.flush()
-        audit.record(s, actor, "consent", "transfer", ctx.transfer.id, subject=ctx.client.ref,
-                     summary="client consent withdrawn" if withdraw else f"client consent {format_date(day)}",
-                     before=before, after=ctx.transfer)
+        audit.record(
+            s,
+            actor,
+            "consent",
+            "transfer",
+            ctx.transfer.id,
+            subject=ctx.client.ref,
+            summary="client consent withdrawn" if withdraw else f"client consent {format_date(day)}",
+            before=before,
+            after=ctx.transfer,
+        )
         return _view(s, ctx, today or date.today())
 
 
 @service
 def cancel_transfer(
-    db: Database, actor: Actor, transfer_id: int, reason: str, on: Any = None, *,
-    version: int | None = None, today: date | None = None,
+    db: Database,
+    actor: Actor,
+    transfer_id: int,
+    reason: str,
+    on: Any = None,
+    *,
+    version: int | None = None,
+    today: date | None = None,
 ) -> TransferView:
     """Cancel a transfer before cut-over; the steps done stay as history, the reason is kept, and a
     client who was transferring out is active again."""
@@ -344,8 +483,17 @@ def cancel_transfer(
         ctx.transfer.cancelled_reason = reason
         touch(ctx.transfer, flow.STAGE_CANCELLED)
         s.flush()
-        audit.record(s, actor, "cancel", "transfer", ctx.transfer.id, subject=ctx.client.ref,
-                     summary=f"cancelled {format_date(day)}: {reason}", before=before, after=ctx.transfer)
+        audit.record(
+            s,
+            actor,
+            "cancel",
+            "transfer",
+            ctx.transfer.id,
+            subject=ctx.client.ref,
+            summary=f"cancelled {format_date(day)}: {reason}",
+            before=before,
+            after=ctx.transfer,
+        )
         client = ctx.client
         changes: list[Msg] = []
         if ctx.transfer.direction == "in":
@@ -357,12 +505,28 @@ def cancel_transfer(
             client.status = "active"
             client.updated_at = utcnow()
             s.flush()
-            audit.record(s, actor, "update", "client", client.id, subject=client.ref,
-                         summary=f"active again: transfer {ctx.transfer.id} cancelled", before=cb, after=client)
+            audit.record(
+                s,
+                actor,
+                "update",
+                "client",
+                client.id,
+                subject=client.ref,
+                summary=f"active again: transfer {ctx.transfer.id} cancelled",
+                before=cb,
+                after=client,
+            )
         return _view(s, ctx, today, changes)
 
 
 __all__ = [
-    "cancel_transfer", "complete_step", "get_transfer", "inform_assistant", "list_transfers", "open_transfer",
-    "record_consent", "record_refusal", "steps_due",
+    "cancel_transfer",
+    "complete_step",
+    "get_transfer",
+    "inform_assistant",
+    "list_transfers",
+    "open_transfer",
+    "record_consent",
+    "record_refusal",
+    "steps_due",
 ]

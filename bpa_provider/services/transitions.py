@@ -24,8 +24,7 @@ def check_version(row: Any, version: int | None) -> None:
         raise Conflict(CONFLICT_MESSAGE)
 
 
-def get_for_change(session: Session, model: type[R], row_id: int, missing: str,
-                   version: int | None = None) -> R:
+def get_for_change(session: Session, model: type[R], row_id: int, missing: str, version: int | None = None) -> R:
     """The `model` row `row_id` (NotFound with `missing` when there is none), still at `version`."""
     row = session.get(model, row_id)
     if row is None:

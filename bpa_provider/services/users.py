@@ -7,23 +7,23 @@ authorized_keys file (`bpa_provider.sshkeys`) after its transaction has committe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit, sshkeys
-from bpa_provider.access import ROLES, Actor, SYSTEM
+from bpa_provider.access import ROLES, SYSTEM, Actor
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import SshKey, Supervisor, User
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import NotFound, ServiceError, UnknownUser, ValidationError, localized
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import SshKey, Supervisor, User
-from bpa_provider.db.types import utcnow
 
 
 def fold(login: str) -> str:
@@ -60,28 +60,44 @@ def resolve_actor(db: Database, login: str, connection: str = "", impersonated_b
     if user.disabled:
         raise UnknownUser(N_("user '{login}' is disabled"), login=login)
     actor = Actor(
-        login=user.login, role=user.role, user_id=user.id, supervisor_id=user.supervisor_id,
-        connection=connection, impersonated_by=impersonated_by,
+        login=user.login,
+        role=user.role,
+        user_id=user.id,
+        supervisor_id=user.supervisor_id,
+        connection=connection,
+        impersonated_by=impersonated_by,
     )
     return scoped_actor(db, actor)
 
 
 @service
-def add_user(db: Database, actor: Actor, login: str, role: str, supervisor_ref: str | None = None, name: str = "") -> User:
+def add_user(
+    db: Database, actor: Actor, login: str, role: str, supervisor_ref: str | None = None, name: str = ""
+) -> User:
     """Add a user with a role; a supervisor user is linked to their supervisor record."""
     require(actor, "users.admin", what="manage users")
     login = fold(login or "")
     # The name goes into an SSH forced command (`--as NAME`): plain ASCII, starting with a letter or
     # digit, so it can never be read as an option or need quoting.
-    if (not login or len(login) > 64 or not login.isascii() or not login[0].isalnum()
-            or not login.replace("-", "").replace("_", "").replace(".", "").isalnum()):
-        raise ValidationError(N_("login names use letters, digits, '-', '_' and '.', and start with a letter "
-                                 "or digit"), field="login")
+    if (
+        not login
+        or len(login) > 64
+        or not login.isascii()
+        or not login[0].isalnum()
+        or not login.replace("-", "").replace("_", "").replace(".", "").isalnum()
+    ):
+        raise ValidationError(
+            N_("login names use letters, digits, '-', '_' and '.', and start with a letter or digit"), field="login"
+        )
     if role not in ROLES:
         raise ValidationError(N_("role must be one of: {roles}"), field="role", roles=", ".join(ROLES))
     with db.write() as s:
-        name = check_text(name, "name", 200, messages=dict.fromkeys(
-            ("control", "long"), N_("the name is too long or contains control characters")))
+        name = check_text(
+            name,
+            "name",
+            200,
+            messages=dict.fromkeys(("control", "long"), N_("the name is too long or contains control characters")),
+        )
         if s.execute(select(User.id).where(User.login == login)).scalar() is not None:
             raise ValidationError(N_("user '{login}' already exists"), field="login", login=login)
         sup_id = None
@@ -99,8 +115,15 @@ def add_user(db: Database, actor: Actor, login: str, role: str, supervisor_ref: 
 
 
 @service
-def set_disabled(db: Database, actor: Actor, login: str, disabled: bool = True, *,
-                 keys_file: Path | None = None, env: Mapping[str, str] | None = None) -> User:
+def set_disabled(
+    db: Database,
+    actor: Actor,
+    login: str,
+    disabled: bool = True,
+    *,
+    keys_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> User:
     """Disable (or re-enable) a user; a disabled user cannot sign in at all.
 
     Disabling also removes the user's SSH keys (from the table and the authorized_keys file), so
@@ -129,8 +152,7 @@ def set_disabled(db: Database, actor: Actor, login: str, disabled: bool = True, 
         summary = f"user {login} {'disabled' if disabled else 'enabled'}"
         if removed:
             summary += f"; {removed} SSH key(s) removed"
-        audit.record(s, actor, "update", "user", user.id, subject=login, summary=summary,
-                     before=before, after=user)
+        audit.record(s, actor, "update", "user", user.id, subject=login, summary=summary, before=before, after=user)
     if removed:
         sync_keys_file(db, keys_file, env)
     return user
@@ -150,8 +172,11 @@ def user_rows(db: Database, actor: Actor) -> list[dict]:
     reference and name ("S-0003 Ola Hansen"), not by its database id (kept as `supervisor_id`)."""
     require(actor, "users.admin", what="manage users")
     with db.read() as s:
-        found = s.execute(select(User, Supervisor.ref, Supervisor.name)
-                          .outerjoin(Supervisor, Supervisor.id == User.supervisor_id).order_by(User.login)).all()
+        found = s.execute(
+            select(User, Supervisor.ref, Supervisor.name)
+            .outerjoin(Supervisor, Supervisor.id == User.supervisor_id)
+            .order_by(User.login)
+        ).all()
     return [{**user.model_dump(), "supervisor": f"{ref} {name}" if ref else ""} for user, ref, name in found]
 
 
@@ -200,15 +225,27 @@ def sync_keys_file(db: Database, path: Path | None = None, env: Mapping[str, str
             lines = [sshkeys.key_line(login, (kt, kd, c), env) for login, kt, kd, c in rows]
             sshkeys.write_managed(path, lines)
     except (OSError, sshkeys.BadKey) as exc:
-        raise KeysFileNotWritten(N_(
-            "the key table is saved, but {path} could not be written ({detail}); "
-            "fix that and run 'bpa-provider users key sync'"), path=str(path), detail=localized(exc)) from None
+        raise KeysFileNotWritten(
+            N_(
+                "the key table is saved, but {path} could not be written ({detail}); "
+                "fix that and run 'bpa-provider users key sync'"
+            ),
+            path=str(path),
+            detail=localized(exc),
+        ) from None
     return len(lines)
 
 
 @service
-def add_key(db: Database, actor: Actor, login: str, public_key: str, *,
-            keys_file: Path | None = None, env: Mapping[str, str] | None = None) -> SshKey:
+def add_key(
+    db: Database,
+    actor: Actor,
+    login: str,
+    public_key: str,
+    *,
+    keys_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> SshKey:
     """Register a person's public key and give it a forced-command line in authorized_keys."""
     require(actor, "users.admin", what="manage users")
     try:
@@ -226,26 +263,52 @@ def add_key(db: Database, actor: Actor, login: str, public_key: str, *,
         if row is not None and row.removed_at is None:
             owner = s.get(User, row.user_id)
             if row.user_id == user.id:
-                raise ValidationError(N_("this key ({fingerprint}) is already registered for them"),
-                                      field="key", fingerprint=key.fingerprint)
-            raise ValidationError(N_("this key ({fingerprint}) is already registered for user '{login}'"),
-                                  field="key", fingerprint=key.fingerprint, login=owner.login if owner else "?")
+                raise ValidationError(
+                    N_("this key ({fingerprint}) is already registered for them"),
+                    field="key",
+                    fingerprint=key.fingerprint,
+                )
+            raise ValidationError(
+                N_("this key ({fingerprint}) is already registered for user '{login}'"),
+                field="key",
+                fingerprint=key.fingerprint,
+                login=owner.login if owner else "?",
+            )
         if row is None:
-            row = SshKey(user_id=user.id, key_type=key.key_type, key_data=key.key_data,
-                         comment=comment, fingerprint=key.fingerprint)
+            row = SshKey(
+                user_id=user.id,
+                key_type=key.key_type,
+                key_data=key.key_data,
+                comment=comment,
+                fingerprint=key.fingerprint,
+            )
             s.add(row)
         else:  # a removed key added again: the fingerprint is unique, so the row is reused
             row.user_id, row.comment, row.removed_at, row.added_at = user.id, comment, None, utcnow()
         s.flush()
-        audit.record(s, actor, "create", "ssh_key", row.id, subject=login,
-                     summary=f"SSH key {key.fingerprint} ({key.key_type} {comment}) added for {login}")
+        audit.record(
+            s,
+            actor,
+            "create",
+            "ssh_key",
+            row.id,
+            subject=login,
+            summary=f"SSH key {key.fingerprint} ({key.key_type} {comment}) added for {login}",
+        )
     sync_keys_file(db, keys_file, env)
     return row
 
 
 @service
-def remove_key(db: Database, actor: Actor, login: str, which: str, *,
-               keys_file: Path | None = None, env: Mapping[str, str] | None = None) -> list[SshKey]:
+def remove_key(
+    db: Database,
+    actor: Actor,
+    login: str,
+    which: str,
+    *,
+    keys_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> list[SshKey]:
     """Remove a person's key by fingerprint (with or without 'SHA256:') or by its comment."""
     require(actor, "users.admin", what="manage users")
     which = (which or "").strip()
@@ -253,20 +316,22 @@ def remove_key(db: Database, actor: Actor, login: str, which: str, *,
         raise ValidationError(N_("give the key's fingerprint or comment"), field="key")
     with db.write() as s:
         user = _user(s, login)
-        active = s.execute(
-            select(SshKey).where(SshKey.user_id == user.id, SshKey.removed_at.is_(None))
-        ).scalars().all()
+        active = s.execute(select(SshKey).where(SshKey.user_id == user.id, SshKey.removed_at.is_(None))).scalars().all()
         fp = which if which.startswith("SHA256:") else f"SHA256:{which}"
         hits = [k for k in active if k.fingerprint == fp] or [k for k in active if k.comment == which]
         if not hits:
-            raise NotFound(N_("user '{login}' has no active key '{which}' (see 'bpa-provider users key list')"),
-                           login=login, which=which)
+            raise NotFound(
+                N_("user '{login}' has no active key '{which}' (see 'bpa-provider users key list')"),
+                login=login,
+                which=which,
+            )
         now = utcnow()
         for k in hits:
             k.removed_at = now
             s.flush()
-            audit.record(s, actor, "end", "ssh_key", k.id, subject=login,
-                         summary=f"SSH key {k.fingerprint} removed from {login}")
+            audit.record(
+                s, actor, "end", "ssh_key", k.id, subject=login, summary=f"SSH key {k.fingerprint} removed from {login}"
+            )
     sync_keys_file(db, keys_file, env)
     return list(hits)
 
@@ -288,8 +353,9 @@ def list_keys(db: Database, actor: Actor, login: str | None = None, *, include_r
 
 
 @service
-def sync_keys(db: Database, actor: Actor, *, keys_file: Path | None = None,
-              env: Mapping[str, str] | None = None) -> int:
+def sync_keys(
+    db: Database, actor: Actor, *, keys_file: Path | None = None, env: Mapping[str, str] | None = None
+) -> int:
     """Rewrite authorized_keys from the table (after a failed write, or a move of the file)."""
     require(actor, "users.admin", what="manage users")
     return sync_keys_file(db, keys_file, env)

@@ -15,8 +15,8 @@ rules run, everything rolled back), so "eligible" means exactly what `roster fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
-from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Absence, Assignment, Assistant, Client, Employment, Shift
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import NotFound, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.hours import shift_hours
@@ -33,20 +36,31 @@ from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import lookup
 from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.services.worktime import (
-    blocking, check_assistant_window, client_info, local_date, local_range, policy_or_default,
+    blocking,
+    check_assistant_window,
+    client_info,
+    local_date,
+    local_range,
+    policy_or_default,
 )
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Absence, Assignment, Assistant, Client, Employment, Shift
-from bpa_provider.db.types import utcnow
 
 if TYPE_CHECKING:
     from bpa_provider.services import roster
 
+
 def absent_on(s: Session, assistant_id: int, first: date, last: date) -> Absence | None:
     """The assistant's absence (not cancelled, not a graded sick note) on a day in [first, last]."""
-    return s.execute(select(Absence).where(
-        Absence.assistant_id == assistant_id, Absence.cancelled.is_(False), Absence.grade == 100,
-        Absence.from_date <= last, Absence.to_date >= first).limit(1)).scalar_one_or_none()
+    return s.execute(
+        select(Absence)
+        .where(
+            Absence.assistant_id == assistant_id,
+            Absence.cancelled.is_(False),
+            Absence.grade == 100,
+            Absence.from_date <= last,
+            Absence.to_date >= first,
+        )
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def _shift_days(s: Session, sh: Shift, policy: Policy) -> tuple[date, date, str]:
@@ -71,11 +85,22 @@ def vacate(s: Session, actor: Actor, absence: Absence, first: date, last: date, 
         return 0
     pol = policy_or_default(policy)
     # A day's margin either side of the UTC range: the exact test is on each client's local dates.
-    lo = datetime.combine(first - timedelta(days=1), time(0), tzinfo=timezone.utc)
-    hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=timezone.utc)
-    rows = s.execute(select(Shift).where(
-        Shift.assistant_id == absence.assistant_id, Shift.status == "planned",
-        Shift.start_utc < hi, Shift.end_utc > lo).order_by(Shift.start_utc)).scalars().all()
+    lo = datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC)
+    hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC)
+    rows = (
+        s.execute(
+            select(Shift)
+            .where(
+                Shift.assistant_id == absence.assistant_id,
+                Shift.status == "planned",
+                Shift.start_utc < hi,
+                Shift.end_utc > lo,
+            )
+            .order_by(Shift.start_utc)
+        )
+        .scalars()
+        .all()
+    )
     count = 0
     per_client: dict[int, int] = {}
     for sh in rows:
@@ -98,8 +123,11 @@ def restore(s: Session, actor: Actor, absence: Absence, first: date, last: date,
     """Give the assistant back their still-vacant shifts on local days [first, last] (an absence
     cancelled or ended early); returns how many."""
     pol = policy_or_default(policy)
-    rows = s.execute(select(Shift).where(Shift.assistant_id == absence.assistant_id, Shift.status == "vacant")
-                     ).scalars().all()
+    rows = (
+        s.execute(select(Shift).where(Shift.assistant_id == absence.assistant_id, Shift.status == "vacant"))
+        .scalars()
+        .all()
+    )
     count = 0
     for sh in rows:
         a, b, _tz = _shift_days(s, sh, pol)
@@ -146,15 +174,35 @@ def offer(db: Database, actor: Actor, shift_id: int, assistant_ref: str) -> bool
         return told is not None
 
 
-def create_vacant_shift(db: Database, actor: Actor, client_id: int, start: str | datetime, end: str | datetime,
-                        *, kind: str = "active", legal_basis: str = "", note: str = "",
-                        policy: Policy | None = None) -> "roster.SaveResult":
+def create_vacant_shift(
+    db: Database,
+    actor: Actor,
+    client_id: int,
+    start: str | datetime,
+    end: str | datetime,
+    *,
+    kind: str = "active",
+    legal_basis: str = "",
+    note: str = "",
+    policy: Policy | None = None,
+) -> roster.SaveResult:
     """A shift of the client that nobody has yet (`roster add --vacant`): the checks of `roster add`
     but the assistant's, listed by `list_vacant`, filled by `roster fill` (a reassignment)."""
     from bpa_provider.services import roster
 
-    return roster.create_shift(db, actor, client_id, None, start, end, kind=kind, legal_basis=legal_basis,
-                               note=note, vacant=True, policy=policy)
+    return roster.create_shift(
+        db,
+        actor,
+        client_id,
+        None,
+        start,
+        end,
+        kind=kind,
+        legal_basis=legal_basis,
+        note=note,
+        vacant=True,
+        policy=policy,
+    )
 
 
 @dataclass(frozen=True)
@@ -176,8 +224,12 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
     require(actor, "roster.read", what=N_("see rosters"))
     with db.read() as s:
         # Outer: a shift created vacant names nobody (was_assistant "").
-        q = (select(Shift, Client.ref, Assistant.ref).join(Client, Client.id == Shift.client_id)
-             .outerjoin(Assistant, Assistant.id == Shift.assistant_id).where(Shift.status == "vacant"))
+        q = (
+            select(Shift, Client.ref, Assistant.ref)
+            .join(Client, Client.id == Shift.client_id)
+            .outerjoin(Assistant, Assistant.id == Shift.assistant_id)
+            .where(Shift.status == "vacant")
+        )
         if client_ref:
             client = lookup(s, Client, client_ref, "client")
             require(actor, "roster.read", client_id=client.id, what=N_("see this client's roster"))
@@ -192,8 +244,16 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
         for sh, cref, aref in s.execute(q.order_by(Shift.start_utc, Shift.id)).all():
             a, _b, _tz = _shift_days(s, sh, policy_or_default(None))
             if first <= a <= last:
-                out.append(VacantRow(sh.id, cref, sh.start_utc, sh.end_utc, aref or "",
-                                     round(shift_hours(sh.start_utc, sh.end_utc), 2)))
+                out.append(
+                    VacantRow(
+                        sh.id,
+                        cref,
+                        sh.start_utc,
+                        sh.end_utc,
+                        aref or "",
+                        round(shift_hours(sh.start_utc, sh.end_utc), 2),
+                    )
+                )
         return out
 
 
@@ -209,29 +269,48 @@ class Candidate:
 
 
 def _met(s: Session, assistant_id: int, client_id: int, now: datetime) -> int:
-    return s.execute(select(func.count()).select_from(Shift).where(
-        Shift.assistant_id == assistant_id, Shift.client_id == client_id, counted_as_worked(now))).scalar() or 0
+    return (
+        s.execute(
+            select(func.count())
+            .select_from(Shift)
+            .where(Shift.assistant_id == assistant_id, Shift.client_id == client_id, counted_as_worked(now))
+        ).scalar()
+        or 0
+    )
 
 
 def _planned_week_hours(s: Session, assistant_id: int, sh: Shift) -> float:
     monday = sh.start_utc - timedelta(days=sh.start_utc.weekday())
     lo = monday.replace(hour=0, minute=0, second=0, microsecond=0)
-    rows = s.execute(select(Shift.start_utc, Shift.end_utc).where(
-        Shift.assistant_id == assistant_id, Shift.status.not_in(("cancelled", "vacant")),
-        Shift.start_utc >= lo, Shift.start_utc < lo + timedelta(days=7))).all()
+    rows = s.execute(
+        select(Shift.start_utc, Shift.end_utc).where(
+            Shift.assistant_id == assistant_id,
+            Shift.status.not_in(("cancelled", "vacant")),
+            Shift.start_utc >= lo,
+            Shift.start_utc < lo + timedelta(days=7),
+        )
+    ).all()
     return sum(shift_hours(a, b) for a, b in rows)
 
 
 def _month_faces(s: Session, client_id: int, sh: Shift) -> set[int]:
     first = sh.start_utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return set(s.execute(select(Shift.assistant_id).where(
-        Shift.client_id == client_id, Shift.status.not_in(("cancelled", "vacant")),
-        Shift.start_utc >= first, Shift.start_utc < sh.start_utc)).scalars())
+    return set(
+        s.execute(
+            select(Shift.assistant_id).where(
+                Shift.client_id == client_id,
+                Shift.status.not_in(("cancelled", "vacant")),
+                Shift.start_utc >= first,
+                Shift.start_utc < sh.start_utc,
+            )
+        ).scalars()
+    )
 
 
 @service
-def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None = None,
-               now: datetime | None = None) -> list[Candidate]:
+def candidates(
+    db: Database, actor: Actor, shift_id: int, policy: Policy | None = None, now: datetime | None = None
+) -> list[Candidate]:
     """Assistants for a vacant shift in rank order: the eligible first (every blocking rule of
     `roster add` passes and they are not absent), then by fewest warnings, having met the client,
     hours left in their position that week, and not being a new face this month."""
@@ -245,9 +324,12 @@ def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None 
         first, last, _tz = _shift_days(s, sh, pol)
         was = sh.assistant_id
         pool = s.execute(
-            select(Assistant.id, Assistant.ref, Assistant.name).join(Assignment, Assignment.assistant_id == Assistant.id)
+            select(Assistant.id, Assistant.ref, Assistant.name)
+            .join(Assignment, Assignment.assistant_id == Assistant.id)
             .where(Assignment.client_id == sh.client_id, Assistant.id != was, Assistant.anonymised.is_(False))
-            .distinct().order_by(Assistant.ref)).all()
+            .distinct()
+            .order_by(Assistant.ref)
+        ).all()
         faces = _month_faces(s, sh.client_id, sh)
         # A full position is the client's rule set's normal week (40 h in Norway's default set).
         normal_week = rule_profile(client_info(s, sh.client_id, pol).profile).normal_week_hours
@@ -257,19 +339,30 @@ def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None 
             reasons: list[Msg] = []
             away = absent_on(s, aid, first, last)
             if away is not None:
-                out.append(Candidate(ref, name, False, [Msg(N_("absent {a}–{b}"), a=away.from_date,
-                                                                b=away.to_date)], (1,)))
+                out.append(
+                    Candidate(ref, name, False, [Msg(N_("absent {a}–{b}"), a=away.from_date, b=away.to_date)], (1,))
+                )
                 continue
             with s.begin_nested() as trial:
                 sh.assistant_id, sh.status = aid, "planned"
                 s.flush()
-                found = [v for v in check_assistant_window(s, aid, sh.start_utc, sh.end_utc, policy=pol)
-                         if sh.id in v.shift_ids]
+                found = [
+                    v
+                    for v in check_assistant_window(s, aid, sh.start_utc, sh.end_utc, policy=pol)
+                    if sh.id in v.shift_ids
+                ]
                 trial.rollback()
             blocks = blocking(found)
             if blocks:
-                out.append(Candidate(ref, name, False, [Msg(N_("{rule}: {text}"), rule=v.rule_id, text=v.text())
-                                                        for v in blocks], (1,)))
+                out.append(
+                    Candidate(
+                        ref,
+                        name,
+                        False,
+                        [Msg(N_("{rule}: {text}"), rule=v.rule_id, text=v.text()) for v in blocks],
+                        (1,),
+                    )
+                )
                 continue
             warnings = [v for v in found if v not in blocks]
             if warnings:
@@ -277,11 +370,18 @@ def candidates(db: Database, actor: Actor, shift_id: int, policy: Policy | None 
             else:
                 reasons.append(Msg(N_("no working-time warnings")))
             met = _met(s, aid, sh.client_id, now)
-            reasons.append(Msg(N_("has worked {n} shifts with the client"), n=met) if met
-                           else Msg(N_("has not met the client")))
-            percent = s.execute(select(Employment.position_percent).where(
-                Employment.assistant_id == aid, Employment.start_date <= first)
-                .order_by(Employment.start_date.desc()).limit(1)).scalar() or 0.0
+            reasons.append(
+                Msg(N_("has worked {n} shifts with the client"), n=met) if met else Msg(N_("has not met the client"))
+            )
+            percent = (
+                s.execute(
+                    select(Employment.position_percent)
+                    .where(Employment.assistant_id == aid, Employment.start_date <= first)
+                    .order_by(Employment.start_date.desc())
+                    .limit(1)
+                ).scalar()
+                or 0.0
+            )
             left = round(float(percent) / 100 * normal_week - _planned_week_hours(s, aid, sh) - hours, 2)
             reasons.append(Msg(N_("{h} h left in the position that week"), h=left))
             new_face = aid not in faces

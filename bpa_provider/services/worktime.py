@@ -14,11 +14,11 @@ client under that profile (duplicates from two profiles are merged).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -27,33 +27,56 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy, load_settings
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import (
+    Assignment,
+    Assistant,
+    Client,
+    Course,
+    CourseEnrollment,
+    Decision,
+    Employment,
+    Municipality,
+    RequiredTraining,
+    RuleAck,
+    Shift,
+)
+from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.rules.worktime import (
-    AssistantContext, RuleSet, ShiftFact, Violation, check_assistant, check_client_overlap,
-    check_credentials, police_certificate_required, profile, with_overtime_agreement,
+    AssistantContext,
+    RuleSet,
+    ShiftFact,
+    Violation,
+    check_assistant,
+    check_client_overlap,
+    check_credentials,
+    police_certificate_required,
+    profile,
+    with_overtime_agreement,
 )
 from bpa_provider.rules.worktime_ch10 import needs_history
 from bpa_provider.services.base import require, scoped_actor, service
 from bpa_provider.services.records import check_text
-from bpa_provider.services.worked import staffed
 from bpa_provider.services.scope_view import redact
-from bpa_provider.db.engine import Database
-from bpa_provider.db.models import (
-    Assignment, Assistant, Client, Course, CourseEnrollment, Decision, Employment, Municipality,
-    RequiredTraining, RuleAck, Shift,
-)
-from bpa_provider.db.types import utcnow
+from bpa_provider.services.worked import staffed
 
 MARGIN = timedelta(days=7)
-UTC = timezone.utc
+UTC = UTC
 # Rules about the person, not the clock: a form marks the assistant field for these.
-CREDENTIAL_RULES = frozenset({
-    "NO-EMPLOYMENT", "NO-ASSIGNMENT", "NO-POLICE-CERT", "NO-CONFIDENTIALITY", "NO-TRAINING",
-    "SE-FK-REPORTED",
-})
+CREDENTIAL_RULES = frozenset(
+    {
+        "NO-EMPLOYMENT",
+        "NO-ASSIGNMENT",
+        "NO-POLICE-CERT",
+        "NO-CONFIDENTIALITY",
+        "NO-TRAINING",
+        "SE-FK-REPORTED",
+    }
+)
 
 
 def policy_or_default(policy: Policy | None) -> Policy:
@@ -88,14 +111,30 @@ def client_infos(s: Session, client_ids: Iterable[int], policy: Policy) -> dict[
     if not ids:
         return {}
     rows = s.execute(
-        select(Client.id, Client.ref, Client.name, Municipality.id, Municipality.name,
-               Municipality.country, Municipality.timezone, Municipality.rule_profile)
+        select(
+            Client.id,
+            Client.ref,
+            Client.name,
+            Municipality.id,
+            Municipality.name,
+            Municipality.country,
+            Municipality.timezone,
+            Municipality.rule_profile,
+        )
         .join(Municipality, Municipality.id == Client.municipality_id)
         .where(Client.id.in_(ids))
     ).all()
     return {
-        r[0]: ClientInfo(r[0], r[1], r[2], r[3], r[4], (r[5] or "NO").upper(), r[6] or "Europe/Oslo",
-                         profile_name((r[5] or "NO").upper(), r[7] or "", policy))
+        r[0]: ClientInfo(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            (r[5] or "NO").upper(),
+            r[6] or "Europe/Oslo",
+            profile_name((r[5] or "NO").upper(), r[7] or "", policy),
+        )
         for r in rows
     }
 
@@ -115,25 +154,34 @@ def rule_set(name: str, policy: Policy | None = None) -> RuleSet:
     try:
         rules = profile(name)
     except ValueError:
-        raise ValidationError(N_("Unknown working-time rule profile '{name}' in the configuration "
-                                 "or municipality"), field="rule_profile", name=name) from None
+        raise ValidationError(
+            N_("Unknown working-time rule profile '{name}' in the configuration or municipality"),
+            field="rule_profile",
+            name=name,
+        ) from None
     if policy is None:
         return rules
     try:
         return _with_policy(rules, policy)
     except ValueError as exc:
-        raise ValidationError(N_("Bad working-time setting in the configuration: {reason}"), field="policy",
-                              reason=Msg(exc.template, **exc.params) if isinstance(exc, Invalid) else str(exc)) from None
+        raise ValidationError(
+            N_("Bad working-time setting in the configuration: {reason}"),
+            field="policy",
+            reason=Msg(exc.template, **exc.params) if isinstance(exc, Invalid) else str(exc),
+        ) from None
 
 
 @lru_cache(maxsize=32)
 def _with_policy(rules: RuleSet, policy: Policy) -> RuleSet:
     if policy.overtime_agreement:
         rules = with_overtime_agreement(rules)
-    return replace(rules, police_certificate_from=policy.police_certificate_required_from,
-                   breaks_in_shift=policy.breaks_in_shift,
-                   sunday_average_weeks=policy.sunday_average_weeks or None,
-                   sunday_off_every=policy.sunday_off_every)
+    return replace(
+        rules,
+        police_certificate_from=policy.police_certificate_required_from,
+        breaks_in_shift=policy.breaks_in_shift,
+        sunday_average_weeks=policy.sunday_average_weeks or None,
+        sunday_off_every=policy.sunday_off_every,
+    )
 
 
 def holidays_between(country: str, first: date, last: date) -> frozenset[date]:
@@ -148,9 +196,17 @@ def _holidays(country: str, years: tuple[int, ...]) -> frozenset[date]:
 
 def fact(sh: Shift, info: ClientInfo) -> ShiftFact:
     """A stored shift as the pure rules see it (in its client's time zone)."""
-    return ShiftFact(id=sh.id, assistant_id=sh.assistant_id, client_id=sh.client_id,
-                     start=sh.start_utc, end=sh.end_utc, kind=sh.kind, tz=info.tz,
-                     legal_basis=sh.legal_basis or None, client_ref=info.ref)
+    return ShiftFact(
+        id=sh.id,
+        assistant_id=sh.assistant_id,
+        client_id=sh.client_id,
+        start=sh.start_utc,
+        end=sh.end_utc,
+        kind=sh.kind,
+        tz=info.tz,
+        legal_basis=sh.legal_basis or None,
+        client_ref=info.ref,
+    )
 
 
 def local_date(instant: datetime, tz: str) -> date:
@@ -172,12 +228,12 @@ LONGEST_SHIFT = timedelta(days=4)
 
 
 def _overlapping(lo: datetime, hi: datetime) -> tuple[Any, ...]:
-    return (staffed(), Shift.start_utc < hi, Shift.start_utc > lo - LONGEST_SHIFT,
-            Shift.end_utc > lo)
+    return (staffed(), Shift.start_utc < hi, Shift.start_utc > lo - LONGEST_SHIFT, Shift.end_utc > lo)
 
 
-def live_shifts(s: Session, lo: datetime, hi: datetime, *, assistant_id: int | None = None,
-                client_id: int | None = None) -> list[Shift]:
+def live_shifts(
+    s: Session, lo: datetime, hi: datetime, *, assistant_id: int | None = None, client_id: int | None = None
+) -> list[Shift]:
     """Shifts (not cancelled) overlapping [lo, hi), in start order."""
     q = select(Shift).where(*_overlapping(lo, hi))
     if assistant_id is not None:
@@ -225,17 +281,23 @@ def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict
         if a.fk_reported_on and (a.client_id not in mine or a.fk_reported_on < mine[a.client_id]):
             mine[a.client_id] = a.fk_reported_on
     ids = sorted(set(client_ids))
-    required = s.execute(
-        select(RequiredTraining.client_id, Course.id, Course.name, Course.validity_months)
-        .join(Course, Course.id == RequiredTraining.course_id)
-        .where(RequiredTraining.client_id.in_(ids))
-    ).all() if ids else []
+    required = (
+        s.execute(
+            select(RequiredTraining.client_id, Course.id, Course.name, Course.validity_months)
+            .join(Course, Course.id == RequiredTraining.course_id)
+            .where(RequiredTraining.client_id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
     done: dict[int, dict[int, list[date]]] = {}
     if required:
         for aid, course_id, completed in s.execute(
-            select(CourseEnrollment.assistant_id, CourseEnrollment.course_id, CourseEnrollment.completed_on)
-            .where(CourseEnrollment.assistant_id.in_(who), CourseEnrollment.status == "completed",
-                   CourseEnrollment.completed_on <= on)
+            select(CourseEnrollment.assistant_id, CourseEnrollment.course_id, CourseEnrollment.completed_on).where(
+                CourseEnrollment.assistant_id.in_(who),
+                CourseEnrollment.status == "completed",
+                CourseEnrollment.completed_on <= on,
+            )
         ).all():
             done.setdefault(aid, {}).setdefault(course_id, []).append(completed)
     people = set(emps) | set(assignments) | set(done)
@@ -246,8 +308,9 @@ def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict
         # As course_credentials.missing_trainings: a dated completion on or before `on`, not expired by then.
         missing: dict[int, list[str]] = {}
         for client_id, course_id, name, validity in required:
-            if not any((until := expiry_date(d, validity)) is None or until > on
-                       for d in done.get(aid, {}).get(course_id, [])):
+            if not any(
+                (until := expiry_date(d, validity)) is None or until > on for d in done.get(aid, {}).get(course_id, [])
+            ):
                 missing.setdefault(client_id, []).append(name)
         mine_e = emps.get(aid, [])
         police = [e.police_certificate_on for e in mine_e if e.police_certificate_on]
@@ -263,8 +326,7 @@ def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict
     return out
 
 
-def load(s: Session, lo: datetime, hi: datetime, policy: Policy,
-         assistant_ids: Iterable[int] | None = None) -> Loaded:
+def load(s: Session, lo: datetime, hi: datetime, policy: Policy, assistant_ids: Iterable[int] | None = None) -> Loaded:
     """Shifts overlapping [lo, hi) of the given assistants (None: every assistant), the other
     shifts at their clients, and the clients' and assistants' facts."""
     window = _overlapping(lo, hi)
@@ -274,12 +336,22 @@ def load(s: Session, lo: datetime, hi: datetime, policy: Policy,
         by_client_rows = shifts
     else:
         ids = sorted(set(assistant_ids))
-        shifts = list(s.execute(select(Shift).where(*window, Shift.assistant_id.in_(ids))
-                                .order_by(Shift.start_utc, Shift.id)).scalars())
+        shifts = list(
+            s.execute(
+                select(Shift).where(*window, Shift.assistant_id.in_(ids)).order_by(Shift.start_utc, Shift.id)
+            ).scalars()
+        )
         who = ids
         clients = sorted({sh.client_id for sh in shifts})
-        by_client_rows = list(s.execute(select(Shift).where(*window, Shift.client_id.in_(clients))
-                                        .order_by(Shift.start_utc, Shift.id)).scalars()) if clients else []
+        by_client_rows = (
+            list(
+                s.execute(
+                    select(Shift).where(*window, Shift.client_id.in_(clients)).order_by(Shift.start_utc, Shift.id)
+                ).scalars()
+            )
+            if clients
+            else []
+        )
     by_assistant: dict[int, list[Shift]] = {}
     for sh in shifts:
         by_assistant.setdefault(sh.assistant_id, []).append(sh)
@@ -287,10 +359,20 @@ def load(s: Session, lo: datetime, hi: datetime, policy: Policy,
     for sh in by_client_rows:
         by_client.setdefault(sh.client_id, []).append(sh)
     infos = client_infos(s, by_client, policy)
-    two = frozenset(s.execute(select(Decision.client_id).where(
-        Decision.client_id.in_(sorted(by_client)), Decision.two_helper_hours > 0,
-        Decision.valid_from <= hi.date(), or_(Decision.valid_to.is_(None), Decision.valid_to >= lo.date()),
-    )).scalars()) if by_client else frozenset()
+    two = (
+        frozenset(
+            s.execute(
+                select(Decision.client_id).where(
+                    Decision.client_id.in_(sorted(by_client)),
+                    Decision.two_helper_hours > 0,
+                    Decision.valid_from <= hi.date(),
+                    or_(Decision.valid_to.is_(None), Decision.valid_to >= lo.date()),
+                )
+            ).scalars()
+        )
+        if by_client
+        else frozenset()
+    )
     contexts = _contexts(s, who, by_client, lo.date() + MARGIN) if shifts else {}
     people = sorted({sh.assistant_id for rows in by_client.values() for sh in rows})
     refs = {}
@@ -310,8 +392,13 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
         for name in {data.infos[sh.client_id].profile for sh in rows}:
             rules = rule_set(name, policy)
             # Holidays matter here only for Sunday averaging (does this assistant work Sundays?).
-            days = needs_history(facts, rules, holidays_between(rules.country, *_span(rows, data.infos))
-                                 if rules.sunday_average_weeks else frozenset())
+            days = needs_history(
+                facts,
+                rules,
+                holidays_between(rules.country, *_span(rows, data.infos))
+                if rules.sunday_average_weeks
+                else frozenset(),
+            )
             if days:
                 need[aid] = max(need.get(aid, 0), days)
     if not need:
@@ -320,9 +407,11 @@ def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> Non
     earliest = lo - timedelta(days=max(need.values()))
     added: set[int] = set()
     for part in chunks(need):
-        for sh in s.execute(select(Shift).where(
-                staffed(), Shift.assistant_id.in_(part), Shift.start_utc >= earliest,
-                Shift.start_utc < lo)).scalars():
+        for sh in s.execute(
+            select(Shift).where(
+                staffed(), Shift.assistant_id.in_(part), Shift.start_utc >= earliest, Shift.start_utc < lo
+            )
+        ).scalars():
             if sh.id not in known and sh.start_utc >= lo - timedelta(days=need[sh.assistant_id]):
                 data.by_assistant[sh.assistant_id].append(sh)
                 added.add(sh.id)
@@ -371,8 +460,7 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
     for name in sorted({data.infos[sh.client_id].profile for sh in shifts}):
         rules = rule_set(name, data.policy)
         mine = {sh.id for sh in shifts if data.infos[sh.client_id].profile == name}
-        found = check_assistant(list(facts.values()), rules,
-                                holidays=holidays_between(rules.country, first, last))
+        found = check_assistant(list(facts.values()), rules, holidays=holidays_between(rules.country, first, last))
         found += check_credentials([facts[i] for i in sorted(mine - data.history)], ctx, rules)
         out += [v for v in found if mine & set(v.shift_ids)]
     return _merge(out)
@@ -382,12 +470,19 @@ def client_violations(data: Loaded, client_id: int) -> list[Violation]:
     """Two assistants at once with the client when the decision grants no two-helper hours."""
     info = data.infos[client_id]
     facts = [data.fact(sh) for sh in data.by_client.get(client_id, [])]  # made once per load
-    return check_client_overlap(facts, client_id in data.two_helpers, rule_set(info.profile, data.policy),
-                                names=data.refs)
+    return check_client_overlap(
+        facts, client_id in data.two_helpers, rule_set(info.profile, data.policy), names=data.refs
+    )
 
 
-def check_assistant_window(session_or_db: Session | Database, assistant_id: int, start: datetime,
-                           end: datetime, *, policy: Policy | None = None) -> list[Violation]:
+def check_assistant_window(
+    session_or_db: Session | Database,
+    assistant_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    policy: Policy | None = None,
+) -> list[Violation]:
     """Every violation involving one of the assistant's shifts that overlap [start, end).
 
     Loads all their shifts (every client) in the window ± MARGIN, their employments, assignments,
@@ -409,8 +504,9 @@ def check_assistant_window(session_or_db: Session | Database, assistant_id: int,
         return [v for v in _merge(out) if in_window & set(v.shift_ids)]
 
 
-def violations_involving(s: Session, chosen: Iterable[Shift], policy: Policy, *,
-                         everyone: bool = False) -> tuple[list[Violation], dict[int, Shift]]:
+def violations_involving(
+    s: Session, chosen: Iterable[Shift], policy: Policy, *, everyone: bool = False
+) -> tuple[list[Violation], dict[int, Shift]]:
     """Every violation that involves one of `chosen`, the assistants' other shifts within MARGIN
     taken into account. `everyone` loads every assistant's shifts in the span in one go (cheaper
     when the chosen shifts are most of them, as in a month's report). Also returns every shift
@@ -452,7 +548,7 @@ def chunks(ids: Iterable[int], size: int = 5000) -> Iterator[list[int]]:
     """Sorted ids in slices: an IN list stays under SQLite's bound-parameter limit."""
     ordered = sorted(set(ids))
     for i in range(0, len(ordered), size):
-        yield ordered[i:i + size]
+        yield ordered[i : i + size]
 
 
 def ack_map(s: Session, shift_ids: Iterable[int]) -> dict[tuple[int, str], RuleAck]:
@@ -481,12 +577,14 @@ def acknowledgement(v: Violation, acks: dict[tuple[int, str], RuleAck]) -> RuleA
 
 def view(v: Violation, acks: dict[tuple[int, str], RuleAck]) -> ShiftViolation:
     ack = acknowledgement(v, acks)
-    return ShiftViolation(v.rule_id, v.law, v.severity, v.text(), v.shift_ids, v.not_payable,
-                          ack is not None, ack.comment if ack else "")
+    return ShiftViolation(
+        v.rule_id, v.law, v.severity, v.text(), v.shift_ids, v.not_payable, ack is not None, ack.comment if ack else ""
+    )
 
 
-def violations_by_shift(s: Session, shifts: list[Shift], lo: datetime, hi: datetime,
-                        policy: Policy, actor: Actor | None = None) -> dict[int, list[ShiftViolation]]:
+def violations_by_shift(
+    s: Session, shifts: list[Shift], lo: datetime, hi: datetime, policy: Policy, actor: Actor | None = None
+) -> dict[int, list[ShiftViolation]]:
     """Per shift (of `shifts`), the violations that involve it (as `actor` may see them)."""
     result: dict[int, list[ShiftViolation]] = {sh.id: [] for sh in shifts}
     found, loaded = violations_involving(s, shifts, policy)
@@ -501,8 +599,9 @@ def violations_by_shift(s: Session, shifts: list[Shift], lo: datetime, hi: datet
 
 
 @service
-def violations_for_client_week(db: Database, actor: Actor, client_id: int, week_start: date, *,
-                               policy: Policy | None = None) -> dict[int, list[ShiftViolation]]:
+def violations_for_client_week(
+    db: Database, actor: Actor, client_id: int, week_start: date, *, policy: Policy | None = None
+) -> dict[int, list[ShiftViolation]]:
     """For each shift of the client in the week from `week_start` (local), its violations.
 
     Shifts without a violation map to an empty list, so the grid can mark every cell.
@@ -526,8 +625,9 @@ def local_range(first: date, last_exclusive: date, tz: str) -> tuple[datetime, d
 
 
 @service
-def acknowledge_warning(db: Database, actor: Actor, shift_id: int, rule_id: str, comment: str, *,
-                        policy: Policy | None = None) -> RuleAck:
+def acknowledge_warning(
+    db: Database, actor: Actor, shift_id: int, rule_id: str, comment: str, *, policy: Policy | None = None
+) -> RuleAck:
     """Acknowledge a warning on a shift with a comment (kept, and audited).
 
     Only a warning that applies to the shift now can be acknowledged; a blocking rule cannot.
@@ -541,17 +641,41 @@ def acknowledge_warning(db: Database, actor: Actor, shift_id: int, rule_id: str,
             raise NotFound(N_("Shift {id} does not exist"), id=shift_id)
         require(actor, "roster.write", client_id=sh.client_id, what="acknowledge rule warnings")
         errors: list[FieldError] = []
-        text = check_text(comment, "comment", 500, required=True, errors=errors, messages={
-            "required": N_("A comment is required to acknowledge a warning"),
-            "long": N_("The comment is too long (at most 500 characters)")})
-        found = [v for v in check_assistant_window(s, sh.assistant_id, sh.start_utc, sh.end_utc, policy=policy)
-                 if v.rule_id == rule and shift_id in v.shift_ids]
+        text = check_text(
+            comment,
+            "comment",
+            500,
+            required=True,
+            errors=errors,
+            messages={
+                "required": N_("A comment is required to acknowledge a warning"),
+                "long": N_("The comment is too long (at most 500 characters)"),
+            },
+        )
+        found = [
+            v
+            for v in check_assistant_window(s, sh.assistant_id, sh.start_utc, sh.end_utc, policy=policy)
+            if v.rule_id == rule and shift_id in v.shift_ids
+        ]
         if not found:
-            errors.append(FieldError("rule_id", N_("Rule {rule} does not apply to the shift {shift}"),
-                                     params={"rule": rule, "shift": describe_shifts([sh], client_infos(s, [sh.client_id], policy_or_default(policy)))}))
+            errors.append(
+                FieldError(
+                    "rule_id",
+                    N_("Rule {rule} does not apply to the shift {shift}"),
+                    params={
+                        "rule": rule,
+                        "shift": describe_shifts([sh], client_infos(s, [sh.client_id], policy_or_default(policy))),
+                    },
+                )
+            )
         elif any(v.severity == "block" for v in found):
-            errors.append(FieldError("rule_id", N_("{rule} is a blocking rule: it cannot be acknowledged, "
-                                                   "only fixed"), params={"rule": rule}))
+            errors.append(
+                FieldError(
+                    "rule_id",
+                    N_("{rule} is a blocking rule: it cannot be acknowledged, only fixed"),
+                    params={"rule": rule},
+                )
+            )
         if errors:
             raise ValidationError(errors)
         ack = s.execute(select(RuleAck).where(RuleAck.shift_id == shift_id, RuleAck.rule_id == rule)).scalar()
@@ -564,8 +688,17 @@ def acknowledge_warning(db: Database, actor: Actor, shift_id: int, rule_id: str,
             ack.comment, ack.by, ack.at = text, actor.login, utcnow()
         s.flush()
         subject = s.execute(select(Assistant.ref).where(Assistant.id == sh.assistant_id)).scalar() or ""
-        audit.record(s, actor, "acknowledge", "rule_ack", ack.id, subject=subject,
-                     summary=f"{rule} on shift {shift_id}: {found[0].detail}"[:500], before=before, after=ack)
+        audit.record(
+            s,
+            actor,
+            "acknowledge",
+            "rule_ack",
+            ack.id,
+            subject=subject,
+            summary=f"{rule} on shift {shift_id}: {found[0].detail}"[:500],
+            before=before,
+            after=ack,
+        )
         return ack
 
 
@@ -585,8 +718,9 @@ class CredentialGap:
 
 
 @service
-def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 30,
-                        policy: Policy | None = None) -> list[CredentialGap]:
+def missing_credentials(
+    db: Database, actor: Actor, today: date, *, days: int = 30, policy: Policy | None = None
+) -> list[CredentialGap]:
     """Assistants whose shifts in the next `days` days lack a police certificate (when their
     employment needs one: hired on or after `Policy.police_certificate_required_from`) or a signed
     confidentiality declaration dated on or before the shift: one row per assistant, at the
@@ -601,20 +735,32 @@ def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 
     # everybody else's shifts: a large provider has ~100,000 shifts a month and a handful of gaps,
     # and loading every shift took seconds. The exact per-day check stays below.
     earliest = (
-        select(Employment.assistant_id.label("aid"),
-               func.min(Employment.police_certificate_on).label("police"),
-               func.min(Employment.confidentiality_on).label("conf"))
+        select(
+            Employment.assistant_id.label("aid"),
+            func.min(Employment.police_certificate_on).label("police"),
+            func.min(Employment.confidentiality_on).label("conf"),
+        )
         .group_by(Employment.assistant_id)
         .subquery("earliest")
     )
     with db.read() as s:
-        q = (select(Shift, Client.ref, Municipality.timezone)
-             .join(Client, Client.id == Shift.client_id)
-             .join(Municipality, Municipality.id == Client.municipality_id)
-             .outerjoin(earliest, earliest.c.aid == Shift.assistant_id)
-             .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi,
-                    or_(earliest.c.police.is_(None), earliest.c.police > today,
-                        earliest.c.conf.is_(None), earliest.c.conf > today)))
+        q = (
+            select(Shift, Client.ref, Municipality.timezone)
+            .join(Client, Client.id == Shift.client_id)
+            .join(Municipality, Municipality.id == Client.municipality_id)
+            .outerjoin(earliest, earliest.c.aid == Shift.assistant_id)
+            .where(
+                staffed(),
+                Shift.start_utc >= lo,
+                Shift.start_utc < hi,
+                or_(
+                    earliest.c.police.is_(None),
+                    earliest.c.police > today,
+                    earliest.c.conf.is_(None),
+                    earliest.c.conf > today,
+                ),
+            )
+        )
         if actor.is_scoped:
             q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
         rows = s.execute(q.order_by(Shift.start_utc, Shift.id)).all()
@@ -623,9 +769,13 @@ def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 
         aids = sorted({sh.assistant_id for sh, _r, _t in rows})
         if aids:
             for aid, police, conf, began, ended in s.execute(
-                select(Employment.assistant_id, Employment.police_certificate_on, Employment.confidentiality_on,
-                       Employment.start_date, Employment.end_date)
-                .where(Employment.assistant_id.in_(aids))
+                select(
+                    Employment.assistant_id,
+                    Employment.police_certificate_on,
+                    Employment.confidentiality_on,
+                    Employment.start_date,
+                    Employment.end_date,
+                ).where(Employment.assistant_id.in_(aids))
             ).all():
                 entry = creds.setdefault(aid, ([], []))
                 periods.setdefault(aid, []).append((began, ended))
@@ -633,8 +783,12 @@ def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 
                     entry[0].append(police)
                 if conf:
                     entry[1].append(conf)
-        people = dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(aids))).all()) if aids else {}
-        names = dict(s.execute(select(Assistant.id, Assistant.name).where(Assistant.id.in_(aids))).all()) if aids else {}
+        people = (
+            dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(aids))).all()) if aids else {}
+        )
+        names = (
+            dict(s.execute(select(Assistant.id, Assistant.name).where(Assistant.id.in_(aids))).all()) if aids else {}
+        )
         out: dict[int, CredentialGap] = {}
         for sh, client_ref, tz in rows:
             day = local_date(sh.start_utc, tz or "Europe/Oslo")
@@ -642,15 +796,21 @@ def missing_credentials(db: Database, actor: Actor, today: date, *, days: int = 
                 continue
             police, conf = creds.get(sh.assistant_id, ([], []))
             missing = []
-            if (police_certificate_required(day, periods.get(sh.assistant_id, []), cutoff)
-                    and not any(p <= day for p in police)):
+            if police_certificate_required(day, periods.get(sh.assistant_id, []), cutoff) and not any(
+                p <= day for p in police
+            ):
                 missing.append("police_certificate")
             if not any(c <= day for c in conf):
                 missing.append("confidentiality")
             if missing:
                 out[sh.assistant_id] = CredentialGap(
-                    sh.assistant_id, people.get(sh.assistant_id, ""), names.get(sh.assistant_id, ""),
-                    client_ref, sh.start_utc, tuple(missing))
+                    sh.assistant_id,
+                    people.get(sh.assistant_id, ""),
+                    names.get(sh.assistant_id, ""),
+                    client_ref,
+                    sh.start_utc,
+                    tuple(missing),
+                )
         return sorted(out.values(), key=lambda g: (g.shift_start, g.assistant_ref))
 
 
@@ -683,8 +843,9 @@ def describe_shifts(shifts: Iterable[Shift], infos: dict[int, ClientInfo], *, id
 
 
 @service
-def violations_between(db: Database, actor: Actor, date_from: date, date_to: date, *,
-                       policy: Policy | None = None) -> list[Finding]:
+def violations_between(
+    db: Database, actor: Actor, date_from: date, date_to: date, *, policy: Policy | None = None
+) -> list[Finding]:
     """Every working-time violation involving a shift that starts on a local date in
     [date_from, date_to]; a supervisor sees only violations that touch their own clients."""
     actor = scoped_actor(db, actor)
@@ -700,8 +861,7 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
             q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
         candidates = list(s.execute(q).scalars())
         infos = client_infos(s, {sh.client_id for sh in candidates}, pol)
-        chosen = [sh for sh in candidates
-                  if date_from <= local_date(sh.start_utc, infos[sh.client_id].tz) <= date_to]
+        chosen = [sh for sh in candidates if date_from <= local_date(sh.start_utc, infos[sh.client_id].tz) <= date_to]
         found, shifts = violations_involving(s, chosen, pol, everyone=not actor.is_scoped)
         found = redact(actor, found, {i: sh.client_id for i, sh in shifts.items()})
         chosen_ids = {sh.id for sh in chosen}
@@ -714,12 +874,19 @@ def violations_between(db: Database, actor: Actor, date_from: date, date_to: dat
             vs = [shifts[i] for i in v.shift_ids]
             owner = next((sh for sh in vs if sh.id in chosen_ids), vs[0])
             person = people.get(owner.assistant_id)
-            out.append(Finding(
-                assistant=person.ref if person else "", assistant_name=person.name if person else "",
-                rule=v.rule_id, law=v.law, severity=v.severity,
-                shifts=describe_shifts(vs, infos, ids=True), detail=v.text(),
-                acknowledged=acknowledgement(v, acks) is not None, not_payable=v.not_payable,
-            ))
+            out.append(
+                Finding(
+                    assistant=person.ref if person else "",
+                    assistant_name=person.name if person else "",
+                    rule=v.rule_id,
+                    law=v.law,
+                    severity=v.severity,
+                    shifts=describe_shifts(vs, infos, ids=True),
+                    detail=v.text(),
+                    acknowledged=acknowledgement(v, acks) is not None,
+                    not_payable=v.not_payable,
+                )
+            )
         return sorted(out, key=lambda f: (f.assistant, f.shifts, f.rule))
 
 
@@ -731,18 +898,38 @@ def refuse_blocking(violations: Iterable[Violation]) -> None:
     """Raise a ValidationError naming each blocking rule and its detail."""
     blocks = blocking(violations)
     if blocks:
-        raise ValidationError([
-            FieldError("assistant_id" if v.rule_id in CREDENTIAL_RULES else "start",
-                       "{rule}: {detail} ({law})",
-                       params={"rule": v.rule_id, "law": v.law,
-                               "detail": Msg(v.template, **v.params) if v.template else v.detail})
-            for v in blocks
-        ])
+        raise ValidationError(
+            [
+                FieldError(
+                    "assistant_id" if v.rule_id in CREDENTIAL_RULES else "start",
+                    "{rule}: {detail} ({law})",
+                    params={
+                        "rule": v.rule_id,
+                        "law": v.law,
+                        "detail": Msg(v.template, **v.params) if v.template else v.detail,
+                    },
+                )
+                for v in blocks
+            ]
+        )
 
 
 __all__ = [
-    "CREDENTIAL_RULES", "ClientInfo", "CredentialGap", "Finding", "MARGIN", "ShiftViolation",
-    "acknowledge_warning", "check_assistant_window", "client_info", "client_infos", "local_range",
-    "missing_credentials", "policy_or_default", "refuse_blocking", "violations_between",
-    "violations_by_shift", "violations_for_client_week",
+    "CREDENTIAL_RULES",
+    "ClientInfo",
+    "CredentialGap",
+    "Finding",
+    "MARGIN",
+    "ShiftViolation",
+    "acknowledge_warning",
+    "check_assistant_window",
+    "client_info",
+    "client_infos",
+    "local_range",
+    "missing_credentials",
+    "policy_or_default",
+    "refuse_blocking",
+    "violations_between",
+    "violations_by_shift",
+    "violations_for_client_week",
 ]

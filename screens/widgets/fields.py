@@ -22,12 +22,12 @@ from textual.widgets.select import InvalidSelectValueError
 
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import _
-from bpa_provider.services import records
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import describe_error, field_message, hours
 from bpa_provider.screens.widgets.tickbox import TickBox
+from bpa_provider.services import records
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -91,7 +91,7 @@ class FieldRow(ServiceCaller, Vertical):
         self._pending: Any = None
 
     @property
-    def bpa(self) -> "BpaApp":
+    def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
     @property
@@ -116,8 +116,7 @@ class FieldRow(ServiceCaller, Vertical):
             return TickBox("", compact=True, classes="editor")
         if spec.kind == "choice":
             options = [(labels.choice(c), c) for c in spec.choices]
-            return Select(options, allow_blank=not self.editing, prompt=_("(default)"), compact=True,
-                          classes="editor")
+            return Select(options, allow_blank=not self.editing, prompt=_("(default)"), compact=True, classes="editor")
         if spec.kind == "ref" and spec.ref_kind == "municipality":
             return Select([], prompt=_("Choose…"), compact=True, classes="editor")
         placeholder = _PLACEHOLDER.get(spec.kind, "")
@@ -204,10 +203,15 @@ class FieldRow(ServiceCaller, Vertical):
                 return field_message(labels.label(self.spec.label), "is required") if self.spec.required else None
             if self.resolved is None:
                 return _("No {kind} matches \u201c{text}\u201d: type a reference or more of the name.").format(
-                    kind=labels.kind(self.spec.ref_kind or ""), text=text)
+                    kind=labels.kind(self.spec.ref_kind or ""), text=text
+                )
             return None
         if self.spec.kind == "ref":
-            return field_message(labels.label(self.spec.label), "is required") if self.spec.required and raw in ("", None) else None
+            return (
+                field_message(labels.label(self.spec.label), "is required")
+                if self.spec.required and raw in ("", None)
+                else None
+            )
         message = records.check_field(self.kind, self.spec.name, raw)
         return field_message(labels.label(self.spec.label), message) if message else None
 
@@ -250,8 +254,15 @@ class FieldRow(ServiceCaller, Vertical):
     def _lookup(self) -> None:
         text = self.query_one(Input).value.strip()
         if text:
-            self.call_service("lookup", records.list_records, self.bpa.db, self.bpa.actor,
-                              self.spec.ref_kind or "", search=text, limit=LOOKUP_LIMIT)
+            self.call_service(
+                "lookup",
+                records.list_records,
+                self.bpa.db,
+                self.bpa.actor,
+                self.spec.ref_kind or "",
+                search=text,
+                limit=LOOKUP_LIMIT,
+            )
 
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
@@ -269,8 +280,12 @@ class FieldRow(ServiceCaller, Vertical):
             self._set_note(f"→ {match.ref} {match.name}")
         elif rows:
             more = "" if result.value.total <= len(rows) else " …"
-            self._set_note(_("{n} matches: {names}").format(
-                n=result.value.total, names=", ".join(f"{r.ref} {r.name}" for r in rows[:3])) + more)
+            self._set_note(
+                _("{n} matches: {names}").format(
+                    n=result.value.total, names=", ".join(f"{r.ref} {r.name}" for r in rows[:3])
+                )
+                + more
+            )
         else:
             self._set_note("")
         self.validate(force=True)

@@ -20,7 +20,7 @@ with DataTable's own, so an upgrade that changes them shows up there first.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -29,7 +29,6 @@ from rich.text import Text
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
-from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 from bpa_provider.screens.widgets.safe_table import SafeTable
@@ -85,24 +84,39 @@ class PagedTable(SafeTable):
         rows (~17 ms a page of 200 rows). Every column here has a width and every row one line, so
         only the scrollable size needs updating, as DataTable does after measuring."""
         new_rows = list(new_rows)
-        if (any(column.auto_width for column in self.columns.values())
-                or any(row.auto_height or row.label is not None
-                       for key in new_rows if (row := self.rows.get(key)) is not None)):
+        if any(column.auto_width for column in self.columns.values()) or any(
+            row.auto_height or row.label is not None for key in new_rows if (row := self.rows.get(key)) is not None
+        ):
             super()._update_dimensions(new_rows)
             return
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header_height = self.header_height if self.show_header else 0
         self.virtual_size = Size(width + self._row_label_column_width, self._total_row_height + header_height)
 
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
         """DataTable's `_render_cell` (same cache, same result), without Rich's layout pipeline
         for a one-line Text that fits its column."""
         if row_index < self.fixed_rows or column_index < self.fixed_columns:  # also header (-1), label (-1)
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
-        cache_key = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
-                     self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        cache_key = (
+            row_key,
+            self._column_locations.get_key(column_index),
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
         cached = self._cell_render_cache.get(cache_key)
         if cached is not None:
             return cached
@@ -119,8 +133,15 @@ class PagedTable(SafeTable):
         ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         component_style, post_style = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
         )
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
 

@@ -27,17 +27,37 @@ class Sink:
         self.messages: list[email.message.EmailMessage] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
-        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content,
-                                                      policy=default_policy))
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)
+        )
         return "250 OK"
 
 
 @pytest.fixture
 def smtp_server(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
-                    "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
 
@@ -47,8 +67,15 @@ def smtp_server(tmp_path):
 
     sink = Sink()
     port = free_port()
-    ctl = controller.Controller(sink, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
-                                authenticator=authenticate, auth_require_tls=True)
+    ctl = controller.Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
+    )
     ctl.start()
     try:
         yield sink, f"smtp+starttls://bpa:s3cret@127.0.0.1:{port}?cafile={cert}"

@@ -9,7 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bpa_provider.rules.absence import (
-    AbsencePolicy, Span, employer_periods, holiday_entitlement, holiday_working_days, self_cert_findings,
+    AbsencePolicy,
+    Span,
+    employer_periods,
+    holiday_entitlement,
+    holiday_working_days,
+    self_cert_findings,
     sick_pay_findings,
 )
 
@@ -29,8 +34,8 @@ def test_exactly_16_days_gives_no_refund_and_17_gives_one():
 
 
 def test_periods_less_than_16_days_apart_share_one_employer_period():
-    first = Span(date(2026, 3, 1), date(2026, 3, 10))      # 10 employer days
-    second = Span(date(2026, 3, 26), date(2026, 4, 5))     # 15 days between: joined, 6 more then NAV
+    first = Span(date(2026, 3, 1), date(2026, 3, 10))  # 10 employer days
+    second = Span(date(2026, 3, 26), date(2026, 4, 5))  # 15 days between: joined, 6 more then NAV
     a, b = employer_periods([first, second])
     assert len(a.employer_days) == 10 and len(b.employer_days) == 6
     assert b.employer_period_end == date(2026, 3, 31) == a.employer_period_end
@@ -39,7 +44,7 @@ def test_periods_less_than_16_days_apart_share_one_employer_period():
 
 def test_sixteen_days_apart_start_a_new_employer_period():
     first = Span(date(2026, 3, 1), date(2026, 3, 10))
-    second = Span(date(2026, 3, 27), date(2026, 4, 20))    # 16 days between: a new period
+    second = Span(date(2026, 3, 27), date(2026, 4, 20))  # 16 days between: a new period
     _, b = employer_periods([first, second])
     assert len(b.employer_days) == 16 and b.employer_days[0] == date(2026, 3, 27)
 
@@ -75,8 +80,12 @@ def test_self_certification_limits_cite_the_law():
     assert ok == []
     long = self_cert_findings(Span(date(2026, 3, 2), date(2026, 3, 5)), employed, [])
     assert [f.rule for f in long] == ["NO-SELF-CERT-LENGTH"] and long[0].law == "folketrygdloven § 8-24"
-    earlier = [Span(date(2025, 5, 1), date(2025, 5, 1)), Span(date(2025, 8, 1), date(2025, 8, 1)),
-               Span(date(2025, 11, 1), date(2025, 11, 1)), Span(date(2026, 1, 5), date(2026, 1, 5))]
+    earlier = [
+        Span(date(2025, 5, 1), date(2025, 5, 1)),
+        Span(date(2025, 8, 1), date(2025, 8, 1)),
+        Span(date(2025, 11, 1), date(2025, 11, 1)),
+        Span(date(2026, 1, 5), date(2026, 1, 5)),
+    ]
     fifth = self_cert_findings(Span(date(2026, 3, 2), date(2026, 3, 2)), employed, earlier)
     assert [f.rule for f in fifth] == ["NO-SELF-CERT-TIMES"]
     # The one from May 2025 is more than 12 months before April 2026: four in the window is allowed.
@@ -88,7 +97,9 @@ def test_self_certification_needs_two_months_and_sick_pay_four_weeks():
     early = self_cert_findings(Span(date(2026, 4, 30), date(2026, 4, 30)), start, [])
     assert [f.rule for f in early] == ["NO-SELF-CERT-EARLY"]
     assert self_cert_findings(Span(date(2026, 5, 1), date(2026, 5, 1)), start, []) == []
-    assert [f.rule for f in sick_pay_findings(Span(date(2026, 3, 28), date(2026, 3, 28)), start)] == ["NO-SICK-PAY-EARLY"]
+    assert [f.rule for f in sick_pay_findings(Span(date(2026, 3, 28), date(2026, 3, 28)), start)] == [
+        "NO-SICK-PAY-EARLY"
+    ]
     assert sick_pay_findings(Span(date(2026, 3, 29), date(2026, 3, 29)), start) == []
 
 

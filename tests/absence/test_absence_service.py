@@ -8,14 +8,14 @@ import shutil
 from datetime import date, timedelta
 from decimal import Decimal
 
+import factories as f
 import pytest
 
-import factories as f
 from bpa_provider.access import Actor
 from bpa_provider.cli import main
+from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import absence, absence_reports, roster
-from bpa_provider.db.engine import Database, make_engine
 
 
 def _company(db: Database, actor: Actor) -> dict:
@@ -36,8 +36,9 @@ def _company(db: Database, actor: Actor) -> dict:
 
 def test_a_sick_note_is_recorded_and_its_refund_follows_the_employer_period(db, admin):
     c = _company(db, admin)
-    saved = absence.add_absence(db, admin, c["assistant"].ref, "sick-note", date(2026, 3, 2), date(2026, 3, 31),
-                                document_on=date(2026, 3, 2))
+    saved = absence.add_absence(
+        db, admin, c["assistant"].ref, "sick-note", date(2026, 3, 2), date(2026, 3, 31), document_on=date(2026, 3, 2)
+    )
     assert saved.warnings == []
     (row,) = absence_reports.nav_refund(db, admin, 2026, 3)
     assert row.employer_period_end == date(2026, 3, 17)
@@ -131,23 +132,37 @@ def _run(capsys, url: str, *argv: str) -> tuple[int, str, str]:  # noqa: ANN001
 
 
 def test_cli_records_absence_and_reports_the_refund_as_json(capsys, url):
-    code, out, err = _run(capsys, url, "absence", "add", "A-0001", "--kind", "sick-note", "--from", "02.03.2026",
-                          "--to", "2026-03-31", "--document-on", "02.03.2026")
+    code, out, err = _run(
+        capsys,
+        url,
+        "absence",
+        "add",
+        "A-0001",
+        "--kind",
+        "sick-note",
+        "--from",
+        "02.03.2026",
+        "--to",
+        "2026-03-31",
+        "--document-on",
+        "02.03.2026",
+    )
     assert (code, err) == (0, "") and "Absence 1 recorded for A-0001." in out
     code, out, err = _run(capsys, url, "report", "nav-refund", "--month", "2026-03", "--format", "json")
     assert code == 0
     (row,) = json.loads(out)
-    assert {"assistant", "period_from", "period_to", "employer_period_end", "refund_days",
-            "refund_hours"} <= set(row)
+    assert {"assistant", "period_from", "period_to", "employer_period_end", "refund_days", "refund_hours"} <= set(row)
     assert (row["employer_period_end"], row["refund_days"], row["refund_hours"]) == ("2026-03-17", 14, "75.00")
     code, out, _ = _run(capsys, url, "report", "absence", "--year", "2026", "--format", "csv")
     assert code == 0 and out.splitlines()[1].startswith("A-0001,")
 
 
 def test_cli_refuses_bad_absence_in_one_line(capsys, url):
-    code, out, err = _run(capsys, url, "absence", "add", "A-0001", "--kind", "holiday", "--from", "10.03.2026",
-                          "--to", "01.03.2026")
+    code, out, err = _run(
+        capsys, url, "absence", "add", "A-0001", "--kind", "holiday", "--from", "10.03.2026", "--to", "01.03.2026"
+    )
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "cannot end" in err
-    code, out, err = _run(capsys, url, "absence", "add", "A-0001", "--kind", "holiday", "--from", "31.02.2026",
-                          "--to", "01.03.2026")
+    code, out, err = _run(
+        capsys, url, "absence", "add", "A-0001", "--kind", "holiday", "--from", "31.02.2026", "--to", "01.03.2026"
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from absence_world import WEEK, world
+from smtp_sink import calendar_of
 from sqlalchemy import update
 
-from absence_world import WEEK, world
 from bpa_provider.config import WageTypes
-from bpa_provider.services import absence, absence_reports, notify, payroll, payroll_files, periods, roster, vacancy
 from bpa_provider.db.models import Employment
-from smtp_sink import calendar_of
+from bpa_provider.services import absence, absence_reports, notify, payroll, payroll_files, periods, roster, vacancy
 
 WAGES = WageTypes()
-MONDAY_MORNING = datetime(2027, 1, 11, 6, 30, tzinfo=timezone.utc)  # 07:30 in Hamar, before the 08:00 shift
+MONDAY_MORNING = datetime(2027, 1, 11, 6, 30, tzinfo=UTC)  # 07:30 in Hamar, before the 08:00 shift
 
 
 def test_a_sick_note_on_monday_is_covered_told_and_paid(db, admin, coordinator, smtp_server):  # noqa: F811
@@ -33,12 +33,14 @@ def test_a_sick_note_on_monday_is_covered_told_and_paid(db, admin, coordinator, 
         roster.create_shift(db, admin, w["client"].id, sick.id, f"{day} 08:00", "12:00")
     with db.write() as s:
         for person, number, wage in ((sick, "3001", 250), (known, "3002", 240)):
-            s.execute(update(Employment).where(Employment.assistant_id == person.id)
-                      .values(employee_number=number, hourly_wage=wage))
+            s.execute(
+                update(Employment)
+                .where(Employment.assistant_id == person.id)
+                .values(employee_number=number, hourly_wage=wage)
+            )
 
     # Monday morning: a sick note for three weeks.
-    saved = absence.add_absence(db, coordinator, sick.ref, "sick-note", WEEK[0], date(2027, 1, 31),
-                                document_on=WEEK[0])
+    saved = absence.add_absence(db, coordinator, sick.ref, "sick-note", WEEK[0], date(2027, 1, 31), document_on=WEEK[0])
     assert saved.vacated == 7
     week = vacancy.list_vacant(db, coordinator, WEEK[0], WEEK[-1])
     assert [r.start.date() for r in week] == WEEK and {r.was_assistant for r in week} == {sick.ref}
@@ -59,12 +61,16 @@ def test_a_sick_note_on_monday_is_covered_told_and_paid(db, admin, coordinator, 
         (event,) = cal.walk("VEVENT")
         assert str(event["STATUS"]) == "CONFIRMED"
         starts.append(event["DTSTART"].dt)
-    assert sorted(starts) == [datetime(d.year, d.month, d.day, 7, 0, tzinfo=timezone.utc) for d in WEEK]
+    assert sorted(starts) == [datetime(d.year, d.month, d.day, 7, 0, tzinfo=UTC) for d in WEEK]
 
     # Month end: the employer period is 11-26 January; the 27th and 28th are NAV's (8 h).
     (refund,) = absence_reports.nav_refund(db, coordinator, 2027, 1)
     assert (refund.assistant, refund.employer_period_end, refund.refund_days, refund.refund_hours) == (
-        sick.ref, date(2027, 1, 26), 5, Decimal("8.00"))
+        sick.ref,
+        date(2027, 1, 26),
+        5,
+        Decimal("8.00"),
+    )
     month = payroll.payroll_preview(db, admin, 2027, 1)
     lines = list(csv.reader(io.StringIO(payroll_files.lines(month, WAGES).decode()), delimiter=";"))
     paid = {(r[2], r[3]): (r[5], r[6], r[7]) for r in lines}
@@ -74,11 +80,19 @@ def test_a_sick_note_on_monday_is_covered_told_and_paid(db, admin, coordinator, 
     assert ("3001", WAGES.ordinary) not in paid
     # The month is approved and exported: the pre-run check passes with vacant shifts and absence,
     # and the exported file is the preview's.
-    after = datetime(2027, 2, 2, 9, 0, tzinfo=timezone.utc)
+    after = datetime(2027, 2, 2, 9, 0, tzinfo=UTC)
     periods.approve_period(db, coordinator, w["client"].id, date(2027, 1, 1), date(2027, 2, 1), now=after)
     written: list[bytes] = []
-    payroll.export_payroll(db, admin, 2027, 1, lambda m: written.append(payroll_files.lines(m, WAGES)),
-                           now=after, need_numbers=True, digits_only=True)
+    payroll.export_payroll(
+        db,
+        admin,
+        2027,
+        1,
+        lambda m: written.append(payroll_files.lines(m, WAGES)),
+        now=after,
+        need_numbers=True,
+        digits_only=True,
+    )
     assert written == [payroll_files.lines(month, WAGES)]
 
 

@@ -5,12 +5,13 @@ failed or are being retried, oldest first with the server's answer on one line."
 from __future__ import annotations
 
 import socket
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from absence_world import WEEK, world
+
+from bpa_provider.db.models import OutboxMessage
 from bpa_provider.services import absence, dashboard, notify, vacancy
 from bpa_provider.services.sections import NOTICES_UNDELIVERED, VACANT_SHIFTS, visible_sections
-from bpa_provider.db.models import OutboxMessage
 
 
 def _dead_port() -> int:
@@ -28,7 +29,12 @@ def test_vacant_shifts_of_the_next_14_days_are_listed_earliest_first(db, admin):
     assert [i.when for i in section.items] == [WEEK[0], WEEK[1], WEEK[2]]
     first = section.items[0]
     assert (first.kind, first.record_id, first.ref, first.flag, first.opens) == (
-        "client", w["client"].id, w["client"].ref, "vacant", "roster")
+        "client",
+        w["client"].id,
+        w["client"].ref,
+        "vacant",
+        "roster",
+    )
     assert first.detail == f"08:00–15:30, was {w['sick'].ref}'s" and "\n" not in first.detail
     # Filled, it is no longer listed.
     vacancy_id = vacancy.list_vacant(db, admin, WEEK[0], WEEK[0])[0].id
@@ -45,7 +51,7 @@ def test_undelivered_notices_are_counted_oldest_first_with_the_reason(db, admin)
     for row in rows:
         vacancy.offer(db, admin, row.id, w["known"].ref)
     assert dashboard.gather_section(db, admin, date(2027, 1, 1), NOTICES_UNDELIVERED).items == ()
-    now = datetime.now(timezone.utc) + timedelta(seconds=5)
+    now = datetime.now(UTC) + timedelta(seconds=5)
     report = notify.send_due(db, admin, f"smtp://127.0.0.1:{_dead_port()}", "x@example.org", now=now, timeout=2)
     assert report.retried == 2
     with db.write() as s:  # the first offer gave up after its last attempt
@@ -53,7 +59,9 @@ def test_undelivered_notices_are_counted_oldest_first_with_the_reason(db, admin)
         first.status, first.last_error = "failed", "451 try\nlater"
     section = dashboard.gather_section(db, admin, date(2027, 1, 1), NOTICES_UNDELIVERED)
     assert [(i.kind, i.ref, i.flag) for i in section.items] == [
-        ("assistant", w["known"].ref, "failed"), ("assistant", w["known"].ref, "retrying")]
+        ("assistant", w["known"].ref, "failed"),
+        ("assistant", w["known"].ref, "retrying"),
+    ]
     assert section.items[0].detail == "shift offered, 1 attempts: 451 try later"
     assert section.items[0].when <= section.items[1].when
 

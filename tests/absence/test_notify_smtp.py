@@ -5,18 +5,31 @@ shift and increasing SEQUENCEs; a second run sends nothing; a dead server is ret
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from absence_world import WEEK, world
-from smtp_sink import calendar_of as _calendar, free_port as _free_port
-from bpa_provider.services import absence, notify, records, roster, vacancy
+from smtp_sink import calendar_of as _calendar
+from smtp_sink import free_port as _free_port
+
 from bpa_provider.db.models import OutboxMessage
+from bpa_provider.services import absence, notify, records, roster, vacancy
 
 
 def _supervisor(db, admin, client_ref: str):  # noqa: ANN001
-    return records.create(db, admin, "supervisor", {
-        "name": "Eva Leder", "email": "eva@example.org", "email_consent": "yes", "language": "sv",
-        "client_id": client_ref, "relation": "parent", "since": "2026-01-01"})
+    return records.create(
+        db,
+        admin,
+        "supervisor",
+        {
+            "name": "Eva Leder",
+            "email": "eva@example.org",
+            "email_consent": "yes",
+            "language": "sv",
+            "client_id": client_ref,
+            "relation": "parent",
+            "since": "2026-01-01",
+        },
+    )
 
 
 def test_the_whole_story_arrives_by_mail(db, admin, smtp_server):
@@ -50,7 +63,7 @@ def test_the_whole_story_arrives_by_mail(db, admin, smtp_server):
     sequences = [int(e["SEQUENCE"]) for e in events]
     assert sequences == sorted(sequences) and len(set(sequences)) == 3
     assert [str(e["STATUS"]) for e in events] == ["TENTATIVE", "CONFIRMED", "CONFIRMED"]
-    assert events[-1]["DTSTART"].dt == datetime(2027, 1, 11, 8, 0, tzinfo=timezone.utc)  # 09:00 in Oslo
+    assert events[-1]["DTSTART"].dt == datetime(2027, 1, 11, 8, 0, tzinfo=UTC)  # 09:00 in Oslo
     assert "Kan du ta en vakt" in kjell[0]["Subject"]  # Norwegian client: Norwegian words
     # Nina was offered it too: her offer is cancelled with the same UID.
     nina = by_to["new@example.org"]
@@ -66,7 +79,7 @@ def test_a_dead_server_is_retried_with_back_off(db, admin):
     absence.add_absence(db, admin, w["sick"].ref, "holiday", WEEK[0], WEEK[0])
     (row,) = vacancy.list_vacant(db, admin, WEEK[0], WEEK[0])
     vacancy.offer(db, admin, row.id, w["known"].ref)
-    now = datetime.now(timezone.utc) + timedelta(seconds=5)
+    now = datetime.now(UTC) + timedelta(seconds=5)
     report = notify.send_due(db, admin, f"smtp://127.0.0.1:{_free_port()}", "x@example.org", now=now, timeout=2)
     assert (report.sent, report.retried) == (0, 1)
     with db.read() as s:

@@ -10,12 +10,12 @@ import io
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
+from absence_world import WEEK, world
 from sqlalchemy import update
 
-from absence_world import WEEK, world
 from bpa_provider.config import PAXML_CODES, WageTypes
-from bpa_provider.services import absence, payroll, payroll_files, roster, vacancy
 from bpa_provider.db.models import Employment
+from bpa_provider.services import absence, payroll, payroll_files, roster, vacancy
 
 WAGES = WageTypes()
 
@@ -31,8 +31,11 @@ def _month(db, admin):  # noqa: ANN001, ANN202
     roster.reassign_shift(db, admin, monday.id, None, w["known"].id)
     with db.write() as s:
         for person, number, wage in ((w["sick"], "2001", 250), (w["known"], "2002", 240)):
-            s.execute(update(Employment).where(Employment.assistant_id == person.id)
-                      .values(employee_number=number, hourly_wage=wage))
+            s.execute(
+                update(Employment)
+                .where(Employment.assistant_id == person.id)
+                .values(employee_number=number, hourly_wage=wage)
+            )
     return w, payroll.payroll_preview(db, admin, 2027, 1)
 
 
@@ -47,7 +50,10 @@ def test_absence_has_its_own_columns_and_the_substitute_works_ordinary_hours(db,
     table = list(csv.DictReader(io.StringIO(payroll_files.summary(month).decode())))
     siri_row = next(r for r in table if r["assistant_ref"] == w["sick"].ref)
     assert (siri_row["sick_employer_period"], siri_row["holiday_absence"], siri_row["unpaid_leave"]) == (
-        "22.5", "7.5", "7.5")
+        "22.5",
+        "7.5",
+        "7.5",
+    )
     excel = list(csv.reader(io.StringIO(payroll_files.summary(month, excel=True).decode("utf-8-sig")), delimiter=";"))
     assert excel[0][-3:] == ["sick_employer_period", "holiday_absence", "unpaid_leave"]
     assert next(r for r in excel if r[0] == w["sick"].ref)[-3:] == ["22,50", "7,50", "7,50"]
@@ -69,16 +75,29 @@ def test_visma_lines_pay_sick_hours_at_the_wage_and_register_holiday_and_leave_a
 
 def test_paxml_writes_absence_as_franvarotrans(db, admin):
     w, month = _month(db, admin)
-    root = ET.fromstring(payroll_files.paxml(month, PAXML_CODES, company="Assistanse AS",
-                                             created=datetime(2027, 2, 1, 9, 0)))
-    work = [(t.get("anstid"), t.findtext("tidkod"), t.findtext("datum"), t.findtext("timmar"))
-            for t in root.iter("tidtrans")]
+    root = ET.fromstring(
+        payroll_files.paxml(month, PAXML_CODES, company="Assistanse AS", created=datetime(2027, 2, 1, 9, 0))
+    )
+    work = [
+        (t.get("anstid"), t.findtext("tidkod"), t.findtext("datum"), t.findtext("timmar"))
+        for t in root.iter("tidtrans")
+    ]
     assert work == [("2002", "TID", WEEK[0].isoformat(), "7.50")]
-    absent = [(t.get("anstid"), t.findtext("franvarotyp"), t.findtext("datum"), t.findtext("timmar"),
-               t.find("resenheter/resenhet").get("id")) for t in root.iter("franvarotrans")]
+    absent = [
+        (
+            t.get("anstid"),
+            t.findtext("franvarotyp"),
+            t.findtext("datum"),
+            t.findtext("timmar"),
+            t.find("resenheter/resenhet").get("id"),
+        )
+        for t in root.iter("franvarotrans")
+    ]
     expected = [("2001", "SJK", d.isoformat(), "7.50", w["client"].ref) for d in WEEK[:3]]
-    expected += [("2001", "SEM", WEEK[3].isoformat(), "7.50", w["client"].ref),
-                 ("2001", "TJL", WEEK[4].isoformat(), "7.50", w["client"].ref)]
+    expected += [
+        ("2001", "SEM", WEEK[3].isoformat(), "7.50", w["client"].ref),
+        ("2001", "TJL", WEEK[4].isoformat(), "7.50", w["client"].ref),
+    ]
     assert absent == expected
     # Work before absence, as PAXml orders its sections.
     assert [c.tag for c in root] == ["header", "tidtransaktioner", "franvarotransaktioner"]

@@ -4,11 +4,12 @@ vacant shifts of the client, and shortening the sick period gives the days after
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import factories as f
-from bpa_provider.services import roster, sickpay, sweden, vacancy
+
 from bpa_provider.db.models import Shift
+from bpa_provider.services import roster, sickpay, sweden, vacancy
 
 DAYS = [date(2027, 3, 1) + timedelta(days=i) for i in range(4)]  # Monday to Thursday, in the future
 
@@ -29,8 +30,12 @@ def _world(db, admin):  # noqa: ANN001, ANN202
 
 def _statuses(db) -> list[str]:  # noqa: ANN001
     with db.read() as s:
-        return [sh.status for sh in s.query(Shift).filter(Shift.start_utc >= datetime(2027, 3, 1, tzinfo=timezone.utc))
-                .order_by(Shift.start_utc)]
+        return [
+            sh.status
+            for sh in s.query(Shift)
+            .filter(Shift.start_utc >= datetime(2027, 3, 1, tzinfo=UTC))
+            .order_by(Shift.start_utc)
+        ]
 
 
 def test_a_swedish_sick_period_vacates_the_shifts_and_shortening_it_gives_them_back(db, admin):

@@ -4,23 +4,27 @@ reassignment with those checks, and cancelling the absence gives the shifts back
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 import pytest
+from absence_world import WEEK
+from absence_world import world as _world
 
-import factories as f
 from bpa_provider.access import Actor
-from bpa_provider.errors import ValidationError
-from bpa_provider.services import absence, roster, vacancy
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Shift
-
-from absence_world import WEEK, world as _world
+from bpa_provider.errors import ValidationError
+from bpa_provider.services import absence, roster, vacancy
 
 
 def _statuses(db: Database) -> list[str]:
     with db.read() as s:
-        return [sh.status for sh in s.query(Shift).filter(Shift.start_utc >= datetime(2027, 1, 1, tzinfo=timezone.utc)).order_by(Shift.start_utc)]
+        return [
+            sh.status
+            for sh in s.query(Shift)
+            .filter(Shift.start_utc >= datetime(2027, 1, 1, tzinfo=UTC))
+            .order_by(Shift.start_utc)
+        ]
 
 
 def test_an_absence_makes_the_week_vacant_and_a_known_substitute_is_proposed_first(db, admin):
@@ -29,7 +33,7 @@ def test_an_absence_makes_the_week_vacant_and_a_known_substitute_is_proposed_fir
     assert saved.vacated == 5 and _statuses(db) == ["vacant"] * 5
     rows = vacancy.list_vacant(db, admin, WEEK[0], WEEK[-1])
     assert [r.was_assistant for r in rows] == [w["sick"].ref] * 5 and rows[0].hours == 7.5
-    ranked = vacancy.candidates(db, admin, rows[0].id, now=datetime(2026, 12, 6, tzinfo=timezone.utc))
+    ranked = vacancy.candidates(db, admin, rows[0].id, now=datetime(2026, 12, 6, tzinfo=UTC))
     assert [c.assistant for c in ranked if c.eligible] == [w["known"].ref, w["new"].ref]
     excluded = {c.assistant: c for c in ranked if not c.eligible}
     assert set(excluded) == {w["nocert"].ref}
@@ -82,9 +86,9 @@ def test_cli_lists_vacant_shifts_ranks_candidates_and_fills(tmp_path, sqlite_tem
     import shutil
 
     from bpa_provider.cli import main
+    from bpa_provider.db.engine import make_engine
     from bpa_provider.identity import current_login
     from bpa_provider.services.users import ensure_first_admin
-    from bpa_provider.db.engine import make_engine
 
     path = tmp_path / "v.sqlite3"
     shutil.copy(sqlite_template, path)
@@ -99,13 +103,16 @@ def test_cli_lists_vacant_shifts_ranks_candidates_and_fills(tmp_path, sqlite_tem
         out, err = capsys.readouterr()
         return code, out, err
 
-    code, out, err = run("absence", "add", w["sick"].ref, "--kind", "sick-note", "--from", "11.01.2027",
-                         "--to", "15.01.2027")
+    code, out, err = run(
+        "absence", "add", w["sick"].ref, "--kind", "sick-note", "--from", "11.01.2027", "--to", "15.01.2027"
+    )
     assert code == 0 and "5 planned shifts are now vacant" in out
     code, out, err = run("roster", "vacant", "--from", "2027-01-11", "--to", "2027-01-17", "--format", "json")
     rows = json.loads(out)
     assert code == 0 and len(rows) == 5
-    assert {"id", "client", "start", "end", "was_assistant"} <= set(rows[0]) and rows[0]["was_assistant"] == w["sick"].ref
+    assert {"id", "client", "start", "end", "was_assistant"} <= set(rows[0]) and rows[0]["was_assistant"] == w[
+        "sick"
+    ].ref
     code, out, err = run("roster", "candidates", str(rows[0]["id"]), "--format", "json")
     ranked = json.loads(out)
     assert code == 0 and [c["assistant"] for c in ranked][:2] == [w["known"].ref, w["new"].ref]
@@ -128,7 +135,8 @@ def test_a_locked_period_keeps_its_vacant_shifts_when_the_absence_is_cancelled(d
     saved = absence.add_absence(db, admin, w["sick"].ref, "self-cert", WEEK[0], WEEK[2])
     assert _statuses(db) == ["vacant"] * 3 + ["planned"] * 2
     with db.write() as s:  # the first day's period locked, as a month end would
-        periods.lock_rows(s, admin, w["client"].id, WEEK[0], WEEK[1], w["client"].ref,
-                          datetime(2027, 1, 12, tzinfo=timezone.utc))
+        periods.lock_rows(
+            s, admin, w["client"].id, WEEK[0], WEEK[1], w["client"].ref, datetime(2027, 1, 12, tzinfo=UTC)
+        )
     absence.cancel_absence(db, admin, saved.absence.id)
     assert _statuses(db) == ["vacant"] + ["planned"] * 4

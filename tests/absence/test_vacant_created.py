@@ -5,13 +5,13 @@ and PostgreSQL; the CLI refuses an ambiguous line in one line."""
 from __future__ import annotations
 
 import pytest
-
 from absence_world import WEEK, world
+
 from bpa_provider.access import Actor
-from bpa_provider.errors import ValidationError
-from bpa_provider.services import payroll, roster, vacancy
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import OutboxMessage, Shift
+from bpa_provider.errors import ValidationError
+from bpa_provider.services import payroll, roster, vacancy
 
 SATURDAY = "2027-01-16"
 
@@ -35,8 +35,12 @@ def test_a_shift_created_vacant_names_nobody_until_it_is_filled(db, admin):
     with db.read() as s:
         filled = s.get(Shift, sh.id)
         assert (filled.status, filled.assistant_id, filled.replaces_assistant_id) == ("planned", w["known"].id, None)
-        assert s.query(OutboxMessage).filter(OutboxMessage.kind == "shift_confirmed",
-                                             OutboxMessage.recipient_id == w["known"].id).count() == 1
+        assert (
+            s.query(OutboxMessage)
+            .filter(OutboxMessage.kind == "shift_confirmed", OutboxMessage.recipient_id == w["known"].id)
+            .count()
+            == 1
+        )
     kjell = {r.assistant_ref: r for r in payroll.payroll_preview(db, admin, 2027, 1).rows}[w["known"].ref]
     assert (kjell.hours, kjell.weekend, kjell.sick_employer_period) == (5.0, 5.0, 0.0)  # a Saturday
 
@@ -61,9 +65,9 @@ def test_cli_adds_a_vacant_shift(tmp_path, sqlite_template, capsys):
     import shutil
 
     from bpa_provider.cli import main
+    from bpa_provider.db.engine import make_engine
     from bpa_provider.identity import current_login
     from bpa_provider.services.users import ensure_first_admin
-    from bpa_provider.db.engine import make_engine
 
     path = tmp_path / "v.sqlite3"
     shutil.copy(sqlite_template, path)

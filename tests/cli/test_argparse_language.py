@@ -8,11 +8,14 @@ import pytest
 from bpa_provider.cli import main
 
 
-@pytest.mark.parametrize("lang, words", [
-    ("nb", "følgende argumenter mangler: --month"),
-    ("sv", "följande argument saknas: --month"),
-    ("en", "the following arguments are required: --month"),
-])
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("nb", "følgende argumenter mangler: --month"),
+        ("sv", "följande argument saknas: --month"),
+        ("en", "the following arguments are required: --month"),
+    ],
+)
 def test_a_missing_argument_is_said_in_the_language(capsys, lang, words):
     with pytest.raises(SystemExit) as ended:
         main(["report", "hours", "--lang", lang])

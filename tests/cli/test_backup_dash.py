@@ -8,8 +8,9 @@ import pytest
 from bpa_provider.cli import main
 
 
-@pytest.mark.parametrize("command, says", [("backup", "a backup is a file on the server"),
-                                           ("restore", "restore reads a backup file")])
+@pytest.mark.parametrize(
+    "command, says", [("backup", "a backup is a file on the server"), ("restore", "restore reads a backup file")]
+)
 def test_dash_is_refused(tmp_path, monkeypatch, capsys, command, says):
     db = tmp_path / "bpa.sqlite3"
     assert main(["--db", str(db), "init"]) == 0

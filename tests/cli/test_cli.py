@@ -60,7 +60,9 @@ def test_report_hours_formats(demo_db, capsys):
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--format", "csv")
     assert code == 0
     lines = out.strip().splitlines()
-    assert lines[0].startswith("client,name,municipality,decided_hours,planned_hours,covered_hours,uncovered_hours,worked_hours,balance")
+    assert lines[0].startswith(
+        "client,name,municipality,decided_hours,planned_hours,covered_hours,uncovered_hours,worked_hours,balance"
+    )
     assert len(lines) >= 6
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--format", "json")
     rows = json.loads(out)
@@ -71,7 +73,11 @@ def test_report_hours_formats(demo_db, capsys):
     assert code == 0 and "Worked hours" in out.splitlines()[0]  # a translated heading
     assert f"Year-end projection as of {date.today():%d.%m.%Y}" in out
     code, out, _ = run(capsys, "--db", demo_db, "report", "hours", "--month", month, "--no-outlook", "--format", "csv")
-    assert code == 0 and out.splitlines()[0] == "client,name,municipality,decided_hours,planned_hours,covered_hours,uncovered_hours,worked_hours,balance"
+    assert (
+        code == 0
+        and out.splitlines()[0]
+        == "client,name,municipality,decided_hours,planned_hours,covered_hours,uncovered_hours,worked_hours,balance"
+    )
 
 
 @pytest.mark.parametrize("month", ["2026-13", "March", "２０２６-03"])
@@ -123,8 +129,12 @@ def test_cli_import_kinds_match_the_service():
 
 def test_console_script_bad_month(tmp_path):
     script = Path(sys.executable).parent / "bpa-provider"
-    proc = subprocess.run([str(script), "--db", str(tmp_path / "c.sqlite3"), "report", "hours", "--month", "2026-00"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(script), "--db", str(tmp_path / "c.sqlite3"), "report", "hours", "--month", "2026-00"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
@@ -135,7 +145,10 @@ def test_a_mistyped_database_path_is_refused_and_not_created(tmp_path, capsys):
     for argv in (["list", "clients"], []):  # a command, and opening the app
         code, out, err = run(capsys, "--db", str(missing), *argv)
         assert code == 1 and out == ""
-        assert err == f"bpa-provider: there is no database at {missing}: create it with 'bpa-provider init' (or 'bpa-provider demo')\n"
+        assert (
+            err
+            == f"bpa-provider: there is no database at {missing}: create it with 'bpa-provider init' (or 'bpa-provider demo')\n"
+        )
     assert not missing.parent.exists()
 
 
@@ -143,11 +156,17 @@ def test_the_console_script_flushes_and_exits_with_the_commands_code(demo_db):
     """The script ends its process without the interpreter's teardown (cli.end_process): output
     must still arrive whole, with the command's exit code, also when the reader stops early."""
     script = str(Path(sys.executable).parent / "bpa-provider")
-    proc = subprocess.run([script, "--db", demo_db, "list", "clients", "--format", "csv"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [script, "--db", demo_db, "list", "clients", "--format", "csv"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0 and proc.stdout.count("\n") == 7 and proc.stderr == ""
     help_ = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
     assert help_.returncode == 0 and "usage: bpa-provider" in help_.stdout
-    head = subprocess.run(f"'{script}' --db '{demo_db}' report hours --month 2026-01 --format csv | head -1",
-                          shell=True, capture_output=True, text=True, timeout=60)
+    head = subprocess.run(
+        f"'{script}' --db '{demo_db}' report hours --month 2026-01 --format csv | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert head.stdout.startswith("client,") and "Traceback" not in head.stderr

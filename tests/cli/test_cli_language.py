@@ -8,14 +8,14 @@ import getpass
 import json
 import shutil
 
+import factories as f
 import pytest
 
 from bpa_provider import i18n
 from bpa_provider.access import Actor
 from bpa_provider.cli import main
-from bpa_provider.services import users
 from bpa_provider.db.engine import Database, make_engine
-import factories as f
+from bpa_provider.services import users
 
 SSH = "127.0.0.1 50000 127.0.0.1 22"
 
@@ -59,8 +59,7 @@ def test_lang_before_the_command_and_with_equals(tmp_path, capsys):
 
 
 def test_a_bad_option_value_is_refused_in_the_language(tmp_path, capsys):
-    code, _out, err = run(capsys, "--db", missing_db(tmp_path), "report", "hours", "--month", "2026-13",
-                          "--lang", "nb")
+    code, _out, err = run(capsys, "--db", missing_db(tmp_path), "report", "hours", "--month", "2026-13", "--lang", "nb")
     assert code == 2
     assert err == "bpa-provider: ugyldig --month: «2026-13» er ikke en måned: måneden må være 01–12\n"
 
@@ -75,15 +74,18 @@ def test_a_bad_lang_is_one_line_exit_2(capsys):
 def test_bpa_lang_and_the_locale_choose_the_language(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("BPA_LANG", "nb")
     assert run(capsys, "--db", missing_db(tmp_path), "list", "clients")[2].startswith(
-        "bpa-provider: det finnes ingen database")
+        "bpa-provider: det finnes ingen database"
+    )
     monkeypatch.delenv("BPA_LANG")
     monkeypatch.setenv("LANG", "sv_SE.UTF-8")
     assert run(capsys, "--db", missing_db(tmp_path), "list", "clients")[2].startswith(
-        "bpa-provider: det finns ingen databas")
+        "bpa-provider: det finns ingen databas"
+    )
     # --lang wins over both
     monkeypatch.setenv("BPA_LANG", "nb")
     assert run(capsys, "--db", missing_db(tmp_path), "list", "clients", "--lang", "en")[2].startswith(
-        "bpa-provider: there is no database")
+        "bpa-provider: there is no database"
+    )
 
 
 def test_a_command_in_a_test_leaves_the_language_as_it_was(tmp_path, capsys):
@@ -118,8 +120,9 @@ def _forced(monkeypatch, command: str) -> None:
     monkeypatch.setenv("SSH_ORIGINAL_COMMAND", command)
 
 
-@pytest.mark.parametrize("command", ["list decisions --lang sv", "--lang=sv list decisions",
-                                     "bpa-provider --lang sv list decisions"])
+@pytest.mark.parametrize(
+    "command", ["list decisions --lang sv", "--lang=sv list decisions", "bpa-provider --lang sv list decisions"]
+)
 def test_over_ssh_lang_inside_the_command(company, capsys, monkeypatch, command):
     _forced(monkeypatch, command)
     code, out, err = run(capsys, "--db", company, "--as", getpass.getuser())
@@ -131,7 +134,9 @@ def test_over_ssh_lang_alone_opens_the_app_in_that_language(company, monkeypatch
     import bpa_provider.screens.app
 
     opened = {}
-    monkeypatch.setattr(bpa_provider.screens.app, "run_app", lambda db, actor, lang=None, settings=None: opened.update(lang=lang))
+    monkeypatch.setattr(
+        bpa_provider.screens.app, "run_app", lambda db, actor, lang=None, settings=None: opened.update(lang=lang)
+    )
     _forced(monkeypatch, "--lang nb")
     assert main(["--db", company, "--as", getpass.getuser()]) == 0
     assert opened == {"lang": "nb"}
@@ -141,8 +146,9 @@ def test_over_ssh_refusals_in_the_language_asked_or_sent(capsys, monkeypatch):
     _forced(monkeypatch, "list clients --lang nb --db /tmp/other.sqlite3")
     code, _out, err = run(capsys, "--as", "coord")
     assert code == 1
-    assert err == ("bpa-provider: avvist: «--db» kan ikke gis over SSH: nøkkelen din bestemmer hvem du er "
-                   "og hvilken database\n")
+    assert err == (
+        "bpa-provider: avvist: «--db» kan ikke gis over SSH: nøkkelen din bestemmer hvem du er og hvilken database\n"
+    )
     # LANG arrives from the laptop through sshd's AcceptEnv
     _forced(monkeypatch, "sh -c id")
     monkeypatch.setenv("LANG", "sv_SE.UTF-8")
@@ -165,6 +171,7 @@ def test_import_problems_are_listed_in_the_language(company, capsys, tmp_path):
     assert code == 2
     lines = err.splitlines()
     assert lines[0].startswith("bpa-provider: ") and "ikke importert" in lines[0]
-    assert any(line.strip().startswith("linje 2: ") and "«31.02.2026» er ikke en gyldig dato" in line
-               for line in lines[1:])
+    assert any(
+        line.strip().startswith("linje 2: ") and "«31.02.2026» er ikke en gyldig dato" in line for line in lines[1:]
+    )
     assert not any("is not" in line or "required" in line for line in lines)

@@ -80,7 +80,19 @@ def test_a_printable_week_has_hours_the_languages_way(demo_db, capsys):
 
     run(capsys, "--db", demo_db, "demo", "--clients", "1", "--months", "1")
     year, week, _day = (date.today() - timedelta(days=7)).isocalendar()
-    code, out, _err = run(capsys, "--db", demo_db, "--lang", "sv", "export", "roster", "K-0001",
-                          "--week", f"{year}-W{week:02d}", "--out", "-")
+    code, out, _err = run(
+        capsys,
+        "--db",
+        demo_db,
+        "--lang",
+        "sv",
+        "export",
+        "roster",
+        "K-0001",
+        "--week",
+        f"{year}-W{week:02d}",
+        "--out",
+        "-",
+    )
     total = out.rstrip().splitlines()[-1]
     assert code == 0 and total.startswith("Totalt: ") and "," in total and "." not in total

@@ -35,9 +35,24 @@ def test_every_code_of_those_columns_has_words(lang):
     from bpa_provider.services import courses, notify, onboarding, reviews, sickpay
     from bpa_provider.services.import_rows import SHIFT_STATUSES
 
-    statuses = {*reviews.REVIEW_STATUSES, *onboarding.STATUSES, *sickpay.CLAIM_STATUSES, *notify.STATUSES,
-                *SHIFT_STATUSES, *courses.OUTCOMES, "enrolled", "prospect", "active", "transferring_out", "ended",
-                "joining", "stays", "ends", "transferring", "refused"}
+    statuses = {
+        *reviews.REVIEW_STATUSES,
+        *onboarding.STATUSES,
+        *sickpay.CLAIM_STATUSES,
+        *notify.STATUSES,
+        *SHIFT_STATUSES,
+        *courses.OUTCOMES,
+        "enrolled",
+        "prospect",
+        "active",
+        "transferring_out",
+        "ended",
+        "joining",
+        "stays",
+        "ends",
+        "transferring",
+        "refused",
+    }
     assert sorted(statuses - WORDS["status"].keys()) == []
     assert sorted({*ROLES} - WORDS["role"].keys()) == []
     assert sorted({*absence.KINDS, *courses.COURSE_KINDS} - WORDS["kind"].keys()) == []

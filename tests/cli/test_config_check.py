@@ -23,24 +23,27 @@ def config(tmp_path, monkeypatch):
     return path
 
 
-@pytest.mark.parametrize("text, env, names", [
-    ("[policy]\nnotice_month = 3\n", {}, ["notice_month", "did you mean 'notice_months'"]),
-    ("[policy]\nnotice_months = \"three\"\n", {}, ["notice_months", "three", "whole number"]),
-    ("[policy]\nnotice_months = -1\n", {}, ["notice_months", "-1"]),
-    ("[policy]\nusage_warn = nan\n", {}, ["usage_warn", "nan"]),
-    ("[policy]\ncoapproval_when_course_overdue = \"maybe\"\n", {}, ["coapproval_when_course_overdue", "maybe"]),
-    ("[policy]\ncourse_expiry_reminders = [90, \"x\"]\n", {}, ["course_expiry_reminders"]),
-    ("[retention]\nclient_years = 500\n", {}, ["client_years", "500"]),
-    ("[retension]\nclient_years = 5\n", {}, ["retension", "did you mean 'retention'"]),
-    ("databse_url = \"/srv/x.sqlite3\"\n", {}, ["databse_url", "database_url"]),
-    ("lang = \"de\"\n", {}, ["lang", "'de'"]),
-    ("policy = 3\n", {}, ["policy", "table"]),
-    ("[policy\n", {}, ["config.toml", "TOML"]),
-    ("", {"BPA_NOTICE_MONTHS": "3 months"}, ["BPA_NOTICE_MONTHS", "3 months"]),
-    ("", {"BPA_LANGUAGE": "nb"}, ["BPA_LANGUAGE", "did you mean 'BPA_LANG'"]),
-    ("", {"BPA_RETENTION_CLIENT_YEARS": "-1"}, ["BPA_RETENTION_CLIENT_YEARS", "-1"]),
-    ("", {"BPA_PROVIDER_NAME": "Acme\x1b[2J"}, ["BPA_PROVIDER_NAME"]),
-])
+@pytest.mark.parametrize(
+    "text, env, names",
+    [
+        ("[policy]\nnotice_month = 3\n", {}, ["notice_month", "did you mean 'notice_months'"]),
+        ('[policy]\nnotice_months = "three"\n', {}, ["notice_months", "three", "whole number"]),
+        ("[policy]\nnotice_months = -1\n", {}, ["notice_months", "-1"]),
+        ("[policy]\nusage_warn = nan\n", {}, ["usage_warn", "nan"]),
+        ('[policy]\ncoapproval_when_course_overdue = "maybe"\n', {}, ["coapproval_when_course_overdue", "maybe"]),
+        ('[policy]\ncourse_expiry_reminders = [90, "x"]\n', {}, ["course_expiry_reminders"]),
+        ("[retention]\nclient_years = 500\n", {}, ["client_years", "500"]),
+        ("[retension]\nclient_years = 5\n", {}, ["retension", "did you mean 'retention'"]),
+        ('databse_url = "/srv/x.sqlite3"\n', {}, ["databse_url", "database_url"]),
+        ('lang = "de"\n', {}, ["lang", "'de'"]),
+        ("policy = 3\n", {}, ["policy", "table"]),
+        ("[policy\n", {}, ["config.toml", "TOML"]),
+        ("", {"BPA_NOTICE_MONTHS": "3 months"}, ["BPA_NOTICE_MONTHS", "3 months"]),
+        ("", {"BPA_LANGUAGE": "nb"}, ["BPA_LANGUAGE", "did you mean 'BPA_LANG'"]),
+        ("", {"BPA_RETENTION_CLIENT_YEARS": "-1"}, ["BPA_RETENTION_CLIENT_YEARS", "-1"]),
+        ("", {"BPA_PROVIDER_NAME": "Acme\x1b[2J"}, ["BPA_PROVIDER_NAME"]),
+    ],
+)
 def test_a_bad_setting_is_one_line_and_exit_2(config, monkeypatch, capsys, tmp_path, text, env, names):
     config.write_text(text)
     for name, value in env.items():
@@ -66,24 +69,36 @@ def test_the_app_start_is_checked_too(config, monkeypatch, capsys, tmp_path):
 
 
 def test_good_settings_from_file_and_environment(config):
-    config.write_text('database_url = "/srv/bpa/data/bpa.sqlite3"\nlang = "nb"\nprovider_name = "Assistanse AS"\n'
-                      "[policy]\nnotice_months = 2\ncourse_expiry_reminders = [60, 14]\nusage_warn = 1.1\n"
-                      "coapproval_when_course_overdue = false\n[retention]\nclient_years = 10\n")
-    s = load_settings(config, {"BPA_NOTICE_MONTHS": "4", "BPA_RETENTION_REVIEW_YEARS": "3",
-                               "BPA_COAPPROVAL_WHEN_COURSE_OVERDUE": "yes", "BPA_TEST_PG_URL": "x"})
+    config.write_text(
+        'database_url = "/srv/bpa/data/bpa.sqlite3"\nlang = "nb"\nprovider_name = "Assistanse AS"\n'
+        "[policy]\nnotice_months = 2\ncourse_expiry_reminders = [60, 14]\nusage_warn = 1.1\n"
+        "coapproval_when_course_overdue = false\n[retention]\nclient_years = 10\n"
+    )
+    s = load_settings(
+        config,
+        {
+            "BPA_NOTICE_MONTHS": "4",
+            "BPA_RETENTION_REVIEW_YEARS": "3",
+            "BPA_COAPPROVAL_WHEN_COURSE_OVERDUE": "yes",
+            "BPA_TEST_PG_URL": "x",
+        },
+    )
     assert (s.database_url, s.lang, s.provider_name) == ("/srv/bpa/data/bpa.sqlite3", "nb", "Assistanse AS")
     assert s.policy.notice_months == 4 and s.policy.course_expiry_reminders == (60, 14)
     assert s.policy.usage_warn == 1.1 and s.policy.coapproval_when_course_overdue is True
     assert (s.retention.client_years, s.retention.review_years) == (10, 3)
-    assert load_settings(config.with_name("absent.toml"), {}) .policy == Policy()
+    assert load_settings(config.with_name("absent.toml"), {}).policy == Policy()
 
 
 def test_every_setting_can_be_given_by_its_variable():
     """The environment names are derived from the fields: each one is accepted as a setting."""
     from datetime import date
 
-    env = {f"BPA_{name.upper()}": "2017-01-01" if isinstance(getattr(Policy(), name), date) else "1"
-           for name in Policy.__dataclass_fields__ if not name.startswith("rule_profile")}
+    env = {
+        f"BPA_{name.upper()}": "2017-01-01" if isinstance(getattr(Policy(), name), date) else "1"
+        for name in Policy.__dataclass_fields__
+        if not name.startswith("rule_profile")
+    }
     env.update({f"BPA_RETENTION_{f.upper()}": "9" for f in RetentionPolicy.__dataclass_fields__})
     env.update({"BPA_RULE_PROFILE_NO": "no-default", "BPA_RULE_PROFILE_SE": "se-default"})
     s = load_settings(Path("/nonexistent/config.toml"), env)
@@ -110,8 +125,9 @@ def test_a_real_process_shows_no_traceback(tmp_path):
     cfg = tmp_path / "config.toml"
     cfg.write_text("[policy]\nnotice_months = []\n")
     env = {"PATH": "/usr/bin:/bin", "BPA_CONFIG": str(cfg), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
-    p = subprocess.run([sys.executable, "-m", "bpa_provider", "list", "clients"], capture_output=True, text=True,
-                       env=env, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "bpa_provider", "list", "clients"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert p.returncode == 2 and p.stdout == ""
     assert p.stderr.count("\n") == 1 and "notice_months" in p.stderr
 

@@ -29,11 +29,17 @@ def test_version_over_ssh_is_allowed():
 
 def test_python_dash_m_bpa_provider_is_the_program(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "BPA_CONFIG": "/nonexistent"}
-    p = subprocess.run([sys.executable, "-m", "bpa_provider", "--version"], capture_output=True, text=True,
-                       env=env, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "bpa_provider", "--version"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert (p.returncode, p.stdout, p.stderr) == (0, f"bpa-provider {__version__}\n", "")
-    p = subprocess.run([sys.executable, "-m", "bpa_provider", "report", "hours", "--month", "2026-13"],
-                       capture_output=True, text=True, env=env, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "bpa_provider", "report", "hours", "--month", "2026-13"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert p.returncode == 2 and "month" in p.stderr and "Traceback" not in p.stderr
 
 
@@ -44,9 +50,11 @@ def _completion(capsys, shell: str) -> str:
 
 def _complete_in_bash(script: Path, *words: str) -> list[str]:
     line = " ".join(words)
-    probe = (f"source {script}; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; "
-             f"COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; _shtab_bpa_provider; "
-             'printf "%s\\n" "${COMPREPLY[@]}"')
+    probe = (
+        f"source {script}; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; "
+        f"COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; _shtab_bpa_provider; "
+        'printf "%s\\n" "${COMPREPLY[@]}"'
+    )
     p = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr
     return p.stdout.split()

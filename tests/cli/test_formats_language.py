@@ -13,11 +13,14 @@ from bpa_provider.formats import format_date, format_datetime, format_hours, for
 from bpa_provider.i18n import N_, render_message
 
 
-@pytest.mark.parametrize("lang, day, hours, money, moment", [
-    ("en", "31.12.2026", "72.5", "12,345.50", "31.12.2026 14:30"),
-    ("nb", "31.12.2026", "72,5", "12\u00a0345,50", "31.12.2026 14:30"),
-    ("sv", "2026-12-31", "72,5", "12\u00a0345,50", "2026-12-31 14:30"),
-])
+@pytest.mark.parametrize(
+    "lang, day, hours, money, moment",
+    [
+        ("en", "31.12.2026", "72.5", "12,345.50", "31.12.2026 14:30"),
+        ("nb", "31.12.2026", "72,5", "12\u00a0345,50", "31.12.2026 14:30"),
+        ("sv", "2026-12-31", "72,5", "12\u00a0345,50", "2026-12-31 14:30"),
+    ],
+)
 def test_each_language_writes_its_own_way(lang, day, hours, money, moment):
     assert format_date(date(2026, 12, 31), lang) == day
     assert format_hours(72.5, lang) == hours and format_hours(40.0, lang) == "40"

@@ -42,8 +42,10 @@ def _words(parser: argparse.ArgumentParser) -> list[str]:
             continue
         codes = ", ".join(map(str, action.choices or ()))
         # A help that lists the choices' codes ("notice, client_signed, …") is typed as it stands.
-        found += [action.help if action.help != codes else None,
-                  action.metavar if isinstance(action.metavar, str) else None]
+        found += [
+            action.help if action.help != codes else None,
+            action.metavar if isinstance(action.metavar, str) else None,
+        ]
         if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
             found += [choice.help for choice in action._choices_actions]  # noqa: SLF001
     return [w for w in found if isinstance(w, str) and w and w != argparse.SUPPRESS]
@@ -55,8 +57,10 @@ TREE = list(_parsers(build_parser()))
 @pytest.fixture(scope="module")
 def catalogs() -> dict[str, dict[str, str]]:
     locale = Path(extract.__file__).parent
-    return {lang: extract.po_entries((locale / lang / "LC_MESSAGES" / "bpa.po").read_text(encoding="utf-8"))
-            for lang in ("nb", "sv")}
+    return {
+        lang: extract.po_entries((locale / lang / "LC_MESSAGES" / "bpa.po").read_text(encoding="utf-8"))
+        for lang in ("nb", "sv")
+    }
 
 
 def test_every_help_word_is_a_marked_message_translated_in_nb_and_sv(catalogs):
@@ -81,8 +85,9 @@ def _help(capsys, *argv: str) -> str:
 def _english_left(out: str, parser: argparse.ArgumentParser) -> list[str]:
     """The parser's English help words (longer than a name, not a list of codes such as
     "basic_course, first_rota, …") that still stand in `out`."""
-    return [w for w in _words(parser)
-            if " " in w and not re.fullmatch(r"[a-z_]+(, [a-z_]+)*(, …)?", w) and w[:30] in out]
+    return [
+        w for w in _words(parser) if " " in w and not re.fullmatch(r"[a-z_]+(, [a-z_]+)*(, …)?", w) and w[:30] in out
+    ]
 
 
 @pytest.mark.parametrize("lang", ["nb", "sv"])

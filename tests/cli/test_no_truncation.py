@@ -61,7 +61,7 @@ def test_write_pages_equals_render_of_all_rows(fmt, sizes):
     rows = [{"a": i, "b": f"=x{i}", "c": None} for i in range(sum(sizes))]
     pages, at = [], 0
     for n in sizes:
-        pages.append(rows[at:at + n])
+        pages.append(rows[at : at + n])
         at += n
     out = io.StringIO()
     assert write_pages(out, iter(pages), fmt, ["a", "b", "c"]) == len(rows)

@@ -7,8 +7,9 @@ import json
 
 from bpa_provider.render import render
 
-ROWS = [{"name": "Kari \x1b[2J [/bold]", "note": "=HYPERLINK(\"http://x\")", "n": "-3", "hours": 37.5,
-         "on": "2026-03-01"}]
+ROWS = [
+    {"name": "Kari \x1b[2J [/bold]", "note": '=HYPERLINK("http://x")', "n": "-3", "hours": 37.5, "on": "2026-03-01"}
+]
 
 
 def test_table_shows_escape_codes_instead_of_sending_them():

@@ -33,9 +33,21 @@ SCHEMA = {
 }
 
 BAD = {
-    "name": "x" * 6, "kind": "sideways", "version": 3, "hours": 10.25, "share": 100,
-    "on": "31.12.2026", "days": [1, 1, 1], "ref": "abc", "any": "x", "no": "text",
-    "tags": {"a": 1, "b": 2}, "pair": [1, 2], "bag": ["a"], "card": {"number": "1"}, "zzz": 1,
+    "name": "x" * 6,
+    "kind": "sideways",
+    "version": 3,
+    "hours": 10.25,
+    "share": 100,
+    "on": "31.12.2026",
+    "days": [1, 1, 1],
+    "ref": "abc",
+    "any": "x",
+    "no": "text",
+    "tags": {"a": 1, "b": 2},
+    "pair": [1, 2],
+    "bag": ["a"],
+    "card": {"number": "1"},
+    "zzz": 1,
 }
 
 # (JSON path, Norwegian words) for each problem of BAD
@@ -78,8 +90,7 @@ def test_each_kind_of_problem_in_norwegian_with_its_path(norwegian):
 
 
 def test_missing_fields_and_types_name_the_path(norwegian):
-    problems = schema_problems(SCHEMA, {"name": 7, "on": 5, "hours": -1, "share": 1.5, "days": [],
-                                        "tags": {}})
+    problems = schema_problems(SCHEMA, {"name": 7, "on": 5, "hours": -1, "share": 1.5, "days": [], "tags": {}})
     shown = {(p.field, p.localized()) for p in problems}
     assert shown == {
         ("kind", "mangler"),
@@ -92,7 +103,9 @@ def test_missing_fields_and_types_name_the_path(norwegian):
     }
     too_short = schema_problems(SCHEMA, {"name": "A", "kind": "in", "share": 0})
     assert {(p.field, p.localized()) for p in too_short} == {
-        ("name", "er kortere enn 2 tegn"), ("share", "må være mer enn 0")}
+        ("name", "er kortere enn 2 tegn"),
+        ("share", "må være mer enn 0"),
+    }
 
 
 def test_swedish_and_english_words(norwegian):

@@ -4,7 +4,6 @@ command accepts as written: our parser takes them and none names a file on the s
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
@@ -31,8 +30,15 @@ NOT_OURS = ("sh -c id",)  # shown as what is refused
 
 def test_the_docs_show_the_file_commands():
     commands = " | ".join(c for _doc, c in DOCUMENTED)
-    for needed in ("export payroll --month 2026-11 --out -", "import clients -", "export handover 12 --out -",
-                   "import handover -", "--layout lines", "--lang nb", "--help --lang sv"):
+    for needed in (
+        "export payroll --month 2026-11 --out -",
+        "import clients -",
+        "export handover 12 --out -",
+        "import handover -",
+        "--layout lines",
+        "--lang nb",
+        "--help --lang sv",
+    ):
         assert needed in commands
 
 

@@ -37,14 +37,20 @@ def cli_columns() -> dict[str, set[str]]:
     for path in sorted(CLI.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             keys: list[str] = []
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.endswith("COLUMNS")
-                                                    for t in node.targets):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id.endswith("COLUMNS") for t in node.targets
+            ):
                 keys = _strings(node.value)
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                  and node.func.attr == "emit" and node.args):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "emit"
+                and node.args
+            ):
                 keys = _dict_keys(node.args[0]) + (_strings(node.args[2]) if len(node.args) > 2 else [])
-            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "columns"
-                                                      for t in node.targets):
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "columns" for t in node.targets
+            ):
                 keys = _strings(node.value)
             if keys:
                 found.setdefault(path.relative_to(CLI).as_posix(), set()).update(keys)
@@ -68,8 +74,10 @@ def test_every_table_column_has_a_heading():
     assert sorted(service_columns() - HEADINGS.keys()) == []
 
 
-@pytest.mark.parametrize("key, nb", [("next_days_left", "Dager til neste frist"),
-                                     ("projected_as_of", "Prognose per"), ("next_title", "Neste trinn")])
+@pytest.mark.parametrize(
+    "key, nb",
+    [("next_days_left", "Dager til neste frist"), ("projected_as_of", "Prognose per"), ("next_title", "Neste trinn")],
+)
 def test_the_headings_found_missing_are_norwegian(key, nb):
     i18n.set_language("nb")
     try:

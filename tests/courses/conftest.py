@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import factories as f
+import pytest
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import factories as f
 from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
-from bpa_provider.services import course_enrollment, courses, records
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import AuditEvent
-import factories as f
+from bpa_provider.services import course_enrollment, courses, records
 
 
 def supervisor(db: Database, actor: Actor, client_ref: str, since: str = "2026-03-01", name: str = "Siri Arbeidsleder"):
@@ -18,8 +18,15 @@ def supervisor(db: Database, actor: Actor, client_ref: str, since: str = "2026-0
     return records.create(db, actor, "supervisor", {"name": name, "client_id": client_ref, "since": since})
 
 
-def staff(db: Database, actor: Actor, client_ref: str, start: str = "2026-01-15", end: str | None = None,
-          employment_end: str | None = None, name: str = "Per Hansen"):
+def staff(
+    db: Database,
+    actor: Actor,
+    client_ref: str,
+    start: str = "2026-01-15",
+    end: str | None = None,
+    employment_end: str | None = None,
+    name: str = "Per Hansen",
+):
     """An employed assistant assigned to a client."""
     a = f.assistant(db, actor, name=name)
     f.employment(db, actor, a.ref, start_date="2020-01-01", **({"end_date": employment_end} if employment_end else {}))
@@ -27,16 +34,32 @@ def staff(db: Database, actor: Actor, client_ref: str, start: str = "2026-01-15"
     return a
 
 
-def course(db: Database, actor: Actor, name: str, kind: str = "assistant_training", hours: float = 6,
-           validity: int | None = None, organiser: str = "Uloba"):
+def course(
+    db: Database,
+    actor: Actor,
+    name: str,
+    kind: str = "assistant_training",
+    hours: float = 6,
+    validity: int | None = None,
+    organiser: str = "Uloba",
+):
     data = {"name": name, "kind": kind, "hours": hours, "organiser": organiser}
     if validity:
         data["validity_months"] = validity
     return courses.create_course(db, actor, data)
 
 
-def complete(db: Database, actor: Actor, course_row, person_ref: str, on: str, *, client: str | None = None,
-             status: str = "completed", cert: str = "") -> None:
+def complete(
+    db: Database,
+    actor: Actor,
+    course_row,
+    person_ref: str,
+    on: str,
+    *,
+    client: str | None = None,
+    status: str = "completed",
+    cert: str = "",
+) -> None:
     """Plan a one-day course date, enroll one person and record the outcome."""
     cs = courses.create_session(db, actor, course_row.id, {"starts_on": on})
     course_enrollment.enroll(db, actor, cs.id, [person_ref], client=client)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import course_builders as b
 import pytest
 
+from bpa_provider.db.models import CourseEnrollment
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
 from bpa_provider.services import course_credentials, course_enrollment, courses
-from bpa_provider.db.models import CourseEnrollment
-import course_builders as b
 
 
 def test_catalog_validation_and_versioned_update(db, admin, auditor):
@@ -126,7 +126,9 @@ def test_required_training_and_what_is_missing(db, admin, two_clients):
     lifting = b.course(db, admin, "Løfteteknikk", validity=12)
     course_credentials.set_required_training(db, admin, "K-0001", "løfteteknikk")
     course_credentials.set_required_training(db, admin, "K-0001", lifting.id)  # idempotent
-    assert [(r.client_ref, r.course) for r in course_credentials.required_trainings(db, admin)] == [("K-0001", "Løfteteknikk")]
+    assert [(r.client_ref, r.course) for r in course_credentials.required_trainings(db, admin)] == [
+        ("K-0001", "Løfteteknikk")
+    ]
     with db.read() as s:
         assert course_credentials.missing_trainings(s, a.id, date(2026, 3, 1)) == {two_clients[0].id: ("Løfteteknikk",)}
     b.complete(db, admin, lifting, a.ref, "2026-02-01")

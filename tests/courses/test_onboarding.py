@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import course_builders as b
 import pytest
 
 from bpa_provider.config import Policy
+from bpa_provider.db.models import OnboardingStep
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import onboarding as ob
 from bpa_provider.services import records
-from bpa_provider.db.models import OnboardingStep
-import course_builders as b
 
 
 def test_template_creates_steps_with_due_dates_once(db, admin, two_clients):
@@ -53,7 +53,11 @@ def test_status_moves_from_not_started_to_complete(db, admin, two_clients):
 
     first = status(date(2026, 3, 15))  # the first deadline's own day is not overdue
     assert (first.status, first.next_step, first.next_deadline, first.overdue_days) == (
-        "not_started", "first_rota", date(2026, 3, 15), 0)
+        "not_started",
+        "first_rota",
+        date(2026, 3, 15),
+        0,
+    )
     late = status(date(2026, 3, 16))
     assert (late.status, late.overdue_days) == ("overdue", 1)
 
@@ -64,7 +68,8 @@ def test_status_moves_from_not_started_to_complete(db, admin, two_clients):
 
     overdue = ob.onboarding_overdue(db, admin, date(2026, 4, 10))
     assert [(o.supervisor_ref, o.client_ref, o.next_step, o.next_deadline, o.overdue_days) for o in overdue] == [
-        (sup.ref, "K-0001", "job_description", date(2026, 3, 31), 10)]
+        (sup.ref, "K-0001", "job_description", date(2026, 3, 31), 10)
+    ]
 
     for code in ("job_description", "working_time_intro", "basic_course"):
         ob.complete_step(db, admin, sup.ref, code, on="2026-04-10")
@@ -95,7 +100,9 @@ def test_course_done_before_onboarding_and_steps_for_two_clients(db, admin, two_
     ob.start_onboarding(db, admin, sup.ref, "K-0002")
     steps = ob.onboarding_steps(db, admin, sup.ref, date(2026, 4, 2))
     assert {(s.client_ref, s.done_on) for s in steps if s.code == "basic_course"} == {
-        ("K-0001", date(2026, 2, 20)), ("K-0002", date(2026, 2, 20))}
+        ("K-0001", date(2026, 2, 20)),
+        ("K-0002", date(2026, 2, 20)),
+    }
     with pytest.raises(ValidationError) as exc:
         ob.complete_step(db, admin, sup.ref, "first_rota")
     assert "several clients" in exc.value.for_field("client")
@@ -128,8 +135,12 @@ def test_supervisor_sees_only_own_onboarding(db, admin, two_clients):
     # A supervision without a checklist is judged by the basic course alone, so nobody falls through.
     third = _legacy_supervisor(db, "K-0002", date(2026, 3, 5), "Third")
     rows = {r.name: r for r in ob.onboarding_overview(db, admin, date(2026, 6, 4))}
-    assert (rows["Third"].status, rows["Third"].next_deadline, rows["Third"].overdue_days,
-            rows["Third"].steps_total) == ("overdue", date(2026, 6, 3), 1, 0)
+    assert (
+        rows["Third"].status,
+        rows["Third"].next_deadline,
+        rows["Third"].overdue_days,
+        rows["Third"].steps_total,
+    ) == ("overdue", date(2026, 6, 3), 1, 0)
     with db.read() as s:
         assert ob.basic_course_overdue(s, third.id, date(2026, 6, 3)) is False
         assert ob.basic_course_overdue(s, third.id, date(2026, 6, 4)) is True

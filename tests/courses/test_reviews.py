@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import course_builders as b
 import pytest
 
+from bpa_provider.db.models import AuditEvent, CourseEnrollment
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import course_enrollment, courses, reviews
 from bpa_provider.services.reviews import ActionInput
-from bpa_provider.db.models import AuditEvent, CourseEnrollment
-import course_builders as b
 
 
 def _status(db, actor, today: date, **kw) -> list[tuple[str, str, date, str]]:
-    return [(r.assistant_ref, r.client_ref, r.next_due, r.status)
-            for r in reviews.due_reviews(db, actor, today, include_all=True, **kw)]
+    return [
+        (r.assistant_ref, r.client_ref, r.next_due, r.status)
+        for r in reviews.due_reviews(db, actor, today, include_all=True, **kw)
+    ]
 
 
 def test_first_review_six_months_after_start_and_the_deadline_day_is_due(db, admin, two_clients):
@@ -52,9 +54,18 @@ def test_record_review_with_actions_enrolls_and_keeps_the_summary_out_of_the_log
     a = b.staff(db, admin, "K-0001", start="2025-01-10")
     b.course(db, admin, "Førstehjelp")
     view = reviews.record_review(
-        db, coordinator, a.ref, "K-0001", "2026-03-01", participants="Per, Siri", summary="Trives godt; ryggplager.",
-        actions=[ActionInput("Førstehjelpskurs", "koordinator", "2026-06-01", "Førstehjelp"),
-                 ActionInput("Ny turnus", "Siri", "2026-04-01")])
+        db,
+        coordinator,
+        a.ref,
+        "K-0001",
+        "2026-03-01",
+        participants="Per, Siri",
+        summary="Trives godt; ryggplager.",
+        actions=[
+            ActionInput("Førstehjelpskurs", "koordinator", "2026-06-01", "Førstehjelp"),
+            ActionInput("Ny turnus", "Siri", "2026-04-01"),
+        ],
+    )
     assert view.summary == "Trives godt; ryggplager." and len(view.actions) == 2
     with db.read() as s:
         (enr,) = s.query(CourseEnrollment).all()
@@ -63,7 +74,10 @@ def test_record_review_with_actions_enrolls_and_keeps_the_summary_out_of_the_log
     assert "ryggplager" not in (logged.after or "") and "private" in logged.after
 
     acts = reviews.open_actions(db, admin, date(2026, 4, 10))
-    assert [(x.text, x.overdue, x.days_left) for x in acts] == [("Ny turnus", True, -9), ("Førstehjelpskurs", False, 52)]
+    assert [(x.text, x.overdue, x.days_left) for x in acts] == [
+        ("Ny turnus", True, -9),
+        ("Førstehjelpskurs", False, 52),
+    ]
     # Giving the waiting enrollment a date and completing it closes the action.
     cs = courses.create_session(db, admin, "Førstehjelp", {"starts_on": "2026-05-05"})
     course_enrollment.enroll(db, admin, cs.id, [a.ref])
@@ -79,13 +93,15 @@ def test_review_input_is_checked(db, admin, two_clients):
         reviews.record_review(db, admin, a.ref, "K-0002", "2026-03-01")
     assert exc.value.for_field("client") == f"{a.ref} has never worked for K-0002"
     with pytest.raises(ValidationError) as exc:
-        reviews.record_review(db, admin, a.ref, "K-0001", "2099-01-01",
-                              actions=[ActionInput("", due_date="31.02.2026", course="Nope")])
+        reviews.record_review(
+            db, admin, a.ref, "K-0001", "2099-01-01", actions=[ActionInput("", due_date="31.02.2026", course="Nope")]
+        )
     fields = {e.field for e in exc.value.errors}
     assert fields == {"held_on", "actions[1].text", "actions[1].due_date", "actions[1].course"}
     with pytest.raises(ValidationError):
-        reviews.record_review(db, admin, a.ref, "K-0001", "2026-03-01",
-                              actions=[ActionInput("x", due_date="2026-02-01")])  # due before held
+        reviews.record_review(
+            db, admin, a.ref, "K-0001", "2026-03-01", actions=[ActionInput("x", due_date="2026-02-01")]
+        )  # due before held
 
 
 def test_summary_visibility_and_an_access_log_row_per_view(db, admin, coordinator, auditor, two_clients):
@@ -102,7 +118,10 @@ def test_summary_visibility_and_an_access_log_row_per_view(db, admin, coordinato
     assert reviews.get_review(db, b.sup_actor(own), rid, with_notes=True).summary == "Privat."
     rows = views()
     assert [(r.actor, r.entity_id, r.subject) for r in rows] == [
-        ("coord", rid, a.ref), ("coord", rid, a.ref), ("siri", rid, a.ref)]
+        ("coord", rid, a.ref),
+        ("coord", rid, a.ref),
+        ("siri", rid, a.ref),
+    ]
 
     seen = reviews.get_review(db, auditor, rid, with_notes=True)
     assert (seen.summary, seen.has_summary, seen.assistant_ref) == (None, True, a.ref)

@@ -33,8 +33,9 @@ class Terminal:
 
     def start(self, command: str, env: dict[str, str]) -> None:
         exports = " ".join(f"{k}={v}" for k, v in env.items())
-        self.tmux("new-session", "-d", "-s", "app", "-x", str(self.width), "-y", str(self.height),
-                  f"env {exports} {command}")
+        self.tmux(
+            "new-session", "-d", "-s", "app", "-x", str(self.width), "-y", str(self.height), f"env {exports} {command}"
+        )
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "app", check=False)
@@ -53,8 +54,9 @@ class Terminal:
         raise AssertionError(f"{text!r} did not appear; the screen shows:\n{shown}")
 
     def alive(self) -> bool:
-        return subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", "app"],
-                              capture_output=True).returncode == 0
+        return (
+            subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", "app"], capture_output=True).returncode == 0
+        )
 
     def kill(self) -> None:
         self.tmux("kill-server", check=False)
@@ -65,8 +67,13 @@ def _make_database(path: Path, env: dict[str, str]) -> None:
     full_env = {**os.environ, **env}
     help_text = subprocess.run([str(BIN), "--help"], capture_output=True, text=True, env=full_env).stdout
     if "\n    demo " in help_text:
-        subprocess.run([str(BIN), "--db", str(path), "demo", "--clients", "5", "--months", "1"],
-                       check=True, capture_output=True, env=full_env, cwd=ROOT)
+        subprocess.run(
+            [str(BIN), "--db", str(path), "demo", "--clients", "5", "--months", "1"],
+            check=True,
+            capture_output=True,
+            env=full_env,
+            cwd=ROOT,
+        )
         return
     subprocess.run([str(BIN), "--db", str(path), "init"], check=True, capture_output=True, env=full_env)
     sys.path.insert(0, str(ROOT / "tests" / "screens"))

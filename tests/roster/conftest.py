@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from roster_world import World, make_world
 
 

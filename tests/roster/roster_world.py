@@ -10,17 +10,24 @@ the tests themselves. The record services have their own tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select
 
 from bpa_provider.access import Actor
-from bpa_provider.services.records import next_ref
 from bpa_provider.db.models import (
-    Assignment, Assistant, Client, Decision, Employment, Municipality, Supervision, Supervisor,
+    Assignment,
+    Assistant,
+    Client,
+    Decision,
+    Employment,
+    Municipality,
+    Supervision,
+    Supervisor,
 )
+from bpa_provider.services.records import next_ref
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @dataclass
@@ -42,18 +49,42 @@ def add(s, model: type, **values) -> object:
 def make_world(db, admin: Actor, *, muni_name: str = "Hamar", country: str = "no") -> World:
     se = country == "se"
     with db.write() as s:
-        muni = add(s, Municipality, name=muni_name, country=country.upper(),
-                   timezone="Europe/Stockholm" if se else "Europe/Oslo")
-        client = add(s, Client, ref=next_ref(s, Client, "K-"), name="Kari Nordmann", municipality_id=muni.id,
-                     start_date=date(2025, 1, 1))
+        muni = add(
+            s,
+            Municipality,
+            name=muni_name,
+            country=country.upper(),
+            timezone="Europe/Stockholm" if se else "Europe/Oslo",
+        )
+        client = add(
+            s,
+            Client,
+            ref=next_ref(s, Client, "K-"),
+            name="Kari Nordmann",
+            municipality_id=muni.id,
+            start_date=date(2025, 1, 1),
+        )
         add(s, Decision, client_id=client.id, hours=37.5, valid_from=date(2025, 1, 1))
         people = []
         for name, role in (("Per Hansen", "regular"), ("Siri Vik", "substitute")):
             person = add(s, Assistant, ref=next_ref(s, Assistant, "A-"), name=name)
-            add(s, Employment, assistant_id=person.id, start_date=date(2025, 1, 1),
-                police_certificate_on=date(2024, 12, 1), confidentiality_on=date(2024, 12, 1))
-            add(s, Assignment, assistant_id=person.id, client_id=client.id, role=role,
-                start_date=date(2025, 1, 1), fk_reported_on=date(2025, 1, 1) if se else None)
+            add(
+                s,
+                Employment,
+                assistant_id=person.id,
+                start_date=date(2025, 1, 1),
+                police_certificate_on=date(2024, 12, 1),
+                confidentiality_on=date(2024, 12, 1),
+            )
+            add(
+                s,
+                Assignment,
+                assistant_id=person.id,
+                client_id=client.id,
+                role=role,
+                start_date=date(2025, 1, 1),
+                fk_reported_on=date(2025, 1, 1) if se else None,
+            )
             people.append(person)
     return World(db, admin, client, people[0], people[1], muni)
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event
 
 from bpa_provider.access import Actor
+from bpa_provider.db.models import Client
 from bpa_provider.demo import load_demo
 from bpa_provider.services import continuity
-from bpa_provider.db.models import Client
 
 TODAY = date(2026, 5, 20)
 
@@ -62,6 +62,7 @@ def test_supervisor_sees_the_same_for_their_own_client(company, admin):
     from sqlalchemy import select
 
     from bpa_provider.db.models import Supervision
+
     with company.read() as s:
         sup_id = s.execute(select(Supervision.supervisor_id).where(Supervision.client_id == first.id)).scalars().first()
     sup = Actor("sup", "supervisor", supervisor_id=sup_id, client_scope=frozenset({first.id}))
@@ -75,12 +76,19 @@ def test_a_role_that_changed_in_the_window_counts_per_date(company, admin):
     from sqlalchemy import select
 
     from bpa_provider.db.models import Assignment
+
     with company.write() as s:
         for a in list(s.execute(select(Assignment).where(Assignment.role == "regular")).scalars()):
             if a.start_date < TODAY - timedelta(days=10) and a.end_date is None:
                 a.end_date = TODAY - timedelta(days=11)
-                s.add(Assignment(assistant_id=a.assistant_id, client_id=a.client_id, role="substitute",
-                                 start_date=TODAY - timedelta(days=10)))
+                s.add(
+                    Assignment(
+                        assistant_id=a.assistant_id,
+                        client_id=a.client_id,
+                        role="substitute",
+                        start_date=TODAY - timedelta(days=10),
+                    )
+                )
     report = continuity.continuity_report(company, admin, TODAY)
     assert report == [continuity.client_continuity(company, admin, r.client_id, TODAY) for r in report]
     assert any(0 < r.regular_share < 1 for r in report)

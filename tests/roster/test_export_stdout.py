@@ -9,11 +9,11 @@ import os
 import stat
 
 import pytest
+from roster_world import make_world, may_dataset
 
 from bpa_provider.cli import main
 from bpa_provider.identity import current_login
 from bpa_provider.services.users import ensure_first_admin
-from roster_world import make_world, may_dataset
 
 
 @pytest.fixture
@@ -59,8 +59,9 @@ def test_payroll_to_standard_output_creates_no_file_and_locks_the_month(cli):
 
 def test_every_export_to_standard_output_leaves_the_folder_empty(cli):
     may_dataset(cli.world)
-    code, out, err = cli("export", "ics", "--assistant", "A-0001", "--from", "2026-05-01", "--to", "2026-05-31",
-                         "--out", "-")
+    code, out, err = cli(
+        "export", "ics", "--assistant", "A-0001", "--from", "2026-05-01", "--to", "2026-05-31", "--out", "-"
+    )
     assert code == 0 and out.count("BEGIN:VEVENT") == 5 and err == ""
     code, out, err = cli("export", "roster", "K-0001", "--week", "2026-W20", "--out", "-")
     assert code == 0 and "Thu 14.05 *" in out and err == ""
@@ -73,11 +74,12 @@ def test_exported_files_are_private(cli, tmp_path):
     _ready_for_payroll(cli)
     old = os.umask(0o022)  # an ordinary umask would give 0644
     try:
-        for args, name in ((("export", "payroll", "--month", "2026-05"), "pay.csv"),
-                           (("export", "roster", "K-0001", "--week", "2026-W20"), "week.txt"),
-                           (("export", "ics", "--assistant", "A-0001", "--from", "2026-05-01", "--to",
-                             "2026-05-31"), "a.ics"),
-                           (("export", "calendar", "--from", "2026-01-01"), "cal.ics")):
+        for args, name in (
+            (("export", "payroll", "--month", "2026-05"), "pay.csv"),
+            (("export", "roster", "K-0001", "--week", "2026-W20"), "week.txt"),
+            (("export", "ics", "--assistant", "A-0001", "--from", "2026-05-01", "--to", "2026-05-31"), "a.ics"),
+            (("export", "calendar", "--from", "2026-01-01"), "cal.ics"),
+        ):
             target = tmp_path / name
             code, out, err = cli(*args, "--out", str(target))
             assert code == 0, err

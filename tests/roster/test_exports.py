@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from roster_world import may_dataset, supervisor_actor
 from sqlalchemy import select
 
+from bpa_provider.db.models import AuditEvent
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import exports, roster
-from bpa_provider.db.models import AuditEvent
-from roster_world import may_dataset, supervisor_actor
 
 
 def test_ics_holds_the_assistants_shifts_in_utc(world):

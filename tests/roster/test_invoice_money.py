@@ -4,36 +4,51 @@ the øre on the same hours and rate (issue 18, defect 2), on both engines."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
-from bpa_provider.rules import money
-from bpa_provider.services import invoice, sweden_reports
-from bpa_provider.db.models import Decision, HourlyRate, Shift
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from roster_world import add, make_world
 
-NOW = datetime(2100, 1, 1, tzinfo=timezone.utc)  # after every month used here
+from bpa_provider.db.models import Decision, HourlyRate, Shift
+from bpa_provider.rules import money
+from bpa_provider.services import invoice, sweden_reports
+
+NOW = datetime(2100, 1, 1, tzinfo=UTC)  # after every month used here
 
 
 def _swedish(db, admin):  # noqa: ANN001, ANN202
     w = make_world(db, admin, muni_name="Bjuv", country="se")
     with db.write() as s:
-        add(s, Decision, client_id=w.client.id, issuer="fk", hours=200.0, hours_unit="month",
-            valid_from=date(2025, 1, 1))
+        add(
+            s,
+            Decision,
+            client_id=w.client.id,
+            issuer="fk",
+            hours=200.0,
+            hours_unit="month",
+            valid_from=date(2025, 1, 1),
+        )
     return w
 
 
 def _month_with(db, w, year: int, month: int, minutes: int, rate: Decimal) -> None:  # noqa: ANN001
     """One worked shift of `minutes` on the 2nd at 08:00 UTC and a state rate from the 1st."""
-    start = datetime(year, month, 2, 8, 0, tzinfo=timezone.utc)
+    start = datetime(year, month, 2, 8, 0, tzinfo=UTC)
     with db.write() as s:
-        s.add(HourlyRate(country="SE", municipality_id=None, valid_from=date(year, month, 1), rate=rate,
-                         currency="SEK"))
-        s.add(Shift(client_id=w.client.id, assistant_id=w.regular.id, start_utc=start,
-                    end_utc=start + timedelta(minutes=minutes),
-                    status="worked"))
+        s.add(
+            HourlyRate(country="SE", municipality_id=None, valid_from=date(year, month, 1), rate=rate, currency="SEK")
+        )
+        s.add(
+            Shift(
+                client_id=w.client.id,
+                assistant_id=w.regular.id,
+                start_utc=start,
+                end_utc=start + timedelta(minutes=minutes),
+                status="worked",
+            )
+        )
 
 
 def _both(db, admin, year: int, month: int) -> tuple[Decimal, Decimal]:  # noqa: ANN001
@@ -67,14 +82,16 @@ def test_invoice_and_fk_invoice_agree_on_the_issue_example(db, admin):
 
 
 def test_the_invoice_report_prints_money_with_two_decimals(db, admin, capsys):
-    from bpa_provider.cli.reports import invoice as report
     from types import SimpleNamespace
+
+    from bpa_provider.cli.reports import invoice as report
 
     w = _swedish(db, admin)
     _month_with(db, w, 2027, 3, 270, 346.27)
     written = {}
-    ctx = SimpleNamespace(database=lambda: db, actor=lambda: admin,
-                          emit=lambda rows, fmt, cols: written.update(rows=rows, fmt=fmt))
+    ctx = SimpleNamespace(
+        database=lambda: db, actor=lambda: admin, emit=lambda rows, fmt, cols: written.update(rows=rows, fmt=fmt)
+    )
     report.run(ctx, SimpleNamespace(month="2027-03", format="json"))
     (row,) = written["rows"]
     # exact Decimals of two decimals: JSON and CSV write their text, a table the language's mark
@@ -85,8 +102,7 @@ _months = itertools.count()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(minutes=st.integers(min_value=1, max_value=16 * 60),
-       cents=st.integers(min_value=100_00, max_value=999_99))
+@given(minutes=st.integers(min_value=1, max_value=16 * 60), cents=st.integers(min_value=100_00, max_value=999_99))
 def test_the_two_invoices_always_agree(db, admin, minutes, cents):
     if not hasattr(db, "_se_world"):
         db._se_world = _swedish(db, admin)

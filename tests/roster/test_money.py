@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from roster_world import make_world, may_dataset, supervisor_actor
 from sqlalchemy import select
 
+from bpa_provider.db.models import HourlyRate, PeriodApproval
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import continuity, invoice, payroll, periods, worktime
-from bpa_provider.db.models import HourlyRate, PeriodApproval
-from roster_world import make_world, may_dataset, supervisor_actor
 
 MAY = (date(2026, 5, 1), date(2026, 6, 1))
 
@@ -35,16 +35,27 @@ def test_payroll_refuses_until_approved_and_acknowledged_then_exports_and_locks(
     rows = result.rows
     by_ref = {r.assistant_ref: r for r in rows}
     reg, sub = by_ref[world.regular.ref], by_ref[world.substitute.ref]
-    assert (reg.shifts, reg.hours, reg.ordinary, reg.evening, reg.night, reg.weekend, reg.holiday,
-            reg.passive, reg.passive_paid) == (5, 31.0, 14.0, 4.0, 2.0, 4.0, 4.0, 9.0, 3.0)
+    assert (
+        reg.shifts,
+        reg.hours,
+        reg.ordinary,
+        reg.evening,
+        reg.night,
+        reg.weekend,
+        reg.holiday,
+        reg.passive,
+        reg.passive_paid,
+    ) == (5, 31.0, 14.0, 4.0, 2.0, 4.0, 4.0, 9.0, 3.0)
     assert (sub.hours, sub.ordinary, sub.night, sub.weekend, sub.holiday) == (8.0, 6.0, 8.0, 2.0, 0.0)
     with db.read() as s:
-        row = s.execute(select(PeriodApproval).where(PeriodApproval.period_start == MAY[0],
-                                                     PeriodApproval.period_end == MAY[1])).scalar_one()
+        row = s.execute(
+            select(PeriodApproval).where(PeriodApproval.period_start == MAY[0], PeriodApproval.period_end == MAY[1])
+        ).scalar_one()
     assert row.exported_at is not None and row.locked_by == "coord"
     assert {b.kind for b in payroll.payroll_check(db, coordinator, 2026, 5)} == {"exported"}
     with pytest.raises(periods.PeriodLocked):
         from bpa_provider.services import roster
+
         roster.cancel_shift(db, coordinator, made["mon"].id, None)
 
 
@@ -58,17 +69,19 @@ def test_invoice_uses_the_rate_in_force_and_the_swedish_state_rate(world, db, ad
     may_dataset(world)
     se = make_world(db, admin, muni_name="Bjuv", country="se")
     from bpa_provider.services import roster
+
     roster.create_shift(db, admin, se.client.id, se.regular.id, "2026-05-05T08:00", "14:30")
     with db.write() as s:
         s.add(HourlyRate(country="NO", municipality_id=world.muni.id, valid_from=date(2025, 1, 1), rate=500.0))
         s.add(HourlyRate(country="NO", municipality_id=world.muni.id, valid_from=date(2026, 5, 1), rate=520.0))
         s.add(HourlyRate(country="NO", municipality_id=world.muni.id, valid_from=date(2026, 5, 2), rate=999.0))
-        s.add(HourlyRate(country="SE", municipality_id=None, valid_from=date(2024, 1, 1), rate=332.60,
-                         currency="SEK"))
+        s.add(HourlyRate(country="SE", municipality_id=None, valid_from=date(2024, 1, 1), rate=332.60, currency="SEK"))
     lines = invoice.invoice_basis(db, admin, 2026, 5)
     got = [(x.municipality, x.client_ref, x.hours, x.rate, x.currency, x.amount) for x in lines]
-    assert got == [("Bjuv", se.client.ref, D("6.50"), D("332.60"), "SEK", D("2161.90")),
-                   ("Hamar", world.client.ref, D("39.00"), D("520.00"), "NOK", D("20280.00"))]
+    assert got == [
+        ("Bjuv", se.client.ref, D("6.50"), D("332.60"), "SEK", D("2161.90")),
+        ("Hamar", world.client.ref, D("39.00"), D("520.00"), "NOK", D("20280.00")),
+    ]
     april = invoice.invoice_basis(db, admin, 2026, 4)
     assert [(x.hours, x.amount) for x in april] == [(D("8.00"), D("4000.00"))]
 
@@ -80,6 +93,5 @@ def test_continuity_counts_faces_and_flags_a_substitute_who_never_met_the_client
     assert got.new_faces_month == (world.substitute.ref,)
     assert got.substitutes_never_met == (world.substitute.ref,)
     later = continuity.continuity_report(world.db, world.admin, date(2026, 6, 1))
-    assert [(x.client_ref, x.distinct_14d, x.substitutes_never_met) for x in later] == [
-        (world.client.ref, 2, ())]
+    assert [(x.client_ref, x.distinct_14d, x.substitutes_never_met) for x in later] == [(world.client.ref, 2, ())]
     assert later[0].regular_share == pytest.approx(31 / 39, abs=1e-4)

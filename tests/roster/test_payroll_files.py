@@ -8,21 +8,21 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
+from roster_world import World
 from sqlalchemy import select, update
 
 from bpa_provider.config import PAXML_CODES, Policy, WageTypes
+from bpa_provider.db.models import Employment, Shift
 from bpa_provider.errors import ValidationError
 from bpa_provider.rules.dates import local_to_utc
 from bpa_provider.services import hours, payroll, payroll_files, periods, worktime
-from bpa_provider.db.models import Employment, Shift
-from roster_world import World
 
 JUNE = (date(2026, 6, 1), date(2026, 7, 1))
-NOW = datetime(2026, 7, 10, tzinfo=timezone.utc)
+NOW = datetime(2026, 7, 10, tzinfo=UTC)
 CREATED = datetime(2026, 7, 2, 9, 30)
 WAGES = WageTypes()
 
@@ -41,21 +41,35 @@ def june(w: World) -> list[int]:
     Tue 9 22:00 - Wed 10 07:00 (9 h passive, 3 h paid). Substitute (no. 1002): Sun 7 18-23 (5 h
     weekend, 3 h evening, 2 h night). 58 h in all.
     """
-    plan = [(w.regular, 1, 8, 1, 16, "active"), (w.regular, 2, 8, 2, 19, "active"),
-            (w.regular, 3, 14, 3, 20, "active"), (w.regular, 4, 8, 4, 18, "active"),
-            (w.regular, 5, 8, 5, 17, "active"), (w.regular, 9, 22, 10, 7, "passive"),
-            (w.substitute, 7, 18, 7, 23, "active")]
+    plan = [
+        (w.regular, 1, 8, 1, 16, "active"),
+        (w.regular, 2, 8, 2, 19, "active"),
+        (w.regular, 3, 14, 3, 20, "active"),
+        (w.regular, 4, 8, 4, 18, "active"),
+        (w.regular, 5, 8, 5, 17, "active"),
+        (w.regular, 9, 22, 10, 7, "passive"),
+        (w.substitute, 7, 18, 7, 23, "active"),
+    ]
     ids = []
     with w.db.write() as s:
         for person, d1, h1, d2, h2, kind in plan:
-            sh = Shift(client_id=w.client.id, assistant_id=person.id, start_utc=_at(d1, h1), end_utc=_at(d2, h2),
-                       kind=kind, status="worked")
+            sh = Shift(
+                client_id=w.client.id,
+                assistant_id=person.id,
+                start_utc=_at(d1, h1),
+                end_utc=_at(d2, h2),
+                kind=kind,
+                status="worked",
+            )
             s.add(sh)
             s.flush()
             ids.append(sh.id)
         for person, number, wage in ((w.regular, "1001", 250.0), (w.substitute, "1002", None)):
-            s.execute(update(Employment).where(Employment.assistant_id == person.id)
-                      .values(employee_number=number, hourly_wage=wage))
+            s.execute(
+                update(Employment)
+                .where(Employment.assistant_id == person.id)
+                .values(employee_number=number, hourly_wage=wage)
+            )
     return ids
 
 
@@ -73,13 +87,20 @@ def test_overtime_is_paid_as_its_own_wage_type_in_a_worked_month(world):
     month = _preview(world)
     reg = {r.assistant_ref: r for r in month.rows}[world.regular.ref]
     assert (reg.hours, reg.ordinary, reg.evening, reg.overtime, reg.passive, reg.passive_paid) == (
-        53.0, 44.0, 6.0, 4.0, 9.0, 3.0)
+        53.0,
+        44.0,
+        6.0,
+        4.0,
+        9.0,
+        3.0,
+    )
     assert reg.employee_number == "1001"
     lines = list(csv.reader(io.StringIO(payroll_files.lines(month, WAGES).decode()), delimiter=";"))
     overtime = [x for x in lines if x[3] == WAGES.overtime]
     # 4 h x (250 x 40 %) = 4 x 100.00 = 400.00, on the regular's number and the client's reference.
-    assert overtime == [["2026", "1", "1001", "310", "0.00", "4.00", "100.00", "400.00", "0", "0", "",
-                         world.client.ref]]
+    assert overtime == [
+        ["2026", "1", "1001", "310", "0.00", "4.00", "100.00", "400.00", "0", "0", "", world.client.ref]
+    ]
     # A tariff paying 50 %: the same hours, a higher supplement (250 x 50 % = 125.00).
     tariff = replace(Policy(), overtime_supplement_percent=50.0)
     month = _preview(world, tariff)
@@ -91,13 +112,15 @@ def test_overtime_is_paid_as_its_own_wage_type_in_a_worked_month(world):
 
     with world.db.read() as s:
         rows = s.execute(select(Shift).where(Shift.assistant_id == world.regular.id)).scalars().all()
-    facts = [ShiftFact(r.id, r.assistant_id, r.client_id, _aware(r.start_utc), _aware(r.end_utc), r.kind,
-                       "Europe/Oslo") for r in rows]
+    facts = [
+        ShiftFact(r.id, r.assistant_id, r.client_id, _aware(r.start_utc), _aware(r.end_utc), r.kind, "Europe/Oslo")
+        for r in rows
+    ]
     assert sum(overtime_hours_by_week(facts, profile("no-default")).values()) == reg.overtime
 
 
 def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def test_an_overtime_supplement_under_40_percent_is_refused(world):
@@ -148,8 +171,12 @@ def test_paxml_reads_back_and_totals_the_hours_report(world):
     root = ET.fromstring(payroll_files.paxml(month, PAXML_CODES, company="Assistanse AS", created=CREATED))
     assert root.tag == "paxml"
     assert [(e.tag, e.text) for e in root.find("header")] == [
-        ("format", "LÖNIN"), ("version", "2.2"), ("datum", "2026-07-02T09:30:00"),
-        ("foretagnamn", "Assistanse AS"), ("programnamn", "bpa-provider")]
+        ("format", "LÖNIN"),
+        ("version", "2.2"),
+        ("datum", "2026-07-02T09:30:00"),
+        ("foretagnamn", "Assistanse AS"),
+        ("programnamn", "bpa-provider"),
+    ]
     trans = root.find("tidtransaktioner").findall("tidtrans")
     assert {t.get("anstid") for t in trans} == {"1001", "1002"}
     per_code: dict[str, D] = {}
@@ -168,8 +195,7 @@ def test_paxml_reads_back_and_totals_the_hours_report(world):
 def test_export_needs_employee_numbers_for_lines_and_paxml_and_locks_the_month(world, coordinator):
     ids = june(world)
     with world.db.write() as s:
-        s.execute(update(Employment).where(Employment.assistant_id == world.substitute.id)
-                  .values(employee_number=""))
+        s.execute(update(Employment).where(Employment.assistant_id == world.substitute.id).values(employee_number=""))
     periods.approve_period(world.db, coordinator, world.client.id, *JUNE, now=NOW)
     for rule in {f.rule for f in worktime.violations_between(world.db, coordinator, *JUNE)}:
         for sid in ids:
@@ -184,46 +210,59 @@ def test_export_needs_employee_numbers_for_lines_and_paxml_and_locks_the_month(w
         payroll.export_payroll(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True)
     # Visma Lønn reads employee numbers as numbers: a letter blocks the lines layout, not PAXml.
     with world.db.write() as s:
-        s.execute(update(Employment).where(Employment.assistant_id == world.substitute.id)
-                  .values(employee_number="S-7"))
+        s.execute(
+            update(Employment).where(Employment.assistant_id == world.substitute.id).values(employee_number="S-7")
+        )
     assert payroll.payroll_check(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True) == []
     found = payroll.payroll_check(world.db, coordinator, 2026, 6, now=NOW, need_numbers=True, digits_only=True)
     assert [(b.kind, b.assistant_ref) for b in found] == [("no_employee_number", world.substitute.ref)]
     assert "S-7" in found[0].detail
     written: list[bytes] = []
     result = payroll.export_payroll(
-        world.db, coordinator, 2026, 6, lambda m: written.append(payroll_files.lines(m, WAGES)), now=NOW)
+        world.db, coordinator, 2026, 6, lambda m: written.append(payroll_files.lines(m, WAGES)), now=NOW
+    )
     assert written and len(result.rows) == 2
     assert {b.kind for b in payroll.payroll_check(world.db, coordinator, 2026, 6, now=NOW)} == {"exported"}
 
 
 def test_every_csv_cell_passes_the_formula_guard():
-    row = payroll.PayrollRow("A-1", "=HYPERLINK(\"http://x\")", 1, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-                             employee_number="7")
+    row = payroll.PayrollRow(
+        "A-1", '=HYPERLINK("http://x")', 1, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, employee_number="7"
+    )
     entry = payroll.PayEntry("A-1", "7", "@SUM(A1)", date(2026, 6, 1), "ordinary", 1.0)
     month = payroll.PayrollMonth(date(2026, 6, 1), [row], [entry], {"A-1": None}, 40.0, {1: "@SUM(A1)"})
     for data in (payroll_files.summary(month), payroll_files.summary(month, excel=True)):
-        cells = [c for line in csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";" if b";" in data else ",")
-                 for c in line]
-        assert "'=HYPERLINK(\"http://x\")" in cells
+        cells = [
+            c
+            for line in csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";" if b";" in data else ",")
+            for c in line
+        ]
+        assert '\'=HYPERLINK("http://x")' in cells
         assert not any(c[:1] in ("=", "+", "@", "\t", "\r") for c in cells)
     lines = list(csv.reader(io.StringIO(payroll_files.lines(month, WAGES).decode()), delimiter=";"))
     assert lines[0][11] == "'@SUM(A1)"
 
 
 def test_the_month_is_locked_for_every_client_with_one_chained_log_insert(db, admin, coordinator, auditor):
+    from roster_world import make_world
     from sqlalchemy import func
 
-    from bpa_provider.services import audit_log
     from bpa_provider.db.models import AuditEvent, PeriodApproval
-    from roster_world import make_world
+    from bpa_provider.services import audit_log
 
     worlds = [make_world(db, admin, muni_name=name) for name in ("Hamar", "Stange", "Elverum")]
     with db.write() as s:
         for w in worlds:
             for d in (1, 2, 3):
-                s.add(Shift(client_id=w.client.id, assistant_id=w.regular.id, start_utc=_at(d, 8),
-                            end_utc=_at(d, 15), status="worked"))
+                s.add(
+                    Shift(
+                        client_id=w.client.id,
+                        assistant_id=w.regular.id,
+                        start_utc=_at(d, 8),
+                        end_utc=_at(d, 15),
+                        status="worked",
+                    )
+                )
     # One client approved its month before: its row is updated, the others' created.
     periods.approve_period(db, coordinator, worlds[0].client.id, *JUNE, now=NOW)
     for w in worlds[1:]:
@@ -232,12 +271,23 @@ def test_the_month_is_locked_for_every_client_with_one_chained_log_insert(db, ad
     result = payroll.export_payroll(db, coordinator, 2026, 6, now=NOW)
     assert len(result.clients) == 3
     with db.read() as s:
-        rows = s.execute(select(PeriodApproval).where(PeriodApproval.period_start == JUNE[0],
-                                                      PeriodApproval.period_end == JUNE[1])).scalars().all()
-        logged = s.execute(select(AuditEvent.subject, AuditEvent.entity_id, AuditEvent.before)
-                           .where(AuditEvent.action == "export", AuditEvent.entity == "period_approval")
-                           .order_by(AuditEvent.id)).all()
-        assert s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "payroll")).scalar() == 1
+        rows = (
+            s.execute(
+                select(PeriodApproval).where(
+                    PeriodApproval.period_start == JUNE[0], PeriodApproval.period_end == JUNE[1]
+                )
+            )
+            .scalars()
+            .all()
+        )
+        logged = s.execute(
+            select(AuditEvent.subject, AuditEvent.entity_id, AuditEvent.before)
+            .where(AuditEvent.action == "export", AuditEvent.entity == "period_approval")
+            .order_by(AuditEvent.id)
+        ).all()
+        assert (
+            s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "payroll")).scalar() == 1
+        )
     assert sorted(r.client_id for r in rows) == sorted(w.client.id for w in worlds)
     assert all(r.exported_at is not None and r.locked_by == "coord" for r in rows)
     assert [x.subject for x in logged] == sorted(w.client.ref for w in worlds)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from roster_world import may_dataset
 
 from bpa_provider.i18n import current_language, set_language
 from bpa_provider.services import payroll, worktime
 from bpa_provider.services.roster import create_shift
-from roster_world import may_dataset
 
 
 @pytest.fixture
@@ -34,10 +34,10 @@ def test_blockers_are_english_ids_shown_in_norwegian(world, coordinator, norwegi
 
 def test_a_shift_not_yet_worked_is_named_by_day_and_time_not_id(world, coordinator):
     day = date.today() + timedelta(days=40)  # a month to come: nothing in it is worked yet
-    sh = create_shift(world.db, world.admin, world.client.id, world.regular.id,
-                      f"{day.isoformat()}T10:00", "14:00").shift
-    found = [b for b in payroll.payroll_check(world.db, coordinator, day.year, day.month)
-             if b.kind == "not_worked"]
+    sh = create_shift(
+        world.db, world.admin, world.client.id, world.regular.id, f"{day.isoformat()}T10:00", "14:00"
+    ).shift
+    found = [b for b in payroll.payroll_check(world.db, coordinator, day.year, day.month) if b.kind == "not_worked"]
     assert found and f"#{sh.id}" not in found[0].detail
     assert f"{world.client.ref} {day:%d.%m} 10:00–14:00" in found[0].detail
 

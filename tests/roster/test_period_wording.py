@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from roster_world import utc
 
 from bpa_provider import i18n
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import periods, roster
-from roster_world import utc
 
 WEEK = (date(2026, 3, 2), date(2026, 3, 9))
 

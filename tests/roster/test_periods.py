@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import factories as f
 import pytest
+from roster_world import supervisor_actor, utc
 from sqlalchemy import select
 
-import factories as f
+from bpa_provider.db.models import AuditEvent, OnboardingStep, PeriodApproval, Shift
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import periods, roster
-from bpa_provider.db.models import AuditEvent, OnboardingStep, PeriodApproval, Shift
-from roster_world import supervisor_actor, utc
 
 WEEK = (date(2026, 3, 2), date(2026, 3, 9))
 
@@ -72,8 +72,11 @@ def test_overdue_course_needs_a_coordinators_coapproval_before_the_lock(world, c
     db, admin = world.db, world.admin
     sup = supervisor_actor(db, admin, world.client.ref)
     with db.write() as s:
-        s.add(OnboardingStep(supervisor_id=sup.supervisor_id, code="basic_course", title="Basic course",
-                             due_date=date(2026, 2, 1)))
+        s.add(
+            OnboardingStep(
+                supervisor_id=sup.supervisor_id, code="basic_course", title="Basic course", due_date=date(2026, 2, 1)
+            )
+        )
     _two_shifts(world)
     row = periods.approve_period(db, sup, world.client.id, *WEEK, today=date(2026, 3, 10))
     assert row.needs_coapproval and row.approved_by == "sup"

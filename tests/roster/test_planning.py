@@ -7,12 +7,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from roster_world import utc
 from sqlalchemy import select
 
+from bpa_provider.db.models import AuditEvent, Shift
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import periods, roster
-from bpa_provider.db.models import AuditEvent, Shift
-from roster_world import utc
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -43,9 +43,18 @@ def test_a_local_time_in_the_spring_gap_is_refused_and_nothing_saved(world):
 
 def test_pattern_mon_wed_fri_is_generated_to_the_horizon(world):
     db, admin = world.db, world.admin
-    res = roster.create_pattern(db, admin, world.client.id, world.regular.id, weekdays="mon,wed,fri",
-                                start_time="08:00", end_time="16:00", valid_from=date(2026, 11, 30),
-                                today=date(2026, 11, 30), now=utc(2026, 11, 29))
+    res = roster.create_pattern(
+        db,
+        admin,
+        world.client.id,
+        world.regular.id,
+        weekdays="mon,wed,fri",
+        start_time="08:00",
+        end_time="16:00",
+        valid_from=date(2026, 11, 30),
+        today=date(2026, 11, 30),
+        now=utc(2026, 11, 29),
+    )
     days = sorted(_local(sh).date() for sh in res.shifts)
     assert len(days) == 39  # 13 weeks × 3
     assert {d.weekday() for d in days} == {0, 2, 4}
@@ -59,8 +68,14 @@ def test_pattern_mon_wed_fri_is_generated_to_the_horizon(world):
 
 def test_two_week_rotation_alternates_weeks(world):
     db, admin, c = world.db, world.admin, world.client
-    common = dict(start_time="09:00", end_time="15:00", valid_from=date(2026, 12, 2),
-                  cycle_weeks=2, today=date(2026, 12, 1), now=utc(2026, 12, 1))
+    common = dict(
+        start_time="09:00",
+        end_time="15:00",
+        valid_from=date(2026, 12, 2),
+        cycle_weeks=2,
+        today=date(2026, 12, 1),
+        now=utc(2026, 12, 1),
+    )
     a = roster.create_pattern(db, admin, c.id, world.regular.id, weekdays="mon", cycle_week=0, **common)
     b = roster.create_pattern(db, admin, c.id, world.substitute.id, weekdays="tue", cycle_week=1, **common)
     a_days = sorted(_local(sh).date() for sh in a.shifts)
@@ -74,15 +89,26 @@ def test_two_week_rotation_alternates_weeks(world):
 def test_regeneration_keeps_detached_and_cancelled_occurrences(world):
     db, admin, c = world.db, world.admin, world.client
     now, today = utc(2026, 11, 29), date(2026, 11, 30)
-    res = roster.create_pattern(db, admin, c.id, world.regular.id, weekdays="mon,wed", start_time="08:00",
-                                end_time="14:00", valid_from=today, today=today, now=now)
+    res = roster.create_pattern(
+        db,
+        admin,
+        c.id,
+        world.regular.id,
+        weekdays="mon,wed",
+        start_time="08:00",
+        end_time="14:00",
+        valid_from=today,
+        today=today,
+        now=now,
+    )
     by_day = {_local(sh).date(): sh for sh in res.shifts}
     moved = by_day[date(2026, 12, 2)]
     dropped = by_day[date(2026, 12, 7)]
     roster.update_shift(db, admin, moved.id, moved.version, start="2026-12-02T10:00", end="15:00", now=now)
     roster.cancel_shift(db, admin, dropped.id, dropped.version, "client away")
-    regen = roster.update_pattern(db, admin, res.pattern.id, res.pattern.version, start_time="07:00",
-                                  end_time="13:00", today=today, now=now)
+    regen = roster.update_pattern(
+        db, admin, res.pattern.id, res.pattern.version, start_time="07:00", end_time="13:00", today=today, now=now
+    )
     assert len(regen.shifts) == 24  # 26 occurrences, minus the detached and the cancelled one
     with db.read() as s:
         rows = {(_local(sh).date(), sh.status): sh for sh in s.execute(select(Shift)).scalars()}
@@ -95,8 +121,18 @@ def test_regeneration_keeps_detached_and_cancelled_occurrences(world):
 def test_regeneration_removes_future_dates_that_left_the_pattern(world):
     db, admin = world.db, world.admin
     today, now = date(2026, 11, 30), utc(2026, 11, 29)
-    res = roster.create_pattern(db, admin, world.client.id, world.regular.id, weekdays="mon,fri",
-                                start_time="08:00", end_time="12:00", valid_from=today, today=today, now=now)
+    res = roster.create_pattern(
+        db,
+        admin,
+        world.client.id,
+        world.regular.id,
+        weekdays="mon,fri",
+        start_time="08:00",
+        end_time="12:00",
+        valid_from=today,
+        today=today,
+        now=now,
+    )
     out = roster.update_pattern(db, admin, res.pattern.id, None, weekdays="mon", today=today, now=now)
     assert out.removed == 13
     with db.read() as s:

@@ -7,11 +7,11 @@ import csv
 import json
 
 import pytest
+from roster_world import make_world, may_dataset
 
 from bpa_provider.cli import main
 from bpa_provider.identity import current_login
 from bpa_provider.services.users import ensure_first_admin
-from roster_world import make_world, may_dataset
 
 
 @pytest.fixture
@@ -74,8 +74,12 @@ def test_payroll_reports_and_exports(cli, tmp_path):
     assert (pay["A-0001"]["hours"], pay["A-0001"]["holiday"], pay["A-0001"]["passive_paid"]) == ("31.0", "4.0", "3.0")
     assert cli("export", "payroll", "--month", "2026-05", "--check")[0] == 2  # exported and locked
     ics = tmp_path / "a.ics"
-    assert cli("export", "ics", "--assistant", "A-0001", "--from", "2026-05-01", "--to", "2026-05-31",
-               "--out", str(ics))[0] == 0
+    assert (
+        cli("export", "ics", "--assistant", "A-0001", "--from", "2026-05-01", "--to", "2026-05-31", "--out", str(ics))[
+            0
+        ]
+        == 0
+    )
     assert ics.read_text(encoding="utf-8").count("BEGIN:VEVENT") == 5
     code, out, _ = cli("export", "roster", "K-0001", "--week", "2026-W20")
     assert code == 0 and "Thu 14.05 *" in out

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import factories as f
 import pytest
+from roster_world import make_world, utc
 from sqlalchemy import select
 
-import factories as f
+from bpa_provider.db.models import AuditEvent, RuleAck, Shift
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import records, roster, worktime
-from bpa_provider.db.models import AuditEvent, RuleAck, Shift
-from roster_world import make_world, utc
 
 
 def test_missing_police_certificate_blocks_the_save(world):
@@ -86,8 +86,9 @@ def test_swedish_client_uses_the_swedish_rule_set(db, admin):
     assert "SE-FK-REPORTED" in exc.value.message
     # Every day 08:00-20:30: 11.5 h rest a night, but no 36 h weekly rest anywhere in the week.
     a = w.regular
-    results = [roster.create_shift(db, admin, w.client.id, a.id, f"2026-03-{d:02d}T08:00", "20:30")
-               for d in range(2, 9)]
+    results = [
+        roster.create_shift(db, admin, w.client.id, a.id, f"2026-03-{d:02d}T08:00", "20:30") for d in range(2, 9)
+    ]
     rules = {v.rule_id for r in results for v in r.warnings}
     assert "SE-REST-WEEKLY" in rules and not any(r.startswith("NO-") for r in rules)
     assert results[0].shift.start_utc == utc(2026, 3, 2, 7)  # Europe/Stockholm
@@ -102,7 +103,8 @@ def test_missing_credentials_lists_assistants_with_coming_shifts(world):
     records.update(db, admin, "employment", emp.id, emp.version, {"confidentiality_on": ""})
     gaps = worktime.missing_credentials(db, admin, date(2026, 12, 1))
     assert [(g.assistant_ref, g.client_ref, g.missing) for g in gaps] == [
-        (world.regular.ref, world.client.ref, ("confidentiality",))]
+        (world.regular.ref, world.client.ref, ("confidentiality",))
+    ]
     assert gaps[0].shift_start == utc(2026, 12, 3, 7) and gaps[0].name == "Per Hansen"
 
 
@@ -120,8 +122,9 @@ def test_rest_report_lists_violations_with_rule_and_shifts(world):
 def test_a_required_training_blocks_until_completed(world):
     from datetime import date as d
 
-    from bpa_provider.db.models import Course, CourseEnrollment, RequiredTraining
     from roster_world import add
+
+    from bpa_provider.db.models import Course, CourseEnrollment, RequiredTraining
 
     db, admin = world.db, world.admin
     with db.write() as s:
@@ -131,6 +134,12 @@ def test_a_required_training_blocks_until_completed(world):
         roster.create_shift(db, admin, world.client.id, world.regular.id, "2026-03-02T08:00", "16:00")
     assert "NO-TRAINING" in exc.value.message and "Førstehjelp" in exc.value.message
     with db.write() as s:
-        add(s, CourseEnrollment, course_id=course.id, assistant_id=world.regular.id, status="completed",
-            completed_on=d(2025, 6, 1))
+        add(
+            s,
+            CourseEnrollment,
+            course_id=course.id,
+            assistant_id=world.regular.id,
+            status="completed",
+            completed_on=d(2025, 6, 1),
+        )
     assert roster.create_shift(db, admin, world.client.id, world.regular.id, "2026-03-02T08:00", "16:00").shift

@@ -5,18 +5,18 @@ payroll check and in the credential gaps; the two-helpers warning names referenc
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
-
-import pytest
+from datetime import UTC, date, datetime
 
 import factories as f
-from bpa_provider.config import Policy
-from bpa_provider.errors import ValidationError
-from bpa_provider.services import payroll, roster, worktime
-from bpa_provider.db.models import Shift
+import pytest
 from roster_world import add, utc
 
-AFTER_MARCH = datetime(2026, 4, 15, tzinfo=timezone.utc)
+from bpa_provider.config import Policy
+from bpa_provider.db.models import Shift
+from bpa_provider.errors import ValidationError
+from bpa_provider.services import payroll, roster, worktime
+
+AFTER_MARCH = datetime(2026, 4, 15, tzinfo=UTC)
 
 
 def _hire(world, name: str, started: str):
@@ -48,10 +48,17 @@ def test_payroll_check_and_credential_gaps_leave_long_serving_assistants_alone(w
     newcomer = _hire(world, "Ny Person", "2017-01-01")
     with db.write() as s:  # e.g. imported: stored before the rule could refuse them
         for who, day in ((veteran, 2), (newcomer, 3)):
-            add(s, Shift, client_id=c.id, assistant_id=who.id, start_utc=utc(2026, 3, day, 7),
-                end_utc=utc(2026, 3, day, 15), kind="active", status="worked")
-    blocked = [b for b in payroll.payroll_check(db, admin, 2026, 3, now=AFTER_MARCH)
-               if "NO-POLICE-CERT" in b.detail]
+            add(
+                s,
+                Shift,
+                client_id=c.id,
+                assistant_id=who.id,
+                start_utc=utc(2026, 3, day, 7),
+                end_utc=utc(2026, 3, day, 15),
+                kind="active",
+                status="worked",
+            )
+    blocked = [b for b in payroll.payroll_check(db, admin, 2026, 3, now=AFTER_MARCH) if "NO-POLICE-CERT" in b.detail]
     assert [b.assistant_ref for b in blocked] == [newcomer.ref]
     gaps = worktime.missing_credentials(db, admin, date(2026, 3, 1))
     assert [(g.assistant_ref, g.missing) for g in gaps] == [(newcomer.ref, ("police_certificate",))]
@@ -79,15 +86,19 @@ def test_overtime_over_four_weeks_is_seen_beyond_the_seven_day_margin(world):
     agreed = replace(Policy(), overtime_agreement=True)  # 50 h per 4 weeks by agreement
     with db.read() as s:
         last = s.query(Shift).order_by(Shift.start_utc.desc()).first()
-    assert [x for x in worktime.check_assistant_window(db, a.id, last.start_utc, last.end_utc, policy=agreed)
-            if x.rule_id == "NO-OVERTIME"] == []
+    assert [
+        x
+        for x in worktime.check_assistant_window(db, a.id, last.start_utc, last.end_utc, policy=agreed)
+        if x.rule_id == "NO-OVERTIME"
+    ] == []
 
 
 def test_a_bad_working_time_setting_is_reported_as_such(world):
     db, admin, c, a = world.db, world.admin, world.client, world.regular
     with pytest.raises(ValidationError) as exc:
-        roster.create_shift(db, admin, c.id, a.id, "2026-03-02T08:00", "16:00",
-                            policy=replace(Policy(), sunday_off_every=0))
+        roster.create_shift(
+            db, admin, c.id, a.id, "2026-03-02T08:00", "16:00", policy=replace(Policy(), sunday_off_every=0)
+        )
     assert "Bad working-time setting" in exc.value.message
 
 
@@ -106,11 +117,24 @@ def test_the_assistant_record_says_no_certificate_is_required_before_the_cut_off
 def test_the_working_time_policy_is_read_from_the_environment(tmp_path):
     from bpa_provider.config import load_settings
 
-    env = {"BPA_POLICE_CERTIFICATE_REQUIRED_FROM": "2018-01-01", "BPA_OVERTIME_AGREEMENT": "true",
-           "BPA_BREAKS_IN_SHIFT": "false", "BPA_SUNDAY_AVERAGE_WEEKS": "26"}
+    env = {
+        "BPA_POLICE_CERTIFICATE_REQUIRED_FROM": "2018-01-01",
+        "BPA_OVERTIME_AGREEMENT": "true",
+        "BPA_BREAKS_IN_SHIFT": "false",
+        "BPA_SUNDAY_AVERAGE_WEEKS": "26",
+    }
     policy = load_settings(tmp_path / "none.toml", env=env).policy
-    assert (policy.police_certificate_required_from, policy.overtime_agreement, policy.breaks_in_shift,
-            policy.sunday_average_weeks, policy.sunday_off_every) == (date(2018, 1, 1), True, False, 26, 4)
+    assert (
+        policy.police_certificate_required_from,
+        policy.overtime_agreement,
+        policy.breaks_in_shift,
+        policy.sunday_average_weeks,
+        policy.sunday_off_every,
+    ) == (date(2018, 1, 1), True, False, 26, 4)
     rules = worktime.rule_set("no-default", policy)
-    assert (rules.police_certificate_from, rules.overtime_week_hours, rules.breaks_in_shift,
-            rules.sunday_average_weeks) == (date(2018, 1, 1), 20.0, False, 26)
+    assert (
+        rules.police_certificate_from,
+        rules.overtime_week_hours,
+        rules.breaks_in_shift,
+        rules.sunday_average_weeks,
+    ) == (date(2018, 1, 1), 20.0, False, 26)

@@ -69,9 +69,7 @@ def test_first_review_six_months_after_start() -> None:
 
 def test_review_after_leap_day_lands_on_28_february() -> None:
     assert next_review_due(date(2027, 1, 1), date(2028, 2, 29)) == date(2029, 2, 28)
-    assert next_review_due(date(2027, 1, 1), date(2028, 2, 29), interval_months=6) == date(
-        2028, 8, 29
-    )
+    assert next_review_due(date(2027, 1, 1), date(2028, 2, 29), interval_months=6) == date(2028, 8, 29)
 
 
 def test_ended_assignment_or_employment_has_no_next_review() -> None:
@@ -140,9 +138,7 @@ def test_fk_provider_change_deadline() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    year=st.integers(min_value=2000, max_value=2100), month=st.integers(min_value=1, max_value=12)
-)
+@given(year=st.integers(min_value=2000, max_value=2100), month=st.integers(min_value=1, max_value=12))
 def test_fk_time_report_is_in_the_second_month_after(year: int, month: int) -> None:
     due = fk_time_report_deadline(year, month)
     assert due.day == 5

@@ -16,9 +16,7 @@ Z = ZoneInfo(OSLO)
 TODAY = date(2026, 6, 20)
 
 
-def shift(
-    assistant: int, day: date, start_hour: int, hours: int, regular: bool = True
-) -> ShiftSeen:
+def shift(assistant: int, day: date, start_hour: int, hours: int, regular: bool = True) -> ShiftSeen:
     start = datetime(day.year, day.month, day.day, start_hour, tzinfo=Z)
     return ShiftSeen(assistant, start, start + timedelta(hours=hours), regular)
 
@@ -124,9 +122,7 @@ def test_continuity_invariants(shifts: list[ShiftSeen], earlier: frozenset[int])
     for a in result.substitutes_never_met:
         assert all(s.start.astimezone(Z).date() >= TODAY for s in shifts if s.assistant_id == a)
     # All regular shifts: the share is exactly 1; all substitutes with hours: exactly 0.
-    as_regular = continuity([ShiftSeen(s.assistant_id, s.start, s.end, True) for s in shifts],
-                            TODAY, OSLO, earlier)
+    as_regular = continuity([ShiftSeen(s.assistant_id, s.start, s.end, True) for s in shifts], TODAY, OSLO, earlier)
     assert as_regular.regular_share == 1.0
-    as_subs = continuity([ShiftSeen(s.assistant_id, s.start, s.end, False) for s in shifts],
-                         TODAY, OSLO, earlier)
+    as_subs = continuity([ShiftSeen(s.assistant_id, s.start, s.end, False) for s in shifts], TODAY, OSLO, earlier)
     assert as_subs.regular_share == (0.0 if as_subs.distinct_30d else 1.0)

@@ -49,8 +49,13 @@ def reference(shifts, today, tz, earlier, short=14, long=30):
             before_today.add(sh.assistant_id)
         if not sh.regular and first_day >= month_first:
             subs.add(sh.assistant_id)
-    return (len(seen_short), len(seen_long), reg / total if total > 0 else 1.0,
-            tuple(sorted(this_month - before_month)), tuple(sorted(subs - before_today)))
+    return (
+        len(seen_short),
+        len(seen_long),
+        reg / total if total > 0 else 1.0,
+        tuple(sorted(this_month - before_month)),
+        tuple(sorted(subs - before_today)),
+    )
 
 
 TODAYS = [date(2026, 3, 30), date(2026, 4, 12), date(2026, 10, 26), date(2026, 11, 3), date(2026, 6, 1)]
@@ -75,5 +80,9 @@ def test_windows_as_instants_equal_cutting_at_midnights(case, earlier):
     got = continuity(seen, today, OSLO, earlier)
     short, long_, share, faces, subs = reference(seen, today, OSLO, earlier)
     assert (got.distinct_14d, got.distinct_30d, got.new_faces_month, got.substitutes_never_met) == (
-        short, long_, faces, subs)
+        short,
+        long_,
+        faces,
+        subs,
+    )
     assert got.regular_share == pytest.approx(share, rel=1e-12, abs=1e-12)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,7 +50,7 @@ def test_naive_times_are_utc_and_mixed_zones_agree() -> None:
     naive = shift_hours(datetime(2026, 3, 28, 21), datetime(2026, 3, 29, 6))
     aware = shift_hours(oslo(2026, 3, 28, 22), oslo(2026, 3, 29, 8))
     assert naive == aware == 9.0
-    assert shift_hours(oslo(2026, 1, 1, 12), datetime(2026, 1, 1, 12, tzinfo=timezone.utc)) == 1.0
+    assert shift_hours(oslo(2026, 1, 1, 12), datetime(2026, 1, 1, 12, tzinfo=UTC)) == 1.0
 
 
 def test_end_before_start_is_refused() -> None:
@@ -64,9 +64,9 @@ def test_end_before_start_is_refused() -> None:
 def test_split_night_shift_at_local_midnight() -> None:
     pieces = split_at_local_midnight(oslo(2026, 1, 5, 22), oslo(2026, 1, 6, 8), OSLO)
     assert [p[0] for p in pieces] == [date(2026, 1, 5), date(2026, 1, 6)]
-    assert pieces[0][2] == datetime(2026, 1, 5, 23, tzinfo=timezone.utc)  # 00:00 CET
+    assert pieces[0][2] == datetime(2026, 1, 5, 23, tzinfo=UTC)  # 00:00 CET
     assert [(e - s).total_seconds() / 3600 for _, s, e in pieces] == [2.0, 8.0]
-    assert all(s.tzinfo == timezone.utc for _, s, _ in pieces)
+    assert all(s.tzinfo == UTC for _, s, _ in pieces)
 
 
 def test_split_dst_night_gives_short_second_piece() -> None:
@@ -90,16 +90,14 @@ def test_hours_in_range_counts_only_the_dates_inside() -> None:
     assert hours_in_range(start, end, OSLO, date(2026, 3, 1), date(2026, 2, 1)) == 0.0
 
 
-_instants = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(Z)
-)
+_instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(Z))
 
 
 @settings(max_examples=60, deadline=None)
 @given(start=_instants, minutes=st.integers(min_value=0, max_value=60 * 72))
 def test_pieces_add_up_to_the_shift(start: datetime, minutes: int) -> None:
     # Add in UTC: aware-datetime arithmetic in a DST zone is wall-clock arithmetic.
-    end = start.astimezone(timezone.utc) + timedelta(minutes=minutes)
+    end = start.astimezone(UTC) + timedelta(minutes=minutes)
     pieces = split_at_local_midnight(start, end, OSLO)
     total = sum((e - s).total_seconds() for _, s, e in pieces) / 3600
     assert total == pytest.approx(shift_hours(start, end), abs=1e-9)
@@ -119,14 +117,12 @@ def test_pieces_add_up_to_the_shift(start: datetime, minutes: int) -> None:
 )
 def test_adjacent_ranges_add_up(start: datetime, minutes: int, cut: int) -> None:
     # Add in UTC: aware-datetime arithmetic in a DST zone is wall-clock arithmetic.
-    end = start.astimezone(timezone.utc) + timedelta(minutes=minutes)
+    end = start.astimezone(UTC) + timedelta(minutes=minutes)
     first = start.astimezone(Z).date() - timedelta(days=1)
     middle = first + timedelta(days=1 + cut % 5)
     last = first + timedelta(days=6)
     whole = hours_in_range(start, end, OSLO, first, last)
-    parts = hours_in_range(start, end, OSLO, first, middle) + hours_in_range(
-        start, end, OSLO, middle, last
-    )
+    parts = hours_in_range(start, end, OSLO, first, middle) + hours_in_range(start, end, OSLO, middle, last)
     assert parts == pytest.approx(whole, abs=1e-9)
     assert whole == pytest.approx(shift_hours(start, end), abs=1e-9)
 
@@ -136,9 +132,7 @@ def test_adjacent_ranges_add_up(start: datetime, minutes: int, cut: int) -> None
 
 def test_weekly_decision_over_a_full_month() -> None:
     first, nxt = month_bounds(2026, 1)
-    assert decided_hours(35, "week", date(2025, 1, 1), None, first, nxt) == pytest.approx(
-        35 * 31 / 7
-    )
+    assert decided_hours(35, "week", date(2025, 1, 1), None, first, nxt) == pytest.approx(35 * 31 / 7)
 
 
 def test_weekly_decision_over_partial_months() -> None:
@@ -163,15 +157,13 @@ def test_monthly_decision_full_and_partial_months() -> None:
     # A range over two months takes each month's own length.
     got = decided_hours(100, "month", date(2026, 1, 1), None, date(2026, 1, 16), date(2026, 2, 15))
     assert got == pytest.approx(100 * 16 / 31 + 100 * 14 / 28)
-    year = decided_hours(100, "month", date(2026, 1, 1), date(2026, 12, 31), date(2026, 1, 1),
-                         date(2027, 1, 1))
+    year = decided_hours(100, "month", date(2026, 1, 1), date(2026, 12, 31), date(2026, 1, 1), date(2027, 1, 1))
     assert year == pytest.approx(1200.0)
 
 
 def test_decision_outside_range_gives_nothing() -> None:
     assert decided_hours(35, "week", date(2026, 3, 1), None, *month_bounds(2026, 2)) == 0.0
-    assert decided_hours(35, "month", date(2025, 1, 1), date(2026, 1, 31),
-                         *month_bounds(2026, 2)) == 0.0
+    assert decided_hours(35, "month", date(2025, 1, 1), date(2026, 1, 31), *month_bounds(2026, 2)) == 0.0
     with pytest.raises(ValueError):
         decided_hours(35, "fortnight", date(2026, 1, 1), None, *month_bounds(2026, 2))
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bpa_provider.rules.dates import local_to_utc
 from bpa_provider.rules.payroll import overtime_by_shift
@@ -57,9 +58,16 @@ def test_a_shorter_agreed_week_gives_more_overtime():
 
 
 _hours = st.integers(min_value=1, max_value=13 * 4).map(lambda q: q / 4)
-_plan = st.lists(st.tuples(st.integers(min_value=0, max_value=20), st.integers(min_value=0, max_value=23), _hours,
-                           st.sampled_from(["active", "active", "passive", "night"])),
-                 min_size=1, max_size=14)
+_plan = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=20),
+        st.integers(min_value=0, max_value=23),
+        _hours,
+        st.sampled_from(["active", "active", "passive", "night"]),
+    ),
+    min_size=1,
+    max_size=14,
+)
 
 
 def _facts(plan) -> list[ShiftFact]:  # noqa: ANN001
@@ -87,8 +95,9 @@ def test_the_shifts_overtime_adds_up_to_the_rules_count_and_none_is_negative(pla
 @given(_plan, _hours)
 def test_later_work_never_changes_the_overtime_of_earlier_work(plan, extra):
     facts = _facts(plan)
-    later = ShiftFact(999, 1, 1, facts[-1].end + timedelta(hours=1),
-                      facts[-1].end + timedelta(hours=1 + extra), "active", OSLO)
+    later = ShiftFact(
+        999, 1, 1, facts[-1].end + timedelta(hours=1), facts[-1].end + timedelta(hours=1 + extra), "active", OSLO
+    )
     before = overtime_by_shift(facts, NO)
     after = overtime_by_shift([*facts, later], NO)
     assert {k: after[k] for k in before} == pytest.approx(before, abs=1e-6)

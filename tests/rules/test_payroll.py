@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -87,8 +87,7 @@ def test_17_may_is_holiday_not_weekend() -> None:
     assert sunday == {"holiday": 12.0, "evening": 3.0}
     # 17 May 2028 is a Wednesday: the national day turns a weekday into a holiday.
     no_2028 = public_holidays("NO", [2028])
-    wednesday = nonzero(split_pay(oslo(2028, 5, 16, 20), oslo(2028, 5, 17, 10), OSLO, "active",
-                                  no_2028))
+    wednesday = nonzero(split_pay(oslo(2028, 5, 16, 20), oslo(2028, 5, 17, 10), OSLO, "active", no_2028))
     assert wednesday == {"ordinary": 4.0, "holiday": 10.0, "evening": 1.0, "night": 9.0}
     # In 2027 the Sunday before is Whit Sunday: holiday, not weekend, on both dates.
     whit = nonzero(pay(oslo(2027, 5, 16, 20), oslo(2027, 5, 17, 10)))
@@ -106,18 +105,15 @@ def test_dst_nights_count_real_hours() -> None:
 
 
 def test_passive_night_is_paid_twenty_minutes_an_hour() -> None:
-    result = nonzero(pay(oslo(2026, 6, 2, 22), oslo(2026, 6, 3, 7), "passive",
-                         active_hours_in_passive_shift=2.0))
+    result = nonzero(pay(oslo(2026, 6, 2, 22), oslo(2026, 6, 3, 7), "passive", active_hours_in_passive_shift=2.0))
     assert result == {"passive": 9.0, "passive_paid": 3.0}
 
 
 def test_passive_night_with_a_third_active_is_all_active() -> None:
     # 3 of 9 hours active reaches one third: the whole shift is active time.
-    result = nonzero(pay(oslo(2026, 6, 2, 22), oslo(2026, 6, 3, 7), "passive",
-                         active_hours_in_passive_shift=3.0))
+    result = nonzero(pay(oslo(2026, 6, 2, 22), oslo(2026, 6, 3, 7), "passive", active_hours_in_passive_shift=3.0))
     assert result == {"ordinary": 9.0, "night": 8.0}
-    just_below = pay(oslo(2026, 6, 2, 22), oslo(2026, 6, 3, 7), "passive",
-                     active_hours_in_passive_shift=2.99)
+    just_below = pay(oslo(2026, 6, 2, 22), oslo(2026, 6, 3, 7), "passive", active_hours_in_passive_shift=2.99)
     assert just_below["passive"] == 9.0 and just_below["ordinary"] == 0.0
 
 
@@ -130,11 +126,17 @@ def test_rules_are_parameters() -> None:
         passive_paid_minutes_per_hour=30,
         active_share_all_active=0.5,
     )
-    friday = nonzero(split_pay(oslo(2026, 6, 5, 16), oslo(2026, 6, 5, 23), OSLO, "active",
-                               NO_HOLIDAYS, rules))
+    friday = nonzero(split_pay(oslo(2026, 6, 5, 16), oslo(2026, 6, 5, 23), OSLO, "active", NO_HOLIDAYS, rules))
     assert friday == {"ordinary": 2.0, "weekend": 5.0, "evening": 4.0, "night": 1.0}
-    passive = split_pay(oslo(2026, 6, 2, 22), oslo(2026, 6, 3, 6), OSLO, "passive", NO_HOLIDAYS,
-                        rules, active_hours_in_passive_shift=3.0)
+    passive = split_pay(
+        oslo(2026, 6, 2, 22),
+        oslo(2026, 6, 3, 6),
+        OSLO,
+        "passive",
+        NO_HOLIDAYS,
+        rules,
+        active_hours_in_passive_shift=3.0,
+    )
     assert passive["passive_paid"] == 4.0
 
 
@@ -148,8 +150,7 @@ def test_bad_kind_and_negative_active_are_refused() -> None:
 def test_other_zone_and_naive_utc() -> None:
     # 6 June 2026 is Sweden's national day; naive times are UTC (08:00-12:00 Stockholm).
     se = public_holidays("SE", [2026])
-    result = split_pay(datetime(2026, 6, 6, 6), datetime(2026, 6, 6, 10), "Europe/Stockholm",
-                       "active", se)
+    result = split_pay(datetime(2026, 6, 6, 6), datetime(2026, 6, 6, 10), "Europe/Stockholm", "active", se)
     assert nonzero(result) == {"holiday": 4.0}
 
 
@@ -172,7 +173,7 @@ def _oracle(start: datetime, minutes: int, rules: PayRules) -> dict[str, float]:
     return out
 
 
-_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @settings(max_examples=60, deadline=None)
@@ -180,12 +181,14 @@ _START = datetime(2026, 1, 1, tzinfo=timezone.utc)
     offset=st.one_of(
         st.integers(min_value=0, max_value=2 * 366 * 24 * 60),
         # Bias towards the DST weekends and 17 May, where mistakes hide.
-        st.sampled_from([
-            datetime(2026, 3, 28, 18, tzinfo=timezone.utc),
-            datetime(2026, 10, 24, 18, tzinfo=timezone.utc),
-            datetime(2027, 3, 27, 20, tzinfo=timezone.utc),
-            datetime(2027, 5, 16, 12, tzinfo=timezone.utc),
-        ]).map(lambda d: int((d - _START).total_seconds() // 60)),
+        st.sampled_from(
+            [
+                datetime(2026, 3, 28, 18, tzinfo=UTC),
+                datetime(2026, 10, 24, 18, tzinfo=UTC),
+                datetime(2027, 3, 27, 20, tzinfo=UTC),
+                datetime(2027, 5, 16, 12, tzinfo=UTC),
+            ]
+        ).map(lambda d: int((d - _START).total_seconds() // 60)),
     ),
     jitter=st.integers(min_value=0, max_value=12 * 60),
     minutes=st.integers(min_value=0, max_value=26 * 60),
@@ -193,7 +196,7 @@ _START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 def test_split_matches_minute_by_minute_oracle(offset: int, jitter: int, minutes: int) -> None:
     start = _START + timedelta(minutes=offset + jitter)
     # Add in UTC: aware-datetime arithmetic in a DST zone is wall-clock arithmetic.
-    end = start.astimezone(timezone.utc) + timedelta(minutes=minutes)
+    end = start.astimezone(UTC) + timedelta(minutes=minutes)
     got = pay(start, end)
     expected = _oracle(start, minutes, PayRules())
     for key, value in expected.items():

@@ -165,8 +165,7 @@ def test_refusals_are_in_the_language_of_the_app() -> None:
 
     state = run_to(make_state(), "sent_to_unit", D(2027, 2, 1))
     try:
-        for lang, expected in (("nb", "Kommunen har signert må gjøres først"),
-                               ("sv", None)):
+        for lang, expected in (("nb", "Kommunen har signert må gjøres først"), ("sv", None)):
             i18n.set_language(lang)
             with pytest.raises(StepRefused) as err:
                 check_step(state, "provider_told", D(2027, 2, 2))
@@ -401,9 +400,9 @@ def assistant_lists(draw: st.DrawFn) -> tuple[AssistantState, ...]:
         if informed_on is not None:
             deadline = draw(
                 st.sampled_from([True] * 5 + [False]).flatmap(
-                    lambda lawful, b=informed_on: (
-                        st.integers(14, 40) if lawful else st.integers(0, 13)
-                    ).map(lambda d: b + timedelta(days=d))
+                    lambda lawful, b=informed_on: (st.integers(14, 40) if lawful else st.integers(0, 13)).map(
+                        lambda d: b + timedelta(days=d)
+                    )
                 )
                 | st.none()
             )
@@ -441,7 +440,9 @@ def test_random_sequences_keep_the_invariants(
         action = data.draw(st.sampled_from(["next"] * 30 + ["any"] * 6 + ["cancel", "assistants"]))
         # Dates mostly move forward from the last attempt, sometimes jump anywhere (before the
         # notice too), sometimes land just around the latest deadline or effective date.
-        latest = max([last, state.effective_date, *(a.refusal_deadline for a in state.assistants if a.refusal_deadline)])
+        latest = max(
+            [last, state.effective_date, *(a.refusal_deadline for a in state.assistants if a.refusal_deadline)]
+        )
         on = data.draw(
             st.one_of(
                 st.integers(0, 30).map(lambda d: last + timedelta(days=d)),
@@ -456,7 +457,12 @@ def test_random_sequences_keep_the_invariants(
             elif action == "assistants":
                 # The assistant list may change under a running transfer (someone hired late).
                 state = TransferState(
-                    direction, country, NOTICE, state.effective_date, state.done, data.draw(assistant_lists()),
+                    direction,
+                    country,
+                    NOTICE,
+                    state.effective_date,
+                    state.done,
+                    data.draw(assistant_lists()),
                     cancelled=state.cancelled,
                 )
                 before = state
@@ -482,8 +488,11 @@ def test_random_sequences_keep_the_invariants(
             assert refused.message  # every refusal says something
             assert state is before  # and changes nothing
             if action == "cancel":
-                assert before.cancelled or "cutover" in before.done or "closed" in before.done or on < max(
-                    [before.notice_date, *before.done.values()]
+                assert (
+                    before.cancelled
+                    or "cutover" in before.done
+                    or "closed" in before.done
+                    or on < max([before.notice_date, *before.done.values()])
                 )
         if before.cancelled and action != "assistants":
             assert state is before  # nothing happens after a cancellation
@@ -525,11 +534,17 @@ def test_a_patient_coordinator_always_reaches_closed(
         if step.code == "refusal_deadline_passed":
             on = max([on, *(a.refusal_deadline + timedelta(days=1) for a in assistants if a.refusal_deadline)])
         if step.code == "cutover":
-            earliest = max([effective, *(a.refusal_deadline + timedelta(days=1)
-                                         for a in assistants if a.refusal_deadline)])
+            earliest = max(
+                [effective, *(a.refusal_deadline + timedelta(days=1) for a in assistants if a.refusal_deadline)]
+            )
             with pytest.raises(StepRefused) as err:
                 check_step(state, "cutover", earliest - timedelta(days=1))
-            assert err.value.rule in {"cutover_before_effective", "deadline_not_passed", "before_last_step", "before_notice"}
+            assert err.value.rule in {
+                "cutover_before_effective",
+                "deadline_not_passed",
+                "before_last_step",
+                "before_notice",
+            }
             on = max(on, earliest)
         state = complete_step(state, step.code, on)
     assert stage(state) == "closed"

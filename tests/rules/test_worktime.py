@@ -8,7 +8,7 @@ properties every schedule must have.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +26,7 @@ from bpa_provider.rules.worktime import (
 )
 
 OSLO = ZoneInfo("Europe/Oslo")
-UTC = timezone.utc
+UTC = UTC
 NO = profile("no-default")
 TARIFF = profile("no-tariff")
 SE = profile("se-default")
@@ -37,8 +37,7 @@ def at(y: int, m: int, d: int, h: int = 0, mi: int = 0) -> datetime:
     return datetime(y, m, d, h, mi, tzinfo=OSLO)
 
 
-def sh(i: int, start: datetime, end: datetime, *, assistant: int = 1, client: int = 10,
-       **kw) -> ShiftFact:
+def sh(i: int, start: datetime, end: datetime, *, assistant: int = 1, client: int = 10, **kw) -> ShiftFact:
     return ShiftFact(id=i, assistant_id=assistant, client_id=client, start=start, end=end, **kw)
 
 
@@ -46,15 +45,20 @@ def only(violations, rule_id: str):
     return [v for v in violations if v.rule_id == rule_id]
 
 
-def weekdays(monday: date, days: range, start_h: int, end_h: int, first_id: int = 1,
-             **kw) -> list[ShiftFact]:
+def weekdays(monday: date, days: range, start_h: int, end_h: int, first_id: int = 1, **kw) -> list[ShiftFact]:
     """One shift a day on monday + each of days, start_h-end_h local time."""
     out = []
     for n, off in enumerate(days):
         d = monday + timedelta(days=off)
         end_day = d if end_h > start_h else d + timedelta(days=1)
-        out.append(sh(first_id + n, at(d.year, d.month, d.day, start_h),
-                      at(end_day.year, end_day.month, end_day.day, end_h % 24), **kw))
+        out.append(
+            sh(
+                first_id + n,
+                at(d.year, d.month, d.day, start_h),
+                at(end_day.year, end_day.month, end_day.day, end_h % 24),
+                **kw,
+            )
+        )
     return out
 
 
@@ -113,14 +117,19 @@ def test_inputs_of_several_assistants_or_duplicate_ids_are_rejected():
 
 
 def test_daily_rest_of_exactly_11_hours_passes():
-    vs = check_assistant([sh(1, at(2026, 3, 2, 10), at(2026, 3, 2, 21)),
-                          sh(2, at(2026, 3, 3, 8), at(2026, 3, 3, 12))], NO)
+    vs = check_assistant(
+        [sh(1, at(2026, 3, 2, 10), at(2026, 3, 2, 21)), sh(2, at(2026, 3, 3, 8), at(2026, 3, 3, 12))], NO
+    )
     assert only(vs, "NO-REST-DAILY") == []
 
 
 def test_daily_rest_of_10_h_59_min_fails():
-    vs = only(check_assistant([sh(1, at(2026, 3, 2, 10), at(2026, 3, 2, 21)),
-                               sh(2, at(2026, 3, 3, 7, 59), at(2026, 3, 3, 12))], NO), "NO-REST-DAILY")
+    vs = only(
+        check_assistant(
+            [sh(1, at(2026, 3, 2, 10), at(2026, 3, 2, 21)), sh(2, at(2026, 3, 3, 7, 59), at(2026, 3, 3, 12))], NO
+        ),
+        "NO-REST-DAILY",
+    )
     assert len(vs) == 1
     v = vs[0]
     assert v.shift_ids == (1, 2)
@@ -131,15 +140,24 @@ def test_daily_rest_of_10_h_59_min_fails():
 
 
 def test_split_shift_then_0800_is_lawful():
-    vs = check_assistant([sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 12)),
-                          sh(2, at(2026, 3, 2, 14), at(2026, 3, 2, 18)),
-                          sh(3, at(2026, 3, 3, 8), at(2026, 3, 3, 12))], NO)
+    vs = check_assistant(
+        [
+            sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 12)),
+            sh(2, at(2026, 3, 2, 14), at(2026, 3, 2, 18)),
+            sh(3, at(2026, 3, 3, 8), at(2026, 3, 3, 12)),
+        ],
+        NO,
+    )
     assert only(vs, "NO-REST-DAILY") == []
 
 
 def test_0800_2000_then_0600_is_10_hours_rest():
-    vs = only(check_assistant([sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 20)),
-                               sh(2, at(2026, 3, 3, 6), at(2026, 3, 3, 10))], NO), "NO-REST-DAILY")
+    vs = only(
+        check_assistant(
+            [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 20)), sh(2, at(2026, 3, 3, 6), at(2026, 3, 3, 10))], NO
+        ),
+        "NO-REST-DAILY",
+    )
     assert [v.shift_ids for v in vs] == [(1, 2)]
     assert vs[0].detail.startswith("10.0 h rest, needs 11 h")
     assert vs[0].numbers == {"rest_hours": 10.0, "required_hours": 11.0}
@@ -147,49 +165,72 @@ def test_0800_2000_then_0600_is_10_hours_rest():
 
 def test_one_short_rest_is_reported_once_not_per_window():
     # The windows from 08:00 and from 14:00 both see the same 10 h rest.
-    vs = only(check_assistant([sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 12)),
-                               sh(2, at(2026, 3, 2, 14), at(2026, 3, 2, 20)),
-                               sh(3, at(2026, 3, 3, 6), at(2026, 3, 3, 10))], NO), "NO-REST-DAILY")
+    vs = only(
+        check_assistant(
+            [
+                sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 12)),
+                sh(2, at(2026, 3, 2, 14), at(2026, 3, 2, 20)),
+                sh(3, at(2026, 3, 3, 6), at(2026, 3, 3, 10)),
+            ],
+            NO,
+        ),
+        "NO-REST-DAILY",
+    )
     assert [v.shift_ids for v in vs] == [(1, 2, 3)]
 
 
 def test_touching_shifts_at_two_clients_are_one_work_period():
-    vs = check_assistant([sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 14), client=10),
-                          sh(2, at(2026, 3, 2, 14), at(2026, 3, 2, 20), client=11),
-                          sh(3, at(2026, 3, 3, 6), at(2026, 3, 3, 10), client=10)], NO)
+    vs = check_assistant(
+        [
+            sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 14), client=10),
+            sh(2, at(2026, 3, 2, 14), at(2026, 3, 2, 20), client=11),
+            sh(3, at(2026, 3, 3, 6), at(2026, 3, 3, 10), client=10),
+        ],
+        NO,
+    )
     assert [v.shift_ids for v in only(vs, "NO-REST-DAILY")] == [(1, 2, 3)]
     assert only(vs, "NO-OVERLAP") == []
 
 
-@pytest.mark.parametrize(("next_start", "fails"), [
-    # Spring forward: 20:00 Sat -> 08:00 Sun is 12 h on the clock, 11 h real.
-    (at(2026, 3, 29, 8), False),
-    (at(2026, 3, 29, 7, 59), True),
-])
+@pytest.mark.parametrize(
+    ("next_start", "fails"),
+    [
+        # Spring forward: 20:00 Sat -> 08:00 Sun is 12 h on the clock, 11 h real.
+        (at(2026, 3, 29, 8), False),
+        (at(2026, 3, 29, 7, 59), True),
+    ],
+)
 def test_daily_rest_across_spring_dst_is_real_time(next_start, fails):
-    vs = check_assistant([sh(1, at(2026, 3, 28, 8), at(2026, 3, 28, 20)),
-                          sh(2, next_start, next_start + timedelta(hours=4))], NO)
+    vs = check_assistant(
+        [sh(1, at(2026, 3, 28, 8), at(2026, 3, 28, 20)), sh(2, next_start, next_start + timedelta(hours=4))], NO
+    )
     assert bool(only(vs, "NO-REST-DAILY")) is fails
 
 
-@pytest.mark.parametrize(("next_start", "fails"), [
-    # Fall back: 20:00 Sat -> 06:00 Sun is 10 h on the clock, 11 h real.
-    (at(2026, 10, 25, 6), False),
-    (at(2026, 10, 25, 5, 59), True),
-])
+@pytest.mark.parametrize(
+    ("next_start", "fails"),
+    [
+        # Fall back: 20:00 Sat -> 06:00 Sun is 10 h on the clock, 11 h real.
+        (at(2026, 10, 25, 6), False),
+        (at(2026, 10, 25, 5, 59), True),
+    ],
+)
 def test_daily_rest_across_autumn_dst_is_real_time(next_start, fails):
-    vs = check_assistant([sh(1, at(2026, 10, 24, 8), at(2026, 10, 24, 20)),
-                          sh(2, next_start, next_start + timedelta(hours=4))], NO)
+    vs = check_assistant(
+        [sh(1, at(2026, 10, 24, 8), at(2026, 10, 24, 20)), sh(2, next_start, next_start + timedelta(hours=4))], NO
+    )
     assert bool(only(vs, "NO-REST-DAILY")) is fails
 
 
-@pytest.mark.parametrize(("next_start", "tariff_fails", "default_fails"), [
-    (at(2026, 3, 3, 4), False, True),       # exactly 8 h
-    (at(2026, 3, 3, 3, 59), True, True),    # 7 h 59 min
-])
+@pytest.mark.parametrize(
+    ("next_start", "tariff_fails", "default_fails"),
+    [
+        (at(2026, 3, 3, 4), False, True),  # exactly 8 h
+        (at(2026, 3, 3, 3, 59), True, True),  # 7 h 59 min
+    ],
+)
 def test_tariff_profile_allows_8_hours_daily_rest(next_start, tariff_fails, default_fails):
-    shifts = [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 20)),
-              sh(2, next_start, next_start + timedelta(hours=4))]
+    shifts = [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 20)), sh(2, next_start, next_start + timedelta(hours=4))]
     assert bool(only(check_assistant(shifts, TARIFF), "NO-REST-DAILY")) is tariff_fails
     assert bool(only(check_assistant(shifts, NO), "NO-REST-DAILY")) is default_fails
 
@@ -242,14 +283,17 @@ def test_weekly_rest_only_counts_inside_the_week():
     assert vs[0].numbers["rest_hours"] == 20.0
 
 
-@pytest.mark.parametrize(("monday", "sat_end", "fails"), [
-    # The spring DST week is 167 h: Sat 12:00 -> Sun 24:00 is 35 h real.
-    (date(2026, 3, 23), at(2026, 3, 28, 12), False),
-    (date(2026, 3, 23), at(2026, 3, 28, 12, 1), True),
-    # The autumn DST week is 169 h: Sat 14:00 -> Sun 24:00 is 35 h real.
-    (date(2026, 10, 19), at(2026, 10, 24, 14), False),
-    (date(2026, 10, 19), at(2026, 10, 24, 14, 1), True),
-])
+@pytest.mark.parametrize(
+    ("monday", "sat_end", "fails"),
+    [
+        # The spring DST week is 167 h: Sat 12:00 -> Sun 24:00 is 35 h real.
+        (date(2026, 3, 23), at(2026, 3, 28, 12), False),
+        (date(2026, 3, 23), at(2026, 3, 28, 12, 1), True),
+        # The autumn DST week is 169 h: Sat 14:00 -> Sun 24:00 is 35 h real.
+        (date(2026, 10, 19), at(2026, 10, 24, 14), False),
+        (date(2026, 10, 19), at(2026, 10, 24, 14, 1), True),
+    ],
+)
 def test_weekly_rest_in_dst_weeks_is_real_time(monday, sat_end, fails):
     shifts = _week_with_saturday(monday, sat_end - timedelta(hours=6), sat_end)
     assert bool(only(check_assistant(shifts, NO), "NO-REST-WEEKLY")) is fails
@@ -267,6 +311,7 @@ def test_tariff_profile_allows_28_hours_weekly_rest():
 def test_week_start_day_is_configurable():
     sunday_weeks = RuleSet(name="sun", country="NO", week_start_weekday=6)
     shifts = weekdays(date(2026, 3, 9), range(7), 8, 20)
+
     # Mon-Sun 08:00-20:00. Monday weeks: nothing longer than 12 h free.  Sunday
     # weeks: the week from Sun 03-08 has 32 h (Sun 00:00 - Mon 08:00), the week
     # from Sun 03-15 has all of Sunday evening onwards.
@@ -297,18 +342,21 @@ def test_dst_night_lengths_are_real_elapsed_time():
     spring = check_assistant([sh(1, at(2026, 3, 28, 22), at(2026, 3, 29, 8))], NO)
     autumn = check_assistant([sh(1, at(2026, 10, 24, 22), at(2026, 10, 25, 8))], NO)
     assert only(spring, "NO-NORMAL-DAY") == []  # 9 h
-    (v,) = only(autumn, "NO-NORMAL-DAY")         # 11 h
+    (v,) = only(autumn, "NO-NORMAL-DAY")  # 11 h
     assert v.numbers["work_hours"] == 11.0
 
 
-@pytest.mark.parametrize(("start", "end", "basis", "fails"), [
-    (at(2026, 3, 2, 8), at(2026, 3, 2, 20, 30), None, False),      # exactly 12.5 h
-    (at(2026, 3, 2, 8), at(2026, 3, 2, 20, 31), None, True),
-    (at(2026, 3, 2, 8), at(2026, 3, 2, 20, 31), "  ", True),        # blank is no basis
-    (at(2026, 3, 2, 8), at(2026, 3, 3, 8), "FOR-2017-06-25-1052", False),
-    (at(2026, 3, 28, 22), at(2026, 3, 29, 11, 30), None, False),    # 12.5 h across spring DST
-    (at(2026, 10, 24, 22), at(2026, 10, 25, 10), None, True),       # 13 h across autumn DST
-])
+@pytest.mark.parametrize(
+    ("start", "end", "basis", "fails"),
+    [
+        (at(2026, 3, 2, 8), at(2026, 3, 2, 20, 30), None, False),  # exactly 12.5 h
+        (at(2026, 3, 2, 8), at(2026, 3, 2, 20, 31), None, True),
+        (at(2026, 3, 2, 8), at(2026, 3, 2, 20, 31), "  ", True),  # blank is no basis
+        (at(2026, 3, 2, 8), at(2026, 3, 3, 8), "FOR-2017-06-25-1052", False),
+        (at(2026, 3, 28, 22), at(2026, 3, 29, 11, 30), None, False),  # 12.5 h across spring DST
+        (at(2026, 10, 24, 22), at(2026, 10, 25, 10), None, True),  # 13 h across autumn DST
+    ],
+)
 def test_long_shift_needs_legal_basis(start, end, basis, fails):
     vs = only(check_assistant([sh(1, start, end, legal_basis=basis)], NO), "NO-LONG-SHIFT")
     assert bool(vs) is fails
@@ -319,12 +367,14 @@ def test_long_shift_needs_legal_basis(start, end, basis, fails):
 def test_normal_day_and_total_24h_limits():
     nine = check_assistant([sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 17))], NO)
     assert only(nine, "NO-NORMAL-DAY") == []
-    thirteen = check_assistant([sh(1, at(2026, 3, 2, 7), at(2026, 3, 2, 14)),
-                                sh(2, at(2026, 3, 2, 15), at(2026, 3, 2, 21))], NO)
+    thirteen = check_assistant(
+        [sh(1, at(2026, 3, 2, 7), at(2026, 3, 2, 14)), sh(2, at(2026, 3, 2, 15), at(2026, 3, 2, 21))], NO
+    )
     assert len(only(thirteen, "NO-NORMAL-DAY")) == 1
     assert only(thirteen, "NO-TOTAL-24H") == []  # exactly 13 h
-    over = check_assistant([sh(1, at(2026, 3, 2, 7), at(2026, 3, 2, 14)),
-                            sh(2, at(2026, 3, 2, 15), at(2026, 3, 2, 21, 1))], NO)
+    over = check_assistant(
+        [sh(1, at(2026, 3, 2, 7), at(2026, 3, 2, 14)), sh(2, at(2026, 3, 2, 15), at(2026, 3, 2, 21, 1))], NO
+    )
     (v,) = only(over, "NO-TOTAL-24H")
     assert v.shift_ids == (1, 2) and v.numbers["limit_hours"] == 13.0
 
@@ -363,8 +413,13 @@ def test_normal_week_limit_is_exclusive():
 
 
 def test_overlapping_shifts_at_two_clients_are_blocked():
-    vs = check_assistant([sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 14), client=10),
-                          sh(2, at(2026, 3, 2, 13), at(2026, 3, 2, 18), client=11)], NO)
+    vs = check_assistant(
+        [
+            sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 14), client=10),
+            sh(2, at(2026, 3, 2, 13), at(2026, 3, 2, 18), client=11),
+        ],
+        NO,
+    )
     (v,) = only(vs, "NO-OVERLAP")
     assert v.shift_ids == (1, 2) and v.severity == "block"
     assert v.numbers["overlap_hours"] == 1.0
@@ -382,8 +437,13 @@ def _four_weeks(days: range, start_h: int, end_h: int, end_min: int = 0) -> list
         for off in days:
             d = monday + timedelta(days=off)
             end_day = d if end_h > start_h else d + timedelta(days=1)
-            out.append(sh(len(out) + 1, at(d.year, d.month, d.day, start_h),
-                          at(end_day.year, end_day.month, end_day.day, end_h, end_min)))
+            out.append(
+                sh(
+                    len(out) + 1,
+                    at(d.year, d.month, d.day, start_h),
+                    at(end_day.year, end_day.month, end_day.day, end_h, end_min),
+                )
+            )
     return out
 
 
@@ -418,8 +478,9 @@ def test_swedish_weekly_rest_is_36_hours_and_not_payable():
 
 
 def test_swedish_rule_set_uses_swedish_rules_only():
-    vs = check_assistant([sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 22)),
-                          sh(2, at(2026, 3, 3, 6), at(2026, 3, 3, 10))], SE)
+    vs = check_assistant(
+        [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 22)), sh(2, at(2026, 3, 3, 6), at(2026, 3, 3, 10))], SE
+    )
     assert {v.rule_id for v in vs} == {"SE-REST-DAILY"}
     assert vs[0].not_payable and vs[0].law == "Arbetstidslagen § 13"
 
@@ -479,10 +540,12 @@ def test_swedish_domestic_work_52_hours_over_28_days():
 
 
 def test_two_helpers_need_the_decision():
-    shifts = [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 14), assistant=1),
-              sh(2, at(2026, 3, 2, 12), at(2026, 3, 2, 18), assistant=2),
-              sh(3, at(2026, 3, 2, 18), at(2026, 3, 2, 22), assistant=3),   # touches, no overlap
-              sh(4, at(2026, 3, 2, 19), at(2026, 3, 2, 20), assistant=3)]   # same person twice
+    shifts = [
+        sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 14), assistant=1),
+        sh(2, at(2026, 3, 2, 12), at(2026, 3, 2, 18), assistant=2),
+        sh(3, at(2026, 3, 2, 18), at(2026, 3, 2, 22), assistant=3),  # touches, no overlap
+        sh(4, at(2026, 3, 2, 19), at(2026, 3, 2, 20), assistant=3),
+    ]  # same person twice
     (v,) = check_client_overlap(shifts, two_helpers_allowed=False, rules=NO)
     assert v.rule_id == "NO-TWO-HELPERS" and v.shift_ids == (1, 2)
     assert v.numbers["overlap_hours"] == 2.0 and not v.not_payable
@@ -497,10 +560,12 @@ def test_two_helpers_need_the_decision():
 
 
 def _ctx(**kw) -> AssistantContext:
-    base = dict(employments=[(date(2026, 1, 1), None)],
-                assignments={10: [(date(2026, 1, 1), None)]},
-                police_certificate_on=date(2026, 1, 1),
-                confidentiality_on=date(2026, 1, 1))
+    base = dict(
+        employments=[(date(2026, 1, 1), None)],
+        assignments={10: [(date(2026, 1, 1), None)]},
+        police_certificate_on=date(2026, 1, 1),
+        confidentiality_on=date(2026, 1, 1),
+    )
     base.update(kw)
     return AssistantContext(**base)
 
@@ -511,8 +576,7 @@ def test_credentials_all_present_pass():
 
 
 def test_employment_is_inclusive_and_night_shifts_check_both_dates():
-    ctx = _ctx(employments=[(date(2028, 1, 1), date(2028, 2, 29))],
-               assignments={10: [(date(2028, 1, 1), None)]})
+    ctx = _ctx(employments=[(date(2028, 1, 1), date(2028, 2, 29))], assignments={10: [(date(2028, 1, 1), None)]})
     leap = sh(1, at(2028, 2, 29, 8), at(2028, 2, 29, 16))
     night = sh(2, at(2028, 2, 29, 22), at(2028, 3, 1, 6))
     late = sh(3, at(2028, 3, 1, 8), at(2028, 3, 1, 16))
@@ -523,18 +587,17 @@ def test_employment_is_inclusive_and_night_shifts_check_both_dates():
 
 
 def test_certificates_dated_on_the_shift_day_are_in_time():
-    shifts = [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 16)),
-              sh(2, at(2026, 3, 3, 8), at(2026, 3, 3, 16))]
-    vs = check_credentials(shifts, _ctx(police_certificate_on=date(2026, 3, 3),
-                                        confidentiality_on=None), NO)
-    assert {(v.rule_id, v.shift_ids) for v in vs} == {
-        ("NO-POLICE-CERT", (1,)), ("NO-CONFIDENTIALITY", (1, 2))}
+    shifts = [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 16)), sh(2, at(2026, 3, 3, 8), at(2026, 3, 3, 16))]
+    vs = check_credentials(shifts, _ctx(police_certificate_on=date(2026, 3, 3), confidentiality_on=None), NO)
+    assert {(v.rule_id, v.shift_ids) for v in vs} == {("NO-POLICE-CERT", (1,)), ("NO-CONFIDENTIALITY", (1, 2))}
     assert all(v.severity == "block" for v in vs)
 
 
 def test_assignment_and_training_are_per_client():
-    shifts = [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 16), client=10),
-              sh(2, at(2026, 3, 3, 8), at(2026, 3, 3, 16), client=11)]
+    shifts = [
+        sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 16), client=10),
+        sh(2, at(2026, 3, 3, 8), at(2026, 3, 3, 16), client=11),
+    ]
     vs = check_credentials(shifts, _ctx(required_trainings_missing={10: ("lifting", "epilepsy")}), NO)
     assert {(v.rule_id, v.shift_ids) for v in vs} == {("NO-ASSIGNMENT", (2,)), ("NO-TRAINING", (1,))}
     training = only(vs, "NO-TRAINING")[0]
@@ -542,8 +605,10 @@ def test_assignment_and_training_are_per_client():
 
 
 def test_swedish_shifts_before_the_report_to_forsakringskassan():
-    shifts = [sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 16), tz="Europe/Stockholm"),
-              sh(2, at(2026, 3, 3, 8), at(2026, 3, 3, 16), tz="Europe/Stockholm")]
+    shifts = [
+        sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 16), tz="Europe/Stockholm"),
+        sh(2, at(2026, 3, 3, 8), at(2026, 3, 3, 16), tz="Europe/Stockholm"),
+    ]
     ctx = _ctx(fk_reported={10: date(2026, 3, 3)})
     (v,) = check_credentials(shifts, ctx, SE)
     assert v.rule_id == "SE-FK-REPORTED" and v.shift_ids == (1,) and v.not_payable
@@ -562,8 +627,7 @@ def _busy_month() -> list[ShiftFact]:
     for d in range(1, 31):
         out.append(sh(len(out) + 1, at(2026, 4, d, 7), at(2026, 4, d, 15), client=10))
         if d % 2:
-            out.append(sh(len(out) + 1, at(2026, 4, d, 16), at(2026, 4, d, 23), client=11,
-                          kind="passive"))
+            out.append(sh(len(out) + 1, at(2026, 4, d, 16), at(2026, 4, d, 23), client=11, kind="passive"))
     return out
 
 
@@ -593,13 +657,19 @@ def schedules(draw, min_size: int = 1, max_size: int = 10):
     cursor = datetime(2026, 6, 1, 6, tzinfo=ZoneInfo(tz)) + QUARTER_H * draw(st.integers(0, 96))
     shifts = []
     for i in range(draw(st.integers(min_size, max_size))):
-        cursor += QUARTER_H * draw(st.integers(-8, 120))       # -2 h (overlap) .. 30 h gap
-        length = QUARTER_H * draw(st.integers(4, 64))          # 1 .. 16 h
-        shifts.append(ShiftFact(
-            id=i + 1, assistant_id=1, client_id=draw(st.sampled_from([10, 11])),
-            start=cursor, end=cursor + length, tz=tz,
-            kind=draw(st.sampled_from(["active", "passive", "night"])),
-        ))
+        cursor += QUARTER_H * draw(st.integers(-8, 120))  # -2 h (overlap) .. 30 h gap
+        length = QUARTER_H * draw(st.integers(4, 64))  # 1 .. 16 h
+        shifts.append(
+            ShiftFact(
+                id=i + 1,
+                assistant_id=1,
+                client_id=draw(st.sampled_from([10, 11])),
+                start=cursor,
+                end=cursor + length,
+                tz=tz,
+                kind=draw(st.sampled_from(["active", "passive", "night"])),
+            )
+        )
         cursor += length
     return shifts
 
@@ -607,13 +677,18 @@ def schedules(draw, min_size: int = 1, max_size: int = 10):
 def _extra_shift(draw_start: int, draw_len: int, shifts: list[ShiftFact]) -> ShiftFact:
     first = min(s.start for s in shifts)
     start = first + QUARTER_H * draw_start
-    return ShiftFact(id=max(s.id for s in shifts) + 1, assistant_id=1, client_id=10,
-                     start=start, end=start + QUARTER_H * draw_len, tz=shifts[0].tz)
+    return ShiftFact(
+        id=max(s.id for s in shifts) + 1,
+        assistant_id=1,
+        client_id=10,
+        start=start,
+        end=start + QUARTER_H * draw_len,
+        tz=shifts[0].tz,
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(schedules(min_size=2), st.integers(-96, 1200), st.integers(4, 64),
-       st.sampled_from(["no-default", "no-tariff"]))
+@given(schedules(min_size=2), st.integers(-96, 1200), st.integers(4, 64), st.sampled_from(["no-default", "no-tariff"]))
 def test_adding_a_shift_never_removes_a_daily_rest_violation(shifts, at_q, len_q, name):
     rules = profile(name)
     assume(only(check_assistant(shifts, rules), "NO-REST-DAILY"))
@@ -626,27 +701,36 @@ def test_adding_a_shift_never_removes_a_daily_rest_violation(shifts, at_q, len_q
 def test_moving_a_schedule_by_a_week_changes_no_violation(shifts, name):
     rules = profile(name)
     week = timedelta(days=7)
-    moved = [ShiftFact(s.id, s.assistant_id, s.client_id, s.start + week, s.end + week,
-                       s.kind, s.tz, s.legal_basis) for s in shifts]
+    moved = [
+        ShiftFact(s.id, s.assistant_id, s.client_id, s.start + week, s.end + week, s.kind, s.tz, s.legal_basis)
+        for s in shifts
+    ]
     before = [(v.rule_id, v.shift_ids) for v in check_assistant(shifts, rules)]
     after = [(v.rule_id, v.shift_ids) for v in check_assistant(moved, rules)]
     assert before == after
 
 
 @settings(max_examples=60, deadline=None)
-@given(schedules(), st.sampled_from(["no-default", "no-tariff", "se-default", "se-domestic"]),
-       st.lists(st.integers(1, 3), min_size=10, max_size=10))
+@given(
+    schedules(),
+    st.sampled_from(["no-default", "no-tariff", "se-default", "se-domestic"]),
+    st.lists(st.integers(1, 3), min_size=10, max_size=10),
+)
 def test_violations_only_reference_known_shifts(shifts, name, helpers):
     rules = profile(name)
     known = {s.id for s in shifts}
-    at_client = [ShiftFact(s.id, helpers[k % 10], 10, s.start, s.end, s.kind, s.tz)
-                 for k, s in enumerate(shifts)]
-    ctx = AssistantContext(employments=[(date(2026, 6, 10), None)],
-                           assignments={10: [(date(2026, 6, 1), date(2026, 6, 20))]},
-                           police_certificate_on=date(2026, 6, 5), confidentiality_on=None)
-    found = (check_assistant(shifts, rules)
-             + check_client_overlap(at_client, False, rules)
-             + check_credentials(shifts, ctx, rules))
+    at_client = [ShiftFact(s.id, helpers[k % 10], 10, s.start, s.end, s.kind, s.tz) for k, s in enumerate(shifts)]
+    ctx = AssistantContext(
+        employments=[(date(2026, 6, 10), None)],
+        assignments={10: [(date(2026, 6, 1), date(2026, 6, 20))]},
+        police_certificate_on=date(2026, 6, 5),
+        confidentiality_on=None,
+    )
+    found = (
+        check_assistant(shifts, rules)
+        + check_client_overlap(at_client, False, rules)
+        + check_credentials(shifts, ctx, rules)
+    )
     assert found  # no confidentiality declaration: every schedule has at least that
     for v in found:
         assert v.shift_ids and set(v.shift_ids) <= known

@@ -19,7 +19,12 @@ from hypothesis import strategies as st
 from bpa_provider import i18n
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.rules.worktime import (
-    AssistantContext, ShiftFact, check_assistant, check_credentials, police_certificate_required, profile,
+    AssistantContext,
+    ShiftFact,
+    check_assistant,
+    check_credentials,
+    police_certificate_required,
+    profile,
     with_overtime_agreement,
 )
 from bpa_provider.rules.worktime_ch10 import needs_history, overtime_hours_by_week
@@ -44,8 +49,10 @@ def only(violations, rule_id: str):
 
 def days(monday: date, offsets, start_h: int, end_h: int, end_mi: int = 0, first_id: int = 1) -> list[ShiftFact]:
     """One shift on each monday + offset, start_h:00 to end_h:end_mi the same day."""
-    return [sh(first_id + n, at(d.year, d.month, d.day, start_h), at(d.year, d.month, d.day, end_h, end_mi))
-            for n, d in enumerate(monday + timedelta(days=o) for o in offsets)]
+    return [
+        sh(first_id + n, at(d.year, d.month, d.day, start_h), at(d.year, d.month, d.day, end_h, end_mi))
+        for n, d in enumerate(monday + timedelta(days=o) for o in offsets)
+    ]
 
 
 # --------------------------------------------------------------------------- NO-OVERTIME
@@ -62,14 +69,17 @@ def test_ten_hours_overtime_in_a_week_is_the_limit():
     assert only(check_assistant(over, with_overtime_agreement(NO)), "NO-OVERTIME") == []
 
 
-@pytest.mark.parametrize(("monday", "night", "end", "fails"), [
-    # Spring: Saturday 22:00 to Sunday 09:00 is 10 h, not 11 (the clock jumps at 02:00).
-    (date(2026, 3, 23), date(2026, 3, 28), (9, 0), False),
-    (date(2026, 3, 23), date(2026, 3, 28), (9, 1), True),
-    # Autumn: Saturday 22:00 to Sunday 07:00 is 10 h, not 9.
-    (date(2026, 10, 19), date(2026, 10, 24), (7, 0), False),
-    (date(2026, 10, 19), date(2026, 10, 24), (7, 1), True),
-])
+@pytest.mark.parametrize(
+    ("monday", "night", "end", "fails"),
+    [
+        # Spring: Saturday 22:00 to Sunday 09:00 is 10 h, not 11 (the clock jumps at 02:00).
+        (date(2026, 3, 23), date(2026, 3, 28), (9, 0), False),
+        (date(2026, 3, 23), date(2026, 3, 28), (9, 1), True),
+        # Autumn: Saturday 22:00 to Sunday 07:00 is 10 h, not 9.
+        (date(2026, 10, 19), date(2026, 10, 24), (7, 0), False),
+        (date(2026, 10, 19), date(2026, 10, 24), (7, 1), True),
+    ],
+)
 def test_weekly_overtime_counts_real_hours_across_dst(monday, night, end, fails):
     shifts = days(monday, range(4), 8, 18)  # 40 h, 4 h over the normal days
     nxt = night + timedelta(days=1)
@@ -92,8 +102,13 @@ def _weeks_with_overtime(first_monday: date, n: int, extra: tuple[int, int]) -> 
         monday = first_monday + timedelta(weeks=w)
         out += days(monday, range(5), 8, 16, first_id=len(out) + 1)
         sat = monday + timedelta(days=5)
-        out.append(sh(len(out) + 1, at(sat.year, sat.month, sat.day, 8),
-                      at(sat.year, sat.month, sat.day, 8) + timedelta(hours=extra[0], minutes=extra[1])))
+        out.append(
+            sh(
+                len(out) + 1,
+                at(sat.year, sat.month, sat.day, 8),
+                at(sat.year, sat.month, sat.day, 8) + timedelta(hours=extra[0], minutes=extra[1]),
+            )
+        )
     return out
 
 
@@ -126,24 +141,30 @@ def test_two_sundays_in_a_row_need_the_second_off():
     assert only(check_assistant(every_other, NO), "NO-SUNDAY") == []
 
 
-@pytest.mark.parametrize(("second", "fails"), [
-    # The Sunday window opens at 18:00 on Saturday and closes at 22:00 on Sunday, local time.
-    ((at(2026, 3, 28, 17), at(2026, 3, 28, 18)), False),      # the Saturday before the spring change
-    ((at(2026, 3, 28, 17), at(2026, 3, 28, 18, 1)), True),
-    ((at(2026, 3, 29, 22), at(2026, 3, 29, 23)), False),      # the DST Sunday itself
-    ((at(2026, 3, 29, 21, 59), at(2026, 3, 29, 23)), True),
-])
+@pytest.mark.parametrize(
+    ("second", "fails"),
+    [
+        # The Sunday window opens at 18:00 on Saturday and closes at 22:00 on Sunday, local time.
+        ((at(2026, 3, 28, 17), at(2026, 3, 28, 18)), False),  # the Saturday before the spring change
+        ((at(2026, 3, 28, 17), at(2026, 3, 28, 18, 1)), True),
+        ((at(2026, 3, 29, 22), at(2026, 3, 29, 23)), False),  # the DST Sunday itself
+        ((at(2026, 3, 29, 21, 59), at(2026, 3, 29, 23)), True),
+    ],
+)
 def test_sunday_window_edges_in_the_spring_dst_week(second, fails):
     shifts = [sh(1, at(2026, 3, 22, 8), at(2026, 3, 22, 16)), sh(2, *second)]
     assert bool(only(check_assistant(shifts, NO), "NO-SUNDAY")) is fails
 
 
-@pytest.mark.parametrize(("first", "fails"), [
-    ((at(2026, 10, 24, 17), at(2026, 10, 24, 18)), False),    # before the autumn change
-    ((at(2026, 10, 24, 17), at(2026, 10, 24, 18, 1)), True),
-    ((at(2026, 10, 25, 22), at(2026, 10, 26, 6)), False),     # the DST Sunday: 25 h long
-    ((at(2026, 10, 25, 21, 59), at(2026, 10, 26, 6)), True),
-])
+@pytest.mark.parametrize(
+    ("first", "fails"),
+    [
+        ((at(2026, 10, 24, 17), at(2026, 10, 24, 18)), False),  # before the autumn change
+        ((at(2026, 10, 24, 17), at(2026, 10, 24, 18, 1)), True),
+        ((at(2026, 10, 25, 22), at(2026, 10, 26, 6)), False),  # the DST Sunday: 25 h long
+        ((at(2026, 10, 25, 21, 59), at(2026, 10, 26, 6)), True),
+    ],
+)
 def test_sunday_window_edges_in_the_autumn_dst_week(first, fails):
     shifts = [sh(1, *first), sh(2, at(2026, 11, 1, 8), at(2026, 11, 1, 16))]
     assert bool(only(check_assistant(shifts, NO), "NO-SUNDAY")) is fails
@@ -151,8 +172,8 @@ def test_sunday_window_edges_in_the_autumn_dst_week(first, fails):
 
 def test_holidays_and_their_eves_count_as_sundays():
     # Maundy Thursday + Good Friday are one run; Easter Sunday + Monday the next.
-    eve = sh(1, at(2026, 4, 1, 18), at(2026, 4, 1, 19))          # Wednesday evening, eve of a holiday
-    monday = sh(2, at(2026, 4, 6, 8), at(2026, 4, 6, 16))        # Easter Monday
+    eve = sh(1, at(2026, 4, 1, 18), at(2026, 4, 1, 19))  # Wednesday evening, eve of a holiday
+    monday = sh(2, at(2026, 4, 6, 8), at(2026, 4, 6, 16))  # Easter Monday
     (v,) = only(check_assistant([eve, monday], NO, holidays=HOLIDAYS_2026), "NO-SUNDAY")
     assert v.shift_ids == (1, 2)
     assert only(check_assistant([eve, monday], NO), "NO-SUNDAY") == []  # no holidays given
@@ -162,8 +183,9 @@ def test_holidays_and_their_eves_count_as_sundays():
 
 def test_averaging_agreement_needs_one_sunday_in_four_off_over_26_weeks():
     rules = replace(NO, sunday_average_weeks=26, sunday_off_every=4)
-    sundays = [sh(k + 1, at(2026, 1, 4, 8) + timedelta(weeks=k), at(2026, 1, 4, 16) + timedelta(weeks=k))
-               for k in range(20)]
+    sundays = [
+        sh(k + 1, at(2026, 1, 4, 8) + timedelta(weeks=k), at(2026, 1, 4, 16) + timedelta(weeks=k)) for k in range(20)
+    ]
     # 26 Sundays in the 26 weeks up to the 19th worked in a row: 7 off, 7 × 4 ≥ 26.
     assert only(check_assistant(sundays[:19], rules), "NO-SUNDAY") == []
     (v,) = only(check_assistant(sundays, rules), "NO-SUNDAY")  # the 20th: 6 × 4 < 26
@@ -179,14 +201,17 @@ def test_breaks_inside_the_shift_are_not_checked_by_default():
     assert only(check_assistant([sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 16))], NO), "NO-BREAK") == []
 
 
-@pytest.mark.parametrize(("start", "end", "fails"), [
-    (at(2026, 3, 2, 8), at(2026, 3, 2, 13, 30), False),       # exactly 5.5 h
-    (at(2026, 3, 2, 8), at(2026, 3, 2, 13, 31), True),
-    (at(2026, 3, 28, 23), at(2026, 3, 29, 5, 30), False),     # spring: 6.5 h on the clock, 5.5 h worked
-    (at(2026, 3, 28, 23), at(2026, 3, 29, 5, 31), True),
-    (at(2026, 10, 24, 23), at(2026, 10, 25, 3, 30), False),   # autumn: 4.5 h on the clock, 5.5 h worked
-    (at(2026, 10, 24, 23), at(2026, 10, 25, 3, 31), True),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "fails"),
+    [
+        (at(2026, 3, 2, 8), at(2026, 3, 2, 13, 30), False),  # exactly 5.5 h
+        (at(2026, 3, 2, 8), at(2026, 3, 2, 13, 31), True),
+        (at(2026, 3, 28, 23), at(2026, 3, 29, 5, 30), False),  # spring: 6.5 h on the clock, 5.5 h worked
+        (at(2026, 3, 28, 23), at(2026, 3, 29, 5, 31), True),
+        (at(2026, 10, 24, 23), at(2026, 10, 25, 3, 30), False),  # autumn: 4.5 h on the clock, 5.5 h worked
+        (at(2026, 10, 24, 23), at(2026, 10, 25, 3, 31), True),
+    ],
+)
 def test_a_day_over_five_and_a_half_hours_needs_a_break(start, end, fails):
     found = only(check_assistant([sh(1, start, end)], OFF_SHIFT_BREAKS), "NO-BREAK")
     assert bool(found) is fails
@@ -204,14 +229,17 @@ def test_breaks_total_thirty_minutes_from_eight_hours(gap, fails):
     assert only(check_assistant(short, OFF_SHIFT_BREAKS), "NO-BREAK") == []
 
 
-@pytest.mark.parametrize(("start", "end", "fails"), [
-    ((2026, 3, 2, 8), (2026, 3, 2, 13, 0), False),
-    ((2026, 3, 2, 8), (2026, 3, 2, 13, 1), True),
-    ((2026, 3, 28, 23), (2026, 3, 29, 5, 0), False),     # spring: 6 h on the clock, 5 h worked
-    ((2026, 3, 28, 23), (2026, 3, 29, 5, 1), True),
-    ((2026, 10, 24, 23), (2026, 10, 25, 3, 0), False),   # autumn: 4 h on the clock, 5 h worked
-    ((2026, 10, 24, 23), (2026, 10, 25, 3, 1), True),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "fails"),
+    [
+        ((2026, 3, 2, 8), (2026, 3, 2, 13, 0), False),
+        ((2026, 3, 2, 8), (2026, 3, 2, 13, 1), True),
+        ((2026, 3, 28, 23), (2026, 3, 29, 5, 0), False),  # spring: 6 h on the clock, 5 h worked
+        ((2026, 3, 28, 23), (2026, 3, 29, 5, 1), True),
+        ((2026, 10, 24, 23), (2026, 10, 25, 3, 0), False),  # autumn: 4 h on the clock, 5 h worked
+        ((2026, 10, 24, 23), (2026, 10, 25, 3, 1), True),
+    ],
+)
 def test_swedish_work_more_than_five_hours_in_a_row_needs_a_break(start, end, fails):
     stockholm = ZoneInfo("Europe/Stockholm")
     shift = sh(1, at(*start, tz=stockholm), at(*end, tz=stockholm), tz="Europe/Stockholm")
@@ -225,16 +253,24 @@ def test_swedish_work_more_than_five_hours_in_a_row_needs_a_break(start, end, fa
 # --------------------------------------------------------------------------- NO-PASSIVE
 
 
-@pytest.mark.parametrize(("night", "end", "fails"), [
-    (date(2026, 10, 24), (8, 0), False),   # 22:00-08:00 across the autumn change: 11 h = 9 + 2
-    (date(2026, 10, 24), (8, 1), True),
-    (date(2026, 3, 28), (10, 0), False),   # spring: 22:00-10:00 is 11 h
-    (date(2026, 3, 28), (10, 1), True),
-])
+@pytest.mark.parametrize(
+    ("night", "end", "fails"),
+    [
+        (date(2026, 10, 24), (8, 0), False),  # 22:00-08:00 across the autumn change: 11 h = 9 + 2
+        (date(2026, 10, 24), (8, 1), True),
+        (date(2026, 3, 28), (10, 0), False),  # spring: 22:00-10:00 is 11 h
+        (date(2026, 3, 28), (10, 1), True),
+    ],
+)
 def test_passive_night_extends_the_day_by_at_most_two_hours_across_dst(night, end, fails):
     nxt = night + timedelta(days=1)
-    shift = sh(1, at(night.year, night.month, night.day, 22), at(nxt.year, nxt.month, nxt.day, *end),
-               kind="passive", legal_basis="agreement")
+    shift = sh(
+        1,
+        at(night.year, night.month, night.day, 22),
+        at(nxt.year, nxt.month, nxt.day, *end),
+        kind="passive",
+        legal_basis="agreement",
+    )
     found = check_assistant([shift], NO)
     assert bool(only(found, "NO-PASSIVE")) is fails
     assert only(found, "NO-NORMAL-DAY") == []
@@ -246,8 +282,12 @@ def test_passive_night_extends_the_day_by_at_most_two_hours_across_dst(night, en
 @pytest.mark.parametrize(("hired", "required"), [(date(2016, 12, 31), False), (date(2017, 1, 1), True)])
 def test_police_certificate_only_for_employments_from_2017(hired, required):
     shift = sh(1, at(2026, 3, 2, 8), at(2026, 3, 2, 16))
-    ctx = AssistantContext(employments=[(hired, None)], assignments={10: [(hired, None)]},
-                           police_certificate_on=None, confidentiality_on=date(2016, 1, 1))
+    ctx = AssistantContext(
+        employments=[(hired, None)],
+        assignments={10: [(hired, None)]},
+        police_certificate_on=None,
+        confidentiality_on=date(2016, 1, 1),
+    )
     assert bool(only(check_credentials([shift], ctx, NO), "NO-POLICE-CERT")) is required
     assert police_certificate_required(date(2026, 3, 2), [(hired, None)], date(2017, 1, 1)) is required
     # No cut-off configured: everyone needs one.
@@ -281,8 +321,14 @@ def test_new_rules_speak_the_readers_language():
 # --------------------------------------------------------------------------- properties
 
 QUARTER_H = timedelta(minutes=15)
-TIGHT = replace(NO, overtime_week_hours=2.0, overtime_4weeks_hours=3.0, overtime_52weeks_hours=4.0,
-                normal_day_hours=6.0, normal_week_hours=20.0)
+TIGHT = replace(
+    NO,
+    overtime_week_hours=2.0,
+    overtime_4weeks_hours=3.0,
+    overtime_52weeks_hours=4.0,
+    normal_day_hours=6.0,
+    normal_week_hours=20.0,
+)
 
 
 @st.composite
@@ -301,8 +347,9 @@ def schedules(draw):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(schedules(), st.integers(-96, 1500), st.integers(4, 56),
-       st.sampled_from(["NO-OVERTIME", "NO-SUNDAY", "NO-PASSIVE"]))
+@given(
+    schedules(), st.integers(-96, 1500), st.integers(4, 56), st.sampled_from(["NO-OVERTIME", "NO-SUNDAY", "NO-PASSIVE"])
+)
 def test_adding_a_shift_never_removes_a_limit_violation(shifts, at_q, len_q, rule):
     assume(only(check_assistant(shifts, TIGHT, holidays=HOLIDAYS_2026), rule))
     start = shifts[0].start + QUARTER_H * at_q
@@ -312,8 +359,10 @@ def test_adding_a_shift_never_removes_a_limit_violation(shifts, at_q, len_q, rul
 
 def test_only_schedules_with_overtime_need_a_year_of_history():
     stockholm = ZoneInfo("Europe/Stockholm")
-    week = [sh(n + 1, at(2026, 3, 2 + n, 8, tz=stockholm), at(2026, 3, 2 + n, 16, tz=stockholm),
-               tz="Europe/Stockholm") for n in range(5)]
+    week = [
+        sh(n + 1, at(2026, 3, 2 + n, 8, tz=stockholm), at(2026, 3, 2 + n, 16, tz=stockholm), tz="Europe/Stockholm")
+        for n in range(5)
+    ]
     assert needs_history(week, SE) == 0  # 40 h: no overtime, nothing to look back for
     longer = week[:4] + [replace(week[4], end=week[4].end + timedelta(minutes=1))]
     assert needs_history(longer, SE) == 7 * 53  # SE-OVERTIME counts the calendar year

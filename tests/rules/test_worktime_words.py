@@ -25,8 +25,13 @@ NO = profile("no-default")
 
 
 def sh(i: int, day: int, start: int, end: int, client: int = 10) -> ShiftFact:
-    return ShiftFact(id=i, assistant_id=1, client_id=client, start=datetime(2026, 3, day, start, tzinfo=OSLO),
-                     end=datetime(2026, 3, day, end, tzinfo=OSLO))
+    return ShiftFact(
+        id=i,
+        assistant_id=1,
+        client_id=client,
+        start=datetime(2026, 3, day, start, tzinfo=OSLO),
+        end=datetime(2026, 3, day, end, tzinfo=OSLO),
+    )
 
 
 @pytest.fixture
@@ -36,8 +41,12 @@ def lang():
 
 
 def _ctx(**kw) -> AssistantContext:
-    base = {"employments": [(date(2026, 3, 3), None)], "assignments": {10: [(date(2026, 1, 1), None)]},
-            "police_certificate_on": date(2026, 1, 1), "confidentiality_on": None}
+    base = {
+        "employments": [(date(2026, 3, 3), None)],
+        "assignments": {10: [(date(2026, 1, 1), None)]},
+        "police_certificate_on": date(2026, 1, 1),
+        "confidentiality_on": None,
+    }
     return AssistantContext(**{**base, **kw})
 
 
@@ -45,7 +54,8 @@ def test_credential_findings_in_english_and_norwegian(lang):
     found = {v.rule_id: v for v in check_credentials([sh(1, 2, 8, 16), sh(2, 3, 8, 16)], _ctx(), NO)}
     assert found["NO-EMPLOYMENT"].detail == "1 shift from 2026-03-02 outside every employment period"
     assert found["NO-CONFIDENTIALITY"].detail == (
-        "2 shifts from 2026-03-02 before the confidentiality declaration (none on record)")
+        "2 shifts from 2026-03-02 before the confidentiality declaration (none on record)"
+    )
     lang("nb")
     assert found["NO-EMPLOYMENT"].text() == "1 vakt fra 02.03.2026 utenfor enhver ansettelsesperiode"
     assert found["NO-CONFIDENTIALITY"].text() == "2 vakter fra 02.03.2026 før taushetserklæringen (ingen registrert)"
@@ -69,6 +79,6 @@ def test_a_supervisor_reads_neither_the_detail_nor_the_message_of_a_credential(l
     supervisor = Actor("sup", "supervisor", client_scope=frozenset({10}))
     (seen,) = redact(supervisor, [v], {1: 10})
     lang("nb")
-    assert not {"2026-03-02", "02.03.2026"} & {seen.text()[i:i + 10] for i in range(len(seen.text()))}
+    assert not {"2026-03-02", "02.03.2026"} & {seen.text()[i : i + 10] for i in range(len(seen.text()))}
     assert "2026-03-02" not in seen.detail
     assert seen.text() != seen.template and seen.params == {}

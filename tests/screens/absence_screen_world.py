@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import factories as f
 
 from bpa_provider.access import Actor
-from bpa_provider.services import roster
 from bpa_provider.db.engine import Database
+from bpa_provider.services import roster
 
 WEEK = [date(2027, 1, 11) + timedelta(days=i) for i in range(5)]  # Monday to Friday, in the future
 TODAY = date(2027, 1, 8)  # the app's "today": the Friday before

@@ -7,12 +7,11 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import fixed_data
 import pytest
 
 from bpa_provider import i18n
 from bpa_provider.db.engine import Database, make_engine
-
-import fixed_data
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,13 @@ from absence_screen_world import TODAY, WEEK, world
 from pilot_steps import settle
 from textual.widgets import DataTable, Input, Select, Static
 
-from bpa_provider.services import absence, vacancy
 from bpa_provider.screens.absence import AbsenceScreen
 from bpa_provider.screens.app import BpaApp
-from bpa_provider.screens.spec_form import SpecForm
 from bpa_provider.screens.roster_grid import RosterGrid
 from bpa_provider.screens.rosters import RostersView
+from bpa_provider.screens.spec_form import SpecForm
 from bpa_provider.screens.vacancy import CandidatesScreen, VacantScreen
+from bpa_provider.services import absence, vacancy
 
 
 def _app(db, actor, lang: str = "en") -> BpaApp:
@@ -216,12 +216,16 @@ async def test_edit_changes_only_what_was_typed(db, coordinator):
 
 async def test_a_supervisor_gets_neither_the_absence_key_nor_the_outbox(db, coordinator):
     from bpa_provider.access import Actor
-    from bpa_provider.services import records
     from bpa_provider.screens.nav import visible_areas
+    from bpa_provider.services import records
 
     w = world(db, coordinator)
-    sup = records.create(db, coordinator, "supervisor", {"name": "Anne Leder", "client_id": w["client"].ref,
-                                                         "relation": "parent", "since": "2026-01-01"})
+    sup = records.create(
+        db,
+        coordinator,
+        "supervisor",
+        {"name": "Anne Leder", "client_id": w["client"].ref, "relation": "parent", "since": "2026-01-01"},
+    )
     actor = Actor(login="anne", role="supervisor", supervisor_id=sup.id)
     assert "outbox" not in [a.key for a in visible_areas(actor)]
     app = _app(db, actor)

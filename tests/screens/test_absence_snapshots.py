@@ -30,33 +30,59 @@ def _id(db, kind: str, ref: str) -> int:
 def _absent_week(db) -> None:
     tick = count()
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
     def now() -> datetime:
         return start + timedelta(minutes=next(tick))
-    with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("bpa_provider.db.models.utcnow", now), \
-            mock.patch("bpa_provider.services.vacancy.utcnow", now), \
-            mock.patch("bpa_provider.services.notify.utcnow", now):
+
+    with (
+        mock.patch("bpa_provider.audit.utcnow", now),
+        mock.patch("bpa_provider.db.models.utcnow", now),
+        mock.patch("bpa_provider.services.vacancy.utcnow", now),
+        mock.patch("bpa_provider.services.notify.utcnow", now),
+    ):
         kari, per = _id(db, "client", "K-0001"), _id(db, "assistant", "A-0001")
-        liv = records.create(db, BUILDER, "assistant", {"name": "Liv Berg", "email": "liv@example.org",
-                                                        "email_consent": "yes"})
-        records.create(db, BUILDER, "employment", {"assistant_id": liv.ref, "start_date": "2025-06-01",
-                                                   "position_percent": 60, "police_certificate_on": "2025-05-01",
-                                                   "confidentiality_on": "2025-05-01"})
-        records.create(db, BUILDER, "assignment", {"assistant_id": liv.ref, "client_id": "K-0001",
-                                                   "start_date": "2025-06-01", "role": "substitute"})
+        liv = records.create(
+            db, BUILDER, "assistant", {"name": "Liv Berg", "email": "liv@example.org", "email_consent": "yes"}
+        )
+        records.create(
+            db,
+            BUILDER,
+            "employment",
+            {
+                "assistant_id": liv.ref,
+                "start_date": "2025-06-01",
+                "position_percent": 60,
+                "police_certificate_on": "2025-05-01",
+                "confidentiality_on": "2025-05-01",
+            },
+        )
+        records.create(
+            db,
+            BUILDER,
+            "assignment",
+            {"assistant_id": liv.ref, "client_id": "K-0001", "start_date": "2025-06-01", "role": "substitute"},
+        )
         roster.create_shift(db, BUILDER, kari, per, "2026-03-02T08:00", "16:00")
         roster.create_shift(db, BUILDER, kari, per, "2026-03-03T08:00", "16:00")
         roster.create_shift(db, BUILDER, kari, per, "2026-03-04T14:00", "22:00")
         absence.add_absence(db, BUILDER, "A-0001", "holiday", date(2026, 2, 16), date(2026, 2, 20))
-        absence.add_absence(db, BUILDER, "A-0001", "sick-note", date(2026, 3, 3), date(2026, 3, 5),
-                            document_on=date(2026, 3, 3))
+        absence.add_absence(
+            db, BUILDER, "A-0001", "sick-note", date(2026, 3, 3), date(2026, 3, 5), document_on=date(2026, 3, 3)
+        )
         first = vacancy.list_vacant(db, BUILDER, date(2026, 3, 3), date(2026, 3, 3))[0]
         vacancy.offer(db, BUILDER, first.id, liv.ref)
 
         def refused(target, timeout):
             raise OSError("Connection refused")
 
-        notify.send_due(db, BUILDER, "smtp://mail.example.org:587", "bpa@example.org",
-                        now=datetime(2026, 3, 1, 12, 0, tzinfo=UTC), connect=refused)
+        notify.send_due(
+            db,
+            BUILDER,
+            "smtp://mail.example.org:587",
+            "bpa@example.org",
+            now=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+            connect=refused,
+        )
 
 
 async def _settle(pilot) -> None:

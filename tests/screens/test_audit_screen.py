@@ -14,17 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import fixed_data
 import pytest
+from pilot_steps import settle
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.access import Actor
-from bpa_provider.services import audit_log, details, records
 from bpa_provider.screens.audit_log import AuditLogView, AuditRowScreen
 from bpa_provider.screens.widgets.nav import NavList
-
-import fixed_data
-from pilot_steps import settle
+from bpa_provider.services import audit_log, details, records
 
 AUDITOR = Actor(login="revisor", role="auditor")
 KARI = Actor(login="kari", role="coordinator", connection="10.0.0.7 51234 10.0.0.1 22")
@@ -111,7 +110,9 @@ async def test_filter_by_subject_shows_only_that_person_and_who_looked(make_app,
         view.query_one("#f-action", Select).value = "view"
         await settle(app, pilot)
         assert [(r.actor, r.action, r.entity) for r in view.rows] == [
-            ("revisor", "view", "audit_event"), ("kari", "view", "client")]
+            ("revisor", "view", "audit_event"),
+            ("kari", "view", "client"),
+        ]
         # u on kari's row: everything kari did, whoever it was about.
         await pilot.press("down", "u")
         await settle(app, pilot)
@@ -131,8 +132,7 @@ async def test_w_shows_everything_about_the_person_of_the_row(make_app, fixed_db
         await pilot.press("w")  # the newest row: kari viewed K-0002
         await settle(app, pilot)
         assert view.query_one("#f-subject", Input).value == "K-0002"
-        assert [(r.actor, r.action) for r in view.rows] == [("kari", "view"), ("coord", "create"),
-                                                           ("coord", "create")]
+        assert [(r.actor, r.action) for r in view.rows] == [("kari", "view"), ("coord", "create"), ("coord", "create")]
 
 
 async def test_long_answers_page_into_the_table_and_say_when_rows_are_missing(make_app, fixed_db, monkeypatch):
@@ -194,8 +194,9 @@ async def test_verify_shows_the_broken_row(make_app, fixed_db):
         view = await open_area(app, pilot)
         await pilot.press("v")
         await settle(app, pilot)
-        assert shown(view, "chain") == ("Chain BROKEN at row 5: its content does not match its hash "
-                                        "(4 rows before it are intact).")
+        assert shown(view, "chain") == (
+            "Chain BROKEN at row 5: its content does not match its hash (4 rows before it are intact)."
+        )
         assert view.current_id() == 5  # the cursor is on the broken row
         assert shown(view, "preview").startswith("BROKEN · ")
         assert "#5 ·" in shown(view, "preview")
@@ -217,9 +218,19 @@ class RowWithSnapshots(audit_log.LogRow):
 async def test_whole_row_shows_snapshots_as_text_never_markup(make_app, monkeypatch):
     at = datetime(2026, 3, 2, 14, 5, tzinfo=ZoneInfo("Europe/Oslo"))
     row = RowWithSnapshots(
-        7, at, "kari", "coordinator<-root", "update", "client", 5, "K-0005", "Client changed", "",
+        7,
+        at,
+        "kari",
+        "coordinator<-root",
+        "update",
+        "client",
+        5,
+        "K-0005",
+        "Client changed",
+        "",
         before='{"name": "Lise [/bold] Lie", "national_id": "140385*****"}',
-        after='{"name": "Lise [link=http://x]Lie[/link]", "national_id": "140385*****"}')
+        after='{"name": "Lise [link=http://x]Lie[/link]", "national_id": "140385*****"}',
+    )
     monkeypatch.setattr(audit_log, "query", lambda *a, **k: [row])
     app = make_app(actor=AUDITOR)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -255,8 +266,11 @@ async def test_fits_at_80_columns_in_norwegian(make_app):
 async def test_who_may_open_the_area(make_app, fixed_db, role):
     actor = Actor(login="x", role=role)
     if role == "supervisor":
-        actor = Actor(login="anne", role="supervisor",
-                      supervisor_id=records.find_id(fixed_db, fixed_data.BUILDER, "supervisor", "S-0001"))
+        actor = Actor(
+            login="anne",
+            role="supervisor",
+            supervisor_id=records.find_id(fixed_db, fixed_data.BUILDER, "supervisor", "S-0001"),
+        )
     app = make_app(actor=actor)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

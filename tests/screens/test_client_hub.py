@@ -5,17 +5,16 @@ supervisor's onboarding and the assistant's last review; every dashboard row ope
 
 from __future__ import annotations
 
+import fixed_data
+from pilot_steps import settle
 from textual.widgets import DataTable, Static
 
 from bpa_provider.access import Actor
-from bpa_provider.services import dashboard, records
 from bpa_provider.screens.client_detail import ClientDetailScreen
 from bpa_provider.screens.course_onboarding import ChecklistScreen
 from bpa_provider.screens.main import MainScreen
 from bpa_provider.screens.widgets.status_line import StatusLine
-
-import fixed_data
-from pilot_steps import settle
+from bpa_provider.services import dashboard, records
 
 
 def screen_text(screen) -> str:  # noqa: ANN001
@@ -88,8 +87,14 @@ async def test_an_hours_row_of_the_dashboard_opens_the_hour_account(make_app):
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(app, pilot)
         view = app.screen.view("dashboard")
-        item = dashboard.Item("client", records.find_id(app.db, fixed_data.BUILDER, "client", "K-0002"),
-                              "K-0002", "Ola Hansen", flag="under", opens="hours")
+        item = dashboard.Item(
+            "client",
+            records.find_id(app.db, fixed_data.BUILDER, "client", "K-0002"),
+            "K-0002",
+            "Ola Hansen",
+            flag="under",
+            opens="hours",
+        )
         view.open_item(item)
         await settle(app, pilot)
         rosters = app.screen.view("rosters")

@@ -14,12 +14,22 @@ from pilot_steps import settle
 
 from bpa_provider import i18n
 from bpa_provider.access import Actor
-from bpa_provider.services import name_order, records, users
 from bpa_provider.db.engine import Database
 from bpa_provider.screens.lists import RecordList
+from bpa_provider.services import name_order, records, users
 
-NAMES = ["Åse Berg", "Ola Ødegård", "Kari Nordmann", "Per Ås", "Berit Æsen", "Anna Åkesson",
-         "Lars Ärlig", "Ebba Öhman", "Zara Zeta", "anders berg"]
+NAMES = [
+    "Åse Berg",
+    "Ola Ødegård",
+    "Kari Nordmann",
+    "Per Ås",
+    "Berit Æsen",
+    "Anna Åkesson",
+    "Lars Ärlig",
+    "Ebba Öhman",
+    "Zara Zeta",
+    "anders berg",
+]
 
 
 def _sorted_by_service(db: Database, actor: Actor, lang: str, descending: bool = False) -> list[str]:
@@ -33,10 +43,30 @@ def test_clients_sort_by_family_name_with_each_languages_letters(db, coordinator
     for name in NAMES:
         f.client(db, coordinator, name=name)
     # nb: … z, æ (ä with it), ø (ö with it), å; sv: … z, å, ä (æ with it), ö (ø with it).
-    nb = ["anders berg", "Åse Berg", "Kari Nordmann", "Zara Zeta", "Lars Ärlig", "Berit Æsen",
-          "Ola Ødegård", "Ebba Öhman", "Anna Åkesson", "Per Ås"]
-    sv = ["anders berg", "Åse Berg", "Kari Nordmann", "Zara Zeta", "Anna Åkesson", "Per Ås",
-          "Lars Ärlig", "Berit Æsen", "Ola Ødegård", "Ebba Öhman"]
+    nb = [
+        "anders berg",
+        "Åse Berg",
+        "Kari Nordmann",
+        "Zara Zeta",
+        "Lars Ärlig",
+        "Berit Æsen",
+        "Ola Ødegård",
+        "Ebba Öhman",
+        "Anna Åkesson",
+        "Per Ås",
+    ]
+    sv = [
+        "anders berg",
+        "Åse Berg",
+        "Kari Nordmann",
+        "Zara Zeta",
+        "Anna Åkesson",
+        "Per Ås",
+        "Lars Ärlig",
+        "Berit Æsen",
+        "Ola Ødegård",
+        "Ebba Öhman",
+    ]
     assert _sorted_by_service(db, coordinator, "nb") == nb
     assert _sorted_by_service(db, coordinator, "sv") == sv
     assert _sorted_by_service(db, coordinator, "nb", descending=True) == nb[::-1]
@@ -59,8 +89,9 @@ def test_a_client_starting_later_is_a_prospect_not_active(db, coordinator):
 def test_users_list_names_a_supervisor_by_reference_and_name(db, admin, coordinator):
     f.municipality(db, coordinator)
     kari = f.client(db, coordinator)
-    sup = records.create(db, coordinator, "supervisor", {"name": "Anne Nordmann", "client_id": kari.ref,
-                                                         "since": "2026-01-01"})
+    sup = records.create(
+        db, coordinator, "supervisor", {"name": "Anne Nordmann", "client_id": kari.ref, "since": "2026-01-01"}
+    )
     users.add_user(db, admin, "anne", "supervisor", sup.ref)
     users.add_user(db, admin, "kari", "coordinator")
     rows = {r["login"]: r for r in users.user_rows(db, admin)}
@@ -152,14 +183,16 @@ def test_a_cancelled_shift_is_named_by_client_day_and_time(db, coordinator):
 
 
 def test_overdue_is_forfalt_in_norwegian_not_on_overtime():
-    """"PÅ OVERTID" reads as "working overtime"; a missed deadline is "forfalt"."""
+    """ "PÅ OVERTID" reads as "working overtime"; a missed deadline is "forfalt"."""
     i18n.set_language("nb")
     assert i18n._("OVERDUE") == "FORFALT"
     assert "overtid" not in i18n._("{overdue} overdue · {due} due · {done} done")
     assert "overtid" not in i18n._("Staff reviews overdue or due within {days} days")
 
 
-@pytest.mark.parametrize("keys", [("2",), ("4", "enter"), ("7",), ("8",)], ids=["clients", "roster", "reviews", "munis"])
+@pytest.mark.parametrize(
+    "keys", [("2",), ("4", "enter"), ("7",), ("8",)], ids=["clients", "roster", "reviews", "munis"]
+)
 async def test_the_footer_fits_80_columns_in_norwegian(make_app, keys):
     """Every footer entry whole at 80x24 ("f1 Hjel▏" was cut): F5 stays in the help only, the
     roster's [ and ] share one entry."""
@@ -174,8 +207,7 @@ async def test_the_footer_fits_80_columns_in_norwegian(make_app, keys):
         footer_keys = [k for k in app.screen.query(FooterKey) if k.display]
         palette = next(k for k in footer_keys if k.action == "command_palette")
         others = [k for k in footer_keys if k is not palette]
-        assert others and max(k.region.right for k in others) <= palette.region.x, \
-            [(k.key, k.region) for k in others]
+        assert others and max(k.region.right for k in others) <= palette.region.x, [(k.key, k.region) for k in others]
 
 
 async def test_a_cut_column_heading_ends_in_an_ellipsis(make_app, fixed_db):
@@ -191,9 +223,13 @@ async def test_a_cut_column_heading_ends_in_an_ellipsis(make_app, fixed_db):
         assert "praktisk bistand" in services  # the decision's services in Norwegian, not "practical"
 
 
-@pytest.mark.parametrize(("size", "columns"), [((80, 24), ["Ref", "Name", "Status", "Municipality"]),
-                                               ((120, 40), ["Ref", "Name", "Status", "Municipality", "Start",
-                                                            "End", "National ID"])])
+@pytest.mark.parametrize(
+    ("size", "columns"),
+    [
+        ((80, 24), ["Ref", "Name", "Status", "Municipality"]),
+        ((120, 40), ["Ref", "Name", "Status", "Municipality", "Start", "End", "National ID"]),
+    ],
+)
 async def test_a_list_shows_the_columns_that_fit_whole(make_app, size, columns):
     """At 80 columns the client list showed a sliver of its start date ("S", "0"): a column
     that does not fit whole is left out, and comes back on a wider terminal."""

@@ -12,26 +12,26 @@ fixed number of refreshes: a pane loads when it is first shown, one refresh afte
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
+import fixed_data
 import pytest
+from pilot_steps import settle
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from bpa_provider.access import Actor
-from bpa_provider.services import audit_log, course_enrollment, courses, onboarding, records, reviews
 from bpa_provider.screens.area_pane import AreaPane
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.course_enroll import EnrollForm
 from bpa_provider.screens.course_onboarding import ChecklistScreen
 from bpa_provider.screens.courses import CoursesView
-from bpa_provider.screens.spec_form import SpecForm
 from bpa_provider.screens.date_prompt import DatePrompt
 from bpa_provider.screens.review_forms import ReviewForm, ReviewScreen
 from bpa_provider.screens.reviews import ReviewsView
-
-import fixed_data
-from pilot_steps import settle
+from bpa_provider.screens.spec_form import SpecForm
+from bpa_provider.services import audit_log, course_enrollment, courses, onboarding, records, reviews
 
 BUILDER = fixed_data.BUILDER
 
@@ -77,14 +77,16 @@ async def to_table(app, pilot, keys: tuple[str, ...], table_id: str) -> DataTabl
     def ready() -> bool:
         table = app.screen.focused
         pane = next(a for a in table.ancestors if isinstance(a, AreaPane))
-        return table.id == table_id and not pane.stale and "Loading" not in str(
-            pane.query_one(".status", Static).render())
+        return (
+            table.id == table_id and not pane.stale and "Loading" not in str(pane.query_one(".status", Static).render())
+        )
 
     try:
         await until(app, pilot, ready, f"{table_id} loaded and focused")
     except AssertionError:
-        panes = {p.id: (p.stale, str(p.query_one(".status", Static).render()), p.display)
-                 for p in app.screen.query(AreaPane)}
+        panes = {
+            p.id: (p.stale, str(p.query_one(".status", Static).render()), p.display) for p in app.screen.query(AreaPane)
+        }
         raise AssertionError(f"{table_id}: focused={app.screen.focused!r} panes={panes}") from None
     return app.screen.focused
 
@@ -181,7 +183,8 @@ async def test_onboarding_overdue_supervisor_shows_next_step_and_marks_it_done(m
         table = await to_table(app, pilot, ("6",), "onboarding-table")
         # The earliest open step is the first rota (14 days after 01.01.2025).
         assert cells(table) == [
-            "OVERDUE | S-0001 Anne Nordmann | K-0001: First rota planned (411 days overdue) | 15.01.2025"]
+            "OVERDUE | S-0001 Anne Nordmann | K-0001: First rota planned (411 days overdue) | 15.01.2025"
+        ]
         prompt = await to_screen(app, pilot, ("d",), DatePrompt)  # d, then Enter on today's date
         assert prompt.query_one(Input).value == "02.03.2026"
         await pilot.press("enter")
@@ -202,11 +205,14 @@ async def test_onboarding_overdue_supervisor_shows_next_step_and_marks_it_done(m
         assert app.screen is prompt and "not a real calendar date" in str(prompt.query_one("#error").render())
         prompt.query_one(Input).value = "26.02.2026"
         await pilot.press("enter")
-        await until(app, pilot, lambda: "| done |" in cells(checklist.query_one("#steps", DataTable))[1],
-                    "the step done")
+        await until(
+            app, pilot, lambda: "| done |" in cells(checklist.query_one("#steps", DataTable))[1], "the step done"
+        )
         steps = checklist.query_one("#steps", DataTable)  # rebuilt with the answer
-        assert cells(steps)[1] == "31.01.2025 | done | Job description written with the provider | K-0001 | " \
-                                  "coordinator | 26.02.2026"
+        assert (
+            cells(steps)[1] == "31.01.2025 | done | Job description written with the provider | K-0001 | "
+            "coordinator | 26.02.2026"
+        )
         assert steps_of(fixed_db, "S-0001")["job_description"] == date(2026, 2, 26)
         await pilot.press("escape")
         # The list behind the checklist reloaded.
@@ -214,10 +220,17 @@ async def test_onboarding_overdue_supervisor_shows_next_step_and_marks_it_done(m
 
 
 async def test_enroll_a_supervisor_and_record_completion(make_app, fixed_db):
-    course = courses.create_course(fixed_db, BUILDER, {
-        "name": "Grunnkurs for arbeidsledere", "organiser": "ULOBA", "kind": "supervisor_basic", "hours": 14})
-    courses.create_session(fixed_db, BUILDER, course.id, {
-        "starts_on": "16.02.2026", "ends_on": "17.02.2026", "place": "Hamar", "capacity": 10})
+    course = courses.create_course(
+        fixed_db,
+        BUILDER,
+        {"name": "Grunnkurs for arbeidsledere", "organiser": "ULOBA", "kind": "supervisor_basic", "hours": 14},
+    )
+    courses.create_session(
+        fixed_db,
+        BUILDER,
+        course.id,
+        {"starts_on": "16.02.2026", "ends_on": "17.02.2026", "place": "Hamar", "capacity": 10},
+    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -243,7 +256,8 @@ async def test_enroll_a_supervisor_and_record_completion(make_app, fixed_db):
         assert cells(people) == ["S-0001 Anne Nordmann | completed | 17.02.2026 | ULOBA-2026-17"]
     done = course_enrollment.list_enrollments(fixed_db, BUILDER, person="S-0001")
     assert [(e.status, e.completed_on, e.certificate_ref) for e in done] == [
-        ("completed", date(2026, 2, 17), "ULOBA-2026-17")]
+        ("completed", date(2026, 2, 17), "ULOBA-2026-17")
+    ]
     # Completing the basic course ticked the supervisor's checklist.
     assert steps_of(fixed_db, "S-0001")["basic_course"] == date(2026, 2, 17)
 
@@ -258,8 +272,12 @@ async def test_outcome_refused_when_someone_else_changed_it_keeps_the_input(make
         await to_table(app, pilot, ("6",), "onboarding-table")
         await to_table(app, pilot, ("greater_than_sign",), "sessions-table")
         await pilot.press("enter")  # to the people enrolled
-        await until(app, pilot, lambda: app.screen.focused.id == "enrollments-table"
-                    and cells(app.screen.focused) != [], "the people enrolled")
+        await until(
+            app,
+            pilot,
+            lambda: app.screen.focused.id == "enrollments-table" and cells(app.screen.focused) != [],
+            "the people enrolled",
+        )
         form = await to_screen(app, pilot, ("c",), SpecForm)
         form.query_one("#field-certificate_ref Input", Input).value = "LT-1"
         # Another coordinator records an outcome meanwhile.
@@ -275,14 +293,23 @@ async def test_outcome_refused_when_someone_else_changed_it_keeps_the_input(make
 
 def note_views(db) -> list[tuple[str, str]]:
     """Who read a review summary of A-0001 (reading the log is itself logged, as another entity)."""
-    return [(v.actor, v.summary) for v in audit_log.query(db, BUILDER, subject="A-0001", action="view")
-            if v.entity == "review_notes"]
+    return [
+        (v.actor, v.summary)
+        for v in audit_log.query(db, BUILDER, subject="A-0001", action="view")
+        if v.entity == "review_notes"
+    ]
 
 
 def _a_review(db) -> reviews.ReviewView:
     return reviews.record_review(
-        db, BUILDER, "A-0001", "K-0001", "01.03.2026", participants="Per, Anne",
-        summary="Trives [/bold] godt; ønsker kurs i løfteteknikk.")
+        db,
+        BUILDER,
+        "A-0001",
+        "K-0001",
+        "01.03.2026",
+        participants="Per, Anne",
+        summary="Trives [/bold] godt; ønsker kurs i løfteteknikk.",
+    )
 
 
 async def test_review_summary_shown_to_a_coordinator_and_the_reading_logged(make_app, fixed_db):
@@ -299,8 +326,9 @@ async def test_review_summary_shown_to_a_coordinator_and_the_reading_logged(make
         assert note_views(fixed_db) == []
         await pilot.press("s")
         # As typed, not markup.
-        await until(app, pilot, lambda: "Trives [/bold] godt; ønsker kurs i løfteteknikk." in screen_text(screen),
-                    "the summary")
+        await until(
+            app, pilot, lambda: "Trives [/bold] godt; ønsker kurs i løfteteknikk." in screen_text(screen), "the summary"
+        )
     assert [actor for actor, _summary in note_views(fixed_db)] == ["coord"]
 
 
@@ -310,8 +338,9 @@ async def test_an_auditor_cannot_read_the_summary(make_app, fixed_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.push_screen(ReviewScreen(review.id))
-        await until(app, pilot, lambda: "only coordinators and the client's supervisor" in screen_text(app.screen),
-                    "the review")
+        await until(
+            app, pilot, lambda: "only coordinators and the client's supervisor" in screen_text(app.screen), "the review"
+        )
         await pilot.press("s")  # not offered to this role: nothing happens
         await settle(app, pilot)
         assert "Trives" not in screen_text(app.screen)

@@ -4,14 +4,13 @@ in this version" (the old catch of TypeError/AttributeError hid real bugs)."""
 
 from __future__ import annotations
 
+import fixed_data
 import pytest
+from pilot_steps import settle
 from textual.widgets import DataTable, Static
 
 from bpa_provider import crashlog
 from bpa_provider.services import dashboard, hours
-
-import fixed_data
-from pilot_steps import settle
 
 
 def _broken(*args, **kwargs):  # noqa: ANN002, ANN003

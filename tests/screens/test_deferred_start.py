@@ -3,13 +3,12 @@ the database stack is loaded, then the dashboard fills in and a supervisor's sco
 
 from __future__ import annotations
 
+import fixed_data
 from textual.widgets import DataTable
 
 from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database
 from bpa_provider.screens.app import BpaApp
-
-import fixed_data
 
 
 async def _settle(app, pilot) -> None:

@@ -3,11 +3,11 @@ the area in use carry a bar, the others do not; a checkbox reads [x] or [ ]."""
 
 from __future__ import annotations
 
-from bpa_provider.screens.forms import RecordForm
-from bpa_provider.screens.widgets.tickbox import TickBox
-
 from pilot_steps import settle
 from test_terminal_escapes import plain_screen
+
+from bpa_provider.screens.forms import RecordForm
+from bpa_provider.screens.widgets.tickbox import TickBox
 
 BAR = "▊"
 
@@ -15,7 +15,7 @@ BAR = "▊"
 def line_of(app, row) -> str:  # noqa: ANN001
     """The screen's characters on a field row's first line, across the row."""
     region = row.region
-    return plain_screen(app).splitlines()[region.y][region.x:region.right]
+    return plain_screen(app).splitlines()[region.y][region.x : region.right]
 
 
 async def _assistant_form(app, pilot) -> RecordForm:  # noqa: ANN001

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
+import fixed_data
 import pytest
+from pilot_steps import settle
 from textual.widgets import Input, Static
 
 from bpa_provider import i18n
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import parse_date
-from bpa_provider.services import records
 from bpa_provider.screens.forms import RecordForm
 from bpa_provider.screens.ui import field_message, hours, period, text
-
-import fixed_data
-from pilot_steps import settle
+from bpa_provider.services import records
 
 
 def error_under(form: RecordForm, name: str) -> str:
@@ -43,8 +42,12 @@ async def test_a_form_field_error_in_norwegian(make_app, fixed_db):
 
         # What the service refuses on save lands under the field, in Norwegian, label first.
         with pytest.raises(ValidationError) as refused:
-            records.create(fixed_db, fixed_data.BUILDER, "client",
-                           {"name": "", "municipality_id": "Atlantis", "start_date": "31.02.2026"})
+            records.create(
+                fixed_db,
+                fixed_data.BUILDER,
+                "client",
+                {"name": "", "municipality_id": "Atlantis", "start_date": "31.02.2026"},
+            )
         for problem in refused.value.errors:
             form.show_problem(problem)
         await pilot.pause()
@@ -53,14 +56,29 @@ async def test_a_form_field_error_in_norwegian(make_app, fixed_db):
         assert error_under(form, "start_date") == "«31.02.2026» er ikke en gyldig dato"
 
 
-@pytest.mark.parametrize("lang, required, check_digits, minimum", [
-    ("en", "Name is required", "National ID: the check digits do not match (mistyped digit?)",
-     "Hours must be at least 0.25"),
-    ("nb", "Navn må fylles ut", "Fødselsnummer: kontrollsifrene stemmer ikke (feiltastet siffer?)",
-     "Timer må være minst 0,25"),
-    ("sv", "Namn måste fyllas i", "Personnummer: kontrollsiffrorna stämmer inte (felskriven siffra?)",
-     "Timmar måste vara minst 0,25"),
-])
+@pytest.mark.parametrize(
+    "lang, required, check_digits, minimum",
+    [
+        (
+            "en",
+            "Name is required",
+            "National ID: the check digits do not match (mistyped digit?)",
+            "Hours must be at least 0.25",
+        ),
+        (
+            "nb",
+            "Navn må fylles ut",
+            "Fødselsnummer: kontrollsifrene stemmer ikke (feiltastet siffer?)",
+            "Timer må være minst 0,25",
+        ),
+        (
+            "sv",
+            "Namn måste fyllas i",
+            "Personnummer: kontrollsiffrorna stämmer inte (felskriven siffra?)",
+            "Timmar måste vara minst 0,25",
+        ),
+    ],
+)
 def test_label_and_problem_read_as_one_sentence(lang, required, check_digits, minimum):
     i18n.set_language(lang)
     label = i18n._
@@ -73,8 +91,11 @@ def test_label_and_problem_read_as_one_sentence(lang, required, check_digits, mi
 
 def test_a_service_message_is_translated_with_its_parameters():
     i18n.set_language("sv")
-    problem = FieldError("valid_to", N_("{label} must be on or after the start ({date})"),
-                         params={"label": i18n.Msg("Valid to"), "date": date(2026, 3, 1)})
+    problem = FieldError(
+        "valid_to",
+        N_("{label} must be on or after the start ({date})"),
+        params={"label": i18n.Msg("Valid to"), "date": date(2026, 3, 1)},
+    )
     assert field_message("Giltig till", problem).endswith("(2026-03-01)")
     assert problem.text == "Valid to must be on or after the start (01.03.2026)"  # logs stay English
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 
+from pilot_steps import settle
 from textual import events
 from textual.widgets import ContentSwitcher
+from tooling import wait_for
 
 from bpa_provider.screens.main import MainScreen
 from bpa_provider.screens.widgets.nav import NavList
-
-from pilot_steps import settle
-from tooling import wait_for
 
 
 def burst(app, *keys: str) -> None:  # noqa: ANN001

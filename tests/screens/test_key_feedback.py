@@ -3,11 +3,11 @@ locked week's `e`, `n` and Enter, a role without the permission, no shift under 
 
 from __future__ import annotations
 
-from bpa_provider.access import Actor
-from bpa_provider.screens.widgets.status_line import StatusLine
-
 from pilot_steps import settle
 from test_roster_screens import open_kari, shift
+
+from bpa_provider.access import Actor
+from bpa_provider.screens.widgets.status_line import StatusLine
 
 
 def said(app) -> str:  # noqa: ANN001
@@ -51,15 +51,15 @@ async def test_no_shift_under_the_cursor_is_said(make_app, fixed_db):
 
 
 async def test_the_end_forms_date_problem_stands_under_the_date(make_app, fixed_db):
+    import fixed_data
     from textual.widgets import Input, Static
 
-    from bpa_provider.services import records
     from bpa_provider.screens.end_form import EndForm
+    from bpa_provider.services import records
 
-    import fixed_data
-
-    kari = records.get(fixed_db, fixed_data.BUILDER, "client",
-                       records.find_id(fixed_db, fixed_data.BUILDER, "client", "K-0001"))
+    kari = records.get(
+        fixed_db, fixed_data.BUILDER, "client", records.find_id(fixed_db, fixed_data.BUILDER, "client", "K-0001")
+    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

@@ -14,8 +14,24 @@ from bpa_provider.screens.lists import RecordList
 from bpa_provider.screens.widgets.paged_table import PagedTable
 
 WIDTHS = (7, 22, 11, 1, 12)
-WORDS = ["Kari", "Nordmann", "Ærlig", "Øystein", "漢字", "x" * 25, "a\tb", "", " ", "Lise [/bold] Lie",
-         "K-0001", "é", "e\u0301", "\u200b", "🙂", "01.02.2026"]
+WORDS = [
+    "Kari",
+    "Nordmann",
+    "Ærlig",
+    "Øystein",
+    "漢字",
+    "x" * 25,
+    "a\tb",
+    "",
+    " ",
+    "Lise [/bold] Lie",
+    "K-0001",
+    "é",
+    "e\u0301",
+    "\u200b",
+    "🙂",
+    "01.02.2026",
+]
 STYLES = [None, "bold", "italic red", "on blue", "not bold", "underline"]
 
 

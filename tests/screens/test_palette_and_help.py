@@ -3,14 +3,14 @@ opened so far); the palette finds supervisors too and offers the current screen'
 
 from __future__ import annotations
 
+from pilot_steps import settle
+from test_roster_screens import open_kari, shift
+from tooling import wait_for
+
 from bpa_provider.screens.commands import ScreenActions
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.forms import RecordForm
 from bpa_provider.screens.help import HelpScreen
-
-from pilot_steps import settle
-from tooling import wait_for
-from test_roster_screens import open_kari, shift
 
 
 async def test_f1_shows_the_current_areas_keys_first_and_not_those_of_areas_left(make_app, fixed_db):

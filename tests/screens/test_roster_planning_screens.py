@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+import fixed_data
+from pilot_steps import settle
 from textual.widgets import DataTable, Input, Static
+from tooling import wait_for
 
 from bpa_provider.access import Actor
-from bpa_provider.services import periods, records, roster
 from bpa_provider.screens.app import BpaApp
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.copy_week_form import CopyWeekForm
@@ -24,10 +26,7 @@ from bpa_provider.screens.help import collect
 from bpa_provider.screens.pattern_forms import PatternForm, PatternListScreen
 from bpa_provider.screens.roster_grid import RosterGrid
 from bpa_provider.screens.rosters import RostersView
-
-import fixed_data
-from pilot_steps import settle
-from tooling import wait_for
+from bpa_provider.services import periods, records, roster
 
 BUILDER = fixed_data.BUILDER
 MONDAY = date(2026, 3, 2)
@@ -71,6 +70,7 @@ async def type_into(app, pilot, widget: Input, text: str) -> None:
 
 # --------------------------------------------------------------------------- copy the week
 
+
 async def test_copy_week_to_the_next_weeks_by_key(make_app, fixed_db):
     shift(fixed_db, "2026-03-02T08:00", "16:00")
     shift(fixed_db, "2026-03-04T07:30", "15:00", kind="passive")
@@ -89,8 +89,9 @@ async def test_copy_week_to_the_next_weeks_by_key(make_app, fixed_db):
         await settle(app, pilot)
         assert app.screen.query_one(RostersView) is view
         assert "4 shift(s) copied to the next 2 week(s)" in static_text(view, "#week-message")
-    assert [(s.start.strftime("%d.%m %H:%M"), s.kind) for s in week_of(fixed_db, MONDAY + timedelta(days=7)).shifts] \
-        == [("09.03 08:00", "active"), ("11.03 07:30", "passive")]
+    assert [
+        (s.start.strftime("%d.%m %H:%M"), s.kind) for s in week_of(fixed_db, MONDAY + timedelta(days=7)).shifts
+    ] == [("09.03 08:00", "active"), ("11.03 07:30", "passive")]
     assert len(week_of(fixed_db, MONDAY + timedelta(days=14)).shifts) == 2
     assert week_of(fixed_db, MONDAY + timedelta(days=21)).shifts == ()
 
@@ -150,6 +151,7 @@ async def test_copying_an_empty_week_is_refused_in_words(make_app, fixed_db):
 
 # --------------------------------------------------------------------------- rota patterns
 
+
 async def test_new_pattern_generates_shifts(make_app, fixed_db):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -173,7 +175,9 @@ async def test_new_pattern_generates_shifts(make_app, fixed_db):
         assert app.screen is listing
         assert listing.query_one("#patterns", DataTable).row_count == 1
         assert "Pattern saved: 26 shift(s)" in static_text(listing, "#message")
-        assert "Weekdays" in static_text(listing, "#detail") and "Mon, Wed 08:00–15:30" in static_text(listing, "#detail")
+        assert "Weekdays" in static_text(listing, "#detail") and "Mon, Wed 08:00–15:30" in static_text(
+            listing, "#detail"
+        )
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen.query_one(RostersView) is view
@@ -182,10 +186,17 @@ async def test_new_pattern_generates_shifts(make_app, fixed_db):
     client, per = ids(fixed_db)
     [pattern] = roster.list_patterns(fixed_db, BUILDER, client)
     assert (pattern.weekdays, pattern.start_time, pattern.end_time, pattern.assistant_id, pattern.name) == (
-        "0,2", time(8, 0), time(15, 30), per, "Weekdays")
+        "0,2",
+        time(8, 0),
+        time(15, 30),
+        per,
+        "Weekdays",
+    )
     shifts = week_of(fixed_db, MONDAY).shifts
     assert [(s.start.strftime("%a %H:%M"), s.pattern_id) for s in shifts] == [
-        ("Mon 08:00", pattern.id), ("Wed 08:00", pattern.id)]
+        ("Mon 08:00", pattern.id),
+        ("Wed 08:00", pattern.id),
+    ]
 
 
 async def test_pattern_input_refused_inline_writes_nothing(make_app, fixed_db):
@@ -239,8 +250,18 @@ async def test_changing_a_pattern_moves_its_future_shifts(fixed_db, coordinator)
     # Shifts that have started are never regenerated, so this pattern lies ahead of the real clock.
     today = date.today() + timedelta(days=14 - date.today().weekday())  # a Monday two weeks ahead
     client, per = ids(fixed_db)
-    made = roster.create_pattern(fixed_db, BUILDER, client, per, weekdays="tue", start_time="09:00",
-                                 end_time="17:00", valid_from=today, today=today, name="Tuesdays")
+    made = roster.create_pattern(
+        fixed_db,
+        BUILDER,
+        client,
+        per,
+        weekdays="tue",
+        start_time="09:00",
+        end_time="17:00",
+        valid_from=today,
+        today=today,
+        name="Tuesdays",
+    )
     app = BpaApp(fixed_db, coordinator, lang="en", today=today)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_kari(app, pilot)
@@ -269,8 +290,17 @@ async def test_changing_a_pattern_moves_its_future_shifts(fixed_db, coordinator)
 
 async def test_changed_pattern_meanwhile_keeps_the_input(make_app, fixed_db):
     client, per = ids(fixed_db)
-    made = roster.create_pattern(fixed_db, BUILDER, client, per, weekdays="fri", start_time="08:00",
-                                 end_time="12:00", valid_from=MONDAY, today=MONDAY)
+    made = roster.create_pattern(
+        fixed_db,
+        BUILDER,
+        client,
+        per,
+        weekdays="fri",
+        start_time="08:00",
+        end_time="12:00",
+        valid_from=MONDAY,
+        today=MONDAY,
+    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_kari(app, pilot)
@@ -292,6 +322,7 @@ async def test_changed_pattern_meanwhile_keeps_the_input(make_app, fixed_db):
 
 
 # --------------------------------------------------------------------------- deviations
+
 
 async def test_accept_and_reject_a_deviation_by_key(make_app, fixed_db):
     monday = shift(fixed_db, "2026-03-02T08:00", "16:00").shift
@@ -343,6 +374,7 @@ async def test_not_now_leaves_the_deviation_waiting(make_app, fixed_db):
 
 
 # --------------------------------------------------------------------------- who gets the keys
+
 
 async def test_auditor_is_not_offered_planning_keys(make_app, fixed_db, auditor):
     made = shift(fixed_db, "2026-03-02T08:00", "16:00").shift

@@ -12,20 +12,19 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta, timezone
 
+import fixed_data
+from pilot_steps import settle
 from textual.widgets import Input, OptionList, Select, Static
+from tooling import wait_for
 
 from bpa_provider.access import Actor
-from bpa_provider.services import records, roster
-from bpa_provider.services.roster import DayView, ShiftView, WeekView
-from bpa_provider.services.worktime import ShiftViolation
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.roster_grid import RosterGrid
 from bpa_provider.screens.rosters import RostersView
 from bpa_provider.screens.shift_form import ShiftForm
-
-import fixed_data
-from pilot_steps import settle
-from tooling import wait_for
+from bpa_provider.services import records, roster
+from bpa_provider.services.roster import DayView, ShiftView, WeekView
+from bpa_provider.services.worktime import ShiftViolation
 
 BUILDER = fixed_data.BUILDER
 
@@ -219,11 +218,40 @@ def _week(n_per_day: int) -> WeekView:
     for d in range(7):
         for i in range(n_per_day):
             a = datetime(2026, 3, 2 + d, 6 + 3 * i, 0, tzinfo=tz)
-            problems = (ShiftViolation("NO-REST-DAILY", "AML § 10-8", "warn", "9.0 h rest, needs 11 h",
-                                       (d * 10 + i,), False, False),) if i % 2 else ()
-            shifts.append(ShiftView(d * 10 + i, 1, 1, "K-0001", 1, "A-0001", "Per Hansen", a,
-                                    a + timedelta(hours=3), 3.0, "active", "planned", "none", None, None, "",
-                                    None, False, "", "", problems))
+            problems = (
+                (
+                    ShiftViolation(
+                        "NO-REST-DAILY", "AML § 10-8", "warn", "9.0 h rest, needs 11 h", (d * 10 + i,), False, False
+                    ),
+                )
+                if i % 2
+                else ()
+            )
+            shifts.append(
+                ShiftView(
+                    d * 10 + i,
+                    1,
+                    1,
+                    "K-0001",
+                    1,
+                    "A-0001",
+                    "Per Hansen",
+                    a,
+                    a + timedelta(hours=3),
+                    3.0,
+                    "active",
+                    "planned",
+                    "none",
+                    None,
+                    None,
+                    "",
+                    None,
+                    False,
+                    "",
+                    "",
+                    problems,
+                )
+            )
     days = tuple(DayView(start + timedelta(days=i), None) for i in range(7))
     return WeekView(1, "K-0001", "Kari", "Hamar", "NO", "Europe/Oslo", start, days, tuple(shifts), 63.0, False)
 

@@ -3,14 +3,13 @@ not by the palette's "Go to" — and a bare `q` inside an area (next to `w`) doe
 
 from __future__ import annotations
 
+from pilot_steps import settle
 from textual.widgets import Input
 
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.forms import RecordForm
 from bpa_provider.screens.main import MainScreen
 from bpa_provider.screens.widgets.status_line import StatusLine
-
-from pilot_steps import settle
 
 
 async def _half_filled_client_form(app, pilot) -> RecordForm:  # noqa: ANN001

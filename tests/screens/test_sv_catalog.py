@@ -59,7 +59,11 @@ def test_labels_are_swedish():
     _ = i18n._
     assert _("Clients") != "Clients"
     assert (_("Clients"), _("Decision"), _("Work supervisor"), _("Municipality")) == (
-        "Kunder", "Beslut", "Arbetsledare", "Kommun")
+        "Kunder",
+        "Beslut",
+        "Arbetsledare",
+        "Kommun",
+    )
     assert _("Försäkringskassan") == "Försäkringskassan"
     assert i18n.ngettext("{n} day", "{n} days", 1).format(n=1) == "1 dag"
     assert i18n.ngettext("{n} day", "{n} days", 3).format(n=3) == "3 dagar"

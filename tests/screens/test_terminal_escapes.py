@@ -12,6 +12,7 @@ import ast
 import sqlite3
 from pathlib import Path
 
+from pilot_steps import settle
 from rich.console import Console
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -21,8 +22,6 @@ from bpa_provider.access import Actor
 from bpa_provider.screens.safe_text import ControlCharacters, visible_cell
 from bpa_provider.screens.widgets.paged_table import PagedTable
 from bpa_provider.screens.widgets.safe_table import SafeTable
-
-from pilot_steps import settle
 
 SCREENS = Path(__file__).resolve().parents[2] / "screens"
 
@@ -40,8 +39,7 @@ def terminal_output(app) -> str:  # noqa: ANN001
 def plain_screen(app) -> str:  # noqa: ANN001
     """The screen's characters, line by line, without styles."""
     update = app.screen._compositor.render_full_update()
-    return "\n".join("".join(seg.text for strip in line for seg in strip if not seg.control)
-                     for line in update.strips)
+    return "\n".join("".join(seg.text for strip in line for seg in strip if not seg.control) for line in update.strips)
 
 
 def assert_safe(app) -> None:  # noqa: ANN001
@@ -134,7 +132,9 @@ async def test_hostile_names_in_the_database_are_shown_as_codes_on_every_screen(
             "INSERT INTO transfer (client_id, direction, counterpart, notice_date, effective_date, state,"
             " client_consent_on, cancelled_reason, created_by, created_at, updated_at, version)"
             " VALUES ((SELECT id FROM client WHERE ref = 'K-0002'), 'in', ?, '2026-02-01', '2026-04-01',"
-            " 'notice', NULL, '', 'coord', '2026-02-01 09:00:00', '2026-02-01 09:00:00', 1)", (HOSTILE,))
+            " 'notice', NULL, '', 'coord', '2026-02-01 09:00:00', '2026-02-01 09:00:00', 1)",
+            (HOSTILE,),
+        )
     con.close()
     with fixed_db.write() as s:
         audit.record(s, coord, "read", "client", 1, subject=HOSTILE, summary=HOSTILE)
@@ -142,10 +142,20 @@ async def test_hostile_names_in_the_database_are_shown_as_codes_on_every_screen(
     app = make_app(actor=Actor("admin", "admin"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        for keys, expect_code in (("2", True), ("enter", True), ("escape", False), ("3", True),
-                                  ("enter", True), ("escape", False), ("5", True), ("6", False),
-                                  ("greater_than_sign", False), ("greater_than_sign", True),
-                                  ("9", True), ("enter", True)):
+        for keys, expect_code in (
+            ("2", True),
+            ("enter", True),
+            ("escape", False),
+            ("3", True),
+            ("enter", True),
+            ("escape", False),
+            ("5", True),
+            ("6", False),
+            ("greater_than_sign", False),
+            ("greater_than_sign", True),
+            ("9", True),
+            ("enter", True),
+        ):
             await pilot.press(keys)
             await settle(app, pilot)
             assert_safe(app)

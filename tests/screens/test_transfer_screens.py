@@ -10,23 +10,21 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+import fixed_data
 import pytest
+from pilot_steps import settle
 from textual.widgets import DataTable, Input, Select, Static
+from tooling import wait_for
 
-from bpa_provider.services import handover, records
-from bpa_provider.services import transfers as tr
-from bpa_provider.services.transfer_views import TransferView
 from bpa_provider.screens.transfer_detail import TransferDetailScreen
 from bpa_provider.screens.transfer_forms import ExportForm, ImportForm, InformForm, RefusalForm, StepForm, TransferForm
 from bpa_provider.screens.transfers import TransfersView
-
-import fixed_data
-from pilot_steps import settle
-from tooling import wait_for
+from bpa_provider.services import handover, records
+from bpa_provider.services import transfers as tr
+from bpa_provider.services.transfer_views import TransferView
 
 A = fixed_data.BUILDER
 NOTICE = "02.03.2026"  # fixed_data.TODAY: effective 02.06.2026 with Hamar's 3 months
-
 
 
 @pytest.fixture
@@ -272,7 +270,8 @@ async def test_import_a_package_opens_the_incoming_transfer(make_app, fixed_db, 
         await pilot.press("f3")  # check first: nothing is written
         await settle(app, pilot)
         assert "Valid package from bpa-provider: client Kari Nordmann" in str(
-            row(app.screen, "file").query_one(".note", Static).render())
+            row(app.screen, "file").query_one(".note", Static).render()
+        )
         assert tr.list_transfers(sqlite_db, A) == []
         await pilot.press("ctrl+s")
         await settle(app, pilot)

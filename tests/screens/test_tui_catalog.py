@@ -29,7 +29,15 @@ def test_extractor_finds_calls_spec_labels_and_plurals(tmp_path):
     source.write_text(
         'x = _("One")\ny = N_("Two")\nz = ngettext("{n} day", "{n} days", 2)\n'
         'f = _T("name", "Label", hint="A hint")\ne = EntitySpec("k", None, "Thing", "k", ())\n'
-        'not_this = print("Three")\n', encoding="utf-8")
+        'not_this = print("Three")\n',
+        encoding="utf-8",
+    )
     found = [(m, p) for m, p, _line in extract.strings_in(source)]
-    assert found == [("One", None), ("Two", None), ("{n} day", "{n} days"), ("Label", None),
-                     ("A hint", None), ("Thing", None)]
+    assert found == [
+        ("One", None),
+        ("Two", None),
+        ("{n} day", "{n} days"),
+        ("Label", None),
+        ("A hint", None),
+        ("Thing", None),
+    ]

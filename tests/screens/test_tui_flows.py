@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import fixed_data
+from pilot_steps import settle
 from textual.widgets import DataTable, Input, Select, Static
+from tooling import wait_for
 
 from bpa_provider.access import Actor
-from bpa_provider.services import records
 from bpa_provider.screens.assistant_detail import AssistantDetailScreen
 from bpa_provider.screens.client_detail import ClientDetailScreen
 from bpa_provider.screens.end_form import EndForm
@@ -16,10 +18,7 @@ from bpa_provider.screens.help import HelpScreen
 from bpa_provider.screens.lists import RecordList
 from bpa_provider.screens.widgets.fields import FieldRow
 from bpa_provider.screens.widgets.nav import NavList
-
-import fixed_data
-from pilot_steps import settle
-from tooling import wait_for
+from bpa_provider.services import records
 
 
 def field(form: RecordForm, name: str) -> FieldRow:
@@ -49,7 +48,8 @@ async def test_create_client_with_a_decision(make_app, fixed_db):
         assert isinstance(form, RecordForm)
         field(form, "name").query_one(Input).value = "Astrid Lie"
         field(form, "municipality_id").query_one(Select).value = records.find_id(
-            fixed_db, fixed_data.BUILDER, "municipality", "Hamar")
+            fixed_db, fixed_data.BUILDER, "municipality", "Hamar"
+        )
         field(form, "national_id").query_one(Input).value = fixed_data.fnr(date(1990, 7, 1))
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -67,8 +67,9 @@ async def test_create_client_with_a_decision(make_app, fixed_db):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is detail
-        decisions = records.list_records(fixed_db, fixed_data.BUILDER, "decision",
-                                         filters={"client_id": detail.record_id}).rows
+        decisions = records.list_records(
+            fixed_db, fixed_data.BUILDER, "decision", filters={"client_id": detail.record_id}
+        ).rows
         assert [(d.hours, d.valid_from) for d in decisions] == [(37.5, date(2026, 3, 1))]
         assert "37.5/week" in str(detail.query_one("#decisions", DataTable).get_row_at(0)[1])
 
@@ -93,7 +94,8 @@ async def test_invalid_national_id_shows_inline_error_and_saves_nothing(make_app
         await settle(app, pilot)
         assert app.screen is form
         assert form.focused is field(form, "national_id").query_one(Input) or form.focused is field(
-            form, "municipality_id").query_one(Select)
+            form, "municipality_id"
+        ).query_one(Select)
         assert "fix the marked fields" in str(form.query_one("#banner", Static).render())
     assert records.list_records(fixed_db, fixed_data.BUILDER, "client").total == before
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import factories as f
 import pytest
 
 from bpa_provider.access import Actor
+from bpa_provider.db.models import AuditEvent
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import dashboard, details, records
-from bpa_provider.db.models import AuditEvent
-
-import factories as f
 
 TODAY = date(2026, 3, 2)
 

@@ -10,14 +10,15 @@ docs/tui.md shows some of these SVGs as the day's walk-through.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from typing import Any
 
+import fixed_data
 import pytest
 from textual.widgets import Input
 
 from bpa_provider.services import records, roster, transfers
-
-import fixed_data
 
 BUILDER = fixed_data.BUILDER
 
@@ -56,12 +57,12 @@ def _a_transfer(db) -> None:
 def _fixed_clock(make: Callable[[], Any]) -> None:
     """Make the test's own data with the log's and the records' clock fixed (as fixed_data does),
     so the access log and histories show the same times every run."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from itertools import count
     from unittest import mock
 
     tick = count()
-    start = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     now = lambda: start + timedelta(minutes=next(tick))  # noqa: E731
     with mock.patch("bpa_provider.audit.utcnow", now), mock.patch("bpa_provider.db.models.utcnow", now):
         make()
@@ -167,10 +168,27 @@ def _screens(db) -> dict[str, Callable[[Any], Awaitable[None]]]:
     }
 
 
-SCREEN_NAMES = ["dashboard", "clients", "client_detail", "client_form", "end_client", "assistants",
-                "assistant_detail", "roster_week", "roster_hours", "week_locked", "transfers", "transfer_detail",
-                "courses_onboarding", "onboarding_checklist", "courses_catalog", "reviews", "municipalities",
-                "audit_log", "help"]
+SCREEN_NAMES = [
+    "dashboard",
+    "clients",
+    "client_detail",
+    "client_form",
+    "end_client",
+    "assistants",
+    "assistant_detail",
+    "roster_week",
+    "roster_hours",
+    "week_locked",
+    "transfers",
+    "transfer_detail",
+    "courses_onboarding",
+    "onboarding_checklist",
+    "courses_catalog",
+    "reviews",
+    "municipalities",
+    "audit_log",
+    "help",
+]
 
 
 @pytest.mark.parametrize("look", LOOKS)

@@ -52,9 +52,22 @@ def _quit_from_a_half_filled_form() -> Callable[[Any], Awaitable[None]]:
     return run
 
 
-SCREEN_NAMES = ["decision_form", "supervisor_form", "assistant_form", "shift_form", "roster_assistant",
-                "goto_week", "transfer_form", "review_form", "courses_sessions", "courses_expiring",
-                "reviews_actions", "reviews_held", "palette", "quit_with_changes"]
+SCREEN_NAMES = [
+    "decision_form",
+    "supervisor_form",
+    "assistant_form",
+    "shift_form",
+    "roster_assistant",
+    "goto_week",
+    "transfer_form",
+    "review_form",
+    "courses_sessions",
+    "courses_expiring",
+    "reviews_actions",
+    "reviews_held",
+    "palette",
+    "quit_with_changes",
+]
 
 
 @pytest.mark.parametrize("look", LOOKS)

@@ -25,22 +25,31 @@ class Run:
     err: str
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
-            timeout: float = 60, isolated: bool = False) -> Run:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60, isolated: bool = False
+) -> Run:
     """Run `python [-I] -m bpa_provider.cli ARGS` in a fresh process, as the console script
     (or, with `isolated`, as the SSH forced command) would."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     full_env.update(env or {})
     python = [sys.executable, "-I"] if isolated else [sys.executable]
-    p = subprocess.run([*python, "-m", "bpa_provider.cli", *args], capture_output=True, text=True,
-                       env=full_env, cwd=ROOT if not isolated else "/", input=stdin, timeout=timeout)
+    p = subprocess.run(
+        [*python, "-m", "bpa_provider.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=ROOT if not isolated else "/",
+        input=stdin,
+        timeout=timeout,
+    )
     return Run(p.returncode, p.stdout, p.stderr)
 
 
 def keygen(path: Path, comment: str) -> Path:
     """A fresh ed25519 key pair without passphrase; returns the .pub path."""
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True, capture_output=True
+    )
     return path.with_name(path.name + ".pub")
 
 

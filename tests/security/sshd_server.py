@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bpa_provider.db.engine import Database
 from tooling import need_tool
+
+from bpa_provider.db.engine import Database
 
 SSHD = "/usr/sbin/sshd"
 
@@ -76,8 +77,7 @@ def running_sshd(folder: Path) -> Iterator[int]:
     (folder / "sshd_config").write_text(SSHD_CONFIG.format(port=port, dir=folder))
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
     log = (folder / "sshd.log").open("w")
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(folder / "sshd_config")], stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(folder / "sshd_config")], stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_port(port)
         yield port
@@ -103,12 +103,37 @@ class Server:
 
     def ssh_args(self, key: str, *extra: str) -> list[str]:
         """The ssh command line logging in with `key` (no config, no known hosts, keys only)."""
-        return ["ssh", "-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR",
-                "-o", "ConnectTimeout=20", "-i", str(self.keys[key]), "-p", str(self.port), *extra, "--",
-                "root@127.0.0.1"]
+        return [
+            "ssh",
+            "-F",
+            "/dev/null",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "ConnectTimeout=20",
+            "-i",
+            str(self.keys[key]),
+            "-p",
+            str(self.port),
+            *extra,
+            "--",
+            "root@127.0.0.1",
+        ]
 
     def ssh(self, key: str, *command: str, timeout: float = 60) -> subprocess.CompletedProcess:
         """Log in with `key` and run `command` (the forced command decides what runs)."""
-        return subprocess.run([*self.ssh_args(key, "-T"), *command], capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [*self.ssh_args(key, "-T"), *command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )

@@ -12,8 +12,8 @@ from sqlalchemy import func, select, text
 
 from bpa_provider import audit_anchor
 from bpa_provider.access import Actor
-from bpa_provider.services import audit_log
 from bpa_provider.db.models import AuditEvent
+from bpa_provider.services import audit_log
 
 AUDITOR = Actor("audit", "auditor")
 
@@ -30,8 +30,9 @@ def _edit(db, row_id: int, summary: str) -> None:
             s.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
             saved = []
         else:
-            saved = s.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                   "AND tbl_name = 'audit_event'")).all()
+            saved = s.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
+            ).all()
             for name, _sql in saved:
                 s.execute(text(f"DROP TRIGGER {name}"))
         s.execute(text("UPDATE audit_event SET summary = :x WHERE id = :id"), {"x": summary, "id": row_id})

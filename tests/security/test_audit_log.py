@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
+import factories as f
 import pytest
+from sechelpers import sqlite_file
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bpa_provider.access import Actor
+from bpa_provider.db import migrate
+from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import audit_log, records
 from bpa_provider.services.users import ensure_first_admin
-from bpa_provider.db import migrate
-from bpa_provider.db.engine import Database, make_engine
-import factories as f
-from sechelpers import sqlite_file
 
 
 def _seed(db, actor) -> None:
@@ -24,10 +24,13 @@ def _seed(db, actor) -> None:
     f.client(db, actor, name="Ola Nordmann")
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET summary = 'nothing happened'",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET summary = 'nothing happened'",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_update_and_delete_are_refused_by_the_database(db, admin, statement):
     _seed(db, admin)
     with pytest.raises(DBAPIError) as exc:
@@ -59,7 +62,9 @@ def test_postgres_downgrade_drops_trigger_function(pg_db):
     migrate.downgrade(db.engine, "0001")
     try:
         with db.engine.connect() as c:
-            assert c.execute(text("SELECT count(*) FROM pg_proc WHERE proname = 'audit_event_append_only'")).scalar() == 0
+            assert (
+                c.execute(text("SELECT count(*) FROM pg_proc WHERE proname = 'audit_event_append_only'")).scalar() == 0
+            )
     finally:
         migrate.upgrade(db.engine)
     with db.engine.connect() as c:
@@ -129,8 +134,12 @@ def test_cli_audit_subject_csv_and_verify_exit_codes(sqlite_db, admin, capsys):
     err = capsys.readouterr().err
     assert "audit_event_no_delete" in err and len(err.strip().splitlines()) == 1
     with sqlite_db.write() as s:
-        s.execute(text("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-                       "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"))
+        s.execute(
+            text(
+                "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+                "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+            )
+        )
     assert main(["--db", path, "audit", "--from", "31.02.2026"]) == 2
     assert "--from" in capsys.readouterr().err
 
@@ -147,8 +156,7 @@ def test_postgres_app_role_without_update_delete_truncate(pg_db, admin):
     app = Database(make_engine(db.engine.url.set(username="bpa_app_test").render_as_string(hide_password=False)))
     try:
         _seed(app, admin)  # the app works: records and their log rows are written
-        for statement in ("UPDATE audit_event SET summary = 'x'", "DELETE FROM audit_event",
-                          "TRUNCATE audit_event"):
+        for statement in ("UPDATE audit_event SET summary = 'x'", "DELETE FROM audit_event", "TRUNCATE audit_event"):
             with pytest.raises(DBAPIError) as exc:
                 with app.write() as s:
                     s.execute(text(statement))

@@ -11,7 +11,9 @@ import shutil
 import sqlite3
 import stat
 
+import factories as f
 import pytest
+from sechelpers import sqlite_file
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -20,8 +22,6 @@ from bpa_provider.access import Actor
 from bpa_provider.cli import main
 from bpa_provider.services import audit_log, backup
 from bpa_provider.services.users import ensure_first_admin
-import factories as f
-from sechelpers import sqlite_file
 
 AUDITOR = Actor("audit", "auditor")
 
@@ -61,8 +61,10 @@ def test_an_emptied_log_is_not_intact(sqlite_db, admin, tmp_path):
     con = sqlite3.connect(sqlite_file(sqlite_db))
     con.execute("DROP TRIGGER audit_event_no_delete")
     con.execute("DELETE FROM audit_event")
-    con.execute("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-                "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END")
+    con.execute(
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+    )
     con.commit()
     con.close()
     report = audit_log.verify(sqlite_db, AUDITOR)
@@ -129,10 +131,14 @@ def test_insert_or_replace_cannot_swap_a_row(sqlite_db, admin):
     for verb in ("INSERT OR REPLACE INTO", "REPLACE INTO"):
         with pytest.raises(DBAPIError, match="append-only"):
             with sqlite_db.write() as s:
-                s.execute(text(f"{verb} audit_event (id, at, actor, role, action, entity, entity_id, subject, "
-                               "summary, connection, prev_hash, hash, hash_format) SELECT id, at, actor, role, "
-                               "action, entity, entity_id, subject, 'nothing', connection, prev_hash, hash, "
-                               "hash_format FROM audit_event WHERE id = 2"))
+                s.execute(
+                    text(
+                        f"{verb} audit_event (id, at, actor, role, action, entity, entity_id, subject, "
+                        "summary, connection, prev_hash, hash, hash_format) SELECT id, at, actor, role, "
+                        "action, entity, entity_id, subject, 'nothing', connection, prev_hash, hash, "
+                        "hash_format FROM audit_event WHERE id = 2"
+                    )
+                )
     with sqlite_db.read() as s:
         assert s.execute(text("SELECT summary FROM audit_event WHERE id = 2")).scalar() != "nothing"
     assert audit_log.verify(sqlite_db, AUDITOR).ok
@@ -156,8 +162,10 @@ def test_restore_refuses_an_emptied_log_and_dropped_triggers(sqlite_db, admin, t
     _seed(sqlite_db, admin)
     good = tmp_path / "good.sqlite3"
     backup.backup(sqlite_db, admin, good)
-    for name, damage in (("emptied", ["DROP TRIGGER audit_event_no_delete", "DELETE FROM audit_event"]),
-                         ("unguarded", ["DROP TRIGGER audit_event_no_update"])):
+    for name, damage in (
+        ("emptied", ["DROP TRIGGER audit_event_no_delete", "DELETE FROM audit_event"]),
+        ("unguarded", ["DROP TRIGGER audit_event_no_update"]),
+    ):
         bad = tmp_path / f"{name}.sqlite3"
         shutil.copy(good, bad)
         con = sqlite3.connect(bad)
@@ -242,8 +250,10 @@ def _rewrite_history_db(db, row_id: int, summary: str) -> None:
         prev = ""
         for ev in s.execute(select(*audit._chain_columns(s)).order_by(AuditEvent.id)).all():
             new = audit._row_hash(prev, ev)
-            s.execute(text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE id = :id"),
-                      {"p": prev, "h": new, "id": ev.id})
+            s.execute(
+                text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE id = :id"),
+                {"p": prev, "h": new, "id": ev.id},
+            )
             prev = new
         if db.dialect == "postgresql":
             s.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
@@ -270,8 +280,12 @@ def test_both_engines_an_emptied_log_is_found(db, admin):
         else:
             s.execute(text("DROP TRIGGER audit_event_no_delete"))
             s.execute(text("DELETE FROM audit_event"))
-            s.execute(text("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-                           "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"))
+            s.execute(
+                text(
+                    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+                    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+                )
+            )
     report = audit_log.verify(db, AUDITOR)
     assert not report.ok and "empty" in report.reason
 
@@ -280,8 +294,12 @@ def test_postgres_on_conflict_do_update_is_an_update_and_refused(pg_db, admin):
     _seed(pg_db, admin)
     with pytest.raises(DBAPIError, match="append-only"):
         with pg_db.write() as s:
-            s.execute(text("INSERT INTO audit_event SELECT * FROM audit_event WHERE id = 2 "
-                           "ON CONFLICT (id) DO UPDATE SET summary = 'nothing'"))
+            s.execute(
+                text(
+                    "INSERT INTO audit_event SELECT * FROM audit_event WHERE id = 2 "
+                    "ON CONFLICT (id) DO UPDATE SET summary = 'nothing'"
+                )
+            )
     assert audit_log.verify(pg_db, AUDITOR).ok
 
 
@@ -290,16 +308,21 @@ def test_limits_a_weakened_trigger_and_a_rewrite_by_the_key_holder_are_not_found
     _seed(sqlite_db, admin)
     with sqlite_db.write() as s:
         s.execute(text("DROP TRIGGER audit_event_no_update"))
-        s.execute(text("CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN 0 "
-                       "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"))
+        s.execute(
+            text(
+                "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN 0 "
+                "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+            )
+        )
         assert audit.missing_guards(s) == []  # present, with its words: passes the check
     anchor = tmp_path / "anchor"
     assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
     _rewrite_history_db(sqlite_db, 2, "nothing happened")
     # Whoever can read the key rewrites the checkpoints too: nothing on this server shows it.
     with sqlite_db.read() as s:
-        head = s.execute(text("SELECT id, hash, (SELECT count(*) FROM audit_event) FROM audit_event "
-                              "ORDER BY id DESC LIMIT 1")).one()
+        head = s.execute(
+            text("SELECT id, hash, (SELECT count(*) FROM audit_event) FROM audit_event ORDER BY id DESC LIMIT 1")
+        ).one()
     anchor.unlink()
     audit_anchor.write(anchor, head[0], head[1], head[2])
     assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok
@@ -310,8 +333,9 @@ def test_a_checkpoint_goes_to_syslog_when_asked(tmp_path, monkeypatch):
     import types
 
     sent = []
-    fake = types.SimpleNamespace(LOG_AUTH=32, LOG_INFO=6, openlog=lambda *a: None,
-                                 syslog=lambda prio, msg: sent.append((prio, msg)))
+    fake = types.SimpleNamespace(
+        LOG_AUTH=32, LOG_INFO=6, openlog=lambda *a: None, syslog=lambda prio, msg: sent.append((prio, msg))
+    )
     monkeypatch.setitem(sys.modules, "syslog", fake)
     anchor = tmp_path / "anchor"
     audit_anchor.write(anchor, 1, "ab" * 32, 1)
@@ -333,8 +357,12 @@ def test_rows_cut_off_the_end_are_found_back_to_the_last_checkpoint(sqlite_db, a
         with sqlite_db.write() as s:
             s.execute(text("DROP TRIGGER audit_event_no_delete"))
             s.execute(text("DELETE FROM audit_event WHERE id > :n"), {"n": after})
-            s.execute(text("CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-                           "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"))
+            s.execute(
+                text(
+                    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+                    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+                )
+            )
 
     cut(checkpointed)  # only rows written after the last checkpoint: not found (the documented limit)
     assert audit_log.verify(sqlite_db, AUDITOR, anchor).ok

@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 import random
 import shutil
 import sqlite3
 import stat
 import time
+from datetime import UTC, datetime
 
+import factories as f
 import pytest
+from sechelpers import corrupt_table, sqlite_file
 from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
-from bpa_provider.errors import PermissionDenied
-from bpa_provider.services import audit_log, backup, records
-from bpa_provider.services.users import ensure_first_admin
 from bpa_provider.db import migrate
 from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.db.models import AuditEvent, Municipality
-import factories as f
-from sechelpers import corrupt_table, sqlite_file
+from bpa_provider.errors import PermissionDenied
+from bpa_provider.services import audit_log, backup, records
+from bpa_provider.services.users import ensure_first_admin
 
 
 def _counts(path) -> tuple[int, int]:
     con = sqlite3.connect(path)
     try:
         munis = con.execute("SELECT count(*) FROM municipality").fetchone()[0]
-        creates = con.execute("SELECT count(*) FROM audit_event WHERE action = 'create' "
-                              "AND entity = 'municipality'").fetchone()[0]
+        creates = con.execute(
+            "SELECT count(*) FROM audit_event WHERE action = 'create' AND entity = 'municipality'"
+        ).fetchone()[0]
         return munis, creates
     finally:
         con.close()
@@ -182,22 +183,38 @@ def test_a_backup_from_an_older_schema_is_restored_and_brought_up_to_date(tmp_pa
     migrate.upgrade(engine, "0002")
     engine.dispose()
     with sqlite3.connect(old) as con:  # today's models cannot write the old schema: plain SQL
-        con.execute("INSERT INTO municipality (name, country, timezone, unit_name, unit_contact, "
-                    "notice_months, approved, rule_profile, created_at, updated_at, version) VALUES "
-                    "('Hamar', 'NO', 'Europe/Oslo', '', '', 3, 1, 'NO', '2026-01-01 00:00:00', "
-                    "'2026-01-01 00:00:00', 1)")
+        con.execute(
+            "INSERT INTO municipality (name, country, timezone, unit_name, unit_contact, "
+            "notice_months, approved, rule_profile, created_at, updated_at, version) VALUES "
+            "('Hamar', 'NO', 'Europe/Oslo', '', '', 3, 1, 'NO', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00', 1)"
+        )
         # An access log of one row as the app at 0002 wrote it (an empty log is refused).
         from types import SimpleNamespace
 
         from bpa_provider import audit
 
-        at = datetime(2026, 1, 1, tzinfo=timezone.utc)
-        ev = SimpleNamespace(at=at, actor="admin", role="admin", action="create", entity="municipality",
-                             entity_id=1, subject="", summary="created", before=None, after=None,
-                             connection="", hash_format=audit.FORMAT_TEXT)
-        con.execute("INSERT INTO audit_event (at, actor, role, action, entity, entity_id, subject, summary, "
-                    "connection, prev_hash, hash) VALUES ('2026-01-01 00:00:00.000000', 'admin', 'admin', "
-                    "'create', 'municipality', 1, '', 'created', '', '', ?)", (audit._row_hash("", ev),))
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        ev = SimpleNamespace(
+            at=at,
+            actor="admin",
+            role="admin",
+            action="create",
+            entity="municipality",
+            entity_id=1,
+            subject="",
+            summary="created",
+            before=None,
+            after=None,
+            connection="",
+            hash_format=audit.FORMAT_TEXT,
+        )
+        con.execute(
+            "INSERT INTO audit_event (at, actor, role, action, entity, entity_id, subject, summary, "
+            "connection, prev_hash, hash) VALUES ('2026-01-01 00:00:00.000000', 'admin', 'admin', "
+            "'create', 'municipality', 1, '', 'created', '', '', ?)",
+            (audit._row_hash("", ev),),
+        )
     target = tmp_path / "restored.sqlite3"
     result = backup.restore(old, target, by="operator1")
     assert result.revision == "0002"

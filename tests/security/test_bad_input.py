@@ -14,16 +14,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import factories as f
 import pytest
+from hostile import expected, hostile_strings
 from sqlalchemy import select
 
 from bpa_provider.access import Actor
-from bpa_provider.errors import ValidationError
-from bpa_provider.services import records
 from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.db.models import Client
-import factories as f
-from hostile import expected, hostile_strings
+from bpa_provider.errors import ValidationError
+from bpa_provider.services import records
 
 ADMIN = Actor("admin", "admin")
 
@@ -82,7 +82,10 @@ def test_hostile_strings_through_csv_import(fast_db):
         importer.import_table(fast_db, ADMIN, "clients", importer.parse_csv(_csv(rows)))
     name_errors = [e for e in exc.value.errors if e.field == "name"]
     assert len(name_errors) == len(bad)
-    assert all(any(w in e.text for w in ("control characters", "required", "too long", "one line", "not valid text")) for e in name_errors)
+    assert all(
+        any(w in e.text for w in ("control characters", "required", "too long", "one line", "not valid text"))
+        for e in name_errors
+    )
     with fast_db.read() as s:
         assert s.execute(select(Client.id)).first() is None  # a refused file writes nothing
     good = [r for r in rows if expected(r[1])[1] is None]

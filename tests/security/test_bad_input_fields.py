@@ -23,30 +23,58 @@ import base64
 import shutil
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+import factories as f
 import pytest
+from hostile import BIDI, CONTROL, INVALID, LINE, LONG, REQUIRED, WORDS, hostile_strings, problems
 from sqlalchemy import func, insert, select
 
 from bpa_provider.access import Actor
-from bpa_provider.errors import ServiceError, ValidationError
-from bpa_provider.services import (
-    course_enrollment, courses, onboarding, periods, records, reviews, roster, sickpay, sweden, transfers, users, worktime,
-)
 from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.db.models import (
-    AuditEvent, Client, Course, CourseEnrollment, CourseSession, Employment, HourlyRate,
-    OnboardingStep, PeriodApproval, Review, ReviewAction, RotaPattern, RuleAck, Shift, SickPeriod, SshKey,
-    Transfer, TransferStep, User,
+    AuditEvent,
+    Client,
+    Course,
+    CourseEnrollment,
+    CourseSession,
+    Employment,
+    HourlyRate,
+    OnboardingStep,
+    PeriodApproval,
+    Review,
+    ReviewAction,
+    RotaPattern,
+    RuleAck,
+    Shift,
+    SickPeriod,
+    SshKey,
+    Transfer,
+    TransferStep,
+    User,
 )
-import factories as f
-from hostile import BIDI, CONTROL, INVALID, LINE, LONG, REQUIRED, WORDS, hostile_strings, problems
+from bpa_provider.errors import ServiceError, ValidationError
+from bpa_provider.services import (
+    course_enrollment,
+    courses,
+    onboarding,
+    periods,
+    records,
+    reviews,
+    roster,
+    sickpay,
+    sweden,
+    transfers,
+    users,
+    worktime,
+)
 
 ADMIN = Actor("admin", "admin")
-UTC = timezone.utc
+UTC = UTC
 RECORD_STRINGS = 300  # hostile strings per record field
 SERVICE_STRINGS = 200  # per free-text service parameter
 
@@ -56,12 +84,35 @@ _SURROGATES = ("Kari\udcff", "\ud800", "x \udfff y")
 
 def probes(max_len: int) -> list[str]:
     return [
-        "", "   ", "Kari Nordmann", "  Åse Øvrebø  ", "مرحبا שלום", "[bold red]x[/]", '=HYPERLINK("x")',
-        "<script>alert(1)</script>", "${HOME} $(id) `id` %s {0}", "👩‍👩‍👧 ２３", "a\u200bb\ufeffc",
-        "a\x1b[31mred", "\x00", "x\x07y", "x\x7f", "x\x9b31m", "x\x85y", "a\r\nb",
-        "a\u202eb", "\u2066x\u2069", "a\u202ab",
-        "a\nb", "line one\nline two", "a\tb", "a\u2028b",
-        "x" * max_len, " " + "y" * max_len + " ", "z" * (max_len + 1), "w" * (max_len + 2),
+        "",
+        "   ",
+        "Kari Nordmann",
+        "  Åse Øvrebø  ",
+        "مرحبا שלום",
+        "[bold red]x[/]",
+        '=HYPERLINK("x")',
+        "<script>alert(1)</script>",
+        "${HOME} $(id) `id` %s {0}",
+        "👩‍👩‍👧 ２３",
+        "a\u200bb\ufeffc",
+        "a\x1b[31mred",
+        "\x00",
+        "x\x07y",
+        "x\x7f",
+        "x\x9b31m",
+        "x\x85y",
+        "a\r\nb",
+        "a\u202eb",
+        "\u2066x\u2069",
+        "a\u202ab",
+        "a\nb",
+        "line one\nline two",
+        "a\tb",
+        "a\u2028b",
+        "x" * max_len,
+        " " + "y" * max_len + " ",
+        "z" * (max_len + 1),
+        "w" * (max_len + 2),
         *_SURROGATES,
     ]
 
@@ -125,8 +176,9 @@ def run(t: Target, db: Database) -> list[Outcome]:
             out.append(Outcome(raw, "refused", exc=exc, unchanged=t.state(db, ctx) == before))
             continue
         except Exception as exc:  # noqa: BLE001 - the point: nothing else may escape
-            out.append(Outcome(raw, "crash", error=f"{type(exc).__name__}: {exc}"[:200],
-                               unchanged=t.state(db, ctx) == before))
+            out.append(
+                Outcome(raw, "crash", error=f"{type(exc).__name__}: {exc}"[:200], unchanged=t.state(db, ctx) == before)
+            )
             continue
         out.append(Outcome(raw, "stored", stored=t.read(db, ctx, key)))
     return out
@@ -143,9 +195,11 @@ def _value(db: Database, column, *where) -> Any:
 
 def counts(*models) -> Callable[[Database, Any], tuple]:
     """State: rows in these tables and in the change log."""
+
     def state(db: Database, ctx: Any) -> tuple:
         with db.read() as s:
             return tuple(_count(s, m) for m in (*models, AuditEvent))
+
     return state
 
 
@@ -161,8 +215,10 @@ _PARENT = {"municipality": "Hamar", "client": "K-0001", "assistant": "A-0001", "
 # a national ID's check digits): text that passes clean_text may still be refused there.
 _OWN_RULE: dict[tuple[str, str], dict[str, Any]] = {
     ("municipality", "timezone"): {"extra": ("Europe/Oslo", " America/New_York ")},
-    ("decision", "services"): {"extra": ("practical", " respite , support "),
-                               "normalize": lambda text: ",".join(p.strip() for p in text.split(",") if p.strip())},
+    ("decision", "services"): {
+        "extra": ("practical", " respite , support "),
+        "normalize": lambda text: ",".join(p.strip() for p in text.split(",") if p.strip()),
+    },
     # Letters, digits, '.', '_', '-' (services/employee_numbers.py): most free text is refused.
     ("employment", "employee_number"): {"extra": ("1001", " A-17 ", "emp_2.b")},
     # References have a pattern (letters, digits, '-', '_'): other valid text is refused by it.
@@ -182,8 +238,11 @@ def _required_value(spec: records.FieldSpec, i: int) -> Any:
     """A valid value for a field the record needs besides the one under test (unique per call)."""
     day = date(2000, 1, 1) + timedelta(days=i)
     return {
-        "text": f"x{i}", "date": day.isoformat(), "ref": _PARENT.get(spec.ref_kind or ""),
-        "choice": spec.choices[0] if spec.choices else "", "bool": False,
+        "text": f"x{i}",
+        "date": day.isoformat(),
+        "ref": _PARENT.get(spec.ref_kind or ""),
+        "choice": spec.choices[0] if spec.choices else "",
+        "bool": False,
         "int": spec.minimum if spec.minimum is not None and spec.minimum > 0 else 1,
         "float": spec.minimum if spec.minimum is not None and spec.minimum > 0 else 1,
     }[spec.kind]
@@ -210,9 +269,19 @@ def _record_target(entity: records.EntitySpec, spec: records.FieldSpec) -> Targe
     if name == "ref" and entity.ref_prefix:  # empty: the next free reference
         extra["empty_ok"] = lambda stored, prefix=entity.ref_prefix: stored.startswith(prefix)
     return Target(
-        id=f"{kind}.{name}", field=name, max_len=spec.max_len, lines="many" if spec.multiline else "one",
-        required=spec.required, call=call, read=read, state=counts(entity.model), setup=_record_setup,
-        n=RECORD_STRINGS, clean_text=True, spec=(kind, name), **extra,
+        id=f"{kind}.{name}",
+        field=name,
+        max_len=spec.max_len,
+        lines="many" if spec.multiline else "one",
+        required=spec.required,
+        call=call,
+        read=read,
+        state=counts(entity.model),
+        setup=_record_setup,
+        n=RECORD_STRINGS,
+        clean_text=True,
+        spec=(kind, name),
+        **extra,
     )
 
 
@@ -258,8 +327,15 @@ def _shifts(db: Database, w: World, n: int, **values) -> list[int]:
     rows = []
     for i in range(n):
         start = datetime.combine(_day(i), time(8), tzinfo=UTC)
-        rows.append({"client_id": w.client_id, "assistant_id": w.a1, "start_utc": start,
-                     "end_utc": start + timedelta(hours=2), **values})
+        rows.append(
+            {
+                "client_id": w.client_id,
+                "assistant_id": w.a1,
+                "start_utc": start,
+                "end_utc": start + timedelta(hours=2),
+                **values,
+            }
+        )
     with db.write() as s:
         return [sh.id for sh in roster.insert_shifts(s, rows)]
 
@@ -273,14 +349,17 @@ def _with_shifts(**values) -> Callable[[Database], World]:
         w = world(db)
         w.extra["shifts"] = _shifts(db, w, SERVICE_STRINGS + 60, **values)
         return w
+
     return setup
 
 
 def _create_shift(what: str) -> Callable[[Database, World, int, str], int]:
     def call(db: Database, w: World, i: int, raw: str) -> int:
         start = datetime.combine(_day(i), time(8))
-        return roster.create_shift(db, ADMIN, w.client_id, w.a1, start, start + timedelta(hours=2),
-                                   **{what: raw}).shift.id
+        return roster.create_shift(
+            db, ADMIN, w.client_id, w.a1, start, start + timedelta(hours=2), **{what: raw}
+        ).shift.id
+
     return call
 
 
@@ -299,9 +378,19 @@ def _update_shift_state(db: Database, w: World) -> tuple:
 def _pattern_call(db: Database, w: World, i: int, raw: str) -> int:
     # One-day patterns beyond the roster horizon: nothing to generate, only the pattern is saved.
     day = date(2040, 1, 2) + timedelta(weeks=i)
-    return roster.create_pattern(db, ADMIN, w.client_id, w.a1, weekdays="mon", start_time="08:00",
-                                 end_time="10:00", valid_from=day, valid_to=day, name=raw,
-                                 today=date(2030, 1, 1)).pattern.id
+    return roster.create_pattern(
+        db,
+        ADMIN,
+        w.client_id,
+        w.a1,
+        weekdays="mon",
+        start_time="08:00",
+        end_time="10:00",
+        valid_from=day,
+        valid_to=day,
+        name=raw,
+        today=date(2030, 1, 1),
+    ).pattern.id
 
 
 def _ack_setup(db: Database) -> World:
@@ -325,9 +414,17 @@ def _locked_periods(db: Database) -> World:
     with db.write() as s:
         for i in range(SERVICE_STRINGS + 60):
             first = date(2010, 1, 4) + timedelta(weeks=i)
-            _insert(s, PeriodApproval, client_id=w.client_id, period_start=first, period_end=first + timedelta(days=7),
-                    approved_by="sup", approved_at=datetime(2010, 1, 1, tzinfo=UTC), locked_by="coord",
-                    locked_at=datetime(2010, 1, 1, tzinfo=UTC))
+            _insert(
+                s,
+                PeriodApproval,
+                client_id=w.client_id,
+                period_start=first,
+                period_end=first + timedelta(days=7),
+                approved_by="sup",
+                approved_at=datetime(2010, 1, 1, tzinfo=UTC),
+                locked_by="coord",
+                locked_at=datetime(2010, 1, 1, tzinfo=UTC),
+            )
     return w
 
 
@@ -342,8 +439,15 @@ def _onboarding_setup(db: Database) -> World:
     sup = records.create(db, ADMIN, "supervisor", {"name": "Siri Leder"})
     with db.write() as s:
         for i in range(SERVICE_STRINGS + 60):
-            _insert(s, OnboardingStep, supervisor_id=sup.id, client_id=w.client_id, code=f"step{i}",
-                    title=f"Step {i}", due_date=date(2031, 1, 1))
+            _insert(
+                s,
+                OnboardingStep,
+                supervisor_id=sup.id,
+                client_id=w.client_id,
+                code=f"step{i}",
+                title=f"Step {i}",
+                due_date=date(2031, 1, 1),
+            )
     w.extra["sup"] = sup.ref
     return w
 
@@ -392,8 +496,11 @@ def _fresh_transfer(db: Database, w: World, i: int) -> None:
     tid = _open_transfer(db, w)
     if tid is not None:
         with db.read() as s:
-            done = s.execute(select(TransferStep.done_on).where(
-                TransferStep.transfer_id == tid, TransferStep.code == w.extra["step"])).scalar()
+            done = s.execute(
+                select(TransferStep.done_on).where(
+                    TransferStep.transfer_id == tid, TransferStep.code == w.extra["step"]
+                )
+            ).scalar()
         if done is None:
             w.extra["tid"] = tid
             return
@@ -409,8 +516,12 @@ def _no_transfer(db: Database, w: World, i: int) -> None:
 
 def _transfer_state(db: Database, w: World) -> tuple:
     with db.read() as s:
-        return (_count(s, Transfer), _count(s, Transfer, Transfer.cancelled_reason != ""),
-                _count(s, TransferStep, TransferStep.done_on.is_not(None)), _count(s, AuditEvent))
+        return (
+            _count(s, Transfer),
+            _count(s, Transfer, Transfer.cancelled_reason != ""),
+            _count(s, TransferStep, TransferStep.done_on.is_not(None)),
+            _count(s, AuditEvent),
+        )
 
 
 def _step_note(db: Database, w: World, key: int) -> str:
@@ -420,10 +531,19 @@ def _step_note(db: Database, w: World, key: int) -> str:
 # Reviews: A-0001 with K-0001, one review a day from 2 Jan 2020.
 def _review(what: str) -> Callable[[Database, World, int, str], int]:
     def call(db: Database, w: World, i: int, raw: str) -> int:
-        kw: dict[str, Any] = {"participants": raw} if what == "participants" else \
-            {"summary": raw} if what == "summary" else \
-            {"actions": [reviews.ActionInput(text=raw) if what == "text" else reviews.ActionInput("Follow up", owner=raw)]}
+        kw: dict[str, Any] = (
+            {"participants": raw}
+            if what == "participants"
+            else {"summary": raw}
+            if what == "summary"
+            else {
+                "actions": [
+                    reviews.ActionInput(text=raw) if what == "text" else reviews.ActionInput("Follow up", owner=raw)
+                ]
+            }
+        )
         return reviews.record_review(db, ADMIN, "A-0001", "K-0001", date(2020, 1, 2) + timedelta(days=i), **kw).id
+
     return call
 
 
@@ -435,7 +555,7 @@ def _course_setup(db: Database) -> World:
     w = world(db)
     course = courses.create_course(db, ADMIN, {"name": "Førstehjelp", "kind": "assistant_training"})
     cs = courses.create_session(db, ADMIN, course.id, {"starts_on": "2026-01-01"})
-    enrolment, = course_enrollment.enroll(db, ADMIN, cs.id, ["A-0001"])
+    (enrolment,) = course_enrollment.enroll(db, ADMIN, cs.id, ["A-0001"])
     w.extra.update(course=course.id, enrollment=enrolment.id)
     return w
 
@@ -449,8 +569,9 @@ def _enrollment_state(db: Database, w: World) -> tuple:
 def _end_client_read(db: Database, w: World, key: int) -> str:
     """What the change log says the reason was (a client record has no reason field)."""
     with db.read() as s:
-        summary = s.execute(select(AuditEvent.summary).where(AuditEvent.action == "end")
-                            .order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
+        summary = s.execute(
+            select(AuditEvent.summary).where(AuditEvent.action == "end").order_by(AuditEvent.id.desc()).limit(1)
+        ).scalar_one()
     return summary.partition(": ")[2]
 
 
@@ -469,106 +590,325 @@ def _employment_setup(db: Database) -> World:
 
 SERVICE_TARGETS = [
     # Roster: notes hold several lines; the legal basis, reasons and a pattern's name are one line.
-    Target("roster.create_shift.note", "note", 500, "many", False, _create_shift("note"),
-           _shift_note, counts(Shift), world),
-    Target("roster.create_shift.legal_basis", "legal_basis", 200, "one", False, _create_shift("legal_basis"),
-           lambda db, w, key: _value(db, Shift.legal_basis, Shift.id == key), counts(Shift), world),
-    Target("roster.update_shift.note", "note", 500, "many", False,
-           lambda db, w, i, raw: roster.update_shift(db, ADMIN, w.extra["shift"], None, note=raw).shift.id,
-           _shift_note, _update_shift_state, _update_shift_setup),
-    Target("roster.cancel_shift.reason", "reason", 200, "one", False,
-           lambda db, w, i, raw: roster.cancel_shift(db, ADMIN, w.extra["shifts"][i], None, reason=raw).id,
-           _shift_note, lambda db, w: (_value(db, func.count(), Shift.status == "cancelled"),
-                                       counts()(db, w)), _with_shifts()),
-    Target("roster.reassign_shift.reason", "reason", 200, "one", False,
-           lambda db, w, i, raw: roster.reassign_shift(db, ADMIN, w.extra["shifts"][i], None, w.a2,
-                                                       reason=raw).shift.id,
-           _shift_note, lambda db, w: (_value(db, func.count(), Shift.assistant_id == w.a2),
-                                       counts()(db, w)), _with_shifts()),
-    Target("roster.create_pattern.name", "name", 100, "one", False, _pattern_call,
-           lambda db, w, key: _value(db, RotaPattern.name, RotaPattern.id == key), counts(RotaPattern), world),
-    Target("periods.decide_deviation.comment", "comment", 500, "either", False,
-           lambda db, w, i, raw: periods.decide_deviation(db, ADMIN, w.extra["shifts"][i], None, True, raw).id,
-           _shift_note, lambda db, w: (_value(db, func.count(), Shift.deviation_status == "pending"),
-                                       counts()(db, w)),
-           _with_shifts(deviation_status="pending", planned_start_utc=datetime(2031, 1, 1, 9, tzinfo=UTC),
-                        planned_end_utc=datetime(2031, 1, 1, 10, tzinfo=UTC))),
-    Target("periods.reopen_period.reason", "reason", 500, "either", True, _reopen,
-           lambda db, w, key: _value(db, PeriodApproval.reopened_reason, PeriodApproval.period_start == key),
-           lambda db, w: (_value(db, func.count(), PeriodApproval.locked_at.is_not(None)), counts()(db, w)),
-           _locked_periods),
-    Target("worktime.acknowledge_warning.comment", "comment", 500, "either", True,
-           lambda db, w, i, raw: worktime.acknowledge_warning(db, ADMIN, w.extra["shift"], w.extra["rule"], raw).id,
-           lambda db, w, key: _value(db, RuleAck.comment, RuleAck.id == key), _ack_state, _ack_setup),
+    Target(
+        "roster.create_shift.note", "note", 500, "many", False, _create_shift("note"), _shift_note, counts(Shift), world
+    ),
+    Target(
+        "roster.create_shift.legal_basis",
+        "legal_basis",
+        200,
+        "one",
+        False,
+        _create_shift("legal_basis"),
+        lambda db, w, key: _value(db, Shift.legal_basis, Shift.id == key),
+        counts(Shift),
+        world,
+    ),
+    Target(
+        "roster.update_shift.note",
+        "note",
+        500,
+        "many",
+        False,
+        lambda db, w, i, raw: roster.update_shift(db, ADMIN, w.extra["shift"], None, note=raw).shift.id,
+        _shift_note,
+        _update_shift_state,
+        _update_shift_setup,
+    ),
+    Target(
+        "roster.cancel_shift.reason",
+        "reason",
+        200,
+        "one",
+        False,
+        lambda db, w, i, raw: roster.cancel_shift(db, ADMIN, w.extra["shifts"][i], None, reason=raw).id,
+        _shift_note,
+        lambda db, w: (_value(db, func.count(), Shift.status == "cancelled"), counts()(db, w)),
+        _with_shifts(),
+    ),
+    Target(
+        "roster.reassign_shift.reason",
+        "reason",
+        200,
+        "one",
+        False,
+        lambda db, w, i, raw: roster.reassign_shift(db, ADMIN, w.extra["shifts"][i], None, w.a2, reason=raw).shift.id,
+        _shift_note,
+        lambda db, w: (_value(db, func.count(), Shift.assistant_id == w.a2), counts()(db, w)),
+        _with_shifts(),
+    ),
+    Target(
+        "roster.create_pattern.name",
+        "name",
+        100,
+        "one",
+        False,
+        _pattern_call,
+        lambda db, w, key: _value(db, RotaPattern.name, RotaPattern.id == key),
+        counts(RotaPattern),
+        world,
+    ),
+    Target(
+        "periods.decide_deviation.comment",
+        "comment",
+        500,
+        "either",
+        False,
+        lambda db, w, i, raw: periods.decide_deviation(db, ADMIN, w.extra["shifts"][i], None, True, raw).id,
+        _shift_note,
+        lambda db, w: (_value(db, func.count(), Shift.deviation_status == "pending"), counts()(db, w)),
+        _with_shifts(
+            deviation_status="pending",
+            planned_start_utc=datetime(2031, 1, 1, 9, tzinfo=UTC),
+            planned_end_utc=datetime(2031, 1, 1, 10, tzinfo=UTC),
+        ),
+    ),
+    Target(
+        "periods.reopen_period.reason",
+        "reason",
+        500,
+        "either",
+        True,
+        _reopen,
+        lambda db, w, key: _value(db, PeriodApproval.reopened_reason, PeriodApproval.period_start == key),
+        lambda db, w: (_value(db, func.count(), PeriodApproval.locked_at.is_not(None)), counts()(db, w)),
+        _locked_periods,
+    ),
+    Target(
+        "worktime.acknowledge_warning.comment",
+        "comment",
+        500,
+        "either",
+        True,
+        lambda db, w, i, raw: worktime.acknowledge_warning(db, ADMIN, w.extra["shift"], w.extra["rule"], raw).id,
+        lambda db, w, key: _value(db, RuleAck.comment, RuleAck.id == key),
+        _ack_state,
+        _ack_setup,
+    ),
     # Sick leave, onboarding, the Swedish state rate: notes.
-    Target("sickpay.add_sick_period.note", "note", 500, "either", False,
-           lambda db, w, i, raw: sickpay.add_sick_period(db, ADMIN, "A-0001", _day(i), _day(i), note=raw).id,
-           lambda db, w, key: _value(db, SickPeriod.note, SickPeriod.id == key), counts(SickPeriod), world),
-    Target("onboarding.complete_step.note", "note", 500, "either", False, _onboarding_call,
-           lambda db, w, key: _value(db, OnboardingStep.note, OnboardingStep.code == key),
-           lambda db, w: (_value(db, func.count(), OnboardingStep.done_on.is_not(None)), counts()(db, w)),
-           _onboarding_setup),
-    Target("sweden.add_state_rate.note", "note", 200, "either", False,
-           lambda db, w, i, raw: sweden.add_state_rate(db, ADMIN, _day(i), 330.0, note=raw).id,
-           lambda db, w, key: _value(db, HourlyRate.note, HourlyRate.id == key), counts(HourlyRate)),
+    Target(
+        "sickpay.add_sick_period.note",
+        "note",
+        500,
+        "either",
+        False,
+        lambda db, w, i, raw: sickpay.add_sick_period(db, ADMIN, "A-0001", _day(i), _day(i), note=raw).id,
+        lambda db, w, key: _value(db, SickPeriod.note, SickPeriod.id == key),
+        counts(SickPeriod),
+        world,
+    ),
+    Target(
+        "onboarding.complete_step.note",
+        "note",
+        500,
+        "either",
+        False,
+        _onboarding_call,
+        lambda db, w, key: _value(db, OnboardingStep.note, OnboardingStep.code == key),
+        lambda db, w: (_value(db, func.count(), OnboardingStep.done_on.is_not(None)), counts()(db, w)),
+        _onboarding_setup,
+    ),
+    Target(
+        "sweden.add_state_rate.note",
+        "note",
+        200,
+        "either",
+        False,
+        lambda db, w, i, raw: sweden.add_state_rate(db, ADMIN, _day(i), 330.0, note=raw).id,
+        lambda db, w, key: _value(db, HourlyRate.note, HourlyRate.id == key),
+        counts(HourlyRate),
+    ),
     # Users: the display name, and the comment of an SSH key (it ends up in authorized_keys).
-    Target("users.add_user.name", "name", 200, "one", False,
-           lambda db, w, i, raw: users.add_user(db, ADMIN, f"user{i}", "coordinator", name=raw).id,
-           lambda db, w, key: _value(db, User.name, User.id == key), counts(User),
-           empty_ok=lambda stored: stored.startswith("user")),  # no name: the login
-    Target("users.add_key.comment", "key", 200, "one", False, _add_key,
-           lambda db, w, key: _value(db, SshKey.comment, SshKey.id == key), counts(SshKey), _key_setup),
+    Target(
+        "users.add_user.name",
+        "name",
+        200,
+        "one",
+        False,
+        lambda db, w, i, raw: users.add_user(db, ADMIN, f"user{i}", "coordinator", name=raw).id,
+        lambda db, w, key: _value(db, User.name, User.id == key),
+        counts(User),
+        empty_ok=lambda stored: stored.startswith("user"),
+    ),  # no name: the login
+    Target(
+        "users.add_key.comment",
+        "key",
+        200,
+        "one",
+        False,
+        _add_key,
+        lambda db, w, key: _value(db, SshKey.comment, SshKey.id == key),
+        counts(SshKey),
+        _key_setup,
+    ),
     # Transfers: the other provider's name, a step's note, the reason for cancelling.
-    Target("transfers.open_transfer.counterpart", "counterpart", 200, "one", True,
-           lambda db, w, i, raw: transfers.open_transfer(db, ADMIN, w.extra["client"], "in", raw, _NOTICE).id,
-           lambda db, w, key: _value(db, Transfer.counterpart, Transfer.id == key), _transfer_state,
-           _transfer_setup, _no_transfer),
-    Target("transfers.complete_step.note", "note", 500, "either", False,
-           lambda db, w, i, raw: transfers.complete_step(db, ADMIN, w.extra["tid"], w.extra["step"], "2026-02-02",
-                                                         note=raw).id,
-           _step_note, _transfer_state, _transfer_setup, _fresh_transfer),
-    Target("transfers.cancel_transfer.reason", "reason", 500, "either", True,
-           lambda db, w, i, raw: transfers.cancel_transfer(db, ADMIN, w.extra["tid"], raw).id,
-           lambda db, w, key: _value(db, Transfer.cancelled_reason, Transfer.id == key), _transfer_state,
-           _transfer_setup, _fresh_transfer),
+    Target(
+        "transfers.open_transfer.counterpart",
+        "counterpart",
+        200,
+        "one",
+        True,
+        lambda db, w, i, raw: transfers.open_transfer(db, ADMIN, w.extra["client"], "in", raw, _NOTICE).id,
+        lambda db, w, key: _value(db, Transfer.counterpart, Transfer.id == key),
+        _transfer_state,
+        _transfer_setup,
+        _no_transfer,
+    ),
+    Target(
+        "transfers.complete_step.note",
+        "note",
+        500,
+        "either",
+        False,
+        lambda db, w, i, raw: (
+            transfers.complete_step(db, ADMIN, w.extra["tid"], w.extra["step"], "2026-02-02", note=raw).id
+        ),
+        _step_note,
+        _transfer_state,
+        _transfer_setup,
+        _fresh_transfer,
+    ),
+    Target(
+        "transfers.cancel_transfer.reason",
+        "reason",
+        500,
+        "either",
+        True,
+        lambda db, w, i, raw: transfers.cancel_transfer(db, ADMIN, w.extra["tid"], raw).id,
+        lambda db, w, key: _value(db, Transfer.cancelled_reason, Transfer.id == key),
+        _transfer_state,
+        _transfer_setup,
+        _fresh_transfer,
+    ),
     # Reviews: participants, the private summary, the agreed actions (clean_text underneath).
-    Target("reviews.record_review.participants", "participants", 500, "one", False, _review("participants"),
-           lambda db, w, key: _value(db, Review.participants, Review.id == key), counts(Review, ReviewAction),
-           world, clean_text=True),
-    Target("reviews.record_review.summary", "summary", reviews.SUMMARY_MAX, "either", False, _review("summary"),
-           lambda db, w, key: _value(db, Review.summary, Review.id == key), counts(Review, ReviewAction),
-           world, clean_text=True),
-    Target("reviews.record_review.action_text", "actions[1].text", 500, "one", True, _review("text"),
-           _action(ReviewAction.text), counts(Review, ReviewAction), world, clean_text=True),
-    Target("reviews.record_review.action_owner", "actions[1].owner", 200, "one", False, _review("owner"),
-           _action(ReviewAction.owner), counts(Review, ReviewAction), world, clean_text=True),
+    Target(
+        "reviews.record_review.participants",
+        "participants",
+        500,
+        "one",
+        False,
+        _review("participants"),
+        lambda db, w, key: _value(db, Review.participants, Review.id == key),
+        counts(Review, ReviewAction),
+        world,
+        clean_text=True,
+    ),
+    Target(
+        "reviews.record_review.summary",
+        "summary",
+        reviews.SUMMARY_MAX,
+        "either",
+        False,
+        _review("summary"),
+        lambda db, w, key: _value(db, Review.summary, Review.id == key),
+        counts(Review, ReviewAction),
+        world,
+        clean_text=True,
+    ),
+    Target(
+        "reviews.record_review.action_text",
+        "actions[1].text",
+        500,
+        "one",
+        True,
+        _review("text"),
+        _action(ReviewAction.text),
+        counts(Review, ReviewAction),
+        world,
+        clean_text=True,
+    ),
+    Target(
+        "reviews.record_review.action_owner",
+        "actions[1].owner",
+        200,
+        "one",
+        False,
+        _review("owner"),
+        _action(ReviewAction.owner),
+        counts(Review, ReviewAction),
+        world,
+        clean_text=True,
+    ),
     # Courses: the catalog, course dates, certificates (FieldSpecs through parse_value).
-    Target("courses.create_course.name", "name", 200, "one", True,
-           lambda db, w, i, raw: courses.create_course(db, ADMIN, {"name": raw, "kind": "assistant_training"}).id,
-           lambda db, w, key: _value(db, Course.name, Course.id == key), counts(Course), clean_text=True),
-    Target("courses.create_course.organiser", "organiser", 200, "one", False,
-           lambda db, w, i, raw: courses.create_course(db, ADMIN, {"name": f"Course {i}", "kind": "assistant_training",
-                                                                   "organiser": raw}).id,
-           lambda db, w, key: _value(db, Course.organiser, Course.id == key), counts(Course), clean_text=True),
-    Target("courses.create_session.place", "place", 200, "one", False,
-           lambda db, w, i, raw: courses.create_session(db, ADMIN, w.extra["course"],
-                                                        {"starts_on": "2026-02-01", "place": raw}).id,
-           lambda db, w, key: _value(db, CourseSession.place, CourseSession.id == key), counts(CourseSession),
-           _course_setup, clean_text=True),
-    Target("course_enrollment.record_outcome.certificate_ref", "certificate_ref", 100, "one", False,
-           lambda db, w, i, raw: course_enrollment.record_outcome(db, ADMIN, w.extra["enrollment"], "completed",
-                                                        "2026-01-01", raw).id,
-           lambda db, w, key: _value(db, CourseEnrollment.certificate_ref, CourseEnrollment.id == key),
-           _enrollment_state, _course_setup, clean_text=True),
+    Target(
+        "courses.create_course.name",
+        "name",
+        200,
+        "one",
+        True,
+        lambda db, w, i, raw: courses.create_course(db, ADMIN, {"name": raw, "kind": "assistant_training"}).id,
+        lambda db, w, key: _value(db, Course.name, Course.id == key),
+        counts(Course),
+        clean_text=True,
+    ),
+    Target(
+        "courses.create_course.organiser",
+        "organiser",
+        200,
+        "one",
+        False,
+        lambda db, w, i, raw: (
+            courses.create_course(db, ADMIN, {"name": f"Course {i}", "kind": "assistant_training", "organiser": raw}).id
+        ),
+        lambda db, w, key: _value(db, Course.organiser, Course.id == key),
+        counts(Course),
+        clean_text=True,
+    ),
+    Target(
+        "courses.create_session.place",
+        "place",
+        200,
+        "one",
+        False,
+        lambda db, w, i, raw: (
+            courses.create_session(db, ADMIN, w.extra["course"], {"starts_on": "2026-02-01", "place": raw}).id
+        ),
+        lambda db, w, key: _value(db, CourseSession.place, CourseSession.id == key),
+        counts(CourseSession),
+        _course_setup,
+        clean_text=True,
+    ),
+    Target(
+        "course_enrollment.record_outcome.certificate_ref",
+        "certificate_ref",
+        100,
+        "one",
+        False,
+        lambda db, w, i, raw: (
+            course_enrollment.record_outcome(db, ADMIN, w.extra["enrollment"], "completed", "2026-01-01", raw).id
+        ),
+        lambda db, w, key: _value(db, CourseEnrollment.certificate_ref, CourseEnrollment.id == key),
+        _enrollment_state,
+        _course_setup,
+        clean_text=True,
+    ),
     # records.end: the reason becomes the employment's end reason; a client has no such field.
-    Target("records.end.employment_reason", "end_reason", 200, "one", False,
-           lambda db, w, i, raw: records.end(db, ADMIN, "employment", w.extra["employment"], None, "2030-06-30",
-                                             reason=raw).id,
-           lambda db, w, key: _value(db, Employment.end_reason, Employment.id == key), _end_state,
-           _employment_setup, clean_text=True, empty_ok=lambda stored: True),  # no reason: the last one stays
-    Target("records.end.client_reason", "reason", 200, "one", False,
-           lambda db, w, i, raw: records.end(db, ADMIN, "client", w.client_id, None, "2030-06-30", reason=raw).id,
-           _end_client_read, _end_state, world),
+    Target(
+        "records.end.employment_reason",
+        "end_reason",
+        200,
+        "one",
+        False,
+        lambda db, w, i, raw: (
+            records.end(db, ADMIN, "employment", w.extra["employment"], None, "2030-06-30", reason=raw).id
+        ),
+        lambda db, w, key: _value(db, Employment.end_reason, Employment.id == key),
+        _end_state,
+        _employment_setup,
+        clean_text=True,
+        empty_ok=lambda stored: True,
+    ),  # no reason: the last one stays
+    Target(
+        "records.end.client_reason",
+        "reason",
+        200,
+        "one",
+        False,
+        lambda db, w, i, raw: records.end(db, ADMIN, "client", w.client_id, None, "2030-06-30", reason=raw).id,
+        _end_client_read,
+        _end_state,
+        world,
+    ),
 ]
 
 TARGETS = {t.id: t for t in RECORD_TARGETS + SERVICE_TARGETS}
@@ -761,14 +1101,26 @@ def test_every_text_field_of_every_record_is_covered():
                 column = entity.model.__table__.c[spec.name]
                 length = getattr(column.type, "length", None)
                 assert length is None or spec.max_len <= length, (
-                    f"{entity.kind}.{spec.name}: the form allows {spec.max_len}, the column {length}")
+                    f"{entity.kind}.{spec.name}: the form allows {spec.max_len}, the column {length}"
+                )
     assert len(covered) >= 20
 
 
 def test_every_known_defect_names_a_real_case():
     """A typo in DEFECTS would silently mark nothing."""
-    aspects = {"crash", "invalid", "control", "bidi", "length", "required", "lines", "exact", "clear",
-               "nothing_written", "form"}
+    aspects = {
+        "crash",
+        "invalid",
+        "control",
+        "bidi",
+        "length",
+        "required",
+        "lines",
+        "exact",
+        "clear",
+        "nothing_written",
+        "form",
+    }
     for target_id, aspect in DEFECTS:
         assert target_id in TARGETS and aspect in aspects, (target_id, aspect)
         assert aspect != "lines" or TARGETS[target_id].lines != "either", (target_id, aspect)

@@ -13,21 +13,21 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
+import factories as f
 import pytest
+from sechelpers import sqlite_file
 from sqlalchemy import bindparam, inspect, or_, select, text
 from sqlalchemy.exc import DBAPIError
 
-import factories as f
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.services import audit_log, records, retention
 from bpa_provider.db import migrate
 from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.db.models import AuditEvent, Review
 from bpa_provider.db.types import UTCDateTime
-from sechelpers import sqlite_file
+from bpa_provider.services import audit_log, records, retention
 
 TODAY = date(2026, 6, 1)
 POLICY = retention.RetentionPolicy()
@@ -47,8 +47,13 @@ def _people(db, admin) -> dict[str, int]:
     per = f.assistant(db, admin)
     with db.write() as s:
         # A review of Kari's: its log row is about the assistant (subject), not about Kari.
-        review = Review(assistant_id=per.id, client_id=kari.id, held_on=date(2018, 5, 1),
-                        summary="Kari prefers mornings", participants="Per, Kari Nordmann")
+        review = Review(
+            assistant_id=per.id,
+            client_id=kari.id,
+            held_on=date(2018, 5, 1),
+            summary="Kari prefers mornings",
+            participants="Per, Kari Nordmann",
+        )
         s.add(review)
         s.flush()
         audit.record(s, admin, "create", "review", review.id, subject=per.ref, after=review)
@@ -58,12 +63,18 @@ def _people(db, admin) -> dict[str, int]:
 
 
 def _snapshots_about_kari(s, ids) -> list[AuditEvent]:
-    return list(s.execute(select(AuditEvent).where(
-        or_(AuditEvent.subject == "K-0001",
-            (AuditEvent.entity == "client") & (AuditEvent.entity_id == ids["kari"]),
-            (AuditEvent.entity == "review") & (AuditEvent.entity_id == ids["review"])),
-        or_(AuditEvent.before_digest.is_not(None), AuditEvent.after_digest.is_not(None)),
-    )).scalars())
+    return list(
+        s.execute(
+            select(AuditEvent).where(
+                or_(
+                    AuditEvent.subject == "K-0001",
+                    (AuditEvent.entity == "client") & (AuditEvent.entity_id == ids["kari"]),
+                    (AuditEvent.entity == "review") & (AuditEvent.entity_id == ids["review"]),
+                ),
+                or_(AuditEvent.before_digest.is_not(None), AuditEvent.after_digest.is_not(None)),
+            )
+        ).scalars()
+    )
 
 
 def _count(ev: AuditEvent) -> int:
@@ -82,8 +93,7 @@ def test_anonymising_erases_the_snapshots_about_the_person_and_the_chain_still_v
         for ev in _snapshots_about_kari(s, ids):
             assert (ev.before, ev.after, ev.snapshot_salt) == (None, None, None)
             assert ev.hash_format == audit.FORMAT_DIGESTS
-        snapshots = " ".join((ev.before or "") + (ev.after or "")
-                             for ev in s.execute(select(AuditEvent)).scalars())
+        snapshots = " ".join((ev.before or "") + (ev.after or "") for ev in s.execute(select(AuditEvent)).scalars())
     for personal in ("Kari", "Storgata", "+47 9", "two helpers", "mornings"):
         assert personal not in snapshots.replace("+47 922 22 222", "")  # Ola's own number stays
     assert "Ola Nordmann" in snapshots  # rows about someone else keep theirs
@@ -91,7 +101,8 @@ def test_anonymising_erases_the_snapshots_about_the_person_and_the_chain_still_v
     report = audit_log.verify(db, AUDITOR)
     assert (report.ok, report.erased) == (True, expected)
     assert [r.summary for r in audit_log.query(db, admin, action="erase")] == [
-        f"access-log snapshots erased after retention: {expected}"]
+        f"access-log snapshots erased after retention: {expected}"
+    ]
     # The reader sees the erasure, not a row that never had a snapshot.
     changed = next(ev for ev in about if ev.action == "update")
     row = audit_log.row(db, AUDITOR, changed.id)
@@ -115,23 +126,34 @@ def _behind_the_app(db: Database, statement: str, **params) -> None:
 
 def _ola_update(db) -> int:
     with db.read() as s:
-        return s.execute(select(AuditEvent.id).where(AuditEvent.subject == "K-0002",
-                                                     AuditEvent.action == "update")).scalar_one()
+        return s.execute(
+            select(AuditEvent.id).where(AuditEvent.subject == "K-0002", AuditEvent.action == "update")
+        ).scalar_one()
 
 
-@pytest.mark.parametrize(("statement", "reason"), [
-    # The snapshot is rewritten: its row hash still matches (it covers the digest), the digest not.
-    ("""UPDATE audit_event SET "after" = replace("after", 'Ola', 'Per') WHERE id = :id""",
-     "a snapshot does not match its digest"),
-    # A snapshot put back into an erased row (no salt left to make it match).
-    ("""UPDATE audit_event SET "before" = NULL, "after" = NULL, snapshot_salt = NULL WHERE id = :id""", None),
-    # The digest replaced along with the text: the row hash shows it.
-    ("""UPDATE audit_event SET "after" = '{}', after_digest = :digest WHERE id = :id""",
-     "row content does not match its hash"),
-    # An erasure passed off as "never had a snapshot": the digest is covered by the row hash.
-    ("""UPDATE audit_event SET "before" = NULL, before_digest = NULL, snapshot_salt = NULL WHERE id = :id""",
-     "row content does not match its hash"),
-], ids=["edited", "put back after erasure", "digest replaced too", "erasure hidden"])
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        # The snapshot is rewritten: its row hash still matches (it covers the digest), the digest not.
+        (
+            """UPDATE audit_event SET "after" = replace("after", 'Ola', 'Per') WHERE id = :id""",
+            "a snapshot does not match its digest",
+        ),
+        # A snapshot put back into an erased row (no salt left to make it match).
+        ("""UPDATE audit_event SET "before" = NULL, "after" = NULL, snapshot_salt = NULL WHERE id = :id""", None),
+        # The digest replaced along with the text: the row hash shows it.
+        (
+            """UPDATE audit_event SET "after" = '{}', after_digest = :digest WHERE id = :id""",
+            "row content does not match its hash",
+        ),
+        # An erasure passed off as "never had a snapshot": the digest is covered by the row hash.
+        (
+            """UPDATE audit_event SET "before" = NULL, before_digest = NULL, snapshot_salt = NULL WHERE id = :id""",
+            "row content does not match its hash",
+        ),
+    ],
+    ids=["edited", "put back after erasure", "digest replaced too", "erasure hidden"],
+)
 def test_changing_a_snapshot_behind_the_app_is_found(db, admin, statement, reason):
     _people(db, admin)
     target = _ola_update(db)
@@ -143,8 +165,7 @@ def test_changing_a_snapshot_behind_the_app_is_found(db, admin, statement, reaso
     _behind_the_app(db, statement, **params)
     if reason is None:  # the erasure keeps the chain, but no retention run made it; now put a snapshot back
         assert audit_log.verify(db, AUDITOR).reason == "2 snapshots erased outside a retention run"
-        _behind_the_app(db, """UPDATE audit_event SET "after" = '{"name": "Ola Nordmann"}' WHERE id = :id""",
-                        id=target)
+        _behind_the_app(db, """UPDATE audit_event SET "after" = '{"name": "Ola Nordmann"}' WHERE id = :id""", id=target)
         reason = "a snapshot does not match its digest"
     report = audit_log.verify(db, AUDITOR)
     assert (report.ok, report.broken_at, report.reason) == (False, target, reason)
@@ -187,12 +208,25 @@ def test_the_database_refuses_every_change_but_erasing_snapshots(db, admin, chan
     assert report.reason == "2 snapshots erased outside a retention run"
 
 
-def _old_hash(prev: str, at: datetime, actor: str, action: str, entity: str, entity_id: int | None,
-              subject: str, summary: str, before: str | None, after: str | None) -> str:
+def _old_hash(
+    prev: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    subject: str,
+    summary: str,
+    before: str | None,
+    after: str | None,
+) -> str:
     """The row hash as written before migration 0003 (a copy, so a change of the code that
     verifies it cannot go unnoticed). Role "admin", no connection."""
-    body = json.dumps([prev, at.isoformat(), actor, "admin", action, entity, entity_id, subject, summary,
-                       before, after, ""], ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        [prev, at.isoformat(), actor, "admin", action, entity, entity_id, subject, summary, before, after, ""],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -203,16 +237,19 @@ def _write_old_rows(db: Database) -> None:
         """INSERT INTO audit_event (at, actor, role, action, entity, entity_id, subject, summary,
                                     "before", "after", connection, prev_hash, hash)
            VALUES (:at, 'admin', 'admin', :action, 'client', 1, 'K-0001', :summary, NULL, :after, '',
-                   :prev, :hash)""").bindparams(bindparam("at", type_=UTCDateTime))
+                   :prev, :hash)"""
+    ).bindparams(bindparam("at", type_=UTCDateTime))
     prev = ""
     with db.write() as s:
         for minute, action, summary, after in (
-                (0, "create", "Client created", json.dumps({"id": 1, "ref": "K-0001", "name": "Kari Gammel"})),
-                (1, "view", "client record opened", None)):
-            at = datetime(2025, 3, 1, 10, minute, tzinfo=timezone.utc)
+            (0, "create", "Client created", json.dumps({"id": 1, "ref": "K-0001", "name": "Kari Gammel"})),
+            (1, "view", "client record opened", None),
+        ):
+            at = datetime(2025, 3, 1, 10, minute, tzinfo=UTC)
             digest = _old_hash(prev, at, "admin", action, "client", 1, "K-0001", summary, None, after)
-            s.execute(insert, {"at": at, "action": action, "summary": summary, "after": after,
-                               "prev": prev, "hash": digest})
+            s.execute(
+                insert, {"at": at, "action": action, "summary": summary, "after": after, "prev": prev, "hash": digest}
+            )
             prev = digest
 
 
@@ -237,7 +274,8 @@ def test_rows_of_the_old_format_keep_verifying_and_are_never_erased(db, admin):
     retention.apply(db, admin, today=TODAY, policy=POLICY)
     assert [r.summary for r in audit_log.query(db, admin, action="erase")] == [
         "access-log snapshots erased after retention: 3; 1 kept in rows written before erasable "
-        "snapshots (these cannot be erased)"]
+        "snapshots (these cannot be erased)"
+    ]
     with db.read() as s:
         assert "Kari Gammel" in s.get(AuditEvent, 1).after
     report = audit_log.verify(db, AUDITOR)
@@ -305,8 +343,7 @@ def test_the_recommended_postgres_app_role_can_erase_and_nothing_more(pg_db, adm
         _people(app, admin)
         assert [d.ref for d in retention.apply(app, admin, today=TODAY, policy=POLICY)] == ["K-0001"]
         assert audit_log.verify(app, AUDITOR).erased == 7
-        for statement in ("UPDATE audit_event SET summary = 'x'", "DELETE FROM audit_event",
-                          "TRUNCATE audit_event"):
+        for statement in ("UPDATE audit_event SET summary = 'x'", "DELETE FROM audit_event", "TRUNCATE audit_event"):
             with pytest.raises(DBAPIError, match="permission denied"):
                 with app.write() as s:
                     s.execute(text(statement))

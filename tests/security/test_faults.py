@@ -12,19 +12,19 @@ import random
 import signal
 import sqlite3
 import time
-from typing import Callable
+from collections.abc import Callable
 
+import factories as f
 import pytest
+from sechelpers import corrupt_table, run_cli, sqlite_file
 from sqlalchemy import text
 
 from bpa_provider.access import Actor
 from bpa_provider.audit import verify_chain
-from bpa_provider.services import records
-from bpa_provider.services.users import ensure_first_admin
 from bpa_provider.db import migrate
 from bpa_provider.db.engine import Database, make_engine
-import factories as f
-from sechelpers import corrupt_table, run_cli, sqlite_file
+from bpa_provider.services import records
+from bpa_provider.services.users import ensure_first_admin
 
 ADMIN = Actor("writer", "admin")
 
@@ -57,10 +57,12 @@ def test_writer_killed_mid_transaction_50_rounds(sqlite_db):
                 # One transaction each: the row and its access-log entry, or neither.
                 records.create(db, ADMIN, "municipality", {"name": f"R{round_no}-{i}", "unit_contact": "x" * 150})
             return 0
+
         return work
 
     # Warm the statement caches once here: forked writers inherit them and start writing at once.
     records.create(sqlite_db, ADMIN, "municipality", {"name": "warm-up"})
+
     def count() -> int:
         con = sqlite3.connect(path)
         try:
@@ -83,8 +85,12 @@ def test_writer_killed_mid_transaction_50_rounds(sqlite_db):
     try:
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         munis = {r[0] for r in con.execute("SELECT id FROM municipality")}
-        logged = {r[0] for r in con.execute(
-            "SELECT entity_id FROM audit_event WHERE action = 'create' AND entity = 'municipality'")}
+        logged = {
+            r[0]
+            for r in con.execute(
+                "SELECT entity_id FROM audit_event WHERE action = 'create' AND entity = 'municipality'"
+            )
+        }
     finally:
         con.close()
     assert munis == logged and len(munis) > 50  # no row without its log entry, no entry without its row
@@ -186,11 +192,14 @@ def _rmw_sqlite(path: str, rounds: int) -> Callable[[], int]:
             try:
                 with db.write() as s:
                     value = s.execute(text("SELECT unit_contact FROM municipality WHERE name = 'Hamar'")).scalar()
-                    s.execute(text("UPDATE municipality SET unit_contact = :v WHERE name = 'Hamar'"),
-                              {"v": str(int(value or 0) + 1)})
+                    s.execute(
+                        text("UPDATE municipality SET unit_contact = :v WHERE name = 'Hamar'"),
+                        {"v": str(int(value or 0) + 1)},
+                    )
             except Exception:  # noqa: BLE001 - counted: the test demands zero
                 errors += 1
         return min(errors, 100)
+
     return work
 
 
@@ -202,14 +211,18 @@ def _rmw_pg(url: str, rounds: int) -> Callable[[], int]:
             try:
                 with db.write() as s:
                     # PostgreSQL's READ COMMITTED needs the row lock; services use version checks instead.
-                    value = s.execute(text("SELECT unit_contact FROM municipality WHERE name = 'Hamar' "
-                                           "FOR UPDATE")).scalar()
-                    s.execute(text("UPDATE municipality SET unit_contact = :v WHERE name = 'Hamar'"),
-                              {"v": str(int(value or 0) + 1)})
+                    value = s.execute(
+                        text("SELECT unit_contact FROM municipality WHERE name = 'Hamar' FOR UPDATE")
+                    ).scalar()
+                    s.execute(
+                        text("UPDATE municipality SET unit_contact = :v WHERE name = 'Hamar'"),
+                        {"v": str(int(value or 0) + 1)},
+                    )
             except Exception:  # noqa: BLE001
                 errors += 1
         db.dispose()
         return min(errors, 100)
+
     return work
 
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import argparse
 import shutil
 
+import factories as f
 import pytest
+from sechelpers import keygen, sqlite_file
 
+import bpa_provider.screens.app
 from bpa_provider import cli
 from bpa_provider.access import Actor
-from bpa_provider.services import audit_log, users
 from bpa_provider.db.engine import Database, make_engine
-import factories as f
-import bpa_provider.screens.app
-from sechelpers import keygen, sqlite_file
+from bpa_provider.services import audit_log, users
 
 SSH = "192.0.2.7 51234 127.0.0.1 22"
 AUDITOR = Actor("a", "admin")
@@ -59,18 +59,21 @@ def _refusals(db: Database, user: str | None = None) -> list:
     return audit_log.query(db, AUDITOR, user=user, action="refused")
 
 
-@pytest.mark.parametrize("command, says", [
-    ("sh -c id", "not a bpa-provider command"),
-    ("scp -t /tmp", "not a bpa-provider command"),
-    ("--as root users list", "cannot be given over SSH"),
-    ("list clients --db=/tmp/other.sqlite3", "cannot be given over SSH"),
-    ("init", "runs only on the server"),
-    ("backup /tmp/copy.sqlite3", "runs only on the server"),
-    ("export payroll --month 2026-03 --out /root/.ssh/authorized_keys", "cannot name files on the server"),
-    ("export calendar --out cal.ics", "cannot name files on the server"),
-    ("import clients /etc/shadow", "cannot name files on the server"),
-    ("list clients\x1b]0;owned\x07", "control characters"),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("sh -c id", "not a bpa-provider command"),
+        ("scp -t /tmp", "not a bpa-provider command"),
+        ("--as root users list", "cannot be given over SSH"),
+        ("list clients --db=/tmp/other.sqlite3", "cannot be given over SSH"),
+        ("init", "runs only on the server"),
+        ("backup /tmp/copy.sqlite3", "runs only on the server"),
+        ("export payroll --month 2026-03 --out /root/.ssh/authorized_keys", "cannot name files on the server"),
+        ("export calendar --out cal.ics", "cannot name files on the server"),
+        ("import clients /etc/shadow", "cannot name files on the server"),
+        ("list clients\x1b]0;owned\x07", "control characters"),
+    ],
+)
 def test_each_refused_command_is_logged_with_the_connection(setup, monkeypatch, capsys, command, says):
     monkeypatch.setenv("SSH_ORIGINAL_COMMAND", command)
     assert cli.main(["--db", sqlite_file(setup), "--as", "coord"]) == 1
@@ -98,8 +101,7 @@ def test_unknown_or_disabled_logins_are_logged(setup, monkeypatch, capsys, priva
     assert row.connection == SSH and says in row.summary
 
 
-def test_a_claimed_name_without_its_forced_line_is_logged_as_the_account(setup, monkeypatch, capsys,
-                                                                         private_keys_file):
+def test_a_claimed_name_without_its_forced_line_is_logged_as_the_account(setup, monkeypatch, capsys, private_keys_file):
     """Someone with a shell who sets SSH_CONNECTION and --as themselves is not the key's owner."""
     private_keys_file.write_text("")
     monkeypatch.setenv("SSH_ORIGINAL_COMMAND", "sh")
@@ -132,9 +134,11 @@ def _arguments(parser: argparse.ArgumentParser, prefix: str = ""):
 def test_every_file_argument_is_checked_over_ssh():
     """A new command with a FILE or DIR argument must use a name the forced command checks
     (cli._PATH_ARGS), or over SSH it could read or write the service account's files."""
-    files = [(cmd, a.dest) for cmd, a in _arguments(cli.build_parser())
-             if any(w in str(a.metavar or "").upper() for w in ("FILE", "DIR", "PATH"))
-             or "--out" in a.option_strings]
+    files = [
+        (cmd, a.dest)
+        for cmd, a in _arguments(cli.build_parser())
+        if any(w in str(a.metavar or "").upper() for w in ("FILE", "DIR", "PATH")) or "--out" in a.option_strings
+    ]
     assert len(files) >= 6  # the walk finds them (payroll, calendar, ics, roster, import, users key add …)
     unchecked = [(cmd, dest) for cmd, dest in files if dest not in cli._PATH_ARGS]  # noqa: SLF001
     assert unchecked == []

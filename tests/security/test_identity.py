@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 import shutil
 
+import factories as f
 import pytest
+from sechelpers import keygen, run_cli, sqlite_file
 
+import bpa_provider.screens.app
 from bpa_provider import cli, identity
 from bpa_provider.access import Actor
-import bpa_provider.screens.app
-from bpa_provider.services import audit_log, records, users
 from bpa_provider.db.engine import Database, make_engine
-import factories as f
-from sechelpers import keygen, run_cli, sqlite_file
+from bpa_provider.services import audit_log, records, users
 
 SSH = "127.0.0.1 50000 127.0.0.1 22"
 
@@ -67,21 +67,24 @@ def test_forced_command_runs_our_subcommand_as_the_key_owner(setup, monkeypatch,
     assert not audit_log.query(setup, Actor("a", "admin"), action="impersonate")
 
 
-@pytest.mark.parametrize("command, says", [
-    ("sh -c id", "not a bpa-provider command"),
-    ("/bin/bash", "not a bpa-provider command"),
-    ("scp -t /tmp", "not a bpa-provider command"),
-    ("/usr/lib/openssh/sftp-server", "not a bpa-provider command"),
-    ("--as root list clients", "cannot be given over SSH"),
-    ("list clients --as=root", "cannot be given over SSH"),
-    ("list clients --d /tmp/other.sqlite3", "cannot be given over SSH"),
-    ("init", "runs only on the server"),
-    ("restore /tmp/x --force", "runs only on the server"),
-    ("list 'clients", "cannot be read"),
-    ("list clients\x1b[2J", "control characters"),
-    ("list clients\x9b2J", "control characters"),
-    ("list clients\n/bin/sh", "control characters"),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("sh -c id", "not a bpa-provider command"),
+        ("/bin/bash", "not a bpa-provider command"),
+        ("scp -t /tmp", "not a bpa-provider command"),
+        ("/usr/lib/openssh/sftp-server", "not a bpa-provider command"),
+        ("--as root list clients", "cannot be given over SSH"),
+        ("list clients --as=root", "cannot be given over SSH"),
+        ("list clients --d /tmp/other.sqlite3", "cannot be given over SSH"),
+        ("init", "runs only on the server"),
+        ("restore /tmp/x --force", "runs only on the server"),
+        ("list 'clients", "cannot be read"),
+        ("list clients\x1b[2J", "control characters"),
+        ("list clients\x9b2J", "control characters"),
+        ("list clients\n/bin/sh", "control characters"),
+    ],
+)
 def test_anything_else_is_refused_with_one_line(setup, monkeypatch, capsys, command, says):
     _forced(monkeypatch, command)
     assert cli.main(["--db", sqlite_file(setup), "--as", "coord"]) == 1
@@ -105,7 +108,10 @@ def test_no_command_opens_the_app_as_the_key_owner(setup, monkeypatch):
     assert cli.main(["--db", sqlite_file(setup), "--as", "coord"]) == 0
     _forced(monkeypatch, "  ")
     assert cli.main(["--db", sqlite_file(setup), "--as", "sup"]) == 0
-    assert [(a.login, a.role, a.connection) for a in opened] == [("coord", "coordinator", SSH), ("sup", "supervisor", SSH)]
+    assert [(a.login, a.role, a.connection) for a in opened] == [
+        ("coord", "coordinator", SSH),
+        ("sup", "supervisor", SSH),
+    ]
 
 
 @pytest.mark.parametrize("login, says", [("nobody", "unknown user 'nobody'"), ("gone", "user 'gone' is disabled")])
@@ -144,14 +150,30 @@ def test_is_forced_command_needs_both_the_connection_and_the_line(setup, private
 
 
 def test_clean_environment_under_ssh_is_an_allow_list():
-    env = {"SSH_CONNECTION": SSH, "SSH_ORIGINAL_COMMAND": "list clients", "TERM": "xterm-256color",
-           "TEXTUAL_DRIVER": "x", "TEXTUAL": "devtools", "PYTHONINSPECT": "1", "LD_PRELOAD": "/tmp/x.so",
-           "LANG": "nb_NO.UTF-8", "LC_ALL": "$(id)", "PATH": "/tmp/evil:/usr/bin", "BPA_DATABASE_URL": "/srv/db",
-           "BPA_NOTICE_MONTHS": "0"}
+    env = {
+        "SSH_CONNECTION": SSH,
+        "SSH_ORIGINAL_COMMAND": "list clients",
+        "TERM": "xterm-256color",
+        "TEXTUAL_DRIVER": "x",
+        "TEXTUAL": "devtools",
+        "PYTHONINSPECT": "1",
+        "LD_PRELOAD": "/tmp/x.so",
+        "LANG": "nb_NO.UTF-8",
+        "LC_ALL": "$(id)",
+        "PATH": "/tmp/evil:/usr/bin",
+        "BPA_DATABASE_URL": "/srv/db",
+        "BPA_NOTICE_MONTHS": "0",
+    }
     cli.clean_environment(env)
-    assert env == {"SSH_CONNECTION": SSH, "SSH_ORIGINAL_COMMAND": "list clients", "TERM": "xterm-256color",
-                   "LANG": "nb_NO.UTF-8", "PATH": "/usr/bin:/bin", "BPA_DATABASE_URL": "/srv/db",
-                   "BROWSER": "/bin/true"}
+    assert env == {
+        "SSH_CONNECTION": SSH,
+        "SSH_ORIGINAL_COMMAND": "list clients",
+        "TERM": "xterm-256color",
+        "LANG": "nb_NO.UTF-8",
+        "PATH": "/usr/bin:/bin",
+        "BPA_DATABASE_URL": "/srv/db",
+        "BROWSER": "/bin/true",
+    }
     bad_term = {"SSH_CONNECTION": SSH, "TERM": "../../tmp/terminfo"}
     cli.clean_environment(bad_term)
     assert "TERM" not in bad_term
@@ -165,20 +187,33 @@ def test_clean_environment_locally_drops_textual_and_python_hooks():
 
 def test_real_process_isolated_python_ignores_inspect_and_textual(setup, private_keys_file):
     """The forced command's own interpreter line: -I, and a hostile environment does nothing."""
-    r = run_cli("--as", "coord", env={
-        "SSH_CONNECTION": SSH, "SSH_ORIGINAL_COMMAND": "list clients --format csv",
-        "BPA_DATABASE_URL": sqlite_file(setup), "PYTHONINSPECT": "1", "PYTHONSTARTUP": "/dev/null",
-        "TEXTUAL_DRIVER": "nonexistent.module:Driver", "BPA_AUTHORIZED_KEYS": str(private_keys_file),
-    }, stdin="print('pwned')\n", isolated=True)
+    r = run_cli(
+        "--as",
+        "coord",
+        env={
+            "SSH_CONNECTION": SSH,
+            "SSH_ORIGINAL_COMMAND": "list clients --format csv",
+            "BPA_DATABASE_URL": sqlite_file(setup),
+            "PYTHONINSPECT": "1",
+            "PYTHONSTARTUP": "/dev/null",
+            "TEXTUAL_DRIVER": "nonexistent.module:Driver",
+            "BPA_AUTHORIZED_KEYS": str(private_keys_file),
+        },
+        stdin="print('pwned')\n",
+        isolated=True,
+    )
     assert r.code == 0, r.err
     assert "pwned" not in r.out and ">>>" not in r.err
     assert r.out.splitlines()[0].startswith("ref,name") and "K-0002" in r.out
 
 
-@pytest.mark.parametrize("command", [
-    "export payroll --month 2026-03 --out /srv/bpa/.ssh/authorized_keys",
-    "import clients /etc/shadow",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "export payroll --month 2026-03 --out /srv/bpa/.ssh/authorized_keys",
+        "import clients /etc/shadow",
+    ],
+)
 def test_over_ssh_no_command_may_name_a_server_file(setup, monkeypatch, capsys, command):
     parser = cli.build_parser()
     name = command.split()[0]

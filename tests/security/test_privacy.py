@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
+import factories as f
 import pytest
+from sechelpers import sqlite_file
 from sqlalchemy import func, select
 
 from bpa_provider.access import Actor
+from bpa_provider.db.models import Assistant, Client, Review, ReviewAction, Shift
 from bpa_provider.errors import PermissionDenied
 from bpa_provider.services import audit_log, records, retention
 from bpa_provider.services.users import ensure_first_admin
-from bpa_provider.db.models import Assistant, Client, Review, ReviewAction, Shift
-import factories as f
-from sechelpers import sqlite_file
 
 TODAY = date(2026, 6, 1)
 POLICY = retention.RetentionPolicy()
 
 
 def test_reveal_cli_shows_the_number_to_a_coordinator_and_logs_it(sqlite_db, admin, capsys, monkeypatch):
-    from bpa_provider import cli
-    from bpa_provider import identity
+    from bpa_provider import cli, identity
     from bpa_provider.services import users
 
     ensure_first_admin(sqlite_db, "root")
@@ -49,8 +48,9 @@ def _history(db, admin) -> dict[str, int]:
     """Clients and assistants whose periods ended at different times, with shifts and reviews."""
     f.municipality(db, admin)
     f.municipality(db, admin, name="Bjuv", country="se")
-    old = f.client(db, admin, start_date="2015-01-01", national_id=f.valid_fnr(), phone="+47 900 00 000",
-                   address="Storgata 1")
+    old = f.client(
+        db, admin, start_date="2015-01-01", national_id=f.valid_fnr(), phone="+47 900 00 000", address="Storgata 1"
+    )
     recent = f.client(db, admin, name="Nylig Avsluttet", start_date="2015-01-01")
     swede = f.client(db, admin, name="Sven Svensson", muni="Bjuv", start_date="2015-01-01")
     active = f.client(db, admin, name="Aktiv Bruker", start_date="2015-01-01")
@@ -66,13 +66,31 @@ def _history(db, admin) -> dict[str, int]:
     f.assignment(db, admin, staying.ref, recent.ref, start_date="2015-01-01", end_date="2020-12-31")
     with db.write() as s:
         for cid in (old.id, old.id, recent.id):
-            s.add(Shift(client_id=cid, assistant_id=gone.id, note="Kari was unwell",
-                        start_utc=datetime(2019, 1, 7, 7, tzinfo=timezone.utc),
-                        end_utc=datetime(2019, 1, 7, 15, tzinfo=timezone.utc)))
-        s.add(Review(assistant_id=staying.id, client_id=active.id, held_on=date(2022, 5, 1),
-                     summary="Active pair: kept", participants="Anne"))
-        rev = Review(assistant_id=staying.id, client_id=recent.id, held_on=date(2020, 5, 1),
-                     summary="Talked about her back pain", participants="Anne, Nylig")
+            s.add(
+                Shift(
+                    client_id=cid,
+                    assistant_id=gone.id,
+                    note="Kari was unwell",
+                    start_utc=datetime(2019, 1, 7, 7, tzinfo=UTC),
+                    end_utc=datetime(2019, 1, 7, 15, tzinfo=UTC),
+                )
+            )
+        s.add(
+            Review(
+                assistant_id=staying.id,
+                client_id=active.id,
+                held_on=date(2022, 5, 1),
+                summary="Active pair: kept",
+                participants="Anne",
+            )
+        )
+        rev = Review(
+            assistant_id=staying.id,
+            client_id=recent.id,
+            held_on=date(2020, 5, 1),
+            summary="Talked about her back pain",
+            participants="Anne, Nylig",
+        )
         s.add(rev)
         s.flush()
         s.add(ReviewAction(review_id=rev.id, text="Lifting course"))
@@ -102,7 +120,14 @@ def test_apply_anonymises_keeps_hours_and_is_audited(db, admin):
     with db.read() as s:
         c = s.get(Client, ids["old"])
         assert (c.name, c.national_id, c.birth_date, c.phone, c.address, c.end_reason, c.anonymised) == (
-            "Anonymised K-0001", None, None, "", "", "", True)
+            "Anonymised K-0001",
+            None,
+            None,
+            "",
+            "",
+            "",
+            True,
+        )
         a = s.get(Assistant, ids["gone"])
         assert (a.name, a.national_id, a.phone, a.email, a.anonymised) == ("Anonymised A-0001", None, "", "", True)
         assert s.get(Client, ids["recent"]).name == "Nylig Avsluttet"
@@ -125,7 +150,9 @@ def test_erased_values_are_gone_from_the_sqlite_file_tables(sqlite_db, admin):
     raw = sqlite_db.engine.raw_connection()
     try:
         con = raw.driver_connection
-        hits = con.execute("SELECT count(*) FROM client WHERE name LIKE '%Kari%' OR address LIKE '%Storgata%'").fetchone()
+        hits = con.execute(
+            "SELECT count(*) FROM client WHERE name LIKE '%Kari%' OR address LIKE '%Storgata%'"
+        ).fetchone()
         assert hits == (0,)
         # secure_delete is on, and the WAL was checkpointed: old page images are not kept around.
         assert con.execute("PRAGMA secure_delete").fetchone() == (1,)

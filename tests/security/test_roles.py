@@ -14,19 +14,20 @@ import importlib
 import inspect
 import pkgutil
 import shutil
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+import factories as f
 import pytest
 from sqlalchemy import select
 
 import bpa_provider.services as services_pkg
 from bpa_provider.access import PERMISSIONS, ROLES, Actor
-from bpa_provider.errors import NotFound, PermissionDenied
-from bpa_provider.services import base, listing, records, users
 from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.db.models import RotaPattern, Shift, Supervision
-import factories as f
+from bpa_provider.errors import NotFound, PermissionDenied
+from bpa_provider.services import base, listing, records, users
 
 SCOPE_WORDS = ("own client", "your own")
 
@@ -36,8 +37,13 @@ def _discover() -> dict[str, Callable[..., Any]]:
     for info in sorted(pkgutil.iter_modules(services_pkg.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"bpa_provider.services.{info.name}")
         for name, fn in list(vars(module).items()):
-            if (callable(fn) and getattr(fn, "__module__", None) == module.__name__ and hasattr(fn, "__wrapped__")
-                    and getattr(fn, "__code__", None) is not None and fn.__code__.co_filename == base.__file__):
+            if (
+                callable(fn)
+                and getattr(fn, "__module__", None) == module.__name__
+                and hasattr(fn, "__wrapped__")
+                and getattr(fn, "__code__", None) is not None
+                and fn.__code__.co_filename == base.__file__
+            ):
                 found[f"{info.name}.{name}"] = fn
     return found
 
@@ -50,19 +56,29 @@ def _records_args(fn: str, kind: str) -> Callable[[dict], tuple]:
     def build(ids: dict) -> tuple:
         rid = ids[kind]
         return {
-            "create": (kind, {}), "update": (kind, rid, None, {}), "end": (kind, rid, None, "2026-12-31"),
-            "get": (kind, rid), "find_id": (kind, rid), "list_records": (kind,),
+            "create": (kind, {}),
+            "update": (kind, rid, None, {}),
+            "end": (kind, rid, None, "2026-12-31"),
+            "get": (kind, rid),
+            "find_id": (kind, rid),
+            "list_records": (kind,),
             "reveal_national_id": (kind, rid),
         }[fn]
+
     return build
 
 
 # Services that need real arguments: name -> {variant: builder(ids) -> positional args}.
 ARGS: dict[str, dict[str, Callable[[dict], tuple]]] = {
-    **{f"records.{fn}": {kind: _records_args(fn, kind) for kind in KINDS
-                         if not (fn == "end" and records.SPECS[kind].end_field is None)
-                         and not (fn == "reveal_national_id" and not hasattr(records.SPECS[kind].model, "national_id"))}
-       for fn in ("create", "update", "end", "get", "find_id", "list_records", "reveal_national_id")},
+    **{
+        f"records.{fn}": {
+            kind: _records_args(fn, kind)
+            for kind in KINDS
+            if not (fn == "end" and records.SPECS[kind].end_field is None)
+            and not (fn == "reveal_national_id" and not hasattr(records.SPECS[kind].model, "national_id"))
+        }
+        for fn in ("create", "update", "end", "get", "find_id", "list_records", "reveal_national_id")
+    },
     "listing.rows": {kind: (lambda ids, kind=kind: (kind,)) for kind in listing.KINDS.values()},
     "roster.update_shift": {"own": lambda ids: (ids["shift"], None)},
     "roster.cancel_shift": {"own": lambda ids: (ids["shift"], None)},
@@ -93,16 +109,40 @@ def world(tmp_path_factory, sqlite_template):
     asg = f.assignment(db, admin, asst.ref, own.ref)
     with db.write() as s:
         supervision = s.execute(select(Supervision.id)).scalar_one()
-        shift = Shift(client_id=own.id, assistant_id=asst.id, start_utc=datetime(2026, 3, 2, 7, tzinfo=timezone.utc),
-                      end_utc=datetime(2026, 3, 2, 15, tzinfo=timezone.utc), deviation_status="pending")
-        pattern = RotaPattern(client_id=own.id, assistant_id=asst.id, weekdays="0,2", start_time=time(8),
-                              end_time=time(16), valid_from=date(2026, 3, 2))
+        shift = Shift(
+            client_id=own.id,
+            assistant_id=asst.id,
+            start_utc=datetime(2026, 3, 2, 7, tzinfo=UTC),
+            end_utc=datetime(2026, 3, 2, 15, tzinfo=UTC),
+            deviation_status="pending",
+        )
+        pattern = RotaPattern(
+            client_id=own.id,
+            assistant_id=asst.id,
+            weekdays="0,2",
+            start_time=time(8),
+            end_time=time(16),
+            valid_from=date(2026, 3, 2),
+        )
         s.add_all([shift, pattern])
         s.flush()
-        ids = {"municipality": muni.id, "client": own.id, "decision": decision.id, "supervisor": sup.id,
-               "supervision": supervision, "assistant": asst.id, "employment": emp.id, "assignment": asg.id,
-               "shift": shift.id, "pattern": pattern.id, "other_client": other.id, "sup_id": sup.id,
-               "other_ref": other.ref, "assistant_ref": asst.ref, "sup_ref": sup.ref}
+        ids = {
+            "municipality": muni.id,
+            "client": own.id,
+            "decision": decision.id,
+            "supervisor": sup.id,
+            "supervision": supervision,
+            "assistant": asst.id,
+            "employment": emp.id,
+            "assignment": asg.id,
+            "shift": shift.id,
+            "pattern": pattern.id,
+            "other_client": other.id,
+            "sup_id": sup.id,
+            "other_ref": other.ref,
+            "assistant_ref": asst.ref,
+            "sup_ref": sup.ref,
+        }
     users.add_user(db, admin, "sup", "supervisor", sup.ref)
     db.dispose()
     return d, ids
@@ -157,8 +197,8 @@ def test_service_allows_and_refuses_per_role_table(name, variant, world, tmp_pat
             must_refuse = checked[0] not in PERMISSIONS[role]
             scope = role == "supervisor" and any(w in message.lower() for w in SCOPE_WORDS)
             assert refused == must_refuse or (refused and scope), (
-                f"{name}[{variant}] as {role}: checks {checked[0]!r}, "
-                f"{'refused' if refused else 'allowed'} ({message})")
+                f"{name}[{variant}] as {role}: checks {checked[0]!r}, {'refused' if refused else 'allowed'} ({message})"
+            )
     finally:
         db.dispose()
 
@@ -198,6 +238,7 @@ def test_supervisor_cannot_get_an_assistant_of_another_client(scoped):
 # Every service that takes a client, called by the supervisor of K-0001 on K-0002: refused, and
 # refused *for the client* (not only because the role lacks the permission). The parameters are
 # named after what they hold; `_scope_args` fills them, the client one with the other client.
+
 
 def _takes_client(fn: Callable[..., Any]) -> bool:
     return any("client" in p for p in list(inspect.signature(fn.__wrapped__).parameters)[2:])
@@ -257,8 +298,9 @@ def _seed_other_client(db: Database, ids: dict) -> None:
     from bpa_provider.services import course_credentials, courses, reviews
 
     admin = Actor("admin", "admin")
-    course = courses.create_course(db, admin, {"name": "Løfteteknikk", "kind": "assistant_training", "hours": 6,
-                                               "organiser": "Uloba"})
+    course = courses.create_course(
+        db, admin, {"name": "Løfteteknikk", "kind": "assistant_training", "hours": 6, "organiser": "Uloba"}
+    )
     course_credentials.set_required_training(db, admin, ids["other_ref"], course.id)
     f.assignment(db, admin, ids["assistant_ref"], ids["other_ref"], start_date="2026-01-01")
     reviews.record_review(db, admin, ids["assistant_ref"], ids["other_ref"], "2026-03-02", summary="ok")

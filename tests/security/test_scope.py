@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import shutil
 
+import factories as f
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bpa_provider.access import PERMISSIONS, Actor
-from bpa_provider.errors import PermissionDenied, ValidationError
-from bpa_provider.services import listing, records
 from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.db.models import Assignment, Client, Supervisor
-import factories as f
+from bpa_provider.errors import PermissionDenied, ValidationError
+from bpa_provider.services import listing, records
 
 # Who supervises whom, by client number; S-0002's supervision of client 3 ended in 2025.
 SUPERVISES = {"S-0001": [1, 2], "S-0002": [4], "S-0003": []}
@@ -62,8 +62,10 @@ KINDS = ["client", "decision", "assignment", "supervision", "assistant", "superv
 @given(
     sup=st.sampled_from(sorted(SUPERVISES)),
     kind=st.sampled_from(KINDS),
-    search=st.one_of(st.sampled_from(["", "K-000", "Kari", "K-0003", "Assistent", "[/bold]", "%", "_", "Nordmann"]),
-                     st.text(max_size=6)),
+    search=st.one_of(
+        st.sampled_from(["", "K-000", "Kari", "K-0003", "Assistent", "[/bold]", "%", "_", "Nordmann"]),
+        st.text(max_size=6),
+    ),
     offset=st.integers(0, 4),
     limit=st.integers(1, 20),
     via_listing=st.booleans(),

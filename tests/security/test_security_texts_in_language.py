@@ -7,12 +7,12 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from sechelpers import sqlite_file
 
 from bpa_provider import i18n
 from bpa_provider.cli import main
 from bpa_provider.services import backup
 from bpa_provider.services.users import ensure_first_admin
-from sechelpers import sqlite_file
 
 
 @pytest.fixture
@@ -51,5 +51,7 @@ def test_an_unknown_schema_revision_is_refused_in_the_language(sqlite_db, capsys
         con.close()
     assert main(["--db", path, "list", "clients", "--lang", "nb"]) == 1
     err = capsys.readouterr().err
-    assert err == ("bpa-provider: databasen har skjemarevisjon 9999, som denne versjonen av bpa-provider "
-                   "ikke kjenner (ble den skrevet av en nyere versjon?)\n")
+    assert err == (
+        "bpa-provider: databasen har skjemarevisjon 9999, som denne versjonen av bpa-provider "
+        "ikke kjenner (ble den skrevet av en nyere versjon?)\n"
+    )

@@ -24,15 +24,15 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import pytest
 from textual.widgets import Input
 
 from bpa_provider.access import Actor
-from bpa_provider.services import audit_log, records
 from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.screens.app import BpaApp
 from bpa_provider.screens.audit_log import AuditLogView
@@ -41,6 +41,7 @@ from bpa_provider.screens.forms import RecordForm
 from bpa_provider.screens.lists import RecordList
 from bpa_provider.screens.main import MainScreen
 from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.services import audit_log, records
 
 TODAY = date(2026, 3, 2)
 BUILDER = Actor(login="builder", role="coordinator")
@@ -65,8 +66,9 @@ def seen(monkeypatch) -> Seen:
     found = Seen()
     original_init = ServiceResult.__init__
 
-    def result_init(self: ServiceResult, tag: str, value: Any = None, error: BaseException | None = None,
-                    seq: int = 0) -> None:
+    def result_init(
+        self: ServiceResult, tag: str, value: Any = None, error: BaseException | None = None, seq: int = 0
+    ) -> None:
         if error is not None:  # every service call of every screen answers through ServiceResult
             found.errors.append((tag, f"{type(error).__name__}: {error}"))
         original_init(self, tag, value, error, seq)
@@ -101,9 +103,20 @@ def sessions_db(request) -> Database:
 def build(db: Database) -> list[tuple[int, str]]:
     """One municipality and one client per session: (id, ref) of each."""
     records.create(db, BUILDER, "municipality", {"name": "Hamar", "country": "no"})
-    made = [records.create(db, BUILDER, "client", {
-        "name": f"Load Client {i:02d}", "municipality_id": "Hamar", "start_date": "2026-01-01",
-        "phone": "900 00 000"}) for i in range(SESSIONS)]
+    made = [
+        records.create(
+            db,
+            BUILDER,
+            "client",
+            {
+                "name": f"Load Client {i:02d}",
+                "municipality_id": "Hamar",
+                "start_date": "2026-01-01",
+                "phone": "900 00 000",
+            },
+        )
+        for i in range(SESSIONS)
+    ]
     return [(c.id, c.ref) for c in made]
 
 
@@ -135,8 +148,11 @@ async def session(i: int, url: str, client: tuple[int, str]) -> int:
     """One person's mixed work; returns how many times a client record was opened."""
     client_id, ref = client
     auditor = i in AUDITORS
-    actor = Actor(login=f"{'audit' if auditor else 'coord'}{i}", role="auditor" if auditor else "coordinator",
-                  connection=f"10.0.0.{i + 10} 5{i:04d} 10.0.0.1 22")
+    actor = Actor(
+        login=f"{'audit' if auditor else 'coord'}{i}",
+        role="auditor" if auditor else "coordinator",
+        connection=f"10.0.0.{i + 10} 5{i:04d} 10.0.0.1 22",
+    )
     db = Database(make_engine(url))
     app = BpaApp(db, actor, lang="en", today=TODAY)
     opens = 0
@@ -154,8 +170,10 @@ async def session(i: int, url: str, client: tuple[int, str]) -> int:
                 started = how()
                 if started is not None:
                     await started
-                await until(lambda: isinstance(app.screen, ClientDetailScreen) and app.screen.detail is not None,
-                            f"session {i}: {ref} open")
+                await until(
+                    lambda: isinstance(app.screen, ClientDetailScreen) and app.screen.detail is not None,
+                    f"session {i}: {ref} open",
+                )
                 detail = app.screen
                 assert (detail.detail.client.ref, detail.detail.client.phone) == (ref, phone)
                 opens += 1
@@ -167,8 +185,7 @@ async def session(i: int, url: str, client: tuple[int, str]) -> int:
             clients = main.query_one("#clients", RecordList)
             await until(lambda: clients.total == SESSIONS and not clients.fetching, f"session {i}: list")
             clients.query_one("#search", Input).value = f"Load Client {i:02d}"
-            await until(lambda: [r.ref for r in clients.rows] == [ref] and not clients.fetching,
-                        f"session {i}: search")
+            await until(lambda: [r.ref for r in clients.rows] == [ref] and not clients.fetching, f"session {i}: search")
             clients.focus_content()
             await open_client(lambda: pilot.press("enter"), "900 00 000")
 
@@ -186,8 +203,9 @@ async def session(i: int, url: str, client: tuple[int, str]) -> int:
             elif i % 2 == 0:
                 # The phone changed in the client's form.
                 app.open_form("client", client_id)
-                await until(lambda: isinstance(app.screen, RecordForm) and app.screen.record is not None,
-                            f"session {i}: form")
+                await until(
+                    lambda: isinstance(app.screen, RecordForm) and app.screen.record is not None, f"session {i}: form"
+                )
                 form = app.screen
                 form.row("phone").query_one(Input).value = new_phone(i)
                 await step(("ctrl+s",), lambda: app.screen is main, f"session {i}: saved")
@@ -198,8 +216,9 @@ async def session(i: int, url: str, client: tuple[int, str]) -> int:
 
             if opens_again(i):
                 # The client again, from anywhere (as the palette opens it): the change shows.
-                await open_client(lambda: app.open_record("client", client_id),
-                                  "900 00 000" if auditor else new_phone(i))
+                await open_client(
+                    lambda: app.open_record("client", client_id), "900 00 000" if auditor else new_phone(i)
+                )
             await app.workers.wait_for_complete()
         assert app._exception is None
         assert app.return_code in (None, 0)
@@ -225,8 +244,8 @@ async def test_ten_sessions_at_once_one_view_row_per_open(sessions_db, seen):
     views = [r for r in audit_log.query(db, ADMIN, action="view") if r.entity == "client"]
     assert len(views) == sum(opens)
     assert sorted((r.actor, r.subject) for r in views) == sorted(
-        (f"{'audit' if i in AUDITORS else 'coord'}{i}", clients[i][1]) for i in range(SESSIONS)
-        for _ in range(opens[i]))
+        (f"{'audit' if i in AUDITORS else 'coord'}{i}", clients[i][1]) for i in range(SESSIONS) for _ in range(opens[i])
+    )
     assert all(r.connection.startswith("10.0.0.") for r in views)
     # Every change landed, each with its log row, and the chain holds.
     for i, (client_id, _ref) in enumerate(clients):

@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import stat
 
+import factories as f
 import pytest
 
 from bpa_provider.access import Actor
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import records, users
-import factories as f
 
 ADMIN = Actor("admin", "admin")
 
@@ -28,8 +28,9 @@ def test_kari_and_KARI_are_one_user(db):
     assert [u.login for u in users.list_users(db, ADMIN)].count("kari") == 1
 
 
-@pytest.mark.parametrize("ref", ["../../etc/passwd", "a/b", "K 0001", ".hidden", "K-0001\\x", "-K", "K:1",
-                                 "K\u00a00001", "x" * 21])
+@pytest.mark.parametrize(
+    "ref", ["../../etc/passwd", "a/b", "K 0001", ".hidden", "K-0001\\x", "-K", "K:1", "K\u00a00001", "x" * 21]
+)
 def test_a_path_like_client_reference_is_refused(db, ref):
     f.municipality(db, ADMIN)
     with pytest.raises(ValidationError) as info:
@@ -46,9 +47,9 @@ def test_ordinary_client_references_are_accepted(db):
 
 def test_init_creates_the_database_private_and_a_kill_before_the_first_admin_heals(tmp_path, capsys, monkeypatch):
     from bpa_provider.cli import main
-    from bpa_provider.identity import current_login
     from bpa_provider.db import migrate
     from bpa_provider.db.engine import make_engine
+    from bpa_provider.identity import current_login
 
     old = os.umask(0o022)
     try:

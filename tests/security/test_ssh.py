@@ -15,15 +15,15 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from bpa_provider.access import Actor
-from bpa_provider.services import audit_log, records, users
-from bpa_provider.db.engine import Database, make_engine
 import factories as f
+import pytest
 from sechelpers import keygen
 from sshd_server import Server, free_port, need_ssh_tools, running_sshd, wait_port
 from tooling import need_tool
+
+from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.services import audit_log, records, users
 
 pytestmark = pytest.mark.slow  # a real sshd per test: seconds each
 
@@ -76,10 +76,17 @@ def test_refusal_over_ssh_is_logged_with_the_connection(server):
     assert refused and refused[-1].connection.startswith("127.0.0.1 ")
 
 
-@pytest.mark.parametrize("command", [
-    ["sh", "-c", "id"], ["id"], ["cat", "/etc/passwd"], ["--as", "root", "users", "list"],
-    ["list", "clients", "--db", "/tmp/other.sqlite3"], ["init"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sh", "-c", "id"],
+        ["id"],
+        ["cat", "/etc/passwd"],
+        ["--as", "root", "users", "list"],
+        ["list", "clients", "--db", "/tmp/other.sqlite3"],
+        ["init"],
+    ],
+)
 def test_shell_and_foreign_commands_are_refused(server, command):
     r = server.ssh("sup", *command)
     assert r.returncode == 1
@@ -89,17 +96,40 @@ def test_shell_and_foreign_commands_are_refused(server, command):
 
 def test_file_copy_is_refused(server):
     target = server.dir / "copied"
-    r = subprocess.run(["scp", "-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                        "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", str(server.keys["coord"]),
-                        "-P", str(server.port), "root@127.0.0.1:/etc/hostname", str(target)],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [
+            "scp",
+            "-F",
+            "/dev/null",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-i",
+            str(server.keys["coord"]),
+            "-P",
+            str(server.port),
+            "root@127.0.0.1:/etc/hostname",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode != 0 and not target.exists()
 
 
 def test_port_forwarding_is_refused(server):
     local = free_port()
-    fwd = subprocess.Popen(server.ssh_args("coord", "-N", "-L", f"{local}:127.0.0.1:{server.port}"),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    fwd = subprocess.Popen(
+        server.ssh_args("coord", "-N", "-L", f"{local}:127.0.0.1:{server.port}"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_port(local)
         with socket.create_connection(("127.0.0.1", local), timeout=10) as s:
@@ -127,8 +157,11 @@ def test_port_forwarding_is_refused(server):
 
 def test_removed_key_is_refused(server):
     assert server.ssh("coord_old", "list", "municipalities").returncode == 0
-    fingerprint = [k.fingerprint for k in users.list_keys(server.db, Actor("a", "admin"), "coord")
-                   if k.comment == "coord_old@laptop"][0]
+    fingerprint = [
+        k.fingerprint
+        for k in users.list_keys(server.db, Actor("a", "admin"), "coord")
+        if k.comment == "coord_old@laptop"
+    ][0]
     users.remove_key(server.db, Actor("a", "admin"), "coord", fingerprint, keys_file=server.keys_file, env=server.env)
     r = server.ssh("coord_old", "list", "municipalities")
     assert r.returncode == 255 and "Permission denied" in r.stderr
@@ -141,8 +174,11 @@ class Tmux:
 
     def __init__(self, name: str, command: str):
         self.base = ["tmux", "-L", name]
-        subprocess.run([*self.base, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "110", "-y", "30",
-                        command], check=True, env={**os.environ, "TERM": "xterm-256color"})
+        subprocess.run(
+            [*self.base, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "110", "-y", "30", command],
+            check=True,
+            env={**os.environ, "TERM": "xterm-256color"},
+        )
 
     def screen(self) -> str:
         r = subprocess.run([*self.base, "capture-pane", "-p", "-t", "t"], capture_output=True, text=True)
@@ -166,10 +202,13 @@ class Tmux:
         subprocess.run([*self.base, "kill-server"], capture_output=True)
 
 
-@pytest.mark.parametrize("who, role, sees, never", [
-    ("coord", "coordinator", ["K-0001", "K-0002"], []),
-    ("sup", "supervisor", ["K-0001"], ["K-0002", "Ola Nordmann"]),
-])
+@pytest.mark.parametrize(
+    "who, role, sees, never",
+    [
+        ("coord", "coordinator", ["K-0001", "K-0002"], []),
+        ("sup", "supervisor", ["K-0001"], ["K-0002", "Ola Nordmann"]),
+    ],
+)
 def test_interactive_login_opens_the_app_as_that_person(server, who, role, sees, never):
     need_tool("tmux")
     ssh = " ".join(server.ssh_args(who, "-tt"))

@@ -32,19 +32,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
-
+import factories as f
 import pytest
+from sechelpers import keygen
+from sqlalchemy import func, select
+from sshd_server import Server, need_ssh_tools, running_sshd
 
 from bpa_provider.access import Actor
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import Transfer
 from bpa_provider.services import audit_log, roster, transfers, users
 from bpa_provider.services import handover as ho
 from bpa_provider.signing import Keyring, allowed_signers_line, verify_bytes
-from bpa_provider.db.models import Transfer
-from bpa_provider.db.engine import Database, make_engine
-import factories as f
-from sechelpers import keygen
-from sshd_server import Server, need_ssh_tools, running_sshd
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = Path(os.path.expanduser("~"))  # the service account's home: tests run as root, and so does sshd's login
@@ -100,11 +99,20 @@ def _handover_out(out: str, err: str, server: FilesServer) -> None:
         signers, sig = Path(tmp) / "allowed_signers", Path(tmp) / "pkg.json.sig"
         signers.write_text(allowed_signers_line(US, server.provider.public_key()) + "\n")
         sig.write_text(env["signature"])
-        ok = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", US, "-n", "bpa-handover",
-                             "-s", str(sig)], input=package, capture_output=True, timeout=30, check=False)
-        bad = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", US, "-n", "bpa-handover",
-                              "-s", str(sig)], input=package.replace(b"K-0001", b"K-0002"), capture_output=True,
-                             timeout=30, check=False)
+        ok = subprocess.run(
+            ["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", US, "-n", "bpa-handover", "-s", str(sig)],
+            input=package,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        bad = subprocess.run(
+            ["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", US, "-n", "bpa-handover", "-s", str(sig)],
+            input=package.replace(b"K-0001", b"K-0002"),
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
     assert ok.returncode == 0, ok.stderr
     assert bad.returncode != 0
     pkg = json.loads(package)
@@ -136,15 +144,20 @@ def _handover_in(out: str, err: str, server: FilesServer) -> None:
     assert out.splitlines()[0].startswith("Handover package imported: transfer ")
     assert f"(signed by {THEM})" in out and f"SHA-256 {digest}" in out.splitlines()
     with server.db.read() as s:
-        incoming = s.execute(select(func.count()).select_from(Transfer).where(
-            Transfer.direction == "in", Transfer.counterpart == THEM)).scalar_one()
+        incoming = s.execute(
+            select(func.count()).select_from(Transfer).where(Transfer.direction == "in", Transfer.counterpart == THEM)
+        ).scalar_one()
     assert incoming == 1
 
 
 LEGS_IN: list[Leg] = [
     # A sheet saved by Excel as "CSV (semikolondelt)": semicolons, Norwegian letters.
-    Leg("municipalities CSV", ("import", "municipalities", "-"), _imported,
-        stdin="name;country;notice_months;unit\nLillehammer;no;3;Tildelingskontoret\nØyer;no;3;\n"),
+    Leg(
+        "municipalities CSV",
+        ("import", "municipalities", "-"),
+        _imported,
+        stdin="name;country;notice_months;unit\nLillehammer;no;3;Tildelingskontoret\nØyer;no;3;\n",
+    ),
     # Another provider's signed package for us, as their `export handover ID --out -` printed it.
     Leg("handover package in", ("import", "handover", "-"), _handover_in, stdin=lambda server: server.incoming),
 ]
@@ -153,10 +166,11 @@ LEGS_IN: list[Leg] = [
 def _wrapper(d: Path) -> Path:
     """An interpreter for the key lines that runs this checkout, still isolated (`-I`)."""
     path = d / "python"
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-            "from bpa_provider.cli import main; main()")
-    path.write_text("#!/bin/sh\n# called as: python -I -m bpa_provider.cli --as NAME\nshift 3\n"
-                    f"exec {shlex.quote(sys.executable)} -I -c {shlex.quote(code)} \"$@\"\n")
+    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bpa_provider.cli import main; main()"
+    path.write_text(
+        "#!/bin/sh\n# called as: python -I -m bpa_provider.cli --as NAME\nshift 3\n"
+        f'exec {shlex.quote(sys.executable)} -I -c {shlex.quote(code)} "$@"\n'
+    )
     path.chmod(0o755)
     return path
 
@@ -213,22 +227,39 @@ def server(tmp_path_factory, sqlite_template):
     assert out.id == 1  # the handover leg's TRANSFER_ID
     transfers.record_consent(db, admin, out.id, "2026-12-01")
     keys_file = d / "authorized_keys"
-    env = {"BPA_DATABASE_URL": str(d / "bpa.sqlite3"), "BPA_AUTHORIZED_KEYS": str(keys_file),
-           "BPA_CONFIG": "/nonexistent", "BPA_DATA_DIR": str(ours.folder)}
+    env = {
+        "BPA_DATABASE_URL": str(d / "bpa.sqlite3"),
+        "BPA_AUTHORIZED_KEYS": str(keys_file),
+        "BPA_CONFIG": "/nonexistent",
+        "BPA_DATA_DIR": str(ours.folder),
+    }
     users.add_key(db, admin, "coord", keygen(d / "coord", "coord@laptop").read_text(), keys_file=keys_file, env=env)
-    keys_file.write_text(keys_file.read_text().replace(shlex.quote(os.path.abspath(sys.executable)),
-                                                       str(_wrapper(d))))
+    keys_file.write_text(keys_file.read_text().replace(shlex.quote(os.path.abspath(sys.executable)), str(_wrapper(d))))
     try:
         with running_sshd(d) as port:
-            yield FilesServer(port, d, db, keys_file, {"coord": d / "coord"}, env, data=ours.folder,
-                              provider=ours, incoming=_their_package(providers, sqlite_template, theirs))
+            yield FilesServer(
+                port,
+                d,
+                db,
+                keys_file,
+                {"coord": d / "coord"},
+                env,
+                data=ours.folder,
+                provider=ours,
+                incoming=_their_package(providers, sqlite_template, theirs),
+            )
     finally:
         db.dispose()
 
 
 def _ssh(server: FilesServer, *command: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*server.ssh_args("coord", "-T"), *command], capture_output=True, text=True,
-                          timeout=90, input=stdin if stdin is not None else "")
+    return subprocess.run(
+        [*server.ssh_args("coord", "-T"), *command],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        input=stdin if stdin is not None else "",
+    )
 
 
 def _visible(folder: Path) -> set[str]:
@@ -277,11 +308,14 @@ def test_a_file_name_over_ssh_is_refused_logged_and_not_written(server):
     assert refused and "uke19.txt" in refused[-1].summary and refused[-1].connection.startswith("127.0.0.1 ")
 
 
-@pytest.mark.parametrize("command, says", [
-    (("sh", "-c", "id"), "not a bpa-provider command"),
-    (("--as", "root", "users", "list"), "cannot be given over SSH"),
-    (("backup", "-"), "runs only on the server"),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        (("sh", "-c", "id"), "not a bpa-provider command"),
+        (("--as", "root", "users", "list"), "cannot be given over SSH"),
+        (("backup", "-"), "runs only on the server"),
+    ],
+)
 def test_refusals_through_sshd_are_logged_with_its_connection(server, command, says):
     before = len(audit_log.query(server.db, Actor("a", "admin"), user="coord", action="refused"))
     r = _ssh(server, *command)

@@ -8,16 +8,16 @@ import subprocess
 import sys
 import threading
 
+import factories as f
 import pytest
+from sechelpers import keygen, sqlite_file
 from sqlalchemy import select
 
 from bpa_provider import sshkeys
-from bpa_provider.errors import NotFound, PermissionDenied, ValidationError
 from bpa_provider.access import Actor
-from bpa_provider.services import audit_log, users
 from bpa_provider.db.models import SshKey
-import factories as f
-from sechelpers import keygen, sqlite_file
+from bpa_provider.errors import NotFound, PermissionDenied, ValidationError
+from bpa_provider.services import audit_log, users
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +41,17 @@ def test_fingerprint_matches_ssh_keygen(keys):
     assert (key.key_type, key.comment) == ("ssh-ed25519", "k1@laptop")
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda t: 'command="sh" ' + t, "not a plain OpenSSH public key"),
-    (lambda t: t + t, "exactly one"),
-    (lambda t: t.replace("AAAA", "!!!!", 1), "base64"),
-    (lambda t: t.replace("ssh-ed25519", "ssh-rsa", 1), "does not match its type"),
-    (lambda t: t.strip() + "\x1b[31m\n", "control characters"),
-    (lambda t: "", "exactly one"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda t: 'command="sh" ' + t, "not a plain OpenSSH public key"),
+        (lambda t: t + t, "exactly one"),
+        (lambda t: t.replace("AAAA", "!!!!", 1), "base64"),
+        (lambda t: t.replace("ssh-ed25519", "ssh-rsa", 1), "does not match its type"),
+        (lambda t: t.strip() + "\x1b[31m\n", "control characters"),
+        (lambda t: "", "exactly one"),
+    ],
+)
 def test_bad_key_files_are_refused(keys, mutate, message):
     with pytest.raises(sshkeys.BadKey) as exc:
         sshkeys.parse_public_key(mutate(keys["k1"].read_text()))
@@ -73,7 +76,7 @@ def test_key_line_has_forced_command_python_isolated_and_baked_settings(keys):
     line = sshkeys.key_line("coord", key, {"BPA_DATABASE_URL": "/srv/bpa/my db.sqlite3", "HOME": "/x"})
     assert line.startswith('restrict,pty,command="env ')
     assert "'BPA_DATABASE_URL=/srv/bpa/my db.sqlite3'" in line  # shell-quoted for the account's shell
-    assert f"{sys.executable} -I -m bpa_provider.cli --as coord\" ssh-ed25519 " in line
+    assert f'{sys.executable} -I -m bpa_provider.cli --as coord" ssh-ed25519 ' in line
     assert "HOME" not in line
     assert line.endswith(" k1@laptop")
     with pytest.raises(sshkeys.BadKey):
@@ -86,13 +89,22 @@ def test_a_clients_own_settings_never_reach_the_forced_command(tmp_path):
     import subprocess
 
     probe = tmp_path / "probe"
-    probe.write_text("#!/bin/sh\nprintf '%s|%s|%s|%s' \"$BPA_CONFIG\" \"$BPA_DATABASE_URL\" \"$BPA_AUTHORIZED_KEYS\" "
-                     "\"$BPA_DATA_DIR\"\n")
+    probe.write_text(
+        '#!/bin/sh\nprintf \'%s|%s|%s|%s\' "$BPA_CONFIG" "$BPA_DATABASE_URL" "$BPA_AUTHORIZED_KEYS" "$BPA_DATA_DIR"\n'
+    )
     probe.chmod(0o700)
-    client = {"BPA_CONFIG": "/tmp/evil.toml", "BPA_DATABASE_URL": "/tmp/evil.sqlite3",
-              "BPA_AUTHORIZED_KEYS": "/tmp/evil_keys", "BPA_DATA_DIR": "/tmp/evil_keys_folder", "PATH": "/usr/bin:/bin"}
-    for baked, expected in (({}, "|||"), ({"BPA_CONFIG": "/etc/bpa.toml"}, "/etc/bpa.toml|||"),
-                            ({"BPA_DATA_DIR": "/srv/bpa/keys"}, "|||/srv/bpa/keys")):
+    client = {
+        "BPA_CONFIG": "/tmp/evil.toml",
+        "BPA_DATABASE_URL": "/tmp/evil.sqlite3",
+        "BPA_AUTHORIZED_KEYS": "/tmp/evil_keys",
+        "BPA_DATA_DIR": "/tmp/evil_keys_folder",
+        "PATH": "/usr/bin:/bin",
+    }
+    for baked, expected in (
+        ({}, "|||"),
+        ({"BPA_CONFIG": "/etc/bpa.toml"}, "/etc/bpa.toml|||"),
+        ({"BPA_DATA_DIR": "/srv/bpa/keys"}, "|||/srv/bpa/keys"),
+    ):
         command = sshkeys.forced_command("kari", baked, python=str(probe))
         seen = subprocess.run(["/bin/sh", "-c", command], env=client, capture_output=True, text=True, check=True)
         assert seen.stdout == expected
@@ -104,7 +116,7 @@ def test_add_remove_and_disable_maintain_table_and_file(db, admin, keys, private
     users.add_key(db, admin, "coord", keys["k2"].read_text())
     users.add_key(db, admin, "sup", keys["k3"].read_text())
     text = private_keys_file.read_text()
-    assert text.count("--as coord\"") == 2 and text.count("--as sup\"") == 1
+    assert text.count('--as coord"') == 2 and text.count('--as sup"') == 1
     assert sshkeys.has_forced_line("coord", private_keys_file)
 
     removed = users.remove_key(db, admin, "coord", k1.fingerprint.removeprefix("SHA256:"))

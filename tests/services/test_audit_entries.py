@@ -25,11 +25,17 @@ def _rows(db) -> list[AuditEvent]:  # noqa: ANN001
 def test_bulk_rows_chain_between_single_rows_and_verify(db):
     with db.write() as s:
         audit.record(s, ADMIN, "create", "client", 1, subject="K-1", after={"name": "Kari"})
-        n = audit.record_entries(s, ADMIN, "lock", "period_approval", [
-            audit.Entry(10, "K-1", "week 10 locked", {"locked_at": None}, {"locked_at": "2026-03-09"}),
-            audit.Entry(11, "K-2", "week 10 locked"),
-            audit.Entry(12, "K-3", "x" * 900, None, {"national_id": "01010112345"}),
-        ])
+        n = audit.record_entries(
+            s,
+            ADMIN,
+            "lock",
+            "period_approval",
+            [
+                audit.Entry(10, "K-1", "week 10 locked", {"locked_at": None}, {"locked_at": "2026-03-09"}),
+                audit.Entry(11, "K-2", "week 10 locked"),
+                audit.Entry(12, "K-3", "x" * 900, None, {"national_id": "01010112345"}),
+            ],
+        )
         audit.record(s, ADMIN, "update", "client", 1, subject="K-1", before={"a": 1}, after={"a": 2})
     assert n == 3
     rows = _rows(db)
@@ -53,14 +59,19 @@ def test_an_empty_bulk_writes_nothing(db):
 
 def test_a_bulk_row_changed_afterwards_breaks_the_chain(db):
     with db.write() as s:
-        audit.record_entries(s, ADMIN, "lock", "period_approval",
-                             [audit.Entry(i, f"K-{i}", "locked", None, {"i": i}) for i in range(3)])
+        audit.record_entries(
+            s, ADMIN, "lock", "period_approval", [audit.Entry(i, f"K-{i}", "locked", None, {"i": i}) for i in range(3)]
+        )
     middle = _rows(db)[1].id
     with db.write() as s:
         # The guards refuse an UPDATE; switch them off the way an attacker with the file would.
         if s.get_bind().dialect.name == "sqlite":
-            names = [r[0] for r in s.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"))]
+            names = [
+                r[0]
+                for r in s.execute(
+                    text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
+                )
+            ]
             for name in names:
                 s.execute(text(f'DROP TRIGGER "{name}"'))
         else:

@@ -4,7 +4,7 @@ bench/audit_floor.py) — the equality the bench rows rest on, checked on a smal
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -59,7 +59,7 @@ def test_the_hours_floor_on_both_engines(db, admin):
     from bpa_provider.demo import load_demo
 
     today = date(2026, 5, 14)
-    now = datetime(2026, 5, 14, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 5, 14, 12, tzinfo=UTC)
     load_demo(db, admin, seed=2, clients=6, assistants=18, months=14, today=today)
     for month in ("2026-05", "2026-02", "2026-12"):
         assert hours_floor.compare(db, month, today, now).startswith("equal ("), month

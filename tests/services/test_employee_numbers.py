@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import factories as f
 import pytest
 
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import employee_numbers, importer, listing, records
-import factories as f
 
 
 def _people(db, admin):  # noqa: ANN001, ANN202
@@ -21,7 +21,8 @@ def test_imported_with_the_employment_and_shown_in_the_list(db, admin):
     table = importer.parse_csv(
         "assistant_ref;start_date;employee_number;police_certificate_on;confidentiality_on\n"
         f"{per.ref};2025-12-01;1001;2025-11-20;2025-11-20\n"
-        f"{lise.ref};2026-01-15;1002;;\n")
+        f"{lise.ref};2026-01-15;1002;;\n"
+    )
     importer.import_table(db, admin, "employments", table)
     shown, total = listing.rows(db, admin, "employment")
     assert total == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -13,7 +12,7 @@ from bpa_provider.db.engine import make_engine
 
 
 def test_migrations_up_and_down_on_sqlite(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path/'m.sqlite3'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     migrate.upgrade(engine)
     assert "client" in inspect(engine).get_table_names()
     assert migrate.current_revision(engine) == migrate.head_revision()
@@ -36,7 +35,7 @@ def test_migrations_up_and_down_on_postgresql(pg_cluster):
 
 
 def test_unknown_revision_is_refused(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path/'x.sqlite3'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
     migrate.upgrade(engine)
     with engine.begin() as c:
         c.execute(text("UPDATE alembic_version SET version_num='9999'"))
@@ -46,13 +45,13 @@ def test_unknown_revision_is_refused(tmp_path):
 
 def test_empty_database_is_refused(tmp_path):
     with pytest.raises(migrate.SchemaMismatch, match="init"):
-        migrate.check_current(make_engine(f"sqlite:///{tmp_path/'e.sqlite3'}"))
+        migrate.check_current(make_engine(f"sqlite:///{tmp_path / 'e.sqlite3'}"))
 
 
 def _writer(path: str, worker: int, n: int) -> None:
     from bpa_provider.access import Actor
-    from bpa_provider.services import records
     from bpa_provider.db.engine import Database, make_engine
+    from bpa_provider.services import records
 
     db = Database(make_engine(f"sqlite:///{path}"))
     actor = Actor(f"w{worker}", "admin")

@@ -12,15 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import factories as f
 import pytest
 
 from bpa_provider import identity
 from bpa_provider.access import Actor
 from bpa_provider.cli import app_only_args
-from bpa_provider.services import records, users
 from bpa_provider.db.engine import Database, hide_password, open_database
 from bpa_provider.db.peek import peek_user
-import factories as f
+from bpa_provider.services import records, users
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,11 @@ def test_peek_reads_the_row_resolve_actor_reads(db):
         actor = users.resolve_actor(db, login)
         assert row is not None
         assert (row.id, row.login, row.role, row.supervisor_id) == (
-            actor.user_id, actor.login, actor.role, actor.supervisor_id)
+            actor.user_id,
+            actor.login,
+            actor.role,
+            actor.supervisor_id,
+        )
     # Unknown and disabled users are the ordinary path's to refuse, in its words.
     assert peek_user(_url(db), "nobody") is None
     assert peek_user(_url(db), "gone") is None
@@ -114,16 +118,19 @@ def test_a_deferred_url_hides_its_password():
     assert hide_password("sqlite:////tmp/x.sqlite3") == "sqlite:////tmp/x.sqlite3"
 
 
-@pytest.mark.parametrize("argv, opens_app", [
-    ([], True),
-    (["--db", "x.sqlite3"], True),
-    (["--db=x.sqlite3", "--lang", "sv", "--as", "coord"], True),
-    (["list", "clients"], False),
-    (["--db", "x", "report", "hours"], False),
-    (["-h"], False),
-    (["--lang", "xx"], False),  # the full parser words the refusal
-    (["--db"], False),
-])
+@pytest.mark.parametrize(
+    "argv, opens_app",
+    [
+        ([], True),
+        (["--db", "x.sqlite3"], True),
+        (["--db=x.sqlite3", "--lang", "sv", "--as", "coord"], True),
+        (["list", "clients"], False),
+        (["--db", "x", "report", "hours"], False),
+        (["-h"], False),
+        (["--lang", "xx"], False),  # the full parser words the refusal
+        (["--db"], False),
+    ],
+)
 def test_only_a_bare_start_skips_the_subcommands(argv, opens_app):
     assert (app_only_args(argv, {}) is not None) is opens_app
 

@@ -5,26 +5,26 @@ a planned shift that has ended counts as worked, scoping and flags."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import factories as f
 import pytest
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
+from bpa_provider.db.models import HourBalanceEntry, Shift, Supervision, Supervisor
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.rules.hours import decided_hours, hours_in_range, month_bounds
 from bpa_provider.services import hours, records
-from bpa_provider.db.models import HourBalanceEntry, Shift, Supervision, Supervisor
-import factories as f
 
 OSLO, STHLM = "Europe/Oslo", "Europe/Stockholm"
-NOW = datetime(2026, 4, 15, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 15, 12, tzinfo=UTC)
 TODAY = date(2026, 4, 15)
 
 
 def local(tz: str, *args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 # (client, tz, start, end, status, deviation) — the whole fixed dataset.
@@ -53,8 +53,16 @@ def dataset(db, admin):
     with db.write() as s:
         ids = {"K-0001": 1, "K-0002": 2}
         for ref, tz, start, end, status, deviation in SHIFTS:
-            s.add(Shift(client_id=ids[ref], assistant_id=a.id, start_utc=local(tz, *start),
-                        end_utc=local(tz, *end), status=status, deviation_status=deviation))
+            s.add(
+                Shift(
+                    client_id=ids[ref],
+                    assistant_id=a.id,
+                    start_utc=local(tz, *start),
+                    end_utc=local(tz, *end),
+                    status=status,
+                    deviation_status=deviation,
+                )
+            )
         s.add(HourBalanceEntry(client_id=1, entry_date=date(2026, 1, 1), hours=10.0, source="handover"))
     return db
 
@@ -105,7 +113,7 @@ def test_april_gets_the_rest_of_the_crossing_night_and_future_is_planned_only(da
 def test_autumn_dst_night_is_eleven_hours_once_ended(dataset, admin):
     before = _by_ref(hours.hours_report(dataset, admin, 2026, 10, today=TODAY, now=NOW))["K-0001"]
     assert (before.planned_hours, before.worked_hours) == (pytest.approx(11.0), 0.0)
-    later = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    later = datetime(2026, 11, 1, tzinfo=UTC)
     after = _by_ref(hours.hours_report(dataset, admin, 2026, 10, today=date(2026, 11, 1), now=later))["K-0001"]
     assert after.worked_hours == pytest.approx(11.0)
 
@@ -170,8 +178,15 @@ def test_zones_with_other_offsets_are_split_at_their_own_midnight(dataset, admin
     f.municipality(dataset, admin, "Testby", timezone="Europe/London")
     c = f.client(dataset, admin, "Testby", name="Ola London")
     with dataset.write() as s:
-        s.add(Shift(client_id=c.id, assistant_id=1, status="worked",
-                    start_utc=local("Europe/London", 2026, 3, 31, 22), end_utc=local("Europe/London", 2026, 4, 1, 8)))
+        s.add(
+            Shift(
+                client_id=c.id,
+                assistant_id=1,
+                status="worked",
+                start_utc=local("Europe/London", 2026, 3, 31, 22),
+                end_utc=local("Europe/London", 2026, 4, 1, 8),
+            )
+        )
     march = _by_ref(hours.hours_report(dataset, admin, 2026, 3, today=TODAY, now=NOW))
     april = _by_ref(hours.hours_report(dataset, admin, 2026, 4, today=TODAY, now=NOW))
     assert (march[c.ref].worked_hours, april[c.ref].worked_hours) == (2.0, 8.0)
@@ -184,7 +199,10 @@ def test_month_numbers_without_the_outlook_are_the_same(dataset, admin):
     plain = _by_ref(hours.hours_report(dataset, admin, 2026, 3, today=TODAY, now=NOW, outlook=False))
     for ref in full:
         assert (plain[ref].decided_hours, plain[ref].planned_hours, plain[ref].worked_hours) == (
-            full[ref].decided_hours, full[ref].planned_hours, full[ref].worked_hours)
+            full[ref].decided_hours,
+            full[ref].planned_hours,
+            full[ref].worked_hours,
+        )
         assert (plain[ref].flag, plain[ref].year_projected, plain[ref].usage_pct) == ("", None, None)
 
 

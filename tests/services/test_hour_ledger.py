@@ -7,7 +7,7 @@ any shifts and locks (Hypothesis)."""
 from __future__ import annotations
 
 from dataclasses import astuple
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import factories as f
@@ -16,18 +16,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
+from bpa_provider.db.models import HourLedger, Shift
 from bpa_provider.services import hour_ledger, hours, periods
 from bpa_provider.services.hour_sums import Window, window_sums
-from bpa_provider.db.models import HourLedger, Shift
 
 OSLO, STHLM = "Europe/Oslo", "Europe/Stockholm"
-LOCKED_AT = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
-NOW = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+LOCKED_AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
+NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 TODAY = date(2026, 6, 15)
 
 
 def local(tz: str, *args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 # (client id, tz, start, end, status, deviation)
@@ -77,8 +77,16 @@ def company(db, admin):
     a = f.assistant(db, admin)
     with db.write() as s:
         for cid, tz, start, end, status, deviation in SHIFTS:
-            s.add(Shift(client_id=cid, assistant_id=a.id, start_utc=local(tz, *start), end_utc=local(tz, *end),
-                        status=status, deviation_status=deviation))
+            s.add(
+                Shift(
+                    client_id=cid,
+                    assistant_id=a.id,
+                    start_utc=local(tz, *start),
+                    end_utc=local(tz, *end),
+                    status=status,
+                    deviation_status=deviation,
+                )
+            )
         s.flush()
         for cid, ref, first, nxt in LOCKS:
             periods.lock_many(s, admin, {cid: ref}, first, nxt, LOCKED_AT)
@@ -103,8 +111,21 @@ def _report(db, admin, year: int, month: int, today: date = TODAY):
 def _without_ledger(db, fn):
     """`fn()` once more with the ledger emptied, then the ledger put back as it was."""
     with db.read() as s:
-        saved = [{c: getattr(r, c) for c in ("client_id", "month", "planned_hours", "worked_hours", "vacant_hours",
-                                             "last_end_utc", "written_at")} for r in s.execute(select(HourLedger)).scalars()]
+        saved = [
+            {
+                c: getattr(r, c)
+                for c in (
+                    "client_id",
+                    "month",
+                    "planned_hours",
+                    "worked_hours",
+                    "vacant_hours",
+                    "last_end_utc",
+                    "written_at",
+                )
+            }
+            for r in s.execute(select(HourLedger)).scalars()
+        ]
     with db.write() as s:
         s.execute(delete(HourLedger))
     try:
@@ -117,8 +138,13 @@ def _without_ledger(db, fn):
 
 def test_wholly_locked_months_get_rows_equal_to_the_raw_sums(company):
     rows = _ledger(company)
-    assert sorted(rows) == [(1, date(2026, 1, 1)), (1, date(2026, 2, 1)), (1, date(2026, 3, 1)),
-                            (2, date(2026, 1, 1)), (2, date(2026, 3, 1))]
+    assert sorted(rows) == [
+        (1, date(2026, 1, 1)),
+        (1, date(2026, 2, 1)),
+        (1, date(2026, 3, 1)),
+        (2, date(2026, 1, 1)),
+        (2, date(2026, 3, 1)),
+    ]
     tz = {1: OSLO, 2: STHLM}
     for (cid, month), row in rows.items():
         raw = _raw(company, cid, tz[cid], month, NOW)
@@ -128,15 +154,26 @@ def test_wholly_locked_months_get_rows_equal_to_the_raw_sums(company):
         assert row.last_end_utc == raw.last_end
     # By hand: January has 8 + 8 + 2 h (the cancelled shift never counts), February 8 h of the
     # night + 6 h vacant + 7 h worked, the 6 vacant hours nobody's work.
-    assert (rows[(1, date(2026, 1, 1))].planned_hours, rows[(1, date(2026, 1, 1))].worked_hours) == pytest.approx((18, 18))
+    assert (rows[(1, date(2026, 1, 1))].planned_hours, rows[(1, date(2026, 1, 1))].worked_hours) == pytest.approx(
+        (18, 18)
+    )
     feb = rows[(1, date(2026, 2, 1))]
     assert (feb.planned_hours, feb.worked_hours, feb.vacant_hours) == pytest.approx((21, 15, 6))
 
 
-@pytest.mark.parametrize("year, month, today", [
-    (2026, 4, TODAY), (2026, 5, TODAY), (2026, 6, TODAY), (2026, 3, TODAY), (2026, 1, TODAY),
-    (2026, 12, TODAY), (2026, 4, date(2026, 4, 10)), (2026, 6, date(2026, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "year, month, today",
+    [
+        (2026, 4, TODAY),
+        (2026, 5, TODAY),
+        (2026, 6, TODAY),
+        (2026, 3, TODAY),
+        (2026, 1, TODAY),
+        (2026, 12, TODAY),
+        (2026, 4, date(2026, 4, 10)),
+        (2026, 6, date(2026, 12, 31)),
+    ],
+)
 def test_the_outlook_is_the_same_with_and_without_the_ledger(company, admin, year, month, today):
     with_ledger = _report(company, admin, year, month, today)
     assert with_ledger == _without_ledger(company, lambda: _report(company, admin, year, month, today))
@@ -146,8 +183,11 @@ def test_the_outlook_is_the_same_with_and_without_the_ledger(company, admin, yea
 def test_the_outlook_reads_closed_months_from_the_ledger(company, admin):
     before = {r.client: r.year_projected for r in hours.hours_report(company, admin, 2026, 5, today=TODAY, now=NOW)}
     with company.write() as s:  # a ledger row that lies shows through: the raw shifts were not read
-        s.execute(update(HourLedger).where(HourLedger.client_id == 1, HourLedger.month == date(2026, 2, 1))
-                  .values(planned_hours=HourLedger.planned_hours + 100, worked_hours=HourLedger.worked_hours + 100))
+        s.execute(
+            update(HourLedger)
+            .where(HourLedger.client_id == 1, HourLedger.month == date(2026, 2, 1))
+            .values(planned_hours=HourLedger.planned_hours + 100, worked_hours=HourLedger.worked_hours + 100)
+        )
     after = {r.client: r.year_projected for r in hours.hours_report(company, admin, 2026, 5, today=TODAY, now=NOW)}
     assert after["K-0001"] > before["K-0001"] + 99
     assert after["K-0002"] == before["K-0002"]
@@ -159,8 +199,15 @@ def test_a_correction_reopens_the_month_and_the_new_lock_writes_it_again(company
     assert (1, month) not in _ledger(company)  # reopened: read raw until locked again
     assert _report(company, admin, 2026, 5) == _without_ledger(company, lambda: _report(company, admin, 2026, 5))
     with company.write() as s:
-        s.add(Shift(client_id=1, assistant_id=1, start_utc=local(OSLO, 2026, 2, 12, 8),
-                    end_utc=local(OSLO, 2026, 2, 12, 13), status="approved"))
+        s.add(
+            Shift(
+                client_id=1,
+                assistant_id=1,
+                start_utc=local(OSLO, 2026, 2, 12, 8),
+                end_utc=local(OSLO, 2026, 2, 12, 13),
+                status="approved",
+            )
+        )
         s.flush()
         periods.lock_many(s, admin, {1: "K-0001"}, date(2026, 2, 1), date(2026, 2, 16), LOCKED_AT)
     row = _ledger(company)[(1, month)]
@@ -177,18 +224,24 @@ def test_closed_prefix_stops_at_a_gap_and_at_the_cut(company):
 
 
 def test_the_demo_locks_its_past_months_and_fills_their_ledger(db, admin):
-    from bpa_provider.demo import load_demo
     from bpa_provider.db.models import Client, Municipality, PeriodApproval
+    from bpa_provider.demo import load_demo
 
     today = date(2026, 5, 14)
-    now = datetime(2026, 5, 14, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 5, 14, 12, tzinfo=UTC)
     summary = load_demo(db, admin, seed=3, clients=6, assistants=18, months=4, today=today)
     rows = _ledger(db)
     with db.read() as s:
-        zones = dict(s.execute(select(Client.id, Municipality.timezone).join(
-            Municipality, Municipality.id == Client.municipality_id)).all())
-        locked = {(r.client_id, r.period_start) for r in s.execute(select(PeriodApproval)).scalars()
-                  if r.locked_at is not None}
+        zones = dict(
+            s.execute(
+                select(Client.id, Municipality.timezone).join(Municipality, Municipality.id == Client.municipality_id)
+            ).all()
+        )
+        locked = {
+            (r.client_id, r.period_start)
+            for r in s.execute(select(PeriodApproval)).scalars()
+            if r.locked_at is not None
+        }
     # Months before last month (April, whose payroll is still to run) are locked, with their rows.
     assert {m for _, m in locked} == {date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)}
     assert set(rows) == locked and summary.counts["hour_ledger"] == len(rows) > 0
@@ -203,13 +256,20 @@ def test_the_demo_locks_its_past_months_and_fills_their_ledger(db, admin):
 
     assert report() == _without_ledger(db, report)
 
-_shift = st.tuples(st.sampled_from([1, 2]), st.integers(0, 119), st.integers(0, 23), st.integers(1, 14),
-                   st.sampled_from(["approved", "worked", "planned", "vacant", "cancelled"]))
+
+_shift = st.tuples(
+    st.sampled_from([1, 2]),
+    st.integers(0, 119),
+    st.integers(0, 23),
+    st.integers(1, 14),
+    st.sampled_from(["approved", "worked", "planned", "vacant", "cancelled"]),
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(shifts=st.lists(_shift, max_size=25),
-       locked=st.sets(st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2, 3]))))
+@given(
+    shifts=st.lists(_shift, max_size=25), locked=st.sets(st.tuples(st.sampled_from([1, 2]), st.sampled_from([1, 2, 3])))
+)
 def test_any_shifts_and_locks_give_ledger_rows_equal_to_the_raw_sums_and_the_same_outlook(db, admin, shifts, locked):
     from bpa_provider.db.models import Client, PeriodApproval
 
@@ -228,8 +288,15 @@ def test_any_shifts_and_locks_give_ledger_rows_equal_to_the_raw_sums_and_the_sam
             s.execute(delete(model))
         for cid, day, hour, length, status in shifts:
             start = local(tz[cid], 2026, 1, 1, hour) + timedelta(days=day)
-            s.add(Shift(client_id=cid, assistant_id=1, start_utc=start, end_utc=start + timedelta(hours=length),
-                        status=status))
+            s.add(
+                Shift(
+                    client_id=cid,
+                    assistant_id=1,
+                    start_utc=start,
+                    end_utc=start + timedelta(hours=length),
+                    status=status,
+                )
+            )
         s.flush()
         for cid, m in sorted(locked):
             periods.lock_many(s, admin, {cid: f"K-000{cid}"}, date(2026, m, 1), date(2026, m + 1, 1), LOCKED_AT)
@@ -239,10 +306,12 @@ def test_any_shifts_and_locks_give_ledger_rows_equal_to_the_raw_sums_and_the_sam
         raw = _raw(db, cid, tz[cid], month, LOCKED_AT)
         assert row.planned_hours == pytest.approx(raw.planned["m"] if raw else 0.0, abs=1e-9)
         assert row.worked_hours == pytest.approx(raw.worked["m"] if raw else 0.0, abs=1e-9)
-    now = datetime(2026, 4, 20, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 4, 20, 12, tzinfo=UTC)
     for month in (3, 4):
+
         def report(month=month):
             return [astuple(r) for r in hours.hours_report(db, admin, 2026, month, today=date(2026, 4, 20), now=now)]
+
         assert report() == _without_ledger(db, report)
 
 
@@ -251,4 +320,5 @@ def test_a_month_locked_before_its_shifts_have_ended_is_read_raw(company, admin)
         periods.lock_many(s, admin, {1: "K-0001"}, date(2026, 6, 1), date(2026, 7, 1), LOCKED_AT)
     assert (1, date(2026, 6, 1)) not in _ledger(company)
     assert _report(company, admin, 2026, 6, date(2026, 6, 30)) == _without_ledger(
-        company, lambda: _report(company, admin, 2026, 6, date(2026, 6, 30)))
+        company, lambda: _report(company, admin, 2026, 6, date(2026, 6, 30))
+    )

@@ -7,21 +7,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import factories as f
 import pytest
 
 from bpa_provider import headings, i18n
-from bpa_provider.services import hours
 from bpa_provider.db.models import Shift
+from bpa_provider.services import hours
 
-NOW = datetime(2026, 4, 15, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 15, 12, tzinfo=UTC)
 
 
 def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo("Europe/Oslo")).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=ZoneInfo("Europe/Oslo")).astimezone(UTC)
 
 
 @pytest.fixture
@@ -38,8 +38,7 @@ def vacant_month(db, admin):
             ((2026, 4, 3, 8), (2026, 4, 3, 12), "cancelled", 1),  # neither
             ((2026, 4, 20, 8), (2026, 4, 20, 18), "planned", 2),  # covered 10
         ]:
-            s.add(Shift(client_id=cid, assistant_id=a.id, start_utc=local(*start), end_utc=local(*end),
-                        status=status))
+            s.add(Shift(client_id=cid, assistant_id=a.id, start_utc=local(*start), end_utc=local(*end), status=status))
     return db
 
 
@@ -49,8 +48,10 @@ def test_planned_hours_are_split_into_covered_and_uncovered(vacant_month, admin)
     assert (k1.planned_hours, k1.covered_hours, k1.uncovered_hours) == (18.0, 8.0, 10.0)
     assert (k2.planned_hours, k2.covered_hours, k2.uncovered_hours) == (10.0, 10.0, 0.0)
     assert k1.worked_hours == 8.0  # a vacant shift is nobody's work
-    may = {r.client: r for r in hours.hours_report(vacant_month, admin, 2026, 5, today=date(2026, 4, 15), now=NOW,
-                                                  outlook=False)}
+    may = {
+        r.client: r
+        for r in hours.hours_report(vacant_month, admin, 2026, 5, today=date(2026, 4, 15), now=NOW, outlook=False)
+    }
     assert (may["K-0001"].covered_hours, may["K-0001"].uncovered_hours) == (0.0, 6.0)
 
 
@@ -68,10 +69,24 @@ def test_cli_json_csv_and_table_carry_the_split(tmp_path, capsys):
     f.client(db, admin, "Hamar")
     a = f.assistant(db, admin)
     with db.write() as s:
-        s.add(Shift(client_id=1, assistant_id=a.id, start_utc=local(2026, 3, 2, 8), end_utc=local(2026, 3, 2, 16),
-                    status="worked"))
-        s.add(Shift(client_id=1, assistant_id=a.id, start_utc=local(2026, 3, 3, 8), end_utc=local(2026, 3, 3, 11),
-                    status="vacant"))
+        s.add(
+            Shift(
+                client_id=1,
+                assistant_id=a.id,
+                start_utc=local(2026, 3, 2, 8),
+                end_utc=local(2026, 3, 2, 16),
+                status="worked",
+            )
+        )
+        s.add(
+            Shift(
+                client_id=1,
+                assistant_id=a.id,
+                start_utc=local(2026, 3, 3, 8),
+                end_utc=local(2026, 3, 3, 11),
+                status="vacant",
+            )
+        )
     capsys.readouterr()
     assert main(["--db", path, "report", "hours", "--month", "2026-03", "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
@@ -84,8 +99,10 @@ def test_cli_json_csv_and_table_carry_the_split(tmp_path, capsys):
     assert "Dekkede timer" in table and "Udekkede timer" in table
 
 
-@pytest.mark.parametrize("lang, covered, uncovered", [
-    ("nb", "Dekkede timer", "Udekkede timer"), ("sv", "Bemannade timmar", "Obemannade timmar")])
+@pytest.mark.parametrize(
+    "lang, covered, uncovered",
+    [("nb", "Dekkede timer", "Udekkede timer"), ("sv", "Bemannade timmar", "Obemannade timmar")],
+)
 def test_headings_are_translated(lang, covered, uncovered):
     before = i18n.current_language()
     try:

@@ -15,7 +15,6 @@ import random
 import signal
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +22,7 @@ from sqlalchemy import func, select
 from bench import loadkit
 from bpa_provider.audit import verify_chain
 from bpa_provider.db.engine import Database, make_engine
-from bpa_provider.db.models import Assistant, AuditEvent, Shift
+from bpa_provider.db.models import Assistant, Shift
 
 
 @pytest.fixture
@@ -45,8 +44,7 @@ def any_company(db, tmp_path):
 
 def _session(url: str, worker: int, seconds: float, queue) -> None:  # noqa: ANN001
     # Short think times: this test counts lost writes and locked reads, it does not time them.
-    queue.put(loadkit.session_mix(url, worker, seconds, loadkit.FIRST_DAY.strftime("%Y-%m"),
-                                  think=(0.0, 0.2)).__dict__)
+    queue.put(loadkit.session_mix(url, worker, seconds, loadkit.FIRST_DAY.strftime("%Y-%m"), think=(0.0, 0.2)).__dict__)
 
 
 def test_sessions_keep_working_while_a_shift_import_runs(any_company):

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from bpa_provider.cli import main
+from bpa_provider.db.models import Assistant, Decision, Municipality
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import csvfile, importer
-from bpa_provider.db.models import Assistant, Decision, Municipality
 
 ROWS = [["name", "country", "unit"], ["Bærum", "no", "Tjenestekontoret"], ["Malmö", "se", "Försäkringskassan"]]
 
@@ -31,12 +31,15 @@ def _names(db) -> list[str]:
         return sorted(s.execute(select(Municipality.name)).scalars())
 
 
-@pytest.mark.parametrize("encoding,delimiter,expected", [
-    ("utf-8", ",", csvfile.UTF8),
-    ("utf-8-sig", ";", csvfile.UTF8),  # Excel's "CSV UTF-8"
-    ("cp1252", ";", csvfile.CP1252),   # Excel's "CSV (semikolondelt)" in Norway and Sweden
-    ("cp1252", ",", csvfile.CP1252),
-])
+@pytest.mark.parametrize(
+    "encoding,delimiter,expected",
+    [
+        ("utf-8", ",", csvfile.UTF8),
+        ("utf-8-sig", ";", csvfile.UTF8),  # Excel's "CSV UTF-8"
+        ("cp1252", ";", csvfile.CP1252),  # Excel's "CSV (semikolondelt)" in Norway and Sweden
+        ("cp1252", ",", csvfile.CP1252),
+    ],
+)
 def test_encodings_and_separators(db, admin, tmp_path, encoding, delimiter, expected):
     path = tmp_path / "municipalities.csv"
     _write(path, ROWS, encoding=encoding, delimiter=delimiter)
@@ -48,10 +51,16 @@ def test_encodings_and_separators(db, admin, tmp_path, encoding, delimiter, expe
 def test_decimal_comma_in_a_windows_1252_semicolon_file(sqlite_db, admin, tmp_path):
     db = sqlite_db
     importer.import_csv(db, admin, "municipalities", _bytes([["name"], ["Hamar"]]))
-    importer.import_csv(db, admin, "clients", _bytes([["ref", "name", "municipality"], ["K-0001", "Åse Øren", "Hamar"]]))
+    importer.import_csv(
+        db, admin, "clients", _bytes([["ref", "name", "municipality"], ["K-0001", "Åse Øren", "Hamar"]])
+    )
     path = tmp_path / "decisions.csv"
-    _write(path, [["client", "hours_per_week", "valid_from", "note"], ["K-0001", "37,5", "01.01.2026", "Vedtak for Åse"]],
-           encoding="cp1252", delimiter=";")
+    _write(
+        path,
+        [["client", "hours_per_week", "valid_from", "note"], ["K-0001", "37,5", "01.01.2026", "Vedtak for Åse"]],
+        encoding="cp1252",
+        delimiter=";",
+    )
     assert importer.import_csv(db, admin, "decisions", path).encoding == csvfile.CP1252
     with db.read() as s:
         assert float(s.execute(select(Decision.hours)).scalar_one()) == 37.5

@@ -11,14 +11,14 @@ import csv
 import io
 from datetime import date
 
+import factories as f
 import pytest
 from sqlalchemy import func, select
 
-import factories as f
 from bpa_provider import audit
+from bpa_provider.db.models import AuditEvent, Review, Shift
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import audit_log, import_rows, importer, reviews, roster
-from bpa_provider.db.models import AuditEvent, Review, Shift
 
 
 def _file(header: list[str], *rows: list[str]) -> io.BytesIO:
@@ -63,11 +63,13 @@ def _refused(db, admin, kind, data) -> dict[int, str]:
 
 def test_shift_import_refuses_what_roster_add_refuses(world, admin):
     db = world
-    data = _file(SHIFT_HEADER,
-                 ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""],  # fine
-                 ["K-0001", "A-0003", "2026-03-03 08:00", "2026-03-03 16:00", ""],  # no assignment
-                 ["K-0001", "A-0002", "2026-03-04 08:00", "2026-03-04 16:00", ""],  # no police cert
-                 ["K-0001", "A-0001", "2026-03-05 08:00", "2026-03-06 08:00", ""])  # 24 h, no basis
+    data = _file(
+        SHIFT_HEADER,
+        ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""],  # fine
+        ["K-0001", "A-0003", "2026-03-03 08:00", "2026-03-03 16:00", ""],  # no assignment
+        ["K-0001", "A-0002", "2026-03-04 08:00", "2026-03-04 16:00", ""],  # no police cert
+        ["K-0001", "A-0001", "2026-03-05 08:00", "2026-03-06 08:00", ""],
+    )  # 24 h, no basis
     errors = _refused(db, admin, "shifts", data)
     assert set(errors) == {3, 4, 5}
     assert "NO-ASSIGNMENT" in errors[3] and errors[3].startswith("assistant_ref")
@@ -80,9 +82,11 @@ def test_shift_import_refuses_what_roster_add_refuses(world, admin):
 
         cid = s.execute(select(Client.id)).scalar_one()
         aid = {r: i for r, i in s.execute(select(Assistant.ref, Assistant.id))}
-    for who, start, end, rule in (("A-0003", "2026-03-03 08:00", "2026-03-03 16:00", "NO-ASSIGNMENT"),
-                                  ("A-0002", "2026-03-04 08:00", "2026-03-04 16:00", "NO-POLICE-CERT"),
-                                  ("A-0001", "2026-03-05 08:00", "2026-03-06 08:00", "NO-LONG-SHIFT")):
+    for who, start, end, rule in (
+        ("A-0003", "2026-03-03 08:00", "2026-03-03 16:00", "NO-ASSIGNMENT"),
+        ("A-0002", "2026-03-04 08:00", "2026-03-04 16:00", "NO-POLICE-CERT"),
+        ("A-0001", "2026-03-05 08:00", "2026-03-06 08:00", "NO-LONG-SHIFT"),
+    ):
         with pytest.raises(ValidationError, match=rule):
             roster.create_shift(db, admin, cid, aid[who], start, end)
 
@@ -99,8 +103,12 @@ def test_a_long_shift_with_its_legal_basis_imports(world, admin):
 
 
 def test_a_shift_overlapping_a_stored_one_is_refused(world, admin):
-    importer.import_csv(world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""]))
-    errors = _refused(world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 12:00", "2026-03-02 20:00", ""]))
+    importer.import_csv(
+        world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""])
+    )
+    errors = _refused(
+        world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 12:00", "2026-03-02 20:00", ""])
+    )
     assert "NO-OVERLAP" in errors[2]
 
 
@@ -109,8 +117,15 @@ def test_each_imported_shift_has_its_access_log_row_and_the_chain_holds(world, a
     importer.import_csv(world, admin, "shifts", _file(SHIFT_HEADER, *rows))
     with world.read() as s:
         ids = set(s.execute(select(Shift.id)).scalars())
-        logged = s.execute(select(AuditEvent.entity_id).where(
-            AuditEvent.entity == "shift", AuditEvent.action == "create", AuditEvent.subject == "K-0001")).scalars().all()
+        logged = (
+            s.execute(
+                select(AuditEvent.entity_id).where(
+                    AuditEvent.entity == "shift", AuditEvent.action == "create", AuditEvent.subject == "K-0001"
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert sorted(logged) == sorted(ids) and len(ids) == 10
         assert audit.verify_chain(s).ok
     # `audit --subject K-0001` finds them.
@@ -138,7 +153,12 @@ def test_a_change_between_the_check_and_the_write_is_caught(world, admin, monkey
 
     monkeypatch.setattr(import_rows, "plan_shifts", plan_then_someone_saves)
     with pytest.raises(ValidationError) as exc:
-        importer.import_csv(world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""]))
+        importer.import_csv(
+            world,
+            admin,
+            "shifts",
+            _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""]),
+        )
     assert len(calls) == 2 and calls[0] < calls[1]  # checked again after the change
     assert [(e.row, e.field) for e in exc.value.errors] == [(2, "start")]
     assert "already registered" in exc.value.errors[0].text
@@ -159,7 +179,9 @@ def test_an_unrelated_change_between_the_check_and_the_write_is_let_through(worl
         return plan
 
     monkeypatch.setattr(import_rows, "plan_shifts", plan_then_someone_adds_an_assistant)
-    result = importer.import_csv(world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""]))
+    result = importer.import_csv(
+        world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""])
+    )
     assert result.rows == 1 and len(calls) == 1
 
 
@@ -175,7 +197,9 @@ def test_the_check_moves_into_the_write_transaction_when_others_keep_writing(wor
         return plan
 
     monkeypatch.setattr(import_rows, "plan_shifts", busy)
-    result = importer.import_csv(world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""]))
+    result = importer.import_csv(
+        world, admin, "shifts", _file(SHIFT_HEADER, ["K-0001", "A-0001", "2026-03-02 08:00", "2026-03-02 16:00", ""])
+    )
     assert result.rows == 1 and len(calls) == importer._OPTIMISTIC_TRIES + 1
 
 
@@ -184,10 +208,12 @@ REVIEW_HEADER = ["assistant_ref", "client_ref", "held_on", "participants"]
 
 def test_review_import_applies_the_rule_of_review_record(world, admin):
     db = world
-    data = _file(REVIEW_HEADER,
-                 ["A-0001", "K-0001", "2026-02-10", "Per, Kari"],   # fine
-                 ["A-0002", "K-0001", "2025-12-01", ""],            # before the assignment started
-                 ["A-0003", "K-0001", "2026-02-10", ""])            # never worked for K-0001
+    data = _file(
+        REVIEW_HEADER,
+        ["A-0001", "K-0001", "2026-02-10", "Per, Kari"],  # fine
+        ["A-0002", "K-0001", "2025-12-01", ""],  # before the assignment started
+        ["A-0003", "K-0001", "2026-02-10", ""],
+    )  # never worked for K-0001
     errors = _refused(db, admin, "reviews", data)
     assert set(errors) == {3, 4}
     assert errors[3].startswith("held_on") and "before A-0002 started with K-0001" in errors[3]

@@ -3,22 +3,39 @@ bad row listed by line and field, and nothing of it is written."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bpa_provider.errors import PermissionDenied, ValidationError
-from bpa_provider.services import importer
 from bpa_provider.db.models import (
-    Assignment, AuditEvent, Client, Decision, Employment, Municipality, Review, Shift, Supervision,
+    Assignment,
+    AuditEvent,
+    Client,
+    Decision,
+    Employment,
+    Municipality,
+    Review,
+    Shift,
+    Supervision,
     Supervisor,
 )
+from bpa_provider.errors import PermissionDenied, ValidationError
+from bpa_provider.services import importer
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "import"
-ORDER = ["municipalities", "clients", "decisions", "supervisors", "assistants", "employments",
-         "assignments", "shifts", "reviews"]
+ORDER = [
+    "municipalities",
+    "clients",
+    "decisions",
+    "supervisors",
+    "assistants",
+    "employments",
+    "assignments",
+    "shifts",
+    "reviews",
+]
 
 
 def _count(db, model) -> int:
@@ -35,7 +52,11 @@ def test_every_kind_imports(db, admin):
     _import_all(db, admin)
     with db.read() as s:
         munis = {m.name: m for m in s.execute(select(Municipality)).scalars()}
-        assert (munis["Bjuv"].country, munis["Bjuv"].timezone, munis["Bjuv"].notice_months) == ("SE", "Europe/Stockholm", 1)
+        assert (munis["Bjuv"].country, munis["Bjuv"].timezone, munis["Bjuv"].notice_months) == (
+            "SE",
+            "Europe/Stockholm",
+            1,
+        )
         assert munis["Hamar"].unit_name == "PAO"  # BOM and ';' handled
         k2 = s.execute(select(Client).where(Client.ref == "K-0102")).scalar_one()
         assert (k2.start_date, k2.birth_date) == (date(2026, 2, 1), date(1980, 4, 4))
@@ -51,11 +72,11 @@ def test_every_kind_imports(db, admin):
         assert roles == ["regular", "regular", "substitute"]
         shifts = s.execute(select(Shift).order_by(Shift.id)).scalars().all()
         # Local Oslo time across the spring-forward night: 9 real hours, stored in UTC.
-        assert shifts[0].start_utc == datetime(2026, 3, 28, 21, tzinfo=timezone.utc)
+        assert shifts[0].start_utc == datetime(2026, 3, 28, 21, tzinfo=UTC)
         assert (shifts[0].end_utc - shifts[0].start_utc).total_seconds() == 9 * 3600
         assert [x.status for x in shifts] == ["worked", "approved", "worked"]  # status defaults to worked
         # Bjuv is on Stockholm time (same offset as Oslo, but its own zone).
-        assert shifts[2].start_utc == datetime(2026, 3, 31, 21, tzinfo=timezone.utc)
+        assert shifts[2].start_utc == datetime(2026, 3, 31, 21, tzinfo=UTC)
         review = s.execute(select(Review)).scalar_one()
         assert (review.held_on, review.participants) == (date(2026, 2, 10), "Per Hansen, Kari Nordmann")
         actions = s.execute(select(AuditEvent.action).where(AuditEvent.action == "import")).scalars().all()

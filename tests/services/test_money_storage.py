@@ -47,16 +47,28 @@ def test_non_amounts_are_refused(bad):
 
 def _seed_0008(engine):
     with engine.begin() as c:
-        c.execute(text("INSERT INTO hourly_rate (country, valid_from, rate, currency, note, version) "
-                       "VALUES ('NO', '2026-01-01', 206.38, 'NOK', '', 1), ('SE', '2026-01-01', 332.6, 'SEK', '', 1)"))
-        c.execute(text("INSERT INTO assistant (ref, name, phone, email, email_consent, language, eea_resident, "
-                       "anonymised, created_at, updated_at, version) VALUES ('A1', 'x', '', '', false, '', true, "
-                       "false, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"))
+        c.execute(
+            text(
+                "INSERT INTO hourly_rate (country, valid_from, rate, currency, note, version) "
+                "VALUES ('NO', '2026-01-01', 206.38, 'NOK', '', 1), ('SE', '2026-01-01', 332.6, 'SEK', '', 1)"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO assistant (ref, name, phone, email, email_consent, language, eea_resident, "
+                "anonymised, created_at, updated_at, version) VALUES ('A1', 'x', '', '', false, '', true, "
+                "false, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+            )
+        )
         aid = c.execute(text("SELECT id FROM assistant")).scalar_one()
         for wage in ("346.27", "NULL"):
-            c.execute(text("INSERT INTO employment (assistant_id, start_date, end_reason, position_percent, kind, "
-                           f"hourly_wage, employee_number, police_certificate_checked_by, transferred_from, created_at, updated_at, version) VALUES "
-                           f"({aid}, '2026-01-01', '', 100, 'permanent', {wage}, '', '', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"))
+            c.execute(
+                text(
+                    "INSERT INTO employment (assistant_id, start_date, end_reason, position_percent, kind, "
+                    f"hourly_wage, employee_number, police_certificate_checked_by, transferred_from, created_at, updated_at, version) VALUES "
+                    f"({aid}, '2026-01-01', '', 100, 'permanent', {wage}, '', '', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+                )
+            )
 
 
 def _values(engine):
@@ -80,12 +92,14 @@ def _check_migration_keeps_values(engine):
 
 
 def test_migration_0009_keeps_values_on_sqlite(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path/'m.sqlite3'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     _check_migration_keeps_values(engine)
     migrate.upgrade(engine)
     with engine.connect() as c:  # stored as the decimal's text, not a REAL
         assert c.execute(text("SELECT typeof(rate), rate FROM hourly_rate ORDER BY id")).all() == [
-            ("text", "206.38"), ("text", "332.60")]
+            ("text", "206.38"),
+            ("text", "332.60"),
+        ]
 
 
 @pytest.mark.pg

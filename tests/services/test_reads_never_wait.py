@@ -40,8 +40,9 @@ def small_company(tmp_path_factory) -> str:
 
 @pytest.fixture
 def writer_holding_lock(small_company):
-    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, small_company],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, small_company], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "locked"
         yield small_company
@@ -66,20 +67,23 @@ def test_schema_check_and_read_transaction_do_not_wait(writer_holding_lock):
         engine.dispose()
 
 
-@pytest.mark.parametrize("argv", [
-    ("list", "clients"),
-    ("list", "assistants", "--format", "json"),
-    ("report", "hours", "--month", date.today().strftime("%Y-%m")),
-    ("report", "reviews"),
-    ("transfer", "list"),
-    ("users", "list"),
-    ("report", "rest", "--from", date.today().replace(day=1).isoformat(), "--to", date.today().isoformat()),
-    ("roster", "week", "K-0001", "--week", date.today().strftime("%G-W%V")),
-    ("course", "list"),
-    ("review", "list"),
-    ("fk", "deadlines"),
-    ("sick", "claims"),
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("list", "clients"),
+        ("list", "assistants", "--format", "json"),
+        ("report", "hours", "--month", date.today().strftime("%Y-%m")),
+        ("report", "reviews"),
+        ("transfer", "list"),
+        ("users", "list"),
+        ("report", "rest", "--from", date.today().replace(day=1).isoformat(), "--to", date.today().isoformat()),
+        ("roster", "week", "K-0001", "--week", date.today().strftime("%G-W%V")),
+        ("course", "list"),
+        ("review", "list"),
+        ("fk", "deadlines"),
+        ("sick", "claims"),
+    ],
+)
 def test_read_only_commands_finish_while_a_writer_holds_the_lock(writer_holding_lock, capsys, argv):
     started = time.monotonic()
     code = main(["--db", writer_holding_lock, *argv])
@@ -93,8 +97,9 @@ def test_read_only_commands_finish_while_a_writer_holds_the_lock(writer_holding_
 def test_a_write_still_waits_for_the_writer(small_company, capsys):
     """The other side of the rule: writes queue behind the lock (BEGIN IMMEDIATE) and go through
     once it is released, nothing lost."""
-    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, small_company],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, small_company], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "locked"
     from bpa_provider.access import Actor
     from bpa_provider.services import records

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import factories as f
 import pytest
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
+from bpa_provider.db.models import AuditEvent, Client, Employment
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
 from bpa_provider.services import records
-from bpa_provider.db.models import AuditEvent, Client, Employment
-import factories as f
 
 
 def _count(db, model) -> int:
@@ -69,8 +69,9 @@ def test_decision_hours_and_date_order(db, admin):
     assert exc.value.for_field("valid_to")
 
 
-@pytest.mark.parametrize("raw, stored", [("206,38", "206.38"), ("332.6", "332.60"), (206.38, "206.38"),
-                                         (220, "220.00"), ("0.01", "0.01")])
+@pytest.mark.parametrize(
+    "raw, stored", [("206,38", "206.38"), ("332.6", "332.60"), (206.38, "206.38"), (220, "220.00"), ("0.01", "0.01")]
+)
 def test_an_hourly_wage_is_stored_as_the_exact_decimal_typed(db, admin, raw, stored):
     per = f.assistant(db, admin)
     emp = f.employment(db, admin, per.ref, hourly_wage=raw)
@@ -79,8 +80,17 @@ def test_an_hourly_wage_is_stored_as_the_exact_decimal_typed(db, admin, raw, sto
     assert isinstance(wage, Decimal) and str(wage) == stored
 
 
-@pytest.mark.parametrize("raw, words", [("NaN", "not a number"), ("inf", "not a number"), ("abc", "not a number"),
-                                        ("206.385", "two decimals"), ("-1", "at least"), ("10000.01", "at most")])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        ("NaN", "not a number"),
+        ("inf", "not a number"),
+        ("abc", "not a number"),
+        ("206.385", "two decimals"),
+        ("-1", "at least"),
+        ("10000.01", "at most"),
+    ],
+)
 def test_a_wage_that_is_not_an_amount_is_refused(db, admin, raw, words):
     per = f.assistant(db, admin)
     with pytest.raises(ValidationError) as exc:
@@ -179,19 +189,24 @@ def test_a_new_supervisor_gets_an_onboarding_checklist(db, admin):
 
     f.municipality(db, admin)
     c = f.client(db, admin)
-    sup = records.create(db, admin, "supervisor", {"name": "Mor Nordmann", "client_id": c.ref,
-                                                    "relation": "parent", "since": "2026-02-01"})
+    sup = records.create(
+        db,
+        admin,
+        "supervisor",
+        {"name": "Mor Nordmann", "client_id": c.ref, "relation": "parent", "since": "2026-02-01"},
+    )
     with db.read() as s:
-        steps = {st.code: st.due_date for st in s.execute(
-            select(OnboardingStep).where(OnboardingStep.supervisor_id == sup.id)).scalars()}
+        steps = {
+            st.code: st.due_date
+            for st in s.execute(select(OnboardingStep).where(OnboardingStep.supervisor_id == sup.id)).scalars()
+        }
     assert steps["basic_course"] == date(2026, 5, 2)  # 90 days after 1 February
 
 
 def test_unknown_reference_and_a_bad_national_id_are_reported_together(db, admin):
     f.municipality(db, admin)
     with pytest.raises(ValidationError) as exc:
-        records.create(db, admin, "client", {"name": "", "municipality_id": "Atlantis",
-                                             "national_id": "14038512325"})
+        records.create(db, admin, "client", {"name": "", "municipality_id": "Atlantis", "national_id": "14038512325"})
     assert exc.value.for_field("municipality_id") == "“Atlantis” is not a known municipality"
     assert exc.value.for_field("name")
     assert exc.value.for_field("national_id")

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from bpa_provider.db.models import Assistant, Client
 from bpa_provider.demo import load_demo
 from bpa_provider.services import details, reviews
-from bpa_provider.db.models import Assistant, Client
 
 TODAY = date(2026, 5, 20)
 
@@ -30,10 +30,12 @@ def test_scoped_review_status_equals_the_company_wide_one(company, admin, day):
         assistants = list(s.execute(select(Assistant.id)).scalars())
     for cid in clients:
         assert reviews.due_reviews(company, admin, day, include_all=True, client_id=cid) == [
-            r for r in everything if r.client_id == cid]
+            r for r in everything if r.client_id == cid
+        ]
     for aid in assistants:
         assert reviews.due_reviews(company, admin, day, include_all=True, assistant_id=aid) == [
-            r for r in everything if r.assistant_id == aid]
+            r for r in everything if r.assistant_id == aid
+        ]
     # The default (due or overdue within the window) keeps to the record the same way.
     due = reviews.due_reviews(company, admin, day)
     for cid in clients:
@@ -41,11 +43,14 @@ def test_scoped_review_status_equals_the_company_wide_one(company, admin, day):
 
 
 def test_detail_screens_show_the_company_wide_next_reviews(company, admin):
-    expected = {(r.assistant_id, r.client_id): r.next_due
-                for r in reviews.due_reviews(company, admin, TODAY, include_all=True)}
+    expected = {
+        (r.assistant_id, r.client_id): r.next_due for r in reviews.due_reviews(company, admin, TODAY, include_all=True)
+    }
     with company.read() as s:
-        client_id, assistant_id = s.execute(select(Client.id)).scalars().first(), s.execute(
-            select(Assistant.id)).scalars().first()
+        client_id, assistant_id = (
+            s.execute(select(Client.id)).scalars().first(),
+            s.execute(select(Assistant.id)).scalars().first(),
+        )
     shown = details.client_detail(company, admin, client_id, TODAY).assignments
     shown += details.assistant_detail(company, admin, assistant_id, TODAY).assignments
     assert shown and any(line.next_review for line in shown)

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import factories as f
 import pytest
 
-import factories as f
 from bpa_provider.access import Actor
+from bpa_provider.db.models import Course
 from bpa_provider.errors import Conflict, NotFound, ValidationError
 from bpa_provider.services import course_enrollment, courses, sickpay
 from bpa_provider.services import transfers as tr
-from bpa_provider.services.transfer_views import TransferView
 from bpa_provider.services.base import CONFLICT_MESSAGE
+from bpa_provider.services.transfer_views import TransferView
 from bpa_provider.services.transitions import check_version, get_for_change
-from bpa_provider.db.models import Course
 
 COORD = Actor(login="coord", role="coordinator")
 
@@ -74,8 +74,10 @@ def test_consent_is_refused_only_once_a_transfer_ended_steps_also_after_cut_over
 
     other = _outgoing(db, "2026-03-01")
     other = tr.cancel_transfer(db, COORD, other.id, "client changed their mind", "2026-03-03")
-    for refused in (lambda: tr.record_consent(db, COORD, other.id, "2026-03-04"),
-                    lambda: tr.record_refusal(db, COORD, other.id, "A-0001", "2026-03-04")):
+    for refused in (
+        lambda: tr.record_consent(db, COORD, other.id, "2026-03-04"),
+        lambda: tr.record_refusal(db, COORD, other.id, "A-0001", "2026-03-04"),
+    ):
         with pytest.raises(ValidationError, match="The transfer is cancelled") as exc:
             refused()
         assert exc.value.for_field("transfer")

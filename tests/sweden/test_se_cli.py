@@ -4,14 +4,15 @@ errors, masked and full personnummer, the printable copy and the claim commands.
 from __future__ import annotations
 
 import shutil
-import pytest
 
+import pytest
 import se_scenario as sc
+
 from bpa_provider.access import Actor
 from bpa_provider.cli import main
+from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.identity import current_login
 from bpa_provider.services.users import add_user, ensure_first_admin
-from bpa_provider.db.engine import Database, make_engine
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +58,12 @@ def test_printable_copy_has_a_page_per_assistant_with_signatures(capsys, url):
 def test_invoice_and_bad_input(capsys, url):
     code, out, _ = run(capsys, url, "report", "fk-invoice", "--month", "2026-03", "--format", "json")
     assert code == 0 and '"amount": "55876.80"' in out and '"rate": "332.60"' in out
-    for argv in (["report", "fk-time", "--month", "2026-13"], ["report", "fk-invoice", "--month", "03-2026"],
-                 ["fk", "rate", "add", "--from", "31.02.2026", "--rate", "300"],
-                 ["fk", "rate", "add", "--from", "2026-01-01", "--rate", "lots"]):
+    for argv in (
+        ["report", "fk-time", "--month", "2026-13"],
+        ["report", "fk-invoice", "--month", "03-2026"],
+        ["fk", "rate", "add", "--from", "31.02.2026", "--rate", "300"],
+        ["fk", "rate", "add", "--from", "2026-01-01", "--rate", "lots"],
+    ):
         code, out, err = run(capsys, url, *argv)
         assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     code, out, _ = run(capsys, url, "report", "fk-invoice", "--month", "2022-12")

@@ -4,26 +4,36 @@ from __future__ import annotations
 
 from datetime import date
 
+import factories as f
 import pytest
 
-import factories as f
 from bpa_provider.access import Actor
 from bpa_provider.rules.calendar import fk_provider_change_deadline, fk_time_report_deadline
 from bpa_provider.services import sweden
 
 
-@pytest.mark.parametrize("year, month, due", [
-    (2026, 11, date(2027, 1, 5)), (2026, 12, date(2027, 2, 5)), (2027, 1, date(2027, 3, 5)),
-    (2028, 2, date(2028, 4, 5)),
-])
+@pytest.mark.parametrize(
+    "year, month, due",
+    [
+        (2026, 11, date(2027, 1, 5)),
+        (2026, 12, date(2027, 2, 5)),
+        (2027, 1, date(2027, 3, 5)),
+        (2028, 2, date(2028, 4, 5)),
+    ],
+)
 def test_time_report_due_the_5th_of_the_second_month_after(year, month, due):
     assert fk_time_report_deadline(year, month) == due
 
 
-@pytest.mark.parametrize("change, due", [
-    (date(2027, 1, 1), date(2026, 12, 15)), (date(2027, 1, 31), date(2026, 12, 15)),
-    (date(2027, 3, 1), date(2027, 2, 15)), (date(2026, 12, 31), date(2026, 11, 15)),
-])
+@pytest.mark.parametrize(
+    "change, due",
+    [
+        (date(2027, 1, 1), date(2026, 12, 15)),
+        (date(2027, 1, 31), date(2026, 12, 15)),
+        (date(2027, 3, 1), date(2027, 2, 15)),
+        (date(2026, 12, 31), date(2026, 11, 15)),
+    ],
+)
 def test_provider_change_due_the_15th_of_the_month_before(change, due):
     assert fk_provider_change_deadline(change) == due
 

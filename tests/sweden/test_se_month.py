@@ -5,18 +5,18 @@ claim. One scenario build per engine (see se_scenario); smaller cases build only
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import factories as f
 import pytest
+import se_scenario as sc
 from sqlalchemy import select
 
-import factories as f
-import se_scenario as sc
+from bpa_provider.db.models import AuditEvent, Client, Shift
 from bpa_provider.errors import NotFound, PermissionDenied, ValidationError
 from bpa_provider.rules.worktime import AssistantContext, ShiftFact, check_assistant, check_credentials, profile
 from bpa_provider.services import sickpay, sweden, sweden_reports
-from bpa_provider.db.models import AuditEvent, Client, Shift
 
 
 def test_a_swedish_month_end_to_end(db, admin, auditor):
@@ -35,15 +35,19 @@ def test_a_swedish_month_end_to_end(db, admin, auditor):
     assert date(2026, 6, 6) in swedish and date(2026, 5, 17) not in swedish
 
     # Seven days in a row (9-15 March): no 36 h weekly rest, and FK will not pay it.
-    weekly = [v for v in check_assistant(sc.anna_shift_facts(db, se), profile("se-default"))
-              if v.rule_id == "SE-REST-WEEKLY"]
+    weekly = [
+        v for v in check_assistant(sc.anna_shift_facts(db, se), profile("se-default")) if v.rule_id == "SE-REST-WEEKLY"
+    ]
     assert len(weekly) == 1 and weekly[0].not_payable and len(weekly[0].shift_ids) == 7
     # Bo's two shifts before his FK report (18 March) are blocked.
     facts = [ShiftFact(r.id, r.assistant_id, r.client_id, r.start_utc, r.end_utc, r.kind, sc.ZONE) for r in bo_rows]
-    ctx = AssistantContext(employments=[(date(2026, 1, 1), None)],
-                           assignments={se.client_id: [(date(2026, 1, 1), None)]},
-                           police_certificate_on=date(2025, 12, 1), confidentiality_on=date(2025, 12, 1),
-                           fk_reported={se.client_id: date(2026, 3, 18)})
+    ctx = AssistantContext(
+        employments=[(date(2026, 1, 1), None)],
+        assignments={se.client_id: [(date(2026, 1, 1), None)]},
+        police_certificate_on=date(2025, 12, 1),
+        confidentiality_on=date(2025, 12, 1),
+        fk_reported={se.client_id: date(2026, 3, 18)},
+    )
     blocked = check_credentials(facts, ctx, profile("se-default"))
     assert [(v.rule_id, v.numbers["shift_count"]) for v in blocked] == [("SE-FK-REPORTED", 2)]
 
@@ -53,7 +57,11 @@ def test_a_swedish_month_end_to_end(db, admin, auditor):
     assert r.client_national_id == "900472-****"
     anna, bo = r.assistants  # by name
     assert (anna.name, anna.total, anna.unreported_hours, anna.national_id) == (
-        "Anna Andersson", 104.0, 0.0, "950203-****")
+        "Anna Andersson",
+        104.0,
+        0.0,
+        "950203-****",
+    )
     assert (anna.hours_by_day[0], anna.hours_by_day[1]) == (0.0, 8.0)
     assert (anna.hours_by_day[27], anna.hours_by_day[28]) == (2.0, 6.0)  # cut at midnight; DST hour lost
     assert (bo.total, bo.unreported_hours, bo.fk_reported_on) == (80.0, 16.0, date(2026, 3, 18))
@@ -62,7 +70,7 @@ def test_a_swedish_month_end_to_end(db, admin, auditor):
     assert (r.deadline, r.fk_decision) == (date(2026, 5, 5), True)
     assert sum(anna.hours_by_day) == pytest.approx(anna.total)
     # Before they end, planned shifts do not count: on 18 March 07:00 Bo has 16 h.
-    (early,) = sweden_reports.fk_time_report(db, admin, 2026, 3, now=datetime(2026, 3, 18, 6, tzinfo=timezone.utc))
+    (early,) = sweden_reports.fk_time_report(db, admin, 2026, 3, now=datetime(2026, 3, 18, 6, tzinfo=UTC))
     assert [a.total for a in early.assistants if a.assistant_ref == se.bo_ref] == [16.0]
 
     # The copy for FK has full numbers, needs the reveal permission and is logged.
@@ -93,7 +101,12 @@ def test_a_swedish_month_end_to_end(db, admin, auditor):
     assert sickpay.set_claim_status(db, admin, claim.id, "sent").status == "sent"
     assert sickpay.set_claim_status(db, admin, claim.id, "paid").status == "paid"
     (row,) = sickpay.list_claims(db, admin)
-    assert (row.status, row.client_ref, row.municipality, row.assistant_ref) == ("paid", se.client_ref, "Bjuv", se.anna_ref)
+    assert (row.status, row.client_ref, row.municipality, row.assistant_ref) == (
+        "paid",
+        se.client_ref,
+        "Bjuv",
+        se.anna_ref,
+    )
 
 
 def _swedish_client(db, admin, muni: str = "Bjuv", **decision):  # noqa: ANN001, ANN202
@@ -134,7 +147,8 @@ def test_state_rate_is_validated_and_listed(db, admin, coordinator, auditor):
         assert {e.field for e in exc.value.errors} == {"rate"}
     # Stored and read back as the exact decimal (a float 332.6 goes in through its text).
     assert [(r.rate, str(r.rate), r.currency) for r in sweden.list_state_rates(db, auditor)] == [
-        (Decimal("332.60"), "332.60", "SEK")]
+        (Decimal("332.60"), "332.60", "SEK")
+    ]
 
 
 def test_registration_names_each_failed_condition(db, admin):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import factories as f
 import pytest
+import se_scenario as sc
 from sqlalchemy import select
 
-import factories as f
-import se_scenario as sc
+from bpa_provider.db.models import AuditEvent
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.services import sickpay
-from bpa_provider.db.models import AuditEvent
 
 
 def _setup(db, admin):  # noqa: ANN001, ANN202
@@ -39,7 +39,11 @@ def test_claim_is_refreshed_while_prepared_and_frozen_once_sent(db, admin):
     period = sickpay.add_sick_period(db, admin, regular.ref, date(2026, 3, 2), date(2026, 3, 6))
     (claim,) = sickpay.prepare_claims(db, admin, period.id, now=sc.NOW)
     assert (claim.first_day, claim.last_day, claim.hours, claim.doctor_note_needed) == (
-        date(2026, 3, 3), date(2026, 3, 6), 8.0, False)
+        date(2026, 3, 3),
+        date(2026, 3, 6),
+        8.0,
+        False,
+    )
     _cover(db, se_id, sub.id, regular.id, 6)
     (again,) = sickpay.prepare_claims(db, admin, period.id, now=sc.NOW)
     assert (again.id, again.hours) == (claim.id, 16.0)
@@ -80,8 +84,9 @@ def test_sick_periods_are_validated_and_private(db, admin, auditor):
     assert exc.value.for_field("to_date")
     sickpay.add_sick_period(db, admin, regular.ref, date(2026, 3, 9), date(2026, 3, 12), note="flu")
     with pytest.raises(ValidationError) as exc:
-        sickpay.add_sick_period(db, admin, regular.ref, date(2026, 3, 12), date(2026, 3, 14),
-                                doctor_note_on=date(2026, 3, 1))
+        sickpay.add_sick_period(
+            db, admin, regular.ref, date(2026, 3, 12), date(2026, 3, 14), doctor_note_on=date(2026, 3, 1)
+        )
     assert exc.value.for_field("from_date") and exc.value.for_field("doctor_note_on")
     with pytest.raises(PermissionDenied):
         sickpay.list_claims(db, auditor)

@@ -8,35 +8,50 @@ import hashlib
 import json
 import shutil
 import stat
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from sqlalchemy import select
-
 import factories as f
+import pytest
+from handover_keys import pair, sign_file
+from sqlalchemy import select
+from transfer_builders import build, count
+
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import (
+    Assignment,
+    Assistant,
+    AuditEvent,
+    Client,
+    Course,
+    CourseEnrollment,
+    Decision,
+    Employment,
+    HandoverExport,
+    HourBalanceEntry,
+    Municipality,
+    Review,
+    RotaPattern,
+    Shift,
+    Supervision,
+    Transfer,
+    TransferAssistant,
+)
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import handover as ho
 from bpa_provider.services import records
 from bpa_provider.services import transfers as tr
-from handover_keys import pair, sign_file
-from transfer_builders import build, count
-from bpa_provider.db.engine import Database, make_engine
-from bpa_provider.db.models import (
-    Assignment, Assistant, AuditEvent, Client, Course, CourseEnrollment, Decision, Employment,
-    HandoverExport, HourBalanceEntry, Municipality, Review, RotaPattern, Shift, Supervision,
-    Transfer, TransferAssistant,
-)
 
 ROOT = Path(__file__).resolve().parents[2]
 D = date.fromisoformat
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_shipped_schema_is_the_documented_one():
-    assert (ROOT / "bpa_provider" / "handover_schema.json").read_bytes() == \
-        (ROOT / "docs" / "handover.schema.json").read_bytes()
+    assert (ROOT / "bpa_provider" / "handover_schema.json").read_bytes() == (
+        ROOT / "docs" / "handover.schema.json"
+    ).read_bytes()
 
 
 @pytest.fixture
@@ -52,10 +67,15 @@ def _sender(db, coord):
     """A client with two assistants, a decision, a supervisor, courses, a review, rota and shifts."""
     w = build(db, coord)
     a, b = w.assistants
-    f.decision(db, coord, w.client, 37.5, valid_to="2026-12-31", services="practical,training",
-               note="diagnosis: secret")
-    records.create(db, coord, "supervisor", {"name": "Siv Leder", "client_id": w.client, "relation": "parent",
-                                              "since": "2026-01-01"})
+    f.decision(
+        db, coord, w.client, 37.5, valid_to="2026-12-31", services="practical,training", note="diagnosis: secret"
+    )
+    records.create(
+        db,
+        coord,
+        "supervisor",
+        {"name": "Siv Leder", "client_id": w.client, "relation": "parent", "since": "2026-01-01"},
+    )
     other = f.client(db, coord, name="Other Client")
     with db.write() as s:
         cid = s.execute(select(Client.id).where(Client.ref == w.client)).scalar_one()
@@ -66,20 +86,46 @@ def _sender(db, coord):
         peg = Course(name="PEG feeding for the other client", kind="assistant_training")
         s.add_all([basic, first_aid, peg])
         s.flush()
-        s.add_all([
-            CourseEnrollment(course_id=basic.id, supervisor_id=sid, status="completed", completed_on=D("2026-02-01")),
-            CourseEnrollment(course_id=first_aid.id, assistant_id=aid, status="completed", completed_on=D("2025-05-05")),
-            CourseEnrollment(course_id=peg.id, assistant_id=aid, client_id=other.id, status="completed",
-                             completed_on=D("2025-06-06")),
-            Review(assistant_id=aid, client_id=cid, held_on=D("2026-03-01"), summary="private review notes"),
-            RotaPattern(client_id=cid, assistant_id=aid, name="Weekdays", weekdays="0,2,4",
-                        start_time=time(8), end_time=time(16), valid_from=D("2026-01-05")),
-        ])
+        s.add_all(
+            [
+                CourseEnrollment(
+                    course_id=basic.id, supervisor_id=sid, status="completed", completed_on=D("2026-02-01")
+                ),
+                CourseEnrollment(
+                    course_id=first_aid.id, assistant_id=aid, status="completed", completed_on=D("2025-05-05")
+                ),
+                CourseEnrollment(
+                    course_id=peg.id,
+                    assistant_id=aid,
+                    client_id=other.id,
+                    status="completed",
+                    completed_on=D("2025-06-06"),
+                ),
+                Review(assistant_id=aid, client_id=cid, held_on=D("2026-03-01"), summary="private review notes"),
+                RotaPattern(
+                    client_id=cid,
+                    assistant_id=aid,
+                    name="Weekdays",
+                    weekdays="0,2,4",
+                    start_time=time(8),
+                    end_time=time(16),
+                    valid_from=D("2026-01-05"),
+                ),
+            ]
+        )
 
         def shift(day, status="worked", deviation="none"):
             start = datetime.fromisoformat(f"2026-03-{day:02d}T07:00").replace(tzinfo=UTC)
-            s.add(Shift(client_id=cid, assistant_id=aid, start_utc=start, end_utc=start.replace(hour=15),
-                        status=status, deviation_status=deviation))
+            s.add(
+                Shift(
+                    client_id=cid,
+                    assistant_id=aid,
+                    start_utc=start,
+                    end_utc=start.replace(hour=15),
+                    status=status,
+                    deviation_status=deviation,
+                )
+            )
 
         shift(2)  # worked: 8 h
         shift(3, "approved")  # 8 h
@@ -155,16 +201,26 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
     with pytest.raises(ValidationError, match="outgoing transfer"):
         ho.export_package(second_db, coord, t.id, tmp_path / "nope", keys=keys.b)
 
-    for code, on in [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
-                     ("municipality_signed", "2026-02-01"), ("provider_told", "2026-02-01"),
-                     ("assistants_informed", "2026-02-11"), ("refusal_deadline_passed", "2026-02-26"),
-                     ("handover", "2026-03-11"), ("cutover", "2026-04-30")]:
+    for code, on in [
+        ("client_signed", "2026-02-01"),
+        ("sent_to_unit", "2026-02-01"),
+        ("municipality_signed", "2026-02-01"),
+        ("provider_told", "2026-02-01"),
+        ("assistants_informed", "2026-02-11"),
+        ("refusal_deadline_passed", "2026-02-26"),
+        ("handover", "2026-03-11"),
+        ("cutover", "2026-04-30"),
+    ]:
         tv = tr.complete_step(second_db, coord, t.id, code, on)
     assert tv.assistants[0].status == "joining"
     with second_db.read() as s:
         emp = s.execute(select(Employment)).scalar_one()
-        assert (emp.start_date, emp.position_percent, emp.hourly_wage, emp.seniority_date) == \
-            (D("2026-04-30"), 80.0, Decimal("230.50"), D("2019-03-01"))
+        assert (emp.start_date, emp.position_percent, emp.hourly_wage, emp.seniority_date) == (
+            D("2026-04-30"),
+            80.0,
+            Decimal("230.50"),
+            D("2019-03-01"),
+        )
         assert str(emp.hourly_wage) == "230.50"  # the same øre the sender stored, as a Decimal
         assert (emp.police_certificate_on, emp.transferred_from) == (D("2024-12-01"), "Old Provider AS")
         asg = s.execute(select(Assignment)).scalar_one()
@@ -172,8 +228,12 @@ def test_round_trip_between_two_databases(db, second_db, coord, tmp_path):
         rota = s.execute(select(RotaPattern)).scalar_one()
         assert (rota.valid_from, rota.assistant_id, rota.weekdays) == (D("2026-04-30"), emp.assistant_id, "0,2,4")
         assert s.execute(select(Client.status)).scalar_one() == "active"
-        assert s.execute(select(CourseEnrollment.certificate_ref).where(CourseEnrollment.assistant_id.is_not(None))
-                         ).scalar_one() == "handover: Old Provider AS"
+        assert (
+            s.execute(
+                select(CourseEnrollment.certificate_ref).where(CourseEnrollment.assistant_id.is_not(None))
+            ).scalar_one()
+            == "handover: Old Provider AS"
+        )
 
 
 def test_export_without_consent_has_no_client_part_and_needs_employment_data(db, coord, tmp_path):
@@ -201,26 +261,68 @@ def test_export_without_consent_has_no_client_part_and_needs_employment_data(db,
 def valid_package() -> dict:
     client_id, assistant_id = f.valid_fnr(date(1970, 2, 3)), f.valid_fnr(date(1991, 4, 5))
     return {
-        "schema_version": "1", "generated_at": "2026-03-10T12:00:00Z", "stage": "assistants_informed",
-        "from_provider": {"name": "Old AS"}, "to_provider": {"name": "Us"},
-        "transfer": {"sender_transfer_id": 7, "country": "NO", "basis": "transfer_of_undertaking",
-                     "notice_date": "2026-01-31", "agreed_date": None, "effective_date": "2026-04-30",
-                     "client_consent_on": "2026-02-01"},
-        "client": {"sender_ref": "K-0042", "name": "Kari", "national_id": client_id, "birth_date": "1970-02-03",
-                   "municipality": {"name": "Drammen", "country": "NO", "timezone": "Europe/Oslo",
-                                    "notice_months": 3}},
-        "employment_part": {"assistants": [{
-            "sender_ref": "A-0007", "name": "Per", "national_id": assistant_id, "birth_date": "1991-04-05",
-            "role": "regular", "with_client_since": "2025-01-01", "informed_on": "2026-02-11",
-            "refusal_deadline": "2026-02-25",
-            "employment": {"kind": "permanent", "start_date": "2025-01-01", "seniority_date": "2020-01-01",
-                           "position_percent": 60, "hourly_wage": 220.0},
-            "police_certificate": {"checked": True, "checked_on": "2024-12-01"},
-            "confidentiality_signed_on": "2024-12-01", "courses": [], "last_review_on": None}],
-            "refusals": []},
-        "client_part": {"decision": None, "supervisors": [], "rota_patterns": [], "hour_balance": {
-            "period_start": "2026-01-01", "period_end": None, "counted_from": "2026-01-01", "as_of": "2026-03-10",
-            "decided_hours": 100.0, "worked_hours": 40.0, "adjustment_hours": 0.0, "balance_hours": 60.0}},
+        "schema_version": "1",
+        "generated_at": "2026-03-10T12:00:00Z",
+        "stage": "assistants_informed",
+        "from_provider": {"name": "Old AS"},
+        "to_provider": {"name": "Us"},
+        "transfer": {
+            "sender_transfer_id": 7,
+            "country": "NO",
+            "basis": "transfer_of_undertaking",
+            "notice_date": "2026-01-31",
+            "agreed_date": None,
+            "effective_date": "2026-04-30",
+            "client_consent_on": "2026-02-01",
+        },
+        "client": {
+            "sender_ref": "K-0042",
+            "name": "Kari",
+            "national_id": client_id,
+            "birth_date": "1970-02-03",
+            "municipality": {"name": "Drammen", "country": "NO", "timezone": "Europe/Oslo", "notice_months": 3},
+        },
+        "employment_part": {
+            "assistants": [
+                {
+                    "sender_ref": "A-0007",
+                    "name": "Per",
+                    "national_id": assistant_id,
+                    "birth_date": "1991-04-05",
+                    "role": "regular",
+                    "with_client_since": "2025-01-01",
+                    "informed_on": "2026-02-11",
+                    "refusal_deadline": "2026-02-25",
+                    "employment": {
+                        "kind": "permanent",
+                        "start_date": "2025-01-01",
+                        "seniority_date": "2020-01-01",
+                        "position_percent": 60,
+                        "hourly_wage": 220.0,
+                    },
+                    "police_certificate": {"checked": True, "checked_on": "2024-12-01"},
+                    "confidentiality_signed_on": "2024-12-01",
+                    "courses": [],
+                    "last_review_on": None,
+                }
+            ],
+            "refusals": [],
+        },
+        "client_part": {
+            "decision": None,
+            "supervisors": [],
+            "rota_patterns": [],
+            "hour_balance": {
+                "period_start": "2026-01-01",
+                "period_end": None,
+                "counted_from": "2026-01-01",
+                "as_of": "2026-03-10",
+                "decided_hours": 100.0,
+                "worked_hours": 40.0,
+                "adjustment_hours": 0.0,
+                "balance_hours": 60.0,
+            },
+        },
     }
 
 
@@ -236,8 +338,9 @@ def hand_keys(tmp_path):
     """The keys of the hand-made packages: from "Old AS" to "Us" (made once per test)."""
     if not (tmp_path / "keys-a").exists():
         pair(tmp_path, "Old AS", "Us")
-    from bpa_provider.signing import Keyring
     from handover_keys import Pair
+
+    from bpa_provider.signing import Keyring
 
     return Pair(Keyring(tmp_path / "keys-a"), Keyring(tmp_path / "keys-b"))
 
@@ -258,8 +361,11 @@ def _bad(kind: str):
     if kind == "version":
         return {**good, "schema_version": "4"}, "schema_version", "not supported"
     if kind == "missing":
-        return _without(good, "employment_part", "assistants", 0, "employment", "hourly_wage"), \
-            "employment_part.assistants[0].employment.hourly_wage", "missing"
+        return (
+            _without(good, "employment_part", "assistants", 0, "employment", "hourly_wage"),
+            "employment_part.assistants[0].employment.hourly_wage",
+            "missing",
+        )
     if kind == "national_id":
         bad = copy.deepcopy(good)
         number = bad["employment_part"]["assistants"][0]["national_id"]
@@ -272,7 +378,7 @@ def _bad(kind: str):
 
 @pytest.mark.parametrize("kind", ["malformed", "version", "missing", "national_id", "consent"])
 def test_bad_packages_are_refused_with_nothing_written(db, coord, tmp_path, kind):
-    assert ho.validate_package(json.dumps(valid_package()).encode()) [1] == []
+    assert ho.validate_package(json.dumps(valid_package()).encode())[1] == []
     pkg, field, words = _bad(kind)
     with pytest.raises(ValidationError) as exc:
         ho.import_package(db, coord, _write(tmp_path, pkg), keys=hand_keys(tmp_path).b)
@@ -281,8 +387,19 @@ def test_bad_packages_are_refused_with_nothing_written(db, coord, tmp_path, kind
         assert count(db, model) == 0
 
 
-@pytest.mark.parametrize("wage, ok", [("230.50", True), (220.0, True), (None, True), ("230.5", False),
-                                      ("230.505", False), ("NaN", False), ("1e3", False), ("10000.01", False)])
+@pytest.mark.parametrize(
+    "wage, ok",
+    [
+        ("230.50", True),
+        (220.0, True),
+        (None, True),
+        ("230.5", False),
+        ("230.505", False),
+        ("NaN", False),
+        ("1e3", False),
+        ("10000.01", False),
+    ],
+)
 def test_the_wage_is_exact_text_and_older_numbers_are_still_read(wage, ok):
     pkg = valid_package()
     pkg["employment_part"]["assistants"][0]["employment"]["hourly_wage"] = wage
@@ -298,8 +415,12 @@ def test_every_problem_is_listed_at_once():
     doc, errors = ho.validate_package(json.dumps(pkg).encode())
     fields = {e.field for e in errors}
     assert doc is None
-    assert {"client.name", "employment_part.assistants[0].national_id", "client_part",
-            "transfer.effective_date"} <= fields
+    assert {
+        "client.name",
+        "employment_part.assistants[0].national_id",
+        "client_part",
+        "transfer.effective_date",
+    } <= fields
 
 
 def test_newer_package_updates_the_open_incoming_transfer(db, coord, tmp_path):

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
+from test_handover import valid_package
+from transfer_builders import build
 
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import handover as ho
 from bpa_provider.services import transfers as tr
-from test_handover import valid_package
-from transfer_builders import build
 
 D = date.fromisoformat
 
@@ -36,7 +36,9 @@ def test_a_late_informed_assistant_is_told_aloud(db, coord):
     w = build(db, coord, assistants=1)
     v = tr.open_transfer(db, coord, w.client, "out", "New AS", "2026-01-31")  # effective 30.04.2026
     v = tr.inform_assistant(db, coord, v.id, w.assistants[0], "2026-04-20", "2026-05-04")
-    assert any("not before the effective date 30.04.2026" in c and "05.05.2026" in c for c in map(str, v.changes)), v.changes
+    assert any("not before the effective date 30.04.2026" in c and "05.05.2026" in c for c in map(str, v.changes)), (
+        v.changes
+    )
     v = tr.inform_assistant(db, coord, v.id, w.assistants[0], "2026-02-01", "2026-02-15")
     assert not v.changes
 
@@ -52,23 +54,33 @@ def test_a_package_with_an_implausible_consent_is_refused(consent):
 # --------------------------------------------------------------------------- two providers
 
 import shutil  # noqa: E402
-from datetime import datetime, time, timezone  # noqa: E402
+from datetime import UTC, datetime, time  # noqa: E402
 
-from sqlalchemy import func, select  # noqa: E402
-
-from bpa_provider.services import roster  # noqa: E402
-from bpa_provider.db.engine import Database, make_engine  # noqa: E402
-from bpa_provider.db.models import (  # noqa: E402
-    Assistant, Client, HourBalanceEntry, RotaPattern, Shift, Transfer,
-)
 from handover_keys import pair  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from test_handover import _sender  # noqa: E402
 
-UTC = timezone.utc
-STEPS_BEFORE_CUTOVER = [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
-                        ("municipality_signed", "2026-02-01"), ("provider_told", "2026-02-01"),
-                        ("assistants_informed", "2026-02-11"), ("refusal_deadline_passed", "2026-02-26"),
-                        ("handover", "2026-03-11")]
+from bpa_provider.db.engine import Database, make_engine  # noqa: E402
+from bpa_provider.db.models import (  # noqa: E402
+    Assistant,
+    Client,
+    HourBalanceEntry,
+    RotaPattern,
+    Shift,
+    Transfer,
+)
+from bpa_provider.services import roster  # noqa: E402
+
+UTC = UTC
+STEPS_BEFORE_CUTOVER = [
+    ("client_signed", "2026-02-01"),
+    ("sent_to_unit", "2026-02-01"),
+    ("municipality_signed", "2026-02-01"),
+    ("provider_told", "2026-02-01"),
+    ("assistants_informed", "2026-02-11"),
+    ("refusal_deadline_passed", "2026-02-26"),
+    ("handover", "2026-03-11"),
+]
 
 
 @pytest.fixture
@@ -99,14 +111,37 @@ def _a_side(db, coord):
     with db.write() as s:
         cid = s.execute(select(Client.id).where(Client.ref == w.client)).scalar_one()
         aid, bid = (s.execute(select(Assistant.id).where(Assistant.ref == r)).scalar_one() for r in (a, b))
-        s.add(RotaPattern(client_id=cid, assistant_id=bid, name="Weekends", weekdays="5,6", start_time=time(9),
-                          end_time=time(17), valid_from=D("2026-01-05")))
-        s.add(Shift(client_id=cid, assistant_id=aid, start_utc=datetime(2026, 4, 29, 20, tzinfo=UTC),
-                    end_utc=datetime(2026, 4, 30, 5, tzinfo=UTC), status="worked"))
+        s.add(
+            RotaPattern(
+                client_id=cid,
+                assistant_id=bid,
+                name="Weekends",
+                weekdays="5,6",
+                start_time=time(9),
+                end_time=time(17),
+                valid_from=D("2026-01-05"),
+            )
+        )
+        s.add(
+            Shift(
+                client_id=cid,
+                assistant_id=aid,
+                start_utc=datetime(2026, 4, 29, 20, tzinfo=UTC),
+                end_utc=datetime(2026, 4, 30, 5, tzinfo=UTC),
+                status="worked",
+            )
+        )
         # One-off plans after the effective date: a's goes with the client, b's (who refused) not.
         for who, day in ((aid, 5), (bid, 6)):
-            s.add(Shift(client_id=cid, assistant_id=who, start_utc=datetime(2026, 5, day, 8, tzinfo=UTC),
-                        end_utc=datetime(2026, 5, day, 12, tzinfo=UTC), status="planned"))
+            s.add(
+                Shift(
+                    client_id=cid,
+                    assistant_id=who,
+                    start_utc=datetime(2026, 5, day, 8, tzinfo=UTC),
+                    end_utc=datetime(2026, 5, day, 12, tzinfo=UTC),
+                    status="planned",
+                )
+            )
     v = tr.open_transfer(db, coord, w.client, "out", "New Provider AS", "2026-01-31")
     tr.record_consent(db, coord, v.id, "2026-02-01")
     for ref in (a, b):
@@ -124,8 +159,7 @@ def test_final_package_first_then_b_cuts_over_with_rota_and_roster_extends(db, b
     keys = pair(tmp_path)
     w, tid = _a_side(db, coord)
     _steps(db, coord, tid)  # A cuts over: its rota ends 29.04, planned shifts from 30.04 cancelled
-    final = ho.export_package(db, coord, tid, tmp_path / "final", keys=keys.a,
-                              now=datetime(2026, 5, 2, 12, tzinfo=UTC))
+    final = ho.export_package(db, coord, tid, tmp_path / "final", keys=keys.a, now=datetime(2026, 5, 2, 12, tzinfo=UTC))
     pkg = json.loads(final.json_path.read_text())
     hb = pkg["client_part"]["hour_balance"]
     # 4 day shifts of 8 h (the plan is the actuals) and the whole night shift across the cut-over
@@ -133,7 +167,9 @@ def test_final_package_first_then_b_cuts_over_with_rota_and_roster_extends(db, b
     assert hb["worked_hours"] == 41.0 and hb["as_of"] == "2026-04-30"
     # The patterns our cut-over ended still go with the client, open-ended (fix 2).
     assert {p["name"]: p["valid_to"] for p in pkg["client_part"]["rota_patterns"]} == {
-        "Weekdays": None, "Weekends": None}
+        "Weekdays": None,
+        "Weekends": None,
+    }
     got = ho.import_package(b_db, coord, final.json_path, keys=keys.b)
     assert got.opening_balance == hb["balance_hours"]
     v = _steps(b_db, coord, _b_transfer(b_db))
@@ -150,8 +186,9 @@ def test_final_package_after_b_cut_over_brings_the_final_balance(db, b_db, coord
     keys = pair(tmp_path)
     w, tid = _a_side(db, coord)
     _steps(db, coord, tid, cutover=False)
-    early = ho.export_package(db, coord, tid, tmp_path / "early", keys=keys.a,
-                              now=datetime(2026, 3, 10, 12, tzinfo=UTC))
+    early = ho.export_package(
+        db, coord, tid, tmp_path / "early", keys=keys.a, now=datetime(2026, 3, 10, 12, tzinfo=UTC)
+    )
     ho.import_package(b_db, coord, early.json_path, keys=keys.b)
     v = _steps(b_db, coord, _b_transfer(b_db))  # B cuts over first
     # The plan moves with the client (deliverable 4): the one-off shift of the assistant who moves.
@@ -161,8 +198,7 @@ def test_final_package_after_b_cut_over_brings_the_final_balance(db, b_db, coord
         (planned,) = s.execute(select(Shift)).scalars().all()
         assert (planned.start_utc, planned.status) == (datetime(2026, 5, 5, 8, tzinfo=UTC), "planned")
     tr.complete_step(db, coord, tid, "cutover", "2026-04-30")
-    final = ho.export_package(db, coord, tid, tmp_path / "final", keys=keys.a,
-                              now=datetime(2026, 5, 2, 12, tzinfo=UTC))
+    final = ho.export_package(db, coord, tid, tmp_path / "final", keys=keys.a, now=datetime(2026, 5, 2, 12, tzinfo=UTC))
     got = ho.import_package(b_db, coord, final.json_path, keys=keys.b)  # was refused before (fix 2)
     final_balance = json.loads(final.json_path.read_text())["client_part"]["hour_balance"]["balance_hours"]
     assert got.updated and got.opening_balance == final_balance
@@ -202,8 +238,14 @@ def test_b_own_incoming_transfer_is_found_by_name_and_its_date_kept(db, b_db, co
     from bpa_provider.services import records
 
     cid = records.find_id(db, coord, "client", w.client)
-    records.update(db, coord, "client", cid, records.get(db, coord, "client", cid).version,
-                   {"national_id": f.valid_fnr(date(1970, 2, 3))})
+    records.update(
+        db,
+        coord,
+        "client",
+        cid,
+        records.get(db, coord, "client", cid).version,
+        {"national_id": f.valid_fnr(date(1970, 2, 3))},
+    )
     v = tr.open_transfer(db, coord, w.client, "out", "New Provider AS", "2026-01-31")
     r = ho.export_package(db, coord, v.id, tmp_path / "p", keys=keys.a, now=datetime(2026, 3, 10, 12, tzinfo=UTC))
     # B registered the client itself (no national ID yet) and opened its incoming transfer with
@@ -227,13 +269,20 @@ def test_b_own_incoming_transfer_is_found_by_name_and_its_date_kept(db, b_db, co
 
 def test_refusal_after_an_early_package_and_cancelling_at_b_leave_no_personal_data(db, coord, tmp_path):
     from test_handover import _write, hand_keys
+
     from bpa_provider.db.models import HandoverExport
 
     us = hand_keys(tmp_path).b
     first = valid_package()
-    first["employment_part"]["assistants"].append({
-        **copy.deepcopy(first["employment_part"]["assistants"][0]), "sender_ref": "A-0008", "name": "Ola",
-        "national_id": __import__("factories").valid_fnr(date(1992, 6, 7)), "birth_date": "1992-06-07"})
+    first["employment_part"]["assistants"].append(
+        {
+            **copy.deepcopy(first["employment_part"]["assistants"][0]),
+            "sender_ref": "A-0008",
+            "name": "Ola",
+            "national_id": __import__("factories").valid_fnr(date(1992, 6, 7)),
+            "birth_date": "1992-06-07",
+        }
+    )
     r1 = ho.import_package(db, coord, _write(tmp_path, first, "v1.json"), keys=us)
     second = copy.deepcopy(first)
     second["generated_at"] = "2026-03-20T12:00:00Z"
@@ -257,6 +306,7 @@ def test_refusal_after_an_early_package_and_cancelling_at_b_leave_no_personal_da
 
 def test_shared_assistant_onboarding_reviews_and_carried_details(db, b_db, coord, tmp_path):
     import factories as f
+
     from bpa_provider.db.models import Assignment, Course, Employment, OnboardingStep, Review
 
     keys = pair(tmp_path)
@@ -271,10 +321,18 @@ def test_shared_assistant_onboarding_reviews_and_carried_details(db, b_db, coord
         # 72 h for the other client in April.
         for day in range(9):
             start = datetime(2026, 4, 1 + day, 6, tzinfo=UTC)
-            s.add(Shift(client_id=other.id, assistant_id=aid, start_utc=start, end_utc=start.replace(hour=14),
-                        status="planned"))
-        s.execute(select(Assignment).where(Assignment.assistant_id == aid, Assignment.client_id == cid)
-                  ).scalar_one().family_relation = True
+            s.add(
+                Shift(
+                    client_id=other.id,
+                    assistant_id=aid,
+                    start_utc=start,
+                    end_utc=start.replace(hour=14),
+                    status="planned",
+                )
+            )
+        s.execute(
+            select(Assignment).where(Assignment.assistant_id == aid, Assignment.client_id == cid)
+        ).scalar_one().family_relation = True
     _steps(db, coord, tid, cutover=False)
     r = ho.export_package(db, coord, tid, tmp_path / "p", keys=keys.a, now=datetime(2026, 4, 20, 12, tzinfo=UTC))
     entry = json.loads(r.json_path.read_text())["employment_part"]["assistants"][0]
@@ -299,6 +357,7 @@ def test_shared_assistant_onboarding_reviews_and_carried_details(db, b_db, coord
 
 def test_sweden_new_employment_stays_with_sender_and_fk_step(db, b_db, coord, tmp_path):
     import factories as f
+
     from bpa_provider.db.models import Employment
 
     keys = pair(tmp_path, "Gamla Assistans AB", "Nya Assistans AB")
@@ -315,12 +374,21 @@ def test_sweden_new_employment_stays_with_sender_and_fk_step(db, b_db, coord, tm
     assert [a["stays_with_sender"] for a in pkg["employment_part"]["assistants"]] == [False, True]
     ho.import_package(b_db, coord, r.json_path, keys=keys.b)
     tid = _b_transfer(b_db)
-    for code, on in [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
-                     ("municipality_signed", "2026-02-01"), ("fk_notice", "2026-02-01"),
-                     ("provider_told", "2026-02-01"), ("assistants_informed", "2026-02-01"),
-                     ("refusal_deadline_passed", "2026-02-16"), ("handover", "2026-03-01"), ("cutover", "2026-04-15")]:
+    for code, on in [
+        ("client_signed", "2026-02-01"),
+        ("sent_to_unit", "2026-02-01"),
+        ("municipality_signed", "2026-02-01"),
+        ("fk_notice", "2026-02-01"),
+        ("provider_told", "2026-02-01"),
+        ("assistants_informed", "2026-02-01"),
+        ("refusal_deadline_passed", "2026-02-16"),
+        ("handover", "2026-03-01"),
+        ("cutover", "2026-04-15"),
+    ]:
         v = tr.complete_step(b_db, coord, tid, code, on)
-    assert any("Försäkringskassan" in c for c in map(str, v.changes)) and any("stay employed" in c for c in map(str, v.changes))
+    assert any("Försäkringskassan" in c for c in map(str, v.changes)) and any(
+        "stay employed" in c for c in map(str, v.changes)
+    )
     with b_db.read() as s:
         (emp,) = s.execute(select(Employment)).scalars().all()  # only the one who moves (fix 7)
         assert emp.seniority_date == D("2026-04-15")  # employed anew, not with A's seniority

@@ -3,19 +3,18 @@ Infinity, duplicate keys and a 50 MB file — each refused in one line with noth
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
-
-from bpa_provider.cli import main
-from bpa_provider.identity import current_login
-from bpa_provider.services import handover as ho
-from bpa_provider.services.users import ensure_first_admin
-from bpa_provider.db.models import AuditEvent, Client, HandoverExport, Municipality, Transfer
 from handover_keys import pair, sign_file
 from test_handover import valid_package
 from transfer_builders import count
+
+from bpa_provider.cli import main
+from bpa_provider.db.models import AuditEvent, Client, HandoverExport, Municipality, Transfer
+from bpa_provider.identity import current_login
+from bpa_provider.services import handover as ho
+from bpa_provider.services.users import ensure_first_admin
 
 
 def _text_paths(node, where=()):
@@ -40,12 +39,29 @@ def _set(doc, path, value):
 def _with_rota_and_courses():
     pkg = valid_package()
     a = pkg["employment_part"]["assistants"][0]
-    a["courses"] = [{"name": "Førstehjelp", "organiser": "Røde Kors", "kind": "assistant_training", "hours": 4,
-                     "completed_on": "2025-05-05"}]
-    pkg["client_part"]["rota_patterns"] = [{
-        "name": "Weekdays", "assistant_sender_ref": "A-0007", "weekdays": [0, 2, 4], "start_time": "08:00",
-        "end_time": "16:00", "kind": "active", "cycle_weeks": 1, "cycle_week": 0, "valid_from": "2026-01-05",
-        "valid_to": None}]
+    a["courses"] = [
+        {
+            "name": "Førstehjelp",
+            "organiser": "Røde Kors",
+            "kind": "assistant_training",
+            "hours": 4,
+            "completed_on": "2025-05-05",
+        }
+    ]
+    pkg["client_part"]["rota_patterns"] = [
+        {
+            "name": "Weekdays",
+            "assistant_sender_ref": "A-0007",
+            "weekdays": [0, 2, 4],
+            "start_time": "08:00",
+            "end_time": "16:00",
+            "kind": "active",
+            "cycle_weeks": 1,
+            "cycle_week": 0,
+            "valid_from": "2026-01-05",
+            "valid_to": None,
+        }
+    ]
     return pkg
 
 
@@ -114,8 +130,13 @@ def test_hostile_files_are_refused_in_one_line_with_nothing_written(sqlite_db, c
     code, out, err = cli(path)
     assert (code, out) == (2, ""), err
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
-    expected = {"deep": "nested deeper", "nan": "NaN", "infinity": "Infinity", "duplicate": "appears twice",
-                "huge": "too large"}[kind]
+    expected = {
+        "deep": "nested deeper",
+        "nan": "NaN",
+        "infinity": "Infinity",
+        "duplicate": "appears twice",
+        "huge": "too large",
+    }[kind]
     assert expected in err
     for model in (Client, Municipality, Transfer, HandoverExport):
         assert count(sqlite_db, model) == 0

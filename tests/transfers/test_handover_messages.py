@@ -4,20 +4,20 @@ by the other side (issue 13, deliverable 2)."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from handover_keys import pair
 from sqlalchemy import select
+from transfer_builders import build
 
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import Client, HandoverExport, Transfer
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import handover as ho
 from bpa_provider.services import transfers as tr
-from bpa_provider.db.engine import Database, make_engine
-from bpa_provider.db.models import Client, HandoverExport, Transfer
-from handover_keys import pair
-from transfer_builders import build
 
-NOW = datetime(2026, 3, 10, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 
 
 @pytest.fixture

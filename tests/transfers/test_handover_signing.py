@@ -13,20 +13,20 @@ import subprocess
 import sys
 
 import pytest
+from handover_keys import pair, provider
 from sqlalchemy import select
+from transfer_builders import build, count
 
 from bpa_provider.access import Actor
 from bpa_provider.cli import main
+from bpa_provider.db.engine import Database, make_engine
+from bpa_provider.db.models import AuditEvent, Client, HandoverExport, Transfer
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.identity import current_login
 from bpa_provider.services import handover as ho
 from bpa_provider.services import transfers as tr
 from bpa_provider.services.users import ensure_first_admin
 from bpa_provider.signing import Keyring, SignatureError, allowed_signers_line, sign_bytes, verify_bytes
-from bpa_provider.db.engine import Database, make_engine
-from bpa_provider.db.models import AuditEvent, Client, HandoverExport, Transfer
-from handover_keys import pair, provider
-from transfer_builders import build, count
 
 SSH_KEYGEN = shutil.which("ssh-keygen")
 needs_ssh_keygen = pytest.mark.skipif(SSH_KEYGEN is None, reason="OpenSSH's ssh-keygen is not installed")
@@ -50,8 +50,12 @@ def _exported(db, coord, tmp_path, keys):
 def _ssh_verify(tmp_path, name: str, key: bytes, data: bytes, sig) -> subprocess.CompletedProcess:
     signers = tmp_path / "allowed_signers"
     signers.write_text(allowed_signers_line(name, key) + "\n")
-    return subprocess.run([SSH_KEYGEN, "-Y", "verify", "-f", str(signers), "-I", name, "-n", "bpa-handover",
-                           "-s", str(sig)], input=data, capture_output=True, timeout=30)
+    return subprocess.run(
+        [SSH_KEYGEN, "-Y", "verify", "-f", str(signers), "-I", name, "-n", "bpa-handover", "-s", str(sig)],
+        input=data,
+        capture_output=True,
+        timeout=30,
+    )
 
 
 @needs_ssh_keygen
@@ -70,10 +74,16 @@ def test_stock_ssh_keygen_accepts_our_package_and_refuses_a_changed_digit(db, co
     assert stat.S_IMODE(keys.a.private_path.stat().st_mode) == 0o600
     by_hand = tmp_path / "by-hand.json"
     by_hand.write_bytes(data)
-    subprocess.run([SSH_KEYGEN, "-Y", "sign", "-f", str(keys.a.private_path), "-n", "bpa-handover", str(by_hand)],
-                   check=True, capture_output=True, timeout=30)
-    assert verify_bytes(data, (tmp_path / "by-hand.json.sig").read_text(),
-                        {"Omsorg Øst AS": keys.a.public_key()}) == "Omsorg Øst AS"
+    subprocess.run(
+        [SSH_KEYGEN, "-Y", "sign", "-f", str(keys.a.private_path), "-n", "bpa-handover", str(by_hand)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    assert (
+        verify_bytes(data, (tmp_path / "by-hand.json.sig").read_text(), {"Omsorg Øst AS": keys.a.public_key()})
+        == "Omsorg Øst AS"
+    )
 
 
 def test_sign_and_verify_refuse_namespace_key_and_garbage(tmp_path):
@@ -105,10 +115,17 @@ def _nothing_written(db) -> None:
 def test_import_refuses_bad_signatures_with_nothing_written(db, receiver_db, coord, tmp_path, case):
     keys = pair(tmp_path)
     r = _exported(db, coord, tmp_path, keys)
-    receiver, words = keys.b, {
-        "digit": "does not match", "wrong_key": "untrusted key", "missing": "no signature",
-        "addressee": "addressed to New Provider AS", "ourselves": "from this provider",
-        "impostor": "signed by Mallory AS"}[case]
+    receiver, words = (
+        keys.b,
+        {
+            "digit": "does not match",
+            "wrong_key": "untrusted key",
+            "missing": "no signature",
+            "addressee": "addressed to New Provider AS",
+            "ourselves": "from this provider",
+            "impostor": "signed by Mallory AS",
+        }[case],
+    )
     if case == "digit":
         raw = r.json_path.read_bytes()
         r.json_path.write_bytes(raw.replace(b'"position_percent": 80', b'"position_percent": 90'))
@@ -139,8 +156,9 @@ def test_unsigned_only_for_an_admin_and_logged(db, receiver_db, coord, tmp_path)
     with pytest.raises(PermissionDenied):
         ho.import_package(receiver_db, coord, r.json_path, keys=keys.b, accept_unsigned=True)
     _nothing_written(receiver_db)
-    got = ho.import_package(receiver_db, Actor(login="boss", role="admin"), r.json_path, keys=keys.b,
-                            accept_unsigned=True)
+    got = ho.import_package(
+        receiver_db, Actor(login="boss", role="admin"), r.json_path, keys=keys.b, accept_unsigned=True
+    )
     assert got.signed_by is None
     with receiver_db.read() as s:
         summary = s.execute(select(AuditEvent.summary).where(AuditEvent.action == "import")).scalar_one()
@@ -190,8 +208,18 @@ def test_cli_keys_export_to_stdout_and_import_from_stdin(two_clis, tmp_path, coo
     a_db = Database(make_engine(f"sqlite:///{run.paths['a']}"))
     w = build(a_db, coord, assistants=1)
     a_db.dispose()
-    run("a", "transfer", "open", w.client, "--direction", "out", "--counterpart", "Assistanse Vest AS",
-        "--notice-date", "31.01.2026")
+    run(
+        "a",
+        "transfer",
+        "open",
+        w.client,
+        "--direction",
+        "out",
+        "--counterpart",
+        "Assistanse Vest AS",
+        "--notice-date",
+        "31.01.2026",
+    )
     before = set(tmp_path.rglob("*"))
     code, out, err = run("a", "export", "handover", "1", "--out", "-")
     assert code == 0, err
@@ -207,7 +235,9 @@ def test_cli_keys_export_to_stdout_and_import_from_stdin(two_clis, tmp_path, coo
     code, out2, err2 = run("b", "import", "handover", "-", stdin=out.encode())
     assert code == 0, err2
     assert "signed by Omsorg Øst AS" in out2 and f"SHA-256 {digest}" in out2
-    assert set(tmp_path.rglob("*")) - before <= {p for p in tmp_path.rglob("*") if p.suffix in (".sqlite3-wal", ".sqlite3-shm")}
+    assert set(tmp_path.rglob("*")) - before <= {
+        p for p in tmp_path.rglob("*") if p.suffix in (".sqlite3-wal", ".sqlite3-shm")
+    }
     code, _, err2 = run("b", "import", "handover", "-", stdin=out.encode())
     assert code == 2 and "already imported" in err2 and len(err2.splitlines()) == 1
     # Trusting and key making are admin actions, logged.

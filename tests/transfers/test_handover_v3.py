@@ -6,23 +6,23 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime, timezone
-
-import pytest
-from sqlalchemy import select
+from datetime import UTC, date, datetime
 
 import factories as f
-from bpa_provider import i18n
-from bpa_provider.rules.calendar import expiry_date
-from bpa_provider.services import handover as ho
-from bpa_provider.services import transfers as tr
-from bpa_provider.db.models import Absence, Assistant, Client, Course, CourseEnrollment, Supervisor, Transfer
+import pytest
 from handover_keys import pair
+from sqlalchemy import select
 from test_handover import valid_package
 from test_handover_fixes import _a_side, _b_transfer, _steps, b_db  # noqa: F401 (b_db is a fixture)
 
+from bpa_provider import i18n
+from bpa_provider.db.models import Absence, Assistant, Client, Course, CourseEnrollment, Supervisor, Transfer
+from bpa_provider.rules.calendar import expiry_date
+from bpa_provider.services import handover as ho
+from bpa_provider.services import transfers as tr
+
 D = date.fromisoformat
-UTC = timezone.utc
+UTC = UTC
 
 
 def _check(pkg):
@@ -43,17 +43,27 @@ def test_version_3_needs_text_wages_and_expiry_dates_and_versions_1_and_2_are_st
     assert _check(_v3(old))[1] == []
     number = _v3(old)
     number["employment_part"]["assistants"][0]["employment"]["hourly_wage"] = 220.0
-    course = {"name": "Førstehjelp", "organiser": "Røde Kors", "kind": "assistant_training", "hours": 4,
-              "completed_on": "2025-05-05", "validity_months": 12}
+    course = {
+        "name": "Førstehjelp",
+        "organiser": "Røde Kors",
+        "kind": "assistant_training",
+        "hours": 4,
+        "completed_on": "2025-05-05",
+        "validity_months": 12,
+    }
     undated = _v3(old)
     undated["employment_part"]["assistants"][0]["courses"] = [course]
     backwards = _v3(old)
     backwards["employment_part"]["assistants"][0]["courses"] = [{**course, "expires_on": "2025-05-01"}]
-    fields = {name: [e.field for e in _check(p)[1]] for name, p in
-              (("number", number), ("undated", undated), ("backwards", backwards))}
-    assert fields == {"number": ["employment_part.assistants[0].employment.hourly_wage"],
-                      "undated": ["employment_part.assistants[0].courses[0].expires_on"],
-                      "backwards": ["employment_part.assistants[0].courses[0].expires_on"]}
+    fields = {
+        name: [e.field for e in _check(p)[1]]
+        for name, p in (("number", number), ("undated", undated), ("backwards", backwards))
+    }
+    assert fields == {
+        "number": ["employment_part.assistants[0].employment.hourly_wage"],
+        "undated": ["employment_part.assistants[0].courses[0].expires_on"],
+        "backwards": ["employment_part.assistants[0].courses[0].expires_on"],
+    }
 
 
 def test_the_published_schema_is_valid_json_schema_and_names_version_3():
@@ -71,9 +81,17 @@ def test_a_version_2_or_3_package_is_imported(db, coord, tmp_path, version):
 
     pkg = _v3(valid_package())
     pkg["schema_version"] = version
-    pkg["employment_part"]["assistants"][0]["courses"] = [{
-        "name": "Førstehjelp", "organiser": "Røde Kors", "kind": "assistant_training", "hours": 4,
-        "completed_on": "2025-05-05", "validity_months": None, "expires_on": "2026-05-05"}]
+    pkg["employment_part"]["assistants"][0]["courses"] = [
+        {
+            "name": "Førstehjelp",
+            "organiser": "Røde Kors",
+            "kind": "assistant_training",
+            "hours": 4,
+            "completed_on": "2025-05-05",
+            "validity_months": None,
+            "expires_on": "2026-05-05",
+        }
+    ]
     got = ho.import_package(db, coord, _write(tmp_path, pkg), keys=hand_keys(tmp_path).b)
     assert got.client_ref and got.assistants
     with db.read() as s:
@@ -103,9 +121,11 @@ def test_course_expiry_dates_travel_and_a_differing_catalog_is_said(db, b_db, co
     (said,) = [c for c in map(str, v.changes) if "Førstehjelp" in c]
     assert "05.05.2026" in said and "05.05.2028" in said
     with b_db.read() as s:
-        sup = s.execute(select(CourseEnrollment, Course).join(Course, Course.id == CourseEnrollment.course_id)
-                        .where(CourseEnrollment.supervisor_id == s.execute(select(Supervisor.id)).scalar_one())
-                        ).one()
+        sup = s.execute(
+            select(CourseEnrollment, Course)
+            .join(Course, Course.id == CourseEnrollment.course_id)
+            .where(CourseEnrollment.supervisor_id == s.execute(select(Supervisor.id)).scalar_one())
+        ).one()
     assert expiry_date(sup[0].completed_on, sup[1].validity_months) == D("2028-02-01")  # as at A
 
 
@@ -118,10 +138,16 @@ def test_b_checklist_is_filled_in_from_a_package(db, b_db, coord, tmp_path):  # 
     assert got.warnings == ()
     view = tr.get_transfer(b_db, coord, got.transfer_id)
     done = {st.code: st.done_on for st in view.steps if st.done_on}
-    assert done == {"notice": D("2026-01-31"), "client_signed": D("2026-02-01"), "sent_to_unit": D("2026-02-01"),
-                    "municipality_signed": D("2026-02-01"), "provider_told": D("2026-02-01"),
-                    "assistants_informed": D("2026-02-11"), "refusal_deadline_passed": D("2026-02-26"),
-                    "handover": D("2026-03-11")}
+    assert done == {
+        "notice": D("2026-01-31"),
+        "client_signed": D("2026-02-01"),
+        "sent_to_unit": D("2026-02-01"),
+        "municipality_signed": D("2026-02-01"),
+        "provider_told": D("2026-02-01"),
+        "assistants_informed": D("2026-02-11"),
+        "refusal_deadline_passed": D("2026-02-26"),
+        "handover": D("2026-03-11"),
+    }
     assert view.client_consent_on == D("2026-02-01") and view.next_step == "cutover"
     assert "Old Provider AS" in next(st.note for st in view.steps if st.code == "handover")
     assert view.warnings == ()
@@ -133,8 +159,13 @@ def lang():
     i18n.set_language("en")
 
 
-def test_b_own_dates_are_kept_and_each_difference_is_a_warning_on_the_transfer(db, b_db, coord, tmp_path,  # noqa: F811
-                                                                              lang):
+def test_b_own_dates_are_kept_and_each_difference_is_a_warning_on_the_transfer(
+    db,
+    b_db,  # noqa: F811
+    coord,
+    tmp_path,
+    lang,
+):
     keys = pair(tmp_path)
     w, tid = _a_side(db, coord)
     with db.write() as s:
@@ -165,15 +196,31 @@ def test_absences_past_the_effective_date_travel_to_b(db, b_db, coord, tmp_path)
     a = w.assistants[0]
     with db.write() as s:
         aid = s.execute(select(Assistant.id).where(Assistant.ref == a)).scalar_one()
-        s.add_all([Absence(assistant_id=aid, kind="holiday", from_date=D("2026-04-27"), to_date=D("2026-05-08"),
-                           note="Mallorca"),
-                   Absence(assistant_id=aid, kind="sick-note", from_date=D("2026-04-01"), to_date=D("2026-04-10"),
-                           grade=50, doctor_note_on=D("2026-04-01"))])
+        s.add_all(
+            [
+                Absence(
+                    assistant_id=aid,
+                    kind="holiday",
+                    from_date=D("2026-04-27"),
+                    to_date=D("2026-05-08"),
+                    note="Mallorca",
+                ),
+                Absence(
+                    assistant_id=aid,
+                    kind="sick-note",
+                    from_date=D("2026-04-01"),
+                    to_date=D("2026-04-10"),
+                    grade=50,
+                    doctor_note_on=D("2026-04-01"),
+                ),
+            ]
+        )
     _steps(db, coord, tid, cutover=False)
     r = ho.export_package(db, coord, tid, tmp_path / "p", keys=keys.a, now=datetime(2026, 4, 20, 12, tzinfo=UTC))
     entry = json.loads(r.json_path.read_text())["employment_part"]["assistants"][0]
-    assert entry["absences"] == [{"kind": "holiday", "from_date": "2026-04-27", "to_date": "2026-05-08",
-                                  "grade": 100, "document_on": None}]
+    assert entry["absences"] == [
+        {"kind": "holiday", "from_date": "2026-04-27", "to_date": "2026-05-08", "grade": 100, "document_on": None}
+    ]
     assert "Mallorca" not in r.json_path.read_text()
     assert "holiday 27.04.2026–08.05.2026" in r.md_path.read_text()  # the printed copy says it too
     ho.import_package(b_db, coord, r.json_path, keys=keys.b)

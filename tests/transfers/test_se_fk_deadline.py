@@ -7,17 +7,22 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from transfer_builders import build
 
 from bpa_provider.rules.calendar import fk_provider_change_deadline, fk_provider_change_earliest
 from bpa_provider.services import transfers
-from transfer_builders import build
 
 
-@pytest.mark.parametrize(("notice", "earliest"), [
-    (date(2027, 1, 31), date(2027, 3, 1)), (date(2027, 1, 15), date(2027, 2, 1)),
-    (date(2027, 1, 16), date(2027, 3, 1)), (date(2026, 12, 20), date(2027, 2, 1)),
-    (date(2026, 11, 30), date(2027, 1, 1)),
-])
+@pytest.mark.parametrize(
+    ("notice", "earliest"),
+    [
+        (date(2027, 1, 31), date(2027, 3, 1)),
+        (date(2027, 1, 15), date(2027, 2, 1)),
+        (date(2027, 1, 16), date(2027, 3, 1)),
+        (date(2026, 12, 20), date(2027, 2, 1)),
+        (date(2026, 11, 30), date(2027, 1, 1)),
+    ],
+)
 def test_earliest_change_date_whose_deadline_is_not_before_the_notice(notice, earliest):
     assert fk_provider_change_earliest(notice) == earliest
     assert fk_provider_change_deadline(earliest) >= notice
@@ -26,8 +31,9 @@ def test_earliest_change_date_whose_deadline_is_not_before_the_notice(notice, ea
 
 def test_notice_on_31_january_with_a_february_change_warns(db, admin):
     w = build(db, admin, country="se", muni="Bjuv")
-    v = transfers.open_transfer(db, admin, w.client, "out", "Fjordtun Assistans AB", "2027-01-31", "2027-02-28",
-                                today=date(2027, 1, 31))
+    v = transfers.open_transfer(
+        db, admin, w.client, "out", "Fjordtun Assistans AB", "2027-01-31", "2027-02-28", today=date(2027, 1, 31)
+    )
     fk = next(s for s in v.steps if s.code == "fk_notice")
     assert fk.due_date == date(2027, 1, 15)
     (warning,) = map(str, v.warnings)
@@ -37,8 +43,9 @@ def test_notice_on_31_january_with_a_february_change_warns(db, admin):
 
 def test_the_usual_three_months_notice_gives_no_warning(db, admin):
     w = build(db, admin, country="se", muni="Bjuv")
-    v = transfers.open_transfer(db, admin, w.client, "out", "Fjordtun Assistans AB", "2027-01-31",
-                                today=date(2027, 1, 31))
+    v = transfers.open_transfer(
+        db, admin, w.client, "out", "Fjordtun Assistans AB", "2027-01-31", today=date(2027, 1, 31)
+    )
     assert v.effective_date == date(2027, 4, 30) and v.warnings == ()
 
 
@@ -50,8 +57,21 @@ def test_the_cli_prints_the_warning_on_open_and_show(sqlite_db, admin, capsys):
     ensure_first_admin(sqlite_db, current_login())
     w = build(sqlite_db, admin, country="se", muni="Bjuv")
     path = sqlite_db.engine.url.database
-    argv = ["--db", path, "transfer", "open", w.client, "--direction", "out", "--counterpart", "Fjordtun AB",
-            "--notice-date", "2027-01-31", "--agreed-date", "2027-02-28"]
+    argv = [
+        "--db",
+        path,
+        "transfer",
+        "open",
+        w.client,
+        "--direction",
+        "out",
+        "--counterpart",
+        "Fjordtun AB",
+        "--notice-date",
+        "2027-01-31",
+        "--agreed-date",
+        "2027-02-28",
+    ]
     assert main(argv + ["--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["warnings"]) == 1 and "01.03.2027" in data["warnings"][0]

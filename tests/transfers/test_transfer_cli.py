@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import factories as f
+import pytest
+from transfer_builders import build
+
 from bpa_provider.cli import main
 from bpa_provider.identity import current_login
 from bpa_provider.services.users import add_user, ensure_first_admin
-from transfer_builders import build
 
 
 @pytest.fixture
@@ -44,8 +44,19 @@ def test_open_prints_id_and_effective_date_at_month_ends_and_in_leap_years(sqlit
     ]
     for n, (muni, notice, agreed, expected) in enumerate(cases):
         client = f.client(sqlite_db, admin, muni, name=f"Client {n}")
-        argv = ["transfer", "open", client.ref, "--direction", "out", "--counterpart", "Aleris",
-                "--notice-date", notice, "--format", "json"]
+        argv = [
+            "transfer",
+            "open",
+            client.ref,
+            "--direction",
+            "out",
+            "--counterpart",
+            "Aleris",
+            "--notice-date",
+            notice,
+            "--format",
+            "json",
+        ]
         code, out, err = cli(*argv + (["--agreed-date", agreed] if agreed else []))
         assert (code, err) == (0, ""), err
         data = json.loads(out)
@@ -58,22 +69,32 @@ def test_open_prints_id_and_effective_date_at_month_ends_and_in_leap_years(sqlit
 
 def test_table_output_and_exit_codes(sqlite_db, admin, cli):
     w = build(sqlite_db, admin, assistants=1)
-    code, out, err = cli("transfer", "open", w.client, "--direction", "out", "--counterpart", "Aleris",
-                         "--notice-date", "31.01.2026")
+    code, out, err = cli(
+        "transfer", "open", w.client, "--direction", "out", "--counterpart", "Aleris", "--notice-date", "31.01.2026"
+    )
     assert code == 0 and err == ""
     header, _rule, row = out.splitlines()[:3]
     assert "Id" in header and "Effective date" in header  # translated headings
     assert row.split()[0] == "1" and "30.04.2026" in row
 
     bad = [
-        (["transfer", "open", "K-9999", "--direction", "out", "--counterpart", "X", "--notice-date", "01.02.2026"],
-         2, "No client 'K-9999'"),
-        (["transfer", "open", w.client, "--direction", "out", "--counterpart", "X", "--notice-date", "31.02.2026"],
-         2, "not a real calendar date"),
+        (
+            ["transfer", "open", "K-9999", "--direction", "out", "--counterpart", "X", "--notice-date", "01.02.2026"],
+            2,
+            "No client 'K-9999'",
+        ),
+        (
+            ["transfer", "open", w.client, "--direction", "out", "--counterpart", "X", "--notice-date", "31.02.2026"],
+            2,
+            "not a real calendar date",
+        ),
         (["transfer", "open", w.client, "--counterpart", "X", "--notice-date", "01.02.2026"], 2, "--direction"),
         (["transfer", "step", "1", "municipality_signed", "--on", "01.02.2026"], 2, "Client signed must be done first"),
-        (["transfer", "inform", "1", w.assistants[0], "--on", "01.02.2026", "--deadline", "10.02.2026"],
-         2, "at least 14 days"),
+        (
+            ["transfer", "inform", "1", w.assistants[0], "--on", "01.02.2026", "--deadline", "10.02.2026"],
+            2,
+            "at least 14 days",
+        ),
         (["transfer", "show", "99"], 2, "Transfer 99 does not exist"),
     ]
     for argv, expected_code, words in bad:

@@ -4,14 +4,14 @@ translated where they are shown, in the language in force then (issue 14 item 2)
 from __future__ import annotations
 
 import pytest
+from transfer_builders import build
 
 from bpa_provider import i18n
-from bpa_provider.i18n import Msg
 from bpa_provider.errors import NotFound, ValidationError
+from bpa_provider.i18n import Msg
 from bpa_provider.services import transfers as tr
 from bpa_provider.services.handover_validate import _schema_errors
 from bpa_provider.signing import SignatureError, check_provider_name, verify_bytes
-from transfer_builders import build
 
 
 @pytest.fixture

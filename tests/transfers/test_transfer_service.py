@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import factories as f
 import pytest
 from sqlalchemy import select
+from transfer_builders import build, count
 
-import factories as f
+from bpa_provider.db.models import Assignment, AuditEvent, Client, Employment, Transfer, TransferStep
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
 from bpa_provider.services import transfers as tr
-from transfer_builders import build, count
-from bpa_provider.db.models import Assignment, AuditEvent, Client, Employment, Transfer, TransferStep
 
 D = date.fromisoformat
 
@@ -27,8 +27,11 @@ def _employments(db, assistant_ref):
         from bpa_provider.db.models import Assistant
 
         aid = s.execute(select(Assistant.id).where(Assistant.ref == assistant_ref)).scalar_one()
-        return list(s.execute(select(Employment).where(Employment.assistant_id == aid)
-                              .order_by(Employment.start_date)).scalars())
+        return list(
+            s.execute(
+                select(Employment).where(Employment.assistant_id == aid).order_by(Employment.start_date)
+            ).scalars()
+        )
 
 
 def _assignments(db, assistant_ref):
@@ -36,15 +39,17 @@ def _assignments(db, assistant_ref):
         from bpa_provider.db.models import Assistant
 
         aid = s.execute(select(Assistant.id).where(Assistant.ref == assistant_ref)).scalar_one()
-        return list(s.execute(select(Assignment).where(Assignment.assistant_id == aid)
-                              .order_by(Assignment.id)).scalars())
+        return list(
+            s.execute(select(Assignment).where(Assignment.assistant_id == aid).order_by(Assignment.id)).scalars()
+        )
 
 
 @pytest.mark.parametrize("direction,country", [("out", "no"), ("in", "no"), ("out", "se"), ("in", "se")])
 def test_walk_every_step_in_and_out_norway_and_sweden(db, coord, direction, country):
     f.municipality(db, coord, "Bjuv" if country == "se" else "Hamar", country=country)
-    c = f.client(db, coord, "Bjuv" if country == "se" else "Hamar",
-                 status="active" if direction == "out" else "prospect")
+    c = f.client(
+        db, coord, "Bjuv" if country == "se" else "Hamar", status="active" if direction == "out" else "prospect"
+    )
     if direction == "out":
         a = f.assistant(db, coord)
         f.employment(db, coord, a.ref)
@@ -89,8 +94,12 @@ def test_outgoing_norway_in_detail(db, coord):
     # Out of order: the message names the first step that is missing.
     with pytest.raises(ValidationError, match="Client signed must be done first"):
         tr.complete_step(db, coord, v.id, "municipality_signed", "2026-02-05")
-    for code, on in [("client_signed", "2026-02-02"), ("sent_to_unit", "2026-02-03"),
-                     ("municipality_signed", "2026-02-10"), ("provider_told", "2026-02-10")]:
+    for code, on in [
+        ("client_signed", "2026-02-02"),
+        ("sent_to_unit", "2026-02-03"),
+        ("municipality_signed", "2026-02-10"),
+        ("provider_told", "2026-02-10"),
+    ]:
         v = tr.complete_step(db, coord, v.id, code, on)
     with pytest.raises(ValidationError, match=f"assistant {a} .*has not been informed"):
         tr.complete_step(db, coord, v.id, "assistants_informed", "2026-02-12")
@@ -150,10 +159,16 @@ def test_refusal_without_priority_and_assistant_with_another_client(db, coord):
     x, y = v.assistants
     assert x.rehire_priority_until is None and "no re-hire priority" in x.consequence
     assert y.other_clients == (other.ref,) and f"stays employed with us for {other.ref}" in y.consequence
-    for code, on in [("client_signed", "2026-02-01"), ("sent_to_unit", "2026-02-01"),
-                     ("municipality_signed", "2026-02-01"), ("provider_told", "2026-02-01"),
-                     ("assistants_informed", "2026-02-01"), ("refusal_deadline_passed", "2026-02-16"),
-                     ("handover", "2026-04-01"), ("cutover", "2026-04-30")]:
+    for code, on in [
+        ("client_signed", "2026-02-01"),
+        ("sent_to_unit", "2026-02-01"),
+        ("municipality_signed", "2026-02-01"),
+        ("provider_told", "2026-02-01"),
+        ("assistants_informed", "2026-02-01"),
+        ("refusal_deadline_passed", "2026-02-16"),
+        ("handover", "2026-04-01"),
+        ("cutover", "2026-04-30"),
+    ]:
         v = tr.complete_step(db, coord, v.id, code, on)
     assert _employments(db, a)[0].end_date == D("2026-04-29")
     assert _employments(db, b)[0].end_date is None  # still works for the other client
@@ -175,9 +190,14 @@ def test_sweden_outgoing_notice_and_fk_step(db, coord):
             v = tr.complete_step(db, coord, v.id, code, "2026-01-20")
     v = tr.inform_assistant(db, coord, v.id, w.assistants[0], "2026-03-20", "2026-04-03")
     assert v.assistants[0].status == "ends" and "20.04.2026" in v.assistants[0].consequence
-    for code, on in [("fk_notice", "2026-02-01"), ("provider_told", "2026-03-01"),
-                     ("assistants_informed", "2026-03-20"), ("refusal_deadline_passed", "2026-04-04"),
-                     ("handover", "2026-04-08"), ("cutover", "2026-04-15")]:
+    for code, on in [
+        ("fk_notice", "2026-02-01"),
+        ("provider_told", "2026-03-01"),
+        ("assistants_informed", "2026-03-20"),
+        ("refusal_deadline_passed", "2026-04-04"),
+        ("handover", "2026-04-08"),
+        ("cutover", "2026-04-15"),
+    ]:
         v = tr.complete_step(db, coord, v.id, code, on)
     emp = _employments(db, w.assistants[0])[0]
     assert emp.end_date == D("2026-04-20")  # informed 20 March + 1 month's notice, after the last day

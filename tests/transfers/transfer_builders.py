@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import factories as f
 from sqlalchemy import func, select
 
-import factories as f
 from bpa_provider.access import Actor
-from bpa_provider.rules.national_id import make_se
 from bpa_provider.db.engine import Database
+from bpa_provider.rules.national_id import make_se
 
 
 @dataclass
@@ -19,8 +19,15 @@ class World:
     assistants: list[str]
 
 
-def build(db: Database, actor: Actor, *, country: str = "no", muni: str = "Hamar", assistants: int = 2,
-          employed_from: str = "2024-01-01") -> World:
+def build(
+    db: Database,
+    actor: Actor,
+    *,
+    country: str = "no",
+    muni: str = "Hamar",
+    assistants: int = 2,
+    employed_from: str = "2024-01-01",
+) -> World:
     """A municipality, an active client, and `assistants` assistants employed and assigned to it."""
     f.municipality(db, actor, muni, country=country, notice_months=3)
     c = f.client(db, actor, muni)
@@ -29,8 +36,15 @@ def build(db: Database, actor: Actor, *, country: str = "no", muni: str = "Hamar
         born = date(1990, 1 + n, 10 + n)
         number = f.valid_fnr(born) if country == "no" else make_se(born, 100 + n)
         a = f.assistant(db, actor, name=f"Assistant {n}", national_id=number)
-        f.employment(db, actor, a.ref, start_date=employed_from, hourly_wage=230.5 + n, position_percent=80 - n,
-                     seniority_date="2019-03-01")
+        f.employment(
+            db,
+            actor,
+            a.ref,
+            start_date=employed_from,
+            hourly_wage=230.5 + n,
+            position_percent=80 - n,
+            seniority_date="2019-03-01",
+        )
         f.assignment(db, actor, a.ref, c.ref, start_date="2026-01-01")
         refs.append(a.ref)
     return World(c.ref, refs)
@@ -39,5 +53,3 @@ def build(db: Database, actor: Actor, *, country: str = "no", muni: str = "Hamar
 def count(db: Database, model: type) -> int:
     with db.read() as s:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
-
-

@@ -57,8 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _say(ctx, saved, verb: str) -> int:  # noqa: ANN001
     ctx.out.write(verb.format(id=saved.absence.id, ref=saved.assistant_ref) + "\n")
     if saved.vacated:
-        ctx.out.write(_("{n} planned shifts are now vacant: 'roster vacant' lists them, "
-                        "'roster candidates ID' proposes substitutes.").format(n=saved.vacated) + "\n")
+        ctx.out.write(
+            _(
+                "{n} planned shifts are now vacant: 'roster vacant' lists them, "
+                "'roster candidates ID' proposes substitutes."
+            ).format(n=saved.vacated)
+            + "\n"
+        )
     if saved.restored:
         ctx.out.write(_("{n} vacant shifts went back to the assistant.").format(n=saved.restored) + "\n")
     for w in saved.warnings:
@@ -69,10 +74,18 @@ def _say(ctx, saved, verb: str) -> int:  # noqa: ANN001
 def _add(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.absence import add_absence
 
-    saved = add_absence(ctx.database(), ctx.actor(), args.assistant, args.kind,
-                        date_arg(args.from_date, "--from"), date_arg(args.to_date, "--to"), grade=args.grade,
-                        document_on=date_arg(args.document_on, "--document-on"), note=args.note,
-                        policy=ctx.settings.policy)
+    saved = add_absence(
+        ctx.database(),
+        ctx.actor(),
+        args.assistant,
+        args.kind,
+        date_arg(args.from_date, "--from"),
+        date_arg(args.to_date, "--to"),
+        grade=args.grade,
+        document_on=date_arg(args.document_on, "--document-on"),
+        note=args.note,
+        policy=ctx.settings.policy,
+    )
     return _say(ctx, saved, _("Absence {id} recorded for {ref}."))
 
 
@@ -81,18 +94,26 @@ def _edit(ctx, args) -> int:  # noqa: ANN001
 
     if all(v is None for v in (args.kind, args.from_date, args.to_date, args.grade, args.document_on, args.note)):
         raise CliError(_("give at least one of --kind, --from, --to, --grade, --document-on, --note"))
-    saved = edit_absence(ctx.database(), ctx.actor(), args.id, None, kind=args.kind,
-                         from_date=date_arg(args.from_date, "--from"), to_date=date_arg(args.to_date, "--to"),
-                         grade=args.grade, document_on=date_arg(args.document_on, "--document-on"),
-                         note=args.note, policy=ctx.settings.policy)
+    saved = edit_absence(
+        ctx.database(),
+        ctx.actor(),
+        args.id,
+        None,
+        kind=args.kind,
+        from_date=date_arg(args.from_date, "--from"),
+        to_date=date_arg(args.to_date, "--to"),
+        grade=args.grade,
+        document_on=date_arg(args.document_on, "--document-on"),
+        note=args.note,
+        policy=ctx.settings.policy,
+    )
     return _say(ctx, saved, _("Absence {id} of {ref} changed."))
 
 
 def _end(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.absence import end_absence
 
-    saved = end_absence(ctx.database(), ctx.actor(), args.id, date_arg(args.on, "--on"),
-                        policy=ctx.settings.policy)
+    saved = end_absence(ctx.database(), ctx.actor(), args.id, date_arg(args.on, "--on"), policy=ctx.settings.policy)
     return _say(ctx, saved, _("Absence {id} of {ref} ends."))
 
 
@@ -109,7 +130,13 @@ def _list(ctx, args) -> int:  # noqa: ANN001
 
     from bpa_provider.services.absence import list_absences
 
-    rows = list_absences(ctx.database(), ctx.actor(), args.assistant, date_arg(args.from_date, "--from"),
-                         date_arg(args.to_date, "--to"), include_cancelled=args.all)
+    rows = list_absences(
+        ctx.database(),
+        ctx.actor(),
+        args.assistant,
+        date_arg(args.from_date, "--from"),
+        date_arg(args.to_date, "--to"),
+        include_cancelled=args.all,
+    )
     ctx.emit([asdict(r) for r in rows], args.format, COLUMNS)
     return 0

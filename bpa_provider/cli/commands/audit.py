@@ -23,10 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="until", metavar="DATE", help="to this local day, inclusive")
     p.add_argument("--action", help="only this action (view, create, update, reveal_id, refused, …)")
     p.add_argument("--limit", type=int, default=10_000)
-    p.add_argument("--verify", action="store_true",
-                   help="check the hash chain from the last checkpoint on (with --full: the whole log)")
-    p.add_argument("--full", action="store_true",
-                   help="with --verify: re-hash every row, not only those after the last checkpoint")
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the hash chain from the last checkpoint on (with --full: the whole log)",
+    )
+    p.add_argument(
+        "--full", action="store_true", help="with --verify: re-hash every row, not only those after the last checkpoint"
+    )
     add_format(p)
     p.set_defaults(func=run)
 
@@ -44,28 +48,47 @@ def run(ctx, args) -> int:  # noqa: ANN001
         # copy elsewhere (a backup) must not start a checkpoint file of its own beside it.
         report = audit_log.verify(db, actor, anchor if anchor.exists() else None, full=args.full)
         if not anchor.exists():
-            ctx.say(N_("No checkpoint file yet ({path}): 'bpa-provider init' or the next backup "
-                       "starts it."), path=str(anchor))
+            ctx.say(
+                N_("No checkpoint file yet ({path}): 'bpa-provider init' or the next backup starts it."),
+                path=str(anchor),
+            )
         if report.ok and report.resumed_after:
-            ctx.say(N_("Access log intact: {rows} rows, {checkpoints} checkpoints match, every hash "
-                       "after the last one (row {id}) matches; '--full' re-checks every row."),
-                    rows=report.rows, checkpoints=report.checkpoints, id=report.resumed_after)
+            ctx.say(
+                N_(
+                    "Access log intact: {rows} rows, {checkpoints} checkpoints match, every hash "
+                    "after the last one (row {id}) matches; '--full' re-checks every row."
+                ),
+                rows=report.rows,
+                checkpoints=report.checkpoints,
+                id=report.resumed_after,
+            )
         elif report.ok:
-            ctx.say(N_("Access log intact: {rows} rows, every hash matches, {checkpoints} checkpoints "
-                       "match."), rows=report.rows, checkpoints=report.checkpoints)
+            ctx.say(
+                N_("Access log intact: {rows} rows, every hash matches, {checkpoints} checkpoints match."),
+                rows=report.rows,
+                checkpoints=report.checkpoints,
+            )
         elif report.broken_at:
-            ctx.say(N_("Access log BROKEN at row {row}: {reason} ({rows} rows before it are intact)."),
-                    row=report.broken_at, reason=report.localized_reason(), rows=report.rows)
+            ctx.say(
+                N_("Access log BROKEN at row {row}: {reason} ({rows} rows before it are intact)."),
+                row=report.broken_at,
+                reason=report.localized_reason(),
+                rows=report.rows,
+            )
         else:
-            ctx.say(N_("Access log BROKEN: {reason} ({rows} rows before it are intact)."),
-                    reason=report.localized_reason(), rows=report.rows)
+            ctx.say(
+                N_("Access log BROKEN: {reason} ({rows} rows before it are intact)."),
+                reason=report.localized_reason(),
+                rows=report.rows,
+            )
         # Always printed, so a nightly check can read the count; up to the break when broken.
         if report.resumed_after:
-            ctx.say(N_("Snapshots erased by retention after the checkpoint: {n} (not a break: their "
-                       "digests are kept)."), n=report.erased)
+            ctx.say(
+                N_("Snapshots erased by retention after the checkpoint: {n} (not a break: their digests are kept)."),
+                n=report.erased,
+            )
         else:
-            ctx.say(N_("Snapshots erased by retention: {n} (not a break: their digests are kept)."),
-                    n=report.erased)
+            ctx.say(N_("Snapshots erased by retention: {n} (not a break: their digests are kept)."), n=report.erased)
         if report.ok:
             return 0
         broken = audit_log.row(db, actor, report.broken_at) if report.broken_at else None
@@ -73,8 +96,13 @@ def run(ctx, args) -> int:  # noqa: ANN001
             ctx.emit([broken.as_dict()], args.format, audit_log.COLUMNS)
         return 1
     db, actor = ctx.database(), ctx.actor()
-    filters = {"user": args.user, "subject": args.subject, "since": date_arg(args.since, "--from"),
-               "until": date_arg(args.until, "--to"), "action": args.action}
+    filters = {
+        "user": args.user,
+        "subject": args.subject,
+        "since": date_arg(args.since, "--from"),
+        "until": date_arg(args.until, "--to"),
+        "action": args.action,
+    }
     rows = audit_log.query(db, actor, limit=args.limit, **filters)
     ctx.emit([r.as_dict() for r in rows], args.format, audit_log.COLUMNS)
     if len(rows) >= args.limit:
@@ -82,9 +110,16 @@ def run(ctx, args) -> int:  # noqa: ANN001
         # Counted after the read, so the count includes the row that logged this read.
         total = audit_log.count(db, actor, **filters)
         if total > len(rows):
-            sys.stderr.write(render_message(N_(
-                "{left} more rows match after the first {shown}: raise --limit (up to 1000000) or "
-                "narrow with --from/--to to see them."), {"left": total - len(rows), "shown": len(rows)}) + "\n")
+            sys.stderr.write(
+                render_message(
+                    N_(
+                        "{left} more rows match after the first {shown}: raise --limit (up to 1000000) or "
+                        "narrow with --from/--to to see them."
+                    ),
+                    {"left": total - len(rows), "shown": len(rows)},
+                )
+                + "\n"
+            )
     return 0
 
 
@@ -103,8 +138,8 @@ def _for_verify(ctx):  # noqa: ANN001, ANN202
     import os
     import sqlite3
 
-    from bpa_provider.identity import early_actor
     from bpa_provider.db.engine import Database, sqlite_file
+    from bpa_provider.identity import early_actor
 
     url = ctx.db_url or _default_url()
     path = sqlite_file(url)
@@ -114,6 +149,9 @@ def _for_verify(ctx):  # noqa: ANN001, ANN202
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    engine = create_engine("sqlite://", poolclass=NullPool, creator=lambda: sqlite3.connect(
-        f"file:{path}?mode=ro", uri=True, check_same_thread=False))
+    engine = create_engine(
+        "sqlite://",
+        poolclass=NullPool,
+        creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False),
+    )
     return Database(engine), actor

@@ -26,14 +26,24 @@ def run(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import backup
 
     if args.file == "-":
-        raise CliError(N_("a backup is a file on the server (it is checked where it is written); "
-                         "name a file, e.g. 'bpa-provider backup /srv/bpa/backups/bpa.sqlite3'"))
+        raise CliError(
+            N_(
+                "a backup is a file on the server (it is checked where it is written); "
+                "name a file, e.g. 'bpa-provider backup /srv/bpa/backups/bpa.sqlite3'"
+            )
+        )
     db = ctx.database()
     if db.dialect != "sqlite":
-        raise CliError(N_("PostgreSQL is backed up with pg_dump (see docs/privacy.md): {command}"),
-                       command=backup.pg_dump_hint(db, args.file))
+        raise CliError(
+            N_("PostgreSQL is backed up with pg_dump (see docs/privacy.md): {command}"),
+            command=backup.pg_dump_hint(db, args.file),
+        )
     with progress(_("Backing up")):
         result = backup.backup(db, ctx.actor(), Path(args.file), force=args.force)
-    ctx.say(N_("Backup written: {path} ({size} bytes, schema {revision}, integrity ok)."),
-            path=str(result.path), size=result.size, revision=result.revision)
+    ctx.say(
+        N_("Backup written: {path} ({size} bytes, schema {revision}, integrity ok)."),
+        path=str(result.path),
+        size=result.size,
+        revision=result.revision,
+    )
     return 0

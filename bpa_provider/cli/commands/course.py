@@ -1,16 +1,16 @@
 """`bpa-provider course …`: the course catalog, course dates, enrollment and outcomes.
 
-    course add NAME --kind KIND [--organiser O] [--hours H] [--validity-months N]
-    course list
-    course session add COURSE --starts DATE [--ends DATE] [--place P] [--capacity N]
-    course session list [--course COURSE] [--from DATE]
-    course enroll SESSION_ID REF [REF …] [--client K-…]        (S-… supervisors, A-… assistants)
-    course enrollments [--session ID] [--person REF]
-    course complete SESSION_ID REF [REF …] [--on DATE] [--certificate C]
-    course attended SESSION_ID REF [REF …] [--on DATE]
-    course no-show SESSION_ID REF [REF …]
-    course require CLIENT COURSE [--remove]
-    course expiring [--on DATE]
+course add NAME --kind KIND [--organiser O] [--hours H] [--validity-months N]
+course list
+course session add COURSE --starts DATE [--ends DATE] [--place P] [--capacity N]
+course session list [--course COURSE] [--from DATE]
+course enroll SESSION_ID REF [REF …] [--client K-…]        (S-… supervisors, A-… assistants)
+course enrollments [--session ID] [--person REF]
+course complete SESSION_ID REF [REF …] [--on DATE] [--certificate C]
+course attended SESSION_ID REF [REF …] [--on DATE]
+course no-show SESSION_ID REF [REF …]
+course require CLIENT COURSE [--remove]
+course expiring [--on DATE]
 """
 
 from __future__ import annotations
@@ -67,9 +67,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_format(el)
     el.set_defaults(func=_enrollments)
 
-    for name, status, text in (("complete", "completed", N_("record completion")),
-                               ("attended", "attended", N_("record attendance")),
-                               ("no-show", "no_show", N_("record that people did not come"))):
+    for name, status, text in (
+        ("complete", "completed", N_("record completion")),
+        ("attended", "attended", N_("record attendance")),
+        ("no-show", "no_show", N_("record that people did not come")),
+    ):
         o = cs.add_parser(name, help=text)
         o.add_argument("session", type=int, metavar="SESSION_ID")
         o.add_argument("people", nargs="+", metavar="REF")
@@ -130,8 +132,11 @@ def _session_list(ctx, args) -> int:  # noqa: ANN001
 
     start = date_arg(args.from_date, default_today=True) if args.from_date else None
     rows = list_sessions(ctx.database(), ctx.actor(), course=args.course, from_date=start)
-    ctx.emit([asdict(r) for r in rows], args.format,
-             ["id", "course", "kind", "starts_on", "ends_on", "place", "capacity", "enrolled", "free"])
+    ctx.emit(
+        [asdict(r) for r in rows],
+        args.format,
+        ["id", "course", "kind", "starts_on", "ends_on", "place", "capacity", "enrolled", "free"],
+    )
     return 0
 
 
@@ -149,9 +154,23 @@ def _enrollments(ctx, args) -> int:  # noqa: ANN001
     if args.session is None and not args.person:
         raise CliError(_("give --session ID or --person REF"))
     rows = list_enrollments(ctx.database(), ctx.actor(), session_id=args.session, person=args.person)
-    ctx.emit([asdict(r) for r in rows], args.format,
-             ["id", "session_id", "course", "starts_on", "person_ref", "person_name", "client_ref", "status",
-              "completed_on", "certificate_ref", "expires_on"])
+    ctx.emit(
+        [asdict(r) for r in rows],
+        args.format,
+        [
+            "id",
+            "session_id",
+            "course",
+            "starts_on",
+            "person_ref",
+            "person_name",
+            "client_ref",
+            "status",
+            "completed_on",
+            "certificate_ref",
+            "expires_on",
+        ],
+    )
     return 0
 
 
@@ -161,8 +180,9 @@ def _outcome(ctx, args) -> int:  # noqa: ANN001
     certificate = getattr(args, "certificate", "")
     if certificate and len(args.people) > 1:
         raise CliError(_("--certificate names one person's certificate: give one person at a time"))
-    rows = record_session_outcomes(ctx.database(), ctx.actor(), args.session, args.people, args.status,
-                                   getattr(args, "on", None), certificate)
+    rows = record_session_outcomes(
+        ctx.database(), ctx.actor(), args.session, args.people, args.status, getattr(args, "on", None), certificate
+    )
     ctx.out.write(_("{status} recorded for {n}.").format(status=args.status, n=len(rows)) + "\n")
     return 0
 
@@ -179,7 +199,12 @@ def _require(ctx, args) -> int:  # noqa: ANN001
 def _expiring(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.course_credentials import expiring_credentials
 
-    rows = expiring_credentials(ctx.database(), ctx.actor(), date_arg(args.on, default_today=True), policy=ctx.settings.policy)
-    ctx.emit([asdict(r) for r in rows], args.format,
-             ["person_ref", "person_name", "course", "completed_on", "expires_on", "days_left", "reminder", "expired"])
+    rows = expiring_credentials(
+        ctx.database(), ctx.actor(), date_arg(args.on, default_today=True), policy=ctx.settings.policy
+    )
+    ctx.emit(
+        [asdict(r) for r in rows],
+        args.format,
+        ["person_ref", "person_name", "course", "completed_on", "expires_on", "days_left", "reminder", "expired"],
+    )
     return 0

@@ -28,11 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(ctx, args) -> int:  # noqa: ANN001
     from sqlalchemy.exc import DatabaseError
 
+    from bpa_provider.db import migrate
     from bpa_provider.demo import has_clients, load_demo
     from bpa_provider.identity import current_login
     from bpa_provider.progress import progress
     from bpa_provider.services.users import ensure_first_admin
-    from bpa_provider.db import migrate
 
     if args.clients < 1 or (args.assistants is not None and args.assistants < 1) or not 1 <= args.months <= 120:
         raise CliError(_("--clients and --assistants must be at least 1, --months 1 to 120"))
@@ -46,15 +46,26 @@ def run(ctx, args) -> int:  # noqa: ANN001
         if revision not in migrate.known_revisions():
             raise CliError(_("the database was written by a newer version of bpa-provider"), exit_code=1)
         if has_clients(db):
-            raise CliError(_("the database already has clients; the demo only fills an empty database "
-                             "(choose another one with --db)"))
+            raise CliError(
+                _(
+                    "the database already has clients; the demo only fills an empty database "
+                    "(choose another one with --db)"
+                )
+            )
     migrate.upgrade(db.engine)  # creates the schema, or brings an older one up to date
     login = current_login()
     if ensure_first_admin(db, login):
         ctx.out.write(_("First user '{login}' created as admin.").format(login=login) + "\n")
     with progress(_("Building the demo company")) as bar:
-        summary = load_demo(db, ctx.actor(), seed=args.seed, clients=args.clients, assistants=args.assistants,
-                            months=args.months, progress=lambda step: bar.step(_(STEPS.get(step, step))))
+        summary = load_demo(
+            db,
+            ctx.actor(),
+            seed=args.seed,
+            clients=args.clients,
+            assistants=args.assistants,
+            months=args.months,
+            progress=lambda step: bar.step(_(STEPS.get(step, step))),
+        )
     for line in summary_lines(summary):
         ctx.out.write(line + "\n")
     return 0
@@ -66,18 +77,38 @@ def summary_lines(summary) -> list[str]:  # noqa: ANN001 - bpa_provider.demo.Dem
 
     c = summary.counts
     lines = [
-        (N_("Demo company loaded (seed {seed}), shifts {first}–{last}:"),
-         {"seed": summary.seed, "first": summary.first_day, "last": summary.last_day}),
-        (N_("  {municipalities} municipalities, {clients} clients, {decisions} decisions, {supervisors} supervisors"),
-         {"municipalities": c["municipality"], "clients": c["client"], "decisions": c["decision"],
-          "supervisors": c["supervisor"]}),
-        (N_("  {assistants} assistants, {employments} employments, {assignments} assignments"),
-         {"assistants": c["assistant"], "employments": c["employment"], "assignments": c["assignment"]}),
-        (N_("  {shifts} shifts, {reviews} reviews, {enrollments} course enrollments, {transfers} transfers"),
-         {"shifts": c["shift"], "reviews": c["review"], "enrollments": c["course_enrollment"],
-          "transfers": c["transfer"]}),
-        (N_("  users: {users} (coordinators koord1, koord2; auditor revisor; supervisor arbeidsleder)"),
-         {"users": c["app_user"]}),
+        (
+            N_("Demo company loaded (seed {seed}), shifts {first}–{last}:"),
+            {"seed": summary.seed, "first": summary.first_day, "last": summary.last_day},
+        ),
+        (
+            N_(
+                "  {municipalities} municipalities, {clients} clients, {decisions} decisions, {supervisors} supervisors"
+            ),
+            {
+                "municipalities": c["municipality"],
+                "clients": c["client"],
+                "decisions": c["decision"],
+                "supervisors": c["supervisor"],
+            },
+        ),
+        (
+            N_("  {assistants} assistants, {employments} employments, {assignments} assignments"),
+            {"assistants": c["assistant"], "employments": c["employment"], "assignments": c["assignment"]},
+        ),
+        (
+            N_("  {shifts} shifts, {reviews} reviews, {enrollments} course enrollments, {transfers} transfers"),
+            {
+                "shifts": c["shift"],
+                "reviews": c["review"],
+                "enrollments": c["course_enrollment"],
+                "transfers": c["transfer"],
+            },
+        ),
+        (
+            N_("  users: {users} (coordinators koord1, koord2; auditor revisor; supervisor arbeidsleder)"),
+            {"users": c["app_user"]},
+        ),
         (N_("  in {seconds:.1f} s"), {"seconds": summary.seconds}),
     ]
     return [render_message(template, params) for template, params in lines]

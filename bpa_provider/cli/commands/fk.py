@@ -42,7 +42,9 @@ def parse_day(text: str, what: str) -> date:
     """A typed date, or a one-line CliError naming the option."""
     value = date_arg(text, what)
     if value is None:
-        raise CliError(N_("{flag}: {problem}"), flag=what, problem=Msg(N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)")))
+        raise CliError(
+            N_("{flag}: {problem}"), flag=what, problem=Msg(N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)"))
+        )
     return value
 
 
@@ -52,14 +54,26 @@ def _register(ctx, args) -> int:  # noqa: ANN001
 
     on = parse_day(args.on, "--on")
     reg = register_assistant(ctx.database(), ctx.actor(), args.assistant, args.client, on)
-    ctx.out.write(_("{a} ({name}) reported to Försäkringskassan for {c} on {date}: age {age}, EEA resident.").format(
-        a=reg.assistant_ref, name=reg.assistant_name, c=reg.client_ref, date=format_date(reg.reported_on),
-        age=reg.age) + "\n")
+    ctx.out.write(
+        _("{a} ({name}) reported to Försäkringskassan for {c} on {date}: age {age}, EEA resident.").format(
+            a=reg.assistant_ref,
+            name=reg.assistant_name,
+            c=reg.client_ref,
+            date=format_date(reg.reported_on),
+            age=reg.age,
+        )
+        + "\n"
+    )
     if reg.family_relation:
-        permission = (_("municipality's permission {date}").format(date=format_date(reg.family_permission_on))
-                      if reg.family_permission_on else _("no permission recorded"))
-        ctx.out.write(_("Note: close family of the client ({permission}); state this on the form.").format(
-            permission=permission) + "\n")
+        permission = (
+            _("municipality's permission {date}").format(date=format_date(reg.family_permission_on))
+            if reg.family_permission_on
+            else _("no permission recorded")
+        )
+        ctx.out.write(
+            _("Note: close family of the client ({permission}); state this on the form.").format(permission=permission)
+            + "\n"
+        )
     return 0
 
 
@@ -84,8 +98,10 @@ def _rate_list(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.sweden import list_state_rates
 
     # Decimal: a table writes 332,60 in nb/sv, JSON and CSV the exact "332.60" (render.py).
-    rows = [{"valid_from": r.valid_from, "rate": money(r.rate), "currency": r.currency, "note": r.note}
-            for r in list_state_rates(ctx.database(), ctx.actor())]
+    rows = [
+        {"valid_from": r.valid_from, "rate": money(r.rate), "currency": r.currency, "note": r.note}
+        for r in list_state_rates(ctx.database(), ctx.actor())
+    ]
     ctx.emit(rows, args.format, ["valid_from", "rate", "currency", "note"])
     return 0
 

@@ -13,19 +13,35 @@ from bpa_provider.i18n import N_, _
 
 # The same names as services.importer.KINDS (kept here so start-up imports no services; a test
 # checks they agree), plus the handover package.
-KINDS = ("municipalities", "clients", "decisions", "supervisors", "assistants", "employments",
-         "assignments", "shifts", "reviews", "handover")
+KINDS = (
+    "municipalities",
+    "clients",
+    "decisions",
+    "supervisors",
+    "assistants",
+    "employments",
+    "assignments",
+    "shifts",
+    "reviews",
+    "handover",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="import a CSV file (every row or none; see docs/import.md)")
     p.add_argument("kind", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
-    p.add_argument("file", metavar="FILE",
-                   help="CSV file ('-': standard input); UTF-8 or Windows-1252, ';' or ',' separated "
-                        "(handover: the package, or - for a signed envelope on standard input)")
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="CSV file ('-': standard input); UTF-8 or Windows-1252, ';' or ',' separated "
+        "(handover: the package, or - for a signed envelope on standard input)",
+    )
     p.add_argument("--signature", metavar="SIGFILE", help="handover: the package's signature (default FILE.sig)")
-    p.add_argument("--accept-unsigned", action="store_true",
-                   help="handover: accept a package without a signature (admin only, logged)")
+    p.add_argument(
+        "--accept-unsigned",
+        action="store_true",
+        help="handover: accept a package without a signature (admin only, logged)",
+    )
     p.set_defaults(func=run)
 
 
@@ -33,9 +49,9 @@ def run(ctx, args) -> int:  # noqa: ANN001
     if args.kind == "handover":
         return _handover(ctx, args)
     from bpa_provider.errors import ValidationError
+    from bpa_provider.progress import progress
     from bpa_provider.services.csvfile import UTF8
     from bpa_provider.services.importer import import_csv
-    from bpa_provider.progress import progress
 
     shown = _("standard input") if args.file == "-" else args.file
     try:
@@ -46,8 +62,10 @@ def run(ctx, args) -> int:  # noqa: ANN001
             raise  # about the whole file (too large, unreadable): one line, as every refusal
         # Every bad row on its own line, so a person can fix the file in one go.
         sys.stderr.write(
-            "bpa-provider: " + _("{file}: not imported, {n} problem(s); nothing was written:").format(
-                file=shown, n=len(exc.errors)) + "\n")
+            "bpa-provider: "
+            + _("{file}: not imported, {n} problem(s); nothing was written:").format(file=shown, n=len(exc.errors))
+            + "\n"
+        )
         for error in exc.errors:
             sys.stderr.write(f"  {error.shown()}\n")
         return 2
@@ -73,19 +91,26 @@ def _handover(ctx, args) -> int:  # noqa: ANN001
         raw = sys.stdin.buffer.read(MAX_PACKAGE_BYTES + 1)
         result = import_package(ctx.database(), ctx.actor(), raw=raw, accept_unsigned=args.accept_unsigned)
     else:
-        result = import_package(ctx.database(), ctx.actor(), args.file, signature_path=args.signature,
-                                accept_unsigned=args.accept_unsigned)
-    signed = (_("signed by {name}").format(name=result.signed_by) if result.signed_by
-              else _("UNSIGNED, accepted by an admin"))
+        result = import_package(
+            ctx.database(), ctx.actor(), args.file, signature_path=args.signature, accept_unsigned=args.accept_unsigned
+        )
+    signed = (
+        _("signed by {name}").format(name=result.signed_by) if result.signed_by else _("UNSIGNED, accepted by an admin")
+    )
     if getattr(result, "kind", None) == "receipt":
-        ctx.out.write(_("Receipt recorded on transfer {id} ({signed}).").format(id=result.transfer_id,
-                                                                           signed=signed) + "\n")
+        ctx.out.write(
+            _("Receipt recorded on transfer {id} ({signed}).").format(id=result.transfer_id, signed=signed) + "\n"
+        )
     elif getattr(result, "kind", None) == "cancellation":
-        ctx.out.write(_("Transfer {id} cancelled by the other provider ({signed}).").format(
-            id=result.transfer_id, signed=signed) + "\n")
+        ctx.out.write(
+            _("Transfer {id} cancelled by the other provider ({signed}).").format(id=result.transfer_id, signed=signed)
+            + "\n"
+        )
     else:
-        ctx.out.write(_("Handover package imported: transfer {id} ({signed}).").format(id=result.transfer_id,
-                                                                                      signed=signed) + "\n")
+        ctx.out.write(
+            _("Handover package imported: transfer {id} ({signed}).").format(id=result.transfer_id, signed=signed)
+            + "\n"
+        )
         for warning in result.warnings:
             ctx.out.write(_("Note: {warning}").format(warning=warning) + "\n")
     ctx.out.write(f"SHA-256 {result.sha256}\n")

@@ -11,9 +11,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
+    from bpa_provider.audit_anchor import anchor_path
     from bpa_provider.db import migrate
     from bpa_provider.db.engine import default_url
-    from bpa_provider.audit_anchor import anchor_path
     from bpa_provider.i18n import N_
     from bpa_provider.identity import current_login
     from bpa_provider.services.audit_log import start_checkpoints
@@ -26,8 +26,9 @@ def run(ctx, args) -> int:  # noqa: ANN001
     anchor = anchor_path(ctx.db_url or default_url())
     if start_checkpoints(db, anchor):  # the access log's anchor outside the database (docs/privacy.md)
         ctx.say(N_("Access-log checkpoints: {path}"), path=str(anchor))
-    ctx.say(N_("Database ready: {url} (schema {revision})"), url=str(db.url),
-            revision=migrate.current_revision(db.engine))
+    ctx.say(
+        N_("Database ready: {url} (schema {revision})"), url=str(db.url), revision=migrate.current_revision(db.engine)
+    )
     if made:
         ctx.say(N_("First user '{login}' created as admin."), login=login)
     return 0

@@ -41,7 +41,10 @@ def run(ctx, args) -> int:  # noqa: ANN001
     written = write_pages(ctx.out, rows_only(), args.format, COLUMNS[kind])
     left = seen["total"] - written
     if left > 0:
-        sys.stderr.write(_("{left} more rows match and were left out by --limit {limit}; "
-                           "leave out --limit to get all {total}.").format(
-                               left=left, limit=args.limit, total=seen["total"]) + "\n")
+        sys.stderr.write(
+            _(
+                "{left} more rows match and were left out by --limit {limit}; leave out --limit to get all {total}."
+            ).format(left=left, limit=args.limit, total=seen["total"])
+            + "\n"
+        )
     return 0

@@ -29,15 +29,19 @@ def _send(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.notify import parse_smtp_url, remind, send_due
 
     settings = ctx.settings
-    remind(ctx.database(), ctx.actor(), date.today(), settings.policy.payroll_day,
-           settings.policy.approval_reminder_days)
+    remind(
+        ctx.database(), ctx.actor(), date.today(), settings.policy.payroll_day, settings.policy.approval_reminder_days
+    )
     sender = settings.mail_from
     if not sender and settings.smtp_url:
         sender = f"bpa-provider@{parse_smtp_url(settings.smtp_url).host}"
     report = send_due(ctx.database(), ctx.actor(), settings.smtp_url, sender, limit=max(1, args.limit))
-    ctx.out.write(_("Notices: {sent} sent, {skipped} skipped (no address or consent), {retried} to retry, "
-                    "{failed} failed.").format(sent=report.sent, skipped=report.skipped, retried=report.retried,
-                                               failed=report.failed) + "\n")
+    ctx.out.write(
+        _(
+            "Notices: {sent} sent, {skipped} skipped (no address or consent), {retried} to retry, {failed} failed."
+        ).format(sent=report.sent, skipped=report.skipped, retried=report.retried, failed=report.failed)
+        + "\n"
+    )
     return 1 if report.failed else 0
 
 

@@ -1,8 +1,8 @@
 """`bpa-provider onboarding …`: a work supervisor's onboarding checklist.
 
-    onboarding start SUPERVISOR_REF CLIENT_REF [--on DATE]   (from the template; safe to repeat)
-    onboarding show SUPERVISOR_REF [--on DATE]
-    onboarding done SUPERVISOR_REF STEP [--client REF] [--on DATE] [--note TEXT]
+onboarding start SUPERVISOR_REF CLIENT_REF [--on DATE]   (from the template; safe to repeat)
+onboarding show SUPERVISOR_REF [--on DATE]
+onboarding done SUPERVISOR_REF STEP [--client REF] [--on DATE] [--note TEXT]
 """
 
 from __future__ import annotations
@@ -42,11 +42,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _start(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.onboarding import default_template, start_onboarding
 
-    steps = start_onboarding(ctx.database(), ctx.actor(), args.supervisor, args.client,
-                             date_arg(args.on, default_today=True) if args.on else None,
-                             template=default_template(ctx.settings.policy))
-    ctx.out.write(_("Onboarding of {sup} for {client}: {n} steps.").format(
-        sup=args.supervisor, client=args.client, n=len(steps)) + "\n")
+    steps = start_onboarding(
+        ctx.database(),
+        ctx.actor(),
+        args.supervisor,
+        args.client,
+        date_arg(args.on, default_today=True) if args.on else None,
+        template=default_template(ctx.settings.policy),
+    )
+    ctx.out.write(
+        _("Onboarding of {sup} for {client}: {n} steps.").format(sup=args.supervisor, client=args.client, n=len(steps))
+        + "\n"
+    )
     return 0
 
 
@@ -59,8 +66,11 @@ def _show(ctx, args) -> int:  # noqa: ANN001
     db, actor = ctx.database(), ctx.actor()
     steps = onboarding_steps(db, actor, args.supervisor, today)
     if args.format != "table":
-        ctx.emit([asdict(s) for s in steps], args.format,
-                 ["client_ref", "code", "title", "responsible", "due_date", "done_on", "state", "note"])
+        ctx.emit(
+            [asdict(s) for s in steps],
+            args.format,
+            ["client_ref", "code", "title", "responsible", "due_date", "done_on", "state", "note"],
+        )
         return 0
     for o in onboarding_overview(db, actor, today, supervisor=args.supervisor):
         line = _("{client}: {status}").format(client=o.client_ref, status=word("status", o.status))
@@ -69,16 +79,22 @@ def _show(ctx, args) -> int:  # noqa: ANN001
         if o.overdue_days:
             line += " " + _("({n} days overdue)").format(n=o.overdue_days)
         ctx.out.write(line + "\n")
-    ctx.emit([asdict(s) for s in steps], "table",
-             ["client_ref", "code", "title", "responsible", "due_date", "done_on", "state"])
+    ctx.emit(
+        [asdict(s) for s in steps],
+        "table",
+        ["client_ref", "code", "title", "responsible", "due_date", "done_on", "state"],
+    )
     return 0
 
 
 def _done(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.onboarding import complete_step
 
-    steps = complete_step(ctx.database(), ctx.actor(), args.supervisor, args.step, client=args.client,
-                          on=args.on, note=args.note)
-    ctx.out.write(_("Step '{step}' done for {sup} ({n} checklist(s)).").format(
-        step=args.step, sup=args.supervisor, n=len(steps)) + "\n")
+    steps = complete_step(
+        ctx.database(), ctx.actor(), args.supervisor, args.step, client=args.client, on=args.on, note=args.note
+    )
+    ctx.out.write(
+        _("Step '{step}' done for {sup} ({n} checklist(s)).").format(step=args.step, sup=args.supervisor, n=len(steps))
+        + "\n"
+    )
     return 0

@@ -17,14 +17,26 @@ from bpa_provider.i18n import _
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("provider", help="this provider's signing key: init, show, trust another provider")
     ps = p.add_subparsers(dest="provider_command", metavar="ACTION", required=True)
-    add_action(ps, "init", "make this provider's signing key (once)", _init, {
-        "--name": dict(required=True, metavar="NAME", help="the provider's name, as others will know it"),
-    })
+    add_action(
+        ps,
+        "init",
+        "make this provider's signing key (once)",
+        _init,
+        {
+            "--name": dict(required=True, metavar="NAME", help="the provider's name, as others will know it"),
+        },
+    )
     add_action(ps, "show", "the provider's name and public key (an allowed_signers line)", _show)
-    add_action(ps, "trust", "trust another provider's public key for their handover packages", _trust, {
-        "name": dict(metavar="NAME", help="the other provider's name, as in their packages"),
-        "file": dict(metavar="KEYFILE", help="their public key ('provider show' line or .pub file; - for stdin)"),
-    })
+    add_action(
+        ps,
+        "trust",
+        "trust another provider's public key for their handover packages",
+        _trust,
+        {
+            "name": dict(metavar="NAME", help="the other provider's name, as in their packages"),
+            "file": dict(metavar="KEYFILE", help="their public key ('provider show' line or .pub file; - for stdin)"),
+        },
+    )
 
 
 def _print(ctx, ident) -> None:  # noqa: ANN001
@@ -55,7 +67,7 @@ def _show(ctx, args) -> int:  # noqa: ANN001
 def _trust(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.provider_keys import MAX_KEYFILE_BYTES, read_key_file, trust_provider
 
-    text = (sys.stdin.read(MAX_KEYFILE_BYTES) if args.file == "-" else read_key_file(args.file))
+    text = sys.stdin.read(MAX_KEYFILE_BYTES) if args.file == "-" else read_key_file(args.file)
     ident = trust_provider(ctx.database(), ctx.actor(), args.name, text)
     fp = dict(ident.trusted).get(" ".join(args.name.split()), "")
     ctx.out.write(_("Packages signed by {fp} are accepted as from {name}.").format(fp=fp, name=args.name) + "\n")

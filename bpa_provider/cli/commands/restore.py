@@ -23,7 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.db.engine import default_url, sqlite_file
-
     from bpa_provider.i18n import N_, _
     from bpa_provider.identity import current_login
     from bpa_provider.progress import progress
@@ -34,16 +33,24 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     path = sqlite_file(ctx.db_url or default_url())
     if path is None:
-        raise CliError(N_("restore handles SQLite files; a PostgreSQL dump is restored with pg_restore "
-                          "(see docs/privacy.md)"))
+        raise CliError(
+            N_("restore handles SQLite files; a PostgreSQL dump is restored with pg_restore (see docs/privacy.md)")
+        )
     target = Path(path)
     with progress(_("Restoring")):
         result = backup.restore(Path(args.file), target, force=args.force, by=current_login())
-    ctx.say(N_("Restored {source} into {path} (schema {revision}, {rows} access-log rows verified)."),
-            source=args.file, path=str(result.path), revision=result.revision, rows=result.audit_rows)
+    ctx.say(
+        N_("Restored {source} into {path} (schema {revision}, {rows} access-log rows verified)."),
+        source=args.file,
+        path=str(result.path),
+        revision=result.revision,
+        rows=result.audit_rows,
+    )
     from bpa_provider.db import migrate
 
     if result.revision != max(migrate.known_revisions()):
-        ctx.say(N_("The backup was at an older schema; the restored database was migrated to {revision}."),
-                revision=max(migrate.known_revisions()))
+        ctx.say(
+            N_("The backup was at an older schema; the restored database was migrated to {revision}."),
+            revision=max(migrate.known_revisions()),
+        )
     return 0

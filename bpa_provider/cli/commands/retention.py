@@ -40,8 +40,13 @@ def run(ctx, args) -> int:  # noqa: ANN001
         with progress(_("Looking for data past its retention period"), quiet=args.format == "json"):
             due = retention.find_due(db, actor, today=today, policy=policy)
         ctx.emit([d.as_dict() for d in due], args.format, COLUMNS)
-        _summary(ctx, args, render_message(N_("{n} record(s) past their retention period; nothing changed "
-                                           "(dry run)."), {"n": len(due)}))
+        _summary(
+            ctx,
+            args,
+            render_message(
+                N_("{n} record(s) past their retention period; nothing changed (dry run)."), {"n": len(due)}
+            ),
+        )
         return 0
     with progress(_("Anonymising"), quiet=args.format == "json"):
         done = retention.apply(db, actor, policy=policy)

@@ -14,7 +14,6 @@ from datetime import date
 from bpa_provider.cli.context import CliError, add_format, problem_of
 from bpa_provider.i18n import N_, _
 
-
 # --------------------------------------------------------------------------- helpers (shared with reports/exports)
 
 
@@ -78,13 +77,19 @@ def _print_saved(ctx, res) -> None:  # noqa: ANN001
 
     db = ctx.database()
     with db.read() as s:
-        zones = {cid: client_info(s, cid, policy_or_default(ctx.settings.policy)).tz
-                 for cid in {sh.client_id for sh in res.shifts}}
+        zones = {
+            cid: client_info(s, cid, policy_or_default(ctx.settings.policy)).tz
+            for cid in {sh.client_id for sh in res.shifts}
+        }
     for sh in res.shifts[:20]:
         z = ZoneInfo(zones[sh.client_id])
-        ctx.say(N_("Shift {id}: {start}–{end} ({hours:.2f} h)"),
-                id=sh.id, start=f"{sh.start_utc.astimezone(z):%a %d.%m.%Y %H:%M}",
-                end=f"{sh.end_utc.astimezone(z):%H:%M}", hours=shift_hours(sh.start_utc, sh.end_utc))
+        ctx.say(
+            N_("Shift {id}: {start}–{end} ({hours:.2f} h)"),
+            id=sh.id,
+            start=f"{sh.start_utc.astimezone(z):%a %d.%m.%Y %H:%M}",
+            end=f"{sh.end_utc.astimezone(z):%H:%M}",
+            hours=shift_hours(sh.start_utc, sh.end_utc),
+        )
     if len(res.shifts) > 20:
         ctx.out.write(_("… and {n} more shifts").format(n=len(res.shifts) - 20) + "\n")
     if res.removed:
@@ -213,9 +218,20 @@ def _add(ctx, args) -> int:  # noqa: ANN001
     cid = client_id(ctx, args.client)
     aid = assistant_id(ctx, args.assistant) if args.assistant else None
     replaces = assistant_id(ctx, args.replaces) if args.replaces else None
-    res = roster.create_shift(ctx.database(), ctx.actor(), cid, aid, args.start, args.end, kind=args.kind,
-                              legal_basis=args.legal_basis, note=args.note, replaces_assistant_id=replaces,
-                              vacant=args.vacant, policy=ctx.settings.policy)
+    res = roster.create_shift(
+        ctx.database(),
+        ctx.actor(),
+        cid,
+        aid,
+        args.start,
+        args.end,
+        kind=args.kind,
+        legal_basis=args.legal_basis,
+        note=args.note,
+        replaces_assistant_id=replaces,
+        vacant=args.vacant,
+        policy=ctx.settings.policy,
+    )
     _print_saved(ctx, res)
     return 0
 
@@ -223,9 +239,19 @@ def _add(ctx, args) -> int:  # noqa: ANN001
 def _edit(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import roster
 
-    res = roster.update_shift(ctx.database(), ctx.actor(), shift_id(args.shift), None, start=args.start,
-                              end=args.end, kind=args.kind, active_minutes=args.active_minutes,
-                              legal_basis=args.legal_basis, note=args.note, policy=ctx.settings.policy)
+    res = roster.update_shift(
+        ctx.database(),
+        ctx.actor(),
+        shift_id(args.shift),
+        None,
+        start=args.start,
+        end=args.end,
+        kind=args.kind,
+        active_minutes=args.active_minutes,
+        legal_basis=args.legal_basis,
+        note=args.note,
+        policy=ctx.settings.policy,
+    )
     _print_saved(ctx, res)
     if res.shift is not None and res.shift.deviation_status == "pending":
         ctx.out.write(_("Recorded as a deviation: it waits for the supervisor's approval.") + "\n")
@@ -244,12 +270,27 @@ def _pattern(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import roster
 
     res = roster.create_pattern(
-        ctx.database(), ctx.actor(), client_id(ctx, args.client), assistant_id(ctx, args.assistant),
-        weekdays=args.days, start_time=args.start, end_time=args.end, valid_from=args.valid_from,
-        valid_to=args.valid_to, kind=args.kind, cycle_weeks=args.cycle, cycle_week=args.cycle_week,
-        name=args.name, policy=ctx.settings.policy)
-    ctx.out.write(_("Pattern {id} created: {n} shifts up to {until}.").format(
-        id=res.pattern.id, n=len(res.shifts), until=res.pattern.generated_until) + "\n")
+        ctx.database(),
+        ctx.actor(),
+        client_id(ctx, args.client),
+        assistant_id(ctx, args.assistant),
+        weekdays=args.days,
+        start_time=args.start,
+        end_time=args.end,
+        valid_from=args.valid_from,
+        valid_to=args.valid_to,
+        kind=args.kind,
+        cycle_weeks=args.cycle,
+        cycle_week=args.cycle_week,
+        name=args.name,
+        policy=ctx.settings.policy,
+    )
+    ctx.out.write(
+        _("Pattern {id} created: {n} shifts up to {until}.").format(
+            id=res.pattern.id, n=len(res.shifts), until=res.pattern.generated_until
+        )
+        + "\n"
+    )
     _print_saved(ctx, res)
     return 0
 
@@ -268,8 +309,9 @@ def _copy_week(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import roster
 
     first, _end = week(args.week)
-    res = roster.copy_week(ctx.database(), ctx.actor(), client_id(ctx, args.client), first, args.weeks,
-                           policy=ctx.settings.policy)
+    res = roster.copy_week(
+        ctx.database(), ctx.actor(), client_id(ctx, args.client), first, args.weeks, policy=ctx.settings.policy
+    )
     ctx.out.write(_("{n} shifts copied.").format(n=len(res.shifts)) + "\n")
     _print_saved(ctx, res)
     return 0
@@ -278,8 +320,15 @@ def _copy_week(ctx, args) -> int:  # noqa: ANN001
 def _reassign(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import roster
 
-    res = roster.reassign_shift(ctx.database(), ctx.actor(), shift_id(args.shift), None,
-                                assistant_id(ctx, args.assistant), reason=args.reason, policy=ctx.settings.policy)
+    res = roster.reassign_shift(
+        ctx.database(),
+        ctx.actor(),
+        shift_id(args.shift),
+        None,
+        assistant_id(ctx, args.assistant),
+        reason=args.reason,
+        policy=ctx.settings.policy,
+    )
     _print_saved(ctx, res)
     return 0
 
@@ -287,8 +336,9 @@ def _reassign(ctx, args) -> int:  # noqa: ANN001
 def _ack(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import worktime
 
-    ack = worktime.acknowledge_warning(ctx.database(), ctx.actor(), shift_id(args.shift), args.rule, args.comment,
-                                       policy=ctx.settings.policy)
+    ack = worktime.acknowledge_warning(
+        ctx.database(), ctx.actor(), shift_id(args.shift), args.rule, args.comment, policy=ctx.settings.policy
+    )
     ctx.out.write(_("{rule} on shift {id} acknowledged.").format(rule=ack.rule_id, id=ack.shift_id) + "\n")
     return 0
 
@@ -296,8 +346,9 @@ def _ack(ctx, args) -> int:  # noqa: ANN001
 def _deviation(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import periods
 
-    sh = periods.decide_deviation(ctx.database(), ctx.actor(), shift_id(args.shift), None, bool(args.accept),
-                                  args.comment)
+    sh = periods.decide_deviation(
+        ctx.database(), ctx.actor(), shift_id(args.shift), None, bool(args.accept), args.comment
+    )
     ctx.out.write(_("Deviation on shift {id}: {status}.").format(id=sh.id, status=sh.deviation_status) + "\n")
     return 0
 
@@ -306,8 +357,15 @@ def _approve(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import periods
 
     first, last = period(args)
-    row = periods.approve_period(ctx.database(), ctx.actor(), client_id(ctx, args.client), first, last,
-                                 approve_deviations=args.deviations, policy=ctx.settings.policy)
+    row = periods.approve_period(
+        ctx.database(),
+        ctx.actor(),
+        client_id(ctx, args.client),
+        first,
+        last,
+        approve_deviations=args.deviations,
+        policy=ctx.settings.policy,
+    )
     ctx.out.write(_("Hours {period} approved.").format(period=periods.describe(first, last)) + "\n")
     if row.needs_coapproval:
         ctx.out.write(_("The supervisor's basic course is overdue: a coordinator must co-approve.") + "\n")
@@ -338,29 +396,54 @@ def _reopen(ctx, args) -> int:  # noqa: ANN001
     first, last = period(args)
     rows = periods.reopen_period(ctx.database(), ctx.actor(), client_id(ctx, args.client), first, last, args.reason)
     for row in rows:
-        ctx.out.write(_("Period {period} reopened.").format(
-            period=periods.describe(row.period_start, row.period_end)) + "\n")
+        ctx.out.write(
+            _("Period {period} reopened.").format(period=periods.describe(row.period_start, row.period_end)) + "\n"
+        )
     return 0
 
 
-WEEK_COLUMNS = ["id", "day", "start", "end", "hours", "assistant", "assistant_name", "kind", "status",
-                "deviation", "replaces", "rules"]
+WEEK_COLUMNS = [
+    "id",
+    "day",
+    "start",
+    "end",
+    "hours",
+    "assistant",
+    "assistant_name",
+    "kind",
+    "status",
+    "deviation",
+    "replaces",
+    "rules",
+]
 
 
 def _week(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services import exports, roster
 
     first, _end = week(args.week)
-    view = roster.client_week(ctx.database(), ctx.actor(), client_id(ctx, args.client), first,
-                              policy=ctx.settings.policy)
+    view = roster.client_week(
+        ctx.database(), ctx.actor(), client_id(ctx, args.client), first, policy=ctx.settings.policy
+    )
     if args.format == "table":
         ctx.out.write(exports.render_week(view))
         return 0
-    rows = [{
-        "id": v.id, "day": v.start.date(), "start": v.start.isoformat(), "end": v.end.isoformat(),
-        "hours": v.hours, "assistant": v.assistant_ref, "assistant_name": v.assistant_name, "kind": v.kind,
-        "status": v.status, "deviation": v.deviation_status, "replaces": v.replaces_ref,
-        "rules": " ".join(w.rule_id + ("(ok)" if w.acknowledged else "") for w in v.violations),
-    } for v in view.shifts]
+    rows = [
+        {
+            "id": v.id,
+            "day": v.start.date(),
+            "start": v.start.isoformat(),
+            "end": v.end.isoformat(),
+            "hours": v.hours,
+            "assistant": v.assistant_ref,
+            "assistant_name": v.assistant_name,
+            "kind": v.kind,
+            "status": v.status,
+            "deviation": v.deviation_status,
+            "replaces": v.replaces_ref,
+            "rules": " ".join(w.rule_id + ("(ok)" if w.acknowledged else "") for w in v.violations),
+        }
+        for v in view.shifts
+    ]
     ctx.emit(rows, args.format, WEEK_COLUMNS)
     return 0

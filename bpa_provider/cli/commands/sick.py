@@ -8,8 +8,20 @@ from bpa_provider.cli.commands.fk import parse_day
 from bpa_provider.cli.context import CliError, add_format
 from bpa_provider.i18n import N_, _, render_message
 
-_CLAIM_COLUMNS = ["id", "status", "client_ref", "municipality", "assistant_ref", "assistant_name",
-                  "sick_from", "sick_to", "first_day", "last_day", "hours", "doctor_note_needed"]
+_CLAIM_COLUMNS = [
+    "id",
+    "status",
+    "client_ref",
+    "municipality",
+    "assistant_ref",
+    "assistant_name",
+    "sick_from",
+    "sick_to",
+    "first_day",
+    "last_day",
+    "hours",
+    "doctor_note_needed",
+]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,8 +63,10 @@ def _say_claims(ctx, claims) -> None:  # noqa: ANN001
     if not claims:
         ctx.out.write(_("No claim: no substitute worked this assistant's shifts on days 2-14.") + "\n")
     for c in claims:
-        line = render_message(N_("Claim {id} ({status}): {h:.2f} h, {a}–{b}"), {
-            "id": c.id, "status": c.status, "h": c.hours, "a": format_date(c.first_day), "b": format_date(c.last_day)})
+        line = render_message(
+            N_("Claim {id} ({status}): {h:.2f} h, {a}–{b}"),
+            {"id": c.id, "status": c.status, "h": c.hours, "a": format_date(c.first_day), "b": format_date(c.last_day)},
+        )
         if c.doctor_note_needed:
             line += "; " + _("doctor's note needed")
         ctx.out.write(line + "\n")

@@ -119,8 +119,12 @@ def _key_add(ctx, args) -> int:  # noqa: ANN001
     text = _read_key(ctx, args.file)
     env = key_settings(args)
     key = add_key(ctx.database(), ctx.actor(), args.name, text, env=env)
-    ctx.say(N_("Key {fingerprint} added for '{login}' in {path}."), fingerprint=key.fingerprint, login=args.name,
-            path=str(sshkeys.authorized_keys_path(env)))
+    ctx.say(
+        N_("Key {fingerprint} added for '{login}' in {path}."),
+        fingerprint=key.fingerprint,
+        login=args.name,
+        path=str(sshkeys.authorized_keys_path(env)),
+    )
     return 0
 
 
@@ -137,8 +141,9 @@ def _key_list(ctx, args) -> int:  # noqa: ANN001
     from bpa_provider.services.users import list_keys
 
     rows = list_keys(ctx.database(), ctx.actor(), args.name, include_removed=args.all)
-    ctx.emit([r.__dict__ for r in rows], args.format,
-             ["login", "key_type", "fingerprint", "comment", "added_at", "active"])
+    ctx.emit(
+        [r.__dict__ for r in rows], args.format, ["login", "key_type", "fingerprint", "comment", "added_at", "active"]
+    )
     return 0
 
 

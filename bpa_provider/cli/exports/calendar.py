@@ -42,23 +42,34 @@ def run(ctx, args) -> int:  # noqa: ANN001
     events = []
     for cs in list_sessions(db, actor, from_date=start, to_date=end):
         seats = f"{cs.enrolled}/{cs.capacity}" if cs.capacity else str(cs.enrolled)
-        events.append(Event(
-            uid=f"course-session-{cs.id}@bpa-provider", summary=f"{_('Course')}: {cs.course}",
-            start=cs.starts_on, end=(cs.ends_on or cs.starts_on) + timedelta(days=1),
-            description=f"{cs.organiser}\n{_('Enrolled')}: {seats}".strip(), location=cs.place))
+        events.append(
+            Event(
+                uid=f"course-session-{cs.id}@bpa-provider",
+                summary=f"{_('Course')}: {cs.course}",
+                start=cs.starts_on,
+                end=(cs.ends_on or cs.starts_on) + timedelta(days=1),
+                description=f"{cs.organiser}\n{_('Enrolled')}: {seats}".strip(),
+                location=cs.place,
+            )
+        )
     # Overdue reviews are shown on the first day so they are not lost in the past.
     for r in due_reviews(db, actor, start, include_all=True, policy=ctx.settings.policy):
         day = max(r.next_due, start)
         if day > end:
             continue
-        events.append(Event(
-            uid=f"review-{r.assistant_id}-{r.client_id}@bpa-provider",
-            summary=f"{_('Staff review')}: {r.assistant_name} ({r.assistant_ref}) – {r.client_ref}",
-            start=day, end=day + timedelta(days=1),
-            description=f"{_('Due')}: {r.next_due.isoformat()} ({r.status})"))
+        events.append(
+            Event(
+                uid=f"review-{r.assistant_id}-{r.client_id}@bpa-provider",
+                summary=f"{_('Staff review')}: {r.assistant_name} ({r.assistant_ref}) – {r.client_ref}",
+                start=day,
+                end=day + timedelta(days=1),
+                description=f"{_('Due')}: {r.next_due.isoformat()} ({r.status})",
+            )
+        )
     with open_output(args.out, newline="", stdout=ctx.out, remote=ctx.remote) as fh:
         fh.write(calendar(events, name="bpa-provider"))
     if not is_stdio(args.out):
         status_stream(args.out, ctx.out).write(
-            _("{n} events written to {path}.").format(n=len(events), path=describe(args.out)) + "\n")
+            _("{n} events written to {path}.").format(n=len(events), path=describe(args.out)) + "\n"
+        )
     return 0

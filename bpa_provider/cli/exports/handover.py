@@ -12,7 +12,9 @@ from bpa_provider.i18n import _
 
 
 def register(members: argparse._SubParsersAction) -> None:
-    p = members.add_parser("handover", help="signed handover package of an outgoing transfer (JSON + signature + Markdown)")
+    p = members.add_parser(
+        "handover", help="signed handover package of an outgoing transfer (JSON + signature + Markdown)"
+    )
     p.add_argument("transfer_id", type=int, metavar="TRANSFER_ID")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the files to; - for standard output")
     p.set_defaults(func=run)
@@ -34,11 +36,13 @@ def run(ctx, args) -> int:  # noqa: ANN001
     client_part = _("included") if r.client_part else _("not included (no consent recorded)")
     ctx.out.write(
         _("Handover package of transfer {id} (stage {stage}): {n} assistant(s), client part {cp}.").format(
-            id=args.transfer_id, stage=r.stage, n=r.assistants, cp=client_part) + "\n"
+            id=args.transfer_id, stage=r.stage, n=r.assistants, cp=client_part
+        )
+        + "\n"
         + f"{r.json_path}\n{r.sig_path}\n{r.md_path}\n"
         + f"SHA-256 {r.sha256}\n"
-        + _("Record it as sent with: bpa-provider transfer step {id} handover --on DATE").format(
-            id=args.transfer_id) + "\n"
+        + _("Record it as sent with: bpa-provider transfer step {id} handover --on DATE").format(id=args.transfer_id)
+        + "\n"
     )
     return 0
 

@@ -23,11 +23,13 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     first, last = day(args.date_from, "--from"), day(args.date_to, "--to")
     check_target(args.out, remote=ctx.remote)
-    text = assistant_ics(ctx.database(), ctx.actor(), assistant_id(ctx, args.assistant), first, last,
-                         policy=ctx.settings.policy)
+    text = assistant_ics(
+        ctx.database(), ctx.actor(), assistant_id(ctx, args.assistant), first, last, policy=ctx.settings.policy
+    )
     with open_output(args.out, newline="", stdout=ctx.out, remote=ctx.remote) as fh:
         fh.write(text)
     if not is_stdio(args.out):  # piped: the calendar alone, as before
-        status_stream(args.out, ctx.out).write(_("{n} shifts written to {path}").format(
-            n=text.count("BEGIN:VEVENT"), path=describe(args.out)) + "\n")
+        status_stream(args.out, ctx.out).write(
+            _("{n} shifts written to {path}").format(n=text.count("BEGIN:VEVENT"), path=describe(args.out)) + "\n"
+        )
     return 0

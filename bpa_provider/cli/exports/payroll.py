@@ -25,19 +25,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--month", required=True, metavar="YYYY-MM")
     p.add_argument("--out", metavar="FILE", help="the file to write, or '-' for standard output")
     p.add_argument("--check", action="store_true", help="only run the pre-run check")
-    p.add_argument("--layout", choices=("summary", "lines", "paxml"), default="summary",
-                   help="summary (one row per assistant), lines (Visma Lønn import), paxml (PAXml 2.2)")
-    p.add_argument("--excel", action="store_true",
-                   help="UTF-8 with BOM and ';' for Norwegian/Swedish Excel (CSV layouts)")
+    p.add_argument(
+        "--layout",
+        choices=("summary", "lines", "paxml"),
+        default="summary",
+        help="summary (one row per assistant), lines (Visma Lønn import), paxml (PAXml 2.2)",
+    )
+    p.add_argument(
+        "--excel", action="store_true", help="UTF-8 with BOM and ';' for Norwegian/Swedish Excel (CSV layouts)"
+    )
     p.add_argument("--run", type=int, default=1, metavar="N", help="the payroll run number (lines layout)")
     p.set_defaults(func=run)
 
 
 # What stops (or warns about) a payroll month, as the pre-run check lists it (services/payroll.py).
 BLOCKER_WORDS = {
-    "blocking": N_("blocking"), "warning": N_("warning"), "no_employment": N_("no employment"),
-    "no_employee_number": N_("no employee number"), "unapproved": N_("not approved"),
-    "exported": N_("already exported"), "not_worked": N_("not worked"),
+    "blocking": N_("blocking"),
+    "warning": N_("warning"),
+    "no_employment": N_("no employment"),
+    "no_employee_number": N_("no employee number"),
+    "unapproved": N_("not approved"),
+    "exported": N_("already exported"),
+    "not_worked": N_("not worked"),
 }
 
 
@@ -69,33 +78,60 @@ def run(ctx, args) -> int:  # noqa: ANN001
     digits_only = args.layout == "lines"  # Visma Lønn reads the employee number as a number
     db, actor = ctx.database(), ctx.actor()
     if args.check:
-        found = payroll.payroll_check(db, actor, first.year, first.month, policy=ctx.settings.policy,
-                                      need_numbers=need_numbers, digits_only=digits_only)
+        found = payroll.payroll_check(
+            db,
+            actor,
+            first.year,
+            first.month,
+            policy=ctx.settings.policy,
+            need_numbers=need_numbers,
+            digits_only=digits_only,
+        )
         if not found:
             ctx.out.write(_("Payroll {month}: nothing blocks it.").format(month=args.month) + "\n")
             return 0
         _list(ctx, found)
-        raise CliError(N_("payroll {month} is blocked by {n} problem(s), listed above"),
-                       month=args.month, n=len(found))
+        raise CliError(N_("payroll {month} is blocked by {n} problem(s), listed above"), month=args.month, n=len(found))
     if not args.out:
         raise CliError(N_("--out FILE is required ('-' for standard output), or use --check"))
     check_target(args.out, remote=ctx.remote)
 
     def write(result) -> None:  # noqa: ANN001
         data = payroll_files.render(
-            args.layout, result, wage_types=ctx.settings.wage_types, paxml_codes=ctx.settings.paxml_codes,
-            company=ctx.settings.provider_name, created=datetime.now(), excel=args.excel, run=args.run)
+            args.layout,
+            result,
+            wage_types=ctx.settings.wage_types,
+            paxml_codes=ctx.settings.paxml_codes,
+            company=ctx.settings.provider_name,
+            created=datetime.now(),
+            excel=args.excel,
+            run=args.run,
+        )
         with open_output(args.out, binary=True, stdout=ctx.out, remote=ctx.remote) as fh:
             fh.write(data)
 
     try:
-        result = payroll.export_payroll(db, actor, first.year, first.month, write, policy=ctx.settings.policy,
-                                        need_numbers=need_numbers, digits_only=digits_only)
+        result = payroll.export_payroll(
+            db,
+            actor,
+            first.year,
+            first.month,
+            write,
+            policy=ctx.settings.policy,
+            need_numbers=need_numbers,
+            digits_only=digits_only,
+        )
     except payroll.PayrollBlocked as exc:
         _list(ctx, exc.blockers)
-        raise CliError(N_("payroll {month} is blocked by {n} problem(s), listed above; nothing written"),
-                       month=args.month, n=len(exc.blockers)) from None
+        raise CliError(
+            N_("payroll {month} is blocked by {n} problem(s), listed above; nothing written"),
+            month=args.month,
+            n=len(exc.blockers),
+        ) from None
     status_stream(args.out, ctx.out).write(
         _("Payroll {month}: {n} assistants written to {path}; the month is locked.").format(
-            month=args.month, n=len(result.rows), path=describe(args.out)) + "\n")
+            month=args.month, n=len(result.rows), path=describe(args.out)
+        )
+        + "\n"
+    )
     return 0

@@ -22,10 +22,11 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     first, _end = week(args.week)
     check_target(args.out, remote=ctx.remote)
-    text = week_roster_text(ctx.database(), ctx.actor(), client_id(ctx, args.client), first,
-                            policy=ctx.settings.policy)
+    text = week_roster_text(ctx.database(), ctx.actor(), client_id(ctx, args.client), first, policy=ctx.settings.policy)
     with open_output(args.out, stdout=ctx.out, remote=ctx.remote) as fh:
         fh.write(text)
     if not is_stdio(args.out):
-        status_stream(args.out, ctx.out).write(_("Week roster written to {path}").format(path=describe(args.out)) + "\n")
+        status_stream(args.out, ctx.out).write(
+            _("Week roster written to {path}").format(path=describe(args.out)) + "\n"
+        )
     return 0

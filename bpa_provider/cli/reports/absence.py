@@ -7,8 +7,20 @@ import argparse
 
 from bpa_provider.cli.context import add_format
 
-COLUMNS = ["assistant", "name", "self_cert", "sick_note", "sick_child", "holiday", "welfare", "unpaid",
-           "parental", "holiday_entitlement", "holiday_left", "self_certs_used"]
+COLUMNS = [
+    "assistant",
+    "name",
+    "self_cert",
+    "sick_note",
+    "sick_child",
+    "holiday",
+    "welfare",
+    "unpaid",
+    "parental",
+    "holiday_entitlement",
+    "holiday_left",
+    "self_certs_used",
+]
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,8 +7,17 @@ import argparse
 
 from bpa_provider.cli.context import CliError, add_format
 
-COLUMNS = ["supervisor", "name", "client", "status", "next_step", "next_deadline", "overdue_days",
-           "steps_done", "steps_total"]
+COLUMNS = [
+    "supervisor",
+    "name",
+    "client",
+    "status",
+    "next_step",
+    "next_deadline",
+    "overdue_days",
+    "steps_done",
+    "steps_total",
+]
 _ORDER = {"overdue": 0, "not_started": 1, "in_progress": 2, "complete": 3}
 
 
@@ -31,7 +40,22 @@ def run(ctx, args) -> int:  # noqa: ANN001
         raise CliError(str(exc)) from None
     rows = onboarding_overview(ctx.database(), ctx.actor(), today)
     rows = sorted(rows, key=lambda o: (_ORDER.get(o.status, 9), -o.overdue_days, o.supervisor_ref, o.client_ref))
-    ctx.emit([{"supervisor": o.supervisor_ref, "name": o.name, "client": o.client_ref, "status": o.status,
-               "next_step": o.next_step, "next_deadline": o.next_deadline, "overdue_days": o.overdue_days,
-               "steps_done": o.steps_done, "steps_total": o.steps_total} for o in rows], args.format, COLUMNS)
+    ctx.emit(
+        [
+            {
+                "supervisor": o.supervisor_ref,
+                "name": o.name,
+                "client": o.client_ref,
+                "status": o.status,
+                "next_step": o.next_step,
+                "next_deadline": o.next_deadline,
+                "overdue_days": o.overdue_days,
+                "steps_done": o.steps_done,
+                "steps_total": o.steps_total,
+            }
+            for o in rows
+        ],
+        args.format,
+        COLUMNS,
+    )
     return 0

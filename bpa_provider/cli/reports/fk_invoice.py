@@ -8,8 +8,19 @@ import argparse
 from bpa_provider.cli.context import add_format
 from bpa_provider.i18n import N_
 
-_COLUMNS = ["client_ref", "client_name", "month", "hours", "unreported_hours", "passive_hours",
-            "payable_hours", "rate", "amount", "currency", "deadline"]
+_COLUMNS = [
+    "client_ref",
+    "client_name",
+    "month",
+    "hours",
+    "unreported_hours",
+    "passive_hours",
+    "payable_hours",
+    "rate",
+    "amount",
+    "currency",
+    "deadline",
+]
 
 
 def register(members: argparse._SubParsersAction) -> None:
@@ -30,8 +41,16 @@ def run(ctx, args) -> int:  # noqa: ANN001
     year, month = parse_month_arg(args.month)
     lines = fk_invoice_basis(ctx.database(), ctx.actor(), year, month)
     # Money exact with two decimals (invoice.exact): 2661,80 in a Swedish table, "2661.80" in JSON.
-    rows = [{**line.__dict__, "month": f"{year:04d}-{month:02d}", "rate": exact(line.rate),
-             "amount": exact(line.amount), "currency": CURRENCY} for line in lines]
+    rows = [
+        {
+            **line.__dict__,
+            "month": f"{year:04d}-{month:02d}",
+            "rate": exact(line.rate),
+            "amount": exact(line.amount),
+            "currency": CURRENCY,
+        }
+        for line in lines
+    ]
     ctx.emit(rows, args.format, _COLUMNS)
     if args.format == "table" and lines:
         total = sum((line.amount for line in lines), Decimal("0"))

@@ -18,8 +18,11 @@ def register(members: argparse._SubParsersAction) -> None:
     p.add_argument("--month", required=True, metavar="YYYY-MM")
     p.add_argument("--client", metavar="REF", help="one client only")
     add_format(p)
-    p.add_argument("--printable", action="store_true",
-                   help="a plain-text copy per assistant with signature lines (full personnummer, logged)")
+    p.add_argument(
+        "--printable",
+        action="store_true",
+        help="a plain-text copy per assistant with signature lines (full personnummer, logged)",
+    )
     p.set_defaults(func=run)
 
 
@@ -34,14 +37,16 @@ def run(ctx, args) -> int:  # noqa: ANN001
     year, month = parse_month_arg(args.month)
     reveal = args.printable or args.format == "csv"
     purpose = "(printable)" if args.printable else f"({args.format})"
-    reports = fk_time_report(ctx.database(), ctx.actor(), year, month, client_ref=args.client,
-                             reveal_ids=reveal, purpose=purpose)
+    reports = fk_time_report(
+        ctx.database(), ctx.actor(), year, month, client_ref=args.client, reveal_ids=reveal, purpose=purpose
+    )
     if not reports:
         if args.format == "json" and not args.printable:
             ctx.out.write("[]\n")
         else:
-            ctx.out.write(_("No Swedish client has hours or a Försäkringskassan decision in {m}.").format(
-                m=args.month) + "\n")
+            ctx.out.write(
+                _("No Swedish client has hours or a Försäkringskassan decision in {m}.").format(m=args.month) + "\n"
+            )
         return 0
     if args.printable:
         ctx.out.write(printable(reports))
@@ -60,23 +65,47 @@ def _days(r) -> list[str]:  # noqa: ANN001
 
 def csv_columns(reports: list) -> list[str]:
     width = max(r.days for r in reports)
-    return (["client_ref", "client_personnummer", "month", "assistant_ref", "assistant_name", "personnummer",
-             "fk_reported_on"] + [str(d) for d in range(1, width + 1)]
-            + ["total", "passive_hours", "unreported_hours", "client_total", "decided_hours", "deadline"])
+    return (
+        [
+            "client_ref",
+            "client_personnummer",
+            "month",
+            "assistant_ref",
+            "assistant_name",
+            "personnummer",
+            "fk_reported_on",
+        ]
+        + [str(d) for d in range(1, width + 1)]
+        + ["total", "passive_hours", "unreported_hours", "client_total", "decided_hours", "deadline"]
+    )
 
 
 def csv_rows(reports: list) -> list[dict[str, Any]]:
     """One row per client and assistant; the client's figures repeat on each of its rows."""
     out = []
     for r in reports:
-        common = {"client_ref": r.client_ref, "client_personnummer": r.client_national_id, "month": r.label,
-                  "client_total": r.total_hours, "decided_hours": r.decided_hours, "deadline": r.deadline}
+        common = {
+            "client_ref": r.client_ref,
+            "client_personnummer": r.client_national_id,
+            "month": r.label,
+            "client_total": r.total_hours,
+            "decided_hours": r.decided_hours,
+            "deadline": r.deadline,
+        }
         for a in r.assistants or [None]:
             row = dict(common)
             if a is not None:
-                row.update({"assistant_ref": a.assistant_ref, "assistant_name": a.name, "personnummer": a.national_id,
-                            "fk_reported_on": a.fk_reported_on, "total": a.total, "passive_hours": a.passive_hours,
-                            "unreported_hours": a.unreported_hours})
+                row.update(
+                    {
+                        "assistant_ref": a.assistant_ref,
+                        "assistant_name": a.name,
+                        "personnummer": a.national_id,
+                        "fk_reported_on": a.fk_reported_on,
+                        "total": a.total,
+                        "passive_hours": a.passive_hours,
+                        "unreported_hours": a.unreported_hours,
+                    }
+                )
                 row.update({str(i + 1): h for i, h in enumerate(a.hours_by_day)})
             out.append(row)
     return out
@@ -93,9 +122,16 @@ def _summary(r) -> str:  # noqa: ANN001
     from bpa_provider.formats import format_date  # the language's way (sv: 2026-12-31)
 
     issuer = _("Försäkringskassan") if r.fk_decision else _("no Försäkringskassan decision")
-    return render_message(N_("Decided {d:.2f} h ({issuer}), worked {w:.2f} h, balance {x:.2f} h; due {due}"), {
-        "d": r.decided_hours, "issuer": issuer, "w": r.total_hours, "x": r.decided_hours - r.total_hours,
-        "due": format_date(r.deadline)})
+    return render_message(
+        N_("Decided {d:.2f} h ({issuer}), worked {w:.2f} h, balance {x:.2f} h; due {due}"),
+        {
+            "d": r.decided_hours,
+            "issuer": issuer,
+            "w": r.total_hours,
+            "x": r.decided_hours - r.total_hours,
+            "due": format_date(r.deadline),
+        },
+    )
 
 
 def _people(r) -> list[str]:  # noqa: ANN001
@@ -103,8 +139,11 @@ def _people(r) -> list[str]:  # noqa: ANN001
 
     out = []
     for a in r.assistants:
-        reported = (_("reported {date}").format(date=format_date(a.fk_reported_on)) if a.fk_reported_on
-                    else _("not reported to Försäkringskassan"))
+        reported = (
+            _("reported {date}").format(date=format_date(a.fk_reported_on))
+            if a.fk_reported_on
+            else _("not reported to Försäkringskassan")
+        )
         line = f"{a.assistant_ref} {a.name} {a.national_id or '-'} ({reported}): {_hours(a.total)} h"
         if a.unreported_hours:
             line += ", " + render_message(N_("{h:.2f} h before the report (not paid)"), {"h": a.unreported_hours})
@@ -127,7 +166,10 @@ def as_table(reports: list) -> str:
         rows: list[dict[str, Any]] = []
         for i in range(r.days):
             day = date(r.year, r.month, i + 1)
-            row: dict[str, Any] = {"date": day, "day": _(_WEEKDAYS[day.weekday()]) + (" *" if day in r.holidays else "")}
+            row: dict[str, Any] = {
+                "date": day,
+                "day": _(_WEEKDAYS[day.weekday()]) + (" *" if day in r.holidays else ""),
+            }
             row.update({a.assistant_ref: a.hours_by_day[i] or None for a in r.assistants})
             row["total"] = sum((a.hours_by_day[i] for a in r.assistants), 0.0) or None
             rows.append(row)
@@ -142,18 +184,34 @@ def as_table(reports: list) -> str:
 def as_json(reports: list) -> str:
     import json
 
-    data = [{
-        "client_ref": r.client_ref, "client_name": r.client_name, "client_personnummer": r.client_national_id,
-        "municipality": r.municipality, "month": r.label, "total_hours": r.total_hours,
-        "decided_hours": r.decided_hours, "fk_decision": r.fk_decision, "deadline": r.deadline.isoformat(),
-        "holidays": [d.isoformat() for d in r.holidays],
-        "assistants": [{
-            "assistant_ref": a.assistant_ref, "name": a.name, "personnummer": a.national_id,
-            "fk_reported_on": a.fk_reported_on.isoformat() if a.fk_reported_on else None,
-            "hours_by_day": list(a.hours_by_day), "total": a.total, "passive_hours": a.passive_hours,
-            "unreported_hours": a.unreported_hours,
-        } for a in r.assistants],
-    } for r in reports]
+    data = [
+        {
+            "client_ref": r.client_ref,
+            "client_name": r.client_name,
+            "client_personnummer": r.client_national_id,
+            "municipality": r.municipality,
+            "month": r.label,
+            "total_hours": r.total_hours,
+            "decided_hours": r.decided_hours,
+            "fk_decision": r.fk_decision,
+            "deadline": r.deadline.isoformat(),
+            "holidays": [d.isoformat() for d in r.holidays],
+            "assistants": [
+                {
+                    "assistant_ref": a.assistant_ref,
+                    "name": a.name,
+                    "personnummer": a.national_id,
+                    "fk_reported_on": a.fk_reported_on.isoformat() if a.fk_reported_on else None,
+                    "hours_by_day": list(a.hours_by_day),
+                    "total": a.total,
+                    "passive_hours": a.passive_hours,
+                    "unreported_hours": a.unreported_hours,
+                }
+                for a in r.assistants
+            ],
+        }
+        for r in reports
+    ]
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -171,8 +229,9 @@ def printable(reports: list) -> str:
     sign = "_" * 32
     pages = []
     for r in reports:
-        client = _("Client: {name}, {pnr}, {muni}").format(name=r.client_name, pnr=r.client_national_id or "-",
-                                                          muni=r.municipality)
+        client = _("Client: {name}, {pnr}, {muni}").format(
+            name=r.client_name, pnr=r.client_national_id or "-", muni=r.municipality
+        )
         for a in r.assistants:
             rows = []
             for i, h in enumerate(a.hours_by_day):
@@ -185,32 +244,51 @@ def printable(reports: list) -> str:
                 client,
                 _("Month: {m}    Due at Försäkringskassan: {due}").format(m=r.label, due=format_date(r.deadline)),
                 _("Assistant: {name}, {pnr}    Reported to Försäkringskassan: {on}").format(
-                    name=a.name, pnr=a.national_id or "-", on=reported),
+                    name=a.name, pnr=a.national_id or "-", on=reported
+                ),
                 "",
-                tabulate(rows, headers=[_("Date"), _("Day"), _("Hours")], tablefmt="simple",
-                         disable_numparse=True, colalign=("left", "left", "right")),
+                tabulate(
+                    rows,
+                    headers=[_("Date"), _("Day"), _("Hours")],
+                    tablefmt="simple",
+                    disable_numparse=True,
+                    colalign=("left", "left", "right"),
+                ),
                 "",
                 render_message(N_("Total: {h:.2f} h"), {"h": a.total}),
             ]
             if a.passive_hours:
-                lines.append(render_message(N_("Passive time (jour), not included above: {h:.2f} h"),
-                                            {"h": a.passive_hours}))
+                lines.append(
+                    render_message(N_("Passive time (jour), not included above: {h:.2f} h"), {"h": a.passive_hours})
+                )
             if a.unreported_hours:
-                lines.append(render_message(
-                    N_("Of which before the report to Försäkringskassan (not paid): {h:.2f} h"),
-                    {"h": a.unreported_hours}))
+                lines.append(
+                    render_message(
+                        N_("Of which before the report to Försäkringskassan (not paid): {h:.2f} h"),
+                        {"h": a.unreported_hours},
+                    )
+                )
             if r.holidays:
                 lines.append(_("* public holiday"))
-            lines += ["", "",
-                      _("Signature, assistant: {line}    Date: {short}").format(line=sign, short="_" * 12),
-                      "",
-                      _("Signature, employer:  {line}    Date: {short}").format(line=sign, short="_" * 12)]
+            lines += [
+                "",
+                "",
+                _("Signature, assistant: {line}    Date: {short}").format(line=sign, short="_" * 12),
+                "",
+                _("Signature, employer:  {line}    Date: {short}").format(line=sign, short="_" * 12),
+            ]
             pages.append("\n".join(lines))
         summary = [_("Försäkringskassan — summary for {m}").format(m=r.label), client, _summary(r), ""]
-        summary.append(tabulate([[a.name, a.national_id, _hours(a.total)] for a in r.assistants]
-                                + [[_("Total"), "", _hours(r.total_hours)]],
-                                headers=[_("Assistant"), _("Personnummer"), _("Hours")], tablefmt="simple",
-                                disable_numparse=True, colalign=("left", "left", "right")))
+        summary.append(
+            tabulate(
+                [[a.name, a.national_id, _hours(a.total)] for a in r.assistants]
+                + [[_("Total"), "", _hours(r.total_hours)]],
+                headers=[_("Assistant"), _("Personnummer"), _("Hours")],
+                tablefmt="simple",
+                disable_numparse=True,
+                colalign=("left", "left", "right"),
+            )
+        )
         pages.append("\n".join(summary))
     rule = "\n\n" + "=" * 72 + "\n\n"
     return rule.join(pages) + "\n"

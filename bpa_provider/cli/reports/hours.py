@@ -12,16 +12,29 @@ import argparse
 from bpa_provider.cli.context import CliError, add_format, problem_of
 from bpa_provider.i18n import N_, _
 
-MONTH_COLUMNS = ["client", "name", "municipality", "decided_hours", "planned_hours", "covered_hours",
-                 "uncovered_hours", "worked_hours", "balance"]
+MONTH_COLUMNS = [
+    "client",
+    "name",
+    "municipality",
+    "decided_hours",
+    "planned_hours",
+    "covered_hours",
+    "uncovered_hours",
+    "worked_hours",
+    "balance",
+]
 COLUMNS = MONTH_COLUMNS + ["year_decided", "year_projected", "projected_as_of", "usage_pct", "flag"]
 
 
 def register(members: argparse._SubParsersAction) -> None:
     p = members.add_parser("hours", help="decided, planned and worked hours per client for a month")
     p.add_argument("--month", required=True, metavar="YYYY-MM")
-    p.add_argument("--no-outlook", dest="outlook", action="store_false",
-                   help="only the month's numbers, without the year-end projection and flag (faster)")
+    p.add_argument(
+        "--no-outlook",
+        dest="outlook",
+        action="store_false",
+        help="only the month's numbers, without the year-end projection and flag (faster)",
+    )
     add_format(p)
     p.set_defaults(func=run)
 
@@ -41,6 +54,11 @@ def run(ctx, args) -> int:  # noqa: ANN001
     if args.format == "table" and as_of is not None:
         from bpa_provider.formats import format_date
 
-        ctx.out.write(_("Year-end projection as of {date} (the end of the month, or today if earlier): "
-                        "hours after that day count as planned, not used.").format(date=format_date(as_of)) + "\n")
+        ctx.out.write(
+            _(
+                "Year-end projection as of {date} (the end of the month, or today if earlier): "
+                "hours after that day count as planned, not used."
+            ).format(date=format_date(as_of))
+            + "\n"
+        )
     return 0

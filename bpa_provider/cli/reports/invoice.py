@@ -33,7 +33,9 @@ def run(ctx, args) -> int:  # noqa: ANN001
     # Money as an exact Decimal of two decimals, as `report fk-invoice`: a table writes it the
     # language's way (1558,20 in nb), JSON and CSV as the text "1558.20" (render.py); a float would
     # print 1558.2 or turn 1558.215 into 1558.21. No rate: an empty cell.
-    rows = [{**asdict(line), "hours": exact(line.hours), "rate": exact(line.rate),
-             "amount": exact(line.amount)} for line in lines]
+    rows = [
+        {**asdict(line), "hours": exact(line.hours), "rate": exact(line.rate), "amount": exact(line.amount)}
+        for line in lines
+    ]
     ctx.emit(rows, args.format, COLUMNS)
     return 0

@@ -8,8 +8,17 @@ import argparse
 
 from bpa_provider.cli.context import add_format
 
-COLUMNS = ["assistant", "name", "kind", "grade", "period_from", "period_to", "employer_period_end",
-           "refund_days", "refund_hours"]
+COLUMNS = [
+    "assistant",
+    "name",
+    "kind",
+    "grade",
+    "period_from",
+    "period_to",
+    "employer_period_end",
+    "refund_days",
+    "refund_hours",
+]
 
 
 def register(sub: argparse._SubParsersAction) -> None:

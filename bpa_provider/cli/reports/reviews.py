@@ -35,8 +35,26 @@ def run(ctx, args) -> int:  # noqa: ANN001
         today = parse_date(args.on) if args.on else date.today()
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    rows = due_reviews(ctx.database(), ctx.actor(), today, args.due_within,
-                       include_all=args.due_within is None, policy=ctx.settings.policy)
-    ctx.emit([{"assistant": r.assistant_ref, "client": r.client_ref, "last_held": r.last_held,
-               "next_due": r.next_due, "status": r.status} for r in rows], args.format, COLUMNS)
+    rows = due_reviews(
+        ctx.database(),
+        ctx.actor(),
+        today,
+        args.due_within,
+        include_all=args.due_within is None,
+        policy=ctx.settings.policy,
+    )
+    ctx.emit(
+        [
+            {
+                "assistant": r.assistant_ref,
+                "client": r.client_ref,
+                "last_held": r.last_held,
+                "next_due": r.next_due,
+                "status": r.status,
+            }
+            for r in rows
+        ],
+        args.format,
+        COLUMNS,
+    )
     return 0

@@ -9,10 +9,27 @@ import argparse
 
 from bpa_provider.cli.context import CliError, add_format
 
-DETAIL = ["client", "person_kind", "person", "name", "course", "kind", "organiser", "completed_on", "hours",
-          "certificate"]
-SUMMARY = ["client", "client_name", "supervisors_trained", "assistants_trained", "supervisor_hours",
-           "assistant_hours", "completions"]
+DETAIL = [
+    "client",
+    "person_kind",
+    "person",
+    "name",
+    "course",
+    "kind",
+    "organiser",
+    "completed_on",
+    "hours",
+    "certificate",
+]
+SUMMARY = [
+    "client",
+    "client_name",
+    "supervisors_trained",
+    "assistants_trained",
+    "supervisor_hours",
+    "assistant_hours",
+    "completions",
+]
 
 
 def register(members: argparse._SubParsersAction) -> None:
@@ -32,12 +49,40 @@ def run(ctx, args) -> int:  # noqa: ANN001
         raise CliError(_("--year '{year}' is not a year: use YYYY").format(year=args.year))
     report = training_report(ctx.database(), ctx.actor(), int(text))
     if args.summary:
-        ctx.emit([{"client": c.client_ref, "client_name": c.client_name,
-                   "supervisors_trained": c.supervisors_trained, "assistants_trained": c.assistants_trained,
-                   "supervisor_hours": c.supervisor_hours, "assistant_hours": c.assistant_hours,
-                   "completions": c.completions} for c in report.clients], args.format, SUMMARY)
+        ctx.emit(
+            [
+                {
+                    "client": c.client_ref,
+                    "client_name": c.client_name,
+                    "supervisors_trained": c.supervisors_trained,
+                    "assistants_trained": c.assistants_trained,
+                    "supervisor_hours": c.supervisor_hours,
+                    "assistant_hours": c.assistant_hours,
+                    "completions": c.completions,
+                }
+                for c in report.clients
+            ],
+            args.format,
+            SUMMARY,
+        )
         return 0
-    ctx.emit([{"client": r.client_ref, "person_kind": r.person_kind, "person": r.person_ref, "name": r.person_name,
-               "course": r.course, "kind": r.kind, "organiser": r.organiser, "completed_on": r.completed_on,
-               "hours": r.hours, "certificate": r.certificate_ref} for r in report.rows], args.format, DETAIL)
+    ctx.emit(
+        [
+            {
+                "client": r.client_ref,
+                "person_kind": r.person_kind,
+                "person": r.person_ref,
+                "name": r.person_name,
+                "course": r.course,
+                "kind": r.kind,
+                "organiser": r.organiser,
+                "completed_on": r.completed_on,
+                "hours": r.hours,
+                "certificate": r.certificate_ref,
+            }
+            for r in report.rows
+        ],
+        args.format,
+        DETAIL,
+    )
     return 0
