@@ -9,7 +9,7 @@ Usage (what bench/run.py does):
   python -m bench.audit_floor check DB             "equal" or the first difference
 
 The log a provider's database accumulates (issue 19 measured 500,000 rows at 100 %) is made by
-`prepare` with the app's own `audit.record_many` (one INSERT per 10,000 rows); NEW rows after the
+`prepare` with the app's own `audit.record_entries` (one INSERT per 10,000 rows); NEW rows after the
 checkpoint stand for a day's work before the nightly check.
 """
 
@@ -117,19 +117,19 @@ def prepare(db: str, old: int, new: int) -> None:
     def append(n: int, tag: str) -> None:
         for start in range(0, n, 10_000):
             with database.write() as s:
-                audit.record_many(
+                audit.record_entries(
                     s,
                     actor,
+                    "view",
+                    "client",
                     [
-                        {
-                            "action": "view",
-                            "entity": "client",
-                            "entity_id": 1 + (start + i) % 100,
-                            "subject": "K-0001",
-                            "summary": f"{tag} row {start + i}",
-                            "before": None,
-                            "after": {"note": f"looked at {start + i}"} if i % 10 == 0 else None,
-                        }
+                        audit.Entry(
+                            1 + (start + i) % 100,
+                            "K-0001",
+                            f"{tag} row {start + i}",
+                            None,
+                            {"note": f"looked at {start + i}"} if i % 10 == 0 else None,
+                        )
                         for i in range(min(10_000, n - start))
                     ],
                 )
