@@ -333,3 +333,30 @@ async def test_outbox_shows_when_sent_on_the_clients_clock(db, coordinator):
         # The offer's params carry the client's zone when it was written (Oslo): shown on that clock.
         assert cells[1] == "shift offered" and cells[3] == "sent" and cells[4] == "08.01 13:30"
         assert cells[0] == "08.01 13:29"
+
+
+async def test_v_is_a_letter_in_the_client_search_and_the_vacant_list_is_still_one_step_away(db, coordinator):
+    """`v` in the client search is part of a name (Vera, Ove): it types. The vacant list stays
+    reachable from there through Ctrl+P "Vacant shifts", and F1 names the key."""
+    from bpa_provider.screens.commands import ScreenActions
+    from bpa_provider.screens.help import collect
+
+    world(db, coordinator)
+    app = _app(db, coordinator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        app.screen.query_one(RostersView).action_choose_client()
+        await settle(app, pilot)
+        search = app.focused
+        assert isinstance(search, Input)
+        await pilot.press("o", "v")
+        await settle(app, pilot)
+        assert search.value == "ov" and not isinstance(app.screen, VacantScreen)
+        helped = [(keys, what) for _where, rows in collect(app, app.screen) for keys, what in rows]
+        assert ("v", "Vacant shifts") in helped
+        (run,) = [c for t, c, _h in ScreenActions(app.screen, None).commands() if t == "Vacant shifts"]
+        await run()
+        await settle(app, pilot)
+        assert isinstance(app.screen, VacantScreen)
