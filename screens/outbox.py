@@ -2,11 +2,12 @@
 cancelled, an absence, hours waiting for approval — and what became of each (docs/notify.md).
 
 One line per message, newest first: when due, kind, recipient (their reference, as the service gives
-it: never an address or the message text, which may name people), state and attempts, when it was
-sent, and the last error (times on the clock of the client the message is about). The state is a word — DUE, RETRYING (after a failed attempt, with the next try), sent,
-FAILED (given up), skipped (no address or no consent) — so it reads without colour. `f` shows only
-the failed ones, `a` all again. Sending is `notify send` (the command line, run by cron): the
-screen only reads, through `services.notify.list_outbox`.
+it: never an address or the message text, which may name people), state and attempts (a sent one
+with when it was sent), and the last error; times on the clock of the client the message is about.
+The state is a word — DUE, RETRYING (after a failed attempt, with the next try), sent, FAILED
+(given up), skipped (no address or no consent) — so it reads without colour. `f` shows only the
+failed ones, `a` all again. Sending is `notify send` (the command line, run by cron): the screen
+only reads, through `services.notify.list_outbox`.
 """
 
 from __future__ import annotations
@@ -87,14 +88,7 @@ class OutboxView(AreaPane):
             return
         self.fill(
             self.query_one(f"#{self.TABLE_ID}", DataTable),
-            [
-                (_("Due"), 11),
-                (_("Kind"), 14),
-                (_("To"), 7),
-                (_("State"), 14),
-                (_("Sent"), 11),
-                (_("Last error"), None),
-            ],
+            [(_("Due"), 11), (_("Kind"), 14), (_("To"), 7), (_("State"), 17), (_("Last error"), None)],
             self.rows,
             self._cells,
             min_rest=5,
@@ -114,13 +108,14 @@ class OutboxView(AreaPane):
         shown = _(STATE_WORDS.get(state, state))
         if r.attempts:
             shown += f" ×{r.attempts}"
+        if r.sent_at is not None:  # when the server took it: in the state's cell, the error keeps its room
+            shown += " " + when(r.sent_at, r.tz)
         error = _(r.last_error) if r.last_error in SKIP_REASONS else r.last_error
         return [
             Text(when(r.next_attempt, r.tz)),
             Text(_(KIND_WORDS[r.kind]) if r.kind in KIND_WORDS else r.kind),
             text(r.recipient),
             flag(shown, state in ("failed", "retrying")),
-            Text(when(r.sent_at, r.tz)),
             text(error),
         ]
 
