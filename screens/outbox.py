@@ -1,12 +1,13 @@
 """The Outbox area (`0`): the messages the app has written to people — a shift offered, changed or
 cancelled, an absence, hours waiting for approval — and what became of each (docs/notify.md).
 
-One line per message, newest first: when, kind, recipient (their reference, as the service gives
-it: never an address or the message text, which may name people), state and attempts, and the last
-error. The state is a word — DUE, RETRYING (after a failed attempt, with the next try), sent,
-FAILED (given up), skipped (no address or no consent) — so it reads without colour. `f` shows only
-the failed ones, `a` all again. Sending is `notify send` (the command line, run by cron): the
-screen only reads, through `services.notify.list_outbox`.
+One line per message, newest first: when due, kind, recipient (their reference, as the service gives
+it: never an address or the message text, which may name people), state and attempts (a sent one
+with when it was sent), and the last error; times on the clock of the client the message is about.
+The state is a word — DUE, RETRYING (after a failed attempt, with the next try), sent, FAILED
+(given up), skipped (no address or no consent) — so it reads without colour. `f` shows only the
+failed ones, `a` all again. Sending is `notify send` (the command line, run by cron): the screen
+only reads, through `services.notify.list_outbox`.
 """
 
 from __future__ import annotations
@@ -42,15 +43,16 @@ STATE_WORDS = {
 }
 # Why a message was skipped: the service's English ids, translated here (other errors are the
 # mail server's own words and are shown as they came).
-# Instants are stored UTC; shown in the providers' zone (Norway and Sweden share it).
-ZONE = ZoneInfo("Europe/Oslo")
 SKIP_REASONS = (N_("no e-mail address"), N_("no consent to e-mail"))
 
 
-def when(moment: datetime) -> str:
-    """A recent moment in local time without the year, the language's way: 01.03 13:01 (03-01 in
-    Swedish); the row's whole text below the table has it too."""
-    local = moment.astimezone(ZONE)
+def when(moment: datetime | None, tz: str = "Europe/Oslo") -> str:
+    """A recent moment without the year, the language's way: 01.03 13:01 (03-01 in Swedish), on
+    the clock of the client the message is about (the row's `tz`: stored instants are UTC); "–"
+    for none (not sent yet)."""
+    if moment is None:
+        return "–"
+    local = moment.astimezone(ZoneInfo(tz))
     day = format_date(local.date())
     return f"{day[5:] if day[4:5] == '-' else day[:5]} {local:%H:%M}"
 
@@ -86,7 +88,7 @@ class OutboxView(AreaPane):
             return
         self.fill(
             self.query_one(f"#{self.TABLE_ID}", DataTable),
-            [(_("Due"), 11), (_("Kind"), 14), (_("To"), 7), (_("State"), 14), (_("Last error"), None)],
+            [(_("Due"), 11), (_("Kind"), 14), (_("To"), 7), (_("State"), 17), (_("Last error"), None)],
             self.rows,
             self._cells,
             min_rest=5,
@@ -106,9 +108,11 @@ class OutboxView(AreaPane):
         shown = _(STATE_WORDS.get(state, state))
         if r.attempts:
             shown += f" ×{r.attempts}"
+        if r.sent_at is not None:  # when the server took it: in the state's cell, the error keeps its room
+            shown += " " + when(r.sent_at, r.tz)
         error = _(r.last_error) if r.last_error in SKIP_REASONS else r.last_error
         return [
-            Text(when(r.next_attempt)),
+            Text(when(r.next_attempt, r.tz)),
             Text(_(KIND_WORDS[r.kind]) if r.kind in KIND_WORDS else r.kind),
             text(r.recipient),
             flag(shown, state in ("failed", "retrying")),

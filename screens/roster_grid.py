@@ -296,7 +296,9 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
             lines[0].stylize(self._style(worst), 0, 1)
         if shift.status == "vacant":  # a word, not colour alone (NO_COLOR); screens/vacancy.py
             lines.append(Text(_("VACANT"), style="bold"))
-            lines.extend(Text(_("was {ref}").format(ref=shift.assistant_ref)).wrap(console, width, overflow="fold"))
+            # A shift created vacant was nobody's: "new", not an empty "was".
+            was = _("was {ref}").format(ref=shift.assistant_ref) if shift.assistant_ref else _("new")
+            lines.extend(Text(was).wrap(console, width, overflow="fold"))
         else:
             lines.append(Text(shift.assistant_ref))
             lines.append(Text(shift.assistant_name))  # a person's name: Text, never markup

@@ -604,8 +604,11 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
         if holiday:
             out.append(" · * " + holiday)
         out.append("\n")
-        out.append(f"{shift.assistant_ref} ")
-        out.append(shift.assistant_name)
+        if shift.assistant_ref:
+            out.append(f"{shift.assistant_ref} ")
+            out.append(shift.assistant_name)
+        else:  # created vacant: nobody's yet
+            out.append(_("new vacant shift"))
         if shift.replaces_ref:
             out.append(" " + _("(for {ref})").format(ref=shift.replaces_ref))
         if shift.status == "vacant":
@@ -683,6 +686,10 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
     @on(RosterGrid.Selected)
     def _selected(self, event: RosterGrid.Selected) -> None:
         event.stop()
+        if event.shift is not None and event.shift.status == "vacant":
+            # What a coordinator wants from a vacant shift is someone for it; `e` still edits it.
+            self.action_substitute()
+            return
         action = "new_shift" if event.shift is None else "edit_shift"
         if not self.check_action(action, ()):
             reason = self.why_not(action, ())

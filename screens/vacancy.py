@@ -34,14 +34,19 @@ from bpa_provider.screens.ui import hours, text
 from bpa_provider.services import records, roster, vacancy
 
 DAYS_AHEAD = 14
-# Vacant rows carry UTC instants; shown in the providers' zone (Norway and Sweden share it).
-ZONE = ZoneInfo("Europe/Oslo")
 
 
-def shift_label(start: Any, end: Any) -> str:
-    """ "09.03.2026 08:00–15:30" in local time."""
-    a, b = start.astimezone(ZONE), end.astimezone(ZONE)
+def shift_label(start: Any, end: Any, tz: str = "Europe/Oslo") -> str:
+    """ "09.03.2026 08:00–15:30" on the client's clock (vacant rows carry UTC instants and the
+    client's zone: a Swedish client's shift reads in Stockholm time, a Norwegian one's in Oslo)."""
+    zone = ZoneInfo(tz)
+    a, b = start.astimezone(zone), end.astimezone(zone)
     return f"{text(a.date()).plain} {a:%H:%M}–{b:%H:%M}"
+
+
+def was_for(ref: str | None) -> str:
+    """Whom a vacant shift was for; a shift created vacant was nobody's ("new vacant shift")."""
+    return _("was for {ref}").format(ref=ref) if ref else _("new vacant shift")
 
 
 def fill(db: Database, actor: Actor, shift_id: int, assistant_ref: str, policy: Policy | None = None) -> Any:
@@ -104,9 +109,9 @@ class VacantScreen(_ListScreen):
                 [(_("Shift"), 23), (_("Client"), 10), (_("Was for"), 10), (_("Hours"), 6), (_("State"), 8)],
                 rows,
                 lambda r: [
-                    Text(shift_label(r.start, r.end)),
+                    Text(shift_label(r.start, r.end, r.tz)),
                     text(r.client),
-                    text(r.was_assistant),
+                    text(r.was_assistant) if r.was_assistant else Text(_("(new)")),
                     Text(hours(r.hours)),
                     Text(_("VACANT"), style="bold"),
                 ],
@@ -121,7 +126,7 @@ class VacantScreen(_ListScreen):
             self.open_row(table_id, row)
 
     def open_row(self, table_id: str, row: Any) -> None:
-        label = f"{row.client} {shift_label(row.start, row.end)} · " + _("was for {ref}").format(ref=row.was_assistant)
+        label = f"{row.client} {shift_label(row.start, row.end, row.tz)} · " + was_for(row.was_assistant)
         self.app.push_screen(CandidatesScreen(row.id, label))
 
 
@@ -240,7 +245,8 @@ def open_candidates(view: Any, shift: Any) -> None:
     elif not view.bpa.actor.may("roster.write"):
         view.explain(_("Your role may not do that in the roster."))
     else:
-        label = f"{shift.client_ref} {text(shift.start.date()).plain} {shift.start:%H:%M}–{shift.end:%H:%M} · " + _(
-            "was for {ref}"
-        ).format(ref=shift.assistant_ref)
+        label = (
+            f"{shift.client_ref} {text(shift.start.date()).plain} {shift.start:%H:%M}–{shift.end:%H:%M} · "
+            + was_for(shift.assistant_ref)
+        )
         view.app.push_screen(CandidatesScreen(shift.id, label))

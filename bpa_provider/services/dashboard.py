@@ -285,8 +285,13 @@ def _vacant_items(db: Database, rows: Iterable[Any]) -> list[Item]:
                 name,
                 when=start.date(),
                 flag="vacant",
-                detail=_("{start}–{end}, was {assistant}'s").format(
-                    start=f"{start:%H:%M}", end=f"{end:%H:%M}", assistant=r.was_assistant
+                # A shift created vacant was nobody's: "new", not "was 's".
+                detail=(
+                    _("{start}–{end}, was {assistant}'s").format(
+                        start=f"{start:%H:%M}", end=f"{end:%H:%M}", assistant=r.was_assistant
+                    )
+                    if r.was_assistant
+                    else _("{start}–{end}, new vacant shift").format(start=f"{start:%H:%M}", end=f"{end:%H:%M}")
                 ),
                 opens="roster",
                 opens_id=cid,

@@ -42,6 +42,8 @@ from bpa_provider.i18n import DOMAIN, LOCALE_DIR, N_
 from bpa_provider.ical import Event, calendar
 from bpa_provider.services.base import require, service
 
+DEFAULT_TZ = "Europe/Oslo"  # the providers' zone when a message names no client (Norway and Sweden share it)
+
 PERMISSION = "notify.send"
 BACKOFF_MINUTES = (1, 5, 30, 120, 720)  # then failed
 STATUSES = ("pending", "sent", "failed", "skipped")
@@ -513,6 +515,27 @@ class OutboxRow:
     attempts: int
     next_attempt: datetime
     last_error: str
+    sent_at: datetime | None = None  # when the server took it (None until sent)
+    tz: str = DEFAULT_TZ  # the zone its times are shown in: the client's it is about, else the default
+
+
+def _message_tz(s: Session, row: OutboxMessage, params: dict[str, Any]) -> str:
+    """The zone a message's times read in: the shift's client's (its params carry it), a
+    supervisor's client's, else the providers' default."""
+    if params.get("tz"):
+        return str(params["tz"])
+    if row.recipient_kind == "supervisor":
+        tz = s.execute(
+            select(Municipality.timezone)
+            .join(Client, Client.municipality_id == Municipality.id)
+            .join(Supervision, Supervision.client_id == Client.id)
+            .where(Supervision.supervisor_id == row.recipient_id)
+            .order_by(Supervision.until.is_not(None), Supervision.id.desc())
+            .limit(1)
+        ).scalar()
+        if tz:
+            return str(tz)
+    return DEFAULT_TZ
 
 
 @service
@@ -529,7 +552,23 @@ def list_outbox(db: Database, actor: Actor, status: str | None = None) -> list[O
         for row in s.execute(q.limit(1000)).scalars():
             model = Assistant if row.recipient_kind == "assistant" else Supervisor
             ref = s.execute(select(model.ref).where(model.id == row.recipient_id)).scalar() or "?"
-            out.append(OutboxRow(row.id, row.kind, ref, row.status, row.attempts, row.next_attempt_utc, row.last_error))
+            try:
+                params = json.loads(row.params)
+            except ValueError:
+                params = {}
+            out.append(
+                OutboxRow(
+                    row.id,
+                    row.kind,
+                    ref,
+                    row.status,
+                    row.attempts,
+                    row.next_attempt_utc,
+                    row.last_error,
+                    row.sent_at,
+                    _message_tz(s, row, params if isinstance(params, dict) else {}),
+                )
+            )
         return out
 
 

@@ -1143,7 +1143,10 @@ def views(
     infos: dict[int, ClientInfo],
     violations: dict[int, list[ShiftViolation]] | None = None,
 ) -> list[ShiftView]:
-    ids = {sh.assistant_id for sh in shifts} | {sh.replaces_assistant_id for sh in shifts if sh.replaces_assistant_id}
+    # A shift created vacant has no assistant (None): not a person to look up.
+    ids = {sh.assistant_id for sh in shifts if sh.assistant_id} | {
+        sh.replaces_assistant_id for sh in shifts if sh.replaces_assistant_id
+    }
     people = (
         {a.id: a for a in s.execute(select(Assistant).where(Assistant.id.in_(sorted(ids)))).scalars()} if ids else {}
     )

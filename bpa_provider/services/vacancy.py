@@ -213,8 +213,9 @@ class VacantRow:
     client: str
     start: datetime
     end: datetime
-    was_assistant: str
+    was_assistant: str  # "" for a shift created vacant: it was nobody's
     hours: float
+    tz: str = "Europe/Oslo"  # the client's zone: its times are read on the client's clock
 
 
 @service
@@ -242,7 +243,7 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
         q = q.where(Shift.start_utc >= lo - timedelta(days=1), Shift.start_utc < hi + timedelta(days=1))
         out = []
         for sh, cref, aref in s.execute(q.order_by(Shift.start_utc, Shift.id)).all():
-            a, _b, _tz = _shift_days(s, sh, policy_or_default(None))
+            a, _b, tz = _shift_days(s, sh, policy_or_default(None))
             if first <= a <= last:
                 out.append(
                     VacantRow(
@@ -252,6 +253,7 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
                         sh.end_utc,
                         aref or "",
                         round(shift_hours(sh.start_utc, sh.end_utc), 2),
+                        tz,
                     )
                 )
         return out

@@ -44,6 +44,13 @@ def test_vacant_shifts_of_the_next_14_days_are_listed_earliest_first(db, admin):
     assert [i.when for i in dashboard.gather_section(db, admin, today, VACANT_SHIFTS).items] == [WEEK[1], WEEK[2]]
 
 
+def test_a_shift_created_vacant_reads_new_on_the_dashboard(db, admin):
+    w = world(db, admin)
+    vacancy.create_vacant_shift(db, admin, w["client"].id, f"{WEEK[1]} 18:00", "22:00")
+    (item,) = dashboard.gather_section(db, admin, WEEK[0], VACANT_SHIFTS).items
+    assert item.detail == "18:00–22:00, new vacant shift"
+
+
 def test_undelivered_notices_are_counted_oldest_first_with_the_reason(db, admin):
     w = world(db, admin)
     absence.add_absence(db, admin, w["sick"].ref, "holiday", WEEK[0], WEEK[1])

@@ -13,6 +13,7 @@ from bpa_provider.screens.absence import AbsenceScreen
 from bpa_provider.screens.app import BpaApp
 from bpa_provider.screens.roster_grid import RosterGrid
 from bpa_provider.screens.rosters import RostersView
+from bpa_provider.screens.shift_form import ShiftForm
 from bpa_provider.screens.spec_form import SpecForm
 from bpa_provider.screens.vacancy import CandidatesScreen, VacantScreen
 from bpa_provider.services import absence, vacancy
@@ -236,3 +237,126 @@ async def test_a_supervisor_gets_neither_the_absence_key_nor_the_outbox(db, coor
         await pilot.press("b")
         await settle(app, pilot)
         assert not isinstance(app.screen, AbsenceScreen)
+
+
+def _move_client_to(db, client_id: int, tz: str) -> None:
+    """The client's municipality on another clock (its shifts keep their UTC instants)."""
+    from bpa_provider.db.models import Client, Municipality
+
+    with db.write() as s:
+        s.get(Municipality, s.get(Client, client_id).municipality_id).timezone = tz
+
+
+async def test_enter_on_a_vacant_shift_opens_the_candidates_and_e_still_edits(db, coordinator):
+    w = world(db, coordinator)
+    absence.add_absence(db, coordinator, w["sick"].ref, "holiday", WEEK[0], WEEK[0])
+    app = _app(db, coordinator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        app.screen.query_one(RostersView).open_client(w["client"].id, w["client"].ref, WEEK[0])
+        await settle(app, pilot)
+        assert app.screen.query_one(RosterGrid).current_shift().status == "vacant"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CandidatesScreen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ShiftForm)
+
+
+async def test_a_shift_created_vacant_reads_new_not_an_empty_was(db, coordinator):
+    w = world(db, coordinator)
+    (sh,) = vacancy.create_vacant_shift(db, coordinator, w["client"].id, f"{WEEK[2]} 18:00", "22:00").shifts
+    app = _app(db, coordinator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        view = app.screen.query_one(RostersView)
+        view.open_client(w["client"].id, w["client"].ref, WEEK[0])
+        await settle(app, pilot)
+        grid = app.screen.query_one(RosterGrid)
+        lines = "\n".join(grid.plain_lines())
+        assert "VACANT" in lines and "new" in lines and "was \n" not in lines + "\n" and "None" not in lines
+        await pilot.press("escape")
+        await settle(app, pilot)
+        app.push_screen(VacantScreen())
+        await settle(app, pilot)
+        table = app.screen.query_one("#vacant", DataTable)
+        (row,) = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert row[2] == "(new)"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CandidatesScreen)
+        assert "new vacant shift" in app.screen.label and "None" not in app.screen.label
+    assert sh.status == "vacant"
+
+
+async def test_vacant_times_are_on_the_clients_clock(db, coordinator):
+    w = world(db, coordinator)
+    absence.add_absence(db, coordinator, w["sick"].ref, "holiday", WEEK[1], WEEK[1])
+    _move_client_to(db, w["client"].id, "Atlantic/Reykjavik")  # UTC+0 in January: 08:00 Oslo is 07:00 there
+    app = _app(db, coordinator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.push_screen(VacantScreen())
+        await settle(app, pilot)
+        table = app.screen.query_one("#vacant", DataTable)
+        assert str(table.get_row_at(0)[0]) == "12.01.2027 07:00–14:30"
+
+
+async def test_outbox_shows_when_sent_on_the_clients_clock(db, coordinator):
+    from datetime import UTC, datetime
+
+    from bpa_provider.db.models import OutboxMessage
+
+    w = world(db, coordinator)
+    absence.add_absence(db, coordinator, w["sick"].ref, "holiday", WEEK[0], WEEK[0])
+    (row,) = vacancy.list_vacant(db, coordinator, WEEK[0], WEEK[0])
+    assert vacancy.offer(db, coordinator, row.id, w["new"].ref)
+    _move_client_to(db, w["client"].id, "Atlantic/Reykjavik")
+    with db.write() as s:
+        msg = s.query(OutboxMessage).filter(OutboxMessage.kind == "shift_offered").one()
+        msg.status, msg.sent_at = "sent", datetime(2027, 1, 8, 12, 30, tzinfo=UTC)
+        msg.next_attempt_utc = datetime(2027, 1, 8, 12, 29, tzinfo=UTC)
+    app = _app(db, coordinator)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("0")
+        await settle(app, pilot)
+        table = app.screen.query_one("#outbox-table", DataTable)
+        cells = [str(c) for c in table.get_row_at(0)]
+        # The offer's params carry the client's zone when it was written (Oslo): shown on that clock.
+        assert cells[1] == "shift offered" and cells[3] == "sent 08.01 13:30"
+        assert cells[0] == "08.01 13:29"
+
+
+async def test_v_is_a_letter_in_the_client_search_and_the_vacant_list_is_still_one_step_away(db, coordinator):
+    """`v` in the client search is part of a name (Vera, Ove): it types. The vacant list stays
+    reachable from there through Ctrl+P "Vacant shifts", and F1 names the key."""
+    from bpa_provider.screens.commands import ScreenActions
+    from bpa_provider.screens.help import collect
+
+    world(db, coordinator)
+    app = _app(db, coordinator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        app.screen.query_one(RostersView).action_choose_client()
+        await settle(app, pilot)
+        search = app.focused
+        assert isinstance(search, Input)
+        await pilot.press("o", "v")
+        await settle(app, pilot)
+        assert search.value == "ov" and not isinstance(app.screen, VacantScreen)
+        helped = [(keys, what) for _where, rows in collect(app, app.screen) for keys, what in rows]
+        assert ("v", "Vacant shifts") in helped
+        (run,) = [c for t, c, _h in ScreenActions(app.screen, None).commands() if t == "Vacant shifts"]
+        await run()
+        await settle(app, pilot)
+        assert isinstance(app.screen, VacantScreen)
