@@ -75,7 +75,9 @@ def _show(ctx, args) -> int:  # noqa: ANN001
     for o in onboarding_overview(db, actor, today, supervisor=args.supervisor):
         line = _("{client}: {status}").format(client=o.client_ref, status=word("status", o.status))
         if o.next_deadline:
-            line += " — " + _("next: {step} by {date}").format(step=o.next_step, date=format_date(o.next_deadline))
+            line += " — " + _("next: {step} by {date}").format(
+                step=word("next_step", o.next_step), date=format_date(o.next_deadline)
+            )
         if o.overdue_days:
             line += " " + _("({n} days overdue)").format(n=o.overdue_days)
         ctx.out.write(line + "\n")

@@ -1,0 +1,72 @@
+"""Codes in CLI tables are words in nb and sv (a decision's services, an employment's kind, a
+supervisor's relation, an onboarding's next step, hours in the FK time report); `--format json` and
+`csv` keep the codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bpa_provider.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("codewords") / "demo.sqlite3")
+    assert main(["--db", path, "demo"]) == 0
+    return path
+
+
+def run(capsys, db: str, *argv: str) -> str:
+    capsys.readouterr()
+    code = main(["--db", db, *argv])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+WORDS = {
+    "nb": ("praktisk bistand, opplæring", "tilkalling", "seg selv", "Grunnkurs for arbeidsledere fullført"),
+    "sv": ("praktisk hjälp, träning", "vid behov", "sig själv", "Grundutbildning för arbetsledare genomförd"),
+}
+
+
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+def test_list_tables_show_codes_in_words(demo_db, capsys, lang):
+    services, _on_call, self_, _basic = WORDS[lang]
+    out = run(capsys, demo_db, "--lang", lang, "list", "decisions")
+    assert services in out and "practical" not in out
+    out = run(capsys, demo_db, "--lang", lang, "list", "employments")
+    assert not {"on_call", "permanent", "temporary"} & set(out.split())
+    assert {"fast", "tilkalling", "tillsvidare", "vid behov", "visstid", "midlertidig"} & set(out.split())
+    out = run(capsys, demo_db, "--lang", lang, "list", "supervisions")
+    assert self_ in out and " self " not in out
+
+
+def test_json_and_csv_keep_the_codes(demo_db, capsys):
+    rows = json.loads(run(capsys, demo_db, "--lang", "nb", "list", "decisions", "--format", "json"))
+    assert {r["services"] for r in rows} >= {"practical,training"}
+    assert '"practical,training"' in run(capsys, demo_db, "--lang", "sv", "list", "decisions", "--format", "csv")
+    rows = json.loads(run(capsys, demo_db, "--lang", "nb", "report", "courses", "--format", "json"))
+    assert any(r["next_step"] == "basic_course" for r in rows)
+
+
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+def test_an_onboardings_next_step_in_words(demo_db, capsys, lang):
+    basic = WORDS[lang][3]
+    out = run(capsys, demo_db, "--lang", lang, "report", "courses")
+    assert "basic_course" not in out and basic in out
+    supervisor = next(line.split()[0] for line in out.splitlines() if basic in line)
+    out = run(capsys, demo_db, "--lang", lang, "onboarding", "show", supervisor)
+    assert "basic_course" not in out and basic in out
+
+
+def test_fk_time_hours_in_norwegian(demo_db, capsys):
+    from datetime import date, timedelta
+
+    month = f"{date.today().replace(day=1) - timedelta(days=1):%Y-%m}"  # last month: worked shifts
+    out = run(capsys, demo_db, "--lang", "nb", "report", "fk-time", "--month", month)
+    people = [line for line in out.splitlines() if line.startswith("A-")]
+    assert people and all(line.endswith(" t") or ", " in line for line in people)
+    assert not any(line.endswith(" h") for line in people)
