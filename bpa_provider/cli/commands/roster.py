@@ -97,7 +97,9 @@ def _print_saved(ctx, res) -> None:  # noqa: ANN001
     for text in res.skipped:
         ctx.out.write(_("skipped {what}").format(what=text) + "\n")
     for v in res.warnings:
-        ctx.out.write(f"{_('warning')} {v.rule_id}: {v.text()} ({v.law}) [{', '.join(f'#{i}' for i in v.shift_ids)}]\n")
+        ctx.out.write(
+            f"{_('warning')} {v.rule_id}: {v.text()} ({_(v.law)}) [{', '.join(f'#{i}' for i in v.shift_ids)}]\n"
+        )
 
 
 # --------------------------------------------------------------------------- register

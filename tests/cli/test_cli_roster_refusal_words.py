@@ -1,0 +1,52 @@
+"""A refused `roster add` reads in the person's language: the field by its heading (not
+`assistant_id`), the client by its reference (never "client 3"), and the policy beside each law in
+words of the language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bpa_provider.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("refusal") / "demo.sqlite3")
+    assert main(["--db", path, "demo"]) == 0
+    return path
+
+
+def refused(capsys, db: str, lang: str) -> str:
+    from datetime import date, timedelta
+
+    day = date.today() + timedelta(days=10)
+    capsys.readouterr()
+    # A-0001 works for another client in the demo: no assignment to K-0003, no credentials.
+    code = main(
+        ["--db", db, "--lang", lang, "roster", "add", "K-0003", "A-0001", "--start", f"{day}T08:00", "--end", "12:00"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2, err
+    return err
+
+
+WORDS = {
+    "nb": ("Assistent: ", "bruker K-0003", "retningslinje: vakter bare innenfor en tilknytning til brukeren"),
+    "sv": ("Assistent: ", "kund K-0003", "riktlinje: pass bara inom ett uppdrag hos kunden"),
+}
+
+
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+def test_a_refused_shift_in_the_language(demo_db, capsys, lang):
+    err = refused(capsys, demo_db, lang)
+    field, client, policy = WORDS[lang]
+    assert field in err and client in err and policy in err
+    assert "assistant_id" not in err and "policy" not in err
+    assert not re.search(r"\b(client|bruker|kund) \d+\b", err)
+
+
+def test_english_names_the_client_by_reference_too(demo_db, capsys):
+    err = refused(capsys, demo_db, "en")
+    assert "client K-0003" in err and "Assistant: " in err
