@@ -50,3 +50,42 @@ def test_a_refused_shift_in_the_language(demo_db, capsys, lang):
 def test_english_names_the_client_by_reference_too(demo_db, capsys):
     err = refused(capsys, demo_db, "en")
     assert "client K-0003" in err and "Assistant: " in err
+
+
+@pytest.mark.parametrize(("lang", "policy"), [("nb", "retningslinje: "), ("sv", "riktlinje: ")])
+def test_the_rest_reports_law_column_in_the_language(demo_db, capsys, lang, policy):
+    from datetime import date, timedelta
+
+    first, last = date.today() - timedelta(days=30), date.today() + timedelta(days=30)
+    capsys.readouterr()
+    assert main(["--db", demo_db, "--lang", lang, "report", "rest", "--from", f"{first}", "--to", f"{last}"]) == 0
+    out = capsys.readouterr().out
+    assert policy in out and "policy:" not in out and "signed before" not in out
+    assert main(["--db", demo_db, "report", "rest", "--from", f"{first}", "--to", f"{last}", "--format", "csv"]) == 0
+    assert "policy: " in capsys.readouterr().out  # CSV keeps the rule's law as it is
+
+
+def test_a_saved_shift_is_told_the_swedish_way(demo_db, capsys):
+    from datetime import date, timedelta
+
+    day = date.today() + timedelta(days=12)
+    capsys.readouterr()
+    code = main(
+        [
+            "--db",
+            demo_db,
+            "--lang",
+            "sv",
+            "roster",
+            "add",
+            "K-0005",
+            "--vacant",
+            "--start",
+            f"{day}T08:00",
+            "--end",
+            "12:00",
+        ]
+    )
+    out = capsys.readouterr().out
+    weekday = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")[day.weekday()]
+    assert code == 0 and f": {weekday} {day.isoformat()} 08:00–12:00 (4,00 h)" in out
