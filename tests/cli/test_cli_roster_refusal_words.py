@@ -1,6 +1,6 @@
-"""A refused `roster add` reads in the person's language: the field by its heading (not
-`assistant_id`), the client by its reference (never "client 3"), and the policy beside each law in
-words of the language."""
+"""The roster and the rest report in the person's language: a refused `roster add` names the field by
+its heading (not `assistant_id`), the client by its reference (never "client 3") and the policy beside
+each law in words of the language; a saved or vacant shift is told in local time, the language's way."""
 
 from __future__ import annotations
 
@@ -89,3 +89,17 @@ def test_a_saved_shift_is_told_the_swedish_way(demo_db, capsys):
     out = capsys.readouterr().out
     weekday = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")[day.weekday()]
     assert code == 0 and f": {weekday} {day.isoformat()} 08:00–12:00 (4,00 h)" in out
+
+
+def test_a_vacant_shift_is_listed_in_its_clients_local_time(demo_db, capsys):
+    from datetime import date, timedelta
+
+    day = date.today() + timedelta(days=13)
+    argv = ["--db", demo_db, "roster", "add", "K-0005", "--vacant", "--start", f"{day}T08:00", "--end", "12:00"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["--db", demo_db, "--lang", "sv", "roster", "vacant", "--from", f"{day}", "--to", f"{day}"]) == 0
+    out = capsys.readouterr().out
+    assert f"{day.isoformat()} 08:00" in out and f"{day.isoformat()} 12:00" in out  # Oslo time, not UTC
+    assert main(["--db", demo_db, "roster", "vacant", "--from", f"{day}", "--to", f"{day}", "--format", "json"]) == 0
+    assert "08:00:00" not in capsys.readouterr().out  # JSON keeps the UTC instant
