@@ -94,6 +94,13 @@ _KIND = {
     "welfare": N_("welfare leave"),
     "unpaid": N_("unpaid leave"),
     "parental": N_("parental leave"),
+    # e-mail notices (services/notify.py TEXTS)
+    "shift_offered": N_("shift offered"),
+    "shift_confirmed": N_("shift confirmed"),
+    "shift_changed": N_("shift changed"),
+    "shift_cancelled": N_("shift cancelled"),
+    "absence": N_("absence"),
+    "approval_due": N_("approval due"),
 }
 
 _ROLE = {

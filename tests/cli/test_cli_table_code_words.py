@@ -70,3 +70,29 @@ def test_fk_time_hours_in_norwegian(demo_db, capsys):
     people = [line for line in out.splitlines() if line.startswith("A-")]
     assert people and all(line.endswith(" t") or ", " in line for line in people)
     assert not any(line.endswith(" h") for line in people)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("nb", "fravær"), ("sv", "frånvaro")])
+def test_a_notice_kind_in_words(demo_db, capsys, lang, words):
+    from datetime import date, timedelta
+
+    day = date.today() + timedelta(days=1)
+    # An absence with planned shifts tells the supervisor by e-mail (a notice of kind "absence").
+    main(
+        [
+            "--db",
+            demo_db,
+            "absence",
+            "add",
+            "A-0001",
+            "--kind",
+            "self-cert",
+            "--from",
+            f"{day}",
+            "--to",
+            f"{day + timedelta(days=9)}",
+        ]
+    )
+    out = run(capsys, demo_db, "--lang", lang, "notify", "list")
+    assert words in out.split("\n", 2)[2] and " absence " not in out
+    assert "absence" in run(capsys, demo_db, "--lang", lang, "notify", "list", "--format", "csv")
