@@ -96,3 +96,12 @@ def test_a_notice_kind_in_words(demo_db, capsys, lang, words):
     out = run(capsys, demo_db, "--lang", lang, "notify", "list")
     assert words in out.split("\n", 2)[2] and " absence " not in out
     assert "absence" in run(capsys, demo_db, "--lang", lang, "notify", "list", "--format", "csv")
+
+
+def test_a_transfers_consequences_have_the_swedish_date(demo_db, capsys):
+    import re
+
+    out = run(capsys, demo_db, "--lang", "sv", "transfer", "show", "1")
+    said = [line for line in out.splitlines() if re.match(r"A-\d{4}: ", line)]
+    assert said and all(re.search(r"\b\d{4}-\d{2}-\d{2}\b", line) for line in said)
+    assert not any(re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", line) for line in said)
