@@ -145,7 +145,8 @@ LIST_COLUMNS = frozenset({"services"})
 
 WORDS: dict[str, dict[str, str]] = {
     "status": _STATUS,
-    "state": _TRANSFER_STATE,
+    # a transfer's state, and an onboarding step's (services/onboarding.py: done, overdue, open)
+    "state": {**_TRANSFER_STATE, "done": N_("done"), "overdue": N_("overdue"), "open": N_("open")},
     # a transfer's next step and an onboarding's next step share the column name; their codes differ
     "next_step": {**_TRANSFER_STEP, **_ONBOARDING_STEP},
     "services": _SERVICE,
@@ -160,6 +161,12 @@ WORDS: dict[str, dict[str, str]] = {
     "severity": {"block": N_("blocking"), "warn": N_("warning")},
     "flag": {"ok": N_("ok"), "warn": N_("near the limit"), "alert": N_("over the limit"), "under": N_("well under")},
 }
+
+
+def step_title(code: str, title: str) -> str:
+    """An onboarding step's title in the language: the template's words for a known step's code
+    (whatever English title was stored with it), else the stored title as a message id."""
+    return _(_ONBOARDING_STEP.get(code, title))
 
 
 def word(column: str, value: Any) -> Any:

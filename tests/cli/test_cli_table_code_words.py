@@ -105,3 +105,20 @@ def test_a_transfers_consequences_have_the_swedish_date(demo_db, capsys):
     said = [line for line in out.splitlines() if re.match(r"A-\d{4}: ", line)]
     assert said and all(re.search(r"\b\d{4}-\d{2}-\d{2}\b", line) for line in said)
     assert not any(re.search(r"\b\d{2}\.\d{2}\.\d{4}\b", line) for line in said)
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "done"),
+    [("nb", "Arbeidstidsreglene gjennomgått", "utført"), ("sv", "Arbetstidsreglerna genomgångna", "utfört")],
+)
+def test_an_onboardings_steps_in_words(demo_db, capsys, lang, title, done):
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(run(capsys, demo_db, "report", "courses", "--format", "csv"))))
+    supervisor = next(r["supervisor"] for r in rows if r["steps_done"] not in ("", "0"))
+    out = run(capsys, demo_db, "--lang", lang, "onboarding", "show", supervisor)
+    steps = out.split("\n", 3)[3]  # after the overview line and the table's heading
+    assert title in steps and done in steps
+    assert not {"done", "overdue", "open"} & set(steps.split())
+    assert "Introduction to the working-time rules" not in steps

@@ -58,7 +58,7 @@ def _start(ctx, args) -> int:  # noqa: ANN001
 
 
 def _show(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.code_words import word
+    from bpa_provider.code_words import step_title, word
     from bpa_provider.formats import format_date
     from bpa_provider.services.onboarding import onboarding_overview, onboarding_steps
 
@@ -81,8 +81,11 @@ def _show(ctx, args) -> int:  # noqa: ANN001
         if o.overdue_days:
             line += " " + _("({n} days overdue)").format(n=o.overdue_days)
         ctx.out.write(line + "\n")
+    rows = [asdict(s) for s in steps]
+    for row in rows:
+        row["title"] = step_title(row["code"], row["title"])
     ctx.emit(
-        [asdict(s) for s in steps],
+        rows,
         "table",
         ["client_ref", "code", "title", "responsible", "due_date", "done_on", "state"],
     )
