@@ -77,6 +77,7 @@ _KIND = {
     # employments
     "permanent": N_("permanent"),
     "temporary": N_("temporary"),
+    "on_call": N_("on call"),
     # courses
     "supervisor_basic": N_("supervisor course, basic"),
     "supervisor_refresher": N_("supervisor course, refresher"),
@@ -93,6 +94,13 @@ _KIND = {
     "welfare": N_("welfare leave"),
     "unpaid": N_("unpaid leave"),
     "parental": N_("parental leave"),
+    # e-mail notices (services/notify.py TEXTS)
+    "shift_offered": N_("shift offered"),
+    "shift_confirmed": N_("shift confirmed"),
+    "shift_changed": N_("shift changed"),
+    "shift_cancelled": N_("shift cancelled"),
+    "absence": N_("absence"),
+    "approval_due": N_("approval due"),
 }
 
 _ROLE = {
@@ -105,14 +113,49 @@ _ROLE = {
     "substitute": N_("substitute"),
 }
 
+#: The steps of a supervisor's onboarding (services/onboarding.py `default_template`), by code; the
+#: titles are the template's own message ids.
+_ONBOARDING_STEP = {
+    "basic_course": N_("Basic supervisor course completed"),
+    "job_description": N_("Job description written with the provider"),
+    "working_time_intro": N_("Working-time rules introduced"),
+    "first_rota": N_("First rota planned"),
+}
+
+#: What a decision covers (services/records.py SERVICE_TYPES; domain.md "Services covered").
+_SERVICE = {
+    "practical": N_("practical assistance"),
+    "training": N_("training"),
+    "support": N_("support contact"),
+    "respite": N_("respite"),
+}
+
+#: Who a work supervisor is to the client (services/records.py RELATIONS).
+_RELATION = {
+    "self": N_("self"),
+    "parent": N_("parent"),
+    "spouse": N_("spouse"),
+    "sibling": N_("sibling"),
+    "child": N_("child"),
+    "other": N_("other"),
+}
+
+#: Columns holding a comma-separated list of codes ("practical,training"): each code in words.
+LIST_COLUMNS = frozenset({"services"})
+
 WORDS: dict[str, dict[str, str]] = {
     "status": _STATUS,
-    "state": _TRANSFER_STATE,
-    "next_step": _TRANSFER_STEP,
+    # a transfer's state, and an onboarding step's (services/onboarding.py: done, overdue, open)
+    "state": {**_TRANSFER_STATE, "done": N_("done"), "overdue": N_("overdue"), "open": N_("open")},
+    # a transfer's next step and an onboarding's next step share the column name; their codes differ
+    "next_step": {**_TRANSFER_STEP, **_ONBOARDING_STEP},
+    "services": _SERVICE,
+    "relation": _RELATION,
     "next_title": {title: title for title in _TRANSFER_STATE.values()},
     "kind": _KIND,
     "role": _ROLE,
     "person_kind": {"assistant": N_("assistant"), "supervisor": N_("supervisor")},
+    "responsible": {"coordinator": N_("coordinator"), "supervisor": N_("supervisor")},
     "direction": {"in": N_("incoming"), "out": N_("outgoing")},
     "hours_unit": {"week": N_("per week"), "month": N_("per month")},
     "severity": {"block": N_("blocking"), "warn": N_("warning")},
@@ -120,8 +163,17 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+def step_title(code: str, title: str) -> str:
+    """An onboarding step's title in the language: the template's words for a known step's code
+    (whatever English title was stored with it), else the stored title as a message id."""
+    return _(_ONBOARDING_STEP.get(code, title))
+
+
 def word(column: str, value: Any) -> Any:
     """The value of a table cell: a known code of `column` in words of the language in force."""
-    if isinstance(value, str) and (label := WORDS.get(column, {}).get(value)):
+    codes = WORDS.get(column, {})
+    if isinstance(value, str) and (label := codes.get(value)):
         return _(label)
+    if isinstance(value, str) and column in LIST_COLUMNS and "," in value:
+        return ", ".join(_(codes[p]) if p in codes else p for p in (p.strip() for p in value.split(",")))
     return value

@@ -439,7 +439,9 @@ def _run(ctx: Context, args: argparse.Namespace, *, remote: bool) -> int:
             return ctx.open_app()
         return int(args.func(ctx, args) or 0)
     except ServiceError as exc:  # CliError among them
-        sys.stderr.write(f"bpa-provider: {_one_line(exc.localized())}\n")
+        from bpa_provider.cli.refusal_words import said
+
+        sys.stderr.write(f"bpa-provider: {_one_line(said(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

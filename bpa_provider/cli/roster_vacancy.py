@@ -43,8 +43,32 @@ def _vacant(ctx, args) -> int:  # noqa: ANN001
     rows = list_vacant(
         ctx.database(), ctx.actor(), date_arg(args.from_date, "--from"), date_arg(args.to_date, "--to"), args.client
     )
-    ctx.emit([asdict(r) for r in rows], args.format, VACANT_COLUMNS)
+    shown = [asdict(r) for r in rows]
+    if args.format == "table":
+        _in_local_time(ctx, shown)
+    ctx.emit(shown, args.format, VACANT_COLUMNS)
     return 0
+
+
+def _in_local_time(ctx, rows: list[dict]) -> None:  # noqa: ANN001
+    """A person reads a shift's start and end in its client's local time, as it was planned; the
+    rows hold UTC instants (JSON and CSV keep them so)."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from bpa_provider.db.models import Client
+    from bpa_provider.services.records import lookup
+    from bpa_provider.services.worktime import client_info, policy_or_default
+
+    zones: dict[str, ZoneInfo] = {}
+    with ctx.database().read() as s:
+        for ref in {r["client"] for r in rows}:
+            client = lookup(s, Client, ref, "client")
+            zones[ref] = ZoneInfo(client_info(s, client.id, policy_or_default(ctx.settings.policy)).tz)
+    for r in rows:
+        for key in ("start", "end"):
+            instant = r[key] if r[key].tzinfo else r[key].replace(tzinfo=UTC)
+            r[key] = instant.astimezone(zones[r["client"]]).replace(tzinfo=None)
 
 
 def _candidates(ctx, args) -> int:  # noqa: ANN001

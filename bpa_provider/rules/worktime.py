@@ -53,7 +53,8 @@ _WEEK_US = 7 * _DAY_US
 
 SHIFT_KINDS = frozenset({"active", "passive", "night"})
 
-# Where each rule comes from, shown to planners next to the violation.
+# Where each rule comes from, shown to planners next to the violation. A text with words beside the
+# law's name is a message id (N_), translated where it is shown; a law's name alone stays as it is.
 RULE_LAWS: Mapping[str, str] = MappingProxyType(
     {
         "NO-REST-DAILY": "arbeidsmiljøloven § 10-8 (1)",
@@ -67,13 +68,13 @@ RULE_LAWS: Mapping[str, str] = MappingProxyType(
         "NO-SUNDAY": "arbeidsmiljøloven §§ 10-8 (4), 10-10",
         "NO-BREAK": "arbeidsmiljøloven § 10-9",
         "NO-PASSIVE": "arbeidsmiljøloven § 10-4 (2)",
-        "NO-OVERLAP": "— (one assistant cannot work two shifts at once)",
-        "NO-TWO-HELPERS": "vedtak / beslut (two helpers at once only when the decision grants it)",
-        "NO-EMPLOYMENT": "policy: shifts only within an employment period",
-        "NO-ASSIGNMENT": "policy: shifts only within an assignment to the client",
+        "NO-OVERLAP": N_("— (one assistant cannot work two shifts at once)"),
+        "NO-TWO-HELPERS": N_("vedtak / beslut (two helpers at once only when the decision grants it)"),
+        "NO-EMPLOYMENT": N_("policy: shifts only within an employment period"),
+        "NO-ASSIGNMENT": N_("policy: shifts only within an assignment to the client"),
         "NO-POLICE-CERT": "helse- og omsorgstjenesteloven § 5-4",
-        "NO-CONFIDENTIALITY": "forvaltningsloven § 13; NS 8435 (policy: signed before the first shift)",
-        "NO-TRAINING": "policy: required training for the client completed",
+        "NO-CONFIDENTIALITY": N_("forvaltningsloven § 13; NS 8435 (policy: signed before the first shift)"),
+        "NO-TRAINING": N_("policy: required training for the client completed"),
         "SE-REST-DAILY": "Arbetstidslagen § 13",
         "SE-REST-WEEKLY": "Arbetstidslagen § 14",
         "SE-AVG-WEEK": "Arbetstidslagen § 10 b",
@@ -82,7 +83,7 @@ RULE_LAWS: Mapping[str, str] = MappingProxyType(
         # § 2 of the act holds the 40 h + 12 h (supervision) ordinary week averaged
         # over four weeks; § 3 is its overtime rule.
         "SE-DOMESTIC-WEEK": "Lag (1970:943) om arbetstid m.m. i husligt arbete § 2",
-        "SE-FK-REPORTED": "Försäkringskassan: assistant reported (form 3066) before the first hour",
+        "SE-FK-REPORTED": N_("Försäkringskassan: assistant reported (form 3066) before the first hour"),
     }
 )
 
@@ -90,8 +91,8 @@ RULE_LAWS: Mapping[str, str] = MappingProxyType(
 # when a Swedish rule set checks it, it is the provider's own policy.
 _SE_LAW_OVERRIDES: Mapping[str, str] = MappingProxyType(
     {
-        "NO-POLICE-CERT": "policy (utdrag ur belastningsregistret)",
-        "NO-CONFIDENTIALITY": "policy (tystnadsplikt, signed before the first shift)",
+        "NO-POLICE-CERT": N_("policy (utdrag ur belastningsregistret)"),
+        "NO-CONFIDENTIALITY": N_("policy (tystnadsplikt, signed before the first shift)"),
     }
 )
 

@@ -342,7 +342,16 @@ def pay_month(
         if not context_first <= day < last_exclusive:
             continue
         facts.setdefault(r.assistant_id, []).append(
-            ShiftFact(r.id, r.assistant_id, r.client_id, _aware(r.start_utc), _aware(r.end_utc), r.kind, info.tz)
+            ShiftFact(
+                r.id,
+                r.assistant_id,
+                r.client_id,
+                _aware(r.start_utc),
+                _aware(r.end_utc),
+                r.kind,
+                info.tz,
+                client_ref=info.ref,  # a finding names the client by its reference, never "client 3"
+            )
         )
         if day < first:
             continue  # the week before: its work counts towards overtime, it was paid last month

@@ -33,10 +33,11 @@ from bpa_provider.db.models import (
 )
 from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, NotFound, ValidationError, labelled
+from bpa_provider.formats import format_date  # the language's way: the texts are for a person (sv 2027-02-02)
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import rehire_priority
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import parse_date
 from bpa_provider.services.base import require
 from bpa_provider.services.records import check_text
 from bpa_provider.services.transitions import check_version

@@ -905,7 +905,7 @@ def refuse_blocking(violations: Iterable[Violation]) -> None:
                     "{rule}: {detail} ({law})",
                     params={
                         "rule": v.rule_id,
-                        "law": v.law,
+                        "law": Msg(v.law),
                         "detail": Msg(v.template, **v.params) if v.template else v.detail,
                     },
                 )

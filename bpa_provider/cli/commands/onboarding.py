@@ -58,7 +58,7 @@ def _start(ctx, args) -> int:  # noqa: ANN001
 
 
 def _show(ctx, args) -> int:  # noqa: ANN001
-    from bpa_provider.code_words import word
+    from bpa_provider.code_words import step_title, word
     from bpa_provider.formats import format_date
     from bpa_provider.services.onboarding import onboarding_overview, onboarding_steps
 
@@ -75,12 +75,17 @@ def _show(ctx, args) -> int:  # noqa: ANN001
     for o in onboarding_overview(db, actor, today, supervisor=args.supervisor):
         line = _("{client}: {status}").format(client=o.client_ref, status=word("status", o.status))
         if o.next_deadline:
-            line += " — " + _("next: {step} by {date}").format(step=o.next_step, date=format_date(o.next_deadline))
+            line += " — " + _("next: {step} by {date}").format(
+                step=word("next_step", o.next_step), date=format_date(o.next_deadline)
+            )
         if o.overdue_days:
             line += " " + _("({n} days overdue)").format(n=o.overdue_days)
         ctx.out.write(line + "\n")
+    rows = [asdict(s) for s in steps]
+    for row in rows:
+        row["title"] = step_title(row["code"], row["title"])
     ctx.emit(
-        [asdict(s) for s in steps],
+        rows,
         "table",
         ["client_ref", "code", "title", "responsible", "due_date", "done_on", "state"],
     )

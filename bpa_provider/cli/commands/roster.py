@@ -72,6 +72,8 @@ def shift_id(text: str) -> int:
 def _print_saved(ctx, res) -> None:  # noqa: ANN001
     from zoneinfo import ZoneInfo
 
+    from bpa_provider.cli.reports.fk_time import _WEEKDAYS  # "Mon" … as message ids
+    from bpa_provider.formats import format_datetime  # the language's way (sv: 2026-12-31 08:00)
     from bpa_provider.rules.hours import shift_hours
     from bpa_provider.services.worktime import client_info, policy_or_default
 
@@ -83,10 +85,11 @@ def _print_saved(ctx, res) -> None:  # noqa: ANN001
         }
     for sh in res.shifts[:20]:
         z = ZoneInfo(zones[sh.client_id])
+        local = sh.start_utc.astimezone(z)
         ctx.say(
             N_("Shift {id}: {start}–{end} ({hours:.2f} h)"),
             id=sh.id,
-            start=f"{sh.start_utc.astimezone(z):%a %d.%m.%Y %H:%M}",
+            start=f"{_(_WEEKDAYS[local.weekday()])} {format_datetime(local)}",
             end=f"{sh.end_utc.astimezone(z):%H:%M}",
             hours=shift_hours(sh.start_utc, sh.end_utc),
         )
@@ -97,7 +100,9 @@ def _print_saved(ctx, res) -> None:  # noqa: ANN001
     for text in res.skipped:
         ctx.out.write(_("skipped {what}").format(what=text) + "\n")
     for v in res.warnings:
-        ctx.out.write(f"{_('warning')} {v.rule_id}: {v.text()} ({v.law}) [{', '.join(f'#{i}' for i in v.shift_ids)}]\n")
+        ctx.out.write(
+            f"{_('warning')} {v.rule_id}: {v.text()} ({_(v.law)}) [{', '.join(f'#{i}' for i in v.shift_ids)}]\n"
+        )
 
 
 # --------------------------------------------------------------------------- register

@@ -144,7 +144,9 @@ def _people(r) -> list[str]:  # noqa: ANN001
             if a.fk_reported_on
             else _("not reported to Försäkringskassan")
         )
-        line = f"{a.assistant_ref} {a.name} {a.national_id or '-'} ({reported}): {_hours(a.total)} h"
+        line = f"{a.assistant_ref} {a.name} {a.national_id or '-'} ({reported}): " + _("{h} h").format(
+            h=_hours(a.total)
+        )
         if a.unreported_hours:
             line += ", " + render_message(N_("{h:.2f} h before the report (not paid)"), {"h": a.unreported_hours})
         if a.passive_hours:

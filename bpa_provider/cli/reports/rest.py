@@ -25,5 +25,11 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     first, last = day(args.date_from, "--from"), day(args.date_to, "--to")
     found = violations_between(ctx.database(), ctx.actor(), first, last, policy=ctx.settings.policy)
-    ctx.emit([asdict(f) for f in found], args.format, COLUMNS)
+    rows = [asdict(f) for f in found]
+    if args.format == "table":  # a rule's law cites a policy in words (rules/worktime.py RULE_LAWS)
+        from bpa_provider.i18n import _
+
+        for row in rows:
+            row["law"] = _(row["law"])
+    ctx.emit(rows, args.format, COLUMNS)
     return 0
