@@ -191,14 +191,29 @@ def test_overdue_is_forfalt_in_norwegian_not_on_overtime():
 
 
 @pytest.mark.parametrize(
-    "keys", [("2",), ("4", "enter"), ("7",), ("8",)], ids=["clients", "roster", "reviews", "munis"]
+    "keys",
+    [("1",), ("2",), ("3",), ("4",), ("4", "enter"), ("5",), ("6",), ("7",), ("8",), ("9",), ("0",)],
+    ids=[
+        "dash",
+        "clients",
+        "assistants",
+        "rosters",
+        "week",
+        "transfers",
+        "courses",
+        "reviews",
+        "munis",
+        "audit",
+        "outbox",
+    ],
 )
-async def test_the_footer_fits_80_columns_in_norwegian(make_app, keys):
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+async def test_the_footer_fits_80_columns_in_each_language(make_app, keys, lang):
     """Every footer entry whole at 80x24 ("f1 Hjel▏" was cut): F5 stays in the help only, the
     roster's [ and ] share one entry."""
     from textual.widgets._footer import FooterKey
 
-    app = make_app(lang="nb")
+    app = make_app(lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         for key in keys:
