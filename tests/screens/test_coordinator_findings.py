@@ -256,3 +256,29 @@ async def test_a_list_shows_the_columns_that_fit_whole(make_app, size, columns):
         table = app.screen.query_one("#clients", RecordList).query_one("PagedTable")
         assert [c.label.plain.rstrip(" ▲▼") for c in table.ordered_columns] == columns
         assert len(table.get_row_at(0)) == len(columns)
+
+
+@pytest.mark.parametrize(("area", "status"), [("5", "#status"), ("6", ".status")], ids=["transfers", "onboarding"])
+async def test_the_status_and_row_lines_under_a_list_take_one_line(make_app, area, status):
+    """The line under a list (the highlighted row in full) and the status line took two or three
+    lines at 80 columns ("… Enter åpner et" cut off): each is one line ending in … (the whole
+    text stays in the record's detail)."""
+    from textual.widgets import Static
+
+    from bpa_provider.screens.widgets.row_tip import RowTip
+
+    app = make_app(lang="nb")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(area)
+        await settle(app, pilot)
+        line = next(w for w in app.screen.query(status) if w.display and w.region.height)
+        assert isinstance(line, Static)
+        line.update("ord " * 60)
+        tip = next(t for t in app.screen.query(RowTip) if t.parent.display)
+        tip.update("› " + "ord " * 60)
+        tip.add_class("-shown")
+        await settle(app, pilot)
+        assert line.region.height == 1 and tip.region.height == 1
+        assert str(line.render_line(0).text).rstrip().endswith("…")
+        assert str(tip.render_line(0).text).rstrip().endswith("…")
