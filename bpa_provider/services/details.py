@@ -36,7 +36,7 @@ from bpa_provider.db.models import (
 )
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
 from bpa_provider.i18n import N_
-from bpa_provider.services import name_order
+from bpa_provider.services import client_status, name_order
 from bpa_provider.services.base import require, scoped_actor, service
 
 HISTORY_LIMIT = 30
@@ -308,7 +308,7 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
     upcoming = _next_reviews(db, actor, today, client_id=client_id)
     _log_view(db, actor, "client", client_id, client.ref)
     return ClientDetail(
-        client=client,
+        client=client_status.as_of(client, today),
         municipality=muni,
         decisions=decisions,
         supervisors=supervisors,

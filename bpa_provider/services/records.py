@@ -38,7 +38,7 @@ from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import money as money_rules
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services import name_order
+from bpa_provider.services import client_status, name_order
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.employee_numbers import check_employee_number
 
@@ -923,7 +923,10 @@ def _in_scope(session: Session, actor: Actor, spec: EntitySpec, obj: Any) -> boo
 
 
 def _for_reader(actor: Actor, obj: Any) -> Any:
-    """The record as this reader may see it: a role that may not see national IDs gets them masked."""
+    """The record as this reader may see it: a role that may not see national IDs gets them masked;
+    a client's status is the one of today (services/client_status.py)."""
+    if isinstance(obj, Client):
+        obj = client_status.as_of(obj, date.today())
     if getattr(obj, "national_id", None) and not actor.may("national_id.reveal"):
         copy = type(obj).model_validate(obj.model_dump())
         copy.national_id = nid.mask(obj.national_id)
@@ -994,6 +997,9 @@ def list_records(
             continue
         if not hasattr(model, key):
             raise ValidationError(N_("cannot filter by “{key}”"), field=key, key=key)
+        if model is Client and key == "status":  # as read today: a prospect whose start came is active
+            conds.append(client_status.status_is(value, date.today()))
+            continue
         conds.append(getattr(model, key) == value)
     if actor.is_scoped:
         scope = sorted(actor.client_scope or ())

@@ -282,3 +282,47 @@ async def test_the_status_and_row_lines_under_a_list_take_one_line(make_app, are
         assert line.region.height == 1 and tip.region.height == 1
         assert str(line.render_line(0).text).rstrip().endswith("…")
         assert str(tip.render_line(0).text).rstrip().endswith("…")
+
+
+async def test_the_columns_a_list_leaves_out_join_the_line_under_it(make_app):
+    """At 80 columns the client list leaves out start, end and national ID; the line under the
+    list names them for the highlighted row."""
+    from bpa_provider.screens.widgets.row_tip import RowTip
+
+    app = make_app(lang="nb")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        view = app.screen.query_one("#clients", RecordList)
+        view.query_one("PagedTable").focus()
+        await settle(app, pilot)
+        tip = view.query_one(RowTip)
+        assert tip.display and tip.region.height == 1
+        line = str(tip.render())
+        assert "Start: " in line or "Start…" in line or line.endswith("…"), line
+        assert view.query_one("PagedTable").row_text(0).count("Start: ") == 1
+
+
+def test_a_prospect_reads_as_active_from_its_start_date(db, coordinator):
+    """Nothing writes "active" when a prospect's start date comes: lists, filters, the record and
+    the client's screen work it out when they read it."""
+    from bpa_provider.services import details
+
+    f.municipality(db, coordinator)
+    today = date.today()
+    began = f.client(db, coordinator, name="Siri Startet", start_date=(today - timedelta(days=1)).isoformat())
+    waits = f.client(db, coordinator, name="Per Venter", start_date=(today + timedelta(days=1)).isoformat())
+    assert waits.status == "prospect"
+    records.update(db, coordinator, "client", began.id, None, {"status": "prospect"})  # as stored last week
+
+    def statuses(**filters: str) -> dict[str, str]:
+        page = records.list_records(db, coordinator, "client", filters=filters)
+        return {r.ref: r.status for r in page.rows}
+
+    assert statuses() == {began.ref: "active", waits.ref: "prospect"}
+    assert set(statuses(status="active")) == {began.ref}
+    assert set(statuses(status="prospect")) == {waits.ref}
+    assert records.get(db, coordinator, "client", began.id).status == "active"
+    assert details.client_detail(db, coordinator, began.id, today).client.status == "active"
+    assert details.client_detail(db, coordinator, waits.id, today).client.status == "prospect"
