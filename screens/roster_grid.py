@@ -64,6 +64,26 @@ def time_range(shift: ShiftView, width: int) -> str:
     return f"{clock(shift.start, True)}–{clock(shift.end, True)}{suffix}"
 
 
+def _short_clock(moment: object) -> str:
+    """7, 7:30, 12:15: the hour without a leading zero, minutes only when there are some."""
+    hh, mm = moment.hour, moment.minute  # type: ignore[attr-defined]
+    return f"{hh}" if mm == 0 else f"{hh}:{mm:02d}"
+
+
+def shift_times(shift: ShiftView, width: int, mark: str = "") -> str:
+    """The shift's times on one line of a column `width` cells wide, after the problem mark: as
+    `time_range` gives them; in a narrower column without leading zeros (`7–12:15`); narrower
+    still, cut with … (the shift's form and the line under the grid have the whole time)."""
+    times = mark + time_range(shift, width)
+    if len(times) > width:
+        later = (shift.end.date() - shift.start.date()).days
+        suffix = f"+{later}" if later > 1 else ""
+        times = f"{mark}{_short_clock(shift.start)}–{_short_clock(shift.end)}{suffix}"
+    if len(times) > width:
+        times = times[: max(width - 1, 0)] + "…"
+    return times
+
+
 def severity_mark(severity: str, acknowledged: bool) -> str:
     """The text that marks a rule problem; never colour alone."""
     if acknowledged:
@@ -285,13 +305,8 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         worst = "block" if any(v.severity == "block" for v in problems) else ("warn" if problems else "")
         lines: list[Text] = []
         mark = "!" if problems else ""
-        times = mark + time_range(shift, width)
-        if len(times) > width and "–" in times:
-            # 08:30–16:15 in a narrow column: the start on one line, the end on the next.
-            head, tail = times.split("–", 1)
-            lines += [Text(head + "–"), Text(tail)]
-        else:
-            lines.append(Text(times))
+        # One line per shift's time, also in the narrow Sunday column ("07–12:15" broke in two).
+        lines.append(Text(shift_times(shift, width, mark)))
         if worst:
             lines[0].stylize(self._style(worst), 0, 1)
         if shift.status == "vacant":  # a word, not colour alone (NO_COLOR); screens/vacancy.py
