@@ -30,6 +30,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bpa_provider.formats import format_short_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
 from bpa_provider.screens.ui import TranslatedBindings, hours
@@ -283,9 +284,9 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
                 style += Style(italic=True)
             if two_lines:
                 first.append(Text(f"{name}{mark}", style=style))
-                second.append(Text(day.strftime("%d.%m"), style=style))
+                second.append(Text(format_short_date(day), style=style))
             else:
-                first.append(Text(f"{name} {day.strftime('%d.%m')}{mark}", style=style))
+                first.append(Text(f"{name} {format_short_date(day)}{mark}", style=style))
         lines = [self._join(first, widths)]
         if two_lines:
             lines.append(self._join(second, widths))

@@ -34,3 +34,26 @@ def test_a_shifts_time_is_one_line_that_fits_its_column(start, end, mark, width,
 def test_the_sunday_column_at_80_columns_holds_a_marked_quarter_past_shift():
     sunday = column_widths(80 - 2)[-1]
     assert len(shift_times(_shift("2026-03-08T07:00", "2026-03-08T12:15"), sunday, "!")) <= sunday  # type: ignore[arg-type]
+
+
+def test_a_short_date_is_written_each_languages_way():
+    from datetime import date
+
+    from bpa_provider.formats import format_short_date
+
+    day = date(2026, 3, 2)
+    assert [format_short_date(day, lang) for lang in ("nb", "en", "sv")] == ["02.03", "02.03", "2/3"]
+    assert format_short_date(None) == ""
+
+
+async def test_the_week_grid_heads_its_days_the_swedish_way(make_app):
+    from pilot_steps import settle
+    from test_roster_screens import grid_text, open_kari
+
+    app = make_app(lang="sv")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await open_kari(app, pilot)
+        text = grid_text(app)
+        assert "2/3" in text and "8/3" in text
+        assert "02.03" not in text
