@@ -305,10 +305,11 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
                 .limit(HISTORY_LIMIT)
             ).scalars()
             history = [HistoryLine(e.at, e.actor, e.action, e.entity, e.summary) for e in events]
+        shown_client = client_status.as_of(s, client, today)
     upcoming = _next_reviews(db, actor, today, client_id=client_id)
     _log_view(db, actor, "client", client_id, client.ref)
     return ClientDetail(
-        client=client_status.as_of(client, today),
+        client=shown_client,
         municipality=muni,
         decisions=decisions,
         supervisors=supervisors,

@@ -899,7 +899,7 @@ def get(db: Database, actor: Actor, kind: str, record_id: int) -> Any:
             raise NotFound(N_("{kind} {id} does not exist"), kind=Msg(spec.label), id=record_id)
         if actor.is_scoped and not _in_scope(s, actor, spec, obj):
             raise PermissionDenied(N_("You can only see your own clients and their assistants."))
-        return _for_reader(actor, obj)
+        return _for_reader(s, actor, obj)
 
 
 def in_scope(session: Session, actor: Actor, kind: str, obj: Any) -> bool:
@@ -922,11 +922,11 @@ def _in_scope(session: Session, actor: Actor, spec: EntitySpec, obj: Any) -> boo
     return spec.kind == "municipality"
 
 
-def _for_reader(actor: Actor, obj: Any) -> Any:
+def _for_reader(session: Session, actor: Actor, obj: Any) -> Any:
     """The record as this reader may see it: a role that may not see national IDs gets them masked;
     a client's status is the one of today (services/client_status.py)."""
     if isinstance(obj, Client):
-        obj = client_status.as_of(obj, date.today())
+        obj = client_status.as_of(session, obj, date.today())
     if getattr(obj, "national_id", None) and not actor.may("national_id.reveal"):
         copy = type(obj).model_validate(obj.model_dump())
         copy.national_id = nid.mask(obj.national_id)
@@ -1026,7 +1026,7 @@ def list_records(
             )
             terms = [col.desc() if descending else col]
         q = q.order_by(*terms, model.id).offset(offset).limit(limit)
-        rows = [_for_reader(actor, r) for r in s.execute(q).scalars()]
+        rows = [_for_reader(s, actor, r) for r in s.execute(q).scalars()]
         return Page(rows, total, offset, limit)
 
 

@@ -326,3 +326,14 @@ def test_a_prospect_reads_as_active_from_its_start_date(db, coordinator):
     assert records.get(db, coordinator, "client", began.id).status == "active"
     assert details.client_detail(db, coordinator, began.id, today).client.status == "active"
     assert details.client_detail(db, coordinator, waits.id, today).client.status == "prospect"
+
+
+def test_a_client_coming_by_an_open_transfer_stays_a_prospect_until_the_cut_over(db, coordinator):
+    from bpa_provider.services import transfers
+
+    f.municipality(db, coordinator)
+    comes = f.client(db, coordinator, name="Ida Inn", start_date="2026-01-01", status="prospect")
+    transfers.open_transfer(db, coordinator, comes.ref, "in", "Other AS", "2026-01-31", today=date(2026, 2, 1))
+    assert records.get(db, coordinator, "client", comes.id).status == "prospect"
+    page = records.list_records(db, coordinator, "client", filters={"status": "prospect"})
+    assert [r.ref for r in page.rows] == [comes.ref]
