@@ -35,6 +35,17 @@ def format_date(value: date | None, lang: str | None = None) -> str:
     return value.strftime(_style(lang)[0])
 
 
+def format_short_date(value: date | None, lang: str | None = None) -> str:
+    """A day without its year, where the year is plain from around it (a week's columns, a
+    shift in a list): `02.03` in nb and en, `2/3` in sv (day/month, as Swedish calendars and
+    handwriting put it; the ISO-like `03-02` reads as a month first to few)."""
+    if value is None:
+        return ""
+    if (lang or current_language()) == "sv":
+        return f"{value.day}/{value.month}"
+    return f"{value.day:02d}.{value.month:02d}"
+
+
 def format_datetime(value: datetime | None, lang: str | None = None) -> str:
     """A day and a time of day (minutes), e.g. `31.12.2026 14:30`, `2026-12-31 14:30`."""
     if value is None:

@@ -59,7 +59,7 @@ class AreaPane(RowTips, ServiceCaller, TranslatedBindings, Vertical):
     DEFAULT_CSS = """
     AreaPane { height: 1fr; }
     AreaPane DataTable { height: 1fr; }
-    AreaPane .status { height: auto; color: $text-muted; }
+    AreaPane .status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     AreaPane .heading { text-style: bold; height: auto; }
     """
 

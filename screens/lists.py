@@ -26,6 +26,7 @@ from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import OpenRecord, ServiceResult
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, text
 from bpa_provider.screens.widgets.paged_table import PagedTable
+from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
 from bpa_provider.services import records
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ MUNICIPALITIES = ListSpec(
 )
 
 
-class RecordList(ServiceCaller, TranslatedBindings, Vertical):
+class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
     """Search field and filters above a paged table, with a status line below."""
 
     DEFAULT_CSS = """
@@ -160,7 +161,10 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             yield Input(placeholder=hint, id="search", compact=True)
             for name in self.spec.filters:
                 yield self._filter(name)
-        yield PagedTable(id="table")
+        table = PagedTable(id="table")
+        table.hidden_text = self._hidden_cells
+        yield table
+        yield RowTip()
         yield Static(id="status")
 
     def _filter(self, name: str) -> Select:
@@ -260,6 +264,7 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             if self._keep_id in ids:
                 table.move_cursor(row=ids.index(self._keep_id))
             self._keep_id = None
+        self.refresh_tip(table)
         self._show_status()
 
     def _fitting(self) -> tuple[Column, ...]:
@@ -287,6 +292,17 @@ class RecordList(ServiceCaller, TranslatedBindings, Vertical):
             if col.key == self.order:
                 title.append(" ▼" if self.descending else " ▲")
             table.add_column(title, width=col.width, key=col.key)
+
+    def _hidden_cells(self, row_index: int) -> list[str]:
+        """The columns left out at this width, as "Title: value", for the line under the list."""
+        if not 0 <= row_index < len(self.rows):
+            return []
+        row = self.rows[row_index]
+        out = []
+        for col in self.spec.columns:
+            if col not in self.shown and (value := self._cell(col, row).plain.strip()):
+                out.append(f"{_(col.title)}: {value}")
+        return out
 
     def _cell(self, col: Column, row: Any) -> Text:
         if col.show is not None:

@@ -30,6 +30,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bpa_provider.formats import format_short_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
 from bpa_provider.screens.ui import TranslatedBindings, hours
@@ -62,6 +63,26 @@ def time_range(shift: ShiftView, width: int) -> str:
     if len(full) + 1 <= width:  # +1 leaves room for the "!" mark
         return full
     return f"{clock(shift.start, True)}–{clock(shift.end, True)}{suffix}"
+
+
+def _short_clock(moment: object) -> str:
+    """7, 7:30, 12:15: the hour without a leading zero, minutes only when there are some."""
+    hh, mm = moment.hour, moment.minute  # type: ignore[attr-defined]
+    return f"{hh}" if mm == 0 else f"{hh}:{mm:02d}"
+
+
+def shift_times(shift: ShiftView, width: int, mark: str = "") -> str:
+    """The shift's times on one line of a column `width` cells wide, after the problem mark: as
+    `time_range` gives them; in a narrower column without leading zeros (`7–12:15`); narrower
+    still, cut with … (the shift's form and the line under the grid have the whole time)."""
+    times = mark + time_range(shift, width)
+    if len(times) > width:
+        later = (shift.end.date() - shift.start.date()).days
+        suffix = f"+{later}" if later > 1 else ""
+        times = f"{mark}{_short_clock(shift.start)}–{_short_clock(shift.end)}{suffix}"
+    if len(times) > width:
+        times = times[: max(width - 1, 0)] + "…"
+    return times
 
 
 def severity_mark(severity: str, acknowledged: bool) -> str:
@@ -263,9 +284,9 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
                 style += Style(italic=True)
             if two_lines:
                 first.append(Text(f"{name}{mark}", style=style))
-                second.append(Text(day.strftime("%d.%m"), style=style))
+                second.append(Text(format_short_date(day), style=style))
             else:
-                first.append(Text(f"{name} {day.strftime('%d.%m')}{mark}", style=style))
+                first.append(Text(f"{name} {format_short_date(day)}{mark}", style=style))
         lines = [self._join(first, widths)]
         if two_lines:
             lines.append(self._join(second, widths))
@@ -285,13 +306,8 @@ class RosterGrid(TranslatedBindings, ScrollView, can_focus=True, inherit_binding
         worst = "block" if any(v.severity == "block" for v in problems) else ("warn" if problems else "")
         lines: list[Text] = []
         mark = "!" if problems else ""
-        times = mark + time_range(shift, width)
-        if len(times) > width and "–" in times:
-            # 08:30–16:15 in a narrow column: the start on one line, the end on the next.
-            head, tail = times.split("–", 1)
-            lines += [Text(head + "–"), Text(tail)]
-        else:
-            lines.append(Text(times))
+        # One line per shift's time, also in the narrow Sunday column ("07–12:15" broke in two).
+        lines.append(Text(shift_times(shift, width, mark)))
         if worst:
             lines[0].stylize(self._style(worst), 0, 1)
         if shift.status == "vacant":  # a word, not colour alone (NO_COLOR); screens/vacancy.py

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bpa_provider.errors import Conflict
+from bpa_provider.formats import format_short_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.copy_week_form import CopyWeekForm, copied_summary
@@ -38,14 +39,14 @@ DECIDED = {
 
 def _span(start: datetime, end: datetime) -> str:
     """ "03.03 08:00–17:00" (the end's date too when it is on another day)."""
-    tail = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%d.%m %H:%M")
-    return f"{start.strftime('%d.%m %H:%M')}–{tail}"
+    tail = f"{end:%H:%M}" if end.date() == start.date() else f"{format_short_date(end)} {end:%H:%M}"
+    return f"{format_short_date(start)} {start:%H:%M}–{tail}"
 
 
 def deviation_question(shift: ShiftView, accept: bool) -> str:
     """The yes/no question before a deviation is decided, with both the worked and the planned times."""
     who = (
-        f"{_(WEEKDAYS[shift.start.weekday()])} {shift.start.strftime('%d.%m')} {shift.assistant_ref} "
+        f"{_(WEEKDAYS[shift.start.weekday()])} {format_short_date(shift.start)} {shift.assistant_ref} "
         f"{shift.assistant_name}"
     )
     planned = _span(shift.planned_start, shift.planned_end) if shift.planned_start and shift.planned_end else "?"

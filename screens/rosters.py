@@ -39,7 +39,7 @@ from textual.widgets.option_list import Option
 from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database
 from bpa_provider.errors import ValidationError
-from bpa_provider.formats import format_date, format_number
+from bpa_provider.formats import format_date, format_number, format_short_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
@@ -446,7 +446,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             if s.deviation_status == "pending":
                 status = _("DEVIATION")
             table.add_row(
-                Text(f"{_(WEEKDAYS[s.start.weekday()])} {s.start.strftime('%d.%m')}"),
+                Text(f"{_(WEEKDAYS[s.start.weekday()])} {format_short_date(s.start)}"),
                 Text(time_range(s, 12)),
                 Text(hours(s.hours)),
                 Text(s.client_ref),
@@ -513,7 +513,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
                 line.append(_("! {n} shift(s) break a rule").format(n=len(marked)), style="bold")
                 if blocking:
                     line.append(" " + _("({n} BLOCK)").format(n=blocking), style="bold")
-            named = [f"{d.day.strftime('%d.%m')} {d.holiday}" for d in week.days if d.holiday]
+            named = [f"{format_short_date(d.day)} {d.holiday}" for d in week.days if d.holiday]
             if named:
                 line.append("\n* " + _("Public holiday") + ": " + ", ".join(named))
         self.query_one("#week-title", Static).update(line)
@@ -592,7 +592,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
                     out.append(" " + _("Enter or n plans one."))
             return out
         out.append(
-            f"{_(WEEKDAYS[shift.start.weekday()])} {shift.start.strftime('%d.%m')} "
+            f"{_(WEEKDAYS[shift.start.weekday()])} {format_short_date(shift.start)} "
             f"{shift.start.strftime('%H:%M')}–{shift.end.strftime('%H:%M')}",
             style="bold",
         )
@@ -617,7 +617,8 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             out.append(
                 "\n"
                 + _("DEVIATION waiting for a decision; planned {start}–{end}").format(
-                    start=shift.planned_start.strftime("%d.%m %H:%M"), end=shift.planned_end.strftime("%H:%M")
+                    start=f"{format_short_date(shift.planned_start)} {shift.planned_start:%H:%M}",
+                    end=shift.planned_end.strftime("%H:%M"),
                 )
             )
             if self.check_planning("accept_deviation"):

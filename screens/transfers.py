@@ -59,7 +59,7 @@ class TransfersView(RowTips, ServiceCaller, TranslatedBindings, Vertical):
     DEFAULT_CSS = """
     TransfersView { height: 1fr; }
     TransfersView #table { height: 1fr; }
-    TransfersView #status { height: auto; color: $text-muted; }
+    TransfersView #status { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     BINDINGS = [

@@ -36,7 +36,7 @@ from bpa_provider.db.models import (
 )
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
 from bpa_provider.i18n import N_
-from bpa_provider.services import name_order
+from bpa_provider.services import client_status, name_order
 from bpa_provider.services.base import require, scoped_actor, service
 
 HISTORY_LIMIT = 30
@@ -305,10 +305,11 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
                 .limit(HISTORY_LIMIT)
             ).scalars()
             history = [HistoryLine(e.at, e.actor, e.action, e.entity, e.summary) for e in events]
+        shown_client = client_status.as_of(s, client, today)
     upcoming = _next_reviews(db, actor, today, client_id=client_id)
     _log_view(db, actor, "client", client_id, client.ref)
     return ClientDetail(
-        client=client,
+        client=shown_client,
         municipality=muni,
         decisions=decisions,
         supervisors=supervisors,

@@ -38,7 +38,7 @@ from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import money as money_rules
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services import name_order
+from bpa_provider.services import client_status, name_order
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.employee_numbers import check_employee_number
 
@@ -899,7 +899,7 @@ def get(db: Database, actor: Actor, kind: str, record_id: int) -> Any:
             raise NotFound(N_("{kind} {id} does not exist"), kind=Msg(spec.label), id=record_id)
         if actor.is_scoped and not _in_scope(s, actor, spec, obj):
             raise PermissionDenied(N_("You can only see your own clients and their assistants."))
-        return _for_reader(actor, obj)
+        return _for_reader(s, actor, obj)
 
 
 def in_scope(session: Session, actor: Actor, kind: str, obj: Any) -> bool:
@@ -922,8 +922,11 @@ def _in_scope(session: Session, actor: Actor, spec: EntitySpec, obj: Any) -> boo
     return spec.kind == "municipality"
 
 
-def _for_reader(actor: Actor, obj: Any) -> Any:
-    """The record as this reader may see it: a role that may not see national IDs gets them masked."""
+def _for_reader(session: Session, actor: Actor, obj: Any) -> Any:
+    """The record as this reader may see it: a role that may not see national IDs gets them masked;
+    a client's status is the one of today (services/client_status.py)."""
+    if isinstance(obj, Client):
+        obj = client_status.as_of(session, obj, date.today())
     if getattr(obj, "national_id", None) and not actor.may("national_id.reveal"):
         copy = type(obj).model_validate(obj.model_dump())
         copy.national_id = nid.mask(obj.national_id)
@@ -994,6 +997,9 @@ def list_records(
             continue
         if not hasattr(model, key):
             raise ValidationError(N_("cannot filter by “{key}”"), field=key, key=key)
+        if model is Client and key == "status":  # as read today: a prospect whose start came is active
+            conds.append(client_status.status_is(value, date.today()))
+            continue
         conds.append(getattr(model, key) == value)
     if actor.is_scoped:
         scope = sorted(actor.client_scope or ())
@@ -1020,7 +1026,7 @@ def list_records(
             )
             terms = [col.desc() if descending else col]
         q = q.order_by(*terms, model.id).offset(offset).limit(limit)
-        rows = [_for_reader(actor, r) for r in s.execute(q).scalars()]
+        rows = [_for_reader(s, actor, r) for r in s.execute(q).scalars()]
         return Page(rows, total, offset, limit)
 
 

@@ -1,7 +1,8 @@
 """The line under a list that shows the highlighted row in full when a cell of it was cut.
 
 Tables keep one line per row (`SafeTable`), so a long reason or name ends in "…"; moving the
-cursor onto such a row puts its whole text here. Views mix in `RowTips` and compose a `RowTip`.
+cursor onto such a row puts its whole text here, on one line ending in … when even that is
+too long (the record's detail has it all). Views mix in `RowTips` and compose a `RowTip`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ class RowTip(Static):
     """Hidden while the highlighted row fits its columns."""
 
     DEFAULT_CSS = """
-    RowTip { height: auto; max-height: 3; color: $text-muted; display: none; }
+    RowTip { height: 1; color: $text-muted; display: none; text-wrap: nowrap; text-overflow: ellipsis; }
     RowTip.-shown { display: block; }
     """
 

@@ -5,11 +5,13 @@
   checks that no screen builds a plain DataTable).
 - Every row is one line, at 80×24 too: a cell's line breaks become " · " and what does not fit its
   column ends in "…". `row_text` gives a row's whole text, for the line under a table that shows
-  the highlighted row in full (`cut_cells` says whether anything was cut).
+  the highlighted row in full (`cut_cells` says whether anything was cut). A table that leaves
+  columns out at a narrow width sets `hidden_text`, and their values join that line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len
@@ -37,6 +39,9 @@ def one_line(cell: Any) -> Any:
 class SafeTable(DataTable):
     """DataTable with every cell shown, not obeyed, one line per row."""
 
+    #: The values of a row's columns the table leaves out (too narrow), for the line under it.
+    hidden_text: Callable[[int], list[str]] | None = None
+
     def add_row(self, *cells: Any, **kwargs: Any):  # noqa: ANN201 - DataTable's signature
         if kwargs.get("label") is not None:
             kwargs["label"] = visible_cell(kwargs["label"])
@@ -56,12 +61,18 @@ class SafeTable(DataTable):
         if not 0 <= row_index < self.row_count:
             return ""
         cells = self.get_row_at(row_index)
-        return SEPARATOR.join(t for c in cells if (t := (c.plain if isinstance(c, Text) else str(c)).strip()))
+        shown = [t for c in cells if (t := (c.plain if isinstance(c, Text) else str(c)).strip())]
+        return SEPARATOR.join(shown + self._hidden(row_index))
+
+    def _hidden(self, row_index: int) -> list[str]:
+        return [t for t in self.hidden_text(row_index) if t.strip()] if self.hidden_text else []
 
     def cut_cells(self, row_index: int) -> bool:
         """Whether a cell of the row is wider than its column (so it shows ending in …)."""
         if not 0 <= row_index < self.row_count:
             return False
+        if self._hidden(row_index):
+            return True  # a column left out is a cut too
         cells = self.get_row_at(row_index)
         for cell, column in zip(cells, self.ordered_columns):
             text = cell.plain if isinstance(cell, Text) else str(cell)

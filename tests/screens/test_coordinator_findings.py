@@ -191,14 +191,29 @@ def test_overdue_is_forfalt_in_norwegian_not_on_overtime():
 
 
 @pytest.mark.parametrize(
-    "keys", [("2",), ("4", "enter"), ("7",), ("8",)], ids=["clients", "roster", "reviews", "munis"]
+    "keys",
+    [("1",), ("2",), ("3",), ("4",), ("4", "enter"), ("5",), ("6",), ("7",), ("8",), ("9",), ("0",)],
+    ids=[
+        "dash",
+        "clients",
+        "assistants",
+        "rosters",
+        "week",
+        "transfers",
+        "courses",
+        "reviews",
+        "munis",
+        "audit",
+        "outbox",
+    ],
 )
-async def test_the_footer_fits_80_columns_in_norwegian(make_app, keys):
+@pytest.mark.parametrize("lang", ["nb", "sv"])
+async def test_the_footer_fits_80_columns_in_each_language(make_app, keys, lang):
     """Every footer entry whole at 80x24 ("f1 Hjel▏" was cut): F5 stays in the help only, the
     roster's [ and ] share one entry."""
     from textual.widgets._footer import FooterKey
 
-    app = make_app(lang="nb")
+    app = make_app(lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         for key in keys:
@@ -241,3 +256,84 @@ async def test_a_list_shows_the_columns_that_fit_whole(make_app, size, columns):
         table = app.screen.query_one("#clients", RecordList).query_one("PagedTable")
         assert [c.label.plain.rstrip(" ▲▼") for c in table.ordered_columns] == columns
         assert len(table.get_row_at(0)) == len(columns)
+
+
+@pytest.mark.parametrize(("area", "status"), [("5", "#status"), ("6", ".status")], ids=["transfers", "onboarding"])
+async def test_the_status_and_row_lines_under_a_list_take_one_line(make_app, area, status):
+    """The line under a list (the highlighted row in full) and the status line took two or three
+    lines at 80 columns ("… Enter åpner et" cut off): each is one line ending in … (the whole
+    text stays in the record's detail)."""
+    from textual.widgets import Static
+
+    from bpa_provider.screens.widgets.row_tip import RowTip
+
+    app = make_app(lang="nb")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press(area)
+        await settle(app, pilot)
+        line = next(w for w in app.screen.query(status) if w.display and w.region.height)
+        assert isinstance(line, Static)
+        line.update("ord " * 60)
+        tip = next(t for t in app.screen.query(RowTip) if t.parent.display)
+        tip.update("› " + "ord " * 60)
+        tip.add_class("-shown")
+        await settle(app, pilot)
+        assert line.region.height == 1 and tip.region.height == 1
+        assert str(line.render_line(0).text).rstrip().endswith("…")
+        assert str(tip.render_line(0).text).rstrip().endswith("…")
+
+
+async def test_the_columns_a_list_leaves_out_join_the_line_under_it(make_app):
+    """At 80 columns the client list leaves out start, end and national ID; the line under the
+    list names them for the highlighted row."""
+    from bpa_provider.screens.widgets.row_tip import RowTip
+
+    app = make_app(lang="nb")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        view = app.screen.query_one("#clients", RecordList)
+        view.query_one("PagedTable").focus()
+        await settle(app, pilot)
+        tip = view.query_one(RowTip)
+        assert tip.display and tip.region.height == 1
+        line = str(tip.render())
+        assert "Start: " in line or "Start…" in line or line.endswith("…"), line
+        assert view.query_one("PagedTable").row_text(0).count("Start: ") == 1
+
+
+def test_a_prospect_reads_as_active_from_its_start_date(db, coordinator):
+    """Nothing writes "active" when a prospect's start date comes: lists, filters, the record and
+    the client's screen work it out when they read it."""
+    from bpa_provider.services import details
+
+    f.municipality(db, coordinator)
+    today = date.today()
+    began = f.client(db, coordinator, name="Siri Startet", start_date=(today - timedelta(days=1)).isoformat())
+    waits = f.client(db, coordinator, name="Per Venter", start_date=(today + timedelta(days=1)).isoformat())
+    assert waits.status == "prospect"
+    records.update(db, coordinator, "client", began.id, None, {"status": "prospect"})  # as stored last week
+
+    def statuses(**filters: str) -> dict[str, str]:
+        page = records.list_records(db, coordinator, "client", filters=filters)
+        return {r.ref: r.status for r in page.rows}
+
+    assert statuses() == {began.ref: "active", waits.ref: "prospect"}
+    assert set(statuses(status="active")) == {began.ref}
+    assert set(statuses(status="prospect")) == {waits.ref}
+    assert records.get(db, coordinator, "client", began.id).status == "active"
+    assert details.client_detail(db, coordinator, began.id, today).client.status == "active"
+    assert details.client_detail(db, coordinator, waits.id, today).client.status == "prospect"
+
+
+def test_a_client_coming_by_an_open_transfer_stays_a_prospect_until_the_cut_over(db, coordinator):
+    from bpa_provider.services import transfers
+
+    f.municipality(db, coordinator)
+    comes = f.client(db, coordinator, name="Ida Inn", start_date="2026-01-01", status="prospect")
+    transfers.open_transfer(db, coordinator, comes.ref, "in", "Other AS", "2026-01-31", today=date(2026, 2, 1))
+    assert records.get(db, coordinator, "client", comes.id).status == "prospect"
+    page = records.list_records(db, coordinator, "client", filters={"status": "prospect"})
+    assert [r.ref for r in page.rows] == [comes.ref]
