@@ -631,7 +631,7 @@ class RostersView(ExplainsKeys, RosterPlanning, ServiceCaller, TranslatedBinding
             out.append(severity_mark(v.severity, v.acknowledged) + " " + v.rule_id, style="bold")
             out.append(": " + v.detail)
             if v.law:
-                out.append(f" ({v.law})", style="dim")
+                out.append(f" ({_(v.law)})", style="dim")
             if v.acknowledged and v.ack_comment:
                 out.append(" — ")
                 out.append(f"“{v.ack_comment}”", style="italic")

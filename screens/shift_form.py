@@ -316,7 +316,7 @@ class ShiftForm(ShiftFieldForm):
             return Text("")
         out = Text(v.detail)
         if v.law:
-            out.append(f" ({v.law})")
+            out.append(f" ({_(v.law)})")
         return out
 
     def assistant_row(self) -> FieldRow | None:
