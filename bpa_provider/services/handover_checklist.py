@@ -70,7 +70,7 @@ def prefill_checklist(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
         assert row is not None
         before = row.model_dump()
         row.done_on, row.done_by = day, actor.login
-        row.note = f"from the handover package of {provider}"[:500]
+        row.note = transfers.NOTE_FROM_PACKAGE  # the counterpart is the transfer's; translated when shown
         session.flush()
         audit.record(session, actor, "step", "transfer", t.id, subject=ctx.client.ref,
                      summary=f"{sd.title} done {day.isoformat()}: from the handover package of {provider}",

@@ -476,7 +476,8 @@ def _view(session: Session, ctx: _Ctx, today: date, changes: list[Msg] | None = 
             code=st.code, title=defs[st.code].title if st.code in defs else st.code, seq=st.seq,
             reported=defs[st.code].reported if st.code in defs else False,
             law=defs[st.code].law if st.code in defs else None,
-            due_date=st.due_date, done_on=st.done_on, done_by=st.done_by, note=st.note,
+            due_date=st.due_date, done_on=st.done_on, done_by=st.done_by,
+            note=_(st.note) if st.note in _STEP_NOTES else st.note,
             days_left=days_left(st.due_date, today) if st.due_date and st.done_on is None else None,
         )
         for st in ctx.steps
@@ -537,6 +538,13 @@ def fk_deadline_warnings(ctx: _Ctx) -> tuple[Msg, ...]:
 # --------------------------------------------------------------------------- opening
 
 
+#: The notes this module writes on steps, stored in English and translated when shown (a note a
+#: person typed is shown as typed).
+NOTE_OPENED = N_("recorded when the transfer was opened")
+NOTE_FROM_PACKAGE = N_("from the other provider's handover package")
+_STEP_NOTES = frozenset({NOTE_OPENED, NOTE_FROM_PACKAGE})
+
+
 def open_in(
     session: Session, actor: Actor, client: Client, direction: str, counterpart: str,
     notice: date, agreed: date | None, effective: date, policy: Policy,
@@ -559,7 +567,7 @@ def open_in(
     state = flow.complete_step(flow_state(ctx), "notice", notice, refusal_days=policy.refusal_min_days)
     first = ctx.step("notice")
     assert first is not None
-    first.done_on, first.done_by, first.note = notice, actor.login, _("recorded when the transfer was opened")
+    first.done_on, first.done_by, first.note = notice, actor.login, NOTE_OPENED
     touch(t, flow.stage(state))
     session.flush()
     audit.record(session, actor, "create", "transfer", t.id, subject=client.ref,
