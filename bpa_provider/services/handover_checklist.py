@@ -6,8 +6,9 @@ dates differ.
   checklist's order and by the same rules as `transfer step` (a step the rules refuse stops the
   filling: the rest is ours to record); the client's consent date comes with them.
 - `date_differences` (at import and whenever the transfer is shown): one warning per date where
-  our record differs from the newest package — notice, effective date, consent, each done step,
-  each assistant's informed day and refusal deadline. Computed from the stored package rather
+  our record differs from the newest package — notice, effective date, consent, each done step
+  (but the handover: sent and received are two days), each assistant's informed day and refusal
+  deadline. Computed from the stored package rather
   than stored as text, so it says what is true now and in the reader's language.
 
 Our own dates are never overwritten (docs/handover.md, *Importing*).
@@ -107,7 +108,8 @@ def date_differences(session: Session, ctx: Any, *, include_effective: bool = Tr
         _differs(out, Msg(label), provider, _as_date(tr.get(key)), ours[key])
     titles = {sd.code: sd.title for sd in flow.steps_for(t.direction, ctx.country)}
     for code, day in (tr.get("steps_done") or {}).items():
-        if code in PREFILLED and code in titles:
+        # Sent and received are two events: a day between them is no disagreement.
+        if code in PREFILLED and code in titles and code != "handover":
             _differs(out, Msg(titles[code]), provider, _as_date(day), ctx.done.get(code))
     by_id = {ta.assistant_id: ta for ta in ctx.assistants}
     people = {_compact_id(a["national_id"]): a for a in doc["employment_part"]["assistants"]}
