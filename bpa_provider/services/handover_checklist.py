@@ -6,8 +6,9 @@ dates differ.
   checklist's order and by the same rules as `transfer step` (a step the rules refuse stops the
   filling: the rest is ours to record); the client's consent date comes with them.
 - `date_differences` (at import and whenever the transfer is shown): one warning per date where
-  our record differs from the newest package — notice, effective date, consent, each done step,
-  each assistant's informed day and refusal deadline. Computed from the stored package rather
+  our record differs from the newest package — notice, effective date, consent, each done step
+  (but the handover: sent and received are two days), each assistant's informed day and refusal
+  deadline. Computed from the stored package rather
   than stored as text, so it says what is true now and in the reader's language.
 
 Our own dates are never overwritten (docs/handover.md, *Importing*).
@@ -28,6 +29,7 @@ from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_validate import _as_date, _compact_id
+from bpa_provider.services.transfer_rows import NOTE_FROM_PACKAGE
 
 #: The steps a package can fill in. Notice is done when the transfer is opened; cut-over and
 #: closing are each side's own act on its own data.
@@ -87,7 +89,7 @@ def prefill_checklist(
         assert row is not None
         before = row.model_dump()
         row.done_on, row.done_by = day, actor.login
-        row.note = f"from the handover package of {provider}"[:500]
+        row.note = NOTE_FROM_PACKAGE  # the counterpart is the transfer's; translated when shown
         session.flush()
         audit.record(
             session,
@@ -139,7 +141,8 @@ def date_differences(session: Session, ctx: Any, *, include_effective: bool = Tr
         _differs(out, Msg(label), provider, _as_date(tr.get(key)), ours[key])
     titles = {sd.code: sd.title for sd in flow.steps_for(t.direction, ctx.country)}
     for code, day in (tr.get("steps_done") or {}).items():
-        if code in PREFILLED and code in titles:
+        # Sent and received are two events: a day between them is no disagreement.
+        if code in PREFILLED and code in titles and code != "handover":
             _differs(out, Msg(titles[code]), provider, _as_date(day), ctx.done.get(code))
     by_id = {ta.assistant_id: ta for ta in ctx.assistants}
     people = {_compact_id(a["national_id"]): a for a in doc["employment_part"]["assistants"]}

@@ -46,6 +46,13 @@ from bpa_provider.services.transitions import check_version
 ENDED_STATES = (flow.STAGE_CANCELLED, "closed")
 
 
+#: The notes the app writes on steps, stored in English and translated when shown (a note a
+#: person typed is shown as typed).
+NOTE_OPENED = N_("recorded when the transfer was opened")
+NOTE_FROM_PACKAGE = N_("from the other provider's handover package")
+STEP_NOTES = frozenset({NOTE_OPENED, NOTE_FROM_PACKAGE})
+
+
 def se_notice_months() -> int:
     """Sweden: an assistant's notice when the assignment ends (domain.md, "Sweden"; Policy)."""
     return load_settings().policy.se_notice_months

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.config import Policy
 from bpa_provider.db.models import Assistant
-from bpa_provider.i18n import N_, Msg
+from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.calendar import days_left, fk_provider_change_earliest
-from bpa_provider.services.transfer_rows import _Ctx, consequence, flow_state
+from bpa_provider.services.transfer_rows import STEP_NOTES, _Ctx, consequence, flow_state
 
 # --------------------------------------------------------------------------- read models
 
@@ -160,7 +160,7 @@ def _view(session: Session, ctx: _Ctx, today: date, changes: list[Msg] | None = 
             due_date=st.due_date,
             done_on=st.done_on,
             done_by=st.done_by,
-            note=st.note,
+            note=_(st.note) if st.note in STEP_NOTES else st.note,
             days_left=days_left(st.due_date, today) if st.due_date and st.done_on is None else None,
         )
         for st in ctx.steps

@@ -41,7 +41,7 @@ from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Client, Municipality, Transfer, TransferStep
 from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, ValidationError
-from bpa_provider.i18n import N_, Msg, _
+from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.calendar import days_left, effective_date
@@ -51,6 +51,7 @@ from bpa_provider.services.transfer_assistants import inform_assistant, record_r
 from bpa_provider.services.transfer_cutover import _cutover_out
 from bpa_provider.services.transfer_rows import (
     ENDED_STATES,
+    NOTE_OPENED,
     _assistant_names,
     _country,
     _Ctx,
@@ -107,7 +108,7 @@ def open_in(
     state = flow.complete_step(flow_state(ctx), "notice", notice, refusal_days=policy.refusal_min_days)
     first = ctx.step("notice")
     assert first is not None
-    first.done_on, first.done_by, first.note = notice, actor.login, _("recorded when the transfer was opened")
+    first.done_on, first.done_by, first.note = notice, actor.login, NOTE_OPENED
     touch(t, flow.stage(state))
     session.flush()
     audit.record(

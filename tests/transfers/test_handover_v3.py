@@ -149,8 +149,19 @@ def test_b_checklist_is_filled_in_from_a_package(db, b_db, coord, tmp_path):  # 
         "handover": D("2026-03-11"),
     }
     assert view.client_consent_on == D("2026-02-01") and view.next_step == "cutover"
-    assert "Old Provider AS" in next(st.note for st in view.steps if st.code == "handover")
+    assert next(st.note for st in view.steps if st.code == "handover") == "from the other provider's handover package"
     assert view.warnings == ()
+
+
+def test_notes_the_app_writes_on_steps_are_shown_in_the_reader_language(db, coord, lang):
+    from transfer_builders import build
+
+    w = build(db, coord, assistants=0)
+    lang("nb")  # opened by a Norwegian reader ...
+    v = tr.open_transfer(db, coord, w.client, "out", "New AS", "2026-01-31")
+    lang("sv")  # ... read by a Swedish one
+    note = next(st.note for st in tr.get_transfer(db, coord, v.id).steps if st.code == "notice")
+    assert note == i18n._("recorded when the transfer was opened") != "recorded when the transfer was opened"
 
 
 @pytest.fixture

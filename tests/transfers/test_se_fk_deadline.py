@@ -78,3 +78,6 @@ def test_the_cli_prints_the_warning_on_open_and_show(sqlite_db, admin, capsys):
     assert main(["--db", path, "transfer", "show", str(data["id"])]) == 0
     out = capsys.readouterr().out
     assert "warning: Försäkringskassan's deadline for form 3079 (15.01.2027)" in out
+    assert main(["--db", path, "transfer", "show", str(data["id"]), "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)  # the warnings are message values: written as text
+    assert len(shown["warnings"]) == 1 and "15.01.2027" in shown["warnings"][0]
