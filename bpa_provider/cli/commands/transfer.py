@@ -10,20 +10,7 @@ from typing import Any
 from bpa_provider.cli.context import CliError, add_action
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules.dates import format_date
-
-_STEP_CODES = (
-    "notice",
-    "client_signed",
-    "sent_to_unit",
-    "municipality_signed",
-    "fk_notice",
-    "provider_told",
-    "assistants_informed",
-    "refusal_deadline_passed",
-    "handover",
-    "cutover",
-    "closed",
-)
+from bpa_provider.rules.transfer_steps import STEP_CODES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -70,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         _step,
         {
             "id": dict(type=int, metavar="ID"),
-            "code": dict(metavar="CODE", choices=_STEP_CODES, help=", ".join(_STEP_CODES)),
+            "code": dict(metavar="CODE", choices=STEP_CODES, help=", ".join(STEP_CODES)),
             "--on": dict(required=True, metavar="DATE"),
             "--note": dict(default=""),
         },
