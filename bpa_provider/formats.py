@@ -46,6 +46,18 @@ def format_short_date(value: date | None, lang: str | None = None) -> str:
     return f"{value.day:02d}.{value.month:02d}"
 
 
+def format_date_range(first: date, last: date, lang: str | None = None, *, short_year: bool = False) -> str:
+    """Two days as one range, the language's way: nb/en `02.03–08.03.2026` (the first day's year
+    left out when it is the last day's; `02.03–08.03.26` with `short_year`), sv
+    `2026-03-02 – 2026-03-08` (ISO days are written whole)."""
+    if (lang or current_language()) == "sv":
+        return f"{format_date(first, 'sv')} – {format_date(last, 'sv')}"
+    year = "%y" if short_year else "%Y"
+    if first.year == last.year:
+        return f"{first:%d.%m}–{last.strftime('%d.%m.' + year)}"
+    return f"{first.strftime('%d.%m.' + year)}–{last.strftime('%d.%m.' + year)}"
+
+
 def format_datetime(value: datetime | None, lang: str | None = None) -> str:
     """A day and a time of day (minutes), e.g. `31.12.2026 14:30`, `2026-12-31 14:30`."""
     if value is None:

@@ -39,7 +39,7 @@ from textual.widgets.option_list import Option
 from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database
 from bpa_provider.errors import ValidationError
-from bpa_provider.formats import format_date, format_number, format_short_date
+from bpa_provider.formats import format_date, format_date_range, format_number, format_short_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
@@ -85,16 +85,12 @@ def monday(day: date) -> date:
 def week_label(week_start: date) -> str:
     """ "Week 10 · 02.03–08.03.2026"."""
     last = week_start + timedelta(days=6)
-    return _("Week {n} · {first}–{last}").format(
-        n=week_start.isocalendar()[1], first=week_start.strftime("%d.%m"), last=format_date(last)
-    )
+    return _("Week {n} · {days}").format(n=week_start.isocalendar()[1], days=format_date_range(week_start, last))
 
 
 def span(first: date, last: date) -> str:
-    """02.03–08.03.26, or 01.01.25–15.04.26 across a new year."""
-    if first.year == last.year:
-        return f"{first.strftime('%d.%m')}–{last.strftime('%d.%m.%y')}"
-    return f"{first.strftime('%d.%m.%y')}–{last.strftime('%d.%m.%y')}"
+    """02.03–08.03.26, or 01.01.25–15.04.26 across a new year (sv: ISO days)."""
+    return format_date_range(first, last, short_year=True)
 
 
 def hour_account(db: Database, actor: Actor, client_id: int, today: date) -> Any:

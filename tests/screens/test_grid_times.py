@@ -57,3 +57,24 @@ async def test_the_week_grid_heads_its_days_the_swedish_way(make_app):
         text = grid_text(app)
         assert "2/3" in text and "8/3" in text
         assert "02.03" not in text
+
+
+def test_a_week_title_and_a_period_are_written_each_languages_way():
+    """The roster week's title and a period's span: dd.mm in nb and en, whole ISO days in sv (a
+    Swedish screen showed "02.03–08.03.2026" beside its ISO dates)."""
+    from datetime import date
+
+    from bpa_provider import i18n
+    from bpa_provider.screens.rosters import span, week_label
+
+    monday = date(2026, 3, 2)
+    try:
+        i18n.set_language("nb")
+        assert week_label(monday) == "Uke 10 · 02.03–08.03.2026"
+        assert span(monday, date(2026, 3, 8)) == "02.03–08.03.26"
+        assert span(date(2025, 12, 29), date(2026, 1, 4)) == "29.12.25–04.01.26"
+        i18n.set_language("sv")
+        assert week_label(monday) == "Vecka 10 · 2026-03-02 – 2026-03-08"
+        assert span(monday, date(2026, 3, 8)) == "2026-03-02 – 2026-03-08"
+    finally:
+        i18n.set_language("en")
