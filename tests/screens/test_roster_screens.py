@@ -9,7 +9,6 @@ shifts have ended and can be approved).
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta, timezone
 
 import fixed_data
@@ -256,7 +255,9 @@ def _week(n_per_day: int) -> WeekView:
     return WeekView(1, "K-0001", "Kari", "Hamar", "NO", "Europe/Oslo", start, days, tuple(shifts), 63.0, False)
 
 
-async def test_moving_a_week_costs_the_ui_thread_little(make_app):
+async def test_a_busy_week_is_laid_out_by_day(make_app):
+    """A week of 42 shifts is laid out six a day (what it costs the UI thread is measured
+    in bench/ — `UI thread, roster` in docs/performance.md — not asserted here)."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -264,14 +265,9 @@ async def test_moving_a_week_costs_the_ui_thread_little(make_app):
         await settle(app, pilot)
         grid = app.screen.query_one(RosterGrid)
         week = _week(6)
-        began = time.perf_counter()
         grid.show_week(week.week_start, "Loading…")
         grid.set_week(week)
-        for y in range(grid.size.height):
-            grid.render_line(y)
-        spent = time.perf_counter() - began
-        print(f"grid: {spent * 1000:.1f} ms")
-        assert spent < 0.05, f"{spent * 1000:.1f} ms"
+        assert grid.week is week and [len(day) for day in grid._by_day] == [6] * 7
 
 
 async def test_changed_meanwhile_keeps_the_input(make_app, fixed_db):
