@@ -33,7 +33,7 @@ from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, Validat
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.dates import format_date, parse_month, to_local
 from bpa_provider.services import hour_ledger
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services.base import CONFLICT_MESSAGE, require, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.worked import staffed
 from bpa_provider.services.worktime import client_info, describe_shifts, local_date, local_range, policy_or_default
@@ -228,7 +228,6 @@ def approve_period(
     `approve_deviations` accepts them all here). A supervisor whose basic course is overdue gets
     `needs_coapproval` when the policy asks for it: a coordinator co-approves before the lock.
     """
-    actor = scoped_actor(db, actor)
     require(actor, "hours.approve", client_id=client_id, what="approve this client's hours")
     _check_range(first, last_exclusive)
     pol = policy_or_default(policy)
@@ -515,7 +514,6 @@ def decide_deviation(
     db: Database, actor: Actor, shift_id: int, version: int | None, accept: bool, comment: str = ""
 ) -> Shift:
     """Accept a recorded deviation (the actual times stand) or reject it (the plan is restored)."""
-    actor = scoped_actor(db, actor)
     with db.write() as s:
         sh = s.get(Shift, shift_id)
         if sh is None:
@@ -565,7 +563,6 @@ def decide_deviation(
 @service
 def pending_deviations(db: Database, actor: Actor, client_id: int | None = None) -> list[Shift]:
     """Shifts whose recorded actual times wait for a decision (scoped for supervisors)."""
-    actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see rosters")
     with db.read() as s:
         q = select(Shift).where(Shift.deviation_status == "pending")
