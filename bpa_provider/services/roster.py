@@ -16,6 +16,10 @@ occurrences (edited one by one), shifts that have started, and locked periods.
 The plan becomes the actuals: a shift that has ended counts as worked. Changing the times of a
 shift that has started records a deviation: the plan is kept in `planned_*` and the deviation waits
 for the supervisor's decision (`services.periods.decide_deviation`).
+
+This module holds the single shifts (add, change, cancel, reassign) and is the import point for
+the rest: `roster_input` (reading what is typed), `roster_steps` (what every save shares),
+`roster_patterns`, `roster_copy` and `roster_views` (the week and shift read models).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, service
-from bpa_provider.services.periods import (
+from bpa_provider.services.period_rows import (
     ensure_unlocked,
     shift_days,
 )

@@ -16,7 +16,7 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date, local_to_utc
 from bpa_provider.services.base import require, service
-from bpa_provider.services.periods import (
+from bpa_provider.services.period_rows import (
     ensure_unlocked,
 )
 from bpa_provider.services.roster_steps import SaveResult, insert_shifts, run_checks

@@ -23,7 +23,7 @@ from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date
 from bpa_provider.rules.worktime import Violation
 from bpa_provider.services.base import CONFLICT_MESSAGE, require
-from bpa_provider.services.periods import (
+from bpa_provider.services.period_rows import (
     shift_days,
     withdraw_approvals,
 )

@@ -21,7 +21,7 @@ from bpa_provider.i18n import N_
 from bpa_provider.rules.hours import shift_hours
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.services.base import require, service
-from bpa_provider.services.periods import (
+from bpa_provider.services.period_rows import (
     overlapping_rows,
 )
 from bpa_provider.services.roster_steps import row_id
