@@ -141,7 +141,7 @@ def create_shift(
             summary=shift_summary(sh, info, person.ref if person is not None else "vacant"),
             after=sh,
         )
-        return SaveResult([sh], warnings)
+        return SaveResult([sh], warnings, zones={sh.client_id: info.tz})
 
 
 @service
@@ -209,7 +209,7 @@ def update_shift(
         minutes_changed = active_minutes is not None and active_minutes != sh.active_minutes
         pay_changed = times_changed or minutes_changed or k != sh.kind
         if not (pay_changed or basis != sh.legal_basis or text != sh.note):
-            return SaveResult([sh], [])
+            return SaveResult([sh], [], zones={sh.client_id: info.tz})
         if sh.start_utc <= now and (times_changed or minutes_changed):
             if sh.planned_start_utc is None:
                 sh.planned_start_utc, sh.planned_end_utc = sh.start_utc, sh.end_utc
@@ -247,7 +247,7 @@ def update_shift(
             before=before,
             after=sh,
         )
-        return SaveResult([sh], warnings)
+        return SaveResult([sh], warnings, zones={sh.client_id: info.tz})
 
 
 @service
@@ -357,7 +357,7 @@ def reassign_shift(
             before=before,
             after=sh,
         )
-        return SaveResult([sh], warnings)
+        return SaveResult([sh], warnings, zones={sh.client_id: info.tz})
 
 
 # The import point for screens/, cli/ and the other services: the names that moved to the roster_*

@@ -92,4 +92,4 @@ def copy_week(
             summary=f"week from {format_date(week_start)} copied to {weeks} week(s): {len(created)} shifts",
             after={"created": [sh.id for sh in created], "skipped": skipped},
         )
-        return SaveResult(created, warnings, None, 0, tuple(skipped))
+        return SaveResult(created, warnings, None, 0, tuple(skipped), {client_id: info.tz})

@@ -238,7 +238,9 @@ def _generate_and_check(
             "skipped": gen.skipped,
         },
     )
-    return SaveResult([*gen.created, *gen.updated], warnings, p, len(gen.removed), tuple(gen.skipped))
+    return SaveResult(
+        [*gen.created, *gen.updated], warnings, p, len(gen.removed), tuple(gen.skipped), {p.client_id: info.tz}
+    )
 
 
 @service
@@ -396,6 +398,7 @@ def extend_patterns(
         shifts: list[Shift] = []
         warnings: list[Violation] = []
         removed, skipped = 0, []
+        zones: dict[int, str] = {}
         for p in s.execute(q.order_by(RotaPattern.id)).scalars().all():
             info = client_info(s, p.client_id, pol)
             res = _generate_and_check(s, actor, p, info, max(p.valid_from, today), today, now, pol)
@@ -403,7 +406,8 @@ def extend_patterns(
             warnings += res.warnings
             removed += res.removed
             skipped += list(res.skipped)
-        return SaveResult(shifts, warnings, None, removed, tuple(skipped))
+            zones.update(res.zones)
+        return SaveResult(shifts, warnings, None, removed, tuple(skipped), zones)
 
 
 @service

@@ -6,7 +6,7 @@ touches, loading a shift for a change, and withdrawing the approvals of the days
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -48,6 +48,9 @@ class SaveResult:
     pattern: RotaPattern | None = None
     removed: int = 0
     skipped: tuple[str, ...] = ()
+    # The time zone of each client the shifts are for (client id → zone): what a caller needs to
+    # show their local times without a database session of its own (the CLI's `roster` output).
+    zones: dict[int, str] = field(default_factory=dict)
 
     @property
     def shift(self) -> Shift | None:

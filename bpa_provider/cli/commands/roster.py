@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bpa_provider.cli.context import CliError, add_format, problem_of
 from bpa_provider.i18n import N_, _
+
+if TYPE_CHECKING:  # the services are imported inside the run functions (a fast `--help`)
+    from bpa_provider.services.roster import SaveResult
 
 # --------------------------------------------------------------------------- helpers (shared with reports/exports)
 
@@ -69,22 +73,17 @@ def shift_id(text: str) -> int:
     return int(text)
 
 
-def _print_saved(ctx, res) -> None:  # noqa: ANN001
+def _print_saved(ctx, res: SaveResult) -> None:  # noqa: ANN001
+    """The shifts a save wrote (at most 20), on their client's local clock, and what it removed,
+    skipped or warns about. The zones come with the result: no database session here."""
     from zoneinfo import ZoneInfo
 
     from bpa_provider.cli.reports.fk_time import _WEEKDAYS  # "Mon" … as message ids
     from bpa_provider.formats import format_datetime  # the language's way (sv: 2026-12-31 08:00)
     from bpa_provider.rules.hours import shift_hours
-    from bpa_provider.services.worktime import client_info, policy_or_default
 
-    db = ctx.database()
-    with db.read() as s:
-        zones = {
-            cid: client_info(s, cid, policy_or_default(ctx.settings.policy)).tz
-            for cid in {sh.client_id for sh in res.shifts}
-        }
     for sh in res.shifts[:20]:
-        z = ZoneInfo(zones[sh.client_id])
+        z = ZoneInfo(res.zones[sh.client_id])
         local = sh.start_utc.astimezone(z)
         ctx.say(
             N_("Shift {id}: {start}–{end} ({hours:.2f} h)"),
