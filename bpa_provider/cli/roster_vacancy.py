@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bpa_provider.cli.context import add_format, date_arg
+from bpa_provider.cli.context import Context, add_format, date_arg
 from bpa_provider.i18n import _
 
 VACANT_COLUMNS = ["id", "client", "start", "end", "was_assistant", "hours"]
@@ -36,7 +36,7 @@ def register(rs: argparse._SubParsersAction) -> None:
     f.set_defaults(func=_fill)
 
 
-def _vacant(ctx, args) -> int:  # noqa: ANN001
+def _vacant(ctx: Context, args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from bpa_provider.services.vacancy import list_vacant
@@ -64,7 +64,7 @@ def _in_local_time(rows: list[dict[str, Any]]) -> None:
             r[key] = instant.astimezone(zone).replace(tzinfo=None)
 
 
-def _candidates(ctx, args) -> int:  # noqa: ANN001
+def _candidates(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.cli.commands.roster import shift_id
     from bpa_provider.services.vacancy import candidates
 
@@ -101,7 +101,7 @@ def _candidates(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _fill(ctx, args) -> int:  # noqa: ANN001
+def _fill(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.cli.commands.roster import _print_saved, assistant_id, shift_id
     from bpa_provider.services import roster
 
@@ -118,7 +118,7 @@ def _fill(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _offer(ctx, args) -> int:  # noqa: ANN001
+def _offer(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.cli.commands.roster import shift_id
     from bpa_provider.services.vacancy import offer
 
