@@ -15,7 +15,7 @@ from bpa_provider.errors import Conflict, NotFound, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, service
 from bpa_provider.services.period_rows import ensure_unlocked, shift_days
-from bpa_provider.services.records import check_text
+from bpa_provider.services.validation import check_text
 from bpa_provider.services.worktime import client_info, describe_shifts, local_date, policy_or_default
 
 

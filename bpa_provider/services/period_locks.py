@@ -30,7 +30,7 @@ from bpa_provider.services.period_rows import (
     set_status,
     shifts_starting,
 )
-from bpa_provider.services.records import check_text
+from bpa_provider.services.validation import check_text
 from bpa_provider.services.worktime import client_info, local_date, policy_or_default
 
 

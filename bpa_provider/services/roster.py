@@ -25,6 +25,7 @@ the rest: `roster_input` (reading what is typed), `roster_steps` (what every sav
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
@@ -44,7 +45,6 @@ from bpa_provider.services.roster_input import (
     end_to_utc,
     find_assistant,
     read_kind,
-    read_text,
     read_times,
     to_utc,
 )
@@ -57,6 +57,7 @@ from bpa_provider.services.roster_steps import (
     shift_summary,
     withdraw_for,
 )
+from bpa_provider.services.validation import check_text
 from bpa_provider.services.worktime import (
     client_info,
     describe_shifts,
@@ -104,8 +105,8 @@ def create_shift(
                 errors.append(FieldError("replaces_assistant_id", N_("An assistant cannot replace themselves")))
         a, b = read_times(start, end, info.tz, errors)
         k = read_kind(kind, errors)
-        basis = read_text(legal_basis, "legal_basis", 200, errors)
-        text = read_text(note, "note", 500, errors, multiline=True)
+        basis = check_text(legal_basis, "legal_basis", 200, errors=errors)
+        text = check_text(note, "note", 500, multiline=True, errors=errors)
         if active_minutes < 0:
             errors.append(FieldError("active_minutes", N_("cannot be negative")))
         if errors:
@@ -195,8 +196,10 @@ def update_shift(
                 )
             )
         k = read_kind(kind, errors) if kind is not None else sh.kind
-        basis = read_text(legal_basis, "legal_basis", 200, errors) if legal_basis is not None else sh.legal_basis
-        text = read_text(note, "note", 500, errors, multiline=True) if note is not None else sh.note
+        basis = (
+            check_text(legal_basis, "legal_basis", 200, errors=errors) if legal_basis is not None else sh.legal_basis
+        )
+        text = check_text(note, "note", 500, multiline=True, errors=errors) if note is not None else sh.note
         if active_minutes is not None and active_minutes < 0:
             errors.append(FieldError("active_minutes", N_("cannot be negative")))
         if errors:
@@ -259,7 +262,7 @@ def cancel_shift(db: Database, actor: Actor, shift_id: int, version: int | None,
         if sh.status == "cancelled":
             return sh
         errors: list[FieldError] = []
-        why = read_text(reason, "reason", 200, errors)
+        why = check_text(reason, "reason", 200, errors=errors)
         if errors:
             raise ValidationError(errors)
         ensure_unlocked(s, sh.client_id, *shift_days(sh, info.tz))
@@ -309,7 +312,7 @@ def reassign_shift(
         info = client_info(s, sh.client_id, pol)
         errors: list[FieldError] = []
         person = find_assistant(s, assistant_id, errors)
-        why = read_text(reason, "reason", 200, errors)
+        why = check_text(reason, "reason", 200, errors=errors)
         if sh.status == "cancelled":
             errors.append(
                 FieldError(
@@ -391,8 +394,14 @@ from bpa_provider.services.roster_views import (  # noqa: E402
 
 # The shift import (services/import_fast.py, import_rows.py) checks a row as `roster add` does,
 # under the names it has always imported.
+
+
+def _text(value: Any, name: str, max_len: int, errors: list[FieldError], *, multiline: bool = False) -> str:
+    """A shift's note or legal basis by the one text rule (`validation.check_text`)."""
+    return check_text(value, name, max_len, multiline=multiline, errors=errors)
+
+
 _kind = read_kind
-_text = read_text
 _times = read_times
 
 __all__ = [

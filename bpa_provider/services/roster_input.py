@@ -1,7 +1,8 @@
 """Reading what a person types for a shift or a pattern: local times (the DST gap refused, a
-bare `HH:MM` end after the start), weekdays in three languages, times of day, dates, kinds and
-texts. Each `read_*` adds `FieldError`s to the list it is given, so one save reports every problem
-at once; nothing here touches the database but `find_assistant`.
+bare `HH:MM` end after the start), weekdays in three languages, times of day and kinds. Each
+`read_*` adds `FieldError`s to the list it is given, so one save reports every problem at once;
+nothing here touches the database but `find_assistant`. Texts and dates are checked by the one
+validation module (`services/validation.py`).
 
 Shared by `services.roster` (single shifts), `roster_patterns` and the shift import
 (`import_fast`, `import_rows`, through the names `services.roster` re-exports).
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,10 +20,9 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Assistant
 from bpa_provider.errors import FieldError, Invalid
-from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import local_to_utc, parse_date, parse_local_datetime
+from bpa_provider.i18n import N_
+from bpa_provider.rules.dates import local_to_utc, parse_local_datetime
 from bpa_provider.rules.worktime import SHIFT_KINDS
-from bpa_provider.services.records import check_text
 
 # A typo in a date (a month too far) must not become a month-long shift; respite agreements allow
 # up to 56 h continuous, so 72 h is the sanity limit.
@@ -53,22 +53,6 @@ WEEKDAY_NAMES = {
 
 
 # --------------------------------------------------------------------------- parsing
-
-
-def read_text(value: Any, name: str, max_len: int, errors: list[FieldError], *, multiline: bool = False) -> str:
-    """A note, reason or name by the shared text rule (`records.check_text`), with roster's words
-    for the checks it always had. Only a note holds several lines."""
-    return check_text(
-        value,
-        name,
-        max_len,
-        multiline=multiline,
-        errors=errors,
-        messages={
-            "control": _("contains control characters; remove them"),
-            "long": _("is too long (at most {n} characters)").format(n=max_len),
-        },
-    )
 
 
 def to_utc(value: str | datetime, tz: str) -> datetime:
@@ -125,18 +109,6 @@ def parse_weekdays(value: str | Iterable[int]) -> tuple[int, ...]:
     if not days:
         raise Invalid(N_("at least one weekday is required"))
     return tuple(sorted(days))
-
-
-def read_date(value: date | str | None, name: str, errors: list[FieldError]) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    if not str(value).strip():
-        return None
-    try:
-        return parse_date(str(value))
-    except ValueError as exc:
-        errors.append(FieldError.of(name, exc))
-        return None
 
 
 def read_times(start: Any, end: Any, tz: str, errors: list[FieldError]) -> tuple[datetime | None, datetime | None]:

@@ -35,11 +35,10 @@ from bpa_provider.services.roster_input import (
     find_assistant,
     parse_time_of_day,
     parse_weekdays,
-    read_date,
     read_kind,
-    read_text,
 )
 from bpa_provider.services.roster_steps import SaveResult, insert_shifts, row_id, run_checks
+from bpa_provider.services.validation import check_date, check_text
 from bpa_provider.services.worktime import (
     ClientInfo,
     client_info,
@@ -178,11 +177,11 @@ def _pattern_values(s: Session, data: dict[str, Any], errors: list[FieldError]) 
                 errors.append(FieldError.of(name, exc))
     for name in ("valid_from", "valid_to"):
         if name in data:
-            values[name] = read_date(data[name], name, errors)
+            values[name] = check_date(data[name], name, errors=errors)
     if "kind" in data:
         values["kind"] = read_kind(data["kind"], errors)
     if "name" in data:
-        values["name"] = read_text(data["name"], "name", 100, errors)
+        values["name"] = check_text(data["name"], "name", 100, errors=errors)
     for name in ("cycle_weeks", "cycle_week"):
         if name in data:
             try:
