@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,7 +52,7 @@ class Bounds:
         zone = ZoneInfo(tz)
 
         def midnight(day: date) -> datetime:
-            return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+            return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
 
         end = today + timedelta(days=1)
         first, following = month_bounds(today.year, today.month)
@@ -119,8 +119,8 @@ def pair_rows(s: Session, where: Iterable[Any], b: Bounds) -> dict[tuple[int, in
     for cid, aid, short, long_, secs, first, month, upcoming in s.execute(q):
         if aid is None:
             continue
-        if isinstance(first, str):  # SQLite hands an aggregate of a CASE back as text
-            first = UTCDateTime().process_result_value(first, None)
+        if isinstance(first, str):  # in case a driver hands the aggregate back as stored text
+            first = datetime.fromisoformat(first).replace(tzinfo=UTC)
         out[cid, aid] = Pair(bool(short), bool(long_), float(secs or 0), first, bool(month), bool(upcoming))
     return out
 
