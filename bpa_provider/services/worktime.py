@@ -35,7 +35,7 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, service
-from bpa_provider.services.records import check_text
+from bpa_provider.services.validation import check_text
 from bpa_provider.services.worktime_check import (
     CREDENTIAL_RULES,
     ShiftViolation,
