@@ -10,10 +10,11 @@ Rule set per client: the municipality's `rule_profile`, else the config profile 
 checked once per profile over all their shifts; a violation is kept when it involves a shift of a
 client under that profile (duplicates from two profiles are merged).
 
-The module is the import point; the work is split along its seams: `worktime_data` (what the
-rules need, read from the database), `worktime_check` (running the rules, the views of a
-violation), `worktime_report` (`report rest`, assistants without credentials). Here: the roster
-week's findings and acknowledging a warning.
+The module is the import point; the work is split along its seams: `worktime_clients` (each
+client's place and rule set), `worktime_data` (what the rules need, read from the database as
+rows), `worktime_check` (running the rules, the views of a violation), `worktime_report` (`report
+rest`, assistants without credentials). Here: the roster week's findings and acknowledging a
+warning.
 """
 
 from __future__ import annotations
@@ -55,23 +56,25 @@ from bpa_provider.services.worktime_check import (
 from bpa_provider.services.worktime_check import (
     _merge as _merge,
 )
+from bpa_provider.services.worktime_clients import (
+    ClientInfo,
+    client_info,
+    client_infos,
+    holidays_between,
+    policy_or_default,
+    profile_name,
+    rule_set,
+)
 from bpa_provider.services.worktime_data import (
     LONGEST_SHIFT,
     MARGIN,
-    ClientInfo,
     Loaded,
     chunks,
-    client_info,
-    client_infos,
     fact,
-    holidays_between,
     live_shifts,
     load,
     local_date,
     local_range,
-    policy_or_default,
-    profile_name,
-    rule_set,
 )
 from bpa_provider.services.worktime_data import (
     _contexts as _contexts,

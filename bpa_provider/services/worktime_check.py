@@ -31,19 +31,21 @@ from bpa_provider.rules.worktime import (
     check_credentials,
 )
 from bpa_provider.services.scope_view import redact
+from bpa_provider.services.worktime_clients import (
+    ClientInfo,
+    holidays_between,
+    policy_or_default,
+    rule_set,
+)
 from bpa_provider.services.worktime_data import (
     MARGIN,
     AnyShift,
-    ClientInfo,
     Loaded,
     ShiftRow,
     _session,
     _span,
     chunks,
-    holidays_between,
     load,
-    policy_or_default,
-    rule_set,
     shift_id,
 )
 

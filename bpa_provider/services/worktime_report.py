@@ -32,15 +32,17 @@ from bpa_provider.services.worktime_check import (
     people_by_id,
     violations_involving,
 )
+from bpa_provider.services.worktime_clients import (
+    client_infos,
+    policy_or_default,
+)
 from bpa_provider.services.worktime_data import (
     LONGEST_SHIFT,
     MARGIN,
     ShiftRow,
     _overlapping,
-    client_infos,
     local_date,
     local_range,
-    policy_or_default,
     shift_rows,
 )
 
