@@ -34,7 +34,8 @@ DEFAULT_PROVIDER_NAME = "bpa-provider"
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the current package version (shipped inside the package)."""
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
 
 
 def _path(parts: Any) -> str:
