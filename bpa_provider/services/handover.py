@@ -1,8 +1,11 @@
 """Handover packages: what the old provider hands the new one when a client switches provider.
 
-The use cases, on top of four modules split along the package's seams:
+The use cases, on top of modules split along the package's seams:
 `handover_build` (what goes in), `handover_validate` (refusing bad bytes before anything is
-written), `handover_apply` (what the receiver creates), `handover_letter` (the readable copy).
+written), `handover_files` (the bytes on disk, the envelope, the signature checks),
+`handover_match` (what a package finds in our database), `handover_apply` (what the receiver
+creates), `handover_rollback` (undoing it when the transfer is cancelled), `handover_letter` (the
+readable copy).
 
 - `export_package` writes the package of an outgoing transfer, signed: `NAME.json` (schema
   `bpa_provider/handover_schema.json`, a copy of `docs/handover.schema.json`), `NAME.md` and
@@ -13,7 +16,7 @@ written), `handover_apply` (what the receiver creates), `handover_letter` (the r
   with every problem listed and nothing written; then, in one transaction, the client,
   municipality, decision, supervisors, assistants and the incoming transfer are created, the hour
   balance becomes an opening entry, and the package is stored as received.
-- `apply_cutover_in` (in `handover_apply`) runs inside the incoming cut-over step.
+- `apply_cutover_in` (in `handover_cutover`) runs inside the incoming cut-over step.
 
 Privacy (domain.md: the new provider becomes a new data controller; hand over only what is
 needed): docs/handover.md explains each choice.
