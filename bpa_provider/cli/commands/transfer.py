@@ -7,7 +7,7 @@ import argparse
 import json
 from typing import Any
 
-from bpa_provider.cli.context import CliError, add_action
+from bpa_provider.cli.context import CliError, Context, add_action
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules.dates import format_date
 from bpa_provider.rules.transfer_steps import STEP_CODES
@@ -209,7 +209,7 @@ def _confirm(ctx: Any, v: Any, message: str) -> None:
 # --------------------------------------------------------------------------- actions
 
 
-def _open(ctx, args) -> int:  # noqa: ANN001
+def _open(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import open_transfer
 
     v = open_transfer(
@@ -234,14 +234,14 @@ def _open(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _show(ctx, args) -> int:  # noqa: ANN001
+def _show(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import get_transfer
 
     _print_view(ctx, get_transfer(ctx.database(), ctx.actor(), args.id), args.format)
     return 0
 
 
-def _list(ctx, args) -> int:  # noqa: ANN001
+def _list(ctx: Context, args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from bpa_provider.services.transfers import list_transfers
@@ -264,7 +264,7 @@ def _list(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _step(ctx, args) -> int:  # noqa: ANN001
+def _step(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import complete_step
 
     v = complete_step(ctx.database(), ctx.actor(), args.id, args.code, args.on, args.note, policy=ctx.settings.policy)
@@ -273,7 +273,7 @@ def _step(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _inform(ctx, args) -> int:  # noqa: ANN001
+def _inform(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import inform_assistant
 
     v = inform_assistant(
@@ -283,7 +283,7 @@ def _inform(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _refuse(ctx, args) -> int:  # noqa: ANN001
+def _refuse(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import record_refusal
 
     v = record_refusal(ctx.database(), ctx.actor(), args.id, args.assistant_ref, args.on, policy=ctx.settings.policy)
@@ -298,7 +298,7 @@ def _assistant_line(v: Any, ref: str) -> str:
     return f"{a.ref} ({a.name}): {a.consequence}"
 
 
-def _consent(ctx, args) -> int:  # noqa: ANN001
+def _consent(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import record_consent
 
     v = record_consent(ctx.database(), ctx.actor(), args.id, args.on, withdraw=args.withdraw)
@@ -311,7 +311,7 @@ def _consent(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _cancel(ctx, args) -> int:  # noqa: ANN001
+def _cancel(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import cancel_transfer
 
     v = cancel_transfer(ctx.database(), ctx.actor(), args.id, args.reason, args.on)
