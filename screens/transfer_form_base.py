@@ -36,7 +36,7 @@ from bpa_provider.screens.form_base import FormScreen, focus_problem
 from bpa_provider.screens.ui import field_message
 from bpa_provider.screens.widgets.fields import FieldRow, show_line
 from bpa_provider.screens.widgets.tickbox import TickBox
-from bpa_provider.services import transfer_checks
+from bpa_provider.services import validation
 from bpa_provider.services.transfer_views import TransferView
 
 LABEL_WIDTH = 24  # as FieldRow's, so a look-up row lines up with the others
@@ -143,16 +143,16 @@ class InputRow(Vertical):
         return self.raw_value() != self.initial
 
     def problem(self) -> str | None:
-        """The field's own problem (required, a date, text), by the services' field rules; the
-        form adds the service's whole check (`TransferForm.service_check`)."""
+        """The field's own problem (required, a date, text) by the one validation module
+        (`services.validation`); the form adds the service's whole check (`service_check`)."""
         f = self.field
         if f.kind == "check":
             return None
         found: list[FieldError] = []
         if f.kind == "date":
-            transfer_checks.as_date(self.raw_value(), f.name, f.label, found, required=f.required)
+            validation.check_date(self.raw_value(), f.name, required=f.required, errors=found)
         else:
-            transfer_checks.as_text(self.raw_value(), f.name, f.label, f.max_len, found, required=f.required)
+            validation.check_text(self.raw_value(), f.name, f.max_len, required=f.required, errors=found)
         return shown(f.label, found[0]) if found else None
 
     def show_error(self, message: str | None) -> None:

@@ -7,7 +7,6 @@ The handover package forms (export, import) are in `transfer_package_forms`, re-
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from rich.text import Text
@@ -15,6 +14,7 @@ from rich.text import Text
 from bpa_provider.errors import FieldError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
+from bpa_provider.rules.transfer_steps import last_day_before
 from bpa_provider.screens.transfer_form_base import Field, TransferForm
 from bpa_provider.screens.transfer_package_forms import ExportForm, ImportForm
 from bpa_provider.screens.widgets.fields import FieldRow
@@ -279,7 +279,7 @@ class RefusalForm(TransferForm):
                 + _(
                     "An assistant who refuses in writing does not transfer: their employment with us "
                     "ends on {date} unless they work for other clients."
-                ).format(date=format_date(self.view.effective_date - timedelta(days=1)))
+                ).format(date=format_date(last_day_before(self.view.effective_date)))
             )
         return out
 

@@ -31,8 +31,8 @@ from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_match import latest_import, sender_reference, stored_package
 from bpa_provider.services.handover_rollback import roll_back_incoming
-from bpa_provider.services.records import check_text
 from bpa_provider.services.transfer_rows import saved_id
+from bpa_provider.services.validation import check_text
 
 MESSAGE_KEY = "bpa_handover_message"
 KINDS = ("receipt", "cancellation")

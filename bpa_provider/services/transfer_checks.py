@@ -7,40 +7,30 @@ rule of its own. Each returns the values as the service uses them and a list of 
 means the input may go to the service, which then checks what needs the database (the client,
 the transfer's state, the assistant's dates).
 
-`as_date` and `as_text` are the field-level rules (a date in `dd.mm.yyyy` or ISO, free text by
-`records.check_text`); the `check_*` functions are one per form and service.
+`as_date` and `as_text` are the field-level rules of `services.validation` (a date in
+`dd.mm.yyyy` or ISO, free text), worded with the field's label; the `check_*` functions are one
+per form and service.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from bpa_provider.errors import FieldError, labelled
-from bpa_provider.i18n import N_, Msg
+from bpa_provider.errors import FieldError, Invalid
+from bpa_provider.i18n import N_
 from bpa_provider.rules import transfer_steps
-from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.records import check_text
+from bpa_provider.rules.dates import format_date
+from bpa_provider.rules.transfer_steps import earliest_refusal_deadline as earliest_deadline
+from bpa_provider.services import validation
 
 # --------------------------------------------------------------------------- fields
 
 
 def as_date(value: Any, name: str, label: str, errors: list[FieldError], *, required: bool = True) -> date | None:
-    """A date field: a date, a datetime's day, or text parsed by `rules.dates.parse_date`; None
-    (and a problem in `errors` when `required` or not a date) otherwise."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.append(FieldError.about(name, label, N_("is required")))
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return parse_date(str(value))
-    except ValueError as exc:
-        errors.append(FieldError.about(name, label, exc))
-        return None
+    """A date field by the one date rule (`validation.check_date`), its problem worded with the
+    field's English `label`; None when absent or not a date."""
+    return validation.check_date(value, name, required=required, label=label, errors=errors)
 
 
 def as_text(
@@ -53,20 +43,20 @@ def as_text(
     required: bool = False,
     multiline: bool = False,
 ) -> str:
-    """Free text by the shared rule (`records.check_text`), each problem named by the field's
+    """Free text by the one text rule (`validation.check_text`), each problem named by the field's
     English `label` (a message id: "Reason is required", translated where it is shown)."""
-    found: list[FieldError] = []
-    text = check_text(value, name, max_len, multiline=multiline, required=required, errors=found)
-    for e in found:
-        message, params = labelled(Msg(label), e.message, e.params)
-        errors.append(FieldError(e.field, message, params=params))
-    return text
+    return validation.check_text(
+        value, name, max_len, multiline=multiline, required=required, label=label, errors=errors
+    )
 
 
 def day_or_none(value: Any) -> date | None:
     """The date typed in a field, or None when it is empty or not a date (a form's default that
     follows another field)."""
-    return as_date(value, "", "", [], required=False)
+    try:
+        return validation.date_value(value)
+    except Invalid:
+        return None
 
 
 def _not_after_today(day: date | None, today: date, message: str, errors: list[FieldError]) -> None:
@@ -125,11 +115,6 @@ def check_inform(on: Any, deadline: Any, min_days: int) -> tuple[date | None, da
             )
         )
     return informed, until, errors
-
-
-def earliest_deadline(informed: date, min_days: int) -> date:
-    """The first refusal deadline the law allows after informing on `informed`."""
-    return informed + timedelta(days=min_days)
 
 
 def check_refusal(on: Any) -> tuple[date | None, list[FieldError]]:

@@ -19,8 +19,8 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import rehire_priority
 from bpa_provider.rules.dates import format_date, local_day_start_utc
+from bpa_provider.rules.transfer_steps import last_day_before
 from bpa_provider.services.transfer_rows import (
-    _ONE_DAY,
     _Ctx,
     _other_clients,
     _service_periods,
@@ -58,7 +58,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
     employments of assistants with no other client."""
     t, client = ctx.transfer, ctx.client
     eff = t.effective_date
-    last = eff - _ONE_DAY
+    last = last_day_before(eff)
     changes: list[Msg] = []
     refs = {
         a.id: a.ref

@@ -11,7 +11,7 @@ cancelling) and `services.transfer_assistants` (informing assistants, refusals);
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
@@ -37,6 +37,7 @@ from bpa_provider.formats import format_date  # the language's way: the texts ar
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import rehire_priority
+from bpa_provider.rules.transfer_steps import last_day_before
 from bpa_provider.services.base import require
 from bpa_provider.services.transitions import check_version
 
@@ -54,9 +55,6 @@ STEP_NOTES = frozenset({NOTE_OPENED, NOTE_FROM_PACKAGE})
 def se_notice_months() -> int:
     """Sweden: an assistant's notice when the assignment ends (domain.md, "Sweden"; Policy)."""
     return load_settings().policy.se_notice_months
-
-
-_ONE_DAY = timedelta(days=1)
 
 
 # --------------------------------------------------------------------------- loading
@@ -285,7 +283,7 @@ def se_employment_end(effective: date, informed_on: date | None, notice_months: 
     if informed_on is None:
         return None
     months = se_notice_months() if notice_months is None else notice_months
-    return max(effective - _ONE_DAY, informed_on + relativedelta(months=months))
+    return max(last_day_before(effective), informed_on + relativedelta(months=months))
 
 
 @dataclass(frozen=True)
@@ -300,7 +298,7 @@ def consequence(session: Session, ctx: _Ctx, ta: TransferAssistant) -> _Conseque
     """What the transfer means for one assistant, in words for the coordinator and the assistant."""
     t = ctx.transfer
     eff = t.effective_date
-    last = format_date(eff - _ONE_DAY)
+    last = format_date(last_day_before(eff))
     if t.direction == "in":
         if ta.refused_on:
             return _Consequence(
