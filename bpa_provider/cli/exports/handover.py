@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bpa_provider.cli.context import Context
 
 
-def register(members: argparse._SubParsersAction) -> None:
+def register(members: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = members.add_parser(
         "handover", help="signed handover package of an outgoing transfer (JSON + signature + Markdown)"
     )
