@@ -48,6 +48,7 @@ from bpa_provider.services.courses import (
 )
 from bpa_provider.services.onboarding import mark_basic_course_done_in
 from bpa_provider.services.records import FieldSpec, in_scope, parse_value
+from bpa_provider.services.stored import stored_id
 from bpa_provider.services.transitions import get_for_change
 
 
@@ -161,7 +162,7 @@ def enroll(
                 errors.append(FieldError("people", N_("{ref} is already enrolled on this date"), params={"ref": pref}))
                 continue
             found.append(person)
-        taken = seats_taken(s, cs.id)
+        taken = seats_taken(s, stored_id(cs))
         if cs.capacity is not None and taken + len(found) > cs.capacity:
             free = max(cs.capacity - taken, 0)
             errors.append(
@@ -207,7 +208,7 @@ def enroll(
                 out.append(waiting)
                 continue
             row = CourseEnrollment(
-                course_id=course.id,
+                course_id=stored_id(course),
                 session_id=cs.id,
                 supervisor_id=pid if kind == "supervisor" else None,
                 assistant_id=pid if kind == "assistant" else None,
@@ -420,7 +421,7 @@ def list_enrollments(
         expires = expiry_date(e.completed_on, c.validity_months) if e.status == "completed" and e.completed_on else None
         out.append(
             EnrollmentRow(
-                id=e.id,
+                id=stored_id(e),
                 session_id=e.session_id,
                 course=c.name,
                 starts_on=starts_on,

@@ -139,6 +139,7 @@ def training_report(db: Database, actor: Actor, year: int) -> TrainingReport:
         total_rows = list(s.execute(totals))
     rows = []
     for cref, cname, e, c in detail_rows:
+        assert e.completed_on is not None  # the query reads completions in a date range
         kind, pid = person_of(e)
         ref, name = names.get((kind, pid), ("", ""))
         rows.append(

@@ -196,7 +196,7 @@ def _transfer_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     ]
 
 
-def _ids_by_ref(db: Database, model: type, refs: Iterable[str]) -> dict[str, int]:
+def _ids_by_ref(db: Database, model: type[Assistant] | type[Client], refs: Iterable[str]) -> dict[str, int]:
     refs = sorted(set(refs))
     if not refs:
         return {}

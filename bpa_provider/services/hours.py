@@ -223,7 +223,7 @@ def _served(decisions: list[Decision], start: date | None, end: date | None) -> 
     return out
 
 
-def _decided(decisions: list[Decision] | list[_Grant], first: date, last_exclusive: date) -> float:
+def _decided(decisions: list[_Grant], first: date, last_exclusive: date) -> float:
     return sum(
         rules.decided_hours(d.hours, d.hours_unit, d.valid_from, d.valid_to, first, last_exclusive) for d in decisions
     )
@@ -252,7 +252,7 @@ def _year_windows(year: int, as_of: date) -> list[_Window]:
 def _project(
     year: int,
     as_of: date,
-    decisions: list[Decision],
+    decisions: list[_Grant],
     adjustments: float,
     sums: _Sums | None,
     tz: str,
@@ -334,7 +334,7 @@ def _report_rows(
     today = today or date.today()
     m_first, m_next = rules.month_bounds(year, month)
     as_of = min(today, m_next - timedelta(days=1))
-    scope = sorted(actor.client_scope) if actor.is_scoped else None
+    scope = sorted(actor.client_scope or ()) if actor.is_scoped else None
     thresholds = _thresholds(policy)
     with db.read() as s:
         q = (
@@ -416,7 +416,7 @@ def usage_flags(
     return [r for r in _report_rows(db, actor, year, month, today, now, policy) if r.flag != "ok"]
 
 
-def _period(name: str, w: _Window, decisions: list[Decision], sums: _Sums | None, adjustments: float) -> PeriodHours:
+def _period(name: str, w: _Window, decisions: list[_Grant], sums: _Sums | None, adjustments: float) -> PeriodHours:
     decided = _decided(decisions, w.first, w.last_exclusive)
     planned = sums.planned[name] if sums else 0.0
     worked = sums.worked[name] if sums else 0.0

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
@@ -32,6 +33,7 @@ from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text
+from bpa_provider.services.stored import stored_id
 from bpa_provider.services.worked import counted_as_worked, staffed
 
 SWEDEN = "SE"
@@ -90,7 +92,7 @@ def client_holidays(session: Session, client_id: int, years: Iterable[int]) -> d
 counted_shifts = counted_as_worked  # the shared "plan becomes the actuals" condition
 
 
-def _swedish_clients(actor: Actor):  # noqa: ANN202 - a Select
+def _swedish_clients(actor: Actor) -> Select[Client]:
     q = (
         select(Client)
         .join(Municipality, Municipality.id == Client.municipality_id)
@@ -130,7 +132,10 @@ class FkRegistration:
     family_permission_on: date | None
 
 
-def _by_ref(session: Session, model: type, ref: str, label: str):  # noqa: ANN202
+_M = TypeVar("_M", Assistant, Client)
+
+
+def _by_ref(session: Session, model: type[_M], ref: str, label: str) -> _M:
     row = session.execute(select(model).where(model.ref == ref.strip())).scalar_one_or_none()
     if row is None:
         raise NotFound(N_("No {what} '{ref}'"), what=label, ref=ref)
@@ -151,7 +156,7 @@ def register_assistant(db: Database, actor: Actor, assistant_ref: str, client_re
         client = _by_ref(s, Client, client_ref, _("client"))
         require(actor, "assignment.write", client_id=client.id)
         errors: list[FieldError] = []
-        if client_country(s, client.id) != SWEDEN:
+        if client_country(s, stored_id(client)) != SWEDEN:
             errors.append(
                 FieldError(
                     "client",
@@ -229,7 +234,7 @@ def register_assistant(db: Database, actor: Actor, assistant_ref: str, client_re
                 after=assignment,
             )
         return FkRegistration(
-            assignment.id,
+            stored_id(assignment),
             assistant.ref,
             assistant.name,
             client.ref,
@@ -296,6 +301,7 @@ def add_state_rate(
             )
         if errors:
             raise ValidationError(errors)
+        assert exact is not None  # else an error was raised
         row = HourlyRate(
             country=SWEDEN,
             municipality_id=None,
