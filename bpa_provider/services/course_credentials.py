@@ -29,7 +29,7 @@ from bpa_provider.db.models import (
 )
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.courses import (
     SUPERVISOR_KINDS,
     find_client,
@@ -82,7 +82,6 @@ def expiring_credentials(
 ) -> list[ExpiringCredential]:
     """Course credentials of current staff that expire within the first reminder lead (90 days by
     default) or have expired, soonest first. Only each person's latest completion counts."""
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see courses"))
     leads = tuple(current_policy(policy).course_expiry_reminders)
     # Supervisor basic course and refresher are one credential: the latest of either counts.
@@ -226,7 +225,6 @@ def set_required_training(
 @service
 def required_trainings(db: Database, actor: Actor, client: int | str | None = None) -> list[RequiredTrainingRow]:
     """The required trainings of one client or of all."""
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see courses"))
     with db.read() as s:
         q = (

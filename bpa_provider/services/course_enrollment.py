@@ -33,7 +33,7 @@ from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.courses import (
     OUTCOMES,
     SUPERVISOR_KINDS,
@@ -387,7 +387,6 @@ def list_enrollments(
     person: str | None = None,
 ) -> list[EnrollmentRow]:
     """Enrollments of a course date or of a person, with outcome and expiry."""
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see courses"))
     with db.read() as s:
         q = (

@@ -46,7 +46,7 @@ from bpa_provider.i18n import N_
 from bpa_provider.rules import hours as rules
 from bpa_provider.rules.dates import local_day_start_utc, to_local
 from bpa_provider.services import hour_ledger
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
 from bpa_provider.services.worked import counted_as_worked
 
@@ -314,7 +314,6 @@ def hours_report(
     out the year-end projection (its columns empty), which reads the whole year's shifts: the
     month's numbers alone read only the month.
     """
-    actor = scoped_actor(db, actor)
     require(actor, "hours.read", what="see hour accounts")
     return _report_rows(db, actor, year, month, today, now, policy, outlook)
 
@@ -411,7 +410,6 @@ def usage_flags(
     policy: Policy | None = None,
 ) -> list[HoursRow]:
     """The clients of `hours_report` whose year-end flag is not ok (warn, alert or under)."""
-    actor = scoped_actor(db, actor)
     require(actor, "hours.read", what="see hour accounts")
     return [r for r in _report_rows(db, actor, year, month, today, now, policy) if r.flag != "ok"]
 
@@ -444,7 +442,6 @@ def client_account(
 ) -> HourAccount:
     """One client's hour account on `today`: week, month, year to date and the decision in force,
     each decided vs planned vs worked, the balance adjustments, and the year-end projection."""
-    actor = scoped_actor(db, actor)
     require(actor, "hours.read", client_id=client_id, what="see hour accounts")
     today = today or date.today()
     now = now or utcnow()
