@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from bpa_provider.cli.reports.monthly import month_of, register_monthly, rows_of
+from bpa_provider.cli.monthly_reports import month_of, register_monthly, rows_of
 from bpa_provider.i18n import N_
 
 _COLUMNS = [

@@ -1,6 +1,7 @@
-"""What the monthly reports share: the `report NAME --month YYYY-MM [--format ...]` subcommand, the
-month read once (`context.month_arg`: one line on stderr, exit 2, when it is not a month), and a
-service's lines (dataclasses) turned into the rows `ctx.emit` writes."""
+"""What the monthly reports (cli/reports/) share: the `report NAME --month YYYY-MM [--format ...]`
+subcommand, the month read once (`context.month_arg`: one line on stderr, exit 2, when it is not a
+month), and a service's lines (dataclasses) turned into the rows `ctx.emit` writes. Not in
+cli/reports/ itself: every module there is a report."""
 
 from __future__ import annotations
 
