@@ -117,6 +117,20 @@ def sick_spans(
     return [(i, rules.Span(a, b, g)) for i, a, b, g in session.execute(q.order_by(Absence.from_date)).all()]
 
 
+def overlapping(session: Session, assistant_id: int, start: date, end: date, ignore_id: int | None) -> Absence | None:
+    """An absence of the assistant (of any kind, not cancelled) overlapping `start`..`end`, other
+    than `ignore_id`; None when there is none. Every kind counts: a sick day cannot also be a holiday."""
+    q = select(Absence).where(
+        Absence.assistant_id == assistant_id,
+        Absence.cancelled.is_(False),
+        Absence.from_date <= end,
+        Absence.to_date >= start,
+    )
+    if ignore_id is not None:
+        q = q.where(Absence.id != ignore_id)
+    return session.execute(q.limit(1)).scalar_one_or_none()
+
+
 def _errors(
     session: Session,
     assistant_id: int,
@@ -155,15 +169,7 @@ def _errors(
         errors.append(
             FieldError("from_date", N_("The assistant is not employed on {date}"), params={"date": format_date(start)})
         )
-    q = select(Absence).where(
-        Absence.assistant_id == assistant_id,
-        Absence.cancelled.is_(False),
-        Absence.from_date <= end,
-        Absence.to_date >= start,
-    )
-    if ignore_id is not None:
-        q = q.where(Absence.id != ignore_id)
-    other = session.execute(q.limit(1)).scalar_one_or_none()
+    other = overlapping(session, assistant_id, start, end, ignore_id)
     if other is not None:
         errors.append(
             FieldError(

@@ -31,7 +31,7 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import sick_pay_claim_days
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.hours import hours_in_range
-from bpa_provider.services.absence import change_absence, record_absence
+from bpa_provider.services.absence import change_absence, overlapping, record_absence
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import check_text
 from bpa_provider.services.stored import stored_id
@@ -77,15 +77,7 @@ def _period_errors(
             )
         )
     # Every kind of absence counts: a sick day cannot also be a holiday (docs/absence.md).
-    q = select(SickPeriod).where(
-        SickPeriod.assistant_id == assistant_id,
-        SickPeriod.from_date <= end,
-        SickPeriod.to_date >= start,
-        SickPeriod.cancelled.is_(False),
-    )
-    if ignore_id is not None:
-        q = q.where(SickPeriod.id != ignore_id)
-    other = session.execute(q.limit(1)).scalar_one_or_none()
+    other = overlapping(session, assistant_id, start, end, ignore_id)
     if other is not None:
         errors.append(
             FieldError(
