@@ -28,9 +28,10 @@ from bpa_provider.rules import absence as rules
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import vacancy
 from bpa_provider.services.base import require, service
-from bpa_provider.services.records import check_text, lookup
+from bpa_provider.services.records import lookup
 from bpa_provider.services.stored import stored_id
 from bpa_provider.services.transitions import get_for_change
+from bpa_provider.services.validation import check_text
 
 PERMISSION = "absence.write"
 

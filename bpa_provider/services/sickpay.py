@@ -33,10 +33,10 @@ from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.hours import hours_in_range
 from bpa_provider.services.absence import change_absence, overlapping, record_absence
 from bpa_provider.services.base import require, service
-from bpa_provider.services.records import check_text
 from bpa_provider.services.stored import stored_id
 from bpa_provider.services.sweden import SWEDEN, SWEDISH_ZONE, counted_shifts
 from bpa_provider.services.transitions import get_for_change
+from bpa_provider.services.validation import check_text
 
 CLAIM_STATUSES = ("prepared", "sent", "paid", "rejected")
 # A claim goes out once and is answered once; a rejected claim is corrected as a new occurrence.

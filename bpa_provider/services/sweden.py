@@ -25,15 +25,15 @@ from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Assignment, Assistant, Client, Decision, HourlyRate, Municipality, Shift
 from bpa_provider.db.types import utcnow
-from bpa_provider.errors import FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules import calendar, money
 from bpa_provider.rules import hours as hrs
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.services.base import require, service
-from bpa_provider.services.records import check_text
 from bpa_provider.services.stored import stored_id
+from bpa_provider.services.validation import check_text, money_value
 from bpa_provider.services.worked import counted_as_worked, staffed
 
 SWEDEN = "SE"
@@ -259,13 +259,19 @@ def state_rate_on(session: Session, on: date) -> HourlyRate | None:
     ).scalar_one_or_none()
 
 
-def _exact_rate(rate: object) -> Decimal | None:
-    """`rate` as a Decimal in (0, 10000], or None (not a number, NaN, out of range)."""
+_RATE_RANGE = N_("The rate must be a number above 0 and at most 10000")
+_RATE_CENTS = N_("The rate may have at most two decimals (öre)")
+
+
+def _rate_or_problem(rate: object) -> tuple[Decimal | None, str | None]:
+    """`rate` as an exact Decimal in (0, 10000] read by the one money rule (validation.money_value),
+    or the problem in this form's own words."""
     try:
-        exact = money.to_decimal(rate.replace(",", ".") if isinstance(rate, str) else rate)
-    except ValueError:
-        return None
-    return exact if 0 < exact <= 10_000 else None
+        exact = money_value(rate, minimum=0, maximum=10_000)
+    except Invalid as exc:
+        # Within range but finer than öre: its own words; anything else is out of range.
+        return None, _RATE_CENTS if exc.template == N_("may have at most two decimals") else _RATE_RANGE
+    return (exact, None) if exact > 0 else (None, _RATE_RANGE)
 
 
 @service
@@ -276,11 +282,9 @@ def add_state_rate(
     as the exact decimal given (at most two decimals: öre)."""
     require(actor, "rate.write", what=_("add an hourly rate"))
     errors: list[FieldError] = []
-    exact = _exact_rate(rate)
-    if exact is None:
-        errors.append(FieldError("rate", N_("The rate must be a number above 0 and at most 10000")))
-    elif exact != exact.quantize(money.CENT):
-        errors.append(FieldError("rate", N_("The rate may have at most two decimals (öre)")))
+    exact, problem = _rate_or_problem(rate)
+    if problem is not None:
+        errors.append(FieldError("rate", problem))
     with db.write() as s:
         # One line: a short remark shown beside the rate in the list of rates.
         text = check_text(

@@ -24,7 +24,7 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.errors import NotFound, ServiceError, UnknownUser, ValidationError, localized
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.services.records import check_text
+from bpa_provider.services.validation import check_text
 
 
 def fold(login: str) -> str:
