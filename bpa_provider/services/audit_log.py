@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
@@ -48,7 +49,7 @@ class LogRow:
     before_erased: bool = False  # the snapshot was erased by retention (its digest is kept)
     after_erased: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -73,8 +74,8 @@ def _row(ev: AuditEvent, tz: str) -> LogRow:
 
 def _conditions(
     user: str | None, subject: str | None, since: date | None, until: date | None, action: str | None, tz: str
-) -> list:
-    conds = []
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
     if user:
         conds.append(AuditEvent.actor == user)
     if subject:
