@@ -34,8 +34,8 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import course_deadline
 from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.services.records import check_text, lookup
+from bpa_provider.services.base import require, service
+from bpa_provider.services.records import check_text, lookup, saved_id
 
 STATUSES = ("not_started", "in_progress", "complete", "overdue")
 RESPONSIBLE = ("coordinator", "supervisor")
@@ -154,11 +154,13 @@ def _step_state(step: OnboardingStep, today: date) -> str:
 
 
 def _supervisor(session: Session, key: int | str) -> Supervisor:
-    return lookup(session, Supervisor, key, _("supervisor"))
+    sup: Supervisor = lookup(session, Supervisor, key, _("supervisor"))
+    return sup
 
 
 def _client(session: Session, key: int | str) -> Client:
-    return lookup(session, Client, key, _("client"))
+    client: Client = lookup(session, Client, key, _("client"))
+    return client
 
 
 def _as_date(value: date | str | None, field: str, errors: list[FieldError]) -> date | None:
@@ -199,7 +201,9 @@ def _basic_done_map(session: Session, supervisor_ids: Sequence[int]) -> dict[int
     )
     out: dict[int, date] = {}
     for sid, day in list(session.execute(by_course)) + list(session.execute(by_step)):
-        out[sid] = min(day, out.get(sid, day))
+        # Both queries keep to rows with a supervisor and a date (the IN and IS NOT NULL above).
+        if sid is not None and day is not None:
+            out[sid] = min(day, out.get(sid, day))
     return out
 
 
@@ -290,7 +294,7 @@ def start_onboarding(
         if errors:
             raise ValidationError(errors)
         assert start is not None
-        return start_onboarding_in(s, actor, sup.id, client.id, start, steps)
+        return start_onboarding_in(s, actor, saved_id(sup), saved_id(client), start, steps)
 
 
 def mark_basic_course_done_in(session: Session, actor: Actor, supervisor_id: int, on: date) -> int:
@@ -458,7 +462,6 @@ def onboarding_overview(
     A current supervision without a checklist is judged by the basic course alone, measured
     from the supervision's start (steps_total is 0): done -> "complete", late -> "overdue".
     """
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see onboardings"))
     days = current_policy(policy).basic_course_within_days
     with db.read() as s:
@@ -538,7 +541,6 @@ def onboarding_overdue(
 @service
 def onboarding_steps(db: Database, actor: Actor, supervisor: int | str, today: date) -> list[StepView]:
     """A supervisor's checklist lines for every client, by due date."""
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see onboardings"))
     with db.read() as s:
         # A supervisor asking about another supervisor gets the words for one that does not exist.
@@ -554,7 +556,7 @@ def onboarding_steps(db: Database, actor: Actor, supervisor: int | str, today: d
         rows = list(s.execute(q))
     return [
         StepView(
-            id=st.id,
+            id=saved_id(st),
             supervisor_ref=sup.ref,
             client_ref=cref or "",
             code=st.code,

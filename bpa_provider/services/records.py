@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import available_timezones
 
 from sqlalchemy import and_, func, or_, select
@@ -39,7 +39,7 @@ from bpa_provider.rules import money as money_rules
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import client_status, name_order
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services.base import CONFLICT_MESSAGE, require, service
 from bpa_provider.services.employee_numbers import check_employee_number
 
 # Control characters (escape codes would reach terminals), and bidirectional overrides that make
@@ -729,6 +729,21 @@ def lookup(session: Session, model: type, key: int | str, what: str, actor: Acto
     return row
 
 
+class HasId(Protocol):
+    """A table row: its `id` is None only before it is first flushed."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: HasId) -> int:
+    """The id of a row read from the database or already flushed (`id: int | None` in the models
+    is true of a new row only); a row never flushed is a programming error."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id: flush it first")
+    return row.id
+
+
 def next_ref(session: Session, model: type, prefix: str) -> str:
     """The next free human reference with this prefix (K-0042 after K-0041)."""
     refs = session.execute(select(model.ref).where(model.ref.like(f"{prefix}%"))).scalars()
@@ -891,7 +906,6 @@ def end(
 def get(db: Database, actor: Actor, kind: str, record_id: int) -> Any:
     """Read one record (a supervisor only within their clients)."""
     spec = SPECS[kind]
-    actor = scoped_actor(db, actor)
     require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=_kind_word(kind)))
     with db.read() as s:
         obj = s.get(spec.model, record_id)
@@ -938,7 +952,6 @@ def _for_reader(session: Session, actor: Actor, obj: Any) -> Any:
 def find_id(db: Database, actor: Actor, kind: str, key: str | int) -> int:
     """Resolve a reference, name or id to the record's id (NotFound with a clear message)."""
     spec = SPECS[kind]
-    actor = scoped_actor(db, actor)
     require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=_kind_word(kind)))
     raw = int(key) if str(key).isdigit() else key
     with db.read() as s:
@@ -980,7 +993,6 @@ def list_records(
     """A page of records matching a search (substring of name/ref, or exact national ID for roles
     that may see IDs) and equality filters; SQL does the paging, so 10,000 rows cost one page."""
     spec = SPECS[kind]
-    actor = scoped_actor(db, actor)
     require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=_kind_word(kind)))
     model = spec.model
     q = select(model)
@@ -1034,7 +1046,6 @@ def list_records(
 def client_municipalities(db: Database, actor: Actor) -> dict[int, str]:
     """The names of the municipalities of the clients the actor may see, by id: what a client
     list shows in its municipality column, also to a supervisor, who may not list municipalities."""
-    actor = scoped_actor(db, actor)
     require(actor, "client.read", what=Msg(N_("see {kind} records"), kind=_kind_word("client")))
     theirs = select(Client.municipality_id)
     if actor.is_scoped:

@@ -33,11 +33,11 @@ from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import days_left, next_review_due, review_status
 from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.services.base import CONFLICT_MESSAGE, require, service
 from bpa_provider.services.course_enrollment import enroll_without_date_in
 from bpa_provider.services.courses import find_course
 from bpa_provider.services.onboarding import current_policy
-from bpa_provider.services.records import FieldSpec, clean_text
+from bpa_provider.services.records import FieldSpec, clean_text, saved_id
 from bpa_provider.services.records import lookup as _lookup
 
 REVIEW_STATUSES = ("overdue", "due", "scheduled", "done")
@@ -178,7 +178,7 @@ def _actions(session: Session, review_ids: Sequence[int]) -> dict[int, list[Acti
     )
     for a, cname in session.execute(q):
         out.setdefault(a.review_id, []).append(
-            ActionView(a.id, a.review_id, a.text, a.owner, a.due_date, a.done_on, cname or "", a.version)
+            ActionView(saved_id(a), a.review_id, a.text, a.owner, a.due_date, a.done_on, cname or "", a.version)
         )
     return out
 
@@ -187,11 +187,11 @@ def _view(
     review: Review, asst: Assistant, client: Client, actions: Sequence[ActionView], summary: str | None
 ) -> ReviewView:
     return ReviewView(
-        id=review.id,
-        assistant_id=asst.id,
+        id=saved_id(review),
+        assistant_id=saved_id(asst),
         assistant_ref=asst.ref,
         assistant_name=asst.name,
-        client_id=client.id,
+        client_id=saved_id(client),
         client_ref=client.ref,
         held_on=review.held_on,
         participants=review.participants,
@@ -228,7 +228,6 @@ def due_reviews(
 
     `client_id` / `assistant_id` keep to one record's pairs: opening a client or an assistant then
     reads what it shows, not every assignment in the company (issue 19)."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     if client_id is not None:  # one client's reviews: that client must be the person's to see
         require(actor, "review.read", client_id=client_id, what=_("see reviews"))
@@ -266,7 +265,7 @@ def due_reviews(
         pair = pair.where(Assignment.assistant_id == assistant_id)
         emp = emp.where(Employment.assistant_id == assistant_id)
         last = last.where(Review.assistant_id == assistant_id)
-    pair_q, emp, last = pair.subquery("pair"), emp.subquery("emp"), last.subquery("last")
+    pair_q, emp_q, last_q = pair.subquery("pair"), emp.subquery("emp"), last.subquery("last")
     q = (
         select(
             pair_q.c.assistant_id,
@@ -277,15 +276,17 @@ def due_reviews(
             pair_q.c.start,
             pair_q.c.end,
             pair_q.c.open_ends,
-            emp.c.end,
-            emp.c.open_ends,
-            last.c.held,
+            emp_q.c.end,
+            emp_q.c.open_ends,
+            last_q.c.held,
         )
         .join(Assistant, Assistant.id == pair_q.c.assistant_id)
         .join(Client, Client.id == pair_q.c.client_id)
         # Without a current employment the assistant is not staff: no review to schedule.
-        .join(emp, emp.c.assistant_id == pair_q.c.assistant_id)
-        .outerjoin(last, (last.c.assistant_id == pair_q.c.assistant_id) & (last.c.client_id == pair_q.c.client_id))
+        .join(emp_q, emp_q.c.assistant_id == pair_q.c.assistant_id)
+        .outerjoin(
+            last_q, (last_q.c.assistant_id == pair_q.c.assistant_id) & (last_q.c.client_id == pair_q.c.client_id)
+        )
     )
     with db.read() as s:
         rows = list(s.execute(q))
@@ -355,7 +356,6 @@ def record_review(
 ) -> ReviewView:
     """Record a review that was held: participants, a private summary, and the agreed actions
     (an action with a course puts the assistant on that course's list)."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.write", what=_("record reviews"))
     errors: list[FieldError] = []
     held = _as_date(held_on, "held_on", _("Held on"), errors)
@@ -366,17 +366,18 @@ def record_review(
     parts = _text(participants, "participants", _("Participants"), 500, errors)
     notes = _text(summary, "summary", _("Summary"), SUMMARY_MAX, errors)
     with db.write() as s:
-        asst = _lookup(s, Assistant, assistant, _("assistant"), actor)
-        cl = _lookup(s, Client, client, _("client"), actor)
-        require(actor, "review.write", client_id=cl.id, what=_("record reviews"))
+        asst: Assistant = _lookup(s, Assistant, assistant, _("assistant"), actor)
+        cl: Client = _lookup(s, Client, client, _("client"), actor)
+        asst_id, cl_id = saved_id(asst), saved_id(cl)
+        require(actor, "review.write", client_id=cl_id, what=_("record reviews"))
         if held is not None:
-            started = assignment_starts(s, [(asst.id, cl.id)]).get((asst.id, cl.id))
+            started = assignment_starts(s, [(asst_id, cl_id)]).get((asst_id, cl_id))
             problem = held_on_problem(held, started, asst.ref, cl.ref)
             if problem is not None:
                 errors.append(problem)
             elif s.execute(
                 select(Review.id).where(
-                    Review.assistant_id == asst.id, Review.client_id == cl.id, Review.held_on == held
+                    Review.assistant_id == asst_id, Review.client_id == cl_id, Review.held_on == held
                 )
             ).first():
                 errors.append(
@@ -403,7 +404,7 @@ def record_review(
             course = None
             if a.course not in (None, ""):
                 try:
-                    course = find_course(s, a.course)  # type: ignore[arg-type]
+                    course = find_course(s, a.course)
                 except NotFound as exc:
                     errors.append(FieldError(f"actions[{i}].course", exc.template, params=exc.params))
             parsed.append((text, owner, due, course))
@@ -411,8 +412,8 @@ def record_review(
             raise ValidationError(errors)
         assert held is not None
         review = Review(
-            assistant_id=asst.id,
-            client_id=cl.id,
+            assistant_id=asst_id,
+            client_id=cl_id,
             held_on=held,
             participants=parts,
             summary=notes,
@@ -420,6 +421,7 @@ def record_review(
         )
         s.add(review)
         s.flush()
+        review_id = saved_id(review)
         audit.record(
             s,
             actor,
@@ -432,7 +434,7 @@ def record_review(
         )
         for text, owner, due, course in parsed:
             act = ReviewAction(
-                review_id=review.id, text=text, owner=owner, due_date=due, course_id=course.id if course else None
+                review_id=review_id, text=text, owner=owner, due_date=due, course_id=course.id if course else None
             )
             s.add(act)
             s.flush()
@@ -440,9 +442,9 @@ def record_review(
                 s, actor, "create", "review_action", act.id, subject=asst.ref, summary="review action", after=act
             )
             if course is not None:
-                enroll_without_date_in(s, actor, course.id, asst.id, cl.id)
-        views = _actions(s, [review.id]).get(review.id, [])
-        return _view(review, asst, cl, views, notes if may_read_notes(actor, cl.id) else None)
+                enroll_without_date_in(s, actor, saved_id(course), asst_id, cl_id)
+        views = _actions(s, [review_id]).get(review_id, [])
+        return _view(review, asst, cl, views, notes if may_read_notes(actor, cl_id) else None)
 
 
 # --------------------------------------------------------------------------- read
@@ -452,7 +454,6 @@ def record_review(
 def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool = False) -> ReviewView:
     """One review. With `with_notes`, the summary is included when this reader may see it, and
     that view is logged in the same transaction; otherwise `summary` is None."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     may_notes = with_notes and actor.may("review.notes")
     with db.write() if may_notes else db.read() as s:
@@ -460,8 +461,8 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
         if review is None:
             raise NotFound(N_("no review {id}"), id=review_id)
         require(actor, "review.read", client_id=review.client_id, what=_("see reviews"))
-        asst = s.get(Assistant, review.assistant_id)
-        cl = s.get(Client, review.client_id)
+        asst = s.get_one(Assistant, review.assistant_id)
+        cl = s.get_one(Client, review.client_id)
         summary = None
         if may_notes and may_read_notes(actor, review.client_id):
             audit.record(
@@ -474,7 +475,7 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
                 summary=f"review summary read (client {cl.ref}, held {review.held_on.isoformat()})",
             )
             summary = review.summary
-        views = _actions(s, [review.id]).get(review.id, [])
+        views = _actions(s, [review_id]).get(review_id, [])
         return _view(review, asst, cl, views, summary)
 
 
@@ -482,7 +483,6 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
 def review_notes(db: Database, actor: Actor, review_id: int) -> str:
     """The private summary alone: PermissionDenied (and a logged refusal) for anyone but a
     coordinator/admin or the client's supervisor; every reading is logged."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.notes", what=_("read review summaries"))
     with db.write() as s:
         review = s.get(Review, review_id)
@@ -504,7 +504,6 @@ def list_reviews(
     client: int | str | None = None,
 ) -> list[ReviewView]:
     """Reviews held (newest first), without summaries."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     with db.read() as s:
         q = (
@@ -520,8 +519,8 @@ def list_reviews(
         if actor.is_scoped:
             q = q.where(Review.client_id.in_(sorted(actor.client_scope or ())))
         rows = list(s.execute(q))
-        acts = _actions(s, [r[0].id for r in rows])
-    return [_view(r, a, c, acts.get(r.id, []), None) for r, a, c in rows]
+        acts = _actions(s, [saved_id(r[0]) for r in rows])
+    return [_view(r, a, c, acts.get(saved_id(r), []), None) for r, a, c in rows]
 
 
 # --------------------------------------------------------------------------- actions
@@ -530,7 +529,6 @@ def list_reviews(
 @service
 def open_actions(db: Database, actor: Actor, today: date) -> list[OpenAction]:
     """Agreed actions not yet done, by due date (undated last), with days left."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     q = (
         select(ReviewAction, Assistant.ref, Assistant.name, Client.ref, Course.name)
@@ -549,7 +547,7 @@ def open_actions(db: Database, actor: Actor, today: date) -> list[OpenAction]:
         left = days_left(a.due_date, today) if a.due_date else None
         out.append(
             OpenAction(
-                a.id,
+                saved_id(a),
                 a.review_id,
                 aref,
                 aname,
@@ -576,7 +574,6 @@ def complete_action(
     version: int | None = None,
 ) -> ActionView:
     """Mark an agreed action done (default today)."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.write", what=_("follow up review actions"))
     errors: list[FieldError] = []
     done_on = _as_date(on, "on", _("Done on"), errors) or date.today()
@@ -586,7 +583,7 @@ def complete_action(
         action = s.get(ReviewAction, action_id)
         if action is None:
             raise NotFound(N_("no review action {id}"), id=action_id)
-        review = s.get(Review, action.review_id)
+        review = s.get_one(Review, action.review_id)
         require(actor, "review.write", client_id=review.client_id, what=_("follow up review actions"))
         if version is not None and action.version != version:
             raise Conflict(CONFLICT_MESSAGE)
@@ -609,7 +606,7 @@ def complete_action(
         )
         cname = s.execute(select(Course.name).where(Course.id == action.course_id)).scalar() if action.course_id else ""
         return ActionView(
-            action.id,
+            action_id,
             action.review_id,
             action.text,
             action.owner,
