@@ -1,5 +1,6 @@
-"""Annual staff reviews per assistant and client: recording one, reading it, and following up
-the actions agreed in it. The schedule (when each is due) is `review_schedule`, re-exported here.
+"""Annual staff reviews per assistant and client: recording one and reading it. When each is due
+is `review_schedule`; following up the actions agreed in one is `review_actions`. This module
+re-exports both, so it stays the one import point for reviews.
 
 The review's summary is private: coordinators (and admins) and the client's own supervisor may
 read it (`review.notes`, scoped), and every reading is written to the access log in the same
@@ -22,15 +23,15 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Assignment, Assistant, Client, Course, Review, ReviewAction
-from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
+from bpa_provider.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.calendar import days_left
 from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.course_enrollment import enroll_without_date_in
 from bpa_provider.services.courses import find_course
 from bpa_provider.services.records import FieldSpec, clean_text, saved_id
 from bpa_provider.services.records import lookup as _lookup
+from bpa_provider.services.review_actions import ActionView, OpenAction, action_views, complete_action, open_actions
 from bpa_provider.services.review_schedule import REVIEW_STATUSES, ReviewDue, due_reviews
 
 # The names other modules import from here (this module stays their import point).
@@ -42,6 +43,7 @@ __all__ = [
     "OpenAction",
     "ReviewDue",
     "ReviewView",
+    "action_views",
     "assignment_starts",
     "complete_action",
     "due_reviews",
@@ -68,20 +70,6 @@ class ActionInput:
 
 
 @dataclass(frozen=True)
-class ActionView:
-    """An agreed action."""
-
-    id: int
-    review_id: int
-    text: str
-    owner: str
-    due_date: date | None
-    done_on: date | None
-    course: str
-    version: int | None
-
-
-@dataclass(frozen=True)
 class ReviewView:
     """A review; `summary` is None unless this reader may see it (and the view was logged)."""
 
@@ -98,24 +86,6 @@ class ReviewView:
     created_by: str
     version: int | None
     actions: tuple[ActionView, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class OpenAction:
-    """An action not yet done, for the follow-up list."""
-
-    id: int
-    review_id: int
-    assistant_ref: str
-    assistant_name: str
-    client_ref: str
-    text: str
-    owner: str
-    due_date: date | None
-    days_left: int | None
-    overdue: bool
-    course: str
-    version: int | None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -151,23 +121,6 @@ def _private(review: Review) -> dict[str, Any]:
     data = review.model_dump()
     data["summary"] = f"(private, {len(review.summary or '')} characters)"
     return data
-
-
-def _actions(session: Session, review_ids: Sequence[int]) -> dict[int, list[ActionView]]:
-    out: dict[int, list[ActionView]] = {}
-    if not review_ids:
-        return out
-    q = (
-        select(ReviewAction, Course.name)
-        .outerjoin(Course, Course.id == ReviewAction.course_id)
-        .where(ReviewAction.review_id.in_(review_ids))
-        .order_by(ReviewAction.id)
-    )
-    for a, cname in session.execute(q):
-        out.setdefault(a.review_id, []).append(
-            ActionView(saved_id(a), a.review_id, a.text, a.owner, a.due_date, a.done_on, cname or "", a.version)
-        )
-    return out
 
 
 def _view(
@@ -327,7 +280,7 @@ def record_review(
             )
             if course is not None:
                 enroll_without_date_in(s, actor, saved_id(course), asst_id, cl_id)
-        views = _actions(s, [review_id]).get(review_id, [])
+        views = action_views(s, [review_id]).get(review_id, [])
         return _view(review, asst, cl, views, notes if may_read_notes(actor, cl_id) else None)
 
 
@@ -359,7 +312,7 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
                 summary=f"review summary read (client {cl.ref}, held {review.held_on.isoformat()})",
             )
             summary = review.summary
-        views = _actions(s, [review_id]).get(review_id, [])
+        views = action_views(s, [review_id]).get(review_id, [])
         return _view(review, asst, cl, views, summary)
 
 
@@ -403,99 +356,5 @@ def list_reviews(
         if actor.is_scoped:
             q = q.where(Review.client_id.in_(sorted(actor.client_scope or ())))
         rows = list(s.execute(q))
-        acts = _actions(s, [saved_id(r[0]) for r in rows])
+        acts = action_views(s, [saved_id(r[0]) for r in rows])
     return [_view(r, a, c, acts.get(saved_id(r), []), None) for r, a, c in rows]
-
-
-# --------------------------------------------------------------------------- actions
-
-
-@service
-def open_actions(db: Database, actor: Actor, today: date) -> list[OpenAction]:
-    """Agreed actions not yet done, by due date (undated last), with days left."""
-    require(actor, "review.read", what=_("see reviews"))
-    q = (
-        select(ReviewAction, Assistant.ref, Assistant.name, Client.ref, Course.name)
-        .join(Review, Review.id == ReviewAction.review_id)
-        .join(Assistant, Assistant.id == Review.assistant_id)
-        .join(Client, Client.id == Review.client_id)
-        .outerjoin(Course, Course.id == ReviewAction.course_id)
-        .where(ReviewAction.done_on.is_(None))
-    )
-    if actor.is_scoped:
-        q = q.where(Review.client_id.in_(sorted(actor.client_scope or ())))
-    with db.read() as s:
-        rows = list(s.execute(q))
-    out = []
-    for a, aref, aname, cref, cname in rows:
-        left = days_left(a.due_date, today) if a.due_date else None
-        out.append(
-            OpenAction(
-                saved_id(a),
-                a.review_id,
-                aref,
-                aname,
-                cref,
-                a.text,
-                a.owner,
-                a.due_date,
-                left,
-                left is not None and left < 0,
-                cname or "",
-                a.version,
-            )
-        )
-    return sorted(out, key=lambda o: (o.due_date is None, o.due_date or date.max, o.id))
-
-
-@service
-def complete_action(
-    db: Database,
-    actor: Actor,
-    action_id: int,
-    on: date | str | None = None,
-    *,
-    version: int | None = None,
-) -> ActionView:
-    """Mark an agreed action done (default today)."""
-    require(actor, "review.write", what=_("follow up review actions"))
-    errors: list[FieldError] = []
-    done_on = _as_date(on, "on", _("Done on"), errors) or date.today()
-    if errors:
-        raise ValidationError(errors)
-    with db.write() as s:
-        action = s.get(ReviewAction, action_id)
-        if action is None:
-            raise NotFound(N_("no review action {id}"), id=action_id)
-        review = s.get_one(Review, action.review_id)
-        require(actor, "review.write", client_id=review.client_id, what=_("follow up review actions"))
-        if version is not None and action.version != version:
-            raise Conflict(CONFLICT_MESSAGE)
-        if action.done_on is not None:
-            raise ValidationError(N_("the action was already done on {d}"), d=format_date(action.done_on), field="on")
-        before = ReviewAction.model_validate(action.model_dump())
-        action.done_on = done_on
-        s.flush()
-        ref = s.execute(select(Assistant.ref).where(Assistant.id == review.assistant_id)).scalar() or ""
-        audit.record(
-            s,
-            actor,
-            "update",
-            "review_action",
-            action.id,
-            subject=ref,
-            summary=f"done {done_on.isoformat()}",
-            before=before,
-            after=action,
-        )
-        cname = s.execute(select(Course.name).where(Course.id == action.course_id)).scalar() if action.course_id else ""
-        return ActionView(
-            action_id,
-            action.review_id,
-            action.text,
-            action.owner,
-            action.due_date,
-            action.done_on,
-            cname or "",
-            action.version,
-        )
