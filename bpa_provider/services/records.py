@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import available_timezones
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
@@ -77,7 +77,7 @@ class EntitySpec:
     """A registry record type: its table, fields, permission area and hooks."""
 
     kind: str
-    model: type
+    model: type[Any]  # a table model (SQLModel, table=True)
     label: str
     area: str
     fields: tuple[FieldSpec, ...]
@@ -235,9 +235,9 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
     if k == "money":
         return _parse_money(spec, raw)
     if k in ("int", "float"):
-        text = str(raw).strip().replace(",", ".") if not isinstance(raw, (int, float)) else raw
+        number = str(raw).strip().replace(",", ".") if not isinstance(raw, (int, float)) else raw
         try:
-            value: float = float(text)
+            value: float = float(number)
         except ValueError:
             raise Invalid(N_("“{raw}” is not a number"), raw=str(raw)) from None
         if value != value or value in (float("inf"), float("-inf")):
@@ -511,7 +511,7 @@ SERVICE_TYPES = ("practical", "training", "support", "respite")
 COUNTRIES = ("no", "se")
 RELATIONS = ("self", "parent", "spouse", "sibling", "child", "other")
 
-REF_TARGETS: dict[str, tuple[type, str]] = {
+REF_TARGETS: dict[str, tuple[type[Any], str]] = {
     "municipality": (Municipality, "name"),
     "client": (Client, "ref"),
     "assistant": (Assistant, "ref"),
@@ -703,7 +703,7 @@ def _client_id_of(spec: EntitySpec, obj_or_values: Any) -> int | None:
 
 def _subject(session: Session, spec: EntitySpec, obj: Any) -> str:
     if getattr(obj, "ref", None):
-        return obj.ref
+        return str(obj.ref)
     cid = _client_id_of(spec, obj)
     if cid:
         return _client_ref(session, cid)
@@ -713,7 +713,7 @@ def _subject(session: Session, spec: EntitySpec, obj: Any) -> str:
     return ""
 
 
-def lookup(session: Session, model: type, key: int | str, what: str, actor: Actor | None = None) -> Any:
+def lookup(session: Session, model: type[Any], key: int | str, what: str, actor: Actor | None = None) -> Any:
     """A row by id or human reference (`K-0042`); NotFound naming what was not found. Given a
     supervisor `actor` (scope filled in), a record outside their scope is not found either, in
     the same words: they cannot probe who exists at other clients."""
@@ -744,7 +744,7 @@ def saved_id(row: HasId) -> int:
     return row.id
 
 
-def next_ref(session: Session, model: type, prefix: str) -> str:
+def next_ref(session: Session, model: type[Any], prefix: str) -> str:
     """The next free human reference with this prefix (K-0042 after K-0041)."""
     refs = session.execute(select(model.ref).where(model.ref.like(f"{prefix}%"))).scalars()
     top = 0
@@ -932,7 +932,7 @@ def _in_scope(session: Session, actor: Actor, spec: EntitySpec, obj: Any) -> boo
         )
         return session.execute(mine.limit(1)).scalar() is not None
     if spec.kind == "supervisor":
-        return obj.id == actor.supervisor_id
+        return bool(obj.id == actor.supervisor_id)
     return spec.kind == "municipality"
 
 
@@ -996,14 +996,14 @@ def list_records(
     require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=_kind_word(kind)))
     model = spec.model
     q = select(model)
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     text = (search or "").strip()
     if text:
         like = f"%{text.lower()}%"
         ors = [func.lower(getattr(model, c)).like(like) for c in spec.search_columns]
         if hasattr(model, "national_id") and actor.may("national_id.reveal"):
             ors.append(model.national_id == text.replace(" ", ""))  # exact match only
-        conds.append(or_(*ors) if ors else False)
+        conds.append(or_(*ors) if ors else false())
     for key, value in (filters or {}).items():
         if value in (None, ""):
             continue
@@ -1023,7 +1023,7 @@ def list_records(
         elif kind == "supervisor":
             conds.append(model.id == actor.supervisor_id)
         elif kind != "municipality":
-            conds.append(False)
+            conds.append(false())
     if conds:
         q = q.where(and_(*conds))
     with db.read() as s:
