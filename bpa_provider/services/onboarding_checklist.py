@@ -20,7 +20,7 @@ from bpa_provider.db.models import OnboardingStep, Supervision, Supervisor
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import course_deadline
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.onboarding_template import (
     BASIC_COURSE,
@@ -30,18 +30,8 @@ from bpa_provider.services.onboarding_template import (
     default_template,
     supervisor_by_key,
 )
-from bpa_provider.services.records import check_text, saved_id
-
-
-def _as_date(value: date | str | None, field: str, errors: list[FieldError]) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return parse_date(str(value))
-    except ValueError as exc:
-        errors.append(FieldError.of(field, exc))
-        return None
-
+from bpa_provider.services.records import saved_id
+from bpa_provider.services.validation import check_date, check_text
 
 # --------------------------------------------------------------------------- writes
 
@@ -109,7 +99,7 @@ def start_onboarding(
     require(actor, "course.write", what=_("start onboardings"))
     steps = tuple(template) if template is not None else default_template(policy)
     errors: list[FieldError] = []
-    start = _as_date(start_date, "start_date", errors)
+    start = check_date(start_date, "start_date", errors=errors)
     with db.write() as s:
         sup = supervisor_by_key(s, supervisor_id)
         client = client_by_key(s, client_id)
@@ -178,7 +168,7 @@ def complete_step(
     clients, `client` says which; the basic course is ticked in every checklist at once."""
     require(actor, "course.write", what=_("change onboardings"))
     errors: list[FieldError] = []
-    done_on = _as_date(on, "on", errors) or date.today()
+    done_on = check_date(on, "on", errors=errors) or date.today()
     with db.write() as s:
         note = check_text(
             note,

@@ -19,9 +19,10 @@ from bpa_provider.db.models import Assistant, Client, Course, Review, ReviewActi
 from bpa_provider.errors import Conflict, FieldError, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import days_left
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, service
 from bpa_provider.services.records import saved_id
+from bpa_provider.services.validation import check_date
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,6 @@ class OpenAction:
     overdue: bool
     course: str
     version: int | None
-
-
-def _as_date(value: date | str | None, name: str, label: str, errors: list[FieldError]) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    if not str(value).strip():
-        return None
-    try:
-        return parse_date(str(value))
-    except ValueError as exc:
-        errors.append(FieldError.about(name, label, exc))
-        return None
 
 
 def action_views(session: Session, review_ids: Sequence[int]) -> dict[int, list[ActionView]]:
@@ -136,7 +125,7 @@ def complete_action(
     """Mark an agreed action done (default today)."""
     require(actor, "review.write", what=_("follow up review actions"))
     errors: list[FieldError] = []
-    done_on = _as_date(on, "on", _("Done on"), errors) or date.today()
+    done_on = check_date(on, "on", label=N_("Done on"), errors=errors) or date.today()
     if errors:
         raise ValidationError(errors)
     with db.write() as s:

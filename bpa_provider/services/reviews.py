@@ -25,14 +25,15 @@ from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Assignment, Assistant, Client, Course, Review, ReviewAction
 from bpa_provider.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.course_enrollment import enroll_without_date_in
 from bpa_provider.services.courses import find_course
-from bpa_provider.services.records import FieldSpec, clean_text, saved_id
 from bpa_provider.services.records import lookup as _lookup
+from bpa_provider.services.records import saved_id
 from bpa_provider.services.review_actions import ActionView, OpenAction, action_views, complete_action, open_actions
 from bpa_provider.services.review_schedule import REVIEW_STATUSES, ReviewDue, due_reviews
+from bpa_provider.services.validation import check_date, check_text
 
 # The names other modules import from here (this module stays their import point).
 __all__ = [
@@ -89,31 +90,6 @@ class ReviewView:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _as_date(value: date | str | None, name: str, label: str, errors: list[FieldError]) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    if not str(value).strip():
-        return None
-    try:
-        return parse_date(str(value))
-    except ValueError as exc:
-        errors.append(FieldError.about(name, label, exc))
-        return None
-
-
-def _text(
-    value: str | None, name: str, label: str, max_len: int, errors: list[FieldError], required: bool = False
-) -> str:
-    try:
-        text = clean_text(value, FieldSpec(name, label, max_len=max_len))
-    except ValueError as exc:
-        errors.append(FieldError.about(name, label, exc))
-        return ""
-    if required and not text:
-        errors.append(FieldError(name, N_("{label} is required"), params={"label": label}))
-    return text
 
 
 def _private(review: Review) -> dict[str, Any]:
@@ -195,13 +171,18 @@ def record_review(
     (an action with a course puts the assistant on that course's list)."""
     require(actor, "review.write", what=_("record reviews"))
     errors: list[FieldError] = []
-    held = _as_date(held_on, "held_on", _("Held on"), errors)
-    if held is None and not errors:
-        errors.append(FieldError("held_on", N_("Held on is required")))
+    held = check_date(
+        held_on,
+        "held_on",
+        required=True,
+        label=N_("Held on"),
+        messages={"required": N_("Held on is required")},  # nb/sv say "the date held"
+        errors=errors,
+    )
     if held is not None and held > date.today():
         errors.append(FieldError("held_on", N_("Held on cannot be in the future: record a review after it was held")))
-    parts = _text(participants, "participants", _("Participants"), 500, errors)
-    notes = _text(summary, "summary", _("Summary"), SUMMARY_MAX, errors)
+    parts = check_text(participants, "participants", 500, label=N_("Participants"), errors=errors)
+    notes = check_text(summary, "summary", SUMMARY_MAX, label=N_("Summary"), errors=errors)
     with db.write() as s:
         asst: Assistant = _lookup(s, Assistant, assistant, _("assistant"), actor)
         cl: Client = _lookup(s, Client, client, _("client"), actor)
@@ -227,9 +208,9 @@ def record_review(
         parsed: list[tuple[str, str, date | None, Course | None]] = []
         for i, a in enumerate(actions, start=1):
             label = _("Action {n}").format(n=i)
-            text = _text(a.text, f"actions[{i}].text", label, 500, errors, required=True)
-            owner = _text(a.owner, f"actions[{i}].owner", label + " " + _("owner"), 200, errors)
-            due = _as_date(a.due_date, f"actions[{i}].due_date", label + " " + _("due date"), errors)
+            text = check_text(a.text, f"actions[{i}].text", 500, required=True, label=label, errors=errors)
+            owner = check_text(a.owner, f"actions[{i}].owner", 200, label=label + " " + _("owner"), errors=errors)
+            due = check_date(a.due_date, f"actions[{i}].due_date", label=label + " " + _("due date"), errors=errors)
             if due is not None and held is not None and due < held:
                 errors.append(
                     FieldError(
