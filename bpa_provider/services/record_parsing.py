@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import time
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.errors import FieldError, Invalid
 from bpa_provider.i18n import N_
-from bpa_provider.rules.dates import parse_date
 from bpa_provider.services.record_fields import REF_TARGETS, EntitySpec, FieldSpec, kind_word
-from bpa_provider.services.validation import REF_WORDS, money_value, text_problem
+from bpa_provider.services.validation import REF_WORDS, date_value, money_value, text_problem
 
 
 def clean_text(raw: Any, spec: FieldSpec) -> str:
@@ -80,7 +79,7 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
             raise Invalid(N_("may contain only the digits 0-9"))
         return text
     if k == "date":
-        return raw if isinstance(raw, date) else parse_date(str(raw))
+        return date_value(raw)  # the one date rule (validation): dd.mm.yyyy or ISO, real calendar days
     if k == "time":
         if isinstance(raw, time):
             return raw
