@@ -68,10 +68,16 @@ def _records_args(fn: str, kind: str) -> Callable[[dict], tuple]:
     return build
 
 
+def _name(fn: Callable[..., Any]) -> str:
+    """A service's name as `_discover` keys it: the module that defines it (records' reads live in
+    record_reads, re-exported by records), then the function."""
+    return f"{fn.__module__.rsplit('.', 1)[1]}.{fn.__name__}"
+
+
 # Services that need real arguments: name -> {variant: builder(ids) -> positional args}.
 ARGS: dict[str, dict[str, Callable[[dict], tuple]]] = {
     **{
-        f"records.{fn}": {
+        _name(getattr(records, fn)): {
             kind: _records_args(fn, kind)
             for kind in KINDS
             if not (fn == "end" and records.SPECS[kind].end_field is None)
