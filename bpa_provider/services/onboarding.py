@@ -25,57 +25,58 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.config import Policy, load_settings
+from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Client, Course, CourseEnrollment, OnboardingStep, Supervision, Supervisor
-from bpa_provider.errors import FieldError, ValidationError
-from bpa_provider.i18n import N_, _
+from bpa_provider.db.models import Client, OnboardingStep, Supervision, Supervisor
+from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import course_deadline
-from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.services.records import check_text, lookup
+from bpa_provider.services.base import require, service
+from bpa_provider.services.onboarding_checklist import (
+    complete_step,
+    mark_basic_course_done_in,
+    start_onboarding,
+    start_onboarding_in,
+)
+from bpa_provider.services.onboarding_template import (
+    BASIC_COURSE,
+    RESPONSIBLE,
+    STATUSES,
+    StepTemplate,
+    basic_done_map,
+    client_by_key,
+    current_policy,
+    default_template,
+    supervisor_by_key,
+)
+from bpa_provider.services.records import lookup, saved_id
 
-STATUSES = ("not_started", "in_progress", "complete", "overdue")
-RESPONSIBLE = ("coordinator", "supervisor")
-BASIC_COURSE = "basic_course"
+# The names other modules import from here (this module stays their import point).
+__all__ = [
+    "BASIC_COURSE",
+    "RESPONSIBLE",
+    "STATUSES",
+    "OnboardingStatus",
+    "StepTemplate",
+    "StepView",
+    "basic_course_overdue",
+    "basic_done_map",
+    "checklist_status",
+    "client_by_key",
+    "complete_step",
+    "current_policy",
+    "default_template",
+    "mark_basic_course_done_in",
+    "onboarding_overdue",
+    "onboarding_overview",
+    "onboarding_steps",
+    "start_onboarding",
+    "start_onboarding_in",
+    "supervisor_by_key",
+]
 
-
-@dataclass(frozen=True)
-class StepTemplate:
-    """One step of the provider's onboarding template: due `within_days` after the start."""
-
-    code: str
-    title: str
-    within_days: int
-    responsible: str
-
-
-def current_policy(policy: Policy | None = None) -> Policy:
-    """The policy passed in, or the provider's configured one (config file and BPA_* variables)."""
-    return policy if policy is not None else load_settings().policy
-
-
-def default_template(policy: Policy | None = None) -> tuple[StepTemplate, ...]:
-    """The default checklist (domain.md, "The work supervisor"); the course deadline is policy.
-
-    Titles are stored in English and translated where they are shown.
-    """
-    p = current_policy(policy)
-    return (
-        StepTemplate(BASIC_COURSE, N_("Basic supervisor course completed"), p.basic_course_within_days, "supervisor"),
-        StepTemplate(
-            "job_description",
-            N_("Job description written with the provider"),
-            p.job_description_within_days,
-            "coordinator",
-        ),
-        StepTemplate(
-            "working_time_intro", N_("Working-time rules introduced"), p.working_time_intro_within_days, "coordinator"
-        ),
-        StepTemplate("first_rota", N_("First rota planned"), p.first_rota_within_days, "supervisor"),
-    )
+# handover_apply reads the basic-course dates under their old private name.
+_basic_done_map = basic_done_map
 
 
 @dataclass(frozen=True)
@@ -150,252 +151,6 @@ def _step_state(step: OnboardingStep, today: date) -> str:
     return "overdue" if step.due_date < today else "open"
 
 
-# --------------------------------------------------------------------------- lookups
-
-
-def _supervisor(session: Session, key: int | str) -> Supervisor:
-    return lookup(session, Supervisor, key, _("supervisor"))
-
-
-def _client(session: Session, key: int | str) -> Client:
-    return lookup(session, Client, key, _("client"))
-
-
-def _as_date(value: date | str | None, field: str, errors: list[FieldError]) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return parse_date(str(value))
-    except ValueError as exc:
-        errors.append(FieldError.of(field, exc))
-        return None
-
-
-def _basic_done_map(session: Session, supervisor_ids: Sequence[int]) -> dict[int, date]:
-    """When each supervisor first finished the basic course: a completed enrollment in a
-    supervisor_basic course, or a basic-course step ticked by hand in any checklist."""
-    ids = sorted(set(supervisor_ids))
-    if not ids:
-        return {}
-    by_course = (
-        select(CourseEnrollment.supervisor_id, func.min(CourseEnrollment.completed_on))
-        .join(Course, Course.id == CourseEnrollment.course_id)
-        .where(
-            CourseEnrollment.supervisor_id.in_(ids),
-            CourseEnrollment.status == "completed",
-            Course.kind == "supervisor_basic",
-            CourseEnrollment.completed_on.is_not(None),
-        )
-        .group_by(CourseEnrollment.supervisor_id)
-    )
-    by_step = (
-        select(OnboardingStep.supervisor_id, func.min(OnboardingStep.done_on))
-        .where(
-            OnboardingStep.supervisor_id.in_(ids),
-            OnboardingStep.code == BASIC_COURSE,
-            OnboardingStep.done_on.is_not(None),
-        )
-        .group_by(OnboardingStep.supervisor_id)
-    )
-    out: dict[int, date] = {}
-    for sid, day in list(session.execute(by_course)) + list(session.execute(by_step)):
-        out[sid] = min(day, out.get(sid, day))
-    return out
-
-
-# --------------------------------------------------------------------------- writes
-
-
-def start_onboarding_in(
-    session: Session,
-    actor: Actor,
-    supervisor_id: int,
-    client_id: int,
-    start_date: date,
-    template: Sequence[StepTemplate],
-) -> list[OnboardingStep]:
-    """Create the missing steps of a checklist inside an open transaction (idempotent)."""
-    existing = {
-        s.code: s
-        for s in session.execute(
-            select(OnboardingStep).where(
-                OnboardingStep.supervisor_id == supervisor_id, OnboardingStep.client_id == client_id
-            )
-        ).scalars()
-    }
-    sup_ref = session.execute(select(Supervisor.ref).where(Supervisor.id == supervisor_id)).scalar() or ""
-    basic_done = _basic_done_map(session, [supervisor_id]).get(supervisor_id)
-    for t in template:
-        if t.code in existing:
-            continue
-        step = OnboardingStep(
-            supervisor_id=supervisor_id,
-            client_id=client_id,
-            code=t.code,
-            title=t.title,
-            responsible=t.responsible,
-            due_date=course_deadline(start_date, t.within_days),
-            done_on=basic_done if t.code == BASIC_COURSE else None,
-        )
-        session.add(step)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "create",
-            "onboarding_step",
-            step.id,
-            subject=sup_ref,
-            summary=f"onboarding step {t.code} due {step.due_date.isoformat()}",
-            after=step,
-        )
-        existing[t.code] = step
-    return sorted(existing.values(), key=lambda s: (s.due_date, s.id or 0))
-
-
-@service
-def start_onboarding(
-    db: Database,
-    actor: Actor,
-    supervisor_id: int | str,
-    client_id: int | str,
-    start_date: date | str | None = None,
-    *,
-    template: Sequence[StepTemplate] | None = None,
-    policy: Policy | None = None,
-) -> list[OnboardingStep]:
-    """Create a supervisor's checklist for a client from the template; running it again only adds
-    steps that are missing. `start_date` defaults to the day the supervision began."""
-    require(actor, "course.write", what=_("start onboardings"))
-    steps = tuple(template) if template is not None else default_template(policy)
-    errors: list[FieldError] = []
-    start = _as_date(start_date, "start_date", errors)
-    with db.write() as s:
-        sup = _supervisor(s, supervisor_id)
-        client = _client(s, client_id)
-        supervision = s.execute(
-            select(Supervision)
-            .where(Supervision.supervisor_id == sup.id, Supervision.client_id == client.id)
-            .order_by(Supervision.since.desc())
-            .limit(1)
-        ).scalar()
-        if supervision is None:
-            errors.append(
-                FieldError(
-                    "client", N_("{sup} does not supervise {client}"), params={"sup": sup.ref, "client": client.ref}
-                )
-            )
-        elif start is None and not errors:
-            start = supervision.since
-        if errors:
-            raise ValidationError(errors)
-        assert start is not None
-        return start_onboarding_in(s, actor, sup.id, client.id, start, steps)
-
-
-def mark_basic_course_done_in(session: Session, actor: Actor, supervisor_id: int, on: date) -> int:
-    """Tick every open basic-course step of a supervisor (a course was completed); how many."""
-    steps = list(
-        session.execute(
-            select(OnboardingStep).where(
-                OnboardingStep.supervisor_id == supervisor_id,
-                OnboardingStep.code == BASIC_COURSE,
-                OnboardingStep.done_on.is_(None),
-            )
-        ).scalars()
-    )
-    sup_ref = session.execute(select(Supervisor.ref).where(Supervisor.id == supervisor_id)).scalar() or ""
-    for step in steps:
-        before = OnboardingStep.model_validate(step.model_dump())
-        step.done_on = on
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "update",
-            "onboarding_step",
-            step.id,
-            subject=sup_ref,
-            summary=f"basic course completed {on.isoformat()}",
-            before=before,
-            after=step,
-        )
-    return len(steps)
-
-
-@service
-def complete_step(
-    db: Database,
-    actor: Actor,
-    supervisor: int | str,
-    code: str,
-    *,
-    client: int | str | None = None,
-    on: date | str | None = None,
-    note: str = "",
-) -> list[OnboardingStep]:
-    """Mark a step done (default: today). When the supervisor has that step open for several
-    clients, `client` says which; the basic course is ticked in every checklist at once."""
-    require(actor, "course.write", what=_("change onboardings"))
-    errors: list[FieldError] = []
-    done_on = _as_date(on, "on", errors) or date.today()
-    with db.write() as s:
-        note = check_text(
-            note,
-            "note",
-            500,
-            multiline=True,
-            errors=errors,
-            messages={"long": _("Note is too long (at most 500 characters)")},
-        )
-        sup = _supervisor(s, supervisor)
-        q = select(OnboardingStep).where(OnboardingStep.supervisor_id == sup.id, OnboardingStep.code == code)
-        if client is not None:
-            q = q.where(OnboardingStep.client_id == _client(s, client).id)
-        steps = list(s.execute(q).scalars())
-        open_steps = [st for st in steps if st.done_on is None]
-        if not steps:
-            errors.append(
-                FieldError("step", N_("{sup} has no onboarding step '{code}'"), params={"sup": sup.ref, "code": code})
-            )
-        elif not open_steps:
-            errors.append(
-                FieldError(
-                    "step",
-                    N_("step '{code}' is already done ({when})"),
-                    params={"code": code, "when": format_date(steps[0].done_on)},
-                )
-            )
-        elif len(open_steps) > 1 and code != BASIC_COURSE:
-            errors.append(
-                FieldError(
-                    "client",
-                    N_("{sup} has '{code}' open for several clients: name the client"),
-                    params={"sup": sup.ref, "code": code},
-                )
-            )
-        if errors:
-            raise ValidationError(errors)
-        for step in open_steps:
-            before = OnboardingStep.model_validate(step.model_dump())
-            step.done_on = done_on
-            if note:
-                step.note = note
-            s.flush()
-            audit.record(
-                s,
-                actor,
-                "update",
-                "onboarding_step",
-                step.id,
-                subject=sup.ref,
-                summary=f"step {code} done {done_on.isoformat()}",
-                before=before,
-                after=step,
-            )
-        return open_steps
-
-
 # --------------------------------------------------------------------------- reads
 
 
@@ -422,7 +177,7 @@ def basic_course_overdue(
     )
     if steps:
         return any(done is None and due < today for due, done in steps)
-    if supervisor_id in _basic_done_map(session, [supervisor_id]):
+    if supervisor_id in basic_done_map(session, [supervisor_id]):
         return False
     since = session.execute(
         select(func.min(Supervision.since)).where(
@@ -458,7 +213,6 @@ def onboarding_overview(
     A current supervision without a checklist is judged by the basic course alone, measured
     from the supervision's start (steps_total is 0): done -> "complete", late -> "overdue".
     """
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see onboardings"))
     days = current_policy(policy).basic_course_within_days
     with db.read() as s:
@@ -477,7 +231,7 @@ def onboarding_overview(
             .order_by(Supervision.since.desc())
         )
         if supervisor is not None:
-            q = q.where(Supervision.supervisor_id == _supervisor(s, supervisor).id)
+            q = q.where(Supervision.supervisor_id == supervisor_by_key(s, supervisor).id)
         if actor.is_scoped:
             q = q.where(Supervision.client_id.in_(sorted(actor.client_scope or ())))
         # Latest start wins when a pair was supervised twice (ordered by since, descending).
@@ -492,7 +246,7 @@ def onboarding_overview(
                 key = (st.supervisor_id, st.client_id or 0)
                 if key in pairs:
                     steps.setdefault(key, []).append(st)
-            basic_done = _basic_done_map(s, sup_ids)
+            basic_done = basic_done_map(s, sup_ids)
     basic_title = next(t.title for t in default_template(policy) if t.code == BASIC_COURSE)
     out = []
     for key, (sup_id, client_id, sup_ref, name, client_ref, since) in pairs.items():
@@ -538,7 +292,6 @@ def onboarding_overdue(
 @service
 def onboarding_steps(db: Database, actor: Actor, supervisor: int | str, today: date) -> list[StepView]:
     """A supervisor's checklist lines for every client, by due date."""
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see onboardings"))
     with db.read() as s:
         # A supervisor asking about another supervisor gets the words for one that does not exist.
@@ -554,7 +307,7 @@ def onboarding_steps(db: Database, actor: Actor, supervisor: int | str, today: d
         rows = list(s.execute(q))
     return [
         StepView(
-            id=st.id,
+            id=saved_id(st),
             supervisor_ref=sup.ref,
             client_ref=cref or "",
             code=st.code,

@@ -1,11 +1,6 @@
-"""Annual staff reviews per assistant and client: the schedule, recording one, reading it, and
-following up the actions agreed in it.
-
-Scheduling (rules.calendar.next_review_due with the policy's months): the first review is due
-6 months after the assistant started with the client, later ones 12 months after the last one
-held; an assignment or employment that ends before that date cancels it. Pairs are the assistant's
-assignments to a client that have not ended before today; several such assignments (substitute,
-then regular) are one continuous pair from the earliest start.
+"""Annual staff reviews per assistant and client: recording one and reading it. When each is due
+is `review_schedule`; following up the actions agreed in one is `review_actions`. This module
+re-exports both, so it stays the one import point for reviews.
 
 The review's summary is private: coordinators (and admins) and the client's own supervisor may
 read it (`review.notes`, scoped), and every reading is written to the access log in the same
@@ -21,53 +16,48 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
 from bpa_provider.access import Actor
-from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Assignment, Assistant, Client, Course, Employment, Review, ReviewAction
-from bpa_provider.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationError
+from bpa_provider.db.models import Assignment, Assistant, Client, Course, Review, ReviewAction
+from bpa_provider.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.calendar import days_left, next_review_due, review_status
-from bpa_provider.rules.dates import format_date, parse_date
-from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
+from bpa_provider.rules.dates import format_date
+from bpa_provider.services.base import require, service
 from bpa_provider.services.course_enrollment import enroll_without_date_in
 from bpa_provider.services.courses import find_course
-from bpa_provider.services.onboarding import current_policy
-from bpa_provider.services.records import FieldSpec, clean_text
 from bpa_provider.services.records import lookup as _lookup
+from bpa_provider.services.records import saved_id
+from bpa_provider.services.review_actions import ActionView, OpenAction, action_views, complete_action, open_actions
+from bpa_provider.services.review_schedule import REVIEW_STATUSES, ReviewDue, due_reviews
+from bpa_provider.services.validation import check_date, check_text
 
-REVIEW_STATUSES = ("overdue", "due", "scheduled", "done")
+# The names other modules import from here (this module stays their import point).
+__all__ = [
+    "REVIEW_STATUSES",
+    "SUMMARY_MAX",
+    "ActionInput",
+    "ActionView",
+    "OpenAction",
+    "ReviewDue",
+    "ReviewView",
+    "action_views",
+    "assignment_starts",
+    "complete_action",
+    "due_reviews",
+    "get_review",
+    "held_on_problem",
+    "list_reviews",
+    "may_read_notes",
+    "open_actions",
+    "record_review",
+    "review_notes",
+]
+
 SUMMARY_MAX = 20_000
-
-
-@dataclass(frozen=True)
-class ReviewDue:
-    """Where the annual review of one assistant with one client stands."""
-
-    assistant_id: int
-    assistant_ref: str
-    assistant_name: str
-    client_id: int
-    client_ref: str
-    last_held: date | None
-    next_due: date
-    status: str  # overdue, due, scheduled, done (held this calendar year)
-    assignment_start: date
-
-    @property
-    def due(self) -> date:
-        """The dashboard's date column."""
-        return self.next_due
-
-    @property
-    def detail(self) -> str:
-        """The dashboard's detail column: with whom, and when the last one was held."""
-        held = _("last held {date}").format(date=format_date(self.last_held)) if self.last_held else _("none held yet")
-        return f"{self.client_ref}, {held}"
 
 
 @dataclass(frozen=True)
@@ -78,20 +68,6 @@ class ActionInput:
     owner: str = ""
     due_date: date | str | None = None
     course: int | str | None = None
-
-
-@dataclass(frozen=True)
-class ActionView:
-    """An agreed action."""
-
-    id: int
-    review_id: int
-    text: str
-    owner: str
-    due_date: date | None
-    done_on: date | None
-    course: str
-    version: int | None
 
 
 @dataclass(frozen=True)
@@ -113,50 +89,7 @@ class ReviewView:
     actions: tuple[ActionView, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class OpenAction:
-    """An action not yet done, for the follow-up list."""
-
-    id: int
-    review_id: int
-    assistant_ref: str
-    assistant_name: str
-    client_ref: str
-    text: str
-    owner: str
-    due_date: date | None
-    days_left: int | None
-    overdue: bool
-    course: str
-    version: int | None
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _as_date(value: date | str | None, name: str, label: str, errors: list[FieldError]) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    if not str(value).strip():
-        return None
-    try:
-        return parse_date(str(value))
-    except ValueError as exc:
-        errors.append(FieldError.about(name, label, exc))
-        return None
-
-
-def _text(
-    value: str | None, name: str, label: str, max_len: int, errors: list[FieldError], required: bool = False
-) -> str:
-    try:
-        text = clean_text(value, FieldSpec(name, label, max_len=max_len))
-    except ValueError as exc:
-        errors.append(FieldError.about(name, label, exc))
-        return ""
-    if required and not text:
-        errors.append(FieldError(name, N_("{label} is required"), params={"label": label}))
-    return text
 
 
 def _private(review: Review) -> dict[str, Any]:
@@ -166,32 +99,15 @@ def _private(review: Review) -> dict[str, Any]:
     return data
 
 
-def _actions(session: Session, review_ids: Sequence[int]) -> dict[int, list[ActionView]]:
-    out: dict[int, list[ActionView]] = {}
-    if not review_ids:
-        return out
-    q = (
-        select(ReviewAction, Course.name)
-        .outerjoin(Course, Course.id == ReviewAction.course_id)
-        .where(ReviewAction.review_id.in_(review_ids))
-        .order_by(ReviewAction.id)
-    )
-    for a, cname in session.execute(q):
-        out.setdefault(a.review_id, []).append(
-            ActionView(a.id, a.review_id, a.text, a.owner, a.due_date, a.done_on, cname or "", a.version)
-        )
-    return out
-
-
 def _view(
     review: Review, asst: Assistant, client: Client, actions: Sequence[ActionView], summary: str | None
 ) -> ReviewView:
     return ReviewView(
-        id=review.id,
-        assistant_id=asst.id,
+        id=saved_id(review),
+        assistant_id=saved_id(asst),
         assistant_ref=asst.ref,
         assistant_name=asst.name,
-        client_id=client.id,
+        client_id=saved_id(client),
         client_ref=client.ref,
         held_on=review.held_on,
         participants=review.participants,
@@ -206,108 +122,6 @@ def _view(
 def may_read_notes(actor: Actor, client_id: int) -> bool:
     """Coordinators, admins and the client's own supervisor (scoped actor) may read summaries."""
     return actor.may("review.notes") and actor.may_see_client(client_id)
-
-
-# --------------------------------------------------------------------------- schedule
-
-
-@service
-def due_reviews(
-    db: Database,
-    actor: Actor,
-    today: date,
-    within_days: int | None = None,
-    *,
-    include_all: bool = False,
-    policy: Policy | None = None,
-    client_id: int | None = None,
-    assistant_id: int | None = None,
-) -> list[ReviewDue]:
-    """Reviews that are due (within `within_days`, default the policy's 30) or overdue; with
-    `include_all`, every current pair with its status. Soonest due first.
-
-    `client_id` / `assistant_id` keep to one record's pairs: opening a client or an assistant then
-    reads what it shows, not every assignment in the company (issue 19)."""
-    actor = scoped_actor(db, actor)
-    require(actor, "review.read", what=_("see reviews"))
-    if client_id is not None:  # one client's reviews: that client must be the person's to see
-        require(actor, "review.read", client_id=client_id, what=_("see reviews"))
-    p = current_policy(policy)
-    window = p.review_due_window_days if within_days is None else within_days
-    pair = (
-        select(
-            Assignment.assistant_id,
-            Assignment.client_id,
-            func.min(Assignment.start_date).label("start"),
-            func.max(Assignment.end_date).label("end"),
-            (func.count() - func.count(Assignment.end_date)).label("open_ends"),
-        )
-        .where(or_(Assignment.end_date.is_(None), Assignment.end_date >= today))
-        .group_by(Assignment.assistant_id, Assignment.client_id)
-    )
-    if actor.is_scoped:
-        pair = pair.where(Assignment.client_id.in_(sorted(actor.client_scope or ())))
-    emp = (
-        select(
-            Employment.assistant_id,
-            func.max(Employment.end_date).label("end"),
-            (func.count() - func.count(Employment.end_date)).label("open_ends"),
-        )
-        .where(or_(Employment.end_date.is_(None), Employment.end_date >= today))
-        .group_by(Employment.assistant_id)
-    )
-    last = select(Review.assistant_id, Review.client_id, func.max(Review.held_on).label("held")).group_by(
-        Review.assistant_id, Review.client_id
-    )
-    if client_id is not None:
-        pair = pair.where(Assignment.client_id == client_id)
-        last = last.where(Review.client_id == client_id)
-    if assistant_id is not None:
-        pair = pair.where(Assignment.assistant_id == assistant_id)
-        emp = emp.where(Employment.assistant_id == assistant_id)
-        last = last.where(Review.assistant_id == assistant_id)
-    pair_q, emp, last = pair.subquery("pair"), emp.subquery("emp"), last.subquery("last")
-    q = (
-        select(
-            pair_q.c.assistant_id,
-            Assistant.ref,
-            Assistant.name,
-            pair_q.c.client_id,
-            Client.ref,
-            pair_q.c.start,
-            pair_q.c.end,
-            pair_q.c.open_ends,
-            emp.c.end,
-            emp.c.open_ends,
-            last.c.held,
-        )
-        .join(Assistant, Assistant.id == pair_q.c.assistant_id)
-        .join(Client, Client.id == pair_q.c.client_id)
-        # Without a current employment the assistant is not staff: no review to schedule.
-        .join(emp, emp.c.assistant_id == pair_q.c.assistant_id)
-        .outerjoin(last, (last.c.assistant_id == pair_q.c.assistant_id) & (last.c.client_id == pair_q.c.client_id))
-    )
-    with db.read() as s:
-        rows = list(s.execute(q))
-    out = []
-    for aid, aref, aname, cid, cref, start, a_end, a_open, e_end, e_open, held in rows:
-        # A review from an earlier spell with the client does not count for this one.
-        last_held = held if held is not None and held >= start else None
-        due = next_review_due(
-            start,
-            last_held,
-            first_after_months=p.first_review_months,
-            interval_months=p.review_interval_months,
-            assignment_end=None if a_open else a_end,
-            employment_end=None if e_open else e_end,
-        )
-        status = review_status(due, last_held, today, window)
-        if due is None or status == "cancelled":
-            continue
-        if not include_all and status not in ("due", "overdue"):
-            continue
-        out.append(ReviewDue(aid, aref, aname, cid, cref, last_held, due, status, start))
-    return sorted(out, key=lambda r: (r.next_due, r.assistant_ref, r.client_ref))
 
 
 # --------------------------------------------------------------------------- record
@@ -355,28 +169,33 @@ def record_review(
 ) -> ReviewView:
     """Record a review that was held: participants, a private summary, and the agreed actions
     (an action with a course puts the assistant on that course's list)."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.write", what=_("record reviews"))
     errors: list[FieldError] = []
-    held = _as_date(held_on, "held_on", _("Held on"), errors)
-    if held is None and not errors:
-        errors.append(FieldError("held_on", N_("Held on is required")))
+    held = check_date(
+        held_on,
+        "held_on",
+        required=True,
+        label=N_("Held on"),
+        messages={"required": N_("Held on is required")},  # nb/sv say "the date held"
+        errors=errors,
+    )
     if held is not None and held > date.today():
         errors.append(FieldError("held_on", N_("Held on cannot be in the future: record a review after it was held")))
-    parts = _text(participants, "participants", _("Participants"), 500, errors)
-    notes = _text(summary, "summary", _("Summary"), SUMMARY_MAX, errors)
+    parts = check_text(participants, "participants", 500, label=N_("Participants"), errors=errors)
+    notes = check_text(summary, "summary", SUMMARY_MAX, label=N_("Summary"), errors=errors)
     with db.write() as s:
-        asst = _lookup(s, Assistant, assistant, _("assistant"), actor)
-        cl = _lookup(s, Client, client, _("client"), actor)
-        require(actor, "review.write", client_id=cl.id, what=_("record reviews"))
+        asst: Assistant = _lookup(s, Assistant, assistant, _("assistant"), actor)
+        cl: Client = _lookup(s, Client, client, _("client"), actor)
+        asst_id, cl_id = saved_id(asst), saved_id(cl)
+        require(actor, "review.write", client_id=cl_id, what=_("record reviews"))
         if held is not None:
-            started = assignment_starts(s, [(asst.id, cl.id)]).get((asst.id, cl.id))
+            started = assignment_starts(s, [(asst_id, cl_id)]).get((asst_id, cl_id))
             problem = held_on_problem(held, started, asst.ref, cl.ref)
             if problem is not None:
                 errors.append(problem)
             elif s.execute(
                 select(Review.id).where(
-                    Review.assistant_id == asst.id, Review.client_id == cl.id, Review.held_on == held
+                    Review.assistant_id == asst_id, Review.client_id == cl_id, Review.held_on == held
                 )
             ).first():
                 errors.append(
@@ -389,9 +208,9 @@ def record_review(
         parsed: list[tuple[str, str, date | None, Course | None]] = []
         for i, a in enumerate(actions, start=1):
             label = _("Action {n}").format(n=i)
-            text = _text(a.text, f"actions[{i}].text", label, 500, errors, required=True)
-            owner = _text(a.owner, f"actions[{i}].owner", label + " " + _("owner"), 200, errors)
-            due = _as_date(a.due_date, f"actions[{i}].due_date", label + " " + _("due date"), errors)
+            text = check_text(a.text, f"actions[{i}].text", 500, required=True, label=label, errors=errors)
+            owner = check_text(a.owner, f"actions[{i}].owner", 200, label=label + " " + _("owner"), errors=errors)
+            due = check_date(a.due_date, f"actions[{i}].due_date", label=label + " " + _("due date"), errors=errors)
             if due is not None and held is not None and due < held:
                 errors.append(
                     FieldError(
@@ -403,7 +222,7 @@ def record_review(
             course = None
             if a.course not in (None, ""):
                 try:
-                    course = find_course(s, a.course)  # type: ignore[arg-type]
+                    course = find_course(s, a.course)
                 except NotFound as exc:
                     errors.append(FieldError(f"actions[{i}].course", exc.template, params=exc.params))
             parsed.append((text, owner, due, course))
@@ -411,8 +230,8 @@ def record_review(
             raise ValidationError(errors)
         assert held is not None
         review = Review(
-            assistant_id=asst.id,
-            client_id=cl.id,
+            assistant_id=asst_id,
+            client_id=cl_id,
             held_on=held,
             participants=parts,
             summary=notes,
@@ -420,6 +239,7 @@ def record_review(
         )
         s.add(review)
         s.flush()
+        review_id = saved_id(review)
         audit.record(
             s,
             actor,
@@ -432,7 +252,7 @@ def record_review(
         )
         for text, owner, due, course in parsed:
             act = ReviewAction(
-                review_id=review.id, text=text, owner=owner, due_date=due, course_id=course.id if course else None
+                review_id=review_id, text=text, owner=owner, due_date=due, course_id=course.id if course else None
             )
             s.add(act)
             s.flush()
@@ -440,9 +260,9 @@ def record_review(
                 s, actor, "create", "review_action", act.id, subject=asst.ref, summary="review action", after=act
             )
             if course is not None:
-                enroll_without_date_in(s, actor, course.id, asst.id, cl.id)
-        views = _actions(s, [review.id]).get(review.id, [])
-        return _view(review, asst, cl, views, notes if may_read_notes(actor, cl.id) else None)
+                enroll_without_date_in(s, actor, saved_id(course), asst_id, cl_id)
+        views = action_views(s, [review_id]).get(review_id, [])
+        return _view(review, asst, cl, views, notes if may_read_notes(actor, cl_id) else None)
 
 
 # --------------------------------------------------------------------------- read
@@ -452,7 +272,6 @@ def record_review(
 def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool = False) -> ReviewView:
     """One review. With `with_notes`, the summary is included when this reader may see it, and
     that view is logged in the same transaction; otherwise `summary` is None."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     may_notes = with_notes and actor.may("review.notes")
     with db.write() if may_notes else db.read() as s:
@@ -460,8 +279,8 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
         if review is None:
             raise NotFound(N_("no review {id}"), id=review_id)
         require(actor, "review.read", client_id=review.client_id, what=_("see reviews"))
-        asst = s.get(Assistant, review.assistant_id)
-        cl = s.get(Client, review.client_id)
+        asst = s.get_one(Assistant, review.assistant_id)
+        cl = s.get_one(Client, review.client_id)
         summary = None
         if may_notes and may_read_notes(actor, review.client_id):
             audit.record(
@@ -474,7 +293,7 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
                 summary=f"review summary read (client {cl.ref}, held {review.held_on.isoformat()})",
             )
             summary = review.summary
-        views = _actions(s, [review.id]).get(review.id, [])
+        views = action_views(s, [review_id]).get(review_id, [])
         return _view(review, asst, cl, views, summary)
 
 
@@ -482,7 +301,6 @@ def get_review(db: Database, actor: Actor, review_id: int, *, with_notes: bool =
 def review_notes(db: Database, actor: Actor, review_id: int) -> str:
     """The private summary alone: PermissionDenied (and a logged refusal) for anyone but a
     coordinator/admin or the client's supervisor; every reading is logged."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.notes", what=_("read review summaries"))
     with db.write() as s:
         review = s.get(Review, review_id)
@@ -504,7 +322,6 @@ def list_reviews(
     client: int | str | None = None,
 ) -> list[ReviewView]:
     """Reviews held (newest first), without summaries."""
-    actor = scoped_actor(db, actor)
     require(actor, "review.read", what=_("see reviews"))
     with db.read() as s:
         q = (
@@ -520,101 +337,5 @@ def list_reviews(
         if actor.is_scoped:
             q = q.where(Review.client_id.in_(sorted(actor.client_scope or ())))
         rows = list(s.execute(q))
-        acts = _actions(s, [r[0].id for r in rows])
-    return [_view(r, a, c, acts.get(r.id, []), None) for r, a, c in rows]
-
-
-# --------------------------------------------------------------------------- actions
-
-
-@service
-def open_actions(db: Database, actor: Actor, today: date) -> list[OpenAction]:
-    """Agreed actions not yet done, by due date (undated last), with days left."""
-    actor = scoped_actor(db, actor)
-    require(actor, "review.read", what=_("see reviews"))
-    q = (
-        select(ReviewAction, Assistant.ref, Assistant.name, Client.ref, Course.name)
-        .join(Review, Review.id == ReviewAction.review_id)
-        .join(Assistant, Assistant.id == Review.assistant_id)
-        .join(Client, Client.id == Review.client_id)
-        .outerjoin(Course, Course.id == ReviewAction.course_id)
-        .where(ReviewAction.done_on.is_(None))
-    )
-    if actor.is_scoped:
-        q = q.where(Review.client_id.in_(sorted(actor.client_scope or ())))
-    with db.read() as s:
-        rows = list(s.execute(q))
-    out = []
-    for a, aref, aname, cref, cname in rows:
-        left = days_left(a.due_date, today) if a.due_date else None
-        out.append(
-            OpenAction(
-                a.id,
-                a.review_id,
-                aref,
-                aname,
-                cref,
-                a.text,
-                a.owner,
-                a.due_date,
-                left,
-                left is not None and left < 0,
-                cname or "",
-                a.version,
-            )
-        )
-    return sorted(out, key=lambda o: (o.due_date is None, o.due_date or date.max, o.id))
-
-
-@service
-def complete_action(
-    db: Database,
-    actor: Actor,
-    action_id: int,
-    on: date | str | None = None,
-    *,
-    version: int | None = None,
-) -> ActionView:
-    """Mark an agreed action done (default today)."""
-    actor = scoped_actor(db, actor)
-    require(actor, "review.write", what=_("follow up review actions"))
-    errors: list[FieldError] = []
-    done_on = _as_date(on, "on", _("Done on"), errors) or date.today()
-    if errors:
-        raise ValidationError(errors)
-    with db.write() as s:
-        action = s.get(ReviewAction, action_id)
-        if action is None:
-            raise NotFound(N_("no review action {id}"), id=action_id)
-        review = s.get(Review, action.review_id)
-        require(actor, "review.write", client_id=review.client_id, what=_("follow up review actions"))
-        if version is not None and action.version != version:
-            raise Conflict(CONFLICT_MESSAGE)
-        if action.done_on is not None:
-            raise ValidationError(N_("the action was already done on {d}"), d=format_date(action.done_on), field="on")
-        before = ReviewAction.model_validate(action.model_dump())
-        action.done_on = done_on
-        s.flush()
-        ref = s.execute(select(Assistant.ref).where(Assistant.id == review.assistant_id)).scalar() or ""
-        audit.record(
-            s,
-            actor,
-            "update",
-            "review_action",
-            action.id,
-            subject=ref,
-            summary=f"done {done_on.isoformat()}",
-            before=before,
-            after=action,
-        )
-        cname = s.execute(select(Course.name).where(Course.id == action.course_id)).scalar() if action.course_id else ""
-        return ActionView(
-            action.id,
-            action.review_id,
-            action.text,
-            action.owner,
-            action.due_date,
-            action.done_on,
-            cname or "",
-            action.version,
-        )
+        acts = action_views(s, [saved_id(r[0]) for r in rows])
+    return [_view(r, a, c, acts.get(saved_id(r), []), None) for r, a, c in rows]

@@ -27,7 +27,7 @@ from bpa_provider.access import PERMISSIONS, ROLES, Actor
 from bpa_provider.db.engine import Database, make_engine
 from bpa_provider.db.models import RotaPattern, Shift, Supervision
 from bpa_provider.errors import NotFound, PermissionDenied
-from bpa_provider.services import base, listing, records, users
+from bpa_provider.services import base, listing, periods, records, roster, users, worktime
 
 SCOPE_WORDS = ("own client", "your own")
 
@@ -68,10 +68,16 @@ def _records_args(fn: str, kind: str) -> Callable[[dict], tuple]:
     return build
 
 
+def _name(fn: Callable[..., Any]) -> str:
+    """A service's name as `_discover` keys it: the module that defines it, then the function (a
+    service moved by a split, e.g. records' reads into record_reads, keeps its real arguments)."""
+    return f"{fn.__module__.rsplit('.', 1)[1]}.{fn.__name__}"
+
+
 # Services that need real arguments: name -> {variant: builder(ids) -> positional args}.
 ARGS: dict[str, dict[str, Callable[[dict], tuple]]] = {
     **{
-        f"records.{fn}": {
+        _name(getattr(records, fn)): {
             kind: _records_args(fn, kind)
             for kind in KINDS
             if not (fn == "end" and records.SPECS[kind].end_field is None)
@@ -80,13 +86,13 @@ ARGS: dict[str, dict[str, Callable[[dict], tuple]]] = {
         for fn in ("create", "update", "end", "get", "find_id", "list_records", "reveal_national_id")
     },
     "listing.rows": {kind: (lambda ids, kind=kind: (kind,)) for kind in listing.KINDS.values()},
-    "roster.update_shift": {"own": lambda ids: (ids["shift"], None)},
-    "roster.cancel_shift": {"own": lambda ids: (ids["shift"], None)},
-    "roster.reassign_shift": {"own": lambda ids: (ids["shift"], None, ids["assistant"])},
-    "roster.update_pattern": {"own": lambda ids: (ids["pattern"], None)},
-    "roster.get_shift": {"own": lambda ids: (ids["shift"],)},
-    "periods.decide_deviation": {"own": lambda ids: (ids["shift"], None, True)},
-    "worktime.acknowledge_warning": {"own": lambda ids: (ids["shift"], "NO-REST-DAILY", "ok")},
+    _name(roster.update_shift): {"own": lambda ids: (ids["shift"], None)},
+    _name(roster.cancel_shift): {"own": lambda ids: (ids["shift"], None)},
+    _name(roster.reassign_shift): {"own": lambda ids: (ids["shift"], None, ids["assistant"])},
+    _name(roster.update_pattern): {"own": lambda ids: (ids["pattern"], None)},
+    _name(roster.get_shift): {"own": lambda ids: (ids["shift"],)},
+    _name(periods.decide_deviation): {"own": lambda ids: (ids["shift"], None, True)},
+    _name(worktime.acknowledge_warning): {"own": lambda ids: (ids["shift"], "NO-REST-DAILY", "ok")},
 }
 
 CASES = [(name, variant) for name in SERVICES for variant in (ARGS.get(name) or {"placeholders": None})]

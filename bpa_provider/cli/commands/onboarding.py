@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from bpa_provider.cli.context import add_format, date_arg
+from bpa_provider.cli.context import Context, add_format, date_arg
 from bpa_provider.i18n import _
 
 
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=_done)
 
 
-def _start(ctx, args) -> int:  # noqa: ANN001
+def _start(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.onboarding import default_template, start_onboarding
 
     steps = start_onboarding(
@@ -57,7 +57,7 @@ def _start(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _show(ctx, args) -> int:  # noqa: ANN001
+def _show(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.code_words import step_title, word
     from bpa_provider.formats import format_date
     from bpa_provider.services.onboarding import onboarding_overview, onboarding_steps
@@ -92,7 +92,7 @@ def _show(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _done(ctx, args) -> int:  # noqa: ANN001
+def _done(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.onboarding import complete_step
 
     steps = complete_step(

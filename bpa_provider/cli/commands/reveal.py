@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 
+from bpa_provider.cli.context import Context
+from bpa_provider.i18n import _
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reveal", help="show one person's full national ID (logged)")
@@ -16,14 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(ctx, args) -> int:  # noqa: ANN001
+def run(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import records
 
     db, actor = ctx.database(), ctx.actor()
     record_id = records.find_id(db, actor, args.kind, args.ref)
     # The service checks `national_id.reveal` and writes the access-log row (or the refusal).
     value = records.reveal_national_id(db, actor, args.kind, record_id)
-    from bpa_provider.i18n import _
-
     ctx.out.write((value or _("(no national ID recorded)")) + "\n")
     return 0

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
-from bpa_provider.cli.context import CliError, add_action, date_arg
+from bpa_provider.cli.context import CliError, Context, add_action, date_arg
 from bpa_provider.i18n import _
+
+if TYPE_CHECKING:  # imported when used: the parser is built without the services
+    from bpa_provider.services.reviews import ActionInput
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,7 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
 
 
-def parse_action(text: str):  # noqa: ANN201 - ActionInput, imported lazily
+def parse_action(text: str) -> ActionInput:
     """`text;owner;due[;course]` → ActionInput; empty parts are allowed except the text."""
     from bpa_provider.services.reviews import ActionInput
 
@@ -93,7 +97,7 @@ def parse_action(text: str):  # noqa: ANN201 - ActionInput, imported lazily
     return ActionInput(text=parts[0], owner=parts[1], due_date=parts[2] or None, course=parts[3] or None)
 
 
-def _record(ctx, args) -> int:  # noqa: ANN001
+def _record(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.reviews import record_review
 
     actions = [parse_action(a) for a in args.action]
@@ -116,7 +120,7 @@ def _record(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _show(ctx, args) -> int:  # noqa: ANN001
+def _show(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.formats import format_date  # the language's way (sv: 2026-12-31)
     from bpa_provider.services.reviews import get_review
 
@@ -140,7 +144,7 @@ def _show(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _list(ctx, args) -> int:  # noqa: ANN001
+def _list(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.reviews import list_reviews
 
     rows = list_reviews(ctx.database(), ctx.actor(), assistant=args.assistant, client=args.client)
@@ -162,7 +166,7 @@ def _list(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _actions(ctx, args) -> int:  # noqa: ANN001
+def _actions(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.reviews import open_actions
 
     rows = open_actions(ctx.database(), ctx.actor(), date_arg(args.on, default_today=True))
@@ -185,7 +189,7 @@ def _actions(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _action_done(ctx, args) -> int:  # noqa: ANN001
+def _action_done(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.reviews import complete_action
 
     v = complete_action(ctx.database(), ctx.actor(), args.id, args.on)

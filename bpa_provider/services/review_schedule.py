@@ -1,0 +1,153 @@
+"""When each assistant's annual review with each client is due (`due_reviews`).
+
+The first review is due the policy's months (6) after the assistant started with the client, later
+ones 12 months after the last one held; an assignment or employment that ends before that date
+cancels it (rules.calendar.next_review_due). Pairs are the assistant's assignments to a client that
+have not ended before today; several (substitute, then regular) are one continuous pair from the
+earliest start. `services.reviews` re-exports these names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from bpa_provider.access import Actor
+from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assignment, Assistant, Client, Employment, Review
+from bpa_provider.i18n import _
+from bpa_provider.rules.calendar import next_review_due, review_status
+from bpa_provider.rules.dates import format_date
+from bpa_provider.services.base import require, service
+from bpa_provider.services.onboarding import current_policy
+
+REVIEW_STATUSES = ("overdue", "due", "scheduled", "done")
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """Where the annual review of one assistant with one client stands."""
+
+    assistant_id: int
+    assistant_ref: str
+    assistant_name: str
+    client_id: int
+    client_ref: str
+    last_held: date | None
+    next_due: date
+    status: str  # overdue, due, scheduled, done (held this calendar year)
+    assignment_start: date
+
+    @property
+    def due(self) -> date:
+        """The dashboard's date column."""
+        return self.next_due
+
+    @property
+    def detail(self) -> str:
+        """The dashboard's detail column: with whom, and when the last one was held."""
+        held = _("last held {date}").format(date=format_date(self.last_held)) if self.last_held else _("none held yet")
+        return f"{self.client_ref}, {held}"
+
+
+@service
+def due_reviews(
+    db: Database,
+    actor: Actor,
+    today: date,
+    within_days: int | None = None,
+    *,
+    include_all: bool = False,
+    policy: Policy | None = None,
+    client_id: int | None = None,
+    assistant_id: int | None = None,
+) -> list[ReviewDue]:
+    """Reviews that are due (within `within_days`, default the policy's 30) or overdue; with
+    `include_all`, every current pair with its status. Soonest due first.
+
+    `client_id` / `assistant_id` keep to one record's pairs: opening a client or an assistant then
+    reads what it shows, not every assignment in the company (issue 19)."""
+    require(actor, "review.read", what=_("see reviews"))
+    if client_id is not None:  # one client's reviews: that client must be the person's to see
+        require(actor, "review.read", client_id=client_id, what=_("see reviews"))
+    p = current_policy(policy)
+    window = p.review_due_window_days if within_days is None else within_days
+    pair = (
+        select(
+            Assignment.assistant_id,
+            Assignment.client_id,
+            func.min(Assignment.start_date).label("start"),
+            func.max(Assignment.end_date).label("end"),
+            (func.count() - func.count(Assignment.end_date)).label("open_ends"),
+        )
+        .where(or_(Assignment.end_date.is_(None), Assignment.end_date >= today))
+        .group_by(Assignment.assistant_id, Assignment.client_id)
+    )
+    if actor.is_scoped:
+        pair = pair.where(Assignment.client_id.in_(sorted(actor.client_scope or ())))
+    emp = (
+        select(
+            Employment.assistant_id,
+            func.max(Employment.end_date).label("end"),
+            (func.count() - func.count(Employment.end_date)).label("open_ends"),
+        )
+        .where(or_(Employment.end_date.is_(None), Employment.end_date >= today))
+        .group_by(Employment.assistant_id)
+    )
+    last = select(Review.assistant_id, Review.client_id, func.max(Review.held_on).label("held")).group_by(
+        Review.assistant_id, Review.client_id
+    )
+    if client_id is not None:
+        pair = pair.where(Assignment.client_id == client_id)
+        last = last.where(Review.client_id == client_id)
+    if assistant_id is not None:
+        pair = pair.where(Assignment.assistant_id == assistant_id)
+        emp = emp.where(Employment.assistant_id == assistant_id)
+        last = last.where(Review.assistant_id == assistant_id)
+    pair_q, emp_q, last_q = pair.subquery("pair"), emp.subquery("emp"), last.subquery("last")
+    q = (
+        select(
+            pair_q.c.assistant_id,
+            Assistant.ref,
+            Assistant.name,
+            pair_q.c.client_id,
+            Client.ref,
+            pair_q.c.start,
+            pair_q.c.end,
+            pair_q.c.open_ends,
+            emp_q.c.end,
+            emp_q.c.open_ends,
+            last_q.c.held,
+        )
+        .join(Assistant, Assistant.id == pair_q.c.assistant_id)
+        .join(Client, Client.id == pair_q.c.client_id)
+        # Without a current employment the assistant is not staff: no review to schedule.
+        .join(emp_q, emp_q.c.assistant_id == pair_q.c.assistant_id)
+        .outerjoin(
+            last_q, (last_q.c.assistant_id == pair_q.c.assistant_id) & (last_q.c.client_id == pair_q.c.client_id)
+        )
+    )
+    with db.read() as s:
+        rows = list(s.execute(q))
+    out = []
+    for aid, aref, aname, cid, cref, start, a_end, a_open, e_end, e_open, held in rows:
+        # A review from an earlier spell with the client does not count for this one.
+        last_held = held if held is not None and held >= start else None
+        due = next_review_due(
+            start,
+            last_held,
+            first_after_months=p.first_review_months,
+            interval_months=p.review_interval_months,
+            assignment_end=None if a_open else a_end,
+            employment_end=None if e_open else e_end,
+        )
+        status = review_status(due, last_held, today, window)
+        if due is None or status == "cancelled":
+            continue
+        if not include_all and status not in ("due", "overdue"):
+            continue
+        out.append(ReviewDue(aid, aref, aname, cid, cref, last_held, due, status, start))
+    return sorted(out, key=lambda r: (r.next_due, r.assistant_ref, r.client_ref))
