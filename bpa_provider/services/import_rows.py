@@ -12,8 +12,10 @@ so the same id at write time means the checks still hold.
 
 `prepare` then makes, still outside any transaction, the rows as the driver takes them and the
 access-log rows' own parts; `write_plan`, in the write transaction, inserts the rows with one
-executemany (ids worked out, not read back) and one access-log row per record with one more
-(`audit.append_entries`), so the write lock is held for little more than SQLite's own work. When
+executemany on SQLite (ids worked out, not read back) or one COPY on PostgreSQL (ids reserved from
+the sequence) and one access-log row per record with one more (`audit.append_entries`), so the
+write lock is held for little more than the database's own work (`services.import_write`, whose
+names this module re-exports). When
 the log moved on in between, the caller checks again. Each distinct time and text of a file is
 checked once (`import_fast.RowChecks`, by roster's own functions).
 """
@@ -25,23 +27,38 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
-from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.db.engine import RowShape
-from bpa_provider.db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
-from bpa_provider.db.types import utcnow
+from bpa_provider.db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import worktime
 from bpa_provider.services.import_fast import RowChecks
+from bpa_provider.services.import_write import Prepared, prepare, write_plan, write_reviews, write_shifts
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
+
+__all__ = [
+    "SHIFT_STATUSES",
+    "NewReview",
+    "NewShift",
+    "Plan",
+    "Prepared",
+    "audit_mark",
+    "changed_since",
+    "hold_log",
+    "plan_reviews",
+    "plan_shifts",
+    "prepare",
+    "write_plan",
+    "write_reviews",
+    "write_shifts",
+]
 
 SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
 _IN_CHUNK = 5000  # values per IN (...) list
@@ -412,142 +429,6 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
                     )
                 )
                 break
-
-
-#: Rows per INSERT statement on PostgreSQL (INSERT ... RETURNING): bounds the memory the
-#: parameters take there; all of them are in the one transaction.
-WRITE_CHUNK = 10_000
-
-
-@dataclass
-class Prepared:
-    """A plan's rows as the driver takes them, made before the write transaction (`prepare`) so the
-    write lock is held only for the INSERTs, the access log's chain and the commit."""
-
-    model: Any
-    dialect: str
-    shape: RowShape | None  # SQLite: one executemany of `params`
-    params: list[Any]  # SQLite: driver parameters; PostgreSQL: the variable columns' values per row
-    log: audit.PreparedEntries
-    columns: list[str] = field(default_factory=list)  # PostgreSQL: the names of those values
-    constant: dict[str, Any] = field(default_factory=dict)  # PostgreSQL: values every row shares
-
-
-_SHIFT_COLUMNS = [
-    "client_id",
-    "assistant_id",
-    "start_utc",
-    "end_utc",
-    "kind",
-    "status",
-    "active_minutes",
-    "note",
-    "legal_basis",
-]
-_REVIEW_COLUMNS = ["client_id", "assistant_id", "held_on", "participants", "summary"]
-
-
-def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
-    """Everything the write needs that does not depend on the database at write time: the rows'
-    parameters (bind-processed for `dialect`) and the access-log rows' subjects and summaries.
-    Pure work on the plan; no transaction."""
-    stamp = utcnow()
-    where = f" ({source})" if source else ""
-    if plan.kind == "shifts":
-        model: Any = Shift
-        columns = _SHIFT_COLUMNS
-        constant: dict[str, Any] = dict(version=1, created_at=stamp, updated_at=stamp)
-        rows: Iterable[tuple[Any, ...]] = (
-            (
-                sh.client_id,
-                sh.assistant_id,
-                sh.start_utc,
-                sh.end_utc,
-                sh.kind,
-                sh.status,
-                sh.active_minutes,
-                sh.note,
-                sh.legal_basis,
-            )
-            for sh in plan.rows
-        )  # made once, as the parameters are
-        log = audit.prepare_entries(
-            actor,
-            "create",
-            "shift",
-            [
-                (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
-                for sh in plan.rows
-            ],
-        )
-    else:
-        model, columns = Review, _REVIEW_COLUMNS
-        constant = dict(created_by=actor.login, version=1, created_at=stamp, updated_at=stamp)
-        rows = ((r.client_id, r.assistant_id, r.held_on, r.participants, r.summary) for r in plan.rows)
-        log = audit.prepare_entries(
-            actor,
-            "create",
-            "review",
-            [
-                (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
-                for r in plan.rows
-            ],
-        )
-    if dialect.name == "postgresql":  # a dict per row only as each chunk is sent (memory)
-        return Prepared(model, dialect.name, None, list(rows), log, columns, constant)
-    shape = RowShape(dialect, model.__table__, constant, columns)
-    return Prepared(model, dialect.name, shape, shape.params(rows), log)
-
-
-def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
-    """Insert the planned rows and one access-log row per row (as `roster add` / `review record`
-    log them), in the caller's write transaction; `prepared` (made before it) or made here."""
-    if prepared is None:
-        prepared = prepare(plan, actor, source, s.get_bind().dialect)
-    ids = _bulk_insert(s, prepared)
-    audit.append_entries(s, prepared.log, ids)
-
-
-def write_shifts(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
-    """Insert the planned shifts and one access-log row per shift."""
-    write_plan(s, actor, plan, source, prepared)
-
-
-def write_reviews(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
-    """Insert the planned reviews and one access-log row per review (about the assistant, as
-    `review record` logs it)."""
-    write_plan(s, actor, plan, source, prepared)
-
-
-def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
-    """Insert the prepared rows through the table (not the ORM's bulk path) and return their ids
-    in order.
-
-    PostgreSQL: multi-row INSERT ... RETURNING. SQLite: RETURNING with a guaranteed order makes
-    SQLAlchemy send one statement per row (SQLite does not promise the order), so the rows go in
-    one executemany and the ids are worked out: under the write lock (BEGIN IMMEDIATE) no one else
-    inserts, and SQLite gives each new row the largest id plus one, so they are the n ids after the
-    previous largest — checked by counting them, never assumed."""
-    table = prepared.model.__table__
-    if not prepared.params:
-        return []
-    if prepared.shape is None:
-        ids: list[int] = []
-        columns, constant = prepared.columns, prepared.constant
-        for first in range(0, len(prepared.params), WRITE_CHUNK):
-            ids += s.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [dict(constant, **dict(zip(columns, r))) for r in prepared.params[first : first + WRITE_CHUNK]],
-            ).scalars()
-        return ids
-    n = len(prepared.params)
-    before = s.execute(select(func.max(table.c.id))).scalar() or 0
-    prepared.shape.run(s.connection(), prepared.params)
-    # n rows above `before`, the largest of them before + n: they are exactly before+1 … before+n.
-    count, top = s.execute(select(func.count(), func.max(table.c.id)).where(table.c.id > before)).one()
-    if count != n or top != before + n:  # cannot happen under the write lock; never guess
-        raise RuntimeError(f"bulk insert into {table.name}: {count} rows up to id {top} for {n} rows after {before}")
-    return list(range(before + 1, before + n + 1))
 
 
 # --------------------------------------------------------------------------- reviews
