@@ -35,13 +35,14 @@ from bpa_provider.config import Policy
 from bpa_provider.db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import format_date
 from bpa_provider.services import worktime
 from bpa_provider.services.import_fast import RowChecks
 from bpa_provider.services.import_write import Prepared, prepare, write_plan, write_reviews, write_shifts
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
+from bpa_provider.services.validation import check_date, check_text, ref_problem
 
 __all__ = [
     "SHIFT_STATUSES",
@@ -59,6 +60,9 @@ __all__ = [
     "write_reviews",
     "write_shifts",
 ]
+
+#: A review's date left empty, in the words the date rule has always used for it.
+_DATE_WORDS = {"required": N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)")}
 
 SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
 _IN_CHUNK = 5000  # values per IN (...) list
@@ -195,20 +199,23 @@ def _parties(
     assistants: Mapping[str, int],
     errors: list[FieldError],
 ) -> tuple[tuple[int, str] | None, int | None]:
-    """The client and assistant a row names; an unknown reference is an error under its column."""
-    client = clients.get(cells.get("client_ref", "").strip())
+    """The client and assistant a row names; an unknown reference is an error under its column:
+    one that no reference could be (`validation.ref_problem`: control characters, `../`) in the
+    words every path uses for it, any other as unknown."""
+    client_ref = cells.get("client_ref", "").strip()
+    client = clients.get(client_ref)
     if client is None:
-        errors.append(
-            FieldError("client_ref", N_("no client '{ref}'"), params={"ref": cells.get("client_ref", "").strip()})
-        )
-    assistant = assistants.get(cells.get("assistant_ref", "").strip())
+        errors.append(_unknown("client_ref", client_ref, N_("no client '{ref}'")))
+    assistant_ref = cells.get("assistant_ref", "").strip()
+    assistant = assistants.get(assistant_ref)
     if assistant is None:
-        errors.append(
-            FieldError(
-                "assistant_ref", N_("no assistant '{ref}'"), params={"ref": cells.get("assistant_ref", "").strip()}
-            )
-        )
+        errors.append(_unknown("assistant_ref", assistant_ref, N_("no assistant '{ref}'")))
     return client, assistant
+
+
+def _unknown(column: str, ref: str, words: str) -> FieldError:
+    problem = ref_problem(ref)
+    return problem.field_error(column) if problem is not None else FieldError(column, words, params={"ref": ref})
 
 
 def _shift(
@@ -436,27 +443,20 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
 
 def plan_reviews(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], today: date) -> Plan:
     """Check every review row as `review record` checks one; nothing is written."""
-    from bpa_provider.services.records import FieldSpec, clean_text
-
     plan = Plan("reviews", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
     parsed: list[NewReview] = []
     for line, cells in rows:
         errors: list[FieldError] = []
         client, assistant = _parties(cells, clients, assistants, errors)
-        held = None
-        try:
-            held = parse_date(cells.get("held_on", ""))
-            if held > today:
-                errors.append(FieldError("held_on", N_("a review cannot be held in the future")))
-        except ValueError as exc:
-            errors.append(FieldError.of("held_on", exc))
-        texts = {}
-        for name, max_len in (("participants", 500), ("summary", 20_000)):
-            try:
-                texts[name] = clean_text(cells.get(name), FieldSpec(name, name, max_len=max_len))
-            except ValueError as exc:
-                errors.append(FieldError.of(name, exc))
+        # The one validation (services.validation), as `review record` checks its input.
+        held = check_date(cells.get("held_on", ""), "held_on", required=True, messages=_DATE_WORDS, errors=errors)
+        if held is not None and held > today:
+            errors.append(FieldError("held_on", N_("a review cannot be held in the future")))
+        texts = {
+            name: check_text(cells.get(name), name, max_len, errors=errors)
+            for name, max_len in (("participants", 500), ("summary", 20_000))
+        }
         plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
         if not errors and client is not None and assistant is not None and held is not None:
             parsed.append(
