@@ -27,18 +27,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bpa_provider import audit
 from bpa_provider.config import Policy
-from bpa_provider.db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review
+from bpa_provider.db.models import Assistant, Client, Decision, Municipality, PeriodApproval, Review
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import worktime
 from bpa_provider.services.import_fast import RowChecks
-from bpa_provider.services.import_write import Prepared, prepare, write_plan, write_reviews, write_shifts
+from bpa_provider.services.import_write import (
+    Prepared,
+    audit_mark,
+    changed_since,
+    hold_log,
+    prepare,
+    write_plan,
+    write_reviews,
+    write_shifts,
+)
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
@@ -111,57 +119,6 @@ class Plan:
     errors: list[FieldError] = field(default_factory=list)
     warnings: int = 0  # working-time warnings the new shifts raise (see `report rest`)
     mark: int = 0  # the access log's last row id when the plan was made
-
-
-def audit_mark(s: Session) -> int:
-    """The id of the newest access-log row (0: none)."""
-    return s.execute(select(func.max(AuditEvent.id))).scalar() or 0
-
-
-#: Logged actions that change nothing.
-_READ_ACTIONS = frozenset({"view", "refused", "reveal_id", "impersonate"})
-#: Access-log entities whose changes cannot touch what an import of each kind checked (people's
-#: contact details, users, keys, sick pay, onboarding, course dates, the other kind). Anything not
-#: named here — including entities added later — counts as a change: the check is made again.
-_UNRELATED_COMMON = frozenset(
-    {
-        "assistant",
-        "supervisor",
-        "supervision",
-        "user",
-        "ssh_key",
-        "audit_event",
-        "onboarding_step",
-        "sick_period",
-        "sick_pay_claim",
-        "hourly_rate",
-        "fk_time_report",
-        "course_session",
-    }
-)
-_UNRELATED = {
-    "shifts": _UNRELATED_COMMON | {"review", "review_action", "review_notes"},
-    "reviews": _UNRELATED_COMMON | {"shift", "rule_ack", "rota_pattern", "review_action", "review_notes"},
-}
-
-
-def hold_log(s: Session) -> None:
-    """In a write transaction: wait until no other transaction can still be logging (changing).
-    On PostgreSQL every log append holds the log's advisory lock to its commit, so taking it here
-    waits for those in flight; SQLite's BEGIN IMMEDIATE already excludes every other writer."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._PG_CHAIN_LOCK})
-
-
-def changed_since(s: Session, kind: str, mark: int) -> bool:
-    """Whether anything logged after `mark` could change what an import of `kind` checked (asked
-    in the write transaction, under `hold_log`). Every change in the application is logged in its
-    own transaction, so the log is the list of changes; that a coordinator added an assistant
-    meanwhile does not send a 100,000-row file back to be checked."""
-    hold_log(s)
-    since = s.execute(select(AuditEvent.action, AuditEvent.entity).where(AuditEvent.id > mark).distinct()).all()
-    unrelated = _UNRELATED[kind]
-    return any(action not in _READ_ACTIONS and entity not in unrelated for action, entity in since)
 
 
 def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:

@@ -5,6 +5,10 @@ SQLite: one executemany of the bind-processed rows, the ids worked out under the
 (`BEGIN IMMEDIATE`: no one else inserts) and checked by counting them. PostgreSQL: the ids
 reserved from the table's sequence in one statement (`nextval` over `generate_series`), then
 one COPY of every row (`db.engine.RowShape.copy`), no statement per row and nothing sent back.
+Between the check (in a read snapshot) and the write, someone may change what the check read:
+`audit_mark` remembers the access log's last row when the plan is made, and `changed_since`, in
+the write transaction, says whether anything logged after it could matter to an import of that
+kind (every change in the application is logged in its own transaction).
 `services.import_rows` checks the rows and re-exports these names.
 """
 
@@ -20,7 +24,7 @@ from sqlalchemy.orm import Session
 from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.db.engine import RowShape
-from bpa_provider.db.models import Review, Shift
+from bpa_provider.db.models import AuditEvent, Review, Shift
 from bpa_provider.db.types import utcnow
 
 if TYPE_CHECKING:
@@ -166,3 +170,54 @@ def reserve_ids(s: Session, table: str, n: int) -> list[int]:
         text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"), {"t": table, "n": n}
     ).scalars()
     return sorted(int(i) for i in taken)
+
+
+def audit_mark(s: Session) -> int:
+    """The id of the newest access-log row (0: none)."""
+    return s.execute(select(func.max(AuditEvent.id))).scalar() or 0
+
+
+#: Logged actions that change nothing.
+_READ_ACTIONS = frozenset({"view", "refused", "reveal_id", "impersonate"})
+#: Access-log entities whose changes cannot touch what an import of each kind checked (people's
+#: contact details, users, keys, sick pay, onboarding, course dates, the other kind). Anything not
+#: named here — including entities added later — counts as a change: the check is made again.
+_UNRELATED_COMMON = frozenset(
+    {
+        "assistant",
+        "supervisor",
+        "supervision",
+        "user",
+        "ssh_key",
+        "audit_event",
+        "onboarding_step",
+        "sick_period",
+        "sick_pay_claim",
+        "hourly_rate",
+        "fk_time_report",
+        "course_session",
+    }
+)
+_UNRELATED = {
+    "shifts": _UNRELATED_COMMON | {"review", "review_action", "review_notes"},
+    "reviews": _UNRELATED_COMMON | {"shift", "rule_ack", "rota_pattern", "review_action", "review_notes"},
+}
+
+
+def hold_log(s: Session) -> None:
+    """In a write transaction: wait until no other transaction can still be logging (changing).
+    On PostgreSQL every log append holds the log's advisory lock to its commit, so taking it here
+    waits for those in flight; SQLite's BEGIN IMMEDIATE already excludes every other writer."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._PG_CHAIN_LOCK})
+
+
+def changed_since(s: Session, kind: str, mark: int) -> bool:
+    """Whether anything logged after `mark` could change what an import of `kind` checked (asked
+    in the write transaction, under `hold_log`). Every change in the application is logged in its
+    own transaction, so the log is the list of changes; that a coordinator added an assistant
+    meanwhile does not send a 100,000-row file back to be checked."""
+    hold_log(s)
+    since = s.execute(select(AuditEvent.action, AuditEvent.entity).where(AuditEvent.id > mark).distinct()).all()
+    unrelated = _UNRELATED[kind]
+    return any(action not in _READ_ACTIONS and entity not in unrelated for action, entity in since)
