@@ -244,7 +244,9 @@ class RowShape:
         compiled = insert(table).compile(dialect=dialect, column_keys=[*constant, *variable])
         self.sql = compiled.string
         self.positional = bool(compiled.positional)
-        self.order = list(compiled.positiontup or ()) if compiled.positional else [*constant, *variable]
+        # Every column the statement names, in its order (those with a default included: the
+        # compiled INSERT names them, so a dict of parameters or a COPY row must carry them).
+        self.order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.params)
         where = {k: i for i, k in enumerate(variable)}
         self._template: list[Any] = []
         self._slots: list[tuple[int, int, Any]] = []  # (position, index in a row, bind processor)
@@ -269,7 +271,14 @@ class RowShape:
 
     def iter_params(self, rows: Iterable[Sequence[Any]]) -> Iterator[Any]:
         """`params`, one row at a time (a generator costs no list of every row)."""
-        template, slots, positional, order = self._template, self._slots, self.positional, self.order
+        positional, order = self.positional, self.order
+        for values in self.iter_values(rows):
+            yield tuple(values) if positional else dict(zip(order, values))
+
+    def iter_values(self, rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
+        """Each row's bind-processed values as a list in the order of `order` (every column of the
+        INSERT, constants included): what `copy` writes."""
+        template, slots = self._template, self._slots
         last: dict[int, tuple[Any, Any]] = {}  # position -> (value, processed): a value shared by rows
         for r in rows:
             values = template.copy()
@@ -284,7 +293,22 @@ class RowShape:
                         last[pos] = (v, processed)
                         v = processed
                 values[pos] = v
-            yield tuple(values) if positional else dict(zip(order, values))
+            yield values
+
+    def copy(self, connection, table, rows: Iterable[Sequence[Any]]) -> None:  # noqa: ANN001
+        """PostgreSQL: `rows` (lists from `iter_values`) into `table` with one COPY ... FROM STDIN
+        through psycopg, in the connection's transaction: the server parses one stream instead of
+        one statement per row, and nothing comes back."""
+        quote = connection.dialect.identifier_preparer
+        columns = ", ".join(quote.quote(k) for k in self.order)
+        sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            with cursor.copy(sql) as stream:
+                for values in rows:
+                    stream.write_row(values)
+        finally:
+            cursor.close()
 
     def run(self, connection, params: Iterable[Any]) -> None:  # noqa: ANN001
         """One executemany of `params` on `connection` (a SQLAlchemy Connection), in its

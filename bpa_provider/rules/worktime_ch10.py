@@ -1,10 +1,10 @@
 """The rest of arbeidsmiljøloven chapter 10 and Sweden's counterparts: overtime, Sunday and
 holiday work, breaks.
 
-Pure functions over the schedule `rules.worktime` builds (`_Schedule`: integer microseconds
+Pure functions over the schedule `rules.worktime_schedule` builds (`_Schedule`: integer microseconds
 since the epoch, UTC, local time only for boundaries); `worktime.check_assistant` calls
 `check_more`. Passive time (§ 10-4 (2), NO-PASSIVE) lives beside the normal-day and
-normal-week limits it extends, in `rules.worktime`.
+normal-week limits it extends, in `rules.worktime_clock`.
 
 How each rule is measured (the readings are documented in docs/rosters.md):
 - NO-OVERTIME (§ 10-6): a calendar week's overtime is the larger of (a) the week's work beyond
@@ -29,13 +29,11 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
 from bpa_provider.i18n import N_, LocalTime
-from bpa_provider.rules.worktime import (
+from bpa_provider.rules.worktime_schedule import (
     _HOUR_US,
-    RuleSet,
-    ShiftFact,
-    Violation,
     _ceil1,
     _fmt_local,
     _g,
@@ -46,10 +44,13 @@ from bpa_provider.rules.worktime import (
     _prepare,
     _Schedule,
 )
+from bpa_provider.rules.worktime_types import RuleSet, ShiftFact, Violation
 
 __all__ = ["check_more", "needs_history", "overtime_hours_by_week"]
 
 _MINUTE_US = 60_000_000
+_ONE_DAY = timedelta(days=1)
+_WEEK = timedelta(days=7)
 
 
 # --------------------------------------------------------------------------- overtime
@@ -78,9 +79,23 @@ def _week_overtime(sched: _Schedule, d: date) -> int:
     if last - first == 1 and min(ends[first], b) - max(starts[first], a) <= day_normal:
         return max(week_over, 0)  # one work period in the week, no longer than a normal day
     da = a
+    # A day that no work period overlaps has no work: skipped, while the days run forward (a
+    # local day of any zone does) and no limit is below zero. `k`: the first period not yet over.
+    k, skipping = first, day_normal >= 0
     for n in range(1, 8):
         db = sched.midnight_us(d + timedelta(days=n))
-        day_work = sched.work.work(da, db)
+        skipping = skipping and db > da
+        while skipping and k < last and ends[k] <= da:
+            k += 1
+        if not skipping:
+            day_work = sched.work.work(da, db)
+        elif not (k < last and starts[k] < db):
+            da = db
+            continue
+        elif k + 1 < last and starts[k + 1] < db:
+            day_work = sched.work.work(da, db)
+        else:  # one period overlaps the day: its part of it is the day's work
+            day_work = min(ends[k], db) - max(starts[k], da)
         if day_work > day_normal:
             day_passive = sched.passive.work(da, db)
             by_days += max(
@@ -167,16 +182,26 @@ def _sunday_units(sched: _Schedule, holidays: Collection[date], back_days: int) 
     """Runs of consecutive Sundays/holidays (first, last) around the schedule, in order."""
     first = _local_date(sched.work.starts[0], sched.tz) - timedelta(days=back_days)
     last = _local_date(sched.work.ends[-1], sched.tz) + timedelta(days=1)
-    units: list[tuple[date, date]] = []
-    d = first
+    return list(_day_runs(first, last, holidays if isinstance(holidays, frozenset) else frozenset(holidays)))
+
+
+@lru_cache(maxsize=256)
+def _day_runs(first: date, last: date, holidays: frozenset[date]) -> tuple[tuple[date, date], ...]:
+    """The runs of consecutive Sundays and holidays in [first, last]: every Sunday (a step of 7
+    days from the first) and every holiday in the span, in order. Assistants of one import share
+    spans, so each is worked out once."""
+    days = {h for h in holidays if type(h) is date and first <= h <= last}
+    d = first + timedelta(days=(6 - first.weekday()) % 7)
     while d <= last:
-        if d.weekday() == 6 or d in holidays:
-            if units and units[-1][1] == d - timedelta(days=1):
-                units[-1] = (units[-1][0], d)
-            else:
-                units.append((d, d))
-        d += timedelta(days=1)
-    return units
+        days.add(d)
+        d += _WEEK
+    units: list[tuple[date, date]] = []
+    for d in sorted(days):
+        if units and units[-1][1] == d - _ONE_DAY:
+            units[-1] = (units[-1][0], d)
+        else:
+            units.append((d, d))
+    return tuple(units)
 
 
 def _sundays(sched: _Schedule, holidays: Collection[date]) -> list[Violation]:

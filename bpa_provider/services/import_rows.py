@@ -12,8 +12,10 @@ so the same id at write time means the checks still hold.
 
 `prepare` then makes, still outside any transaction, the rows as the driver takes them and the
 access-log rows' own parts; `write_plan`, in the write transaction, inserts the rows with one
-executemany (ids worked out, not read back) and one access-log row per record with one more
-(`audit.append_entries`), so the write lock is held for little more than SQLite's own work. When
+executemany on SQLite (ids worked out, not read back) or one COPY on PostgreSQL (ids reserved from
+the sequence) and one access-log row per record with one more (`audit.append_entries`), so the
+write lock is held for little more than the database's own work (`services.import_write`, whose
+names this module re-exports). When
 the log moved on in between, the caller checks again. Each distinct time and text of a file is
 checked once (`import_fast.RowChecks`, by roster's own functions).
 """
@@ -25,23 +27,50 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bpa_provider import audit
-from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.db.engine import RowShape
-from bpa_provider.db.models import Assistant, AuditEvent, Client, Decision, Municipality, PeriodApproval, Review, Shift
-from bpa_provider.db.types import utcnow
+from bpa_provider.db.models import Assistant, Client, Decision, Municipality, PeriodApproval, Review
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
-from bpa_provider.rules.dates import format_date, parse_date
+from bpa_provider.rules.dates import format_date
 from bpa_provider.services import worktime
 from bpa_provider.services.import_fast import RowChecks
+from bpa_provider.services.import_write import (
+    Prepared,
+    audit_mark,
+    changed_since,
+    hold_log,
+    prepare,
+    write_plan,
+    write_reviews,
+    write_shifts,
+)
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
 from bpa_provider.services.roster import _kind, _text, _times
+from bpa_provider.services.validation import check_date, check_text, ref_problem
+
+__all__ = [
+    "SHIFT_STATUSES",
+    "NewReview",
+    "NewShift",
+    "Plan",
+    "Prepared",
+    "audit_mark",
+    "changed_since",
+    "hold_log",
+    "plan_reviews",
+    "plan_shifts",
+    "prepare",
+    "write_plan",
+    "write_reviews",
+    "write_shifts",
+]
+
+#: A review's date left empty, in the words the date rule has always used for it.
+_DATE_WORDS = {"required": N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)")}
 
 SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
 _IN_CHUNK = 5000  # values per IN (...) list
@@ -92,57 +121,6 @@ class Plan:
     mark: int = 0  # the access log's last row id when the plan was made
 
 
-def audit_mark(s: Session) -> int:
-    """The id of the newest access-log row (0: none)."""
-    return s.execute(select(func.max(AuditEvent.id))).scalar() or 0
-
-
-#: Logged actions that change nothing.
-_READ_ACTIONS = frozenset({"view", "refused", "reveal_id", "impersonate"})
-#: Access-log entities whose changes cannot touch what an import of each kind checked (people's
-#: contact details, users, keys, sick pay, onboarding, course dates, the other kind). Anything not
-#: named here — including entities added later — counts as a change: the check is made again.
-_UNRELATED_COMMON = frozenset(
-    {
-        "assistant",
-        "supervisor",
-        "supervision",
-        "user",
-        "ssh_key",
-        "audit_event",
-        "onboarding_step",
-        "sick_period",
-        "sick_pay_claim",
-        "hourly_rate",
-        "fk_time_report",
-        "course_session",
-    }
-)
-_UNRELATED = {
-    "shifts": _UNRELATED_COMMON | {"review", "review_action", "review_notes"},
-    "reviews": _UNRELATED_COMMON | {"shift", "rule_ack", "rota_pattern", "review_action", "review_notes"},
-}
-
-
-def hold_log(s: Session) -> None:
-    """In a write transaction: wait until no other transaction can still be logging (changing).
-    On PostgreSQL every log append holds the log's advisory lock to its commit, so taking it here
-    waits for those in flight; SQLite's BEGIN IMMEDIATE already excludes every other writer."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._PG_CHAIN_LOCK})
-
-
-def changed_since(s: Session, kind: str, mark: int) -> bool:
-    """Whether anything logged after `mark` could change what an import of `kind` checked (asked
-    in the write transaction, under `hold_log`). Every change in the application is logged in its
-    own transaction, so the log is the list of changes; that a coordinator added an assistant
-    meanwhile does not send a 100,000-row file back to be checked."""
-    hold_log(s)
-    since = s.execute(select(AuditEvent.action, AuditEvent.entity).where(AuditEvent.id > mark).distinct()).all()
-    unrelated = _UNRELATED[kind]
-    return any(action not in _READ_ACTIONS and entity not in unrelated for action, entity in since)
-
-
 def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
     items = sorted(set(values))
     for i in range(0, len(items), _IN_CHUNK):
@@ -178,20 +156,23 @@ def _parties(
     assistants: Mapping[str, int],
     errors: list[FieldError],
 ) -> tuple[tuple[int, str] | None, int | None]:
-    """The client and assistant a row names; an unknown reference is an error under its column."""
-    client = clients.get(cells.get("client_ref", "").strip())
+    """The client and assistant a row names; an unknown reference is an error under its column:
+    one that no reference could be (`validation.ref_problem`: control characters, `../`) in the
+    words every path uses for it, any other as unknown."""
+    client_ref = cells.get("client_ref", "").strip()
+    client = clients.get(client_ref)
     if client is None:
-        errors.append(
-            FieldError("client_ref", N_("no client '{ref}'"), params={"ref": cells.get("client_ref", "").strip()})
-        )
-    assistant = assistants.get(cells.get("assistant_ref", "").strip())
+        errors.append(_unknown("client_ref", client_ref, N_("no client '{ref}'")))
+    assistant_ref = cells.get("assistant_ref", "").strip()
+    assistant = assistants.get(assistant_ref)
     if assistant is None:
-        errors.append(
-            FieldError(
-                "assistant_ref", N_("no assistant '{ref}'"), params={"ref": cells.get("assistant_ref", "").strip()}
-            )
-        )
+        errors.append(_unknown("assistant_ref", assistant_ref, N_("no assistant '{ref}'")))
     return client, assistant
+
+
+def _unknown(column: str, ref: str, words: str) -> FieldError:
+    problem = ref_problem(ref)
+    return problem.field_error(column) if problem is not None else FieldError(column, words, params={"ref": ref})
 
 
 def _shift(
@@ -414,168 +395,25 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
                 break
 
 
-#: Rows per INSERT statement on PostgreSQL (INSERT ... RETURNING): bounds the memory the
-#: parameters take there; all of them are in the one transaction.
-WRITE_CHUNK = 10_000
-
-
-@dataclass
-class Prepared:
-    """A plan's rows as the driver takes them, made before the write transaction (`prepare`) so the
-    write lock is held only for the INSERTs, the access log's chain and the commit."""
-
-    model: Any
-    dialect: str
-    shape: RowShape | None  # SQLite: one executemany of `params`
-    params: list[Any]  # SQLite: driver parameters; PostgreSQL: the variable columns' values per row
-    log: audit.PreparedEntries
-    columns: list[str] = field(default_factory=list)  # PostgreSQL: the names of those values
-    constant: dict[str, Any] = field(default_factory=dict)  # PostgreSQL: values every row shares
-
-
-_SHIFT_COLUMNS = [
-    "client_id",
-    "assistant_id",
-    "start_utc",
-    "end_utc",
-    "kind",
-    "status",
-    "active_minutes",
-    "note",
-    "legal_basis",
-]
-_REVIEW_COLUMNS = ["client_id", "assistant_id", "held_on", "participants", "summary"]
-
-
-def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
-    """Everything the write needs that does not depend on the database at write time: the rows'
-    parameters (bind-processed for `dialect`) and the access-log rows' subjects and summaries.
-    Pure work on the plan; no transaction."""
-    stamp = utcnow()
-    where = f" ({source})" if source else ""
-    if plan.kind == "shifts":
-        model: Any = Shift
-        columns = _SHIFT_COLUMNS
-        constant: dict[str, Any] = dict(version=1, created_at=stamp, updated_at=stamp)
-        rows: Iterable[tuple[Any, ...]] = (
-            (
-                sh.client_id,
-                sh.assistant_id,
-                sh.start_utc,
-                sh.end_utc,
-                sh.kind,
-                sh.status,
-                sh.active_minutes,
-                sh.note,
-                sh.legal_basis,
-            )
-            for sh in plan.rows
-        )  # made once, as the parameters are
-        log = audit.prepare_entries(
-            actor,
-            "create",
-            "shift",
-            [
-                (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
-                for sh in plan.rows
-            ],
-        )
-    else:
-        model, columns = Review, _REVIEW_COLUMNS
-        constant = dict(created_by=actor.login, version=1, created_at=stamp, updated_at=stamp)
-        rows = ((r.client_id, r.assistant_id, r.held_on, r.participants, r.summary) for r in plan.rows)
-        log = audit.prepare_entries(
-            actor,
-            "create",
-            "review",
-            [
-                (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
-                for r in plan.rows
-            ],
-        )
-    if dialect.name == "postgresql":  # a dict per row only as each chunk is sent (memory)
-        return Prepared(model, dialect.name, None, list(rows), log, columns, constant)
-    shape = RowShape(dialect, model.__table__, constant, columns)
-    return Prepared(model, dialect.name, shape, shape.params(rows), log)
-
-
-def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
-    """Insert the planned rows and one access-log row per row (as `roster add` / `review record`
-    log them), in the caller's write transaction; `prepared` (made before it) or made here."""
-    if prepared is None:
-        prepared = prepare(plan, actor, source, s.get_bind().dialect)
-    ids = _bulk_insert(s, prepared)
-    audit.append_entries(s, prepared.log, ids)
-
-
-def write_shifts(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
-    """Insert the planned shifts and one access-log row per shift."""
-    write_plan(s, actor, plan, source, prepared)
-
-
-def write_reviews(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
-    """Insert the planned reviews and one access-log row per review (about the assistant, as
-    `review record` logs it)."""
-    write_plan(s, actor, plan, source, prepared)
-
-
-def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
-    """Insert the prepared rows through the table (not the ORM's bulk path) and return their ids
-    in order.
-
-    PostgreSQL: multi-row INSERT ... RETURNING. SQLite: RETURNING with a guaranteed order makes
-    SQLAlchemy send one statement per row (SQLite does not promise the order), so the rows go in
-    one executemany and the ids are worked out: under the write lock (BEGIN IMMEDIATE) no one else
-    inserts, and SQLite gives each new row the largest id plus one, so they are the n ids after the
-    previous largest — checked by counting them, never assumed."""
-    table = prepared.model.__table__
-    if not prepared.params:
-        return []
-    if prepared.shape is None:
-        ids: list[int] = []
-        columns, constant = prepared.columns, prepared.constant
-        for first in range(0, len(prepared.params), WRITE_CHUNK):
-            ids += s.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [dict(constant, **dict(zip(columns, r))) for r in prepared.params[first : first + WRITE_CHUNK]],
-            ).scalars()
-        return ids
-    n = len(prepared.params)
-    before = s.execute(select(func.max(table.c.id))).scalar() or 0
-    prepared.shape.run(s.connection(), prepared.params)
-    # n rows above `before`, the largest of them before + n: they are exactly before+1 … before+n.
-    count, top = s.execute(select(func.count(), func.max(table.c.id)).where(table.c.id > before)).one()
-    if count != n or top != before + n:  # cannot happen under the write lock; never guess
-        raise RuntimeError(f"bulk insert into {table.name}: {count} rows up to id {top} for {n} rows after {before}")
-    return list(range(before + 1, before + n + 1))
-
-
 # --------------------------------------------------------------------------- reviews
 
 
 def plan_reviews(s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], today: date) -> Plan:
     """Check every review row as `review record` checks one; nothing is written."""
-    from bpa_provider.services.records import FieldSpec, clean_text
-
     plan = Plan("reviews", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
     parsed: list[NewReview] = []
     for line, cells in rows:
         errors: list[FieldError] = []
         client, assistant = _parties(cells, clients, assistants, errors)
-        held = None
-        try:
-            held = parse_date(cells.get("held_on", ""))
-            if held > today:
-                errors.append(FieldError("held_on", N_("a review cannot be held in the future")))
-        except ValueError as exc:
-            errors.append(FieldError.of("held_on", exc))
-        texts = {}
-        for name, max_len in (("participants", 500), ("summary", 20_000)):
-            try:
-                texts[name] = clean_text(cells.get(name), FieldSpec(name, name, max_len=max_len))
-            except ValueError as exc:
-                errors.append(FieldError.of(name, exc))
+        # The one validation (services.validation), as `review record` checks its input.
+        held = check_date(cells.get("held_on", ""), "held_on", required=True, messages=_DATE_WORDS, errors=errors)
+        if held is not None and held > today:
+            errors.append(FieldError("held_on", N_("a review cannot be held in the future")))
+        texts = {
+            name: check_text(cells.get(name), name, max_len, errors=errors)
+            for name, max_len in (("participants", 500), ("summary", 20_000))
+        }
         plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
         if not errors and client is not None and assistant is not None and held is not None:
             parsed.append(

@@ -17,7 +17,7 @@ and then written in one short transaction with bulk inserts and one access-log r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -224,13 +224,13 @@ def _add_supervision(session: Session, actor: Actor, sup: Supervisor, data: Mapp
 
 def _unique_clash(session: Session, record_kind: str, data: Mapping[str, Any]) -> FieldError | None:
     """A duplicate reference (or municipality name), named by field rather than as a database error."""
-    spec = records.SPECS[record_kind]
+    model: Any = records.SPECS[record_kind].model  # a table model: its columns are read by name
     name = "name" if record_kind == "municipality" else "ref"
     value = str(data.get(name, "")).strip()
     if (
         value
-        and hasattr(spec.model, name)
-        and session.execute(select(spec.model.id).where(getattr(spec.model, name) == value)).first()
+        and hasattr(model, name)
+        and session.execute(select(model.id).where(getattr(model, name) == value)).first()
     ):
         return FieldError(name, N_("'{value}' already exists"), params={"value": value})
     return None
@@ -331,7 +331,7 @@ class _Renamed:
         self.records = table.records
         self.fields = [(i, mapping[c]) for i, c in enumerate(table.columns) if c in mapping]
 
-    def __iter__(self):  # noqa: ANN204
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         fields = self.fields
         for line, cells in self.records:
             n = len(cells)

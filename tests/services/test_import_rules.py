@@ -236,3 +236,36 @@ def test_review_rule_is_one_function(world):
     assert reviews.held_on_problem(date(2026, 1, 1), date(2026, 1, 2), "A-1", "K-1").field == "held_on"
     assert reviews.held_on_problem(date(2026, 1, 2), date(2026, 1, 2), "A-1", "K-1") is None
     assert reviews.held_on_problem(date(2026, 1, 2), None, "A-1", "K-1").field == "client"
+
+
+def test_imports_check_references_dates_and_texts_by_the_one_validation(world, admin):
+    """Issue 20: the importer applies services.validation, as the forms do — a reference no record
+    could have (`../`, control characters) is refused in the reference rule's words, not echoed
+    back as unknown; an empty review date and control characters in a summary in the date and
+    text rules' words."""
+    from bpa_provider.services.validation import REF_WORDS
+
+    shifts = _refused(
+        world,
+        admin,
+        "shifts",
+        _file(
+            SHIFT_HEADER,
+            ["../../etc/passwd", "A-0001", "2026-03-02T08:00", "2026-03-02T16:00", ""],
+            ["K-0009", "A-0001", "2026-03-03T08:00", "2026-03-03T16:00", ""],
+        ),
+    )
+    assert shifts[2] == f"client_ref: {REF_WORDS}"
+    assert shifts[3] == "client_ref: no client 'K-0009'"
+    reviews_refused = _refused(
+        world,
+        admin,
+        "reviews",
+        _file(
+            REVIEW_HEADER + ["summary"],
+            ["A-0001", "K-0001", "", "Per", "fine"],
+            ["A-0001", "K-0001", "2026-02-10", "Per", "a\x1b[2Jb"],
+        ),
+    )
+    assert reviews_refused[2] == "held_on: a date is required (dd.mm.yyyy or YYYY-MM-DD)"
+    assert reviews_refused[3].startswith("summary: contains control characters")

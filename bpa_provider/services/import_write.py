@@ -1,0 +1,223 @@
+"""The write half of an import: a checked plan's rows made as the driver takes them before the
+write transaction (`prepare`), then inserted in it with one access-log row each (`write_plan`).
+
+SQLite: one executemany of the bind-processed rows, the ids worked out under the write lock
+(`BEGIN IMMEDIATE`: no one else inserts) and checked by counting them. PostgreSQL: the ids
+reserved from the table's sequence in one statement (`nextval` over `generate_series`), then
+one COPY of every row (`db.engine.RowShape.copy`), no statement per row and nothing sent back.
+Between the check (in a read snapshot) and the write, someone may change what the check read:
+`audit_mark` remembers the access log's last row when the plan is made, and `changed_since`, in
+the write transaction, says whether anything logged after it could matter to an import of that
+kind (every change in the application is logged in its own transaction).
+`services.import_rows` checks the rows and re-exports these names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from bpa_provider import audit
+from bpa_provider.access import Actor
+from bpa_provider.db.engine import RowShape
+from bpa_provider.db.models import AuditEvent, Review, Shift
+from bpa_provider.db.types import utcnow
+
+if TYPE_CHECKING:
+    from bpa_provider.services.import_rows import Plan
+
+
+@dataclass
+class Prepared:
+    """A plan's rows as the driver takes them, made before the write transaction (`prepare`) so the
+    write lock is held only for the INSERTs, the access log's chain and the commit."""
+
+    model: Any
+    dialect: str
+    shape: RowShape
+    # SQLite: the executemany's parameters; PostgreSQL: each row's values (lists in
+    # `shape.order`, the id left for the write to fill in from the sequence).
+    params: list[Any]
+    log: audit.PreparedEntries
+
+
+_SHIFT_COLUMNS = [
+    "client_id",
+    "assistant_id",
+    "start_utc",
+    "end_utc",
+    "kind",
+    "status",
+    "active_minutes",
+    "note",
+    "legal_basis",
+]
+_REVIEW_COLUMNS = ["client_id", "assistant_id", "held_on", "participants", "summary"]
+
+
+def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
+    """Everything the write needs that does not depend on the database at write time: the rows'
+    parameters (bind-processed for `dialect`) and the access-log rows' subjects and summaries.
+    Pure work on the plan; no transaction."""
+    stamp = utcnow()
+    where = f" ({source})" if source else ""
+    rows: Iterable[tuple[Any, ...]]
+    if plan.kind == "shifts":
+        model: Any = Shift
+        columns = _SHIFT_COLUMNS
+        constant: dict[str, Any] = dict(version=1, created_at=stamp, updated_at=stamp)
+        rows = (
+            (
+                sh.client_id,
+                sh.assistant_id,
+                sh.start_utc,
+                sh.end_utc,
+                sh.kind,
+                sh.status,
+                sh.active_minutes,
+                sh.note,
+                sh.legal_basis,
+            )
+            for sh in plan.rows
+        )  # made once, as the parameters are
+        log = audit.prepare_entries(
+            actor,
+            "create",
+            "shift",
+            [
+                (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
+                for sh in plan.rows
+            ],
+        )
+    else:
+        model, columns = Review, _REVIEW_COLUMNS
+        constant = dict(created_by=actor.login, version=1, created_at=stamp, updated_at=stamp)
+        rows = ((r.client_id, r.assistant_id, r.held_on, r.participants, r.summary) for r in plan.rows)
+        log = audit.prepare_entries(
+            actor,
+            "create",
+            "review",
+            [
+                (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
+                for r in plan.rows
+            ],
+        )
+    if dialect.name == "postgresql":  # the id first, filled in from the sequence at write time
+        shape = RowShape(dialect, model.__table__, constant, ["id", *columns])
+        return Prepared(model, dialect.name, shape, list(shape.iter_values((0, *r) for r in rows)), log)
+    shape = RowShape(dialect, model.__table__, constant, columns)
+    return Prepared(model, dialect.name, shape, shape.params(rows), log)
+
+
+def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
+    """Insert the planned rows and one access-log row per row (as `roster add` / `review record`
+    log them), in the caller's write transaction; `prepared` (made before it) or made here."""
+    if prepared is None:
+        prepared = prepare(plan, actor, source, s.get_bind().dialect)
+    ids = _bulk_insert(s, prepared)
+    audit.append_entries(s, prepared.log, ids)
+
+
+def write_shifts(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
+    """Insert the planned shifts and one access-log row per shift."""
+    write_plan(s, actor, plan, source, prepared)
+
+
+def write_reviews(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
+    """Insert the planned reviews and one access-log row per review (about the assistant, as
+    `review record` logs it)."""
+    write_plan(s, actor, plan, source, prepared)
+
+
+def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
+    """Insert the prepared rows through the table (not the ORM's bulk path) and return their ids
+    in order.
+
+    PostgreSQL: the ids reserved from the table's sequence in one statement, then one COPY.
+    SQLite: RETURNING with a guaranteed order makes SQLAlchemy send one statement per row (SQLite
+    does not promise the order), so the rows go in one executemany and the ids are worked out:
+    under the write lock (BEGIN IMMEDIATE) no one else inserts, and SQLite gives each new row the
+    largest id plus one, so they are the n ids after the previous largest — checked by counting
+    them, never assumed."""
+    table = prepared.model.__table__
+    n = len(prepared.params)
+    if not n:
+        return []
+    if prepared.dialect == "postgresql":
+        ids = reserve_ids(s, table.name, n)
+        at = prepared.shape.order.index("id")
+        for values, new_id in zip(prepared.params, ids):
+            values[at] = new_id
+        prepared.shape.copy(s.connection(), table, prepared.params)
+        return ids
+    before = s.execute(select(func.max(table.c.id))).scalar() or 0
+    prepared.shape.run(s.connection(), prepared.params)
+    # n rows above `before`, the largest of them before + n: they are exactly before+1 … before+n.
+    count, top = s.execute(select(func.count(), func.max(table.c.id)).where(table.c.id > before)).one()
+    if count != n or top != before + n:  # cannot happen under the write lock; never guess
+        raise RuntimeError(f"bulk insert into {table.name}: {count} rows up to id {top} for {n} rows after {before}")
+    return list(range(before + 1, before + n + 1))
+
+
+def reserve_ids(s: Session, table: str, n: int) -> list[int]:
+    """PostgreSQL: `n` new ids of `table` from its id sequence, in one statement, ascending. Other
+    sessions may take ids meanwhile, so they need not be consecutive; each is ours alone."""
+    taken = s.execute(
+        text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"), {"t": table, "n": n}
+    ).scalars()
+    return sorted(int(i) for i in taken)
+
+
+def audit_mark(s: Session) -> int:
+    """The id of the newest access-log row (0: none)."""
+    return s.execute(select(func.max(AuditEvent.id))).scalar() or 0
+
+
+#: Logged actions that change nothing.
+_READ_ACTIONS = frozenset({"view", "refused", "reveal_id", "impersonate"})
+#: Access-log entities whose changes cannot touch what an import of each kind checked (people's
+#: contact details, users, keys, sick pay, onboarding, course dates, the other kind). Anything not
+#: named here — including entities added later — counts as a change: the check is made again.
+_UNRELATED_COMMON = frozenset(
+    {
+        "assistant",
+        "supervisor",
+        "supervision",
+        "user",
+        "ssh_key",
+        "audit_event",
+        "onboarding_step",
+        "sick_period",
+        "sick_pay_claim",
+        "hourly_rate",
+        "fk_time_report",
+        "course_session",
+    }
+)
+_UNRELATED = {
+    "shifts": _UNRELATED_COMMON | {"review", "review_action", "review_notes"},
+    "reviews": _UNRELATED_COMMON | {"shift", "rule_ack", "rota_pattern", "review_action", "review_notes"},
+}
+
+
+def hold_log(s: Session) -> None:
+    """In a write transaction: wait until no other transaction can still be logging (changing).
+    On PostgreSQL every log append holds the log's advisory lock to its commit, so taking it here
+    waits for those in flight; SQLite's BEGIN IMMEDIATE already excludes every other writer."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit._PG_CHAIN_LOCK})
+
+
+def changed_since(s: Session, kind: str, mark: int) -> bool:
+    """Whether anything logged after `mark` could change what an import of `kind` checked (asked
+    in the write transaction, under `hold_log`). Every change in the application is logged in its
+    own transaction, so the log is the list of changes; that a coordinator added an assistant
+    meanwhile does not send a 100,000-row file back to be checked."""
+    hold_log(s)
+    since = s.execute(select(AuditEvent.action, AuditEvent.entity).where(AuditEvent.id > mark).distinct()).all()
+    unrelated = _UNRELATED[kind]
+    return any(action not in _READ_ACTIONS and entity not in unrelated for action, entity in since)
