@@ -1,7 +1,8 @@
 """Hostile strings for input-handling tests, and what the shared text rule (`records.clean_text`) makes
 of each: the value stored (trimmed) or the word its refusal must contain.
 
-Shared by test_bad_input.py (the client name, CSV import) and test_bad_input_fields.py (every other
+Shared by test_bad_input.py (the client name, CSV import) and test_bad_input_fields.py with its
+bad_input_*.py (every other
 text field and free-text parameter).
 """
 
