@@ -2,8 +2,7 @@
 of each: the value stored (trimmed) or the word its refusal must contain.
 
 Shared by test_bad_input.py (the client name, CSV import) and test_bad_input_fields.py with its
-bad_input_*.py (every other
-text field and free-text parameter).
+bad_input_*.py (every other text field and free-text parameter).
 """
 
 from __future__ import annotations
