@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import ColumnElement, extract, func, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
@@ -61,7 +62,7 @@ COLUMNS = [
 ]
 
 
-def hours_sql(dialect: str):  # noqa: ANN201 - a SQL expression
+def hours_sql(dialect: str) -> ColumnElement[Any]:
     """Real elapsed hours of a shift, as SQL (instants are stored as naive UTC on both engines)."""
     if dialect == "sqlite":
         return (func.julianday(Shift.end_utc) - func.julianday(Shift.start_utc)) * 24.0

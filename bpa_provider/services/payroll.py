@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -153,7 +154,7 @@ def pay_month(
     infos = dict(month.infos)
     split: dict[int, dict[str, float]] = {}
     facts: dict[int, list[ShiftFact]] = {}
-    in_month: list = []
+    in_month: list[tuple[Any, date]] = []
     for r in found:
         info = infos[r.client_id]
         day = month.day[r.id]

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bpa_provider.config import Policy
 from bpa_provider.db.models import Assistant, Decision, Shift
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg
+from bpa_provider.rules.worktime import Violation
 from bpa_provider.services import employee_numbers
 from bpa_provider.services import worktime as wt
 from bpa_provider.services.payroll_absence import month_absence
@@ -96,11 +97,11 @@ class MonthRows:
 
     first: date
     last_exclusive: date
-    shifts: list[Row[Any]]
+    shifts: list[Any]  # sqlalchemy Rows with Shift's attribute names
     infos: dict[int, ClientInfo]
     day: dict[int, date]
 
-    def in_month(self) -> list[Row[Any]]:
+    def in_month(self) -> list[Any]:
         """The shifts whose local start date is in the month (they belong to it)."""
         return [sh for sh in self.shifts if self.first <= self.day[sh.id] < self.last_exclusive]
 
@@ -134,7 +135,7 @@ def read_month(s: Session, first: date, last_exclusive: date, policy: Policy) ->
 
 def month_shifts(
     s: Session, first: date, last_exclusive: date, policy: Policy
-) -> tuple[list[Row[Any]], dict[int, ClientInfo]]:
+) -> tuple[list[Any], dict[int, ClientInfo]]:
     """Shifts (not cancelled) whose local start date is in the month, as rows, and their clients."""
     month = read_month(s, first, last_exclusive, policy)
     return month.in_month(), month.infos
@@ -161,8 +162,8 @@ def people(s: Session, ids: Iterable[int]) -> dict[int, Person]:
 
 
 def _violations(
-    s: Session, month: MonthRows, chosen: Sequence[Row[Any]], policy: Policy
-) -> tuple[list[wt.Violation], dict[int, Any], dict[int, ClientInfo]]:
+    s: Session, month: MonthRows, chosen: Sequence[Any], policy: Policy
+) -> tuple[list[Violation], dict[Any, Any], dict[int, ClientInfo]]:
     """`worktime.violations_involving(…, everyone=True)` over the rows already read: the
     violations, every shift loaded by id and the clients of them all."""
     lo = min(sh.start_utc for sh in chosen) - wt.MARGIN
@@ -188,13 +189,15 @@ def _violations(
     infos = {cid: month.infos[cid] for cid in by_client}
     data = wt.Loaded(by_assistant, by_client, infos, contexts, two, policy, refs)
     wt._load_history(s, data, lo, policy)
-    out: list[wt.Violation] = []
+    out: list[Violation] = []
     for aid in sorted({sh.assistant_id for sh in chosen}):
         out += wt.assistant_violations(data, aid)
     for cid in sorted({sh.client_id for sh in chosen}):
         out += wt.client_violations(data, cid)
     picked = {sh.id for sh in chosen}
-    loaded = {sh.id: sh for rows in (*data.by_assistant.values(), *data.by_client.values()) for sh in rows}
+    loaded: dict[Any, Any] = {
+        sh.id: sh for rows in (*data.by_assistant.values(), *data.by_client.values()) for sh in rows
+    }
     return [v for v in wt._merge(out) if picked & set(v.shift_ids)], loaded, data.infos
 
 

@@ -191,7 +191,7 @@ def paxml(month: PayrollMonth, codes: WageTypes, *, company: str, created: datet
             units = ET.SubElement(trans, "resenheter")
             ET.SubElement(units, "resenhet", {"dim": "1", "id": e.client_ref})
     ET.indent(root)
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    return bytes(ET.tostring(root, encoding="UTF-8", xml_declaration=True)) + b"\n"
 
 
 def render(
