@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -150,67 +151,70 @@ def pay_month(
     _check_supplement(policy)
     context_first = first - timedelta(days=7)
     month = month or read_month(s, first, last_exclusive, policy)
-    found = sorted(month.shifts, key=lambda r: (r.assistant_id, r.start_utc, r.id))
     infos = dict(month.infos)
-    split: dict[int, dict[str, float]] = {}
-    facts: dict[int, list[ShiftFact]] = {}
-    in_month: list[tuple[Any, date]] = []
-    for r in found:
-        info = infos[r.client_id]
-        day = month.day[r.id]
-        if not context_first <= day < last_exclusive:
-            continue
-        facts.setdefault(r.assistant_id, []).append(
-            ShiftFact(
-                r.id,
-                r.assistant_id,
-                r.client_id,
-                _aware(r.start_utc),
-                _aware(r.end_utc),
-                r.kind,
-                info.tz,
-                client_ref=info.ref,  # a finding names the client by its reference, never "client 3"
-            )
-        )
-        if day < first:
-            continue  # the week before: its work counts towards overtime, it was paid last month
-        years = {day.year, local_date(r.end_utc, info.tz).year}
-        split[r.id] = split_pay(
-            r.start_utc,
-            r.end_utc,
-            info.tz,
-            "passive" if r.kind == "passive" else "active",
-            public_holidays(info.country, years),
-            rules,
-            active_hours_in_passive_shift=r.active_minutes / 60.0,
-        )
-        in_month.append((r, day))
-    overtime: dict[int, float] = {}
-    for pieces in facts.values():
-        # The rule set of the assistant's first shift's client, as NO-OVERTIME reads weeks in it.
-        overtime.update(overtime_by_shift(pieces, rule_set(infos[pieces[0].client_id].profile, policy)))
-
-    absent = month_absence(s, first, last_exclusive, policy)
-    who = people(s, {r.assistant_id for r, _day in in_month} | {a.assistant_id for a in absent})
-    employment = employee_numbers.in_force(s, who, first, last_exclusive)
-    number = {aid: e.employee_number for aid, e in employment.items()}
     totals: dict[int, dict[str, float]] = {}
     counts: dict[int, int] = {}
     per_day: dict[tuple[int, int, date, str], float] = {}
+    clients: dict[int, str] = {}
 
     def account(aid: int) -> dict[str, float]:
         return totals.setdefault(aid, dict.fromkeys(("hours", *ENTRY_KINDS), 0.0))
 
-    for r, day in in_month:
-        hours = {**split[r.id], "overtime": overtime[r.id]}
-        acc = account(r.assistant_id)
-        acc["hours"] += shift_hours(r.start_utc, r.end_utc)
-        counts[r.assistant_id] = counts.get(r.assistant_id, 0) + 1
-        for kind in WORK_KINDS:
-            acc[kind] += hours[kind]
-            if hours[kind]:
-                key = (r.assistant_id, r.client_id, day, kind)
-                per_day[key] = per_day.get(key, 0.0) + hours[kind]
+    # One assistant at a time: their shifts' facts, overtime and pay categories are summed and
+    # dropped before the next, so memory holds the month's rows and the sums, not a copy per shift.
+    found = sorted(month.shifts, key=lambda r: (r.assistant_id, r.start_utc, r.id))
+    for aid, group in groupby(found, key=lambda r: r.assistant_id):
+        pieces: list[ShiftFact] = []
+        mine: list[tuple[Any, date]] = []
+        for r in group:
+            info = infos[r.client_id]
+            day = month.day[r.id]
+            if not context_first <= day < last_exclusive:
+                continue
+            pieces.append(
+                ShiftFact(
+                    r.id,
+                    r.assistant_id,
+                    r.client_id,
+                    _aware(r.start_utc),
+                    _aware(r.end_utc),
+                    r.kind,
+                    info.tz,
+                    client_ref=info.ref,  # a finding names the client by its reference, never "client 3"
+                )
+            )
+            if day >= first:  # the week before counts towards overtime; last month paid it
+                mine.append((r, day))
+        if not mine:
+            continue
+        # The rule set of the assistant's first shift's client, as NO-OVERTIME reads weeks in it.
+        overtime = overtime_by_shift(pieces, rule_set(infos[pieces[0].client_id].profile, policy))
+        acc = account(aid)
+        for r, day in mine:
+            info = infos[r.client_id]
+            years = {day.year, local_date(r.end_utc, info.tz).year}
+            hours = split_pay(
+                r.start_utc,
+                r.end_utc,
+                info.tz,
+                "passive" if r.kind == "passive" else "active",
+                public_holidays(info.country, years),
+                rules,
+                active_hours_in_passive_shift=r.active_minutes / 60.0,
+            )
+            hours["overtime"] = overtime[r.id]
+            acc["hours"] += shift_hours(r.start_utc, r.end_utc)
+            counts[aid] = counts.get(aid, 0) + 1
+            clients[r.client_id] = info.ref
+            for kind in WORK_KINDS:
+                acc[kind] += hours[kind]
+                if hours[kind]:
+                    key = (aid, r.client_id, day, kind)
+                    per_day[key] = per_day.get(key, 0.0) + hours[kind]
+    absent = month_absence(s, first, last_exclusive, policy)
+    who = people(s, set(totals) | {a.assistant_id for a in absent})
+    employment = employee_numbers.in_force(s, who, first, last_exclusive)
+    number = {aid: e.employee_number for aid, e in employment.items()}
     # Absence is the absent assistant's, never the substitute's: their hours on a shift they
     # took over are ordinary work above.
     infos.update(client_infos(s, {a.client_id for a in absent} - infos.keys(), policy))
@@ -239,7 +243,6 @@ def pay_month(
         key=lambda e: (e.assistant_ref, e.day, e.client_ref, _KIND_ORDER[e.kind]),
     )
     wages = {who[aid].ref: (employment[aid].hourly_wage if aid in employment else None) for aid in totals}
-    clients = {r.client_id: infos[r.client_id].ref for r, _day in in_month}
     return PayrollMonth(first, out, entries, wages, policy.overtime_supplement_percent, clients)
 
 

@@ -2,7 +2,8 @@
 check and the pay share.
 
 `read_month` reads every staffed shift the month's payroll needs — the month, the week before it
-(overtime) and the working-time check's margin either side — once, as plain rows, not ORM objects:
+(overtime) and the working-time check's margin either side — once, as plain rows (`ShiftRow`),
+not ORM objects:
 `export payroll` used to read the month three times as objects (the check, each client's approval
 state, the working-time load). `blockers` works on those rows: each client's approval state is
 judged from them and `periods.unapproved_reasons` (the one definition of the reasons) is asked
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +40,8 @@ UTC_MARGIN = timedelta(days=1)
 BEFORE = timedelta(days=7) + wt.MARGIN + wt.LONGEST_SHIFT + UTC_MARGIN
 #: And after the month: the check's margin after a shift that starts on its last day.
 AFTER = wt.MARGIN + wt.LONGEST_SHIFT + UTC_MARGIN
+#: Assistants checked together: what the working-time check holds at once is one batch's.
+ASSISTANT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,38 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
     return first, (first + timedelta(days=32)).replace(day=1)
 
 
+class ShiftRow:
+    """A staffed shift as payroll and the working-time rules read it: `Shift`'s attribute names,
+    plain slots and shared strings (a month at 100 % is ~140,000 of them; a SQLAlchemy row with
+    its own copy of each code string costs about twice the memory)."""
+
+    __slots__ = (
+        "id",
+        "client_id",
+        "assistant_id",
+        "start_utc",
+        "end_utc",
+        "kind",
+        "active_minutes",
+        "legal_basis",
+        "status",
+        "deviation_status",
+    )
+
+    def __init__(self, row: Sequence[Any], words: dict[str, str]) -> None:
+        self.id: int = row[0]
+        self.client_id: int = row[1]
+        self.assistant_id: int = row[2]
+        self.start_utc: datetime = row[3]
+        self.end_utc: datetime = row[4]
+        self.active_minutes: int = row[6]
+        # The codes repeat on every row: one string object each.
+        self.kind: str = words.setdefault(row[5], row[5])
+        self.legal_basis: str | None = row[7] if row[7] is None else words.setdefault(row[7], row[7])
+        self.status: str = words.setdefault(row[8], row[8])
+        self.deviation_status: str = words.setdefault(row[9], row[9])
+
+
 @dataclass
 class MonthRows:
     """Every staffed shift from `BEFORE` the month to `AFTER` it as rows (attributes as `Shift`'s),
@@ -97,11 +132,11 @@ class MonthRows:
 
     first: date
     last_exclusive: date
-    shifts: list[Any]  # sqlalchemy Rows with Shift's attribute names
+    shifts: list[ShiftRow]
     infos: dict[int, ClientInfo]
     day: dict[int, date]
 
-    def in_month(self) -> list[Any]:
+    def in_month(self) -> list[ShiftRow]:
         """The shifts whose local start date is in the month (they belong to it)."""
         return [sh for sh in self.shifts if self.first <= self.day[sh.id] < self.last_exclusive]
 
@@ -110,8 +145,10 @@ def read_month(s: Session, first: date, last_exclusive: date, policy: Policy) ->
     """One read of the shifts the month's check and pay need (see `MonthRows`)."""
     lo = datetime.combine(first, time(0), tzinfo=UTC) - BEFORE
     hi = datetime.combine(last_exclusive, time(0), tzinfo=UTC) + AFTER
-    found = list(
-        s.execute(
+    words: dict[str, str] = {}
+    found = [
+        ShiftRow(row, words)
+        for row in s.execute(
             select(
                 Shift.id,
                 Shift.client_id,
@@ -126,8 +163,9 @@ def read_month(s: Session, first: date, last_exclusive: date, policy: Policy) ->
             )
             .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
             .order_by(Shift.start_utc, Shift.id)
-        ).all()
-    )
+            .execution_options(yield_per=2000)  # fetched in batches, not buffered whole
+        )
+    ]
     infos = client_infos(s, {sh.client_id for sh in found}, policy)
     day = {sh.id: local_date(sh.start_utc, infos[sh.client_id].tz) for sh in found}
     return MonthRows(first, last_exclusive, found, infos, day)
@@ -184,21 +222,31 @@ def _violations(
             )
         ).scalars()
     )
-    contexts = wt._contexts(s, sorted(by_assistant), by_client, lo.date() + wt.MARGIN)
     refs = {p.id: p.ref for p in people(s, {sh.assistant_id for rows in by_client.values() for sh in rows}).values()}
     infos = {cid: month.infos[cid] for cid in by_client}
-    data = wt.Loaded(by_assistant, by_client, infos, contexts, two, policy, refs)
-    wt._load_history(s, data, lo, policy)
     out: list[Violation] = []
-    for aid in sorted({sh.assistant_id for sh in chosen}):
-        out += wt.assistant_violations(data, aid)
+    history: dict[Any, Any] = {}
+    # The assistants a batch at a time: their credentials, facts and the overtime look-back (up to
+    # a year of earlier shifts) are held for one batch, not for the whole company at once.
+    for batch in wt.chunks({sh.assistant_id for sh in chosen}, ASSISTANT_BATCH):
+        mine = {aid: by_assistant[aid] for aid in batch}
+        clients = {sh.client_id for aid in batch for sh in mine[aid]}
+        contexts = wt._contexts(s, batch, clients, lo.date() + wt.MARGIN)
+        data = wt.Loaded(mine, {}, infos, contexts, two, policy, refs)
+        wt._load_history(s, data, lo, policy)
+        found: list[Violation] = []
+        for aid in batch:
+            found += wt.assistant_violations(data, aid)
+        earlier = {sh.id: sh for aid in batch for sh in data.by_assistant[aid] if sh.id in data.history}
+        history.update({i: earlier[i] for v in found for i in v.shift_ids if i in earlier})
+        out += found
+    data = wt.Loaded({}, by_client, infos, {}, two, policy, refs)
     for cid in sorted({sh.client_id for sh in chosen}):
         out += wt.client_violations(data, cid)
     picked = {sh.id for sh in chosen}
-    loaded: dict[Any, Any] = {
-        sh.id: sh for rows in (*data.by_assistant.values(), *data.by_client.values()) for sh in rows
-    }
-    return [v for v in wt._merge(out) if picked & set(v.shift_ids)], loaded, data.infos
+    loaded: dict[Any, Any] = {sh.id: sh for rows in by_client.values() for sh in rows}
+    loaded.update(history)
+    return [v for v in wt._merge(out) if picked & set(v.shift_ids)], loaded, infos
 
 
 def _numbers(s: Session, month: MonthRows, who: dict[int, Person], policy: Policy, digits_only: bool) -> list[Blocker]:
@@ -290,7 +338,7 @@ def blockers(
                     infos[sh.client_id].ref,
                     who[sh.assistant_id].ref,
                     N_("the shift {shift} has not ended yet"),
-                    shift=describe_shifts([sh], infos),
+                    shift=describe_shifts([cast(Any, sh)], infos),  # a ShiftRow reads as a Shift
                 )
             )
     if not shifts:
@@ -323,4 +371,14 @@ def blockers(
     return out
 
 
-__all__ = ["Blocker", "MonthRows", "PayrollBlocked", "blockers", "month_bounds", "month_shifts", "people", "read_month"]
+__all__ = [
+    "Blocker",
+    "MonthRows",
+    "PayrollBlocked",
+    "ShiftRow",
+    "blockers",
+    "month_bounds",
+    "month_shifts",
+    "people",
+    "read_month",
+]
