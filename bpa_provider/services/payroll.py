@@ -168,7 +168,7 @@ def pay_month(
         mine: list[tuple[Any, date]] = []
         for r in group:
             info = infos[r.client_id]
-            day = month.day[r.id]
+            day = r.day
             if not context_first <= day < last_exclusive:
                 continue
             pieces.append(

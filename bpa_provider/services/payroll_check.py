@@ -35,13 +35,14 @@ from bpa_provider.services.worked import staffed
 from bpa_provider.services.worktime import ClientInfo, client_infos, describe_shifts, local_date
 
 UTC_MARGIN = timedelta(days=1)
-#: How far before the month the shifts are read: the week before it (its overtime), and the
-#: check's margin plus the longest shift before the first shift of the month.
-BEFORE = timedelta(days=7) + wt.MARGIN + wt.LONGEST_SHIFT + UTC_MARGIN
+#: How far before the month the shifts are read: the check's margin plus the longest shift before
+#: the month's first shift, and a day for the UTC offset (this covers the week before the month,
+#: read for its overtime).
+BEFORE = wt.MARGIN + wt.LONGEST_SHIFT + UTC_MARGIN
 #: And after the month: the check's margin after a shift that starts on its last day.
 AFTER = wt.MARGIN + wt.LONGEST_SHIFT + UTC_MARGIN
 #: Assistants checked together: what the working-time check holds at once is one batch's.
-ASSISTANT_BATCH = 500
+ASSISTANT_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -109,43 +110,44 @@ class ShiftRow:
         "legal_basis",
         "status",
         "deviation_status",
+        "day",
     )
 
-    def __init__(self, row: Sequence[Any], words: dict[str, str]) -> None:
+    def __init__(self, row: Sequence[Any], words: dict[Any, Any]) -> None:
         self.id: int = row[0]
-        self.client_id: int = row[1]
-        self.assistant_id: int = row[2]
+        # The clients', the assistants' ids and the codes repeat from row to row: one object each.
+        self.client_id: int = words.setdefault(row[1], row[1])
+        self.assistant_id: int = words.setdefault(row[2], row[2])
         self.start_utc: datetime = row[3]
         self.end_utc: datetime = row[4]
         self.active_minutes: int = row[6]
-        # The codes repeat on every row: one string object each.
         self.kind: str = words.setdefault(row[5], row[5])
         self.legal_basis: str | None = row[7] if row[7] is None else words.setdefault(row[7], row[7])
         self.status: str = words.setdefault(row[8], row[8])
         self.deviation_status: str = words.setdefault(row[9], row[9])
+        self.day: date = date.min  # its local start date, set by `read_month`
 
 
 @dataclass
 class MonthRows:
-    """Every staffed shift from `BEFORE` the month to `AFTER` it as rows (attributes as `Shift`'s),
-    in start order, their clients, and each shift's local start date."""
+    """Every staffed shift from `BEFORE` the month to `AFTER` it as rows (attributes as `Shift`'s,
+    and `day`: the local start date), in start order, and their clients."""
 
     first: date
     last_exclusive: date
     shifts: list[ShiftRow]
     infos: dict[int, ClientInfo]
-    day: dict[int, date]
 
     def in_month(self) -> list[ShiftRow]:
         """The shifts whose local start date is in the month (they belong to it)."""
-        return [sh for sh in self.shifts if self.first <= self.day[sh.id] < self.last_exclusive]
+        return [sh for sh in self.shifts if self.first <= sh.day < self.last_exclusive]
 
 
 def read_month(s: Session, first: date, last_exclusive: date, policy: Policy) -> MonthRows:
     """One read of the shifts the month's check and pay need (see `MonthRows`)."""
     lo = datetime.combine(first, time(0), tzinfo=UTC) - BEFORE
     hi = datetime.combine(last_exclusive, time(0), tzinfo=UTC) + AFTER
-    words: dict[str, str] = {}
+    words: dict[Any, Any] = {}
     found = [
         ShiftRow(row, words)
         for row in s.execute(
@@ -167,8 +169,10 @@ def read_month(s: Session, first: date, last_exclusive: date, policy: Policy) ->
         )
     ]
     infos = client_infos(s, {sh.client_id for sh in found}, policy)
-    day = {sh.id: local_date(sh.start_utc, infos[sh.client_id].tz) for sh in found}
-    return MonthRows(first, last_exclusive, found, infos, day)
+    for sh in found:
+        day = local_date(sh.start_utc, infos[sh.client_id].tz)
+        sh.day = words.setdefault(day, day)
+    return MonthRows(first, last_exclusive, found, infos)
 
 
 def month_shifts(
