@@ -481,6 +481,13 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
     # same rows, checked equal (bench/audit_floor.py)
     out += audit_rows(scale, runs, db)
 
+    # 2e. export payroll (with its check; and its peak memory) and report invoice for last month,
+    # each beside its floor, checked equal in the same run (bench/payinv_rows.py)
+    from bench.payinv_rows import invoice_row, payroll_rows
+
+    out += payroll_rows(scale, runs, db, CLI, PY, RESULTS)
+    out += invoice_row(scale, runs, db, CLI)
+
     # 3. CLI start-up vs importing sqlmodel
     try:
         floor = time_command([PY, "-c", "import sqlmodel"], runs)

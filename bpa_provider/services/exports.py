@@ -21,7 +21,7 @@ from bpa_provider.formats import format_number  # hours with the language's deci
 from bpa_provider.i18n import N_, _
 from bpa_provider.ical import Event, calendar
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.records import in_scope
 from bpa_provider.services.roster import ShiftView, WeekView, build_week, views
 from bpa_provider.services.worked import staffed
@@ -42,7 +42,6 @@ def assistant_ics(
 ) -> str:
     """The assistant's shifts starting on local dates [first, last] as an iCalendar text
     (a supervisor exports only the shifts at their own clients)."""
-    actor = scoped_actor(db, actor)
     require(actor, "roster.read", what="see rosters")
     if last < first:
         raise ValidationError(N_("The end date is before the start date"), field="to")
@@ -179,7 +178,6 @@ def week_roster_text(
     db: Database, actor: Actor, client_id: int, week_start: date, *, policy: Policy | None = None
 ) -> str:
     """A printable week roster of the client (public holidays marked), audited as an export."""
-    actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see this client's roster")
     with db.write() as s:
         week = build_week(s, client_id, week_start, policy_or_default(policy), actor=actor)

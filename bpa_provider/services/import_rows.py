@@ -312,7 +312,7 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
     data.infos.update(worktime.client_infos(s, [c for c in clients if c not in data.infos], policy))
     aids = sorted({sh.assistant_id for sh in live})
     # As worktime.load: credentials as of the start of the window.
-    data.contexts = worktime._contexts(s, aids, clients, lo.date() + worktime.MARGIN)
+    data.contexts = worktime.assistant_contexts(s, aids, clients, lo.date() + worktime.MARGIN)
     hi = max(sh.end_utc for sh in live) + worktime.MARGIN if live else lo
     two = set(data.two_helpers)
     for part in _chunks(clients):
@@ -339,7 +339,7 @@ def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
         found += worktime.assistant_violations(data, aid)
     for cid in sorted({sh.client_id for sh in live}):
         found += worktime.client_violations(data, cid)
-    for v in worktime._merge(found):
+    for v in worktime.merge_violations(found):
         mine = sorted(lines[i] for i in v.shift_ids if i in lines)
         if not mine:
             continue

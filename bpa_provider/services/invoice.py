@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import ColumnElement, extract, func, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
@@ -26,7 +27,7 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules import money
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.services.worktime import local_range
 
@@ -61,7 +62,7 @@ COLUMNS = [
 ]
 
 
-def hours_sql(dialect: str):  # noqa: ANN201 - a SQL expression
+def hours_sql(dialect: str) -> ColumnElement[Any]:
     """Real elapsed hours of a shift, as SQL (instants are stored as naive UTC on both engines)."""
     if dialect == "sqlite":
         return (func.julianday(Shift.end_utc) - func.julianday(Shift.start_utc)) * 24.0
@@ -74,11 +75,22 @@ counted = counted_as_worked
 
 def rate_for(s: Session, municipality_id: int, country: str, on: date) -> HourlyRate | None:
     """The municipality's rate in force on `on`; for Sweden, else the state rate."""
-    q = select(HourlyRate).where(HourlyRate.valid_from <= on).order_by(HourlyRate.valid_from.desc()).limit(1)
-    found = s.execute(q.where(HourlyRate.municipality_id == municipality_id)).scalars().first()
-    if found is None and country == "SE":
-        found = s.execute(q.where(HourlyRate.municipality_id.is_(None), HourlyRate.country == "SE")).scalars().first()
-    return found
+    return rates_in_force(s, {municipality_id: country}, on).get(municipality_id)
+
+
+def rates_in_force(s: Session, municipalities: dict[int, str], on: date) -> dict[int, HourlyRate | None]:
+    """Per municipality id (-> its country), the rate in force on `on`: the municipality's with the
+    latest `valid_from` on or before it; for a Swedish one without, the state rate. One read of
+    the rates (a short table) instead of one or two statements per municipality."""
+    found: dict[int | None, HourlyRate] = {}
+    for rate in s.execute(
+        select(HourlyRate).where(HourlyRate.valid_from <= on).order_by(HourlyRate.valid_from, HourlyRate.id)
+    ).scalars():
+        if rate.municipality_id is not None or rate.country == "SE":
+            found[rate.municipality_id] = rate  # ordered: the latest valid_from wins
+    return {
+        mid: found.get(mid) or (found.get(None) if country == "SE" else None) for mid, country in municipalities.items()
+    }
 
 
 @service
@@ -86,7 +98,6 @@ def invoice_basis(
     db: Database, actor: Actor, year: int, month: int, *, now: datetime | None = None
 ) -> list[InvoiceLine]:
     """Invoice lines for the month, by municipality then client (a supervisor: own clients only)."""
-    actor = scoped_actor(db, actor)
     require(actor, "report.read", what="see reports")
     if not 1 <= month <= 12:
         raise ValidationError(N_("The month must be 01-12"), field="month")
@@ -113,23 +124,21 @@ def invoice_basis(
         if not totals:
             return []
         clients = s.execute(
-            select(Client, Municipality)
+            select(Client.id, Client.ref, Client.name, Municipality.id, Municipality.name, Municipality.country)
             .join(Municipality, Municipality.id == Client.municipality_id)
             .where(Client.id.in_(sorted(totals)))
         ).all()
-        rates: dict[int, HourlyRate | None] = {}
-        for client, muni in clients:
-            if muni.id not in rates:
-                rates[muni.id] = rate_for(s, muni.id, (muni.country or "NO").upper(), first)
-            rate = rates[muni.id]
-            h = money.quantity(totals[client.id])
+        rates = rates_in_force(s, {c[3]: (c[5] or "NO").upper() for c in clients}, first)
+        for cid, ref, name, muni_id, muni_name, muni_country in clients:
+            rate = rates[muni_id]
+            h = money.quantity(totals[cid])
             price = money.money(rate.rate) if rate else None
             out.append(
                 InvoiceLine(
-                    municipality=muni.name,
-                    country=(muni.country or "NO").upper(),
-                    client_ref=client.ref,
-                    client_name=client.name,
+                    municipality=muni_name,
+                    country=(muni_country or "NO").upper(),
+                    client_ref=ref,
+                    client_name=name,
                     hours=h,
                     rate=price,
                     currency=rate.currency if rate else "",
@@ -141,4 +150,4 @@ def invoice_basis(
     return sorted(out, key=lambda line: (line.municipality, line.client_ref))
 
 
-__all__ = ["COLUMNS", "InvoiceLine", "hours_sql", "invoice_basis", "rate_for"]
+__all__ = ["COLUMNS", "InvoiceLine", "hours_sql", "invoice_basis", "rate_for", "rates_in_force"]

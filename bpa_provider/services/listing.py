@@ -49,7 +49,7 @@ COLUMNS = {
 }
 
 
-def _names(db: Database, model: type, ids: set[int], column: str = "ref") -> dict[int, str]:
+def _names(db: Database, model: Any, ids: set[int], column: str = "ref") -> dict[int, str]:
     if not ids:
         return {}
     with db.read() as s:
@@ -63,7 +63,7 @@ def rows(
     kind: str,
     *,
     search: str = "",
-    filters: dict | None = None,
+    filters: dict[str, Any] | None = None,
     offset: int = 0,
     limit: int = 10_000,
 ) -> tuple[list[dict[str, Any]], int]:
@@ -114,7 +114,7 @@ def pages(
     kind: str,
     *,
     search: str = "",
-    filters: dict | None = None,
+    filters: dict[str, Any] | None = None,
     limit: int | None = None,
     page_size: int | None = None,
 ) -> Iterator[tuple[list[dict[str, Any]], int]]:

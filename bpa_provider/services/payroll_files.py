@@ -33,7 +33,7 @@ from bpa_provider.errors import Invalid
 from bpa_provider.i18n import N_
 from bpa_provider.render import _csv_cell, _visible
 from bpa_provider.rules import money
-from bpa_provider.services.payroll import COLUMNS, PayrollMonth
+from bpa_provider.services.payroll import COLUMNS, PayrollMonth, PayrollRow
 from bpa_provider.services.payroll_absence import ABSENCE_KINDS
 
 LAYOUTS = ("summary", "lines", "paxml")
@@ -85,6 +85,12 @@ def _csv(rows: list[list[object]], *, delimiter: str, bom: bool) -> bytes:
     return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
+def _values(row: PayrollRow) -> list[object]:
+    """The row's cells in `COLUMNS` order (its fields are the columns: one `asdict` per row)."""
+    fields = asdict(row)
+    return [fields[c] for c in COLUMNS]
+
+
 def summary(month: PayrollMonth, *, excel: bool = False) -> bytes:
     """One row per assistant: shifts, hours and every pay category, overtime, employee number."""
 
@@ -92,7 +98,7 @@ def summary(month: PayrollMonth, *, excel: bool = False) -> bytes:
         # Excel in Norwegian or Swedish reads "31,5" as a number and "31.5" as text.
         return f"{v:.2f}".replace(".", ",") if excel and isinstance(v, float) else v
 
-    body = [[number(asdict(r)[c]) for c in COLUMNS] for r in month.rows]
+    body = [[number(v) for v in _values(r)] for r in month.rows]
     return _csv([list(COLUMNS), *body], delimiter=";" if excel else ",", bom=excel)
 
 
@@ -185,7 +191,7 @@ def paxml(month: PayrollMonth, codes: WageTypes, *, company: str, created: datet
             units = ET.SubElement(trans, "resenheter")
             ET.SubElement(units, "resenhet", {"dim": "1", "id": e.client_ref})
     ET.indent(root)
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    return bytes(ET.tostring(root, encoding="UTF-8", xml_declaration=True)) + b"\n"
 
 
 def render(

@@ -54,7 +54,7 @@ from bpa_provider.services.worktime_check import (
     violations_involving,
 )
 from bpa_provider.services.worktime_check import (
-    _merge as _merge,
+    merge_violations as merge_violations,
 )
 from bpa_provider.services.worktime_clients import (
     ClientInfo,
@@ -77,9 +77,6 @@ from bpa_provider.services.worktime_data import (
     local_range,
 )
 from bpa_provider.services.worktime_data import (
-    _contexts as _contexts,
-)
-from bpa_provider.services.worktime_data import (
     _overlapping as _overlapping,
 )
 from bpa_provider.services.worktime_data import (
@@ -87,6 +84,12 @@ from bpa_provider.services.worktime_data import (
 )
 from bpa_provider.services.worktime_data import (
     _span as _span,
+)
+from bpa_provider.services.worktime_data import (
+    assistant_contexts as assistant_contexts,
+)
+from bpa_provider.services.worktime_data import (
+    load_history as load_history,
 )
 from bpa_provider.services.worktime_report import (
     CredentialGap,

@@ -68,7 +68,7 @@ def _stored_id(value: int | None) -> int:
     return value
 
 
-def _merge(violations: Iterable[Violation]) -> list[Violation]:
+def merge_violations(violations: Iterable[Violation]) -> list[Violation]:
     seen: dict[tuple[str, tuple[int, ...], str], Violation] = {}
     for v in violations:
         seen.setdefault((v.rule_id, v.shift_ids, v.detail), v)
@@ -90,7 +90,7 @@ def assistant_violations(data: Loaded, assistant_id: int) -> list[Violation]:
         found = check_assistant(list(facts.values()), rules, holidays=holidays_between(rules.country, first, last))
         found += check_credentials([facts[i] for i in sorted(mine - data.history)], ctx, rules)
         out += [v for v in found if mine & set(v.shift_ids)]
-    return _merge(out)
+    return merge_violations(out)
 
 
 def client_violations(data: Loaded, client_id: int) -> list[Violation]:
@@ -128,7 +128,7 @@ def check_assistant_window(
         out = assistant_violations(data, assistant_id)
         for client_id in sorted({sh.client_id for sh in mine if sh.id in in_window}):
             out += client_violations(data, client_id)
-        return [v for v in _merge(out) if in_window & set(v.shift_ids)]
+        return [v for v in merge_violations(out) if in_window & set(v.shift_ids)]
 
 
 def violations_involving(
@@ -157,7 +157,7 @@ def violations_involving(
     for cid in sorted({sh.client_id for sh in picked.values()}):
         out += client_violations(data, cid)
     loaded = {sh.id: sh for rows in (*data.by_assistant.values(), *data.by_client.values()) for sh in rows}
-    return [v for v in _merge(out) if picked.keys() & set(v.shift_ids)], loaded
+    return [v for v in merge_violations(out) if picked.keys() & set(v.shift_ids)], loaded
 
 
 @dataclass(frozen=True)

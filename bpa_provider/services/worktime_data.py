@@ -169,7 +169,7 @@ class Loaded:
         return made
 
 
-def _contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict[int, AssistantContext]:
+def assistant_contexts(s: Session, who: Any, client_ids: Iterable[int], on: date) -> dict[int, AssistantContext]:
     """AssistantContext per assistant; `who` is a list of ids or a SELECT of them."""
     emps: dict[int, list[tuple[date, date | None, date | None, date | None]]] = {}
     for aid, began, ended, police_on, confid_on in s.execute(
@@ -293,18 +293,18 @@ def load(
         if by_client
         else frozenset()
     )
-    contexts = _contexts(s, who, by_client, lo.date() + MARGIN) if shifts else {}
+    contexts = assistant_contexts(s, who, by_client, lo.date() + MARGIN) if shifts else {}
     people = sorted({sh.assistant_id for rows in by_client.values() for sh in rows})
     refs: dict[int, str] = {}
     for part in chunks(people):
         for aid, ref in s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(part))):
             refs[aid] = ref
     data = Loaded(by_assistant, by_client, infos, contexts, two, policy, refs)
-    _load_history(s, data, lo, policy)
+    load_history(s, data, lo, policy)
     return data
 
 
-def _load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> None:
+def load_history(s: Session, data: Loaded, lo: datetime, policy: Policy) -> None:
     """Add the earlier shifts of the assistants whose loaded shifts need them (an overtime week
     looks back 52 weeks): only those few assistants pay for the longer look-back."""
     need: dict[int, int] = {}
