@@ -103,7 +103,7 @@ def prepare(db: str, old: int, new: int) -> None:
     """Append `old` rows, checkpoint the head (`audit --verify --full`, as a nightly run leaves
     it), then append `new` rows. The checkpoint file is saved beside it as `.bench` so each timed
     run can start from the same checkpoint (an intact check moves it to the head)."""
-    from bench.run import CLI
+    from bench.company import CLI
     from bpa_provider import audit
     from bpa_provider.access import Actor
     from bpa_provider.db.engine import open_database
@@ -183,6 +183,6 @@ if __name__ == "__main__":
         print(ok, rows, head)
         print(time.perf_counter() - t0)
     elif what == "check":
-        from bench.run import CLI
+        from bench.company import CLI
 
         print(check(db, CLI))

@@ -60,6 +60,6 @@ def check(db: str, cli: str, today: date | None = None) -> str:
 
 
 if __name__ == "__main__":
-    from bench.run import CLI
+    from bench.company import CLI
 
     print(check(sys.argv[1], CLI))

@@ -98,7 +98,7 @@ def check(db: str, cli: str, month: str) -> str:
 
 
 if __name__ == "__main__":
-    from bench.run import CLI
+    from bench.company import CLI
 
     today = date.today()
     print(check(sys.argv[1], CLI, sys.argv[2] if len(sys.argv) > 2 else f"{today.year}-{today.month:02d}"))

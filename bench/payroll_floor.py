@@ -326,7 +326,7 @@ def peak_memory(prepared: str, month: str, cli: str) -> int:
 if __name__ == "__main__":
     what, path, month = sys.argv[1], sys.argv[2], sys.argv[3]
     if what == "memory":
-        from bench.run import CLI
+        from bench.company import CLI
 
         print(peak_memory(path, month, CLI))
         sys.exit(0)

@@ -300,7 +300,7 @@ def check(db: str, cli: str, first: date, last: date) -> str:
 
 def main(argv: list[str]) -> None:
     if argv[0] == "check":
-        from bench.run import CLI
+        from bench.company import CLI
 
         print(check(argv[1], CLI, date.fromisoformat(argv[2]), date.fromisoformat(argv[3])))
         return

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from bench import rest_floor
-from bench.run import CLI
+from bench.company import CLI
 from bpa_provider.access import Actor
 from bpa_provider.cli import main
 from bpa_provider.db.engine import open_database

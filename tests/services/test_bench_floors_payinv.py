@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bench import invoice_floor, payroll_floor
-from bench.run import CLI
+from bench.company import CLI
 from bpa_provider.cli import main
 
 TODAY = date(2026, 5, 14)
