@@ -24,7 +24,7 @@ from bpa_provider.errors import FieldError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens.form_base import FormScreen
-from bpa_provider.screens.pattern_forms import generation_notes
+from bpa_provider.screens.pattern_text import generation_notes
 from bpa_provider.screens.shift_form import ShiftField
 from bpa_provider.screens.ui import field_message
 from bpa_provider.services import roster
