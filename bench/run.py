@@ -572,6 +572,52 @@ def worktime_rows(scales: list[float], runs: int) -> list[Row]:
     return out
 
 
+def terminal_rows(scales: list[float], runs: int, size: str = "120x40") -> list[Row]:
+    """Key to screen in a real terminal (bench/tmux_probe.py): each step beside a bare Textual app
+    showing the same rows; issue 19's target is ≤ 150 ms and ≤ 2× that floor."""
+    out: list[Row] = []
+    for scale in scales:
+        db = build_database(scale)
+        what = f"key to screen, tmux {size}: "
+        try:
+            proc = subprocess.run(
+                [PY, "-m", "bench.tmux_probe", db, "--size", size, "--runs", str(runs)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                timeout=1800,
+            )
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
+        except Exception as exc:  # noqa: BLE001
+            out.append(
+                Row(what + "every step", scale, None, "bare Textual app", None, "≤ 150 ms, ≤ 2×", note=str(exc)[:80])
+            )
+            continue
+        for line in proc.stdout.splitlines():
+            if not line.startswith("step|"):
+                continue
+            _, name, app_values, floor_values = line.split("|")
+            value = Sample([float(v) for v in app_values.split(",")])
+            floor = Sample([float(v) for v in floor_values.split(",")]) if floor_values else None
+            out.append(
+                Row(
+                    what + name,
+                    scale,
+                    value,
+                    "bare Textual app, same rows" if floor else "—",
+                    floor,
+                    "≤ 150 ms, ≤ 2×" if floor else "≤ 150 ms",
+                    check=lambda r: (
+                        r.value is not None
+                        and r.value.median <= 0.15
+                        and (r.floor is None or (r.ratio is not None and r.ratio <= 2))
+                    ),
+                )
+            )
+    return out
+
+
 def detail_rows(scales: list[float], runs: int) -> list[Row]:
     """Opening a client and an assistant (bench/detail_probe.py) at every scale, taking turns like
     the working-time rows; the floor is the figure at the smallest scale (issue 19: cost grows
@@ -693,6 +739,9 @@ def main() -> None:
     rows += worktime_rows(scales, args.runs)
     print("opening a client and an assistant at every scale", flush=True)
     rows += detail_rows(scales, args.runs)
+    if shutil.which("tmux"):
+        print("key to screen in tmux at every scale", flush=True)
+        rows += terminal_rows(scales, min(args.runs, 3))
     if not args.no_pg:
         pg_scales = [float(s) for s in args.pg_scales.split(",")] if args.pg_scales else [min(scales)]
         for pg_scale in pg_scales:

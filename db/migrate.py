@@ -58,7 +58,7 @@ def current_revision(engine: Engine) -> str | None:
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from bpa_provider.db.engine import reading
+    from .engine import reading
 
     with reading(engine).connect() as conn:
         try:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bpa_provider.db.engine import normalise_url, sqlite_file
-from bpa_provider.db.guards import MESSAGE, PG_GUARDS, SQLITE_GUARDS
+from .engine import normalise_url, sqlite_file
+from .guards import MESSAGE, PG_GUARDS, SQLITE_GUARDS
 
 USER_QUERY = "SELECT id, login, role, supervisor_id, disabled FROM app_user WHERE login = {p}"
 REVISION_QUERY = "SELECT version_num FROM alembic_version"
@@ -44,7 +44,7 @@ def peek_user(url: str, login: str) -> UserRow | None:
     if rows is None:
         return None
     revision, user = rows
-    from bpa_provider.db.migrate import SchemaMismatch, check_revision
+    from .migrate import SchemaMismatch, check_revision
 
     try:
         check_revision(revision)

@@ -35,17 +35,15 @@ from bpa_provider.db.models import (
 from bpa_provider.db.types import utcnow
 from bpa_provider.errors import Conflict, FieldError, Invalid, NotFound, PermissionDenied, ValidationError
 from bpa_provider.i18n import N_, Msg
-from bpa_provider.rules import money as money_rules
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules.dates import format_date, parse_date
 from bpa_provider.services import client_status, name_order
 from bpa_provider.services.base import CONFLICT_MESSAGE, require, scoped_actor, service
 from bpa_provider.services.employee_numbers import check_employee_number
+from bpa_provider.services.validation import REF_PATTERN, REF_WORDS, check_text, money_value, text_problem
 
-# Control characters (escape codes would reach terminals), and bidirectional overrides that make
-# a name display as something else. Line breaks and tabs only in multi-line fields.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
+# `check_text` and `REF_PATTERN` were first written here; other modules still import them from here.
+__all__ = ["REF_PATTERN", "check_text"]
 
 
 @dataclass(frozen=True)
@@ -65,11 +63,6 @@ class FieldSpec:
     hint: str = ""
     multiline: bool = False  # notes may hold line breaks; names and references may not
     pattern: str | None = None  # a text value must match it whole (references: no path-like values)
-
-
-# References name records in file names (exports, handover packages) and on command lines: letters,
-# digits, '-' and '_', starting with a letter or digit — never `../../etc/passwd`.
-REF_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]*"
 
 
 @dataclass(frozen=True)
@@ -99,65 +92,13 @@ class EntitySpec:
 # --------------------------------------------------------------------------- parsing
 
 
-def _text_problem(text: str, max_len: int, multiline: bool) -> tuple[str, str] | None:
-    """The first thing wrong with (already trimmed) text as a stored value: (what, message), or None.
-
-    The one text rule: `clean_text` (records, forms, import) and `check_text` (other services' free
-    text) both come here. `what` is "invalid", "control", "lines" or "long"."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: what undecodable bytes become in argv or files
-        return "invalid", Invalid(N_("contains characters that are not valid text"))
-    if _CONTROL.search(text):
-        return "control", Invalid(N_("contains control characters (such as escape codes); remove them"))
-    if not multiline and _LINE_BREAKS.search(text):
-        return "lines", Invalid(N_("must be on one line (no line breaks or tabs)"))
-    if len(text) > max_len:
-        return "long", Invalid(N_("is too long ({n} characters, at most {limit})"), n=len(text), limit=max_len)
-    return None
-
-
 def clean_text(raw: Any, spec: FieldSpec) -> str:
     """Text as typed, minus surrounding space; control characters and over-long input refused."""
     text = "" if raw is None else str(raw).strip()
-    problem = _text_problem(text, spec.max_len, spec.multiline)
+    problem = text_problem(text, spec.max_len, spec.multiline)
     if problem is not None:
         raise problem[1]
     return text
-
-
-def check_text(
-    raw: Any,
-    field: str,
-    max_len: int,
-    *,
-    multiline: bool = False,
-    required: bool = False,
-    messages: Mapping[str, str] | None = None,
-    errors: list[FieldError] | None = None,
-) -> str:
-    """A free-text parameter of a service (a note, a reason, a comment, a name) by the rule of
-    `clean_text`: the text trimmed, or ValidationError([FieldError(field, message)]).
-
-    Refused: empty text if `required` ("is required"), lone surrogates, control characters and bidi
-    overrides, line breaks and tabs unless `multiline`, more than `max_len` characters (after
-    trimming). The messages are clean_text's; `messages` may keep a service's own (translated)
-    wording for a check it had before, keyed "required", "invalid", "control", "lines" or "long".
-    With `errors` (a service collecting every problem before it refuses), the problem is appended
-    there and "" returned instead of raising."""
-    text = "" if raw is None else str(raw).strip()
-    problem = (
-        ("required", Invalid(N_("is required"))) if required and not text else _text_problem(text, max_len, multiline)
-    )
-    if problem is None:
-        return text
-    what, invalid = problem
-    own = (messages or {}).get(what)
-    error = FieldError(field, own) if own else invalid.field_error(field)
-    if errors is None:
-        raise ValidationError([error])
-    errors.append(error)
-    return ""
 
 
 def _unknown(ref_kind: str, raw: Any) -> Invalid:
@@ -216,7 +157,7 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
     if k == "text":
         text = clean_text(raw, spec)
         if spec.pattern and not re.fullmatch(spec.pattern, text, flags=re.ASCII):
-            raise ValueError("may contain only letters, digits, '-' and '_', and starts with a letter or digit")
+            raise Invalid(REF_WORDS)
         return text
     if k == "national_id":
         text = clean_text(raw, spec).replace(" ", "")
@@ -273,21 +214,8 @@ def parse_value(session: Session | None, spec: FieldSpec, raw: Any) -> Any:
 
 
 def _parse_money(spec: FieldSpec, raw: Any) -> Decimal:
-    """An amount as an exact Decimal (never through a float): at most two decimals, NaN refused."""
-    text = raw if isinstance(raw, (int, float, Decimal)) else str(raw).strip().replace(",", ".")
-    try:
-        value = money_rules.to_decimal(text)
-    except ValueError:
-        if isinstance(text, str) and text.lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
-            raise Invalid(N_("is not a number")) from None
-        raise Invalid(N_("“{raw}” is not a number"), raw=str(raw)) from None
-    if spec.minimum is not None and value < Decimal(str(spec.minimum)):
-        raise Invalid(N_("must be at least {n}"), n=spec.minimum)
-    if spec.maximum is not None and value > Decimal(str(spec.maximum)):
-        raise Invalid(N_("must be at most {n}"), n=spec.maximum)
-    if value.as_tuple().exponent < -2 and value != value.quantize(money_rules.CENT):
-        raise Invalid(N_("may have at most two decimals"))
-    return value
+    """An amount by the one money rule (`validation.money_value`), within the field's limits."""
+    return money_value(raw, minimum=spec.minimum, maximum=spec.maximum)
 
 
 def check_field(kind: str, name: str, raw: Any) -> Invalid | None:

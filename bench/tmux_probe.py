@@ -1,0 +1,194 @@
+"""Key to screen in a real terminal: what a person waits, measured in tmux by polling the screen.
+
+Usage: `python -m bench.tmux_probe DB [--size 120x40] [--runs 3]`
+
+The app (`bpa-provider --db DB`, as the machine's login, which the demo company makes an admin) runs
+in a tmux pane of the given size on a private socket. For each step the probe sends the key with
+`tmux send-keys` and reads the pane (`capture-pane`) in a tight loop until the step's answer is on
+the screen; the time from the key to that first screen is the figure. Between steps it waits until
+the screen has been still for a while, so no step is charged for the one before.
+
+Beside each step, the floor: a bare Textual app (bench/bare_table.py) showing the same rows in one
+DataTable in the same terminal, driven by the same keys and read the same way. Issue 19 asks for
+≤ 150 ms for opening any list or record and paging, and ≤ 2× the floor.
+
+Steps: open the clients list (2); page down; jump to the last row (ctrl+End); open the highlighted
+client (Enter); back to the list (Escape); open the assistants list (3, the app only).
+Prints one line per step: `step|<name>|<app seconds, comma-separated per run>|<floor's, or empty>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+from bench.measure import ROOT, VENV_BIN
+
+CLI = str(VENV_BIN / "bpa-provider")
+POLL = 0.002  # seconds between two reads of the pane (each read is itself a tmux round trip)
+STILL = 0.4  # the screen unchanged this long: the previous step is over
+TIMEOUT = 30.0
+
+Screen = str
+Done = Callable[[Screen], bool]
+
+
+class Pane:
+    """One command in a tmux session of its own (a private socket: never a person's sessions)."""
+
+    def __init__(self, command: list[str], size: tuple[int, int], env: dict[str, str]) -> None:
+        self.socket = f"bpa-probe-{os.getpid()}-{time.monotonic_ns()}"
+        exports = [f"{k}={v}" for k, v in env.items()]
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            "p",
+            "-c",
+            str(ROOT),
+            "-x",
+            str(size[0]),
+            "-y",
+            str(size[1]),
+            "env",
+            *exports,
+            *command,
+        )
+
+    def _tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True).stdout
+
+    def screen(self) -> Screen:
+        return self._tmux("capture-pane", "-p", "-t", "p")
+
+    def key(self, key: str) -> None:
+        self._tmux("send-keys", "-t", "p", key)
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+    def until(self, done: Done, what: str) -> float:
+        """Seconds from now until `done(screen)` holds."""
+        t0 = time.perf_counter()
+        while True:
+            shown = self.screen()
+            if done(shown):
+                return time.perf_counter() - t0
+            if time.perf_counter() - t0 > TIMEOUT:
+                raise TimeoutError(f"gave up waiting for {what}; the screen shows:\n{shown}")
+            time.sleep(POLL)
+
+    def step(self, key: str, done: Done, what: str) -> float:
+        """Key to screen: send `key`, then wait until `done` holds on the screen."""
+        t0 = time.perf_counter()
+        self.key(key)
+        self.until(done, what)
+        elapsed = time.perf_counter() - t0
+        self.settle()
+        return elapsed
+
+    def settle(self) -> None:
+        """Wait until the screen has not changed for STILL seconds."""
+        last, since = self.screen(), time.perf_counter()
+        deadline = since + TIMEOUT
+        while time.perf_counter() - since < STILL and time.perf_counter() < deadline:
+            time.sleep(0.02)
+            now = self.screen()
+            if now != last:
+                last, since = now, time.perf_counter()
+
+
+def refs(screen: Screen, prefix: str) -> list[str]:
+    return re.findall(rf"\b{prefix}-\d{{4,}}\b", screen)
+
+
+def a_page_of(prefix: str, at_least: int = 10) -> Done:
+    return lambda s: len(set(refs(s, prefix))) >= at_least
+
+
+def changed_page(before: Screen, prefix: str) -> Done:
+    old = set(refs(before, prefix))
+    return lambda s: len(set(refs(s, prefix))) >= 10 and set(refs(s, prefix)) != old
+
+
+def showing(ref: str) -> Done:
+    return lambda s: ref in s
+
+
+def client_rows(db: str) -> tuple[list[str], list[list[str]]]:
+    """The clients list's rows as the CLI gives them (for the floor and for the last row's ref)."""
+    out = subprocess.run(
+        [CLI, "--db", db, "--lang", "en", "list", "clients", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    header, *rows = list(csv.reader(out.splitlines()))
+    return header, rows
+
+
+def run_steps(pane: Pane, last_ref: str, app: bool) -> dict[str, float]:
+    """Every step once, in order; the screen is settled before each."""
+    out: dict[str, float] = {}
+    out["open clients list"] = pane.step("2", a_page_of("K"), "the clients list")
+    before = pane.screen()
+    out["page down"] = pane.step("PageDown", changed_page(before, "K"), "the next page")
+    out["jump to last row"] = pane.step("C-End", showing(last_ref), "the last row")
+    record_shown = (lambda s: "Decisions" in s) if app else (lambda s: "RECORD-SHOWN" in s)
+    out["open a record"] = pane.step("Enter", record_shown, "the record")
+    record_gone = (lambda s: "sorted by" in s and "Decisions" not in s) if app else (lambda s: "RECORD-SHOWN" not in s)
+    out["back to the list"] = pane.step("Escape", lambda s: record_gone(s) and last_ref in s, "the list")
+    if app:
+        out["open assistants list"] = pane.step("3", a_page_of("A"), "the assistants list")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("db")
+    parser.add_argument("--size", default="120x40")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    header, rows = client_rows(args.db)
+    last_ref = rows[-1][header.index("ref")]
+    env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    if os.environ.get("BPA_CONFIG"):
+        env["BPA_CONFIG"] = os.environ["BPA_CONFIG"]
+
+    app_runs: list[dict[str, float]] = []
+    floor_runs: list[dict[str, float]] = []
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8", delete=False) as fh:
+        csv.writer(fh).writerows([header, *rows])
+        rows_file = fh.name
+    try:
+        for _ in range(args.runs):
+            for app, runs, command, ready in (
+                (True, app_runs, [CLI, "--db", args.db, "--lang", "en"], "What needs action"),
+                (False, floor_runs, [sys.executable, "-m", "bench.bare_table", rows_file], "bare: press 2"),
+            ):
+                pane = Pane(command, size, env)
+                try:
+                    pane.until(lambda s, r=ready: r in s, "start-up")
+                    pane.settle()
+                    runs.append(run_steps(pane, last_ref, app))
+                finally:
+                    pane.close()
+    finally:
+        os.unlink(rows_file)
+    for name in app_runs[0]:
+        app_values = ",".join(f"{r[name]:.4f}" for r in app_runs)
+        floor_values = ",".join(f"{r[name]:.4f}" for r in floor_runs if name in r)
+        print(f"step|{name}|{app_values}|{floor_values}")
+
+
+if __name__ == "__main__":
+    main()
