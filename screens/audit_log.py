@@ -36,9 +36,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Select, Static
 
-from bpa_provider.errors import localized
 from bpa_provider.i18n import N_, _, ngettext
-from bpa_provider.rules.dates import parse_optional_date
 from bpa_provider.screens.audit_row import (
     FILTER_ACTIONS,
     AuditRowScreen,
@@ -51,6 +49,7 @@ from bpa_provider.screens.audit_row import (
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.safe_text import visible_text
+from bpa_provider.screens.typed_checks import date_problem
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, text
 from bpa_provider.screens.widgets.paged_table import PagedTable
 from bpa_provider.services import audit_log
@@ -164,10 +163,9 @@ class AuditLogView(ServiceCaller, TranslatedBindings, Vertical):
             values["action"] = action.value
         dates: dict[str, date | None] = {}
         for name, label in (("from", _("From")), ("to", _("To"))):
-            try:
-                dates[name] = parse_optional_date(self._input(name).value)
-            except ValueError as exc:
-                self._show_problem(name, f"{label}: {localized(exc)}")
+            dates[name], problem = date_problem(self._input(name).value, label)
+            if problem:
+                self._show_problem(name, problem)
                 return None
         if dates["from"] and dates["to"] and dates["to"] < dates["from"]:
             self._show_problem("to", _("To must be on or after From."))

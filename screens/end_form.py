@@ -19,10 +19,10 @@ from textual.widgets import Input, Label, Static
 from bpa_provider.errors import ValidationError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import parse_date
 from bpa_provider.screens import labels
 from bpa_provider.screens.form_base import FormScreen
 from bpa_provider.screens.forms import describe
+from bpa_provider.screens.typed_checks import date_problem
 from bpa_provider.screens.ui import field_message
 from bpa_provider.services import records
 
@@ -76,11 +76,7 @@ class EndForm(FormScreen):
         self.query_one("#date", Input).focus()
 
     def _date_problem(self) -> str | None:
-        try:
-            parse_date(self.query_one("#date", Input).value)
-        except ValueError as exc:
-            return field_message(_("End date"), exc)
-        return None
+        return date_problem(self.query_one("#date", Input).value, _("End date"), required=True)[1]
 
     @on(Input.Changed, "#date")
     def _date_changed(self) -> None:

@@ -32,7 +32,6 @@ from bpa_provider.db.engine import Database
 from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import parse_date
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
@@ -45,7 +44,8 @@ from bpa_provider.screens.pattern_text import (
     weekday_input,
     weekday_names,
 )
-from bpa_provider.screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftFieldForm
+from bpa_provider.screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftFieldForm, roster_words
+from bpa_provider.screens.typed_checks import date_problem, text_problem
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, field_message
 from bpa_provider.screens.widgets.fields import FieldRow, show_line
 from bpa_provider.screens.widgets.safe_table import SafeTable
@@ -385,10 +385,7 @@ class PatternForm(ShiftFieldForm):
 
     def _date(self, name: str) -> date | None:
         f = self.field(name)
-        try:
-            return parse_date(f.value) if f is not None and f.value.strip() else None
-        except ValueError:
-            return None
+        return date_problem(f.value, f.label)[0] if f is not None else None
 
     def field_problem(self, name: str, f: ShiftField, value: str) -> str | None:
         try:
@@ -404,10 +401,11 @@ class PatternForm(ShiftFieldForm):
                     except ValueError:
                         pass  # the start's own message says what to fix
             elif name in ("valid_from", "valid_to") and value:
-                day = parse_date(value)
+                day, problem = date_problem(value, f.label)
                 first = self._date("valid_from")
-                if name == "valid_to" and first is not None and day < first:
+                if problem is None and name == "valid_to" and first is not None and day is not None and day < first:
                     return _("Valid to must be on or after valid from")
+                return problem
         except ValueError as exc:
             return field_message(f.label, exc)
         if name == "cycle_weeks":
@@ -419,8 +417,8 @@ class PatternForm(ShiftFieldForm):
             if k is None or k < 1 or (n is not None and 1 <= n <= MAX_CYCLE and k > n):
                 top = n if n is not None and 1 <= n <= MAX_CYCLE else MAX_CYCLE
                 return _("The week of the rotation is 1 to {n}").format(n=top)
-        elif name == "name" and len(value) > MAX_NAME:
-            return _("{field} is too long (at most {n} characters)").format(field=f.label, n=MAX_NAME)
+        elif name == "name":
+            return text_problem(value, f.label, MAX_NAME, own=roster_words(f.label, MAX_NAME))
         return None
 
     # Fields whose check depends on another: a change of the first checks the second again.
