@@ -20,7 +20,7 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
-from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.form_base import FormScreen, save_keys
 from bpa_provider.screens.forms import describe
 from bpa_provider.screens.typed_checks import date_problem
 from bpa_provider.screens.ui import field_message
@@ -41,8 +41,7 @@ class EndForm(FormScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("End the record"), priority=True),
-        Binding("f2", "save", N_("End the record"), show=False, priority=True),
+        *save_keys(N_("End the record")),
         Binding("escape", "cancel", N_("Cancel")),
     ]
 

@@ -34,6 +34,7 @@ from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.form_base import save_keys
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.pattern_text import (
     describe_pattern,
@@ -270,8 +271,7 @@ class PatternForm(ShiftFieldForm):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), priority=True),
-        Binding("f2", "save", N_("Save"), show=False, priority=True),
+        *save_keys(),
         Binding("escape", "cancel", N_("Cancel")),
     ]
 

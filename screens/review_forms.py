@@ -32,7 +32,7 @@ from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.detail_base import DetailScreen
-from bpa_provider.screens.form_base import FormScreen, error_words
+from bpa_provider.screens.form_base import FormScreen, error_words, save_keys
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.typed_checks import date_problem, text_problem
 from bpa_provider.screens.ui import describe_error, text
@@ -129,8 +129,7 @@ class ReviewForm(FormScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), priority=True),
-        Binding("f2", "save", N_("Save"), show=False, priority=True),
+        *save_keys(),
         Binding("ctrl+a", "add_action", N_("Add action"), priority=True),
         Binding("escape", "cancel", N_("Cancel")),
     ]

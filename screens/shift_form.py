@@ -34,7 +34,7 @@ from bpa_provider.errors import FieldError, NotFound, ValidationError, localized
 from bpa_provider.formats import format_datetime
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
-from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.form_base import FormScreen, save_keys
 from bpa_provider.screens.typed_checks import text_problem
 from bpa_provider.screens.ui import field_message, hours
 from bpa_provider.screens.widgets.fields import FieldRow, show_line
@@ -202,8 +202,7 @@ class ShiftForm(ShiftFieldForm):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), priority=True),
-        Binding("f2", "save", N_("Save"), show=False, priority=True),
+        *save_keys(),
         Binding("escape", "close", N_("Close")),
     ]
 
