@@ -1,8 +1,9 @@
 """SIGKILL robustness (issue 15): `bpa-provider` processes killed at random moments of an import,
-a payroll export, a backup and a restore, each run as a person runs it (the CLI in its own
-process). After every kill: the database passes `PRAGMA integrity_check` and `audit --verify`, an
-import is all there or not at all, an output file is whole or absent, and the leftovers (scratch
-copies, temporary files of processes that are gone) are counted.
+a payroll export, a backup, a restore and a transfer's cut-over, each run as a person runs it (the
+CLI in its own process). After every kill: the database passes `PRAGMA integrity_check` and
+`audit --verify`, an import is all there or not at all, a cut-over either switched the client and
+their assistants or left everything as it was, an output file is whole or absent, and the
+leftovers (scratch copies, temporary files of processes that are gone) are counted.
 
     python -m bench.load kills --kills 100
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from bench import loadkit
 
-OPERATIONS = ("import", "payroll", "backup", "restore")
+OPERATIONS = ("import", "payroll", "backup", "restore", "cutover")
 
 
 def _cli(db: Path, *argv: str) -> list[str]:
@@ -36,11 +37,18 @@ def _integrity(path: Path) -> str:
 
 
 def _shifts(path: Path) -> tuple[int, int]:
+    """The import's clients' shifts, and the access-log rows the import wrote for them (a cut-over
+    changes other clients' shifts and logs that too: not counted here)."""
     con = sqlite3.connect(path)
     try:
         return (
-            con.execute("SELECT count(*) FROM shift").fetchone()[0],
-            con.execute("SELECT count(*) FROM audit_event WHERE entity = 'shift'").fetchone()[0],
+            con.execute(
+                "SELECT count(*) FROM shift JOIN client ON client.id = shift.client_id WHERE client.ref >= 'K-5000'"
+            ).fetchone()[0],
+            con.execute(
+                "SELECT count(*) FROM audit_event WHERE entity = 'shift' AND action = 'create'"
+                " AND summary LIKE 'imported:%'"
+            ).fetchone()[0],
         )
     finally:
         con.close()
@@ -64,7 +72,7 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
     rng = random.Random(seed)
     db_path = where / "live.sqlite3"
     subprocess.run(
-        _cli(db_path, "demo", "--clients", "12", "--months", "3", "--seed", "3"), check=True, capture_output=True
+        _cli(db_path, "demo", "--clients", "30", "--months", "3", "--seed", "3"), check=True, capture_output=True
     )
     # Shifts for the demo's own assistants would clash with their rosters: clients and assistants
     # of their own are added once, and their shift file imported again and again (all or nothing:
@@ -76,6 +84,7 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
     backup_file = where / "good-backup.sqlite3"
     subprocess.run(_cli(db_path, "backup", str(backup_file)), check=True, capture_output=True)
     month = _last_month()
+    waiting = _ready_transfers(db_path)  # (transfer id, client id, effective date), not cut over yet
     stats = {op: {"started": 0, "killed": 0, "finished": 0} for op in OPERATIONS}
     problems: list[str] = []
     expected_rows = sum(1 for _ in open(csv_path, encoding="utf-8")) - 1
@@ -89,9 +98,16 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
             argv = _cli(db_path, "export", "payroll", "--month", month, "--out", str(out / "payroll.csv"))
         elif op == "backup":
             argv = _cli(db_path, "backup", "--force", str(out / "backup.sqlite3"))
-        else:
+        elif op == "restore":
             target_db = out / "restored.sqlite3"
             argv = _cli(target_db, "restore", "--force", str(backup_file))
+        else:
+            if not waiting:  # every demo client is cut over: nothing left to kill a cut-over of
+                stats[op].setdefault("skipped", 0)
+                stats[op]["skipped"] += 1
+                continue
+            tid, _client, effective = waiting[0]
+            argv = _cli(db_path, "transfer", "step", str(tid), "cutover", "--on", effective)
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stats[op]["started"] += 1
         time.sleep(rng.uniform(0.5, 6.0))  # a start-up takes 1-2 s here: kill before, during, after
@@ -107,6 +123,12 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
                     problems.append(f"{n} {op}: {path.name} fails integrity_check")
                 elif not _verify(path):
                     problems.append(f"{n} {op}: {path.name} fails audit --verify")
+        if op == "cutover":
+            problem = _half_cut_over(db_path, waiting[0])
+            if problem:
+                problems.append(f"{n} {op}: {problem}")
+            if _state(db_path, waiting[0][0]) == "cutover":
+                waiting.pop(0)
         shifts, logged = _shifts(db_path)
         shifts, logged = shifts - base_shifts, logged - base_logged
         if shifts % expected_rows or logged != shifts:
@@ -135,6 +157,72 @@ def _company_shifts(db_path: Path, csv_path: Path) -> None:
     finally:
         db.dispose()
     loadkit.write_shifts_csv(csv_path, pairs, 5000)
+
+
+def _ready_transfers(db_path: Path) -> list[tuple[int, int, str]]:
+    """An outgoing transfer for every active client without one, walked up to cut-over (the
+    dates of early 2026, so cut-over is due): what a kill during cut-over must leave whole."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from bpa_provider.db.engine import Database, make_engine
+    from bpa_provider.db.models import Client
+    from bpa_provider.services import transfers as tr
+
+    db = Database(make_engine(f"sqlite:///{db_path}"))
+    ready = []
+    try:
+        with db.read() as s:
+            # The demo's own clients (the import's, K-5001 on, keep their shifts coming).
+            clients = s.execute(
+                select(Client.id, Client.ref).where(Client.status == "active", Client.ref < "K-5000")
+            ).all()
+        for cid, ref in clients:
+            v = tr.open_transfer(db, loadkit.ADMIN, ref, "out", "Other AS", "2026-01-31", today=date(2026, 2, 1))
+            day = date(2026, 2, 2)
+            for step in v.steps[1:]:
+                if step.code in ("cutover", "closed"):
+                    break
+                if step.code == "assistants_informed":
+                    for person in v.assistants:
+                        v = tr.inform_assistant(db, loadkit.ADMIN, v.id, person.ref, day, day + timedelta(days=14))
+                if step.code == "refusal_deadline_passed":
+                    day += timedelta(days=15)
+                v = tr.complete_step(db, loadkit.ADMIN, v.id, step.code, day)
+                day += timedelta(days=1)
+            ready.append((v.id, cid, v.effective_date.isoformat()))
+    finally:
+        db.dispose()
+    return ready
+
+
+def _state(path: Path, transfer_id: int) -> str:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT state FROM transfer WHERE id = ?", (transfer_id,)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _half_cut_over(path: Path, waiting: tuple[int, int, str]) -> str:
+    """What is half-done about one transfer's cut-over, or "": the transfer's state, the client's
+    status and the audit row of the step agree (all switched, or none)."""
+    tid, cid, _effective = waiting
+    con = sqlite3.connect(path)
+    try:
+        state = con.execute("SELECT state FROM transfer WHERE id = ?", (tid,)).fetchone()[0]
+        status = con.execute("SELECT status FROM client WHERE id = ?", (cid,)).fetchone()[0]
+        steps = con.execute(
+            "SELECT count(*) FROM transfer_step WHERE transfer_id = ? AND code = 'cutover' AND done_on IS NOT NULL",
+            (tid,),
+        ).fetchone()[0]
+    finally:
+        con.close()
+    cut = state == "cutover"
+    if cut != (status == "ended") or cut != (steps == 1):
+        return f"transfer {tid}: state {state}, client status {status}, cut-over step recorded {steps}"
+    return ""
 
 
 def _last_month() -> str:

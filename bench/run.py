@@ -281,6 +281,34 @@ def continuity_row(scale: float, runs: int, db: str) -> Row:
         return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
 
 
+def rest_row(scale: float, runs: int, db: str) -> Row:
+    """`report rest` for this month, minus a no-op command, beside bench/rest_floor.py (rows read
+    with sqlite3, the pure rules in a plain loop: its own elapsed time), checked equal."""
+    from bench import rest_floor
+
+    what, floor_name = "report rest, one month (own work)", "plain-Python loop, same rules"
+    today = date.today()
+    first = today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    try:
+        noop = time_command([CLI, "--help"], runs)
+        full = time_command([*rest_floor.command_argv(CLI, db, first, last), "--format", "csv"], runs)
+        own = Sample([max(f - noop.median, 0.0) for f in full.values])
+        floor = value_of_command([PY, "-m", "bench.rest_floor", db, first.isoformat(), last.isoformat()], runs)
+        return Row(
+            what,
+            scale,
+            own,
+            floor_name,
+            floor,
+            "≤ 2×",
+            check=at_most_ratio(2.0),
+            note=f"findings {rest_floor.check(db, CLI, first, last)} to the floor's",
+        )
+    except Exception as exc:  # noqa: BLE001
+        return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
+
+
 def list_row(scale: float, runs: int, db: str) -> Row:
     from bench.list_floor import check, floor_argv
 
@@ -440,6 +468,10 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
     # 2b. report continuity for all clients, minus a no-op command, vs its 14/30-day counts in one
     # SQL query, checked equal in the same run (bench/continuity_floor.py)
     out.append(continuity_row(scale, runs, db))
+
+    # 2b'. report rest for this month, minus a no-op command, vs the same findings from a plain
+    # loop over sqlite3 rows and the pure rules, checked equal in the same run (bench/rest_floor.py)
+    out.append(rest_row(scale, runs, db))
 
     # 2c. list assistants --format csv, minus a no-op command, vs the same rows through sqlite3;
     # every row checked present (bench/list_floor.py)

@@ -17,8 +17,8 @@ checkpoint is also sent to syslog when `BPA_AUDIT_SYSLOG` is set (docs/privacy.m
 deployment can and cannot detect).
 
 The file is started by `init` (`services.audit_log.start_checkpoints`); checkpoints are then
-written by `audit --verify` when the log is intact, by `backup`, and by `restore` (which first sets
-aside the checkpoints beyond the restored log: those rows are gone on purpose).
+written by `audit --verify` when the log is intact, by `backup`, and by `restore` (which sets aside
+the checkpoints beyond the restored log: those rows are gone on purpose; see `stage_restore`).
 """
 
 from __future__ import annotations
@@ -99,11 +99,12 @@ def _mac(key: bytes, at: str, row_id: int, row_hash: str, rows: int) -> str:
     return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-def read(anchor: Path) -> list[Checkpoint]:
+def read(anchor: Path, *, lines_from: Path | None = None) -> list[Checkpoint]:
     """Every checkpoint in the file (none when there is no file). A line that does not parse, or
-    a file of lines without the key beside it, gives checkpoints marked invalid."""
+    a file of lines without the key beside it, gives checkpoints marked invalid. `lines_from`
+    reads another file's lines under the anchor's key (a restore's staged checkpoints)."""
     try:
-        text = anchor.read_text(encoding="utf-8")
+        text = (lines_from or anchor).read_text(encoding="utf-8")
     except FileNotFoundError:
         return []
     key = _key(anchor, create=False)
@@ -122,12 +123,8 @@ def read(anchor: Path) -> list[Checkpoint]:
     return out
 
 
-def write(anchor: Path, row_id: int, row_hash: str, rows: int) -> Checkpoint:
-    """Append a checkpoint (the file and its key are created 0600 when missing); also to syslog
-    when BPA_AUDIT_SYSLOG is set. An unchanged head is not written twice."""
-    known = read(anchor)
-    if known and (known[-1].id, known[-1].hash, known[-1].rows) == (row_id, row_hash, rows):
-        return known[-1]
+def _line(anchor: Path, row_id: int, row_hash: str, rows: int) -> tuple[str, str]:
+    """A checkpoint line under the anchor's key (made when missing): (its time, the line)."""
     key = _key(anchor, create=True)
     assert key is not None
     at = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -135,6 +132,16 @@ def write(anchor: Path, row_id: int, row_hash: str, rows: int) -> Checkpoint:
         {"at": at, "id": row_id, "hash": row_hash, "rows": rows, "mac": _mac(key, at, row_id, row_hash, rows)},
         separators=(",", ":"),
     )
+    return at, line
+
+
+def write(anchor: Path, row_id: int, row_hash: str, rows: int) -> Checkpoint:
+    """Append a checkpoint (the file and its key are created 0600 when missing); also to syslog
+    when BPA_AUDIT_SYSLOG is set. An unchanged head is not written twice."""
+    known = read(anchor)
+    if known and (known[-1].id, known[-1].hash, known[-1].rows) == (row_id, row_hash, rows):
+        return known[-1]
+    at, line = _line(anchor, row_id, row_hash, rows)
     if not anchor.exists():
         try:
             _create_private(anchor, b"")
@@ -152,24 +159,67 @@ def write(anchor: Path, row_id: int, row_hash: str, rows: int) -> Checkpoint:
     return Checkpoint(at, row_id, row_hash, rows)
 
 
-def set_aside_beyond(anchor: Path, last_id: int) -> Path | None:
-    """After a restore: the checkpoints of rows the restored log no longer has are moved to
-    `<anchor>.before-restore-<time>` (kept for the record); the rest stay. None when there were none."""
+# A restore replaces the database and its checkpoints, two files that cannot change in one step.
+# So the new checkpoints are staged first (`stage_restore`: the ones the restored log still has, and
+# its new head, the restore's own row), the database is replaced, and only then the staged file
+# takes the anchor's place (`finish_restore`). Killed in between, the database is either the old
+# one, which the anchor still verifies, or the restored one, whose head is exactly the staged
+# head: `audit --verify` accepts that pair and finishes the restore (services/audit_log.py).
+
+
+def pending_path(anchor: Path) -> Path:
+    return anchor.with_name(anchor.name + ".restore-pending")
+
+
+def stage_restore(anchor: Path, last_id: int, head: tuple[int, str, int]) -> None:
+    """Stage the checkpoints of a restored log: the anchor's up to `last_id` (the backup's last
+    row), then `head` (row id, hash, rows) of the restored log with its restore row."""
     lines = anchor.read_text(encoding="utf-8").splitlines() if anchor.exists() else []
-    keep, drop = [], []
+    keep = []
     for line in lines:
         try:
-            beyond = int(json.loads(line)["id"]) > last_id
+            if int(json.loads(line)["id"]) <= last_id:
+                keep.append(line)
         except (ValueError, KeyError, TypeError):
-            beyond = True
-        (drop if beyond else keep).append(line)
-    if not drop:
-        return None
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    aside = anchor.with_name(f"{anchor.name}.before-restore-{stamp}")
-    _create_private(aside, ("\n".join(lines) + "\n").encode("utf-8"))
+            continue
+    keep.append(_line(anchor, *head)[1])
+    pending = pending_path(anchor)
     tmp = anchor.with_name(f".{anchor.name}.partial-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    _create_private(tmp, ("\n".join(keep) + "\n" if keep else "").encode("utf-8"))
-    os.replace(tmp, anchor)
+    _create_private(tmp, ("\n".join(keep) + "\n").encode("utf-8"))
+    os.replace(tmp, pending)
+
+
+def staged_head(anchor: Path) -> Checkpoint | None:
+    """The head a staged restore expects the database to have, or None (nothing staged)."""
+    staged = read(anchor, lines_from=pending_path(anchor))
+    return staged[-1] if staged and all(c.valid for c in staged) else None
+
+
+def finish_restore(anchor: Path) -> Path | None:
+    """The staged checkpoints become the anchor; the checkpoints they leave out are kept in
+    `<anchor>.before-restore-<time>` (returned; None when there were none)."""
+    pending = pending_path(anchor)
+    if not pending.exists():
+        return None
+    old = anchor.read_text(encoding="utf-8").splitlines() if anchor.exists() else []
+    new = set(pending.read_text(encoding="utf-8").splitlines())
+    aside = None
+    if any(line not in new for line in old):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = anchor.with_name(f"{anchor.name}.before-restore-{stamp}")
+        aside.unlink(missing_ok=True)  # a second restore in the same second: the newer record
+        _create_private(aside, ("\n".join(old) + "\n").encode("utf-8"))
+    os.replace(pending, anchor)
+    head = read(anchor)[-1]
+    if os.environ.get(ENV_SYSLOG):
+        import syslog
+
+        syslog.openlog("bpa-provider", 0, syslog.LOG_AUTH)
+        syslog.syslog(syslog.LOG_INFO, f"audit checkpoint after restore id={head.id} hash={head.hash} rows={head.rows}")
     return aside
+
+
+def drop_stale_restore(anchor: Path) -> None:
+    """A staged restore that never replaced the database (the anchor still verifies it)."""
+    pending_path(anchor).unlink(missing_ok=True)

@@ -266,6 +266,29 @@ _SUNDAY = (5 * 1440 + 18 * 60, 6 * 1440 + 22 * 60)
 # --------------------------------------------------------------------------- result
 
 
+def _enrollment(
+    course_id: int,
+    session_id: int | None,
+    client_id: int,
+    completed_on: date | None,
+    *,
+    supervisor_id: int | None = None,
+    assistant_id: int | None = None,
+) -> dict[str, Any]:
+    """A course enrollment row of a supervisor or an assistant: completed on `completed_on`, or
+    still enrolled (None)."""
+    return dict(
+        course_id=course_id,
+        session_id=session_id,
+        supervisor_id=supervisor_id,
+        assistant_id=assistant_id,
+        client_id=client_id,
+        status="enrolled" if completed_on is None else "completed",
+        completed_on=completed_on,
+        certificate_ref="",
+    )
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     """What the demo wrote."""
@@ -961,48 +984,15 @@ class _Demo:
             if due < self.today and c.idx not in (6, 7) and self.rng.random() < (0.5 if recent else 0.88):
                 on, sess = session_after(0, since + timedelta(days=10), min(due, self.today - timedelta(days=1)))
                 done_basic = on
-                enrollments.append(
-                    dict(
-                        course_id=course_ids[0],
-                        session_id=sess,
-                        supervisor_id=sid,
-                        assistant_id=None,
-                        client_id=c.id,
-                        status="completed",
-                        completed_on=on,
-                        certificate_ref="",
-                    )
-                )
+                enrollments.append(_enrollment(course_ids[0], sess, c.id, on, supervisor_id=sid))
             else:
                 upcoming = next(((on, s) for on, s in sessions[0] if on > self.today), None)
                 if upcoming is not None and self.rng.random() < 0.6:
-                    enrollments.append(
-                        dict(
-                            course_id=course_ids[0],
-                            session_id=upcoming[1],
-                            supervisor_id=sid,
-                            assistant_id=None,
-                            client_id=c.id,
-                            status="enrolled",
-                            completed_on=None,
-                            certificate_ref="",
-                        )
-                    )
+                    enrollments.append(_enrollment(course_ids[0], upcoming[1], c.id, None, supervisor_id=sid))
             if done_basic and not recent and self.rng.random() < 0.2:
                 on, sess = session_after(1, done_basic + timedelta(days=180), self.today - timedelta(days=1))
                 if on <= self.today and on > done_basic:
-                    enrollments.append(
-                        dict(
-                            course_id=course_ids[1],
-                            session_id=sess,
-                            supervisor_id=sid,
-                            assistant_id=None,
-                            client_id=c.id,
-                            status="completed",
-                            completed_on=on,
-                            certificate_ref="",
-                        )
-                    )
+                    enrollments.append(_enrollment(course_ids[1], sess, c.id, on, supervisor_id=sid))
             if recent:
                 for code, title, days in ONBOARDING:
                     step_due = since + timedelta(days=days)
@@ -1037,34 +1027,12 @@ class _Demo:
                     past = [s for s in sessions[k] if s[0] <= self.today]
                     if past:
                         on, sess = self.rng.choice(past)
-                        enrollments.append(
-                            dict(
-                                course_id=course_ids[k],
-                                session_id=sess,
-                                supervisor_id=None,
-                                assistant_id=aid,
-                                client_id=client.id,
-                                status="completed",
-                                completed_on=on,
-                                certificate_ref="",
-                            )
-                        )
+                        enrollments.append(_enrollment(course_ids[k], sess, client.id, on, assistant_id=aid))
                 elif roll < (0.65 if k == 2 else 0.35):
                     future = [s for s in sessions[k] if s[0] > self.today]
                     if future:
                         on, sess = future[0]
-                        enrollments.append(
-                            dict(
-                                course_id=course_ids[k],
-                                session_id=sess,
-                                supervisor_id=None,
-                                assistant_id=aid,
-                                client_id=client.id,
-                                status="enrolled",
-                                completed_on=None,
-                                certificate_ref="",
-                            )
-                        )
+                        enrollments.append(_enrollment(course_ids[k], sess, client.id, None, assistant_id=aid))
         self.insert(CourseEnrollment, enrollments)
         self.insert(OnboardingStep, steps)
 

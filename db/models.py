@@ -14,23 +14,14 @@ No `from __future__ import annotations` here: with it pydantic has to evaluate e
 annotation from a string while the classes are built, ~10 ms of every command's start-up.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from bpa_provider.db.types import Money, UTCDateTime, utcnow
-
-
-def _version() -> Column:
-    # Each table needs its own Column object: it is handed to both the field and the mapper.
-    return Column("version", Integer, nullable=False)
-
-
-def _created() -> datetime:
-    return utcnow()
-
+from bpa_provider.db.model_columns import _created, _version
+from bpa_provider.db.types import Money, UTCDateTime, utcnow  # utcnow: tests patch models.utcnow
 
 # --------------------------------------------------------------------------- users and audit
 
@@ -309,412 +300,73 @@ class Assignment(SQLModel, table=True):
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
-# --------------------------------------------------------------------------- rosters and hours
-
-
-class RotaPattern(SQLModel, table=True):
-    """A recurring shift pattern ("Mon/Wed/Fri 08:00-16:00", or week k of an n-week rotation),
-    expanded with dateutil.rrule up to a horizon."""
-
-    __tablename__ = "rota_pattern"
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
-    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
-    name: str = Field(default="", max_length=100)
-    weekdays: str = Field(max_length=20)  # "0,2,4" (Monday = 0)
-    start_time: time
-    end_time: time  # earlier than start_time means the shift ends the next day
-    kind: str = Field(default="active", max_length=10)
-    cycle_weeks: int = Field(default=1)
-    cycle_week: int = Field(default=0)  # which week of the cycle this pattern's shifts fall in
-    valid_from: date
-    valid_to: date | None = None
-    generated_until: date | None = None
-    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class Shift(SQLModel, table=True):
-    """One shift of one assistant for one client, as UTC instants (a vacant shift: of nobody yet,
-    or still naming the absent assistant it was for; docs/absence.md).
-
-    The plan becomes the actuals by default: a planned shift that has ended counts as worked unless a
-    deviation is recorded (`deviation_status` pending until approved).
-    """
-
-    __table_args__ = (
-        Index("ix_shift_client_start", "client_id", "start_utc"),
-        Index("ix_shift_assistant_start", "assistant_id", "start_utc"),
-        Index("ix_shift_start", "start_utc"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id")
-    # None: created vacant (`roster add --vacant`), nobody's until filled. A shift vacated by an
-    # absence keeps naming the absent assistant (docs/absence.md).
-    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
-    start_utc: datetime = Field(sa_type=UTCDateTime)
-    end_utc: datetime = Field(sa_type=UTCDateTime)
-    kind: str = Field(default="active", max_length=10)  # active, passive, night
-    status: str = Field(default="planned", max_length=12)  # planned, worked, approved, cancelled
-    active_minutes: int = Field(default=0)  # active time recorded inside a passive shift
-    pattern_id: int | None = Field(default=None, foreign_key="rota_pattern.id", index=True)
-    detached: bool = Field(default=False)  # an occurrence edited alone: regeneration leaves it be
-    deviation_status: str = Field(default="none", max_length=10)  # none, pending, approved, rejected
-    planned_start_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    planned_end_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    replaces_assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
-    legal_basis: str = Field(default="", max_length=200)  # needed for a shift over 12.5 h
-    note: str = Field(default="", max_length=500)
-    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class RuleAck(SQLModel, table=True):
-    """A working-time warning acknowledged with a comment (kept for the record)."""
-
-    __tablename__ = "rule_ack"
-    __table_args__ = (UniqueConstraint("shift_id", "rule_id", name="uq_rule_ack"),)
-    id: int | None = Field(default=None, primary_key=True)
-    shift_id: int = Field(foreign_key="shift.id", index=True)
-    rule_id: str = Field(max_length=40)
-    comment: str = Field(max_length=500)
-    by: str = Field(max_length=64)
-    at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-
-
-class PeriodApproval(SQLModel, table=True):
-    """A client's hours for a period: approved by the supervisor, locked by a coordinator,
-    exported to payroll. Locked shifts cannot change; only an admin reopens, with a reason."""
-
-    __tablename__ = "period_approval"
-    __table_args__ = (Index("ix_period_client", "client_id", "period_start"),)
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id")
-    period_start: date
-    period_end: date  # exclusive
-    approved_by: str = Field(default="", max_length=64)
-    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    needs_coapproval: bool = Field(default=False)  # supervisor's course overdue: coordinator co-signs
-    coapproved_by: str = Field(default="", max_length=64)
-    locked_by: str = Field(default="", max_length=64)
-    locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    reopened_reason: str = Field(default="", max_length=500)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class HourBalanceEntry(SQLModel, table=True):
-    """An adjustment of a client's hour account, e.g. the opening balance from a handover."""
-
-    __tablename__ = "hour_balance_entry"
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
-    decision_id: int | None = Field(default=None, foreign_key="decision.id")
-    entry_date: date
-    hours: float  # positive: hours still available; negative: hours already used
-    source: str = Field(default="manual", max_length=40)  # manual, handover
-    note: str = Field(default="", max_length=500)
-    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-
-
-class HourLedger(SQLModel, table=True):
-    """A closed month's hour totals of one client (services/hour_ledger.py): written in the
-    transaction that locks the month, removed when it is reopened, and read by the year-end outlook
-    instead of the month's raw shifts. Hours are unrounded sums, as the report computes them."""
-
-    __tablename__ = "hour_ledger"
-    __table_args__ = (UniqueConstraint("client_id", "month", name="uq_hour_ledger_client_month"),)
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id")
-    month: date  # the first day of the month
-    planned_hours: float  # not cancelled, clipped at the client's local month bounds
-    worked_hours: float  # counted as worked when the month was locked
-    vacant_hours: float = Field(default=0.0)  # planned but uncovered (vacant shifts)
-    last_end_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)  # latest end of a shift touching the month
-    written_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-
-
-# --------------------------------------------------------------------------- courses and onboarding
-
-
-class Course(SQLModel, table=True):
-    """A course in the catalog: supervisor basic course, refresher, or an assistant training."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200, unique=True)
-    organiser: str = Field(default="", max_length=200)
-    kind: str = Field(
-        default="supervisor_basic", max_length=30
-    )  # supervisor_basic, supervisor_refresher, assistant_training
-    hours: float = Field(default=0.0)
-    validity_months: int | None = None
-    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class CourseSession(SQLModel, table=True):
-    """A dated run of a course, with place and capacity."""
-
-    __tablename__ = "course_session"
-    id: int | None = Field(default=None, primary_key=True)
-    course_id: int = Field(foreign_key="course.id", index=True)
-    starts_on: date = Field(index=True)
-    ends_on: date | None = None
-    place: str = Field(default="", max_length=200)
-    capacity: int | None = None
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class CourseEnrollment(SQLModel, table=True):
-    """A supervisor or an assistant enrolled in a course (session), and the outcome."""
-
-    __tablename__ = "course_enrollment"
-    __table_args__ = (
-        Index("ix_enrollment_supervisor", "supervisor_id"),
-        Index("ix_enrollment_assistant", "assistant_id"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    course_id: int = Field(foreign_key="course.id", index=True)
-    session_id: int | None = Field(default=None, foreign_key="course_session.id")
-    supervisor_id: int | None = Field(default=None, foreign_key="supervisor.id")
-    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
-    client_id: int | None = Field(default=None, foreign_key="client.id")  # for the training report
-    status: str = Field(default="enrolled", max_length=12)  # enrolled, attended, completed, no_show
-    completed_on: date | None = None
-    certificate_ref: str = Field(default="", max_length=100)
-    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class RequiredTraining(SQLModel, table=True):
-    """A training an assistant must have completed before working for a given client."""
-
-    __tablename__ = "required_training"
-    __table_args__ = (UniqueConstraint("client_id", "course_id", name="uq_required_training"),)
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
-    course_id: int = Field(foreign_key="course.id")
-
-
-class OnboardingStep(SQLModel, table=True):
-    """One step of a supervisor's onboarding checklist, created from the provider's template."""
-
-    __tablename__ = "onboarding_step"
-    __table_args__ = (Index("ix_onboarding_supervisor", "supervisor_id", "due_date"),)
-    id: int | None = Field(default=None, primary_key=True)
-    supervisor_id: int = Field(foreign_key="supervisor.id")
-    client_id: int | None = Field(default=None, foreign_key="client.id")
-    code: str = Field(max_length=40)  # basic_course, job_description, working_time_intro, first_rota
-    title: str = Field(max_length=200)
-    responsible: str = Field(default="", max_length=64)
-    due_date: date
-    done_on: date | None = None
-    note: str = Field(default="", max_length=500)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-# --------------------------------------------------------------------------- reviews
-
-
-class Review(SQLModel, table=True):
-    """An annual staff review (medarbeidersamtale) of an assistant at a client."""
-
-    __table_args__ = (Index("ix_review_pair", "assistant_id", "client_id", "held_on"),)
-    id: int | None = Field(default=None, primary_key=True)
-    assistant_id: int = Field(foreign_key="assistant.id")
-    client_id: int = Field(foreign_key="client.id", index=True)
-    held_on: date
-    participants: str = Field(default="", max_length=500)
-    summary: str = Field(default="", sa_type=Text)  # private: coordinators and that client's supervisor
-    created_by: str = Field(default="", max_length=64)
-    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class ReviewAction(SQLModel, table=True):
-    """An action agreed in a review, with owner and due date; may enroll the assistant in a course."""
-
-    __tablename__ = "review_action"
-    id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="review.id", index=True)
-    text: str = Field(max_length=500)
-    owner: str = Field(default="", max_length=200)
-    due_date: date | None = Field(default=None, index=True)
-    done_on: date | None = None
-    course_id: int | None = Field(default=None, foreign_key="course.id")
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-# --------------------------------------------------------------------------- transfers
-
-
-class Transfer(SQLModel, table=True):
-    """A provider switch, in or out, with its dates; the steps are TransferStep rows."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
-    direction: str = Field(max_length=3)  # in, out
-    counterpart: str = Field(max_length=200)  # the other provider
-    notice_date: date
-    agreed_date: date | None = None
-    effective_date: date = Field(index=True)
-    state: str = Field(default="notice", max_length=30)  # last completed step, or cancelled/closed
-    client_consent_on: date | None = None  # consent to hand over the client part of the package
-    cancelled_reason: str = Field(default="", max_length=500)
-    created_by: str = Field(default="", max_length=64)
-    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class TransferStep(SQLModel, table=True):
-    """One step of a transfer's checklist: due date, done date, who, note."""
-
-    __tablename__ = "transfer_step"
-    __table_args__ = (
-        UniqueConstraint("transfer_id", "code", name="uq_transfer_step"),
-        Index("ix_transfer_step_due", "done_on", "due_date"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    transfer_id: int = Field(foreign_key="transfer.id")
-    code: str = Field(max_length=40)
-    seq: int = Field(default=0)
-    due_date: date | None = None
-    done_on: date | None = None
-    done_by: str = Field(default="", max_length=64)
-    note: str = Field(default="", max_length=500)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class TransferAssistant(SQLModel, table=True):
-    """An assistant affected by a transfer: informed, refusal deadline, written refusal if any."""
-
-    __tablename__ = "transfer_assistant"
-    __table_args__ = (UniqueConstraint("transfer_id", "assistant_id", name="uq_transfer_assistant"),)
-    id: int | None = Field(default=None, primary_key=True)
-    transfer_id: int = Field(foreign_key="transfer.id", index=True)
-    assistant_id: int = Field(foreign_key="assistant.id")
-    informed_on: date | None = None
-    refusal_deadline: date | None = None
-    refused_on: date | None = None  # a written refusal: the assistant does not transfer
-    note: str = Field(default="", max_length=500)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-class HandoverExport(SQLModel, table=True):
-    """A handover package exported (or imported): its checksum, stage and who did it."""
-
-    __tablename__ = "handover_export"
-    id: int | None = Field(default=None, primary_key=True)
-    transfer_id: int = Field(foreign_key="transfer.id", index=True)
-    direction: str = Field(default="export", max_length=10)  # export, import
-    sha256: str = Field(max_length=64)
-    stage: str = Field(default="", max_length=30)
-    schema_version: str = Field(default="1", max_length=10)
-    by: str = Field(max_length=64)
-    at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    # An imported package as received (cut-over creates employments from it); empty for exports.
-    payload: str | None = Field(default=None, sa_type=Text)
-
-
-# --------------------------------------------------------------------------- Sweden: sick pay
-
-
-class Absence(SQLModel, table=True):
-    """An assistant's absence: sick leave (self-certified or with a sick note, graded), a sick
-    child, holiday, welfare, unpaid or parental leave (docs/absence.md). Sweden's sick periods,
-    the basis of sick-pay claims to municipalities, are absences of the sick kinds."""
-
-    __tablename__ = "absence"
-    __table_args__ = (Index("ix_absence_assistant_from", "assistant_id", "from_date"),)
-    id: int | None = Field(default=None, primary_key=True)
-    assistant_id: int = Field(foreign_key="assistant.id")
-    kind: str = Field(default="self-cert", max_length=12)  # rules/absence.py KINDS
-    from_date: date
-    to_date: date
-    grade: int = Field(default=100)  # a graded sick note: the share of work missed, in %
-    doctor_note_on: date | None = None  # the document received (sick note, application)
-    cancelled: bool = Field(default=False)  # recorded in error: kept, counted nowhere
-    note: str = Field(default="", max_length=500)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
-
-SickPeriod = Absence  # Sweden's name for the sick kinds (services/sickpay.py)
-
-
-class OutboxMessage(SQLModel, table=True):
-    """A message to a person, kept until it is delivered (docs/notify.md): a shift offered,
-    changed or cancelled, an absence recorded, hours waiting for approval. Written in the same
-    transaction as what it tells; `notify send` delivers it by e-mail."""
-
-    __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_utc"),)
-    id: int | None = Field(default=None, primary_key=True)
-    dedupe_key: str = Field(max_length=120, unique=True)  # the same fact is told once
-    kind: str = Field(
-        max_length=20
-    )  # shift_offered, shift_confirmed, shift_changed, shift_cancelled, absence, approval_due
-    recipient_kind: str = Field(max_length=12)  # assistant, supervisor
-    recipient_id: int
-    params: str = Field(default="{}", max_length=4000)  # JSON: what the message says (no health detail)
-    ical_uid: str = Field(default="", max_length=120)
-    ical_sequence: int = Field(default=0)
-    ical_method: str = Field(default="", max_length=10)  # REQUEST, CANCEL or empty
-    status: str = Field(default="pending", max_length=10)  # pending, sent, failed, skipped
-    attempts: int = Field(default=0)
-    next_attempt_utc: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    last_error: str = Field(default="", max_length=300)
-    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class SickPayClaim(SQLModel, table=True):
-    """A claim to a client's municipality for a regular assistant's sick pay when a substitute worked."""
-
-    __tablename__ = "sick_pay_claim"
-    id: int | None = Field(default=None, primary_key=True)
-    sick_period_id: int = Field(foreign_key="absence.id", index=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
-    municipality_id: int = Field(foreign_key="municipality.id")
-    first_day: date
-    last_day: date
-    hours: float = Field(default=0.0)
-    status: str = Field(default="prepared", max_length=12)  # prepared, sent, paid, rejected
-    doctor_note_needed: bool = Field(default=False)
-    version: int | None = Field(default=None, sa_column=(_v := _version()))
-    __mapper_args__ = {"version_id_col": _v}
-    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
-
+# The other areas' tables, in modules of their own, named here: import every table from here.
+from bpa_provider.db.models_absence import (  # noqa: E402
+    Absence,
+    OutboxMessage,
+    SickPayClaim,
+    SickPeriod,
+)
+from bpa_provider.db.models_roster import (  # noqa: E402
+    HourBalanceEntry,
+    HourLedger,
+    PeriodApproval,
+    RotaPattern,
+    RuleAck,
+    Shift,
+)
+from bpa_provider.db.models_training import (  # noqa: E402
+    Course,
+    CourseEnrollment,
+    CourseSession,
+    OnboardingStep,
+    RequiredTraining,
+    Review,
+    ReviewAction,
+)
+from bpa_provider.db.models_transfer import (  # noqa: E402
+    HandoverExport,
+    Transfer,
+    TransferAssistant,
+    TransferStep,
+)
 
 EDITABLE_TABLES = [t.name for t in SQLModel.metadata.sorted_tables if "version" in t.columns]
+
+__all__ = [
+    "EDITABLE_TABLES",
+    "User",
+    "SshKey",
+    "AuditEvent",
+    "Municipality",
+    "HourlyRate",
+    "Client",
+    "Decision",
+    "Supervisor",
+    "Supervision",
+    "Assistant",
+    "Employment",
+    "Assignment",
+    "RotaPattern",
+    "Shift",
+    "RuleAck",
+    "PeriodApproval",
+    "HourBalanceEntry",
+    "HourLedger",
+    "Course",
+    "CourseSession",
+    "CourseEnrollment",
+    "RequiredTraining",
+    "OnboardingStep",
+    "Review",
+    "ReviewAction",
+    "Transfer",
+    "TransferStep",
+    "TransferAssistant",
+    "HandoverExport",
+    "Absence",
+    "SickPeriod",
+    "OutboxMessage",
+    "SickPayClaim",
+    "utcnow",
+]

@@ -4,8 +4,9 @@ them (docs/absence.md). Registered by `cli/commands/roster.py`."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from bpa_provider.cli.context import add_format, date_arg
+from bpa_provider.cli.context import Context, add_format, date_arg
 from bpa_provider.i18n import _
 
 VACANT_COLUMNS = ["id", "client", "start", "end", "was_assistant", "hours"]
@@ -35,7 +36,7 @@ def register(rs: argparse._SubParsersAction) -> None:
     f.set_defaults(func=_fill)
 
 
-def _vacant(ctx, args) -> int:  # noqa: ANN001
+def _vacant(ctx: Context, args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from bpa_provider.services.vacancy import list_vacant
@@ -45,33 +46,25 @@ def _vacant(ctx, args) -> int:  # noqa: ANN001
     )
     shown = [asdict(r) for r in rows]
     if args.format == "table":
-        _in_local_time(ctx, shown)
+        _in_local_time(shown)
     ctx.emit(shown, args.format, VACANT_COLUMNS)
     return 0
 
 
-def _in_local_time(ctx, rows: list[dict]) -> None:  # noqa: ANN001
+def _in_local_time(rows: list[dict[str, Any]]) -> None:
     """A person reads a shift's start and end in its client's local time, as it was planned; the
-    rows hold UTC instants (JSON and CSV keep them so)."""
+    rows hold UTC instants (JSON and CSV keep them so) and the client's zone (`VacantRow.tz`)."""
     from datetime import UTC
     from zoneinfo import ZoneInfo
 
-    from bpa_provider.db.models import Client
-    from bpa_provider.services.records import lookup
-    from bpa_provider.services.worktime import client_info, policy_or_default
-
-    zones: dict[str, ZoneInfo] = {}
-    with ctx.database().read() as s:
-        for ref in {r["client"] for r in rows}:
-            client = lookup(s, Client, ref, "client")
-            zones[ref] = ZoneInfo(client_info(s, client.id, policy_or_default(ctx.settings.policy)).tz)
     for r in rows:
+        zone = ZoneInfo(r["tz"])
         for key in ("start", "end"):
             instant = r[key] if r[key].tzinfo else r[key].replace(tzinfo=UTC)
-            r[key] = instant.astimezone(zones[r["client"]]).replace(tzinfo=None)
+            r[key] = instant.astimezone(zone).replace(tzinfo=None)
 
 
-def _candidates(ctx, args) -> int:  # noqa: ANN001
+def _candidates(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.cli.commands.roster import shift_id
     from bpa_provider.services.vacancy import candidates
 
@@ -108,7 +101,7 @@ def _candidates(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _fill(ctx, args) -> int:  # noqa: ANN001
+def _fill(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.cli.commands.roster import _print_saved, assistant_id, shift_id
     from bpa_provider.services import roster
 
@@ -125,7 +118,7 @@ def _fill(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _offer(ctx, args) -> int:  # noqa: ANN001
+def _offer(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.cli.commands.roster import shift_id
     from bpa_provider.services.vacancy import offer
 

@@ -301,6 +301,17 @@ def _resolve(offset: DueOffset, anchors: Mapping[str, date], due: Mapping[str, d
     return result
 
 
+def earliest_refusal_deadline(informed_on: date, min_days: int = DEFAULT_REFUSAL_DAYS) -> date:
+    """The first refusal deadline the law allows for an assistant informed on `informed_on` (§ 16-3)."""
+    return informed_on + _days(min_days)
+
+
 def refusal_deadline_valid(informed_on: date, deadline: date, min_days: int = DEFAULT_REFUSAL_DAYS) -> bool:
     """True when `deadline` gives at least `min_days` days after `informed_on` (§ 16-3)."""
-    return deadline >= informed_on + _days(min_days)
+    return deadline >= earliest_refusal_deadline(informed_on, min_days)
+
+
+def last_day_before(effective: date) -> date:
+    """The old provider's last day: end dates are inclusive, and the effective date is the first
+    day with the new provider."""
+    return effective - _days(1)

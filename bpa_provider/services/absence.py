@@ -28,8 +28,10 @@ from bpa_provider.rules import absence as rules
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import vacancy
 from bpa_provider.services.base import require, service
-from bpa_provider.services.records import check_text, lookup
+from bpa_provider.services.records import lookup
+from bpa_provider.services.stored import stored_id
 from bpa_provider.services.transitions import get_for_change
+from bpa_provider.services.validation import check_text
 
 PERMISSION = "absence.write"
 
@@ -116,6 +118,20 @@ def sick_spans(
     return [(i, rules.Span(a, b, g)) for i, a, b, g in session.execute(q.order_by(Absence.from_date)).all()]
 
 
+def overlapping(session: Session, assistant_id: int, start: date, end: date, ignore_id: int | None) -> Absence | None:
+    """An absence of the assistant (of any kind, not cancelled) overlapping `start`..`end`, other
+    than `ignore_id`; None when there is none. Every kind counts: a sick day cannot also be a holiday."""
+    q = select(Absence).where(
+        Absence.assistant_id == assistant_id,
+        Absence.cancelled.is_(False),
+        Absence.from_date <= end,
+        Absence.to_date >= start,
+    )
+    if ignore_id is not None:
+        q = q.where(Absence.id != ignore_id)
+    return session.execute(q.limit(1)).scalar_one_or_none()
+
+
 def _errors(
     session: Session,
     assistant_id: int,
@@ -154,15 +170,7 @@ def _errors(
         errors.append(
             FieldError("from_date", N_("The assistant is not employed on {date}"), params={"date": format_date(start)})
         )
-    q = select(Absence).where(
-        Absence.assistant_id == assistant_id,
-        Absence.cancelled.is_(False),
-        Absence.from_date <= end,
-        Absence.to_date >= start,
-    )
-    if ignore_id is not None:
-        q = q.where(Absence.id != ignore_id)
-    other = session.execute(q.limit(1)).scalar_one_or_none()
+    other = overlapping(session, assistant_id, start, end, ignore_id)
     if other is not None:
         errors.append(
             FieldError(
@@ -233,6 +241,38 @@ def holiday_left(session: Session, assistant_id: int, year: int, policy: rules.A
     return rules.holiday_entitlement(year, birth, policy) - taken
 
 
+def record_absence(
+    s: Session, actor: Actor, person: Assistant, entity: str, summary: str, policy: Policy | None, **fields: Any
+) -> tuple[Absence, int]:
+    """Write an absence row and its access-log row (without the note), in the caller's
+    transaction, and make the assistant's shifts in its days vacant; returns the row and how many
+    shifts became vacant. One way for Norway's absences and Sweden's sick periods (services/sickpay.py),
+    logged as `entity`."""
+    row = Absence(assistant_id=stored_id(person), **fields)
+    s.add(row)
+    s.flush()
+    audit.record(s, actor, "create", entity, row.id, subject=person.ref, summary=summary, after=_logged(row))
+    return row, vacancy.vacate(s, actor, row, row.from_date, row.to_date, policy)
+
+
+def change_absence(
+    s: Session, actor: Actor, row: Absence, entity: str, summary: str, policy: Policy | None, **changes: Any
+) -> tuple[str, int, int]:
+    """Change an absence row (logged as `entity`, without the note) in the caller's transaction:
+    days no longer absent get their shifts back, days newly absent lose theirs. Returns the
+    assistant's reference and how many shifts were restored and vacated."""
+    before = _logged(row)
+    old_days = (row.from_date, row.to_date)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    s.flush()
+    ref = s.get_one(Assistant, row.assistant_id).ref
+    audit.record(s, actor, "update", entity, row.id, subject=ref, summary=summary, before=before, after=_logged(row))
+    restored = vacancy.restore(s, actor, row, *old_days, policy)
+    vacated = vacancy.vacate(s, actor, row, row.from_date, row.to_date, policy)
+    return ref, restored, vacated
+
+
 def _check_note(note: str, errors: list[FieldError]) -> str:
     return check_text(note, "note", 500, multiline=True, errors=errors)
 
@@ -256,12 +296,17 @@ def add_absence(
     kind = (kind or "").strip().lower()
     with db.write() as s:
         person = lookup(s, Assistant, assistant_ref, "assistant")
-        errors = _errors(s, person.id, kind, from_date, to_date, grade, document_on, None)
+        errors = _errors(s, stored_id(person), kind, from_date, to_date, grade, document_on, None)
         text = _check_note(note, errors)
         if errors:
             raise ValidationError(errors)
-        row = Absence(
-            assistant_id=person.id,
+        row, vacated = record_absence(
+            s,
+            actor,
+            person,
+            "absence",
+            f"absence recorded: {kind}",
+            policy,
             kind=kind,
             from_date=from_date,
             to_date=to_date,
@@ -269,19 +314,6 @@ def add_absence(
             doctor_note_on=document_on,
             note=text,
         )
-        s.add(row)
-        s.flush()
-        audit.record(
-            s,
-            actor,
-            "create",
-            "absence",
-            row.id,
-            subject=person.ref,
-            summary=f"absence recorded: {kind}",
-            after=_logged(row),
-        )
-        vacated = vacancy.vacate(s, actor, row, row.from_date, row.to_date, policy)
         return Saved(row, person.ref, findings(s, row, absence_policy(policy)), vacated)
 
 
@@ -306,46 +338,28 @@ def edit_absence(
         row = get_for_change(s, Absence, absence_id, _("No absence {id}").format(id=absence_id), version)
         if row.cancelled:
             raise ValidationError(N_("The absence was cancelled; record a new one"))
-        new = {
-            "kind": (kind or row.kind).strip().lower(),
-            "from_date": from_date or row.from_date,
-            "to_date": to_date or row.to_date,
-            "grade": row.grade if grade is None else grade,
-            "doctor_note_on": document_on or row.doctor_note_on,
-        }
-        errors = _errors(
-            s,
-            row.assistant_id,
-            new["kind"],
-            new["from_date"],
-            new["to_date"],
-            new["grade"],
-            new["doctor_note_on"],
-            row.id,
-        )
-        new["note"] = row.note if note is None else _check_note(note, errors)
+        new_kind = (kind or row.kind).strip().lower()
+        new_from, new_to = from_date or row.from_date, to_date or row.to_date
+        new_grade = row.grade if grade is None else grade
+        new_document = document_on or row.doctor_note_on
+        errors = _errors(s, row.assistant_id, new_kind, new_from, new_to, new_grade, new_document, row.id)
+        new_note = row.note if note is None else _check_note(note, errors)
         if errors:
             raise ValidationError(errors)
-        before = _logged(row)
-        old_days = (row.from_date, row.to_date)
-        for key, value in new.items():
-            setattr(row, key, value)
-        s.flush()
-        ref = s.get(Assistant, row.assistant_id).ref  # type: ignore[union-attr]
-        audit.record(
+        ref, restored, vacated = change_absence(
             s,
             actor,
-            "update",
+            row,
             "absence",
-            row.id,
-            subject=ref,
-            summary="absence changed",
-            before=before,
-            after=_logged(row),
+            "absence changed",
+            policy,
+            kind=new_kind,
+            from_date=new_from,
+            to_date=new_to,
+            grade=new_grade,
+            doctor_note_on=new_document,
+            note=new_note,
         )
-        # Days no longer absent get their shifts back; days newly absent lose theirs.
-        restored = vacancy.restore(s, actor, row, *old_days, policy)
-        vacated = vacancy.vacate(s, actor, row, row.from_date, row.to_date, policy)
         return Saved(row, ref, findings(s, row, absence_policy(policy)), vacated, max(0, restored - vacated))
 
 
@@ -373,7 +387,7 @@ def cancel_absence(db: Database, actor: Actor, absence_id: int, version: int | N
         before = _logged(row)
         row.cancelled = True
         s.flush()
-        ref = s.get(Assistant, row.assistant_id).ref  # type: ignore[union-attr]
+        ref = s.get_one(Assistant, row.assistant_id).ref
         audit.record(
             s,
             actor,
@@ -437,7 +451,7 @@ def list_absences(
             q = q.where(and_(*conditions))
         return [
             AbsenceRow(
-                a.id,
+                stored_id(a),
                 a.version or 0,
                 ref,
                 name,

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import and_, select
 
@@ -153,7 +154,7 @@ def absence_year(db: Database, actor: Actor, year: int, policy: Policy | None = 
             .where(and_(Absence.cancelled.is_(False), Absence.from_date <= last, Absence.to_date >= first))
             .order_by(Assistant.ref, Absence.from_date)
         ).all()
-        people: dict[int, dict] = {}
+        people: dict[int, dict[str, Any]] = {}
         for assistant_id, kind, a, b, ref, name, birth in rows:
             p = people.setdefault(
                 assistant_id, {"ref": ref, "name": name, "birth": birth, "days": defaultdict(int), "certs": 0}

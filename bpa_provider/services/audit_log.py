@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from bpa_provider import audit, audit_anchor
 from bpa_provider.access import Actor
@@ -48,7 +49,7 @@ class LogRow:
     before_erased: bool = False  # the snapshot was erased by retention (its digest is kept)
     after_erased: bool = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -73,8 +74,8 @@ def _row(ev: AuditEvent, tz: str) -> LogRow:
 
 def _conditions(
     user: str | None, subject: str | None, since: date | None, until: date | None, action: str | None, tz: str
-) -> list:
-    conds = []
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
     if user:
         conds.append(AuditEvent.actor == user)
     if subject:
@@ -180,9 +181,33 @@ def verify(db: Database, actor: Actor, anchor: Path | None = None, *, full: bool
         report = report.because(
             N_("the append-only triggers are missing or disabled: {triggers}"), triggers=", ".join(missing)
         )
+    if anchor is not None and audit_anchor.pending_path(anchor).exists():
+        report = _after_staged_restore(db, anchor, report, full)
     if report.ok and anchor is not None:
         audit_anchor.write(anchor, report.last_id, report.last_hash, report.rows)
     return report
+
+
+def _after_staged_restore(db: Database, anchor: Path, report: audit.ChainReport, full: bool) -> audit.ChainReport:
+    """A restore staged its checkpoints and was stopped before they took the anchor's place.
+
+    If the database verifies against the anchor, the restore never replaced it: the staged file is
+    dropped. If not, but it holds the staged head — the restore's own row, under the anchor's key —
+    it is the restored database: the staged checkpoints become the anchor (audit_anchor.py)."""
+    if report.ok:
+        audit_anchor.drop_stale_restore(anchor)
+        return report
+    staged = audit_anchor.read(anchor, lines_from=audit_anchor.pending_path(anchor))
+    if not staged or not all(c.valid for c in staged):
+        return report
+    with db.read() as s:
+        resume = None if full else max(staged, key=lambda c: c.id)
+        again = audit.verify_chain(s, checkpoints=staged, resume=resume)
+        missing = audit.missing_guards(s)
+    if not again.ok or missing:
+        return report
+    audit_anchor.finish_restore(anchor)
+    return again
 
 
 def start_checkpoints(db: Database, anchor: Path) -> bool:

@@ -272,6 +272,18 @@ def _copy_into(src_path: Path, target: Path, wait: float = 10.0) -> None:
         src.backup(dst)
 
 
+def _damaged(target: Path) -> bool:
+    """Whether the file at `target` is not a readable SQLite database (its header, its schema)."""
+    try:
+        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as con:
+            con.execute("PRAGMA schema_version").fetchone()
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        text = str(exc).lower()
+        return "not a database" in text or "malformed" in text
+    return False
+
+
 def _move_aside(target: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = target.with_name(f"{target.name}.damaged-{stamp}")
@@ -316,34 +328,34 @@ def restore(
             ) from None
         revision, report = _check_copy(scratch, anchor)
         rows = report.rows
-        aside = None
+        # The target itself damaged: keep it for inspection, never repair it silently.
+        aside = _move_aside(target) if target.exists() and _damaged(target) else None
+        # The restore is logged in the copy before it replaces anything, and the checkpoints of
+        # the restored log are staged before the database is replaced (audit_anchor.py: a kill at
+        # any point leaves a database and checkpoints that verify).
+        _record_restore(scratch, source, revision, rows, by, aside)
+        with closing(sqlite3.connect(scratch)) as con:
+            head = _head(con)
+        assert head is not None  # the restore's own row at least
+        audit_anchor.stage_restore(anchor, report.last_id, head)
         try:
             _copy_into(scratch, target)
         except sqlite3.DatabaseError as exc:
-            text = str(exc).lower()
-            if "not a database" not in text and "malformed" not in text:
-                raise FileRefused(
-                    N_(
-                        "the database could not be replaced ({detail}); is the app still "
-                        "running? Stop it and SSH logins first"
-                    ),
-                    detail=str(exc),
-                ) from None
-            # The target itself is damaged: keep it for inspection, never repair it silently.
-            aside = _move_aside(target)
-            _copy_into(scratch, target)
+            audit_anchor.drop_stale_restore(anchor)
+            raise FileRefused(
+                N_(
+                    "the database could not be replaced ({detail}); is the app still "
+                    "running? Stop it and SSH logins first"
+                ),
+                detail=str(exc),
+            ) from None
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{scratch}{suffix}").unlink(missing_ok=True)
     os.chmod(target, 0o600)
-    _record_restore(target, source, revision, rows, by, aside)
     # The rows after the backup are gone on purpose: their checkpoints are set aside (kept), and
     # the restored log's head, its restore row included, is the new checkpoint.
-    audit_anchor.set_aside_beyond(anchor, report.last_id)
-    with closing(sqlite3.connect(target)) as con:
-        head = _head(con)
-    if head is not None:
-        audit_anchor.write(anchor, *head)
+    audit_anchor.finish_restore(anchor)
     return BackupResult(target, target.stat().st_size, revision, rows)
 
 

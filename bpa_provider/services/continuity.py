@@ -9,8 +9,10 @@ as met, found with one SQL DISTINCT instead of loading the client's whole histor
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -20,7 +22,8 @@ from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Assignment, Assistant, Client, Shift
 from bpa_provider.rules.continuity import Continuity, ShiftSeen, continuity
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
+from bpa_provider.services.continuity_sets import Bounds, ClientSums, Pair, from_shifts, pair_rows
 from bpa_provider.services.worked import NOT_STAFFED, staffed
 from bpa_provider.services.worktime import (
     ClientInfo,
@@ -46,6 +49,17 @@ class ClientContinuity:
     substitutes_never_met: tuple[str, ...]
 
 
+class _Role(Protocol):
+    """What the role look-up reads of an assignment (an ORM object or a row)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date | None: ...
+
+
 COLUMNS = [
     "client_ref",
     "client_name",
@@ -61,7 +75,7 @@ def _regular(assignments: list[Assignment], assistant_id: int, day: date) -> boo
     return _regular_among([a for a in assignments if a.assistant_id == assistant_id], day)
 
 
-def _regular_among(mine: list, day: date) -> bool:
+def _regular_among(mine: Sequence[_Role], day: date) -> bool:
     """Regular on `day` by the assistant's assignments with the client (that day's, else any)."""
     on_day = [a for a in mine if a.start_date <= day and (a.end_date is None or day <= a.end_date)]
     chosen = on_day or mine
@@ -91,30 +105,28 @@ def _shown(info: ClientInfo, result: Continuity, refs: dict[int, str]) -> Client
 def _measure(s: Session, client_id: int, today: date, policy: Policy) -> ClientContinuity:
     info = client_info(s, client_id, policy)
     lo, hi = _window(today, info.tz)
-    shifts = list(
-        s.execute(
-            select(Shift).where(
+    shifts = [
+        (aid, start, end)
+        for aid, start, end in s.execute(
+            select(Shift.assistant_id, Shift.start_utc, Shift.end_utc).where(
                 Shift.client_id == client_id,
                 staffed(),
                 Shift.start_utc >= lo,
                 Shift.start_utc < hi,
             )
-        ).scalars()
-    )
-    earlier = set(
-        s.execute(
+        )
+        if aid is not None  # staffed: always someone's
+    ]
+    earlier = {
+        aid
+        for aid in s.execute(
             select(Shift.assistant_id).distinct().where(Shift.client_id == client_id, staffed(), Shift.start_utc < lo)
         ).scalars()
-    )
+        if aid is not None
+    }
     assignments = list(s.execute(select(Assignment).where(Assignment.client_id == client_id)).scalars())
     seen = [
-        ShiftSeen(
-            sh.assistant_id,
-            sh.start_utc,
-            sh.end_utc,
-            _regular(assignments, sh.assistant_id, local_date(sh.start_utc, info.tz)),
-        )
-        for sh in shifts
+        ShiftSeen(aid, start, end, _regular(assignments, aid, local_date(start, info.tz))) for aid, start, end in shifts
     ]
     result = continuity(seen, today, info.tz, earlier)
     ids = set(result.new_faces_month) | set(result.substitutes_never_met)
@@ -129,7 +141,6 @@ def client_continuity(
     db: Database, actor: Actor, client_id: int, today: date, *, policy: Policy | None = None
 ) -> ClientContinuity:
     """One client's continuity measures as of `today`."""
-    actor = scoped_actor(db, actor)
     require(actor, "roster.read", client_id=client_id, what="see this client's roster")
     with db.read() as s:
         return _measure(s, client_id, today, policy_or_default(policy))
@@ -141,11 +152,11 @@ def continuity_report(
 ) -> list[ClientContinuity]:
     """Continuity of every active client (a supervisor: their own clients), by reference.
 
-    Set-based: a few statements for all clients together (the window's shifts, the pairs who met
-    before it, the assignments, the refs), not four per client; each client's figures are then
-    the same `rules.continuity` as `client_continuity` gives (tests/roster/test_continuity_sets.py).
+    Set-based: a few statements for all clients together (the window's figures summed per
+    (client, assistant) pair by the database, the pairs who met before it, the assignments, the
+    refs), not four per client and not a row per shift (`continuity_sets`); each client's figures
+    equal what `rules.continuity` gives in `client_continuity` (tests/roster/test_continuity_sets.py).
     """
-    actor = scoped_actor(db, actor)
     require(actor, "roster.read", what="see rosters")
     pol = policy_or_default(policy)
     with db.read() as s:
@@ -157,36 +168,36 @@ def continuity_report(
         by_zone: dict[str, set[int]] = defaultdict(set)
         for cid in ids:
             by_zone[infos[cid].tz].add(cid)
-        shifts: dict[int, list[tuple[int, datetime, datetime]]] = defaultdict(list)
+        pairs: dict[tuple[int, int], Pair] = {}
+        windows: dict[str, tuple[tuple[Any, ...], set[int], Bounds]] = {}
         earlier: dict[int, set[int]] = defaultdict(set)
         for tz, members in by_zone.items():  # the window is local days: one pass per time zone
             lo, hi = _window(today, tz)
-            window: tuple = (staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
+            window: tuple[Any, ...] = (staffed(), Shift.start_utc >= lo, Shift.start_utc < hi)
             if actor.is_scoped or len(by_zone) > 1:  # the company in one zone reads the window whole
                 window += (Shift.client_id.in_(sorted(members)),)
-            for cid, aid, start, end in s.execute(
-                select(Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.end_utc).where(*window)
-            ):
-                if cid in members:
-                    shifts[cid].append((aid, start, end))
+            bounds = Bounds.of(today, tz)
+            windows[tz] = (window, members, bounds)
+            # One row per (client, assistant), summed by the database (continuity_sets).
+            pairs.update((key, p) for key, p in pair_rows(s, window, bounds).items() if key[0] in members)
             # Who met the client before the window: only pairs seen in it matter to the rules
             # (new faces and substitutes are among them), so each pair is one index probe.
-            pairs = select(Shift.client_id, Shift.assistant_id).where(*window).distinct().subquery("pair")
+            seen = select(Shift.client_id, Shift.assistant_id).where(*window).distinct().subquery("pair")
             e = aliased(Shift)
             before = (
                 select(e.id)
                 .where(
-                    e.assistant_id == pairs.c.assistant_id,
-                    e.client_id == pairs.c.client_id,
+                    e.assistant_id == seen.c.assistant_id,
+                    e.client_id == seen.c.client_id,
                     e.status.not_in(NOT_STAFFED),
                     e.start_utc < lo,
                 )
                 .exists()
             )
-            for cid, aid in s.execute(select(pairs.c.client_id, pairs.c.assistant_id).where(before)):
-                if cid in members:
+            for cid, aid in s.execute(select(seen.c.client_id, seen.c.assistant_id).where(before)):
+                if cid in members and aid is not None:
                     earlier[cid].add(aid)
-        assignments: dict[tuple[int, int], list] = defaultdict(list)  # rows with what _regular_among reads
+        assignments: dict[tuple[int, int], list[_Role]] = defaultdict(list)  # rows with what _regular_among reads
         for a in s.execute(
             select(
                 Assignment.client_id,
@@ -197,26 +208,35 @@ def continuity_report(
             )
         ):
             assignments[a.client_id, a.assistant_id].append(a)
-        # A pair whose assignments all have one role has that role on every date (most pairs):
-        # the shift's local date is worked out only where the role changed over time.
-        fixed = {
-            pair: rows[0].role == "regular" for pair, rows in assignments.items() if len({r.role for r in rows}) == 1
-        }
-        results = {}
-        for cid in ids:
-            tz = infos[cid].tz
-            seen = [
-                ShiftSeen(
-                    aid,
-                    start,
-                    end,
-                    fixed[cid, aid]
-                    if (cid, aid) in fixed
-                    else _regular_among(assignments.get((cid, aid), []), local_date(start, tz)),
-                )
-                for aid, start, end in shifts[cid]
-            ]
-            results[cid] = continuity(seen, today, tz, earlier[cid])
+        # A pair whose assignments all have one role has that role on every date (most pairs; no
+        # assignment: a substitute). Only a pair whose role changed has its shifts read one by one.
+        varying = {pair for pair in pairs if len({r.role for r in assignments.get(pair, [])}) > 1}
+        sums: dict[int, ClientSums] = defaultdict(ClientSums)
+        for (cid, aid), p in pairs.items():
+            if (cid, aid) not in varying:
+                regular = any(r.role == "regular" for r in assignments.get((cid, aid), []))
+                sums[cid].add(aid, p, p.seconds if regular else 0.0, p.upcoming and not regular)
+        if varying:
+            clients = sorted({cid for cid, _aid in varying})
+            by_client: dict[int, list[tuple[int, datetime, datetime]]] = defaultdict(list)
+            for window, members, _b in windows.values():
+                for cid, aid, start, end in s.execute(
+                    select(Shift.client_id, Shift.assistant_id, Shift.start_utc, Shift.end_utc).where(
+                        *window, Shift.client_id.in_(clients)
+                    )
+                ):
+                    if cid in members and aid is not None and (cid, aid) in varying:
+                        by_client[cid].append((aid, start, end))
+            for cid, rows in by_client.items():
+                tz = infos[cid].tz
+
+                def role(aid: int, start: datetime, cid: int = cid, tz: str = tz) -> bool:
+                    return _regular_among(assignments.get((cid, aid), []), local_date(start, tz))
+
+                found, regular_seconds = from_shifts(rows, windows[tz][2], role)
+                for aid, p in found.items():
+                    sums[cid].add(aid, p, regular_seconds.get(aid, 0.0), p.upcoming_substitute)
+        results = {cid: sums[cid].result(windows[infos[cid].tz][2], earlier[cid]) for cid in ids}
         wanted = sorted({i for r in results.values() for i in (*r.new_faces_month, *r.substitutes_never_met)})
         refs = (
             dict(s.execute(select(Assistant.id, Assistant.ref).where(Assistant.id.in_(wanted))).all()) if wanted else {}

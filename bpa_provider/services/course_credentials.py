@@ -29,7 +29,7 @@ from bpa_provider.db.models import (
 )
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.courses import (
     SUPERVISOR_KINDS,
     find_client,
@@ -39,6 +39,7 @@ from bpa_provider.services.courses import (
     person_of,
 )
 from bpa_provider.services.onboarding import current_policy
+from bpa_provider.services.stored import stored_id
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,6 @@ def expiring_credentials(
 ) -> list[ExpiringCredential]:
     """Course credentials of current staff that expire within the first reminder lead (90 days by
     default) or have expired, soonest first. Only each person's latest completion counts."""
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see courses"))
     leads = tuple(current_policy(policy).course_expiry_reminders)
     # Supervisor basic course and refresher are one credential: the latest of either counts.
@@ -143,7 +143,7 @@ def expiring_credentials(
         names = people_names(s, [e for e, _c in rows])
     chosen: dict[tuple[str, int, int], tuple[CourseEnrollment, Course]] = {}
     for e, c in rows:  # two completions on the same day: the later row wins
-        chosen[(*person_of(e), -1 if c.kind in SUPERVISOR_KINDS else c.id)] = (e, c)
+        chosen[(*person_of(e), -1 if c.kind in SUPERVISOR_KINDS else stored_id(c))] = (e, c)
     out = []
     for (kind, pid, _grp), (e, c) in chosen.items():
         assert e.completed_on is not None
@@ -159,7 +159,7 @@ def expiring_credentials(
                 person_id=pid,
                 person_ref=ref,
                 person_name=name,
-                course_id=c.id,
+                course_id=stored_id(c),
                 course=c.name,
                 completed_on=e.completed_on,
                 expires_on=expires,
@@ -192,7 +192,7 @@ def set_required_training(
         ).scalar()
         if required:
             if row is None:
-                row = RequiredTraining(client_id=c.id, course_id=co.id)
+                row = RequiredTraining(client_id=stored_id(c), course_id=stored_id(co))
                 s.add(row)
                 s.flush()
                 audit.record(
@@ -205,7 +205,7 @@ def set_required_training(
                     summary=f"requires {co.name}",
                     after=row,
                 )
-            return RequiredTrainingRow(row.id, c.ref, co.id, co.name)
+            return RequiredTrainingRow(stored_id(row), c.ref, stored_id(co), co.name)
         if row is not None:
             # A requirement is configuration, not personal history: removing it is a real delete.
             audit.record(
@@ -225,7 +225,6 @@ def set_required_training(
 @service
 def required_trainings(db: Database, actor: Actor, client: int | str | None = None) -> list[RequiredTrainingRow]:
     """The required trainings of one client or of all."""
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see courses"))
     with db.read() as s:
         q = (

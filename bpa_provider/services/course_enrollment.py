@@ -33,7 +33,7 @@ from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.courses import (
     OUTCOMES,
     SUPERVISOR_KINDS,
@@ -48,6 +48,7 @@ from bpa_provider.services.courses import (
 )
 from bpa_provider.services.onboarding import mark_basic_course_done_in
 from bpa_provider.services.records import FieldSpec, in_scope, parse_value
+from bpa_provider.services.stored import stored_id
 from bpa_provider.services.transitions import get_for_change
 
 
@@ -161,7 +162,7 @@ def enroll(
                 errors.append(FieldError("people", N_("{ref} is already enrolled on this date"), params={"ref": pref}))
                 continue
             found.append(person)
-        taken = seats_taken(s, cs.id)
+        taken = seats_taken(s, stored_id(cs))
         if cs.capacity is not None and taken + len(found) > cs.capacity:
             free = max(cs.capacity - taken, 0)
             errors.append(
@@ -207,7 +208,7 @@ def enroll(
                 out.append(waiting)
                 continue
             row = CourseEnrollment(
-                course_id=course.id,
+                course_id=stored_id(course),
                 session_id=cs.id,
                 supervisor_id=pid if kind == "supervisor" else None,
                 assistant_id=pid if kind == "assistant" else None,
@@ -386,7 +387,6 @@ def list_enrollments(
     person: str | None = None,
 ) -> list[EnrollmentRow]:
     """Enrollments of a course date or of a person, with outcome and expiry."""
-    actor = scoped_actor(db, actor)
     require(actor, "course.read", what=_("see courses"))
     with db.read() as s:
         q = (
@@ -420,7 +420,7 @@ def list_enrollments(
         expires = expiry_date(e.completed_on, c.validity_months) if e.status == "completed" and e.completed_on else None
         out.append(
             EnrollmentRow(
-                id=e.id,
+                id=stored_id(e),
                 session_id=e.session_id,
                 course=c.name,
                 starts_on=starts_on,

@@ -52,6 +52,7 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.records import FieldSpec, lookup, parse_value
+from bpa_provider.services.stored import stored_id
 from bpa_provider.services.transitions import check_version, get_for_change
 
 COURSE_KINDS = ("supervisor_basic", "supervisor_refresher", "assistant_training")
@@ -141,7 +142,8 @@ def find_course(session: Session, key: int | str) -> Course:
 
 def find_client(session: Session, key: int | str) -> Client:
     """A client by id or reference; NotFound otherwise."""
-    return lookup(session, Client, key, _("client"))
+    client: Client = lookup(session, Client, key, _("client"))
+    return client
 
 
 def resolve_person(session: Session, ref: str) -> tuple[str, int, str, str]:
@@ -321,7 +323,7 @@ def create_session(db: Database, actor: Actor, course: int | str, data: Mapping[
         errors += _check_session(values, None)
         if errors:
             raise ValidationError(errors)
-        row = CourseSession(course_id=c.id, **values)
+        row = CourseSession(course_id=stored_id(c), **values)
         s.add(row)
         s.flush()
         audit.record(
@@ -356,7 +358,7 @@ def update_session(
         row = get_for_change(s, CourseSession, session_id, _("no course date {id}").format(id=session_id), version)
         values, errors = _parse(s, SESSION_FIELDS, data, creating=False)
         errors += _check_session(values, row)
-        taken = seats_taken(s, row.id)
+        taken = seats_taken(s, stored_id(row))
         if values.get("capacity") is not None and values["capacity"] < taken:
             errors.append(
                 FieldError(

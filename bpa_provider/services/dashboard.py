@@ -26,7 +26,7 @@ from bpa_provider.db.models import Assistant, Client, Decision, Municipality, Tr
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable, ServiceError
 from bpa_provider.formats import format_hours
 from bpa_provider.i18n import N_, _
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 
 # The section catalog and the shapes of its rows live in a module without the database stack, so
 # the screen can lay the dashboard out before SQLAlchemy is loaded; they are re-exported here.
@@ -58,7 +58,6 @@ from bpa_provider.services.sections import (  # noqa: E402,F401
 def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) -> list[Item]:
     """Decisions whose period ends within `within_days` of `today` and that no later decision of
     the same client already follows (a renewed decision needs no action)."""
-    actor = scoped_actor(db, actor)
     require(actor, "decision.read", what="see decisions")
     later = aliased(Decision)
     renewed = exists().where(and_(later.client_id == Decision.client_id, later.valid_from > Decision.valid_to))
@@ -196,7 +195,7 @@ def _transfer_items(db: Database, rows: Iterable[Any]) -> list[Item]:
     ]
 
 
-def _ids_by_ref(db: Database, model: type, refs: Iterable[str]) -> dict[str, int]:
+def _ids_by_ref(db: Database, model: type[Assistant] | type[Client], refs: Iterable[str]) -> dict[str, int]:
     refs = sorted(set(refs))
     if not refs:
         return {}

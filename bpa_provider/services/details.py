@@ -37,7 +37,7 @@ from bpa_provider.db.models import (
 from bpa_provider.errors import NotFound, PermissionDenied, ServiceError
 from bpa_provider.i18n import N_
 from bpa_provider.services import client_status, name_order
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 
 HISTORY_LIMIT = 30
 SHIFT_LIMIT = 14
@@ -162,15 +162,17 @@ def _log_view(db: Database, actor: Actor, kind: str, record_id: int, ref: str) -
         audit.record(s, actor, "view", kind, record_id, subject=ref, summary=f"{kind} record opened")
 
 
-def _next_reviews(db: Database, actor: Actor, today: date, **record: int) -> dict[tuple[int, int], date] | None:
+def _next_reviews(
+    db: Database, actor: Actor, today: date, *, client_id: int | None = None, assistant_id: int | None = None
+) -> dict[tuple[int, int], date] | None:
     """(assistant_id, client_id) -> next review date, from the reviews service if it is here;
-    `record` (client_id= or assistant_id=) keeps the query to the pairs the screen shows."""
+    `client_id` or `assistant_id` keeps the query to the pairs the screen shows."""
     from bpa_provider.services.reviews import due_reviews
 
     if not actor.may("review.read"):
         return None
     try:
-        rows = due_reviews(db, actor, today, include_all=True, **record)
+        rows = due_reviews(db, actor, today, include_all=True, client_id=client_id, assistant_id=assistant_id)
         return {(r.assistant_id, r.client_id): r.next_due for r in rows}
     except ServiceError:
         return None
@@ -224,7 +226,9 @@ def _last_reviews(
     return {(a, c): held for a, c, held in s.execute(q)}
 
 
-def _assignment_lines(rows: list[Any], last: dict, upcoming: dict | None) -> list[AssignmentLine]:
+def _assignment_lines(
+    rows: list[Any], last: dict[tuple[int, int], date], upcoming: dict[tuple[int, int], date] | None
+) -> list[AssignmentLine]:
     return [
         AssignmentLine(
             a,
@@ -256,7 +260,6 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
     transfer and (for roles that may read the log) the record's history."""
     from bpa_provider.services.transfers import open_transfer_for
 
-    actor = scoped_actor(db, actor)
     require(actor, "client.read", client_id=client_id, what="see clients")
     with db.read() as s:
         client = s.get(Client, client_id)
@@ -331,7 +334,6 @@ def assistant_detail(
 ) -> AssistantDetail:
     """The assistant's record: employments (for roles that may see contracts), assignments,
     courses, staff reviews and the next shifts. A supervisor sees only their own clients' part."""
-    actor = scoped_actor(db, actor)
     require(actor, "assistant.read", what="see assistants")
     scope = sorted(actor.client_scope or ()) if actor.is_scoped else None
     with db.read() as s:
@@ -398,7 +400,7 @@ def assistant_detail(
         certificate_not_required=frozenset(
             e.id
             for e in employments or ()
-            if not police_certificate_required(e.start_date, [(e.start_date, e.end_date)], cutoff)
+            if e.id is not None and not police_certificate_required(e.start_date, [(e.start_date, e.end_date)], cutoff)
         ),
     )
 
@@ -424,7 +426,6 @@ def _upcoming_shifts(db: Database, actor: Actor, assistant_id: int, today: date)
 @service
 def supervisor_clients(db: Database, actor: Actor, supervisor_id: int) -> list[int]:
     """The clients a supervisor currently leads (a dashboard row about a supervisor opens one)."""
-    actor = scoped_actor(db, actor)
     require(actor, "supervisor.read", what="see supervisors")
     with db.read() as s:
         return list(

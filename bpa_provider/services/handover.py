@@ -1,8 +1,11 @@
 """Handover packages: what the old provider hands the new one when a client switches provider.
 
-The use cases, on top of four modules split along the package's seams:
+The use cases, on top of modules split along the package's seams:
 `handover_build` (what goes in), `handover_validate` (refusing bad bytes before anything is
-written), `handover_apply` (what the receiver creates), `handover_letter` (the readable copy).
+written), `handover_files` (the bytes on disk, the envelope, the signature checks),
+`handover_match` (what a package finds in our database), `handover_apply` (what the receiver
+creates), `handover_rollback` (undoing it when the transfer is cancelled), `handover_letter` (the
+readable copy).
 
 - `export_package` writes the package of an outgoing transfer, signed: `NAME.json` (schema
   `bpa_provider/handover_schema.json`, a copy of `docs/handover.schema.json`), `NAME.md` and
@@ -13,7 +16,7 @@ written), `handover_apply` (what the receiver creates), `handover_letter` (the r
   with every problem listed and nothing written; then, in one transaction, the client,
   municipality, decision, supervisors, assistants and the incoming transfer are created, the hour
   balance becomes an opening entry, and the package is stored as received.
-- `apply_cutover_in` (in `handover_apply`) runs inside the incoming cut-over step.
+- `apply_cutover_in` (in `handover_cutover`) runs inside the incoming cut-over step.
 
 Privacy (domain.md: the new provider becomes a new data controller; hand over only what is
 needed): docs/handover.md explains each choice.
@@ -23,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,13 +43,11 @@ from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfer_rows, transfer_views, transfers
 from bpa_provider.services.base import require, service
 from bpa_provider.services.handover_apply import (
-    check_against_db,
     complete_identity,
     create_client,
     ensure_assistants,
     ensure_client_part,
     follow_dates,
-    latest_import,
 )
 from bpa_provider.services.handover_build import (
     _self_check,
@@ -56,17 +56,19 @@ from bpa_provider.services.handover_build import (
 )
 from bpa_provider.services.handover_checklist import date_differences, prefill_checklist
 from bpa_provider.services.handover_cutover import apply_cutover_in
+from bpa_provider.services.handover_files import _read_capped, _unwrap, _verify, _write_private, check_file, envelope
 from bpa_provider.services.handover_letter import render_markdown
-from bpa_provider.services.handover_messages import MESSAGE_KEY
+from bpa_provider.services.handover_match import check_against_db, latest_import
+from bpa_provider.services.handover_messages import MESSAGE_KEY, MessageResult
 from bpa_provider.services.handover_validate import (
-    ENVELOPE_KEY,
     MAX_PACKAGE_BYTES,
     SCHEMA_VERSION,
     load_schema,
     parse_json,
     validate_package,
 )
-from bpa_provider.signing import Keyring, SignatureError, signer_key, verify_bytes
+from bpa_provider.services.transfer_rows import saved_id
+from bpa_provider.signing import Keyring, SignatureError
 
 
 @dataclass(frozen=True)
@@ -103,31 +105,6 @@ class ImportResult:
 
 
 # =========================================================================== export
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    # The JSON holds national IDs and pay: readable by the owner only, and never half-written.
-    tmp = path.with_name(path.name + ".part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-
-
-def envelope(package: bytes, signature: str) -> bytes:
-    """The package and its signature in one JSON document, for standard output (docs/handover.md):
-    `package` is the exact text of NAME.json and `signature` the text of NAME.json.sig."""
-    return (
-        json.dumps(
-            {ENVELOPE_KEY: "1", "package": package.decode("utf-8"), "signature": signature},
-            ensure_ascii=False,
-            indent=2,
-        )
-        + "\n"
-    ).encode("utf-8")
 
 
 @service
@@ -181,7 +158,7 @@ def export_package(
 
             signature = sign_bytes(data, private)
             row = HandoverExport(
-                transfer_id=t.id,
+                transfer_id=saved_id(t),
                 direction="export",
                 sha256=digest,
                 stage=pkg["stage"],
@@ -206,7 +183,9 @@ def export_package(
             )
             cp = pkg["client_part"] is not None
             if to_stdout:
-                return ExportResult(None, None, digest, row.id, pkg["stage"], n, cp, envelope=envelope(data, signature))
+                return ExportResult(
+                    None, None, digest, saved_id(row), pkg["stage"], n, cp, envelope=envelope(data, signature)
+                )
             stem = f"handover-{ctx.client.ref}-transfer{t.id}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
             try:
                 out.mkdir(parents=True, exist_ok=True)
@@ -222,7 +201,7 @@ def export_package(
                 raise ValidationError(
                     N_("Cannot write to {path}: {why}"), field="out_dir", path=str(out), why=exc.strerror or str(exc)
                 ) from None
-            return ExportResult(json_path, md_path, digest, row.id, pkg["stage"], n, cp, sig_path=sig_path)
+            return ExportResult(json_path, md_path, digest, saved_id(row), pkg["stage"], n, cp, sig_path=sig_path)
     except BaseException:
         for p in written:  # the log entry was rolled back: leave no unlogged package behind
             p.unlink(missing_ok=True)
@@ -288,82 +267,6 @@ def export_message(
 # =========================================================================== import
 
 
-def _read_capped(p: Path, field: str) -> bytes:
-    """At most MAX_PACKAGE_BYTES + 1 bytes of a file (a 50 MB file is not read whole)."""
-    try:
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_PACKAGE_BYTES + 1)
-    except OSError as exc:
-        raise ValidationError(
-            N_("Cannot read {path}: {why}"), field=field, path=str(p), why=exc.strerror or str(exc)
-        ) from None
-    if len(raw) > MAX_PACKAGE_BYTES:
-        raise ValidationError(N_("is too large to be a handover package"), field=field)
-    return raw
-
-
-def _same_name(a: str | None, b: str | None) -> bool:
-    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
-
-
-def _unwrap(raw: bytes) -> tuple[bytes, str | None]:
-    """(package bytes, embedded signature) of an envelope; (raw, None) for a plain package."""
-    doc, errors = parse_json(raw)
-    if errors:
-        raise ValidationError(errors)
-    if isinstance(doc, dict) and ENVELOPE_KEY in doc:
-        pkg, sig = doc.get("package"), doc.get("signature")
-        if doc.get(ENVELOPE_KEY) != "1" or not isinstance(pkg, str) or not isinstance(sig, str) or len(doc) != 3:
-            raise ValidationError(N_("is not a signed handover envelope of version 1"), field="file")
-        return pkg.encode("utf-8"), sig
-    return raw, None
-
-
-def _verify(
-    raw: bytes, signature: str | None, doc: dict[str, Any], keys: Keyring, actor: Actor, accept_unsigned: bool
-) -> str | None:
-    """The trusted signer's name, None for an admin's accepted unsigned package; else a refusal."""
-    ours = keys.name() or load_settings().provider_name
-    sender, addressee = doc["from_provider"]["name"], doc["to_provider"]["name"]
-    if _same_name(sender, ours):
-        raise ValidationError(N_("the package is from this provider ({name}) itself"), field="from_provider", name=ours)
-    if not _same_name(addressee, ours):
-        raise ValidationError(
-            N_("the package is addressed to {to}, not to this provider ({ours})"),
-            field="to_provider",
-            to=addressee,
-            ours=ours,
-        )
-    if signature is None:
-        if accept_unsigned:
-            require(actor, "users.admin", what="accept an unsigned handover package")
-            return None
-        raise ValidationError(
-            N_(
-                "the package has no signature (NAME.json.sig); ask {sender} for it, or an "
-                "admin may use --accept-unsigned"
-            ),
-            field="signature",
-            sender=sender,
-        )
-    try:
-        if signer_key(signature) == keys.public_key_or_none():
-            raise ValidationError(N_("the package is signed with this provider's own key"), field="signature")
-        signer = verify_bytes(raw, signature, keys.trusted())
-    except SignatureError as exc:
-        raise ValidationError(
-            N_("{problem}; nothing was imported"), field="signature", problem=Msg(exc.template, **exc.params)
-        ) from None
-    if not _same_name(signer, sender):
-        raise ValidationError(
-            N_("the package says it is from {sender} but is signed by {signer}"),
-            field="signature",
-            sender=sender,
-            signer=signer,
-        )
-    return signer
-
-
 @service
 def import_package(
     db: Database,
@@ -376,7 +279,7 @@ def import_package(
     keys: Keyring | None = None,
     today: date | None = None,
     policy: Policy | None = None,
-) -> ImportResult:
+) -> ImportResult | MessageResult:
     """Open (or update) the incoming transfer a signed handover package describes.
 
     The package comes from `path` (its signature from `signature_path`, else `path` + ".sig") or
@@ -423,7 +326,7 @@ def import_package(
         updated = target.transfer is not None
         warnings = list(target.warnings)
         if target.transfer is not None:
-            ctx = transfer_rows.load_ctx(s, target.transfer.id)
+            ctx = transfer_rows.load_ctx(s, saved_id(target.transfer))
             complete_identity(s, actor, ctx.client, doc["client"])
             if not target.cut_over:
                 warnings += follow_dates(s, actor, ctx, agreed, eff, provider)
@@ -454,7 +357,7 @@ def import_package(
         transfer_views.refresh_due_dates(ctx, policy)
         transfer_rows.touch(ctx.transfer)
         row = HandoverExport(
-            transfer_id=ctx.transfer.id,
+            transfer_id=saved_id(ctx.transfer),
             direction="import",
             sha256=digest,
             stage=doc["stage"],
@@ -481,7 +384,7 @@ def import_package(
             f"{'; checklist filled in: ' + ', '.join(prefilled) if prefilled else ''}; sha256 {digest}",
         )
         return ImportResult(
-            ctx.transfer.id,
+            saved_id(ctx.transfer),
             ctx.client.ref,
             digest,
             doc["stage"],
@@ -503,7 +406,7 @@ def _import_message(
     keys: Keyring,
     accept_unsigned: bool,
     today: date | None,
-) -> Any:
+) -> MessageResult:
     """A receipt or a cancellation from the other provider: checked and signed like a package."""
     from bpa_provider.services.handover_messages import apply_message, check_message
 
@@ -524,6 +427,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "apply_cutover_in",
     "build_package",
+    "check_file",
     "envelope",
     "export_message",
     "export_package",

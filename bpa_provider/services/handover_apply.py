@@ -1,19 +1,15 @@
-"""Applying a validated handover package on the receiving side.
+"""Applying a validated handover package on the receiving side, inside the import's transaction:
+the client and municipality (`create_client`, `complete_identity`), the assistants
+(`ensure_assistants`), the client part — decision, supervisors, courses, the hour balance entry —
+(`ensure_client_part`) and new dates from a newer package (`follow_dates`).
 
-- `check_against_db` decides what a package updates (an incoming transfer on its way) and what it
-  cannot (a client already ours, a package already imported);
-- `apply_package` creates or updates, inside the import's transaction, the client, municipality,
-  incoming transfer, assistants, decision, supervisors and the hour balance entry;
-- `roll_back_incoming` undoes what the packages brought when an incoming transfer is cancelled.
-
-The incoming cut-over (employments, assignments, rota from the stored package) is in
-`handover_cutover`.
+What the package finds first is `handover_match.check_against_db`; undoing at cancellation is
+`handover_rollback.roll_back_incoming`; the incoming cut-over (employments, assignments, rota
+from the stored package) is `handover_cutover`.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -29,156 +25,24 @@ from bpa_provider.db.models import (
     Course,
     CourseEnrollment,
     Decision,
-    Employment,
     HandoverExport,
     HourBalanceEntry,
     Municipality,
     OnboardingStep,
     Supervision,
     Supervisor,
-    Transfer,
     TransferAssistant,
-    TransferStep,
 )
 from bpa_provider.db.types import utcnow
-from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services import records, transfer_rows, transfers
+from bpa_provider.services import records
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
+from bpa_provider.services.handover_match import _audit_create, _by_national_id, latest_import, stored_package
+from bpa_provider.services.handover_rollback import forget_assistant
 from bpa_provider.services.handover_validate import _as_date, _compact_id
-
-
-def _by_national_id(session: Session, model: type, compact: str | None) -> Any:
-    if not compact:
-        return None
-    return session.execute(select(model).where(model.national_id == compact).order_by(model.id).limit(1)).scalar()
-
-
-@dataclass
-class _Target:
-    client: Client | None = None
-    transfer: Transfer | None = None
-    cut_over: bool = False  # the transfer's cut-over is done: the package may only bring the final balance
-    warnings: list[Msg] = field(default_factory=list)
-
-
-def _generated(payload: str) -> str:
-    return str(json.loads(payload).get("generated_at") or "")
-
-
-def _imported(session: Session, transfer_id: int) -> list[str]:
-    """The payloads imported for a transfer, oldest package first (by the package's own
-    generated_at, not by when it arrived: packages may arrive out of order)."""
-    rows = session.execute(
-        select(HandoverExport.id, HandoverExport.payload).where(
-            HandoverExport.transfer_id == transfer_id,
-            HandoverExport.direction == "import",
-            HandoverExport.payload.is_not(None),
-        )
-    ).all()
-    return [p for _id, p in sorted(rows, key=lambda r: (_generated(r[1]), r[0]))]
-
-
-def _match_open_incoming(session: Session, doc: dict[str, Any]) -> tuple[Client | None, Transfer | None]:
-    """Our own incoming transfer for this client, opened before any package arrived, when the
-    national ID does not find it: the same sender and the client's name (and birth date, when we
-    have one). Only an unambiguous match counts."""
-    c, sender = doc["client"], " ".join(doc["from_provider"]["name"].split()).casefold()
-    found = []
-    for t, client in session.execute(
-        select(Transfer, Client)
-        .join(Client, Client.id == Transfer.client_id)
-        .where(Transfer.direction == "in", Transfer.state.not_in(transfer_rows.ENDED_STATES))
-    ).all():
-        if " ".join(t.counterpart.split()).casefold() != sender:
-            continue
-        if " ".join(client.name.split()).casefold() != " ".join(c["name"].split()).casefold():
-            continue
-        if client.birth_date and c["birth_date"] and client.birth_date.isoformat() != c["birth_date"]:
-            continue
-        if client.national_id and c["national_id"] and client.national_id != _compact_id(c["national_id"]):
-            continue
-        found.append((client, t))
-    return found[0] if len(found) == 1 else (None, None)
-
-
-def check_against_db(session: Session, doc: dict[str, Any], digest: str) -> tuple[_Target, list[FieldError]]:
-    errors: list[FieldError] = []
-    target = _Target()
-    seen = session.execute(
-        select(HandoverExport.transfer_id)
-        .where(HandoverExport.direction == "import", HandoverExport.sha256 == digest)
-        .limit(1)
-    ).scalar()
-    if seen is not None:
-        errors.append(FieldError("file", N_("This package was already imported (transfer {id})"), params={"id": seen}))
-    m = doc["client"]["municipality"]
-    muni = session.execute(select(Municipality).where(Municipality.name == m["name"])).scalar()
-    if muni is not None and (muni.country or "").upper() != m["country"]:
-        errors.append(
-            FieldError(
-                "client.municipality.country",
-                N_("Municipality {name} is in {country} here"),
-                params={"name": muni.name, "country": muni.country},
-            )
-        )
-    client = _by_national_id(session, Client, _compact_id(doc["client"]["national_id"], m["country"]))
-    open_t = transfers.open_transfer_for(session, client.id) if client is not None else None
-    if client is None or (open_t is None and client.status not in ("active", "transferring_out")):
-        matched, matched_t = _match_open_incoming(session, doc)
-        if matched is not None:
-            client, open_t = matched, matched_t
-    if client is not None:
-        target.client = client
-        cut = (
-            open_t is not None
-            and session.execute(
-                select(func.count())
-                .select_from(TransferStep)
-                .where(
-                    TransferStep.transfer_id == open_t.id,
-                    TransferStep.code == "cutover",
-                    TransferStep.done_on.is_not(None),
-                )
-            ).scalar_one()
-        )
-        if open_t is not None and open_t.direction == "in":
-            target.transfer, target.cut_over = open_t, bool(cut)  # a newer package for a transfer on its way
-            newest = max((_generated(p) for p in _imported(session, open_t.id)), default="")
-            if newest and doc["generated_at"] <= newest:
-                errors.append(
-                    FieldError(
-                        "generated_at",
-                        N_(
-                            "the package was made before the newest one already "
-                            "imported for transfer {id} ({newest}): it is out of date"
-                        ),
-                        params={"id": open_t.id, "newest": newest},
-                    )
-                )
-        elif open_t is not None:
-            errors.append(
-                FieldError(
-                    "client",
-                    N_("Client {ref} has an open transfer ({id}) that this package cannot update"),
-                    params={"ref": client.ref, "id": open_t.id},
-                )
-            )
-        elif client.status in ("active", "transferring_out"):
-            errors.append(
-                FieldError(
-                    "client", N_("Client {ref} with this national ID is already ours"), params={"ref": client.ref}
-                )
-            )
-    return target, errors
-
-
-def _audit_create(session: Session, actor: Actor, entity: str, row: Any, subject: str, summary: str) -> None:
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "create", entity, row.id, subject=subject, summary=summary, after=row)
+from bpa_provider.services.transfer_rows import saved_id
 
 
 def _validity_of(c: dict[str, Any], done: date) -> int | None:
@@ -240,11 +104,12 @@ def _ensure_courses(
                 actor,
                 "course_enrollment",
                 CourseEnrollment(
-                    course_id=course.id,
+                    course_id=saved_id(course),
                     status="completed",
                     completed_on=done,
                     certificate_ref=f"{HANDOVER_CERTIFICATE_PREFIX} {provider}"[:100],
-                    **{column: person_id},
+                    assistant_id=who.get("assistant_id"),
+                    supervisor_id=who.get("supervisor_id"),
                 ),
                 subject,
                 f"completed {format_date(done)} (handover from {provider})",
@@ -410,7 +275,7 @@ def ensure_assistants(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
     for a in part["assistants"]:
         person = _by_national_id(session, Assistant, _compact_id(a["national_id"]))
         if person is None:
-            person = records.create_in(
+            person = records.create_in(  # an Assistant
                 session,
                 actor,
                 "assistant",
@@ -426,7 +291,7 @@ def ensure_assistants(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
         informed, deadline = _as_date(a["informed_on"]), _as_date(a["refusal_deadline"])
         if ta is None:
             ta = TransferAssistant(
-                transfer_id=t.id, assistant_id=person.id, informed_on=informed, refusal_deadline=deadline
+                transfer_id=t.id, assistant_id=saved_id(person), informed_on=informed, refusal_deadline=deadline
             )
             _audit_create(
                 session,
@@ -463,12 +328,12 @@ def ensure_assistants(session: Session, actor: Actor, ctx: Any, doc: dict[str, A
         )
         .order_by(HandoverExport.id)
     ).all():
-        for a in json.loads(payload)["employment_part"]["assistants"]:
+        for a in stored_package(payload)["employment_part"]["assistants"]:
             earlier[a["sender_ref"]] = _compact_id(a["national_id"]) or ""
     for r in part["refusals"]:
         person = _by_national_id(session, Assistant, earlier.get(r["sender_ref"]))
         ta = next((x for x in ctx.assistants if person is not None and x.assistant_id == person.id), None)
-        if ta is not None and ta.refused_on is None:
+        if person is not None and ta is not None and ta.refused_on is None:
             before = ta.model_dump()
             ta.refused_on = date.fromisoformat(r["refused_on"])
             session.flush()
@@ -507,7 +372,8 @@ def create_client(session: Session, actor: Actor, c: dict[str, Any], eff: date) 
         data["national_id"] = c["national_id"]
     if c["birth_date"]:
         data["birth_date"] = c["birth_date"]
-    return records.create_in(session, actor, "client", data)
+    client: Client = records.create_in(session, actor, "client", data)
+    return client
 
 
 def follow_dates(session: Session, actor: Actor, ctx: Any, agreed: date | None, eff: date, provider: str) -> list[Msg]:
@@ -582,148 +448,3 @@ def complete_identity(session: Session, actor: Actor, client: Client, c: dict[st
 
 
 # =========================================================================== incoming cut-over
-
-
-def latest_import(session: Session, transfer_id: int) -> dict[str, Any] | None:
-    """The newest package imported for a transfer (by its generated_at), parsed, or None (also
-    when its contents were erased at cancellation)."""
-    payloads = _imported(session, transfer_id)
-    doc = json.loads(payloads[-1]) if payloads else None
-    return None if doc is None or doc.get("erased") else doc
-
-
-def sender_reference(session: Session, transfer_id: int) -> tuple[int, str] | None:
-    """(the sender's transfer id, the sender's name) from a transfer's imported packages, erased or not."""
-    payloads = _imported(session, transfer_id)
-    if not payloads:
-        return None
-    doc = json.loads(payloads[-1])
-    return int(doc["transfer"]["sender_transfer_id"]), str(doc["from_provider"]["name"])
-
-
-# =========================================================================== refusals and cancellation
-
-
-def forget_assistant(session: Session, actor: Actor, person: Assistant, why: str) -> bool:
-    """An assistant we registered only from a package, who will not come to us (refused, or the
-    transfer was cancelled): their national ID and birth date are not ours to keep. Nothing is
-    done for someone employed with us or on another open transfer. True when something was erased."""
-    if person.anonymised or not (person.national_id or person.birth_date):
-        return False
-    employed = session.execute(
-        select(func.count()).select_from(Employment).where(Employment.assistant_id == person.id)
-    ).scalar_one()
-    others = session.execute(
-        select(func.count())
-        .select_from(TransferAssistant)
-        .join(Transfer, Transfer.id == TransferAssistant.transfer_id)
-        .where(
-            TransferAssistant.assistant_id == person.id,
-            TransferAssistant.refused_on.is_(None),
-            Transfer.state.not_in(transfer_rows.ENDED_STATES),
-        )
-    ).scalar_one()
-    if employed or others:
-        return False
-    before = person.model_dump()
-    person.national_id, person.birth_date = None, None
-    person.updated_at = utcnow()
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "update",
-        "assistant",
-        person.id,
-        subject=person.ref,
-        summary=f"national ID and birth date erased: {why}",
-        before=before,
-        after=person,
-    )
-    return True
-
-
-def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> list[Msg]:
-    """An incoming transfer cancelled before cut-over: what its packages created is undone where it
-    can be — the client who never started with us ends (so retention reaches them), the hour
-    balance entries are reversed, assistants known only from the packages are forgotten, and the
-    stored packages' contents (national IDs, pay) are erased; the checksums stay as history."""
-    t, client = ctx.transfer, ctx.client
-    changes: list[Msg] = []
-    marker = f"transfer {t.id}:"
-    booked = session.execute(
-        select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
-            HourBalanceEntry.client_id == client.id,
-            HourBalanceEntry.source == "handover",
-            HourBalanceEntry.note.like(f"{marker}%"),
-        )
-    ).scalar_one()
-    if abs(float(booked)) >= 0.01:
-        _audit_create(
-            session,
-            actor,
-            "hour_balance_entry",
-            HourBalanceEntry(
-                client_id=client.id,
-                entry_date=t.effective_date,
-                hours=-round(float(booked), 2),
-                source="handover",
-                note=f"{marker} reversed: transfer cancelled {format_date(day)}",
-            ),
-            client.ref,
-            "handover balance reversed: transfer cancelled",
-        )
-        changes.append(Msg(N_("hour balance from the package reversed")))
-    forgotten = []
-    for ta in ctx.assistants:
-        person = session.get(Assistant, ta.assistant_id)
-        if person is not None and forget_assistant(session, actor, person, f"transfer {t.id} cancelled"):
-            forgotten.append(person.ref)
-    if forgotten:
-        changes.append(Msg(N_("national IDs erased for {refs}"), refs=", ".join(forgotten)))
-    erased = 0
-    for row in session.execute(
-        select(HandoverExport).where(HandoverExport.transfer_id == t.id, HandoverExport.payload.is_not(None))
-    ).scalars():
-        # Only what names the other side's transfer is kept (a cancellation message needs it).
-        pkg = json.loads(row.payload)
-        row.payload = json.dumps(
-            {
-                "generated_at": pkg.get("generated_at"),
-                "from_provider": pkg["from_provider"],
-                "transfer": {"sender_transfer_id": pkg["transfer"]["sender_transfer_id"]},
-                "erased": True,
-            }
-        )
-        erased += 1
-    if erased:
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "update",
-            "handover",
-            None,
-            subject=client.ref,
-            summary=f"contents of {erased} stored package(s) of transfer {t.id} erased: cancelled",
-        )
-        changes.append(Msg(N_("stored packages erased")))
-    if client.status == "prospect":
-        before = client.model_dump()
-        client.status, client.end_date = "ended", day
-        client.end_reason = f"incoming transfer from {t.counterpart} cancelled"[:200]
-        client.updated_at = utcnow()
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "end",
-            "client",
-            client.id,
-            subject=client.ref,
-            summary=f"never started: transfer {t.id} cancelled",
-            before=before,
-            after=client,
-        )
-        changes.append(Msg(N_("client {ref} ended: never started with us"), ref=client.ref))
-    return changes

@@ -45,6 +45,7 @@ from bpa_provider.rules.hours import decided_hours
 from bpa_provider.services import transfer_rows
 from bpa_provider.services.handover_validate import SCHEMA_VERSION, load_schema
 from bpa_provider.services.hours import worked_hours_in
+from bpa_provider.services.transfer_rows import saved_id
 
 DEFAULT_PROVIDER_NAME = "bpa-provider"
 #: The schema's limit on planned shifts in one package (a year of one-off plans is far fewer).
@@ -84,7 +85,7 @@ def _completed_courses(session: Session, client_id: int, **who: int) -> list[dic
             "hours": c.hours,
             "completed_on": _iso(done),
             "validity_months": c.validity_months,
-            "expires_on": _iso(expiry_date(done, c.validity_months)),
+            "expires_on": _iso(expiry_date(done, c.validity_months)) if done is not None else None,
         }
         for c, done in rows
     ]
@@ -149,8 +150,8 @@ def _assistant_entry(
     last_review = session.execute(
         select(func.max(Review.held_on)).where(Review.assistant_id == person.id, Review.client_id == client.id)
     ).scalar()
-    others = transfer_rows._other_clients(session, person.id, client.id, t.effective_date)
-    share = moving_share(session, person.id, client.id, set(), t.effective_date) if others else 1.0
+    others = transfer_rows._other_clients(session, saved_id(person), saved_id(client), t.effective_date)
+    share = moving_share(session, saved_id(person), saved_id(client), set(), t.effective_date) if others else 1.0
     return {
         "sender_ref": person.ref,
         "name": person.name,
@@ -181,12 +182,12 @@ def _assistant_entry(
             "checked_on": _iso(emp.police_certificate_on),
         },
         "confidentiality_signed_on": _iso(emp.confidentiality_on),
-        "courses": _completed_courses(session, client.id, assistant_id=person.id),
+        "courses": _completed_courses(session, client.id, assistant_id=saved_id(person)),
         "last_review_on": _iso(last_review),
         # Norway only: the employment (and its leave, the sick-pay employer period) continues with
         # the receiver. In Sweden the receiver employs anew; the old employer's leave is not its
         # business, and sick leave is health data (docs/handover.md, Privacy choices).
-        "absences": _absences(session, person.id, t.effective_date) if ctx.country == "NO" else [],
+        "absences": _absences(session, saved_id(person), t.effective_date) if ctx.country == "NO" else [],
     }
 
 
@@ -239,7 +240,7 @@ def hour_balance(
     # A shift that started before the effective date was worked here, also its hours after the
     # cut-over midnight: they are counted in this (final) balance, or by nobody.
     worked = worked_hours_in(
-        session, client.id, tz, counted_from, as_of, now, whole_shifts_started_before_end=as_of >= effective
+        session, saved_id(client), tz, counted_from, as_of, now, whole_shifts_started_before_end=as_of >= effective
     )
     adjust = session.execute(
         select(func.coalesce(func.sum(HourBalanceEntry.hours), 0.0)).where(
@@ -273,7 +274,7 @@ def _client_part(
         .where(Supervision.client_id == client.id, or_(Supervision.until.is_(None), Supervision.until >= as_of))
         .order_by(Supervision.since, Supervisor.id)
     ).all():
-        courses = _completed_courses(session, client.id, supervisor_id=sup.id)
+        courses = _completed_courses(session, client.id, supervisor_id=saved_id(sup))
         basic = [c["completed_on"] for c in courses if c["kind"] == "supervisor_basic"]
         supervisors.append(
             {
@@ -314,7 +315,7 @@ def _client_part(
     ).scalars():
         if p.valid_to is not None and p.valid_to < as_of and not (ended_by_cutover and p.valid_to == last_day):
             continue
-        ref = refs.get(p.assistant_id)
+        ref = refs.get(p.assistant_id) if p.assistant_id is not None else None
         patterns.append(
             {
                 "name": p.name,
@@ -337,7 +338,9 @@ def _client_part(
             "start": st.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "end": en.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "kind": kind,
-            "assistant_sender_ref": (lambda r: r if r in transferring else None)(refs_all.get(aid)),
+            "assistant_sender_ref": (lambda r: r if r in transferring else None)(
+                refs_all.get(aid) if aid is not None else None
+            ),
         }
         for st, en, kind, aid in session.execute(
             select(Shift.start_utc, Shift.end_utc, Shift.kind, Shift.assistant_id)

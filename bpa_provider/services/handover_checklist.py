@@ -124,7 +124,7 @@ def _differs(out: list[Msg], what: Any, provider: str, theirs: date | None, ours
 def date_differences(session: Session, ctx: Any, *, include_effective: bool = True) -> list[Msg]:
     """One warning per date where our incoming transfer differs from the newest package (none for
     an outgoing transfer or before a package came)."""
-    from bpa_provider.services.handover_apply import latest_import
+    from bpa_provider.services.handover_match import latest_import
 
     t = ctx.transfer
     if t.direction != "in":

@@ -19,8 +19,10 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import records
-from bpa_provider.services.handover_apply import _audit_create, _by_national_id, _ensure_courses, latest_import
+from bpa_provider.services.handover_apply import _ensure_courses
+from bpa_provider.services.handover_match import _audit_create, _by_national_id, latest_import
 from bpa_provider.services.handover_validate import _as_date, _compact_id
+from bpa_provider.services.transfer_rows import saved_id
 
 
 def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:
@@ -61,9 +63,11 @@ def apply_cutover_in(session: Session, actor: Actor, ctx: Any) -> list[Msg]:
                     "family_permission_on": a.get("family_permission_on"),
                 },
             )
-            changes += list(_ensure_courses(session, actor, a["courses"], provider, person.ref, assistant_id=person.id))
+            changes += list(
+                _ensure_courses(session, actor, a["courses"], provider, person.ref, assistant_id=saved_id(person))
+            )
             _continue_reviews(session, actor, person, client, a.get("last_review_on"), provider)
-            refs[a["sender_ref"]] = person.id
+            refs[a["sender_ref"]] = saved_id(person)
             absences.append((person, a.get("absences") or []))
             joined.append(person.ref)
             if sweden:
@@ -206,8 +210,8 @@ def _continue_reviews(
             actor,
             "review",
             Review(
-                assistant_id=person.id,
-                client_id=client.id,
+                assistant_id=saved_id(person),
+                client_id=saved_id(client),
                 held_on=held,
                 created_by=actor.login,
                 summary=f"held at {provider} (handover); the notes stay there"[:500],
@@ -236,7 +240,7 @@ def _create_absences(
                 continue
             errors = absence_service._errors(
                 session,
-                person.id,
+                saved_id(person),
                 ab["kind"],
                 start,
                 end,
@@ -256,7 +260,7 @@ def _create_absences(
                 )
                 continue
             row = Absence(
-                assistant_id=person.id,
+                assistant_id=saved_id(person),
                 kind=ab["kind"],
                 from_date=start,
                 to_date=end,
@@ -300,7 +304,7 @@ def _create_planned(
             continue
         session.add(
             Shift(
-                client_id=client.id,
+                client_id=saved_id(client),
                 assistant_id=assistant_id,
                 start_utc=start,
                 end_utc=end,
@@ -341,7 +345,7 @@ def _create_rota(
             unstaffed.append(p["name"] or f"{p['start_time']}–{p['end_time']}")
             continue
         row = RotaPattern(
-            client_id=client.id,
+            client_id=saved_id(client),
             assistant_id=assistant_id,
             name=p["name"],
             weekdays=",".join(str(x) for x in p["weekdays"]),

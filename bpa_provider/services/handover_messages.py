@@ -15,7 +15,6 @@ know.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -30,8 +29,10 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.services import transfer_rows
-from bpa_provider.services.handover_apply import latest_import, roll_back_incoming, sender_reference
-from bpa_provider.services.records import check_text
+from bpa_provider.services.handover_match import latest_import, sender_reference, stored_package
+from bpa_provider.services.handover_rollback import roll_back_incoming
+from bpa_provider.services.transfer_rows import saved_id
+from bpa_provider.services.validation import check_text
 
 MESSAGE_KEY = "bpa_handover_message"
 KINDS = ("receipt", "cancellation")
@@ -144,7 +145,7 @@ def _our_transfer(session: Session, doc: dict[str, Any]) -> Transfer | None:
                 HandoverExport.direction == "import", HandoverExport.payload.is_not(None)
             )
         ).all():
-            pkg = json.loads(payload)
+            pkg = stored_package(payload)
             if (
                 pkg["transfer"]["sender_transfer_id"] == ref
                 and " ".join(pkg["from_provider"]["name"].split()).casefold() == sender
@@ -169,7 +170,7 @@ def apply_message(
             sender=sender,
             ref=doc["sender_transfer_id"],
         )
-    ctx = transfer_rows.load_ctx(session, t.id)
+    ctx = transfer_rows.load_ctx(session, saved_id(t))
     if doc["kind"] == "receipt":
         sent = session.execute(
             select(HandoverExport.id).where(
@@ -183,7 +184,7 @@ def apply_message(
                 N_("the receipt names a package we did not export for transfer {id}"), field="package_sha256", id=t.id
             )
         row = HandoverExport(
-            transfer_id=t.id,
+            transfer_id=saved_id(t),
             direction="receipt",
             sha256=doc["package_sha256"],
             stage="received",
@@ -194,7 +195,7 @@ def apply_message(
         session.flush()
         summary = f"handover received by {sender}: package sha256 {doc['package_sha256']}"
         audit.record(session, actor, "receipt", "handover", row.id, subject=ctx.client.ref, summary=summary)
-        return MessageResult("receipt", t.id, digest, signed_by, summary)
+        return MessageResult("receipt", saved_id(t), digest, signed_by, summary)
     if t.state == flow.STAGE_CANCELLED:
         raise ValidationError(N_("transfer {id} is already cancelled"), field="transfer", id=t.id)
     try:
@@ -226,4 +227,4 @@ def apply_message(
             before=cb,
             after=ctx.client,
         )
-    return MessageResult("cancellation", t.id, digest, signed_by, summary)
+    return MessageResult("cancellation", saved_id(t), digest, signed_by, summary)

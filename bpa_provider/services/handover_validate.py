@@ -20,6 +20,7 @@ from zoneinfo import available_timezones
 from bpa_provider.errors import FieldError, Invalid
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import national_id as nid
+from bpa_provider.services import validation
 
 SCHEMA_VERSION = "3"
 #: Version 2 adds optional fields to version 1; version 3 makes the wage text and adds each
@@ -34,7 +35,8 @@ DEFAULT_PROVIDER_NAME = "bpa-provider"
 @lru_cache(maxsize=1)
 def load_schema() -> dict[str, Any]:
     """The JSON Schema of the current package version (shipped inside the package)."""
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
 
 
 def _path(parts: Any) -> str:
@@ -65,9 +67,13 @@ def _get(doc: Any, *keys: Any) -> Any:
 
 
 def _as_date(value: Any) -> date | None:
+    """A package's date (text) by the one date rule (`validation.date_value`); None when absent or
+    not a date, which the schema check reports."""
+    if not isinstance(value, str):
+        return None
     try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
+        return validation.date_value(value)
+    except Invalid:
         return None
 
 
@@ -345,20 +351,18 @@ def parse_json(raw: bytes) -> tuple[Any, list[FieldError]]:
 def _text_errors(doc: Any) -> list[FieldError]:
     """Every string of the package (keys too) by the application's one text rule: no control
     characters (terminal escapes), no bidi overrides, one line, at most MAX_TEXT characters."""
-    from bpa_provider.services.records import check_text
-
     errors: list[FieldError] = []
     stack: list[tuple[Any, list[Any]]] = [(doc, [])]
     while stack:
         node, where = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                check_text(key, _path(where) or "package", MAX_TEXT, errors=errors)
+                validation.check_text(key, _path(where) or "package", MAX_TEXT, errors=errors)
                 stack.append((value, where + [key]))
         elif isinstance(node, list):
             stack.extend((value, where + [i]) for i, value in enumerate(node))
         elif isinstance(node, str):
-            check_text(node, _path(where) or "package", MAX_TEXT, errors=errors)
+            validation.check_text(node, _path(where) or "package", MAX_TEXT, errors=errors)
     return sorted(errors, key=lambda e: e.field)
 
 

@@ -37,17 +37,24 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
-from bpa_provider.config import Policy, load_settings
+from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Client, Decision, HourBalanceEntry, Municipality, Shift
 from bpa_provider.db.types import utcnow
 from bpa_provider.errors import NotFound, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules import hours as rules
-from bpa_provider.rules.dates import local_day_start_utc, to_local
+from bpa_provider.rules.dates import local_day_start_utc
 from bpa_provider.services import hour_ledger
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
+from bpa_provider.services.hours_projection import Grant as _Grant
+from bpa_provider.services.hours_projection import decided_hours as _decided
+from bpa_provider.services.hours_projection import project as _project
+from bpa_provider.services.hours_projection import served as _served
+from bpa_provider.services.hours_projection import thresholds as _thresholds
+from bpa_provider.services.hours_projection import year_bounds as _year_bounds
+from bpa_provider.services.hours_projection import year_windows as _year_windows
 from bpa_provider.services.worked import counted_as_worked
 
 # --------------------------------------------------------------------------- result types
@@ -201,87 +208,6 @@ def _decisions(
     return out
 
 
-@dataclass(frozen=True)
-class _Grant:
-    """The part of a decision that falls while the client is with us."""
-
-    hours: float
-    hours_unit: str
-    valid_from: date
-    valid_to: date | None
-
-
-def _served(decisions: list[Decision], start: date | None, end: date | None) -> list[_Grant]:
-    """Clip decisions to the client's time with us: a client taken over mid-period brings the
-    earlier part as an opening balance entry, so those days' hours must not count twice."""
-    out = []
-    for d in decisions:
-        lo = max(d.valid_from, start) if start else d.valid_from
-        hi = d.valid_to if end is None else (end if d.valid_to is None else min(d.valid_to, end))
-        if hi is None or hi >= lo:
-            out.append(_Grant(d.hours, d.hours_unit, lo, hi))
-    return out
-
-
-def _decided(decisions: list[Decision] | list[_Grant], first: date, last_exclusive: date) -> float:
-    return sum(
-        rules.decided_hours(d.hours, d.hours_unit, d.valid_from, d.valid_to, first, last_exclusive) for d in decisions
-    )
-
-
-# --------------------------------------------------------------------------- projection
-
-
-def _thresholds(policy: Policy | None) -> rules.UsageThresholds:
-    policy = policy or load_settings().policy
-    return rules.UsageThresholds(warn=policy.usage_warn, alert=policy.usage_alert, under=policy.usage_under)
-
-
-def _year_bounds(year: int) -> tuple[date, date]:
-    """The calendar year as `[first, next)`, the way `rules.month_bounds` gives a month."""
-    return date(year, 1, 1), date(year + 1, 1, 1)
-
-
-def _year_windows(year: int, as_of: date) -> list[_Window]:
-    """The calendar year up to and including `as_of`, and the whole year."""
-    first, nxt = _year_bounds(year)
-    cut = min(max(as_of + timedelta(days=1), first), nxt)
-    return [_Window("ytd", first, cut), _Window("year", first, nxt)]
-
-
-def _project(
-    year: int,
-    as_of: date,
-    decisions: list[Decision],
-    adjustments: float,
-    sums: _Sums | None,
-    tz: str,
-    thresholds: rules.UsageThresholds,
-) -> rules.Projection:
-    """The year-end projection of one client, from the "ytd" and "year" window sums."""
-    y_first, y_next = _year_bounds(year)
-    # The period is the part of the year the decisions cover (a client who started in September
-    # is not measured against January's pace); without a decision, the whole year.
-    if decisions:
-        p_first = max(y_first, min(d.valid_from for d in decisions))
-        ends = [y_next if d.valid_to is None else d.valid_to + timedelta(days=1) for d in decisions]
-        p_next = min(y_next, max(ends))
-    else:
-        p_first, p_next = y_first, y_next
-    total = max((p_next - p_first).days, 1)
-    elapsed = min(max((as_of - p_first).days + 1, 0), total)
-    decided = _decided(decisions, y_first, y_next) + adjustments
-    used = sums.worked["ytd"] if sums else 0.0
-    # Everything planned in the year and not worked by the cut still comes (later today, pending
-    # deviations, the rest of the year).
-    planned_rest = max(sums.planned["year"] - sums.worked["ytd"], 0.0) if sums else 0.0
-    planned_days = 0
-    if sums and sums.last_end is not None:
-        last_day = to_local(sums.last_end, tz).date()
-        planned_days = max(0, min((last_day - as_of).days, total - elapsed))
-    return rules.project_year_end(decided, used, planned_rest, elapsed, total, thresholds, planned_days=planned_days)
-
-
 # --------------------------------------------------------------------------- services
 
 
@@ -314,7 +240,6 @@ def hours_report(
     out the year-end projection (its columns empty), which reads the whole year's shifts: the
     month's numbers alone read only the month.
     """
-    actor = scoped_actor(db, actor)
     require(actor, "hours.read", what="see hour accounts")
     return _report_rows(db, actor, year, month, today, now, policy, outlook)
 
@@ -334,7 +259,7 @@ def _report_rows(
     today = today or date.today()
     m_first, m_next = rules.month_bounds(year, month)
     as_of = min(today, m_next - timedelta(days=1))
-    scope = sorted(actor.client_scope) if actor.is_scoped else None
+    scope = sorted(actor.client_scope or ()) if actor.is_scoped else None
     thresholds = _thresholds(policy)
     with db.read() as s:
         q = (
@@ -411,12 +336,11 @@ def usage_flags(
     policy: Policy | None = None,
 ) -> list[HoursRow]:
     """The clients of `hours_report` whose year-end flag is not ok (warn, alert or under)."""
-    actor = scoped_actor(db, actor)
     require(actor, "hours.read", what="see hour accounts")
     return [r for r in _report_rows(db, actor, year, month, today, now, policy) if r.flag != "ok"]
 
 
-def _period(name: str, w: _Window, decisions: list[Decision], sums: _Sums | None, adjustments: float) -> PeriodHours:
+def _period(name: str, w: _Window, decisions: list[_Grant], sums: _Sums | None, adjustments: float) -> PeriodHours:
     decided = _decided(decisions, w.first, w.last_exclusive)
     planned = sums.planned[name] if sums else 0.0
     worked = sums.worked[name] if sums else 0.0
@@ -444,7 +368,6 @@ def client_account(
 ) -> HourAccount:
     """One client's hour account on `today`: week, month, year to date and the decision in force,
     each decided vs planned vs worked, the balance adjustments, and the year-end projection."""
-    actor = scoped_actor(db, actor)
     require(actor, "hours.read", client_id=client_id, what="see hour accounts")
     today = today or date.today()
     now = now or utcnow()

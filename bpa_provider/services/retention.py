@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
@@ -85,7 +85,7 @@ _BASIS = {
 }
 
 
-def _due(ended: date | None, years: int, today: date) -> bool:
+def _due(ended: date | None, years: int, today: date) -> TypeGuard[date]:
     return ended is not None and ended.year + years < today.year
 
 
@@ -207,7 +207,7 @@ def _anon(ref: str) -> str:
     return f"Anonymised {ref}"
 
 
-def _blank(s: Session, model: type, values: dict[str, Any], *where: Any) -> None:
+def _blank(s: Session, model: Any, values: dict[str, Any], *where: Any) -> None:
     # Bulk updates bypass the ORM's version counter: bump it so open forms see a conflict.
     stmt = update(model).where(*where).values(**values)
     if "version" in model.__table__.columns:
@@ -216,7 +216,7 @@ def _blank(s: Session, model: type, values: dict[str, Any], *where: Any) -> None
 
 
 def _anonymise_client(s: Session, cid: int) -> None:
-    c = s.get(Client, cid)
+    c = s.get_one(Client, cid)
     c.name, c.national_id, c.birth_date = _anon(c.ref), None, None
     c.phone = c.address = c.end_reason = ""
     c.anonymised, c.updated_at = True, utcnow()
@@ -229,7 +229,7 @@ def _anonymise_client(s: Session, cid: int) -> None:
 
 
 def _anonymise_assistant(s: Session, aid: int) -> None:
-    a = s.get(Assistant, aid)
+    a = s.get_one(Assistant, aid)
     a.name, a.national_id, a.birth_date = _anon(a.ref), None, None
     a.phone = a.email = ""
     a.anonymised, a.updated_at = True, utcnow()
@@ -240,7 +240,7 @@ def _anonymise_assistant(s: Session, aid: int) -> None:
 
 
 def _anonymise_supervisor(s: Session, sid: int) -> None:
-    sup = s.get(Supervisor, sid)
+    sup = s.get_one(Supervisor, sid)
     sup.name, sup.phone, sup.email, sup.updated_at = _anon(sup.ref), "", "", utcnow()
     _blank(s, OnboardingStep, {"note": ""}, OnboardingStep.supervisor_id == sid)
 
@@ -326,7 +326,9 @@ def apply(db: Database, actor: Actor, *, today: date | None = None, policy: Rete
         # Outside any transaction (a checkpoint inside BEGIN is refused): the raw driver connection.
         raw = db.engine.raw_connection()
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            driver = raw.driver_connection
+            assert driver is not None  # an open connection has its driver's
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
     return due

@@ -31,11 +31,12 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import sick_pay_claim_days
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.hours import hours_in_range
-from bpa_provider.services import vacancy
+from bpa_provider.services.absence import change_absence, overlapping, record_absence
 from bpa_provider.services.base import require, service
-from bpa_provider.services.records import check_text
+from bpa_provider.services.stored import stored_id
 from bpa_provider.services.sweden import SWEDEN, SWEDISH_ZONE, counted_shifts
 from bpa_provider.services.transitions import get_for_change
+from bpa_provider.services.validation import check_text
 
 CLAIM_STATUSES = ("prepared", "sent", "paid", "rejected")
 # A claim goes out once and is answered once; a rejected claim is corrected as a new occurrence.
@@ -45,11 +46,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "paid": (),
     "rejected": (),
 }
-
-
-def _logged(period: SickPeriod) -> dict[str, Any]:
-    # The note may carry health detail a coordinator typed; the log keeps only the dates.
-    return {k: v for k, v in period.model_dump().items() if k != "note"}
 
 
 def _assistant(session: Session, ref: str) -> Assistant:
@@ -81,15 +77,7 @@ def _period_errors(
             )
         )
     # Every kind of absence counts: a sick day cannot also be a holiday (docs/absence.md).
-    q = select(SickPeriod).where(
-        SickPeriod.assistant_id == assistant_id,
-        SickPeriod.from_date <= end,
-        SickPeriod.to_date >= start,
-        SickPeriod.cancelled.is_(False),
-    )
-    if ignore_id is not None:
-        q = q.where(SickPeriod.id != ignore_id)
-    other = session.execute(q.limit(1)).scalar_one_or_none()
+    other = overlapping(session, assistant_id, start, end, ignore_id)
     if other is not None:
         errors.append(
             FieldError(
@@ -115,7 +103,7 @@ def add_sick_period(
     require(actor, "sickpay.write", what=_("record sick leave"))
     with db.write() as s:
         person = _assistant(s, assistant_ref)
-        errors = _period_errors(s, person.id, from_date, to_date, doctor_note_on, None)
+        errors = _period_errors(s, stored_id(person), from_date, to_date, doctor_note_on, None)
         text = check_text(
             note,
             "note",
@@ -126,28 +114,20 @@ def add_sick_period(
         )
         if errors:
             raise ValidationError(errors)
-        period = SickPeriod(
-            assistant_id=person.id,
+        # One rule with Norway's absences: the sick assistant's coming shifts become vacant.
+        period, _vacated = record_absence(
+            s,
+            actor,
+            person,
+            "sick_period",
+            "sick period recorded",
+            None,
             kind="sick-note" if doctor_note_on else "self-cert",
             from_date=from_date,
             to_date=to_date,
             doctor_note_on=doctor_note_on,
             note=text,
         )
-        s.add(period)
-        s.flush()
-        audit.record(
-            s,
-            actor,
-            "create",
-            "sick_period",
-            period.id,
-            subject=person.ref,
-            summary="sick period recorded",
-            after=_logged(period),
-        )
-        # One rule with Norway's absences: the sick assistant's coming shifts become vacant.
-        vacancy.vacate(s, actor, period, period.from_date, period.to_date)
         return period
 
 
@@ -174,27 +154,19 @@ def update_sick_period(
             raise ValidationError(errors)
         if (new_to, new_note) == (period.to_date, period.doctor_note_on):
             return period
-        before = _logged(period)
-        old_to = period.to_date
-        period.to_date, period.doctor_note_on = new_to, new_note
-        if new_note is not None and period.kind == "self-cert":
-            period.kind = "sick-note"
-        s.flush()
-        ref = s.get(Assistant, period.assistant_id).ref  # type: ignore[union-attr]
-        audit.record(
+        kind = "sick-note" if new_note is not None and period.kind == "self-cert" else period.kind
+        # As `absence edit`: days no longer sick get their shifts back, days newly sick lose theirs.
+        change_absence(
             s,
             actor,
-            "update",
+            period,
             "sick_period",
-            period.id,
-            subject=ref,
-            summary="sick period changed",
-            before=before,
-            after=_logged(period),
+            "sick period changed",
+            None,
+            to_date=new_to,
+            doctor_note_on=new_note,
+            kind=kind,
         )
-        # As `absence edit`: days no longer sick get their shifts back, days newly sick lose theirs.
-        vacancy.restore(s, actor, period, period.from_date, old_to)
-        vacancy.vacate(s, actor, period, period.from_date, period.to_date)
         return period
 
 
@@ -217,11 +189,12 @@ def _substitute_hours(
             counted_shifts(now),
         )
     ).all()
-    out: dict[int, list] = defaultdict(lambda: [0, 0.0])
+    munis: dict[int, int] = {}
+    hours: dict[int, float] = defaultdict(float)
     for client_id, muni_id, start, end in rows:
-        out[client_id][0] = muni_id
-        out[client_id][1] += hours_in_range(start, end, SWEDISH_ZONE, first, after)
-    return {cid: (m, round(h, 2)) for cid, (m, h) in out.items() if h > 0}
+        munis[client_id] = muni_id
+        hours[client_id] += hours_in_range(start, end, SWEDISH_ZONE, first, after)
+    return {cid: (munis[cid], round(h, 2)) for cid, h in hours.items() if h > 0}
 
 
 @service
@@ -231,7 +204,7 @@ def prepare_claims(db: Database, actor: Actor, sick_period_id: int, now: datetim
     require(actor, "sickpay.write", what=_("prepare sick-pay claims"))
     with db.write() as s:
         period = get_for_change(s, SickPeriod, sick_period_id, _("No sick period {id}").format(id=sick_period_id))
-        ref = s.get(Assistant, period.assistant_id).ref  # type: ignore[union-attr]
+        ref = s.get_one(Assistant, period.assistant_id).ref
         days, note_from = sick_pay_claim_days(period.from_date, period.to_date)
         note_needed = note_from is not None and period.doctor_note_on is None
         existing = {
@@ -241,7 +214,7 @@ def prepare_claims(db: Database, actor: Actor, sick_period_id: int, now: datetim
         found = _substitute_hours(s, period, days[0], days[-1], now or utcnow()) if days else {}
         for client_id, (muni_id, hours) in sorted(found.items()):
             claim = existing.get(client_id)
-            wanted = {
+            wanted: dict[str, Any] = {
                 "municipality_id": muni_id,
                 "first_day": days[0],
                 "last_day": days[-1],
@@ -249,7 +222,7 @@ def prepare_claims(db: Database, actor: Actor, sick_period_id: int, now: datetim
                 "doctor_note_needed": note_needed,
             }
             if claim is None:
-                claim = SickPayClaim(sick_period_id=period.id, client_id=client_id, **wanted)
+                claim = SickPayClaim(sick_period_id=stored_id(period), client_id=client_id, **wanted)
                 s.add(claim)
                 s.flush()
                 existing[client_id] = claim
@@ -304,8 +277,8 @@ def set_claim_status(
         before = SickPayClaim.model_validate(claim.model_dump())
         claim.status = status
         s.flush()
-        period = s.get(SickPeriod, claim.sick_period_id)
-        ref = s.get(Assistant, period.assistant_id).ref  # type: ignore[union-attr]
+        period = s.get_one(SickPeriod, claim.sick_period_id)
+        ref = s.get_one(Assistant, period.assistant_id).ref
         audit.record(
             s,
             actor,
@@ -368,7 +341,7 @@ def list_claims(db: Database, actor: Actor, status: str | None = None) -> list[C
     with db.read() as s:
         return [
             ClaimRow(
-                c.id,
+                stored_id(c),
                 c.version or 0,
                 c.status,
                 cref,

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider import audit
@@ -24,14 +25,15 @@ from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Assignment, Assistant, Client, Decision, HourlyRate, Municipality, Shift
 from bpa_provider.db.types import utcnow
-from bpa_provider.errors import FieldError, NotFound, ValidationError
+from bpa_provider.errors import FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules import calendar, money
 from bpa_provider.rules import hours as hrs
 from bpa_provider.rules.dates import format_date, local_day_start_utc
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.services.base import require, service
-from bpa_provider.services.records import check_text
+from bpa_provider.services.stored import stored_id
+from bpa_provider.services.validation import check_text, money_value
 from bpa_provider.services.worked import counted_as_worked, staffed
 
 SWEDEN = "SE"
@@ -90,7 +92,7 @@ def client_holidays(session: Session, client_id: int, years: Iterable[int]) -> d
 counted_shifts = counted_as_worked  # the shared "plan becomes the actuals" condition
 
 
-def _swedish_clients(actor: Actor):  # noqa: ANN202 - a Select
+def _swedish_clients(actor: Actor) -> Select[Client]:
     q = (
         select(Client)
         .join(Municipality, Municipality.id == Client.municipality_id)
@@ -130,7 +132,10 @@ class FkRegistration:
     family_permission_on: date | None
 
 
-def _by_ref(session: Session, model: type, ref: str, label: str):  # noqa: ANN202
+_M = TypeVar("_M", Assistant, Client)
+
+
+def _by_ref(session: Session, model: type[_M], ref: str, label: str) -> _M:
     row = session.execute(select(model).where(model.ref == ref.strip())).scalar_one_or_none()
     if row is None:
         raise NotFound(N_("No {what} '{ref}'"), what=label, ref=ref)
@@ -151,7 +156,7 @@ def register_assistant(db: Database, actor: Actor, assistant_ref: str, client_re
         client = _by_ref(s, Client, client_ref, _("client"))
         require(actor, "assignment.write", client_id=client.id)
         errors: list[FieldError] = []
-        if client_country(s, client.id) != SWEDEN:
+        if client_country(s, stored_id(client)) != SWEDEN:
             errors.append(
                 FieldError(
                     "client",
@@ -229,7 +234,7 @@ def register_assistant(db: Database, actor: Actor, assistant_ref: str, client_re
                 after=assignment,
             )
         return FkRegistration(
-            assignment.id,
+            stored_id(assignment),
             assistant.ref,
             assistant.name,
             client.ref,
@@ -254,13 +259,19 @@ def state_rate_on(session: Session, on: date) -> HourlyRate | None:
     ).scalar_one_or_none()
 
 
-def _exact_rate(rate: object) -> Decimal | None:
-    """`rate` as a Decimal in (0, 10000], or None (not a number, NaN, out of range)."""
+_RATE_RANGE = N_("The rate must be a number above 0 and at most 10000")
+_RATE_CENTS = N_("The rate may have at most two decimals (öre)")
+
+
+def _rate_or_problem(rate: object) -> tuple[Decimal | None, str | None]:
+    """`rate` as an exact Decimal in (0, 10000] read by the one money rule (validation.money_value),
+    or the problem in this form's own words."""
     try:
-        exact = money.to_decimal(rate.replace(",", ".") if isinstance(rate, str) else rate)
-    except ValueError:
-        return None
-    return exact if 0 < exact <= 10_000 else None
+        exact = money_value(rate, minimum=0, maximum=10_000)
+    except Invalid as exc:
+        # Within range but finer than öre: its own words; anything else is out of range.
+        return None, _RATE_CENTS if exc.template == N_("may have at most two decimals") else _RATE_RANGE
+    return (exact, None) if exact > 0 else (None, _RATE_RANGE)
 
 
 @service
@@ -271,11 +282,9 @@ def add_state_rate(
     as the exact decimal given (at most two decimals: öre)."""
     require(actor, "rate.write", what=_("add an hourly rate"))
     errors: list[FieldError] = []
-    exact = _exact_rate(rate)
-    if exact is None:
-        errors.append(FieldError("rate", N_("The rate must be a number above 0 and at most 10000")))
-    elif exact != exact.quantize(money.CENT):
-        errors.append(FieldError("rate", N_("The rate may have at most two decimals (öre)")))
+    exact, problem = _rate_or_problem(rate)
+    if problem is not None:
+        errors.append(FieldError("rate", problem))
     with db.write() as s:
         # One line: a short remark shown beside the rate in the list of rates.
         text = check_text(
@@ -296,6 +305,7 @@ def add_state_rate(
             )
         if errors:
             raise ValidationError(errors)
+        assert exact is not None  # else an error was raised
         row = HourlyRate(
             country=SWEDEN,
             municipality_id=None,

@@ -32,6 +32,7 @@ from bpa_provider.rules.dates import format_date
 from bpa_provider.rules.national_id import mask
 from bpa_provider.rules.payroll import public_holidays
 from bpa_provider.services.base import require, service
+from bpa_provider.services.stored import stored_id
 from bpa_provider.services.sweden import (
     LONGEST_SHIFT,
     PASSIVE_KINDS,
@@ -129,7 +130,8 @@ def _client_report(
     session: Session, client: Client, muni: str, year: int, month: int, now: datetime, reveal: bool
 ) -> FkTimeReport | None:
     first, after, lo, hi = _month_utc(year, month)
-    has_fk, decided = _fk_decided(session, client.id, first, after)
+    client_id = stored_id(client)
+    has_fk, decided = _fk_decided(session, client_id, first, after)
     rows = session.execute(
         select(Shift.assistant_id, Shift.start_utc, Shift.end_utc, Shift.kind).where(
             Shift.client_id == client.id,
@@ -144,10 +146,12 @@ def _client_report(
     active: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     passive: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for aid, start, end, kind in rows:
+        if aid is None:  # nobody's shift: no assistant's hours to report
+            continue
         (passive if kind in PASSIVE_KINDS else active)[aid].append((start, end))
     ids = set(active) | set(passive)
     people = {a.id: a for a in session.execute(select(Assistant).where(Assistant.id.in_(ids))).scalars()} if ids else {}
-    reported = _reported_on(session, client.id)
+    reported = _reported_on(session, client_id)
     assistants = []
     for aid in sorted(ids, key=lambda i: (people[i].name, people[i].ref)):
         per_day = _day_hours(active[aid], first, after)

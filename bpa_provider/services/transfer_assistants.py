@@ -17,12 +17,12 @@ from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Assistant, TransferAssistant
-from bpa_provider.errors import FieldError, ServiceError, ValidationError
+from bpa_provider.errors import ServiceError, ValidationError
 from bpa_provider.i18n import N_, Msg
-from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
-from bpa_provider.services.transfer_rows import _Ctx, _date, _load_for_change, _policy, consequence, touch
+from bpa_provider.services.transfer_checks import check_inform, check_refusal
+from bpa_provider.services.transfer_rows import _Ctx, _load_for_change, _policy, consequence, touch
 from bpa_provider.services.transfer_views import TransferView, _view, refresh_due_dates
 
 
@@ -56,24 +56,7 @@ def inform_assistant(
     which must be at least `policy.refusal_min_days` (14) days later (§ 16-3)."""
     require(actor, "transfer.write", what="record transfer steps")
     policy = _policy(policy)
-    errors: list[FieldError] = []
-    informed = _date(on, "on", N_("Informed on"), errors)
-    until = _date(deadline, "deadline", N_("Refusal deadline"), errors)
-    if informed and until and not transfer_steps.refusal_deadline_valid(informed, until, policy.refusal_min_days):
-        errors.append(
-            FieldError(
-                "deadline",
-                N_(
-                    "The refusal deadline must be at least {n} days after the assistant was informed ({informed}): "
-                    "{earliest} or later"
-                ),
-                params={
-                    "n": policy.refusal_min_days,
-                    "informed": informed,
-                    "earliest": informed + timedelta(days=policy.refusal_min_days),
-                },
-            )
-        )
+    informed, until, errors = check_inform(on, deadline, policy.refusal_min_days)
     if errors:
         raise ValidationError(errors)
     assert informed is not None and until is not None
@@ -149,8 +132,7 @@ def record_refusal(
     """
     require(actor, "transfer.write", what="record transfer steps")
     policy = _policy(policy)
-    errors: list[FieldError] = []
-    day = _date(on, "on", N_("Refused on"), errors)
+    day, errors = check_refusal(on)
     if errors:
         raise ValidationError(errors)
     assert day is not None

@@ -19,11 +19,12 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import rehire_priority
 from bpa_provider.rules.dates import format_date, local_day_start_utc
+from bpa_provider.rules.transfer_steps import last_day_before
 from bpa_provider.services.transfer_rows import (
-    _ONE_DAY,
     _Ctx,
     _other_clients,
     _service_periods,
+    saved_id,
     se_employment_end,
     se_notice_months,
 )
@@ -57,7 +58,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
     employments of assistants with no other client."""
     t, client = ctx.transfer, ctx.client
     eff = t.effective_date
-    last = eff - _ONE_DAY
+    last = last_day_before(eff)
     changes: list[Msg] = []
     refs = {
         a.id: a.ref
@@ -91,7 +92,7 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
 
     ended = []
     for ta in ctx.assistants:
-        if _other_clients(session, ta.assistant_id, client.id, eff):
+        if _other_clients(session, ta.assistant_id, saved_id(client), eff):
             continue  # employed with us for other clients: only the assignment ends
         if ctx.country == "SE":
             end = se_employment_end(eff, ta.informed_on) or last
@@ -137,12 +138,12 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
     # Planned shifts from the effective date on would otherwise become "worked" by the plan-becomes-
     # actuals rule and reach payroll; they are the new provider's now.
     start_utc = local_day_start_utc(eff, ctx.timezone)
-    cancelled = session.execute(
+    cancelled = session.execute(  # an UPDATE's result is a CursorResult
         update(Shift)
         .where(Shift.client_id == client.id, Shift.status == "planned", Shift.start_utc >= start_utc)
         .values(status="cancelled", version=Shift.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     if cancelled:
         audit.record(
             session,

@@ -1,6 +1,6 @@
 """The rows of one transfer and what they mean: loading a `Transfer` with its steps and
 assistants (`_Ctx`), the rules' view of them (`flow_state`), the checks every change does first
-(`_load_for_change`), the form-input helpers the transfer services share, and the affected
+(`_load_for_change`), and the affected
 assistants — who is listed (`sync_assistants`) and what the switch means for each (`consequence`).
 
 The services that change transfers are in `services.transfers` (opening, steps, consent,
@@ -11,7 +11,7 @@ cancelling) and `services.transfer_assistants` (informing assistants, refusals);
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
@@ -32,14 +32,13 @@ from bpa_provider.db.models import (
     TransferStep,
 )
 from bpa_provider.db.types import utcnow
-from bpa_provider.errors import FieldError, NotFound, ValidationError, labelled
+from bpa_provider.errors import NotFound, ValidationError
 from bpa_provider.formats import format_date  # the language's way: the texts are for a person (sv 2027-02-02)
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules.calendar import rehire_priority
-from bpa_provider.rules.dates import parse_date
+from bpa_provider.rules.transfer_steps import last_day_before
 from bpa_provider.services.base import require
-from bpa_provider.services.records import check_text
 from bpa_provider.services.transitions import check_version
 
 #: Transfer states after which nothing more happens.
@@ -56,9 +55,6 @@ STEP_NOTES = frozenset({NOTE_OPENED, NOTE_FROM_PACKAGE})
 def se_notice_months() -> int:
     """Sweden: an assistant's notice when the assignment ends (domain.md, "Sweden"; Policy)."""
     return load_settings().policy.se_notice_months
-
-
-_ONE_DAY = timedelta(days=1)
 
 
 # --------------------------------------------------------------------------- loading
@@ -81,6 +77,14 @@ class _Ctx:
 
     def step(self, code: str) -> TransferStep | None:
         return next((st for st in self.steps if st.code == code), None)
+
+
+def saved_id(row: Any) -> int:
+    """A row's primary key once it is in the database (the models say `int | None`: None only
+    before the INSERT, which a flush or a read has done by the time this is asked)."""
+    rid = row.id
+    assert rid is not None, f"{type(row).__name__} has no id yet"
+    return int(rid)
 
 
 def _policy(policy: Policy | None) -> Policy:
@@ -178,45 +182,6 @@ def _load_for_change(
     return ctx
 
 
-# --------------------------------------------------------------------------- input helpers
-
-
-def _date(value: Any, name: str, label: str, errors: list[FieldError], *, required: bool = True) -> date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.append(FieldError.about(name, label, N_("is required")))
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return parse_date(str(value))
-    except ValueError as exc:
-        errors.append(FieldError.about(name, label, exc))
-        return None
-
-
-def _text(
-    value: Any,
-    name: str,
-    label: str,
-    max_len: int,
-    errors: list[FieldError],
-    *,
-    required: bool = False,
-    multiline: bool = False,
-) -> str:
-    """Free text by the shared rule (`records.check_text`), each problem named by the field's
-    English `label` (a message id: "Reason is required", translated where it is shown)."""
-    found: list[FieldError] = []
-    text = check_text(value, name, max_len, multiline=multiline, required=required, errors=found)
-    for e in found:
-        message, params = labelled(Msg(label), e.message, e.params)
-        errors.append(FieldError(e.field, message, params=params))
-    return text
-
-
 def _refusal(exc: flow.StepRefused, names: dict[int, str], field_name: str = "step") -> ValidationError:
     # The rules name assistants by id; a person knows them by reference and name.
     params = dict(exc.params)
@@ -266,7 +231,9 @@ def sync_assistants(session: Session, actor: Actor, ctx: _Ctx) -> list[TransferA
     )
     added = []
     for aid in sorted(assigned - listed):
-        ta = TransferAssistant(transfer_id=t.id, assistant_id=aid, note=_se_note() if ctx.country == "SE" else "")
+        ta = TransferAssistant(
+            transfer_id=saved_id(t), assistant_id=aid, note=_se_note() if ctx.country == "SE" else ""
+        )
         session.add(ta)
         session.flush()
         ref = session.get(Assistant, aid).ref  # type: ignore[union-attr]
@@ -316,7 +283,7 @@ def se_employment_end(effective: date, informed_on: date | None, notice_months: 
     if informed_on is None:
         return None
     months = se_notice_months() if notice_months is None else notice_months
-    return max(effective - _ONE_DAY, informed_on + relativedelta(months=months))
+    return max(last_day_before(effective), informed_on + relativedelta(months=months))
 
 
 @dataclass(frozen=True)
@@ -331,7 +298,7 @@ def consequence(session: Session, ctx: _Ctx, ta: TransferAssistant) -> _Conseque
     """What the transfer means for one assistant, in words for the coordinator and the assistant."""
     t = ctx.transfer
     eff = t.effective_date
-    last = format_date(eff - _ONE_DAY)
+    last = format_date(last_day_before(eff))
     if t.direction == "in":
         if ta.refused_on:
             return _Consequence(

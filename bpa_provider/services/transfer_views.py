@@ -1,23 +1,34 @@
 """What a person sees of a transfer: the read models (`TransferView`, `TransferSummary`,
-`StepDue`), the due dates recomputed from what is known now, and the warnings kept in view (a
+`StepDue`) and the services that read them (`get_transfer`, `list_transfers`, `steps_due`), the due dates recomputed from what is known now, and the warnings kept in view (a
 Försäkringskassan deadline before the notice, dates differing from the handover package).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.db.models import Assistant
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Assistant, Client, Municipality, Transfer, TransferStep
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules import transfer_steps
 from bpa_provider.rules.calendar import days_left, fk_provider_change_earliest
-from bpa_provider.services.transfer_rows import STEP_NOTES, _Ctx, consequence, flow_state
+from bpa_provider.services.base import require, service
+from bpa_provider.services.transfer_rows import (
+    ENDED_STATES,
+    STEP_NOTES,
+    _Ctx,
+    consequence,
+    flow_state,
+    load_ctx,
+    saved_id,
+)
 
 # --------------------------------------------------------------------------- read models
 
@@ -198,9 +209,9 @@ def _view(session: Session, ctx: _Ctx, today: date, changes: list[Msg] | None = 
     nxt = flow.next_step(state)
     nxt_row = ctx.step(nxt.code) if nxt else None
     return TransferView(
-        id=t.id,
+        id=saved_id(t),
         version=t.version or 0,
-        client_id=ctx.client.id,
+        client_id=saved_id(ctx.client),
         client_ref=ctx.client.ref,
         client_name=ctx.client.name,
         direction=t.direction,
@@ -255,3 +266,106 @@ def fk_deadline_warnings(ctx: _Ctx) -> tuple[Msg, ...]:
             earliest=earliest,
         ),
     )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@service
+def get_transfer(db: Database, actor: Actor, transfer_id: int, *, today: date | None = None) -> TransferView:
+    """A transfer with its checklist, days left and the assistants' status."""
+    require(actor, "transfer.read", what="see transfers")
+    with db.read() as s:
+        ctx = load_ctx(s, transfer_id)
+        require(actor, "transfer.read", client_id=ctx.client.id, what="see transfers")
+        return _view(s, ctx, today or date.today())
+
+
+@service
+def list_transfers(
+    db: Database,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    include_ended: bool = False,
+) -> list[TransferSummary]:
+    """Transfers, soonest effective date first; cancelled and closed ones only when asked."""
+    require(actor, "transfer.read", what="see transfers")
+    today = today or date.today()
+    with db.read() as s:
+        q = (
+            select(Transfer, Client, Municipality.country)
+            .join(Client, Client.id == Transfer.client_id)
+            .join(Municipality, Municipality.id == Client.municipality_id)
+        )
+        if not include_ended:
+            q = q.where(Transfer.state.not_in(ENDED_STATES))
+        rows = s.execute(q.order_by(Transfer.effective_date, Transfer.id)).all()
+        ids = [t.id for t, _c, _m in rows]
+        pending: dict[int, TransferStep] = {}
+        if ids:
+            for st in s.execute(
+                select(TransferStep)
+                .where(TransferStep.transfer_id.in_(ids), TransferStep.done_on.is_(None))
+                .order_by(TransferStep.transfer_id, TransferStep.seq)
+            ).scalars():
+                pending.setdefault(st.transfer_id, st)
+        out = []
+        for t, client, country in rows:
+            nxt = pending.get(saved_id(t)) if t.state not in ENDED_STATES else None
+            titles = {d.code: d.title for d in flow.steps_for(t.direction, _country_code(country))}
+            out.append(
+                TransferSummary(
+                    id=saved_id(t),
+                    client_ref=client.ref,
+                    client_name=client.name,
+                    direction=t.direction,
+                    counterpart=t.counterpart,
+                    effective_date=t.effective_date,
+                    days_left=days_left(t.effective_date, today),
+                    state=t.state,
+                    next_step=nxt.code if nxt else None,
+                    next_title=titles.get(nxt.code) if nxt else None,
+                    next_due=nxt.due_date if nxt else None,
+                    next_days_left=days_left(nxt.due_date, today) if nxt and nxt.due_date else None,
+                )
+            )
+        return out
+
+
+def _country_code(raw: str | None) -> str:
+    return "SE" if (raw or "").upper() == "SE" else "NO"
+
+
+@service
+def steps_due(db: Database, actor: Actor, today: date, within_days: int = 14) -> list[StepDue]:
+    """Steps of open transfers not yet done and due within `within_days` of today (overdue too)."""
+    require(actor, "transfer.read", what="see transfers")
+    limit = today + timedelta(days=within_days)
+    with db.read() as s:
+        rows = s.execute(
+            select(TransferStep, Transfer, Client.ref, Municipality.country)
+            .join(Transfer, Transfer.id == TransferStep.transfer_id)
+            .join(Client, Client.id == Transfer.client_id)
+            .join(Municipality, Municipality.id == Client.municipality_id)
+            .where(TransferStep.done_on.is_(None), TransferStep.due_date <= limit, Transfer.state.not_in(ENDED_STATES))
+            .order_by(TransferStep.due_date, Transfer.id, TransferStep.seq)
+        ).all()
+        out = []
+        for st, t, ref, country in rows:
+            titles = {d.code: d.title for d in flow.steps_for(t.direction, _country_code(country))}
+            due = st.due_date
+            assert due is not None  # the query asks for steps due by `limit`
+            out.append(
+                StepDue(
+                    saved_id(t),
+                    ref,
+                    t.direction,
+                    t.counterpart,
+                    st.code,
+                    titles.get(st.code, st.code),
+                    due,
+                    days_left(due, today),
+                )
+            )
+        return out

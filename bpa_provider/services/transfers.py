@@ -21,7 +21,7 @@ the first day with the new provider, so our side ends on the day before.
 
 This module holds opening, reading, recording steps, the client's consent and cancelling. The
 rest is beside it: `transfer_rows` (loading the rows, the shared checks, the affected assistants
-and what the switch means for each), `transfer_views` (the read models and due dates),
+and what the switch means for each), `transfer_views` (the read models, due dates and the reading services, re-exported here),
 `transfer_assistants` (informing assistants and their refusals, re-exported here) and
 `transfer_cutover` (the outgoing cut-over).
 """
@@ -38,16 +38,17 @@ from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Client, Municipality, Transfer, TransferStep
+from bpa_provider.db.models import Client, Transfer, TransferStep
 from bpa_provider.db.types import utcnow
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules import transfer_flow as flow
 from bpa_provider.rules import transfer_steps
-from bpa_provider.rules.calendar import days_left, effective_date
+from bpa_provider.rules.calendar import effective_date
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
 from bpa_provider.services.transfer_assistants import inform_assistant, record_refusal
+from bpa_provider.services.transfer_checks import check_cancel, check_consent, check_open, check_step
 from bpa_provider.services.transfer_cutover import _cutover_out
 from bpa_provider.services.transfer_rows import (
     ENDED_STATES,
@@ -55,18 +56,24 @@ from bpa_provider.services.transfer_rows import (
     _assistant_names,
     _country,
     _Ctx,
-    _date,
     _load_for_change,
     _municipality,
     _policy,
     _refusal,
-    _text,
     flow_state,
     load_ctx,
+    saved_id,
     sync_assistants,
     touch,
 )
-from bpa_provider.services.transfer_views import StepDue, TransferSummary, TransferView, _view, refresh_due_dates
+from bpa_provider.services.transfer_views import (
+    TransferView,
+    _view,
+    get_transfer,
+    list_transfers,
+    refresh_due_dates,
+    steps_due,
+)
 
 # --------------------------------------------------------------------------- opening
 
@@ -89,7 +96,7 @@ def open_in(
     muni = _municipality(session, client)
     country = _country(muni)
     t = Transfer(
-        client_id=client.id,
+        client_id=saved_id(client),
         direction=direction,
         counterpart=counterpart,
         notice_date=notice,
@@ -102,9 +109,9 @@ def open_in(
     session.flush()
     dues = transfer_steps.due_dates(direction, country, notice, effective, refusal_days=policy.refusal_min_days)
     for seq, sd in enumerate(flow.steps_for(direction, country)):
-        session.add(TransferStep(transfer_id=t.id, code=sd.code, seq=seq, due_date=dues[sd.code]))
+        session.add(TransferStep(transfer_id=saved_id(t), code=sd.code, seq=seq, due_date=dues[sd.code]))
     session.flush()
-    ctx = load_ctx(session, t.id)
+    ctx = load_ctx(session, saved_id(t))
     state = flow.complete_step(flow_state(ctx), "notice", notice, refusal_days=policy.refusal_min_days)
     first = ctx.step("notice")
     assert first is not None
@@ -169,25 +176,14 @@ def open_transfer(
     notice months (relativedelta: 31 Jan + 3 months = 30 Apr) unless an agreed date is given."""
     require(actor, "transfer.write", what="open a transfer")
     policy = _policy(policy)
-    errors: list[FieldError] = []
-    if direction not in transfer_steps.DIRECTIONS:
-        errors.append(FieldError("direction", N_("Direction must be 'in' or 'out'")))
-    counterpart = _text(counterpart, "counterpart", N_("Other provider"), 200, errors, required=True)
-    notice = _date(notice_date, "notice_date", N_("Notice date"), errors)
-    agreed = _date(agreed_date, "agreed_date", N_("Agreed date"), errors, required=False)
-    if notice and agreed and agreed < notice:
-        errors.append(
-            FieldError(
-                "agreed_date", N_("The agreed date cannot be before the notice date ({date})"), params={"date": notice}
-            )
-        )
+    counterpart, notice, agreed, errors = check_open(direction, counterpart, notice_date, agreed_date)
     with db.write() as s:
         client = s.execute(select(Client).where(Client.ref == str(client_ref).strip())).scalar()
         if client is None:
             errors.append(FieldError("client", N_("No client '{ref}'"), params={"ref": client_ref}))
         else:
             require(actor, "transfer.write", client_id=client.id, what="open a transfer")
-            existing = open_transfer_for(s, client.id)
+            existing = open_transfer_for(s, saved_id(client))
             if existing is not None:
                 errors.append(
                     FieldError(
@@ -223,107 +219,6 @@ def open_transfer(
         return _view(s, ctx, today or date.today())
 
 
-# --------------------------------------------------------------------------- reading
-
-
-@service
-def get_transfer(db: Database, actor: Actor, transfer_id: int, *, today: date | None = None) -> TransferView:
-    """A transfer with its checklist, days left and the assistants' status."""
-    require(actor, "transfer.read", what="see transfers")
-    with db.read() as s:
-        ctx = load_ctx(s, transfer_id)
-        require(actor, "transfer.read", client_id=ctx.client.id, what="see transfers")
-        return _view(s, ctx, today or date.today())
-
-
-@service
-def list_transfers(
-    db: Database,
-    actor: Actor,
-    *,
-    today: date | None = None,
-    include_ended: bool = False,
-) -> list[TransferSummary]:
-    """Transfers, soonest effective date first; cancelled and closed ones only when asked."""
-    require(actor, "transfer.read", what="see transfers")
-    today = today or date.today()
-    with db.read() as s:
-        q = (
-            select(Transfer, Client, Municipality.country)
-            .join(Client, Client.id == Transfer.client_id)
-            .join(Municipality, Municipality.id == Client.municipality_id)
-        )
-        if not include_ended:
-            q = q.where(Transfer.state.not_in(ENDED_STATES))
-        rows = s.execute(q.order_by(Transfer.effective_date, Transfer.id)).all()
-        ids = [t.id for t, _c, _m in rows]
-        pending: dict[int, TransferStep] = {}
-        if ids:
-            for st in s.execute(
-                select(TransferStep)
-                .where(TransferStep.transfer_id.in_(ids), TransferStep.done_on.is_(None))
-                .order_by(TransferStep.transfer_id, TransferStep.seq)
-            ).scalars():
-                pending.setdefault(st.transfer_id, st)
-        out = []
-        for t, client, country in rows:
-            nxt = pending.get(t.id) if t.state not in ENDED_STATES else None
-            titles = {d.code: d.title for d in flow.steps_for(t.direction, _country_code(country))}
-            out.append(
-                TransferSummary(
-                    id=t.id,
-                    client_ref=client.ref,
-                    client_name=client.name,
-                    direction=t.direction,
-                    counterpart=t.counterpart,
-                    effective_date=t.effective_date,
-                    days_left=days_left(t.effective_date, today),
-                    state=t.state,
-                    next_step=nxt.code if nxt else None,
-                    next_title=titles.get(nxt.code) if nxt else None,
-                    next_due=nxt.due_date if nxt else None,
-                    next_days_left=days_left(nxt.due_date, today) if nxt and nxt.due_date else None,
-                )
-            )
-        return out
-
-
-def _country_code(raw: str | None) -> str:
-    return "SE" if (raw or "").upper() == "SE" else "NO"
-
-
-@service
-def steps_due(db: Database, actor: Actor, today: date, within_days: int = 14) -> list[StepDue]:
-    """Steps of open transfers not yet done and due within `within_days` of today (overdue too)."""
-    require(actor, "transfer.read", what="see transfers")
-    limit = today + timedelta(days=within_days)
-    with db.read() as s:
-        rows = s.execute(
-            select(TransferStep, Transfer, Client.ref, Municipality.country)
-            .join(Transfer, Transfer.id == TransferStep.transfer_id)
-            .join(Client, Client.id == Transfer.client_id)
-            .join(Municipality, Municipality.id == Client.municipality_id)
-            .where(TransferStep.done_on.is_(None), TransferStep.due_date <= limit, Transfer.state.not_in(ENDED_STATES))
-            .order_by(TransferStep.due_date, Transfer.id, TransferStep.seq)
-        ).all()
-        out = []
-        for st, t, ref, country in rows:
-            titles = {d.code: d.title for d in flow.steps_for(t.direction, _country_code(country))}
-            out.append(
-                StepDue(
-                    t.id,
-                    ref,
-                    t.direction,
-                    t.counterpart,
-                    st.code,
-                    titles.get(st.code, st.code),
-                    st.due_date,
-                    days_left(st.due_date, today),
-                )
-            )
-        return out
-
-
 # --------------------------------------------------------------------------- steps
 
 
@@ -347,20 +242,8 @@ def complete_step(
     """
     require(actor, "transfer.write", what="record transfer steps")
     policy = _policy(policy)
-    errors: list[FieldError] = []
-    day = _date(on, "on", N_("Date"), errors)
-    note = _text(note, "note", N_("Note"), 500, errors, multiline=True)
     today = today or date.today()
-    if day is not None and day > today:
-        # A step is recorded when it has happened: a cut-over "done" months ahead would end
-        # employments and the client's assignments now (issue 13, fix 8).
-        errors.append(
-            FieldError(
-                "on",
-                N_("cannot be after today ({today}): record a step when it is done"),
-                params={"today": format_date(today)},
-            )
-        )
+    day, note, errors = check_step(on, note, today)
     if errors:
         raise ValidationError(errors)
     assert day is not None
@@ -420,11 +303,8 @@ def record_consent(
 ) -> TransferView:
     """Record (or withdraw) the client's consent to hand over the client part of the package."""
     require(actor, "transfer.write", what="record consent")
-    errors: list[FieldError] = []
-    day = None if withdraw else _date(on, "on", N_("Consent date"), errors)
     today = today or date.today()
-    if day is not None and day > today:
-        errors.append(FieldError("on", N_("cannot be after today ({today})"), params={"today": format_date(today)}))
+    day, errors = check_consent(on, withdraw, today)
     if errors:
         raise ValidationError(errors)
     with db.write() as s:
@@ -469,9 +349,7 @@ def cancel_transfer(
     client who was transferring out is active again."""
     require(actor, "transfer.write", what="cancel transfers")
     today = today or date.today()
-    errors: list[FieldError] = []
-    reason = _text(reason, "reason", N_("Reason"), 500, errors, required=True)
-    day = _date(on, "on", N_("Date"), errors, required=False) or today
+    reason, day, errors = check_cancel(reason, on, today)
     if errors:
         raise ValidationError(errors)
     with db.write() as s:
@@ -498,7 +376,7 @@ def cancel_transfer(
         client = ctx.client
         changes: list[Msg] = []
         if ctx.transfer.direction == "in":
-            from bpa_provider.services.handover_apply import roll_back_incoming
+            from bpa_provider.services.handover_rollback import roll_back_incoming
 
             changes = roll_back_incoming(s, actor, ctx, day)
         if ctx.transfer.direction == "out" and client.status == "transferring_out":

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.errors import NotFound, ServiceError, UnknownUser, ValidationError, localized
 from bpa_provider.i18n import N_
 from bpa_provider.services.base import require, scoped_actor, service
-from bpa_provider.services.records import check_text
+from bpa_provider.services.validation import check_text
 
 
 def fold(login: str) -> str:
@@ -167,7 +168,7 @@ def list_users(db: Database, actor: Actor) -> list[User]:
 
 
 @service
-def user_rows(db: Database, actor: Actor) -> list[dict]:
+def user_rows(db: Database, actor: Actor) -> list[dict[str, Any]]:
     """All users, by login, as an admin reads them: a supervisor user's supervisor record by its
     reference and name ("S-0003 Ola Hansen"), not by its database id (kept as `supervisor_id`)."""
     require(actor, "users.admin", what="manage users")
@@ -274,6 +275,7 @@ def add_key(
                 fingerprint=key.fingerprint,
                 login=owner.login if owner else "?",
             )
+        assert user.id is not None  # a stored user
         if row is None:
             row = SshKey(
                 user_id=user.id,

@@ -32,8 +32,9 @@ from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.hours import shift_hours
 from bpa_provider.rules.worktime import profile as rule_profile
 from bpa_provider.services import periods
-from bpa_provider.services.base import require, scoped_actor, service
+from bpa_provider.services.base import require, service
 from bpa_provider.services.records import lookup
+from bpa_provider.services.roster_steps import row_id
 from bpa_provider.services.worked import counted_as_worked
 from bpa_provider.services.worktime import (
     blocking,
@@ -115,7 +116,7 @@ def vacate(s: Session, actor: Actor, absence: Absence, first: date, last: date, 
 
         name = s.get(Assistant, absence.assistant_id).name  # type: ignore[union-attr]
         for client_id, n in sorted(per_client.items()):
-            notify.tell_supervisors_absence(s, client_id, name, first, last, n, absence.id)
+            notify.tell_supervisors_absence(s, client_id, name, first, last, n, row_id(absence))
     return count
 
 
@@ -157,7 +158,6 @@ def _vacant_shift(s: Session, actor: Actor, shift_id: int) -> Shift:
 def offer(db: Database, actor: Actor, shift_id: int, assistant_ref: str) -> bool:
     """Offer a vacant shift to an assistant by e-mail (a tentative invitation); False when it was
     offered to them already. Filling it later cancels the other offers."""
-    actor = scoped_actor(db, actor)
     require(actor, "roster.write", what=N_("fill vacant shifts"))
     with db.write() as s:
         sh = _vacant_shift(s, actor, shift_id)
@@ -221,7 +221,6 @@ class VacantRow:
 @service
 def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref: str | None = None) -> list[VacantRow]:
     """Vacant shifts starting on local days [first, last], earliest first (a supervisor: their clients)."""
-    actor = scoped_actor(db, actor)
     require(actor, "roster.read", what=N_("see rosters"))
     with db.read() as s:
         # Outer: a shift created vacant names nobody (was_assistant "").
@@ -247,7 +246,7 @@ def list_vacant(db: Database, actor: Actor, first: date, last: date, client_ref:
             if first <= a <= last:
                 out.append(
                     VacantRow(
-                        sh.id,
+                        row_id(sh),
                         cref,
                         sh.start_utc,
                         sh.end_utc,
@@ -267,7 +266,7 @@ class Candidate:
     name: str
     eligible: bool
     reasons: list[Msg] = field(default_factory=list)
-    score: tuple = field(default=(), compare=False, repr=False)
+    score: tuple[float, ...] = field(default=(), compare=False, repr=False)
 
 
 def _met(s: Session, assistant_id: int, client_id: int, now: datetime) -> int:
@@ -297,16 +296,15 @@ def _planned_week_hours(s: Session, assistant_id: int, sh: Shift) -> float:
 
 def _month_faces(s: Session, client_id: int, sh: Shift) -> set[int]:
     first = sh.start_utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return set(
-        s.execute(
-            select(Shift.assistant_id).where(
-                Shift.client_id == client_id,
-                Shift.status.not_in(("cancelled", "vacant")),
-                Shift.start_utc >= first,
-                Shift.start_utc < sh.start_utc,
-            )
-        ).scalars()
-    )
+    rows = s.execute(
+        select(Shift.assistant_id).where(
+            Shift.client_id == client_id,
+            Shift.status.not_in(("cancelled", "vacant")),
+            Shift.start_utc >= first,
+            Shift.start_utc < sh.start_utc,
+        )
+    ).scalars()
+    return {aid for aid in rows if aid is not None}
 
 
 @service
@@ -316,7 +314,6 @@ def candidates(
     """Assistants for a vacant shift in rank order: the eligible first (every blocking rule of
     `roster add` passes and they are not absent), then by fewest warnings, having met the client,
     hours left in their position that week, and not being a new face this month."""
-    actor = scoped_actor(db, actor)
     pol = policy_or_default(policy)
     now = now or utcnow()
     require(actor, "roster.write", what=N_("fill vacant shifts"))

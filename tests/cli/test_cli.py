@@ -117,12 +117,6 @@ def test_import_bad_usage(tmp_path, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
-def test_import_handover_without_the_module_is_a_clear_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "bpa_provider.services.handover", None)  # import fails
-    code, _, err = run(capsys, "--db", str(tmp_path / "h.sqlite3"), "import", "handover", "pkg.zip")
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "handover" in err
-
-
 def test_cli_import_kinds_match_the_service():
     assert set(importcsv.KINDS) == set(importer.KINDS) | {"handover"}
 

@@ -21,7 +21,15 @@ from bpa_provider.rules.transfer_flow import (
     next_step,
     stage,
 )
-from bpa_provider.rules.transfer_steps import STEP_CODES, TransferPolicy, due_dates, refusal_deadline_valid, steps_for
+from bpa_provider.rules.transfer_steps import (
+    STEP_CODES,
+    TransferPolicy,
+    due_dates,
+    earliest_refusal_deadline,
+    last_day_before,
+    refusal_deadline_valid,
+    steps_for,
+)
 
 D = date
 
@@ -287,6 +295,15 @@ def test_cancel_rules() -> None:
 # ---------------------------------------------------------------------------------------------
 # Dates
 # ---------------------------------------------------------------------------------------------
+
+
+def test_earliest_deadline_and_last_day_are_the_rules_dates() -> None:
+    # The forms propose the earliest deadline and the services refuse an earlier one: one rule.
+    assert earliest_refusal_deadline(D(2028, 2, 15)) == D(2028, 2, 29)
+    assert earliest_refusal_deadline(D(2026, 3, 2), 21) == D(2026, 3, 23)
+    assert refusal_deadline_valid(D(2026, 3, 2), earliest_refusal_deadline(D(2026, 3, 2), 21), 21)
+    assert last_day_before(D(2026, 3, 1)) == D(2026, 2, 28)
+    assert last_day_before(D(2028, 1, 1)) == D(2027, 12, 31)
 
 
 def test_refusal_deadline_valid_across_february() -> None:

@@ -357,3 +357,26 @@ async def test_auditor_reads_but_has_no_write_keys(make_app, outgoing, auditor):
         assert isinstance(detail, TransferDetailScreen) and detail.view is not None
         shown = {b.binding.key for b in detail.active_bindings.values() if b.enabled}
         assert not {"c", "i", "r", "k", "p", "x"} & shown
+
+
+async def test_forms_refuse_as_typed_in_the_services_own_words(make_app, fixed_db, outgoing):
+    """The forms call the services' pure checks (services/transfer_checks.py) as the person types:
+    a step dated after today is refused under "Done on" before any save, and an over-long note
+    in the service's wording, named by the form's label."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, StepForm)
+        row(form, "on").query_one(Input).focus()
+        await pilot.press("ctrl+u", *"04.03.2026")
+        await pilot.pause()
+        assert error_of(form, "on") == "Done on cannot be after today (02.03.2026): record a step when it is done"
+        row(form, "note").query_one(Input).focus()
+        await pilot.press(*("x" * 501))
+        await pilot.pause()
+        assert error_of(form, "note") == "Note is too long (501 characters, at most 500)"
+    after = tr.get_transfer(fixed_db, A, outgoing.id, today=fixed_data.TODAY)
+    assert after.version == outgoing.version

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bpa_provider.cli.context import CliError
+from bpa_provider.cli.context import CliError, Context
 from bpa_provider.i18n import N_, _
 
 # The same names as services.importer.KINDS (kept here so start-up imports no services; a test
@@ -78,11 +78,9 @@ def run(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _handover(ctx, args) -> int:  # noqa: ANN001
-    try:
-        from bpa_provider.services.handover import MAX_PACKAGE_BYTES, import_package
-    except ImportError:
-        raise CliError(N_("importing a handover package is not available in this version")) from None
+def _handover(ctx: Context, args: argparse.Namespace) -> int:
+    from bpa_provider.services.handover import MAX_PACKAGE_BYTES, import_package
+
     if args.signature and ctx.remote:
         raise CliError(N_("--signature names a file on the server: send a signed envelope on standard input"))
     if args.file == "-":

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from typing import TYPE_CHECKING
 
-from bpa_provider.cli.context import CliError, add_format, problem_of
+from bpa_provider.cli.context import CliError, Context, add_format, problem_of
 from bpa_provider.i18n import N_, _
+
+if TYPE_CHECKING:  # the services are imported inside the run functions (a fast `--help`)
+    from bpa_provider.services.roster import SaveResult
 
 # --------------------------------------------------------------------------- helpers (shared with reports/exports)
 
 
-def client_id(ctx, ref: str) -> int:  # noqa: ANN001
+def client_id(ctx: Context, ref: str) -> int:
     from bpa_provider.services.records import find_id
 
     return find_id(ctx.database(), ctx.actor(), "client", ref)
 
 
-def assistant_id(ctx, ref: str) -> int:  # noqa: ANN001
+def assistant_id(ctx: Context, ref: str) -> int:
     from bpa_provider.services.records import find_id
 
     return find_id(ctx.database(), ctx.actor(), "assistant", ref)
@@ -69,22 +73,17 @@ def shift_id(text: str) -> int:
     return int(text)
 
 
-def _print_saved(ctx, res) -> None:  # noqa: ANN001
+def _print_saved(ctx: Context, res: SaveResult) -> None:
+    """The shifts a save wrote (at most 20), on their client's local clock, and what it removed,
+    skipped or warns about. The zones come with the result: no database session here."""
     from zoneinfo import ZoneInfo
 
     from bpa_provider.cli.reports.fk_time import _WEEKDAYS  # "Mon" … as message ids
     from bpa_provider.formats import format_datetime  # the language's way (sv: 2026-12-31 08:00)
     from bpa_provider.rules.hours import shift_hours
-    from bpa_provider.services.worktime import client_info, policy_or_default
 
-    db = ctx.database()
-    with db.read() as s:
-        zones = {
-            cid: client_info(s, cid, policy_or_default(ctx.settings.policy)).tz
-            for cid in {sh.client_id for sh in res.shifts}
-        }
     for sh in res.shifts[:20]:
-        z = ZoneInfo(zones[sh.client_id])
+        z = ZoneInfo(res.zones[sh.client_id])
         local = sh.start_utc.astimezone(z)
         ctx.say(
             N_("Shift {id}: {start}–{end} ({hours:.2f} h)"),
@@ -213,7 +212,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- actions
 
 
-def _add(ctx, args) -> int:  # noqa: ANN001
+def _add(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import roster
 
     if args.vacant == bool(args.assistant):
@@ -241,7 +240,7 @@ def _add(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _edit(ctx, args) -> int:  # noqa: ANN001
+def _edit(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import roster
 
     res = roster.update_shift(
@@ -263,7 +262,7 @@ def _edit(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _cancel(ctx, args) -> int:  # noqa: ANN001
+def _cancel(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import roster
 
     sh = roster.cancel_shift(ctx.database(), ctx.actor(), shift_id(args.shift), None, args.reason)
@@ -271,7 +270,7 @@ def _cancel(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _pattern(ctx, args) -> int:  # noqa: ANN001
+def _pattern(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import roster
 
     res = roster.create_pattern(
@@ -300,7 +299,7 @@ def _pattern(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _extend(ctx, args) -> int:  # noqa: ANN001
+def _extend(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import roster
 
     cid = client_id(ctx, args.client) if args.client else None
@@ -310,7 +309,7 @@ def _extend(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _copy_week(ctx, args) -> int:  # noqa: ANN001
+def _copy_week(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import roster
 
     first, _end = week(args.week)
@@ -322,7 +321,7 @@ def _copy_week(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _reassign(ctx, args) -> int:  # noqa: ANN001
+def _reassign(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import roster
 
     res = roster.reassign_shift(
@@ -338,7 +337,7 @@ def _reassign(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _ack(ctx, args) -> int:  # noqa: ANN001
+def _ack(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import worktime
 
     ack = worktime.acknowledge_warning(
@@ -348,7 +347,7 @@ def _ack(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _deviation(ctx, args) -> int:  # noqa: ANN001
+def _deviation(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import periods
 
     sh = periods.decide_deviation(
@@ -358,7 +357,7 @@ def _deviation(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _approve(ctx, args) -> int:  # noqa: ANN001
+def _approve(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import periods
 
     first, last = period(args)
@@ -377,7 +376,7 @@ def _approve(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _coapprove(ctx, args) -> int:  # noqa: ANN001
+def _coapprove(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import periods
 
     first, last = period(args)
@@ -386,7 +385,7 @@ def _coapprove(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _lock(ctx, args) -> int:  # noqa: ANN001
+def _lock(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import periods
 
     first, last = period(args)
@@ -395,7 +394,7 @@ def _lock(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _reopen(ctx, args) -> int:  # noqa: ANN001
+def _reopen(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import periods
 
     first, last = period(args)
@@ -423,7 +422,7 @@ WEEK_COLUMNS = [
 ]
 
 
-def _week(ctx, args) -> int:  # noqa: ANN001
+def _week(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services import exports, roster
 
     first, _end = week(args.week)

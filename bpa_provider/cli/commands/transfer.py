@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bpa_provider.cli.context import CliError, add_action
+from bpa_provider.cli.context import CliError, Context, add_action
 from bpa_provider.i18n import N_, Msg, _
 from bpa_provider.rules.dates import format_date
 from bpa_provider.rules.transfer_steps import STEP_CODES
 
+if TYPE_CHECKING:
+    from bpa_provider.services.transfer_views import TransferView
 
-def register(sub: argparse._SubParsersAction) -> None:
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("transfer", help="provider switches: open, show, list, steps, assistants, cancel")
     ts = p.add_subparsers(dest="transfer_command", metavar="ACTION", required=True)
     add_action(
@@ -117,7 +120,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _summary_row(v: Any) -> dict[str, Any]:
+def _summary_row(v: TransferView) -> dict[str, Any]:
     return {
         "id": v.id,
         "client": v.client_ref,
@@ -132,7 +135,7 @@ def _summary_row(v: Any) -> dict[str, Any]:
     }
 
 
-def _as_json(v: Any) -> dict[str, Any]:
+def _as_json(v: TransferView) -> dict[str, Any]:
     from dataclasses import asdict
 
     def plain(x: Any) -> Any:
@@ -144,10 +147,11 @@ def _as_json(v: Any) -> dict[str, Any]:
             return str(x)
         return _iso(x)
 
-    return plain(asdict(v))
+    out: dict[str, Any] = plain(asdict(v))
+    return out
 
 
-def _print_view(ctx: Any, v: Any, fmt: str) -> None:
+def _print_view(ctx: Context, v: TransferView, fmt: str) -> None:
     if fmt == "json":
         ctx.out.write(json.dumps(_as_json(v), ensure_ascii=False, indent=2) + "\n")
         return
@@ -192,24 +196,24 @@ def _print_view(ctx: Any, v: Any, fmt: str) -> None:
     _print_warnings(ctx, v)
 
 
-def _print_warnings(ctx: Any, v: Any) -> None:
+def _print_warnings(ctx: Context, v: TransferView) -> None:
     for warning in v.warnings:
         ctx.out.write(f"{_('warning')}: {warning}\n")
 
 
-def _confirm(ctx: Any, v: Any, message: str) -> None:
+def _confirm(ctx: Context, v: TransferView, message: str) -> None:
     ctx.out.write(message + "\n")
     for change in v.changes:
         ctx.out.write(f"  - {change}\n")
     if v.next_step:
         due = format_date(v.next_due) if v.next_due else "—"
-        ctx.out.write(_("Next: {title} (due {due})").format(title=_(v.next_title), due=due) + "\n")
+        ctx.out.write(_("Next: {title} (due {due})").format(title=_(v.next_title or v.next_step), due=due) + "\n")
 
 
 # --------------------------------------------------------------------------- actions
 
 
-def _open(ctx, args) -> int:  # noqa: ANN001
+def _open(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import open_transfer
 
     v = open_transfer(
@@ -234,14 +238,14 @@ def _open(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _show(ctx, args) -> int:  # noqa: ANN001
+def _show(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import get_transfer
 
     _print_view(ctx, get_transfer(ctx.database(), ctx.actor(), args.id), args.format)
     return 0
 
 
-def _list(ctx, args) -> int:  # noqa: ANN001
+def _list(ctx: Context, args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from bpa_provider.services.transfers import list_transfers
@@ -264,7 +268,7 @@ def _list(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _step(ctx, args) -> int:  # noqa: ANN001
+def _step(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import complete_step
 
     v = complete_step(ctx.database(), ctx.actor(), args.id, args.code, args.on, args.note, policy=ctx.settings.policy)
@@ -273,7 +277,7 @@ def _step(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _inform(ctx, args) -> int:  # noqa: ANN001
+def _inform(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import inform_assistant
 
     v = inform_assistant(
@@ -283,7 +287,7 @@ def _inform(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _refuse(ctx, args) -> int:  # noqa: ANN001
+def _refuse(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import record_refusal
 
     v = record_refusal(ctx.database(), ctx.actor(), args.id, args.assistant_ref, args.on, policy=ctx.settings.policy)
@@ -291,14 +295,14 @@ def _refuse(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _assistant_line(v: Any, ref: str) -> str:
+def _assistant_line(v: TransferView, ref: str) -> str:
     a = next((a for a in v.assistants if a.ref == ref or str(a.assistant_id) == ref), None)
     if a is None:  # the service found them, so this cannot happen; say something useful anyway
         raise CliError(N_("Assistant {ref} is not on transfer {id}"), ref=ref, id=v.id)
     return f"{a.ref} ({a.name}): {a.consequence}"
 
 
-def _consent(ctx, args) -> int:  # noqa: ANN001
+def _consent(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import record_consent
 
     v = record_consent(ctx.database(), ctx.actor(), args.id, args.on, withdraw=args.withdraw)
@@ -311,7 +315,7 @@ def _consent(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _cancel(ctx, args) -> int:  # noqa: ANN001
+def _cancel(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.transfers import cancel_transfer
 
     v = cancel_transfer(ctx.database(), ctx.actor(), args.id, args.reason, args.on)

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from bpa_provider.i18n import _
 
+if TYPE_CHECKING:
+    from bpa_provider.cli.context import Context
 
-def register(members: argparse._SubParsersAction) -> None:
+
+def register(members: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = members.add_parser(
         "handover", help="signed handover package of an outgoing transfer (JSON + signature + Markdown)"
     )
@@ -20,7 +24,7 @@ def register(members: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(ctx, args) -> int:  # noqa: ANN001
+def run(ctx: Context, args: argparse.Namespace) -> int:
     from bpa_provider.services.handover import export_package
 
     r = export_package(ctx.database(), ctx.actor(), args.transfer_id, args.out)
@@ -47,7 +51,7 @@ def run(ctx, args) -> int:  # noqa: ANN001
     return 0
 
 
-def write_message(ctx, args, kind: str) -> int:  # noqa: ANN001
+def write_message(ctx: Context, args: argparse.Namespace, kind: str) -> int:
     """`export receipt` / `export cancellation`: the signed message, to files or standard output."""
     from bpa_provider.services.handover import export_message
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from bpa_provider.cli.context import add_format
+from bpa_provider.cli.monthly_reports import month_of, register_monthly, rows_of
 
 COLUMNS = [
     "assistant",
@@ -22,19 +22,13 @@ COLUMNS = [
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("nav-refund", help="sick pay refundable by NAV in a month (Norway)")
-    p.add_argument("--month", required=True, metavar="YYYY-MM")
-    add_format(p)
-    p.set_defaults(func=run)
+    register_monthly(sub, "nav-refund", help="sick pay refundable by NAV in a month (Norway)", run=run)
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from dataclasses import asdict
-
-    from bpa_provider.cli.context import month_arg
     from bpa_provider.services.absence_reports import nav_refund
 
-    year, month = month_arg(args.month)
-    rows = nav_refund(ctx.database(), ctx.actor(), year, month, policy=ctx.settings.policy)
-    ctx.emit([asdict(r) for r in rows], args.format, COLUMNS)
+    year, month = month_of(args)
+    lines = nav_refund(ctx.database(), ctx.actor(), year, month, policy=ctx.settings.policy)
+    ctx.emit(rows_of(lines), args.format, COLUMNS)
     return 0

@@ -1,0 +1,143 @@
+"""Tables of rosters and hours: rota patterns, shifts, rule acknowledgements, period approvals,
+hour balance entries and the hour ledger. Import them from `bpa_provider.db.models` (db/models.py
+names every table; its docstring has the conventions)."""
+
+from datetime import date, datetime, time
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bpa_provider.db.model_columns import _created, _version
+from bpa_provider.db.types import UTCDateTime
+
+# --------------------------------------------------------------------------- rosters and hours
+
+
+class RotaPattern(SQLModel, table=True):
+    """A recurring shift pattern ("Mon/Wed/Fri 08:00-16:00", or week k of an n-week rotation),
+    expanded with dateutil.rrule up to a horizon."""
+
+    __tablename__ = "rota_pattern"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
+    name: str = Field(default="", max_length=100)
+    weekdays: str = Field(max_length=20)  # "0,2,4" (Monday = 0)
+    start_time: time
+    end_time: time  # earlier than start_time means the shift ends the next day
+    kind: str = Field(default="active", max_length=10)
+    cycle_weeks: int = Field(default=1)
+    cycle_week: int = Field(default=0)  # which week of the cycle this pattern's shifts fall in
+    valid_from: date
+    valid_to: date | None = None
+    generated_until: date | None = None
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+class Shift(SQLModel, table=True):
+    """One shift of one assistant for one client, as UTC instants (a vacant shift: of nobody yet,
+    or still naming the absent assistant it was for; docs/absence.md).
+
+    The plan becomes the actuals by default: a planned shift that has ended counts as worked unless a
+    deviation is recorded (`deviation_status` pending until approved).
+    """
+
+    __table_args__ = (
+        Index("ix_shift_client_start", "client_id", "start_utc"),
+        Index("ix_shift_assistant_start", "assistant_id", "start_utc"),
+        Index("ix_shift_start", "start_utc"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    # None: created vacant (`roster add --vacant`), nobody's until filled. A shift vacated by an
+    # absence keeps naming the absent assistant (docs/absence.md).
+    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
+    start_utc: datetime = Field(sa_type=UTCDateTime)
+    end_utc: datetime = Field(sa_type=UTCDateTime)
+    kind: str = Field(default="active", max_length=10)  # active, passive, night
+    status: str = Field(default="planned", max_length=12)  # planned, worked, approved, cancelled
+    active_minutes: int = Field(default=0)  # active time recorded inside a passive shift
+    pattern_id: int | None = Field(default=None, foreign_key="rota_pattern.id", index=True)
+    detached: bool = Field(default=False)  # an occurrence edited alone: regeneration leaves it be
+    deviation_status: str = Field(default="none", max_length=10)  # none, pending, approved, rejected
+    planned_start_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    planned_end_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    replaces_assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
+    legal_basis: str = Field(default="", max_length=200)  # needed for a shift over 12.5 h
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+class RuleAck(SQLModel, table=True):
+    """A working-time warning acknowledged with a comment (kept for the record)."""
+
+    __tablename__ = "rule_ack"
+    __table_args__ = (UniqueConstraint("shift_id", "rule_id", name="uq_rule_ack"),)
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id", index=True)
+    rule_id: str = Field(max_length=40)
+    comment: str = Field(max_length=500)
+    by: str = Field(max_length=64)
+    at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class PeriodApproval(SQLModel, table=True):
+    """A client's hours for a period: approved by the supervisor, locked by a coordinator,
+    exported to payroll. Locked shifts cannot change; only an admin reopens, with a reason."""
+
+    __tablename__ = "period_approval"
+    __table_args__ = (Index("ix_period_client", "client_id", "period_start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    period_start: date
+    period_end: date  # exclusive
+    approved_by: str = Field(default="", max_length=64)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    needs_coapproval: bool = Field(default=False)  # supervisor's course overdue: coordinator co-signs
+    coapproved_by: str = Field(default="", max_length=64)
+    locked_by: str = Field(default="", max_length=64)
+    locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reopened_reason: str = Field(default="", max_length=500)
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+class HourBalanceEntry(SQLModel, table=True):
+    """An adjustment of a client's hour account, e.g. the opening balance from a handover."""
+
+    __tablename__ = "hour_balance_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    decision_id: int | None = Field(default=None, foreign_key="decision.id")
+    entry_date: date
+    hours: float  # positive: hours still available; negative: hours already used
+    source: str = Field(default="manual", max_length=40)  # manual, handover
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class HourLedger(SQLModel, table=True):
+    """A closed month's hour totals of one client (services/hour_ledger.py): written in the
+    transaction that locks the month, removed when it is reopened, and read by the year-end outlook
+    instead of the month's raw shifts. Hours are unrounded sums, as the report computes them."""
+
+    __tablename__ = "hour_ledger"
+    __table_args__ = (UniqueConstraint("client_id", "month", name="uq_hour_ledger_client_month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    month: date  # the first day of the month
+    planned_hours: float  # not cancelled, clipped at the client's local month bounds
+    worked_hours: float  # counted as worked when the month was locked
+    vacant_hours: float = Field(default=0.0)  # planned but uncovered (vacant shifts)
+    last_end_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)  # latest end of a shift touching the month
+    written_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

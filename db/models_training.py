@@ -1,0 +1,136 @@
+"""Tables of courses (catalog, dates, enrollments, required trainings), onboarding checklists
+and annual reviews. Import them from `bpa_provider.db.models` (db/models.py names every table;
+its docstring has the conventions)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bpa_provider.db.model_columns import _created, _version
+from bpa_provider.db.types import UTCDateTime
+
+# --------------------------------------------------------------------------- courses and onboarding
+
+
+class Course(SQLModel, table=True):
+    """A course in the catalog: supervisor basic course, refresher, or an assistant training."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    organiser: str = Field(default="", max_length=200)
+    kind: str = Field(
+        default="supervisor_basic", max_length=30
+    )  # supervisor_basic, supervisor_refresher, assistant_training
+    hours: float = Field(default=0.0)
+    validity_months: int | None = None
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+class CourseSession(SQLModel, table=True):
+    """A dated run of a course, with place and capacity."""
+
+    __tablename__ = "course_session"
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = Field(foreign_key="course.id", index=True)
+    starts_on: date = Field(index=True)
+    ends_on: date | None = None
+    place: str = Field(default="", max_length=200)
+    capacity: int | None = None
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+class CourseEnrollment(SQLModel, table=True):
+    """A supervisor or an assistant enrolled in a course (session), and the outcome."""
+
+    __tablename__ = "course_enrollment"
+    __table_args__ = (
+        Index("ix_enrollment_supervisor", "supervisor_id"),
+        Index("ix_enrollment_assistant", "assistant_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = Field(foreign_key="course.id", index=True)
+    session_id: int | None = Field(default=None, foreign_key="course_session.id")
+    supervisor_id: int | None = Field(default=None, foreign_key="supervisor.id")
+    assistant_id: int | None = Field(default=None, foreign_key="assistant.id")
+    client_id: int | None = Field(default=None, foreign_key="client.id")  # for the training report
+    status: str = Field(default="enrolled", max_length=12)  # enrolled, attended, completed, no_show
+    completed_on: date | None = None
+    certificate_ref: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+class RequiredTraining(SQLModel, table=True):
+    """A training an assistant must have completed before working for a given client."""
+
+    __tablename__ = "required_training"
+    __table_args__ = (UniqueConstraint("client_id", "course_id", name="uq_required_training"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    course_id: int = Field(foreign_key="course.id")
+
+
+class OnboardingStep(SQLModel, table=True):
+    """One step of a supervisor's onboarding checklist, created from the provider's template."""
+
+    __tablename__ = "onboarding_step"
+    __table_args__ = (Index("ix_onboarding_supervisor", "supervisor_id", "due_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int = Field(foreign_key="supervisor.id")
+    client_id: int | None = Field(default=None, foreign_key="client.id")
+    code: str = Field(max_length=40)  # basic_course, job_description, working_time_intro, first_rota
+    title: str = Field(max_length=200)
+    responsible: str = Field(default="", max_length=64)
+    due_date: date
+    done_on: date | None = None
+    note: str = Field(default="", max_length=500)
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+# --------------------------------------------------------------------------- reviews
+
+
+class Review(SQLModel, table=True):
+    """An annual staff review (medarbeidersamtale) of an assistant at a client."""
+
+    __table_args__ = (Index("ix_review_pair", "assistant_id", "client_id", "held_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    assistant_id: int = Field(foreign_key="assistant.id")
+    client_id: int = Field(foreign_key="client.id", index=True)
+    held_on: date
+    participants: str = Field(default="", max_length=500)
+    summary: str = Field(default="", sa_type=Text)  # private: coordinators and that client's supervisor
+    created_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+class ReviewAction(SQLModel, table=True):
+    """An action agreed in a review, with owner and due date; may enroll the assistant in a course."""
+
+    __tablename__ = "review_action"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    text: str = Field(max_length=500)
+    owner: str = Field(default="", max_length=200)
+    due_date: date | None = Field(default=None, index=True)
+    done_on: date | None = None
+    course_id: int | None = Field(default=None, foreign_key="course.id")
+    version: int | None = Field(default=None, sa_column=(_v := _version()))
+    __mapper_args__ = {"version_id_col": _v}
+    del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
