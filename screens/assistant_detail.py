@@ -131,32 +131,12 @@ class AssistantDetailScreen(DetailScreen):
         return out
 
     def _assignments(self, d: details.AssistantDetail) -> list[Widget]:
-        out: list[Widget] = [self.heading(_("Clients"), len(d.assignments))]
-        if not d.assignments:
-            return out + [self.note(_("Not assigned to a client. Press a to assign."))]
-        out.append(
-            self.table(
-                "assignments",
-                [
-                    (_("Ref"), 7),
-                    (_("Client"), 18),
-                    (_("Role"), 10),
-                    (_("Last review"), 13),
-                    (_("Next review"), 13),
-                    (_("Period"), 22),
-                ],
-                d.assignments,
-                lambda x: [
-                    text(x.client_ref),
-                    text(x.client_name),
-                    Text(labels.choice(x.assignment.role)),
-                    text(x.last_review),
-                    text(x.next_review),
-                    Text(period(x.assignment.start_date, x.assignment.end_date)),
-                ],
-            )
+        return self.assignments(
+            _("Clients"),
+            d.assignments,
+            empty=_("Not assigned to a client. Press a to assign."),
+            who=(_("Client"), lambda x: x.client_ref, lambda x: x.client_name),
         )
-        return out
 
     def _courses(self, d: details.AssistantDetail) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Courses"), len(d.courses))]

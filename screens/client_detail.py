@@ -196,32 +196,13 @@ class ClientDetailScreen(DetailScreen):
         return out
 
     def _assistants(self, d: details.ClientDetail) -> list[Widget]:
-        out: list[Widget] = [self.heading(_("Assistants"), len(d.assignments))]
-        if not d.assignments:
-            return out + [self.note(_("No assistant assigned. Press a to assign one."))]
-        out.append(
-            self.table(
-                "assignments",
-                [
-                    (_("Ref"), 7),
-                    (_("Name"), 18),
-                    (_("Role"), 10),
-                    (_("Last review"), 13),
-                    (_("Next review"), 13),
-                    (_("Period"), 22),
-                ],
-                d.assignments,
-                lambda x: [
-                    text(x.assistant_ref),
-                    text(x.assistant_name),
-                    Text(labels.choice(x.assignment.role)),
-                    text(x.last_review),
-                    text(x.next_review) if d.reviews_available else Text("–"),
-                    Text(period(x.assignment.start_date, x.assignment.end_date)),
-                ],
-            )
+        return self.assignments(
+            _("Assistants"),
+            d.assignments,
+            empty=_("No assistant assigned. Press a to assign one."),
+            who=(_("Name"), lambda x: x.assistant_ref, lambda x: x.assistant_name),
+            next_review=d.reviews_available,
         )
-        return out
 
     def _transfer(self, d: details.ClientDetail) -> list[Widget]:
         out: list[Widget] = [self.heading(_("Provider transfer"))]

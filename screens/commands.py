@@ -39,12 +39,31 @@ def plain_highlight(matcher: Matcher, candidate: str) -> Content:
     return content
 
 
-class NavigationCommands(Provider):
-    """Areas, "New …" actions, help, language and quit."""
+class ListedCommands(Provider):
+    """A provider whose commands are a list of (title, callable, help): all of them on discovery,
+    the fuzzy matches on search (highlighted as plain text)."""
 
     @property
     def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
+
+    def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        raise NotImplementedError
+
+    async def discover(self) -> Hits:
+        for title, command, help_text in self.commands():
+            yield DiscoveryHit(Content(title), command, text=title, help=escape(help_text))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, command, help_text in self.commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, plain_highlight(matcher, title), command, text=title, help=escape(help_text))
+
+
+class NavigationCommands(ListedCommands):
+    """Areas, "New …" actions, help, language and quit."""
 
     def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
         app = self.bpa
@@ -69,24 +88,9 @@ class NavigationCommands(Provider):
         ]
         return out
 
-    async def discover(self) -> Hits:
-        for title, command, help_text in self.commands():
-            yield DiscoveryHit(Content(title), command, text=title, help=escape(help_text))
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, command, help_text in self.commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, plain_highlight(matcher, title), command, text=title, help=escape(help_text))
-
-
-class ScreenActions(Provider):
+class ScreenActions(ListedCommands):
     """What the keys of the screen under the palette do now, by name ("Approve week  p")."""
-
-    @property
-    def bpa(self) -> BpaApp:
-        return self.app  # type: ignore[return-value]
 
     def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
         from bpa_provider.screens.help import usable_bindings
@@ -109,17 +113,6 @@ class ScreenActions(Provider):
                     )
                 )
         return out
-
-    async def discover(self) -> Hits:
-        for title, command, help_text in self.commands():
-            yield DiscoveryHit(Content(title), command, text=title, help=escape(help_text))
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, command, help_text in self.commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, plain_highlight(matcher, title), command, text=title, help=escape(help_text))
 
 
 # What a found record is called in the palette, by kind.

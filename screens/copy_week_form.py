@@ -23,8 +23,8 @@ from textual.widgets import Input, Static
 from bpa_provider.errors import FieldError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.screens.form_base import FormScreen
-from bpa_provider.screens.pattern_forms import generation_notes
+from bpa_provider.screens.form_base import FormScreen, save_keys
+from bpa_provider.screens.pattern_text import generation_notes
 from bpa_provider.screens.shift_form import ShiftField
 from bpa_provider.screens.ui import field_message
 from bpa_provider.services import roster
@@ -62,8 +62,7 @@ class CopyWeekForm(FormScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Copy"), priority=True),
-        Binding("f2", "save", N_("Copy"), show=False, priority=True),
+        *save_keys(N_("Copy")),
         Binding("escape", "cancel", N_("Cancel")),
     ]
 

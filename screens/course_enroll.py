@@ -25,7 +25,7 @@ from bpa_provider.i18n import N_, _
 from bpa_provider.screens.area_pane import AreaPane
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.course_forms import seats, session_name
-from bpa_provider.screens.form_base import FormScreen, error_words
+from bpa_provider.screens.form_base import FormScreen, error_words, save_keys
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import TranslatedBindings, describe_error
 from bpa_provider.services import course_enrollment, courses, records
@@ -67,8 +67,7 @@ class EnrollForm(FormScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Enroll"), priority=True),
-        Binding("f2", "save", N_("Enroll"), show=False, priority=True),
+        *save_keys(N_("Enroll")),
         Binding("escape", "cancel", N_("Cancel")),
         Binding("delete", "remove", N_("Remove from the list")),
     ]

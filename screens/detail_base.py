@@ -7,7 +7,7 @@ cursor of the focused table, so "which record?" is always the one the person is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
@@ -20,10 +20,11 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
 from bpa_provider.i18n import _
+from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.safe_text import visible_text
-from bpa_provider.screens.ui import TranslatedBindings, describe_error
+from bpa_provider.screens.ui import TranslatedBindings, describe_error, period, text
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
 from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.screens.widgets.status_line import ExplainsKeys, StatusLine
@@ -140,6 +141,48 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             table.add_row(*cells(row))
         self.rows_of[table_id] = list(rows)
         return table
+
+    def assignments(
+        self,
+        title: str,
+        rows: Sequence[Any],
+        *,
+        empty: str,
+        who: tuple[str, Callable[[Any], str | None], Callable[[Any], str | None]],
+        next_review: bool = True,
+    ) -> list[Widget]:
+        """The assignments section of the client's and the assistant's screens: the other side of
+        each assignment (`who`: its column title, and its reference and name from a row), the role,
+        the last and next supervision review (`next_review` False: "–", the role may not see
+        reviews) and the period."""
+        out: list[Widget] = [self.heading(title, len(rows))]
+        if not rows:
+            return out + [self.note(empty)]
+        name_title, ref_of, name_of = who
+        columns = [
+            (_("Ref"), 7),
+            (name_title, 18),
+            (_("Role"), 10),
+            (_("Last review"), 13),
+            (_("Next review"), 13),
+            (_("Period"), 22),
+        ]
+        out.append(
+            self.table(
+                "assignments",
+                columns,
+                rows,
+                lambda x: [
+                    text(ref_of(x)),
+                    text(name_of(x)),
+                    Text(labels.choice(x.assignment.role)),
+                    text(x.last_review),
+                    text(x.next_review) if next_review else Text("–"),
+                    Text(period(x.assignment.start_date, x.assignment.end_date)),
+                ],
+            )
+        )
+        return out
 
     def fit(self, widths: list[int | None]) -> list[int | None]:
         """Column widths narrowed, widest first (the first column, which names the row, last),

@@ -19,10 +19,10 @@ from textual.widgets import Input, Label, Static
 from bpa_provider.errors import ValidationError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import parse_date
 from bpa_provider.screens import labels
-from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.form_base import FormScreen, save_keys
 from bpa_provider.screens.forms import describe
+from bpa_provider.screens.typed_checks import date_problem
 from bpa_provider.screens.ui import field_message
 from bpa_provider.services import records
 
@@ -41,8 +41,7 @@ class EndForm(FormScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("End the record"), priority=True),
-        Binding("f2", "save", N_("End the record"), show=False, priority=True),
+        *save_keys(N_("End the record")),
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
@@ -76,11 +75,7 @@ class EndForm(FormScreen):
         self.query_one("#date", Input).focus()
 
     def _date_problem(self) -> str | None:
-        try:
-            parse_date(self.query_one("#date", Input).value)
-        except ValueError as exc:
-            return field_message(_("End date"), exc)
-        return None
+        return date_problem(self.query_one("#date", Input).value, _("End date"), required=True)[1]
 
     @on(Input.Changed, "#date")
     def _date_changed(self) -> None:

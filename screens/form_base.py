@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -37,6 +38,13 @@ from bpa_provider.screens.widgets.fields import show_line
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
+
+
+def save_keys(word: str = N_("Save")) -> list[Binding]:
+    """Ctrl+S and F2 both save (F2 for terminals that take Ctrl+S for flow control); `word` is the
+    footer's message id for what saving does here ("Save", "Copy", "End the record")."""
+    return [Binding("ctrl+s", "save", word, priority=True), Binding("f2", "save", word, show=False, priority=True)]
+
 
 # The refusal of a stale save, for forms that do not word their own.
 CONFLICT = N_(

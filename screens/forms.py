@@ -24,7 +24,7 @@ from bpa_provider.db.engine import Database
 from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
-from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.form_base import FormScreen, save_keys
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.ui import describe_error, field_message
 from bpa_provider.screens.widgets.fields import FieldRow
@@ -63,8 +63,7 @@ class RecordForm(FormScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), priority=True),
-        Binding("f2", "save", N_("Save"), show=False, priority=True),
+        *save_keys(),
         Binding("escape", "cancel", N_("Cancel")),
     ]
 

@@ -1,7 +1,8 @@
 """Rota patterns on screen: the list of one client's recurring patterns (`PatternListScreen`) and
 the form that creates or changes one (`PatternForm`), for the Rosters area's `m` key.
 
-The services do the work (`services.roster.list_patterns`, `create_pattern`, `update_pattern`): a
+The services do the work (`services.pattern_list.client_patterns` reads the list and each pattern's
+assistant in one call; `services.roster.create_pattern`, `update_pattern` save): a
 saved pattern generates its shifts up to the planning horizon at once, and every blocking
 working-time rule refuses the whole save. The form follows `screens/form_base.py`: fields are
 checked as typed with the service's own parsers (`roster.parse_weekdays`, `parse_time_of_day`,
@@ -14,7 +15,6 @@ service counts from 0, and the form converts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -29,26 +29,34 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database
-from bpa_provider.errors import FieldError, NotFound, ServiceError, ValidationError
+from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import parse_date
 from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.form_base import save_keys
 from bpa_provider.screens.messages import ServiceResult
-from bpa_provider.screens.roster_grid import WEEKDAYS
-from bpa_provider.screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftFieldForm
+from bpa_provider.screens.pattern_text import (
+    describe_pattern,
+    rotation_text,
+    saved_summary,
+    times_text,
+    validity_text,
+    weekday_input,
+    weekday_names,
+)
+from bpa_provider.screens.shift_form import ASSISTANT, KINDS, ShiftField, ShiftFieldForm, roster_words
+from bpa_provider.screens.typed_checks import date_problem, text_problem
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, field_message
 from bpa_provider.screens.widgets.fields import FieldRow, show_line
 from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.services import records, roster
+from bpa_provider.services.pattern_list import PatternRow, client_patterns
 from bpa_provider.services.roster import SaveResult
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
 
-# The pattern as the roster service returns it (a detached read model); screens name no table model.
-RotaPattern = Any
 
 MAX_CYCLE = 4
 MAX_NAME = 100
@@ -60,28 +68,6 @@ FIELDS = ("weekdays", "start_time", "end_time", "kind", "cycle_weeks", "cycle_we
 
 
 # --------------------------------------------------------------------------- reading and saving (in a worker)
-
-
-@dataclass(frozen=True)
-class PatternRow:
-    """A pattern with its assistant's reference and name, as the list shows it."""
-
-    pattern: RotaPattern
-    assistant_ref: str
-    assistant_name: str
-
-
-def pattern_rows(db: Database, actor: Actor, client_id: int) -> list[PatternRow]:
-    """The client's patterns (oldest first) with their assistants' references and names."""
-    patterns = roster.list_patterns(db, actor, client_id)
-    people: dict[int, tuple[str, str]] = {}
-    for assistant_id in sorted({p.assistant_id for p in patterns if p.assistant_id is not None}):
-        try:
-            person = records.get(db, actor, "assistant", assistant_id)
-            people[assistant_id] = (person.ref, person.name)
-        except ServiceError:
-            people[assistant_id] = (f"#{assistant_id}", "")
-    return [PatternRow(p, *people.get(p.assistant_id or 0, ("", ""))) for p in patterns]
 
 
 def _assistant_id(db: Database, actor: Actor, ref: str) -> int:
@@ -105,87 +91,6 @@ def save_pattern_changes(
     if assistant is not None:
         changes["assistant_id"] = _assistant_id(db, actor, assistant)
     return roster.update_pattern(db, actor, pattern_id, version, today=today, **changes)
-
-
-# --------------------------------------------------------------------------- how a pattern reads
-
-
-def weekday_names(weekdays: str, sep: str = ", ") -> str:
-    """ "0,2,4" → "Mon, Wed, Fri" in the person's language."""
-    days = [int(d) for d in weekdays.split(",") if d.strip().isdigit()]
-    return sep.join(_(WEEKDAYS[d]) for d in days if 0 <= d <= 6)
-
-
-def weekday_input(weekdays: str) -> str:
-    """ "0,2,4" as the form shows it to be edited: "mon,wed,fri" (or "man,ons,fre" in Norwegian);
-    the service reads the English, Norwegian and Swedish short names."""
-    days = [int(d) for d in weekdays.split(",") if d.strip().isdigit()]
-    typed = ",".join(_(WEEKDAYS[d]).lower() for d in days if 0 <= d <= 6)
-    try:
-        if roster.parse_weekdays(typed) == tuple(days):
-            return typed
-    except ValueError:
-        pass
-    return ",".join(WEEKDAYS[d].lower() for d in days if 0 <= d <= 6)
-
-
-def times_text(p: RotaPattern) -> str:
-    """ "08:00–16:00", with "+1" when the shift ends the next day."""
-    later = "+1" if p.end_time <= p.start_time else ""
-    return f"{p.start_time:%H:%M}–{p.end_time:%H:%M}{later}"
-
-
-def rotation_text(p: RotaPattern) -> str:
-    if p.cycle_weeks <= 1:
-        return _("every week")
-    return _("week {k} of {n}").format(k=p.cycle_week + 1, n=p.cycle_weeks)
-
-
-def validity_text(p: RotaPattern, short: bool = False) -> str:
-    fmt = (lambda d: d.strftime("%d.%m.%y")) if short else format_date
-    return f"{fmt(p.valid_from)}–{fmt(p.valid_to) if p.valid_to else ''}"
-
-
-def describe_pattern(row: PatternRow) -> Text:
-    """Everything about one pattern in a few lines (names stay plain text)."""
-    p = row.pattern
-    out = Text()
-    out.append(p.name or _("Pattern {id}").format(id=p.id), style="bold")
-    out.append(f" · {row.assistant_ref} ")
-    out.append(row.assistant_name)
-    out.append("\n" + f"{weekday_names(p.weekdays)} {times_text(p)} · {labels.choice(p.kind)} · {rotation_text(p)}")
-    out.append(
-        "\n"
-        + (_("Valid {from_} until further notice") if p.valid_to is None else _("Valid {from_} to {to}")).format(
-            from_=format_date(p.valid_from), to=format_date(p.valid_to)
-        )
-    )
-    if p.generated_until:
-        out.append(" · " + _("shifts planned up to {day}").format(day=format_date(p.generated_until)))
-    return out
-
-
-def generation_notes(result: SaveResult) -> list[str]:
-    """The warnings and skipped days of shifts generated by a pattern or a copied week."""
-    parts = []
-    if result.warnings:
-        rules = ", ".join(sorted({w.rule_id for w in result.warnings}))
-        parts.append(_("Warnings: {rules}. Press k on a shift in the week to acknowledge.").format(rules=rules))
-    if result.skipped:
-        parts.append(
-            _("Skipped (the time does not exist on those days): {days}.").format(days="; ".join(result.skipped))
-        )
-    return parts
-
-
-def saved_summary(result: SaveResult) -> str:
-    """What a pattern save did, in one or two sentences."""
-    parts = [
-        _("Pattern saved: {n} shift(s) planned or moved, {removed} removed.").format(
-            n=len(result.shifts), removed=result.removed
-        )
-    ]
-    return " ".join(parts + generation_notes(result))
 
 
 # --------------------------------------------------------------------------- the list
@@ -240,7 +145,7 @@ class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
 
     def load(self) -> None:
         self.query_one("#hint", Static).update(Text(_("Loading…")))
-        self.call_service("patterns", pattern_rows, self.bpa.db, self.bpa.actor, self.client_id)
+        self.call_service("patterns", client_patterns, self.bpa.db, self.bpa.actor, self.client_id)
 
     def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
@@ -263,7 +168,7 @@ class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
         ):
             table.add_column(Text(title), width=width)
         for row in self.rows:
-            p = row.pattern
+            p = row
             table.add_row(
                 Text(row.assistant_ref),
                 Text(weekday_names(p.weekdays, ",")),
@@ -272,7 +177,7 @@ class PatternListScreen(ServiceCaller, TranslatedBindings, ModalScreen[bool]):
                 Text(validity_text(p, short=True)),
             )
         if keep is not None:
-            index = next((i for i, r in enumerate(self.rows) if r.pattern.id == keep.pattern.id), 0)
+            index = next((i for i, r in enumerate(self.rows) if r.id == keep.id), 0)
             table.move_cursor(row=index)
         writer = self.bpa.actor.may("roster.write")
         if not self.rows:
@@ -366,8 +271,7 @@ class PatternForm(ShiftFieldForm):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), priority=True),
-        Binding("f2", "save", N_("Save"), show=False, priority=True),
+        *save_keys(),
         Binding("escape", "cancel", N_("Cancel")),
     ]
 
@@ -384,8 +288,8 @@ class PatternForm(ShiftFieldForm):
         self.week_start = week_start
 
     @property
-    def pattern(self) -> RotaPattern | None:
-        return self.row.pattern if self.row is not None else None
+    def pattern(self) -> PatternRow | None:
+        return self.row
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -481,10 +385,7 @@ class PatternForm(ShiftFieldForm):
 
     def _date(self, name: str) -> date | None:
         f = self.field(name)
-        try:
-            return parse_date(f.value) if f is not None and f.value.strip() else None
-        except ValueError:
-            return None
+        return date_problem(f.value, f.label)[0] if f is not None else None
 
     def field_problem(self, name: str, f: ShiftField, value: str) -> str | None:
         try:
@@ -500,10 +401,11 @@ class PatternForm(ShiftFieldForm):
                     except ValueError:
                         pass  # the start's own message says what to fix
             elif name in ("valid_from", "valid_to") and value:
-                day = parse_date(value)
+                day, problem = date_problem(value, f.label)
                 first = self._date("valid_from")
-                if name == "valid_to" and first is not None and day < first:
+                if problem is None and name == "valid_to" and first is not None and day is not None and day < first:
                     return _("Valid to must be on or after valid from")
+                return problem
         except ValueError as exc:
             return field_message(f.label, exc)
         if name == "cycle_weeks":
@@ -515,8 +417,8 @@ class PatternForm(ShiftFieldForm):
             if k is None or k < 1 or (n is not None and 1 <= n <= MAX_CYCLE and k > n):
                 top = n if n is not None and 1 <= n <= MAX_CYCLE else MAX_CYCLE
                 return _("The week of the rotation is 1 to {n}").format(n=top)
-        elif name == "name" and len(value) > MAX_NAME:
-            return _("{field} is too long (at most {n} characters)").format(field=f.label, n=MAX_NAME)
+        elif name == "name":
+            return text_problem(value, f.label, MAX_NAME, own=roster_words(f.label, MAX_NAME))
         return None
 
     # Fields whose check depends on another: a change of the first checks the second again.

@@ -27,14 +27,14 @@ from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Select, Static, TextArea
 
-from bpa_provider.errors import FieldError, localized
+from bpa_provider.errors import FieldError
 from bpa_provider.formats import format_date
 from bpa_provider.i18n import N_, _
-from bpa_provider.rules.dates import parse_date
 from bpa_provider.screens.confirm import ConfirmScreen
 from bpa_provider.screens.detail_base import DetailScreen
-from bpa_provider.screens.form_base import FormScreen, error_words
+from bpa_provider.screens.form_base import FormScreen, error_words, save_keys
 from bpa_provider.screens.messages import ServiceResult
+from bpa_provider.screens.typed_checks import date_problem, text_problem
 from bpa_provider.screens.ui import describe_error, text
 from bpa_provider.screens.widgets.fields import show_line
 from bpa_provider.screens.widgets.safe_table import SafeTable
@@ -43,24 +43,6 @@ from bpa_provider.services import courses, reviews
 PARTICIPANTS_MAX = 500
 ACTION_TEXT_MAX = 500
 OWNER_MAX = 200
-
-
-def _date_problem(raw: str, label: str, *, required: bool = False) -> tuple[date | None, str | None]:
-    """(the date, None) or (None, the problem in words)."""
-    if not raw.strip():
-        return None, (_("{label} is required").format(label=label) if required else None)
-    try:
-        return parse_date(raw), None
-    except ValueError as exc:
-        return None, f"{label}: {localized(exc)}"
-
-
-def _too_long(value: str, label: str, limit: int) -> str | None:
-    if len(value.strip()) > limit:
-        return _("{label} is too long ({n} characters, at most {limit})").format(
-            label=label, n=len(value.strip()), limit=limit
-        )
-    return None
 
 
 class ActionRow(Vertical):
@@ -113,10 +95,10 @@ class ActionRow(Vertical):
         label = _("Action {n}").format(n=self.number)
         if not what.strip():
             return _("{label}: say what was agreed (or clear the row)").format(label=label)
-        problem = _too_long(what, label, ACTION_TEXT_MAX) or _too_long(owner, label + " " + _("owner"), OWNER_MAX)
+        problem = text_problem(what, label, ACTION_TEXT_MAX) or text_problem(owner, label + " " + _("owner"), OWNER_MAX)
         if problem:
             return problem
-        day, problem = _date_problem(due, label + " " + _("due date"))
+        day, problem = date_problem(due, label + " " + _("due date"))
         if problem:
             return problem
         if day is not None and held is not None and day < held:
@@ -147,8 +129,7 @@ class ReviewForm(FormScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), priority=True),
-        Binding("f2", "save", N_("Save"), show=False, priority=True),
+        *save_keys(),
         Binding("ctrl+a", "add_action", N_("Add action"), priority=True),
         Binding("escape", "cancel", N_("Cancel")),
     ]
@@ -216,7 +197,7 @@ class ReviewForm(FormScreen):
         return self._snapshot() != self.initial
 
     def held(self) -> tuple[date | None, str | None]:
-        day, problem = _date_problem(self.query_one("#held_on", Input).value, _("Held on"), required=True)
+        day, problem = date_problem(self.query_one("#held_on", Input).value, _("Held on"), required=True)
         if problem or day is None:
             return None, problem
         if day > self.bpa.today:
@@ -239,12 +220,14 @@ class ReviewForm(FormScreen):
             self._show("held_on", problem)
         if problem:
             bad.append(self.query_one("#held_on", Input))
-        problem = _too_long(self.query_one("#participants", Input).value, _("Participants"), PARTICIPANTS_MAX)
+        problem = text_problem(self.query_one("#participants", Input).value, _("Participants"), PARTICIPANTS_MAX)
         if force or only == "participants":
             self._show("participants", problem)
         if problem:
             bad.append(self.query_one("#participants", Input))
-        problem = _too_long(self.query_one("#summary", TextArea).text, _("Summary"), reviews.SUMMARY_MAX)
+        problem = text_problem(
+            self.query_one("#summary", TextArea).text, _("Summary"), reviews.SUMMARY_MAX, multiline=True
+        )
         if force or only == "summary":
             self._show("summary", problem)
         if problem:

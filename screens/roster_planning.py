@@ -24,6 +24,7 @@ from bpa_provider.screens.form_base import error_words
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.pattern_forms import PatternListScreen
 from bpa_provider.screens.roster_grid import WEEKDAYS
+from bpa_provider.screens.roster_text import week_label
 from bpa_provider.services import periods
 from bpa_provider.services.roster import ShiftView, WeekView
 
@@ -98,7 +99,6 @@ class RosterPlanning:
     def action_copy_week(self) -> None:
         if not self.check_planning("copy_week") or self.week is None or self.client_id is None:
             return
-        from bpa_provider.screens.rosters import week_label  # the view's own wording of a week
 
         form = CopyWeekForm(
             client_id=self.client_id,

@@ -34,8 +34,9 @@ from bpa_provider.errors import FieldError, NotFound, ValidationError, localized
 from bpa_provider.formats import format_datetime
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
-from bpa_provider.screens.form_base import FormScreen
-from bpa_provider.screens.ui import hours
+from bpa_provider.screens.form_base import FormScreen, save_keys
+from bpa_provider.screens.typed_checks import text_problem
+from bpa_provider.screens.ui import field_message, hours
 from bpa_provider.screens.widgets.fields import FieldRow, show_line
 from bpa_provider.services import records, roster
 from bpa_provider.services.roster import SaveResult, ShiftView
@@ -47,6 +48,14 @@ DATETIME_HINT = "dd.mm.yyyy HH:MM"
 ASSISTANT = records.FieldSpec("assistant_id", N_("Assistant"), kind="ref", required=True, ref_kind="assistant")
 NEW_ASSISTANT = records.FieldSpec("assistant_id", N_("New assistant"), kind="ref", required=True, ref_kind="assistant")
 MAX_TEXT = {"note": 500, "reason": 200, "comment": 500}
+
+
+def roster_words(label: str, limit: int) -> dict[str, str]:
+    """The roster service's own words for a text's problems (services/roster.py `_text`), with the label."""
+    return {
+        "control": field_message(label, N_("contains control characters; remove them")),
+        "long": _("{field} is too long (at most {n} characters)").format(field=label, n=limit),
+    }
 
 
 # --------------------------------------------------------------------------- saving (in a worker)
@@ -193,8 +202,7 @@ class ShiftForm(ShiftFieldForm):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), priority=True),
-        Binding("f2", "save", N_("Save"), show=False, priority=True),
+        *save_keys(),
         Binding("escape", "close", N_("Close")),
     ]
 
@@ -375,8 +383,10 @@ class ShiftForm(ShiftFieldForm):
                 return _("A shift can be at most {h} hours long").format(
                     h=int(roster.MAX_SHIFT.total_seconds() // 3600)
                 )
-        elif name in MAX_TEXT and len(value) > MAX_TEXT[name]:
-            return _("{field} is too long (at most {n} characters)").format(field=f.label, n=MAX_TEXT[name])
+        elif name in MAX_TEXT:
+            return text_problem(
+                value, f.label, MAX_TEXT[name], multiline=name == "note", own=roster_words(f.label, MAX_TEXT[name])
+            )
         return None
 
     @on(Input.Changed)

@@ -25,7 +25,7 @@ from textual.widgets import Select, Static
 from bpa_provider.errors import FieldError
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
-from bpa_provider.screens.form_base import FormScreen
+from bpa_provider.screens.form_base import FormScreen, save_keys
 from bpa_provider.screens.ui import field_message
 from bpa_provider.screens.widgets.fields import FieldRow
 from bpa_provider.services.records import FieldSpec, parse_value
@@ -98,8 +98,7 @@ class SpecForm(FormScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), priority=True),
-        Binding("f2", "save", N_("Save"), show=False, priority=True),
+        *save_keys(),
         Binding("escape", "cancel", N_("Cancel")),
     ]
 

@@ -186,14 +186,19 @@ class CandidatesScreen(_ListScreen):
             return None
         return row
 
-    def action_fill(self) -> None:
+    def _eligible(self) -> vacancy.Candidate | None:
+        """The chosen candidate if they may take the shift; else why not, said on the status line."""
         c = self._chosen()
-        if c is None:
-            return
-        if not c.eligible:
+        if c is not None and not c.eligible:
             self.explain(
                 _("{who} cannot take it: {why}").format(who=c.assistant, why="; ".join(str(r) for r in c.reasons))
             )
+            return None
+        return c
+
+    def action_fill(self) -> None:
+        c = self._eligible()
+        if c is None:
             return
         app = self.bpa
         self.call_service("fill", fill, app.db, app.actor, self.record_id, c.assistant, app.settings.policy)
@@ -202,13 +207,8 @@ class CandidatesScreen(_ListScreen):
         self.action_fill()
 
     def action_offer(self) -> None:
-        c = self._chosen()
+        c = self._eligible()
         if c is None:
-            return
-        if not c.eligible:
-            self.explain(
-                _("{who} cannot take it: {why}").format(who=c.assistant, why="; ".join(str(r) for r in c.reasons))
-            )
             return
         app = self.bpa
         self.call_service("offer", vacancy.offer, app.db, app.actor, self.record_id, c.assistant)
