@@ -6,9 +6,9 @@ running the tests through a path line (not its site folder: its editable install
 must not answer instead of the wheel). Offline apart from pip fetching the build backend.
 
 The top-level names the wheel installs must be `bpa_provider` alone: `db` and `screens` as
-packages of their own would collide with anything else of those names (issue 20). That test is
-expected to fail (xfail, strict) until the packaging change of issue 20 lands; then it
-passes, strict xfail turns the pass into a failure, and the marker is to be removed.
+packages of their own would collide with anything else of those names (issue 20): the folders
+stay at the top level of the repository and are `bpa_provider.db` / `bpa_provider.screens`
+through two symlinks inside the package (docs/architecture.md, "Packaging").
 """
 
 from __future__ import annotations
