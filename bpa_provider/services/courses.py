@@ -51,7 +51,8 @@ from bpa_provider.errors import FieldError, Invalid, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services.base import require, service
-from bpa_provider.services.records import FieldSpec, lookup, parse_value
+from bpa_provider.services.record_parsing import parse_fields
+from bpa_provider.services.records import FieldSpec, lookup
 from bpa_provider.services.stored import stored_id
 from bpa_provider.services.transitions import check_version, get_for_change
 
@@ -101,27 +102,6 @@ class SessionRow:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _parse(
-    session: Session, specs: Sequence[FieldSpec], data: Mapping[str, Any], *, creating: bool
-) -> tuple[dict[str, Any], list[FieldError]]:
-    values: dict[str, Any] = {}
-    errors: list[FieldError] = []
-    known = {f.name: f for f in specs}
-    for name in data:
-        if name not in known:
-            errors.append(FieldError(name, N_("is not a field of this record")))
-    for f in specs:
-        if f.name not in data:
-            if creating and f.required:
-                errors.append(FieldError.about(f.name, f.label, N_("is required")))
-            continue
-        try:
-            values[f.name] = parse_value(session, f, data[f.name])
-        except ValueError as exc:
-            errors.append(FieldError.about(f.name, f.label, exc))
-    return values, errors
 
 
 def find_course(session: Session, key: int | str) -> Course:
@@ -228,7 +208,7 @@ def create_course(db: Database, actor: Actor, data: Mapping[str, Any]) -> Course
     """Add a course to the catalog (name, organiser, kind, hours, validity in months or none)."""
     require(actor, "course.write", what=_("change the course catalog"))
     with db.write() as s:
-        values, errors = _parse(s, COURSE_FIELDS, data, creating=True)
+        values, errors = parse_fields(s, COURSE_FIELDS, data, creating=True)
         if (
             "name" in values
             and s.execute(select(Course.id).where(func.lower(Course.name) == values["name"].lower())).first()
@@ -256,7 +236,7 @@ def update_course(
     with db.write() as s:
         row = find_course(s, course)
         check_version(row, version)
-        values, errors = _parse(s, COURSE_FIELDS, data, creating=False)
+        values, errors = parse_fields(s, COURSE_FIELDS, data, creating=False)
         if (
             values.get("name")
             and s.execute(
@@ -319,7 +299,7 @@ def create_session(db: Database, actor: Actor, course: int | str, data: Mapping[
     require(actor, "course.write", what=_("plan course dates"))
     with db.write() as s:
         c = find_course(s, course)
-        values, errors = _parse(s, SESSION_FIELDS, data, creating=True)
+        values, errors = parse_fields(s, SESSION_FIELDS, data, creating=True)
         errors += _check_session(values, None)
         if errors:
             raise ValidationError(errors)
@@ -356,7 +336,7 @@ def update_session(
     require(actor, "course.write", what=_("plan course dates"))
     with db.write() as s:
         row = get_for_change(s, CourseSession, session_id, _("no course date {id}").format(id=session_id), version)
-        values, errors = _parse(s, SESSION_FIELDS, data, creating=False)
+        values, errors = parse_fields(s, SESSION_FIELDS, data, creating=False)
         errors += _check_session(values, row)
         taken = seats_taken(s, stored_id(row))
         if values.get("capacity") is not None and values["capacity"] < taken:

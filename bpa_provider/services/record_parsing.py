@@ -9,7 +9,7 @@ input and collects every problem; `with_record_checks` adds the record-level che
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import time
 from decimal import Decimal
 from typing import Any
@@ -137,9 +137,17 @@ def parse_all(
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """A record's input parsed field by field: (the values that parsed, every problem found).
     Unknown fields, missing required ones (on create) and create-only ones (on change) are problems."""
+    return parse_fields(session, spec.fields + (spec.extra_fields if creating else ()), data, creating=creating)
+
+
+def parse_fields(
+    session: Session | None, fields: Sequence[FieldSpec], data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Input for `fields` (a record's, or another service's described the same way, such as a
+    course) parsed field by field: (the values that parsed, every problem found)."""
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
-    known = {f.name: f for f in spec.fields + (spec.extra_fields if creating else ())}
+    known = {f.name: f for f in fields}
     for name in data:
         if name not in known:
             errors.append(FieldError(name, N_("is not a field of this record")))
