@@ -134,21 +134,13 @@ def roll_back_incoming(session: Session, actor: Actor, ctx: Any, day: date) -> l
         )
         changes.append(Msg(N_("stored packages erased")))
     if client.status == "prospect":
-        before = client.model_dump()
-        client.status, client.end_date = "ended", day
-        client.end_reason = f"incoming transfer from {t.counterpart} cancelled"[:200]
-        client.updated_at = utcnow()
-        session.flush()
-        audit.record(
+        transfer_rows.end_client(
             session,
             actor,
-            "end",
-            "client",
-            client.id,
-            subject=client.ref,
-            summary=f"never started: transfer {t.id} cancelled",
-            before=before,
-            after=client,
+            client,
+            day,
+            f"incoming transfer from {t.counterpart} cancelled",
+            f"never started: transfer {t.id} cancelled",
         )
         changes.append(Msg(N_("client {ref} ended: never started with us"), ref=client.ref))
     return changes

@@ -24,6 +24,7 @@ from bpa_provider.services.transfer_rows import (
     _Ctx,
     _other_clients,
     _service_periods,
+    end_client,
     saved_id,
     se_employment_end,
     se_notice_months,
@@ -156,21 +157,13 @@ def _cutover_out(session: Session, actor: Actor, ctx: _Ctx) -> list[Msg]:
         )
         changes.append(Msg(N_("{n} planned shift(s) cancelled"), n=cancelled))
 
-    before = client.model_dump()
-    client.status, client.end_date = "ended", max(last, client.start_date or last)
-    client.end_reason = f"transferred to {t.counterpart}"[:200]
-    client.updated_at = utcnow()
-    session.flush()
-    audit.record(
+    end_client(
         session,
         actor,
-        "end",
-        "client",
-        client.id,
-        subject=client.ref,
-        summary=f"transferred to {t.counterpart} from {format_date(eff)}",
-        before=before,
-        after=client,
+        client,
+        max(last, client.start_date or last),
+        f"transferred to {t.counterpart}",
+        f"transferred to {t.counterpart} from {format_date(eff)}",
     )
     changes.append(Msg(N_("client {ref} ended {date}"), ref=client.ref, date=client.end_date))
     return changes

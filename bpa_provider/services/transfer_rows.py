@@ -370,3 +370,16 @@ def consequence(session: Session, ctx: _Ctx, ta: TransferAssistant) -> _Conseque
             "employment with us ends {last} unless a written refusal is recorded by the deadline"
         ).format(to=t.counterpart, date=format_date(eff), last=last)
     return _Consequence("transferring", text, others, None)
+
+
+def end_client(session: Session, actor: Actor, client: Client, on: date, reason: str, summary: str) -> None:
+    """End a client on `on` because of a transfer (cut-over out, or an incoming one cancelled
+    before the client started), logged with the client as it was."""
+    before = client.model_dump()
+    client.status, client.end_date = "ended", on
+    client.end_reason = reason[:200]
+    client.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session, actor, "end", "client", client.id, subject=client.ref, summary=summary, before=before, after=client
+    )
