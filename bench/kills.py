@@ -86,6 +86,7 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
     month = _last_month()
     waiting = _ready_transfers(db_path)  # (transfer id, client id, effective date), not cut over yet
     stats = {op: {"started": 0, "killed": 0, "finished": 0} for op in OPERATIONS}
+    lasted = dict.fromkeys(OPERATIONS, 3.0)  # seconds each operation took when last let finish
     problems: list[str] = []
     expected_rows = sum(1 for _ in open(csv_path, encoding="utf-8")) - 1
     base_shifts, base_logged = _shifts(db_path)  # the demo's own (bulk-made, not logged one by one)
@@ -108,14 +109,20 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
                 continue
             tid, _client, effective = waiting[0]
             argv = _cli(db_path, "transfer", "step", str(tid), "cutover", "--on", effective)
+        t0 = time.monotonic()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stats[op]["started"] += 1
-        time.sleep(rng.uniform(0.5, 6.0))  # a start-up takes 1-2 s here: kill before, during, after
+        # Somewhere in the operation's run, start-up included: up to the length of its last whole
+        # run (a fixed window would kill nothing on a quiet machine and everything on a busy one).
+        delay = rng.uniform(0.1, lasted[op])
+        time.sleep(delay)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             stats[op]["killed"] += 1
+            lasted[op] = max(lasted[op], delay)
         else:
             stats[op]["finished"] += 1
+            lasted[op] = time.monotonic() - t0
         proc.wait()
         for path in {db_path, target_db}:
             if path.exists():
