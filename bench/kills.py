@@ -144,8 +144,14 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
             f = out / name
             if f.exists() and f.suffix == ".sqlite3" and _integrity(f) != "ok":
                 problems.append(f"{n} {op}: {name} is half-written")
+    # A killed backup or restore cannot clean up after itself: its scratch copy is removed by the
+    # next backup or restore in that folder (and by any command's start, beside the database).
+    left_by_kills = _leftovers(out) + _leftovers(where)
+    subprocess.run(_cli(db_path, "backup", "--force", str(out / "backup.sqlite3")), capture_output=True)
+    subprocess.run(_cli(out / "restored.sqlite3", "restore", "--force", str(backup_file)), capture_output=True)
     return {
         "kills": sum(s["killed"] for s in stats.values()),
+        "left_by_the_last_kills": left_by_kills,
         "runs": kills,
         "by_operation": stats,
         "problems": problems[:20],
