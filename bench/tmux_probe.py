@@ -109,8 +109,11 @@ def refs(screen: Screen, prefix: str) -> list[str]:
     return re.findall(rf"\b{prefix}-\d{{4,}}\b", screen)
 
 
-def a_page_of(prefix: str, at_least: int = 10) -> Done:
-    return lambda s: len(set(refs(s, prefix))) >= at_least
+def a_page_of(prefix: str, at_least: int = 10, app: bool = True) -> Done:
+    """A list's page on screen: its rows, and (in the app) its status line ("… sorted by …"), so
+    the dashboard's own references do not count; in the floor, the placeholder gone."""
+    shown = (lambda s: "sorted by" in s) if app else (lambda s: "bare: press 2" not in s)
+    return lambda s: shown(s) and len(set(refs(s, prefix))) >= at_least
 
 
 def changed_page(before: Screen, prefix: str) -> Done:
@@ -138,7 +141,7 @@ def client_rows(db: str) -> tuple[list[str], list[list[str]]]:
 def run_steps(pane: Pane, last_ref: str, app: bool) -> dict[str, float]:
     """Every step once, in order; the screen is settled before each."""
     out: dict[str, float] = {}
-    out["open clients list"] = pane.step("2", a_page_of("K"), "the clients list")
+    out["open clients list"] = pane.step("2", a_page_of("K", app=app), "the clients list")
     before = pane.screen()
     out["page down"] = pane.step("PageDown", changed_page(before, "K"), "the next page")
     out["jump to last row"] = pane.step("C-End", showing(last_ref), "the last row")
@@ -147,7 +150,10 @@ def run_steps(pane: Pane, last_ref: str, app: bool) -> dict[str, float]:
     record_gone = (lambda s: "sorted by" in s and "Decisions" not in s) if app else (lambda s: "RECORD-SHOWN" not in s)
     out["back to the list"] = pane.step("Escape", lambda s: record_gone(s) and last_ref in s, "the list")
     if app:
-        out["open assistants list"] = pane.step("3", a_page_of("A"), "the assistants list")
+        # The status line of the clients list says "sorted by" too: wait for assistants' rows.
+        out["open assistants list"] = pane.step(
+            "3", lambda s: "sorted by" in s and len(set(refs(s, "A"))) >= 10 and not refs(s, "K"), "the assistants list"
+        )
     return out
 
 
