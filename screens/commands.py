@@ -10,6 +10,7 @@ markup, so hits are highlighted here on plain `Content`.
 from __future__ import annotations
 
 import asyncio
+from abc import abstractmethod
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,9 @@ class ListedCommands(Provider):
     def bpa(self) -> BpaApp:
         return self.app  # type: ignore[return-value]
 
+    @abstractmethod
     def commands(self) -> list[tuple[str, Callable[[], Any], str]]:
-        raise NotImplementedError
+        """The provider's commands: (title, what it does, help)."""
 
     async def discover(self) -> Hits:
         for title, command, help_text in self.commands():
