@@ -8,7 +8,7 @@ A supervisor sees only their clients, the assistants working for them, and thems
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -105,21 +105,16 @@ class Page:
     limit: int = 100
 
 
-@service
-def list_records(
+def _page_query(
     db: Database,
     actor: Actor,
     kind: str,
-    *,
-    search: str = "",
-    filters: Mapping[str, Any] | None = None,
-    order: str | None = None,
-    descending: bool = False,
-    offset: int = 0,
-    limit: int = 100,
-) -> Page:
-    """A page of records matching a search (substring of name/ref, or exact national ID for roles
-    that may see IDs) and equality filters; SQL does the paging, so 10,000 rows cost one page."""
+    search: str,
+    filters: Mapping[str, Any] | None,
+    order: str | None,
+    descending: bool,
+) -> tuple[Any, list[Any]]:
+    """The list's conditions as a query of its model, and its order (the permission checked)."""
     spec = SPECS[kind]
     require(actor, f"{spec.area}.read", what=Msg(N_("see {kind} records"), kind=kind_word(kind)))
     model = spec.model
@@ -154,20 +149,92 @@ def list_records(
             conds.append(false())
     if conds:
         q = q.where(and_(*conds))
+    if order == "name" and model in (Client, Assistant, Supervisor):  # people: by family name
+        terms = name_order.order_by(model.name, db.dialect, descending=descending)
+    else:
+        col = (
+            getattr(model, order)
+            if order and hasattr(model, order)
+            else (getattr(model, "ref", None) or getattr(model, "name", None) or model.id)
+        )
+        terms = [col.desc() if descending else col]
+    return q, [*terms, model.id]
+
+
+@service
+def list_records(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    *,
+    search: str = "",
+    filters: Mapping[str, Any] | None = None,
+    order: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+) -> Page:
+    """A page of records matching a search (substring of name/ref, or exact national ID for roles
+    that may see IDs) and equality filters; SQL does the paging, so 10,000 rows cost one page."""
+    q, terms = _page_query(db, actor, kind, search, filters, order, descending)
     with db.read() as s:
         total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        if order == "name" and model in (Client, Assistant, Supervisor):  # people: by family name
-            terms = name_order.order_by(model.name, db.dialect, descending=descending)
-        else:
-            col = (
-                getattr(model, order)
-                if order and hasattr(model, order)
-                else (getattr(model, "ref", None) or getattr(model, "name", None) or model.id)
-            )
-            terms = [col.desc() if descending else col]
-        q = q.order_by(*terms, model.id).offset(offset).limit(limit)
-        rows = [_for_reader(s, actor, r) for r in s.execute(q).scalars()]
+        rows = [_for_reader(s, actor, r) for r in s.execute(q.order_by(*terms).offset(offset).limit(limit)).scalars()]
         return Page(rows, total, offset, limit)
+
+
+@service
+def list_values(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    *,
+    search: str = "",
+    filters: Mapping[str, Any] | None = None,
+    order: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+    fields: Collection[str] | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """`list_records`' page as plain column values (a dict a row, keyed by field), and the total:
+    what a list command writes, read as columns rather than ORM objects (issue 19). National IDs
+    are masked for a reader who may not see them and a client's status is the one of today, as
+    `list_records` gives them (tests/services/test_list_values.py). `fields`: only these columns
+    (and the id; a client's status with its start date), e.g. what a list shows."""
+    q, terms = _page_query(db, actor, kind, search, filters, order, descending)
+    model = SPECS[kind].model
+    table = model.__table__
+    wanted = None if fields is None else {"id", *fields, *(("start_date",) if "status" in fields else ())}
+    columns = [c for c in table.columns if wanted is None or c.key in wanted]
+    page = q.with_only_columns(*columns).order_by(*terms).offset(offset).limit(limit)
+    with db.read() as s:
+        total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+        keys = [c.key for c in columns]
+        rows = [dict(zip(keys, r)) for r in s.execute(page)]
+        if any(c.key == "national_id" for c in columns) and not actor.may("national_id.reveal"):
+            for d in rows:
+                if d["national_id"]:
+                    d["national_id"] = nid.mask(d["national_id"])
+        if model is Client and any(c.key == "status" for c in columns):
+            _status_today(s, rows)
+    return rows, total
+
+
+def _status_today(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Each client row's status as read today (`client_status.as_of`), in place."""
+    today = date.today()
+    changed = {d["id"]: d for d in rows if client_status.status_on(d["status"], d["start_date"], today) != d["status"]}
+    if not changed:
+        return
+    waiting = set(
+        session.execute(
+            select(Client.id).where(Client.id.in_(sorted(changed)), client_status._incoming_open())
+        ).scalars()
+    )
+    for cid, d in changed.items():
+        if cid not in waiting:
+            d["status"] = client_status.status_on(d["status"], d["start_date"], today)
 
 
 @service

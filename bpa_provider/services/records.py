@@ -57,6 +57,7 @@ from bpa_provider.services.record_reads import (
     get,
     in_scope,
     list_records,
+    list_values,
     reveal_national_id,
 )
 from bpa_provider.services.record_specs import SPECS, check_field, field_specs
@@ -90,6 +91,7 @@ __all__ = [
     "in_scope",
     "kind_word",
     "list_records",
+    "list_values",
     "lookup",
     "lookup_ref",
     "next_ref",
