@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +17,8 @@ from bench.company import (
     _local_midnight,
     _utc_text,
 )
-from bench.measure import ROOT, Sample, time_command, value_of_command
+from bench.measure import Sample, value_of_command
+from bench.own_work import minus_startup, shell_floor, startup_argv
 from bench.row import (
     Row,
     at_most_ratio,
@@ -83,21 +82,21 @@ def _report_rows(
     floor_name: str,
     month: str,
 ) -> list[Row]:
-    """`report hours` with and without the outlook, each beside its hand-written query."""
+    """`report hours` with and without the outlook, each minus the CLI's start-up on the database,
+    beside its hand-written query minus the shell's `SELECT 1` (bench/own_work.py)."""
     out = []
-    noop = time_command([CLI, "--help"], runs)
+    noop = floor_cmd("SELECT 1;")
     for outlook in (True, False):
         what = f"report hours --month{'' if outlook else ' --no-outlook'} (own work){label}"
         try:
             argv = [CLI, "--db", db, "report", "hours", "--month", month, "--format", "csv"]
-            full = time_command(argv + ([] if outlook else ["--no-outlook"]), runs)
-            own = Sample([max(f - noop.median, 0.0) for f in full.values])
+            own, _start = minus_startup(argv + ([] if outlook else ["--no-outlook"]), startup_argv(CLI, db), runs)
             if outlook:  # the report as people run it: the issue's row and target
                 # The floor reads what the report reads: the hour ledger for the locked months
                 # and raw shifts for the rest (bench/hours_floor.py), checked equal on SQLite.
                 from bench.hours_floor import check, floor_sql
 
-                floor = time_command(floor_cmd(floor_sql(dialect, month)), runs)
+                floor = shell_floor(floor_cmd(floor_sql(dialect, month)), noop, runs)
                 note = f"outlook inputs {check(db, month)} to the floor's" if dialect == "sqlite" else ""
                 out.append(
                     Row(
@@ -113,7 +112,7 @@ def _report_rows(
                 )
                 continue
             # The month-only mode: a floor of a few ms, beside the fixed cost of any command.
-            floor = time_command(floor_cmd(hours_floor_sql(dialect, month, outlook)), runs)
+            floor = shell_floor(floor_cmd(hours_floor_sql(dialect, month, outlook)), noop, runs)
             out.append(
                 Row(
                     what,
@@ -131,14 +130,15 @@ def _report_rows(
 
 
 def continuity_row(scale: float, runs: int, db: str) -> Row:
-    from bench.continuity_floor import check, floor_sql
+    """`report continuity` minus the CLI's start-up, beside bench/continuity_floor.py (every figure
+    of the report from hand-written SQL and a plain loop: its own elapsed time), checked equal."""
+    from bench.continuity_floor import check
 
-    what, floor_name = "report continuity (own work)", "one SQL query via sqlite3"
+    what, floor_name = "report continuity (own work)", "SQL + plain loop, every figure"
     try:
-        noop = time_command([CLI, "--help"], runs)
-        full = time_command([CLI, "--db", db, "report", "continuity", "--format", "csv"], runs)
-        own = Sample([max(f - noop.median, 0.0) for f in full.values])
-        floor = time_command(["sqlite3", db, floor_sql(date.today())], runs)
+        argv = [CLI, "--db", db, "report", "continuity", "--format", "csv"]
+        own, _start = minus_startup(argv, startup_argv(CLI, db), runs)
+        floor = value_of_command([PY, "-m", "bench.continuity_floor", db], runs)
         return Row(
             what,
             scale,
@@ -147,14 +147,14 @@ def continuity_row(scale: float, runs: int, db: str) -> Row:
             floor,
             "≤ 2×",
             check=at_most_ratio(2.0),
-            note=f"14/30-day counts {check(db, CLI)} to the floor's",
+            note=f"every figure {check(db, CLI)} to the floor's",
         )
     except Exception as exc:  # noqa: BLE001
         return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
 
 
 def rest_row(scale: float, runs: int, db: str) -> Row:
-    """`report rest` for this month, minus a no-op command, beside bench/rest_floor.py (rows read
+    """`report rest` for this month, minus the CLI's start-up, beside bench/rest_floor.py (rows read
     with sqlite3, the pure rules in a plain loop: its own elapsed time), checked equal."""
     from bench import rest_floor
 
@@ -163,9 +163,8 @@ def rest_row(scale: float, runs: int, db: str) -> Row:
     first = today.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     try:
-        noop = time_command([CLI, "--help"], runs)
-        full = time_command([*rest_floor.command_argv(CLI, db, first, last), "--format", "csv"], runs)
-        own = Sample([max(f - noop.median, 0.0) for f in full.values])
+        argv = [*rest_floor.command_argv(CLI, db, first, last), "--format", "csv"]
+        own, _start = minus_startup(argv, startup_argv(CLI, db), runs)
         floor = value_of_command([PY, "-m", "bench.rest_floor", db, first.isoformat(), last.isoformat()], runs)
         return Row(
             what,
@@ -182,14 +181,15 @@ def rest_row(scale: float, runs: int, db: str) -> Row:
 
 
 def list_row(scale: float, runs: int, db: str) -> Row:
-    from bench.list_floor import check, floor_argv
+    """`list assistants --format csv` minus the CLI's start-up, beside bench/list_floor.py (the same
+    output byte for byte: masked IDs, guarded cells; its own elapsed time), checked equal."""
+    from bench.list_floor import check
 
-    what, floor_name = "list assistants --format csv (own work)", "the rows via sqlite3 -csv"
+    what, floor_name = "list assistants --format csv (own work)", "sqlite3 rows + mask + csv"
     try:
-        noop = time_command([CLI, "--help"], runs)
-        full = time_command([CLI, "--db", db, "list", "assistants", "--format", "csv"], runs)
-        own = Sample([max(f - noop.median, 0.0) for f in full.values])
-        floor = time_command(floor_argv(db), runs)
+        argv = [CLI, "--db", db, "list", "assistants", "--format", "csv"]
+        own, _start = minus_startup(argv, startup_argv(CLI, db), runs)
+        floor = value_of_command([PY, "-m", "bench.list_floor", db], runs)
         return Row(
             what,
             scale,
@@ -198,15 +198,15 @@ def list_row(scale: float, runs: int, db: str) -> Row:
             floor,
             "≤ 2×",
             check=at_most_ratio(2.0),
-            note=f"refs {check(db, CLI)} to the floor's",
+            note=f"output {check(db, CLI)} to the floor's, byte for byte",
         )
     except Exception as exc:  # noqa: BLE001
         return Row(what, scale, None, floor_name, None, "≤ 2×", note=str(exc)[:80])
 
 
 def audit_rows(scale: float, runs: int, db: str) -> list[Row]:
-    """`audit --verify` (incremental: after the last checkpoint) and `--full`, minus a no-op
-    command, beside a plain-Python re-hash of the same rows (bench/audit_floor.py), on a copy of the
+    """`audit --verify` (incremental: after the last checkpoint) and `--full`, minus the CLI's
+    start-up on the same copy, beside a plain-Python re-hash of the same rows (bench/audit_floor.py), on a copy of the
     company with 500,000 × scale log rows before the checkpoint and 5,000 × scale after it (a
     day's work before the nightly check). Each timed run starts from the same checkpoint."""
     from bench import audit_floor
@@ -221,16 +221,11 @@ def audit_rows(scale: float, runs: int, db: str) -> list[Row]:
             for suffix in ("", ".audit-anchor", ".audit-anchor.key", ".audit-anchor.bench"):
                 os.replace(copy + ".tmp" + suffix, copy + suffix)
         note = f"{old:,} rows before the checkpoint, {new:,} after; {audit_floor.check(copy, CLI)} to the floor"
-        noop = time_command([CLI, "--help"], runs)
         for full in (False, True):
             argv = [CLI, "--db", copy, "audit", "--verify", *(["--full"] if full else [])]
-            values = []
-            for i in range(runs + 1):
-                audit_floor.reset(copy)
-                t0 = time.perf_counter()
-                subprocess.run(argv, capture_output=True, cwd=ROOT, check=True)
-                if i:  # the first run warms the caches
-                    values.append(max(time.perf_counter() - t0 - noop.median, 0.0))
+            # Each timed run starts from the same checkpoint (reset, not timed).
+            own, _start = minus_startup(argv, startup_argv(CLI, copy), runs, before=lambda: audit_floor.reset(copy))
+            values = own.values
             audit_floor.reset(copy)
             floor = value_of_command(
                 [PY, "-m", "bench.audit_floor", "floor", copy, *(["--full"] if full else [])], runs
@@ -266,3 +261,62 @@ def audit_rows(scale: float, runs: int, db: str) -> list[Row]:
             Row("audit --verify (own work)", scale, None, "plain-Python re-hash", None, "≤ 2×", note=str(exc)[:80])
         )
     return out
+
+
+def memory_rows(scale: float, db: str) -> list[Row]:
+    """The peak resident memory of every report, export and list command at this scale (target
+    ≤ 200 MB at 100 %: stream, do not collect), one run each (bench/own_work.py `peak_rss`).
+    `export payroll` runs on a copy of its prepared company (it locks the month); `audit --verify`
+    on the audit rows' copy (bench/audit_floor.py) when `audit_rows` has made it."""
+    from bench.own_work import peak_rss
+    from bench.payinv_rows import last_month, prepared_copy
+
+    today = date.today()
+    month = f"{today.year}-{today.month:02d}"
+    first = today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    commands: list[tuple[str, list[str]]] = [
+        ("report hours --month", ["report", "hours", "--month", month, "--format", "csv"]),
+        ("report continuity", ["report", "continuity", "--format", "csv"]),
+        ("report rest, one month", ["report", "rest", "--from", first.isoformat(), "--to", last.isoformat()]),
+        ("report invoice --month", ["report", "invoice", "--month", last_month(), "--format", "csv"]),
+        ("list assistants --format csv", ["list", "assistants", "--format", "csv"]),
+        ("list assignments --format json", ["list", "assignments", "--format", "json"]),
+    ]
+    out = []
+    for label, args in commands:
+        what = f"peak memory: {label}"
+        try:
+            peak = Sample([peak_rss(PY, [CLI, "--db", db, *args])])
+            out.append(Row(what, scale, peak, "—", None, "≤ 200 MB", unit="MB", check=_under_200mb))
+        except Exception as exc:  # noqa: BLE001
+            out.append(Row(what, scale, None, "—", None, "≤ 200 MB", unit="MB", note=str(exc)[:80]))
+    what = "peak memory: export payroll --month"
+    copy = ""
+    try:
+        copy = prepared_copy(db, RESULTS, scale, last_month()) + ".peak"
+        shutil.copyfile(copy.removesuffix(".peak"), copy)
+        peak = Sample([peak_rss(PY, [CLI, "--db", copy, "export", "payroll", "--month", last_month(), "--out", "-"])])
+        out.append(Row(what, scale, peak, "—", None, "≤ 200 MB", unit="MB", check=_under_200mb))
+    except Exception as exc:  # noqa: BLE001
+        out.append(Row(what, scale, None, "—", None, "≤ 200 MB", unit="MB", note=str(exc)[:80]))
+    finally:
+        if copy and os.path.exists(copy):
+            os.remove(copy)
+    audit_copy = str(RESULTS / f"audit-{int(round(scale * 100))}.sqlite3")
+    if os.path.exists(audit_copy):  # made by audit_rows; verified from its checkpoint, put back after
+        from bench import audit_floor
+
+        what = "peak memory: audit --verify"
+        try:
+            audit_floor.reset(audit_copy)
+            peak = Sample([peak_rss(PY, [CLI, "--db", audit_copy, "audit", "--verify"])])
+            audit_floor.reset(audit_copy)
+            out.append(Row(what, scale, peak, "—", None, "≤ 200 MB", unit="MB", check=_under_200mb))
+        except Exception as exc:  # noqa: BLE001
+            out.append(Row(what, scale, None, "—", None, "≤ 200 MB", unit="MB", note=str(exc)[:80]))
+    return out
+
+
+def _under_200mb(row: Row) -> bool:
+    return row.value is not None and row.value.median <= 200e6

@@ -1,0 +1,81 @@
+"""What "own work" is in `make bench` (issue 19): each side of a row minus its own start-up, so a
+command and its floor are compared on the same thing — the work after the process is ready.
+
+- **A command**: its wall time minus the median wall time of the same CLI's start-up on the same
+  database, `list municipalities` (Python, the CLI, SQLAlchemy and the models imported, the
+  database opened, its revision and the log's guards checked, one small query), measured in the
+  same loop, the two alternating. The start-up is a row of its own, beside `python -c 'import
+  sqlmodel'` (bench/scale_rows.py). Before, "own work" was the command minus `--help`, which left
+  the ~0.26 s of importing the database stack and opening the database on the command's side.
+- **A floor through a database shell** (`sqlite3`, `psql`): its wall time minus the median of the
+  same shell running `SELECT 1` on the same database, alternating.
+- **A floor in Python** (bench/*_floor.py run as a module): the elapsed time it prints itself,
+  taken after Python and its imports, its connection opened inside the timed part.
+
+`peak_rss` is a command's peak resident memory (`ru_maxrss` of a fresh parent's only child).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+
+from bench.measure import ROOT, Sample
+
+
+def startup_argv(cli: str, db: str) -> list[str]:
+    """The command that opens the database and does next to nothing else."""
+    return [cli, "--db", db, "list", "municipalities", "--format", "csv"]
+
+
+def _wall(argv: Sequence[str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, cwd=ROOT)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def minus_startup(
+    argv: Sequence[str], start: Sequence[str], runs: int, before: Callable[[], object] | None = None
+) -> tuple[Sample, Sample]:
+    """(own work, start-up): `argv`'s wall time minus the median of `start`'s, the two run in
+    turns after one unmeasured warm-up each; `before` runs untimed before every run of `argv`."""
+    commands, starts = [], []
+    for i in range(runs + 1):
+        s = _wall(start)
+        if before is not None:
+            before()
+        c = _wall(argv)
+        if i:  # the first round warms the caches
+            starts.append(s)
+            commands.append(c)
+    base = statistics.median(starts)
+    return Sample([max(c - base, 0.0) for c in commands]), Sample(starts)
+
+
+def shell_floor(floor: Sequence[str], noop: Sequence[str], runs: int) -> Sample:
+    """A database shell's query minus the same shell's `SELECT 1` on the same database."""
+    return minus_startup(floor, noop, runs)[0]
+
+
+PEAK = (
+    "import resource, subprocess, sys; "
+    "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+    "sys.exit(p.stderr.decode()[-300:]) if p.returncode else "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)"
+)
+
+
+def peak_rss(py: str, argv: Sequence[str], env: dict[str, str] | None = None) -> float:
+    """Peak resident memory of the process `argv`, in bytes."""
+    proc = subprocess.run(
+        [py, "-c", PEAK, *argv], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr[-300:]}")
+    return float(proc.stdout.strip().splitlines()[-1])
