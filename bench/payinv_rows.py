@@ -59,7 +59,7 @@ def time_export(cli: str, prepared: str, month: str, runs: int) -> Sample:
 
 
 def payroll_rows(scale: float, runs: int, db: str, cli: str, py: str, results: Path) -> list:
-    from bench.run import Row, at_most_ratio
+    from bench.row import Row, at_most_ratio
 
     what, floor_name = "export payroll --month (own work, with its check)", "one read + rules loop"
     month = last_month()
@@ -79,7 +79,7 @@ def payroll_rows(scale: float, runs: int, db: str, cli: str, py: str, results: P
 
 def invoice_row(scale: float, runs: int, db: str, cli: str) -> list:
     from bench.invoice_floor import check, floor_sql
-    from bench.run import Row, at_most_ratio
+    from bench.row import Row, at_most_ratio
 
     what, floor_name = "report invoice --month (own work)", "one SQL query via sqlite3"
     month = last_month()
