@@ -1,0 +1,31 @@
+"""The bench's "own work" (bench/own_work.py, issue 19): each side of a row minus its own start-up
+measured in the same loop, and a command's peak memory read from the process itself."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import own_work
+
+
+def test_own_work_is_each_run_minus_the_median_start_up(monkeypatch):
+    walls = iter([9.0, 9.0, 1.0, 3.0, 1.2, 3.5, 0.8, 2.9])  # warm-up pair, then (start-up, command)
+    before = []
+    monkeypatch.setattr(own_work, "_wall", lambda argv: next(walls))
+    own, start = own_work.minus_startup(["cmd"], ["start"], 3, before=lambda: before.append(1))
+    assert start.values == [1.0, 1.2, 0.8]
+    assert [round(v, 6) for v in own.values] == [2.0, 2.5, 1.9]  # minus the median start-up, 1.0
+    assert len(before) == 4  # before every run of the command, the warm-up too
+
+
+def test_startup_is_the_cli_opening_the_database():
+    argv = own_work.startup_argv("bpa-provider", "x.sqlite3")
+    assert argv[:3] == ["bpa-provider", "--db", "x.sqlite3"] and "municipalities" in argv
+
+
+def test_peak_rss_is_the_commands_own():
+    small = own_work.peak_rss(sys.executable, [sys.executable, "-c", "pass"])
+    big = own_work.peak_rss(
+        sys.executable, [sys.executable, "-c", "b = bytearray(150_000_000); b[::4096] = b'x' * len(b[::4096])"]
+    )
+    assert small < 100e6 < 150e6 <= big
