@@ -62,7 +62,8 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
     later = aliased(Decision)
     renewed = exists().where(and_(later.client_id == Decision.client_id, later.valid_from > Decision.valid_to))
     q = (
-        select(Decision, Client.ref, Client.name)
+        # Plain columns, not Decision objects: thousands of rows at a large provider.
+        select(Decision.client_id, Decision.valid_to, Decision.hours, Decision.hours_unit, Client.ref, Client.name)
         .join(Client, Client.id == Decision.client_id)
         .where(
             Decision.valid_to.is_not(None),
@@ -80,14 +81,14 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
     return [
         Item(
             "client",
-            d.client_id,
+            client_id,
             ref,
             name,
-            when=d.valid_to,
+            when=valid_to,
             flag="ending",
-            detail=f"{format_hours(d.hours)} h/{_(d.hours_unit)}",
+            detail=f"{format_hours(hours)} h/{_(unit)}",
         )
-        for d, ref, name in rows
+        for client_id, valid_to, hours, unit, ref, name in rows
     ]
 
 
@@ -346,7 +347,7 @@ def _sources(policy: Policy) -> dict[str, Source]:
     """Section -> (service function, how to call it, how to read its rows)."""
     # Imported here, not with this module: each owning area is a large module of its own.
     from bpa_provider.services import (
-        course_credentials,
+        dashboard_reads,
         hours,
         notify,
         onboarding,
@@ -398,7 +399,7 @@ def _sources(policy: Policy) -> dict[str, Source]:
             _action_items,
         ),
         COURSES_EXPIRING: (
-            course_credentials.expiring_credentials,
+            dashboard_reads.expiring_credentials,
             lambda fn, db, actor, today: fn(db, actor, today, policy=policy),
             _expiry_items,
         ),
