@@ -11,6 +11,7 @@ stack is loaded.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -340,57 +341,47 @@ def _aware(instant: datetime) -> datetime:
 
 # --------------------------------------------------------------------------- gathering
 
-Source = tuple[Callable[..., Any], Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
+#: (owning module under bpa_provider.services, its service function), how to call it, how to read its rows.
+Source = tuple[tuple[str, str], Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
 
 
 def _sources(policy: Policy) -> dict[str, Source]:
-    """Section -> (service function, how to call it, how to read its rows)."""
-    # Imported here, not with this module: each owning area is a large module of its own.
-    from bpa_provider.services import (
-        dashboard_reads,
-        hours,
-        notify,
-        onboarding,
-        reviews,
-        sweden,
-        transfers,
-        vacancy,
-        worktime,
-    )
-
+    """Section -> (service function, how to call it, how to read its rows). The owning module is
+    imported when its section is first asked for: the dashboard's worker computes the sections one
+    after another, and the cheap ones need not wait for every area's module to load."""
     return {
         DECISIONS_ENDING: (
-            decisions_ending,
+            ("dashboard", "decisions_ending"),
             lambda fn, db, actor, today: fn(db, actor, today, policy.decision_ending_days),
             lambda db, rows: list(rows),
         ),
         HOURS_USAGE: (
-            hours.usage_flags,
+            ("hours", "usage_flags"),
             lambda fn, db, actor, today: fn(db, actor, today.year, today.month, today=today, policy=policy),
             _hours_items,
         ),
         REVIEWS_DUE: (
-            reviews.due_reviews,
+            ("reviews", "due_reviews"),
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.review_due_window_days, policy=policy),
             _review_items,
         ),
         COURSES_OVERDUE: (
-            onboarding.onboarding_overdue,
+            ("onboarding", "onboarding_overdue"),
             lambda fn, db, actor, today: fn(db, actor, today),
             _course_items,
         ),
         CREDENTIALS_MISSING: (
-            worktime.missing_credentials,
+            ("worktime", "missing_credentials"),
             lambda fn, db, actor, today: fn(db, actor, today),
             _credential_items,
         ),
         TRANSFER_STEPS_DUE: (
-            transfers.steps_due,
+            ("transfers", "steps_due"),
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _transfer_items,
         ),
         REVIEW_ACTIONS_DUE: (
-            reviews.open_actions,
+            ("reviews", "open_actions"),
             lambda fn, db, actor, today: [
                 a
                 for a in fn(db, actor, today)
@@ -399,22 +390,22 @@ def _sources(policy: Policy) -> dict[str, Source]:
             _action_items,
         ),
         COURSES_EXPIRING: (
-            dashboard_reads.expiring_credentials,
+            ("dashboard_reads", "expiring_credentials"),
             lambda fn, db, actor, today: fn(db, actor, today, policy=policy),
             _expiry_items,
         ),
         FK_DEADLINES: (
-            sweden.fk_deadlines,
+            ("sweden", "fk_deadlines"),
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _fk_items,
         ),
         VACANT_SHIFTS: (
-            vacancy.list_vacant,
+            ("vacancy", "list_vacant"),
             lambda fn, db, actor, today: fn(db, actor, today, today + timedelta(days=VACANT_WITHIN_DAYS - 1)),
             _vacant_items,
         ),
         NOTICES_UNDELIVERED: (
-            notify.delivery_problems,
+            ("notify", "delivery_problems"),
             lambda fn, db, actor, today: fn(db, actor),
             _notice_items,
         ),
@@ -429,7 +420,8 @@ def gather_section(db: Database, actor: Actor, today: date, key: str, policy: Po
     milliseconds, and nobody should wait for the slowest to see the rest. A section whose service
     refuses carries the refusal; a database that cannot be reached raises, and so does a bug — the
     screen writes it to the crash log and says the section could not load."""
-    fn, call, read = _sources(policy or Policy())[key]
+    (module, name), call, read = _sources(policy or Policy())[key]
+    fn = getattr(importlib.import_module(f"bpa_provider.services.{module}"), name)
     try:
         return Section(key, tuple(read(db, call(fn, db, actor, today))))
     except (DatabaseUnavailable, DatabaseBusy):
