@@ -47,3 +47,33 @@ def test_the_dashboard_section_lists_the_services_rows(demo, admin):
         (c.person_kind, c.person_id, c.expires_on, c.course) for c in plain
     ]
     assert section.items
+
+
+def test_decisions_ending_read_as_columns_equal_a_plain_computation(demo, admin):
+    """`dashboard.decisions_ending` (plain columns since issue 19) against the rule in Python over
+    every decision: the period ends within the window, the client is not ended, no later decision."""
+    from bpa_provider.db.models import Client, Decision
+    from bpa_provider.formats import format_hours
+
+    with demo.read() as s:
+        decisions = s.execute(select(Decision)).scalars().all()
+        clients = {c.id: c for c in s.execute(select(Client)).scalars()}
+        s.expunge_all()
+    seen = 0
+    for days in (-60, 0, 30, 200, 230, 365):
+        today = TODAY + timedelta(days=days)
+        expected = sorted(
+            (
+                (d.client_id, clients[d.client_id].ref, clients[d.client_id].name, d.valid_to, format_hours(d.hours))
+                for d in decisions
+                if d.valid_to is not None
+                and today <= d.valid_to <= today + timedelta(days=60)
+                and clients[d.client_id].status != "ended"
+                and not any(o.client_id == d.client_id and o.valid_from > d.valid_to for o in decisions)
+            ),
+            key=lambda r: (r[3], r[1]),
+        )
+        got = dashboard.decisions_ending(demo, admin, today, 60)
+        assert [(i.record_id, i.ref, i.name, i.when, i.detail.split(" h/")[0]) for i in got] == expected
+        seen += len(got)
+    assert seen > 0
