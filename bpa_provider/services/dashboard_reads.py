@@ -2,7 +2,8 @@
 
 `course_credentials.expiring_credentials` loads every current person's latest completion as ORM
 objects (25,000 at a large provider, 1.3 s) to keep the few hundred that expire soon. The
-dashboard's version below runs the same query as plain rows, works out each expiry date once per
+dashboard's version below runs the same query as plain rows, only for completions old enough to
+expire within the longest reminder lead, works out each expiry date once per
 (completion date, validity) and reads the names of only the people it keeps: the same
 `ExpiringCredential`s in the same order (tests/services/test_dashboard_reads.py holds it equal to
 the service on both engines).
@@ -10,9 +11,10 @@ the service on both engines).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, case, exists, func, literal_column, or_, select
 
 from bpa_provider.access import Actor
@@ -30,6 +32,21 @@ from bpa_provider.services.onboarding import current_policy
 @lru_cache(maxsize=4096)
 def _expiry(completed_on: date, validity_months: int | None) -> date | None:
     return expiry_date(completed_on, validity_months)
+
+
+def _latest_completion(today: date, leads: tuple[int, ...], validities: list[int]) -> date:
+    """The latest completion date whose expiry (`expiry_date`, non-decreasing in the completion
+    date) reaches the first reminder by `today`: expiry on or before today + the longest lead."""
+    last_expiry = today + timedelta(days=max(leads))
+    best = date.min
+    for months in set(validities):
+        c = last_expiry - relativedelta(months=months)
+        while c > date.min and (_expiry(c, months) or date.max) > last_expiry:
+            c -= timedelta(days=1)
+        while (_expiry(c + timedelta(days=1), months) or date.max) <= last_expiry:
+            c += timedelta(days=1)
+        best = max(best, c)
+    return best
 
 
 class _Enrollment:
@@ -109,7 +126,13 @@ def expiring_credentials(
         .order_by(CourseEnrollment.id)
     )
     with db.read() as s:
-        rows = s.execute(q).all()
+        validities = [v for v in s.execute(select(Course.validity_months).distinct()).scalars() if v is not None]
+        if not validities or not leads:
+            return []  # nothing expires, or no reminder is ever reached
+        # Only a latest completion on or before this date can expire within the longest lead (the
+        # shortest validity gives the latest such date). One bound for every row, so two
+        # completions of a group on the same day are kept or left out together.
+        rows = s.execute(q.where(CourseEnrollment.completed_on <= _latest_completion(today, leads, validities))).all()
         # Two completions on the same day: the later row wins (as in the service).
         chosen: dict[tuple[str, int, int], tuple[date | None, int, str, int | None]] = {}
         for sup, asst, completed, course_id, kind, course, validity in rows:

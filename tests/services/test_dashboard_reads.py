@@ -77,3 +77,16 @@ def test_decisions_ending_read_as_columns_equal_a_plain_computation(demo, admin)
         assert [(i.record_id, i.ref, i.name, i.when, i.detail.split(" h/")[0]) for i in got] == expected
         seen += len(got)
     assert seen > 0
+
+
+def test_the_latest_completion_bound_is_exact_at_month_ends():
+    """The bound the lean read puts in SQL: expiry on or before today + the longest lead for it,
+    after it for the next day — across month ends, leap days and several validities."""
+    from bpa_provider.rules.calendar import expiry_date
+
+    for today in (date(2027, 12, 1), date(2028, 1, 1), date(2027, 12, 31), date(2028, 11, 30)):
+        for validities in ([12], [36, 12], [1], [0, 24]):
+            bound = dashboard_reads._latest_completion(today, (90, 30, 7), validities)
+            last = today + timedelta(days=90)
+            assert any(expiry_date(bound, v) <= last for v in validities)
+            assert all(expiry_date(bound + timedelta(days=1), v) > last for v in validities)
