@@ -4,15 +4,17 @@
 record with Enter. A section whose service refuses says why; a section that fails (a bug) says it
 could not load and the traceback goes to the crash log — it is never passed off as "not available".
 
-The sections are computed one after another in one worker, the cheap ones first, and each is
-shown as it arrives (the others say "Loading…" meanwhile); leaving the dashboard cancels what is
-not computed yet, and coming back without a change recomputes nothing. A table shows a section's first SHOWN_ROWS rows; its heading counts
+The sections are computed one after another in one worker, the cheap ones first (the hour
+outlook in a second worker beside it), and each is shown as it arrives (the others say "Loading…"
+meanwhile); leaving the dashboard cancels what is not computed yet, and coming back without a
+change recomputes nothing. A table shows a section's first SHOWN_ROWS rows; its heading counts
 them all (thousands of reviews can be due at once, and a DataTable measures every cell it holds).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 WHO_WIDTH = 21
 #: The sections that take longest at a large provider, computed last (in this order).
 SLOW_SECTIONS = (dash.COURSES_OVERDUE, dash.REVIEWS_DUE, dash.COURSES_EXPIRING, dash.HOURS_USAGE)
+#: Sections computed in a worker of their own, beside the others (most of their time is in SQLite).
+OWN_LANE = (dash.HOURS_USAGE,)
 SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and help nobody here
 
 TITLES = {
@@ -117,11 +121,14 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self.call_after_refresh(self.bpa.when_ready, self._ask)
 
     def _ask(self, only: set[str] | None = None) -> None:
-        """Compute the sections one after another in one worker, the cheap ones first.
+        """Compute the sections one after another, the cheap ones first, in one worker — and the
+        hour outlook beside them in a second (`OWN_LANE`).
 
-        One worker, not one per section: eleven threads contending for the interpreter made a
-        person's own key (the clients list, a record) queue behind all of them. The worker stops
-        between sections once cancelled (the person left the dashboard, see `on_hide`)."""
+        Two workers, not one per section: eleven threads contending for the interpreter made a
+        person's own key (the clients list, a record) queue behind all of them. The hour outlook
+        spends most of its time inside SQLite, which lets go of the interpreter, so on its own
+        lane it uses the other core without holding up the screen. Each worker stops between
+        sections once cancelled (the person left the dashboard, see `on_hide`)."""
         app = self.bpa
         db, actor, today, policy = app.db, app.actor, app.today, app.settings.policy
         wanted = [k for k in self._keys if only is None or k in only]
@@ -137,9 +144,9 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             asked[key] = seqs[tag] = seqs.get(tag, 0) + 1
         self._pending = set(keys)
 
-        def job() -> None:
+        def job(lane: list[str]) -> None:
             worker = get_current_worker()
-            for key in keys:
+            for key in lane:
                 if worker.is_cancelled:
                     return
                 try:
@@ -150,7 +157,12 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
                     return
                 self.post_message(ServiceResult(f"section-{key}", value, error, asked[key]))
 
-        self.run_worker(job, name="dashboard", group="dashboard", thread=True, exclusive=True, exit_on_error=False)
+        self.workers.cancel_group(self, "dashboard")  # an earlier round's answers are not wanted
+        for lane in ([k for k in keys if k in OWN_LANE], [k for k in keys if k not in OWN_LANE]):
+            if lane:
+                self.run_worker(
+                    partial(job, lane), name="dashboard", group="dashboard", thread=True, exit_on_error=False
+                )
 
     def on_hide(self) -> None:
         """Leaving the dashboard: sections not computed yet are not computed now (the person's
