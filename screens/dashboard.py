@@ -150,7 +150,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
                 if worker.is_cancelled:
                     return
                 try:
-                    value, error = dash.gather_section(db, actor, today, key, policy), None
+                    value, error = dash.gather_section(db, actor, today, key, policy, SHOWN_ROWS), None
                 except Exception as exc:  # noqa: BLE001 - shown as the section's own message
                     value, error = None, exc
                 if worker.is_cancelled:
@@ -201,7 +201,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             return
         section: dash.Section = result.value
         # Only the rows a table shows are kept (thousands of items would stay alive for nothing).
-        self._totals[section.key] = len(section.items)
+        self._totals[section.key] = section.count
         self._problems.pop(section.key, None)
         self._sections[section.key] = replace(section, items=section.items[:SHOWN_ROWS])
         await self._show_section(section.key)

@@ -206,8 +206,9 @@ def _ids_by_ref(db: Database, model: type[Assistant] | type[Client], refs: Itera
 
 
 def _action_items(db: Database, rows: Iterable[Any]) -> list[Item]:
-    # reviews.OpenAction: an action agreed in a review, due within the review window or overdue.
-    rows = [r for r in rows if r.due_date is not None]
+    # reviews.OpenAction: an action agreed in a review, due within the review window or overdue
+    # (the section's call keeps only those with a due date).
+    rows = list(rows)
     ids = _ids_by_ref(db, Assistant, (r.assistant_ref for r in rows))
     return [
         Item(
@@ -412,18 +413,22 @@ def _sources(policy: Policy) -> dict[str, Source]:
     }
 
 
-def gather_section(db: Database, actor: Actor, today: date, key: str, policy: Policy | None = None) -> Section:
-    """One section, for a key of `visible_sections(actor)`.
+def gather_section(
+    db: Database, actor: Actor, today: date, key: str, policy: Policy | None = None, limit: int | None = None
+) -> Section:
+    """One section, for a key of `visible_sections(actor)`; with `limit`, only its first `limit`
+    items are made (`total` counts them all: the screen shows 50 of the thousands of reviews due
+    at a large provider, and making every item cost more than the query).
 
-    The screen asks for each section in a worker of its own and shows each as it arrives: at a
-    large provider the hour outlook reads a year of shifts (seconds), the other sections take
-    milliseconds, and nobody should wait for the slowest to see the rest. A section whose service
-    refuses carries the refusal; a database that cannot be reached raises, and so does a bug — the
-    screen writes it to the crash log and says the section could not load."""
+    The screen computes the sections in a worker and shows each as it arrives. A section whose
+    service refuses carries the refusal; a database that cannot be reached raises, and so does a
+    bug — the screen writes it to the crash log and says the section could not load."""
     (module, name), call, read = _sources(policy or Policy())[key]
     fn = getattr(importlib.import_module(f"bpa_provider.services.{module}"), name)
     try:
-        return Section(key, tuple(read(db, call(fn, db, actor, today))))
+        # Every adapter makes one item per row, in order: the first rows give the first items.
+        rows = list(call(fn, db, actor, today))
+        return Section(key, tuple(read(db, rows if limit is None else rows[:limit])), total=len(rows))
     except (DatabaseUnavailable, DatabaseBusy):
         raise
     except ServiceError as exc:

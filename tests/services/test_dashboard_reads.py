@@ -90,3 +90,17 @@ def test_the_latest_completion_bound_is_exact_at_month_ends():
             last = today + timedelta(days=90)
             assert any(expiry_date(bound, v) <= last for v in validities)
             assert all(expiry_date(bound + timedelta(days=1), v) > last for v in validities)
+
+
+def test_a_limited_section_is_the_first_items_of_the_whole_and_counts_them_all(demo, admin):
+    """The screen asks for its 50 rows (`limit`): the items are the whole section's first ones and
+    `count` is the whole section's length, for every section."""
+    today = TODAY + timedelta(days=200)
+    longer = 0
+    for key in dashboard.visible_sections(admin):
+        whole = dashboard.gather_section(demo, admin, today, key)
+        first = dashboard.gather_section(demo, admin, today, key, limit=2)
+        assert first.items == whole.items[:2], key
+        assert first.count == whole.count == len(whole.items), key
+        longer += len(whole.items) > 2
+    assert longer  # some section was cut
