@@ -2,8 +2,9 @@
 
 `python -m bench.dash_probe WHAT DB_URL [--cpu] [--runs N]` prints the median seconds (wall, or CPU
 of this process with `--cpu`) of N runs (default 5) after one warm-up, WHAT being:
-- `dashboard`: every section an admin sees, computed one after another as the dashboard's worker
-  computes them (`services.dashboard.gather_section`), the modules already imported;
+- `dashboard`: every section an admin sees, computed one after another as the dashboard's workers
+  compute them (`services.dashboard.gather_section`, the first 50 items of each and its count),
+  the modules already imported;
 - `week`: the middle client's (by reference) roster week holding today, vacant shifts included
   (`roster_views.client_week`, as the roster screen asks);
 - `account`: the same client's hour account on today (`hours.client_account`).
@@ -21,6 +22,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from bench.row import Row
+
+SHOWN_ROWS = 50  # screens/dashboard.py: the rows a section's table shows
 
 
 def _probe(what: str, url: str) -> Callable[[], object]:
@@ -40,7 +43,7 @@ def _probe(what: str, url: str) -> Callable[[], object]:
     monday = today - timedelta(days=today.weekday())
     if what == "dashboard":
         keys = dashboard.visible_sections(actor)
-        return lambda: [dashboard.gather_section(db, actor, today, key, policy) for key in keys]
+        return lambda: [dashboard.gather_section(db, actor, today, key, policy, SHOWN_ROWS) for key in keys]
     if what == "week":
         return lambda: roster_views.client_week(db, actor, client_id, monday, with_vacant=True)
     if what == "account":
