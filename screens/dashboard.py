@@ -182,10 +182,12 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             self.load()
 
     async def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result) or self._failed:
+        if not self.is_current(result):
             return
         key = result.tag.removeprefix("section-")
         self._pending.discard(key)
+        if self._failed:  # the database could not be reached: one message stands for every section
+            return
         if result.error is not None and not isinstance(result.error, (DatabaseUnavailable, DatabaseBusy)):
             # A bug in one section (or its service): that section says so, the rest still show.
             self._problems[key] = _("Could not load — see the log: {where}").format(where=log_unexpected(result.error))
