@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.company import PY
+from bench.dash_probe import dash_rows
 from bench.measure import ROOT
 from bench.row import (
     HEADERS,
@@ -89,6 +90,8 @@ def main() -> None:
     rows += worktime_rows(scales, args.runs)
     print("opening a client and an assistant at every scale", flush=True)
     rows += detail_rows(scales, args.runs)
+    print("the dashboard, a roster week and the hour account at every scale", flush=True)
+    rows += dash_rows(scales, args.runs)
     if shutil.which("tmux"):
         print("key to screen in tmux at every scale", flush=True)
         rows += terminal_rows(scales, min(args.runs, 3))

@@ -4,15 +4,17 @@
 record with Enter. A section whose service refuses says why; a section that fails (a bug) says it
 could not load and the traceback goes to the crash log — it is never passed off as "not available".
 
-Every section is fetched in a worker of its own and shown as it arrives (the others say
-"Loading…" meanwhile): at a large provider the hour outlook reads a year of shifts and takes
-seconds, the rest milliseconds. A table shows a section's first SHOWN_ROWS rows; its heading counts
+The sections are computed one after another in one worker, the cheap ones first (the hour
+outlook in a second worker beside it), and each is shown as it arrives (the others say "Loading…"
+meanwhile); leaving the dashboard cancels what is not computed yet, and coming back without a
+change recomputes nothing. A table shows a section's first SHOWN_ROWS rows; its heading counts
 them all (thousands of reviews can be due at once, and a DataTable measures every cell it holds).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable
 from bpa_provider.i18n import N_, _
@@ -36,6 +39,10 @@ if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
 
 WHO_WIDTH = 21
+#: The sections that take longest at a large provider, computed last (in this order).
+SLOW_SECTIONS = (dash.COURSES_OVERDUE, dash.REVIEWS_DUE, dash.COURSES_EXPIRING, dash.HOURS_USAGE)
+#: Sections computed in a worker of their own, beside the others (most of their time is in SQLite).
+OWN_LANE = (dash.HOURS_USAGE,)
 SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and help nobody here
 
 TITLES = {
@@ -79,6 +86,8 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._problems: dict[str, str] = {}  # sections that failed: what they say instead
         self._failed = False  # the database could not be reached: one message instead of sections
         self._shown_width = 0
+        self._pending: set[str] = set()  # sections asked for and not answered yet
+        self._unasked: set[str] = set()  # sections whose computing was cancelled: asked on the next visit
         self.stale = True
 
     @property
@@ -91,12 +100,14 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
     def on_show(self) -> None:
         if self.stale:
             self.load()
+        elif self._unasked:
+            self._ask(self._unasked)
 
     def load(self) -> None:
-        """Ask for every section, each in its own worker; what is shown stays until its answer.
+        """Ask for every section (`_ask`); what is shown stays until its answer.
 
-        The first time, the headings are painted before the workers start: nine workers importing
-        their services and querying would otherwise hold the GIL while the screen waits."""
+        The first time, the headings are painted before the worker starts: importing the
+        services and querying would otherwise hold the GIL while the screen waits."""
         self.stale = False
         self._keys = dash.visible_sections(self.bpa.actor)
         self._failed = False
@@ -109,12 +120,58 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         await self.show()
         self.call_after_refresh(self.bpa.when_ready, self._ask)
 
-    def _ask(self) -> None:
+    def _ask(self, only: set[str] | None = None) -> None:
+        """Compute the sections one after another, the cheap ones first, in one worker — and the
+        hour outlook beside them in a second (`OWN_LANE`).
+
+        Two workers, not one per section: eleven threads contending for the interpreter made a
+        person's own key (the clients list, a record) queue behind all of them. The hour outlook
+        spends most of its time inside SQLite, which lets go of the interpreter, so on its own
+        lane it uses the other core without holding up the screen. Each worker stops between
+        sections once cancelled (the person left the dashboard, see `on_hide`)."""
         app = self.bpa
-        for key in self._keys:
-            self.call_service(
-                f"section-{key}", dash.gather_section, app.db, app.actor, app.today, key, app.settings.policy
-            )
+        db, actor, today, policy = app.db, app.actor, app.today, app.settings.policy
+        wanted = [k for k in self._keys if only is None or k in only]
+        if not self.display:  # left before the database stack was loaded: asked on the next visit
+            self._unasked = set(wanted)
+            return
+        self._unasked = set()
+        keys = sorted(wanted, key=lambda k: SLOW_SECTIONS.index(k) if k in SLOW_SECTIONS else -1)
+        seqs = self.__dict__.setdefault("_call_seq", {})
+        asked: dict[str, int] = {}
+        for key in keys:
+            tag = f"section-{key}"
+            asked[key] = seqs[tag] = seqs.get(tag, 0) + 1
+        self._pending = set(keys)
+
+        def job(lane: list[str]) -> None:
+            worker = get_current_worker()
+            for key in lane:
+                if worker.is_cancelled:
+                    return
+                try:
+                    value, error = dash.gather_section(db, actor, today, key, policy, SHOWN_ROWS), None
+                except Exception as exc:  # noqa: BLE001 - shown as the section's own message
+                    value, error = None, exc
+                if worker.is_cancelled:
+                    return
+                self.post_message(ServiceResult(f"section-{key}", value, error, asked[key]))
+
+        self.workers.cancel_group(self, "dashboard")  # an earlier round's answers are not wanted
+        for lane in ([k for k in keys if k in OWN_LANE], [k for k in keys if k not in OWN_LANE]):
+            if lane:
+                self.run_worker(
+                    partial(job, lane), name="dashboard", group="dashboard", thread=True, exit_on_error=False
+                )
+
+    def on_hide(self) -> None:
+        """Leaving the dashboard: sections not computed yet are not computed now (the person's
+        next screen should not wait for them); they are asked on the next visit
+        (only they: nothing changed the others, or `stale` would be set)."""
+        if self._pending:
+            self.workers.cancel_group(self, "dashboard")
+            self._unasked |= self._pending
+            self._pending = set()
 
     def action_reload(self) -> None:
         self.load()
@@ -125,9 +182,12 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             self.load()
 
     async def on_service_result(self, result: ServiceResult) -> None:
-        if not self.is_current(result) or self._failed:
+        if not self.is_current(result):
             return
         key = result.tag.removeprefix("section-")
+        self._pending.discard(key)
+        if self._failed:  # the database could not be reached: one message stands for every section
+            return
         if result.error is not None and not isinstance(result.error, (DatabaseUnavailable, DatabaseBusy)):
             # A bug in one section (or its service): that section says so, the rest still show.
             self._problems[key] = _("Could not load — see the log: {where}").format(where=log_unexpected(result.error))
@@ -143,7 +203,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             return
         section: dash.Section = result.value
         # Only the rows a table shows are kept (thousands of items would stay alive for nothing).
-        self._totals[section.key] = len(section.items)
+        self._totals[section.key] = section.count
         self._problems.pop(section.key, None)
         self._sections[section.key] = replace(section, items=section.items[:SHOWN_ROWS])
         await self._show_section(section.key)

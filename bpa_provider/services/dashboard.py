@@ -11,6 +11,7 @@ stack is loaded.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -62,7 +63,8 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
     later = aliased(Decision)
     renewed = exists().where(and_(later.client_id == Decision.client_id, later.valid_from > Decision.valid_to))
     q = (
-        select(Decision, Client.ref, Client.name)
+        # Plain columns, not Decision objects: thousands of rows at a large provider.
+        select(Decision.client_id, Decision.valid_to, Decision.hours, Decision.hours_unit, Client.ref, Client.name)
         .join(Client, Client.id == Decision.client_id)
         .where(
             Decision.valid_to.is_not(None),
@@ -80,14 +82,14 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
     return [
         Item(
             "client",
-            d.client_id,
+            client_id,
             ref,
             name,
-            when=d.valid_to,
+            when=valid_to,
             flag="ending",
-            detail=f"{format_hours(d.hours)} h/{_(d.hours_unit)}",
+            detail=f"{format_hours(hours)} h/{_(unit)}",
         )
-        for d, ref, name in rows
+        for client_id, valid_to, hours, unit, ref, name in rows
     ]
 
 
@@ -204,8 +206,9 @@ def _ids_by_ref(db: Database, model: type[Assistant] | type[Client], refs: Itera
 
 
 def _action_items(db: Database, rows: Iterable[Any]) -> list[Item]:
-    # reviews.OpenAction: an action agreed in a review, due within the review window or overdue.
-    rows = [r for r in rows if r.due_date is not None]
+    # reviews.OpenAction: an action agreed in a review, due within the review window or overdue
+    # (the section's call keeps only those with a due date).
+    rows = list(rows)
     ids = _ids_by_ref(db, Assistant, (r.assistant_ref for r in rows))
     return [
         Item(
@@ -339,57 +342,47 @@ def _aware(instant: datetime) -> datetime:
 
 # --------------------------------------------------------------------------- gathering
 
-Source = tuple[Callable[..., Any], Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
+#: (owning module under bpa_provider.services, its service function), how to call it, how to read its rows.
+Source = tuple[tuple[str, str], Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
 
 
 def _sources(policy: Policy) -> dict[str, Source]:
-    """Section -> (service function, how to call it, how to read its rows)."""
-    # Imported here, not with this module: each owning area is a large module of its own.
-    from bpa_provider.services import (
-        course_credentials,
-        hours,
-        notify,
-        onboarding,
-        reviews,
-        sweden,
-        transfers,
-        vacancy,
-        worktime,
-    )
-
+    """Section -> (service function, how to call it, how to read its rows). The owning module is
+    imported when its section is first asked for: the dashboard's worker computes the sections one
+    after another, and the cheap ones need not wait for every area's module to load."""
     return {
         DECISIONS_ENDING: (
-            decisions_ending,
+            ("dashboard", "decisions_ending"),
             lambda fn, db, actor, today: fn(db, actor, today, policy.decision_ending_days),
             lambda db, rows: list(rows),
         ),
         HOURS_USAGE: (
-            hours.usage_flags,
+            ("hours", "usage_flags"),
             lambda fn, db, actor, today: fn(db, actor, today.year, today.month, today=today, policy=policy),
             _hours_items,
         ),
         REVIEWS_DUE: (
-            reviews.due_reviews,
+            ("reviews", "due_reviews"),
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.review_due_window_days, policy=policy),
             _review_items,
         ),
         COURSES_OVERDUE: (
-            onboarding.onboarding_overdue,
+            ("onboarding", "onboarding_overdue"),
             lambda fn, db, actor, today: fn(db, actor, today),
             _course_items,
         ),
         CREDENTIALS_MISSING: (
-            worktime.missing_credentials,
+            ("worktime", "missing_credentials"),
             lambda fn, db, actor, today: fn(db, actor, today),
             _credential_items,
         ),
         TRANSFER_STEPS_DUE: (
-            transfers.steps_due,
+            ("transfers", "steps_due"),
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _transfer_items,
         ),
         REVIEW_ACTIONS_DUE: (
-            reviews.open_actions,
+            ("reviews", "open_actions"),
             lambda fn, db, actor, today: [
                 a
                 for a in fn(db, actor, today)
@@ -398,39 +391,44 @@ def _sources(policy: Policy) -> dict[str, Source]:
             _action_items,
         ),
         COURSES_EXPIRING: (
-            course_credentials.expiring_credentials,
+            ("dashboard_reads", "expiring_credentials"),
             lambda fn, db, actor, today: fn(db, actor, today, policy=policy),
             _expiry_items,
         ),
         FK_DEADLINES: (
-            sweden.fk_deadlines,
+            ("sweden", "fk_deadlines"),
             lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _fk_items,
         ),
         VACANT_SHIFTS: (
-            vacancy.list_vacant,
+            ("vacancy", "list_vacant"),
             lambda fn, db, actor, today: fn(db, actor, today, today + timedelta(days=VACANT_WITHIN_DAYS - 1)),
             _vacant_items,
         ),
         NOTICES_UNDELIVERED: (
-            notify.delivery_problems,
+            ("notify", "delivery_problems"),
             lambda fn, db, actor, today: fn(db, actor),
             _notice_items,
         ),
     }
 
 
-def gather_section(db: Database, actor: Actor, today: date, key: str, policy: Policy | None = None) -> Section:
-    """One section, for a key of `visible_sections(actor)`.
+def gather_section(
+    db: Database, actor: Actor, today: date, key: str, policy: Policy | None = None, limit: int | None = None
+) -> Section:
+    """One section, for a key of `visible_sections(actor)`; with `limit`, only its first `limit`
+    items are made (`total` counts them all: the screen shows 50 of the thousands of reviews due
+    at a large provider, and making every item cost more than the query).
 
-    The screen asks for each section in a worker of its own and shows each as it arrives: at a
-    large provider the hour outlook reads a year of shifts (seconds), the other sections take
-    milliseconds, and nobody should wait for the slowest to see the rest. A section whose service
-    refuses carries the refusal; a database that cannot be reached raises, and so does a bug — the
-    screen writes it to the crash log and says the section could not load."""
-    fn, call, read = _sources(policy or Policy())[key]
+    The screen computes the sections in a worker and shows each as it arrives. A section whose
+    service refuses carries the refusal; a database that cannot be reached raises, and so does a
+    bug — the screen writes it to the crash log and says the section could not load."""
+    (module, name), call, read = _sources(policy or Policy())[key]
+    fn = getattr(importlib.import_module(f"bpa_provider.services.{module}"), name)
     try:
-        return Section(key, tuple(read(db, call(fn, db, actor, today))))
+        # Every adapter makes one item per row, in order: the first rows give the first items.
+        rows = list(call(fn, db, actor, today))
+        return Section(key, tuple(read(db, rows if limit is None else rows[:limit])), total=len(rows))
     except (DatabaseUnavailable, DatabaseBusy):
         raise
     except ServiceError as exc:

@@ -56,6 +56,12 @@ def months_touching(first: date, last_exclusive: date) -> list[date]:
     return out
 
 
+def _next_month(first: date) -> date:
+    """The first day of the month after `first` (a first day): plain arithmetic, as
+    `closed_prefix` takes it for some 20,000 rows at a large provider (relativedelta cost 0.4 s)."""
+    return date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
+
+
 def _covered(spans: list[tuple[date, date]], first: date, last_exclusive: date) -> bool:
     """Whether the union of `[start, end)` spans covers `[first, last_exclusive)`."""
     reached = first
@@ -158,7 +164,7 @@ def closed_prefix(s: Session, year: int, cut: date, client_ids: Iterable[int] | 
         ):
             got = out.get(cid)
             start = got.until if got else date(year, 1, 1)
-            nxt = month + relativedelta(months=1)
+            nxt = _next_month(month)
             if month != start or nxt > cut:
                 continue  # a gap (or a month the cut falls in): the run ends here
             if got is None:

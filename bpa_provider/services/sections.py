@@ -88,6 +88,11 @@ class Section:
     key: str
     items: tuple[Item, ...] = ()
     error: Exception | None = None
+    total: int | None = None  # how many rows the section has, when `items` holds only the first
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else self.total
 
     @property
     def available(self) -> bool:
@@ -110,8 +115,10 @@ def visible_sections(actor: Actor) -> list[str]:
     return [key for key in SECTION_KEYS if actor.may(SECTION_PERMISSION[key])]
 
 
-def gather_section(db: Database, actor: Actor, today: date, key: str, policy: Policy | None = None) -> Section:
+def gather_section(
+    db: Database, actor: Actor, today: date, key: str, policy: Policy | None = None, limit: int | None = None
+) -> Section:
     """`services.dashboard.gather_section`, imported by the worker that asks (see module docstring)."""
     from bpa_provider.services import dashboard
 
-    return dashboard.gather_section(db, actor, today, key, policy)
+    return dashboard.gather_section(db, actor, today, key, policy, limit)

@@ -1,0 +1,116 @@
+"""Run by the benchmark: the dashboard, a roster week and the hour account, as their screens ask.
+
+`python -m bench.dash_probe WHAT DB_URL [--cpu] [--runs N]` prints the median seconds (wall, or CPU
+of this process with `--cpu`) of N runs (default 5) after one warm-up, WHAT being:
+- `dashboard`: every section an admin sees, computed one after another as the dashboard's workers
+  compute them (`services.dashboard.gather_section`, the first 50 items of each and its count),
+  the modules already imported;
+- `week`: the middle client's (by reference) roster week holding today, vacant shifts included
+  (`roster_views.client_week`, as the roster screen asks);
+- `account`: the same client's hour account on today (`hours.client_account`).
+
+`dash_rows` puts each at every scale beside the figure at the smallest scale (issue 19: cost
+grows with what is shown, not with the database: ≤ 1.2×).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from bench.row import Row
+
+SHOWN_ROWS = 50  # screens/dashboard.py: the rows a section's table shows
+
+
+def _probe(what: str, url: str) -> Callable[[], object]:
+    from sqlalchemy import func, select
+
+    from bpa_provider.access import Actor
+    from bpa_provider.config import Policy
+    from bpa_provider.db.engine import open_database
+    from bpa_provider.db.models import Client
+    from bpa_provider.services import dashboard, hours, roster_views
+
+    db = open_database(url)
+    actor, today, policy = Actor("bench", "admin"), date.today(), Policy()
+    with db.read() as s:
+        n = s.execute(select(func.count()).select_from(Client)).scalar_one()
+        client_id = s.execute(select(Client.id).order_by(Client.ref).offset(n // 2).limit(1)).scalar_one()
+    monday = today - timedelta(days=today.weekday())
+    if what == "dashboard":
+        keys = dashboard.visible_sections(actor)
+        return lambda: [dashboard.gather_section(db, actor, today, key, policy, SHOWN_ROWS) for key in keys]
+    if what == "week":
+        return lambda: roster_views.client_week(db, actor, client_id, monday, with_vacant=True)
+    if what == "account":
+        return lambda: hours.client_account(db, actor, client_id, today)
+    raise SystemExit(f"unknown probe {what!r}: dashboard, week or account")
+
+
+def main() -> None:
+    what, url = sys.argv[1], sys.argv[2]
+    clock = time.process_time if "--cpu" in sys.argv else time.perf_counter
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
+    run = _probe(what, url)
+    run()
+    took = []
+    for _ in range(runs):
+        t0 = clock()
+        run()
+        took.append(clock() - t0)
+    print(f"{statistics.median(took):.4f}")
+
+
+#: Row label per probe.
+LABELS = {
+    "dashboard": "dashboard, every section (services)",
+    "week": "a client's roster week (service)",
+    "account": "a client's hour account (service)",
+}
+
+
+def dash_rows(scales: list[float], runs: int) -> list[Row]:
+    """Each probe at every scale, taking turns between the scales like the detail rows; the floor
+    is the figure at the smallest scale."""
+    from bench.company import PY, build_database
+    from bench.measure import Sample, value_of_command
+    from bench.row import at_most_ratio
+
+    dbs = {scale: build_database(scale) for scale in scales}
+    rows: list[Row] = []
+    for what, label in LABELS.items():
+        values: dict[float, list[float]] = {scale: [] for scale in scales}
+        errors: dict[float, str] = {}
+        for _ in range(runs):
+            for scale, db in dbs.items():
+                if scale in errors:
+                    continue
+                try:
+                    argv = [PY, "-m", "bench.dash_probe", what, f"sqlite:///{db}", "--runs", "3"]
+                    values[scale] += value_of_command(argv, 1).values
+                except Exception as exc:  # noqa: BLE001
+                    errors[scale] = str(exc)[:80]
+        smallest = min(scales)
+        floor = Sample(values[smallest]) if values[smallest] else None
+        rows += [
+            Row(
+                label,
+                scale,
+                Sample(values[scale]) if values[scale] else None,
+                "the same at the smallest scale",
+                floor,
+                "≤ 1.2×",
+                note=errors.get(scale, ""),
+                check=at_most_ratio(1.2),
+            )
+            for scale in scales
+        ]
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""The dashboard's work yields to the person (issue 19): its sections are computed one after another
+in one worker (the hour outlook in a second one beside it), leaving the dashboard stops what is not
+computed yet, and coming back asks only for those sections again."""
+
+from __future__ import annotations
+
+import threading
+
+from pilot_steps import settle
+from textual.widgets import DataTable, Static
+
+from bpa_provider.services import dashboard_reads, hours, onboarding
+
+
+async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkeypatch):
+    release = threading.Event()
+    entered = {"courses_overdue": threading.Event(), "hours_usage": threading.Event()}
+    real = {
+        "courses_overdue": onboarding.onboarding_overdue,
+        "hours_usage": hours.usage_flags,
+        "courses_expiring": dashboard_reads.expiring_credentials,
+    }
+    calls: list[str] = []
+
+    def spy(key: str, block: bool):  # noqa: ANN202
+        def call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            calls.append(key)
+            if block:
+                entered[key].set()
+                release.wait(10)
+            return real[key](*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(onboarding, "onboarding_overdue", spy("courses_overdue", True))
+    monkeypatch.setattr(hours, "usage_flags", spy("hours_usage", True))
+    monkeypatch.setattr(dashboard_reads, "expiring_credentials", spy("courses_expiring", False))
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        for _ in range(500):  # until both slow sections are being computed, side by side
+            if all(e.is_set() for e in entered.values()):
+                break
+            await pilot.pause(0.02)
+        assert all(e.is_set() for e in entered.values())
+        assert "courses_expiring" not in calls  # it comes after courses_overdue, not beside it
+        await pilot.press("2")  # the clients list
+        release.set()
+        await settle(app, pilot)
+        assert sorted(calls) == ["courses_overdue", "hours_usage"]  # the rest was never computed
+        assert app.screen.query_one("#clients").display
+        # Back on the dashboard: only what was left is asked for, and then shown.
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert sorted(calls) == ["courses_expiring", "courses_overdue", "courses_overdue", "hours_usage", "hours_usage"]
+        view = app.screen.query_one("#dashboard")
+        assert not [s for s in view.query(".note").results(Static) if "Loading" in str(s.render())]
+        assert app.screen.query_one("#s-decisions_ending", DataTable).row_count == 1
+        # A third visit with nothing changed computes nothing.
+        await pilot.press("2")
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert len(calls) == 5

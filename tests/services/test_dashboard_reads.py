@@ -1,0 +1,106 @@
+"""The dashboard's lean reads give what the owning services give (issue 19): the expiring course
+credentials read as rows (services/dashboard_reads.py) equal `course_credentials.
+expiring_credentials` on a demo company, on several days, for an admin and a supervisor, on SQLite
+and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bpa_provider.access import Actor
+from bpa_provider.db.models import Supervision
+from bpa_provider.services import course_credentials, dashboard, dashboard_reads
+from bpa_provider.services.base import scoped_actor
+
+TODAY = date(2026, 5, 14)
+
+
+@pytest.fixture
+def demo(db, admin):
+    from bpa_provider.demo import load_demo
+
+    load_demo(db, admin, seed=5, clients=8, assistants=24, months=4, today=TODAY)
+    return db
+
+
+def test_expiring_credentials_as_rows_equal_the_service(demo, admin):
+    with demo.read() as s:
+        sup_id = s.execute(select(Supervision.supervisor_id).order_by(Supervision.id)).scalars().first()
+    supervisor = scoped_actor(demo, Actor("sup", "supervisor", supervisor_id=sup_id))
+    seen = 0
+    for actor in (admin, supervisor):
+        for days in (-400, -30, 0, 200, 400, 700, 1100):
+            today = TODAY + timedelta(days=days)
+            plain = course_credentials.expiring_credentials(demo, actor, today)
+            assert dashboard_reads.expiring_credentials(demo, actor, today) == plain, (actor.role, today)
+            seen += len(plain)
+    assert seen > 0  # the comparison covered real rows
+
+
+def test_the_dashboard_section_lists_the_services_rows(demo, admin):
+    section = dashboard.gather_section(demo, admin, TODAY + timedelta(days=400), dashboard.COURSES_EXPIRING)
+    plain = course_credentials.expiring_credentials(demo, admin, TODAY + timedelta(days=400))
+    assert [(i.kind, i.record_id, i.when, i.detail) for i in section.items] == [
+        (c.person_kind, c.person_id, c.expires_on, c.course) for c in plain
+    ]
+    assert section.items
+
+
+def test_decisions_ending_read_as_columns_equal_a_plain_computation(demo, admin):
+    """`dashboard.decisions_ending` (plain columns since issue 19) against the rule in Python over
+    every decision: the period ends within the window, the client is not ended, no later decision."""
+    from bpa_provider.db.models import Client, Decision
+    from bpa_provider.formats import format_hours
+
+    with demo.read() as s:
+        decisions = s.execute(select(Decision)).scalars().all()
+        clients = {c.id: c for c in s.execute(select(Client)).scalars()}
+        s.expunge_all()
+    seen = 0
+    for days in (-60, 0, 30, 200, 230, 365):
+        today = TODAY + timedelta(days=days)
+        expected = sorted(
+            (
+                (d.client_id, clients[d.client_id].ref, clients[d.client_id].name, d.valid_to, format_hours(d.hours))
+                for d in decisions
+                if d.valid_to is not None
+                and today <= d.valid_to <= today + timedelta(days=60)
+                and clients[d.client_id].status != "ended"
+                and not any(o.client_id == d.client_id and o.valid_from > d.valid_to for o in decisions)
+            ),
+            key=lambda r: (r[3], r[1]),
+        )
+        got = dashboard.decisions_ending(demo, admin, today, 60)
+        assert [(i.record_id, i.ref, i.name, i.when, i.detail.split(" h/")[0]) for i in got] == expected
+        seen += len(got)
+    assert seen > 0
+
+
+def test_the_latest_completion_bound_is_exact_at_month_ends():
+    """The bound the lean read puts in SQL: expiry on or before today + the longest lead for it,
+    after it for the next day — across month ends, leap days and several validities."""
+    from bpa_provider.rules.calendar import expiry_date
+
+    for today in (date(2027, 12, 1), date(2028, 1, 1), date(2027, 12, 31), date(2028, 11, 30)):
+        for validities in ([12], [36, 12], [1], [0, 24]):
+            bound = dashboard_reads._latest_completion(today, (90, 30, 7), validities)
+            last = today + timedelta(days=90)
+            assert any(expiry_date(bound, v) <= last for v in validities)
+            assert all(expiry_date(bound + timedelta(days=1), v) > last for v in validities)
+
+
+def test_a_limited_section_is_the_first_items_of_the_whole_and_counts_them_all(demo, admin):
+    """The screen asks for its 50 rows (`limit`): the items are the whole section's first ones and
+    `count` is the whole section's length, for every section."""
+    today = TODAY + timedelta(days=200)
+    longer = 0
+    for key in dashboard.visible_sections(admin):
+        whole = dashboard.gather_section(demo, admin, today, key)
+        first = dashboard.gather_section(demo, admin, today, key, limit=2)
+        assert first.items == whole.items[:2], key
+        assert first.count == whole.count == len(whole.items), key
+        longer += len(whole.items) > 2
+    assert longer  # some section was cut
