@@ -112,7 +112,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
     def _ask(self) -> None:
         app = self.bpa
         for key in self._keys:
-            self.call_service(
+            self.call_in_background(  # never on the threads that answer keys (screens/calls.py)
                 f"section-{key}", dash.gather_section, app.db, app.actor, app.today, key, app.settings.policy
             )
 
