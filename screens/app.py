@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand, get_system_commands_provider
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,6 +22,7 @@ from textual.widget import Widget
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings
 from bpa_provider.i18n import N_, _, set_language
+from bpa_provider.screens.calls import yield_to_keys
 from bpa_provider.screens.commands import NavigationCommands, RecordCommands, ScreenActions
 from bpa_provider.screens.help import HelpScreen, collect
 from bpa_provider.screens.main import MainScreen
@@ -80,6 +81,11 @@ class BpaApp(TranslatedBindings, App[int]):
         self.settings = settings or Settings()
         self._today = today
         self._waiting: list[Callable[[], Any]] | None = None if db.started else []
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            yield_to_keys()  # the dashboard's background calls wait: the key comes first
+        await super().on_event(event)
 
     # -- the database stack, loaded after the first paint -----------------------------------
     def on_mount(self) -> None:

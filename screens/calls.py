@@ -10,14 +10,16 @@ sections): it runs on a small pool of its own (`BACKGROUND_THREADS`), never on t
 answer keys. Thread workers share asyncio's default pool — six threads on a 2-core machine — and
 the dashboard's eleven sections, asked at start, filled it: a list opened just after start waited
 in that pool's queue for a free thread (1.5 s at 10 %, docs/performance.md, issue 19). A
-background call not yet started also waits while a key's call is running (at most
-`YIELD_AT_MOST` seconds), so the key's query shares the GIL with fewer threads.
+background call not yet started also waits while a key's call is running and for `KEY_HOLD`
+seconds after any key (the app calls `yield_to_keys`), at most `YIELD_AT_MOST` seconds in all, so
+what a key asks for — its query, and the UI thread's drawing — shares the GIL with fewer threads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -28,10 +30,19 @@ from bpa_provider.screens.messages import ServiceResult
 
 BACKGROUND_THREADS = 2
 YIELD_AT_MOST = 1.0  # seconds a background call waits for the keys' calls before it starts anyway
+KEY_HOLD = 0.3  # seconds after a key in which no background call starts
 
 _pool: ThreadPoolExecutor | None = None
 _foreground = 0  # the keys' calls running now
 _quiet = threading.Condition()
+_hold_until = 0.0  # time.monotonic() before which no background call starts
+
+
+def yield_to_keys(seconds: float = KEY_HOLD) -> None:
+    """A key was pressed: background calls not yet started wait `seconds` (see above)."""
+    global _hold_until
+    with _quiet:
+        _hold_until = max(_hold_until, time.monotonic() + seconds)
 
 
 def _background_pool() -> ThreadPoolExecutor:
@@ -61,8 +72,10 @@ def _foreground_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: di
 
 
 def _background_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    deadline = time.monotonic() + YIELD_AT_MOST
     with _quiet:
-        _quiet.wait_for(lambda: _foreground == 0, timeout=YIELD_AT_MOST)
+        while (_foreground or time.monotonic() < _hold_until) and (left := deadline - time.monotonic()) > 0:
+            _quiet.wait(min(left, max(_hold_until - time.monotonic(), 0.01)))
     return _answer(fn, args, kwargs)
 
 

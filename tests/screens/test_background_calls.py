@@ -44,3 +44,43 @@ async def test_a_list_opens_while_every_dashboard_section_is_still_computing(mak
             await settle(app, pilot)
     finally:
         release.set()
+
+
+def test_background_calls_wait_for_a_keys_call_and_after_a_key(monkeypatch):
+    """A background call does not start while a key's call runs, nor just after a key; it starts
+    once they are over (and after YIELD_AT_MOST at the latest)."""
+    from bpa_provider.screens import calls
+
+    monkeypatch.setattr(calls, "YIELD_AT_MOST", 30.0)
+    monkeypatch.setattr(calls, "_hold_until", 0.0)
+    order: list[str] = []
+    key_running, key_may_end = threading.Event(), threading.Event()
+
+    def key_call() -> None:
+        key_running.set()
+        assert key_may_end.wait(10)
+        order.append("key")
+
+    fg = threading.Thread(target=calls._foreground_answer, args=(key_call, (), {}))
+    fg.start()
+    assert key_running.wait(10)
+    bg = threading.Thread(target=calls._background_answer, args=(lambda: order.append("background"), (), {}))
+    bg.start()
+    bg.join(0.2)
+    assert order == []  # waiting for the key's call
+    key_may_end.set()
+    fg.join(10)
+    bg.join(10)
+    assert order == ["key", "background"]
+
+    order.clear()
+    calls.yield_to_keys(30.0)
+    bg = threading.Thread(target=calls._background_answer, args=(lambda: order.append("background"), (), {}))
+    bg.start()
+    bg.join(0.2)
+    assert order == []  # a key was just pressed
+    monkeypatch.setattr(calls, "_hold_until", 0.0)
+    with calls._quiet:
+        calls._quiet.notify_all()
+    bg.join(10)
+    assert order == ["background"]
