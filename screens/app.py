@@ -49,6 +49,13 @@ def detail_screen(kind: str) -> type[Screen] | None:
     return getattr(importlib.import_module(where[0]), where[1])
 
 
+PREPARED_SCREENS = (
+    "bpa_provider.screens.lists",
+    "bpa_provider.screens.client_detail",
+    "bpa_provider.screens.assistant_detail",
+)
+
+
 class BpaApp(TranslatedBindings, App[int]):
     """bpa-provider's terminal app. `today` may be fixed (tests, snapshots); by default it is the
     date when asked."""
@@ -119,6 +126,13 @@ class BpaApp(TranslatedBindings, App[int]):
             gc.freeze()
             gc.enable()
         self.call_from_thread(self._database_ready, actor)
+        # The screens a person opens first, imported here rather than on the UI thread when the
+        # key comes (≈ 50 ms each on this machine, more under load: part of "key to screen").
+        for name in PREPARED_SCREENS:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the key that opens it says what is wrong
+                pass
 
     def _database_ready(self, actor: Actor) -> None:
         if actor.login == self.actor.login and actor.role == self.actor.role:
