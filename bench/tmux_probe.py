@@ -13,7 +13,8 @@ DataTable in the same terminal, driven by the same keys and read the same way. I
 ≤ 150 ms for opening any list or record and paging, and ≤ 2× the floor.
 
 Steps: open the clients list (2); page down; jump to the last row (ctrl+End); open the highlighted
-client (Enter); back to the list (Escape); open the assistants list (3, the app only).
+client (Enter: its header on screen, then — from the same key — every section filled); back to
+the list (Escape); open the assistants list (3, the app only).
 Prints one line per step: `step|<name>|<app seconds, comma-separated per run>|<floor's, or empty>`.
 """
 
@@ -87,12 +88,18 @@ class Pane:
 
     def step(self, key: str, done: Done, what: str) -> float:
         """Key to screen: send `key`, then wait until `done` holds on the screen."""
+        return self.steps(key, [(done, what)])[0]
+
+    def steps(self, key: str, answers: list[tuple[Done, str]]) -> list[float]:
+        """Send `key`, then the time to each answer in turn (each from the key)."""
         t0 = time.perf_counter()
         self.key(key)
-        self.until(done, what)
-        elapsed = time.perf_counter() - t0
+        out = []
+        for done, what in answers:
+            self.until(done, what)
+            out.append(time.perf_counter() - t0)
         self.settle()
-        return elapsed
+        return out
 
     def settle(self) -> None:
         """Wait until the screen has not changed for STILL seconds."""
@@ -145,8 +152,17 @@ def run_steps(pane: Pane, last_ref: str, app: bool) -> dict[str, float]:
     before = pane.screen()
     out["page down"] = pane.step("PageDown", changed_page(before, "K"), "the next page")
     out["jump to last row"] = pane.step("C-End", showing(last_ref), "the last row")
-    record_shown = (lambda s: "Decisions" in s) if app else (lambda s: "RECORD-SHOWN" in s)
-    out["open a record"] = pane.step("Enter", record_shown, "the record")
+    # The record's answer is its header: the client's summary ("Client: <ref> <name>", drawn from
+    # the header call) with the list gone; its sections fill in after it, each from its own call
+    # ("filled": every section there, no "Loading…" left). The floor shows its one row at once.
+    if app:
+        header = lambda s: "Client:" in s and last_ref in s and "sorted by" not in s  # noqa: E731
+        filled = lambda s: "Decisions" in s and "Work supervisors" in s and "Loading…" not in s  # noqa: E731
+        out["open a record"], out["record filled"] = pane.steps(
+            "Enter", [(header, "the record's header"), (filled, "the record's sections")]
+        )
+    else:
+        out["open a record"] = out["record filled"] = pane.step("Enter", lambda s: "RECORD-SHOWN" in s, "the record")
     record_gone = (lambda s: "sorted by" in s and "Decisions" not in s) if app else (lambda s: "RECORD-SHOWN" not in s)
     out["back to the list"] = pane.step("Escape", lambda s: record_gone(s) and last_ref in s, "the list")
     if app:

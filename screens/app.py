@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand, get_system_commands_provider
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,6 +22,7 @@ from textual.widget import Widget
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings
 from bpa_provider.i18n import N_, _, set_language
+from bpa_provider.screens.calls import yield_to_keys
 from bpa_provider.screens.commands import NavigationCommands, RecordCommands, ScreenActions
 from bpa_provider.screens.help import HelpScreen, collect
 from bpa_provider.screens.main import MainScreen
@@ -46,6 +47,13 @@ def detail_screen(kind: str) -> type[Screen] | None:
     if where is None:
         return None
     return getattr(importlib.import_module(where[0]), where[1])
+
+
+PREPARED_SCREENS = (
+    "bpa_provider.screens.lists",
+    "bpa_provider.screens.client_detail",
+    "bpa_provider.screens.assistant_detail",
+)
 
 
 class BpaApp(TranslatedBindings, App[int]):
@@ -81,6 +89,11 @@ class BpaApp(TranslatedBindings, App[int]):
         self._today = today
         self._waiting: list[Callable[[], Any]] | None = None if db.started else []
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            yield_to_keys()  # the dashboard's background calls wait: the key comes first
+        await super().on_event(event)
+
     # -- the database stack, loaded after the first paint -----------------------------------
     def on_mount(self) -> None:
         if self._waiting is not None:
@@ -113,6 +126,13 @@ class BpaApp(TranslatedBindings, App[int]):
             gc.freeze()
             gc.enable()
         self.call_from_thread(self._database_ready, actor)
+        # The screens a person opens first, imported here rather than on the UI thread when the
+        # key comes (≈ 50 ms each on this machine, more under load: part of "key to screen").
+        for name in PREPARED_SCREENS:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the key that opens it says what is wrong
+                pass
 
     def _database_ready(self, actor: Actor) -> None:
         if actor.login == self.actor.login and actor.role == self.actor.role:

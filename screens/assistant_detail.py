@@ -32,10 +32,31 @@ class AssistantDetailScreen(DetailScreen):
         Binding("f5", "reload", N_("Reload"), show=False),
     ]
 
+    PARTS = (("records", ("records",)), ("shifts", ("shifts",)))
+
     def load(self) -> None:
         app = self.bpa
         self.call_service(
-            "detail", details.assistant_detail, app.db, app.actor, self.record_id, app.today, policy=app.settings.policy
+            "detail", details.assistant_header, app.db, app.actor, self.record_id, app.today, policy=app.settings.policy
+        )
+
+    def ask_parts(self) -> None:
+        app = self.bpa
+        for tag, fn in (("records", details.assistant_records), ("shifts", details.assistant_shifts)):
+            self.call_service(tag, fn, app.db, app.actor, self.record_id, app.today)
+
+    def assemble(self) -> details.AssistantDetail:
+        """The header and the parts answered so far (a part not yet here: empty, and not shown)."""
+        head: details.AssistantHeader = self.header
+        rec: details.AssistantRecords | None = self.got["records"].value if self.has("records") else None
+        return details.AssistantDetail(
+            assistant=head.assistant,
+            employments=head.employments,
+            assignments=rec.assignments if rec else [],
+            courses=rec.courses if rec else [],
+            reviews=rec.reviews if rec else [],
+            shifts=self.got["shifts"].value if self.has("shifts") else None,
+            certificate_not_required=head.certificate_not_required,
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -53,14 +74,13 @@ class AssistantDetailScreen(DetailScreen):
 
     def build(self) -> list[Widget]:
         d: details.AssistantDetail = self.detail
-        return [
-            *self._summary(d),
-            *self._employments(d),
-            *self._assignments(d),
-            *self._courses(d),
-            *self._reviews(d),
-            *self._shifts(d),
-        ]
+        return [*self._summary(d), *self._employments(d)]
+
+    def build_part(self, place: str) -> list[Widget]:
+        d: details.AssistantDetail = self.detail
+        if place == "records":
+            return [*self._assignments(d), *self._courses(d), *self._reviews(d)]
+        return self._shifts(d)
 
     def _summary(self, d: details.AssistantDetail) -> list[Widget]:
         a = d.assistant

@@ -4,16 +4,85 @@
 tag: a new search replaces the one still running) and posts a `ServiceResult` back to the widget.
 Every exception is caught in the worker and delivered as the result's `error`, so a database that
 went away becomes a message on screen, never a traceback.
+
+`call_in_background(tag, fn, ...)` is the same for work nobody pressed a key for (the dashboard's
+sections): it runs on a small pool of its own (`BACKGROUND_THREADS`), never on the threads that
+answer keys. Thread workers share asyncio's default pool — six threads on a 2-core machine — and
+the dashboard's eleven sections, asked at start, filled it: a list opened just after start waited
+in that pool's queue for a free thread (1.5 s at 10 %, docs/performance.md, issue 19). A
+background call not yet started also waits while a key's call is running and for `KEY_HOLD`
+seconds after any key (the app calls `yield_to_keys`), at most `YIELD_AT_MOST` seconds in all, so
+what a key asks for — its query, and the UI thread's drawing — shares the GIL with fewer threads.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from textual.worker import get_current_worker
 
 from bpa_provider.screens.messages import ServiceResult
+
+BACKGROUND_THREADS = 2
+YIELD_AT_MOST = 1.0  # seconds a background call waits for the keys' calls before it starts anyway
+KEY_HOLD = 0.3  # seconds after a key in which no background call starts
+
+_pool: ThreadPoolExecutor | None = None
+_foreground = 0  # the keys' calls running now
+_quiet = threading.Condition()
+_hold_until = 0.0  # time.monotonic() before which no background call starts
+
+
+def yield_to_keys(seconds: float = KEY_HOLD) -> None:
+    """A key was pressed: background calls not yet started wait `seconds` (see above)."""
+    global _hold_until
+    with _quiet:
+        _hold_until = max(_hold_until, time.monotonic() + seconds)
+
+
+def _background_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(BACKGROUND_THREADS, thread_name_prefix="bpa-background")
+    return _pool
+
+
+def _answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Exception | None]:
+    try:
+        return fn(*args, **kwargs), None
+    except Exception as exc:  # noqa: BLE001 - turned into words for a person
+        return None, exc
+
+
+def _foreground_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    global _foreground
+    with _quiet:
+        _foreground += 1
+    try:
+        return _answer(fn, args, kwargs)
+    finally:
+        with _quiet:
+            _foreground -= 1
+            _quiet.notify_all()
+
+
+def wait_for_keys() -> None:
+    """Background work about to start: wait while a key's call runs and for `KEY_HOLD` seconds
+    after a key, at most `YIELD_AT_MOST` seconds (see above). Called from a worker thread."""
+    deadline = time.monotonic() + YIELD_AT_MOST
+    with _quiet:
+        while (_foreground or time.monotonic() < _hold_until) and (left := deadline - time.monotonic()) > 0:
+            _quiet.wait(min(left, max(_hold_until - time.monotonic(), 0.01)))
+
+
+def _background_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    wait_for_keys()
+    return _answer(fn, args, kwargs)
 
 
 class ServiceCaller:
@@ -21,22 +90,39 @@ class ServiceCaller:
 
     _call_seq: dict[str, int]
 
-    def call_service(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
-        """Run `fn(*args, **kwargs)` in a thread; returns the sequence number of this call."""
+    def _next_seq(self, tag: str) -> int:
         seqs = self.__dict__.setdefault("_call_seq", {})
         seq = seqs[tag] = seqs.get(tag, 0) + 1
+        return int(seq)
+
+    def call_service(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
+        """Run `fn(*args, **kwargs)` in a thread; returns the sequence number of this call."""
+        seq = self._next_seq(tag)
         target = self  # the widget that gets the answer
 
         def job() -> None:
-            try:
-                value, error = fn(*args, **kwargs), None
-            except Exception as exc:  # noqa: BLE001 - turned into words for a person
-                value, error = None, exc
+            value, error = _foreground_answer(fn, args, kwargs)
             if not get_current_worker().is_cancelled:
                 target.post_message(ServiceResult(tag, value, error, seq))  # type: ignore[attr-defined]
 
         self.run_worker(  # type: ignore[attr-defined]
             job, name=tag, group=tag, thread=True, exclusive=True, exit_on_error=False
+        )
+        return seq
+
+    def call_in_background(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
+        """As `call_service`, for work no key asked for: on the background pool (see above)."""
+        seq = self._next_seq(tag)
+        target = self
+
+        async def job() -> None:
+            loop = asyncio.get_running_loop()
+            value, error = await loop.run_in_executor(_background_pool(), _background_answer, fn, args, kwargs)
+            if not get_current_worker().is_cancelled:
+                target.post_message(ServiceResult(tag, value, error, seq))  # type: ignore[attr-defined]
+
+        self.run_worker(  # type: ignore[attr-defined]
+            job, name=tag, group=tag, exclusive=True, exit_on_error=False
         )
         return seq
 

@@ -60,9 +60,37 @@ class ClientDetailScreen(DetailScreen):
         "last_review": "review.read",
     }
 
+    PARTS = (("decisions", ("records",)), ("hours", ("hours", "continuity")), ("people", ("records",)))
+
     def load(self) -> None:
         app = self.bpa
-        self.call_service("detail", details.client_detail, app.db, app.actor, self.record_id, app.today)
+        self.call_service("detail", details.client_header, app.db, app.actor, self.record_id, app.today)
+
+    def ask_parts(self) -> None:
+        app = self.bpa
+        for tag, fn in (
+            ("records", details.client_records),
+            ("hours", details.client_hours),
+            ("continuity", details.client_continuity),
+        ):
+            self.call_service(tag, fn, app.db, app.actor, self.record_id, app.today)
+
+    def assemble(self) -> details.ClientDetail:
+        """The header and the parts answered so far (a part not yet here: empty, and not shown)."""
+        head: details.ClientHeader = self.header
+        rec: details.ClientRecords | None = self.got["records"].value if self.has("records") else None
+        return details.ClientDetail(
+            client=head.client,
+            municipality=head.municipality,
+            decisions=rec.decisions if rec else [],
+            supervisors=rec.supervisors if rec else [],
+            assignments=rec.assignments if rec else [],
+            hours=self.got["hours"].value if self.has("hours") else None,
+            reviews_available=rec.reviews_available if rec else False,
+            transfer=rec.transfer if rec else None,
+            history=rec.history if rec else None,
+            continuity=self.got["continuity"].value if self.has("continuity") else None,
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.NEEDS:
@@ -74,16 +102,15 @@ class ClientDetailScreen(DetailScreen):
 
     # -- sections --------------------------------------------------------------------------
     def build(self) -> list[Widget]:
+        return self._summary(self.detail)
+
+    def build_part(self, place: str) -> list[Widget]:
         d: details.ClientDetail = self.detail
-        return [
-            *self._summary(d),
-            *self._decisions(d),
-            *self._hours(d),
-            *self._supervisors(d),
-            *self._assistants(d),
-            *self._transfer(d),
-            *self._history(d),
-        ]
+        if place == "decisions":
+            return self._decisions(d)
+        if place == "hours":
+            return self._hours(d)
+        return [*self._supervisors(d), *self._assistants(d), *self._transfer(d), *self._history(d)]
 
     def _summary(self, d: details.ClientDetail) -> list[Widget]:
         c = d.client
@@ -276,6 +303,13 @@ class ClientDetailScreen(DetailScreen):
         else:
             self.bpa.open_end("client", self.detail.client)
 
+    def _records_here(self) -> bool:
+        """The client's sections have come (a key about them says so until then)."""
+        if not self.has("records"):
+            self.explain(_("Loading…"))
+            return False
+        return True
+
     # -- the hub: what is kept about the client elsewhere ------------------------------------
     def _label(self) -> str:
         c = self.detail.client
@@ -290,7 +324,7 @@ class ClientDetailScreen(DetailScreen):
             self.post_message(ShowClientRoster(self.record_id, self._label(), "hours"))
 
     def action_transfer(self) -> None:
-        if self.detail is None:
+        if self.detail is None or not self._records_here():
             return
         if self.detail.transfer is None:
             self.explain(_("No open transfer for this client."))
@@ -301,7 +335,7 @@ class ClientDetailScreen(DetailScreen):
 
     def action_onboarding(self) -> None:
         """The onboarding checklist of the supervisor under the cursor (or the current one)."""
-        if self.detail is None:
+        if self.detail is None or not self._records_here():
             return
         table, row = self.selected()
         current = [x for x in self.detail.supervisors if x.supervision.until is None] or self.detail.supervisors
@@ -315,7 +349,7 @@ class ClientDetailScreen(DetailScreen):
 
     def action_last_review(self) -> None:
         """The last staff review of the assistant under the cursor (or the only one) with this client."""
-        if self.detail is None:
+        if self.detail is None or not self._records_here():
             return
         table, row = self.selected()
         lines = self.detail.assignments

@@ -28,7 +28,7 @@ from textual.worker import get_current_worker
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
-from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.calls import ServiceCaller, wait_for_keys
 from bpa_provider.screens.messages import OpenRecord, ServiceResult, ShowClientRoster
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, hours, log_unexpected, text
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
@@ -147,6 +147,9 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         def job(lane: list[str]) -> None:
             worker = get_current_worker()
             for key in lane:
+                if worker.is_cancelled:
+                    return
+                wait_for_keys()  # a person's key first: not while their call runs (screens/calls.py)
                 if worker.is_cancelled:
                     return
                 try:

@@ -1,5 +1,10 @@
-"""What the client and assistant screens share: loading in a worker, sections of heading plus
+"""What the client and assistant screens share: loading in workers, sections of heading plus
 table, the row under the cursor, revealing a national ID, and going back with Esc.
+
+A record's screen asks for its header first ("detail": the record itself, one cheap call that
+also logs the opening) and shows it at once; then it asks for its parts, each in its own worker,
+and fills each part's place (`PARTS`) as its answer comes — the slow ones (hours, continuity,
+shifts) no longer hold the record back.
 
 A section's table is focusable; keys such as Enter (open) and x (end) act on the row under the
 cursor of the focused table, so "which record?" is always the one the person is looking at.
@@ -14,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import VerticalGroup, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
@@ -48,12 +53,16 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
     """
 
     kind = ""
+    # The places below the header, in screen order: (place id, the calls whose answers fill it).
+    PARTS: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __init__(self, record_id: int) -> None:
         super().__init__()
         self.translate_bindings()
         self.record_id = record_id
         self.detail: Any = None
+        self.header: Any = None  # the header call's answer
+        self.got: dict[str, ServiceResult] = {}  # each part call's latest answer
         self.revealed: str | None = None
         self.rows_of: dict[str, Sequence[Any]] = {}  # table id -> the record behind each row
 
@@ -72,11 +81,27 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.load()
 
     def load(self) -> None:
-        """Ask for the detail in a worker (each subclass calls its own service)."""
+        """Ask for the header in a worker, tag "detail" (each subclass calls its own service)."""
+
+    def ask_parts(self) -> None:
+        """Ask for every part, each in its own worker (tagged as in `PARTS`)."""
+
+    def assemble(self) -> Any:
+        """`detail`: the header with every part's answer so far (each subclass its own)."""
+        return self.header
 
     def build(self) -> list[Widget]:
-        """The sections' widgets, from `detail` (each subclass builds its own)."""
+        """The header's widgets, from `detail` (each subclass builds its own)."""
         return []
+
+    def build_part(self, place: str) -> list[Widget]:
+        """A part's widgets, from `detail`, once its calls have answered."""
+        return []
+
+    def has(self, tag: str) -> bool:
+        """True once the part call `tag` has answered (without an error)."""
+        got = self.got.get(tag)
+        return got is not None and got.error is None
 
     def where(self) -> str:
         record = getattr(self.detail, self.kind)
@@ -84,6 +109,12 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
 
     async def on_service_result(self, result: ServiceResult) -> None:
         if not self.is_current(result):
+            return
+        if any(result.tag in tags for _place, tags in self.PARTS):
+            self.got[result.tag] = result
+            if self.header is not None:
+                self.detail = self.assemble()
+                await self.show_part(result.tag)
             return
         if result.tag not in ("detail", "reveal"):  # a key's own call: `on_<tag>` answers it
             handler = getattr(self, "on_" + result.tag.replace("-", "_"), None)
@@ -102,8 +133,10 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             await body.remove_children()
             await body.mount(Static(Text(describe_error(result.error))))
             return
-        self.detail = result.value
+        self.header = result.value
+        self.detail = self.assemble()
         await self.show()
+        self.ask_parts()
 
     async def show(self) -> None:
         """(Re)build the sections from `detail`, keeping focus on the same table if possible."""
@@ -112,8 +145,28 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.query_one(TopBar).set_where(self.where())
         body = self.query_one("#body", VerticalScroll)
         await body.remove_children()
-        await body.mount_all(self.build())
+        places = [VerticalGroup(*self._place(place, tags), id=f"part-{place}") for place, tags in self.PARTS]
+        await body.mount_all([*self.build(), *places])
         if focused:
+            self.call_after_refresh(self._refocus, focused)
+
+    def _place(self, place: str, tags: tuple[str, ...]) -> list[Widget]:
+        if any(tag not in self.got for tag in tags):
+            return [self.note(_("Loading…"))]
+        failed = next((self.got[tag].error for tag in tags if self.got[tag].error is not None), None)
+        if failed is not None:
+            return [self.note(describe_error(failed))]
+        return self.build_part(place)
+
+    async def show_part(self, tag: str) -> None:
+        """Fill the places that `tag`'s answer completes (the rest of the screen stays)."""
+        focused = self.focused.id if isinstance(self.focused, DataTable) else None
+        for place, tags in self.PARTS:
+            if tag in tags:
+                box = self.query_one(f"#part-{place}", VerticalGroup)
+                await box.remove_children()
+                await box.mount_all(self._place(place, tags))
+        if focused and not self.focused:
             self.call_after_refresh(self._refocus, focused)
 
     def _refocus(self, table_id: str) -> None:

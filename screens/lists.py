@@ -2,8 +2,10 @@
 
 Every list is a `RecordList` configured by a `ListSpec`. Search, filters, order and paging are all
 done by the database through `records.list_records` (pages of PAGE_SIZE rows, the next page
-fetched as the cursor nears the end; ctrl+End follows the pages down to the last row), so a
-register of 10,000 clients opens at once.
+fetched as the cursor nears the end), so a register of 10,000 clients opens at once. The table
+holds a window of the list — rows `base` to `base + len(rows)` — which is its start until ctrl+End
+asks for the last page directly (one query at any length); from there the pages before it are
+fetched as the cursor nears the window's top, and ctrl+Home goes back to the first page.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         self.spec = spec
         self.municipalities: dict[int, str] = {}
         self.rows: list[Any] = []
+        self.base = 0  # the list position of rows[0] (above 0 after a jump to the end)
+        self._offsets: dict[str, int] = {}  # the offset each tag's latest call asked for
         self.total = 0
         self.order = spec.columns[0].key
         self.shown: tuple[Column, ...] = spec.columns  # the columns that fit whole (see _fitting)
@@ -147,6 +151,8 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         self._keep_id: int | None = None
         self._search_timer: Timer | None = None
         self._to_end = False  # ctrl+End: follow the pages to the list's last row
+        self._names_pending = False  # the municipality names are still being asked for
+        self._held: ServiceResult | None = None  # a page that came before the names
 
     @property
     def bpa(self) -> BpaApp:
@@ -183,10 +189,11 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
     def on_mount(self) -> None:
         self.stale = False
         if self.spec.kind == "client":
-            self.fetching = True  # the first page waits for the municipality names
+            # The names for the filter and the cells, and the first page, asked at once: a page
+            # that comes first waits (held) for the names, never the other way round.
+            self._names_pending = True
             self.call_service("municipalities", records.client_municipalities, self.bpa.db, self.bpa.actor)
-        else:
-            self.load()
+        self.load()
 
     def on_show(self) -> None:
         if self.stale and not self.fetching:
@@ -202,19 +209,23 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
 
     def load(self, *, keep: bool = False, more: bool = False) -> None:
         """Fetch the first page (or, with `more`, the next one) for the current search."""
-        if more and (self.fetching or len(self.rows) >= self.total):
+        if more and (self.fetching or self.base + len(self.rows) >= self.total):
             return
         if keep and not more:
             self._keep_id = self.current_id()
         if not more:
-            self.forget("more")  # a next page of the previous search must not be appended
+            for tag in ("more", "before", "end"):  # pages of the previous search must not be added
+                self.forget(tag)
             self._to_end = False
+        self._fetch("more" if more else "page", self.base + len(self.rows) if more else 0, PAGE_SIZE)
+
+    def _fetch(self, tag: str, offset: int, limit: int) -> None:
+        self._offsets[tag] = offset
         self.stale = False
         self.fetching = True
-        offset = len(self.rows) if more else 0
         self.query_one("#status", Static).update(_("Loading…"))
         self.call_service(
-            "more" if more else "page",
+            tag,
             records.list_records,
             self.bpa.db,
             self.bpa.actor,
@@ -224,7 +235,7 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             order=self.order,
             descending=self.descending,
             offset=offset,
-            limit=PAGE_SIZE,
+            limit=limit,
         )
 
     def on_service_result(self, result: ServiceResult) -> None:
@@ -237,7 +248,13 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
                     select.set_options(
                         [(name, mid) for mid, name in sorted(self.municipalities.items(), key=lambda kv: kv[1])]
                     )
-            self.load()
+            self._names_pending = False
+            held, self._held = self._held, None
+            if held is not None and self.is_current(held):
+                self.on_service_result(held)
+            return
+        if self._names_pending and result.error is None:
+            self._held = result  # its municipality cells need the names
             return
         self.fetching = False
         if result.error is not None:
@@ -245,8 +262,12 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             return
         page: records.Page = result.value
         table = self.query_one(PagedTable)
+        if result.tag in ("before", "end"):
+            self._window(table, page, result.tag)
+            return
         if result.tag == "page":
             self.rows = []
+            self.base = 0
             self._set_columns(table)
         self.total = page.total
         last = len(self.rows) - 1
@@ -264,6 +285,23 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             if self._keep_id in ids:
                 table.move_cursor(row=ids.index(self._keep_id))
             self._keep_id = None
+        self.refresh_tip(table)
+        self._show_status()
+
+    def _window(self, table: PagedTable, page: records.Page, tag: str) -> None:
+        """The last page (ctrl+End) in place of the rows held, the cursor on its last row; or
+        the page before the window put above it, the cursor staying on the same record."""
+        self.total = page.total
+        self.base = self._offsets[tag]
+        if tag == "end":
+            self.rows = list(page.rows)
+            row = len(self.rows) - 1
+        else:
+            row = table.cursor_row + len(page.rows)
+            self.rows = [*page.rows, *self.rows]
+        table.clear()
+        table.add_rows([self._cell(c, r) for c in self.shown] for r in self.rows)
+        table.move_cursor(row=row, animate=False)
         self.refresh_tip(table)
         self._show_status()
 
@@ -314,6 +352,10 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         line = _("{shown} of {total} · sorted by {column}").format(
             shown=len(self.rows), total=self.total, column=sorted_by
         )
+        if self.base:
+            line = _("{first}–{last} of {total} · sorted by {column}").format(
+                first=self.base + 1, last=self.base + len(self.rows), total=self.total, column=sorted_by
+            )
         if not self.total:
             line = _("Nothing found.") + " " + (_("Press n to add one.") if self._may_write() else "")
         self.query_one("#status", Static).update(Text(line))
@@ -340,9 +382,30 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
 
     @on(PagedTable.WantEnd)
     def _want_end(self) -> None:
-        if len(self.rows) < self.total:
+        missing = self.total - self.base - len(self.rows)
+        if missing <= 0:
+            return
+        if missing <= PAGE_SIZE:  # the next page is the last: append it
             self._to_end = True
             self.load(more=True)
+        else:
+            # The last page directly (one query, however long the list): the list's end is one
+            # step away at any length, where following the pages took one step per page. A next
+            # or previous page still on its way (the cursor's move asked for it) no longer applies.
+            self.forget("more")
+            self.forget("before")
+            self._fetch("end", self.total - PAGE_SIZE, PAGE_SIZE)
+
+    @on(PagedTable.NearStart)
+    def _near_start(self) -> None:
+        if self.base > 0 and not self.fetching:
+            start = max(0, self.base - PAGE_SIZE)
+            self._fetch("before", start, self.base - start)
+
+    @on(PagedTable.WantStart)
+    def _want_start(self) -> None:
+        if self.base > 0:
+            self.load()
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -1,4 +1,5 @@
-"""A DataTable that asks for the next page when the cursor or the scroll position nears the end.
+"""A DataTable that asks for the next page when the cursor or the scroll position nears the end
+(and for the page before when it nears the start of a list entered from its end, ctrl+End).
 
 The table only ever holds what was fetched (pages of at most a few hundred rows), so DataTable's
 per-cell measuring stays cheap however many rows the database has — and since every column has a
@@ -45,6 +46,12 @@ class PagedTable(SafeTable):
     class WantEnd(Message):
         """ctrl+End: the person wants the list's last row, which may not be fetched yet."""
 
+    class NearStart(Message):
+        """The person is close to the first fetched row (rows before it may not be fetched)."""
+
+    class WantStart(Message):
+        """ctrl+Home: the person wants the list's first row, which may not be fetched any more."""
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
 
@@ -52,15 +59,23 @@ class PagedTable(SafeTable):
         super().watch_scroll_y(old_value, new_value)
         if self.row_count and new_value >= self.max_scroll_y - LOOKAHEAD // 2 and new_value > old_value:
             self.post_message(self.NearEnd())
+        elif self.row_count and new_value <= LOOKAHEAD // 2 and new_value < old_value:
+            self.post_message(self.NearStart())
 
     def action_scroll_bottom(self) -> None:
         super().action_scroll_bottom()  # the last fetched row, at once
         self.post_message(self.WantEnd())
 
+    def action_scroll_top(self) -> None:
+        super().action_scroll_top()  # the first fetched row, at once
+        self.post_message(self.WantStart())
+
     def watch_cursor_coordinate(self, old, new) -> None:  # noqa: ANN001 - DataTable's signature
         super().watch_cursor_coordinate(old, new)
         if self.row_count and new.row >= self.row_count - LOOKAHEAD and new.row > old.row:
             self.post_message(self.NearEnd())
+        elif self.row_count and new.row < LOOKAHEAD and new.row < old.row:
+            self.post_message(self.NearStart())
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._row_styles: dict[tuple[int, Style], Style] = {}  # see _get_row_style

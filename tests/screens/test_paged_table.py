@@ -1,6 +1,6 @@
 """The lists' table (screens/widgets/paged_table.py): its short way of drawing a cell gives exactly
-what DataTable draws, its scrollable size is DataTable's, and ctrl+End follows the pages down to
-the list's last row. Nothing here is timed (the timing is bench/ui_probe.py's)."""
+what DataTable draws, its scrollable size is DataTable's; ctrl+End reaches the list's last row
+in one call, and the clients list asks for its first page without waiting for its names. Nothing here is timed (the timing is bench/ui_probe.py's)."""
 
 from __future__ import annotations
 
@@ -91,23 +91,108 @@ async def test_scrollable_size_is_datatables():
         assert table.virtual_size == ours
 
 
-async def test_ctrl_end_follows_the_pages_to_the_last_row(make_app, monkeypatch):
+async def _settle(app, pilot, rounds: int = 6) -> None:
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def test_ctrl_end_next_page_is_the_last_appends_it(make_app, monkeypatch):
+    """With one page left, ctrl+End appends it (the rows stay one run from the list's start)."""
     from bpa_provider.screens import lists
 
-    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists, "PAGE_SIZE", 3)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
         view = app.screen.query_one("#clients", RecordList)
         table = view.query_one(PagedTable)
-        for _ in range(5):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+        await _settle(app, pilot)
         assert len(view.rows) < view.total == 5
         table.focus()
         await pilot.press("ctrl+end")
-        for _ in range(8):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-        assert len(view.rows) == 5 and table.cursor_row == 4
+        await _settle(app, pilot)
+        assert view.base == 0 and len(view.rows) == 5 and table.cursor_row == 4
         assert view.rows[4].id == view.current_id()
+
+
+async def test_ctrl_end_jumps_to_the_last_page_and_pages_back(make_app, monkeypatch):
+    """ctrl+End asks for the last page directly (not every page before it); going up fetches the
+    pages before it, the cursor staying on its record; ctrl+Home is the first page again."""
+    from bpa_provider.screens import lists
+    from bpa_provider.services import records
+
+    asked: list[int] = []
+    list_records = records.list_records
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["offset"])
+        return list_records(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(records, "list_records", spy)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        view = app.screen.query_one("#clients", RecordList)
+        table = view.query_one(PagedTable)
+        await _settle(app, pilot)
+        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        assert view.total == len(every) == 5 and len(view.rows) == 2
+        table.focus()
+        asked.clear()
+        await pilot.press("ctrl+end")
+        await _settle(app, pilot)
+        assert asked[-1] == 3  # the last page, in one call
+        assert 2 not in asked[1:]  # and no page walked to (the second's answer, if asked, dropped)
+        assert view.base == 3 and [r.id for r in view.rows] == every[3:]
+        assert view.current_id() == every[-1]
+        assert "4–5 of 5" in str(view.query_one("#status").render())
+        await pilot.press("up")  # onto the window's first row: the page before it comes
+        await _settle(app, pilot)
+        assert asked[-1] == 1 and view.base == 1
+        assert [r.id for r in view.rows] == every[1:]
+        assert view.current_id() == every[3]  # the same record under the cursor
+        await pilot.press("ctrl+home")
+        await _settle(app, pilot)
+        assert view.base == 0 and [r.id for r in view.rows] == every[:2]
+        assert view.current_id() == every[0]
+
+
+async def test_clients_list_asks_names_and_first_page_at_once(make_app, monkeypatch):
+    """The first page is asked for while the municipality names are still on their way (it used
+    to wait for them), and it is drawn with the names once they come."""
+    import threading
+
+    from bpa_provider.services import records
+
+    release = threading.Event()
+    pages: list[int] = []
+    names, list_records = records.client_municipalities, records.list_records
+
+    def slow_names(*args, **kwargs):
+        assert release.wait(10)
+        return names(*args, **kwargs)
+
+    def spy(*args, **kwargs):
+        pages.append(kwargs["offset"])
+        return list_records(*args, **kwargs)
+
+    monkeypatch.setattr(records, "client_municipalities", slow_names)
+    monkeypatch.setattr(records, "list_records", spy)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("2")
+        view = app.screen.query_one("#clients", RecordList)
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if pages:
+                break
+        assert pages == [0] and not view.municipalities  # the page asked before the names came
+        assert view.query_one(PagedTable).row_count == 0  # and not drawn without them
+        release.set()
+        await _settle(app, pilot)
+        table = view.query_one(PagedTable)
+        assert table.row_count == view.total > 0 and view.municipalities
+        column = [c.key for c in view.shown].index("municipality_id")
+        assert all(str(table.get_row_at(i)[column]).strip() for i in range(table.row_count))

@@ -1,0 +1,86 @@
+"""The dashboard's sections run on a pool of their own (screens/calls.py): a key pressed while
+they are still being computed is answered at once, not after them. Before, every section took
+one of the six threads of asyncio's default pool, and a list's call waited for a free one."""
+
+from __future__ import annotations
+
+import threading
+
+from pilot_steps import settle
+
+from bpa_provider.screens.lists import RecordList
+from bpa_provider.screens.widgets.paged_table import PagedTable
+from bpa_provider.services import sections
+
+
+async def test_a_list_opens_while_every_dashboard_section_is_still_computing(make_app, monkeypatch):
+    release = threading.Event()
+    started: list[str] = []
+    real = sections.gather_section
+
+    def slow(db, actor, today, key, policy=None):  # noqa: ANN001
+        started.append(key)
+        assert release.wait(20)
+        return real(db, actor, today, key, policy)
+
+    monkeypatch.setattr(sections, "gather_section", slow)
+    app = make_app()
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if started:
+                    break
+            assert started  # the dashboard is computing its sections
+            await pilot.press("2")
+            view = app.screen.query_one("#clients", RecordList)
+            for _ in range(250):
+                await pilot.pause(0.02)
+                if view.query_one(PagedTable).row_count:
+                    break
+            assert view.query_one(PagedTable).row_count == view.total > 0
+            assert not release.is_set()  # every section still held back
+            release.set()
+            await settle(app, pilot)
+    finally:
+        release.set()
+
+
+def test_background_calls_wait_for_a_keys_call_and_after_a_key(monkeypatch):
+    """A background call does not start while a key's call runs, nor just after a key; it starts
+    once they are over (and after YIELD_AT_MOST at the latest)."""
+    from bpa_provider.screens import calls
+
+    monkeypatch.setattr(calls, "YIELD_AT_MOST", 30.0)
+    monkeypatch.setattr(calls, "_hold_until", 0.0)
+    order: list[str] = []
+    key_running, key_may_end = threading.Event(), threading.Event()
+
+    def key_call() -> None:
+        key_running.set()
+        assert key_may_end.wait(10)
+        order.append("key")
+
+    fg = threading.Thread(target=calls._foreground_answer, args=(key_call, (), {}))
+    fg.start()
+    assert key_running.wait(10)
+    bg = threading.Thread(target=calls._background_answer, args=(lambda: order.append("background"), (), {}))
+    bg.start()
+    bg.join(0.2)
+    assert order == []  # waiting for the key's call
+    key_may_end.set()
+    fg.join(10)
+    bg.join(10)
+    assert order == ["key", "background"]
+
+    order.clear()
+    calls.yield_to_keys(30.0)
+    bg = threading.Thread(target=calls._background_answer, args=(lambda: order.append("background"), (), {}))
+    bg.start()
+    bg.join(0.2)
+    assert order == []  # a key was just pressed
+    monkeypatch.setattr(calls, "_hold_until", 0.0)
+    with calls._quiet:
+        calls._quiet.notify_all()
+    bg.join(10)
+    assert order == ["background"]
