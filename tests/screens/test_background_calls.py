@@ -18,10 +18,10 @@ async def test_a_list_opens_while_every_dashboard_section_is_still_computing(mak
     started: list[str] = []
     real = sections.gather_section
 
-    def slow(db, actor, today, key, policy=None):  # noqa: ANN001
+    def slow(db, actor, today, key, policy=None, limit=None):  # noqa: ANN001
         started.append(key)
         assert release.wait(20)
-        return real(db, actor, today, key, policy)
+        return real(db, actor, today, key, policy, limit)
 
     monkeypatch.setattr(sections, "gather_section", slow)
     app = make_app()
