@@ -35,7 +35,7 @@ from bpa_provider.db.models import Assistant, Client, Decision, Municipality, Pe
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services import worktime
+from bpa_provider.services import import_spread, worktime
 from bpa_provider.services.import_fast import RowChecks
 from bpa_provider.services.import_write import (
     Prepared,
@@ -226,11 +226,17 @@ def _shift(
 
 
 def plan_shifts(
-    s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy, *, memo: bool = True
+    s: Session,
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    policy: Policy,
+    *,
+    memo: bool = True,
+    workers: int | None = None,
 ) -> Plan:
     """Check every shift row (see the module docstring); nothing is written. `memo`: each distinct
     time and text checked once (`import_fast.RowChecks`); False checks every row afresh (the
-    reference the tests hold the memo to)."""
+    reference the tests hold the memo to). `workers`: processes the per-assistant rules are spread
+    over (`import_spread`; None: as the file's size says, 1: this process only)."""
     plan = Plan("shifts", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
     checks = RowChecks() if memo else None
@@ -253,7 +259,7 @@ def plan_shifts(
     if plan.errors:
         return plan  # the rules would only repeat what is wrong already
     _add_to(data, s, live, policy, lo)
-    _rules(plan, data, live)
+    _rules(plan, data, live, import_spread.workers_for(len(live)) if workers is None else workers)
     _absent(s, plan, data, live)
     plan.rows = new
     return plan
@@ -329,16 +335,15 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
     data.two_helpers = frozenset(two)
 
 
-def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
+def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers: int = 1) -> None:
     """The working-time and credential rules over stored and new shifts together; a blocking
     violation that involves a new shift refuses the file (reported at its first row, in the
     words `roster add` uses), warnings are counted."""
     lines = {sh.id: sh.line for sh in live}
-    found: list[Any] = []
-    for aid in sorted({sh.assistant_id for sh in live}):
-        found += worktime.assistant_violations(data, aid)
-    for cid in sorted({sh.client_id for sh in live}):
-        found += worktime.client_violations(data, cid)
+    of_assistants, of_clients = import_spread.violations(
+        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers
+    )
+    found: list[Any] = of_assistants + of_clients
     for v in worktime.merge_violations(found):
         mine = sorted(lines[i] for i in v.shift_ids if i in lines)
         if not mine:
