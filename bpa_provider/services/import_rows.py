@@ -133,9 +133,13 @@ def _refs(
     """Client ref -> (id, time zone) and assistant ref -> id, for the refs the file names."""
     client_refs: set[str] = set()
     assistant_refs: set[str] = set()
-    for _line, cells in rows:
-        client_refs.add(cells.get("client_ref", "").strip())
-        assistant_refs.add(cells.get("assistant_ref", "").strip())
+    distinct = getattr(rows, "distinct", None)  # importer._Renamed: a column's values, no dict per row
+    if distinct is not None:
+        client_refs, assistant_refs = distinct("client_ref"), distinct("assistant_ref")
+    else:
+        for _line, cells in rows:
+            client_refs.add(cells.get("client_ref", "").strip())
+            assistant_refs.add(cells.get("assistant_ref", "").strip())
     clients: dict[str, tuple[int, str]] = {}
     for part in _chunks(client_refs):
         for cid, ref, tz in s.execute(
@@ -186,7 +190,19 @@ def _shift(
     """One row checked as `roster add` checks its input (roster's own parsing functions, through
     `checks`: each distinct value once per file — `import_fast`; None: called for every row)."""
     times, kind_of, text = (_times, _kind, _text) if checks is None else (checks.times, checks.kind, checks.text)
-    client, assistant = _parties(cells, clients, assistants, errors)
+    if checks is None:
+        client, assistant = _parties(cells, clients, assistants, errors)
+    else:  # the same two cells, the same verdict: worked out once per pair in the file
+        key = (cells.get("client_ref", ""), cells.get("assistant_ref", ""))
+        found = checks.parties.get(key)
+        if found is None:
+            mine: list[FieldError] = []
+            c, a = _parties(cells, clients, assistants, mine)
+            if len(checks.parties) >= checks.limit:
+                checks.parties.clear()
+            found = checks.parties[key] = (c, a, tuple(mine))
+        client, assistant = found[0], found[1]
+        errors.extend(found[2])
     tz = client[1] if client else "Europe/Oslo"
     start, end = times(cells.get("start", ""), cells.get("end", ""), tz, errors)
     status = (cells.get("status") or "").strip().lower() or "worked"  # an imported shift is history

@@ -331,6 +331,14 @@ class _Renamed:
         self.records = table.records
         self.fields = [(i, mapping[c]) for i, c in enumerate(table.columns) if c in mapping]
 
+    def distinct(self, name: str) -> set[str]:
+        """The distinct values of field `name`, stripped, without making a dict per row ("" for
+        a row without the cell, as `cells.get(name, "")` gives)."""
+        at = next((i for i, field in self.fields if field == name), None)
+        if at is None:
+            return {""} if self.records else set()
+        return {cells[at].strip() if at < len(cells) else "" for _line, cells in self.records}
+
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         fields = self.fields
         for line, cells in self.records:

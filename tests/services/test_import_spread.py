@@ -167,3 +167,23 @@ def test_import_nice_is_a_setting():
 def test_small_files_stay_in_one_process():
     assert import_spread.workers_for(import_spread.SPREAD_FROM - 1) == 1
     assert import_spread.workers_for(import_spread.SPREAD_FROM) == min(2, os.cpu_count() or 1)
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["", " K-1 ", "K-1", "A-2", "\t", "x y"]), min_size=0, max_size=4),
+        min_size=0,
+        max_size=12,
+    ),
+    st.permutations(["client_ref", "assistant_ref", "start", "note"]),
+    st.booleans(),
+)
+def test_a_columns_distinct_values_are_those_of_its_rows(records, columns, drop):
+    """`_Renamed.distinct` (the references looked up, no dict per row) says what the rows say,
+    short rows and a file without the column included."""
+    if drop:
+        columns = [c for c in columns if c != "assistant_ref"]
+    table = importer.CsvTable(list(columns), [(n + 2, r) for n, r in enumerate(records)], ",", [], "utf-8")
+    rows = importer._Renamed(table, {c: c for c in columns})
+    for name in ("client_ref", "assistant_ref"):
+        assert rows.distinct(name) == {cells.get(name, "").strip() for _line, cells in rows}
