@@ -10,10 +10,11 @@ held as briefly as the machine allows. (Lowering a niceness again needs privileg
 check has a thread of its own.)
 
 The working-time and credential rules are independent per assistant (`worktime.assistant_violations`
-reads only the loaded data), so for a large file (`SPREAD_FROM` new shifts or more, two cores or
-more) `violations` runs them (and the per-client rule, two helpers at once) in `min(2, cores)` forked worker processes, each given a
+reads only the loaded data), so for a large file (`SPREAD_FROM` new shifts or more) on a machine with a core to spare
+(`workers_for`) `violations` runs them in `min(2, cores)` forked worker processes, each given a
 share of the assistants; the parent keeps the loaded data, the children see it through the fork
-and send back only their violations (small). No database connection is used in a child. The
+and send back only their violations (small), while the parent runs the per-client rule (two
+helpers at once) meanwhile. No database connection is used in a child. The
 violations come back in the order of the assistants, exactly as the one-process loop makes them
 (tests/services/test_import_spread.py holds the two equal on a file with errors and warnings).
 """
@@ -21,6 +22,7 @@ violations come back in the order of the assistants, exactly as the one-process 
 from __future__ import annotations
 
 import contextvars
+import gc
 import multiprocessing
 import os
 import threading
@@ -79,10 +81,17 @@ def niced(fn: Callable[[], T], nice: int) -> T:
 
 
 def workers_for(shifts: int) -> int:
-    """How many processes the rules of a file of `shifts` new shifts are spread over (1: none)."""
-    if shifts < SPREAD_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    """How many processes the rules of a file of `shifts` new shifts are spread over (1: none).
+    Only where it pays: a large file, and a core to spare — the workers cost about half as much
+    CPU again as the same rules in one process (each copies the pages it touches, builds its own
+    caches), so on a machine whose cores are all busy (load average ≥ cores - 1) they would only
+    take more from the people using it."""
+    cores = os.cpu_count() or 1
+    if shifts < SPREAD_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    if hasattr(os, "getloadavg") and os.getloadavg()[0] >= cores - 1:
+        return 1
+    return min(MAX_WORKERS, cores)
 
 
 # The loaded data a forked worker reads (set in the parent just before the fork).
@@ -104,8 +113,7 @@ def _restored(v: Violation, proxy: bool) -> Violation:
 def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[tuple[Violation, bool]]]]:
     data = _DATA
     assert data is not None
-    check = worktime.assistant_violations if task[0] == "a" else worktime.client_violations
-    return [(key, [_portable(v) for v in check(data, key)]) for key in task[1]]
+    return [(aid, [_portable(v) for v in worktime.assistant_violations(data, aid)]) for aid in task[1]]
 
 
 def violations(
@@ -120,18 +128,24 @@ def violations(
             [v for cid in cids for v in worktime.client_violations(data, cid)],
         )
     global _DATA
-    # Dealt round-robin into a few groups per worker: similar amounts of work each.
+    # Dealt round-robin into a few groups per worker: similar amounts of work each. The clients'
+    # rule (two helpers at once, a fraction of the work) runs here meanwhile.
     n = workers * 4
     tasks = [("a", list(aids[i::n])) for i in range(min(len(aids), n))]
-    tasks += [("c", list(cids[i::n])) for i in range(min(len(cids), n))]
     _DATA = data
+    # The objects made so far are left out of the collector's passes (the workers' passes would
+    # otherwise write to every page of the loaded data, making each worker copy it).
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            done = pool.map(_check_group, tasks)
+            pending = pool.map_async(_check_group, tasks)
+            of_clients = [v for cid in cids for v in worktime.client_violations(data, cid)]
+            done = pending.get()
     finally:
+        gc.unfreeze()
         _DATA = None
-    found: dict[tuple[str, int], list[Violation]] = {}
-    for (kind, _keys), group in zip(tasks, done):
-        for key, vs in group:
-            found[kind, key] = [_restored(v, proxy) for v, proxy in vs]
-    return [v for aid in aids for v in found["a", aid]], [v for cid in cids for v in found["c", cid]]
+    found: dict[int, list[Violation]] = {}
+    for group in done:
+        for aid, vs in group:
+            found[aid] = [_restored(v, proxy) for v, proxy in vs]
+    return [v for aid in aids for v in found[aid]], of_clients

@@ -164,9 +164,15 @@ def test_import_nice_is_a_setting():
     assert load_settings(env={"BPA_IMPORT_NICE": "0"}).policy.import_nice == 0
 
 
-def test_small_files_stay_in_one_process():
+def test_small_files_and_busy_machines_stay_in_one_process(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     assert import_spread.workers_for(import_spread.SPREAD_FROM - 1) == 1
-    assert import_spread.workers_for(import_spread.SPREAD_FROM) == min(2, os.cpu_count() or 1)
+    assert import_spread.workers_for(import_spread.SPREAD_FROM) == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.0, 0.2, 0.2))  # no core to spare
+    assert import_spread.workers_for(import_spread.SPREAD_FROM) == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert import_spread.workers_for(10 * import_spread.SPREAD_FROM) == 2
 
 
 @given(
