@@ -382,7 +382,8 @@ def _import_own(
         with db.read() as s:
             plan = plan_in(s)
             dialect = s.get_bind().dialect
-        return plan, import_rows.prepare(plan, actor, source, dialect)
+        # The checked rows are let go as they are prepared (only their count is used after this).
+        return plan, import_rows.prepare(plan, actor, source, dialect, consume=True)
 
     write = import_rows.write_shifts if kind == "shifts" else import_rows.write_reviews
     for attempt in range(_OPTIMISTIC_TRIES + 1):

@@ -193,3 +193,44 @@ def test_a_columns_distinct_values_are_those_of_its_rows(records, columns, drop)
     rows = importer._Renamed(table, {c: c for c in columns})
     for name in ("client_ref", "assistant_ref"):
         assert rows.distinct(name) == {cells.get(name, "").strip() for _line, cells in rows}
+
+
+@pytest.mark.parametrize("kind", ["shifts", "reviews"])
+def test_a_consumed_plan_prepares_what_a_kept_one_does(world, admin, kind):
+    """`prepare(consume=True)` lets the checked rows go as it goes (the import holds less at
+    once) and makes the same parameters and access-log entries; the count stays."""
+    from datetime import date
+
+    pol = policy_or_default(None)
+    if kind == "shifts":
+        pairs = [(c, a) for c in ("K-0001", "K-0002") for a in ("A-0001", "A-0003")]
+        lines = [
+            (n + 2, {"client_ref": c, "assistant_ref": a, "start": f"2026-03-{9 + n:02d}T08:00", "end": "16:00"})
+            for n, (c, a) in enumerate(pairs)
+        ]
+    else:
+        lines = [(2, {"client_ref": "K-0001", "assistant_ref": "A-0001", "held_on": date.today().isoformat()})]
+    with world.read() as s:
+        dialect = s.get_bind().dialect
+
+        def plan():
+            p = (
+                import_rows.plan_shifts(s, lines, pol)
+                if kind == "shifts"
+                else import_rows.plan_reviews(s, lines, date.today())
+            )
+            assert p.rows and not p.errors
+            return p
+
+        kept, consumed = plan(), plan()
+    a = import_rows.prepare(kept, admin, "f.csv", dialect)
+    b = import_rows.prepare(consumed, admin, "f.csv", dialect, consume=True)
+    assert len(consumed.rows) == len(kept.rows) and set(consumed.rows) == {None}
+    assert all(r is not None for r in kept.rows)
+    stamp = [i for i, k in enumerate(a.shape.order) if k in ("created_at", "updated_at")]
+
+    def same(params):  # the timestamps are the moment each was prepared
+        return [[v for i, v in enumerate(p) if i not in stamp] for p in params]
+
+    assert a.shape.order == b.shape.order and same(a.params) == same(b.params)
+    assert a.log.subjects == b.log.subjects and a.log.summaries == b.log.summaries
