@@ -89,6 +89,10 @@ class Policy:
     # before payroll day, the given day of the month after.
     payroll_day: int = 5
     approval_reminder_days: int = 3
+    # A shift or review import checks its file at this much lower CPU priority (niceness steps;
+    # 0: normal) so people's screens come first on a shared server; its short write runs at
+    # normal priority (services/import_spread.py, docs/import.md).
+    import_nice: int = 10
 
 
 @dataclass(frozen=True)

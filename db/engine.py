@@ -226,6 +226,10 @@ def insert_rows(connection, table, rows: list[dict]) -> None:  # noqa: ANN001
     shape.run(connection, shape.params(tuple(r[k] for k in keys) for r in rows))
 
 
+#: Values remembered at most by `RowShape.iter_values` (its bind-processed results by identity).
+_SHARED_LIMIT = 50_000
+
+
 class RowShape:
     """An INSERT of rows of one shape, split so the costly part can be done before the write lock.
 
@@ -278,21 +282,38 @@ class RowShape:
     def iter_values(self, rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
         """Each row's bind-processed values as a list in the order of `order` (every column of the
         INSERT, constants included): what `copy` writes."""
-        template, slots = self._template, self._slots
-        last: dict[int, tuple[Any, Any]] = {}  # position -> (value, processed): a value shared by rows
+        from datetime import date, datetime, time
+        from decimal import Decimal
+
+        # Kinds of value that cannot change once made: only these are remembered (below).
+        immutable = frozenset({str, int, float, bool, bytes, Decimal, datetime, date, time, type(None)})
+        template = self._template
+        plain = [(pos, i) for pos, i, proc in self._slots if proc is None]
+        # Per column: its position, its index in a row, its bind processor and the results by
+        # value object.
+        processed: list[tuple[int, int, Any, dict[int, tuple[Any, Any]]]] = [
+            (pos, i, proc, {}) for pos, i, proc in self._slots if proc is not None
+        ]
+        # A value object shared by many rows (an import's times are made once per distinct time:
+        # `import_fast.RowChecks`) is processed once and its result shared too: remembered by the
+        # object's identity (never by equality: 1 == True, and equal instants in two zones are
+        # stored differently), the object kept alive beside it so its id is not reused; cleared
+        # past `_SHARED_LIMIT` entries, so a file of all-different values costs no more.
         for r in rows:
             values = template.copy()
-            for pos, i, proc in slots:
+            for pos, i in plain:
+                values[pos] = r[i]
+            for pos, i, proc, shared in processed:
                 v = r[i]
-                if proc is not None:
-                    seen = last.get(pos)
-                    if seen is not None and seen[0] is v:
-                        v = seen[1]
-                    else:
-                        processed = proc(v)
-                        last[pos] = (v, processed)
-                        v = processed
-                values[pos] = v
+                if type(v) not in immutable:  # a list or dict may change between rows
+                    values[pos] = proc(v)
+                    continue
+                seen = shared.get(id(v))
+                if seen is None:
+                    if len(shared) >= _SHARED_LIMIT:
+                        shared.clear()
+                    seen = shared[id(v)] = (v, proc(v))
+                values[pos] = seen[1]
             yield values
 
     def copy(self, connection, table, rows: Iterable[Sequence[Any]]) -> None:  # noqa: ANN001

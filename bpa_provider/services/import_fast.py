@@ -29,12 +29,15 @@ class RowChecks:
     """The memo of one file's check: `times`, `text` and `kind` append to `errors` exactly what
     `roster._times`, `roster._text` and `roster._kind` would, and return what they return."""
 
-    __slots__ = ("_kinds", "_texts", "_times", "limit")
+    __slots__ = ("_kinds", "_texts", "_times", "limit", "parties")
 
     def __init__(self, limit: int = 50_000) -> None:
         self._times: dict[tuple[Any, Any, str], _Times] = {}
         self._texts: dict[tuple[Any, str, int, bool], _Text] = {}
         self._kinds: dict[str, tuple[str, tuple[FieldError, ...]]] = {}
+        # (client ref cell, assistant ref cell) -> (client, assistant, problems): the verdict of
+        # `import_rows._parties`, a pure function of the two cells and the file's lookups.
+        self.parties: dict[tuple[str, str], tuple[Any, Any, tuple[FieldError, ...]]] = {}
         self.limit = limit
 
     def times(self, start: Any, end: Any, tz: str, errors: list[FieldError]) -> tuple[datetime | None, datetime | None]:

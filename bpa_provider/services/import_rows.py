@@ -35,7 +35,7 @@ from bpa_provider.db.models import Assistant, Client, Decision, Municipality, Pe
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services import worktime
+from bpa_provider.services import import_spread, worktime
 from bpa_provider.services.import_fast import RowChecks
 from bpa_provider.services.import_write import (
     Prepared,
@@ -133,9 +133,13 @@ def _refs(
     """Client ref -> (id, time zone) and assistant ref -> id, for the refs the file names."""
     client_refs: set[str] = set()
     assistant_refs: set[str] = set()
-    for _line, cells in rows:
-        client_refs.add(cells.get("client_ref", "").strip())
-        assistant_refs.add(cells.get("assistant_ref", "").strip())
+    distinct = getattr(rows, "distinct", None)  # importer._Renamed: a column's values, no dict per row
+    if distinct is not None:
+        client_refs, assistant_refs = distinct("client_ref"), distinct("assistant_ref")
+    else:
+        for _line, cells in rows:
+            client_refs.add(cells.get("client_ref", "").strip())
+            assistant_refs.add(cells.get("assistant_ref", "").strip())
     clients: dict[str, tuple[int, str]] = {}
     for part in _chunks(client_refs):
         for cid, ref, tz in s.execute(
@@ -186,7 +190,19 @@ def _shift(
     """One row checked as `roster add` checks its input (roster's own parsing functions, through
     `checks`: each distinct value once per file — `import_fast`; None: called for every row)."""
     times, kind_of, text = (_times, _kind, _text) if checks is None else (checks.times, checks.kind, checks.text)
-    client, assistant = _parties(cells, clients, assistants, errors)
+    if checks is None:
+        client, assistant = _parties(cells, clients, assistants, errors)
+    else:  # the same two cells, the same verdict: worked out once per pair in the file
+        key = (cells.get("client_ref", ""), cells.get("assistant_ref", ""))
+        found = checks.parties.get(key)
+        if found is None:
+            mine: list[FieldError] = []
+            c, a = _parties(cells, clients, assistants, mine)
+            if len(checks.parties) >= checks.limit:
+                checks.parties.clear()
+            found = checks.parties[key] = (c, a, tuple(mine))
+        client, assistant = found[0], found[1]
+        errors.extend(found[2])
     tz = client[1] if client else "Europe/Oslo"
     start, end = times(cells.get("start", ""), cells.get("end", ""), tz, errors)
     status = (cells.get("status") or "").strip().lower() or "worked"  # an imported shift is history
@@ -226,11 +242,17 @@ def _shift(
 
 
 def plan_shifts(
-    s: Session, rows: Iterable[tuple[int, Mapping[str, str]]], policy: Policy, *, memo: bool = True
+    s: Session,
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    policy: Policy,
+    *,
+    memo: bool = True,
+    workers: int | None = None,
 ) -> Plan:
     """Check every shift row (see the module docstring); nothing is written. `memo`: each distinct
     time and text checked once (`import_fast.RowChecks`); False checks every row afresh (the
-    reference the tests hold the memo to)."""
+    reference the tests hold the memo to). `workers`: processes the per-assistant rules are spread
+    over (`import_spread`; None: as the file's size says, 1: this process only)."""
     plan = Plan("shifts", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
     checks = RowChecks() if memo else None
@@ -253,7 +275,7 @@ def plan_shifts(
     if plan.errors:
         return plan  # the rules would only repeat what is wrong already
     _add_to(data, s, live, policy, lo)
-    _rules(plan, data, live)
+    _rules(plan, data, live, import_spread.workers_for(len(live)) if workers is None else workers)
     _absent(s, plan, data, live)
     plan.rows = new
     return plan
@@ -329,16 +351,15 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
     data.two_helpers = frozenset(two)
 
 
-def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
+def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers: int = 1) -> None:
     """The working-time and credential rules over stored and new shifts together; a blocking
     violation that involves a new shift refuses the file (reported at its first row, in the
     words `roster add` uses), warnings are counted."""
     lines = {sh.id: sh.line for sh in live}
-    found: list[Any] = []
-    for aid in sorted({sh.assistant_id for sh in live}):
-        found += worktime.assistant_violations(data, aid)
-    for cid in sorted({sh.client_id for sh in live}):
-        found += worktime.client_violations(data, cid)
+    of_assistants, of_clients = import_spread.violations(
+        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers
+    )
+    found: list[Any] = of_assistants + of_clients
     for v in worktime.merge_violations(found):
         mine = sorted(lines[i] for i in v.shift_ids if i in lines)
         if not mine:

@@ -14,7 +14,7 @@ kind (every change in the application is logged in its own transaction).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -59,58 +59,67 @@ _SHIFT_COLUMNS = [
 _REVIEW_COLUMNS = ["client_id", "assistant_id", "held_on", "participants", "summary"]
 
 
-def prepare(plan: Plan, actor: Actor, source: str, dialect: Any) -> Prepared:
+def prepare(plan: Plan, actor: Actor, source: str, dialect: Any, *, consume: bool = False) -> Prepared:
     """Everything the write needs that does not depend on the database at write time: the rows'
     parameters (bind-processed for `dialect`) and the access-log rows' subjects and summaries.
-    Pure work on the plan; no transaction."""
+    Pure work on the plan; no transaction. `consume`: each of `plan.rows` is let go (None left in
+    its place; the count stays) as soon as its parameters and log entry are made, so a large
+    file's checked rows and its prepared rows are not all held at once."""
     stamp = utcnow()
     where = f" ({source})" if source else ""
+    entries: list[tuple[str, str]] = []  # the access log's (subject, summary), made with the rows
+    items: list[Any] = plan.rows
+
+    def taken() -> Iterator[Any]:
+        for i, row in enumerate(items):
+            if consume:
+                items[i] = None
+            yield row
+
     rows: Iterable[tuple[Any, ...]]
     if plan.kind == "shifts":
         model: Any = Shift
         columns = _SHIFT_COLUMNS
         constant: dict[str, Any] = dict(version=1, created_at=stamp, updated_at=stamp)
-        rows = (
-            (
-                sh.client_id,
-                sh.assistant_id,
-                sh.start_utc,
-                sh.end_utc,
-                sh.kind,
-                sh.status,
-                sh.active_minutes,
-                sh.note,
-                sh.legal_basis,
-            )
-            for sh in plan.rows
-        )  # made once, as the parameters are
-        log = audit.prepare_entries(
-            actor,
-            "create",
-            "shift",
-            [
-                (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
-                for sh in plan.rows
-            ],
-        )
+
+        def shift_rows() -> Iterator[tuple[Any, ...]]:
+            for sh in taken():
+                entries.append(
+                    (sh.client_ref, f"imported: {sh.assistant_ref} {sh.typed} ({sh.kind}, {sh.status}){where}")
+                )
+                yield (
+                    sh.client_id,
+                    sh.assistant_id,
+                    sh.start_utc,
+                    sh.end_utc,
+                    sh.kind,
+                    sh.status,
+                    sh.active_minutes,
+                    sh.note,
+                    sh.legal_basis,
+                )
+
+        rows, entity = shift_rows(), "shift"
     else:
         model, columns = Review, _REVIEW_COLUMNS
         constant = dict(created_by=actor.login, version=1, created_at=stamp, updated_at=stamp)
-        rows = ((r.client_id, r.assistant_id, r.held_on, r.participants, r.summary) for r in plan.rows)
-        log = audit.prepare_entries(
-            actor,
-            "create",
-            "review",
-            [
-                (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
-                for r in plan.rows
-            ],
-        )
+
+        def review_rows() -> Iterator[tuple[Any, ...]]:
+            for r in taken():
+                entries.append(
+                    (r.assistant_ref, f"imported: review with {r.client_ref} held {r.held_on.isoformat()}{where}")
+                )
+                yield (r.client_id, r.assistant_id, r.held_on, r.participants, r.summary)
+
+        rows, entity = review_rows(), "review"
     if dialect.name == "postgresql":  # the id first, filled in from the sequence at write time
         shape = RowShape(dialect, model.__table__, constant, ["id", *columns])
-        return Prepared(model, dialect.name, shape, list(shape.iter_values((0, *r) for r in rows)), log)
-    shape = RowShape(dialect, model.__table__, constant, columns)
-    return Prepared(model, dialect.name, shape, shape.params(rows), log)
+        params: list[Any] = list(shape.iter_values((0, *r) for r in rows))
+    else:
+        shape = RowShape(dialect, model.__table__, constant, columns)
+        params = shape.params(rows)
+    log = audit.prepare_entries(actor, "create", entity, entries)
+    return Prepared(model, dialect.name, shape, params, log)
 
 
 def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:

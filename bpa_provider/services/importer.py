@@ -34,7 +34,7 @@ from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Supervisor
 from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
-from bpa_provider.services import import_rows, records
+from bpa_provider.services import import_rows, import_spread, records
 from bpa_provider.services.base import require, service
 from bpa_provider.services.csvfile import UTF8, CsvTable, parse_csv, read_csv, source_name
 from bpa_provider.services.worktime import policy_or_default
@@ -331,6 +331,14 @@ class _Renamed:
         self.records = table.records
         self.fields = [(i, mapping[c]) for i, c in enumerate(table.columns) if c in mapping]
 
+    def distinct(self, name: str) -> set[str]:
+        """The distinct values of field `name`, stripped, without making a dict per row ("" for
+        a row without the cell, as `cells.get(name, "")` gives)."""
+        at = next((i for i, field in self.fields if field == name), None)
+        if at is None:
+            return {""} if self.records else set()
+        return {cells[at].strip() if at < len(cells) else "" for _line, cells in self.records}
+
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         fields = self.fields
         for line, cells in self.records:
@@ -370,16 +378,22 @@ def _import_own(
             raise ValidationError(errors)
         return plan
 
+    def check_and_prepare() -> tuple[import_rows.Plan, import_rows.Prepared]:
+        with db.read() as s:
+            plan = plan_in(s)
+            dialect = s.get_bind().dialect
+        # The checked rows are let go as they are prepared (only their count is used after this).
+        return plan, import_rows.prepare(plan, actor, source, dialect, consume=True)
+
     write = import_rows.write_shifts if kind == "shifts" else import_rows.write_reviews
     for attempt in range(_OPTIMISTIC_TRIES + 1):
         prepared = None
         if attempt < _OPTIMISTIC_TRIES:
-            with db.read() as s:
-                plan = plan_in(s)
-                dialect = s.get_bind().dialect
-            # The rows as the driver takes them, before the lock: under it only the INSERTs,
-            # the access log's chain and the commit remain.
-            prepared = import_rows.prepare(plan, actor, source, dialect)
+            # The check and the rows as the driver takes them, before the lock (under it only the
+            # INSERTs, the access log's chain and the commit remain), in a thread at a lower CPU
+            # priority (`import_spread.niced`): a bulk import yields to people; the write below
+            # runs at normal priority, so the lock is held as briefly as the machine allows.
+            plan, prepared = import_spread.niced(lambda: check_and_prepare(), pol.import_nice)
         with db.write() as s:
             if attempt == _OPTIMISTIC_TRIES:
                 import_rows.hold_log(s)  # PostgreSQL: no one else changes anything meanwhile

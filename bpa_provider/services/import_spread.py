@@ -1,0 +1,151 @@
+"""A large import yields to people: its check runs at a lower CPU priority, spread over processes.
+
+A bulk import on a shared server competes for the same cores as every coordinator's screen. What
+comes before the write transaction — reading the rows, the checks, the working-time and
+credential rules, preparing the rows (`importer._import_own`) — holds no lock, so it can wait for
+a core: `niced` runs it in a worker thread whose own niceness is raised by `Policy.import_nice`
+(`BPA_IMPORT_NICE`; Linux gives each thread its own niceness, and raising it needs no privilege),
+while the short write stays in the calling thread at its normal priority, so the write lock is
+held as briefly as the machine allows. (Lowering a niceness again needs privilege; that is why the
+check has a thread of its own.)
+
+The working-time and credential rules are independent per assistant (`worktime.assistant_violations`
+reads only the loaded data), so for a large file (`SPREAD_FROM` new shifts or more) on a machine with a core to spare
+(`workers_for`) `violations` runs them in `min(2, cores)` forked worker processes, each given a
+share of the assistants; the parent keeps the loaded data, the children see it through the fork
+and send back only their violations (small), while the parent runs the per-client rule (two
+helpers at once) meanwhile. No database connection is used in a child. The
+violations come back in the order of the assistants, exactly as the one-process loop makes them
+(tests/services/test_import_spread.py holds the two equal on a file with errors and warnings).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gc
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from bpa_provider.rules.worktime_types import Violation
+from bpa_provider.services import worktime
+
+T = TypeVar("T")
+
+#: New shifts from which the rules are spread over processes (below it, forking costs more than
+#: it saves: the rules take about 20 µs a shift).
+SPREAD_FROM = 20_000
+#: Worker processes at most (the machine's cores, if fewer).
+MAX_WORKERS = 2
+
+
+def raise_niceness(n: int) -> None:
+    """Make the calling thread `n` steps nicer (Linux: that thread only). Nothing on a system
+    without per-thread niceness, or when the step is refused."""
+    if n <= 0 or not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return
+    tid = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, current + n))
+    except OSError:
+        pass
+
+
+def niced(fn: Callable[[], T], nice: int) -> T:
+    """`fn()` run in a worker thread `nice` steps nicer than normal; its result returned, its
+    exception raised here. nice <= 0: run in the calling thread."""
+    if nice <= 0:
+        return fn()
+    outcome: list[Any] = []
+    context = contextvars.copy_context()
+
+    def work() -> None:
+        raise_niceness(nice)
+        try:
+            outcome.append((True, context.run(fn)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=work, name="bpa-import-check", daemon=True)
+    worker.start()
+    worker.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def workers_for(shifts: int) -> int:
+    """How many processes the rules of a file of `shifts` new shifts are spread over (1: none).
+    Only where it pays: a large file, and a core to spare — the workers cost about half as much
+    CPU again as the same rules in one process (each copies the pages it touches, builds its own
+    caches), so on a machine whose cores are all busy (load average ≥ cores - 1) they would only
+    take more from the people using it."""
+    cores = os.cpu_count() or 1
+    if shifts < SPREAD_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if hasattr(os, "getloadavg") and os.getloadavg()[0] >= cores - 1:
+        return 1
+    return min(MAX_WORKERS, cores)
+
+
+# The loaded data a forked worker reads (set in the parent just before the fork).
+_DATA: worktime.Loaded | None = None
+
+
+def _portable(v: Violation) -> tuple[Violation, bool]:
+    """A violation as it can be pickled (a read-only mapping cannot): its params as a dict, and
+    whether they were read-only, so the parent gives back exactly what the rule made."""
+    if isinstance(v.params, MappingProxyType):
+        return replace(v, params=dict(v.params)), True
+    return v, False
+
+
+def _restored(v: Violation, proxy: bool) -> Violation:
+    return replace(v, params=MappingProxyType(v.params)) if proxy else v
+
+
+def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[tuple[Violation, bool]]]]:
+    data = _DATA
+    assert data is not None
+    return [(aid, [_portable(v) for v in worktime.assistant_violations(data, aid)]) for aid in task[1]]
+
+
+def violations(
+    data: worktime.Loaded, aids: Sequence[int], cids: Sequence[int], workers: int
+) -> tuple[list[Violation], list[Violation]]:
+    """`worktime.assistant_violations` of each assistant in `aids` and `worktime.client_violations`
+    of each client in `cids`, each concatenated in that order — in this process (workers <= 1) or
+    spread over `workers` forked processes."""
+    if workers <= 1 or len(aids) < 2:
+        return (
+            [v for aid in aids for v in worktime.assistant_violations(data, aid)],
+            [v for cid in cids for v in worktime.client_violations(data, cid)],
+        )
+    global _DATA
+    # Dealt round-robin into a few groups per worker: similar amounts of work each. The clients'
+    # rule (two helpers at once, a fraction of the work) runs here meanwhile.
+    n = workers * 4
+    tasks = [("a", list(aids[i::n])) for i in range(min(len(aids), n))]
+    _DATA = data
+    # The objects made so far are left out of the collector's passes (the workers' passes would
+    # otherwise write to every page of the loaded data, making each worker copy it).
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = pool.map_async(_check_group, tasks)
+            of_clients = [v for cid in cids for v in worktime.client_violations(data, cid)]
+            done = pending.get()
+    finally:
+        gc.unfreeze()
+        _DATA = None
+    found: dict[int, list[Violation]] = {}
+    for group in done:
+        for aid, vs in group:
+            found[aid] = [_restored(v, proxy) for v, proxy in vs]
+    return [v for aid in aids for v in found[aid]], of_clients
