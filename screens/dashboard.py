@@ -13,6 +13,7 @@ them all (thousands of reviews can be due at once, and a DataTable measures ever
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -86,6 +87,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._problems: dict[str, str] = {}  # sections that failed: what they say instead
         self._failed = False  # the database could not be reached: one message instead of sections
         self._shown_width = 0
+        # `show` is called from this view's handlers and from callbacks the app runs
+        # (`call_after_refresh` on a resize): two rebuilds must not interleave their
+        # remove-then-mount steps, or the second mounts beside the first (duplicate ids).
+        self._showing = asyncio.Lock()
         self._pending: set[str] = set()  # sections asked for and not answered yet
         self._unasked: set[str] = set()  # sections whose computing was cancelled: asked on the next visit
         self.stale = True
@@ -201,8 +206,9 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         if result.error is not None:
             self._failed = True
             self.board = None
-            await self.remove_children()
-            await self.mount(Static(Text(describe_error(result.error)), id="message"))
+            async with self._showing:
+                await self.remove_children()
+                await self.mount(Static(Text(describe_error(result.error)), id="message"))
             return
         section: dash.Section = result.value
         # Only the rows a table shows are kept (thousands of items would stay alive for nothing).
@@ -216,6 +222,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
 
     async def show(self) -> None:
         """Rebuild every section (keeping focus on the same section's table)."""
+        async with self._showing:
+            await self._rebuild()
+
+    async def _rebuild(self) -> None:
         self._update_board()
         self._shown_width = self.size.width
         focused_key = self._focused_section()

@@ -62,6 +62,7 @@ def _records_args(fn: str, kind: str) -> Callable[[dict], tuple]:
             "get": (kind, rid),
             "find_id": (kind, rid),
             "list_records": (kind,),
+            "list_values": (kind,),
             "reveal_national_id": (kind, rid),
         }[fn]
 
@@ -83,7 +84,7 @@ ARGS: dict[str, dict[str, Callable[[dict], tuple]]] = {
             if not (fn == "end" and records.SPECS[kind].end_field is None)
             and not (fn == "reveal_national_id" and not hasattr(records.SPECS[kind].model, "national_id"))
         }
-        for fn in ("create", "update", "end", "get", "find_id", "list_records", "reveal_national_id")
+        for fn in ("create", "update", "end", "get", "find_id", "list_records", "list_values", "reveal_national_id")
     },
     "listing.rows": {kind: (lambda ids, kind=kind: (kind,)) for kind in listing.KINDS.values()},
     _name(roster.update_shift): {"own": lambda ids: (ids["shift"], None)},
