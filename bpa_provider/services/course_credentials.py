@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, case, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
@@ -72,18 +73,11 @@ class RequiredTrainingRow:
 # --------------------------------------------------------------------------- expiry
 
 
-@service
-def expiring_credentials(
-    db: Database,
-    actor: Actor,
-    today: date,
-    *,
-    policy: Policy | None = None,
-) -> list[ExpiringCredential]:
-    """Course credentials of current staff that expire within the first reminder lead (90 days by
-    default) or have expired, soonest first. Only each person's latest completion counts."""
-    require(actor, "course.read", what=_("see courses"))
-    leads = tuple(current_policy(policy).course_expiry_reminders)
+def latest_completions(actor: Actor, today: date) -> tuple[Any, Any]:
+    """Each current person's latest completion per credential, as a subquery `(supervisor_id,
+    assistant_id, grp, last)`, and the credential's grouping expression `grp` is made of (a
+    course's id; -1 for the supervisor basic course and its refresher, which are one credential).
+    Shared by `expiring_credentials` and the dashboard's lighter read (services/dashboard_reads.py)."""
     # Supervisor basic course and refresher are one credential: the latest of either counts.
     group = case((Course.kind.in_(SUPERVISOR_KINDS), literal_column("-1")), else_=Course.id)
     current_sup = exists().where(
@@ -120,6 +114,22 @@ def expiring_credentials(
         .group_by(b.c.supervisor_id, b.c.assistant_id, b.c.grp)
         .subquery("latest")
     )
+    return group, latest
+
+
+@service
+def expiring_credentials(
+    db: Database,
+    actor: Actor,
+    today: date,
+    *,
+    policy: Policy | None = None,
+) -> list[ExpiringCredential]:
+    """Course credentials of current staff that expire within the first reminder lead (90 days by
+    default) or have expired, soonest first. Only each person's latest completion counts."""
+    require(actor, "course.read", what=_("see courses"))
+    leads = tuple(current_policy(policy).course_expiry_reminders)
+    group, latest = latest_completions(actor, today)
     # Back to the enrollment of each latest completion: its course decides the validity.
     q = (
         select(CourseEnrollment, Course)

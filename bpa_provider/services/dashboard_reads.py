@@ -15,17 +15,17 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, case, exists, func, literal_column, or_, select
+from sqlalchemy import and_, or_, select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Course, CourseEnrollment, Employment, Supervision
+from bpa_provider.db.models import Course, CourseEnrollment
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
 from bpa_provider.services.base import require, service
-from bpa_provider.services.course_credentials import ExpiringCredential
-from bpa_provider.services.courses import SUPERVISOR_KINDS, in_scope_people, people_names
+from bpa_provider.services.course_credentials import ExpiringCredential, latest_completions
+from bpa_provider.services.courses import SUPERVISOR_KINDS, people_names
 from bpa_provider.services.onboarding import current_policy
 
 
@@ -65,41 +65,8 @@ def expiring_credentials(
     """`course_credentials.expiring_credentials`, read as rows (see the module's docstring)."""
     require(actor, "course.read", what=_("see courses"))
     leads = tuple(current_policy(policy).course_expiry_reminders)
-    # The query is the service's own, column for column; only the selected columns differ.
-    group = case((Course.kind.in_(SUPERVISOR_KINDS), literal_column("-1")), else_=Course.id)
-    current_sup = exists().where(
-        Supervision.supervisor_id == CourseEnrollment.supervisor_id,
-        or_(Supervision.until.is_(None), Supervision.until >= today),
-    )
-    current_asst = exists().where(
-        Employment.assistant_id == CourseEnrollment.assistant_id,
-        or_(Employment.end_date.is_(None), Employment.end_date >= today),
-    )
-    base = (
-        select(
-            CourseEnrollment.supervisor_id,
-            CourseEnrollment.assistant_id,
-            group.label("grp"),
-            CourseEnrollment.completed_on,
-        )
-        .join(Course, Course.id == CourseEnrollment.course_id)
-        .where(
-            CourseEnrollment.status == "completed",
-            CourseEnrollment.completed_on.is_not(None),
-            or_(
-                and_(CourseEnrollment.supervisor_id.is_not(None), current_sup),
-                and_(CourseEnrollment.assistant_id.is_not(None), current_asst),
-            ),
-        )
-    )
-    if actor.is_scoped:
-        base = base.where(in_scope_people(actor, today))
-    b = base.subquery("b")
-    latest = (
-        select(b.c.supervisor_id, b.c.assistant_id, b.c.grp, func.max(b.c.completed_on).label("last"))
-        .group_by(b.c.supervisor_id, b.c.assistant_id, b.c.grp)
-        .subquery("latest")
-    )
+    # The service's own query of the latest completions; only the selected columns differ.
+    group, latest = latest_completions(actor, today)
     q = (
         select(
             CourseEnrollment.supervisor_id,
