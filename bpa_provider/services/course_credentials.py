@@ -74,10 +74,11 @@ class RequiredTrainingRow:
 
 
 def latest_completions(actor: Actor, today: date) -> tuple[Any, Any]:
-    """Each current person's latest completion per credential, as a subquery `(supervisor_id,
-    assistant_id, grp, last)`, and the credential's grouping expression `grp` is made of (a
-    course's id; -1 for the supervisor basic course and its refresher, which are one credential).
-    Shared by `expiring_credentials` and the dashboard's lighter read (services/dashboard_reads.py)."""
+    """The condition that joins an enrollment (with its course) to each current person's latest
+    completion per credential (a course; the supervisor basic course and its refresher are one
+    credential). Shared by `expiring_credentials` and the dashboard's lighter read
+    (services/dashboard_reads.py), which select different columns over it. Returns the condition
+    and the subquery of latest completions to join with it."""
     # Supervisor basic course and refresher are one credential: the latest of either counts.
     group = case((Course.kind.in_(SUPERVISOR_KINDS), literal_column("-1")), else_=Course.id)
     current_sup = exists().where(
@@ -114,7 +115,14 @@ def latest_completions(actor: Actor, today: date) -> tuple[Any, Any]:
         .group_by(b.c.supervisor_id, b.c.assistant_id, b.c.grp)
         .subquery("latest")
     )
-    return group, latest
+    return and_(
+        or_(
+            CourseEnrollment.supervisor_id == latest.c.supervisor_id,
+            CourseEnrollment.assistant_id == latest.c.assistant_id,
+        ),
+        CourseEnrollment.completed_on == latest.c.last,
+        group == latest.c.grp,
+    ), latest
 
 
 @service
@@ -129,22 +137,12 @@ def expiring_credentials(
     default) or have expired, soonest first. Only each person's latest completion counts."""
     require(actor, "course.read", what=_("see courses"))
     leads = tuple(current_policy(policy).course_expiry_reminders)
-    group, latest = latest_completions(actor, today)
+    on, latest = latest_completions(actor, today)
     # Back to the enrollment of each latest completion: its course decides the validity.
     q = (
         select(CourseEnrollment, Course)
         .join(Course, Course.id == CourseEnrollment.course_id)
-        .join(
-            latest,
-            and_(
-                or_(
-                    CourseEnrollment.supervisor_id == latest.c.supervisor_id,
-                    CourseEnrollment.assistant_id == latest.c.assistant_id,
-                ),
-                CourseEnrollment.completed_on == latest.c.last,
-                group == latest.c.grp,
-            ),
-        )
+        .join(latest, on)
         .where(CourseEnrollment.status == "completed")
         .order_by(CourseEnrollment.id)
     )

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
@@ -66,7 +66,7 @@ def expiring_credentials(
     require(actor, "course.read", what=_("see courses"))
     leads = tuple(current_policy(policy).course_expiry_reminders)
     # The service's own query of the latest completions; only the selected columns differ.
-    group, latest = latest_completions(actor, today)
+    on, latest = latest_completions(actor, today)
     q = (
         select(
             CourseEnrollment.supervisor_id,
@@ -78,17 +78,7 @@ def expiring_credentials(
             Course.validity_months,
         )
         .join(Course, Course.id == CourseEnrollment.course_id)
-        .join(
-            latest,
-            and_(
-                or_(
-                    CourseEnrollment.supervisor_id == latest.c.supervisor_id,
-                    CourseEnrollment.assistant_id == latest.c.assistant_id,
-                ),
-                CourseEnrollment.completed_on == latest.c.last,
-                group == latest.c.grp,
-            ),
-        )
+        .join(latest, on)
         .where(CourseEnrollment.status == "completed")
         .order_by(CourseEnrollment.id)
     )
