@@ -77,8 +77,8 @@ def dash_rows(scales: list[float], runs: int) -> list[Row]:
     """Each probe at every scale, taking turns between the scales like the detail rows; the floor
     is the figure at the smallest scale."""
     from bench.company import PY, build_database
-    from bench.measure import Sample, value_of_command
-    from bench.row import at_most_ratio
+    from bench.measure import value_of_command
+    from bench.row import beside_smallest_scale
 
     dbs = {scale: build_database(scale) for scale in scales}
     rows: list[Row] = []
@@ -94,21 +94,7 @@ def dash_rows(scales: list[float], runs: int) -> list[Row]:
                     values[scale] += value_of_command(argv, 1).values
                 except Exception as exc:  # noqa: BLE001
                     errors[scale] = str(exc)[:80]
-        smallest = min(scales)
-        floor = Sample(values[smallest]) if values[smallest] else None
-        rows += [
-            Row(
-                label,
-                scale,
-                Sample(values[scale]) if values[scale] else None,
-                "the same at the smallest scale",
-                floor,
-                "≤ 1.2×",
-                note=errors.get(scale, ""),
-                check=at_most_ratio(1.2),
-            )
-            for scale in scales
-        ]
+        rows += beside_smallest_scale(label, values, errors)
     return rows
 
 

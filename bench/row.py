@@ -76,6 +76,26 @@ def at_most_above(limit_bytes: float) -> Callable[[Row], bool]:
     return lambda row: row.value.median - row.floor.median <= limit_bytes  # type: ignore[union-attr]
 
 
+def beside_smallest_scale(label: str, values: dict[float, list[float]], errors: dict[float, str]) -> list[Row]:
+    """A row per scale with its figure beside the same figure at the smallest scale, target
+    ≤ 1.2× (issue 19: cost grows with what is shown, not with the database)."""
+    smallest = min(values)
+    floor = Sample(values[smallest]) if values[smallest] else None
+    return [
+        Row(
+            label,
+            scale,
+            Sample(values[scale]) if values[scale] else None,
+            "the same at the smallest scale",
+            floor,
+            "≤ 1.2×",
+            note=errors.get(scale, ""),
+            check=at_most_ratio(1.2),
+        )
+        for scale in values
+    ]
+
+
 # A working-time check is "linear" when its rate (shifts per second) at a scale stays within this
 # fraction of the rate at the smallest scale: the cost per shift does not grow with the database.
 LINEAR = 0.75

@@ -30,6 +30,7 @@ from bench.row import (
     at_most_above,
     at_most_ratio,
     at_most_seconds,
+    beside_smallest_scale,
 )
 
 
@@ -316,21 +317,7 @@ def detail_rows(scales: list[float], runs: int) -> list[Row]:
                 values[scale] += value_of_command([PY, "-m", "bench.detail_probe", f"sqlite:///{db}"], 1).values
             except Exception as exc:  # noqa: BLE001
                 errors[scale] = str(exc)[:80]
-    smallest = min(scales)
-    floor = Sample(values[smallest]) if values[smallest] else None
-    return [
-        Row(
-            "open a client and an assistant (services)",
-            scale,
-            Sample(values[scale]) if values[scale] else None,
-            "the same at the smallest scale",
-            floor,
-            "≤ 1.2×",
-            note=errors.get(scale, ""),
-            check=at_most_ratio(1.2),
-        )
-        for scale in scales
-    ]
+    return beside_smallest_scale("open a client and an assistant (services)", values, errors)
 
 
 def pg_rows(runs: int, scale: float) -> list[Row]:
