@@ -21,10 +21,16 @@ class SchemaMismatch(Exception):
 
 def _config(engine: Engine):
     from alembic.config import Config
+    from sqlmodel import SQLModel
+
+    from . import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # env.py is loaded by Alembic as a loose script, outside this package: it gets the engine and
+    # the tables from here rather than importing the package by its installed name.
     cfg.attributes["engine"] = engine
+    cfg.attributes["target_metadata"] = SQLModel.metadata
     return cfg
 
 

@@ -15,6 +15,6 @@ def _version() -> Column:
 def _created() -> datetime:
     # Read through db/models.py on every call: a test freezes the clock of every table by
     # patching `bpa_provider.db.models.utcnow` alone (the screens' snapshot tests do).
-    from bpa_provider.db import models
+    from . import models
 
     return models.utcnow()

@@ -20,8 +20,8 @@ from decimal import Decimal
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from bpa_provider.db.model_columns import _created, _version
-from bpa_provider.db.types import Money, UTCDateTime, utcnow  # utcnow: tests patch models.utcnow
+from .model_columns import _created, _version
+from .types import Money, UTCDateTime, utcnow  # utcnow: tests patch models.utcnow
 
 # --------------------------------------------------------------------------- users and audit
 
@@ -301,13 +301,13 @@ class Assignment(SQLModel, table=True):
 
 
 # The other areas' tables, in modules of their own, named here: import every table from here.
-from bpa_provider.db.models_absence import (  # noqa: E402
+from .models_absence import (  # noqa: E402
     Absence,
     OutboxMessage,
     SickPayClaim,
     SickPeriod,
 )
-from bpa_provider.db.models_roster import (  # noqa: E402
+from .models_roster import (  # noqa: E402
     HourBalanceEntry,
     HourLedger,
     PeriodApproval,
@@ -315,7 +315,7 @@ from bpa_provider.db.models_roster import (  # noqa: E402
     RuleAck,
     Shift,
 )
-from bpa_provider.db.models_training import (  # noqa: E402
+from .models_training import (  # noqa: E402
     Course,
     CourseEnrollment,
     CourseSession,
@@ -324,7 +324,7 @@ from bpa_provider.db.models_training import (  # noqa: E402
     Review,
     ReviewAction,
 )
-from bpa_provider.db.models_transfer import (  # noqa: E402
+from .models_transfer import (  # noqa: E402
     HandoverExport,
     Transfer,
     TransferAssistant,

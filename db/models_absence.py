@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from bpa_provider.db.model_columns import _created, _version
-from bpa_provider.db.types import UTCDateTime
+from .model_columns import _created, _version
+from .types import UTCDateTime
 
 # --------------------------------------------------------------------------- Sweden: sick pay
 

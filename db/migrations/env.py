@@ -1,35 +1,46 @@
-"""Alembic environment: runs against the engine handed in by db.migrate (or BPA_DATABASE_URL)."""
+"""Alembic environment: runs against the engine and tables handed in by db.migrate.
+
+Alembic loads this file as a loose script, not as part of the package, so it imports nothing of
+ours: `db.migrate._config` (and the developer tool `make_initial`) put the engine and the tables'
+metadata in `config.attributes`. `UTCDateTime` is rendered as its plain SQLAlchemy implementation in
+generated revisions, so a revision need not import the package either.
+"""
 
 from __future__ import annotations
 
-from alembic import context
-from sqlmodel import SQLModel
+from typing import Any
 
-import bpa_provider.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from alembic import context
+from sqlalchemy.types import TypeDecorator
 
 config = context.config
-target_metadata = SQLModel.metadata
 
 
-def _engine():
-    engine = config.attributes.get("engine")
-    if engine is None:
-        from bpa_provider.db.engine import make_engine
-
-        engine = make_engine(config.get_main_option("sqlalchemy.url") or None)
-    return engine
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """A column of one of our TypeDecorators that keeps one implementation on every engine is
+    written as that implementation (the same DDL). One that picks its own per engine (`Money`:
+    text on SQLite) is left to Alembic's default rendering."""
+    if type_ != "type" or not isinstance(obj, TypeDecorator):
+        return False
+    if type(obj).load_dialect_impl is TypeDecorator.load_dialect_impl:
+        return f"sa.{obj.impl!r}"
+    return False
 
 
 def run_migrations_online() -> None:
-    engine = _engine()
+    engine = config.attributes.get("engine")
+    metadata = config.attributes.get("target_metadata")
+    if engine is None or metadata is None:
+        raise SystemExit("run migrations through `bpa-provider init` or `bpa-provider migrate`, not alembic")
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=target_metadata,
+            target_metadata=metadata,
             render_as_batch=sqlite,  # SQLite cannot ALTER most things: copy-and-move tables
             transaction_per_migration=True,
             compare_type=True,
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

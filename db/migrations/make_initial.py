@@ -2,7 +2,7 @@
 
 Only valid before the first release (nothing deployed runs 0001 yet). After that, every schema
 change is a new revision: `alembic revision --autogenerate` against a database at head.
-Run: `python -m db.migrations.make_initial`.
+Run: `python -m bpa_provider.db.migrations.make_initial`.
 
 The new 0001 is generated in a scratch copy of this folder (later revisions such as 0002 depend on
 0001, so Alembic cannot run here without it) and replaces the old file only once it exists.
@@ -16,8 +16,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlmodel import SQLModel
 
-from bpa_provider.db.engine import make_engine
+from .. import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from ..engine import make_engine
 
 HERE = Path(__file__).parent
 
@@ -32,6 +34,7 @@ def main() -> None:
         cfg = Config()
         cfg.set_main_option("script_location", str(scratch))
         cfg.attributes["engine"] = engine
+        cfg.attributes["target_metadata"] = SQLModel.metadata
         command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
         engine.dispose()
         new = next((scratch / "versions").glob("0001_*.py"))

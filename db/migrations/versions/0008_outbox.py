@@ -13,7 +13,6 @@ cancelled, an absence recorded, hours waiting for approval) until `notify send` 
 from alembic import op
 import sqlalchemy as sa
 
-from bpa_provider.db.types import UTCDateTime
 
 revision = "0008"
 down_revision = "0007"
@@ -39,10 +38,10 @@ def upgrade() -> None:
         sa.Column("ical_method", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_utc", UTCDateTime(), nullable=False),
+        sa.Column("next_attempt_utc", sa.DateTime(), nullable=False),
         sa.Column("last_error", sa.String(length=300), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("sent_at", UTCDateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe_key"),
     )

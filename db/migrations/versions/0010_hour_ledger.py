@@ -14,7 +14,6 @@ here: `hour_ledger.refresh` writes the rows of the months wholly locked whenever
 import sqlalchemy as sa
 from alembic import op
 
-from bpa_provider.db.types import UTCDateTime
 
 revision = "0010"
 down_revision = "0009"
@@ -31,8 +30,8 @@ def upgrade() -> None:
         sa.Column("planned_hours", sa.Float(), nullable=False),
         sa.Column("worked_hours", sa.Float(), nullable=False),
         sa.Column("vacant_hours", sa.Float(), nullable=False),
-        sa.Column("last_end_utc", UTCDateTime(), nullable=True),
-        sa.Column("written_at", UTCDateTime(), nullable=False),
+        sa.Column("last_end_utc", sa.DateTime(), nullable=True),
+        sa.Column("written_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["client_id"], ["client.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("client_id", "month", name="uq_hour_ledger_client_month"),
