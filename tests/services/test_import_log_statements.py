@@ -1,0 +1,107 @@
+"""The access-log rows of an import go to SQLite many to an INSERT (`RowShape.run_in_statements`,
+from `audit.append_entries`) instead of one executemany: the same rows, the same order, the same
+ids and hash chain, whatever the number of rows per statement, and the append-only guards still
+refuse a replaced row afterwards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import factories as f
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from bpa_provider import audit
+from bpa_provider.db import engine
+from bpa_provider.db.engine import RowShape
+from bpa_provider.db.models import AuditEvent
+
+SUBJECTS = ["K-0001", 'quote " and \\', "Ærlig øl", "emoji 🙂", "ctrl \x01\x7f", ""]
+COLUMNS = [c.name for c in AuditEvent.__table__.columns]
+
+
+def _entries(n: int) -> audit.PreparedEntries:
+    from bpa_provider.access import Actor
+
+    actor = Actor("bench", "admin", connection="ssh 10.0.0.1")
+    return audit.prepare_entries(
+        actor,
+        "create",
+        "shift",
+        [(SUBJECTS[i % len(SUBJECTS)], f"imported: row {i} " + "x" * (i % 7)) for i in range(n)],
+    )
+
+
+def _written(db, prepared: audit.PreparedEntries, ids: list[int | None]) -> list[tuple]:
+    """The log rows `append_entries` writes, read back, then rolled back (nothing stays)."""
+    with db.write() as s:
+        before = s.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)).scalar() or 0
+        assert audit.append_entries(s, prepared, ids) == len(ids)
+        rows = s.execute(text(f"SELECT {', '.join(COLUMNS)} FROM audit_event WHERE id > :b ORDER BY id"), {"b": before})
+        out = [tuple(r) for r in rows]
+        s.rollback()
+    return out
+
+
+@pytest.mark.parametrize("n, per_statement", [(1, 500), (23, 5), (23, 1), (1200, None)])
+def test_many_rows_to_a_statement_write_what_one_executemany_writes(sqlite_db, admin, monkeypatch, n, per_statement):
+    f.municipality(sqlite_db, admin)  # a row before: the batch chains to it
+    monkeypatch.setattr(audit, "utcnow", lambda: datetime(2026, 12, 7, 9, 0, 0, tzinfo=UTC))  # the same `at` both times
+    if per_statement is not None:
+        monkeypatch.setattr(engine, "ROWS_PER_STATEMENT", per_statement)
+    prepared = _entries(n)
+    ids: list[int | None] = [None if i % 5 == 0 else 1000 + i for i in range(n)]
+    batched = _written(sqlite_db, prepared, ids)
+
+    def one_executemany(self, connection, params, rows=None):  # the code before: `run`
+        self.run(connection, params)
+
+    monkeypatch.setattr(RowShape, "run_in_statements", one_executemany)
+    plain = _written(sqlite_db, prepared, ids)
+    assert len(batched) == n
+    assert batched == plain  # every column: ids, subjects, summaries, prev_hash, hash
+    # The chain holds: each row's hash is the formula's over the one before.
+    with sqlite_db.read() as s:
+        prev = s.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    at = COLUMNS.index("prev_hash"), COLUMNS.index("hash")
+    assert batched[0][at[0]] == prev
+    assert all(a[at[1]] == b[at[0]] for a, b in zip(batched, batched[1:]))
+
+
+def test_the_guards_still_refuse_a_replaced_row_after_a_batched_append(sqlite_db, admin):
+    f.municipality(sqlite_db, admin)
+    with sqlite_db.write() as s:
+        audit.append_entries(s, _entries(40), list(range(1, 41)))
+    with sqlite_db.read() as s:
+        assert audit.verify_chain(s).ok
+        last = s.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    with pytest.raises(DBAPIError, match="append-only"):
+        with sqlite_db.write() as s:
+            s.execute(
+                text(
+                    "INSERT OR REPLACE INTO audit_event (id, at, actor, role, action, entity, subject, summary,"
+                    " connection, prev_hash, hash) SELECT id, at, actor, role, action, entity, subject, 'forged',"
+                    " connection, prev_hash, hash FROM audit_event WHERE id = :id"
+                ),
+                {"id": last},
+            )
+
+
+def test_a_statement_never_has_more_parameters_than_sqlite_allows(sqlite_db, admin, monkeypatch):
+    """SQLite before 3.32 allows 999 parameters a statement (300 rows of the log are several
+    thousand): the rows per statement follow the connection's limit, else "too many SQL variables"."""
+    import sqlite3
+
+    f.municipality(sqlite_db, admin)
+    monkeypatch.setattr(engine, "ROWS_PER_STATEMENT", 10_000)
+    with sqlite_db.write() as s:
+        dbapi = s.connection().connection.dbapi_connection
+        old = dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        try:
+            assert audit.append_entries(s, _entries(300), list(range(300))) == 300
+        finally:
+            dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, old)
+    with sqlite_db.read() as s:
+        assert audit.verify_chain(s).ok
+        assert s.execute(select(AuditEvent.id).where(AuditEvent.entity == "shift")).all().__len__() == 300
