@@ -1,7 +1,9 @@
 """The access-log rows of an import go to SQLite many to an INSERT (`RowShape.run_in_statements`,
 from `audit.append_entries`) instead of one executemany: the same rows, the same order, the same
 ids and hash chain, whatever the number of rows per statement, and the append-only guards still
-refuse a replaced row afterwards."""
+refuse a replaced row afterwards. Their hashes may be made before the write transaction
+(`audit.chain_entries`): the same rows when the log and the ids are still as expected, made again
+when not."""
 
 from __future__ import annotations
 
@@ -33,11 +35,11 @@ def _entries(n: int) -> audit.PreparedEntries:
     )
 
 
-def _written(db, prepared: audit.PreparedEntries, ids: list[int | None]) -> list[tuple]:
+def _written(db, prepared: audit.PreparedEntries, ids: list[int | None], **kw) -> list[tuple]:
     """The log rows `append_entries` writes, read back, then rolled back (nothing stays)."""
     with db.write() as s:
         before = s.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)).scalar() or 0
-        assert audit.append_entries(s, prepared, ids) == len(ids)
+        assert audit.append_entries(s, prepared, ids, **kw) == len(ids)
         rows = s.execute(text(f"SELECT {', '.join(COLUMNS)} FROM audit_event WHERE id > :b ORDER BY id"), {"b": before})
         out = [tuple(r) for r in rows]
         s.rollback()
@@ -105,3 +107,43 @@ def test_a_statement_never_has_more_parameters_than_sqlite_allows(sqlite_db, adm
     with sqlite_db.read() as s:
         assert audit.verify_chain(s).ok
         assert s.execute(select(AuditEvent.id).where(AuditEvent.entity == "shift")).all().__len__() == 300
+
+
+# --------------------------------------------------------------------------- hashes made before the lock
+
+
+def _chained_for(db, prepared: audit.PreparedEntries, ids: list[int | None]) -> audit.ChainedEntries:
+    with db.read() as s:
+        return audit.chain_entries(prepared, audit.last_hash(s), ids)
+
+
+def test_hashes_made_before_the_write_are_the_ones_made_in_it(sqlite_db, admin, monkeypatch):
+    f.municipality(sqlite_db, admin)
+    monkeypatch.setattr(audit, "utcnow", lambda: datetime(2026, 12, 7, 9, 0, 0, tzinfo=UTC))
+    prepared = _entries(57)
+    ids: list[int | None] = [None if i % 5 == 0 else 7 + i for i in range(57)]
+    chained = _chained_for(sqlite_db, prepared, ids)
+    made_here = _written(sqlite_db, prepared, ids)
+    used = []
+    monkeypatch.setattr(audit, "_digests", lambda *a: used.append(a) or iter(()))  # must not be called
+    assert _written(sqlite_db, prepared, ids, chained=chained) == made_here
+    assert not used
+
+
+@pytest.mark.parametrize("change", ["logged", "ids"])
+def test_hashes_made_before_are_made_again_when_the_log_or_the_ids_moved_on(sqlite_db, admin, change):
+    f.municipality(sqlite_db, admin)
+    prepared = _entries(30)
+    ids: list[int | None] = list(range(100, 130))
+    chained = _chained_for(sqlite_db, prepared, ids)
+    if change == "logged":
+        f.client(sqlite_db, admin)  # someone else's change, logged after the hashes were made
+    else:
+        ids = list(range(101, 131))
+    with sqlite_db.write() as s:
+        audit.append_entries(s, prepared, ids, chained=chained)
+    with sqlite_db.read() as s:
+        assert audit.verify_chain(s).ok
+        got = s.execute(select(AuditEvent.entity_id, AuditEvent.hash).where(AuditEvent.entity == "shift")).all()
+    assert [e for e, _h in got] == ids
+    assert [h for _e, h in got] != chained.digests
