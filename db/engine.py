@@ -219,12 +219,17 @@ def insert_rows(connection, table, rows: list[dict]) -> None:  # noqa: ANN001
     Compiled once by SQLAlchemy for the connection's dialect and handed to the driver with the
     columns' own bind processors applied, so it is stored exactly as an ORM insert would store it,
     without SQLAlchemy's per-row parameter machinery (a third of the cost of importing 100,000
-    shifts). No RETURNING: callers that need the ids read them back (see services.import_rows)."""
+    shifts). No RETURNING: callers that need the ids read them back (see services.import_rows).
+    SQLite: many rows to a statement (`RowShape.run_in_statements`), in order."""
     if not rows:
         return
     keys = list(rows[0])
     shape = RowShape(connection.dialect, table, {}, keys)
-    shape.run(connection, shape.params(tuple(r[k] for k in keys) for r in rows))
+    params = shape.params(tuple(r[k] for k in keys) for r in rows)
+    if connection.dialect.name == "sqlite":
+        shape.run_in_statements(connection, params)
+    else:
+        shape.run(connection, params)
 
 
 #: Rows in one INSERT at most (`RowShape.run_in_statements`): past a few hundred a longer

@@ -147,3 +147,33 @@ def test_hashes_made_before_are_made_again_when_the_log_or_the_ids_moved_on(sqli
         got = s.execute(select(AuditEvent.entity_id, AuditEvent.hash).where(AuditEvent.entity == "shift")).all()
     assert [e for e, _h in got] == ids
     assert [h for _e, h in got] != chained.digests
+
+
+@pytest.mark.parametrize("per_statement", [5, 1])
+def test_record_entries_write_what_one_executemany_writes(sqlite_db, admin, monkeypatch, per_statement):
+    """`audit.record_entries` (a bulk action's log rows, snapshots included) goes the same way."""
+    f.municipality(sqlite_db, admin)
+    monkeypatch.setattr(audit, "utcnow", lambda: datetime(2026, 12, 7, 9, 0, 0, tzinfo=UTC))
+    monkeypatch.setattr(audit.secrets, "token_hex", lambda n: "ab" * n)  # the same salt both times
+    monkeypatch.setattr(engine, "ROWS_PER_STATEMENT", per_statement)
+    entries = [
+        audit.Entry(i, subject=SUBJECTS[i % len(SUBJECTS)], summary=f"locked {i}", after={"n": i} if i % 3 else None)
+        for i in range(23)
+    ]
+
+    def written() -> list[tuple]:
+        with sqlite_db.write() as s:
+            before = s.execute(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)).scalar() or 0
+            assert audit.record_entries(s, admin, "lock", "period_approval", entries) == 23
+            rows = s.execute(
+                text(f"SELECT {', '.join(COLUMNS)} FROM audit_event WHERE id > :b ORDER BY id"), {"b": before}
+            )
+            out = [tuple(r) for r in rows]
+            s.rollback()
+        return out
+
+    batched = written()
+    monkeypatch.setattr(
+        RowShape, "run_in_statements", lambda self, connection, params, rows=None: self.run(connection, params)
+    )
+    assert len(batched) == 23 and batched == written()
