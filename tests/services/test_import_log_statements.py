@@ -177,3 +177,31 @@ def test_record_entries_write_what_one_executemany_writes(sqlite_db, admin, monk
         RowShape, "run_in_statements", lambda self, connection, params, rows=None: self.run(connection, params)
     )
     assert len(batched) == 23 and batched == written()
+
+
+def test_appended_rows_are_those_of_one_executemany_on_either_database(db, admin, monkeypatch):
+    """SQLite: many rows to a statement; PostgreSQL: one COPY. Every column but the id (a
+    sequence does not roll back) as the plain executemany writes it, and the log verifies."""
+    f.municipality(db, admin)
+    monkeypatch.setattr(audit, "utcnow", lambda: datetime(2026, 12, 7, 9, 0, 0, tzinfo=UTC))
+    prepared = _entries(120)
+    ids: list[int | None] = [None if i % 7 == 0 else 50 + i for i in range(120)]
+    but_id = [i for i, c in enumerate(COLUMNS) if c != "id"]
+    fast = [[r[i] for i in but_id] for r in _written(db, prepared, ids)]
+    with monkeypatch.context() as m:
+        m.setattr(
+            RowShape, "run_in_statements", lambda self, connection, params, rows=None: self.run(connection, params)
+        )
+        m.setattr(
+            RowShape,
+            "copy",  # the same values as one executemany (`iter_params` makes these of them)
+            lambda self, connection, table, rows: self.run(
+                connection, [tuple(v) if self.positional else dict(zip(self.order, v)) for v in rows]
+            ),
+        )
+        plain = [[r[i] for i in but_id] for r in _written(db, prepared, ids)]
+    assert len(fast) == 120 and fast == plain
+    with db.write() as s:
+        audit.append_entries(s, prepared, ids)
+    with db.read() as s:
+        assert audit.verify_chain(s).ok
