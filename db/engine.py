@@ -342,11 +342,12 @@ class RowShape:
             cursor.close()
 
     def run_in_statements(self, connection, params: Iterable[Sequence[Any]], rows: int | None = None) -> None:  # noqa: ANN001
-        """SQLite: the positional `params` in INSERTs of up to `rows` (`ROWS_PER_STATEMENT`) rows each (one multi-row
-        VALUES), in order, on the connection's driver cursor. Same rows, same order, same ids as
-        `run`; for a table with a trigger (the access log's append-only guards) far cheaper: SQLite
-        sets up a statement's trigger programs and its statement journal once per statement, which
-        for an executemany is once per row (100,000 access-log rows: 1.5 s of CPU → 0.7 s)."""
+        """SQLite: the positional `params` in INSERTs of up to `rows` rows each (default
+        `ROWS_PER_STATEMENT`; one multi-row VALUES), in order, on the connection's driver cursor.
+        Same rows, same order, same ids as `run`; for a table with a trigger (the access log's
+        append-only guards) far cheaper: SQLite sets up a statement's trigger programs and its
+        statement journal once per statement, which for an executemany is once per row (100,000
+        access-log rows: 1.5 s of CPU → 0.7 s)."""
         if not self.positional:
             raise ValueError("run_in_statements: positional parameters only (SQLite)")
         head, values, one = self.sql.partition(" VALUES ")
