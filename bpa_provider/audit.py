@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
@@ -206,12 +207,71 @@ def prepare_entries(actor: Actor, action: str, entity: str, entries: Sequence[tu
     )
 
 
-def append_entries(session: Session, prepared: PreparedEntries, entity_ids: Sequence[int | None]) -> int:
-    """Append the prepared events (one per id, in order), chained to the log's last row, in one
-    executemany straight to the driver, in the caller's transaction. Each hash is `_row_hash` of
-    format 2 (no snapshots), its JSON body put together from parts: byte for byte what `json.dumps`
-    makes of the row's fields (tests/services/test_import_fast.py holds them equal). The rows are
-    made one at a time as the driver takes them: no list of 100,000 rows in memory."""
+@dataclass(frozen=True)
+class ChainedEntries:
+    """The hashes of prepared events worked out before the write transaction (`chain_entries`),
+    for the log's last hash and the entity ids expected then. `append_entries` uses them only if
+    both are still what they were (nothing was logged meanwhile, the ids are the ones expected);
+    otherwise it works them out again under the lock, as always."""
+
+    first: str  # the hash the first event chains to
+    ids: Sequence[int | None]
+    at: datetime
+    digests: list[str]
+
+
+def last_hash(session: Session) -> str:
+    """The hash of the log's newest row ("" for an empty log), read in the caller's transaction."""
+    return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or ""
+
+
+def _digests(prepared: PreparedEntries, first: str, entity_ids: Sequence[int | None], at: datetime) -> Iterator[str]:
+    """Each event's hash, chained from `first`: `_row_hash` of format 2 (no snapshots), its JSON
+    body put together from parts — byte for byte what `json.dumps` makes of the row's fields
+    (tests/services/test_import_fast.py holds them equal)."""
+    actor = prepared.actor
+    role = actor.role if not actor.impersonated_by else f"{actor.role}<-{actor.impersonated_by}"
+    # [2, prev, at, actor, role, action, entity, entity_id, subject, summary, null, null, connection]
+    middle = (
+        ","
+        + ",".join(_json_str(v) for v in (at.isoformat(), actor.login, role, prepared.action, prepared.entity))
+        + ","
+    )
+    end = f",null,null,{_json_str(actor.connection[:200])}]"
+    head = f"[{FORMAT_DIGESTS},"
+    sha256 = hashlib.sha256
+    prev_json = _json_str(first)
+    for eid, subject, summary in zip(entity_ids, prepared.subjects, prepared.summaries):
+        body = (
+            f"{head}{prev_json}{middle}{'null' if eid is None else int(eid)},"
+            f"{_json_str(subject)},{_json_str(summary)}{end}"
+        )
+        digest = sha256(body.encode("utf-8")).hexdigest()
+        yield digest
+        prev_json = f'"{digest}"'
+
+
+def chain_entries(prepared: PreparedEntries, first: str, entity_ids: Sequence[int | None]) -> ChainedEntries:
+    """The events' hashes as they will be if the log's last hash is still `first` and the ids are
+    `entity_ids` when they are appended — worked out before the write transaction, so the write
+    lock is not held for the hashing (`append_entries(..., chained=)`)."""
+    if len(entity_ids) != len(prepared.subjects):
+        raise ValueError("chain_entries: one entity id per prepared event")
+    at = utcnow()
+    return ChainedEntries(first, entity_ids, at, list(_digests(prepared, first, entity_ids, at)))
+
+
+def append_entries(
+    session: Session,
+    prepared: PreparedEntries,
+    entity_ids: Sequence[int | None],
+    *,
+    chained: ChainedEntries | None = None,
+) -> int:
+    """Append the prepared events (one per id, in order), chained to the log's last row, straight
+    to the driver, in the caller's transaction. The hashes are `chained`'s if it was worked out for
+    this log's last hash and these ids, else made here (`_digests`); either way the same formula.
+    The rows are made one at a time as the driver takes them: no list of 100,000 rows in memory."""
     from bpa_provider.db.engine import RowShape
 
     if len(entity_ids) != len(prepared.subjects):
@@ -222,50 +282,52 @@ def append_entries(session: Session, prepared: PreparedEntries, entity_ids: Sequ
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     session.flush()  # rows record() added are in the chain before these
-    first = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or ""
+    first = last_hash(session)
+    digests: Iterable[str]
+    if (
+        chained is not None
+        and chained.first == first
+        and len(chained.ids) == len(entity_ids)
+        and all(map(operator.eq, chained.ids, entity_ids))
+    ):
+        at, digests = chained.at, chained.digests
+    else:
+        at = utcnow()
+        digests = _digests(prepared, first, entity_ids, at)
     role = actor.role if not actor.impersonated_by else f"{actor.role}<-{actor.impersonated_by}"
-    at = utcnow()
-    connection = actor.connection[:200]
     common = dict(
         at=at,
         actor=actor.login,
         role=role,
         action=prepared.action,
         entity=prepared.entity,
-        connection=connection,
+        connection=actor.connection[:200],
         hash_format=CURRENT_FORMAT,
         before_digest=None,
         after_digest=None,
     )
-    # [2, prev, at, actor, role, action, entity, entity_id, subject, summary, null, null, connection]
-    middle = (
-        ","
-        + ",".join(_json_str(v) for v in (at.isoformat(), actor.login, role, prepared.action, prepared.entity))
-        + ","
-    )
-    end = f",null,null,{_json_str(connection)}]"
-    head = f"[{FORMAT_DIGESTS},"
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        sha256 = hashlib.sha256
-        prev, prev_json = first, _json_str(first)
-        for eid, subject, summary in zip(entity_ids, prepared.subjects, prepared.summaries):
-            body = (
-                f"{head}{prev_json}{middle}{'null' if eid is None else int(eid)},"
-                f"{_json_str(subject)},{_json_str(summary)}{end}"
-            )
-            digest = sha256(body.encode("utf-8")).hexdigest()
+        prev = first
+        for eid, subject, summary, digest in zip(entity_ids, prepared.subjects, prepared.summaries, digests):
             yield (eid, subject, summary, prev, digest)
-            prev, prev_json = digest, f'"{digest}"'
+            prev = digest
 
     # Straight to the driver (db.engine.RowShape): the ORM's bulk path costs several times more.
+    conn = session.connection()
     shape = RowShape(
-        session.connection().dialect,
-        AuditEvent.__table__,
-        common,
-        ["entity_id", "subject", "summary", "prev_hash", "hash"],
+        conn.dialect, AuditEvent.__table__, common, ["entity_id", "subject", "summary", "prev_hash", "hash"]
     )
-    shape.run(session.connection(), shape.iter_params(rows()))
+    if conn.dialect.name == "sqlite":
+        # Many rows per INSERT: the append-only triggers make an executemany cost a statement's
+        # set-up per row (db.engine.RowShape.run_in_statements). Same rows, same order.
+        shape.run_in_statements(conn, shape.iter_params(rows()))
+    elif conn.dialect.name == "postgresql":
+        # One COPY, as the import's own rows (no statement per row; the id from its sequence, in
+        # the order of the stream, under the chain's advisory lock taken above).
+        shape.copy(conn, AuditEvent.__table__, shape.iter_values(rows()))
+    else:
+        shape.run(conn, shape.iter_params(rows()))
     return len(entity_ids)
 
 
@@ -279,10 +341,13 @@ __all__ = [
     "FORMAT_DIGESTS",
     "FORMAT_TEXT",
     "ChainReport",
+    "ChainedEntries",
     "Entry",
     "PreparedEntries",
     "append_entries",
+    "chain_entries",
     "erase_snapshots",
+    "last_hash",
     "missing_guards",
     "prepare_entries",
     "record",

@@ -43,6 +43,18 @@ class Prepared:
     # `shape.order`, the id left for the write to fill in from the sequence).
     params: list[Any]
     log: audit.PreparedEntries
+    # SQLite: the access-log rows' hashes for the log's head and the ids the rows are expected to
+    # get (`heads`), used at write time only if both are still so (`audit.append_entries`).
+    chained: audit.ChainedEntries | None = None
+
+
+def heads(s: Session, kind: str) -> tuple[str, int]:
+    """In the check's snapshot: the access log's last hash and the largest id of the table an
+    import of `kind` writes — what the rows' ids and log hashes will follow if nobody writes
+    before the import does (`prepare` works the hashes out for that case)."""
+    model: Any = Shift if kind == "shifts" else Review
+    table = model.__table__
+    return audit.last_hash(s), s.execute(select(func.max(table.c.id))).scalar() or 0
 
 
 _SHIFT_COLUMNS = [
@@ -59,12 +71,23 @@ _SHIFT_COLUMNS = [
 _REVIEW_COLUMNS = ["client_id", "assistant_id", "held_on", "participants", "summary"]
 
 
-def prepare(plan: Plan, actor: Actor, source: str, dialect: Any, *, consume: bool = False) -> Prepared:
+def prepare(
+    plan: Plan,
+    actor: Actor,
+    source: str,
+    dialect: Any,
+    *,
+    consume: bool = False,
+    after: tuple[str, int] | None = None,
+) -> Prepared:
     """Everything the write needs that does not depend on the database at write time: the rows'
     parameters (bind-processed for `dialect`) and the access-log rows' subjects and summaries.
     Pure work on the plan; no transaction. `consume`: each of `plan.rows` is let go (None left in
     its place; the count stays) as soon as its parameters and log entry are made, so a large
-    file's checked rows and its prepared rows are not all held at once."""
+    file's checked rows and its prepared rows are not all held at once. `after` (SQLite; from
+    `heads`): the log's hashes worked out too, for the rows' ids following that largest id and
+    the log following that hash — so the write lock is not held for the hashing when nobody
+    wrote in between (checked at write time; otherwise made there as before)."""
     stamp = utcnow()
     where = f" ({source})" if source else ""
     entries: list[tuple[str, str]] = []  # the access log's (subject, summary), made with the rows
@@ -119,7 +142,11 @@ def prepare(plan: Plan, actor: Actor, source: str, dialect: Any, *, consume: boo
         shape = RowShape(dialect, model.__table__, constant, columns)
         params = shape.params(rows)
     log = audit.prepare_entries(actor, "create", entity, entries)
-    return Prepared(model, dialect.name, shape, params, log)
+    chained = None
+    if after is not None and dialect.name == "sqlite":
+        first, top = after
+        chained = audit.chain_entries(log, first, range(top + 1, top + 1 + len(params)))
+    return Prepared(model, dialect.name, shape, params, log, chained)
 
 
 def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
@@ -128,7 +155,7 @@ def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prep
     if prepared is None:
         prepared = prepare(plan, actor, source, s.get_bind().dialect)
     ids = _bulk_insert(s, prepared)
-    audit.append_entries(s, prepared.log, ids)
+    audit.append_entries(s, prepared.log, ids, chained=prepared.chained)
 
 
 def write_shifts(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:

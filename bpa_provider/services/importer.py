@@ -382,8 +382,9 @@ def _import_own(
         with db.read() as s:
             plan = plan_in(s)
             dialect = s.get_bind().dialect
+            after = import_rows.heads(s, kind) if dialect.name == "sqlite" else None
         # The checked rows are let go as they are prepared (only their count is used after this).
-        return plan, import_rows.prepare(plan, actor, source, dialect, consume=True)
+        return plan, import_rows.prepare(plan, actor, source, dialect, consume=True, after=after)
 
     write = import_rows.write_shifts if kind == "shifts" else import_rows.write_reviews
     for attempt in range(_OPTIMISTIC_TRIES + 1):
