@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy import Float, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Client, Municipality, Shift
@@ -73,8 +73,14 @@ def window_sums(
     zones: Iterable[str],
     now: datetime,
     client_ids: Iterable[int] | None = None,
+    by_segment: bool = True,
 ) -> dict[int, Sums]:
     """Planned, worked and vacant hours per client and window, in one grouped query.
+
+    When every zone gives the same instants (Norway and Sweden), the sums are taken per segment
+    between the windows' bounds (`segment_sums`, 0.36 -> 0.22 s CPU for the
+    dashboard's open months at 100 %); `by_segment=False`, or zones that differ, clip each shift
+    to each window in SQL, as below.
 
     The inner query turns each shift into numbers once (epoch seconds of start and end, a worked
     and a vacant flag, each window's bounds for the client's zone); the outer one clips and sums
@@ -100,6 +106,9 @@ def window_sums(
     same = all(len(set(lo.values())) == 1 and len(set(hi.values())) == 1 for lo, hi in bounds.values())
     if same:
         bounds = {name: ({zones[0]: lo[zones[0]]}, {zones[0]: hi[zones[0]]}) for name, (lo, hi) in bounds.items()}
+        if by_segment:
+            flat = {name: (lo[zones[0]].timestamp(), hi[zones[0]].timestamp()) for name, (lo, hi) in bounds.items()}
+            return segment_sums(session, windows, flat, (lowest, highest), now, client_ids)
     cols = [
         Shift.client_id.label("cid"),
         case((counted_as_worked(now), 1.0), else_=0.0).label("w"),
@@ -142,4 +151,91 @@ def window_sums(
             last_end=datetime.fromtimestamp(float(last), UTC) if last is not None else None,
             vacant={w.name: float(m[f"v_{w.name}"]) / 3600.0 for w in windows},
         )
+    return out
+
+
+def segment_sums(
+    session: Session,
+    windows: list[Window],
+    bounds: dict[str, tuple[float, float]],
+    span: tuple[datetime, datetime],
+    now: datetime,
+    client_ids: Iterable[int] | None = None,
+) -> dict[int, Sums]:
+    """`window_sums` when every client's windows have the same bounds (`bounds`: window name ->
+    (lo, hi) in epoch seconds; `span`: the lowest and highest bound as instants).
+
+    Clipping each shift to each window in SQL cost ~9 function calls a shift and a window (0.36 s
+    CPU for the dashboard's 132,000 open-month shifts at 100 %). Instead the windows' bounds cut
+    the time line into segments; a shift wholly inside one segment is only classified there
+    (`seg`, its index) and summed per client, segment, worked and vacant flag as `e - s`; only a
+    shift crossing a bound (`seg` = -1, a handful: night shifts over a month's first midnight) is
+    clipped to each window. A window is the union of the segments it covers plus its share of the
+    crossing shifts, added up here (0.22 s).
+    """
+    dialect = session.get_bind().dialect.name
+    lowest, highest = span
+    cuts = sorted({t for pair in bounds.values() for t in pair})
+    inner = select(
+        Shift.client_id.label("cid"),
+        case((counted_as_worked(now), 1.0), else_=0.0).label("w"),
+        case((Shift.status == "vacant", 1.0), else_=0.0).label("v"),
+        epoch_seconds(dialect, Shift.start_utc).label("s"),
+        epoch_seconds(dialect, Shift.end_utc).label("e"),
+    ).where(
+        Shift.status != "cancelled",
+        Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
+        Shift.start_utc < highest,
+        Shift.end_utc > lowest,
+    )
+    if client_ids is not None:
+        inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
+    # Kept from being merged into the queries around it, or each use would convert the instants again.
+    y = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("y")
+
+    def num(t: float) -> Any:
+        return literal(t, Float)
+
+    seg = case(
+        *((and_(y.c.s >= num(cuts[j]), y.c.e <= num(cuts[j + 1]), y.c.e >= y.c.s), j) for j in range(len(cuts) - 1)),
+        else_=-1,
+    )
+    mid = select(y.c.cid, y.c.w, y.c.v, y.c.s, y.c.e, seg.label("seg"))
+    x = (mid.limit(-1) if dialect == "sqlite" else mid.offset(0)).subquery("x")
+    least, greatest = (func.min, func.max) if dialect == "sqlite" else (func.least, func.greatest)
+    cols = [x.c.cid, x.c.seg, x.c.w, x.c.v, func.sum(x.c.e - x.c.s).label("inside")]
+    for k, w in enumerate(windows):
+        lo, hi = bounds[w.name]
+        clipped = greatest(0.0, least(x.c.e, num(hi)) - greatest(x.c.s, num(lo)))
+        cols.append(func.sum(case((x.c.seg < 0, clipped), else_=0.0)).label(f"c{k}"))
+    cols.append(func.max(x.c.e).label("last_end"))
+    query = select(*cols).group_by(x.c.cid, x.c.seg, x.c.w, x.c.v)
+    names = [w.name for w in windows]
+    out: dict[int, Sums] = {}
+    last: dict[int, float] = {}
+    for row in session.execute(query):
+        m = row._mapping
+        cid, j = m["cid"], m["seg"]
+        got = out.get(cid)
+        if got is None:
+            got = out[cid] = Sums({n: 0.0 for n in names}, {n: 0.0 for n in names}, None, {n: 0.0 for n in names})
+        assert got.vacant is not None
+        for k, name in enumerate(names):
+            lo, hi = bounds[name]
+            secs = float(m[f"c{k}"])
+            if j >= 0 and lo <= cuts[j] and cuts[j + 1] <= hi:
+                secs += float(m["inside"])
+            got.planned[name] += secs
+            got.worked[name] += float(m["w"]) * secs
+            got.vacant[name] += float(m["v"]) * secs
+        if m["last_end"] is not None:
+            last[cid] = max(last.get(cid, float(m["last_end"])), float(m["last_end"]))
+    for cid, got in out.items():
+        assert got.vacant is not None
+        for name in names:
+            got.planned[name] /= 3600.0
+            got.worked[name] /= 3600.0
+            got.vacant[name] /= 3600.0
+        if cid in last:
+            got.last_end = datetime.fromtimestamp(last[cid], UTC)
     return out
