@@ -211,31 +211,32 @@ def segment_sums(
     cols.append(func.max(x.c.e).label("last_end"))
     query = select(*cols).group_by(x.c.cid, x.c.seg, x.c.w, x.c.v)
     names = [w.name for w in windows]
-    out: dict[int, Sums] = {}
+    n = len(names)
+    # covers[j][k]: whether segment j lies in window k (a crossing shift, j = -1, in none).
+    covers = {-1: [False] * n} | {
+        j: [bounds[name][0] <= cuts[j] and cuts[j + 1] <= bounds[name][1] for name in names]
+        for j in range(len(cuts) - 1)
+    }
+    acc: dict[int, list[float]] = {}  # per client: planned, worked and vacant seconds per window
     last: dict[int, float] = {}
-    for row in session.execute(query):
-        m = row._mapping
-        cid, j = m["cid"], m["seg"]
-        got = out.get(cid)
+    for cid, j, w, v, inside, *rest in session.execute(query):
+        *clip_secs, last_end = rest
+        got = acc.get(cid)
         if got is None:
-            got = out[cid] = Sums({n: 0.0 for n in names}, {n: 0.0 for n in names}, None, {n: 0.0 for n in names})
-        assert got.vacant is not None
-        for k, name in enumerate(names):
-            lo, hi = bounds[name]
-            secs = float(m[f"c{k}"])
-            if j >= 0 and lo <= cuts[j] and cuts[j + 1] <= hi:
-                secs += float(m["inside"])
-            got.planned[name] += secs
-            got.worked[name] += float(m["w"]) * secs
-            got.vacant[name] += float(m["v"]) * secs
-        if m["last_end"] is not None:
-            last[cid] = max(last.get(cid, float(m["last_end"])), float(m["last_end"]))
-    for cid, got in out.items():
-        assert got.vacant is not None
-        for name in names:
-            got.planned[name] /= 3600.0
-            got.worked[name] /= 3600.0
-            got.vacant[name] /= 3600.0
-        if cid in last:
-            got.last_end = datetime.fromtimestamp(last[cid], UTC)
+            got = acc[cid] = [0.0] * (3 * n)
+        for k in range(n):
+            secs = float(clip_secs[k]) + (float(inside) if covers[j][k] else 0.0)
+            got[k] += secs
+            got[n + k] += float(w) * secs
+            got[2 * n + k] += float(v) * secs
+        if last_end is not None and (cid not in last or float(last_end) > last[cid]):
+            last[cid] = float(last_end)
+    out: dict[int, Sums] = {}
+    for cid, got in acc.items():
+        out[cid] = Sums(
+            planned={name: got[k] / 3600.0 for k, name in enumerate(names)},
+            worked={name: got[n + k] / 3600.0 for k, name in enumerate(names)},
+            last_end=datetime.fromtimestamp(last[cid], UTC) if cid in last else None,
+            vacant={name: got[2 * n + k] / 3600.0 for k, name in enumerate(names)},
+        )
     return out
