@@ -8,7 +8,8 @@ the client's municipality's time zone. The clipping works on a dialect-specific 
 (SQLite `julianday`, PostgreSQL `extract(epoch …)`). The local window boundaries are turned into
 UTC instants here, per municipality time zone, and handed to the query as a CASE on the
 municipality's zone — or as plain values when every zone gives the same instants, as Oslo and
-Stockholm do. "Worked" is `services.worked.counted_as_worked`; "vacant" (planned but uncovered:
+Stockholm do; then the sums are taken per segment between the windows' bounds (`segment_sums`: one
+subtraction a shift, clipping only for a shift across a bound). "Worked" is `services.worked.counted_as_worked`; "vacant" (planned but uncovered:
 nobody is to work it, docs/absence.md) is status `vacant`.
 """
 
