@@ -7,7 +7,10 @@ of this process with `--cpu`) of N runs (default 5) after one warm-up, WHAT bein
   the modules already imported;
 - `week`: the middle client's (by reference) roster week holding today, vacant shifts included
   (`roster_views.client_week`, as the roster screen asks);
-- `account`: the same client's hour account on today (`hours.client_account`).
+- `account`: the same client's hour account on today (`hours.client_account`);
+- `sections`: each dashboard section on a line of its own, its median ms and its count, and a
+  first line with each section's first call in this process (`cold`: its module imported and its
+  queries compiled, as the app's first visit pays them), for docs/performance.md.
 
 `dash_rows` puts each at every scale beside the figure at the smallest scale (issue 19: cost
 grows with what is shown, not with the database: ≤ 1.2×).
@@ -51,10 +54,36 @@ def _probe(what: str, url: str) -> Callable[[], object]:
     raise SystemExit(f"unknown probe {what!r}: dashboard, week or account")
 
 
+def _sections(url: str, clock: Callable[[], float], runs: int) -> None:
+    from bpa_provider.access import Actor
+    from bpa_provider.config import Policy
+    from bpa_provider.db.engine import open_database
+    from bpa_provider.services import dashboard
+
+    db = open_database(url)
+    actor, today, policy = Actor("bench", "admin"), date.today(), Policy()
+    lines, cold, total = [], 0.0, 0.0
+    for key in dashboard.visible_sections(actor):
+        took = []
+        for _ in range(runs + 1):
+            t0 = clock()
+            section = dashboard.gather_section(db, actor, today, key, policy, SHOWN_ROWS)
+            took.append(clock() - t0)
+        cold += took[0]
+        total += statistics.median(took[1:])
+        lines.append(f"{key:<22} {statistics.median(took[1:]) * 1000:8.1f} ms  count {section.count}")
+    print(f"{'cold (first calls)':<22} {cold * 1000:8.1f} ms")
+    print("\n".join(lines))
+    print(f"{'all sections':<22} {total * 1000:8.1f} ms")
+
+
 def main() -> None:
     what, url = sys.argv[1], sys.argv[2]
     clock = time.process_time if "--cpu" in sys.argv else time.perf_counter
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
+    if what == "sections":
+        _sections(url, clock, runs)
+        return
     run = _probe(what, url)
     run()
     took = []

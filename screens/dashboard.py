@@ -44,6 +44,8 @@ WHO_WIDTH = 21
 SLOW_SECTIONS = (dash.COURSES_OVERDUE, dash.REVIEWS_DUE, dash.COURSES_EXPIRING, dash.HOURS_USAGE)
 #: Sections computed in a worker of their own, beside the others (most of their time is in SQLite).
 OWN_LANE = (dash.HOURS_USAGE,)
+#: Seconds an answer waits for others before it is shown with them (one paint for several).
+GATHER_ANSWERS = 0.05
 SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and help nobody here
 
 TITLES = {
@@ -93,6 +95,8 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._showing = asyncio.Lock()
         self._pending: set[str] = set()  # sections asked for and not answered yet
         self._unasked: set[str] = set()  # sections whose computing was cancelled: asked on the next visit
+        self._arrived: set[str] = set()  # answers received and not shown yet (`_show_arrived`)
+        self._flush_due = False
         self.stale = True
 
     @property
@@ -215,7 +219,22 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._totals[section.key] = section.count
         self._problems.pop(section.key, None)
         self._sections[section.key] = replace(section, items=section.items[:SHOWN_ROWS])
-        await self._show_section(section.key)
+        # Answers that come close together are shown together: one layout and one paint of the
+        # screen for them, not one each (the UI thread's work competes with the workers').
+        self._arrived.add(section.key)
+        if not self._flush_due:
+            self._flush_due = True
+            self.set_timer(GATHER_ANSWERS, self._show_arrived)
+
+    async def _show_arrived(self) -> None:
+        self._flush_due = False
+        keys = [k for k in self._keys if k in self._arrived]
+        self._arrived = set()
+        if self._failed:  # the database could not be reached: its one message stays
+            return
+        with self.app.batch_update():
+            for key in keys:
+                await self._show_section(key)
 
     def _update_board(self) -> None:
         self.board = dash.Dashboard(self.bpa.today, tuple(self._sections[k] for k in self._keys if k in self._sections))

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 __all__ = [
+    "add_months",
     "course_deadline",
     "days_left",
     "effective_date",
@@ -31,6 +32,19 @@ __all__ = [
 ]
 
 _ONE_DAY = timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """`day + relativedelta(months=months)` by plain arithmetic: the same day of the month that
+    many months on, clamped to that month's last day. The dashboard takes it for every
+    assistant-client pair's review (12,000 at a large provider), where relativedelta cost 0.2 s."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    if day.day <= 28:
+        return date(year, month, day.day)
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return date(year, month, min(day.day, (following - _ONE_DAY).day))
 
 
 def effective_date(notice: date, notice_months: int = 3, agreed: date | None = None) -> date:
@@ -73,9 +87,9 @@ def next_review_due(
     on the due date itself still leaves that last day to hold it.
     """
     if last_held is None:
-        due = assignment_start + relativedelta(months=first_after_months)
+        due = add_months(assignment_start, first_after_months)
     else:
-        due = last_held + relativedelta(months=interval_months)
+        due = add_months(last_held, interval_months)
     ends = [d for d in (assignment_end, employment_end) if d is not None]
     if ends and min(ends) < due:
         return None
@@ -114,7 +128,7 @@ def expiry_date(completed_on: date, validity_months: int | None) -> date | None:
         return None
     if validity_months < 0:
         raise ValueError("validity_months cannot be negative")
-    return completed_on + relativedelta(months=validity_months)
+    return add_months(completed_on, validity_months)
 
 
 def expiry_reminders(expires: date, today: date, lead_days: Sequence[int] = (90, 30, 7)) -> int | None:

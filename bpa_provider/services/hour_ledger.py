@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Client, HourLedger, Municipality, PeriodApproval
@@ -143,7 +143,47 @@ def refresh(s: Session, client_ids: Iterable[int], first: date, last_exclusive: 
 def closed_prefix(s: Session, year: int, cut: date, client_ids: Iterable[int] | None) -> dict[int, Closed]:
     """Per client with a ledger row for January of `year`: the consecutive ledger months from
     January that end on or before `cut`, summed (a gap ends the run: later closed months are read
-    raw, which gives the same figures)."""
+    raw, which gives the same figures).
+
+    Summed in SQL per client (2,000 rows at a large provider instead of its 20,000 ledger rows made
+    into dates and instants one by one: 97 -> 15 ms); a client whose months have a gap — its count
+    of months is not the span from January — is summed month by month as before (`_runs`)."""
+    first = date(year, 1, 1)
+    bound = cut if cut.day == 1 else cut.replace(day=1)  # a month ends on or before `cut`
+    q = (
+        select(
+            HourLedger.client_id,
+            func.count(),
+            func.min(HourLedger.month),
+            func.max(HourLedger.month),
+            func.sum(HourLedger.planned_hours),
+            func.sum(HourLedger.worked_hours),
+            func.sum(HourLedger.vacant_hours),
+            func.max(HourLedger.last_end_utc),
+        )
+        .where(HourLedger.month >= first, HourLedger.month < bound)
+        .group_by(HourLedger.client_id)
+    )
+    parts: list[list[int] | None] = [None] if client_ids is None else list(_chunks(sorted(set(client_ids))))
+    out: dict[int, Closed] = {}
+    gaps: list[int] = []
+    for part in parts:
+        for cid, n, lo, hi, planned, worked, vacant, last_end in s.execute(
+            q if part is None else q.where(HourLedger.client_id.in_(part))
+        ):
+            if lo != first:
+                continue  # no January: nothing from the ledger
+            if n != (hi.year - year) * 12 + hi.month:
+                gaps.append(cid)
+                continue
+            out[cid] = Closed(_next_month(hi), float(planned), float(worked), float(vacant), last_end)
+    if gaps:
+        out.update(_runs(s, year, cut, gaps))
+    return out
+
+
+def _runs(s: Session, year: int, cut: date, client_ids: Iterable[int]) -> dict[int, Closed]:
+    """`closed_prefix` month by month, for clients whose ledger months have a gap."""
     q = (
         select(
             HourLedger.client_id,
@@ -156,12 +196,9 @@ def closed_prefix(s: Session, year: int, cut: date, client_ids: Iterable[int] | 
         .where(HourLedger.month >= date(year, 1, 1), HourLedger.month < cut)
         .order_by(HourLedger.client_id, HourLedger.month)
     )
-    parts: list[list[int] | None] = [None] if client_ids is None else list(_chunks(sorted(set(client_ids))))
     out: dict[int, Closed] = {}
-    for part in parts:
-        for cid, month, planned, worked, vacant, last_end in s.execute(
-            q if part is None else q.where(HourLedger.client_id.in_(part))
-        ):
+    for part in _chunks(sorted(set(client_ids))):
+        for cid, month, planned, worked, vacant, last_end in s.execute(q.where(HourLedger.client_id.in_(part))):
             got = out.get(cid)
             start = got.until if got else date(year, 1, 1)
             nxt = _next_month(month)

@@ -8,7 +8,8 @@ the client's municipality's time zone. The clipping works on a dialect-specific 
 (SQLite `julianday`, PostgreSQL `extract(epoch …)`). The local window boundaries are turned into
 UTC instants here, per municipality time zone, and handed to the query as a CASE on the
 municipality's zone — or as plain values when every zone gives the same instants, as Oslo and
-Stockholm do. "Worked" is `services.worked.counted_as_worked`; "vacant" (planned but uncovered:
+Stockholm do; then the sums are taken per segment between the windows' bounds (`segment_sums`: one
+subtraction a shift, clipping only for a shift across a bound). "Worked" is `services.worked.counted_as_worked`; "vacant" (planned but uncovered:
 nobody is to work it, docs/absence.md) is status `vacant`.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy import Float, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Client, Municipality, Shift
@@ -73,8 +74,14 @@ def window_sums(
     zones: Iterable[str],
     now: datetime,
     client_ids: Iterable[int] | None = None,
+    by_segment: bool = True,
 ) -> dict[int, Sums]:
     """Planned, worked and vacant hours per client and window, in one grouped query.
+
+    When every zone gives the same instants (Norway and Sweden), the sums are taken per segment
+    between the windows' bounds (`segment_sums`, 0.36 -> 0.22 s CPU for the
+    dashboard's open months at 100 %); `by_segment=False`, or zones that differ, clip each shift
+    to each window in SQL, as below.
 
     The inner query turns each shift into numbers once (epoch seconds of start and end, a worked
     and a vacant flag, each window's bounds for the client's zone); the outer one clips and sums
@@ -100,6 +107,9 @@ def window_sums(
     same = all(len(set(lo.values())) == 1 and len(set(hi.values())) == 1 for lo, hi in bounds.values())
     if same:
         bounds = {name: ({zones[0]: lo[zones[0]]}, {zones[0]: hi[zones[0]]}) for name, (lo, hi) in bounds.items()}
+        if by_segment:
+            flat = {name: (lo[zones[0]].timestamp(), hi[zones[0]].timestamp()) for name, (lo, hi) in bounds.items()}
+            return segment_sums(session, windows, flat, (lowest, highest), now, client_ids)
     cols = [
         Shift.client_id.label("cid"),
         case((counted_as_worked(now), 1.0), else_=0.0).label("w"),
@@ -141,5 +151,93 @@ def window_sums(
             worked={w.name: float(m[f"w_{w.name}"]) / 3600.0 for w in windows},
             last_end=datetime.fromtimestamp(float(last), UTC) if last is not None else None,
             vacant={w.name: float(m[f"v_{w.name}"]) / 3600.0 for w in windows},
+        )
+    return out
+
+
+def segment_sums(
+    session: Session,
+    windows: list[Window],
+    bounds: dict[str, tuple[float, float]],
+    span: tuple[datetime, datetime],
+    now: datetime,
+    client_ids: Iterable[int] | None = None,
+) -> dict[int, Sums]:
+    """`window_sums` when every client's windows have the same bounds (`bounds`: window name ->
+    (lo, hi) in epoch seconds; `span`: the lowest and highest bound as instants).
+
+    Clipping each shift to each window in SQL cost ~9 function calls a shift and a window (0.36 s
+    CPU for the dashboard's 132,000 open-month shifts at 100 %). Instead the windows' bounds cut
+    the time line into segments; a shift wholly inside one segment is only classified there
+    (`seg`, its index) and summed per client, segment, worked and vacant flag as `e - s`; only a
+    shift crossing a bound (`seg` = -1, a handful: night shifts over a month's first midnight) is
+    clipped to each window. A window is the union of the segments it covers plus its share of the
+    crossing shifts, added up here (0.22 s).
+    """
+    dialect = session.get_bind().dialect.name
+    lowest, highest = span
+    cuts = sorted({t for pair in bounds.values() for t in pair})
+    inner = select(
+        Shift.client_id.label("cid"),
+        case((counted_as_worked(now), 1.0), else_=0.0).label("w"),
+        case((Shift.status == "vacant", 1.0), else_=0.0).label("v"),
+        epoch_seconds(dialect, Shift.start_utc).label("s"),
+        epoch_seconds(dialect, Shift.end_utc).label("e"),
+    ).where(
+        Shift.status != "cancelled",
+        Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
+        Shift.start_utc < highest,
+        Shift.end_utc > lowest,
+    )
+    if client_ids is not None:
+        inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
+    # Kept from being merged into the queries around it, or each use would convert the instants again.
+    y = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("y")
+
+    def num(t: float) -> Any:
+        return literal(t, Float)
+
+    seg = case(
+        *((and_(y.c.s >= num(cuts[j]), y.c.e <= num(cuts[j + 1]), y.c.e >= y.c.s), j) for j in range(len(cuts) - 1)),
+        else_=-1,
+    )
+    mid = select(y.c.cid, y.c.w, y.c.v, y.c.s, y.c.e, seg.label("seg"))
+    x = (mid.limit(-1) if dialect == "sqlite" else mid.offset(0)).subquery("x")
+    least, greatest = (func.min, func.max) if dialect == "sqlite" else (func.least, func.greatest)
+    cols = [x.c.cid, x.c.seg, x.c.w, x.c.v, func.sum(x.c.e - x.c.s).label("inside")]
+    for k, w in enumerate(windows):
+        lo, hi = bounds[w.name]
+        clipped = greatest(0.0, least(x.c.e, num(hi)) - greatest(x.c.s, num(lo)))
+        cols.append(func.sum(case((x.c.seg < 0, clipped), else_=0.0)).label(f"c{k}"))
+    cols.append(func.max(x.c.e).label("last_end"))
+    query = select(*cols).group_by(x.c.cid, x.c.seg, x.c.w, x.c.v)
+    names = [w.name for w in windows]
+    n = len(names)
+    # covers[j][k]: whether segment j lies in window k (a crossing shift, j = -1, in none).
+    covers = {-1: [False] * n} | {
+        j: [bounds[name][0] <= cuts[j] and cuts[j + 1] <= bounds[name][1] for name in names]
+        for j in range(len(cuts) - 1)
+    }
+    acc: dict[int, list[float]] = {}  # per client: planned, worked and vacant seconds per window
+    last: dict[int, float] = {}
+    for cid, j, w, v, inside, *rest in session.execute(query):
+        *clip_secs, last_end = rest
+        got = acc.get(cid)
+        if got is None:
+            got = acc[cid] = [0.0] * (3 * n)
+        for k in range(n):
+            secs = float(clip_secs[k]) + (float(inside) if covers[j][k] else 0.0)
+            got[k] += secs
+            got[n + k] += float(w) * secs
+            got[2 * n + k] += float(v) * secs
+        if last_end is not None and (cid not in last or float(last_end) > last[cid]):
+            last[cid] = float(last_end)
+    out: dict[int, Sums] = {}
+    for cid, got in acc.items():
+        out[cid] = Sums(
+            planned={name: got[k] / 3600.0 for k, name in enumerate(names)},
+            worked={name: got[n + k] / 3600.0 for k, name in enumerate(names)},
+            last_end=datetime.fromtimestamp(last[cid], UTC) if cid in last else None,
+            vacant={name: got[2 * n + k] / 3600.0 for k, name in enumerate(names)},
         )
     return out

@@ -60,3 +60,38 @@ async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkey
         await pilot.press("1")
         await settle(app, pilot)
         assert len(calls) == 5
+
+
+async def test_answers_that_come_together_are_shown_in_one_paint(make_app, monkeypatch):
+    """Sections answered close together are put on screen together (`_show_arrived`: one layout
+    and one paint for them, inside `batch_update`), not one paint each — the UI thread's work
+    competes with the workers computing the rest."""
+    from bpa_provider.screens.dashboard import DashboardView
+    from bpa_provider.screens.messages import ServiceResult
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        view = app.screen.query_one("#dashboard", DashboardView)
+        shown: list[list[str]] = []
+        real = DashboardView._show_section
+
+        async def spy(self, key):  # noqa: ANN001, ANN202
+            shown[-1].append(key)
+            await real(self, key)
+
+        real_flush = DashboardView._show_arrived
+
+        async def flush(self):  # noqa: ANN001, ANN202
+            shown.append([])
+            await real_flush(self)
+
+        monkeypatch.setattr(DashboardView, "_show_section", spy)
+        monkeypatch.setattr(DashboardView, "_show_arrived", flush)
+        seqs = view.__dict__["_call_seq"]
+        keys = list(view._sections)[:3]  # noqa: SLF001
+        for key in keys:  # three answers back to back, as a worker posts them
+            view.post_message(ServiceResult(f"section-{key}", view._sections[key], None, seqs[f"section-{key}"]))  # noqa: SLF001
+        await settle(app, pilot)
+        assert shown == [keys]
+        assert app.screen.query_one(f"#s-{keys[0]}")
