@@ -20,9 +20,11 @@ run: $(STAMP)
 	@if [ ! -f $(DEMO_DB) ]; then mkdir -p $(dir $(DEMO_DB)) && $(BIN)/bpa-provider --db $(DEMO_DB) demo; fi
 	$(BIN)/bpa-provider --db $(DEMO_DB)
 
-## Run every test (SQLite and a throwaway PostgreSQL).
+## Run every test (SQLite and a throwaway PostgreSQL), one pytest process per core
+## (TEST_JOBS=0 runs them in this one process).
+TEST_JOBS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist worksteal $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	mkdir -p $(dir $(DEMO_DB)) && $(BIN)/bpa-provider --db $(DEMO_DB) demo
