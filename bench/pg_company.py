@@ -16,6 +16,7 @@ equal to the source, `audit --verify` as on the source), timed and stopped again
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -160,9 +161,30 @@ def verify(cli: str, db: str) -> str:
     return f"exit {proc.returncode}: {said[0] if said else ''}"
 
 
+def psql_argv(cluster: Any, database: str = "postgres") -> list[str]:
+    """psql on a database of the cluster, quiet, unaligned, tuples only."""
+    bindir = cluster.bindir
+    psql = shutil.which("psql") or str(bindir / "psql")
+    return [psql, "-h", str(cluster.dir), "-p", str(cluster.port), "-U", "postgres", "-d", database, "-qAt"]
+
+
+def admin(cluster: Any, sql: str) -> None:
+    """One statement on the cluster's `postgres` database (CREATE/DROP DATABASE)."""
+    subprocess.run([*psql_argv(cluster), "-c", sql], check=True, capture_output=True)
+
+
+def clone(cluster: Any, source: str, name: str) -> str:
+    """A fresh copy of database `source` named `name` (file-level, CREATE DATABASE … TEMPLATE):
+    its URL. An older `name` is dropped first."""
+    admin(cluster, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin(cluster, f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    return cluster.url(name)  # type: ignore[no-any-return]
+
+
 @contextmanager
 def pg_company(sqlite_path: str) -> Iterator[tuple[str, Any, float]]:
-    """A throwaway cluster holding the SQLite company: (its URL, the cluster, seconds to load)."""
+    """A throwaway cluster holding the SQLite company in its database `company` (others can be
+    made from it with `clone`): (its URL, the cluster, seconds to load)."""
     sys.path.insert(0, str(ROOT / "tests"))
     from pgserver import PgCluster, pg_bin_dir
 
@@ -172,7 +194,8 @@ def pg_company(sqlite_path: str) -> Iterator[tuple[str, Any, float]]:
     cluster = PgCluster(bindir)
     cluster.start()
     try:
-        url = cluster.url()
+        admin(cluster, "CREATE DATABASE company")
+        url = cluster.url("company")
         t0 = time.perf_counter()
         load(sqlite_path, url)
         yield url, cluster, time.perf_counter() - t0
