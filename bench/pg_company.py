@@ -186,7 +186,7 @@ def pg_company(sqlite_path: str) -> Iterator[tuple[str, Any, float]]:
     """A throwaway cluster holding the SQLite company in its database `company` (others can be
     made from it with `clone`): (its URL, the cluster, seconds to load)."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from pgserver import PgCluster, pg_bin_dir
+    from pgserver import PgCluster, pg_bin_dir  # type: ignore[import-not-found]  # tests/pgserver.py
 
     bindir = pg_bin_dir()
     if bindir is None:

@@ -67,4 +67,4 @@ def instant(value: Any) -> datetime:
 
 def day(value: Any) -> date:
     """A stored date as the driver gives it (SQLite: text; PostgreSQL: a date)."""
-    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -197,7 +197,7 @@ def pg_rows(runs: int, scale: float, source: str | None = None) -> list[Row]:
     if not Path(source).exists():
         return [Row("load the company" + ON_PG, scale, None, "—", None, "—", note=f"no cached company {source}")]
     sys.path.insert(0, str(ROOT / "tests"))
-    from pgserver import pg_bin_dir
+    from pgserver import pg_bin_dir  # type: ignore[import-not-found]  # tests/pgserver.py
 
     if pg_bin_dir() is None:
         return [Row("load the company" + ON_PG, scale, None, "—", None, "—", note="no PostgreSQL")]
