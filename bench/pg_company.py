@@ -60,9 +60,31 @@ def _sqlite_revision(src: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def load(sqlite_path: str, url: str) -> dict[str, int]:
+def _secondary(pg: Any) -> tuple[list[str], list[str]]:
+    """(drop, create): the statements that take away and put back the foreign keys and the
+    indexes that back no constraint — what pg_restore creates after the data, so the rows go in
+    without a per-row check or index update and each is built once over the whole table."""
+    fks = pg.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY conrelid::regclass::text, conname"
+    ).fetchall()
+    indexes = pg.execute(
+        "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema() AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname AND c.connamespace = current_schema()::regnamespace) "
+        "ORDER BY indexname"
+    ).fetchall()
+    drop = [f"ALTER TABLE {t} DROP CONSTRAINT {_quote(n)}" for t, n, _d in fks]
+    drop += [f"DROP INDEX {_quote(n)}" for n, _d in indexes]
+    create = [d for _n, d in indexes]
+    create += [f"ALTER TABLE {t} ADD CONSTRAINT {_quote(n)} {d}" for t, n, d in fks]
+    return drop, create
+
+
+def load(sqlite_path: str, url: str, *, defer: bool = True) -> dict[str, int]:
     """Migrate the (empty) PostgreSQL database at `url` and copy every row of `sqlite_path` into
-    it; the rows copied per table. Refuses a source at another schema revision than the code's."""
+    it; the rows copied per table. Refuses a source at another schema revision than the code's.
+    `defer`: the foreign keys and plain indexes are made after the rows (`_secondary`), in the same
+    transaction — the schema at the end is the migrations' own (tests/services/test_bench_pg_rows.py)."""
     from bpa_provider.db import migrate
     from bpa_provider.db.engine import make_engine
 
@@ -80,8 +102,14 @@ def load(sqlite_path: str, url: str) -> dict[str, int]:
             pg = raw.driver_connection
             assert pg is not None
             with pg.transaction():
+                drop, create = _secondary(pg) if defer else ([], [])
+                for sql in drop:
+                    pg.execute(sql)
                 for table in tables:
                     counts[table] = _copy_table(src, pg, table)
+                pg.execute("SET LOCAL maintenance_work_mem = '256MB'")  # each index sorted in memory
+                for sql in create:
+                    pg.execute(sql)
                 _set_sequences(pg, tables)
             pg.autocommit = True
             pg.execute("ANALYZE")
@@ -210,7 +238,7 @@ def main(argv: list[str]) -> None:
     if "--url" in argv:
         url = argv[argv.index("--url") + 1]
         t0 = time.perf_counter()
-        counts = load(source, url)
+        counts = load(source, url, defer="--no-defer" not in argv)
         print(f"loaded {sum(counts.values()):,} rows in {time.perf_counter() - t0:.1f} s")
         return
     with pg_company(source) as (url, _cluster, seconds):

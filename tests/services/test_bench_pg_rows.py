@@ -112,3 +112,31 @@ def test_the_audit_floor_on_postgresql(pg_cluster, source, monkeypatch, tmp_path
         assert ok and rows == cp["rows"] + 40
         assert audit_floor.floor(url, full=True) == (ok, rows, head)
         assert audit_floor.check(url, CLI) == "equal"
+
+
+def test_the_loaded_schema_is_the_migrations_own(pg_cluster, loaded):
+    """The loader drops the foreign keys and plain indexes and makes them again after the rows:
+    the indexes and constraints at the end are a freshly migrated database's, every one valid."""
+    from bpa_provider.db import migrate
+    from bpa_provider.db.engine import make_engine
+
+    url, _ = loaded
+
+    def schema(db_url: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+        with connect(db_url) as pg:
+            indexes = pg.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1"
+            ).fetchall()
+            constraints = pg.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+                "FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+            ).fetchall()
+        return indexes, constraints
+
+    with scratch_database(pg_cluster, "bpa_pg_fresh") as fresh:
+        engine = make_engine(fresh)
+        migrate.upgrade(engine)
+        engine.dispose()
+        expected = schema(fresh)
+    assert any("FOREIGN KEY" in c[2] for c in expected[1]) and len(expected[0]) > 10
+    assert schema(url) == expected
