@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+
+from bench.pg_connect import connect, instant, is_postgres, sqlalchemy_url
 
 COLUMNS = (
     "id, at, actor, role, action, entity, entity_id, subject, summary, before, after, connection, "
@@ -31,6 +33,10 @@ COLUMNS = (
 
 
 def anchor_of(db: str) -> Path:
+    """The checkpoint file of `db`: beside a SQLite file; for PostgreSQL the one the caller names
+    in BPA_AUDIT_ANCHOR (as the command reads it; the bench never uses the user's data folder)."""
+    if is_postgres(db):
+        return Path(os.environ["BPA_AUDIT_ANCHOR"])
     return Path(f"{db}.audit-anchor")
 
 
@@ -43,14 +49,14 @@ def last_checkpoint(anchor: Path) -> dict | None:
     return max(lines, key=lambda d: d["id"]) if lines else None
 
 
-def _at(text: str) -> str:
+def _at(value: str | datetime) -> str:
     """The stored UTC instant as the chain hashes it (the ORM's aware datetime, isoformat)."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat()
+    return instant(value).isoformat()
 
 
 def floor(db: str, full: bool = False) -> tuple[bool, int, str]:
     """(intact, rows, head hash), re-hashing the rows after the last checkpoint (all with `full`)."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = connect(db, readonly=True)  # a SQLite file (read-only), or a PostgreSQL URL
     try:
         cp = None if full else last_checkpoint(anchor_of(db))
         prev, rows, after = "", 0, 0
@@ -111,7 +117,7 @@ def prepare(db: str, old: int, new: int) -> None:
     # `init` starts the checkpoint file of this database (`audit --verify` never starts one beside
     # a copy, and the bench works on a copy of the company).
     subprocess.run([CLI, "--db", db, "init"], check=True, capture_output=True)
-    database = open_database(f"sqlite:///{db}")
+    database = open_database(sqlalchemy_url(db))
     actor = Actor("bench", "admin")
 
     def append(n: int, tag: str) -> None:

@@ -10,7 +10,7 @@ seconds in the 30 days; the role on the shift's local start date (that day's ass
 any; none: a substitute); met before the month or before today by the local start date. Every demo
 municipality is on Oslo's clock (= Stockholm's), so the floor computes its bounds there.
 
-Usage (what bench/run.py does): `python -m bench.continuity_floor DB [DATE]` prints the floor's own
+Usage (what bench/run.py does; DB a SQLite file or a PostgreSQL URL): `python -m bench.continuity_floor DB [DATE]` prints the floor's own
 elapsed time (after Python and its imports); `python -m bench.continuity_floor check DB [DATE]`
 prints "equal (N clients)" or the first difference to the command's `--format json`.
 """
@@ -18,7 +18,6 @@ prints "equal (N clients)" or the first difference to the command's `--format js
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,6 +25,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from bench.pg_connect import connect, dialect
 
 ZONE = ZoneInfo("Europe/Oslo")
 ACTIVE = "('active', 'transferring_out')"
@@ -208,8 +209,8 @@ def compare(command: list[dict[str, Any]], floor: list[dict[str, Any]]) -> str:
 def check(db: str, cli: str, today: date | None = None) -> str:
     """'equal (N clients)' when every figure of the command's report is the floor's."""
     today = today or date.today()
-    with sqlite3.connect(db) as conn:
-        floor = floor_rows(conn, today)
+    with connect(db) as conn:
+        floor = floor_rows(conn, today, dialect(db))
     return compare(command_rows(db, cli, today), floor)
 
 
@@ -221,8 +222,8 @@ def main(argv: list[str]) -> None:
         return
     today = date.fromisoformat(argv[1]) if len(argv) > 1 else date.today()
     t0 = time.perf_counter()
-    with sqlite3.connect(argv[0]) as conn:
-        rows = floor_rows(conn, today)
+    with connect(argv[0]) as conn:
+        rows = floor_rows(conn, today, dialect(argv[0]))
     elapsed = time.perf_counter() - t0
     print(len(rows))
     print(f"{elapsed:.6f}")

@@ -4,18 +4,19 @@ month, a Swedish client without one the state rate), and a plain loop rounding t
 `rules.money` — checked equal to the command's CSV, line for line.
 
 Usage (what bench/run.py does): `python -m bench.invoice_floor DB [YYYY-MM]` prints "equal (N
-clients)" or the first difference; `floor_sql()` is the statement timed through the sqlite3 shell.
+clients)" or the first difference; `floor_sql()` is the statement timed through the sqlite3 shell (or psql).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
+from bench import pg_connect
 
 ZONE = ZoneInfo("Europe/Oslo")  # every demo municipality is on Oslo's (= Stockholm's) clock
 
@@ -30,7 +31,7 @@ def _bounds(month: str) -> tuple[date, date]:
     return date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1)
 
 
-def floor_sql(month: str, now: datetime | None = None) -> str:
+def floor_sql(month: str, now: datetime | None = None, dialect: str = "sqlite") -> str:
     """Per client with worked hours in the month (by local start date): municipality, country,
     reference, name, hours, and the rate, currency and valid-from in force; by municipality, client."""
     first, nxt = _bounds(month)
@@ -40,8 +41,12 @@ def floor_sql(month: str, now: datetime | None = None) -> str:
         "(r.municipality_id = m.id OR (r.municipality_id IS NULL AND r.country = 'SE' AND "
         "UPPER(COALESCE(m.country, 'NO')) = 'SE')) ORDER BY r.municipality_id IS NULL, r.valid_from DESC LIMIT 1)"
     )
+    if dialect == "sqlite":
+        hours = "(julianday(end_utc) - julianday(start_utc)) * 24.0"
+    else:  # a double, as SQLite's: the rounding by rules.money then sees the same value
+        hours = "EXTRACT(EPOCH FROM end_utc - start_utc)::float8 / 3600.0"
     return (
-        "WITH h AS (SELECT client_id, SUM((julianday(end_utc) - julianday(start_utc)) * 24.0) AS hours "
+        f"WITH h AS (SELECT client_id, SUM({hours}) AS hours "
         "FROM shift WHERE (status IN ('worked', 'approved') OR (status = 'planned' AND end_utc <= "
         f"'{now_text}' AND deviation_status <> 'pending')) AND start_utc >= '{_at(first)}' "
         f"AND start_utc < '{_at(nxt)}' GROUP BY client_id) "
@@ -56,8 +61,8 @@ def floor_lines(db: str, month: str, now: datetime | None = None) -> list[tuple[
     """The floor's invoice lines as the command's CSV cells (money rounded by `rules.money`)."""
     from bpa_provider.rules import money
 
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(floor_sql(month, now)).fetchall()
+    with pg_connect.connect(db) as conn:  # a SQLite file, or a PostgreSQL URL
+        rows = conn.execute(floor_sql(month, now, pg_connect.dialect(db))).fetchall()
     out = []
     for muni, country, ref, name, hours, rate, currency, valid_from in rows:
         h = money.quantity(hours or 0.0)
@@ -73,7 +78,7 @@ def floor_lines(db: str, month: str, now: datetime | None = None) -> list[tuple[
                 "" if price is None else str(price),
                 currency or "",
                 "" if amount is None else str(amount),
-                valid_from or "",
+                str(valid_from or ""),  # PostgreSQL gives a date
                 "" if price is not None else "no hourly rate in force",
             )
         )

@@ -13,11 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sqlite3
 import subprocess
 import sys
 import time
 
+from bench.pg_connect import connect
 from bpa_provider.rules.national_id import mask
 
 FLOOR_SQL = "SELECT ref, name, national_id, phone FROM assistant ORDER BY ref, id"
@@ -47,7 +47,7 @@ def floor_text(db: str) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(HEADER)
-    with sqlite3.connect(db) as conn:
+    with connect(db) as conn:  # a SQLite file, or a PostgreSQL URL
         for ref, name, national_id, phone in conn.execute(FLOOR_SQL):
             writer.writerow((_cell(ref), _cell(name), _cell(mask(national_id)), _cell(phone)))
     return buf.getvalue()

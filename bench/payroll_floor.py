@@ -300,9 +300,11 @@ def prepare(database: Any, month: str) -> int:
 
 
 def _open(path: str) -> Any:
+    """A SQLite file, or a PostgreSQL URL."""
+    from bench.pg_connect import sqlalchemy_url
     from bpa_provider.db.engine import open_database
 
-    return open_database(f"sqlite:///{path}")
+    return open_database(sqlalchemy_url(path))
 
 
 def peak_memory(prepared: str, month: str, cli: str) -> int:

@@ -93,11 +93,11 @@ def _report_rows(
             own, _start = minus_startup(argv + ([] if outlook else ["--no-outlook"]), startup_argv(CLI, db), runs)
             if outlook:  # the report as people run it: the row and target
                 # The floor reads what the report reads: the hour ledger for the locked months
-                # and raw shifts for the rest (bench/hours_floor.py), checked equal on SQLite.
+                # and raw shifts for the rest (bench/hours_floor.py), checked equal on either engine.
                 from bench.hours_floor import check, floor_sql
 
                 floor = shell_floor(floor_cmd(floor_sql(dialect, month)), noop, runs)
-                note = f"outlook inputs {check(db, month)} to the floor's" if dialect == "sqlite" else ""
+                note = f"outlook inputs {check(db, month)} to the floor's"  # db: a file or a PostgreSQL URL
                 out.append(
                     Row(
                         what,

@@ -1,5 +1,5 @@
 """The floor of `report rest`: the same findings from a plain-Python loop over rows read with the
-`sqlite3` module, the pure rules (`bpa_provider.rules.worktime`) called directly, and a check
+`sqlite3` module (or psycopg on PostgreSQL: bench/pg_connect.py), the pure rules (`bpa_provider.rules.worktime`) called directly, and a check
 that the command's findings are the floor's.
 
 What the floor does is what the report must do, without the service layer: read every staffed
@@ -18,7 +18,6 @@ equal to the service on a small company.
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.pg_connect import connect, day, instant
 from bpa_provider.config import Policy, load_settings
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.payroll import public_holidays
@@ -54,8 +54,8 @@ def _text(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+def _instant(value: Any) -> datetime:
+    return instant(value)
 
 
 def _rules(name: str, policy: Policy, cache: dict[str, RuleSet]) -> RuleSet:
@@ -81,7 +81,7 @@ def _midnight(day: date, tz: str) -> datetime:
 def findings(db: str, first: date, last: date, policy: Policy | None = None) -> list[dict[str, Any]]:
     """The report's rows (as `report rest --format json` gives them, English) for an admin."""
     policy = policy or load_settings().policy
-    conn = sqlite3.connect(db)
+    conn = connect(db)  # a SQLite file, or a PostgreSQL URL (bench/pg_connect.py)
     clients: dict[int, tuple[str, str, str, str]] = {}  # id -> ref, tz, profile, country
     for cid, ref, country, tz, own in conn.execute(
         "SELECT c.id, c.ref, m.country, m.timezone, m.rule_profile FROM client c JOIN municipality m"
@@ -135,20 +135,18 @@ def findings(db: str, first: date, last: date, policy: Policy | None = None) -> 
         "SELECT assistant_id, start_date, end_date, police_certificate_on, confidentiality_on FROM employment"
     ):
         if aid in people:
-            emps.setdefault(aid, []).append(tuple(None if v is None else date.fromisoformat(v) for v in rest))
+            emps.setdefault(aid, []).append(tuple(None if v is None else day(v) for v in rest))
     assigned: dict[int, dict[int, list[tuple[date, date | None]]]] = {}
     fk: dict[int, dict[int, date]] = {}
     for aid, cid, began, ended, reported in conn.execute(
         "SELECT assistant_id, client_id, start_date, end_date, fk_reported_on FROM assignment"
     ):
         if aid in people:
-            assigned.setdefault(aid, {}).setdefault(cid, []).append(
-                (date.fromisoformat(began), date.fromisoformat(ended) if ended else None)
-            )
+            assigned.setdefault(aid, {}).setdefault(cid, []).append((day(began), day(ended) if ended else None))
             if reported:
-                day = date.fromisoformat(reported)
+                on_day = day(reported)
                 mine = fk.setdefault(aid, {})
-                mine[cid] = min(day, mine.get(cid, day))
+                mine[cid] = min(on_day, mine.get(cid, on_day))
     required = [
         r
         for r in conn.execute(
@@ -165,7 +163,7 @@ def findings(db: str, first: date, last: date, policy: Policy | None = None) -> 
             (on.isoformat(),),
         ):
             if aid in people:
-                done.setdefault(aid, {}).setdefault(course, []).append(date.fromisoformat(completed))
+                done.setdefault(aid, {}).setdefault(course, []).append(day(completed))
     contexts: dict[int, AssistantContext] = {}
     for aid in people & (set(emps) | set(assigned) | set(done)):
         missing: dict[int, list[str]] = {}

@@ -3,9 +3,7 @@ the working-time check's rate, opening a record, key to screen in tmux, and Post
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 
 from bench.company import (
     CLI,
@@ -321,30 +319,8 @@ def detail_rows(scales: list[float], runs: int) -> list[Row]:
 
 
 def pg_rows(runs: int, scale: float) -> list[Row]:
-    """`report hours` on PostgreSQL vs the same SQL through psql (a throwaway server)."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from pgserver import PgCluster, pg_bin_dir
+    """Every command beside its floor on PostgreSQL: the cached SQLite company at `scale` loaded
+    into a throwaway cluster by COPY (bench/pg_company.py), the rows of bench/pg_rows.py."""
+    from bench import pg_rows as pg
 
-    bindir = pg_bin_dir()
-    psql = shutil.which("psql") or (str(bindir / "psql") if bindir and (bindir / "psql").exists() else None)
-    if bindir is None or psql is None:
-        return [Row("report hours on PostgreSQL", scale, None, "same SQL via psql", None, "≤ 2×", note="no PostgreSQL")]
-    cluster = PgCluster(bindir)
-    cluster.start()
-    try:
-        url = cluster.url()
-        build_database(scale, url)
-        base = [psql, "-h", str(cluster.dir), "-p", str(cluster.port), "-U", "postgres", "-d", "postgres", "-qAt"]
-        subprocess.run([*base, "-c", "ANALYZE"], check=True, capture_output=True)  # as autovacuum would
-        return _report_rows(
-            " on PostgreSQL",
-            scale,
-            runs,
-            url,
-            "postgresql",
-            lambda sql: [*base, "-c", sql],
-            "same totals via psql",
-            _month(),
-        )
-    finally:
-        cluster.stop()
+    return pg.pg_rows(runs, scale, build_database(scale))
