@@ -23,9 +23,10 @@ def exact(value: object) -> object:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from dataclasses import asdict
+    from dataclasses import fields
 
     from bpa_provider.cli.commands.roster import month
+    from bpa_provider.rules.money import money
     from bpa_provider.services.invoice import COLUMNS, invoice_basis
 
     first, _last = month(args.month)
@@ -33,9 +34,14 @@ def run(ctx, args) -> int:  # noqa: ANN001
     # Money as an exact Decimal of two decimals, as `report fk-invoice`: a table writes it the
     # language's way (1558,20 in nb), JSON and CSV as the text "1558.20" (render.py); a float would
     # print 1558.2 or turn 1558.215 into 1558.21. No rate: an empty cell.
-    rows = [
-        {**asdict(line), "hours": exact(line.hours), "rate": exact(line.rate), "amount": exact(line.amount)}
-        for line in lines
-    ]
+    # A shallow dict per line: `dataclasses.asdict` deep-copies every field (0.14 s for 2,000 lines).
+    names = [f.name for f in fields(lines[0])] if lines else []
+    rows = []
+    for line in lines:
+        row = {name: getattr(line, name) for name in names}
+        row["hours"] = money(line.hours)
+        row["rate"] = "" if line.rate is None else money(line.rate)
+        row["amount"] = "" if line.amount is None else money(line.amount)
+        rows.append(row)
     ctx.emit(rows, args.format, COLUMNS)
     return 0
