@@ -80,6 +80,13 @@ def wait_for_keys() -> None:
             _quiet.wait(min(left, max(_hold_until - time.monotonic(), 0.01)))
 
 
+def keys_idle() -> bool:
+    """True when no key's call runs and no key came in the last `KEY_HOLD` seconds: the moment
+    for work done ahead of a key (the lists built at start, screens/main.py)."""
+    with _quiet:
+        return not _foreground and time.monotonic() >= _hold_until
+
+
 def _background_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     wait_for_keys()
     return _answer(fn, args, kwargs)

@@ -319,8 +319,15 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         return tuple(out)
 
     def on_resize(self) -> None:
+        """The columns that fit the new width, over the rows held (no new query: a list built
+        ahead while hidden is sized when first shown)."""
         if self.rows and self._fitting() != self.shown:
-            self.load(keep=True)
+            table = self.query_one(PagedTable)
+            row = table.cursor_row
+            self._set_columns(table)
+            table.add_rows([self._cell(c, r) for c in self.shown] for r in self.rows)
+            table.move_cursor(row=row, animate=False)
+            self.refresh_tip(table)
 
     def _set_columns(self, table: DataTable) -> None:
         table.clear(columns=True)
