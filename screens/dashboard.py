@@ -93,6 +93,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._showing = asyncio.Lock()
         self._pending: set[str] = set()  # sections asked for and not answered yet
         self._unasked: set[str] = set()  # sections whose computing was cancelled: asked on the next visit
+        self._unshown = False  # answers came while hidden: drawn on the next visit
         self.stale = True
 
     @property
@@ -103,6 +104,9 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         yield Static(_("Loading…"), id="message")
 
     def on_show(self) -> None:
+        if self._unshown:
+            self._unshown = False
+            self.call_later(self.show)
         if self.stale:
             self.load()
         elif self._unasked:
@@ -201,7 +205,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             self._problems[key] = _("Could not load — see the log: {where}").format(where=log_unexpected(result.error))
             self._totals[key] = 0
             self._sections[key] = dash.Section(key, error=result.error)
-            await self._show_section(key)
+            await self._show_or_keep(key)
             return
         if result.error is not None:
             self._failed = True
@@ -215,7 +219,16 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._totals[section.key] = section.count
         self._problems.pop(section.key, None)
         self._sections[section.key] = replace(section, items=section.items[:SHOWN_ROWS])
-        await self._show_section(section.key)
+        await self._show_or_keep(section.key)
+
+    async def _show_or_keep(self, key: str) -> None:
+        """Show a section's answer, or keep it for the next visit when the person has left: the
+        section still running when they left answers while their list is being drawn, and its
+        widgets, built then for a hidden view, took the screen's time from that list."""
+        if not self.display:
+            self._unshown = True
+            return
+        await self._show_section(key)
 
     def _update_board(self) -> None:
         self.board = dash.Dashboard(self.bpa.today, tuple(self._sections[k] for k in self._keys if k in self._sections))
