@@ -48,7 +48,8 @@ async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkey
         await settle(app, pilot)
         assert sorted(calls) == ["courses_overdue", "hours_usage"]  # the rest was never computed
         assert app.screen.query_one("#clients").display
-        # The two answers that came after the person left are kept, not drawn in the hidden view.
+        # The two answers computed after the person left are dropped (their worker was cancelled):
+        # the hidden view still says "Loading…" for them.
         hidden = app.screen.query_one("#dashboard")
         assert [s for s in hidden.query(".sec-courses_overdue").results(Static) if "Loading" in str(s.render())]
         # Back on the dashboard: only what was left is asked for, and then shown.
