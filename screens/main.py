@@ -52,6 +52,7 @@ AREA_VIEWS = {
 #: the first time took 0.6–1.1 s in a real terminal, most of it this work (docs/performance.md).
 PREPARED_AREAS = ("clients", "assistants")
 PREPARE_AFTER = 0.2  # seconds: the person's own key is being answered, try again after this
+PREPARE_QUIET = 1.0  # seconds since the last key before a view is built ahead (theirs is drawn by then)
 
 
 def view_module(key: str) -> str:
@@ -113,7 +114,7 @@ class MainScreen(TranslatedBindings, Screen):
         imported in a thread, so the screen never waits for the import. An area built already
         (shown, or asked for while this ran) is left as it is; while a view the person asked for
         is being built, or a key's call runs or a key just came, this waits (theirs first)."""
-        if self.wanted != self.current or not keys_idle():
+        if self.wanted != self.current or not keys_idle(PREPARE_QUIET):
             self.set_timer(PREPARE_AFTER, self.prepare_views)
             return
         for key in PREPARED_AREAS:
@@ -159,7 +160,11 @@ class MainScreen(TranslatedBindings, Screen):
         view = self.view(key)
         if view is None:
             view = make_view(key)
-            await switcher.mount(view)
+            mounting = switcher.mount(view)
+            # Shown while it is built: the view it replaces hides at once, so its own work stops
+            # (the dashboard's sections) instead of running beside the one asked for.
+            switcher.current = key
+            await mounting
             if self.wanted != key:
                 return view
         switcher.current = key

@@ -104,3 +104,23 @@ async def test_a_change_saved_after_the_list_was_built_is_in_it_when_shown(fixed
         assert clients.total == before + 1
         assert "Åse Ny" in [r.name for r in clients.rows]
     deferred.dispose()
+
+
+async def test_the_view_a_key_leaves_is_hidden_while_the_new_one_is_built(make_app, monkeypatch):
+    """The dashboard is hidden as soon as the key for a list comes, not once the list is built:
+    its sections stop (and are not started) while the list is being built and filled."""
+    seen: list[bool] = []
+    real = RecordList.on_mount
+
+    def on_mount(self) -> None:  # noqa: ANN001
+        seen.append(self.app.screen.query_one("#dashboard").display)
+        real(self)
+
+    monkeypatch.setattr(RecordList, "on_mount", on_mount)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert seen == [False]
+        assert app.screen.query_one("#clients").display and app.screen.current == "clients"
