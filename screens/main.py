@@ -1,7 +1,8 @@
 """The main screen: top bar, navigation on the left, the chosen area on the right, keys below.
 
 An area's view is built the first time it is shown and kept, so coming back to a list keeps its
-search, order and cursor. Number keys 1–9 jump to an area; Esc goes back to the navigation.
+search, order and cursor; in a person's session the clients and assistants lists are built ahead,
+hidden, once the start-up work is done (`prepare_views`). Number keys 1–9 jump to an area; Esc goes back to the navigation.
 """
 
 from __future__ import annotations
