@@ -136,13 +136,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.header = result.value
         self.detail = self.assemble()
         await self.show()
-        # The parts are asked once the header is on screen: three queries started at once held
-        # the interpreter while the header's frame was being drawn (its key-to-screen time).
-        self.call_after_refresh(self._ask_parts_if_here)
-
-    def _ask_parts_if_here(self) -> None:
-        if self.is_attached:
-            self.ask_parts()
+        self.ask_parts()
 
     async def show(self) -> None:
         """(Re)build the sections from `detail`, keeping focus on the same table if possible."""

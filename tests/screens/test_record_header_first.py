@@ -116,33 +116,3 @@ def test_the_parts_are_the_whole_read_model(fixed_db, coordinator):
             whole_a.reviews,
         )
         assert details.assistant_shifts(fixed_db, coordinator, aid, today) == whole_a.shifts
-
-
-async def test_a_records_parts_are_asked_once_its_header_is_on_screen(make_app, monkeypatch):
-    """The header's frame is drawn before the part calls start (they used to start beside it,
-    three queries holding the interpreter while the person waited for the header)."""
-    from textual.screen import Screen
-
-    events: list[str] = []
-    real_refresh = Screen._compositor_refresh
-
-    def refreshed(screen) -> None:  # noqa: ANN001
-        real_refresh(screen)
-        if isinstance(screen, ClientDetailScreen) and screen.header is not None and "painted" not in events:
-            events.append("painted")
-
-    real_records = details.client_records
-
-    def records_asked(*args, **kwargs):
-        events.append("asked")
-        return real_records(*args, **kwargs)
-
-    monkeypatch.setattr(Screen, "_compositor_refresh", refreshed)
-    monkeypatch.setattr(details, "client_records", records_asked)
-    app = make_app()
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(app, pilot)
-        app.open_record("client", records.find_id(app.db, fixed_data.BUILDER, "client", "K-0001"))
-        await _until(app, pilot, lambda: "asked" in events)
-        await settle(app, pilot)
-    assert events[:2] == ["painted", "asked"]
