@@ -124,3 +124,19 @@ async def test_the_view_a_key_leaves_is_hidden_while_the_new_one_is_built(make_a
         await settle(app, pilot)
         assert seen == [False]
         assert app.screen.query_one("#clients").display and app.screen.current == "clients"
+
+
+def test_the_start_up_worker_leaves_the_mappers_configured_and_a_connection_pooled(fixed_db):
+    """`warm_up` (run by the start-up worker after the imports): the first key's query finds the
+    ORM configured and a connection, its pragmas set, waiting in the pool."""
+    from sqlalchemy.orm import mapperlib
+
+    from bpa_provider.db import models  # noqa: F401 - the mappers to configure
+    from bpa_provider.screens.app import warm_up
+
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    assert not deferred.started
+    warm_up(deferred)
+    assert deferred.started and deferred.engine.pool.checkedin() == 1
+    assert not any(reg._new_mappers for reg in mapperlib._all_registries())
+    deferred.dispose()
