@@ -36,13 +36,15 @@ _pool: ThreadPoolExecutor | None = None
 _foreground = 0  # the keys' calls running now
 _quiet = threading.Condition()
 _hold_until = 0.0  # time.monotonic() before which no background call starts
+_last_key = float("-inf")  # time.monotonic() of the latest key
 
 
 def yield_to_keys(seconds: float = KEY_HOLD) -> None:
     """A key was pressed: background calls not yet started wait `seconds` (see above)."""
-    global _hold_until
+    global _hold_until, _last_key
     with _quiet:
-        _hold_until = max(_hold_until, time.monotonic() + seconds)
+        _last_key = time.monotonic()
+        _hold_until = max(_hold_until, _last_key + seconds)
 
 
 def _background_pool() -> ThreadPoolExecutor:
@@ -78,6 +80,13 @@ def wait_for_keys() -> None:
     with _quiet:
         while (_foreground or time.monotonic() < _hold_until) and (left := deadline - time.monotonic()) > 0:
             _quiet.wait(min(left, max(_hold_until - time.monotonic(), 0.01)))
+
+
+def keys_idle(quiet: float = KEY_HOLD) -> bool:
+    """True when no key's call runs and no key came in the last `quiet` seconds: the moment for
+    work done ahead of a key (the lists built at start, screens/main.py)."""
+    with _quiet:
+        return not _foreground and time.monotonic() - _last_key >= quiet
 
 
 def _background_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

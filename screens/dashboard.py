@@ -97,6 +97,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._unasked: set[str] = set()  # sections whose computing was cancelled: asked on the next visit
         self._arrived: set[str] = set()  # answers received and not shown yet (`_show_arrived`)
         self._flush_due = False
+        self._unshown = False  # answers came while hidden: drawn on the next visit
         self.stale = True
 
     @property
@@ -107,6 +108,9 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         yield Static(_("Loading…"), id="message")
 
     def on_show(self) -> None:
+        if self._unshown:
+            self._unshown = False
+            self.call_later(self.show)
         if self.stale:
             self.load()
         elif self._unasked:
@@ -205,7 +209,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             self._problems[key] = _("Could not load — see the log: {where}").format(where=log_unexpected(result.error))
             self._totals[key] = 0
             self._sections[key] = dash.Section(key, error=result.error)
-            await self._show_section(key)
+            await self._show_or_keep(key)
             return
         if result.error is not None:
             self._failed = True
@@ -231,6 +235,12 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         keys = [k for k in self._keys if k in self._arrived]
         self._arrived = set()
         if self._failed:  # the database could not be reached: its one message stays
+            return
+        if not self.display:
+            # The person has left: the section still running when they left answers while their
+            # list is being drawn, and its widgets, built then for a hidden view, took the
+            # screen's time from that list. Kept, and drawn on the next visit (`on_show`).
+            self._unshown = True
             return
         with self.app.batch_update():
             for key in keys:

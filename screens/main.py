@@ -1,11 +1,13 @@
 """The main screen: top bar, navigation on the left, the chosen area on the right, keys below.
 
 An area's view is built the first time it is shown and kept, so coming back to a list keeps its
-search, order and cursor. Number keys 1–9 jump to an area; Esc goes back to the navigation.
+search, order and cursor; in a person's session the clients and assistants lists are built ahead,
+hidden, once the start-up work is done (`prepare_views`). Number keys 1–9 jump to an area; Esc goes back to the navigation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, OptionList
 
 from bpa_provider.i18n import N_, _
+from bpa_provider.screens.calls import keys_idle
 from bpa_provider.screens.dashboard import DashboardView
 from bpa_provider.screens.nav import AREAS, visible_areas
 from bpa_provider.screens.nav import area as find_area
@@ -44,15 +47,30 @@ AREA_VIEWS = {
 }
 
 
+#: Areas whose view is built ahead, hidden, once the database stack is loaded (when the app
+#: prepares views: `BpaApp.prepare`): their module imported, their widgets composed and styled,
+#: their first page fetched — the key that opens one then only shows it. Opening the clients list
+#: the first time took 0.6–1.1 s in a real terminal, most of it this work (docs/performance.md).
+PREPARED_AREAS = ("clients", "assistants")
+PREPARE_AFTER = 0.2  # seconds: the person's own key is being answered, try again after this
+PREPARE_QUIET = 1.0  # seconds since the last key before a view is built ahead (theirs is drawn by then)
+
+
+def view_module(key: str) -> str:
+    """The module of an area's view."""
+    if key == "dashboard":
+        return "bpa_provider.screens.dashboard"
+    return "bpa_provider.screens.lists" if key in _LISTS else AREA_VIEWS[key][0]
+
+
 def make_view(key: str) -> Widget:
     """The widget that shows an area."""
     if key == "dashboard":
         return DashboardView(id=key)
     if key in _LISTS:
-        lists = importlib.import_module("bpa_provider.screens.lists")  # with it the services: not at start-up
+        lists = importlib.import_module(view_module(key))  # with it the services: not at start-up
         return lists.RecordList(getattr(lists, _LISTS[key]), id=key)
-    module_name, class_name = AREA_VIEWS[key]
-    return getattr(importlib.import_module(module_name), class_name)(id=key)
+    return getattr(importlib.import_module(view_module(key)), AREA_VIEWS[key][1])(id=key)
 
 
 class MainScreen(TranslatedBindings, Screen):
@@ -88,6 +106,30 @@ class MainScreen(TranslatedBindings, Screen):
         if first:
             await self.show_area(first[0].key)
         self.query_one(NavList).focus()
+        if self.bpa.prepare:
+            self.bpa.when_ready(lambda: self.call_after_refresh(self.prepare_views))
+
+    async def prepare_views(self) -> None:
+        """Build the next view of `PREPARED_AREAS` the person may open, hidden, then the one after
+        it a frame later (a key pressed meanwhile waits for one build at most). Its module is
+        imported in a thread, so the screen never waits for the import. An area built already
+        (shown, or asked for while this ran) is left as it is; while a view the person asked for
+        is being built, or a key's call runs or a key just came, this waits (theirs first)."""
+        if self.wanted != self.current or not keys_idle(PREPARE_QUIET):
+            self.set_timer(PREPARE_AFTER, self.prepare_views)
+            return
+        for key in PREPARED_AREAS:
+            if not any(a.key == key for a in visible_areas(self.bpa.actor)) or self.view(key) is not None:
+                continue
+            await asyncio.to_thread(importlib.import_module, view_module(key))
+            if not self.is_attached:
+                return
+            if self.view(key) is None:
+                view = make_view(key)
+                view.display = False
+                await self.query_one(ContentSwitcher).mount(view)
+            self.call_after_refresh(self.prepare_views)
+            return
 
     async def rebuild(self) -> None:
         """Build everything again (after a language switch), keeping the current area."""
@@ -119,7 +161,11 @@ class MainScreen(TranslatedBindings, Screen):
         view = self.view(key)
         if view is None:
             view = make_view(key)
-            await switcher.mount(view)
+            mounting = switcher.mount(view)
+            # Shown while it is built: the view it replaces hides at once, so its own work stops
+            # (the dashboard's sections) instead of running beside the one asked for.
+            switcher.current = key
+            await mounting
             if self.wanted != key:
                 return view
         switcher.current = key

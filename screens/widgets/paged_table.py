@@ -63,8 +63,10 @@ class PagedTable(SafeTable):
             self.post_message(self.NearStart())
 
     def action_scroll_bottom(self) -> None:
-        super().action_scroll_bottom()  # the last fetched row, at once
+        # WantEnd first: the list asks for its last page before the cursor's move to the last
+        # fetched row (below) asks for the next page, which it then no longer needs.
         self.post_message(self.WantEnd())
+        super().action_scroll_bottom()  # the last fetched row, at once
 
     def action_scroll_top(self) -> None:
         super().action_scroll_top()  # the first fetched row, at once

@@ -48,6 +48,10 @@ async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkey
         await settle(app, pilot)
         assert sorted(calls) == ["courses_overdue", "hours_usage"]  # the rest was never computed
         assert app.screen.query_one("#clients").display
+        # The two answers computed after the person left are dropped (their worker was cancelled):
+        # the hidden view still says "Loading…" for them.
+        hidden = app.screen.query_one("#dashboard")
+        assert [s for s in hidden.query(".sec-courses_overdue").results(Static) if "Loading" in str(s.render())]
         # Back on the dashboard: only what was left is asked for, and then shown.
         await pilot.press("1")
         await settle(app, pilot)
@@ -60,6 +64,31 @@ async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkey
         await pilot.press("1")
         await settle(app, pilot)
         assert len(calls) == 5
+
+
+async def test_an_answer_handled_after_the_person_left_is_drawn_on_their_next_visit(make_app):
+    """An answer posted just before the person left is handled after: it is kept, not built into
+    the hidden view (that took the screen's time from the list being opened), and drawn on the
+    next visit."""
+    from dataclasses import replace
+
+    from bpa_provider.screens.messages import ServiceResult
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        view = app.screen.query_one("#dashboard")
+        await pilot.press("2")
+        await settle(app, pilot)
+        before = list(view.query(".sec-decisions_ending"))
+        late = replace(view._sections["decisions_ending"], total=99)
+        seq = view._call_seq["section-decisions_ending"]
+        await view.on_service_result(ServiceResult("section-decisions_ending", late, None, seq))
+        assert list(view.query(".sec-decisions_ending")) == before  # nothing built while hidden
+        await pilot.press("1")
+        await settle(app, pilot)
+        heading = view.query(".sec-decisions_ending.heading").results(Static)
+        assert "(99)" in str(next(iter(heading)).render())
 
 
 async def test_answers_that_come_together_are_shown_in_one_paint(make_app, monkeypatch):

@@ -196,3 +196,35 @@ async def test_clients_list_asks_names_and_first_page_at_once(make_app, monkeypa
         assert table.row_count == view.total > 0 and view.municipalities
         column = [c.key for c in view.shown].index("municipality_id")
         assert all(str(table.get_row_at(i)[column]).strip() for i in range(table.row_count))
+
+
+async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
+    """ctrl+End asks for the list's last END_PAGE rows and nothing else: the cursor's move to the
+    last fetched row no longer also asks for the next page (a query whose answer was dropped)."""
+    from bpa_provider.screens import lists
+    from bpa_provider.services import records
+
+    asked: list[tuple[int, int]] = []
+    list_records = records.list_records
+
+    def spy(*args, **kwargs):
+        asked.append((kwargs["offset"], kwargs["limit"]))
+        return list_records(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists, "END_PAGE", 1)
+    monkeypatch.setattr(records, "list_records", spy)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        view = app.screen.query_one("#clients", RecordList)
+        table = view.query_one(PagedTable)
+        await _settle(app, pilot)
+        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        table.focus()
+        asked.clear()
+        await pilot.press("ctrl+end")
+        await _settle(app, pilot)
+        assert asked == [(4, 1)]  # the last row only, in one call
+        assert view.base == 4 and [r.id for r in view.rows] == every[4:]
+        assert view.current_id() == every[-1]
