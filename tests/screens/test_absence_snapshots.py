@@ -86,10 +86,18 @@ def _absent_week(db) -> None:
 
 
 async def _settle(pilot) -> None:
+    """Every worker done and its answer on screen. The dashboard shows answers that come close
+    together in one paint, after `GATHER_ANSWERS` seconds: a snapshot taken sooner would catch
+    a half-filled screen on a machine busy enough to delay the last answer."""
+    from bpa_provider.screens.dashboard import GATHER_ANSWERS
+
     await pilot.pause()
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await pilot.pause(2 * GATHER_ANSWERS)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def _steps(db, name: str) -> Callable[[Any], Awaitable[None]]:

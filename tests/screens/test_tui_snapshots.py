@@ -31,10 +31,18 @@ LOOKS = [
 
 
 async def _settle(pilot) -> None:
+    """Every worker done and its answer on screen. The dashboard shows answers that come close
+    together in one paint, after `GATHER_ANSWERS` seconds: a snapshot taken sooner would catch
+    a half-filled screen on a machine busy enough to delay the last answer."""
+    from bpa_provider.screens.dashboard import GATHER_ANSWERS
+
     await pilot.pause()
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await pilot.pause(2 * GATHER_ANSWERS)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def _ref_id(db, kind: str, ref: str) -> int:
