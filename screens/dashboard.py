@@ -209,7 +209,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             self._problems[key] = _("Could not load — see the log: {where}").format(where=log_unexpected(result.error))
             self._totals[key] = 0
             self._sections[key] = dash.Section(key, error=result.error)
-            await self._show_or_keep(key)
+            self._arrive(key)
             return
         if result.error is not None:
             self._failed = True
@@ -223,9 +223,12 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._totals[section.key] = section.count
         self._problems.pop(section.key, None)
         self._sections[section.key] = replace(section, items=section.items[:SHOWN_ROWS])
-        # Answers that come close together are shown together: one layout and one paint of the
-        # screen for them, not one each (the UI thread's work competes with the workers').
-        self._arrived.add(section.key)
+        self._arrive(section.key)
+
+    def _arrive(self, key: str) -> None:
+        """Answers that come close together are shown together: one layout and one paint of the
+        screen for them, not one each (the UI thread's work competes with the workers')."""
+        self._arrived.add(key)
         if not self._flush_due:
             self._flush_due = True
             self.set_timer(GATHER_ANSWERS, self._show_arrived)
