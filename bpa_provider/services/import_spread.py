@@ -84,12 +84,15 @@ def workers_for(shifts: int) -> int:
     """How many processes the rules of a file of `shifts` new shifts are spread over (1: none).
     Only where it pays: a large file, and a core to spare — the workers cost about half as much
     CPU again as the same rules in one process (each copies the pages it touches, builds its own
-    caches), so on a machine whose cores are all busy (load average ≥ cores - 1) they would only
-    take more from the people using it."""
+    caches), so on a machine whose cores are all busy they would only take more from the people
+    using it. The load average counts this import itself (it is running as it asks, and a file
+    imported just before it ran too), so a core is to spare while the load is below the cores:
+    on two cores, load 1.1 is this import and one idle core. The workers run at the check's lower
+    priority (`Policy.import_nice`), so what they take is what people leave idle."""
     cores = os.cpu_count() or 1
     if shifts < SPREAD_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    if hasattr(os, "getloadavg") and os.getloadavg()[0] >= cores - 1:
+    if hasattr(os, "getloadavg") and os.getloadavg()[0] >= cores:
         return 1
     return min(MAX_WORKERS, cores)
 

@@ -169,7 +169,9 @@ def test_small_files_and_busy_machines_stay_in_one_process(monkeypatch):
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     assert import_spread.workers_for(import_spread.SPREAD_FROM - 1) == 1
     assert import_spread.workers_for(import_spread.SPREAD_FROM) == 2
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.0, 0.2, 0.2))  # no core to spare
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.1, 0.2, 0.2))  # this import, and a core to spare
+    assert import_spread.workers_for(import_spread.SPREAD_FROM) == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 0.2, 0.2))  # no core to spare
     assert import_spread.workers_for(import_spread.SPREAD_FROM) == 1
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     assert import_spread.workers_for(10 * import_spread.SPREAD_FROM) == 2
