@@ -68,6 +68,24 @@ def _per_zone(instants: dict[str, datetime]) -> Any:
     return case(*((Municipality.timezone == tz, v) for tz, v in items[:-1]), else_=items[-1][1])
 
 
+def _shifts_between(
+    inner: Any, lowest: datetime, highest: datetime, client_ids: Iterable[int] | None, dialect: str, name: str
+) -> Any:
+    """`inner` (a select over `shift`) limited to the shifts not cancelled that touch
+    [lowest, highest) — of `client_ids` if given — as a subquery named `name`. The subquery is kept
+    from being merged into the queries around it (LIMIT -1 / OFFSET 0), or each use of its columns
+    would convert the instants again."""
+    inner = inner.where(
+        Shift.status != "cancelled",
+        Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
+        Shift.start_utc < highest,
+        Shift.end_utc > lowest,
+    )
+    if client_ids is not None:
+        inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
+    return (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery(name)
+
+
 def window_sums(
     session: Session,
     windows: list[Window],
@@ -125,15 +143,7 @@ def window_sums(
         inner = inner.join(Client, Client.id == Shift.client_id).join(
             Municipality, Municipality.id == Client.municipality_id
         )
-    inner = inner.where(
-        Shift.status != "cancelled",
-        Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
-        Shift.start_utc < highest,
-        Shift.end_utc > lowest,
-    )
-    if client_ids is not None:
-        inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
-    sub = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("x")
+    sub = _shifts_between(inner, lowest, highest, client_ids, dialect, "x")
     least, greatest = (func.min, func.max) if dialect == "sqlite" else (func.least, func.greatest)
     outer = [sub.c.cid]
     for k, w in enumerate(windows):
@@ -183,16 +193,8 @@ def segment_sums(
         case((Shift.status == "vacant", 1.0), else_=0.0).label("v"),
         epoch_seconds(dialect, Shift.start_utc).label("s"),
         epoch_seconds(dialect, Shift.end_utc).label("e"),
-    ).where(
-        Shift.status != "cancelled",
-        Shift.start_utc >= lowest - MAX_SHIFT,  # lets the start-time index bound the scan
-        Shift.start_utc < highest,
-        Shift.end_utc > lowest,
     )
-    if client_ids is not None:
-        inner = inner.where(Shift.client_id.in_(sorted(set(client_ids))))
-    # Kept from being merged into the queries around it, or each use would convert the instants again.
-    y = (inner.limit(-1) if dialect == "sqlite" else inner.offset(0)).subquery("y")
+    y = _shifts_between(inner, lowest, highest, client_ids, dialect, "y")
 
     def num(t: float) -> Any:
         return literal(t, Float)
