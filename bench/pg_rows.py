@@ -16,13 +16,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.company import CLI, PY, RESULTS, _month
 from bench.measure import ROOT, Sample, time_command, value_of_command
 from bench.own_work import minus_startup, peak_rss, shell_floor, startup_argv
+from bench.report_rows import command_memory_rows, peak_row
 from bench.row import Row, at_most_ratio
 
 ON_PG = " on PostgreSQL"
@@ -89,16 +89,7 @@ def _payroll(scale: float, runs: int, cluster: Any) -> list[Row]:
         Row(
             what, scale, own, "one read + rules loop", floor, "≤ 2×", check=at_most_ratio(2.0), note=f"{month}: {note}"
         ),
-        Row(
-            "peak memory: export payroll --month" + ON_PG,
-            scale,
-            peak,
-            "—",
-            None,
-            "≤ 200 MB",
-            unit="MB",
-            check=_under_200mb,
-        ),
+        peak_row("peak memory: export payroll --month" + ON_PG, scale, peak),
     ]
 
 
@@ -137,54 +128,13 @@ def _audit(scale: float, runs: int, cluster: Any) -> list[Row]:
                     )
             audit_floor.reset(url)
             peak = Sample([peak_rss(PY, [CLI, "--db", url, "audit", "--verify"])])
-            out.append(
-                Row(
-                    "peak memory: audit --verify" + ON_PG,
-                    scale,
-                    peak,
-                    "—",
-                    None,
-                    "≤ 200 MB",
-                    unit="MB",
-                    check=_under_200mb,
-                )
-            )
+            out.append(peak_row("peak memory: audit --verify" + ON_PG, scale, peak))
         finally:
             if saved is None:
                 os.environ.pop("BPA_AUDIT_ANCHOR", None)
             else:
                 os.environ["BPA_AUDIT_ANCHOR"] = saved
     return out
-
-
-def _memory(scale: float, url: str) -> list[Row]:
-    """The peak memory of the report and list commands on PostgreSQL (≤ 200 MB at 100 %)."""
-    from bench.payinv_rows import last_month
-
-    today = date.today()
-    first = today.replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    commands = [
-        ("report hours --month", ["report", "hours", "--month", _month(), "--format", "csv"]),
-        ("report continuity", ["report", "continuity", "--format", "csv"]),
-        ("report rest, one month", ["report", "rest", "--from", first.isoformat(), "--to", last.isoformat()]),
-        ("report invoice --month", ["report", "invoice", "--month", last_month(), "--format", "csv"]),
-        ("list assistants --format csv", ["list", "assistants", "--format", "csv"]),
-        ("list assignments --format json", ["list", "assignments", "--format", "json"]),
-    ]
-    out = []
-    for label, args in commands:
-        what = f"peak memory: {label}{ON_PG}"
-        try:
-            peak = Sample([peak_rss(PY, [CLI, "--db", url, *args])])
-            out.append(Row(what, scale, peak, "—", None, "≤ 200 MB", unit="MB", check=_under_200mb))
-        except Exception as exc:  # noqa: BLE001
-            out.append(Row(what, scale, None, "—", None, "≤ 200 MB", unit="MB", note=str(exc)[:80]))
-    return out
-
-
-def _under_200mb(row: Row) -> bool:
-    return row.value is not None and row.value.median <= 200e6
 
 
 def pg_rows(runs: int, scale: float, source: str | None = None) -> list[Row]:
@@ -231,7 +181,7 @@ def pg_rows(runs: int, scale: float, source: str | None = None) -> list[Row]:
         out += _guarded(
             "audit --verify (own work)", scale, "plain-Python re-hash", lambda: _audit(scale, runs, cluster)
         )
-        out += _memory(scale, url)
+        out += command_memory_rows(scale, url, ON_PG)
         start = time_command(startup_argv(CLI, url), runs)
         out.append(Row("CLI start-up: list municipalities" + ON_PG, scale, start, "—", None, "—", note="informative"))
     return out

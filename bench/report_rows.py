@@ -15,6 +15,7 @@ from bench.company import (
     PY,
     RESULTS,
     _local_midnight,
+    _month,
     _utc_text,
 )
 from bench.measure import Sample, value_of_command
@@ -272,33 +273,14 @@ def memory_rows(scale: float, db: str) -> list[Row]:
     from bench.own_work import peak_rss
     from bench.payinv_rows import last_month, prepared_copy
 
-    today = date.today()
-    month = f"{today.year}-{today.month:02d}"
-    first = today.replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    commands: list[tuple[str, list[str]]] = [
-        ("report hours --month", ["report", "hours", "--month", month, "--format", "csv"]),
-        ("report continuity", ["report", "continuity", "--format", "csv"]),
-        ("report rest, one month", ["report", "rest", "--from", first.isoformat(), "--to", last.isoformat()]),
-        ("report invoice --month", ["report", "invoice", "--month", last_month(), "--format", "csv"]),
-        ("list assistants --format csv", ["list", "assistants", "--format", "csv"]),
-        ("list assignments --format json", ["list", "assignments", "--format", "json"]),
-    ]
-    out = []
-    for label, args in commands:
-        what = f"peak memory: {label}"
-        try:
-            peak = Sample([peak_rss(PY, [CLI, "--db", db, *args])])
-            out.append(Row(what, scale, peak, "—", None, "≤ 200 MB", unit="MB", check=_under_200mb))
-        except Exception as exc:  # noqa: BLE001
-            out.append(Row(what, scale, None, "—", None, "≤ 200 MB", unit="MB", note=str(exc)[:80]))
+    out = command_memory_rows(scale, db)
     what = "peak memory: export payroll --month"
     copy = ""
     try:
         copy = prepared_copy(db, RESULTS, scale, last_month()) + ".peak"
         shutil.copyfile(copy.removesuffix(".peak"), copy)
         peak = Sample([peak_rss(PY, [CLI, "--db", copy, "export", "payroll", "--month", last_month(), "--out", "-"])])
-        out.append(Row(what, scale, peak, "—", None, "≤ 200 MB", unit="MB", check=_under_200mb))
+        out.append(peak_row(what, scale, peak))
     except Exception as exc:  # noqa: BLE001
         out.append(Row(what, scale, None, "—", None, "≤ 200 MB", unit="MB", note=str(exc)[:80]))
     finally:
@@ -313,10 +295,41 @@ def memory_rows(scale: float, db: str) -> list[Row]:
             audit_floor.reset(audit_copy)
             peak = Sample([peak_rss(PY, [CLI, "--db", audit_copy, "audit", "--verify"])])
             audit_floor.reset(audit_copy)
-            out.append(Row(what, scale, peak, "—", None, "≤ 200 MB", unit="MB", check=_under_200mb))
+            out.append(peak_row(what, scale, peak))
         except Exception as exc:  # noqa: BLE001
             out.append(Row(what, scale, None, "—", None, "≤ 200 MB", unit="MB", note=str(exc)[:80]))
     return out
+
+
+def command_memory_rows(scale: float, db: str, suffix: str = "") -> list[Row]:
+    """The peak memory of the report and list commands on `db` (a SQLite file or a PostgreSQL
+    URL; `suffix` names the engine in the row), one run each."""
+    from bench.own_work import peak_rss
+    from bench.payinv_rows import last_month
+
+    first = date.today().replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    commands: list[tuple[str, list[str]]] = [
+        ("report hours --month", ["report", "hours", "--month", _month(), "--format", "csv"]),
+        ("report continuity", ["report", "continuity", "--format", "csv"]),
+        ("report rest, one month", ["report", "rest", "--from", first.isoformat(), "--to", last.isoformat()]),
+        ("report invoice --month", ["report", "invoice", "--month", last_month(), "--format", "csv"]),
+        ("list assistants --format csv", ["list", "assistants", "--format", "csv"]),
+        ("list assignments --format json", ["list", "assignments", "--format", "json"]),
+    ]
+    out = []
+    for label, args in commands:
+        what = f"peak memory: {label}{suffix}"
+        try:
+            out.append(peak_row(what, scale, Sample([peak_rss(PY, [CLI, "--db", db, *args])])))
+        except Exception as exc:  # noqa: BLE001
+            out.append(Row(what, scale, None, "—", None, "≤ 200 MB", unit="MB", note=str(exc)[:80]))
+    return out
+
+
+def peak_row(what: str, scale: float, peak: Sample) -> Row:
+    """A command's peak memory against the issue's 200 MB."""
+    return Row(what, scale, peak, "—", None, "≤ 200 MB", unit="MB", check=_under_200mb)
 
 
 def _under_200mb(row: Row) -> bool:
