@@ -31,7 +31,7 @@ def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     metadata = config.attributes.get("target_metadata")
     if engine is None or metadata is None:
-        raise SystemExit("run migrations through `bpa-provider init` or `bpa-provider migrate`, not alembic")
+        raise SystemExit("run migrations through `bpa-provider init` (db.migrate), not the alembic command")
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         context.configure(
