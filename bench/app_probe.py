@@ -6,7 +6,14 @@ Modes:
   it (the CLI, the person's identity read from the database, then the app), headless. Ready is
   the first full paint of the dashboard: every section the person may see is laid out, with its
   rows or, while its answer is still being computed in a worker, "Loading…";
-- `app DB_URL --filled`: the same, but ready once every section has its rows.
+- `app DB_URL --filled`: the same, but ready once every section has its rows;
+- `app DB_URL --again`: the dashboard opened again: once every section is filled and the app is
+  still, the clients list is opened (`2`), a change of one's own marks the dashboard stale (as
+  saving a record does), and `1` is pressed; prints the seconds from that key to every section
+  answered and shown again (`--again --unchanged`: without the change, so nothing is recomputed);
+- `floor DB_URL`: the floor of a start — a process that imports what the app's start imports
+  (Textual, the CLI, the dashboard's services with SQLAlchemy and the models), opens the database
+  and runs one query, then prints the seconds from process start; no screen is drawn.
 
 Prints seconds from process start to ready. Process start is BENCH_T0 (a `time.time()` the
 benchmark takes just before it starts this process; without it, this module's import), so the
@@ -67,7 +74,23 @@ async def _settle(app, pilot) -> None:  # noqa: ANN001
         await pilot.pause(0.05)
 
 
-def _app(url: str, filled: bool, memory: bool) -> float:
+def _floor(url: str) -> float:
+    """A start with nothing drawn and nothing computed: the same modules imported, the database
+    opened, one query (screens/app.py's `warm_up` does the same after the first paint)."""
+    import textual.app  # noqa: F401
+    from sqlalchemy import text
+
+    import bpa_provider.cli  # noqa: F401
+    import bpa_provider.services.dashboard  # noqa: F401
+    from bpa_provider.db.engine import open_database
+
+    db = open_database(url)
+    with db.read() as s:
+        s.execute(text("SELECT 1"))
+    return _since_start()
+
+
+def _app(url: str, filled: bool, memory: bool, again: str = "") -> float:
     """bpa-provider as `bpa-provider --db URL` opens it: the CLI, who you are, the app.
 
     The console script's own path runs (the person running the benchmark is the demo's first
@@ -77,7 +100,7 @@ def _app(url: str, filled: bool, memory: bool) -> float:
     ready: list[float] = []
 
     def run_headless(app, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
-        ready.append(asyncio.run(_drive(app, filled, memory)))
+        ready.append(asyncio.run(_drive(app, filled, memory, again)))
 
     App.run = run_headless  # type: ignore[method-assign]
     from bpa_provider.cli import main as cli_main
@@ -90,7 +113,7 @@ def _app(url: str, filled: bool, memory: bool) -> float:
     return ready[0]
 
 
-async def _drive(app, filled: bool, memory: bool) -> float:  # noqa: ANN001
+async def _drive(app, filled: bool, memory: bool, again: str = "") -> float:  # noqa: ANN001
     from bpa_provider.screens.dashboard import DashboardView
     from bpa_provider.services.sections import visible_sections
 
@@ -98,15 +121,42 @@ async def _drive(app, filled: bool, memory: bool) -> float:  # noqa: ANN001
     async with app.run_test(size=(120, 40)) as pilot:
         await _until(app, pilot, lambda: bool(app.screen.query("#dashboard")))
         view = app.screen.query_one("#dashboard", DashboardView)
-        if filled or memory:
+        if filled or memory or again:
             await _until(app, pilot, lambda: len(view._sections) == sections)  # noqa: SLF001
         else:
             await _until(app, pilot, lambda: len(view.query(".heading")) == sections)
         await pilot.pause(0)  # the paint (a pause without a delay would wait for the CPU to idle)
         ready = _since_start()
+        if again:
+            return await _again(app, pilot, view, again == "changed")
         if memory:
             await _browse(app, pilot)
         return ready
+
+
+async def _again(app, pilot, view, changed: bool) -> float:  # noqa: ANN001
+    """Seconds from `1` (the dashboard again, from the clients list) to every section answered
+    and shown; with `changed`, a change of one's own has marked the dashboard stale meanwhile."""
+    await _settle(app, pilot)
+    await pilot.press("2")
+    await _until(app, pilot, lambda: not view.display)
+    await _settle(app, pilot)
+    if changed:
+        view.record_changed("client")  # what a saved record does (MainScreen tells every view)
+    t0 = time.perf_counter()
+    await pilot.press("1")
+    await _until(app, pilot, lambda: bool(view.display))
+    if changed:
+        # Asked (`load` clears `stale` and fills `_pending` in one step once the view shows), then
+        # every answer received and shown.
+        await _until(app, pilot, lambda: not view.stale)
+        await _until(
+            app,
+            pilot,
+            lambda: not view._pending and not view._flush_due and not view._arrived,  # noqa: SLF001
+        )
+    await pilot.pause(0)  # the paint
+    return time.perf_counter() - t0
 
 
 async def _browse(app, pilot) -> None:  # noqa: ANN001
@@ -134,8 +184,11 @@ def main() -> None:
     memory = "--memory" in sys.argv
     if mode == "bare":
         took = asyncio.run(_bare(memory))
+    elif mode == "floor":
+        took = _floor(sys.argv[2])
     else:
-        took = _app(sys.argv[2], "--filled" in sys.argv, memory)
+        again = ("unchanged" if "--unchanged" in sys.argv else "changed") if "--again" in sys.argv else ""
+        took = _app(sys.argv[2], "--filled" in sys.argv, memory, again)
     if memory:
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     else:

@@ -16,22 +16,25 @@ other loses its row. The demo writes the rows of the months it locks the same wa
 
 `closed_prefix` is what the outlook reads: per client, the run of consecutive ledger months from
 January that ends before the projection's cut, summed. The outlook takes those months from the
-ledger and only the rest of the year from raw shifts; a client with no ledger row (an open January,
-months locked before the ledger existed) is read from raw shifts, as before.
+ledger and only the rest of the year from raw shifts; a client whose run starts later (a client who
+started in the spring) has it taken from its first ledger month when no shift touches the months
+before (`late_runs`); a client with no such run (an open January, months locked before the ledger
+existed) is read from raw shifts, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from bpa_provider.db.models import Client, HourLedger, Municipality, PeriodApproval
-from bpa_provider.services.hour_sums import Sums, Window, window_sums
+from bpa_provider.db.models import Client, HourLedger, Municipality, PeriodApproval, Shift
+from bpa_provider.rules.dates import local_day_start_utc
+from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
 
 _CHUNK = 5000  # ids per IN list (SQLite's bound-parameter limit is well above)
 
@@ -45,6 +48,7 @@ class Closed:
     worked: float = 0.0
     vacant: float = 0.0
     last_end: datetime | None = None
+    start: date | None = None  # the run's first month when it is not January (`late_runs`)
 
 
 def months_touching(first: date, last_exclusive: date) -> list[date]:
@@ -140,14 +144,20 @@ def refresh(s: Session, client_ids: Iterable[int], first: date, last_exclusive: 
     return len(rows)
 
 
-def closed_prefix(s: Session, year: int, cut: date, client_ids: Iterable[int] | None) -> dict[int, Closed]:
+def closed_prefix(
+    s: Session, year: int, cut: date, client_ids: Iterable[int] | None, late: dict[int, Closed] | None = None
+) -> dict[int, Closed]:
     """Per client with a ledger row for January of `year`: the consecutive ledger months from
     January that end on or before `cut`, summed (a gap ends the run: later closed months are read
     raw, which gives the same figures).
 
     Summed in SQL per client (2,000 rows at a large provider instead of its 20,000 ledger rows made
     into dates and instants one by one: 97 -> 15 ms); a client whose months have a gap — its count
-    of months is not the span from January — is summed month by month as before (`_runs`)."""
+    of months is not the span from January — is summed month by month as before (`_runs`).
+
+    With `late` given, a client whose ledger months start after January and have no gap is put
+    there (its run from its first ledger month, `Closed.start`): `late_runs` keeps those with no
+    shift before that month."""
     first = date(year, 1, 1)
     bound = cut if cut.day == 1 else cut.replace(day=1)  # a month ends on or before `cut`
     q = (
@@ -172,7 +182,9 @@ def closed_prefix(s: Session, year: int, cut: date, client_ids: Iterable[int] | 
             q if part is None else q.where(HourLedger.client_id.in_(part))
         ):
             if lo != first:
-                continue  # no January: nothing from the ledger
+                if late is not None and n == (hi.year - lo.year) * 12 + hi.month - lo.month + 1:
+                    late[cid] = Closed(_next_month(hi), float(planned), float(worked), float(vacant), last_end, lo)
+                continue  # no January: nothing from the ledger (unless `late_runs` finds no shift before)
             if n != (hi.year - year) * 12 + hi.month:
                 gaps.append(cid)
                 continue
@@ -215,6 +227,47 @@ def _runs(s: Session, year: int, cut: date, client_ids: Iterable[int]) -> dict[i
     return out
 
 
+def late_runs(s: Session, year: int, late: dict[int, Closed], zones: dict[int, str]) -> dict[int, Closed]:
+    """The runs of `late` (from `closed_prefix`: ledger months starting after January, no gap)
+    whose clients have no shift (but cancelled ones) touching the local days from January to the
+    run's first month: their hours there are nought, so the run stands for January on.
+
+    A client who started in the spring has no January row, and was read raw from January: 86
+    clients at 100 %, a second grouped query over ten months of shifts (30 ms) beside the open
+    months' one. One query finds, per client, the earliest start of a shift ending after the
+    earliest January midnight of the zones; a client whose shift starts before its run's first
+    local midnight keeps being read raw (the same figures either way)."""
+    ids = sorted(cid for cid in late if cid in zones)
+    if not ids:
+        return {}
+    january = min(local_day_start_utc(date(year, 1, 1), tz) for tz in {zones[c] for c in ids})
+    earliest: dict[int, datetime] = {}
+    for part in _chunks(ids):
+        earliest.update(
+            s.execute(
+                select(Shift.client_id, func.min(Shift.start_utc))
+                .where(
+                    Shift.client_id.in_(part),
+                    Shift.status != "cancelled",
+                    Shift.start_utc >= january - MAX_SHIFT,
+                    Shift.end_utc > january,
+                )
+                .group_by(Shift.client_id)
+            ).all()
+        )
+    out = {}
+    for cid in ids:
+        run, first = late[cid], earliest.get(cid)
+        assert run.start is not None
+        if first is None or _aware(first) >= local_day_start_utc(run.start, zones[cid]):
+            out[cid] = run
+    return out
+
+
+def _aware(instant: datetime) -> datetime:
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
 def outlook_sums(
     s: Session, month: Window, year: int, cut: date, zones: dict[int, str], now: datetime, scope: Iterable[int] | None
 ) -> dict[int, Sums]:
@@ -224,7 +277,9 @@ def outlook_sums(
     run ends (in practice one or two groups), one grouped query per group, so the raw scan starts
     at the first open month instead of January."""
     y_first, y_next = date(year, 1, 1), date(year + 1, 1, 1)
-    closed = closed_prefix(s, year, cut, scope)
+    late: dict[int, Closed] = {}
+    closed = closed_prefix(s, year, cut, scope, late)
+    closed.update(late_runs(s, year, late, zones))
     groups: dict[date, list[int]] = {}
     for cid in zones:
         groups.setdefault(closed[cid].until if cid in closed else y_first, []).append(cid)
