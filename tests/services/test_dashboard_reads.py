@@ -188,3 +188,44 @@ def test_missing_credentials_equal_a_plain_computation_over_every_shift(demo, ad
         (g.assistant_id, g.assistant_ref, g.name, g.client_ref, g.shift_start, g.missing) for g in got
     ]
     assert {loner.id, staffed[1]} <= {g.assistant_id for g in got}
+
+
+def test_vacant_shifts_read_through_their_index_equal_a_plain_computation(demo, admin):
+    """`vacancy.list_vacant` (the dashboard's vacant shifts) finds them through the partial index
+    of vacant shifts (migration 0012d) and lists what a loop over every shift gives: status
+    vacant, starting on a local day of the range in the client's zone, earliest first."""
+    from sqlalchemy import text, update
+
+    from bpa_provider.db.models import Client, Municipality, Shift
+    from bpa_provider.rules.dates import to_local
+    from bpa_provider.services import vacancy
+
+    first, last = TODAY, TODAY + timedelta(days=dashboard.VACANT_WITHIN_DAYS - 1)
+    with demo.write() as s:
+        ids = s.execute(select(Shift.id).order_by(Shift.start_utc)).scalars().all()
+        s.execute(update(Shift).where(Shift.id.in_(ids[:: max(1, len(ids) // 60)])).values(status="vacant"))
+        s.execute(update(Shift).where(Shift.id == ids[-1]).values(status="vacant", assistant_id=None))
+    with demo.read() as s:
+        zone = dict(s.execute(select(Client.id, Municipality.timezone).join(Municipality)).all())
+        refs = dict(s.execute(select(Client.id, Client.ref)).all())
+        plain = [
+            (sh.id, refs[sh.client_id], sh.start_utc, sh.end_utc)
+            for sh in s.execute(select(Shift).order_by(Shift.start_utc, Shift.id)).scalars()
+            if sh.status == "vacant" and first <= to_local(sh.start_utc, zone[sh.client_id]).date() <= last
+        ]
+        if demo.engine.dialect.name == "sqlite":
+            plan = " ".join(
+                str(r)
+                for r in s.execute(
+                    text(
+                        "EXPLAIN QUERY PLAN SELECT id FROM shift WHERE status = 'vacant'"
+                        " AND start_utc >= '2026-05-13' AND start_utc < '2026-05-29'"
+                    )
+                )
+            )
+            assert "ix_shift_vacant_start" in plan
+    got = vacancy.list_vacant(demo, admin, first, last)
+    assert [(r.id, r.client, r.start, r.end) for r in got] == plain
+    assert len(plain) >= 3  # the comparison covered real rows
+    section = dashboard.gather_section(demo, admin, first, dashboard.VACANT_SHIFTS)
+    assert section.count == len(plain)
