@@ -27,6 +27,7 @@ from bpa_provider.db.models import Assistant, Client, Decision, Municipality, Tr
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable, ServiceError
 from bpa_provider.formats import format_hours
 from bpa_provider.i18n import N_, _
+from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
 
 # The section catalog and the shapes of its rows live in a module without the database stack, so
@@ -78,7 +79,7 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
     if actor.is_scoped:
         q = q.where(Decision.client_id.in_(sorted(actor.client_scope or ())))
     with db.read() as s:
-        rows = s.execute(q).all()
+        rows = core_rows.rows(s, q).all()
     return [
         Item(
             "client",

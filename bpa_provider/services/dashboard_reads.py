@@ -23,6 +23,7 @@ from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Course, CourseEnrollment
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
+from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
 from bpa_provider.services.course_credentials import ExpiringCredential, latest_completions
 from bpa_provider.services.courses import SUPERVISOR_KINDS, people_names
@@ -89,7 +90,9 @@ def expiring_credentials(
         # Only a latest completion on or before this date can expire within the longest lead (the
         # shortest validity gives the latest such date). One bound for every row, so two
         # completions of a group on the same day are kept or left out together.
-        rows = s.execute(q.where(CourseEnrollment.completed_on <= _latest_completion(today, leads, validities))).all()
+        rows = core_rows.rows(
+            s, q.where(CourseEnrollment.completed_on <= _latest_completion(today, leads, validities))
+        ).all()
         # Two completions on the same day: the later row wins (as in the service).
         chosen: dict[tuple[str, int, int], tuple[date | None, int, str, int | None]] = {}
         for sup, asst, completed, course_id, kind, course, validity in rows:

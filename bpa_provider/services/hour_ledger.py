@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Client, HourLedger, Municipality, PeriodApproval, Shift
 from bpa_provider.rules.dates import local_day_start_utc
+from bpa_provider.services import core_rows
 from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
 
 _CHUNK = 5000  # ids per IN list (SQLite's bound-parameter limit is well above)
@@ -178,8 +179,8 @@ def closed_prefix(
     out: dict[int, Closed] = {}
     gaps: list[int] = []
     for part in parts:
-        for cid, n, lo, hi, planned, worked, vacant, last_end in s.execute(
-            q if part is None else q.where(HourLedger.client_id.in_(part))
+        for cid, n, lo, hi, planned, worked, vacant, last_end in core_rows.rows(
+            s, q if part is None else q.where(HourLedger.client_id.in_(part))
         ):
             if lo != first:
                 if late is not None and n == (hi.year - lo.year) * 12 + hi.month - lo.month + 1:
@@ -210,7 +211,7 @@ def _runs(s: Session, year: int, cut: date, client_ids: Iterable[int]) -> dict[i
     )
     out: dict[int, Closed] = {}
     for part in _chunks(sorted(set(client_ids))):
-        for cid, month, planned, worked, vacant, last_end in s.execute(q.where(HourLedger.client_id.in_(part))):
+        for cid, month, planned, worked, vacant, last_end in core_rows.rows(s, q.where(HourLedger.client_id.in_(part))):
             got = out.get(cid)
             start = got.until if got else date(year, 1, 1)
             nxt = _next_month(month)

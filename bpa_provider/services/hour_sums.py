@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Client, Municipality, Shift
 from bpa_provider.rules.dates import local_day_start_utc
+from bpa_provider.services import core_rows
 from bpa_provider.services.worked import counted_as_worked
 
 #: Shifts are found through the start-time index; a shift longer than this that starts before a
@@ -153,7 +154,7 @@ def window_sums(
         outer.append(func.coalesce(func.sum(sub.c.v * secs), 0.0).label(f"v_{w.name}"))
     outer.append(func.max(sub.c.e).label("last_end"))
     out: dict[int, Sums] = {}
-    for row in session.execute(select(*outer).group_by(sub.c.cid)):
+    for row in core_rows.rows(session, select(*outer).group_by(sub.c.cid)):
         m = row._mapping
         last = m["last_end"]
         out[m["cid"]] = Sums(
@@ -222,7 +223,7 @@ def segment_sums(
     }
     acc: dict[int, list[float]] = {}  # per client: planned, worked and vacant seconds per window
     last: dict[int, float] = {}
-    for cid, j, w, v, inside, *rest in session.execute(query):
+    for cid, j, w, v, inside, *rest in core_rows.rows(session, query):
         *clip_secs, last_end = rest
         got = acc.get(cid)
         if got is None:

@@ -45,7 +45,7 @@ from bpa_provider.errors import NotFound, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules import hours as rules
 from bpa_provider.rules.dates import local_day_start_utc
-from bpa_provider.services import hour_ledger
+from bpa_provider.services import core_rows, hour_ledger
 from bpa_provider.services.base import require, service
 from bpa_provider.services.hour_sums import MAX_SHIFT, Sums, Window, window_sums
 from bpa_provider.services.hours_projection import Grant as _Grant
@@ -187,7 +187,7 @@ def _entry_sums(
     )
     if client_ids is not None:
         q = q.where(HourBalanceEntry.client_id.in_(sorted(set(client_ids))))
-    return {cid: float(total or 0.0) for cid, total in session.execute(q)}
+    return {cid: float(total or 0.0) for cid, total in core_rows.rows(session, q)}
 
 
 def _decisions(
@@ -203,7 +203,7 @@ def _decisions(
     if client_ids is not None:
         q = q.where(Decision.client_id.in_(sorted(set(client_ids))))
     out: dict[int, list[Any]] = {}
-    for d in session.execute(q.order_by(Decision.client_id, Decision.valid_from)):
+    for d in core_rows.rows(session, q.order_by(Decision.client_id, Decision.valid_from)):
         out.setdefault(d.client_id, []).append(d)
     return out
 
@@ -277,7 +277,7 @@ def _report_rows(
         )
         if scope is not None:
             q = q.where(Client.id.in_(scope))
-        clients = s.execute(q).all()
+        clients = core_rows.rows(s, q).all()
         zones = {c[6] for c in clients}
         month_window = _Window("month", m_first, m_next)
         y_first, y_next = _year_bounds(year)

@@ -21,6 +21,7 @@ from bpa_provider.db.models import Assignment, Assistant, Client, Employment, Re
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import next_review_due, review_status
 from bpa_provider.rules.dates import format_date
+from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
 from bpa_provider.services.onboarding import current_policy
 
@@ -131,7 +132,7 @@ def due_reviews(
         )
     )
     with db.read() as s:
-        rows = list(s.execute(q))
+        rows = list(core_rows.rows(s, q))
     out = []
     for aid, aref, aname, cid, cref, start, a_end, a_open, e_end, e_open, held in rows:
         # A review from an earlier spell with the client does not count for this one.
