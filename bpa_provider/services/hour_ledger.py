@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, func, insert, select
@@ -235,38 +235,36 @@ def late_runs(s: Session, year: int, late: dict[int, Closed], zones: dict[int, s
 
     A client who started in the spring has no January row, and was read raw from January: 86
     clients at 100 %, a second grouped query over ten months of shifts (30 ms) beside the open
-    months' one. One query finds, per client, the earliest start of a shift ending after the
-    earliest January midnight of the zones; a client whose shift starts before its run's first
-    local midnight keeps being read raw (the same figures either way)."""
-    ids = sorted(cid for cid in late if cid in zones)
-    if not ids:
+    months' one. Here one query per first month (a few) looks for the shifts before it, through
+    the client and start-time index: none, for a client who started then. The bounds are taken
+    wide (the latest of the zones' first midnights of the run, the earliest of January's), so a
+    client is never taken from the ledger wrongly; one kept raw by them gives the same figures."""
+    zones_of = {zones[c] for c in late if c in zones}
+    if not zones_of:
         return {}
-    january = min(local_day_start_utc(date(year, 1, 1), tz) for tz in {zones[c] for c in ids})
-    earliest: dict[int, datetime] = {}
-    for part in _chunks(ids):
-        earliest.update(
-            s.execute(
-                select(Shift.client_id, func.min(Shift.start_utc))
-                .where(
-                    Shift.client_id.in_(part),
-                    Shift.status != "cancelled",
-                    Shift.start_utc >= january - MAX_SHIFT,
-                    Shift.end_utc > january,
-                )
-                .group_by(Shift.client_id)
-            ).all()
-        )
-    out = {}
-    for cid in ids:
-        run, first = late[cid], earliest.get(cid)
-        assert run.start is not None
-        if first is None or _aware(first) >= local_day_start_utc(run.start, zones[cid]):
-            out[cid] = run
-    return out
-
-
-def _aware(instant: datetime) -> datetime:
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    january = min(local_day_start_utc(date(year, 1, 1), tz) for tz in zones_of)
+    by_start: dict[date, list[int]] = {}
+    for cid, run in late.items():
+        if cid in zones and run.start is not None:
+            by_start.setdefault(run.start, []).append(cid)
+    touched: set[int] = set()
+    for start, ids in sorted(by_start.items()):
+        edge = max(local_day_start_utc(start, tz) for tz in zones_of)
+        for part in _chunks(sorted(ids)):
+            touched.update(
+                s.execute(
+                    select(Shift.client_id)
+                    .where(
+                        Shift.client_id.in_(part),
+                        Shift.status != "cancelled",
+                        Shift.start_utc >= january - MAX_SHIFT,
+                        Shift.start_utc < edge,
+                        Shift.end_utc > january,
+                    )
+                    .distinct()
+                ).scalars()
+            )
+    return {cid: late[cid] for ids in by_start.values() for cid in ids if cid not in touched}
 
 
 def outlook_sums(
