@@ -26,7 +26,8 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -78,6 +79,24 @@ def niced(fn: Callable[[], T], nice: int) -> T:
     if not ok:
         raise value
     return value  # type: ignore[no-any-return]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a large import's read, check and write, back on
+    (if it was) afterwards. An import makes a few hundred thousand objects that live until it
+    ends (cells, rows, facts, prepared rows), few of them in cycles; the collector, started by
+    every 700 new objects, walked them again and again: ≈ 0.5 s of a 100,000-shift import's
+    6 s of CPU (docs/performance.md, session 8). The cycles an import leaves are collected
+    when the collector runs next. Process-wide, like the collector itself: another thread's
+    garbage waits too, for the import's few seconds."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def workers_for(shifts: int) -> int:

@@ -263,7 +263,8 @@ def import_table(
 ) -> ImportResult:
     """Import parsed rows of `kind`: all of them, or none with every problem listed."""
     require(actor, "import.run", what="import files")
-    return _import(db, actor, kind, table, source, policy)
+    with import_spread.collector_paused():
+        return _import(db, actor, kind, table, source, policy)
 
 
 @service
@@ -273,7 +274,8 @@ def import_csv(
     """Read and import a CSV file, `-` (standard input) or a binary stream (see `docs/import.md`
     for the columns of each kind, `services.csvfile` for what is read)."""
     require(actor, "import.run", what="import files")
-    return _import(db, actor, kind, read_csv(path), source_name(path), policy)
+    with import_spread.collector_paused():  # a file's cells live until the import ends
+        return _import(db, actor, kind, read_csv(path), source_name(path), policy)
 
 
 def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str, policy: Policy | None) -> ImportResult:
