@@ -6,7 +6,9 @@ mostly empty notes. The checks of a row's times (`roster._times`: the local time
 refused, the end after the start and at most 72 h later) and of its texts (`roster._text`) are pure
 functions of those values and the zone, so each distinct value is checked once, by roster's own
 functions — the same rules as `roster add`, not a copy of them — and the verdict (value and
-problems) reused for every row that has it. The memo lives as long as one file's check and is
+problems) reused for every row that has it; so are a row's two references (`parties`) and its
+five other cells together — status, kind, active minutes, note, legal basis (`details`, checked
+by `import_rows._details` with roster's `_kind` and `_text`). The memo lives as long as one file's check and is
 cleared when it grows past `limit` entries, so a file of all-different values costs memory like
 any other.
 
@@ -29,15 +31,19 @@ class RowChecks:
     """The memo of one file's check: `times`, `text` and `kind` append to `errors` exactly what
     `roster._times`, `roster._text` and `roster._kind` would, and return what they return."""
 
-    __slots__ = ("_kinds", "_texts", "_times", "limit", "parties")
+    __slots__ = ("_kinds", "_texts", "_times", "details", "limit", "parties")
 
     def __init__(self, limit: int = 50_000) -> None:
         self._times: dict[tuple[Any, Any, str], _Times] = {}
         self._texts: dict[tuple[Any, str, int, bool], _Text] = {}
         self._kinds: dict[str, tuple[str, tuple[FieldError, ...]]] = {}
-        # (client ref cell, assistant ref cell) -> (client, assistant, problems): the verdict of
-        # `import_rows._parties`, a pure function of the two cells and the file's lookups.
-        self.parties: dict[tuple[str, str], tuple[Any, Any, tuple[FieldError, ...]]] = {}
+        # (client ref cell, assistant ref cell) -> (client, assistant, problems, the references
+        # stripped): `import_rows._parties`'s verdict, a pure function of the two cells and the
+        # file's lookups.
+        self.parties: dict[tuple[str, str], tuple[Any, Any, tuple[FieldError, ...], str, str]] = {}
+        # (status, kind, active minutes, note, legal basis cells) -> (the values, problems): the
+        # verdict of `import_rows._details`, a pure function of the five cells.
+        self.details: dict[tuple[Any, ...], tuple[Any, tuple[FieldError, ...]]] = {}
         self.limit = limit
 
     def times(self, start: Any, end: Any, tz: str, errors: list[FieldError]) -> tuple[datetime | None, datetime | None]:

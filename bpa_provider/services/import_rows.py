@@ -181,6 +181,34 @@ def _unknown(column: str, ref: str, words: str) -> FieldError:
     return problem.field_error(column) if problem is not None else FieldError(column, words, params={"ref": ref})
 
 
+def _details(
+    status_cell: str | None,
+    kind_cell: str | None,
+    active_cell: str | None,
+    note_cell: str | None,
+    basis_cell: str | None,
+    errors: list[FieldError],
+) -> tuple[str, str, int, str, str]:
+    """A row's status, kind, active minutes, note and legal basis, checked as `roster add` checks
+    them (roster's `_kind` and `_text`); a pure function of the five cells (None: no such column)."""
+    status = (status_cell or "").strip().lower() or "worked"  # an imported shift is history
+    if status not in SHIFT_STATUSES:
+        errors.append(
+            FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)})
+        )
+    kind = _kind(kind_cell or "", errors)
+    active = 0
+    raw_active = (active_cell or "").strip()
+    if raw_active:
+        if not (raw_active.isascii() and raw_active.isdigit()):
+            errors.append(FieldError("active_minutes", N_("must be a whole number of minutes")))
+        else:
+            active = int(raw_active)
+    note = _text(note_cell or "", "note", 500, errors, multiline=True)
+    basis = _text(basis_cell or "", "legal_basis", 200, errors)
+    return status, kind, active, note, basis
+
+
 def _shift(
     line: int,
     cells: Mapping[str, str],
@@ -190,40 +218,55 @@ def _shift(
     checks: RowChecks | None = None,
 ) -> NewShift | None:
     """One row checked as `roster add` checks its input (roster's own parsing functions, through
-    `checks`: each distinct value once per file — `import_fast`; None: called for every row)."""
-    times, kind_of, text = (_times, _kind, _text) if checks is None else (checks.times, checks.kind, checks.text)
+    `checks`: each distinct value once per file — `import_fast`; None: called for every row).
+    The errors come in one order: the references, the times, then status, kind, active minutes,
+    note and legal basis."""
     if checks is None:
         client, assistant = _parties(cells, clients, assistants, errors)
-    else:  # the same two cells, the same verdict: worked out once per pair in the file
-        key = (cells.get("client_ref", ""), cells.get("assistant_ref", ""))
+        tz = client[1] if client else "Europe/Oslo"
+        start, end = _times(cells.get("start", ""), cells.get("end", ""), tz, errors)
+        status, kind, active, note, basis = _details(
+            cells.get("status"),
+            cells.get("kind"),
+            cells.get("active_minutes"),
+            cells.get("note"),
+            cells.get("legal_basis"),
+            errors,
+        )
+        if errors or client is None or assistant is None or start is None or end is None:
+            return None
+        client_ref, assistant_ref = cells["client_ref"].strip(), cells["assistant_ref"].strip()
+    else:
+        # The same cells, the same verdict: the references worked out once per pair in the file,
+        # the five detail cells once per distinct five (a file repeats them on nearly every row).
+        get = cells.get
+        key = (get("client_ref", ""), get("assistant_ref", ""))
         found = checks.parties.get(key)
         if found is None:
             mine: list[FieldError] = []
             c, a = _parties(cells, clients, assistants, mine)
             if len(checks.parties) >= checks.limit:
                 checks.parties.clear()
-            found = checks.parties[key] = (c, a, tuple(mine))
+            found = checks.parties[key] = (c, a, tuple(mine), key[0].strip(), key[1].strip())
         client, assistant = found[0], found[1]
-        errors.extend(found[2])
-    tz = client[1] if client else "Europe/Oslo"
-    start, end = times(cells.get("start", ""), cells.get("end", ""), tz, errors)
-    status = (cells.get("status") or "").strip().lower() or "worked"  # an imported shift is history
-    if status not in SHIFT_STATUSES:
-        errors.append(
-            FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)})
-        )
-    kind = kind_of(cells.get("kind") or "", errors)
-    active = 0
-    raw_active = (cells.get("active_minutes") or "").strip()
-    if raw_active:
-        if not (raw_active.isascii() and raw_active.isdigit()):
-            errors.append(FieldError("active_minutes", N_("must be a whole number of minutes")))
-        else:
-            active = int(raw_active)
-    note = text(cells.get("note") or "", "note", 500, errors, multiline=True)
-    basis = text(cells.get("legal_basis") or "", "legal_basis", 200, errors)
-    if errors or client is None or assistant is None or start is None or end is None:
-        return None
+        if found[2]:
+            errors.extend(found[2])
+        tz = client[1] if client else "Europe/Oslo"
+        start, end = checks.times(get("start", ""), get("end", ""), tz, errors)
+        details = (get("status"), get("kind"), get("active_minutes"), get("note"), get("legal_basis"))
+        verdict = checks.details.get(details)
+        if verdict is None:
+            own: list[FieldError] = []
+            made = _details(*details, own)
+            if len(checks.details) >= checks.limit:
+                checks.details.clear()
+            verdict = checks.details[details] = (made, tuple(own))
+        if verdict[1]:
+            errors.extend(verdict[1])
+        if errors or client is None or assistant is None or start is None or end is None:
+            return None
+        status, kind, active, note, basis = verdict[0]
+        client_ref, assistant_ref = found[3], found[4]
     return NewShift(
         -line,
         line,
@@ -236,8 +279,8 @@ def _shift(
         active,
         note,
         basis,
-        cells["client_ref"].strip(),
-        cells["assistant_ref"].strip(),
+        client_ref,
+        assistant_ref,
         tz,
         f"{cells['start'].strip()}–{cells['end'].strip()}",
     )
@@ -262,8 +305,9 @@ def plan_shifts(
     for line, cells in rows:
         errors: list[FieldError] = []
         sh = _shift(line, cells, clients, assistants, errors, checks)
-        plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
-        if sh is not None:
+        if errors:
+            plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
+        elif sh is not None:
             new.append(sh)
     if not new:
         return plan
