@@ -8,9 +8,9 @@ functions of those values and the zone, so each distinct value is checked once, 
 functions — the same rules as `roster add`, not a copy of them — and the verdict (value and
 problems) reused for every row that has it; so are a row's two references (`parties`) and its
 five other cells together — status, kind, active minutes, note, legal basis (`details`, checked
-by `import_rows._details` with roster's `_kind` and `_text`). The memo lives as long as one file's check and is
-cleared when it grows past `limit` entries, so a file of all-different values costs memory like
-any other.
+by `check_details` with roster's `_kind` and `_text`). The memo lives as long as one file's
+check and is cleared when it grows past `limit` entries, so a file of all-different values costs
+memory like any other.
 
 tests/services/test_import_fast.py holds the verdicts equal to the functions called row by row.
 """
@@ -21,10 +21,41 @@ from datetime import datetime
 from typing import Any
 
 from bpa_provider.errors import FieldError
+from bpa_provider.i18n import N_
 from bpa_provider.services.roster import _kind, _text, _times
 
 _Times = tuple[datetime | None, datetime | None, tuple[FieldError, ...]]
 _Text = tuple[str, tuple[FieldError, ...]]
+
+SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
+
+
+def check_details(
+    status_cell: str | None,
+    kind_cell: str | None,
+    active_cell: str | None,
+    note_cell: str | None,
+    basis_cell: str | None,
+    errors: list[FieldError],
+) -> tuple[str, str, int, str, str]:
+    """A row's status, kind, active minutes, note and legal basis, checked as `roster add` checks
+    them (roster's `_kind` and `_text`); a pure function of the five cells (None: no such column)."""
+    status = (status_cell or "").strip().lower() or "worked"  # an imported shift is history
+    if status not in SHIFT_STATUSES:
+        errors.append(
+            FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)})
+        )
+    kind = _kind(kind_cell or "", errors)
+    active = 0
+    raw_active = (active_cell or "").strip()
+    if raw_active:
+        if not (raw_active.isascii() and raw_active.isdigit()):
+            errors.append(FieldError("active_minutes", N_("must be a whole number of minutes")))
+        else:
+            active = int(raw_active)
+    note = _text(note_cell or "", "note", 500, errors, multiline=True)
+    basis = _text(basis_cell or "", "legal_basis", 200, errors)
+    return status, kind, active, note, basis
 
 
 class RowChecks:
@@ -42,7 +73,7 @@ class RowChecks:
         # file's lookups.
         self.parties: dict[tuple[str, str], tuple[Any, Any, tuple[FieldError, ...], str, str]] = {}
         # (status, kind, active minutes, note, legal basis cells) -> (the values, problems): the
-        # verdict of `import_rows._details`, a pure function of the five cells.
+        # verdict of `check_details`, a pure function of the five cells.
         self.details: dict[tuple[Any, ...], tuple[Any, tuple[FieldError, ...]]] = {}
         self.limit = limit
 

@@ -36,7 +36,7 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import import_spread, worktime
-from bpa_provider.services.import_fast import RowChecks
+from bpa_provider.services.import_fast import SHIFT_STATUSES, RowChecks, check_details
 from bpa_provider.services.import_write import (
     Prepared,
     audit_mark,
@@ -50,7 +50,7 @@ from bpa_provider.services.import_write import (
 )
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
-from bpa_provider.services.roster import _kind, _text, _times
+from bpa_provider.services.roster import _times
 from bpa_provider.services.validation import check_date, check_text, ref_problem
 
 __all__ = [
@@ -74,7 +74,6 @@ __all__ = [
 #: A review's date left empty, in the words the date rule has always used for it.
 _DATE_WORDS = {"required": N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)")}
 
-SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
 _IN_CHUNK = 5000  # values per IN (...) list
 
 
@@ -181,34 +180,6 @@ def _unknown(column: str, ref: str, words: str) -> FieldError:
     return problem.field_error(column) if problem is not None else FieldError(column, words, params={"ref": ref})
 
 
-def _details(
-    status_cell: str | None,
-    kind_cell: str | None,
-    active_cell: str | None,
-    note_cell: str | None,
-    basis_cell: str | None,
-    errors: list[FieldError],
-) -> tuple[str, str, int, str, str]:
-    """A row's status, kind, active minutes, note and legal basis, checked as `roster add` checks
-    them (roster's `_kind` and `_text`); a pure function of the five cells (None: no such column)."""
-    status = (status_cell or "").strip().lower() or "worked"  # an imported shift is history
-    if status not in SHIFT_STATUSES:
-        errors.append(
-            FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)})
-        )
-    kind = _kind(kind_cell or "", errors)
-    active = 0
-    raw_active = (active_cell or "").strip()
-    if raw_active:
-        if not (raw_active.isascii() and raw_active.isdigit()):
-            errors.append(FieldError("active_minutes", N_("must be a whole number of minutes")))
-        else:
-            active = int(raw_active)
-    note = _text(note_cell or "", "note", 500, errors, multiline=True)
-    basis = _text(basis_cell or "", "legal_basis", 200, errors)
-    return status, kind, active, note, basis
-
-
 def _shift(
     line: int,
     cells: Mapping[str, str],
@@ -225,7 +196,7 @@ def _shift(
         client, assistant = _parties(cells, clients, assistants, errors)
         tz = client[1] if client else "Europe/Oslo"
         start, end = _times(cells.get("start", ""), cells.get("end", ""), tz, errors)
-        status, kind, active, note, basis = _details(
+        status, kind, active, note, basis = check_details(
             cells.get("status"),
             cells.get("kind"),
             cells.get("active_minutes"),
@@ -257,7 +228,7 @@ def _shift(
         verdict = checks.details.get(details)
         if verdict is None:
             own: list[FieldError] = []
-            made = _details(*details, own)
+            made = check_details(*details, own)
             if len(checks.details) >= checks.limit:
                 checks.details.clear()
             verdict = checks.details[details] = (made, tuple(own))
