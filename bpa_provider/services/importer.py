@@ -343,9 +343,16 @@ class _Renamed:
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         fields = self.fields
+        width = len(fields)
+        # Every column mapped, in the file's order (the usual case): a full row's dict is its
+        # cells zipped with the names, made in C; a short row is filled with "" as below.
+        names = [name for _i, name in fields] if [i for i, _n in fields] == list(range(width)) else None
         for line, cells in self.records:
             n = len(cells)
-            yield line, {name: (cells[i] if i < n else "") for i, name in fields}
+            if names is not None and n == width:
+                yield line, dict(zip(names, cells))
+            else:
+                yield line, {name: (cells[i] if i < n else "") for i, name in fields}
 
 
 #: Tries at checking outside the write transaction before checking inside it (see `_import_own`).

@@ -71,3 +71,24 @@ def test_the_row_loop_says_what_it_said_before(rows, delimiter, crlf):
     assert table.columns == columns
     assert table.records == records
     assert [(e.field, e.message, e.row, e.params) for e in table.errors] == errors
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.permutations(["client_ref", "assistant_ref", "start", "end", "note"]),
+    st.integers(0, 5),
+    st.lists(st.lists(CELL, min_size=0, max_size=5), max_size=8),
+)
+def test_the_rows_as_dicts_are_those_of_the_cells(columns, unmapped, records):
+    """`importer._Renamed` (a row's dict zipped in C when every column is mapped in order and the
+    row is full) gives what the dict per row made cell by cell gave: short rows filled with "",
+    unmapped columns left out."""
+    from bpa_provider.services import importer
+
+    mapping = {c: c for c in columns[unmapped:]}
+    table = importer.CsvTable(list(columns), [(n + 2, r) for n, r in enumerate(records)], ",", [], "utf-8")
+    fields = [(i, mapping[c]) for i, c in enumerate(columns) if c in mapping]
+    expected = [
+        (line, {name: (cells[i] if i < len(cells) else "") for i, name in fields}) for line, cells in table.records
+    ]
+    assert list(importer._Renamed(table, mapping)) == expected
