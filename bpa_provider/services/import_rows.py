@@ -373,15 +373,14 @@ def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers:
     violation that involves a new shift refuses the file (reported at its first row, in the
     words `roster add` uses), warnings are counted."""
     lines = {sh.id: sh.line for sh in live}
-    of_assistants, of_clients = import_spread.violations(
-        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers
+    found = import_spread.verdicts(
+        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers, lines
     )
-    found: list[Any] = of_assistants + of_clients
-    for v in worktime.merge_violations(found):
-        mine = sorted(lines[i] for i in v.shift_ids if i in lines)
-        if not mine:
-            continue
-        if v.severity != "block":
+    merged: dict[Any, import_spread.Digest] = {}
+    for d in found:  # as worktime.merge_violations: the first of each key
+        merged.setdefault(d[0], d)
+    for _key, v, first in merged.values():
+        if v is None:  # a warning
             plan.warnings += 1
             continue
         try:
@@ -389,7 +388,7 @@ def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers:
         except ValidationError as exc:
             for e in exc.errors:
                 column = "assistant_ref" if e.field == "assistant_id" else e.field
-                plan.errors.append(FieldError(column, e.message, row=mine[0], params=e.params))
+                plan.errors.append(FieldError(column, e.message, row=first, params=e.params))
 
 
 def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:

@@ -114,6 +114,19 @@ def test_spread_violations_equal_one_process_with_warnings_and_blocks(world, adm
     assert any(isinstance(v.params, MappingProxyType) for v in one[0] + one[1])
     assert _violations(one[0]) == _violations(two[0])
     assert _violations(one[1]) == _violations(two[1])
+    # What the import takes of them (`verdicts`: a key per warning, blocking violations whole),
+    # the same from forked workers as from this process, and the digest of the lists above.
+    lines = {sh.id: sh.line for sh in new}
+    data.facts.clear()
+    here = import_spread.verdicts(data, aids, cids, 1, lines)
+    data.facts.clear()
+    forked = import_spread.verdicts(data, aids, cids, 2, lines)
+
+    def shown(ds):
+        return [(k, None if v is None else _violations([v]), line) for k, v, line in ds]
+
+    assert shown(here) == shown(forked) == shown(import_spread.digest(one[0] + one[1], lines))
+    assert any(v is None for _k, v, _l in here) and any(v is not None for _k, v, _l in here)
 
 
 def test_the_check_runs_niced_in_its_own_thread_and_the_write_does_not(world, admin, monkeypatch):
