@@ -90,7 +90,7 @@ def import_once(url: str, csv_path: str, workers: int = 0) -> dict:
     from bpa_provider.services import import_spread, import_write, importer
 
     if workers > 0:
-        import_spread.workers_for = lambda _shifts: workers
+        import_spread.workers_for = lambda shifts: workers
 
     importer.read_csv = loadkit.timed(importer.read_csv, phases, "read_csv")
     import_write._bulk_insert = loadkit.timed(import_write._bulk_insert, phases, "shift_rows")
