@@ -1,6 +1,6 @@
 """`python -m bench.load`: the load and fault figures of issue 15 (docs/performance.md).
 
-    python -m bench.load import   [--shifts 100000]            throughput, write-lock time, memory
+    python -m bench.load import   [--shifts 100000] [--workers N]  throughput, write-lock time, memory
     python -m bench.load sessions [--sessions 20] [--shifts 100000] [--pg] [--think 1 3] [--duration 300]
                                   [--no-import]
     python -m bench.load kills    [--kills 100]
@@ -70,8 +70,10 @@ def fresh_pg_database(clients: int, per_client: int = 4):  # noqa: ANN201
     return url, pairs, cluster
 
 
-def import_once(url: str, csv_path: str) -> dict:
-    """Import one shift file in this process: seconds, rows/s, longest write transaction, peak RSS."""
+def import_once(url: str, csv_path: str, workers: int = 0) -> dict:
+    """Import one shift file in this process: seconds, rows/s, longest write transaction, peak RSS.
+    `workers`: the rules spread over that many forked processes (1: none) whatever the machine's
+    load says (`import_spread.workers_for`); 0: as it says."""
     import os
 
     from bpa_provider.db.engine import open_database
@@ -85,7 +87,10 @@ def import_once(url: str, csv_path: str) -> dict:
         setattr(import_rows, name, loadkit.timed(getattr(import_rows, name), phases, name))
     # The parts of the whole: reading the file; in the write, the shifts and the access log.
     from bpa_provider import audit
-    from bpa_provider.services import import_write, importer
+    from bpa_provider.services import import_spread, import_write, importer
+
+    if workers > 0:
+        import_spread.workers_for = lambda shifts: workers
 
     importer.read_csv = loadkit.timed(importer.read_csv, phases, "read_csv")
     import_write._bulk_insert = loadkit.timed(import_write._bulk_insert, phases, "shift_rows")
@@ -124,18 +129,19 @@ def import_once(url: str, csv_path: str) -> dict:
         "peak_rss_mb": round(rss_mb),
         "workers_peak_rss_mb": round(workers_rss_mb),  # the largest worker (shares pages with this one)
         "warnings": result.warnings,
+        "workers": workers,  # 0: as the machine's load said
         "load_average": round(os.getloadavg()[0], 1),
     }
 
 
-def _import_child(url: str, csv_path: str, queue) -> None:  # noqa: ANN001
-    queue.put(import_once(url, csv_path))
+def _import_child(url: str, csv_path: str, queue, workers: int = 0) -> None:  # noqa: ANN001
+    queue.put(import_once(url, csv_path, workers))
 
 
-def run_import(url: str, csv_path: str) -> dict:
+def run_import(url: str, csv_path: str, workers: int = 0) -> dict:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    p = ctx.Process(target=_import_child, args=(url, csv_path, queue))
+    p = ctx.Process(target=_import_child, args=(url, csv_path, queue, workers))
     p.start()
     while True:  # a child that died says so instead of leaving us waiting
         try:
@@ -264,6 +270,13 @@ def main() -> None:
     ap.add_argument("--kills", type=int, default=100)
     ap.add_argument("--pg", action="store_true", help="on a throwaway PostgreSQL cluster instead of SQLite")
     ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="import: the rules spread over N forked processes (1: one process) whatever the load; "
+        "0: as the machine's load says (the default)",
+    )
+    ap.add_argument(
         "--think",
         type=float,
         nargs=2,
@@ -300,7 +313,7 @@ def main() -> None:
         print(f"file: {csv_path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
         try:
             if args.figure == "import":
-                print(json.dumps(run_import(url, str(csv_path))), flush=True)
+                print(json.dumps(run_import(url, str(csv_path), args.workers)), flush=True)
             else:
                 if args.no_import:  # the same data, imported first: only the import's running is left out
                     print(f"imported first: {run_import(url, str(csv_path))}", file=sys.stderr, flush=True)

@@ -95,28 +95,35 @@ def parse_csv(text: str, encoding: str = UTF8) -> CsvTable:
     records: list[tuple[int, list[str]]] = []
     previous_end = 0
     errors: list[FieldError] = []
+    width = 0
+    add = records.append
     try:
         for cells in reader:
             line_no = previous_end + 1  # a quoted cell may span lines: report where the row starts
             previous_end = reader.line_num
-            if not any(c.strip() for c in cells):
+            # A row is blank when every cell is whitespace: the cells joined are then whitespace
+            # too (one strip for the row, not one per cell; the first cell usually settles it).
+            if not (cells and cells[0].strip()) and not "".join(cells).strip():
                 continue
             if columns is None:
                 columns = [normalise(c) for c in cells]
+                width = len(columns)
                 continue
-            if any(c.strip() for c in cells[len(columns) :]):
-                errors.append(
-                    FieldError(
-                        "row",
-                        N_("the row has {cells} cells but the header names {columns} columns"),
-                        row=line_no,
-                        params={"cells": len(cells), "columns": len(columns)},
+            if len(cells) > width:
+                if "".join(cells[width:]).strip():
+                    errors.append(
+                        FieldError(
+                            "row",
+                            N_("the row has {cells} cells but the header names {columns} columns"),
+                            row=line_no,
+                            params={"cells": len(cells), "columns": width},
+                        )
                     )
-                )
-                continue
+                    continue
+                cells = cells[:width]
             if len(records) >= MAX_ROWS:
                 raise _too_many_rows()
-            records.append((line_no, cells[: len(columns)]))
+            add((line_no, cells))
     except csv.Error as exc:
         raise ValidationError(
             [

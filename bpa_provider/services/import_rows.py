@@ -36,7 +36,7 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import import_spread, worktime
-from bpa_provider.services.import_fast import RowChecks
+from bpa_provider.services.import_fast import SHIFT_STATUSES, RowChecks, check_details
 from bpa_provider.services.import_write import (
     Prepared,
     audit_mark,
@@ -50,7 +50,7 @@ from bpa_provider.services.import_write import (
 )
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
-from bpa_provider.services.roster import _kind, _text, _times
+from bpa_provider.services.roster import _times
 from bpa_provider.services.validation import check_date, check_text, ref_problem
 
 __all__ = [
@@ -74,7 +74,6 @@ __all__ = [
 #: A review's date left empty, in the words the date rule has always used for it.
 _DATE_WORDS = {"required": N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)")}
 
-SHIFT_STATUSES = ("planned", "worked", "approved", "cancelled")
 _IN_CHUNK = 5000  # values per IN (...) list
 
 
@@ -190,40 +189,55 @@ def _shift(
     checks: RowChecks | None = None,
 ) -> NewShift | None:
     """One row checked as `roster add` checks its input (roster's own parsing functions, through
-    `checks`: each distinct value once per file — `import_fast`; None: called for every row)."""
-    times, kind_of, text = (_times, _kind, _text) if checks is None else (checks.times, checks.kind, checks.text)
+    `checks`: each distinct value once per file — `import_fast`; None: called for every row).
+    The errors come in one order: the references, the times, then status, kind, active minutes,
+    note and legal basis."""
     if checks is None:
         client, assistant = _parties(cells, clients, assistants, errors)
-    else:  # the same two cells, the same verdict: worked out once per pair in the file
-        key = (cells.get("client_ref", ""), cells.get("assistant_ref", ""))
+        tz = client[1] if client else "Europe/Oslo"
+        start, end = _times(cells.get("start", ""), cells.get("end", ""), tz, errors)
+        status, kind, active, note, basis = check_details(
+            cells.get("status"),
+            cells.get("kind"),
+            cells.get("active_minutes"),
+            cells.get("note"),
+            cells.get("legal_basis"),
+            errors,
+        )
+        if errors or client is None or assistant is None or start is None or end is None:
+            return None
+        client_ref, assistant_ref = cells["client_ref"].strip(), cells["assistant_ref"].strip()
+    else:
+        # The same cells, the same verdict: the references worked out once per pair in the file,
+        # the five detail cells once per distinct five (a file repeats them on nearly every row).
+        get = cells.get
+        key = (get("client_ref", ""), get("assistant_ref", ""))
         found = checks.parties.get(key)
         if found is None:
             mine: list[FieldError] = []
             c, a = _parties(cells, clients, assistants, mine)
             if len(checks.parties) >= checks.limit:
                 checks.parties.clear()
-            found = checks.parties[key] = (c, a, tuple(mine))
+            found = checks.parties[key] = (c, a, tuple(mine), key[0].strip(), key[1].strip())
         client, assistant = found[0], found[1]
-        errors.extend(found[2])
-    tz = client[1] if client else "Europe/Oslo"
-    start, end = times(cells.get("start", ""), cells.get("end", ""), tz, errors)
-    status = (cells.get("status") or "").strip().lower() or "worked"  # an imported shift is history
-    if status not in SHIFT_STATUSES:
-        errors.append(
-            FieldError("status", N_("must be one of: {values}"), params={"values": ", ".join(SHIFT_STATUSES)})
-        )
-    kind = kind_of(cells.get("kind") or "", errors)
-    active = 0
-    raw_active = (cells.get("active_minutes") or "").strip()
-    if raw_active:
-        if not (raw_active.isascii() and raw_active.isdigit()):
-            errors.append(FieldError("active_minutes", N_("must be a whole number of minutes")))
-        else:
-            active = int(raw_active)
-    note = text(cells.get("note") or "", "note", 500, errors, multiline=True)
-    basis = text(cells.get("legal_basis") or "", "legal_basis", 200, errors)
-    if errors or client is None or assistant is None or start is None or end is None:
-        return None
+        if found[2]:
+            errors.extend(found[2])
+        tz = client[1] if client else "Europe/Oslo"
+        start, end = checks.times(get("start", ""), get("end", ""), tz, errors)
+        details = (get("status"), get("kind"), get("active_minutes"), get("note"), get("legal_basis"))
+        verdict = checks.details.get(details)
+        if verdict is None:
+            own: list[FieldError] = []
+            made = check_details(*details, own)
+            if len(checks.details) >= checks.limit:
+                checks.details.clear()
+            verdict = checks.details[details] = (made, tuple(own))
+        if verdict[1]:
+            errors.extend(verdict[1])
+        if errors or client is None or assistant is None or start is None or end is None:
+            return None
+        status, kind, active, note, basis = verdict[0]
+        client_ref, assistant_ref = found[3], found[4]
     return NewShift(
         -line,
         line,
@@ -236,8 +250,8 @@ def _shift(
         active,
         note,
         basis,
-        cells["client_ref"].strip(),
-        cells["assistant_ref"].strip(),
+        client_ref,
+        assistant_ref,
         tz,
         f"{cells['start'].strip()}–{cells['end'].strip()}",
     )
@@ -262,8 +276,9 @@ def plan_shifts(
     for line, cells in rows:
         errors: list[FieldError] = []
         sh = _shift(line, cells, clients, assistants, errors, checks)
-        plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
-        if sh is not None:
+        if errors:
+            plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
+        elif sh is not None:
             new.append(sh)
     if not new:
         return plan
@@ -358,15 +373,14 @@ def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers:
     violation that involves a new shift refuses the file (reported at its first row, in the
     words `roster add` uses), warnings are counted."""
     lines = {sh.id: sh.line for sh in live}
-    of_assistants, of_clients = import_spread.violations(
-        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers
+    found = import_spread.verdicts(
+        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers, lines
     )
-    found: list[Any] = of_assistants + of_clients
-    for v in worktime.merge_violations(found):
-        mine = sorted(lines[i] for i in v.shift_ids if i in lines)
-        if not mine:
-            continue
-        if v.severity != "block":
+    merged: dict[Any, import_spread.Digest] = {}
+    for d in found:  # as worktime.merge_violations: the first of each key
+        merged.setdefault(d[0], d)
+    for _key, v, first in merged.values():
+        if v is None:  # a warning
             plan.warnings += 1
             continue
         try:
@@ -374,7 +388,7 @@ def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers:
         except ValidationError as exc:
             for e in exc.errors:
                 column = "assistant_ref" if e.field == "assistant_id" else e.field
-                plan.errors.append(FieldError(column, e.message, row=mine[0], params=e.params))
+                plan.errors.append(FieldError(column, e.message, row=first, params=e.params))
 
 
 def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:

@@ -13,9 +13,10 @@ The working-time and credential rules are independent per assistant (`worktime.a
 reads only the loaded data), so for a large file (`SPREAD_FROM` new shifts or more) on a machine with a core to spare
 (`workers_for`) `violations` runs them in `min(2, cores)` forked worker processes, each given a
 share of the assistants; the parent keeps the loaded data, the children see it through the fork
-and send back only their violations (small), while the parent runs the per-client rule (two
-helpers at once) meanwhile. No database connection is used in a child. The
-violations come back in the order of the assistants, exactly as the one-process loop makes them
+and send back only what the import needs of their violations (`verdicts`: a merge key per
+warning, a blocking violation whole, the first line each involves), while the parent runs the
+per-client rule (two helpers at once) meanwhile. No database connection is used in a child. The
+results come back in the order of the assistants, exactly as the one-process loop makes them
 (tests/services/test_import_spread.py holds the two equal on a file with errors and warnings).
 """
 
@@ -26,7 +27,8 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -80,6 +82,24 @@ def niced(fn: Callable[[], T], nice: int) -> T:
     return value  # type: ignore[no-any-return]
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a large import's read, check and write, back on
+    (if it was) afterwards. An import makes a few hundred thousand objects that live until it
+    ends (cells, rows, facts, prepared rows), few of them in cycles; the collector, started by
+    every 700 new objects, walked them again and again: ≈ 0.5 s of a 100,000-shift import's
+    6 s of CPU (docs/performance.md, session 8). The cycles an import leaves are collected
+    when the collector runs next. Process-wide, like the collector itself: another thread's
+    garbage waits too, for the import's few seconds."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def workers_for(shifts: int) -> int:
     """How many processes the rules of a file of `shifts` new shifts are spread over (1: none).
     Only where it pays: a large file, and a core to spare — the workers cost about half as much
@@ -97,8 +117,27 @@ def workers_for(shifts: int) -> int:
     return min(MAX_WORKERS, cores)
 
 
-# The loaded data a forked worker reads (set in the parent just before the fork).
+# The loaded data a forked worker reads, and the new shifts' lines by id (set in the parent just
+# before the fork).
 _DATA: worktime.Loaded | None = None
+_LINES: Mapping[int, int] = {}
+
+#: A violation as an import needs it (`digest`): its merge key (`worktime.merge_violations`), the
+#: violation itself only when it blocks, and the first line of the file it involves.
+Digest = tuple[tuple[str, tuple[int, ...], str], Violation | None, int]
+
+
+def digest(found: Iterable[Violation], lines: Mapping[int, int]) -> list[Digest]:
+    """What an import does with `found`: a violation involving none of the new shifts (ids in
+    `lines`) is left out — any other with its merge key involves the same shifts —, a warning is
+    only counted, a blocking one is reported at its first line. So a forked worker sends back a
+    key per warning, not the violation with its words and parameters."""
+    out: list[Digest] = []
+    for v in found:
+        mine = [lines[i] for i in v.shift_ids if i in lines]
+        if mine:
+            out.append(((v.rule_id, v.shift_ids, v.detail), v if v.severity == "block" else None, min(mine)))
+    return out
 
 
 def _portable(v: Violation) -> tuple[Violation, bool]:
@@ -113,10 +152,44 @@ def _restored(v: Violation, proxy: bool) -> Violation:
     return replace(v, params=MappingProxyType(v.params)) if proxy else v
 
 
-def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[tuple[Violation, bool]]]]:
+def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[Any]]]:
+    """A worker's share: each assistant's violations ("v") or their digests ("d"), portable."""
     data = _DATA
     assert data is not None
-    return [(aid, [_portable(v) for v in worktime.assistant_violations(data, aid)]) for aid in task[1]]
+    mode, aids = task
+    out: list[tuple[int, list[Any]]] = []
+    for aid in aids:
+        found = worktime.assistant_violations(data, aid)
+        if mode == "v":
+            out.append((aid, [_portable(v) for v in found]))
+        else:
+            out.append((aid, [(k, None if v is None else _portable(v), line) for k, v, line in digest(found, _LINES)]))
+    return out
+
+
+def _spread(
+    mode: str, data: worktime.Loaded, aids: Sequence[int], cids: Sequence[int], workers: int, lines: Mapping[int, int]
+) -> tuple[dict[int, list[Any]], list[Violation]]:
+    """`_check_group` over `aids` in `workers` forked processes (each assistant's result, by id),
+    and meanwhile here the clients' violations."""
+    global _DATA, _LINES
+    # Dealt round-robin into a few groups per worker: similar amounts of work each. The clients'
+    # rule (two helpers at once, a fraction of the work) runs here meanwhile.
+    n = workers * 4
+    tasks = [(mode, list(aids[i::n])) for i in range(min(len(aids), n))]
+    _DATA, _LINES = data, lines
+    # The objects made so far are left out of the collector's passes (the workers' passes would
+    # otherwise write to every page of the loaded data, making each worker copy it).
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = pool.map_async(_check_group, tasks)
+            of_clients = [v for cid in cids for v in worktime.client_violations(data, cid)]
+            done = pending.get()
+    finally:
+        gc.unfreeze()
+        _DATA, _LINES = None, {}
+    return {aid: items for group in done for aid, items in group}, of_clients
 
 
 def violations(
@@ -130,25 +203,18 @@ def violations(
             [v for aid in aids for v in worktime.assistant_violations(data, aid)],
             [v for cid in cids for v in worktime.client_violations(data, cid)],
         )
-    global _DATA
-    # Dealt round-robin into a few groups per worker: similar amounts of work each. The clients'
-    # rule (two helpers at once, a fraction of the work) runs here meanwhile.
-    n = workers * 4
-    tasks = [("a", list(aids[i::n])) for i in range(min(len(aids), n))]
-    _DATA = data
-    # The objects made so far are left out of the collector's passes (the workers' passes would
-    # otherwise write to every page of the loaded data, making each worker copy it).
-    gc.freeze()
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pending = pool.map_async(_check_group, tasks)
-            of_clients = [v for cid in cids for v in worktime.client_violations(data, cid)]
-            done = pending.get()
-    finally:
-        gc.unfreeze()
-        _DATA = None
-    found: dict[int, list[Violation]] = {}
-    for group in done:
-        for aid, vs in group:
-            found[aid] = [_restored(v, proxy) for v, proxy in vs]
-    return [v for aid in aids for v in found[aid]], of_clients
+    found, of_clients = _spread("v", data, aids, cids, workers, {})
+    return [_restored(v, proxy) for aid in aids for v, proxy in found[aid]], of_clients
+
+
+def verdicts(
+    data: worktime.Loaded, aids: Sequence[int], cids: Sequence[int], workers: int, lines: Mapping[int, int]
+) -> list[Digest]:
+    """`digest` of `violations` (the assistants' in order, then the clients'), with `lines` the
+    new shifts' lines by id: what an import needs, sent back compactly by forked workers."""
+    if workers <= 1 or len(aids) < 2:
+        out = [d for aid in aids for d in digest(worktime.assistant_violations(data, aid), lines)]
+        return out + digest((v for cid in cids for v in worktime.client_violations(data, cid)), lines)
+    found, of_clients = _spread("d", data, aids, cids, workers, lines)
+    out = [(k, None if v is None else _restored(*v), line) for aid in aids for k, v, line in found[aid]]
+    return out + digest(of_clients, lines)

@@ -263,7 +263,8 @@ def import_table(
 ) -> ImportResult:
     """Import parsed rows of `kind`: all of them, or none with every problem listed."""
     require(actor, "import.run", what="import files")
-    return _import(db, actor, kind, table, source, policy)
+    with import_spread.collector_paused():
+        return _import(db, actor, kind, table, source, policy)
 
 
 @service
@@ -273,7 +274,8 @@ def import_csv(
     """Read and import a CSV file, `-` (standard input) or a binary stream (see `docs/import.md`
     for the columns of each kind, `services.csvfile` for what is read)."""
     require(actor, "import.run", what="import files")
-    return _import(db, actor, kind, read_csv(path), source_name(path), policy)
+    with import_spread.collector_paused():  # a file's cells live until the import ends
+        return _import(db, actor, kind, read_csv(path), source_name(path), policy)
 
 
 def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str, policy: Policy | None) -> ImportResult:
@@ -341,9 +343,16 @@ class _Renamed:
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         fields = self.fields
+        width = len(fields)
+        # Every column mapped, in the file's order (the usual case): a full row's dict is its
+        # cells zipped with the names, made in C; a short row is filled with "" as below.
+        names = [name for _i, name in fields] if [i for i, _n in fields] == list(range(width)) else None
         for line, cells in self.records:
             n = len(cells)
-            yield line, {name: (cells[i] if i < n else "") for i, name in fields}
+            if names is not None and n == width:
+                yield line, dict(zip(names, cells))
+            else:
+                yield line, {name: (cells[i] if i < n else "") for i, name in fields}
 
 
 #: Tries at checking outside the write transaction before checking inside it (see `_import_own`).

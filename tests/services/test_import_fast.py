@@ -130,12 +130,15 @@ ROW = st.fixed_dictionaries(
         "assistant_ref": st.sampled_from(["A-0001", "A-0001", "A-0002", "A-0003", "A-9999"]),
         "start": st.sampled_from(STARTS + ["2026-03-03T08:00", "2026-03-04T22:00", "2026-03-05T07:00"]),
         "end": st.sampled_from(ENDS + ["2026-03-03T16:00", "2026-03-05T06:00", "2026-03-06T07:00"]),
-        "status": st.sampled_from(["", "worked", "planned", "cancelled", "lost"]),
+    },
+    # A file without the column (the cell is None to the check, not ""), or with it.
+    optional={
+        "status": st.sampled_from(["", "worked", "planned", "cancelled", "lost", " Worked "]),
         "kind": st.sampled_from(KINDS),
-        "active_minutes": st.sampled_from(["", "30", "-1", "３0"]),
+        "active_minutes": st.sampled_from(["", "30", "-1", "３0", " 45 "]),
         "note": st.sampled_from(TEXTS),
         "legal_basis": st.sampled_from(["", "", "avtale § 10-12 (4)", "bad\x1b[2J"]),
-    }
+    },
 )
 
 
