@@ -19,7 +19,7 @@ VENV_BIN = Path(sys.executable).parent
 
 #: The longest any one measured process may take (seconds): a probe that waits for a screen that
 #: never comes would otherwise hold the whole `make bench` run; it becomes its row's reason instead.
-TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "900"))
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
 
 
 def run(argv: Sequence[str], timeout: float | None = None, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
