@@ -24,7 +24,7 @@ from bench.company import CLI, PY, RESULTS, _month
 from bench.measure import ROOT, Sample, time_command, value_of_command
 from bench.own_work import minus_startup, peak_rss, shell_floor, startup_argv
 from bench.report_rows import command_memory_rows, peak_row
-from bench.row import Row, at_most_ratio
+from bench.row import Row, TimedRows, at_most_ratio
 
 ON_PG = " on PostgreSQL"
 
@@ -145,7 +145,7 @@ def _scale_rows(runs: int, scale: float, source: str, cluster: Any, name: str, s
     from bench.scale_rows import app_rows
 
     url = cluster.url(name)
-    out: list[Row] = []
+    out: list[Row] = TimedRows()
     counts = row_counts(url)
     same = "equal" if counts == row_counts(f"sqlite:///{source}") else "NOT equal"
     note = f"{sum(counts.values()):,} rows, counts {same} to the source; audit --verify --full {verify(CLI, url)}"

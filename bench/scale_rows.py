@@ -26,6 +26,7 @@ from bench.report_rows import (
 from bench.row import (
     LINEAR,
     Row,
+    TimedRows,
     at_most_above,
     at_most_ratio,
     at_most_seconds,
@@ -53,7 +54,7 @@ def ui_probe(probe: str, db: str, runs: int) -> tuple[Sample, str]:
 
 def rows_for_scale(scale: float, runs: int) -> list[Row]:
     db = build_database(scale)
-    out: list[Row] = []
+    out: list[Row] = TimedRows()
     month = _month()
 
     # 1. start to dashboard ready, and to every section filled, vs a bare Textual app with one

@@ -94,3 +94,14 @@ def test_every_row_module_stays_small():
     for name in ("scale_rows.py", "pg_rows.py", "run.py", "measure.py"):
         with open(os.path.join(here, name), encoding="utf-8") as fh:
             assert sum(1 for _ in fh) < 500, name
+
+
+def test_each_part_logs_the_time_its_rows_took(capsys):
+    from bench.row import Row, TimedRows
+
+    rows = TimedRows()
+    rows.append(Row("report rest", 0.1, None, "—", None, "—"))
+    rows += [Row("peak memory: a", 0.1, None, "—", None, "—"), Row("peak memory: b", 0.1, None, "—", None, "—")]
+    assert [r.what for r in rows] == ["report rest", "peak memory: a", "peak memory: b"]
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" s  ")[1] for line in lines] == ["report rest", "peak memory: a; peak memory: b"]
