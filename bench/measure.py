@@ -43,6 +43,19 @@ def run(argv: Sequence[str], timeout: float | None = None, **kwargs: Any) -> sub
     return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
 
 
+#: Runs the command after it as a child of a fresh, small Python process. A process's peak
+#: memory (`ru_maxrss` of RUSAGE_SELF) survives `exec` on Linux and starts from the memory of the
+#: process that forked it: a probe started straight from the harness (hundreds of MB after its
+#: in-process checks at 100 %) reported the harness's peak, not its own.
+FRESH_PARENT = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+
+
+def from_fresh_parent(argv: Sequence[str]) -> list[str]:
+    """`argv` started by a fresh Python process (its own stdout and exit status passed through),
+    for a probe that reports its own peak memory (FRESH_PARENT)."""
+    return [sys.executable, "-c", FRESH_PARENT, *argv]
+
+
 @dataclass
 class Sample:
     """Repeated measurements of one figure (seconds, bytes or a rate)."""

@@ -13,7 +13,7 @@ from bench.company import (
     _month,
     build_database,
 )
-from bench.measure import Sample, run, time_command, value_of_command, value_since_launch
+from bench.measure import Sample, from_fresh_parent, run, time_command, value_of_command, value_since_launch
 from bench.own_work import startup_argv
 from bench.report_rows import (
     _report_rows,
@@ -150,8 +150,8 @@ def rows_for_scale(scale: float, runs: int) -> list[Row]:
 
     # 7. peak memory while browsing vs the bare app
     try:
-        floor = value_of_command([PY, "-m", "bench.app_probe", "bare", "--memory"], 2)
-        value = value_of_command([PY, "-m", "bench.app_probe", "app", db, "--memory"], 2)
+        floor = value_of_command(from_fresh_parent([PY, "-m", "bench.app_probe", "bare", "--memory"]), 2)
+        value = value_of_command(from_fresh_parent([PY, "-m", "bench.app_probe", "app", db, "--memory"]), 2)
         out.append(
             Row(
                 "peak memory while browsing",

@@ -105,3 +105,17 @@ def test_each_part_logs_the_time_its_rows_took(capsys):
     assert [r.what for r in rows] == ["report rest", "peak memory: a", "peak memory: b"]
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(" s  ")[1] for line in lines] == ["report rest", "peak memory: a; peak memory: b"]
+
+
+def test_a_probe_reports_its_own_peak_memory_not_the_harness_s():
+    import sys
+
+    held = bytearray(200_000_000)  # the harness after its in-process checks at 100 %
+    held[::4096] = b"\1" * len(held[::4096])
+    argv = [sys.executable, "-c", "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)"]
+    straight = measure.value_of_command(argv, 1).median
+    fresh = measure.value_of_command(measure.from_fresh_parent(argv), 1).median
+    assert straight > 200e6  # Linux keeps the forking process's peak across exec
+    assert fresh < 60e6
+    assert measure.run(measure.from_fresh_parent(["sh", "-c", "echo hi; exit 3"]), text=True).returncode == 3
+    del held
