@@ -3,8 +3,8 @@ unchanged, on SQLite and PostgreSQL:
 
 - an instant's epoch seconds (`hour_sums.epoch_seconds`) read with `date_part` on PostgreSQL are the
   very floats `CAST(EXTRACT(epoch …) AS FLOAT)` gave (microseconds, DST, years apart);
-- the outlook's largest group of clients (those whose closed ledger run ends at the same month) is
-  read without its list of ids, and every client's sums and the whole report are the same as with
+- on PostgreSQL the outlook's largest group of clients (those whose closed ledger run ends at the
+  same month) is read without its list of ids, and every client's sums and the whole report are the same as with
   the ledger emptied (every month read raw), for the unscoped and a scoped reader."""
 
 from __future__ import annotations
@@ -122,8 +122,10 @@ def test_the_larger_group_read_without_its_ids_gives_the_raw_figures(company, ad
         return [astuple(r) for r in hours.hours_report(company, actor, 2026, month, today=TODAY, now=NOW)]
 
     with_ledger = report(admin)
-    # The January group names its one client; the April group (three of four) reads every client.
-    assert calls == [(date(2026, 1, 1), [4]), (date(2026, 4, 1), None)]
+    # The January group names its one client; on PostgreSQL the April group (three of four) reads
+    # every client, on SQLite it names its three.
+    big = None if company.dialect == "postgresql" else [1, 2, 3]
+    assert calls == [(date(2026, 1, 1), [4]), (date(2026, 4, 1), big)]
     assert with_ledger == _emptied_ledger(company, lambda: report(admin))
     assert len(with_ledger) == 4 and all(r[9] is not None for r in with_ledger)
     # And the sums themselves, client by client, with a scope of three of the four.
