@@ -169,7 +169,7 @@ async def _browse(app, pilot) -> None:  # noqa: ANN001
     clients = app.screen.query_one("#clients", RecordList)
     clients.query_one("#table").focus()
     await pilot.press("ctrl+end")
-    await _until(app, pilot, lambda: not clients.fetching and len(clients.rows) >= clients.total)
+    await _until(app, pilot, lambda: not clients.fetching and clients.base + len(clients.rows) >= clients.total)
     for key in ("3", "4"):
         await pilot.press(key)
         await _settle(app, pilot)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -10,9 +12,48 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+
+#: The longest any one measured process may take (seconds): a probe that waits for a screen that
+#: never comes would otherwise hold the whole `make bench` run; it becomes its row's reason instead.
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "300"))
+
+
+def run(argv: Sequence[str], timeout: float | None = None, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
+    """`subprocess.run(argv, capture_output=True, cwd=ROOT, ...)`, ended after `timeout` seconds
+    (default TIMEOUT) with a RuntimeError that says so. The process runs in a process group of its
+    own, and the whole group is killed then (or when the harness itself is interrupted), so a
+    command a probe started does not outlive it."""
+    limit = timeout or TIMEOUT
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, process_group=0, **kwargs
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=limit)
+        except BaseException as exc:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise RuntimeError(f"timed out after {limit:.0f} s: {' '.join(map(str, argv))[-120:]}") from None
+            raise
+    return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
+
+
+#: Runs the command after it as a child of a fresh, small Python process. A process's peak
+#: memory (`ru_maxrss` of RUSAGE_SELF) survives `exec` on Linux and starts from the memory of the
+#: process that forked it: a probe started straight from the harness (hundreds of MB after its
+#: in-process checks at 100 %) reported the harness's peak, not its own.
+FRESH_PARENT = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+
+
+def from_fresh_parent(argv: Sequence[str]) -> list[str]:
+    """`argv` started by a fresh Python process (its own stdout and exit status passed through),
+    for a probe that reports its own peak memory (FRESH_PARENT)."""
+    return [sys.executable, "-c", FRESH_PARENT, *argv]
 
 
 @dataclass
@@ -34,11 +75,11 @@ class Sample:
 def time_command(argv: Sequence[str], runs: int, env: dict[str, str] | None = None) -> Sample:
     """Wall time of a whole process, `runs` times (after one unmeasured warm-up run)."""
     full_env = {**os.environ, **(env or {})}
-    subprocess.run(argv, capture_output=True, env=full_env, cwd=ROOT)
+    run(argv, env=full_env)
     values = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.run(argv, capture_output=True, env=full_env, cwd=ROOT)
+        proc = run(argv, env=full_env)
         values.append(time.perf_counter() - t0)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr.decode()[-500:]}")
@@ -61,7 +102,7 @@ def value_of_command(argv: Sequence[str], runs: int, env: dict[str, str] | None 
     full_env = {**os.environ, **(env or {})}
     values = []
     for _ in range(runs):
-        proc = subprocess.run(argv, capture_output=True, env=full_env, cwd=ROOT, text=True)
+        proc = run(argv, env=full_env, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr[-800:]}")
         values.append(float(proc.stdout.strip().splitlines()[-1]))
@@ -75,7 +116,7 @@ def value_since_launch(argv: Sequence[str], runs: int) -> Sample:
     values = []
     for i in range(runs + 1):
         env = {**os.environ, "BENCH_T0": repr(time.time())}
-        proc = subprocess.run(argv, capture_output=True, env=env, cwd=ROOT, text=True)
+        proc = run(argv, env=env, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr[-800:]}")
         if i:

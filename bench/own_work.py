@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 
-from bench.measure import ROOT, Sample
+from bench.measure import Sample, run
 
 
 def startup_argv(cli: str, db: str) -> list[str]:
@@ -33,7 +32,7 @@ def startup_argv(cli: str, db: str) -> list[str]:
 
 def _wall(argv: Sequence[str]) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, cwd=ROOT)
+    proc = run(argv)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr.decode()[-500:]}")
@@ -73,9 +72,7 @@ PEAK = (
 
 def peak_rss(py: str, argv: Sequence[str], env: dict[str, str] | None = None) -> float:
     """Peak resident memory of the process `argv`, in bytes."""
-    proc = subprocess.run(
-        [py, "-c", PEAK, *argv], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}
-    )
+    proc = run([py, "-c", PEAK, *argv], text=True, env={**os.environ, **(env or {})})
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr[-300:]}")
     return float(proc.stdout.strip().splitlines()[-1])

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from bench.company import CLI, PY, RESULTS, _month
 from bench.measure import ROOT, Sample, time_command, value_of_command
 from bench.own_work import minus_startup, peak_rss, shell_floor, startup_argv
 from bench.report_rows import command_memory_rows, peak_row
-from bench.row import Row, at_most_ratio
+from bench.row import Row, TimedRows, at_most_ratio
 
 ON_PG = " on PostgreSQL"
 
@@ -56,24 +57,23 @@ def _invoice(scale: float, runs: int, url: str, psql: list[str]) -> list[Row]:
     return [Row(what, scale, own, "one SQL query via psql", floor, "≤ 2×", check=at_most_ratio(2.0), note=note)]
 
 
-def _payroll(scale: float, runs: int, cluster: Any) -> list[Row]:
-    """`export payroll` (with its check) on a fresh copy of the prepared company each run."""
+def _payroll(scale: float, runs: int, cluster: Any, name: str) -> list[Row]:
+    """`export payroll` (with its check) on a fresh copy of the prepared company `name` each run."""
     from bench import payroll_floor
     from bench.payinv_rows import last_month
     from bench.pg_company import clone
 
     month = last_month()
-    prepared = clone(cluster, "company", "payroll_prepared")
+    prepared = clone(cluster, name, f"{name}_payroll_prepared")
     database = payroll_floor._open(prepared)
     try:
         payroll_floor.prepare(database, month)
     finally:
         database.dispose()
-    run = clone(cluster, "payroll_prepared", "payroll_run")
+    copy = lambda: clone(cluster, f"{name}_payroll_prepared", f"{name}_payroll_run")  # noqa: E731
+    run = copy()
     argv = [CLI, "--db", run, "export", "payroll", "--month", month, "--out", "-"]
-    own, _start = minus_startup(
-        argv, startup_argv(CLI, run), runs, before=lambda: clone(cluster, "payroll_prepared", "payroll_run")
-    )
+    own, _start = minus_startup(argv, startup_argv(CLI, run), runs, before=copy)
     floor = value_of_command([PY, "-m", "bench.payroll_floor", "floor", prepared, month], runs)
     note = subprocess.run(
         [PY, "-m", "bench.payroll_floor", "check", prepared, month],
@@ -82,7 +82,7 @@ def _payroll(scale: float, runs: int, cluster: Any) -> list[Row]:
         cwd=ROOT,
         check=True,
     ).stdout.strip()
-    clone(cluster, "payroll_prepared", "payroll_run")  # the last timed run locked the month
+    copy()  # the last timed run locked the month
     peak = Sample([peak_rss(PY, argv)])
     what = "export payroll --month (own work, with its check)" + ON_PG
     return [
@@ -93,13 +93,13 @@ def _payroll(scale: float, runs: int, cluster: Any) -> list[Row]:
     ]
 
 
-def _audit(scale: float, runs: int, cluster: Any) -> list[Row]:
+def _audit(scale: float, runs: int, cluster: Any, name: str) -> list[Row]:
     """`audit --verify` from the last checkpoint, and `--full`, on a copy of the company with as
     many log rows as the SQLite rows' (bench/report_rows.audit_rows), beside the same floor."""
     from bench import audit_floor
     from bench.pg_company import clone
 
-    url = clone(cluster, "company", "audit")
+    url = clone(cluster, name, f"{name}_audit")
     old, new = max(1000, int(500_000 * scale)), max(100, int(5_000 * scale))
     out = []
     with tempfile.TemporaryDirectory(prefix="bpa-pg-anchor-") as tmp:
@@ -137,53 +137,113 @@ def _audit(scale: float, runs: int, cluster: Any) -> list[Row]:
     return out
 
 
+def _scale_rows(runs: int, scale: float, source: str, cluster: Any, name: str, seconds: float) -> list[Row]:
+    """Every row of one scale on the company loaded into database `name` of `cluster` (its
+    copies for the payroll export and the audit rows dropped again at the end)."""
+    from bench.pg_company import admin, psql_argv, row_counts, verify
+    from bench.report_rows import _report_rows, continuity_row, list_row, rest_row
+    from bench.scale_rows import app_rows
+
+    url = cluster.url(name)
+    out: list[Row] = TimedRows()
+    counts = row_counts(url)
+    same = "equal" if counts == row_counts(f"sqlite:///{source}") else "NOT equal"
+    note = f"{sum(counts.values()):,} rows, counts {same} to the source; audit --verify --full {verify(CLI, url)}"
+    out.append(Row("load the cached company (COPY)" + ON_PG, scale, Sample([seconds]), "—", None, "—", note=note[:160]))
+    out += app_rows(scale, runs, url, ON_PG)
+    psql = psql_argv(cluster, name)
+    out += _report_rows(
+        ON_PG, scale, runs, url, "postgresql", lambda sql: [*psql, "-c", sql], "same totals via psql", _month()
+    )
+    out += [_relabel(continuity_row(scale, runs, url))]
+    out += [_relabel(rest_row(scale, runs, url))]
+    out += [_relabel(list_row(scale, runs, url))]
+    out += _guarded(
+        "report invoice --month (own work)",
+        scale,
+        "one SQL query via psql",
+        lambda: _invoice(scale, runs, url, psql),
+    )
+    out += _guarded(
+        "export payroll --month (own work, with its check)",
+        scale,
+        "one read + rules loop",
+        lambda: _payroll(scale, runs, cluster, name),
+    )
+    out += _guarded(
+        "audit --verify (own work)", scale, "plain-Python re-hash", lambda: _audit(scale, runs, cluster, name)
+    )
+    out += command_memory_rows(scale, url, ON_PG)
+    try:
+        start = time_command(startup_argv(CLI, url), runs)
+        out.append(Row("CLI start-up: list municipalities" + ON_PG, scale, start, "—", None, "—", note="informative"))
+    except Exception as exc:  # noqa: BLE001
+        out.append(Row("CLI start-up: list municipalities" + ON_PG, scale, None, "—", None, "—", note=str(exc)[:80]))
+    for copy in ("payroll_prepared", "payroll_run", "audit"):
+        admin(cluster, f'DROP DATABASE IF EXISTS "{name}_{copy}" WITH (FORCE)')
+    return out
+
+
 def pg_rows(runs: int, scale: float, source: str | None = None) -> list[Row]:
     """Every row on PostgreSQL at `scale`, from the cached SQLite company `source` (default: the
     one bench/company.py caches for the scale; it is not built here — build it on SQLite first)."""
-    from bench.pg_company import pg_company, psql_argv, row_counts, verify
-    from bench.report_rows import _report_rows, continuity_row, list_row, rest_row
+    return pg_all_rows(runs, {scale: source or str(RESULTS / f"company-{int(round(scale * 100))}.sqlite3")})
 
-    source = source or str(RESULTS / f"company-{int(round(scale * 100))}.sqlite3")
-    if not Path(source).exists():
-        return [Row("load the company" + ON_PG, scale, None, "—", None, "—", note=f"no cached company {source}")]
-    sys.path.insert(0, str(ROOT / "tests"))
-    from pgserver import pg_bin_dir  # type: ignore[import-not-found]  # tests/pgserver.py
 
-    if pg_bin_dir() is None:
-        return [Row("load the company" + ON_PG, scale, None, "—", None, "—", note="no PostgreSQL")]
+def pg_all_rows(runs: int, sources: dict[float, str], cross_scale: bool = True) -> list[Row]:
+    """Every row on PostgreSQL at every scale of `sources` (scale -> the cached SQLite company),
+    in ONE throwaway cluster: each company loaded once (COPY, bench/pg_company.py) into a database
+    of its own and used by every row of its scale; then, with `cross_scale` and more than one
+    scale, the rows that compare the scales run in turns on the loaded companies (opening a
+    record, a week, the hour account, the dashboard's sections: ≤ 1.2×; key to screen in tmux).
+    A scale that cannot be loaded is a row with the reason; so is a missing PostgreSQL."""
+    from bench.pg_company import admin, load
+
     out: list[Row] = []
-    with pg_company(source) as (url, cluster, seconds):
-        counts = row_counts(url)
-        same = "equal" if counts == row_counts(f"sqlite:///{source}") else "NOT equal"
-        note = f"{sum(counts.values()):,} rows, counts {same} to the source; audit --verify --full {verify(CLI, url)}"
-        out.append(
-            Row("load the cached company (COPY)" + ON_PG, scale, Sample([seconds]), "—", None, "—", note=note[:160])
-        )
-        psql = psql_argv(cluster, "company")
-        out += _report_rows(
-            ON_PG, scale, runs, url, "postgresql", lambda sql: [*psql, "-c", sql], "same totals via psql", _month()
-        )
-        out += [_relabel(continuity_row(scale, runs, url))]
-        out += [_relabel(rest_row(scale, runs, url))]
-        out += [_relabel(list_row(scale, runs, url))]
-        out += _guarded(
-            "report invoice --month (own work)",
-            scale,
-            "one SQL query via psql",
-            lambda: _invoice(scale, runs, url, psql),
-        )
-        out += _guarded(
-            "export payroll --month (own work, with its check)",
-            scale,
-            "one read + rules loop",
-            lambda: _payroll(scale, runs, cluster),
-        )
-        out += _guarded(
-            "audit --verify (own work)", scale, "plain-Python re-hash", lambda: _audit(scale, runs, cluster)
-        )
-        out += command_memory_rows(scale, url, ON_PG)
-        start = time_command(startup_argv(CLI, url), runs)
-        out.append(Row("CLI start-up: list municipalities" + ON_PG, scale, start, "—", None, "—", note="informative"))
+    present = {}
+    for scale, source in sorted(sources.items()):
+        if Path(source).exists():
+            present[scale] = source
+        else:
+            out.append(Row("load the company" + ON_PG, scale, None, "—", None, "—", note=f"no cached company {source}"))
+    if not present:
+        return out
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pgserver import PgCluster, pg_bin_dir  # type: ignore[import-not-found]  # tests/pgserver.py
+
+    bindir = pg_bin_dir()
+    if bindir is None:
+        return out + [Row("load the company" + ON_PG, s, None, "—", None, "—", note="no PostgreSQL") for s in present]
+    cluster = PgCluster(bindir)
+    cluster.start()
+    try:
+        loaded: dict[float, str] = {}
+        for scale, source in present.items():
+            name = f"company_{int(round(scale * 100))}"
+            print(f"  PostgreSQL at {scale:.0%}: loading {source}", flush=True)
+            try:
+                admin(cluster, f'CREATE DATABASE "{name}"')
+                t0 = time.perf_counter()
+                load(source, cluster.url(name))
+                seconds = time.perf_counter() - t0
+            except Exception as exc:  # noqa: BLE001
+                out.append(Row("load the company" + ON_PG, scale, None, "—", None, "—", note=str(exc)[:80]))
+                continue
+            t0 = time.perf_counter()
+            out += _scale_rows(runs, scale, source, cluster, name, seconds)
+            loaded[scale] = cluster.url(name)
+            print(f"  PostgreSQL at {scale:.0%}: loaded in {seconds:.0f} s, rows in {time.perf_counter() - t0:.0f} s")
+        if cross_scale and loaded:
+            from bench.scale_rows import record_rows, terminal_rows_on
+
+            t0 = time.perf_counter()
+            out += record_rows(loaded, runs, ON_PG)
+            print(f"  PostgreSQL: records, week, account, dashboard in turns: {time.perf_counter() - t0:.0f} s")
+            t0 = time.perf_counter()
+            out += terminal_rows_on(loaded, min(runs, 3), ON_PG)
+            print(f"  PostgreSQL: key to screen in tmux: {time.perf_counter() - t0:.0f} s", flush=True)
+    finally:
+        cluster.stop()
     return out
 
 

@@ -3,7 +3,8 @@ whether the target holds."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bench.measure import Sample
@@ -94,6 +95,31 @@ def beside_smallest_scale(label: str, values: dict[float, list[float]], errors: 
         )
         for scale in values
     ]
+
+
+class TimedRows(list[Row]):
+    """The rows of one part of a run, each addition logged with the seconds it took since the one
+    before (`  12 s  report continuity (own work)`), so the log shows where a run's time goes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._t = time.perf_counter()
+
+    def _log(self, rows: list[Row]) -> None:
+        now = time.perf_counter()
+        if rows:
+            names = sorted({r.what for r in rows}, key=[r.what for r in rows].index)
+            print(f"    {now - self._t:5.0f} s  {'; '.join(names)[:150]}", flush=True)
+        self._t = now
+
+    def append(self, row: Row) -> None:
+        self._log([row])
+        super().append(row)
+
+    def __iadd__(self, rows: Iterable[Row]) -> TimedRows:  # type: ignore[override,misc]
+        rows = list(rows)
+        self._log(rows)
+        return super().__iadd__(rows)
 
 
 # A working-time check is "linear" when its rate (shifts per second) at a scale stays within this

@@ -285,7 +285,12 @@ def outlook_sums(
     out: dict[int, Sums] = {}
     for until, ids in sorted(groups.items()):
         windows = [month, Window("ytd", until, cut), Window("year", until, y_next)]
-        only = scope if len(groups) == 1 else ids
+        # On PostgreSQL a group holding most of the clients reads every client in scope and keeps
+        # its own: the others' few extra rows cost less than a bound parameter per client (~1,900
+        # at 100 %) compiled, sent and tested on every shift. SQLite seeks each named client in
+        # its index and is faster with the ids (0.20 against 0.35 s at 100 %).
+        most = 2 * len(ids) > len(zones) and s.get_bind().dialect.name == "postgresql"
+        only = scope if len(groups) == 1 or most else ids
         raw = window_sums(s, windows, {zones[c] for c in ids}, now, only)
         for cid in ids:
             got, led = raw.get(cid), closed.get(cid)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal, select
+from sqlalchemy import Float, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Client, Municipality, Shift
@@ -55,10 +55,14 @@ class Sums:
 
 
 def epoch_seconds(dialect: str, column: Any) -> Any:
-    """Seconds since 1970 of a stored UTC instant, as a float, per dialect."""
+    """Seconds since 1970 of a stored UTC instant, as a float, per dialect.
+
+    On PostgreSQL `date_part` gives the float directly; `EXTRACT` (numeric since PostgreSQL 14)
+    cast to a float gives the same value — both are the instant's exact seconds rounded once —
+    after numeric arithmetic on every row (`report hours` at 100 %: ~20 % of its raw scan)."""
     if dialect == "sqlite":
         return (func.julianday(column) - _JULIAN_UNIX_EPOCH) * 86400.0
-    return cast(func.extract("epoch", column), Float)
+    return func.date_part("epoch", column, type_=Float)
 
 
 def _per_zone(instants: dict[str, datetime]) -> Any:
