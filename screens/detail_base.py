@@ -2,9 +2,12 @@
 table, the row under the cursor, revealing a national ID, and going back with Esc.
 
 A record's screen asks for its header first ("detail": the record itself, one cheap call that
-also logs the opening) and shows it at once; then it asks for its parts, each in its own worker,
-and fills each part's place (`PARTS`) as its answer comes — the slow ones (hours, continuity,
-shifts) no longer hold the record back.
+also logs the opening, and the permission check), then for its parts, each in its own worker, and
+builds the screen once when every part has answered — or, if one is slow, `PART_WAIT` seconds
+after the header, with the parts still out saying "Loading…" and filled in their place (`PARTS`)
+as each answer comes: a slow section (hours, continuity, shifts) never holds the record back, and
+a quick record is laid out and drawn once rather than once per part (each build restyles, lays
+out and paints the screen again: ≈ 0.1 s of the UI thread for the client's four, docs/performance.md).
 
 A section's table is focusable; keys such as Enter (open) and x (end) act on the row under the
 cursor of the focused table, so "which record?" is always the one the person is looking at.
@@ -21,8 +24,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalGroup, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from bpa_provider.i18n import _
 from bpa_provider.screens import labels
@@ -30,6 +34,7 @@ from bpa_provider.screens.calls import ServiceCaller
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.safe_text import visible_text
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, period, text
+from bpa_provider.screens.widgets.footer import KeyBar
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
 from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.screens.widgets.status_line import ExplainsKeys, StatusLine
@@ -38,6 +43,10 @@ from bpa_provider.services import records
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
+
+
+#: Seconds a record's header waits for its parts before it is shown without the ones still out.
+PART_WAIT = 0.08
 
 
 class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
@@ -65,6 +74,8 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.got: dict[str, ServiceResult] = {}  # each part call's latest answer
         self.revealed: str | None = None
         self.rows_of: dict[str, Sequence[Any]] = {}  # table id -> the record behind each row
+        self.shown = False  # the sections have been built once (a reload then rebuilds at once)
+        self._parts_timer: Timer | None = None  # running while the header waits for its parts
 
     @property
     def bpa(self) -> BpaApp:
@@ -75,7 +86,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         yield VerticalScroll(Static(_("Loading…")), id="body")
         yield RowTip()
         yield StatusLine()
-        yield Footer(compact=True)
+        yield KeyBar(compact=True)
 
     def on_mount(self) -> None:
         self.load()
@@ -112,7 +123,10 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             return
         if any(result.tag in tags for _place, tags in self.PARTS):
             self.got[result.tag] = result
-            if self.header is not None:
+            if self._parts_timer is not None:  # the header waits for the parts: all here now?
+                if all(tag in self.got for _place, tags in self.PARTS for tag in tags):
+                    await self._show_waiting()
+            elif self.header is not None:
                 self.detail = self.assemble()
                 await self.show_part(result.tag)
             return
@@ -134,14 +148,31 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             await body.mount(Static(Text(describe_error(result.error))))
             return
         self.header = result.value
+        if self.PARTS and not self.shown:  # the first opening: build once, with the parts
+            if self._parts_timer is not None:  # asked again while waiting: wait afresh
+                self._parts_timer.stop()
+            self.got = {}
+            self._parts_timer = self.set_timer(PART_WAIT, self._show_waiting)
+            self.ask_parts()
+            return
         self.detail = self.assemble()
         await self.show()
         self.ask_parts()
+
+    async def _show_waiting(self) -> None:
+        """Every part has answered, or `PART_WAIT` is over: build the screen (once)."""
+        if self._parts_timer is None:
+            return
+        self._parts_timer.stop()
+        self._parts_timer = None
+        self.detail = self.assemble()
+        await self.show()
 
     async def show(self) -> None:
         """(Re)build the sections from `detail`, keeping focus on the same table if possible."""
         focused = self.focused.id if isinstance(self.focused, DataTable) else None
         self.rows_of = {}
+        self.shown = True
         self.query_one(TopBar).set_where(self.where())
         body = self.query_one("#body", VerticalScroll)
         await body.remove_children()

@@ -1,0 +1,70 @@
+"""A record whose parts answer together is built once: the header waits (at most `PART_WAIT`)
+for its parts, so the screen is styled, laid out and drawn once, not once per part (which cost
+the client's screen ≈ 0.1 s of the UI thread, docs/performance.md). A slow part still never holds
+the record back (tests/screens/test_record_header_first.py)."""
+
+from __future__ import annotations
+
+import fixed_data
+from pilot_steps import settle
+from textual.widgets import Static
+
+from bpa_provider.screens import detail_base
+from bpa_provider.screens.assistant_detail import AssistantDetailScreen
+from bpa_provider.screens.client_detail import ClientDetailScreen
+from bpa_provider.services import records
+
+
+def _count_builds(monkeypatch) -> dict[str, int]:  # noqa: ANN001
+    builds = {"show": 0, "show_part": 0}
+    real_show, real_part = detail_base.DetailScreen.show, detail_base.DetailScreen.show_part
+
+    async def show(self):  # noqa: ANN001, ANN202
+        builds["show"] += 1
+        await real_show(self)
+
+    async def show_part(self, tag):  # noqa: ANN001, ANN202
+        builds["show_part"] += 1
+        await real_part(self, tag)
+
+    monkeypatch.setattr(detail_base.DetailScreen, "show", show)
+    monkeypatch.setattr(detail_base.DetailScreen, "show_part", show_part)
+    # However slow the machine, every part answers within this: the test is about the building.
+    monkeypatch.setattr(detail_base, "PART_WAIT", 10.0)
+    return builds
+
+
+def _text(screen) -> str:  # noqa: ANN001
+    return "\n".join(str(s.render()) for s in screen.query(Static))
+
+
+async def test_a_client_is_built_once_with_every_part(make_app, monkeypatch):
+    builds = _count_builds(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.open_record("client", records.find_id(app.db, fixed_data.BUILDER, "client", "K-0001"))
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ClientDetailScreen)
+        shown = _text(screen)
+        assert "K-0001 Kari Nordmann" in shown and "Decisions (1)" in shown and "This month:" in shown
+        assert "Loading…" not in shown
+        assert builds == {"show": 1, "show_part": 0}
+        screen.action_reload()  # a reload shows the header at once and fills the parts as before
+        await settle(app, pilot)
+        assert builds["show"] == 2 and "Loading…" not in _text(screen)
+
+
+async def test_an_assistant_is_built_once_with_every_part(make_app, monkeypatch):
+    builds = _count_builds(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.open_record("assistant", records.find_id(app.db, fixed_data.BUILDER, "assistant", "A-0001"))
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, AssistantDetailScreen)
+        shown = _text(screen)
+        assert "A-0001" in shown and "Upcoming shifts" in shown and "Loading…" not in shown
+        assert builds == {"show": 1, "show_part": 0}
