@@ -15,6 +15,7 @@ cursor of the focused table, so "which record?" is always the one the person is 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +28,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from bpa_provider.i18n import _
 from bpa_provider.screens import labels
-from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.calls import ServiceCaller, key_answer
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.safe_text import visible_text
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, period, text
@@ -92,10 +94,49 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.load()
 
     def load(self) -> None:
-        """Ask for the header in a worker, tag "detail" (each subclass calls its own service)."""
+        """Ask for the header in a worker, tag "detail" (each subclass calls its own service,
+        through `ask_header` when it has parts)."""
+
+    def part_calls(self) -> list[tuple[str, Callable[..., Any]]]:
+        """Each part's tag (as in `PARTS`) and service, called with (db, actor, record id, today)."""
+        return []
 
     def ask_parts(self) -> None:
         """Ask for every part, each in its own worker (tagged as in `PARTS`)."""
+        app = self.bpa
+        for tag, fn in self.part_calls():
+            self.call_service(tag, fn, app.db, app.actor, self.record_id, app.today)
+
+    def ask_header(self, fn: Callable[..., Any], **kwargs: Any) -> None:
+        """Ask for the header (`fn(db, actor, record id, today, **kwargs)`, tag "detail"). When
+        the screen opens, the header's worker starts the parts itself as soon as the header has
+        answered (so the person may see the record), each in a thread of its own: they run while
+        the UI thread still draws the new screen, instead of after the header's answer has
+        waited for that drawing to reach the UI thread (≈ 60 ms)."""
+        app = self.bpa
+        args = (app.db, app.actor, self.record_id, app.today)
+        if self.shown or not self.PARTS:
+            self.call_service("detail", fn, *args, **kwargs)
+            return
+        self.got = {}
+        header_seq = self._next_seq("detail")
+        parts = [(tag, part, self._next_seq(tag)) for tag, part in self.part_calls()]
+        target = self
+
+        def part_job(tag: str, part: Callable[..., Any], seq: int) -> None:
+            value, error = key_answer(part, args, {})
+            target.post_message(ServiceResult(tag, value, error, seq))
+
+        def job() -> None:
+            value, error = key_answer(fn, args, kwargs)
+            if get_current_worker().is_cancelled:
+                return
+            if error is None:
+                for tag, part, seq in parts:
+                    threading.Thread(target=part_job, args=(tag, part, seq), name=f"part-{tag}", daemon=True).start()
+            target.post_message(ServiceResult("detail", value, error, header_seq))
+
+        self.run_worker(job, name="detail", group="detail", thread=True, exclusive=True, exit_on_error=False)
 
     def assemble(self) -> Any:
         """`detail`: the header with every part's answer so far (each subclass its own)."""
@@ -122,7 +163,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         if not self.is_current(result):
             return
         if any(result.tag in tags for _place, tags in self.PARTS):
-            self.got[result.tag] = result
+            self.got[result.tag] = result  # (before the header: kept until it comes)
             if self._parts_timer is not None:  # the header waits for the parts: all here now?
                 if all(tag in self.got for _place, tags in self.PARTS for tag in tags):
                     await self._show_waiting()
@@ -149,11 +190,12 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             return
         self.header = result.value
         if self.PARTS and not self.shown:  # the first opening: build once, with the parts
+            # (asked by the header's worker, `ask_header`; some may have answered already)
             if self._parts_timer is not None:  # asked again while waiting: wait afresh
                 self._parts_timer.stop()
-            self.got = {}
             self._parts_timer = self.set_timer(PART_WAIT, self._show_waiting)
-            self.ask_parts()
+            if all(tag in self.got for _place, tags in self.PARTS for tag in tags):
+                await self._show_waiting()
             return
         self.detail = self.assemble()
         await self.show()

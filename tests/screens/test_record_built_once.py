@@ -5,6 +5,9 @@ the record back (tests/screens/test_record_header_first.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import fixed_data
 from pilot_steps import settle
 from textual.widgets import Static
@@ -12,7 +15,7 @@ from textual.widgets import Static
 from bpa_provider.screens import detail_base
 from bpa_provider.screens.assistant_detail import AssistantDetailScreen
 from bpa_provider.screens.client_detail import ClientDetailScreen
-from bpa_provider.services import records
+from bpa_provider.services import details, records
 
 
 def _count_builds(monkeypatch) -> dict[str, int]:  # noqa: ANN001
@@ -68,3 +71,37 @@ async def test_an_assistant_is_built_once_with_every_part(make_app, monkeypatch)
         shown = _text(screen)
         assert "A-0001" in shown and "Upcoming shifts" in shown and "Loading…" not in shown
         assert builds == {"show": 1, "show_part": 0}
+
+
+async def test_the_parts_are_asked_by_the_headers_worker(make_app, monkeypatch):
+    """The parts start as soon as the header has answered, not when its answer reaches the UI
+    thread (which is still drawing the new screen then): the header's answer is held here until
+    a part has started, which before never happened."""
+    started = threading.Event()
+    real_records = details.client_records
+
+    def records_part(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        started.set()
+        return real_records(*args, **kwargs)
+
+    monkeypatch.setattr(details, "client_records", records_part)
+    seen: list[bool] = []
+    real_on = detail_base.DetailScreen.on_service_result
+
+    async def on_service_result(self, result):  # noqa: ANN001, ANN202
+        if result.tag == "detail":
+            for _ in range(150):
+                if started.is_set():
+                    break
+                await asyncio.sleep(0.01)
+            seen.append(started.is_set())
+        await real_on(self, result)
+
+    monkeypatch.setattr(detail_base.DetailScreen, "on_service_result", on_service_result)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.open_record("client", records.find_id(app.db, fixed_data.BUILDER, "client", "K-0001"))
+        await settle(app, pilot)
+        assert seen == [True]
+        assert "Decisions (1)" in _text(app.screen) and "Loading…" not in _text(app.screen)
