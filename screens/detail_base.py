@@ -125,7 +125,10 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
 
         def part_job(tag: str, part: Callable[..., Any], seq: int) -> None:
             value, error = key_answer(part, args, {})
-            target.post_message(ServiceResult(tag, value, error, seq))
+            try:  # a screen closed meanwhile drops it; an app that has ended has no loop left
+                target.post_message(ServiceResult(tag, value, error, seq))
+            except RuntimeError:
+                pass
 
         def job() -> None:
             value, error = key_answer(fn, args, kwargs)
