@@ -105,3 +105,40 @@ async def test_the_parts_are_asked_by_the_headers_worker(make_app, monkeypatch):
         await settle(app, pilot)
         assert seen == [True]
         assert "Decisions (1)" in _text(app.screen) and "Loading…" not in _text(app.screen)
+
+
+async def test_a_header_later_than_the_wait_shows_at_once(make_app, monkeypatch):
+    """On a busy machine the header itself may come after `PART_WAIT`: it shows at once, with the
+    parts still out loading in their places, rather than waiting longer for them."""
+    monkeypatch.setattr(detail_base, "PART_WAIT", 0.3)
+    header_may_answer, hours_may_answer = threading.Event(), threading.Event()
+    real_header, real_hours = details.client_header, details.client_hours
+
+    def late_header(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        assert header_may_answer.wait(10)
+        return real_header(*args, **kwargs)
+
+    def held_hours(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        assert hours_may_answer.wait(10)
+        return real_hours(*args, **kwargs)
+
+    monkeypatch.setattr(details, "client_header", late_header)
+    monkeypatch.setattr(details, "client_hours", held_hours)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.open_record("client", records.find_id(app.db, fixed_data.BUILDER, "client", "K-0001"))
+        await pilot.pause(0.4)  # past the wait, the header not answered yet
+        screen = app.screen
+        assert isinstance(screen, ClientDetailScreen) and screen.header is None
+        header_may_answer.set()
+        for _ in range(200):
+            await pilot.pause(0.01)
+            if screen.header is not None:
+                break
+        await pilot.pause()
+        shown = _text(screen)
+        assert "K-0001 Kari Nordmann" in shown and "Loading…" in shown  # at once, hours still out
+        hours_may_answer.set()
+        await settle(app, pilot)
+        assert "This month:" in _text(screen) and "Loading…" not in _text(screen)
