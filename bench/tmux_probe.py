@@ -19,7 +19,8 @@ work may still be running.
 
 Steps: open the clients list (2); page down; jump to the last row (ctrl+End); open the highlighted
 client (Enter: its header on screen, then — from the same key — every section filled); back to
-the list (Escape); open the assistants list (3, the app only).
+the list (Escape); open the assistants list (3, the app only); open its highlighted assistant
+(Enter: its header, then every section on screen filled; the app only).
 Prints one line per step: `step|<name>|<app seconds, comma-separated per run>|<floor's, or empty>`.
 """
 
@@ -174,6 +175,14 @@ def run_steps(pane: Pane, last_ref: str, app: bool) -> dict[str, float]:
         # The status line of the clients list says "sorted by" too: wait for assistants' rows.
         out["open assistants list"] = pane.step(
             "3", lambda s: "sorted by" in s and len(set(refs(s, "A"))) >= 10 and not refs(s, "K"), "the assistants list"
+        )
+        # The assistant's header ("Assistant: <ref> <name>", the list gone), then every section
+        # on the 120×40 screen filled (no "Loading…" left; the shifts may be below the fold).
+        first = refs(pane.screen(), "A")[0]  # the highlighted row: the list's first
+        a_header = lambda s: "Assistant:" in s and first in s and "sorted by" not in s  # noqa: E731
+        a_filled = lambda s: a_header(s) and "Employments" in s and "Clients (" in s and "Loading…" not in s  # noqa: E731
+        out["open an assistant"], out["assistant filled"] = pane.steps(
+            "Enter", [(a_header, "the assistant's header"), (a_filled, "the assistant's sections")]
         )
     return out
 

@@ -3,6 +3,7 @@ courses, staff reviews held, and the next shifts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -35,15 +36,10 @@ class AssistantDetailScreen(DetailScreen):
     PARTS = (("records", ("records",)), ("shifts", ("shifts",)))
 
     def load(self) -> None:
-        app = self.bpa
-        self.call_service(
-            "detail", details.assistant_header, app.db, app.actor, self.record_id, app.today, policy=app.settings.policy
-        )
+        self.ask_header(details.assistant_header, policy=self.bpa.settings.policy)
 
-    def ask_parts(self) -> None:
-        app = self.bpa
-        for tag, fn in (("records", details.assistant_records), ("shifts", details.assistant_shifts)):
-            self.call_service(tag, fn, app.db, app.actor, self.record_id, app.today)
+    def part_calls(self) -> list[tuple[str, Callable[..., Any]]]:
+        return [("records", details.assistant_records), ("shifts", details.assistant_shifts)]
 
     def assemble(self) -> details.AssistantDetail:
         """The header and the parts answered so far (a part not yet here: empty, and not shown)."""

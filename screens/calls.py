@@ -73,6 +73,13 @@ def _foreground_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: di
             _quiet.notify_all()
 
 
+def key_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Exception | None]:
+    """`fn(*args, **kwargs)` for a key, in the calling thread: (value, error), counted as a key's
+    call while it runs (background work waits). For a thread of a widget's own (a record's parts,
+    started by its header's worker: screens/detail_base.py)."""
+    return _foreground_answer(fn, args, kwargs)  # type: ignore[no-any-return]
+
+
 def wait_for_keys() -> None:
     """Background work about to start: wait while a key's call runs and for `KEY_HOLD` seconds
     after a key, at most `YIELD_AT_MOST` seconds (see above). Called from a worker thread."""

@@ -6,6 +6,7 @@ review (v). Opening it is logged (services.details)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -63,17 +64,14 @@ class ClientDetailScreen(DetailScreen):
     PARTS = (("decisions", ("records",)), ("hours", ("hours", "continuity")), ("people", ("records",)))
 
     def load(self) -> None:
-        app = self.bpa
-        self.call_service("detail", details.client_header, app.db, app.actor, self.record_id, app.today)
+        self.ask_header(details.client_header)
 
-    def ask_parts(self) -> None:
-        app = self.bpa
-        for tag, fn in (
+    def part_calls(self) -> list[tuple[str, Callable[..., Any]]]:
+        return [
             ("records", details.client_records),
             ("hours", details.client_hours),
             ("continuity", details.client_continuity),
-        ):
-            self.call_service(tag, fn, app.db, app.actor, self.record_id, app.today)
+        ]
 
     def assemble(self) -> details.ClientDetail:
         """The header and the parts answered so far (a part not yet here: empty, and not shown)."""

@@ -2,9 +2,14 @@
 table, the row under the cursor, revealing a national ID, and going back with Esc.
 
 A record's screen asks for its header first ("detail": the record itself, one cheap call that
-also logs the opening) and shows it at once; then it asks for its parts, each in its own worker,
-and fills each part's place (`PARTS`) as its answer comes — the slow ones (hours, continuity,
-shifts) no longer hold the record back.
+also logs the opening, and the permission check); the header's worker then starts the parts, each
+in a thread of its own. The screen is built once when every part has answered, if that is within
+`PART_WAIT` seconds of the record being asked for; otherwise the header shows as soon as it is
+there and past that time, with "Loading…" in the places (`PARTS`) of the parts still out, each
+filled as its answer comes. So a slow section (hours, continuity, shifts) never holds the record
+back, and a quick record is laid out and drawn once rather than once per part (each build
+restyles, lays out and paints the screen again: ≈ 0.1 s of the UI thread for the client's four,
+docs/performance.md); on a busy machine, where the parts come late, it behaves as before.
 
 A section's table is focusable; keys such as Enter (open) and x (end) act on the row under the
 cursor of the focused table, so "which record?" is always the one the person is looking at.
@@ -12,6 +17,8 @@ cursor of the focused table, so "which record?" is always the one the person is 
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +28,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalGroup, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from bpa_provider.i18n import _
 from bpa_provider.screens import labels
-from bpa_provider.screens.calls import ServiceCaller
+from bpa_provider.screens.calls import ServiceCaller, key_answer
 from bpa_provider.screens.messages import ServiceResult
 from bpa_provider.screens.safe_text import visible_text
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, period, text
+from bpa_provider.screens.widgets.footer import KeyBar
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
 from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.screens.widgets.status_line import ExplainsKeys, StatusLine
@@ -38,6 +48,11 @@ from bpa_provider.services import records
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
+
+
+#: Seconds from asking for a record within which its screen waits for every part to build once
+#: (issue 19's target for opening a record: 150 ms).
+PART_WAIT = 0.15
 
 
 class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
@@ -65,6 +80,9 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.got: dict[str, ServiceResult] = {}  # each part call's latest answer
         self.revealed: str | None = None
         self.rows_of: dict[str, Sequence[Any]] = {}  # table id -> the record behind each row
+        self.shown = False  # the sections have been built once (a reload then rebuilds at once)
+        self._parts_timer: Timer | None = None  # running while the header waits for its parts
+        self._asked_at = 0.0  # time.monotonic() when the record was asked for (its first opening)
 
     @property
     def bpa(self) -> BpaApp:
@@ -75,16 +93,62 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         yield VerticalScroll(Static(_("Loading…")), id="body")
         yield RowTip()
         yield StatusLine()
-        yield Footer(compact=True)
+        yield KeyBar(compact=True)
 
     def on_mount(self) -> None:
         self.load()
 
     def load(self) -> None:
-        """Ask for the header in a worker, tag "detail" (each subclass calls its own service)."""
+        """Ask for the header in a worker, tag "detail" (each subclass calls its own service,
+        through `ask_header` when it has parts)."""
+
+    def part_calls(self) -> list[tuple[str, Callable[..., Any]]]:
+        """Each part's tag (as in `PARTS`) and service, called with (db, actor, record id, today)."""
+        return []
 
     def ask_parts(self) -> None:
         """Ask for every part, each in its own worker (tagged as in `PARTS`)."""
+        app = self.bpa
+        for tag, fn in self.part_calls():
+            self.call_service(tag, fn, app.db, app.actor, self.record_id, app.today)
+
+    def ask_header(self, fn: Callable[..., Any], **kwargs: Any) -> None:
+        """Ask for the header (`fn(db, actor, record id, today, **kwargs)`, tag "detail"). When
+        the screen opens, the header's worker starts the parts itself as soon as the header has
+        answered (so the person may see the record): they run while the UI thread still draws
+        the new screen, instead of after the header's answer has waited for that drawing to reach
+        the UI thread (≈ 60 ms). One thread asks for them in `part_calls` order, posting each
+        answer as it comes: three at once only took turns for the GIL with each other and with the
+        UI thread's drawing (their SQL is a few ms; most of their time is Python)."""
+        app = self.bpa
+        args = (app.db, app.actor, self.record_id, app.today)
+        if self.shown or not self.PARTS:
+            self.call_service("detail", fn, *args, **kwargs)
+            return
+        self.got = {}
+        self._asked_at = time.monotonic()
+        header_seq = self._next_seq("detail")
+        parts = [(tag, part, self._next_seq(tag)) for tag, part in self.part_calls()]
+        target = self
+
+        def parts_job() -> None:
+            for tag, part, seq in parts:
+                value, error = key_answer(part, args, {})
+                try:  # a screen closed meanwhile takes no more (nor does an app that has ended)
+                    if not target.post_message(ServiceResult(tag, value, error, seq)):
+                        return
+                except RuntimeError:
+                    return
+
+        def job() -> None:
+            value, error = key_answer(fn, args, kwargs)
+            if get_current_worker().is_cancelled:
+                return
+            target.post_message(ServiceResult("detail", value, error, header_seq))
+            if error is None:
+                threading.Thread(target=parts_job, name=f"{self.kind}-parts", daemon=True).start()
+
+        self.run_worker(job, name="detail", group="detail", thread=True, exclusive=True, exit_on_error=False)
 
     def assemble(self) -> Any:
         """`detail`: the header with every part's answer so far (each subclass its own)."""
@@ -111,8 +175,11 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         if not self.is_current(result):
             return
         if any(result.tag in tags for _place, tags in self.PARTS):
-            self.got[result.tag] = result
-            if self.header is not None:
+            self.got[result.tag] = result  # (before the header: kept until it comes)
+            if self._parts_timer is not None:  # the header waits for the parts: all here now?
+                if all(tag in self.got for _place, tags in self.PARTS for tag in tags):
+                    await self._show_waiting()
+            elif self.header is not None:
                 self.detail = self.assemble()
                 await self.show_part(result.tag)
             return
@@ -134,14 +201,36 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             await body.mount(Static(Text(describe_error(result.error))))
             return
         self.header = result.value
+        if self.PARTS and not self.shown:  # the first opening: build once, with the parts
+            # (asked by the header's worker, `ask_header`; some may have answered already)
+            if self._parts_timer is not None:  # asked again while waiting: wait afresh
+                self._parts_timer.stop()
+                self._parts_timer = None
+            left = PART_WAIT - (time.monotonic() - self._asked_at)
+            if left > 0 and not all(tag in self.got for _place, tags in self.PARTS for tag in tags):
+                self._parts_timer = self.set_timer(left, self._show_waiting)
+                return
+            self.detail = self.assemble()  # every part here, or past the wait: show what there is
+            await self.show()
+            return
         self.detail = self.assemble()
         await self.show()
         self.ask_parts()
+
+    async def _show_waiting(self) -> None:
+        """The header waited: every part has answered, or `PART_WAIT` is over: build the screen."""
+        if self._parts_timer is None:
+            return
+        self._parts_timer.stop()
+        self._parts_timer = None
+        self.detail = self.assemble()
+        await self.show()
 
     async def show(self) -> None:
         """(Re)build the sections from `detail`, keeping focus on the same table if possible."""
         focused = self.focused.id if isinstance(self.focused, DataTable) else None
         self.rows_of = {}
+        self.shown = True
         self.query_one(TopBar).set_where(self.where())
         body = self.query_one("#body", VerticalScroll)
         await body.remove_children()

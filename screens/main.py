@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, OptionList
+from textual.widgets import ContentSwitcher, OptionList
 
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens.calls import keys_idle
@@ -25,6 +25,7 @@ from bpa_provider.screens.dashboard import DashboardView
 from bpa_provider.screens.nav import AREAS, visible_areas
 from bpa_provider.screens.nav import area as find_area
 from bpa_provider.screens.ui import TranslatedBindings
+from bpa_provider.screens.widgets.footer import KeyBar
 from bpa_provider.screens.widgets.nav import NavList
 from bpa_provider.screens.widgets.status_line import StatusLine, explain
 from bpa_provider.screens.widgets.topbar import TopBar
@@ -99,7 +100,7 @@ class MainScreen(TranslatedBindings, Screen):
             yield NavList(areas)
             yield ContentSwitcher(id="content")
         yield StatusLine()
-        yield Footer(compact=True)
+        yield KeyBar(compact=True)
 
     async def on_mount(self) -> None:
         first = visible_areas(self.bpa.actor)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from bpa_provider.screens.lists import RecordList
 from bpa_provider.screens.widgets.paged_table import PagedTable
+from bpa_provider.screens.widgets.safe_table import SafeTable
 
 WIDTHS = (7, 22, 11, 1, 12)
 WORDS = [
@@ -36,8 +38,14 @@ STYLES = [None, "bold", "italic red", "on blue", "not bold", "underline"]
 
 
 class _Table(App):
+    """One table: the lists' (zebra stripes), or a record screen's (`plain`: no stripes)."""
+
+    def __init__(self, plain: bool = False) -> None:
+        super().__init__()
+        self.plain = plain
+
     def compose(self) -> ComposeResult:
-        yield PagedTable()
+        yield SafeTable(cursor_type="row") if self.plain else PagedTable()
 
 
 def _cell(rng: random.Random) -> Text:
@@ -56,11 +64,12 @@ def _drawn(lines: list) -> list:
     return [[(ch, seg.style) for seg in line if not seg.control for ch in seg.text] for line in lines]
 
 
-async def test_cells_are_drawn_as_datatable_draws_them():
+@pytest.mark.parametrize("plain", [False, True], ids=["list", "record-section"])
+async def test_cells_are_drawn_as_datatable_draws_them(plain):
     rng = random.Random(8)
-    app = _Table()
+    app = _Table(plain)
     async with app.run_test(size=(100, 30)) as pilot:
-        table = app.query_one(PagedTable)
+        table = app.query_one(SafeTable)
         for i, width in enumerate(WIDTHS):
             table.add_column(str(i), width=width, key=str(i))
         table.add_rows([[_cell(rng) for _ in WIDTHS] for _ in range(120)])
@@ -71,17 +80,18 @@ async def test_cells_are_drawn_as_datatable_draws_them():
                 width = table.columns[key].get_render_width(table)
                 for cursor, hover in ((False, False), (True, False), (False, True), (True, True)):
                     table._cell_render_cache.clear()
-                    ours = PagedTable._render_cell(table, row, column, base, width, cursor, hover)
+                    ours = type(table)._render_cell(table, row, column, base, width, cursor, hover)
                     table._cell_render_cache.clear()
                     theirs = DataTable._render_cell(table, row, column, base, width, cursor, hover)
                     assert _drawn(ours) == _drawn(theirs), (table.get_row_at(row)[column], cursor, hover)
 
 
-async def test_scrollable_size_is_datatables():
+@pytest.mark.parametrize("plain", [False, True], ids=["list", "record-section"])
+async def test_scrollable_size_is_datatables(plain):
     rng = random.Random(3)
-    app = _Table()
+    app = _Table(plain)
     async with app.run_test(size=(100, 30)) as pilot:
-        table = app.query_one(PagedTable)
+        table = app.query_one(SafeTable)
         for i, width in enumerate(WIDTHS):
             table.add_column(str(i), width=width, key=str(i))
         keys = table.add_rows([[_cell(rng) for _ in WIDTHS] for _ in range(40)])
