@@ -55,6 +55,26 @@ def build_database(scale: float, url: str | None = None) -> str:
     return target
 
 
+def same_schema(copy: str | Path, source: str | Path) -> bool:
+    """True when a cached copy (the audit or payroll copy) exists and is at the source's schema
+    revision. A copy cached by an older version is made again from the company (brought to the
+    current schema by `build_database`): the CLI refuses a database at an older revision, and a row
+    measured on such a copy would only time that refusal."""
+    import sqlite3
+
+    if not Path(copy).exists():
+        return False
+
+    def revision(path: str | Path) -> object:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT version_num FROM alembic_version").fetchall()
+
+    try:
+        return revision(copy) == revision(source)
+    except sqlite3.Error:
+        return False
+
+
 def _month() -> str:
     today = date.today()
     return f"{today.year}-{today.month:02d}"

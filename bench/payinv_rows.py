@@ -17,6 +17,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+from bench.company import same_schema
 from bench.measure import ROOT, Sample, value_of_command
 from bench.own_work import minus_startup, shell_floor, startup_argv
 
@@ -34,7 +35,7 @@ def prepared_copy(db: str, results: Path, scale: float, month: str) -> str:
     from bench import payroll_floor
 
     path = results / f"payroll-{int(round(scale * 100))}-{month}.sqlite3"
-    if not path.exists():
+    if not same_schema(path, db):
         shutil.copyfile(db, str(path) + ".tmp")
         database = payroll_floor._open(str(path) + ".tmp")
         try:

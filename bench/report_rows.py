@@ -7,7 +7,6 @@ import os
 import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from bench.company import (
     CLI,
@@ -17,6 +16,7 @@ from bench.company import (
     _local_midnight,
     _month,
     _utc_text,
+    same_schema,
 )
 from bench.measure import Sample, value_of_command
 from bench.own_work import minus_startup, shell_floor, startup_argv
@@ -217,7 +217,7 @@ def audit_rows(scale: float, runs: int, db: str) -> list[Row]:
     old, new = max(1000, int(500_000 * scale)), max(100, int(5_000 * scale))
     out = []
     try:
-        if not Path(copy).exists():
+        if not same_schema(copy, db):
             shutil.copyfile(db, copy + ".tmp")
             audit_floor.prepare(copy + ".tmp", old, new)
             for suffix in ("", ".audit-anchor", ".audit-anchor.key", ".audit-anchor.bench"):
