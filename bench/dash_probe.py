@@ -106,23 +106,15 @@ def dash_rows(scales: list[float], runs: int) -> list[Row]:
     """Each probe at every scale, taking turns between the scales like the detail rows; the floor
     is the figure at the smallest scale."""
     from bench.company import PY, build_database
-    from bench.measure import value_of_command
+    from bench.measure import values_in_turns
     from bench.row import beside_smallest_scale
 
     dbs = {scale: build_database(scale) for scale in scales}
     rows: list[Row] = []
     for what, label in LABELS.items():
-        values: dict[float, list[float]] = {scale: [] for scale in scales}
-        errors: dict[float, str] = {}
-        for _ in range(runs):
-            for scale, db in dbs.items():
-                if scale in errors:
-                    continue
-                try:
-                    argv = [PY, "-m", "bench.dash_probe", what, f"sqlite:///{db}", "--runs", "3"]
-                    values[scale] += value_of_command(argv, 1).values
-                except Exception as exc:  # noqa: BLE001
-                    errors[scale] = str(exc)[:80]
+        values, errors = values_in_turns(
+            lambda db, w=what: [PY, "-m", "bench.dash_probe", w, f"sqlite:///{db}", "--runs", "3"], dbs, runs
+        )
         rows += beside_smallest_scale(label, values, errors)
     return rows
 

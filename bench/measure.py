@@ -109,6 +109,25 @@ def value_of_command(argv: Sequence[str], runs: int, env: dict[str, str] | None 
     return Sample(values)
 
 
+def values_in_turns(
+    argv_of: Callable[[str], Sequence[str]], dbs: dict[float, str], runs: int
+) -> tuple[dict[float, list[float]], dict[float, str]]:
+    """A probe printing a number, run once on the database of every scale in turns, `runs` times
+    (10 %, 100 %, 10 %, …), so a busy minute on a shared machine slows every scale alike. A scale
+    whose probe fails is left out of the later turns, with the reason in `errors`."""
+    values: dict[float, list[float]] = {scale: [] for scale in dbs}
+    errors: dict[float, str] = {}
+    for _ in range(runs):
+        for scale, db in dbs.items():
+            if scale in errors:
+                continue
+            try:
+                values[scale] += value_of_command(argv_of(db), 1).values
+            except Exception as exc:  # noqa: BLE001
+                errors[scale] = str(exc)[:80]
+    return values, errors
+
+
 def value_since_launch(argv: Sequence[str], runs: int) -> Sample:
     """Seconds from launching a helper process to the moment it reports (its last stdout line),
     `runs` times after one unmeasured warm-up. The launch instant goes to the helper as BENCH_T0,

@@ -13,7 +13,15 @@ from bench.company import (
     _month,
     build_database,
 )
-from bench.measure import Sample, from_fresh_parent, run, time_command, value_of_command, value_since_launch
+from bench.measure import (
+    Sample,
+    from_fresh_parent,
+    run,
+    time_command,
+    value_of_command,
+    value_since_launch,
+    values_in_turns,
+)
 from bench.own_work import startup_argv
 from bench.report_rows import (
     _report_rows,
@@ -223,16 +231,7 @@ def probe_turns(label: str, argv_of: Callable[[str], list[str]], dbs: dict[float
     …, so a busy minute slows every scale alike), each scale beside the smallest (≤ 1.2×: the
     cost follows what is shown, not the database); a scale whose probe fails is its row with the
     reason."""
-    values: dict[float, list[float]] = {scale: [] for scale in dbs}
-    errors: dict[float, str] = {}
-    for _ in range(runs):
-        for scale, db in dbs.items():
-            if scale in errors:
-                continue
-            try:
-                values[scale] += value_of_command(argv_of(db), 1).values
-            except Exception as exc:  # noqa: BLE001
-                errors[scale] = str(exc)[:80]
+    values, errors = values_in_turns(argv_of, dbs, runs)
     return beside_smallest_scale(label, values, errors)
 
 
@@ -260,16 +259,7 @@ def worktime_rows(scales: list[float], runs: int) -> list[Row]:
     the rate at the smallest scale."""
     month = _month()
     dbs = {scale: build_database(scale) for scale in scales}
-    values: dict[float, list[float]] = {scale: [] for scale in scales}
-    errors: dict[float, str] = {}
-    for _ in range(runs):
-        for scale, db in dbs.items():
-            if scale in errors:
-                continue
-            try:
-                values[scale] += value_of_command([PY, "-m", "bench.worktime_probe", db, month], 1).values
-            except Exception as exc:  # noqa: BLE001
-                errors[scale] = str(exc)[:80]
+    values, errors = values_in_turns(lambda db: [PY, "-m", "bench.worktime_probe", db, month], dbs, runs)
     smallest = min(scales)
     floor = Sample(values[smallest]) if values[smallest] else None
     out = []

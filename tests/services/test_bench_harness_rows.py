@@ -76,7 +76,7 @@ def test_the_scales_take_turns_and_a_failing_scale_keeps_its_row(monkeypatch):
             raise RuntimeError("the probe broke")
         return Sample([{"small": 0.010, "big": 0.011}[argv[-1]]])
 
-    monkeypatch.setattr(scale_rows, "value_of_command", value)
+    monkeypatch.setattr(measure, "value_of_command", value)  # the turns are taken in measure.values_in_turns
     rows = scale_rows.probe_turns("a week", lambda db: ["probe", db], {0.1: "small", 1.0: "big"}, 3)
     assert order == ["small", "big", "small", "big", "small"]  # in turns; a broken scale stops
     small, big = rows
