@@ -54,3 +54,23 @@ def employment(db: Database, actor: Actor, assistant_ref: str, **kw) -> object:
 def assignment(db: Database, actor: Actor, assistant_ref: str, client_ref: str, **kw) -> object:
     data = {"assistant_id": assistant_ref, "client_id": client_ref, "start_date": "2026-01-01", **kw}
     return records.create(db, actor, "assignment", data)
+
+
+def without_hour_ledger(db: Database, fn):  # noqa: ANN001, ANN201
+    """`fn()` once more with the hour ledger emptied, then the ledger put back row for row: a
+    figure read from the ledger must equal the same figure summed from the shifts."""
+    from sqlalchemy import delete, select
+
+    from bpa_provider.db.models import HourLedger
+
+    columns = [c.name for c in HourLedger.__table__.columns]
+    with db.read() as s:
+        saved = [{c: getattr(r, c) for c in columns} for r in s.execute(select(HourLedger)).scalars()]
+    with db.write() as s:
+        s.execute(delete(HourLedger))
+    try:
+        return fn()
+    finally:
+        with db.write() as s:
+            for row in saved:
+                s.add(HourLedger(**row))

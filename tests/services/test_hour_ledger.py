@@ -108,34 +108,6 @@ def _report(db, admin, year: int, month: int, today: date = TODAY):
     return [astuple(r) for r in hours.hours_report(db, admin, year, month, today=today, now=NOW)]
 
 
-def _without_ledger(db, fn):
-    """`fn()` once more with the ledger emptied, then the ledger put back as it was."""
-    with db.read() as s:
-        saved = [
-            {
-                c: getattr(r, c)
-                for c in (
-                    "client_id",
-                    "month",
-                    "planned_hours",
-                    "worked_hours",
-                    "vacant_hours",
-                    "last_end_utc",
-                    "written_at",
-                )
-            }
-            for r in s.execute(select(HourLedger)).scalars()
-        ]
-    with db.write() as s:
-        s.execute(delete(HourLedger))
-    try:
-        return fn()
-    finally:
-        with db.write() as s:
-            for row in saved:
-                s.add(HourLedger(**row))
-
-
 def test_wholly_locked_months_get_rows_equal_to_the_raw_sums(company):
     rows = _ledger(company)
     assert sorted(rows) == [
@@ -176,7 +148,7 @@ def test_wholly_locked_months_get_rows_equal_to_the_raw_sums(company):
 )
 def test_the_outlook_is_the_same_with_and_without_the_ledger(company, admin, year, month, today):
     with_ledger = _report(company, admin, year, month, today)
-    assert with_ledger == _without_ledger(company, lambda: _report(company, admin, year, month, today))
+    assert with_ledger == f.without_hour_ledger(company, lambda: _report(company, admin, year, month, today))
     assert all(r[9] is not None for r in with_ledger)  # the projection is there
 
 
@@ -197,7 +169,7 @@ def test_a_correction_reopens_the_month_and_the_new_lock_writes_it_again(company
     month = date(2026, 2, 1)
     periods.reopen_period(company, admin, 1, date(2026, 2, 1), date(2026, 2, 16), reason="a shift was missing")
     assert (1, month) not in _ledger(company)  # reopened: read raw until locked again
-    assert _report(company, admin, 2026, 5) == _without_ledger(company, lambda: _report(company, admin, 2026, 5))
+    assert _report(company, admin, 2026, 5) == f.without_hour_ledger(company, lambda: _report(company, admin, 2026, 5))
     with company.write() as s:
         s.add(
             Shift(
@@ -213,7 +185,7 @@ def test_a_correction_reopens_the_month_and_the_new_lock_writes_it_again(company
     row = _ledger(company)[(1, month)]
     assert (row.planned_hours, row.worked_hours) == pytest.approx((26, 20))
     assert row.planned_hours == pytest.approx(_raw(company, 1, OSLO, month, NOW).planned["m"], abs=1e-9)
-    assert _report(company, admin, 2026, 5) == _without_ledger(company, lambda: _report(company, admin, 2026, 5))
+    assert _report(company, admin, 2026, 5) == f.without_hour_ledger(company, lambda: _report(company, admin, 2026, 5))
 
 
 def test_closed_prefix_stops_at_a_gap_and_at_the_cut(company):
@@ -254,7 +226,7 @@ def test_the_demo_locks_its_past_months_and_fills_their_ledger(db, admin):
     def report():
         return [astuple(r) for r in hours.hours_report(db, admin, 2026, 5, today=today, now=now)]
 
-    assert report() == _without_ledger(db, report)
+    assert report() == f.without_hour_ledger(db, report)
 
 
 _shift = st.tuples(
@@ -312,13 +284,13 @@ def test_any_shifts_and_locks_give_ledger_rows_equal_to_the_raw_sums_and_the_sam
         def report(month=month):
             return [astuple(r) for r in hours.hours_report(db, admin, 2026, month, today=date(2026, 4, 20), now=now)]
 
-        assert report() == _without_ledger(db, report)
+        assert report() == f.without_hour_ledger(db, report)
 
 
 def test_a_month_locked_before_its_shifts_have_ended_is_read_raw(company, admin):
     with company.write() as s:  # June is locked on 1 June; its 20 June shift is still ahead
         periods.lock_many(s, admin, {1: "K-0001"}, date(2026, 6, 1), date(2026, 7, 1), LOCKED_AT)
     assert (1, date(2026, 6, 1)) not in _ledger(company)
-    assert _report(company, admin, 2026, 6, date(2026, 6, 30)) == _without_ledger(
+    assert _report(company, admin, 2026, 6, date(2026, 6, 30)) == f.without_hour_ledger(
         company, lambda: _report(company, admin, 2026, 6, date(2026, 6, 30))
     )
