@@ -18,6 +18,20 @@ def test_own_work_is_each_run_minus_the_median_start_up(monkeypatch):
     assert len(before) == 4  # before every run of the command, the warm-up too
 
 
+def test_small_own_work_takes_more_pairs_on_both_sides(monkeypatch):
+    # 20 ms of work beside a 0.7 s start-up: three pairs are within one run's noise, so at least
+    # SMALL_RUNS are taken (after the warm-up pair); work above SMALL stays at `runs`.
+    walls = iter([0.7, 0.72] * (own_work.SMALL_RUNS + 1))
+    monkeypatch.setattr(own_work, "_wall", lambda argv: next(walls))
+    own, start = own_work.minus_startup(["cmd"], ["start"], 3)
+    assert len(own.values) == len(start.values) == own_work.SMALL_RUNS
+    assert round(own.median, 6) == 0.02
+    walls = iter([0.7, 1.7] * 4)
+    monkeypatch.setattr(own_work, "_wall", lambda argv: next(walls))
+    own, _start = own_work.minus_startup(["cmd"], ["start"], 3)
+    assert len(own.values) == 3
+
+
 def test_startup_is_the_cli_opening_the_database():
     argv = own_work.startup_argv("bpa-provider", "x.sqlite3")
     assert argv[:3] == ["bpa-provider", "--db", "x.sqlite3"] and "municipalities" in argv
