@@ -224,10 +224,13 @@ def continuity_report(
         # instants (Oslo and Stockholm always are) share one pass: the company's window is read
         # once, not once per zone with each zone's clients listed (what made it 2x its floor on
         # PostgreSQL at 100 %: two passes and two probes of the earlier shifts).
+        clock_of: dict[str, tuple[tuple[datetime, datetime], Bounds]] = {}
         by_clock: dict[tuple[tuple[datetime, datetime], Bounds], set[int]] = defaultdict(set)
         for cid in ids:
             tz = infos[cid].tz
-            by_clock[_window(today, tz), Bounds.of(today, tz)].add(cid)
+            if tz not in clock_of:  # once a zone, not once a client
+                clock_of[tz] = (_window(today, tz), Bounds.of(today, tz))
+            by_clock[clock_of[tz]].add(cid)
         pairs: dict[tuple[int, int], Pair] = {}
         bounds_of: dict[int, Bounds] = {}
         windows: list[tuple[tuple[Any, ...], set[int]]] = []
@@ -254,7 +257,7 @@ def continuity_report(
                 )
                 .exists()
             )
-            for cid, aid in s.execute(select(seen.c.client_id, seen.c.assistant_id).where(before)):
+            for cid, aid in s.execute(select(seen.c.client_id, seen.c.assistant_id).where(before)).all():
                 if cid in members and aid is not None:
                     earlier[cid].add(aid)
         assignments: dict[tuple[int, int], list[_Role]] = defaultdict(list)  # rows with what _regular_among reads
@@ -266,7 +269,7 @@ def continuity_report(
                 _assignment.start_date,
                 _assignment.end_date,
             )
-        ):
+        ).all():  # fetched at once: iterating a result fetches row by row (psycopg: a call a row)
             assignments[a.client_id, a.assistant_id].append(a)
         # A pair whose assignments all have one role has that role on every date (most pairs; no
         # assignment: a substitute). Only a pair whose role changed has its shifts read one by one.

@@ -119,7 +119,7 @@ def pair_rows(s: Session, where: Iterable[Any], b: Bounds) -> dict[tuple[int, in
         .group_by(_shift.client_id, _shift.assistant_id)
     )
     out: dict[tuple[int, int], Pair] = {}
-    for cid, aid, short, long_, secs, first, month, upcoming in s.execute(q):
+    for cid, aid, short, long_, secs, first, month, upcoming in s.execute(q).all():
         if aid is None:
             continue
         if isinstance(first, str):  # in case a driver hands the aggregate back as stored text
