@@ -35,6 +35,9 @@ from bpa_provider.db.types import UTCDateTime
 from bpa_provider.rules.continuity import Continuity
 from bpa_provider.rules.hours import month_bounds
 
+# The table's own columns: a Core statement, no ORM compile step on a command's first call.
+_shift = Shift.__table__.c  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True)
 class Bounds:
@@ -93,8 +96,8 @@ def _seconds(dialect: str) -> Callable[[Any, Any], ColumnElement[Any]]:
 def pair_rows(s: Session, where: Iterable[Any], b: Bounds) -> dict[tuple[int, int], Pair]:
     """Per (client, assistant) of the shifts matching `where`, their figures (role not applied)."""
     # A shift given end first is read in order, as the rule does; a shift of no length meets nobody.
-    start = case((Shift.end_utc < Shift.start_utc, Shift.end_utc), else_=Shift.start_utc)
-    end = case((Shift.end_utc < Shift.start_utc, Shift.start_utc), else_=Shift.end_utc)
+    start = case((_shift.end_utc < _shift.start_utc, _shift.end_utc), else_=_shift.start_utc)
+    end = case((_shift.end_utc < _shift.start_utc, _shift.start_utc), else_=_shift.end_utc)
     seconds = _seconds(s.get_bind().dialect.name)
     in_short = and_(end > _at(b.short_lo), start < _at(b.end))
     in_long = and_(end > _at(b.long_lo), start < _at(b.end))
@@ -103,8 +106,8 @@ def pair_rows(s: Session, where: Iterable[Any], b: Bounds) -> dict[tuple[int, in
     )
     q = (
         select(
-            Shift.client_id,
-            Shift.assistant_id,
+            _shift.client_id,
+            _shift.assistant_id,
             func.max(case((in_short, 1), else_=0)),
             func.max(case((in_long, 1), else_=0)),
             func.sum(case((in_long, overlap), else_=0)),
@@ -112,11 +115,11 @@ def pair_rows(s: Session, where: Iterable[Any], b: Bounds) -> dict[tuple[int, in
             func.max(case((and_(start >= _at(b.month_first), start < _at(b.month_next)), 1), else_=0)),
             func.max(case((start >= _at(b.month_first), 1), else_=0)),
         )
-        .where(*where, Shift.end_utc != Shift.start_utc)
-        .group_by(Shift.client_id, Shift.assistant_id)
+        .where(*where, _shift.end_utc != _shift.start_utc)
+        .group_by(_shift.client_id, _shift.assistant_id)
     )
     out: dict[tuple[int, int], Pair] = {}
-    for cid, aid, short, long_, secs, first, month, upcoming in s.execute(q):
+    for cid, aid, short, long_, secs, first, month, upcoming in s.execute(q).all():
         if aid is None:
             continue
         if isinstance(first, str):  # in case a driver hands the aggregate back as stored text

@@ -8,6 +8,11 @@ to the state rate (schablonbelopp: `municipality_id` empty, country SE). No rate
 
 Money is `Decimal`: hours are rounded to 0.01 h and the amount is hours x rate rounded per line,
 half up, by `rules.money` — the same rule as Försäkringskassan's invoice basis in `sweden_reports.py`.
+
+Every statement is a Core statement over the tables' own columns (`Model.__table__`), not the
+mapped classes, and the rates are read as rows, not objects: a Core select needs no ORM compile
+step, which was most of what the command did beyond its query on a first call (issue 19: its own
+work beside a hand-written query; the lines are the same, tests/roster/test_invoice_core.py).
 """
 
 from __future__ import annotations
@@ -15,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, extract, func, select
+from sqlalchemy import ColumnElement, Table, and_, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
@@ -29,7 +34,14 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules import money
 from bpa_provider.services.base import require, service
-from bpa_provider.services.worked import counted_as_worked
+from bpa_provider.services.worked import WORKED_STATUSES
+
+# The tables themselves: Core statements (no ORM compile step on a command's first call).
+SHIFTS: Table = Shift.__table__  # type: ignore[attr-defined]
+CLIENTS: Table = Client.__table__  # type: ignore[attr-defined]
+MUNICIPALITIES: Table = Municipality.__table__  # type: ignore[attr-defined]
+RATES: Table = HourlyRate.__table__  # type: ignore[attr-defined]
+_shift, _client, _municipality, _rate = SHIFTS.c, CLIENTS.c, MUNICIPALITIES.c, RATES.c
 
 
 def local_range(first: date, last_exclusive: date, tz: str) -> tuple[datetime, datetime]:
@@ -75,27 +87,46 @@ COLUMNS = [
 def hours_sql(dialect: str) -> ColumnElement[Any]:
     """Real elapsed hours of a shift, as SQL (instants are stored as naive UTC on both engines)."""
     if dialect == "sqlite":
-        return (func.julianday(Shift.end_utc) - func.julianday(Shift.start_utc)) * 24.0
-    return extract("epoch", Shift.end_utc - Shift.start_utc) / 3600.0
+        return (func.julianday(_shift.end_utc) - func.julianday(_shift.start_utc)) * 24.0
+    return extract("epoch", _shift.end_utc - _shift.start_utc) / 3600.0
 
 
-# Worked hours: the shared reading of "the plan becomes the actuals".
-counted = counted_as_worked
+def counted(now: datetime) -> ColumnElement[bool]:
+    """`services.worked.counted_as_worked` ("the plan becomes the actuals") over the table's own
+    columns; the same SQL (tests/roster/test_invoice_core.py holds the two equal)."""
+    return or_(
+        _shift.status.in_(WORKED_STATUSES),
+        and_(_shift.status == "planned", _shift.end_utc <= now, _shift.deviation_status != "pending"),
+    )
 
 
-def rate_for(s: Session, municipality_id: int, country: str, on: date) -> HourlyRate | None:
+class Rate(NamedTuple):
+    """An hourly rate as the invoice reads it (the `hourly_rate` row's columns it uses)."""
+
+    municipality_id: int | None
+    country: str
+    valid_from: date
+    rate: Decimal
+    currency: str
+
+
+def rate_for(s: Session, municipality_id: int, country: str, on: date) -> Rate | None:
     """The municipality's rate in force on `on`; for Sweden, else the state rate."""
     return rates_in_force(s, {municipality_id: country}, on).get(municipality_id)
 
 
-def rates_in_force(s: Session, municipalities: dict[int, str], on: date) -> dict[int, HourlyRate | None]:
+def rates_in_force(s: Session, municipalities: dict[int, str], on: date) -> dict[int, Rate | None]:
     """Per municipality id (-> its country), the rate in force on `on`: the municipality's with the
     latest `valid_from` on or before it; for a Swedish one without, the state rate. One read of
     the rates (a short table) instead of one or two statements per municipality."""
-    found: dict[int | None, HourlyRate] = {}
-    for rate in s.execute(
-        select(HourlyRate).where(HourlyRate.valid_from <= on).order_by(HourlyRate.valid_from, HourlyRate.id)
-    ).scalars():
+    found: dict[int | None, Rate] = {}
+    query = (
+        select(_rate.municipality_id, _rate.country, _rate.valid_from, _rate.rate, _rate.currency)
+        .where(_rate.valid_from <= on)
+        .order_by(_rate.valid_from, _rate.id)
+    )
+    for row in s.execute(query):
+        rate = Rate(*row)
         if rate.municipality_id is not None or rate.country == "SE":
             found[rate.municipality_id] = rate  # ordered: the latest valid_from wins
     return {
@@ -117,7 +148,7 @@ def invoice_basis(
     out: list[InvoiceLine] = []
     with db.read() as s:
         hours = hours_sql(db.dialect)
-        zones = s.execute(select(Municipality.timezone).distinct()).scalars().all()
+        zones = s.execute(select(_municipality.timezone).distinct()).scalars().all()
         totals: dict[int, float] = {}
         # Zones whose month begins and ends at the same instants (Oslo and Stockholm always do)
         # share one statement: one pass over the month's shifts instead of one per zone.
@@ -126,21 +157,21 @@ def invoice_basis(
             ranges.setdefault(local_range(first, last, tz), []).append(tz)
         for (lo, hi), tzs in ranges.items():
             q = (
-                select(Shift.client_id, func.sum(hours))
-                .join(Client, Client.id == Shift.client_id)
-                .join(Municipality, Municipality.id == Client.municipality_id)
-                .where(Municipality.timezone.in_(tzs), counted(now), Shift.start_utc >= lo, Shift.start_utc < hi)
-                .group_by(Shift.client_id)
+                select(_shift.client_id, func.sum(hours))
+                .join_from(SHIFTS, CLIENTS, _client.id == _shift.client_id)
+                .join(MUNICIPALITIES, _municipality.id == _client.municipality_id)
+                .where(_municipality.timezone.in_(tzs), counted(now), _shift.start_utc >= lo, _shift.start_utc < hi)
+                .group_by(_shift.client_id)
             )
             if actor.is_scoped:
-                q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
+                q = q.where(_shift.client_id.in_(sorted(actor.client_scope or ())))
             totals.update({cid: float(h or 0) for cid, h in s.execute(q).all()})
         if not totals:
             return []
         clients = s.execute(
-            select(Client.id, Client.ref, Client.name, Municipality.id, Municipality.name, Municipality.country)
-            .join(Municipality, Municipality.id == Client.municipality_id)
-            .where(Client.id.in_(sorted(totals)))
+            select(_client.id, _client.ref, _client.name, _municipality.id, _municipality.name, _municipality.country)
+            .join_from(CLIENTS, MUNICIPALITIES, _municipality.id == _client.municipality_id)
+            .where(_client.id.in_(sorted(totals)))
         ).all()
         rates = rates_in_force(s, {c[3]: (c[5] or "NO").upper() for c in clients}, first)
         for cid, ref, name, muni_id, muni_name, muni_country in clients:
@@ -164,4 +195,4 @@ def invoice_basis(
     return sorted(out, key=lambda line: (line.municipality, line.client_ref))
 
 
-__all__ = ["COLUMNS", "InvoiceLine", "hours_sql", "invoice_basis", "rate_for", "rates_in_force"]
+__all__ = ["COLUMNS", "InvoiceLine", "Rate", "hours_sql", "invoice_basis", "rate_for", "rates_in_force"]

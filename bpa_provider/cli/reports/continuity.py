@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from dataclasses import asdict
+    from dataclasses import fields
     from datetime import date
 
     from bpa_provider.cli.commands.roster import day
@@ -24,8 +24,11 @@ def run(ctx, args) -> int:  # noqa: ANN001
 
     today = day(args.date, "--date") if args.date else date.today()
     rows = []
-    for c in continuity_report(ctx.database(), ctx.actor(), today, policy=ctx.settings.policy):
-        row = asdict(c)
+    report = continuity_report(ctx.database(), ctx.actor(), today, policy=ctx.settings.policy)
+    # A shallow dict per client: `dataclasses.asdict` deep-copies every field (as `report invoice`).
+    names = [f.name for f in fields(report[0])] if report else []
+    for c in report:
+        row = {name: getattr(c, name) for name in names}
         row["new_faces_month"] = " ".join(c.new_faces_month)
         row["substitutes_never_met"] = " ".join(c.substitutes_never_met)
         rows.append(row)

@@ -1,0 +1,89 @@
+"""`report invoice` and `report continuity` read through Core statements over the tables' own
+columns (issue 19: a command's own work beside a hand-written query; the ORM's compile step on
+each first statement was work the floor does not do). Nothing the ORM compiles runs, and the SQL
+conditions they use are the shared ones' (`services.worked`), on both engines."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from bpa_provider.demo import load_demo
+from bpa_provider.services import continuity, invoice
+from bpa_provider.services.worked import counted_as_worked, staffed
+
+TODAY = date(2026, 5, 20)
+NOW = datetime(2026, 5, 20, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def company(db, admin):
+    load_demo(db, admin, seed=4, clients=6, assistants=14, months=3, today=TODAY)
+    return db
+
+
+def _orm_statements(run):
+    """What `run()` gives, and how many of the statements it ran went through the ORM."""
+    orm: list[str] = []
+
+    def seen(state):
+        if state.is_orm_statement:
+            orm.append(str(state.statement))
+
+    event.listen(Session, "do_orm_execute", seen)
+    try:
+        return run(), orm
+    finally:
+        event.remove(Session, "do_orm_execute", seen)
+
+
+def test_invoice_runs_no_orm_statement(company, admin):
+    lines, orm = _orm_statements(lambda: invoice.invoice_basis(company, admin, 2026, 4, now=NOW))
+    assert orm == []
+    assert len(lines) >= 5 and all(line.hours > 0 for line in lines)
+
+
+def test_continuity_runs_no_orm_statement(company, admin):
+    report, orm = _orm_statements(lambda: continuity.continuity_report(company, admin, TODAY))
+    assert orm == []
+    assert len(report) >= 5 and any(r.distinct_30d for r in report)
+    one, orm = _orm_statements(lambda: continuity.client_continuity(company, admin, report[0].client_id, TODAY))
+    assert orm == [] and one == report[0]
+
+
+def test_the_conditions_are_the_shared_ones(db):
+    dialect = db.engine.dialect
+
+    def sql(clause):
+        compiled = clause.compile(dialect=dialect)
+        return str(compiled), compiled.params
+
+    assert sql(invoice.counted(NOW)) == sql(counted_as_worked(NOW))
+    assert sql(continuity.staffed()) == sql(staffed())
+
+
+def test_the_rates_are_read_as_the_objects_gave_them(company, admin):
+    from sqlalchemy import select
+
+    from bpa_provider.db.models import HourlyRate, Municipality
+
+    with company.read() as s:
+        munis = {m.id: m.country for m in s.execute(select(Municipality)).scalars()}
+        got = invoice.rates_in_force(s, munis, date(2026, 4, 1))
+        objects = {r.id: r for r in s.execute(select(HourlyRate)).scalars()}
+    assert any(got.values())
+    for rate in got.values():
+        if rate is not None:
+            same = [
+                o
+                for o in objects.values()
+                if (o.municipality_id, o.valid_from) == (rate.municipality_id, rate.valid_from)
+            ]
+            assert same and (same[0].rate, same[0].currency, same[0].country) == (
+                rate.rate,
+                rate.currency,
+                rate.country,
+            )
