@@ -401,26 +401,6 @@ class RowShape:
             out.append(flat)
         return out
 
-    def row_statements(self, rows: Iterable[Sequence[Any]], size: int | None = None) -> list[list[Any]]:
-        """`statement_params` from rows (each a sequence of the variable columns' values, as
-        `iter_params` takes them): each row's values, bind-processed by `iter_values`, laid end to
-        end, `size` rows (default `ROWS_PER_STATEMENT`) to a list."""
-        if not self.positional:
-            raise ValueError("row_statements: positional parameters only (SQLite)")
-        size = max(1, size or ROWS_PER_STATEMENT)
-        out: list[list[Any]] = []
-        flat: list[Any] = []
-        k = 0
-        for values in self.iter_values(rows):
-            flat += values
-            k += 1
-            if k == size:
-                out.append(flat)
-                flat, k = [], 0
-        if flat:
-            out.append(flat)
-        return out
-
     def run_flat(self, connection, statements: Iterable[list[Any]]) -> None:  # noqa: ANN001
         """SQLite: each of `statement_params`'s lists as one multi-row INSERT on the connection's
         driver cursor, in order — the same rows, order and ids as `run_in_statements`. A list

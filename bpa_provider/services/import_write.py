@@ -1,7 +1,7 @@
 """The write half of an import: a checked plan's rows made as the driver takes them before the
 write transaction (`prepare`), then inserted in it with one access-log row each (`write_plan`).
 
-SQLite: the bind-processed rows many to an INSERT, the ids worked out under the write lock
+SQLite: one executemany of the bind-processed rows, the ids worked out under the write lock
 (`BEGIN IMMEDIATE`: no one else inserts) and checked by counting them. PostgreSQL: the ids
 reserved from the table's sequence in one statement (`nextval` over `generate_series`), then
 one COPY of every row (`db.engine.RowShape.copy`), no statement per row and nothing sent back.
@@ -40,9 +40,8 @@ class Prepared:
     model: Any
     dialect: str
     shape: RowShape
-    # SQLite: the multi-row INSERTs' parameters (`RowShape.row_statements`, sent by `run_flat`);
-    # PostgreSQL: each row's values (lists in `shape.order`, the id left for the write to fill
-    # in from the sequence).
+    # SQLite: the executemany's parameters; PostgreSQL: each row's values (lists in
+    # `shape.order`, the id left for the write to fill in from the sequence).
     params: list[Any]
     log: audit.PreparedEntries
     # SQLite: the access-log rows' hashes for the log's head and the ids the rows are expected to
@@ -142,14 +141,12 @@ def prepare(
         params: list[Any] = list(shape.iter_values((0, *r) for r in rows))
     else:
         shape = RowShape(dialect, model.__table__, constant, columns)
-        # Many rows to an INSERT, as the access log's: SQLite sets up a statement once per
-        # statement, which for an executemany is once per row (≈ 0.1 s of 100,000 shifts).
-        params = shape.row_statements(rows)
+        params = shape.params(rows)
     log = audit.prepare_entries(actor, "create", entity, entries)
     chained = None
     if after is not None and dialect.name == "sqlite":
         first, top = after
-        chained = audit.chain_entries(log, first, range(top + 1, top + 1 + len(entries)), dialect)
+        chained = audit.chain_entries(log, first, range(top + 1, top + 1 + len(params)), dialect)
     return Prepared(model, dialect.name, shape, params, log, chained)
 
 
@@ -207,12 +204,12 @@ def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
 
     PostgreSQL: the ids reserved from the table's sequence in one statement, then one COPY.
     SQLite: RETURNING with a guaranteed order makes SQLAlchemy send one statement per row (SQLite
-    does not promise the order), so the rows go in multi-row INSERTs, in order, and the ids are worked out:
+    does not promise the order), so the rows go in one executemany and the ids are worked out:
     under the write lock (BEGIN IMMEDIATE) no one else inserts, and SQLite gives each new row the
     largest id plus one, so they are the n ids after the previous largest — checked by counting
     them, never assumed."""
     table = prepared.model.__table__
-    n = len(prepared.log.subjects)  # one access-log entry per row
+    n = len(prepared.params)
     if not n:
         return []
     if prepared.dialect == "postgresql":
@@ -223,7 +220,7 @@ def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
         prepared.shape.copy(s.connection(), table, prepared.params)
         return ids
     before = s.execute(select(func.max(table.c.id))).scalar() or 0
-    prepared.shape.run_flat(s.connection(), prepared.params)
+    prepared.shape.run(s.connection(), prepared.params)
     # n rows above `before`, the largest of them before + n: they are exactly before+1 … before+n.
     count, top = s.execute(select(func.count(), func.max(table.c.id)).where(table.c.id > before)).one()
     if count != n or top != before + n:  # cannot happen under the write lock; never guess

@@ -1,8 +1,7 @@
 """The write half of an import with less under the lock (issue 15, session 9): the access-log
 rows' INSERT parameters made before the write transaction with their hashes
-(`audit.chain_entries(..., dialect)`, `db.engine.RowShape.statement_params` / `run_flat`), the
-shifts many to an INSERT (`RowShape.row_statements`) instead of one executemany, and a larger
-SQLite page cache for the write (`import_write.larger_cache`). Every row, every log row and
+(`audit.chain_entries(..., dialect)`, `db.engine.RowShape.statement_params` / `run_flat`), and a
+larger SQLite page cache for the write (`import_write.larger_cache`). Every row, every log row and
 the chain as the code before writes them."""
 
 from __future__ import annotations
@@ -50,17 +49,6 @@ def test_statement_params_are_iter_params_laid_end_to_end(n, size):
     width = len(shape.order)
     assert all(len(s) == width * size for s in statements[:-1])
     assert len(statements) == -(-n // size)
-
-
-@pytest.mark.parametrize("n, size", [(0, 3), (1, 3), (7, 3), (9, 3), (7, 1)])
-def test_row_statements_are_iter_params_laid_end_to_end(n, size):
-    shape = RowShape(sqlite.dialect(), TABLE, {"name": "constant"}, ["at", "flag", "data"])
-    at = datetime(2026, 1, 1, tzinfo=UTC)  # one object shared by every row: processed once
-    rows = [(at + timedelta(hours=i % 2), i, {"i": i}) for i in range(n)]
-    expected = [v for params in shape.iter_params(rows) for v in params]
-    statements = shape.row_statements(rows, size)
-    assert [v for st in statements for v in st] == expected
-    assert [len(st) for st in statements] == [len(shape.order) * min(size, n - lo) for lo in range(0, n, size)]
 
 
 def test_statement_params_refuse_columns_of_different_lengths():
@@ -187,14 +175,11 @@ def test_an_import_writes_the_rows_and_chain_it_wrote_before(sqlite_template, tm
     with monkeypatch.context() as m:
         m.setattr(RowShape, "run_flat", lambda self, c, st: sent.append(len(st)) or real_flat(self, c, st))
         now = run("now")
-    assert sent == [3, 3]  # 1,500 shifts, then their 1,500 log rows, in statements of 500 made before the lock
+    assert sent == [3]  # 1,500 log rows in statements of 500, made before the lock
     real_chain = audit.chain_entries
     with monkeypatch.context() as m:
         m.setattr(audit, "chain_entries", lambda p, first, ids, dialect=None: real_chain(p, first, ids))
         m.setattr(import_write, "WRITE_CACHE_KIB", 0)  # never larger than the connection's own
-        # The shifts as one executemany of a tuple per row, as before.
-        m.setattr(RowShape, "row_statements", lambda self, rows, size=None: self.params(rows))
-        m.setattr(RowShape, "run_flat", lambda self, c, st: self.run(c, st))
         before = run("before")
     assert len(now[0]) == 1500 and len(now[1]) > 1500
     assert now == before
