@@ -24,7 +24,7 @@ import json
 import operator
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from types import SimpleNamespace
@@ -218,6 +218,10 @@ class ChainedEntries:
     ids: Sequence[int | None]
     at: datetime
     digests: list[str]
+    # SQLite: the rows' INSERT and its statements' parameters, made before the lock too
+    # (`db.engine.RowShape.statement_params`); used with the hashes, by `RowShape.run_flat`.
+    sql: str = field(default="", compare=False, repr=False)
+    statements: list[list[Any]] | None = field(default=None, compare=False, repr=False)
 
 
 def last_hash(session: Session) -> str:
@@ -251,49 +255,35 @@ def _digests(prepared: PreparedEntries, first: str, entity_ids: Sequence[int | N
         prev_json = f'"{digest}"'
 
 
-def chain_entries(prepared: PreparedEntries, first: str, entity_ids: Sequence[int | None]) -> ChainedEntries:
+def chain_entries(
+    prepared: PreparedEntries, first: str, entity_ids: Sequence[int | None], dialect: Any = None
+) -> ChainedEntries:
     """The events' hashes as they will be if the log's last hash is still `first` and the ids are
     `entity_ids` when they are appended — worked out before the write transaction, so the write
-    lock is not held for the hashing (`append_entries(..., chained=)`)."""
+    lock is not held for the hashing (`append_entries(..., chained=)`). With a SQLite `dialect`,
+    the INSERTs' parameters too: under the lock only SQLite's own work is left."""
     if len(entity_ids) != len(prepared.subjects):
         raise ValueError("chain_entries: one entity id per prepared event")
     at = utcnow()
-    return ChainedEntries(first, entity_ids, at, list(_digests(prepared, first, entity_ids, at)))
+    digests = list(_digests(prepared, first, entity_ids, at))
+    if dialect is None or dialect.name != "sqlite" or not digests:
+        return ChainedEntries(first, entity_ids, at, digests)
+    shape = _log_shape(dialect, prepared, at)
+    prevs = [first, *digests[:-1]]  # each row chains to the one before it
+    columns = [list(entity_ids), prepared.subjects, prepared.summaries, prevs, digests]
+    return ChainedEntries(first, entity_ids, at, digests, shape.sql, shape.statement_params(columns))
 
 
-def append_entries(
-    session: Session,
-    prepared: PreparedEntries,
-    entity_ids: Sequence[int | None],
-    *,
-    chained: ChainedEntries | None = None,
-) -> int:
-    """Append the prepared events (one per id, in order), chained to the log's last row, straight
-    to the driver, in the caller's transaction. The hashes are `chained`'s if it was worked out for
-    this log's last hash and these ids, else made here (`_digests`); either way the same formula.
-    The rows are made one at a time as the driver takes them: no list of 100,000 rows in memory."""
+#: The variable columns of an appended event, in the order `_log_shape`'s rows give them.
+_LOG_COLUMNS = ["entity_id", "subject", "summary", "prev_hash", "hash"]
+
+
+def _log_shape(dialect: Any, prepared: PreparedEntries, at: datetime) -> Any:
+    """The INSERT of `append_entries`'s rows (`db.engine.RowShape`): what every row of one
+    append shares as constants, `_LOG_COLUMNS` given per row."""
     from bpa_provider.db.engine import RowShape
 
-    if len(entity_ids) != len(prepared.subjects):
-        raise ValueError("append_entries: one entity id per prepared event")
-    if not entity_ids:
-        return 0
     actor = prepared.actor
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    session.flush()  # rows record() added are in the chain before these
-    first = last_hash(session)
-    digests: Iterable[str]
-    if (
-        chained is not None
-        and chained.first == first
-        and len(chained.ids) == len(entity_ids)
-        and all(map(operator.eq, chained.ids, entity_ids))
-    ):
-        at, digests = chained.at, chained.digests
-    else:
-        at = utcnow()
-        digests = _digests(prepared, first, entity_ids, at)
     role = actor.role if not actor.impersonated_by else f"{actor.role}<-{actor.impersonated_by}"
     common = dict(
         at=at,
@@ -306,6 +296,48 @@ def append_entries(
         before_digest=None,
         after_digest=None,
     )
+    return RowShape(dialect, AuditEvent.__table__, common, _LOG_COLUMNS)
+
+
+def append_entries(
+    session: Session,
+    prepared: PreparedEntries,
+    entity_ids: Sequence[int | None],
+    *,
+    chained: ChainedEntries | None = None,
+) -> int:
+    """Append the prepared events (one per id, in order), chained to the log's last row, straight
+    to the driver, in the caller's transaction. The hashes are `chained`'s if it was worked out for
+    this log's last hash and these ids, else made here (`_digests`); either way the same formula.
+    The rows are made one at a time as the driver takes them: no list of 100,000 rows in memory —
+    unless `chained` brought its statements' parameters (SQLite), which are then sent as they are."""
+    if len(entity_ids) != len(prepared.subjects):
+        raise ValueError("append_entries: one entity id per prepared event")
+    if not entity_ids:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
+    session.flush()  # rows record() added are in the chain before these
+    first = last_hash(session)
+    digests: Iterable[str]
+    ready = (
+        chained is not None
+        and chained.first == first
+        and len(chained.ids) == len(entity_ids)
+        and all(map(operator.eq, chained.ids, entity_ids))
+    )
+    if chained is not None and ready:
+        at, digests = chained.at, chained.digests
+    else:
+        at = utcnow()
+        digests = _digests(prepared, first, entity_ids, at)
+    conn = session.connection()
+    shape = _log_shape(conn.dialect, prepared, at)
+    if chained is not None and ready and chained.statements is not None and conn.dialect.name == "sqlite":
+        if chained.sql != shape.sql:  # made for another INSERT (cannot happen: the same shape)
+            raise RuntimeError("append_entries: statements prepared for another INSERT")
+        shape.run_flat(conn, chained.statements)
+        return len(entity_ids)
 
     def rows() -> Iterator[tuple[Any, ...]]:
         prev = first
@@ -314,10 +346,6 @@ def append_entries(
             prev = digest
 
     # Straight to the driver (db.engine.RowShape): the ORM's bulk path costs several times more.
-    conn = session.connection()
-    shape = RowShape(
-        conn.dialect, AuditEvent.__table__, common, ["entity_id", "subject", "summary", "prev_hash", "hash"]
-    )
     if conn.dialect.name == "sqlite":
         # Many rows per INSERT: the append-only triggers make an executemany cost a statement's
         # set-up per row (db.engine.RowShape.run_in_statements). Same rows, same order.

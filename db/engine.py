@@ -371,6 +371,67 @@ class RowShape:
         finally:
             cursor.close()
 
+    def statement_params(self, columns: Sequence[Sequence[Any]], rows: int | None = None) -> list[list[Any]]:
+        """SQLite: the parameters of `run_flat`'s multi-row INSERTs, made before the write lock —
+        up to `rows` rows each (default `ROWS_PER_STATEMENT`), in order. `columns` holds one
+        sequence per variable column (all of one length), not one per row: each statement's flat
+        list is filled a column at a time by slice assignment, so no per-row Python runs (100,000
+        access-log rows: ≈ 0.3 s under the lock before, ≈ 0.03 s here, outside it). The values are
+        those `iter_params` makes: the constants as processed once, each variable value through its
+        column's bind processor."""
+        if not self.positional:
+            raise ValueError("statement_params: positional parameters only (SQLite)")
+        width, n = len(self.order), len(columns[0]) if columns else 0
+        if any(len(c) != n for c in columns):
+            raise ValueError("statement_params: columns of different lengths")
+        size = max(1, rows or ROWS_PER_STATEMENT)
+        by_slot = {pos: (i, proc) for pos, i, proc in self._slots}
+        out: list[list[Any]] = []
+        for lo in range(0, n, size):
+            k = min(size, n - lo)
+            flat: list[Any] = [None] * (k * width)
+            for pos in range(width):
+                slot = by_slot.get(pos)
+                if slot is None:
+                    flat[pos::width] = [self._template[pos]] * k
+                else:
+                    i, proc = slot
+                    part = columns[i][lo : lo + k]
+                    flat[pos::width] = part if proc is None else [proc(v) for v in part]
+            out.append(flat)
+        return out
+
+    def run_flat(self, connection, statements: Iterable[list[Any]]) -> None:  # noqa: ANN001
+        """SQLite: each of `statement_params`'s lists as one multi-row INSERT on the connection's
+        driver cursor, in order — the same rows, order and ids as `run_in_statements`. A list
+        with more parameters than this connection allows a statement is sent as rows instead."""
+        import sqlite3
+
+        head, values, one = self.sql.partition(" VALUES ")
+        if not self.positional or not values:
+            raise ValueError(f"run_flat: not a plain positional INSERT: {self.sql}")
+        width = len(self.order)
+        dbapi = connection.connection.dbapi_connection
+        limit = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(dbapi, "getlimit") else 999
+        sql: dict[int, str] = {}
+        cursor = dbapi.cursor()
+        try:
+            for flat in statements:
+                k, rest = divmod(len(flat), width)
+                if rest:
+                    raise ValueError("run_flat: a list that is not whole rows")
+                if not k:
+                    continue
+                if len(flat) > limit:
+                    self.run_in_statements(connection, (flat[j : j + width] for j in range(0, len(flat), width)))
+                    continue
+                text = sql.get(k)
+                if text is None:
+                    text = sql[k] = f"{head}{values}{','.join([one] * k)}"
+                cursor.execute(text, flat)
+        finally:
+            cursor.close()
+
     def run(self, connection, params: Iterable[Any]) -> None:  # noqa: ANN001
         """One executemany of `params` on `connection` (a SQLAlchemy Connection), in its
         transaction. A list goes through SQLAlchemy; any other iterable straight to the driver's

@@ -15,6 +15,7 @@ kind (every change in the application is logged in its own transaction).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +146,7 @@ def prepare(
     chained = None
     if after is not None and dialect.name == "sqlite":
         first, top = after
-        chained = audit.chain_entries(log, first, range(top + 1, top + 1 + len(params)))
+        chained = audit.chain_entries(log, first, range(top + 1, top + 1 + len(params)), dialect)
     return Prepared(model, dialect.name, shape, params, log, chained)
 
 
@@ -154,8 +155,36 @@ def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prep
     log them), in the caller's write transaction; `prepared` (made before it) or made here."""
     if prepared is None:
         prepared = prepare(plan, actor, source, s.get_bind().dialect)
-    ids = _bulk_insert(s, prepared)
-    audit.append_entries(s, prepared.log, ids, chained=prepared.chained)
+    with larger_cache(s):
+        ids = _bulk_insert(s, prepared)
+        audit.append_entries(s, prepared.log, ids, chained=prepared.chained)
+
+
+#: SQLite's page cache (KiB) while an import's rows are inserted; a connection's own is 2 MB
+#: (SQLite's default). 100,000 shifts touch index pages all over the shifts' and the log's five
+#: plus three indexes: in 2 MB they are written out to the WAL and read back again and again
+#: before the commit (≈ 0.15–0.2 s of the write lock's CPU, docs/performance.md, session 9). At
+#: most this much more memory, only for the write.
+WRITE_CACHE_KIB = 16_000
+
+
+@contextmanager
+def larger_cache(s: Session) -> Iterator[None]:
+    """SQLite: the connection's page cache raised to `WRITE_CACHE_KIB` for the block, then put
+    back as it was (the pages above it are let go at the commit). Other databases: nothing."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    if before < 0 and -before >= WRITE_CACHE_KIB:  # already as large (negative: KiB)
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
 def write_shifts(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
