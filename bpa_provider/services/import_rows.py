@@ -22,7 +22,7 @@ checked once (`import_fast.RowChecks`, by roster's own functions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -264,11 +264,15 @@ def plan_shifts(
     *,
     memo: bool = True,
     workers: int | None = None,
+    meanwhile: Callable[[Plan], object] | None = None,
 ) -> Plan:
     """Check every shift row (see the module docstring); nothing is written. `memo`: each distinct
     time and text checked once (`import_fast.RowChecks`); False checks every row afresh (the
     reference the tests hold the memo to). `workers`: processes the per-assistant rules are spread
-    over (`import_spread`; None: as the file's size says, 1: this process only)."""
+    over (`import_spread`; None: as the file's size says, 1: this process only). `meanwhile`:
+    called with the plan, its rows in place, while forked workers check the rules (only when they
+    do) — this process's core would otherwise wait for them; the plan may still get errors after
+    it (the caller then drops what it made)."""
     plan = Plan("shifts", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
     checks = RowChecks() if memo else None
@@ -292,9 +296,15 @@ def plan_shifts(
     if plan.errors:
         return plan  # the rules would only repeat what is wrong already
     _add_to(data, s, live, policy, lo)
-    _rules(plan, data, live, import_spread.workers_for(len(live)) if workers is None else workers)
-    _absent(s, plan, data, live)
     plan.rows = new
+    _rules(
+        plan,
+        data,
+        live,
+        import_spread.workers_for(len(live)) if workers is None else workers,
+        None if meanwhile is None else lambda: meanwhile(plan),
+    )
+    _absent(s, plan, data, live)
     return plan
 
 
@@ -368,13 +378,19 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
     data.two_helpers = frozenset(two)
 
 
-def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers: int = 1) -> None:
+def _rules(
+    plan: Plan,
+    data: worktime.Loaded,
+    live: Sequence[NewShift],
+    workers: int = 1,
+    meanwhile: Callable[[], object] | None = None,
+) -> None:
     """The working-time and credential rules over stored and new shifts together; a blocking
     violation that involves a new shift refuses the file (reported at its first row, in the
-    words `roster add` uses), warnings are counted."""
+    words `roster add` uses), warnings are counted. `meanwhile`: see `plan_shifts`."""
     lines = {sh.id: sh.line for sh in live}
     found = import_spread.verdicts(
-        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers, lines
+        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers, lines, meanwhile
     )
     merged: dict[Any, import_spread.Digest] = {}
     for d in found:  # as worktime.merge_violations: the first of each key

@@ -17,7 +17,7 @@ and then written in one short transaction with bulk inserts and one access-log r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -375,9 +375,9 @@ def _import_own(
     pol = policy_or_default(policy)
     rows = _Renamed(table, mapping)
 
-    def plan_in(s: Session) -> import_rows.Plan:
+    def plan_in(s: Session, meanwhile: Callable[[import_rows.Plan], object] | None = None) -> import_rows.Plan:
         plan = (
-            import_rows.plan_shifts(s, rows, pol)
+            import_rows.plan_shifts(s, rows, pol, meanwhile=meanwhile)
             if kind == "shifts"
             else import_rows.plan_reviews(s, rows, date.today())
         )
@@ -389,9 +389,19 @@ def _import_own(
 
     def check_and_prepare() -> tuple[import_rows.Plan, import_rows.Prepared]:
         with db.read() as s:
-            plan = plan_in(s)
             dialect = s.get_bind().dialect
+            # The same snapshot as the check's (SQLite's read transaction), read before it.
             after = import_rows.heads(s, kind) if dialect.name == "sqlite" else None
+            early: list[import_rows.Prepared] = []
+
+            def meanwhile(plan: import_rows.Plan) -> None:
+                # While forked workers check a large file's rules, this process's core would wait:
+                # it prepares the rows meanwhile (dropped if the rules then refuse the file).
+                early.append(import_rows.prepare(plan, actor, source, dialect, consume=True, after=after))
+
+            plan = plan_in(s, meanwhile)
+        if early:
+            return plan, early[0]
         # The checked rows are let go as they are prepared (only their count is used after this).
         return plan, import_rows.prepare(plan, actor, source, dialect, consume=True, after=after)
 
