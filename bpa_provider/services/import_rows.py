@@ -36,7 +36,16 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import import_spread, worktime
-from bpa_provider.services.import_fast import SHIFT_STATUSES, RowChecks, check_details
+from bpa_provider.services.import_fast import (
+    SHIFT_ABSENT,
+    SHIFT_CELLS,
+    SHIFT_STATUSES,
+    NewShift,
+    RowChecks,
+    _parties,
+    _shift,
+    checked,
+)
 from bpa_provider.services.import_write import (
     Prepared,
     audit_mark,
@@ -50,8 +59,7 @@ from bpa_provider.services.import_write import (
 )
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
-from bpa_provider.services.roster import _times
-from bpa_provider.services.validation import check_date, check_text, ref_problem
+from bpa_provider.services.validation import check_date, check_text
 
 __all__ = [
     "SHIFT_STATUSES",
@@ -75,28 +83,6 @@ __all__ = [
 _DATE_WORDS = {"required": N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)")}
 
 _IN_CHUNK = 5000  # values per IN (...) list
-
-
-@dataclass(slots=True)
-class NewShift:
-    """A checked shift row, shaped like a stored `Shift` for the rules (`worktime.fact`); its id is
-    negative (-line) until it is written."""
-
-    id: int
-    line: int
-    client_id: int
-    assistant_id: int
-    start_utc: datetime
-    end_utc: datetime
-    kind: str
-    status: str
-    active_minutes: int
-    note: str
-    legal_basis: str
-    client_ref: str
-    assistant_ref: str
-    tz: str
-    typed: str  # the start and end as the file gave them (for the access log)
 
 
 @dataclass(slots=True)
@@ -155,108 +141,6 @@ def _refs(
     return clients, assistants
 
 
-def _parties(
-    cells: Mapping[str, str],
-    clients: Mapping[str, tuple[int, str]],
-    assistants: Mapping[str, int],
-    errors: list[FieldError],
-) -> tuple[tuple[int, str] | None, int | None]:
-    """The client and assistant a row names; an unknown reference is an error under its column:
-    one that no reference could be (`validation.ref_problem`: control characters, `../`) in the
-    words every path uses for it, any other as unknown."""
-    client_ref = cells.get("client_ref", "").strip()
-    client = clients.get(client_ref)
-    if client is None:
-        errors.append(_unknown("client_ref", client_ref, N_("no client '{ref}'")))
-    assistant_ref = cells.get("assistant_ref", "").strip()
-    assistant = assistants.get(assistant_ref)
-    if assistant is None:
-        errors.append(_unknown("assistant_ref", assistant_ref, N_("no assistant '{ref}'")))
-    return client, assistant
-
-
-def _unknown(column: str, ref: str, words: str) -> FieldError:
-    problem = ref_problem(ref)
-    return problem.field_error(column) if problem is not None else FieldError(column, words, params={"ref": ref})
-
-
-def _shift(
-    line: int,
-    cells: Mapping[str, str],
-    clients: Mapping[str, tuple[int, str]],
-    assistants: Mapping[str, int],
-    errors: list[FieldError],
-    checks: RowChecks | None = None,
-) -> NewShift | None:
-    """One row checked as `roster add` checks its input (roster's own parsing functions, through
-    `checks`: each distinct value once per file — `import_fast`; None: called for every row).
-    The errors come in one order: the references, the times, then status, kind, active minutes,
-    note and legal basis."""
-    if checks is None:
-        client, assistant = _parties(cells, clients, assistants, errors)
-        tz = client[1] if client else "Europe/Oslo"
-        start, end = _times(cells.get("start", ""), cells.get("end", ""), tz, errors)
-        status, kind, active, note, basis = check_details(
-            cells.get("status"),
-            cells.get("kind"),
-            cells.get("active_minutes"),
-            cells.get("note"),
-            cells.get("legal_basis"),
-            errors,
-        )
-        if errors or client is None or assistant is None or start is None or end is None:
-            return None
-        client_ref, assistant_ref = cells["client_ref"].strip(), cells["assistant_ref"].strip()
-    else:
-        # The same cells, the same verdict: the references worked out once per pair in the file,
-        # the five detail cells once per distinct five (a file repeats them on nearly every row).
-        get = cells.get
-        key = (get("client_ref", ""), get("assistant_ref", ""))
-        found = checks.parties.get(key)
-        if found is None:
-            mine: list[FieldError] = []
-            c, a = _parties(cells, clients, assistants, mine)
-            if len(checks.parties) >= checks.limit:
-                checks.parties.clear()
-            found = checks.parties[key] = (c, a, tuple(mine), key[0].strip(), key[1].strip())
-        client, assistant = found[0], found[1]
-        if found[2]:
-            errors.extend(found[2])
-        tz = client[1] if client else "Europe/Oslo"
-        start, end = checks.times(get("start", ""), get("end", ""), tz, errors)
-        details = (get("status"), get("kind"), get("active_minutes"), get("note"), get("legal_basis"))
-        verdict = checks.details.get(details)
-        if verdict is None:
-            own: list[FieldError] = []
-            made = check_details(*details, own)
-            if len(checks.details) >= checks.limit:
-                checks.details.clear()
-            verdict = checks.details[details] = (made, tuple(own))
-        if verdict[1]:
-            errors.extend(verdict[1])
-        if errors or client is None or assistant is None or start is None or end is None:
-            return None
-        status, kind, active, note, basis = verdict[0]
-        client_ref, assistant_ref = found[3], found[4]
-    return NewShift(
-        -line,
-        line,
-        client[0],
-        assistant,
-        start,
-        end,
-        kind,
-        status,
-        active,
-        note,
-        basis,
-        client_ref,
-        assistant_ref,
-        tz,
-        f"{cells['start'].strip()}–{cells['end'].strip()}",
-    )
-
-
 def plan_shifts(
     s: Session,
     rows: Iterable[tuple[int, Mapping[str, str]]],
@@ -277,13 +161,23 @@ def plan_shifts(
     clients, assistants = _refs(s, rows)
     checks = RowChecks() if memo else None
     new: list[NewShift] = []
-    for line, cells in rows:
-        errors: list[FieldError] = []
-        sh = _shift(line, cells, clients, assistants, errors, checks)
-        if errors:
-            plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
-        elif sh is not None:
-            new.append(sh)
+    values = getattr(rows, "values", None)  # importer._Renamed: each row's cells, no dict per row
+    if checks is not None and values is not None:
+        for line, cells in values(SHIFT_CELLS, SHIFT_ABSENT):
+            errors: list[FieldError] = []
+            sh = checked(line, cells, clients, assistants, errors, checks)
+            if errors:
+                plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
+            elif sh is not None:
+                new.append(sh)
+    else:
+        for line, row in rows:
+            errors = []
+            sh = _shift(line, row, clients, assistants, errors, checks)
+            if errors:
+                plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
+            elif sh is not None:
+                new.append(sh)
     if not new:
         return plan
     live = [sh for sh in new if sh.status != "cancelled"]

@@ -17,6 +17,7 @@ and then written in one short transaction with bulk inserts and one access-log r
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -340,6 +341,39 @@ class _Renamed:
         if at is None:
             return {""} if self.records else set()
         return {cells[at].strip() if at < len(cells) else "" for _line, cells in self.records}
+
+    def values(self, names: Sequence[str], absent: Sequence[Any]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """Each row as (line, its cells of fields `names` in that order): what `cells.get(name,
+        absent[k])` gives the row as `__iter__` makes it — "" for a cell a short row lacks,
+        `absent[k]` for a field the file has no column for — with no dict per row."""
+        at: dict[str, int] = {}
+        for i, name in self.fields:  # a field given twice: the last column, as the dict has it
+            at[name] = i
+        top = max((i for i, _n in self.fields), default=-1) + 1
+        # A row is padded with "" up to the last mapped column, then the absent fields' values
+        # follow at `top`, `top + 1`, …: one C-level pick of the cells per row.
+        spots: list[int] = []
+        tail: list[Any] = []
+        for name, default in zip(names, absent):
+            if name in at:
+                spots.append(at[name])
+            else:
+                spots.append(top + len(tail))
+                tail.append(default)
+        if not spots:
+            return
+        pick = operator.itemgetter(*spots)
+        single = len(spots) == 1
+        for line, cells in self.records:
+            n = len(cells)
+            if n == top:
+                row = cells + tail if tail else cells
+            elif n > top:
+                row = cells[:top] + tail
+            else:
+                row = cells + [""] * (top - n) + tail
+            got = pick(row)
+            yield line, ((got,) if single else got)
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         fields = self.fields

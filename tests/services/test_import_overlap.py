@@ -225,3 +225,62 @@ def test_an_import_prepares_during_the_spread_and_writes_what_one_process_writes
         refusals.append([(e.field, e.message, e.row, e.params) for e in exc.value.errors])
         assert shifts() == []
     assert refusals[0] == refusals[1] and refusals[0]
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["", " K-1 ", "K-1", "A-2", "\t", "x y", "2026-03-02T08:00"]), min_size=0, max_size=7),
+        min_size=0,
+        max_size=12,
+    ),
+    st.permutations(["client_ref", "assistant_ref", "start", "end", "note", "kind"]),
+    st.integers(0, 6),
+)
+def test_a_rows_cells_without_a_dict_are_what_its_dict_says(records, columns, keep):
+    """`_Renamed.values` (the shift check's cells, no dict per row) gives what `cells.get(name,
+    absent)` gives each row's dict: short and long rows, and columns the file lacks."""
+    from bpa_provider.services.import_fast import SHIFT_ABSENT, SHIFT_CELLS
+
+    columns = list(columns[:keep])
+    table = importer.CsvTable(columns, [(n + 2, r) for n, r in enumerate(records)], ",", [], "utf-8")
+    rows = importer._Renamed(table, {c: c for c in columns})
+    expected = [(line, tuple(cells.get(n, a) for n, a in zip(SHIFT_CELLS, SHIFT_ABSENT))) for line, cells in rows]
+    assert list(rows.values(SHIFT_CELLS, SHIFT_ABSENT)) == expected
+    assert list(rows.values(["note"], [None])) == [(line, (cells.get("note"),)) for line, cells in rows]
+
+
+WIDE = st.fixed_dictionaries(
+    {
+        "client_ref": st.sampled_from(["K-0001", "K-0002", " K-0001", "K-0404", "../x"]),
+        "assistant_ref": st.sampled_from(["A-0001", "A-0003", "A-0004 ", "A-0005", ""]),
+        "start": st.sampled_from(["2026-03-02T08:00", "2026-03-03 20:00", "29.03.2026 02:30", "x"]),
+        "end": st.sampled_from(["16:00", "06:00", "2026-03-06T08:00", ""]),
+        "kind": st.sampled_from(["", "active", "night", "bad"]),
+        "active_minutes": st.sampled_from(["", "30", "x"]),
+        "note": st.sampled_from(["", "ok", "a\x07b"]),
+    }
+)
+
+
+WIDE_COLUMNS = ["client_ref", "assistant_ref", "start", "end", "kind", "active_minutes", "note"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(WIDE, min_size=1, max_size=12), st.permutations(WIDE_COLUMNS), st.integers(0, 3))
+def test_a_file_checked_from_its_cells_says_what_its_dicts_say(world, rows, columns, short):
+    """The file's rows checked from their cells (`plan_shifts` over the table) and from a dict per
+    row, memo on and off: the same errors, in order, rows and warnings."""
+    records = [
+        (n + 2, [r[c] for c in columns][: len(columns) - (short if n % 3 == 0 else 0)]) for n, r in enumerate(rows)
+    ]
+    table = importer.CsvTable(list(columns), records, ",", [], "utf-8")
+    renamed = importer._Renamed(table, {c: c for c in columns})
+    pol = policy_or_default(None)
+    with world.read() as s:
+        plans = [
+            import_rows.plan_shifts(s, renamed, pol, workers=1),
+            import_rows.plan_shifts(s, list(renamed), pol, workers=1),
+            import_rows.plan_shifts(s, list(renamed), pol, workers=1, memo=False),
+        ]
+    said = [([(e.field, e.message, e.row, e.params) for e in p.errors], p.rows, p.warnings) for p in plans]
+    assert said[0] == said[1] == said[2]
