@@ -191,14 +191,24 @@ def plan_shifts(
         return plan  # the rules would only repeat what is wrong already
     _add_to(data, s, live, policy, lo)
     plan.rows = new
-    _rules(
-        plan,
-        data,
-        live,
-        import_spread.workers_for(len(live)) if workers is None else workers,
-        None if meanwhile is None else lambda: meanwhile(plan),
-    )
-    _absent(s, plan, data, live)
+    spread = import_spread.workers_for(len(live)) if workers is None else workers
+    absent = _absent(s, data, live)  # reported after the rules' errors, as always
+    lines = {sh.id: sh.line for sh in live}
+    aids, cids = sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live})
+    del live
+
+    def during() -> None:
+        # The workers have their own copies of the loaded shifts and the clients' rule is done:
+        # let them go here, so the rows prepared meanwhile take their memory (the checked rows
+        # go as they are prepared) instead of adding to it.
+        data.by_assistant.clear()
+        data.by_client.clear()
+        data.facts.clear()
+        assert meanwhile is not None
+        meanwhile(plan)
+
+    _rules(plan, data, aids, cids, lines, spread, None if meanwhile is None else during)
+    plan.errors += absent
     return plan
 
 
@@ -275,17 +285,17 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
 def _rules(
     plan: Plan,
     data: worktime.Loaded,
-    live: Sequence[NewShift],
+    aids: Sequence[int],
+    cids: Sequence[int],
+    lines: Mapping[int, int],
     workers: int = 1,
     meanwhile: Callable[[], object] | None = None,
 ) -> None:
-    """The working-time and credential rules over stored and new shifts together; a blocking
-    violation that involves a new shift refuses the file (reported at its first row, in the
-    words `roster add` uses), warnings are counted. `meanwhile`: see `plan_shifts`."""
-    lines = {sh.id: sh.line for sh in live}
-    found = import_spread.verdicts(
-        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers, lines, meanwhile
-    )
+    """The working-time and credential rules over stored and new shifts together (`aids` and
+    `cids`: the new shifts' assistants and clients, sorted; `lines`: their lines by id); a
+    blocking violation that involves a new shift refuses the file (reported at its first row, in
+    the words `roster add` uses), warnings are counted. `meanwhile`: see `plan_shifts`."""
+    found = import_spread.verdicts(data, aids, cids, workers, lines, meanwhile)
     merged: dict[Any, import_spread.Digest] = {}
     for d in found:  # as worktime.merge_violations: the first of each key
         merged.setdefault(d[0], d)
@@ -301,16 +311,17 @@ def _rules(
                 plan.errors.append(FieldError(column, e.message, row=first, params=e.params))
 
 
-def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
+def _absent(s: Session, data: worktime.Loaded, live: Sequence[NewShift]) -> list[FieldError]:
     """`roster add`'s absence rule (roster.refuse_absent) for a whole file: an assistant recorded
     absent (not a graded sick note) cannot be given a shift on those days. One query per chunk of
-    assistants, then a check in memory per row."""
+    assistants, then a check in memory per row. The errors are returned."""
     from datetime import timedelta
 
     from bpa_provider.db.models import Absence
 
+    out: list[FieldError] = []
     if not live:
-        return
+        return out
     first = min(sh.start_utc for sh in live).date() - timedelta(days=1)
     last = max(sh.end_utc for sh in live).date() + timedelta(days=1)
     away: dict[int, list[tuple[date, date]]] = {}
@@ -331,7 +342,7 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
             day_a = worktime.local_date(sh.start_utc, tz)
             day_b = worktime.local_date(sh.end_utc - timedelta(microseconds=1), tz)
             if a <= day_b and b >= day_a:
-                plan.errors.append(
+                out.append(
                     FieldError(
                         "assistant_ref",
                         N_("The assistant is absent {a}–{b}; choose a substitute"),
@@ -340,6 +351,7 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
                     )
                 )
                 break
+    return out
 
 
 # --------------------------------------------------------------------------- reviews

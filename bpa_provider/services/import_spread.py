@@ -159,6 +159,11 @@ def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[Any]]]
     mode, aids = task
     out: list[tuple[int, list[Any]]] = []
     for aid in aids:
+        if aid not in data.by_assistant:
+            # Every assistant given has new shifts; none loaded means this worker was forked after
+            # the parent let its loaded shifts go (the pool replacing a worker that died): refuse
+            # rather than find nothing.
+            raise RuntimeError("the import's check lost a worker; nothing was written")
         found = worktime.assistant_violations(data, aid)
         if mode == "v":
             out.append((aid, [_portable(v) for v in found]))

@@ -284,3 +284,23 @@ def test_a_file_checked_from_its_cells_says_what_its_dicts_say(world, rows, colu
         ]
     said = [([(e.field, e.message, e.row, e.params) for e in p.errors], p.rows, p.warnings) for p in plans]
     assert said[0] == said[1] == said[2]
+
+
+def test_the_loaded_shifts_are_let_go_before_the_rows_are_prepared(world, monkeypatch):
+    """While the workers check, this process drops its loaded shifts (the workers have theirs)
+    before preparing the rows, so the prepared rows take their memory (peak RSS of a
+    100,000-shift import: 251 -> 221 MB); a worker forked after that (the pool replacing a dead
+    one) refuses instead of finding no violations."""
+    held: list[int] = []
+    pol = policy_or_default(None)
+
+    def meanwhile(plan):  # noqa: ANN001, ANN202
+        data = import_spread._DATA
+        assert data is not None
+        held.append(len(data.by_assistant) + len(data.by_client) + len(data.facts))
+        with pytest.raises(RuntimeError, match="lost a worker"):
+            import_spread._check_group(("d", [plan.rows[0].assistant_id]))
+
+    with world.read() as s:
+        plan = import_rows.plan_shifts(s, _file(_weeks(("A-0001", "A-0003"))), pol, workers=2, meanwhile=meanwhile)
+    assert held == [0] and not plan.errors and plan.warnings >= 0
