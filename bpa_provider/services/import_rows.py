@@ -22,6 +22,7 @@ checked once (`import_fast.RowChecks`, by roster's own functions).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -253,6 +254,10 @@ def _locked(s: Session, plan: Plan, new: Sequence[NewShift]) -> None:
                 plan.errors.append(FieldError("start", exc.template, row=sh.line, params=exc.params))
 
 
+#: A shift's place in start order (as `worktime.load` sorts): the key made in C, not a lambda.
+_by_start = operator.attrgetter("start_utc", "id")
+
+
 def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy: Policy, lo: datetime) -> None:
     """Put the new shifts among the stored ones, with the facts of every client and assistant the
     file names (`worktime.load` knows only those with stored shifts in the window)."""
@@ -260,7 +265,7 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
         data.by_assistant.setdefault(sh.assistant_id, []).append(sh)  # type: ignore[arg-type]
         data.by_client.setdefault(sh.client_id, []).append(sh)  # type: ignore[arg-type]
     for rows in (*data.by_assistant.values(), *data.by_client.values()):
-        rows.sort(key=lambda sh: (sh.start_utc, sh.id))
+        rows.sort(key=_by_start)
     clients = sorted(data.by_client)
     data.infos.update(worktime.client_infos(s, [c for c in clients if c not in data.infos], policy))
     aids = sorted({sh.assistant_id for sh in live})
