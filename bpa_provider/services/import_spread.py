@@ -33,6 +33,8 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from bpa_provider.errors import ServiceError
+from bpa_provider.i18n import N_
 from bpa_provider.rules.worktime_types import Violation
 from bpa_provider.services import worktime
 
@@ -152,8 +154,9 @@ def _restored(v: Violation, proxy: bool) -> Violation:
     return replace(v, params=MappingProxyType(v.params)) if proxy else v
 
 
-def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[Any]]]:
-    """A worker's share: each assistant's violations ("v") or their digests ("d"), portable."""
+def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[Any]]] | None:
+    """A worker's share: each assistant's violations ("v") or their digests ("d"), portable; None
+    when this process has not the loaded shifts of the share (see `_spread`)."""
     data = _DATA
     assert data is not None
     mode, aids = task
@@ -161,9 +164,9 @@ def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[Any]]]
     for aid in aids:
         if aid not in data.by_assistant:
             # Every assistant given has new shifts; none loaded means this worker was forked after
-            # the parent let its loaded shifts go (the pool replacing a worker that died): refuse
-            # rather than find nothing.
-            raise RuntimeError("the import's check lost a worker; nothing was written")
+            # the parent let its loaded shifts go (the pool replacing a worker that died): say so
+            # (`_spread` refuses the file) rather than find nothing.
+            return None
         found = worktime.assistant_violations(data, aid)
         if mode == "v":
             out.append((aid, [_portable(v) for v in found]))
@@ -211,7 +214,7 @@ def _spread(
         # reuses (the `holidays` package and the years' holidays, the rule sets: ≈ 0.25 s), which
         # each worker would otherwise do again for itself.
         first = min(aids, key=lambda a: (len(data.by_assistant.get(a, ())), a))
-        done = [_check_group((mode, [first]))]
+        done: list[list[tuple[int, list[Any]]] | None] = [_check_group((mode, [first]))]
         rest = [a for a in aids if a != first]
         weight = {a: len(data.by_assistant.get(a, ())) for a in rest}
         # Equal shares by shift count, heaviest first, several per worker; the clients' rule (two
@@ -229,9 +232,13 @@ def _spread(
                 done += pending.get()
         finally:
             gc.unfreeze()
+        if any(group is None for group in done):
+            raise ServiceError(
+                N_("the check lost one of its worker processes; nothing was written: import the file again")
+            )
     finally:
         _DATA, _LINES = None, {}
-    return {aid: items for group in done for aid, items in group}, of_clients
+    return {aid: items for group in done if group is not None for aid, items in group}, of_clients
 
 
 def spreads(aids: Sequence[int], workers: int) -> bool:

@@ -7,6 +7,7 @@ another in one process."""
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
 from bpa_provider.db.models import AuditEvent, Shift
-from bpa_provider.errors import ValidationError
+from bpa_provider.errors import ServiceError, ValidationError
 from bpa_provider.services import import_rows, import_spread, importer, worktime
 from bpa_provider.services.worktime import policy_or_default
 
@@ -298,9 +299,24 @@ def test_the_loaded_shifts_are_let_go_before_the_rows_are_prepared(world, monkey
         data = import_spread._DATA
         assert data is not None
         held.append(len(data.by_assistant) + len(data.by_client) + len(data.facts))
-        with pytest.raises(RuntimeError, match="lost a worker"):
-            import_spread._check_group(("d", [plan.rows[0].assistant_id]))
+        assert import_spread._check_group(("d", [plan.rows[0].assistant_id])) is None
 
     with world.read() as s:
         plan = import_rows.plan_shifts(s, _file(_weeks(("A-0001", "A-0003"))), pol, workers=2, meanwhile=meanwhile)
     assert held == [0] and not plan.errors and plan.warnings >= 0
+
+
+def test_a_share_checked_without_its_shifts_refuses_the_file(world, monkeypatch):
+    """A worker that has not the loaded shifts (forked after the parent let them go) makes
+    `_spread` refuse in words, not return fewer violations."""
+    check = import_spread._check_group
+
+    def forgetful(task):  # noqa: ANN001, ANN202
+        return None if os.getpid() != here else check(task)
+
+    here = os.getpid()
+    monkeypatch.setattr(import_spread, "_check_group", functools.wraps(check)(forgetful))
+    pol = policy_or_default(None)
+    with world.read() as s, pytest.raises(ServiceError) as exc:
+        import_rows.plan_shifts(s, _file(_weeks(("A-0001", "A-0003", "A-0004"))), pol, workers=2)
+    assert "lost one of its worker processes" in exc.value.message
