@@ -22,7 +22,8 @@ checked once (`import_fast.RowChecks`, by roster's own functions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -36,7 +37,16 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import import_spread, worktime
-from bpa_provider.services.import_fast import SHIFT_STATUSES, RowChecks, check_details
+from bpa_provider.services.import_fast import (
+    SHIFT_ABSENT,
+    SHIFT_CELLS,
+    SHIFT_STATUSES,
+    NewShift,
+    RowChecks,
+    _parties,
+    _shift,
+    checked,
+)
 from bpa_provider.services.import_write import (
     Prepared,
     audit_mark,
@@ -50,8 +60,7 @@ from bpa_provider.services.import_write import (
 )
 from bpa_provider.services.periods import PeriodLocked, ensure_unlocked, shift_days
 from bpa_provider.services.reviews import assignment_starts, held_on_problem
-from bpa_provider.services.roster import _times
-from bpa_provider.services.validation import check_date, check_text, ref_problem
+from bpa_provider.services.validation import check_date, check_text
 
 __all__ = [
     "SHIFT_STATUSES",
@@ -75,28 +84,6 @@ __all__ = [
 _DATE_WORDS = {"required": N_("a date is required (dd.mm.yyyy or YYYY-MM-DD)")}
 
 _IN_CHUNK = 5000  # values per IN (...) list
-
-
-@dataclass(slots=True)
-class NewShift:
-    """A checked shift row, shaped like a stored `Shift` for the rules (`worktime.fact`); its id is
-    negative (-line) until it is written."""
-
-    id: int
-    line: int
-    client_id: int
-    assistant_id: int
-    start_utc: datetime
-    end_utc: datetime
-    kind: str
-    status: str
-    active_minutes: int
-    note: str
-    legal_basis: str
-    client_ref: str
-    assistant_ref: str
-    tz: str
-    typed: str  # the start and end as the file gave them (for the access log)
 
 
 @dataclass(slots=True)
@@ -155,108 +142,6 @@ def _refs(
     return clients, assistants
 
 
-def _parties(
-    cells: Mapping[str, str],
-    clients: Mapping[str, tuple[int, str]],
-    assistants: Mapping[str, int],
-    errors: list[FieldError],
-) -> tuple[tuple[int, str] | None, int | None]:
-    """The client and assistant a row names; an unknown reference is an error under its column:
-    one that no reference could be (`validation.ref_problem`: control characters, `../`) in the
-    words every path uses for it, any other as unknown."""
-    client_ref = cells.get("client_ref", "").strip()
-    client = clients.get(client_ref)
-    if client is None:
-        errors.append(_unknown("client_ref", client_ref, N_("no client '{ref}'")))
-    assistant_ref = cells.get("assistant_ref", "").strip()
-    assistant = assistants.get(assistant_ref)
-    if assistant is None:
-        errors.append(_unknown("assistant_ref", assistant_ref, N_("no assistant '{ref}'")))
-    return client, assistant
-
-
-def _unknown(column: str, ref: str, words: str) -> FieldError:
-    problem = ref_problem(ref)
-    return problem.field_error(column) if problem is not None else FieldError(column, words, params={"ref": ref})
-
-
-def _shift(
-    line: int,
-    cells: Mapping[str, str],
-    clients: Mapping[str, tuple[int, str]],
-    assistants: Mapping[str, int],
-    errors: list[FieldError],
-    checks: RowChecks | None = None,
-) -> NewShift | None:
-    """One row checked as `roster add` checks its input (roster's own parsing functions, through
-    `checks`: each distinct value once per file — `import_fast`; None: called for every row).
-    The errors come in one order: the references, the times, then status, kind, active minutes,
-    note and legal basis."""
-    if checks is None:
-        client, assistant = _parties(cells, clients, assistants, errors)
-        tz = client[1] if client else "Europe/Oslo"
-        start, end = _times(cells.get("start", ""), cells.get("end", ""), tz, errors)
-        status, kind, active, note, basis = check_details(
-            cells.get("status"),
-            cells.get("kind"),
-            cells.get("active_minutes"),
-            cells.get("note"),
-            cells.get("legal_basis"),
-            errors,
-        )
-        if errors or client is None or assistant is None or start is None or end is None:
-            return None
-        client_ref, assistant_ref = cells["client_ref"].strip(), cells["assistant_ref"].strip()
-    else:
-        # The same cells, the same verdict: the references worked out once per pair in the file,
-        # the five detail cells once per distinct five (a file repeats them on nearly every row).
-        get = cells.get
-        key = (get("client_ref", ""), get("assistant_ref", ""))
-        found = checks.parties.get(key)
-        if found is None:
-            mine: list[FieldError] = []
-            c, a = _parties(cells, clients, assistants, mine)
-            if len(checks.parties) >= checks.limit:
-                checks.parties.clear()
-            found = checks.parties[key] = (c, a, tuple(mine), key[0].strip(), key[1].strip())
-        client, assistant = found[0], found[1]
-        if found[2]:
-            errors.extend(found[2])
-        tz = client[1] if client else "Europe/Oslo"
-        start, end = checks.times(get("start", ""), get("end", ""), tz, errors)
-        details = (get("status"), get("kind"), get("active_minutes"), get("note"), get("legal_basis"))
-        verdict = checks.details.get(details)
-        if verdict is None:
-            own: list[FieldError] = []
-            made = check_details(*details, own)
-            if len(checks.details) >= checks.limit:
-                checks.details.clear()
-            verdict = checks.details[details] = (made, tuple(own))
-        if verdict[1]:
-            errors.extend(verdict[1])
-        if errors or client is None or assistant is None or start is None or end is None:
-            return None
-        status, kind, active, note, basis = verdict[0]
-        client_ref, assistant_ref = found[3], found[4]
-    return NewShift(
-        -line,
-        line,
-        client[0],
-        assistant,
-        start,
-        end,
-        kind,
-        status,
-        active,
-        note,
-        basis,
-        client_ref,
-        assistant_ref,
-        tz,
-        f"{cells['start'].strip()}–{cells['end'].strip()}",
-    )
-
-
 def plan_shifts(
     s: Session,
     rows: Iterable[tuple[int, Mapping[str, str]]],
@@ -264,22 +149,36 @@ def plan_shifts(
     *,
     memo: bool = True,
     workers: int | None = None,
+    meanwhile: Callable[[Plan], object] | None = None,
 ) -> Plan:
     """Check every shift row (see the module docstring); nothing is written. `memo`: each distinct
     time and text checked once (`import_fast.RowChecks`); False checks every row afresh (the
     reference the tests hold the memo to). `workers`: processes the per-assistant rules are spread
-    over (`import_spread`; None: as the file's size says, 1: this process only)."""
+    over (`import_spread`; None: as the file's size says, 1: this process only). `meanwhile`:
+    called with the plan, its rows in place, while forked workers check the rules (only when they
+    do) — this process's core would otherwise wait for them; the plan may still get errors after
+    it (the caller then drops what it made)."""
     plan = Plan("shifts", mark=audit_mark(s))
     clients, assistants = _refs(s, rows)
     checks = RowChecks() if memo else None
     new: list[NewShift] = []
-    for line, cells in rows:
-        errors: list[FieldError] = []
-        sh = _shift(line, cells, clients, assistants, errors, checks)
-        if errors:
-            plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
-        elif sh is not None:
-            new.append(sh)
+    values = getattr(rows, "values", None)  # importer._Renamed: each row's cells, no dict per row
+    if checks is not None and values is not None:
+        for line, cells in values(SHIFT_CELLS, SHIFT_ABSENT):
+            errors: list[FieldError] = []
+            sh = checked(line, cells, clients, assistants, errors, checks)
+            if errors:
+                plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
+            elif sh is not None:
+                new.append(sh)
+    else:
+        for line, row in rows:
+            errors = []
+            sh = _shift(line, row, clients, assistants, errors, checks)
+            if errors:
+                plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
+            elif sh is not None:
+                new.append(sh)
     if not new:
         return plan
     live = [sh for sh in new if sh.status != "cancelled"]
@@ -292,9 +191,25 @@ def plan_shifts(
     if plan.errors:
         return plan  # the rules would only repeat what is wrong already
     _add_to(data, s, live, policy, lo)
-    _rules(plan, data, live, import_spread.workers_for(len(live)) if workers is None else workers)
-    _absent(s, plan, data, live)
     plan.rows = new
+    spread = import_spread.workers_for(len(live)) if workers is None else workers
+    absent = _absent(s, data, live)  # reported after the rules' errors, as always
+    lines = {sh.id: sh.line for sh in live}
+    aids, cids = sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live})
+    del live
+
+    def during() -> None:
+        # The workers have their own copies of the loaded shifts and the clients' rule is done:
+        # let them go here, so the rows prepared meanwhile take their memory (the checked rows
+        # go as they are prepared) instead of adding to it.
+        data.by_assistant.clear()
+        data.by_client.clear()
+        data.facts.clear()
+        assert meanwhile is not None
+        meanwhile(plan)
+
+    _rules(plan, data, aids, cids, lines, spread, None if meanwhile is None else during)
+    plan.errors += absent
     return plan
 
 
@@ -339,6 +254,10 @@ def _locked(s: Session, plan: Plan, new: Sequence[NewShift]) -> None:
                 plan.errors.append(FieldError("start", exc.template, row=sh.line, params=exc.params))
 
 
+#: A shift's place in start order (as `worktime.load` sorts): the key made in C, not a lambda.
+_by_start = operator.attrgetter("start_utc", "id")
+
+
 def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy: Policy, lo: datetime) -> None:
     """Put the new shifts among the stored ones, with the facts of every client and assistant the
     file names (`worktime.load` knows only those with stored shifts in the window)."""
@@ -346,7 +265,7 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
         data.by_assistant.setdefault(sh.assistant_id, []).append(sh)  # type: ignore[arg-type]
         data.by_client.setdefault(sh.client_id, []).append(sh)  # type: ignore[arg-type]
     for rows in (*data.by_assistant.values(), *data.by_client.values()):
-        rows.sort(key=lambda sh: (sh.start_utc, sh.id))
+        rows.sort(key=_by_start)
     clients = sorted(data.by_client)
     data.infos.update(worktime.client_infos(s, [c for c in clients if c not in data.infos], policy))
     aids = sorted({sh.assistant_id for sh in live})
@@ -368,14 +287,20 @@ def _add_to(data: worktime.Loaded, s: Session, live: Sequence[NewShift], policy:
     data.two_helpers = frozenset(two)
 
 
-def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers: int = 1) -> None:
-    """The working-time and credential rules over stored and new shifts together; a blocking
-    violation that involves a new shift refuses the file (reported at its first row, in the
-    words `roster add` uses), warnings are counted."""
-    lines = {sh.id: sh.line for sh in live}
-    found = import_spread.verdicts(
-        data, sorted({sh.assistant_id for sh in live}), sorted({sh.client_id for sh in live}), workers, lines
-    )
+def _rules(
+    plan: Plan,
+    data: worktime.Loaded,
+    aids: Sequence[int],
+    cids: Sequence[int],
+    lines: Mapping[int, int],
+    workers: int = 1,
+    meanwhile: Callable[[], object] | None = None,
+) -> None:
+    """The working-time and credential rules over stored and new shifts together (`aids` and
+    `cids`: the new shifts' assistants and clients, sorted; `lines`: their lines by id); a
+    blocking violation that involves a new shift refuses the file (reported at its first row, in
+    the words `roster add` uses), warnings are counted. `meanwhile`: see `plan_shifts`."""
+    found = import_spread.verdicts(data, aids, cids, workers, lines, meanwhile)
     merged: dict[Any, import_spread.Digest] = {}
     for d in found:  # as worktime.merge_violations: the first of each key
         merged.setdefault(d[0], d)
@@ -391,16 +316,17 @@ def _rules(plan: Plan, data: worktime.Loaded, live: Sequence[NewShift], workers:
                 plan.errors.append(FieldError(column, e.message, row=first, params=e.params))
 
 
-def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShift]) -> None:
+def _absent(s: Session, data: worktime.Loaded, live: Sequence[NewShift]) -> list[FieldError]:
     """`roster add`'s absence rule (roster.refuse_absent) for a whole file: an assistant recorded
     absent (not a graded sick note) cannot be given a shift on those days. One query per chunk of
-    assistants, then a check in memory per row."""
+    assistants, then a check in memory per row. The errors are returned."""
     from datetime import timedelta
 
     from bpa_provider.db.models import Absence
 
+    out: list[FieldError] = []
     if not live:
-        return
+        return out
     first = min(sh.start_utc for sh in live).date() - timedelta(days=1)
     last = max(sh.end_utc for sh in live).date() + timedelta(days=1)
     away: dict[int, list[tuple[date, date]]] = {}
@@ -421,7 +347,7 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
             day_a = worktime.local_date(sh.start_utc, tz)
             day_b = worktime.local_date(sh.end_utc - timedelta(microseconds=1), tz)
             if a <= day_b and b >= day_a:
-                plan.errors.append(
+                out.append(
                     FieldError(
                         "assistant_ref",
                         N_("The assistant is absent {a}–{b}; choose a substitute"),
@@ -430,6 +356,7 @@ def _absent(s: Session, plan: Plan, data: worktime.Loaded, live: Sequence[NewShi
                     )
                 )
                 break
+    return out
 
 
 # --------------------------------------------------------------------------- reviews

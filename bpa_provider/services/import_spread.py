@@ -33,6 +33,8 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from bpa_provider.errors import ServiceError
+from bpa_provider.i18n import N_
 from bpa_provider.rules.worktime_types import Violation
 from bpa_provider.services import worktime
 
@@ -152,13 +154,19 @@ def _restored(v: Violation, proxy: bool) -> Violation:
     return replace(v, params=MappingProxyType(v.params)) if proxy else v
 
 
-def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[Any]]]:
-    """A worker's share: each assistant's violations ("v") or their digests ("d"), portable."""
+def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[Any]]] | None:
+    """A worker's share: each assistant's violations ("v") or their digests ("d"), portable; None
+    when this process has not the loaded shifts of the share (see `_spread`)."""
     data = _DATA
     assert data is not None
     mode, aids = task
     out: list[tuple[int, list[Any]]] = []
     for aid in aids:
+        if aid not in data.by_assistant:
+            # Every assistant given has new shifts; none loaded means this worker was forked after
+            # the parent let its loaded shifts go (the pool replacing a worker that died): say so
+            # (`_spread` refuses the file) rather than find nothing.
+            return None
         found = worktime.assistant_violations(data, aid)
         if mode == "v":
             out.append((aid, [_portable(v) for v in found]))
@@ -167,29 +175,75 @@ def _check_group(task: tuple[str, Sequence[int]]) -> list[tuple[int, list[Any]]]
     return out
 
 
+#: Tasks per worker: small enough that the last one to finish leaves the other core idle only
+#: briefly (the pool hands the next task to whichever worker is free).
+TASKS_PER_WORKER = 8
+
+
+def shares(aids: Sequence[int], weight: Mapping[int, int], n: int) -> list[list[int]]:
+    """`aids` dealt into at most `n` groups of about equal `weight` (an assistant's shifts: the
+    rules' work grows with them), heaviest group first: each assistant, heaviest first, goes to
+    the lightest group so far. A group's assistants keep the order of `aids`."""
+    n = max(1, min(n, len(aids)))
+    groups: list[list[int]] = [[] for _ in range(n)]
+    load = [0] * n
+    at = {aid: i for i, aid in enumerate(aids)}
+    for aid in sorted(aids, key=lambda a: (-weight.get(a, 0), at[a])):
+        k = min(range(n), key=lambda g: (load[g], g))
+        groups[k].append(aid)
+        load[k] += weight.get(aid, 0)
+    order = sorted(range(n), key=lambda g: (-load[g], g))
+    return [sorted(groups[g], key=at.__getitem__) for g in order if groups[g]]
+
+
 def _spread(
-    mode: str, data: worktime.Loaded, aids: Sequence[int], cids: Sequence[int], workers: int, lines: Mapping[int, int]
+    mode: str,
+    data: worktime.Loaded,
+    aids: Sequence[int],
+    cids: Sequence[int],
+    workers: int,
+    lines: Mapping[int, int],
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[dict[int, list[Any]], list[Violation]]:
     """`_check_group` over `aids` in `workers` forked processes (each assistant's result, by id),
-    and meanwhile here the clients' violations."""
+    and meanwhile here the clients' violations, then `meanwhile()`."""
     global _DATA, _LINES
-    # Dealt round-robin into a few groups per worker: similar amounts of work each. The clients'
-    # rule (two helpers at once, a fraction of the work) runs here meanwhile.
-    n = workers * 4
-    tasks = [(mode, list(aids[i::n])) for i in range(min(len(aids), n))]
     _DATA, _LINES = data, lines
-    # The objects made so far are left out of the collector's passes (the workers' passes would
-    # otherwise write to every page of the loaded data, making each worker copy it).
-    gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pending = pool.map_async(_check_group, tasks)
-            of_clients = [v for cid in cids for v in worktime.client_violations(data, cid)]
-            done = pending.get()
+        # One assistant here first: the rules' first call imports and builds what every later one
+        # reuses (the `holidays` package and the years' holidays, the rule sets: ≈ 0.25 s), which
+        # each worker would otherwise do again for itself.
+        first = min(aids, key=lambda a: (len(data.by_assistant.get(a, ())), a))
+        done: list[list[tuple[int, list[Any]]] | None] = [_check_group((mode, [first]))]
+        rest = [a for a in aids if a != first]
+        weight = {a: len(data.by_assistant.get(a, ())) for a in rest}
+        # Equal shares by shift count, heaviest first, several per worker; the clients' rule (two
+        # helpers at once, a fraction of the work) runs here meanwhile.
+        tasks = [(mode, group) for group in shares(rest, weight, workers * TASKS_PER_WORKER)]
+        # The objects made so far are left out of the collector's passes (the workers' passes would
+        # otherwise write to every page of the loaded data, making each worker copy it).
+        gc.freeze()
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pending = pool.map_async(_check_group, tasks, chunksize=1)
+                of_clients = [v for cid in cids for v in worktime.client_violations(data, cid)]
+                if meanwhile is not None:
+                    meanwhile()
+                done += pending.get()
+        finally:
+            gc.unfreeze()
+        if any(group is None for group in done):
+            raise ServiceError(
+                N_("the check lost one of its worker processes; nothing was written: import the file again")
+            )
     finally:
-        gc.unfreeze()
         _DATA, _LINES = None, {}
-    return {aid: items for group in done for aid, items in group}, of_clients
+    return {aid: items for group in done if group is not None for aid, items in group}, of_clients
+
+
+def spreads(aids: Sequence[int], workers: int) -> bool:
+    """Whether the rules of `aids` go to forked workers (`workers` > 1 and two assistants or more)."""
+    return workers > 1 and len(aids) >= 2
 
 
 def violations(
@@ -198,7 +252,7 @@ def violations(
     """`worktime.assistant_violations` of each assistant in `aids` and `worktime.client_violations`
     of each client in `cids`, each concatenated in that order — in this process (workers <= 1) or
     spread over `workers` forked processes."""
-    if workers <= 1 or len(aids) < 2:
+    if not spreads(aids, workers):
         return (
             [v for aid in aids for v in worktime.assistant_violations(data, aid)],
             [v for cid in cids for v in worktime.client_violations(data, cid)],
@@ -208,13 +262,19 @@ def violations(
 
 
 def verdicts(
-    data: worktime.Loaded, aids: Sequence[int], cids: Sequence[int], workers: int, lines: Mapping[int, int]
+    data: worktime.Loaded,
+    aids: Sequence[int],
+    cids: Sequence[int],
+    workers: int,
+    lines: Mapping[int, int],
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Digest]:
     """`digest` of `violations` (the assistants' in order, then the clients'), with `lines` the
-    new shifts' lines by id: what an import needs, sent back compactly by forked workers."""
-    if workers <= 1 or len(aids) < 2:
+    new shifts' lines by id: what an import needs, sent back compactly by forked workers.
+    `meanwhile` is called here while the workers work (only when they do: see `spreads`)."""
+    if not spreads(aids, workers):
         out = [d for aid in aids for d in digest(worktime.assistant_violations(data, aid), lines)]
         return out + digest((v for cid in cids for v in worktime.client_violations(data, cid)), lines)
-    found, of_clients = _spread("d", data, aids, cids, workers, lines)
+    found, of_clients = _spread("d", data, aids, cids, workers, lines, meanwhile)
     out = [(k, None if v is None else _restored(*v), line) for aid in aids for k, v, line in found[aid]]
     return out + digest(of_clients, lines)

@@ -17,7 +17,8 @@ and then written in one short transaction with bulk inserts and one access-log r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -341,6 +342,39 @@ class _Renamed:
             return {""} if self.records else set()
         return {cells[at].strip() if at < len(cells) else "" for _line, cells in self.records}
 
+    def values(self, names: Sequence[str], absent: Sequence[Any]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """Each row as (line, its cells of fields `names` in that order): what `cells.get(name,
+        absent[k])` gives the row as `__iter__` makes it — "" for a cell a short row lacks,
+        `absent[k]` for a field the file has no column for — with no dict per row."""
+        at: dict[str, int] = {}
+        for i, name in self.fields:  # a field given twice: the last column, as the dict has it
+            at[name] = i
+        top = max((i for i, _n in self.fields), default=-1) + 1
+        # A row is padded with "" up to the last mapped column, then the absent fields' values
+        # follow at `top`, `top + 1`, …: one C-level pick of the cells per row.
+        spots: list[int] = []
+        tail: list[Any] = []
+        for name, default in zip(names, absent):
+            if name in at:
+                spots.append(at[name])
+            else:
+                spots.append(top + len(tail))
+                tail.append(default)
+        if not spots:
+            return
+        pick = operator.itemgetter(*spots)
+        single = len(spots) == 1
+        for line, cells in self.records:
+            n = len(cells)
+            if n == top:
+                row = cells + tail if tail else cells
+            elif n > top:
+                row = cells[:top] + tail
+            else:
+                row = cells + [""] * (top - n) + tail
+            got = pick(row)
+            yield line, ((got,) if single else got)
+
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         fields = self.fields
         width = len(fields)
@@ -375,9 +409,9 @@ def _import_own(
     pol = policy_or_default(policy)
     rows = _Renamed(table, mapping)
 
-    def plan_in(s: Session) -> import_rows.Plan:
+    def plan_in(s: Session, meanwhile: Callable[[import_rows.Plan], object] | None = None) -> import_rows.Plan:
         plan = (
-            import_rows.plan_shifts(s, rows, pol)
+            import_rows.plan_shifts(s, rows, pol, meanwhile=meanwhile)
             if kind == "shifts"
             else import_rows.plan_reviews(s, rows, date.today())
         )
@@ -389,9 +423,19 @@ def _import_own(
 
     def check_and_prepare() -> tuple[import_rows.Plan, import_rows.Prepared]:
         with db.read() as s:
-            plan = plan_in(s)
             dialect = s.get_bind().dialect
+            # The same snapshot as the check's (SQLite's read transaction), read before it.
             after = import_rows.heads(s, kind) if dialect.name == "sqlite" else None
+            early: list[import_rows.Prepared] = []
+
+            def meanwhile(plan: import_rows.Plan) -> None:
+                # While forked workers check a large file's rules, this process's core would wait:
+                # it prepares the rows meanwhile (dropped if the rules then refuse the file).
+                early.append(import_rows.prepare(plan, actor, source, dialect, consume=True, after=after))
+
+            plan = plan_in(s, meanwhile)
+        if early:
+            return plan, early[0]
         # The checked rows are let go as they are prepared (only their count is used after this).
         return plan, import_rows.prepare(plan, actor, source, dialect, consume=True, after=after)
 

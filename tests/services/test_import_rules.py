@@ -139,8 +139,8 @@ def test_a_change_between_the_check_and_the_write_is_caught(world, admin, monkey
     real = import_rows.plan_shifts
     calls = []
 
-    def plan_then_someone_saves(s, rows, policy):
-        plan = real(s, rows, policy)
+    def plan_then_someone_saves(s, rows, policy, **kw):
+        plan = real(s, rows, policy, **kw)
         if not calls:
             with world.read() as r:
                 from bpa_provider.db.models import Assistant, Client
@@ -171,8 +171,8 @@ def test_an_unrelated_change_between_the_check_and_the_write_is_let_through(worl
     real = import_rows.plan_shifts
     calls = []
 
-    def plan_then_someone_adds_an_assistant(s, rows, policy):
-        plan = real(s, rows, policy)
+    def plan_then_someone_adds_an_assistant(s, rows, policy, **kw):
+        plan = real(s, rows, policy, **kw)
         if not calls:
             f.assistant(world, admin, ref="A-0999")
         calls.append(1)
@@ -189,8 +189,8 @@ def test_the_check_moves_into_the_write_transaction_when_others_keep_writing(wor
     real = import_rows.plan_shifts
     calls = []
 
-    def busy(s, rows, policy):
-        plan = real(s, rows, policy)
+    def busy(s, rows, policy, **kw):
+        plan = real(s, rows, policy, **kw)
         calls.append(1)
         if len(calls) <= importer._OPTIMISTIC_TRIES:
             f.municipality(world, admin, name=f"Busy {len(calls)}")  # another session writes
