@@ -171,7 +171,10 @@ class Client(SQLModel, table=True):
 class Decision(SQLModel, table=True):
     """The municipality's (or Försäkringskassan's) decision: hours and period (vedtak / beslut)."""
 
-    __table_args__ = (Index("ix_decision_client_period", "client_id", "valid_from", "valid_to"),)
+    __table_args__ = (
+        Index("ix_decision_client_period", "client_id", "valid_from", "valid_to"),
+        Index("ix_decision_valid_to", "valid_to"),  # the dashboard's decisions ending: a range of end dates
+    )
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id")
     case_number: str = Field(default="", max_length=60)
@@ -319,6 +322,7 @@ from .models_training import (  # noqa: E402
     Course,
     CourseEnrollment,
     CourseSession,
+    CredentialExpiry,
     OnboardingStep,
     RequiredTraining,
     Review,
@@ -356,6 +360,7 @@ __all__ = [
     "Course",
     "CourseSession",
     "CourseEnrollment",
+    "CredentialExpiry",
     "RequiredTraining",
     "OnboardingStep",
     "Review",

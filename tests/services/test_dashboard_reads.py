@@ -1,5 +1,5 @@
 """The dashboard's lean reads give what the owning services give (issue 19): the expiring course
-credentials read as rows (services/dashboard_reads.py) equal `course_credentials.
+credentials read from their stored expiry (services/dashboard_reads.py) equal `course_credentials.
 expiring_credentials` on a demo company, on several days, for an admin and a supervisor, on SQLite
 and PostgreSQL."""
 
@@ -79,17 +79,28 @@ def test_decisions_ending_read_as_columns_equal_a_plain_computation(demo, admin)
     assert seen > 0
 
 
-def test_the_latest_completion_bound_is_exact_at_month_ends():
-    """The bound the lean read puts in SQL: expiry on or before today + the longest lead for it,
-    after it for the next day — across month ends, leap days and several validities."""
-    from bpa_provider.rules.calendar import expiry_date
+def test_courses_expiring_are_a_range_of_the_stored_expiry(demo, admin):
+    """The lean read takes the stored expiry (`credential_expiry`, migration 0013d) through its
+    index — a row set wrong there shows through, so the section costs what it shows."""
+    from bpa_provider.db.models import CredentialExpiry
 
-    for today in (date(2027, 12, 1), date(2028, 1, 1), date(2027, 12, 31), date(2028, 11, 30)):
-        for validities in ([12], [36, 12], [1], [0, 24]):
-            bound = dashboard_reads._latest_completion(today, (90, 30, 7), validities)
-            last = today + timedelta(days=90)
-            assert any(expiry_date(bound, v) <= last for v in validities)
-            assert all(expiry_date(bound + timedelta(days=1), v) > last for v in validities)
+    today = TODAY + timedelta(days=400)
+    shown = dashboard_reads.expiring_credentials(demo, admin, today)
+    assert shown
+    if demo.engine.dialect.name == "sqlite":
+        with demo.read() as s:
+            plan = " ".join(
+                str(r[-1])
+                for r in s.connection().exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT enrollment_id FROM credential_expiry WHERE expires_on <= '2027-09-01'"
+                )
+            )
+        assert "ix_credential_expiry_expires" in plan
+    with demo.write() as s:
+        row = s.execute(select(CredentialExpiry).order_by(CredentialExpiry.expires_on.desc())).scalars().first()
+        assert row is not None
+        row.expires_on = today  # a lie: this completion would not show today by the rule
+    assert len(dashboard_reads.expiring_credentials(demo, admin, today)) == len(shown) + 1
 
 
 def test_a_limited_section_is_the_first_items_of_the_whole_and_counts_them_all(demo, admin):
