@@ -6,14 +6,15 @@ lead. The dashboard's version below reads them from `credential_expiry` (the lat
 expiry, stored where completions and courses are written: services/course_expiry.py) as a range of
 `expires_on` through its index, keeps the current people in the reader's scope, and reads the
 names of only the people it keeps: the same `ExpiringCredential`s in the same order
-(tests/services/test_dashboard_reads.py holds it equal to the service on both engines).
+(tests/services/test_dashboard_reads.py holds it equal to the service on both engines). Asked for
+the screen's first rows, it reads only those (as far as the last one's expiry) and counts the rest.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
@@ -23,6 +24,7 @@ from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_reminders
 from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
+from bpa_provider.services.counted import Counted
 from bpa_provider.services.course_credentials import ExpiringCredential
 from bpa_provider.services.courses import SUPERVISOR_KINDS, in_scope_people, people_names
 from bpa_provider.services.onboarding import current_policy
@@ -39,9 +41,10 @@ class _Enrollment:
 
 @service
 def expiring_credentials(
-    db: Database, actor: Actor, today: date, *, policy: Policy | None = None
+    db: Database, actor: Actor, today: date, *, policy: Policy | None = None, limit: int | None = None
 ) -> list[ExpiringCredential]:
-    """`course_credentials.expiring_credentials`, read as rows (see the module's docstring)."""
+    """`course_credentials.expiring_credentials`, read from the stored expiry (see the module's
+    docstring). With `limit`, its first `limit` rows and how many there are in all (`Counted`)."""
     require(actor, "course.read", what=_("see courses"))
     leads = tuple(current_policy(policy).course_expiry_reminders)
     if not leads:
@@ -76,12 +79,26 @@ def expiring_credentials(
                 and_(CourseEnrollment.assistant_id.is_not(None), current_asst),
             ),
         )
-        .order_by(CourseEnrollment.id)
     )
     if actor.is_scoped:
         q = q.where(in_scope_people(actor, today))
+    total = None
     with db.read() as s:
-        rows = core_rows.rows(s, q).all()
+        if limit is not None:
+            total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            # The first rows are those expiring up to the `limit`-th expiry, its ties included
+            # (their order among themselves is by name, sorted below as for the whole list).
+            edge = s.execute(
+                q.with_only_columns(CredentialExpiry.expires_on)
+                .order_by(CredentialExpiry.expires_on)
+                .offset(max(limit - 1, 0))
+                .limit(1)
+            ).scalar()
+            if limit < 1:
+                return Counted([], total)
+            if edge is not None:
+                q = q.where(CredentialExpiry.expires_on <= edge)
+        rows = core_rows.rows(s, q.order_by(CourseEnrollment.id)).all()
         # Two completions on the same day: the later row wins (as in the service).
         chosen: dict[tuple[str, int, int], tuple[date | None, int, str, date]] = {}
         for sup, asst, completed, course_id, kind, course, expires in rows:
@@ -96,8 +113,15 @@ def expiring_credentials(
             s,
             [_Enrollment(pid, None) if kind == "supervisor" else _Enrollment(None, pid) for kind, pid, *_r in kept],  # type: ignore[misc]
         )
+    # Sorted as the service sorts (a stable sort on the same key, from the same order), and only
+    # the rows asked for made into records: the last expiry shown may be shared by hundreds.
+    order = sorted(
+        ((expires, names.get((kind, pid), ("", ""))[0], course), i)
+        for i, (kind, pid, _c, _id, course, expires, _b) in enumerate(kept)
+    )
     out = []
-    for kind, pid, completed, course_id, course, expires, bucket in kept:
+    for _key, i in order if limit is None else order[: max(limit, 0)]:
+        kind, pid, completed, course_id, course, expires, bucket = kept[i]
         ref, name = names.get((kind, pid), ("", ""))
         left = days_left(expires, today)
         out.append(
@@ -115,4 +139,4 @@ def expiring_credentials(
                 expired=left <= 0,
             )
         )
-    return sorted(out, key=lambda x: (x.expires_on, x.person_ref, x.course))
+    return out if total is None else Counted(out, total)

@@ -240,3 +240,31 @@ def test_vacant_shifts_read_through_their_index_equal_a_plain_computation(demo, 
     assert len(plain) >= 3  # the comparison covered real rows
     section = dashboard.gather_section(demo, admin, first, dashboard.VACANT_SHIFTS)
     assert section.count == len(plain)
+
+
+def test_the_sections_read_as_far_as_shown_give_the_whole_lists_first_rows(demo, admin):
+    """Courses expiring and decisions ending read only the rows shown (`limit`, as far as the last
+    one's expiry or end date, ties included) and count the rest in SQL: the same first rows and
+    count as the whole list, at any limit, on several days, for an admin and a supervisor."""
+    from bpa_provider.services.counted import Counted
+
+    with demo.read() as s:
+        sup_id = s.execute(select(Supervision.supervisor_id).order_by(Supervision.id)).scalars().first()
+    supervisor = scoped_actor(demo, Actor("sup", "supervisor", supervisor_id=sup_id))
+    cut = 0
+    for days in (-30, 0, 200, 400, 700):
+        today = TODAY + timedelta(days=days)
+        for actor in (admin, supervisor):
+            whole = dashboard_reads.expiring_credentials(demo, actor, today)
+            for limit in (0, 1, 2, 3, 7, 50):
+                first = dashboard_reads.expiring_credentials(demo, actor, today, limit=limit)
+                assert isinstance(first, Counted)
+                assert (list(first), first.total) == (whole[:limit], len(whole)), (today, actor.role, limit)
+                cut += len(whole) > limit
+        ending = dashboard.decisions_ending(demo, admin, today, 230)
+        for limit in (0, 1, 2, 5):
+            first = dashboard.decisions_ending(demo, admin, today, 230, limit)
+            assert isinstance(first, Counted)
+            assert (list(first), first.total) == (ending[:limit], len(ending)), (today, limit)
+            cut += len(ending) > limit
+    assert cut > 10  # the limits cut real lists
