@@ -373,8 +373,8 @@ def _sources(policy: Policy) -> dict[str, Source]:
         ),
         REVIEWS_DUE: (
             ("reviews", "due_reviews"),
-            lambda fn, db, actor, today, _limit: fn(
-                db, actor, today, within_days=policy.review_due_window_days, policy=policy
+            lambda fn, db, actor, today, limit: fn(
+                db, actor, today, within_days=policy.review_due_window_days, policy=policy, limit=limit
             ),
             _review_items,
         ),
