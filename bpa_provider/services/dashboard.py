@@ -379,8 +379,8 @@ def _sources(policy: Policy) -> dict[str, Source]:
             _review_items,
         ),
         COURSES_OVERDUE: (
-            ("onboarding", "onboarding_overdue"),
-            lambda fn, db, actor, today, _limit: fn(db, actor, today),
+            ("dashboard_onboarding", "onboarding_overdue"),
+            lambda fn, db, actor, today, limit: fn(db, actor, today, limit=limit),
             _course_items,
         ),
         CREDENTIALS_MISSING: (

@@ -268,3 +268,36 @@ def test_the_sections_read_as_far_as_shown_give_the_whole_lists_first_rows(demo,
             assert (list(first), first.total) == (ending[:limit], len(ending)), (today, limit)
             cut += len(ending) > limit
     assert cut > 10  # the limits cut real lists
+
+
+def test_courses_overdue_read_as_rows_equal_the_service(demo, admin):
+    """`dashboard_onboarding.onboarding_overdue` (steps as rows, the basic course looked up only
+    where a deadline passed without a checklist, records made only of the rows shown) equals
+    `onboarding.onboarding_overdue` on several days, for an admin and a supervisor, whole and
+    limited — with a checklist's step ticked, and a supervision without a checklist."""
+    from bpa_provider.db.models import OnboardingStep
+    from bpa_provider.services import dashboard_onboarding, onboarding
+    from bpa_provider.services.counted import Counted
+
+    with demo.write() as s:
+        sup_id = s.execute(select(Supervision.supervisor_id).order_by(Supervision.id)).scalars().first()
+        steps = s.execute(select(OnboardingStep).order_by(OnboardingStep.id)).scalars().all()
+        assert steps
+        steps[0].done_on = steps[0].due_date  # a ticked step
+        # A supervision whose checklist is gone: judged by the basic course alone.
+        for st in steps:
+            if (st.supervisor_id, st.client_id) == (steps[-1].supervisor_id, steps[-1].client_id):
+                s.delete(st)
+    supervisor = scoped_actor(demo, Actor("sup", "supervisor", supervisor_id=sup_id))
+    seen = 0
+    for days in (-200, -30, 0, 60, 120, 400):
+        today = TODAY + timedelta(days=days)
+        for actor in (admin, supervisor):
+            plain = onboarding.onboarding_overdue(demo, actor, today)
+            assert dashboard_onboarding.onboarding_overdue(demo, actor, today) == plain, (today, actor.role)
+            for limit in (0, 1, 3):
+                first = dashboard_onboarding.onboarding_overdue(demo, actor, today, limit=limit)
+                assert isinstance(first, Counted)
+                assert (list(first), first.total) == (plain[:limit], len(plain))
+            seen += len(plain)
+    assert seen > 5
