@@ -25,7 +25,7 @@ from datetime import date
 from sqlalchemy import Connection, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
-from bpa_provider.db.models import Course, CourseEnrollment, CredentialExpiry
+from bpa_provider.db.models import Assistant, Course, CourseEnrollment, CredentialExpiry, Supervisor
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.services.courses import SUPERVISOR_KINDS
 
@@ -74,6 +74,14 @@ def refresh(conn: Session | Connection, people: Iterable[Person] | None = None) 
     people = None if people is None else sorted(set(people))
     if isinstance(conn, Session):
         conn.flush()
+    if people is not None:
+        # On PostgreSQL two writers of one person's completions at once would each rewrite the
+        # rows from what they saw: the person's row is locked first, so the second waits and then
+        # reads the first one's (SQLite has one writer at a time and ignores the lock).
+        for model, kind in ((Supervisor, "supervisor"), (Assistant, "assistant")):
+            ids = [pid for k, pid in people if k == kind]
+            if ids:
+                conn.execute(select(model.id).where(model.id.in_(ids)).with_for_update())
     rows = expected_rows(conn, people)
     if people is None:
         conn.execute(delete(CredentialExpiry))

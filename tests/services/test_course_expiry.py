@@ -139,3 +139,43 @@ def test_the_migration_fills_the_table_by_the_rule(tmp_path, admin):
     with db.read() as s:
         assert course_expiry.stored_rows(s) == before
     db.dispose()
+
+
+def test_two_writers_of_one_persons_completions_at_once_leave_the_rule(demo):
+    """PostgreSQL: a second writer of the same person's completions waits for the first (the
+    person's row is locked) and then rewrites from both; without the lock it kept the first one's
+    row beside its own, two latest completions of one credential."""
+    import threading
+    import time
+
+    if demo.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    done = _an_enrollment(demo, "completed")
+    with demo.write() as s:
+        later = [
+            CourseEnrollment(course_id=done.course_id, assistant_id=done.assistant_id, status="enrolled")
+            for _ in range(2)
+        ]
+        s.add_all(later)
+        s.flush()
+        first, second = (e.id for e in later)
+    person = [("assistant", done.assistant_id or 0)]
+
+    def complete(eid: int, on: date) -> None:
+        with demo.write() as s:
+            row = s.get(CourseEnrollment, eid)
+            assert row is not None
+            row.status, row.completed_on = "completed", on
+            course_expiry.refresh(s, person)
+
+    t0 = (done.completed_on or TODAY) + timedelta(days=10)
+    other = threading.Thread(target=complete, args=(second, t0 + timedelta(days=5)))
+    with demo.write() as s:
+        row = s.get(CourseEnrollment, first)
+        assert row is not None
+        row.status, row.completed_on = "completed", t0
+        course_expiry.refresh(s, person)
+        other.start()
+        time.sleep(0.5)  # the other writer computes and rewrites meanwhile, or waits
+    other.join(10)
+    _held(demo)
