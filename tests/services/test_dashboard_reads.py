@@ -301,3 +301,18 @@ def test_courses_overdue_read_as_rows_equal_the_service(demo, admin):
                 assert (list(first), first.total) == (plain[:limit], len(plain))
             seen += len(plain)
     assert seen > 5
+
+
+def test_credentials_missing_start_from_the_credential_dates_indexes(sqlite_db):
+    """The section's suspects are a range of `ix_employment_police` / `…_confidentiality`
+    (migration 0013d), not every employment grouped: SQLite's plan searches both indexes."""
+    with sqlite_db.read() as s:
+        plan = " ".join(
+            str(r[-1])
+            for r in s.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT assistant_id FROM employment WHERE police_certificate_on IS NULL"
+                " OR police_certificate_on > '2026-12-07' OR confidentiality_on IS NULL"
+                " OR confidentiality_on > '2026-12-07'"
+            )
+        )
+    assert "ix_employment_police" in plan and "ix_employment_confidentiality" in plan, plan

@@ -1,4 +1,4 @@
-"""the latest completions' expiry stored, decisions by end date
+"""the latest completions' expiry stored; decisions by end date, employments by credential date
 
 Revision ID: 0013d
 Revises: 0012d
@@ -11,6 +11,8 @@ where completions and courses are written). The dashboard's "courses expiring" r
 with what is shown). Filled here from the current data by the same rule.
 
 `ix_decision_valid_to`: the dashboard's "decisions ending" is a range of end dates.
+`ix_employment_police`, `ix_employment_confidentiality`: its "credentials missing" starts from the
+few employments without a credential (or with one dated later), a range of each.
 """
 
 from collections import defaultdict
@@ -64,10 +66,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_credential_expiry_expires", "credential_expiry", ["expires_on"])
     op.create_index("ix_decision_valid_to", "decision", ["valid_to"])
+    op.create_index("ix_employment_police", "employment", ["police_certificate_on"])
+    op.create_index("ix_employment_confidentiality", "employment", ["confidentiality_on"])
     _fill()
 
 
 def downgrade() -> None:
+    op.drop_index("ix_employment_confidentiality", table_name="employment")
+    op.drop_index("ix_employment_police", table_name="employment")
     op.drop_index("ix_decision_valid_to", table_name="decision")
     op.drop_index("ix_credential_expiry_expires", table_name="credential_expiry")
     op.drop_table("credential_expiry")
