@@ -79,6 +79,7 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules import transfer_flow, transfer_steps
 from bpa_provider.rules.calendar import effective_date
+from bpa_provider.services import course_expiry
 from bpa_provider.services.base import require, service
 
 COMPANY = "Demo Assistanse AS"
@@ -1034,6 +1035,7 @@ class _Demo:
                         on, sess = future[0]
                         enrollments.append(_enrollment(course_ids[k], sess, client.id, None, assistant_id=aid))
         self.insert(CourseEnrollment, enrollments)
+        course_expiry.refresh(self.conn)  # the latest completions' expiry, as every write keeps it
         self.insert(OnboardingStep, steps)
 
     def reviews(self) -> None:

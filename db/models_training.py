@@ -70,6 +70,19 @@ class CourseEnrollment(SQLModel, table=True):
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
+class CredentialExpiry(SQLModel, table=True):
+    """When a latest completion expires (services/course_expiry.py): one row per completed
+    enrollment that is its person's latest of its credential (a course; the supervisor basic course
+    and its refresher are one) and whose course expires. Rewritten for a person wherever their
+    completions or a course's validity change, so the dashboard's "courses expiring" is a range
+    over `expires_on` instead of every person's latest completion worked out on each visit."""
+
+    __tablename__ = "credential_expiry"
+    __table_args__ = (Index("ix_credential_expiry_expires", "expires_on"),)
+    enrollment_id: int = Field(foreign_key="course_enrollment.id", primary_key=True)
+    expires_on: date
+
+
 class RequiredTraining(SQLModel, table=True):
     """A training an assistant must have completed before working for a given client."""
 

@@ -33,6 +33,7 @@ from bpa_provider.errors import FieldError, NotFound, ValidationError
 from bpa_provider.i18n import N_, _
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
+from bpa_provider.services import course_expiry
 from bpa_provider.services.base import require, service
 from bpa_provider.services.courses import (
     OUTCOMES,
@@ -298,6 +299,7 @@ def _apply_outcome(
     row.updated_at = utcnow()
     session.flush()
     kind, pid = person_of(row)
+    course_expiry.refresh(session, [(kind, pid)])  # the person's latest completions may have changed
     ref = people_names(session, [row]).get((kind, pid), ("", ""))[0]
     audit.record(
         session,

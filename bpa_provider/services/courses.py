@@ -256,6 +256,10 @@ def update_course(
             setattr(row, k, v)
         row.updated_at = utcnow()
         s.flush()
+        if {"validity_months", "kind"} & changed.keys():  # its completions' expiry or credential changed
+            from bpa_provider.services import course_expiry  # it imports this module
+
+            course_expiry.refresh_course(s, stored_id(row))
         audit.record(
             s,
             actor,

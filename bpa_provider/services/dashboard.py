@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from bpa_provider.access import Actor
@@ -29,6 +29,7 @@ from bpa_provider.formats import format_hours
 from bpa_provider.i18n import N_, _
 from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
+from bpa_provider.services.counted import Counted
 
 # The section catalog and the shapes of its rows live in a module without the database stack, so
 # the screen can lay the dashboard out before SQLAlchemy is loaded; they are re-exported here.
@@ -57,9 +58,11 @@ from bpa_provider.services.sections import (  # noqa: E402,F401
 
 
 @service
-def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) -> list[Item]:
+def decisions_ending(db: Database, actor: Actor, today: date, within_days: int, limit: int | None = None) -> list[Item]:
     """Decisions whose period ends within `within_days` of `today` and that no later decision of
-    the same client already follows (a renewed decision needs no action)."""
+    the same client already follows (a renewed decision needs no action). With `limit`, the first
+    `limit` of them and how many there are in all (`Counted`): a range of `ix_decision_valid_to`
+    read as far as the rows shown, and counted."""
     require(actor, "decision.read", what="see decisions")
     later = aliased(Decision)
     renewed = exists().where(and_(later.client_id == Decision.client_id, later.valid_from > Decision.valid_to))
@@ -78,9 +81,13 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
     )
     if actor.is_scoped:
         q = q.where(Decision.client_id.in_(sorted(actor.client_scope or ())))
+    total = None
     with db.read() as s:
+        if limit is not None:
+            total = s.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar_one()
+            q = q.limit(limit)
         rows = core_rows.rows(s, q).all()
-    return [
+    items = [
         Item(
             "client",
             client_id,
@@ -92,6 +99,7 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int) 
         )
         for client_id, valid_to, hours, unit, ref, name in rows
     ]
+    return items if total is None else Counted(items, total)
 
 
 # --------------------------------------------------------------------------- other areas' rows
@@ -343,7 +351,8 @@ def _aware(instant: datetime) -> datetime:
 
 # --------------------------------------------------------------------------- gathering
 
-#: (owning module under bpa_provider.services, its service function), how to call it, how to read its rows.
+#: (owning module under bpa_provider.services, its service function), how to call it (with the
+#: screen's limit, which a service may use to read only the rows shown), how to read its rows.
 Source = tuple[tuple[str, str], Callable[..., Any], Callable[[Database, Iterable[Any]], list[Item]]]
 
 
@@ -354,37 +363,39 @@ def _sources(policy: Policy) -> dict[str, Source]:
     return {
         DECISIONS_ENDING: (
             ("dashboard", "decisions_ending"),
-            lambda fn, db, actor, today: fn(db, actor, today, policy.decision_ending_days),
+            lambda fn, db, actor, today, limit: fn(db, actor, today, policy.decision_ending_days, limit),
             lambda db, rows: list(rows),
         ),
         HOURS_USAGE: (
             ("hours", "usage_flags"),
-            lambda fn, db, actor, today: fn(db, actor, today.year, today.month, today=today, policy=policy),
+            lambda fn, db, actor, today, _limit: fn(db, actor, today.year, today.month, today=today, policy=policy),
             _hours_items,
         ),
         REVIEWS_DUE: (
             ("reviews", "due_reviews"),
-            lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.review_due_window_days, policy=policy),
+            lambda fn, db, actor, today, limit: fn(
+                db, actor, today, within_days=policy.review_due_window_days, policy=policy, limit=limit
+            ),
             _review_items,
         ),
         COURSES_OVERDUE: (
-            ("onboarding", "onboarding_overdue"),
-            lambda fn, db, actor, today: fn(db, actor, today),
+            ("dashboard_onboarding", "onboarding_overdue"),
+            lambda fn, db, actor, today, limit: fn(db, actor, today, limit=limit),
             _course_items,
         ),
         CREDENTIALS_MISSING: (
             ("worktime", "missing_credentials"),
-            lambda fn, db, actor, today: fn(db, actor, today),
+            lambda fn, db, actor, today, _limit: fn(db, actor, today),
             _credential_items,
         ),
         TRANSFER_STEPS_DUE: (
             ("transfers", "steps_due"),
-            lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
+            lambda fn, db, actor, today, _limit: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _transfer_items,
         ),
         REVIEW_ACTIONS_DUE: (
             ("reviews", "open_actions"),
-            lambda fn, db, actor, today: [
+            lambda fn, db, actor, today, _limit: [
                 a
                 for a in fn(db, actor, today)
                 if a.due_date is not None and (a.due_date - today).days <= policy.review_due_window_days
@@ -393,22 +404,22 @@ def _sources(policy: Policy) -> dict[str, Source]:
         ),
         COURSES_EXPIRING: (
             ("dashboard_reads", "expiring_credentials"),
-            lambda fn, db, actor, today: fn(db, actor, today, policy=policy),
+            lambda fn, db, actor, today, limit: fn(db, actor, today, policy=policy, limit=limit),
             _expiry_items,
         ),
         FK_DEADLINES: (
             ("sweden", "fk_deadlines"),
-            lambda fn, db, actor, today: fn(db, actor, today, within_days=policy.transfer_step_window_days),
+            lambda fn, db, actor, today, _limit: fn(db, actor, today, within_days=policy.transfer_step_window_days),
             _fk_items,
         ),
         VACANT_SHIFTS: (
             ("vacancy", "list_vacant"),
-            lambda fn, db, actor, today: fn(db, actor, today, today + timedelta(days=VACANT_WITHIN_DAYS - 1)),
+            lambda fn, db, actor, today, _limit: fn(db, actor, today, today + timedelta(days=VACANT_WITHIN_DAYS - 1)),
             _vacant_items,
         ),
         NOTICES_UNDELIVERED: (
             ("notify", "delivery_problems"),
-            lambda fn, db, actor, today: fn(db, actor),
+            lambda fn, db, actor, today, _limit: fn(db, actor),
             _notice_items,
         ),
     }
@@ -427,9 +438,12 @@ def gather_section(
     (module, name), call, read = _sources(policy or Policy())[key]
     fn = getattr(importlib.import_module(f"bpa_provider.services.{module}"), name)
     try:
-        # Every adapter makes one item per row, in order: the first rows give the first items.
-        rows = list(call(fn, db, actor, today))
-        return Section(key, tuple(read(db, rows if limit is None else rows[:limit])), total=len(rows))
+        # Every adapter makes one item per row, in order: the first rows give the first items. A
+        # service that reads only what is shown (given `limit`) says how many there are in all.
+        got = call(fn, db, actor, today, limit)
+        rows = list(got)
+        total = got.total if isinstance(got, Counted) else len(rows)
+        return Section(key, tuple(read(db, rows if limit is None else rows[:limit])), total=total)
     except (DatabaseUnavailable, DatabaseBusy):
         raise
     except ServiceError as exc:

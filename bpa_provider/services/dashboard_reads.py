@@ -1,53 +1,33 @@
 """Lean reads for dashboard sections whose owning service is heavier than the dashboard needs.
 
-`course_credentials.expiring_credentials` loads every current person's latest completion as ORM
-objects (25,000 at a large provider, 1.3 s) to keep the few hundred that expire soon. The
-dashboard's version below runs the same query as plain rows, only for completions old enough to
-expire within the longest reminder lead, works out each expiry date once per
-(completion date, validity) and reads the names of only the people it keeps: the same
-`ExpiringCredential`s in the same order (tests/services/test_dashboard_reads.py holds it equal to
-the service on both engines).
+`course_credentials.expiring_credentials` works out every current person's latest completion (25,000
+completions at a large provider) to keep the few thousand that expire within the longest reminder
+lead. The dashboard's version below reads them from `credential_expiry` (the latest completions'
+expiry, stored where completions and courses are written: services/course_expiry.py) as a range of
+`expires_on` through its index, keeps the current people in the reader's scope, and reads the
+names of only the people it keeps: the same `ExpiringCredential`s in the same order
+(tests/services/test_dashboard_reads.py holds it equal to the service on both engines). Asked for
+the screen's first rows, it reads only those (as far as the last one's expiry) and counts the rest.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
 
-from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, or_, select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Course, CourseEnrollment
+from bpa_provider.db.models import Course, CourseEnrollment, CredentialExpiry, Employment, Supervision
 from bpa_provider.i18n import _
-from bpa_provider.rules.calendar import days_left, expiry_date, expiry_reminders
+from bpa_provider.rules.calendar import days_left, expiry_reminders
 from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
-from bpa_provider.services.course_credentials import ExpiringCredential, latest_completions
-from bpa_provider.services.courses import SUPERVISOR_KINDS, people_names
+from bpa_provider.services.counted import Counted
+from bpa_provider.services.course_credentials import ExpiringCredential
+from bpa_provider.services.courses import SUPERVISOR_KINDS, in_scope_people, people_names
 from bpa_provider.services.onboarding import current_policy
-
-
-@lru_cache(maxsize=4096)
-def _expiry(completed_on: date, validity_months: int | None) -> date | None:
-    return expiry_date(completed_on, validity_months)
-
-
-def _latest_completion(today: date, leads: tuple[int, ...], validities: list[int]) -> date:
-    """The latest completion date whose expiry (`expiry_date`, non-decreasing in the completion
-    date) reaches the first reminder by `today`: expiry on or before today + the longest lead."""
-    last_expiry = today + timedelta(days=max(leads))
-    best = date.min
-    for months in set(validities):
-        c = last_expiry - relativedelta(months=months)
-        while c > date.min and (_expiry(c, months) or date.max) > last_expiry:
-            c -= timedelta(days=1)
-        while (_expiry(c + timedelta(days=1), months) or date.max) <= last_expiry:
-            c += timedelta(days=1)
-        best = max(best, c)
-    return best
 
 
 class _Enrollment:
@@ -61,13 +41,23 @@ class _Enrollment:
 
 @service
 def expiring_credentials(
-    db: Database, actor: Actor, today: date, *, policy: Policy | None = None
+    db: Database, actor: Actor, today: date, *, policy: Policy | None = None, limit: int | None = None
 ) -> list[ExpiringCredential]:
-    """`course_credentials.expiring_credentials`, read as rows (see the module's docstring)."""
+    """`course_credentials.expiring_credentials`, read from the stored expiry (see the module's
+    docstring). With `limit`, its first `limit` rows and how many there are in all (`Counted`)."""
     require(actor, "course.read", what=_("see courses"))
     leads = tuple(current_policy(policy).course_expiry_reminders)
-    # The service's own query of the latest completions; only the selected columns differ.
-    on, latest = latest_completions(actor, today)
+    if not leads:
+        return []  # no reminder is ever reached
+    # The current people, as `course_credentials.latest_completions` says it.
+    current_sup = exists().where(
+        Supervision.supervisor_id == CourseEnrollment.supervisor_id,
+        or_(Supervision.until.is_(None), Supervision.until >= today),
+    )
+    current_asst = exists().where(
+        Employment.assistant_id == CourseEnrollment.assistant_id,
+        or_(Employment.end_date.is_(None), Employment.end_date >= today),
+    )
     q = (
         select(
             CourseEnrollment.supervisor_id,
@@ -76,42 +66,62 @@ def expiring_credentials(
             Course.id,
             Course.kind,
             Course.name,
-            Course.validity_months,
+            CredentialExpiry.expires_on,
         )
+        .select_from(CredentialExpiry)
+        .join(CourseEnrollment, CourseEnrollment.id == CredentialExpiry.enrollment_id)
         .join(Course, Course.id == CourseEnrollment.course_id)
-        .join(latest, on)
-        .where(CourseEnrollment.status == "completed")
-        .order_by(CourseEnrollment.id)
+        # The first reminder is reached on this day before the expiry (`expiry_reminders`).
+        .where(
+            CredentialExpiry.expires_on <= today + timedelta(days=max(leads)),
+            or_(
+                and_(CourseEnrollment.supervisor_id.is_not(None), current_sup),
+                and_(CourseEnrollment.assistant_id.is_not(None), current_asst),
+            ),
+        )
     )
+    if actor.is_scoped:
+        q = q.where(in_scope_people(actor, today))
+    total = None
     with db.read() as s:
-        validities = [v for v in s.execute(select(Course.validity_months).distinct()).scalars() if v is not None]
-        if not validities or not leads:
-            return []  # nothing expires, or no reminder is ever reached
-        # Only a latest completion on or before this date can expire within the longest lead (the
-        # shortest validity gives the latest such date). One bound for every row, so two
-        # completions of a group on the same day are kept or left out together.
-        rows = core_rows.rows(
-            s, q.where(CourseEnrollment.completed_on <= _latest_completion(today, leads, validities))
-        ).all()
+        if limit is not None:
+            total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            # The first rows are those expiring up to the `limit`-th expiry, its ties included
+            # (their order among themselves is by name, sorted below as for the whole list).
+            edge = s.execute(
+                q.with_only_columns(CredentialExpiry.expires_on)
+                .order_by(CredentialExpiry.expires_on)
+                .offset(max(limit - 1, 0))
+                .limit(1)
+            ).scalar()
+            if limit < 1:
+                return Counted([], total)
+            if edge is not None:
+                q = q.where(CredentialExpiry.expires_on <= edge)
+        rows = core_rows.rows(s, q.order_by(CourseEnrollment.id)).all()
         # Two completions on the same day: the later row wins (as in the service).
-        chosen: dict[tuple[str, int, int], tuple[date | None, int, str, int | None]] = {}
-        for sup, asst, completed, course_id, kind, course, validity in rows:
+        chosen: dict[tuple[str, int, int], tuple[date | None, int, str, date]] = {}
+        for sup, asst, completed, course_id, kind, course, expires in rows:
             person = ("supervisor", sup) if sup else ("assistant", asst or 0)
-            chosen[(*person, -1 if kind in SUPERVISOR_KINDS else course_id)] = (completed, course_id, course, validity)
+            chosen[(*person, -1 if kind in SUPERVISOR_KINDS else course_id)] = (completed, course_id, course, expires)
         kept = []
-        for (kind, pid, _grp), (completed, course_id, course, validity) in chosen.items():
-            if completed is None:  # never: the query reads completed enrollments with a date
-                continue
-            expires = _expiry(completed, validity)
-            bucket = expiry_reminders(expires, today, leads) if expires else None
-            if expires is not None and bucket is not None:
+        for (kind, pid, _grp), (completed, course_id, course, expires) in chosen.items():
+            bucket = expiry_reminders(expires, today, leads)
+            if completed is not None and bucket is not None:
                 kept.append((kind, pid, completed, course_id, course, expires, bucket))
         names = people_names(
             s,
             [_Enrollment(pid, None) if kind == "supervisor" else _Enrollment(None, pid) for kind, pid, *_r in kept],  # type: ignore[misc]
         )
+    # Sorted as the service sorts (a stable sort on the same key, from the same order), and only
+    # the rows asked for made into records: the last expiry shown may be shared by hundreds.
+    order = sorted(
+        ((expires, names.get((kind, pid), ("", ""))[0], course), i)
+        for i, (kind, pid, _c, _id, course, expires, _b) in enumerate(kept)
+    )
     out = []
-    for kind, pid, completed, course_id, course, expires, bucket in kept:
+    for _key, i in order if limit is None else order[: max(limit, 0)]:
+        kind, pid, completed, course_id, course, expires, bucket = kept[i]
         ref, name = names.get((kind, pid), ("", ""))
         left = days_left(expires, today)
         out.append(
@@ -129,4 +139,4 @@ def expiring_credentials(
                 expired=left <= 0,
             )
         )
-    return sorted(out, key=lambda x: (x.expires_on, x.person_ref, x.course))
+    return out if total is None else Counted(out, total)

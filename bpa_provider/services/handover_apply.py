@@ -37,7 +37,7 @@ from bpa_provider.db.types import utcnow
 from bpa_provider.i18n import N_, Msg
 from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services import records
+from bpa_provider.services import course_expiry, records
 from bpa_provider.services.courses import HANDOVER_CERTIFICATE_PREFIX
 from bpa_provider.services.handover_match import _audit_create, _by_national_id, latest_import, stored_package
 from bpa_provider.services.handover_rollback import forget_assistant
@@ -114,6 +114,8 @@ def _ensure_courses(
                 subject,
                 f"completed {format_date(done)} (handover from {provider})",
             )
+            # A completion brought along may be the person's latest: its expiry is stored.
+            course_expiry.refresh(session, [(column.removesuffix("_id"), person_id)])
     return warnings
 
 

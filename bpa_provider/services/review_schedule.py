@@ -23,6 +23,7 @@ from bpa_provider.rules.calendar import next_review_due, review_status
 from bpa_provider.rules.dates import format_date
 from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
+from bpa_provider.services.counted import Counted
 from bpa_provider.services.onboarding import current_policy
 
 REVIEW_STATUSES = ("overdue", "due", "scheduled", "done")
@@ -65,12 +66,15 @@ def due_reviews(
     policy: Policy | None = None,
     client_id: int | None = None,
     assistant_id: int | None = None,
+    limit: int | None = None,
 ) -> list[ReviewDue]:
     """Reviews that are due (within `within_days`, default the policy's 30) or overdue; with
     `include_all`, every current pair with its status. Soonest due first.
 
     `client_id` / `assistant_id` keep to one record's pairs: opening a client or an assistant then
-    reads what it shows, not every assignment in the company (issue 19)."""
+    reads what it shows, not every assignment in the company (issue 19). With `limit`, the first
+    `limit` and how many there are in all (`Counted`): the dashboard's 50 of thousands are made
+    into records, the others only counted."""
     require(actor, "review.read", what=_("see reviews"))
     if client_id is not None:  # one client's reviews: that client must be the person's to see
         require(actor, "review.read", client_id=client_id, what=_("see reviews"))
@@ -132,9 +136,10 @@ def due_reviews(
         )
     )
     with db.read() as s:
-        rows = list(core_rows.rows(s, q))
-    out = []
-    for aid, aref, aname, cid, cref, start, a_end, a_open, e_end, e_open, held in rows:
+        rows = core_rows.rows(s, q).all()
+    kept = []
+    for row in rows:
+        aid, aref, aname, cid, cref, start, a_end, a_open, e_end, e_open, held = row
         # A review from an earlier spell with the client does not count for this one.
         last_held = held if held is not None and held >= start else None
         due = next_review_due(
@@ -150,5 +155,14 @@ def due_reviews(
             continue
         if not include_all and status not in ("due", "overdue"):
             continue
-        out.append(ReviewDue(aid, aref, aname, cid, cref, last_held, due, status, start))
-    return sorted(out, key=lambda r: (r.next_due, r.assistant_ref, r.client_ref))
+        kept.append(((due, aref, cref), last_held, status, row))
+    # Sorted on the records' key, stably from the same order as before, and made into records only
+    # as far as asked.
+    kept.sort(key=lambda k: k[0])
+    out = [
+        ReviewDue(aid, aref, aname, cid, cref, last_held, due, status, start)
+        for (due, _a, _c), last_held, status, (aid, aref, aname, cid, cref, start, *_r) in (
+            kept if limit is None else kept[: max(limit, 0)]
+        )
+    ]
+    return out if limit is None else Counted(out, len(kept))

@@ -6,7 +6,7 @@ range) and the assistants scheduled without credentials (`missing_credentials`, 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select, union
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
@@ -76,29 +76,39 @@ def missing_credentials(
     # lack one on a shift day (every day counted is today or later), so the database leaves out
     # everybody else's shifts: a large provider has ~100,000 shifts a month and a handful of gaps,
     # and loading every shift took seconds. The exact per-day check stays below.
+    # An assistant's earliest date is missing or later only if one of their employments' is: those
+    # few come from the credential dates' indexes (`ix_employment_police`, `…_confidentiality`),
+    # and only their employments are grouped (grouping all 12,000 at a large provider took 21 ms).
+    lacking = select(Employment.assistant_id).where(
+        or_(
+            Employment.police_certificate_on.is_(None),
+            Employment.police_certificate_on > today,
+            Employment.confidentiality_on.is_(None),
+            Employment.confidentiality_on > today,
+        )
+    )
     earliest = (
         select(
             Employment.assistant_id.label("aid"),
             func.min(Employment.police_certificate_on).label("police"),
             func.min(Employment.confidentiality_on).label("conf"),
         )
+        .where(Employment.assistant_id.in_(lacking))
         .group_by(Employment.assistant_id)
-        .subquery("earliest")
-    )
-    # Those assistants first, then their shifts through the assistant's start-time index (a left
-    # join from the shifts read all ~70,000 of the month at a large provider: 108 -> 22 ms).
-    suspects = (
-        select(Assistant.id)
-        .outerjoin(earliest, earliest.c.aid == Assistant.id)
-        .where(
+        .having(
             or_(
-                earliest.c.police.is_(None),
-                earliest.c.police > today,
-                earliest.c.conf.is_(None),
-                earliest.c.conf > today,
+                func.min(Employment.police_certificate_on).is_(None),
+                func.min(Employment.police_certificate_on) > today,
+                func.min(Employment.confidentiality_on).is_(None),
+                func.min(Employment.confidentiality_on) > today,
             )
         )
     )
+    # Those assistants (and anyone without an employment) first, then their shifts through the
+    # assistant's start-time index (a left join from the shifts read all ~70,000 of the month at a
+    # large provider: 108 -> 22 ms).
+    unemployed = select(Assistant.id).where(~exists().where(Employment.assistant_id == Assistant.id))
+    suspects = union(earliest.with_only_columns(Employment.assistant_id), unemployed)
     with db.read() as s:
         q = (
             select(Shift.assistant_id, Shift.start_utc, Client.ref, Municipality.timezone)

@@ -9,14 +9,14 @@ import threading
 from pilot_steps import settle
 from textual.widgets import DataTable, Static
 
-from bpa_provider.services import dashboard_reads, hours, onboarding
+from bpa_provider.services import dashboard_onboarding, dashboard_reads, hours
 
 
 async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkeypatch):
     release = threading.Event()
     entered = {"courses_overdue": threading.Event(), "hours_usage": threading.Event()}
     real = {
-        "courses_overdue": onboarding.onboarding_overdue,
+        "courses_overdue": dashboard_onboarding.onboarding_overdue,
         "hours_usage": hours.usage_flags,
         "courses_expiring": dashboard_reads.expiring_credentials,
     }
@@ -32,7 +32,7 @@ async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkey
 
         return call
 
-    monkeypatch.setattr(onboarding, "onboarding_overdue", spy("courses_overdue", True))
+    monkeypatch.setattr(dashboard_onboarding, "onboarding_overdue", spy("courses_overdue", True))
     monkeypatch.setattr(hours, "usage_flags", spy("hours_usage", True))
     monkeypatch.setattr(dashboard_reads, "expiring_credentials", spy("courses_expiring", False))
     app = make_app()

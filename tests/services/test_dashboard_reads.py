@@ -1,5 +1,5 @@
 """The dashboard's lean reads give what the owning services give (issue 19): the expiring course
-credentials read as rows (services/dashboard_reads.py) equal `course_credentials.
+credentials read from their stored expiry (services/dashboard_reads.py) equal `course_credentials.
 expiring_credentials` on a demo company, on several days, for an admin and a supervisor, on SQLite
 and PostgreSQL."""
 
@@ -79,17 +79,28 @@ def test_decisions_ending_read_as_columns_equal_a_plain_computation(demo, admin)
     assert seen > 0
 
 
-def test_the_latest_completion_bound_is_exact_at_month_ends():
-    """The bound the lean read puts in SQL: expiry on or before today + the longest lead for it,
-    after it for the next day — across month ends, leap days and several validities."""
-    from bpa_provider.rules.calendar import expiry_date
+def test_courses_expiring_are_a_range_of_the_stored_expiry(demo, admin):
+    """The lean read takes the stored expiry (`credential_expiry`, migration 0013d) through its
+    index — a row set wrong there shows through, so the section costs what it shows."""
+    from bpa_provider.db.models import CredentialExpiry
 
-    for today in (date(2027, 12, 1), date(2028, 1, 1), date(2027, 12, 31), date(2028, 11, 30)):
-        for validities in ([12], [36, 12], [1], [0, 24]):
-            bound = dashboard_reads._latest_completion(today, (90, 30, 7), validities)
-            last = today + timedelta(days=90)
-            assert any(expiry_date(bound, v) <= last for v in validities)
-            assert all(expiry_date(bound + timedelta(days=1), v) > last for v in validities)
+    today = TODAY + timedelta(days=400)
+    shown = dashboard_reads.expiring_credentials(demo, admin, today)
+    assert shown
+    if demo.engine.dialect.name == "sqlite":
+        with demo.read() as s:
+            plan = " ".join(
+                str(r[-1])
+                for r in s.connection().exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT enrollment_id FROM credential_expiry WHERE expires_on <= '2027-09-01'"
+                )
+            )
+        assert "ix_credential_expiry_expires" in plan
+    with demo.write() as s:
+        row = s.execute(select(CredentialExpiry).order_by(CredentialExpiry.expires_on.desc())).scalars().first()
+        assert row is not None
+        row.expires_on = today  # a lie: this completion would not show today by the rule
+    assert len(dashboard_reads.expiring_credentials(demo, admin, today)) == len(shown) + 1
 
 
 def test_a_limited_section_is_the_first_items_of_the_whole_and_counts_them_all(demo, admin):
@@ -229,3 +240,79 @@ def test_vacant_shifts_read_through_their_index_equal_a_plain_computation(demo, 
     assert len(plain) >= 3  # the comparison covered real rows
     section = dashboard.gather_section(demo, admin, first, dashboard.VACANT_SHIFTS)
     assert section.count == len(plain)
+
+
+def test_the_sections_read_as_far_as_shown_give_the_whole_lists_first_rows(demo, admin):
+    """Courses expiring and decisions ending read only the rows shown (`limit`, as far as the last
+    one's expiry or end date, ties included) and count the rest in SQL: the same first rows and
+    count as the whole list, at any limit, on several days, for an admin and a supervisor."""
+    from bpa_provider.services.counted import Counted
+
+    with demo.read() as s:
+        sup_id = s.execute(select(Supervision.supervisor_id).order_by(Supervision.id)).scalars().first()
+    supervisor = scoped_actor(demo, Actor("sup", "supervisor", supervisor_id=sup_id))
+    cut = 0
+    for days in (-30, 0, 200, 400, 700):
+        today = TODAY + timedelta(days=days)
+        for actor in (admin, supervisor):
+            whole = dashboard_reads.expiring_credentials(demo, actor, today)
+            for limit in (0, 1, 2, 3, 7, 50):
+                first = dashboard_reads.expiring_credentials(demo, actor, today, limit=limit)
+                assert isinstance(first, Counted)
+                assert (list(first), first.total) == (whole[:limit], len(whole)), (today, actor.role, limit)
+                cut += len(whole) > limit
+        ending = dashboard.decisions_ending(demo, admin, today, 230)
+        for limit in (0, 1, 2, 5):
+            first = dashboard.decisions_ending(demo, admin, today, 230, limit)
+            assert isinstance(first, Counted)
+            assert (list(first), first.total) == (ending[:limit], len(ending)), (today, limit)
+            cut += len(ending) > limit
+    assert cut > 10  # the limits cut real lists
+
+
+def test_courses_overdue_read_as_rows_equal_the_service(demo, admin):
+    """`dashboard_onboarding.onboarding_overdue` (steps as rows, the basic course looked up only
+    where a deadline passed without a checklist, records made only of the rows shown) equals
+    `onboarding.onboarding_overdue` on several days, for an admin and a supervisor, whole and
+    limited — with a checklist's step ticked, and a supervision without a checklist."""
+    from bpa_provider.db.models import OnboardingStep
+    from bpa_provider.services import dashboard_onboarding, onboarding
+    from bpa_provider.services.counted import Counted
+
+    with demo.write() as s:
+        sup_id = s.execute(select(Supervision.supervisor_id).order_by(Supervision.id)).scalars().first()
+        steps = s.execute(select(OnboardingStep).order_by(OnboardingStep.id)).scalars().all()
+        assert steps
+        steps[0].done_on = steps[0].due_date  # a ticked step
+        # A supervision whose checklist is gone: judged by the basic course alone.
+        for st in steps:
+            if (st.supervisor_id, st.client_id) == (steps[-1].supervisor_id, steps[-1].client_id):
+                s.delete(st)
+    supervisor = scoped_actor(demo, Actor("sup", "supervisor", supervisor_id=sup_id))
+    seen = 0
+    for days in (-200, -30, 0, 60, 120, 400):
+        today = TODAY + timedelta(days=days)
+        for actor in (admin, supervisor):
+            plain = onboarding.onboarding_overdue(demo, actor, today)
+            assert dashboard_onboarding.onboarding_overdue(demo, actor, today) == plain, (today, actor.role)
+            for limit in (0, 1, 3):
+                first = dashboard_onboarding.onboarding_overdue(demo, actor, today, limit=limit)
+                assert isinstance(first, Counted)
+                assert (list(first), first.total) == (plain[:limit], len(plain))
+            seen += len(plain)
+    assert seen > 5
+
+
+def test_credentials_missing_start_from_the_credential_dates_indexes(sqlite_db):
+    """The section's suspects are a range of `ix_employment_police` / `…_confidentiality`
+    (migration 0013d), not every employment grouped: SQLite's plan searches both indexes."""
+    with sqlite_db.read() as s:
+        plan = " ".join(
+            str(r[-1])
+            for r in s.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT assistant_id FROM employment WHERE police_certificate_on IS NULL"
+                " OR police_certificate_on > '2026-12-07' OR confidentiality_on IS NULL"
+                " OR confidentiality_on > '2026-12-07'"
+            )
+        )
+    assert "ix_employment_police" in plan and "ix_employment_confidentiality" in plan, plan

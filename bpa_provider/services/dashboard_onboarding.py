@@ -1,0 +1,135 @@
+"""The dashboard's "courses overdue": `onboarding.onboarding_overdue`, read lean.
+
+The service builds every current supervision's onboarding status (2,000 at a large provider) from
+every checklist step loaded as an ORM object, and the basic course of every supervisor, to keep the
+few hundred that are overdue. This read takes the same supervisions and steps as plain rows, judges
+each checklist with the same `checklist_status`, looks up the basic course only for supervisions
+without a checklist whose deadline has passed (the only ones it can make overdue), and makes a
+record only of the overdue ones: the same `OnboardingStatus`es in the same order
+(tests/services/test_dashboard_reads.py holds it equal to the service on both engines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import or_, select
+
+from bpa_provider.access import Actor
+from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database
+from bpa_provider.db.models import Client, OnboardingStep, Supervision, Supervisor
+from bpa_provider.i18n import _
+from bpa_provider.rules.calendar import course_deadline
+from bpa_provider.services import core_rows
+from bpa_provider.services.base import require, service
+from bpa_provider.services.counted import Counted
+from bpa_provider.services.onboarding import (
+    BASIC_COURSE,
+    OnboardingStatus,
+    basic_done_map,
+    checklist_status,
+    current_policy,
+    default_template,
+)
+
+
+class _Step:
+    """What `checklist_status` reads of a step."""
+
+    __slots__ = ("code", "done_on", "due_date", "id", "title")
+
+    def __init__(self, id: int, code: str, title: str, due_date: date, done_on: date | None) -> None:  # noqa: A002
+        self.id, self.code, self.title, self.due_date, self.done_on = id, code, title, due_date, done_on
+
+
+@service
+def onboarding_overdue(
+    db: Database, actor: Actor, today: date, *, policy: Policy | None = None, limit: int | None = None
+) -> list[OnboardingStatus]:
+    """`onboarding.onboarding_overdue`, read as rows (see the module's docstring); with `limit`,
+    the first `limit` and how many there are in all (`Counted`)."""
+    require(actor, "course.read", what=_("see onboardings"))
+    days = current_policy(policy).basic_course_within_days
+    q = (
+        select(
+            Supervision.supervisor_id,
+            Supervision.client_id,
+            Supervisor.ref,
+            Supervisor.name,
+            Client.ref,
+            Supervision.since,
+        )
+        .join(Supervisor, Supervisor.id == Supervision.supervisor_id)
+        .join(Client, Client.id == Supervision.client_id)
+        .where(or_(Supervision.until.is_(None), Supervision.until >= today))
+        .order_by(Supervision.since.desc())
+    )
+    if actor.is_scoped:
+        q = q.where(Supervision.client_id.in_(sorted(actor.client_scope or ())))
+    with db.read() as s:
+        # Latest start wins when a pair was supervised twice (ordered by since, descending).
+        pairs: dict[tuple[int, int], Any] = {}
+        for r in core_rows.rows(s, q).all():
+            pairs.setdefault((r[0], r[1]), r)
+        steps: dict[tuple[int, int], list[_Step]] = {}
+        for sup, client, sid, code, title, due, done in core_rows.rows(
+            s,
+            select(
+                OnboardingStep.supervisor_id,
+                OnboardingStep.client_id,
+                OnboardingStep.id,
+                OnboardingStep.code,
+                OnboardingStep.title,
+                OnboardingStep.due_date,
+                OnboardingStep.done_on,
+            ),
+        ).all():
+            key = (sup, client or 0)
+            if key in pairs:
+                steps.setdefault(key, []).append(_Step(sid, code, title, due, done))
+        # Without a checklist only a missed basic-course deadline makes a supervision overdue.
+        late = {
+            sup
+            for key, (sup, _c, _r, _n, _cr, since) in pairs.items()
+            if key not in steps and course_deadline(since, days) < today
+        }
+        basic_done = basic_done_map(s, sorted(late))
+    basic_title = next(t.title for t in default_template(policy) if t.code == BASIC_COURSE)
+    found = []
+    for key, (sup_id, client_id, sup_ref, name, client_ref, since) in pairs.items():
+        rows = steps.get(key, [])
+        if rows:
+            status, nxt, overdue = checklist_status(cast(Sequence[OnboardingStep], rows), today)
+            if status != "overdue" or nxt is None:
+                continue
+            code, title, deadline = nxt.code, nxt.title, nxt.due_date
+        else:
+            deadline = course_deadline(since, days)
+            if deadline >= today or sup_id in basic_done:
+                continue
+            code, title, overdue = BASIC_COURSE, basic_title, (today - deadline).days
+        found.append(((-overdue, sup_ref, client_ref), (sup_id, name, client_id, code, title, deadline, overdue, rows)))
+    found.sort(key=lambda f: f[0])
+    out = [
+        OnboardingStatus(
+            supervisor_id=sup_id,
+            supervisor_ref=sup_ref,
+            name=name,
+            client_id=client_id,
+            client_ref=client_ref,
+            status="overdue",
+            next_step=code,
+            next_step_title=_(title),
+            next_deadline=deadline,
+            overdue_days=overdue,
+            steps_done=sum(1 for r in rows if r.done_on is not None),
+            steps_total=len(rows),
+        )
+        for (_o, sup_ref, client_ref), (sup_id, name, client_id, code, title, deadline, overdue, rows) in (
+            found if limit is None else found[: max(limit, 0)]
+        )
+    ]
+    return out if limit is None else Counted(out, len(found))
