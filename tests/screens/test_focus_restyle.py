@@ -1,0 +1,47 @@
+"""A move of the focus inside an area restyles what it changes, not every widget of every area:
+with `:focus-within` on the area's container (the bar beside the area in use), Textual restyled
+the whole container — the hidden dashboard's widgets too — at each move, 33–65 ms of the UI
+thread at 120x40 (bench/ui_probe.py)."""
+
+from __future__ import annotations
+
+from pilot_steps import settle
+
+
+async def test_moving_the_focus_inside_a_list_restyles_few_widgets(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        content = app.screen.query_one("#content")
+        assert content.has_class("-focus-within")  # the bar: the list has the focus
+        restyled: list[int] = []
+        update_nodes = app.stylesheet.update_nodes
+
+        def counting(nodes, animate=False):  # noqa: ANN001, ANN202
+            nodes = list(nodes)
+            restyled.append(len(nodes))
+            return update_nodes(nodes, animate=animate)
+
+        app.stylesheet.update_nodes = counting  # type: ignore[method-assign]
+        await pilot.press("slash")  # to the search field, inside the same area
+        await pilot.pause()
+        assert app.screen.focused is not None and app.screen.focused.id == "search"
+        assert content.has_class("-focus-within")
+        widgets_in_area = len(list(content.walk_children(with_self=True)))
+        assert sum(restyled) < 10 < widgets_in_area, (restyled, widgets_in_area)
+
+
+async def test_the_bar_follows_the_focus_out_of_the_area_and_back(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        content = app.screen.query_one("#content")
+        assert not content.has_class("-focus-within")  # the navigation has the focus at start
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert content.has_class("-focus-within")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not content.has_class("-focus-within")
