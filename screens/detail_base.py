@@ -98,6 +98,39 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
     def on_mount(self) -> None:
         self.load()
 
+    # -- kept for the next record (BpaApp.open_record) ---------------------------------------
+    def reopen(self, record_id: int) -> None:
+        """Show another record in this screen, kept after it was closed (its body emptied then,
+        `on_screen_suspend`): as a new screen would, without composing its bars again."""
+        if self._parts_timer is not None:
+            self._parts_timer.stop()
+            self._parts_timer = None
+        seqs = self.__dict__.get("_call_seq", {})
+        for tag in seqs:  # any answer still out for the record before is dropped when it comes
+            seqs[tag] += 1
+        self.record_id = record_id
+        self.detail = self.header = None
+        self.got, self.rows_of = {}, {}
+        self.revealed = None
+        self.shown = False
+        self.load()
+
+    async def on_screen_suspend(self) -> None:
+        """Closed (not only covered by a form): nothing of this record stays in the screen, which
+        the app may keep to show the next record in (`reopen`)."""
+        if self in self.app.screen_stack:
+            return
+        self.query_one(TopBar).set_where("")
+        tip = self._tip()
+        if tip is not None:
+            tip.update("")
+            tip.set_class(False, "-shown")
+        self.query_one(StatusLine).clear()
+        body = self.query_one("#body", VerticalScroll)
+        await body.remove_children()
+        await body.mount(Static(_("Loading…")))
+        body.scroll_home(animate=False)
+
     def load(self) -> None:
         """Ask for the header in a worker, tag "detail" (each subclass calls its own service,
         through `ask_header` when it has parts)."""
