@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, OptionList
@@ -142,6 +143,17 @@ class MainScreen(TranslatedBindings, Screen):
         if area:
             await self.show_area(area)
         self.query_one(NavList).focus()
+
+    def _screen_resized(self, size: Size) -> None:
+        """Textual lays out the screen beneath again whenever another screen is pushed over it (the
+        new screen's first Resize is passed to the screens below), at the same size: the main
+        screen's every area, the hidden ones too — ≈ 30 ms of the UI thread in the middle of
+        opening a record (docs/performance.md, "Session 9 (tui)"). Covered and the same size as its
+        last layout, nothing has moved; a real resize (another size) is laid out as before, and a
+        change inside it meanwhile by its own refresh. (`_screen_resized` is Textual's, pinned.)"""
+        if self.app.screen is not self and size == self._compositor.size:
+            return
+        super()._screen_resized(size)
 
     def watch_focused(self, focused: Widget | None) -> None:
         """The bar beside the area in use: `#content` has the class `-focus-within` while the focus

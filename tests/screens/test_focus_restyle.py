@@ -1,6 +1,6 @@
-"""A move of the focus inside an area restyles what it changes, not every widget of every area:
-with `:focus-within` on the area's container (the bar beside the area in use), Textual restyled
-the whole container — the hidden dashboard's widgets too — at each move, 33–65 ms of the UI
+"""A move of the focus inside an area restyles what it changes, not every widget of every area; a
+screen pushed over the main screen does not lay it out again. With `:focus-within` on the area's
+container (the bar beside the area in use), Textual restyled the whole container — the hidden dashboard's widgets too — at each move, 33–65 ms of the UI
 thread at 120x40 (bench/ui_probe.py)."""
 
 from __future__ import annotations
@@ -45,3 +45,37 @@ async def test_the_bar_follows_the_focus_out_of_the_area_and_back(make_app):
         await pilot.press("escape")
         await pilot.pause()
         assert not content.has_class("-focus-within")
+
+
+async def test_a_record_pushed_over_the_main_screen_leaves_its_layout_alone(make_app):
+    """Textual passes the new screen's first Resize to the screen beneath, which laid out every
+    area again at the same size (≈ 30 ms in the middle of opening a record)."""
+    import fixed_data
+
+    from bpa_provider.screens.main import MainScreen
+    from bpa_provider.services import records
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        layouts: list[object] = []
+        refresh_layout = main._refresh_layout
+
+        def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            layouts.append(args)
+            return refresh_layout(*args, **kwargs)
+
+        main._refresh_layout = counting  # type: ignore[method-assign]
+        app.open_record("client", records.find_id(app.db, fixed_data.BUILDER, "client", "K-0001"))
+        await settle(app, pilot)
+        assert app.screen is not main
+        assert layouts == []
+        await pilot.resize_terminal(100, 30)  # a real resize still lays it out (beneath, then on return)
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is main and main._compositor.size == (100, 30)
