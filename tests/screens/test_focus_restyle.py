@@ -79,3 +79,45 @@ async def test_a_record_pushed_over_the_main_screen_leaves_its_layout_alone(make
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is main and main._compositor.size == (100, 30)
+
+
+async def test_an_area_asked_for_during_another_areas_import_wins(make_app, monkeypatch):
+    """An area's module is imported in a thread the first time (the UI thread goes on); a key
+    for another area meanwhile is the one that ends on screen."""
+    import asyncio
+    import importlib
+    import sys
+    import time
+
+    from textual.widgets import ContentSwitcher
+
+    module = "bpa_provider.screens.audit_log"
+    import bpa_provider.screens as package
+
+    # The module is imported again in the test; the one before comes back afterwards, in
+    # sys.modules and as the package's attribute (other tests patch it through either).
+    monkeypatch.setattr(package, "audit_log", importlib.import_module(module))
+    monkeypatch.delitem(sys.modules, module)
+    real_import = importlib.import_module
+
+    def slow_import(name, package=None):  # noqa: ANN001, ANN202 - a slow machine's import
+        if name == module:
+            time.sleep(0.5)
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", slow_import)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        main = app.screen
+        await pilot.press("2")
+        await settle(app, pilot)
+        first = asyncio.create_task(main.show_area("audit"))  # imports its module in a thread
+        await asyncio.sleep(0)
+        assert main.wanted == "audit" and main.current == "clients"
+        await pilot.press("3")  # meanwhile: the assistants list
+        await first
+        await settle(app, pilot)
+        assert main.current == "assistants"
+        assert main.query_one("#content", ContentSwitcher).current == "assistants"
+        assert main.query_one("#assistants").display
