@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import VerticalGroup, VerticalScroll
 from textual.screen import Screen
@@ -83,6 +83,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.shown = False  # the sections have been built once (a reload then rebuilds at once)
         self._parts_timer: Timer | None = None  # running while the header waits for its parts
         self._asked_at = 0.0  # time.monotonic() when the record was asked for (its first opening)
+        self._styled_at: int | None = None  # the app's CSS generation at the last resume
 
     @property
     def bpa(self) -> BpaApp:
@@ -114,6 +115,16 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.revealed = None
         self.shown = False
         self.load()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """(Before Textual's own handler.) Textual restyles the whole screen each time it is pushed,
+        25–48 ms of the UI thread for a record's screen under load; a kept screen shown again
+        (`reopen`) was styled already — its new body's widgets as they were mounted — so it is
+        restyled only if the app's styles changed since (a theme switched meanwhile)."""
+        count = self.app._css_update_count  # noqa: SLF001 - Textual's (pinned) CSS generation
+        if self._styled_at == count:
+            event.refresh_styles = False
+        self._styled_at = count
 
     async def on_screen_suspend(self) -> None:
         """Closed (not only covered by a form): nothing of this record stays in the screen, which

@@ -80,3 +80,31 @@ async def test_a_record_opened_from_one_of_its_kind_gets_a_screen_of_its_own(mak
         await _back(app, pilot)
         await _open(app, pilot, "client", "K-0003")
         assert app.screen is first
+
+
+async def test_the_kept_screen_is_restyled_again_only_after_a_style_change(make_app, monkeypatch):
+    monkeypatch.setattr(detail_base, "PART_WAIT", 10.0)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await _open(app, pilot, "client", "K-0001")
+        screen = app.screen
+        await _back(app, pilot)
+        closed = len(list(screen.walk_children(with_self=True)))  # its bars and an empty body
+        restyled: list[int] = []
+        update_nodes = app.stylesheet.update_nodes
+
+        def counting(nodes, animate=False):  # noqa: ANN001, ANN202
+            nodes = list(nodes)
+            restyled.append(len(nodes))
+            return update_nodes(nodes, animate=animate)
+
+        app.stylesheet.update_nodes = counting  # type: ignore[method-assign]
+        await _open(app, pilot, "client", "K-0002")
+        assert app.screen is screen
+        assert all(n < closed // 2 for n in restyled), (restyled, closed)
+        await _back(app, pilot)
+        app._invalidate_css()  # as a theme switch does
+        restyled.clear()
+        await _open(app, pilot, "client", "K-0003")
+        assert max(restyled) >= closed
