@@ -19,7 +19,8 @@ work may still be running.
 
 Steps: open the clients list (2); page down; jump to the last row (ctrl+End); open the highlighted
 client (Enter: its header on screen, then — from the same key — every section filled); back to
-the list (Escape); open the assistants list (3, the app only); open its highlighted assistant
+the list (Escape); open the client above it (Up, then Enter: the second record of a session,
+whose screen the app keeps; the app only); open the assistants list (3, the app only); open its highlighted assistant
 (Enter: its header, then every section on screen filled; the app only).
 Prints one line per step: `step|<name>|<app seconds, comma-separated per run>|<floor's, or empty>`.
 """
@@ -151,7 +152,7 @@ def client_rows(db: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def run_steps(pane: Pane, last_ref: str, app: bool) -> dict[str, float]:
+def run_steps(pane: Pane, last_ref: str, app: bool, next_ref: str = "") -> dict[str, float]:
     """Every step once, in order; the screen is settled before each."""
     out: dict[str, float] = {}
     out["open clients list"] = pane.step("2", a_page_of("K", app=app), "the clients list")
@@ -171,6 +172,17 @@ def run_steps(pane: Pane, last_ref: str, app: bool) -> dict[str, float]:
         out["open a record"] = out["record filled"] = pane.step("Enter", lambda s: "RECORD-SHOWN" in s, "the record")
     record_gone = (lambda s: "sorted by" in s and "Decisions" not in s) if app else (lambda s: "RECORD-SHOWN" not in s)
     out["back to the list"] = pane.step("Escape", lambda s: record_gone(s) and last_ref in s, "the list")
+    if app and next_ref:
+        # The next client (the row above): a record screen of its kind has been open before in
+        # this session, as it has for a person after the first record (the app keeps it).
+        pane.key("Up")
+        pane.settle()
+        header = lambda s: "Client:" in s and next_ref in s and "sorted by" not in s  # noqa: E731
+        filled = lambda s: header(s) and "Decisions" in s and "Work supervisors" in s and "Loading…" not in s  # noqa: E731
+        out["open the next client"], out["next client filled"] = pane.steps(
+            "Enter", [(header, "the next client's header"), (filled, "the next client's sections")]
+        )
+        pane.step("Escape", lambda s: "sorted by" in s and "Decisions" not in s, "the list")
     if app:
         # The status line of the clients list says "sorted by" too: wait for assistants' rows.
         out["open assistants list"] = pane.step(
@@ -197,6 +209,7 @@ def main() -> None:
     size = tuple(int(v) for v in args.size.split("x"))
     header, rows = client_rows(args.db)
     last_ref = rows[-1][header.index("ref")]
+    next_ref = rows[-2][header.index("ref")] if len(rows) > 1 else ""
     env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
     if os.environ.get("BPA_CONFIG"):
         env["BPA_CONFIG"] = os.environ["BPA_CONFIG"]
@@ -217,7 +230,7 @@ def main() -> None:
                     pane.until(lambda s, r=ready: r in s, "start-up")
                     pane.settle()
                     time.sleep(args.idle)
-                    runs.append(run_steps(pane, last_ref, app))
+                    runs.append(run_steps(pane, last_ref, app, next_ref))
                 finally:
                     pane.close()
     finally:

@@ -93,6 +93,7 @@ class BpaApp(TranslatedBindings, App[int]):
         # is loaded (`MainScreen.prepare_views`). On for a person's session (`run_app`); tests
         # that count calls or build data after start get the plain behaviour unless they ask.
         self.prepare = prepare
+        self._kept_records: dict[str, Screen[Any]] = {}  # kind -> its record screen, kept (open_record)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
@@ -226,6 +227,10 @@ class BpaApp(TranslatedBindings, App[int]):
         """Back to the main screen, showing `area`; returns the area's view."""
         while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):
             await self.pop_screen()
+        for kept in self._kept_records.values():  # built in the language before
+            self.uninstall_screen(kept)
+            await kept.remove()
+        self._kept_records.clear()
         main = self.main_screen()
         await main.action_go(area)
         return main.view(area)  # type: ignore[return-value]
@@ -243,7 +248,13 @@ class BpaApp(TranslatedBindings, App[int]):
         self.open_record(message.kind, message.record_id)
 
     def open_record(self, kind: str, record_id: int) -> None:
-        """A client or assistant opens its screen; other records open their edit form."""
+        """A client or assistant opens its screen; other records open their edit form.
+
+        The first record screen of each kind is kept when it is closed (installed, its body emptied:
+        `DetailScreen.on_screen_suspend`) and shows the next record of its kind (`reopen`): its top
+        bar, key bar and status line are not composed and styled again, a quarter to a third of the
+        UI thread's work to open a record (docs/performance.md, "Session 9 (tui)"). A record opened
+        from a record of the same kind (the kept screen is on the stack) gets a screen of its own."""
         screen_type = detail_screen(kind)
         if screen_type is None:
             self.open_form(kind, record_id)
@@ -252,7 +263,16 @@ class BpaApp(TranslatedBindings, App[int]):
         if isinstance(top, screen_type) and top.record_id == record_id:  # type: ignore[attr-defined]
             top.load()  # type: ignore[attr-defined]
             return
-        self.push_screen(screen_type(record_id))  # type: ignore[call-arg]
+        kept = self._kept_records.get(kind)
+        if kept is not None and kept not in self.screen_stack and kept.is_attached:
+            kept.reopen(record_id)  # type: ignore[attr-defined]
+            self.push_screen(kept)
+            return
+        screen = screen_type(record_id)  # type: ignore[call-arg]
+        if kept is None:
+            self._kept_records[kind] = screen
+            self.install_screen(screen, name=f"kept-{kind}")
+        self.push_screen(screen)
 
     def open_form(
         self, kind: str, record_id: int | None = None, preset: dict[str, tuple[Any, str]] | None = None
@@ -300,6 +320,10 @@ class BpaApp(TranslatedBindings, App[int]):
         self.translate_bindings()
         while len(self.screen_stack) > 1 and not isinstance(self.screen, MainScreen):
             await self.pop_screen()
+        for kept in self._kept_records.values():  # built in the language before
+            self.uninstall_screen(kept)
+            await kept.remove()
+        self._kept_records.clear()
         await self.main_screen().rebuild()
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import VerticalGroup, VerticalScroll
 from textual.screen import Screen
@@ -83,6 +83,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self.shown = False  # the sections have been built once (a reload then rebuilds at once)
         self._parts_timer: Timer | None = None  # running while the header waits for its parts
         self._asked_at = 0.0  # time.monotonic() when the record was asked for (its first opening)
+        self._styled_at: int | None = None  # the app's CSS generation at the last resume
 
     @property
     def bpa(self) -> BpaApp:
@@ -97,6 +98,49 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
 
     def on_mount(self) -> None:
         self.load()
+
+    # -- kept for the next record (BpaApp.open_record) ---------------------------------------
+    def reopen(self, record_id: int) -> None:
+        """Show another record in this screen, kept after it was closed (its body emptied then,
+        `on_screen_suspend`): as a new screen would, without composing its bars again."""
+        if self._parts_timer is not None:
+            self._parts_timer.stop()
+            self._parts_timer = None
+        seqs = self.__dict__.get("_call_seq", {})
+        for tag in seqs:  # any answer still out for the record before is dropped when it comes
+            seqs[tag] += 1
+        self.record_id = record_id
+        self.detail = self.header = None
+        self.got, self.rows_of = {}, {}
+        self.revealed = None
+        self.shown = False
+        self.load()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """(Before Textual's own handler.) Textual restyles the whole screen each time it is pushed,
+        25–48 ms of the UI thread for a record's screen under load; a kept screen shown again
+        (`reopen`) was styled already — its new body's widgets as they were mounted — so it is
+        restyled only if the app's styles changed since (a theme switched meanwhile)."""
+        count = self.app._css_update_count  # noqa: SLF001 - Textual's (pinned) CSS generation
+        if self._styled_at == count:
+            event.refresh_styles = False
+        self._styled_at = count
+
+    async def on_screen_suspend(self) -> None:
+        """Closed (not only covered by a form): nothing of this record stays in the screen, which
+        the app may keep to show the next record in (`reopen`)."""
+        if self in self.app.screen_stack:
+            return
+        self.query_one(TopBar).set_where("")
+        tip = self._tip()
+        if tip is not None:
+            tip.update("")
+            tip.set_class(False, "-shown")
+        self.query_one(StatusLine).clear()
+        body = self.query_one("#body", VerticalScroll)
+        await body.remove_children()
+        await body.mount(Static(_("Loading…")))
+        body.scroll_home(animate=False)
 
     def load(self) -> None:
         """Ask for the header in a worker, tag "detail" (each subclass calls its own service,

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, OptionList
@@ -142,6 +145,32 @@ class MainScreen(TranslatedBindings, Screen):
             await self.show_area(area)
         self.query_one(NavList).focus()
 
+    def _screen_resized(self, size: Size) -> None:
+        """Textual lays out the screen beneath again whenever another screen is pushed over it (the
+        new screen's first Resize is passed to the screens below), at the same size: the main
+        screen's every area, the hidden ones too — ≈ 30 ms of the UI thread in the middle of
+        opening a record (docs/performance.md, "Session 9 (tui)"). Covered and the same size as its
+        last layout, nothing has moved; a real resize (another size) is laid out as before, and a
+        change inside it meanwhile by its own refresh. (`_screen_resized` is Textual's, pinned.)"""
+        if self.app.screen is not self and size == self._compositor.size:
+            return
+        super()._screen_resized(size)
+
+    def watch_focused(self, focused: Widget | None) -> None:
+        """The bar beside the area in use: `#content` has the class `-focus-within` while the focus
+        is inside it (app.tcss). With the `:focus-within` pseudo-class Textual restyled the whole of
+        `#content` — every area's widgets, the hidden dashboard's too — at each move of the focus
+        inside it: 33–65 ms of the UI thread at 120x40 (opening a list, `/` to its search;
+        bench/ui_probe.py). The class restyles `#content` alone (its border is not inherited)."""
+        try:
+            content = self.query_one("#content", ContentSwitcher)
+        except NoMatches:  # not composed yet, or being composed again
+            return
+        inside = focused is not None and content in focused.ancestors
+        if content.has_class("-focus-within") != inside:
+            content.set_class(inside, "-focus-within", update=False)
+            self.app.stylesheet.update_nodes([content], animate=False)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go" and parameters:
             return any(a.key == parameters[0] for a in visible_areas(self.bpa.actor))
@@ -160,12 +189,21 @@ class MainScreen(TranslatedBindings, Screen):
             self.query_one(NavList).select_area(key)
         switcher = self.query_one(ContentSwitcher)
         view = self.view(key)
+        if view is None and view_module(key) not in sys.modules:
+            # The area's module (and its services) imported in a thread: the UI thread keeps
+            # drawing and answering keys meanwhile instead of stalling for the whole import
+            # (≈ 0.1 s for the rosters area; bench/ui_probe.py "open rosters area").
+            await asyncio.to_thread(importlib.import_module, view_module(key))
+            view = self.view(key)  # built meanwhile by another request for it
         if view is None:
             view = make_view(key)
+            superseded = self.wanted != key  # another area asked for during the import: built hidden
+            view.display = not superseded
             mounting = switcher.mount(view)
             # Shown while it is built: the view it replaces hides at once, so its own work stops
             # (the dashboard's sections) instead of running beside the one asked for.
-            switcher.current = key
+            if not superseded:
+                switcher.current = key
             await mounting
             if self.wanted != key:
                 return view
