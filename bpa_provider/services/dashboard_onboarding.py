@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Client, OnboardingStep, Supervision, Supervisor
+from bpa_provider.db.models import OnboardingStep, Supervision
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import course_deadline
 from bpa_provider.services import core_rows
@@ -32,6 +32,7 @@ from bpa_provider.services.onboarding import (
     basic_done_map,
     checklist_status,
     current_policy,
+    current_supervisions,
     default_template,
 )
 
@@ -53,20 +54,7 @@ def onboarding_overdue(
     the first `limit` and how many there are in all (`Counted`)."""
     require(actor, "course.read", what=_("see onboardings"))
     days = current_policy(policy).basic_course_within_days
-    q = (
-        select(
-            Supervision.supervisor_id,
-            Supervision.client_id,
-            Supervisor.ref,
-            Supervisor.name,
-            Client.ref,
-            Supervision.since,
-        )
-        .join(Supervisor, Supervisor.id == Supervision.supervisor_id)
-        .join(Client, Client.id == Supervision.client_id)
-        .where(or_(Supervision.until.is_(None), Supervision.until >= today))
-        .order_by(Supervision.since.desc())
-    )
+    q = current_supervisions(today)
     if actor.is_scoped:
         q = q.where(Supervision.client_id.in_(sorted(actor.client_scope or ())))
     with db.read() as s:

@@ -199,6 +199,26 @@ def _without_checklist(since: date, basic_done: date | None, today: date, days: 
     return "not_started", deadline, 0
 
 
+def current_supervisions(today: date) -> Any:
+    """Every supervision current on `today` — (supervisor id, client id, supervisor ref and name,
+    client ref, since), the latest start first — as the onboarding status and the dashboard's
+    lean read (services/dashboard_onboarding.py) both select it."""
+    return (
+        select(
+            Supervision.supervisor_id,
+            Supervision.client_id,
+            Supervisor.ref,
+            Supervisor.name,
+            Client.ref,
+            Supervision.since,
+        )
+        .join(Supervisor, Supervisor.id == Supervision.supervisor_id)
+        .join(Client, Client.id == Supervision.client_id)
+        .where(or_(Supervision.until.is_(None), Supervision.until >= today))
+        .order_by(Supervision.since.desc())
+    )
+
+
 @service
 def onboarding_overview(
     db: Database,
@@ -216,20 +236,7 @@ def onboarding_overview(
     require(actor, "course.read", what=_("see onboardings"))
     days = current_policy(policy).basic_course_within_days
     with db.read() as s:
-        q = (
-            select(
-                Supervision.supervisor_id,
-                Supervision.client_id,
-                Supervisor.ref,
-                Supervisor.name,
-                Client.ref,
-                Supervision.since,
-            )
-            .join(Supervisor, Supervisor.id == Supervision.supervisor_id)
-            .join(Client, Client.id == Supervision.client_id)
-            .where(or_(Supervision.until.is_(None), Supervision.until >= today))
-            .order_by(Supervision.since.desc())
-        )
+        q = current_supervisions(today)
         if supervisor is not None:
             q = q.where(Supervision.supervisor_id == supervisor_by_key(s, supervisor).id)
         if actor.is_scoped:

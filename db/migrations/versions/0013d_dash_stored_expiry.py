@@ -20,8 +20,19 @@ from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
+from dateutil.relativedelta import relativedelta
 
-from bpa_provider.rules.calendar import expiry_date
+
+def expiry_date(completed_on: date, validity_months: int | None) -> date | None:
+    """`bpa_provider.rules.calendar.expiry_date` as it stands at this revision, kept here: db/
+    imports nothing of the application (a migration must give the same rows whatever the rules
+    become later). `relativedelta` clamps to the month's last day, as the rule's `add_months` does."""
+    if validity_months is None:
+        return None
+    if validity_months < 0:
+        raise ValueError("validity_months cannot be negative")
+    return completed_on + relativedelta(months=validity_months)
+
 
 revision = "0013d"
 down_revision = "0012d"
