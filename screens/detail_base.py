@@ -103,18 +103,24 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
     def reopen(self, record_id: int) -> None:
         """Show another record in this screen, kept after it was closed (its body emptied then,
         `on_screen_suspend`): as a new screen would, without composing its bars again."""
+        self._forget_record()
+        self.record_id = record_id
+        self.shown = False
+        self.load()
+
+    def _forget_record(self) -> None:
+        """Nothing of the record shown stays: any answer still out for it is dropped when it
+        comes (a part answering after the screen was closed found its place gone), and what it
+        held (its answers, a national ID shown) is let go."""
         if self._parts_timer is not None:
             self._parts_timer.stop()
             self._parts_timer = None
         seqs = self.__dict__.get("_call_seq", {})
-        for tag in seqs:  # any answer still out for the record before is dropped when it comes
+        for tag in seqs:
             seqs[tag] += 1
-        self.record_id = record_id
         self.detail = self.header = None
         self.got, self.rows_of = {}, {}
         self.revealed = None
-        self.shown = False
-        self.load()
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """(Before Textual's own handler.) Textual restyles the whole screen each time it is pushed,
@@ -131,6 +137,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         the app may keep to show the next record in (`reopen`)."""
         if self in self.app.screen_stack:
             return
+        self._forget_record()
         self.query_one(TopBar).set_where("")
         tip = self._tip()
         if tip is not None:
