@@ -81,14 +81,7 @@ def latest_completions(actor: Actor, today: date) -> tuple[Any, Any]:
     and the subquery of latest completions to join with it."""
     # Supervisor basic course and refresher are one credential: the latest of either counts.
     group = case((Course.kind.in_(SUPERVISOR_KINDS), literal_column("-1")), else_=Course.id)
-    current_sup = exists().where(
-        Supervision.supervisor_id == CourseEnrollment.supervisor_id,
-        or_(Supervision.until.is_(None), Supervision.until >= today),
-    )
-    current_asst = exists().where(
-        Employment.assistant_id == CourseEnrollment.assistant_id,
-        or_(Employment.end_date.is_(None), Employment.end_date >= today),
-    )
+    current_sup, current_asst = current_people(today)
     base = (
         select(
             CourseEnrollment.supervisor_id,
@@ -123,6 +116,22 @@ def latest_completions(actor: Actor, today: date) -> tuple[Any, Any]:
         CourseEnrollment.completed_on == latest.c.last,
         group == latest.c.grp,
     ), latest
+
+
+def current_people(today: date) -> tuple[Any, Any]:
+    """Whether an enrollment's person is current on `today`: (a supervisor with a supervision
+    not ended, an assistant with an employment not ended), as EXISTS conditions on
+    `CourseEnrollment` — the latest completions and the dashboard's stored-expiry read share them."""
+    return (
+        exists().where(
+            Supervision.supervisor_id == CourseEnrollment.supervisor_id,
+            or_(Supervision.until.is_(None), Supervision.until >= today),
+        ),
+        exists().where(
+            Employment.assistant_id == CourseEnrollment.assistant_id,
+            or_(Employment.end_date.is_(None), Employment.end_date >= today),
+        ),
+    )
 
 
 @service

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Course, CourseEnrollment, CredentialExpiry, Employment, Supervision
+from bpa_provider.db.models import Course, CourseEnrollment, CredentialExpiry
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_reminders
-from bpa_provider.services import core_rows
+from bpa_provider.services import core_rows, course_credentials
 from bpa_provider.services.base import require, service
 from bpa_provider.services.counted import Counted
 from bpa_provider.services.course_credentials import ExpiringCredential
@@ -50,14 +50,7 @@ def expiring_credentials(
     if not leads:
         return []  # no reminder is ever reached
     # The current people, as `course_credentials.latest_completions` says it.
-    current_sup = exists().where(
-        Supervision.supervisor_id == CourseEnrollment.supervisor_id,
-        or_(Supervision.until.is_(None), Supervision.until >= today),
-    )
-    current_asst = exists().where(
-        Employment.assistant_id == CourseEnrollment.assistant_id,
-        or_(Employment.end_date.is_(None), Employment.end_date >= today),
-    )
+    current_sup, current_asst = course_credentials.current_people(today)
     q = (
         select(
             CourseEnrollment.supervisor_id,
