@@ -108,6 +108,11 @@ def due_reviews(
     if client_id is not None:
         pair = pair.where(Assignment.client_id == client_id)
         last = last.where(Review.client_id == client_id)
+        # Only the employments of the client's assistants: unrestricted, the grouping read every
+        # employment in the company to join the few (issue 19).
+        emp = emp.where(
+            Employment.assistant_id.in_(select(Assignment.assistant_id).where(Assignment.client_id == client_id))
+        )
     if assistant_id is not None:
         pair = pair.where(Assignment.assistant_id == assistant_id)
         emp = emp.where(Employment.assistant_id == assistant_id)

@@ -56,3 +56,31 @@ def test_detail_screens_show_the_company_wide_next_reviews(company, admin):
     assert shown and any(line.next_review for line in shown)
     for line in shown:
         assert line.next_review == expected.get((line.assignment.assistant_id, line.assignment.client_id))
+
+
+def test_a_clients_reviews_read_only_its_assistants_employments(company, admin):
+    """The client's pairs join the employments of that client's assistants only: the statement's
+    plan on SQLite searches `employment` by assistant instead of scanning it whole (issue 19)."""
+    if company.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    from sqlalchemy import event
+
+    with company.read() as s:
+        cid = s.execute(select(Client.id)).scalars().first()
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM employment" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(company.engine, "before_cursor_execute", keep)
+    try:
+        assert reviews.due_reviews(company, admin, TODAY, include_all=True, client_id=cid)
+    finally:
+        event.remove(company.engine, "before_cursor_execute", keep)
+    assert seen
+    with company.read() as s:
+        plan = " ".join(
+            str(r[-1]) for st, p in seen for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + st, p)
+        )
+    assert "SEARCH employment" in plan and "SCAN employment" not in plan, plan
