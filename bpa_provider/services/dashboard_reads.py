@@ -91,10 +91,12 @@ def expiring_credentials(
                 return Counted([], total)
             if edge is not None:
                 q = q.where(CredentialExpiry.expires_on <= edge)
-        rows = core_rows.rows(s, q.order_by(CourseEnrollment.id)).all()
+        # In enrollment order, sorted here: ordered by the enrollment's id in SQL, SQLite walked
+        # every enrollment in the company by its key instead of the range of expiries (issue 19).
+        rows = sorted(core_rows.rows(s, q.add_columns(CourseEnrollment.id)).all(), key=lambda r: r[-1])
         # Two completions on the same day: the later row wins (as in the service).
         chosen: dict[tuple[str, int, int], tuple[date | None, int, str, date]] = {}
-        for sup, asst, completed, course_id, kind, course, expires in rows:
+        for sup, asst, completed, course_id, kind, course, expires, _eid in rows:
             person = ("supervisor", sup) if sup else ("assistant", asst or 0)
             chosen[(*person, -1 if kind in SUPERVISOR_KINDS else course_id)] = (completed, course_id, course, expires)
         kept = []

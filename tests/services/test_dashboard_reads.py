@@ -316,3 +316,30 @@ def test_credentials_missing_start_from_the_credential_dates_indexes(sqlite_db):
             )
         )
     assert "ix_employment_police" in plan and "ix_employment_confidentiality" in plan, plan
+
+
+def test_courses_expiring_read_no_enrollment_beyond_the_range(demo, admin):
+    """Every statement of the lean read walks the range of stored expiries, never the company's
+    enrollments (SQLite's plan, issue 19: ordered by enrollment in SQL it scanned them all)."""
+    if demo.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    from sqlalchemy import event
+
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "credential_expiry" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(demo.engine, "before_cursor_execute", keep)
+    try:
+        assert dashboard_reads.expiring_credentials(demo, admin, TODAY + timedelta(days=400), limit=3)
+    finally:
+        event.remove(demo.engine, "before_cursor_execute", keep)
+    assert len(seen) == 3  # the count, the last expiry shown, the rows
+    with demo.read() as s:
+        for statement, parameters in seen:
+            plan = " ".join(
+                str(r[-1]) for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            )
+            assert "ix_credential_expiry_expires" in plan and "SCAN" not in plan, plan
