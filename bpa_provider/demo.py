@@ -79,7 +79,7 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules import transfer_flow, transfer_steps
 from bpa_provider.rules.calendar import effective_date
-from bpa_provider.services import course_expiry
+from bpa_provider.services import course_expiry, review_due_store
 from bpa_provider.services.base import require, service
 
 COMPANY = "Demo Assistanse AS"
@@ -1066,6 +1066,7 @@ class _Demo:
                 for h in held
             )
         self.insert(Review, rows)
+        review_due_store.refresh(self.conn)  # the pairs' next reviews due, as every write keeps them
 
     # ---- transfers ---------------------------------------------------------------------
     def incoming_effective(self) -> date:

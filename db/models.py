@@ -333,6 +333,8 @@ from .models_training import (  # noqa: E402
     RequiredTraining,
     Review,
     ReviewAction,
+    ReviewDueBasis,
+    ReviewDueSpan,
 )
 from .models_transfer import (  # noqa: E402
     HandoverExport,
@@ -371,6 +373,8 @@ __all__ = [
     "OnboardingStep",
     "Review",
     "ReviewAction",
+    "ReviewDueSpan",
+    "ReviewDueBasis",
     "Transfer",
     "TransferStep",
     "TransferAssistant",

@@ -133,6 +133,41 @@ class Review(SQLModel, table=True):
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
+class ReviewDueSpan(SQLModel, table=True):
+    """When a pair's next annual review is due, stored (services/review_due_store.py): one row per
+    (assistant, client) and span of days over which the pair's current assignments and the
+    assistant's current employments stay the same (a span ends on an end date, when a row drops
+    out of "current"), with the pair's start, the last review held in it and the next due date; a
+    pair whose review is cancelled (an end before the due date) has no row for that span.
+    Rewritten for an assistant wherever their assignments, employments or reviews change, so the
+    dashboard's "reviews due" is a range over `next_due` and a record reads its own pairs."""
+
+    __tablename__ = "review_due"
+    __table_args__ = (
+        Index("ix_review_due_next", "next_due", "valid_from", "valid_until", "client_id"),
+        Index("ix_review_due_assistant", "assistant_id"),
+        Index("ix_review_due_client", "client_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    assistant_id: int = Field(foreign_key="assistant.id")
+    client_id: int = Field(foreign_key="client.id")
+    valid_from: date | None = None  # first day the row holds; None: since always
+    valid_until: date | None = None  # last day it holds; None: no end
+    start_date: date  # the pair's start on those days (its earliest current assignment)
+    last_held: date | None = None  # the last review held since that start
+    next_due: date
+
+
+class ReviewDueBasis(SQLModel, table=True):
+    """The policy months `review_due` was worked out with (one row): a reader with other months
+    computes instead of reading stored dates made for these."""
+
+    __tablename__ = "review_due_basis"
+    id: int | None = Field(default=None, primary_key=True)
+    first_months: int
+    interval_months: int
+
+
 class ReviewAction(SQLModel, table=True):
     """An action agreed in a review, with owner and due date; may enroll the assistant in a course."""
 

@@ -27,6 +27,7 @@ from bpa_provider.access import Actor
 from bpa_provider.db.engine import RowShape
 from bpa_provider.db.models import AuditEvent, Review, Shift
 from bpa_provider.db.types import utcnow
+from bpa_provider.services import review_due_store
 
 if TYPE_CHECKING:
     from bpa_provider.services.import_rows import Plan
@@ -150,14 +151,16 @@ def prepare(
     return Prepared(model, dialect.name, shape, params, log, chained)
 
 
-def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
+def write_plan(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> list[int]:
     """Insert the planned rows and one access-log row per row (as `roster add` / `review record`
-    log them), in the caller's write transaction; `prepared` (made before it) or made here."""
+    log them), in the caller's write transaction; `prepared` (made before it) or made here. The
+    new rows' ids, ascending."""
     if prepared is None:
         prepared = prepare(plan, actor, source, s.get_bind().dialect)
     with larger_cache(s):
         ids = _bulk_insert(s, prepared)
         audit.append_entries(s, prepared.log, ids, chained=prepared.chained)
+    return ids
 
 
 #: SQLite's page cache (KiB) while an import's rows are inserted; a connection's own is 2 MB
@@ -194,8 +197,12 @@ def write_shifts(s: Session, actor: Actor, plan: Plan, source: str, prepared: Pr
 
 def write_reviews(s: Session, actor: Actor, plan: Plan, source: str, prepared: Prepared | None = None) -> None:
     """Insert the planned reviews and one access-log row per review (about the assistant, as
-    `review record` logs it)."""
-    write_plan(s, actor, plan, source, prepared)
+    `review record` logs it), and the assistants' next reviews due (they go in through the table,
+    past the session's hook)."""
+    ids = write_plan(s, actor, plan, source, prepared)
+    if ids:  # the plan's rows are let go as they are written: their assistants are read back
+        new = select(Review.assistant_id).where(Review.id >= ids[0], Review.id <= ids[-1]).distinct()
+        review_due_store.refresh(s, s.execute(new).scalars().all())
 
 
 def _bulk_insert(s: Session, prepared: Prepared) -> list[int]:
