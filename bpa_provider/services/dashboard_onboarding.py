@@ -2,25 +2,27 @@
 
 The service builds every current supervision's onboarding status (2,000 at a large provider) from
 every checklist step loaded as an ORM object, and the basic course of every supervisor, to keep the
-few hundred that are overdue. This read takes the same supervisions and steps as plain rows, judges
-each checklist with the same `checklist_status`, looks up the basic course only for supervisions
-without a checklist whose deadline has passed (the only ones it can make overdue), and makes a
-record only of the overdue ones: the same `OnboardingStatus`es in the same order
+few hundred that are overdue. This read lets SQL pick the overdue supervisions (a pair's latest
+current one: an open step of its checklist past its date, or without a checklist the basic course's
+deadline passed and the course not done, each an index lookup per supervision), takes only their
+steps as plain rows, judges each checklist with the same `checklist_status`, and makes a record
+only of the rows shown: the same `OnboardingStatus`es in the same order
 (tests/services/test_dashboard_reads.py holds it equal to the service on both engines).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import OnboardingStep, Supervision
+from bpa_provider.db.models import Course, CourseEnrollment, OnboardingStep, Supervision
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import course_deadline
 from bpa_provider.services import core_rows
@@ -54,37 +56,67 @@ def onboarding_overdue(
     the first `limit` and how many there are in all (`Counted`)."""
     require(actor, "course.read", what=_("see onboardings"))
     days = current_policy(policy).basic_course_within_days
-    q = current_supervisions(today)
+    later = aliased(Supervision)
+    step = OnboardingStep
+    own_steps = (step.supervisor_id == Supervision.supervisor_id) & (step.client_id == Supervision.client_id)
+    basic_done = or_(
+        exists().where(
+            CourseEnrollment.supervisor_id == Supervision.supervisor_id,
+            CourseEnrollment.status == "completed",
+            CourseEnrollment.completed_on.is_not(None),
+            Course.id == CourseEnrollment.course_id,
+            Course.kind == "supervisor_basic",
+        ),
+        exists().where(
+            step.supervisor_id == Supervision.supervisor_id, step.code == BASIC_COURSE, step.done_on.is_not(None)
+        ),
+    )
+    q = current_supervisions(today).where(
+        # The pair's latest current supervision only (the service keeps the latest start) ...
+        ~exists().where(
+            later.supervisor_id == Supervision.supervisor_id,
+            later.client_id == Supervision.client_id,
+            or_(later.until.is_(None), later.until >= today),
+            later.since > Supervision.since,
+        ),
+        # ... that is overdue: an open step of its checklist past its date (the first open one then
+        # is), or without a checklist the basic course's deadline passed and the course not done.
+        or_(
+            exists().where(own_steps, step.done_on.is_(None), step.due_date < today),
+            and_(~exists().where(own_steps), Supervision.since < today - timedelta(days=days), ~basic_done),
+        ),
+    )
     if actor.is_scoped:
         q = q.where(Supervision.client_id.in_(sorted(actor.client_scope or ())))
     with db.read() as s:
-        # Latest start wins when a pair was supervised twice (ordered by since, descending).
         pairs: dict[tuple[int, int], Any] = {}
         for r in core_rows.rows(s, q).all():
             pairs.setdefault((r[0], r[1]), r)
         steps: dict[tuple[int, int], list[_Step]] = {}
-        for sup, client, sid, code, title, due, done in core_rows.rows(
-            s,
-            select(
-                OnboardingStep.supervisor_id,
-                OnboardingStep.client_id,
-                OnboardingStep.id,
-                OnboardingStep.code,
-                OnboardingStep.title,
-                OnboardingStep.due_date,
-                OnboardingStep.done_on,
-            ),
-        ).all():
-            key = (sup, client or 0)
-            if key in pairs:
-                steps.setdefault(key, []).append(_Step(sid, code, title, due, done))
+        sups = sorted({sup for sup, _c in pairs})
+        for part in (sups[i : i + 500] for i in range(0, len(sups), 500)):
+            for sup, client, sid, code, title, due, done in core_rows.rows(
+                s,
+                select(
+                    step.supervisor_id,
+                    step.client_id,
+                    step.id,
+                    step.code,
+                    step.title,
+                    step.due_date,
+                    step.done_on,
+                ).where(step.supervisor_id.in_(part)),
+            ).all():
+                key = (sup, client or 0)
+                if key in pairs:
+                    steps.setdefault(key, []).append(_Step(sid, code, title, due, done))
         # Without a checklist only a missed basic-course deadline makes a supervision overdue.
         late = {
             sup
             for key, (sup, _c, _r, _n, _cr, since) in pairs.items()
             if key not in steps and course_deadline(since, days) < today
         }
-        basic_done = basic_done_map(s, sorted(late))
+        basic_done_on = basic_done_map(s, sorted(late))
     basic_title = next(t.title for t in default_template(policy) if t.code == BASIC_COURSE)
     found = []
     for key, (sup_id, client_id, sup_ref, name, client_ref, since) in pairs.items():
@@ -96,7 +128,7 @@ def onboarding_overdue(
             code, title, deadline = nxt.code, nxt.title, nxt.due_date
         else:
             deadline = course_deadline(since, days)
-            if deadline >= today or sup_id in basic_done:
+            if deadline >= today or sup_id in basic_done_on:
                 continue
             code, title, overdue = BASIC_COURSE, basic_title, (today - deadline).days
         found.append(((-overdue, sup_ref, client_ref), (sup_id, name, client_id, code, title, deadline, overdue, rows)))

@@ -343,3 +343,46 @@ def test_courses_expiring_read_no_enrollment_beyond_the_range(demo, admin):
                 str(r[-1]) for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
             )
             assert "ix_credential_expiry_expires" in plan and "SCAN" not in plan, plan
+
+
+def test_courses_overdue_keep_a_pairs_latest_supervision_and_read_only_overdue_ones(demo, admin):
+    """A pair supervised twice is judged by its latest start (an older, long-late start beside a
+    recent one makes nothing overdue), as in the service; and the read takes the overdue
+    supervisions' steps only, never every checklist step in the company (issue 19)."""
+    from sqlalchemy import event
+
+    from bpa_provider.db.models import OnboardingStep
+    from bpa_provider.services import dashboard_onboarding, onboarding
+
+    with demo.write() as s:
+        first = s.execute(select(Supervision).order_by(Supervision.id)).scalars().first()
+        assert first is not None
+        for st in s.execute(
+            select(OnboardingStep).where(
+                OnboardingStep.supervisor_id == first.supervisor_id, OnboardingStep.client_id == first.client_id
+            )
+        ).scalars():
+            s.delete(st)  # no checklist: the basic course's deadline decides
+        first.since = TODAY - timedelta(days=5)
+        s.add(
+            Supervision(supervisor_id=first.supervisor_id, client_id=first.client_id, since=TODAY - timedelta(days=900))
+        )
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    for days in (0, 30, 120):
+        today = TODAY + timedelta(days=days)
+        plain = onboarding.onboarding_overdue(demo, admin, today)
+        event.listen(demo.engine, "before_cursor_execute", keep)
+        try:
+            lean = dashboard_onboarding.onboarding_overdue(demo, admin, today)
+        finally:
+            event.remove(demo.engine, "before_cursor_execute", keep)
+        assert lean == plain, today
+        assert any(o.supervisor_id == first.supervisor_id and o.client_id == first.client_id for o in plain) == (
+            days == 120
+        )
+    steps_read = [st for st in statements if st.lstrip().startswith("SELECT onboarding_step.")]
+    assert steps_read and all("WHERE" in st for st in steps_read)
