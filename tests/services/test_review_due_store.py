@@ -245,6 +245,25 @@ def test_the_migration_fills_the_table_by_the_rule(tmp_path, admin):
     db.dispose()
 
 
+def test_a_new_database_gets_its_basis_and_rows_at_its_first_write(db, admin):
+    """Migrated empty (a new install, or a restore's target) there is no basis, and reads work the
+    dates out; the first write of an assignment stores the configured months and its rows."""
+    import factories as f
+
+    with db.read() as s:
+        assert review_due_store.stored_basis(s) is None
+    f.municipality(db, admin)
+    c = f.client(db, admin)
+    a = f.assistant(db, admin)
+    f.employment(db, admin, a.ref)  # type: ignore[attr-defined]
+    f.assignment(db, admin, a.ref, c.ref)  # type: ignore[attr-defined]
+    p = current_policy()
+    with db.read() as s:
+        assert review_due_store.stored_basis(s) == (p.first_review_months, p.review_interval_months)
+    _held(db)
+    assert [r.next_due for r in reviews.due_reviews(db, admin, TODAY, include_all=True)] == [date(2026, 7, 1)]
+
+
 # ---- the spans against the rule, day by day ------------------------------------------------
 def _rule(assignments, employment_ends, held, day) -> tuple[date, date | None, date] | None:
     """`due_reviews`' computation for one pair on one day: (start, last held, due) or None."""

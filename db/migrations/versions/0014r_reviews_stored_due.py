@@ -11,9 +11,9 @@ with the pair's start, the last review held since it and the next due date
 The dashboard's "reviews due" reads a range of `ix_review_due_next` and a record its own pairs,
 instead of every assignment and employment in the company (issue 19: cost grows with what is
 shown). `review_due_basis`: the policy months the rows are made with, here the policy's defaults
-(6 months to the first review, 12 between): a provider configured otherwise has its reviews worked
-out as before until the rows are rewritten with its months. Filled here from the current data by
-the same rule.
+(6 months to the first review, 12 between) when there is data (an empty database gets its basis at
+its first write): a provider configured otherwise has its reviews worked out as before until the
+rows are rewritten with its months. Filled here from the current data by the same rule.
 """
 
 from collections import defaultdict
@@ -116,6 +116,11 @@ def _fill() -> None:
     )
     for i in range(0, len(rows), 5000):
         conn.execute(sa.insert(table), rows[i : i + 5000])
+    if not pairs:
+        # An empty database (a new install, or one a restore fills next: bench/pg_company.py
+        # copies the basis with the rows) stores no basis: the first write stores the configured
+        # policy's months and rewrites every row (services/review_due_store.refresh).
+        return
     basis = sa.table(
         "review_due_basis",
         sa.column("id", sa.Integer),
