@@ -221,28 +221,24 @@ def test_an_import_keeps_the_table(db, admin):
         assert any(r[5] is not None for r in review_due_store.stored_rows(s))  # a review counted
 
 
-def test_the_migration_fills_the_table_by_the_rule(tmp_path, admin):
-    """Down to 0013d (the tables dropped) and up again: the migration's fill is the rule's rows."""
+def test_the_migration_fills_the_table_by_the_rule(demo):
+    """Down to 0013d (the tables dropped) and up again: the migration's fill is the rule's rows,
+    with ended spells among them."""
     from bpa_provider.db import migrate
-    from bpa_provider.db.engine import Database, make_engine
-    from bpa_provider.demo import load_demo
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
-    migrate.upgrade(engine)
-    db = Database(engine)
-    load_demo(db, admin, seed=3, clients=6, assistants=18, months=14, today=TODAY)
-    with db.write() as s:  # ended spells, so the fill has spans to cut
+    with demo.write() as s:  # ended spells, so the fill has spans to cut
         for a in s.execute(select(Assignment).order_by(Assignment.id).limit(4)).scalars():
             a.end_date = TODAY + timedelta(days=-40 if a.id % 2 else 3000)  # a span that ends
-    with db.read() as s:
+    with demo.read() as s:
         before = review_due_store.stored_rows(s)
-    migrate.downgrade(engine, "0013d")
-    migrate.upgrade(engine)
-    _held(db)
-    with db.read() as s:
+    assert any(r[3] is not None for r in before)
+    demo.engine.dispose()  # no pooled connection holds the tables the downgrade drops
+    migrate.downgrade(demo.engine, "0013d")
+    migrate.upgrade(demo.engine)
+    _held(demo)
+    with demo.read() as s:
         assert review_due_store.stored_rows(s) == before
-        assert any(r[3] is not None for r in before)
-    db.dispose()
+        assert review_due_store.stored_basis(s) == (6, 12)
 
 
 def test_a_new_database_gets_its_basis_and_rows_at_its_first_write(db, admin):
