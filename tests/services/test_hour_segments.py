@@ -165,3 +165,46 @@ def test_any_shifts_give_the_same_sums_either_way(db, admin, shifts):
             )
     for windows in WINDOW_SETS[:1]:
         _assert_equal(*_both(db, windows))
+
+
+_long_shift = st.tuples(
+    st.integers(0, 20),  # days from 25 March
+    st.integers(0, 23),
+    st.integers(0, 7 * 24),  # up to a week long: across several bounds at once
+    st.sampled_from(["approved", "worked", "planned", "vacant", "cancelled"]),
+    st.sampled_from(["none", "pending"]),
+    st.integers(0, 59),  # minutes past the hour
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shifts=st.lists(_long_shift, max_size=25))
+def test_shifts_across_several_bounds_give_the_same_sums(db, admin, shifts):
+    """A shift up to a week long, starting at any minute, crosses several bounds at once (a one-day
+    window and the bounds either side of it, a month's first midnight, the spring DST change), or
+    starts or ends on a bound: the shifts drawn above cross one bound at most."""
+    from sqlalchemy import select
+
+    from bpa_provider.db.models import Client
+
+    with db.read() as s:
+        have = s.execute(select(Client.id)).first()
+    if have is None:
+        f.municipality(db, admin, "Hamar")
+        f.client(db, admin, "Hamar")
+        f.assistant(db, admin)
+    with db.write() as s:
+        s.execute(delete(Shift))
+        for day, hour, length, status, deviation, minute in shifts:
+            start = local(2026, 3, 25, hour, minute) + timedelta(days=day)
+            s.add(
+                Shift(
+                    client_id=1,
+                    assistant_id=1,
+                    start_utc=start,
+                    end_utc=start + timedelta(hours=length),
+                    status=status,
+                    deviation_status=deviation,
+                )
+            )
+    _assert_equal(*_both(db, WINDOW_SETS[1]))
