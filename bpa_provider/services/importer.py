@@ -37,7 +37,7 @@ from bpa_provider.errors import FieldError, ValidationError
 from bpa_provider.i18n import N_
 from bpa_provider.services import import_rows, import_spread, records
 from bpa_provider.services.base import require, service
-from bpa_provider.services.csvfile import UTF8, CsvTable, parse_csv, read_csv, source_name
+from bpa_provider.services.csvfile import UTF8, CsvTable, decode, parse_csv, read_bytes, read_csv, source_name
 from bpa_provider.services.worktime import policy_or_default
 
 __all__ = [
@@ -276,10 +276,21 @@ def import_csv(
     for the columns of each kind, `services.csvfile` for what is read)."""
     require(actor, "import.run", what="import files")
     with import_spread.collector_paused():  # a file's cells live until the import ends
-        return _import(db, actor, kind, read_csv(path), source_name(path), policy)
+        text, encoding = decode(read_bytes(path))  # as `read_csv`, the text kept (see `_import_own`)
+        return _import(
+            db, actor, kind, parse_csv(text, encoding), source_name(path), policy, lambda: parse_csv(text, encoding)
+        )
 
 
-def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str, policy: Policy | None) -> ImportResult:
+def _import(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    table: CsvTable,
+    source: str,
+    policy: Policy | None,
+    reparse: Callable[[], CsvTable] | None = None,
+) -> ImportResult:
     if kind not in KINDS:
         raise ValidationError(
             N_("unknown kind '{kind}' (use {kinds})"), field="kind", kind=kind, kinds=", ".join(KINDS)
@@ -290,7 +301,7 @@ def _import(db: Database, actor: Actor, kind: str, table: CsvTable, source: str,
     if not len(table) and not table.errors:
         raise ValidationError([FieldError("file", N_("the file has a header but no rows"), row=1)])
     if KINDS[kind] is None:
-        return _import_own(db, actor, kind, table, mapping, source, policy)
+        return _import_own(db, actor, kind, table, mapping, source, policy, reparse)
     refs: list[str] = []
     # Registry files (a few hundred rows) go through records.create_in row by row, each in a
     # savepoint so one bad row cannot hide the next; the file is parsed before the transaction.
@@ -401,13 +412,17 @@ def _import_own(
     mapping: Mapping[str, str],
     source: str,
     policy: Policy | None,
+    reparse: Callable[[], CsvTable] | None = None,
 ) -> ImportResult:
     """Shifts and reviews: check every row in a read snapshot (no lock), then write in one short
     transaction. Should the access log show a change in between that could matter to the check
     (`import_rows.changed_since`), the check is made again; after `_OPTIMISTIC_TRIES` it is made inside the write transaction, which
-    is slower but cannot miss a change."""
+    is slower but cannot miss a change. `reparse` (a file this import read itself: the table is
+    its own): the table's parsed cells are let go once the rows are checked and prepared, before
+    the write lock, and made again from the file's text only if the check must be made again."""
     pol = policy_or_default(policy)
     rows = _Renamed(table, mapping)
+    released = False
 
     def plan_in(s: Session, meanwhile: Callable[[import_rows.Plan], object] | None = None) -> import_rows.Plan:
         plan = (
@@ -439,15 +454,31 @@ def _import_own(
         # The checked rows are let go as they are prepared (only their count is used after this).
         return plan, import_rows.prepare(plan, actor, source, dialect, consume=True, after=after)
 
+    def check_prepare_and_let_go() -> tuple[import_rows.Plan, import_rows.Prepared]:
+        nonlocal released
+        out = check_and_prepare()
+        if reparse is not None:
+            # The parsed cells (≈ 30 MB of a 100,000-shift file) are not needed by the write: let
+            # go here, at the check's priority, they leave room for the write's page cache
+            # instead of adding to it (the import's peak memory is in the write).
+            table.records.clear()
+            released = True
+        return out
+
     write = import_rows.write_shifts if kind == "shifts" else import_rows.write_reviews
     for attempt in range(_OPTIMISTIC_TRIES + 1):
+        if released:  # checked again (a change in between): the file's cells made again
+            assert reparse is not None
+            table = reparse()
+            rows = _Renamed(table, mapping)
+            released = False
         prepared = None
         if attempt < _OPTIMISTIC_TRIES:
             # The check and the rows as the driver takes them, before the lock (under it only the
             # INSERTs, the access log's chain and the commit remain), in a thread at a lower CPU
             # priority (`import_spread.niced`): a bulk import yields to people; the write below
             # runs at normal priority, so the lock is held as briefly as the machine allows.
-            plan, prepared = import_spread.niced(lambda: check_and_prepare(), pol.import_nice)
+            plan, prepared = import_spread.niced(check_prepare_and_let_go, pol.import_nice)
         with db.write() as s:
             if attempt == _OPTIMISTIC_TRIES:
                 import_rows.hold_log(s)  # PostgreSQL: no one else changes anything meanwhile
