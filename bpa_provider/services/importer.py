@@ -12,7 +12,8 @@ rows may refer to rows earlier in the same file.
 
 Shifts and reviews — the large files — are checked in a read snapshot with the commands' own rules
 and then written in one short transaction with bulk inserts and one access-log row per record
-(`services.import_rows`), so readers never wait and writers wait only for the write itself.
+(`services.import_rows`), so readers never wait and writers wait only for the write itself. A
+file read here keeps its text, not its parsed cells, through the write (`_import_own`).
 """
 
 from __future__ import annotations
@@ -275,7 +276,7 @@ def import_csv(
     """Read and import a CSV file, `-` (standard input) or a binary stream (see `docs/import.md`
     for the columns of each kind, `services.csvfile` for what is read)."""
     require(actor, "import.run", what="import files")
-    with import_spread.collector_paused():  # a file's cells live until the import ends
+    with import_spread.collector_paused():  # a file's cells live until its rows are prepared
         text, encoding = decode(read_bytes(path))  # as `read_csv`, the text kept (see `_import_own`)
         return _import(
             db, actor, kind, parse_csv(text, encoding), source_name(path), policy, lambda: parse_csv(text, encoding)
@@ -459,8 +460,9 @@ def _import_own(
         out = check_and_prepare()
         if reparse is not None:
             # The parsed cells (≈ 30 MB of a 100,000-shift file) are not needed by the write: let
-            # go here, at the check's priority, they leave room for the write's page cache
-            # instead of adding to it (the import's peak memory is in the write).
+            # go here, at the check's priority and before the lock, they leave room for the
+            # write's page cache and the driver's buffers instead of adding to them (in one
+            # process the import's peak was in the write: 253 → 222 MB, docs/performance.md).
             table.records.clear()
             released = True
         return out
