@@ -462,7 +462,7 @@ def _import_own(
             # The parsed cells (≈ 30 MB of a 100,000-shift file) are not needed by the write: let
             # go here, at the check's priority and before the lock, they leave room for the
             # write's page cache and the driver's buffers instead of adding to them (in one
-            # process the import's peak was in the write: 253 → 222 MB, docs/performance.md).
+            # process the import's peak was in the write: 254 → 229 MB, docs/performance.md).
             table.records.clear()
             released = True
         return out
