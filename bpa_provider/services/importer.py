@@ -342,9 +342,16 @@ class _Renamed:
     """The table's rows as (line, {field: cell}), made each time they are gone through: a dict per
     row held for a whole 100,000-row file would cost about 100 MB."""
 
-    def __init__(self, table: CsvTable, mapping: Mapping[str, str]):
+    def __init__(self, table: CsvTable, mapping: Mapping[str, str], let_go: Callable[[], None] | None = None):
         self.records = table.records
         self.fields = [(i, mapping[c]) for i, c in enumerate(table.columns) if c in mapping]
+        self._let_go = let_go
+
+    def release(self) -> None:
+        """Said by the check once every row is checked (`import_rows.plan_shifts`): the cells
+        may go, if the table is the import's own (`_import_own`); otherwise nothing."""
+        if self._let_go is not None:
+            self._let_go()
 
     def distinct(self, name: str) -> set[str]:
         """The distinct values of field `name`, stripped, without making a dict per row ("" for
@@ -419,11 +426,23 @@ def _import_own(
     transaction. Should the access log show a change in between that could matter to the check
     (`import_rows.changed_since`), the check is made again; after `_OPTIMISTIC_TRIES` it is made inside the write transaction, which
     is slower but cannot miss a change. `reparse` (a file this import read itself: the table is
-    its own): the table's parsed cells are let go once the rows are checked and prepared, before
-    the write lock, and made again from the file's text only if the check must be made again."""
+    its own): the table's parsed cells are let go once every row is checked (before the rules,
+    the preparing and the write lock), and made again from the file's text only if the check
+    must be made again."""
     pol = policy_or_default(policy)
-    rows = _Renamed(table, mapping)
     released = False
+
+    def let_go() -> None:
+        # The parsed cells (≈ 30 MB of a 100,000-shift file) are not needed once each row is
+        # checked — the checked rows carry what the rules, the preparing and the write use —:
+        # let go then, at the check's priority and before the lock, they leave room for the
+        # rules' data, the prepared rows and the write's page cache instead of adding to them
+        # (peak 254 → 205 MB in one process, 257 → 215 MB spread, docs/performance.md).
+        nonlocal released
+        table.records.clear()
+        released = True
+
+    rows = _Renamed(table, mapping, let_go if reparse is not None else None)
 
     def plan_in(s: Session, meanwhile: Callable[[import_rows.Plan], object] | None = None) -> import_rows.Plan:
         plan = (
@@ -456,15 +475,8 @@ def _import_own(
         return plan, import_rows.prepare(plan, actor, source, dialect, consume=True, after=after)
 
     def check_prepare_and_let_go() -> tuple[import_rows.Plan, import_rows.Prepared]:
-        nonlocal released
         out = check_and_prepare()
-        if reparse is not None:
-            # The parsed cells (≈ 30 MB of a 100,000-shift file) are not needed by the write: let
-            # go here, at the check's priority and before the lock, they leave room for the
-            # write's page cache and the driver's buffers instead of adding to them (in one
-            # process the import's peak was in the write: 254 → 229 MB, docs/performance.md).
-            table.records.clear()
-            released = True
+        rows.release()  # a check that did not say so itself (reviews): before the lock all the same
         return out
 
     write = import_rows.write_shifts if kind == "shifts" else import_rows.write_reviews
@@ -472,7 +484,7 @@ def _import_own(
         if released:  # checked again (a change in between): the file's cells made again
             assert reparse is not None
             table = reparse()
-            rows = _Renamed(table, mapping)
+            rows = _Renamed(table, mapping, let_go)
             released = False
         prepared = None
         if attempt < _OPTIMISTIC_TRIES:
