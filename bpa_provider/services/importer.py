@@ -437,7 +437,7 @@ def _import_own(
         # checked — the checked rows carry what the rules, the preparing and the write use —:
         # let go then, at the check's priority and before the lock, they leave room for the
         # rules' data, the prepared rows and the write's page cache instead of adding to them
-        # (peak 254 → 205 MB in one process, 257 → 215 MB spread, docs/performance.md).
+        # (peak 254 → 204 MB in one process, 257 → 211–213 MB spread, docs/performance.md).
         nonlocal released
         table.records.clear()
         released = True

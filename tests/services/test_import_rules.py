@@ -230,7 +230,7 @@ def _starts(db) -> list[str]:
 def test_a_files_parsed_cells_are_let_go_once_its_rows_are_checked(world, admin, monkeypatch):
     """A file the import read itself: its parsed cells (≈ 30 MB of 100,000 shifts) are let go
     once every row is checked, before the rules, the preparing and the write lock, so what those
-    make does not add to them (session 10: peak 254 → 205 MB in one process)."""
+    make does not add to them (session 10: peak 254 → 204 MB in one process)."""
     tables = _parsed_tables(monkeypatch)
     seen: dict[str, int] = {}
     write, rules = import_rows.write_shifts, import_spread.verdicts
