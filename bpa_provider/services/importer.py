@@ -276,7 +276,7 @@ def import_csv(
     """Read and import a CSV file, `-` (standard input) or a binary stream (see `docs/import.md`
     for the columns of each kind, `services.csvfile` for what is read)."""
     require(actor, "import.run", what="import files")
-    with import_spread.collector_paused():  # a file's cells live until its rows are prepared
+    with import_spread.collector_paused():  # a file's cells live until its rows are checked
         text, encoding = decode(read_bytes(path))  # as `read_csv`, the text kept (see `_import_own`)
         return _import(
             db, actor, kind, parse_csv(text, encoding), source_name(path), policy, lambda: parse_csv(text, encoding)
