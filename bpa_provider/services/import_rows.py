@@ -179,6 +179,9 @@ def plan_shifts(
                 plan.errors += [FieldError(e.field, e.message, row=line, params=e.params) for e in errors]
             elif sh is not None:
                 new.append(sh)
+    release = getattr(rows, "release", None)  # importer._Renamed: the file's cells may go now
+    if release is not None:
+        release()
     if not new:
         return plan
     live = [sh for sh in new if sh.status != "cancelled"]

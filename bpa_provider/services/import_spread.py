@@ -87,8 +87,8 @@ def niced(fn: Callable[[], T], nice: int) -> T:
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for a large import's read, check and write, back on
-    (if it was) afterwards. An import makes a few hundred thousand objects that live until it
-    ends (cells, rows, facts, prepared rows), few of them in cycles; the collector, started by
+    (if it was) afterwards. An import makes a few hundred thousand objects that live for most of
+    it (cells, rows, facts, prepared rows), few of them in cycles; the collector, started by
     every 700 new objects, walked them again and again: ≈ 0.5 s of a 100,000-shift import's
     6 s of CPU (docs/performance.md, session 8). The cycles an import leaves are collected
     when the collector runs next. Process-wide, like the collector itself: another thread's

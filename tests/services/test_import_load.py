@@ -197,3 +197,44 @@ def make_engine_path(db: Database) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(str(db.engine.url)).database
+
+
+def test_the_bench_runs_the_wal_checkpoint_itself_after_the_commit(tmp_path, sqlite_template):
+    """`bench.load import` times the write lock up to COMMIT's return: SQLite's automatic
+    checkpoint, which COMMIT runs after releasing the lock, is left to the bench (session 10)."""
+    import shutil
+
+    from sqlalchemy import text
+
+    path = tmp_path / "bpa.sqlite3"
+    shutil.copy(sqlite_template, path)
+    db = Database(make_engine(f"sqlite:///{path}"))
+    try:
+        loadkit.checkpoint_left_to_caller(db)
+        with db.write() as s:
+            assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+            s.execute(text("CREATE TABLE scratch (x BLOB)"))
+            # About 2,500 pages: well over the 1,000 at which a commit would checkpoint by itself.
+            s.execute(
+                text(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 9000) "
+                    "INSERT INTO scratch SELECT randomblob(1000) FROM n"
+                )
+            )
+        before = path.stat().st_size
+        assert before < 4_000_000  # the commit left the pages in the WAL
+        assert loadkit.checkpoint(db) >= 0
+        assert path.stat().st_size > before + 8_000_000  # the bench's checkpoint copied them back
+    finally:
+        db.dispose()
+
+
+def test_the_bench_says_how_many_processes_the_rules_ran_in(company):
+    from bench.load import run_import
+
+    db, csv_path, rows = company
+    out = run_import(db.engine.url.render_as_string(), str(csv_path), workers=1)
+    assert out["rows"] == rows
+    assert out["spread"] == 1 and out["workers_cpu_s"] == 0
+    assert 0 <= out["write_lock_s"] <= out["write_transaction_s"]
+    assert out["checkpoint_s"] >= 0

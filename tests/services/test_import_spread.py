@@ -260,7 +260,7 @@ def test_the_collector_is_paused_for_an_import_and_given_back(world, admin, monk
     import gc
 
     seen: dict[str, bool] = {}
-    plan, write, read = import_rows.plan_shifts, import_rows.write_shifts, importer.read_csv
+    plan, write, read = import_rows.plan_shifts, import_rows.write_shifts, importer.read_bytes
 
     def planning(*a, **k):
         seen["check"] = gc.isenabled()
@@ -276,7 +276,7 @@ def test_the_collector_is_paused_for_an_import_and_given_back(world, admin, monk
 
     monkeypatch.setattr(import_rows, "plan_shifts", planning)
     monkeypatch.setattr(import_rows, "write_shifts", writing)
-    monkeypatch.setattr(importer, "read_csv", reading)
+    monkeypatch.setattr(importer, "read_bytes", reading)
     good = b"client_ref,assistant_ref,start,end\nK-0001,A-0001,2026-03-02T08:00,16:00\n"
     bad = b"client_ref,assistant_ref,start,end\nK-0009,A-0001,2026-03-03T08:00,16:00\n"
 
