@@ -29,7 +29,7 @@ from textual.worker import get_current_worker
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
-from bpa_provider.screens.calls import ServiceCaller, wait_for_keys
+from bpa_provider.screens.calls import ServiceCaller, filling, wait_for_keys
 from bpa_provider.screens.messages import OpenRecord, ServiceResult, ShowClientRoster
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, hours, log_unexpected, text
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
@@ -156,6 +156,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             tag = f"section-{key}"
             asked[key] = seqs[tag] = seqs.get(tag, 0) + 1
         self._pending = set(keys)
+        filling(self, bool(keys))  # the lists built ahead wait for these (screens/calls.py)
 
         def job(lane: list[str]) -> None:
             worker = get_current_worker()
@@ -184,10 +185,14 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         """Leaving the dashboard: sections not computed yet are not computed now (the person's
         next screen should not wait for them); they are asked on the next visit
         (only they: nothing changed the others, or `stale` would be set)."""
+        filling(self, False)
         if self._pending:
             self.workers.cancel_group(self, "dashboard")
             self._unasked |= self._pending
             self._pending = set()
+
+    def on_unmount(self) -> None:
+        filling(self, False)
 
     def action_reload(self) -> None:
         self.load()
@@ -202,6 +207,8 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             return
         key = result.tag.removeprefix("section-")
         self._pending.discard(key)
+        if not self._pending:
+            filling(self, False)
         if self._failed:  # the database could not be reached: one message stands for every section
             return
         if result.error is not None and not isinstance(result.error, (DatabaseUnavailable, DatabaseBusy)):
