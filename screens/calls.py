@@ -87,12 +87,21 @@ def key_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
     return _foreground_answer(fn, args, kwargs)  # type: ignore[no-any-return]
 
 
-def wait_for_keys() -> None:
+def wait_for_keys(asked_at: float = float("-inf")) -> None:
     """Background work about to start: wait while a key's call runs and for `KEY_HOLD` seconds
-    after a key, at most `YIELD_AT_MOST` seconds (see above). Called from a worker thread."""
+    after a key, at most `YIELD_AT_MOST` seconds (see above). Called from a worker thread.
+
+    `asked_at` (a `time.monotonic()`): when the work was asked for. Keys up to then do not hold it:
+    one of them asked for it (`1` showing the dashboard, F5), and its answer is this work — held
+    for KEY_HOLD, the dashboard shown again after a change waited 0.3 s doing nothing. Keys after
+    it, and a key's call running, still come first."""
     deadline = time.monotonic() + YIELD_AT_MOST
+
+    def held() -> bool:
+        return _foreground > 0 or (_last_key > asked_at and time.monotonic() < _hold_until)
+
     with _quiet:
-        while (_foreground or time.monotonic() < _hold_until) and (left := deadline - time.monotonic()) > 0:
+        while held() and (left := deadline - time.monotonic()) > 0:
             _quiet.wait(min(left, max(_hold_until - time.monotonic(), 0.01)))
 
 

@@ -14,6 +14,7 @@ them all (thousands of reviews can be due at once, and a DataTable measures ever
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -157,13 +158,14 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             asked[key] = seqs[tag] = seqs.get(tag, 0) + 1
         self._pending = set(keys)
         filling(self, bool(keys))  # the lists built ahead wait for these (screens/calls.py)
+        asked_at = time.monotonic()  # the key that showed the dashboard asked for these: not held by it
 
         def job(lane: list[str]) -> None:
             worker = get_current_worker()
             for key in lane:
                 if worker.is_cancelled:
                     return
-                wait_for_keys()  # a person's key first: not while their call runs (screens/calls.py)
+                wait_for_keys(asked_at)  # a person's later key first, and their call (screens/calls.py)
                 if worker.is_cancelled:
                     return
                 try:

@@ -133,3 +133,30 @@ def test_work_done_ahead_waits_while_a_screen_is_being_filled(monkeypatch):
     assert done.wait(10)
     waiter.join(10)
     calls.filling(owner, False)
+
+
+def test_a_key_before_the_work_was_asked_for_does_not_hold_it(monkeypatch):
+    """`wait_for_keys(asked_at)`: the key that asked for the work (pressed before `asked_at`) does
+    not hold it back; a key pressed after it does."""
+    import time
+
+    from bpa_provider.screens import calls
+
+    monkeypatch.setattr(calls, "YIELD_AT_MOST", 30.0)
+    monkeypatch.setattr(calls, "_hold_until", 0.0)
+    monkeypatch.setattr(calls, "_last_key", float("-inf"))
+    calls.yield_to_keys(30.0)  # the key that asks
+    asked_at = time.monotonic()
+    started = time.monotonic()
+    calls.wait_for_keys(asked_at)
+    assert time.monotonic() - started < 1.0  # not held by the key that asked
+
+    done = threading.Event()
+    waiter = threading.Thread(target=lambda: (calls.wait_for_keys(asked_at - 60), done.set()))
+    waiter.start()
+    assert not done.wait(0.2)  # asked before that key: held
+    monkeypatch.setattr(calls, "_hold_until", 0.0)
+    with calls._quiet:
+        calls._quiet.notify_all()
+    assert done.wait(10)
+    waiter.join(10)

@@ -124,3 +124,33 @@ async def test_answers_that_come_together_are_shown_in_one_paint(make_app, monke
         await settle(app, pilot)
         assert len(shown) == 1 and sorted(shown[0]) == sorted(keys)  # one paint for the three (in the layout's order)
         assert app.screen.query_one(f"#s-{keys[0]}")
+
+
+async def test_the_key_that_shows_the_dashboard_again_does_not_hold_its_sections(make_app, monkeypatch):
+    """Back on the dashboard after a change (`1`), its sections are that key's answer: they start
+    at once, not after the pause that keeps background work off the screen just after a key
+    (KEY_HOLD, 0.3 s; made 30 s here so that waiting for it would show)."""
+    from bpa_provider.screens import app as app_module
+    from bpa_provider.screens import calls
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        view = app.screen.query_one("#dashboard")
+        await pilot.press("2")
+        await settle(app, pilot)
+        view.record_changed("client")  # what a saved record does
+        monkeypatch.setattr(calls, "YIELD_AT_MOST", 30.0)
+        monkeypatch.setattr(app_module, "yield_to_keys", lambda: calls.yield_to_keys(30.0))
+        monkeypatch.setattr(calls, "_hold_until", calls._hold_until)  # put back after the test
+        await pilot.press("1")
+        for _ in range(150):
+            await pilot.pause(0.02)
+            if view.display and not view.stale and not view._pending:
+                break
+        answered = view.display and not view.stale and not view._pending
+        monkeypatch.setattr(calls, "_hold_until", 0.0)  # whatever held them, not any longer
+        with calls._quiet:
+            calls._quiet.notify_all()
+        await settle(app, pilot)
+        assert answered  # every section answered, well before the 30 s hold
