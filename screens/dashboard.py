@@ -17,13 +17,14 @@ import asyncio
 import time
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
@@ -48,6 +49,10 @@ OWN_LANE = (dash.HOURS_USAGE,)
 #: Seconds an answer waits for others before it is shown with them (one paint for several).
 GATHER_ANSWERS = 0.05
 SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and help nobody here
+
+#: One part of a section on screen: ("static", its text, its classes) for a heading or a note,
+#: ("table", the section, its classes) for its table.
+Part = tuple[str, Any, str]
 
 TITLES = {
     dash.DECISIONS_ENDING: N_("Decisions ending within {days} days"),
@@ -283,22 +288,41 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             self._focus_section(focused_key)
 
     async def _show_section(self, key: str) -> None:
-        """Put one section's answer in place of what showed it before (its placeholder)."""
+        """Put one section's answer in place of what showed it before.
+
+        Its heading is kept and given the new count. A body of the same parts as before (a table
+        where a table was, a note where a note was: the dashboard shown again) is filled in place;
+        another (the "Loading…" placeholder becoming a table) is replaced. New widgets are what
+        costs the screen: each is mounted, styled and laid out (docs/performance.md,
+        "Session 10 — dstart")."""
         old = list(self.query(f".sec-{key}"))
-        if not old or self.size.width != self._shown_width:
+        if not old or "heading" not in old[0].classes or self.size.width != self._shown_width:
             await self.show()
             return
         self._update_board()
         focused = self._focused_section() == key
-        following = self.children[self.children.index(old[-1]) + 1 :] if old[-1] in self.children else []
-        await self.remove_children(old)  # first: the new table has the same id
-        widgets = self._section_widgets(key)
-        if following:
-            await self.mount_all(widgets, before=following[0])
-        else:
-            await self.mount_all(widgets)
+        (_kind, title, _classes), *body = self._section_parts(key)
+        heading, shown = old[0], old[1:]
+        heading.update(title)  # type: ignore[attr-defined]
+        if len(body) == len(shown) and all(self._fits(w, part) for w, part in zip(shown, body, strict=True)):
+            for widget, (kind, value, _classes) in zip(shown, body, strict=True):
+                if kind == "table":
+                    self._fill(widget.clear(), value)  # type: ignore[attr-defined]
+                else:
+                    widget.update(value)  # type: ignore[attr-defined]
+            return
+        await self.remove_children(shown)  # first: the new table has the same id
+        await self.mount_all(self._widgets(body), after=heading)
         if focused:
             self._focus_section(key)
+
+    @staticmethod
+    def _fits(widget: Widget, part: Part) -> bool:
+        """True when `widget` can show `part` in place (a table a table, a note of the same classes)."""
+        kind, _value, classes = part
+        if kind == "table":
+            return isinstance(widget, DataTable)
+        return isinstance(widget, Static) and set(widget.classes) == set(classes.split())
 
     def _focus_section(self, key: str) -> None:
         for table in self.query(DataTable):
@@ -317,38 +341,48 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         }
         return _(TITLES[key]).format(days=days.get(key, ""))
 
-    def _section_widgets(self, key: str) -> list:
+    def _section_widgets(self, key: str) -> list[Widget]:
         """Heading and body of one section (a "Loading…" note until its answer came)."""
+        return self._widgets(self._section_parts(key))
+
+    def _widgets(self, parts: list[Part]) -> list[Widget]:
+        widgets: list[Widget] = []
+        for kind, value, classes in parts:
+            if kind == "table":
+                table = self._fill(self._table(value), value)
+                table.add_class(classes)
+                widgets.append(table)
+            else:
+                widgets.append(Static(value, classes=classes))
+        return widgets
+
+    def _section_parts(self, key: str) -> list[Part]:
+        """What shows one section, in order: its heading, then a note or its table (`Part`)."""
         mark = f"sec-{key}"
         title = self._title(key)
         section = self._sections.get(key)
         self.items.pop(key, None)
         if section is None:
-            return [Static(Text(title), classes=f"heading {mark}"), Static(_("Loading…"), classes=f"note {mark}")]
+            return [("static", Text(title), f"heading {mark}"), ("static", _("Loading…"), f"note {mark}")]
         if not section.available:
             return [
-                Static(Text(title), classes=f"heading {mark}"),
-                Static(Text(self._problems.get(key) or describe_error(section.error)), classes=f"note problem {mark}"),
+                ("static", Text(title), f"heading {mark}"),
+                ("static", Text(self._problems.get(key) or describe_error(section.error)), f"note problem {mark}"),
             ]
         total = self._totals.get(key, len(section.items))
-        widgets: list = [Static(Text(f"{title} ({total})"), classes=f"heading {mark}")]
+        parts: list[Part] = [("static", Text(f"{title} ({total})"), f"heading {mark}")]
         if not section.items:
-            widgets.append(Static(_("Nothing to do."), classes=f"note {mark}"))
-            return widgets
+            parts.append(("static", _("Nothing to do."), f"note {mark}"))
+            return parts
         self.items[key] = section.items
-        table = self._table(section)
-        table.add_class(mark)
-        widgets.append(table)
+        parts.append(("table", section, mark))
         if total > len(section.items):
-            widgets.append(
-                Static(
-                    Text(_("The first {shown} of {total} are shown.").format(shown=len(section.items), total=total)),
-                    classes=f"note {mark}",
-                )
-            )
-        return widgets
+            shown = _("The first {shown} of {total} are shown.").format(shown=len(section.items), total=total)
+            parts.append(("static", Text(shown), f"note {mark}"))
+        return parts
 
     def _table(self, section: dash.Section) -> DataTable:
+        """An empty table for a section (`_fill` puts its rows in)."""
         # The last column takes the width that is left; a long reason is cut with … and shown in
         # full on the line at the bottom while its row is highlighted (RowTip).
         why_width = max(16, self.size.width - 1 - 2 - 6 - WHO_WIDTH - 10)  # margin, scrollbar, cell padding
@@ -356,6 +390,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         table.add_column(Text(_("Date")), key="when", width=10)
         table.add_column(Text(_("Who")), key="who", width=WHO_WIDTH)
         table.add_column(Text(_("Why")), key="why", width=why_width)
+        return table
+
+    def _fill(self, table: DataTable, section: dash.Section) -> DataTable:
+        """The section's rows into `table` (its columns made by `_table`)."""
         for item in section.items[:SHOWN_ROWS]:
             why = Text(labels.flag(item.flag), style="bold")
             detail = self._detail(item)

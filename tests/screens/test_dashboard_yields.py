@@ -154,3 +154,44 @@ async def test_the_key_that_shows_the_dashboard_again_does_not_hold_its_sections
             calls._quiet.notify_all()
         await settle(app, pilot)
         assert answered  # every section answered, well before the 30 s hold
+
+
+async def test_a_section_answered_again_is_filled_in_place(make_app):
+    """The dashboard asked again (a change, F5): a section whose answer has the same parts keeps its
+    widgets — its heading gets the new count, its table the new rows — instead of new ones being
+    mounted and styled; an answer of another shape (no rows now) replaces the body only."""
+    from dataclasses import replace
+
+    from bpa_provider.screens.dashboard import DashboardView
+    from bpa_provider.screens.messages import ServiceResult
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        view = app.screen.query_one("#dashboard", DashboardView)
+        key = "decisions_ending"
+        heading = next(iter(view.query(f".sec-{key}.heading").results(Static)))
+        table = app.screen.query_one(f"#s-{key}", DataTable)
+        section = view._sections[key]
+        assert table.row_count == 1
+        item = section.items[0]
+        two = replace(section, items=(item, replace(item, ref="Z-9", name="Zed Other")), total=2)
+
+        async def answer(value) -> None:  # noqa: ANN001
+            seq = view._next_seq(f"section-{key}")
+            await view.on_service_result(ServiceResult(f"section-{key}", value, None, seq))
+            await settle(app, pilot)
+
+        await answer(two)
+        assert app.screen.query_one(f"#s-{key}", DataTable) is table  # the same table, filled again
+        assert next(iter(view.query(f".sec-{key}.heading").results(Static))) is heading
+        assert "(2)" in str(heading.render())
+        assert table.row_count == 2 and "Zed Other" in str(table.get_row_at(1)[1])
+        assert len(view.query(f".sec-{key}")) == 2  # heading and table, nothing left over
+
+        await answer(replace(section, items=(), total=0))
+        assert not view.query(f"#s-{key}")  # the table gave way to a note
+        body = list(view.query(f".sec-{key}"))
+        assert body[0] is heading and "(0)" in str(heading.render())
+        assert [str(w.render()) for w in body[1:]] == ["Nothing to do."]
+        assert view.children.index(body[1]) == view.children.index(heading) + 1  # in its place
