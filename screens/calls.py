@@ -16,7 +16,7 @@ what a key asks for — its query, and the UI thread's drawing — shares the GI
 
 Work done ahead of a key (the lists and record screens built at start) comes after both: it waits
 for the keys (`keys_idle`) and while a screen the person is looking at is being filled (`filling`:
-the dashboard's sections), at most `FILL_AT_MOST` seconds. At start it took 60–100 ms of the one
+the dashboard's sections), at most `FILL_AT_MOST` seconds. At start it took 0.1–0.15 s CPU of the one
 interpreter from the dashboard's sections (docs/performance.md, "Session 10 — dstart").
 """
 
