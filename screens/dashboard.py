@@ -137,9 +137,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
 
     async def _first_show(self) -> None:
         await self.show()
-        self.call_after_refresh(self.bpa.when_ready, self._ask)
+        # At start no key asked for the sections: every key the person presses holds them.
+        self.call_after_refresh(self.bpa.when_ready, partial(self._ask, by_key=False))
 
-    def _ask(self, only: set[str] | None = None) -> None:
+    def _ask(self, only: set[str] | None = None, by_key: bool = True) -> None:
         """Compute the sections one after another, the cheap ones first, in one worker — and the
         hour outlook beside them in a second (`OWN_LANE`).
 
@@ -147,7 +148,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         person's own key (the clients list, a record) queue behind all of them. The hour outlook
         spends most of its time inside SQLite, which lets go of the interpreter, so on its own
         lane it uses the other core without holding up the screen. Each worker stops between
-        sections once cancelled (the person left the dashboard, see `on_hide`)."""
+        sections once cancelled (the person left the dashboard, see `on_hide`).
+
+        `by_key`: a key asked for them (`1`, F5, a saved change): that key does not hold them
+        (`wait_for_keys(asked_at)`), later keys do."""
         app = self.bpa
         db, actor, today, policy = app.db, app.actor, app.today, app.settings.policy
         wanted = [k for k in self._keys if only is None or k in only]
@@ -163,7 +167,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             asked[key] = seqs[tag] = seqs.get(tag, 0) + 1
         self._pending = set(keys)
         filling(self, bool(keys))  # the lists built ahead wait for these (screens/calls.py)
-        asked_at = time.monotonic()  # the key that showed the dashboard asked for these: not held by it
+        asked_at = time.monotonic() if by_key else float("-inf")
 
         def job(lane: list[str]) -> None:
             worker = get_current_worker()
