@@ -22,7 +22,7 @@ from textual.widget import Widget
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings
 from bpa_provider.i18n import N_, _, set_language
-from bpa_provider.screens.calls import yield_to_keys
+from bpa_provider.screens.calls import wait_while_filling, yield_to_keys
 from bpa_provider.screens.commands import NavigationCommands, RecordCommands, ScreenActions
 from bpa_provider.screens.help import HelpScreen, collect
 from bpa_provider.screens.main import MainScreen
@@ -134,7 +134,9 @@ class BpaApp(TranslatedBindings, App[int]):
             gc.enable()
         self.call_from_thread(self._database_ready, actor)
         # The screens a person opens first, imported here rather than on the UI thread when the
-        # key comes (≈ 50 ms each on this machine, more under load: part of "key to screen").
+        # key comes (≈ 50 ms each on this machine, more under load: part of "key to screen"),
+        # once the dashboard the person is looking at is filled (its sections need the interpreter).
+        wait_while_filling()
         for name in PREPARED_SCREENS:
             try:
                 importlib.import_module(name)

@@ -13,6 +13,11 @@ in that pool's queue for a free thread (1.5 s at 10 %, docs/performance.md, issu
 background call not yet started also waits while a key's call is running and for `KEY_HOLD`
 seconds after any key (the app calls `yield_to_keys`), at most `YIELD_AT_MOST` seconds in all, so
 what a key asks for — its query, and the UI thread's drawing — shares the GIL with fewer threads.
+
+Work done ahead of a key (the lists and record screens built at start) comes after both: it waits
+for the keys (`keys_idle`) and while a screen the person is looking at is being filled (`filling`:
+the dashboard's sections), at most `FILL_AT_MOST` seconds. At start it took 0.1–0.15 s CPU of the one
+interpreter from the dashboard's sections (docs/performance.md, "Session 10 — dstart").
 """
 
 from __future__ import annotations
@@ -31,12 +36,14 @@ from bpa_provider.screens.messages import ServiceResult
 BACKGROUND_THREADS = 2
 YIELD_AT_MOST = 1.0  # seconds a background call waits for the keys' calls before it starts anyway
 KEY_HOLD = 0.3  # seconds after a key in which no background call starts
+FILL_AT_MOST = 3.0  # seconds work done ahead of a key waits for a screen being filled
 
 _pool: ThreadPoolExecutor | None = None
 _foreground = 0  # the keys' calls running now
 _quiet = threading.Condition()
 _hold_until = 0.0  # time.monotonic() before which no background call starts
 _last_key = float("-inf")  # time.monotonic() of the latest key
+_filling: dict[int, float] = {}  # id of a widget being filled -> time.monotonic() it stops counting
 
 
 def yield_to_keys(seconds: float = KEY_HOLD) -> None:
@@ -80,20 +87,55 @@ def key_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
     return _foreground_answer(fn, args, kwargs)  # type: ignore[no-any-return]
 
 
-def wait_for_keys() -> None:
+def wait_for_keys(asked_at: float = float("-inf")) -> None:
     """Background work about to start: wait while a key's call runs and for `KEY_HOLD` seconds
-    after a key, at most `YIELD_AT_MOST` seconds (see above). Called from a worker thread."""
+    after a key, at most `YIELD_AT_MOST` seconds (see above). Called from a worker thread.
+
+    `asked_at` (a `time.monotonic()`): when the work was asked for. Keys up to then do not hold it:
+    one of them asked for it (`1` showing the dashboard, F5), and its answer is this work — held
+    for KEY_HOLD, the dashboard shown again after a change waited 0.3 s doing nothing. Keys after
+    it, and a key's call running, still come first."""
     deadline = time.monotonic() + YIELD_AT_MOST
+
+    def held() -> bool:
+        return _foreground > 0 or (_last_key > asked_at and time.monotonic() < _hold_until)
+
     with _quiet:
-        while (_foreground or time.monotonic() < _hold_until) and (left := deadline - time.monotonic()) > 0:
+        while held() and (left := deadline - time.monotonic()) > 0:
             _quiet.wait(min(left, max(_hold_until - time.monotonic(), 0.01)))
 
 
 def keys_idle(quiet: float = KEY_HOLD) -> bool:
-    """True when no key's call runs and no key came in the last `quiet` seconds: the moment for
-    work done ahead of a key (the lists built at start, screens/main.py)."""
+    """True when no key's call runs, no key came in the last `quiet` seconds and no screen is being
+    filled (`filling`): the moment for work done ahead of a key (the lists built at start,
+    screens/main.py)."""
     with _quiet:
-        return not _foreground and time.monotonic() - _last_key >= quiet
+        now = time.monotonic()
+        return not _foreground and now - _last_key >= quiet and not _filling_now(now)
+
+
+def filling(owner: object, busy: bool) -> None:
+    """`owner` (a widget the person is looking at) starts or stops being filled by background work;
+    work done ahead of a key waits meanwhile, at most `FILL_AT_MOST` seconds from the start (an
+    owner that never says it stopped holds nothing up for longer)."""
+    with _quiet:
+        if busy:
+            _filling[id(owner)] = time.monotonic() + FILL_AT_MOST
+        elif _filling.pop(id(owner), None) is not None:
+            _quiet.notify_all()
+
+
+def _filling_now(now: float) -> bool:
+    return any(until > now for until in _filling.values())
+
+
+def wait_while_filling() -> None:
+    """Work done ahead of a key, in a worker thread: wait while a screen is being filled (`filling`),
+    or until the worker is cancelled (the app is closing)."""
+    worker = get_current_worker()
+    with _quiet:
+        while _filling_now(now := time.monotonic()) and not worker.is_cancelled:
+            _quiet.wait(min(max(_filling.values()) - now, 0.05))
 
 
 def _background_answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

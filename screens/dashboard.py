@@ -14,22 +14,24 @@ them all (thousands of reviews can be due at once, and a DataTable measures ever
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from bpa_provider.errors import DatabaseBusy, DatabaseUnavailable
 from bpa_provider.i18n import N_, _
 from bpa_provider.screens import labels
-from bpa_provider.screens.calls import ServiceCaller, wait_for_keys
+from bpa_provider.screens.calls import ServiceCaller, filling, wait_for_keys
 from bpa_provider.screens.messages import OpenRecord, ServiceResult, ShowClientRoster
 from bpa_provider.screens.ui import TranslatedBindings, describe_error, hours, log_unexpected, text
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
@@ -47,6 +49,10 @@ OWN_LANE = (dash.HOURS_USAGE,)
 #: Seconds an answer waits for others before it is shown with them (one paint for several).
 GATHER_ANSWERS = 0.05
 SHOWN_ROWS = 50  # rows in a section's table; more would cost the UI thread and help nobody here
+
+#: One part of a section on screen: ("static", its text, its classes) for a heading or a note,
+#: ("table", the section, its classes) for its table.
+Part = tuple[str, Any, str]
 
 TITLES = {
     dash.DECISIONS_ENDING: N_("Decisions ending within {days} days"),
@@ -131,9 +137,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
 
     async def _first_show(self) -> None:
         await self.show()
-        self.call_after_refresh(self.bpa.when_ready, self._ask)
+        # At start no key asked for the sections: every key the person presses holds them.
+        self.call_after_refresh(self.bpa.when_ready, partial(self._ask, by_key=False))
 
-    def _ask(self, only: set[str] | None = None) -> None:
+    def _ask(self, only: set[str] | None = None, by_key: bool = True) -> None:
         """Compute the sections one after another, the cheap ones first, in one worker — and the
         hour outlook beside them in a second (`OWN_LANE`).
 
@@ -141,7 +148,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         person's own key (the clients list, a record) queue behind all of them. The hour outlook
         spends most of its time inside SQLite, which lets go of the interpreter, so on its own
         lane it uses the other core without holding up the screen. Each worker stops between
-        sections once cancelled (the person left the dashboard, see `on_hide`)."""
+        sections once cancelled (the person left the dashboard, see `on_hide`).
+
+        `by_key`: a key asked for them (`1`, F5, a saved change): that key does not hold them
+        (`wait_for_keys(asked_at)`), later keys do."""
         app = self.bpa
         db, actor, today, policy = app.db, app.actor, app.today, app.settings.policy
         wanted = [k for k in self._keys if only is None or k in only]
@@ -156,13 +166,15 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             tag = f"section-{key}"
             asked[key] = seqs[tag] = seqs.get(tag, 0) + 1
         self._pending = set(keys)
+        filling(self, bool(keys))  # the lists built ahead wait for these (screens/calls.py)
+        asked_at = time.monotonic() if by_key else float("-inf")
 
         def job(lane: list[str]) -> None:
             worker = get_current_worker()
             for key in lane:
                 if worker.is_cancelled:
                     return
-                wait_for_keys()  # a person's key first: not while their call runs (screens/calls.py)
+                wait_for_keys(asked_at)  # a person's later key first, and their call (screens/calls.py)
                 if worker.is_cancelled:
                     return
                 try:
@@ -184,10 +196,14 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         """Leaving the dashboard: sections not computed yet are not computed now (the person's
         next screen should not wait for them); they are asked on the next visit
         (only they: nothing changed the others, or `stale` would be set)."""
+        filling(self, False)
         if self._pending:
             self.workers.cancel_group(self, "dashboard")
             self._unasked |= self._pending
             self._pending = set()
+
+    def on_unmount(self) -> None:
+        filling(self, False)
 
     def action_reload(self) -> None:
         self.load()
@@ -202,6 +218,8 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             return
         key = result.tag.removeprefix("section-")
         self._pending.discard(key)
+        if not self._pending:
+            filling(self, False)
         if self._failed:  # the database could not be reached: one message stands for every section
             return
         if result.error is not None and not isinstance(result.error, (DatabaseUnavailable, DatabaseBusy)):
@@ -274,22 +292,41 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
             self._focus_section(focused_key)
 
     async def _show_section(self, key: str) -> None:
-        """Put one section's answer in place of what showed it before (its placeholder)."""
+        """Put one section's answer in place of what showed it before.
+
+        Its heading is kept and given the new count. A body of the same parts as before (a table
+        where a table was, a note where a note was: the dashboard shown again) is filled in place;
+        another (the "Loading…" placeholder becoming a table) is replaced. New widgets are what
+        costs the screen: each is mounted, styled and laid out (docs/performance.md,
+        "Session 10 — dstart")."""
         old = list(self.query(f".sec-{key}"))
-        if not old or self.size.width != self._shown_width:
+        if not old or "heading" not in old[0].classes or self.size.width != self._shown_width:
             await self.show()
             return
         self._update_board()
         focused = self._focused_section() == key
-        following = self.children[self.children.index(old[-1]) + 1 :] if old[-1] in self.children else []
-        await self.remove_children(old)  # first: the new table has the same id
-        widgets = self._section_widgets(key)
-        if following:
-            await self.mount_all(widgets, before=following[0])
-        else:
-            await self.mount_all(widgets)
+        (_kind, title, _classes), *body = self._section_parts(key)
+        heading, shown = old[0], old[1:]
+        heading.update(title)  # type: ignore[attr-defined]
+        if len(body) == len(shown) and all(self._fits(w, part) for w, part in zip(shown, body, strict=True)):
+            for widget, (kind, value, _classes) in zip(shown, body, strict=True):
+                if kind == "table":
+                    self._fill(widget.clear(), value)  # type: ignore[attr-defined]
+                else:
+                    widget.update(value)  # type: ignore[attr-defined]
+            return
+        await self.remove_children(shown)  # first: the new table has the same id
+        await self.mount_all(self._widgets(body), after=heading)
         if focused:
             self._focus_section(key)
+
+    @staticmethod
+    def _fits(widget: Widget, part: Part) -> bool:
+        """True when `widget` can show `part` in place (a table a table, a note of the same classes)."""
+        kind, _value, classes = part
+        if kind == "table":
+            return isinstance(widget, DataTable)
+        return isinstance(widget, Static) and set(widget.classes) == set(classes.split())
 
     def _focus_section(self, key: str) -> None:
         for table in self.query(DataTable):
@@ -308,38 +345,48 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         }
         return _(TITLES[key]).format(days=days.get(key, ""))
 
-    def _section_widgets(self, key: str) -> list:
+    def _section_widgets(self, key: str) -> list[Widget]:
         """Heading and body of one section (a "Loading…" note until its answer came)."""
+        return self._widgets(self._section_parts(key))
+
+    def _widgets(self, parts: list[Part]) -> list[Widget]:
+        widgets: list[Widget] = []
+        for kind, value, classes in parts:
+            if kind == "table":
+                table = self._fill(self._table(value), value)
+                table.add_class(classes)
+                widgets.append(table)
+            else:
+                widgets.append(Static(value, classes=classes))
+        return widgets
+
+    def _section_parts(self, key: str) -> list[Part]:
+        """What shows one section, in order: its heading, then a note or its table (`Part`)."""
         mark = f"sec-{key}"
         title = self._title(key)
         section = self._sections.get(key)
         self.items.pop(key, None)
         if section is None:
-            return [Static(Text(title), classes=f"heading {mark}"), Static(_("Loading…"), classes=f"note {mark}")]
+            return [("static", Text(title), f"heading {mark}"), ("static", _("Loading…"), f"note {mark}")]
         if not section.available:
             return [
-                Static(Text(title), classes=f"heading {mark}"),
-                Static(Text(self._problems.get(key) or describe_error(section.error)), classes=f"note problem {mark}"),
+                ("static", Text(title), f"heading {mark}"),
+                ("static", Text(self._problems.get(key) or describe_error(section.error)), f"note problem {mark}"),
             ]
         total = self._totals.get(key, len(section.items))
-        widgets: list = [Static(Text(f"{title} ({total})"), classes=f"heading {mark}")]
+        parts: list[Part] = [("static", Text(f"{title} ({total})"), f"heading {mark}")]
         if not section.items:
-            widgets.append(Static(_("Nothing to do."), classes=f"note {mark}"))
-            return widgets
+            parts.append(("static", _("Nothing to do."), f"note {mark}"))
+            return parts
         self.items[key] = section.items
-        table = self._table(section)
-        table.add_class(mark)
-        widgets.append(table)
+        parts.append(("table", section, mark))
         if total > len(section.items):
-            widgets.append(
-                Static(
-                    Text(_("The first {shown} of {total} are shown.").format(shown=len(section.items), total=total)),
-                    classes=f"note {mark}",
-                )
-            )
-        return widgets
+            shown = _("The first {shown} of {total} are shown.").format(shown=len(section.items), total=total)
+            parts.append(("static", Text(shown), f"note {mark}"))
+        return parts
 
     def _table(self, section: dash.Section) -> DataTable:
+        """An empty table for a section (`_fill` puts its rows in)."""
         # The last column takes the width that is left; a long reason is cut with … and shown in
         # full on the line at the bottom while its row is highlighted (RowTip).
         why_width = max(16, self.size.width - 1 - 2 - 6 - WHO_WIDTH - 10)  # margin, scrollbar, cell padding
@@ -347,6 +394,10 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         table.add_column(Text(_("Date")), key="when", width=10)
         table.add_column(Text(_("Who")), key="who", width=WHO_WIDTH)
         table.add_column(Text(_("Why")), key="why", width=why_width)
+        return table
+
+    def _fill(self, table: DataTable, section: dash.Section) -> DataTable:
+        """The section's rows into `table` (its columns made by `_table`)."""
         for item in section.items[:SHOWN_ROWS]:
             why = Text(labels.flag(item.flag), style="bold")
             detail = self._detail(item)

@@ -84,3 +84,79 @@ def test_background_calls_wait_for_a_keys_call_and_after_a_key(monkeypatch):
         calls._quiet.notify_all()
     bg.join(10)
     assert order == ["background"]
+
+
+def test_work_done_ahead_waits_while_a_screen_is_being_filled(monkeypatch):
+    """`keys_idle` (the moment for the lists built at start) is False while the dashboard says it
+    is being filled, True once it says it is done — or once FILL_AT_MOST has passed, whatever it
+    says; `wait_while_filling` (the start-up worker, before importing the screens opened first)
+    returns when the filling ends."""
+    import time
+
+    from bpa_provider.screens import calls
+
+    monkeypatch.setattr(calls, "_last_key", float("-inf"))
+    monkeypatch.setattr(calls, "_filling", {})
+    owner = object()
+    assert calls.keys_idle()
+    calls.filling(owner, True)
+    assert not calls.keys_idle()
+    calls.filling(owner, False)
+    assert calls.keys_idle()
+
+    monkeypatch.setattr(calls, "FILL_AT_MOST", 0.1)
+    calls.filling(owner, True)  # and never says it is done
+    assert not calls.keys_idle()
+    time.sleep(0.15)
+    assert calls.keys_idle()
+
+    class Worker:
+        is_cancelled = False
+
+    monkeypatch.setattr(calls, "FILL_AT_MOST", 30.0)
+    monkeypatch.setattr(calls, "get_current_worker", lambda: Worker)
+    calls.filling(owner, True)
+    done = threading.Event()
+    waiter = threading.Thread(target=lambda: (calls.wait_while_filling(), done.set()))
+    waiter.start()
+    assert not done.wait(0.2)  # still being filled
+    calls.filling(owner, False)
+    assert done.wait(10)
+    waiter.join(10)
+
+    calls.filling(owner, True)
+    done.clear()
+    waiter = threading.Thread(target=lambda: (calls.wait_while_filling(), done.set()))
+    waiter.start()
+    assert not done.wait(0.2)
+    Worker.is_cancelled = True  # the app is closing: the start-up worker stops waiting
+    assert done.wait(10)
+    waiter.join(10)
+    calls.filling(owner, False)
+
+
+def test_a_key_before_the_work_was_asked_for_does_not_hold_it(monkeypatch):
+    """`wait_for_keys(asked_at)`: the key that asked for the work (pressed before `asked_at`) does
+    not hold it back; a key pressed after it does."""
+    import time
+
+    from bpa_provider.screens import calls
+
+    monkeypatch.setattr(calls, "YIELD_AT_MOST", 30.0)
+    monkeypatch.setattr(calls, "_hold_until", 0.0)
+    monkeypatch.setattr(calls, "_last_key", float("-inf"))
+    calls.yield_to_keys(30.0)  # the key that asks
+    asked_at = time.monotonic()
+    started = time.monotonic()
+    calls.wait_for_keys(asked_at)
+    assert time.monotonic() - started < 1.0  # not held by the key that asked
+
+    done = threading.Event()
+    waiter = threading.Thread(target=lambda: (calls.wait_for_keys(asked_at - 60), done.set()))
+    waiter.start()
+    assert not done.wait(0.2)  # asked before that key: held
+    monkeypatch.setattr(calls, "_hold_until", 0.0)
+    with calls._quiet:
+        calls._quiet.notify_all()
+    assert done.wait(10)
+    waiter.join(10)

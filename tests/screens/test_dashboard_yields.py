@@ -124,3 +124,74 @@ async def test_answers_that_come_together_are_shown_in_one_paint(make_app, monke
         await settle(app, pilot)
         assert len(shown) == 1 and sorted(shown[0]) == sorted(keys)  # one paint for the three (in the layout's order)
         assert app.screen.query_one(f"#s-{keys[0]}")
+
+
+async def test_the_key_that_shows_the_dashboard_again_does_not_hold_its_sections(make_app, monkeypatch):
+    """Back on the dashboard after a change (`1`), its sections are that key's answer: they start
+    at once, not after the pause that keeps background work off the screen just after a key
+    (KEY_HOLD, 0.3 s; made 30 s here so that waiting for it would show)."""
+    from bpa_provider.screens import app as app_module
+    from bpa_provider.screens import calls
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        view = app.screen.query_one("#dashboard")
+        await pilot.press("2")
+        await settle(app, pilot)
+        view.record_changed("client")  # what a saved record does
+        monkeypatch.setattr(calls, "YIELD_AT_MOST", 30.0)
+        monkeypatch.setattr(app_module, "yield_to_keys", lambda: calls.yield_to_keys(30.0))
+        monkeypatch.setattr(calls, "_hold_until", calls._hold_until)  # put back after the test
+        await pilot.press("1")
+        for _ in range(150):
+            await pilot.pause(0.02)
+            if view.display and not view.stale and not view._pending:
+                break
+        answered = view.display and not view.stale and not view._pending
+        monkeypatch.setattr(calls, "_hold_until", 0.0)  # whatever held them, not any longer
+        with calls._quiet:
+            calls._quiet.notify_all()
+        await settle(app, pilot)
+        assert answered  # every section answered, well before the 30 s hold
+
+
+async def test_a_section_answered_again_is_filled_in_place(make_app):
+    """The dashboard asked again (a change, F5): a section whose answer has the same parts keeps its
+    widgets — its heading gets the new count, its table the new rows — instead of new ones being
+    mounted and styled; an answer of another shape (no rows now) replaces the body only."""
+    from dataclasses import replace
+
+    from bpa_provider.screens.dashboard import DashboardView
+    from bpa_provider.screens.messages import ServiceResult
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        view = app.screen.query_one("#dashboard", DashboardView)
+        key = "decisions_ending"
+        heading = next(iter(view.query(f".sec-{key}.heading").results(Static)))
+        table = app.screen.query_one(f"#s-{key}", DataTable)
+        section = view._sections[key]
+        assert table.row_count == 1
+        item = section.items[0]
+        two = replace(section, items=(item, replace(item, ref="Z-9", name="Zed Other")), total=2)
+
+        async def answer(value) -> None:  # noqa: ANN001
+            seq = view._next_seq(f"section-{key}")
+            await view.on_service_result(ServiceResult(f"section-{key}", value, None, seq))
+            await settle(app, pilot)
+
+        await answer(two)
+        assert app.screen.query_one(f"#s-{key}", DataTable) is table  # the same table, filled again
+        assert next(iter(view.query(f".sec-{key}.heading").results(Static))) is heading
+        assert "(2)" in str(heading.render())
+        assert table.row_count == 2 and "Zed Other" in str(table.get_row_at(1)[1])
+        assert len(view.query(f".sec-{key}")) == 2  # heading and table, nothing left over
+
+        await answer(replace(section, items=(), total=0))
+        assert not view.query(f"#s-{key}")  # the table gave way to a note
+        body = list(view.query(f".sec-{key}"))
+        assert body[0] is heading and "(0)" in str(heading.render())
+        assert [str(w.render()) for w in body[1:]] == ["Nothing to do."]
+        assert view.children.index(body[1]) == view.children.index(heading) + 1  # in its place

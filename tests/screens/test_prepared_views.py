@@ -5,6 +5,9 @@ then asked for its rows (0.6–1.1 s key to screen in a real terminal, docs/perf
 
 from __future__ import annotations
 
+import threading
+import time
+
 import fixed_data
 from pilot_steps import settle
 
@@ -12,7 +15,7 @@ from bpa_provider.db.engine import Database
 from bpa_provider.screens.app import BpaApp
 from bpa_provider.screens.lists import RecordList
 from bpa_provider.screens.widgets.paged_table import PagedTable
-from bpa_provider.services import records
+from bpa_provider.services import records, sections
 
 
 def _spy_pages(monkeypatch) -> list[str]:  # noqa: ANN001
@@ -73,6 +76,40 @@ async def test_a_list_built_ahead_fits_the_width_it_is_shown_at_without_asking_a
         assert clients.query_one(PagedTable).row_count == clients.total
         assert len(clients.query_one(PagedTable).columns) == len(clients.shown)
         assert len(asked) == 2  # …over the rows held: nothing asked again
+    deferred.dispose()
+
+
+async def test_the_lists_are_built_ahead_once_every_dashboard_section_has_answered(fixed_db, coordinator, monkeypatch):
+    """The dashboard the person is looking at comes first: its sections share one interpreter with
+    the lists built ahead (and the record screens imported ahead), so those wait until every
+    section has answered — here the slowest section answers 0.4 s after the others."""
+    events: list[str] = []
+    lock = threading.Lock()
+    real_gather, real_list = sections.gather_section, records.list_records
+
+    def gather(db, actor, today, key, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if key == sections.DECISIONS_ENDING:
+            time.sleep(0.4)
+        try:
+            return real_gather(db, actor, today, key, *args, **kwargs)
+        finally:
+            with lock:
+                events.append("section")
+
+    def list_records(db, actor, kind, **kwargs):  # noqa: ANN001, ANN003
+        with lock:
+            events.append("list")
+        return real_list(db, actor, kind, **kwargs)
+
+    monkeypatch.setattr(sections, "gather_section", gather)
+    monkeypatch.setattr(records, "list_records", list_records)
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _prepared(app, pilot)
+        assert app.screen.query_one("#clients", RecordList)
+        assert events.count("list") == 2
+        assert events.index("list") > len(events) - 1 - events[::-1].index("section")  # after the last section
     deferred.dispose()
 
 
