@@ -370,6 +370,7 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         if not self.total:
             line = _("Nothing found.") + " " + (_("Press n to add one.") if self._may_write() else "")
         self.query_one("#status", Static).update(Text(line))
+        self.query_one(PagedTable).far_end = self.total - self.base - len(self.rows) > PAGE_SIZE
 
     # -- events ----------------------------------------------------------------------------
     @on(Input.Changed, "#search")

@@ -101,6 +101,26 @@ async def test_scrollable_size_is_datatables(plain):
         assert table.virtual_size == ours
 
 
+@pytest.mark.parametrize("plain", [False, True], ids=["list", "record-section"])
+async def test_rows_added_then_the_cursor_moved_are_scrolled_before_the_next_paint(plain):
+    """The scrollable size is known as soon as rows are added, and the cursor's row is scrolled
+    into view at once: the next paint shows it (DataTable waited for an idle moment and a paint,
+    so a page swapped in by ctrl+End was drawn at the old position, then at the cursor)."""
+    app = _Table(plain)
+    app.CSS = "SafeTable { height: 1fr; }"  # as in the lists: the table's height is the screen's
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(SafeTable)
+        for i, width in enumerate(WIDTHS):
+            table.add_column(str(i), width=width, key=str(i))
+        await pilot.pause()
+        table.add_rows([[Text(f"r{n}")] * len(WIDTHS) for n in range(200)])
+        table.move_cursor(row=199)
+        assert table.virtual_size.height == 201  # the header and every row, now
+        assert table.max_scroll_y > 0 and table.scroll_y == table.max_scroll_y  # before any paint
+        await pilot.pause()
+        assert table.cursor_row == 199 and table.scroll_y == table.max_scroll_y
+
+
 async def _settle(app, pilot, rounds: int = 6) -> None:
     for _ in range(rounds):
         await app.workers.wait_for_complete()
@@ -215,10 +235,13 @@ async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
     from bpa_provider.services import records
 
     asked: list[tuple[int, int]] = []
+    cursor_when_asked: list[int] = []
+    tables: list[PagedTable] = []  # the list's table, once there
     list_records = records.list_records
 
     def spy(*args, **kwargs):
         asked.append((kwargs["offset"], kwargs["limit"]))
+        cursor_when_asked.extend(t.cursor_row for t in tables)
         return list_records(*args, **kwargs)
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
@@ -232,9 +255,13 @@ async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
         await _settle(app, pilot)
         every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
         table.focus()
+        tables.append(table)
         asked.clear()
         await pilot.press("ctrl+end")
         await _settle(app, pilot)
         assert asked == [(4, 1)]  # the last row only, in one call
+        # and the cursor stayed where it was meanwhile: moving it onto the last fetched row drew
+        # a screenful that the last page then replaced
+        assert cursor_when_asked == [0]
         assert view.base == 4 and [r.id for r in view.rows] == every[4:]
         assert view.current_id() == every[-1]
