@@ -191,7 +191,16 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         return Select([], prompt=_("Any municipality"), id="f-municipality_id", compact=True)
 
     def on_mount(self) -> None:
+        # A list built ahead during start-up (screens/main.py) asks for its rows once the database
+        # stack is loaded (at once if it is), as the scoped actor then.
         self.stale = False
+        self.fetching = True  # shown meanwhile, it is not asked again (on_show)
+        self.query_one("#status", Static).update(_("Loading…"))
+        self.bpa.when_ready(self._first_load)
+
+    def _first_load(self) -> None:
+        if not self.is_attached:
+            return
         if self.spec.kind == "client":
             # The names for the filter and the cells, and the first page, asked at once: a page
             # that comes first waits (held) for the names, never the other way round.
