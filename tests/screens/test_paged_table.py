@@ -161,6 +161,7 @@ async def test_ctrl_end_jumps_to_the_last_page_and_pages_back(make_app, monkeypa
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     monkeypatch.setattr(records, "list_records", spy)
+    monkeypatch.setattr(RecordList, "_ask_ahead", lambda self: None)  # the key asks (see below)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
@@ -247,6 +248,7 @@ async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     monkeypatch.setattr(lists, "END_PAGE", 1)
     monkeypatch.setattr(records, "list_records", spy)
+    monkeypatch.setattr(RecordList, "_ask_ahead", lambda self: None)  # the key asks (see below)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
@@ -265,3 +267,49 @@ async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
         assert cursor_when_asked == [0]
         assert view.base == 4 and [r.id for r in view.rows] == every[4:]
         assert view.current_id() == every[-1]
+
+
+async def test_ctrl_end_swaps_in_the_last_page_fetched_ahead_and_pages_back(make_app, monkeypatch):
+    """With more than a page to go, the last page is fetched in the background once the first
+    is shown: ctrl+End then asks nothing while the person waits, and paging back from there
+    works as after a page asked for by the key. A new order drops the page fetched ahead."""
+    from bpa_provider.screens import lists
+    from bpa_provider.services import records
+
+    asked: list[tuple[int, int]] = []
+    list_records = records.list_records
+
+    def spy(*args, **kwargs):
+        asked.append((kwargs["offset"], kwargs["limit"]))
+        return list_records(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(records, "list_records", spy)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        view = app.screen.query_one("#clients", RecordList)
+        table = view.query_one(PagedTable)
+        await _settle(app, pilot)
+        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        assert asked == [(0, 2), (3, 2)]  # the first page, then the last one ahead
+        table.focus()
+        asked.clear()
+        await pilot.press("ctrl+end")
+        await _settle(app, pilot)
+        assert asked == []  # nothing asked while the person waits
+        assert view.base == 3 and [r.id for r in view.rows] == every[3:]
+        assert view.current_id() == every[-1] and not view.fetching
+        await pilot.press("up")  # onto the window's first row: the page before it comes
+        await _settle(app, pilot)
+        assert asked == [(1, 2)] and [r.id for r in view.rows] == every[1:]
+        assert view.current_id() == every[3]
+        await pilot.press("ctrl+home")
+        await _settle(app, pilot)
+        asked.clear()
+        await pilot.press("r")  # reversed: the page fetched ahead for the old order is dropped
+        await _settle(app, pilot)
+        assert asked == [(0, 2), (3, 2)]
+        await pilot.press("ctrl+end")
+        await _settle(app, pilot)
+        assert [r.id for r in view.rows] == list(reversed(every))[3:]
