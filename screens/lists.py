@@ -327,6 +327,10 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             if self._keep_id in ids:
                 table.move_cursor(row=ids.index(self._keep_id))
             self._keep_id = None
+        elif result.tag == "page":
+            # The cursor is on the first row: drawn from the top in this paint, not first at the
+            # scroll position of the rows before (a search typed after ctrl+End) and then again.
+            table.scroll_to(y=0, animate=False, immediate=True)
         self.refresh_tip(table)
         self._show_status()
         if result.tag == "page" and self.total - len(self.rows) > PAGE_SIZE:
@@ -410,7 +414,9 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         if not self.total:
             line = _("Nothing found.") + " " + (_("Press n to add one.") if self._may_write() else "")
         self.query_one("#status", Static).update(Text(line))
-        self.query_one(PagedTable).far_end = self.total - self.base - len(self.rows) > PAGE_SIZE
+        table = self.query_one(PagedTable)
+        table.far_end = self.total - self.base - len(self.rows) > PAGE_SIZE
+        table.far_start = self.base > 0
 
     # -- events ----------------------------------------------------------------------------
     @on(Input.Changed, "#search")

@@ -313,3 +313,38 @@ async def test_ctrl_end_swaps_in_the_last_page_fetched_ahead_and_pages_back(make
         await pilot.press("ctrl+end")
         await _settle(app, pilot)
         assert [r.id for r in view.rows] == list(reversed(every))[3:]
+
+
+async def test_ctrl_home_from_the_last_page_asks_only_for_the_first(make_app, monkeypatch):
+    """ctrl+Home from a window at the list's end loads the first page in its place; the cursor no
+    longer moves to the window's first row first, which drew it and asked for the page before it
+    (a query whose answer the first page then dropped)."""
+    from bpa_provider.screens import lists
+    from bpa_provider.services import records
+
+    asked: list[tuple[int, int]] = []
+    list_records = records.list_records
+
+    def spy(*args, **kwargs):
+        asked.append((kwargs["offset"], kwargs["limit"]))
+        return list_records(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(records, "list_records", spy)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        view = app.screen.query_one("#clients", RecordList)
+        table = view.query_one(PagedTable)
+        await _settle(app, pilot)
+        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        table.focus()
+        await pilot.press("ctrl+end")
+        await _settle(app, pilot)
+        assert view.base == 3
+        asked.clear()
+        await pilot.press("ctrl+home")
+        await _settle(app, pilot)
+        assert asked[0] == (0, 2) and (1, 2) not in asked  # the first page; no page before the window
+        assert view.base == 0 and [r.id for r in view.rows] == every[:2]
+        assert view.current_id() == every[0] and table.scroll_y == 0
