@@ -266,6 +266,8 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         order, filter or reload drops it (`load`). Not on the background pool: behind the
         dashboard's sections there (seconds at 100 % while the app starts) it came after the key;
         the query is one index range of END_PAGE rows (a few ms)."""
+        if self.fetching or self.base or self.total - len(self.rows) <= PAGE_SIZE or not self.is_attached:
+            return  # another page is on its way (it asks again), or the end is a page away at most
         size = min(PAGE_SIZE, END_PAGE)
         self._offsets["ahead"] = self.total - size
         self.call_service(
@@ -335,8 +337,8 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             table.scroll_to(y=0, animate=False, immediate=True)
         self.refresh_tip(table)
         self._show_status()
-        if result.tag == "page" and self.total - len(self.rows) > PAGE_SIZE:
-            self._ask_ahead()
+        if result.tag == "page":
+            self.call_after_refresh(self._ask_ahead)  # after these rows are drawn (its rows hold the GIL too)
 
     def _window(self, table: PagedTable, page: records.Page, tag: str) -> None:
         """The last page (ctrl+End) in place of the rows held, the cursor on its last row; or
