@@ -52,8 +52,9 @@ AREA_VIEWS = {
 
 
 #: Areas whose view is built ahead, hidden, from the first paint on (when the app prepares views:
-#: `BpaApp.prepare`): their module imported and their widgets composed and styled while the
-#: database stack loads, their first page fetched as soon as it is loaded — the key that opens
+#: `BpaApp.prepare`): their module imported in a thread beside the database stack's loading (it
+#: shares the stack's modules, so it is done about when the stack is), their widgets composed and
+#: styled as soon as it is, their first page fetched once the stack is loaded — the key that opens
 #: one then only shows it. Opening the clients list the first time took 0.6–1.1 s in a real
 #: terminal, most of it this work (docs/performance.md); built only once the stack was loaded,
 #: a key pressed during start-up still waited for the build (up to 0.3 s more at 10 %).
@@ -113,8 +114,8 @@ class MainScreen(TranslatedBindings, Screen):
             await self.show_area(first[0].key)
         self.query_one(NavList).focus()
         if self.bpa.prepare:
-            # Built while the database stack loads, when the UI thread has little else to do;
-            # each list asks for its rows once the stack is ready (RecordList.on_mount).
+            # Built while the database stack loads (the module's import no longer waits for it to
+            # finish first); each list asks for its rows once the stack is ready (RecordList.on_mount).
             self.call_after_refresh(self.prepare_views)
 
     async def prepare_views(self) -> None:
