@@ -89,8 +89,8 @@ class BpaApp(TranslatedBindings, App[int]):
         self.settings = settings or Settings()
         self._today = today
         self._waiting: list[Callable[[], Any]] | None = None if db.started else []
-        # Build the lists a person opens first ahead of their key, hidden, once the database stack
-        # is loaded (`MainScreen.prepare_views`). On for a person's session (`run_app`); tests
+        # Build the lists a person opens first ahead of their key, hidden, while the database stack
+        # loads; they fetch once it is loaded (`MainScreen.prepare_views`). On for a person's session (`run_app`); tests
         # that count calls or build data after start get the plain behaviour unless they ask.
         self.prepare = prepare
         self._kept_records: dict[str, Screen[Any]] = {}  # kind -> its record screen, kept (open_record)

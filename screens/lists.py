@@ -4,8 +4,9 @@ Every list is a `RecordList` configured by a `ListSpec`. Search, filters, order 
 done by the database through `records.list_records` (pages of PAGE_SIZE rows, the next page
 fetched as the cursor nears the end), so a register of 10,000 clients opens at once. The table
 holds a window of the list — rows `base` to `base + len(rows)` — which is its start until ctrl+End
-asks for the last page directly (one query at any length); from there the pages before it are
-fetched as the cursor nears the window's top, and ctrl+Home goes back to the first page.
+swaps in the last page (one query at any length, fetched ahead in the background once the first
+page is shown, else when the key comes); from there the pages before it are fetched as the cursor
+nears the window's top, and ctrl+Home goes back to the first page.
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         self._to_end = False  # ctrl+End: follow the pages to the list's last row
         self._names_pending = False  # the municipality names are still being asked for
         self._held: ServiceResult | None = None  # a page that came before the names
+        self._ahead: records.Page | None = None  # ctrl+End's page, fetched ahead (`_ask_ahead`)
 
     @property
     def bpa(self) -> BpaApp:
@@ -191,7 +193,16 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         return Select([], prompt=_("Any municipality"), id="f-municipality_id", compact=True)
 
     def on_mount(self) -> None:
+        # A list built ahead during start-up (screens/main.py) asks for its rows once the database
+        # stack is loaded (at once if it is), as the scoped actor then.
         self.stale = False
+        self.fetching = True  # shown meanwhile, it is not asked again (on_show)
+        self.query_one("#status", Static).update(_("Loading…"))
+        self.bpa.when_ready(self._first_load)
+
+    def _first_load(self) -> None:
+        if not self.is_attached:
+            return
         if self.spec.kind == "client":
             # The names for the filter and the cells, and the first page, asked at once: a page
             # that comes first waits (held) for the names, never the other way round.
@@ -218,10 +229,20 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         if keep and not more:
             self._keep_id = self.current_id()
         if not more:
-            for tag in ("more", "before", "end"):  # pages of the previous search must not be added
+            for tag in ("more", "before", "end", "ahead"):  # pages of the previous search must not be added
                 self.forget(tag)
             self._to_end = False
+            self._ahead = None
         self._fetch("more" if more else "page", self.base + len(self.rows) if more else 0, PAGE_SIZE)
+
+    def _query(self) -> dict[str, Any]:
+        """The current search, filters and order, as `records.list_records` takes them."""
+        return {
+            "search": self.query_one("#search", Input).value,
+            "filters": self._filters(),
+            "order": self.order,
+            "descending": self.descending,
+        }
 
     def _fetch(self, tag: str, offset: int, limit: int) -> None:
         self._offsets[tag] = offset
@@ -234,12 +255,30 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             self.bpa.db,
             self.bpa.actor,
             self.spec.kind,
-            search=self.query_one("#search", Input).value,
-            filters=self._filters(),
-            order=self.order,
-            descending=self.descending,
             offset=offset,
             limit=limit,
+            **self._query(),
+        )
+
+    def _ask_ahead(self) -> None:
+        """ctrl+End's page, asked for as soon as the first page is shown (a list with more than a
+        page to go): the key then swaps it in with no query while the person waits. A new search,
+        order, filter or reload drops it (`load`). Not on the background pool: behind the
+        dashboard's sections there (seconds at 100 % while the app starts) it came after the key;
+        the query is one index range of END_PAGE rows (a few ms)."""
+        if self.fetching or self.base or self.total - len(self.rows) <= PAGE_SIZE or not self.is_attached:
+            return  # another page is on its way (it asks again), or the end is a page away at most
+        size = min(PAGE_SIZE, END_PAGE)
+        self._offsets["ahead"] = self.total - size
+        self.call_service(
+            "ahead",
+            records.list_records,
+            self.bpa.db,
+            self.bpa.actor,
+            self.spec.kind,
+            offset=self.total - size,
+            limit=size,
+            **self._query(),
         )
 
     def on_service_result(self, result: ServiceResult) -> None:
@@ -256,6 +295,9 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             held, self._held = self._held, None
             if held is not None and self.is_current(held):
                 self.on_service_result(held)
+            return
+        if result.tag == "ahead":
+            self._ahead = result.value if result.error is None else None
             return
         if self._names_pending and result.error is None:
             self._held = result  # its municipality cells need the names
@@ -289,8 +331,14 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             if self._keep_id in ids:
                 table.move_cursor(row=ids.index(self._keep_id))
             self._keep_id = None
+        elif result.tag == "page":
+            # The cursor is on the first row: drawn from the top in this paint, not first at the
+            # scroll position of the rows before (a search typed after ctrl+End) and then again.
+            table.scroll_to(y=0, animate=False, immediate=True)
         self.refresh_tip(table)
         self._show_status()
+        if result.tag == "page":
+            self.call_after_refresh(self._ask_ahead)  # after these rows are drawn (its rows hold the GIL too)
 
     def _window(self, table: PagedTable, page: records.Page, tag: str) -> None:
         """The last page (ctrl+End) in place of the rows held, the cursor on its last row; or
@@ -370,6 +418,9 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         if not self.total:
             line = _("Nothing found.") + " " + (_("Press n to add one.") if self._may_write() else "")
         self.query_one("#status", Static).update(Text(line))
+        table = self.query_one(PagedTable)
+        table.far_end = self.total - self.base - len(self.rows) > PAGE_SIZE
+        table.far_start = self.base > 0
 
     # -- events ----------------------------------------------------------------------------
     @on(Input.Changed, "#search")
@@ -405,6 +456,14 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
             # or previous page still on its way (the cursor's move asked for it) no longer applies.
             self.forget("more")
             self.forget("before")
+            ahead, self._ahead = self._ahead, None
+            if ahead is not None and ahead.total == self.total:
+                # Fetched ahead for this search: shown at once (the calls forgotten above were
+                # the only ones that could be running, so nothing is being fetched any more).
+                self.fetching = False
+                self._offsets["end"] = self._offsets["ahead"]
+                self._window(self.query_one(PagedTable), ahead, "end")
+                return
             size = min(PAGE_SIZE, END_PAGE)
             self._fetch("end", self.total - size, size)
 

@@ -2,7 +2,7 @@
 
 An area's view is built the first time it is shown and kept, so coming back to a list keeps its
 search, order and cursor; in a person's session the clients and assistants lists are built ahead,
-hidden, once the start-up work is done (`prepare_views`). Number keys 1–9 jump to an area; Esc goes back to the navigation.
+hidden, while the database stack loads, and fetch their first page once it is loaded (`prepare_views`). Number keys 1–9 jump to an area; Esc goes back to the navigation.
 """
 
 from __future__ import annotations
@@ -51,10 +51,13 @@ AREA_VIEWS = {
 }
 
 
-#: Areas whose view is built ahead, hidden, once the database stack is loaded (when the app
-#: prepares views: `BpaApp.prepare`): their module imported, their widgets composed and styled,
-#: their first page fetched — the key that opens one then only shows it. Opening the clients list
-#: the first time took 0.6–1.1 s in a real terminal, most of it this work (docs/performance.md).
+#: Areas whose view is built ahead, hidden, from the first paint on (when the app prepares views:
+#: `BpaApp.prepare`): their module imported in a thread beside the database stack's loading (it
+#: shares the stack's modules, so it is done about when the stack is), their widgets composed and
+#: styled as soon as it is, their first page fetched once the stack is loaded — the key that opens
+#: one then only shows it. Opening the clients list the first time took 0.6–1.1 s in a real
+#: terminal, most of it this work (docs/performance.md); built only once the stack was loaded,
+#: a key pressed during start-up still waited for the build (up to 0.3 s more at 10 %).
 PREPARED_AREAS = ("clients", "assistants")
 PREPARE_AFTER = 0.2  # seconds: the person's own key is being answered, try again after this
 PREPARE_QUIET = 1.0  # seconds since the last key before a view is built ahead (theirs is drawn by then)
@@ -111,7 +114,9 @@ class MainScreen(TranslatedBindings, Screen):
             await self.show_area(first[0].key)
         self.query_one(NavList).focus()
         if self.bpa.prepare:
-            self.bpa.when_ready(lambda: self.call_after_refresh(self.prepare_views))
+            # Built while the database stack loads (the module's import no longer waits for it to
+            # finish first); each list asks for its rows once the stack is ready (RecordList.on_mount).
+            self.call_after_refresh(self.prepare_views)
 
     async def prepare_views(self) -> None:
         """Build the next view of `PREPARED_AREAS` the person may open, hidden, then the one after
@@ -125,7 +130,10 @@ class MainScreen(TranslatedBindings, Screen):
         for key in PREPARED_AREAS:
             if not any(a.key == key for a in visible_areas(self.bpa.actor)) or self.view(key) is not None:
                 continue
-            await asyncio.to_thread(importlib.import_module, view_module(key))
+            try:
+                await asyncio.to_thread(importlib.import_module, view_module(key))
+            except Exception:  # noqa: BLE001 - work ahead of a key: the key that opens it says what is wrong
+                return
             if not self.is_attached:
                 return
             if self.view(key) is None:

@@ -7,7 +7,9 @@ shown are the same. Opening a record updated them about five times, and the foot
 ≈ 45 ms of the ≈ 100 ms the UI thread spent pushing an empty record screen (docs/performance.md,
 "Session 8 (tui)"). `KeyBar` remembers what it last composed (each shown key, its description,
 whether it is enabled, its tooltip, and the palette's key) and skips an update that would compose
-the same; what it draws is Footer's own (tests/screens/test_key_bar.py).
+the same; what it draws is Footer's own (tests/screens/test_key_bar.py). A change that comes
+while a recompose is still on its way asks for no second one: the first composes the keys as
+they are when it runs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class KeyBar(Footer):
     """Footer that recomposes only when the keys it shows change."""
 
     _composed: tuple[Any, ...] | None = None
+    _pending = False  # a recompose is asked for and has not composed yet
 
     def _shown(self, screen: Screen[Any]) -> tuple[Any, ...]:
         """What `Footer.compose` would show for `screen`'s bindings now."""
@@ -50,6 +53,7 @@ class KeyBar(Footer):
         # there already when the footer is composed, so it shows them at once (a later update
         # with the same keys then composes nothing).
         self.set_reactive(Footer._bindings_ready, True)
+        self._pending = False
         self._composed = self._shown(self.screen)
         yield from super().compose()
 
@@ -62,4 +66,11 @@ class KeyBar(Footer):
             and self._shown(screen) == self._composed
         ):
             return  # the same keys as shown: nothing to compose
+        asks = self.is_attached and screen is self.screen and bool(screen.app.app_focus)  # as Footer's
+        if asks and self._pending:
+            # A recompose is on its way, and it composes the keys as they are when it runs: a
+            # second one (opening a list moves the focus and changes the keys twice before the
+            # first has run) composed, laid out and drew the same keys again.
+            return
         super().bindings_changed(screen)
+        self._pending = asks

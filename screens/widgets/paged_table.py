@@ -32,6 +32,12 @@ class PagedTable(SafeTable):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        #: The list's last row is more than a page past the last fetched one: ctrl+End swaps in
+        #: the list's last page (the list sets this as its rows change).
+        self.far_end = False
+        #: The rows held start after the list's first (a window from ctrl+End): ctrl+Home loads
+        #: the first page in their place.
+        self.far_start = False
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -44,9 +50,19 @@ class PagedTable(SafeTable):
         # WantEnd first: the list asks for its last page before the cursor's move to the last
         # fetched row (below) asks for the next page, which it then no longer needs.
         self.post_message(self.WantEnd())
+        if self.far_end:
+            # The last page takes the place of these rows: moving the cursor to the last fetched
+            # row first drew a screenful about to be replaced (≈ 15–20 ms of the UI thread at
+            # 120×40) while the person waits for the list's end.
+            return
         super().action_scroll_bottom()  # the last fetched row, at once
 
     def action_scroll_top(self) -> None:
+        if self.far_start:
+            # The first page takes the place of these rows: moving the cursor to the first held
+            # row first drew a screenful about to be replaced and asked for the page before it.
+            self.post_message(self.WantStart())
+            return
         super().action_scroll_top()  # the first fetched row, at once
         self.post_message(self.WantStart())
 

@@ -18,9 +18,14 @@
   column of a fixed width and every row one line, `_update_dimensions` skips DataTable's measuring
   of every cell of every new row (~17 ms a page of 200 rows).
 
-`_render_cell`, `_update_dimensions` and `_get_row_style` are DataTable's private methods: textual
-is pinned exactly (pyproject.toml), and tests/screens/test_paged_table.py compares the overrides
-with DataTable's own, so an upgrade that changes them shows up there first.
+- Scrolling: the scrollable size is worked out as soon as rows are added (nothing to measure) and
+  the cursor's row is scrolled into view at once, so a page swapped in and its cursor are drawn in
+  one paint (DataTable drew the rows at the old position first, then scrolled after that paint).
+
+`_render_cell`, `_update_dimensions`, `_get_row_style` and `_scroll_cursor_into_view` are
+DataTable's private methods: textual is pinned exactly (pyproject.toml), and
+tests/screens/test_paged_table.py compares the overrides with DataTable's own (drawing, size,
+where the cursor ends), so an upgrade that changes them shows up there first.
 """
 
 from __future__ import annotations
@@ -66,6 +71,11 @@ class SafeTable(DataTable):
             kwargs["label"] = visible_cell(kwargs["label"])
         kwargs["height"] = 1
         return super().add_row(*(one_line(visible_cell(cell)) for cell in cells), **kwargs)
+
+    def add_rows(self, rows: Iterable[Iterable[Any]]) -> list[RowKey]:
+        keys = super().add_rows(rows)
+        self._settle_dimensions()
+        return keys
 
     def add_column(self, label: Any, *args: Any, **kwargs: Any):  # noqa: ANN201
         # A heading wider than its column ends in "…" too, rather than being cut mid-word.
@@ -122,14 +132,44 @@ class SafeTable(DataTable):
         rows (~17 ms a page of 200 rows). Every column here has a width and every row one line, so
         only the scrollable size needs updating, as DataTable does after measuring."""
         new_rows = list(new_rows)
-        if any(column.auto_width for column in self.columns.values()) or any(
-            row.auto_height or row.label is not None for key in new_rows if (row := self.rows.get(key)) is not None
-        ):
+        if self._to_measure(new_rows):
             super()._update_dimensions(new_rows)
             return
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header_height = self.header_height if self.show_header else 0
         self.virtual_size = Size(width + self._row_label_column_width, self._total_row_height + header_height)
+
+    def _to_measure(self, new_rows: Iterable[RowKey]) -> bool:
+        """Whether DataTable must measure cells: a column sized by its cells, a row by its
+        content, or a row label."""
+        return any(column.auto_width for column in self.columns.values()) or any(
+            row.auto_height or row.label is not None for key in new_rows if (row := self.rows.get(key)) is not None
+        )
+
+    def _settle_dimensions(self) -> None:
+        """The scrollable size at once after rows are added, where DataTable waits for its next
+        idle moment: until then a cursor moved onto a new row is scrolled into view only after a
+        paint, so a page swapped in (ctrl+End) was drawn twice — at the old scroll position, then
+        at the cursor. Only when `_update_dimensions` takes its short way (nothing to measure); otherwise DataTable's idle-time measuring stays as it is."""
+        if not self._require_update_dimensions or self._updated_cells or self._to_measure(self._new_rows):
+            return
+        self._require_update_dimensions = False
+        new_rows = list(self._new_rows)
+        self._new_rows.clear()
+        self._update_dimensions(new_rows)
+
+    def _scroll_cursor_into_view(self, animate: bool = False) -> None:
+        """DataTable's, scrolled at once rather than after the next paint (`immediate`): the row
+        the cursor moved to and the rows around it come in one paint, not the cursor's move in one
+        and the scroll in the next. With the scrollable size still to be worked out DataTable
+        calls this after a refresh itself, as before."""
+        _top, _right, _bottom, left = fixed_offset = self._get_fixed_offset()
+        if self.cursor_type != "row" or self._require_update_dimensions:
+            super()._scroll_cursor_into_view(animate=animate)
+            return
+        _x, y, width, height = self._get_row_region(self.cursor_row)
+        region = Region(int(self.scroll_x) + left, y, width - left, height)
+        self.scroll_to_region(region, animate=animate, spacing=fixed_offset, force=True, immediate=not animate)
 
     def _render_cell(
         self,

@@ -62,3 +62,28 @@ async def test_the_footer_follows_the_keys_that_change(make_app):
         await pilot.press("1")  # back to the dashboard (focused now: its own keys again)
         await settle(app, pilot)
         assert _shown(main) == _expected(main) != list_keys
+
+
+async def test_opening_a_list_composes_the_footer_once(make_app, monkeypatch):
+    """Opening a list changes the keys twice before the footer's recompose has run (the area
+    shown, then the focus in its table): one recompose, with the keys as they are when it runs."""
+    composed: list[object] = []
+    real = Footer.compose
+
+    def counting(self):  # noqa: ANN001, ANN202
+        composed.append(self.screen)
+        yield from real(self)
+
+    monkeypatch.setattr(Footer, "compose", counting)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        main = app.screen
+        composed.clear()
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert composed == [main]
+        assert _shown(main) == _expected(main) and ("n", "New") in _shown(main)
+        await pilot.press("3")  # the next list: its own keys (no End for assistants)
+        await settle(app, pilot)
+        assert _shown(main) == _expected(main) and ("x", "End") not in _shown(main)

@@ -101,6 +101,26 @@ async def test_scrollable_size_is_datatables(plain):
         assert table.virtual_size == ours
 
 
+@pytest.mark.parametrize("plain", [False, True], ids=["list", "record-section"])
+async def test_rows_added_then_the_cursor_moved_are_scrolled_before_the_next_paint(plain):
+    """The scrollable size is known as soon as rows are added, and the cursor's row is scrolled
+    into view at once: the next paint shows it (DataTable waited for an idle moment and a paint,
+    so a page swapped in by ctrl+End was drawn at the old position, then at the cursor)."""
+    app = _Table(plain)
+    app.CSS = "SafeTable { height: 1fr; }"  # as in the lists: the table's height is the screen's
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(SafeTable)
+        for i, width in enumerate(WIDTHS):
+            table.add_column(str(i), width=width, key=str(i))
+        await pilot.pause()
+        table.add_rows([[Text(f"r{n}")] * len(WIDTHS) for n in range(200)])
+        table.move_cursor(row=199)
+        assert table.virtual_size.height == 201  # the header and every row, now
+        assert table.max_scroll_y > 0 and table.scroll_y == table.max_scroll_y  # before any paint
+        await pilot.pause()
+        assert table.cursor_row == 199 and table.scroll_y == table.max_scroll_y
+
+
 async def _settle(app, pilot, rounds: int = 6) -> None:
     for _ in range(rounds):
         await app.workers.wait_for_complete()
@@ -141,6 +161,7 @@ async def test_ctrl_end_jumps_to_the_last_page_and_pages_back(make_app, monkeypa
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     monkeypatch.setattr(records, "list_records", spy)
+    monkeypatch.setattr(RecordList, "_ask_ahead", lambda self: None)  # the key asks (see below)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
@@ -215,6 +236,47 @@ async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
     from bpa_provider.services import records
 
     asked: list[tuple[int, int]] = []
+    cursor_when_asked: list[int] = []
+    tables: list[PagedTable] = []  # the list's table, once there
+    list_records = records.list_records
+
+    def spy(*args, **kwargs):
+        asked.append((kwargs["offset"], kwargs["limit"]))
+        cursor_when_asked.extend(t.cursor_row for t in tables)
+        return list_records(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists, "END_PAGE", 1)
+    monkeypatch.setattr(records, "list_records", spy)
+    monkeypatch.setattr(RecordList, "_ask_ahead", lambda self: None)  # the key asks (see below)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        view = app.screen.query_one("#clients", RecordList)
+        table = view.query_one(PagedTable)
+        await _settle(app, pilot)
+        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        table.focus()
+        tables.append(table)
+        asked.clear()
+        await pilot.press("ctrl+end")
+        await _settle(app, pilot)
+        assert asked == [(4, 1)]  # the last row only, in one call
+        # and the cursor stayed where it was meanwhile: moving it onto the last fetched row drew
+        # a screenful that the last page then replaced
+        assert cursor_when_asked == [0]
+        assert view.base == 4 and [r.id for r in view.rows] == every[4:]
+        assert view.current_id() == every[-1]
+
+
+async def test_ctrl_end_swaps_in_the_last_page_fetched_ahead_and_pages_back(make_app, monkeypatch):
+    """With more than a page to go, the last page is fetched in the background once the first
+    is shown: ctrl+End then asks nothing while the person waits, and paging back from there
+    works as after a page asked for by the key. A new order drops the page fetched ahead."""
+    from bpa_provider.screens import lists
+    from bpa_provider.services import records
+
+    asked: list[tuple[int, int]] = []
     list_records = records.list_records
 
     def spy(*args, **kwargs):
@@ -222,7 +284,52 @@ async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
         return list_records(*args, **kwargs)
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
-    monkeypatch.setattr(lists, "END_PAGE", 1)
+    monkeypatch.setattr(records, "list_records", spy)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        view = app.screen.query_one("#clients", RecordList)
+        table = view.query_one(PagedTable)
+        await _settle(app, pilot)
+        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        assert asked == [(0, 2), (3, 2)]  # the first page, then the last one ahead
+        table.focus()
+        asked.clear()
+        await pilot.press("ctrl+end")
+        await _settle(app, pilot)
+        assert asked == []  # nothing asked while the person waits
+        assert view.base == 3 and [r.id for r in view.rows] == every[3:]
+        assert view.current_id() == every[-1] and not view.fetching
+        await pilot.press("up")  # onto the window's first row: the page before it comes
+        await _settle(app, pilot)
+        assert asked == [(1, 2)] and [r.id for r in view.rows] == every[1:]
+        assert view.current_id() == every[3]
+        await pilot.press("ctrl+home")
+        await _settle(app, pilot)
+        asked.clear()
+        await pilot.press("r")  # reversed: the page fetched ahead for the old order is dropped
+        await _settle(app, pilot)
+        assert asked == [(0, 2), (3, 2)]
+        await pilot.press("ctrl+end")
+        await _settle(app, pilot)
+        assert [r.id for r in view.rows] == list(reversed(every))[3:]
+
+
+async def test_ctrl_home_from_the_last_page_asks_only_for_the_first(make_app, monkeypatch):
+    """ctrl+Home from a window at the list's end loads the first page in its place; the cursor no
+    longer moves to the window's first row first, which drew it and asked for the page before it
+    (a query whose answer the first page then dropped)."""
+    from bpa_provider.screens import lists
+    from bpa_provider.services import records
+
+    asked: list[tuple[int, int]] = []
+    list_records = records.list_records
+
+    def spy(*args, **kwargs):
+        asked.append((kwargs["offset"], kwargs["limit"]))
+        return list_records(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     monkeypatch.setattr(records, "list_records", spy)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -232,9 +339,12 @@ async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
         await _settle(app, pilot)
         every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
         table.focus()
-        asked.clear()
         await pilot.press("ctrl+end")
         await _settle(app, pilot)
-        assert asked == [(4, 1)]  # the last row only, in one call
-        assert view.base == 4 and [r.id for r in view.rows] == every[4:]
-        assert view.current_id() == every[-1]
+        assert view.base == 3
+        asked.clear()
+        await pilot.press("ctrl+home")
+        await _settle(app, pilot)
+        assert asked[0] == (0, 2) and (1, 2) not in asked  # the first page; no page before the window
+        assert view.base == 0 and [r.id for r in view.rows] == every[:2]
+        assert view.current_id() == every[0] and table.scroll_y == 0

@@ -1,6 +1,6 @@
-"""The lists a person opens first are built ahead, hidden, once the database stack is loaded
-(`MainScreen.prepare_views`, on in a person's session): the key that opens one only shows it,
-with its first page already there. Before, the key imported, composed and styled the list and
+"""The lists a person opens first are built ahead, hidden, while the database stack loads, and ask
+for their first page once it is loaded (`MainScreen.prepare_views`, on in a person's session):
+the key that opens one only shows it, with its first page already there. Before, the key imported, composed and styled the list and
 then asked for its rows (0.6–1.1 s key to screen in a real terminal, docs/performance.md)."""
 
 from __future__ import annotations
@@ -176,4 +176,41 @@ def test_the_start_up_worker_leaves_the_mappers_configured_and_a_connection_pool
     warm_up(deferred)
     assert deferred.started and deferred.engine.pool.checkedin() == 1
     assert not any(reg._new_mappers for reg in mapperlib._all_registries())
+    deferred.dispose()
+
+
+async def test_the_lists_are_built_while_the_database_stack_loads_and_asked_once_it_is(
+    fixed_db, coordinator, monkeypatch
+):
+    """The lists are composed and styled while the start-up worker still loads the database
+    stack (the UI thread is free then), and ask for their rows only once it is loaded: a key
+    pressed just after start-up no longer waits for a list's build (screens/main.py)."""
+    import threading
+
+    from bpa_provider.screens import app as app_module
+
+    asked = _spy_pages(monkeypatch)
+    loaded = threading.Event()
+    warm_up = app_module.warm_up
+
+    def slow_warm_up(db):  # noqa: ANN001, ANN202
+        assert loaded.wait(10)
+        warm_up(db)
+
+    monkeypatch.setattr(app_module, "warm_up", slow_warm_up)
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if all(app.screen.query(f"#{key}") for key in ("clients", "assistants")):
+                break
+        assert all(app.screen.query(f"#{key}") for key in ("clients", "assistants"))  # built…
+        assert asked == []  # …and nothing asked before the stack is there
+        clients = app.screen.query_one("#clients", RecordList)
+        assert "Loading" in str(clients.query_one("#status").render())
+        loaded.set()
+        await _prepared(app, pilot)
+        assert sorted(asked) == ["assistant", "client"]  # each list's first page, once
+        assert clients.query_one(PagedTable).row_count == clients.total > 0
     deferred.dispose()
