@@ -85,3 +85,21 @@ async def test_without_preparing_no_record_screen_is_built_ahead(make_app):
         assert app._kept_records == {}
         await _open(app, pilot, "client", "K-0001")
         assert isinstance(app.screen, ClientDetailScreen) and app._kept_records == {"client": app.screen}
+
+
+async def test_after_a_language_switch_the_record_screens_are_built_again_in_it(fixed_db, coordinator):
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _prepared(app, pilot)
+        before = dict(app._kept_records)
+        await pilot.press("escape")  # a person's keys switch the language (the lists then wait for theirs)
+        await app.set_language_and_rebuild("nb")
+        await _prepared(app, pilot)
+        again = dict(app._kept_records)
+        assert again.keys() == before.keys()
+        assert all(again[kind] is not before[kind] and again[kind].is_mounted for kind in again)
+        assert not any(screen.is_attached for screen in before.values())  # the old ones are gone
+        text = await _open(app, pilot, "client", "K-0001")
+        assert app.screen is again["client"] and "Vedtak" in text  # "Decisions", in the new language
+    deferred.dispose()
