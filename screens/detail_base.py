@@ -75,7 +75,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         """`record_id` None: built ahead, holding no record until `reopen` (BpaApp.prepare_records)."""
         super().__init__()
         self.translate_bindings()
-        self.record_id: int = record_id or 0
+        self.record_id: int = record_id if record_id is not None else 0
         self._load_on_mount = record_id is not None
         self.detail: Any = None
         self.header: Any = None  # the header call's answer
