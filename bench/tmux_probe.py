@@ -9,8 +9,16 @@ the screen; the time from the key to that first screen is the figure. Between st
 the screen has been still for a while, so no step is charged for the one before.
 
 Beside each step, the floor: a bare Textual app (bench/bare_table.py) showing the same rows in one
-DataTable in the same terminal, driven by the same keys and read the same way. Issue 19 asks for
-≤ 150 ms for opening any list or record and paging, and ≤ 2× the floor.
+DataTable in the same terminal, driven by the same keys and read the same way. For the record
+steps (open a record, record filled, open the next client, next client filled) its Enter shows
+the same record as the app's client screen — the summary, then each section's heading and table
+with the same columns and rows (decisions, work supervisors, assistants, history) or its lines
+(hours, continuity, transfer) — read from the same SQLite file with plain sqlite3 before the key
+and built on the key, in one frame; for the assistant's steps, `3` shows the assistants list's
+rows (not a figure) and Enter the first one's record as the app's assistant screen holds it
+(employments, clients, courses, staff reviews, upcoming shifts). On PostgreSQL the floor's Enter
+shows the row's fields only, and the assistant's steps have no floor. Issue 19 asks for ≤ 150 ms
+for opening any list or record and paging, and ≤ 2× the floor.
 
 `--idle` waits that long after the start-up screen is still before the first key (both apps): the
 first list is then opened by a person who looked at the dashboard first, after the app's start-up
@@ -20,8 +28,8 @@ work may still be running.
 Steps: open the clients list (2); page down; jump to the last row (ctrl+End); open the highlighted
 client (Enter: its header on screen, then — from the same key — every section filled); back to
 the list (Escape); open the client above it (Up, then Enter: the second record of a session,
-whose screen the app keeps; the app only); open the assistants list (3, the app only); open its highlighted assistant
-(Enter: its header, then every section on screen filled; the app only).
+whose screen the app keeps); open the assistants list (3, the app only); open its highlighted assistant
+(Enter: its header, then every section on screen filled; the floor: the first row of the list).
 Prints one line per step: `step|<name>|<app seconds, comma-separated per run>|<floor's, or empty>`.
 """
 
@@ -139,10 +147,11 @@ def showing(ref: str) -> Done:
     return lambda s: ref in s
 
 
-def client_rows(db: str) -> tuple[list[str], list[list[str]]]:
-    """The clients list's rows as the CLI gives them (for the floor and for the last row's ref)."""
+def client_rows(db: str, kind: str = "clients") -> tuple[list[str], list[list[str]]]:
+    """The clients (or assistants) list's rows as the CLI gives them (for the floor and for the
+    last row's ref)."""
     out = subprocess.run(
-        [CLI, "--db", db, "--lang", "en", "list", "clients", "--format", "csv"],
+        [CLI, "--db", db, "--lang", "en", "list", kind, "--format", "csv"],
         capture_output=True,
         text=True,
         check=True,
@@ -152,7 +161,7 @@ def client_rows(db: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def run_steps(pane: Pane, last_ref: str, app: bool, next_ref: str = "") -> dict[str, float]:
+def run_steps(pane: Pane, last_ref: str, app: bool, next_ref: str = "", first_assistant: str = "") -> dict[str, float]:
     """Every step once, in order; the screen is settled before each."""
     out: dict[str, float] = {}
     out["open clients list"] = pane.step("2", a_page_of("K", app=app), "the clients list")
@@ -169,9 +178,26 @@ def run_steps(pane: Pane, last_ref: str, app: bool, next_ref: str = "") -> dict[
             "Enter", [(header, "the record's header"), (filled, "the record's sections")]
         )
     else:
-        out["open a record"] = out["record filled"] = pane.step("Enter", lambda s: "RECORD-SHOWN" in s, "the record")
+        # The floor builds the whole record on the key (one frame): its header and its sections.
+        out["open a record"] = out["record filled"] = pane.step(
+            "Enter", lambda s: "RECORD-SHOWN" in s and last_ref in s, "the record"
+        )
     record_gone = (lambda s: "sorted by" in s and "Decisions" not in s) if app else (lambda s: "RECORD-SHOWN" not in s)
     out["back to the list"] = pane.step("Escape", lambda s: record_gone(s) and last_ref in s, "the list")
+    if not app and next_ref:
+        pane.key("Up")
+        pane.settle()
+        out["open the next client"] = out["next client filled"] = pane.step(
+            "Enter", lambda s: "RECORD-SHOWN" in s and next_ref in s, "the next client"
+        )
+        pane.step("Escape", lambda s: "RECORD-SHOWN" not in s, "the list")
+    if not app and first_assistant:
+        # The floor's assistants list (not a figure: the list steps' floors are the clients list's),
+        # then its first row's record, as the app's first assistant.
+        pane.step("3", lambda s: first_assistant in s and not refs(s, "K"), "the assistants list")
+        out["open an assistant"] = out["assistant filled"] = pane.step(
+            "Enter", lambda s: "RECORD-SHOWN" in s and first_assistant in s, "the assistant"
+        )
     if app and next_ref:
         # The next client (the row above): a record screen of its kind has been open before in
         # this session, as it has for a person after the first record (the app keeps it).
@@ -214,6 +240,18 @@ def main() -> None:
     if os.environ.get("BPA_CONFIG"):
         env["BPA_CONFIG"] = os.environ["BPA_CONFIG"]
 
+    # The floor's records (the two clients the steps open), read from the same SQLite file; on
+    # PostgreSQL the floor's Enter shows the row's fields only (bench/bare_table.py).
+    records: list[str] = []
+    first_assistant = ""
+    if "://" not in args.db:
+        a_header, a_rows = client_rows(args.db, "assistants")
+        first_assistant = a_rows[0][a_header.index("ref")] if a_rows else ""
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8", delete=False) as fh:
+            csv.writer(fh).writerows([a_header, *a_rows])
+            assistants_file = fh.name
+        records = ["--db", args.db, "--records", f"{last_ref},{next_ref}", "--assistants", assistants_file]
+        records += ["--assistant-records", first_assistant]
     app_runs: list[dict[str, float]] = []
     floor_runs: list[dict[str, float]] = []
     with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8", delete=False) as fh:
@@ -223,18 +261,20 @@ def main() -> None:
         for _ in range(args.runs):
             for app, runs, command, ready in (
                 (True, app_runs, [CLI, "--db", args.db, "--lang", "en"], "What needs action"),
-                (False, floor_runs, [sys.executable, "-m", "bench.bare_table", rows_file], "bare: press 2"),
+                (False, floor_runs, [sys.executable, "-m", "bench.bare_table", rows_file, *records], "bare: press 2"),
             ):
                 pane = Pane(command, size, env)
                 try:
                     pane.until(lambda s, r=ready: r in s, "start-up")
                     pane.settle()
                     time.sleep(args.idle)
-                    runs.append(run_steps(pane, last_ref, app, next_ref))
+                    runs.append(run_steps(pane, last_ref, app, next_ref, "" if app else first_assistant))
                 finally:
                     pane.close()
     finally:
         os.unlink(rows_file)
+        if first_assistant:
+            os.unlink(assistants_file)
     for name in app_runs[0]:
         app_values = ",".join(f"{r[name]:.4f}" for r in app_runs)
         floor_values = ",".join(f"{r[name]:.4f}" for r in floor_runs if name in r)

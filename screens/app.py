@@ -7,6 +7,7 @@ the language switch. The screens themselves live one per module beside this one.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 from collections.abc import Callable, Iterable
@@ -22,11 +23,12 @@ from textual.widget import Widget
 from bpa_provider.access import Actor
 from bpa_provider.config import Settings
 from bpa_provider.i18n import N_, _, set_language
-from bpa_provider.screens.calls import wait_while_filling, yield_to_keys
+from bpa_provider.screens.calls import keys_idle, wait_for_keys, wait_while_filling, yield_to_keys
 from bpa_provider.screens.commands import NavigationCommands, RecordCommands, ScreenActions
 from bpa_provider.screens.help import HelpScreen, collect
-from bpa_provider.screens.main import MainScreen
+from bpa_provider.screens.main import PREPARE_AFTER, PREPARED_AREAS, MainScreen
 from bpa_provider.screens.messages import OpenRecord, ShowClientRoster
+from bpa_provider.screens.nav import visible_areas
 from bpa_provider.screens.safe_text import ControlCharacters
 from bpa_provider.screens.ui import TranslatedBindings
 
@@ -54,6 +56,25 @@ PREPARED_SCREENS = (
     "bpa_provider.screens.client_detail",
     "bpa_provider.screens.assistant_detail",
 )
+
+#: What the record screens' services import when first called (services/details.py,
+#: detail_common.py and assistant_details.py import them inside the call, so that reports do not
+#: load them): ≈ 65 ms of imports in the first record's calls, holding the GIL while the UI thread
+#: draws it. Imported by `BpaApp.prepare_records`, after the lists are built ahead.
+RECORD_MODULES = (
+    "bpa_provider.services.hours",
+    "bpa_provider.services.continuity",
+    "bpa_provider.services.transfers",
+    "bpa_provider.services.reviews",
+    "bpa_provider.services.worktime",
+    "bpa_provider.services.roster",
+    "bpa_provider.rules.worktime",
+)
+
+#: Seconds since the last key (and no key's call running) before a record screen is built ahead
+#: (`BpaApp.prepare_records`): one build is ≈ 20 ms of the UI thread, which a key pressed meanwhile
+#: waits for at most — shorter than the lists' quiet (screens/main.py), which build for longer.
+RECORDS_QUIET = 0.3
 
 
 class BpaApp(TranslatedBindings, App[int]):
@@ -94,9 +115,12 @@ class BpaApp(TranslatedBindings, App[int]):
         # that count calls or build data after start get the plain behaviour unless they ask.
         self.prepare = prepare
         self._kept_records: dict[str, Screen[Any]] = {}  # kind -> its record screen, kept (open_record)
+        self._key_seen = False  # a key has been pressed in this session (prepare_records)
+        self._record_modules = False  # RECORD_MODULES imported (prepare_records)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
+            self._key_seen = True
             yield_to_keys()  # the dashboard's background calls wait: the key comes first
         await super().on_event(event)
 
@@ -104,6 +128,8 @@ class BpaApp(TranslatedBindings, App[int]):
     def on_mount(self) -> None:
         if self._waiting is not None:
             self.call_after_refresh(self._load_database_stack)
+        if self.prepare:
+            self.when_ready(lambda: self.set_timer(PREPARE_AFTER, self.prepare_records))
 
     def when_ready(self, callback: Callable[[], Any]) -> None:
         """Run `callback` once the database stack is loaded (at once if it is)."""
@@ -149,6 +175,59 @@ class BpaApp(TranslatedBindings, App[int]):
         waiting, self._waiting = self._waiting or [], None
         for callback in waiting:
             callback()
+
+    async def prepare_records(self) -> None:
+        """Build the record screen of the next kind not kept yet (`open_record`), holding no
+        record, then the next a moment later: the first client or assistant a person opens then
+        costs what the next one does — no screen composed, mounted and styled while they wait,
+        nor the modules its services import on their first call (docs/performance.md,
+        "Session 10 — record"). Keys first: while a key's call runs, a key came in the last
+        `RECORDS_QUIET` seconds or the area asked for is being built, this waits; and before the
+        person's first key, the lists go first (screens/main.py `prepare_views`)."""
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is None or not main.is_attached or all(kind in self._kept_records for kind in DETAIL_SCREENS):
+            return
+        lists_next = not self._key_seen and any(
+            main.view(key) is None for key in PREPARED_AREAS if any(a.key == key for a in visible_areas(self.actor))
+        )
+        if lists_next or main.wanted != main.current or not keys_idle(RECORDS_QUIET):
+            self.set_timer(PREPARE_AFTER, self.prepare_records)
+            return
+        if not self._record_modules:
+            # In a thread: the UI thread keeps drawing and answering keys meanwhile.
+            await asyncio.to_thread(_import_all, [m for m, _c in DETAIL_SCREENS.values()] + list(RECORD_MODULES))
+            self._record_modules = True
+            self.set_timer(PREPARE_AFTER, self.prepare_records)
+            return
+        kind = next(kind for kind in DETAIL_SCREENS if kind not in self._kept_records)
+        screen_type = detail_screen(kind)
+        assert screen_type is not None
+        screen = screen_type()  # no record: `reopen` gives it one
+        self._kept_records[kind] = screen
+        self.install_screen(screen, name=f"kept-{kind}")
+        # Textual's (pinned) own first step of pushing a screen: registered, composed and mounted,
+        # here without showing it (a record opened meanwhile gets a screen of its own).
+        _same, mounted = self._get_screen(screen)
+        await mounted
+        screen.styled_now()  # type: ignore[attr-defined]
+        screen._refresh_layout(self.size)  # noqa: SLF001 - Textual's (pinned): laid out at this size
+        await self._warm_parts(main, kind, screen)
+        self.set_timer(PREPARE_AFTER, self.prepare_records)
+
+    async def _warm_parts(self, main: MainScreen, kind: str, screen: Screen[Any]) -> None:
+        """Each part call of a `kind` record's screen once, in a thread, for the first row of its
+        list built ahead (one the person may see), the answers dropped: SQLAlchemy compiles each
+        statement on its first use in a session of the app (≈ 50 ms for the client's parts,
+        holding the GIL), which the first record opened would otherwise pay while its screen waits
+        for its parts (`detail_base.PART_WAIT`). Only the parts: they read and write nothing else;
+        the header, which logs an opening, is asked for when a person opens a record."""
+        view = main.view(f"{kind}s")
+        first = next(iter(getattr(view, "rows", None) or ()), None)
+        if first is None:  # the list not built ahead (or empty): its first record pays, as before
+            return
+        calls = [fn for _tag, fn in screen.part_calls()]  # type: ignore[attr-defined]
+        args = (self.db, self.actor, first.id, self.today)
+        await asyncio.to_thread(_warm, calls, args)
 
     @property
     def today(self) -> date:
@@ -233,6 +312,8 @@ class BpaApp(TranslatedBindings, App[int]):
             self.uninstall_screen(kept)
             await kept.remove()
         self._kept_records.clear()
+        if self.prepare:  # built again ahead, for the next record
+            self.set_timer(PREPARE_AFTER, self.prepare_records)
         main = self.main_screen()
         await main.action_go(area)
         return main.view(area)  # type: ignore[return-value]
@@ -266,7 +347,7 @@ class BpaApp(TranslatedBindings, App[int]):
             top.load()  # type: ignore[attr-defined]
             return
         kept = self._kept_records.get(kind)
-        if kept is not None and kept not in self.screen_stack and kept.is_attached:
+        if kept is not None and kept not in self.screen_stack and kept.is_mounted:
             kept.reopen(record_id)  # type: ignore[attr-defined]
             self.push_screen(kept)
             return
@@ -326,7 +407,29 @@ class BpaApp(TranslatedBindings, App[int]):
             self.uninstall_screen(kept)
             await kept.remove()
         self._kept_records.clear()
+        if self.prepare:  # built again ahead, for the next record
+            self.set_timer(PREPARE_AFTER, self.prepare_records)
         await self.main_screen().rebuild()
+
+
+def _import_all(modules: Iterable[str]) -> None:
+    """Import `modules` (one that fails is left to the key that needs it to report)."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the key that opens it says what is wrong
+            pass
+
+
+def _warm(calls: Iterable[Callable[..., Any]], args: tuple[Any, ...]) -> None:
+    """`call(*args)` for each of `calls`, after any key's work (`wait_for_keys`); answers and
+    errors dropped (the key that needs one asks again and says what is wrong)."""
+    for call in calls:
+        wait_for_keys()
+        try:
+            call(*args)
+        except Exception:  # noqa: BLE001, S112 - a warm-up: the record's own call reports
+            continue
 
 
 def warm_up(db: Database) -> None:

@@ -71,10 +71,12 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
     # The places below the header, in screen order: (place id, the calls whose answers fill it).
     PARTS: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def __init__(self, record_id: int) -> None:
+    def __init__(self, record_id: int | None = None) -> None:
+        """`record_id` None: built ahead, holding no record until `reopen` (BpaApp.prepare_records)."""
         super().__init__()
         self.translate_bindings()
-        self.record_id = record_id
+        self.record_id: int = record_id if record_id is not None else 0
+        self._load_on_mount = record_id is not None
         self.detail: Any = None
         self.header: Any = None  # the header call's answer
         self.got: dict[str, ServiceResult] = {}  # each part call's latest answer
@@ -97,7 +99,13 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         yield KeyBar(compact=True)
 
     def on_mount(self) -> None:
-        self.load()
+        if self._load_on_mount:
+            self.load()
+
+    def styled_now(self) -> None:
+        """Built ahead (BpaApp.prepare_records): its widgets were styled as they were mounted, so
+        its first showing need not restyle it, as a kept screen shown again (`_on_screen_resume`)."""
+        self._styled_at = self.app._css_update_count  # noqa: SLF001 - Textual's (pinned) CSS generation
 
     # -- kept for the next record (BpaApp.open_record) ---------------------------------------
     def reopen(self, record_id: int) -> None:

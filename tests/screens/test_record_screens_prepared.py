@@ -1,0 +1,105 @@
+"""The record screens are built ahead, holding no record, once the lists are (`BpaApp.prepare_records`,
+on in a person's session): the first client or assistant opened then shows in the kept screen,
+as the next one does, and shows what a screen built on the key shows. Building them asks for no
+record's header (which logs an opening): the parts' calls run once for the first row of each list,
+so that their statements are compiled before a person waits for them (docs/performance.md,
+"Session 10 — record")."""
+
+from __future__ import annotations
+
+import fixed_data
+from pilot_steps import settle
+from test_terminal_escapes import plain_screen
+
+from bpa_provider.db.engine import Database
+from bpa_provider.screens import detail_base
+from bpa_provider.screens.app import DETAIL_SCREENS, BpaApp
+from bpa_provider.screens.assistant_detail import AssistantDetailScreen
+from bpa_provider.screens.client_detail import ClientDetailScreen
+from bpa_provider.services import details, records
+
+
+async def _prepared(app, pilot) -> None:  # noqa: ANN001
+    for _ in range(300):
+        await settle(app, pilot)
+        kept = app._kept_records
+        if len(kept) == len(DETAIL_SCREENS) and all(s.is_mounted for s in kept.values()):
+            break
+    await settle(app, pilot)
+
+
+def _spy(monkeypatch, module, name: str, asked: list[tuple[str, int]]) -> None:  # noqa: ANN001
+    real = getattr(module, name)
+
+    def spy(db, actor, record_id, *args, **kwargs):  # noqa: ANN001, ANN202
+        asked.append((name, record_id))
+        return real(db, actor, record_id, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+
+
+async def _open(app, pilot, kind: str, ref: str) -> str:  # noqa: ANN001
+    app.open_record(kind, records.find_id(app.db, fixed_data.BUILDER, kind, ref))
+    await settle(app, pilot)
+    return plain_screen(app)
+
+
+async def test_the_first_record_opens_in_a_screen_built_ahead_as_a_new_screen_shows_it(
+    fixed_db, coordinator, monkeypatch
+):
+    monkeypatch.setattr(detail_base, "PART_WAIT", 10.0)  # every part in the first frame, however slow
+    expected = {}
+    for kind, ref in (("client", "K-0002"), ("assistant", "A-0002")):
+        app = BpaApp(fixed_db, coordinator, lang="en", today=fixed_data.TODAY)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            expected[kind] = await _open(app, pilot, kind, ref)
+    asked: list[tuple[str, int]] = []
+    for name in ("client_header", "client_records", "assistant_header", "assistant_records"):
+        _spy(monkeypatch, details, name, asked)
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _prepared(app, pilot)
+        built = dict(app._kept_records)
+        assert isinstance(built["client"], ClientDetailScreen)
+        assert isinstance(built["assistant"], AssistantDetailScreen)
+        assert not any(screen in app.screen_stack for screen in built.values())  # built, not shown
+        # No header asked (no opening logged); the parts once, for each list's first row.
+        first = {kind: app.main_screen().view(f"{kind}s").rows[0].id for kind in ("client", "assistant")}
+        assert sorted(asked) == sorted([("assistant_records", first["assistant"]), ("client_records", first["client"])])
+        for kind, ref in (("client", "K-0002"), ("assistant", "A-0002")):
+            shown = await _open(app, pilot, kind, ref)
+            assert app.screen is built[kind], "the first record of its kind shows in the screen built ahead"
+            assert shown == expected[kind]
+            await pilot.press("escape")
+            await settle(app, pilot)
+    deferred.dispose()
+
+
+async def test_without_preparing_no_record_screen_is_built_ahead(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.pause(0.5)
+        assert app._kept_records == {}
+        await _open(app, pilot, "client", "K-0001")
+        assert isinstance(app.screen, ClientDetailScreen) and app._kept_records == {"client": app.screen}
+
+
+async def test_after_a_language_switch_the_record_screens_are_built_again_in_it(fixed_db, coordinator):
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _prepared(app, pilot)
+        before = dict(app._kept_records)
+        await pilot.press("escape")  # a person's keys switch the language (the lists then wait for theirs)
+        await app.set_language_and_rebuild("nb")
+        await _prepared(app, pilot)
+        again = dict(app._kept_records)
+        assert again.keys() == before.keys()
+        assert all(again[kind] is not before[kind] and again[kind].is_mounted for kind in again)
+        assert not any(screen.is_attached for screen in before.values())  # the old ones are gone
+        text = await _open(app, pilot, "client", "K-0001")
+        assert app.screen is again["client"] and "Vedtak" in text  # "Decisions", in the new language
+    deferred.dispose()
