@@ -127,6 +127,38 @@ async def _settle(app, pilot, rounds: int = 6) -> None:
         await pilot.pause()
 
 
+def _spy_pages(monkeypatch, page_size: int, end_page: int | None = None, also=None):
+    """The lists' pages made small and `records.list_records` spied on: returns the list every
+    call's (offset, limit) is appended to, and the real function (`also()` runs on each call)."""
+    from bpa_provider.screens import lists
+    from bpa_provider.services import records
+
+    asked: list[tuple[int, int]] = []
+    list_records = records.list_records
+
+    def spy(*args, **kwargs):
+        asked.append((kwargs["offset"], kwargs["limit"]))
+        if also is not None:
+            also()
+        return list_records(*args, **kwargs)
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", page_size)
+    if end_page is not None:
+        monkeypatch.setattr(lists, "END_PAGE", end_page)
+    monkeypatch.setattr(records, "list_records", spy)
+    return asked, list_records
+
+
+async def _open_clients(app, pilot, list_records):
+    """The clients list opened and settled: its view, its table and every client's id in order."""
+    await pilot.press("2")
+    view = app.screen.query_one("#clients", RecordList)
+    table = view.query_one(PagedTable)
+    await _settle(app, pilot)
+    every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+    return view, table, every
+
+
 async def test_ctrl_end_next_page_is_the_last_appends_it(make_app, monkeypatch):
     """With one page left, ctrl+End appends it (the rows stay one run from the list's start)."""
     from bpa_provider.screens import lists
@@ -232,30 +264,15 @@ async def test_clients_list_asks_names_and_first_page_at_once(make_app, monkeypa
 async def test_ctrl_end_asks_only_for_the_last_rows(make_app, monkeypatch):
     """ctrl+End asks for the list's last END_PAGE rows and nothing else: the cursor's move to the
     last fetched row no longer also asks for the next page (a query whose answer was dropped)."""
-    from bpa_provider.screens import lists
-    from bpa_provider.services import records
-
-    asked: list[tuple[int, int]] = []
     cursor_when_asked: list[int] = []
     tables: list[PagedTable] = []  # the list's table, once there
-    list_records = records.list_records
-
-    def spy(*args, **kwargs):
-        asked.append((kwargs["offset"], kwargs["limit"]))
-        cursor_when_asked.extend(t.cursor_row for t in tables)
-        return list_records(*args, **kwargs)
-
-    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
-    monkeypatch.setattr(lists, "END_PAGE", 1)
-    monkeypatch.setattr(records, "list_records", spy)
+    asked, list_records = _spy_pages(
+        monkeypatch, 2, end_page=1, also=lambda: cursor_when_asked.extend(t.cursor_row for t in tables)
+    )
     monkeypatch.setattr(RecordList, "_ask_ahead", lambda self: None)  # the key asks (see below)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        view = app.screen.query_one("#clients", RecordList)
-        table = view.query_one(PagedTable)
-        await _settle(app, pilot)
-        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        view, table, every = await _open_clients(app, pilot, list_records)
         table.focus()
         tables.append(table)
         asked.clear()
@@ -273,25 +290,10 @@ async def test_ctrl_end_swaps_in_the_last_page_fetched_ahead_and_pages_back(make
     """With more than a page to go, the last page is fetched in the background once the first
     is shown: ctrl+End then asks nothing while the person waits, and paging back from there
     works as after a page asked for by the key. A new order drops the page fetched ahead."""
-    from bpa_provider.screens import lists
-    from bpa_provider.services import records
-
-    asked: list[tuple[int, int]] = []
-    list_records = records.list_records
-
-    def spy(*args, **kwargs):
-        asked.append((kwargs["offset"], kwargs["limit"]))
-        return list_records(*args, **kwargs)
-
-    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
-    monkeypatch.setattr(records, "list_records", spy)
+    asked, list_records = _spy_pages(monkeypatch, 2)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        view = app.screen.query_one("#clients", RecordList)
-        table = view.query_one(PagedTable)
-        await _settle(app, pilot)
-        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        view, table, every = await _open_clients(app, pilot, list_records)
         assert asked == [(0, 2), (3, 2)]  # the first page, then the last one ahead
         table.focus()
         asked.clear()
@@ -319,25 +321,10 @@ async def test_ctrl_home_from_the_last_page_asks_only_for_the_first(make_app, mo
     """ctrl+Home from a window at the list's end loads the first page in its place; the cursor no
     longer moves to the window's first row first, which drew it and asked for the page before it
     (a query whose answer the first page then dropped)."""
-    from bpa_provider.screens import lists
-    from bpa_provider.services import records
-
-    asked: list[tuple[int, int]] = []
-    list_records = records.list_records
-
-    def spy(*args, **kwargs):
-        asked.append((kwargs["offset"], kwargs["limit"]))
-        return list_records(*args, **kwargs)
-
-    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
-    monkeypatch.setattr(records, "list_records", spy)
+    asked, list_records = _spy_pages(monkeypatch, 2)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        view = app.screen.query_one("#clients", RecordList)
-        table = view.query_one(PagedTable)
-        await _settle(app, pilot)
-        every = [r.id for r in list_records(app.db, app.actor, "client", offset=0, limit=100).rows]
+        view, table, every = await _open_clients(app, pilot, list_records)
         table.focus()
         await pilot.press("ctrl+end")
         await _settle(app, pilot)
