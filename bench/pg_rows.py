@@ -240,7 +240,7 @@ def pg_all_rows(runs: int, sources: dict[float, str], cross_scale: bool = True) 
             out += record_rows(loaded, runs, ON_PG)
             print(f"  PostgreSQL: records, week, account, dashboard in turns: {time.perf_counter() - t0:.0f} s")
             t0 = time.perf_counter()
-            out += terminal_rows_on(loaded, min(runs, 3), ON_PG)
+            out += terminal_rows_on(loaded, min(runs, 3), ON_PG, floor_dbs=present)
             print(f"  PostgreSQL: key to screen in tmux: {time.perf_counter() - t0:.0f} s", flush=True)
     finally:
         cluster.stop()

@@ -295,9 +295,16 @@ def terminal_rows(scales: list[float], runs: int, size: str = "120x40") -> list[
     return terminal_rows_on({scale: build_database(scale) for scale in scales}, runs, size=size)
 
 
-def terminal_rows_on(dbs: dict[float, str], runs: int, suffix: str = "", size: str = "120x40") -> list[Row]:
+def terminal_rows_on(
+    dbs: dict[float, str],
+    runs: int,
+    suffix: str = "",
+    size: str = "120x40",
+    floor_dbs: dict[float, str] | None = None,
+) -> list[Row]:
     """Key to screen in a real terminal (bench/tmux_probe.py) on `dbs` (scale -> a SQLite file or
-    a PostgreSQL URL): each step beside a bare Textual app showing the same rows; issue 19's
+    a PostgreSQL URL): each step beside a bare Textual app showing the same rows (on PostgreSQL
+    its records read from the SQLite file the company was loaded from, `floor_dbs`); issue 19's
     target is ≤ 150 ms and ≤ 2× that floor. No tmux, or a probe that fails, is a row with the
     reason."""
     out: list[Row] = []
@@ -306,7 +313,9 @@ def terminal_rows_on(dbs: dict[float, str], runs: int, suffix: str = "", size: s
         try:
             if not shutil.which("tmux"):
                 raise RuntimeError("no tmux on this machine")
-            proc = run([PY, "-m", "bench.tmux_probe", db, "--size", size, "--runs", str(runs)], timeout=1800, text=True)
+            floor_db = ["--floor-db", floor_dbs[scale]] if floor_dbs and scale in floor_dbs else []
+            command = [PY, "-m", "bench.tmux_probe", db, "--size", size, "--runs", str(runs), *floor_db]
+            proc = run(command, timeout=1800, text=True)
             if proc.returncode != 0:
                 raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
         except Exception as exc:  # noqa: BLE001

@@ -1,6 +1,6 @@
 """Key to screen in a real terminal: what a person waits, measured in tmux by polling the screen.
 
-Usage: `python -m bench.tmux_probe DB [--size 120x40] [--runs 3] [--idle SECONDS]`
+Usage: `python -m bench.tmux_probe DB [--size 120x40] [--runs 3] [--idle SECONDS] [--floor-db SQLITE]`
 
 The app (`bpa-provider --db DB`, as the machine's login, which the demo company makes an admin) runs
 in a tmux pane of the given size on a private socket. For each step the probe sends the key with
@@ -231,6 +231,11 @@ def main() -> None:
     parser.add_argument("--size", default="120x40")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle", type=float, default=0.0, help="seconds to wait before the first key")
+    parser.add_argument(
+        "--floor-db",
+        default="",
+        help="the SQLite file holding the same company, for the floor's records when DB is a PostgreSQL URL",
+    )
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     header, rows = client_rows(args.db)
@@ -240,17 +245,20 @@ def main() -> None:
     if os.environ.get("BPA_CONFIG"):
         env["BPA_CONFIG"] = os.environ["BPA_CONFIG"]
 
-    # The floor's records (the two clients the steps open), read from the same SQLite file; on
-    # PostgreSQL the floor's Enter shows the row's fields only (bench/bare_table.py).
+    # The floor's records (the two clients and the assistant the steps open), read by plain sqlite3
+    # from the same company: the SQLite file itself, or on PostgreSQL the file it was loaded from
+    # (`--floor-db`; the load checks every table's count equal). Without one the floor's Enter
+    # shows the row's fields only (bench/bare_table.py).
     records: list[str] = []
     first_assistant = ""
-    if "://" not in args.db:
+    floor_db = args.floor_db or (args.db if "://" not in args.db else "")
+    if floor_db:
         a_header, a_rows = client_rows(args.db, "assistants")
         first_assistant = a_rows[0][a_header.index("ref")] if a_rows else ""
         with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8", delete=False) as fh:
             csv.writer(fh).writerows([a_header, *a_rows])
             assistants_file = fh.name
-        records = ["--db", args.db, "--records", f"{last_ref},{next_ref}", "--assistants", assistants_file]
+        records = ["--db", floor_db, "--records", f"{last_ref},{next_ref}", "--assistants", assistants_file]
         records += ["--assistant-records", first_assistant]
     app_runs: list[dict[str, float]] = []
     floor_runs: list[dict[str, float]] = []
