@@ -28,7 +28,8 @@ def _expected(screen) -> list[tuple[str, str]]:  # noqa: ANN001
     return list(out.values()) + extra
 
 
-async def test_a_record_screen_composes_its_footer_once(make_app, monkeypatch):
+def _count_footer_composes(monkeypatch) -> list[object]:
+    """The screens whose footer is composed, one entry per compose."""
     composed: list[object] = []
     real = Footer.compose
 
@@ -37,6 +38,11 @@ async def test_a_record_screen_composes_its_footer_once(make_app, monkeypatch):
         yield from real(self)
 
     monkeypatch.setattr(Footer, "compose", counting)
+    return composed
+
+
+async def test_a_record_screen_composes_its_footer_once(make_app, monkeypatch):
+    composed = _count_footer_composes(monkeypatch)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -67,14 +73,7 @@ async def test_the_footer_follows_the_keys_that_change(make_app):
 async def test_opening_a_list_composes_the_footer_once(make_app, monkeypatch):
     """Opening a list changes the keys twice before the footer's recompose has run (the area
     shown, then the focus in its table): one recompose, with the keys as they are when it runs."""
-    composed: list[object] = []
-    real = Footer.compose
-
-    def counting(self):  # noqa: ANN001, ANN202
-        composed.append(self.screen)
-        yield from real(self)
-
-    monkeypatch.setattr(Footer, "compose", counting)
+    composed = _count_footer_composes(monkeypatch)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)

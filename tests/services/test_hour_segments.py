@@ -136,9 +136,9 @@ _shift = st.tuples(
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(shifts=st.lists(_shift, max_size=30))
-def test_any_shifts_give_the_same_sums_either_way(db, admin, shifts):
+def _only_these(db, admin, shifts) -> None:
+    """One client and one assistant (made on the first example), holding exactly `shifts`:
+    (start, hours, status, deviation status) each."""
     from sqlalchemy import select
 
     from bpa_provider.db.models import Client
@@ -151,8 +151,7 @@ def test_any_shifts_give_the_same_sums_either_way(db, admin, shifts):
         f.assistant(db, admin)
     with db.write() as s:
         s.execute(delete(Shift))
-        for day, hour, length, status, deviation in shifts:
-            start = local(2026, 10, 20, hour) + timedelta(days=day)
+        for start, length, status, deviation in shifts:
             s.add(
                 Shift(
                     client_id=1,
@@ -163,6 +162,19 @@ def test_any_shifts_give_the_same_sums_either_way(db, admin, shifts):
                     deviation_status=deviation,
                 )
             )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shifts=st.lists(_shift, max_size=30))
+def test_any_shifts_give_the_same_sums_either_way(db, admin, shifts):
+    _only_these(
+        db,
+        admin,
+        [
+            (local(2026, 10, 20, hour) + timedelta(days=day), length, status, deviation)
+            for day, hour, length, status, deviation in shifts
+        ],
+    )
     for windows in WINDOW_SETS[:1]:
         _assert_equal(*_both(db, windows))
 
@@ -183,28 +195,12 @@ def test_shifts_across_several_bounds_give_the_same_sums(db, admin, shifts):
     """A shift up to a week long, starting at any minute, crosses several bounds at once (a one-day
     window and the bounds either side of it, a month's first midnight, the spring DST change), or
     starts or ends on a bound: the shifts drawn above cross one bound at most."""
-    from sqlalchemy import select
-
-    from bpa_provider.db.models import Client
-
-    with db.read() as s:
-        have = s.execute(select(Client.id)).first()
-    if have is None:
-        f.municipality(db, admin, "Hamar")
-        f.client(db, admin, "Hamar")
-        f.assistant(db, admin)
-    with db.write() as s:
-        s.execute(delete(Shift))
-        for day, hour, length, status, deviation, minute in shifts:
-            start = local(2026, 3, 25, hour, minute) + timedelta(days=day)
-            s.add(
-                Shift(
-                    client_id=1,
-                    assistant_id=1,
-                    start_utc=start,
-                    end_utc=start + timedelta(hours=length),
-                    status=status,
-                    deviation_status=deviation,
-                )
-            )
+    _only_these(
+        db,
+        admin,
+        [
+            (local(2026, 3, 25, hour, minute) + timedelta(days=day), length, status, deviation)
+            for day, hour, length, status, deviation, minute in shifts
+        ],
+    )
     _assert_equal(*_both(db, WINDOW_SETS[1]))
