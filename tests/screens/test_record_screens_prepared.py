@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import fixed_data
 from pilot_steps import settle
+from sqlalchemy import func, select
 from test_terminal_escapes import plain_screen
 
 from bpa_provider.db.engine import Database
+from bpa_provider.db.models import AuditEvent
 from bpa_provider.screens import detail_base
 from bpa_provider.screens.app import DETAIL_SCREENS, BpaApp
 from bpa_provider.screens.assistant_detail import AssistantDetailScreen
@@ -38,6 +40,12 @@ def _spy(monkeypatch, module, name: str, asked: list[tuple[str, int]]) -> None: 
     monkeypatch.setattr(module, name, spy)
 
 
+def _views(db: Database) -> int:
+    """The access log's view rows (docs/privacy.md: what is read ahead unseen is not a view)."""
+    with db.read() as s:
+        return s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "view")).scalar_one()
+
+
 async def _open(app, pilot, kind: str, ref: str) -> str:  # noqa: ANN001
     app.open_record(kind, records.find_id(app.db, fixed_data.BUILDER, kind, ref))
     await settle(app, pilot)
@@ -58,9 +66,11 @@ async def test_the_first_record_opens_in_a_screen_built_ahead_as_a_new_screen_sh
     for name in ("client_header", "client_records", "assistant_header", "assistant_records"):
         _spy(monkeypatch, details, name, asked)
     deferred = Database(url=str(fixed_db.engine.url.database))
+    views_before = _views(fixed_db)
     app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await _prepared(app, pilot)
+        assert _views(fixed_db) == views_before  # read ahead, unseen: no view in the access log
         built = dict(app._kept_records)
         assert isinstance(built["client"], ClientDetailScreen)
         assert isinstance(built["assistant"], AssistantDetailScreen)
