@@ -30,7 +30,7 @@ demo: $(STAMP)
 	mkdir -p $(dir $(DEMO_DB)) && $(BIN)/bpa-provider --db $(DEMO_DB) demo
 
 ## Benchmarks (never part of `make test`): issue 19's rows at 10 % and 100 % on SQLite and PostgreSQL,
-## three runs each (about 40 minutes on two cores). `make bench BENCH_ARGS="--scales 0.1,0.5,1 --runs 5"` for more.
+## three runs each (16 minutes on two cores in session 10, about 30 on a slower VM). `make bench BENCH_ARGS="--scales 0.1,0.5,1 --runs 5"` for more.
 BENCH_ARGS ?= --scales 0.1,1 --runs 3 --pg-scales 0.1,1
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
