@@ -12,6 +12,7 @@ from transfer_builders import build, count
 
 from bpa_provider.db.models import Assignment, AuditEvent, Client, Employment, Transfer, TransferStep
 from bpa_provider.errors import Conflict, PermissionDenied, ValidationError
+from bpa_provider.services import review_due_store
 from bpa_provider.services import transfers as tr
 
 D = date.fromisoformat
@@ -54,6 +55,8 @@ def test_walk_every_step_in_and_out_norway_and_sweden(db, coord, direction, coun
         a = f.assistant(db, coord)
         f.employment(db, coord, a.ref)
         f.assignment(db, coord, a.ref, c.ref)
+        with db.read() as s:  # a review due for the pair until the cut-over ends it
+            assert review_due_store.stored_rows(s)
     v = tr.open_transfer(db, coord, c.ref, direction, "Other AS", "2026-01-31", today=D("2026-02-01"))
     assert v.effective_date == D("2026-04-30") and v.state == "notice"
     codes = [s.code for s in v.steps]
@@ -77,6 +80,10 @@ def test_walk_every_step_in_and_out_norway_and_sweden(db, coord, direction, coun
     with db.read() as s:
         steps = s.execute(select(AuditEvent).where(AuditEvent.action == "step", AuditEvent.entity == "transfer")).all()
     assert len(steps) == len(codes) - 1  # every step but the notice recorded at opening
+    with db.read() as s:  # the stored next reviews follow what the cut-over ended or started
+        stored = review_due_store.stored_rows(s)
+        assert stored == review_due_store.expected_rows(s)
+    assert stored == []  # an assignment ending before its first review's date has none due
 
 
 def test_outgoing_norway_in_detail(db, coord):
