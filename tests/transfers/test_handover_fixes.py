@@ -14,6 +14,7 @@ from transfer_builders import build
 
 from bpa_provider.errors import ValidationError
 from bpa_provider.services import handover as ho
+from bpa_provider.services import review_due_store
 from bpa_provider.services import transfers as tr
 
 D = date.fromisoformat
@@ -353,6 +354,11 @@ def test_shared_assistant_onboarding_reviews_and_carried_details(db, b_db, coord
         assert steps["basic_course"].done_on == D("2026-02-01")  # the basic course arrived (fix 4)
         assert all(st.due_date >= D("2026-04-30") for st in steps.values() if st.done_on is None)
         assert s.execute(select(Course.validity_months).where(Course.name == "Arbeidslederkurs")).scalar_one() == 24
+        # The applied package's assignment, employment and review keep the stored next review
+        # (services/review_due_store.py's hook runs in the apply's commit): the rule's rows, and
+        # the pair's review continues from the one held at A.
+        stored = review_due_store.stored_rows(s)
+        assert stored == review_due_store.expected_rows(s) and stored
 
 
 def test_sweden_new_employment_stays_with_sender_and_fk_step(db, b_db, coord, tmp_path):
