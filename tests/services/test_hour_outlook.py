@@ -162,6 +162,20 @@ def _write(db, admin, move: str, rng: random.Random) -> set[int]:
                 return set()
             d.hours = d.hours * rng.choice((0.5, 0.8, 1.3))
         return {cid}
+    if move == "new_decision":  # through the records service, as the decision form saves it
+        from bpa_provider.services import records
+
+        with db.read() as s:
+            ends: dict[int, list] = {}
+            for c, end in s.execute(select(Decision.client_id, Decision.valid_to)):
+                ends.setdefault(c, []).append(end)
+            closed = sorted(c for c, e in ends.items() if None not in e)
+            if not closed:
+                return set()
+            cid = rng.choice(closed)
+            ref, after = s.get_one(Client, cid).ref, max(ends[cid]) + timedelta(days=1)
+        records.create(db, admin, "decision", {"client_id": ref, "hours": 10.0, "valid_from": after.isoformat()})
+        return {cid}
     if move == "balance":
         with db.write() as s:
             s.add(HourBalanceEntry(client_id=cid, entry_date=day, hours=rng.choice((-300.0, 150.0)), source="manual"))
@@ -173,7 +187,7 @@ def _write(db, admin, move: str, rng: random.Random) -> set[int]:
     raise AssertionError(move)
 
 
-MOVES = ("plan", "edit", "cancel", "delete", "move", "decision", "balance", "end")
+MOVES = ("plan", "edit", "cancel", "delete", "move", "decision", "new_decision", "balance", "end")
 
 
 @pytest.mark.parametrize("move", MOVES)
