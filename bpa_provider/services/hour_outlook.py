@@ -47,8 +47,6 @@ from bpa_provider.services.hours_projection import thresholds as _thresholds
 ZONE = "Europe/Oslo"
 #: How long the store waits for a row lock on PostgreSQL before it gives up (not stored).
 LOCK_TIMEOUT = "50ms"
-#: SQLite's busy wait as the engine sets it (db/engine.py), put back after the store.
-SQLITE_BUSY_MS = 10000
 
 
 @dataclass(frozen=True)
@@ -197,6 +195,7 @@ def _store(db: Database, today: date, current: str, stale: dict[int, _Stale], go
     with engine.connect() as conn:
         raw: Any = conn.connection.dbapi_connection
         if sqlite:  # on the driver's connection: through SQLAlchemy it would begin a transaction first
+            busy_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # the engine's (db/engine.py)
             raw.execute("PRAGMA busy_timeout=0")
         try:
             with conn.begin():
@@ -217,7 +216,7 @@ def _store(db: Database, today: date, current: str, stale: dict[int, _Stale], go
                 raise
         finally:
             if sqlite:
-                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+                raw.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
 
 
 def _busy(exc: DBAPIError) -> bool:
