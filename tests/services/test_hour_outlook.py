@@ -308,3 +308,16 @@ def test_the_migration_gives_every_client_a_row(demo):
     migrate.upgrade(demo.engine)
     assert _changes(demo) == dict.fromkeys(clients, 0)
     assert _stale(demo) == clients
+
+
+def test_a_migrated_database_has_every_outlook_trigger(db):
+    """db/guards.py names them; the migration makes exactly those (and nothing else of the name)."""
+    from bpa_provider.db.guards import OUTLOOK_TRIGGERS
+
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'hour_outlook%'"
+        if db.dialect == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'hour_outlook%' AND tgenabled = 'O'"
+    )
+    with db.read() as s:
+        assert sorted(s.execute(text(query)).scalars()) == sorted(OUTLOOK_TRIGGERS)
