@@ -1,7 +1,7 @@
 """The write half of an import: a checked plan's rows made as the driver takes them before the
 write transaction (`prepare`), then inserted in it with one access-log row each (`write_plan`).
 
-SQLite: one executemany of the bind-processed rows, the ids worked out under the write lock
+SQLite: the bind-processed rows 500 to an INSERT, the ids worked out under the write lock
 (`BEGIN IMMEDIATE`: no one else inserts) and checked by counting them. PostgreSQL: the ids
 reserved from the table's sequence in one statement (`nextval` over `generate_series`), then
 one COPY of every row (`db.engine.RowShape.copy`), no statement per row and nothing sent back.
