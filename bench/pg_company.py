@@ -6,6 +6,7 @@ database as a restore would, instead of generating it again with the (slow) demo
   access log's rows too, so its hash chain verifies on the copy (`audit --verify`). COPY fires no
   UPDATE or DELETE trigger, so the append-only guards stay in place and enabled: nothing is turned
   off (a plain data restore into a migrated schema, like `pg_restore --data-only` in FK order);
+  the rows the insert triggers make (`hour_outlook`) are replaced by the source's;
 - the foreign keys and the indexes that back no constraint dropped before the rows and made again
   after them, in the same transaction, as pg_restore orders its work (`_secondary`);
 - the sequences set past the highest id of their table, then ANALYZE (as autovacuum would).
@@ -34,6 +35,10 @@ from typing import Any
 from bench.measure import ROOT
 
 BATCH = 5000
+# Tables whose rows the migrations' triggers write as other tables' rows are copied (migration
+# 0015o: a client's stored outlook row). Emptied before their own rows are copied; the later
+# tables' rows bump them, so they are copied stale and the first view computes them again.
+FILLED_BY_TRIGGERS = ("hour_outlook",)
 
 
 def _quote(name: str) -> str:
@@ -110,6 +115,8 @@ def load(sqlite_path: str, url: str, *, defer: bool = True) -> dict[str, int]:
                 for sql in drop:
                     pg.execute(sql)
                 for table in tables:
+                    if table in FILLED_BY_TRIGGERS:  # the copied clients' triggers made rows: the source's replace them
+                        pg.execute(f"DELETE FROM {_quote(table)}")
                     counts[table] = _copy_table(src, pg, table)
                 pg.execute("SET LOCAL maintenance_work_mem = '256MB'")  # each index sorted in memory
                 for sql in create:

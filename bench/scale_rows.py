@@ -248,7 +248,7 @@ def record_rows(dbs: dict[float, str], runs: int, suffix: str = "") -> list[Row]
     """Opening a client and an assistant (bench/detail_probe.py), a roster week, the hour account
     and the dashboard's sections (bench/dash_probe.py), every scale in turns, on PostgreSQL URLs
     (the SQLite rows: `detail_rows` and dash_probe.dash_rows)."""
-    from bench.dash_probe import LABELS
+    from bench.dash_probe import INFORMATIVE, LABELS, informative
 
     out = probe_turns(
         "open a client and an assistant (services)" + suffix, lambda db: [PY, "-m", "bench.detail_probe", db], dbs, runs
@@ -257,6 +257,11 @@ def record_rows(dbs: dict[float, str], runs: int, suffix: str = "") -> list[Row]
         out += probe_turns(
             label + suffix, lambda db, w=what: [PY, "-m", "bench.dash_probe", w, db, "--runs", "3"], dbs, runs
         )
+    for what, label in INFORMATIVE.items():  # the hours section's first view of a day, no target
+        values, errors = values_in_turns(
+            lambda db, w=what: [PY, "-m", "bench.dash_probe", w, db, "--runs", "3"], dbs, runs
+        )
+        out += informative(label + suffix, values, errors)
     return out
 
 

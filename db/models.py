@@ -319,6 +319,7 @@ from .models_absence import (  # noqa: E402
 from .models_roster import (  # noqa: E402
     HourBalanceEntry,
     HourLedger,
+    HourOutlook,
     PeriodApproval,
     RotaPattern,
     RuleAck,
@@ -365,6 +366,7 @@ __all__ = [
     "PeriodApproval",
     "HourBalanceEntry",
     "HourLedger",
+    "HourOutlook",
     "Course",
     "CourseSession",
     "CourseEnrollment",

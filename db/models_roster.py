@@ -4,7 +4,7 @@ names every table; its docstring has the conventions)."""
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .model_columns import _created, _version
@@ -150,3 +150,28 @@ class HourLedger(SQLModel, table=True):
     vacant_hours: float = Field(default=0.0)  # planned but uncovered (vacant shifts)
     last_end_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)  # latest end of a shift touching the month
     written_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class HourOutlook(SQLModel, table=True):
+    """One client's year-end outlook as the dashboard shows it, stored (services/hour_outlook.py).
+
+    `changes` counts the changes of the client's inputs — shifts, decisions, balance entries, the
+    hour ledger, the client's dates and municipality, its municipality's time zone — and is bumped
+    by database triggers (migration 0015o) on every path that writes them. The result columns are
+    what was computed for day `as_of` from `computed_changes` with the thresholds `basis`; a row is
+    fresh when all three still match, and the dashboard recomputes only the rows that are not."""
+
+    __tablename__ = "hour_outlook"
+    __table_args__ = (Index("ix_hour_outlook_flag", "flag"),)
+    client_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    )
+    changes: int = Field(default=0)
+    as_of: date | None = None  # the day it was computed for (None: never)
+    computed_changes: int | None = None  # the `changes` it was computed from
+    basis: str | None = Field(default=None, max_length=60)  # the policy's thresholds, "warn/alert/under"
+    listed: bool | None = None  # the client is in that month's hours report
+    flag: str | None = Field(default=None, max_length=10)  # ok, warn, alert, under
+    year_projected: float | None = None
+    year_decided: float | None = None
+    usage_pct: float | None = None

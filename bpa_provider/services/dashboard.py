@@ -106,7 +106,7 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int, 
 
 
 def _hours_items(db: Database, rows: Iterable[Any]) -> list[Item]:
-    # hours.HoursRow: the flag is the year-end outlook (warn, alert, under), so the numbers beside
+    # hour_outlook.OutlookRow: the flag is the year-end outlook (warn, alert, under), so the numbers beside
     # it are the year's too — projected use against the year's decided hours — never this month's.
     return [
         Item(
@@ -367,8 +367,9 @@ def _sources(policy: Policy) -> dict[str, Source]:
             lambda db, rows: list(rows),
         ),
         HOURS_USAGE: (
-            ("hours", "usage_flags"),
-            lambda fn, db, actor, today, _limit: fn(db, actor, today.year, today.month, today=today, policy=policy),
+            # hours.usage_flags as of the start of today, from the stored outlook (hour_outlook.py).
+            ("hour_outlook", "usage_outlook"),
+            lambda fn, db, actor, today, limit: fn(db, actor, today, policy=policy, limit=limit),
             _hours_items,
         ),
         REVIEWS_DUE: (

@@ -253,13 +253,18 @@ def _report_rows(
     now: datetime | None,
     policy: Policy | None,
     outlook: bool = True,
+    only: Iterable[int] | None = None,
 ) -> list[HoursRow]:
+    """`hours_report`'s rows; with `only`, of those of the actor's clients only (the dashboard's
+    stored outlook recomputes the few clients whose inputs changed, services/hour_outlook.py)."""
     _check_month(year, month)
     now = now or utcnow()
     today = today or date.today()
     m_first, m_next = rules.month_bounds(year, month)
     as_of = min(today, m_next - timedelta(days=1))
     scope = sorted(actor.client_scope or ()) if actor.is_scoped else None
+    if only is not None:
+        scope = sorted(set(only) if scope is None else set(only) & set(scope))
     thresholds = _thresholds(policy)
     with db.read() as s:
         q = (

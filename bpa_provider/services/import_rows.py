@@ -11,8 +11,8 @@ access log's last row id: every change in the application writes a log row in it
 so the same id at write time means the checks still hold.
 
 `prepare` then makes, still outside any transaction, the rows as the driver takes them and the
-access-log rows' own parts; `write_plan`, in the write transaction, inserts the rows with one
-executemany on SQLite (ids worked out, not read back) or one COPY on PostgreSQL (ids reserved from
+access-log rows' own parts; `write_plan`, in the write transaction, inserts the rows 500 to an
+INSERT on SQLite (ids worked out, not read back) or with one COPY on PostgreSQL (ids reserved from
 the sequence) and one access-log row per record with one more (`audit.append_entries`), so the
 write lock is held for little more than the database's own work (`services.import_write`, whose
 names this module re-exports). When

@@ -10,15 +10,15 @@ from pilot_steps import settle
 from textual.widgets import DataTable, Static
 
 from bpa_provider import crashlog
-from bpa_provider.services import dashboard, hours
+from bpa_provider.services import dashboard, hour_outlook
 
 
 def _broken(*args, **kwargs):  # noqa: ANN002, ANN003
-    raise TypeError("usage_flags() got an unexpected keyword argument 'today'")
+    raise TypeError("usage_outlook() got an unexpected keyword argument 'today'")
 
 
 def test_a_bug_in_a_section_is_raised_not_hidden(fixed_db, monkeypatch):
-    monkeypatch.setattr(hours, "usage_flags", _broken)
+    monkeypatch.setattr(hour_outlook, "usage_outlook", _broken)
     with pytest.raises(TypeError):
         dashboard.gather_section(fixed_db, fixed_data.BUILDER, fixed_data.TODAY, dashboard.HOURS_USAGE)
 
@@ -26,7 +26,7 @@ def test_a_bug_in_a_section_is_raised_not_hidden(fixed_db, monkeypatch):
 async def test_a_section_that_raises_says_so_and_writes_the_crash_log(make_app, monkeypatch, tmp_path):
     log = tmp_path / "logs" / "errors.log"
     monkeypatch.setattr(crashlog, "log_path", lambda: log)
-    monkeypatch.setattr(hours, "usage_flags", _broken)
+    monkeypatch.setattr(hour_outlook, "usage_outlook", _broken)
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(app, pilot)

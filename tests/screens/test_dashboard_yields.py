@@ -9,7 +9,7 @@ import threading
 from pilot_steps import settle
 from textual.widgets import DataTable, Static
 
-from bpa_provider.services import dashboard_onboarding, dashboard_reads, hours
+from bpa_provider.services import dashboard_onboarding, dashboard_reads, hour_outlook
 
 
 async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkeypatch):
@@ -17,7 +17,7 @@ async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkey
     entered = {"courses_overdue": threading.Event(), "hours_usage": threading.Event()}
     real = {
         "courses_overdue": dashboard_onboarding.onboarding_overdue,
-        "hours_usage": hours.usage_flags,
+        "hours_usage": hour_outlook.usage_outlook,
         "courses_expiring": dashboard_reads.expiring_credentials,
     }
     calls: list[str] = []
@@ -33,7 +33,7 @@ async def test_leaving_the_dashboard_stops_its_pending_sections(make_app, monkey
         return call
 
     monkeypatch.setattr(dashboard_onboarding, "onboarding_overdue", spy("courses_overdue", True))
-    monkeypatch.setattr(hours, "usage_flags", spy("hours_usage", True))
+    monkeypatch.setattr(hour_outlook, "usage_outlook", spy("hours_usage", True))
     monkeypatch.setattr(dashboard_reads, "expiring_credentials", spy("courses_expiring", False))
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:

@@ -1,0 +1,224 @@
+"""The dashboard's hours section read from each client's stored year-end outlook (`hour_outlook`).
+
+The section shows what `hours.usage_flags` gives for today's month — the clients whose year-end
+flag is not ok — made **as of the start of today** (`now` = local midnight, Europe/Oslo; Norway
+and Sweden share the offsets), so a client's result depends only on its data, the day and the
+policy's thresholds, never on the minute. `report hours` and the hour account keep the exact now.
+
+Computing every client's projection is O(clients) whatever the reads (docs/performance.md,
+session 10), so the section reads stored results instead and computes only the clients whose row is
+not fresh: fresh ⇔ computed for today, from the client's current `changes` (bumped by database
+triggers on every write of the client's inputs, migration 0015o) and with the current thresholds.
+Usually none is stale; after a change a few; on the first view of a day all.
+
+1. One read transaction: the stale clients in scope with their `changes`, and the stored flagged
+   rows in ref order (as many as are shown plus the stale ones) and their count.
+2. The stale clients computed by the report's own code (`hours._report_rows` for those ids).
+3. Stored in a short write transaction of its own that never makes the reader wait (SQLite: no
+   busy wait; PostgreSQL: a 50 ms lock timeout; busy means not stored — what is shown is still
+   right). Each row is stored only if its `changes` is still the one read before the computation
+   began: a writer that committed in between leaves the row stale, never wrong.
+4. The stored rows of the other clients and the computed ones, merged in ref order.
+
+The store is a cache, not an action: it writes no audit row (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.exc import DBAPIError
+
+from bpa_provider.access import Actor
+from bpa_provider.config import Policy
+from bpa_provider.db.engine import Database, is_sqlite
+from bpa_provider.db.models import Client, HourOutlook
+from bpa_provider.rules.dates import local_day_start_utc
+from bpa_provider.services import core_rows
+from bpa_provider.services.base import require, service
+from bpa_provider.services.counted import Counted
+from bpa_provider.services.hours import HoursRow, _report_rows
+from bpa_provider.services.hours_projection import thresholds as _thresholds
+
+#: The zone of the "start of today" the dashboard's outlook is made as of.
+ZONE = "Europe/Oslo"
+#: How long the store waits for a row lock on PostgreSQL before it gives up (not stored).
+LOCK_TIMEOUT = "50ms"
+
+
+@dataclass(frozen=True)
+class OutlookRow:
+    """One client of the dashboard's hours section: its year-end flag and the year's figures."""
+
+    client_id: int
+    client: str  # the client's ref
+    name: str
+    flag: str  # warn, alert, under
+    year_projected: float | None
+    year_decided: float | None
+    usage_pct: float | None
+
+
+def basis(policy: Policy | None) -> str:
+    """The thresholds a stored row is computed with, as stored."""
+    t = _thresholds(policy)
+    return f"{t.warn!r}/{t.alert!r}/{t.under!r}"
+
+
+def _stale(today: date, current: str) -> Any:
+    """Not fresh: never computed, or for another day, from fewer changes or other thresholds (the
+    NULLs named: a comparison with NULL is neither true nor false)."""
+    o = HourOutlook
+    fresh = and_(o.as_of == today, o.computed_changes == o.changes, o.basis == current)
+    return or_(o.client_id.is_(None), o.as_of.is_(None), o.computed_changes.is_(None), o.basis.is_(None), ~fresh)
+
+
+@dataclass(frozen=True)
+class _Stale:
+    changes: int  # the row's `changes` as read before the computation (0 without a row)
+    has_row: bool
+    was_flagged: bool  # the stored row counts among the flagged ones
+
+
+@service
+def usage_outlook(
+    db: Database, actor: Actor, today: date, *, policy: Policy | None = None, limit: int | None = None
+) -> Counted[OutlookRow]:
+    """`hours.usage_flags` for today's month as of the start of today, as `OutlookRow`s in ref
+    order — the first `limit` of them and how many there are — from the stored outlook, the stale
+    clients recomputed and stored (see the module docstring)."""
+    require(actor, "hours.read", what="see hour accounts")
+    current = basis(policy)
+    scope = sorted(actor.client_scope or ()) if actor.is_scoped else None
+    o = HourOutlook
+    flagged = and_(o.listed.is_(True), o.flag != "ok")
+    with db.read() as s:
+        # A client without a row (none should lack one: a trigger makes it) counts as stale.
+        q = (
+            select(Client.id, o.client_id, o.changes, flagged)
+            .select_from(Client)
+            .outerjoin(o, o.client_id == Client.id)
+            .where(_stale(today, current))
+        )
+        if scope is not None:
+            q = q.where(Client.id.in_(scope))
+        stale = {
+            cid: _Stale(changes or 0, row is not None, row is not None and bool(was))
+            for cid, row, changes, was in core_rows.rows(s, q)
+        }
+        shown = (
+            select(Client.id, Client.ref, Client.name, o.flag, o.year_projected, o.year_decided, o.usage_pct)
+            .select_from(o)
+            .join(Client, Client.id == o.client_id)
+            .where(flagged)
+            .order_by(Client.ref)
+        )
+        counted = select(func.count()).select_from(o).where(flagged)
+        if scope is not None:
+            shown = shown.where(o.client_id.in_(scope))
+            counted = counted.where(o.client_id.in_(scope))
+        if limit is not None:
+            # The stale clients' stored rows are left out below: read enough to fill `limit`.
+            shown = shown.limit(limit + len(stale))
+        stored = [
+            OutlookRow(cid, ref, name, flag or "", projected, decided, pct)
+            for cid, ref, name, flag, projected, decided, pct in core_rows.rows(s, shown)
+            if cid not in stale
+        ]
+        total = s.execute(counted).scalar_one() - sum(st.was_flagged for st in stale.values())
+    computed: list[OutlookRow] = []
+    if stale:
+        got = _compute(db, actor, today, policy, stale)
+        _store(db, today, current, stale, got)
+        computed = [
+            OutlookRow(cid, r.client, r.name, r.flag, r.year_projected, r.year_decided, r.usage_pct)
+            for cid, r in got.items()
+            if r is not None and r.flag != "ok"
+        ]
+        total += len(computed)
+    rows = sorted([*stored, *computed], key=lambda r: r.client)
+    return Counted(rows if limit is None else rows[:limit], total)
+
+
+def _compute(
+    db: Database, actor: Actor, today: date, policy: Policy | None, stale: dict[int, _Stale]
+) -> dict[int, HoursRow | None]:
+    """The stale clients' rows of the month report as of the start of today (None: not listed)."""
+    now = local_day_start_utc(today, ZONE)
+    got: dict[int, HoursRow | None] = dict.fromkeys(stale)
+    for r in _report_rows(db, actor, today.year, today.month, today, now, policy, True, list(stale)):
+        if r.client_id in got:
+            got[r.client_id] = r
+    return got
+
+
+def _store(db: Database, today: date, current: str, stale: dict[int, _Stale], got: dict[int, HoursRow | None]) -> None:
+    """Store the computed rows, each only if its `changes` is the one read before the computation;
+    skip it all when the write lock or a row lock is not to be had at once."""
+    params = [
+        {
+            "cid": cid,
+            "seen": stale[cid].changes,
+            "as_of": today,
+            "basis": current,
+            "listed": r is not None,
+            "flag": r.flag if r else None,
+            "year_projected": r.year_projected if r else None,
+            "year_decided": r.year_decided if r else None,
+            "usage_pct": r.usage_pct if r else None,
+        }
+        for cid, r in sorted(got.items())
+    ]
+    o: Table = HourOutlook.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(o)
+        .where(o.c.client_id == bindparam("cid"), o.c.changes == bindparam("seen"))
+        .values(
+            as_of=bindparam("as_of"),
+            computed_changes=o.c.changes,
+            basis=bindparam("basis"),
+            listed=bindparam("listed"),
+            flag=bindparam("flag"),
+            year_projected=bindparam("year_projected"),
+            year_decided=bindparam("year_decided"),
+            usage_pct=bindparam("usage_pct"),
+        )
+    )
+    # A client without a row gets one to store into (changes 0, as read); one made meanwhile by a
+    # trigger has changes 1 or more, and the store leaves it alone.
+    missing = [{"client_id": cid, "changes": 0} for cid in sorted(got) if not stale[cid].has_row]
+    engine = db.engine
+    sqlite = is_sqlite(engine)
+    with engine.connect() as conn:
+        raw: Any = conn.connection.dbapi_connection
+        if sqlite:  # on the driver's connection: through SQLAlchemy it would begin a transaction first
+            busy_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # the engine's (db/engine.py)
+            raw.execute("PRAGMA busy_timeout=0")
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                for row in missing:
+                    conn.execute(
+                        o.insert().from_select(
+                            ["client_id", "changes"],
+                            select(bindparam("c", row["client_id"]), bindparam("z", 0)).where(
+                                ~select(o.c.client_id).where(o.c.client_id == row["client_id"]).exists()
+                            ),
+                        )
+                    )
+                conn.execute(stmt, params)
+        except DBAPIError as exc:
+            if not _busy(exc):
+                raise
+        finally:
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+
+
+def _busy(exc: DBAPIError) -> bool:
+    text = str(exc.orig or exc).lower()
+    return any(w in text for w in ("locked", "busy", "lock timeout", "could not obtain lock"))
