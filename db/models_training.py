@@ -78,9 +78,14 @@ class CredentialExpiry(SQLModel, table=True):
     over `expires_on` instead of every person's latest completion worked out on each visit."""
 
     __tablename__ = "credential_expiry"
-    __table_args__ = (Index("ix_credential_expiry_expires", "expires_on"),)
+    # The person beside the expiry in the index: the dashboard counts the range with each row's
+    # person current and in scope without the enrollment's page per row (migration 0015s).
+    __table_args__ = (Index("ix_credential_expiry_expires", "expires_on", "supervisor_id", "assistant_id"),)
     enrollment_id: int = Field(foreign_key="course_enrollment.id", primary_key=True)
     expires_on: date
+    # The enrollment's person (one of the two), copied with the row; an enrollment's never changes.
+    supervisor_id: int | None = None
+    assistant_id: int | None = None
 
 
 class RequiredTraining(SQLModel, table=True):
