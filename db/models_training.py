@@ -117,6 +117,27 @@ class OnboardingStep(SQLModel, table=True):
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
 
 
+class OnboardingDue(SQLModel, table=True):
+    """Why a supervision may be overdue (services/onboarding_due.py): the earliest due date among
+    its pair's open checklist steps, or, the pair without a checklist and its supervisor without a
+    basic course, the supervision's start. Rewritten for a supervisor wherever their supervisions,
+    steps or enrollments change, so the dashboard's "courses overdue" is two ranges instead of
+    every supervision judged on each visit. No foreign keys: a supervision deleted in a flush
+    loses its row at the commit, after the delete."""
+
+    __tablename__ = "onboarding_due"
+    __table_args__ = (
+        Index("ix_onboarding_due_open", "open_due"),
+        Index("ix_onboarding_due_basic", "basic_from"),
+        Index("ix_onboarding_due_supervisor", "supervisor_id"),
+    )
+    supervision_id: int = Field(primary_key=True)
+    supervisor_id: int
+    client_id: int
+    open_due: date | None = None
+    basic_from: date | None = None
+
+
 # --------------------------------------------------------------------------- reviews
 
 
