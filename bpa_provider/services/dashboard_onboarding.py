@@ -90,7 +90,8 @@ def onboarding_overdue(
                 .distinct()
             )
             total = s.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
-            candidates = _first_rows(s, q, today, days, limit)
+            # All of them when they are all shown; else the first `limit`.
+            candidates = core_rows.rows(s, q).all() if total <= limit else _first_rows(s, q, today, days, limit)
         pairs: dict[tuple[int, int], Any] = {}
         for r in candidates:
             pairs.setdefault((r[0], r[1]), r)
