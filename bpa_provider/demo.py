@@ -79,7 +79,7 @@ from bpa_provider.errors import ValidationError
 from bpa_provider.rules import national_id as nid
 from bpa_provider.rules import transfer_flow, transfer_steps
 from bpa_provider.rules.calendar import effective_date
-from bpa_provider.services import course_expiry, review_due_store
+from bpa_provider.services import course_expiry, onboarding_due, review_due_store
 from bpa_provider.services.base import require, service
 
 COMPANY = "Demo Assistanse AS"
@@ -1037,6 +1037,7 @@ class _Demo:
         self.insert(CourseEnrollment, enrollments)
         course_expiry.refresh(self.conn)  # the latest completions' expiry, as every write keeps it
         self.insert(OnboardingStep, steps)
+        onboarding_due.refresh(self.conn)  # why each supervision may be overdue, as every write keeps it
 
     def reviews(self) -> None:
         rows = []

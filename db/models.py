@@ -264,6 +264,9 @@ class Employment(SQLModel, table=True):
         # one dated later) are a range of these, not every employment grouped.
         Index("ix_employment_police", "police_certificate_on"),
         Index("ix_employment_confidentiality", "confidentiality_on"),
+        # Whether an assistant is employed on a day (the dashboard's courses expiring asks it of
+        # every row it counts), from the index alone.
+        Index("ix_employment_assistant_end", "assistant_id", "end_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
     assistant_id: int = Field(foreign_key="assistant.id")
@@ -330,6 +333,7 @@ from .models_training import (  # noqa: E402
     CourseEnrollment,
     CourseSession,
     CredentialExpiry,
+    OnboardingDue,
     OnboardingStep,
     RequiredTraining,
     Review,
@@ -371,6 +375,7 @@ __all__ = [
     "CourseSession",
     "CourseEnrollment",
     "CredentialExpiry",
+    "OnboardingDue",
     "RequiredTraining",
     "OnboardingStep",
     "Review",

@@ -78,9 +78,14 @@ class CredentialExpiry(SQLModel, table=True):
     over `expires_on` instead of every person's latest completion worked out on each visit."""
 
     __tablename__ = "credential_expiry"
-    __table_args__ = (Index("ix_credential_expiry_expires", "expires_on"),)
+    # The person beside the expiry in the index: the dashboard counts the range with each row's
+    # person current and in scope without the enrollment's page per row (migration 0015s).
+    __table_args__ = (Index("ix_credential_expiry_expires", "expires_on", "supervisor_id", "assistant_id"),)
     enrollment_id: int = Field(foreign_key="course_enrollment.id", primary_key=True)
     expires_on: date
+    # The enrollment's person (one of the two), copied with the row; an enrollment's never changes.
+    supervisor_id: int | None = None
+    assistant_id: int | None = None
 
 
 class RequiredTraining(SQLModel, table=True):
@@ -110,6 +115,27 @@ class OnboardingStep(SQLModel, table=True):
     version: int | None = Field(default=None, sa_column=(_v := _version()))
     __mapper_args__ = {"version_id_col": _v}
     del _v  # otherwise pydantic keeps the Column as a private attribute and deep-copies it per row
+
+
+class OnboardingDue(SQLModel, table=True):
+    """Why a supervision may be overdue (services/onboarding_due.py): the earliest due date among
+    its pair's open checklist steps, or, the pair without a checklist and its supervisor without a
+    basic course, the supervision's start. Rewritten for a supervisor wherever their supervisions,
+    steps or enrollments change, so the dashboard's "courses overdue" is two ranges instead of
+    every supervision judged on each visit. No foreign keys: a supervision deleted in a flush
+    loses its row at the commit, after the delete."""
+
+    __tablename__ = "onboarding_due"
+    __table_args__ = (
+        Index("ix_onboarding_due_open", "open_due"),
+        Index("ix_onboarding_due_basic", "basic_from"),
+        Index("ix_onboarding_due_supervisor", "supervisor_id"),
+    )
+    supervision_id: int = Field(primary_key=True)
+    supervisor_id: int
+    client_id: int
+    open_due: date | None = None
+    basic_from: date | None = None
 
 
 # --------------------------------------------------------------------------- reviews

@@ -30,6 +30,9 @@ from bpa_provider.errors import (
 )
 from bpa_provider.i18n import N_, Msg
 
+# ... and why each supervision may be overdue (onboarding_due).
+from bpa_provider.services import onboarding_due as _onboarding_due  # noqa: F401,E402
+
 # Imported for its session hooks: every commit keeps the stored next reviews due (review_due_store).
 from bpa_provider.services import review_due_store as _review_due_store  # noqa: F401
 

@@ -30,10 +30,13 @@ from bpa_provider.rules.calendar import expiry_date
 from bpa_provider.services.courses import SUPERVISOR_KINDS
 
 Person = tuple[str, int]  # ("supervisor" | "assistant", id)
+Stored = tuple[date, int | None, int | None]  # expiry, the enrollment's supervisor, its assistant
 
 
-def expected_rows(conn: Session | Connection, people: Iterable[Person] | None = None) -> dict[int, date]:
-    """enrollment id -> expiry, by the rule, for `people` (everyone when None)."""
+def expected_rows(conn: Session | Connection, people: Iterable[Person] | None = None) -> dict[int, Stored]:
+    """enrollment id -> (expiry, supervisor, assistant), by the rule, for `people` (everyone when
+    None). The person is the enrollment's, stored beside the expiry so that the dashboard counts
+    its range without the enrollment's page per row (migration 0015s)."""
     q = (
         select(
             CourseEnrollment.id,
@@ -58,13 +61,13 @@ def expected_rows(conn: Session | Connection, people: Iterable[Person] | None = 
         if completed is not None:  # always: the query asks for a date
             grp = -1 if kind in SUPERVISOR_KINDS else course_id
             groups.setdefault((sup, asst, grp), []).append((eid, completed, validity))
-    out: dict[int, date] = {}
-    for rows in groups.values():
+    out: dict[int, Stored] = {}
+    for (sup, asst, _grp), rows in groups.items():
         # The latest date; of two on that day the later row (as the service's "later row wins").
         completed, eid, validity = max((completed, eid, validity) for eid, completed, validity in rows)
         expires = expiry_date(completed, validity)
         if expires is not None:
-            out[eid] = expires
+            out[eid] = (expires, sup, asst)
     return out
 
 
@@ -94,7 +97,11 @@ def refresh(conn: Session | Connection, people: Iterable[Person] | None = None) 
         conn.execute(delete(CredentialExpiry).where(CredentialExpiry.enrollment_id.in_(theirs)))
     if rows:
         conn.execute(
-            insert(CredentialExpiry), [{"enrollment_id": eid, "expires_on": day} for eid, day in sorted(rows.items())]
+            insert(CredentialExpiry),
+            [
+                {"enrollment_id": eid, "expires_on": day, "supervisor_id": sup, "assistant_id": asst}
+                for eid, (day, sup, asst) in sorted(rows.items())
+            ],
         )
 
 
@@ -113,6 +120,16 @@ def refresh_course(conn: Session | Connection, course_id: int) -> None:
         refresh(conn)
 
 
-def stored_rows(conn: Session | Connection) -> dict[int, date]:
-    """The table as it is (for the tests)."""
-    return {eid: day for eid, day in conn.execute(select(CredentialExpiry.enrollment_id, CredentialExpiry.expires_on))}
+def stored_rows(conn: Session | Connection) -> dict[int, Stored]:
+    """The table as it is, shaped as `expected_rows` (for the tests)."""
+    return {
+        eid: (day, sup, asst)
+        for eid, day, sup, asst in conn.execute(
+            select(
+                CredentialExpiry.enrollment_id,
+                CredentialExpiry.expires_on,
+                CredentialExpiry.supervisor_id,
+                CredentialExpiry.assistant_id,
+            )
+        )
+    }

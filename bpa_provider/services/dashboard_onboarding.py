@@ -4,7 +4,8 @@ The service builds every current supervision's onboarding status (2,000 at a lar
 every checklist step loaded as an ORM object, and the basic course of every supervisor, to keep the
 few hundred that are overdue. This read lets SQL pick the overdue supervisions (a pair's latest
 current one: an open step of its checklist past its date, or without a checklist the basic course's
-deadline passed and the course not done, each an index lookup per supervision), takes only their
+deadline passed and the course not done) as two ranges of the stored reasons (`onboarding_due`,
+services/onboarding_due.py; before, every supervision was judged by index lookups), takes only their
 steps as plain rows, judges each checklist with the same `checklist_status`, and makes a record
 only of the rows shown: the same `OnboardingStatus`es in the same order
 (tests/services/test_dashboard_reads.py holds it equal to the service on both engines).
@@ -16,18 +17,19 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Course, CourseEnrollment, OnboardingStep, Supervision
+from bpa_provider.db.models import OnboardingDue, OnboardingStep, Supervision
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import course_deadline
 from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
 from bpa_provider.services.counted import Counted
+from bpa_provider.services.dashboard_reads import bytewise
 from bpa_provider.services.onboarding import (
     BASIC_COURSE,
     OnboardingStatus,
@@ -55,23 +57,11 @@ def onboarding_overdue(
     """`onboarding.onboarding_overdue`, read as rows (see the module's docstring); with `limit`,
     the first `limit` and how many there are in all (`Counted`)."""
     require(actor, "course.read", what=_("see onboardings"))
-    days = current_policy(policy).basic_course_within_days
+    policy = current_policy(policy)  # the configured one read once (a file and the environment)
+    days = policy.basic_course_within_days
     later = aliased(Supervision)
     step = OnboardingStep
-    own_steps = (step.supervisor_id == Supervision.supervisor_id) & (step.client_id == Supervision.client_id)
-    basic_done = or_(
-        exists().where(
-            CourseEnrollment.supervisor_id == Supervision.supervisor_id,
-            CourseEnrollment.status == "completed",
-            CourseEnrollment.completed_on.is_not(None),
-            Course.id == CourseEnrollment.course_id,
-            Course.kind == "supervisor_basic",
-        ),
-        exists().where(
-            step.supervisor_id == Supervision.supervisor_id, step.code == BASIC_COURSE, step.done_on.is_not(None)
-        ),
-    )
-    q = current_supervisions(today).where(
+    conds = [
         # The pair's latest current supervision only (the service keeps the latest start) ...
         ~exists().where(
             later.supervisor_id == Supervision.supervisor_id,
@@ -80,17 +70,30 @@ def onboarding_overdue(
             later.since > Supervision.since,
         ),
         # ... that is overdue: an open step of its checklist past its date (the first open one then
-        # is), or without a checklist the basic course's deadline passed and the course not done.
-        or_(
-            exists().where(own_steps, step.done_on.is_(None), step.due_date < today),
-            and_(~exists().where(own_steps), Supervision.since < today - timedelta(days=days), ~basic_done),
-        ),
-    )
+        # is), or without a checklist the basic course's deadline passed and the course not done —
+        # two ranges of the stored reasons (services/onboarding_due.py).
+        or_(OnboardingDue.open_due < today, OnboardingDue.basic_from < today - timedelta(days=days)),
+    ]
     if actor.is_scoped:
-        q = q.where(Supervision.client_id.in_(sorted(actor.client_scope or ())))
+        conds.append(Supervision.client_id.in_(sorted(actor.client_scope or ())))
+    q = current_supervisions(today).join(OnboardingDue, OnboardingDue.supervision_id == Supervision.id).where(*conds)
+    total = None
     with db.read() as s:
+        if limit is None:
+            candidates = core_rows.rows(s, q).all()
+        else:
+            # Counted without the names: the current supervisions of the stored rows.
+            counted = (
+                select(OnboardingDue.supervisor_id, OnboardingDue.client_id)
+                .join(Supervision, Supervision.id == OnboardingDue.supervision_id)
+                .where(or_(Supervision.until.is_(None), Supervision.until >= today), *conds)
+                .distinct()
+            )
+            total = s.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+            # All of them when they are all shown; else the first `limit`.
+            candidates = core_rows.rows(s, q).all() if total <= limit else _first_rows(s, q, today, days, limit)
         pairs: dict[tuple[int, int], Any] = {}
-        for r in core_rows.rows(s, q).all():
+        for r in candidates:
             pairs.setdefault((r[0], r[1]), r)
         steps: dict[tuple[int, int], list[_Step]] = {}
         sups = sorted({sup for sup, _c in pairs})
@@ -152,4 +155,54 @@ def onboarding_overdue(
             found if limit is None else found[: max(limit, 0)]
         )
     ]
-    return out if limit is None else Counted(out, len(found))
+    return out if total is None else Counted(out, total)
+
+
+def _first_rows(s: Any, q: Any, today: date, days: int, limit: int) -> list[Any]:
+    """The rows of the first `limit` pairs `q` finds overdue, most overdue first (the earliest
+    deadline), then by the supervisor's and the client's reference.
+
+    Every pair `q` finds is overdue: its stored reason says so (the checklist's first open step is
+    its earliest, past its date; or no checklist, no basic course, the deadline passed); a pair
+    with two current supervisions begun the same day is one, hence the DISTINCTs. The earliest
+    deadlines are the first `limit` of each range (open steps' dates; starts + the policy's days):
+    the `limit`-th of them is the last one shown. Every pair before it is read; of those on it,
+    hundreds at a large provider (starts on the same day), only as many as are shown, in the
+    references' order — compared code point by code point as Python compares them (SQLite's
+    default; "C" on PostgreSQL, whose default follows the locale)."""
+    pair = (Supervision.supervisor_id, Supervision.client_id)
+    if limit < 1:
+        return []
+    shift = timedelta(days=days)
+    ranges = (
+        (OnboardingDue.open_due, today, timedelta(0)),
+        (OnboardingDue.basic_from, today - shift, shift),
+    )
+    deadlines = sorted(
+        value + plus
+        for column, before, plus in ranges
+        for _sup, _client, value in s.execute(
+            q.with_only_columns(*pair, column)
+            .where(column < before)
+            .distinct()
+            .order_by(None)
+            .order_by(column)
+            .limit(limit)
+        )
+    )
+    if len(deadlines) < limit:
+        return list(core_rows.rows(s, q).all())  # all of them are shown
+    edge = deadlines[limit - 1]
+    rows = core_rows.rows(s, q.where(or_(*(column < edge - plus for column, _b, plus in ranges)))).all()
+    tied = q.where(or_(*(column == edge - plus for column, _b, plus in ranges))).order_by(None).distinct().subquery()
+    sup_ref, client_ref = list(tied.c)[2], list(tied.c)[4]
+    as_python = bytewise(s)
+    return [
+        *rows,
+        *core_rows.rows(
+            s,
+            select(*tied.c)
+            .order_by(as_python(sup_ref), as_python(client_ref))
+            .limit(limit - sum(1 for d in deadlines if d < edge)),
+        ).all(),
+    ]

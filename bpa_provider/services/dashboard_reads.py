@@ -7,26 +7,39 @@ expiry, stored where completions and courses are written: services/course_expiry
 `expires_on` through its index, keeps the current people in the reader's scope, and reads the
 names of only the people it keeps: the same `ExpiringCredential`s in the same order
 (tests/services/test_dashboard_reads.py holds it equal to the service on both engines). Asked for
-the screen's first rows, it reads only those (as far as the last one's expiry) and counts the rest.
+the screen's first rows, it reads only those (as far as the last one's expiry) and counts the rest
+from the index alone: each row's person is stored beside its expiry (migration 0015s), so the count
+asks only whether that person is current (an index lookup) and never reads the enrollment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import Course, CourseEnrollment, CredentialExpiry
+from bpa_provider.db.models import (
+    Assignment,
+    Assistant,
+    Course,
+    CourseEnrollment,
+    CredentialExpiry,
+    Employment,
+    Supervision,
+    Supervisor,
+)
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_reminders
-from bpa_provider.services import core_rows, course_credentials
+from bpa_provider.services import core_rows
 from bpa_provider.services.base import require, service
 from bpa_provider.services.counted import Counted
 from bpa_provider.services.course_credentials import ExpiringCredential
-from bpa_provider.services.courses import SUPERVISOR_KINDS, in_scope_people, people_names
+from bpa_provider.services.courses import SUPERVISOR_KINDS, people_names
 from bpa_provider.services.onboarding import current_policy
 
 
@@ -39,6 +52,74 @@ class _Enrollment:
         self.supervisor_id, self.assistant_id = supervisor_id, assistant_id
 
 
+def _current(today: date) -> Any:
+    """`course_credentials.current_people` asked of the stored row's person: a supervisor with a
+    supervision not ended, or an assistant with an employment not ended, on `today`."""
+    return or_(
+        and_(
+            CredentialExpiry.supervisor_id.is_not(None),
+            exists().where(
+                Supervision.supervisor_id == CredentialExpiry.supervisor_id,
+                or_(Supervision.until.is_(None), Supervision.until >= today),
+            ),
+        ),
+        and_(
+            CredentialExpiry.assistant_id.is_not(None),
+            exists().where(
+                Employment.assistant_id == CredentialExpiry.assistant_id,
+                or_(Employment.end_date.is_(None), Employment.end_date >= today),
+            ),
+        ),
+    )
+
+
+def _in_scope(actor: Actor, today: date) -> Any:
+    """`courses.in_scope_people` asked of the stored row's person: the supervisor-actor
+    themself, or an assistant with a current assignment to one of their clients."""
+    return or_(
+        CredentialExpiry.supervisor_id == actor.supervisor_id,
+        CredentialExpiry.assistant_id.in_(
+            select(Assignment.assistant_id).where(
+                Assignment.client_id.in_(sorted(actor.client_scope or ())),
+                or_(Assignment.end_date.is_(None), Assignment.end_date >= today),
+            )
+        ),
+    )
+
+
+def bytewise(s: Any) -> Callable[[Any], Any]:
+    """A text column compared code point by code point, as Python compares strings: SQLite's
+    default; PostgreSQL's default follows the locale, "C" does not."""
+    if s.get_bind().dialect.name == "postgresql":
+        return lambda column: column.collate("C")
+    return lambda column: column
+
+
+def _first_rows(s: Any, counted: list[Any], edge: date, limit: int) -> Any:
+    """The rows shown when the `limit`-th expires on `edge`: every one expiring before it, and of
+    those on it (hundreds at a large provider: completions on one course day) only as many as
+    are left, in the order sorted below — by the person's reference, the course, the enrollment."""
+    before = s.execute(
+        select(func.count()).select_from(CredentialExpiry).where(*counted, CredentialExpiry.expires_on < edge)
+    ).scalar_one()
+    as_python = bytewise(s)
+    tied = (
+        select(CredentialExpiry.enrollment_id)
+        .join(CourseEnrollment, CourseEnrollment.id == CredentialExpiry.enrollment_id)
+        .join(Course, Course.id == CourseEnrollment.course_id)
+        .outerjoin(Supervisor, Supervisor.id == CredentialExpiry.supervisor_id)
+        .outerjoin(Assistant, Assistant.id == CredentialExpiry.assistant_id)
+        .where(*counted, CredentialExpiry.expires_on == edge)
+        .order_by(
+            as_python(func.coalesce(Supervisor.ref, Assistant.ref)),
+            as_python(Course.name),
+            CredentialExpiry.enrollment_id,
+        )
+        .limit(limit - before)
+    )
+    return or_(CredentialExpiry.expires_on < edge, CredentialExpiry.enrollment_id.in_(tied))
+
+
 @service
 def expiring_credentials(
     db: Database, actor: Actor, today: date, *, policy: Policy | None = None, limit: int | None = None
@@ -49,8 +130,15 @@ def expiring_credentials(
     leads = tuple(current_policy(policy).course_expiry_reminders)
     if not leads:
         return []  # no reminder is ever reached
-    # The current people, as `course_credentials.latest_completions` says it.
-    current_sup, current_asst = course_credentials.current_people(today)
+    # The rows counted: a range of the index, each person current (and in the reader's scope),
+    # as `course_credentials.latest_completions` says it, asked of the stored person.
+    counted = [
+        # The first reminder is reached on this day before the expiry (`expiry_reminders`).
+        CredentialExpiry.expires_on <= today + timedelta(days=max(leads)),
+        _current(today),
+    ]
+    if actor.is_scoped:
+        counted.append(_in_scope(actor, today))
     q = (
         select(
             CourseEnrollment.supervisor_id,
@@ -64,25 +152,18 @@ def expiring_credentials(
         .select_from(CredentialExpiry)
         .join(CourseEnrollment, CourseEnrollment.id == CredentialExpiry.enrollment_id)
         .join(Course, Course.id == CourseEnrollment.course_id)
-        # The first reminder is reached on this day before the expiry (`expiry_reminders`).
-        .where(
-            CredentialExpiry.expires_on <= today + timedelta(days=max(leads)),
-            or_(
-                and_(CourseEnrollment.supervisor_id.is_not(None), current_sup),
-                and_(CourseEnrollment.assistant_id.is_not(None), current_asst),
-            ),
-        )
+        .where(*counted)
     )
-    if actor.is_scoped:
-        q = q.where(in_scope_people(actor, today))
     total = None
     with db.read() as s:
         if limit is not None:
-            total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+            # Over the index alone (no enrollment, no course: every row has both, by foreign key).
+            total = s.execute(select(func.count()).select_from(CredentialExpiry).where(*counted)).scalar_one()
             # The first rows are those expiring up to the `limit`-th expiry, its ties included
             # (their order among themselves is by name, sorted below as for the whole list).
             edge = s.execute(
-                q.with_only_columns(CredentialExpiry.expires_on)
+                select(CredentialExpiry.expires_on)
+                .where(*counted)
                 .order_by(CredentialExpiry.expires_on)
                 .offset(max(limit - 1, 0))
                 .limit(1)
@@ -90,7 +171,7 @@ def expiring_credentials(
             if limit < 1:
                 return Counted([], total)
             if edge is not None:
-                q = q.where(CredentialExpiry.expires_on <= edge)
+                q = q.where(CredentialExpiry.expires_on <= edge, _first_rows(s, counted, edge, limit))
         # In enrollment order, sorted here: ordered by the enrollment's id in SQL, SQLite walked
         # every enrollment in the company by its key instead of the range of expiries (issue 19).
         rows = sorted(core_rows.rows(s, q.add_columns(CourseEnrollment.id)).all(), key=lambda r: r[-1])
