@@ -5,7 +5,7 @@ of this process with `--cpu`) of N runs (default 5) after one warm-up, WHAT bein
 - `dashboard`: every section an admin sees, computed one after another as the dashboard's workers
   compute them (`services.dashboard.gather_section`, the first 50 items of each and its count),
   the modules already imported;
-- `week`: the middle client's (by reference) roster week holding today, vacant shifts included
+- `week`: the roster week holding today of the middle client (by reference) of the smallest company, vacant shifts included
   (`roster_views.client_week`, as the roster screen asks);
 - `account`: the same client's hour account on today (`hours.client_account`);
 - `hours_first`: the dashboard's hours section on the first view of a day — every client's stored
@@ -33,6 +33,7 @@ from datetime import date, timedelta
 from bench.row import Row
 
 SHOWN_ROWS = 50  # screens/dashboard.py: the rows a section's table shows
+SMALLEST_COMPANY_CLIENTS = 200  # the 10 % company (bench/company.py)
 
 
 def _probe(what: str, url: str) -> tuple[Callable[[], object], Callable[[], object] | None]:
@@ -49,7 +50,12 @@ def _probe(what: str, url: str) -> tuple[Callable[[], object], Callable[[], obje
     actor, today, policy = Actor("bench", "admin"), date.today(), Policy()
     with db.read() as s:
         n = s.execute(select(func.count()).select_from(Client)).scalar_one()
-        client_id = s.execute(select(Client.id).order_by(Client.ref).offset(n // 2).limit(1)).scalar_one()
+        # The same client at every scale: the middle one of the smallest company (the demo makes
+        # the first clients alike at every scale, so its week holds the same shifts at 10 % and
+        # 100 %). The middle of each company was another client at each scale — 7 shifts that week
+        # at 10 %, 14 at 100 % — and the row compared twice the rows shown, not the database.
+        middle = min(n, SMALLEST_COMPANY_CLIENTS) // 2
+        client_id = s.execute(select(Client.id).order_by(Client.ref).offset(middle).limit(1)).scalar_one()
     monday = today - timedelta(days=today.weekday())
     if what == "dashboard":
         keys = dashboard.visible_sections(actor)
