@@ -12,14 +12,29 @@ command and its floor are compared on the same thing — the work after the proc
   same shell running `SELECT 1` on the same database, alternating.
 - **A floor in Python** (bench/*_floor.py run as a module): the elapsed time it prints itself,
   taken after Python and its imports, its connection opened inside the timed part.
+- **A command whose own work is milliseconds** (`list assistants --format csv`: ≈ 4 ms at 10 %):
+  `in_process` — the command and the start-up command run in turns by the CLI's own `main`
+  inside one Python process, each timed there, after one unmeasured round; own work is the
+  command's time minus the median of the start-up's. Each call builds its Context and opens the
+  database (its engine, the schema and guard checks, who you are) as a new process would, and
+  compiles its statements anew (a new engine has an empty statement cache); what the two share
+  and a process pays once (Python, the imports, the models' mapping) is paid before the timing.
+  Taken as the difference of two ≈ 0.4 s processes instead, the own work of `list assistants` at
+  10 % was 10.5 ± 19.9 ms in session 10's final run (2.24× its floor) and −48 … +285 ms over
+  fifteen pairs in session 11 on a shared machine, where in one process it is 3.7 ms
+  (docs/performance.md, "Session 11 — paint").
 
 `peak_rss` is a command's peak resident memory (`ru_maxrss` of a fresh parent's only child).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 
@@ -73,6 +88,48 @@ def _small(commands: Sequence[float], starts: Sequence[float]) -> bool:
     return bool(commands) and statistics.median(commands) - statistics.median(starts) < SMALL
 
 
+def in_process(argv: Sequence[str], start: Sequence[str], runs: int) -> tuple[Sample, Sample]:
+    """(own work, start-up) of the CLI command `argv` beside the start-up command `start` (both
+    `[CLI, *arguments]`), measured in one fresh Python process (`_in_process_main`): at least
+    `SMALL_RUNS` pairs in turns after one unmeasured pair; own work is each run of `argv` minus
+    the median of `start`'s. Both must exit 0."""
+    pairs = max(runs, SMALL_RUNS)
+    proc = run(
+        [sys.executable, "-m", "bench.own_work", str(pairs), json.dumps(list(start[1:])), json.dumps(list(argv[1:]))],
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} in one process failed: {proc.stderr[-500:]}")
+    times = json.loads(proc.stdout.strip().splitlines()[-1])
+    base = statistics.median(times["start"])
+    return Sample([max(c - base, 0.0) for c in times["command"]]), Sample(times["start"])
+
+
+def _in_process_main(pairs: int, start: list[str], command: list[str]) -> None:
+    """Run by `in_process`: `bpa_provider.cli.main` on `start` and `command` in turns, each call's
+    wall time (its output written to memory, as the floors make theirs), printed as JSON."""
+    from bpa_provider.cli import main
+
+    def timed(arguments: list[str]) -> float:
+        with contextlib.redirect_stdout(io.StringIO()):
+            t0 = time.perf_counter()
+            code = main(arguments)
+            elapsed = time.perf_counter() - t0
+        if code != 0:
+            raise SystemExit(f"{' '.join(arguments)} exited {code}")
+        return elapsed
+
+    starts, commands = [], []
+    for i in range(pairs + 1):
+        s, c = timed(start), timed(command)
+        if i:  # the first pair pays what a process pays once
+            starts.append(s)
+            commands.append(c)
+    print(json.dumps({"start": starts, "command": commands}))
+    sys.stdout.flush()
+    os._exit(0)  # noqa: SLF001 - as the CLI ends: no interpreter teardown
+
+
 def shell_floor(floor: Sequence[str], noop: Sequence[str], runs: int) -> Sample:
     """A database shell's query minus the same shell's `SELECT 1` on the same database."""
     return minus_startup(floor, noop, runs)[0]
@@ -92,3 +149,7 @@ def peak_rss(py: str, argv: Sequence[str], env: dict[str, str] | None = None) ->
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed: {proc.stderr[-300:]}")
     return float(proc.stdout.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    _in_process_main(int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3]))

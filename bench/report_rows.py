@@ -183,14 +183,17 @@ def rest_row(scale: float, runs: int, db: str) -> Row:
 
 
 def list_row(scale: float, runs: int, db: str) -> Row:
-    """`list assistants --format csv` minus the CLI's start-up, beside bench/list_floor.py (the same
-    output byte for byte: masked IDs, guarded cells; its own elapsed time), checked equal."""
+    """`list assistants --format csv` minus the CLI's start-up, both timed inside one process
+    (bench/own_work.py `in_process`: milliseconds of own work are lost in the noise of two whole
+    processes), beside bench/list_floor.py (the same output byte for byte: masked IDs, guarded
+    cells; its own elapsed time), checked equal."""
     from bench.list_floor import check
+    from bench.own_work import in_process
 
     what, floor_name = "list assistants --format csv (own work)", "sqlite3 rows + mask + csv"
     try:
         argv = [CLI, "--db", db, "list", "assistants", "--format", "csv"]
-        own, _start = minus_startup(argv, startup_argv(CLI, db), runs)
+        own, _start = in_process(argv, startup_argv(CLI, db), runs)
         floor = value_of_command([PY, "-m", "bench.list_floor", db], runs)
         return Row(
             what,

@@ -114,13 +114,20 @@ def log_unexpected(exc: BaseException) -> str:
 
 
 def short_db_name(url: str) -> str:
-    """How the header names the database: the SQLite file name, or PostgreSQL's host/database."""
-    from sqlalchemy.engine import make_url
+    """How the header names the database: the SQLite file name, or PostgreSQL's host/database.
 
-    try:
-        parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - a header must never fail on an odd URL
+    Read from the URL's text as SQLAlchemy's `make_url` reads it (tests/screens/test_topbar.py
+    holds the two equal), not with it: the header is part of the first paint, and importing
+    SQLAlchemy there held that paint back by ≈ 80 ms (docs/performance.md, "Session 11 — paint")."""
+    from urllib.parse import unquote
+
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return url
-    if parsed.get_backend_name() == "sqlite":
-        return (parsed.database or ":memory:").rsplit("/", 1)[-1]
-    return f"{parsed.host or 'localhost'}/{parsed.database or ''}"
+    rest = rest.split("?", 1)[0]  # the query (a socket directory, options) is not the name
+    if scheme.split("+", 1)[0] == "sqlite":
+        return unquote(rest).rsplit("/", 1)[-1] or ":memory:"
+    netloc, _slash, database = rest.partition("/")
+    host = netloc.rpartition("@")[2]  # after the user and password
+    host = host[1 : host.find("]")] if host.startswith("[") else host.split(":", 1)[0]  # no port
+    return f"{host or 'localhost'}/{unquote(database)}"

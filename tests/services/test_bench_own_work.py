@@ -4,8 +4,15 @@ measured in the same loop, and a command's peak memory read from the process its
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+import pytest
 
 from bench import own_work
+from bench.company import CLI
+from bpa_provider.db.engine import open_database
+from bpa_provider.identity import current_login
+from bpa_provider.services import users
 
 
 def test_own_work_is_each_run_minus_the_median_start_up(monkeypatch):
@@ -43,3 +50,19 @@ def test_peak_rss_is_the_commands_own():
         sys.executable, [sys.executable, "-c", "b = bytearray(150_000_000); b[::4096] = b'x' * len(b[::4096])"]
     )
     assert small < 100e6 < 150e6 <= big
+
+
+def test_in_process_times_the_command_and_the_start_up_in_one_process(tmp_path, sqlite_template):
+    """The list command's own work is milliseconds: both sides are timed inside one process
+    (the difference of two whole processes swung by ±20 ms), each call opening the database anew."""
+    path = tmp_path / "bpa.sqlite3"
+    path.write_bytes(Path(sqlite_template).read_bytes())
+    db = open_database(str(path))
+    users.ensure_first_admin(db, current_login())
+    db.dispose()
+    argv = [CLI, "--db", str(path), "list", "assistants", "--format", "csv"]
+    own, start = own_work.in_process(argv, own_work.startup_argv(CLI, str(path)), 2)
+    assert len(own.values) == len(start.values) == own_work.SMALL_RUNS
+    assert all(v >= 0 for v in own.values) and 0 < start.median < 5
+    with pytest.raises(RuntimeError, match="in one process failed"):
+        own_work.in_process([CLI, "--db", str(tmp_path / "missing.sqlite3"), "list", "assistants"], argv, 1)
