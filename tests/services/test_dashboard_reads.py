@@ -386,3 +386,49 @@ def test_courses_overdue_keep_a_pairs_latest_supervision_and_read_only_overdue_o
         )
     steps_read = [st for st in statements if st.lstrip().startswith("SELECT onboarding_step.")]
     assert steps_read and all("WHERE" in st for st in steps_read)
+
+
+def test_courses_overdue_cut_in_one_statement_across_both_reasons_at_every_limit(demo, admin):
+    """The first rows of courses overdue are picked by one statement ordered by each pair's
+    deadline — an open step's date, or the start + the policy's days without a checklist — then
+    the references: with half the pairs' checklists gone (judged by the basic course), every limit
+    gives the service's first rows and its count, on several days."""
+    from bpa_provider.db.models import CourseEnrollment, OnboardingStep
+    from bpa_provider.services import dashboard_onboarding, onboarding
+
+    with demo.write() as s:
+        steps = s.execute(select(OnboardingStep).order_by(OnboardingStep.id)).scalars().all()
+        gone = set(sorted({st.supervisor_id for st in steps})[::2])  # half the supervisors ...
+        for st in steps:
+            if st.supervisor_id in gone:
+                s.delete(st)  # ... without a checklist
+        for e in s.execute(select(CourseEnrollment)).scalars():
+            if e.supervisor_id in gone:
+                s.delete(e)  # ... and without the basic course
+    late = TODAY + timedelta(days=400)
+    basic = sorted(r.next_deadline for r in onboarding.onboarding_overdue(demo, admin, late) if not r.steps_total)
+    assert len(basic) > 2
+    with demo.write() as s:
+        # A checklist's open step due 30 days before the second basic-course deadline: it sorts
+        # before it by the deadline (the start + the policy's 90 days), not by the start.
+        step = (
+            s.execute(
+                select(OnboardingStep)
+                .where(OnboardingStep.supervisor_id.not_in(gone), OnboardingStep.done_on.is_(None))
+                .order_by(OnboardingStep.id)
+            )
+            .scalars()
+            .first()
+        )
+        step.due_date = basic[1] - timedelta(days=30)
+    both, cut = 0, 0
+    for days in (-30, 0, 60, 120, 400):
+        today = TODAY + timedelta(days=days)
+        plain = onboarding.onboarding_overdue(demo, admin, today)
+        kinds = {r.steps_total > 0 for r in plain}  # a checklist's step, or the basic course
+        both += kinds == {True, False}
+        for limit in range(len(plain) + 1):
+            first = dashboard_onboarding.onboarding_overdue(demo, admin, today, limit=limit)
+            assert (list(first), first.total) == (plain[:limit], len(plain)), (today, limit)
+            cut += len(plain) > limit
+    assert both and cut > 5  # both reasons among the rows, and the limits cut real lists
