@@ -432,3 +432,32 @@ def test_courses_overdue_cut_in_one_statement_across_both_reasons_at_every_limit
             assert (list(first), first.total) == (plain[:limit], len(plain)), (today, limit)
             cut += len(plain) > limit
     assert both and cut > 5  # both reasons among the rows, and the limits cut real lists
+
+
+def test_courses_expiring_statements_compiled_once(demo, admin):
+    """A second visit of courses expiring, cut at a limit, compiles none of its statements again:
+    each is found in SQLAlchemy's cache (its conditions are built anew for each statement — one
+    EXISTS shared by two gave a cache key that changed between visits)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.interfaces import CacheStats
+
+    misses: list[str] = []
+
+    def keep(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
+        if context.compiled is not None and context.cache_hit == CacheStats.CACHE_MISS:
+            misses.append(statement)
+
+    today, whole = next(
+        (day, rows)
+        for day in (TODAY + timedelta(days=d) for d in range(0, 1500, 30))
+        if len(rows := dashboard_reads.expiring_credentials(demo, admin, day)) > 3
+    )
+    for _visit in range(2):
+        dashboard_reads.expiring_credentials(demo, admin, today, limit=3)
+    event.listen(demo.engine, "after_cursor_execute", keep)
+    try:
+        first = dashboard_reads.expiring_credentials(demo, admin, today, limit=3)
+    finally:
+        event.remove(demo.engine, "after_cursor_execute", keep)
+    assert list(first) == whole[:3]
+    assert misses == []
