@@ -44,6 +44,20 @@ def _statements(db, run, marker: str) -> list[tuple[str, object]]:
     return seen
 
 
+def _outer(statement: str) -> str:
+    """The statement without its parenthesised subqueries."""
+    out, depth = [], 0
+    for i, ch in enumerate(statement):
+        if depth == 0 and statement.startswith("(SELECT", i):
+            depth = 1
+            continue
+        if depth:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
 def _plan(db, statement: str, parameters: object) -> str:
     with db.read() as s:
         return " ".join(
@@ -153,3 +167,32 @@ def test_credentials_missing_walk_no_assistant_when_everyone_is_employed(demo, a
         shift.assistant_id = loner.id
         loner_id = loner.id
     assert loner_id in {g.assistant_id for g in worktime.missing_credentials(demo, admin, TODAY)}
+
+
+def test_reviews_due_and_courses_expiring_bound_their_range_once(demo, admin):
+    """Cut at the rows shown, each statement of reviews due and of courses expiring bounds the
+    indexed date from above once: the last row shown's in place of the window's or the
+    reminders', not beside it (given both, SQLite ranged the index by the first and checked the
+    second on each entry — the 8,013 reviews due and 3,583 expiries at a large provider walked
+    to read 50). The rows stay the whole list's first ones."""
+    import re
+
+    from bpa_provider.services import reviews
+
+    def cut(service, column: str) -> None:
+        today, whole = next(
+            (day, rows)
+            for day in (TODAY + timedelta(days=d) for d in range(0, 1500, 30))
+            if len(rows := service(demo, admin, day)) > 3
+        )
+        seen = _statements(demo, lambda: service(demo, admin, today, limit=3), column)
+        assert seen
+        for statement, _p in seen:
+            # The statement's own WHERE (its subqueries left out) bounds the column once from
+            # above (the first rows' `< edge OR tied` is no range: one of its terms cannot be).
+            assert len(re.findall(re.escape(column) + r" <= ", _outer(statement))) <= 1, statement
+        first = service(demo, admin, today, limit=3)
+        assert (list(first), first.total) == (whole[:3], len(whole))
+
+    cut(reviews.due_reviews, "review_due.next_due")
+    cut(dashboard_reads.expiring_credentials, "credential_expiry.expires_on")
