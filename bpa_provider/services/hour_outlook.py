@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from bpa_provider.access import Actor
@@ -68,12 +68,31 @@ def basis(policy: Policy | None) -> str:
     return f"{t.warn!r}/{t.alert!r}/{t.under!r}"
 
 
+def _fresh(today: date, current: str) -> Any:
+    """Computed for today, from the client's current changes, with the current thresholds."""
+    o = HourOutlook
+    return and_(o.as_of == today, o.computed_changes == o.changes, o.basis == current)
+
+
 def _stale(today: date, current: str) -> Any:
     """Not fresh: never computed, or for another day, from fewer changes or other thresholds (the
     NULLs named: a comparison with NULL is neither true nor false)."""
     o = HourOutlook
-    fresh = and_(o.as_of == today, o.computed_changes == o.changes, o.basis == current)
+    fresh = _fresh(today, current)
     return or_(o.client_id.is_(None), o.as_of.is_(None), o.computed_changes.is_(None), o.basis.is_(None), ~fresh)
+
+
+def _all_fresh(s: Any, today: date, current: str, flagged: Any) -> tuple[bool, int]:
+    """Whether every client's row is fresh, and how many rows are flagged, in one pass over the
+    rows: a row's key is its client's (one row a client at most) and a foreign key to it (no row
+    without its client), so as many fresh rows as clients is a fresh row for each. The usual
+    answer, read as a count of the clients' index and one pass over the rows (≈ 0.13 ms at 2,000
+    clients), rather than every client joined to its row and the flagged counted apart (≈ 0.44)."""
+    clients = s.execute(select(func.count()).select_from(Client)).scalar_one()
+    fresh, flagged_n = s.execute(
+        select(func.count(case((_fresh(today, current), 1))), func.count(case((flagged, 1)))).select_from(HourOutlook)
+    ).one()
+    return clients == fresh, flagged_n
 
 
 @dataclass(frozen=True)
@@ -105,10 +124,15 @@ def usage_outlook(
         )
         if scope is not None:
             q = q.where(Client.id.in_(scope))
-        stale = {
-            cid: _Stale(changes or 0, row is not None, row is not None and bool(was))
-            for cid, row, changes, was in core_rows.rows(s, q)
-        }
+        all_fresh, flagged_n = _all_fresh(s, today, current, flagged) if scope is None else (False, None)
+        stale = (
+            {}
+            if all_fresh
+            else {
+                cid: _Stale(changes or 0, row is not None, row is not None and bool(was))
+                for cid, row, changes, was in core_rows.rows(s, q)
+            }
+        )
         shown = (
             select(Client.id, Client.ref, Client.name, o.flag, o.year_projected, o.year_decided, o.usage_pct)
             .select_from(o)
@@ -128,7 +152,9 @@ def usage_outlook(
             for cid, ref, name, flag, projected, decided, pct in core_rows.rows(s, shown)
             if cid not in stale
         ]
-        total = s.execute(counted).scalar_one() - sum(st.was_flagged for st in stale.values())
+        if flagged_n is None:
+            flagged_n = s.execute(counted).scalar_one()
+        total = flagged_n - sum(st.was_flagged for st in stale.values())
     computed: list[OutlookRow] = []
     if stale:
         got = _compute(db, actor, today, policy, stale)

@@ -321,3 +321,38 @@ def test_a_migrated_database_has_every_outlook_trigger(db):
     )
     with db.read() as s:
         assert sorted(s.execute(text(query)).scalars()) == sorted(OUTLOOK_TRIGGERS)
+
+
+def test_every_row_fresh_is_told_by_counts_and_one_stale_still_found(demo, admin, monkeypatch):
+    """With every client's row fresh the section joins no client to its row to look for stale
+    ones: as many fresh rows as clients says so (two counts); the flagged are counted in the same
+    pass. One client made stale, or a client without a row, is found and computed again."""
+    from sqlalchemy import event
+
+    _same(demo, admin)
+    seen: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(demo.engine, "before_cursor_execute", keep)
+    try:
+        fresh = hour_outlook.usage_outlook(demo, admin, TODAY, policy=POLICY, limit=2)
+    finally:
+        event.remove(demo.engine, "before_cursor_execute", keep)
+    selects = [st for st in seen if st.lstrip().startswith("SELECT")]
+    assert not any("LEFT OUTER JOIN hour_outlook" in st for st in selects), selects
+    assert len(selects) == 3, selects  # the clients counted, the rows' one pass, the rows shown
+    assert (list(fresh), fresh.total) == (
+        list(hour_outlook.usage_outlook(demo, admin, TODAY, policy=POLICY))[:2],
+        fresh.total,
+    )
+    calls: list[object] = []
+    real = hour_outlook._report_rows
+    monkeypatch.setattr(hour_outlook, "_report_rows", lambda *a, **k: calls.append(a[-1]) or real(*a, **k))
+    with demo.write() as s:  # one client's row stale, another's gone
+        cid, gone = s.execute(select(Client.id).order_by(Client.id).limit(2)).scalars().all()
+        s.execute(text("UPDATE hour_outlook SET as_of = NULL WHERE client_id = :c"), {"c": cid})
+        s.execute(delete(HourOutlook).where(HourOutlook.client_id == gone))
+    assert _same(demo, admin) > 0
+    assert sorted(calls[0]) == sorted([cid, gone])  # type: ignore[call-overload]
