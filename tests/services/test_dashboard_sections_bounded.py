@@ -138,6 +138,9 @@ def test_courses_expiring_count_reads_no_enrollment(demo, admin):
     for statement, parameters in counting:
         plan = _plan(demo, statement, parameters)
         assert "COVERING INDEX ix_credential_expiry_expires" in plan and "course_enrollment" not in plan, plan
+        # Each person's employment asked of its index alone (`EXISTS (SELECT 1 …)`: with
+        # `SELECT *` SQLite read each employment row).
+        assert "COVERING INDEX ix_employment_assistant_end" in plan, plan
 
 
 def test_credentials_missing_walk_no_assistant_when_everyone_is_employed(demo, admin):
