@@ -173,7 +173,9 @@ class Decision(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_decision_client_period", "client_id", "valid_from", "valid_to"),
-        Index("ix_decision_valid_to", "valid_to"),  # the dashboard's decisions ending: a range of end dates
+        # The dashboard's decisions ending: a range of end dates, counted with each one's client
+        # from the index (migration 0016g).
+        Index("ix_decision_valid_to_client", "valid_to", "client_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="client.id")

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from bpa_provider.access import Actor
@@ -61,11 +61,16 @@ from bpa_provider.services.sections import (  # noqa: E402,F401
 def decisions_ending(db: Database, actor: Actor, today: date, within_days: int, limit: int | None = None) -> list[Item]:
     """Decisions whose period ends within `within_days` of `today` and that no later decision of
     the same client already follows (a renewed decision needs no action). With `limit`, the first
-    `limit` of them and how many there are in all (`Counted`): a range of `ix_decision_valid_to`
+    `limit` of them and how many there are in all (`Counted`): a range of `ix_decision_valid_to_client`
     read as far as the rows shown, and counted."""
     require(actor, "decision.read", what="see decisions")
     later = aliased(Decision)
-    renewed = exists().where(and_(later.client_id == Decision.client_id, later.valid_from > Decision.valid_to))
+    # `SELECT 1`: answered from ix_decision_client_period alone (`SELECT *` read the row).
+    renewed = (
+        select(literal_column("1"))
+        .where(and_(later.client_id == Decision.client_id, later.valid_from > Decision.valid_to))
+        .exists()
+    )
     q = (
         # Plain columns, not Decision objects: thousands of rows at a large provider.
         select(Decision.client_id, Decision.valid_to, Decision.hours, Decision.hours_unit, Client.ref, Client.name)

@@ -199,3 +199,19 @@ def test_reviews_due_and_courses_expiring_bound_their_range_once(demo, admin):
 
     cut(reviews.due_reviews, "review_due.next_due")
     cut(dashboard_reads.expiring_credentials, "credential_expiry.expires_on")
+
+
+def test_decisions_ending_count_reads_no_decision_row(demo, admin):
+    """The decisions ending are counted from two indexes alone: the range of end dates with each
+    decision's client (`ix_decision_valid_to_client`, migration 0016g) and whether a later one
+    follows (`ix_decision_client_period`, asked `EXISTS (SELECT 1 …)`) — before, each decision's
+    row was read for its client, and the later one's for `SELECT *` (1,901 at a large provider)."""
+    from bpa_provider.services import dashboard
+
+    if demo.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    seen = _statements(demo, lambda: dashboard.decisions_ending(demo, admin, TODAY, 400, 2), "SELECT count(")
+    assert len(seen) == 1
+    plan = _plan(demo, *seen[0])
+    assert "COVERING INDEX ix_decision_valid_to_client" in plan, plan
+    assert "COVERING INDEX ix_decision_client_period" in plan, plan
