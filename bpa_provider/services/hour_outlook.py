@@ -11,8 +11,9 @@ not fresh: fresh ⇔ computed for today, from the client's current `changes` (bu
 triggers on every write of the client's inputs, migration 0015o) and with the current thresholds.
 Usually none is stale; after a change a few; on the first view of a day all.
 
-1. One read transaction: the stale clients in scope with their `changes`, and the stored flagged
-   rows in ref order (as many as are shown plus the stale ones) and their count.
+1. One read transaction: the stale clients in scope with their `changes` (for an unscoped
+   reader first told none by two counts — as many fresh rows as clients — the usual case), and
+   the stored flagged rows in ref order (as many as are shown plus the stale ones) and their count.
 2. The stale clients computed by the report's own code (`hours._report_rows` for those ids).
 3. Stored in a short write transaction of its own that never makes the reader wait (SQLite: no
    busy wait; PostgreSQL: a 50 ms lock timeout; busy means not stored — what is shown is still
