@@ -91,7 +91,7 @@ def onboarding_overdue(
             )
             total = s.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
             # All of them when they are all shown; else the first `limit`.
-            candidates = core_rows.rows(s, q).all() if total <= limit else _first_rows(s, q, today, days, limit)
+            candidates = core_rows.rows(s, q).all() if total <= limit else _first_rows(s, q, days, limit)
         pairs: dict[tuple[int, int], Any] = {}
         for r in candidates:
             pairs.setdefault((r[0], r[1]), r)
@@ -158,7 +158,7 @@ def onboarding_overdue(
     return out if total is None else Counted(out, total)
 
 
-def _first_rows(s: Any, q: Any, today: date, days: int, limit: int) -> list[Any]:
+def _first_rows(s: Any, q: Any, days: int, limit: int) -> list[Any]:
     """The rows of the first `limit` pairs `q` finds overdue, most overdue first (the earliest
     deadline), then by the supervisor's and the client's reference — in one statement.
 
