@@ -11,6 +11,13 @@ back, and a quick record is laid out and drawn once rather than once per part (e
 restyles, lays out and paints the screen again: ≈ 0.1 s of the UI thread for the client's four,
 docs/performance.md); on a busy machine, where the parts come late, it behaves as before.
 
+A kept screen given the next record (`reopen` with `present`) is shown only once it is built:
+the list stays on screen meanwhile, and the screen is laid out and drawn once, with the record,
+instead of first empty ("Loading…") and then again — that empty frame cost 5–12 ms of the UI
+thread, holding the GIL while the header's call ran (docs/performance.md, "Session 11 — record").
+It is shown at once, as before, when `PART_WAIT` is over without its header, when the header
+fails, or when a key comes meanwhile (`present_now`): the key goes to the record, as it would have.
+
 A section's table is focusable; keys such as Enter (open) and x (end) act on the row under the
 cursor of the focused table, so "which record?" is always the one the person is looking at.
 """
@@ -86,6 +93,8 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self._parts_timer: Timer | None = None  # running while the header waits for its parts
         self._asked_at = 0.0  # time.monotonic() when the record was asked for (its first opening)
         self._styled_at: int | None = None  # the app's CSS generation at the last resume
+        self._present: Callable[[], Any] | None = None  # shows this screen, once built (`reopen`)
+        self._present_timer: Timer | None = None  # shows it at `PART_WAIT` however far it is
 
     @property
     def bpa(self) -> BpaApp:
@@ -108,13 +117,44 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self._styled_at = self.app._css_update_count  # noqa: SLF001 - Textual's (pinned) CSS generation
 
     # -- kept for the next record (BpaApp.open_record) ---------------------------------------
-    def reopen(self, record_id: int) -> None:
+    def reopen(self, record_id: int, present: Callable[[], Any] | None = None) -> None:
         """Show another record in this screen, kept after it was closed (its body emptied then,
-        `on_screen_suspend`): as a new screen would, without composing its bars again."""
+        `on_screen_suspend`): as a new screen would, without composing its bars again.
+
+        `present` (the app's push of this screen) is called once the record is built, or at
+        `PART_WAIT`, or on a key (`present_now`): see the module's docstring."""
         self._forget_record()
         self.record_id = record_id
         self.shown = False
         self.load()
+        if present is not None:
+            self._present = present
+            self._present_timer = self.set_timer(PART_WAIT, self._present_anyway)
+
+    @property
+    def presenting(self) -> bool:
+        """Built for a record and not shown yet (`reopen` with `present`)."""
+        return self._present is not None
+
+    def present_now(self) -> None:
+        """Show the screen now, as far as it is built (a key came, or it is built)."""
+        if self._present_timer is not None:
+            self._present_timer.stop()
+            self._present_timer = None
+        present, self._present = self._present, None
+        if present is not None:
+            present()
+            # Laid out and drawn as soon as it is resumed, not at the screen's next frame tick
+            # (Textual's update timer, 1/60 s apart: up to 16 ms of waiting with nothing to do).
+            self.call_later(self._on_timer_update)  # Textual's (pinned)
+
+    async def _present_anyway(self) -> None:
+        """`PART_WAIT` is over: show what there is (the header with its parts so far, or
+        "Loading…" until the header comes)."""
+        self._present_timer = None
+        if self._parts_timer is not None:
+            await self._show_waiting()  # shows the header and presents the screen
+        self.present_now()
 
     def _forget_record(self) -> None:
         """Nothing of the record shown stays: any answer still out for it is dropped when it
@@ -123,6 +163,10 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         if self._parts_timer is not None:
             self._parts_timer.stop()
             self._parts_timer = None
+        if self._present_timer is not None:
+            self._present_timer.stop()
+            self._present_timer = None
+        self._present = None
         seqs = self.__dict__.get("_call_seq", {})
         for tag in seqs:
             seqs[tag] += 1
@@ -258,6 +302,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             body = self.query_one("#body", VerticalScroll)
             await body.remove_children()
             await body.mount(Static(Text(describe_error(result.error))))
+            self.present_now()
             return
         self.header = result.value
         if self.PARTS and not self.shown:  # the first opening: build once, with the parts
@@ -286,17 +331,22 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         await self.show()
 
     async def show(self) -> None:
-        """(Re)build the sections from `detail`, keeping focus on the same table if possible."""
+        """(Re)build the sections from `detail`, keeping focus on the same table if possible; a
+        screen built to be shown (`reopen` with `present`) is shown then."""
         focused = self.focused.id if isinstance(self.focused, DataTable) else None
         self.rows_of = {}
         self.shown = True
-        self.query_one(TopBar).set_where(self.where())
+        widgets = [*self.build()]
+        widgets += [VerticalGroup(*self._place(place, tags), id=f"part-{place}") for place, tags in self.PARTS]
         body = self.query_one("#body", VerticalScroll)
-        await body.remove_children()
-        places = [VerticalGroup(*self._place(place, tags), id=f"part-{place}") for place, tags in self.PARTS]
-        await body.mount_all([*self.build(), *places])
+        # One frame: the emptied body was drawn on its own between the removal and the mount.
+        with self.app.batch_update():
+            self.query_one(TopBar).set_where(self.where())
+            await body.remove_children()
+            await body.mount_all(widgets)
         if focused:
             self.call_after_refresh(self._refocus, focused)
+        self.present_now()
 
     def _place(self, place: str, tags: tuple[str, ...]) -> list[Widget]:
         if any(tag not in self.got for tag in tags):
@@ -389,7 +439,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         """Column widths narrowed, widest first (the first column, which names the row, last),
         until the table fits the screen without scrolling sideways (cells then end in …; the
         row's whole text shows below it when highlighted)."""
-        room = (self.size.width or self.app.size.width) - 2 - 2 - 2  # margin, padding, scrollbars
+        room = self._width() - 2 - 2 - 2  # margin, padding, scrollbars
         out = list(widths)
         fixed = [i for i, w in enumerate(out) if w][1:] or [i for i, w in enumerate(out) if w]
         while fixed and sum(w or 0 for w in out) + 2 * len(out) > room:
@@ -398,6 +448,11 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
                 break
             out[widest] = (out[widest] or 0) - 1
         return out
+
+    def _width(self) -> int:
+        """The screen's width; the terminal's while it is built unseen (`reopen` with `present`:
+        a kept screen's own size is the one it was last shown at)."""
+        return (self.size.width if self.is_current else 0) or self.app.size.width
 
     def selected(self) -> tuple[str, Any] | tuple[None, None]:
         """(table id, record) under the cursor of the focused table."""
@@ -411,7 +466,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
     def summary(self, pairs: Sequence[tuple[str, Text]], per_line: int | None = None) -> Static:
         """Label: value pairs, two per line when the screen is wide enough (empty ones left out)."""
         pairs = [(title, value) for title, value in pairs if value.plain]
-        per_line = per_line or (2 if self.size.width >= 76 else 1)
+        per_line = per_line or (2 if self._width() >= 76 else 1)
         grid = Table.grid(padding=(0, 1), expand=True)
         for _n in range(per_line):
             grid.add_column(style="dim", no_wrap=True)
