@@ -51,7 +51,7 @@ from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
 from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.screens.widgets.status_line import ExplainsKeys, StatusLine
 from bpa_provider.screens.widgets.topbar import TopBar
-from bpa_provider.services import records
+from bpa_provider.services import details, records
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -217,12 +217,13 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
 
     def ask_header(self, fn: Callable[..., Any], **kwargs: Any) -> None:
         """Ask for the header (`fn(db, actor, record id, today, **kwargs)`, tag "detail"). When
-        the screen opens, the header's worker starts the parts itself as soon as the header has
-        answered (so the person may see the record): they run while the UI thread still draws
-        the new screen, instead of after the header's answer has waited for that drawing to reach
-        the UI thread (≈ 60 ms). One thread asks for them in `part_calls` order, posting each
-        answer as it comes: three at once only took turns for the GIL with each other and with the
-        UI thread's drawing (their SQL is a few ms; most of their time is Python)."""
+        the screen opens, the header's worker starts the parts itself — with the header when the
+        person surely may read the record (`details.parts_beside_header`), else as soon as the
+        header has answered (so the person may see the record): never after the header's answer
+        has waited for the UI thread (≈ 60 ms once). One thread asks for them in `part_calls`
+        order, posting each answer as it comes: three at once only took turns for the GIL with
+        each other and with the UI thread's drawing (their SQL is a few ms; most of their time is
+        Python)."""
         app = self.bpa
         args = (app.db, app.actor, self.record_id, app.today)
         if self.shown or not self.PARTS:
@@ -243,13 +244,24 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
                 except RuntimeError:
                     return
 
+        # Beside the header when its permission check cannot refuse this person (so a refused
+        # opening stays one refusal in the log, not one per part): on PostgreSQL the parts' round
+        # trips then overlap the header's, on SQLite the parts run while the header's view is
+        # written to disk (its commit's fsync). Otherwise after the header, as before.
+        beside = details.parts_beside_header(app.actor, self.kind)
+
+        def start_parts() -> None:
+            threading.Thread(target=parts_job, name=f"{self.kind}-parts", daemon=True).start()
+
         def job() -> None:
+            if beside:
+                start_parts()
             value, error = key_answer(fn, args, kwargs)
             if get_current_worker().is_cancelled:
                 return
             target.post_message(ServiceResult("detail", value, error, header_seq))
-            if error is None:
-                threading.Thread(target=parts_job, name=f"{self.kind}-parts", daemon=True).start()
+            if error is None and not beside:
+                start_parts()
 
         self.run_worker(job, name="detail", group="detail", thread=True, exclusive=True, exit_on_error=False)
 
