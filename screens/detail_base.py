@@ -29,26 +29,22 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import VerticalGroup, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from bpa_provider.i18n import _
-from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller, key_answer
+from bpa_provider.screens.detail_blocks import SectionBlocks
 from bpa_provider.screens.messages import ServiceResult
-from bpa_provider.screens.safe_text import visible_text
-from bpa_provider.screens.ui import TranslatedBindings, describe_error, period, text
+from bpa_provider.screens.ui import TranslatedBindings, describe_error
 from bpa_provider.screens.widgets.footer import KeyBar
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
-from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.screens.widgets.status_line import ExplainsKeys, StatusLine
 from bpa_provider.screens.widgets.topbar import TopBar
 from bpa_provider.services import details, records
@@ -62,7 +58,7 @@ if TYPE_CHECKING:
 PART_WAIT = 0.15
 
 
-class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
+class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, SectionBlocks):
     """Base of a record's screen: subclasses load `detail` and build the sections."""
 
     DEFAULT_CSS = """
@@ -384,88 +380,6 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         if found:
             found.first().focus()
 
-    # -- building blocks -------------------------------------------------------------------
-    @staticmethod
-    def heading(title: str, count: int | None = None) -> Static:
-        return Static(Text(title if count is None else f"{title} ({count})"), classes="heading")
-
-    @staticmethod
-    def note(message: str) -> Static:
-        return Static(Text(message), classes="note")
-
-    def table(
-        self, table_id: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Any], cells: Any
-    ) -> DataTable:
-        """A section table; `cells(row)` gives a row's Text cells; rows are remembered for keys."""
-        table: DataTable = SafeTable(cursor_type="row", id=table_id)
-        for (title, _w), width in zip(columns, self.fit([w for _t, w in columns])):
-            table.add_column(Text(title), width=width)
-        for row in rows:
-            table.add_row(*cells(row))
-        self.rows_of[table_id] = list(rows)
-        return table
-
-    def assignments(
-        self,
-        title: str,
-        rows: Sequence[Any],
-        *,
-        empty: str,
-        who: tuple[str, Callable[[Any], str | None], Callable[[Any], str | None]],
-        next_review: bool = True,
-    ) -> list[Widget]:
-        """The assignments section of the client's and the assistant's screens: the other side of
-        each assignment (`who`: its column title, and its reference and name from a row), the role,
-        the last and next supervision review (`next_review` False: "–", the role may not see
-        reviews) and the period."""
-        out: list[Widget] = [self.heading(title, len(rows))]
-        if not rows:
-            return out + [self.note(empty)]
-        name_title, ref_of, name_of = who
-        columns = [
-            (_("Ref"), 7),
-            (name_title, 18),
-            (_("Role"), 10),
-            (_("Last review"), 13),
-            (_("Next review"), 13),
-            (_("Period"), 22),
-        ]
-        out.append(
-            self.table(
-                "assignments",
-                columns,
-                rows,
-                lambda x: [
-                    text(ref_of(x)),
-                    text(name_of(x)),
-                    Text(labels.choice(x.assignment.role)),
-                    text(x.last_review),
-                    text(x.next_review) if next_review else Text("–"),
-                    Text(period(x.assignment.start_date, x.assignment.end_date)),
-                ],
-            )
-        )
-        return out
-
-    def fit(self, widths: list[int | None]) -> list[int | None]:
-        """Column widths narrowed, widest first (the first column, which names the row, last),
-        until the table fits the screen without scrolling sideways (cells then end in …; the
-        row's whole text shows below it when highlighted)."""
-        room = self._width() - 2 - 2 - 2  # margin, padding, scrollbars
-        out = list(widths)
-        fixed = [i for i, w in enumerate(out) if w][1:] or [i for i, w in enumerate(out) if w]
-        while fixed and sum(w or 0 for w in out) + 2 * len(out) > room:
-            widest = max(fixed, key=lambda i: out[i] or 0)
-            if (out[widest] or 0) <= 6:
-                break
-            out[widest] = (out[widest] or 0) - 1
-        return out
-
-    def _width(self) -> int:
-        """The screen's width; the terminal's while it is built unseen (`reopen` with `present`:
-        a kept screen's own size is the one it was last shown at)."""
-        return (self.size.width if self.is_current else 0) or self.app.size.width
-
     def selected(self) -> tuple[str, Any] | tuple[None, None]:
         """(table id, record) under the cursor of the focused table."""
         table = self.focused
@@ -474,21 +388,6 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             if 0 <= table.cursor_row < len(rows):
                 return table.id, rows[table.cursor_row]
         return None, None
-
-    def summary(self, pairs: Sequence[tuple[str, Text]], per_line: int | None = None) -> Static:
-        """Label: value pairs, two per line when the screen is wide enough (empty ones left out)."""
-        pairs = [(title, value) for title, value in pairs if value.plain]
-        per_line = per_line or (2 if self._width() >= 76 else 1)
-        grid = Table.grid(padding=(0, 1), expand=True)
-        for _n in range(per_line):
-            grid.add_column(style="dim", no_wrap=True)
-            grid.add_column(ratio=1)
-        for i in range(0, len(pairs), per_line):
-            cells: list[Any] = []
-            for title, value in pairs[i : i + per_line]:
-                cells += [Text(title + ":"), visible_text(value)]
-            grid.add_row(*cells)
-        return Static(grid, classes="summary")
 
     def national_id_text(self, value: str | None) -> Text:
         if self.revealed is not None:
