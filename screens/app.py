@@ -116,12 +116,18 @@ class BpaApp(TranslatedBindings, App[int]):
         self.prepare = prepare
         self._kept_records: dict[str, Screen[Any]] = {}  # kind -> its record screen, kept (open_record)
         self._key_seen = False  # a key has been pressed in this session (prepare_records)
+        self._key_event: events.Key | None = None  # the latest key (on_event)
         self._record_modules = False  # RECORD_MODULES imported (prepare_records)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self._key_seen = True
             yield_to_keys()  # the dashboard's background calls wait: the key comes first
+            if event is not self._key_event:  # (a key comes here again as it bubbles up)
+                self._key_event = event
+                for kept in self._kept_records.values():  # a record being built: the key is for it
+                    if getattr(kept, "presenting", False):
+                        kept.present_now()  # type: ignore[attr-defined]
         await super().on_event(event)
 
     # -- the database stack, loaded after the first paint -----------------------------------
@@ -348,14 +354,20 @@ class BpaApp(TranslatedBindings, App[int]):
             return
         kept = self._kept_records.get(kind)
         if kept is not None and kept not in self.screen_stack and kept.is_mounted:
-            kept.reopen(record_id)  # type: ignore[attr-defined]
-            self.push_screen(kept)
+            # Shown once built with the record (or at PART_WAIT, or on the next key): drawn once.
+            kept.reopen(record_id, lambda: self._present(kind, kept))  # type: ignore[attr-defined]
             return
         screen = screen_type(record_id)  # type: ignore[call-arg]
         if kept is None:
             self._kept_records[kind] = screen
             self.install_screen(screen, name=f"kept-{kind}")
         self.push_screen(screen)
+
+    def _present(self, kind: str, kept: Screen[Any]) -> None:
+        """Push the kept record screen `reopen` built, unless it was let go (a language switch)
+        or is shown already."""
+        if self._kept_records.get(kind) is kept and kept not in self.screen_stack and kept.is_mounted:
+            self.push_screen(kept)
 
     def open_form(
         self, kind: str, record_id: int | None = None, preset: dict[str, tuple[Any, str]] | None = None

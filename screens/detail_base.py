@@ -11,6 +11,13 @@ back, and a quick record is laid out and drawn once rather than once per part (e
 restyles, lays out and paints the screen again: ≈ 0.1 s of the UI thread for the client's four,
 docs/performance.md); on a busy machine, where the parts come late, it behaves as before.
 
+A kept screen given the next record (`reopen` with `present`) is shown only once it is built:
+the list stays on screen meanwhile, and the screen is laid out and drawn once, with the record,
+instead of first empty ("Loading…") and then again — that empty frame cost 5–12 ms of the UI
+thread, holding the GIL while the header's call ran (docs/performance.md, "Session 11 — record").
+It is shown at once, as before, when `PART_WAIT` is over without its header, when the header
+fails, or when a key comes meanwhile (`present_now`): the key goes to the record, as it would have.
+
 A section's table is focusable; keys such as Enter (open) and x (end) act on the row under the
 cursor of the focused table, so "which record?" is always the one the person is looking at.
 """
@@ -22,29 +29,25 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import VerticalGroup, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from bpa_provider.i18n import _
-from bpa_provider.screens import labels
 from bpa_provider.screens.calls import ServiceCaller, key_answer
+from bpa_provider.screens.detail_blocks import SectionBlocks
 from bpa_provider.screens.messages import ServiceResult
-from bpa_provider.screens.safe_text import visible_text
-from bpa_provider.screens.ui import TranslatedBindings, describe_error, period, text
+from bpa_provider.screens.ui import TranslatedBindings, describe_error
 from bpa_provider.screens.widgets.footer import KeyBar
 from bpa_provider.screens.widgets.row_tip import RowTip, RowTips
-from bpa_provider.screens.widgets.safe_table import SafeTable
 from bpa_provider.screens.widgets.status_line import ExplainsKeys, StatusLine
 from bpa_provider.screens.widgets.topbar import TopBar
-from bpa_provider.services import records
+from bpa_provider.services import details, records
 
 if TYPE_CHECKING:
     from bpa_provider.screens.app import BpaApp
@@ -55,7 +58,7 @@ if TYPE_CHECKING:
 PART_WAIT = 0.15
 
 
-class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Screen):
+class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, SectionBlocks):
     """Base of a record's screen: subclasses load `detail` and build the sections."""
 
     DEFAULT_CSS = """
@@ -86,6 +89,8 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self._parts_timer: Timer | None = None  # running while the header waits for its parts
         self._asked_at = 0.0  # time.monotonic() when the record was asked for (its first opening)
         self._styled_at: int | None = None  # the app's CSS generation at the last resume
+        self._present: Callable[[], Any] | None = None  # shows this screen, once built (`reopen`)
+        self._present_timer: Timer | None = None  # shows it at `PART_WAIT` however far it is
 
     @property
     def bpa(self) -> BpaApp:
@@ -108,13 +113,44 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         self._styled_at = self.app._css_update_count  # noqa: SLF001 - Textual's (pinned) CSS generation
 
     # -- kept for the next record (BpaApp.open_record) ---------------------------------------
-    def reopen(self, record_id: int) -> None:
+    def reopen(self, record_id: int, present: Callable[[], Any] | None = None) -> None:
         """Show another record in this screen, kept after it was closed (its body emptied then,
-        `on_screen_suspend`): as a new screen would, without composing its bars again."""
+        `on_screen_suspend`): as a new screen would, without composing its bars again.
+
+        `present` (the app's push of this screen) is called once the record is built, or at
+        `PART_WAIT`, or on a key (`present_now`): see the module's docstring."""
         self._forget_record()
         self.record_id = record_id
         self.shown = False
         self.load()
+        if present is not None:
+            self._present = present
+            self._present_timer = self.set_timer(PART_WAIT, self._present_anyway)
+
+    @property
+    def presenting(self) -> bool:
+        """Built for a record and not shown yet (`reopen` with `present`)."""
+        return self._present is not None
+
+    def present_now(self) -> None:
+        """Show the screen now, as far as it is built (a key came, or it is built)."""
+        if self._present_timer is not None:
+            self._present_timer.stop()
+            self._present_timer = None
+        present, self._present = self._present, None
+        if present is not None:
+            present()
+            # Laid out and drawn as soon as it is resumed, not at the screen's next frame tick
+            # (Textual's update timer, 1/60 s apart: up to 16 ms of waiting with nothing to do).
+            self.call_later(self._on_timer_update)  # Textual's (pinned)
+
+    async def _present_anyway(self) -> None:
+        """`PART_WAIT` is over: show what there is (the header with its parts so far, or
+        "Loading…" until the header comes)."""
+        self._present_timer = None
+        if self._parts_timer is not None:
+            await self._show_waiting()  # shows the header and presents the screen
+        self.present_now()
 
     def _forget_record(self) -> None:
         """Nothing of the record shown stays: any answer still out for it is dropped when it
@@ -123,6 +159,10 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         if self._parts_timer is not None:
             self._parts_timer.stop()
             self._parts_timer = None
+        if self._present_timer is not None:
+            self._present_timer.stop()
+            self._present_timer = None
+        self._present = None
         seqs = self.__dict__.get("_call_seq", {})
         for tag in seqs:
             seqs[tag] += 1
@@ -173,12 +213,13 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
 
     def ask_header(self, fn: Callable[..., Any], **kwargs: Any) -> None:
         """Ask for the header (`fn(db, actor, record id, today, **kwargs)`, tag "detail"). When
-        the screen opens, the header's worker starts the parts itself as soon as the header has
-        answered (so the person may see the record): they run while the UI thread still draws
-        the new screen, instead of after the header's answer has waited for that drawing to reach
-        the UI thread (≈ 60 ms). One thread asks for them in `part_calls` order, posting each
-        answer as it comes: three at once only took turns for the GIL with each other and with the
-        UI thread's drawing (their SQL is a few ms; most of their time is Python)."""
+        the screen opens, the header's worker starts the parts itself — with the header when the
+        person surely may read the record (`details.parts_beside_header`), else as soon as the
+        header has answered (so the person may see the record): never after the header's answer
+        has waited for the UI thread (≈ 60 ms once). One thread asks for them in `part_calls`
+        order, posting each answer as it comes: three at once only took turns for the GIL with
+        each other and with the UI thread's drawing (their SQL is a few ms; most of their time is
+        Python)."""
         app = self.bpa
         args = (app.db, app.actor, self.record_id, app.today)
         if self.shown or not self.PARTS:
@@ -199,13 +240,24 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
                 except RuntimeError:
                     return
 
+        # Beside the header when its permission check cannot refuse this person (so a refused
+        # opening stays one refusal in the log, not one per part): on PostgreSQL the parts' round
+        # trips then overlap the header's, on SQLite the parts run while the header's view is
+        # written to disk (its commit's fsync). Otherwise after the header, as before.
+        beside = details.parts_beside_header(app.actor, self.kind)
+
+        def start_parts() -> None:
+            threading.Thread(target=parts_job, name=f"{self.kind}-parts", daemon=True).start()
+
         def job() -> None:
+            if beside:
+                start_parts()
             value, error = key_answer(fn, args, kwargs)
             if get_current_worker().is_cancelled:
                 return
             target.post_message(ServiceResult("detail", value, error, header_seq))
-            if error is None:
-                threading.Thread(target=parts_job, name=f"{self.kind}-parts", daemon=True).start()
+            if error is None and not beside:
+                start_parts()
 
         self.run_worker(job, name="detail", group="detail", thread=True, exclusive=True, exit_on_error=False)
 
@@ -258,6 +310,7 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             body = self.query_one("#body", VerticalScroll)
             await body.remove_children()
             await body.mount(Static(Text(describe_error(result.error))))
+            self.present_now()
             return
         self.header = result.value
         if self.PARTS and not self.shown:  # the first opening: build once, with the parts
@@ -286,17 +339,22 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         await self.show()
 
     async def show(self) -> None:
-        """(Re)build the sections from `detail`, keeping focus on the same table if possible."""
+        """(Re)build the sections from `detail`, keeping focus on the same table if possible; a
+        screen built to be shown (`reopen` with `present`) is shown then."""
         focused = self.focused.id if isinstance(self.focused, DataTable) else None
         self.rows_of = {}
         self.shown = True
-        self.query_one(TopBar).set_where(self.where())
+        widgets = [*self.build()]
+        widgets += [VerticalGroup(*self._place(place, tags), id=f"part-{place}") for place, tags in self.PARTS]
         body = self.query_one("#body", VerticalScroll)
-        await body.remove_children()
-        places = [VerticalGroup(*self._place(place, tags), id=f"part-{place}") for place, tags in self.PARTS]
-        await body.mount_all([*self.build(), *places])
+        # One frame: the emptied body was drawn on its own between the removal and the mount.
+        with self.app.batch_update():
+            self.query_one(TopBar).set_where(self.where())
+            await body.remove_children()
+            await body.mount_all(widgets)
         if focused:
             self.call_after_refresh(self._refocus, focused)
+        self.present_now()
 
     def _place(self, place: str, tags: tuple[str, ...]) -> list[Widget]:
         if any(tag not in self.got for tag in tags):
@@ -322,83 +380,6 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
         if found:
             found.first().focus()
 
-    # -- building blocks -------------------------------------------------------------------
-    @staticmethod
-    def heading(title: str, count: int | None = None) -> Static:
-        return Static(Text(title if count is None else f"{title} ({count})"), classes="heading")
-
-    @staticmethod
-    def note(message: str) -> Static:
-        return Static(Text(message), classes="note")
-
-    def table(
-        self, table_id: str, columns: Sequence[tuple[str, int | None]], rows: Sequence[Any], cells: Any
-    ) -> DataTable:
-        """A section table; `cells(row)` gives a row's Text cells; rows are remembered for keys."""
-        table: DataTable = SafeTable(cursor_type="row", id=table_id)
-        for (title, _w), width in zip(columns, self.fit([w for _t, w in columns])):
-            table.add_column(Text(title), width=width)
-        for row in rows:
-            table.add_row(*cells(row))
-        self.rows_of[table_id] = list(rows)
-        return table
-
-    def assignments(
-        self,
-        title: str,
-        rows: Sequence[Any],
-        *,
-        empty: str,
-        who: tuple[str, Callable[[Any], str | None], Callable[[Any], str | None]],
-        next_review: bool = True,
-    ) -> list[Widget]:
-        """The assignments section of the client's and the assistant's screens: the other side of
-        each assignment (`who`: its column title, and its reference and name from a row), the role,
-        the last and next supervision review (`next_review` False: "–", the role may not see
-        reviews) and the period."""
-        out: list[Widget] = [self.heading(title, len(rows))]
-        if not rows:
-            return out + [self.note(empty)]
-        name_title, ref_of, name_of = who
-        columns = [
-            (_("Ref"), 7),
-            (name_title, 18),
-            (_("Role"), 10),
-            (_("Last review"), 13),
-            (_("Next review"), 13),
-            (_("Period"), 22),
-        ]
-        out.append(
-            self.table(
-                "assignments",
-                columns,
-                rows,
-                lambda x: [
-                    text(ref_of(x)),
-                    text(name_of(x)),
-                    Text(labels.choice(x.assignment.role)),
-                    text(x.last_review),
-                    text(x.next_review) if next_review else Text("–"),
-                    Text(period(x.assignment.start_date, x.assignment.end_date)),
-                ],
-            )
-        )
-        return out
-
-    def fit(self, widths: list[int | None]) -> list[int | None]:
-        """Column widths narrowed, widest first (the first column, which names the row, last),
-        until the table fits the screen without scrolling sideways (cells then end in …; the
-        row's whole text shows below it when highlighted)."""
-        room = (self.size.width or self.app.size.width) - 2 - 2 - 2  # margin, padding, scrollbars
-        out = list(widths)
-        fixed = [i for i, w in enumerate(out) if w][1:] or [i for i, w in enumerate(out) if w]
-        while fixed and sum(w or 0 for w in out) + 2 * len(out) > room:
-            widest = max(fixed, key=lambda i: out[i] or 0)
-            if (out[widest] or 0) <= 6:
-                break
-            out[widest] = (out[widest] or 0) - 1
-        return out
-
     def selected(self) -> tuple[str, Any] | tuple[None, None]:
         """(table id, record) under the cursor of the focused table."""
         table = self.focused
@@ -407,21 +388,6 @@ class DetailScreen(RowTips, ExplainsKeys, ServiceCaller, TranslatedBindings, Scr
             if 0 <= table.cursor_row < len(rows):
                 return table.id, rows[table.cursor_row]
         return None, None
-
-    def summary(self, pairs: Sequence[tuple[str, Text]], per_line: int | None = None) -> Static:
-        """Label: value pairs, two per line when the screen is wide enough (empty ones left out)."""
-        pairs = [(title, value) for title, value in pairs if value.plain]
-        per_line = per_line or (2 if self.size.width >= 76 else 1)
-        grid = Table.grid(padding=(0, 1), expand=True)
-        for _n in range(per_line):
-            grid.add_column(style="dim", no_wrap=True)
-            grid.add_column(ratio=1)
-        for i in range(0, len(pairs), per_line):
-            cells: list[Any] = []
-            for title, value in pairs[i : i + per_line]:
-                cells += [Text(title + ":"), visible_text(value)]
-            grid.add_row(*cells)
-        return Static(grid, classes="summary")
 
     def national_id_text(self, value: str | None) -> Text:
         if self.revealed is not None:

@@ -304,6 +304,14 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
     )
 
 
+def parts_beside_header(actor: Actor, kind: str) -> bool:
+    """Whether a `kind` record's parts may be asked for beside its header, before its permission
+    check has answered: the role reads every record of the kind (`require` cannot refuse it), so
+    the parts' own checks cannot either. A supervisor's (scoped) screens ask after the header, so
+    that a refused opening is one refusal in the access log, not one per part."""
+    return actor.may(f"{kind}.read") and not actor.is_scoped
+
+
 # --------------------------------------------------------------------------- look-ups for forms
 
 
