@@ -6,7 +6,8 @@ Modes:
   it (the CLI, the person's identity read from the database, then the app), headless. Ready is
   the first full paint of the dashboard: every section the person may see is laid out, with its
   rows or, while its answer is still being computed in a worker, "Loading…";
-- `app DB_URL --filled`: the same, but ready once every section has its rows;
+- `app DB_URL --filled`: the same, but ready once every section has its rows on screen (every
+  answer received and shown, none waiting for the view's next gathering of answers);
 - `app DB_URL --again`: the dashboard opened again: once every section is filled and the app is
   still, the clients list is opened (`2`), a change of one's own marks the dashboard stale (as
   saving a record does), and `1` is pressed; prints the seconds from that key to every section
@@ -122,7 +123,9 @@ async def _drive(app, filled: bool, memory: bool, again: str = "") -> float:  # 
         await _until(app, pilot, lambda: bool(app.screen.query("#dashboard")))
         view = app.screen.query_one("#dashboard", DashboardView)
         if filled or memory or again:
-            await _until(app, pilot, lambda: len(view._sections) == sections)  # noqa: SLF001
+            # Every section answered and shown: its answer received (`_sections`) and drawn — not
+            # waiting in `_arrived` for the screen's next gathering of answers (`_show_arrived`).
+            await _until(app, pilot, lambda: _shown(view, sections))
         else:
             await _until(app, pilot, lambda: len(view.query(".heading")) == sections)
         await pilot.pause(0)  # the paint (a pause without a delay would wait for the CPU to idle)
@@ -132,6 +135,11 @@ async def _drive(app, filled: bool, memory: bool, again: str = "") -> float:  # 
         if memory:
             await _browse(app, pilot)
         return ready
+
+
+def _shown(view, sections: int) -> bool:  # noqa: ANN001
+    """Every one of `sections` answered, and none of the answers still waiting to be shown."""
+    return len(view._sections) == sections and not view._arrived and not view._flush_due  # noqa: SLF001
 
 
 async def _again(app, pilot, view, changed: bool) -> float:  # noqa: ANN001
