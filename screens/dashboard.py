@@ -128,11 +128,18 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         """Ask for every section (`_ask`); what is shown stays until its answer.
 
         The first time, the headings are painted before the worker starts: importing the
-        services and querying would otherwise hold the GIL while the screen waits."""
+        services and querying would otherwise hold the GIL while the screen waits; and the view
+        counts as being filled from then on (`calls.filling`)."""
         self.stale = False
         self._keys = dash.visible_sections(self.bpa.actor)
         self._failed = False
         if self.board is None:
+            # Being filled from the first paint, not only from the asking: the work done ahead of
+            # a key (the lists built ahead, screens/main.py) waits for the sections instead of
+            # importing and building beside the database stack's loading, on the one interpreter
+            # the sections then wait for (≈ 60 ms CPU at start; docs/performance.md, "Session 11 —
+            # fill"). A key pressed meanwhile hides the dashboard, which ends this (`on_hide`).
+            filling(self, bool(self._keys))
             self.call_later(self._first_show)
         else:
             self._ask()

@@ -2,7 +2,9 @@
 
 An area's view is built the first time it is shown and kept, so coming back to a list keeps its
 search, order and cursor; in a person's session the clients and assistants lists are built ahead,
-hidden, while the database stack loads, and fetch their first page once it is loaded (`prepare_views`). Number keys 1–9 jump to an area; Esc goes back to the navigation.
+hidden, once the dashboard the person looks at is filled (or at once when it is not the first
+area), and fetch their first page once the database stack is loaded (`prepare_views`). Number
+keys 1–9 jump to an area; Esc goes back to the navigation.
 """
 
 from __future__ import annotations
@@ -51,11 +53,12 @@ AREA_VIEWS = {
 }
 
 
-#: Areas whose view is built ahead, hidden, from the first paint on (when the app prepares views:
-#: `BpaApp.prepare`): their module imported in a thread beside the database stack's loading (it
-#: shares the stack's modules, so it is done about when the stack is), their widgets composed and
-#: styled as soon as it is, their first page fetched once the stack is loaded — the key that opens
-#: one then only shows it. Opening the clients list the first time took 0.6–1.1 s in a real
+#: Areas whose view is built ahead, hidden (when the app prepares views: `BpaApp.prepare`): once no
+#: screen is being filled — the dashboard counts from its first paint until every section has
+#: answered (`calls.filling`, at most 3 s; beside the database stack's loading it cost the
+#: sections ≈ 60 ms CPU of one interpreter, docs/performance.md "Session 11 — fill") — their
+#: module imported in a thread, their widgets composed and styled, their first page fetched once
+#: the stack is loaded: the key that opens one then only shows it. Opening the clients list the first time took 0.6–1.1 s in a real
 #: terminal, most of it this work (docs/performance.md); built only once the stack was loaded,
 #: a key pressed during start-up still waited for the build (up to 0.3 s more at 10 %).
 PREPARED_AREAS = ("clients", "assistants")
@@ -114,8 +117,8 @@ class MainScreen(TranslatedBindings, Screen):
             await self.show_area(first[0].key)
         self.query_one(NavList).focus()
         if self.bpa.prepare:
-            # Built while the database stack loads (the module's import no longer waits for it to
-            # finish first); each list asks for its rows once the stack is ready (RecordList.on_mount).
+            # Built once no screen is being filled (the dashboard, from its first paint); each list
+            # asks for its rows once the stack is ready (RecordList.on_mount).
             self.call_after_refresh(self.prepare_views)
 
     async def prepare_views(self) -> None:
