@@ -128,7 +128,10 @@ class RecordList(RowTips, ServiceCaller, TranslatedBindings, Vertical):
         self.stale = False
         self.fetching = True  # shown meanwhile, it is not asked again (on_show)
         self.query_one("#status", Static).update(_("Loading…"))
-        self.bpa.when_ready(self._first_load)
+        # After a refresh: built once the stack is loaded (the lists built ahead wait for the
+        # dashboard's sections), `when_ready` calls at once, and the filters' row (the search)
+        # may not be mounted yet when this runs (NoMatches '#search', 1 start in ≈ 10).
+        self.call_after_refresh(self.bpa.when_ready, self._first_load)
 
     def _first_load(self) -> None:
         if not self.is_attached:

@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, OptionList
 
 from bpa_provider.i18n import N_, _
-from bpa_provider.screens.calls import keys_idle
+from bpa_provider.screens.calls import being_filled, keys_idle
 from bpa_provider.screens.dashboard import DashboardView
 from bpa_provider.screens.nav import AREAS, visible_areas
 from bpa_provider.screens.nav import area as find_area
@@ -63,6 +63,7 @@ AREA_VIEWS = {
 #: a key pressed during start-up still waited for the build (up to 0.3 s more at 10 %).
 PREPARED_AREAS = ("clients", "assistants")
 PREPARE_AFTER = 0.2  # seconds: the person's own key is being answered, try again after this
+FILLED_POLL = 0.03  # seconds: while the dashboard is being filled, how often the lists' build looks again
 PREPARE_QUIET = 1.0  # seconds since the last key before a view is built ahead (theirs is drawn by then)
 
 
@@ -128,7 +129,9 @@ class MainScreen(TranslatedBindings, Screen):
         (shown, or asked for while this ran) is left as it is; while a view the person asked for
         is being built, or a key's call runs or a key just came, this waits (theirs first)."""
         if self.wanted != self.current or not keys_idle(PREPARE_QUIET):
-            self.set_timer(PREPARE_AFTER, self.prepare_views)
+            # Waiting for the dashboard's sections (not a key): looked at again sooner, so the
+            # lists are built just after its last answer rather than up to PREPARE_AFTER later.
+            self.set_timer(FILLED_POLL if being_filled() else PREPARE_AFTER, self.prepare_views)
             return
         for key in PREPARED_AREAS:
             if not any(a.key == key for a in visible_areas(self.bpa.actor)) or self.view(key) is not None:
