@@ -58,9 +58,9 @@ AREA_VIEWS = {
 #: answered (`calls.filling`, at most 3 s; beside the database stack's loading it cost the
 #: sections ≈ 60 ms CPU of one interpreter, docs/performance.md "Session 11 — fill") — their
 #: module imported in a thread, their widgets composed and styled, their first page fetched once
-#: the stack is loaded: the key that opens one then only shows it. Opening the clients list the first time took 0.6–1.1 s in a real
-#: terminal, most of it this work (docs/performance.md); built only once the stack was loaded,
-#: a key pressed during start-up still waited for the build (up to 0.3 s more at 10 %).
+#: the stack is loaded: the key that opens one then only shows it. Opening the clients list the
+#: first time took 0.6–1.1 s in a real terminal, most of it this work (docs/performance.md); a key
+#: pressed before the build builds the list itself, as without preparing.
 PREPARED_AREAS = ("clients", "assistants")
 PREPARE_AFTER = 0.2  # seconds: the person's own key is being answered, try again after this
 FILLED_POLL = 0.03  # seconds: while the dashboard is being filled, how often the lists' build looks again
