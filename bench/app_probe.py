@@ -130,11 +130,29 @@ async def _drive(app, filled: bool, memory: bool, again: str = "") -> float:  # 
             await _until(app, pilot, lambda: len(view.query(".heading")) == sections)
         await pilot.pause(0)  # the paint (a pause without a delay would wait for the CPU to idle)
         ready = _since_start()
+        if filled:
+            # Leave once the lists built ahead right after the sections (screens/main.py) are
+            # built, as a person would rather than in the middle of it: widgets mounted while the
+            # app shuts down fail in their on_mount (NoMatches, exit code 1, 1 start in ≈ 10).
+            await _until_prepared(app, pilot)
         if again:
             return await _again(app, pilot, view, again == "changed")
         if memory:
             await _browse(app, pilot)
         return ready
+
+
+async def _until_prepared(app, pilot, at_most: float = 2.0) -> None:  # noqa: ANN001
+    """The lists built ahead mounted and holding their first page, or `at_most` seconds."""
+    from bpa_provider.screens.main import PREPARED_AREAS
+
+    def prepared() -> bool:
+        views = [app.screen.query(f"#{key}") for key in PREPARED_AREAS]
+        return all(views) and not any(v.first().fetching for v in views)
+
+    deadline = time.perf_counter() + at_most
+    while app.prepare and not prepared() and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
 
 
 def _shown(view, sections: int) -> bool:  # noqa: ANN001

@@ -140,7 +140,7 @@ class MainScreen(TranslatedBindings, Screen):
                 await asyncio.to_thread(importlib.import_module, view_module(key))
             except Exception:  # noqa: BLE001 - work ahead of a key: the key that opens it says what is wrong
                 return
-            if not self.is_attached:
+            if not self.is_attached or not self.app.is_running:  # the app is closing: nothing to build
                 return
             if self.view(key) is None:
                 view = make_view(key)
