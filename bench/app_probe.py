@@ -7,7 +7,8 @@ Modes:
   the first full paint of the dashboard: every section the person may see is laid out, with its
   rows or, while its answer is still being computed in a worker, "Loading…";
 - `app DB_URL --filled`: the same, but ready once every section has its rows on screen (every
-  answer received and shown, none waiting for the view's next gathering of answers);
+  answer received and shown, none waiting for the view's next gathering of answers); the probe
+  then leaves the app once the lists built ahead after the sections are built (not timed);
 - `app DB_URL --again`: the dashboard opened again: once every section is filled and the app is
   still, the clients list is opened (`2`), a change of one's own marks the dashboard stale (as
   saving a record does), and `1` is pressed; prints the seconds from that key to every section
