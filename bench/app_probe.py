@@ -6,7 +6,9 @@ Modes:
   it (the CLI, the person's identity read from the database, then the app), headless. Ready is
   the first full paint of the dashboard: every section the person may see is laid out, with its
   rows or, while its answer is still being computed in a worker, "Loading…";
-- `app DB_URL --filled`: the same, but ready once every section has its rows;
+- `app DB_URL --filled`: the same, but ready once every section has its rows on screen (every
+  answer received and shown, none waiting for the view's next gathering of answers); the probe
+  then leaves the app once the lists built ahead after the sections are built (not timed);
 - `app DB_URL --again`: the dashboard opened again: once every section is filled and the app is
   still, the clients list is opened (`2`), a change of one's own marks the dashboard stale (as
   saving a record does), and `1` is pressed; prints the seconds from that key to every section
@@ -122,16 +124,41 @@ async def _drive(app, filled: bool, memory: bool, again: str = "") -> float:  # 
         await _until(app, pilot, lambda: bool(app.screen.query("#dashboard")))
         view = app.screen.query_one("#dashboard", DashboardView)
         if filled or memory or again:
-            await _until(app, pilot, lambda: len(view._sections) == sections)  # noqa: SLF001
+            # Every section answered and shown: its answer received (`_sections`) and drawn — not
+            # waiting in `_arrived` for the screen's next gathering of answers (`_show_arrived`).
+            await _until(app, pilot, lambda: _shown(view, sections))
         else:
             await _until(app, pilot, lambda: len(view.query(".heading")) == sections)
         await pilot.pause(0)  # the paint (a pause without a delay would wait for the CPU to idle)
         ready = _since_start()
+        if filled:
+            # Leave once the lists built ahead right after the sections (screens/main.py) are
+            # built, as a person would rather than in the middle of it: widgets mounted while the
+            # app shuts down fail in their on_mount (NoMatches, exit code 1, 1 start in ≈ 10).
+            await _until_prepared(app, pilot)
         if again:
             return await _again(app, pilot, view, again == "changed")
         if memory:
             await _browse(app, pilot)
         return ready
+
+
+async def _until_prepared(app, pilot, at_most: float = 2.0) -> None:  # noqa: ANN001
+    """The lists built ahead mounted and holding their first page, or `at_most` seconds."""
+    from bpa_provider.screens.main import PREPARED_AREAS
+
+    def prepared() -> bool:
+        views = [app.screen.query(f"#{key}") for key in PREPARED_AREAS]
+        return all(views) and not any(v.first().fetching for v in views)
+
+    deadline = time.perf_counter() + at_most
+    while app.prepare and not prepared() and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+
+
+def _shown(view, sections: int) -> bool:  # noqa: ANN001
+    """Every one of `sections` answered, and none of the answers still waiting to be shown."""
+    return len(view._sections) == sections and not view._arrived and not view._flush_due  # noqa: SLF001
 
 
 async def _again(app, pilot, view, changed: bool) -> float:  # noqa: ANN001

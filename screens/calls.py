@@ -125,6 +125,13 @@ def filling(owner: object, busy: bool) -> None:
             _quiet.notify_all()
 
 
+def being_filled() -> bool:
+    """True while a screen the person is looking at is being filled (`filling`): work done ahead
+    of a key that waits for it looks again sooner than for a key (screens/main.py)."""
+    with _quiet:
+        return _filling_now(time.monotonic())
+
+
 def _filling_now(now: float) -> bool:
     return any(until > now for until in _filling.values())
 

@@ -24,6 +24,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
@@ -103,6 +104,7 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         self._unasked: set[str] = set()  # sections whose computing was cancelled: asked on the next visit
         self._arrived: set[str] = set()  # answers received and not shown yet (`_show_arrived`)
         self._flush_due = False
+        self._flush_timer: Timer | None = None  # the pending `_show_arrived` of GATHER_ANSWERS
         self._unshown = False  # answers came while hidden: drawn on the next visit
         self.stale = True
 
@@ -126,11 +128,18 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
         """Ask for every section (`_ask`); what is shown stays until its answer.
 
         The first time, the headings are painted before the worker starts: importing the
-        services and querying would otherwise hold the GIL while the screen waits."""
+        services and querying would otherwise hold the GIL while the screen waits; and the view
+        counts as being filled from then on (`calls.filling`)."""
         self.stale = False
         self._keys = dash.visible_sections(self.bpa.actor)
         self._failed = False
         if self.board is None:
+            # Being filled from the first paint, not only from the asking: the work done ahead of
+            # a key (the lists built ahead, screens/main.py) waits for the sections instead of
+            # importing and building beside the database stack's loading, on the one interpreter
+            # the sections then wait for (≈ 60 ms CPU at start; docs/performance.md, "Session 11 —
+            # fill"). A key pressed meanwhile hides the dashboard, which ends this (`on_hide`).
+            filling(self, bool(self._keys))
             self.call_later(self._first_show)
         else:
             self._ask()
@@ -245,14 +254,28 @@ class DashboardView(RowTips, ServiceCaller, TranslatedBindings, VerticalScroll):
 
     def _arrive(self, key: str) -> None:
         """Answers that come close together are shown together: one layout and one paint of the
-        screen for them, not one each (the UI thread's work competes with the workers')."""
+        screen for them, not one each (the UI thread's work competes with the workers'). The last
+        answer asked for waits for nothing: it is shown at once, with those that came before it
+        in the last `GATHER_ANSWERS` seconds (waiting for the timer there only delayed the filled
+        dashboard by up to 50 ms, docs/performance.md "Session 11 — fill")."""
         self._arrived.add(key)
-        if not self._flush_due:
+        if not self._pending:
+            if self._flush_timer is not None:  # the window is open: nothing is left to wait for
+                self._flush_timer.stop()
+                self._flush_timer = None
+                self.call_later(self._show_arrived)
+            elif not self._flush_due:
+                self._flush_due = True
+                self.call_later(self._show_arrived)
+        elif not self._flush_due:
             self._flush_due = True
-            self.set_timer(GATHER_ANSWERS, self._show_arrived)
+            self._flush_timer = self.set_timer(GATHER_ANSWERS, self._show_arrived)
 
     async def _show_arrived(self) -> None:
+        if not self._flush_due:  # shown already (the last answer's flush came before this timer)
+            return
         self._flush_due = False
+        self._flush_timer = None
         keys = [k for k in self._keys if k in self._arrived]
         self._arrived = set()
         if self._failed:  # the database could not be reached: its one message stays

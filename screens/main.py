@@ -2,7 +2,9 @@
 
 An area's view is built the first time it is shown and kept, so coming back to a list keeps its
 search, order and cursor; in a person's session the clients and assistants lists are built ahead,
-hidden, while the database stack loads, and fetch their first page once it is loaded (`prepare_views`). Number keys 1–9 jump to an area; Esc goes back to the navigation.
+hidden, once the dashboard the person looks at is filled (or at once when it is not the first
+area), and fetch their first page once the database stack is loaded (`prepare_views`). Number
+keys 1–9 jump to an area; Esc goes back to the navigation.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, OptionList
 
 from bpa_provider.i18n import N_, _
-from bpa_provider.screens.calls import keys_idle
+from bpa_provider.screens.calls import being_filled, keys_idle
 from bpa_provider.screens.dashboard import DashboardView
 from bpa_provider.screens.nav import AREAS, visible_areas
 from bpa_provider.screens.nav import area as find_area
@@ -51,15 +53,17 @@ AREA_VIEWS = {
 }
 
 
-#: Areas whose view is built ahead, hidden, from the first paint on (when the app prepares views:
-#: `BpaApp.prepare`): their module imported in a thread beside the database stack's loading (it
-#: shares the stack's modules, so it is done about when the stack is), their widgets composed and
-#: styled as soon as it is, their first page fetched once the stack is loaded — the key that opens
-#: one then only shows it. Opening the clients list the first time took 0.6–1.1 s in a real
-#: terminal, most of it this work (docs/performance.md); built only once the stack was loaded,
-#: a key pressed during start-up still waited for the build (up to 0.3 s more at 10 %).
+#: Areas whose view is built ahead, hidden (when the app prepares views: `BpaApp.prepare`): once no
+#: screen is being filled — the dashboard counts from its first paint until every section has
+#: answered (`calls.filling`, at most 3 s; beside the database stack's loading it cost the
+#: sections ≈ 60 ms CPU of one interpreter, docs/performance.md "Session 11 — fill") — their
+#: module imported in a thread, their widgets composed and styled, their first page fetched once
+#: the stack is loaded: the key that opens one then only shows it. Opening the clients list the
+#: first time took 0.6–1.1 s in a real terminal, most of it this work (docs/performance.md); a key
+#: pressed before the build builds the list itself, as without preparing.
 PREPARED_AREAS = ("clients", "assistants")
 PREPARE_AFTER = 0.2  # seconds: the person's own key is being answered, try again after this
+FILLED_POLL = 0.03  # seconds: while the dashboard is being filled, how often the lists' build looks again
 PREPARE_QUIET = 1.0  # seconds since the last key before a view is built ahead (theirs is drawn by then)
 
 
@@ -114,8 +118,8 @@ class MainScreen(TranslatedBindings, Screen):
             await self.show_area(first[0].key)
         self.query_one(NavList).focus()
         if self.bpa.prepare:
-            # Built while the database stack loads (the module's import no longer waits for it to
-            # finish first); each list asks for its rows once the stack is ready (RecordList.on_mount).
+            # Built once no screen is being filled (the dashboard, from its first paint); each list
+            # asks for its rows once the stack is ready (RecordList.on_mount).
             self.call_after_refresh(self.prepare_views)
 
     async def prepare_views(self) -> None:
@@ -125,7 +129,9 @@ class MainScreen(TranslatedBindings, Screen):
         (shown, or asked for while this ran) is left as it is; while a view the person asked for
         is being built, or a key's call runs or a key just came, this waits (theirs first)."""
         if self.wanted != self.current or not keys_idle(PREPARE_QUIET):
-            self.set_timer(PREPARE_AFTER, self.prepare_views)
+            # Waiting for the dashboard's sections (not a key): looked at again sooner, so the
+            # lists are built just after its last answer rather than up to PREPARE_AFTER later.
+            self.set_timer(FILLED_POLL if being_filled() else PREPARE_AFTER, self.prepare_views)
             return
         for key in PREPARED_AREAS:
             if not any(a.key == key for a in visible_areas(self.bpa.actor)) or self.view(key) is not None:
@@ -134,7 +140,7 @@ class MainScreen(TranslatedBindings, Screen):
                 await asyncio.to_thread(importlib.import_module, view_module(key))
             except Exception:  # noqa: BLE001 - work ahead of a key: the key that opens it says what is wrong
                 return
-            if not self.is_attached:
+            if not self.is_attached or not self.app.is_running:  # the app is closing: nothing to build
                 return
             if self.view(key) is None:
                 view = make_view(key)

@@ -98,11 +98,11 @@ def test_work_done_ahead_waits_while_a_screen_is_being_filled(monkeypatch):
     monkeypatch.setattr(calls, "_last_key", float("-inf"))
     monkeypatch.setattr(calls, "_filling", {})
     owner = object()
-    assert calls.keys_idle()
+    assert calls.keys_idle() and not calls.being_filled()
     calls.filling(owner, True)
-    assert not calls.keys_idle()
+    assert not calls.keys_idle() and calls.being_filled()  # the lists' build looks again sooner
     calls.filling(owner, False)
-    assert calls.keys_idle()
+    assert calls.keys_idle() and not calls.being_filled()
 
     monkeypatch.setattr(calls, "FILL_AT_MOST", 0.1)
     calls.filling(owner, True)  # and never says it is done

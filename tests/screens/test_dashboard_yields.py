@@ -195,3 +195,26 @@ async def test_a_section_answered_again_is_filled_in_place(make_app):
         assert body[0] is heading and "(0)" in str(heading.render())
         assert [str(w.render()) for w in body[1:]] == ["Nothing to do."]
         assert view.children.index(body[1]) == view.children.index(heading) + 1  # in its place
+
+
+async def test_the_last_answer_is_shown_at_once_with_those_waiting_for_it(make_app, monkeypatch):
+    """Answers that come close together wait `GATHER_ANSWERS` to be shown in one paint — but not
+    the last one asked for: nothing is left to wait for, so it and those waiting are shown at once
+    (the timer held the filled dashboard back by up to 50 ms, docs/performance.md "Session 11 —
+    fill"). Here the gathering window is a minute: every section is on screen well before it."""
+    from bpa_provider.screens import dashboard
+
+    monkeypatch.setattr(dashboard, "GATHER_ANSWERS", 60.0)
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        view = app.screen.query_one("#dashboard", dashboard.DashboardView)
+        for _ in range(250):  # every answer received (≤ 5 s), not the gathering window
+            await pilot.pause(0.02)
+            if view._keys and not view._pending and len(view._sections) == len(view._keys):  # noqa: SLF001
+                break
+        assert len(view._sections) == len(view._keys) > 0  # noqa: SLF001
+        for _ in range(10):
+            await pilot.pause(0.02)
+        assert not view._arrived and not view._flush_due  # noqa: SLF001
+        assert not [s for s in view.query(".note").results(Static) if "Loading" in str(s.render())]
+        assert len(view.query(DataTable)) > 0
