@@ -22,35 +22,28 @@ the table. `expected_rows` computes it from scratch; the tests hold the table eq
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from datetime import date
-from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, insert, inspect, select
+from sqlalchemy import Connection, inspect, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Course, CourseEnrollment, OnboardingDue, OnboardingStep, Supervision, Supervisor
+from bpa_provider.services import kept_rows
 
 Row = tuple[int, int, int, date | None, date | None]  # supervision, supervisor, client, open_due, basic_from
 
 # onboarding_template.BASIC_COURSE (a test holds them equal): importing it here would import the
 # services' base module, which imports this one for its hooks.
 BASIC_COURSE = "basic_course"
-_CHUNK = 500  # ids per IN list (well under either engine's limit on bound values)
 _PENDING = "onboarding_due_supervisors"  # session.info: supervisors whose rows the commit rewrites
-_ALL = -1  # in the pending set: every supervisor (a course's kind changed)
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
 
 
 def expected_rows(conn: Session | Connection, supervisors: Iterable[int] | None = None) -> list[Row]:
     """The rows of `supervisors` (everyone when None) by the rule, sorted by supervision."""
     ids = None if supervisors is None else sorted(set(supervisors))
-    parts: list[list[int] | None] = [None] if ids is None else list(_chunks(ids))
+    parts: list[Sequence[int] | None] = [None] if ids is None else list(kept_rows.chunks(ids))
     supervisions: list[Any] = []
     open_due: dict[tuple[int, int], date] = {}
     has_steps: set[tuple[int, int]] = set()
@@ -95,25 +88,16 @@ def expected_rows(conn: Session | Connection, supervisors: Iterable[int] | None 
 
 def refresh(conn: Session | Connection, supervisors: Iterable[int] | None = None) -> None:
     """Rewrite the rows of `supervisors` (everyone when None) from the rule, in the caller's
-    transaction. A session is flushed first, so its pending changes count."""
-    if isinstance(conn, Session):
-        conn.flush()
-    ids = None if supervisors is None else sorted(set(supervisors))
-    if ids is not None:
-        # On PostgreSQL two writers for one supervisor at once would each rewrite the rows from
-        # what they saw: the supervisor's row is locked first, so the second waits and then reads
-        # the first one's (SQLite has one writer at a time and ignores the lock).
-        for part in _chunks(ids):
-            conn.execute(select(Supervisor.id).where(Supervisor.id.in_(part)).with_for_update())
-    rows = expected_rows(conn, ids)
-    if ids is None:
-        conn.execute(delete(OnboardingDue))
-    else:
-        for part in _chunks(ids):
-            conn.execute(delete(OnboardingDue).where(OnboardingDue.supervisor_id.in_(part)))
-    if rows:
-        names = ("supervision_id", "supervisor_id", "client_id", "open_due", "basic_from")
-        conn.execute(insert(OnboardingDue), [dict(zip(names, row)) for row in rows])
+    transaction (`kept_rows.rewrite`: the supervisors' rows locked first)."""
+    kept_rows.rewrite(
+        conn,
+        supervisors,
+        owner_id=Supervisor.id,
+        table=OnboardingDue,
+        table_owner=OnboardingDue.supervisor_id,
+        columns=("supervision_id", "supervisor_id", "client_id", "open_due", "basic_from"),
+        expected=expected_rows,
+    )
 
 
 def stored_rows(conn: Session | Connection) -> list[Row]:
@@ -133,40 +117,13 @@ def stored_rows(conn: Session | Connection) -> list[Row]:
 
 
 # ---- kept by every ORM write -----------------------------------------------------------------
-_WATCHED = (Supervision, OnboardingStep, CourseEnrollment)
-
-
-@event.listens_for(Session, "before_flush")
-def _collect(session: Session, _context: Any, _instances: Any) -> None:
-    """Note the supervisors whose supervisions, steps or enrollments this flush writes (and the
-    one a row was moved from); every supervisor when a course's kind changes."""
-    pending: set[int] | None = None
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, _WATCHED):
-            if pending is None:
-                pending = session.info.setdefault(_PENDING, set())
-            if obj.supervisor_id is not None:
-                pending.add(obj.supervisor_id)
-            pending.update(v for v in inspect(obj).attrs.supervisor_id.history.deleted if v is not None)
-        elif isinstance(obj, Course) and inspect(obj).attrs.kind.history.deleted:
-            if pending is None:
-                pending = session.info.setdefault(_PENDING, set())
-            pending.add(_ALL)
-
-
-@event.listens_for(Session, "before_commit")
-def _keep(session: Session) -> None:
-    """Rewrite the noted supervisors' rows before the commit, in its transaction."""
-    if not session.info.get(_PENDING) and not (session.new or session.dirty or session.deleted):
-        return
-    session.flush()  # what is still pending is noted by `_collect`
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        refresh(session, None if _ALL in pending else pending)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: Any) -> None:
-    """A transaction rolled back (or ended) forgets what it noted; a savepoint's end does not."""
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
+# The supervisors of every supervision, checklist step or enrollment a flush writes, and every
+# supervisor when a course's kind changes (which course is the basic one); their rows rewritten
+# before the commit (kept_rows.keep_on_commit).
+kept_rows.keep_on_commit(
+    _PENDING,
+    (Supervision, OnboardingStep, CourseEnrollment),
+    "supervisor_id",
+    refresh,
+    everyone_when=lambda obj: isinstance(obj, Course) and bool(inspect(obj).attrs.kind.history.deleted),
+)

@@ -26,22 +26,21 @@ the writers keep to them, and a reader with other months computes instead (revie
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from itertools import chain
 from typing import Any, cast
 
-from sqlalchemy import Connection, delete, event, func, insert, inspect, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from bpa_provider.db.models import Assignment, Assistant, Employment, Review, ReviewDueBasis, ReviewDueSpan
 from bpa_provider.rules.calendar import next_review_due
+from bpa_provider.services import kept_rows
 
 #: (valid_from, valid_until, start, last_held, next_due)
 Span = tuple[date | None, date | None, date, date | None, date]
 Row = tuple[int, int, date | None, date | None, date, date | None, date]  # assistant, client, *Span
 
-_CHUNK = 500  # ids per IN list (well under either engine's limit on bound values)
 _PENDING = "review_due_assistants"  # session.info: assistants whose rows the commit rewrites
 
 
@@ -90,11 +89,6 @@ def spans(
     return out
 
 
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
-
-
 def expected_rows(conn: Session | Connection, assistants: Iterable[int] | None = None) -> list[Row]:
     """The rows by the rule, for `assistants` (everyone when None), with the stored basis's
     months (the configured policy's when none is stored), sorted."""
@@ -108,7 +102,7 @@ def expected_rows(conn: Session | Connection, assistants: Iterable[int] | None =
     r_q = select(Review.assistant_id, Review.client_id, func.max(Review.held_on)).group_by(
         Review.assistant_id, Review.client_id
     )
-    parts: Iterable[list[int] | None] = [None] if ids is None else _chunks(ids)
+    parts: Iterable[Sequence[int] | None] = [None] if ids is None else kept_rows.chunks(ids)
     for part in parts:
         qa, qe, qr = a_q, e_q, r_q
         if part is not None:
@@ -168,7 +162,7 @@ def stored_basis(conn: Session | Connection) -> tuple[int, int] | None:
 
 def refresh(conn: Session | Connection, assistants: Iterable[int] | None = None) -> None:
     """Rewrite the rows of `assistants` (everyone when None) from the rule, in the caller's
-    transaction. A session is flushed first, so its pending changes count. The first write of a
+    transaction (`kept_rows.rewrite`: the assistants' rows locked first). The first write of a
     database without a stored basis stores the configured policy's months and rewrites all."""
     if isinstance(conn, Session):
         conn.flush()
@@ -176,55 +170,18 @@ def refresh(conn: Session | Connection, assistants: Iterable[int] | None = None)
         first, interval = basis(conn)
         conn.execute(insert(ReviewDueBasis).values(id=1, first_months=first, interval_months=interval))
         assistants = None
-    ids = None if assistants is None else sorted(set(assistants))
-    if ids is not None:
-        # On PostgreSQL two writers for one assistant at once would each rewrite the rows from what
-        # they saw: the assistant's row is locked first, so the second waits and then reads the
-        # first one's (SQLite has one writer at a time and ignores the lock).
-        for part in _chunks(ids):
-            conn.execute(select(Assistant.id).where(Assistant.id.in_(part)).with_for_update())
-    rows = expected_rows(conn, ids)
-    if ids is None:
-        conn.execute(delete(ReviewDueSpan))
-    else:
-        for part in _chunks(ids):
-            conn.execute(delete(ReviewDueSpan).where(ReviewDueSpan.assistant_id.in_(part)))
-    if rows:
-        names = ("assistant_id", "client_id", "valid_from", "valid_until", "start_date", "last_held", "next_due")
-        conn.execute(insert(ReviewDueSpan), [dict(zip(names, row)) for row in rows])
+    kept_rows.rewrite(
+        conn,
+        assistants,
+        owner_id=Assistant.id,
+        table=ReviewDueSpan,
+        table_owner=ReviewDueSpan.assistant_id,
+        columns=("assistant_id", "client_id", "valid_from", "valid_until", "start_date", "last_held", "next_due"),
+        expected=expected_rows,
+    )
 
 
 # ---- kept by every ORM write -----------------------------------------------------------------
-_WATCHED = (Assignment, Employment, Review)
-
-
-@event.listens_for(Session, "before_flush")
-def _collect(session: Session, _context: Any, _instances: Any) -> None:
-    """Note the assistants whose assignments, employments or reviews this flush writes (and the
-    one a row was moved from)."""
-    pending: set[int] | None = None
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, _WATCHED):
-            if pending is None:
-                pending = session.info.setdefault(_PENDING, set())
-            if obj.assistant_id is not None:
-                pending.add(obj.assistant_id)
-            pending.update(v for v in inspect(obj).attrs.assistant_id.history.deleted if v is not None)
-
-
-@event.listens_for(Session, "before_commit")
-def _keep(session: Session) -> None:
-    """Rewrite the noted assistants' rows before the commit, in its transaction."""
-    if not session.info.get(_PENDING) and not (session.new or session.dirty or session.deleted):
-        return
-    session.flush()  # what is still pending is noted by `_collect`
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        refresh(session, pending)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: Any) -> None:
-    """A transaction rolled back (or ended) forgets what it noted; a savepoint's end does not."""
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
+# The assistants of every assignment, employment or review a flush writes; their rows rewritten
+# before the commit (kept_rows.keep_on_commit).
+kept_rows.keep_on_commit(_PENDING, (Assignment, Employment, Review), "assistant_id", refresh)
