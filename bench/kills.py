@@ -54,9 +54,14 @@ def _shifts(path: Path) -> tuple[int, int]:
         con.close()
 
 
-def _verify(db: Path) -> bool:
+def _verify(db: Path) -> str:
+    """ "" when `audit --verify` finds the log intact, else what it said (its last line, and its
+    exit code): a problem is kept with its reason, not only that it happened."""
     done = subprocess.run(_cli(db, "audit", "--verify"), capture_output=True, text=True)
-    return done.returncode == 0 and "intact" in (done.stdout + done.stderr)
+    said = (done.stdout + done.stderr).strip()
+    if done.returncode == 0 and "intact" in said:
+        return ""
+    return f"exit {done.returncode}: {said.splitlines()[-1][:200] if said else 'nothing said'}"
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -128,8 +133,8 @@ def run_kills(where: Path, kills: int, seed: int = 15) -> dict:
             if path.exists():
                 if _integrity(path) != "ok":
                     problems.append(f"{n} {op}: {path.name} fails integrity_check")
-                elif not _verify(path):
-                    problems.append(f"{n} {op}: {path.name} fails audit --verify")
+                elif said := _verify(path):
+                    problems.append(f"{n} {op}: {path.name} fails audit --verify ({said})")
         if op == "cutover":
             problem = _half_cut_over(db_path, waiting[0])
             if problem:
