@@ -142,12 +142,14 @@ async def test_a_language_switch_while_a_record_is_built_leaves_the_main_screen(
         await settle(app, pilot)
         kept = await _kept_client(app, pilot)
         release = _hold_header(monkeypatch)
-        monkeypatch.setattr(detail_base, "PART_WAIT", 0.2)
+        # PART_WAIT long beside the 0.05 s before the switch, so a loaded machine still switches
+        # while the record is being built (a short one made the test depend on the timer's lateness).
+        monkeypatch.setattr(detail_base, "PART_WAIT", 1.0)
         app.open_record("client", records.find_id(app.db, fixed_data.BUILDER, "client", "K-0002"))
         await pilot.pause(0.05)
         await app.set_language_and_rebuild("nb")  # the kept screen is let go (built in English)
         release.set()
-        await pilot.pause(0.4)  # past PART_WAIT: nothing is pushed for the screen let go
+        await pilot.pause(1.3)  # past PART_WAIT: nothing is pushed for the screen let go
         await settle(app, pilot)
         assert isinstance(app.screen, MainScreen) and not kept.is_attached
         assert all(not isinstance(s, ClientDetailScreen) for s in app.screen_stack)
