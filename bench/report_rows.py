@@ -185,9 +185,9 @@ def rest_row(scale: float, runs: int, db: str) -> Row:
 
 
 def list_row(scale: float, runs: int, db: str) -> Row:
-    """`list assistants --format csv` minus the CLI's start-up, both timed inside one process
-    (bench/own_work.py `in_process`: milliseconds of own work are lost in the noise of two whole
-    processes), beside bench/list_floor.py (the same output byte for byte: masked IDs, guarded
+    """`list assistants --format csv` minus the CLI's start-up, both timed inside the process
+    (bench/own_work.py `in_process`, the command's first call in a fresh process per sample:
+    milliseconds of own work are lost in the noise of two whole processes), beside bench/list_floor.py (the same output byte for byte: masked IDs, guarded
     cells; its own elapsed time), checked equal."""
     from bench.list_floor import check
     from bench.own_work import in_process
