@@ -12,17 +12,27 @@ command and its floor are compared on the same thing — the work after the proc
   same shell running `SELECT 1` on the same database, alternating.
 - **A floor in Python** (bench/*_floor.py run as a module): the elapsed time it prints itself,
   taken after Python and its imports, its connection opened inside the timed part.
-- **A command whose own work is milliseconds** (`list assistants --format csv`: ≈ 4 ms at 10 %):
-  `in_process` — the command and the start-up command run in turns by the CLI's own `main`
-  inside one Python process, each timed there, after one unmeasured round; own work is the
-  command's time minus the median of the start-up's. Each call builds its Context and opens the
-  database (its engine, the schema and guard checks, who you are) as a new process would, and
-  compiles its statements anew (a new engine has an empty statement cache); what the two share
-  and a process pays once (Python, the imports, the models' mapping) is paid before the timing.
-  Taken as the difference of two ≈ 0.4 s processes instead, the own work of `list assistants` at
-  10 % was 10.5 ± 19.9 ms in session 10's final run (2.24× its floor) and −48 … +285 ms over
-  fifteen pairs in session 11 on a shared machine, where in one process it is 3.7 ms
-  (docs/performance.md, "Session 11 — paint").
+- **A command whose own work is milliseconds** (`list assistants --format csv`, `report invoice`
+  and `report hours`: ≈ 5–40 ms at 10 %): `in_process` — the command and the start-up command
+  run by the CLI's own `main` inside Python processes, each call timed there; own work is the
+  command's time minus the median of the start-up's. One fresh process per sample: it runs the
+  start-up once untimed (what both commands' processes pay: the imports of building the parser,
+  the first engine), freezes the objects made so far out of the garbage collector as the CLI
+  does after building its parser, then times the start-up, the command's **first** call and the
+  start-up again. So what a CLI run pays once and the start-up does not — the modules the
+  command imports on its way, its statements compiled for the first time — is in every sample,
+  as it is in every real run; each call builds its Context and opens the database (its engine,
+  the schema and guard checks, who you are) as a new process would, and a new engine has an
+  empty statement cache. The commands timed so only read (no audit row, no stored outlook, no
+  ledger row): nothing one sample writes makes the next cheaper. Session 11 timed all pairs in
+  one process, after one unmeasured pair: later calls found the command's modules imported and
+  its ORM paths memoized, and the collector walked the CLI's unfrozen objects now and then
+  (`report hours` at 10 %: 30 ms that way, 40 ms as first calls; docs/performance.md, "Session
+  12 — inproc"). Taken as the difference of two ≈ 0.4 s processes instead, the own work of
+  `list assistants` at 10 % was 10.5 ± 19.9 ms in session 10's final run (2.24× its floor) and
+  −48 … +285 ms over fifteen pairs in session 11 on a shared machine, where in the process it
+  is 4–6 ms. The rows run with bytecode compiled (bench/run.py): without it, each first call
+  would also compile its modules' source (≈ 7 ms for `report hours`).
 
 `peak_rss` is a command's peak resident memory (`ru_maxrss` of a fresh parent's only child).
 """
@@ -88,30 +98,50 @@ def _small(commands: Sequence[float], starts: Sequence[float]) -> bool:
     return bool(commands) and statistics.median(commands) - statistics.median(starts) < SMALL
 
 
-def in_process(argv: Sequence[str], start: Sequence[str], runs: int) -> tuple[Sample, Sample]:
+def in_process(
+    argv: Sequence[str], start: Sequence[str], runs: int, outputs: list[str] | None = None
+) -> tuple[Sample, Sample]:
     """(own work, start-up) of the CLI command `argv` beside the start-up command `start` (both
-    `[CLI, *arguments]`), measured in one fresh Python process (`_in_process_main`): at least
-    `SMALL_RUNS` pairs in turns after one unmeasured pair; own work is each run of `argv` minus
-    the median of `start`'s. Both must exit 0."""
-    pairs = max(runs, SMALL_RUNS)
-    proc = run(
-        [sys.executable, "-m", "bench.own_work", str(pairs), json.dumps(list(start[1:])), json.dumps(list(argv[1:]))],
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} in one process failed: {proc.stderr[-500:]}")
-    times = json.loads(proc.stdout.strip().splitlines()[-1])
-    base = statistics.median(times["start"])
-    return Sample([max(c - base, 0.0) for c in times["command"]]), Sample(times["start"])
+    `[CLI, *arguments]`), timed inside Python processes (`_in_process_main`): at least
+    `SMALL_RUNS` fresh processes, each timing the start-up twice and the command's first call
+    after them; own work is each command call minus the median of the start-up's calls. Both
+    must exit 0. `outputs`, when given, gets each timed call's output (what it wrote to stdout)."""
+    commands: list[float] = []
+    starts: list[float] = []
+    for _ in range(max(runs, SMALL_RUNS)):
+        proc = run(
+            [sys.executable, "-m", "bench.own_work", json.dumps(list(start[1:])), json.dumps(list(argv[1:]))],
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} in one process failed: {proc.stderr[-500:]}")
+        times = json.loads(proc.stdout.strip().splitlines()[-1])
+        starts += times["start"]
+        commands.append(times["command"])
+        if outputs is not None:
+            outputs.append(times["output"])
+    base = statistics.median(starts)
+    return Sample([max(c - base, 0.0) for c in commands]), Sample(starts)
 
 
-def _in_process_main(pairs: int, start: list[str], command: list[str]) -> None:
-    """Run by `in_process`: `bpa_provider.cli.main` on `start` and `command` in turns, each call's
-    wall time (its output written to memory, as the floors make theirs), printed as JSON."""
+def _in_process_main(start: list[str], command: list[str]) -> None:
+    """Run by `in_process` in a fresh process: `bpa_provider.cli.main` on `start` once untimed
+    (what both commands' processes pay: the imports of building the parser, the first engine),
+    the objects made so far frozen out of the garbage collector as the CLI freezes them after
+    building its parser, then `start`, `command` (its first call: the modules it imports on the
+    way, its statements compiled for the first time, as in its own process) and `start` again,
+    each call's wall time (its output written to memory, as the floors make theirs) printed as
+    JSON."""
+    import gc
+
     from bpa_provider.cli import main
 
+    written = io.StringIO()
+
     def timed(arguments: list[str]) -> float:
-        with contextlib.redirect_stdout(io.StringIO()):
+        written.seek(0)
+        written.truncate()
+        with contextlib.redirect_stdout(written):
             t0 = time.perf_counter()
             code = main(arguments)
             elapsed = time.perf_counter() - t0
@@ -119,13 +149,12 @@ def _in_process_main(pairs: int, start: list[str], command: list[str]) -> None:
             raise SystemExit(f"{' '.join(arguments)} exited {code}")
         return elapsed
 
-    starts, commands = [], []
-    for i in range(pairs + 1):
-        s, c = timed(start), timed(command)
-        if i:  # the first pair pays what a process pays once
-            starts.append(s)
-            commands.append(c)
-    print(json.dumps({"start": starts, "command": commands}))
+    timed(start)
+    gc.freeze()
+    before, first = timed(start), timed(command)
+    output = written.getvalue()
+    after = timed(start)
+    print(json.dumps({"start": [before, after], "command": first, "output": output}))
     sys.stdout.flush()
     os._exit(0)  # noqa: SLF001 - as the CLI ends: no interpreter teardown
 
@@ -152,4 +181,4 @@ def peak_rss(py: str, argv: Sequence[str], env: dict[str, str] | None = None) ->
 
 
 if __name__ == "__main__":
-    _in_process_main(int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3]))
+    _in_process_main(json.loads(sys.argv[1]), json.loads(sys.argv[2]))

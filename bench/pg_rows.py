@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.company import CLI, PY, RESULTS, _month
 from bench.measure import ROOT, Sample, time_command, value_of_command
-from bench.own_work import minus_startup, peak_rss, shell_floor, startup_argv
+from bench.own_work import in_process, minus_startup, peak_rss, shell_floor, startup_argv
 from bench.report_rows import command_memory_rows, peak_row
 from bench.row import Row, TimedRows, at_most_ratio
 
@@ -50,7 +50,7 @@ def _invoice(scale: float, runs: int, url: str, psql: list[str]) -> list[Row]:
 
     month = last_month()
     argv = [CLI, "--db", url, "report", "invoice", "--month", month, "--format", "csv"]
-    own, _start = minus_startup(argv, startup_argv(CLI, url), runs)
+    own, _start = in_process(argv, startup_argv(CLI, url), runs)  # as on SQLite (bench/payinv_rows.py)
     floor = shell_floor([*psql, "-c", floor_sql(month, dialect="postgresql")], [*psql, "-c", "SELECT 1"], runs)
     note = f"{month}: lines {check(url, CLI, month)} to the floor's"
     what = "report invoice --month (own work)" + ON_PG

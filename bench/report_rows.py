@@ -19,7 +19,7 @@ from bench.company import (
     same_schema,
 )
 from bench.measure import Sample, value_of_command
-from bench.own_work import minus_startup, shell_floor, startup_argv
+from bench.own_work import in_process, minus_startup, shell_floor, startup_argv
 from bench.row import (
     Row,
     at_most_ratio,
@@ -84,14 +84,16 @@ def _report_rows(
     month: str,
 ) -> list[Row]:
     """`report hours` with and without the outlook, each minus the CLI's start-up on the database,
-    beside its hand-written query minus the shell's `SELECT 1` (bench/own_work.py)."""
+    both timed inside the process (bench/own_work.py `in_process`: tens of milliseconds of own work
+    at 10 % were lost in the noise of two whole processes), beside its hand-written query minus the
+    shell's `SELECT 1`."""
     out = []
     noop = floor_cmd("SELECT 1;")
     for outlook in (True, False):
         what = f"report hours --month{'' if outlook else ' --no-outlook'} (own work){label}"
         try:
             argv = [CLI, "--db", db, "report", "hours", "--month", month, "--format", "csv"]
-            own, _start = minus_startup(argv + ([] if outlook else ["--no-outlook"]), startup_argv(CLI, db), runs)
+            own, _start = in_process(argv + ([] if outlook else ["--no-outlook"]), startup_argv(CLI, db), runs)
             if outlook:  # the report as people run it: the issue's row and target
                 # The floor reads what the report reads: the hour ledger for the locked months
                 # and raw shifts for the rest (bench/hours_floor.py), checked equal on either engine.
@@ -183,9 +185,9 @@ def rest_row(scale: float, runs: int, db: str) -> Row:
 
 
 def list_row(scale: float, runs: int, db: str) -> Row:
-    """`list assistants --format csv` minus the CLI's start-up, both timed inside one process
-    (bench/own_work.py `in_process`: milliseconds of own work are lost in the noise of two whole
-    processes), beside bench/list_floor.py (the same output byte for byte: masked IDs, guarded
+    """`list assistants --format csv` minus the CLI's start-up, both timed inside the process
+    (bench/own_work.py `in_process`, the command's first call in a fresh process per sample:
+    milliseconds of own work are lost in the noise of two whole processes), beside bench/list_floor.py (the same output byte for byte: masked IDs, guarded
     cells; its own elapsed time), checked equal."""
     from bench.list_floor import check
     from bench.own_work import in_process

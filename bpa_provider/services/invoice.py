@@ -149,34 +149,47 @@ def invoice_basis(
     with db.read() as s:
         hours = hours_sql(db.dialect)
         zones = s.execute(select(_municipality.timezone).distinct()).scalars().all()
-        totals: dict[int, float] = {}
+        # Per client: the month's hours summed first, then the client's and its municipality's
+        # columns joined to the sums in the same statement (one read of the clients, not a second
+        # statement naming every one).
+        clients: list[Any] = []
         # Zones whose month begins and ends at the same instants (Oslo and Stockholm always do)
         # share one statement: one pass over the month's shifts instead of one per zone.
         ranges: dict[tuple[datetime, datetime], list[str]] = {}
         for tz in zones:
             ranges.setdefault(local_range(first, last, tz), []).append(tz)
         for (lo, hi), tzs in ranges.items():
-            q = (
-                select(_shift.client_id, func.sum(hours))
-                .join_from(SHIFTS, CLIENTS, _client.id == _shift.client_id)
-                .join(MUNICIPALITIES, _municipality.id == _client.municipality_id)
-                .where(_municipality.timezone.in_(tzs), counted(now), _shift.start_utc >= lo, _shift.start_utc < hi)
+            sums = (
+                select(_shift.client_id.label("cid"), func.sum(hours).label("hours"))
+                .where(counted(now), _shift.start_utc >= lo, _shift.start_utc < hi)
                 .group_by(_shift.client_id)
             )
+            if len(ranges) > 1:  # else every zone is in this range: the shifts alone, no join
+                sums = sums.join_from(SHIFTS, CLIENTS, _client.id == _shift.client_id).join(
+                    MUNICIPALITIES, _municipality.id == _client.municipality_id
+                )
+                sums = sums.where(_municipality.timezone.in_(tzs))
             if actor.is_scoped:
-                q = q.where(_shift.client_id.in_(sorted(actor.client_scope or ())))
-            totals.update({cid: float(h or 0) for cid, h in s.execute(q).all()})
-        if not totals:
+                sums = sums.where(_shift.client_id.in_(sorted(actor.client_scope or ())))
+            summed = sums.subquery("h")
+            clients += s.execute(
+                select(
+                    _client.ref,
+                    _client.name,
+                    _municipality.id,
+                    _municipality.name,
+                    _municipality.country,
+                    summed.c.hours,
+                )
+                .join_from(summed, CLIENTS, _client.id == summed.c.cid)
+                .join(MUNICIPALITIES, _municipality.id == _client.municipality_id)
+            ).all()
+        if not clients:
             return []
-        clients = s.execute(
-            select(_client.id, _client.ref, _client.name, _municipality.id, _municipality.name, _municipality.country)
-            .join_from(CLIENTS, MUNICIPALITIES, _municipality.id == _client.municipality_id)
-            .where(_client.id.in_(sorted(totals)))
-        ).all()
-        rates = rates_in_force(s, {c[3]: (c[5] or "NO").upper() for c in clients}, first)
-        for cid, ref, name, muni_id, muni_name, muni_country in clients:
+        rates = rates_in_force(s, {c[2]: (c[4] or "NO").upper() for c in clients}, first)
+        for ref, name, muni_id, muni_name, muni_country, hours_worked in clients:
             rate = rates[muni_id]
-            h = money.quantity(totals[cid])
+            h = money.quantity(float(hours_worked or 0))
             price = money.money(rate.rate) if rate else None
             out.append(
                 InvoiceLine(

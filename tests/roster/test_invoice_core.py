@@ -87,3 +87,34 @@ def test_the_rates_are_read_as_the_objects_gave_them(company, admin):
                 rate.currency,
                 rate.country,
             )
+
+
+def test_each_zone_counts_its_own_local_month(db, admin):
+    """Zones whose months begin at different instants get a statement each (with one range, the
+    shifts are summed alone): a shift counts in the month of its own client's local start date.
+    30 April 22:30 UTC is 1 May in Oslo (UTC+2) and still 30 April in London (UTC+1)."""
+    from roster_world import add, utc
+
+    from bpa_provider.db.models import Client, Municipality, Shift
+
+    with db.write() as s:
+        for name, zone in (("Hamar", "Europe/Oslo"), ("Testby", "Europe/London")):
+            muni = add(s, Municipality, name=name, country="NO", timezone=zone)
+            client = add(s, Client, ref=f"K-{name}", name=name, municipality_id=muni.id, start_date=date(2025, 1, 1))
+            for start in (utc(2026, 4, 30, 21, 30), utc(2026, 4, 30, 22, 30), utc(2026, 5, 31, 22, 30)):
+                add(
+                    s,
+                    Shift,
+                    client_id=client.id,
+                    start_utc=start,
+                    end_utc=start.replace(hour=start.hour + 1),
+                    status="worked",
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+    may = {line.client_ref: line.hours for line in invoice.invoice_basis(db, admin, 2026, 5, now=NOW)}
+    # Oslo: 22:30 on 30 April UTC (1 May, 00:30) only; London: 22:30 on 30 April (23:30, April) no,
+    # 31 May 22:30 UTC (23:30, May) yes — which is 1 June in Oslo.
+    assert may == {"K-Hamar": 1, "K-Testby": 1}
+    april = {line.client_ref: line.hours for line in invoice.invoice_basis(db, admin, 2026, 4, now=NOW)}
+    assert april == {"K-Hamar": 1, "K-Testby": 2}

@@ -63,3 +63,22 @@ def test_the_hours_floor_on_both_engines(db, admin):
     load_demo(db, admin, seed=2, clients=6, assistants=18, months=14, today=today)
     for month in ("2026-05", "2026-02", "2026-12"):
         assert hours_floor.compare(db, month, today, now).startswith("equal ("), month
+
+
+def test_the_hours_timed_in_process_write_the_commands_rows(company):
+    """The bench times `report hours` (with the outlook, and without) inside a Python process
+    (bench/own_work.py `in_process`): what it timed wrote the rows of the CLI run in a process of
+    its own. A month already over, so no shift ends while the test runs."""
+    import subprocess
+
+    from bench import own_work
+
+    today = date.today()
+    y, m = (today.year, today.month - 2) if today.month > 2 else (today.year - 1, today.month + 10)
+    for extra in ([], ["--no-outlook"]):
+        argv = [CLI, "--db", company, "report", "hours", "--month", f"{y}-{m:02d}", "--format", "csv", *extra]
+        outputs: list[str] = []
+        own, _start = own_work.in_process(argv, own_work.startup_argv(CLI, company), 1, outputs)
+        cli = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        assert len(outputs) == len(own.values) == own_work.SMALL_RUNS
+        assert set(outputs) == {cli} and cli.count("\n") > 1, extra  # a heading and the clients

@@ -66,3 +66,21 @@ def test_the_invoice_floor_gives_the_commands_lines(company):
     for month in (f"{today.year}-{today.month:02d}", "2020-01"):
         assert invoice_floor.check(company, CLI, month).startswith("equal ("), month
     assert invoice_floor.check(company, CLI, f"{today.year}-{today.month:02d}") != "equal (0 clients)"
+
+
+def test_the_invoice_timed_in_process_writes_the_commands_lines(company):
+    """The bench times `report invoice` inside a Python process (bench/own_work.py `in_process`):
+    what it timed wrote the lines of the CLI run in a process of its own, which the floor's equal."""
+    import subprocess
+
+    from bench import own_work
+
+    today = date.today()
+    month = f"{today.year}-{today.month:02d}"
+    argv = [CLI, "--db", company, "report", "invoice", "--month", month, "--format", "csv"]
+    outputs: list[str] = []
+    own, _start = own_work.in_process(argv, own_work.startup_argv(CLI, company), 1, outputs)
+    cli = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    assert len(outputs) == len(own.values) == own_work.SMALL_RUNS
+    assert set(outputs) == {cli} and cli.count("\n") > 1  # a heading and lines
+    assert invoice_floor.check(company, CLI, month).startswith("equal (")

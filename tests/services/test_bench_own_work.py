@@ -10,6 +10,7 @@ import pytest
 
 from bench import own_work
 from bench.company import CLI
+from bench.measure import run
 from bpa_provider.db.engine import open_database
 from bpa_provider.identity import current_login
 from bpa_provider.services import users
@@ -52,17 +53,27 @@ def test_peak_rss_is_the_commands_own():
     assert small < 100e6 < 150e6 <= big
 
 
-def test_in_process_times_the_command_and_the_start_up_in_one_process(tmp_path, sqlite_template):
-    """The list command's own work is milliseconds: both sides are timed inside one process
-    (the difference of two whole processes swung by ±20 ms), each call opening the database anew."""
+def test_in_process_times_each_commands_first_call_in_a_fresh_process(tmp_path, sqlite_template, monkeypatch):
+    """The list command's own work is milliseconds: both sides are timed inside the process (the
+    difference of two whole processes swung by ±20 ms), each call opening the database anew, and
+    the command's first call in a process of its own, so what a CLI run pays once (the modules
+    it imports on the way, its statements' first compile) is in every sample."""
     path = tmp_path / "bpa.sqlite3"
     path.write_bytes(Path(sqlite_template).read_bytes())
     db = open_database(str(path))
     users.ensure_first_admin(db, current_login())
     db.dispose()
+    processes = []
+
+    def counted(argv, **kwargs):
+        processes.append(argv)
+        return run(argv, **kwargs)
+
+    monkeypatch.setattr(own_work, "run", counted)
     argv = [CLI, "--db", str(path), "list", "assistants", "--format", "csv"]
     own, start = own_work.in_process(argv, own_work.startup_argv(CLI, str(path)), 2)
-    assert len(own.values) == len(start.values) == own_work.SMALL_RUNS
+    assert len(own.values) == len(processes) == own_work.SMALL_RUNS  # one fresh process a sample
+    assert len(start.values) == 2 * own_work.SMALL_RUNS  # the start-up timed before and after
     assert all(v >= 0 for v in own.values) and 0 < start.median < 5
     with pytest.raises(RuntimeError, match="in one process failed"):
         own_work.in_process([CLI, "--db", str(tmp_path / "missing.sqlite3"), "list", "assistants"], argv, 1)
