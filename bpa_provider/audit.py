@@ -30,7 +30,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
@@ -130,7 +130,21 @@ def _last_hash(session: Session) -> str:
     """The hash the next row chains to; on PostgreSQL first the lock that serialises appends."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or ""
+    return session.execute(_newest_hashes(1)).scalar() or ""
+
+
+def _newest_hashes(n: int) -> Select[Any]:
+    """The statement `_last_hash` reads, for `n` rows (one place, so `warm_up` compiles the same)."""
+    return select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(n)
+
+
+def warm_up(session: Session) -> None:
+    """Compile ahead, on a read of no row, the read the next `record()` makes (the hash it chains
+    to): SQLAlchemy compiles a statement on its first use in a process, which the first record a
+    person opens would otherwise pay while they wait (docs/performance.md, "Session 12 —
+    pgrecord"). LIMIT 0 reads nothing; the limit is a bound value, so the statement compiled is
+    the one `_last_hash` runs. Takes no lock and writes nothing."""
+    session.execute(_newest_hashes(0)).all()
 
 
 def _row(actor: Actor, prev: str, at: datetime, action: str, entity: str, e: Entry) -> dict[str, Any]:

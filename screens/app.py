@@ -8,6 +8,7 @@ the language switch. The screens themselves live one per module beside this one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import importlib
 from collections.abc import Callable, Iterable
@@ -221,19 +222,23 @@ class BpaApp(TranslatedBindings, App[int]):
         self.set_timer(PREPARE_AFTER, self.prepare_records)
 
     async def _warm_parts(self, main: MainScreen, kind: str, screen: Screen[Any]) -> None:
-        """Each part call of a `kind` record's screen once, in a thread, for the first row of its
-        list built ahead (one the person may see), the answers dropped: SQLAlchemy compiles each
-        statement on its first use in a session of the app (≈ 50 ms for the client's parts,
-        holding the GIL), which the first record opened would otherwise pay while its screen waits
-        for its parts (`detail_base.PART_WAIT`). Only the parts: they read and write nothing else;
-        the header, which logs an opening, is asked for when a person opens a record."""
+        """The statements a `kind` record's screen runs, compiled ahead in a thread: SQLAlchemy
+        compiles each statement on its first use in a session of the app (≈ 50 ms for the client's
+        parts, holding the GIL), which the first record opened would otherwise pay while its
+        screen waits for its parts (`detail_base.PART_WAIT`). The header's reads — and the read of
+        the view it logs — on reads of no row (`details.warm_header`: nothing read, no view
+        logged); then each part call once for the first row of its list built ahead (one the
+        person may see), the answers dropped — the parts read and write nothing else; the header,
+        which logs an opening, is asked for when a person opens a record."""
+        from bpa_provider.services import details
+
         view = main.view(f"{kind}s")
         first = next(iter(getattr(view, "rows", None) or ()), None)
-        if first is None:  # the list not built ahead (or empty): its first record pays, as before
-            return
-        calls = [fn for _tag, fn in screen.part_calls()]  # type: ignore[attr-defined]
-        args = (self.db, self.actor, first.id, self.today)
-        await asyncio.to_thread(_warm, calls, args)
+        calls: list[Callable[..., Any]] = [lambda: details.warm_header(self.db, kind)]
+        if first is not None:  # the list not built ahead (or empty): its first record's parts pay, as before
+            args = (self.db, self.actor, first.id, self.today)
+            calls += [functools.partial(fn, *args) for _tag, fn in screen.part_calls()]  # type: ignore[attr-defined]
+        await asyncio.to_thread(_warm, calls)
 
     @property
     def today(self) -> date:
@@ -433,13 +438,13 @@ def _import_all(modules: Iterable[str]) -> None:
             pass
 
 
-def _warm(calls: Iterable[Callable[..., Any]], args: tuple[Any, ...]) -> None:
-    """`call(*args)` for each of `calls`, after any key's work (`wait_for_keys`); answers and
-    errors dropped (the key that needs one asks again and says what is wrong)."""
+def _warm(calls: Iterable[Callable[[], Any]]) -> None:
+    """Each of `calls`, after any key's work (`wait_for_keys`); answers and errors dropped (the
+    key that needs one asks again and says what is wrong)."""
     for call in calls:
         wait_for_keys()
         try:
-            call(*args)
+            call()
         except Exception:  # noqa: BLE001, S112 - a warm-up: the record's own call reports
             continue
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
@@ -119,17 +120,7 @@ def _header(db: Database, actor: Actor, assistant_id: int, policy: Policy | None
     if _scope(actor) is not None:
         _scope_check(db, actor, assistant_id)
     with db.read() as s:
-        employments = (
-            list(
-                s.execute(
-                    select(Employment)
-                    .where(Employment.assistant_id == assistant_id)
-                    .order_by(Employment.start_date.desc())
-                ).scalars()
-            )
-            if actor.may("employment.read")
-            else None
-        )
+        employments = list(s.execute(employments_of(assistant_id)).scalars()) if actor.may("employment.read") else None
     _log_view(db, actor, "assistant", assistant_id, person.ref)
     cutoff = policy_or_default(policy).police_certificate_required_from
     return AssistantHeader(
@@ -141,6 +132,12 @@ def _header(db: Database, actor: Actor, assistant_id: int, policy: Policy | None
             if e.id is not None and not police_certificate_required(e.start_date, [(e.start_date, e.end_date)], cutoff)
         ),
     )
+
+
+def employments_of(assistant_id: int) -> Select[Any]:
+    """The statement the header reads an assistant's employments with, newest first (also
+    compiled ahead for no assistant: `details.warm_header`)."""
+    return select(Employment).where(Employment.assistant_id == assistant_id).order_by(Employment.start_date.desc())
 
 
 def _records(db: Database, actor: Actor, assistant_id: int, today: date) -> AssistantRecords:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from bpa_provider import audit
 from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import (
@@ -46,6 +47,7 @@ from bpa_provider.services.assistant_details import (  # noqa: F401 - the assist
     assistant_header,
     assistant_records,
     assistant_shifts,
+    employments_of,
 )
 from bpa_provider.services.base import require, service
 from bpa_provider.services.detail_common import (
@@ -302,6 +304,28 @@ def client_detail(db: Database, actor: Actor, client_id: int, today: date) -> Cl
         history=rec.history,
         continuity=_continuity(db, actor, client_id, today),
     )
+
+
+#: An id no row has (ids start at 1): the warm-up's reads find nothing.
+NO_ROW = 0
+
+
+def warm_header(db: Database, kind: str) -> None:
+    """Compile ahead the statements a `kind` record's header runs — and the read of the view it
+    logs — on reads of no row (`NO_ROW`; the id is a bound value, so the statements compiled are
+    the header's own). SQLAlchemy compiles each statement on its first use in a process: the first
+    record a person opens paid that in its header's call (≈ 3 ms of CPU beside its parts, on the
+    GIL they need; docs/performance.md, "Session 12 — pgrecord"). Reads no person's record, logs
+    no view and writes nothing: the header itself, asked when a record is opened, logs the view.
+    The INSERT of that view is not compiled ahead: only writing a row would."""
+    with db.read() as s:
+        if kind == "client":
+            s.get(Client, NO_ROW)
+            s.get(Municipality, NO_ROW)
+        elif kind == "assistant":
+            s.get(Assistant, NO_ROW)
+            s.execute(employments_of(NO_ROW)).all()
+        audit.warm_up(s)
 
 
 def parts_beside_header(actor: Actor, kind: str) -> bool:

@@ -3,17 +3,23 @@ on in a person's session): the first client or assistant opened then shows in th
 as the next one does, and shows what a screen built on the key shows. Building them asks for no
 record's header (which logs an opening): the parts' calls run once for the first row of each list,
 so that their statements are compiled before a person waits for them (docs/performance.md,
-"Session 10 — record")."""
+"Session 10 — record"); the header's statements are compiled on reads of no row, logging no view
+(`details.warm_header`, "Session 12 — pgrecord")."""
 
 from __future__ import annotations
 
+import threading
+
 import fixed_data
+import pytest
 from pilot_steps import settle
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine.default import CacheStats
+from sqlalchemy.orm import Session
 from test_terminal_escapes import plain_screen
 
 from bpa_provider.db.engine import Database
-from bpa_provider.db.models import AuditEvent
+from bpa_provider.db.models import AuditEvent, Client, Municipality
 from bpa_provider.screens import detail_base
 from bpa_provider.screens.app import DETAIL_SCREENS, BpaApp
 from bpa_provider.screens.assistant_detail import AssistantDetailScreen
@@ -112,4 +118,82 @@ async def test_after_a_language_switch_the_record_screens_are_built_again_in_it(
         assert not any(screen.is_attached for screen in before.values())  # the old ones are gone
         text = await _open(app, pilot, "client", "K-0001")
         assert app.screen is again["client"] and "Vedtak" in text  # "Decisions", in the new language
+    deferred.dispose()
+
+
+def _rows(db: Database) -> int:
+    """Every row of the access log (a warm-up writes none, of any kind)."""
+    with db.read() as s:
+        return s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+
+
+@pytest.mark.parametrize("kind", ["client", "assistant"])
+def test_the_header_warm_up_reads_no_row_and_writes_nothing(fixed_db, kind):
+    """`details.warm_header` runs only reads whose every id is `NO_ROW` (no row has it) or whose
+    LIMIT is 0, loads no record and adds no access-log row."""
+    with fixed_db.read() as s:
+        assert s.get(Client, details.NO_ROW) is None and s.get(Municipality, details.NO_ROW) is None
+    executed: list[tuple[str, object]] = []
+    loaded: list[object] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+        executed.append((statement, parameters))
+
+    def load(session, instance):  # noqa: ANN001, ANN202
+        loaded.append(instance)
+
+    before = _rows(fixed_db)
+    event.listen(fixed_db.engine, "before_cursor_execute", seen)
+    event.listen(Session, "loaded_as_persistent", load)
+    try:
+        details.warm_header(fixed_db, kind)
+    finally:
+        event.remove(fixed_db.engine, "before_cursor_execute", seen)
+        event.remove(Session, "loaded_as_persistent", load)
+    selects = [(sql, params) for sql, params in executed if sql.lstrip().upper().startswith("SELECT")]
+    assert len(selects) >= 2  # the record, and the hash the view would chain to
+    assert [sql for sql, _p in executed if not sql.lstrip().upper().startswith(("SELECT", "BEGIN", "ROLLBACK"))] == []
+    for sql, params in selects:
+        values = list(params.values()) if isinstance(params, dict) else list(params)
+        if "LIMIT" in sql.upper():
+            assert values[0] == 0, sql  # LIMIT 0 (then its OFFSET)
+        else:
+            assert values and all(v == details.NO_ROW for v in values), sql
+    assert loaded == []  # no record read
+    assert _rows(fixed_db) == before  # no view logged, nothing written
+
+
+async def test_the_first_record_s_header_finds_its_reads_compiled_ahead_and_shows_the_same(fixed_db, coordinator):
+    """Built ahead (`prepare=True`), the first client's header reads its municipality and the hash
+    its view chains to with statements compiled while the app was idle (a cache hit: no compiling
+    while the person waits); the view is logged once, when the record is opened, and the record
+    shows as on a screen built on the key."""
+    app = BpaApp(fixed_db, coordinator, lang="en", today=fixed_data.TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        expected = await _open(app, pilot, "client", "K-0002")
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    views_before = _views(fixed_db)
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    header_reads: list[tuple[str, CacheStats]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202
+        if "parts" not in threading.current_thread().name and (
+            "FROM municipality" in statement or "audit_event.hash" in statement
+        ):
+            header_reads.append((statement.split("FROM")[1].split()[0], context.cache_hit))
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _prepared(app, pilot)
+        assert _views(fixed_db) == views_before  # warmed ahead, unseen: no view logged
+        event.listen(deferred.engine, "before_cursor_execute", seen)
+        try:
+            shown = await _open(app, pilot, "client", "K-0002")
+        finally:
+            event.remove(deferred.engine, "before_cursor_execute", seen)
+        assert app.screen is app._kept_records["client"]
+        assert shown == expected
+        assert _views(fixed_db) == views_before + 1  # the opening, logged once
+        assert {table for table, _hit in header_reads} == {"municipality", "audit_event"}
+        assert all(hit is CacheStats.CACHE_HIT for _table, hit in header_reads), header_reads
     deferred.dispose()
