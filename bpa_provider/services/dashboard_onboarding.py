@@ -26,7 +26,7 @@ from bpa_provider.db.engine import Database
 from bpa_provider.db.models import OnboardingDue, OnboardingStep, Supervision
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import course_deadline
-from bpa_provider.services import core_rows
+from bpa_provider.services import core_rows, day_counts
 from bpa_provider.services.base import require, service
 from bpa_provider.services.counted import Counted
 from bpa_provider.services.dashboard_reads import bytewise
@@ -89,7 +89,16 @@ def onboarding_overdue(
                 .where(or_(Supervision.until.is_(None), Supervision.until >= today), *conds)
                 .distinct()
             )
-            total = s.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+            # Stored for the day while no stored reason or supervision changes (day_counts.py).
+            total = day_counts.total(
+                db,
+                s,
+                actor,
+                day_counts.COURSES_OVERDUE,
+                today,
+                f"days={days}",
+                lambda: s.execute(select(func.count()).select_from(counted.subquery())).scalar_one(),
+            )
             # All of them when they are all shown; else the first `limit`.
             candidates = core_rows.rows(s, q).all() if total <= limit else _first_rows(s, q, days, limit)
         pairs: dict[tuple[int, int], Any] = {}

@@ -33,7 +33,7 @@ from bpa_provider.db.models import (
 )
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import days_left, expiry_reminders
-from bpa_provider.services import core_rows
+from bpa_provider.services import core_rows, day_counts
 from bpa_provider.services.base import require, service
 from bpa_provider.services.counted import Counted
 from bpa_provider.services.course_credentials import ExpiringCredential
@@ -168,7 +168,16 @@ def expiring_credentials(
     with db.read() as s:
         if limit is not None:
             # Over the index alone (no enrollment, no course: every row has both, by foreign key).
-            total = s.execute(select(func.count()).select_from(CredentialExpiry).where(*counted())).scalar_one()
+            # Stored for the day while no expiry, supervision or employment changes (day_counts.py).
+            total = day_counts.total(
+                db,
+                s,
+                actor,
+                day_counts.COURSES_EXPIRING,
+                today,
+                f"lead={max(leads)}",
+                lambda: s.execute(select(func.count()).select_from(CredentialExpiry).where(*counted())).scalar_one(),
+            )
             # The first rows are those expiring up to the `limit`-th expiry, its ties included
             # (their order among themselves is by name, sorted below as for the whole list).
             edge = s.execute(
