@@ -183,13 +183,13 @@ class DayCount(SQLModel, table=True):
     Valid for day `as_of`, policy `basis`, while none of the section's input tables changed since it
     was counted: on SQLite `computed_changes == changes` (bumped by triggers in the writer's own
     transaction: SQLite's writers are one at a time); on PostgreSQL no `day_count_change` row with a
-    transaction id at or above `xmin`, the oldest transaction still running when it was counted."""
+    transaction id at or above `counted_xmin`, the oldest transaction still running when it was counted."""
 
     __tablename__ = "day_count"
     key: str = Field(sa_column=Column(String(40), primary_key=True))
     changes: int = Field(default=0)  # SQLite: bumped on every write of an input table
     computed_changes: int | None = None  # SQLite: the `changes` it was counted at
-    xmin: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # PostgreSQL
+    counted_xmin: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # PostgreSQL
     as_of: date | None = None
     basis: str | None = Field(default=None, max_length=60)
     total: int | None = None
@@ -198,7 +198,7 @@ class DayCount(SQLModel, table=True):
 class DayCountChange(SQLModel, table=True):
     """PostgreSQL: a transaction that wrote an input table of a stored count (one row for each count
     and transaction, inserted by statement triggers: writers never share a row, so never wait on
-    one another). Rows older than the count's `xmin` are pruned when a count is stored."""
+    one another). Rows older than the count's `counted_xmin` are pruned when a count is stored."""
 
     __tablename__ = "day_count_change"
     key: str = Field(sa_column=Column(String(40), primary_key=True))

@@ -18,15 +18,15 @@ Valid, per engine:
   `computed_changes` equals `changes`; a reader sees both in one snapshot with the data.
 - PostgreSQL: one row bumped by every writer would hold each writer of those tables until the one
   before it commits. The triggers INSERT a row (count, transaction id) into `day_count_change`
-  instead. A count stores `xmin`, the oldest transaction still running in the snapshot it was
+  instead. A count stores `counted_xmin`, the oldest transaction still running in the snapshot it was
   counted in: every transaction below it had finished, so the count saw its writes. The count is
-  valid while no change row has an id at or above `xmin`. The id is read before the count, in its
+  valid while no change row has an id at or above `counted_xmin`. The id is read before the count, in its
   own statement or earlier: a later snapshot's oldest transaction is no older, so this is safe.
 
 Storing never waits (SQLite: no busy wait; PostgreSQL: a 50 ms lock timeout). Busy means not
 stored, and the count shown is still right. A count made before a change it did not see is never
 stored as valid. On SQLite the store keeps it only if `changes` is still the value read with the
-count. On PostgreSQL that writer's change row is at or above the stored `xmin`. A stored `xmin`
+count. On PostgreSQL that writer's change row is at or above the stored `counted_xmin`. A stored `counted_xmin`
 never goes back, and change rows below it are pruned when it is stored. The store is a cache, not
 an action: it writes no audit row (docs/privacy.md), like the stored hour outlook.
 """
@@ -66,8 +66,8 @@ _READ_SQLITE = text(
 _READ_PG = text(
     "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
     " (SELECT c.total FROM day_count c WHERE c.key = :k AND c.as_of = :d AND c.basis = :b"
-    " AND c.xmin IS NOT NULL AND NOT EXISTS"
-    " (SELECT 1 FROM day_count_change x WHERE x.key = c.key AND x.xid >= c.xmin))"
+    " AND c.counted_xmin IS NOT NULL AND NOT EXISTS"
+    " (SELECT 1 FROM day_count_change x WHERE x.key = c.key AND x.xid >= c.counted_xmin))"
 ).bindparams(*_params(_KEY, _DAY, _BASIS))
 _STORE_SQLITE = text(
     "INSERT INTO day_count (key, changes, computed_changes, as_of, basis, total) VALUES (:k, :s, :s, :d, :b, :t)"
@@ -75,9 +75,9 @@ _STORE_SQLITE = text(
     " basis = excluded.basis, total = excluded.total WHERE day_count.changes = excluded.changes"
 ).bindparams(*_params(_KEY, ("s", Integer()), _DAY, _BASIS, ("t", Integer())))
 _STORE_PG = text(
-    "INSERT INTO day_count (key, changes, xmin, as_of, basis, total) VALUES (:k, 0, :s, :d, :b, :t)"
-    " ON CONFLICT (key) DO UPDATE SET xmin = excluded.xmin, as_of = excluded.as_of, basis = excluded.basis,"
-    " total = excluded.total WHERE day_count.xmin IS NULL OR day_count.xmin <= excluded.xmin"
+    "INSERT INTO day_count (key, changes, counted_xmin, as_of, basis, total) VALUES (:k, 0, :s, :d, :b, :t)"
+    " ON CONFLICT (key) DO UPDATE SET counted_xmin = excluded.counted_xmin, as_of = excluded.as_of, basis = excluded.basis,"
+    " total = excluded.total WHERE day_count.counted_xmin IS NULL OR day_count.counted_xmin <= excluded.counted_xmin"
 ).bindparams(*_params(_KEY, ("s", BigInteger()), _DAY, _BASIS, ("t", Integer())))
 _PRUNE_PG = text("DELETE FROM day_count_change WHERE key = :k AND xid < :s").bindparams(
     *_params(_KEY, ("s", BigInteger()))

@@ -23,7 +23,7 @@ writers take turns, so one row a count costs nobody a wait); a stored count is v
 each writer of those tables behind the others until commit, so statement-level triggers INSERT a
 row (count, writer's transaction id) into `day_count_change` instead — never a row shared by two
 transactions — and a stored count keeps the oldest transaction id still running when it was
-counted (`xmin`): it is valid while no change row has an id at or above it (every older writer
+counted (`counted_xmin`): it is valid while no change row has an id at or above it (every older writer
 had finished, so the count saw it). The counts are filled on their first view.
 """
 
@@ -95,7 +95,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=40), nullable=False),
         sa.Column("changes", sa.Integer(), nullable=False),
         sa.Column("computed_changes", sa.Integer(), nullable=True),
-        sa.Column("xmin", sa.BigInteger(), nullable=True),
+        sa.Column("counted_xmin", sa.BigInteger(), nullable=True),
         sa.Column("as_of", sa.Date(), nullable=True),
         sa.Column("basis", sa.String(length=60), nullable=True),
         sa.Column("total", sa.Integer(), nullable=True),
