@@ -32,7 +32,8 @@ DAY_COUNT_INPUTS = {
     "review_due": ("reviews_due",),
     "review_due_basis": ("reviews_due",),
     "credential_expiry": ("courses_expiring",),
-    "employment": ("courses_expiring",),
+    "employment": ("courses_expiring", "assistants_unemployed"),
+    "assistant": ("assistants_unemployed",),
     "supervision": ("courses_expiring", "courses_overdue"),
     "onboarding_due": ("courses_overdue",),
 }

@@ -49,6 +49,9 @@ DECISIONS_ENDING = "decisions_ending"
 REVIEWS_DUE = "reviews_due"
 COURSES_EXPIRING = "courses_expiring"
 COURSES_OVERDUE = "courses_overdue"
+#: Not a section's count: how many assistants have no employment at all ("credentials missing"
+#: lists their shifts too only when there are some; the same for every reader, never scoped).
+ASSISTANTS_UNEMPLOYED = "assistants_unemployed"
 #: How long a store waits for a row lock on PostgreSQL before it gives up (not stored).
 LOCK_TIMEOUT = "50ms"
 
@@ -84,10 +87,13 @@ _PRUNE_PG = text("DELETE FROM day_count_change WHERE key = :k AND xid < :s").bin
 )
 
 
-def total(db: Database, s: Session, actor: Actor, key: str, today: date, basis: str, count: Callable[[], int]) -> int:
+def total(
+    db: Database, s: Session, actor: Actor | None, key: str, today: date, basis: str, count: Callable[[], int]
+) -> int:
     """The section's count: `count()` (the live query, run in `s`) for a scoped reader; for an
-    unscoped one the stored count when it is valid, else `count()` stored for the next visit."""
-    if actor.is_scoped:
+    unscoped one (or None: a count that is the same for everyone) the stored count when it is
+    valid, else `count()` stored for the next visit."""
+    if actor is not None and actor.is_scoped:
         return count()
     params = {"k": key, "d": today, "b": basis}
     sqlite = s.get_bind().dialect.name == "sqlite"

@@ -9,8 +9,8 @@ unstored; a migrated database has every trigger db/guards.py names. On SQLite an
 
 from __future__ import annotations
 
-import time
-from datetime import date, timedelta
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Date, bindparam, select, text
@@ -225,9 +225,9 @@ def test_a_busy_database_shows_the_count_unstored(demo, admin):
         other.begin()  # SQLite: BEGIN IMMEDIATE, the write lock (db/engine.py)
         if demo.dialect != "sqlite":
             other.execute(text("UPDATE day_count SET basis = basis"))
-        t0 = time.perf_counter()
+        t0 = clock.perf_counter()
         shown = _shown(demo, admin)
-        waited = time.perf_counter() - t0
+        waited = clock.perf_counter() - t0
         other.rollback()
     assert waited < 3  # SQLite's busy wait is 10 s, PostgreSQL's lock wait unbounded
     if demo.dialect == "sqlite":  # the pooled connection's busy wait put back for everyone else
@@ -294,4 +294,36 @@ def test_a_migrated_database_has_every_day_count_trigger(db):
     assert names == set(SQLITE_DAY_COUNT_TRIGGERS if db.dialect == "sqlite" else PG_DAY_COUNT_TRIGGERS)
     if db.dialect == "sqlite":  # the PostgreSQL fixture truncates every table (its rows are upserted)
         with db.read() as s:
-            assert set(s.execute(text("SELECT key FROM day_count")).scalars()) == set(COUNTED)
+            assert set(s.execute(text("SELECT key FROM day_count")).scalars()) == {
+                *COUNTED,
+                day_counts.ASSISTANTS_UNEMPLOYED,
+            }
+
+
+def test_an_assistant_left_without_employment_is_checked_for_credentials(demo, admin):
+    """Credentials missing reads the shifts of assistants without any employment only when there
+    are some (a count stored for the day): an employment moved to another assistant by raw SQL
+    marks it, and the assistant left without one is listed at their next shift (lacking both)."""
+    from bpa_provider.db.models import Shift
+    from bpa_provider.services import worktime
+
+    before = {g.assistant_id for g in worktime.missing_credentials(demo, admin, LOADED)}
+    with demo.read() as s:
+        aid = s.execute(
+            select(Shift.assistant_id)
+            .where(
+                Shift.assistant_id.is_not(None),
+                Shift.start_utc >= datetime.combine(LOADED + timedelta(days=1), time(), tzinfo=UTC),
+            )
+            .where(Shift.assistant_id.not_in(before))
+            .order_by(Shift.start_utc)
+        ).scalar()
+        other = s.execute(select(Employment.assistant_id).where(Employment.assistant_id != aid)).scalar()
+    assert aid is not None
+    assert day_counts.ASSISTANTS_UNEMPLOYED in _valid(demo, LOADED)
+    with demo.write() as s:
+        s.execute(text("UPDATE employment SET assistant_id = :o WHERE assistant_id = :a"), {"o": other, "a": aid})
+    assert day_counts.ASSISTANTS_UNEMPLOYED not in _valid(demo, LOADED)
+    after = {g.assistant_id: g.missing for g in worktime.missing_credentials(demo, admin, LOADED)}
+    assert aid in after
+    assert day_counts.ASSISTANTS_UNEMPLOYED in _valid(demo, LOADED)

@@ -13,7 +13,8 @@ retention, the demo, raw SQL), each table marking only the counts read from it:
 - decisions ending: `decision`, and `client` (inserted, deleted, or its status changed);
 - reviews due: the stored spans `review_due` and their basis `review_due_basis`;
 - courses expiring: `credential_expiry`, `supervision`, `employment` (who is current);
-- courses overdue: `onboarding_due`, `supervision`.
+- courses overdue: `onboarding_due`, `supervision`;
+- credentials missing asks how many assistants have no employment: `assistant`, `employment`.
 
 No trigger on `shift`: no stored count is read from it, and an import's shifts pay nothing.
 
@@ -35,7 +36,7 @@ down_revision = "0016g"
 branch_labels = None
 depends_on = None
 
-KEYS = ("decisions_ending", "reviews_due", "courses_expiring", "courses_overdue")
+KEYS = ("decisions_ending", "reviews_due", "courses_expiring", "courses_overdue", "assistants_unemployed")
 # table -> the counts read from it
 COUNTED_FROM = {
     "decision": ("decisions_ending",),
@@ -43,7 +44,8 @@ COUNTED_FROM = {
     "review_due": ("reviews_due",),
     "review_due_basis": ("reviews_due",),
     "credential_expiry": ("courses_expiring",),
-    "employment": ("courses_expiring",),
+    "employment": ("courses_expiring", "assistants_unemployed"),
+    "assistant": ("assistants_unemployed",),
     "supervision": ("courses_expiring", "courses_overdue"),
     "onboarding_due": ("courses_overdue",),
 }
