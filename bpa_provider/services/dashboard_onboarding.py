@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Integer, exists, func, literal, or_, select, union_all
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bpa_provider.access import Actor
@@ -190,21 +190,22 @@ def _first_rows(s: Any, q: Any, reasons: tuple[Any, Any], days: int, limit: int)
     if limit < 1:
         return []
     step = limit + AHEAD
-    # Both ranges in one statement (one round trip, one plan on PostgreSQL), each its own
-    # ordered, limited subquery; the last column says which range a row came from.
-    opened, basic = (
-        reason.add_columns(day.label("day"), literal(arm, Integer).label("arm"))
-        .order_by(None)
-        .order_by(day)
-        .limit(step)
-        .subquery()
-        for reason, day, arm in zip(reasons, (OnboardingDue.open_due, OnboardingDue.basic_from), (0, 1), strict=True)
-    )
-    read: list[list[tuple[Any, ...]]] = [[], []]
-    both = union_all(select(*opened.c), select(*basic.c))
-    for r in s.connection().execute(both):  # a compound of columns: `core_rows.rows` without its flush (a read)
-        *pair, day, arm = tuple(r)
-        read[arm].append((*pair, day if arm == 0 else day + timedelta(days=days)))
+    opened, basic = reasons
+    read = [
+        core_rows.rows(
+            s, opened.add_columns(OnboardingDue.open_due).order_by(None).order_by(OnboardingDue.open_due).limit(step)
+        ).all(),
+        [
+            (*r[:6], r[6] + timedelta(days=days))
+            for r in core_rows.rows(
+                s,
+                basic.add_columns(OnboardingDue.basic_from)
+                .order_by(None)
+                .order_by(OnboardingDue.basic_from)
+                .limit(step),
+            ).all()
+        ],
+    ]
     # sup id, client id, sup ref, name, client ref, since, deadline; a pair with two current
     # supervisions begun the same day is one (the DISTINCT of `_all_first_rows`).
     rows = sorted({tuple(r) for part in read for r in part}, key=lambda r: (r[6], r[2], r[4]))[:limit]
