@@ -90,7 +90,7 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int, 
     with db.read() as s:
         if limit is not None:
             # Stored for the day while no decision or client status changes (services/day_counts.py).
-            counted = select(func.count()).select_from(q.order_by(None).subquery())
+            # Built only when counted: the subquery's columns cost ≈ 0.1 ms of Python to make.
             total = day_counts.total(
                 db,
                 s,
@@ -98,7 +98,7 @@ def decisions_ending(db: Database, actor: Actor, today: date, within_days: int, 
                 day_counts.DECISIONS_ENDING,
                 today,
                 f"days={within_days}",
-                lambda: s.execute(counted).scalar_one(),
+                lambda: s.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar_one(),
             )
             q = q.limit(limit)
         rows = core_rows.rows(s, q).all()
