@@ -77,3 +77,25 @@ def test_courses_expiring_ties_follow_each_persons_reference_through_raw_sql(dem
             assert (list(first), first.total) == (whole[:limit], len(whole)), (today, limit)
             checked += 1
     assert checked > 5
+
+
+def test_the_migration_fills_each_stored_reference_and_the_counts_rows(demo, admin):
+    """Down to 0016g (the column, the counts' tables and every trigger gone) and up again: each
+    stored expiry gets its person's reference, each stored count its row, and the section is the
+    service's again."""
+    from sqlalchemy import text
+
+    from bpa_provider.db import migrate
+
+    migrate.downgrade(demo.engine, "0016g")
+    migrate.upgrade(demo.engine)
+    with demo.read() as s:
+        filled = s.execute(text("SELECT count(*), count(person_ref) FROM credential_expiry")).one()
+        keys = set(s.execute(text("SELECT key FROM day_count")).scalars())
+    assert filled[0] > 0 and filled[0] == filled[1]
+    assert _refs_kept(demo) == []
+    assert keys == {"decisions_ending", "reviews_due", "courses_expiring", "courses_overdue", "assistants_unemployed"}
+    today = TODAY + timedelta(days=400)
+    whole = course_credentials.expiring_credentials(demo, admin, today)
+    first = dashboard_reads.expiring_credentials(demo, admin, today, limit=2)
+    assert (list(first), first.total) == (whole[:2], len(whole)) and whole
