@@ -186,9 +186,14 @@ def _first_rows(s: Any, q: Any, reasons: tuple[Any, Any], days: int, limit: int)
     supervision made on those alone), merged and sorted here. That is exact when each range
     either ended or read past the last deadline kept (no row left unread can come first); else,
     rarely (ties across the boundary), every overdue pair is sorted by `_all_first_rows`. At a
-    large provider the 327 overdue pairs were all read and sorted to show 50 (issue 19)."""
+    large provider the 327 overdue pairs were all read and sorted to show 50 (issue 19). SQLite
+    only: on PostgreSQL `_all_first_rows` is the faster (below)."""
     if limit < 1:
         return []
+    if s.get_bind().dialect.name == "postgresql":
+        # Its planner hash-joins every supervision for each range (two statements, each planned):
+        # the one statement sorting every overdue pair was ≈ 0.5 ms faster at a large provider.
+        return _all_first_rows(s, q, days, limit)
     step = limit + AHEAD
     opened, basic = reasons
     read = [
