@@ -322,6 +322,8 @@ from .models_absence import (  # noqa: E402
     SickPeriod,
 )
 from .models_roster import (  # noqa: E402
+    DayCount,
+    DayCountChange,
     HourBalanceEntry,
     HourLedger,
     HourOutlook,
@@ -373,6 +375,8 @@ __all__ = [
     "HourBalanceEntry",
     "HourLedger",
     "HourOutlook",
+    "DayCount",
+    "DayCountChange",
     "Course",
     "CourseSession",
     "CourseEnrollment",

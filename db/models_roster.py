@@ -4,7 +4,7 @@ names every table; its docstring has the conventions)."""
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .model_columns import _created, _version
@@ -175,3 +175,31 @@ class HourOutlook(SQLModel, table=True):
     year_projected: float | None = None
     year_decided: float | None = None
     usage_pct: float | None = None
+
+
+class DayCount(SQLModel, table=True):
+    """A dashboard section's count for a day, stored (services/day_counts.py, migration 0017c).
+
+    Valid for day `as_of`, policy `basis`, while none of the section's input tables changed since it
+    was counted: on SQLite `computed_changes == changes` (bumped by triggers in the writer's own
+    transaction: SQLite's writers are one at a time); on PostgreSQL no `day_count_change` row with a
+    transaction id at or above `counted_xmin`, the oldest transaction still running when it was counted."""
+
+    __tablename__ = "day_count"
+    key: str = Field(sa_column=Column(String(40), primary_key=True))
+    changes: int = Field(default=0)  # SQLite: bumped on every write of an input table
+    computed_changes: int | None = None  # SQLite: the `changes` it was counted at
+    counted_xmin: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # PostgreSQL
+    as_of: date | None = None
+    basis: str | None = Field(default=None, max_length=60)
+    total: int | None = None
+
+
+class DayCountChange(SQLModel, table=True):
+    """PostgreSQL: a transaction that wrote an input table of a stored count (one row for each count
+    and transaction, inserted by statement triggers: writers never share a row, so never wait on
+    one another). Rows older than the count's `counted_xmin` are pruned when a count is stored."""
+
+    __tablename__ = "day_count_change"
+    key: str = Field(sa_column=Column(String(40), primary_key=True))
+    xid: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))

@@ -80,12 +80,20 @@ class CredentialExpiry(SQLModel, table=True):
     __tablename__ = "credential_expiry"
     # The person beside the expiry in the index: the dashboard counts the range with each row's
     # person current and in scope without the enrollment's page per row (migration 0015s).
-    __table_args__ = (Index("ix_credential_expiry_expires", "expires_on", "supervisor_id", "assistant_id"),)
+    __table_args__ = (
+        Index("ix_credential_expiry_expires", "expires_on", "supervisor_id", "assistant_id"),
+        # The rows of one day in the order the dashboard shows them (by the person's reference;
+        # "C" collation on PostgreSQL, migration 0017c).
+        Index("ix_credential_expiry_order", "expires_on", "person_ref", "supervisor_id", "assistant_id"),
+    )
     enrollment_id: int = Field(foreign_key="course_enrollment.id", primary_key=True)
     expires_on: date
     # The enrollment's person (one of the two), copied with the row; an enrollment's never changes.
     supervisor_id: int | None = None
     assistant_id: int | None = None
+    # The person's reference, kept by database triggers from the person (migration 0017c): on
+    # the row's insert or update and when the reference changes; never written by the app.
+    person_ref: str | None = Field(default=None, max_length=20)
 
 
 class RequiredTraining(SQLModel, table=True):

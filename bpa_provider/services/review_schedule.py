@@ -27,7 +27,7 @@ from bpa_provider.db.models import Assignment, Assistant, Client, Employment, Re
 from bpa_provider.i18n import _
 from bpa_provider.rules.calendar import next_review_due, review_status
 from bpa_provider.rules.dates import format_date
-from bpa_provider.services import core_rows, review_due_store
+from bpa_provider.services import core_rows, day_counts, review_due_store
 from bpa_provider.services.base import require, service
 from bpa_provider.services.counted import Counted
 from bpa_provider.services.onboarding import current_policy
@@ -88,11 +88,12 @@ def due_reviews(
     window = p.review_due_window_days if within_days is None else within_days
     with db.read() as s:
         if review_due_store.stored_basis(s) == (p.first_review_months, p.review_interval_months):
-            return _stored(s, actor, today, window, include_all, client_id, assistant_id, limit)
+            return _stored(db, s, actor, today, window, include_all, client_id, assistant_id, limit)
     return _computed(actor, db, today, window, p, include_all, client_id, assistant_id, limit)
 
 
 def _stored(
+    db: Database,
     s: Session,
     actor: Actor,
     today: date,
@@ -126,7 +127,15 @@ def _stored(
 
     total = None
     if limit is not None:
-        total = s.execute(select(func.count()).select_from(R).where(*due(upto))).scalar_one()
+        counted = select(func.count()).select_from(R).where(*due(upto))
+        if client_id is None and assistant_id is None:
+            # The dashboard's: stored for the day while no span changes (services/day_counts.py).
+            basis = "all" if upto is None else f"window={window}"
+            total = day_counts.total(
+                db, s, actor, day_counts.REVIEWS_DUE, today, basis, lambda: s.execute(counted).scalar_one()
+            )
+        else:
+            total = s.execute(counted).scalar_one()
         if limit < 1:
             return Counted([], total)
         # The first rows are those due up to the `limit`-th due date, its ties included (their

@@ -388,13 +388,26 @@ def test_courses_overdue_keep_a_pairs_latest_supervision_and_read_only_overdue_o
     assert steps_read and all("WHERE" in st for st in steps_read)
 
 
-def test_courses_overdue_cut_in_one_statement_across_both_reasons_at_every_limit(demo, admin):
-    """The first rows of courses overdue are picked by one statement ordered by each pair's
-    deadline — an open step's date, or the start + the policy's days without a checklist — then
-    the references: with half the pairs' checklists gone (judged by the basic course), every limit
-    gives the service's first rows and its count, on several days."""
+@pytest.mark.parametrize("ahead", [10, 0, 1])
+def test_courses_overdue_cut_across_both_reasons_at_every_limit(demo, admin, monkeypatch, ahead):
+    """The first rows of courses overdue are picked by each pair's deadline — an open step's
+    date, or the start + the policy's days without a checklist — then the references: with half
+    the pairs' checklists gone (judged by the basic course), every limit gives the service's first
+    rows and its count, on several days. Each reason's range is read only `AHEAD` rows past the
+    limit; with 0 or 1 ahead the ranges stop short at some limits (read in full then, by one
+    statement) and not at others — both ways give the service's rows."""
     from bpa_provider.db.models import CourseEnrollment, OnboardingStep
     from bpa_provider.services import dashboard_onboarding, onboarding
+
+    monkeypatch.setattr(dashboard_onboarding, "AHEAD", ahead)
+    whole = dashboard_onboarding._all_first_rows
+    read_whole = []
+
+    def counted_whole(*args):  # noqa: ANN002, ANN202
+        read_whole.append(args[-1])
+        return whole(*args)
+
+    monkeypatch.setattr(dashboard_onboarding, "_all_first_rows", counted_whole)
 
     with demo.write() as s:
         steps = s.execute(select(OnboardingStep).order_by(OnboardingStep.id)).scalars().all()
@@ -432,6 +445,12 @@ def test_courses_overdue_cut_in_one_statement_across_both_reasons_at_every_limit
             assert (list(first), first.total) == (plain[:limit], len(plain)), (today, limit)
             cut += len(plain) > limit
     assert both and cut > 5  # both reasons among the rows, and the limits cut real lists
+    if demo.dialect != "sqlite":
+        assert read_whole  # PostgreSQL sorts every overdue pair in one statement
+    elif ahead == 0:
+        assert 0 < len(read_whole) < cut  # some limits read only their ranges' first rows, some all
+    elif ahead == 10:
+        assert read_whole == []  # the small company's ranges end within the rows read
 
 
 def test_courses_expiring_statements_compiled_once(demo, admin):
