@@ -66,7 +66,7 @@ class InvoiceLine:
     client_ref: str
     client_name: str
     hours: Decimal  # rounded to 0.01 h
-    rate: Decimal | None
+    rate: Decimal | None  # rounded to 0.01 (`rules.money`)
     currency: str
     amount: Decimal | None  # money.line_amount(hours, rate)
     rate_valid_from: date | None
@@ -258,7 +258,7 @@ def invoice_basis(
         clients: list[Any] = []
         rate_rows: list[Any] = []
         zones: list[str] = []
-        for row in s.execute(one_read(db.dialect, actor.is_scoped), params):
+        for row in s.execute(one_read(db.dialect, actor.is_scoped), params).all():  # fetchall, not row by row
             if row[0] == 0:
                 clients.append((row[3], row[4], row[1], row[5], row[2], row[6]))
             elif row[0] == 1:
@@ -274,10 +274,12 @@ def invoice_basis(
             [Rate(row[1], row[2], row[7], row[8], row[9]) for row in rate_rows],
             {c[2]: (c[4] or "NO").upper() for c in clients},
         )
+        # Each rate rounded once, not once per client of its municipality.
+        prices = {mid: money.money(rate.rate) if rate else None for mid, rate in rates.items()}
         for ref, name, muni_id, muni_name, muni_country, hours_worked in clients:
             rate = rates[muni_id]
             h = money.quantity(float(hours_worked or 0))
-            price = money.money(rate.rate) if rate else None
+            price = prices[muni_id]
             out.append(
                 InvoiceLine(
                     municipality=muni_name,
