@@ -32,11 +32,11 @@ def run(ctx, args) -> int:  # noqa: ANN001
     # language's way (1558,20 in nb), JSON and CSV as the text "1558.20" (render.py); a float would
     # print 1558.2 or turn 1558.215 into 1558.21. No rate: an empty cell. The service gives hours,
     # rate and amount already rounded to 0.01 by `rules.money` (not rounded again here).
-    # A shallow copy of each line's fields (`vars`, in their order): `dataclasses.asdict`
-    # deep-copies every field (0.14 s for 2,000 lines).
+    # Each line's fields as a new dict, in their order (`dataclasses.asdict` deep-copied every
+    # field: 0.14 s for 2,000 lines).
     rows = []
     for line in lines:
-        row = vars(line).copy()
+        row = line._asdict()
         if line.rate is None:
             row["rate"] = row["amount"] = ""
         rows.append(row)
