@@ -118,3 +118,54 @@ def test_each_zone_counts_its_own_local_month(db, admin):
     assert may == {"K-Hamar": 1, "K-Testby": 1}
     april = {line.client_ref: line.hours for line in invoice.invoice_basis(db, admin, 2026, 4, now=NOW)}
     assert april == {"K-Hamar": 1, "K-Testby": 2}
+
+
+def _statements(db, run):
+    """What `run()` gives, and the statements it sent to the database (but the transaction's own
+    BEGIN, which SQLite's driver sends as a statement)."""
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement != "BEGIN":
+            sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        return run(), sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+
+def test_invoice_is_one_statement_when_every_zone_has_the_same_month(company, admin):
+    """Oslo's and Stockholm's months have the same bounds: the sums, the clients' columns, the
+    rates and the zones come in one statement (three before: zones, sums, rates)."""
+    lines, sent = _statements(company, lambda: invoice.invoice_basis(company, admin, 2026, 4, now=NOW))
+    assert len(lines) >= 5 and all(line.rate is not None for line in lines)
+    assert len(sent) == 1, sent
+
+
+@pytest.mark.parametrize("scoped", [False, True])
+def test_the_one_read_gives_the_lines_of_the_statements_per_range(company, admin, monkeypatch, scoped):
+    """The written-out statement (`one_read`) against the Core statements per range: with the
+    default zone's bounds taken from a zone no municipality has, the guess never holds and the
+    per-range statements run — the same lines, for everyone and for a supervisor's clients. May,
+    on the 20th: worked, cancelled, planned and ended, planned and to come, and a deviation
+    waiting for a decision, each counted or not by the same condition."""
+    from sqlalchemy import select
+
+    from bpa_provider.access import Actor
+    from bpa_provider.db.models import Client
+
+    with company.read() as s:
+        ids = sorted(s.execute(select(Client.id)).scalars())
+    actor = Actor("sup", "supervisor", client_scope=frozenset(ids[::2])) if scoped else admin
+    one, sent_one = _statements(company, lambda: invoice.invoice_basis(company, actor, 2026, 5, now=NOW))
+    monkeypatch.setattr(invoice, "DEFAULT_ZONE", "Asia/Tokyo")
+    per_range, sent_per_range = _statements(company, lambda: invoice.invoice_basis(company, actor, 2026, 5, now=NOW))
+    assert len(sent_one) == 1 and len(sent_per_range) == 2  # the guess missed: the sums again, per range
+    assert one == per_range and len(one) >= (2 if scoped else 5)
+    assert any(line.amount for line in one)
+    if scoped:
+        with company.read() as s:
+            refs = set(s.execute(select(Client.ref).where(Client.id.in_(ids[::2]))).scalars())
+        assert {line.client_ref for line in one} <= refs

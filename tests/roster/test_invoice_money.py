@@ -98,6 +98,57 @@ def test_the_invoice_report_prints_money_with_two_decimals(db, admin, capsys):
     assert tuple(str(row[k]) for k in ("hours", "rate", "amount")) == ("4.50", "346.27", "1558.22")
 
 
+def test_the_invoice_report_rows_as_the_lines_give_them(db, admin):
+    """The CLI's rows are the service's lines (already rounded, not rounded again): a rate stored
+    with four decimals is printed with two, and a client whose municipality has no rate gets
+    empty rate and amount cells beside its hours and the note."""
+    from types import SimpleNamespace
+
+    from bpa_provider.cli.reports import invoice as report
+
+    w = make_world(db, admin)  # Hamar, Norway: no rate
+    start = datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
+    with db.write() as s:
+        s.add(
+            Shift(
+                client_id=w.client.id,
+                assistant_id=w.regular.id,
+                start_utc=start,
+                end_utc=start + timedelta(minutes=95),
+                status="worked",
+            )
+        )
+    written: dict = {}
+    ctx = SimpleNamespace(
+        database=lambda: db, actor=lambda: admin, emit=lambda rows, fmt, cols: written.update(rows=rows, cols=cols)
+    )
+    report.run(ctx, SimpleNamespace(month="2027-03", format="csv"))
+    (row,) = written["rows"]
+    assert list(row) == written["cols"] == invoice.COLUMNS
+    assert (str(row["hours"]), row["rate"], row["amount"], row["currency"], row["rate_valid_from"]) == (
+        "1.58",
+        "",
+        "",
+        "",
+        None,
+    )
+    assert row["note"] == "no hourly rate in force"
+    with db.write() as s:
+        s.add(
+            HourlyRate(
+                country="NO",
+                municipality_id=w.muni.id,
+                valid_from=date(2027, 1, 1),
+                rate=Decimal("412.3350"),
+                currency="NOK",
+            )
+        )
+    report.run(ctx, SimpleNamespace(month="2027-03", format="csv"))
+    (row,) = written["rows"]
+    # 1.58 h x 412.34 = 651.4972: the rate rounded first (as every invoice line), then the amount
+    assert (str(row["rate"]), str(row["amount"]), row["currency"], row["note"]) == ("412.34", "651.50", "NOK", "")
+
+
 _months = itertools.count()
 
 

@@ -23,25 +23,22 @@ def exact(value: object) -> object:
 
 
 def run(ctx, args) -> int:  # noqa: ANN001
-    from dataclasses import fields
-
     from bpa_provider.cli.commands.roster import month
-    from bpa_provider.rules.money import money
     from bpa_provider.services.invoice import COLUMNS, invoice_basis
 
     first, _last = month(args.month)
     lines = invoice_basis(ctx.database(), ctx.actor(), first.year, first.month)
     # Money as an exact Decimal of two decimals, as `report fk-invoice`: a table writes it the
     # language's way (1558,20 in nb), JSON and CSV as the text "1558.20" (render.py); a float would
-    # print 1558.2 or turn 1558.215 into 1558.21. No rate: an empty cell.
-    # A shallow dict per line: `dataclasses.asdict` deep-copies every field (0.14 s for 2,000 lines).
-    names = [f.name for f in fields(lines[0])] if lines else []
+    # print 1558.2 or turn 1558.215 into 1558.21. No rate: an empty cell. The service gives hours,
+    # rate and amount already rounded to 0.01 by `rules.money` (not rounded again here).
+    # Each line's fields as a new dict, in their order (`dataclasses.asdict` deep-copied every
+    # field: 0.14 s for 2,000 lines).
     rows = []
     for line in lines:
-        row = {name: getattr(line, name) for name in names}
-        row["hours"] = money(line.hours)
-        row["rate"] = "" if line.rate is None else money(line.rate)
-        row["amount"] = "" if line.amount is None else money(line.amount)
+        row = line._asdict()
+        if line.rate is None:
+            row["rate"] = row["amount"] = ""
         rows.append(row)
     ctx.emit(rows, args.format, COLUMNS)
     return 0
