@@ -143,27 +143,49 @@ def _stored(
         edge = s.execute(select(R.next_due).where(*due(upto)).order_by(R.next_due).offset(limit - 1).limit(1)).scalar()
         if edge is not None:
             upto = edge  # within the window's bound: it is one of the rows it keeps
-    q = (
-        select(
+    if limit is not None and db.dialect == "postgresql":
+        # The names of the rows read looked up by primary key, row by row: joined, PostgreSQL's
+        # planner (random_page_cost 4) hashed every assistant and client (12,000 and 2,000 at a
+        # large provider: 1.5 ms) for the 51 rows shown. A scalar subquery is never turned into a
+        # join. SQLite looks them up by key either way and keeps the join.
+        q = select(
             R.assistant_id,
-            Assistant.ref,
-            Assistant.name,
+            _by_key(Assistant.ref, Assistant.id, R.assistant_id),
+            _by_key(Assistant.name, Assistant.id, R.assistant_id),
             R.client_id,
-            Client.ref,
+            _by_key(Client.ref, Client.id, R.client_id),
             R.start_date,
             R.last_held,
             R.next_due,
+        ).where(*due(upto))
+    else:
+        q = (
+            select(
+                R.assistant_id,
+                Assistant.ref,
+                Assistant.name,
+                R.client_id,
+                Client.ref,
+                R.start_date,
+                R.last_held,
+                R.next_due,
+            )
+            .join(Assistant, Assistant.id == R.assistant_id)
+            .join(Client, Client.id == R.client_id)
+            .where(*due(upto))
         )
-        .join(Assistant, Assistant.id == R.assistant_id)
-        .join(Client, Client.id == R.client_id)
-        .where(*due(upto))
-    )
     rows = sorted(core_rows.rows(s, q).all(), key=lambda r: (r[7], r[1], r[4]))
     out = [
         ReviewDue(aid, aref, aname, cid, cref, held, due, review_status(due, held, today, window), start)
         for aid, aref, aname, cid, cref, start, held, due in (rows if limit is None else rows[:limit])
     ]
     return out if total is None else Counted(out, total)
+
+
+def _by_key(column: Any, key: Any, ref: Any) -> Any:
+    """`column` of the row whose `key` is `ref`, as a scalar subquery (one index lookup per row
+    read, whatever the table's size)."""
+    return select(column).where(key == ref).scalar_subquery()
 
 
 def _plus(day: date, days: int) -> date:

@@ -3,10 +3,13 @@ range) and the assistants scheduled without credentials (`missing_credentials`, 
 `services.worktime` re-exports them.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func, or_, select, union
+from sqlalchemy import Date, bindparam, exists, func, literal_column, or_, select, union
+from sqlalchemy.orm import aliased
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
@@ -61,6 +64,71 @@ class CredentialGap:
     missing: tuple[str, ...]
 
 
+@functools.cache
+def _gaps_query(with_unemployed: bool, scoped: bool) -> Any:
+    """`missing_credentials`' shifts of the assistants who may lack a credential, built once (its
+    building cost ≈ 0.5 ms of Python on each visit, more than SQLite's work), with the day, the
+    shifts' instants and a scoped reader's clients as parameters (`today`, `lo`, `hi`, `scope`).
+
+    Only assistants whose earliest certificate or declaration is missing or later than today can
+    lack one on a shift day (every day counted is today or later), so the database leaves out
+    everybody else's shifts: a large provider has ~100,000 shifts a month and a handful of gaps,
+    and loading every shift took seconds. The exact per-day check is `missing_credentials`'.
+    An assistant's earliest date is missing or later only if one of their employments' is: those
+    few come from the credential dates' indexes (`ix_employment_police`, `…_confidentiality`).
+    Their earliest date missing or later than today is no employment of theirs dated on or before
+    it: a NOT EXISTS asked of each of those few employments through `ix_employment_assistant`,
+    fenced by `OFFSET 0`. Grouping all 12,000 employments at a large provider took 21 ms; grouping
+    only the few, PostgreSQL's planner (random_page_cost 4) still hashed every employment to find
+    their assistants' other employments (1.4 ms of the statement at a large provider).
+    `with_unemployed`: anyone without an employment too."""
+    today = bindparam("today", type_=Date)
+    other = aliased(Employment)
+
+    def none_by(column: Any) -> Any:
+        """No employment of the row's assistant with `column` on or before today."""
+        return ~(
+            select(literal_column("1"))
+            .where(other.assistant_id == Employment.assistant_id, column(other) <= today)
+            .offset(0)
+            .exists()
+        )
+
+    earliest = select(Employment.assistant_id).where(
+        or_(
+            Employment.police_certificate_on.is_(None),
+            Employment.police_certificate_on > today,
+            Employment.confidentiality_on.is_(None),
+            Employment.confidentiality_on > today,
+        ),
+        or_(none_by(lambda e: e.police_certificate_on), none_by(lambda e: e.confidentiality_on)),
+    )
+    # Those assistants (and anyone without an employment) first, then their shifts through the
+    # assistant's start-time index (a left join from the shifts read all ~70,000 of the month at a
+    # large provider: 108 -> 22 ms).
+    unemployed = select(Assistant.id).where(~exists().where(Employment.assistant_id == Assistant.id))
+    suspects = union(earliest, unemployed) if with_unemployed else earliest
+    # The client's reference and time zone of each shift read, looked up by key: joined,
+    # PostgreSQL's planner hashed every client (2,000 at a large provider) for a dozen shifts.
+    q = select(
+        Shift.assistant_id,
+        Shift.start_utc,
+        select(Client.ref).where(Client.id == Shift.client_id).scalar_subquery(),
+        select(Municipality.timezone)
+        .join(Client, Client.municipality_id == Municipality.id)
+        .where(Client.id == Shift.client_id)
+        .scalar_subquery(),
+    ).where(
+        staffed(),
+        Shift.start_utc >= bindparam("lo", type_=Shift.start_utc.type),
+        Shift.start_utc < bindparam("hi", type_=Shift.start_utc.type),
+        Shift.assistant_id.in_(suspects),
+    )
+    if scoped:
+        q = q.where(Shift.client_id.in_(bindparam("scope", expanding=True)))
+    return q.order_by(Shift.start_utc, Shift.id)
+
+
 @service
 def missing_credentials(
     db: Database, actor: Actor, today: date, *, days: int = 30, policy: Policy | None = None
@@ -73,42 +141,6 @@ def missing_credentials(
     cutoff = policy_or_default(policy).police_certificate_required_from
     lo = datetime.combine(today - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     hi = datetime.combine(today + timedelta(days=days + 1), datetime.min.time(), tzinfo=UTC)
-    # Only assistants whose earliest certificate or declaration is missing or later than today can
-    # lack one on a shift day (every day counted is today or later), so the database leaves out
-    # everybody else's shifts: a large provider has ~100,000 shifts a month and a handful of gaps,
-    # and loading every shift took seconds. The exact per-day check stays below.
-    # An assistant's earliest date is missing or later only if one of their employments' is: those
-    # few come from the credential dates' indexes (`ix_employment_police`, `…_confidentiality`),
-    # and only their employments are grouped (grouping all 12,000 at a large provider took 21 ms).
-    lacking = select(Employment.assistant_id).where(
-        or_(
-            Employment.police_certificate_on.is_(None),
-            Employment.police_certificate_on > today,
-            Employment.confidentiality_on.is_(None),
-            Employment.confidentiality_on > today,
-        )
-    )
-    earliest = (
-        select(
-            Employment.assistant_id.label("aid"),
-            func.min(Employment.police_certificate_on).label("police"),
-            func.min(Employment.confidentiality_on).label("conf"),
-        )
-        .where(Employment.assistant_id.in_(lacking))
-        .group_by(Employment.assistant_id)
-        .having(
-            or_(
-                func.min(Employment.police_certificate_on).is_(None),
-                func.min(Employment.police_certificate_on) > today,
-                func.min(Employment.confidentiality_on).is_(None),
-                func.min(Employment.confidentiality_on) > today,
-            )
-        )
-    )
-    # Those assistants (and anyone without an employment) first, then their shifts through the
-    # assistant's start-time index (a left join from the shifts read all ~70,000 of the month at a
-    # large provider: 108 -> 22 ms).
-    unemployed = select(Assistant.id).where(~exists().where(Employment.assistant_id == Assistant.id))
     with db.read() as s:
         # Listing the assistants without an employment walks every assistant (12,000 index probes
         # at a large provider: 2.5 of the section's 4.4 ms, and all of its growth). Every
@@ -128,22 +160,14 @@ def missing_credentials(
                 - s.execute(select(func.count(Employment.assistant_id.distinct()))).scalar_one()
             ),
         )
-        suspects = (
-            union(earliest.with_only_columns(Employment.assistant_id), unemployed)
-            if without > 0
-            else earliest.with_only_columns(Employment.assistant_id)
-        )
-        q = (
-            select(Shift.assistant_id, Shift.start_utc, Client.ref, Municipality.timezone)
-            .join(Client, Client.id == Shift.client_id)
-            .join(Municipality, Municipality.id == Client.municipality_id)
-            .where(staffed(), Shift.start_utc >= lo, Shift.start_utc < hi, Shift.assistant_id.in_(suspects))
-        )
+        params: dict[str, Any] = {"today": today, "lo": lo, "hi": hi}
         if actor.is_scoped:
-            q = q.where(Shift.client_id.in_(sorted(actor.client_scope or ())))
+            params["scope"] = sorted(actor.client_scope or ())
         # Rows, not ORM objects: staffed shifts always have an assistant.
         rows = [
-            (aid, start, ref, tz) for aid, start, ref, tz in s.execute(q.order_by(Shift.start_utc, Shift.id)) if aid
+            (aid, start, ref, tz)
+            for aid, start, ref, tz in s.execute(_gaps_query(without > 0, actor.is_scoped), params)
+            if aid
         ]
         creds: dict[int, tuple[list[date], list[date]]] = {}
         periods: dict[int, list[tuple[date, date | None]]] = {}
