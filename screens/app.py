@@ -229,6 +229,8 @@ class BpaApp(TranslatedBindings, App[int]):
     async def _record_step(self, step: Callable[[], Awaitable[None]]) -> None:
         """One step of `prepare_records`, then the next looked at a moment later."""
         await step()
+        if not self.is_running:  # the app closed meanwhile: nothing more to prepare
+            return
         # Before the person's first key they are reading the dashboard: the next step a frame
         # later, so that all are done well before that key. (A timer, not `call_after_refresh`:
         # a step awaited in the app's own message queue would hold the keys until it is done.)
