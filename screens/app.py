@@ -11,7 +11,7 @@ import asyncio
 import functools
 import gc
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +76,9 @@ RECORD_MODULES = (
 #: (`BpaApp.prepare_records`): one build is ≈ 20 ms of the UI thread, which a key pressed meanwhile
 #: waits for at most — shorter than the lists' quiet (screens/main.py), which build for longer.
 RECORDS_QUIET = 0.3
+#: Seconds between two steps of that preparation before the person's first key (after it,
+#: screens/main.py `PREPARE_AFTER`).
+RECORDS_NEXT = 0.02
 
 
 class BpaApp(TranslatedBindings, App[int]):
@@ -119,6 +122,8 @@ class BpaApp(TranslatedBindings, App[int]):
         self._key_seen = False  # a key has been pressed in this session (prepare_records)
         self._key_event: events.Key | None = None  # the latest key (on_event)
         self._record_modules = False  # RECORD_MODULES imported (prepare_records)
+        self._record_steps: list[Callable[[], Awaitable[None]]] = []  # prepare_records' steps left
+        self._record_task: asyncio.Task[None] | None = None  # the step running (prepare_records)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
@@ -185,14 +190,21 @@ class BpaApp(TranslatedBindings, App[int]):
 
     async def prepare_records(self) -> None:
         """Build the record screen of the next kind not kept yet (`open_record`), holding no
-        record, then the next a moment later: the first client or assistant a person opens then
-        costs what the next one does — no screen composed, mounted and styled while they wait,
-        nor the modules its services import on their first call (docs/performance.md,
-        "Session 10 — record"). Keys first: while a key's call runs, a key came in the last
+        record, then the next: the first client or assistant a person opens then costs what the
+        next one does — no screen composed, mounted and styled while they wait, nor the modules
+        its services import on their first call (docs/performance.md, "Session 10 — record").
+
+        One step at a time (`_record_steps`: the modules imported in a thread; for each kind its
+        screen composed and mounted, then styled and laid out, then its statements compiled in a
+        thread), each looking at the keys first: a key pressed while one runs is answered before
+        the next step starts, which then waits for the keys to be quiet again (docs/performance.md,
+        "Session 12 — yield"). Keys first: while a key's call runs, a key came in the last
         `RECORDS_QUIET` seconds or the area asked for is being built, this waits; and before the
         person's first key, the lists go first (screens/main.py `prepare_views`)."""
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
-        if main is None or not main.is_attached or all(kind in self._kept_records for kind in DETAIL_SCREENS):
+        if main is None or not main.is_attached or (self._record_task is not None and not self._record_task.done()):
+            return  # (a step running looks at the next itself)
+        if not self._record_steps and all(kind in self._kept_records for kind in DETAIL_SCREENS):
             return
         lists_next = not self._key_seen and any(
             main.view(key) is None for key in PREPARED_AREAS if any(a.key == key for a in visible_areas(self.actor))
@@ -200,13 +212,45 @@ class BpaApp(TranslatedBindings, App[int]):
         if lists_next or main.wanted != main.current or not keys_idle(RECORDS_QUIET):
             self.set_timer(PREPARE_AFTER, self.prepare_records)
             return
-        if not self._record_modules:
-            # In a thread: the UI thread keeps drawing and answering keys meanwhile.
-            await asyncio.to_thread(_import_all, [m for m, _c in DETAIL_SCREENS.values()] + list(RECORD_MODULES))
-            self._record_modules = True
-            self.set_timer(PREPARE_AFTER, self.prepare_records)
+        if not self._record_steps:
+            if not self._record_modules:
+                self._record_steps.append(self._import_record_modules)
+            else:
+                kind = next(kind for kind in DETAIL_SCREENS if kind not in self._kept_records)
+                self._record_steps += [
+                    functools.partial(self._build_kept, kind),
+                    functools.partial(self._style_kept, kind),
+                    functools.partial(self._warm_kept, main, kind),
+                ]
+        # The step in a task of its own, not in this timer's callback: the keys were seen waiting
+        # for a callback's await to end (the warm-up thread's 20–50 ms; Pilot: not answered at all).
+        self._record_task = asyncio.create_task(self._record_step(self._record_steps.pop(0)))
+
+    async def _record_step(self, step: Callable[[], Awaitable[None]]) -> None:
+        """One step of `prepare_records`, then the next looked at a moment later."""
+        await step()
+        if not self.is_running:  # the app closed meanwhile: nothing more to prepare
             return
-        kind = next(kind for kind in DETAIL_SCREENS if kind not in self._kept_records)
+        # Before the person's first key they are reading the dashboard: the next step a frame
+        # later, so that all are done well before that key. (A timer, not `call_after_refresh`:
+        # a step awaited in the app's own message queue would hold the keys until it is done.)
+        self.set_timer(PREPARE_AFTER if self._key_seen else RECORDS_NEXT, self.prepare_records)
+
+    async def _import_record_modules(self) -> None:
+        """`prepare_records`' first step: in a thread, the UI thread keeps drawing and answering keys."""
+        await asyncio.to_thread(_import_all, [m for m, _c in DETAIL_SCREENS.values()] + list(RECORD_MODULES))
+        self._record_modules = True
+
+    def _kept_ahead(self, kind: str) -> Screen[Any] | None:
+        """The `kind` screen being built ahead, while it is: None once it was let go (a language
+        switch) or given a record (`open_record`: what is left of its preparation is not needed)."""
+        screen = self._kept_records.get(kind)
+        if screen is None or screen in self.screen_stack or getattr(screen, "record_id", 0):
+            return None
+        return screen
+
+    async def _build_kept(self, kind: str) -> None:
+        """Composed and mounted, not shown."""
         screen_type = detail_screen(kind)
         assert screen_type is not None
         screen = screen_type()  # no record: `reopen` gives it one
@@ -216,10 +260,18 @@ class BpaApp(TranslatedBindings, App[int]):
         # here without showing it (a record opened meanwhile gets a screen of its own).
         _same, mounted = self._get_screen(screen)
         await mounted
-        screen.styled_now()  # type: ignore[attr-defined]
-        screen._refresh_layout(self.size)  # noqa: SLF001 - Textual's (pinned): laid out at this size
-        await self._warm_parts(main, kind, screen)
-        self.set_timer(PREPARE_AFTER, self.prepare_records)
+
+    async def _style_kept(self, kind: str) -> None:
+        """Marked as styled (its widgets were, as they were mounted) and laid out at this size."""
+        screen = self._kept_ahead(kind)
+        if screen is not None and screen.is_mounted:
+            screen.styled_now()  # type: ignore[attr-defined]
+            screen._refresh_layout(self.size)  # noqa: SLF001 - Textual's (pinned): laid out at this size
+
+    async def _warm_kept(self, main: MainScreen, kind: str) -> None:
+        screen = self._kept_ahead(kind)
+        if screen is not None and screen.is_mounted:
+            await self._warm_parts(main, kind, screen)
 
     async def _warm_parts(self, main: MainScreen, kind: str, screen: Screen[Any]) -> None:
         """The statements a `kind` record's screen runs, compiled ahead in a thread: SQLAlchemy
@@ -323,6 +375,7 @@ class BpaApp(TranslatedBindings, App[int]):
             self.uninstall_screen(kept)
             await kept.remove()
         self._kept_records.clear()
+        self._record_steps.clear()  # for the screens let go
         if self.prepare:  # built again ahead, for the next record
             self.set_timer(PREPARE_AFTER, self.prepare_records)
         main = self.main_screen()
@@ -424,6 +477,7 @@ class BpaApp(TranslatedBindings, App[int]):
             self.uninstall_screen(kept)
             await kept.remove()
         self._kept_records.clear()
+        self._record_steps.clear()  # for the screens let go
         if self.prepare:  # built again ahead, for the next record
             self.set_timer(PREPARE_AFTER, self.prepare_records)
         await self.main_screen().rebuild()

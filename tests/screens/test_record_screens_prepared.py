@@ -8,6 +8,7 @@ so that their statements are compiled before a person waits for them (docs/perfo
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import fixed_data
@@ -17,6 +18,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine.default import CacheStats
 from sqlalchemy.orm import Session
 from test_terminal_escapes import plain_screen
+from textual import events
 
 from bpa_provider.db.engine import Database
 from bpa_provider.db.models import AuditEvent, Client, Municipality
@@ -31,7 +33,7 @@ async def _prepared(app, pilot) -> None:  # noqa: ANN001
     for _ in range(300):
         await settle(app, pilot)
         kept = app._kept_records
-        if len(kept) == len(DETAIL_SCREENS) and all(s.is_mounted for s in kept.values()):
+        if len(kept) == len(DETAIL_SCREENS) and all(s.is_mounted for s in kept.values()) and not app._record_steps:
             break
     await settle(app, pilot)
 
@@ -196,4 +198,74 @@ async def test_the_first_record_s_header_finds_its_reads_compiled_ahead_and_show
         assert _views(fixed_db) == views_before + 1  # the opening, logged once
         assert {table for table, _hit in header_reads} == {"municipality", "audit_event"}
         assert all(hit is CacheStats.CACHE_HIT for _table, hit in header_reads), header_reads
+    deferred.dispose()
+
+
+async def test_a_key_pressed_while_a_record_screen_is_prepared_is_answered_before_the_next_step(
+    fixed_db, coordinator, monkeypatch
+):
+    """The preparation goes one step at a time (`BpaApp.prepare_records`): a key that comes while
+    a step is running — here the client's screen being built, held until the key has come — is
+    answered before the next step starts; the steps left are done afterwards, and the first client
+    then opens in the screen built ahead and shows what a screen built on the key shows."""
+    app = BpaApp(fixed_db, coordinator, lang="en", today=fixed_data.TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        expected = await _open(app, pilot, "client", "K-0002")
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    def spy(name: str) -> None:
+        real = getattr(BpaApp, name)
+
+        async def step(self, kind, *args):  # noqa: ANN001, ANN202
+            order.append(f"{name} {kind}")
+            await real(self, kind, *args)
+            if name == "_build_kept" and kind == "client":
+                try:  # the person's key comes while this step runs
+                    await asyncio.wait_for(gate.wait(), 10)
+                except TimeoutError:
+                    order.append("the key waited for the step")
+
+        monkeypatch.setattr(BpaApp, name, step)
+
+    for name in ("_build_kept", "_style_kept"):
+        spy(name)
+    real_warm = BpaApp._warm_kept
+
+    async def warm(self, main, kind):  # noqa: ANN001, ANN202
+        order.append(f"_warm_kept {kind}")
+        await real_warm(self, main, kind)
+
+    monkeypatch.setattr(BpaApp, "_warm_kept", warm)
+    real_event = BpaApp.on_event
+
+    async def on_event(self, event):  # noqa: ANN001, ANN202
+        await real_event(self, event)
+        if getattr(event, "key", None) == "down" and "key answered" not in order:
+            order.append("key answered")
+            gate.set()
+
+    monkeypatch.setattr(BpaApp, "on_event", on_event)
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(300):
+            await asyncio.sleep(0.05)
+            if "_build_kept client" in order and app._kept_records["client"].is_mounted:
+                break
+        app.post_message(events.Key("down", None))  # not Pilot's press: it waits for the app to be idle
+        await _prepared(app, pilot)
+        assert order == [
+            "_build_kept client",
+            "key answered",  # before the steps left, which waited for it
+            "_style_kept client",
+            "_warm_kept client",
+            "_build_kept assistant",
+            "_style_kept assistant",
+            "_warm_kept assistant",
+        ]
+        shown = await _open(app, pilot, "client", "K-0002")
+        assert app.screen is app._kept_records["client"]
+        assert shown == expected
     deferred.dispose()
