@@ -228,7 +228,15 @@ class BpaApp(TranslatedBindings, App[int]):
 
     async def _record_step(self, step: Callable[[], Awaitable[None]]) -> None:
         """One step of `prepare_records`, then the next looked at a moment later."""
-        await step()
+        try:
+            await step()
+        except Exception as exc:  # noqa: BLE001 - preparing ahead is only a head start
+            # Not raised into a task nobody awaits (asyncio would print it over the screen when
+            # the task is collected): the preparation stops, and a record opened later builds its
+            # screen on the key as without it, where a real fault is reported as for any key.
+            self._record_steps.clear()
+            self.log.error(f"record screens not prepared ahead: {exc!r}")
+            return
         if not self.is_running:  # the app closed meanwhile: nothing more to prepare
             return
         # Before the person's first key they are reading the dashboard: the next step a frame

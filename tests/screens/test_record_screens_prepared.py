@@ -269,3 +269,37 @@ async def test_a_key_pressed_while_a_record_screen_is_prepared_is_answered_befor
         assert app.screen is app._kept_records["client"]
         assert shown == expected
     deferred.dispose()
+
+
+async def test_a_step_that_fails_stops_the_preparation_and_the_record_still_opens(fixed_db, coordinator, monkeypatch):
+    """A fault while preparing ahead (here: building the client's screen) is not raised into a
+    task nobody awaits, nor into the app: the preparation stops with nothing more built, and the
+    first client then opens on its key in a screen of its own, showing what it shows without any
+    preparation."""
+    app = BpaApp(fixed_db, coordinator, lang="en", today=fixed_data.TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        expected = await _open(app, pilot, "client", "K-0002")
+    tried: list[str] = []
+
+    async def broken(self, kind):  # noqa: ANN001, ANN202
+        tried.append(kind)
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(BpaApp, "_build_kept", broken)
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if tried and app._record_task is not None and app._record_task.done():
+                break
+        for _ in range(10):  # a moment more: no step is looked at again
+            await settle(app, pilot)
+        assert tried == ["client"]
+        assert app._record_task is not None and app._record_task.exception() is None
+        assert app._record_steps == [] and app._kept_records == {}
+        shown = await _open(app, pilot, "client", "K-0002")
+        assert app.is_running
+        assert shown == expected
+    deferred.dispose()
