@@ -37,12 +37,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, String, bindparam, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import BigInteger, Connection, Date, Integer, String, bindparam, text
 from sqlalchemy.orm import Session
 
 from bpa_provider.access import Actor
 from bpa_provider.db.engine import Database, is_sqlite
+from bpa_provider.services.unwaited import write_unwaited
 
 #: The stored counts (migration 0017c makes their rows and triggers).
 DECISIONS_ENDING = "decisions_ending"
@@ -52,8 +52,6 @@ COURSES_OVERDUE = "courses_overdue"
 #: Not a section's count: how many assistants have no employment at all ("credentials missing"
 #: lists their shifts too only when there are some; the same for every reader, never scoped).
 ASSISTANTS_UNEMPLOYED = "assistants_unemployed"
-#: How long a store waits for a row lock on PostgreSQL before it gives up (not stored).
-LOCK_TIMEOUT = "50ms"
 
 
 def _params(*names: tuple[str, Any]) -> list[Any]:
@@ -109,31 +107,13 @@ def store(db: Database, key: str, today: date, basis: str, seen: int, n: int) ->
     """Store count `n` of `key` for `today` and `basis`, counted at `seen` (SQLite: the row's
     `changes`; PostgreSQL: the snapshot's oldest running transaction), if that can be done at
     once; whether it was written (a newer count already there, or a change since, is left)."""
-    engine = db.engine
-    sqlite = is_sqlite(engine)
+    sqlite = is_sqlite(db.engine)
     params = {"k": key, "s": seen, "d": today, "b": basis, "t": n}
-    with engine.connect() as conn:
-        raw: Any = conn.connection.dbapi_connection
-        if sqlite:  # on the driver's connection: through SQLAlchemy it would begin a transaction first
-            busy_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # the engine's (db/engine.py)
-            raw.execute("PRAGMA busy_timeout=0")
-        try:
-            with conn.begin():
-                if not sqlite:
-                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-                done = conn.execute(_STORE_SQLITE if sqlite else _STORE_PG, params).rowcount
-                if not sqlite:
-                    conn.execute(_PRUNE_PG, params)
-            return bool(done)
-        except DBAPIError as exc:
-            if not _busy(exc):
-                raise
-            return False  # another writer or a row lock in the way: not stored
-        finally:
-            if sqlite:
-                raw.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
 
+    def write(conn: Connection) -> int:
+        done: int = conn.execute(_STORE_SQLITE if sqlite else _STORE_PG, params).rowcount
+        if not sqlite:
+            conn.execute(_PRUNE_PG, params)
+        return done
 
-def _busy(exc: DBAPIError) -> bool:
-    said = str(exc.orig or exc).lower()
-    return any(w in said for w in ("locked", "busy", "lock timeout", "could not obtain lock"))
+    return bool(write_unwaited(db, write))

@@ -30,12 +30,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Table, and_, bindparam, case, func, or_, select, update
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
-from bpa_provider.db.engine import Database, is_sqlite
+from bpa_provider.db.engine import Database
 from bpa_provider.db.models import Client, HourOutlook
 from bpa_provider.rules.dates import local_day_start_utc
 from bpa_provider.services import core_rows
@@ -43,11 +42,10 @@ from bpa_provider.services.base import require, service
 from bpa_provider.services.counted import Counted
 from bpa_provider.services.hours import HoursRow, _report_rows
 from bpa_provider.services.hours_projection import thresholds as _thresholds
+from bpa_provider.services.unwaited import write_unwaited
 
 #: The zone of the "start of today" the dashboard's outlook is made as of.
 ZONE = "Europe/Oslo"
-#: How long the store waits for a row lock on PostgreSQL before it gives up (not stored).
-LOCK_TIMEOUT = "50ms"
 
 
 @dataclass(frozen=True)
@@ -217,35 +215,17 @@ def _store(db: Database, today: date, current: str, stale: dict[int, _Stale], go
     # A client without a row gets one to store into (changes 0, as read); one made meanwhile by a
     # trigger has changes 1 or more, and the store leaves it alone.
     missing = [{"client_id": cid, "changes": 0} for cid in sorted(got) if not stale[cid].has_row]
-    engine = db.engine
-    sqlite = is_sqlite(engine)
-    with engine.connect() as conn:
-        raw: Any = conn.connection.dbapi_connection
-        if sqlite:  # on the driver's connection: through SQLAlchemy it would begin a transaction first
-            busy_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]  # the engine's (db/engine.py)
-            raw.execute("PRAGMA busy_timeout=0")
-        try:
-            with conn.begin():
-                if not sqlite:
-                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-                for row in missing:
-                    conn.execute(
-                        o.insert().from_select(
-                            ["client_id", "changes"],
-                            select(bindparam("c", row["client_id"]), bindparam("z", 0)).where(
-                                ~select(o.c.client_id).where(o.c.client_id == row["client_id"]).exists()
-                            ),
-                        )
-                    )
-                conn.execute(stmt, params)
-        except DBAPIError as exc:
-            if not _busy(exc):
-                raise
-        finally:
-            if sqlite:
-                raw.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
 
+    def write(conn: Connection) -> None:
+        for row in missing:
+            conn.execute(
+                o.insert().from_select(
+                    ["client_id", "changes"],
+                    select(bindparam("c", row["client_id"]), bindparam("z", 0)).where(
+                        ~select(o.c.client_id).where(o.c.client_id == row["client_id"]).exists()
+                    ),
+                )
+            )
+        conn.execute(stmt, params)
 
-def _busy(exc: DBAPIError) -> bool:
-    text = str(exc.orig or exc).lower()
-    return any(w in text for w in ("locked", "busy", "lock timeout", "could not obtain lock"))
+    write_unwaited(db, write)
