@@ -15,7 +15,7 @@ import functools
 import importlib
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.screen import Screen
@@ -23,6 +23,10 @@ from textual.screen import Screen
 from bpa_provider.screens.calls import keys_idle, wait_for_keys
 from bpa_provider.screens.main import PREPARE_AFTER, PREPARED_AREAS, MainScreen
 from bpa_provider.screens.nav import visible_areas
+
+if TYPE_CHECKING:
+    from bpa_provider.access import Actor
+    from bpa_provider.db.engine import Database
 
 # The screens a record opens, imported when first opened: with them come the services and the
 # database stack, which the first paint does not wait for (docs/performance.md).
@@ -64,18 +68,18 @@ RECORDS_NEXT = 0.02
 
 
 class RecordPreparation(App[int]):
-    """What `BpaApp` does to prepare its record screens (its state is made in `BpaApp.__init__`:
-    `_kept_records`, `_key_seen`, `_record_modules`, `_record_steps`, `_record_task`)."""
+    """What `BpaApp` does to prepare its record screens. Its state, and the database, the person
+    and the day it reads for, are `BpaApp`'s (made in `BpaApp.__init__`; `today` a property
+    there): declared here only, so that nothing here shadows them."""
 
+    db: Database
+    actor: Actor
+    today: date
     _kept_records: dict[str, Screen[Any]]
     _key_seen: bool
     _record_modules: bool
     _record_steps: list[Callable[[], Awaitable[None]]]
     _record_task: asyncio.Task[None] | None
-
-    @property
-    def today(self) -> date:
-        raise NotImplementedError  # BpaApp's
 
     async def prepare_records(self) -> None:
         """Build the record screen of the next kind not kept yet (`open_record`), holding no
