@@ -487,3 +487,36 @@ def test_courses_expiring_statements_compiled_once(demo, admin):
         event.remove(demo.engine, "after_cursor_execute", keep)
     assert list(first) == whole[:3]
     assert misses == []
+
+
+def test_courses_overdue_statements_built_once(demo, admin, monkeypatch):
+    """The section's statements are built on the first visit only, the day and the reader's scope
+    given as parameters (issue 19: built on each visit they cost ≈ 1 ms of Python, more than the
+    database's work): later visits, on other days and for a supervisor, build no query of the
+    current supervisions — and still give the service's rows."""
+    from bpa_provider.services import dashboard_onboarding, onboarding
+
+    with demo.read() as s:
+        sup_id = s.execute(select(Supervision.supervisor_id).order_by(Supervision.id)).scalars().first()
+    supervisor = scoped_actor(demo, Actor("sup", "supervisor", supervisor_id=sup_id))
+    for actor in (admin, supervisor):
+        dashboard_onboarding.onboarding_overdue(demo, actor, TODAY, limit=1)  # built for each kind of reader
+    built: list[date] = []
+    real = dashboard_onboarding.current_supervisions
+
+    def counted(today):  # noqa: ANN001, ANN202
+        built.append(today)
+        return real(today)
+
+    monkeypatch.setattr(dashboard_onboarding, "current_supervisions", counted)
+    seen = 0
+    for days in (0, 120, 400):
+        today = TODAY + timedelta(days=days)
+        for actor in (admin, supervisor):
+            plain = onboarding.onboarding_overdue(demo, actor, today)
+            first = dashboard_onboarding.onboarding_overdue(demo, actor, today, limit=2)
+            assert (list(first), first.total) == (plain[:2], len(plain)), (today, actor.role)
+            assert dashboard_onboarding.onboarding_overdue(demo, actor, today) == plain
+            seen += len(plain)
+    assert seen > 2
+    assert built == []
