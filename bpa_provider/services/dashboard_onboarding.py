@@ -5,13 +5,18 @@ every checklist step loaded as an ORM object, and the basic course of every supe
 few hundred that are overdue. This read lets SQL pick the overdue supervisions (a pair's latest
 current one: an open step of its checklist past its date, or without a checklist the basic course's
 deadline passed and the course not done) as two ranges of the stored reasons (`onboarding_due`,
-services/onboarding_due.py; before, every supervision was judged by index lookups), takes only their
-steps as plain rows, judges each checklist by the rule of `checklist_status` (its first open step
-by date and id, counted as it goes: no record made of a step), and makes a record only of the
-rows shown: the same `OnboardingStatus`es in the same order (tests/services/test_dashboard_reads.py
-holds it equal to the service on both engines). Its statements are built once, the day and the
-reader's scope their parameters (`_statements`): built on each visit they cost more Python than
-SQLite's work, and the more so at a large provider, whose first rows are read as two ranges.
+services/onboarding_due.py; before, every supervision was judged by index lookups), and makes a
+record only of the rows shown: the same `OnboardingStatus`es in the same order
+(tests/services/test_dashboard_reads.py holds it equal to the service on both engines).
+
+A pair with a stored `open_due` has a checklist: its steps are read as plain rows and judged by
+the rule of `checklist_status` (the first open step by date and id, counted as it goes). A pair
+stored by `basic_from` has none, and its supervisor no basic course: the stored reason says so,
+kept on every commit, and the section's count is of the same rows — so neither its checklist nor
+the courses are read again (at a large provider every pair shown was one of these). SQLite reads
+the basic courses' range first and the open steps' range only as far as the last deadline shown.
+The statements are built once, the day, the cut-off and the reader's scope their parameters
+(`_statements`): built on each visit they cost more Python than SQLite's work (issue 19).
 """
 
 from __future__ import annotations
@@ -37,7 +42,6 @@ from bpa_provider.services.dashboard_reads import bytewise
 from bpa_provider.services.onboarding import (
     BASIC_COURSE,
     OnboardingStatus,
-    basic_done_map,
     current_policy,
     current_supervisions,
     default_template,
@@ -70,7 +74,14 @@ def onboarding_overdue(
             for row in _rows_of(s, st.ranges, at):
                 read[row[7]].append(row[:7])  # in each range's order
             return read
-        return [_rows_of(s, st.opened, at), _rows_of(s, st.basic, at)]
+        # The basic course's range first: when it holds `limit` pairs, every pair shown is due by
+        # the last of them at the latest, and the open steps' range is read only that far (at a
+        # large provider the first 50 were all basic courses: 60 open steps' rows read for none).
+        basic = _rows_of(s, st.basic, at)
+        distinct = sorted({tuple(r) for r in basic}, key=lambda r: r[6])
+        shown = limit or 1  # `_first_rows` reads the ranges for a limit of 1 or more only
+        upto = distinct[shown - 1][6] + timedelta(days=days) if len(distinct) >= shown else today
+        return [_rows_of(s, st.opened, {**at, "upto": upto}), basic]
 
     def whole() -> Any:
         """The overdue pairs' rows as one query with the day's values (for `_all_first_rows`)."""
@@ -96,13 +107,17 @@ def onboarding_overdue(
             candidates = (
                 _rows_of(s, st.whole, params) if total <= limit else _first_rows(s, whole, reasons, days, limit)
             )
+        # (sup id, client id, sup ref, name, client ref, since, open_due): a stored reason's
+        # `open_due` says the pair has a checklist; without one (`basic_from`) the stored reason
+        # also says the supervisor has no basic course (services/onboarding_due.py keeps it on
+        # every commit, and the count above is of the same rows), so only checklists are read.
         pairs: dict[tuple[int, int], Any] = {}
         for r in candidates:
             pairs.setdefault((r[0], r[1]), r)
-        # Each pair's checklist as the service judges it (`checklist_status`): how many steps, how
-        # many done, and the first open one by (due date, id) — plain tuples, no record a step.
+        # Each checklist as the service judges it (`checklist_status`): how many steps, how many
+        # done, and the first open one by (due date, id) — plain tuples, no record of a step.
         checklists: dict[tuple[int, int], list[Any]] = {}
-        sups = sorted({sup for sup, _c in pairs})
+        sups = sorted({r[0] for r in pairs.values() if r[6] is not None})
         for part in (sups[i : i + 500] for i in range(0, len(sups), 500)):
             for sup, client, sid, code, title, due, done in _rows_of(s, st.steps, {"sups": part}):
                 key = (sup, client or 0)
@@ -116,16 +131,9 @@ def onboarding_overdue(
                     c[1] += 1
                 elif c[2] is None or (due, sid) < c[2][:2]:
                     c[2] = (due, sid, code, title)
-        # Without a checklist only a missed basic-course deadline makes a supervision overdue.
-        late = {
-            sup
-            for key, (sup, _c, _r, _n, _cr, since) in pairs.items()
-            if key not in checklists and course_deadline(since, days) < today
-        }
-        basic_done_on = basic_done_map(s, sorted(late)) if late else {}
     basic_title = _basic_title(policy)
     found = []
-    for key, (sup_id, client_id, sup_ref, name, client_ref, since) in pairs.items():
+    for key, (sup_id, client_id, sup_ref, name, client_ref, since, _open_due) in pairs.items():
         c = checklists.get(key)
         if c is not None:
             first_open = c[2]
@@ -134,8 +142,9 @@ def onboarding_overdue(
             deadline, _sid, code, title = first_open
             done, steps_total = c[1], c[0]
         else:
+            # Without a checklist only a missed basic-course deadline makes a supervision overdue.
             deadline = course_deadline(since, days)
-            if deadline >= today or sup_id in basic_done_on:
+            if deadline >= today:
                 continue
             code, title, done, steps_total = BASIC_COURSE, basic_title, 0, 0
         found.append((deadline, sup_ref, client_ref, sup_id, name, client_id, code, title, done, steps_total))
@@ -197,7 +206,7 @@ def _overdue(today: Any, basic_before: Any) -> Any:
 
 def _overdue_query(today: Any, basic_before: Any, scope: Any) -> Any:
     """The overdue pairs' rows (`_current`, `_overdue`)."""
-    return _current(today, scope).where(_overdue(today, basic_before))
+    return _current(today, scope).add_columns(OnboardingDue.open_due).where(_overdue(today, basic_before))
 
 
 class _Statements:
@@ -242,11 +251,12 @@ def _statements(dialect: str, scoped: bool) -> Any:
     )
     n = bindparam("n", type_=Integer)
     # Each range without the other reason's condition: read through its own index.
-    opened = current.where(OnboardingDue.open_due < today)
+    # SQLite's open steps' range is read as far as the deadline `upto` (see `reasons`).
+    opened = current.where(OnboardingDue.open_due < today, OnboardingDue.open_due <= bindparam("upto", type_=Date))
     basic = current.where(OnboardingDue.basic_from < basic_before)
     step = OnboardingStep
     return _Statements(
-        whole=current.where(_overdue(today, basic_before)),
+        whole=current.add_columns(OnboardingDue.open_due).where(_overdue(today, basic_before)),
         counted=select(func.count()).select_from(counted.subquery()),
         opened=_one_reason(opened, OnboardingDue.open_due, n),
         basic=_one_reason(basic, OnboardingDue.basic_from, n),
@@ -356,9 +366,10 @@ def _first_rows(
         return []
     step = limit + AHEAD
     opened, basic = reasons(s, step)
-    read = [opened, [(*r[:6], r[6] + timedelta(days=days)) for r in basic]]
-    # sup id, client id, sup ref, name, client ref, since, deadline; a pair with two current
-    # supervisions begun the same day is one (the DISTINCT of `_all_first_rows`).
+    read = [[(*r[:7], r[6]) for r in opened], [(*r[:6], r[6] + timedelta(days=days), None) for r in basic]]
+    # sup id, client id, sup ref, name, client ref, since, deadline, open_due (None: no checklist);
+    # a pair with two current supervisions begun the same day is one (the DISTINCT of
+    # `_all_first_rows`).
     rows = sorted({tuple(r) for part in read for r in part}, key=lambda r: (r[6], r[2], r[4]))[:limit]
     ended = [len(part) < step for part in read]
     if len(rows) < limit:
@@ -367,7 +378,7 @@ def _first_rows(
         complete = all(e or rows[-1][6] < part[-1][6] for e, part in zip(ended, read, strict=True))
     if not complete:
         return _all_first_rows(s, q(), days, limit)
-    return [r[:6] for r in rows]
+    return [(*r[:6], r[7]) for r in rows]
 
 
 def _all_first_rows(s: Any, q: Any, days: int, limit: int) -> list[Any]:
@@ -395,4 +406,4 @@ def _all_first_rows(s: Any, q: Any, days: int, limit: int) -> list[Any]:
     as_python = bytewise(s)
     cols = list(pairs.c)
     first = select(*cols).order_by(pairs.c.deadline, as_python(cols[2]), as_python(cols[4])).limit(limit)
-    return [tuple(r)[:6] for r in core_rows.rows(s, first).all()]
+    return [tuple(r)[:7] for r in core_rows.rows(s, first).all()]  # with `q`'s open_due
