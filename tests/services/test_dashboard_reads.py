@@ -615,3 +615,23 @@ def test_courses_overdue_trust_the_stored_reason_for_the_basic_course(demo, admi
     lean = dashboard_onboarding.onboarding_overdue(demo, admin, today, limit=50)
     assert (list(lean), lean.total) == (plain[:50], len(plain))
     assert not any(o.supervisor_id == first.supervisor_id and not o.steps_total for o in plain)
+
+
+def test_courses_overdue_follow_the_dashboards_policy(demo, admin):
+    """The section judges the basic course's deadline by the policy the dashboard is given (the
+    app's settings), as every other section does — not by the settings read again on each visit."""
+    from bpa_provider.config import Policy
+    from bpa_provider.services import onboarding
+
+    today = TODAY + timedelta(days=120)
+    shown = {}
+    for days in (30, 900):
+        policy = Policy(basic_course_within_days=days)
+        section = dashboard.gather_section(demo, admin, today, dashboard.COURSES_OVERDUE, policy, 50)
+        plain = onboarding.onboarding_overdue(demo, admin, today, policy=policy)
+        assert [(i.record_id, i.client_id, i.when) for i in section.items] == [
+            (o.supervisor_id, o.client_id, o.next_deadline) for o in plain[:50]
+        ]
+        assert section.total == len(plain)
+        shown[days] = section.total
+    assert shown[30] != shown[900]
