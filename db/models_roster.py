@@ -162,7 +162,12 @@ class HourOutlook(SQLModel, table=True):
     fresh when all three still match, and the dashboard recomputes only the rows that are not."""
 
     __tablename__ = "hour_outlook"
-    __table_args__ = (Index("ix_hour_outlook_flag", "flag"),)
+    # The day and thresholds, and the flagged rows, each an index of its own (migration 0018d);
+    # none holds `changes`, so a trigger's bump updates no index.
+    __table_args__ = (
+        Index("ix_hour_outlook_day", "as_of", "basis"),
+        Index("ix_hour_outlook_flag_listed", "flag", "listed"),
+    )
     client_id: int = Field(
         sa_column=Column(Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
     )

@@ -396,7 +396,7 @@ def _sources(policy: Policy) -> dict[str, Source]:
         ),
         COURSES_OVERDUE: (
             ("dashboard_onboarding", "onboarding_overdue"),
-            lambda fn, db, actor, today, limit: fn(db, actor, today, limit=limit),
+            lambda fn, db, actor, today, limit: fn(db, actor, today, policy=policy, limit=limit),
             _course_items,
         ),
         CREDENTIALS_MISSING: (

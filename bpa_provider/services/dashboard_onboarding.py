@@ -5,18 +5,26 @@ every checklist step loaded as an ORM object, and the basic course of every supe
 few hundred that are overdue. This read lets SQL pick the overdue supervisions (a pair's latest
 current one: an open step of its checklist past its date, or without a checklist the basic course's
 deadline passed and the course not done) as two ranges of the stored reasons (`onboarding_due`,
-services/onboarding_due.py; before, every supervision was judged by index lookups), takes only their
-steps as plain rows, judges each checklist with the same `checklist_status`, and makes a record
-only of the rows shown: the same `OnboardingStatus`es in the same order
+services/onboarding_due.py; before, every supervision was judged by index lookups), and makes a
+record only of the rows shown: the same `OnboardingStatus`es in the same order
 (tests/services/test_dashboard_reads.py holds it equal to the service on both engines).
+
+A pair with a stored `open_due` has a checklist: its steps are read as plain rows and judged by
+the rule of `checklist_status` (the first open step by date and id, counted as it goes). A pair
+stored by `basic_from` has none, and its supervisor no basic course: the stored reason says so,
+kept on every commit, and the section's count is of the same rows — so neither its checklist nor
+the courses are read again (at a large provider every pair shown was one of these). SQLite reads
+the basic courses' range first and the open steps' range only as far as the last deadline shown.
+The statements are built once, the day, the cut-off and the reader's scope their parameters
+(`_statements`): built on each visit they cost more Python than SQLite's work (issue 19).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Date, Integer, bindparam, exists, func, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import aliased
@@ -34,21 +42,10 @@ from bpa_provider.services.dashboard_reads import bytewise
 from bpa_provider.services.onboarding import (
     BASIC_COURSE,
     OnboardingStatus,
-    basic_done_map,
-    checklist_status,
     current_policy,
     current_supervisions,
     default_template,
 )
-
-
-class _Step:
-    """What `checklist_status` reads of a step."""
-
-    __slots__ = ("code", "done_on", "due_date", "id", "title")
-
-    def __init__(self, id: int, code: str, title: str, due_date: date, done_on: date | None) -> None:  # noqa: A002
-        self.id, self.code, self.title, self.due_date, self.done_on = id, code, title, due_date, done_on
 
 
 @service
@@ -60,58 +57,42 @@ def onboarding_overdue(
     require(actor, "course.read", what=_("see onboardings"))
     policy = current_policy(policy)  # the configured one read once (a file and the environment)
     days = policy.basic_course_within_days
-    later = aliased(Supervision)
-    step = OnboardingStep
-    conds = [
-        # The pair's latest current supervision only (the service keeps the latest start) ...
-        ~exists().where(
-            later.supervisor_id == Supervision.supervisor_id,
-            later.client_id == Supervision.client_id,
-            or_(later.until.is_(None), later.until >= today),
-            later.since > Supervision.since,
-        ),
-    ]
-    if actor.is_scoped:
-        conds.append(Supervision.client_id.in_(sorted(actor.client_scope or ())))
-    # ... that is overdue: an open step of its checklist past its date (the first open one then
-    # is), or without a checklist the basic course's deadline passed and the course not done —
-    # two ranges of the stored reasons (services/onboarding_due.py).
-    by_step, by_course = OnboardingDue.open_due < today, OnboardingDue.basic_from < today - timedelta(days=days)
-    base = current_supervisions(today).join(OnboardingDue, OnboardingDue.supervision_id == Supervision.id)
-    q = base.where(*conds, or_(by_step, by_course))
-    alone = list(conds)  # each reason alone, for `_first_rows`
+    scoped = actor.is_scoped
+    # The statements are built once (`_statements`), the day, the cut-off and the scope their
+    # parameters: built on each visit they cost ≈ 1 ms of Python, more than SQLite's work.
+    st = _statements(db.dialect, scoped)
+    params: dict[str, Any] = {"today": today, "basic_before": today - timedelta(days=days)}
+    if scoped:
+        params["scope"] = sorted(actor.client_scope or ())
 
     def reasons(s: Any, step: int) -> list[list[Any]]:
         """Each reason's range in deadline order, its first `step` rows: (sup id, client id, sup
-        ref, name, client ref, since, open_due or basic_from). Built only when the first rows
-        are read as ranges."""
+        ref, name, client ref, since, open_due or basic_from)."""
+        at = {**params, "n": step}
         if db.dialect == "postgresql":
-            params: dict[str, Any] = {"today": today, "basic_before": today - timedelta(days=days), "n": step}
-            if actor.is_scoped:
-                params["scope"] = sorted(actor.client_scope or ())
             read: list[list[Any]] = [[], []]
-            for row in _rows_of(s, _fenced_ranges(actor.is_scoped), params):
+            for row in _rows_of(s, st.ranges, at):
                 read[row[7]].append(row[:7])  # in each range's order
             return read
-        opened, basic = base.where(*alone, by_step), base.where(*alone, by_course)
-        return [
-            list(core_rows.rows(s, r.add_columns(by).order_by(None).order_by(by).limit(step)).all())
-            for r, by in ((opened, OnboardingDue.open_due), (basic, OnboardingDue.basic_from))
-        ]
+        # The basic course's range first: when it holds `limit` pairs, every pair shown is due by
+        # the last of them at the latest, and the open steps' range is read only that far (at a
+        # large provider the first 50 were all basic courses: 60 open steps' rows read for none).
+        basic = _rows_of(s, st.basic, at)
+        distinct = sorted({tuple(r) for r in basic}, key=lambda r: r[6])
+        shown = limit or 1  # `_first_rows` reads the ranges for a limit of 1 or more only
+        upto = distinct[shown - 1][6] + timedelta(days=days) if len(distinct) >= shown else today
+        return [_rows_of(s, st.opened, {**at, "upto": upto}), basic]
 
-    conds.append(or_(by_step, by_course))
+    def whole() -> Any:
+        """The overdue pairs' rows as one query with the day's values (for `_all_first_rows`)."""
+        scope = sorted(actor.client_scope or ()) if scoped else None
+        return _overdue_query(today, today - timedelta(days=days), scope)
+
     total = None
     with db.read() as s:
         if limit is None:
-            candidates = core_rows.rows(s, q).all()
+            candidates = _rows_of(s, st.whole, params)
         else:
-            # Counted without the names: the current supervisions of the stored rows.
-            counted = (
-                select(OnboardingDue.supervisor_id, OnboardingDue.client_id)
-                .join(Supervision, Supervision.id == OnboardingDue.supervision_id)
-                .where(or_(Supervision.until.is_(None), Supervision.until >= today), *conds)
-                .distinct()
-            )
             # Stored for the day while no stored reason or supervision changes (day_counts.py).
             total = day_counts.total(
                 db,
@@ -120,54 +101,55 @@ def onboarding_overdue(
                 day_counts.COURSES_OVERDUE,
                 today,
                 f"days={days}",
-                lambda: s.execute(select(func.count()).select_from(counted.subquery())).scalar_one(),
+                lambda: _rows_of(s, st.counted, params)[0][0],
             )
             # All of them when they are all shown; else the first `limit`.
-            candidates = core_rows.rows(s, q).all() if total <= limit else _first_rows(s, q, reasons, days, limit)
+            candidates = (
+                _rows_of(s, st.whole, params) if total <= limit else _first_rows(s, whole, reasons, days, limit)
+            )
+        # (sup id, client id, sup ref, name, client ref, since, open_due): a stored reason's
+        # `open_due` says the pair has a checklist; without one (`basic_from`) the stored reason
+        # also says the supervisor has no basic course (services/onboarding_due.py keeps it on
+        # every commit, and the count above is of the same rows), so only checklists are read.
         pairs: dict[tuple[int, int], Any] = {}
         for r in candidates:
             pairs.setdefault((r[0], r[1]), r)
-        steps: dict[tuple[int, int], list[_Step]] = {}
-        sups = sorted({sup for sup, _c in pairs})
+        # Each checklist as the service judges it (`checklist_status`): how many steps, how many
+        # done, and the first open one by (due date, id) — plain tuples, no record of a step.
+        checklists: dict[tuple[int, int], list[Any]] = {}
+        sups = sorted({r[0] for r in pairs.values() if r[6] is not None})
         for part in (sups[i : i + 500] for i in range(0, len(sups), 500)):
-            for sup, client, sid, code, title, due, done in core_rows.rows(
-                s,
-                select(
-                    step.supervisor_id,
-                    step.client_id,
-                    step.id,
-                    step.code,
-                    step.title,
-                    step.due_date,
-                    step.done_on,
-                ).where(step.supervisor_id.in_(part)),
-            ).all():
+            for sup, client, sid, code, title, due, done in _rows_of(s, st.steps, {"sups": part}):
                 key = (sup, client or 0)
-                if key in pairs:
-                    steps.setdefault(key, []).append(_Step(sid, code, title, due, done))
-        # Without a checklist only a missed basic-course deadline makes a supervision overdue.
-        late = {
-            sup
-            for key, (sup, _c, _r, _n, _cr, since) in pairs.items()
-            if key not in steps and course_deadline(since, days) < today
-        }
-        basic_done_on = basic_done_map(s, sorted(late))
-    basic_title = next(t.title for t in default_template(policy) if t.code == BASIC_COURSE)
+                if key not in pairs:
+                    continue
+                c = checklists.get(key)
+                if c is None:
+                    c = checklists[key] = [0, 0, None]  # steps, done, (due, id, code, title) first open
+                c[0] += 1
+                if done is not None:
+                    c[1] += 1
+                elif c[2] is None or (due, sid) < c[2][:2]:
+                    c[2] = (due, sid, code, title)
+    basic_title = _basic_title(policy)
     found = []
-    for key, (sup_id, client_id, sup_ref, name, client_ref, since) in pairs.items():
-        rows = steps.get(key, [])
-        if rows:
-            status, nxt, overdue = checklist_status(cast(Sequence[OnboardingStep], rows), today)
-            if status != "overdue" or nxt is None:
-                continue
-            code, title, deadline = nxt.code, nxt.title, nxt.due_date
+    for key, (sup_id, client_id, sup_ref, name, client_ref, since, _open_due) in pairs.items():
+        c = checklists.get(key)
+        if c is not None:
+            first_open = c[2]
+            if first_open is None or first_open[0] >= today:
+                continue  # complete, or nothing past its date: not overdue
+            deadline, _sid, code, title = first_open
+            done, steps_total = c[1], c[0]
         else:
+            # Without a checklist only a missed basic-course deadline makes a supervision overdue.
             deadline = course_deadline(since, days)
-            if deadline >= today or sup_id in basic_done_on:
+            if deadline >= today:
                 continue
-            code, title, overdue = BASIC_COURSE, basic_title, (today - deadline).days
-        found.append(((-overdue, sup_ref, client_ref), (sup_id, name, client_id, code, title, deadline, overdue, rows)))
-    found.sort(key=lambda f: f[0])
+            code, title, done, steps_total = BASIC_COURSE, basic_title, 0, 0
+        found.append((deadline, sup_ref, client_ref, sup_id, name, client_id, code, title, done, steps_total))
+    # Most overdue first: the earliest deadline (overdue days are today less it).
+    found.sort(key=lambda f: f[:3])
     out = [
         OnboardingStatus(
             supervisor_id=sup_id,
@@ -179,15 +161,115 @@ def onboarding_overdue(
             next_step=code,
             next_step_title=_(title),
             next_deadline=deadline,
-            overdue_days=overdue,
-            steps_done=sum(1 for r in rows if r.done_on is not None),
-            steps_total=len(rows),
+            overdue_days=(today - deadline).days,
+            steps_done=done,
+            steps_total=steps_total,
         )
-        for (_o, sup_ref, client_ref), (sup_id, name, client_id, code, title, deadline, overdue, rows) in (
+        for deadline, sup_ref, client_ref, sup_id, name, client_id, code, title, done, steps_total in (
             found if limit is None else found[: max(limit, 0)]
         )
     ]
     return out if total is None else Counted(out, total)
+
+
+def _basic_title(policy: Policy) -> str:
+    """The basic course's step title of the default checklist (untranslated)."""
+    return next(t.title for t in default_template(policy) if t.code == BASIC_COURSE)
+
+
+def _current(today: Any, scope: Any) -> Any:
+    """The current supervisions (a pair's latest) with a stored reason: (sup id, client id, sup
+    ref, name, client ref, since) — `today` a value or a parameter (`_statements`), `scope` the
+    reader's clients (None: every client)."""
+    later = aliased(Supervision)
+    conds = [
+        # The pair's latest current supervision only (the service keeps the latest start) ...
+        ~exists().where(
+            later.supervisor_id == Supervision.supervisor_id,
+            later.client_id == Supervision.client_id,
+            or_(later.until.is_(None), later.until >= today),
+            later.since > Supervision.since,
+        ),
+    ]
+    if scope is not None:
+        conds.append(Supervision.client_id.in_(scope))
+    base = current_supervisions(today).join(OnboardingDue, OnboardingDue.supervision_id == Supervision.id)
+    return base.where(*conds)
+
+
+def _overdue(today: Any, basic_before: Any) -> Any:
+    """... that is overdue: an open step of its checklist past its date (the first open one then
+    is), or without a checklist the basic course's deadline passed and the course not done —
+    two ranges of the stored reasons (services/onboarding_due.py)."""
+    return or_(OnboardingDue.open_due < today, OnboardingDue.basic_from < basic_before)
+
+
+def _overdue_query(today: Any, basic_before: Any, scope: Any) -> Any:
+    """The overdue pairs' rows (`_current`, `_overdue`)."""
+    return _current(today, scope).add_columns(OnboardingDue.open_due).where(_overdue(today, basic_before))
+
+
+class _Statements:
+    """The section's statements, built once (`_statements`)."""
+
+    __slots__ = ("basic", "counted", "opened", "ranges", "steps", "whole")
+
+    def __init__(self, **parts: Any) -> None:
+        for k, v in parts.items():
+            setattr(self, k, v)
+
+
+@functools.cache
+def _statements(dialect: str, scoped: bool) -> Any:
+    """The section's statements with the day (`today`), the basic course's cut-off
+    (`basic_before`), the rows to read of a range (`n`), a scoped reader's clients (`scope`) and
+    the supervisors whose steps are read (`sups`) as parameters: every overdue pair (`whole`),
+    their count (`counted`), SQLite's two ranges (`opened`, `basic`) or PostgreSQL's one
+    statement of both (`ranges`, `_fenced_ranges`), and the steps of some supervisors (`steps`)."""
+    today = bindparam("today", type_=Date)
+    basic_before = bindparam("basic_before", type_=Date)
+    scope: Any = bindparam("scope", expanding=True) if scoped else None
+    current = _current(today, scope)
+    # Counted without the names: the current supervisions of the stored rows.
+    later = aliased(Supervision)
+    conds = [
+        ~exists().where(
+            later.supervisor_id == Supervision.supervisor_id,
+            later.client_id == Supervision.client_id,
+            or_(later.until.is_(None), later.until >= today),
+            later.since > Supervision.since,
+        ),
+        _overdue(today, basic_before),
+    ]
+    if scope is not None:
+        conds.append(Supervision.client_id.in_(scope))
+    counted = (
+        select(OnboardingDue.supervisor_id, OnboardingDue.client_id)
+        .join(Supervision, Supervision.id == OnboardingDue.supervision_id)
+        .where(or_(Supervision.until.is_(None), Supervision.until >= today), *conds)
+        .distinct()
+    )
+    n = bindparam("n", type_=Integer)
+    # Each range without the other reason's condition: read through its own index.
+    # SQLite's open steps' range is read as far as the deadline `upto` (see `reasons`).
+    opened = current.where(OnboardingDue.open_due < today, OnboardingDue.open_due <= bindparam("upto", type_=Date))
+    basic = current.where(OnboardingDue.basic_from < basic_before)
+    step = OnboardingStep
+    return _Statements(
+        whole=current.add_columns(OnboardingDue.open_due).where(_overdue(today, basic_before)),
+        counted=select(func.count()).select_from(counted.subquery()),
+        opened=_one_reason(opened, OnboardingDue.open_due, n),
+        basic=_one_reason(basic, OnboardingDue.basic_from, n),
+        ranges=_fenced_ranges(scoped) if dialect == "postgresql" else None,
+        steps=select(
+            step.supervisor_id, step.client_id, step.id, step.code, step.title, step.due_date, step.done_on
+        ).where(step.supervisor_id.in_(bindparam("sups", expanding=True))),
+    )
+
+
+def _one_reason(q: Any, by: Any, n: Any) -> Any:
+    """`q` limited to one reason, in its date's order, its first `n` rows with the date."""
+    return q.add_columns(by).order_by(None).order_by(by).limit(n)
 
 
 #: Rows read ahead of the shown ones from each reason's range: the first rows are known exactly
@@ -265,8 +347,10 @@ def _fenced_ranges(scoped: bool) -> Any:
     )
 
 
-def _first_rows(s: Any, q: Any, reasons: Callable[[Any, int], list[list[Any]]], days: int, limit: int) -> list[Any]:
-    """The rows of the first `limit` pairs `q` finds overdue, most overdue first (the earliest
+def _first_rows(
+    s: Any, q: Callable[[], Any], reasons: Callable[[Any, int], list[list[Any]]], days: int, limit: int
+) -> list[Any]:
+    """The rows of the first `limit` pairs `q()` (built only when needed) finds overdue, most overdue first (the earliest
     deadline), then by the supervisor's and the client's reference.
 
     Every pair `q` finds is overdue by one of two reasons (each stored row holds one: see
@@ -282,9 +366,10 @@ def _first_rows(s: Any, q: Any, reasons: Callable[[Any, int], list[list[Any]]], 
         return []
     step = limit + AHEAD
     opened, basic = reasons(s, step)
-    read = [opened, [(*r[:6], r[6] + timedelta(days=days)) for r in basic]]
-    # sup id, client id, sup ref, name, client ref, since, deadline; a pair with two current
-    # supervisions begun the same day is one (the DISTINCT of `_all_first_rows`).
+    read = [[(*r[:7], r[6]) for r in opened], [(*r[:6], r[6] + timedelta(days=days), None) for r in basic]]
+    # sup id, client id, sup ref, name, client ref, since, deadline, open_due (None: no checklist);
+    # a pair with two current supervisions begun the same day is one (the DISTINCT of
+    # `_all_first_rows`).
     rows = sorted({tuple(r) for part in read for r in part}, key=lambda r: (r[6], r[2], r[4]))[:limit]
     ended = [len(part) < step for part in read]
     if len(rows) < limit:
@@ -292,8 +377,8 @@ def _first_rows(s: Any, q: Any, reasons: Callable[[Any, int], list[list[Any]]], 
     else:
         complete = all(e or rows[-1][6] < part[-1][6] for e, part in zip(ended, read, strict=True))
     if not complete:
-        return _all_first_rows(s, q, days, limit)
-    return [r[:6] for r in rows]
+        return _all_first_rows(s, q(), days, limit)
+    return [(*r[:6], r[7]) for r in rows]
 
 
 def _all_first_rows(s: Any, q: Any, days: int, limit: int) -> list[Any]:
@@ -321,4 +406,4 @@ def _all_first_rows(s: Any, q: Any, days: int, limit: int) -> list[Any]:
     as_python = bytewise(s)
     cols = list(pairs.c)
     first = select(*cols).order_by(pairs.c.deadline, as_python(cols[2]), as_python(cols[4])).limit(limit)
-    return [tuple(r)[:6] for r in core_rows.rows(s, first).all()]
+    return [tuple(r)[:7] for r in core_rows.rows(s, first).all()]  # with `q`'s open_due

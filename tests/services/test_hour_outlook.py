@@ -14,7 +14,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 
 from bpa_provider.access import Actor
 from bpa_provider.config import Policy
@@ -325,8 +325,9 @@ def test_a_migrated_database_has_every_outlook_trigger(db):
 
 def test_every_row_fresh_is_told_by_counts_and_one_stale_still_found(demo, admin, monkeypatch):
     """With every client's row fresh the section joins no client to its row to look for stale
-    ones: as many fresh rows as clients says so (two counts); the flagged are counted in the same
-    pass. One client made stale, or a client without a row, is found and computed again."""
+    ones: one statement says so (as many rows as clients, none of another day or thresholds, none
+    changed since computed) and counts the flagged. One client made stale, or a client without a
+    row, is found and computed again."""
     from sqlalchemy import event
 
     _same(demo, admin)
@@ -342,7 +343,7 @@ def test_every_row_fresh_is_told_by_counts_and_one_stale_still_found(demo, admin
         event.remove(demo.engine, "before_cursor_execute", keep)
     selects = [st for st in seen if st.lstrip().startswith("SELECT")]
     assert not any("LEFT OUTER JOIN hour_outlook" in st for st in selects), selects
-    assert len(selects) == 3, selects  # the clients counted, the rows' one pass, the rows shown
+    assert len(selects) == 2, selects  # the counts and probes, the rows shown
     assert (list(fresh), fresh.total) == (
         list(hour_outlook.usage_outlook(demo, admin, TODAY, policy=POLICY))[:2],
         fresh.total,
@@ -356,3 +357,55 @@ def test_every_row_fresh_is_told_by_counts_and_one_stale_still_found(demo, admin
         s.execute(delete(HourOutlook).where(HourOutlook.client_id == gone))
     assert _same(demo, admin) > 0
     assert sorted(calls[0]) == sorted([cid, gone])  # type: ignore[call-overload]
+
+
+def test_freshness_is_told_by_index_probes_and_one_narrow_pass(demo, admin):
+    """Every row fresh is told without reading every row's day, thresholds and flag: "another day
+    or other thresholds" are probes of `ix_hour_outlook_day`, the flagged are counted from
+    `ix_hour_outlook_flag_listed` alone (migration 0018d); only "changed since computed" passes over
+    the rows (issue 19: the one pass that judged each row grew with the clients). Then a row of
+    another day, of other thresholds, changed since computed, or flagged anew is each told."""
+    from sqlalchemy import event
+
+    if demo.dialect != "sqlite":
+        pytest.skip("SQLite's query plan")
+    _same(demo, admin)
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen.append((statement, parameters))
+
+    event.listen(demo.engine, "before_cursor_execute", keep)
+    try:
+        hour_outlook.usage_outlook(demo, admin, TODAY, policy=POLICY, limit=2)
+    finally:
+        event.remove(demo.engine, "before_cursor_execute", keep)
+    statement, parameters = next((st, p) for st, p in seen if "count" in st and "hour_outlook" in st)
+    with demo.read() as s:
+        plan = [str(r[-1]) for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    outlook = [step for step in plan if "hour_outlook" in step]
+    assert sum("ix_hour_outlook_day" in step for step in outlook) == 6, plan
+    assert sum("ix_hour_outlook_flag_listed" in step and "SEARCH" in step for step in outlook) == 2, plan
+    assert [step for step in outlook if step.startswith("SCAN hour_outlook") and "COVERING" not in step] == [
+        "SCAN hour_outlook"
+    ], plan  # the changes compared: the one pass
+    with demo.write() as s:
+        ids = s.execute(select(Client.id).order_by(Client.id).limit(4)).scalars().all()
+    for sql in (
+        "UPDATE hour_outlook SET as_of = '2026-05-13' WHERE client_id = :c",
+        "UPDATE hour_outlook SET basis = 'other' WHERE client_id = :c",
+        "UPDATE hour_outlook SET changes = changes + 1 WHERE client_id = :c",
+        "UPDATE hour_outlook SET basis = NULL WHERE client_id = :c",
+    ):
+        with demo.write() as s:
+            s.execute(text(sql), {"c": ids[0]})
+        with demo.read() as s:
+            assert hour_outlook._all_fresh(s, TODAY, hour_outlook.basis(POLICY))[0] is False, sql
+        assert _same(demo, admin) >= 0  # computed again and stored: fresh once more
+        with demo.read() as s:
+            assert hour_outlook._all_fresh(s, TODAY, hour_outlook.basis(POLICY))[0] is True, sql
+    with demo.read() as s:
+        flagged = s.execute(
+            select(func.count()).select_from(HourOutlook).where(HourOutlook.listed.is_(True), HourOutlook.flag != "ok")
+        ).scalar_one()
+        assert hour_outlook._all_fresh(s, TODAY, hour_outlook.basis(POLICY))[1] == flagged

@@ -153,7 +153,7 @@ def test_ties_on_the_last_deadline_shown_are_cut_in_code_point_order(demo, admin
         monkeypatch.setattr(
             dashboard_onboarding,
             "_first_rows",
-            lambda s, q, reasons, days, limit: dashboard_onboarding._all_first_rows(s, q, days, limit),
+            lambda s, q, reasons, days, limit: dashboard_onboarding._all_first_rows(s, q(), days, limit),
         )
     with demo.write() as s:
         client_id = s.execute(select(Supervision.client_id).order_by(Supervision.id)).scalar()
