@@ -114,6 +114,13 @@ def keys_idle(quiet: float = KEY_HOLD) -> bool:
         return not _foreground and now - _last_key >= quiet and not _filling_now(now)
 
 
+def quiet_left(quiet: float = KEY_HOLD) -> float:
+    """Seconds until no key will have come for `quiet` seconds (0: none has): when work done ahead
+    of a key that waits for `keys_idle(quiet)` is worth looking at again (screens/record_prep.py)."""
+    with _quiet:
+        return max(0.0, _last_key + quiet - time.monotonic())
+
+
 def filling(owner: object, busy: bool) -> None:
     """`owner` (a widget the person is looking at) starts or stops being filled by background work;
     work done ahead of a key waits meanwhile, at most `FILL_AT_MOST` seconds from the start (an

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.screen import Screen
 
-from bpa_provider.screens.calls import keys_idle, wait_for_keys
+from bpa_provider.screens.calls import keys_idle, quiet_left, wait_for_keys
 from bpa_provider.screens.main import PREPARE_AFTER, PREPARED_AREAS, MainScreen
 from bpa_provider.screens.nav import visible_areas
 
@@ -62,8 +62,8 @@ RECORD_MODULES = (
 #: (`BpaApp.prepare_records`): one build is ≈ 20 ms of the UI thread, which a key pressed meanwhile
 #: waits for at most — shorter than the lists' quiet (screens/main.py), which build for longer.
 RECORDS_QUIET = 0.3
-#: Seconds between two steps of that preparation before the person's first key (after it,
-#: screens/main.py `PREPARE_AFTER`).
+#: Seconds between two steps of that preparation (each step still waits for the keys' quiet), and
+#: between two looks while a key's call runs or a screen is being filled.
 RECORDS_NEXT = 0.02
 
 
@@ -102,8 +102,15 @@ class RecordPreparation(App[int]):
         lists_next = not self._key_seen and any(
             main.view(key) is None for key in PREPARED_AREAS if any(a.key == key for a in visible_areas(self.actor))
         )
-        if lists_next or main.wanted != main.current or not keys_idle(RECORDS_QUIET):
+        if lists_next or main.wanted != main.current:
             self.set_timer(PREPARE_AFTER, self.prepare_records)
+            return
+        if not keys_idle(RECORDS_QUIET):
+            # Looked at again when the keys' quiet is over, not PREPARE_AFTER later: looked at every
+            # 0.2 s, a step waited up to 0.5 s after a key, and at a key every 0.45 s (the tmux
+            # probe; a person paging) the client's statements were not compiled yet when its first
+            # record was opened on PostgreSQL (docs/performance.md, "Session 13 — record").
+            self.set_timer(max(quiet_left(RECORDS_QUIET), RECORDS_NEXT), self.prepare_records)
             return
         if not self._record_steps:
             if not self._record_modules:
@@ -132,10 +139,11 @@ class RecordPreparation(App[int]):
             return
         if not self.is_running:  # the app closed meanwhile: nothing more to prepare
             return
-        # Before the person's first key they are reading the dashboard: the next step a frame
-        # later, so that all are done well before that key. (A timer, not `call_after_refresh`:
-        # a step awaited in the app's own message queue would hold the keys until it is done.)
-        self.set_timer(PREPARE_AFTER if self._key_seen else RECORDS_NEXT, self.prepare_records)
+        # The next step a frame later, so that all are done well before the next key (it waits
+        # for the keys' quiet itself: the steps' work and what a key may wait for are as before, in
+        # one pause instead of one step a pause). (A timer, not `call_after_refresh`: a step
+        # awaited in the app's own message queue would hold the keys until it is done.)
+        self.set_timer(RECORDS_NEXT, self.prepare_records)
 
     async def _import_record_modules(self) -> None:
         """`prepare_records`' first step: in a thread, the UI thread keeps drawing and answering keys."""

@@ -303,3 +303,55 @@ async def test_a_step_that_fails_stops_the_preparation_and_the_record_still_open
         assert app.is_running
         assert shown == expected
     deferred.dispose()
+
+
+async def test_after_each_key_the_steps_left_go_on_in_the_next_pause(fixed_db, coordinator, monkeypatch):
+    """After a key, the steps left of the preparation wait for the keys' quiet (`RECORDS_QUIET`)
+    and then go on at its end, one after another in that pause — not one step per look a poll
+    (`PREPARE_AFTER`) apart, which left the client's statements uncompiled when a person pressing
+    a key every half second opened the first record. Here a key comes after every step, and the
+    poll is made longer than the test waits: the preparation is still done, in order, writes no
+    access-log row, and the first client then shows in the kept screen as a screen built on the
+    key shows it (one view logged, on opening)."""
+    from bpa_provider.screens import record_prep
+
+    app = BpaApp(fixed_db, coordinator, lang="en", today=fixed_data.TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        expected = await _open(app, pilot, "client", "K-0002")
+    monkeypatch.setattr(record_prep, "PREPARE_AFTER", 600.0)  # a step waiting for the poll never comes
+    done: list[str] = []
+    real_step = BpaApp._record_step
+
+    async def step(self, fn):  # noqa: ANN001, ANN202
+        await real_step(self, fn)
+        done.append(getattr(fn, "func", fn).__name__)
+        self.post_message(events.Key("f24", None))  # the person's next key (bound to nothing)
+
+    monkeypatch.setattr(BpaApp, "_record_step", step)
+    deferred = Database(url=str(fixed_db.engine.url.database))
+    views_before, rows_before = _views(fixed_db), _rows(fixed_db)
+    app = BpaApp(deferred, coordinator, lang="en", today=fixed_data.TODAY, prepare=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(events.Key("f24", None))  # a key before any step: the lists need not come first
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if len(done) == 7:
+                break
+        assert done == [
+            "_import_record_modules",
+            "_build_kept",
+            "_style_kept",
+            "_warm_kept",
+            "_build_kept",
+            "_style_kept",
+            "_warm_kept",
+        ]
+        assert set(app._kept_records) == set(DETAIL_SCREENS)
+        await settle(app, pilot)
+        assert _rows(fixed_db) == rows_before  # prepared unseen: no view logged, nothing written
+        shown = await _open(app, pilot, "client", "K-0002")
+        assert app.screen is app._kept_records["client"]
+        assert shown == expected
+        assert _views(fixed_db) == views_before + 1  # the opening, logged once
+    deferred.dispose()
