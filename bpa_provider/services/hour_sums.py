@@ -11,6 +11,10 @@ municipality's zone — or as plain values when every zone gives the same instan
 Stockholm do; then the sums are taken per segment between the windows' bounds (`segment_sums`: one
 subtraction a shift, clipping only for a shift across a bound). "Worked" is `services.worked.counted_as_worked`; "vacant" (planned but uncovered:
 nobody is to work it, docs/absence.md) is status `vacant`.
+
+On SQLite the segments' statement is written out (`_segment_text`: the SQL the construct compiles
+to there), as a CLI run would otherwise build and compile it every time; PostgreSQL keeps the
+construct (`_segment_query`).
 """
 
 from __future__ import annotations
