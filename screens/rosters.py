@@ -10,7 +10,7 @@ Panes (one shows at a time, so everything fits 80×24; the line at the top names
 - **assistant** (`a`): the shifts of one assistant in the same week at every client the person
   may see (the assistant of the shift under the cursor, or one searched for).
 - **hours** (`h`): decided vs planned vs worked for week, month, year to date and the decision,
-  the running balance and the projected year-end (`services.hours.client_account`).
+  the running balance and the projected year-end (`services.hour_account.client_account`).
 
 The view is split along its seams: `roster_picker.py` (the search-and-pick field),
 `roster_grid.py` (the week grid), `roster_text.py` (what the panes say, pure functions),
@@ -80,7 +80,7 @@ WATCHED = {"shift", "client", "assistant", "assignment", "employment", "decision
 def hour_account(db: Database, actor: Actor, client_id: int, today: date) -> Any:
     """The client's hour account (the hours service is imported here, in the worker: it is large
     and only this pane needs it)."""
-    from bpa_provider.services.hours import client_account
+    from bpa_provider.services.hour_account import client_account
 
     return client_account(db, actor, client_id, today)
 

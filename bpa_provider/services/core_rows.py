@@ -10,17 +10,27 @@ of entities needs the ORM.
 
 from __future__ import annotations
 
-from typing import TypeVarTuple
+from typing import Any, TypeVarTuple, overload
 
 from sqlalchemy.engine import Result
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.selectable import TextualSelect
 
 _Ts = TypeVarTuple("_Ts")
 
 
-def rows(session: Session, query: Select[*_Ts]) -> Result[*_Ts]:
-    """`session.execute(query)` for a query of columns, without the ORM's per-row work."""
+@overload
+def rows(session: Session, query: Select[*_Ts]) -> Result[*_Ts]: ...
+
+
+@overload
+def rows(session: Session, query: TextualSelect) -> Result[*tuple[Any, ...]]: ...
+
+
+def rows(session: Session, query: Select[*_Ts] | TextualSelect) -> Result[*_Ts] | Result[*tuple[Any, ...]]:
+    """`session.execute(query)` for a query of columns (or a written-out one, `text(…).columns(…)`),
+    without the ORM's per-row work."""
     if session.autoflush:
         session.flush()  # as `Session.execute` does before a query: pending changes are seen
     return session.connection().execute(query)

@@ -32,3 +32,14 @@ def counted_as_worked(now: datetime) -> ColumnElement[bool]:
         Shift.status.in_(WORKED_STATUSES),
         and_(Shift.status == "planned", Shift.end_utc <= now, Shift.deviation_status != "pending"),
     )
+
+
+def counted_as_worked_sql(now: str) -> str:
+    """`counted_as_worked` written out as SQL over the table `shift`, `now` the text standing for
+    the instant (a bound parameter): for statements written out rather than compiled
+    (services/hour_sums.py on SQLite)."""
+    worked = ", ".join(f"'{s}'" for s in WORKED_STATUSES)
+    return (
+        f"shift.status IN ({worked}) OR (shift.status = 'planned' AND shift.end_utc <= {now} "
+        "AND shift.deviation_status != 'pending')"
+    )

@@ -90,6 +90,19 @@ def test_runs_after_january_stand_for_the_year_when_no_shift_lies_before(company
         assert set(hour_ledger.late_runs(s, 2026, late, zones)) == LATE
 
 
+def test_each_run_is_held_to_its_own_first_month(company):
+    """Runs starting in different months are looked for in one statement up to the latest first
+    month: a shift counts against a client only before its own run's first midnight."""
+    with company.read() as s:
+        late: dict[int, hour_ledger.Closed] = {}
+        hour_ledger.closed_prefix(s, 2026, date(2026, 6, 1), None, late)
+        late[1].start = date(2026, 4, 1)  # its March shifts now lie before its run
+        late[6].start = date(2026, 2, 1)  # its only earlier shift ended before January
+        zones = {cid: STHLM if cid == 4 else OSLO for cid in late}
+        # 4's March shift lies before the latest first month (April) but after its own (March).
+        assert set(hour_ledger.late_runs(s, 2026, late, zones)) == {4, 6}
+
+
 @pytest.mark.parametrize("month", [6, 5, 3, 12])
 def test_the_outlook_is_the_same_read_raw(company, admin, month):
     with_ledger = _report(company, admin, month)

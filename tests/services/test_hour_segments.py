@@ -104,6 +104,33 @@ def test_segment_sums_equal_the_clipped_sums(company, windows):
     _assert_equal(*_both(company, windows, [2]))
 
 
+@pytest.mark.parametrize("client_ids", [None, [2], [1, 2, 99], []])
+@pytest.mark.parametrize("windows", WINDOW_SETS)
+def test_the_written_out_statement_is_the_construct(company, windows, client_ids):
+    """On SQLite the segments' statement is written out (`_segment_text`, not compiled on every
+    run): the same rows, values and types as the construct (`_segment_query`) compiled there."""
+    with company.read() as s:
+        if s.get_bind().dialect.name != "sqlite":
+            pytest.skip("written out on SQLite only")
+        names = [w.name for w in windows]
+        edges = {
+            w.name: (local(w.first.year, w.first.month, w.first.day), local(*w.last_exclusive.timetuple()[:3]))
+            for w in windows
+        }
+        bounds = {n: (lo.timestamp(), hi.timestamp()) for n, (lo, hi) in edges.items()}
+        cuts = sorted({t for pair in bounds.values() for t in pair})
+        lowest, highest = min(lo for lo, _ in edges.values()), max(hi for _, hi in edges.values())
+        args = (names, bounds, cuts, lowest, highest, NOW, client_ids)
+        built = sorted(tuple(r) for r in s.execute(hour_sums._segment_query("sqlite", *args)))
+        written = sorted(tuple(r) for r in s.execute(hour_sums._segment_text(*args)))
+    assert written == built
+    assert [tuple(map(type, r)) for r in written] == [tuple(map(type, r)) for r in built]
+    if client_ids is None:
+        assert built  # the comparison covered real sums
+    if client_ids == []:
+        assert written == []
+
+
 def test_the_segments_count_a_shift_across_a_bound_in_each_window(company):
     with company.read() as s:
         got = window_sums(s, WINDOW_SETS[0], [OSLO], NOW, [1])[1]
