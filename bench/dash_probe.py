@@ -7,7 +7,7 @@ of this process with `--cpu`) of N runs (default 5) after one warm-up, WHAT bein
   the modules already imported;
 - `week`: the roster week holding today of the middle client (by reference) of the smallest company, vacant shifts included
   (`roster_views.client_week`, as the roster screen asks);
-- `account`: the same client's hour account on today (`hours.client_account`);
+- `account`: the same client's hour account on today (`hour_account.client_account`);
 - `hours_first`: the dashboard's hours section on the first view of a day — every client's stored
   outlook made stale before each run (its day cleared, outside the timing), so each run computes
   and stores every client (services/hour_outlook.py); the `dashboard` probe's warm-up leaves them
@@ -44,7 +44,7 @@ def _probe(what: str, url: str) -> tuple[Callable[[], object], Callable[[], obje
     from bpa_provider.config import Policy
     from bpa_provider.db.engine import open_database
     from bpa_provider.db.models import Client
-    from bpa_provider.services import dashboard, hours, roster_views
+    from bpa_provider.services import dashboard, hour_account, roster_views
 
     db = open_database(url)
     actor, today, policy = Actor("bench", "admin"), date.today(), Policy()
@@ -63,7 +63,7 @@ def _probe(what: str, url: str) -> tuple[Callable[[], object], Callable[[], obje
     if what == "week":
         return lambda: roster_views.client_week(db, actor, client_id, monday, with_vacant=True), None
     if what == "account":
-        return lambda: hours.client_account(db, actor, client_id, today), None
+        return lambda: hour_account.client_account(db, actor, client_id, today), None
     if what in ("hours_first", "hours_changed"):
         from sqlalchemy import text
 

@@ -118,7 +118,7 @@ class ClientDetail:
 
 def _hours(db: Database, actor: Actor, client_id: int, today: date) -> HoursLine | None:
     """This month's hours and the year-end outlook from the hours service's account."""
-    from bpa_provider.services.hours import client_account
+    from bpa_provider.services.hour_account import client_account
 
     if not actor.may("hours.read"):
         return None

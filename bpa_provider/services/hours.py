@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Date, Float, Integer, String, bindparam, column, select, text
 from sqlalchemy.orm import Session
@@ -55,25 +55,6 @@ from bpa_provider.services.hours_projection import thresholds as _thresholds
 from bpa_provider.services.hours_projection import year_bounds as _year_bounds
 from bpa_provider.services.hours_projection import year_windows as _year_windows
 from bpa_provider.services.worked import counted_as_worked
-
-if TYPE_CHECKING:
-    from bpa_provider.services.hour_account import BalanceEntry as BalanceEntry
-    from bpa_provider.services.hour_account import HourAccount as HourAccount
-    from bpa_provider.services.hour_account import PeriodHours as PeriodHours
-    from bpa_provider.services.hour_account import client_account as client_account
-
-#: The hour account lives in services/hour_account.py; these names are still given here, imported
-#: when first asked for, so `report hours` does not build the account's types on its way.
-_ACCOUNT = ("BalanceEntry", "HourAccount", "PeriodHours", "client_account")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _ACCOUNT:
-        from bpa_provider.services import hour_account
-
-        return getattr(hour_account, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 # --------------------------------------------------------------------------- result types
 

@@ -16,7 +16,7 @@ from bpa_provider.config import Policy
 from bpa_provider.db.models import HourBalanceEntry, Shift, Supervision, Supervisor
 from bpa_provider.errors import PermissionDenied, ValidationError
 from bpa_provider.rules.hours import decided_hours, hours_in_range, month_bounds
-from bpa_provider.services import hours, records
+from bpa_provider.services import hour_account, hours, records
 
 OSLO, STHLM = "Europe/Oslo", "Europe/Stockholm"
 NOW = datetime(2026, 4, 15, 12, tzinfo=UTC)
@@ -133,7 +133,7 @@ def test_flags_follow_the_year_projection_and_policy(dataset, admin):
 
 
 def test_client_account_periods_balance_and_entries(dataset, admin):
-    acc = hours.client_account(dataset, admin, 1, TODAY, now=NOW)
+    acc = hour_account.client_account(dataset, admin, 1, TODAY, now=NOW)
     assert (acc.week.first, acc.week.last) == (date(2026, 4, 13), date(2026, 4, 19))
     assert acc.week.planned == 0.0
     assert (acc.month.planned, acc.month.worked) == (pytest.approx(12.0), pytest.approx(8.0))
@@ -159,7 +159,7 @@ def test_supervisor_sees_only_own_clients(dataset, admin):
     rows = hours.hours_report(dataset, me, 2026, 3, today=TODAY, now=NOW)
     assert [r.client for r in rows] == ["K-0001"]
     with pytest.raises(PermissionDenied):
-        hours.client_account(dataset, me, 2, TODAY, now=NOW)
+        hour_account.client_account(dataset, me, 2, TODAY, now=NOW)
 
 
 def test_bad_month_is_a_validation_error(dataset, admin):
