@@ -83,8 +83,20 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         _apply_sqlite_recipe(engine)
         return engine
     # No hstore columns here: skipping the dialect's hstore lookup saves a catalog query (and
-    # ~3 ms) on every new connection.
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5, use_native_hstore=False)
+    # ~3 ms) on every new connection. The pool hands out the connection used last (LIFO): a
+    # server backend pays its own first use of each table (catalogue caches), so a record opened
+    # on the backends its statements were warmed on costs what the next one does, where the
+    # oldest-first pool handed it one that had only served the dashboard (docs/performance.md,
+    # "Session 13 — pgfirst"). Connections left idle at the bottom are pinged before use.
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_use_lifo=True,
+        pool_size=5,
+        max_overflow=5,
+        use_native_hstore=False,
+    )
 
 
 def _apply_sqlite_recipe(engine: Engine) -> None:
@@ -200,6 +212,15 @@ class Database:
                 # Detach first: a rollback would expire what was read, and callers use it after.
                 session.expunge_all()
                 session.rollback()
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """One pooled connection kept checked out for the block (no transaction begun on it): what
+        runs meanwhile is handed another. On leaving, the kept one is the pool's most recent again
+        (`make_engine`: LIFO). Used to warm the connections a record's opening will use
+        (screens/record_prep.py)."""
+        with self.engine.connect():
+            yield
 
     def dispose(self) -> None:
         if self._engine is not None:

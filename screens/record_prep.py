@@ -65,6 +65,9 @@ RECORDS_QUIET = 0.3
 #: Seconds between two steps of that preparation (each step still waits for the keys' quiet), and
 #: between two looks while a key's call runs or a screen is being filled.
 RECORDS_NEXT = 0.02
+#: The connections a record's opening uses at once on PostgreSQL — its header's worker and its
+#: parts' thread (screens/detail_base.py) — each warmed ahead with the header's and parts' reads.
+RECORD_CONNECTIONS = 2
 
 
 class RecordPreparation(App[int]):
@@ -199,7 +202,22 @@ class RecordPreparation(App[int]):
         if first is not None:  # the list not built ahead (or empty): its first record's parts pay, as before
             args = (self.db, self.actor, first.id, self.today)
             calls += [functools.partial(fn, *args) for _tag, fn in screen.part_calls()]  # type: ignore[attr-defined]
-        await asyncio.to_thread(_warm, calls)
+        await asyncio.to_thread(warm_on, self.db, calls, RECORD_CONNECTIONS if self.db.dialect == "postgresql" else 1)
+
+
+def warm_on(db: Database, calls: list[Callable[[], Any]], connections: int) -> None:
+    """`calls` (`_warm`) once on each of the `connections` the pool hands out first (LIFO:
+    db/engine.py), as a record's opening will use them: a PostgreSQL backend pays its own first use
+    of a record's tables — `client_records` 10.7–12.0 ms on a backend that had not run it against
+    6.1–6.5 on one that had (docs/performance.md, "Session 13 — pgfirst"). Each connection but the
+    last is kept while the next runs them, so that the pool hands out another; they go back in
+    order, the first warmed ending on top."""
+    if connections <= 1:
+        _warm(calls)
+        return
+    _warm(calls)
+    with db.holding():
+        warm_on(db, calls, connections - 1)
 
 
 def _import_all(modules: Iterable[str]) -> None:
