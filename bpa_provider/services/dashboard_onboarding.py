@@ -177,20 +177,23 @@ def _basic_title(policy: Policy) -> str:
     return next(t.title for t in default_template(policy) if t.code == BASIC_COURSE)
 
 
+def _latest_current(today: Any) -> Any:
+    """A pair's latest current supervision only (the service keeps the latest start): no current
+    supervision of the same pair started later."""
+    later = aliased(Supervision)
+    return ~exists().where(
+        later.supervisor_id == Supervision.supervisor_id,
+        later.client_id == Supervision.client_id,
+        or_(later.until.is_(None), later.until >= today),
+        later.since > Supervision.since,
+    )
+
+
 def _current(today: Any, scope: Any) -> Any:
     """The current supervisions (a pair's latest) with a stored reason: (sup id, client id, sup
     ref, name, client ref, since) — `today` a value or a parameter (`_statements`), `scope` the
     reader's clients (None: every client)."""
-    later = aliased(Supervision)
-    conds = [
-        # The pair's latest current supervision only (the service keeps the latest start) ...
-        ~exists().where(
-            later.supervisor_id == Supervision.supervisor_id,
-            later.client_id == Supervision.client_id,
-            or_(later.until.is_(None), later.until >= today),
-            later.since > Supervision.since,
-        ),
-    ]
+    conds = [_latest_current(today)]
     if scope is not None:
         conds.append(Supervision.client_id.in_(scope))
     base = current_supervisions(today).join(OnboardingDue, OnboardingDue.supervision_id == Supervision.id)
@@ -231,16 +234,7 @@ def _statements(dialect: str, scoped: bool) -> Any:
     scope: Any = bindparam("scope", expanding=True) if scoped else None
     current = _current(today, scope)
     # Counted without the names: the current supervisions of the stored rows.
-    later = aliased(Supervision)
-    conds = [
-        ~exists().where(
-            later.supervisor_id == Supervision.supervisor_id,
-            later.client_id == Supervision.client_id,
-            or_(later.until.is_(None), later.until >= today),
-            later.since > Supervision.since,
-        ),
-        _overdue(today, basic_before),
-    ]
+    conds = [_latest_current(today), _overdue(today, basic_before)]
     if scope is not None:
         conds.append(Supervision.client_id.in_(scope))
     counted = (
