@@ -74,3 +74,23 @@ def without_hour_ledger(db: Database, fn):  # noqa: ANN001, ANN201
         with db.write() as s:
             for row in saved:
                 s.add(HourLedger(**row))
+
+
+def half_without_checklist(db: Database) -> set[int]:
+    """Every other supervisor (by id, of those with a checklist) left without a checklist and
+    without the basic course, written directly: courses overdue then lists both kinds of pair —
+    an open step past its date, and a basic course past its deadline. The supervisors' ids."""
+    from sqlalchemy import select
+
+    from bpa_provider.db.models import CourseEnrollment, OnboardingStep
+
+    with db.write() as s:
+        steps = s.execute(select(OnboardingStep).order_by(OnboardingStep.id)).scalars().all()
+        gone = set(sorted({st.supervisor_id for st in steps})[::2])
+        for st in steps:
+            if st.supervisor_id in gone:
+                s.delete(st)
+        for e in s.execute(select(CourseEnrollment)).scalars():
+            if e.supervisor_id in gone:
+                s.delete(e)
+    return gone

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import factories as f
 import pytest
 from sqlalchemy import select
 
@@ -67,18 +68,9 @@ def test_courses_overdue_read_the_open_steps_only_as_far_as_the_basic_courses_sh
     rows are still the service's, on every day and limit."""
     if demo.dialect != "sqlite":
         pytest.skip("SQLite's two ranges (PostgreSQL reads both in one statement)")
-    from bpa_provider.db.models import CourseEnrollment, OnboardingStep
     from bpa_provider.services import dashboard_onboarding, onboarding
 
-    with demo.write() as s:
-        steps = s.execute(select(OnboardingStep).order_by(OnboardingStep.id)).scalars().all()
-        gone = set(sorted({st.supervisor_id for st in steps})[::2])  # half the supervisors ...
-        for st in steps:
-            if st.supervisor_id in gone:
-                s.delete(st)  # ... without a checklist
-        for e in s.execute(select(CourseEnrollment)).scalars():
-            if e.supervisor_id in gone:
-                s.delete(e)  # ... and without the basic course
+    f.half_without_checklist(demo)
     read: list[tuple[int, list]] = []
     real = dashboard_onboarding._rows_of
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import factories as f
 import pytest
 from sqlalchemy import select
 
@@ -404,7 +405,7 @@ def test_courses_overdue_cut_across_both_reasons_at_every_limit(demo, admin, mon
     rows and its count, on several days. Each reason's range is read only `AHEAD` rows past the
     limit; with 0 or 1 ahead the ranges stop short at some limits (read in full then, by one
     statement) and not at others — both ways give the service's rows."""
-    from bpa_provider.db.models import CourseEnrollment, OnboardingStep
+    from bpa_provider.db.models import OnboardingStep
     from bpa_provider.services import dashboard_onboarding, onboarding
 
     monkeypatch.setattr(dashboard_onboarding, "AHEAD", ahead)
@@ -417,15 +418,7 @@ def test_courses_overdue_cut_across_both_reasons_at_every_limit(demo, admin, mon
 
     monkeypatch.setattr(dashboard_onboarding, "_all_first_rows", counted_whole)
 
-    with demo.write() as s:
-        steps = s.execute(select(OnboardingStep).order_by(OnboardingStep.id)).scalars().all()
-        gone = set(sorted({st.supervisor_id for st in steps})[::2])  # half the supervisors ...
-        for st in steps:
-            if st.supervisor_id in gone:
-                s.delete(st)  # ... without a checklist
-        for e in s.execute(select(CourseEnrollment)).scalars():
-            if e.supervisor_id in gone:
-                s.delete(e)  # ... and without the basic course
+    gone = f.half_without_checklist(demo)
     late = TODAY + timedelta(days=400)
     basic = sorted(r.next_deadline for r in onboarding.onboarding_overdue(demo, admin, late) if not r.steps_total)
     assert len(basic) > 2
